@@ -1,0 +1,20 @@
+import type { z } from "zod";
+import type { StageContext, StageDefinition } from "./types.ts";
+
+/**
+ * Declare a stage. The default export of a stage module must be the result of this call.
+ *
+ *   export default defineStage({ params: z.object({...}), outputs: ["features"], async run(ctx) {...} });
+ */
+export function defineStage<S extends z.ZodType>(def: {
+  params: S;
+  outputs: string[];
+  description?: string;
+  run(ctx: StageContext<z.output<S>>): Promise<void> | void;
+}): StageDefinition<S> {
+  return { kind: "strata-stage", ...def };
+}
+
+export function isStageDefinition(x: unknown): x is StageDefinition {
+  return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "strata-stage";
+}

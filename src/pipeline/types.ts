@@ -1,0 +1,148 @@
+/**
+ * Shared shapes of the pipeline engine. The engine knows nothing about finance: a stage is a
+ * module with validated params that reads upstream artifacts and writes its own.
+ */
+import type { z } from "zod";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Rng } from "../core/rng.ts";
+import type { ColumnTable } from "../store/types.ts";
+
+export type { ColumnData, ColumnTable } from "../store/types.ts";
+
+/** A position in pipeline.yaml, 1-based line and column. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One problem found in pipeline.yaml; all are collected and reported together. */
+export interface SpecProblem {
+  pos: SourcePos;
+  /** Dotted path into the document, e.g. "stages.train.needs[1]". */
+  path: string;
+  message: string;
+  /** What to do about it ("did you mean 'features'?", "remove the key"). */
+  hint?: string;
+}
+
+export type AxisValue = string | number | boolean;
+
+export type MatrixAxis =
+  | { kind: "values"; values: AxisValue[]; pos: SourcePos }
+  | { kind: "from"; stage: string; pos: SourcePos };
+
+export interface StageSpec {
+  name: string;
+  /** Module path as written, relative to the project root. */
+  uses: string;
+  /** Absolute resolved path of the module (inside the project). */
+  usesPath: string;
+  needs: string[];
+  /** Raw params from the YAML (validated later by the stage's zod schema). */
+  params: Record<string, unknown>;
+  /** Axes in declaration order. */
+  matrix: Array<[axis: string, spec: MatrixAxis]>;
+  /** Project files the stage reads (relative paths), hashed into its fingerprint. */
+  files: string[];
+  pos: SourcePos;
+}
+
+export interface PipelineSpec {
+  /** Absolute path of pipeline.yaml. */
+  file: string;
+  /** Absolute project root (the folder holding pipeline.yaml). */
+  root: string;
+  version: 1;
+  seed: number;
+  /** Stages in declaration order. */
+  stages: StageSpec[];
+}
+
+/** One executable unit: a stage without matrix, or one combination of matrix values. */
+export interface Cell {
+  /** "stage" or "stage[axis=value,...]" with axes in declaration order. */
+  id: string;
+  stage: string;
+  values: Record<string, AxisValue>;
+  /** Ids of the upstream cells whose outputs this cell reads, sorted. */
+  deps: string[];
+  /** Output folder relative to the root: "data/<stage>" or "data/<stage>/<axis=value,...>". */
+  dir: string;
+}
+
+/** Result of expanding a spec: every cell in a topological order (stable: declaration order). */
+export interface CellGraph {
+  spec: PipelineSpec;
+  cells: Cell[];
+  byId: Map<string, Cell>;
+  byStage: Map<string, Cell[]>;
+}
+
+// ---------------------------------------------------------------- stage contract
+
+export type MetricValue = number | string | boolean | null;
+
+export interface WriteTableOptions {
+  /** Sort the rows by these columns before writing (deterministic row order). */
+  orderBy?: string[];
+}
+
+export interface UpstreamRef {
+  cell: Record<string, AxisValue>;
+  cellId: string;
+  /** A DuckDB view name (already quoted) over the upstream table. */
+  view: string;
+  /** Absolute path of the artifact file. */
+  path: string;
+}
+
+export interface StageContext<P = unknown> {
+  /** Params after validation by the stage's zod schema (defaults applied). */
+  readonly params: P;
+  /** This cell's matrix values ({} for a stage without matrix). */
+  readonly cell: Record<string, AxisValue>;
+  readonly cellId: string;
+  readonly stage: string;
+  /** Per-cell seed derived from the pipeline seed and the cell id. */
+  readonly seed: number;
+  readonly rng: Rng;
+  /** Absolute project root. Read-only for stages: write only through ctx. */
+  readonly root: string;
+  /** A DuckDB connection private to this cell; upstream tables are registered as views. */
+  readonly db: DuckDBConnection;
+  readonly signal: AbortSignal;
+
+  /** View name of an upstream table. If the upstream stage has several wired cells, `where` picks one. */
+  input(stage: string, output: string, where?: Record<string, AxisValue>): string;
+  /** Every wired cell of an upstream stage's output (fan-in). */
+  inputs(stage: string, output: string): UpstreamRef[];
+  /** Absolute path of an upstream artifact (table, JSON or file). */
+  inputPath(stage: string, output: string, where?: Record<string, AxisValue>): string;
+  readJson<T = unknown>(stage: string, output: string, where?: Record<string, AxisValue>): Promise<T>;
+  /** Absolute path of a project file declared under the stage's `files:` in pipeline.yaml. */
+  file(relPath: string): string;
+
+  /** Write a table output as Parquet, from a SQL query or typed columns. Returns the row count. */
+  writeTable(name: string, source: string | ColumnTable, options?: WriteTableOptions): Promise<{ rows: number }>;
+  writeJson(name: string, value: unknown): Promise<void>;
+  /** Write a file output; `name` is the file name (e.g. "model.json", "chart.svg"). */
+  writeFile(name: string, data: string | Uint8Array): Promise<void>;
+  /** Row count of a table this cell already wrote. */
+  count(name: string): Promise<number>;
+
+  metric(name: string, value: MetricValue): void;
+  log(message: string): void;
+  /** Report progress in [0, 1] with an optional short note. */
+  progress(fraction: number, note?: string): void;
+}
+
+export interface StageDefinition<S extends z.ZodType = z.ZodType> {
+  readonly kind: "strata-stage";
+  params: S;
+  /** Declared output names. Tables are written as <name>.parquet, JSON as <name>.json, files by name. */
+  outputs: string[];
+  run(ctx: StageContext<z.output<S>>): Promise<void> | void;
+  /** Short description for `pipeline dag` and reports. */
+  description?: string;
+}

@@ -1,0 +1,22 @@
+/** Typed columns accepted by Parquet writers: name → values. All columns have the same length. */
+export type ColumnData =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigInt64Array
+  | string[]
+  | number[]
+  | boolean[]
+  | (string | null)[]
+  | (number | null)[];
+
+export interface ColumnTable {
+  columns: Record<string, ColumnData>;
+  /** Optional DuckDB types per column, e.g. { date: "DATE" } (strings "YYYY-MM-DD" → DATE). */
+  types?: Record<string, string>;
+}
