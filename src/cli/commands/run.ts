@@ -1,0 +1,88 @@
+import { openProject } from "../../pipeline/project.ts";
+import { planProject, runProject, type CellResult } from "../../pipeline/runner.ts";
+import { describeStep } from "../../pipeline/plan.ts";
+import { createReporter } from "../reporter.ts";
+import { color, fmtSeconds, printJson } from "../output.ts";
+
+export interface RunFlags {
+  file?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  jobs?: number;
+  keepGoing?: boolean;
+  json?: boolean;
+}
+
+export async function runCommand(targets: string[], flags: RunFlags): Promise<void> {
+  const project = await openProject({ file: flags.file });
+  if (flags.dryRun) {
+    const { steps } = await planProject(project, { targets, force: flags.force });
+    if (flags.json) {
+      printJson({ ok: true, dryRun: true, steps: steps.map((s) => ({ cell: s.cell.id, action: s.action, cause: s.cause, reasons: s.reasons, upstream: s.upstream })) });
+      return;
+    }
+    const todo = steps.filter((s) => s.action !== "skip");
+    for (const s of todo) process.stdout.write(describeStep(s) + "\n");
+    process.stdout.write(todo.length === 0 ? "Everything is up to date.\n" : `${todo.length} of ${steps.length} cells would change.\n`);
+    return;
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`\n${sig}: stopping — finished cells are kept; press Ctrl-C again to quit at once\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const live = !flags.json && !!process.stderr.isTTY && !process.env.CI;
+  const reporter = createReporter({ live });
+  let summary;
+  try {
+    summary = await runProject(project, {
+      targets,
+      force: flags.force,
+      jobs: flags.jobs,
+      keepGoing: flags.keepGoing,
+      reporter,
+      signal: controller.signal,
+      command: ["pipeline", "run", ...process.argv.slice(3)].join(" "),
+    });
+  } finally {
+    reporter.close();
+  }
+  const count = (s: CellResult["status"]) => summary.results.filter((r) => r.status === s).length;
+  if (flags.json) {
+    printJson({
+      ok: summary.ok,
+      wall_s: round3(summary.wall_s),
+      lockChanged: summary.lockChanged,
+      counts: { ran: count("ran"), restored: count("restored"), fresh: count("fresh"), failed: count("failed"), skipped: count("skipped"), cancelled: count("cancelled") },
+      cells: summary.results,
+    });
+  } else {
+    const parts = [
+      `${count("ran")} ran`,
+      `${count("restored")} restored`,
+      `${count("fresh")} fresh`,
+      count("failed") ? color.red(`${count("failed")} failed`) : "",
+      count("skipped") ? color.yellow(`${count("skipped")} skipped`) : "",
+      count("cancelled") ? color.yellow(`${count("cancelled")} cancelled`) : "",
+    ].filter(Boolean);
+    const nothing = count("ran") + count("restored") === 0 && summary.ok;
+    process.stderr.write(
+      (nothing ? "Everything is up to date. " : "") + `${parts.join(", ")} in ${fmtSeconds(summary.wall_s)}` + (summary.lockChanged ? "; pipeline.lock updated" : "") + "\n",
+    );
+    for (const r of summary.results.filter((x) => x.status === "failed")) {
+      process.stderr.write(`${color.red("failed")} ${r.id}: ${r.error}\n`);
+    }
+  }
+  process.exitCode = summary.cancelled ? 130 : summary.ok ? 0 : 1;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

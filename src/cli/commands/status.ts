@@ -1,0 +1,53 @@
+import { openProject } from "../../pipeline/project.ts";
+import { planProject } from "../../pipeline/runner.ts";
+import type { PlanStep } from "../../pipeline/plan.ts";
+import { color, printJson } from "../output.ts";
+
+const WORD: Record<PlanStep["action"], string> = {
+  skip: "fresh",
+  restore: "restore",
+  run: "run",
+  wait: "cascade",
+  blocked: "blocked",
+};
+
+export async function statusCommand(targets: string[], flags: { file?: string; json?: boolean }): Promise<void> {
+  const project = await openProject({ file: flags.file });
+  const { steps } = await planProject(project, { targets });
+  await project.stat.save();
+  const stale = steps.filter((s) => s.action !== "skip");
+  if (flags.json) {
+    printJson({
+      ok: true,
+      upToDate: stale.length === 0,
+      cells: steps.map((s) => ({
+        cell: s.cell.id,
+        stage: s.cell.stage,
+        action: s.action,
+        stale: s.action !== "skip",
+        cause: s.cause,
+        reasons: s.reasons,
+        upstream: s.upstream,
+      })),
+    });
+    return;
+  }
+  if (stale.length === 0) {
+    process.stdout.write(`Everything is up to date (${steps.length} cells).\n`);
+    return;
+  }
+  const width = Math.max(...stale.map((s) => s.cell.id.length));
+  for (const s of stale) {
+    const word = WORD[s.action].padEnd(8);
+    const painted = s.action === "run" ? color.yellow(word) : s.action === "restore" ? color.green(word) : s.action === "blocked" ? color.red(word) : color.dim(word);
+    const more = s.reasons.length > 1 ? color.dim(` (+${s.reasons.length - 1} more: ${s.reasons.slice(1, 4).join("; ")}${s.reasons.length > 4 ? "; …" : ""})`) : "";
+    process.stdout.write(`${painted}${s.cell.id.padEnd(width)}  ${s.cause}${more}\n`);
+  }
+  const n = (a: PlanStep["action"]) => stale.filter((s) => s.action === a).length;
+  process.stdout.write(
+    color.dim(
+      `\n${stale.length} of ${steps.length} cells stale: ${n("run")} to run, ${n("restore")} to restore from cache, ` +
+        `${n("wait")} downstream (decided once upstream outputs are known)${n("blocked") ? `, ${n("blocked")} blocked` : ""}.\n`,
+    ),
+  );
+}

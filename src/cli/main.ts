@@ -1,0 +1,75 @@
+/**
+ * `pipeline` command line. Each command imports what it needs lazily, so a no-op
+ * `pipeline status` loads neither DuckDB nor any stage module.
+ */
+import { Command, Option } from "commander";
+import { ENGINE_VERSION } from "../pipeline/version.ts";
+import { fail } from "./output.ts";
+
+const program = new Command();
+program
+  .name("pipeline")
+  .description("Strata: reproducible research pipelines for systematic trading")
+  .version(ENGINE_VERSION)
+  .option("-f, --file <path>", "pipeline file", "pipeline.yaml")
+  .showHelpAfterError("(run with --help for usage)");
+
+const jsonOpt = () => new Option("--json", "machine-readable output on stdout");
+
+program
+  .command("run")
+  .description("run the stale stages (and restore cached ones); targets: stage or stage[axis=value,...]")
+  .argument("[targets...]", "stages or cells to bring up to date (with their upstream)")
+  .option("--force", "re-execute the targets even when fresh")
+  .option("--dry-run", "print the plan and exit")
+  .option("-j, --jobs <n>", "cells run at once (default: CPU count)", (v) => parsePositive(v, "--jobs"))
+  .option("--keep-going", "after a failure, finish every independent cell (default: start nothing new)")
+  .addOption(jsonOpt())
+  .action(async (targets: string[], o) => (await import("./commands/run.ts")).runCommand(targets, { ...o, file: program.opts().file }));
+
+program
+  .command("status")
+  .description("what is stale and why, what would be restored from the run-cache")
+  .argument("[targets...]")
+  .addOption(jsonOpt())
+  .action(async (targets: string[], o) => (await import("./commands/status.ts")).statusCommand(targets, { ...o, file: program.opts().file }));
+
+program
+  .command("dag")
+  .description("print the stage graph")
+  .option("--mermaid", "Mermaid flowchart instead of text")
+  .option("--cells", "show every matrix cell")
+  .addOption(jsonOpt())
+  .action(async (o) => (await import("./commands/dag.ts")).dagCommand({ ...o, file: program.opts().file }));
+
+program
+  .command("verify")
+  .description("re-execute cells in a temp folder and prove their outputs are byte-identical to the lock")
+  .argument("[targets...]")
+  .addOption(jsonOpt())
+  .action(async (targets: string[], o) => (await import("./commands/verify.ts")).verifyCommand(targets, { ...o, file: program.opts().file }));
+
+program
+  .command("gc")
+  .description("delete cache objects and run records the lock does not reference")
+  .option("--dry-run", "list what would be deleted")
+  .option("--keep-runs", "keep the run-cache (so reverting params still restores instantly)")
+  .addOption(jsonOpt())
+  .action(async (o) => (await import("./commands/gc.ts")).gcCommand({ ...o, file: program.opts().file }));
+
+const data = program.command("data").description("data utilities");
+data
+  .command("validate")
+  .description("check a prices file (CSV or Parquet, long format) and report problems by row")
+  .argument("<file>")
+  .option("--columns <mapping>", "column mapping, e.g. date=Date,symbol=Ticker,close=Adj Close")
+  .addOption(jsonOpt())
+  .action(async (file: string, o) => (await import("./commands/data-validate.ts")).dataValidateCommand(file, o));
+
+function parsePositive(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+program.parseAsync(process.argv).catch(fail);

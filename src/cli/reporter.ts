@@ -1,0 +1,96 @@
+/**
+ * Run progress for humans. On a TTY: a live block listing the running cells with elapsed time
+ * and progress, logs scrolling above it. Otherwise (CI, pipes): one plain line per event.
+ */
+import type { Cell } from "../pipeline/types.ts";
+import type { CellResult, Reporter } from "../pipeline/runner.ts";
+import { color, fmtSeconds } from "./output.ts";
+
+interface Running {
+  action: string;
+  started: number;
+  fraction?: number;
+  note?: string;
+}
+
+const STATUS_MARK: Record<CellResult["status"], string> = {
+  fresh: "·",
+  restored: "↺",
+  ran: "✓",
+  failed: "✗",
+  skipped: "-",
+  cancelled: "!",
+};
+
+export function createReporter(opts: { live: boolean; quiet?: boolean; out?: NodeJS.WriteStream }): Reporter & { close(): void } {
+  const out = opts.out ?? process.stderr;
+  const running = new Map<string, Running>();
+  let drawn = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const clear = () => {
+    if (!opts.live || drawn === 0) return;
+    out.write(`\x1b[${drawn}A\x1b[0J`);
+    drawn = 0;
+  };
+  const draw = () => {
+    if (!opts.live) return;
+    clear();
+    const now = performance.now();
+    const lines = [...running.entries()].map(([id, r]) => {
+      const pct = r.fraction !== undefined ? ` ${Math.round(r.fraction * 100)}%` : "";
+      const note = r.note ? color.dim(` ${r.note}`) : "";
+      return `${color.blue("⟳")} ${r.action} ${id} ${color.dim(fmtSeconds((now - r.started) / 1000))}${pct}${note}`;
+    });
+    if (lines.length) out.write(lines.join("\n") + "\n");
+    drawn = lines.length;
+  };
+  const line = (s: string) => {
+    if (opts.quiet) return;
+    clear();
+    out.write(s + "\n");
+    draw();
+  };
+  if (opts.live) {
+    timer = setInterval(draw, 200);
+    timer.unref();
+  }
+
+  return {
+    start(cell: Cell, action, cause) {
+      running.set(cell.id, { action, started: performance.now() });
+      if (!opts.live) line(`${action === "run" ? "▶ run" : "↺ restore"} ${cell.id} ${color.dim(`(${cause})`)}`);
+      else draw();
+    },
+    log(cell, message) {
+      line(`${color.dim(`  ${cell.id}:`)} ${message}`);
+    },
+    progress(cell, fraction, note) {
+      const r = running.get(cell.id);
+      if (r) {
+        r.fraction = fraction;
+        r.note = note;
+      }
+    },
+    finish(cell, r) {
+      running.delete(cell.id);
+      if (r.status === "fresh") {
+        draw();
+        return;
+      }
+      const mark = STATUS_MARK[r.status];
+      const painted = r.status === "failed" ? color.red(mark) : r.status === "ran" || r.status === "restored" ? color.green(mark) : color.yellow(mark);
+      const time = r.duration_s > 0 ? color.dim(` ${fmtSeconds(r.duration_s)}`) : "";
+      const why = r.status === "skipped" || r.status === "cancelled" ? color.dim(` (${r.cause})`) : "";
+      line(`${painted} ${r.status} ${cell.id}${time}${why}`);
+      if (r.error) line(color.red(r.error.replace(/^/gm, "    ")));
+    },
+    warn(message) {
+      line(`${color.yellow("warning")}: ${message}`);
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      clear();
+    },
+  };
+}

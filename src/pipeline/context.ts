@@ -1,0 +1,223 @@
+/**
+ * The `ctx` a stage receives. A stage writes only through it, and only into its own temp
+ * folder; the runner moves the outputs into the cache and data/ after the stage succeeds.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve, relative, isAbsolute } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { StrataError } from "../core/errors.ts";
+import { createRng, deriveSeed } from "../core/rng.ts";
+import { copyQueryToParquet, writeColumnsToParquet, parquetRowCount, sqlIdent, sqlString } from "../store/index.ts";
+import type { AxisValue, Cell, ColumnTable, MetricValue, StageContext, UpstreamRef, WriteTableOptions } from "./types.ts";
+
+/** An upstream artifact available to a cell. */
+export interface UpstreamArtifact {
+  stage: string;
+  cellId: string;
+  cell: Record<string, AxisValue>;
+  output: string;
+  /** Absolute path of the materialized file. */
+  path: string;
+  kind: "table" | "json" | "file";
+}
+
+export interface WrittenOutput {
+  name: string;
+  /** File name inside the cell folder. */
+  file: string;
+  kind: "table" | "json" | "file";
+  rows?: number;
+}
+
+export interface ContextInit {
+  root: string;
+  cell: Cell;
+  params: unknown;
+  pipelineSeed: number;
+  /** Declared outputs of the stage. */
+  outputs: string[];
+  /** Declared `files:` of the stage (relative to root). */
+  files: string[];
+  upstream: UpstreamArtifact[];
+  db: DuckDBConnection;
+  /** Folder the stage writes into (created by the caller, inside .pipeline/tmp). */
+  outDir: string;
+  signal: AbortSignal;
+  onLog: (message: string) => void;
+  onProgress: (fraction: number, note?: string) => void;
+}
+
+export interface CellRecorder {
+  ctx: StageContext<unknown>;
+  written: Map<string, WrittenOutput>;
+  metrics: Record<string, MetricValue>;
+  /** Register upstream tables as temp views (call before run). */
+  registerViews(): Promise<void>;
+}
+
+/** Seed of a cell: the pipeline seed mixed with the cell id, so every cell has its own stream. */
+export function cellSeed(pipelineSeed: number, cellId: string): number {
+  return deriveSeed(pipelineSeed, cellId);
+}
+
+const OUTPUT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+export function createContext(init: ContextInit): CellRecorder {
+  const { cell, db } = init;
+  const written = new Map<string, WrittenOutput>();
+  const metrics: Record<string, MetricValue> = {};
+  const views = new Map<UpstreamArtifact, string>();
+  const seed = cellSeed(init.pipelineSeed, cell.id);
+  const declared = new Set(init.outputs);
+  const where = (s: string) => `stage '${cell.stage}' (cell ${cell.id})`;
+
+  const claim = (name: string, file: string, kind: WrittenOutput["kind"]): string => {
+    if (!declared.has(name)) {
+      throw new StrataError("OUTPUT", `${where("")} wrote output '${name}', which it does not declare`, {
+        hint: `add '${name}' to the outputs of ${cell.stage}'s defineStage({ outputs: [...] }) (declared: ${[...declared].join(", ") || "none"})`,
+      });
+    }
+    if (written.has(name)) {
+      throw new StrataError("OUTPUT", `${where("")} wrote output '${name}' twice`, { hint: "write each output once" });
+    }
+    if (!OUTPUT_NAME.test(file) || file.includes("..")) {
+      throw new StrataError("OUTPUT", `${where("")}: output file name '${file}' is not allowed`, {
+        hint: "use a plain file name (letters, digits, _ . -); outputs cannot go into other folders",
+      });
+    }
+    written.set(name, { name, file, kind });
+    return join(init.outDir, file);
+  };
+
+  const pick = (stage: string, output: string, filter?: Record<string, AxisValue>): UpstreamArtifact => {
+    const all = init.upstream.filter((u) => u.stage === stage && u.output === output);
+    if (all.length === 0) {
+      const stages = [...new Set(init.upstream.map((u) => u.stage))];
+      if (!stages.includes(stage)) {
+        throw new StrataError("STAGE", `${where("")} asked for input '${stage}/${output}', but '${stage}' is not among its needs`, {
+          hint: `add '${stage}' to stages.${cell.stage}.needs in pipeline.yaml (needs now: ${stages.join(", ") || "none"})`,
+        });
+      }
+      const outs = [...new Set(init.upstream.filter((u) => u.stage === stage).map((u) => u.output))];
+      throw new StrataError("STAGE", `${where("")} asked for '${stage}/${output}', but stage '${stage}' has no output '${output}'`, {
+        hint: `its outputs are: ${outs.join(", ")}`,
+      });
+    }
+    const matches = filter
+      ? all.filter((u) => Object.entries(filter).every(([k, v]) => String(u.cell[k]) === String(v)))
+      : all;
+    if (matches.length !== 1) {
+      throw new StrataError(
+        "STAGE",
+        `${where("")} asked for '${stage}/${output}'${filter ? ` where ${JSON.stringify(filter)}` : ""}: ${matches.length} cells match (${all.map((u) => u.cellId).join(", ")})`,
+        { hint: "pass the cell's matrix values as the third argument, or use ctx.inputs() to read every cell" },
+      );
+    }
+    return matches[0];
+  };
+
+  const viewOf = (u: UpstreamArtifact): string => {
+    const v = views.get(u);
+    if (!v) {
+      throw new StrataError("STAGE", `${where("")}: '${u.stage}/${u.output}' is a ${u.kind} output, not a table`, {
+        hint: u.kind === "json" ? "read it with ctx.readJson()" : "read it with ctx.inputPath()",
+      });
+    }
+    return v;
+  };
+
+  const ctx: StageContext<unknown> = {
+    params: init.params,
+    cell: { ...cell.values },
+    cellId: cell.id,
+    stage: cell.stage,
+    seed,
+    rng: createRng(seed),
+    root: init.root,
+    db,
+    signal: init.signal,
+
+    input: (stage, output, filter) => viewOf(pick(stage, output, filter)),
+    inputs: (stage, output): UpstreamRef[] => {
+      const all = init.upstream.filter((u) => u.stage === stage && u.output === output);
+      if (all.length === 0) pick(stage, output); // throws with the right message
+      return all.map((u) => ({ cell: { ...u.cell }, cellId: u.cellId, view: viewOf(u), path: u.path }));
+    },
+    inputPath: (stage, output, filter) => pick(stage, output, filter).path,
+    readJson: async <T>(stage: string, output: string, filter?: Record<string, AxisValue>) =>
+      JSON.parse(await readFile(pick(stage, output, filter).path, "utf8")) as T,
+    file: (relPath: string) => {
+      const norm = relative(init.root, resolve(init.root, relPath));
+      if (isAbsolute(relPath) || norm.startsWith("..") || !init.files.includes(norm)) {
+        throw new StrataError("STAGE", `${where("")} read '${relPath}', which is not declared under stages.${cell.stage}.files in pipeline.yaml`, {
+          hint: `add '${norm}' to stages.${cell.stage}.files so its content is part of the stage's fingerprint`,
+        });
+      }
+      return resolve(init.root, norm);
+    },
+
+    async writeTable(name: string, source: string | ColumnTable, options?: WriteTableOptions) {
+      const path = claim(name, `${name}.parquet`, "table");
+      const { rows } =
+        typeof source === "string"
+          ? await copyQueryToParquet(db, source, path, options)
+          : await writeColumnsToParquet(db, source, path, options);
+      written.get(name)!.rows = rows;
+      return { rows };
+    },
+    async writeJson(name: string, value: unknown) {
+      const path = claim(name, `${name}.json`, "json");
+      await writeFile(path, stableJson(value));
+    },
+    async writeFile(name: string, data: string | Uint8Array) {
+      const path = claim(name, name, "file");
+      await writeFile(path, data);
+    },
+    async count(name: string) {
+      const w = written.get(name);
+      if (!w || w.kind !== "table") {
+        throw new StrataError("STAGE", `${where("")}: ctx.count('${name}') — no table '${name}' written yet`, {
+          hint: "call ctx.writeTable first",
+        });
+      }
+      return parquetRowCount(db, join(init.outDir, w.file));
+    },
+    metric(name: string, value: MetricValue) {
+      if (typeof value === "number" && !Number.isFinite(value)) value = null;
+      metrics[name] = value;
+    },
+    log: (m: string) => init.onLog(m),
+    progress: (f: number, note?: string) => init.onProgress(Math.max(0, Math.min(1, f)), note),
+  };
+
+  return {
+    ctx,
+    written,
+    metrics,
+    async registerViews() {
+      await mkdir(init.outDir, { recursive: true });
+      let n = 0;
+      for (const u of init.upstream) {
+        if (u.kind !== "table") continue;
+        const name = sqlIdent(`${u.stage}_${u.output}_${n++}`);
+        await db.run(`create or replace temp view ${name} as select * from read_parquet(${sqlString(u.path)})`);
+        views.set(u, name);
+      }
+    },
+  };
+}
+
+/** JSON with sorted keys and a trailing newline: byte-stable for equal values. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value), null, 2) + "\n";
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object" && !(v instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,191 @@
+/**
+ * Planning: what to run, in what order, and why. A pure function of the cell graph, the lock,
+ * what the probe found on disk, and the run-cache index — no I/O, so it is tested on small DAGs
+ * and shared by `pipeline status`, `pipeline run --dry-run` and the runner itself.
+ *
+ * A cell's fingerprint covers the hashes of the upstream outputs it reads (not the upstream
+ * fingerprints), so an upstream rerun that produces byte-identical outputs leaves its
+ * dependents fresh. The price: when an upstream cell must execute, its dependents' fingerprints
+ * are unknown until it has finished; the plan marks them `wait` and the runner decides again
+ * with the real hashes (the same `decideCell`).
+ */
+import type { Cell, CellGraph } from "./types.ts";
+import type { LockEntry, LockFile } from "./lock.ts";
+import { cellFingerprint, diffFingerprintParts, type FingerprintParts } from "./fingerprint.ts";
+
+/** Everything a cell's fingerprint depends on except the upstream output hashes. */
+export type StaticParts = Omit<FingerprintParts, "inputs">;
+
+/** What the probe found for one cell before running anything. */
+export interface CellProbe {
+  /** Static parts, or why they could not be computed (invalid params, module error). */
+  parts: StaticParts | { error: string };
+  /** State of each output recorded in the lock, as found in data/. */
+  outputs: Record<string, "ok" | "missing" | "modified">;
+}
+
+/** Output hashes of an upstream cell as they will be when this cell runs. */
+export type OutputHashes = Record<string, string>;
+
+export type Action =
+  | "skip" //      fresh: fingerprint and outputs match the lock
+  | "restore" //   stale, but the run-cache (or the cache for a modified output) holds the result
+  | "run" //       stale: execute the stage
+  | "wait" //      an upstream cell executes first; decided again once its outputs are known
+  | "blocked"; //  cannot run: the cell or an upstream cell is in error
+
+export interface Decision {
+  action: Action;
+  /** The first cause, in human form, e.g. "params.top_n: 30 → 40". */
+  cause: string;
+  /** Every difference found (cause first). */
+  reasons: string[];
+  /** Known when all inputs are known. */
+  fingerprint?: string;
+}
+
+export interface DecideArgs {
+  cell: Cell;
+  parts: StaticParts;
+  /** Upstream output hashes keyed "<depCellId>/<output>". */
+  inputs: Record<string, string>;
+  entry: LockEntry | undefined;
+  outputs: Record<string, "ok" | "missing" | "modified">;
+  force: boolean;
+  /** Whether the run-cache holds a result for a fingerprint. */
+  runCached: (fingerprint: string) => boolean;
+}
+
+/** Decide one cell whose inputs are known. Shared by the planner and the runner. */
+export function decideCell(a: DecideArgs): Decision {
+  const fingerprint = cellFingerprint({ ...a.parts, inputs: a.inputs });
+  const cached = a.runCached(fingerprint);
+  const staleAction = (): Action => (cached && !a.force ? "restore" : "run");
+  if (!a.entry) {
+    return { action: staleAction(), cause: "never run (no entry in pipeline.lock)", reasons: ["never run"], fingerprint };
+  }
+  const entryParts: FingerprintParts = {
+    code: a.entry.code,
+    packages: a.entry.packages,
+    params: a.entry.params,
+    inputs: a.entry.inputs,
+    files: a.entry.files,
+    matrix: a.entry.matrix,
+    seed: a.entry.seed,
+    engine: a.entry.engine,
+  };
+  if (fingerprint !== a.entry.fingerprint) {
+    const diff = diffFingerprintParts(entryParts, { ...a.parts, inputs: a.inputs });
+    const reasons = diff.changes.length > 0 ? diff.changes : ["fingerprint changed"];
+    return { action: staleAction(), cause: reasons[0], reasons, fingerprint };
+  }
+  const broken = Object.entries(a.outputs)
+    .filter(([, s]) => s !== "ok")
+    .map(([name, s]) => `output ${a.entry!.outputs[name]?.path ?? name} ${s}`);
+  if (broken.length > 0) {
+    // Same fingerprint: the lock's own output hashes are the result; restore them from the cache.
+    return { action: a.force ? "run" : "restore", cause: broken[0], reasons: broken, fingerprint };
+  }
+  if (a.force) return { action: "run", cause: "forced (--force)", reasons: ["forced"], fingerprint };
+  return { action: "skip", cause: "up to date", reasons: [], fingerprint };
+}
+
+export interface PlanStep extends Decision {
+  cell: Cell;
+  /** For cascaded cells: the upstream cell ids that make them wait or block. */
+  upstream: string[];
+}
+
+export interface PlanOptions {
+  /** Cell ids to consider (targets plus their upstream closure), in topological order. */
+  cells: Cell[];
+  lock: LockFile;
+  probes: Map<string, CellProbe>;
+  /** Cells to re-execute even when fresh. */
+  force: Set<string>;
+  /** Run-cache lookup: fingerprint → output hashes of that run, if present. */
+  runCache: (fingerprint: string) => OutputHashes | undefined;
+}
+
+/**
+ * Plan every cell in `cells` (topological order). Inputs of a cell are known when each
+ * upstream cell is skipped (hashes from the lock) or restored (hashes from the run-cache, or
+ * from the lock when only a materialized file is damaged).
+ */
+export function planRun(graph: CellGraph, opts: PlanOptions): PlanStep[] {
+  const known = new Map<string, OutputHashes | null>(); // null = unknown until it runs
+  const failed = new Set<string>();
+  const steps: PlanStep[] = [];
+  const inPlan = new Set(opts.cells.map((c) => c.id));
+
+  for (const cell of opts.cells) {
+    const probe = opts.probes.get(cell.id);
+    const entry = opts.lock.cells[cell.id];
+    const blockedBy = cell.deps.filter((d) => failed.has(d));
+    if (!probe || "error" in probe.parts) {
+      failed.add(cell.id);
+      known.set(cell.id, null);
+      const cause = probe && "error" in probe.parts ? probe.parts.error : "not probed";
+      steps.push({ cell, action: "blocked", cause, reasons: [cause], upstream: [] });
+      continue;
+    }
+    if (blockedBy.length > 0) {
+      failed.add(cell.id);
+      known.set(cell.id, null);
+      const cause = `upstream ${blockedBy[0]} cannot run`;
+      steps.push({ cell, action: "blocked", cause, reasons: [cause], upstream: blockedBy });
+      continue;
+    }
+    const inputs: Record<string, string> = {};
+    const waitingOn: string[] = [];
+    for (const dep of cell.deps) {
+      const hashes = inPlan.has(dep) ? known.get(dep) : lockHashes(opts.lock.cells[dep]);
+      if (hashes === null || hashes === undefined) {
+        waitingOn.push(dep);
+        continue;
+      }
+      for (const [out, h] of Object.entries(hashes)) inputs[`${dep}/${out}`] = h;
+    }
+    if (waitingOn.length > 0) {
+      known.set(cell.id, null);
+      const cause = `upstream ${waitingOn[0]} will rerun`;
+      steps.push({ cell, action: "wait", cause, reasons: [cause], upstream: waitingOn });
+      continue;
+    }
+    const d = decideCell({
+      cell,
+      parts: probe.parts,
+      inputs,
+      entry,
+      outputs: probe.outputs,
+      force: opts.force.has(cell.id),
+      runCached: (fp) => opts.runCache(fp) !== undefined,
+    });
+    if (d.action === "skip") known.set(cell.id, lockHashes(entry) ?? null);
+    else if (d.action === "restore") {
+      const fromRun = d.fingerprint ? opts.runCache(d.fingerprint) : undefined;
+      known.set(cell.id, fromRun ?? (d.fingerprint === entry?.fingerprint ? lockHashes(entry) ?? null : null));
+    } else known.set(cell.id, null);
+    steps.push({ cell, ...d, upstream: [] });
+  }
+  return steps;
+}
+
+export function lockHashes(entry: LockEntry | undefined): OutputHashes | undefined {
+  if (!entry) return undefined;
+  const out: OutputHashes = {};
+  for (const [name, o] of Object.entries(entry.outputs)) out[name] = o.hash;
+  return out;
+}
+
+/** One line per step for humans: "run     train[model=gbdt]  params.depth: 4 → 6". */
+export function describeStep(step: PlanStep): string {
+  const verb = {
+    skip: "fresh",
+    restore: "restore",
+    run: "run",
+    wait: "then",
+    blocked: "blocked",
+  }[step.action];
+  return `${verb.padEnd(8)}${step.cell.id}  ${step.cause}`;
+}

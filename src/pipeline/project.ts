@@ -1,0 +1,214 @@
+/**
+ * A project opened for a command: its spec, cell graph, lock, stat cache and cache, plus the
+ * probe that computes every cell's static fingerprint parts and the state of its outputs.
+ */
+import { existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { StrataError, errorMessage } from "../core/errors.ts";
+import { sha256 } from "../core/hash.ts";
+import { loadPipeline } from "./spec.ts";
+import { expandCells } from "./matrix.ts";
+import { readLock, type LockEntry, type LockFile } from "./lock.ts";
+import { StatCache } from "./stat-cache.ts";
+import { codeGraph } from "./code-graph.ts";
+import { packageVersions } from "./packages.ts";
+import { Cache } from "./cache.ts";
+import { isStageDefinition } from "./define-stage.ts";
+import { stableJson } from "./context.ts";
+import type { CellProbe, StaticParts } from "./plan.ts";
+import type { Cell, CellGraph, PipelineSpec, StageDefinition, StageSpec } from "./types.ts";
+import { ENGINE } from "./version.ts";
+
+export interface Project {
+  root: string;
+  specFile: string;
+  lockFile: string;
+  stateDir: string;
+  spec: PipelineSpec;
+  graph: CellGraph;
+  lock: LockFile;
+  stat: StatCache;
+  cache: Cache;
+}
+
+/** Locate pipeline.yaml: an explicit file, or the current folder. */
+export function findSpecFile(opts: { file?: string; cwd?: string } = {}): string {
+  const cwd = opts.cwd ?? process.cwd();
+  const file = resolve(cwd, opts.file ?? "pipeline.yaml");
+  if (!existsSync(file)) {
+    throw new StrataError("SPEC", `no pipeline file at ${file}`, {
+      hint: opts.file
+        ? "check the --file path"
+        : "run the command from the project folder (the one holding pipeline.yaml), or pass --file PATH",
+    });
+  }
+  return file;
+}
+
+export async function openProject(opts: { file?: string; cwd?: string } = {}): Promise<Project> {
+  const specFile = findSpecFile(opts);
+  const spec = await loadPipeline(specFile);
+  const root = spec.root;
+  const stateDir = join(root, ".pipeline");
+  const lockFile = join(root, "pipeline.lock");
+  const [lock, stat] = await Promise.all([readLock(lockFile), StatCache.load(root)]);
+  return {
+    root,
+    specFile,
+    lockFile,
+    stateDir,
+    spec,
+    graph: expandCells(spec),
+    lock,
+    stat,
+    cache: new Cache(root),
+  };
+}
+
+const stageModules = new Map<string, Promise<StageDefinition>>();
+
+/** Import a stage module (once per process) and check it is a defineStage() result. */
+export function loadStageModule(stage: StageSpec): Promise<StageDefinition> {
+  let p = stageModules.get(stage.usesPath);
+  if (!p) {
+    p = (async () => {
+      let mod: { default?: unknown };
+      try {
+        mod = (await import(pathToFileURL(stage.usesPath).href)) as { default?: unknown };
+      } catch (e) {
+        throw new StrataError("STAGE", `stage '${stage.name}': cannot load ${stage.uses}: ${errorMessage(e)}`, {
+          hint: "fix the module (run `npm run typecheck`), then run again",
+          cause: e,
+        });
+      }
+      const def = mod.default;
+      if (!isStageDefinition(def)) {
+        throw new StrataError("STAGE", `stage '${stage.name}': ${stage.uses} does not export a stage`, {
+          hint: "end the module with `export default defineStage({ params, outputs, run })`",
+        });
+      }
+      const dup = def.outputs.find((o, i) => def.outputs.indexOf(o) !== i);
+      if (dup) {
+        throw new StrataError("STAGE", `stage '${stage.name}': output '${dup}' is declared twice in ${stage.uses}`, {
+          hint: "give every output a distinct name",
+        });
+      }
+      return def;
+    })();
+    stageModules.set(stage.usesPath, p);
+  }
+  return p;
+}
+
+/** Validate a stage's raw params with its zod schema; errors name the stage and the YAML position. */
+export function validateParams(project: Project, stage: StageSpec, def: StageDefinition): unknown {
+  const r = def.params.safeParse(stage.params);
+  if (r.success) return JSON.parse(JSON.stringify(r.data ?? {}));
+  const rel = relPath(project, project.specFile);
+  const lines = r.error.issues.map((i) => {
+    const path = ["params", ...i.path.map(String)].join(".");
+    return `  ${path}: ${i.message}`;
+  });
+  throw new StrataError(
+    "PARAMS",
+    `${rel}:${stage.pos.line}:${stage.pos.col}: stage '${stage.name}' has invalid params:\n${lines.join("\n")}`,
+    { hint: `fix stages.${stage.name}.params in ${rel} (see the stage's schema in ${stage.uses})` },
+  );
+}
+
+export function relPath(project: Project, abs: string): string {
+  const r = abs.startsWith(project.root + "/") ? abs.slice(project.root.length + 1) : abs;
+  return r;
+}
+
+export interface StageStatic {
+  code: Record<string, string>;
+  packages: Record<string, string>;
+  params: unknown;
+  files: Record<string, string>;
+}
+
+/**
+ * Static parts shared by every cell of a stage. Validated params are memoized in the stat
+ * cache, keyed by the stage's code hashes and raw params, so a no-op status never imports
+ * stage modules.
+ */
+export async function stageStatic(project: Project, stage: StageSpec): Promise<StageStatic> {
+  const graph = await codeGraph(stage.usesPath, project.root, project.stat);
+  const packages = packageVersions(graph.packages, project.root);
+  const files: Record<string, string> = {};
+  for (const f of stage.files) files[f] = await project.stat.hashFile(join(project.root, f));
+  const memoKey = "params:" + sha256(stableJson({ code: graph.files, raw: stage.params }));
+  let params = project.stat.memoGet(memoKey);
+  if (params === undefined) {
+    const def = await loadStageModule(stage);
+    params = validateParams(project, stage, def);
+    project.stat.memoSet(memoKey, params);
+  }
+  return { code: graph.files, packages, params, files };
+}
+
+export function cellParts(project: Project, st: StageStatic, cell: Cell): StaticParts {
+  return {
+    code: st.code,
+    packages: st.packages,
+    params: st.params,
+    files: st.files,
+    matrix: cell.values,
+    seed: project.spec.seed,
+    engine: ENGINE,
+  };
+}
+
+/** State of the outputs recorded in the lock for a cell, as found under data/. */
+export async function outputStates(project: Project, entry: LockEntry | undefined): Promise<CellProbe["outputs"]> {
+  const out: CellProbe["outputs"] = {};
+  if (!entry) return out;
+  for (const [name, o] of Object.entries(entry.outputs)) {
+    const abs = join(project.root, o.path);
+    let size: number;
+    try {
+      size = statSync(abs).size;
+    } catch {
+      out[name] = "missing";
+      continue;
+    }
+    if (size !== o.bytes) {
+      out[name] = "modified";
+      continue;
+    }
+    out[name] = (await project.stat.hashFile(abs)) === o.hash ? "ok" : "modified";
+  }
+  return out;
+}
+
+/** Probe every given cell. Stage-level work is shared between the cells of a stage. */
+export async function probeCells(project: Project, cells: Cell[]): Promise<Map<string, CellProbe>> {
+  const perStage = new Map<string, Promise<StageStatic | { error: string }>>();
+  const probes = new Map<string, CellProbe>();
+  await Promise.all(
+    cells.map(async (cell) => {
+      let p = perStage.get(cell.stage);
+      if (!p) {
+        const stage = project.spec.stages.find((s) => s.name === cell.stage)!;
+        p = stageStatic(project, stage).catch((e) => ({ error: errorMessage(e) }));
+        perStage.set(cell.stage, p);
+      }
+      const st = await p;
+      const parts = "error" in st ? st : cellParts(project, st, cell);
+      probes.set(cell.id, { parts, outputs: await outputStates(project, project.lock.cells[cell.id]) });
+    }),
+  );
+  return probes;
+}
+
+export function stageSpec(project: Project, name: string): StageSpec {
+  const s = project.spec.stages.find((x) => x.name === name);
+  if (!s) throw new StrataError("INTERNAL", `unknown stage ${name}`);
+  return s;
+}
+
+export function projectDirOf(file: string): string {
+  return dirname(file);
+}

@@ -1,0 +1,458 @@
+/**
+ * Execution: runs the plan with bounded concurrency. Each cell is decided again when its
+ * upstream cells are done (their real output hashes are known then), executed into a temp
+ * folder, moved into the content-addressed cache, materialized under data/, and recorded in
+ * the lock — in that order, each step atomic, so a kill at any point leaves a lock that
+ * matches the files on disk, and finished work in the run-cache.
+ */
+import { lstat, mkdir, readdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { availableParallelism } from "node:os";
+import type { DuckDBInstance } from "@duckdb/node-api";
+import { StrataError, errorMessage } from "../core/errors.ts";
+import { createDatabase } from "../store/index.ts";
+import { selectCells, withUpstream } from "./address.ts";
+import { writeLockIfChanged, type LockEntry, type LockFile } from "./lock.ts";
+import { acquireProjectLock } from "./project-lock.ts";
+import { copyFileAtomic } from "./fs-atomic.ts";
+import { createContext, type UpstreamArtifact } from "./context.ts";
+import { decideCell, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
+import { loadStageModule, probeCells, stageSpec, type Project } from "./project.ts";
+import type { Cell } from "./types.ts";
+
+export type CellStatus = "fresh" | "restored" | "ran" | "failed" | "skipped" | "cancelled";
+
+export interface CellResult {
+  id: string;
+  stage: string;
+  status: CellStatus;
+  /** Why it ran / was restored / failed. */
+  cause: string;
+  duration_s: number;
+  error?: string;
+  metrics?: Record<string, unknown>;
+}
+
+export interface Reporter {
+  start(cell: Cell, action: "run" | "restore", cause: string): void;
+  log(cell: Cell, message: string): void;
+  progress(cell: Cell, fraction: number, note?: string): void;
+  finish(cell: Cell, result: CellResult): void;
+  warn(message: string): void;
+}
+
+export const silentReporter: Reporter = {
+  start() {},
+  log() {},
+  progress() {},
+  finish() {},
+  warn() {},
+};
+
+export interface RunOptions {
+  targets?: string[];
+  force?: boolean;
+  jobs?: number;
+  keepGoing?: boolean;
+  reporter?: Reporter;
+  signal?: AbortSignal;
+  /** Shown in the project lock so a refused second run can name this one. */
+  command?: string;
+}
+
+export interface RunSummary {
+  results: CellResult[];
+  ok: boolean;
+  cancelled: boolean;
+  lockChanged: boolean;
+  wall_s: number;
+}
+
+/** Cells selected by targets plus their upstream closure, in topological order. */
+export function selection(project: Project, targets: string[] | undefined): { cells: Cell[]; targeted: Set<string> } {
+  if (!targets || targets.length === 0) {
+    return { cells: project.graph.cells, targeted: new Set(project.graph.cells.map((c) => c.id)) };
+  }
+  const chosen = selectCells(project.graph, targets);
+  return { cells: withUpstream(project.graph, chosen), targeted: new Set(chosen.map((c) => c.id)) };
+}
+
+/** The plan `run` would follow, without running anything. */
+export async function planProject(
+  project: Project,
+  opts: { targets?: string[]; force?: boolean } = {},
+): Promise<{ steps: PlanStep[]; probes: Map<string, CellProbe> }> {
+  const { cells, targeted } = selection(project, opts.targets);
+  const probes = await probeCells(project, cells);
+  const steps = planRun(project.graph, {
+    cells,
+    lock: project.lock,
+    probes,
+    force: opts.force ? targeted : new Set(),
+    runCache: (fp) => runHashes(project, fp),
+  });
+  return { steps, probes };
+}
+
+export async function runProject(project: Project, opts: RunOptions = {}): Promise<RunSummary> {
+  const t0 = performance.now();
+  const reporter = opts.reporter ?? silentReporter;
+  const jobs = Math.max(1, opts.jobs ?? availableParallelism());
+  const { cells, targeted } = selection(project, opts.targets);
+  const held = await acquireProjectLock(project.root, { command: opts.command ?? "pipeline run" });
+  let db: DuckDBInstance | undefined;
+  const results = new Map<string, CellResult>();
+  const lock: LockFile = { version: 1, cells: {} };
+  // Keep entries of cells that still exist; drop those of removed stages or matrix values.
+  for (const [id, e] of Object.entries(project.lock.cells)) if (project.graph.byId.has(id)) lock.cells[id] = e;
+  let lockChanged = false;
+  let lockWrite: Promise<void> = Promise.resolve();
+  const persistLock = (): Promise<void> => {
+    lockWrite = lockWrite.then(async () => {
+      if (await writeLockIfChanged(project.lockFile, lock)) lockChanged = true;
+    });
+    return lockWrite;
+  };
+
+  try {
+    const probes = await probeCells(project, cells);
+    const runId = `${process.pid}-${Date.now().toString(36)}`;
+    const tmpRoot = join(project.stateDir, "tmp", runId);
+    let stopping = false;
+
+    const getDb = async (): Promise<DuckDBInstance> => (db ??= await createDatabase());
+
+    const processCell = async (cell: Cell): Promise<CellResult> => {
+      const started = performance.now();
+      const elapsed = () => (performance.now() - started) / 1000;
+      const base = { id: cell.id, stage: cell.stage };
+      const badDep = cell.deps.find((d) => {
+        const r = results.get(d);
+        return !r || r.status === "failed" || r.status === "skipped" || r.status === "cancelled";
+      });
+      if (badDep) {
+        const r = results.get(badDep);
+        return { ...base, status: "skipped", cause: `upstream ${badDep} ${r?.status ?? "did not run"}`, duration_s: 0 };
+      }
+      if (opts.signal?.aborted || stopping) return { ...base, status: "cancelled", cause: "run stopped", duration_s: 0 };
+      const probe = probes.get(cell.id)!;
+      if ("error" in probe.parts) return { ...base, status: "failed", cause: "cannot prepare", error: probe.parts.error, duration_s: 0 };
+      const parts = probe.parts;
+      const inputs: Record<string, string> = {};
+      for (const d of cell.deps) for (const [name, o] of Object.entries(lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
+      const decision = decideCell({
+        cell,
+        parts,
+        inputs,
+        entry: project.lock.cells[cell.id],
+        // Outputs probed before the run are stale if this cell's upstream changed; recheck cheaply.
+        outputs: probe.outputs,
+        force: !!opts.force && targeted.has(cell.id),
+        runCached: (fp) => runHashes(project, fp) !== undefined,
+      });
+      const fp = decision.fingerprint!;
+      if (decision.action === "skip") return { ...base, status: "fresh", cause: decision.cause, duration_s: 0 };
+
+      if (decision.action === "restore") {
+        reporter.start(cell, "restore", decision.cause);
+        const entry = await restoreCell(project, cell, parts, inputs, fp, lock.cells[cell.id] ?? project.lock.cells[cell.id], reporter);
+        if (entry) {
+          lock.cells[cell.id] = entry;
+          await persistLock();
+          return { ...base, status: "restored", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics };
+        }
+        reporter.warn(`${cell.id}: cache entry unusable, executing instead`);
+      }
+
+      reporter.start(cell, "run", decision.cause);
+      try {
+        const entry = await executeCell(project, cell, parts, inputs, fp, {
+          db: await getDb(),
+          tmpDir: join(tmpRoot, cell.id.replace(/[^A-Za-z0-9_.=,-]/g, "_")),
+          upstream: upstreamOf(project, cell, lock),
+          previous: lock.cells[cell.id],
+          signal: opts.signal ?? new AbortController().signal,
+          reporter,
+        });
+        lock.cells[cell.id] = entry;
+        await persistLock();
+        return { ...base, status: "ran", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics };
+      } catch (e) {
+        if (opts.signal?.aborted) return { ...base, status: "cancelled", cause: "run interrupted", duration_s: elapsed() };
+        return { ...base, status: "failed", cause: decision.cause, error: errorMessage(e), duration_s: elapsed() };
+      }
+    };
+
+    // Scheduler: a cell starts when every upstream cell has a result; at most `jobs` at once.
+    await new Promise<void>((resolveAll) => {
+      const waiting = [...cells];
+      let running = 0;
+      const pump = () => {
+        for (let i = 0; i < waiting.length && running < jobs; ) {
+          const cell = waiting[i];
+          if (!cell.deps.every((d) => results.has(d))) {
+            i++;
+            continue;
+          }
+          waiting.splice(i, 1);
+          running++;
+          processCell(cell)
+            .catch((e): CellResult => ({ id: cell.id, stage: cell.stage, status: "failed", cause: "internal error", error: errorMessage(e), duration_s: 0 }))
+            .then((r) => {
+              results.set(cell.id, r);
+              if (r.status === "failed" && !opts.keepGoing) stopping = true;
+              reporter.finish(cell, r);
+              running--;
+              pump();
+            });
+        }
+        if (running === 0 && waiting.length === 0) resolveAll();
+        else if (running === 0) {
+          // Remaining cells wait on cells outside the selection: cannot happen with a closure,
+          // but never hang.
+          for (const c of waiting.splice(0)) results.set(c.id, { id: c.id, stage: c.stage, status: "skipped", cause: "unreachable", duration_s: 0 });
+          resolveAll();
+        }
+      };
+      pump();
+    });
+
+    await persistLock();
+    await rm(tmpRoot, { recursive: true, force: true });
+  } finally {
+    await lockWrite.catch(() => {});
+    await project.stat.save().catch(() => {});
+    db?.closeSync();
+    await held.release();
+  }
+  const list = cells.map((c) => results.get(c.id)!).filter(Boolean);
+  return {
+    results: list,
+    ok: list.every((r) => r.status !== "failed" && r.status !== "cancelled"),
+    cancelled: !!opts.signal?.aborted,
+    lockChanged,
+    wall_s: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Upstream artifacts a cell may read: every output of every wired upstream cell. */
+function upstreamOf(project: Project, cell: Cell, lock: LockFile): UpstreamArtifact[] {
+  const out: UpstreamArtifact[] = [];
+  for (const d of cell.deps) {
+    const dep = project.graph.byId.get(d)!;
+    for (const [name, o] of Object.entries(lock.cells[d].outputs)) {
+      out.push({
+        stage: dep.stage,
+        cellId: d,
+        cell: dep.values,
+        output: name,
+        path: join(project.root, o.path),
+        kind: kindOf(name, o.path),
+      });
+    }
+  }
+  return out;
+}
+
+export function kindOf(name: string, path: string): UpstreamArtifact["kind"] {
+  if (path.endsWith(`/${name}.parquet`)) return "table";
+  if (path.endsWith(`/${name}.json`)) return "json";
+  return "file";
+}
+
+interface ExecEnv {
+  db: DuckDBInstance;
+  tmpDir: string;
+  upstream: UpstreamArtifact[];
+  previous: LockEntry | undefined;
+  signal: AbortSignal;
+  reporter: Reporter;
+}
+
+/** Run a stage into a temp folder and return the written files (not yet cached). */
+export async function executeStage(
+  project: Project,
+  cell: Cell,
+  parts: StaticParts,
+  env: Omit<ExecEnv, "previous">,
+): Promise<{ files: Array<{ name: string; file: string; abs: string; rows?: number }>; metrics: Record<string, unknown>; duration_s: number }> {
+  const stage = stageSpec(project, cell.stage);
+  const def = await loadStageModule(stage);
+  await rm(env.tmpDir, { recursive: true, force: true });
+  await mkdir(env.tmpDir, { recursive: true });
+  const conn = await env.db.connect();
+  const onAbort = () => conn.interrupt();
+  env.signal.addEventListener("abort", onAbort);
+  const t0 = performance.now();
+  try {
+    const rec = createContext({
+      root: project.root,
+      cell,
+      params: parts.params,
+      pipelineSeed: project.spec.seed,
+      outputs: def.outputs,
+      files: stage.files,
+      upstream: env.upstream,
+      db: conn,
+      outDir: env.tmpDir,
+      signal: env.signal,
+      onLog: (m) => env.reporter.log(cell, m),
+      onProgress: (f, n) => env.reporter.progress(cell, f, n),
+    });
+    await rec.registerViews();
+    await def.run(rec.ctx);
+    if (env.signal.aborted) throw new StrataError("ABORTED", `${cell.id}: interrupted`);
+    const missing = def.outputs.filter((o) => !rec.written.has(o));
+    if (missing.length > 0) {
+      throw new StrataError("OUTPUT", `stage '${cell.stage}' (cell ${cell.id}) finished without writing ${missing.map((m) => `'${m}'`).join(", ")}`, {
+        hint: `write every declared output (ctx.writeTable/writeJson/writeFile), or remove it from outputs in ${stage.uses}`,
+      });
+    }
+    // Only files written through ctx may be in the folder: no strays, no symlinks.
+    const claimed = new Set([...rec.written.values()].map((w) => w.file));
+    for (const f of await readdir(env.tmpDir)) {
+      const st = await lstat(join(env.tmpDir, f));
+      if (!claimed.has(f) || !st.isFile()) {
+        throw new StrataError("OUTPUT", `stage '${cell.stage}' (cell ${cell.id}) left '${f}' in its output folder outside ctx${st.isSymbolicLink() ? " (a symlink)" : ""}`, {
+          hint: "write outputs only with ctx.writeTable / ctx.writeJson / ctx.writeFile",
+        });
+      }
+    }
+    const files = [...rec.written.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((w) => ({ name: w.name, file: w.file, abs: join(env.tmpDir, w.file), rows: w.rows }));
+    return { files, metrics: { ...rec.metrics }, duration_s: (performance.now() - t0) / 1000 };
+  } finally {
+    env.signal.removeEventListener("abort", onAbort);
+    conn.closeSync();
+  }
+}
+
+async function executeCell(
+  project: Project,
+  cell: Cell,
+  parts: StaticParts,
+  inputs: Record<string, string>,
+  fp: string,
+  env: ExecEnv,
+): Promise<LockEntry> {
+  const res = await executeStage(project, cell, parts, env);
+  const outputs: LockEntry["outputs"] = {};
+  for (const f of res.files) {
+    const { hash, bytes } = await project.cache.put(f.abs);
+    outputs[f.name] = { path: `${cell.dir}/${f.file}`, hash, bytes, ...(f.rows !== undefined ? { rows: f.rows } : {}) };
+  }
+  const duration_s = round3(res.duration_s);
+  await project.cache.putRun(fp, { outputs, metrics: res.metrics as LockEntry["metrics"], duration_s, engine: parts.engine });
+  await materialize(project, outputs, env.previous, { verify: false });
+  await rm(env.tmpDir, { recursive: true, force: true });
+  return lockEntry(project, cell, parts, inputs, fp, outputs, res.metrics as LockEntry["metrics"], duration_s);
+}
+
+/** Restore a cell from the run-cache (or, for damaged files, from the lock's own hashes). */
+async function restoreCell(
+  project: Project,
+  cell: Cell,
+  parts: StaticParts,
+  inputs: Record<string, string>,
+  fp: string,
+  previous: LockEntry | undefined,
+  reporter: Reporter,
+): Promise<LockEntry | undefined> {
+  const run = project.cache.getRun(fp) ??
+    (previous && previous.fingerprint === fp
+      ? { outputs: previous.outputs, metrics: previous.metrics, duration_s: previous.duration_s, engine: previous.engine }
+      : undefined);
+  if (!run) return undefined;
+  const outputs: LockEntry["outputs"] = {};
+  for (const [name, o] of Object.entries(run.outputs)) {
+    const file = o.path.slice(o.path.lastIndexOf("/") + 1);
+    outputs[name] = { ...o, path: `${cell.dir}/${file}` };
+  }
+  for (const o of Object.values(outputs)) {
+    if (!project.cache.has(o.hash)) {
+      reporter.warn(`${cell.id}: cache object for ${o.path} is missing`);
+      return undefined;
+    }
+  }
+  try {
+    await materialize(project, outputs, previous, { verify: true, warn: (m) => reporter.warn(`${cell.id}: ${m}`) });
+  } catch (e) {
+    reporter.warn(`${cell.id}: restore failed (${errorMessage(e)})`);
+    return undefined;
+  }
+  return lockEntry(project, cell, parts, inputs, fp, outputs, run.metrics, run.duration_s);
+}
+
+/**
+ * Put outputs in place under data/: each file copied from the cache to a temp sibling and
+ * renamed over the old one. Outputs the previous entry had and the new one lacks are removed.
+ */
+async function materialize(
+  project: Project,
+  outputs: LockEntry["outputs"],
+  previous: LockEntry | undefined,
+  opts: { verify: boolean; warn?: (m: string) => void },
+): Promise<void> {
+  for (const o of Object.values(outputs)) {
+    const dest = join(project.root, o.path);
+    if (await project.stat.matches(dest, o.hash)) continue;
+    if (opts.verify) {
+      // Restoring an old result: check the object before trusting it (corrupt → miss).
+      const ok = await project.cache.restore(o.hash, dest, opts.warn);
+      if (!ok) throw new StrataError("CACHE", `cache object ${o.hash.slice(0, 12)} for ${o.path} is missing or corrupt`);
+    } else {
+      // Just hashed by cache.put in this run: a plain atomic copy.
+      await mkdir(dirname(dest), { recursive: true });
+      await copyFileAtomic(project.cache.pathOf(o.hash), dest);
+    }
+    await project.stat.remember(dest, o.hash);
+  }
+  if (previous) {
+    const keep = new Set(Object.values(outputs).map((o) => o.path));
+    for (const o of Object.values(previous.outputs)) {
+      if (!keep.has(o.path)) await rm(join(project.root, o.path), { force: true });
+    }
+  }
+}
+
+function lockEntry(
+  project: Project,
+  cell: Cell,
+  parts: StaticParts,
+  inputs: Record<string, string>,
+  fp: string,
+  outputs: LockEntry["outputs"],
+  metrics: LockEntry["metrics"],
+  duration_s: number,
+): LockEntry {
+  return {
+    stage: cell.stage,
+    matrix: cell.values,
+    fingerprint: fp,
+    uses: stageSpec(project, cell.stage).uses,
+    code: parts.code,
+    packages: parts.packages,
+    params: parts.params,
+    inputs,
+    files: parts.files,
+    seed: parts.seed,
+    outputs,
+    metrics,
+    duration_s,
+    engine: parts.engine,
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Output hashes of a run-cache entry, for planning. */
+export function runHashes(project: Project, fp: string): Record<string, string> | undefined {
+  const run = project.cache.getRun(fp);
+  if (!run) return undefined;
+  const out: Record<string, string> = {};
+  for (const [name, o] of Object.entries(run.outputs)) out[name] = o.hash;
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * DuckDB instances and the one global setting Strata toggles: the worker thread count.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { StrataError } from "../core/errors.ts";
+
+export interface CreateDatabaseOptions {
+  /** Database file; default ":memory:". */
+  path?: string;
+  /** DuckDB worker threads; default DuckDB's own (the number of cores). */
+  threads?: number;
+}
+
+/** Open a DuckDB instance. Connect with `await db.connect()`. */
+export async function createDatabase(opts: CreateDatabaseOptions = {}): Promise<DuckDBInstance> {
+  const config: Record<string, string> = {};
+  if (opts.threads !== undefined) {
+    if (!Number.isInteger(opts.threads) || opts.threads < 1) {
+      throw new StrataError("ARGUMENT", `createDatabase: threads must be a positive integer, got ${opts.threads}`);
+    }
+    config.threads = String(opts.threads);
+  }
+  try {
+    return await DuckDBInstance.create(opts.path ?? ":memory:", config);
+  } catch (cause) {
+    throw new StrataError("CACHE", `could not open DuckDB database ${opts.path ?? ":memory:"}`, {
+      cause,
+      hint: "check that the path is writable and not opened by another process",
+    });
+  }
+}
+
+// `threads` is a global DuckDB setting (visible to every connection of an instance), so the
+// single-threaded sections below are serialized process-wide: two of them interleaving would
+// restore each other's saved value wrongly.
+let singleThreadQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Run `fn` with DuckDB limited to one worker thread, then restore the previous count.
+ *
+ * Why: parallel execution makes some query results depend on thread scheduling — floating
+ * point sums combine partial aggregates in varying order and sorts break ties arbitrarily —
+ * so the same query can yield different bytes run to run. One thread executes the same plan
+ * in the same order every time. Other connections of the instance run single-threaded too
+ * while `fn` runs (slower, never wrong).
+ */
+export function withSingleThread<T>(conn: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  const run = async (): Promise<T> => {
+    const reader = await conn.runAndReadAll("SELECT current_setting('threads')::INTEGER AS t");
+    const previous = Number(reader.getRows()[0]?.[0] ?? 1);
+    if (previous === 1) return fn();
+    await conn.run("SET threads = 1");
+    try {
+      return await fn();
+    } finally {
+      await conn.run(`SET threads = ${previous}`);
+    }
+  };
+  const result = singleThreadQueue.then(run, run);
+  singleThreadQueue = result.catch(() => undefined);
+  return result;
+}
