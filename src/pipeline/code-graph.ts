@@ -44,8 +44,8 @@ interface GraphRecord {
 }
 
 const RESOLUTION_FILES = ["tsconfig.json", "package.json"];
-const GRAPH_NS = "code-graph";
-const NORM_NS = "code-norm";
+const GRAPH_NS = "code-graph:";
+const NORM_NS = "code-norm:";
 
 const toPosix = (p: string): string => (sep === "/" ? p : p.split(sep).join("/"));
 
@@ -104,11 +104,11 @@ export async function normalizeCode(source: string, path: string): Promise<strin
 
 async function normalizedHash(abs: string, raw: string, statCache: StatCache): Promise<string> {
   const key = `${esbuild.version}:${extname(abs).toLowerCase()}:${raw}`;
-  const hit = statCache.memoGet<string>(NORM_NS, key);
+  const hit = statCache.memoGet<string>(NORM_NS + key);
   if (hit) return hit;
   const source = await readFile(abs, "utf8");
   const h = sha256(await normalizeCode(source, abs));
-  statCache.memoSet(NORM_NS, key, h);
+  statCache.memoSet(NORM_NS + key, h);
   return h;
 }
 
@@ -148,7 +148,7 @@ export async function codeGraph(entryAbs: string, root: string, statCache: StatC
   const rootAbs = resolve(root);
   const entry = resolve(rootAbs, entryAbs);
   const key = `${rootAbs}\u0000${entry}`;
-  const prev = statCache.memoGet<GraphRecord>(GRAPH_NS, key);
+  const prev = statCache.memoGet<GraphRecord>(GRAPH_NS + key);
   if (prev && (await reuse(prev, rootAbs, statCache))) {
     return { files: Object.fromEntries(Object.entries(prev.files).map(([p, [, n]]) => [p, n])), packages: [...prev.packages] };
   }
@@ -205,7 +205,7 @@ export async function codeGraph(entryAbs: string, root: string, statCache: StatC
   for (const f of RESOLUTION_FILES) resolution[f] = await rawHashOrNull(join(rootAbs, f), statCache);
 
   const rec: GraphRecord = { esbuild: esbuild.version, files: sortedFiles, packages: [...packages].sort(), resolution };
-  statCache.memoSet(GRAPH_NS, key, rec);
+  statCache.memoSet(GRAPH_NS + key, rec);
   return { files: Object.fromEntries(Object.entries(sortedFiles).map(([p, [, n]]) => [p, n])), packages: rec.packages };
 }
 

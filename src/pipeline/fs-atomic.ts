@@ -4,8 +4,8 @@
  * old bytes or the new ones, never a torn file. Temp siblings are named `.<base>.<pid>.<rand>.tmp`
  * (matched by `*.tmp` in .gitignore and swept by cache gc).
  */
-import { constants as fsConstants } from "node:fs";
-import { copyFile, cp, lstat, mkdir, open, realpath, rename, rm, unlink, stat } from "node:fs/promises";
+import { constants as fsConstants, type Stats } from "node:fs";
+import { chmod, copyFile, cp, lstat, mkdir, open, realpath, rename, rm, unlink, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { StrataError, type StrataErrorCode } from "../core/errors.ts";
@@ -70,6 +70,9 @@ export async function copyFileAtomic(src: string, dest: string): Promise<void> {
   try {
     // COPYFILE_FICLONE tries a reflink and silently falls back to a byte copy.
     await copyFile(src, tmp, fsConstants.COPYFILE_FICLONE | fsConstants.COPYFILE_EXCL);
+    // The copy inherits the source's mode; cache objects are read-only, copies should not be.
+    const mode = (await stat(tmp)).mode & 0o777;
+    if ((mode & 0o200) === 0) await chmod(tmp, mode | 0o200);
     await fsyncPath(tmp, "r+");
     await rename(tmp, dest);
   } catch (e) {
@@ -184,7 +187,7 @@ export async function removeDirSafe(path: string, mustBeUnder: string): Promise<
 }
 
 /** stat that returns null for a missing path. */
-export async function statOrNull(path: string): Promise<Awaited<ReturnType<typeof stat>> | null> {
+export async function statOrNull(path: string): Promise<Stats | null> {
   try {
     return await stat(path);
   } catch (e) {

@@ -155,10 +155,25 @@ export class StatCache {
    * Remember the hash of a file the engine itself just wrote and closed (a restored cache
    * object, a materialized output), so the next status does not re-read it. Trusted at once.
    */
-  async record(absPath: string, hash: string): Promise<void> {
+  async remember(absPath: string, hash: string): Promise<void> {
     const s = await stat(absPath);
     this.files[absPath] = { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, hash, day: today() };
     this.changed = true;
+  }
+
+  /**
+   * True when the file exists and its current (size, mtime, inode) match a trusted entry with
+   * this hash. Never reads the file: a cheap "already in place?" check before a copy.
+   */
+  async matches(absPath: string, hash: string): Promise<boolean> {
+    const e = this.files[absPath];
+    if (!e || e.racy || e.hash !== hash) return false;
+    try {
+      const s = await stat(absPath);
+      return s.size === e.size && s.mtimeMs === e.mtimeMs && s.ino === e.ino;
+    } catch {
+      return false;
+    }
   }
 
   /** Forget a path (e.g. after deleting the file). */
@@ -170,11 +185,12 @@ export class StatCache {
   }
 
   /**
-   * A value derived from content, keyed by (namespace, key) — key is normally a content hash
-   * so the value never goes stale. Values must be JSON-serializable.
+   * A value derived from content, e.g. `memoGet("code-norm:<sha256>")`. Keys should contain a
+   * content hash so the value never goes stale; prefix them with a namespace ("name:").
+   * Values must be JSON-serializable.
    */
-  memoGet<T>(namespace: string, key: string): T | undefined {
-    const e = this.memo[`${namespace}\u0000${key}`];
+  memoGet<T = unknown>(key: string): T | undefined {
+    const e = this.memo[key];
     if (!e) return undefined;
     const d = today();
     if (e.day !== d) {
@@ -184,11 +200,10 @@ export class StatCache {
     return e.v as T;
   }
 
-  memoSet(namespace: string, key: string, value: unknown): void {
-    const k = `${namespace}\u0000${key}`;
-    const prev = this.memo[k];
+  memoSet(key: string, value: unknown): void {
+    const prev = this.memo[key];
     if (prev && JSON.stringify(prev.v) === JSON.stringify(value)) return;
-    this.memo[k] = { v: value, day: today() };
+    this.memo[key] = { v: value, day: today() };
     this.changed = true;
   }
 
