@@ -255,3 +255,457 @@ function yamlErrorHint(code: string): string {
 function lowerFirst(s: string): string {
   return s.length > 0 ? s[0].toLowerCase() + s.slice(1) : s;
 }
+
+// ---------------------------------------------------------------- shape (zod)
+
+const STARTER_HINT = "a pipeline.yaml starts like\n      version: 1\n      stages:\n        data:\n          uses: stages/data.ts";
+
+function validate(raw: unknown, file: string, root: string, r: Reporter): PipelineSpec | undefined {
+  if (raw === null || raw === undefined) {
+    r.add([], "the pipeline file is empty", STARTER_HINT);
+    return undefined;
+  }
+  if (!isPlainObject(raw)) {
+    reportExpected([], raw, r);
+    return undefined;
+  }
+  unknownKeys(raw, [], TOP_LEVEL_KEYS, "unknown top-level key", r);
+  const top = topSchema.safeParse(raw);
+  if (!top.success) reportZodIssues(top.error.issues, [], raw, r);
+  const stagesRaw = isPlainObject(raw.stages) ? raw.stages : undefined;
+  if (stagesRaw && Object.keys(stagesRaw).length === 0) {
+    r.add(["stages"], "no stages declared", "add at least one stage, e.g.  data: { uses: stages/data.ts }");
+  }
+  const stages = stagesRaw ? validateStages(stagesRaw, root, r) : undefined;
+  if (!top.success || !stages) return undefined;
+  return { file, root, version: 1, seed: top.data.seed, stages };
+}
+
+function reportZodIssues(issues: readonly z.core.$ZodIssue[], base: Path, rawBase: unknown, r: Reporter): void {
+  for (const issue of issues) {
+    const rel = issue.path as Array<string | number>;
+    const path = [...base, ...rel];
+    const value = valueAt(rawBase, rel);
+    switch (issue.code) {
+      case "invalid_union": {
+        const branch = acceptedBranch(issue.errors);
+        if (branch) reportZodIssues(branch, path, value, r);
+        else reportExpected(path, value, r);
+        break;
+      }
+      case "invalid_type":
+        if (value === undefined) reportMissing(path, r);
+        else reportExpected(path, value, r);
+        break;
+      case "invalid_value":
+        reportExpected(path, value, r);
+        break;
+      case "too_small":
+        reportEmpty(path, r);
+        break;
+      default:
+        r.add(path, `${formatPath(path)}: ${lowerFirst(issue.message)}`);
+    }
+  }
+}
+
+/**
+ * Of a union's branches, the one that accepted the value's type (its issues are all deeper or
+ * are not type errors), so `model: [ridge, {a: 1}]` reports the bad item, not "invalid input".
+ */
+function acceptedBranch(branches: readonly z.core.$ZodIssue[][]): z.core.$ZodIssue[] | undefined {
+  const accepted = branches.filter((issues) =>
+    issues.every((i) => i.path.length > 0 || (i.code !== "invalid_type" && i.code !== "invalid_union")),
+  );
+  return accepted.length === 1 ? accepted[0] : undefined;
+}
+
+function reportExpected(path: Path, value: unknown, r: Reporter): void {
+  const { what, hint } = expectation(path, value);
+  const where = path.length === 0 ? "the file" : formatPath(path);
+  r.add(path, `${where}: expected ${what}, found ${describeValue(value)}`, hint);
+}
+
+function reportMissing(path: Path, r: Reporter): void {
+  const [top, stage, field, axis] = path;
+  const key = String(path[path.length - 1]);
+  if (path.length === 1) {
+    const hint = top === "version" ? "add `version: 1` as the first line" : STARTER_HINT;
+    r.add(path, `missing required top-level key '${key}'`, hint, "key");
+  } else if (field === "uses") {
+    r.add(path, `stage '${stage}' has no 'uses'`, `add the module that runs it, e.g. uses: stages/${stage}.ts`, "key");
+  } else if (field === "matrix" && key === "from") {
+    r.add(path, `matrix axis '${axis}' of stage '${stage}' has no 'from'`, `write ${axis}: { from: STAGE } or list the values: ${axis}: [a, b]`, "key");
+  } else {
+    r.add(path, `missing required key '${key}' in ${formatPath(path.slice(0, -1))}`, undefined, "key");
+  }
+}
+
+function reportEmpty(path: Path, r: Reporter): void {
+  const [, stage, field, axis] = path;
+  if (field === "matrix" && path.length === 4) {
+    r.add(path, `matrix axis '${axis}' of stage '${stage}' has no values`, "list at least one value, or remove the axis");
+  } else {
+    r.add(path, `${formatPath(path)} must not be empty`);
+  }
+}
+
+/** What a position in the document should hold, for "expected X, found Y" messages. */
+function expectation(path: Path, value: unknown): { what: string; hint?: string } {
+  const [top, stage, field, axis, sub] = path;
+  const s = String(stage);
+  if (path.length === 0) return { what: "a map with 'version' and 'stages'", hint: STARTER_HINT };
+  if (top === "version") return { what: "1 (the only version so far)", hint: "write version: 1" };
+  if (top === "seed") return { what: "an integer", hint: "e.g. seed: 42 (every cell derives its own seed from it)" };
+  if (path.length === 1) return { what: "a map from stage name to stage", hint: STARTER_HINT };
+  if (path.length === 2) return { what: "a map with at least 'uses'", hint: `e.g. ${s}: { uses: stages/${s}.ts }` };
+  const wrapHint = (key: string, example: string) => (typeof value === "string" ? `write ${key}: [${value}]` : `e.g. ${key}: ${example}`);
+  switch (field) {
+    case "uses":
+      return { what: "a module path relative to the project root", hint: `e.g. uses: stages/${s}.ts` };
+    case "needs":
+      return path.length === 3 ? { what: "a list of stage names", hint: wrapHint("needs", "[data, features]") } : { what: "a stage name" };
+    case "files":
+      return path.length === 3
+        ? { what: "a list of file paths relative to the project root", hint: wrapHint("files", "[data/raw/prices.csv]") }
+        : { what: "a file path relative to the project root" };
+    case "params":
+      return { what: "a map of parameters", hint: "e.g. params: { window: 20 }" };
+    case "description":
+      return { what: "a string", hint: "quote the text" };
+    case "matrix":
+      if (path.length === 3) return { what: "a map from axis name to its values", hint: "e.g. matrix: { model: [ridge, gbdt] }" };
+      if (path.length === 4) return { what: "a list of values or { from: STAGE }", hint: `e.g. ${String(axis)}: [a, b]  or  ${String(axis)}: { from: train }` };
+      if (sub === "from") return { what: "the name of a stage this one needs" };
+      return { what: "a string, number or boolean", hint: "matrix values become folder names and cell ids" };
+    default:
+      return { what: "a different value" };
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return "an empty value";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a map";
+  if (typeof v === "string") return `the string '${v.length > 40 ? `${v.slice(0, 37)}...` : v}'`;
+  if (typeof v === "number") return `the number ${v}`;
+  if (typeof v === "boolean") return `the boolean ${v}`;
+  return String(v);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const seg of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function unknownKeys(obj: Record<string, unknown>, path: Path, allowed: readonly string[], what: string, r: Reporter): void {
+  for (const key of Object.keys(obj)) {
+    if (allowed.includes(key)) continue;
+    const dym = didYouMean(key, allowed);
+    const list = `allowed: ${quoteList(allowed)}`;
+    const extra = allowed === STAGE_KEYS && !dym ? "; stage parameters go under params:" : "";
+    r.add([...path, key], `${what} '${key}'`, `${dym ? `${dym} ` : ""}${list}${extra}`, "key");
+  }
+}
+
+// ---------------------------------------------------------------- meaning
+
+interface StageCheck {
+  root: string;
+  /** The root with symlinks resolved, to catch links that lead out of the project. */
+  realRoot: string;
+  /** Every declared stage name, including stages whose shape is invalid. */
+  names: string[];
+  /** Stages whose shape is valid, in declaration order. */
+  parsed: Map<string, StageData>;
+  r: Reporter;
+}
+
+function validateStages(stagesRaw: Record<string, unknown>, root: string, r: Reporter): StageSpec[] | undefined {
+  const names = Object.keys(stagesRaw);
+  const parsed = new Map<string, StageData>();
+  for (const name of names) {
+    const raw = stagesRaw[name];
+    const path = ["stages", name];
+    checkStageName(name, r);
+    if (isPlainObject(raw)) checkStageKeys(name, raw, r);
+    const res = stageSchema.safeParse(raw);
+    if (res.success) parsed.set(name, res.data);
+    else reportZodIssues(res.error.issues, path, raw, r);
+  }
+  checkCaseCollisions(names, r);
+
+  const ctx: StageCheck = { root, realRoot: safeRealpath(root), names, parsed, r };
+  const resolved = new Map<string, { usesPath?: string; files: string[] }>();
+  for (const [name, data] of parsed) {
+    const usesPath = checkUses(name, data.uses, ctx);
+    checkNeeds(name, data.needs, ctx);
+    checkMatrix(name, data, ctx);
+    resolved.set(name, { usesPath, files: checkFiles(name, data.files, ctx) });
+  }
+  checkCycles(ctx);
+
+  if (parsed.size !== names.length) return undefined;
+  return [...parsed].map(([name, data]) => toStageSpec(name, data, resolved.get(name)!, r));
+}
+
+function toStageSpec(name: string, data: StageData, resolved: { usesPath?: string; files: string[] }, r: Reporter): StageSpec {
+  const matrix = Object.entries(data.matrix).map(([axis, spec]): [string, MatrixAxis] => {
+    const pos = r.posOf(["stages", name, "matrix", axis], "key");
+    return Array.isArray(spec) ? [axis, { kind: "values", values: spec, pos }] : [axis, { kind: "from", stage: spec.from, pos }];
+  });
+  return {
+    name,
+    uses: data.uses,
+    usesPath: resolved.usesPath ?? "",
+    needs: data.needs,
+    params: data.params,
+    matrix,
+    files: resolved.files,
+    pos: r.posOf(["stages", name], "key"),
+    ...(data.description === undefined ? {} : { description: data.description }),
+  };
+}
+
+function checkStageKeys(name: string, raw: Record<string, unknown>, r: Reporter): void {
+  unknownKeys(raw, ["stages", name], STAGE_KEYS, `unknown key in stage '${name}':`, r);
+  if (!isPlainObject(raw.matrix)) return;
+  for (const [axis, spec] of Object.entries(raw.matrix)) {
+    if (isPlainObject(spec)) {
+      unknownKeys(spec, ["stages", name, "matrix", axis], AXIS_FROM_KEYS, `unknown key in matrix axis '${axis}' of stage '${name}':`, r);
+    }
+  }
+}
+
+function checkStageName(name: string, r: Reporter): void {
+  const path = ["stages", name];
+  if (!STAGE_NAME_RE.test(name)) {
+    r.add(path, `stage name '${name}' is not valid: it becomes the folder data/${name} and part of cell ids`,
+      "start with a letter, then use letters, digits, '_' and '-'", "key");
+  } else if (RESERVED_STAGE_NAMES.includes(name.toLowerCase())) {
+    r.add(path, `stage name '${name}' is reserved: data/raw holds the pipeline's inputs`,
+      "rename the stage, e.g. 'ingest'", "key");
+  }
+}
+
+/** data/Train and data/train are the same folder on case-insensitive file systems. */
+function checkCaseCollisions(names: readonly string[], r: Reporter): void {
+  const first = new Map<string, string>();
+  for (const name of names) {
+    const prev = first.get(name.toLowerCase());
+    if (prev === undefined) {
+      first.set(name.toLowerCase(), name);
+      continue;
+    }
+    const line = r.posOf(["stages", prev], "key").line;
+    r.add(["stages", name], `duplicate output folder data/${prev}: stage '${name}' differs from stage '${prev}' (line ${line}) only in letter case`,
+      "rename one of them; on macOS and Windows both would write to the same folder", "key");
+  }
+}
+
+function checkUses(name: string, uses: string, ctx: StageCheck): string | undefined {
+  const path = ["stages", name, "uses"];
+  const lexical = resolveLexically(uses, "uses", ctx);
+  if ("message" in lexical) return void ctx.r.add(path, lexical.message, lexical.hint);
+  const ext = nodePath.extname(lexical.abs);
+  if (!(STAGE_MODULE_EXTENSIONS as readonly string[]).includes(ext)) {
+    const withTs = STAGE_MODULE_EXTENSIONS.map((e) => `${uses}${e}`).find((p) => existsSync(nodePath.join(ctx.root, p)));
+    ctx.r.add(path, `uses '${uses}' is not a stage module: expected a ${STAGE_MODULE_EXTENSIONS.join(", ")} file`,
+      withTs ? `did you mean '${withTs}'?` : "point uses at the module whose default export is defineStage({...})");
+    return undefined;
+  }
+  const disk = checkOnDisk(lexical.abs, uses, "uses", ctx,
+    `create ${lexical.rel} with \`export default defineStage({...})\`, or fix the path (relative to the project root)`);
+  if (disk) return void ctx.r.add(path, disk.message, disk.hint);
+  return lexical.abs;
+}
+
+function checkNeeds(name: string, needs: readonly string[], ctx: StageCheck): void {
+  const seen = new Set<string>();
+  needs.forEach((need, i) => {
+    const path = ["stages", name, "needs", i];
+    if (need === name) {
+      ctx.r.add(path, `stage '${name}' needs itself`, "remove it from needs");
+    } else if (!ctx.names.includes(need)) {
+      const hint = need === "raw"
+        ? "data/raw is not a stage: list the input files the stage reads under files:"
+        : suggestionHint(need, ctx.names.filter((n) => n !== name), "stages");
+      ctx.r.add(path, `stage '${name}' needs '${need}', which is not a stage in this pipeline`, hint);
+    } else if (seen.has(need)) {
+      ctx.r.add(path, `stage '${name}' lists '${need}' twice in needs`, "remove the repeat");
+    }
+    seen.add(need);
+  });
+}
+
+/** One problem per cycle, placed on the need that leaves its earliest-declared stage. */
+function checkCycles(ctx: StageCheck): void {
+  const nodes = [...ctx.parsed].map(([name, data]) => ({ name, needs: data.needs }));
+  for (const cycle of findCycles(nodes)) {
+    const [from, to] = [cycle[0], cycle[1 % cycle.length]];
+    const index = ctx.parsed.get(from)!.needs.indexOf(to);
+    ctx.r.add(["stages", from, "needs", index], `needs form a cycle: ${formatCycle(cycle)}`,
+      "each arrow reads 'needs'; a stage cannot depend on its own outputs, so remove one of these needs");
+  }
+}
+
+function checkMatrix(name: string, data: StageData, ctx: StageCheck): void {
+  for (const [axis, spec] of Object.entries(data.matrix)) {
+    const path = ["stages", name, "matrix", axis];
+    if (!AXIS_NAME_RE.test(axis)) {
+      ctx.r.add(path, `matrix axis name '${axis}' in stage '${name}' is not valid`,
+        "start with a letter or '_', then use letters, digits and '_' (axes appear in cell ids like train[model=gbdt])", "key");
+    }
+    if (Array.isArray(spec)) checkAxisValues(name, axis, spec, ctx);
+    else checkAxisFrom(name, axis, spec.from, data, ctx);
+  }
+}
+
+function checkAxisValues(name: string, axis: string, values: readonly AxisValue[], ctx: StageCheck): void {
+  const firstIndex = new Map<string, number>();
+  values.forEach((v, i) => {
+    const path = ["stages", name, "matrix", axis, i];
+    const text = String(v);
+    if (typeof v === "number" && !Number.isFinite(v)) {
+      ctx.r.add(path, `matrix value ${text} of axis '${axis}' in stage '${name}' is not a finite number`, "use a finite number or a string");
+    } else if (typeof v === "string" && (!AXIS_VALUE_RE.test(v) || v === "." || v === "..")) {
+      ctx.r.add(path, `matrix value '${v}' of axis '${axis}' in stage '${name}' cannot be a folder name or part of a cell id`,
+        "use only letters, digits and _ . + - (and not '.' or '..' alone)");
+    }
+    const j = firstIndex.get(text);
+    if (j === undefined) {
+      firstIndex.set(text, i);
+      return;
+    }
+    const line = ctx.r.posOf(["stages", name, "matrix", axis, j]).line;
+    ctx.r.add(path, `duplicate value '${text}' in matrix axis '${axis}' of stage '${name}' (first at line ${line})`,
+      "each value makes one cell (and one folder); remove the repeat");
+  });
+}
+
+function checkAxisFrom(name: string, axis: string, from: string, data: StageData, ctx: StageCheck): void {
+  const path = ["stages", name, "matrix", axis, "from"];
+  if (from === name) {
+    ctx.r.add(path, `matrix axis '${axis}' of stage '${name}' takes its values from the stage itself`, `list the values instead, e.g. ${axis}: [a, b]`);
+    return;
+  }
+  if (!ctx.names.includes(from)) {
+    ctx.r.add(path, `matrix axis '${axis}' of stage '${name}' takes its values from '${from}', which is not a stage`,
+      suggestionHint(from, data.needs.length > 0 ? data.needs : ctx.names, data.needs.length > 0 ? "needs" : "stages"));
+    return;
+  }
+  if (!data.needs.includes(from)) {
+    ctx.r.add(path, `stage '${name}' takes matrix axis '${axis}' from '${from}' but does not need it`,
+      `add '${from}' to ${name}.needs; each ${name} cell is then wired to the ${from} cells with the same ${axis}`);
+  }
+  const upstream = ctx.parsed.get(from);
+  if (!upstream || axis in upstream.matrix) return;
+  const axes = Object.keys(upstream.matrix);
+  ctx.r.add(path, `stage '${from}' has no matrix axis '${axis}' for stage '${name}' to take`,
+    axes.length === 0
+      ? `declare matrix: { ${axis}: [...] } on '${from}', or list the values here`
+      : `the axis name must match one of '${from}': ${suggestionHint(axis, axes, "axes")}`);
+}
+
+/** Checks each `files` entry; returns them normalized (posix, relative to the root). */
+function checkFiles(name: string, files: readonly string[], ctx: StageCheck): string[] {
+  const out: string[] = [];
+  files.forEach((file, i) => {
+    const path = ["stages", name, "files", i];
+    const lexical = resolveLexically(file, "file", ctx);
+    if ("message" in lexical) return ctx.r.add(path, lexical.message, lexical.hint);
+    const owner = outputOwner(lexical.rel, ctx.names);
+    if (owner !== undefined) {
+      return ctx.r.add(path, `stage '${name}' lists '${file}' under files, but it is inside data/${owner}/, the output folder of stage '${owner}'`,
+        owner === name
+          ? "a stage cannot read its own outputs; keep inputs under data/raw/"
+          : `read it through needs: add '${owner}' to ${name}.needs and use ctx.input('${owner}', ...) or ctx.inputPath(...)`);
+    }
+    const disk = checkOnDisk(lexical.abs, file, "file", ctx, "check the path: it is relative to the project root (the folder holding pipeline.yaml)");
+    if (disk) return ctx.r.add(path, disk.message, disk.hint);
+    if (out.includes(lexical.rel)) return ctx.r.add(path, `stage '${name}' lists '${file}' twice under files`, "remove the repeat");
+    out.push(lexical.rel);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------- project paths
+
+type PathProblem = { message: string; hint?: string };
+
+/** Reject empty, absolute and `../`-escaping paths; otherwise the absolute and posix-relative forms. */
+function resolveLexically(written: string, what: string, ctx: StageCheck): { abs: string; rel: string } | PathProblem {
+  if (written.trim() === "") return { message: `${what} is empty`, hint: "give a path relative to the project root" };
+  if (nodePath.isAbsolute(written) || nodePath.win32.isAbsolute(written)) {
+    const inside = isInside(ctx.root, written) ? `write '${toPosix(nodePath.relative(ctx.root, written))}'` : "move it into the project";
+    return { message: `${what} '${written}' is an absolute path; paths must be relative to the project root`,
+      hint: `${inside} so the project can be moved and fingerprints stay the same` };
+  }
+  const abs = nodePath.resolve(ctx.root, written);
+  if (!isInside(ctx.root, abs)) {
+    return { message: `${what} '${written}' points outside the project root (${ctx.root})`,
+      hint: "stages and the files they read must live inside the project so fingerprints cover them; move it in" };
+  }
+  return { abs, rel: toPosix(nodePath.relative(ctx.root, abs)) };
+}
+
+/** The file must exist, be a regular file, and its real path (symlinks resolved) must stay inside the root. */
+function checkOnDisk(abs: string, written: string, what: string, ctx: StageCheck, notFoundHint: string): PathProblem | undefined {
+  let isFile: boolean;
+  try {
+    isFile = statSync(abs).isFile();
+  } catch {
+    return { message: `${what} '${written}' does not exist`, hint: siblingSuggestion(abs, ctx.root) ?? notFoundHint };
+  }
+  const real = safeRealpath(abs);
+  if (!isInside(ctx.realRoot, real)) {
+    return { message: `${what} '${written}' is a symlink that resolves to ${real}, outside the project root`,
+      hint: "copy the file into the project instead of linking to it, so fingerprints and the lock cover it" };
+  }
+  if (!isFile) return { message: `${what} '${written}' is a folder, expected a file`, hint: "list the files themselves" };
+  return undefined;
+}
+
+function siblingSuggestion(abs: string, root: string): string | undefined {
+  const dir = nodePath.dirname(abs);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const match = closest(nodePath.basename(abs), entries);
+  return match === undefined ? undefined : `did you mean '${toPosix(nodePath.relative(root, nodePath.join(dir, match)))}'?`;
+}
+
+/** The stage whose output folder data/<stage>/ contains `rel`, compared ignoring case. */
+function outputOwner(rel: string, stageNames: readonly string[]): string | undefined {
+  const [top, folder] = rel.split("/");
+  if (top !== "data" || folder === undefined) return undefined;
+  return stageNames.find((n) => n.toLowerCase() === folder.toLowerCase());
+}
+
+function isInside(parent: string, child: string): boolean {
+  const rel = nodePath.relative(parent, child);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${nodePath.sep}`) && !nodePath.isAbsolute(rel));
+}
+
+function safeRealpath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(nodePath.sep).join("/");
+}

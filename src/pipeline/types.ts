@@ -45,6 +45,8 @@ export interface StageSpec {
   matrix: Array<[axis: string, spec: MatrixAxis]>;
   /** Project files the stage reads (relative paths), hashed into its fingerprint. */
   files: string[];
+  /** Optional `description:` from the YAML, for `pipeline dag` and reports. */
+  description?: string;
   pos: SourcePos;
 }
 
