@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: runs every benchmark and writes bench/results.json with the machine, the
+ * Node version, each figure, and the goals it is measured against.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { benchPipeline, benchSha256 } from "./pipeline.bench.ts";
+import { benchData } from "./data.bench.ts";
+
+interface Goal {
+  metric: string;
+  max: number;
+  unit: string;
+}
+
+const GOALS: Goal[] = [
+  { metric: "noop_status_s", max: 0.5, unit: "s" },
+  { metric: "noop_run_s", max: 0.5, unit: "s" },
+  { metric: "synthetic_500x20y_s", max: 3, unit: "s" },
+];
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const suites: Array<[string, () => Promise<Record<string, unknown>>]> = [
+    ["sha256", benchSha256],
+    ["data", benchData],
+    ["pipeline", benchPipeline],
+  ];
+  const figures: Record<string, unknown> = {};
+  for (const [name, fn] of suites) {
+    if (only.length && !only.includes(name)) continue;
+    process.stderr.write(`bench ${name}…\n`);
+    const r = await fn();
+    Object.assign(figures, r);
+    process.stderr.write(`  ${JSON.stringify(r)}\n`);
+  }
+  const goals = GOALS.filter((g) => typeof figures[g.metric] === "number").map((g) => ({
+    ...g,
+    value: figures[g.metric] as number,
+    met: (figures[g.metric] as number) <= g.max,
+  }));
+  const results = {
+    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), platform: process.platform },
+    node: process.version,
+    figures,
+    goals,
+  };
+  writeFileSync(join(import.meta.dirname, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  for (const g of goals) process.stderr.write(`${g.met ? "✓" : "✗"} ${g.metric} = ${g.value}${g.unit} (goal < ${g.max}${g.unit})\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e?.stack ?? e) + "\n");
+  process.exit(1);
+});

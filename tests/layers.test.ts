@@ -1,0 +1,69 @@
+/**
+ * Import boundaries of each layer (DESIGN.md "Layers"): dependencies point one way, down.
+ * Scans the import specifiers of every file under src/ and fails naming file and import.
+ */
+import { describe, expect, it } from "vitest";
+import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
+
+/** folder → local folders it may import (besides itself). */
+const ALLOWED: Record<string, string[]> = {
+  core: [],
+  quant: ["core"],
+  store: ["core"],
+  data: ["core", "store", "quant"],
+  pipeline: ["core", "store"],
+  report: ["core", "store", "quant"],
+  paper: ["core", "store", "quant", "data"],
+  monitor: ["core", "store", "quant"],
+  cli: ["core", "store", "quant", "data", "pipeline", "report", "paper", "monitor"],
+};
+/** External packages a layer must not import (quant is pure numerics, no I/O). */
+const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
+  quant: /^(node:)?(fs|fs\/promises|child_process|net|http|https|worker_threads)$|^@duckdb\/|^commander$|^yaml$|^esbuild$/,
+  core: /^@duckdb\/|^commander$|^esbuild$/,
+};
+
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : /\.(ts|js|mjs)$/.test(f) ? [p] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const out: string[] = [];
+  const re = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) out.push(m[1] ?? m[2]);
+  return out;
+}
+
+describe("layer boundaries", () => {
+  for (const layer of Object.keys(ALLOWED)) {
+    it(`src/${layer} imports only ${ALLOWED[layer].join(", ") || "itself"}`, () => {
+      const violations: string[] = [];
+      for (const f of files(join(SRC, layer))) {
+        for (const spec of imports(f)) {
+          if (spec.startsWith(".")) {
+            const target = relative(SRC, resolve(dirname(f), spec)).split("/")[0];
+            if (target !== layer && !ALLOWED[layer].includes(target) && !target.startsWith("index")) {
+              violations.push(`${relative(SRC, f)} imports ${spec}`);
+            }
+          } else if (FORBIDDEN_PACKAGES[layer]?.test(spec)) {
+            violations.push(`${relative(SRC, f)} imports package ${spec}`);
+          }
+        }
+      }
+      expect(violations).toEqual([]);
+    });
+  }
+
+  it("the scanner sees relative imports (so the checks above can fail)", () => {
+    expect(imports(join(SRC, "pipeline/runner.ts")).some((s) => s.startsWith("./"))).toBe(true);
+  });
+});
