@@ -15,7 +15,7 @@ import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Docum
 import { z } from "zod";
 import { StrataError } from "../core/errors.ts";
 import { findCycles, formatCycle } from "./dag.ts";
-import { closest, didYouMean, quoteList, suggestionHint } from "./suggest.ts";
+import { closest, quoteList, suggestionHint } from "./suggest.ts";
 import type { AxisValue, MatrixAxis, PipelineSpec, SourcePos, SpecProblem, StageSpec } from "./types.ts";
 
 // ---------------------------------------------------------------- schema
@@ -42,16 +42,24 @@ const topSchema = z.object({
   stages: z.record(z.string(), z.unknown()),
 });
 
-const stageSchema = z.object({
+/**
+ * A stage's fields, validated one by one: a broken `matrix` should not stop `uses` and `needs`
+ * from being checked too.
+ */
+const stageFields = {
   uses: z.string(),
   needs: z.array(z.string()).default([]),
   params: z.record(z.string(), z.unknown()).default({}),
-  matrix: z.record(z.string(), axisSchema).default({}),
+  // Axes are validated one by one too (see parseAxes).
+  matrix: z.record(z.string(), z.unknown()).default({}),
   files: z.array(z.string()).default([]),
   description: z.string().optional(),
-});
+};
 
-type StageData = z.output<typeof stageSchema>;
+type AxisData = z.output<typeof axisSchema>;
+type StageData = Omit<z.output<z.ZodObject<typeof stageFields>>, "matrix"> & { matrix: Record<string, AxisData> };
+/** The fields of a stage that passed validation. */
+type StageFields = Partial<StageData>;
 type Path = ReadonlyArray<string | number>;
 
 // ---------------------------------------------------------------- public API
@@ -149,6 +157,8 @@ function missingFileError(absFile: string, e: unknown): StrataError {
 /** Collects problems, turning document paths into line:col through the YAML node tree. */
 class Reporter {
   readonly problems: SpecProblem[] = [];
+  /** Paths of missing keys already explained by a misspelt key next to them. */
+  readonly explained = new Set<string>();
   constructor(
     private readonly doc: Document,
     private readonly lines: LineCounter,
@@ -269,7 +279,7 @@ function validate(raw: unknown, file: string, root: string, r: Reporter): Pipeli
     reportExpected([], raw, r);
     return undefined;
   }
-  unknownKeys(raw, [], TOP_LEVEL_KEYS, "unknown top-level key", r);
+  unknownKeys(raw, [], TOP_LEVEL_KEYS, "at the top level", r);
   const top = topSchema.safeParse(raw);
   if (!top.success) reportZodIssues(top.error.issues, [], raw, r);
   const stagesRaw = isPlainObject(raw.stages) ? raw.stages : undefined;
@@ -327,6 +337,7 @@ function reportExpected(path: Path, value: unknown, r: Reporter): void {
 }
 
 function reportMissing(path: Path, r: Reporter): void {
+  if (r.explained.has(formatPath(path))) return;
   const [top, stage, field, axis] = path;
   const key = String(path[path.length - 1]);
   if (path.length === 1) {
@@ -406,13 +417,18 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function unknownKeys(obj: Record<string, unknown>, path: Path, allowed: readonly string[], what: string, r: Reporter): void {
+/**
+ * Report keys not in `allowed`. When an unknown key is a likely misspelling of a required key
+ * (`use:` for `uses:`), the "missing key" problem for the latter is suppressed: one typo, one problem.
+ */
+function unknownKeys(obj: Record<string, unknown>, path: Path, allowed: readonly string[], where: string, r: Reporter): void {
   for (const key of Object.keys(obj)) {
     if (allowed.includes(key)) continue;
-    const dym = didYouMean(key, allowed);
+    const match = closest(key, allowed);
+    if (match !== undefined && !(match in obj)) r.explained.add(formatPath([...path, match]));
     const list = `allowed: ${quoteList(allowed)}`;
-    const extra = allowed === STAGE_KEYS && !dym ? "; stage parameters go under params:" : "";
-    r.add([...path, key], `${what} '${key}'`, `${dym ? `${dym} ` : ""}${list}${extra}`, "key");
+    const extra = allowed === STAGE_KEYS && match === undefined ? "; stage parameters go under params:" : "";
+    r.add([...path, key], `unknown key '${key}' ${where}`, `${match === undefined ? "" : `did you mean '${match}'? `}${list}${extra}`, "key");
   }
 }
 
@@ -424,37 +440,77 @@ interface StageCheck {
   realRoot: string;
   /** Every declared stage name, including stages whose shape is invalid. */
   names: string[];
-  /** Stages whose shape is valid, in declaration order. */
-  parsed: Map<string, StageData>;
+  /** The valid fields of every stage that is a map, in declaration order. */
+  parsed: Map<string, StageFields>;
   r: Reporter;
 }
 
 function validateStages(stagesRaw: Record<string, unknown>, root: string, r: Reporter): StageSpec[] | undefined {
   const names = Object.keys(stagesRaw);
-  const parsed = new Map<string, StageData>();
+  const parsed = new Map<string, StageFields>();
+  let allValid = true;
   for (const name of names) {
-    const raw = stagesRaw[name];
-    const path = ["stages", name];
     checkStageName(name, r);
-    if (isPlainObject(raw)) checkStageKeys(name, raw, r);
-    const res = stageSchema.safeParse(raw);
-    if (res.success) parsed.set(name, res.data);
-    else reportZodIssues(res.error.issues, path, raw, r);
+    const stage = parseStage(name, stagesRaw[name], r);
+    if (stage) parsed.set(name, stage.fields);
+    allValid &&= stage?.complete === true;
   }
   checkCaseCollisions(names, r);
 
   const ctx: StageCheck = { root, realRoot: safeRealpath(root), names, parsed, r };
   const resolved = new Map<string, { usesPath?: string; files: string[] }>();
   for (const [name, data] of parsed) {
-    const usesPath = checkUses(name, data.uses, ctx);
-    checkNeeds(name, data.needs, ctx);
-    checkMatrix(name, data, ctx);
-    resolved.set(name, { usesPath, files: checkFiles(name, data.files, ctx) });
+    const usesPath = data.uses === undefined ? undefined : checkUses(name, data.uses, ctx);
+    if (data.needs) checkNeeds(name, data.needs, ctx);
+    if (data.matrix) checkMatrix(name, data.matrix, data.needs, ctx);
+    resolved.set(name, { usesPath, files: data.files ? checkFiles(name, data.files, ctx) : [] });
   }
   checkCycles(ctx);
 
-  if (parsed.size !== names.length) return undefined;
-  return [...parsed].map(([name, data]) => toStageSpec(name, data, resolved.get(name)!, r));
+  if (!allValid) return undefined;
+  return [...parsed].map(([name, data]) => toStageSpec(name, data as StageData, resolved.get(name)!, r));
+}
+
+/**
+ * Validate a stage's fields (and matrix axes) one by one. Returns the fields that passed and
+ * whether all did; undefined when the stage is not a map at all.
+ */
+function parseStage(name: string, raw: unknown, r: Reporter): { fields: StageFields; complete: boolean } | undefined {
+  const path = ["stages", name];
+  if (!isPlainObject(raw)) {
+    reportExpected(path, raw, r);
+    return undefined;
+  }
+  checkStageKeys(name, raw, r);
+  const fields: Record<string, unknown> = {};
+  let complete = true;
+  for (const [key, schema] of Object.entries(stageFields)) {
+    const res = (schema as z.ZodType).safeParse(raw[key]);
+    if (!res.success) {
+      reportZodIssues(res.error.issues, [...path, key], raw[key], r);
+      complete = false;
+    } else if (res.data !== undefined) {
+      fields[key] = res.data;
+    }
+  }
+  if (fields.matrix) {
+    const axes = parseAxes(name, fields.matrix as Record<string, unknown>, r);
+    fields.matrix = axes.valid;
+    complete &&= axes.complete;
+  }
+  return { fields: fields as StageFields, complete };
+}
+
+function parseAxes(name: string, matrix: Record<string, unknown>, r: Reporter): { valid: Record<string, AxisData>; complete: boolean } {
+  const valid: Record<string, AxisData> = {};
+  let complete = true;
+  for (const [axis, raw] of Object.entries(matrix)) {
+    const res = axisSchema.safeParse(raw);
+    if (res.success) valid[axis] = res.data;
+    else reportZodIssues(res.error.issues, ["stages", name, "matrix", axis], raw, r);
+    complete &&= res.success;
+  }
+  return { valid, complete };
 }
 
 function toStageSpec(name: string, data: StageData, resolved: { usesPath?: string; files: string[] }, r: Reporter): StageSpec {
@@ -476,11 +532,11 @@ function toStageSpec(name: string, data: StageData, resolved: { usesPath?: strin
 }
 
 function checkStageKeys(name: string, raw: Record<string, unknown>, r: Reporter): void {
-  unknownKeys(raw, ["stages", name], STAGE_KEYS, `unknown key in stage '${name}':`, r);
+  unknownKeys(raw, ["stages", name], STAGE_KEYS, `in stage '${name}'`, r);
   if (!isPlainObject(raw.matrix)) return;
   for (const [axis, spec] of Object.entries(raw.matrix)) {
     if (isPlainObject(spec)) {
-      unknownKeys(spec, ["stages", name, "matrix", axis], AXIS_FROM_KEYS, `unknown key in matrix axis '${axis}' of stage '${name}':`, r);
+      unknownKeys(spec, ["stages", name, "matrix", axis], AXIS_FROM_KEYS, `in matrix axis '${axis}' of stage '${name}'`, r);
     }
   }
 }
@@ -518,7 +574,7 @@ function checkUses(name: string, uses: string, ctx: StageCheck): string | undefi
   const ext = nodePath.extname(lexical.abs);
   if (!(STAGE_MODULE_EXTENSIONS as readonly string[]).includes(ext)) {
     const withTs = STAGE_MODULE_EXTENSIONS.map((e) => `${uses}${e}`).find((p) => existsSync(nodePath.join(ctx.root, p)));
-    ctx.r.add(path, `uses '${uses}' is not a stage module: expected a ${STAGE_MODULE_EXTENSIONS.join(", ")} file`,
+    ctx.r.add(path, `uses '${uses}' is not a stage module: expected a .ts, .js or .mjs file`,
       withTs ? `did you mean '${withTs}'?` : "point uses at the module whose default export is defineStage({...})");
     return undefined;
   }
@@ -548,24 +604,24 @@ function checkNeeds(name: string, needs: readonly string[], ctx: StageCheck): vo
 
 /** One problem per cycle, placed on the need that leaves its earliest-declared stage. */
 function checkCycles(ctx: StageCheck): void {
-  const nodes = [...ctx.parsed].map(([name, data]) => ({ name, needs: data.needs }));
+  const nodes = [...ctx.parsed].map(([name, data]) => ({ name, needs: data.needs ?? [] }));
   for (const cycle of findCycles(nodes)) {
     const [from, to] = [cycle[0], cycle[1 % cycle.length]];
-    const index = ctx.parsed.get(from)!.needs.indexOf(to);
+    const index = ctx.parsed.get(from)!.needs!.indexOf(to);
     ctx.r.add(["stages", from, "needs", index], `needs form a cycle: ${formatCycle(cycle)}`,
       "each arrow reads 'needs'; a stage cannot depend on its own outputs, so remove one of these needs");
   }
 }
 
-function checkMatrix(name: string, data: StageData, ctx: StageCheck): void {
-  for (const [axis, spec] of Object.entries(data.matrix)) {
+function checkMatrix(name: string, matrix: StageData["matrix"], needs: readonly string[] | undefined, ctx: StageCheck): void {
+  for (const [axis, spec] of Object.entries(matrix)) {
     const path = ["stages", name, "matrix", axis];
     if (!AXIS_NAME_RE.test(axis)) {
       ctx.r.add(path, `matrix axis name '${axis}' in stage '${name}' is not valid`,
         "start with a letter or '_', then use letters, digits and '_' (axes appear in cell ids like train[model=gbdt])", "key");
     }
     if (Array.isArray(spec)) checkAxisValues(name, axis, spec, ctx);
-    else checkAxisFrom(name, axis, spec.from, data, ctx);
+    else checkAxisFrom(name, axis, spec.from, needs, ctx);
   }
 }
 
@@ -585,13 +641,14 @@ function checkAxisValues(name: string, axis: string, values: readonly AxisValue[
       firstIndex.set(text, i);
       return;
     }
-    const line = ctx.r.posOf(["stages", name, "matrix", axis, j]).line;
-    ctx.r.add(path, `duplicate value '${text}' in matrix axis '${axis}' of stage '${name}' (first at line ${line})`,
+    const first = ctx.r.posOf(["stages", name, "matrix", axis, j]);
+    ctx.r.add(path, `duplicate value '${text}' in matrix axis '${axis}' of stage '${name}' (first at line ${first.line}, column ${first.col})`,
       "each value makes one cell (and one folder); remove the repeat");
   });
 }
 
-function checkAxisFrom(name: string, axis: string, from: string, data: StageData, ctx: StageCheck): void {
+/** `needs` is undefined when the stage's needs are themselves invalid (already reported). */
+function checkAxisFrom(name: string, axis: string, from: string, needs: readonly string[] | undefined, ctx: StageCheck): void {
   const path = ["stages", name, "matrix", axis, "from"];
   if (from === name) {
     ctx.r.add(path, `matrix axis '${axis}' of stage '${name}' takes its values from the stage itself`, `list the values instead, e.g. ${axis}: [a, b]`);
@@ -599,16 +656,16 @@ function checkAxisFrom(name: string, axis: string, from: string, data: StageData
   }
   if (!ctx.names.includes(from)) {
     ctx.r.add(path, `matrix axis '${axis}' of stage '${name}' takes its values from '${from}', which is not a stage`,
-      suggestionHint(from, data.needs.length > 0 ? data.needs : ctx.names, data.needs.length > 0 ? "needs" : "stages"));
+      suggestionHint(from, ctx.names.filter((n) => n !== name), "stages"));
     return;
   }
-  if (!data.needs.includes(from)) {
+  if (needs && !needs.includes(from)) {
     ctx.r.add(path, `stage '${name}' takes matrix axis '${axis}' from '${from}' but does not need it`,
       `add '${from}' to ${name}.needs; each ${name} cell is then wired to the ${from} cells with the same ${axis}`);
   }
-  const upstream = ctx.parsed.get(from);
-  if (!upstream || axis in upstream.matrix) return;
-  const axes = Object.keys(upstream.matrix);
+  const upstream = ctx.parsed.get(from)?.matrix;
+  if (!upstream || axis in upstream) return;
+  const axes = Object.keys(upstream);
   ctx.r.add(path, `stage '${from}' has no matrix axis '${axis}' for stage '${name}' to take`,
     axes.length === 0
       ? `declare matrix: { ${axis}: [...] } on '${from}', or list the values here`
@@ -689,7 +746,7 @@ function siblingSuggestion(abs: string, root: string): string | undefined {
 /** The stage whose output folder data/<stage>/ contains `rel`, compared ignoring case. */
 function outputOwner(rel: string, stageNames: readonly string[]): string | undefined {
   const [top, folder] = rel.split("/");
-  if (top !== "data" || folder === undefined) return undefined;
+  if (top !== "data" || folder === undefined || RESERVED_STAGE_NAMES.includes(folder.toLowerCase())) return undefined;
   return stageNames.find((n) => n.toLowerCase() === folder.toLowerCase());
 }
 
