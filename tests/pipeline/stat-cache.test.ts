@@ -1,0 +1,124 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mkdtemp, readFile, rm, utimes, writeFile, mkdir, open } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StatCache, statCachePath } from "../../src/pipeline/stat-cache.ts";
+import { sha256 } from "../../src/core/hash.ts";
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "strata-stat-"));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Set a file's mtime well in the past so its entry is not "racy". */
+async function age(path: string, secondsAgo = 60): Promise<void> {
+  const t = Date.now() / 1000 - secondsAgo;
+  await utimes(path, t, t);
+}
+
+describe("StatCache", () => {
+  it("hashFile(path) is sha256 of the bytes and is served from the cache while stat is unchanged", async () => {
+    const f = join(root, "a.txt");
+    await writeFile(f, "hello");
+    await age(f);
+    const c = await StatCache.load(root);
+    expect(await c.hashFile(f)).toBe(sha256("hello"));
+    await c.save();
+    // Same size, same mtime, different bytes: the cache (by design) answers from stat.
+    const mtime = (await import("node:fs")).statSync(f).mtime;
+    await writeFile(f, "jello");
+    await utimes(f, mtime, mtime);
+    const c2 = await StatCache.load(root);
+    expect(await c2.hashFile(f)).toBe(sha256("hello"));
+    // A changed mtime forces a re-hash.
+    await age(f, 30);
+    expect(await c2.hashFile(f)).toBe(sha256("jello"));
+  });
+
+  it("hashFile(path) re-hashes an entry recorded within the timestamp granularity (racy)", async () => {
+    const f = join(root, "b.txt");
+    await writeFile(f, "v1");
+    const c = StatCache.memory();
+    expect(await c.hashFile(f)).toBe(sha256("v1")); // mtime ≈ now → racy entry
+    const { mtime } = (await import("node:fs")).statSync(f);
+    await writeFile(f, "v2");
+    await utimes(f, mtime, mtime); // same size and mtime as when hashed
+    expect(await c.hashFile(f)).toBe(sha256("v2"));
+  });
+
+  it("save() writes only when something changed, atomically, and load() reads it back", async () => {
+    const f = join(root, "c.txt");
+    await writeFile(f, "x");
+    await age(f);
+    const c = await StatCache.load(root);
+    expect(await c.save()).toBe(false);
+    await c.hashFile(f);
+    c.memoSet("code-norm:abc", { imports: ["a"] });
+    expect(await c.save()).toBe(true);
+    expect(await c.save()).toBe(false);
+    const c2 = await StatCache.load(root);
+    expect(c2.memoGet("code-norm:abc")).toEqual({ imports: ["a"] });
+    expect(c2.memoGet("nope")).toBeUndefined();
+    await c2.hashFile(f);
+    expect(c2.dirty).toBe(false);
+    expect(await c2.save()).toBe(false);
+  });
+
+  it("load(root) starts empty with one warning when the file is corrupt", async () => {
+    await mkdir(join(root, ".pipeline"));
+    await writeFile(statCachePath(root), "{not json");
+    const warnings: string[] = [];
+    const c = await StatCache.load(root, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/corrupt/);
+    expect(c.size).toBe(0);
+    expect(await c.save()).toBe(true);
+    expect(JSON.parse(await readFile(statCachePath(root), "utf8")).version).toBe(1);
+  });
+
+  it("remember(path, hash) and matches(path, hash) answer from stat without reading", async () => {
+    const f = join(root, "d.bin");
+    await writeFile(f, "data");
+    const c = StatCache.memory();
+    expect(await c.matches(f, sha256("data"))).toBe(false);
+    await c.remember(f, sha256("data"));
+    expect(await c.matches(f, sha256("data"))).toBe(true);
+    expect(await c.matches(f, sha256("other"))).toBe(false);
+    await writeFile(f, "changed!");
+    expect(await c.matches(f, sha256("data"))).toBe(false);
+    await rm(f);
+    expect(await c.matches(f, sha256("data"))).toBe(false);
+    await expect(c.hashFile(f)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("a no-op check over 50 files totalling 1 GB takes milliseconds", async () => {
+    const dir = join(root, "big");
+    await mkdir(dir);
+    const files: string[] = [];
+    const chunk = Buffer.alloc(1 << 20, 1);
+    for (let i = 0; i < 50; i++) {
+      const p = join(dir, `f${i}.bin`);
+      // Sparse files: 20 MiB each without writing 1 GB to the temp disk.
+      const fh = await open(p, "w");
+      await fh.write(chunk, 0, chunk.length, 20 * (1 << 20) - chunk.length);
+      await fh.close();
+      await age(p);
+      files.push(p);
+    }
+    const c = await StatCache.load(root);
+    for (const p of files) await c.hashFile(p); // cold: reads 1 GB
+    await c.save();
+    const t0 = performance.now();
+    const warm = await StatCache.load(root);
+    const hashes = await Promise.all(files.map((p) => warm.hashFile(p)));
+    const ms = performance.now() - t0;
+    expect(new Set(hashes).size).toBe(1);
+    expect(warm.dirty).toBe(false);
+    expect(ms).toBeLessThan(100);
+    expect(existsSync(statCachePath(root))).toBe(true);
+  });
+});
