@@ -62,7 +62,7 @@ export async function openProject(opts: { file?: string; cwd?: string } = {}): P
     graph: expandCells(spec),
     lock,
     stat,
-    cache: new Cache(root),
+    cache: new Cache(root, { statCache: stat }),
   };
 }
 

@@ -339,7 +339,7 @@ async function executeCell(
   const res = await executeStage(project, cell, parts, env);
   const outputs: LockEntry["outputs"] = {};
   for (const f of res.files) {
-    const { hash, bytes } = await project.cache.put(f.abs);
+    const { hash, bytes } = await project.cache.put(f.abs, { move: true });
     outputs[f.name] = { path: `${cell.dir}/${f.file}`, hash, bytes, ...(f.rows !== undefined ? { rows: f.rows } : {}) };
   }
   const duration_s = round3(res.duration_s);

@@ -121,7 +121,7 @@ describe("planRun", () => {
   });
 
   it("a cell whose params cannot be validated blocks itself and its dependents", () => {
-    const pr = probes();
+    const pr: Map<string, CellProbe> = probes();
     pr.set("b", { parts: { error: "stage 'b' has invalid params" }, outputs: {} });
     const steps = planRun(graph, { cells, lock: lockFor(), probes: pr, force: new Set(), runCache: noRuns });
     expect(actions(steps)).toEqual({ a: "skip", b: "blocked", c: "blocked", d: "blocked" });
