@@ -304,11 +304,9 @@ function reportZodIssues(issues: readonly z.core.$ZodIssue[], base: Path, rawBas
         break;
       }
       case "invalid_type":
+      case "invalid_value":
         if (value === undefined) reportMissing(path, r);
         else reportExpected(path, value, r);
-        break;
-      case "invalid_value":
-        reportExpected(path, value, r);
         break;
       case "too_small":
         reportEmpty(path, r);
@@ -388,7 +386,7 @@ function expectation(path: Path, value: unknown): { what: string; hint?: string 
       if (path.length === 3) return { what: "a map from axis name to its values", hint: "e.g. matrix: { model: [ridge, gbdt] }" };
       if (path.length === 4) return { what: "a list of values or { from: STAGE }", hint: `e.g. ${String(axis)}: [a, b]  or  ${String(axis)}: { from: train }` };
       if (sub === "from") return { what: "the name of a stage this one needs" };
-      return { what: "a string, number or boolean", hint: "matrix values become folder names and cell ids" };
+      return { what: "a string, finite number or boolean", hint: "matrix values become folder names and cell ids" };
     default:
       return { what: "a different value" };
   }
@@ -630,9 +628,7 @@ function checkAxisValues(name: string, axis: string, values: readonly AxisValue[
   values.forEach((v, i) => {
     const path = ["stages", name, "matrix", axis, i];
     const text = String(v);
-    if (typeof v === "number" && !Number.isFinite(v)) {
-      ctx.r.add(path, `matrix value ${text} of axis '${axis}' in stage '${name}' is not a finite number`, "use a finite number or a string");
-    } else if (typeof v === "string" && (!AXIS_VALUE_RE.test(v) || v === "." || v === "..")) {
+    if (typeof v === "string" && (!AXIS_VALUE_RE.test(v) || v === "." || v === "..")) {
       ctx.r.add(path, `matrix value '${v}' of axis '${axis}' in stage '${name}' cannot be a folder name or part of a cell id`,
         "use only letters, digits and _ . + - (and not '.' or '..' alone)");
     }
