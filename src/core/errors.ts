@@ -38,8 +38,9 @@ export class StrataError extends Error {
   }
 }
 
+/** Also true for errors from another copy of this module (a stage importing its own src/). */
 export function isStrataError(e: unknown): e is StrataError {
-  return e instanceof StrataError;
+  return e instanceof StrataError || (e instanceof Error && e.name === "StrataError" && typeof (e as { code?: unknown }).code === "string");
 }
 
 /** Message of any thrown value, for logs. */

@@ -1,3 +1,4 @@
 export * from "./errors.ts";
 export * from "./rng.ts";
 export * from "./hash.ts";
+export * from "./json.ts";

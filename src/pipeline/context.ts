@@ -7,6 +7,7 @@ import { join, resolve, relative, isAbsolute } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
 import { createRng, deriveSeed } from "../core/rng.ts";
+import { stableJson } from "../core/json.ts";
 import { copyQueryToParquet, writeColumnsToParquet, parquetRowCount, sqlIdent, sqlString } from "../store/index.ts";
 import type { AxisValue, Cell, ColumnTable, MetricValue, StageContext, UpstreamRef, WriteTableOptions } from "./types.ts";
 
@@ -205,19 +206,4 @@ export function createContext(init: ContextInit): CellRecorder {
       }
     },
   };
-}
-
-/** JSON with sorted keys and a trailing newline: byte-stable for equal values. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value), null, 2) + "\n";
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === "object" && !(v instanceof Date)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
 }

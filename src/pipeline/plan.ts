@@ -62,7 +62,7 @@ export function decideCell(a: DecideArgs): Decision {
   const cached = a.runCached(fingerprint);
   const staleAction = (): Action => (cached && !a.force ? "restore" : "run");
   if (!a.entry) {
-    return { action: staleAction(), cause: "never run (no entry in pipeline.lock)", reasons: ["never run"], fingerprint };
+    return { action: staleAction(), cause: "never run", reasons: ["never run"], fingerprint };
   }
   const entryParts: FingerprintParts = {
     code: a.entry.code,

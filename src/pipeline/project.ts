@@ -15,7 +15,7 @@ import { codeGraph } from "./code-graph.ts";
 import { packageVersions } from "./packages.ts";
 import { Cache } from "./cache.ts";
 import { isStageDefinition } from "./define-stage.ts";
-import { stableJson } from "./context.ts";
+import { stableJson } from "../core/json.ts";
 import type { CellProbe, StaticParts } from "./plan.ts";
 import type { Cell, CellGraph, PipelineSpec, StageDefinition, StageSpec } from "./types.ts";
 import { ENGINE } from "./version.ts";
@@ -67,6 +67,20 @@ export async function openProject(opts: { file?: string; cwd?: string } = {}): P
 }
 
 const stageModules = new Map<string, Promise<StageDefinition>>();
+let tsLoader: Promise<void> | undefined;
+
+/**
+ * Stage modules are TypeScript. Under tsx or vitest this module is itself TypeScript and .ts
+ * imports already work; from the bundled CLI, register tsx once, on first need.
+ */
+function ensureTypeScriptLoader(): Promise<void> {
+  tsLoader ??= import.meta.url.endsWith(".ts")
+    ? Promise.resolve()
+    : import("tsx/esm/api").then(({ register }) => {
+        register();
+      });
+  return tsLoader;
+}
 
 /** Import a stage module (once per process) and check it is a defineStage() result. */
 export function loadStageModule(stage: StageSpec): Promise<StageDefinition> {
@@ -75,6 +89,7 @@ export function loadStageModule(stage: StageSpec): Promise<StageDefinition> {
     p = (async () => {
       let mod: { default?: unknown };
       try {
+        await ensureTypeScriptLoader();
         mod = (await import(pathToFileURL(stage.usesPath).href)) as { default?: unknown };
       } catch (e) {
         throw new StrataError("STAGE", `stage '${stage.name}': cannot load ${stage.uses}: ${errorMessage(e)}`, {

@@ -10,12 +10,11 @@ import { dirname, join } from "node:path";
 import { availableParallelism } from "node:os";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { StrataError, errorMessage } from "../core/errors.ts";
-import { createDatabase } from "../store/index.ts";
 import { selectCells, withUpstream } from "./address.ts";
 import { writeLockIfChanged, type LockEntry, type LockFile } from "./lock.ts";
 import { acquireProjectLock } from "./project-lock.ts";
 import { copyFileAtomic } from "./fs-atomic.ts";
-import { createContext, type UpstreamArtifact } from "./context.ts";
+import type { UpstreamArtifact } from "./context.ts";
 import { decideCell, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
 import { loadStageModule, probeCells, stageSpec, type Project } from "./project.ts";
 import type { Cell } from "./types.ts";
@@ -120,7 +119,8 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     const tmpRoot = join(project.stateDir, "tmp", runId);
     let stopping = false;
 
-    const getDb = async (): Promise<DuckDBInstance> => (db ??= await createDatabase());
+    // DuckDB loads only when a cell executes: a no-op run never pays for it.
+    const getDb = async (): Promise<DuckDBInstance> => (db ??= await (await import("../store/database.ts")).createDatabase());
 
     const processCell = async (cell: Cell): Promise<CellResult> => {
       const started = performance.now();
@@ -278,6 +278,7 @@ export async function executeStage(
 ): Promise<{ files: Array<{ name: string; file: string; abs: string; rows?: number }>; metrics: Record<string, unknown>; duration_s: number }> {
   const stage = stageSpec(project, cell.stage);
   const def = await loadStageModule(stage);
+  const { createContext } = await import("./context.ts");
   await rm(env.tmpDir, { recursive: true, force: true });
   await mkdir(env.tmpDir, { recursive: true });
   const conn = await env.db.connect();
