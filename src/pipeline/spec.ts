@@ -76,11 +76,11 @@ export function parsePipelineText(text: string, file: string, root: string): { s
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const r = new Reporter(doc, lineCounter, absFile);
 
-  for (const err of doc.errors) r.atOffset(err.pos[0], "", `YAML syntax error: ${lowerFirst(err.message)}`, yamlErrorHint(err.code));
+  for (const err of doc.errors) r.atOffset(err.pos[0], "", `YAML syntax error: ${lowerFirst(err.message)}`, yamlErrorHint(err.code, err.message));
   checkDuplicateKeys(doc.contents, [], r);
   if (doc.errors.length > 0) return { problems: r.sorted() };
 
-  const spec = validate(doc.toJS({ maxAliasCount: 1000 }) as unknown, absFile, absRoot, r);
+  const spec = validate(doc.toJS() as unknown, absFile, absRoot, r);
   const problems = r.sorted();
   return problems.length === 0 && spec ? { spec, problems } : { problems };
 }
@@ -248,15 +248,18 @@ function checkDuplicateKeys(node: unknown, path: Array<string | number>, r: Repo
   }
 }
 
-function yamlErrorHint(code: string): string {
+function yamlErrorHint(code: string, message: string): string {
+  const unclosed = /end with an? ([\]}])/.exec(message)?.[1];
+  if (unclosed) return `a '${unclosed === "]" ? "[" : "{"}' opened above is not closed: add the missing '${unclosed}' (or indent its continuation lines)`;
   switch (code) {
     case "TAB_AS_INDENT":
       return "indent with spaces; YAML does not allow tabs for indentation";
     case "MULTIPLE_DOCS":
       return "keep a single document: remove the '---' separator";
     case "BAD_INDENT":
+      return "keys of one map must start at the same column; also check for a [, { or quote left open above";
     case "MISSING_CHAR":
-      return "check the indentation and the closing bracket or quote on this line";
+      return "close the bracket or quote opened above this position";
     default:
       return "check the indentation and quoting near this position";
   }

@@ -72,7 +72,7 @@ describe("parsePipelineText: a valid pipeline", () => {
 });
 
 describe("parsePipelineText: YAML problems", () => {
-  it("reports a syntax error at its line and column", () => {
+  it("reports a syntax error at its line and column, naming the unclosed bracket", () => {
     const problems = problemsOf(yaml(
       "version: 1",
       "stages:",
@@ -80,10 +80,10 @@ describe("parsePipelineText: YAML problems", () => {
       "    uses: stages/data.ts",
       "    needs: [a, b",
     ));
-    expect(problems).toHaveLength(1);
-    expect(problems[0].message).toMatch(/^YAML syntax error: /);
-    expect(problems[0].pos.line).toBe(6);
-    expect(problems[0].hint).toMatch(/indentation/);
+    expect(brief(problems)).toEqual([
+      "6:1 YAML syntax error: flow sequence in block collection must be sufficiently indented and end with a ]",
+    ]);
+    expect(problems[0].hint).toBe("a '[' opened above is not closed: add the missing ']' (or indent its continuation lines)");
   });
 
   it("reports tab indentation with a hint to use spaces", () => {
