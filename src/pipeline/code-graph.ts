@@ -19,13 +19,20 @@
  * would change how an *extensionless* import resolves is not noticed until some file of the
  * graph changes; imports with explicit extensions (our convention) are immune.
  */
-import * as esbuild from "esbuild";
+import type * as Esbuild from "esbuild";
+import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { StrataError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import { packageNameOf, packageVersions } from "./packages.ts";
 import type { StatCache } from "./stat-cache.ts";
+
+// esbuild loads only when a graph must be (re)built: a no-op status reuses the stored graph
+// and checks the version from esbuild's package.json instead of loading the module.
+let esbuildModule: Promise<typeof Esbuild> | undefined;
+const loadEsbuild = (): Promise<typeof Esbuild> => (esbuildModule ??= import("esbuild"));
+const ESBUILD_VERSION: string = (createRequire(import.meta.url)("esbuild/package.json") as { version: string }).version;
 
 export interface CodeGraph {
   /** Project-relative path (forward slashes, sorted) → sha256 of the normalized code. */
@@ -59,7 +66,7 @@ async function rawHashOrNull(abs: string, statCache: StatCache): Promise<string 
   }
 }
 
-function loaderFor(path: string): esbuild.Loader | "json" | null {
+function loaderFor(path: string): Esbuild.Loader | "json" | null {
   switch (extname(path).toLowerCase()) {
     case ".ts":
     case ".mts":
@@ -91,7 +98,7 @@ export async function normalizeCode(source: string, path: string): Promise<strin
       return source;
     }
   }
-  const out = await esbuild.transform(source, {
+  const out = await (await loadEsbuild()).transform(source, {
     loader,
     minifyWhitespace: true,
     legalComments: "none",
@@ -103,7 +110,7 @@ export async function normalizeCode(source: string, path: string): Promise<strin
 }
 
 async function normalizedHash(abs: string, raw: string, statCache: StatCache): Promise<string> {
-  const key = `${esbuild.version}:${extname(abs).toLowerCase()}:${raw}`;
+  const key = `${ESBUILD_VERSION}:${extname(abs).toLowerCase()}:${raw}`;
   const hit = statCache.memoGet<string>(NORM_NS + key);
   if (hit) return hit;
   const source = await readFile(abs, "utf8");
@@ -113,7 +120,7 @@ async function normalizedHash(abs: string, raw: string, statCache: StatCache): P
 }
 
 function buildError(entryAbs: string, root: string, e: unknown): StrataError {
-  const failure = e as Partial<esbuild.BuildFailure>;
+  const failure = e as Partial<Esbuild.BuildFailure>;
   const rel = toPosix(relative(root, entryAbs));
   if (Array.isArray(failure.errors) && failure.errors.length > 0) {
     const lines = failure.errors.map((m) => {
@@ -129,7 +136,7 @@ function buildError(entryAbs: string, root: string, e: unknown): StrataError {
 }
 
 async function reuse(rec: GraphRecord, root: string, statCache: StatCache): Promise<boolean> {
-  if (rec.esbuild !== esbuild.version) return false;
+  if (rec.esbuild !== ESBUILD_VERSION) return false;
   for (const [rel, want] of Object.entries(rec.resolution)) {
     if ((await rawHashOrNull(join(root, rel), statCache)) !== want) return false;
   }
@@ -159,9 +166,9 @@ export async function codeGraph(entryAbs: string, root: string, statCache: StatC
     });
   }
 
-  let meta: esbuild.Metafile;
+  let meta: Esbuild.Metafile;
   try {
-    const result = await esbuild.build({
+    const result = await (await loadEsbuild()).build({
       entryPoints: [entry],
       absWorkingDir: rootAbs,
       bundle: true,
@@ -204,7 +211,7 @@ export async function codeGraph(entryAbs: string, root: string, statCache: StatC
   const resolution: Record<string, string | null> = {};
   for (const f of RESOLUTION_FILES) resolution[f] = await rawHashOrNull(join(rootAbs, f), statCache);
 
-  const rec: GraphRecord = { esbuild: esbuild.version, files: sortedFiles, packages: [...packages].sort(), resolution };
+  const rec: GraphRecord = { esbuild: ESBUILD_VERSION, files: sortedFiles, packages: [...packages].sort(), resolution };
   statCache.memoSet(GRAPH_NS + key, rec);
   return { files: Object.fromEntries(Object.entries(sortedFiles).map(([p, [, n]]) => [p, n])), packages: rec.packages };
 }
