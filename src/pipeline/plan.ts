@@ -83,8 +83,9 @@ export function decideCell(a: DecideArgs): Decision {
     .filter(([, s]) => s !== "ok")
     .map(([name, s]) => `output ${a.entry!.outputs[name]?.path ?? name} ${s}`);
   if (broken.length > 0) {
-    // Same fingerprint: the lock's own output hashes are the result; restore them from the cache.
-    return { action: a.force ? "run" : "restore", cause: broken[0], reasons: broken, fingerprint };
+    // Same fingerprint: the lock's own output hashes are the result; restore them from the
+    // cache when this machine has it (a fresh clone has the lock but no cache: run).
+    return { action: staleAction(), cause: broken[0], reasons: broken, fingerprint };
   }
   if (a.force) return { action: "run", cause: "forced (--force)", reasons: ["forced"], fingerprint };
   return { action: "skip", cause: "up to date", reasons: [], fingerprint };

@@ -102,16 +102,17 @@ describe("planRun", () => {
     expect(steps[2].cause).toBe("input b/out changed");
   });
 
-  it("a missing output with an unchanged fingerprint is restored from the cache", () => {
-    const steps = planRun(graph, {
-      cells,
-      lock: lockFor(),
-      probes: probes({}, { c: { out: "missing" } }),
-      force: new Set(),
-      runCache: noRuns,
-    });
+  it("a missing output with an unchanged fingerprint is restored when the cache has the run", () => {
+    const lock = lockFor();
+    const runCache = (fp: string) => (fp === lock.cells.c.fingerprint ? { out: "c-out" } : undefined);
+    const steps = planRun(graph, { cells, lock, probes: probes({}, { c: { out: "missing" } }), force: new Set(), runCache });
     expect(actions(steps)).toEqual({ a: "skip", b: "skip", c: "restore", d: "skip" });
     expect(steps[2].cause).toBe("output data/c/out.json missing");
+  });
+
+  it("a missing output without a cache (a fresh clone of the lock) is executed", () => {
+    const steps = planRun(graph, { cells, lock: lockFor(), probes: probes({}, { c: { out: "missing" } }), force: new Set(), runCache: noRuns });
+    expect(actions(steps)).toEqual({ a: "skip", b: "skip", c: "run", d: "skip" });
   });
 
   it("--force re-executes only the forced cells; their dependents wait", () => {
