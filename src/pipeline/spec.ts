@@ -568,21 +568,24 @@ function checkCaseCollisions(names: readonly string[], r: Reporter): void {
   }
 }
 
+/** Returns the module's absolute path, or undefined after reporting why it is unusable. */
 function checkUses(name: string, uses: string, ctx: StageCheck): string | undefined {
-  const path = ["stages", name, "uses"];
+  const resolved = resolveModule(uses, ctx);
+  if ("abs" in resolved) return resolved.abs;
+  ctx.r.add(["stages", name, "uses"], resolved.message, resolved.hint);
+  return undefined;
+}
+
+function resolveModule(uses: string, ctx: StageCheck): { abs: string } | PathProblem {
   const lexical = resolveLexically(uses, "uses", ctx);
-  if ("message" in lexical) return void ctx.r.add(path, lexical.message, lexical.hint);
-  const ext = nodePath.extname(lexical.abs);
-  if (!(STAGE_MODULE_EXTENSIONS as readonly string[]).includes(ext)) {
-    const withTs = STAGE_MODULE_EXTENSIONS.map((e) => `${uses}${e}`).find((p) => existsSync(nodePath.join(ctx.root, p)));
-    ctx.r.add(path, `uses '${uses}' is not a stage module: expected a .ts, .js or .mjs file`,
-      withTs ? `did you mean '${withTs}'?` : "point uses at the module whose default export is defineStage({...})");
-    return undefined;
+  if ("message" in lexical) return lexical;
+  if (!(STAGE_MODULE_EXTENSIONS as readonly string[]).includes(nodePath.extname(lexical.abs))) {
+    const withExt = STAGE_MODULE_EXTENSIONS.map((e) => `${uses}${e}`).find((p) => existsSync(nodePath.join(ctx.root, p)));
+    return { message: `uses '${uses}' is not a stage module: expected a .ts, .js or .mjs file`,
+      hint: withExt ? `did you mean '${withExt}'?` : "point uses at the module whose default export is defineStage({...})" };
   }
-  const disk = checkOnDisk(lexical.abs, uses, "uses", ctx,
-    `create ${lexical.rel} with \`export default defineStage({...})\`, or fix the path (relative to the project root)`);
-  if (disk) return void ctx.r.add(path, disk.message, disk.hint);
-  return lexical.abs;
+  const notFoundHint = `create ${lexical.rel} with \`export default defineStage({...})\`, or fix the path (relative to the project root)`;
+  return checkOnDisk(lexical.abs, uses, "uses", ctx, notFoundHint) ?? { abs: lexical.abs };
 }
 
 function checkNeeds(name: string, needs: readonly string[], ctx: StageCheck): void {
@@ -671,26 +674,31 @@ function checkAxisFrom(name: string, axis: string, from: string, needs: readonly
       : `the axis name must match one of '${from}': ${suggestionHint(axis, axes, "axes")}`);
 }
 
-/** Checks each `files` entry; returns them normalized (posix, relative to the root). */
+/** Checks each `files` entry; returns the usable ones normalized (posix, relative to the root). */
 function checkFiles(name: string, files: readonly string[], ctx: StageCheck): string[] {
   const out: string[] = [];
   files.forEach((file, i) => {
-    const path = ["stages", name, "files", i];
-    const lexical = resolveLexically(file, "file", ctx);
-    if ("message" in lexical) return ctx.r.add(path, lexical.message, lexical.hint);
-    const owner = outputOwner(lexical.rel, ctx.names);
-    if (owner !== undefined) {
-      return ctx.r.add(path, `stage '${name}' lists '${file}' under files, but it is inside data/${owner}/, the output folder of stage '${owner}'`,
-        owner === name
-          ? "a stage cannot read its own outputs; keep inputs under data/raw/"
-          : `read it through needs: add '${owner}' to ${name}.needs and use ctx.input('${owner}', ...) or ctx.inputPath(...)`);
-    }
-    const disk = checkOnDisk(lexical.abs, file, "file", ctx, "check the path: it is relative to the project root (the folder holding pipeline.yaml)");
-    if (disk) return ctx.r.add(path, disk.message, disk.hint);
-    if (out.includes(lexical.rel)) return ctx.r.add(path, `stage '${name}' lists '${file}' twice under files`, "remove the repeat");
-    out.push(lexical.rel);
+    const resolved = resolveInputFile(name, file, ctx);
+    if ("message" in resolved) ctx.r.add(["stages", name, "files", i], resolved.message, resolved.hint);
+    else if (out.includes(resolved.rel)) ctx.r.add(["stages", name, "files", i], `stage '${name}' lists '${file}' twice under files`, "remove the repeat");
+    else out.push(resolved.rel);
   });
   return out;
+}
+
+function resolveInputFile(name: string, file: string, ctx: StageCheck): { rel: string } | PathProblem {
+  const lexical = resolveLexically(file, "file", ctx);
+  if ("message" in lexical) return lexical;
+  // Checked before existence: another stage's output may not have been written yet.
+  const owner = outputOwner(lexical.rel, ctx.names);
+  if (owner !== undefined) {
+    return { message: `stage '${name}' lists '${file}' under files, but it is inside data/${owner}/, the output folder of stage '${owner}'`,
+      hint: owner === name
+        ? "a stage cannot read its own outputs; keep inputs under data/raw/"
+        : `read it through needs: add '${owner}' to ${name}.needs and use ctx.input('${owner}', ...) or ctx.inputPath(...)` };
+  }
+  const notFoundHint = "check the path: it is relative to the project root (the folder holding pipeline.yaml)";
+  return checkOnDisk(lexical.abs, file, "file", ctx, notFoundHint) ?? { rel: lexical.rel };
 }
 
 // ---------------------------------------------------------------- project paths
