@@ -1,0 +1,376 @@
+/**
+ * Load long-format prices (CSV or Parquet) through DuckDB, validate them, and report every
+ * problem with the file and the line it is on.
+ *
+ * Locations: for CSV, `line` is the physical line in the file with the header as line 1 (so
+ * the first data row is line 2; quoted fields spanning lines shift later numbers). For
+ * Parquet, `row` is the 1-based data row.
+ */
+import { extname } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { StrataError } from "../core/errors.ts";
+import { createDatabase } from "../store/database.ts";
+import { withSingleThread } from "../store/database.ts";
+import { queryRows } from "../store/read-columns.ts";
+import { sqlIdent, sqlString } from "../store/sql.ts";
+import { copyQueryToParquet } from "../store/parquet.ts";
+import {
+  NUMERIC_COLUMNS, PRICE_COLUMNS, resolveColumns, suggestHeader,
+  type ColumnMapping, type PriceColumn,
+} from "./price-columns.ts";
+
+export type ProblemKind =
+  // errors
+  | "read" | "missing-column" | "missing-value" | "bad-date" | "bad-number" | "duplicate" | "non-positive" | "high-low"
+  // warnings
+  | "gap" | "stale" | "constant" | "ohlc-range";
+
+export interface DataProblem {
+  kind: ProblemKind;
+  /** Full sentence: "prices.csv line 7: bad number "abc" in column "Close" (symbol AAPL)". */
+  message: string;
+  file: string;
+  /** CSV: physical line, header = line 1. */
+  line?: number;
+  /** Parquet: 1-based data row. */
+  row?: number;
+  /** The file's column name. */
+  column?: string;
+  value?: string;
+  symbol?: string;
+  date?: string;
+  hint?: string;
+}
+
+export interface ValidateOptions {
+  /** Canonical column → header in the file. Unmapped columns are matched by common names. */
+  columns?: ColumnMapping;
+  /** Default: from the extension (.parquet/.pq → parquet, anything else → csv). */
+  format?: "csv" | "parquet";
+  /** strptime format of the date column (e.g. "%d/%m/%Y"); default ISO "YYYY-MM-DD". */
+  dateFormat?: string;
+  /** Problems listed per category (errors, warnings); totals are always counted. Default 20. */
+  maxProblems?: number;
+  /** Warn when a symbol misses more than this many consecutive trading days of the file. Default 5. */
+  gapDays?: number;
+  /** Warn when a symbol's last date is more than this many trading days before the file's end. Default 20. */
+  staleDays?: number;
+  /** Warn when a symbol's close is unchanged for at least this many consecutive rows. Default 10. */
+  constantDays?: number;
+  /** Reuse a connection (otherwise a private in-memory DuckDB is opened and closed). */
+  conn?: DuckDBConnection;
+}
+
+export interface ValidationReport {
+  ok: boolean;
+  file: string;
+  format: "csv" | "parquet";
+  rows: number;
+  symbols: number;
+  /** First and last valid dates, "YYYY-MM-DD" (null when none parsed). */
+  start: string | null;
+  end: string | null;
+  /** Canonical column → the file's header, as resolved. */
+  columns: Partial<Record<PriceColumn, string>>;
+  errors: DataProblem[];
+  warnings: DataProblem[];
+  /** Totals, possibly above the listed problems. */
+  errorCount: number;
+  warningCount: number;
+}
+
+let seq = 0;
+
+function detectFormat(path: string, format?: "csv" | "parquet"): "csv" | "parquet" {
+  if (format) return format;
+  const ext = extname(path).toLowerCase();
+  return ext === ".parquet" || ext === ".pq" ? "parquet" : "csv";
+}
+
+function readerSql(path: string, format: "csv" | "parquet"): string {
+  return format === "parquet"
+    ? `read_parquet(${sqlString(path)}, file_row_number = true)`
+    : `read_csv(${sqlString(path)}, all_varchar = true, header = true)`;
+}
+
+interface Inspection {
+  report: ValidationReport;
+  /** Typed table (date DATE, symbol, open…volume DOUBLE, sector) when there were no errors. */
+  typed?: string;
+  cleanup(): Promise<void>;
+}
+
+const where = (file: string, format: "csv" | "parquet", loc: number): string =>
+  `${file} ${format === "csv" ? "line" : "row"} ${loc}`;
+
+
+async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptions): Promise<Inspection> {
+  const format = detectFormat(path, opts.format);
+  const max = opts.maxProblems ?? 20;
+  const file = path;
+  const report: ValidationReport = {
+    ok: false, file, format, rows: 0, symbols: 0, start: null, end: null, columns: {},
+    errors: [], warnings: [], errorCount: 0, warningCount: 0,
+  };
+  const id = ++seq;
+  const raw = sqlIdent(`__strata_raw_${id}`), typed = sqlIdent(`__strata_typed_${id}`);
+  const cleanup = async (): Promise<void> => {
+    await conn.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${typed};`);
+  };
+  const fail = (problem: DataProblem): Inspection => {
+    report.errors.push(problem);
+    report.errorCount = report.errors.length;
+    return { report, cleanup };
+  };
+
+  // ---- headers
+  let headers: string[];
+  try {
+    const desc = await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM ${readerSql(path, format)}`);
+    headers = desc.map((d) => d.column_name).filter((h) => h !== "file_row_number");
+  } catch (cause) {
+    const msg = (cause as Error).message.split("\n")[0];
+    return fail({ kind: "read", file, message: `${file}: cannot read as ${format.toUpperCase()}: ${msg}`, hint: "check the path and the format (CSV with a header line, or Parquet)" });
+  }
+
+  // ---- columns
+  const resolved = resolveColumns(headers, opts.columns);
+  report.columns = resolved.found;
+  const used = new Set(Object.values(resolved.found));
+  const colProblems: DataProblem[] = [];
+  const foundList = headers.map((h) => JSON.stringify(h)).join(", ");
+  for (const [col, header] of resolved.missingMapped) {
+    const guess = suggestHeader(header, headers, used);
+    colProblems.push({
+      kind: "missing-column", file, column: header,
+      message: `${file}: column "${header}" (mapped to ${col}) not found; the file has ${foundList}`,
+      hint: guess ? `did you mean columns: { ${col}: ${JSON.stringify(guess)} }?` : `set columns.${col} to one of the file's columns`,
+    });
+  }
+  const suggested = new Set(used);
+  for (const col of resolved.missingRequired) {
+    const guess = suggestHeader(col, headers, suggested) ?? headers.find((h) => !suggested.has(h));
+    if (guess) suggested.add(guess);
+    colProblems.push({
+      kind: "missing-column", file, column: col,
+      message: `${file}: required column "${col}" not found; the file has ${foundList}`,
+      hint: `map it: columns: { ${col}: ${JSON.stringify(guess ?? "…")} }`,
+    });
+  }
+  if (colProblems.length) {
+    report.errors = colProblems;
+    report.errorCount = colProblems.length;
+    return { report, cleanup };
+  }
+  const src = (c: PriceColumn): string | undefined => resolved.found[c];
+
+  // ---- raw (all VARCHAR) with locations. CSV line numbers come from row order, so the scan
+  // runs single-threaded (file order); Parquet carries its own row numbers.
+  const select = PRICE_COLUMNS.filter((c) => src(c) !== undefined)
+    .map((c) => `CAST(${sqlIdent(src(c)!)} AS VARCHAR) AS ${sqlIdent(c)}`).join(", ");
+  const loc = format === "csv" ? "(row_number() OVER () + 1)::BIGINT" : "(file_row_number + 1)::BIGINT";
+  try {
+    await withSingleThread(conn, () => conn.run(`CREATE TEMP TABLE ${raw} AS SELECT ${loc} AS __loc, ${select} FROM ${readerSql(path, format)}`));
+  } catch (cause) {
+    return fail({ kind: "read", file, message: `${file}: ${(cause as Error).message.split("\n")[0]}`, hint: "check that every line has the same number of fields" });
+  }
+
+  // ---- typed
+  const dateExpr = opts.dateFormat
+    ? `TRY_STRPTIME(trim(date), ${sqlString(opts.dateFormat)})::DATE`
+    : `TRY_CAST(trim(date) AS DATE)`;
+  const typedCols = [
+    `__loc`, `date AS date_raw`, `${dateExpr} AS date`, `NULLIF(trim(symbol), '') AS symbol`,
+    ...NUMERIC_COLUMNS.map((c) => src(c) ? `${sqlIdent(c)} AS ${sqlIdent(c + "_raw")}, TRY_CAST(trim(${sqlIdent(c)}) AS DOUBLE) AS ${sqlIdent(c)}` : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`),
+    src("sector") ? `NULLIF(trim(sector), '') AS sector` : `NULL::VARCHAR AS sector`,
+  ];
+  await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
+
+  // ---- errors: one UNION ALL of every check, listed in file order
+  const checks: string[] = [
+    `SELECT __loc, 'missing-value' AS kind, 'symbol' AS col, NULL AS val, NULL AS sym, date_raw AS dt, NULL AS other FROM ${typed} WHERE symbol IS NULL`,
+    `SELECT __loc, 'missing-value', 'date', NULL, symbol, NULL, NULL FROM ${typed} WHERE date_raw IS NULL OR trim(date_raw) = ''`,
+    `SELECT __loc, 'bad-date', 'date', date_raw, symbol, NULL, NULL FROM ${typed} WHERE trim(date_raw) <> '' AND date IS NULL`,
+    `SELECT __loc, 'missing-value', 'close', NULL, symbol, date_raw, NULL FROM ${typed} WHERE close_raw IS NULL OR trim(close_raw) = ''`,
+  ];
+  for (const c of NUMERIC_COLUMNS) {
+    if (!src(c)) continue;
+    const v = sqlIdent(c), r = sqlIdent(c + "_raw");
+    checks.push(`SELECT __loc, 'bad-number', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE trim(${r}) <> '' AND (${v} IS NULL OR isnan(${v}) OR isinf(${v}))`);
+    const bad = c === "volume" ? `${v} < 0` : `${v} <= 0`;
+    checks.push(`SELECT __loc, 'non-positive', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE ${bad}`);
+  }
+  if (src("high") && src("low")) {
+    checks.push(`SELECT __loc, 'high-low', 'high', high_raw, symbol, date_raw, low_raw FROM ${typed} WHERE high < low`);
+  }
+  checks.push(`SELECT __loc, 'duplicate', 'date', date_raw, symbol, date_raw, first::VARCHAR FROM (
+      SELECT __loc, date_raw, symbol, min(__loc) OVER (PARTITION BY symbol, date) AS first FROM ${typed}
+      WHERE symbol IS NOT NULL AND date IS NOT NULL) WHERE __loc > first`);
+  const errRows = await queryRows<{ n: number | string; __loc: number | string; kind: ProblemKind; col: PriceColumn; val: string | null; sym: string | null; dt: string | null; other: string | null }>(
+    conn, `SELECT count(*) OVER () AS n, * FROM (${checks.join(" UNION ALL ")}) ORDER BY __loc, kind LIMIT ${max}`);
+  report.errorCount = errRows.length ? Number(errRows[0].n) : 0;
+  const expectDate = opts.dateFormat ? `a date in the format ${opts.dateFormat}` : `a date "YYYY-MM-DD"`;
+  report.errors = errRows.map((e) => errorProblem(file, format, e, src(e.col) ?? e.col, expectDate));
+
+  // ---- summary
+  const [sum] = await queryRows<{ rows: string | number; symbols: string | number; start: string | null; end: string | null }>(conn,
+    `SELECT count(*) AS rows, count(DISTINCT symbol) AS symbols, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${typed}`);
+  report.rows = Number(sum.rows);
+  report.symbols = Number(sum.symbols);
+  report.start = sum.start;
+  report.end = sum.end;
+
+  // ---- warnings over the rows that parsed
+  await collectWarnings(conn, typed, report, opts, max);
+  report.ok = report.errorCount === 0;
+  return { report, typed: report.ok ? typed : undefined, cleanup };
+}
+
+function errorProblem(
+  file: string, format: "csv" | "parquet",
+  e: { __loc: number | string; kind: ProblemKind; col: PriceColumn; val: string | null; sym: string | null; dt: string | null; other: string | null },
+  column: string,
+  expectDate: string,
+): DataProblem {
+  const loc = Number(e.__loc);
+  const at = where(file, format, loc);
+  const ctx = [e.sym ? `symbol ${e.sym}` : "", e.dt && e.kind !== "duplicate" ? `date ${e.dt}` : ""].filter(Boolean).join(", ");
+  const tail = ctx ? ` (${ctx})` : "";
+  let message: string, hint: string | undefined;
+  switch (e.kind) {
+    case "missing-value":
+      message = `${at}: empty value in required column "${column}"${tail}`;
+      hint = "fill it in or drop the row";
+      break;
+    case "bad-date":
+    case "bad-number":
+      message = `${at}: ${e.kind === "bad-date" ? "unparsable date" : "unparsable number"} ${JSON.stringify(e.val)} in column "${column}"${tail}; expected ${e.kind === "bad-date" ? expectDate : "a finite decimal number"}`;
+      hint = e.kind === "bad-date" ? 'write dates as "YYYY-MM-DD" or pass dateFormat (strptime, e.g. "%d/%m/%Y")' : "use a plain decimal number with a dot, no thousands separators";
+      break;
+    case "non-positive":
+      message = `${at}: ${e.col === "volume" ? "negative" : "non-positive"} ${e.col} ${e.val} in column "${column}"${tail}`;
+      hint = e.col === "volume" ? "volume must be ≥ 0" : "prices must be > 0; use adjusted prices, not returns";
+      break;
+    case "high-low":
+      message = `${at}: high ${e.val} is below low ${e.other}${tail}`;
+      hint = "check the column mapping for high and low";
+      break;
+    case "duplicate":
+      message = `${at}: duplicate (symbol, date) = (${e.sym}, ${e.dt}), first seen at ${format === "csv" ? "line" : "row"} ${e.other}`;
+      hint = "keep one row per symbol and date";
+      break;
+    default:
+      message = `${at}: ${e.kind}`;
+  }
+  return {
+    kind: e.kind, message, file, ...(format === "csv" ? { line: loc } : { row: loc }), column,
+    value: e.val ?? undefined, symbol: e.sym ?? undefined, date: e.dt ?? undefined, hint,
+  };
+}
+
+async function collectWarnings(conn: DuckDBConnection, typed: string, report: ValidationReport, opts: ValidateOptions, max: number): Promise<void> {
+  const gapDays = opts.gapDays ?? 5, staleDays = opts.staleDays ?? 20, constantDays = opts.constantDays ?? 10;
+  // The trading calendar is the set of dates present in the file (holidays included for free);
+  // di is a date's index in it.
+  const sql = `
+    WITH v AS (
+      SELECT DISTINCT ON (symbol, date) symbol, date, close, open, high, low FROM ${typed}
+      WHERE symbol IS NOT NULL AND date IS NOT NULL AND close > 0 AND NOT isnan(close) ORDER BY symbol, date, __loc),
+    cal AS (SELECT date, dense_rank() OVER (ORDER BY date) AS di FROM (SELECT DISTINCT date FROM v)),
+    x AS (
+      SELECT v.*, cal.di, lag(v.date) OVER w AS prev_date, lag(cal.di) OVER w AS prev_di,
+             CASE WHEN close = lag(close) OVER w THEN 0 ELSE 1 END AS brk
+      FROM v JOIN cal USING (date) WINDOW w AS (PARTITION BY symbol ORDER BY v.date)),
+    runs AS (SELECT *, sum(brk) OVER (PARTITION BY symbol ORDER BY date ROWS UNBOUNDED PRECEDING) AS run FROM x),
+    w AS (
+      SELECT 'gap' AS kind, symbol, prev_date::VARCHAR AS d1, date::VARCHAR AS d2, (di - prev_di - 1)::BIGINT AS k, NULL::DOUBLE AS val
+        FROM x WHERE di - prev_di - 1 > ${gapDays}
+      UNION ALL
+      SELECT 'stale', symbol, max(date)::VARCHAR, (SELECT max(date) FROM cal)::VARCHAR, ((SELECT max(di) FROM cal) - max(di))::BIGINT, NULL
+        FROM x GROUP BY symbol HAVING (SELECT max(di) FROM cal) - max(di) > ${staleDays}
+      UNION ALL
+      SELECT 'constant', symbol, min(date)::VARCHAR, max(date)::VARCHAR, count(*)::BIGINT, any_value(close)
+        FROM runs GROUP BY symbol, run HAVING count(*) >= ${constantDays}
+      UNION ALL
+      SELECT 'ohlc-range', symbol, date::VARCHAR, NULL, NULL, close FROM x
+        WHERE (high IS NOT NULL AND (close > high * (1 + 1e-9) OR open > high * (1 + 1e-9)))
+           OR (low IS NOT NULL AND (close < low * (1 - 1e-9) OR open < low * (1 - 1e-9))))
+    SELECT count(*) OVER () AS n, * FROM w ORDER BY kind, symbol, d1 LIMIT ${max}`;
+  const rows = await queryRows<{ n: number | string; kind: ProblemKind; symbol: string; d1: string; d2: string | null; k: number | string | null; val: number | null }>(conn, sql);
+  report.warningCount = rows.length ? Number(rows[0].n) : 0;
+  const f = report.file;
+  report.warnings = rows.map((w): DataProblem => {
+    const k = Number(w.k);
+    switch (w.kind) {
+      case "gap":
+        return { kind: "gap", file: f, symbol: w.symbol, date: w.d2 ?? undefined, message: `${f}: ${w.symbol} has no rows for ${k} trading days between ${w.d1} and ${w.d2}`, hint: `raise gapDays above ${gapDays} if this is expected` };
+      case "stale":
+        return { kind: "stale", file: f, symbol: w.symbol, date: w.d1, message: `${f}: ${w.symbol} stops at ${w.d1}, ${k} trading days before the data's end ${w.d2} (delisted or stale feed?)` };
+      case "constant":
+        return { kind: "constant", file: f, symbol: w.symbol, date: w.d1, message: `${f}: ${w.symbol} close is constant at ${w.val} for ${k} rows, ${w.d1} to ${w.d2}`, hint: "a stale or forward-filled feed; check the source" };
+      default:
+        return { kind: w.kind, file: f, symbol: w.symbol, date: w.d1, message: `${f}: ${w.symbol} on ${w.d1}: open or close lies outside [low, high]` };
+    }
+  });
+}
+
+/** Validate a long-format price file. Never throws for data problems: they are in the report. */
+export async function validatePricesFile(path: string, opts: ValidateOptions = {}): Promise<ValidationReport> {
+  const own = opts.conn ? undefined : await createDatabase();
+  const conn = opts.conn ?? (await own!.connect());
+  try {
+    const insp = await inspect(conn, path, opts);
+    await insp.cleanup();
+    return insp.report;
+  } finally {
+    if (own) { conn.closeSync(); own.closeSync(); }
+  }
+}
+
+/** Human-readable report: errors, then warnings, each with its hint, then totals. */
+export function formatValidationReport(r: ValidationReport): string {
+  const lines: string[] = [];
+  const list = (title: string, items: DataProblem[], total: number): void => {
+    if (!total) return;
+    lines.push(`${title} (${total}${total > items.length ? `, first ${items.length} shown` : ""}):`);
+    for (const p of items) lines.push(`  ${p.message}${p.hint ? `\n    → ${p.hint}` : ""}`);
+  };
+  list("errors", r.errors, r.errorCount);
+  list("warnings", r.warnings, r.warningCount);
+  lines.push(`${r.ok ? "ok" : "invalid"}: ${r.file}: ${r.rows} rows, ${r.symbols} symbols, ${r.start ?? "?"} .. ${r.end ?? "?"}`);
+  return lines.join("\n");
+}
+
+export interface LoadPricesOptions extends Omit<ValidateOptions, "conn"> {
+  /** Table to create (TEMP, replaced if present). Default "prices". */
+  table?: string;
+}
+
+/**
+ * Validate `path` and load it into a TEMP table `prices(date DATE, symbol VARCHAR, open, high,
+ * low, close, volume DOUBLE, sector VARCHAR)` ordered by (date, symbol); optional columns the
+ * file lacks are NULL. Throws StrataError("DATA") listing the problems if validation fails.
+ */
+export async function loadPrices(conn: DuckDBConnection, path: string, opts: LoadPricesOptions = {}): Promise<{ table: string; report: ValidationReport }> {
+  const insp = await inspect(conn, path, { ...opts, conn });
+  try {
+    if (!insp.typed) {
+      throw new StrataError("DATA", `invalid price data in ${path}\n${formatValidationReport(insp.report)}`, {
+        hint: `run \`pipeline data validate ${path}\` for the full list`,
+        details: { errorCount: insp.report.errorCount, errors: insp.report.errors },
+      });
+    }
+    const table = sqlIdent(opts.table ?? "prices");
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${PRICE_COLUMNS.map(sqlIdent).join(", ")} FROM ${insp.typed} ORDER BY date, symbol`);
+    return { table, report: insp.report };
+  } finally {
+    await insp.cleanup();
+  }
+}
+
+/** `loadPrices` then write the table to Parquet (zstd, ordered by date, symbol). */
+export async function loadPricesToParquet(conn: DuckDBConnection, path: string, out: string, opts: LoadPricesOptions = {}): Promise<{ rows: number; report: ValidationReport }> {
+  const { table, report } = await loadPrices(conn, path, opts);
+  const { rows } = await copyQueryToParquet(conn, `SELECT * FROM ${table}`, out, { orderBy: ["date", "symbol"] });
+  return { rows, report };
+}
