@@ -13,7 +13,8 @@ export type ColumnData =
   | number[]
   | boolean[]
   | (string | null)[]
-  | (number | null)[];
+  | (number | null)[]
+  | (boolean | null)[];
 
 export interface ColumnTable {
   columns: Record<string, ColumnData>;
