@@ -1,0 +1,8 @@
+/** Data loading, validation and the synthetic market. */
+export { businessDays, businessDaysBetween, isBusinessDay, isoToDays, type BusinessDays } from "./calendar.ts";
+export { generateMarket, type MarketData, type MarketOptions, type RegimeParams, type SymbolInfo } from "./synthetic.ts";
+export { PRICE_COLUMNS, REQUIRED_COLUMNS, resolveColumns, type ColumnMapping, type PriceColumn } from "./price-columns.ts";
+export {
+  validatePricesFile, loadPrices, loadPricesToParquet, formatValidationReport,
+  type DataProblem, type ProblemKind, type ValidateOptions, type ValidationReport, type LoadPricesOptions,
+} from "./ingest.ts";
