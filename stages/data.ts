@@ -1,0 +1,128 @@
+/**
+ * data — the price table every later stage reads.
+ *
+ * Outputs
+ *   prices(date DATE, symbol VARCHAR, open, high, low, close, volume DOUBLE, sector VARCHAR),
+ *     ordered by (date, symbol); one row per symbol and trading day it traded.
+ *   symbols(symbol VARCHAR, sector VARCHAR, first_date DATE, last_date DATE, rows BIGINT).
+ * Volume is DOUBLE for every source so switching source never changes the schema.
+ *
+ * Sources
+ *   synthetic  generateMarket(…) seeded with ctx.seed (see docs/synthetic-market.md)
+ *   csv|parquet  a long-format file declared under the stage's `files:` in pipeline.yaml,
+ *              validated (errors fail the stage, warnings are logged); `start`/`end`, when
+ *              given, keep only rows in that range.
+ */
+import { defineStage, z } from "../src/index.ts";
+import { StrataError } from "../src/core/errors.ts";
+import { generateMarket } from "../src/data/synthetic.ts";
+import { loadPrices } from "../src/data/ingest.ts";
+import { formatIsoDate } from "../src/store/dates.ts";
+import { sqlString } from "../src/store/sql.ts";
+
+// YAML may hand over an unquoted 2012-01-03 as a Date; accept both and keep ISO text.
+const isoDate = z.union([z.string(), z.date()]).transform((v) => (typeof v === "string" ? v : v.toISOString().slice(0, 10)))
+  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v), { message: 'expected a date "YYYY-MM-DD"' });
+
+const columns = z.object({
+  date: z.string(), symbol: z.string(), close: z.string(),
+  open: z.string(), high: z.string(), low: z.string(), volume: z.string(), sector: z.string(),
+}).partial().strict();
+
+const params = z.object({
+  source: z.enum(["synthetic", "csv", "parquet"]).default("synthetic"),
+  /** Synthetic: number of symbols. */
+  symbols: z.number().int().positive().default(200),
+  /** Synthetic: first date (default 2012-01-03). Files: optional lower bound. */
+  start: isoDate.optional(),
+  /** Synthetic: last date (default 2024-12-31). Files: optional upper bound. */
+  end: isoDate.optional(),
+  /** Synthetic: number of sectors. */
+  sectors: z.number().int().positive().default(10),
+  /** Synthetic: strength κ of the planted signal (default from generateMarket; 0 disables). */
+  signalStrength: z.number().min(0).optional(),
+  /** Files: project-relative path, also listed under the stage's `files:`. */
+  path: z.string().optional(),
+  /** Files: canonical column → the file's header, e.g. { symbol: Ticker, close: "Adj Close" }. */
+  columns: columns.optional(),
+  /** Files: strptime format of the date column when it is not ISO. */
+  dateFormat: z.string().optional(),
+}).strict().superRefine((p, ctx) => {
+  if (p.source !== "synthetic" && !p.path) {
+    ctx.addIssue({ code: "custom", path: ["path"], message: `source ${p.source} needs a path (and the same path under the stage's files:)` });
+  }
+  if (p.source === "synthetic" && p.path) {
+    ctx.addIssue({ code: "custom", path: ["path"], message: "path is only used with source csv or parquet" });
+  }
+});
+
+const DEFAULT_START = "2012-01-03", DEFAULT_END = "2024-12-31";
+
+export default defineStage({
+  description: "Daily prices: a synthetic market or a validated CSV/Parquet file",
+  params,
+  outputs: ["prices", "symbols"],
+  async run(ctx) {
+    const p = ctx.params;
+    if (p.source === "synthetic") {
+      const m = generateMarket({
+        symbols: p.symbols, start: p.start ?? DEFAULT_START, end: p.end ?? DEFAULT_END,
+        seed: ctx.seed, sectors: p.sectors, signalStrength: p.signalStrength,
+      });
+      ctx.progress(0.5, "generated");
+      await ctx.writeTable("prices", {
+        columns: {
+          date: m.date, symbol: m.symbol, open: m.open, high: m.high, low: m.low, close: m.close,
+          volume: m.volume, sector: m.sector,
+        },
+        types: { date: "DATE" },
+      }, { orderBy: ["date", "symbol"] });
+      const u = m.universe;
+      await ctx.writeTable("symbols", {
+        columns: {
+          symbol: u.map((s) => s.symbol),
+          sector: u.map((s) => s.sector),
+          first_date: u.map((s) => formatIsoDate(m.days[s.firstIndex])),
+          last_date: u.map((s) => formatIsoDate(m.days[s.lastIndex])),
+          rows: BigInt64Array.from(u, (s) => BigInt(s.lastIndex - s.firstIndex + 1)),
+        },
+        types: { first_date: "DATE", last_date: "DATE" },
+      }, { orderBy: ["symbol"] });
+      const late = u.filter((s) => s.firstIndex > 0).length, gone = u.filter((s) => s.lastIndex < m.days.length - 1).length;
+      ctx.log(`synthetic market: ${u.length} symbols (${late} listed late, ${gone} delisted), ${m.days.length} days, seed ${ctx.seed}`);
+      ctx.metric("rows", m.rows);
+      ctx.metric("symbols", u.length);
+      ctx.metric("start", m.dates[0] ?? null);
+      ctx.metric("end", m.dates[m.dates.length - 1] ?? null);
+      return;
+    }
+
+    const file = ctx.file(p.path!);
+    const { table, report } = await loadPrices(ctx.db, file, {
+      format: p.source, columns: p.columns, dateFormat: p.dateFormat, table: "__data_prices",
+    });
+    for (const w of report.warnings) ctx.log(`warning: ${w.message}`);
+    if (report.warningCount > report.warnings.length) {
+      ctx.log(`… ${report.warningCount - report.warnings.length} more warnings (pipeline data validate ${p.path})`);
+    }
+    const filters = [p.start ? `date >= DATE ${sqlString(p.start)}` : "", p.end ? `date <= DATE ${sqlString(p.end)}` : ""].filter(Boolean);
+    const where = filters.length ? ` WHERE ${filters.join(" AND ")}` : "";
+    const { rows } = await ctx.writeTable("prices", `SELECT * FROM ${table}${where}`, { orderBy: ["date", "symbol"] });
+    if (rows === 0) {
+      throw new StrataError("DATA", `${p.path}: no rows between ${p.start ?? "the start"} and ${p.end ?? "the end"} (file covers ${report.start} .. ${report.end})`, {
+        hint: "widen start/end or remove them",
+      });
+    }
+    await ctx.writeTable("symbols",
+      `SELECT symbol, any_value(sector ORDER BY date DESC) AS sector, min(date) AS first_date, max(date) AS last_date, count(*) AS rows
+       FROM ${table}${where} GROUP BY symbol`, { orderBy: ["symbol"] });
+    const [s] = await ctx.db.runAndReadAll(
+      `SELECT count(DISTINCT symbol)::INTEGER, min(date)::VARCHAR, max(date)::VARCHAR FROM ${table}${where}`,
+    ).then((r) => r.getRows());
+    ctx.metric("rows", rows);
+    ctx.metric("symbols", Number(s[0]));
+    ctx.metric("start", String(s[1]));
+    ctx.metric("end", String(s[2]));
+    ctx.metric("warnings", report.warningCount);
+  },
+});
