@@ -225,7 +225,9 @@ export async function readColumns(conn: DuckDBConnection, sql: string, opts: Rea
     if (kind === "f64" || kind === "ts") sink.f64 = new Float64Array(rows);
     else if (kind === "i32" || kind === "date") sink.i32 = new Int32Array(rows);
     else if (kind === "i64") sink.i64 = new BigInt64Array(rows);
-    else sink.arr = new Array(rows);
+    // Filled strictly in row order, so appending keeps V8 fast elements (new Array(n) for
+    // n > 100k would start out in slow dictionary mode).
+    else sink.arr = [];
     return sink;
   });
   let off = 0;
