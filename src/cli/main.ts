@@ -63,6 +63,7 @@ data
   .description("check a prices file (CSV or Parquet, long format) and report problems by row")
   .argument("<file>")
   .option("--columns <mapping>", "column mapping, e.g. date=Date,symbol=Ticker,close=Adj Close")
+  .option("--date-format <strptime>", "date format when not ISO, e.g. %d/%m/%Y")
   .addOption(jsonOpt())
   .action(async (file: string, o) => (await import("./commands/data-validate.ts")).dataValidateCommand(file, o));
 
