@@ -17,7 +17,7 @@ const STAGE_SRC = `import { defineStage, z } from "../src/index.ts";
 // Writes seeded pseudo-random bytes: a stand-in for a large Parquet output.
 export default defineStage({
   params: z.object({ mb: z.number().int().positive(), tag: z.string() }),
-  outputs: ["blob"],
+  outputs: ["blob.bin"],
   async run(ctx) {
     const n = ctx.params.mb * 1024 * 1024;
     const buf = new Uint8Array(n);
@@ -96,7 +96,7 @@ export async function benchPipeline(): Promise<Record<string, number | string | 
     // Dry run against the files our run produced; it reports nothing to do when mtimes agree.
     snakemake = best(3, () => time("snakemake", ["-n", "--cores", "1", "--quiet"], dir).s);
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
   return {
     pipeline_stages: STAGES,
     pipeline_output_gb: Math.round((outBytes / 1e9) * 100) / 100,
