@@ -1,0 +1,91 @@
+/**
+ * `pipeline gc` and `pipeline dag` through the real CLI.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTempProject, type TempProject } from "./helpers.ts";
+
+const STAGE = `import { defineStage, z } from "../src/index.ts";
+export default defineStage({
+  params: z.object({ v: z.number().default(1) }),
+  outputs: ["out"],
+  async run(ctx) { await ctx.writeJson("out", { v: ctx.params.v, cell: ctx.cell }); },
+});
+`;
+
+const SPEC = (v: number) => `version: 1
+stages:
+  src:
+    uses: stages/s.ts
+    params: { v: ${v} }
+  fit:
+    uses: stages/s.ts
+    needs: [src]
+    matrix: { model: [ridge, gbdt] }
+  test:
+    uses: stages/s.ts
+    needs: [fit, src]
+    matrix: { model: { from: fit }, opt: [hrp, kelly] }
+`;
+
+describe("pipeline gc", () => {
+  let p: TempProject;
+  beforeAll(() => {
+    p = createTempProject({ "pipeline.yaml": SPEC(1), "stages/s.ts": STAGE });
+    expect(p.runJson().ok).toBe(true);
+    p.write("pipeline.yaml", SPEC(2));
+    expect(p.runJson().ok).toBe(true);
+  });
+  afterAll(() => p.dispose());
+
+  it("--keep-runs keeps the run history; --dry-run lists without deleting", () => {
+    const keep = p.cli(["gc", "--keep-runs", "--json"]);
+    expect(JSON.parse(keep.stdout)).toMatchObject({ ok: true, removed: 0 });
+    const dry = JSON.parse(p.cli(["gc", "--dry-run", "--json"]).stdout);
+    // The v=1 run of src left one object (its out.json) and one run record only it references.
+    expect(dry.removed).toBeGreaterThanOrEqual(2);
+    expect(dry.files.some((f: string) => f.startsWith(".pipeline/runs/"))).toBe(true);
+    const st = JSON.parse(p.cli(["status", "--json"]).stdout);
+    expect(st.upToDate).toBe(true);
+  });
+
+  it("removes what the lock does not reference: reverting then executes instead of restoring", () => {
+    p.write("pipeline.yaml", SPEC(1));
+    const before = JSON.parse(p.cli(["status", "--json"]).stdout).cells.find((c: { cell: string }) => c.cell === "src");
+    expect(before.action).toBe("restore");
+    p.write("pipeline.yaml", SPEC(2));
+    const gc = p.cli(["gc"]);
+    expect(gc.code).toBe(0);
+    expect(gc.stdout).toMatch(/Removed \d+ files/);
+    p.write("pipeline.yaml", SPEC(1));
+    const after = JSON.parse(p.cli(["status", "--json"]).stdout).cells.find((c: { cell: string }) => c.cell === "src");
+    expect(after.action).toBe("run");
+    // What the lock references survived: the current outputs still verify.
+    p.write("pipeline.yaml", SPEC(2));
+    expect(p.cli(["verify"]).code).toBe(0);
+  });
+});
+
+describe("pipeline dag", () => {
+  let p: TempProject;
+  beforeAll(() => {
+    p = createTempProject({ "pipeline.yaml": SPEC(1), "stages/s.ts": STAGE });
+  });
+  afterAll(() => p.dispose());
+
+  it("prints stages with their axes and needs", () => {
+    const r = p.cli(["dag"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("fit (model[2] = 2 cells) ← src");
+    expect(r.stdout).toContain("test (model←fit × opt[2] = 4 cells) ← fit, src");
+  });
+
+  it("--mermaid --cells wires each from-cell to its own upstream cell only", () => {
+    const r = p.cli(["dag", "--mermaid", "--cells", "--json"]);
+    const g = JSON.parse(r.stdout);
+    const cell = g.cells.find((c: { id: string }) => c.id === "test[model=gbdt,opt=kelly]");
+    expect(cell.deps).toEqual(["fit[model=gbdt]", "src"]);
+    const m = p.cli(["dag", "--mermaid"]);
+    expect(m.stdout.split("\n")[0]).toBe("flowchart TD");
+    expect(m.stdout).toContain("fit --> test");
+  });
+});
