@@ -123,13 +123,12 @@ export function validateParams(project: Project, stage: StageSpec, def: StageDef
   const rel = relPath(project, project.specFile);
   const lines = r.error.issues.map((i) => {
     const path = ["params", ...i.path.map(String)].join(".");
-    return `  ${path}: ${i.message}`;
+    const pos = project.spec.positionOf?.(["stages", stage.name, "params", ...i.path.map((k) => (typeof k === "number" ? k : String(k)))]) ?? stage.pos;
+    return `  ${rel}:${pos.line}:${pos.col}: ${path}: ${i.message}`;
   });
-  throw new StrataError(
-    "PARAMS",
-    `${rel}:${stage.pos.line}:${stage.pos.col}: stage '${stage.name}' has invalid params:\n${lines.join("\n")}`,
-    { hint: `fix stages.${stage.name}.params in ${rel} (see the stage's schema in ${stage.uses})` },
-  );
+  throw new StrataError("PARAMS", `stage '${stage.name}' has invalid params:\n${lines.join("\n")}`, {
+    hint: `fix stages.${stage.name}.params in ${rel} (the schema is in ${stage.uses})`,
+  });
 }
 
 export function relPath(project: Project, abs: string): string {

@@ -76,7 +76,8 @@ function validate(raw: unknown, file: string, root: string, r: Reporter): Pipeli
   const top = parseTopLevel(raw, r);
   const stages = top.stages ? validateStages(top.stages, root, r) : undefined;
   if (top.seed === undefined || !stages) return undefined;
-  return { file, root, version: 1, seed: top.seed, stages };
+  // Later checks (a stage's own params schema) report positions through the same locator.
+  return { file, root, version: 1, seed: top.seed, stages, positionOf: (path) => r.posOf(path) };
 }
 
 function displayPath(file: string): string {

@@ -59,6 +59,8 @@ export interface PipelineSpec {
   seed: number;
   /** Stages in declaration order. */
   stages: StageSpec[];
+  /** Position of a document path, e.g. ["stages", "train", "params", "depth"] (nearest existing node). */
+  positionOf?: (path: ReadonlyArray<string | number>) => SourcePos;
 }
 
 /** One executable unit: a stage without matrix, or one combination of matrix values. */

@@ -157,6 +157,52 @@ stages:
     const r = project.runJson();
     expect(r.code).toBe(1);
     expect(r.raw.cells[0].error).toMatch(/stage 's' has invalid params/);
-    expect(r.raw.cells[0].error).toContain("params.ms");
+    // Points at the offending value itself: line 5, column of "fast".
+    expect(r.raw.cells[0].error).toContain("pipeline.yaml:5:19: params.ms");
+  });
+
+  it("verify exits 1 naming the output when a stage is not deterministic", () => {
+    project = createTempProject({
+      "pipeline.yaml": `version: 1\nstages:\n  noisy:\n    uses: stages/noisy.ts\n`,
+      "stages/noisy.ts": `import { defineStage, z } from "../src/index.ts";
+export default defineStage({
+  params: z.object({}),
+  outputs: ["out"],
+  async run(ctx) { await ctx.writeJson("out", { x: Math.random() }); }, // unseeded on purpose
+});
+`,
+    });
+    expect(project.runJson().ok).toBe(true);
+    const v = project.cli(["verify"]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toMatch(/data\/noisy\/out\.json: sha256 [0-9a-f]{12} in lock, [0-9a-f]{12} re-executed/);
+  });
+
+  it("without --keep-going nothing new starts after a failure; --jobs bounds concurrency", () => {
+    const spec = (first: boolean) => `version: 1
+stages:
+  a:
+    uses: stages/slow.ts
+    params: { ms: 400, tag: a }
+  b:
+    uses: stages/${first ? "fail" : "slow"}.ts
+    ${first ? "params: { fail: true }" : "params: { ms: 400, tag: b }"}
+  c:
+    uses: stages/slow.ts
+    needs: [a]
+    params: { ms: 0, tag: c }
+`;
+    project = createTempProject({ "pipeline.yaml": spec(true), "stages/slow.ts": SLOW, "stages/fail.ts": FAIL });
+    const r = project.runJson(["--jobs", "2"]);
+    expect(r.code).toBe(1);
+    // b fails at once while a is running: a finishes and is recorded, c is never started.
+    expect(r.statuses).toEqual({ a: "ran", b: "failed", c: "cancelled" });
+    expect(project.read("pipeline.lock")).toMatch(/^  a:/m);
+
+    // With one job, a and b never overlap: each logs "working" only after the other finished.
+    project.write("pipeline.yaml", spec(false));
+    const seq = project.cli(["run", "--jobs", "1", "--force"]);
+    const events = seq.stderr.split("\n").filter((l) => /\b[ab]: working|ran [ab]\b/.test(l)).map((l) => l.trim());
+    expect(events).toEqual(["a: working", "✓ ran a", "b: working", "✓ ran b"].map((e) => expect.stringContaining(e)));
   });
 });

@@ -76,8 +76,9 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
     process.stderr.write(
       (nothing ? "Everything is up to date. " : "") + `${parts.join(", ")} in ${fmtSeconds(summary.wall_s)}` + (summary.lockChanged ? "; pipeline.lock updated" : "") + "\n",
     );
+    // Full errors were printed as each cell failed; recap the first line of each.
     for (const r of summary.results.filter((x) => x.status === "failed")) {
-      process.stderr.write(`${color.red("failed")} ${r.id}: ${r.error}\n`);
+      process.stderr.write(`${color.red("failed")} ${r.id}: ${(r.error ?? "").split("\n")[0]}\n`);
     }
   }
   process.exitCode = summary.cancelled ? 130 : summary.ok ? 0 : 1;
