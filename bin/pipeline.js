@@ -7,7 +7,7 @@
 // loader (tsx) is registered only when a stage module has to be imported. If the bundle cannot
 // be built or written, the CLI runs straight from the TypeScript sources through tsx.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -36,7 +36,9 @@ async function bundled() {
   const cacheDir = join(repo, "node_modules", ".cache", "strata");
   const dir = join(cacheDir, `cli-${sourceKey()}`);
   const entry = join(dir, "main.js");
-  if (!existsSync(entry)) {
+  if (existsSync(entry)) {
+    utimesSync(dir, new Date(), new Date()); // mark as in use (see the clean-up below)
+  } else {
     const esbuild = await import("esbuild");
     const tmp = `${dir}.tmp-${process.pid}`;
     mkdirSync(cacheDir, { recursive: true });
@@ -56,10 +58,12 @@ async function bundled() {
     } catch {
       rmSync(tmp, { recursive: true, force: true }); // another process won the race
     }
+    // Drop bundles unused for a day: a long run started from an older bundle still loads its
+    // lazy chunks from it, so a fresh rebuild must not pull them away.
+    const dayAgo = Date.now() - 86_400_000;
     for (const old of readdirSync(cacheDir)) {
-      if (old.startsWith("cli-") && join(cacheDir, old) !== dir && !old.includes(".tmp-")) {
-        rmSync(join(cacheDir, old), { recursive: true, force: true });
-      }
+      const p = join(cacheDir, old);
+      if (old.startsWith("cli-") && p !== dir && statSync(p).mtimeMs < dayAgo) rmSync(p, { recursive: true, force: true });
     }
   }
   return pathToFileURL(entry).href;

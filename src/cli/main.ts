@@ -2,7 +2,7 @@
  * `pipeline` command line. Each command imports what it needs lazily, so a no-op
  * `pipeline status` loads neither DuckDB nor any stage module.
  */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { ENGINE_VERSION } from "../pipeline/version.ts";
 import { fail } from "./output.ts";
 
@@ -12,7 +12,9 @@ program
   .description("Strata: reproducible research pipelines for systematic trading")
   .version(ENGINE_VERSION)
   .option("-f, --file <path>", "pipeline file", "pipeline.yaml")
-  .showHelpAfterError("(run with --help for usage)");
+  .showHelpAfterError("(run with --help for usage)")
+  // Usage errors (unknown option, bad argument) exit 2; --help and --version exit 0.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 const jsonOpt = () => new Option("--json", "machine-readable output on stdout");
 
@@ -69,7 +71,7 @@ data
 
 function parsePositive(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got '${v}'`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got '${v}'`);
   return n;
 }
 

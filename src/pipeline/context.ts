@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve, relative, isAbsolute } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
-import { createRng, deriveSeed } from "../core/rng.ts";
+import { createRng } from "../core/rng.ts";
 import { stableJson } from "../core/json.ts";
 import { copyQueryToParquet, writeColumnsToParquet, parquetRowCount, sqlIdent, sqlString } from "../store/index.ts";
 import type { AxisValue, Cell, ColumnTable, MetricValue, StageContext, UpstreamRef, WriteTableOptions } from "./types.ts";
@@ -34,7 +34,8 @@ export interface ContextInit {
   root: string;
   cell: Cell;
   params: unknown;
-  pipelineSeed: number;
+  /** This cell's seed (see cellSeed). */
+  seed: number;
   /** Declared outputs of the stage. */
   outputs: string[];
   /** Declared `files:` of the stage (relative to root). */
@@ -56,11 +57,6 @@ export interface CellRecorder {
   registerViews(): Promise<void>;
 }
 
-/** Seed of a cell: the pipeline seed mixed with the cell id, so every cell has its own stream. */
-export function cellSeed(pipelineSeed: number, cellId: string): number {
-  return deriveSeed(pipelineSeed, cellId);
-}
-
 const OUTPUT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export function createContext(init: ContextInit): CellRecorder {
@@ -68,7 +64,7 @@ export function createContext(init: ContextInit): CellRecorder {
   const written = new Map<string, WrittenOutput>();
   const metrics: Record<string, MetricValue> = {};
   const views = new Map<UpstreamArtifact, string>();
-  const seed = cellSeed(init.pipelineSeed, cell.id);
+  const seed = init.seed;
   const declared = new Set(init.outputs);
   const where = (s: string) => `stage '${cell.stage}' (cell ${cell.id})`;
 
@@ -128,7 +124,9 @@ export function createContext(init: ContextInit): CellRecorder {
   };
 
   const ctx: StageContext<unknown> = {
-    params: init.params,
+    // Each cell gets its own copy: a stage mutating ctx.params cannot leak into other cells,
+    // the lock, or the memoized validated params.
+    params: structuredClone(init.params),
     cell: { ...cell.values },
     cellId: cell.id,
     stage: cell.stage,

@@ -3,10 +3,11 @@
  * probe that computes every cell's static fingerprint parts and the state of its outputs.
  */
 import { existsSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StrataError, errorMessage } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
+import { deriveSeed } from "../core/rng.ts";
 import { loadPipeline } from "./spec.ts";
 import { expandCells } from "./matrix.ts";
 import { readLock, type LockEntry, type LockFile } from "./lock.ts";
@@ -163,16 +164,50 @@ export async function stageStatic(project: Project, stage: StageSpec): Promise<S
   return { code: graph.files, packages, params, files };
 }
 
-export function cellParts(project: Project, st: StageStatic, cell: Cell): StaticParts {
+/** Seed of a cell: the pipeline seed mixed with the cell id, so every cell has its own stream. */
+export function cellSeed(pipelineSeed: number, cellId: string): number {
+  return deriveSeed(pipelineSeed, cellId);
+}
+
+export function cellParts(project: Project, st: StageStatic, cell: Cell, engine: string): StaticParts {
   return {
     code: st.code,
     packages: st.packages,
     params: st.params,
     files: st.files,
     matrix: cell.values,
-    seed: project.spec.seed,
-    engine: ENGINE,
+    // The seed the stage actually receives: two stages running the same module with the same
+    // params still differ in their random streams, so they never share a result.
+    seed: cellSeed(project.spec.seed, cell.id),
+    engine,
   };
+}
+
+const engines = new WeakMap<Project, Promise<string>>();
+
+/**
+ * What every output also depends on besides the stage's own code: the engine version, the
+ * DuckDB version that writes Parquet, and the engine's writing code (ctx and src/store, found
+ * from src/pipeline/context.ts when the project carries the engine's sources). An edit of a
+ * Parquet writer or a DuckDB upgrade therefore makes cells stale instead of leaving `verify`
+ * to discover different bytes.
+ */
+export function engineIdentity(project: Project): Promise<string> {
+  let p = engines.get(project);
+  if (!p) {
+    p = (async () => {
+      const duck = packageVersions(["@duckdb/node-api"], project.root)["@duckdb/node-api"];
+      const writer = join(project.root, "src/pipeline/context.ts");
+      let code = "";
+      if (existsSync(writer)) {
+        const graph = await codeGraph(writer, project.root, project.stat);
+        code = ` writers:${sha256(stableJson(graph.files)).slice(0, 12)}`;
+      }
+      return `${ENGINE} duckdb@${duck}${code}`;
+    })();
+    engines.set(project, p);
+  }
+  return p;
 }
 
 /** State of the outputs recorded in the lock for a cell, as found under data/. */
@@ -199,6 +234,7 @@ export async function outputStates(project: Project, entry: LockEntry | undefine
 
 /** Probe every given cell. Stage-level work is shared between the cells of a stage. */
 export async function probeCells(project: Project, cells: Cell[]): Promise<Map<string, CellProbe>> {
+  const engine = await engineIdentity(project);
   const perStage = new Map<string, Promise<StageStatic | { error: string }>>();
   const probes = new Map<string, CellProbe>();
   await Promise.all(
@@ -210,7 +246,7 @@ export async function probeCells(project: Project, cells: Cell[]): Promise<Map<s
         perStage.set(cell.stage, p);
       }
       const st = await p;
-      const parts = "error" in st ? st : cellParts(project, st, cell);
+      const parts = "error" in st ? st : cellParts(project, st, cell, engine);
       probes.set(cell.id, { parts, outputs: await outputStates(project, project.lock.cells[cell.id]) });
     }),
   );
@@ -223,6 +259,3 @@ export function stageSpec(project: Project, name: string): StageSpec {
   return s;
 }
 
-export function projectDirOf(file: string): string {
-  return dirname(file);
-}

@@ -1,17 +1,20 @@
 /**
  * Execution: runs the plan with bounded concurrency. Each cell is decided again when its
  * upstream cells are done (their real output hashes are known then), executed into a temp
- * folder, moved into the content-addressed cache, materialized under data/, and recorded in
- * the lock — in that order, each step atomic, so a kill at any point leaves a lock that
- * matches the files on disk, and finished work in the run-cache.
+ * folder, moved into the content-addressed cache, recorded in the run-cache, materialized
+ * under data/ and recorded in the lock — in that order, each step atomic (temp file + rename).
+ *
+ * The lock is the source of truth. A kill at any point never leaves a partial file, and every
+ * finished cell is in the run-cache; a kill between materializing a cell and rewriting the lock
+ * leaves data/ ahead of the lock for that cell, which the next status reports as "modified" and
+ * the next run repairs from the cache without executing.
  */
 import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { availableParallelism } from "node:os";
-import type { DuckDBInstance } from "@duckdb/node-api";
 import { StrataError, errorMessage } from "../core/errors.ts";
 import { selectCells, withUpstream } from "./address.ts";
-import { writeLockIfChanged, type LockEntry, type LockFile } from "./lock.ts";
+import { readLock, writeLockIfChanged, type LockEntry, type LockFile } from "./lock.ts";
 import { acquireProjectLock } from "./project-lock.ts";
 import { copyFileAtomic } from "./fs-atomic.ts";
 import type { UpstreamArtifact } from "./context.ts";
@@ -99,11 +102,8 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
   const jobs = Math.max(1, opts.jobs ?? availableParallelism());
   const { cells, targeted } = selection(project, opts.targets);
   const held = await acquireProjectLock(project.root, { command: opts.command ?? "pipeline run" });
-  let db: DuckDBInstance | undefined;
   const results = new Map<string, CellResult>();
   const lock: LockFile = { version: 1, cells: {} };
-  // Keep entries of cells that still exist; drop those of removed stages or matrix values.
-  for (const [id, e] of Object.entries(project.lock.cells)) if (project.graph.byId.has(id)) lock.cells[id] = e;
   let lockChanged = false;
   let lockWrite: Promise<void> = Promise.resolve();
   const persistLock = (): Promise<void> => {
@@ -114,13 +114,14 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
   };
 
   try {
+    // Another run may have finished between opening the project and taking the lock.
+    project.lock = await readLock(project.lockFile);
+    // Keep entries of cells that still exist; drop those of removed stages or matrix values.
+    for (const [id, e] of Object.entries(project.lock.cells)) if (project.graph.byId.has(id)) lock.cells[id] = e;
     const probes = await probeCells(project, cells);
     const runId = `${process.pid}-${Date.now().toString(36)}`;
     const tmpRoot = join(project.stateDir, "tmp", runId);
     let stopping = false;
-
-    // DuckDB loads only when a cell executes: a no-op run never pays for it.
-    const getDb = async (): Promise<DuckDBInstance> => (db ??= await (await import("../store/database.ts")).createDatabase());
 
     const processCell = async (cell: Cell): Promise<CellResult> => {
       const started = performance.now();
@@ -145,7 +146,6 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
         parts,
         inputs,
         entry: project.lock.cells[cell.id],
-        // Outputs probed before the run are stale if this cell's upstream changed; recheck cheaply.
         outputs: probe.outputs,
         force: !!opts.force && targeted.has(cell.id),
         runCached: (fp) => runHashes(project, fp) !== undefined,
@@ -167,8 +167,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       reporter.start(cell, "run", decision.cause);
       try {
         const entry = await executeCell(project, cell, parts, inputs, fp, {
-          db: await getDb(),
-          tmpDir: join(tmpRoot, cell.id.replace(/[^A-Za-z0-9_.=,-]/g, "_")),
+          tmpDir: join(tmpRoot, cell.dir),
           upstream: upstreamOf(project, cell, lock),
           previous: lock.cells[cell.id],
           signal: opts.signal ?? new AbortController().signal,
@@ -220,10 +219,12 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     await persistLock();
     await rm(tmpRoot, { recursive: true, force: true });
   } finally {
-    await lockWrite.catch(() => {});
-    await project.stat.save().catch(() => {});
-    db?.closeSync();
-    await held.release();
+    try {
+      await lockWrite.catch(() => {});
+      await project.stat.save().catch(() => {});
+    } finally {
+      await held.release();
+    }
   }
   const list = cells.map((c) => results.get(c.id)!).filter(Boolean);
   return {
@@ -236,7 +237,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
 }
 
 /** Upstream artifacts a cell may read: every output of every wired upstream cell. */
-function upstreamOf(project: Project, cell: Cell, lock: LockFile): UpstreamArtifact[] {
+export function upstreamOf(project: Project, cell: Cell, lock: LockFile): UpstreamArtifact[] {
   const out: UpstreamArtifact[] = [];
   for (const d of cell.deps) {
     const dep = project.graph.byId.get(d)!;
@@ -261,7 +262,7 @@ export function kindOf(name: string, path: string): UpstreamArtifact["kind"] {
 }
 
 interface ExecEnv {
-  db: DuckDBInstance;
+  /** Private temp folder of the cell: <run tmp>/<cell.dir>, unique per cell. */
   tmpDir: string;
   upstream: UpstreamArtifact[];
   previous: LockEntry | undefined;
@@ -278,10 +279,13 @@ export async function executeStage(
 ): Promise<{ files: Array<{ name: string; file: string; abs: string; rows?: number }>; metrics: Record<string, unknown>; duration_s: number }> {
   const stage = stageSpec(project, cell.stage);
   const def = await loadStageModule(stage);
-  const { createContext } = await import("./context.ts");
+  // DuckDB loads only when a cell executes: a no-op run never pays for it. Each cell has its
+  // own in-memory instance, so concurrent cells share no catalog and no thread settings.
+  const [{ createContext }, { createDatabase }] = await Promise.all([import("./context.ts"), import("../store/database.ts")]);
   await rm(env.tmpDir, { recursive: true, force: true });
   await mkdir(env.tmpDir, { recursive: true });
-  const conn = await env.db.connect();
+  const db = await createDatabase();
+  const conn = await db.connect();
   const onAbort = () => conn.interrupt();
   env.signal.addEventListener("abort", onAbort);
   const t0 = performance.now();
@@ -290,7 +294,7 @@ export async function executeStage(
       root: project.root,
       cell,
       params: parts.params,
-      pipelineSeed: project.spec.seed,
+      seed: parts.seed,
       outputs: def.outputs,
       files: stage.files,
       upstream: env.upstream,
@@ -320,12 +324,13 @@ export async function executeStage(
       }
     }
     const files = [...rec.written.values()]
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((w) => ({ name: w.name, file: w.file, abs: join(env.tmpDir, w.file), rows: w.rows }));
     return { files, metrics: { ...rec.metrics }, duration_s: (performance.now() - t0) / 1000 };
   } finally {
     env.signal.removeEventListener("abort", onAbort);
     conn.closeSync();
+    db.closeSync();
   }
 }
 
@@ -445,15 +450,18 @@ function lockEntry(
   };
 }
 
-function round3(x: number): number {
+export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-/** Output hashes of a run-cache entry, for planning. */
+/** Output hashes of a run-cache entry whose objects are all present, for planning. */
 export function runHashes(project: Project, fp: string): Record<string, string> | undefined {
   const run = project.cache.getRun(fp);
   if (!run) return undefined;
   const out: Record<string, string> = {};
-  for (const [name, o] of Object.entries(run.outputs)) out[name] = o.hash;
+  for (const [name, o] of Object.entries(run.outputs)) {
+    if (!project.cache.has(o.hash)) return undefined;
+    out[name] = o.hash;
+  }
   return out;
 }

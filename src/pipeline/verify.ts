@@ -8,10 +8,9 @@ import { join } from "node:path";
 import { availableParallelism } from "node:os";
 import { sha256File } from "../core/hash.ts";
 import { errorMessage } from "../core/errors.ts";
-import { createDatabase } from "../store/index.ts";
 import { acquireProjectLock } from "./project-lock.ts";
-import { executeStage, planProject, silentReporter, kindOf, type Reporter } from "./runner.ts";
-import type { UpstreamArtifact } from "./context.ts";
+import { readLock } from "./lock.ts";
+import { executeStage, planProject, selection, silentReporter, upstreamOf, type Reporter } from "./runner.ts";
 import type { Project } from "./project.ts";
 
 export interface VerifyResult {
@@ -29,11 +28,12 @@ export async function verifyProject(
 ): Promise<VerifyResult[]> {
   const reporter = opts.reporter ?? silentReporter;
   const held = await acquireProjectLock(project.root, { command: "pipeline verify" });
-  const db = await createDatabase();
   const tmpRoot = join(project.stateDir, "verify", `${process.pid}`);
   try {
+    project.lock = await readLock(project.lockFile);
     const { steps, probes } = await planProject(project, { targets: opts.targets });
-    const targeted = new Set(opts.targets?.length ? steps.map((s) => s.cell.id) : project.graph.cells.map((c) => c.id));
+    // Only the targets are re-executed; their upstream is checked through the lock's hashes.
+    const { targeted } = selection(project, opts.targets);
     const results: VerifyResult[] = [];
     const queue = steps.filter((s) => targeted.has(s.cell.id));
     const jobs = Math.max(1, opts.jobs ?? availableParallelism());
@@ -61,15 +61,9 @@ export async function verifyProject(
         }
         reporter.start(cell, "run", "verify");
         try {
-          const upstream: UpstreamArtifact[] = [];
-          for (const d of cell.deps) {
-            const dep = project.graph.byId.get(d)!;
-            for (const [name, o] of Object.entries(project.lock.cells[d].outputs)) {
-              upstream.push({ stage: dep.stage, cellId: d, cell: dep.values, output: name, path: join(project.root, o.path), kind: kindOf(name, o.path) });
-            }
-          }
-          const tmpDir = join(tmpRoot, cell.id.replace(/[^A-Za-z0-9_.=,-]/g, "_"));
-          const res = await executeStage(project, cell, probe.parts, { db, tmpDir, upstream, signal: new AbortController().signal, reporter });
+          const tmpDir = join(tmpRoot, cell.dir);
+          const upstream = upstreamOf(project, cell, project.lock);
+          const res = await executeStage(project, cell, probe.parts, { tmpDir, upstream, signal: new AbortController().signal, reporter });
           const detail: string[] = [];
           const names = new Set([...Object.keys(entry.outputs), ...res.files.map((f) => f.name)]);
           for (const name of [...names].sort()) {
@@ -93,9 +87,11 @@ export async function verifyProject(
     const order = new Map(steps.map((s, i) => [s.cell.id, i]));
     return results.sort((a, b) => order.get(a.cell)! - order.get(b.cell)!);
   } finally {
-    db.closeSync();
-    await rm(tmpRoot, { recursive: true, force: true });
-    await project.stat.save().catch(() => {});
-    await held.release();
+    try {
+      await rm(tmpRoot, { recursive: true, force: true });
+      await project.stat.save().catch(() => {});
+    } finally {
+      await held.release();
+    }
   }
 }

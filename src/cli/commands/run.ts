@@ -1,5 +1,5 @@
 import { openProject } from "../../pipeline/project.ts";
-import { planProject, runProject, type CellResult } from "../../pipeline/runner.ts";
+import { planProject, round3, runProject, type CellResult } from "../../pipeline/runner.ts";
 import { describeStep } from "../../pipeline/plan.ts";
 import { createReporter } from "../reporter.ts";
 import { color, fmtSeconds, printJson } from "../output.ts";
@@ -82,8 +82,4 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
     }
   }
   process.exitCode = summary.cancelled ? 130 : summary.ok ? 0 : 1;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
