@@ -13,6 +13,7 @@ import { join, relative, sep } from "node:path";
 import { StrataError } from "../core/errors.ts";
 import { sha256File } from "../core/hash.ts";
 import { copyFileAtomic, isTempName, moveIntoPlace, statOrNull, writeFileAtomic } from "./fs-atomic.ts";
+import { outputPathProblem } from "./lock.ts";
 import type { StatCache } from "./stat-cache.ts";
 import type { MetricValue } from "./types.ts";
 
@@ -32,7 +33,7 @@ export interface RunEntry {
 }
 
 export interface CacheOptions {
-  /** Speeds up hashing of objects and restored files; recommended. */
+  /** Speeds up hashing of files being cached, and records restored files and objects written or verified; recommended. */
   statCache?: StatCache;
   /** Where warnings about corrupt entries go; default console.warn. */
   onWarning?: (message: string) => void;
@@ -100,22 +101,34 @@ export class Cache {
     return existsSync(this.pathOf(hash));
   }
 
-  private hash(abs: string): Promise<string> {
+  /** Hash of a file to be cached (a fresh stage output): through the stat cache when there is one. */
+  private hashSource(abs: string): Promise<string> {
     return this.statCache ? this.statCache.hashFile(abs) : sha256File(abs);
   }
 
   /**
    * Add a file to the cache; returns its sha256 and size. Idempotent: an object already
-   * present is not rewritten. By default the file is copied (reflink where possible) and
-   * stays where it is; `move: true` renames it into the cache instead (it is gone afterwards).
+   * present is hashed (directly, never trusted from the stat cache) and kept when intact; a
+   * corrupt one is replaced, with a warning. By default the file is copied (reflink where
+   * possible) and stays where it is; `move: true` renames it into the cache instead (it is
+   * gone afterwards).
    */
   async put(fileAbs: string, options: { move?: boolean } = {}): Promise<{ hash: string; bytes: number }> {
     const s = await stat(fileAbs);
     if (!s.isFile()) throw new StrataError("OUTPUT", `cannot cache ${fileAbs}: not a regular file`);
-    const hash = await this.hash(fileAbs);
+    const hash = await this.hashSource(fileAbs);
     const obj = this.pathOf(hash);
     const existing = await statOrNull(obj);
-    if (existing && existing.size === s.size) {
+    let intact = false;
+    if (existing) {
+      const actual = existing.size === s.size ? await sha256File(obj) : null;
+      intact = actual === hash;
+      if (!intact) {
+        const problem = actual === null ? `${existing.size} bytes instead of ${s.size}` : `its content hashes to ${actual.slice(0, 12)}`;
+        this.warn(`cache object ${hash.slice(0, 12)} was corrupt (${problem}); replaced it`);
+      }
+    }
+    if (intact) {
       if (options.move) await unlink(fileAbs);
     } else {
       if (options.move) await moveIntoPlace(fileAbs, obj);
@@ -124,14 +137,17 @@ export class Cache {
       await chmod(obj, 0o444).catch(() => {});
     }
     if (options.move) this.statCache?.forget(fileAbs);
+    // Written or verified just now by this process: safe to record.
     if (this.statCache) await this.statCache.remember(obj, hash);
     return { hash, bytes: s.size };
   }
 
   /**
-   * Copy the object `hash` to `destAbs` (atomically) after checking it: size (when known) and
-   * sha256. A missing or corrupt object is reported through the warning callback, a corrupt
-   * one is deleted, and the result is false (a cache miss).
+   * Copy the object `hash` to `destAbs` (atomically) after checking it: size (when known), then
+   * the sha256 of the copied bytes themselves, read directly (never trusted from the stat
+   * cache), before they are renamed into place. A missing or corrupt object is reported
+   * through the warning callback, a corrupt one is deleted, and the result is false (a cache
+   * miss); `destAbs` is then left as it was. True means `destAbs` holds bytes hashing to `hash`.
    */
   async restore(hash: string, destAbs: string, options: RestoreOptions | ((message: string) => void) = {}): Promise<boolean> {
     const opts: RestoreOptions = typeof options === "function" ? { onWarning: options } : options;
@@ -146,18 +162,22 @@ export class Cache {
     let problem: string | null = null;
     if (opts.bytes !== undefined && s.size !== opts.bytes) problem = `${s.size} bytes instead of ${opts.bytes}`;
     else {
-      const actual = await this.hash(obj);
-      if (actual !== hash) problem = `its content hashes to ${actual.slice(0, 12)}`;
+      const copied = await copyFileAtomic(obj, destAbs, {
+        verify: async (tmp) => {
+          const actual = await sha256File(tmp);
+          if (actual !== hash) problem = `its content hashes to ${actual.slice(0, 12)}`;
+          return actual === hash;
+        },
+      });
+      if (copied) {
+        if (this.statCache) await this.statCache.remember(destAbs, hash);
+        return true;
+      }
     }
-    if (problem) {
-      warn(`cache object ${short} is corrupt (${problem}); deleted it, treating it as a cache miss`);
-      await unlink(obj).catch(() => {});
-      this.statCache?.forget(obj);
-      return false;
-    }
-    await copyFileAtomic(obj, destAbs);
-    if (this.statCache) await this.statCache.remember(destAbs, hash);
-    return true;
+    warn(`cache object ${short} is corrupt (${problem ?? "unknown"}); deleted it, treating it as a cache miss`);
+    await unlink(obj).catch(() => {});
+    this.statCache?.forget(obj);
+    return false;
   }
 
   // ------------------------------------------------------------ run-cache
@@ -185,7 +205,7 @@ export class Cache {
       const run = JSON.parse(text) as RunEntry;
       const okOutputs =
         typeof run?.outputs === "object" && run.outputs !== null &&
-        Object.values(run.outputs).every((o) => typeof o?.path === "string" && HASH_RE.test(o?.hash) && typeof o?.bytes === "number");
+        Object.values(run.outputs).every((o) => typeof o?.path === "string" && outputPathProblem(o.path) === null && HASH_RE.test(o?.hash) && typeof o?.bytes === "number");
       if (!okOutputs || typeof run.metrics !== "object" || typeof run.duration_s !== "number" || typeof run.engine !== "string") {
         throw new Error("unexpected shape");
       }
@@ -206,6 +226,8 @@ export class Cache {
     for (const name of Object.keys(entry.outputs).sort()) {
       const o = entry.outputs[name];
       checkHash(o.hash, `hash of output '${name}'`);
+      const why = outputPathProblem(o.path);
+      if (why) throw new StrataError("INTERNAL", `run-cache output '${name}' path '${o.path}' ${why}`, { hint: "this is a bug in the caller; please report it" });
       outputs[name] = { path: o.path, hash: o.hash, bytes: o.bytes, ...(o.rows !== undefined ? { rows: o.rows } : {}) };
     }
     const metrics: Record<string, MetricValue> = {};

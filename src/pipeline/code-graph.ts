@@ -25,7 +25,7 @@ import { readFile } from "node:fs/promises";
 import { extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { StrataError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
-import { packageNameOf, packageVersions } from "./packages.ts";
+import { packageNameOf } from "./packages.ts";
 import type { StatCache } from "./stat-cache.ts";
 
 // esbuild loads only when a graph must be (re)built: a no-op status reuses the stored graph
@@ -214,14 +214,4 @@ export async function codeGraph(entryAbs: string, root: string, statCache: StatC
   const rec: GraphRecord = { esbuild: ESBUILD_VERSION, files: sortedFiles, packages: [...packages].sort(), resolution };
   statCache.memoSet(GRAPH_NS + key, rec);
   return { files: Object.fromEntries(Object.entries(sortedFiles).map(([p, [, n]]) => [p, n])), packages: rec.packages };
-}
-
-/** Code graph plus installed package versions: the `code` and `packages` parts of a fingerprint. */
-export async function codeFingerprint(
-  entryAbs: string,
-  root: string,
-  statCache: StatCache,
-): Promise<{ code: Record<string, string>; packages: Record<string, string> }> {
-  const g = await codeGraph(entryAbs, root, statCache);
-  return { code: g.files, packages: packageVersions(g.packages, root) };
 }

@@ -5,10 +5,9 @@
  * (matched by `*.tmp` in .gitignore and swept by cache gc).
  */
 import { constants as fsConstants, type Stats } from "node:fs";
-import { chmod, copyFile, cp, lstat, mkdir, open, realpath, rename, rm, unlink, stat } from "node:fs/promises";
+import { chmod, copyFile, cp, lstat, mkdir, open, rename, rm, unlink, stat } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { StrataError, type StrataErrorCode } from "../core/errors.ts";
+import { basename, dirname, join } from "node:path";
 
 /** A fresh temp path next to `dest` (same directory, hence same file system: rename is atomic). */
 export function tempSibling(dest: string): string {
@@ -59,11 +58,21 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await fsyncDir(dir);
 }
 
+export interface CopyOptions {
+  /**
+   * Called with the finished temp copy before it is renamed into place; returning false
+   * discards the copy and leaves `dest` untouched (copyFileAtomic then returns false). Lets a
+   * caller check exactly the bytes it is about to publish (e.g. hash them).
+   */
+  verify?: (tmpPath: string) => Promise<boolean>;
+}
+
 /**
  * Copy `src` to `dest` atomically. Uses a copy-on-write clone (reflink) where the file system
- * supports it (btrfs, XFS, APFS), a plain copy otherwise. Creates parent folders.
+ * supports it (btrfs, XFS, APFS), a plain copy otherwise. Creates parent folders. Returns
+ * true, or false when `options.verify` rejected the copy.
  */
-export async function copyFileAtomic(src: string, dest: string): Promise<void> {
+export async function copyFileAtomic(src: string, dest: string, options: CopyOptions = {}): Promise<boolean> {
   const dir = dirname(dest);
   await mkdir(dir, { recursive: true });
   const tmp = tempSibling(dest);
@@ -73,6 +82,10 @@ export async function copyFileAtomic(src: string, dest: string): Promise<void> {
     // The copy inherits the source's mode; cache objects are read-only, copies should not be.
     const mode = (await stat(tmp)).mode & 0o777;
     if ((mode & 0o200) === 0) await chmod(tmp, mode | 0o200);
+    if (options.verify && !(await options.verify(tmp))) {
+      await unlink(tmp).catch(() => {});
+      return false;
+    }
     await fsyncPath(tmp, "r+");
     await rename(tmp, dest);
   } catch (e) {
@@ -80,6 +93,7 @@ export async function copyFileAtomic(src: string, dest: string): Promise<void> {
     throw e;
   }
   await fsyncDir(dir);
+  return true;
 }
 
 /**
@@ -114,76 +128,6 @@ export async function moveIntoPlace(src: string, dest: string): Promise<void> {
   }
   if (trash) await rm(trash, { recursive: true, force: true });
   await fsyncDir(dirname(dest));
-}
-
-export interface AssertInsideOptions {
-  /** Error code to throw with; default "ARGUMENT". */
-  code?: StrataErrorCode;
-  /** What the path is, for the message ("output path", "files: entry"); default "path". */
-  what?: string;
-}
-
-function isUnder(root: string, p: string): boolean {
-  const rel = relative(root, p);
-  return rel === "" || (!rel.startsWith(".." + sep) && rel !== ".." && !isAbsolute(rel));
-}
-
-/**
- * Resolve `path` (relative paths against `root`) and prove it stays inside `root`: rejects
- * `../` escapes, absolute paths elsewhere, and symlinks (anywhere along the path) whose real
- * location leaves `root`. The path need not exist; its deepest existing ancestor is checked.
- * Returns the resolved absolute path (not symlink-resolved).
- */
-export async function assertInside(root: string, path: string, options: AssertInsideOptions = {}): Promise<string> {
-  const code = options.code ?? "ARGUMENT";
-  const what = options.what ?? "path";
-  const rootAbs = resolve(root);
-  const abs = resolve(rootAbs, path);
-  if (!isUnder(rootAbs, abs)) {
-    throw new StrataError(code, `${what} '${path}' resolves to ${abs}, outside the project root ${rootAbs}`, {
-      hint: "use a path inside the project (no '../' and no absolute paths elsewhere)",
-      details: { path, resolved: abs, root: rootAbs },
-    });
-  }
-  const realRoot = await realpath(rootAbs).catch(() => rootAbs);
-  // Walk up to the deepest ancestor that exists and resolve its symlinks.
-  let probe = abs;
-  let rest = "";
-  for (;;) {
-    try {
-      const real = await realpath(probe);
-      const realFull = rest ? join(real, rest) : real;
-      if (!isUnder(realRoot, realFull)) {
-        throw new StrataError(code, `${what} '${path}' goes through a symlink to ${realFull}, outside the project root ${realRoot}`, {
-          hint: "replace the symlink with a real folder or file inside the project",
-          details: { path, resolved: realFull, root: realRoot },
-        });
-      }
-      return abs;
-    } catch (e) {
-      if (e instanceof StrataError) throw e;
-      const errno = (e as NodeJS.ErrnoException).code;
-      if (errno !== "ENOENT" && errno !== "ENOTDIR") throw e;
-      const parent = dirname(probe);
-      if (parent === probe) return abs;
-      rest = rest ? join(basename(probe), rest) : basename(probe);
-      probe = parent;
-    }
-  }
-}
-
-/**
- * Delete a folder (or file) recursively, but only if it lies strictly inside `mustBeUnder`
- * (never the root itself, never through a symlink that leaves it). Missing → no-op.
- */
-export async function removeDirSafe(path: string, mustBeUnder: string): Promise<void> {
-  const abs = await assertInside(mustBeUnder, path, { code: "INTERNAL", what: "folder to delete" });
-  if (resolve(abs) === resolve(mustBeUnder)) {
-    throw new StrataError("INTERNAL", `refusing to delete ${abs}: it is the protected root itself`, {
-      hint: "this is a bug in the caller; please report it",
-    });
-  }
-  await rm(abs, { recursive: true, force: true });
 }
 
 /** stat that returns null for a missing path. */

@@ -6,7 +6,9 @@
  * every level below, arrays in their order, numbers in JavaScript's shortest round-trip form
  * (-0 written as 0), no line folding.
  */
-import { readFile } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import { isMap, isScalar, parseDocument, Document, type Node as YamlNode, type Pair } from "yaml";
 import { StrataError } from "../core/errors.ts";
 import { writeFileAtomic } from "./fs-atomic.ts";
@@ -50,6 +52,7 @@ export function emptyLock(): LockFile {
 
 const HEADER = " Written by `pipeline run`. Commit it; do not edit by hand.";
 const RECOVER = "restore the committed version with `git checkout pipeline.lock`, or delete it (the next `pipeline run` rebuilds it, restoring cached results)";
+const RECOVER_CELL = "restore the committed version with `git checkout pipeline.lock`, or delete the entry";
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -83,7 +86,7 @@ export function serializeLock(lock: LockFile): string {
   return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
 }
 
-function lockError(file: string, text: string, offset: number | undefined, problem: string): StrataError {
+function lockError(file: string, text: string, offset: number | undefined, problem: string, cell?: string): StrataError {
   let where = file;
   if (offset !== undefined) {
     const before = text.slice(0, offset);
@@ -91,27 +94,89 @@ function lockError(file: string, text: string, offset: number | undefined, probl
     const col = offset - (before.lastIndexOf("\n") + 1) + 1;
     where = `${file}:${line}:${col}`;
   }
-  return new StrataError("CACHE", `${where}: ${problem}`, { hint: RECOVER, details: { file } });
+  const hint = cell === undefined ? RECOVER : `${RECOVER_CELL} '${cell}' from it (the next \`pipeline run\` rebuilds it)`;
+  return new StrataError("CACHE", `${where}: ${problem}`, { hint, details: cell === undefined ? { file } : { file, cell } });
 }
 
 const isRecordOf = (v: unknown, pred: (x: unknown) => boolean): boolean =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every(pred);
 const isStr = (x: unknown): boolean => typeof x === "string";
 const isNum = (x: unknown): boolean => typeof x === "number";
+const HASH_RE = /^[0-9a-f]{64}$/;
+const isHash = (x: unknown): boolean => typeof x === "string" && HASH_RE.test(x);
+const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 
-/** Check one parsed cell entry; returns the name of the first bad field, or null. */
-function badField(e: Record<string, unknown>): string | null {
-  if (!isStr(e.stage)) return "stage";
-  if (!isStr(e.fingerprint)) return "fingerprint";
-  if (!isStr(e.uses)) return "uses";
-  if (!isRecordOf(e.matrix, (x) => ["string", "number", "boolean"].includes(typeof x))) return "matrix";
-  for (const k of ["code", "packages", "inputs", "files"] as const) if (!isRecordOf(e[k], isStr)) return k;
-  if (!isNum(e.seed)) return "seed";
-  if (!isRecordOf(e.outputs, (o) => isRecordOf(o, () => true) && isStr((o as LockOutput).path) && isStr((o as LockOutput).hash) && isNum((o as LockOutput).bytes))) return "outputs";
-  if (!isRecordOf(e.metrics, (x) => x === null || ["string", "number", "boolean"].includes(typeof x))) return "metrics";
-  if (!isNum(e.duration_s)) return "duration_s";
-  if (!isStr(e.engine)) return "engine";
+/**
+ * Why `path` is not a safe output path, or null when it is. A safe path is relative, posix
+ * ('/'-separated), under `data/`, without '.', '..' or empty segments, backslashes or control
+ * characters, and ends in a plain file name (not starting with '.'). The engine deletes and
+ * overwrites these paths, so anything that could leave `data/` is refused.
+ */
+export function outputPathProblem(path: string): string | null {
+  if (path.includes("\0")) return "contains a NUL character";
+  if (/[\x00-\x1f\x7f]/.test(path)) return "contains a control character";
+  if (path.includes("\\")) return "contains a backslash (paths are '/'-separated)";
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return "is absolute";
+  const segs = path.split("/");
+  if (segs.includes("..")) return "has a '..' segment";
+  if (segs.includes(".")) return "has a '.' segment";
+  if (segs.includes("")) return "has an empty segment";
+  if (segs[0] !== "data" || segs.length < 2) return "is not under data/";
+  if (segs[segs.length - 1].startsWith(".")) return "does not end in a plain file name";
   return null;
+}
+
+interface BadField {
+  /** Keys from the cell entry down to the offending node, e.g. ["outputs", "weights", "path"]. */
+  keys: string[];
+  problem: string;
+}
+
+const malformed = (k: string): BadField => ({ keys: [k], problem: `a missing or malformed \`${k}\`` });
+
+/** Check one parsed cell entry; returns the first problem, or null. */
+function badField(e: Record<string, unknown>): BadField | null {
+  if (!isStr(e.stage)) return malformed("stage");
+  if (!isStr(e.fingerprint)) return malformed("fingerprint");
+  if (!isHash(e.fingerprint)) return { keys: ["fingerprint"], problem: "a malformed `fingerprint` (expected 64 lowercase hex characters)" };
+  if (!isStr(e.uses)) return malformed("uses");
+  if (!isRecordOf(e.matrix, (x) => ["string", "number", "boolean"].includes(typeof x))) return malformed("matrix");
+  for (const k of ["code", "packages", "inputs", "files"] as const) if (!isRecordOf(e[k], isStr)) return malformed(k);
+  for (const k of ["code", "inputs", "files"] as const) {
+    for (const [name, h] of Object.entries(e[k] as Record<string, string>)) {
+      if (!isHash(h)) return { keys: [k, name], problem: `a malformed hash for \`${k}.${name}\` (expected 64 lowercase hex characters)` };
+    }
+  }
+  if (!isNum(e.seed)) return malformed("seed");
+  if (!isPlainObject(e.outputs)) return malformed("outputs");
+  for (const [name, o] of Object.entries(e.outputs)) {
+    if (!isPlainObject(o) || !isStr(o.path) || !isStr(o.hash) || !isNum(o.bytes) || (o.rows !== undefined && !isNum(o.rows))) {
+      return { keys: ["outputs", name], problem: `a missing or malformed \`outputs.${name}\` (expected path, hash, bytes)` };
+    }
+    if (!isHash(o.hash)) return { keys: ["outputs", name, "hash"], problem: `a malformed \`outputs.${name}.hash\` (expected 64 lowercase hex characters)` };
+    const path = o.path as string;
+    let why = outputPathProblem(path);
+    if (!why && path.split("/")[1] !== e.stage) why = `is not under data/${e.stage as string}/, the folder of stage '${e.stage as string}'`;
+    if (why) return { keys: ["outputs", name, "path"], problem: `an unsafe \`outputs.${name}.path\` ${JSON.stringify(path)}: it ${why}` };
+  }
+  if (!isRecordOf(e.metrics, (x) => x === null || ["string", "number", "boolean"].includes(typeof x))) return malformed("metrics");
+  if (!isNum(e.duration_s)) return malformed("duration_s");
+  if (!isStr(e.engine)) return malformed("engine");
+  return null;
+}
+
+/** Offset of the deepest key along `keys` below `node` that exists (undefined if none). */
+function keyOffset(node: unknown, keys: string[]): number | undefined {
+  let at: number | undefined;
+  let cur = node;
+  for (const k of keys) {
+    if (!isMap(cur)) break;
+    const p = cur.items.find((x) => isScalar(x.key) && String(x.key.value) === k);
+    if (!p || !isScalar(p.key)) break;
+    at = p.key.range?.[0] ?? at;
+    cur = p.value;
+  }
+  return at;
 }
 
 /** Parse lock text (exported for tests and `pipeline verify`); `file` is used in messages. */
@@ -150,15 +215,54 @@ export function parseLock(text: string, file: string): LockFile {
     e.params ??= {};
     const bad = badField(e);
     if (bad) {
-      let at = offset;
-      if (isMap(pair?.value)) {
-        const fieldPair = pair.value.items.find((p) => isScalar(p.key) && p.key.value === bad);
-        if (isScalar(fieldPair?.key)) at = fieldPair.key.range?.[0] ?? at;
-      }
-      throw lockError(file, text, at, `cell '${id}' has a missing or malformed \`${bad}\``);
+      const at = keyOffset(pair?.value, bad.keys) ?? offset;
+      throw lockError(file, text, at, `cell '${id}' has ${bad.problem}`, id);
     }
   }
   return { version: 1, cells: cells as Record<string, LockEntry> };
+}
+
+/**
+ * What this process last read from or wrote to each lock file (by absolute path), with the
+ * file's identity at that moment. While (size, mtime, inode) are unchanged the file still
+ * holds `text`, so `writeLockIfChanged` can compare in memory instead of re-reading it.
+ * Lock writes are atomic renames (a new inode each time), so an edit by anyone else shows.
+ */
+interface Known {
+  text: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+const known = new Map<string, Known>();
+
+function remember(path: string, text: string, s: Stats): void {
+  known.set(resolve(path), { text, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
+}
+
+/** The file's text if we know it without reading it; null when unknown or changed since. */
+async function knownText(path: string): Promise<string | null> {
+  const k = known.get(resolve(path));
+  if (!k) return null;
+  const s = await stat(path).catch(() => null);
+  if (!s || s.size !== k.size || s.mtimeMs !== k.mtimeMs || s.ino !== k.ino) {
+    known.delete(resolve(path));
+    return null;
+  }
+  return k.text;
+}
+
+/** Read the file and remember its text with the identity of the inode it came from. */
+async function readAndRemember(path: string): Promise<string> {
+  const fh = await open(path, "r");
+  try {
+    const s = await fh.stat();
+    const text = await fh.readFile("utf8");
+    remember(path, text, s);
+    return text;
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -168,7 +272,7 @@ export function parseLock(text: string, file: string): LockFile {
 export async function readLock(path: string): Promise<LockFile> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readAndRemember(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return emptyLock();
     throw new StrataError("CACHE", `cannot read ${path}: ${(e as Error).message}`, { cause: e, hint: "check the file's permissions" });
@@ -178,15 +282,22 @@ export async function readLock(path: string): Promise<LockFile> {
 
 /**
  * Write the lock atomically (temp + fsync + rename) unless the file already holds exactly
- * these bytes. Returns whether it wrote; an unchanged lock keeps its mtime.
+ * these bytes. Returns whether it wrote; an unchanged lock keeps its mtime. The comparison
+ * uses the bytes this process last read or wrote when the file is unchanged since (one stat),
+ * and reads the file otherwise.
  */
 export async function writeLockIfChanged(path: string, lock: LockFile): Promise<boolean> {
   const text = serializeLock(lock);
-  try {
-    if ((await readFile(path, "utf8")) === text) return false;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  let current = await knownText(path);
+  if (current === null) {
+    try {
+      current = await readAndRemember(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
   }
+  if (current === text) return false;
   await writeFileAtomic(path, text);
+  remember(path, text, await stat(path));
   return true;
 }

@@ -43,8 +43,8 @@ function versionOf(name: string, root: string): string {
 }
 
 /**
- * name → installed version for each package name (sorted keys). Cached per process: call
- * `clearPackageVersionCache()` in long-lived processes after an install.
+ * name → installed version for each package name (sorted keys). Cached per process (one CLI
+ * command), keyed by project root and name.
  */
 export function packageVersions(names: Iterable<string>, root: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -58,8 +58,4 @@ export function packageVersions(names: Iterable<string>, root: string): Record<s
     out[name] = v;
   }
   return out;
-}
-
-export function clearPackageVersionCache(): void {
-  cache.clear();
 }

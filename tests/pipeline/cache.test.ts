@@ -84,6 +84,70 @@ describe("Cache objects", () => {
     expect(warnings[1]).toMatch(/4 bytes instead of 999/);
   });
 
+  /**
+   * Overwrite an object in place with other bytes of the same size, keeping its mtime and
+   * inode, after the stat cache recorded it: the stat cache then vouches for the corrupt bytes.
+   */
+  async function corruptInPlace(sc: StatCache, obj: string, hash: string, bytes: string): Promise<void> {
+    const t = Math.floor(Date.now() / 1000) - 60; // whole seconds: restored exactly by utimes
+    await utimes(obj, t, t);
+    await sc.remember(obj, hash);
+    const before = await stat(obj);
+    await chmod(obj, 0o644);
+    await writeFile(obj, bytes);
+    await utimes(obj, t, t);
+    const after = await stat(obj);
+    expect([after.size, after.mtimeMs, after.ino]).toEqual([before.size, before.mtimeMs, before.ino]);
+    expect(await sc.matches(obj, hash)).toBe(true);
+    expect(await sc.hashFile(obj)).toBe(hash); // what a stat-cache lookup would (wrongly) answer
+  }
+
+  it("put(file) hashes an existing object of the same size and replaces it when corrupt", async () => {
+    const sc = StatCache.memory();
+    const c = new Cache(root, { statCache: sc, onWarning: (m) => warnings.push(m) });
+    const { hash } = await c.put(await file("tmp/a", "alpha"));
+    const obj = c.pathOf(hash);
+    await corruptInPlace(sc, obj, hash, "alphA");
+    // The second put must not accept the same-size object unchecked (nor trust the stat cache).
+    expect(await c.put(await file("tmp/b", "alpha"), { move: true })).toEqual({ hash, bytes: 5 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`cache object ${hash.slice(0, 12)} was corrupt \\(its content hashes to [0-9a-f]{12}\\); replaced it`));
+    expect(await readFile(obj, "utf8")).toBe("alpha");
+    expect((await stat(obj)).mode & 0o222).toBe(0);
+    expect(existsSync(join(root, "tmp/b"))).toBe(false);
+    // An intact object is kept as is, without a warning.
+    const ino = (await stat(obj)).ino;
+    expect(await c.put(await file("tmp/c", "alpha"))).toEqual({ hash, bytes: 5 });
+    expect((await stat(obj)).ino).toBe(ino);
+    expect(warnings).toHaveLength(1);
+    // A wrong-size object is replaced too.
+    await chmod(obj, 0o644);
+    await writeFile(obj, "alpha and more");
+    await c.put(await file("tmp/d", "alpha"));
+    expect(warnings[1]).toMatch(/14 bytes instead of 5\); replaced it/);
+    expect(await readFile(obj, "utf8")).toBe("alpha");
+  });
+
+  it("restore(hash, dest) hashes the bytes it copies even when the stat cache vouches for the object", async () => {
+    const sc = StatCache.memory();
+    const c = new Cache(root, { statCache: sc, onWarning: (m) => warnings.push(m) });
+    const { hash, bytes } = await c.put(await file("tmp/a", "alpha"));
+    const obj = c.pathOf(hash);
+    await corruptInPlace(sc, obj, hash, "alphA");
+    const dest = join(root, "data", "s", "a");
+    await file("data/s/a", "previous");
+    expect(await c.restore(hash, dest, { bytes })).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`cache object ${hash.slice(0, 12)} is corrupt \\(its content hashes to .*deleted`));
+    expect(await readFile(dest, "utf8")).toBe("previous"); // left as it was
+    expect(await readdir(join(root, "data", "s"))).toEqual(["a"]); // no temp file left
+    expect(c.has(hash)).toBe(false);
+    // A fresh put brings it back, and restore then succeeds.
+    await c.put(await file("tmp/a2", "alpha"));
+    expect(await c.restore(hash, dest, { bytes })).toBe(true);
+    expect(await readFile(dest, "utf8")).toBe("alpha");
+  });
+
   it("restore of a missing object warns and is a miss; invalid hashes are rejected", async () => {
     expect(await cache.restore("0".repeat(64), join(root, "x"))).toBe(false);
     expect(warnings[0]).toMatch(/missing/);
@@ -115,6 +179,20 @@ describe("run-cache", () => {
     expect(warnings[0]).toMatch(/run-cache entry .* is corrupt/);
     expect(cache.listRuns()).toEqual([]);
   });
+});
+
+describe("run-cache output paths", () => {
+  const fp = "ef".repeat(32);
+  it.each(["../victim.txt", "data/../../victim.txt", "/etc/passwd", "data/x/..", "data/x/.hidden"])(
+    "getRun(fp) treats an entry whose output path is %j as corrupt", async (path) => {
+      await mkdir(join(root, ".pipeline", "runs"), { recursive: true });
+      const entry = { outputs: { o: { path, hash: "cd".repeat(32), bytes: 1 } }, metrics: {}, duration_s: 1, engine: "e" };
+      await writeFile(join(root, ".pipeline", "runs", `${fp}.json`), JSON.stringify(entry));
+      expect(cache.getRun(fp)).toBeUndefined();
+      expect(warnings[0]).toMatch(/run-cache entry .* is corrupt/);
+      await expect(cache.putRun(fp, entry)).rejects.toThrow(/run-cache output 'o' path/);
+    },
+  );
 });
 
 describe("gc", () => {

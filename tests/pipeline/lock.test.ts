@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseLock, readLock, serializeLock, writeLockIfChanged, type LockEntry, type LockFile } from "../../src/pipeline/lock.ts";
 import { cellFingerprint } from "../../src/pipeline/fingerprint.ts";
+import { StrataError } from "../../src/core/errors.ts";
 
 const H = (c: string) => c.repeat(64);
 
@@ -109,6 +110,79 @@ describe("readLock", () => {
   });
 });
 
+describe("parseLock output paths and hashes", () => {
+  const ID = "backtest[model=gbdt,optimizer=hrp]";
+  const GOOD = "data/backtest/model=gbdt,optimizer=hrp/weights.parquet";
+
+  function withPath(path: string): string {
+    const text = serializeLock(lockA());
+    expect(text).toContain(`path: ${GOOD}\n`);
+    return text.replace(`path: ${GOOD}\n`, `path: ${JSON.stringify(path)}\n`);
+  }
+
+  it.each([
+    ["../victim.txt", /'\.\.' segment/],
+    ["data/backtest/../../victim.txt", /'\.\.' segment/],
+    ["data/backtest/..", /'\.\.' segment/],
+    ["/etc/passwd", /is absolute/],
+    ["C:/x/y", /is absolute/],
+    ["data\\backtest\\w.parquet", /backslash/],
+    ["data/backtest/w\u0000.parquet", /NUL/],
+    ["data/backtest/w\n.parquet", /control character/],
+    ["data/./backtest/w.parquet", /'\.' segment/],
+    ["data//backtest/w.parquet", /empty segment/],
+    ["data/backtest/", /empty segment/],
+    ["data", /not under data\//],
+    ["src/backtest/w.parquet", /not under data\//],
+    ["pipeline.yaml", /not under data\//],
+    ["data/backtest/.w.parquet.123.tmp", /plain file name/],
+    ["data/raw/prices.csv", /not under data\/backtest\/, the folder of stage 'backtest'/],
+  ])("rejects output path %j, naming file:line, the cell and how to recover", (path, why) => {
+    const text = withPath(path);
+    const line = text.split("\n").findIndex((l) => l.trimStart().startsWith("path: ")) + 1;
+    let err: unknown;
+    try {
+      parseLock(text, "pipeline.lock");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StrataError);
+    const e = err as StrataError;
+    expect(e.code).toBe("CACHE");
+    expect(e.message).toMatch(new RegExp(`^pipeline\\.lock:${line}:\\d+: cell 'backtest\\[model=gbdt,optimizer=hrp\\]' has an unsafe \`outputs\\.weights\\.path\``));
+    expect(e.message).toMatch(why);
+    expect(e.hint).toMatch(/git checkout pipeline\.lock/);
+    expect(e.hint).toContain(`delete the entry '${ID}'`);
+    expect(e.details).toMatchObject({ file: "pipeline.lock", cell: ID });
+  });
+
+  it("accepts the paths the engine writes (with and without a matrix folder)", () => {
+    const lock = lockA();
+    lock.cells.data.outputs = { prices: { path: "data/data/prices.parquet", hash: H("e"), bytes: 1 } };
+    expect(parseLock(serializeLock(lock), "pipeline.lock")).toEqual(parseLock(serializeLock(lock), "x"));
+    expect(parseLock(withPath("data/backtest/a=1.5,b=x_y/w-1.v2.parquet"), "pipeline.lock").cells[ID].outputs.weights.path).toBe(
+      "data/backtest/a=1.5,b=x_y/w-1.v2.parquet",
+    );
+  });
+
+  it("rejects hashes that are not 64 lowercase hex characters, pointing at the entry", () => {
+    const cases: Array<[string, string, RegExp]> = [
+      [`hash: ${H("d")}`, "hash: ../../etc", /malformed `outputs\.weights\.hash`/],
+      [`fingerprint: ${H("f")}`, `fingerprint: ${H("F")}`, /malformed `fingerprint`/],
+      [`stages/backtest.ts: ${H("a")}`, "stages/backtest.ts: abc", /malformed hash for `code\.stages\/backtest\.ts`/],
+      [`train[model=gbdt]/predictions: ${H("c")}`, `train[model=gbdt]/predictions: ${H("g")}`, /malformed hash for `inputs\.train\[model=gbdt\]\/predictions`/],
+    ];
+    for (const [from, to, why] of cases) {
+      const src = serializeLock(lockA());
+      expect(src).toContain(from);
+      const text = src.replace(from, to);
+      const line = text.split("\n").findIndex((l) => l.includes(to)) + 1;
+      expect(() => parseLock(text, "pipeline.lock")).toThrow(new RegExp(`pipeline\\.lock:${line}:\\d+: cell '.*' has a`));
+      expect(() => parseLock(text, "pipeline.lock")).toThrow(why);
+    }
+  });
+});
+
 describe("writeLockIfChanged", () => {
   it("writeLockIfChanged(path, lock) writes once and leaves an unchanged file (and its mtime) alone", async () => {
     const p = join(dir, "pipeline.lock");
@@ -125,5 +199,35 @@ describe("writeLockIfChanged", () => {
     expect(await writeLockIfChanged(p, changed)).toBe(true);
     expect(await readFile(p, "utf8")).toBe(serializeLock(changed));
     expect((await readLock(p)).cells.data.seed).toBe(7);
+  });
+
+  it("writeLockIfChanged compares with the bytes it last read or wrote, not the file, while stat is unchanged", async () => {
+    const p = join(dir, "pipeline.lock");
+    const t = Math.floor(Date.now() / 1000) - 60; // whole seconds: utimes restores them exactly
+    await writeFile(p, serializeLock(lockA()));
+    await utimes(p, t, t);
+    await readLock(p); // remembers these bytes with (size, mtime, inode)
+    // Other bytes of the same size, same mtime, same inode: only reading the file would notice.
+    const text = serializeLock(lockA());
+    const forged = text.replace("seed: 42", "seed: 43");
+    expect(forged.length).toBe(text.length);
+    await writeFile(p, forged);
+    await utimes(p, t, t);
+    expect(await writeLockIfChanged(p, lockA())).toBe(false); // answered from memory: no read
+    expect(await readFile(p, "utf8")).toBe(forged);
+    // Any change of stat makes it read the file again, see the difference and rewrite.
+    await utimes(p, t + 1, t + 1);
+    expect(await writeLockIfChanged(p, lockA())).toBe(true);
+    expect(await readFile(p, "utf8")).toBe(text);
+    // After its own write it knows the bytes again; an atomic replacement by someone else
+    // (a new inode, e.g. `git checkout`) is noticed.
+    expect(await writeLockIfChanged(p, lockA())).toBe(false);
+    await writeFile(join(dir, "other"), forged);
+    await rename(join(dir, "other"), p);
+    expect(await writeLockIfChanged(p, lockA())).toBe(true);
+    expect(await readFile(p, "utf8")).toBe(text);
+    // A deleted lock is written again.
+    await rm(p);
+    expect(await writeLockIfChanged(p, lockA())).toBe(true);
   });
 });
