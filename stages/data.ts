@@ -17,12 +17,19 @@ import { defineStage, z } from "../src/index.ts";
 import { StrataError } from "../src/core/errors.ts";
 import { generateMarket } from "../src/data/synthetic.ts";
 import { loadPrices } from "../src/data/ingest.ts";
-import { formatIsoDate } from "../src/store/dates.ts";
-import { sqlString } from "../src/store/sql.ts";
+import { formatIsoDate, parseIsoDate } from "../src/store/dates.ts";
 
-// YAML may hand over an unquoted 2012-01-03 as a Date; accept both and keep ISO text.
+const DEFAULT_START = "2012-01-03", DEFAULT_END = "2024-12-31";
+
+// YAML may hand over an unquoted 2012-01-03 as a Date; accept both and keep ISO text. The
+// text must be a real calendar date (2023-02-30 is rejected here, at the param's position,
+// not later by the generator or DuckDB).
 const isoDate = z.union([z.string(), z.date()]).transform((v) => (typeof v === "string" ? v : v.toISOString().slice(0, 10)))
-  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v), { message: 'expected a date "YYYY-MM-DD"' });
+  .superRefine((v, ctx) => {
+    if (parseIsoDate(v) === null) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not a calendar date; expected "YYYY-MM-DD", e.g. 2012-01-03` });
+    }
+  });
 
 const columns = z.object({
   date: z.string(), symbol: z.string(), close: z.string(),
@@ -54,9 +61,19 @@ const params = z.object({
   if (p.source === "synthetic" && p.path) {
     ctx.addIssue({ code: "custom", path: ["path"], message: "path is only used with source csv or parquet" });
   }
+  // start ≤ end, with the synthetic defaults filled in (files have no default bounds). The
+  // issue sits on the date that was written, so the error points at its line.
+  const start = p.start ?? (p.source === "synthetic" ? DEFAULT_START : undefined);
+  const end = p.end ?? (p.source === "synthetic" ? DEFAULT_END : undefined);
+  if (start === undefined || end === undefined || parseIsoDate(start) === null || parseIsoDate(end) === null) return;
+  if (end >= start) return; // ISO dates with 4-digit years order as text
+  if (p.end !== undefined) {
+    const dflt = p.start === undefined ? " (the default)" : "";
+    ctx.addIssue({ code: "custom", path: ["end"], message: `end ${end} is before start ${start}${dflt}; expected start ≤ end` });
+  } else {
+    ctx.addIssue({ code: "custom", path: ["start"], message: `start ${start} is after end ${end} (the default); expected start ≤ end` });
+  }
 });
-
-const DEFAULT_START = "2012-01-03", DEFAULT_END = "2024-12-31";
 
 export default defineStage({
   description: "Daily prices: a synthetic market or a validated CSV/Parquet file",
@@ -99,26 +116,31 @@ export default defineStage({
 
     const file = ctx.file(p.path!);
     const { table, report } = await loadPrices(ctx.db, file, {
-      format: p.source, columns: p.columns, dateFormat: p.dateFormat, table: "__data_prices",
+      format: p.source, columns: p.columns, dateFormat: p.dateFormat, table: "__data_prices", start: p.start, end: p.end,
     });
     for (const w of report.warnings) ctx.log(`warning: ${w.message}`);
     if (report.warningCount > report.warnings.length) {
       ctx.log(`… ${report.warningCount - report.warnings.length} more warnings (pipeline data validate ${p.path})`);
     }
-    const filters = [p.start ? `date >= DATE ${sqlString(p.start)}` : "", p.end ? `date <= DATE ${sqlString(p.end)}` : ""].filter(Boolean);
-    const where = filters.length ? ` WHERE ${filters.join(" AND ")}` : "";
-    const { rows } = await ctx.writeTable("prices", `SELECT * FROM ${table}${where}`, { orderBy: ["date", "symbol"] });
+    // loadPrices keeps only start..end and sorts by (date, symbol) once; a plain scan of its
+    // table returns that order (see loadPrices), so the write does not sort again.
+    const { rows } = await ctx.writeTable("prices", `SELECT * FROM ${table}`);
     if (rows === 0) {
       throw new StrataError("DATA", `${p.path}: no rows between ${p.start ?? "the start"} and ${p.end ?? "the end"} (file covers ${report.start} .. ${report.end})`, {
         hint: "widen start/end or remove them",
       });
     }
-    await ctx.writeTable("symbols",
-      `SELECT symbol, any_value(sector ORDER BY date DESC) AS sector, min(date) AS first_date, max(date) AS last_date, count(*) AS rows
-       FROM ${table}${where} GROUP BY symbol`, { orderBy: ["symbol"] });
+    // One more pass over the big table builds the small per-symbol table; the metrics come
+    // from that (one row per symbol), not from further scans of the prices.
+    const symbols = "__data_symbols";
+    await ctx.db.run(`CREATE OR REPLACE TEMP TABLE ${symbols} AS
+       SELECT symbol, any_value(sector ORDER BY date DESC) AS sector, min(date) AS first_date, max(date) AS last_date, count(*) AS rows
+       FROM ${table} GROUP BY symbol`);
+    await ctx.writeTable("symbols", `SELECT * FROM ${symbols}`, { orderBy: ["symbol"] });
     const [s] = await ctx.db.runAndReadAll(
-      `SELECT count(DISTINCT symbol)::INTEGER, min(date)::VARCHAR, max(date)::VARCHAR FROM ${table}${where}`,
+      `SELECT count(*)::INTEGER, min(first_date)::VARCHAR, max(last_date)::VARCHAR FROM ${symbols}`,
     ).then((r) => r.getRows());
+    await ctx.db.run(`DROP TABLE ${symbols}`);
     ctx.metric("rows", rows);
     ctx.metric("symbols", Number(s[0]));
     ctx.metric("start", String(s[1]));

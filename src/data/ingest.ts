@@ -14,6 +14,7 @@ import { withSingleThread } from "../store/database.ts";
 import { queryRows } from "../store/read-columns.ts";
 import { sqlIdent, sqlString } from "../store/sql.ts";
 import { copyQueryToParquet } from "../store/parquet.ts";
+import { parseIsoDate } from "../store/dates.ts";
 import {
   NUMERIC_COLUMNS, PRICE_COLUMNS, resolveColumns, suggestHeader,
   type ColumnMapping, type PriceColumn,
@@ -344,12 +345,25 @@ export function formatValidationReport(r: ValidationReport): string {
 export interface LoadPricesOptions extends Omit<ValidateOptions, "conn"> {
   /** Table to create (TEMP, replaced if present). Default "prices". */
   table?: string;
+  /**
+   * Keep only rows dated on or after this day, "YYYY-MM-DD". Validation still covers the
+   * whole file (the report describes the file, not the kept range). Default: no bound.
+   */
+  start?: string;
+  /** Keep only rows dated on or before this day, "YYYY-MM-DD", inclusive. Default: no bound. */
+  end?: string;
 }
 
 /**
  * Validate `path` and load it into a TEMP table `prices(date DATE, symbol VARCHAR, open, high,
  * low, close, volume DOUBLE, sector VARCHAR)` ordered by (date, symbol); optional columns the
  * file lacks are NULL. Throws StrataError("DATA") listing the problems if validation fails.
+ *
+ * The rows are sorted once, here. (date, symbol) is unique after validation, and DuckDB scans
+ * a table in insertion order (`preserve_insertion_order`, on by default), so `SELECT * FROM
+ * table` returns them in (date, symbol) order: writers need not sort again. Filter with
+ * `start`/`end` here rather than in the reader: a filtered scan would keep the order but hand
+ * the Parquet writer partial chunks, which moves row-group boundaries (same rows, other bytes).
  */
 export async function loadPrices(conn: DuckDBConnection, path: string, opts: LoadPricesOptions = {}): Promise<{ table: string; report: ValidationReport }> {
   const insp = await inspect(conn, path, { ...opts, conn });
@@ -361,16 +375,31 @@ export async function loadPrices(conn: DuckDBConnection, path: string, opts: Loa
       });
     }
     const table = sqlIdent(opts.table ?? "prices");
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${PRICE_COLUMNS.map(sqlIdent).join(", ")} FROM ${insp.typed} ORDER BY date, symbol`);
+    const bounds = [
+      opts.start !== undefined ? `date >= ${dateLiteral(opts.start, "start")}` : "",
+      opts.end !== undefined ? `date <= ${dateLiteral(opts.end, "end")}` : "",
+    ].filter(Boolean);
+    const where = bounds.length ? ` WHERE ${bounds.join(" AND ")}` : "";
+    await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${PRICE_COLUMNS.map(sqlIdent).join(", ")} FROM ${insp.typed}${where} ORDER BY date, symbol`);
     return { table, report: insp.report };
   } finally {
     await insp.cleanup();
   }
 }
 
+function dateLiteral(text: string, what: "start" | "end"): string {
+  if (parseIsoDate(text) === null) {
+    throw new StrataError("ARGUMENT", `loadPrices: ${what} ${JSON.stringify(text)} is not a calendar date "YYYY-MM-DD"`, {
+      hint: 'write dates as ISO strings, e.g. "2012-01-03"',
+    });
+  }
+  return `DATE ${sqlString(text)}`;
+}
+
 /** `loadPrices` then write the table to Parquet (zstd, ordered by date, symbol). */
 export async function loadPricesToParquet(conn: DuckDBConnection, path: string, out: string, opts: LoadPricesOptions = {}): Promise<{ rows: number; report: ValidationReport }> {
   const { table, report } = await loadPrices(conn, path, opts);
-  const { rows } = await copyQueryToParquet(conn, `SELECT * FROM ${table}`, out, { orderBy: ["date", "symbol"] });
+  // No ORDER BY: the table is already sorted and a scan returns insertion order (see loadPrices).
+  const { rows } = await copyQueryToParquet(conn, `SELECT * FROM ${table}`, out);
   return { rows, report };
 }

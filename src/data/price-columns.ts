@@ -1,6 +1,7 @@
 /**
  * The canonical long price table and how a file's columns map onto it.
  */
+import { editDistance } from "../core/suggest.ts";
 
 /** Canonical columns of `prices`, in output order. */
 export const PRICE_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume", "sector"] as const;
@@ -56,21 +57,6 @@ export function resolveColumns(headers: readonly string[], mapping: ColumnMappin
   return { found, missingMapped, missingRequired };
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
-}
-
 /** The header most like `target` (a canonical name or a mistyped mapping), if any is close. */
 export function suggestHeader(target: string, headers: readonly string[], exclude: ReadonlySet<string> = new Set()): string | undefined {
   let best: string | undefined, bestD = Infinity;
@@ -78,7 +64,7 @@ export function suggestHeader(target: string, headers: readonly string[], exclud
   for (const h of headers) {
     if (exclude.has(h)) continue;
     const n = norm(h);
-    const d = n.includes(t) || t.includes(n) ? 0.5 : distance(t, n);
+    const d = n.includes(t) || t.includes(n) ? 0.5 : editDistance(t, n);
     if (d < bestD) { bestD = d; best = h; }
   }
   return bestD <= Math.max(2, t.length / 3) ? best : undefined;

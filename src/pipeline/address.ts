@@ -5,7 +5,7 @@
  */
 import * as nodePath from "node:path";
 import { StrataError } from "../core/errors.ts";
-import { suggestionHint } from "./suggest.ts";
+import { suggestionHint } from "../core/suggest.ts";
 import type { Cell, CellGraph } from "./types.ts";
 
 export interface Target {

@@ -6,7 +6,7 @@
  * a stage with a broken `matrix` still has its `needs` checked.
  */
 import { findCycles, formatCycle } from "./dag.ts";
-import { suggestionHint } from "./suggest.ts";
+import { suggestionHint } from "../core/suggest.ts";
 import { AXIS_NAME_RE, AXIS_VALUE_RE, STAGE_NAME_RE, isReservedStageName, parseStage, type StageData, type StageFields } from "./spec-schema.ts";
 import { projectRoot, resolveInputFile, resolveModule, type ProjectRoot } from "./spec-paths.ts";
 import type { Reporter } from "./spec-yaml.ts";

@@ -6,7 +6,7 @@
  * stage or field does not hide the problems of the others.
  */
 import { z } from "zod";
-import { closest, quoteList } from "./suggest.ts";
+import { closest, quoteList } from "../core/suggest.ts";
 import { STARTER_HINT, reportExpected, reportZodIssues } from "./spec-issues.ts";
 import { formatPath, type Path, type Reporter } from "./spec-yaml.ts";
 

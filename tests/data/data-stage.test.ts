@@ -3,7 +3,7 @@
  * a real DuckDB (the engine's own context is tested with the engine).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, copyFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
@@ -14,6 +14,7 @@ import {
 } from "../../src/store/index.ts";
 import { createRng } from "../../src/core/rng.ts";
 import { sha256File } from "../../src/core/hash.ts";
+import { generateMarket } from "../../src/data/synthetic.ts";
 
 let db: DuckDBInstance, conn: DuckDBConnection, root: string;
 beforeAll(async () => {
@@ -100,6 +101,74 @@ describe("stages/data", () => {
     expect(h.metrics).toMatchObject({ symbols: 5, start: "2015-01-02", end: "2015-06-30", warnings: 0 });
     const syms = await queryRows<{ symbol: string; first_date: string }>(conn, `SELECT symbol, first_date::VARCHAR AS first_date FROM '${join(h.out, "symbols.parquet")}'`);
     expect(syms.map((s) => s.symbol)).toEqual(["AAPL", "AMZN", "BABA", "GE", "JPM"]);
+  });
+
+  it("csv: a shuffled file comes out in (date, symbol) order, filtered, with symbols and metrics that match it", async () => {
+    // 100 symbols × 8 years ≈ 200k rows in, more than one DuckDB row group, written in a
+    // scrambled order; expected values come from the generator's own arrays, not from DuckDB.
+    const m = generateMarket({ symbols: 100, start: "2012-01-02", end: "2019-12-31", seed: 3 });
+    const order = Array.from({ length: m.rows }, (_, r) => r);
+    const rng = createRng(1);
+    for (let i = order.length - 1; i > 0; i--) { const j = rng.int(i + 1); [order[i], order[j]] = [order[j], order[i]]; }
+    const isoOf = new Map(Array.from(m.days, (d, k) => [d, m.dates[k]]));
+    const lines = ["date,symbol,close,sector", ...order.map((r) => `${isoOf.get(m.date[r])},${m.symbol[r]},${m.close[r]},${m.sector[r]}`)];
+    writeFileSync(join(root, "data", "raw", "shuffled.csv"), lines.join("\n") + "\n");
+    const start = "2013-03-01", end = "2018-10-31";
+    const h = harness({ source: "csv", path: "data/raw/shuffled.csv", start, end }, { out: join(root, "out-shuffled"), files: ["data/raw/shuffled.csv"] });
+    await stage.run(h.ctx as never);
+
+    const want = Array.from({ length: m.rows }, (_, r) => r).filter((r) => isoOf.get(m.date[r])! >= start && isoOf.get(m.date[r])! <= end);
+    const got = await readColumns(conn,
+      `SELECT date, symbol, close FROM read_parquet('${join(h.out, "prices.parquet")}', file_row_number = true) ORDER BY file_row_number`, { dates: "iso" });
+    expect(got.date.length).toBe(want.length);
+    const wrong: string[] = [];
+    want.forEach((r, k) => {
+      if (got.date[k] !== isoOf.get(m.date[r]) || got.symbol[k] !== m.symbol[r] || (got.close as Float64Array)[k] !== m.close[r]) {
+        if (wrong.length < 3) wrong.push(`row ${k}: ${got.date[k]} ${got.symbol[k]} ${got.close[k]}, expected ${isoOf.get(m.date[r])} ${m.symbol[r]} ${m.close[r]}`);
+      }
+    });
+    expect(wrong).toEqual([]);
+
+    // symbols: per symbol first/last date, row count and sector, from the generator's rows in range
+    const per = new Map<string, { first: string; last: string; rows: number; sector: string }>();
+    for (const r of want) {
+      const d = isoOf.get(m.date[r])!, e = per.get(m.symbol[r]);
+      if (!e) per.set(m.symbol[r], { first: d, last: d, rows: 1, sector: m.sector[r] });
+      else { e.last = d; e.rows++; }
+    }
+    const syms = await queryRows<{ symbol: string; sector: string; first: string; last: string; rows: number }>(conn,
+      `SELECT symbol, sector, first_date::VARCHAR AS first, last_date::VARCHAR AS last, rows::INTEGER AS rows FROM read_parquet('${join(h.out, "symbols.parquet")}', file_row_number = true) ORDER BY file_row_number`);
+    const expected = [...per].sort(([a], [b]) => (a < b ? -1 : 1)).map(([symbol, e]) => ({ symbol, ...e }));
+    expect(syms).toEqual(expected);
+    const days = [...new Set(want.map((r) => m.date[r]))].sort((a, b) => a - b);
+    expect(h.metrics).toMatchObject({ rows: want.length, symbols: per.size, start: isoOf.get(days[0]), end: isoOf.get(days[days.length - 1]) });
+  });
+
+  it("params: start and end must be real calendar dates, reported at the param", () => {
+    for (const [key, bad] of [["start", "2023-02-30"], ["end", "2023-13-01"], ["start", "2021-04-31"], ["end", "2023-2-3"]] as const) {
+      const r = stage.params.safeParse({ source: "synthetic", [key]: bad });
+      expect(r.success, `${key}: ${bad}`).toBe(false);
+      expect(r.error!.issues.map((i) => [i.path, i.message])).toEqual([[[key], expect.stringContaining(`"${bad}" is not a calendar date`)]]);
+    }
+    // real dates pass, including 29 February of a leap year and a YAML date object
+    expect(stage.params.parse({ start: "2024-02-29", end: "2024-12-31" })).toMatchObject({ start: "2024-02-29", end: "2024-12-31" });
+    expect(stage.params.parse({ start: new Date("2012-01-03T00:00:00Z") })).toMatchObject({ start: "2012-01-03" });
+    expect(stage.params.safeParse({ start: "2023-02-29" }).success).toBe(false);
+  });
+
+  it("params: start after end is reported at the date that was written", () => {
+    const issues = (raw: Record<string, unknown>) => {
+      const r = stage.params.safeParse(raw);
+      return r.success ? [] : r.error.issues.map((i) => [i.path.join("."), i.message]);
+    };
+    expect(issues({ start: "2020-06-01", end: "2020-05-31" })).toEqual([["end", "end 2020-05-31 is before start 2020-06-01; expected start ≤ end"]]);
+    expect(issues({ source: "csv", path: "p.csv", start: "2020-06-01", end: "2020-05-31" })).toEqual([["end", expect.stringContaining("before start 2020-06-01")]]);
+    // synthetic defaults: 2012-01-03 .. 2024-12-31
+    expect(issues({ end: "2011-12-30" })).toEqual([["end", "end 2011-12-30 is before start 2012-01-03 (the default); expected start ≤ end"]]);
+    expect(issues({ start: "2025-01-02" })).toEqual([["start", "start 2025-01-02 is after end 2024-12-31 (the default); expected start ≤ end"]]);
+    // files have no default bounds; equal dates are a one-day range
+    expect(issues({ source: "csv", path: "p.csv", end: "1990-01-01" })).toEqual([]);
+    expect(issues({ start: "2020-06-01", end: "2020-06-01" })).toEqual([]);
   });
 
   it("csv: refuses an undeclared file and a missing path", async () => {

@@ -1,5 +1,6 @@
 /**
- * "Did you mean …?" suggestions for misspelt names (stage names, keys, axes, values).
+ * "Did you mean …?" suggestions for misspelt names (stage names, keys, axes, values, column
+ * headers). Shared by the pipeline spec checks and the data loaders, so it lives in core.
  */
 
 /**
