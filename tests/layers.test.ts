@@ -23,7 +23,8 @@ const ALLOWED: Record<string, string[]> = {
 };
 /** External packages a layer must not import (quant is pure numerics, no I/O). */
 const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
-  quant: /^(node:)?(fs|fs\/promises|child_process|net|http|https|worker_threads)$|^@duckdb\/|^commander$|^yaml$|^esbuild$/,
+  // worker_threads is allowed: learners train in parallel threads (no I/O).
+  quant: /^(node:)?(fs|fs\/promises|child_process|net|http|https)$|^@duckdb\/|^commander$|^yaml$|^esbuild$/,
   core: /^@duckdb\/|^commander$|^esbuild$/,
 };
 
