@@ -34,14 +34,15 @@ export async function benchData(): Promise<Record<string, number>> {
     };
     const write = await best(3, () => writeColumnsToParquet(conn, table, path, { orderBy: ["date", "symbol"] }));
     const read = await best(3, () => readColumns(conn, `SELECT * FROM '${path}'`));
+    const r3 = (x: number) => Math.round(x * 1000) / 1000;
     return {
       rows: m.rows,
-      generate_s: gen.secs,
-      generate_rows_per_s: m.rows / gen.secs,
-      parquet_write_s: write.secs,
-      parquet_write_rows_per_s: m.rows / write.secs,
-      parquet_read_columns_s: read.secs,
-      parquet_mb: statSync(path).size / 1e6,
+      generate_s: r3(gen.secs),
+      generate_rows_per_s: Math.round(m.rows / gen.secs),
+      parquet_write_s: r3(write.secs),
+      parquet_write_rows_per_s: Math.round(m.rows / write.secs),
+      parquet_read_columns_s: r3(read.secs),
+      parquet_mb: r3(statSync(path).size / 1e6),
     };
   } finally {
     conn.closeSync();
