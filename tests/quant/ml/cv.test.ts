@@ -148,7 +148,7 @@ const windows = fc.record({
 });
 
 /** Splitters may refuse impossible requests, but only with a StrataError ARGUMENT. */
-function foldsOrRefusal(make: () => Fold[]): Fold[] | null {
+function foldsOrRefusal<F extends Fold>(make: () => F[]): F[] | null {
   try {
     return make();
   } catch (e) {
@@ -223,7 +223,7 @@ describe("splitter properties", () => {
       expect(folds).toHaveLength(choose(N, k));
       const group = cpcvGroupOf(p.dates, N);
       const tested = new Array<number>(p.T).fill(0);
-      for (const f of folds as ReturnType<typeof combinatorialPurgedCv>) {
+      for (const f of folds) {
         const s = checkFold(p, f, w);
         checkPurgeEmbargo(p.T, s, w);
         for (const d of s.test) tested[d]++;
