@@ -1,0 +1,110 @@
+/**
+ * Quantile binning of float32 features into ≤ 256 bins with Uint8 codes (column-major).
+ *
+ * Cuts come from the exact quantiles of each feature's sorted values, so they depend only on
+ * the multiset of values (never on row order). Each cut is a float32 threshold t_b: a value x
+ * falls in the first bin b with x ≤ t_b (the last bin is unbounded). Because codes are assigned
+ * with exactly these comparisons, "code ≤ b" at fit time and "x ≤ t_b" at predict time route
+ * every row identically. NaN gets its own code (= number of value bins) when the feature has
+ * any NaN; its direction at each split is learned (Chen & Guestrin 2016, §3.4 sparsity-aware).
+ */
+export interface BinnedMatrix {
+  nRows: number;
+  nFeatures: number;
+  /** codes[f * nRows + i]: bin of feature f, row i. */
+  codes: Uint8Array;
+  /** Thresholds per feature (float32 values held in doubles), length = value bins − 1. */
+  cuts: Float64Array[];
+  /** Value bins per feature (0 for an all-NaN feature). */
+  nBins: Int32Array;
+  /** 1 when the feature has NaNs in the training data; their code is nBins[f]. */
+  hasMissing: Uint8Array;
+}
+
+/**
+ * Thresholds for one column: each distinct value its own bin when there are at most `maxBins`
+ * of them; otherwise the values at ranks ⌈k·m/B⌉ (k = 1…B−1) of the m sorted values become the
+ * upper ends of bins (duplicates collapse, so heavy ties give fewer bins).
+ * A threshold sits halfway between the largest value of a bin and the smallest of the next,
+ * rounded to float32 and kept strictly below the latter.
+ */
+export function computeCuts(column: Float32Array, maxBins: number): Float64Array {
+  let m = 0;
+  const vals = new Float32Array(column.length);
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i];
+    if (v === v) vals[m++] = v;
+  }
+  if (m === 0) return new Float64Array(0);
+  const sorted = vals.subarray(0, m).sort();
+  // Distinct values (−0 and +0 are one value).
+  let nDistinct = 1;
+  for (let i = 1; i < m; i++) if (sorted[i] !== sorted[i - 1]) nDistinct++;
+  const out: number[] = [];
+  if (nDistinct <= maxBins) {
+    for (let i = 1; i < m; i++) if (sorted[i] !== sorted[i - 1]) out.push(between(sorted[i - 1], sorted[i]));
+  } else {
+    let last = -Infinity;
+    let j = 0;
+    for (let k = 1; k < maxBins; k++) {
+      const r = Math.ceil((k * m) / maxBins) - 1;
+      const v = sorted[r];
+      if (!(v > last)) continue;
+      // Smallest value above v.
+      if (j < r) j = r;
+      while (j < m && sorted[j] === v) j++;
+      if (j >= m) break;
+      out.push(between(v, sorted[j]));
+      last = v;
+    }
+  }
+  return Float64Array.from(out);
+}
+
+/** A float32 t with a ≤ t < c, near the midpoint (a < c, both float32). */
+function between(a: number, c: number): number {
+  const t = Math.fround(a / 2 + c / 2);
+  return t >= c || t < a ? a : t;
+}
+
+/** Bin code of x given thresholds: number of thresholds strictly below x; NaN → missCode. */
+export function binColumn(column: Float32Array, cuts: Float64Array, missCode: number, out: Uint8Array): void {
+  const nc = cuts.length;
+  for (let i = 0; i < column.length; i++) {
+    const x = column[i];
+    if (x !== x) { out[i] = missCode; continue; }
+    let lo = 0, hi = nc;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (x <= cuts[mid]) hi = mid; else lo = mid + 1;
+    }
+    out[i] = lo;
+  }
+}
+
+/** Bin every column of X into one Uint8 buffer (shared when `shared`, for worker threads). */
+export function binMatrix(columns: Float32Array[], nRows: number, maxBins: number, shared = false): BinnedMatrix {
+  const nFeatures = columns.length;
+  const buf = shared ? new SharedArrayBuffer(nRows * nFeatures) : new ArrayBuffer(nRows * nFeatures);
+  const codes = new Uint8Array(buf);
+  const cuts: Float64Array[] = [];
+  const nBins = new Int32Array(nFeatures);
+  const hasMissing = new Uint8Array(nFeatures);
+  for (let f = 0; f < nFeatures; f++) {
+    const col = columns[f];
+    let anyNaN = 0;
+    for (let i = 0; i < nRows; i++) if (col[i] !== col[i]) { anyNaN = 1; break; }
+    const c = computeCuts(col, anyNaN ? maxBins - 1 : maxBins);
+    cuts.push(c);
+    const nb = c.length + (c.length > 0 || anyNaN === 0 || hasFinite(col) ? 1 : 0);
+    nBins[f] = nb;
+    hasMissing[f] = anyNaN;
+    binColumn(col, c, nb, codes.subarray(f * nRows, (f + 1) * nRows));
+  }
+  return { nRows, nFeatures, codes, cuts, nBins, hasMissing };
+}
+
+function hasFinite(col: Float32Array): boolean {
+  for (let i = 0; i < col.length; i++) if (col[i] === col[i]) return true;
+  return false;
+}

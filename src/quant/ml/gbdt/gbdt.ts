@@ -1,0 +1,204 @@
+/**
+ * Gradient-boosted regression trees on histograms (Chen & Guestrin 2016, "XGBoost: A Scalable
+ * Tree Boosting System", KDD; Ke et al. 2017, "LightGBM", NeurIPS). Second-order boosting:
+ * each tree fits the gradients g and hessians h of the loss at the current prediction; a leaf
+ * weighs −G/(H+λ) (eq. 5) and a split gains ½[GL²/(HL+λ) + GR²/(HR+λ) − G²/(H+λ)] − γ (eq. 7).
+ */
+import { StrataError } from "../../../core/errors.ts";
+import type { Rng } from "../../../core/rng.ts";
+import type { FeatureMatrix, FitOptions } from "../types.ts";
+import { exactMean, exactSum } from "./exact-sum.ts";
+import {
+  checkAborted, checkFitInputs, createEngine, fixedPointScale, leafOfBinnedRow, quantizeInto, resolveThreads,
+  sampleFeatures, yieldToEventLoop,
+} from "./engine.ts";
+import { checkHistMemory, growTree, slotsNeeded, type GrowConfig } from "./grow.ts";
+import { type GbdtParams, resolveGbdtParams } from "./params.ts";
+import { addTreePredictions, compileTrees, type Tree } from "./tree.ts";
+
+export interface GbdtModel {
+  format: "strata-model";
+  version: 1;
+  kind: "gbdt";
+  features: string[];
+  /** Initial prediction: the (weighted) mean of y. */
+  baseScore: number;
+  params: GbdtParams;
+  trees: Tree[];
+  /** 0-based index of the last tree kept (best validation round when early stopping). */
+  bestIteration: number;
+  /** Total split gain (eq. 7) per feature, summed over the kept trees. */
+  importance: number[];
+}
+
+/**
+ * Gradient and hessian of the objective at the current prediction, per row. Squared error
+ * ½w(y − p)² gives g = w(p − y), h = w. Other objectives plug in here.
+ */
+export interface Objective {
+  name: string;
+  gradients(y: Float64Array, pred: Float64Array, w: Float64Array | undefined, g: Float64Array, h: Float64Array): void;
+  /** True when h does not depend on the prediction (lets the kernels skip loading it). */
+  constantHessian: boolean;
+}
+
+export const squaredError: Objective = {
+  name: "squared_error",
+  constantHessian: true,
+  gradients(y, pred, w, g, h) {
+    if (w) for (let i = 0; i < y.length; i++) { g[i] = w[i] * (pred[i] - y[i]); h[i] = w[i]; }
+    else for (let i = 0; i < y.length; i++) { g[i] = pred[i] - y[i]; h[i] = 1; }
+  },
+};
+
+/** Fit a GBDT regressor (squared error). Deterministic: see docs/gbdt.md, "Determinism". */
+export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial<GbdtParams> = {}, opts: FitOptions = {}): Promise<GbdtModel> {
+  const p = resolveGbdtParams(params);
+  checkFitInputs("fitGbdt", X, y, opts);
+  if ((p.subsample < 1 || p.colsample < 1) && !opts.rng) {
+    throw new StrataError("ARGUMENT", `fitGbdt: subsample = ${p.subsample}, colsample = ${p.colsample} need opts.rng`, {
+      hint: "pass opts.rng (createRng(seed)) so sampling is reproducible, or set both to 1",
+    });
+  }
+  if (p.earlyStoppingRounds > 0 && !opts.valid) {
+    throw new StrataError("ARGUMENT", `fitGbdt: earlyStoppingRounds = ${p.earlyStoppingRounds} needs opts.valid`, {
+      hint: "pass opts.valid = { X, y } (a later, disjoint period), or set earlyStoppingRounds: 0",
+    });
+  }
+  checkAborted(opts.signal, "fitGbdt");
+  const objective = squaredError;
+  const n = X.nRows, F = X.nFeatures;
+  const w = opts.weights;
+  const baseScore = n > 0 ? exactMean(y, w) : 0;
+  const cfg: GrowConfig = {
+    maxDepth: p.growth === "leafwise" && p.maxDepth <= 0 ? Infinity : p.maxDepth,
+    maxLeaves: p.growth === "leafwise" ? p.maxLeaves : Infinity,
+    leafwise: p.growth === "leafwise",
+    lambda: p.lambda,
+    gamma: p.gamma,
+    minChildWeight: p.minChildWeight,
+    leafScale: p.learningRate,
+  };
+  const nSlots = slotsNeeded(cfg, n);
+  checkHistMemory(nSlots, F, "fitGbdt");
+  const threads = resolveThreads(opts.threads, n, F, "fitGbdt");
+  const eng = await createEngine(X, p.maxBins, threads, nSlots);
+  const { exec, binned } = eng;
+  const S = exec.state;
+  const rowRng: Rng | undefined = opts.rng?.fork("gbdt-rows");
+  const colRng: Rng | undefined = opts.rng?.fork("gbdt-cols");
+  const trees: Tree[] = [];
+  const pred = new Float64Array(n).fill(baseScore);
+  const g = new Float64Array(n), h = new Float64Array(n);
+  const inSample = new Uint8Array(n);
+  const nCols = Math.max(1, Math.round(p.colsample * F));
+  const allFeatures = Int32Array.from({ length: F }, (_, j) => j);
+  const valid = opts.valid;
+  const validPred = valid ? new Float64Array(valid.y.length).fill(baseScore) : undefined;
+  const sqErr = valid ? new Float64Array(valid.y.length) : undefined;
+  let bestIteration = p.nTrees - 1, bestLoss = Infinity, bestAt = -1;
+  try {
+    // Hessians of squared error are the weights: quantize once (scale from all rows).
+    objective.gradients(y, pred, w, g, h);
+    let maxH = 0;
+    for (let i = 0; i < n; i++) if (h[i] > maxH) maxH = h[i];
+    const sh = fixedPointScale(maxH, n);
+    quantizeInto(h, sh, S.hess);
+    S.param[0] = p.lambda;
+    S.param[1] = p.minChildWeight;
+    S.param[3] = sh;
+    S.param[4] = objective.constantHessian && !w ? 1 : 0;
+    S.param[5] = Math.round(sh);
+    for (let t = 0; t < p.nTrees; t++) {
+      checkAborted(opts.signal, "fitGbdt");
+      if (t > 0) objective.gradients(y, pred, w, g, h);
+      let maxG = 0;
+      for (let i = 0; i < n; i++) { const a = Math.abs(g[i]); if (a > maxG) maxG = a; }
+      const sg = fixedPointScale(maxG, n);
+      S.param[2] = sg;
+      quantizeInto(g, sg, S.grad);
+      if (!objective.constantHessian) {
+        // (not reached for squared error) hessians change with the prediction
+        let mh = 0;
+        for (let i = 0; i < n; i++) if (h[i] > mh) mh = h[i];
+        S.param[3] = fixedPointScale(mh, n);
+        quantizeInto(h, S.param[3], S.hess);
+      }
+      const active = nCols < F ? sampleFeatures(colRng!, F, nCols) : allFeatures;
+      let m = 0;
+      if (p.subsample < 1) {
+        for (let i = 0; i < n; i++) {
+          const take = rowRng!.next() < p.subsample;
+          inSample[i] = take ? 1 : 0;
+          if (take) S.rows[m++] = i;
+        }
+      } else {
+        for (let i = 0; i < n; i++) S.rows[i] = i;
+        m = n;
+      }
+      const grown = growTree(exec, binned, m, m === n, active, cfg);
+      trees.push(grown.tree);
+      // Training predictions: leaf segments for sampled rows, binned routing for the rest.
+      const { leaves, leafStart, leafEnd } = grown;
+      const value = grown.tree.value;
+      for (let k = 0; k < leaves.length; k++) {
+        const v = value[leaves[k]];
+        for (let i = leafStart[k]; i < leafEnd[k]; i++) pred[S.rows[i]] += v;
+      }
+      if (m < n) for (let i = 0; i < n; i++) if (!inSample[i]) pred[i] += value[leafOfBinnedRow(grown, binned, i)];
+      if (valid && validPred && sqErr) {
+        addTreePredictions(compileTrees([grown.tree]), valid.X, validPred);
+        for (let i = 0; i < sqErr.length; i++) { const d = validPred[i] - valid.y[i]; sqErr[i] = d * d; }
+        const loss = exactSum(sqErr) / Math.max(1, sqErr.length);
+        if (loss < bestLoss) { bestLoss = loss; bestAt = t; }
+        if (p.earlyStoppingRounds > 0 && t - bestAt >= p.earlyStoppingRounds) break;
+      }
+      opts.onProgress?.((t + 1) / p.nTrees, `tree ${t + 1}/${p.nTrees}`);
+      await yieldToEventLoop();
+    }
+  } finally {
+    exec.close();
+  }
+  if (p.earlyStoppingRounds > 0 && bestAt >= 0) {
+    bestIteration = bestAt;
+    trees.length = bestAt + 1;
+  } else bestIteration = trees.length - 1;
+  return {
+    format: "strata-model",
+    version: 1,
+    kind: "gbdt",
+    features: [...X.names],
+    baseScore,
+    params: p,
+    trees,
+    bestIteration,
+    importance: gainImportance(trees, F),
+  };
+}
+
+export function gainImportance(trees: readonly Tree[], nFeatures: number, scale = 1): number[] {
+  const imp = new Array<number>(nFeatures).fill(0);
+  for (const t of trees) for (let k = 0; k < t.feature.length; k++) if (t.feature[k] >= 0) imp[t.feature[k]] += t.gain[k] * scale;
+  return imp;
+}
+
+/** Check that X has the model's features, in order. */
+export function checkPredictInput(where: string, features: readonly string[], X: FeatureMatrix): void {
+  if (X.nFeatures !== features.length || X.names.some((nm, j) => nm !== features[j])) {
+    throw new StrataError("ARGUMENT", `${where}: X has features [${X.names.join(", ")}], the model was fit on [${features.join(", ")}]`, {
+      hint: "build X with the model's feature names, in the same order (model.features)",
+    });
+  }
+}
+
+/** Predictions of the first opts.nTrees trees (default: all kept trees). */
+export function predictGbdt(model: GbdtModel, X: FeatureMatrix, opts: { nTrees?: number } = {}): Float64Array {
+  checkPredictInput("predictGbdt", model.features, X);
+  const nTrees = opts.nTrees ?? model.trees.length;
+  if (!Number.isInteger(nTrees) || nTrees < 0 || nTrees > model.trees.length) {
+    throw new StrataError("ARGUMENT", `predictGbdt: opts.nTrees = ${nTrees}: expected an integer in 0…${model.trees.length}`);
+  }
+  const out = new Float64Array(X.nRows).fill(model.baseScore);
+  addTreePredictions(compileTrees(model.trees.slice(0, nTrees)), X, out);
+  return out;
+}

@@ -1,0 +1,277 @@
+/**
+ * The hot loops of tree growth: histogram building, histogram subtraction, split finding and
+ * row partitioning. They run on the main thread and, unchanged, inside worker threads.
+ *
+ * `gbdtKernels` must stay SELF-CONTAINED: the worker pool ships it as source text
+ * (`gbdtKernels.toString()`), so its body may reference nothing outside itself (no imports,
+ * no module-level constants, no classes). Type annotations are fine: every loader (vitest,
+ * tsx, esbuild bundles) strips them, and the pool defines the `__name` helper that esbuild's
+ * keep-names mode inserts.
+ *
+ * Exactness: gradients and hessians are fixed-point integers held in doubles (see
+ * quantize.ts), so every histogram sum is exact and independent of the order in which rows or
+ * threads add their terms. That is what makes a model independent of the thread count and of
+ * the row order (docs/gbdt.md, "Determinism").
+ */
+
+/** Shared buffers of one fit, as sent to workers (SharedArrayBuffers and small copies). */
+export interface KernelStateInit {
+  nRows: number;
+  nFeatures: number;
+  nSlots: number;
+  codes: Uint8Array;
+  nBins: Int32Array;
+  hasMissing: Uint8Array;
+  grad: Float64Array;
+  hess: Float64Array;
+  rows: Int32Array;
+  hist: Float64Array;
+  task: Int32Array;
+  result: Float64Array;
+  /** [λ, minChildWeight, gradient scale, hessian scale, constant hessian (0/1), its quantized value]. */
+  param: Float64Array;
+}
+
+/** Per-thread state: the shared views plus private scratch. */
+export interface KernelState extends KernelStateInit {
+  lg: Float64Array;
+  lh: Float64Array;
+  tmpRows: Int32Array;
+}
+
+/** Histogram layout: per slot, per feature, 256 bins × (gradient, hessian). */
+export const HIST_FEATURE_STRIDE = 512;
+/** Fields of one (split task, feature) result. */
+export const RESULT_STRIDE = 8;
+/** Task buffer layout (Int32): header, active features, then task records. */
+export const TASK_HEADER = 8;
+
+export function gbdtKernels() {
+  const FS = 512; // HIST_FEATURE_STRIDE
+  const RS = 8; // RESULT_STRIDE
+  const TH = 8; // TASK_HEADER
+  const CHUNK = 1024;
+  // task header fields
+  const T_OP = 0, T_NACTIVE = 1, T_NBUILD = 2, T_NSUB = 3, T_NSPLIT = 4, T_NPART = 5;
+  const OP_HIST = 1, OP_PARTITION = 2;
+
+  function attach(init: KernelStateInit): KernelState {
+    return {
+      ...init,
+      lg: new Float64Array(CHUNK),
+      lh: new Float64Array(CHUNK),
+      tmpRows: new Int32Array(0),
+    };
+  }
+
+  /** Offsets of the task records inside `task` (Int32). */
+  function layout(nFeatures: number, nSlots: number) {
+    const active = TH;
+    const build = active + nFeatures;
+    const sub = build + 4 * nSlots;
+    const split = sub + 2 * nSlots;
+    const part = split + 2 * 2 * nSlots;
+    const end = part + 6 * nSlots;
+    return { active, build, sub, split, part, end };
+  }
+
+  /** Zero then fill the histograms of features active[fa..fb) of `slot` from rows[start..end). */
+  function buildHist(S: KernelState, slot: number, start: number, end: number, identity: number, fa: number, fb: number, activeOff: number): void {
+    const { codes, grad, hess, rows, hist, task, lg, lh, nRows, nFeatures, nBins, hasMissing } = S;
+    const constHess = S.param[4] !== 0;
+    const hc = S.param[5];
+    const slotBase = slot * nFeatures * FS;
+    for (let a = fa; a < fb; a++) {
+      const f = task[activeOff + a];
+      const ho = slotBase + f * FS;
+      const nCodes = 2 * (nBins[f] + hasMissing[f]);
+      hist.fill(0, ho, ho + nCodes);
+    }
+    for (let c = start; c < end; c += CHUNK) {
+      const len = Math.min(CHUNK, end - c);
+      if (identity) {
+        for (let k = 0; k < len; k++) lg[k] = grad[c + k];
+        if (!constHess) for (let k = 0; k < len; k++) lh[k] = hess[c + k];
+      } else {
+        for (let k = 0; k < len; k++) lg[k] = grad[rows[c + k]];
+        if (!constHess) for (let k = 0; k < len; k++) lh[k] = hess[rows[c + k]];
+      }
+      for (let a = fa; a < fb; a++) {
+        const f = task[activeOff + a];
+        const ho = slotBase + f * FS;
+        const base = f * nRows;
+        if (identity) {
+          const cb = base + c;
+          if (constHess) {
+            for (let k = 0; k < len; k++) {
+              const o = ho + 2 * codes[cb + k];
+              hist[o] += lg[k];
+              hist[o + 1] += hc;
+            }
+          } else {
+            for (let k = 0; k < len; k++) {
+              const o = ho + 2 * codes[cb + k];
+              hist[o] += lg[k];
+              hist[o + 1] += lh[k];
+            }
+          }
+        } else if (constHess) {
+          for (let k = 0; k < len; k++) {
+            const o = ho + 2 * codes[base + rows[c + k]];
+            hist[o] += lg[k];
+            hist[o + 1] += hc;
+          }
+        } else {
+          for (let k = 0; k < len; k++) {
+            const o = ho + 2 * codes[base + rows[c + k]];
+            hist[o] += lg[k];
+            hist[o + 1] += lh[k];
+          }
+        }
+      }
+    }
+  }
+
+  /** hist[dst] −= hist[src] for features active[fa..fb). */
+  function subtractHist(S: KernelState, dst: number, src: number, fa: number, fb: number, activeOff: number): void {
+    const { hist, task, nFeatures, nBins, hasMissing } = S;
+    for (let a = fa; a < fb; a++) {
+      const f = task[activeOff + a];
+      const d = dst * nFeatures * FS + f * FS;
+      const s = src * nFeatures * FS + f * FS;
+      const nCodes = 2 * (nBins[f] + hasMissing[f]);
+      for (let k = 0; k < nCodes; k++) hist[d + k] -= hist[s + k];
+    }
+  }
+
+  /**
+   * Best split of feature f in `slot` (Chen & Guestrin 2016, Alg. 1 over histogram bins, with
+   * Alg. 3's learned default direction for missing values). Writes
+   * [score, bin, defaultLeft, GL, HL, G, H, valid] (G, H quantized) to result[r..r+8); score =
+   * GL²/(HL+λ) + GR²/(HR+λ). Ties keep the lowest bin, then missing-right.
+   */
+  function findSplit(S: KernelState, slot: number, f: number, r: number): void {
+    const { hist, result, nFeatures, nBins, hasMissing, param } = S;
+    const lambda = param[0], mcw = param[1], sg = param[2], sh = param[3];
+    const ho = slot * nFeatures * FS + f * FS;
+    const nb = nBins[f];
+    const miss = hasMissing[f];
+    let Gq = 0, Hq = 0;
+    const nCodes = nb + miss;
+    for (let b = 0; b < nCodes; b++) { Gq += hist[ho + 2 * b]; Hq += hist[ho + 2 * b + 1]; }
+    const Gm = miss ? hist[ho + 2 * nb] : 0;
+    const Hm = miss ? hist[ho + 2 * nb + 1] : 0;
+    let best = -Infinity, bestBin = -1, bestDl = 0, bestGl = 0, bestHl = 0;
+    let gl = 0, hl = 0;
+    for (let b = 0; b < nb - 1; b++) {
+      gl += hist[ho + 2 * b];
+      hl += hist[ho + 2 * b + 1];
+      // Missing values (if any) to the right.
+      let hr = Hq - hl;
+      if (hl > 0 && hr > 0) {
+        const HL = hl / sh, HR = hr / sh;
+        if (HL >= mcw && HR >= mcw) {
+          const GL = gl / sg, GR = (Gq - gl) / sg;
+          const s = (GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda);
+          if (s > best) { best = s; bestBin = b; bestDl = 0; bestGl = gl; bestHl = hl; }
+        }
+      }
+      if (Hm > 0) {
+        // Missing values to the left.
+        const gl2 = gl + Gm, hl2 = hl + Hm;
+        hr = Hq - hl2;
+        if (hl2 > 0 && hr > 0) {
+          const HL = hl2 / sh, HR = hr / sh;
+          if (HL >= mcw && HR >= mcw) {
+            const GL = gl2 / sg, GR = (Gq - gl2) / sg;
+            const s = (GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda);
+            if (s > best) { best = s; bestBin = b; bestDl = 1; bestGl = gl2; bestHl = hl2; }
+          }
+        }
+      }
+    }
+    // No missing values in this node: unseen NaNs follow the heavier child.
+    if (bestBin >= 0 && Hm === 0) bestDl = bestHl >= Hq - bestHl ? 1 : 0;
+    result[r] = best;
+    result[r + 1] = bestBin;
+    result[r + 2] = bestDl;
+    result[r + 3] = bestGl;
+    result[r + 4] = bestHl;
+    result[r + 5] = Gq;
+    result[r + 6] = Hq;
+    result[r + 7] = bestBin >= 0 ? 1 : 0;
+  }
+
+  /**
+   * Stable partition of rows[start..end) by a split: left iff code ≤ bin, or code is the
+   * missing code and the default direction is left. Returns the number of left rows.
+   */
+  function partition(S: KernelState, start: number, end: number, f: number, bin: number, defaultLeft: number): number {
+    const { codes, rows, nRows } = S;
+    if (S.tmpRows.length < end - start) S.tmpRows = new Int32Array(Math.max(end - start, 2 * S.tmpRows.length));
+    const tmp = S.tmpRows;
+    const base = f * nRows;
+    const missCode = S.hasMissing[f] ? S.nBins[f] : 256;
+    let nl = 0, nr = 0;
+    if (defaultLeft) {
+      for (let i = start; i < end; i++) {
+        const r = rows[i];
+        const c = codes[base + r];
+        if (c <= bin || c === missCode) rows[start + nl++] = r; else tmp[nr++] = r;
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        const r = rows[i];
+        if (codes[base + r] <= bin) rows[start + nl++] = r; else tmp[nr++] = r;
+      }
+    }
+    rows.set(tmp.subarray(0, nr), start + nl);
+    return nl;
+  }
+
+  /**
+   * This thread's share (index w of T) of the job described in `task`:
+   * OP_PARTITION splits partition records round-robin by thread; OP_HIST gives each thread a
+   * contiguous range of the active features and runs every build, then every subtraction,
+   * then every split search for those features (features never interact, so one barrier per
+   * job suffices).
+   */
+  function runShare(S: KernelState, w: number, T: number): void {
+    const { task, nFeatures, nSlots } = S;
+    const L = layout(nFeatures, nSlots);
+    const op = task[T_OP];
+    if (op === OP_PARTITION) {
+      const np = task[T_NPART];
+      for (let p = w; p < np; p += T) {
+        const o = L.part + 6 * p;
+        task[o + 5] = partition(S, task[o], task[o + 1], task[o + 2], task[o + 3], task[o + 4]);
+      }
+      return;
+    }
+    if (op !== OP_HIST) throw new Error(`gbdt kernel: unknown op ${op}`);
+    const A = task[T_NACTIVE];
+    const fa = Math.floor((w * A) / T), fb = Math.floor(((w + 1) * A) / T);
+    if (fa >= fb) return;
+    const nb = task[T_NBUILD], ns = task[T_NSUB], nsp = task[T_NSPLIT];
+    for (let k = 0; k < nb; k++) {
+      const o = L.build + 4 * k;
+      buildHist(S, task[o], task[o + 1], task[o + 2], task[o + 3], fa, fb, L.active);
+    }
+    for (let k = 0; k < ns; k++) {
+      const o = L.sub + 2 * k;
+      subtractHist(S, task[o], task[o + 1], fa, fb, L.active);
+    }
+    for (let k = 0; k < nsp; k++) {
+      const o = L.split + 2 * k;
+      const slot = task[o], res = task[o + 1];
+      for (let a = fa; a < fb; a++) {
+        const f = task[L.active + a];
+        findSplit(S, slot, f, (res * nFeatures + f) * RS);
+      }
+    }
+  }
+
+  return { attach, layout, buildHist, subtractHist, findSplit, partition, runShare, OP_HIST, OP_PARTITION, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART };
+}
+
+export type Kernels = ReturnType<typeof gbdtKernels>;
