@@ -177,6 +177,11 @@ export async function openExecutor(init: KernelStateInit, threads: number): Prom
   };
 }
 
+/** Idle pools and their workers (diagnostics: shows that a fit really used worker threads). */
+export function gbdtPoolInfo(): { idlePools: number; idleWorkers: number } {
+  return { idlePools: idle.length, idleWorkers: idle.reduce((s, p) => s + p.workers.length, 0) };
+}
+
 /** Terminate idle pools (tests, or a host that wants threads gone now). */
 export async function closeGbdtPools(): Promise<void> {
   const pools = idle.splice(0, idle.length);
