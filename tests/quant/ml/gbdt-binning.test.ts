@@ -80,6 +80,9 @@ describe("binMatrix", () => {
             for (let k = 0; k < cuts.length; k++) if ((code <= k) !== (x <= cuts[k])) return false;
           }
           for (const c of cuts) if (Math.fround(c) !== c) return false;
+          // The radix-sort path equals the reference sort-based computeCuts.
+          const ref = computeCuts(xs, b.hasMissing[0] ? maxBins - 1 : maxBins);
+          if (ref.length !== cuts.length || ref.some((v, k) => v !== cuts[k])) return false;
           return b.nBins[0] + b.hasMissing[0] <= maxBins;
         },
       ),
