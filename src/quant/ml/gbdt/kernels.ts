@@ -36,6 +36,7 @@ export interface KernelStateInit {
 export interface KernelState extends KernelStateInit {
   lg: Float64Array;
   lh: Float64Array;
+  idx: Int32Array;
   tmpRows: Int32Array;
 }
 
@@ -60,6 +61,7 @@ export function gbdtKernels() {
       ...init,
       lg: new Float64Array(CHUNK),
       lh: new Float64Array(CHUNK),
+      idx: new Int32Array(CHUNK),
       tmpRows: new Int32Array(0),
     };
   }
@@ -75,58 +77,62 @@ export function gbdtKernels() {
     return { active, build, sub, split, part, end };
   }
 
-  /** Zero then fill the histograms of features active[fa..fb) of `slot` from rows[start..end). */
+  /**
+   * Zero then fill the histograms of features active[fa..fb) of `slot` from rows[start..end)
+   * (`identity`: the rows are start..end−1 themselves). Rows go in chunks whose gradients are
+   * gathered once; each pass over a chunk feeds four features, so a row index and its
+   * gradient pair are loaded once per four histogram updates (measured ~2× faster than one
+   * feature per pass in V8).
+   */
   function buildHist(S: KernelState, slot: number, start: number, end: number, identity: number, fa: number, fb: number, activeOff: number): void {
-    const { codes, grad, hess, rows, hist, task, lg, lh, nRows, nFeatures, nBins, hasMissing } = S;
+    const { codes, grad, hess, rows, hist, task, lg, lh, nRows: n, nFeatures, nBins, hasMissing } = S;
     const constHess = S.param[4] !== 0;
     const hc = S.param[5];
     const slotBase = slot * nFeatures * FS;
     for (let a = fa; a < fb; a++) {
       const f = task[activeOff + a];
       const ho = slotBase + f * FS;
-      const nCodes = 2 * (nBins[f] + hasMissing[f]);
-      hist.fill(0, ho, ho + nCodes);
+      hist.fill(0, ho, ho + 2 * (nBins[f] + hasMissing[f]));
     }
+    const idx = S.idx;
     for (let c = start; c < end; c += CHUNK) {
       const len = Math.min(CHUNK, end - c);
-      if (identity) {
-        for (let k = 0; k < len; k++) lg[k] = grad[c + k];
-        if (!constHess) for (let k = 0; k < len; k++) lh[k] = hess[c + k];
-      } else {
-        for (let k = 0; k < len; k++) lg[k] = grad[rows[c + k]];
-        if (!constHess) for (let k = 0; k < len; k++) lh[k] = hess[rows[c + k]];
+      if (identity) for (let k = 0; k < len; k++) idx[k] = c + k;
+      else for (let k = 0; k < len; k++) idx[k] = rows[c + k];
+      for (let k = 0; k < len; k++) lg[k] = grad[idx[k]];
+      if (constHess) lh.fill(hc, 0, len);
+      else for (let k = 0; k < len; k++) lh[k] = hess[idx[k]];
+      let a = fa;
+      for (; a + 3 < fb; a += 4) {
+        const f0 = task[activeOff + a], f1 = task[activeOff + a + 1], f2 = task[activeOff + a + 2], f3 = task[activeOff + a + 3];
+        const h0 = slotBase + f0 * FS, h1 = slotBase + f1 * FS, h2 = slotBase + f2 * FS, h3 = slotBase + f3 * FS;
+        const b0 = f0 * n, b1 = f1 * n, b2 = f2 * n, b3 = f3 * n;
+        for (let k = 0; k < len; k++) {
+          const r = idx[k], g = lg[k], h = lh[k];
+          const o0 = h0 + 2 * codes[b0 + r], o1 = h1 + 2 * codes[b1 + r], o2 = h2 + 2 * codes[b2 + r], o3 = h3 + 2 * codes[b3 + r];
+          hist[o0] += g; hist[o0 + 1] += h;
+          hist[o1] += g; hist[o1 + 1] += h;
+          hist[o2] += g; hist[o2 + 1] += h;
+          hist[o3] += g; hist[o3 + 1] += h;
+        }
       }
-      for (let a = fa; a < fb; a++) {
-        const f = task[activeOff + a];
-        const ho = slotBase + f * FS;
-        const base = f * nRows;
-        if (identity) {
-          const cb = base + c;
-          if (constHess) {
-            for (let k = 0; k < len; k++) {
-              const o = ho + 2 * codes[cb + k];
-              hist[o] += lg[k];
-              hist[o + 1] += hc;
-            }
-          } else {
-            for (let k = 0; k < len; k++) {
-              const o = ho + 2 * codes[cb + k];
-              hist[o] += lg[k];
-              hist[o + 1] += lh[k];
-            }
-          }
-        } else if (constHess) {
-          for (let k = 0; k < len; k++) {
-            const o = ho + 2 * codes[base + rows[c + k]];
-            hist[o] += lg[k];
-            hist[o + 1] += hc;
-          }
-        } else {
-          for (let k = 0; k < len; k++) {
-            const o = ho + 2 * codes[base + rows[c + k]];
-            hist[o] += lg[k];
-            hist[o + 1] += lh[k];
-          }
+      for (; a + 1 < fb; a += 2) {
+        const f0 = task[activeOff + a], f1 = task[activeOff + a + 1];
+        const h0 = slotBase + f0 * FS, h1 = slotBase + f1 * FS;
+        const b0 = f0 * n, b1 = f1 * n;
+        for (let k = 0; k < len; k++) {
+          const r = idx[k], g = lg[k], h = lh[k];
+          const o0 = h0 + 2 * codes[b0 + r], o1 = h1 + 2 * codes[b1 + r];
+          hist[o0] += g; hist[o0 + 1] += h;
+          hist[o1] += g; hist[o1 + 1] += h;
+        }
+      }
+      for (; a < fb; a++) {
+        const f0 = task[activeOff + a];
+        const h0 = slotBase + f0 * FS, b0 = f0 * n;
+        for (let k = 0; k < len; k++) {
+          const o0 = h0 + 2 * codes[b0 + idx[k]];
+          hist[o0] += lg[k]; hist[o0 + 1] += lh[k];
         }
       }
     }
