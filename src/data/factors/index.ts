@@ -1,0 +1,17 @@
+/** Factor library: SQL builders over the long prices table, one family per file. */
+export type { Factor, FactorFamily, FeatureColumn, BarColumn } from "./types.ts";
+export { barsQuery } from "./bars.ts";
+export { momentum, type MomentumOptions } from "./momentum.ts";
+export { reversal } from "./reversal.ts";
+export { realizedVolatility } from "./volatility.ts";
+export { parkinsonVolatility, garmanKlassVolatility } from "./range-volatility.ts";
+export { averageTrueRange } from "./atr.ts";
+export { rsi } from "./rsi.ts";
+export { movingAverageGap } from "./ma-gap.ts";
+export { donchianPosition } from "./donchian.ts";
+export { volumeZScore, dollarVolume } from "./volume.ts";
+export { marketBeta } from "./beta.ts";
+export { crossSectionalRank, crossSectionalZ, dateStatsQuery, dateStatNames } from "./cross-section.ts";
+export { featuresQuery, type FeaturesQuery, type FeaturesQueryOptions } from "./query.ts";
+export { PERIODS_PER_YEAR } from "./sql.ts";
+export { nullShareAfterWarmup } from "./metrics.ts";

@@ -1,0 +1,31 @@
+/** Quality figures of a computed features table, for stage metrics and the bench. */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { sqlIdent } from "../../store/sql.ts";
+import type { FeatureColumn } from "./types.ts";
+
+/**
+ * Share of NULLs in each column among the rows past that column's warm-up (the symbol's
+ * `warmup`-th row onwards), in 0 … 1; null when no row is past the warm-up. A NULL there means
+ * a degenerate input (a non-positive price, a flat market for beta, a single symbol for a
+ * z-score), never a warm-up row.
+ */
+export async function nullShareAfterWarmup(
+  conn: DuckDBConnection,
+  table: string,
+  columns: readonly FeatureColumn[],
+): Promise<Record<string, number | null>> {
+  if (columns.length === 0) return {};
+  const parts = columns.map((c, i) => {
+    const past = `n >= ${c.warmup}`;
+    return `(count(*) FILTER (WHERE ${past} AND ${sqlIdent(c.name)} IS NULL))::DOUBLE / nullif(count(*) FILTER (WHERE ${past}), 0) AS c${i}`;
+  });
+  const reader = await conn.runAndReadAll(`SELECT ${parts.join(", ")}
+    FROM (SELECT *, row_number() OVER (PARTITION BY symbol ORDER BY date) AS n FROM ${table})`);
+  const row = reader.getRows()[0] ?? [];
+  const out: Record<string, number | null> = {};
+  columns.forEach((c, i) => {
+    const v = row[i];
+    out[c.name] = v === null || v === undefined ? null : Number(v);
+  });
+  return out;
+}
