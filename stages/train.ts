@@ -1,0 +1,357 @@
+/**
+ * train — fit one model per matrix cell, evaluate it out of sample, refit it on everything.
+ *
+ * Matrix axis `model` (ctx.cell.model, or the `model` param without a matrix):
+ *   ridge | random_forest | gbdt | gbdt_tuned | ensemble
+ *
+ * Inputs  features(date, symbol, <numeric feature columns, NULL in warm-up>)   stage features
+ *         labels(date, symbol, label, fwd_ret)                                   stage labels
+ * Rows: the inner join on (date, symbol) where label is not NULL; NULL features stay NaN
+ * (ridge imputes the training mean, trees route missing values).
+ *
+ * Outputs
+ *   predictions(date DATE, symbol VARCHAR, score DOUBLE)  out-of-sample scores stitched from the
+ *       CV test folds, only dates that were tested, ordered by (date, symbol). With CPCV a row
+ *       tested by several folds gets the mean of its scores.
+ *   folds(fold, train_rows, test_rows, test_start, test_end, test_dates, ic, rank_ic, icir,
+ *       hit_rate, mse)                                  per-fold out-of-sample evaluation
+ *   importance(feature, gain, share)                    from the final model, share sums to 1
+ *   trials(trial, params, fold, metric, status)         tuning trials (gbdt_tuned) or the one
+ *       fixed-params trial with its per-fold rank IC
+ *   model.json                                          the final model refit on all labelled rows
+ *
+ * Purging: `horizon` and `lag` must equal the labels stage's params (defaults 5 and 1) — the
+ * folds drop training dates whose label windows overlap a test block (src/quant/ml/cv.ts).
+ * Details, leakage rules for tuning and stacking, and measured costs: docs/models.md.
+ */
+import { defineStage, z, type StageContext } from "../src/index.ts";
+import { StrataError } from "../src/core/errors.ts";
+import { suggestionHint } from "../src/core/suggest.ts";
+import type { Rng } from "../src/core/rng.ts";
+import { queryRows, readColumns, f64Column, i32Column, sqlIdent, stringColumn } from "../src/store/index.ts";
+import { combinatorialPurgedCv, purgedKFold, purgedWalkForward, type Fold } from "../src/quant/ml/cv.ts";
+import { dailyIc, hitRate, icSummary, mse } from "../src/quant/ml/metrics.ts";
+import { fitRidge } from "../src/quant/ml/ridge.ts";
+import { fitGbdt, fitRandomForest } from "../src/quant/ml/gbdt/index.ts";
+import { combineEnsemble, fitEnsemble, fitMember, predictMember, stackingWeights, type MemberModel, type MemberSpec } from "../src/quant/ml/ensemble.ts";
+import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
+import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
+import { takeRows, type FeatureMatrix, type FitOptions } from "../src/quant/ml/types.ts";
+
+const MODELS = ["ridge", "random_forest", "gbdt", "gbdt_tuned", "ensemble"] as const;
+type ModelName = (typeof MODELS)[number];
+
+const int = (min: number) => z.number().int().min(min);
+const gbdtParams = z.object({
+  nTrees: int(1), learningRate: z.number().positive(), maxDepth: z.number().int(), growth: z.enum(["depthwise", "leafwise"]),
+  maxLeaves: int(2), minChildWeight: z.number().min(0), lambda: z.number().min(0), gamma: z.number().min(0),
+  subsample: z.number().gt(0).max(1), colsample: z.number().gt(0).max(1), maxBins: int(2), earlyStoppingRounds: int(0),
+}).partial().strict();
+const forestParams = z.object({
+  nTrees: int(1), maxDepth: int(1), minChildWeight: z.number().min(0), colsample: z.number().gt(0).max(1),
+  bootstrap: z.boolean(), sampleFraction: z.number().gt(0).max(1), maxBins: int(2),
+}).partial().strict();
+
+/** Defaults sized for the default study (≈ 650k rows × ~20 features, 2 cores): docs/models.md. */
+const GBDT_STAGE_DEFAULTS = { nTrees: 100, learningRate: 0.05, maxDepth: 4, minChildWeight: 200, lambda: 1, subsample: 0.7, colsample: 0.8, maxBins: 64 };
+const FOREST_STAGE_DEFAULTS = { nTrees: 40, maxDepth: 6, minChildWeight: 200, colsample: 0.5, sampleFraction: 0.25, bootstrap: false, maxBins: 64 };
+
+const params = z.object({
+  /** Model when the stage has no `model` matrix axis. */
+  model: z.enum(MODELS).default("ridge"),
+  /** Feature columns to use (default: every numeric column of features except date and symbol). */
+  features: z.array(z.string()).min(1).optional(),
+  /** Cross-validation scheme. */
+  cv: z.enum(["walk_forward", "kfold", "cpcv"]).default("walk_forward"),
+  /** walk_forward: number of test blocks; kfold: k. */
+  folds: int(2).default(5),
+  mode: z.enum(["expanding", "rolling"]).default("expanding"),
+  /** Rolling window in dates (mode rolling). */
+  trainDates: int(1).optional(),
+  /** Walk-forward folds with fewer training dates are skipped. */
+  minTrainDates: int(1).default(252),
+  /** Bars dropped after each test block's last label (kfold, cpcv). */
+  embargo: int(0).default(5),
+  /** Label horizon and execution lag in bars: must equal the labels stage's horizon and lag. */
+  horizon: int(1).default(5),
+  lag: int(0).default(1),
+  /** CPCV: groups and test groups per fold. */
+  groups: int(2).default(6),
+  testGroups: int(1).default(2),
+  /** Ridge penalty on standardized coefficients (sum-of-squares units, see ridge.ts). */
+  alpha: z.number().min(0).default(10),
+  gbdt: gbdtParams.default({}),
+  forest: forestParams.default({}),
+  /** Ensemble combiner: NNLS stacking on out-of-fold predictions, or the mean. */
+  ensemble: z.enum(["stacking", "mean"]).default("stacking"),
+  /** gbdt_tuned: trial budget, start-up (random) trials, inner folds, sampler, median pruning. */
+  trials: int(1).default(12),
+  startupTrials: int(1).default(6),
+  tuneFolds: int(2).default(3),
+  sampler: z.enum(["tpe", "random"]).default("tpe"),
+  pruning: z.boolean().default(true),
+  /** Worker threads per fit (default: the learner's own default). */
+  threads: int(1).optional(),
+}).strict();
+
+type Params = z.output<typeof params>;
+type Ctx = StageContext<Params>;
+
+const TUNE_SPACE: SearchSpace = {
+  learningRate: { type: "float", low: 0.01, high: 0.3, log: true },
+  maxDepth: { type: "int", low: 2, high: 7 },
+  minChildWeight: { type: "float", low: 1, high: 2000, log: true },
+  lambda: { type: "float", low: 0.01, high: 100, log: true },
+  subsample: { type: "float", low: 0.4, high: 1 },
+  colsample: { type: "float", low: 0.4, high: 1 },
+  nTrees: { type: "int", low: 30, high: 200, log: true },
+};
+
+const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U?(BIG|SMALL|TINY)?INT|UINTEGER)$/i;
+
+/** Sorted-key compact JSON (for the params column of trials). */
+const compactJson = (v: unknown): string => JSON.stringify(v, (_k, x) =>
+  x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x);
+
+interface Data { X: FeatureMatrix; y: Float64Array; dates: Int32Array; symbols: (string | null)[] }
+
+async function loadData(ctx: Ctx): Promise<Data> {
+  const f = ctx.input("features", "features"), l = ctx.input("labels", "labels");
+  const cols = await queryRows<{ column_name: string; column_type: string }>(ctx.db, `DESCRIBE SELECT * FROM ${f}`);
+  const numeric = cols.filter((c) => c.column_name !== "date" && c.column_name !== "symbol" && NUMERIC.test(c.column_type)).map((c) => c.column_name);
+  let names = numeric;
+  if (ctx.params.features) {
+    for (const name of ctx.params.features) {
+      if (!numeric.includes(name)) {
+        throw new StrataError("PARAMS", `train: feature '${name}' is not a numeric column of features/features`, { hint: suggestionHint(name, numeric, "numeric feature columns") });
+      }
+    }
+    names = ctx.params.features;
+  } else {
+    const skipped = cols.filter((c) => c.column_name !== "date" && c.column_name !== "symbol" && !NUMERIC.test(c.column_type));
+    if (skipped.length) ctx.log(`skipping non-numeric feature columns: ${skipped.map((c) => `${c.column_name} ${c.column_type}`).join(", ")}`);
+  }
+  if (names.length === 0) {
+    throw new StrataError("DATA", "train: features/features has no numeric feature columns", { hint: "the features stage must write DOUBLE columns besides date and symbol" });
+  }
+  const sel = names.map((n, j) => `CAST(f.${sqlIdent(n)} AS DOUBLE) AS x${j}`).join(", ");
+  const data = await readColumns(ctx.db, `SELECT f.date, f.symbol, CAST(l.label AS DOUBLE) AS label, ${sel}
+      FROM ${f} f JOIN ${l} l ON f.date = l.date AND f.symbol = l.symbol
+     WHERE l.label IS NOT NULL AND isfinite(l.label) ORDER BY f.date, f.symbol`);
+  const y = f64Column(data, "label");
+  if (y.length === 0) {
+    throw new StrataError("DATA", "train: the join of features and labels on (date, symbol) has no row with a label", {
+      hint: "check that both stages cover the same dates and symbols",
+    });
+  }
+  const columns = names.map((_, j) => Float32Array.from(f64Column(data, `x${j}`)));
+  return { X: { nRows: y.length, nFeatures: names.length, columns, names: [...names] }, y, dates: i32Column(data, "date"), symbols: stringColumn(data, "symbol") };
+}
+
+function makeFolds(dates: Int32Array, p: Params, nFolds = p.folds, cv = p.cv): Fold[] {
+  const w = { lag: p.lag, labelHorizon: p.horizon, embargo: p.embargo };
+  if (cv === "kfold") return purgedKFold(dates, { ...w, k: nFolds });
+  if (cv === "cpcv") return combinatorialPurgedCv(dates, { ...w, nGroups: p.groups, nTestGroups: p.testGroups });
+  return purgedWalkForward(dates, { ...w, nFolds, mode: p.mode, trainDates: p.trainDates, minTrainDates: p.minTrainDates });
+}
+
+const sub = (d: Data, rows: Int32Array): Data => ({
+  X: takeRows(d.X, rows), y: Float64Array.from(rows, (r) => d.y[r]), dates: Int32Array.from(rows, (r) => d.dates[r]),
+  symbols: Array.from(rows, (r) => d.symbols[r]),
+});
+
+function evaluate(pred: Float64Array, d: Pick<Data, "y" | "dates">) {
+  const ic = icSummary(dailyIc(pred, d.y, d.dates).ic);
+  const rank = icSummary(dailyIc(pred, d.y, d.dates, { rank: true }).ic);
+  return { ic: ic.mean, rankIc: rank.mean, icir: rank.icir, tStat: rank.tStat, hitRate: hitRate(pred, d.y), mse: mse(pred, d.y), nDates: rank.n };
+}
+
+function memberSpecs(p: Params, gbdt: Record<string, unknown>): MemberSpec[] {
+  return [
+    { kind: "ridge", params: { alpha: p.alpha } },
+    { kind: "gbdt", params: gbdt },
+    { kind: "random_forest", params: { ...FOREST_STAGE_DEFAULTS, ...p.forest } },
+  ];
+}
+
+/** gbdt_tuned: TPE over the tuning rows with inner purged folds; returns the best params. */
+async function tune(ctx: Ctx, d: Data, p: Params, base: Record<string, unknown>, fitOpts: FitOptions): Promise<{ best: Record<string, unknown>; trials: Trial[] }> {
+  // Inner folds of the same scheme over the tuning rows (walk-forward: the dates before the
+  // first outer test block, so tuning never sees an outer test label).
+  const inner = makeFolds(d.dates, { ...p, minTrainDates: Math.min(p.minTrainDates, 63) }, p.tuneFolds, p.cv === "walk_forward" ? "walk_forward" : "kfold");
+  const parts = inner.map((f) => ({ train: sub(d, f.train), test: sub(d, f.test) }));
+  const initial = Object.fromEntries(Object.keys(TUNE_SPACE).map((k) => [k, base[k]])) as Record<string, number>;
+  const result = await runStudy(async (params, fold, trial) => {
+    ctx.progress(0.05 + 0.45 * (trial + (fold + 1) / inner.length) / p.trials, `tuning trial ${trial + 1}/${p.trials}`);
+    const { train, test } = parts[fold];
+    const m = await fitGbdt(train.X, train.y, { ...base, ...params }, { ...fitOpts, rng: ctx.rng.fork(`tune-${trial}-${fold}`) });
+    return icSummary(dailyIc(predictMember(m, test.X), test.y, test.dates, { rank: true }).ic).mean;
+  }, {
+    space: TUNE_SPACE, nTrials: p.trials, nFolds: inner.length, rng: ctx.rng.fork("tuning"), sampler: p.sampler,
+    tpe: { nStartupTrials: p.startupTrials }, pruner: p.pruning ? { nWarmupTrials: Math.min(p.startupTrials, 5) } : false,
+    initialParams: initial, signal: ctx.signal,
+  });
+  ctx.log(`tuning: best trial ${result.best.index} (rank IC ${result.best.value.toFixed(4)}), ${result.trials.filter((t) => t.status === "pruned").length} of ${result.trials.length} pruned`);
+  return { best: { ...base, ...result.best.params }, trials: result.trials };
+}
+
+const stage = defineStage({
+  description: "Fit a model per cell: purged CV out-of-sample predictions and metrics, final model refit on all rows",
+  params,
+  outputs: ["predictions", "folds", "importance", "trials", "model.json"],
+  async run(ctx) {
+    const t0 = performance.now();
+    const p = ctx.params;
+    const model = String(ctx.cell.model ?? p.model) as ModelName;
+    if (!MODELS.includes(model)) {
+      throw new StrataError("PARAMS", `train: model '${model}' is not supported`, { hint: suggestionHint(model, MODELS, "models") });
+    }
+    const data = await loadData(ctx);
+    const { X, y, dates } = data;
+    ctx.log(`${model}: ${X.nRows} labelled rows × ${X.nFeatures} features (${X.names.join(", ")})`);
+    ctx.progress(0.05, "data loaded");
+    const folds = makeFolds(dates, p);
+    const fitOpts: FitOptions = { threads: p.threads, signal: ctx.signal };
+
+    let gbdt: Record<string, unknown> = { ...GBDT_STAGE_DEFAULTS, ...p.gbdt };
+    let trials: Trial[] | undefined;
+    if (model === "gbdt_tuned") {
+      // Tuning rows: walk-forward → the first fold's training rows (all before any test
+      // block); kfold/cpcv → also fold 0's training rows (other folds' test rows overlap them).
+      const t = await tune(ctx, sub(data, folds[0].train), p, gbdt, fitOpts);
+      gbdt = t.best;
+      trials = t.trials;
+    }
+    const fixed: Record<string, unknown> =
+      model === "ridge" ? { alpha: p.alpha } :
+      model === "random_forest" ? { ...FOREST_STAGE_DEFAULTS, ...p.forest } :
+      model === "ensemble" ? { method: p.ensemble, members: memberSpecs(p, gbdt) } : gbdt;
+    const specs = memberSpecs(p, gbdt);
+
+    const fitOne = async (d: Data, rng: Rng): Promise<MemberModel> => {
+      const o = { ...fitOpts, rng };
+      if (model === "ridge") return fitRidge(d.X, d.y, { alpha: p.alpha }, o);
+      if (model === "random_forest") return fitRandomForest(d.X, d.y, { ...FOREST_STAGE_DEFAULTS, ...p.forest }, o);
+      return fitGbdt(d.X, d.y, gbdt, o);
+    };
+
+    // Out-of-sample predictions, fold by fold.
+    const n = X.nRows;
+    const sum = new Float64Array(n), cnt = new Uint16Array(n);
+    const memberSum = specs.map(() => new Float64Array(n));
+    const memberOof = () => memberSum.map((s) => s.map((v, i) => (cnt[i] ? v / cnt[i] : NaN)));
+    const foldRows: Array<ReturnType<typeof evaluate> & { fold: Fold }> = [];
+    const dayPos = new Map<number, number>();
+    Int32Array.from(new Set(dates)).sort().forEach((d, i) => dayPos.set(d, i));
+    const gap = p.horizon + Math.max(1, p.lag);
+    const base = model === "gbdt_tuned" ? 0.5 : 0.05, span = 0.8 - base;
+    for (const f of folds) {
+      ctx.progress(base + span * (f.index / folds.length), `fold ${f.index + 1}/${folds.length}`);
+      const tr = sub(data, f.train), te = sub(data, f.test);
+      let pred: Float64Array;
+      if (model === "ensemble") {
+        const members: MemberModel[] = [];
+        for (const [k, s] of specs.entries()) members.push(await fitMember(s, tr.X, tr.y, { ...fitOpts, rng: ctx.rng.fork(`fold-${f.index}-member-${k}`) }));
+        const preds = members.map((m) => predictMember(m, te.X));
+        let stack;
+        if (p.ensemble === "stacking") {
+          if (p.cv === "walk_forward") {
+            // Weights from earlier folds' OOS member predictions whose labels were realized
+            // before this block's first signal (date position ≤ a − gap); fold 0: the mean.
+            const a = dayPos.get(f.testStart)!;
+            const rows: number[] = [];
+            for (let i = 0; i < n; i++) if (cnt[i] > 0 && dayPos.get(dates[i])! <= a - gap) rows.push(i);
+            if (rows.length) stack = stackingWeights(memberSum.map((o) => Float64Array.from(rows, (i) => o[i] / cnt[i])), Float64Array.from(rows, (i) => y[i]));
+          } else {
+            // kfold/cpcv: OOS member predictions from inner purged folds of this fold's training rows.
+            const innerFolds = purgedKFold(tr.dates, { lag: p.lag, labelHorizon: p.horizon, embargo: p.embargo, k: 3 });
+            const e = await fitEnsemble(tr.X, tr.y, { members: specs, method: "stacking" }, { ...fitOpts, rng: ctx.rng.fork(`fold-${f.index}-inner`), folds: innerFolds });
+            stack = { weights: e.weights, intercept: e.intercept, fallback: e.fallback };
+          }
+        }
+        pred = predict(combineEnsemble(members, p.ensemble, stack), te.X);
+        preds.forEach((pk, k) => f.test.forEach((r, i) => (memberSum[k][r] += pk[i])));
+      } else {
+        pred = predictMember(await fitOne(tr, ctx.rng.fork(`fold-${f.index}`)), te.X);
+      }
+      for (let i = 0; i < f.test.length; i++) { sum[f.test[i]] += pred[i]; cnt[f.test[i]]++; }
+      foldRows.push({ ...evaluate(pred, te), fold: f });
+    }
+
+    // Final model on every labelled row.
+    ctx.progress(0.8, "final fit");
+    let final: Model;
+    if (model === "ensemble") {
+      final = await fitEnsemble(X, y, { members: specs, method: p.ensemble }, { ...fitOpts, rng: ctx.rng.fork("final"), oof: memberOof() });
+      ctx.log(`ensemble weights (ridge, gbdt, random_forest): ${final.weights.map((w) => w.toPrecision(4)).join(", ")}${final.fallback ? " (no positive stacking weight: mean)" : ""}`);
+    } else {
+      final = await fitOne(data, ctx.rng.fork("final"));
+    }
+    await ctx.writeFile("model.json", saveModel(final));
+
+    // Stitched out-of-sample predictions (rows tested at least once).
+    const oosRows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => cnt[i] > 0);
+    const score = Float64Array.from(oosRows, (i) => sum[i] / cnt[i]);
+    const oos = sub(data, oosRows);
+    await ctx.writeTable("predictions", {
+      columns: { date: oos.dates, symbol: oos.symbols as string[], score },
+      types: { date: "DATE" },
+    }, { orderBy: ["date", "symbol"] });
+
+    await ctx.writeTable("folds", {
+      columns: {
+        fold: Int32Array.from(foldRows, (r) => r.fold.index),
+        train_rows: Int32Array.from(foldRows, (r) => r.fold.train.length),
+        test_rows: Int32Array.from(foldRows, (r) => r.fold.test.length),
+        test_start: Int32Array.from(foldRows, (r) => r.fold.testStart),
+        test_end: Int32Array.from(foldRows, (r) => r.fold.testEnd),
+        test_dates: Int32Array.from(foldRows, (r) => r.nDates),
+        ic: Float64Array.from(foldRows, (r) => r.ic),
+        rank_ic: Float64Array.from(foldRows, (r) => r.rankIc),
+        icir: Float64Array.from(foldRows, (r) => r.icir),
+        hit_rate: Float64Array.from(foldRows, (r) => r.hitRate),
+        mse: Float64Array.from(foldRows, (r) => r.mse),
+      },
+      types: { test_start: "DATE", test_end: "DATE" },
+    }, { orderBy: ["fold"] });
+
+    const gains = final.importance;
+    const total = gains.reduce((a, b) => a + b, 0);
+    const order = final.features.map((_, j) => j).sort((a, b) => gains[b] - gains[a] || (final.features[a] < final.features[b] ? -1 : 1));
+    await ctx.writeTable("importance", {
+      columns: {
+        feature: order.map((j) => final.features[j]),
+        gain: Float64Array.from(order, (j) => gains[j]),
+        share: Float64Array.from(order, (j) => (total > 0 ? gains[j] / total : 0)),
+      },
+    });
+
+    const trialRows = trials ?? [{ index: 0, params: fixed, values: foldRows.map((r) => r.rankIc), value: NaN, status: "complete" as const }];
+    const tr = trialRows.flatMap((t) => t.values.map((v, k) => ({ trial: t.index, params: compactJson(t.params), fold: k, metric: v, status: t.status })));
+    await ctx.writeTable("trials", {
+      columns: {
+        trial: Int32Array.from(tr, (r) => r.trial), params: tr.map((r) => r.params), fold: Int32Array.from(tr, (r) => r.fold),
+        metric: Float64Array.from(tr, (r) => r.metric), status: tr.map((r) => r.status),
+      },
+    }, { orderBy: ["trial", "fold"] });
+
+    const all = evaluate(score, oos);
+    ctx.metric("model", model);
+    ctx.metric("rows", n);
+    ctx.metric("features", X.nFeatures);
+    ctx.metric("folds", folds.length);
+    ctx.metric("ic", round(all.ic));
+    ctx.metric("rank_ic", round(all.rankIc));
+    ctx.metric("icir", round(all.icir));
+    ctx.metric("rank_ic_tstat", round(all.tStat));
+    ctx.metric("hit_rate", round(all.hitRate));
+    ctx.metric("test_dates", all.nDates);
+    if (trials) ctx.metric("trials_pruned", trials.filter((t) => t.status === "pruned").length);
+    ctx.metric("seconds", Math.round((performance.now() - t0) / 100) / 10);
+    ctx.progress(1, "done");
+  },
+});
+
+const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : null);
+
+export default stage;
