@@ -79,6 +79,12 @@ describe("fitGbdt: hand-computed first split (Chen & Guestrin 2016 eq. 7, w* = �
     expect(t.defaultLeft[0]).toBe(true);
     expect(t.gain[0]).toBeCloseTo(3, 12);
     expect(Array.from(predictGbdt(m, Xm))).toEqual([2.5, 0.5, 0.5, 2.5]);
+    // y = 0, 0, 3, 3: {1, 2} | {3, NaN} (score 3²/3 + 3²/3 = 6), NaN → right.
+    const r = await fitGbdt(Xm, Float64Array.from([0, 0, 3, 3]), ONE_SPLIT, { threads: 1 });
+    expect(r.trees[0].threshold[0]).toBe(2.5);
+    expect(r.trees[0].defaultLeft[0]).toBe(false);
+    expect(Array.from(predictGbdt(r, Xm))).toEqual([0.5, 0.5, 2.5, 2.5]);
+    expect(Array.from(predictGbdt(r, featureMatrix(["x"], [[NaN, -Infinity, Infinity]])))).toEqual([2.5, 0.5, 2.5]);
   });
 });
 

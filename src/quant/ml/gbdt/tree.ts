@@ -35,7 +35,11 @@ export interface CompiledTrees {
   left: Int32Array;
   right: Int32Array;
   defaultLeft: Uint8Array;
+  /** 1 − defaultLeft at internal nodes. */
+  nanRight: Int32Array;
   value: Float64Array;
+  /** Every internal node has right = left + 1 (true for trees grown here). */
+  adjacent: boolean;
 }
 
 export function compileTrees(trees: readonly Tree[]): CompiledTrees {
@@ -49,7 +53,9 @@ export function compileTrees(trees: readonly Tree[]): CompiledTrees {
     left: new Int32Array(total),
     right: new Int32Array(total),
     defaultLeft: new Uint8Array(total),
+    nanRight: new Int32Array(total),
     value: new Float64Array(total),
+    adjacent: true,
   };
   let o = 0;
   trees.forEach((t, ti) => {
@@ -61,6 +67,8 @@ export function compileTrees(trees: readonly Tree[]): CompiledTrees {
       c.left[o + k] = leaf ? -1 : o + t.left[k];
       c.right[o + k] = leaf ? -1 : o + t.right[k];
       c.defaultLeft[o + k] = t.defaultLeft[k] ? 1 : 0;
+      c.nanRight[o + k] = leaf || t.defaultLeft[k] ? 0 : 1;
+      if (!leaf && t.right[k] !== t.left[k] + 1) c.adjacent = false;
       c.value[o + k] = t.value[k];
     }
     o += t.feature.length;
@@ -70,27 +78,45 @@ export function compileTrees(trees: readonly Tree[]): CompiledTrees {
 }
 
 /**
- * out[i] += scale · Σ_{t ∈ [from, to)} leaf_t(x_i), trees added one at a time in order (so the
- * result is the same whether trees are added in one call or one per call).
+ * out[i] += Σ_{t ∈ [from, to)} leaf_t(x_i), trees added one at a time in order (so the result is
+ * the same whether trees are added in one call or one per call). Rows go in blocks copied to a
+ * row-major scratch (one typed-array load per visited node instead of two).
  */
 export function addTreePredictions(c: CompiledTrees, X: FeatureMatrix, out: Float64Array, from = 0, to = c.nTrees): void {
   const cols = X.columns;
+  const F = X.nFeatures;
   const { feature, threshold, left, right, defaultLeft, value, offset } = c;
+  const nanRight = c.nanRight;
   const n = X.nRows;
-  const BLOCK = 256;
+  const BLOCK = 512;
+  const blk = new Float32Array(BLOCK * Math.max(1, F));
   for (let r0 = 0; r0 < n; r0 += BLOCK) {
-    const r1 = Math.min(n, r0 + BLOCK);
+    const len = Math.min(BLOCK, n - r0);
+    for (let f = 0; f < F; f++) {
+      const col = cols[f];
+      for (let i = 0; i < len; i++) blk[i * F + f] = col[r0 + i];
+    }
     for (let t = from; t < to; t++) {
       const root = offset[t];
-      for (let i = r0; i < r1; i++) {
+      for (let i = 0; i < len; i++) {
+        const base = i * F;
         let k = root;
         let f = feature[k];
-        while (f >= 0) {
-          const x = cols[f][i];
-          k = x <= threshold[k] ? left[k] : x !== x && defaultLeft[k] ? left[k] : right[k];
-          f = feature[k];
+        if (c.adjacent) {
+          // right = left + 1: pick the child arithmetically (no data-dependent branch to mispredict).
+          while (f >= 0) {
+            const x = blk[base + f];
+            k = left[k] + (+(x > threshold[k]) | (+(x !== x) & nanRight[k]));
+            f = feature[k];
+          }
+        } else {
+          while (f >= 0) {
+            const x = blk[base + f];
+            k = x <= threshold[k] ? left[k] : x !== x && defaultLeft[k] ? left[k] : right[k];
+            f = feature[k];
+          }
         }
-        out[i] += value[k];
+        out[r0 + i] += value[k];
       }
     }
   }
