@@ -19,7 +19,8 @@ const ALLOWED: Record<string, string[]> = {
   report: ["core", "store", "quant"],
   paper: ["core", "store", "quant", "data"],
   monitor: ["core", "store", "quant"],
-  cli: ["core", "store", "quant", "data", "pipeline", "report", "paper", "monitor"],
+  audit: ["core", "store", "quant", "data", "pipeline"],
+  cli: ["core", "store", "quant", "data", "pipeline", "report", "paper", "monitor", "audit"],
 };
 /** External packages a layer must not import (quant is pure numerics, no I/O). */
 const FORBIDDEN_PACKAGES: Record<string, RegExp> = {

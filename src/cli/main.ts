@@ -69,6 +69,17 @@ data
   .addOption(jsonOpt())
   .action(async (file: string, o) => (await import("./commands/data-validate.ts")).dataValidateCommand(file, o));
 
+const audit = program.command("audit").description("audits of the project's outputs");
+audit
+  .command("leakage")
+  .description("perturb prices after a cutoff, re-execute down to STAGE, and prove no output dated ≤ cutoff changed")
+  .argument("[stage]", "stage to audit", "features")
+  .option("--cutoff <date>", "YYYY-MM-DD (default: 70% of the prices' date range)")
+  .option("--seed <n>", "noise seed (default 1)")
+  .option("--allow <stages...>", "stages (or stage/output) allowed to look ahead, e.g. labels")
+  .addOption(jsonOpt())
+  .action(async (stage: string, o) => (await import("./commands/audit.ts")).auditLeakageCommand(stage, { ...o, file: program.opts().file }));
+
 function parsePositive(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got '${v}'`);
