@@ -7,6 +7,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { benchPipeline, benchSha256 } from "./pipeline.bench.ts";
 import { benchData } from "./data.bench.ts";
+import { benchGbdt } from "./gbdt.bench.ts";
 
 interface Goal {
   metric: string;
@@ -18,6 +19,9 @@ const GOALS: Goal[] = [
   { metric: "noop_status_s", max: 0.5, unit: "s" },
   { metric: "noop_run_s", max: 0.5, unit: "s" },
   { metric: "generate_s", max: 3, unit: "s" },
+  // GBDT vs XGBoost 1.7 hist (2 threads) on the same bytes, same run: time ratio and MSE gap.
+  { metric: "gbdt_train_time_ratio", max: 1.5, unit: "×" },
+  { metric: "gbdt_mse_rel_diff_pct", max: 0.5, unit: "%" },
 ];
 
 async function main(): Promise<void> {
@@ -26,6 +30,7 @@ async function main(): Promise<void> {
     ["sha256", benchSha256],
     ["data", benchData],
     ["pipeline", benchPipeline],
+    ["gbdt", benchGbdt],
   ];
   const figures: Record<string, unknown> = {};
   for (const [name, fn] of suites) {
