@@ -1,0 +1,73 @@
+/**
+ * Cross-sectional rank and z-score per date, and the warm-up rule (NULL before a column's
+ * warm-up, a value after it, counted per symbol — late listings included) on a synthetic market.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { createDatabase, createTableFromColumns, queryRows } from "../../../src/store/index.ts";
+import { generateMarket } from "../../../src/data/synthetic.ts";
+import {
+  averageTrueRange, donchianPosition, dollarVolume, featuresQuery, garmanKlassVolatility, marketBeta, momentum,
+  movingAverageGap, parkinsonVolatility, realizedVolatility, reversal, rsi, volumeZScore,
+} from "../../../src/data/factors/index.ts";
+
+let db: DuckDBInstance, conn: DuckDBConnection;
+beforeAll(async () => {
+  db = await createDatabase({ threads: 2 });
+  conn = await db.connect();
+});
+afterAll(() => { conn.closeSync(); db.closeSync(); });
+
+describe("cross-sectional transforms", () => {
+  it("rank averages ties and skips NULLs; z uses the sample stdev of the date's values", async () => {
+    // Day 2 one-day returns: A 0.1, B 0.2, C 0.1, D lists on day 2 (NULL).
+    await conn.run(`CREATE OR REPLACE TABLE xs AS SELECT * FROM (VALUES
+      ('2024-01-01'::DATE, 'A', 10.0), ('2024-01-01'::DATE, 'B', 10.0), ('2024-01-01'::DATE, 'C', 20.0),
+      ('2024-01-02'::DATE, 'A', 11.0), ('2024-01-02'::DATE, 'B', 12.0), ('2024-01-02'::DATE, 'C', 22.0), ('2024-01-02'::DATE, 'D', 5.0)
+    ) t(date, symbol, close)`);
+    await conn.run(`CREATE OR REPLACE VIEW xsp AS SELECT date, symbol, close::DOUBLE AS open, close::DOUBLE AS high,
+      close::DOUBLE AS low, close::DOUBLE AS close, 1.0::DOUBLE AS volume FROM xs`);
+    const q = featuresQuery("xsp", [momentum(1)], { rank: ["mom_1"], zscore: ["mom_1"] });
+    expect(q.columns.map((c) => c.name)).toEqual(["mom_1", "mom_1_rank", "mom_1_z"]);
+    const r = await queryRows<{ symbol: string; rank: number | null; z: number | null }>(conn,
+      `SELECT symbol, mom_1_rank AS rank, mom_1_z AS z FROM (${q.sql}) WHERE date = '2024-01-02' ORDER BY symbol`);
+    // Sorted 0.1 (A), 0.1 (C), 0.2 (B): positions 1, 2, 3; A and C share 1.5 → (1.5 − 1)/(3 − 1)
+    expect(r.map((x) => x.rank)).toEqual([0.25, 1, 0.25, null]);
+    // mean 0.13333, sample sd √((2·0.03333² + 0.06667²)/2) = 0.057735 → −0.57735, 1.15470
+    expect(r[0].z).toBeCloseTo(-0.577350, 5);
+    expect(r[1].z).toBeCloseTo(1.154701, 5);
+    expect(r[2].z).toBeCloseTo(-0.577350, 5);
+    expect(r[3].z).toBeNull();
+    // Day 1: every mom_1 is NULL (warm-up) → rank and z NULL too
+    const d1 = await queryRows<{ n: number }>(conn, `SELECT count(*)::INT AS n FROM (${q.sql}) WHERE date = '2024-01-01' AND (mom_1_rank IS NOT NULL OR mom_1_z IS NOT NULL)`);
+    expect(d1[0].n).toBe(0);
+  });
+
+  it("rejects unknown or repeated columns with a suggestion", () => {
+    expect(() => featuresQuery("p", [momentum(20)], { rank: ["mom_2O"] })).toThrow(/rank column 'mom_2O' is not a computed factor[\s\S]*did you mean 'mom_20'/);
+    expect(() => featuresQuery("p", [momentum(20), momentum(20)])).toThrow(/'mom_20' is requested twice/);
+  });
+});
+
+describe("warm-up", () => {
+  it("every column is NULL before its warm-up and set after it, per symbol, late listings included", async () => {
+    const m = generateMarket({ symbols: 30, start: "2021-01-04", end: "2022-06-30", seed: 3 });
+    const late = m.universe.filter((s) => s.firstIndex > 0).length;
+    expect(late).toBeGreaterThan(0); // the check below covers late listings
+    await createTableFromColumns(conn, "wp", {
+      columns: { date: m.date, symbol: m.symbol, open: m.open, high: m.high, low: m.low, close: m.close, volume: m.volume },
+      types: { date: "DATE" },
+    }, { replace: true });
+    const factors = [
+      momentum(20), momentum(252, { skip: 21 }), reversal(5), realizedVolatility(20), parkinsonVolatility(20),
+      garmanKlassVolatility(20), averageTrueRange(14), rsi(14), movingAverageGap(50), donchianPosition(20),
+      volumeZScore(20), dollarVolume(20), marketBeta(60),
+    ];
+    const q = featuresQuery("wp", factors, { rank: ["mom_20", "vol_20"], zscore: ["beta_60"] });
+    const checks = q.columns.map((c) => `count(*) FILTER (WHERE (n < ${c.warmup}) <> ("${c.name}" IS NULL))::INT AS "${c.name}"`);
+    const [bad] = await queryRows<Record<string, number>>(conn, `SELECT ${checks.join(", ")}
+      FROM (SELECT *, row_number() OVER (PARTITION BY symbol ORDER BY date) AS n FROM (${q.sql}))`);
+    expect(bad).toEqual(Object.fromEntries(q.columns.map((c) => [c.name, 0])));
+    expect(q.columns.find((c) => c.name === "mom_252_21")!.warmup).toBe(253);
+  });
+});
