@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateMarket } from "../src/data/synthetic.ts";
 import { copyQueryToParquet, createDatabase, sqlString, writeColumnsToParquet } from "../src/store/index.ts";
-import { featuresQuery, nullShareAfterWarmup } from "../src/data/factors/index.ts";
+import { featuresQuery, materializeFeatures, nullShareAfterWarmup } from "../src/data/factors/index.ts";
 import stage from "../stages/features.ts";
 import {
   averageTrueRange, donchianPosition, dollarVolume, garmanKlassVolatility, marketBeta, momentum, movingAverageGap,
@@ -52,9 +52,9 @@ export async function benchFeatures(): Promise<Record<string, number>> {
     let best = Infinity, compute = Infinity, rows = 0;
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      await conn.run(`CREATE OR REPLACE TEMP TABLE __features AS ${q.sql}`);
+      await materializeFeatures(conn, q, "__features");
       const t1 = performance.now();
-      rows = (await copyQueryToParquet(conn, "SELECT * FROM __features", out, { orderBy: ["date", "symbol"] })).rows;
+      rows = (await copyQueryToParquet(conn, "SELECT * FROM __features", out)).rows;
       await nullShareAfterWarmup(conn, "__features", q.columns);
       await conn.run("DROP TABLE __features");
       best = Math.min(best, (performance.now() - t0) / 1000);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { benchPipeline, benchSha256 } from "./pipeline.bench.ts";
 import { benchData } from "./data.bench.ts";
 import { benchGbdt } from "./gbdt.bench.ts";
+import { benchFeatures } from "./features.bench.ts";
 
 interface Goal {
   metric: string;
@@ -19,6 +20,7 @@ const GOALS: Goal[] = [
   { metric: "noop_status_s", max: 0.5, unit: "s" },
   { metric: "noop_run_s", max: 0.5, unit: "s" },
   { metric: "generate_s", max: 3, unit: "s" },
+  { metric: "features_s", max: 10, unit: "s" },
   // GBDT vs XGBoost 1.7 hist (2 threads) on the same bytes, same run: time ratio and MSE gap.
   { metric: "gbdt_train_time_ratio", max: 1.5, unit: "×" },
   { metric: "gbdt_mse_rel_diff_pct", max: 0.5, unit: "%" },
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     ["sha256", benchSha256],
     ["data", benchData],
     ["pipeline", benchPipeline],
+    ["features", benchFeatures],
     ["gbdt", benchGbdt],
   ];
   const figures: Record<string, unknown> = {};

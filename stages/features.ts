@@ -10,7 +10,7 @@
  */
 import { defineStage, z } from "../src/index.ts";
 import {
-  averageTrueRange, donchianPosition, dollarVolume, featuresQuery, garmanKlassVolatility, marketBeta, momentum,
+  averageTrueRange, donchianPosition, dollarVolume, featuresQuery, garmanKlassVolatility, materializeFeatures, marketBeta, momentum,
   movingAverageGap, nullShareAfterWarmup, parkinsonVolatility, realizedVolatility, reversal, rsi, volumeZScore,
   type Factor,
 } from "../src/data/factors/index.ts";
@@ -80,15 +80,10 @@ export default defineStage({
     const prices = ctx.input("data", "prices");
     const p = plan(ctx.params);
     const q = featuresQuery(prices, p.factors, { rank: p.rank, zscore: p.zscore });
-    // Materialized once with all of DuckDB's threads, then written and measured from the same
-    // table. The result does not depend on the thread count: rolling frames are evaluated over
-    // a segment tree laid out by row position within the symbol, every per-date float sum runs
-    // over a symbol-ordered list, and ranks are integers (checked: identical bytes at 1 and 2
-    // threads on 2.5 M rows; `pipeline verify` re-checks any project).
     const tmp = "__features";
-    await ctx.db.run(`CREATE OR REPLACE TEMP TABLE ${tmp} AS ${q.sql}`);
+    await materializeFeatures(ctx.db, q, tmp);
     ctx.progress(0.6, "computed");
-    const { rows } = await ctx.writeTable("features", `SELECT * FROM ${tmp}`, { orderBy: ["date", "symbol"] });
+    const { rows } = await ctx.writeTable("features", `SELECT * FROM ${tmp}`);
     ctx.progress(0.9, "written");
     const nulls = await nullShareAfterWarmup(ctx.db, tmp, q.columns);
     await ctx.db.run(`DROP TABLE ${tmp}`);

@@ -15,3 +15,4 @@ export { crossSectionalRank, crossSectionalZ, dateStatsQuery, dateStatNames } fr
 export { featuresQuery, type FeaturesQuery, type FeaturesQueryOptions } from "./query.ts";
 export { PERIODS_PER_YEAR } from "./sql.ts";
 export { nullShareAfterWarmup } from "./metrics.ts";
+export { materializeFeatures } from "./materialize.ts";
