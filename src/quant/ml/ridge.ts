@@ -159,7 +159,7 @@ export function fitRidge(X: FeatureMatrix, y: ArrayLike<number>, params: Partial
 }
 
 /** Check that X has the model's features, in order; throws naming the first mismatch. */
-export function checkFeatures(model: { kind: string; features: string[] }, X: FeatureMatrix): void {
+function checkFeatures(model: { kind: string; features: string[] }, X: FeatureMatrix): void {
   const want = model.features;
   if (X.nFeatures !== want.length || X.names.some((nm, j) => nm !== want[j])) {
     const j = X.names.findIndex((nm, i) => nm !== want[i]);

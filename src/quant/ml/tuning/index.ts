@@ -3,4 +3,4 @@ export { validateSpace, samplePrior, internalBounds, fromInternal, toInternal, t
 export { sampleRandom } from "./random-search.ts";
 export { sampleTpe, splitObservations, DEFAULT_TPE_OPTIONS, type TpeOptions, type TpeObservation } from "./tpe.ts";
 export { shouldPrune, runningMean, median, DEFAULT_PRUNER_OPTIONS, type MedianPrunerOptions, type PruneInput } from "./pruning.ts";
-export { runStudy, type StudyOptions, type StudyResult, type Trial, type TrialStatus, type Objective } from "./study.ts";
+export { runStudy, type StudyOptions, type StudyResult, type Trial, type TrialStatus, type StudyObjective } from "./study.ts";

@@ -53,11 +53,11 @@ export interface StudyResult {
   best: Trial;
 }
 
-export type Objective = (params: ParamValues, fold: number, trial: number) => number | Promise<number>;
+export type StudyObjective = (params: ParamValues, fold: number, trial: number) => number | Promise<number>;
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
-export async function runStudy(objective: Objective, opts: StudyOptions): Promise<StudyResult> {
+export async function runStudy(objective: StudyObjective, opts: StudyOptions): Promise<StudyResult> {
   validateSpace(opts.space);
   for (const [name, v] of [["nTrials", opts.nTrials], ["nFolds", opts.nFolds]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new StrataError("ARGUMENT", `runStudy: ${name} is ${v}, expected an integer ≥ 1`);
