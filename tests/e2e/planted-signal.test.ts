@@ -89,4 +89,14 @@ describe("the planted signal of the embedded market", () => {
     const stageIc = Number(/rank_ic: ([-\d.e]+)/.exec(lock)?.[1]);
     expect(stageIc).toBeCloseTo(all.mean, 3);
   }, 300_000);
+
+  it("has no look-ahead: predictions dated ≤ the cutoff survive perturbing every later price", () => {
+    // Labels look ahead by design (a forward return); everything else must not.
+    const r = p.cli(["audit", "leakage", "train", "--allow", "labels", "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    const checked = rep.tables.filter((t: { output: string; status: string }) => t.output === "predictions");
+    expect(checked.length).toBe(1);
+    expect(checked[0].rows).toBeGreaterThan(10_000);
+  }, 300_000);
 });
