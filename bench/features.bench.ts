@@ -1,42 +1,45 @@
 /**
  * Features benchmark: the features stage's work — its default factor set computed (all DuckDB
- * threads) into a temp table, written to Parquet sorted by (date, symbol), and the
+ * threads) into temp tables, written to Parquet in (date, symbol) order on one thread, and the
  * null-share metrics — on 500 symbols × 20 years of synthetic prices (≈ 2.5 M rows).
  * Seconds are best of 3. Goal: features_s < 10.
+ *
+ * Determinism check: the sha256 of the Parquet file must be the same on every run and again
+ * with DuckDB limited to 1 thread (one extra, untimed run); otherwise the bench throws.
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { generateMarket } from "../src/data/synthetic.ts";
 import { copyQueryToParquet, createDatabase, sqlString, writeColumnsToParquet } from "../src/store/index.ts";
-import { featuresQuery, materializeFeatures, nullShareAfterWarmup } from "../src/data/factors/index.ts";
-import stage from "../stages/features.ts";
-import {
-  averageTrueRange, donchianPosition, dollarVolume, garmanKlassVolatility, marketBeta, momentum, movingAverageGap,
-  parkinsonVolatility, realizedVolatility, reversal, rsi, volumeZScore,
-} from "../src/data/factors/index.ts";
+import { featuresQuery, materializeFeatures, type FeaturesQuery } from "../src/data/factors/index.ts";
+import stage, { plan } from "../stages/features.ts";
 
 const OPTS = { symbols: 500, start: "2005-01-03", end: "2024-12-31", seed: 1 };
 
-/** The stage's default factor set (kept in step with stages/features.ts defaults). */
-function defaultQuery(prices: string) {
-  const p = stage.params.parse({}) as {
-    momentum: Array<number | [number, number]>; reversal: number[]; volatility: number[]; rangeVolatility: number[];
-    atr: number[]; rsi: number[]; maGap: number[]; donchian: number[]; volumeZ: number[]; dollarVolume: number[];
-    beta: number[]; rank: string[]; zscore: string[];
-  };
-  const factors = [
-    ...p.momentum.map((m) => (typeof m === "number" ? momentum(m) : momentum(m[0], { skip: m[1] }))),
-    ...p.reversal.map(reversal), ...p.volatility.map(realizedVolatility),
-    ...p.rangeVolatility.flatMap((n) => [parkinsonVolatility(n), garmanKlassVolatility(n)]),
-    ...p.atr.map(averageTrueRange), ...p.rsi.map(rsi), ...p.maGap.map(movingAverageGap),
-    ...p.donchian.map(donchianPosition), ...p.volumeZ.map(volumeZScore), ...p.dollarVolume.map(dollarVolume),
-    ...p.beta.map(marketBeta),
-  ];
-  return featuresQuery(prices, factors, { rank: p.rank, zscore: p.zscore });
+/** The stage's default factor set and rank / z-score lists. */
+function defaultQuery(prices: string): FeaturesQuery {
+  const p = plan(stage.params.parse({}) as Parameters<typeof plan>[0]);
+  return featuresQuery(prices, p.factors, { rank: p.rank, zscore: p.zscore });
 }
 
-export async function benchFeatures(): Promise<Record<string, number>> {
+const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+/** One stage run: compute, write, metrics. Returns seconds (total, compute) and the rows. */
+async function runOnce(conn: DuckDBConnection, q: FeaturesQuery, out: string) {
+  const t0 = performance.now();
+  const f = await materializeFeatures(conn, q, "__features");
+  const t1 = performance.now();
+  const { rows } = await copyQueryToParquet(conn, f.select, out);
+  await f.nullShares();
+  await f.drop();
+  const t2 = performance.now();
+  return { total: (t2 - t0) / 1000, compute: (t1 - t0) / 1000, rows };
+}
+
+export async function benchFeatures(): Promise<Record<string, number | string>> {
   const m = generateMarket(OPTS);
   const dir = mkdtempSync(join(tmpdir(), "strata-bench-features-"));
   const db = await createDatabase();
@@ -50,15 +53,24 @@ export async function benchFeatures(): Promise<Record<string, number>> {
     const q = defaultQuery(`read_parquet(${sqlString(pricesPath)})`);
     const out = join(dir, "features.parquet");
     let best = Infinity, compute = Infinity, rows = 0;
+    const hashes = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      await materializeFeatures(conn, q, "__features");
-      const t1 = performance.now();
-      rows = (await copyQueryToParquet(conn, "SELECT * FROM __features", out)).rows;
-      await nullShareAfterWarmup(conn, "__features", q.columns);
-      await conn.run("DROP TABLE __features");
-      best = Math.min(best, (performance.now() - t0) / 1000);
-      compute = Math.min(compute, (t1 - t0) / 1000);
+      const r = await runOnce(conn, q, out);
+      best = Math.min(best, r.total);
+      compute = Math.min(compute, r.compute);
+      rows = r.rows;
+      hashes.add(sha256(out));
+    }
+    const bytes = statSync(out).size;
+    await conn.run("SET threads = 1");
+    try {
+      await runOnce(conn, q, out);
+    } finally {
+      await conn.run("RESET threads");
+    }
+    hashes.add(sha256(out));
+    if (hashes.size !== 1) {
+      throw new Error(`features.parquet is not deterministic: ${hashes.size} different sha256 over 3 runs at the default threads and 1 run at 1 thread`);
     }
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     return {
@@ -67,7 +79,8 @@ export async function benchFeatures(): Promise<Record<string, number>> {
       features_s: r3(best),
       features_compute_s: r3(compute),
       features_rows_per_s: Math.round(rows / best),
-      features_parquet_mb: r3(statSync(out).size / 1e6),
+      features_parquet_mb: r3(bytes / 1e6),
+      features_sha256: [...hashes][0].slice(0, 16),
     };
   } finally {
     conn.closeSync();

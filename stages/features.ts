@@ -1,6 +1,7 @@
 /**
- * features — technical and cross-sectional factors from the data stage's prices, computed in
- * DuckDB (window functions per symbol ordered by date, then per-date transforms).
+ * features — technical and cross-sectional factors from the data stage's prices: the factors in
+ * DuckDB (window functions per symbol ordered by date), then the per-date ranks and z-scores in
+ * JS over the (date, symbol)-sorted factor table (src/quant/cross-section).
  *
  * Output
  *   features(date DATE, symbol VARCHAR, <one DOUBLE column per factor>, <c>_rank…, <c>_z…),
@@ -11,7 +12,7 @@
 import { defineStage, z } from "../src/index.ts";
 import {
   averageTrueRange, donchianPosition, dollarVolume, featuresQuery, garmanKlassVolatility, materializeFeatures, marketBeta, momentum,
-  movingAverageGap, nullShareAfterWarmup, parkinsonVolatility, realizedVolatility, reversal, rsi, volumeZScore,
+  movingAverageGap, parkinsonVolatility, realizedVolatility, reversal, rsi, volumeZScore,
   type Factor,
 } from "../src/data/factors/index.ts";
 
@@ -50,7 +51,7 @@ const params = z.object({
 
 type Params = z.output<typeof params>;
 
-function plan(p: Params) {
+export function plan(p: Params) {
   const factors: Factor[] = [
     ...p.momentum.map((m) => (typeof m === "number" ? momentum(m) : momentum(m[0], { skip: m[1] }))),
     ...p.reversal.map(reversal),
@@ -80,13 +81,17 @@ export default defineStage({
     const prices = ctx.input("data", "prices");
     const p = plan(ctx.params);
     const q = featuresQuery(prices, p.factors, { rank: p.rank, zscore: p.zscore });
-    const tmp = "__features";
-    await materializeFeatures(ctx.db, q, tmp);
-    ctx.progress(0.6, "computed");
-    const { rows } = await ctx.writeTable("features", `SELECT * FROM ${tmp}`);
-    ctx.progress(0.9, "written");
-    const nulls = await nullShareAfterWarmup(ctx.db, tmp, q.columns);
-    await ctx.db.run(`DROP TABLE ${tmp}`);
+    const features = await materializeFeatures(ctx.db, q, "__features");
+    let rows: number, nulls: Record<string, number | null>;
+    try {
+      ctx.progress(0.6, "computed");
+      // features.select is already in (date, symbol) order: the COPY needs no ORDER BY.
+      ({ rows } = await ctx.writeTable("features", features.select));
+      ctx.progress(0.9, "written");
+      nulls = await features.nullShares();
+    } finally {
+      await features.drop();
+    }
     ctx.metric("rows", rows);
     ctx.metric("columns", q.columns.length);
     for (const [name, share] of Object.entries(nulls)) ctx.metric(`null_after_warmup.${name}`, share === null ? null : Math.round(share * 1e6) / 1e6);

@@ -1,16 +1,69 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { stageColumns } from "../../store/encode-columns.ts";
 import { sqlIdent } from "../../store/sql.ts";
-import type { FeaturesQuery } from "./query.ts";
+import { crossSectionalColumns } from "./cross-section.ts";
+import { nullShareAfterWarmup, nullShareOfArrays } from "./metrics.ts";
+import { ROW_NUMBER, type FeaturesQuery } from "./query.ts";
+
+/** The features of a query, materialized: select them with `select`, then `drop()`. */
+export interface MaterializedFeatures {
+  /**
+   * SELECT of the features table (date, symbol, then `q.columns`) in (date, symbol) order, by
+   * position: write it with a single-threaded COPY (copyQueryToParquet), without ORDER BY.
+   */
+  select: string;
+  rows: number;
+  /** `null_after_warmup` share per column (see nullShareAfterWarmup). */
+  nullShares(): Promise<Record<string, number | null>>;
+  drop(): Promise<void>;
+}
 
 /**
- * Compute the features into a temp table, sorted by (date, symbol), on all of DuckDB's threads.
+ * Compute the features of `q` into temp tables on all of DuckDB's threads:
+ *
+ * 1. the per-symbol factors, sorted by (date, symbol), into `table` (with the symbol's row
+ *    number `__n`); (date, symbol) is unique, so the sort is a total order;
+ * 2. the cross-sectional ranks and z-scores, in JS from that table's columns (cross-section.ts),
+ *    loaded back as a narrow staging table in the same row order;
+ * 3. `select` glues the two with a POSITIONAL JOIN, so writing needs no join and no sort.
  *
  * The result does not depend on the thread count: rolling frames are evaluated over a segment
- * tree laid out by row position within the symbol, every per-date float sum runs over a
- * symbol-ordered list, ranks are integers, and (date, symbol) is unique so the sort is a total
- * order (checked: identical bytes at 1 and 2 threads on 2.5 M rows). Writing the table then
- * needs no sort: a single-threaded scan returns it in insertion order.
+ * tree laid out by row position within the symbol, the per-date market mean is an ordered
+ * aggregate, and the per-date moments run in symbol order (checked: identical bytes at 1 and 2
+ * threads on 2.5 M rows, see bench/features.bench.ts).
  */
-export async function materializeFeatures(conn: DuckDBConnection, q: FeaturesQuery, table: string): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(table)} AS ${q.sql} ORDER BY date, symbol`);
+export async function materializeFeatures(conn: DuckDBConnection, q: FeaturesQuery, table: string): Promise<MaterializedFeatures> {
+  const t = sqlIdent(table);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${t} AS ${q.sqlWithRowNumber} ORDER BY date, symbol`);
+  const xsNames = [...q.rank.map((c) => `${c}_rank`), ...q.zscore.map((c) => `${c}_z`)];
+  const factorColumns = q.columns.slice(0, q.columns.length - xsNames.length);
+  const base = `${t}.* EXCLUDE (${ROW_NUMBER})`;
+  if (xsNames.length === 0) {
+    const rows = await rowCount(conn, t);
+    return {
+      select: `SELECT ${base} FROM ${t}`,
+      rows,
+      nullShares: () => nullShareAfterWarmup(conn, t, factorColumns, ROW_NUMBER),
+      drop: async () => { await conn.run(`DROP TABLE IF EXISTS ${t}`); },
+    };
+  }
+  const xs = await crossSectionalColumns(conn, table, q.rank, q.zscore, ROW_NUMBER);
+  const xsShares = nullShareOfArrays(xs.columns, xs.rowNumber, q.columns.slice(factorColumns.length));
+  const staged = await stageColumns(conn, { columns: xs.columns });
+  // The staging table holds NaN for NULL (a Float64Array has no NULL): nullif turns it back.
+  const xsSelect = xsNames.map((c) => `nullif(x.${sqlIdent(c)}, 'NaN'::DOUBLE) AS ${sqlIdent(c)}`);
+  return {
+    select: `SELECT ${base}, ${xsSelect.join(", ")} FROM ${t} POSITIONAL JOIN ${staged.table} AS x`,
+    rows: staged.rows,
+    nullShares: async () => ({ ...(await nullShareAfterWarmup(conn, t, factorColumns, ROW_NUMBER)), ...xsShares }),
+    drop: async () => {
+      await staged.drop();
+      await conn.run(`DROP TABLE IF EXISTS ${t}`);
+    },
+  };
+}
+
+async function rowCount(conn: DuckDBConnection, table: string): Promise<number> {
+  const r = await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${table}`);
+  return Number(r.getRows()[0]?.[0] ?? 0);
 }

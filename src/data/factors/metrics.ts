@@ -8,24 +8,50 @@ import type { FeatureColumn } from "./types.ts";
  * `warmup`-th row onwards), in 0 … 1; null when no row is past the warm-up. A NULL there means
  * a degenerate input (a non-positive price, a flat market for beta, a single symbol for a
  * z-score), never a warm-up row.
+ *
+ * `rowNumber` names a column of `table` holding the symbol's row number (1 on its first row);
+ * without it the row number is computed by a window over (symbol, date).
  */
 export async function nullShareAfterWarmup(
   conn: DuckDBConnection,
   table: string,
   columns: readonly FeatureColumn[],
+  rowNumber?: string,
 ): Promise<Record<string, number | null>> {
   if (columns.length === 0) return {};
+  const n = rowNumber === undefined ? "n" : sqlIdent(rowNumber);
   const parts = columns.map((c, i) => {
-    const past = `n >= ${c.warmup}`;
+    const past = `${n} >= ${c.warmup}`;
     return `(count(*) FILTER (WHERE ${past} AND ${sqlIdent(c.name)} IS NULL))::DOUBLE / nullif(count(*) FILTER (WHERE ${past}), 0) AS c${i}`;
   });
-  const reader = await conn.runAndReadAll(`SELECT ${parts.join(", ")}
-    FROM (SELECT *, row_number() OVER (PARTITION BY symbol ORDER BY date) AS n FROM ${table})`);
+  const from = rowNumber === undefined ? `(SELECT *, row_number() OVER (PARTITION BY symbol ORDER BY date) AS n FROM ${table})` : table;
+  const reader = await conn.runAndReadAll(`SELECT ${parts.join(", ")} FROM ${from}`);
   const row = reader.getRows()[0] ?? [];
   const out: Record<string, number | null> = {};
   columns.forEach((c, i) => {
     const v = row[i];
     out[c.name] = v === null || v === undefined ? null : Number(v);
   });
+  return out;
+}
+
+/** `nullShareAfterWarmup` over typed columns (NaN = NULL) and the rows' symbol row numbers. */
+export function nullShareOfArrays(
+  values: Record<string, Float64Array>,
+  rowNumber: Float64Array,
+  columns: readonly FeatureColumn[],
+): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const c of columns) {
+    const v = values[c.name];
+    let past = 0, nulls = 0;
+    for (let i = 0; i < v.length; i++) {
+      if (rowNumber[i] >= c.warmup) {
+        past++;
+        if (v[i] !== v[i]) nulls++;
+      }
+    }
+    out[c.name] = past === 0 ? null : nulls / past;
+  }
   return out;
 }

@@ -1,16 +1,15 @@
 /**
  * Compose factors into one query: prices → per-bar columns → one window pass over
- * (symbol, date) for every factor → cross-sectional rank / z-score per date.
+ * (symbol, date) for every factor. The cross-sectional rank / z-score per date are computed
+ * from its materialized result by `materializeFeatures` (materialize.ts).
  *
- * Output: date, symbol, one DOUBLE column per factor in the given order, then `<c>_rank` for
- * each `rank` column, then `<c>_z` for each `zscore` column. The query has no ORDER BY: write
- * it with orderBy ["date", "symbol"] (ctx.writeTable / copyQueryToParquet).
+ * Features: date, symbol, one DOUBLE column per factor in the given order, then `<c>_rank` for
+ * each `rank` column, then `<c>_z` for each `zscore` column (`columns`). `sql` has no ORDER BY.
  */
 import { StrataError } from "../../core/errors.ts";
 import { suggestionHint } from "../../core/suggest.ts";
 import { sqlIdent } from "../../store/sql.ts";
 import { barsQuery } from "./bars.ts";
-import { crossSectionalRank, crossSectionalZ, dateStatsQuery } from "./cross-section.ts";
 import type { BarColumn, Factor, FeatureColumn } from "./types.ts";
 
 export interface FeaturesQueryOptions {
@@ -21,10 +20,19 @@ export interface FeaturesQueryOptions {
 }
 
 export interface FeaturesQuery {
+  /** The per-symbol factors: date, symbol, one DOUBLE column per factor (no ranks, no z-scores). */
   sql: string;
+  /** `sql` with the symbol's row number (1 on its first row) as column `__n` after symbol. */
+  sqlWithRowNumber: string;
   /** Every output column after date and symbol, in order, with its warm-up in rows. */
   columns: FeatureColumn[];
+  /** Factor columns that get `<c>_rank`, and `<c>_z`, in output order. */
+  rank: string[];
+  zscore: string[];
 }
+
+/** Name of the row-number column of `FeaturesQuery.sqlWithRowNumber`. */
+export const ROW_NUMBER = "__n";
 
 /** `prices` is a relation (table, view, or `read_parquet(...)`) with the prices schema. */
 export function featuresQuery(prices: string, factors: readonly Factor[], opts: FeaturesQueryOptions = {}): FeaturesQuery {
@@ -60,7 +68,7 @@ export function featuresQuery(prices: string, factors: readonly Factor[], opts: 
 
   const uses = new Set<BarColumn>(factors.flatMap((f) => f.uses));
   const factorSelect = factors.map((f) => `(${f.sql})::DOUBLE AS ${sqlIdent(f.name)}`).join(",\n      ");
-  const perSymbol = `SELECT date, symbol,
+  const perSymbol = (rowNumber: string) => `SELECT date, symbol,${rowNumber}
       ${factorSelect}
     FROM (${barsQuery(prices, uses)})
     WINDOW w AS (PARTITION BY symbol ORDER BY date)`;
@@ -70,26 +78,11 @@ export function featuresQuery(prices: string, factors: readonly Factor[], opts: 
     ...ranked.map((f) => ({ name: `${f.name}_rank`, family: "rank" as const, warmup: f.warmup })),
     ...scored.map((f) => ({ name: `${f.name}_z`, family: "zscore" as const, warmup: f.warmup })),
   ];
-  if (ranked.length === 0 && scored.length === 0) return { sql: perSymbol, columns };
-  // One set of per-date statistics per transformed column (a column both ranked and scored
-  // shares it), computed by a GROUP BY date and joined back.
-  const transformed = [...new Set([...ranked, ...scored].map((f) => f.name))];
-  const idx = new Map(transformed.map((n, i) => [n, i]));
-  const zNames = new Set(scored.map((f) => f.name));
-  const xs = [
-    ...ranked.map((f) => `(${crossSectionalRank(f.name, idx.get(f.name)!)})::DOUBLE AS ${sqlIdent(`${f.name}_rank`)}`),
-    ...scored.map((f) => `(${crossSectionalZ(f.name, idx.get(f.name)!)})::DOUBLE AS ${sqlIdent(`${f.name}_z`)}`),
-  ];
-  const xsNames = columns.slice(factors.length).map((c) => `x.${sqlIdent(c.name)}`);
-  // The per-date work runs on a narrow relation (date, symbol, the transformed columns, their
-  // date statistics): window sorts carry only those columns, not the whole factor row.
-  const sql = `WITH f AS MATERIALIZED (${perSymbol}),
-    g AS (${dateStatsQuery("f", transformed, zNames)}),
-    x AS (
-      SELECT date, symbol, ${xs.join(",\n        ")}
-      FROM (SELECT f.date, f.symbol, ${transformed.map((n) => `f.${sqlIdent(n)}`).join(", ")}, g.* EXCLUDE (date)
-            FROM f JOIN g ON f.date = g.date))
-    SELECT f.*, ${xsNames.join(", ")}
-    FROM f JOIN x ON f.date = x.date AND f.symbol = x.symbol`;
-  return { sql, columns };
+  return {
+    sql: perSymbol(""),
+    sqlWithRowNumber: perSymbol(` n AS ${ROW_NUMBER},`),
+    columns,
+    rank: ranked.map((f) => f.name),
+    zscore: scored.map((f) => f.name),
+  };
 }
