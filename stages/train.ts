@@ -42,19 +42,23 @@ const MODELS = ["ridge", "random_forest", "gbdt", "gbdt_tuned", "ensemble"] as c
 type ModelName = (typeof MODELS)[number];
 
 const int = (min: number) => z.number().int().min(min);
+/** Defaults sized for the default study (≈ 650k rows × ~20 features, 2 cores): docs/models.md. */
+const GBDT_STAGE_DEFAULTS = { nTrees: 100, learningRate: 0.05, maxDepth: 4, minChildWeight: 200, lambda: 1, subsample: 0.7, colsample: 0.8, maxBins: 64 };
+const FOREST_STAGE_DEFAULTS = { nTrees: 40, maxDepth: 6, minChildWeight: 200, colsample: 0.5, sampleFraction: 0.25, bootstrap: false, maxBins: 64 };
 const gbdtParams = z.object({
   nTrees: int(1), learningRate: z.number().positive(), maxDepth: z.number().int(), growth: z.enum(["depthwise", "leafwise"]),
   maxLeaves: int(2), minChildWeight: z.number().min(0), lambda: z.number().min(0), gamma: z.number().min(0),
   subsample: z.number().gt(0).max(1), colsample: z.number().gt(0).max(1), maxBins: int(2), earlyStoppingRounds: int(0),
-}).partial().strict();
+}).partial().strict()
+  // Validated params carry the full hyper-parameters: the lock records what was fitted, and a
+  // change reads `params.gbdt.maxDepth: 4 → 5`, not `(absent) → 5`.
+  .default({}).transform((g) => ({ ...GBDT_STAGE_DEFAULTS, ...g }));
 const forestParams = z.object({
   nTrees: int(1), maxDepth: int(1), minChildWeight: z.number().min(0), colsample: z.number().gt(0).max(1),
   bootstrap: z.boolean(), sampleFraction: z.number().gt(0).max(1), maxBins: int(2),
-}).partial().strict();
+}).partial().strict()
+  .default({}).transform((f) => ({ ...FOREST_STAGE_DEFAULTS, ...f }));
 
-/** Defaults sized for the default study (≈ 650k rows × ~20 features, 2 cores): docs/models.md. */
-const GBDT_STAGE_DEFAULTS = { nTrees: 100, learningRate: 0.05, maxDepth: 4, minChildWeight: 200, lambda: 1, subsample: 0.7, colsample: 0.8, maxBins: 64 };
-const FOREST_STAGE_DEFAULTS = { nTrees: 40, maxDepth: 6, minChildWeight: 200, colsample: 0.5, sampleFraction: 0.25, bootstrap: false, maxBins: 64 };
 
 const params = z.object({
   /** Model when the stage has no `model` matrix axis. */
@@ -80,8 +84,8 @@ const params = z.object({
   testGroups: int(1).default(2),
   /** Ridge penalty on standardized coefficients (sum-of-squares units, see ridge.ts). */
   alpha: z.number().min(0).default(10),
-  gbdt: gbdtParams.default({}),
-  forest: forestParams.default({}),
+  gbdt: gbdtParams,
+  forest: forestParams,
   /** Ensemble combiner: NNLS stacking on out-of-fold predictions, or the mean. */
   ensemble: z.enum(["stacking", "mean"]).default("stacking"),
   /** gbdt_tuned: trial budget, start-up (random) trials, inner folds, sampler, median pruning. */
@@ -170,7 +174,7 @@ function memberSpecs(p: Params, gbdt: Record<string, unknown>): MemberSpec[] {
   return [
     { kind: "ridge", params: { alpha: p.alpha } },
     { kind: "gbdt", params: gbdt },
-    { kind: "random_forest", params: { ...FOREST_STAGE_DEFAULTS, ...p.forest } },
+    { kind: "random_forest", params: p.forest },
   ];
 }
 
@@ -213,7 +217,7 @@ const stage = defineStage({
     const folds = makeFolds(dates, p);
     const fitOpts: FitOptions = { threads: p.threads, signal: ctx.signal };
 
-    let gbdt: Record<string, unknown> = { ...GBDT_STAGE_DEFAULTS, ...p.gbdt };
+    let gbdt: Record<string, unknown> = { ...p.gbdt };
     let trials: Trial[] | undefined;
     if (model === "gbdt_tuned") {
       // Tuning rows: walk-forward → the first fold's training rows (all before any test
@@ -224,14 +228,14 @@ const stage = defineStage({
     }
     const fixed: Record<string, unknown> =
       model === "ridge" ? { alpha: p.alpha } :
-      model === "random_forest" ? { ...FOREST_STAGE_DEFAULTS, ...p.forest } :
+      model === "random_forest" ? p.forest :
       model === "ensemble" ? { method: p.ensemble, members: memberSpecs(p, gbdt) } : gbdt;
     const specs = memberSpecs(p, gbdt);
 
     const fitOne = async (d: Data, rng: Rng): Promise<MemberModel> => {
       const o = { ...fitOpts, rng };
       if (model === "ridge") return fitRidge(d.X, d.y, { alpha: p.alpha }, o);
-      if (model === "random_forest") return fitRandomForest(d.X, d.y, { ...FOREST_STAGE_DEFAULTS, ...p.forest }, o);
+      if (model === "random_forest") return fitRandomForest(d.X, d.y, p.forest, o);
       return fitGbdt(d.X, d.y, gbdt, o);
     };
 
