@@ -47,9 +47,15 @@ export async function materializeFeatures(conn: DuckDBConnection, q: FeaturesQue
       drop: async () => { await conn.run(`DROP TABLE IF EXISTS ${t}`); },
     };
   }
-  const xs = await crossSectionalColumns(conn, table, q.rank, q.zscore, ROW_NUMBER);
+  let xs, staged;
+  try {
+    xs = await crossSectionalColumns(conn, table, q.rank, q.zscore, ROW_NUMBER);
+    staged = await stageColumns(conn, { columns: xs.columns });
+  } catch (e) {
+    await conn.run(`DROP TABLE IF EXISTS ${t}`);
+    throw e;
+  }
   const xsShares = nullShareOfArrays(xs.columns, xs.rowNumber, q.columns.slice(factorColumns.length));
-  const staged = await stageColumns(conn, { columns: xs.columns });
   // The staging table holds NaN for NULL (a Float64Array has no NULL): nullif turns it back.
   const xsSelect = xsNames.map((c) => `nullif(x.${sqlIdent(c)}, 'NaN'::DOUBLE) AS ${sqlIdent(c)}`);
   return {

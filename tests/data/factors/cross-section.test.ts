@@ -117,3 +117,15 @@ describe("determinism", () => {
     }
   });
 });
+
+describe("NaN factor values", () => {
+  it("are refused with the column named (a NULL is fine)", async () => {
+    // close 0 then 0: mom_1 = 0/0 − 1 = NaN in DuckDB (prices that skipped validation)
+    await conn.run(`CREATE OR REPLACE VIEW nanp AS SELECT * FROM (VALUES
+      ('2024-01-01'::DATE, 'A', 0.0::DOUBLE), ('2024-01-02'::DATE, 'A', 0.0::DOUBLE),
+      ('2024-01-01'::DATE, 'B', 1.0::DOUBLE), ('2024-01-02'::DATE, 'B', 2.0::DOUBLE)
+    ) t(date, symbol, close)`);
+    await conn.run(`CREATE OR REPLACE VIEW nanq AS SELECT date, symbol, close AS open, close AS high, close AS low, close, 1.0::DOUBLE AS volume FROM nanp`);
+    await expect(materializeFeatures(conn, featuresQuery("nanq", [momentum(1)], { rank: ["mom_1"] }), "nanf")).rejects.toThrow(/mom_1 hold NaN/);
+  });
+});
