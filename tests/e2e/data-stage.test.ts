@@ -6,22 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
-import { REPO, createTempProject, type TempProject } from "./helpers.ts";
+import { REPO, createTempProject, queryDuck, type TempProject } from "./helpers.ts";
 
 const fixture = (name: string) => readFileSync(join(REPO, "tests/fixtures/data", name), "utf8");
 
-async function query(path: string, sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(":memory:");
-  const conn = await db.connect();
-  try {
-    const r = await conn.runAndReadAll(sql.replaceAll("$T", `read_parquet('${path}')`));
-    return r.getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
+const query = (path: string, sql: string) => queryDuck(sql.replaceAll("$T", `read_parquet('${path}')`));
 
 const SPEC = `version: 1
 seed: 11

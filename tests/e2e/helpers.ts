@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(REPO, "bin/pipeline.js");
@@ -91,4 +92,20 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, ms = 30_000)
 
 export function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((r) => child.on("exit", (code) => r(code)));
+}
+
+/**
+ * Run one query on a fresh in-memory DuckDB (e.g. over an output's read_parquet) and return
+ * its rows: "json" gives strings for BIGINT and dates, "js" gives bigint and Date values.
+ */
+export async function queryDuck(sql: string, as: "json" | "js" = "json"): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(":memory:");
+  const conn = await db.connect();
+  try {
+    const r = await conn.runAndReadAll(sql);
+    return (as === "json" ? r.getRowObjectsJson() : r.getRowObjectsJS()) as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
 }

@@ -9,23 +9,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { parse } from "yaml";
-import { REPO, createTempProject, type TempProject } from "./helpers.ts";
+import { REPO, createTempProject, queryDuck, type TempProject } from "./helpers.ts";
 import { dailyIc, icSummary } from "../../src/quant/ml/metrics.ts";
 
 const stageFile = (name: string) => readFileSync(join(REPO, "stages", name), "utf8");
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(":memory:");
-  const conn = await db.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
+const query = (sql: string) => queryDuck(sql, "js");
 
 // Seven trading days D1..D7 = 2024-01-01 … 2024-01-09 (Mon–Fri, Mon–Tue).
 //   AAA  all days            10 11 12  9 10 12 15

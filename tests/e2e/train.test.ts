@@ -3,57 +3,17 @@
  * labels → train[model=…]. Checks the outputs exist, out-of-sample predictions only on test
  * dates (and exactly the test rows), the model file loads and predicts, and determinism
  * (`pipeline verify` re-executes byte-identically).
- *
- * Upstream stages: the real stages/features.ts and stages/labels.ts when they are present in
- * the repository, otherwise tiny stand-ins written here with the same table shapes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
-import { REPO, createTempProject, type TempProject } from "./helpers.ts";
+import { REPO, createTempProject, queryDuck, type TempProject } from "./helpers.ts";
 import { loadModel, predict } from "../../src/quant/ml/model-io.ts";
 import { featureMatrix } from "../../src/quant/ml/types.ts";
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(":memory:");
-  const conn = await db.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
+const query = (sql: string) => queryDuck(sql, "json");
 
-const STAND_IN_FEATURES = `import { defineStage, z } from "../src/index.ts";
-export default defineStage({
-  params: z.object({}).strict(), outputs: ["features"],
-  async run(ctx) {
-    const p = ctx.input("data", "prices");
-    await ctx.writeTable("features", \`select date, symbol,
-        close / lag(close, 5) over w - 1 as mom_5, close / lag(close, 20) over w - 1 as mom_20,
-        ln(high / low) as range_1, close / open - 1 as intraday
-      from \${p} window w as (partition by symbol order by date)\`, { orderBy: ["date", "symbol"] });
-  },
-});
-`;
-const STAND_IN_LABELS = `import { defineStage, z } from "../src/index.ts";
-export default defineStage({
-  params: z.object({ horizon: z.number().int().default(5), lag: z.number().int().default(1) }).strict(), outputs: ["labels"],
-  async run(ctx) {
-    const p = ctx.input("data", "prices"), h = ctx.params.horizon, l = ctx.params.lag;
-    await ctx.writeTable("labels", \`select date, symbol, lead(close, \${l + h}) over w / lead(close, \${l}) over w - 1 as label,
-        lead(close, \${l + h}) over w / lead(close, \${l}) over w - 1 as fwd_ret
-      from \${p} window w as (partition by symbol order by date)\`, { orderBy: ["date", "symbol"] });
-  },
-});
-`;
-
-const upstream = (name: string, standIn: string) => {
-  const path = join(REPO, "stages", name);
-  return existsSync(path) && process.env.STRATA_TRAIN_E2E_STANDINS !== "1" ? readFileSync(path, "utf8") : standIn;
-};
+const stageFile = (name: string) => readFileSync(join(REPO, "stages", name), "utf8");
 const models = ["ridge", "random_forest", "gbdt", "gbdt_tuned", "ensemble"];
 
 const SPEC = `version: 1
@@ -91,8 +51,8 @@ describe("train stage end to end", () => {
     p = createTempProject({
       "pipeline.yaml": SPEC,
       "stages/data.ts": readFileSync(join(REPO, "stages/data.ts"), "utf8"),
-      "stages/features.ts": upstream("features.ts", STAND_IN_FEATURES),
-      "stages/labels.ts": upstream("labels.ts", STAND_IN_LABELS),
+      "stages/features.ts": stageFile("features.ts"),
+      "stages/labels.ts": stageFile("labels.ts"),
       "stages/train.ts": readFileSync(join(REPO, "stages/train.ts"), "utf8"),
     });
   });
