@@ -2,7 +2,7 @@
  * `npm run bench`: runs every benchmark and writes bench/results.json with the machine, the
  * Node version, each figure, and the goals it is measured against.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { benchPipeline, benchSha256 } from "./pipeline.bench.ts";
@@ -35,7 +35,10 @@ async function main(): Promise<void> {
     ["features", benchFeatures],
     ["gbdt", benchGbdt],
   ];
-  const figures: Record<string, unknown> = {};
+  // A run of some suites (`npm run bench -- gbdt`) updates their figures and keeps the others.
+  const file = join(import.meta.dirname, "results.json");
+  const previous = only.length && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")).figures ?? {}) : {};
+  const figures: Record<string, unknown> = { ...previous };
   for (const [name, fn] of suites) {
     if (only.length && !only.includes(name)) continue;
     process.stderr.write(`bench ${name}…\n`);
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
     figures,
     goals,
   };
-  writeFileSync(join(import.meta.dirname, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
   for (const g of goals) process.stderr.write(`${g.met ? "✓" : "✗"} ${g.metric} = ${g.value}${g.unit} (goal < ${g.max}${g.unit})\n`);
 }
 
