@@ -199,9 +199,29 @@ async function tune(ctx: Ctx, d: Data, p: Params, base: Record<string, unknown>,
   return { best: { ...base, ...result.best.params }, trials: result.trials };
 }
 
+/**
+ * What a cell's results depend on: the data and CV settings plus its own model's settings —
+ * so editing the forest's params reruns random_forest and ensemble, not ridge or gbdt. `threads`
+ * is left out everywhere: fits are identical for any thread count.
+ */
+function cellParams(p: Params, cell: Record<string, unknown>): Record<string, unknown> {
+  const { model, features, cv, folds, mode, trainDates, minTrainDates, embargo, horizon, lag, groups, testGroups } = p;
+  const m = (cell.model ?? model) as ModelName;
+  const common = { model: m, features, cv, folds, mode, trainDates, minTrainDates, embargo, horizon, lag, groups, testGroups };
+  const tuning = { trials: p.trials, startupTrials: p.startupTrials, tuneFolds: p.tuneFolds, sampler: p.sampler, pruning: p.pruning };
+  switch (m) {
+    case "ridge": return { ...common, alpha: p.alpha };
+    case "random_forest": return { ...common, forest: p.forest };
+    case "gbdt": return { ...common, gbdt: p.gbdt };
+    case "gbdt_tuned": return { ...common, gbdt: p.gbdt, ...tuning };
+    case "ensemble": return { ...common, alpha: p.alpha, gbdt: p.gbdt, forest: p.forest, ensemble: p.ensemble };
+  }
+}
+
 const stage = defineStage({
   description: "Fit a model per cell: purged CV out-of-sample predictions and metrics, final model refit on all rows",
   params,
+  cellParams,
   outputs: ["predictions", "folds", "importance", "trials", "model.json"],
   async run(ctx) {
     const t0 = performance.now();

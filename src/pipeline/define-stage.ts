@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { StageContext, StageDefinition } from "./types.ts";
+import type { AxisValue, StageContext, StageDefinition } from "./types.ts";
 
 /**
  * Declare a stage. The default export of a stage module must be the result of this call.
@@ -11,6 +11,7 @@ export function defineStage<S extends z.ZodType>(def: {
   outputs: string[];
   description?: string;
   run(ctx: StageContext<z.output<S>>): Promise<void> | void;
+  cellParams?(params: z.output<S>, cell: Record<string, AxisValue>): unknown;
 }): StageDefinition<S> {
   return { kind: "strata-stage", ...def };
 }

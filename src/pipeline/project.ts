@@ -140,7 +140,10 @@ export function relPath(project: Project, abs: string): string {
 export interface StageStatic {
   code: Record<string, string>;
   packages: Record<string, string>;
+  /** Validated params of the stage (what every cell receives in ctx.params). */
   params: unknown;
+  /** What each cell's fingerprint records, by cell id (the stage's cellParams, or params). */
+  cellParams: Record<string, unknown>;
   files: Record<string, string>;
 }
 
@@ -154,14 +157,20 @@ export async function stageStatic(project: Project, stage: StageSpec): Promise<S
   const packages = packageVersions(graph.packages, project.root);
   const files: Record<string, string> = {};
   for (const f of stage.files) files[f] = await project.stat.hashFile(join(project.root, f));
-  const memoKey = "params:" + sha256(stableJson({ code: graph.files, raw: stage.params }));
-  let params = project.stat.memoGet(memoKey);
-  if (params === undefined) {
+  const cells = project.graph.byStage.get(stage.name) ?? [];
+  const memoKey = "params:" + sha256(stableJson({ code: graph.files, raw: stage.params, cells: cells.map((c) => c.id) }));
+  let memo = project.stat.memoGet<{ params: unknown; cellParams: Record<string, unknown> }>(memoKey);
+  if (memo === undefined) {
     const def = await loadStageModule(stage);
-    params = validateParams(project, stage, def);
-    project.stat.memoSet(memoKey, params);
+    const params = validateParams(project, stage, def);
+    const cellParams: Record<string, unknown> = {};
+    for (const c of cells) {
+      cellParams[c.id] = def.cellParams ? JSON.parse(JSON.stringify(def.cellParams(structuredClone(params) as never, { ...c.values }) ?? {})) : params;
+    }
+    memo = { params, cellParams };
+    project.stat.memoSet(memoKey, memo);
   }
-  return { code: graph.files, packages, params, files };
+  return { code: graph.files, packages, params: memo.params, cellParams: memo.cellParams, files };
 }
 
 /** Seed of a cell: the pipeline seed mixed with the cell id, so every cell has its own stream. */
@@ -173,7 +182,7 @@ export function cellParts(project: Project, st: StageStatic, cell: Cell, engine:
   return {
     code: st.code,
     packages: st.packages,
-    params: st.params,
+    params: st.cellParams[cell.id] ?? st.params,
     files: st.files,
     matrix: cell.values,
     // The seed the stage actually receives: two stages running the same module with the same

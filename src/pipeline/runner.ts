@@ -19,7 +19,7 @@ import { acquireProjectLock } from "./project-lock.ts";
 import { copyFileAtomic } from "./fs-atomic.ts";
 import type { UpstreamArtifact } from "./context.ts";
 import { decideCell, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
-import { loadStageModule, probeCells, stageSpec, type Project } from "./project.ts";
+import { loadStageModule, probeCells, stageSpec, validateParams, type Project } from "./project.ts";
 import type { Cell } from "./types.ts";
 
 export type CellStatus = "fresh" | "restored" | "ran" | "failed" | "skipped" | "cancelled";
@@ -293,7 +293,8 @@ export async function executeStage(
     const rec = createContext({
       root: project.root,
       cell,
-      params: parts.params,
+      // Every validated param (parts.params is only what the fingerprint records for this cell).
+      params: validateParams(project, stage, def),
       seed: parts.seed,
       outputs: def.outputs,
       files: stage.files,

@@ -147,6 +147,13 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
   /** Declared output names. Tables are written as <name>.parquet, JSON as <name>.json, files by name. */
   outputs: string[];
   run(ctx: StageContext<z.output<S>>): Promise<void> | void;
+  /**
+   * The part of the validated params a cell depends on (default: all of them). It is what the
+   * cell's fingerprint and lock entry record, so in a matrix a param only some cells use
+   * (say, the forest's depth) reruns only those cells. The cell still receives every param in
+   * ctx.params; leaving out a param the cell reads means edits to it will not rerun the cell.
+   */
+  cellParams?(params: z.output<S>, cell: Record<string, AxisValue>): unknown;
   /** Short description for `pipeline dag` and reports. */
   description?: string;
 }

@@ -73,4 +73,25 @@ describe("cell isolation", () => {
     expect(v.code, v.stdout).toBe(0);
     expect(JSON.parse(v.stdout).cells.map((c: { cell: string }) => c.cell)).toEqual(["down"]);
   });
+
+  it("cellParams: a param only one matrix cell depends on reruns only that cell, which still sees every param", () => {
+    const stage = `import { defineStage, z } from "../src/index.ts";
+export default defineStage({
+  params: z.object({ a: z.number(), b: z.number() }),
+  cellParams: (p, cell) => ({ v: cell.k === "a" ? p.a : p.b }),
+  outputs: ["out"],
+  async run(ctx) { await ctx.writeJson("out", { params: ctx.params, cell: ctx.cell }); },
+});
+`;
+    const spec = (b: number) => `version: 1\nstages:\n  m:\n    uses: stages/m.ts\n    params: { a: 1, b: ${b} }\n    matrix: { k: [a, b] }\n`;
+    project = createTempProject({ "pipeline.yaml": spec(2), "stages/m.ts": stage });
+    expect(project.runJson().ok).toBe(true);
+    project.write("pipeline.yaml", spec(3));
+    const st = JSON.parse(project.cli(["status", "--json"]).stdout).cells as Array<{ cell: string; action: string; cause: string }>;
+    expect(st.map((c) => [c.cell, c.action])).toEqual([["m[k=a]", "skip"], ["m[k=b]", "run"]]);
+    expect(st[1].cause).toBe("params.v: 2 → 3");
+    const r = project.runJson();
+    expect(r.statuses).toEqual({ "m[k=a]": "fresh", "m[k=b]": "ran" });
+    expect(JSON.parse(project.read("data/m/k=b/out.json")).params).toEqual({ a: 1, b: 3 });
+  });
 });
