@@ -1,0 +1,113 @@
+/**
+ * Backtest benchmark: 500 assets × 5000 business days (from 2005-01-03), ~1 % of asset-days
+ * not trading, random long/short targets rebalanced weekly (decided on the last trading day of
+ * each week, traded one bar later), 1 bp commission + 2 bp slippage + square-root impact.
+ * Figure: asset-days per second, best of 3. The NumPy reference (bench/backtest_numpy.py, a
+ * per-day loop vectorized over assets) runs the same work on the same bytes in the same run;
+ * checksums (final equity, Σ turnover, Σ costs, Σ holdings) must agree to 1e-9 relative, or
+ * the bench throws. Goal: backtest_speedup_vs_numpy ≥ 3.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRng } from "../src/core/rng.ts";
+import { backtest, rebalanceRows, type BacktestOptions, type TargetRow } from "../src/quant/backtest/index.ts";
+
+const PYTHON = "/usr/bin/python3";
+const DAY = 86_400_000;
+
+interface Size { assets: number; days: number; runs: number }
+
+function businessDays(start: string, n: number): Int32Array {
+  const out = new Int32Array(n);
+  let d = Date.parse(start) / DAY;
+  for (let k = 0; k < n; d++) {
+    const wd = new Date(d * DAY).getUTCDay();
+    if (wd !== 0 && wd !== 6) out[k++] = d;
+  }
+  return out;
+}
+
+function makeCase({ assets: N, days: T }: Size) {
+  const rng = createRng(20_240_501);
+  const returns = new Float64Array(T * N);
+  const vol = Float64Array.from({ length: N }, () => 0.01 + 0.02 * rng.next());
+  for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) returns[t * N + i] = rng.next() < 0.01 ? NaN : 0.0002 + vol[i] * rng.normal();
+  const rows = rebalanceRows(businessDays("2005-01-03", T), "weekly");
+  const targets: TargetRow[] = Array.from(rows, (t) => {
+    // Long/short book: gross 1.6, net 0.4, names with |score| < 0.3 not held.
+    const s = Float64Array.from({ length: N }, () => rng.normal());
+    let pos = 0, neg = 0;
+    for (const v of s) { if (v > 0.3) pos += v; else if (v < -0.3) neg -= v; }
+    return { t, weights: s.map((v) => (v > 0.3 ? (1.0 * v) / pos : v < -0.3 ? (0.6 * v) / neg : 0)) };
+  });
+  const adv = Float64Array.from({ length: N }, () => 1e7 * Math.exp(3 * rng.next()));
+  const options: BacktestOptions = { lag: 1, commissionBps: 1, slippageBps: 2, impact: { k: 1, sigma: vol, adv, exponent: 0.5, capital: 1e8 } };
+  return { returns, targets, options };
+}
+
+const r = (x: number, d = 3) => Number(x.toPrecision(d + 3));
+const sum = (a: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; };
+
+export async function benchBacktest(size: Size = { assets: 500, days: 5000, runs: 3 }): Promise<Record<string, number | string>> {
+  const { assets: N, days: T, runs } = size;
+  const { returns, targets, options } = makeCase(size);
+  let best = Infinity;
+  let res = backtest(returns, targets, N, options);
+  for (let k = 0; k < runs; k++) {
+    const t0 = performance.now();
+    res = backtest(returns, targets, N, options);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  const ours = { final_equity: res.equity[T - 1], sum_turnover: sum(res.turnover), sum_costs: sum(res.costs), sum_holdings: sum(res.holdings) };
+  const out: Record<string, number | string> = {
+    backtest_assets: N,
+    backtest_days: T,
+    backtest_rebalances: targets.length,
+    backtest_s: r(best),
+    backtest_asset_days_per_s: Math.round((N * T) / best),
+  };
+
+  const dir = mkdtempSync(join(tmpdir(), "strata-bench-backtest-"));
+  try {
+    const lag = options.lag ?? 1;
+    const live = targets.filter((x) => x.t + lag < T);
+    const raw = (a: Float64Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const flat = new Float64Array(live.length * N);
+    live.forEach((x, k) => flat.set(x.weights, k * N));
+    writeFileSync(join(dir, "returns.f64"), raw(returns));
+    writeFileSync(join(dir, "targets.f64"), raw(flat));
+    writeFileSync(join(dir, "trade_rows.i32"), raw(Int32Array.from(live, (x) => x.t + lag)));
+    writeFileSync(join(dir, "sigma.f64"), raw(options.impact!.sigma));
+    writeFileSync(join(dir, "adv.f64"), raw(options.impact!.adv));
+    const kappa = ((options.commissionBps ?? 0) + (options.slippageBps ?? 0)) / 1e4;
+    const imp = options.impact!;
+    const args = [join(import.meta.dirname, "backtest_numpy.py"), dir, T, N, live.length, kappa, imp.k ?? 1, imp.exponent ?? 0.5, imp.capital ?? 1, runs].map(String);
+    const py = spawnSync(PYTHON, args, { encoding: "utf8", maxBuffer: 1 << 20 });
+    if (py.status !== 0) {
+      out.numpy_asset_days_per_s = "null";
+      out.numpy_reason = (py.error?.message ?? py.stderr.trim().split("\n").pop() ?? "failed").slice(0, 200);
+      return out;
+    }
+    const np = JSON.parse(py.stdout.trim().split("\n").pop()!) as { numpy_version: string; seconds: number } & typeof ours;
+    let worst = 0;
+    for (const key of Object.keys(ours) as (keyof typeof ours)[]) {
+      const rel = Math.abs(ours[key] - np[key]) / Math.max(1e-300, Math.abs(np[key]));
+      worst = Math.max(worst, rel);
+      if (!(rel <= 1e-9)) throw new Error(`backtest bench: ${key} differs from NumPy: ours ${ours[key]}, numpy ${np[key]} (relative ${rel})`);
+    }
+    out.numpy_version = np.numpy_version;
+    out.numpy_backtest_s = r(np.seconds);
+    out.numpy_asset_days_per_s = Math.round((N * T) / np.seconds);
+    out.backtest_numpy_max_rel_diff = Number(worst.toExponential(2));
+    out.backtest_speedup_vs_numpy = r(np.seconds / best);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(await benchBacktest());
+}
