@@ -95,6 +95,17 @@ describe("backtest: portfolio returns without costs", () => {
     expect(lev.nNames[1]).toBe(1);
   });
 
+  it("cash earns the per-row cash rate: 40 % cash at 1 % then 2 %", () => {
+    const returns = f64([0, 0.1, 0.1]);
+    const r = backtest(returns, [{ t: 0, weights: f64([0.6]) }], 1, { lag: 0, cashRate: f64([0.5, 0.01, 0.02]) });
+    // Before the book is built at close 0 the capital sits in cash and earns row 0's rate.
+    expect(r.gross[0]).toBe(0.5);
+    // row 1: 0.6·0.1 + 0.4·0.01 = 0.064; drifted stock weight 0.66/1.064, cash 0.404/1.064.
+    expect(r.gross[1]).toBeCloseTo(0.064, 15);
+    expect(r.cash[1]).toBeCloseTo(0.404 / 1.064, 15);
+    expect(r.gross[2]).toBeCloseTo((0.66 * 0.1 + 0.404 * 0.02) / 1.064, 15);
+  });
+
   it("a levered book that loses everything is ruined, then stays flat", () => {
     // 300 % long, −40 %: r_p = −1.2 ≤ −1.
     const returns = f64([0, -0.4, 0.1]);
@@ -134,6 +145,8 @@ describe("backtest: costs", () => {
       expect(sumCost).toBeCloseTo(((cb + sb) / 1e4) * sumTurnover, 12);
       expect(r.costTotal.reduce((a, b) => a + b, 0)).toBeCloseTo(sumCost, 12);
       expect(free.costs.every((c) => c === 0)).toBe(true);
+      // Contributions add up to the gross return (no cash rate here).
+      for (let t = 0; t < 40; t++) expect(row(r.contribution, t, 5).reduce((a, b) => a + b, 0)).toBeCloseTo(r.gross[t], 14);
     }), { numRuns: 50 });
   });
 
