@@ -1,0 +1,81 @@
+/**
+ * tearsheetCommand called directly (stdout captured) on tests/fixtures/stats/strategy_aapl_spy.csv
+ * (AAPL and SPY daily returns 2017-01-03..2018-04-11, derived from PyPortfolioOpt's price files).
+ * The numbers must equal the library's on the same series read independently of DuckDB.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tearsheetCommand } from "../../src/cli/commands/tearsheet.ts";
+import { alphaBeta, tearsheet } from "../../src/quant/stats/index.ts";
+import { createDatabase, sqlString } from "../../src/store/index.ts";
+import { fixturePath, readFixture } from "../fixtures/stats/read-csv.ts";
+
+const FIXTURE = fixturePath("strategy_aapl_spy.csv");
+const { AAPL, SPY } = readFixture("strategy_aapl_spy.csv").columns;
+
+let out = "";
+let dir = "";
+beforeEach(() => {
+  out = "";
+  vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string) => { out += chunk; return true; }) as never);
+  dir = mkdtempSync(join(tmpdir(), "strata-tearsheet-"));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** JSON drops NaN/Infinity to null; compare through the same encoding. */
+const viaJson = (x: unknown) => JSON.parse(JSON.stringify(x));
+
+describe("tearsheetCommand", () => {
+  it("--json prints the tearsheet keys with the library's values, alpha/beta against FILE:COLUMN", async () => {
+    await tearsheetCommand(FIXTURE, { column: "AAPL", benchmark: `${FIXTURE}:SPY`, json: true, riskFree: 0.02 });
+    const got = JSON.parse(out);
+    for (const k of ["total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar", "omega",
+      "tail_ratio", "skew", "kurtosis", "var_95", "cvar_95", "win_rate", "alpha", "beta"]) expect(got).toHaveProperty(k);
+    const expected = viaJson(tearsheet(AAPL, { riskFree: 0.02, riskFreeBasis: "annual", benchmark: SPY }));
+    for (const [k, v] of Object.entries(expected)) expect(got[k], k).toBeCloseTo(v as number, 12);
+    expect(got.beta).toBeCloseTo(alphaBeta(AAPL, SPY).beta, 12);
+    expect(got).toMatchObject({ periods: 320, start: "2017-01-03", end: "2018-04-11" });
+  });
+  it("prints a tidy human table and writes --html", async () => {
+    const html = join(dir, "t.html");
+    await tearsheetCommand(FIXTURE, { column: "SPY", html });
+    expect(out).toMatch(/Sharpe\s+\d+\.\d{3}/);
+    expect(out).toMatch(/Max drawdown\s+-\d+\.\d{2}%/);
+    expect(out).toContain("2017-01-03 … 2018-04-11");
+    const page = readFileSync(html, "utf8");
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain("<td>Sharpe</td>");
+  });
+  it("reads Parquet through DuckDB the same way", async () => {
+    const pq = join(dir, "r.parquet");
+    const db = await createDatabase({ threads: 1 });
+    const conn = await db.connect();
+    await conn.run(`COPY (SELECT date::DATE AS date, SPY::DOUBLE AS ret FROM read_csv(${sqlString(FIXTURE)}, header = true)) TO ${sqlString(pq)} (FORMAT parquet)`);
+    conn.closeSync(); db.closeSync();
+    await tearsheetCommand(pq, { json: true });
+    expect(JSON.parse(out).sharpe).toBeCloseTo(tearsheet(SPY).sharpe, 12);
+  });
+
+  const write = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+  it("names file, line and column of a non-numeric cell, and the fix", async () => {
+    const p = write("bad.csv", "date,ret\n2020-01-02,0.01\n2020-01-03,1.2%\n2020-01-06,0.0\n");
+    await expect(tearsheetCommand(p, {})).rejects.toThrow(/bad\.csv line 3, column "ret": "1\.2%" is not a number[\s\S]*decimal numbers/);
+  });
+  it("rejects NaN and missing returns with the row", async () => {
+    const p = write("nan.csv", "date,ret\n2020-01-02,0.01\n2020-01-03,NaN\n");
+    await expect(tearsheetCommand(p, {})).rejects.toThrow(/nan\.csv line 3, column "ret": "NaN" \(NaN\/missing[\s\S]*fill the gap/);
+    const q = write("gap.csv", "date,ret\n2020-01-02,0.01\n2020-01-03,\n");
+    await expect(tearsheetCommand(q, {})).rejects.toThrow(/gap\.csv line 3, column "ret": missing value/);
+  });
+  it("rejects a file without a date column, with fewer than 2 rows, or with ambiguous columns", async () => {
+    await expect(tearsheetCommand(write("nodate.csv", "day,ret\n1,0.01\n2,0.02\n"), {})).rejects.toThrow(/no date column among \[day, ret\][\s\S]*name the date column "date"/);
+    await expect(tearsheetCommand(write("short.csv", "date,ret\n2020-01-02,0.01\n"), {})).rejects.toThrow(/1 data row; a tearsheet needs at least 2/);
+    await expect(tearsheetCommand(FIXTURE, {})).rejects.toThrow(/2 candidate returns columns \[AAPL, SPY\][\s\S]*--column AAPL/);
+    await expect(tearsheetCommand(write("baddate.csv", "date,ret\n2020-01-02,0.01\n2020-02-30,0.0\n"), {})).rejects.toThrow(/line 3, column "date": "2020-02-30" is not a date/);
+  });
+});
