@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  alphaBeta, annualVolatility, cagr, maxDrawdown, monthlyReturns, rollingSharpe, sharpeRatio, tearsheet,
+  alphaBeta, annualVolatility, cagr, deviation, maxDrawdown, monthlyReturns, rollingSharpe, sharpeRatio, tearsheet,
 } from "../../../src/quant/stats/index.ts";
 import { epochDay, readFixture } from "../../fixtures/stats/read-csv.ts";
 
@@ -36,8 +36,9 @@ describe("alphaBeta", () => {
   it("beta of 2·x on x is 2; shifting returns by c moves the per-period alpha by c (test_alpha_beta_translation, property)", () => {
     fc.assert(fc.property(fc.array(fc.double({ min: -0.05, max: 0.05, noNaN: true }), { minLength: 5, maxLength: 50 }), fc.double({ min: -0.002, max: 0.002, noNaN: true }), (b, c) => {
       const r = b.map((x, i) => 2 * x + 0.001 * Math.sin(i));
+      // Well-conditioned benchmarks only: with Var(b) near rounding level beta is noise.
+      if (!(deviation(b) > 1e-4)) return true;
       const base = alphaBeta(r, b), moved = alphaBeta(r.map((x) => x + c), b);
-      if (!Number.isFinite(base.beta)) return true;
       const daily = (a: number) => Math.pow(1 + a, 1 / 252) - 1;
       return Math.abs(moved.beta - base.beta) < 1e-9 && Math.abs(daily(moved.alpha) - daily(base.alpha) - c) < 1e-9;
     }));
