@@ -165,7 +165,7 @@ export function liftCovariance(r: ResolvedConstraints, cov: ArrayLike<number>): 
   const q = new Float64Array(d * d);
   let tr = 0;
   for (let i = 0; i < n; i++) tr += cov[i * n + i];
-  const ridge = 1e-9 * Math.max(tr / n, 1e-300);
+  const ridge = 1e-7 * Math.max(tr / n, 1e-300); // condition ≲ 1e7: enough for the active-set tests
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = cov[i * n + j];
@@ -227,7 +227,7 @@ export function maxFeasibleNet(r: ResolvedConstraints): number {
   for (let i = 0; i < d; i++) q[i * d + i] = 1;
   const rows = inequalityRows(r);
   const c = new Float64Array(d);
-  const feasible = (t: number) => solveQp(q, c, [...rows, netRow(r, t)]).status === "optimal";
+  const feasible = (t: number) => solveQp(q, c, [...rows, netRow(r, t)], { tolerance: 1e-13 }).status === "optimal";
   const sign = r.net >= 0 ? 1 : -1;
   if (feasible(r.net)) return Math.abs(r.net);
   let lo = 0, hi = Math.abs(r.net);

@@ -22,7 +22,7 @@ export function maxSharpeAttempt(mu: ArrayLike<number>, cov: Matrix, r: Resolved
   for (let i = 0; i < n; i++) {
     excess[i] = mu[i] - riskFreeRate;
     if (!Number.isFinite(excess[i])) return { ok: false, reason: `expected return of asset ${i} is ${mu[i]}` };
-    if (excess[i] > 0) anyPositive = true;
+    if (excess[i] > 1e-12) anyPositive = true; // a denormal edge is no edge: the QP would need y ~ 1/excess
   }
   if (!anyPositive) return { ok: false, reason: `no asset's expected return exceeds the risk-free rate ${riskFreeRate}; the tangency portfolio does not exist` };
   if (r.net === 0) return { ok: false, reason: "max Sharpe needs a non-zero net exposure" };

@@ -36,7 +36,7 @@ export function projectOntoConstraints(w0: ArrayLike<number>, r: ResolvedConstra
   const x0 = variableOf(r, w0);
   let big = 0;
   for (let i = 0; i < d; i++) big = Math.max(big, Math.abs(x0[i]));
-  const floor = Math.max(big * 1e-6, 1e-12);
+  const floor = Math.max(big * 1e-4, 1e-12); // keeps Q's condition ≤ 1e4
   const Q = new Float64Array(d * d), c = new Float64Array(d);
   for (let i = 0; i < d; i++) {
     const s = 1 / Math.max(Math.abs(x0[i]), floor);

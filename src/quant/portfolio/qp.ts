@@ -109,7 +109,9 @@ export function solveQp(Q: ArrayLike<number>, c: ArrayLike<number>, constraints:
         const tj = act[j].u / r[j];
         if (tj < t1) { t1 = tj; drop = j; }
       }
-      const zIsZero = !(zn > 1e-13 * Math.max(scale, 1e-300));
+      // zn/scale is the fraction of n_p not in the span of the active normals; round-off in an
+      // ill-conditioned Q leaves ~1e-10 of it for a dependent constraint.
+      const zIsZero = !(zn > 1e-9 * Math.max(scale, 1e-300));
       const t2 = zIsZero ? Infinity : -s / zn;
       if (zIsZero && Math.abs(s) <= tol * (1 + Math.abs(bp))) return "skip"; // redundant (dependent) constraint
       const t = Math.min(t1, t2);
@@ -145,6 +147,12 @@ export function solveQp(Q: ArrayLike<number>, c: ArrayLike<number>, constraints:
     if (res === "infeasible") return fail("infeasible", iterations);
     if (res === "max") return fail("max_iterations", iterations);
     if (res === "skip") break;
+  }
+  // Safety net: round-off in an ill-conditioned Q can hide a dependent, contradictory active
+  // set; never call a point optimal that breaks a constraint by more than 1e-8 (relative).
+  for (const con of constraints) {
+    const s = (dot(con.a, x) - con.b) / (1 + Math.abs(con.b));
+    if (con.type === "eq" ? Math.abs(s) > 1e-8 : s < -1e-8) return fail("infeasible", iterations);
   }
   return { x, status: "optimal", iterations, active: act.map((a) => a.k) };
 }
