@@ -59,6 +59,18 @@ program
   .addOption(jsonOpt())
   .action(async (o) => (await import("./commands/gc.ts")).gcCommand({ ...o, file: program.opts().file }));
 
+program
+  .command("tearsheet")
+  .description("performance metrics of a return series (CSV or Parquet with a date column and a returns column)")
+  .argument("<file>")
+  .option("--column <name>", "returns column (default: the only numeric column besides the date)")
+  .option("--benchmark <file[:column]>", "benchmark returns, for alpha and beta")
+  .option("--periods-per-year <n>", "annualization factor (default 252)", (v) => parsePositive(v, "--periods-per-year"))
+  .option("--risk-free <rate>", "ANNUAL risk-free rate as a decimal, e.g. 0.02 (default 0)", (v) => parseNumber(v, "--risk-free"))
+  .option("--html <out>", "also write a static HTML table")
+  .addOption(jsonOpt())
+  .action(async (file: string, o) => (await import("./commands/tearsheet.ts")).tearsheetCommand(file, o));
+
 const data = program.command("data").description("data utilities");
 data
   .command("validate")
@@ -79,6 +91,12 @@ audit
   .option("--allow <stages...>", "stages (or stage/output) allowed to look ahead, e.g. labels")
   .addOption(jsonOpt())
   .action(async (stage: string, o) => (await import("./commands/audit.ts")).auditLeakageCommand(stage, { ...o, file: program.opts().file }));
+
+function parseNumber(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got '${v}'`);
+  return n;
+}
 
 function parsePositive(v: string, flag: string): number {
   const n = Number(v);

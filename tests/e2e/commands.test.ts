@@ -2,7 +2,9 @@
  * `pipeline gc` and `pipeline dag` through the real CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTempProject, type TempProject } from "./helpers.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO, createTempProject, type TempProject } from "./helpers.ts";
 
 const STAGE = `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
@@ -87,5 +89,29 @@ describe("pipeline dag", () => {
     const m = p.cli(["dag", "--mermaid"]);
     expect(m.stdout.split("\n")[0]).toBe("flowchart TD");
     expect(m.stdout).toContain("fit --> test");
+  });
+});
+
+describe("pipeline tearsheet", () => {
+  let p: TempProject;
+  beforeAll(() => {
+    p = createTempProject({
+      "pipeline.yaml": "version: 1\nstages: {}\n",
+      "spy.csv": readFileSync(join(REPO, "tests/fixtures/stats/spy_2015_2019_daily_returns.csv"), "utf8"),
+    });
+  });
+  afterAll(() => p.dispose());
+
+  it("--json prints every documented key (library values are checked in tests/quant/stats)", () => {
+    const r = p.cli(["tearsheet", "spy.csv", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const keys = ["total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar", "omega", "tail_ratio", "skew", "kurtosis", "var_95", "cvar_95", "win_rate"];
+    const out = JSON.parse(r.stdout);
+    for (const k of keys) expect(typeof out[k], k).toBe("number");
+    expect(out.max_drawdown).toBeLessThan(0);
+  });
+
+  it("a bad --risk-free is a usage error (exit 2)", () => {
+    expect(p.cli(["tearsheet", "spy.csv", "--risk-free", "two"]).code).toBe(2);
   });
 });
