@@ -71,6 +71,20 @@ program
   .addOption(jsonOpt())
   .action(async (file: string, o) => (await import("./commands/tearsheet.ts")).tearsheetCommand(file, o));
 
+program
+  .command("optimize")
+  .description("portfolio weights from a wide price table (a date column, one column per asset); defaults follow PyPortfolioOpt")
+  .argument("<file>")
+  .addOption(new Option("--method <name>", "optimizer").choices(["equal_weight", "inverse_vol", "min_variance", "max_sharpe", "hrp", "kelly", "risk_parity"]).makeOptionMandatory())
+  .addOption(new Option("--cov <estimator>", "covariance estimator").choices(["sample", "ledoit_wolf"]).default("sample"))
+  .addOption(new Option("--mu <estimator>", "expected returns").choices(["geometric", "arithmetic"]).default("geometric"))
+  .addOption(new Option("--linkage <method>", "HRP linkage").choices(["single", "complete", "average", "ward"]).default("single"))
+  .option("--max-weight <w>", "per-position cap as a decimal, e.g. 0.1", (v) => parseNumber(v, "--max-weight"))
+  .option("--long-short", "allow short positions (default long-only)")
+  .option("--risk-free <rate>", "annual risk-free rate as a decimal (default 0)", (v) => parseNumber(v, "--risk-free"))
+  .addOption(jsonOpt())
+  .action(async (file: string, o) => (await import("./commands/optimize.ts")).optimizeCommand(file, o));
+
 const data = program.command("data").description("data utilities");
 data
   .command("validate")

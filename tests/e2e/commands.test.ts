@@ -115,3 +115,30 @@ describe("pipeline tearsheet", () => {
     expect(p.cli(["tearsheet", "spy.csv", "--risk-free", "two"]).code).toBe(2);
   });
 });
+
+describe("pipeline optimize", () => {
+  let p: TempProject;
+  beforeAll(() => {
+    p = createTempProject({
+      "pipeline.yaml": "version: 1\nstages: {}\n",
+      "prices.csv": readFileSync(join(REPO, "tests/fixtures/portfolio/stock_prices.csv"), "utf8"),
+    });
+  });
+  afterAll(() => p.dispose());
+
+  it("--json gives weights summing to 1 and PyPortfolioOpt's max-Sharpe performance", () => {
+    const r = p.cli(["optimize", "prices.csv", "--method", "max_sharpe", "--risk-free", "0.02", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const sum = Object.values(out.weights as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 9);
+    // PyPortfolioOpt tests/test_efficient_frontier.py, test_max_sharpe_long_only (risk-free 0.02).
+    expect(out.expected_return).toBeCloseTo(0.3047768672819914, 6);
+    expect(out.volatility).toBeCloseTo(0.22165566922402932, 6);
+    expect(out.sharpe).toBeCloseTo(1.2847714127003216, 6);
+  });
+
+  it("an unknown method is a usage error (exit 2)", () => {
+    expect(p.cli(["optimize", "prices.csv", "--method", "bogus"]).code).toBe(2);
+  });
+});
