@@ -38,16 +38,30 @@ export function resolveThreads(threads: number | undefined, nRows: number, nFeat
   return Math.max(1, Math.min(availableParallelism(), nFeatures, 16));
 }
 
-export async function createEngine(X: FeatureMatrix, maxBins: number, threads: number, nSlots: number): Promise<Engine> {
+/**
+ * Bin X and open an executor. `boost`: also allocate the shared boosting state (labels y,
+ * weights, predictions, gradients) used by the OP_PRED/OP_GRAD/OP_QUANT jobs.
+ */
+export async function createEngine(X: FeatureMatrix, maxBins: number, threads: number, nSlots: number, boost?: { y: Float64Array; weights?: Float64Array }): Promise<Engine> {
   const n = X.nRows, F = X.nFeatures;
   const binned = binMatrix(X.columns, n, maxBins, threads > 1);
   const mk = <T>(C: new (b: ArrayBufferLike) => T, bytes: number): T => new C(threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const L = K.layout(F, nSlots);
+  const rowWords = (F + 3) >> 2;
+  const rowCodes = mk(Uint32Array, 4 * n * rowWords);
+  rowMajorCodes(binned, rowCodes, rowWords);
+  const nb = boost ? n : 0;
+  const y = mk(Float64Array, 8 * nb);
+  if (boost) y.set(boost.y);
+  const weights = mk(Float64Array, boost?.weights ? 8 * n : 0);
+  if (boost?.weights) weights.set(boost.weights);
   const init: KernelStateInit = {
     nRows: n,
     nFeatures: F,
     nSlots,
     codes: binned.codes,
+    rowCodes,
+    rowWords,
     nBins: binned.nBins,
     hasMissing: binned.hasMissing,
     grad: mk(Float64Array, 8 * n),
@@ -55,11 +69,33 @@ export async function createEngine(X: FeatureMatrix, maxBins: number, threads: n
     rows: mk(Int32Array, 4 * n),
     hist: mk(Float64Array, 8 * nSlots * F * 512),
     task: mk(Int32Array, 4 * L.end),
-    result: mk(Float64Array, 8 * 2 * nSlots * F * 8),
+    result: mk(Float64Array, 8 * Math.max(2 * nSlots * F * 8, 64)),
     param: mk(Float64Array, 8 * 8),
+    y,
+    weights,
+    pred: mk(Float64Array, 8 * nb),
+    gradF: mk(Float64Array, 8 * nb),
+    leaf: mk(Float64Array, 8 * 3 * (2 * nSlots + 2)),
   };
   const exec = await openExecutor(init, threads);
   return { binned, exec, nRows: n };
+}
+
+/**
+ * Row-major copy of the column-major codes, 4 codes per little-endian 32-bit word (feature 4j
+ * in the low byte of word j), `rowWords` words per row (the last word zero-padded).
+ */
+export function rowMajorCodes(binned: BinnedMatrix, out: Uint32Array, rowWords: number): void {
+  const { codes, nRows: n, nFeatures: F } = binned;
+  for (let j = 0; j < rowWords; j++) {
+    const f = 4 * j;
+    const b0 = f * n, b1 = (f + 1) * n, b2 = (f + 2) * n, b3 = (f + 3) * n;
+    const k = Math.min(4, F - f);
+    if (k === 4) for (let i = 0; i < n; i++) out[i * rowWords + j] = (codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16) | (codes[b3 + i] << 24)) >>> 0;
+    else if (k === 3) for (let i = 0; i < n; i++) out[i * rowWords + j] = codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16);
+    else if (k === 2) for (let i = 0; i < n; i++) out[i * rowWords + j] = codes[b0 + i] | (codes[b1 + i] << 8);
+    else for (let i = 0; i < n; i++) out[i * rowWords + j] = codes[b0 + i];
+  }
 }
 
 /**

@@ -9,12 +9,15 @@ import type { Rng } from "../../../core/rng.ts";
 import type { FeatureMatrix, FitOptions } from "../types.ts";
 import { exactMean, exactSum } from "./exact-sum.ts";
 import {
-  checkAborted, checkFitInputs, createEngine, fixedPointScale, leafOfBinnedRow, quantizeInto, resolveThreads,
+  checkAborted, checkFitInputs, createEngine, fixedPointScale, leafOfBinnedRow, resolveThreads,
   sampleFeatures, yieldToEventLoop,
 } from "./engine.ts";
 import { checkHistMemory, growTree, slotsNeeded, type GrowConfig } from "./grow.ts";
 import { type GbdtParams, resolveGbdtParams } from "./params.ts";
+import { gbdtKernels } from "./kernels.ts";
 import { addTreePredictions, compileTrees, type Tree } from "./tree.ts";
+
+const K = gbdtKernels();
 
 export interface GbdtModel {
   format: "strata-model";
@@ -33,7 +36,8 @@ export interface GbdtModel {
 
 /**
  * Gradient and hessian of the objective at the current prediction, per row. Squared error
- * ½w(y − p)² gives g = w(p − y), h = w. Other objectives plug in here.
+ * ½w(y − p)² gives g = w(p − y), h = w. Training computes these in the kernels' OP_GRAD job
+ * (parallel, same formula); another objective needs its own job there.
  */
 export interface Objective {
   name: string;
@@ -82,14 +86,16 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
   const nSlots = slotsNeeded(cfg, n);
   checkHistMemory(nSlots, F, "fitGbdt");
   const threads = resolveThreads(opts.threads, n, F, "fitGbdt");
-  const eng = await createEngine(X, p.maxBins, threads, nSlots);
+  const eng = await createEngine(X, p.maxBins, threads, nSlots, { y, weights: w });
   const { exec, binned } = eng;
   const S = exec.state;
   const rowRng: Rng | undefined = opts.rng?.fork("gbdt-rows");
   const colRng: Rng | undefined = opts.rng?.fork("gbdt-cols");
   const trees: Tree[] = [];
-  const pred = new Float64Array(n).fill(baseScore);
-  const g = new Float64Array(n), h = new Float64Array(n);
+  // Training predictions, gradients and their fixed-point form live in the executor's shared
+  // state; the per-row passes (prediction update, gradients, quantization) run on every thread.
+  const pred = S.pred;
+  pred.fill(baseScore);
   const inSample = new Uint8Array(n);
   const nCols = Math.max(1, Math.round(p.colsample * F));
   const allFeatures = Int32Array.from({ length: F }, (_, j) => j);
@@ -97,54 +103,51 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
   const validPred = valid ? new Float64Array(valid.y.length).fill(baseScore) : undefined;
   const sqErr = valid ? new Float64Array(valid.y.length) : undefined;
   let bestIteration = p.nTrees - 1, bestLoss = Infinity, bestAt = -1;
+  const runOp = (op: number): void => { S.task[K.T_OP] = op; exec.run(); };
   try {
-    // Hessians of squared error are the weights: quantize once (scale from all rows).
-    objective.gradients(y, pred, w, g, h);
+    // Hessians of squared error are the weights (objective.constantHessian): quantize once
+    // (scale from all rows). Without weights every hessian is 1 and the hessian sums are row
+    // counts (scale 1, exact).
+    const unitHess = objective.constantHessian && !w;
     let maxH = 0;
-    for (let i = 0; i < n; i++) if (h[i] > maxH) maxH = h[i];
-    const sh = fixedPointScale(maxH, n);
-    quantizeInto(h, sh, S.hess);
+    for (let i = 0; i < n; i++) { const hi = w ? w[i] : 1; if (hi > maxH) maxH = hi; }
+    const sh = unitHess ? 1 : fixedPointScale(maxH, n);
+    for (let i = 0; i < n; i++) S.hess[i] = Math.round((w ? w[i] : 1) * sh);
     S.param[0] = p.lambda;
     S.param[1] = p.minChildWeight;
     S.param[3] = sh;
-    S.param[4] = objective.constantHessian && !w ? 1 : 0;
-    S.param[5] = Math.round(sh);
+    S.param[4] = unitHess ? 1 : 0;
+    S.param[5] = unitHess ? 1 : Math.round(sh);
     for (let t = 0; t < p.nTrees; t++) {
       checkAborted(opts.signal, "fitGbdt");
-      if (t > 0) objective.gradients(y, pred, w, g, h);
+      // Gradients g = w(pred − y) and their max (OP_GRAD), then the fixed-point gradients
+      // (and rows = 0…n−1 without row sampling) (OP_QUANT).
+      runOp(K.OP_GRAD);
       let maxG = 0;
-      for (let i = 0; i < n; i++) { const a = Math.abs(g[i]); if (a > maxG) maxG = a; }
-      const sg = fixedPointScale(maxG, n);
-      S.param[2] = sg;
-      quantizeInto(g, sg, S.grad);
-      if (!objective.constantHessian) {
-        // (not reached for squared error) hessians change with the prediction
-        let mh = 0;
-        for (let i = 0; i < n; i++) if (h[i] > mh) mh = h[i];
-        S.param[3] = fixedPointScale(mh, n);
-        quantizeInto(h, S.param[3], S.hess);
-      }
+      for (let k = 0; k < exec.threads; k++) maxG = Math.max(maxG, S.result[k]);
+      S.param[2] = fixedPointScale(maxG, n);
+      S.task[K.T_IDENT] = p.subsample < 1 ? 0 : 1;
+      runOp(K.OP_QUANT);
       const active = nCols < F ? sampleFeatures(colRng!, F, nCols) : allFeatures;
-      let m = 0;
+      let m = n;
       if (p.subsample < 1) {
+        m = 0;
         for (let i = 0; i < n; i++) {
           const take = rowRng!.next() < p.subsample;
           inSample[i] = take ? 1 : 0;
           if (take) S.rows[m++] = i;
         }
-      } else {
-        for (let i = 0; i < n; i++) S.rows[i] = i;
-        m = n;
       }
       const grown = growTree(exec, binned, m, m === n, active, cfg);
       trees.push(grown.tree);
-      // Training predictions: leaf segments for sampled rows, binned routing for the rest.
+      // Training predictions: leaf segments for sampled rows (OP_PRED), binned routing for the rest.
       const { leaves, leafStart, leafEnd } = grown;
       const value = grown.tree.value;
       for (let k = 0; k < leaves.length; k++) {
-        const v = value[leaves[k]];
-        for (let i = leafStart[k]; i < leafEnd[k]; i++) pred[S.rows[i]] += v;
+        S.leaf[3 * k] = leafStart[k]; S.leaf[3 * k + 1] = leafEnd[k]; S.leaf[3 * k + 2] = value[leaves[k]];
       }
+      S.task[K.T_NLEAF] = leaves.length;
+      runOp(K.OP_PRED);
       if (m < n) for (let i = 0; i < n; i++) if (!inSample[i]) pred[i] += value[leafOfBinnedRow(grown, binned, i)];
       if (valid && validPred && sqErr) {
         addTreePredictions(compileTrees([grown.tree]), valid.X, validPred);

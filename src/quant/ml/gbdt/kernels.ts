@@ -20,6 +20,12 @@ export interface KernelStateInit {
   nFeatures: number;
   nSlots: number;
   codes: Uint8Array;
+  /**
+   * The same codes row-major, 4 per 32-bit word (little endian: feature 4j in the low byte of
+   * word j), `rowWords` words per row; rows padded to a whole number of words.
+   */
+  rowCodes: Uint32Array;
+  rowWords: number;
   nBins: Int32Array;
   hasMissing: Uint8Array;
   grad: Float64Array;
@@ -28,7 +34,20 @@ export interface KernelStateInit {
   hist: Float64Array;
   task: Int32Array;
   result: Float64Array;
-  /** [λ, minChildWeight, gradient scale, hessian scale, constant hessian (0/1), its quantized value]. */
+  /**
+   * Boosting state (squared error), length nRows, or empty for forests: labels, weights
+   * (empty = unit weights), current predictions, unquantized gradients.
+   */
+  y: Float64Array;
+  weights: Float64Array;
+  pred: Float64Array;
+  gradF: Float64Array;
+  /** Leaf records [start, end, value] for OP_PRED (2·nSlots + 2 records). */
+  leaf: Float64Array;
+  /**
+   * [λ, minChildWeight, gradient scale, hessian scale, constant hessian (0/1), its quantized
+   * value]. With a constant hessian, the hessian scale is 1 and its value 1: H = row count.
+   */
   param: Float64Array;
 }
 
@@ -38,7 +57,12 @@ export interface KernelState extends KernelStateInit {
   lh: Float64Array;
   idx: Int32Array;
   tmpRows: Int32Array;
+  /** Generated row kernels by feature range (see buildHistRows). */
+  rowKernels: Map<number, RowKernel>;
 }
+
+/** (slot offset in hist, start, end, identity 0/1, constant hessian 0/1). */
+export type RowKernel = (slotBase: number, start: number, end: number, identity: number, constHess: number, gather: number) => void;
 
 /** Histogram layout: per slot, per feature, 256 bins × (gradient, hessian). */
 export const HIST_FEATURE_STRIDE = 512;
@@ -53,12 +77,13 @@ export function gbdtKernels() {
   const TH = 8; // TASK_HEADER
   const CHUNK = 1024;
   // task header fields
-  const T_OP = 0, T_NACTIVE = 1, T_NBUILD = 2, T_NSUB = 3, T_NSPLIT = 4, T_NPART = 5;
-  const OP_HIST = 1, OP_PARTITION = 2;
+  const T_OP = 0, T_NACTIVE = 1, T_NBUILD = 2, T_NSUB = 3, T_NSPLIT = 4, T_NPART = 5, T_NLEAF = 6, T_IDENT = 7;
+  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5;
 
   function attach(init: KernelStateInit): KernelState {
     return {
       ...init,
+      rowKernels: new Map(),
       lg: new Float64Array(CHUNK),
       lh: new Float64Array(CHUNK),
       idx: new Int32Array(CHUNK),
@@ -84,7 +109,18 @@ export function gbdtKernels() {
    * gradient pair are loaded once per four histogram updates (measured ~2× faster than one
    * feature per pass in V8).
    */
-  function buildHist(S: KernelState, slot: number, start: number, end: number, identity: number, fa: number, fb: number, activeOff: number): void {
+  function buildHist(S: KernelState, slot: number, start: number, end: number, identity: number, fa: number, fb: number, activeOff: number, allActive: boolean): void {
+    if (allActive && end > start) {
+      // Row density of the node in its span of row ids (rows are ascending within a node).
+      const span = identity ? end - start : S.rows[end - 1] - S.rows[start] + 1;
+      const m = end - start;
+      // Measured per update (800k rows, 1 thread): dense nodes (≥ 20% of their span) 0.8–1.7 ns
+      // row-wise vs 1.7–1.9 column-wise; 2.5–20%: column-wise 2–3 ns (chunks of independent
+      // loads) vs row-wise 3.6–6 (one dependent cache miss per row); below 2.5%: row-wise with
+      // the chunk's row words gathered first 3.4 ns vs column-wise 8.
+      if (m >= 0.2 * span) { buildHistRows(S, slot, start, end, identity, fa, fb, 0); return; }
+      if (m < 0.025 * span) { buildHistRows(S, slot, start, end, identity, fa, fb, 1); return; }
+    }
     const { codes, grad, hess, rows, hist, task, lg, lh, nRows: n, nFeatures, nBins, hasMissing } = S;
     const constHess = S.param[4] !== 0;
     const hc = S.param[5];
@@ -136,6 +172,82 @@ export function gbdtKernels() {
         }
       }
     }
+  }
+
+  /**
+   * Row-wise kernel over features fa..fb (all features active, fa a multiple of 4): for each
+   * row, its gradient is loaded once and its codes come 4 at a time from one 32-bit word of
+   * the row-major copy, so a row costs one or two cache lines instead of one per feature.
+   * The loop over the row's words is generated per (fit, thread, feature range) with `new
+   * Function`: fully unrolled with literal histogram offsets, and with the shared arrays held
+   * in the generated closure, which V8 then treats as constants (measured 1.25 → 0.8 ns per
+   * update against a loop over words reading the arrays from the state object). Same sums,
+   * same order per bin as any other kernel: the result is exact either way.
+   */
+  function buildHistRows(S: KernelState, slot: number, start: number, end: number, identity: number, fa: number, fb: number, gather: number): void {
+    const { hist, nFeatures, nBins, hasMissing } = S;
+    const slotBase = slot * nFeatures * FS;
+    for (let f = fa; f < fb; f++) {
+      const ho = slotBase + f * FS;
+      hist.fill(0, ho, ho + 2 * (nBins[f] + hasMissing[f]));
+    }
+    const key = fa * 65536 + fb;
+    let kern = S.rowKernels.get(key);
+    if (!kern) {
+      kern = makeRowKernel(S, fa, fb);
+      S.rowKernels.set(key, kern);
+    }
+    kern(slotBase, start, end, identity, S.param[4] !== 0 ? 1 : 0, gather);
+  }
+
+  /** Source and instance of the unrolled row kernel for features fa..fb (see buildHistRows). */
+  function makeRowKernel(S: KernelState, fa: number, fb: number): RowKernel {
+    const W = S.rowWords;
+    const wa = fa >> 2, wFull = fb >> 2, tail = fb - 4 * wFull;
+    let body = "";
+    for (let j = wa; j < wFull; j++) {
+      const o = 4 * j * FS;
+      body += `{ const w = rowCodes[rb + ${j}];
+        const o0 = o + ${o} + ((w & 255) << 1), o1 = o + ${o + FS} + (((w >>> 8) & 255) << 1), o2 = o + ${o + 2 * FS} + (((w >>> 16) & 255) << 1), o3 = o + ${o + 3 * FS} + ((w >>> 24) << 1);
+        hist[o0] += g; hist[o0 + 1] += h; hist[o1] += g; hist[o1 + 1] += h; hist[o2] += g; hist[o2 + 1] += h; hist[o3] += g; hist[o3 + 1] += h; }\n`;
+    }
+    if (tail > 0) {
+      body += `{ const w = rowCodes[rb + ${wFull}];\n`;
+      for (let t = 0; t < tail; t++) body += `  { const ot = o + ${(4 * wFull + t) * FS} + (((w >>> ${8 * t}) & 255) << 1); hist[ot] += g; hist[ot + 1] += h; }\n`;
+      body += "}\n";
+    }
+    let copy = "";
+    for (let j = wa; j < Math.min(W, wFull + (tail > 0 ? 1 : 0)); j++) copy += `buf[kb + ${j}] = rowCodes[rb + ${j}]; `;
+    const src = `"use strict";
+const grad = S.grad, hess = S.hess, rows = S.rows, hist = S.hist, buf = new Uint32Array(${CHUNK * W}), lg = S.lg, lh = S.lh;
+const rowCodes = S.rowCodes;
+function direct(o, start, end, identity, constHess) {
+  for (let i = start; i < end; i++) {
+    const r = identity ? i : rows[i];
+    const g = grad[r];
+    const h = constHess ? 1 : hess[r];
+    const rb = r * ${W};
+${body}  }
+}
+function gathered(o, start, end, constHess) {
+  for (let c = start; c < end; c += ${CHUNK}) {
+    const len = Math.min(${CHUNK}, end - c);
+    for (let k = 0; k < len; k++) {
+      const r = rows[c + k];
+      lg[k] = grad[r];
+      lh[k] = constHess ? 1 : hess[r];
+      const rb = r * ${W}, kb = k * ${W};
+      ${copy}
+    }
+    for (let k = 0; k < len; k++) {
+      const g = lg[k], h = lh[k], rb = k * ${W};
+${body.replace(/rowCodes\[/g, "buf[")}    }
+  }
+}
+return function rowKernel(o, start, end, identity, constHess, gather) {
+  if (gather && !identity) gathered(o, start, end, constHess); else direct(o, start, end, identity, constHess);
+};`;
+    return new Function("S", src)(S) as RowKernel;
   }
 
   /** hist[dst] −= hist[src] for features active[fa..fb). */
@@ -236,6 +348,47 @@ export function gbdtKernels() {
   }
 
   /**
+   * OP_PRED: pred[rows[i]] += value of the leaf whose segment holds position i; threads take
+   * contiguous ranges of positions (every row is in one segment, so writes never collide).
+   */
+  function predShare(S: KernelState, w: number, T: number): void {
+    const { task, leaf, rows, pred } = S;
+    const nl = task[T_NLEAF];
+    let m = 0;
+    for (let k = 0; k < nl; k++) m = Math.max(m, leaf[3 * k + 1]);
+    const p0 = Math.floor((w * m) / T), p1 = Math.floor(((w + 1) * m) / T);
+    for (let k = 0; k < nl; k++) {
+      const s = Math.max(p0, leaf[3 * k]), e = Math.min(p1, leaf[3 * k + 1]), v = leaf[3 * k + 2];
+      for (let i = s; i < e; i++) pred[rows[i]] += v;
+    }
+  }
+
+  /**
+   * OP_GRAD: squared-error gradients g = w·(pred − y) into gradF for this thread's range of
+   * rows; result[w] = the range's max |g| (the maximum does not depend on the split).
+   */
+  function gradShare(S: KernelState, w: number, T: number): void {
+    const { y, weights, pred, gradF, nRows: n } = S;
+    const i0 = Math.floor((w * n) / T), i1 = Math.floor(((w + 1) * n) / T);
+    let mx = 0;
+    if (weights.length > 0) {
+      for (let i = i0; i < i1; i++) { const g = weights[i] * (pred[i] - y[i]); gradF[i] = g; const a = Math.abs(g); if (a > mx) mx = a; }
+    } else {
+      for (let i = i0; i < i1; i++) { const g = pred[i] - y[i]; gradF[i] = g; const a = Math.abs(g); if (a > mx) mx = a; }
+    }
+    S.result[w] = mx;
+  }
+
+  /** OP_QUANT: grad = round(gradF · scale) over this thread's rows; rows[i] = i when task[T_IDENT]. */
+  function quantShare(S: KernelState, w: number, T: number): void {
+    const { gradF, grad, rows, nRows: n } = S;
+    const sg = S.param[2];
+    const i0 = Math.floor((w * n) / T), i1 = Math.floor(((w + 1) * n) / T);
+    for (let i = i0; i < i1; i++) grad[i] = Math.round(gradF[i] * sg);
+    if (S.task[T_IDENT]) for (let i = i0; i < i1; i++) rows[i] = i;
+  }
+
+  /**
    * This thread's share (index w of T) of the job described in `task`:
    * OP_PARTITION splits partition records round-robin by thread; OP_HIST gives each thread a
    * contiguous range of the active features and runs every build, then every subtraction,
@@ -254,14 +407,27 @@ export function gbdtKernels() {
       }
       return;
     }
+    if (op === OP_PRED) return predShare(S, w, T);
+    if (op === OP_GRAD) return gradShare(S, w, T);
+    if (op === OP_QUANT) return quantShare(S, w, T);
     if (op !== OP_HIST) throw new Error(`gbdt kernel: unknown op ${op}`);
     const A = task[T_NACTIVE];
-    const fa = Math.floor((w * A) / T), fb = Math.floor(((w + 1) * A) / T);
+    // With every feature active, threads take whole words of the row-major codes (4 features).
+    const allActive = A === nFeatures;
+    let fa: number, fb: number;
+    if (allActive) {
+      const NW = (nFeatures + 3) >> 2;
+      fa = 4 * Math.floor((w * NW) / T);
+      fb = Math.min(nFeatures, 4 * Math.floor(((w + 1) * NW) / T));
+    } else {
+      fa = Math.floor((w * A) / T);
+      fb = Math.floor(((w + 1) * A) / T);
+    }
     if (fa >= fb) return;
     const nb = task[T_NBUILD], ns = task[T_NSUB], nsp = task[T_NSPLIT];
     for (let k = 0; k < nb; k++) {
       const o = L.build + 4 * k;
-      buildHist(S, task[o], task[o + 1], task[o + 2], task[o + 3], fa, fb, L.active);
+      buildHist(S, task[o], task[o + 1], task[o + 2], task[o + 3], fa, fb, L.active, allActive);
     }
     for (let k = 0; k < ns; k++) {
       const o = L.sub + 2 * k;
@@ -277,7 +443,10 @@ export function gbdtKernels() {
     }
   }
 
-  return { attach, layout, buildHist, subtractHist, findSplit, partition, runShare, OP_HIST, OP_PARTITION, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART };
+  return {
+    attach, layout, buildHist, buildHistRows, subtractHist, findSplit, partition, runShare,
+    OP_HIST, OP_PARTITION, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
+  };
 }
 
 export type Kernels = ReturnType<typeof gbdtKernels>;
