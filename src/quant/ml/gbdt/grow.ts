@@ -194,13 +194,15 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
   let frontier: Node[] = root.best ? [root] : [];
 
   const expand = (batch: Node[]): void => {
-    // 1. Partition each node's rows (nodes in parallel across threads).
+    // 1. Partition each node's rows (every thread takes a piece of every node; two phases).
     task[K.T_OP] = K.OP_PARTITION;
     task[K.T_NPART] = batch.length;
     batch.forEach((p, k) => {
       const o = L.part + 6 * k;
       task[o] = p.start; task[o + 1] = p.end; task[o + 2] = p.best!.f; task[o + 3] = p.best!.bin; task[o + 4] = p.best!.dl;
     });
+    exec.run();
+    task[K.T_OP] = K.OP_PLACE;
     exec.run();
     // 2. Children, then the histogram plan for each.
     batch.forEach((p, k) => {

@@ -42,6 +42,9 @@ export interface KernelStateInit {
   weights: Float64Array;
   pred: Float64Array;
   gradF: Float64Array;
+  /** Partition scratch: left rows by piece (nRows), left count per (record, thread) (nSlots·threads). */
+  rowsTmp: Int32Array;
+  pieceLeft: Int32Array;
   /** Leaf records [start, end, value] for OP_PRED (2·nSlots + 2 records). */
   leaf: Float64Array;
   /**
@@ -78,7 +81,7 @@ export function gbdtKernels() {
   const CHUNK = 1024;
   // task header fields
   const T_OP = 0, T_NACTIVE = 1, T_NBUILD = 2, T_NSUB = 3, T_NSPLIT = 4, T_NPART = 5, T_NLEAF = 6, T_IDENT = 7;
-  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5;
+  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5, OP_PLACE = 6;
 
   function attach(init: KernelStateInit): KernelState {
     return {
@@ -321,30 +324,73 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
   }
 
   /**
-   * Stable partition of rows[start..end) by a split: left iff code ≤ bin, or code is the
-   * missing code and the default direction is left. Returns the number of left rows.
+   * OP_PARTITION, phase 1 of the stable partition of each record's rows[start..end) by its
+   * split (left iff code ≤ bin, or code is the missing code and the default direction is left).
+   * Every node is cut into T equal pieces and thread w partitions piece w of every node: left
+   * rows to rowsTmp at the piece's start, right rows to this thread's private buffer;
+   * pieceLeft[p·T + w] = left count. Branch-free (the side of a row is data, not control flow:
+   * with `if (code ≤ bin)` the root partition took 5.4 ms instead of 2.4 ms on the benchmark).
    */
-  function partition(S: KernelState, start: number, end: number, f: number, bin: number, defaultLeft: number): number {
-    const { codes, rows, nRows } = S;
-    if (S.tmpRows.length < end - start) S.tmpRows = new Int32Array(Math.max(end - start, 2 * S.tmpRows.length));
+  function partitionPieces(S: KernelState, w: number, T: number, partOff: number): void {
+    const { task, codes, rows, rowsTmp, pieceLeft, nRows, nBins, hasMissing } = S;
+    const np = task[T_NPART];
+    let need = 0;
+    for (let p = 0; p < np; p++) {
+      const o = partOff + 6 * p, s = task[o], len = task[o + 1] - s;
+      need += Math.floor(((w + 1) * len) / T) - Math.floor((w * len) / T);
+    }
+    if (S.tmpRows.length < need) S.tmpRows = new Int32Array(Math.max(need, 2 * S.tmpRows.length));
     const tmp = S.tmpRows;
-    const base = f * nRows;
-    const missCode = S.hasMissing[f] ? S.nBins[f] : 256;
-    let nl = 0, nr = 0;
-    if (defaultLeft) {
-      for (let i = start; i < end; i++) {
+    let acc = 0;
+    for (let p = 0; p < np; p++) {
+      const o = partOff + 6 * p;
+      const s = task[o], len = task[o + 1] - s, f = task[o + 2], bin = task[o + 3], dl = task[o + 4] ? 1 : 0;
+      const ps = s + Math.floor((w * len) / T), pe = s + Math.floor(((w + 1) * len) / T);
+      const base = f * nRows;
+      const missCode = hasMissing[f] ? nBins[f] : 256; // 256: no code matches
+      let nl = 0, nr = 0;
+      for (let i = ps; i < pe; i++) {
         const r = rows[i];
         const c = codes[base + r];
-        if (c <= bin || c === missCode) rows[start + nl++] = r; else tmp[nr++] = r;
+        // 1 iff c ≤ bin, or c is the missing code and dl = 1.
+        const isLeft = (((bin - c) >>> 31) ^ 1) | (dl & (((c ^ missCode) - 1) >>> 31));
+        rowsTmp[ps + nl] = r;
+        tmp[acc + nr] = r;
+        nl += isLeft;
+        nr += isLeft ^ 1;
       }
-    } else {
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        if (codes[base + r] <= bin) rows[start + nl++] = r; else tmp[nr++] = r;
-      }
+      pieceLeft[p * T + w] = nl;
+      acc += nr;
     }
-    rows.set(tmp.subarray(0, nr), start + nl);
-    return nl;
+  }
+
+  /**
+   * OP_PLACE, phase 2: thread w moves the left and right rows of its piece of every node to
+   * their final places (left rows of pieces 0…T−1, then their right rows: the stable
+   * partition). Thread 0 writes each node's left count to task[o + 5].
+   */
+  function placePieces(S: KernelState, w: number, T: number, partOff: number): void {
+    const { task, rows, rowsTmp, pieceLeft } = S;
+    const tmp = S.tmpRows;
+    const np = task[T_NPART];
+    let acc = 0;
+    for (let p = 0; p < np; p++) {
+      const o = partOff + 6 * p;
+      const s = task[o], len = task[o + 1] - s;
+      const ps = s + Math.floor((w * len) / T), pe = s + Math.floor(((w + 1) * len) / T);
+      let NL = 0, before = 0;
+      for (let k = 0; k < T; k++) {
+        const c = pieceLeft[p * T + k];
+        NL += c;
+        if (k < w) before += c;
+      }
+      const nl = pieceLeft[p * T + w], nr = pe - ps - nl;
+      const lo = s + before, ro = s + NL + (ps - s - before);
+      for (let i = 0; i < nl; i++) rows[lo + i] = rowsTmp[ps + i];
+      for (let i = 0; i < nr; i++) rows[ro + i] = tmp[acc + i];
+      acc += nr;
+      if (w === 0) task[o + 5] = NL;
+    }
   }
 
   /**
@@ -379,12 +425,22 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
     S.result[w] = mx;
   }
 
-  /** OP_QUANT: grad = round(gradF · scale) over this thread's rows; rows[i] = i when task[T_IDENT]. */
+  /**
+   * OP_QUANT: grad = Math.round(gradF · scale) over this thread's rows; rows[i] = i when
+   * task[T_IDENT]. Rounds with the 1.5·2^52 trick (round half to even, exact for |x| ≤ 2^51,
+   * which the scale guarantees) plus a fix-up of ties, giving Math.round's value (up to the sign
+   * of zero) at ~1 ns instead of ~7 ns per call in V8 on this machine.
+   */
   function quantShare(S: KernelState, w: number, T: number): void {
     const { gradF, grad, rows, nRows: n } = S;
     const sg = S.param[2];
     const i0 = Math.floor((w * n) / T), i1 = Math.floor(((w + 1) * n) / T);
-    for (let i = i0; i < i1; i++) grad[i] = Math.round(gradF[i] * sg);
+    const M = 6755399441055744; // 1.5 · 2^52
+    for (let i = i0; i < i1; i++) {
+      const x = gradF[i] * sg;
+      const r = x + M - M;
+      grad[i] = x - r === 0.5 ? r + 1 : r;
+    }
     if (S.task[T_IDENT]) for (let i = i0; i < i1; i++) rows[i] = i;
   }
 
@@ -399,14 +455,8 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
     const { task, nFeatures, nSlots } = S;
     const L = layout(nFeatures, nSlots);
     const op = task[T_OP];
-    if (op === OP_PARTITION) {
-      const np = task[T_NPART];
-      for (let p = w; p < np; p += T) {
-        const o = L.part + 6 * p;
-        task[o + 5] = partition(S, task[o], task[o + 1], task[o + 2], task[o + 3], task[o + 4]);
-      }
-      return;
-    }
+    if (op === OP_PARTITION) return partitionPieces(S, w, T, L.part);
+    if (op === OP_PLACE) return placePieces(S, w, T, L.part);
     if (op === OP_PRED) return predShare(S, w, T);
     if (op === OP_GRAD) return gradShare(S, w, T);
     if (op === OP_QUANT) return quantShare(S, w, T);
@@ -444,8 +494,8 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
   }
 
   return {
-    attach, layout, buildHist, buildHistRows, subtractHist, findSplit, partition, runShare,
-    OP_HIST, OP_PARTITION, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
+    attach, layout, buildHist, buildHistRows, subtractHist, findSplit, runShare,
+    OP_HIST, OP_PARTITION, OP_PLACE, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
   };
 }
 
