@@ -75,7 +75,7 @@ export async function createEngine(X: FeatureMatrix, maxBins: number, threads: n
     weights,
     pred: mk(Float64Array, 8 * nb),
     gradF: mk(Float64Array, 8 * nb),
-    leaf: mk(Float64Array, 8 * 3 * (2 * nSlots + 2)),
+    leaf: mk(Float64Array, 8 * 8 * (2 * nSlots + 2)),
     rowsTmp: mk(Int32Array, 4 * n),
     pieceLeft: mk(Int32Array, 4 * nSlots * threads),
   };

@@ -141,12 +141,20 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
       const grown = growTree(exec, binned, m, m === n, active, cfg);
       trees.push(grown.tree);
       // Training predictions: leaf segments for sampled rows (OP_PRED), binned routing for the rest.
-      const { leaves, leafStart, leafEnd } = grown;
-      const value = grown.tree.value;
-      for (let k = 0; k < leaves.length; k++) {
-        S.leaf[3 * k] = leafStart[k]; S.leaf[3 * k + 1] = leafEnd[k]; S.leaf[3 * k + 2] = value[leaves[k]];
+      const { leaves, leafStart, leafEnd, routed, routedStart, routedEnd } = grown;
+      const { value, left, right, feature, defaultLeft } = grown.tree;
+      let nRec = 0;
+      for (let k = 0; k < leaves.length; k++, nRec++) {
+        const o = 8 * nRec;
+        S.leaf[o] = 0; S.leaf[o + 1] = leafStart[k]; S.leaf[o + 2] = leafEnd[k]; S.leaf[o + 3] = value[leaves[k]];
       }
-      S.task[K.T_NLEAF] = leaves.length;
+      for (let k = 0; k < routed.length; k++, nRec++) {
+        const o = 8 * nRec, id = routed[k];
+        S.leaf[o] = 1; S.leaf[o + 1] = routedStart[k]; S.leaf[o + 2] = routedEnd[k];
+        S.leaf[o + 3] = feature[id]; S.leaf[o + 4] = grown.bin[id]; S.leaf[o + 5] = defaultLeft[id] ? 1 : 0;
+        S.leaf[o + 6] = value[left[id]]; S.leaf[o + 7] = value[right[id]];
+      }
+      S.task[K.T_NLEAF] = nRec;
       runOp(K.OP_PRED);
       if (m < n) for (let i = 0; i < n; i++) if (!inSample[i]) pred[i] += value[leafOfBinnedRow(grown, binned, i)];
       if (valid && validPred && sqErr) {

@@ -40,6 +40,14 @@ export interface GrownTree {
   leaves: number[];
   leafStart: number[];
   leafEnd: number[];
+  /**
+   * Internal nodes whose children are leaves at maxDepth and were not partitioned (nothing
+   * needs their rows apart): their rows are rows[start..end) in `routedStart`/`routedEnd`; a
+   * row goes to left[k] or right[k] by its code of feature[k] (as in leafOfBinnedRow).
+   */
+  routed: number[];
+  routedStart: number[];
+  routedEnd: number[];
 }
 
 interface Node {
@@ -51,6 +59,8 @@ interface Node {
   Hq: number;
   slot: number;
   mask: Uint8Array | null;
+  /** A leaf at maxDepth whose rows were not separated from its sibling's (see GrownTree.routed). */
+  routed?: boolean;
   best: { f: number; bin: number; dl: number; glq: number; hlq: number; gain: number } | null;
 }
 
@@ -168,6 +178,17 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
     if (!node.best) { free.push(node.slot); node.slot = -1; }
   };
 
+  const setSplit = (p: Node, lc: Node, rc: Node): void => {
+    const b = p.best!;
+    tree.feature[p.id] = b.f;
+    tree.threshold[p.id] = binned.cuts[b.f][b.bin];
+    tree.defaultLeft[p.id] = b.dl === 1;
+    tree.left[p.id] = lc.id;
+    tree.right[p.id] = rc.id;
+    tree.gain[p.id] = b.gain;
+    bin[p.id] = b.bin;
+  };
+
   const isCandidate = (c: Node, leavesAfter: number): boolean =>
     c.depth < cfg.maxDepth && c.end - c.start >= 2 && c.Hq / sh >= 2 * mcw && leavesAfter < cfg.maxLeaves;
 
@@ -193,7 +214,24 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
   let leaves = 1;
   let frontier: Node[] = root.best ? [root] : [];
 
+  const routed: Node[] = [];
   const expand = (batch: Node[]): void => {
+    // Children at maxDepth are leaves whatever their rows: skip the partition, the caller routes
+    // those rows by code (depth-wise batches share one depth; leaf-wise batches hold one node).
+    if (batch.every((p) => p.depth + 1 >= cfg.maxDepth)) {
+      for (const p of batch) {
+        const b = p.best!;
+        const lc = newNode(p.depth + 1, p.start, p.end, b.glq, b.hlq);
+        const rc = newNode(p.depth + 1, p.start, p.end, p.Gq - b.glq, p.Hq - b.hlq);
+        lc.routed = rc.routed = true;
+        setSplit(p, lc, rc);
+        leaves++;
+        free.push(p.slot);
+        p.slot = -1;
+        routed.push(p);
+      }
+      return;
+    }
     // 1. Partition each node's rows (every thread takes a piece of every node; two phases).
     task[K.T_OP] = K.OP_PARTITION;
     task[K.T_NPART] = batch.length;
@@ -210,13 +248,7 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
       const nl = task[L.part + 6 * k + 5];
       const lc = newNode(p.depth + 1, p.start, p.start + nl, b.glq, b.hlq);
       const rc = newNode(p.depth + 1, p.start + nl, p.end, p.Gq - b.glq, p.Hq - b.hlq);
-      tree.feature[p.id] = b.f;
-      tree.threshold[p.id] = binned.cuts[b.f][b.bin];
-      tree.defaultLeft[p.id] = b.dl === 1;
-      tree.left[p.id] = lc.id;
-      tree.right[p.id] = rc.id;
-      tree.gain[p.id] = b.gain;
-      bin[p.id] = b.bin;
+      setSplit(p, lc, rc);
       leaves++;
       const leavesAfter = cfg.leafwise ? leaves : 0;
       const cl = isCandidate(lc, leavesAfter), cr = isCandidate(rc, leavesAfter);
@@ -279,7 +311,10 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
 
   const leafIds: number[] = [], leafStart: number[] = [], leafEnd: number[] = [];
   for (const n of nodes) {
-    if (tree.feature[n.id] < 0) { leafIds.push(n.id); leafStart.push(n.start); leafEnd.push(n.end); }
+    if (tree.feature[n.id] < 0 && !n.routed) { leafIds.push(n.id); leafStart.push(n.start); leafEnd.push(n.end); }
   }
-  return { tree, bin, leaves: leafIds, leafStart, leafEnd };
+  return {
+    tree, bin, leaves: leafIds, leafStart, leafEnd,
+    routed: routed.map((p) => p.id), routedStart: routed.map((p) => p.start), routedEnd: routed.map((p) => p.end),
+  };
 }

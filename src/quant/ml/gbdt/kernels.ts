@@ -45,7 +45,7 @@ export interface KernelStateInit {
   /** Partition scratch: left rows by piece (nRows), left count per (record, thread) (nSlots·threads). */
   rowsTmp: Int32Array;
   pieceLeft: Int32Array;
-  /** Leaf records [start, end, value] for OP_PRED (2·nSlots + 2 records). */
+  /** Leaf records for OP_PRED, 8 doubles each (2·nSlots + 2 records; see predShare). */
   leaf: Float64Array;
   /**
    * [λ, minChildWeight, gradient scale, hessian scale, constant hessian (0/1), its quantized
@@ -394,18 +394,35 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
   }
 
   /**
-   * OP_PRED: pred[rows[i]] += value of the leaf whose segment holds position i; threads take
-   * contiguous ranges of positions (every row is in one segment, so writes never collide).
+   * OP_PRED: add each row's leaf value to pred. Records of 8 doubles in `leaf`:
+   * [0, start, end, value] — every row at positions start..end−1 gets value; or
+   * [1, start, end, f, bin, defaultLeft, left value, right value] — rows of an unpartitioned
+   * node whose children are leaves, routed by code as in the partition. Threads take contiguous
+   * ranges of positions (every row is in one record, so writes never collide).
    */
   function predShare(S: KernelState, w: number, T: number): void {
-    const { task, leaf, rows, pred } = S;
+    const { task, leaf, rows, pred, codes, nRows, nBins, hasMissing } = S;
     const nl = task[T_NLEAF];
     let m = 0;
-    for (let k = 0; k < nl; k++) m = Math.max(m, leaf[3 * k + 1]);
+    for (let k = 0; k < nl; k++) m = Math.max(m, leaf[8 * k + 2]);
     const p0 = Math.floor((w * m) / T), p1 = Math.floor(((w + 1) * m) / T);
     for (let k = 0; k < nl; k++) {
-      const s = Math.max(p0, leaf[3 * k]), e = Math.min(p1, leaf[3 * k + 1]), v = leaf[3 * k + 2];
-      for (let i = s; i < e; i++) pred[rows[i]] += v;
+      const o = 8 * k;
+      const s = Math.max(p0, leaf[o + 1]), e = Math.min(p1, leaf[o + 2]);
+      if (leaf[o] === 0) {
+        const v = leaf[o + 3];
+        for (let i = s; i < e; i++) pred[rows[i]] += v;
+      } else {
+        const f = leaf[o + 3], bin = leaf[o + 4], dl = leaf[o + 5] ? 1 : 0, vl = leaf[o + 6], vr = leaf[o + 7];
+        const base = f * nRows;
+        const missCode = hasMissing[f] ? nBins[f] : 256;
+        for (let i = s; i < e; i++) {
+          const r = rows[i];
+          const c = codes[base + r];
+          const isLeft = (((bin - c) >>> 31) ^ 1) | (dl & (((c ^ missCode) - 1) >>> 31));
+          pred[r] += isLeft ? vl : vr;
+        }
+      }
     }
   }
 
