@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { StrataError } from "../../../core/errors.ts";
 import type { Rng } from "../../../core/rng.ts";
 import type { FeatureMatrix, FitOptions } from "../types.ts";
-import { binMatrix, type BinnedMatrix } from "./binning.ts";
+import type { BinnedMatrix } from "./binning.ts";
 import { gbdtKernels, type KernelStateInit } from "./kernels.ts";
 import { openExecutor, type Executor } from "./pool.ts";
 import type { GrownTree } from "./grow.ts";
@@ -44,12 +44,12 @@ export function resolveThreads(threads: number | undefined, nRows: number, nFeat
  */
 export async function createEngine(X: FeatureMatrix, maxBins: number, threads: number, nSlots: number, boost?: { y: Float64Array; weights?: Float64Array }): Promise<Engine> {
   const n = X.nRows, F = X.nFeatures;
-  const binned = binMatrix(X.columns, n, maxBins, threads > 1);
   const mk = <T>(C: new (b: ArrayBufferLike) => T, bytes: number): T => new C(threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const L = K.layout(F, nSlots);
   const rowWords = (F + 3) >> 2;
-  const rowCodes = mk(Uint32Array, 4 * n * rowWords);
-  rowMajorCodes(binned, rowCodes, rowWords);
+  // Binning runs on the executor's threads (OP_BIN): the columns go to shared memory first.
+  const cols = mk(Float32Array, 4 * n * F);
+  X.columns.forEach((c, f) => cols.set(c, f * n));
   const nb = boost ? n : 0;
   const y = mk(Float64Array, 8 * nb);
   if (boost) y.set(boost.y);
@@ -59,11 +59,11 @@ export async function createEngine(X: FeatureMatrix, maxBins: number, threads: n
     nRows: n,
     nFeatures: F,
     nSlots,
-    codes: binned.codes,
-    rowCodes,
+    codes: mk(Uint8Array, n * F),
+    rowCodes: mk(Uint32Array, 4 * n * rowWords),
     rowWords,
-    nBins: binned.nBins,
-    hasMissing: binned.hasMissing,
+    nBins: mk(Int32Array, 4 * F),
+    hasMissing: mk(Uint8Array, F),
     grad: mk(Float64Array, 8 * n),
     hess: mk(Float64Array, 8 * n),
     rows: mk(Int32Array, 4 * n),
@@ -78,26 +78,25 @@ export async function createEngine(X: FeatureMatrix, maxBins: number, threads: n
     leaf: mk(Float64Array, 8 * 8 * (2 * nSlots + 2)),
     rowsTmp: mk(Int32Array, 4 * n),
     pieceLeft: mk(Int32Array, 4 * nSlots * threads),
+    cols,
+    cutsOut: mk(Float64Array, 8 * 256 * F),
+    nCuts: mk(Int32Array, 4 * F),
   };
   const exec = await openExecutor(init, threads);
-  return { binned, exec, nRows: n };
-}
-
-/**
- * Row-major copy of the column-major codes, 4 codes per little-endian 32-bit word (feature 4j
- * in the low byte of word j), `rowWords` words per row (the last word zero-padded).
- */
-export function rowMajorCodes(binned: BinnedMatrix, out: Uint32Array, rowWords: number): void {
-  const { codes, nRows: n, nFeatures: F } = binned;
-  for (let j = 0; j < rowWords; j++) {
-    const f = 4 * j;
-    const b0 = f * n, b1 = (f + 1) * n, b2 = (f + 2) * n, b3 = (f + 3) * n;
-    const k = Math.min(4, F - f);
-    if (k === 4) for (let i = 0; i < n; i++) out[i * rowWords + j] = (codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16) | (codes[b3 + i] << 24)) >>> 0;
-    else if (k === 3) for (let i = 0; i < n; i++) out[i * rowWords + j] = codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16);
-    else if (k === 2) for (let i = 0; i < n; i++) out[i * rowWords + j] = codes[b0 + i] | (codes[b1 + i] << 8);
-    else for (let i = 0; i < n; i++) out[i * rowWords + j] = codes[b0 + i];
+  const S = exec.state;
+  try {
+    S.param[6] = maxBins;
+    S.task[K.T_OP] = K.OP_BIN;
+    exec.run();
+    S.task[K.T_OP] = K.OP_ROWMAJOR;
+    exec.run();
+  } catch (e) {
+    exec.close();
+    throw e;
   }
+  const cuts = Array.from({ length: F }, (_, f) => S.cutsOut.slice(256 * f, 256 * f + S.nCuts[f]));
+  const binned: BinnedMatrix = { nRows: n, nFeatures: F, codes: S.codes, cuts, nBins: S.nBins, hasMissing: S.hasMissing };
+  return { binned, exec, nRows: n };
 }
 
 /**

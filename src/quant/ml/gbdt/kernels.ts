@@ -45,6 +45,10 @@ export interface KernelStateInit {
   /** Partition scratch: left rows by piece (nRows), left count per (record, thread) (nSlots·threads). */
   rowsTmp: Int32Array;
   pieceLeft: Int32Array;
+  /** Binning input/output for OP_BIN: the float32 columns (n × F, column-major), cuts (256 per feature) and their counts. */
+  cols: Float32Array;
+  cutsOut: Float64Array;
+  nCuts: Int32Array;
   /** Leaf records for OP_PRED, 8 doubles each (2·nSlots + 2 records; see predShare). */
   leaf: Float64Array;
   /**
@@ -60,6 +64,8 @@ export interface KernelState extends KernelStateInit {
   lh: Float64Array;
   idx: Int32Array;
   tmpRows: Int32Array;
+  /** binningKernels() (binning.ts), set by the executor: binning runs as OP_BIN on every thread. */
+  binning?: { binFeature: (col: Float32Array, maxBins: number, out: Uint8Array, scratch: any) => { cuts: Float64Array; nBins: number; hasMissing: number }; radixScratch: (n: number) => any };
   /** Generated row kernels by feature range (see buildHistRows). */
   rowKernels: Map<number, RowKernel>;
 }
@@ -81,7 +87,7 @@ export function gbdtKernels() {
   const CHUNK = 1024;
   // task header fields
   const T_OP = 0, T_NACTIVE = 1, T_NBUILD = 2, T_NSUB = 3, T_NSPLIT = 4, T_NPART = 5, T_NLEAF = 6, T_IDENT = 7;
-  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5, OP_PLACE = 6;
+  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5, OP_PLACE = 6, OP_BIN = 7, OP_ROWMAJOR = 8;
 
   function attach(init: KernelStateInit): KernelState {
     return {
@@ -462,6 +468,42 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
   }
 
   /**
+   * OP_BIN: quantile binning (binning.ts) of features w, w + T, … (param[6] = maxBins): codes
+   * into `codes`, cuts into cutsOut[256·f…], counts into nCuts/nBins/hasMissing.
+   */
+  function binShare(S: KernelState, w: number, T: number): void {
+    const { cols, codes, cutsOut, nCuts, nBins, hasMissing, nRows: n, nFeatures } = S;
+    const bk = S.binning!;
+    if (w >= nFeatures) return;
+    const scratch = bk.radixScratch(n);
+    for (let f = w; f < nFeatures; f += T) {
+      const r = bk.binFeature(cols.subarray(f * n, (f + 1) * n), S.param[6], codes.subarray(f * n, (f + 1) * n), scratch);
+      cutsOut.set(r.cuts, 256 * f);
+      nCuts[f] = r.cuts.length;
+      nBins[f] = r.nBins;
+      hasMissing[f] = r.hasMissing;
+    }
+  }
+
+  /**
+   * OP_ROWMAJOR: the row-major copy of the codes (4 per little-endian 32-bit word, feature 4j in
+   * the low byte of word j, zero-padded) for this thread's range of rows.
+   */
+  function rowMajorShare(S: KernelState, w: number, T: number): void {
+    const { codes, rowCodes, rowWords: W, nRows: n, nFeatures: F } = S;
+    const i0 = Math.floor((w * n) / T), i1 = Math.floor(((w + 1) * n) / T);
+    for (let j = 0; j < W; j++) {
+      const f = 4 * j;
+      const b0 = f * n, b1 = (f + 1) * n, b2 = (f + 2) * n, b3 = (f + 3) * n;
+      const k = Math.min(4, F - f);
+      if (k === 4) for (let i = i0; i < i1; i++) rowCodes[i * W + j] = (codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16) | (codes[b3 + i] << 24)) >>> 0;
+      else if (k === 3) for (let i = i0; i < i1; i++) rowCodes[i * W + j] = codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16);
+      else if (k === 2) for (let i = i0; i < i1; i++) rowCodes[i * W + j] = codes[b0 + i] | (codes[b1 + i] << 8);
+      else for (let i = i0; i < i1; i++) rowCodes[i * W + j] = codes[b0 + i];
+    }
+  }
+
+  /**
    * This thread's share (index w of T) of the job described in `task`:
    * OP_PARTITION splits partition records round-robin by thread; OP_HIST gives each thread a
    * contiguous range of the active features and runs every build, then every subtraction,
@@ -475,6 +517,8 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
     if (op === OP_PARTITION) return partitionPieces(S, w, T, L.part);
     if (op === OP_PLACE) return placePieces(S, w, T, L.part);
     if (op === OP_PRED) return predShare(S, w, T);
+    if (op === OP_BIN) return binShare(S, w, T);
+    if (op === OP_ROWMAJOR) return rowMajorShare(S, w, T);
     if (op === OP_GRAD) return gradShare(S, w, T);
     if (op === OP_QUANT) return quantShare(S, w, T);
     if (op !== OP_HIST) throw new Error(`gbdt kernel: unknown op ${op}`);
@@ -512,7 +556,7 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
 
   return {
     attach, layout, buildHist, buildHistRows, subtractHist, findSplit, runShare,
-    OP_HIST, OP_PARTITION, OP_PLACE, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
+    OP_HIST, OP_PARTITION, OP_PLACE, OP_BIN, OP_ROWMAJOR, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
   };
 }
 

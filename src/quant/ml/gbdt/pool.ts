@@ -13,6 +13,7 @@
  * are unref'ed: an idle pool never keeps the process alive.
  */
 import { Worker } from "node:worker_threads";
+import { binningKernels } from "./binning.ts";
 import { gbdtKernels, type KernelState, type KernelStateInit, type Kernels } from "./kernels.ts";
 
 const C_GEN = 0, C_DONE = 1, C_OP = 2, C_ERR = 3;
@@ -20,11 +21,12 @@ const OP_RUN = 1, OP_END = 2;
 const ERR_BYTES = 2048;
 
 /** Body of a worker; receives the kernels and node:worker_threads. Self-contained. */
-function workerMain(K: Kernels, wt: typeof import("node:worker_threads")): void {
+function workerMain(K: Kernels, wt: typeof import("node:worker_threads"), BK: ReturnType<typeof binningKernels>): void {
   const port = wt.parentPort!;
   port.on("message", (msg: { type: string; init: KernelStateInit; ctrl: SharedArrayBuffer; err: SharedArrayBuffer; index: number; threads: number; gen: number }) => {
     if (msg.type !== "session") return;
     const S = K.attach(msg.init);
+    S.binning = BK;
     const ctrl = new Int32Array(msg.ctrl);
     const errBytes = new Uint8Array(msg.err);
     let gen = msg.gen;
@@ -49,7 +51,8 @@ function workerMain(K: Kernels, wt: typeof import("node:worker_threads")): void 
 const WORKER_SOURCE =
   `"use strict";\nvar __name = (fn, _name) => fn;\n` +
   `const K = (${gbdtKernels.toString()})();\n` +
-  `(${workerMain.toString()})(K, require("node:worker_threads"));\n`;
+  `const BK = (${binningKernels.toString()})();\n` +
+  `(${workerMain.toString()})(K, require("node:worker_threads"), BK);\n`;
 
 /** Runs jobs on the main thread plus `workers.length` workers. */
 export interface Executor {
@@ -63,9 +66,11 @@ export interface Executor {
 }
 
 const K = gbdtKernels();
+const BK = binningKernels();
 
 export function inlineExecutor(init: KernelStateInit): Executor {
   const state = K.attach(init);
+  state.binning = BK;
   return { threads: 1, state, run: () => K.runShare(state, 0, 1), close: () => {} };
 }
 
@@ -138,6 +143,7 @@ export async function openExecutor(init: KernelStateInit, threads: number): Prom
     return inlineExecutor(init);
   }
   const state = K.attach(init);
+  state.binning = BK;
   let open = true;
   return {
     threads,
