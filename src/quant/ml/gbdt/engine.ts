@@ -74,6 +74,7 @@ export async function createEngine(X: FeatureMatrix, maxBins: number, threads: n
     y,
     weights,
     pred: mk(Float64Array, 8 * nb),
+    leafOf: mk(Int32Array, 4 * nb),
     gradF: mk(Float64Array, 8 * nb),
     leaf: mk(Float64Array, 8 * 8 * (2 * nSlots + 2)),
     rowsTmp: mk(Int32Array, 4 * n),

@@ -104,6 +104,8 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
   const sqErr = valid ? new Float64Array(valid.y.length) : undefined;
   let bestIteration = p.nTrees - 1, bestLoss = Infinity, bestAt = -1;
   const runOp = (op: number): void => { S.task[K.T_OP] = op; exec.run(); };
+  /** The last OP_PREDGRAD left this round's gradients in gradF and their maxima in result. */
+  let gradReady = false;
   try {
     // Hessians of squared error are the weights (objective.constantHessian): quantize once
     // (scale from all rows). Without weights every hessian is 1 and the hessian sums are row
@@ -122,7 +124,8 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
       checkAborted(opts.signal, "fitGbdt");
       // Gradients g = w(pred − y) and their max (OP_GRAD), then the fixed-point gradients
       // (and rows = 0…n−1 without row sampling) (OP_QUANT).
-      runOp(K.OP_GRAD);
+      if (!gradReady) runOp(K.OP_GRAD);
+      gradReady = false;
       let maxG = 0;
       for (let k = 0; k < exec.threads; k++) maxG = Math.max(maxG, S.result[k]);
       S.param[2] = fixedPointScale(maxG, n);
@@ -147,6 +150,7 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
       for (let k = 0; k < leaves.length; k++, nRec++) {
         const o = 8 * nRec;
         S.leaf[o] = 0; S.leaf[o + 1] = leafStart[k]; S.leaf[o + 2] = leafEnd[k]; S.leaf[o + 3] = value[leaves[k]];
+        S.leaf[o + 6] = S.leaf[o + 7] = value[leaves[k]];
       }
       for (let k = 0; k < routed.length; k++, nRec++) {
         const o = 8 * nRec, id = routed[k];
@@ -155,7 +159,12 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
         S.leaf[o + 6] = value[left[id]]; S.leaf[o + 7] = value[right[id]];
       }
       S.task[K.T_NLEAF] = nRec;
-      runOp(K.OP_PRED);
+      if (m === n) {
+        // Every row is in a record: leaf index per row, then prediction and next gradients in row order.
+        runOp(K.OP_LEAFOF);
+        runOp(K.OP_PREDGRAD);
+        gradReady = true;
+      } else runOp(K.OP_PRED);
       if (m < n) for (let i = 0; i < n; i++) if (!inSample[i]) pred[i] += value[leafOfBinnedRow(grown, binned, i)];
       if (valid && validPred && sqErr) {
         addTreePredictions(compileTrees([grown.tree]), valid.X, validPred);

@@ -49,6 +49,8 @@ export interface KernelStateInit {
   cols: Float32Array;
   cutsOut: Float64Array;
   nCuts: Int32Array;
+  /** Record index × 2 + side of each row's leaf (OP_LEAFOF), length nRows for boosting. */
+  leafOf: Int32Array;
   /** Leaf records for OP_PRED, 8 doubles each (2·nSlots + 2 records; see predShare). */
   leaf: Float64Array;
   /**
@@ -87,7 +89,7 @@ export function gbdtKernels() {
   const CHUNK = 1024;
   // task header fields
   const T_OP = 0, T_NACTIVE = 1, T_NBUILD = 2, T_NSUB = 3, T_NSPLIT = 4, T_NPART = 5, T_NLEAF = 6, T_IDENT = 7;
-  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5, OP_PLACE = 6, OP_BIN = 7, OP_ROWMAJOR = 8;
+  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5, OP_PLACE = 6, OP_BIN = 7, OP_ROWMAJOR = 8, OP_LEAFOF = 9, OP_PREDGRAD = 10;
 
   function attach(init: KernelStateInit): KernelState {
     return {
@@ -433,6 +435,58 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
   }
 
   /**
+   * OP_LEAFOF (every row in a record): leafOf[row] = 2·record + side (side 1 = right child of
+   * a routed record), scattered over positions like OP_PRED. Writing a small index to a random
+   * place is cheaper than a random read-modify-write of pred; OP_PREDGRAD then reads it in row
+   * order.
+   */
+  function leafOfShare(S: KernelState, w: number, T: number): void {
+    const { task, leaf, rows, leafOf, codes, nRows, nBins, hasMissing } = S;
+    const nl = task[T_NLEAF];
+    let m = 0;
+    for (let k = 0; k < nl; k++) m = Math.max(m, leaf[8 * k + 2]);
+    const p0 = Math.floor((w * m) / T), p1 = Math.floor(((w + 1) * m) / T);
+    for (let k = 0; k < nl; k++) {
+      const o = 8 * k;
+      const s = Math.max(p0, leaf[o + 1]), e = Math.min(p1, leaf[o + 2]);
+      if (leaf[o] === 0) {
+        for (let i = s; i < e; i++) leafOf[rows[i]] = 2 * k;
+      } else {
+        const f = leaf[o + 3], bin = leaf[o + 4], dl = leaf[o + 5] ? 1 : 0;
+        const base = f * nRows;
+        const missCode = hasMissing[f] ? nBins[f] : 256;
+        for (let i = s; i < e; i++) {
+          const r = rows[i];
+          const c = codes[base + r];
+          const isLeft = (((bin - c) >>> 31) ^ 1) | (dl & (((c ^ missCode) - 1) >>> 31));
+          leafOf[r] = 2 * k + (isLeft ^ 1);
+        }
+      }
+    }
+  }
+
+  /**
+   * OP_PREDGRAD: pred[i] += value of leafOf[i] (leaf[8k + 6 + side]), then the gradient as in
+   * OP_GRAD, over this thread's range of rows, in row order.
+   */
+  function predGradShare(S: KernelState, w: number, T: number): void {
+    const { leaf, leafOf, y, weights, pred, gradF, nRows: n } = S;
+    const i0 = Math.floor((w * n) / T), i1 = Math.floor(((w + 1) * n) / T);
+    const hasW = weights.length > 0;
+    let mx = 0;
+    for (let i = i0; i < i1; i++) {
+      const q = leafOf[i];
+      const p = pred[i] + leaf[8 * (q >> 1) + 6 + (q & 1)];
+      pred[i] = p;
+      const g = hasW ? weights[i] * (p - y[i]) : p - y[i];
+      gradF[i] = g;
+      const a = Math.abs(g);
+      if (a > mx) mx = a;
+    }
+    S.result[w] = mx;
+  }
+
+  /**
    * OP_GRAD: squared-error gradients g = w·(pred − y) into gradF for this thread's range of
    * rows; result[w] = the range's max |g| (the maximum does not depend on the split).
    */
@@ -517,6 +571,8 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
     if (op === OP_PARTITION) return partitionPieces(S, w, T, L.part);
     if (op === OP_PLACE) return placePieces(S, w, T, L.part);
     if (op === OP_PRED) return predShare(S, w, T);
+    if (op === OP_LEAFOF) return leafOfShare(S, w, T);
+    if (op === OP_PREDGRAD) return predGradShare(S, w, T);
     if (op === OP_BIN) return binShare(S, w, T);
     if (op === OP_ROWMAJOR) return rowMajorShare(S, w, T);
     if (op === OP_GRAD) return gradShare(S, w, T);
@@ -556,7 +612,7 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
 
   return {
     attach, layout, buildHist, buildHistRows, subtractHist, findSplit, runShare,
-    OP_HIST, OP_PARTITION, OP_PLACE, OP_BIN, OP_ROWMAJOR, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
+    OP_HIST, OP_PARTITION, OP_PLACE, OP_BIN, OP_ROWMAJOR, OP_LEAFOF, OP_PREDGRAD, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
   };
 }
 
