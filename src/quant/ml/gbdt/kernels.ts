@@ -281,7 +281,8 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
    */
   function findSplit(S: KernelState, slot: number, f: number, r: number): void {
     const { hist, result, nFeatures, nBins, hasMissing, param } = S;
-    const lambda = param[0], mcw = param[1], sg = param[2], sh = param[3];
+    // The scales are powers of two, so multiplying by their inverses is exact (= dividing).
+    const lambda = param[0], mcw = param[1], isg = 1 / param[2], ish = 1 / param[3];
     const ho = slot * nFeatures * FS + f * FS;
     const nb = nBins[f];
     const miss = hasMissing[f];
@@ -298,9 +299,9 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
       // Missing values (if any) to the right.
       let hr = Hq - hl;
       if (hl > 0 && hr > 0) {
-        const HL = hl / sh, HR = hr / sh;
+        const HL = hl * ish, HR = hr * ish;
         if (HL >= mcw && HR >= mcw) {
-          const GL = gl / sg, GR = (Gq - gl) / sg;
+          const GL = gl * isg, GR = (Gq - gl) * isg;
           const s = (GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda);
           if (s > best) { best = s; bestBin = b; bestDl = 0; bestGl = gl; bestHl = hl; }
         }
@@ -310,9 +311,9 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
         const gl2 = gl + Gm, hl2 = hl + Hm;
         hr = Hq - hl2;
         if (hl2 > 0 && hr > 0) {
-          const HL = hl2 / sh, HR = hr / sh;
+          const HL = hl2 * ish, HR = hr * ish;
           if (HL >= mcw && HR >= mcw) {
-            const GL = gl2 / sg, GR = (Gq - gl2) / sg;
+            const GL = gl2 * isg, GR = (Gq - gl2) * isg;
             const s = (GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda);
             if (s > best) { best = s; bestBin = b; bestDl = 1; bestGl = gl2; bestHl = hl2; }
           }
