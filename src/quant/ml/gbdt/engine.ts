@@ -80,6 +80,8 @@ export async function createEngine(X: FeatureMatrix, maxBins: number, threads: n
     rowsTmp: mk(Int32Array, 4 * n),
     pieceLeft: mk(Int32Array, 4 * nSlots * threads),
     cols,
+    // Row-split dense builds (kernels.ts, OP_HISTROWS) when their scratch stays small.
+    scratch: mk(Float64Array, threads > 1 && (threads - 1) * 4 * F * 512 * 8 <= 2 ** 26 ? 8 * (threads - 1) * 4 * F * 512 : 0),
     cutsOut: mk(Float64Array, 8 * 256 * F),
     nCuts: mk(Int32Array, 4 * F),
   };

@@ -143,6 +143,14 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
   };
   /** Run the queued hist/sub/split tasks and turn results into node.best. */
   const runHist = (): void => {
+    task[K.T_NACTIVE] = active.length;
+    task[K.T_NBUILD] = nBuild;
+    if (exec.threads > 1) {
+      // Dense builds first, split by rows (kernels.ts, OP_HISTROWS), if there are any.
+      let any = false;
+      for (let k = 0; k < nBuild && !any; k++) any = K.rowSplitIndex(S, k, L.build) >= 0;
+      if (any) { task[K.T_OP] = K.OP_HISTROWS; exec.run(); }
+    }
     task[K.T_OP] = K.OP_HIST;
     task[K.T_NBUILD] = nBuild; task[K.T_NSUB] = nSub; task[K.T_NSPLIT] = nSplit;
     exec.run();

@@ -49,6 +49,8 @@ export interface KernelStateInit {
   cols: Float32Array;
   cutsOut: Float64Array;
   nCuts: Int32Array;
+  /** Per-worker histograms of row-split builds ((threads − 1) · 4 slots), or empty (disabled). */
+  scratch: Float64Array;
   /** Record index × 2 + side of each row's leaf (OP_LEAFOF), length nRows for boosting. */
   leafOf: Int32Array;
   /** Leaf records for OP_PRED, 8 doubles each (2·nSlots + 2 records; see predShare). */
@@ -87,9 +89,10 @@ export function gbdtKernels() {
   const RS = 8; // RESULT_STRIDE
   const TH = 8; // TASK_HEADER
   const CHUNK = 1024;
+  const ROWSPLIT_MAX = 4; // row-split builds per job (scratch histograms per worker)
   // task header fields
   const T_OP = 0, T_NACTIVE = 1, T_NBUILD = 2, T_NSUB = 3, T_NSPLIT = 4, T_NPART = 5, T_NLEAF = 6, T_IDENT = 7;
-  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5, OP_PLACE = 6, OP_BIN = 7, OP_ROWMAJOR = 8, OP_LEAFOF = 9, OP_PREDGRAD = 10;
+  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5, OP_PLACE = 6, OP_BIN = 7, OP_ROWMAJOR = 8, OP_LEAFOF = 9, OP_PREDGRAD = 10, OP_HISTROWS = 11;
 
   function attach(init: KernelStateInit): KernelState {
     return {
@@ -196,23 +199,71 @@ export function gbdtKernels() {
    * same order per bin as any other kernel: the result is exact either way.
    */
   function buildHistRows(S: KernelState, slot: number, start: number, end: number, identity: number, fa: number, fb: number, gather: number): void {
-    const { hist, nFeatures, nBins, hasMissing } = S;
-    const slotBase = slot * nFeatures * FS;
+    buildHistRowsInto(S, 0, slot * S.nFeatures * FS, start, end, identity, fa, fb, gather);
+  }
+
+  /** buildHistRows into hist (target 0) or the scratch histograms (target 1) at offset `base`. */
+  function buildHistRowsInto(S: KernelState, target: number, base: number, start: number, end: number, identity: number, fa: number, fb: number, gather: number): void {
+    const { nBins, hasMissing } = S;
+    const arr = target ? S.scratch : S.hist;
     for (let f = fa; f < fb; f++) {
-      const ho = slotBase + f * FS;
-      hist.fill(0, ho, ho + 2 * (nBins[f] + hasMissing[f]));
+      const ho = base + f * FS;
+      arr.fill(0, ho, ho + 2 * (nBins[f] + hasMissing[f]));
     }
-    const key = fa * 65536 + fb;
+    const key = (fa * 65536 + fb) * 2 + target;
     let kern = S.rowKernels.get(key);
     if (!kern) {
-      kern = makeRowKernel(S, fa, fb);
+      kern = makeRowKernel(S, fa, fb, target);
       S.rowKernels.set(key, kern);
     }
-    kern(slotBase, start, end, identity, S.param[4] !== 0 ? 1 : 0, gather);
+    kern(base, start, end, identity, S.param[4] !== 0 ? 1 : 0, gather);
+  }
+
+  /**
+   * Builds split by rows instead of features (OP_HISTROWS): the first ROWSPLIT_MAX dense
+   * builds (≥ 20% of their span) of a job, when every feature is active and there is scratch.
+   * Returns, for build k, its index among them, or −1. A pure function of the task and rows,
+   * so both phases agree.
+   */
+  function rowSplitIndex(S: KernelState, k: number, buildOff: number): number {
+    if (S.scratch.length === 0 || S.task[T_NACTIVE] !== S.nFeatures) return -1;
+    let j = 0;
+    for (let q = 0; q <= k; q++) {
+      const o = buildOff + 4 * q;
+      const start = S.task[o + 1], end = S.task[o + 2], ident = S.task[o + 3];
+      if (end - start < 4096) continue;
+      const span = ident ? end - start : S.rows[end - 1] - S.rows[start] + 1;
+      if (end - start < 0.2 * span) continue;
+      if (q === k) return j < ROWSPLIT_MAX ? j : -1;
+      j++;
+    }
+    return -1;
+  }
+
+  /**
+   * OP_HISTROWS: thread w builds its share of the rows of each row-split build over ALL
+   * features (thread 0 into the slot itself, thread w ≥ 1 into its scratch histogram); OP_HIST
+   * then adds the scratch histograms into the slot for its features (exact sums, so the result
+   * equals a one-thread build). Balances dense builds (whole words split 16/14 for 30
+   * features) and reads each row's codes on one thread only.
+   */
+  function histRowsShare(S: KernelState, w: number, T: number, buildOff: number): void {
+    const nb = S.task[T_NBUILD];
+    const F = S.nFeatures;
+    for (let k = 0; k < nb; k++) {
+      const j = rowSplitIndex(S, k, buildOff);
+      if (j < 0) continue;
+      const o = buildOff + 4 * k;
+      const slot = S.task[o], start = S.task[o + 1], end = S.task[o + 2], ident = S.task[o + 3];
+      const m = end - start;
+      const s0 = start + Math.floor((w * m) / T), s1 = start + Math.floor(((w + 1) * m) / T);
+      if (w === 0) buildHistRowsInto(S, 0, slot * F * FS, s0, s1, ident, 0, F, 0);
+      else buildHistRowsInto(S, 1, ((w - 1) * ROWSPLIT_MAX + j) * F * FS, s0, s1, ident, 0, F, 0);
+    }
   }
 
   /** Source and instance of the unrolled row kernel for features fa..fb (see buildHistRows). */
-  function makeRowKernel(S: KernelState, fa: number, fb: number): RowKernel {
+  function makeRowKernel(S: KernelState, fa: number, fb: number, target: number): RowKernel {
     const W = S.rowWords;
     const wa = fa >> 2, wFull = fb >> 2, tail = fb - 4 * wFull;
     let body = "";
@@ -230,7 +281,7 @@ export function gbdtKernels() {
     let copy = "";
     for (let j = wa; j < Math.min(W, wFull + (tail > 0 ? 1 : 0)); j++) copy += `buf[kb + ${j}] = rowCodes[rb + ${j}]; `;
     const src = `"use strict";
-const grad = S.grad, hess = S.hess, rows = S.rows, hist = S.hist, buf = new Uint32Array(${CHUNK * W}), lg = S.lg, lh = S.lh;
+const grad = S.grad, hess = S.hess, rows = S.rows, hist = ${target ? "S.scratch" : "S.hist"}, buf = new Uint32Array(${CHUNK * W}), lg = S.lg, lh = S.lh;
 const rowCodes = S.rowCodes;
 function direct(o, start, end, identity, constHess) {
   for (let i = start; i < end; i++) {
@@ -572,6 +623,7 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
     if (op === OP_PARTITION) return partitionPieces(S, w, T, L.part);
     if (op === OP_PLACE) return placePieces(S, w, T, L.part);
     if (op === OP_PRED) return predShare(S, w, T);
+    if (op === OP_HISTROWS) return histRowsShare(S, w, T, L.build);
     if (op === OP_LEAFOF) return leafOfShare(S, w, T);
     if (op === OP_PREDGRAD) return predGradShare(S, w, T);
     if (op === OP_BIN) return binShare(S, w, T);
@@ -595,6 +647,20 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
     const nb = task[T_NBUILD], ns = task[T_NSUB], nsp = task[T_NSPLIT];
     for (let k = 0; k < nb; k++) {
       const o = L.build + 4 * k;
+      const j = T > 1 ? rowSplitIndex(S, k, L.build) : -1;
+      if (j >= 0) {
+        // Built by rows in OP_HISTROWS: add the other threads' scratch histograms for fa..fb.
+        const d0 = task[o] * nFeatures * FS;
+        for (let t = 1; t < T; t++) {
+          const s0 = ((t - 1) * ROWSPLIT_MAX + j) * nFeatures * FS;
+          for (let f = fa; f < fb; f++) {
+            const len = 2 * (S.nBins[f] + S.hasMissing[f]);
+            const d = d0 + f * FS, sc = s0 + f * FS;
+            for (let b = 0; b < len; b++) S.hist[d + b] += S.scratch[sc + b];
+          }
+        }
+        continue;
+      }
       buildHist(S, task[o], task[o + 1], task[o + 2], task[o + 3], fa, fb, L.active, allActive);
     }
     for (let k = 0; k < ns; k++) {
@@ -613,7 +679,7 @@ return function rowKernel(o, start, end, identity, constHess, gather) {
 
   return {
     attach, layout, buildHist, buildHistRows, subtractHist, findSplit, runShare,
-    OP_HIST, OP_PARTITION, OP_PLACE, OP_BIN, OP_ROWMAJOR, OP_LEAFOF, OP_PREDGRAD, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
+    OP_HIST, OP_PARTITION, OP_PLACE, OP_BIN, OP_ROWMAJOR, OP_LEAFOF, OP_PREDGRAD, OP_HISTROWS, ROWSPLIT_MAX, rowSplitIndex, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
   };
 }
 
