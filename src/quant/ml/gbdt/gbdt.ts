@@ -129,9 +129,16 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
       let maxG = 0;
       for (let k = 0; k < exec.threads; k++) maxG = Math.max(maxG, S.result[k]);
       S.param[2] = fixedPointScale(maxG, n);
-      S.task[K.T_IDENT] = p.subsample < 1 ? 0 : 1;
-      runOp(K.OP_QUANT);
       const active = nCols < F ? sampleFeatures(colRng!, F, nCols) : allFeatures;
+      // Without row sampling the root's row-wise build quantizes the gradients itself (kernels.ts,
+      // quantRoot) when it reads every row by rows: on one thread, or split by rows (OP_HISTROWS).
+      const fuseQuant = p.subsample >= 1 && n >= 2 && cfg.maxDepth > 0 && active.length === F &&
+        (exec.threads === 1 || (S.scratch.length > 0 && n >= 4096));
+      S.param[7] = fuseQuant ? 1 : 0;
+      if (!fuseQuant) {
+        S.task[K.T_IDENT] = p.subsample < 1 ? 0 : 1;
+        runOp(K.OP_QUANT);
+      }
       let m = n;
       if (p.subsample < 1) {
         m = 0;
@@ -142,6 +149,7 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
         }
       }
       const grown = growTree(exec, binned, m, m === n, active, cfg);
+      S.param[7] = 0;
       trees.push(grown.tree);
       // Training predictions: leaf segments for sampled rows (OP_PRED), binned routing for the rest.
       const { leaves, leafStart, leafEnd, routed, routedStart, routedEnd } = grown;

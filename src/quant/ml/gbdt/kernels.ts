@@ -75,7 +75,7 @@ export interface KernelState extends KernelStateInit {
 }
 
 /** (slot offset in hist, start, end, identity 0/1, constant hessian 0/1). */
-export type RowKernel = (slotBase: number, start: number, end: number, identity: number, constHess: number, gather: number) => void;
+export type RowKernel = (slotBase: number, start: number, end: number, identity: number, constHess: number, gather: number, quant: number) => void;
 
 /** Histogram layout: per slot, per feature, 256 bins × (gradient, hessian). */
 export const HIST_FEATURE_STRIDE = 512;
@@ -132,7 +132,7 @@ export function gbdtKernels() {
       // row-wise vs 1.7–1.9 column-wise; 2.5–20%: column-wise 2–3 ns (chunks of independent
       // loads) vs row-wise 3.6–6 (one dependent cache miss per row); below 2.5%: row-wise with
       // the chunk's row words gathered first 3.4 ns vs column-wise 8.
-      if (m >= 0.2 * span) { buildHistRows(S, slot, start, end, identity, fa, fb, 0); return; }
+      if (m >= 0.2 * span) { buildHistRowsInto(S, 0, slot * S.nFeatures * FS, start, end, identity, fa, fb, 0, quantRoot(S, start, end, identity)); return; }
       if (m < 0.025 * span) { buildHistRows(S, slot, start, end, identity, fa, fb, 1); return; }
     }
     const { codes, grad, hess, rows, hist, task, lg, lh, nRows: n, nFeatures, nBins, hasMissing } = S;
@@ -199,11 +199,20 @@ export function gbdtKernels() {
    * same order per bin as any other kernel: the result is exact either way.
    */
   function buildHistRows(S: KernelState, slot: number, start: number, end: number, identity: number, fa: number, fb: number, gather: number): void {
-    buildHistRowsInto(S, 0, slot * S.nFeatures * FS, start, end, identity, fa, fb, gather);
+    buildHistRowsInto(S, 0, slot * S.nFeatures * FS, start, end, identity, fa, fb, gather, 0);
+  }
+
+  /**
+   * param[7] = 1: the root build (identity rows 0…n−1, all features, by rows) also does
+   * OP_QUANT's work for its rows — grad[i] = round(gradF[i]·scale), rows[i] = i — as it reads
+   * every row anyway (fitGbdt sets it only when the root is built that way, and skips OP_QUANT).
+   */
+  function quantRoot(S: KernelState, start: number, end: number, identity: number): number {
+    return S.param[7] !== 0 && identity && start === 0 && end === S.nRows ? 1 : 0;
   }
 
   /** buildHistRows into hist (target 0) or the scratch histograms (target 1) at offset `base`. */
-  function buildHistRowsInto(S: KernelState, target: number, base: number, start: number, end: number, identity: number, fa: number, fb: number, gather: number): void {
+  function buildHistRowsInto(S: KernelState, target: number, base: number, start: number, end: number, identity: number, fa: number, fb: number, gather: number, quant: number): void {
     const { nBins, hasMissing } = S;
     const arr = target ? S.scratch : S.hist;
     for (let f = fa; f < fb; f++) {
@@ -216,7 +225,7 @@ export function gbdtKernels() {
       kern = makeRowKernel(S, fa, fb, target);
       S.rowKernels.set(key, kern);
     }
-    kern(base, start, end, identity, S.param[4] !== 0 ? 1 : 0, gather);
+    kern(base, start, end, identity, S.param[4] !== 0 ? 1 : 0, gather, quant);
   }
 
   /**
@@ -257,8 +266,10 @@ export function gbdtKernels() {
       const slot = S.task[o], start = S.task[o + 1], end = S.task[o + 2], ident = S.task[o + 3];
       const m = end - start;
       const s0 = start + Math.floor((w * m) / T), s1 = start + Math.floor(((w + 1) * m) / T);
-      if (w === 0) buildHistRowsInto(S, 0, slot * F * FS, s0, s1, ident, 0, F, 0);
-      else buildHistRowsInto(S, 1, ((w - 1) * ROWSPLIT_MAX + j) * F * FS, s0, s1, ident, 0, F, 0);
+      // The fused quantization covers exactly this thread's rows of the root.
+      const q = quantRoot(S, start, end, ident);
+      if (w === 0) buildHistRowsInto(S, 0, slot * F * FS, s0, s1, ident, 0, F, 0, q);
+      else buildHistRowsInto(S, 1, ((w - 1) * ROWSPLIT_MAX + j) * F * FS, s0, s1, ident, 0, F, 0, q);
     }
   }
 
@@ -282,11 +293,22 @@ export function gbdtKernels() {
     for (let j = wa; j < Math.min(W, wFull + (tail > 0 ? 1 : 0)); j++) copy += `buf[kb + ${j}] = rowCodes[rb + ${j}]; `;
     const src = `"use strict";
 const grad = S.grad, hess = S.hess, rows = S.rows, hist = ${target ? "S.scratch" : "S.hist"}, buf = new Uint32Array(${CHUNK * W}), lg = S.lg, lh = S.lh;
-const rowCodes = S.rowCodes;
+const rowCodes = S.rowCodes, gradF = S.gradF;
 function direct(o, start, end, identity, constHess) {
   for (let i = start; i < end; i++) {
     const r = identity ? i : rows[i];
     const g = grad[r];
+    const h = constHess ? 1 : hess[r];
+    const rb = r * ${W};
+${body}  }
+}
+function directQuant(o, start, end, constHess) {
+  const sg = S.param[2], M = 6755399441055744;
+  for (let r = start; r < end; r++) {
+    const x = gradF[r] * sg, q = x + M - M;
+    const g = x - q === 0.5 ? q + 1 : q;
+    grad[r] = g;
+    rows[r] = r;
     const h = constHess ? 1 : hess[r];
     const rb = r * ${W};
 ${body}  }
@@ -306,8 +328,9 @@ function gathered(o, start, end, constHess) {
 ${body.replace(/rowCodes\[/g, "buf[")}    }
   }
 }
-return function rowKernel(o, start, end, identity, constHess, gather) {
-  if (gather && !identity) gathered(o, start, end, constHess); else direct(o, start, end, identity, constHess);
+return function rowKernel(o, start, end, identity, constHess, gather, quant) {
+  if (quant) directQuant(o, start, end, constHess);
+  else if (gather && !identity) gathered(o, start, end, constHess); else direct(o, start, end, identity, constHess);
 };`;
     return new Function("S", src)(S) as RowKernel;
   }
