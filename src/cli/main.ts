@@ -6,6 +6,14 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { ENGINE_VERSION } from "../pipeline/version.ts";
 import { fail } from "./output.ts";
 
+// `pipeline status | head`: when the reader closes the pipe, stop quietly as other Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
 const program = new Command();
 program
   .name("pipeline")

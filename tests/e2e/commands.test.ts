@@ -2,6 +2,7 @@
  * `pipeline gc` and `pipeline dag` through the real CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO, createTempProject, type TempProject } from "./helpers.ts";
@@ -79,6 +80,12 @@ describe("pipeline dag", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("fit (model[2] = 2 cells) ← src");
     expect(r.stdout).toContain("test (model←fit × opt[2] = 4 cells) ← fit, src");
+  });
+
+  it("stops quietly when the reader closes the pipe (pipeline dag | head -1)", () => {
+    const r = spawnSync("sh", ["-c", `node ${JSON.stringify(join(REPO, "bin/pipeline.js"))} dag --cells | head -1`], { cwd: p.root, encoding: "utf8" });
+    expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(r.stderr).not.toContain("EPIPE");
   });
 
   it("--mermaid --cells wires each from-cell to its own upstream cell only", () => {
