@@ -82,8 +82,12 @@ describe("pipeline dag", () => {
     expect(r.stdout).toContain("test (model←fit × opt[2] = 4 cells) ← fit, src");
   });
 
-  it("stops quietly when the reader closes the pipe (pipeline dag | head -1)", () => {
-    const r = spawnSync("sh", ["-c", `node ${JSON.stringify(join(REPO, "bin/pipeline.js"))} dag --cells | head -1`], { cwd: p.root, encoding: "utf8" });
+  it("stops quietly when the reader closes the pipe (pipeline dag --cells | head -1)", () => {
+    // 4,000 cells print far more than a pipe buffer (64 KB), so the writer does hit the closed pipe.
+    const values = Array.from({ length: 4000 }, (_, i) => `v${i}`).join(", ");
+    const big = createTempProject({ "pipeline.yaml": `version: 1\nstages:\n  s:\n    uses: stages/s.ts\n    matrix: { k: [${values}] }\n`, "stages/s.ts": STAGE });
+    const r = spawnSync("sh", ["-c", `node ${JSON.stringify(join(REPO, "bin/pipeline.js"))} dag --cells | head -1`], { cwd: big.root, encoding: "utf8" });
+    big.dispose();
     expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(1);
     expect(r.stderr).not.toContain("EPIPE");
   });
