@@ -39,7 +39,6 @@
  * Causal by construction: row t reads returns and targets of rows ≤ t only.
  */
 import { StrataError } from "../../core/errors.ts";
-import { squareRootImpact } from "./impact.ts";
 import { tradeSchedule } from "./targets.ts";
 import type { BacktestOptions, BacktestResult, Targets } from "./types.ts";
 
@@ -47,6 +46,24 @@ function perAssetOrMatrix(name: string, a: Float64Array, nRows: number, nAssets:
   if (a.length === nAssets) return false;
   if (a.length === nRows * nAssets) return true;
   throw new StrataError("ARGUMENT", `backtest: impact.${name} has ${a.length} values, expected N = ${nAssets} or T × N = ${nRows * nAssets}`);
+}
+
+function badReturn(r: number, j: number, N: number): StrataError {
+  const t = Math.floor(j / N);
+  return new StrataError("ARGUMENT", `backtest: return of asset ${j - t * N} at row ${t} is ${r}, expected a simple return ≥ −1 or NaN (not trading)`);
+}
+
+/**
+ * Throws on the first return (row-major from `from`) that is not ≥ −1 and finite. The main
+ * loop checks each row as it reads it; this catches the rest before any other error is thrown
+ * (and after a ruin), so a bad return is reported first, as if all were checked up front.
+ */
+function validateReturns(returns: Float64Array, N: number, from: number): void {
+  for (let j = from; j < returns.length; j++) {
+    const r = returns[j];
+    if (r !== r) continue;
+    if (!(r >= -1) || r === Infinity) throw badReturn(r, j, N);
+  }
 }
 
 /** Backtest `targets` over `returns` (T × N row-major simple returns, NaN = not trading). */
@@ -68,22 +85,28 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
   if (rate instanceof Float64Array && rate.length !== T) {
     throw new StrataError("ARGUMENT", `backtest: cashRate has ${rate.length} values, expected one per row (T = ${T}) or a single number`);
   }
-  for (let j = 0; j < returns.length; j++) {
-    const r = returns[j];
-    if (r !== r) continue;
-    if (!(r >= -1) || r === Infinity) {
-      const t = Math.floor(j / N);
-      throw new StrataError("ARGUMENT", `backtest: return of asset ${j - t * N} at row ${t} is ${r}, expected a simple return ≥ −1 or NaN (not trading)`);
-    }
-  }
   const imp = options.impact;
   let sigmaT = false, advT = false;
-  const impOptions = { k: imp?.k ?? 1, exponent: imp?.exponent ?? 0.5, capital: imp?.capital ?? 1 };
-  if (imp) {
-    sigmaT = perAssetOrMatrix("sigma", imp.sigma, T, N);
-    advT = perAssetOrMatrix("adv", imp.adv, T, N);
+  const impK = imp?.k ?? 1, impExponent = imp?.exponent ?? 0.5, impCapital = imp?.capital ?? 1;
+  // Math.pow(x, 0.5) is Math.sqrt(x) bit for bit for x ≥ 0 (fdlibm's pow special-cases y = 0.5).
+  const impSqrt = impExponent === 0.5;
+  const sigma = imp?.sigma ?? new Float64Array(0), adv = imp?.adv ?? new Float64Array(0);
+  let schedule: (Float64Array | null)[];
+  const w = new Float64Array(N);
+  try {
+    if (imp) {
+      sigmaT = perAssetOrMatrix("sigma", imp.sigma, T, N);
+      advT = perAssetOrMatrix("adv", imp.adv, T, N);
+    }
+    schedule = tradeSchedule(targets, T, N, lag);
+    if (options.initialWeights) {
+      if (options.initialWeights.length !== N) throw new StrataError("ARGUMENT", `backtest: initialWeights has ${options.initialWeights.length} values, expected N = ${N}`);
+      w.set(options.initialWeights);
+    }
+  } catch (e) {
+    validateReturns(returns, N, 0); // a bad return is reported before any later contract violation
+    throw e;
   }
-  const schedule = tradeSchedule(targets, T, N, lag);
 
   const gross = new Float64Array(T), net = new Float64Array(T), equity = new Float64Array(T);
   const turnover = new Float64Array(T), costs = new Float64Array(T);
@@ -93,11 +116,6 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
   const contributionTotal = new Float64Array(N), costTotal = new Float64Array(N);
   let skippedTrades = 0, ruinedAt = -1;
 
-  const w = new Float64Array(N);
-  if (options.initialWeights) {
-    if (options.initialWeights.length !== N) throw new StrataError("ARGUMENT", `backtest: initialWeights has ${options.initialWeights.length} values, expected N = ${N}`);
-    w.set(options.initialWeights);
-  }
   let sumW = 0;
   for (let i = 0; i < N; i++) sumW += w[i];
   let E = 1;
@@ -105,41 +123,43 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
   for (let t = 0; t < T; t++) {
     const o = t * N;
     const rho = typeof rate === "number" ? rate : rate[t];
-    // Gross return and contributions of the book carried from t − 1.
+    // Gross return and contributions of the book carried from t − 1; w becomes h·(1 + r),
+    // the drift numerator (the division by 1 + g follows once g is known: same rounding as
+    // h·(1 + r)·(1/(1 + g)) in one go).
     let g = (1 - sumW) * rho;
     for (let i = 0; i < N; i++) {
       let r = returns[o + i];
       if (r !== r) r = 0;
-      const c = w[i] * r;
+      else if (!(r >= -1) || r === Infinity) throw badReturn(r, o + i, N);
+      const wi = w[i];
+      const c = wi * r;
       contribution[o + i] = c;
       contributionTotal[i] += c;
       g += c;
+      w[i] = wi * (1 + r);
     }
     gross[t] = g;
     if (!(1 + g > 0)) {
       ruinedAt = t;
       net[t] = g;
       equity[t] = E * (1 + g);
+      validateReturns(returns, N, o + N);
       break;
     }
-    // Drift.
     const inv = 1 / (1 + g);
-    for (let i = 0; i < N; i++) {
-      let r = returns[o + i];
-      if (r !== r) r = 0;
-      w[i] = w[i] * (1 + r) * inv;
-    }
-    // Trade.
-    let n = g;
+    let n = g, untraded = 0, cost = 0;
     const target = schedule[t];
     if (target) {
+      // Drift, then trade.
       traded[t] = 1;
       const preEquity = E * (1 + g);
-      let tau = 0, cost = 0, untraded = 0;
+      let tau = 0;
       for (let i = 0; i < N; i++) {
+        const wi = w[i] * inv;
+        w[i] = wi;
         const x = target[i];
         if (x !== x) { untraded = 1; continue; }
-        const d = x - w[i];
+        const d = x - wi;
         if (returns[o + i] !== returns[o + i]) {
           if (d !== 0) skippedTrades++;
           untraded = 1;
@@ -150,13 +170,16 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
         tau += a;
         let ci = kappa * a;
         if (imp) {
-          const sigma = imp.sigma[sigmaT ? o + i : i], adv = imp.adv[advT ? o + i : i];
-          if (!(adv > 0) || !(sigma >= 0)) {
-            throw new StrataError("ARGUMENT", `backtest: impact needs sigma ≥ 0 and adv > 0 for asset ${i} traded at row ${t}; got sigma = ${sigma}, adv = ${adv}`, {
+          const s = sigma[sigmaT ? o + i : i], v = adv[advT ? o + i : i];
+          if (!(v > 0) || !(s >= 0)) {
+            validateReturns(returns, N, o + N);
+            throw new StrataError("ARGUMENT", `backtest: impact needs sigma ≥ 0 and adv > 0 for asset ${i} traded at row ${t}; got sigma = ${s}, adv = ${v}`, {
               hint: "fill the volatility and ADV estimates of every asset that can trade (point in time), or drop the impact model",
             });
           }
-          ci += squareRootImpact(d, preEquity, sigma, adv, impOptions);
+          // squareRootImpact(d, preEquity, s, v, { k, exponent, capital }), inlined.
+          const q = (a * preEquity * impCapital) / v;
+          ci += a * impK * s * (impSqrt ? Math.sqrt(q) : Math.pow(q, impExponent));
         }
         costTotal[i] += ci;
         cost += ci;
@@ -164,27 +187,37 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
       n = g - cost;
       turnover[t] = tau;
       costs[t] = cost;
-      // Untraded assets keep their value; their weight grows as costs shrink equity.
-      const scale = untraded && cost !== 0 ? (1 + g) / (1 + n) : 1;
-      for (let i = 0; i < N; i++) {
-        const x = target[i];
-        w[i] = x !== x || returns[o + i] !== returns[o + i] ? w[i] * scale : x;
-      }
     }
     net[t] = n;
     E *= 1 + n;
     equity[t] = E;
     if (!(E > 0)) {
       ruinedAt = t;
+      validateReturns(returns, N, o + N);
       break;
     }
     let s = 0, ga = 0, k = 0;
-    for (let i = 0; i < N; i++) {
-      const v = w[i];
-      holdings[o + i] = v;
-      s += v;
-      ga += Math.abs(v);
-      if (v !== 0) k++;
+    if (target) {
+      // Untraded assets keep their value; their weight grows as costs shrink equity.
+      const scale = untraded && cost !== 0 ? (1 + g) / (1 + n) : 1;
+      for (let i = 0; i < N; i++) {
+        const x = target[i];
+        const v = x !== x || returns[o + i] !== returns[o + i] ? w[i] * scale : x;
+        w[i] = v;
+        holdings[o + i] = v;
+        s += v;
+        ga += Math.abs(v);
+        if (v !== 0) k++;
+      }
+    } else {
+      for (let i = 0; i < N; i++) {
+        const v = w[i] * inv;
+        w[i] = v;
+        holdings[o + i] = v;
+        s += v;
+        ga += Math.abs(v);
+        if (v !== 0) k++;
+      }
     }
     sumW = s;
     netExposure[t] = s;
