@@ -2,15 +2,19 @@
 """NumPy reference for bench/backtest.bench.ts: the same backtest, vectorized over assets
 inside a Python loop over days (the usual way such engines are written with NumPy).
 
-Usage: backtest_numpy.py DIR T N K KAPPA IMPACT_K EXPONENT CAPITAL RUNS
+Usage: backtest_numpy.py DIR T N K KAPPA IMPACT_K EXPONENT CAPITAL RUNS [MATRICES]
 
 DIR holds little-endian raw files: returns.f64 (T x N, NaN = not trading), targets.f64
 (K x N target weights, NaN = no trade in that asset), trade_rows.i32 (K rows at whose close
 each target trades, lag already applied), sigma.f64 and adv.f64 (N each). Mechanics as the
 TypeScript engine: gross = w.r + cash*0, drift w(1+r)/(1+g), trades = target - drifted,
 cost = KAPPA*|dw| + |dw|*k*sigma*(|dw|*E*(1+g)*capital/adv)^exponent, net = gross - cost.
+Outputs, as the TypeScript engine's: per-row gross, net, equity, turnover, costs, exposures,
+cash, names held; per-asset contribution and cost totals; with MATRICES = 1 (default) also the
+T x N holdings H and contributions C, with MATRICES = 0 not (as `matrices: false`).
 Prints one JSON line: best-of-RUNS seconds and checksums (final equity, sum of turnover,
-sum of costs, sum of holdings) to confirm both sides did the same work.
+sum of costs, sum of holdings: H.sum() with matrices, else the sum of the per-row net
+exposures) to confirm both sides did the same work.
 """
 import json
 import sys
@@ -19,12 +23,12 @@ import time
 import numpy as np
 
 
-def run(R, trade_rows, targets, sigma, adv, kappa, k, expo, cap, rf=0.0):
+def run(R, trade_rows, targets, sigma, adv, kappa, k, expo, cap, matrices=True, rf=0.0):
     T, N = R.shape
     gross = np.zeros(T); net = np.zeros(T); equity = np.zeros(T)
     turnover = np.zeros(T); costs = np.zeros(T)
     gexp = np.zeros(T); nexp = np.zeros(T); cash = np.zeros(T); nnames = np.zeros(T, dtype=np.int32)
-    H = np.empty((T, N)); C = np.empty((T, N))
+    H = np.empty((T, N)) if matrices else None; C = np.empty((T, N)) if matrices else None
     contrib_total = np.zeros(N); cost_total = np.zeros(N)
     trade_at = np.full(T, -1, dtype=np.int64)
     trade_at[trade_rows] = np.arange(len(trade_rows))
@@ -34,7 +38,8 @@ def run(R, trade_rows, targets, sigma, adv, kappa, k, expo, cap, rf=0.0):
         nan = np.isnan(r)
         r0 = np.where(nan, 0.0, r)
         c = w * r0
-        C[t] = c
+        if matrices:
+            C[t] = c
         contrib_total += c
         g = (1.0 - sumw) * rf + c.sum()
         gross[t] = g
@@ -54,10 +59,11 @@ def run(R, trade_rows, targets, sigma, adv, kappa, k, expo, cap, rf=0.0):
         net[t] = n
         E *= 1.0 + n
         equity[t] = E
-        H[t] = w
+        if matrices:
+            H[t] = w
         sumw = w.sum()
         nexp[t] = sumw; gexp[t] = np.abs(w).sum(); cash[t] = 1.0 - sumw; nnames[t] = np.count_nonzero(w)
-    return equity, turnover, costs, H
+    return equity, turnover, costs, (H.sum() if matrices else nexp.sum())
 
 
 def main() -> None:
@@ -65,6 +71,7 @@ def main() -> None:
     T, N, K = map(int, sys.argv[2:5])
     kappa, k, expo, cap = map(float, sys.argv[5:9])
     runs = int(sys.argv[9])
+    matrices = len(sys.argv) <= 10 or sys.argv[10] != "0"
     R = np.fromfile(f"{d}/returns.f64", dtype="<f8").reshape(T, N)
     targets = np.fromfile(f"{d}/targets.f64", dtype="<f8").reshape(K, N)
     rows = np.fromfile(f"{d}/trade_rows.i32", dtype="<i4")
@@ -73,7 +80,7 @@ def main() -> None:
     best = float("inf")
     for _ in range(runs):
         t0 = time.perf_counter()
-        equity, turnover, costs, H = run(R, rows, targets, sigma, adv, kappa, k, expo, cap)
+        equity, turnover, costs, sum_h = run(R, rows, targets, sigma, adv, kappa, k, expo, cap, matrices)
         best = min(best, time.perf_counter() - t0)
     print(json.dumps({
         "numpy_version": np.__version__,
@@ -81,7 +88,7 @@ def main() -> None:
         "final_equity": float(equity[-1]),
         "sum_turnover": float(turnover.sum()),
         "sum_costs": float(costs.sum()),
-        "sum_holdings": float(H.sum()),
+        "sum_holdings": float(sum_h),
     }))
 
 

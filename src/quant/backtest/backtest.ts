@@ -112,7 +112,8 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
   const turnover = new Float64Array(T), costs = new Float64Array(T);
   const grossExposure = new Float64Array(T), netExposure = new Float64Array(T), cash = new Float64Array(T);
   const nNames = new Int32Array(T), traded = new Uint8Array(T);
-  const holdings = new Float64Array(T * N), contribution = new Float64Array(T * N);
+  const matrices = options.matrices ?? true;
+  const holdings = new Float64Array(matrices ? T * N : 0), contribution = new Float64Array(matrices ? T * N : 0);
   const contributionTotal = new Float64Array(N), costTotal = new Float64Array(N);
   let skippedTrades = 0, ruinedAt = -1;
 
@@ -133,7 +134,7 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
       else if (!(r >= -1) || r === Infinity) throw badReturn(r, o + i, N);
       const wi = w[i];
       const c = wi * r;
-      contribution[o + i] = c;
+      if (matrices) contribution[o + i] = c;
       contributionTotal[i] += c;
       g += c;
       w[i] = wi * (1 + r);
@@ -204,7 +205,7 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
         const x = target[i];
         const v = x !== x || returns[o + i] !== returns[o + i] ? w[i] * scale : x;
         w[i] = v;
-        holdings[o + i] = v;
+        if (matrices) holdings[o + i] = v;
         s += v;
         ga += Math.abs(v);
         if (v !== 0) k++;
@@ -213,7 +214,7 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
       for (let i = 0; i < N; i++) {
         const v = w[i] * inv;
         w[i] = v;
-        holdings[o + i] = v;
+        if (matrices) holdings[o + i] = v;
         s += v;
         ga += Math.abs(v);
         if (v !== 0) k++;

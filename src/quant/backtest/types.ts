@@ -50,6 +50,12 @@ export interface BacktestOptions {
   impact?: ImpactModel;
   /** Simple return per bar earned on cash (negative cash, i.e. borrowing, pays it): a number or one per row (default 0). */
   cashRate?: number | Float64Array;
+  /**
+   * Fill the T × N outputs `holdings` and `contribution` (default true). false leaves both
+   * empty (length 0) and skips writing 2 × T × N values; every other output is unchanged
+   * (`contributionTotal` keeps the per-asset P&L, `netExposure` the row sums of holdings).
+   */
+  matrices?: boolean;
   /** Weights held before row 0 (length N; default all cash, so the first rebalance pays for building the book). */
   initialWeights?: Float64Array;
 }
@@ -78,10 +84,11 @@ export interface BacktestResult {
   traded: Uint8Array;
   /**
    * Weights at the close of row t after drift and after that close's trades: the positions
-   * carried into row t + 1 (on rows without a trade, the drifted weights). T × N.
+   * carried into row t + 1 (on rows without a trade, the drifted weights). T × N; empty
+   * (length 0) with `matrices: false`.
    */
   holdings: Float64Array;
-  /** Gross P&L contribution of asset i on row t: h_i[t−1]·r_i[t] (0 when r is NaN). T × N. */
+  /** Gross P&L contribution of asset i on row t: h_i[t−1]·r_i[t] (0 when r is NaN). T × N; empty with `matrices: false`. */
   contribution: Float64Array;
   /** Σ_t contribution and Σ_t cost charged per asset (length N, fractions of equity, not compounded). */
   contributionTotal: Float64Array;
