@@ -63,7 +63,7 @@ def run(R, trade_rows, targets, sigma, adv, kappa, k, expo, cap, matrices=True, 
             H[t] = w
         sumw = w.sum()
         nexp[t] = sumw; gexp[t] = np.abs(w).sum(); cash[t] = 1.0 - sumw; nnames[t] = np.count_nonzero(w)
-    return equity, turnover, costs, (H.sum() if matrices else nexp.sum())
+    return equity, turnover, costs, H, nexp
 
 
 def main() -> None:
@@ -80,7 +80,7 @@ def main() -> None:
     best = float("inf")
     for _ in range(runs):
         t0 = time.perf_counter()
-        equity, turnover, costs, sum_h = run(R, rows, targets, sigma, adv, kappa, k, expo, cap, matrices)
+        equity, turnover, costs, H, nexp = run(R, rows, targets, sigma, adv, kappa, k, expo, cap, matrices)
         best = min(best, time.perf_counter() - t0)
     print(json.dumps({
         "numpy_version": np.__version__,
@@ -88,7 +88,7 @@ def main() -> None:
         "final_equity": float(equity[-1]),
         "sum_turnover": float(turnover.sum()),
         "sum_costs": float(costs.sum()),
-        "sum_holdings": float(sum_h),
+        "sum_holdings": float(H.sum() if matrices else nexp.sum()),
     }))
 
 

@@ -66,6 +66,11 @@ function validateReturns(returns: Float64Array, N: number, from: number): void {
   }
 }
 
+/** Rows after a ruin keep the ruined equity and hold nothing (not even cash). */
+function fillAfterRuin(equity: Float64Array, cash: Float64Array, ruinedAt: number): void {
+  for (let t = ruinedAt + 1; t < equity.length; t++) { equity[t] = equity[ruinedAt]; cash[t] = 0; }
+}
+
 /** Backtest `targets` over `returns` (T × N row-major simple returns, NaN = not trading). */
 export function backtest(returns: Float64Array, targets: Targets, nAssets: number, options: BacktestOptions = {}): BacktestResult {
   const N = nAssets;
@@ -115,8 +120,15 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
   const matrices = options.matrices ?? true;
   const holdings = new Float64Array(matrices ? T * N : 0), contribution = new Float64Array(matrices ? T * N : 0);
   const contributionTotal = new Float64Array(N), costTotal = new Float64Array(N);
-  let skippedTrades = 0, ruinedAt = -1;
+  let skippedTrades = 0;
 
+  // Built before the loop and kept up to date inside it: after a loop that was compiled on the
+  // fly (on-stack replacement) in the first call, code past the loop has no type feedback
+  // and would drop the optimized code on every call.
+  const result: BacktestResult = {
+    nRows: T, nAssets: N, gross, net, equity, turnover, costs, grossExposure, netExposure, cash, nNames, traded,
+    holdings, contribution, contributionTotal, costTotal, skippedTrades: 0, ruinedAt: -1,
+  };
   let sumW = 0;
   for (let i = 0; i < N; i++) sumW += w[i];
   let E = 1;
@@ -141,10 +153,12 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
     }
     gross[t] = g;
     if (!(1 + g > 0)) {
-      ruinedAt = t;
       net[t] = g;
       equity[t] = E * (1 + g);
       validateReturns(returns, N, o + N);
+      fillAfterRuin(equity, cash, t);
+      result.skippedTrades = skippedTrades;
+      result.ruinedAt = t;
       break;
     }
     const inv = 1 / (1 + g);
@@ -193,8 +207,10 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
     E *= 1 + n;
     equity[t] = E;
     if (!(E > 0)) {
-      ruinedAt = t;
       validateReturns(returns, N, o + N);
+      fillAfterRuin(equity, cash, t);
+      result.skippedTrades = skippedTrades;
+      result.ruinedAt = t;
       break;
     }
     let s = 0, ga = 0, k = 0;
@@ -225,10 +241,7 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
     grossExposure[t] = ga;
     cash[t] = 1 - s;
     nNames[t] = k;
+    result.skippedTrades = skippedTrades;
   }
-  if (ruinedAt >= 0) for (let t = ruinedAt + 1; t < T; t++) { equity[t] = equity[ruinedAt]; cash[t] = 0; }
-  return {
-    nRows: T, nAssets: N, gross, net, equity, turnover, costs, grossExposure, netExposure, cash, nNames, traded,
-    holdings, contribution, contributionTotal, costTotal, skippedTrades, ruinedAt,
-  };
+  return result;
 }
