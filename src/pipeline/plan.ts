@@ -172,7 +172,8 @@ export function planRun(graph: CellGraph, opts: PlanOptions): PlanStep[] {
   return steps;
 }
 
-export function lockHashes(entry: LockEntry | undefined): OutputHashes | undefined {
+/** Output name → hash of a lock entry or run-cache entry (same `outputs` shape). */
+export function lockHashes(entry: Pick<LockEntry, "outputs"> | undefined): OutputHashes | undefined {
   if (!entry) return undefined;
   const out: OutputHashes = {};
   for (const [name, o] of Object.entries(entry.outputs)) out[name] = o.hash;

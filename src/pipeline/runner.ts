@@ -18,7 +18,7 @@ import { readLock, writeLockIfChanged, type LockEntry, type LockFile } from "./l
 import { acquireProjectLock } from "./project-lock.ts";
 import { copyFileAtomic } from "./fs-atomic.ts";
 import type { UpstreamArtifact } from "./context.ts";
-import { decideCell, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
+import { decideCell, lockHashes, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
 import { loadStageModule, probeCells, stageSpec, validateParams, type Project } from "./project.ts";
 import type { Cell } from "./types.ts";
 
@@ -457,12 +457,6 @@ export function round3(x: number): number {
 
 /** Output hashes of a run-cache entry whose objects are all present, for planning. */
 export function runHashes(project: Project, fp: string): Record<string, string> | undefined {
-  const run = project.cache.getRun(fp);
-  if (!run) return undefined;
-  const out: Record<string, string> = {};
-  for (const [name, o] of Object.entries(run.outputs)) {
-    if (!project.cache.has(o.hash)) return undefined;
-    out[name] = o.hash;
-  }
-  return out;
+  const hashes = lockHashes(project.cache.getRun(fp));
+  return hashes && Object.values(hashes).every((h) => project.cache.has(h)) ? hashes : undefined;
 }
