@@ -40,7 +40,7 @@
  */
 import { StrataError } from "../../core/errors.ts";
 import { tradeSchedule } from "./targets.ts";
-import type { BacktestOptions, BacktestResult, Targets } from "./types.ts";
+import type { BacktestOptions, BacktestResult, TargetRule, Targets } from "./types.ts";
 
 function perAssetOrMatrix(name: string, a: Float64Array, nRows: number, nAssets: number): boolean {
   if (a.length === nAssets) return false;
@@ -103,7 +103,16 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
       sigmaT = perAssetOrMatrix("sigma", imp.sigma, T, N);
       advT = perAssetOrMatrix("adv", imp.adv, T, N);
     }
-    schedule = tradeSchedule(targets, T, N, lag);
+    if (typeof targets === "function") {
+      if (lag < 1) {
+        throw new StrataError("ARGUMENT", "backtest: a target rule needs lag ≥ 1 (it decides after a close, so it can trade at the next close at the earliest)", {
+          hint: "use lag 1 (the default), or pass precomputed targets for lag 0",
+        });
+      }
+      schedule = new Array(T).fill(null);
+    } else {
+      schedule = tradeSchedule(targets, T, N, lag);
+    }
     if (options.initialWeights) {
       if (options.initialWeights.length !== N) throw new StrataError("ARGUMENT", `backtest: initialWeights has ${options.initialWeights.length} values, expected N = ${N}`);
       w.set(options.initialWeights);
@@ -113,6 +122,7 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
     throw e;
   }
 
+  const rule = typeof targets === "function" ? targets : null;
   const gross = new Float64Array(T), net = new Float64Array(T), equity = new Float64Array(T);
   const turnover = new Float64Array(T), costs = new Float64Array(T);
   const grossExposure = new Float64Array(T), netExposure = new Float64Array(T), cash = new Float64Array(T);
@@ -242,6 +252,25 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
     cash[t] = 1 - s;
     nNames[t] = k;
     result.skippedTrades = skippedTrades;
+    if (rule) decide(rule, t, w, E, schedule, lag, N, returns);
   }
   return result;
+}
+
+/** Asks `rule` for row t's decision and schedules it at t + lag (validated like listed targets). */
+function decide(rule: TargetRule, t: number, w: Float64Array, E: number, schedule: (Float64Array | null)[], lag: number, N: number, returns: Float64Array): void {
+  const x = rule(t, w, E);
+  if (x === null) return;
+  if (!(x instanceof Float64Array) || x.length !== N) {
+    validateReturns(returns, N, (t + 1) * N);
+    throw new StrataError("ARGUMENT", `backtest: the target rule returned ${x instanceof Float64Array ? `${x.length} weights` : String(x)} at row ${t}, expected a Float64Array of N = ${N} weights or null`);
+  }
+  for (let i = 0; i < N; i++) {
+    const v = x[i];
+    if (v === v && !Number.isFinite(v)) {
+      validateReturns(returns, N, (t + 1) * N);
+      throw new StrataError("ARGUMENT", `backtest: target weight of asset ${i} decided at row ${t} is ${v}, expected a finite number or NaN (no trade)`);
+    }
+  }
+  if (t + lag < schedule.length) schedule[t + lag] = x;
 }

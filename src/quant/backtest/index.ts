@@ -2,3 +2,9 @@ export * from "./types.ts";
 export { backtest } from "./backtest.ts";
 export { rebalanceRows, sampleTargets, type RebalanceFrequency, type RebalanceScheduleOptions } from "./schedule.ts";
 export { squareRootImpact, type SquareRootImpactOptions } from "./impact.ts";
+export { pricePanel, panelMatrix, type PricePanel } from "./panel.ts";
+export { momentumScores, reversalScores, equalWeightTargets, buyAndHoldTargets } from "./baselines.ts";
+export {
+  signalPortfolio, decisionRule,
+  type SignalPortfolioOptions, type Decision, type SkippedDecision, type TradingRules, type CovarianceEstimator,
+} from "./signal-portfolio.ts";

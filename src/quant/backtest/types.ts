@@ -14,7 +14,17 @@ export interface TargetRow {
  * Targets: either a dense T × N matrix whose all-NaN rows mean "no rebalance" (NaN entries of
  * any other row mean "no trade in that asset"), or a list of rows with increasing `t`.
  */
-export type Targets = Float64Array | readonly TargetRow[];
+export type Targets = Float64Array | readonly TargetRow[] | TargetRule;
+
+/**
+ * Targets decided from the book itself (no-trade bands, turnover limits): called once per row,
+ * after the close of row t, with the holdings carried into row t + 1 (post-trade weights; a
+ * read-only view of the engine's buffer — copy it to keep it) and the equity E[t]. Returning
+ * weights (length N, NaN = keep that asset) trades them at the close of t + lag; null means no
+ * rebalance. Needs lag ≥ 1: the decision must be known before the close it trades at. Row t's
+ * call sees only rows ≤ t, so a rule is causal as long as its own inputs are.
+ */
+export type TargetRule = (t: number, holdings: Float64Array, equity: number) => Float64Array | null;
 
 /**
  * Square-root market impact (the "square-root law": Almgren, Thum, Hauptmann & Li 2005,

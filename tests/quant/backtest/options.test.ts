@@ -50,3 +50,35 @@ describe("backtest: error precedence", () => {
     expect(() => backtest(ruin, [{ t: 0, weights: Float64Array.from([2, 2, 2, 2]) }], 4, { lag: 0 })).toThrow(bad);
   });
 });
+
+describe("backtest: target rule", () => {
+  it("a rule returning the listed rows reproduces the listed targets bit for bit", () => {
+    const { returns, targets, sigma, adv } = randomCase(11, 80, 7);
+    const options = { commissionBps: 2, slippageBps: 1, impact: { sigma, adv, capital: 1e6 } };
+    const byRow = new Map(targets.map((r) => [r.t, r.weights]));
+    const listed = backtest(returns, targets, 7, options);
+    const ruled = backtest(returns, (t) => byRow.get(t) ?? null, 7, options);
+    for (const key of ["gross", "net", "equity", "turnover", "costs", "holdings", "contribution"] as const) {
+      expect(Array.from(ruled[key]), key).toEqual(Array.from(listed[key]));
+    }
+  });
+
+  it("sees the post-trade holdings of its own row and the equity", () => {
+    // Two assets, +10 % and 0 % every row; the rule buys 50/50 at row 0 (traded at row 1).
+    const returns = new Float64Array([0, 0, 0.1, 0, 0.1, 0, 0.1, 0]);
+    const seen: number[][] = [];
+    backtest(returns, (t, h, e) => { seen.push([t, h[0], h[1], e]); return t === 0 ? new Float64Array([0.5, 0.5]) : null; }, 2);
+    expect(seen[0]).toEqual([0, 0, 0, 1]);
+    expect(seen[1]).toEqual([1, 0.5, 0.5, 1]); // traded at the close of row 1
+    // Row 2: asset 0 gains 10 %: h0 = 0.55 / 1.05, equity 1.05 (hand computation).
+    expect(seen[2][1]).toBeCloseTo(0.55 / 1.05, 15);
+    expect(seen[2][3]).toBeCloseTo(1.05, 15);
+  });
+
+  it("refuses lag 0 and a malformed decision", () => {
+    const returns = new Float64Array(6);
+    expect(() => backtest(returns, () => null, 2, { lag: 0 })).toThrow(/lag ≥ 1/);
+    expect(() => backtest(returns, () => new Float64Array(3), 2)).toThrow(/3 weights at row 0/);
+    expect(() => backtest(returns, () => new Float64Array([Infinity, 0]), 2)).toThrow(/asset 0 decided at row 0 is Infinity/);
+  });
+});
