@@ -3,14 +3,14 @@
  * resolved to the rows where they trade.
  */
 import { StrataError } from "../../core/errors.ts";
-import type { Targets } from "./types.ts";
+import type { TargetRule, Targets } from "./types.ts";
 
 /**
  * For each row t, the weight vector (length N, possibly a view) to trade at the close of t,
  * i.e. the targets decided at row t − lag; null where nothing trades. Decisions whose trade
  * row falls past the last row are dropped.
  */
-export function tradeSchedule(targets: Targets, nRows: number, nAssets: number, lag: number): (Float64Array | null)[] {
+export function tradeSchedule(targets: Exclude<Targets, TargetRule>, nRows: number, nAssets: number, lag: number): (Float64Array | null)[] {
   const out: (Float64Array | null)[] = new Array(nRows).fill(null);
   const check = (w: Float64Array, t: number) => {
     for (let i = 0; i < nAssets; i++) {
