@@ -35,3 +35,12 @@ export { alphaBeta, type AlphaBeta, type AlphaBetaOptions } from "./alpha-beta.t
 export { monthlyReturns, type MonthlyReturnsRow } from "./monthly-returns.ts";
 export { rollingSharpe } from "./rolling-sharpe.ts";
 export { tearsheet, type Tearsheet, type TearsheetOptions } from "./tearsheet.ts";
+export { normalCdf } from "./normal-cdf.ts";
+export {
+  probabilisticSharpeRatio, sharpeRatioStandardError, returnsSharpeMoments,
+  type ProbabilisticSharpeRatioOptions, type ReturnShapeOptions, type ReturnsSharpeMoments,
+} from "./probabilistic-sharpe-ratio.ts";
+export { expectedMaxSharpe, EULER_MASCHERONI, type ExpectedMaxSharpeOptions } from "./expected-max-sharpe.ts";
+export { deflatedSharpeRatio, type DeflatedSharpeRatioOptions } from "./deflated-sharpe-ratio.ts";
+export { minTrackRecordLength, type MinTrackRecordLengthOptions } from "./min-track-record-length.ts";
+export { sharpeSignificance, type SharpeSignificance, type SharpeSignificanceOptions } from "./sharpe-significance.ts";
