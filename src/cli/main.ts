@@ -93,6 +93,19 @@ program
   .addOption(jsonOpt())
   .action(async (file: string, o) => (await import("./commands/optimize.ts")).optimizeCommand(file, o));
 
+program
+  .command("dsr")
+  .description("probabilistic and deflated Sharpe ratio, expected max Sharpe of N trials, min track record length (annualized inputs)")
+  .requiredOption("--sharpe <S>", "annualized Sharpe ratio of the selected strategy", (v) => parseNumber(v, "--sharpe"))
+  .requiredOption("--observations <T>", "number of return observations", (v) => parsePositive(v, "--observations"))
+  .option("--skew <G3>", "skewness of the returns (default 0)", (v) => parseNumber(v, "--skew"))
+  .option("--kurtosis <G4>", "RAW kurtosis of the returns, 3 for a normal (default 3)", (v) => parseNumber(v, "--kurtosis"))
+  .option("--trials <N>", "number of independent trials (with --sharpe-variance: the DSR)", (v) => parsePositive(v, "--trials"))
+  .option("--sharpe-variance <V>", "variance of the trials' annualized Sharpe ratios (with --trials: the DSR)", (v) => parseNumber(v, "--sharpe-variance"))
+  .option("--periods-per-year <A>", "periods per year (default 252)", (v) => parsePositive(v, "--periods-per-year"))
+  .addOption(jsonOpt())
+  .action(async (o) => (await import("./commands/dsr.ts")).dsrCommand(o));
+
 const data = program.command("data").description("data utilities");
 data
   .command("validate")
