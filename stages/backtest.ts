@@ -1,0 +1,248 @@
+/**
+ * backtest — one cell per model × optimizer: predictions → portfolio → daily cost-aware returns.
+ *
+ * Matrix axes (or the `model` / `optimizer` params without a matrix):
+ *   model      { from: train }: the train cell whose `predictions` this cell trades
+ *   optimizer  equal_weight | inverse_vol | min_variance | max_sharpe | hrp | kelly | risk_parity
+ *
+ * Inputs   data/prices, train/predictions(date, symbol, score) of the wired model,
+ *          baselines/returns (optional need: the 1/N baseline is the benchmark of alpha/beta)
+ * Per rebalance date t (weekly by default, formed at the week's last close, traded `lag` bars
+ * later): names with a score at t ranked, the top N (or quantile) kept — long, or long-short
+ * with the bottom N — and weighted by the optimizer on a trailing covariance of returns up to
+ * t (src/quant/backtest/signal-portfolio.ts). The engine drifts weights daily, applies the
+ * no-trade band and turnover cap against the book at t, and charges commission + slippage
+ * (+ optional square-root impact). Every cell is re-run at each `costs.stress_bps` level.
+ *
+ * Outputs (rows from the first trade on)
+ *   returns(date, gross, net, turnover, costs, gross_exposure, net_exposure, cash, n_names,
+ *           equity, regime, net_stress_<bps>…)
+ *   weights(date, symbol, weight)              targets at each decision date (non-zero only)
+ *   trades(date, symbol, before, after, traded, cost)   executed trades (drifted → target)
+ *   stress(stress_bps, bps_per_side, total_costs, total_return, cagr, annual_volatility, sharpe, max_drawdown)
+ *   metrics.json   tearsheet of net returns (+ alpha/beta vs 1/N), turnover, costs, per-regime
+ *                  metrics, cost stress, and every optimizer fallback with its reason and dates
+ * Conventions and measured costs: docs/backtest.md.
+ */
+import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
+import { suggestionHint } from "../src/core/suggest.ts";
+import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
+import { panelMatrix } from "../src/quant/backtest/panel.ts";
+import { decisionRule, signalPortfolio, type Decision } from "../src/quant/backtest/signal-portfolio.ts";
+import { tearsheet } from "../src/quant/stats/tearsheet.ts";
+import { PORTFOLIO_METHODS, type PortfolioMethod } from "../src/quant/portfolio/types.ts";
+import {
+  costsParams, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics, round,
+  returnColumns, tradeColumns, stressColumns, activity, isoDate,
+} from "./lib/portfolio.ts";
+
+const params = z.object({
+  model: z.string().optional(),
+  optimizer: z.enum(PORTFOLIO_METHODS as [PortfolioMethod, ...PortfolioMethod[]]).default("equal_weight"),
+  ...scheduleParams,
+  selection: z.object({
+    side: z.enum(["long", "long_short"]).default("long"),
+    /** Names per leg (default 20 when quantile is not given). */
+    top: z.number().int().min(1).optional(),
+    /** Or a fraction of the eligible names per leg. */
+    quantile: z.number().gt(0).max(1).optional(),
+    /** Long-short: exposure of each leg. */
+    leg_exposure: z.number().positive().default(0.5),
+  }).strict().default({ side: "long", leg_exposure: 0.5 })
+    .refine((s) => !(s.top !== undefined && s.quantile !== undefined), { message: "give top or quantile, not both" }),
+  covariance: z.object({
+    estimator: z.enum(["sample", "ledoit_wolf", "ewma"]).default("ledoit_wolf"),
+    window: z.number().int().min(2).default(126),
+    /** Finite returns a name needs in the window (default: the window). */
+    min_observations: z.number().int().min(2).optional(),
+    half_life: z.number().positive().optional(),
+  }).strict().default({ estimator: "ledoit_wolf", window: 126 }),
+  /** Expected returns for max_sharpe and kelly: the scores (× 252 / horizon) or the trailing mean. */
+  expected_returns: z.enum(["score", "historical"]).default("score"),
+  /** Label horizon of the scores in bars (annualizes score-based expected returns). */
+  horizon: z.number().int().min(1).default(5),
+  constraints: z.object({
+    max_weight: z.number().positive().max(1).default(0.15),
+    /** Cap on each sector's weight within a leg (needs prices.sector). */
+    sector_cap: z.number().positive().max(1).optional(),
+    /** Hierarchical risk budgets (portfolio / strategy / position), true for 0.80 / 0.40 / 0.15. */
+    budgets: z.union([z.boolean(), z.object({ portfolio: z.number().positive(), strategy: z.number().positive(), position: z.number().positive() }).partial().strict()]).default(false),
+  }).strict().default({ max_weight: 0.15, budgets: false }),
+  trading: z.object({
+    /** No-trade band (absolute weight). */
+    band: z.number().min(0).default(0),
+    /** Cap on Σ|Δw| per rebalance. */
+    max_turnover: z.number().positive().optional(),
+  }).strict().default({ band: 0 }),
+  vol_target: z.object({ target: z.number().positive(), max_leverage: z.number().positive().default(1) }).strict().nullable().default(null),
+  costs: costsParams,
+  risk_free: z.number().default(0),
+  linkage: z.enum(["single", "complete", "average", "ward"]).default("single"),
+  kelly_fraction: z.number().gt(0).max(1).default(0.5),
+}).strict();
+
+type Params = z.output<typeof params>;
+
+export default defineStage({
+  description: "Model × optimizer backtests with costs, cost stress and per-regime metrics",
+  params,
+  outputs: ["returns", "weights", "trades", "stress", "metrics"],
+  async run(ctx) {
+    const p: Params = ctx.params;
+    const t0 = performance.now();
+    const model = String(ctx.cell.model ?? p.model ?? "");
+    const optimizer = (ctx.cell.optimizer ?? p.optimizer) as PortfolioMethod;
+    if (!PORTFOLIO_METHODS.includes(optimizer)) {
+      throw new StrataError("PARAMS", `backtest: optimizer '${String(optimizer)}' is not one of ${PORTFOLIO_METHODS.join(", ")}`, {
+        hint: suggestionHint(String(optimizer), PORTFOLIO_METHODS, "optimizers"),
+      });
+    }
+    const market = await loadMarket(ctx, ctx.input("data", "prices"));
+    const { panel } = market;
+    const T = panel.nRows, N = panel.nAssets;
+    ctx.progress(0.1, "prices loaded");
+
+    const pred = await readColumns(ctx.db, `SELECT date, symbol, CAST(score AS DOUBLE) AS score FROM ${ctx.input("train", "predictions")} WHERE score IS NOT NULL`);
+    const scores = panelMatrix(panel, i32Column(pred, "date"), stringColumn(pred, "symbol"), f64Column(pred, "score"));
+    if (scores.outside) ctx.log(`warning: ${scores.outside} prediction rows have a date or symbol without a price; ignored`);
+    // Decisions from the first to the last date with a score; the book is held after that.
+    let first = -1, last = -1;
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < N; i++) {
+        if (scores.matrix[t * N + i] === scores.matrix[t * N + i]) { if (first < 0) first = t; last = t; break; }
+      }
+    }
+    if (first < 0) {
+      throw new StrataError("DATA", `backtest: the predictions of model '${model}' have no row on a price date`, { hint: "run the train stage on the same data" });
+    }
+    const rows = decisionRows(panel, p.rebalance, first).filter((t) => t <= last);
+    const sel = p.selection;
+    const { decisions, skipped } = signalPortfolio(panel.returns, scores.matrix, N, rows, {
+      method: optimizer, side: sel.side,
+      ...(sel.quantile !== undefined ? { quantile: sel.quantile } : { top: sel.top ?? 20 }),
+      legExposure: sel.leg_exposure,
+      window: p.covariance.window, minObservations: p.covariance.min_observations, estimator: p.covariance.estimator, halfLife: p.covariance.half_life,
+      expectedReturns: p.expected_returns, scoreScale: 252 / p.horizon, riskFreeRate: p.risk_free,
+      constraints: {
+        maxWeight: p.constraints.max_weight,
+        sectors: p.constraints.sector_cap !== undefined ? sectorCaps(market.sectors, p.constraints.sector_cap) : undefined,
+        budgets: p.constraints.budgets === false ? undefined : p.constraints.budgets === true ? {} : p.constraints.budgets,
+      },
+      linkage: p.linkage, kellyFraction: p.kelly_fraction,
+      volTarget: p.vol_target ? { target: p.vol_target.target, maxLeverage: p.vol_target.max_leverage } : undefined,
+    });
+    if (decisions.length === 0) {
+      throw new StrataError("DATA", `backtest: no rebalance date has an eligible name (${skipped[0]?.reason ?? "no rebalance date"})`, {
+        hint: `predictions start ${isoDate(panel.days[first])}; names need ${p.covariance.window} rows of return history (covariance.window)`,
+      });
+    }
+    ctx.progress(0.5, `${decisions.length} rebalances decided`);
+    const rule = decisionRule(decisions, { band: p.trading.band, maxTurnover: p.trading.max_turnover });
+    const ev = evaluate(market, rule, decisions[0].t, p.lag, p.costs);
+    ctx.progress(0.8, "backtested");
+
+    // Benchmark: the 1/N baseline over the same dates, when the baselines stage is a need.
+    let benchmark: Record<string, unknown> | null = null;
+    let metrics = ev.metrics;
+    const bench = await baselineReturns(ctx, panel.days.subarray(ev.start));
+    if (bench) {
+      metrics = tearsheet(ev.base.net.subarray(ev.start), { benchmark: bench.net });
+      const b = tearsheet(bench.net);
+      benchmark = { strategy: "equal_weight", sharpe: round(b.sharpe), cagr: round(b.cagr), max_drawdown: round(b.max_drawdown), missing_days: bench.missing };
+    }
+
+    const ret = returnColumns(market, ev);
+    await ctx.writeTable("returns", { columns: ret, types: { date: "DATE" } }, { orderBy: ["date"] });
+    const w = weightColumns(decisions, panel.days, panel.symbols);
+    await ctx.writeTable("weights", { columns: w, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
+    const tr = tradeColumns(market, ev, p.lag, p.costs);
+    await ctx.writeTable("trades", { columns: tr, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
+    await ctx.writeTable("stress", { columns: stressColumns(ev, p.costs) }, { orderBy: ["stress_bps"] });
+
+    const fallbacks = fallbackSummary(decisions, panel.days);
+    const act = activity(ev);
+    const doc = {
+      model, optimizer,
+      period: { start: isoDate(panel.days[ev.start]), end: isoDate(panel.days[T - 1]), days: T - ev.start },
+      metrics: roundMetrics(metrics),
+      gross_sharpe: round(tearsheet(ev.base.gross.subarray(ev.start)).sharpe),
+      ...act,
+      rebalances: decisions.length,
+      skipped_rebalances: skipped.map((s) => ({ date: isoDate(panel.days[s.t]), reason: s.reason })),
+      fallbacks,
+      benchmark,
+      regimes: regimeSummary(market, ev.base.net, ev.start),
+      stress: ev.stress.map((s) => ({ stress_bps: s.bps, sharpe: round(s.metrics.sharpe), cagr: round(s.metrics.cagr), max_drawdown: round(s.metrics.max_drawdown) })),
+      ruined_at: ev.base.ruinedAt >= 0 ? isoDate(panel.days[ev.base.ruinedAt]) : null,
+    };
+    await ctx.writeJson("metrics", doc);
+
+    ctx.metric("sharpe", round(metrics.sharpe));
+    ctx.metric("cagr", round(metrics.cagr));
+    ctx.metric("max_drawdown", round(metrics.max_drawdown));
+    ctx.metric("turnover_annual", act.turnover_annual);
+    ctx.metric("rebalances", decisions.length);
+    ctx.metric("fallbacks", fallbacks.count);
+    for (const s of ev.stress) if (s.bps !== 0) ctx.metric(`sharpe_stress_${s.bps}`, round(s.metrics.sharpe));
+    ctx.metric("seconds", Math.round((performance.now() - t0) / 100) / 10);
+    ctx.progress(1, "done");
+  },
+});
+
+function sectorCaps(sectors: string[] | null, cap: number) {
+  if (!sectors) {
+    throw new StrataError("PARAMS", "backtest: constraints.sector_cap needs a sector column in data/prices", { hint: "add sector to the prices (or drop sector_cap)" });
+  }
+  return { of: sectors, caps: Object.fromEntries([...new Set(sectors)].sort().map((s) => [s, cap])) };
+}
+
+function weightColumns(decisions: readonly Decision[], days: Int32Array, symbols: string[]) {
+  const date: number[] = [], symbol: string[] = [], weight: number[] = [];
+  for (const d of decisions) {
+    for (let i = 0; i < d.weights.length; i++) {
+      if (d.weights[i] !== 0) { date.push(days[d.t]); symbol.push(symbols[i]); weight.push(d.weights[i]); }
+    }
+  }
+  return { date: Int32Array.from(date), symbol, weight: Float64Array.from(weight) };
+}
+
+/** Fallbacks by reason: how many decisions, the first and last dates, and the methods used. */
+function fallbackSummary(decisions: readonly Decision[], days: Int32Array) {
+  const by = new Map<string, { count: number; first: number; last: number }>();
+  const methods: Record<string, number> = {};
+  let count = 0;
+  for (const d of decisions) {
+    for (const m of d.methods) methods[m] = (methods[m] ?? 0) + 1;
+    if (d.fallbacks.length) count++;
+    for (const reason of d.fallbacks) {
+      const e = by.get(reason) ?? { count: 0, first: d.t, last: d.t };
+      e.count++;
+      e.last = d.t;
+      by.set(reason, e);
+    }
+  }
+  const reasons = [...by.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
+    .map(([reason, e]) => ({ reason, count: e.count, first: isoDate(days[e.first]), last: isoDate(days[e.last]) }));
+  return { count, share: round(count / decisions.length), methods_used: methods, reasons };
+}
+
+/** The equal-weight baseline's net returns on `dates` (null when baselines is not a need). */
+async function baselineReturns(ctx: StageContext<Params>, dates: Int32Array): Promise<{ net: Float64Array; missing: number } | null> {
+  let view: string;
+  try {
+    view = ctx.input("baselines", "returns");
+  } catch {
+    return null;
+  }
+  const b = await readColumns(ctx.db, `SELECT date, net FROM ${view} WHERE strategy = 'equal_weight' ORDER BY date`);
+  const bd = i32Column(b, "date"), bn = f64Column(b, "net");
+  const at = new Map<number, number>();
+  bd.forEach((d, k) => at.set(d, bn[k]));
+  let missing = 0;
+  const net = Float64Array.from(dates, (d) => {
+    const v = at.get(d);
+    if (v === undefined) { missing++; return 0; }
+    return v;
+  });
+  return { net, missing };
+}

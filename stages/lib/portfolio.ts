@@ -1,0 +1,280 @@
+/**
+ * What the backtest and baselines stages share: the price panel read from DuckDB, the
+ * schedule and cost params, the optional market-impact inputs, the engine runs at the base
+ * cost and every stress level, and the tables they write. Definitions: docs/backtest.md.
+ */
+import { z, StrataError, type StageContext } from "../../src/index.ts";
+import { readColumns, f64Column, i32Column, stringColumn, formatIsoDate, parseIsoDate } from "../../src/store/index.ts";
+import { backtest } from "../../src/quant/backtest/backtest.ts";
+import { pricePanel, type PricePanel } from "../../src/quant/backtest/panel.ts";
+import { rebalanceRows } from "../../src/quant/backtest/schedule.ts";
+import type { BacktestOptions, BacktestResult, ImpactModel, Targets, TargetRule } from "../../src/quant/backtest/types.ts";
+import { tearsheet, type Tearsheet } from "../../src/quant/stats/tearsheet.ts";
+import { marketRegimes, type Regime } from "../../src/quant/regime/market-regimes.ts";
+import { regimeMetrics } from "../../src/quant/regime/regime-metrics.ts";
+
+export const costsParams = z.object({
+  /** Commission and slippage, basis points per side on traded notional. */
+  commission_bps: z.number().min(0).default(1),
+  slippage_bps: z.number().min(0).default(2),
+  /** Extra bps per side at which every cell is re-evaluated (0 = the base costs). */
+  stress_bps: z.array(z.number().min(0)).min(1).default([0, 3, 10]),
+  /** Square-root impact k·σ·√(Q/ADV) on top (σ, ADV trailing `window` rows; capital in currency). */
+  impact: z.object({
+    k: z.number().min(0).default(1),
+    capital: z.number().positive().default(1e8),
+    window: z.number().int().min(2).default(20),
+  }).strict().nullable().default(null),
+}).strict().default({ commission_bps: 1, slippage_bps: 2, stress_bps: [0, 3, 10], impact: null });
+
+export const scheduleParams = {
+  /** Rebalance frequency; weights are formed at the last close of each period. */
+  rebalance: z.enum(["daily", "weekly", "monthly"]).default("weekly"),
+  /** Bars between the decision close and the trade close (≥ 1). */
+  lag: z.number().int().min(1).default(1),
+  /** Regime detection on the equal-weight market: trailing windows in rows. */
+  regimes: z.object({
+    vol_window: z.number().int().min(2).default(63),
+    trend_window: z.number().int().min(1).default(126),
+    min_history: z.number().int().min(1).default(126),
+  }).strict().default({ vol_window: 63, trend_window: 126, min_history: 126 }),
+};
+
+export type Costs = z.output<typeof costsParams>;
+
+export interface Market {
+  panel: PricePanel;
+  /** T × N close × volume (NaN where absent). */
+  dollarVolume: Float64Array;
+  /** Sector of each symbol (its last non-NULL sector), or null without a sector column. */
+  sectors: string[] | null;
+  /** Equal-weight return of the names trading on each row (NaN before any). */
+  marketReturns: Float64Array;
+  states: (Regime | null)[];
+}
+
+/** Reads prices (date, symbol, close, volume[, sector]) into the panel and its market states. */
+export async function loadMarket(ctx: StageContext<{ regimes: { vol_window: number; trend_window: number; min_history: number } }>, prices: string): Promise<Market> {
+  const cols = await readColumns(ctx.db, `DESCRIBE SELECT * FROM ${prices}`);
+  const names = stringColumn(cols, "column_name");
+  const hasSector = names.includes("sector"), hasVolume = names.includes("volume");
+  const data = await readColumns(ctx.db, `SELECT date, symbol, CAST(close AS DOUBLE) AS close,
+      ${hasVolume ? "CAST(volume AS DOUBLE)" : "NULL::DOUBLE"} AS volume${hasSector ? ", sector" : ""}
+      FROM ${prices} ORDER BY date, symbol`);
+  const dates = i32Column(data, "date"), symbols = stringColumn(data, "symbol"), close = f64Column(data, "close"), volume = f64Column(data, "volume");
+  if (dates.length === 0) throw new StrataError("DATA", `${ctx.stage}: the prices table is empty`, { hint: "check the data stage's params (symbols, start, end)" });
+  const panel = pricePanel(dates, symbols, close);
+  const { nRows: T, nAssets: N } = panel;
+  const dollarVolume = new Float64Array(T * N).fill(NaN);
+  const row = new Map<number, number>(), col = new Map<string, number>();
+  panel.days.forEach((d, t) => row.set(d, t));
+  panel.symbols.forEach((s, i) => col.set(s, i));
+  let sectors: string[] | null = null;
+  const sectorCol = hasSector ? stringColumn(data, "sector") : null;
+  if (sectorCol) sectors = new Array<string>(N).fill("");
+  for (let k = 0; k < dates.length; k++) {
+    const t = row.get(dates[k])!, i = col.get(symbols[k]!)!;
+    dollarVolume[t * N + i] = close[k] * volume[k];
+    if (sectors && sectorCol![k]) sectors[i] = sectorCol![k]!;
+  }
+  if (sectors?.some((s) => s === "")) sectors = sectors.map((s) => s || "unknown");
+  const marketReturns = new Float64Array(T).fill(NaN);
+  for (let t = 0; t < T; t++) {
+    let s = 0, n = 0;
+    for (let i = 0; i < N; i++) {
+      // Trading names only: a delisted name's held-at-last-price zeros are not market moves.
+      if (panel.close[t * N + i] !== panel.close[t * N + i]) continue;
+      const r = panel.returns[t * N + i];
+      if (r === r) { s += r; n++; }
+    }
+    if (n) marketReturns[t] = s / n;
+  }
+  const rg = ctx.params.regimes;
+  // Row 0 has no return: regimes start from row 1 (states[0] stays null).
+  const m = marketRegimes(marketReturns.subarray(1), { volWindow: rg.vol_window, trendWindow: rg.trend_window, minHistory: rg.min_history });
+  const states: (Regime | null)[] = [null, ...m.states];
+  return { panel, dollarVolume, sectors, marketReturns, states };
+}
+
+/** The rebalance rows of the panel on or after `startRow`. */
+export function decisionRows(panel: PricePanel, frequency: "daily" | "weekly" | "monthly", startRow: number): Int32Array {
+  return rebalanceRows(panel.days, frequency).filter((t) => t >= startRow);
+}
+
+/** Row of the first panel date ≥ `day`, or −1. */
+export function rowOnOrAfter(panel: PricePanel, day: number): number {
+  for (let t = 0; t < panel.nRows; t++) if (panel.days[t] >= day) return t;
+  return -1;
+}
+
+export function parseDateParam(stage: string, name: string, value: string): number {
+  const d = parseIsoDate(value);
+  if (d === null) throw new StrataError("PARAMS", `${stage}: ${name} '${value}' is not a date`, { hint: "write it as YYYY-MM-DD" });
+  return d;
+}
+
+/**
+ * Point-in-time impact inputs: σ the sample std of the last `window` returns up to row t, ADV
+ * the mean dollar volume of the last `window` rows up to t; after a symbol's last row both
+ * keep their last value (a delisted position can still be sold). σ is 0 with fewer than two
+ * returns (no impact charged for a name with no history).
+ */
+export function impactInputs(market: Market, costs: NonNullable<Costs["impact"]>): ImpactModel {
+  const { panel, dollarVolume } = market;
+  const { nRows: T, nAssets: N } = panel;
+  const w = costs.window;
+  const sigma = new Float64Array(T * N), adv = new Float64Array(T * N);
+  for (let i = 0; i < N; i++) {
+    let lastSigma = 0, lastAdv = NaN;
+    for (let t = 0; t < T; t++) {
+      if (t > panel.last[i]) { sigma[t * N + i] = lastSigma; adv[t * N + i] = lastAdv; continue; }
+      let s = 0, s2 = 0, n = 0, v = 0, nv = 0;
+      for (let k = Math.max(0, t - w + 1); k <= t; k++) {
+        const r = panel.returns[k * N + i];
+        if (r === r) { s += r; s2 += r * r; n++; }
+        const dv = dollarVolume[k * N + i];
+        if (dv === dv) { v += dv; nv++; }
+      }
+      lastSigma = n >= 2 ? Math.sqrt(Math.max(0, (s2 - (s * s) / n) / (n - 1))) : 0;
+      lastAdv = nv ? v / nv : NaN;
+      sigma[t * N + i] = lastSigma;
+      adv[t * N + i] = lastAdv;
+    }
+  }
+  return { k: costs.k, sigma, adv, capital: costs.capital };
+}
+
+export interface Evaluation {
+  /** First reported row: the first trade (decision row + lag). */
+  start: number;
+  base: BacktestResult;
+  /** Decisions handed to the engine, by decision row (what the rule returned). */
+  decided: Map<number, Float64Array>;
+  stress: { bps: number; result: BacktestResult; metrics: Tearsheet }[];
+  metrics: Tearsheet;
+}
+
+/** Runs the engine at the base costs (full outputs) and at each stress level (lean). */
+export function evaluate(market: Market, targets: TargetRule, firstDecision: number, lag: number, costs: Costs): Evaluation {
+  const { panel } = market;
+  const decided = new Map<number, Float64Array>();
+  const recording: TargetRule = (t, h, e) => {
+    const x = targets(t, h, e);
+    if (x) decided.set(t, x);
+    return x;
+  };
+  const impact = costs.impact ? impactInputs(market, costs.impact) : undefined;
+  const options = (extra: number, matrices: boolean): BacktestOptions => ({
+    lag, commissionBps: costs.commission_bps, slippageBps: costs.slippage_bps + extra, impact, matrices,
+  });
+  const base = backtest(panel.returns, recording, panel.nAssets, options(0, true));
+  const start = Math.min(firstDecision + lag, panel.nRows - 1);
+  const metrics = tearsheet(base.net.subarray(start));
+  const stress = costs.stress_bps.map((bps) => {
+    const result = bps === 0 ? base : backtest(panel.returns, targets, panel.nAssets, options(bps, false));
+    return { bps, result, metrics: tearsheet(result.net.subarray(start)) };
+  });
+  return { start, base, decided, stress, metrics };
+}
+
+/** Per-regime Sharpe, CAGR, max drawdown and share of days for returns from `start`. */
+export function regimeSummary(market: Market, net: Float64Array, start: number) {
+  const r = regimeMetrics(net.subarray(start), market.states.slice(start));
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, {
+    periods: v.periods, fraction: round(v.fraction),
+    sharpe: round(v.metrics?.sharpe), cagr: round(v.metrics?.cagr), max_drawdown: round(v.metrics?.max_drawdown),
+  }]));
+}
+
+/** Round to 8 significant decimals for JSON and the lock (NaN/±∞ → null). */
+export const round = (v: number | undefined | null): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : Math.round(v * 1e8) / 1e8);
+
+export function roundMetrics(m: Tearsheet): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round(v as number)]));
+}
+
+/** Daily rows from `start`: the columns of the `returns` table. */
+export function returnColumns(market: Market, ev: Evaluation) {
+  const { panel } = market;
+  const r = ev.base, s = ev.start, T = panel.nRows;
+  const rows = T - s;
+  const cols: Record<string, Float64Array | Int32Array | (string | null)[]> = {
+    date: panel.days.slice(s),
+    gross: r.gross.slice(s), net: r.net.slice(s), turnover: r.turnover.slice(s), costs: r.costs.slice(s),
+    gross_exposure: r.grossExposure.slice(s), net_exposure: r.netExposure.slice(s), cash: r.cash.slice(s),
+    n_names: r.nNames.slice(s),
+    // Equity rebased to 1 at the start of the reported period.
+    equity: Float64Array.from({ length: rows }, (_, k) => r.equity[s + k] / (s > 0 ? r.equity[s - 1] : 1)),
+    regime: market.states.slice(s),
+  };
+  for (const st of ev.stress) if (st.bps !== 0) cols[`net_stress_${String(st.bps).replace(".", "_")}`] = st.result.net.slice(s);
+  return cols;
+}
+
+/**
+ * Executed trades: for each trade row, every asset whose weight moved because of the trade —
+ * (date, symbol, before: the drifted weight, after, traded = after − before, cost charged).
+ */
+export function tradeColumns(market: Market, ev: Evaluation, lag: number, costs: Costs) {
+  const { panel } = market;
+  const { nAssets: N } = panel;
+  const r = ev.base;
+  const kappa = (costs.commission_bps + costs.slippage_bps) / 1e4;
+  const impact = costs.impact ? impactInputs(market, costs.impact) : null;
+  const date: number[] = [], symbol: string[] = [], before: number[] = [], after: number[] = [], traded: number[] = [], cost: number[] = [];
+  const rows = [...ev.decided.keys()].sort((a, b) => a - b);
+  for (const d of rows) {
+    const t = d + lag;
+    if (t >= panel.nRows || !r.traded[t] || (r.ruinedAt >= 0 && t >= r.ruinedAt)) continue;
+    const x = ev.decided.get(d)!;
+    const inv = 1 / (1 + r.gross[t]);
+    const preEquity = (t > 0 ? r.equity[t - 1] : 1) * (1 + r.gross[t]);
+    for (let i = 0; i < N; i++) {
+      const ret = panel.returns[t * N + i];
+      if (x[i] !== x[i] || ret !== ret) continue;
+      const prev = t > 0 ? r.holdings[(t - 1) * N + i] : 0;
+      const w = prev * (1 + ret) * inv;
+      const dlt = x[i] - w;
+      if (dlt === 0) continue;
+      const a = Math.abs(dlt);
+      let c = kappa * a;
+      if (impact) {
+        const q = (a * preEquity * impact.capital!) / impact.adv[t * N + i];
+        c += a * impact.k! * impact.sigma[t * N + i] * Math.sqrt(q);
+      }
+      date.push(panel.days[t]); symbol.push(panel.symbols[i]);
+      before.push(w); after.push(x[i]); traded.push(dlt); cost.push(c);
+    }
+  }
+  return {
+    date: Int32Array.from(date), symbol, before: Float64Array.from(before), after: Float64Array.from(after),
+    traded: Float64Array.from(traded), cost: Float64Array.from(cost),
+  };
+}
+
+export function stressColumns(ev: Evaluation, costs: Costs) {
+  const s = ev.start;
+  const sum = (a: Float64Array) => { let x = 0; for (let k = s; k < a.length; k++) x += a[k]; return x; };
+  return {
+    stress_bps: Float64Array.from(ev.stress, (x) => x.bps),
+    bps_per_side: Float64Array.from(ev.stress, (x) => costs.commission_bps + costs.slippage_bps + x.bps),
+    total_costs: Float64Array.from(ev.stress, (x) => sum(x.result.costs)),
+    total_return: Float64Array.from(ev.stress, (x) => x.metrics.total_return),
+    cagr: Float64Array.from(ev.stress, (x) => x.metrics.cagr),
+    annual_volatility: Float64Array.from(ev.stress, (x) => x.metrics.annual_volatility),
+    sharpe: Float64Array.from(ev.stress, (x) => x.metrics.sharpe),
+    max_drawdown: Float64Array.from(ev.stress, (x) => x.metrics.max_drawdown),
+  };
+}
+
+/** Annual two-sided turnover Σ|Δw| per year over the reported rows, and mean names held. */
+export function activity(ev: Evaluation, periodsPerYear = 252) {
+  const r = ev.base, s = ev.start, n = r.nRows - s;
+  let tau = 0, names = 0, costs = 0;
+  for (let t = s; t < r.nRows; t++) { tau += r.turnover[t]; names += r.nNames[t]; costs += r.costs[t]; }
+  return { turnover_annual: round((tau / n) * periodsPerYear), mean_names: round(names / n), total_costs: round(costs), skipped_trades: r.skippedTrades };
+}
+
+export const isoDate = (days: number) => formatIsoDate(days);
+
+export type { Targets };

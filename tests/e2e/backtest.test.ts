@@ -1,0 +1,218 @@
+/**
+ * The backtest matrix and the baselines end to end through the real CLI on a temp project:
+ * data → features, labels → train[ridge] → baselines → backtest[model × optimizer].
+ * Checks the accounting against the prices independently in DuckDB SQL, the costs and the
+ * stress levels, fallbacks recorded on degenerate signals, and no look-ahead (the leakage
+ * audit through the backtest: weights, trades and returns dated ≤ the cutoff survive
+ * perturbing every later price).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO, createTempProject, queryDuck, type TempProject } from "./helpers.ts";
+
+const query = (sql: string) => queryDuck(sql, "json");
+const stage = (name: string) => readFileSync(join(REPO, "stages", name), "utf8");
+const STAGES = {
+  "stages/data.ts": stage("data.ts"), "stages/features.ts": stage("features.ts"), "stages/labels.ts": stage("labels.ts"),
+  "stages/train.ts": stage("train.ts"), "stages/baselines.ts": stage("baselines.ts"), "stages/backtest.ts": stage("backtest.ts"),
+  "stages/lib/portfolio.ts": stage("lib/portfolio.ts"),
+};
+const OPTIMIZERS = ["equal_weight", "max_sharpe", "hrp"];
+
+const SPEC = `version: 1
+seed: 11
+stages:
+  data:
+    uses: stages/data.ts
+    params: { source: synthetic, symbols: 30, start: "2018-01-02", end: "2021-12-31", sectors: 3 }
+  features:
+    uses: stages/features.ts
+    needs: [data]
+  labels:
+    uses: stages/labels.ts
+    needs: [data]
+    params: { horizon: 5, lag: 1 }
+  train:
+    uses: stages/train.ts
+    needs: [features, labels]
+    matrix: { model: [ridge] }
+    params: { folds: 3, minTrainDates: 250, horizon: 5, lag: 1 }
+  baselines:
+    uses: stages/baselines.ts
+    needs: [data, train]
+    params:
+      costs: &costs { commission_bps: 2, slippage_bps: 3, stress_bps: [0, 5, 20] }
+      momentum: { lookback: 120, skip: 10 }
+  backtest:
+    uses: stages/backtest.ts
+    needs: [data, train, baselines]
+    matrix:
+      model: { from: train }
+      optimizer: [${OPTIMIZERS.join(", ")}]
+    params:
+      selection: { top: 6 }
+      covariance: { window: 60 }
+      constraints: { max_weight: 0.3 }
+      costs: *costs
+`;
+
+const cellDir = (p: TempProject, opt: string) => join(p.root, `data/backtest/model=ridge,optimizer=${opt}`);
+
+describe("backtest and baselines end to end", () => {
+  let p: TempProject;
+  beforeAll(() => {
+    p = createTempProject({ "pipeline.yaml": SPEC, ...STAGES });
+    const r = p.runJson();
+    if (!r.ok) throw new Error(r.stderr + JSON.stringify(r.raw.cells));
+  }, 300_000);
+  afterAll(() => p.dispose());
+
+  it("writes every output of every cell and the baselines", () => {
+    for (const o of OPTIMIZERS) {
+      for (const f of ["returns.parquet", "weights.parquet", "trades.parquet", "stress.parquet", "metrics.json"]) {
+        expect(existsSync(join(cellDir(p, o), f)), `${o}/${f}`).toBe(true);
+      }
+    }
+    for (const f of ["returns.parquet", "stress.parquet", "metrics.json"]) expect(existsSync(join(p.root, "data/baselines", f))).toBe(true);
+    expect(p.read("pipeline.lock")).toMatch(/sharpe_stress_20:/);
+  });
+
+  it("gross return of the day after each trade = Σ traded weight × the name's price return (independent SQL)", async () => {
+    for (const o of OPTIMIZERS) {
+      const dir = cellDir(p, o);
+      // Held names untouched by a trade would be missing from `trades`; with no band every held
+      // name is re-targeted, so after-weights are the whole book. Prices: each name's own rows.
+      const [r] = await query(`
+        WITH px AS (
+          SELECT date, symbol, close / lag(close) OVER (PARTITION BY symbol ORDER BY date) - 1 AS ret,
+                 lag(date) OVER (PARTITION BY symbol ORDER BY date) AS prev
+            FROM '${p.root}/data/data/prices.parquet'),
+        d AS (SELECT date, lead(date) OVER (ORDER BY date) AS next FROM '${dir}/returns.parquet'),
+        book AS (SELECT d.next AS date, t.symbol, t.after FROM '${dir}/trades.parquet' t JOIN d ON d.date = t.date WHERE d.next IS NOT NULL),
+        implied AS (SELECT b.date, sum(b.after * coalesce(px.ret, 0)) AS g FROM book b LEFT JOIN px ON px.date = b.date AND px.symbol = b.symbol GROUP BY b.date)
+        SELECT count(*) AS n, max(abs(i.g - r.gross)) AS err
+          FROM implied i JOIN '${dir}/returns.parquet' r ON r.date = i.date`);
+      expect(Number(r.n), o).toBeGreaterThan(100);
+      expect(Number(r.err), o).toBeLessThan(1e-12);
+    }
+  });
+
+  it("net = gross − costs, costs = (commission + slippage) × turnover, trades sum to the turnover", async () => {
+    for (const o of OPTIMIZERS) {
+      const dir = cellDir(p, o);
+      const [r] = await query(`
+        SELECT max(abs(net - (gross - costs))) AS e1, max(abs(costs - 5e-4 * turnover)) AS e2,
+               (SELECT max(abs(s.tau - r.turnover)) FROM (SELECT date, sum(abs(traded)) AS tau, sum(cost) AS c FROM '${dir}/trades.parquet' GROUP BY date) s
+                  JOIN '${dir}/returns.parquet' r USING (date)) AS e3,
+               sum(costs) AS costs
+          FROM '${dir}/returns.parquet'`);
+      expect(Number(r.e1)).toBe(0);
+      expect(Number(r.e2)).toBeLessThan(1e-15);
+      expect(Number(r.e3)).toBeLessThan(1e-12);
+      expect(Number(r.costs)).toBeGreaterThan(0);
+    }
+  });
+
+  it("cost stress: each level charges exactly its extra bps and lowers the Sharpe ratio", async () => {
+    for (const o of OPTIMIZERS) {
+      const dir = cellDir(p, o);
+      const s = await query(`SELECT stress_bps, bps_per_side, total_costs, sharpe FROM '${dir}/stress.parquet' ORDER BY stress_bps`);
+      expect(s.map((x) => Number(x.bps_per_side))).toEqual([5, 10, 25]);
+      const sharpe = s.map((x) => Number(x.sharpe));
+      expect(sharpe[1]).toBeLessThan(sharpe[0]);
+      expect(sharpe[2]).toBeLessThan(sharpe[1]);
+      // The stressed daily net returns are in returns.parquet; at 20 bps extra the same book
+      // would pay 25/5 = 5× the base costs (the book itself differs slightly: equity differs).
+      const [r] = await query(`SELECT sum(net - net_stress_20) AS gap, sum(costs) AS base FROM '${dir}/returns.parquet'`);
+      expect(Number(r.gap) / (4 * Number(r.base))).toBeGreaterThan(0.9);
+      expect(Number(r.gap) / (4 * Number(r.base))).toBeLessThan(1.1);
+    }
+  });
+
+  it("metrics.json: tearsheet, alpha/beta against 1/N on the same dates, regimes, stress, fallbacks", () => {
+    const m = JSON.parse(readFileSync(join(cellDir(p, "hrp"), "metrics.json"), "utf8"));
+    const b = JSON.parse(p.read("data/baselines/metrics.json"));
+    expect(Object.keys(b).sort()).toEqual(["buy_and_hold", "equal_weight", "momentum", "reversal"]);
+    expect(m.period.start).toBe(b.equal_weight.period.start);
+    expect(m.benchmark.sharpe).toBe(b.equal_weight.metrics.sharpe);
+    expect(m.benchmark.missing_days).toBe(0);
+    expect(typeof m.metrics.beta).toBe("number");
+    expect(m.metrics.beta).toBeGreaterThan(0.3);
+    expect(Object.keys(m.regimes).sort()).toEqual(["normal", "risk-off", "risk-on"]);
+    expect(m.stress.map((s: { stress_bps: number }) => s.stress_bps)).toEqual([0, 5, 20]);
+    expect(m.fallbacks.methods_used.hrp).toBe(m.rebalances);
+    expect(m.mean_names).toBeGreaterThan(5);
+  });
+
+  it("weights: at most top names per decision, summing to 1, capped", async () => {
+    const dir = cellDir(p, "max_sharpe");
+    const [r] = await query(`SELECT max(n) AS n, max(abs(s - 1)) AS e, max(w) AS w FROM (
+        SELECT date, count(*) AS n, sum(weight) AS s, max(weight) AS w FROM '${dir}/weights.parquet' GROUP BY date)`);
+    expect(Number(r.n)).toBeLessThanOrEqual(6);
+    expect(Number(r.e)).toBeLessThan(1e-9);
+    expect(Number(r.w)).toBeLessThanOrEqual(0.3 + 1e-9);
+  });
+
+  it("has no look-ahead: weights, trades and returns dated ≤ the cutoff survive perturbing later prices", () => {
+    const r = p.cli(["audit", "leakage", "backtest", "--allow", "labels", "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    type Table = { cell: string; output: string; status: string; rows: number };
+    const checked = (rep.tables as Table[]).filter((t) => /^(backtest|baselines)/.test(t.cell) && t.status === "identical");
+    for (const o of ["weights", "trades", "returns"]) {
+      const cells = checked.filter((t) => t.output === o && t.cell.startsWith("backtest"));
+      expect(cells.length, o).toBe(OPTIMIZERS.length);
+      expect(cells.every((t) => t.rows > 50), o).toBe(true);
+    }
+    expect(checked.some((t) => t.cell === "baselines" && t.output === "returns")).toBe(true);
+    expect((rep.tables as Table[]).filter((t) => t.status === "leak")).toEqual([]);
+  }, 300_000);
+
+  it("pipeline verify re-executes a cell byte-identically", () => {
+    const r = p.cli(["verify", "backtest[model=ridge,optimizer=hrp]"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  }, 120_000);
+});
+
+describe("backtest on a degenerate signal", () => {
+  it("max_sharpe with every expected return negative falls back to min_variance, with the reason in metrics.json", () => {
+    const negative = `import { defineStage, z } from "../src/index.ts";
+export default defineStage({
+  params: z.object({}),
+  outputs: ["predictions"],
+  async run(ctx) {
+    // Every score negative: no name is expected to beat the risk-free rate.
+    await ctx.writeTable("predictions", \`SELECT date, symbol, -0.01 - 0.001 * (hash(symbol) % 7) AS score
+      FROM \${ctx.input("data", "prices")} WHERE date >= DATE '2019-01-02'\`, { orderBy: ["date", "symbol"] });
+  },
+});`;
+    const p = createTempProject({
+      "pipeline.yaml": `version: 1
+seed: 3
+stages:
+  data: { uses: stages/data.ts, params: { source: synthetic, symbols: 12, start: "2018-01-02", end: "2019-12-31" } }
+  train: { uses: stages/negative.ts, needs: [data], matrix: { model: [bearish] } }
+  backtest:
+    uses: stages/backtest.ts
+    needs: [data, train]
+    matrix: { model: { from: train }, optimizer: [max_sharpe] }
+    params: { selection: { top: 4 }, covariance: { window: 40 }, constraints: { max_weight: 0.5 } }
+`,
+      "stages/data.ts": STAGES["stages/data.ts"], "stages/backtest.ts": STAGES["stages/backtest.ts"],
+      "stages/lib/portfolio.ts": STAGES["stages/lib/portfolio.ts"], "stages/negative.ts": negative,
+    });
+    try {
+      const r = p.runJson();
+      expect(r.ok, r.stderr + JSON.stringify(r.raw.cells)).toBe(true);
+      const m = JSON.parse(p.read("data/backtest/model=bearish,optimizer=max_sharpe/metrics.json"));
+      expect(m.fallbacks.count).toBe(m.rebalances);
+      expect(m.fallbacks.methods_used).toEqual({ min_variance: m.rebalances });
+      expect(m.fallbacks.reasons[0].reason).toMatch(/^long leg: max_sharpe: /);
+      expect(m.fallbacks.reasons[0].first).toMatch(/^2019-/);
+      expect(m.benchmark).toBeNull(); // no baselines stage among the needs
+    } finally {
+      p.dispose();
+    }
+  }, 120_000);
+});
