@@ -44,3 +44,12 @@ export { expectedMaxSharpe, EULER_MASCHERONI, type ExpectedMaxSharpeOptions } fr
 export { deflatedSharpeRatio, type DeflatedSharpeRatioOptions } from "./deflated-sharpe-ratio.ts";
 export { minTrackRecordLength, type MinTrackRecordLengthOptions } from "./min-track-record-length.ts";
 export { sharpeSignificance, type SharpeSignificance, type SharpeSignificanceOptions } from "./sharpe-significance.ts";
+export {
+  stationaryBootstrapIndices, circularBlockBootstrapIndices, blockBootstrapIndices, stationaryBootstrapVariance,
+  type BlockBootstrapMethod, type BootstrapIndicesOptions,
+} from "./block-bootstrap.ts";
+export { optimalBlockLength, type OptimalBlockLength } from "./optimal-block-length.ts";
+export {
+  bootstrapConfidenceIntervals, bootstrapDistribution,
+  type BlockBootstrapOptions, type BootstrapConfidenceIntervalOptions, type BootstrapConfidenceIntervals, type ConfidenceInterval,
+} from "./bootstrap-confidence-intervals.ts";
