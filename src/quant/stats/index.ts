@@ -53,3 +53,6 @@ export {
   bootstrapConfidenceIntervals, bootstrapDistribution,
   type BlockBootstrapOptions, type BootstrapConfidenceIntervalOptions, type BootstrapConfidenceIntervals, type ConfidenceInterval,
 } from "./bootstrap-confidence-intervals.ts";
+export { performanceDifferentials, type MultipleComparisonOptions } from "./multiple-comparison.ts";
+export { realityCheck, type RealityCheckResult } from "./reality-check.ts";
+export { spaTest, type SpaTestResult } from "./spa-test.ts";
