@@ -24,6 +24,8 @@ const GOALS: Goal[] = [
   { metric: "gbdt_mse_rel_diff_pct", max: 0.5, unit: "%" },
   // Backtest engine vs a vectorized NumPy per-day loop doing the same work, same run.
   { metric: "backtest_speedup_vs_numpy", min: 3, unit: "×" },
+  // The default matrix: 5 models × 6 optimizers + baselines, 3 cost levels, 2 cores.
+  { metric: "matrix_s", max: 60, unit: "s" },
 ];
 
 async function main(): Promise<void> {
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
     ["data", async () => (await import("./data.bench.ts")).benchData()],
     ["features", async () => (await import("./features.bench.ts")).benchFeatures()],
     ["pipeline", async () => (await import("./pipeline.bench.ts")).benchPipeline()],
+    ["matrix", async () => (await import("./matrix.bench.ts")).benchMatrix()],
   ];
 
   // A run of some suites (`npm run bench -- gbdt`) updates their figures and keeps the others.
