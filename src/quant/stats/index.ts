@@ -56,3 +56,4 @@ export {
 export { performanceDifferentials, type MultipleComparisonOptions } from "./multiple-comparison.ts";
 export { realityCheck, type RealityCheckResult } from "./reality-check.ts";
 export { spaTest, type SpaTestResult } from "./spa-test.ts";
+export { probabilityOfBacktestOverfitting, type PboOptions, type PboResult } from "./probability-of-backtest-overfitting.ts";
