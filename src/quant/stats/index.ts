@@ -57,3 +57,5 @@ export { performanceDifferentials, type MultipleComparisonOptions } from "./mult
 export { realityCheck, type RealityCheckResult } from "./reality-check.ts";
 export { spaTest, type SpaTestResult } from "./spa-test.ts";
 export { probabilityOfBacktestOverfitting, type PboOptions, type PboResult } from "./probability-of-backtest-overfitting.ts";
+export { signTest, binomialUpperTail, type SignTestOptions, type SignTestResult } from "./sign-test.ts";
+export { monteCarloReturns, type MonteCarloReturns, type MonteCarloReturnsOptions } from "./monte-carlo-returns.ts";
