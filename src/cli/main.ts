@@ -68,6 +68,13 @@ program
   .action(async (o) => (await import("./commands/gc.ts")).gcCommand({ ...o, file: program.opts().file }));
 
 program
+  .command("trials")
+  .description("the trial registry: every configuration evaluated (backtest cells of every run and experiment), once each")
+  .option("--stage <name>", "only the trials of this stage")
+  .addOption(jsonOpt())
+  .action(async (o) => (await import("./commands/trials.ts")).trialsCommand({ ...o, file: program.opts().file }));
+
+program
   .command("tearsheet")
   .description("performance metrics of a return series (CSV or Parquet with a date column and a returns column)")
   .argument("<file>")

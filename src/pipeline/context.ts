@@ -2,6 +2,7 @@
  * The `ctx` a stage receives. A stage writes only through it, and only into its own temp
  * folder; the runner moves the outputs into the cache and data/ after the stage succeeds.
  */
+import type { TrialRecord } from "./trials.ts";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve, relative, isAbsolute } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -47,6 +48,8 @@ export interface ContextInit {
   signal: AbortSignal;
   onLog: (message: string) => void;
   onProgress: (fraction: number, note?: string) => void;
+  /** The trial registry reader, for stages that declare `readsTrials: true`. */
+  trials?: (stage?: string) => Promise<TrialRecord[]>;
 }
 
 export interface CellRecorder {
@@ -136,6 +139,14 @@ export function createContext(init: ContextInit): CellRecorder {
     db,
     signal: init.signal,
 
+    trials: async (stage) => {
+      if (!init.trials) {
+        throw new StrataError("STAGE", `${where("")} called ctx.trials() but does not declare readsTrials`, {
+          hint: `add readsTrials: true to ${cell.stage}'s defineStage({...}) so the registry becomes one of its inputs`,
+        });
+      }
+      return init.trials(stage);
+    },
     input: (stage, output, filter) => viewOf(pick(stage, output, filter)),
     inputs: (stage, output): UpstreamRef[] => {
       const all = init.upstream.filter((u) => u.stage === stage && u.output === output);

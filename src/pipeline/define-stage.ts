@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { AxisValue, StageContext, StageDefinition } from "./types.ts";
+import type { TrialSpec } from "./trials.ts";
 
 /**
  * Declare a stage. The default export of a stage module must be the result of this call.
@@ -12,6 +13,8 @@ export function defineStage<S extends z.ZodType>(def: {
   description?: string;
   run(ctx: StageContext<z.output<S>>): Promise<void> | void;
   cellParams?(params: z.output<S>, cell: Record<string, AxisValue>): unknown;
+  trial?: TrialSpec;
+  readsTrials?: boolean;
 }): StageDefinition<S> {
   return { kind: "strata-stage", ...def };
 }

@@ -12,6 +12,7 @@
 import type { Cell, CellGraph } from "./types.ts";
 import type { LockEntry, LockFile } from "./lock.ts";
 import { cellFingerprint, diffFingerprintParts, type FingerprintParts } from "./fingerprint.ts";
+import type { TrialSpec } from "./trials.ts";
 
 /** Everything a cell's fingerprint depends on except the upstream output hashes. */
 export type StaticParts = Omit<FingerprintParts, "inputs">;
@@ -22,6 +23,10 @@ export interface CellProbe {
   parts: StaticParts | { error: string };
   /** State of each output recorded in the lock, as found in data/. */
   outputs: Record<string, "ok" | "missing" | "modified">;
+  /** Inputs that are not upstream outputs (the trial registry's digest), keyed like inputs. */
+  extraInputs?: Record<string, string>;
+  /** The stage's trial declaration (its cells are recorded in the trial registry). */
+  trial?: TrialSpec;
 }
 
 /** Output hashes of an upstream cell as they will be when this cell runs. */
@@ -147,6 +152,7 @@ export function planRun(graph: CellGraph, opts: PlanOptions): PlanStep[] {
       }
       for (const [out, h] of Object.entries(hashes)) inputs[`${dep}/${out}`] = h;
     }
+    Object.assign(inputs, probe.extraInputs);
     if (waitingOn.length > 0) {
       known.set(cell.id, null);
       const cause = `upstream ${waitingOn[0]} will rerun`;

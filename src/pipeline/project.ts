@@ -2,6 +2,7 @@
  * A project opened for a command: its spec, cell graph, lock, stat cache and cache, plus the
  * probe that computes every cell's static fingerprint parts and the state of its outputs.
  */
+import { trialsDigest, TRIALS_INPUT, type TrialSpec } from "./trials.ts";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -145,6 +146,8 @@ export interface StageStatic {
   /** What each cell's fingerprint records, by cell id (the stage's cellParams, or params). */
   cellParams: Record<string, unknown>;
   files: Record<string, string>;
+  trial: TrialSpec | null;
+  readsTrials: boolean;
 }
 
 /**
@@ -159,7 +162,7 @@ export async function stageStatic(project: Project, stage: StageSpec): Promise<S
   for (const f of stage.files) files[f] = await project.stat.hashFile(join(project.root, f));
   const cells = project.graph.byStage.get(stage.name) ?? [];
   const memoKey = "params:" + sha256(stableJson({ code: graph.files, raw: stage.params, cells: cells.map((c) => c.id) }));
-  let memo = project.stat.memoGet<{ params: unknown; cellParams: Record<string, unknown> }>(memoKey);
+  let memo = project.stat.memoGet<{ params: unknown; cellParams: Record<string, unknown>; trial?: TrialSpec | null; readsTrials?: boolean }>(memoKey);
   if (memo === undefined) {
     const def = await loadStageModule(stage);
     const params = validateParams(project, stage, def);
@@ -167,10 +170,10 @@ export async function stageStatic(project: Project, stage: StageSpec): Promise<S
     for (const c of cells) {
       cellParams[c.id] = def.cellParams ? JSON.parse(JSON.stringify(def.cellParams(structuredClone(params) as never, { ...c.values }) ?? {})) : params;
     }
-    memo = { params, cellParams };
+    memo = { params, cellParams, trial: def.trial ?? null, readsTrials: !!def.readsTrials };
     project.stat.memoSet(memoKey, memo);
   }
-  return { code: graph.files, packages, params: memo.params, cellParams: memo.cellParams, files };
+  return { code: graph.files, packages, params: memo.params, cellParams: memo.cellParams, files, trial: memo.trial ?? null, readsTrials: !!memo.readsTrials };
 }
 
 /** Seed of a cell: the pipeline seed mixed with the cell id, so every cell has its own stream. */
@@ -256,7 +259,12 @@ export async function probeCells(project: Project, cells: Cell[]): Promise<Map<s
       }
       const st = await p;
       const parts = "error" in st ? st : cellParts(project, st, cell, engine);
-      probes.set(cell.id, { parts, outputs: await outputStates(project, project.lock.cells[cell.id]) });
+      const probe: CellProbe = { parts, outputs: await outputStates(project, project.lock.cells[cell.id]) };
+      if (!("error" in st)) {
+        if (st.trial) probe.trial = st.trial;
+        if (st.readsTrials) probe.extraInputs = { [TRIALS_INPUT]: trialsDigest(project.stateDir) };
+      }
+      probes.set(cell.id, probe);
     }),
   );
   return probes;

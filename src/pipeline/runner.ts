@@ -21,6 +21,7 @@ import type { UpstreamArtifact } from "./context.ts";
 import { decideCell, lockHashes, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
 import { loadStageModule, probeCells, stageSpec, validateParams, type Project } from "./project.ts";
 import type { Cell } from "./types.ts";
+import { readTrials, recordTrials, recordedHashes, trialsDigest, TRIALS_INPUT, type TrialRecord, type TrialSpec } from "./trials.ts";
 
 export type CellStatus = "fresh" | "restored" | "ran" | "failed" | "skipped" | "cancelled";
 
@@ -60,6 +61,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Shown in the project lock so a refused second run can name this one. */
   command?: string;
+  /** Where recorded trials come from: "main" (default) or an experiment's name. */
+  source?: string;
 }
 
 export interface RunSummary {
@@ -120,6 +123,23 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     for (const [id, e] of Object.entries(project.lock.cells)) if (project.graph.byId.has(id)) lock.cells[id] = e;
     const probes = await probeCells(project, cells);
     const runId = `${process.pid}-${Date.now().toString(36)}`;
+    // Trial registry: cells of trial stages are queued as they finish (ran, restored or
+    // fresh) and recorded in one batch before a registry-reading cell is decided, and at the end.
+    const recorded = recordedHashes(project.stateDir);
+    const pendingTrials: TrialRecord[] = [];
+    let trialWrite: Promise<void> = Promise.resolve();
+    const queueTrial = (cell: Cell, spec: TrialSpec | undefined, entry: LockEntry | undefined) => {
+      if (!spec || !entry || recorded.has(entry.fingerprint)) return;
+      recorded.add(entry.fingerprint);
+      pendingTrials.push(trialRecord(cell, spec, entry, opts.source ?? "main"));
+    };
+    const flushTrials = (): Promise<void> => {
+      trialWrite = trialWrite.then(async () => {
+        const batch = pendingTrials.splice(0);
+        if (batch.length) await recordTrials(project.stateDir, batch);
+      });
+      return trialWrite;
+    };
     const tmpRoot = join(project.stateDir, "tmp", runId);
     let stopping = false;
 
@@ -141,6 +161,10 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       const parts = probe.parts;
       const inputs: Record<string, string> = {};
       for (const d of cell.deps) for (const [name, o] of Object.entries(lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
+      if (probe.extraInputs?.[TRIALS_INPUT] !== undefined) {
+        await flushTrials();
+        inputs[TRIALS_INPUT] = trialsDigest(project.stateDir);
+      }
       const decision = decideCell({
         cell,
         parts,
@@ -151,7 +175,10 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
         runCached: (fp) => runHashes(project, fp) !== undefined,
       });
       const fp = decision.fingerprint!;
-      if (decision.action === "skip") return { ...base, status: "fresh", cause: decision.cause, duration_s: 0 };
+      if (decision.action === "skip") {
+        queueTrial(cell, probe.trial, lock.cells[cell.id]);
+        return { ...base, status: "fresh", cause: decision.cause, duration_s: 0 };
+      }
 
       if (decision.action === "restore") {
         reporter.start(cell, "restore", decision.cause);
@@ -159,6 +186,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
         if (entry) {
           lock.cells[cell.id] = entry;
           await persistLock();
+          queueTrial(cell, probe.trial, entry);
           return { ...base, status: "restored", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics };
         }
         reporter.warn(`${cell.id}: cache entry unusable, executing instead`);
@@ -175,6 +203,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
         });
         lock.cells[cell.id] = entry;
         await persistLock();
+        queueTrial(cell, probe.trial, entry);
         return { ...base, status: "ran", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics };
       } catch (e) {
         if (opts.signal?.aborted) return { ...base, status: "cancelled", cause: "run interrupted", duration_s: elapsed() };
@@ -217,6 +246,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     });
 
     await persistLock();
+    await flushTrials();
     await rm(tmpRoot, { recursive: true, force: true });
   } finally {
     try {
@@ -233,6 +263,19 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     cancelled: !!opts.signal?.aborted,
     lockChanged,
     wall_s: (performance.now() - t0) / 1000,
+  };
+}
+
+/** A trial cell's registry record, from its lock entry. */
+function trialRecord(cell: Cell, spec: TrialSpec, entry: LockEntry, source: string): TrialRecord {
+  const metric = (name: string): number | null => {
+    const v = entry.metrics?.[name];
+    return typeof v === "number" && Number.isFinite(v) ? v : null;
+  };
+  return {
+    config_hash: entry.fingerprint, stage: cell.stage, cell: cell.id, source,
+    params: JSON.stringify(entry.params ?? null), returns_hash: spec.returns ? entry.outputs[spec.returns]?.hash ?? null : null,
+    sharpe: metric(spec.sharpe), observations: metric(spec.observations),
   };
 }
 
@@ -304,6 +347,7 @@ export async function executeStage(
       signal: env.signal,
       onLog: (m) => env.reporter.log(cell, m),
       onProgress: (f, n) => env.reporter.progress(cell, f, n),
+      trials: def.readsTrials ? (s) => readTrials(project.stateDir, s) : undefined,
     });
     await rec.registerViews();
     await def.run(rec.ctx);

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Rng } from "../core/rng.ts";
 import type { ColumnTable } from "../store/types.ts";
+import type { TrialRecord, TrialSpec } from "./trials.ts";
 
 export type { ColumnData, ColumnTable } from "../store/types.ts";
 
@@ -136,6 +137,8 @@ export interface StageContext<P = unknown> {
   count(name: string): Promise<number>;
 
   metric(name: string, value: MetricValue): void;
+  /** Recorded trials (every stage, or one), ordered by configuration hash. Needs `readsTrials: true`. */
+  trials(stage?: string): Promise<TrialRecord[]>;
   log(message: string): void;
   /** Report progress in [0, 1] with an optional short note. */
   progress(fraction: number, note?: string): void;
@@ -156,4 +159,11 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
   cellParams?(params: z.output<S>, cell: Record<string, AxisValue>): unknown;
   /** Short description for `pipeline dag` and reports. */
   description?: string;
+  /**
+   * Each cell is a trial for the registry (src/pipeline/trials.ts): the metrics holding its
+   * annualized Sharpe ratio and observation count, and the output with its returns.
+   */
+  trial?: TrialSpec;
+  /** The stage reads the trial registry (ctx.trials()); its digest is one of its inputs. */
+  readsTrials?: boolean;
 }

@@ -16,7 +16,7 @@ const stage = (name: string) => readFileSync(join(REPO, "stages", name), "utf8")
 const STAGES = {
   "stages/data.ts": stage("data.ts"), "stages/features.ts": stage("features.ts"), "stages/labels.ts": stage("labels.ts"),
   "stages/train.ts": stage("train.ts"), "stages/baselines.ts": stage("baselines.ts"), "stages/backtest.ts": stage("backtest.ts"),
-  "stages/lib/portfolio.ts": stage("lib/portfolio.ts"),
+  "stages/lib/portfolio.ts": stage("lib/portfolio.ts"), "stages/stats.ts": stage("stats.ts"),
 };
 const OPTIMIZERS = ["equal_weight", "max_sharpe", "hrp"];
 
@@ -55,6 +55,10 @@ stages:
       covariance: { window: 60 }
       constraints: { max_weight: 0.3 }
       costs: *costs
+  stats:
+    uses: stages/stats.ts
+    needs: [backtest, baselines]
+    params: { bootstrap: { resamples: 300 }, monte_carlo: { paths: 300 }, reality_check: { resamples: 300 }, pbo_splits: 8 }
 `;
 
 const cellDir = (p: TempProject, opt: string) => join(p.root, `data/backtest/model=ridge,optimizer=${opt}`);
@@ -169,8 +173,36 @@ describe("backtest and baselines end to end", () => {
     expect((rep.tables as Table[]).filter((t) => t.status === "leak")).toEqual([]);
   }, 300_000);
 
+  it("stats: one row per cell with intervals around the point estimates, DSR ≤ PSR, matrix-wide tests", async () => {
+    const rows = await query(`SELECT * FROM '${p.root}/data/stats/cells.parquet' ORDER BY cell`);
+    expect(rows.map((r) => r.optimizer)).toEqual(["equal_weight", "hrp", "max_sharpe"]);
+    for (const r of rows) {
+      const n = (k: string) => Number(r[k]);
+      expect(n("sharpe_lo")).toBeLessThan(n("sharpe"));
+      expect(n("sharpe_hi")).toBeGreaterThan(n("sharpe"));
+      expect(n("max_drawdown_lo")).toBeLessThanOrEqual(n("max_drawdown_hi"));
+      expect(n("dsr")).toBeLessThanOrEqual(n("psr"));
+      expect(n("sign_p")).toBeGreaterThan(0);
+      expect(n("sign_p")).toBeLessThanOrEqual(1);
+      expect(n("mc_final_p05")).toBeLessThan(n("mc_final_p95"));
+    }
+    // The stats Sharpe is the backtest's own (same net returns, same definition).
+    const m = JSON.parse(readFileSync(join(cellDir(p, "hrp"), "metrics.json"), "utf8"));
+    expect(Number(rows[1].sharpe)).toBeCloseTo(m.metrics.sharpe, 7);
+    const mx = JSON.parse(p.read("data/stats/matrix.json"));
+    expect(mx.trials.count).toBe(3);
+    expect(mx.cells).toBe(3);
+    for (const k of ["p_value"]) expect(mx.reality_check[k]).toBeGreaterThanOrEqual(0);
+    expect(mx.spa.p_lower).toBeLessThanOrEqual(mx.spa.p_consistent);
+    expect(mx.spa.p_consistent).toBeLessThanOrEqual(mx.spa.p_upper);
+    expect(mx.pbo.pbo).toBeGreaterThanOrEqual(0);
+    expect(mx.pbo.pbo).toBeLessThanOrEqual(1);
+    const years = await query(`SELECT count(DISTINCT year) AS y FROM '${p.root}/data/stats/windows.parquet'`);
+    expect(Number(years[0].y)).toBeGreaterThanOrEqual(2);
+  });
+
   it("pipeline verify re-executes a cell byte-identically", () => {
-    const r = p.cli(["verify", "backtest[model=ridge,optimizer=hrp]"]);
+    const r = p.cli(["verify", "backtest[model=ridge,optimizer=hrp]", "stats"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
   }, 120_000);
 });

@@ -1,0 +1,31 @@
+/**
+ * `pipeline trials [--stage S] [--json]`: the trial registry — every configuration evaluated
+ * (backtest cells of every run and experiment), once each, with its Sharpe ratio.
+ */
+import { openProject } from "../../pipeline/project.ts";
+import { readTrials } from "../../pipeline/trials.ts";
+import { color, printJson } from "../output.ts";
+
+export async function trialsCommand(flags: { file?: string; stage?: string; json?: boolean }): Promise<void> {
+  const project = await openProject({ file: flags.file });
+  const rows = await readTrials(project.stateDir, flags.stage);
+  const sharpes = rows.map((r) => r.sharpe).filter((s): s is number => s !== null);
+  const n = sharpes.length;
+  const mean = n ? sharpes.reduce((a, b) => a + b, 0) / n : null;
+  const variance = n > 1 ? sharpes.reduce((a, b) => a + (b - mean!) ** 2, 0) / (n - 1) : null;
+  if (flags.json) {
+    printJson({ ok: true, trials: rows.length, sharpe_mean: mean, sharpe_variance: variance, rows: rows.map((r) => ({ ...r, params: JSON.parse(r.params) })) });
+    return;
+  }
+  if (rows.length === 0) {
+    process.stdout.write(`No trials recorded yet${flags.stage ? ` for stage ${flags.stage}` : ""}. Cells of trial stages (the backtest) are recorded when they run.\n`);
+    return;
+  }
+  const width = Math.max(4, ...rows.map((r) => r.cell.length));
+  process.stdout.write(`${"cell".padEnd(width)}  ${"sharpe".padStart(8)}  ${"obs".padStart(6)}  ${"source".padEnd(10)}  config\n`);
+  for (const r of [...rows].sort((a, b) => (b.sharpe ?? -Infinity) - (a.sharpe ?? -Infinity) || (a.cell < b.cell ? -1 : 1))) {
+    const s = r.sharpe === null ? "—" : r.sharpe.toFixed(3);
+    process.stdout.write(`${r.cell.padEnd(width)}  ${s.padStart(8)}  ${String(r.observations ?? "—").padStart(6)}  ${r.source.padEnd(10)}  ${color.dim(r.config_hash.slice(0, 12))}\n`);
+  }
+  process.stdout.write(`\n${rows.length} trials; annualized Sharpe mean ${mean?.toFixed(3) ?? "—"}, variance ${variance?.toFixed(4) ?? "—"} (what the deflated Sharpe ratio uses)\n`);
+}

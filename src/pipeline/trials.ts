@@ -1,0 +1,147 @@
+/**
+ * The trial registry: every configuration a researcher has evaluated, recorded once, so that
+ * statistics can deflate the best result by the number of things tried.
+ *
+ * Storage: a DuckDB database `.pipeline/trials.duckdb` with one table
+ *
+ *   trials(config_hash VARCHAR PRIMARY KEY, stage, cell, source, params JSON, returns_hash,
+ *          sharpe DOUBLE, observations BIGINT, recorded_at TIMESTAMP)
+ *
+ * A trial is a cell of a stage that declares `trial` in its definition (e.g. the backtest:
+ * `trial: { sharpe: "sharpe", observations: "observations", returns: "returns" }`): after the
+ * cell runs or is restored, the runner records its fingerprint (the configuration hash: code,
+ * params, inputs, seed), params, the hash of its returns output, and the two metrics. The same
+ * fingerprint is recorded once, whichever run or experiment produced it. `source` says where:
+ * "main" or the experiment's name.
+ *
+ * A stage that declares `readsTrials: true` (the statistics stage) gets the registry's digest
+ * among its fingerprint inputs (`trials/registry`): recording a new trial makes it stale, and
+ * `ctx.trials()` returns exactly the rows the digest covers. The digest — sha256 over the rows'
+ * (config_hash, stage, sharpe, observations), sorted — is kept in `.pipeline/trials.digest` so
+ * `pipeline status` does not open DuckDB.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, writeFile, rename } from "node:fs/promises";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { sha256 } from "../core/hash.ts";
+
+/** DuckDB loads only when the registry is read or written (never on a no-op status). */
+const store = () => import("../store/index.ts");
+
+/** The input key under which a reading stage's fingerprint records the registry digest. */
+export const TRIALS_INPUT = "trials/registry";
+
+export interface TrialRecord {
+  config_hash: string;
+  stage: string;
+  cell: string;
+  source: string;
+  /** Canonical JSON of the cell's params. */
+  params: string;
+  returns_hash: string | null;
+  /** Annualized Sharpe ratio. */
+  sharpe: number | null;
+  observations: number | null;
+  /** ISO timestamp of the first recording. */
+  recorded_at?: string;
+}
+
+export interface TrialSpec {
+  /** Metric holding the annualized Sharpe ratio. */
+  sharpe: string;
+  /** Metric holding the number of return observations. */
+  observations: string;
+  /** Output whose hash identifies the return series (optional). */
+  returns?: string;
+}
+
+const dbPath = (stateDir: string) => join(stateDir, "trials.duckdb");
+const digestPath = (stateDir: string) => join(stateDir, "trials.digest");
+
+interface DigestFile { digest: string; hashes: string[] }
+
+function readDigestFile(stateDir: string): DigestFile | null {
+  const p = digestPath(stateDir);
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, "utf8")) as DigestFile;
+  } catch {
+    return null;
+  }
+}
+
+/** The registry digest as of the last recording ("empty" when nothing was ever recorded). */
+export function trialsDigest(stateDir: string): string {
+  return readDigestFile(stateDir)?.digest ?? "empty";
+}
+
+/** Configuration hashes already recorded (from the digest file: no DuckDB needed). */
+export function recordedHashes(stateDir: string): Set<string> {
+  return new Set(readDigestFile(stateDir)?.hashes ?? []);
+}
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS trials (
+  config_hash VARCHAR PRIMARY KEY, stage VARCHAR NOT NULL, cell VARCHAR NOT NULL, source VARCHAR NOT NULL,
+  params VARCHAR NOT NULL, returns_hash VARCHAR, sharpe DOUBLE, observations BIGINT, recorded_at TIMESTAMP NOT NULL)`;
+
+async function withRegistry<T>(stateDir: string, fn: (conn: DuckDBConnection, sql: Awaited<ReturnType<typeof store>>) => Promise<T>): Promise<T> {
+  await mkdir(stateDir, { recursive: true });
+  const sql = await store();
+  const db = await sql.createDatabase({ path: dbPath(stateDir), threads: 1 });
+  const conn = await db.connect();
+  try {
+    await conn.run(SCHEMA);
+    return await fn(conn, sql);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+const num = (v: number | null) => (v === null || !Number.isFinite(v) ? "NULL" : String(v));
+
+/** Records trials not yet in the registry; returns how many were new and the new digest. */
+export async function recordTrials(stateDir: string, records: readonly TrialRecord[]): Promise<{ added: number; digest: string }> {
+  return withRegistry(stateDir, async (conn, { queryRows, sqlString }) => {
+    let added = 0;
+    for (const r of records) {
+      const exists = await queryRows<{ n: bigint }>(conn, `SELECT count(*) AS n FROM trials WHERE config_hash = ${sqlString(r.config_hash)}`);
+      if (Number(exists[0].n) > 0) continue;
+      await conn.run(`INSERT INTO trials VALUES (${[r.config_hash, r.stage, r.cell, r.source, r.params].map(sqlString).join(", ")},
+        ${r.returns_hash === null ? "NULL" : sqlString(r.returns_hash)}, ${num(r.sharpe)}, ${num(r.observations)}, now()::TIMESTAMP)`);
+      added++;
+    }
+    const { digest, hashes } = await digestOf(conn, queryRows);
+    if (added > 0 || trialsDigest(stateDir) !== digest || recordedHashes(stateDir).size !== hashes.length) {
+      const tmp = `${digestPath(stateDir)}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ digest, hashes }) + "\n");
+      await rename(tmp, digestPath(stateDir));
+    }
+    return { added, digest };
+  });
+}
+
+async function digestOf(conn: DuckDBConnection, queryRows: Awaited<ReturnType<typeof store>>["queryRows"]): Promise<{ digest: string; hashes: string[] }> {
+  const rows = await queryRows<{ config_hash: string; stage: string; sharpe: number | null; observations: bigint | null }>(conn,
+    "SELECT config_hash, stage, sharpe, observations FROM trials ORDER BY config_hash");
+  if (rows.length === 0) return { digest: "empty", hashes: [] };
+  const digest = sha256(rows.map((r) => `${r.config_hash}\t${r.stage}\t${r.sharpe ?? ""}\t${r.observations ?? ""}`).join("\n"));
+  return { digest, hashes: rows.map((r) => r.config_hash) };
+}
+
+/** Every recorded trial (optionally of one stage), ordered by config hash. */
+export async function readTrials(stateDir: string, stage?: string): Promise<TrialRecord[]> {
+  if (!existsSync(dbPath(stateDir))) return [];
+  return withRegistry(stateDir, async (conn, { queryRows, sqlString }) => {
+    const rows = await queryRows<Record<string, unknown>>(conn, `SELECT config_hash, stage, cell, source, params, returns_hash, sharpe,
+        observations, strftime(recorded_at, '%Y-%m-%dT%H:%M:%SZ') AS recorded_at FROM trials
+        ${stage ? `WHERE stage = ${sqlString(stage)}` : ""} ORDER BY config_hash`);
+    return rows.map((r) => ({
+      config_hash: String(r.config_hash), stage: String(r.stage), cell: String(r.cell), source: String(r.source), params: String(r.params),
+      returns_hash: r.returns_hash === null ? null : String(r.returns_hash),
+      sharpe: r.sharpe === null ? null : Number(r.sharpe), observations: r.observations === null ? null : Number(r.observations),
+      recorded_at: String(r.recorded_at),
+    }));
+  });
+}

@@ -1,0 +1,269 @@
+/**
+ * stats — how much of each backtest result survives the number of things tried.
+ *
+ * Fans in over every backtest cell (and the baselines, for the benchmark). Reads the trial
+ * registry (`readsTrials`): the deflated Sharpe ratio uses the number of distinct trials
+ * recorded for the backtest stage — this matrix, earlier runs and experiments — and the
+ * variance of their Sharpe ratios, so the multiple-testing penalty is never forgotten. The
+ * cells of this matrix always count, even if the registry was deleted.
+ *
+ * Per cell (table `cells`, one row each):
+ *   sharpe with a block-bootstrap confidence interval (and CAGR, max drawdown intervals), PSR
+ *   against 0, DSR, sign test of daily returns (one-sided: more up days than down), Monte Carlo
+ *   of returns by block resampling (final equity and max drawdown quantiles, probability of a
+ *   loss), per-regime Sharpe, and walk-forward consistency over calendar years (share of
+ *   profitable years, dispersion of yearly Sharpe ratios, change from the first half of the
+ *   years to the second).
+ * Matrix-wide (`matrix.json`): White's Reality Check and Hansen's SPA p-values of every cell's
+ * net returns against the 1/N baseline (null hypothesis: no cell beats it), and the probability
+ * of backtest overfitting by CSCV with its in-sample → out-of-sample degradation.
+ * Table `windows(cell, year, days, total_return, sharpe)`.
+ * Definitions, sources and conventions: docs/statistics.md.
+ */
+import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
+import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
+import { createRng } from "../src/core/rng.ts";
+import { sha256File } from "../src/core/hash.ts";
+import { sharpeRatio } from "../src/quant/stats/sharpe-ratio.ts";
+import { totalReturn } from "../src/quant/stats/total-return.ts";
+import { variance } from "../src/quant/stats/variance.ts";
+import { deviation } from "../src/quant/stats/deviation.ts";
+import { bootstrapConfidenceIntervals } from "../src/quant/stats/bootstrap-confidence-intervals.ts";
+import { probabilisticSharpeRatio, returnsSharpeMoments } from "../src/quant/stats/probabilistic-sharpe-ratio.ts";
+import { deflatedSharpeRatio } from "../src/quant/stats/deflated-sharpe-ratio.ts";
+import { expectedMaxSharpe } from "../src/quant/stats/expected-max-sharpe.ts";
+import { signTest } from "../src/quant/stats/sign-test.ts";
+import { monteCarloReturns } from "../src/quant/stats/monte-carlo-returns.ts";
+import { performanceDifferentials } from "../src/quant/stats/multiple-comparison.ts";
+import { realityCheck } from "../src/quant/stats/reality-check.ts";
+import { spaTest } from "../src/quant/stats/spa-test.ts";
+import { probabilityOfBacktestOverfitting } from "../src/quant/stats/probability-of-backtest-overfitting.ts";
+import { regimeMetrics } from "../src/quant/regime/regime-metrics.ts";
+import { REGIMES, type Regime } from "../src/quant/regime/market-regimes.ts";
+
+const params = z.object({
+  bootstrap: z.object({
+    method: z.enum(["stationary", "circular"]).default("stationary"),
+    resamples: z.number().int().min(100).default(2000),
+    level: z.number().gt(0).lt(1).default(0.95),
+  }).strict().default({ method: "stationary", resamples: 2000, level: 0.95 }),
+  monte_carlo: z.object({
+    paths: z.number().int().min(100).default(2000),
+    /** Horizon of each simulated path in days (default: the backtest's length). */
+    horizon: z.number().int().min(2).optional(),
+    /** Losses whose probability is reported (fractions of the starting equity). */
+    losses: z.array(z.number().gt(0).lt(1)).default([0.1, 0.2, 0.3]),
+  }).strict().default({ paths: 2000, losses: [0.1, 0.2, 0.3] }),
+  /** Bootstrap resamples of the Reality Check and SPA test. */
+  reality_check: z.object({ resamples: z.number().int().min(100).default(2000) }).strict().default({ resamples: 2000 }),
+  /** CSCV splits S (even) of the probability of backtest overfitting. */
+  pbo_splits: z.number().int().min(2).default(16),
+  /** Baseline strategy used as the benchmark (from the baselines stage). */
+  benchmark: z.string().default("equal_weight"),
+  /** Stage whose recorded trials deflate the Sharpe ratios. */
+  trials_stage: z.string().default("backtest"),
+}).strict();
+
+type Params = z.output<typeof params>;
+
+interface CellSeries { id: string; cell: Record<string, unknown>; dates: Int32Array; net: Float64Array; regime: (string | null)[]; returnsHash: string }
+
+export default defineStage({
+  description: "Bootstrap intervals, PSR/DSR over every recorded trial, Reality Check, SPA and PBO",
+  params,
+  outputs: ["cells", "windows", "matrix"],
+  readsTrials: true,
+  async run(ctx) {
+    const p = ctx.params;
+    const t0 = performance.now();
+    const series = await loadCells(ctx);
+    if (series.length === 0) throw new StrataError("DATA", "stats: no backtest cell to analyse", { hint: "add the backtest stage to the needs of stats" });
+    ctx.progress(0.05, `${series.length} cells loaded`);
+
+    // Trials: the registry's distinct configurations of the trials stage, plus this matrix's cells.
+    const recorded = await ctx.trials(p.trials_stage);
+    // A trial is a distinct return series: configurations whose returns came out byte-identical
+    // (e.g. a code change that altered nothing) are one trial, not two.
+    const trialSharpe = new Map<string, number>();
+    for (const r of recorded) if (r.sharpe !== null) trialSharpe.set(r.returns_hash ?? r.config_hash, r.sharpe);
+    // The runner records this matrix's cells before deciding this stage, so they are normally
+    // in the registry already (identified by the hash of their returns file); any that is not
+    // (a deleted registry) still counts.
+    const recordedReturns = new Set(recorded.map((r) => r.returns_hash));
+    for (const s of series) if (!recordedReturns.has(s.returnsHash)) trialSharpe.set(s.returnsHash, sharpeRatio(s.net));
+    const trialValues = [...trialSharpe.values()];
+    const nTrials = trialValues.length;
+    const sharpeVar = nTrials > 1 ? variance(Float64Array.from(trialValues)) : 0;
+    const emax = nTrials > 1 ? expectedMaxSharpe(nTrials, sharpeVar / 252) * Math.sqrt(252) : null;
+    ctx.log(`deflating by ${nTrials} distinct trials of stage ${p.trials_stage} (${recorded.length} configurations recorded), Sharpe variance ${sharpeVar.toFixed(4)}`);
+
+    const bench = await benchmarkReturns(ctx, p.benchmark);
+    const rows: Record<string, unknown>[] = [];
+    const windows: { cell: string; year: number; days: number; total_return: number; sharpe: number }[] = [];
+    for (const [k, s] of series.entries()) {
+      ctx.progress(0.05 + (0.7 * k) / series.length, s.id);
+      const rng = createRng(ctx.seed).fork(`cell:${s.id}`);
+      const m = returnsSharpeMoments(s.net);
+      const shape = { skew: m.skew, kurtosis: m.kurtosis };
+      const ci = bootstrapConfidenceIntervals(s.net, { rng: rng.fork("bootstrap"), method: p.bootstrap.method, resamples: p.bootstrap.resamples, level: p.bootstrap.level });
+      const psr = probabilisticSharpeRatio(m.sharpe, m.observations, shape);
+      const dsr = nTrials > 1 ? deflatedSharpeRatio(m.sharpe, m.observations, { ...shape, trials: nTrials, sharpeVariance: sharpeVar / 252 }) : psr;
+      const sign = signTest(s.net, { alternative: "greater" });
+      const mc = monteCarloReturns(s.net, {
+        rng: rng.fork("monte-carlo"), method: p.bootstrap.method, paths: p.monte_carlo.paths, horizon: p.monte_carlo.horizon,
+        quantiles: [0.05, 0.5, 0.95], lossFractions: p.monte_carlo.losses,
+      });
+      const states = s.regime.map((x) => (REGIMES.includes(x as Regime) ? (x as Regime) : null));
+      const reg = regimeMetrics(s.net, states);
+      const years = yearly(s);
+      for (const y of years) windows.push({ cell: s.id, ...y });
+      const ys = years.map((y) => y.sharpe).filter(Number.isFinite);
+      const half = Math.floor(ys.length / 2);
+      const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+      const q = (arr: { p: number; value: number }[], pp: number) => arr.find((x) => x.p === pp)?.value ?? NaN;
+      const row: Record<string, unknown> = {
+        cell: s.id, model: String(s.cell.model ?? ""), optimizer: String(s.cell.optimizer ?? ""),
+        observations: m.observations,
+        sharpe: sharpeRatio(s.net), sharpe_lo: ci.sharpe.lower, sharpe_hi: ci.sharpe.upper,
+        cagr: ci.cagr.estimate, cagr_lo: ci.cagr.lower, cagr_hi: ci.cagr.upper,
+        max_drawdown: ci.maxDrawdown.estimate, max_drawdown_lo: ci.maxDrawdown.lower, max_drawdown_hi: ci.maxDrawdown.upper,
+        block_length: ci.blockLength,
+        skew: m.skew, kurtosis: m.kurtosis, psr, dsr,
+        sign_p: sign.pValue, up_days: sign.positives, down_days: sign.negatives,
+        mc_final_p05: q(mc.finalEquityQuantiles, 0.05), mc_final_p50: q(mc.finalEquityQuantiles, 0.5), mc_final_p95: q(mc.finalEquityQuantiles, 0.95),
+        mc_drawdown_p05: q(mc.maxDrawdownQuantiles, 0.05), mc_drawdown_p50: q(mc.maxDrawdownQuantiles, 0.5),
+        mc_probability_of_loss: mc.probabilityOfLoss,
+        ...Object.fromEntries(mc.lossProbabilities.map((l) => [`mc_loss_${Math.round(l.fraction * 100)}`, l.probability])),
+        ...Object.fromEntries(REGIMES.map((g) => [`sharpe_${g.replace("-", "_")}`, reg[g].metrics?.sharpe ?? NaN])),
+        regime_consistency: regimeConsistency(reg),
+        years: years.length,
+        years_profitable: years.length ? years.filter((y) => y.total_return > 0).length / years.length : NaN,
+        yearly_sharpe_sd: ys.length > 1 ? deviation(Float64Array.from(ys)) : NaN,
+        first_to_second_half: ys.length >= 2 ? mean(ys.slice(half)) - mean(ys.slice(0, half)) : NaN,
+        excess_sharpe: bench ? sharpeRatio(s.net) - sharpeRatio(align(bench, s.dates)) : NaN,
+      };
+      rows.push(row);
+    }
+
+    // Matrix-wide tests on the dates every cell shares.
+    ctx.progress(0.8, "reality check, SPA, PBO");
+    const common = commonDates(series);
+    const matrix = series.map((s) => align({ dates: s.dates, net: s.net }, common));
+    const doc: Record<string, unknown> = {
+      cells: series.length, days: common.length,
+      trials: { stage: p.trials_stage, count: nTrials, configurations: recorded.length, sharpe_variance: round8(sharpeVar), expected_max_sharpe: emax === null ? null : round8(emax) },
+    };
+    if (bench) {
+      const b = align(bench, common);
+      const diffs = performanceDifferentials(matrix, b);
+      const rng = createRng(ctx.seed).fork("matrix");
+      const rc = realityCheck(diffs, { rng: rng.fork("rc"), resamples: p.reality_check.resamples });
+      const spa = spaTest(diffs, { rng: rng.fork("spa"), resamples: p.reality_check.resamples });
+      doc.benchmark = p.benchmark;
+      doc.reality_check = { p_value: round8(rc.pValue), statistic: round8(rc.statistic), best: series[rc.best]?.id ?? null, block_length: round8(rc.blockLength), resamples: rc.resamples };
+      doc.spa = { p_consistent: round8(spa.pValues.consistent), p_lower: round8(spa.pValues.lower), p_upper: round8(spa.pValues.upper), statistic: round8(spa.statistic), best: series[spa.best]?.id ?? null };
+    } else {
+      doc.benchmark = null;
+      ctx.log("warning: no baselines stage among the needs: Reality Check and SPA skipped (they test against the 1/N baseline)");
+    }
+    if (series.length >= 2) {
+      const splits = Math.min(p.pbo_splits, Math.floor(common.length / 2) * 2);
+      const pbo = probabilityOfBacktestOverfitting(matrix, { splits });
+      doc.pbo = {
+        pbo: round8(pbo.pbo), splits: pbo.splits, combinations: pbo.combinations,
+        degradation_slope: round8(pbo.degradation.slope), degradation_intercept: round8(pbo.degradation.intercept),
+        probability_of_loss: round8(pbo.probabilityOfLoss),
+      };
+    }
+    await ctx.writeTable("cells", { columns: toColumns(rows) }, { orderBy: ["cell"] });
+    await ctx.writeTable("windows", {
+      columns: {
+        cell: windows.map((w) => w.cell), year: Int32Array.from(windows, (w) => w.year), days: Int32Array.from(windows, (w) => w.days),
+        total_return: Float64Array.from(windows, (w) => w.total_return), sharpe: Float64Array.from(windows, (w) => w.sharpe),
+      },
+    }, { orderBy: ["cell", "year"] });
+    await ctx.writeJson("matrix", doc);
+    const best = rows.reduce((a, b) => ((b.dsr as number) > (a.dsr as number) ? b : a));
+    ctx.metric("cells", series.length);
+    ctx.metric("trials", nTrials);
+    ctx.metric("best_dsr", round8(best.dsr as number));
+    ctx.metric("best_dsr_cell", String(best.cell));
+    if (doc.reality_check) ctx.metric("reality_check_p", (doc.reality_check as { p_value: number }).p_value);
+    if (doc.spa) ctx.metric("spa_p", (doc.spa as { p_consistent: number }).p_consistent);
+    if (doc.pbo) ctx.metric("pbo", (doc.pbo as { pbo: number }).pbo);
+    ctx.metric("seconds", Math.round((performance.now() - t0) / 100) / 10);
+    ctx.progress(1, "done");
+  },
+});
+
+const round8 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e8) / 1e8 : NaN);
+
+async function loadCells(ctx: StageContext<Params>): Promise<CellSeries[]> {
+  const refs = ctx.inputs("backtest", "returns");
+  const out: CellSeries[] = [];
+  for (const r of refs) {
+    const c = await readColumns(ctx.db, `SELECT date, net, regime FROM ${r.view} ORDER BY date`);
+    out.push({ id: r.cellId, cell: r.cell, dates: i32Column(c, "date"), net: f64Column(c, "net"), regime: stringColumn(c, "regime"), returnsHash: await sha256File(r.path) });
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+async function benchmarkReturns(ctx: StageContext<Params>, strategy: string): Promise<{ dates: Int32Array; net: Float64Array } | null> {
+  let view: string;
+  try {
+    view = ctx.input("baselines", "returns");
+  } catch {
+    return null;
+  }
+  const c = await readColumns(ctx.db, `SELECT date, net FROM ${view} WHERE strategy = '${strategy.replace(/'/g, "''")}' ORDER BY date`);
+  if (i32Column(c, "date").length === 0) {
+    throw new StrataError("PARAMS", `stats: the baselines stage has no strategy '${strategy}'`, { hint: "set benchmark to one of buy_and_hold, equal_weight, momentum, reversal" });
+  }
+  return { dates: i32Column(c, "date"), net: f64Column(c, "net") };
+}
+
+/** Values of `s` on `dates` (0 where `s` has no row: not invested). */
+function align(s: { dates: Int32Array; net: Float64Array }, dates: Int32Array): Float64Array {
+  const at = new Map<number, number>();
+  s.dates.forEach((d, k) => at.set(d, s.net[k]));
+  return Float64Array.from(dates, (d) => at.get(d) ?? 0);
+}
+
+function commonDates(series: CellSeries[]): Int32Array {
+  let set = new Set(series[0].dates);
+  for (const s of series.slice(1)) { const next = new Set(s.dates); set = new Set([...set].filter((d) => next.has(d))); }
+  return Int32Array.from(set).sort();
+}
+
+/** Calendar-year windows: days, compounded return and annualized Sharpe of each year. */
+function yearly(s: CellSeries) {
+  const out: { year: number; days: number; total_return: number; sharpe: number }[] = [];
+  let start = 0;
+  const yearOf = (d: number) => new Date(d * 86_400_000).getUTCFullYear();
+  for (let k = 1; k <= s.dates.length; k++) {
+    if (k === s.dates.length || yearOf(s.dates[k]) !== yearOf(s.dates[start])) {
+      const r = s.net.subarray(start, k);
+      out.push({ year: yearOf(s.dates[start]), days: r.length, total_return: totalReturn(r), sharpe: r.length > 2 ? sharpeRatio(r) : NaN });
+      start = k;
+    }
+  }
+  return out;
+}
+
+/**
+ * Regime consistency in [0, 1]: the share of the market states (with at least 20 days) in which
+ * the cell's Sharpe ratio is positive. 1 = it earned in every kind of market.
+ */
+function regimeConsistency(reg: ReturnType<typeof regimeMetrics>): number {
+  const seen = REGIMES.filter((g) => reg[g].periods >= 20 && reg[g].metrics);
+  if (seen.length === 0) return NaN;
+  return seen.filter((g) => (reg[g].metrics!.sharpe ?? -1) > 0).length / seen.length;
+}
+
+function toColumns(rows: Record<string, unknown>[]) {
+  const keys = Object.keys(rows[0]);
+  return Object.fromEntries(keys.map((k) => {
+    const v = rows.map((r) => r[k]);
+    return [k, typeof v[0] === "string" ? (v as string[]) : Float64Array.from(v as number[])];
+  }));
+}
