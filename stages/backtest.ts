@@ -87,6 +87,8 @@ export default defineStage({
   description: "Model × optimizer backtests with costs, cost stress and per-regime metrics",
   params,
   outputs: ["returns", "weights", "trades", "stress", "metrics"],
+  // The lock records the cell's own model and optimizer (the axes), not the unused defaults.
+  cellParams: (p, cell) => ({ ...p, ...(cell.model !== undefined ? { model: String(cell.model) } : {}), ...(cell.optimizer !== undefined ? { optimizer: cell.optimizer } : {}) }),
   // Every cell is a trial: the statistics stage deflates Sharpe ratios by all trials recorded.
   trial: { sharpe: "sharpe", observations: "observations", returns: "returns" },
   async run(ctx) {

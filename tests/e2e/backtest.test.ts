@@ -16,7 +16,7 @@ const stage = (name: string) => readFileSync(join(REPO, "stages", name), "utf8")
 const STAGES = {
   "stages/data.ts": stage("data.ts"), "stages/features.ts": stage("features.ts"), "stages/labels.ts": stage("labels.ts"),
   "stages/train.ts": stage("train.ts"), "stages/baselines.ts": stage("baselines.ts"), "stages/backtest.ts": stage("backtest.ts"),
-  "stages/lib/portfolio.ts": stage("lib/portfolio.ts"), "stages/stats.ts": stage("stats.ts"),
+  "stages/lib/portfolio.ts": stage("lib/portfolio.ts"), "stages/stats.ts": stage("stats.ts"), "stages/select.ts": stage("select.ts"),
 };
 const OPTIMIZERS = ["equal_weight", "max_sharpe", "hrp"];
 
@@ -59,6 +59,9 @@ stages:
     uses: stages/stats.ts
     needs: [backtest, baselines]
     params: { bootstrap: { resamples: 300 }, monte_carlo: { paths: 300 }, reality_check: { resamples: 300 }, pbo_splits: 8 }
+  champion:
+    uses: stages/select.ts
+    needs: [stats, backtest, train, data]
 `;
 
 const cellDir = (p: TempProject, opt: string) => join(p.root, `data/backtest/model=ridge,optimizer=${opt}`);
@@ -199,6 +202,43 @@ describe("backtest and baselines end to end", () => {
     expect(mx.pbo.pbo).toBeLessThanOrEqual(1);
     const years = await query(`SELECT count(DISTINCT year) AS y FROM '${p.root}/data/stats/windows.parquet'`);
     expect(Number(years[0].y)).toBeGreaterThanOrEqual(2);
+  });
+
+  it("select with the default thresholds: no champion, every candidate's reasons, the stage still succeeds", () => {
+    const sel = JSON.parse(p.read("data/champion/selection.json"));
+    expect(sel.champion).toBeNull();
+    expect(sel.candidates).toHaveLength(3);
+    for (const c of sel.candidates) {
+      expect(c.passed).toBe(false);
+      // One-sided turnover of a weekly top-6 book is far above 40 % a year.
+      expect(c.reasons.some((r: string) => /^turnover .* a year > 40\.0%$/.test(r)), JSON.stringify(c.reasons)).toBe(true);
+    }
+    expect(JSON.parse(p.read("data/champion/champion.json"))).toEqual({ champion: null, reason: sel.summary });
+    expect(p.read("pipeline.lock")).toMatch(/champion: null/);
+  });
+
+  it("select with thresholds the candidates meet: the best score is promoted with its provenance", async () => {
+    p.write("pipeline.yaml", SPEC.replace("    needs: [stats, backtest, train, data]\n", "    needs: [stats, backtest, train, data]\n    params: { thresholds: { min_dsr: 0, max_drawdown: -0.99, max_turnover: 1000, beat_benchmark: false } }\n"));
+    const r = p.runJson(["champion"]);
+    expect(r.ok, r.stderr).toBe(true);
+    expect(r.statuses["champion"]).toBe("ran");
+    const sel = JSON.parse(p.read("data/champion/selection.json"));
+    expect(sel.candidates.every((c: { passed: boolean }) => c.passed)).toBe(true);
+    const ranked = [...sel.candidates].sort((a: { rank: number }, b: { rank: number }) => a.rank - b.rank);
+    expect(sel.champion).toBe(ranked[0].cell);
+    expect(ranked[0].score).toBeGreaterThanOrEqual(ranked[1].score);
+    // The score is Σ weight × normalized metric with the documented default weights.
+    const n = ranked[0].normalized;
+    expect(ranked[0].score).toBeCloseTo(0.3 * n.sharpe + 0.25 * n.max_drawdown + 0.2 * n.calmar + 0.15 * n.turnover + 0.1 * n.regime_consistency, 7);
+    const champ = JSON.parse(p.read("data/champion/champion.json"));
+    const { createHash } = await import("node:crypto");
+    const sha = (rel: string) => createHash("sha256").update(readFileSync(join(p.root, rel))).digest("hex");
+    expect(champ.model_file.sha256).toBe(sha("data/train/model=ridge/model.json"));
+    expect(p.read("data/champion/model.json")).toBe(p.read("data/train/model=ridge/model.json"));
+    expect(champ.data.prices_sha256).toBe(sha("data/data/prices.parquet"));
+    expect(p.read("pipeline.lock")).toContain(champ.backtest.fingerprint);
+    expect(champ.backtest.params.optimizer).toBe(champ.optimizer);
+    p.write("pipeline.yaml", SPEC);
   });
 
   it("pipeline verify re-executes a cell byte-identically", () => {

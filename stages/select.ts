@@ -1,0 +1,213 @@
+/**
+ * select — pick a champion among the backtest cells, only when the evidence holds.
+ *
+ * 1. Thresholds (every one must hold; each failure is recorded with the value and the bound):
+ *      dsr ≥ min_dsr                      deflated Sharpe ratio from the stats stage (0.95)
+ *      max_drawdown > max_drawdown        e.g. −0.20: better than −20 %
+ *      turnover ≤ max_turnover            one-sided annual turnover (fund convention: half of
+ *                                         Σ|Δw| per year), 0.40 = 40 % a year
+ *      sharpe > benchmark's Sharpe        the 1/N baseline over the same dates (beat_benchmark)
+ * 2. Score of the candidates that pass: Σ weight × normalized metric, where each metric is
+ *    min–max normalized across the passing candidates to [0, 1], 1 = best (higher Sharpe,
+ *    drawdown closer to 0, higher Calmar, lower turnover, higher regime consistency); a metric
+ *    equal for every candidate scores 1 for all. Defaults: Sharpe 0.30, max drawdown 0.25,
+ *    Calmar 0.20, turnover 0.15, regime consistency 0.10. Ties break by cell id.
+ * 3. The best is the champion: `champion.json` (cell, model, optimizer, params, metrics, model
+ *    file hash, data hash, fingerprints and seeds of its backtest and train cells from the lock)
+ *    and `model.json` (the train cell's final model). With no candidate passing: champion null,
+ *    an empty model.json ({"champion": null}), every candidate's reasons in selection.json; the
+ *    stage succeeds (downstream stages keep their previous champion or stay flat).
+ * `selection.json` lists every candidate: pass/fail, each threshold's value, normalized
+ * metrics, score and rank. The git commit at promotion goes to the lock's metrics (not into the
+ * artifacts, which stay a pure function of the inputs).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
+import { readColumns, f64Column, stringColumn } from "../src/store/index.ts";
+import { sha256File } from "../src/core/hash.ts";
+import { readLock } from "../src/pipeline/lock.ts";
+
+const params = z.object({
+  thresholds: z.object({
+    min_dsr: z.number().min(0).max(1).default(0.95),
+    max_drawdown: z.number().max(0).default(-0.2),
+    max_turnover: z.number().positive().default(0.4),
+    beat_benchmark: z.boolean().default(true),
+  }).strict().default({ min_dsr: 0.95, max_drawdown: -0.2, max_turnover: 0.4, beat_benchmark: true }),
+  weights: z.object({
+    sharpe: z.number().min(0).default(0.3),
+    max_drawdown: z.number().min(0).default(0.25),
+    calmar: z.number().min(0).default(0.2),
+    turnover: z.number().min(0).default(0.15),
+    regime_consistency: z.number().min(0).default(0.1),
+  }).strict().default({ sharpe: 0.3, max_drawdown: 0.25, calmar: 0.2, turnover: 0.15, regime_consistency: 0.1 })
+    .refine((w) => Object.values(w).some((v) => v > 0), { message: "at least one score weight must be > 0" }),
+}).strict();
+
+type Params = z.output<typeof params>;
+type Metric = "sharpe" | "max_drawdown" | "calmar" | "turnover" | "regime_consistency";
+/** +1: higher is better; −1: lower is better. */
+const DIRECTION: Record<Metric, 1 | -1> = { sharpe: 1, max_drawdown: 1, calmar: 1, turnover: -1, regime_consistency: 1 };
+
+interface Candidate {
+  cell: string;
+  model: string;
+  optimizer: string;
+  values: Record<Metric, number> & { dsr: number; benchmark_sharpe: number | null };
+  failures: string[];
+  normalized?: Record<Metric, number>;
+  score?: number;
+  rank?: number;
+}
+
+export default defineStage({
+  description: "Thresholds, then a weighted score: promote a champion only when the evidence holds",
+  params,
+  outputs: ["selection", "champion", "model.json"],
+  async run(ctx) {
+    const p = ctx.params;
+    const candidates = await loadCandidates(ctx);
+    const t = p.thresholds;
+    for (const c of candidates) {
+      const v = c.values;
+      if (!(v.dsr >= t.min_dsr)) c.failures.push(`DSR ${fmt(v.dsr)} < ${t.min_dsr}`);
+      if (!(v.max_drawdown > t.max_drawdown)) c.failures.push(`max drawdown ${pct(v.max_drawdown)} is not better than ${pct(t.max_drawdown)}`);
+      if (!(v.turnover <= t.max_turnover)) c.failures.push(`turnover ${pct(v.turnover)} a year > ${pct(t.max_turnover)}`);
+      if (t.beat_benchmark) {
+        if (v.benchmark_sharpe === null) c.failures.push("no benchmark to beat (add the baselines stage to the backtest's needs)");
+        else if (!(v.sharpe > v.benchmark_sharpe)) c.failures.push(`Sharpe ${fmt(v.sharpe)} does not beat the 1/N baseline's ${fmt(v.benchmark_sharpe)}`);
+      }
+    }
+    const passing = candidates.filter((c) => c.failures.length === 0);
+    const w = p.weights;
+    const total = Object.values(w).reduce((a, b) => a + b, 0);
+    for (const m of Object.keys(DIRECTION) as Metric[]) {
+      const xs = passing.map((c) => c.values[m]);
+      const lo = Math.min(...xs), hi = Math.max(...xs);
+      for (const c of passing) {
+        const x = c.values[m];
+        const n = !(hi > lo) || !Number.isFinite(x) ? (Number.isFinite(x) ? 1 : 0) : DIRECTION[m] > 0 ? (x - lo) / (hi - lo) : (hi - x) / (hi - lo);
+        (c.normalized ??= {} as Record<Metric, number>)[m] = n;
+      }
+    }
+    for (const c of passing) c.score = (Object.keys(DIRECTION) as Metric[]).reduce((s, m) => s + (w[m] / total) * c.normalized![m], 0);
+    passing.sort((a, b) => b.score! - a.score! || (a.cell < b.cell ? -1 : 1));
+    passing.forEach((c, k) => { c.rank = k + 1; });
+    const champion = passing[0] ?? null;
+
+    const selection = {
+      champion: champion?.cell ?? null,
+      thresholds: t,
+      weights: w,
+      normalization: "min–max across the passing candidates, 1 = best; turnover: lower is better",
+      candidates: [...passing, ...candidates.filter((c) => c.failures.length > 0).sort((a, b) => (a.cell < b.cell ? -1 : 1))].map((c) => ({
+        cell: c.cell, model: c.model, optimizer: c.optimizer, passed: c.failures.length === 0, rank: c.rank ?? null,
+        score: c.score === undefined ? null : round(c.score), reasons: c.failures,
+        values: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : round(v)])),
+        normalized: c.normalized ? Object.fromEntries(Object.entries(c.normalized).map(([k, v]) => [k, round(v)])) : null,
+      })),
+      summary: champion
+        ? `${champion.cell} passed every threshold and scored ${round(champion.score!)} (${passing.length} of ${candidates.length} candidates passed)`
+        : `no champion: none of ${candidates.length} candidates passed every threshold; downstream stages keep their previous champion or stay flat`,
+    };
+    await ctx.writeJson("selection", selection);
+
+    if (!champion) {
+      ctx.log(selection.summary);
+      const top = [...candidates].sort((a, b) => a.failures.length - b.failures.length || b.values.sharpe - a.values.sharpe)[0];
+      if (top) ctx.log(`closest: ${top.cell} — ${top.failures.join("; ")}`);
+      await ctx.writeJson("champion", { champion: null, reason: selection.summary });
+      await ctx.writeFile("model.json", JSON.stringify({ champion: null }) + "\n");
+    } else {
+      const doc = await provenance(ctx, champion);
+      await ctx.writeJson("champion", doc.champion);
+      await ctx.writeFile("model.json", doc.model);
+      ctx.log(selection.summary);
+    }
+    ctx.metric("champion", champion?.cell ?? null);
+    ctx.metric("passed", passing.length);
+    ctx.metric("candidates", candidates.length);
+    ctx.metric("git_commit", gitCommit(ctx.root));
+  },
+});
+
+const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e8) / 1e8 : null);
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : String(v));
+
+async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
+  const stats = await readColumns(ctx.db, `SELECT cell, model, optimizer, sharpe, dsr, max_drawdown, regime_consistency FROM ${ctx.input("stats", "cells")} ORDER BY cell`);
+  const cells = stringColumn(stats, "cell");
+  type BacktestMetrics = { metrics: { calmar: number }; turnover_annual: number; benchmark: { sharpe: number } | null };
+  if (cells.length === 0) throw new StrataError("DATA", "select: the stats stage has no cell", { hint: "run the backtest matrix and the stats stage first" });
+  const models = stringColumn(stats, "model"), optimizers = stringColumn(stats, "optimizer");
+  const out: Candidate[] = [];
+  for (const [k, cell] of cells.entries()) {
+    let m: BacktestMetrics;
+    try {
+      m = await ctx.readJson<BacktestMetrics>("backtest", "metrics", { model: models[k]!, optimizer: optimizers[k]! });
+    } catch (e) {
+      throw new StrataError("DATA", `select: stats has cell ${cell} but its backtest metrics cannot be read`, { cause: e, hint: "add backtest to the needs of select" });
+    }
+    out.push({
+      cell: cell!, model: models[k]!, optimizer: optimizers[k]!,
+      values: {
+        sharpe: f64Column(stats, "sharpe")[k], dsr: f64Column(stats, "dsr")[k], max_drawdown: f64Column(stats, "max_drawdown")[k],
+        regime_consistency: f64Column(stats, "regime_consistency")[k], calmar: m.metrics.calmar ?? NaN,
+        // One-sided annual turnover: half of Σ|Δw| per year (buys and sells both counted there).
+        turnover: m.turnover_annual / 2, benchmark_sharpe: m.benchmark?.sharpe ?? null,
+      },
+      failures: [],
+    });
+  }
+  return out;
+}
+
+/** The champion's record: its cells' params, fingerprints and seeds from the lock, file hashes. */
+async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ champion: unknown; model: string }> {
+  const lock = await readLock(join(ctx.root, "pipeline.lock"));
+  const bt = lock.cells[c.cell];
+  const trainId = Object.keys(lock.cells).find((id) => lock.cells[id].stage === "train" && lock.cells[id].matrix.model === c.model);
+  const train = trainId ? lock.cells[trainId] : undefined;
+  let model = JSON.stringify({ champion: c.cell, model: null, note: "no train cell for this model" }) + "\n";
+  let modelHash: string | null = null;
+  try {
+    const path = ctx.inputPath("train", "model.json", { model: c.model });
+    model = readFileSync(path, "utf8");
+    modelHash = await sha256File(path);
+  } catch {
+    ctx.log(`warning: no train/model.json for model '${c.model}' among the inputs; champion.json records the cell only`);
+  }
+  let prices: string | null = null;
+  try {
+    prices = await sha256File(ctx.inputPath("data", "prices"));
+  } catch {
+    ctx.log("warning: data/prices is not among the inputs; champion.json has no data hash (add data to the needs)");
+  }
+  return {
+    model,
+    champion: {
+      cell: c.cell, model: c.model, optimizer: c.optimizer, score: round(c.score!),
+      metrics: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : round(v)])),
+      model_file: { sha256: modelHash },
+      data: { prices_sha256: prices },
+      backtest: bt ? { fingerprint: bt.fingerprint, seed: bt.seed, params: bt.params } : null,
+      train: train ? { cell: trainId, fingerprint: train.fingerprint, seed: train.seed, params: train.params } : null,
+    },
+  };
+}
+
+function gitCommit(root: string): string | null {
+  try {
+    const head = readFileSync(join(root, ".git/HEAD"), "utf8").trim();
+    if (!head.startsWith("ref: ")) return head;
+    const ref = head.slice(5);
+    const loose = join(root, ".git", ref);
+    if (existsSync(loose)) return readFileSync(loose, "utf8").trim();
+    const packed = readFileSync(join(root, ".git/packed-refs"), "utf8").split("\n").find((l) => l.endsWith(` ${ref}`));
+    return packed?.split(" ")[0] ?? null;
+  } catch {
+    return null;
+  }
+}
