@@ -67,6 +67,28 @@ program
   .addOption(jsonOpt())
   .action(async (o) => (await import("./commands/gc.ts")).gcCommand({ ...o, file: program.opts().file }));
 
+const exp = program.command("exp").description("experiments: runs with param overrides in isolated workspaces sharing the cache");
+exp
+  .command("run")
+  .description("run the pipeline with overrides in .pipeline/exp/NAME (the main lock and outputs are untouched)")
+  .argument("[targets...]", "stages or cells to bring up to date (default: everything)")
+  .option("-S, --set <stage.params.key=value...>", "param override; repeatable; the value is YAML")
+  .option("--name <name>", "experiment name (default exp-N)")
+  .option("-j, --jobs <n>", "cells run at once (default: CPU count)", (v) => parsePositive(v, "--jobs"))
+  .addOption(jsonOpt())
+  .action(async (targets: string[], o) => (await import("./commands/exp.ts")).expRunCommand(targets, { ...o, file: program.opts().file }));
+exp
+  .command("show")
+  .description("experiments × changed params and key metrics (columns that never change are hidden)")
+  .addOption(jsonOpt())
+  .action(async (o) => (await import("./commands/exp.ts")).expShowCommand({ ...o, file: program.opts().file }));
+exp
+  .command("apply")
+  .description("write an experiment's params back into pipeline.yaml (comments kept)")
+  .argument("<name>")
+  .addOption(jsonOpt())
+  .action(async (name: string, o) => (await import("./commands/exp.ts")).expApplyCommand(name, { ...o, file: program.opts().file }));
+
 program
   .command("trials")
   .description("the trial registry: every configuration evaluated (backtest cells of every run and experiment), once each")

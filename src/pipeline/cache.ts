@@ -33,6 +33,8 @@ export interface RunEntry {
 }
 
 export interface CacheOptions {
+  /** Folder holding cache/ and runs/ (default <root>/.pipeline). */
+  stateDir?: string;
   /** Speeds up hashing of files being cached, and records restored files and objects written or verified; recommended. */
   statCache?: StatCache;
   /** Where warnings about corrupt entries go; default console.warn. */
@@ -85,8 +87,10 @@ export class Cache {
 
   constructor(root: string, options: CacheOptions = {}) {
     this.root = root;
-    this.dir = join(root, ".pipeline", "cache");
-    this.runsDir = join(root, ".pipeline", "runs");
+    // An experiment workspace shares its main project's cache and run-cache (options.stateDir).
+    const state = options.stateDir ?? join(root, ".pipeline");
+    this.dir = join(state, "cache");
+    this.runsDir = join(state, "runs");
     this.statCache = options.statCache;
     this.warn = options.onWarning ?? ((m: string) => console.warn(m));
   }

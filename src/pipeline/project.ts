@@ -27,6 +27,8 @@ export interface Project {
   specFile: string;
   lockFile: string;
   stateDir: string;
+  /** Where the trial registry lives: stateDir, or the main project's for an experiment workspace. */
+  registryDir: string;
   spec: PipelineSpec;
   graph: CellGraph;
   lock: LockFile;
@@ -48,7 +50,12 @@ export function findSpecFile(opts: { file?: string; cwd?: string } = {}): string
   return file;
 }
 
-export async function openProject(opts: { file?: string; cwd?: string } = {}): Promise<Project> {
+/**
+ * Open the project of a pipeline.yaml. `sharedStateDir` (experiment workspaces) points the cache,
+ * the run-cache and the trial registry at another project's `.pipeline/`, so unchanged cells
+ * restore instead of running and every trial lands in one registry.
+ */
+export async function openProject(opts: { file?: string; cwd?: string; sharedStateDir?: string } = {}): Promise<Project> {
   const specFile = findSpecFile(opts);
   const spec = await loadPipeline(specFile);
   const root = spec.root;
@@ -60,11 +67,12 @@ export async function openProject(opts: { file?: string; cwd?: string } = {}): P
     specFile,
     lockFile,
     stateDir,
+    registryDir: opts.sharedStateDir ?? stateDir,
     spec,
     graph: expandCells(spec),
     lock,
     stat,
-    cache: new Cache(root, { statCache: stat }),
+    cache: new Cache(root, { statCache: stat, stateDir: opts.sharedStateDir }),
   };
 }
 
@@ -262,7 +270,7 @@ export async function probeCells(project: Project, cells: Cell[]): Promise<Map<s
       const probe: CellProbe = { parts, outputs: await outputStates(project, project.lock.cells[cell.id]) };
       if (!("error" in st)) {
         if (st.trial) probe.trial = st.trial;
-        if (st.readsTrials) probe.extraInputs = { [TRIALS_INPUT]: trialsDigest(project.stateDir) };
+        if (st.readsTrials) probe.extraInputs = { [TRIALS_INPUT]: trialsDigest(project.registryDir) };
       }
       probes.set(cell.id, probe);
     }),

@@ -125,7 +125,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     const runId = `${process.pid}-${Date.now().toString(36)}`;
     // Trial registry: cells of trial stages are queued as they finish (ran, restored or
     // fresh) and recorded in one batch before a registry-reading cell is decided, and at the end.
-    const recorded = recordedHashes(project.stateDir);
+    const recorded = recordedHashes(project.registryDir);
     const pendingTrials: TrialRecord[] = [];
     let trialWrite: Promise<void> = Promise.resolve();
     const queueTrial = (cell: Cell, spec: TrialSpec | undefined, entry: LockEntry | undefined) => {
@@ -136,7 +136,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     const flushTrials = (): Promise<void> => {
       trialWrite = trialWrite.then(async () => {
         const batch = pendingTrials.splice(0);
-        if (batch.length) await recordTrials(project.stateDir, batch);
+        if (batch.length) await recordTrials(project.registryDir, batch);
       });
       return trialWrite;
     };
@@ -163,7 +163,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       for (const d of cell.deps) for (const [name, o] of Object.entries(lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
       if (probe.extraInputs?.[TRIALS_INPUT] !== undefined) {
         await flushTrials();
-        inputs[TRIALS_INPUT] = trialsDigest(project.stateDir);
+        inputs[TRIALS_INPUT] = trialsDigest(project.registryDir);
       }
       const decision = decideCell({
         cell,
@@ -347,7 +347,7 @@ export async function executeStage(
       signal: env.signal,
       onLog: (m) => env.reporter.log(cell, m),
       onProgress: (f, n) => env.reporter.progress(cell, f, n),
-      trials: def.readsTrials ? (s) => readTrials(project.stateDir, s) : undefined,
+      trials: def.readsTrials ? (s) => readTrials(project.registryDir, s) : undefined,
     });
     await rec.registerViews();
     await def.run(rec.ctx);

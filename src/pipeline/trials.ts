@@ -88,7 +88,17 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS trials (
 async function withRegistry<T>(stateDir: string, fn: (conn: DuckDBConnection, sql: Awaited<ReturnType<typeof store>>) => Promise<T>): Promise<T> {
   await mkdir(stateDir, { recursive: true });
   const sql = await store();
-  const db = await sql.createDatabase({ path: dbPath(stateDir), threads: 1 });
+  // Another process (an experiment running beside the main project) may hold the file: DuckDB
+  // allows one writer per database file, so wait for it briefly.
+  let db: Awaited<ReturnType<typeof sql.createDatabase>> | undefined;
+  for (let attempt = 0; !db; attempt++) {
+    try {
+      db = await sql.createDatabase({ path: dbPath(stateDir), threads: 1 });
+    } catch (e) {
+      if (attempt >= 40) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
   const conn = await db.connect();
   try {
     await conn.run(SCHEMA);

@@ -8,7 +8,7 @@ import { color, printJson } from "../output.ts";
 
 export async function trialsCommand(flags: { file?: string; stage?: string; json?: boolean }): Promise<void> {
   const project = await openProject({ file: flags.file });
-  const rows = await readTrials(project.stateDir, flags.stage);
+  const rows = await readTrials(project.registryDir, flags.stage);
   const sharpes = rows.map((r) => r.sharpe).filter((s): s is number => s !== null);
   const n = sharpes.length;
   const mean = n ? sharpes.reduce((a, b) => a + b, 0) / n : null;

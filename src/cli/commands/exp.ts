@@ -1,0 +1,235 @@
+/**
+ * Experiments: run the pipeline with parameter overrides in an isolated workspace that shares
+ * the project's cache, run-cache and trial registry; compare them; apply one back.
+ *
+ *   pipeline exp run [-S stage.params.key=value ...] [--name N] [TARGET...]
+ *   pipeline exp show [--json]
+ *   pipeline exp apply NAME
+ *
+ * A workspace is `.pipeline/exp/<name>/`: a copy of the project's files (code, pipeline.yaml with
+ * the overrides applied, the lock) without its outputs, and `node_modules` linked. Cells whose
+ * fingerprint matches an earlier run anywhere in the project restore from the shared cache;
+ * only what the overrides change executes. The main pipeline.yaml, pipeline.lock and data/ are
+ * never written by `exp run`. Every trial cell an experiment evaluates enters the registry with
+ * source = the experiment's name. `experiment.json` in the workspace records the overrides, the
+ * outcome and key metrics (from the workspace's lock) for `exp show`.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, renameSync } from "node:fs";
+import { join, relative } from "node:path";
+import { isMap, parseDocument, parse as parseYaml } from "yaml";
+import { StrataError } from "../../core/errors.ts";
+import { findSpecFile, openProject } from "../../pipeline/project.ts";
+import { loadPipeline } from "../../pipeline/spec.ts";
+import { readLock } from "../../pipeline/lock.ts";
+import { planProject, runProject } from "../../pipeline/runner.ts";
+import { createReporter } from "../reporter.ts";
+import { color, printJson } from "../output.ts";
+
+export interface Override {
+  stage: string;
+  /** Path under the stage's params. */
+  path: string[];
+  value: unknown;
+  /** As written: "stage.params.a.b". */
+  key: string;
+}
+
+interface ExperimentRecord {
+  name: string;
+  overrides: Record<string, unknown>;
+  status: "ok" | "failed" | "running";
+  started_at: string;
+  finished_at: string | null;
+  counts: Record<string, number>;
+  metrics: Record<string, unknown>;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Top-level entries never copied into a workspace. */
+const SKIP = new Set([".pipeline", "data", "reports", "node_modules", ".git", "pipeline.lock"]);
+
+/** Parse `-S stage.params.key=value` (value as YAML: numbers, booleans, lists work). */
+export function parseOverride(text: string): Override {
+  const eq = text.indexOf("=");
+  const key = eq > 0 ? text.slice(0, eq).trim() : "";
+  const parts = key.split(".");
+  if (eq <= 0 || parts.length < 3 || parts[1] !== "params" || parts.some((p) => p === "")) {
+    throw new StrataError("ARGUMENT", `-S ${text}: expected stage.params.key=value (e.g. -S train.params.gbdt.maxDepth=5)`, {
+      hint: "name the stage, then params, then the key path; the value is read as YAML",
+    });
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text.slice(eq + 1));
+  } catch (e) {
+    throw new StrataError("ARGUMENT", `-S ${text}: the value is not valid YAML (${(e as Error).message.split("\n")[0]})`, { hint: "quote strings that contain YAML syntax" });
+  }
+  return { stage: parts[0], path: parts.slice(2), value: value ?? null, key };
+}
+
+/** pipeline.yaml text with the overrides applied (comments and layout kept). */
+export function applyOverrides(text: string, overrides: readonly Override[], file: string): string {
+  const doc = parseDocument(text);
+  const stages = doc.get("stages");
+  for (const o of overrides) {
+    if (!isMap(stages) || !stages.has(o.stage)) {
+      const names = isMap(stages) ? stages.items.map((i) => String((i.key as { value?: unknown })?.value ?? i.key)) : [];
+      throw new StrataError("ARGUMENT", `-S ${o.key}: ${file} has no stage '${o.stage}'`, { hint: `stages: ${names.join(", ")}` });
+    }
+    doc.setIn(["stages", o.stage, "params", ...o.path], doc.createNode(o.value));
+  }
+  return doc.toString();
+}
+
+export async function expRunCommand(targets: string[], flags: { file?: string; set?: string[]; name?: string; json?: boolean; jobs?: number }): Promise<void> {
+  const specFile = findSpecFile({ file: flags.file });
+  const main = await openProject({ file: flags.file });
+  const overrides = (flags.set ?? []).map(parseOverride);
+  const dir = join(main.stateDir, "exp");
+  const name = flags.name ?? nextName(dir);
+  if (!NAME.test(name)) throw new StrataError("ARGUMENT", `--name ${name}: use letters, digits, _ . - (at most 64, starting with a letter or digit)`);
+  const ws = join(dir, name);
+
+  // The workspace: the project's files (not its outputs), the main lock, the overridden spec.
+  mkdirSync(ws, { recursive: true });
+  for (const entry of readdirSync(main.root)) {
+    if (SKIP.has(entry) || join(main.root, entry) === specFile) continue;
+    rmSync(join(ws, entry), { recursive: true, force: true });
+    cpSync(join(main.root, entry), join(ws, entry), { recursive: true, dereference: false });
+  }
+  if (!existsSync(join(ws, "node_modules")) && existsSync(join(main.root, "node_modules"))) symlinkSync(join(main.root, "node_modules"), join(ws, "node_modules"), "dir");
+  const wsSpec = join(ws, relative(main.root, specFile));
+  writeFileSync(wsSpec, applyOverrides(readFileSync(specFile, "utf8"), overrides, relative(main.root, specFile)));
+  if (existsSync(main.lockFile) && !existsSync(join(ws, "pipeline.lock"))) cpSync(main.lockFile, join(ws, "pipeline.lock"));
+  await loadPipeline(wsSpec); // a bad override (e.g. a param the stage does not take) fails here, named
+
+  const record: ExperimentRecord = {
+    name, overrides: Object.fromEntries(overrides.map((o) => [o.key, o.value])), status: "running",
+    started_at: new Date().toISOString(), finished_at: null, counts: {}, metrics: {},
+  };
+  writeRecord(ws, record);
+  const project = await openProject({ file: wsSpec, sharedStateDir: main.stateDir });
+  // Params the stages reject (say, a string where a number goes) fail now, as a usage error.
+  const { probes } = await planProject(project, { targets: targets.length ? targets : undefined });
+  const invalid = [...probes.entries()].find(([, pr]) => "error" in pr.parts);
+  if (invalid) {
+    record.status = "failed";
+    writeRecord(ws, record);
+    throw new StrataError("PARAMS", `experiment ${name}: ${invalid[0]}: ${(invalid[1].parts as { error: string }).error}`, { hint: "fix the -S override" });
+  }
+  const reporter = createReporter({ live: !flags.json && !!process.stderr.isTTY && !process.env.CI });
+  if (!flags.json) process.stderr.write(`experiment ${color.bold(name)} in ${relative(process.cwd(), ws) || "."}${overrides.length ? ": " + overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ") : ""}\n`);
+  let summary;
+  try {
+    summary = await runProject(project, { targets: targets.length ? targets : undefined, jobs: flags.jobs, reporter, source: name, command: `pipeline exp run --name ${name}` });
+  } finally {
+    reporter.close();
+  }
+  const count = (s: string) => summary.results.filter((r) => r.status === s).length;
+  record.status = summary.ok ? "ok" : "failed";
+  record.finished_at = new Date().toISOString();
+  record.counts = { ran: count("ran"), restored: count("restored"), fresh: count("fresh"), failed: count("failed"), skipped: count("skipped") };
+  record.metrics = keyMetrics((await readLock(project.lockFile)).cells);
+  writeRecord(ws, record);
+  if (flags.json) printJson({ ok: summary.ok, experiment: record, cells: summary.results });
+  else {
+    process.stderr.write(`${record.counts.ran} ran, ${record.counts.restored} restored, ${record.counts.fresh} fresh${record.counts.failed ? color.red(`, ${record.counts.failed} failed`) : ""}\n`);
+    for (const [k, v] of Object.entries(record.metrics)) process.stdout.write(`${k}: ${JSON.stringify(v)}\n`);
+    process.stdout.write(`compare with \`pipeline exp show\`; adopt with \`pipeline exp apply ${name}\`\n`);
+  }
+  process.exitCode = summary.ok ? 0 : 1;
+}
+
+/** Metrics worth a column: the champion, the best backtest Sharpe, stats' headline numbers. */
+function keyMetrics(cells: Record<string, { stage: string; metrics: Record<string, unknown> }>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let best: [string, number] | null = null;
+  for (const [id, e] of Object.entries(cells)) {
+    const s = e.metrics?.sharpe;
+    if (e.stage === "backtest" && typeof s === "number" && (!best || s > best[1])) best = [id, s];
+    if (e.stage === "train" && typeof e.metrics?.rank_ic === "number") out[`rank_ic ${id.replace(/^train/, "")}`] = e.metrics.rank_ic;
+  }
+  if (best) { out.best_sharpe = best[1]; out.best_cell = best[0]; }
+  for (const [id, e] of Object.entries(cells)) {
+    if (e.stage === "stats") for (const k of ["trials", "best_dsr", "pbo", "spa_p"]) if (k in e.metrics) out[k] = e.metrics[k];
+    if (id === "champion" || e.stage === "champion") out.champion = e.metrics?.champion ?? null;
+  }
+  return out;
+}
+
+function writeRecord(ws: string, r: ExperimentRecord): void {
+  const tmp = join(ws, `experiment.json.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(r, null, 2) + "\n");
+  renameSync(tmp, join(ws, "experiment.json"));
+}
+
+function nextName(dir: string): string {
+  const used = existsSync(dir) ? new Set(readdirSync(dir)) : new Set<string>();
+  for (let k = 1; ; k++) if (!used.has(`exp-${k}`)) return `exp-${k}`;
+}
+
+function readRecords(stateDir: string): ExperimentRecord[] {
+  const dir = join(stateDir, "exp");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).sort().flatMap((n) => {
+    const f = join(dir, n, "experiment.json");
+    if (!existsSync(f)) return [];
+    try {
+      return [JSON.parse(readFileSync(f, "utf8")) as ExperimentRecord];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export async function expShowCommand(flags: { file?: string; json?: boolean }): Promise<void> {
+  const main = await openProject({ file: flags.file });
+  const records = readRecords(main.stateDir).sort((a, b) => (a.started_at < b.started_at ? -1 : 1));
+  // Columns: every overridden key whose value differs between experiments (or is set in only
+  // some), then the key metrics; keys that never change are hidden.
+  const keys = [...new Set(records.flatMap((r) => Object.keys(r.overrides)))].sort();
+  const varying = keys.filter((k) => new Set(records.map((r) => JSON.stringify(r.overrides[k] ?? null))).size > 1 || records.length === 1);
+  const metricKeys = [...new Set(records.flatMap((r) => Object.keys(r.metrics)))].filter((k) => new Set(records.map((r) => JSON.stringify(r.metrics[k] ?? null))).size > 1 || records.length === 1).sort();
+  if (flags.json) {
+    printJson({ ok: true, experiments: records, columns: { params: varying, metrics: metricKeys }, hidden: keys.filter((k) => !varying.includes(k)) });
+    return;
+  }
+  if (records.length === 0) {
+    process.stdout.write("No experiments yet. Run one: pipeline exp run -S stage.params.key=value\n");
+    return;
+  }
+  const cell = (v: unknown) => (v === undefined ? "—" : typeof v === "number" ? String(Math.round(v * 1e4) / 1e4) : typeof v === "string" ? v : JSON.stringify(v));
+  const header = ["name", "status", ...varying, ...metricKeys];
+  const rows = records.map((r) => [r.name, r.status, ...varying.map((k) => cell(r.overrides[k])), ...metricKeys.map((k) => cell(r.metrics[k]))]);
+  const width = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
+  const line = (cells: string[]) => cells.map((c, j) => c.padEnd(width[j])).join("  ").trimEnd();
+  process.stdout.write(line(header) + "\n" + rows.map(line).join("\n") + "\n");
+  const hidden = keys.filter((k) => !varying.includes(k));
+  if (hidden.length) process.stdout.write(color.dim(`same in every experiment (hidden): ${hidden.join(", ")}\n`));
+}
+
+export async function expApplyCommand(name: string, flags: { file?: string; json?: boolean }): Promise<void> {
+  const specFile = findSpecFile({ file: flags.file });
+  const main = await openProject({ file: flags.file });
+  const record = readRecords(main.stateDir).find((r) => r.name === name);
+  if (!record) {
+    const names = readRecords(main.stateDir).map((r) => r.name);
+    throw new StrataError("ARGUMENT", `no experiment named '${name}'`, { hint: names.length ? `experiments: ${names.join(", ")}` : "run one with pipeline exp run" });
+  }
+  const overrides = Object.entries(record.overrides).map(([k, v]) => ({ ...parseOverride(`${k}=null`), value: v }));
+  const text = applyOverrides(readFileSync(specFile, "utf8"), overrides, relative(main.root, specFile));
+  const tmp = `${specFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  try {
+    await loadPipeline(tmp); // never leave an invalid pipeline.yaml behind
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  renameSync(tmp, specFile);
+  if (flags.json) printJson({ ok: true, applied: record.overrides });
+  else {
+    for (const [k, v] of Object.entries(record.overrides)) process.stdout.write(`${k} = ${JSON.stringify(v)}\n`);
+    process.stdout.write(`applied to ${relative(process.cwd(), specFile) || specFile}; \`pipeline run\` restores the experiment's results from the cache\n`);
+  }
+}
