@@ -40,7 +40,7 @@
  */
 import { StrataError } from "../../core/errors.ts";
 import { tradeSchedule } from "./targets.ts";
-import type { BacktestOptions, BacktestResult, TargetRule, Targets } from "./types.ts";
+import type { BacktestOptions, BacktestResult, TargetRow, TargetRule, Targets } from "./types.ts";
 
 function perAssetOrMatrix(name: string, a: Float64Array, nRows: number, nAssets: number): boolean {
   if (a.length === nAssets) return false;
@@ -66,9 +66,92 @@ function validateReturns(returns: Float64Array, N: number, from: number): void {
   }
 }
 
-/** Rows after a ruin keep the ruined equity and hold nothing (not even cash). */
-function fillAfterRuin(equity: Float64Array, cash: Float64Array, ruinedAt: number): void {
-  for (let t = ruinedAt + 1; t < equity.length; t++) { equity[t] = equity[ruinedAt]; cash[t] = 0; }
+/** The output buffers: fresh, or those of `reuse` (same shape), zeroed where the loop does not write every value. */
+interface Outputs {
+  gross: Float64Array; net: Float64Array; equity: Float64Array; turnover: Float64Array; costs: Float64Array;
+  grossExposure: Float64Array; netExposure: Float64Array; cash: Float64Array; nNames: Int32Array; traded: Uint8Array;
+  holdings: Float64Array; contribution: Float64Array; contributionTotal: Float64Array; costTotal: Float64Array;
+  /** The buffers come from `reuse`: the T × N rows the loop does not reach (after a ruin) must be cleared. */
+  reused: boolean;
+}
+
+const ROW_SERIES = ["gross", "net", "equity", "turnover", "costs", "grossExposure", "netExposure", "cash", "nNames", "traded"] as const;
+
+function outputs(T: number, N: number, matrices: boolean, reuse: BacktestResult | undefined, inputs: unknown[]): Outputs {
+  if (reuse) checkReuse(reuse, T, N, matrices, inputs);
+  // One object literal for both paths (one hidden class for the loop to see).
+  const out: Outputs = {
+    gross: reuse ? reuse.gross : new Float64Array(T),
+    net: reuse ? reuse.net : new Float64Array(T),
+    equity: reuse ? reuse.equity : new Float64Array(T),
+    turnover: reuse ? reuse.turnover : new Float64Array(T),
+    costs: reuse ? reuse.costs : new Float64Array(T),
+    grossExposure: reuse ? reuse.grossExposure : new Float64Array(T),
+    netExposure: reuse ? reuse.netExposure : new Float64Array(T),
+    cash: reuse ? reuse.cash : new Float64Array(T),
+    nNames: reuse ? reuse.nNames : new Int32Array(T),
+    traded: reuse ? reuse.traded : new Uint8Array(T),
+    // The T × N matrices are taken when this call fills them and reuse has them (a lean result has none).
+    holdings: !matrices ? new Float64Array(0) : reuse && reuse.holdings.length === T * N ? reuse.holdings : new Float64Array(T * N),
+    contribution: !matrices ? new Float64Array(0) : reuse && reuse.contribution.length === T * N ? reuse.contribution : new Float64Array(T * N),
+    contributionTotal: reuse ? reuse.contributionTotal : new Float64Array(N),
+    costTotal: reuse ? reuse.costTotal : new Float64Array(N),
+    reused: reuse !== undefined,
+  };
+  if (reuse) {
+    for (const key of ROW_SERIES) out[key].fill(0);
+    out.contributionTotal.fill(0);
+    out.costTotal.fill(0);
+  }
+  return out;
+}
+
+/** Throws unless `reuse` is a result of T × N with distinct buffers none of the inputs lives in. */
+function checkReuse(reuse: BacktestResult, T: number, N: number, matrices: boolean, inputs: unknown[]): void {
+  if (reuse.nRows !== T || reuse.nAssets !== N) {
+    throw new StrataError("ARGUMENT", `backtest: reuse is a result of ${reuse.nRows} × ${reuse.nAssets}, expected T × N = ${T} × ${N}`, {
+      hint: "reuse only a result of a run over returns of the same shape",
+    });
+  }
+  for (const key of ROW_SERIES) {
+    if (reuse[key].length !== T) throw new StrataError("ARGUMENT", `backtest: reuse.${key} has ${reuse[key].length} values, expected T = ${T}`);
+  }
+  for (const key of ["contributionTotal", "costTotal"] as const) {
+    if (reuse[key].length !== N) throw new StrataError("ARGUMENT", `backtest: reuse.${key} has ${reuse[key].length} values, expected N = ${N}`);
+  }
+  const buffers = new Set<ArrayBufferLike>();
+  for (const key of [...ROW_SERIES, "holdings", "contribution", "contributionTotal", "costTotal"] as const) {
+    const a = reuse[key];
+    if (a.length === 0 || ((key === "holdings" || key === "contribution") && (!matrices || a.length !== T * N))) continue;
+    if (buffers.has(a.buffer)) throw new StrataError("ARGUMENT", `backtest: reuse.${key} shares its buffer with another output of reuse`);
+    buffers.add(a.buffer);
+  }
+  // An input in one of these buffers would be overwritten while it is read.
+  const check = (x: unknown, name: string) => {
+    if (ArrayBuffer.isView(x) && x.byteLength > 0 && buffers.has(x.buffer)) {
+      throw new StrataError("ARGUMENT", `backtest: ${name} is stored in a buffer of reuse, which this call overwrites`, { hint: "copy it first, or reuse another result" });
+    }
+  };
+  const [returns, targets, rate, sigma, adv] = inputs;
+  check(returns, "returns");
+  if (Array.isArray(targets)) for (const row of targets as TargetRow[]) check(row.weights, `the target weights of row ${row.t}`);
+  else check(targets, "targets");
+  check(rate, "cashRate");
+  check(sigma, "impact.sigma");
+  check(adv, "impact.adv");
+}
+
+/**
+ * Rows after a ruin at row t keep the ruined equity and hold nothing (not even cash); the
+ * holdings of rows ≥ t and the contributions of rows > t are 0 (cleared if the buffers are reused).
+ */
+function fillAfterRuin(out: Outputs, t: number, N: number): void {
+  const { equity, cash } = out;
+  for (let u = t + 1; u < equity.length; u++) { equity[u] = equity[t]; cash[u] = 0; }
+  if (out.reused) {
+    out.holdings.fill(0, t * N);
+    out.contribution.fill(0, (t + 1) * N);
+  }
 }
 
 /** Backtest `targets` over `returns` (T × N row-major simple returns, NaN = not trading). */
@@ -93,10 +176,10 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
   const imp = options.impact;
   let sigmaT = false, advT = false;
   const impK = imp?.k ?? 1, impExponent = imp?.exponent ?? 0.5, impCapital = imp?.capital ?? 1;
-  // Math.pow(x, 0.5) is Math.sqrt(x) bit for bit for x ≥ 0 (fdlibm's pow special-cases y = 0.5).
-  const impSqrt = impExponent === 0.5;
   const sigma = imp?.sigma ?? new Float64Array(0), adv = imp?.adv ?? new Float64Array(0);
+  const matrices = options.matrices ?? true;
   let schedule: (Float64Array | null)[];
+  let out: Outputs;
   const w = new Float64Array(N);
   try {
     if (imp) {
@@ -117,19 +200,24 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
       if (options.initialWeights.length !== N) throw new StrataError("ARGUMENT", `backtest: initialWeights has ${options.initialWeights.length} values, expected N = ${N}`);
       w.set(options.initialWeights);
     }
+    out = outputs(T, N, matrices, options.reuse, [returns, targets, rate, sigma, adv]);
   } catch (e) {
     validateReturns(returns, N, 0); // a bad return is reported before any later contract violation
     throw e;
   }
 
   const rule = typeof targets === "function" ? targets : null;
-  const gross = new Float64Array(T), net = new Float64Array(T), equity = new Float64Array(T);
-  const turnover = new Float64Array(T), costs = new Float64Array(T);
-  const grossExposure = new Float64Array(T), netExposure = new Float64Array(T), cash = new Float64Array(T);
-  const nNames = new Int32Array(T), traded = new Uint8Array(T);
-  const matrices = options.matrices ?? true;
-  const holdings = new Float64Array(matrices ? T * N : 0), contribution = new Float64Array(matrices ? T * N : 0);
-  const contributionTotal = new Float64Array(N), costTotal = new Float64Array(N);
+  const { gross, net, equity, turnover, costs, grossExposure, netExposure, cash, nNames, traded, holdings, contribution, contributionTotal, costTotal } = out;
+  // Where the holdings of row t − 1 go when there is nothing to keep (row 0, or after a rule call).
+  const sink = new Float64Array(N);
+  // Assets left untraded on a trade row (their weight is rescaled once the row's costs are known).
+  const untradedAt = new Int32Array(N);
+  // Scalars exchanged with the row kernels (slots SUM_H ... below).
+  const acc = new Float64Array(10);
+  acc[KAPPA] = kappa;
+  acc[CAPITAL] = impCapital;
+  acc[IMPACT_K] = impK;
+  acc[IMPACT_EXPONENT] = impExponent;
   let skippedTrades = 0;
 
   // Built before the loop and kept up to date inside it: after a loop that was compiled on the
@@ -139,122 +227,284 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
     nRows: T, nAssets: N, gross, net, equity, turnover, costs, grossExposure, netExposure, cash, nNames, traded,
     holdings, contribution, contributionTotal, costTotal, skippedTrades: 0, ruinedAt: -1,
   };
-  let sumW = 0;
-  for (let i = 0; i < N; i++) sumW += w[i];
+  // The book is kept lazily: h_i = w_i · sc. After a row without a trade w holds the drift
+  // numerators h_i[t−1]·(1 + r_i[t]) and sc = 1/(1 + g[t]); after a trade (or when a rule needs
+  // the book) w holds the weights themselves and sc = 1. Row t's pass multiplies out row t − 1's
+  // weights (the same product h = w·(1/(1 + g)) as an eager pass, so the same bits), stores them
+  // and their sums, and drifts them with row t's returns: one pass over N per row.
+  let sc = 1;
+  // Row t − 1's weights and sums are still to be stored (not yet materialized by a rule).
+  let pending = false;
   let E = 1;
 
   for (let t = 0; t < T; t++) {
     const o = t * N;
     const rho = typeof rate === "number" ? rate : rate[t];
-    // Gross return and contributions of the book carried from t − 1; w becomes h·(1 + r),
-    // the drift numerator (the division by 1 + g follows once g is known: same rounding as
-    // h·(1 + r)·(1/(1 + g)) in one go).
-    let g = (1 - sumW) * rho;
-    for (let i = 0; i < N; i++) {
-      let r = returns[o + i];
-      if (r !== r) r = 0;
-      else if (!(r >= -1) || r === Infinity) throw badReturn(r, o + i, N);
-      const wi = w[i];
-      const c = wi * r;
-      if (matrices) contribution[o + i] = c;
-      contributionTotal[i] += c;
-      g += c;
-      w[i] = wi * (1 + r);
+    // Gross return and contributions of the book carried from t − 1; w becomes h·(1 + r).
+    acc[SCALE] = sc;
+    if (matrices) driftFull(returns, o, N, w, contributionTotal, acc, pending ? holdings : sink, pending ? o - N : 0, contribution);
+    else driftLean(returns, o, N, w, contributionTotal, acc);
+    const s = acc[SUM_H];
+    // A return of +∞ leaves Σc non-finite (the kernels check the other bad returns).
+    if (!(Math.abs(acc[SUM_C]) < Infinity)) validateReturns(returns, N, o);
+    if (pending) {
+      netExposure[t - 1] = s;
+      grossExposure[t - 1] = acc[SUM_ABS_H];
+      cash[t - 1] = 1 - s;
+      nNames[t - 1] = acc[NAMES];
     }
+    const g = acc[SUM_C] + (1 - s) * rho;
     gross[t] = g;
     if (!(1 + g > 0)) {
       net[t] = g;
       equity[t] = E * (1 + g);
       validateReturns(returns, N, o + N);
-      fillAfterRuin(equity, cash, t);
+      fillAfterRuin(out, t, N);
       result.skippedTrades = skippedTrades;
       result.ruinedAt = t;
       break;
     }
     const inv = 1 / (1 + g);
-    let n = g, untraded = 0, cost = 0;
+    sc = inv;
+    let n = g;
     const target = schedule[t];
     if (target) {
       // Drift, then trade.
       traded[t] = 1;
-      const preEquity = E * (1 + g);
-      let tau = 0;
-      for (let i = 0; i < N; i++) {
-        const wi = w[i] * inv;
-        w[i] = wi;
-        const x = target[i];
-        if (x !== x) { untraded = 1; continue; }
-        const d = x - wi;
-        if (returns[o + i] !== returns[o + i]) {
-          if (d !== 0) skippedTrades++;
-          untraded = 1;
-          continue;
-        }
-        if (d === 0) continue;
-        const a = Math.abs(d);
-        tau += a;
-        let ci = kappa * a;
-        if (imp) {
-          const s = sigma[sigmaT ? o + i : i], v = adv[advT ? o + i : i];
-          if (!(v > 0) || !(s >= 0)) {
-            validateReturns(returns, N, o + N);
-            throw new StrataError("ARGUMENT", `backtest: impact needs sigma ≥ 0 and adv > 0 for asset ${i} traded at row ${t}; got sigma = ${s}, adv = ${v}`, {
-              hint: "fill the volatility and ADV estimates of every asset that can trade (point in time), or drop the impact model",
-            });
-          }
-          // squareRootImpact(d, preEquity, s, v, { k, exponent, capital }), inlined.
-          const q = (a * preEquity * impCapital) / v;
-          ci += a * impK * s * (impSqrt ? Math.sqrt(q) : Math.pow(q, impExponent));
-        }
-        costTotal[i] += ci;
-        cost += ci;
+      acc[SCALE] = inv;
+      acc[PRE_EQUITY] = E * (1 + g);
+      const bad = trade(returns, o, N, w, target, costTotal, untradedAt, acc, sigma, sigmaT ? o : 0, adv, advT ? o : 0);
+      if (bad >= 0) {
+        const sg = sigma[sigmaT ? o + bad : bad], v = adv[advT ? o + bad : bad];
+        validateReturns(returns, N, o + N);
+        throw new StrataError("ARGUMENT", `backtest: impact needs sigma ≥ 0 and adv > 0 for asset ${bad} traded at row ${t}; got sigma = ${sg}, adv = ${v}`, {
+          hint: "fill the volatility and ADV estimates of every asset that can trade (point in time), or drop the impact model",
+        });
       }
+      const cost = acc[COST], nUntraded = acc[UNTRADED];
+      skippedTrades += acc[SKIPPED];
       n = g - cost;
-      turnover[t] = tau;
+      turnover[t] = acc[TURNOVER];
       costs[t] = cost;
+      sc = 1;
+      // Untraded assets keep their value; their weight grows as costs shrink equity.
+      if (nUntraded > 0 && cost !== 0) {
+        const scale = (1 + g) / (1 + n);
+        for (let j = 0; j < nUntraded; j++) w[untradedAt[j]] *= scale;
+      }
     }
     net[t] = n;
     E *= 1 + n;
     equity[t] = E;
     if (!(E > 0)) {
       validateReturns(returns, N, o + N);
-      fillAfterRuin(equity, cash, t);
+      fillAfterRuin(out, t, N);
       result.skippedTrades = skippedTrades;
       result.ruinedAt = t;
       break;
     }
-    let s = 0, ga = 0, k = 0;
-    if (target) {
-      // Untraded assets keep their value; their weight grows as costs shrink equity.
-      const scale = untraded && cost !== 0 ? (1 + g) / (1 + n) : 1;
-      for (let i = 0; i < N; i++) {
-        const x = target[i];
-        const v = x !== x || returns[o + i] !== returns[o + i] ? w[i] * scale : x;
-        w[i] = v;
-        if (matrices) holdings[o + i] = v;
-        s += v;
-        ga += Math.abs(v);
-        if (v !== 0) k++;
-      }
-    } else {
-      for (let i = 0; i < N; i++) {
-        const v = w[i] * inv;
-        w[i] = v;
-        if (matrices) holdings[o + i] = v;
-        s += v;
-        ga += Math.abs(v);
-        if (v !== 0) k++;
-      }
-    }
-    sumW = s;
-    netExposure[t] = s;
-    grossExposure[t] = ga;
-    cash[t] = 1 - s;
-    nNames[t] = k;
     result.skippedTrades = skippedTrades;
-    if (rule) decide(rule, t, w, E, schedule, lag, N, returns);
+    pending = true;
+    if (rule || t === T - 1) {
+      // The rule sees the book itself; the last row has no next pass to store it.
+      materialize(w, sc, matrices ? holdings : sink, matrices ? o : 0, out, t);
+      sc = 1;
+      pending = false;
+      if (rule) decide(rule, t, w, E, schedule, lag, N, returns);
+    }
   }
   return result;
+}
+
+// Slots of the row kernels' scalars (acc): results, then inputs.
+const SUM_H = 0, SUM_ABS_H = 1, NAMES = 2, SUM_C = 3;
+const TURNOVER = 0, COST = 1, UNTRADED = 2, SKIPPED = 3;
+const SCALE = 4, KAPPA = 5, PRE_EQUITY = 6, CAPITAL = 7, IMPACT_K = 8, IMPACT_EXPONENT = 9;
+
+/**
+ * Row pass without the T × N outputs: for the book carried in (h_i = w_i·acc[SCALE]) the sums
+ * Σh, Σ|h| and #{h ≠ 0}, the contributions c_i = h_i·r_i (into cTot and Σc), and the drift
+ * numerators w_i ← h_i·(1 + r_i). r NaN counts as 0; r < −1 or −∞ throws (the first bad
+ * return of the row). r = +∞ is not caught here: it makes Σc non-finite (h·∞ is ±∞, 0·∞ NaN),
+ * which the caller checks.
+ */
+function driftLean(returns: Float64Array, o: number, n: number, w: Float64Array, cTot: Float64Array, acc: Float64Array): void {
+  const sc = acc[SCALE];
+  let g = 0, s = 0, ga = 0, k = 0;
+  let i = 0;
+  // Two assets per iteration (the same operations in the same order as one at a time; fewer
+  // checks per asset in V8's code), then the odd one.
+  for (; i + 1 < n; i += 2) {
+    const j = (o + i) | 0;
+    let r0 = returns[j], r1 = returns[(j + 1) | 0];
+    if (!(r0 >= -1)) {
+      if (r0 !== r0) r0 = 0;
+      else validateReturns(returns, n, o); // throws (at this row's first bad return)
+    }
+    if (!(r1 >= -1)) {
+      if (r1 !== r1) r1 = 0;
+      else validateReturns(returns, n, o); // throws (at this row's first bad return)
+    }
+    const h0 = w[i] * sc, h1 = w[i + 1] * sc;
+    s += h0;
+    ga += Math.abs(h0);
+    k = (k + +(h0 !== 0)) | 0;
+    s += h1;
+    ga += Math.abs(h1);
+    k = (k + +(h1 !== 0)) | 0;
+    const c0 = h0 * r0, c1 = h1 * r1;
+    cTot[i] += c0;
+    cTot[i + 1] += c1;
+    g += c0;
+    g += c1;
+    w[i] = h0 * (1 + r0);
+    w[i + 1] = h1 * (1 + r1);
+  }
+  for (; i < n; i++) {
+    let r = returns[(o + i) | 0];
+    if (!(r >= -1)) {
+      if (r !== r) r = 0;
+      else validateReturns(returns, n, o); // throws (at this row's first bad return)
+    }
+    const h = w[i] * sc;
+    s += h;
+    ga += Math.abs(h);
+    k = (k + +(h !== 0)) | 0;
+    const c = h * r;
+    cTot[i] += c;
+    g += c;
+    w[i] = h * (1 + r);
+  }
+  acc[SUM_H] = s;
+  acc[SUM_ABS_H] = ga;
+  acc[NAMES] = k;
+  acc[SUM_C] = g;
+}
+
+/** driftLean that also stores the book carried in at hOut[hOff + i] and the contributions at cOut[o + i]. */
+function driftFull(returns: Float64Array, o: number, n: number, w: Float64Array, cTot: Float64Array, acc: Float64Array, hOut: Float64Array, hOff: number, cOut: Float64Array): void {
+  const sc = acc[SCALE];
+  let g = 0, s = 0, ga = 0, k = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const j = (o + i) | 0, jh = (hOff + i) | 0;
+    let r0 = returns[j], r1 = returns[(j + 1) | 0];
+    if (!(r0 >= -1)) {
+      if (r0 !== r0) r0 = 0;
+      else validateReturns(returns, n, o); // throws (at this row's first bad return)
+    }
+    if (!(r1 >= -1)) {
+      if (r1 !== r1) r1 = 0;
+      else validateReturns(returns, n, o); // throws (at this row's first bad return)
+    }
+    const h0 = w[i] * sc, h1 = w[i + 1] * sc;
+    hOut[jh] = h0;
+    hOut[(jh + 1) | 0] = h1;
+    s += h0;
+    ga += Math.abs(h0);
+    k = (k + +(h0 !== 0)) | 0;
+    s += h1;
+    ga += Math.abs(h1);
+    k = (k + +(h1 !== 0)) | 0;
+    const c0 = h0 * r0, c1 = h1 * r1;
+    cOut[j] = c0;
+    cOut[(j + 1) | 0] = c1;
+    cTot[i] += c0;
+    cTot[i + 1] += c1;
+    g += c0;
+    g += c1;
+    w[i] = h0 * (1 + r0);
+    w[i + 1] = h1 * (1 + r1);
+  }
+  for (; i < n; i++) {
+    const j = (o + i) | 0;
+    let r = returns[j];
+    if (!(r >= -1)) {
+      if (r !== r) r = 0;
+      else validateReturns(returns, n, o); // throws (at this row's first bad return)
+    }
+    const h = w[i] * sc;
+    hOut[(hOff + i) | 0] = h;
+    s += h;
+    ga += Math.abs(h);
+    k = (k + +(h !== 0)) | 0;
+    const c = h * r;
+    cOut[j] = c;
+    cTot[i] += c;
+    g += c;
+    w[i] = h * (1 + r);
+  }
+  acc[SUM_H] = s;
+  acc[SUM_ABS_H] = ga;
+  acc[NAMES] = k;
+  acc[SUM_C] = g;
+}
+
+/**
+ * Trade pass of row t (o = t·N): drifts w (w_i·acc[SCALE]), then sets it to the targets where
+ * both the target and the return are numbers; the others are listed in `untradedAt`. Sums
+ * turnover and costs (bps, and square-root impact when `sigma` is not empty, on the pre-trade
+ * equity) into acc with the untraded and skipped counts. Returns −1, or the first asset whose
+ * impact estimates are unusable (nothing is valid past it). sOff/vOff: offsets of row t in
+ * sigma/adv (0 for per-asset estimates).
+ */
+function trade(
+  returns: Float64Array, o: number, n: number, w: Float64Array, target: Float64Array,
+  costTotal: Float64Array, untradedAt: Int32Array, acc: Float64Array, sigma: Float64Array, sOff: number, adv: Float64Array, vOff: number,
+): number {
+  const inv = acc[SCALE], kappa = acc[KAPPA], preEquity = acc[PRE_EQUITY], capital = acc[CAPITAL], impK = acc[IMPACT_K], impExponent = acc[IMPACT_EXPONENT];
+  // Math.pow(x, 0.5) is Math.sqrt(x) bit for bit for x ≥ 0 (fdlibm's pow special-cases y = 0.5).
+  const impact = sigma.length > 0, impSqrt = impExponent === 0.5;
+  let tau = 0, cost = 0, nUntraded = 0, skipped = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i] * inv;
+    const x = target[i];
+    const r = returns[(o + i) | 0];
+    if (x !== x || r !== r) {
+      // No target for the asset, or it is not trading (the trade asked for is skipped).
+      if (x === x && x - wi !== 0) skipped++;
+      w[i] = wi;
+      untradedAt[nUntraded++] = i;
+      continue;
+    }
+    w[i] = x;
+    const d = x - wi;
+    if (d === 0) continue;
+    const a = Math.abs(d);
+    tau += a;
+    let ci = kappa * a;
+    if (impact) {
+      const sg = sigma[(sOff + i) | 0], v = adv[(vOff + i) | 0];
+      if (!(v > 0) || !(sg >= 0)) return i;
+      // squareRootImpact(d, preEquity, sg, v, { k, exponent, capital }), inlined.
+      const q = (a * preEquity * capital) / v;
+      ci += a * impK * sg * (impSqrt ? Math.sqrt(q) : Math.pow(q, impExponent));
+    }
+    costTotal[i] += ci;
+    cost += ci;
+  }
+  acc[TURNOVER] = tau;
+  acc[COST] = cost;
+  acc[UNTRADED] = nUntraded;
+  acc[SKIPPED] = skipped;
+  return -1;
+}
+
+/** Multiplies out row t's weights (w ← w·sc), stores them and their sums. */
+function materialize(w: Float64Array, sc: number, hOut: Float64Array, hOff: number, out: Outputs, t: number): void {
+  let s = 0, ga = 0, k = 0;
+  for (let i = 0; i < w.length; i++) {
+    const h = w[i] * sc;
+    w[i] = h;
+    hOut[hOff + i] = h;
+    s += h;
+    ga += Math.abs(h);
+    if (h !== 0) k++;
+  }
+  out.netExposure[t] = s;
+  out.grossExposure[t] = ga;
+  out.cash[t] = 1 - s;
+  out.nNames[t] = k;
 }
 
 /** Asks `rule` for row t's decision and schedules it at t + lag (validated like listed targets). */

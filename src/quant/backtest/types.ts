@@ -68,6 +68,16 @@ export interface BacktestOptions {
   matrices?: boolean;
   /** Weights held before row 0 (length N; default all cash, so the first rebalance pays for building the book). */
   initialWeights?: Float64Array;
+  /**
+   * A previous result of the same shape (T × N) whose buffers this call overwrites and returns
+   * instead of allocating new ones: the outputs are the same as a fresh call's, bit for bit.
+   * Saves allocating (and the first touch of) 2 × T × N values per call when the engine runs
+   * repeatedly (cost stress, parameter sweeps). `reuse` and its arrays must not be read
+   * afterwards (they belong to the new result). Throws if its shape differs or if an input
+   * other than `initialWeights` (copied first) lives in one of its buffers. Its T × N matrices
+   * are taken when this call fills them (a lean result has none: they are allocated).
+   */
+  reuse?: BacktestResult;
 }
 
 export interface BacktestResult {
