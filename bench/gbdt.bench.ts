@@ -52,14 +52,16 @@ function mse(a: Float64Array, b: Float64Array): number {
 }
 
 /**
- * Runs the benchmark in a fresh Node process (this file with GBDT_BENCH_CHILD=1), so the
- * official harness (bench/run.ts, which also imports the DuckDB-based suites) and a direct
- * `tsx bench/gbdt.bench.ts` measure the same thing: with @duckdb/node-api merely imported in
- * the process, the same fit measured 15–25% slower (see docs/gbdt.md, "Measured").
+ * Runs the benchmark in a fresh Node process (this file with GBDT_BENCH_CHILD=1), loaded with
+ * tsx's ESM hooks only (`--import tsx/esm`). tsx's CommonJS hook parses every large required
+ * .js file with a WebAssembly lexer whose memory growth detaches an ArrayBuffer on the main
+ * thread; V8 then drops its "no buffer was ever detached" fast path for the life of the thread,
+ * and every optimized typed-array loop runs with detach checks — 15–25 % slower fits (the
+ * effect once blamed on @duckdb/node-api; see docs/gbdt.md, "Measured").
  */
 export async function benchGbdt(): Promise<Record<string, number | string>> {
   if (process.env.GBDT_BENCH_CHILD) return benchGbdtHere();
-  const res = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+  const res = spawnSync(process.execPath, ["--import", "tsx/esm", fileURLToPath(import.meta.url)], {
     env: { ...process.env, GBDT_BENCH_CHILD: "1" },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
