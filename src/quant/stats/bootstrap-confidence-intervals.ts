@@ -1,6 +1,6 @@
 import { StrataError } from "../../core/errors.ts";
 import type { Rng } from "../../core/rng.ts";
-import { blockBootstrapIndices, type BlockBootstrapMethod } from "./block-bootstrap.ts";
+import type { BlockBootstrapMethod } from "./block-bootstrap.ts";
 import { periodsPerYearOf, type PeriodsOption } from "./conventions.ts";
 import { optimalBlockLength } from "./optimal-block-length.ts";
 import { quantileSorted } from "./quantile.ts";
@@ -66,13 +66,9 @@ export function bootstrapConfidenceIntervals(returns: ArrayLike<number>, opts: B
   const setup = bootstrapSetup(returns, opts, "bootstrapConfidenceIntervals");
   const { x, n, method, blockLength, resamples } = setup;
   const sharpe = new Float64Array(resamples), growth = new Float64Array(resamples), mdd = new Float64Array(resamples);
-  const idx = new Int32Array(n), sample = new Float64Array(n), stats = new Float64Array(3);
-  for (let b = 0; b < resamples; b++) {
-    blockBootstrapIndices(method, n, blockLength, { rng: opts.rng, out: idx });
-    for (let t = 0; t < n; t++) sample[t] = x[idx[t]];
-    pathStatistics(sample, p, stats);
-    sharpe[b] = stats[0]; growth[b] = stats[1]; mdd[b] = stats[2];
-  }
+  const stats = new Float64Array(3);
+  if (method === "circular") circularResampleStatistics(x, blockLength, opts.rng, p, sharpe, growth, mdd);
+  else stationaryResampleStatistics(x, blockLength, opts.rng, p, sharpe, growth, mdd);
   pathStatistics(x, p, stats);
   const lo = (1 - level) / 2, hi = (1 + level) / 2;
   const interval = (estimate: number, values: Float64Array): ConfidenceInterval => {
@@ -95,10 +91,9 @@ export function bootstrapConfidenceIntervals(returns: ArrayLike<number>, opts: B
 export function bootstrapDistribution(returns: ArrayLike<number>, statistic: (sample: Float64Array) => number, opts: BlockBootstrapOptions): Float64Array {
   const { x, n, method, blockLength, resamples } = bootstrapSetup(returns, opts, "bootstrapDistribution");
   const out = new Float64Array(resamples);
-  const idx = new Int32Array(n), sample = new Float64Array(n);
+  const sample = new Float64Array(n);
   for (let b = 0; b < resamples; b++) {
-    blockBootstrapIndices(method, n, blockLength, { rng: opts.rng, out: idx });
-    for (let t = 0; t < n; t++) sample[t] = x[idx[t]];
+    fillResample(method, x, blockLength, opts.rng, sample);
     out[b] = statistic(sample);
   }
   return out;
@@ -168,4 +163,136 @@ function sortedFinite(values: Float64Array): Float64Array {
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) out[k++] = values[i];
   return out.subarray(0, k).sort();
+}
+
+/*
+ * The resampling kernels. Each resample is drawn and measured in one pass, without index or
+ * sample buffers: the same draws from `rng`, in the same order, as `stationaryBootstrapIndices`
+ * / `circularBlockBootstrapIndices` followed by `pathStatistics` on the resampled path, and the
+ * same running sums and products, so the mean, CAGR and max drawdown of every resample are
+ * `pathStatistics`' values bit for bit. Only the Sharpe ratio's sum of squares is gathered
+ * differently (in the same pass, see `resampleSharpe`): it differs from the two-pass value by
+ * rounding alone.
+ *
+ * Drawdown without a division per period: the running minimum `low` of W_t/peak − 1 can only
+ * fall on a period where W_t < peak·(1 + low), so the division is done only then. The test uses
+ * the threshold peak·(1 + low + DD_SLACK·(1 − low)), above the exact boundary by more than the
+ * rounding of both sides (under 3 ulp of 1 + |low|), so every period whose rounded drawdown
+ * fl(fl(W/peak) − 1) is below `low` is divided, and the minimum is the two-pass one exactly.
+ */
+const DD_SLACK = 1e-15;
+
+/**
+ * Sharpe ratio of a resample of n values from s = Σr (summed in order, as `pathStatistics`)
+ * and q = Σ(r − k)², k the resample's first value. With m = s/n,
+ *   Σ(r − m)² = Σ(r − k)² − n·(m − k)²
+ * (the shifted-data formula; Chan, Golub & LeVeque 1983): one pass, and k, a value of the
+ * resample, keeps the subtraction well conditioned — its rounding error relative to the
+ * variance grows like (1 + (k − m)²/σ²)·√n·ε: ~1e-14 when k lies within a σ or two of the
+ * mean, ~1e-12 for a 10σ first day. A constant resample gives q = 0 exactly, hence no variance
+ * and a non-finite Sharpe ratio that the quantiles leave out (the two-pass sum could leave a
+ * spurious ~1e-35 from the rounding of m, and a finite Sharpe ratio of ~1e17).
+ */
+function resampleSharpe(s: number, q: number, k: number, n: number, rootP: number): number {
+  const m = s / n;
+  const e = m - k;
+  const ss = Math.max(0, q - n * e * e);
+  return (m / Math.sqrt(ss / (n - 1))) * rootP;
+}
+
+/** Sharpe, CAGR and max drawdown of each of `sharpe.length` stationary-bootstrap resamples. */
+function stationaryResampleStatistics(
+  x: Float64Array, blockLength: number, rng: Rng, periodsPerYear: number, sharpe: Float64Array, growth: Float64Array, mdd: Float64Array,
+): void {
+  const n = x.length, p = 1 / blockLength;
+  const rootP = Math.sqrt(periodsPerYear), exponent = periodsPerYear / n;
+  for (let b = 0; b < sharpe.length; b++) {
+    // `| 0`: an index the compiler knows is an int32 (rng.int returns one, typed as a double).
+    let i = rng.int(n) | 0;
+    const k = x[i];
+    let s = 0, q = 0, w = 1, peak = 1, low = 0, thr = 1 + DD_SLACK;
+    for (let t = 0; ;) {
+      const r = x[i];
+      s += r;
+      const d = r - k;
+      q += d * d;
+      w *= 1 + r;
+      if (w > peak) {
+        peak = w;
+        thr = peak * (1 + low + DD_SLACK * (1 - low));
+      } else if (w < thr) {
+        const dd = w / peak - 1;
+        if (dd < low) { low = dd; thr = peak * (1 + low + DD_SLACK * (1 - low)); }
+      }
+      if (++t === n) break;
+      // As stationaryBootstrapIndices: a new uniform start with probability p, else the next day.
+      i = rng.next() < p ? rng.int(n) | 0 : i + 1 === n ? 0 : i + 1;
+    }
+    sharpe[b] = resampleSharpe(s, q, k, n, rootP);
+    growth[b] = Math.pow(w, exponent) - 1;
+    mdd[b] = low;
+  }
+}
+
+/** As `stationaryResampleStatistics`, for the circular block bootstrap (integer blockLength). */
+function circularResampleStatistics(
+  x: Float64Array, blockLength: number, rng: Rng, periodsPerYear: number, sharpe: Float64Array, growth: Float64Array, mdd: Float64Array,
+): void {
+  const n = x.length;
+  const rootP = Math.sqrt(periodsPerYear), exponent = periodsPerYear / n;
+  for (let b = 0; b < sharpe.length; b++) {
+    let s = 0, q = 0, w = 1, peak = 1, low = 0, thr = 1 + DD_SLACK, k = 0;
+    for (let t = 0; t < n;) {
+      // As circularBlockBootstrapIndices: blockLength consecutive values from a uniform start,
+      // wrapping past the end, the last block cut at n; walked as at most two contiguous runs.
+      let i = rng.int(n) | 0;
+      if (t === 0) k = x[i];
+      let left = Math.min(blockLength, n - t);
+      t += left;
+      while (left > 0) {
+        const stop = Math.min(n, i + left);
+        left -= stop - i;
+        for (; i < stop; i++) {
+          const r = x[i];
+          s += r;
+          const d = r - k;
+          q += d * d;
+          w *= 1 + r;
+          if (w > peak) {
+            peak = w;
+            thr = peak * (1 + low + DD_SLACK * (1 - low));
+          } else if (w < thr) {
+            const dd = w / peak - 1;
+            if (dd < low) { low = dd; thr = peak * (1 + low + DD_SLACK * (1 - low)); }
+          }
+        }
+        i = 0;
+      }
+    }
+    sharpe[b] = resampleSharpe(s, q, k, n, rootP);
+    growth[b] = Math.pow(w, exponent) - 1;
+    mdd[b] = low;
+  }
+}
+
+/** One resample of x into out (x.length values): the values at the bootstrap's indices. */
+function fillResample(method: BlockBootstrapMethod, x: Float64Array, blockLength: number, rng: Rng, out: Float64Array): void {
+  const n = x.length;
+  if (method === "circular") {
+    for (let t = 0; t < n;) {
+      let i = rng.int(n);
+      for (let k = 0; k < blockLength && t < n; k++, t++) {
+        out[t] = x[i];
+        i = i + 1 === n ? 0 : i + 1;
+      }
+    }
+    return;
+  }
+  const p = 1 / blockLength;
+  let i = rng.int(n);
+  out[0] = x[i];
+  for (let t = 1; t < n; t++) {
+    i = rng.next() < p ? rng.int(n) : i + 1 === n ? 0 : i + 1;
+    out[t] = x[i];
+  }
 }

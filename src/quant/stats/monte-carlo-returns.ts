@@ -1,5 +1,5 @@
 import { StrataError } from "../../core/errors.ts";
-import { blockBootstrapIndices } from "./block-bootstrap.ts";
+import type { Rng } from "../../core/rng.ts";
 import { bootstrapSetup, type BlockBootstrapOptions } from "./bootstrap-confidence-intervals.ts";
 import { quantileSorted } from "./quantile.ts";
 
@@ -67,19 +67,8 @@ export function monteCarloReturns(returns: ArrayLike<number>, opts: MonteCarloRe
     if (!(f >= 0 && f <= 1)) throw new StrataError("ARGUMENT", `monteCarloReturns: loss fraction ${f} is not in [0, 1]`, { hint: "a decimal: 0.2 for a 20% loss" });
   }
   const finalEquity = new Float64Array(paths), maxDrawdown = new Float64Array(paths);
-  const idx = new Int32Array(horizon);
-  for (let b = 0; b < paths; b++) {
-    blockBootstrapIndices(method, n, blockLength, { rng: opts.rng, length: horizon, out: idx });
-    let wealth = 1, peak = 1, mdd = 0;
-    for (let t = 0; t < horizon; t++) {
-      wealth *= 1 + x[idx[t]];
-      if (wealth > peak) peak = wealth;
-      const dd = wealth / peak - 1;
-      if (dd < mdd) mdd = dd;
-    }
-    finalEquity[b] = wealth;
-    maxDrawdown[b] = mdd;
-  }
+  if (method === "circular") circularPaths(x, blockLength, horizon, opts.rng, finalEquity, maxDrawdown);
+  else stationaryPaths(x, blockLength, horizon, opts.rng, finalEquity, maxDrawdown);
   finalEquity.sort();
   maxDrawdown.sort();
   const below = (sorted: Float64Array, v: number) => {
@@ -96,4 +85,67 @@ export function monteCarloReturns(returns: ArrayLike<number>, opts: MonteCarloRe
     drawdownProbabilities: fractions.map((f) => ({ fraction: f, probability: below(maxDrawdown, -f) })),
     paths, horizon, method, blockLength,
   };
+}
+
+/*
+ * The path kernels: each path drawn and compounded in one pass, without an index buffer, with
+ * the same draws from `rng` in the same order as `stationaryBootstrapIndices` /
+ * `circularBlockBootstrapIndices` (length = horizon) and the same running product, so every
+ * path's final equity and max drawdown are bit for bit those of compounding the resampled
+ * indices. The drawdown divides only on periods that may set a new low, as in
+ * `bootstrapConfidenceIntervals` (see DD_SLACK there: the threshold sits above the exact
+ * boundary by more than the rounding of both sides, so no new low is missed).
+ */
+const DD_SLACK = 1e-15;
+
+function stationaryPaths(x: Float64Array, blockLength: number, horizon: number, rng: Rng, finalEquity: Float64Array, maxDrawdown: Float64Array): void {
+  const n = x.length, p = 1 / blockLength;
+  for (let b = 0; b < finalEquity.length; b++) {
+    // `| 0`: an index the compiler knows is an int32 (rng.int returns one, typed as a double).
+    let i = rng.int(n) | 0;
+    let w = 1, peak = 1, low = 0, thr = 1 + DD_SLACK;
+    for (let t = 0; ;) {
+      w *= 1 + x[i];
+      if (w > peak) {
+        peak = w;
+        thr = peak * (1 + low + DD_SLACK * (1 - low));
+      } else if (w < thr) {
+        const dd = w / peak - 1;
+        if (dd < low) { low = dd; thr = peak * (1 + low + DD_SLACK * (1 - low)); }
+      }
+      if (++t === horizon) break;
+      i = rng.next() < p ? rng.int(n) | 0 : i + 1 === n ? 0 : i + 1;
+    }
+    finalEquity[b] = w;
+    maxDrawdown[b] = low;
+  }
+}
+
+function circularPaths(x: Float64Array, blockLength: number, horizon: number, rng: Rng, finalEquity: Float64Array, maxDrawdown: Float64Array): void {
+  const n = x.length;
+  for (let b = 0; b < finalEquity.length; b++) {
+    let w = 1, peak = 1, low = 0, thr = 1 + DD_SLACK;
+    for (let t = 0; t < horizon;) {
+      let i = rng.int(n) | 0;
+      let left = Math.min(blockLength, horizon - t);
+      t += left;
+      while (left > 0) {
+        const stop = Math.min(n, i + left);
+        left -= stop - i;
+        for (; i < stop; i++) {
+          w *= 1 + x[i];
+          if (w > peak) {
+            peak = w;
+            thr = peak * (1 + low + DD_SLACK * (1 - low));
+          } else if (w < thr) {
+            const dd = w / peak - 1;
+            if (dd < low) { low = dd; thr = peak * (1 + low + DD_SLACK * (1 - low)); }
+          }
+        }
+        i = 0;
+      }
+    }
+    finalEquity[b] = w;
+    maxDrawdown[b] = low;
+  }
 }

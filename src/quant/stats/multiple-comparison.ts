@@ -90,19 +90,40 @@ export function differentialMatrix(columns: ReadonlyArray<ArrayLike<number>>, op
   return { x, rows: T, cols: K, means, blockLength, resamples };
 }
 
-/** Calls visit(means*) with the column means of each of the B stationary-bootstrap resamples (a reused buffer). */
+/**
+ * Calls visit(means*) with the column means of each of the B stationary-bootstrap resamples (a reused buffer).
+ *
+ * Each resample's row indices are drawn as `stationaryBootstrapIndices` draws them (the same
+ * draws from `rng`, in the same order), then every column is summed over those rows in row
+ * order — the same additions in the same order as a row-by-row sweep, so the means are the
+ * same bit for bit — but column by column over a column-major copy, four columns at a time:
+ * the sums stay in registers as four independent chains instead of a load, add and store of
+ * a T·K sweep's running sums per value (about twice as fast for 30 columns).
+ */
 export function forEachBootstrapMeans(m: DifferentialMatrix, rng: Rng, visit: (meansStar: Float64Array) => void): void {
   const { x, rows: T, cols: K } = m;
+  const xt = new Float64Array(T * K); // xt[k·T + t] = x[t·K + k]
+  for (let t = 0; t < T; t++) for (let k = 0; k < K; k++) xt[k * T + t] = x[t * K + k];
   const idx = new Int32Array(T);
   const sums = new Float64Array(K);
   for (let b = 0; b < m.resamples; b++) {
     stationaryBootstrapIndices(T, m.blockLength, { rng, out: idx });
-    sums.fill(0);
-    for (let t = 0; t < T; t++) {
-      const row = idx[t] * K;
-      for (let k = 0; k < K; k++) sums[k] += x[row + k];
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const o0 = k * T, o1 = o0 + T, o2 = o1 + T, o3 = o2 + T;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let t = 0; t < T; t++) {
+        const i = idx[t];
+        s0 += xt[o0 + i]; s1 += xt[o1 + i]; s2 += xt[o2 + i]; s3 += xt[o3 + i];
+      }
+      sums[k] = s0 / T; sums[k + 1] = s1 / T; sums[k + 2] = s2 / T; sums[k + 3] = s3 / T;
     }
-    for (let k = 0; k < K; k++) sums[k] /= T;
+    for (; k < K; k++) {
+      const o = k * T;
+      let s = 0;
+      for (let t = 0; t < T; t++) s += xt[o + idx[t]];
+      sums[k] = s / T;
+    }
     visit(sums);
   }
 }
