@@ -26,6 +26,8 @@ const GOALS: Goal[] = [
   { metric: "backtest_speedup_vs_numpy", min: 3, unit: "×" },
   // The default matrix: 5 models × 6 optimizers + baselines, 3 cost levels, 2 cores.
   { metric: "matrix_s", max: 60, unit: "s" },
+  // The stats stage: 30 cells × 3,000 days, 2,000 bootstrap resamples and Monte Carlo paths, 2 cores.
+  { metric: "stats_s", max: 10, unit: "s" },
 ];
 
 async function main(): Promise<void> {
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     ["features", async () => (await import("./features.bench.ts")).benchFeatures()],
     ["pipeline", async () => (await import("./pipeline.bench.ts")).benchPipeline()],
     ["matrix", async () => (await import("./matrix.bench.ts")).benchMatrix()],
+    ["stats", async () => (await import("./stats.bench.ts")).benchStats()],
   ];
 
   // A run of some suites (`npm run bench -- gbdt`) updates their figures and keeps the others.
