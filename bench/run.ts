@@ -32,9 +32,10 @@ const GOALS: Goal[] = [
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  // Suites load lazily, and those that never touch DuckDB run first: once @duckdb/node-api is
-  // loaded, plain JS loops in the same process run measurably slower (docs/gbdt.md,
-  // docs/backtest.md), which would penalize the pure-numerics suites compared with their peers.
+  // Suites load lazily, pure-numerics ones first. Run this file with `node --import tsx/esm`
+  // (npm run bench), not the tsx CLI: tsx's CommonJS hook detaches an ArrayBuffer on the main
+  // thread while loading large CommonJS files, which slows every typed-array loop in the process
+  // for good (docs/gbdt.md, "Process").
   const suites: Array<[string, () => Promise<Record<string, unknown>>]> = [
     ["sha256", async () => (await import("./pipeline.bench.ts")).benchSha256()],
     ["gbdt", async () => (await import("./gbdt.bench.ts")).benchGbdt()],
