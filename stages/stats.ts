@@ -62,6 +62,12 @@ const params = z.object({
   benchmark: z.string().default("equal_weight"),
   /** Stage whose recorded trials deflate the Sharpe ratios. */
   trials_stage: z.string().default("backtest"),
+  /**
+   * Also count every recorded hyper-parameter trial (kind "tuning", e.g. gbdt_tuned's TPE
+   * trials) in N: each was a configuration tried before the one traded. Conservative (a larger
+   * penalty); their Sharpe ratios are unknown, so V comes from the backtest trials alone.
+   */
+  count_tuning: z.boolean().default(true),
 }).strict();
 
 type Params = z.output<typeof params>;
@@ -92,10 +98,11 @@ export default defineStage({
     const recordedReturns = new Set(recorded.map((r) => r.returns_hash));
     for (const s of series) if (!recordedReturns.has(s.returnsHash)) trialSharpe.set(s.returnsHash, sharpeRatio(s.net));
     const trialValues = [...trialSharpe.values()];
-    const nTrials = trialValues.length;
-    const sharpeVar = nTrials > 1 ? variance(Float64Array.from(trialValues)) : 0;
+    const nTuning = p.count_tuning ? (await ctx.trials()).filter((r) => r.kind === "tuning").length : 0;
+    const nTrials = trialValues.length + nTuning;
+    const sharpeVar = trialValues.length > 1 ? variance(Float64Array.from(trialValues)) : 0;
     const emax = nTrials > 1 ? expectedMaxSharpe(nTrials, sharpeVar / 252) * Math.sqrt(252) : null;
-    ctx.log(`deflating by ${nTrials} distinct trials of stage ${p.trials_stage} (${recorded.length} configurations recorded), Sharpe variance ${sharpeVar.toFixed(4)}`);
+    ctx.log(`deflating by ${nTrials} trials: ${trialValues.length} distinct return series of stage ${p.trials_stage} (${recorded.length} configurations recorded) + ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)}`);
 
     const bench = await benchmarkReturns(ctx, p.benchmark);
     const rows: Record<string, unknown>[] = [];
@@ -151,7 +158,7 @@ export default defineStage({
     const matrix = series.map((s) => align({ dates: s.dates, net: s.net }, common));
     const doc: Record<string, unknown> = {
       cells: series.length, days: common.length,
-      trials: { stage: p.trials_stage, count: nTrials, configurations: recorded.length, sharpe_variance: round8(sharpeVar), expected_max_sharpe: emax === null ? null : round8(emax) },
+      trials: { stage: p.trials_stage, count: nTrials, return_series: trialValues.length, tuning: nTuning, configurations: recorded.length, sharpe_variance: round8(sharpeVar), expected_max_sharpe: emax === null ? null : round8(emax) },
     };
     if (bench) {
       const b = align(bench, common);

@@ -223,6 +223,9 @@ const stage = defineStage({
   params,
   cellParams,
   outputs: ["predictions", "folds", "importance", "trials", "model.json"],
+  // Every hyper-parameter set tried (gbdt_tuned's TPE trials, or the one fixed set) enters the
+  // trial registry, so the statistics stage can count it.
+  trial: { table: { output: "trials", key: "trial", params: "params", metric: "metric", kind: "tuning" } },
   async run(ctx) {
     const t0 = performance.now();
     const p = ctx.params;

@@ -21,7 +21,7 @@ import type { UpstreamArtifact } from "./context.ts";
 import { decideCell, lockHashes, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
 import { loadStageModule, probeCells, stageSpec, validateParams, type Project } from "./project.ts";
 import type { Cell } from "./types.ts";
-import { readTrials, recordTrials, recordedHashes, trialsDigest, TRIALS_INPUT, type TrialRecord, type TrialSpec } from "./trials.ts";
+import { readTrials, recordTrials, recordedHashes, trialsDigest, TRIALS_INPUT, type TableTrials, type TrialRecord, type TrialSpec } from "./trials.ts";
 
 export type CellStatus = "fresh" | "restored" | "ran" | "failed" | "skipped" | "cancelled";
 
@@ -127,16 +127,26 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     // fresh) and recorded in one batch before a registry-reading cell is decided, and at the end.
     const recorded = recordedHashes(project.registryDir);
     const pendingTrials: TrialRecord[] = [];
+    const pendingTables: TableTrials[] = [];
+    const tableDone = new Set([...recorded].filter((h) => h.includes(":")).map((h) => h.split(":")[0]));
     let trialWrite: Promise<void> = Promise.resolve();
     const queueTrial = (cell: Cell, spec: TrialSpec | undefined, entry: LockEntry | undefined) => {
-      if (!spec || !entry || recorded.has(entry.fingerprint)) return;
-      recorded.add(entry.fingerprint);
-      pendingTrials.push(trialRecord(cell, spec, entry, opts.source ?? "main"));
+      if (!spec || !entry) return;
+      const source = opts.source ?? "main";
+      if (spec.sharpe && !recorded.has(entry.fingerprint)) {
+        recorded.add(entry.fingerprint);
+        pendingTrials.push(trialRecord(cell, spec, entry, source));
+      }
+      const out = spec.table ? entry.outputs[spec.table.output] : undefined;
+      if (spec.table && out && !tableDone.has(entry.fingerprint)) {
+        tableDone.add(entry.fingerprint);
+        pendingTables.push({ fingerprint: entry.fingerprint, stage: cell.stage, cell: cell.id, source, path: join(project.root, out.path), spec: spec.table });
+      }
     };
     const flushTrials = (): Promise<void> => {
       trialWrite = trialWrite.then(async () => {
-        const batch = pendingTrials.splice(0);
-        if (batch.length) await recordTrials(project.registryDir, batch);
+        const batch = pendingTrials.splice(0), tables = pendingTables.splice(0);
+        if (batch.length || tables.length) await recordTrials(project.registryDir, batch, tables);
       });
       return trialWrite;
     };
@@ -275,7 +285,8 @@ function trialRecord(cell: Cell, spec: TrialSpec, entry: LockEntry, source: stri
   return {
     config_hash: entry.fingerprint, stage: cell.stage, cell: cell.id, source,
     params: JSON.stringify(entry.params ?? null), returns_hash: spec.returns ? entry.outputs[spec.returns]?.hash ?? null : null,
-    sharpe: metric(spec.sharpe), observations: metric(spec.observations),
+    sharpe: spec.sharpe ? metric(spec.sharpe) : null, observations: spec.observations ? metric(spec.observations) : null,
+    kind: "cell", metric: null,
   };
 }
 

@@ -43,17 +43,38 @@ export interface TrialRecord {
   /** Annualized Sharpe ratio. */
   sharpe: number | null;
   observations: number | null;
+  /** "cell" (a trial stage's cell) or the kind a stage gives its table rows (e.g. "tuning"). */
+  kind?: string;
+  /** The table row's own metric (e.g. a tuning trial's mean rank IC); null for cells. */
+  metric?: number | null;
   /** ISO timestamp of the first recording. */
   recorded_at?: string;
 }
 
 export interface TrialSpec {
-  /** Metric holding the annualized Sharpe ratio. */
-  sharpe: string;
+  /** Metric holding the annualized Sharpe ratio (each cell is one trial). */
+  sharpe?: string;
   /** Metric holding the number of return observations. */
-  observations: string;
+  observations?: string;
   /** Output whose hash identifies the return series (optional). */
   returns?: string;
+  /**
+   * A table output whose rows are trials too (e.g. hyper-parameter trials): rows grouped by
+   * `key`, with their `params` (text) and the mean of `metric`. Recorded with config hash
+   * "<cell fingerprint>:<key>" and this `kind`.
+   */
+  table?: { output: string; key: string; params: string; metric: string; kind: string };
+}
+
+/** A table of trials to record from a cell's output file. */
+export interface TableTrials {
+  fingerprint: string;
+  stage: string;
+  cell: string;
+  source: string;
+  /** Absolute path of the Parquet output. */
+  path: string;
+  spec: NonNullable<TrialSpec["table"]>;
 }
 
 const dbPath = (stateDir: string) => join(stateDir, "trials.duckdb");
@@ -83,7 +104,8 @@ export function recordedHashes(stateDir: string): Set<string> {
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS trials (
   config_hash VARCHAR PRIMARY KEY, stage VARCHAR NOT NULL, cell VARCHAR NOT NULL, source VARCHAR NOT NULL,
-  params VARCHAR NOT NULL, returns_hash VARCHAR, sharpe DOUBLE, observations BIGINT, recorded_at TIMESTAMP NOT NULL)`;
+  params VARCHAR NOT NULL, returns_hash VARCHAR, sharpe DOUBLE, observations BIGINT, recorded_at TIMESTAMP NOT NULL,
+  kind VARCHAR NOT NULL DEFAULT 'cell', metric DOUBLE)`;
 
 async function withRegistry<T>(stateDir: string, fn: (conn: DuckDBConnection, sql: Awaited<ReturnType<typeof store>>) => Promise<T>): Promise<T> {
   await mkdir(stateDir, { recursive: true });
@@ -102,6 +124,9 @@ async function withRegistry<T>(stateDir: string, fn: (conn: DuckDBConnection, sq
   const conn = await db.connect();
   try {
     await conn.run(SCHEMA);
+    // Registries written before kind/metric existed get the columns (cells by default).
+    await conn.run("ALTER TABLE trials ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'cell'");
+    await conn.run("ALTER TABLE trials ADD COLUMN IF NOT EXISTS metric DOUBLE");
     return await fn(conn, sql);
   } finally {
     conn.closeSync();
@@ -112,15 +137,28 @@ async function withRegistry<T>(stateDir: string, fn: (conn: DuckDBConnection, sq
 const num = (v: number | null) => (v === null || !Number.isFinite(v) ? "NULL" : String(v));
 
 /** Records trials not yet in the registry; returns how many were new and the new digest. */
-export async function recordTrials(stateDir: string, records: readonly TrialRecord[]): Promise<{ added: number; digest: string }> {
-  return withRegistry(stateDir, async (conn, { queryRows, sqlString }) => {
+export async function recordTrials(stateDir: string, records: readonly TrialRecord[], tables: readonly TableTrials[] = []): Promise<{ added: number; digest: string }> {
+  return withRegistry(stateDir, async (conn, { queryRows, sqlString, sqlIdent }) => {
     let added = 0;
     for (const r of records) {
       const exists = await queryRows<{ n: bigint }>(conn, `SELECT count(*) AS n FROM trials WHERE config_hash = ${sqlString(r.config_hash)}`);
       if (Number(exists[0].n) > 0) continue;
       await conn.run(`INSERT INTO trials VALUES (${[r.config_hash, r.stage, r.cell, r.source, r.params].map(sqlString).join(", ")},
-        ${r.returns_hash === null ? "NULL" : sqlString(r.returns_hash)}, ${num(r.sharpe)}, ${num(r.observations)}, now()::TIMESTAMP)`);
+        ${r.returns_hash === null ? "NULL" : sqlString(r.returns_hash)}, ${num(r.sharpe)}, ${num(r.observations)}, now()::TIMESTAMP,
+        ${sqlString(r.kind ?? "cell")}, ${num(r.metric ?? null)})`);
       added++;
+    }
+    for (const t of tables) {
+      const s = t.spec;
+      const before = await queryRows<{ n: bigint }>(conn, "SELECT count(*) AS n FROM trials");
+      await conn.run(`INSERT INTO trials
+        SELECT ${sqlString(t.fingerprint + ":")} || CAST(k AS VARCHAR), ${sqlString(t.stage)}, ${sqlString(t.cell)}, ${sqlString(t.source)}, p,
+               NULL, NULL, NULL, now()::TIMESTAMP, ${sqlString(s.kind)}, m
+          FROM (SELECT ${sqlIdent(s.key)} AS k, CAST(min(${sqlIdent(s.params)}) AS VARCHAR) AS p, avg(${sqlIdent(s.metric)}) AS m
+                  FROM read_parquet(${sqlString(t.path)}) GROUP BY ${sqlIdent(s.key)})
+         WHERE ${sqlString(t.fingerprint + ":")} || CAST(k AS VARCHAR) NOT IN (SELECT config_hash FROM trials)`);
+      const after = await queryRows<{ n: bigint }>(conn, "SELECT count(*) AS n FROM trials");
+      added += Number(after[0].n) - Number(before[0].n);
     }
     const { digest, hashes } = await digestOf(conn, queryRows);
     if (added > 0 || trialsDigest(stateDir) !== digest || recordedHashes(stateDir).size !== hashes.length) {
@@ -133,10 +171,10 @@ export async function recordTrials(stateDir: string, records: readonly TrialReco
 }
 
 async function digestOf(conn: DuckDBConnection, queryRows: Awaited<ReturnType<typeof store>>["queryRows"]): Promise<{ digest: string; hashes: string[] }> {
-  const rows = await queryRows<{ config_hash: string; stage: string; sharpe: number | null; observations: bigint | null }>(conn,
-    "SELECT config_hash, stage, sharpe, observations FROM trials ORDER BY config_hash");
+  const rows = await queryRows<{ config_hash: string; stage: string; sharpe: number | null; observations: bigint | null; kind: string; metric: number | null }>(conn,
+    "SELECT config_hash, stage, sharpe, observations, kind, metric FROM trials ORDER BY config_hash");
   if (rows.length === 0) return { digest: "empty", hashes: [] };
-  const digest = sha256(rows.map((r) => `${r.config_hash}\t${r.stage}\t${r.sharpe ?? ""}\t${r.observations ?? ""}`).join("\n"));
+  const digest = sha256(rows.map((r) => `${r.config_hash}\t${r.stage}\t${r.sharpe ?? ""}\t${r.observations ?? ""}\t${r.kind}\t${r.metric ?? ""}`).join("\n"));
   return { digest, hashes: rows.map((r) => r.config_hash) };
 }
 
@@ -145,12 +183,13 @@ export async function readTrials(stateDir: string, stage?: string): Promise<Tria
   if (!existsSync(dbPath(stateDir))) return [];
   return withRegistry(stateDir, async (conn, { queryRows, sqlString }) => {
     const rows = await queryRows<Record<string, unknown>>(conn, `SELECT config_hash, stage, cell, source, params, returns_hash, sharpe,
-        observations, strftime(recorded_at, '%Y-%m-%dT%H:%M:%SZ') AS recorded_at FROM trials
+        observations, kind, metric, strftime(recorded_at, '%Y-%m-%dT%H:%M:%SZ') AS recorded_at FROM trials
         ${stage ? `WHERE stage = ${sqlString(stage)}` : ""} ORDER BY config_hash`);
     return rows.map((r) => ({
       config_hash: String(r.config_hash), stage: String(r.stage), cell: String(r.cell), source: String(r.source), params: String(r.params),
       returns_hash: r.returns_hash === null ? null : String(r.returns_hash),
       sharpe: r.sharpe === null ? null : Number(r.sharpe), observations: r.observations === null ? null : Number(r.observations),
+      kind: String(r.kind), metric: r.metric === null ? null : Number(r.metric),
       recorded_at: String(r.recorded_at),
     }));
   });

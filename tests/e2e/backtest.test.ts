@@ -193,7 +193,8 @@ describe("backtest and baselines end to end", () => {
     const m = JSON.parse(readFileSync(join(cellDir(p, "hrp"), "metrics.json"), "utf8"));
     expect(Number(rows[1].sharpe)).toBeCloseTo(m.metrics.sharpe, 7);
     const mx = JSON.parse(p.read("data/stats/matrix.json"));
-    expect(mx.trials.count).toBe(3);
+    // 3 backtest return series + the ridge cell's one (fixed) hyper-parameter trial.
+    expect(mx.trials).toMatchObject({ count: 4, return_series: 3, tuning: 1 });
     expect(mx.cells).toBe(3);
     for (const k of ["p_value"]) expect(mx.reality_check[k]).toBeGreaterThanOrEqual(0);
     expect(mx.spa.p_lower).toBeLessThanOrEqual(mx.spa.p_consistent);

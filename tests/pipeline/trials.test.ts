@@ -52,3 +52,26 @@ describe("trial registry", () => {
     expect([r.sharpe, r.observations, r.returns_hash]).toEqual([null, null, null]);
   });
 });
+
+describe("trial registry: table trials", () => {
+  it("records a table output's rows grouped by key, with the mean metric, once per cell fingerprint", async () => {
+    const dir = temp();
+    const { createDatabase } = await import("../../src/store/index.ts");
+    const db = await createDatabase();
+    const conn = await db.connect();
+    const path = join(dir, "trials.parquet");
+    // Trial 0 on two folds (rank IC 0.02, 0.04), trial 1 on one fold (0.01).
+    await conn.run(`COPY (SELECT * FROM (VALUES (0, '{"d":3}', 0, 0.02), (0, '{"d":3}', 1, 0.04), (1, '{"d":5}', 0, 0.01)) t(trial, params, fold, metric)) TO '${path}' (FORMAT parquet)`);
+    conn.closeSync(); db.closeSync();
+    const spec = { output: "trials", key: "trial", params: "params", metric: "metric", kind: "tuning" };
+    const job = { fingerprint: "f".repeat(64), stage: "train", cell: "train[model=gbdt_tuned]", source: "main", path, spec };
+    expect((await recordTrials(dir, [], [job])).added).toBe(2);
+    expect((await recordTrials(dir, [], [job])).added).toBe(0);
+    const rows = await readTrials(dir, "train");
+    expect(rows.map((r) => [r.config_hash.slice(63), r.kind, r.params, r.metric === null ? null : +r.metric.toFixed(12)])).toEqual([
+      ["f:0", "tuning", '{"d":3}', 0.03],
+      ["f:1", "tuning", '{"d":5}', 0.01],
+    ]);
+    expect(rows.every((r) => r.sharpe === null)).toBe(true);
+  });
+});

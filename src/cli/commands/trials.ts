@@ -22,10 +22,13 @@ export async function trialsCommand(flags: { file?: string; stage?: string; json
     return;
   }
   const width = Math.max(4, ...rows.map((r) => r.cell.length));
-  process.stdout.write(`${"cell".padEnd(width)}  ${"sharpe".padStart(8)}  ${"obs".padStart(6)}  ${"source".padEnd(10)}  config\n`);
-  for (const r of [...rows].sort((a, b) => (b.sharpe ?? -Infinity) - (a.sharpe ?? -Infinity) || (a.cell < b.cell ? -1 : 1))) {
+  process.stdout.write(`${"cell".padEnd(width)}  ${"kind".padEnd(7)}  ${"sharpe".padStart(8)}  ${"metric".padStart(8)}  ${"obs".padStart(6)}  ${"source".padEnd(10)}  config\n`);
+  const order = (r: (typeof rows)[number]) => (r.kind === "cell" ? 0 : 1);
+  for (const r of [...rows].sort((a, b) => order(a) - order(b) || (b.sharpe ?? -Infinity) - (a.sharpe ?? -Infinity) || (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : a.config_hash < b.config_hash ? -1 : 1))) {
     const s = r.sharpe === null ? "—" : r.sharpe.toFixed(3);
-    process.stdout.write(`${r.cell.padEnd(width)}  ${s.padStart(8)}  ${String(r.observations ?? "—").padStart(6)}  ${r.source.padEnd(10)}  ${color.dim(r.config_hash.slice(0, 12))}\n`);
+    const m = r.metric === null || r.metric === undefined ? "—" : r.metric.toFixed(4);
+    process.stdout.write(`${r.cell.padEnd(width)}  ${(r.kind ?? "cell").padEnd(7)}  ${s.padStart(8)}  ${m.padStart(8)}  ${String(r.observations ?? "—").padStart(6)}  ${r.source.padEnd(10)}  ${color.dim(r.config_hash.slice(0, 12))}\n`);
   }
-  process.stdout.write(`\n${rows.length} trials; annualized Sharpe mean ${mean?.toFixed(3) ?? "—"}, variance ${variance?.toFixed(4) ?? "—"} (what the deflated Sharpe ratio uses)\n`);
+  const tuning = rows.filter((r) => r.kind === "tuning").length;
+  process.stdout.write(`\n${rows.length} trials (${n} with a Sharpe ratio${tuning ? `, ${tuning} hyper-parameter trials` : ""}); annualized Sharpe mean ${mean?.toFixed(3) ?? "—"}, variance ${variance?.toFixed(4) ?? "—"} (what the deflated Sharpe ratio uses)\n`);
 }
