@@ -68,7 +68,7 @@ describe("trial registry: table trials", () => {
     expect((await recordTrials(dir, [], [job])).added).toBe(2);
     expect((await recordTrials(dir, [], [job])).added).toBe(0);
     const rows = await readTrials(dir, "train");
-    expect(rows.map((r) => [r.config_hash.slice(63), r.kind, r.params, r.metric === null ? null : +r.metric.toFixed(12)])).toEqual([
+    expect(rows.map((r) => [r.config_hash.slice(63), r.kind, r.params, r.metric == null ? null : +r.metric.toFixed(12)])).toEqual([
       ["f:0", "tuning", '{"d":3}', 0.03],
       ["f:1", "tuning", '{"d":5}', 0.01],
     ]);
