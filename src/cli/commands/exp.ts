@@ -15,7 +15,8 @@
  * outcome and key metrics (from the workspace's lock) for `exp show`.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, renameSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { spawnSync } from "node:child_process";
 import { isMap, parseDocument, parse as parseYaml } from "yaml";
 import { StrataError } from "../../core/errors.ts";
 import { findSpecFile, openProject } from "../../pipeline/project.ts";
@@ -92,10 +93,12 @@ export async function expRunCommand(targets: string[], flags: { file?: string; s
 
   // The workspace: the project's files (not its outputs), the main lock, the overridden spec.
   mkdirSync(ws, { recursive: true });
-  for (const entry of readdirSync(main.root)) {
-    if (SKIP.has(entry) || join(main.root, entry) === specFile) continue;
-    rmSync(join(ws, entry), { recursive: true, force: true });
-    cpSync(join(main.root, entry), join(ws, entry), { recursive: true, dereference: false });
+  const files = projectFiles(main.root);
+  for (const entry of new Set(files.map((f) => f.split("/")[0]))) rmSync(join(ws, entry), { recursive: true, force: true });
+  for (const f of files) {
+    if (join(main.root, f) === specFile) continue;
+    mkdirSync(dirname(join(ws, f)), { recursive: true });
+    cpSync(join(main.root, f), join(ws, f), { dereference: false });
   }
   if (!existsSync(join(ws, "node_modules")) && existsSync(join(main.root, "node_modules"))) symlinkSync(join(main.root, "node_modules"), join(ws, "node_modules"), "dir");
   const wsSpec = join(ws, relative(main.root, specFile));
@@ -155,6 +158,23 @@ function keyMetrics(cells: Record<string, { stage: string; metrics: Record<strin
     if (id === "champion" || e.stage === "champion") out.champion = e.metrics?.champion ?? null;
   }
   return out;
+}
+
+/**
+ * The files an experiment needs: in a git repository, the tracked and the untracked-but-not-
+ * ignored files (so ignored outputs, caches and scratch folders are never copied); otherwise
+ * every file outside the state, output and dependency folders.
+ */
+function projectFiles(root: string): string[] {
+  const git = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" });
+  const keep = (f: string) => f !== "" && !SKIP.has(f.split("/")[0]) && existsSync(join(root, f));
+  if (git.status === 0) return git.stdout.split("\0").filter(keep);
+  const walk = (rel: string): string[] => readdirSync(join(root, rel), { withFileTypes: true }).flatMap((d) => {
+    const p = rel ? `${rel}/${d.name}` : d.name;
+    if (!rel && SKIP.has(d.name)) return [];
+    return d.isDirectory() ? walk(p) : [p];
+  });
+  return walk("").filter(keep);
 }
 
 function writeRecord(ws: string, r: ExperimentRecord): void {
