@@ -24,7 +24,7 @@
  *                  metrics, cost stress, and every optimizer fallback with its reason and dates
  * Conventions and measured costs: docs/backtest.md.
  */
-import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
+import { defineStage, z, StrataError } from "../src/index.ts";
 import { suggestionHint } from "../src/core/suggest.ts";
 import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
 import { panelMatrix } from "../src/quant/backtest/panel.ts";
@@ -35,6 +35,7 @@ import {
   costsParams, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics, round,
   returnColumns, tradeColumns, stressColumns, activity, isoDate,
 } from "./lib/portfolio.ts";
+import { alignTo, readBaseline } from "./lib/baseline.ts";
 
 const params = z.object({
   model: z.string().optional(),
@@ -148,10 +149,11 @@ export default defineStage({
     // Benchmark: the 1/N baseline over the same dates, when the baselines stage is a need.
     let benchmark: Record<string, unknown> | null = null;
     let metrics = ev.metrics;
-    const bench = await baselineReturns(ctx, panel.days.subarray(ev.start));
-    if (bench) {
-      metrics = tearsheet(ev.base.net.subarray(ev.start), { benchmark: bench.net });
-      const b = tearsheet(bench.net);
+    const baseline = await readBaseline(ctx, "equal_weight");
+    if (baseline) {
+      const bench = alignTo(baseline, panel.days.subarray(ev.start));
+      metrics = tearsheet(ev.base.net.subarray(ev.start), { benchmark: bench.values });
+      const b = tearsheet(bench.values);
       benchmark = { strategy: "equal_weight", sharpe: round(b.sharpe), cagr: round(b.cagr), max_drawdown: round(b.max_drawdown), missing_days: bench.missing };
     }
 
@@ -229,25 +231,4 @@ function fallbackSummary(decisions: readonly Decision[], days: Int32Array) {
   const reasons = [...by.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
     .map(([reason, e]) => ({ reason, count: e.count, first: isoDate(days[e.first]), last: isoDate(days[e.last]) }));
   return { count, share: round(count / decisions.length), methods_used: methods, reasons };
-}
-
-/** The equal-weight baseline's net returns on `dates` (null when baselines is not a need). */
-async function baselineReturns(ctx: StageContext<Params>, dates: Int32Array): Promise<{ net: Float64Array; missing: number } | null> {
-  let view: string;
-  try {
-    view = ctx.input("baselines", "returns");
-  } catch {
-    return null;
-  }
-  const b = await readColumns(ctx.db, `SELECT date, net FROM ${view} WHERE strategy = 'equal_weight' ORDER BY date`);
-  const bd = i32Column(b, "date"), bn = f64Column(b, "net");
-  const at = new Map<number, number>();
-  bd.forEach((d, k) => at.set(d, bn[k]));
-  let missing = 0;
-  const net = Float64Array.from(dates, (d) => {
-    const v = at.get(d);
-    if (v === undefined) { missing++; return 0; }
-    return v;
-  });
-  return { net, missing };
 }

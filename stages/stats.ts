@@ -40,6 +40,7 @@ import { spaTest } from "../src/quant/stats/spa-test.ts";
 import { probabilityOfBacktestOverfitting } from "../src/quant/stats/probability-of-backtest-overfitting.ts";
 import { regimeMetrics } from "../src/quant/regime/regime-metrics.ts";
 import { REGIMES, type Regime } from "../src/quant/regime/market-regimes.ts";
+import { alignTo, readBaseline } from "./lib/baseline.ts";
 
 const params = z.object({
   bootstrap: z.object({
@@ -87,7 +88,8 @@ export default defineStage({
     ctx.progress(0.05, `${series.length} cells loaded`);
 
     // Trials: the registry's distinct configurations of the trials stage, plus this matrix's cells.
-    const recorded = await ctx.trials(p.trials_stage);
+    const all = await ctx.trials();
+    const recorded = all.filter((r) => r.stage === p.trials_stage);
     // A trial is a distinct return series: configurations whose returns came out byte-identical
     // (e.g. a code change that altered nothing) are one trial, not two.
     const trialSharpe = new Map<string, number>();
@@ -98,13 +100,16 @@ export default defineStage({
     const recordedReturns = new Set(recorded.map((r) => r.returns_hash));
     for (const s of series) if (!recordedReturns.has(s.returnsHash)) trialSharpe.set(s.returnsHash, sharpeRatio(s.net));
     const trialValues = [...trialSharpe.values()];
-    const nTuning = p.count_tuning ? (await ctx.trials()).filter((r) => r.kind === "tuning").length : 0;
+    const nTuning = p.count_tuning ? all.filter((r) => r.kind === "tuning").length : 0;
     const nTrials = trialValues.length + nTuning;
     const sharpeVar = trialValues.length > 1 ? variance(Float64Array.from(trialValues)) : 0;
     const emax = nTrials > 1 ? expectedMaxSharpe(nTrials, sharpeVar / 252) * Math.sqrt(252) : null;
     ctx.log(`deflating by ${nTrials} trials: ${trialValues.length} distinct return series of stage ${p.trials_stage} (${recorded.length} configurations recorded) + ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)}`);
 
-    const bench = await benchmarkReturns(ctx, p.benchmark);
+    const bench = await readBaseline(ctx, p.benchmark);
+    if (bench && bench.dates.length === 0) {
+      throw new StrataError("PARAMS", `stats: the baselines stage has no strategy '${p.benchmark}'`, { hint: "set benchmark to one of buy_and_hold, equal_weight, momentum, reversal" });
+    }
     const rows: Record<string, unknown>[] = [];
     const windows: { cell: string; year: number; days: number; total_return: number; sharpe: number }[] = [];
     for (const [k, s] of series.entries()) {
@@ -147,7 +152,7 @@ export default defineStage({
         years_profitable: years.length ? years.filter((y) => y.total_return > 0).length / years.length : NaN,
         yearly_sharpe_sd: ys.length > 1 ? deviation(Float64Array.from(ys)) : NaN,
         first_to_second_half: ys.length >= 2 ? mean(ys.slice(half)) - mean(ys.slice(0, half)) : NaN,
-        excess_sharpe: bench ? sharpeRatio(s.net) - sharpeRatio(align(bench, s.dates)) : NaN,
+        excess_sharpe: bench ? sharpeRatio(s.net) - sharpeRatio(alignTo(bench, s.dates).values) : NaN,
       };
       rows.push(row);
     }
@@ -155,13 +160,13 @@ export default defineStage({
     // Matrix-wide tests on the dates every cell shares.
     ctx.progress(0.8, "reality check, SPA, PBO");
     const common = commonDates(series);
-    const matrix = series.map((s) => align({ dates: s.dates, net: s.net }, common));
+    const matrix = series.map((s) => alignTo(s, common).values);
     const doc: Record<string, unknown> = {
       cells: series.length, days: common.length,
       trials: { stage: p.trials_stage, count: nTrials, return_series: trialValues.length, tuning: nTuning, configurations: recorded.length, sharpe_variance: round8(sharpeVar), expected_max_sharpe: emax === null ? null : round8(emax) },
     };
     if (bench) {
-      const b = align(bench, common);
+      const b = alignTo(bench, common).values;
       const diffs = performanceDifferentials(matrix, b);
       const rng = createRng(ctx.seed).fork("matrix");
       const rc = realityCheck(diffs, { rng: rng.fork("rc"), resamples: p.reality_check.resamples });
@@ -213,27 +218,6 @@ async function loadCells(ctx: StageContext<Params>): Promise<CellSeries[]> {
     out.push({ id: r.cellId, cell: r.cell, dates: i32Column(c, "date"), net: f64Column(c, "net"), regime: stringColumn(c, "regime"), returnsHash: await sha256File(r.path) });
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : 1));
-}
-
-async function benchmarkReturns(ctx: StageContext<Params>, strategy: string): Promise<{ dates: Int32Array; net: Float64Array } | null> {
-  let view: string;
-  try {
-    view = ctx.input("baselines", "returns");
-  } catch {
-    return null;
-  }
-  const c = await readColumns(ctx.db, `SELECT date, net FROM ${view} WHERE strategy = '${strategy.replace(/'/g, "''")}' ORDER BY date`);
-  if (i32Column(c, "date").length === 0) {
-    throw new StrataError("PARAMS", `stats: the baselines stage has no strategy '${strategy}'`, { hint: "set benchmark to one of buy_and_hold, equal_weight, momentum, reversal" });
-  }
-  return { dates: i32Column(c, "date"), net: f64Column(c, "net") };
-}
-
-/** Values of `s` on `dates` (0 where `s` has no row: not invested). */
-function align(s: { dates: Int32Array; net: Float64Array }, dates: Int32Array): Float64Array {
-  const at = new Map<number, number>();
-  s.dates.forEach((d, k) => at.set(d, s.net[k]));
-  return Float64Array.from(dates, (d) => at.get(d) ?? 0);
 }
 
 function commonDates(series: CellSeries[]): Int32Array {

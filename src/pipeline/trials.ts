@@ -139,27 +139,23 @@ const num = (v: number | null) => (v === null || !Number.isFinite(v) ? "NULL" : 
 /** Records trials not yet in the registry; returns how many were new and the new digest. */
 export async function recordTrials(stateDir: string, records: readonly TrialRecord[], tables: readonly TableTrials[] = []): Promise<{ added: number; digest: string }> {
   return withRegistry(stateDir, async (conn, { queryRows, sqlString, sqlIdent }) => {
-    let added = 0;
-    for (const r of records) {
-      const exists = await queryRows<{ n: bigint }>(conn, `SELECT count(*) AS n FROM trials WHERE config_hash = ${sqlString(r.config_hash)}`);
-      if (Number(exists[0].n) > 0) continue;
-      await conn.run(`INSERT INTO trials VALUES (${[r.config_hash, r.stage, r.cell, r.source, r.params].map(sqlString).join(", ")},
+    const count = async () => Number((await queryRows<{ n: bigint }>(conn, "SELECT count(*) AS n FROM trials"))[0].n);
+    const before = await count();
+    // A configuration already recorded keeps its first row (the primary key ignores the rest).
+    if (records.length) {
+      await conn.run(`INSERT OR IGNORE INTO trials VALUES ${records.map((r) => `(${[r.config_hash, r.stage, r.cell, r.source, r.params].map(sqlString).join(", ")},
         ${r.returns_hash === null ? "NULL" : sqlString(r.returns_hash)}, ${num(r.sharpe)}, ${num(r.observations)}, now()::TIMESTAMP,
-        ${sqlString(r.kind ?? "cell")}, ${num(r.metric ?? null)})`);
-      added++;
+        ${sqlString(r.kind ?? "cell")}, ${num(r.metric ?? null)})`).join(", ")}`);
     }
     for (const t of tables) {
       const s = t.spec;
-      const before = await queryRows<{ n: bigint }>(conn, "SELECT count(*) AS n FROM trials");
-      await conn.run(`INSERT INTO trials
+      await conn.run(`INSERT OR IGNORE INTO trials
         SELECT ${sqlString(t.fingerprint + ":")} || CAST(k AS VARCHAR), ${sqlString(t.stage)}, ${sqlString(t.cell)}, ${sqlString(t.source)}, p,
                NULL, NULL, NULL, now()::TIMESTAMP, ${sqlString(s.kind)}, m
           FROM (SELECT ${sqlIdent(s.key)} AS k, CAST(min(${sqlIdent(s.params)}) AS VARCHAR) AS p, avg(${sqlIdent(s.metric)}) AS m
-                  FROM read_parquet(${sqlString(t.path)}) GROUP BY ${sqlIdent(s.key)})
-         WHERE ${sqlString(t.fingerprint + ":")} || CAST(k AS VARCHAR) NOT IN (SELECT config_hash FROM trials)`);
-      const after = await queryRows<{ n: bigint }>(conn, "SELECT count(*) AS n FROM trials");
-      added += Number(after[0].n) - Number(before[0].n);
+                  FROM read_parquet(${sqlString(t.path)}) GROUP BY ${sqlIdent(s.key)})`);
     }
+    const added = (await count()) - before;
     const { digest, hashes } = await digestOf(conn, queryRows);
     if (added > 0 || trialsDigest(stateDir) !== digest || recordedHashes(stateDir).size !== hashes.length) {
       const tmp = `${digestPath(stateDir)}.${process.pid}.tmp`;

@@ -152,6 +152,8 @@ export interface Evaluation {
   decided: Map<number, Float64Array>;
   stress: { bps: number; result: BacktestResult; metrics: Tearsheet }[];
   metrics: Tearsheet;
+  /** The impact inputs the engine charged (null without an impact model). */
+  impact: ImpactModel | null;
 }
 
 /** Runs the engine at the base costs (full outputs) and at each stress level (lean). */
@@ -174,7 +176,7 @@ export function evaluate(market: Market, targets: TargetRule, firstDecision: num
     const result = bps === 0 ? base : backtest(panel.returns, targets, panel.nAssets, options(bps, false));
     return { bps, result, metrics: tearsheet(result.net.subarray(start)) };
   });
-  return { start, base, decided, stress, metrics };
+  return { start, base, decided, stress, metrics, impact: impact ?? null };
 }
 
 /** Per-regime Sharpe, CAGR, max drawdown and share of days for returns from `start`. */
@@ -220,7 +222,7 @@ export function tradeColumns(market: Market, ev: Evaluation, lag: number, costs:
   const { nAssets: N } = panel;
   const r = ev.base;
   const kappa = (costs.commission_bps + costs.slippage_bps) / 1e4;
-  const impact = costs.impact ? impactInputs(market, costs.impact) : null;
+  const impact = ev.impact;
   const date: number[] = [], symbol: string[] = [], before: number[] = [], after: number[] = [], traded: number[] = [], cost: number[] = [];
   const rows = [...ev.decided.keys()].sort((a, b) => a - b);
   for (const d of rows) {
