@@ -1,14 +1,11 @@
 /** `pipeline audit leakage` through the real CLI on a temp project: exit codes and output. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { createTempProject, REPO, type TempProject } from "../e2e/helpers.ts";
+import { createTempProject, repoStages, type TempProject } from "../e2e/helpers.ts";
 
 let p: TempProject;
 beforeAll(() => {
   p = createTempProject({
-    "stages/data.ts": readFileSync(join(REPO, "stages/data.ts"), "utf8"),
-    "stages/features.ts": readFileSync(join(REPO, "stages/features.ts"), "utf8"),
+    ...repoStages("data.ts", "features.ts"),
     "stages/peek.ts": `import { defineStage, z } from "../src/index.ts";
 export default defineStage({ params: z.object({}), outputs: ["out"], async run(ctx) {
   const p = ctx.input("data", "prices");

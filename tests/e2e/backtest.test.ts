@@ -9,15 +9,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, createTempProject, queryDuck, type TempProject } from "./helpers.ts";
+import { createTempProject, queryDuck, repoStages, type TempProject } from "./helpers.ts";
 
 const query = (sql: string) => queryDuck(sql, "json");
-const stage = (name: string) => readFileSync(join(REPO, "stages", name), "utf8");
-const STAGES = {
-  "stages/data.ts": stage("data.ts"), "stages/features.ts": stage("features.ts"), "stages/labels.ts": stage("labels.ts"),
-  "stages/train.ts": stage("train.ts"), "stages/baselines.ts": stage("baselines.ts"), "stages/backtest.ts": stage("backtest.ts"),
-  "stages/lib/portfolio.ts": stage("lib/portfolio.ts"), "stages/stats.ts": stage("stats.ts"), "stages/select.ts": stage("select.ts"),
-};
+const STAGES = repoStages("data.ts", "features.ts", "labels.ts", "train.ts", "baselines.ts", "backtest.ts", "lib/portfolio.ts", "lib/baseline.ts", "stats.ts", "select.ts");
 const OPTIMIZERS = ["equal_weight", "max_sharpe", "hrp"];
 
 const SPEC = `version: 1
@@ -249,7 +244,7 @@ describe("backtest and baselines end to end", () => {
 });
 
 describe("backtest on a degenerate signal", () => {
-  it("max_sharpe with every expected return negative falls back to min_variance, with the reason in metrics.json", () => {
+  it("max_sharpe with every expected return negative falls back to min_variance, with the reason in metrics.json", async () => {
     const negative = `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({}),
@@ -270,10 +265,9 @@ stages:
     uses: stages/backtest.ts
     needs: [data, train]
     matrix: { model: { from: train }, optimizer: [max_sharpe] }
-    params: { selection: { top: 4 }, covariance: { window: 40 }, constraints: { max_weight: 0.5 } }
+    params: { selection: { top: 4 }, covariance: { window: 40 }, constraints: { max_weight: 0.5 }, costs: { impact: { k: 1, capital: 1e7 } } }
 `,
-      "stages/data.ts": STAGES["stages/data.ts"], "stages/backtest.ts": STAGES["stages/backtest.ts"],
-      "stages/lib/portfolio.ts": STAGES["stages/lib/portfolio.ts"], "stages/negative.ts": negative,
+      ...repoStages("data.ts", "backtest.ts", "lib/portfolio.ts", "lib/baseline.ts"), "stages/negative.ts": negative,
     });
     try {
       const r = p.runJson();
@@ -284,6 +278,14 @@ stages:
       expect(m.fallbacks.reasons[0].reason).toMatch(/^long leg: max_sharpe: /);
       expect(m.fallbacks.reasons[0].first).toMatch(/^2019-/);
       expect(m.benchmark).toBeNull(); // no baselines stage among the needs
+      // With square-root impact on, each trade's cost in trades.parquet (recomputed by the stage)
+      // adds up to what the engine charged that day.
+      const dir = join(p.root, "data/backtest/model=bearish,optimizer=max_sharpe");
+      const [c] = await query(`SELECT count(*) AS n, max(abs(t.c - r.costs)) AS err, max(r.costs - 3e-4 * r.turnover) AS impact
+          FROM (SELECT date, sum(cost) AS c FROM '${dir}/trades.parquet' GROUP BY date) t JOIN '${dir}/returns.parquet' r USING (date)`);
+      expect(Number(c.n)).toBeGreaterThan(10);
+      expect(Number(c.err)).toBeLessThan(1e-15);
+      expect(Number(c.impact)).toBeGreaterThan(0); // impact charged beyond the 3 bps
     } finally {
       p.dispose();
     }

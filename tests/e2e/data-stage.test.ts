@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, createTempProject, queryDuck, type TempProject } from "./helpers.ts";
+import { REPO, createTempProject, queryDuck, repoStages, type TempProject } from "./helpers.ts";
 
 const fixture = (name: string) => readFileSync(join(REPO, "tests/fixtures/data", name), "utf8");
 
@@ -32,7 +32,7 @@ describe("data stage end to end", () => {
   beforeAll(() => {
     p = createTempProject({
       "pipeline.yaml": SPEC,
-      "stages/data.ts": readFileSync(join(REPO, "stages/data.ts"), "utf8"),
+      ...repoStages("data.ts"),
       "data/raw/prices.csv": fixture("pypfopt_long.csv"),
     });
   });

@@ -9,33 +9,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTempProject, type TempProject } from "./helpers.ts";
+import { SIM_STAGE, SUMMARY_STAGE } from "./trial-stages.ts";
 
-const SIM = `import { defineStage, z } from "../src/index.ts";
-export default defineStage({
-  params: z.object({ edge: z.number(), noise: z.number().default(0) }),
-  outputs: ["returns"],
-  trial: { sharpe: "sharpe", observations: "observations", returns: "returns" },
-  async run(ctx) {
-    const k = Number(String(ctx.cell.variant).slice(1));
-    const sharpe = ctx.params.edge * k + ctx.params.noise;
-    await ctx.writeTable("returns", "SELECT range AS day, " + sharpe + " / 100.0 AS net FROM range(10)");
-    ctx.metric("sharpe", sharpe);
-    ctx.metric("observations", 10);
-  },
-});
-`;
-const SUMMARY = `import { defineStage, z } from "../src/index.ts";
-export default defineStage({
-  params: z.object({}),
-  outputs: ["summary"],
-  readsTrials: true,
-  async run(ctx) {
-    const t = await ctx.trials("sim");
-    ctx.metric("trials", t.length);
-    await ctx.writeJson("summary", { n: t.length });
-  },
-});
-`;
 const SPEC = `version: 1
 seed: 1
 stages:
@@ -54,7 +29,7 @@ describe("experiments", () => {
   const hash = (rel: string) => createHash("sha256").update(readFileSync(join(p.root, rel))).digest("hex");
   let before: Record<string, string>;
   beforeAll(() => {
-    p = createTempProject({ "pipeline.yaml": SPEC, "stages/sim.ts": SIM, "stages/summary.ts": SUMMARY });
+    p = createTempProject({ "pipeline.yaml": SPEC, "stages/sim.ts": SIM_STAGE, "stages/summary.ts": SUMMARY_STAGE });
     const r = p.runJson();
     if (!r.ok) throw new Error(r.stderr);
     before = Object.fromEntries(["pipeline.lock", "pipeline.yaml", "data/sim/variant=v1/returns.parquet", "data/summary/summary.json"].map((f) => [f, hash(f)]));
@@ -67,7 +42,7 @@ describe("experiments", () => {
     const out = JSON.parse(r.stdout);
     const status = Object.fromEntries(out.cells.map((c: { id: string; status: string }) => [c.id, c.status]));
     expect(status).toEqual({ "sim[variant=v1]": "ran", "sim[variant=v2]": "ran", summary: "ran" });
-    expect(JSON.parse(p.read(".pipeline/exp/edge3/data/summary/summary.json"))).toEqual({ n: 4 });
+    expect(JSON.parse(p.read(".pipeline/exp/edge3/data/summary/summary.json"))).toEqual({ n: 4, sharpes: [1, 2, 3, 6] });
     for (const [f, h] of Object.entries(before)) expect(hash(f), f).toBe(h); // main untouched
     const trials = JSON.parse(p.cli(["trials", "--json"]).stdout);
     expect(trials.trials).toBe(4);

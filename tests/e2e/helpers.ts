@@ -12,6 +12,11 @@ import { DuckDBInstance } from "@duckdb/node-api";
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(REPO, "bin/pipeline.js");
 
+/** The repository's own stage files as createTempProject entries: ("data.ts") → { "stages/data.ts": its text }. */
+export function repoStages(...names: string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [`stages/${n}`, readFileSync(join(REPO, "stages", n), "utf8")]));
+}
+
 export interface TempProject {
   root: string;
   write(rel: string, text: string): void;

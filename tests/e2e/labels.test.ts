@@ -7,13 +7,11 @@
  *     (horizon 5, lag 1), computed with dailyIc; with the signal switched off it does not.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { REPO, createTempProject, queryDuck, type TempProject } from "./helpers.ts";
+import { createTempProject, queryDuck, repoStages, type TempProject } from "./helpers.ts";
 import { dailyIc, icSummary } from "../../src/quant/ml/metrics.ts";
 
-const stageFile = (name: string) => readFileSync(join(REPO, "stages", name), "utf8");
 
 const query = (sql: string) => queryDuck(sql, "js");
 
@@ -99,8 +97,7 @@ describe("labels stage on a hand-built market", () => {
   beforeAll(() => {
     p = createTempProject({
       "pipeline.yaml": SPEC,
-      "stages/data.ts": stageFile("data.ts"),
-      "stages/labels.ts": stageFile("labels.ts"),
+      ...repoStages("data.ts", "labels.ts"),
       "data/raw/prices.csv": CSV,
     });
     const r = p.runJson();
@@ -240,7 +237,7 @@ async function plantedIc(root: string): Promise<ReturnType<typeof icSummary> & {
 describe("labels stage on the synthetic market", () => {
   let planted: TempProject, control: TempProject;
   beforeAll(() => {
-    const files = { "stages/data.ts": stageFile("data.ts"), "stages/labels.ts": stageFile("labels.ts") };
+    const files = repoStages("data.ts", "labels.ts");
     planted = createTempProject({ ...files, "pipeline.yaml": MARKET(0.025) });
     control = createTempProject({ ...files, "pipeline.yaml": MARKET(0) });
     for (const p of [planted, control]) {

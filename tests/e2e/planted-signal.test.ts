@@ -7,10 +7,9 @@
  * test date, since 5-day labels overlap and inflate the daily t-stat by about √5).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { REPO, createTempProject, type TempProject } from "./helpers.ts";
+import { createTempProject, repoStages, type TempProject } from "./helpers.ts";
 
 const SPEC = `version: 1
 seed: 42
@@ -62,14 +61,7 @@ function tStat(xs: number[]): { mean: number; t: number; n: number } {
 describe("the planted signal of the embedded market", () => {
   let p: TempProject;
   beforeAll(() => {
-    const stage = (f: string) => readFileSync(join(REPO, "stages", f), "utf8");
-    p = createTempProject({
-      "pipeline.yaml": SPEC,
-      "stages/data.ts": stage("data.ts"),
-      "stages/features.ts": stage("features.ts"),
-      "stages/labels.ts": stage("labels.ts"),
-      "stages/train.ts": stage("train.ts"),
-    });
+    p = createTempProject({ "pipeline.yaml": SPEC, ...repoStages("data.ts", "features.ts", "labels.ts", "train.ts") });
   }, 120_000);
   afterAll(() => p.dispose());
 

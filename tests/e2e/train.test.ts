@@ -7,13 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, createTempProject, queryDuck, type TempProject } from "./helpers.ts";
+import { createTempProject, queryDuck, repoStages, type TempProject } from "./helpers.ts";
 import { loadModel, predict } from "../../src/quant/ml/model-io.ts";
 import { featureMatrix } from "../../src/quant/ml/types.ts";
 
 const query = (sql: string) => queryDuck(sql, "json");
 
-const stageFile = (name: string) => readFileSync(join(REPO, "stages", name), "utf8");
 const models = ["ridge", "random_forest", "gbdt", "gbdt_tuned", "ensemble"];
 
 const SPEC = `version: 1
@@ -50,10 +49,7 @@ describe("train stage end to end", () => {
   beforeAll(() => {
     p = createTempProject({
       "pipeline.yaml": SPEC,
-      "stages/data.ts": readFileSync(join(REPO, "stages/data.ts"), "utf8"),
-      "stages/features.ts": stageFile("features.ts"),
-      "stages/labels.ts": stageFile("labels.ts"),
-      "stages/train.ts": readFileSync(join(REPO, "stages/train.ts"), "utf8"),
+      ...repoStages("data.ts", "features.ts", "labels.ts", "train.ts"),
     });
   });
   afterAll(() => p.dispose());
