@@ -89,7 +89,7 @@ export default defineStage({
   params,
   outputs: ["returns", "weights", "trades", "stress", "metrics"],
   // The lock records the cell's own model and optimizer (the axes), not the unused defaults.
-  cellParams: (p, cell) => ({ ...p, ...(cell.model !== undefined ? { model: String(cell.model) } : {}), ...(cell.optimizer !== undefined ? { optimizer: cell.optimizer } : {}) }),
+  cellParams: (p, cell) => ownParams(p, cell),
   // Every cell is a trial: the statistics stage deflates Sharpe ratios by all trials recorded.
   trial: { sharpe: "sharpe", observations: "observations", returns: "returns" },
   async run(ctx) {
@@ -169,6 +169,9 @@ export default defineStage({
     const act = activity(ev);
     const doc = {
       model, optimizer,
+      // What produced this cell, inside the artifact (so consumers such as the champion stage
+      // read it from their inputs): its params as the lock records them, and its seed.
+      params: ownParams(p, ctx.cell), seed: ctx.seed,
       period: { start: isoDate(panel.days[ev.start]), end: isoDate(panel.days[T - 1]), days: T - ev.start },
       metrics: roundMetrics(metrics),
       gross_sharpe: round(tearsheet(ev.base.gross.subarray(ev.start)).sharpe),
@@ -195,6 +198,11 @@ export default defineStage({
     ctx.progress(1, "done");
   },
 });
+
+/** The params with the cell's own model and optimizer axes in place of the unused defaults. */
+function ownParams(p: Params, cell: Record<string, unknown>): Params {
+  return { ...p, ...(cell.model !== undefined ? { model: String(cell.model) } : {}), ...(cell.optimizer !== undefined ? { optimizer: cell.optimizer as PortfolioMethod } : {}) };
+}
 
 function sectorCaps(sectors: string[] | null, cap: number) {
   if (!sectors) {

@@ -12,8 +12,9 @@
  *    drawdown closer to 0, higher Calmar, lower turnover, higher regime consistency); a metric
  *    equal for every candidate scores 1 for all. Defaults: Sharpe 0.30, max drawdown 0.25,
  *    Calmar 0.20, turnover 0.15, regime consistency 0.10. Ties break by cell id.
- * 3. The best is the champion: `champion.json` (cell, model, optimizer, params, metrics, model
- *    file hash, data hash, fingerprints and seeds of its backtest and train cells from the lock)
+ * 3. The best is the champion: `champion.json` (cell, model, optimizer, metrics, the backtest
+ *    cell's params, seed and returns hash, model file hash, data hash — all read from the inputs;
+ *    the cells' fingerprints are in pipeline.lock under the cell ids it names)
  *    and `model.json` (the train cell's final model). With no candidate passing: champion null,
  *    an empty model.json ({"champion": null}), every candidate's reasons in selection.json; the
  *    stage succeeds (downstream stages keep their previous champion or stay flat).
@@ -26,7 +27,6 @@ import { join } from "node:path";
 import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
 import { readColumns, f64Column, stringColumn } from "../src/store/index.ts";
 import { sha256File } from "../src/core/hash.ts";
-import { readLock } from "../src/pipeline/lock.ts";
 
 const params = z.object({
   thresholds: z.object({
@@ -164,12 +164,15 @@ async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
   return out;
 }
 
-/** The champion's record: its cells' params, fingerprints and seeds from the lock, file hashes. */
+/**
+ * The champion's record, from this stage's inputs only (so a restored or re-run champion always
+ * matches them): the backtest cell's params, seed and returns hash, the model file's and the
+ * prices' hashes. The cells' fingerprints are in pipeline.lock under the cell ids named here.
+ */
 async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ champion: unknown; model: string }> {
-  const lock = await readLock(join(ctx.root, "pipeline.lock"));
-  const bt = lock.cells[c.cell];
-  const trainId = Object.keys(lock.cells).find((id) => lock.cells[id].stage === "train" && lock.cells[id].matrix.model === c.model);
-  const train = trainId ? lock.cells[trainId] : undefined;
+  const where = { model: c.model, optimizer: c.optimizer };
+  const bt = await ctx.readJson<{ params: unknown; seed: number }>("backtest", "metrics", where);
+  const returnsHash = await sha256File(ctx.inputPath("backtest", "returns", where));
   let model = JSON.stringify({ champion: c.cell, model: null, note: "no train cell for this model" }) + "\n";
   let modelHash: string | null = null;
   try {
@@ -192,8 +195,8 @@ async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ ch
       metrics: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : round(v)])),
       model_file: { sha256: modelHash },
       data: { prices_sha256: prices },
-      backtest: bt ? { fingerprint: bt.fingerprint, seed: bt.seed, params: bt.params } : null,
-      train: train ? { cell: trainId, fingerprint: train.fingerprint, seed: train.seed, params: train.params } : null,
+      backtest: { cell: c.cell, seed: bt.seed ?? null, params: bt.params ?? null, returns_sha256: returnsHash },
+      train: { cell: `train[model=${c.model}]`, model_sha256: modelHash },
     },
   };
 }

@@ -232,8 +232,13 @@ describe("backtest and baselines end to end", () => {
     expect(champ.model_file.sha256).toBe(sha("data/train/model=ridge/model.json"));
     expect(p.read("data/champion/model.json")).toBe(p.read("data/train/model=ridge/model.json"));
     expect(champ.data.prices_sha256).toBe(sha("data/data/prices.parquet"));
-    expect(p.read("pipeline.lock")).toContain(champ.backtest.fingerprint);
+    expect(champ.backtest.returns_sha256).toBe(sha(`data/backtest/model=ridge,optimizer=${champ.optimizer}/returns.parquet`));
     expect(champ.backtest.params.optimizer).toBe(champ.optimizer);
+    // Seed and params are the ones the lock records for that cell.
+    const { parse } = await import("yaml");
+    const entry = parse(p.read("pipeline.lock")).cells[champ.cell];
+    expect(champ.backtest.seed).toBe(entry.seed);
+    expect(champ.backtest.params).toEqual(entry.params);
     p.write("pipeline.yaml", SPEC);
   });
 
