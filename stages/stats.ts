@@ -100,7 +100,11 @@ export default defineStage({
     const recordedReturns = new Set(recorded.map((r) => r.returns_hash));
     for (const s of series) if (!recordedReturns.has(s.returnsHash)) trialSharpe.set(s.returnsHash, sharpeRatio(s.net));
     const trialValues = [...trialSharpe.values()];
-    const nTuning = p.count_tuning ? all.filter((r) => r.kind === "tuning").length : 0;
+    // A hyper-parameter trial is a distinct (cell, params, score): re-running the same search
+    // after a code change that altered nothing records it again under a new fingerprint.
+    const nTuning = p.count_tuning
+      ? new Set(all.filter((r) => r.kind === "tuning").map((r) => `${r.cell}\u0000${r.params}\u0000${r.metric}`)).size
+      : 0;
     const nTrials = trialValues.length + nTuning;
     const sharpeVar = trialValues.length > 1 ? variance(Float64Array.from(trialValues)) : 0;
     const emax = nTrials > 1 ? expectedMaxSharpe(nTrials, sharpeVar / 252) * Math.sqrt(252) : null;

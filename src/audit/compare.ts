@@ -6,7 +6,7 @@
  * lost or moved) shows as a difference in the key columns.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryRows, sqlIdent, sqlString } from "../store/index.ts";
+import { queryRows, sqlIdent, sqlString, withThreadsForInput } from "../store/index.ts";
 
 export interface TableDifference {
   /** Column that differs first (in table order); "(schema)" when the columns differ. */
@@ -48,13 +48,14 @@ export async function compareBeforeCutoff(conn: DuckDBConnection, original: stri
     return `(a.__pos IS NULL OR b.__pos IS NULL OR ${a} IS DISTINCT FROM ${b}${sign}) AS d${i}`;
   });
   const hasSymbol = ca.some((c) => c.name === "symbol");
-  const rows = await queryRows<Record<string, unknown>>(conn, `
+  // Small tables on one thread: a DuckDB window bug (see SMALL_INPUT_ROWS).
+  const rows = await withThreadsForInput(conn, n, () => queryRows<Record<string, unknown>>(conn, `
     SELECT * FROM (
       SELECT coalesce(a.__pos, b.__pos)::BIGINT AS pos, coalesce(a.date, b.date)::VARCHAR AS date,
         ${hasSymbol ? "coalesce(a.symbol, b.symbol)::VARCHAR" : "NULL::VARCHAR"} AS symbol, ${flags.join(", ")}
       FROM ${side(original)} a FULL OUTER JOIN ${side(perturbed)} b ON a.__pos = b.__pos)
     WHERE ${ca.map((_, i) => `d${i}`).join(" OR ")}
-    ORDER BY date, pos LIMIT 1`);
+    ORDER BY date, pos LIMIT 1`));
   if (rows.length === 0) return { rows: n };
   const r = rows[0];
   const i = ca.findIndex((_, k) => r[`d${k}`] === true);

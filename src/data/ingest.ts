@@ -10,7 +10,7 @@ import { extname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
 import { createDatabase } from "../store/database.ts";
-import { withSingleThread } from "../store/database.ts";
+import { withSingleThread, withThreadsForInput } from "../store/database.ts";
 import { queryRows } from "../store/read-columns.ts";
 import { sqlIdent, sqlString } from "../store/sql.ts";
 import { copyQueryToParquet } from "../store/parquet.ts";
@@ -176,55 +176,59 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     return fail({ kind: "read", file, message: `${file}: ${(cause as Error).message.split("\n")[0]}`, hint: "check that every line has the same number of fields" });
   }
 
-  // ---- typed
-  const dateExpr = opts.dateFormat
-    ? `TRY_STRPTIME(trim(date), ${sqlString(opts.dateFormat)})::DATE`
-    : `TRY_CAST(trim(date) AS DATE)`;
-  const typedCols = [
-    `__loc`, `date AS date_raw`, `${dateExpr} AS date`, `NULLIF(trim(symbol), '') AS symbol`,
-    ...NUMERIC_COLUMNS.map((c) => src(c) ? `${sqlIdent(c)} AS ${sqlIdent(c + "_raw")}, TRY_CAST(trim(${sqlIdent(c)}) AS DOUBLE) AS ${sqlIdent(c)}` : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`),
-    src("sector") ? `NULLIF(trim(sector), '') AS sector` : `NULL::VARCHAR AS sector`,
-  ];
-  await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
+  // Small files are checked on one DuckDB thread (see SMALL_INPUT_ROWS: a DuckDB window bug).
+  const rawRows = await queryRows<{ n: number | string }>(conn, `SELECT count(*) AS n FROM ${raw}`);
+  return withThreadsForInput(conn, Number(rawRows[0]?.n ?? 0), async () => {
+    // ---- typed
+    const dateExpr = opts.dateFormat
+      ? `TRY_STRPTIME(trim(date), ${sqlString(opts.dateFormat)})::DATE`
+      : `TRY_CAST(trim(date) AS DATE)`;
+    const typedCols = [
+      `__loc`, `date AS date_raw`, `${dateExpr} AS date`, `NULLIF(trim(symbol), '') AS symbol`,
+      ...NUMERIC_COLUMNS.map((c) => src(c) ? `${sqlIdent(c)} AS ${sqlIdent(c + "_raw")}, TRY_CAST(trim(${sqlIdent(c)}) AS DOUBLE) AS ${sqlIdent(c)}` : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`),
+      src("sector") ? `NULLIF(trim(sector), '') AS sector` : `NULL::VARCHAR AS sector`,
+    ];
+    await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
 
-  // ---- errors: one UNION ALL of every check, listed in file order
-  const checks: string[] = [
-    `SELECT __loc, 'missing-value' AS kind, 'symbol' AS col, NULL AS val, NULL AS sym, date_raw AS dt, NULL AS other FROM ${typed} WHERE symbol IS NULL`,
-    `SELECT __loc, 'missing-value', 'date', NULL, symbol, NULL, NULL FROM ${typed} WHERE date_raw IS NULL OR trim(date_raw) = ''`,
-    `SELECT __loc, 'bad-date', 'date', date_raw, symbol, NULL, NULL FROM ${typed} WHERE trim(date_raw) <> '' AND date IS NULL`,
-    `SELECT __loc, 'missing-value', 'close', NULL, symbol, date_raw, NULL FROM ${typed} WHERE close_raw IS NULL OR trim(close_raw) = ''`,
-  ];
-  for (const c of NUMERIC_COLUMNS) {
-    if (!src(c)) continue;
-    const v = sqlIdent(c), r = sqlIdent(c + "_raw");
-    checks.push(`SELECT __loc, 'bad-number', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE trim(${r}) <> '' AND (${v} IS NULL OR isnan(${v}) OR isinf(${v}))`);
-    const bad = c === "volume" ? `${v} < 0` : `${v} <= 0`;
-    checks.push(`SELECT __loc, 'non-positive', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE ${bad}`);
-  }
-  if (src("high") && src("low")) {
-    checks.push(`SELECT __loc, 'high-low', 'high', high_raw, symbol, date_raw, low_raw FROM ${typed} WHERE high < low`);
-  }
-  checks.push(`SELECT __loc, 'duplicate', 'date', date_raw, symbol, date_raw, first::VARCHAR FROM (
-      SELECT __loc, date_raw, symbol, min(__loc) OVER (PARTITION BY symbol, date) AS first FROM ${typed}
-      WHERE symbol IS NOT NULL AND date IS NOT NULL) WHERE __loc > first`);
-  const errRows = await queryRows<{ n: number | string; __loc: number | string; kind: ProblemKind; col: PriceColumn; val: string | null; sym: string | null; dt: string | null; other: string | null }>(
-    conn, `SELECT count(*) OVER () AS n, * FROM (${checks.join(" UNION ALL ")}) ORDER BY __loc, kind LIMIT ${max}`);
-  report.errorCount = errRows.length ? Number(errRows[0].n) : 0;
-  const expectDate = opts.dateFormat ? `a date in the format ${opts.dateFormat}` : `a date "YYYY-MM-DD"`;
-  report.errors = errRows.map((e) => errorProblem(file, format, e, src(e.col) ?? e.col, expectDate));
+    // ---- errors: one UNION ALL of every check, listed in file order
+    const checks: string[] = [
+      `SELECT __loc, 'missing-value' AS kind, 'symbol' AS col, NULL AS val, NULL AS sym, date_raw AS dt, NULL AS other FROM ${typed} WHERE symbol IS NULL`,
+      `SELECT __loc, 'missing-value', 'date', NULL, symbol, NULL, NULL FROM ${typed} WHERE date_raw IS NULL OR trim(date_raw) = ''`,
+      `SELECT __loc, 'bad-date', 'date', date_raw, symbol, NULL, NULL FROM ${typed} WHERE trim(date_raw) <> '' AND date IS NULL`,
+      `SELECT __loc, 'missing-value', 'close', NULL, symbol, date_raw, NULL FROM ${typed} WHERE close_raw IS NULL OR trim(close_raw) = ''`,
+    ];
+    for (const c of NUMERIC_COLUMNS) {
+      if (!src(c)) continue;
+      const v = sqlIdent(c), r = sqlIdent(c + "_raw");
+      checks.push(`SELECT __loc, 'bad-number', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE trim(${r}) <> '' AND (${v} IS NULL OR isnan(${v}) OR isinf(${v}))`);
+      const bad = c === "volume" ? `${v} < 0` : `${v} <= 0`;
+      checks.push(`SELECT __loc, 'non-positive', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE ${bad}`);
+    }
+    if (src("high") && src("low")) {
+      checks.push(`SELECT __loc, 'high-low', 'high', high_raw, symbol, date_raw, low_raw FROM ${typed} WHERE high < low`);
+    }
+    checks.push(`SELECT __loc, 'duplicate', 'date', date_raw, symbol, date_raw, first::VARCHAR FROM (
+        SELECT __loc, date_raw, symbol, min(__loc) OVER (PARTITION BY symbol, date) AS first FROM ${typed}
+        WHERE symbol IS NOT NULL AND date IS NOT NULL) WHERE __loc > first`);
+    const errRows = await queryRows<{ n: number | string; __loc: number | string; kind: ProblemKind; col: PriceColumn; val: string | null; sym: string | null; dt: string | null; other: string | null }>(
+      conn, `SELECT count(*) OVER () AS n, * FROM (${checks.join(" UNION ALL ")}) ORDER BY __loc, kind LIMIT ${max}`);
+    report.errorCount = errRows.length ? Number(errRows[0].n) : 0;
+    const expectDate = opts.dateFormat ? `a date in the format ${opts.dateFormat}` : `a date "YYYY-MM-DD"`;
+    report.errors = errRows.map((e) => errorProblem(file, format, e, src(e.col) ?? e.col, expectDate));
 
-  // ---- summary
-  const [sum] = await queryRows<{ rows: string | number; symbols: string | number; start: string | null; end: string | null }>(conn,
-    `SELECT count(*) AS rows, count(DISTINCT symbol) AS symbols, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${typed}`);
-  report.rows = Number(sum.rows);
-  report.symbols = Number(sum.symbols);
-  report.start = sum.start;
-  report.end = sum.end;
+    // ---- summary
+    const [sum] = await queryRows<{ rows: string | number; symbols: string | number; start: string | null; end: string | null }>(conn,
+      `SELECT count(*) AS rows, count(DISTINCT symbol) AS symbols, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${typed}`);
+    report.rows = Number(sum.rows);
+    report.symbols = Number(sum.symbols);
+    report.start = sum.start;
+    report.end = sum.end;
 
-  // ---- warnings over the rows that parsed
-  await collectWarnings(conn, typed, report, opts, max);
-  report.ok = report.errorCount === 0;
-  return { report, typed: report.ok ? typed : undefined, cleanup };
+    // ---- warnings over the rows that parsed
+    await collectWarnings(conn, typed, report, opts, max);
+    report.ok = report.errorCount === 0;
+    return { report, typed: report.ok ? typed : undefined, cleanup };
+  });
 }
 
 function errorProblem(

@@ -60,3 +60,19 @@ export function withSingleThread<T>(conn: DuckDBConnection, fn: () => Promise<T>
   singleThreadQueue = result.catch(() => undefined);
   return result;
 }
+
+/**
+ * Inputs smaller than this many rows run their window queries single-threaded.
+ *
+ * Why: DuckDB 1.5.5's parallel window operator can fail on small inputs, where some worker
+ * threads receive no rows ("INTERNAL Error: Attempted to access index 0 within vector of size
+ * 0" in WindowLocalSourceState::Finalize). It is rare (about 1 query in 200 on a two-row table
+ * while other processes load the CPU) but kills the run. One thread never hits it and costs
+ * nothing at this size; large inputs keep every thread busy and the parallel speed.
+ */
+export const SMALL_INPUT_ROWS = 250_000;
+
+/** `fn` single-threaded when `rows` < SMALL_INPUT_ROWS, else on all threads. */
+export function withThreadsForInput<T>(conn: DuckDBConnection, rows: number, fn: () => Promise<T>): Promise<T> {
+  return rows < SMALL_INPUT_ROWS ? withSingleThread(conn, fn) : fn();
+}

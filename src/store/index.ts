@@ -1,6 +1,6 @@
 /** DuckDB + Parquet storage: connections, SQL quoting, typed columns in and out. */
 export * from "./types.ts";
-export { createDatabase, withSingleThread, type CreateDatabaseOptions } from "./database.ts";
+export { SMALL_INPUT_ROWS, createDatabase, withSingleThread, withThreadsForInput, type CreateDatabaseOptions } from "./database.ts";
 export { sqlString, sqlIdent, orderByClause } from "./sql.ts";
 export { copyQueryToParquet, parquetRowCount, type CopyToParquetOptions } from "./parquet.ts";
 export { writeColumnsToParquet, createTableFromColumns, type WriteColumnsOptions, type CreateTableOptions } from "./write-columns.ts";

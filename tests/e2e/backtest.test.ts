@@ -246,6 +246,17 @@ describe("backtest and baselines end to end", () => {
     const r = p.cli(["verify", "backtest[model=ridge,optimizer=hrp]", "stats"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
   }, 120_000);
+
+  it("a code change that alters no result adds no trial: same return series, same tuning trial", () => {
+    p.write("stages/train.ts", p.read("stages/train.ts") + "\nexport const unused = 1; // new code fingerprint, same results\n");
+    const r = p.runJson();
+    expect(r.ok, r.stderr).toBe(true);
+    expect(r.statuses["train[model=ridge]"]).toBe("ran");
+    expect(r.statuses["stats"]).toBe("ran"); // the registry holds the re-recorded configurations
+    const mx = JSON.parse(p.read("data/stats/matrix.json"));
+    // The registry now holds the ridge cell's tuning trial twice (two fingerprints): one trial.
+    expect(mx.trials).toMatchObject({ count: 4, return_series: 3, tuning: 1 });
+  }, 300_000);
 });
 
 describe("backtest on a degenerate signal", () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import {
   copyQueryToParquet, createDatabase, createTableFromColumns, f64Column, formatIsoDate, parquetRowCount,
-  parseIsoDate, queryRows, readColumns, sqlIdent, sqlString, writeColumnsToParquet,
+  parseIsoDate, queryRows, readColumns, SMALL_INPUT_ROWS, sqlIdent, sqlString, withThreadsForInput, writeColumnsToParquet,
 } from "../../src/store/index.ts";
 import { sha256File } from "../../src/core/hash.ts";
 import { StrataError } from "../../src/core/errors.ts";
@@ -37,6 +37,20 @@ describe("sqlString / sqlIdent", () => {
     const rows = await queryRows(conn, `SELECT 1 AS ${sqlIdent('Adj "Close"')}`);
     expect(Object.keys(rows[0])).toEqual(['Adj "Close"']);
     expect(() => sqlIdent("")).toThrow(StrataError);
+  });
+});
+
+describe("withThreadsForInput", () => {
+  // DuckDB 1.5.5's parallel window operator fails now and then on inputs where a worker gets no
+  // rows; small inputs must run on one thread, and the previous count must come back after.
+  it("runs small inputs on one thread and large ones on all, then restores the setting", async () => {
+    const threads = async () => Number((await queryRows<{ t: number }>(conn, "SELECT current_setting('threads')::INTEGER AS t"))[0].t);
+    expect(await threads()).toBe(2);
+    expect(await withThreadsForInput(conn, 2, threads)).toBe(1);
+    expect(await withThreadsForInput(conn, SMALL_INPUT_ROWS - 1, threads)).toBe(1);
+    expect(await withThreadsForInput(conn, SMALL_INPUT_ROWS, threads)).toBe(2);
+    await expect(withThreadsForInput(conn, 2, () => conn.run("SELECT no_such_column"))).rejects.toThrow(/no_such_column/);
+    expect(await threads()).toBe(2);
   });
 });
 
