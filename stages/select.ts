@@ -22,11 +22,11 @@
  * metrics, score and rank. The git commit at promotion goes to the lock's metrics (not into the
  * artifacts, which stay a pure function of the inputs).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
 import { readColumns, f64Column, stringColumn } from "../src/store/index.ts";
 import { sha256File } from "../src/core/hash.ts";
+import { gitCommit } from "../src/core/git.ts";
 
 const params = z.object({
   thresholds: z.object({
@@ -201,16 +201,3 @@ async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ ch
   };
 }
 
-function gitCommit(root: string): string | null {
-  try {
-    const head = readFileSync(join(root, ".git/HEAD"), "utf8").trim();
-    if (!head.startsWith("ref: ")) return head;
-    const ref = head.slice(5);
-    const loose = join(root, ".git", ref);
-    if (existsSync(loose)) return readFileSync(loose, "utf8").trim();
-    const packed = readFileSync(join(root, ".git/packed-refs"), "utf8").split("\n").find((l) => l.endsWith(` ${ref}`));
-    return packed?.split(" ")[0] ?? null;
-  } catch {
-    return null;
-  }
-}

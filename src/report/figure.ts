@@ -1,0 +1,59 @@
+/**
+ * Figures: Observable Plot rendered on the server to SVG (jsdom's document), in one theme,
+ * each with a title, axis labels with units, and its numbers in a collapsible table, so
+ * nothing is only a picture.
+ */
+import * as Plot from "@observablehq/plot";
+import { JSDOM } from "jsdom";
+import { dataTable, type TableOptions } from "./table.ts";
+import { html, raw, slug, type SafeHtml } from "./html.ts";
+import { FONT, PALETTE } from "./theme.ts";
+
+let dom: JSDOM | undefined;
+
+/** The shared server-side document (created on first use, ~50 ms). */
+export function serverDocument(): Document {
+  dom ??= new JSDOM("<!doctype html><html><body></body></html>");
+  return dom.window.document;
+}
+
+export interface FigureOptions {
+  /** Heading of the figure (required: every figure says what it shows). */
+  title: string;
+  /** One line under the title: what to read from it, units, the aggregation applied. */
+  subtitle?: string;
+  /** Observable Plot options (marks, scales, axes); `document` is supplied. */
+  plot: Plot.PlotOptions;
+  /** The numbers behind the figure, shown in a collapsible table. */
+  data: readonly Record<string, unknown>[];
+  /** Options of that table (columns, row cap, digits). */
+  table?: TableOptions;
+  /** Element id (default: slug of the title). */
+  id?: string;
+}
+
+/** Plot options with the theme applied (font, palette, sizes), `opts` taking precedence. */
+export function themed(opts: Plot.PlotOptions): Plot.PlotOptions {
+  return {
+    width: 760,
+    height: 320,
+    marginLeft: 56,
+    style: { fontFamily: FONT, fontSize: "11px", background: "#ffffff", color: "#1d232b", overflow: "visible" },
+    ...opts,
+    color: { range: PALETTE, ...(opts.color ?? {}) },
+    document: serverDocument(),
+  } as Plot.PlotOptions;
+}
+
+/** Render Plot options to SVG markup (no title, no caption: `figure` adds those). */
+export function renderPlot(opts: Plot.PlotOptions): SafeHtml {
+  const el = Plot.plot(themed(opts)) as unknown as Element;
+  return raw(el.outerHTML);
+}
+
+/** A complete figure: title, optional subtitle, the SVG, and a collapsible table of its data. */
+export function figure(opts: FigureOptions): SafeHtml {
+  if (!opts.title) throw new Error("figure: every figure needs a title");
+  const svg = opts.data.length ? renderPlot(opts.plot) : html`<p class="note">No data.</p>`;
+  return html`<figure id="${opts.id ?? slug(opts.title)}" class="figure"><h3>${opts.title}</h3>${opts.subtitle ? html`<p class="subtitle">${opts.subtitle}</p>` : null}${svg}<details><summary>Data (${opts.data.length.toLocaleString("en-US")} rows)</summary>${dataTable(opts.data, { maxRows: 500, ...opts.table })}</details></figure>`;
+}

@@ -1,0 +1,40 @@
+import { formatValue } from "./format.ts";
+import { html, type SafeHtml } from "./html.ts";
+
+export interface TableOptions {
+  /** Columns to show, in order (default: the keys of the first row, then any new keys). */
+  columns?: readonly string[];
+  /** Rows shown at most; the rest are counted in a note (default 200). */
+  maxRows?: number;
+  /** Significant digits of numbers (default 4). */
+  digits?: number;
+  /** Per-column formatter overriding `formatValue`. */
+  format?: Record<string, (v: unknown) => string>;
+  /** Caption above the table. */
+  caption?: string;
+}
+
+/** Column names of row objects: first-seen order over all rows. */
+export function columnsOf(rows: readonly Record<string, unknown>[]): string[] {
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
+  return [...seen];
+}
+
+/** An HTML table of row objects; every value is escaped; numbers right-aligned. */
+export function dataTable(rows: readonly Record<string, unknown>[], opts: TableOptions = {}): SafeHtml {
+  const cols = opts.columns ? [...opts.columns] : columnsOf(rows);
+  const max = opts.maxRows ?? 200;
+  const shown = rows.slice(0, max);
+  const cell = (c: string, v: unknown) => {
+    const text = opts.format?.[c] ? opts.format[c](v) : formatValue(v, opts.digits ?? 4);
+    return typeof v === "number" || typeof v === "bigint" ? html`<td class="num">${text}</td>` : html`<td>${text}</td>`;
+  };
+  const more = rows.length > shown.length ? html`<p class="note">${shown.length} of ${rows.length.toLocaleString("en-US")} rows shown.</p>` : null;
+  return html`<div class="table-wrap"><table>${opts.caption ? html`<caption>${opts.caption}</caption>` : null}<thead><tr>${cols.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${shown.map((r) => html`<tr>${cols.map((c) => cell(c, r[c]))}</tr>`)}</tbody></table></div>${more}`;
+}
+
+/** A two-column key/value table (params, provenance). */
+export function keyValueTable(entries: ReadonlyArray<readonly [string, unknown]>, opts: { digits?: number } = {}): SafeHtml {
+  return html`<div class="table-wrap"><table class="kv"><tbody>${entries.map(([k, v]) => html`<tr><th>${k}</th><td${typeof v === "number" ? html` class="num"` : null}>${formatValue(v, opts.digits ?? 6)}</td></tr>`)}</tbody></table></div>`;
+}
