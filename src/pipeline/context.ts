@@ -21,6 +21,8 @@ export interface UpstreamArtifact {
   /** Absolute path of the materialized file. */
   path: string;
   kind: "table" | "json" | "file";
+  /** sha256 recorded for the artifact ("" when not known, e.g. inside an audit). */
+  hash: string;
 }
 
 export interface WrittenOutput {
@@ -153,6 +155,10 @@ export function createContext(init: ContextInit): CellRecorder {
       if (all.length === 0) pick(stage, output); // throws with the right message
       return all.map((u) => ({ cell: { ...u.cell }, cellId: u.cellId, view: viewOf(u), path: u.path }));
     },
+    upstream: () =>
+      init.upstream
+        .map((u) => ({ stage: u.stage, cellId: u.cellId, cell: { ...u.cell }, output: u.output, kind: u.kind, path: u.path, hash: u.hash }))
+        .sort((a, b) => (a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0)),
     inputPath: (stage, output, filter) => pick(stage, output, filter).path,
     readJson: async <T>(stage: string, output: string, filter?: Record<string, AxisValue>) =>
       JSON.parse(await readFile(pick(stage, output, filter).path, "utf8")) as T,

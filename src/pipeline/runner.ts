@@ -303,6 +303,7 @@ export function upstreamOf(project: Project, cell: Cell, lock: LockFile): Upstre
         output: name,
         path: join(project.root, o.path),
         kind: kindOf(name, o.path),
+        hash: o.hash,
       });
     }
   }

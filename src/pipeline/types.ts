@@ -102,6 +102,20 @@ export interface UpstreamRef {
   path: string;
 }
 
+/** One upstream artifact a cell may read, with the hash recorded for it in pipeline.lock. */
+export interface UpstreamInfo {
+  stage: string;
+  cellId: string;
+  cell: Record<string, AxisValue>;
+  /** Output name as the upstream stage declares it ("prices", "metrics", "model.json"). */
+  output: string;
+  kind: "table" | "json" | "file";
+  /** Absolute path of the artifact file. */
+  path: string;
+  /** sha256 of the artifact's bytes. */
+  hash: string;
+}
+
 export interface StageContext<P = unknown> {
   /** Params after validation by the stage's zod schema (defaults applied). */
   readonly params: P;
@@ -122,6 +136,8 @@ export interface StageContext<P = unknown> {
   input(stage: string, output: string, where?: Record<string, AxisValue>): string;
   /** Every wired cell of an upstream stage's output (fan-in). */
   inputs(stage: string, output: string): UpstreamRef[];
+  /** Every upstream artifact this cell may read (all wired cells of all needs), sorted by cell id then output. */
+  upstream(): UpstreamInfo[];
   /** Absolute path of an upstream artifact (table, JSON or file). */
   inputPath(stage: string, output: string, where?: Record<string, AxisValue>): string;
   readJson<T = unknown>(stage: string, output: string, where?: Record<string, AxisValue>): Promise<T>;

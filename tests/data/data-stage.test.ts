@@ -38,7 +38,7 @@ function harness(rawParams: Record<string, unknown>, opts: { seed?: number; file
   const ctx: StageContext<unknown> = {
     params, cell: {}, cellId: "data", stage: "data", seed, rng: createRng(seed), root, db: conn,
     signal: new AbortController().signal,
-    input: unsupported, inputs: unsupported, inputPath: unsupported, readJson: unsupported, trials: unsupported,
+    input: unsupported, inputs: unsupported, upstream: unsupported, inputPath: unsupported, readJson: unsupported, trials: unsupported,
     file(rel) {
       if (!files.has(rel)) throw new Error(`${rel} is not declared under files:`);
       return join(root, rel);
