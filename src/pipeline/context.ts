@@ -54,8 +54,11 @@ export interface ContextInit {
   trials?: (stage?: string) => Promise<TrialRecord[]>;
 }
 
+/** The context as created here; the runner adds `upstream()` (see executeStage). */
+export type BaseStageContext = Omit<StageContext<unknown>, "upstream">;
+
 export interface CellRecorder {
-  ctx: StageContext<unknown>;
+  ctx: BaseStageContext;
   written: Map<string, WrittenOutput>;
   metrics: Record<string, MetricValue>;
   /** Register upstream tables as temp views (call before run). */
@@ -128,7 +131,7 @@ export function createContext(init: ContextInit): CellRecorder {
     return v;
   };
 
-  const ctx: StageContext<unknown> = {
+  const ctx: BaseStageContext = {
     // Each cell gets its own copy: a stage mutating ctx.params cannot leak into other cells,
     // the lock, or the memoized validated params.
     params: structuredClone(init.params),
@@ -155,10 +158,6 @@ export function createContext(init: ContextInit): CellRecorder {
       if (all.length === 0) pick(stage, output); // throws with the right message
       return all.map((u) => ({ cell: { ...u.cell }, cellId: u.cellId, view: viewOf(u), path: u.path }));
     },
-    upstream: () =>
-      init.upstream
-        .map((u) => ({ stage: u.stage, cellId: u.cellId, cell: { ...u.cell }, output: u.output, kind: u.kind, path: u.path, hash: u.hash }))
-        .sort((a, b) => (a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0)),
     inputPath: (stage, output, filter) => pick(stage, output, filter).path,
     readJson: async <T>(stage: string, output: string, filter?: Record<string, AxisValue>) =>
       JSON.parse(await readFile(pick(stage, output, filter).path, "utf8")) as T,

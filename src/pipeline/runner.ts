@@ -20,7 +20,7 @@ import { copyFileAtomic } from "./fs-atomic.ts";
 import type { UpstreamArtifact } from "./context.ts";
 import { decideCell, lockHashes, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
 import { loadStageModule, probeCells, stageSpec, validateParams, type Project } from "./project.ts";
-import type { Cell } from "./types.ts";
+import type { Cell, StageContext } from "./types.ts";
 import { readTrials, recordTrials, recordedHashes, trialsDigest, TRIALS_INPUT, type TableTrials, type TrialRecord, type TrialSpec } from "./trials.ts";
 
 export type CellStatus = "fresh" | "restored" | "ran" | "failed" | "skipped" | "cancelled";
@@ -362,7 +362,13 @@ export async function executeStage(
       trials: def.readsTrials ? (s) => readTrials(project.registryDir, s) : undefined,
     });
     await rec.registerViews();
-    await def.run(rec.ctx);
+    // upstream() is added here rather than in context.ts: that file is part of the engine
+    // identity every cell's fingerprint carries, so an edit there would make every cell stale.
+    const upstream = [...env.upstream]
+      .sort((a, b) => (a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0))
+      .map((u) => ({ stage: u.stage, cellId: u.cellId, cell: { ...u.cell }, output: u.output, kind: u.kind, path: u.path, hash: u.hash }));
+    const ctx: StageContext<unknown> = { ...rec.ctx, upstream: () => upstream.map((u) => ({ ...u, cell: { ...u.cell } })) };
+    await def.run(ctx);
     if (env.signal.aborted) throw new StrataError("ABORTED", `${cell.id}: interrupted`);
     const missing = def.outputs.filter((o) => !rec.written.has(o));
     if (missing.length > 0) {
