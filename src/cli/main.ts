@@ -156,6 +156,32 @@ audit
   .addOption(jsonOpt())
   .action(async (stage: string, o) => (await import("./commands/audit.ts")).auditLeakageCommand(stage, { ...o, file: program.opts().file }));
 
+const notebook = program.command("notebook").description("notebooks: Markdown with ts cells over the project's artifacts, rendered to HTML");
+notebook
+  .command("render")
+  .description("run notebooks (default: every notebooks/*.md) → reports/notebooks/*.html; unchanged cells come from the cache")
+  .argument("[files...]", "notebook files")
+  .addOption(jsonOpt())
+  .action(async (files: string[], o) => (await import("./commands/notebook.ts")).notebookRenderCommand(files, { ...o, file: program.opts().file }));
+notebook
+  .command("new")
+  .description("create notebooks/NAME.md from a working example")
+  .argument("<name>")
+  .addOption(jsonOpt())
+  .action(async (name: string, o) => (await import("./commands/notebook.ts")).notebookNewCommand(name, { ...o, file: program.opts().file }));
+notebook
+  .command("serve")
+  .description("serve the notebooks on 127.0.0.1 with live reload when a notebook or pipeline.lock changes")
+  .option("--port <n>", "TCP port (0: any free port)", (v) => parsePort(v), 8765)
+  .option("--no-open", "do not open a browser")
+  .action(async (o) => (await import("./commands/notebook.ts")).notebookServeCommand({ ...o, file: program.opts().file }));
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be an integer from 0 to 65535, got '${v}'`);
+  return n;
+}
+
 function parseNumber(v: string, flag: string): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got '${v}'`);

@@ -1,0 +1,203 @@
+/**
+ * `pipeline notebook serve`: notebooks over HTTP on the loopback interface, with live reload.
+ *
+ * GET /                       → the list of notebooks with stale badges
+ * GET /notebooks/NAME.html    → NAME.md rendered (from the cache when nothing changed)
+ * GET /__events               → Server-Sent Events: `reload` with the notebook's name, or `*`
+ * GET /__live.js              → the page's only script: reload on that event
+ *
+ * A saved notebook is re-rendered (debounced) and its open pages reload; a new pipeline.lock
+ * reloads the catalog and re-renders every notebook. Pages are sent with a Content-Security-
+ * Policy allowing only our own script and same-origin connections.
+ */
+import { existsSync, readFileSync, readdirSync, watch, type FSWatcher } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { join } from "node:path";
+import { StrataError } from "../../core/errors.ts";
+import { html } from "../html.ts";
+import type { Catalog } from "../catalog.ts";
+import { notebookIndexPage, type NotebookIndexEntry } from "./index-page.ts";
+import { notebookName, renderNotebook, type NotebookRender } from "./render.ts";
+import { changedArtifacts, readPageMeta } from "./stale.ts";
+
+export interface ServeOptions {
+  root: string;
+  /** TCP port on 127.0.0.1; 0 picks a free one (default 8765). */
+  port?: number;
+  /** Builds the project's catalog (given by the CLI: this layer does not know the engine). */
+  loadCatalog: () => Promise<Catalog>;
+  /** Progress lines (renders, reloads, errors). */
+  log?: (line: string) => void;
+  /** Quiet period after a file event before re-rendering, in ms (default 80). */
+  debounceMs?: number;
+}
+
+export interface NotebookServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const LIVE_JS = `(() => {
+  const here = decodeURIComponent(location.pathname.split("/").pop() || "").replace(/\\.html$/, "");
+  const events = new EventSource("/__events");
+  events.addEventListener("reload", (e) => {
+    if (e.data === "*" || e.data === here || here === "" || here === "index") location.reload();
+  });
+})();
+`;
+const LIVE_TAG = `<script src="/__live.js"></script>`;
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+function withLiveReload(page: string): string {
+  const at = page.lastIndexOf("</body>");
+  return at < 0 ? page + LIVE_TAG : page.slice(0, at) + LIVE_TAG + page.slice(at);
+}
+
+export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer> {
+  const log = opts.log ?? (() => {});
+  const notebooksDir = join(opts.root, "notebooks");
+  const pagesDir = join(opts.root, "reports", "notebooks");
+  let catalog = await opts.loadCatalog();
+  const clients = new Set<ServerResponse>();
+  const lastRender = new Map<string, NotebookRender>();
+
+  // One render at a time (they share the cache folder and, for Plot, one server document).
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = queue.then(fn, fn);
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  const render = (name: string) =>
+    serial(async () => {
+      const r = await renderNotebook(join(notebooksDir, `${name}.md`), catalog);
+      lastRender.set(name, r);
+      return r;
+    });
+  const notebookNames = () => (existsSync(notebooksDir) ? readdirSync(notebooksDir).filter((f) => f.endsWith(".md")).map(notebookName).filter((n) => NAME.test(n)).sort() : []);
+
+  const broadcast = (name: string) => {
+    for (const c of clients) c.write(`event: reload\ndata: ${name}\n\n`);
+  };
+
+  const indexEntries = (): NotebookIndexEntry[] =>
+    notebookNames().map((name) => {
+      const file = `notebooks/${name}.md`;
+      const pagePath = join(pagesDir, `${name}.html`);
+      const meta = existsSync(pagePath) ? readPageMeta(readFileSync(pagePath, "utf8")) : undefined;
+      const title = lastRender.get(name)?.title ?? /^ {0,3}#\s+(.+?)\s*#*\s*$/m.exec(readFileSync(join(notebooksDir, `${name}.md`), "utf8"))?.[1] ?? name;
+      if (!meta) return { name, title, file, changed: [], unrendered: true };
+      const errors = lastRender.get(name)?.errors;
+      return { name, title, file, changed: changedArtifacts(catalog, meta), ...(errors !== undefined ? { errors } : {}) };
+    });
+
+  const send = (res: ServerResponse, status: number, type: string, body: string) => {
+    res.writeHead(status, { "content-type": type, "cache-control": "no-store", "content-security-policy": CSP, "x-content-type-options": "nosniff" });
+    res.end(body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = decodeURIComponent(new URL(req.url ?? "/", "http://127.0.0.1").pathname);
+    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
+    if (path === "/__events") {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+      res.write(": connected\n\n");
+      clients.add(res);
+      req.on("close", () => clients.delete(res));
+      return;
+    }
+    if (path === "/__live.js") return send(res, 200, "text/javascript; charset=utf-8", LIVE_JS);
+    if (path === "/" || path === "/index.html" || path === "/notebooks/" || path === "/notebooks/index.html") {
+      return send(res, 200, "text/html; charset=utf-8", notebookIndexPage(indexEntries(), { lockHash: catalog.lockHash, tail: LIVE_TAG }));
+    }
+    const m = /^\/notebooks\/([^/]+)\.html$/.exec(path);
+    if (m && NAME.test(m[1]) && existsSync(join(notebooksDir, `${m[1]}.md`))) {
+      const r = await render(m[1]);
+      return send(res, 200, "text/html; charset=utf-8", withLiveReload(r.html));
+    }
+    return send(res, 404, "text/html; charset=utf-8", `<!doctype html><title>Not found</title><p>${html`No page ${path}.`.value} <a href="/">Notebooks</a></p>\n`);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      log(`error: ${(e as Error).message}`);
+      if (!res.headersSent) send(res, 500, "text/html; charset=utf-8", `<!doctype html><title>Error</title><pre>${html`${(e as Error).message}`.value}</pre>\n`);
+      else res.end();
+    });
+  });
+  const port = opts.port ?? 8765;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e: NodeJS.ErrnoException) => {
+      reject(e.code === "EADDRINUSE"
+        ? new StrataError("ARGUMENT", `port ${port} on 127.0.0.1 is already in use`, { hint: `pick another with --port (e.g. --port ${port + 1}), or --port 0 for any free port` })
+        : e);
+    });
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  const actualPort = (server.address() as { port: number }).port;
+
+  const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  // Watching: notebooks/ (per file, debounced) and the project root for pipeline.lock.
+  const timers = new Map<string, NodeJS.Timeout>();
+  const debounce = (key: string, fn: () => void) => {
+    clearTimeout(timers.get(key));
+    timers.set(key, setTimeout(() => {
+      timers.delete(key);
+      fn();
+    }, opts.debounceMs ?? 80));
+  };
+  const rerender = (name: string) => {
+    if (!existsSync(join(notebooksDir, `${name}.md`))) {
+      lastRender.delete(name);
+      broadcast("*");
+      return;
+    }
+    render(name)
+      .then((r) => {
+        log(`${r.cached ? "cached  " : "rendered"} ${r.file} ${Math.round(r.ms)}ms${r.errors ? ` (${r.errors} failed cell${r.errors === 1 ? "" : "s"})` : ""}`);
+        broadcast(name);
+      })
+      .catch((e: unknown) => log(`error: ${errText(e)}`));
+  };
+  const watchers: FSWatcher[] = [];
+  if (existsSync(notebooksDir)) {
+    watchers.push(watch(notebooksDir, (_event, filename) => {
+      const f = filename?.toString();
+      if (!f || !f.endsWith(".md")) return;
+      const name = notebookName(f);
+      if (NAME.test(name)) debounce(`nb:${name}`, () => rerender(name));
+    }));
+  }
+  watchers.push(watch(opts.root, (_event, filename) => {
+    if (filename?.toString() !== "pipeline.lock") return;
+    debounce("lock", () => {
+      serial(async () => {
+        catalog = await opts.loadCatalog();
+      })
+        .then(() => {
+          log("pipeline.lock changed: re-rendering every notebook");
+          for (const name of notebookNames()) rerender(name);
+        })
+        .catch((e: unknown) => log(`error: ${errText(e)}`));
+    });
+  }));
+
+  const url = `http://127.0.0.1:${actualPort}/`;
+  return {
+    url,
+    port: actualPort,
+    close: async () => {
+      for (const w of watchers) w.close();
+      for (const t of timers.values()) clearTimeout(t);
+      for (const c of clients) c.end();
+      clients.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await queue.catch(() => undefined);
+    },
+  };
+}
