@@ -135,6 +135,13 @@ program
   .addOption(jsonOpt())
   .action(async (o) => (await import("./commands/dsr.ts")).dsrCommand(o));
 
+program
+  .command("report")
+  .description("write the static report site (overview, data, features, models, backtests, statistics, selection) into reports/")
+  .option("--out <dir>", "output folder (default: reports/ in the project)")
+  .addOption(jsonOpt())
+  .action(async (o) => (await import("./commands/report.ts")).reportCommand({ ...o, file: program.opts().file }));
+
 const data = program.command("data").description("data utilities");
 data
   .command("validate")

@@ -15,7 +15,7 @@ export interface PageOptions {
   /** Href of the site's front page, relative to this page (default "index.html"). */
   home?: string;
   /** The stamp every page carries: the lock hash it was built from, and more lines. */
-  stamp?: { lockHash: string; lines?: readonly SafeHtml[] | readonly string[] };
+  stamp?: { lockHash: string; lines?: readonly SafeHtml[] | readonly string[]; source?: string };
   /** Extra markup at the end of <head> (our own only, e.g. a live-reload script). */
   head?: SafeHtml;
   /** Extra markup at the end of <body> (our own only). */
@@ -28,7 +28,7 @@ export function page(opts: PageOptions): string {
     ? html`<nav class="pages" aria-label="Report pages">${opts.nav.map((l) => html`<a href="${l.href}"${l.href === opts.current ? raw(' aria-current="page"') : null}>${l.label}</a>`)}</nav>`
     : null;
   const stamp = opts.stamp
-    ? html`<footer class="stamp">Built from <code>pipeline.lock</code> sha256 <code class="lock-hash">${opts.stamp.lockHash}</code>${(opts.stamp.lines ?? []).map((l) => html`<br>${l}`)}</footer>`
+    ? html`<footer class="stamp">Built from <code>${opts.stamp.source ?? "pipeline.lock"}</code> sha256 <code class="lock-hash">${opts.stamp.lockHash}</code>${(opts.stamp.lines ?? []).map((l) => html`<br>${l}`)}</footer>`
     : null;
   return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${opts.title}</title><style>${raw(CSS)}</style>${opts.head ?? null}</head><body><header class="site"><a class="brand" href="${opts.home ?? "index.html"}">Strata</a>${nav}</header><main>${opts.body}</main>${stamp}${opts.tail ?? null}</body></html>`.value}\n`;
 }

@@ -1,0 +1,164 @@
+/**
+ * Features page: rank IC of every feature against the labels' forward returns (mean and
+ * t-statistic over sampled dates), IC decay over horizons computed from the prices, and the
+ * cross-sectional rank correlation between features. Everything heavy runs in DuckDB on
+ * sampled dates (every k-th date), so the page builds in about a second on 650 k rows.
+ */
+import * as Plot from "@observablehq/plot";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { sqlIdent } from "../../store/index.ts";
+import type { CatalogCell } from "../catalog.ts";
+import { figure } from "../figure.ts";
+import { html, type SafeHtml } from "../html.ts";
+import { cellsWith, readableCells, sourceStatus, stagesOf } from "./cells.ts";
+import { heatmap } from "./heatmap.ts";
+import { icSummarySql, rankIcSql } from "./ic.ts";
+import { columnsOf, num, parquet, rows } from "./sql.ts";
+import type { PageBuilder, SiteContext } from "./types.ts";
+
+/** Dates sampled for the IC (at most this many; at least 5 days apart so 5-day returns do not overlap). */
+const IC_DATES = 150;
+/** Dates sampled for the correlation heatmap. */
+const CORR_DATES = 40;
+/** Horizons (trading days) of the IC decay, returns entered one bar after the signal. */
+const HORIZONS = [1, 5, 20, 60];
+/** Features shown in the decay plot: the strongest by |t|. */
+const DECAY_FEATURES = 6;
+
+const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL|INTEGER|BIGINT|SMALLINT|HUGEINT)/;
+
+/** Every k-th date of `dates` (a relation with a `date` column), at most `max` of them. */
+function sampledDates(datesSql: string, count: number, max: number, minStep: number): string {
+  const k = Math.max(minStep, Math.ceil(count / max));
+  return `select date from (${datesSql}) qualify (row_number() over (order by date) - 1) % ${k} = 0`;
+}
+
+async function featureColumns(conn: DuckDBConnection, src: string): Promise<string[]> {
+  return (await columnsOf(conn, src)).filter((c) => c.name !== "date" && c.name !== "symbol" && NUMERIC.test(c.type)).map((c) => c.name);
+}
+
+export type FeatureIc = {
+  feature: string;
+  mean_ic: number;
+  sd_ic: number;
+  dates: number;
+  t_stat: number;
+};
+
+/** Rank IC of each feature column of `featuresSrc` vs `y` of `labelsSrc` on sampled dates. */
+export async function featureIc(conn: DuckDBConnection, featuresSrc: string, labelsSrc: string, y: string, feats: readonly string[]): Promise<{ ic: FeatureIc[]; step: number }> {
+  const dates = `select distinct date from ${labelsSrc} where ${sqlIdent(y)} is not null`;
+  const [{ n }] = await rows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
+  const step = Math.max(5, Math.ceil(n / IC_DATES));
+  const joined = `select f.*, l.${sqlIdent(y)} as __y from ${featuresSrc} f join ${labelsSrc} l using (date, symbol)
+     where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
+  const long = `select date, feature, x, __y as y from (unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} into name feature value x)`;
+  const ic = (await rows<FeatureIc>(conn, icSummarySql(rankIcSql(long, ["date", "feature"]), ["feature"]))).map((r) => ({ ...r, mean_ic: num(r.mean_ic), sd_ic: num(r.sd_ic), t_stat: num(r.t_stat) }));
+  return { ic, step };
+}
+
+async function icDecay(conn: DuckDBConnection, featuresSrc: string, pricesSrc: string, feats: readonly string[]): Promise<Record<string, unknown>[]> {
+  const dates = `select distinct date from ${featuresSrc}`;
+  const [{ n }] = await rows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
+  const leads = [0, ...HORIZONS].map((h) => `lead(close, ${h + 1}) over w as c${h}`).join(", ");
+  const fwd = `select date, symbol, ${leads} from ${pricesSrc} window w as (partition by symbol order by date)`;
+  const joined = `select f.date, f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, ${HORIZONS.map((h) => `p.c${h} / p.c0 - 1 as r${h}`).join(", ")}
+     from ${featuresSrc} f join (${fwd}) p using (date, symbol) where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
+  const unp = `unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} into name feature value x`;
+  const long = HORIZONS.map((h) => `select date, feature, ${h} as horizon, x, r${h} as y from (${unp})`).join(" union all ");
+  return (await rows(conn, icSummarySql(rankIcSql(long, ["date", "feature", "horizon"]), ["feature", "horizon"]))).map((r) => ({ ...r, horizon: num(r.horizon), mean_ic: num(r.mean_ic), t_stat: num(r.t_stat) }));
+}
+
+async function correlations(conn: DuckDBConnection, featuresSrc: string, feats: readonly string[]): Promise<Record<string, unknown>[]> {
+  const dates = `select distinct date from ${featuresSrc}`;
+  const [{ n }] = await rows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
+  // Cross-sectional ranks scaled to (0, 1] per date, then pooled Pearson = mean rank correlation.
+  const ranked = `select ${feats.map((f, i) => `case when ${sqlIdent(f)} is null or not isfinite(${sqlIdent(f)}) then null else (rank() over (partition by date order by ${sqlIdent(f)}))::DOUBLE / count(${sqlIdent(f)}) over (partition by date) end as r${i}`).join(", ")}
+     from ${featuresSrc} where date in (${sampledDates(dates, n, CORR_DATES, 1)})`;
+  const pairs: string[] = [];
+  for (let i = 0; i < feats.length; i++) for (let j = i + 1; j < feats.length; j++) pairs.push(`round(corr(r${i}, r${j}), 6) as p${i}_${j}`);
+  if (!pairs.length) return [];
+  const [r] = await rows(conn, `select ${pairs.join(", ")} from (${ranked})`);
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < feats.length; i++) {
+    for (let j = 0; j < feats.length; j++) {
+      const v = i === j ? 1 : num(r[`p${Math.min(i, j)}_${Math.max(i, j)}`]);
+      out.push({ feature_a: feats[i], feature_b: feats[j], correlation: v });
+    }
+  }
+  return out;
+}
+
+async function section(ctx: SiteContext, fcell: CatalogCell, lcell: CatalogCell | undefined, pcell: CatalogCell | undefined): Promise<SafeHtml> {
+  const { conn } = ctx;
+  const fsrc = parquet(fcell, "features");
+  const feats = await featureColumns(conn, fsrc);
+  const parts: SafeHtml[] = [];
+  let order = [...feats];
+  if (lcell) {
+    const lsrc = parquet(lcell, "labels");
+    const lcols = (await columnsOf(conn, lsrc)).map((c) => c.name);
+    const y = lcols.includes("fwd_ret") ? "fwd_ret" : "label";
+    const { ic, step } = await featureIc(conn, fsrc, lsrc, y, feats);
+    ic.sort((a, b) => b.mean_ic - a.mean_ic || (a.feature < b.feature ? -1 : 1));
+    order = ic.map((r) => r.feature);
+    parts.push(figure({
+      title: "Rank IC by factor",
+      subtitle: `Spearman rank correlation of each feature with ${lcell.id}'s ${y} across symbols, per date, averaged over ${ic[0]?.dates ?? 0} dates (every ${step}th date, so forward returns do not overlap). Bars: mean IC; table: t-statistic = mean / (sd / √dates).`,
+      data: ic,
+      table: { columns: ["feature", "mean_ic", "sd_ic", "t_stat", "dates"] },
+      plot: {
+        height: Math.max(160, 40 + ic.length * 18),
+        marginLeft: 120,
+        x: { label: "Mean rank IC (correlation, −1 to 1)", grid: true },
+        y: { label: null, domain: order },
+        color: { type: "categorical", domain: ["negative", "positive"], range: ["#e15759", "#4e79a7"] },
+        marks: [Plot.barX(ic, { x: "mean_ic", y: "feature", fill: (d: FeatureIc) => (d.mean_ic < 0 ? "negative" : "positive") }), Plot.ruleX([0])],
+      },
+    }));
+    if (pcell && ic.length) {
+      const top = [...ic].sort((a, b) => Math.abs(b.t_stat) - Math.abs(a.t_stat) || (a.feature < b.feature ? -1 : 1)).slice(0, DECAY_FEATURES).map((r) => r.feature);
+      const decay = await icDecay(conn, fsrc, parquet(pcell, "prices"), top);
+      parts.push(figure({
+        title: "IC decay",
+        subtitle: `Mean rank IC of the ${top.length} features with the largest |t| against forward returns over ${HORIZONS.join(", ")} trading days (from ${pcell.id}'s closes, entered one bar after the signal).`,
+        data: decay,
+        table: { columns: ["feature", "horizon", "mean_ic", "t_stat", "dates"] },
+        plot: {
+          height: 300,
+          x: { type: "log", label: "Horizon (trading days, log scale)", ticks: HORIZONS },
+          y: { label: "Mean rank IC", grid: true },
+          color: { legend: true, domain: top },
+          marks: [Plot.ruleY([0]), Plot.lineY(decay, { x: "horizon", y: "mean_ic", stroke: "feature" }), Plot.dot(decay, { x: "horizon", y: "mean_ic", fill: "feature", r: 3 })],
+        },
+      }));
+    }
+  } else {
+    parts.push(html`<p class="note">No labels among the sources: the IC needs a cell with a <code>labels</code> table.</p>`);
+  }
+  const corr = await correlations(conn, fsrc, feats);
+  parts.push(heatmap({
+    title: "Feature correlation",
+    subtitle: `Cross-sectional rank correlation between features, pooled over ${CORR_DATES} sampled dates; features in IC order.`,
+    rows: corr, x: "feature_b", y: "feature_a", value: "correlation",
+    xLabel: "Feature", yLabel: "Feature", valueLabel: "Rank correlation (−1 to 1)",
+    diverging: true, domain: [-1, 1], xDomain: order, yDomain: order, labels: feats.length <= 12, rotateX: true, marginLeft: 120,
+  }));
+  return html`<h2><code>${fcell.id}</code></h2><p class="note">${feats.length} numeric features.</p>${parts}`;
+}
+
+export const featuresPage: PageBuilder = {
+  file: "features.html",
+  label: "Features",
+  title: "Features",
+  needs: [["features"]],
+  async build(ctx: SiteContext): Promise<SafeHtml> {
+    const fcells = readableCells(ctx.catalog, ["features"]);
+    const lcell = readableCells(ctx.catalog, ["labels"])[0];
+    const pcell = readableCells(ctx.catalog, ["prices"])[0];
+    const sources = stagesOf([...cellsWith(ctx.catalog, ["features"]), ...cellsWith(ctx.catalog, ["labels"])]);
+    const sections: SafeHtml[] = [];
+    for (const f of fcells) sections.push(await section(ctx, f, lcell, pcell));
+    return html`<h1>Features</h1><p class="lead">Predictive power (rank IC), its decay with the horizon, and redundancy between features.</p>${sourceStatus(ctx.catalog, sources)}${sections}`;
+  },
+};

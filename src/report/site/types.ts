@@ -1,0 +1,47 @@
+/**
+ * The contract of report pages: a page builder declares the outputs it needs and renders its
+ * body from the catalog and a DuckDB connection. The site (build.ts) keeps the builders whose
+ * needs some cell of the project declares, links them in the navigation and stamps each page.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Catalog } from "../catalog.ts";
+import type { SafeHtml } from "../html.ts";
+
+/**
+ * Where the page stamp comes from.
+ * - "lock": `pipeline report` — the sha256 of pipeline.lock, the git commit, run durations.
+ * - "inputs": the report stage — a digest of the stage's inputs only; no git commit and no
+ *   durations, so the same inputs always give byte-identical pages.
+ */
+export type Provenance = "lock" | "inputs";
+
+export interface SiteContext {
+  catalog: Catalog;
+  conn: DuckDBConnection;
+  provenance: Provenance;
+}
+
+export interface PageBuilder {
+  /** File name of the page ("index.html", "backtest.html"). */
+  file: string;
+  /** Navigation label. */
+  label: string;
+  /** Page title (the <h1> and <title>). */
+  title: string;
+  /**
+   * What the page needs: it exists when some cell declares every output of one of these sets
+   * (e.g. [["returns", "weights"]]). An empty list means always (the overview).
+   */
+  needs: readonly (readonly string[])[];
+  /** The page body. */
+  build(ctx: SiteContext): Promise<SafeHtml>;
+}
+
+export interface BuiltPage {
+  file: string;
+  title: string;
+  html: string;
+  bytes: number;
+  /** Number of <figure class="figure"> on the page. */
+  figures: number;
+}
