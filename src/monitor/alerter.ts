@@ -95,7 +95,8 @@ export function createAlerter(opts: AlerterOptions): Alerter {
   const { dir } = opts;
   const envName = opts.webhookEnv ?? DEFAULT_WEBHOOK_ENV;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envName)) {
-    throw new StrataError("ARGUMENT", `createAlerter: webhookEnv must name an environment variable, got ${JSON.stringify(envName)}`, {
+    // The value is not echoed: a caller who passed the URL itself would see it printed.
+    throw new StrataError("ARGUMENT", `createAlerter: webhookEnv must be the NAME of an environment variable (letters, digits, _), got a value of ${envName.length} characters that is not one (not shown)`, {
       hint: `pass the variable's name (e.g. ${DEFAULT_WEBHOOK_ENV}), never the URL itself`,
     });
   }
