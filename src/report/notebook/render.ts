@@ -109,11 +109,15 @@ export async function renderNotebook(file: string, catalog: Catalog, opts: Rende
     const runs = await executeCells(nb.cells, { catalog, file: abs });
     entries.length = 0;
     chain = chainStart(relFile);
+    // A failed cell and those after it are not stored: the error may be transient (a file
+    // being written), so the next render runs them again.
+    let failed = false;
     nb.cells.forEach((cell, i) => {
       const r = runs[i];
       const entry: CachedCell = { outputs: r.outputs, reads: r.reads, ...(r.error ? { error: r.error } : {}) };
       const key = cellKey(chain, cell.code);
-      cache.put(key, entry);
+      failed ||= !!r.error;
+      if (!failed) cache.put(key, entry);
       chain = chainAfter(key, r.reads);
       entries.push(entry);
       summaries.push({ index: cell.index, line: cell.line, status: "executed", ...(r.error ? { error: r.error } : {}), ms: r.ms });

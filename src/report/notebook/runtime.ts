@@ -80,7 +80,15 @@ export async function executeCells(cells: readonly CodeCell[], opts: ExecuteOpti
   };
   if (mentions("Plot")) {
     const [PlotModule, fig] = await Promise.all([import("@observablehq/plot"), import("../figure.ts")]);
-    api.Plot = { ...PlotModule, plot: (o: Parameters<typeof PlotModule.plot>[0] = {}) => PlotModule.plot(fig.themed(o)) };
+    type PlotOptions = NonNullable<Parameters<typeof PlotModule.plot>[0]>;
+    const plot = (o: PlotOptions = {}) => {
+      const t = fig.themed(o);
+      // The theme's categorical palette must not override a continuous or custom color scale.
+      const c = o.color as Record<string, unknown> | undefined;
+      if (c && ["scheme", "type", "interpolate", "range", "pivot"].some((k) => k in c)) t.color = c;
+      return PlotModule.plot(t);
+    };
+    api.Plot = { ...PlotModule, plot };
   }
   if (mentions("aq")) api.aq = await import("arquero");
   const runs: CellRun[] = [];
