@@ -33,6 +33,12 @@ interface ViewDef {
   axes: string[];
 }
 
+/**
+ * A Parquet file as a table. Hive partitioning is off: a matrix cell's folder is named like
+ * `model=gbdt`, which DuckDB would otherwise turn into an extra column of the file.
+ */
+const readParquet = (path: string) => `read_parquet(${sqlString(path)}, hive_partitioning = false)`;
+
 const stripExt = (name: string) => name.replace(/\.(parquet|json)$/, "");
 
 /** The views the catalog offers, by name (no DuckDB needed). */
@@ -157,7 +163,7 @@ export class NotebookData {
     if (this.created.has(def.name)) return;
     let body: string;
     if (def.members.length === 1 && def.axes.length === 0) {
-      body = `SELECT * FROM read_parquet(${sqlString(def.members[0].output.path)})`;
+      body = `SELECT * FROM ${readParquet(def.members[0].output.path)}`;
     } else {
       // Axis columns first; an output column of the same name would clash, so it is left out.
       const schema = await conn.runAndReadAll(`SELECT name FROM parquet_schema(${sqlString(def.members[0].output.path)})`);
@@ -166,7 +172,7 @@ export class NotebookData {
       body = def.members
         .map(({ cell, output }) => {
           const lead = axes.map((a) => `${sqlLiteral(cell.axes[a] ?? null)} AS ${sqlIdent(a)}, `).join("");
-          return `SELECT ${lead}* FROM read_parquet(${sqlString(output.path)})`;
+          return `SELECT ${lead}* FROM ${readParquet(output.path)}`;
         })
         .join(" UNION ALL BY NAME ");
     }
@@ -215,7 +221,7 @@ export class NotebookData {
     if (out.kind === "json") return JSON.parse(readFileSync(out.path, "utf8")) as unknown;
     if (out.kind === "table") {
       const conn = await this.connection();
-      const reader = await conn.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(out.path)})`);
+      const reader = await conn.runAndReadAll(`SELECT * FROM ${readParquet(out.path)}`);
       return reader.getRowObjectsJS().map((r) => plainValue(r) as Record<string, unknown>);
     }
     return new Uint8Array(readFileSync(out.path));
