@@ -189,6 +189,37 @@ function parsePort(v: string): number {
   return n;
 }
 
+const paper = program.command("paper").description("paper trading: the daily cycle against the champion, its ledger and reports");
+const paperOpts = (c: Command) => c
+  .option("--ledger <path>", "ledger file (default data/paper/ledger.duckdb)")
+  .option("--prices <path>", "prices Parquet (default data/data/prices.parquet)")
+  .option("--features <path>", "features Parquet (default data/features/features.parquet)")
+  .option("--champion <dir>", "champion folder (default data/champion)")
+  .option("--config <file>", "paper settings, YAML or JSON (docs/paper-trading.md)")
+  .addOption(jsonOpt());
+paperOpts(paper
+  .command("run")
+  .description("run the daily cycle for a trade date (default today), or every business day from --from to --to")
+  .option("--date <date>", "trade date YYYY-MM-DD")
+  .option("--from <date>", "first trade date of a period")
+  .option("--to <date>", "last trade date of a period")
+  .option("--dry-run", "decide and report, place no order, record nothing")
+  .option("--reports <dir>", "report folder (default reports/paper)")
+  .option("--capital <n>", "starting cash of a new ledger", (v) => parseNumber(v, "--capital"))
+  .addOption(new Option("--fill <price>", "fill at the trade day's open or close").choices(["open", "close"]))
+  .addOption(new Option("--scores <source>", "model (features → model.json) or predictions (the champion's backtested scores)").choices(["model", "predictions"])))
+  .action(async (o) => (await import("./commands/paper.ts")).paperRunCommand({ ...o, file: program.opts().file }));
+paperOpts(paper
+  .command("status")
+  .description("positions, equity, kill-switch state and the last events of the ledger")
+  .option("--events <n>", "events shown (default 10)", (v) => parsePositive(v, "--events")))
+  .action(async (o) => (await import("./commands/paper.ts")).paperStatusCommand({ ...o, file: program.opts().file }));
+paperOpts(paper
+  .command("resume")
+  .description("lift a kill-switch halt (recorded as an event)")
+  .option("--reason <text>", "why trading resumes"))
+  .action(async (o) => (await import("./commands/paper.ts")).paperResumeCommand({ ...o, file: program.opts().file }));
+
 function parseNumber(v: string, flag: string): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got '${v}'`);

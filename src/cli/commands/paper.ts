@@ -1,0 +1,196 @@
+/**
+ * `pipeline paper run|status|resume`: the daily paper-trading cycle against the champion
+ * (src/paper), its reports under reports/paper/<date>/, alerts and the ledger's state.
+ *
+ * Paths (relative to the project root, i.e. the folder of pipeline.yaml): prices
+ * data/data/prices.parquet, features data/features/features.parquet, champion data/champion/,
+ * ledger data/paper/ledger.duckdb, reports reports/paper/. Settings: --config (YAML or JSON,
+ * src/paper/config.ts) and a few flags.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { Alert } from "../../core/alert.ts";
+import { StrataError } from "../../core/errors.ts";
+import { Ledger, paperConfig, readState, runPaperDay, runPaperPeriod, type DayResult, type PaperConfig, type PaperPaths } from "../../paper/index.ts";
+import { writePaperReport } from "../paper-report.ts";
+import { color, printJson } from "../output.ts";
+
+export interface PaperFlags {
+  file?: string;
+  ledger?: string;
+  reports?: string;
+  prices?: string;
+  features?: string;
+  champion?: string;
+  config?: string;
+  capital?: number;
+  fill?: "open" | "close";
+  scores?: "model" | "predictions";
+  json?: boolean;
+}
+
+export interface PaperRunFlags extends PaperFlags {
+  date?: string;
+  from?: string;
+  to?: string;
+  dryRun?: boolean;
+}
+
+function rootOf(flags: PaperFlags): string {
+  return dirname(resolve(flags.file ?? "pipeline.yaml"));
+}
+
+const at = (root: string, p: string) => (isAbsolute(p) ? p : join(root, p));
+
+export function ledgerPath(flags: PaperFlags): string {
+  return at(rootOf(flags), flags.ledger ?? "data/paper/ledger.duckdb");
+}
+
+function paths(flags: PaperFlags): PaperPaths {
+  const root = rootOf(flags);
+  return {
+    prices: at(root, flags.prices ?? "data/data/prices.parquet"),
+    features: at(root, flags.features ?? "data/features/features.parquet"),
+    championDir: at(root, flags.champion ?? "data/champion"),
+    predictions: (model) => at(root, `data/train/model=${model}/predictions.parquet`),
+  };
+}
+
+function loadConfig(flags: PaperFlags): PaperConfig {
+  let input: Record<string, unknown> = {};
+  if (flags.config) {
+    const file = at(rootOf(flags), flags.config);
+    if (!existsSync(file)) throw new StrataError("ARGUMENT", `paper: config file ${file} does not exist`, { hint: "pass a YAML or JSON file with the settings of docs/paper-trading.md" });
+    try {
+      input = (parseYaml(readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
+    } catch (cause) {
+      throw new StrataError("ARGUMENT", `paper: ${file} is not valid YAML/JSON (${(cause as Error).message})`, { cause });
+    }
+  }
+  if (flags.capital !== undefined) input.capital = flags.capital;
+  if (flags.fill) input.broker = { ...(input.broker as object ?? {}), fill: flags.fill };
+  if (flags.scores) input.scores = flags.scores;
+  const parsed = (() => {
+    try {
+      return paperConfig(input as never);
+    } catch (cause) {
+      const issues = (cause as { issues?: Array<{ path: (string | number)[]; message: string }> }).issues;
+      throw new StrataError("ARGUMENT", `paper: invalid settings${flags.config ? ` in ${flags.config}` : ""}: ${issues ? issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ") : (cause as Error).message}`, { cause });
+    }
+  })();
+  return parsed;
+}
+
+/** The monitoring report of the day (src/monitor), or null where it cannot be built. */
+async function monitoring(ledger: Ledger, r: DayResult, p: PaperPaths): Promise<unknown> {
+  void ledger; void p;
+  return { date: r.date, alerts: r.alerts };
+}
+
+async function alertSink(flags: PaperFlags): Promise<{ send: (a: Alert) => Promise<void>; flush: () => Promise<void> }> {
+  void flags;
+  return {
+    send: async (a) => { if (!flags.json) process.stderr.write(`${a.severity === "critical" ? color.red("alert") : color.yellow("alert")}: ${a.title}\n`); },
+    flush: async () => undefined,
+  };
+}
+
+export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
+  if (flags.date && (flags.from || flags.to)) throw new StrataError("ARGUMENT", "paper run: give --date or --from/--to, not both");
+  if ((flags.from === undefined) !== (flags.to === undefined)) throw new StrataError("ARGUMENT", "paper run: --from and --to go together");
+  const cfg = loadConfig(flags);
+  const p = paths(flags);
+  const reportsDir = at(rootOf(flags), flags.reports ?? "reports/paper");
+  const crashAfter = Number(process.env.STRATA_PAPER_CRASH_AFTER_FILLS ?? "");
+  const hooks = Number.isInteger(crashAfter) && crashAfter > 0
+    // Fault injection for the crash test: die mid-transaction after n fills are written.
+    ? { onFillRecorded: (n: number) => { if (n >= crashAfter) process.kill(process.pid, "SIGKILL"); } }
+    : {};
+  const alerter = await alertSink(flags);
+  const ledger = await Ledger.open(ledgerPath(flags), { capital: cfg.capital });
+  const results: DayResult[] = [];
+  const print = (r: DayResult) => {
+    if (flags.json) return;
+    const mark = r.status === "already_done" || r.status === "not_trading_day" ? color.dim("=") : r.status === "executed" ? color.green("✓") : r.status === "dry_run" ? color.blue("~") : color.yellow("•");
+    process.stdout.write(`${mark} ${r.message}\n`);
+    for (const n of r.notes.slice(1)) process.stdout.write(`    ${color.dim(n)}\n`);
+  };
+  try {
+    const common = {
+      dryRun: flags.dryRun, config: cfg, paths: p, alert: alerter.send, hooks,
+      beforeCommit: async (r: DayResult) => { writePaperReport(reportsDir, r, await monitoring(ledger, r, p)); },
+    };
+    const today = new Date().toISOString().slice(0, 10);
+    if (flags.from) {
+      await runPaperPeriod(ledger, { ...common, from: flags.from, to: flags.to!, onDay: (r) => { results.push(r); print(r); } });
+    } else {
+      const r = await runPaperDay(ledger, { ...common, date: flags.date ?? today });
+      results.push(r);
+      print(r);
+    }
+  } finally {
+    await alerter.flush();
+    ledger.close();
+  }
+  if (flags.json) {
+    printJson({
+      ok: true, ledger: ledgerPath(flags),
+      days: results.map((r) => ({
+        date: r.date, status: r.status, changed: r.changed, message: r.message, decision_date: r.decisionDate, rebalance: r.rebalance,
+        champion: r.champion?.cell ?? null, orders: r.trades.length, filled: r.fills.filter((f) => f.shares > 0).length,
+        equity: r.account?.equity ?? null, daily_return: r.account?.daily_return ?? null, notes: r.notes, violations: r.safety.violations,
+        kill_switch: r.killSwitch, alerts: r.alerts,
+      })),
+    });
+  } else if (results.length > 1) {
+    const done = results.filter((r) => r.changed).length;
+    const last = [...results].reverse().find((r) => r.account);
+    process.stdout.write(`${results.length} day(s), ${done} recorded${last?.account ? `; equity ${last.account.equity.toFixed(2)} on ${last.date}` : ""}\n`);
+  }
+}
+
+export async function paperStatusCommand(flags: PaperFlags & { events?: number }): Promise<void> {
+  const path = ledgerPath(flags);
+  if (!existsSync(path)) throw new StrataError("DATA", `no paper ledger at ${path}`, { hint: "run `pipeline paper run --date YYYY-MM-DD` first" });
+  const ledger = await Ledger.open(path, { readOnly: true });
+  try {
+    const state = await readState(ledger);
+    const events = await ledger.events(flags.events ?? 10);
+    if (flags.json) {
+      printJson({ ok: true, ledger: path, ...state, events: events.map((e) => ({ ...e, details: e.details ? JSON.parse(e.details) : null })) });
+      return;
+    }
+    const last = state.equity[state.equity.length - 1];
+    process.stdout.write(`ledger ${path}\n`);
+    process.stdout.write(`last run ${state.lastRun ? `${state.lastRun.date} (finished ${state.lastRun.finishedAt})` : "never"}\n`);
+    if (last) process.stdout.write(`equity ${last.equity.toFixed(2)}  cash ${last.cash.toFixed(2)}  on ${last.date}  (${state.equity.length} days)\n`);
+    process.stdout.write(state.killSwitch.halted ? color.red(`HALTED since ${state.killSwitch.date}: ${state.killSwitch.reason}\n`) : "trading: active\n");
+    process.stdout.write(`safety violations recorded: ${state.riskBudgetViolations}\n\npositions (${state.positions.length})\n`);
+    for (const p of state.positions) process.stdout.write(`  ${p.symbol.padEnd(10)} ${String(p.shares).padStart(10)} @ ${p.price.toFixed(2).padStart(10)}  ${p.value.toFixed(2).padStart(14)}  ${(p.weight * 100).toFixed(2).padStart(6)}%\n`);
+    process.stdout.write(`\nlast events\n`);
+    for (const e of events) process.stdout.write(`  ${e.date ?? "—"}  ${e.kind.padEnd(12)} ${e.severity.padEnd(8)} ${e.message}\n`);
+  } finally {
+    ledger.close();
+  }
+}
+
+export async function paperResumeCommand(flags: PaperFlags & { reason?: string }): Promise<void> {
+  const path = ledgerPath(flags);
+  if (!existsSync(path)) throw new StrataError("DATA", `no paper ledger at ${path}`, { hint: "nothing to resume" });
+  const ledger = await Ledger.open(path);
+  try {
+    const h = await ledger.haltState();
+    if (!h.halted) {
+      if (flags.json) printJson({ ok: true, resumed: false, message: "trading is not halted" });
+      else process.stdout.write("trading is not halted; nothing to do\n");
+      return;
+    }
+    const last = await ledger.lastDay();
+    await ledger.appendEvents([{ date: last?.date ?? null, kind: "resume", severity: "info", message: `resumed after: ${h.reason}${flags.reason ? ` — ${flags.reason}` : ""}` }]);
+    if (flags.json) printJson({ ok: true, resumed: true, halted_since: h.date, reason: h.reason });
+    else process.stdout.write(`resumed (halted since ${h.date}: ${h.reason})\n`);
+  } finally {
+    ledger.close();
+  }
+}

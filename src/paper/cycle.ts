@@ -1,0 +1,402 @@
+/**
+ * The daily paper-trading cycle for trade day D, and the period simulation (day by day).
+ *
+ *   pre-flight   D is a trading day (business-day calendar); the ledger has no later day;
+ *                prices exist through the previous trading day's close P; a champion exists
+ *                (none → no trade, stay as is — flat for a new ledger — and alert)
+ *   decide       P decides iff it closes a rebalance period of the champion's schedule:
+ *                scores of P → the champion's portfolio (targets.ts) → whole-share trades
+ *   check        portfolio and trade checks (safety.ts); a violation blocks the day's orders
+ *   execute      unless dry-run or halted: the simulated broker fills on D's bar
+ *   close        positions at D's close, cash, equity, daily return; the kill switch
+ *   record       reports (via `beforeCommit`), then the whole day in one ledger transaction
+ *
+ * Point in time: everything that shapes the orders reads prices and scores dated ≤ P; D's
+ * bar is read only to fill and to value the book at D's close.
+ *
+ * Idempotent: a day already in the ledger is not executed again ("already recorded; nothing
+ * changed"). A run killed before its commit left nothing: the rerun starts from the same state.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Alert, AlertSink } from "../core/alert.ts";
+import { StrataError, isStrataError } from "../core/errors.ts";
+import { createDatabase, formatIsoDate, parseIsoDate } from "../store/index.ts";
+import { isBusinessDay } from "../data/calendar.ts";
+import type { Regime } from "../quant/regime/market-regimes.ts";
+import type { Fill } from "./broker.ts";
+import { loadChampion, type Champion } from "./champion.ts";
+import type { PaperConfig } from "./config.ts";
+import { Ledger, type CommitHooks, type EventRecord, type PositionRecord } from "./ledger.ts";
+import { fillBars, lastPriceDateBefore, loadDecisionMarket, type DecisionMarket } from "./market.ts";
+import { checkPortfolio, checkTrades, killSwitch, type KillSwitchResult } from "./safety.ts";
+import { SimBroker, type Bar } from "./sim-broker.ts";
+import { scoreFromPredictions, scoreWithModel, type Scores } from "./signals.ts";
+import { isRebalanceDecision, targetWeights } from "./targets.ts";
+import { generateTrades, type SkippedTrade, type Trade } from "./trades.ts";
+
+export interface PaperPaths {
+  /** prices(date, symbol, open, close, volume[, sector]) Parquet. */
+  prices: string;
+  /** features(date, symbol, …) Parquet (scores: "model"). */
+  features: string;
+  /** Folder with champion.json and model.json. */
+  championDir: string;
+  /** The champion's train predictions (scores: "predictions"), by model name. */
+  predictions?: (model: string) => string;
+}
+
+export interface RunDayOptions {
+  date: string;
+  dryRun?: boolean;
+  config: PaperConfig;
+  paths: PaperPaths;
+  alert?: AlertSink;
+  hooks?: CommitHooks;
+  /** Receives the day's result before the ledger commit (the CLI writes the report files here). */
+  beforeCommit?: (result: DayResult) => Promise<void>;
+  /** DuckDB connection for reading the Parquet inputs (default: a private in-memory one). */
+  db?: DuckDBConnection;
+}
+
+export type DayStatus = "executed" | "no_trade" | "halted" | "no_champion" | "already_done" | "dry_run" | "not_trading_day";
+
+export interface DayResult {
+  date: string;
+  status: DayStatus;
+  /** Whether the ledger changed. */
+  changed: boolean;
+  dryRun: boolean;
+  message: string;
+  decisionDate: string | null;
+  rebalance: boolean;
+  champion: { cell: string; model: string; optimizer: string; fingerprint: string; backtestSharpe: number | null } | null;
+  regime: Regime | null;
+  scoreSource: "model" | "predictions" | null;
+  signals: Array<{ symbol: string; score: number; rank: number }>;
+  targets: Array<{ symbol: string; sector: string | null; weight_before: number; weight_target: number | null }>;
+  trades: Trade[];
+  skipped: SkippedTrade[];
+  fills: Fill[];
+  safety: { violations: string[]; turnover: number; estimated_cost: number };
+  killSwitch: KillSwitchResult | null;
+  account: { cash: number; positions_value: number; equity: number; daily_return: number | null; costs: number; turnover: number } | null;
+  positions: PositionRecord[];
+  /** Reasons nothing (or less) traded, and other notes of the day. */
+  notes: string[];
+  alerts: Alert[];
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+
+function emptyResult(date: string, dryRun: boolean): DayResult {
+  return {
+    date, status: "no_trade", changed: false, dryRun, message: "", decisionDate: null, rebalance: false, champion: null, regime: null, scoreSource: null,
+    signals: [], targets: [], trades: [], skipped: [], fills: [], safety: { violations: [], turnover: 0, estimated_cost: 0 }, killSwitch: null,
+    account: null, positions: [], notes: [], alerts: [],
+  };
+}
+
+/** Runs the cycle of one trade day against the ledger. */
+export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<DayResult> {
+  const D = opts.date;
+  const dryRun = opts.dryRun ?? false;
+  const cfg = opts.config;
+  const days = parseIsoDate(D);
+  if (days === null) throw new StrataError("ARGUMENT", `paper run: date '${D}' is not a calendar date`, { hint: "write it as YYYY-MM-DD" });
+  const res = emptyResult(D, dryRun);
+  if (!isBusinessDay(days)) {
+    res.status = "not_trading_day";
+    res.message = `${D} is not a trading day (weekend on the business-day calendar); nothing to do`;
+    return res;
+  }
+  const done = await ledger.day(D);
+  if (done) {
+    res.status = "already_done";
+    res.message = `${D} is already recorded (${done.status}, ${done.orders} orders, ${done.fills} fills, equity ${done.equity.toFixed(2)}, champion ${done.champion ?? "none"}); nothing changed`;
+    return res;
+  }
+  const last = await ledger.lastDay();
+  if (last && last.date > D) {
+    throw new StrataError("ARGUMENT", `paper run: the ledger ${ledger.path} already has ${last.date}, after ${D}; days are executed in order`, {
+      hint: `run a date after ${last.date}, or start a new ledger with --ledger <path>`,
+    });
+  }
+  const alerts: Alert[] = [];
+  const raise = async (a: Alert) => {
+    alerts.push(a);
+    res.alerts = alerts;
+    if (opts.alert) await opts.alert(a);
+  };
+  /** Records an event outside the day (not marking it done), alerts, and throws. */
+  const abort = async (kind: EventRecord["kind"], err: StrataError, alert: Alert): Promise<never> => {
+    if (!dryRun) await ledger.appendEvents([{ date: D, kind, severity: alert.severity, message: err.message, details: alert.details }]);
+    await raise(alert);
+    throw err;
+  };
+
+  let ownDb: Awaited<ReturnType<typeof createDatabase>> | null = null;
+  let conn = opts.db;
+  if (!conn) {
+    ownDb = await createDatabase();
+    conn = await ownDb.connect();
+  }
+  try {
+    // Pre-flight: data through the previous trading day's close.
+    const P = await lastPriceDateBefore(conn, opts.paths.prices, D);
+    let prevBusiness = days - 1;
+    while (!isBusinessDay(prevBusiness)) prevBusiness--;
+    if (P === null || P < formatIsoDate(prevBusiness)) {
+      const err = new StrataError("DATA", `paper run ${D}: prices in ${opts.paths.prices} end ${P ?? "before any date"}; the cycle needs the close of ${formatIsoDate(prevBusiness)}`, {
+        hint: "update the data (pipeline run data) and rerun the date",
+      });
+      await abort("preflight", err, { key: `paper:stale-data:${D}`, severity: "warning", title: `Paper ${D}: data not up to date`, message: err.message, date: D, details: { last_price_date: P, needed: formatIsoDate(prevBusiness) } });
+    }
+    res.decisionDate = P;
+    const state = await ledger.stateBefore(D);
+    const capital = await ledger.capital();
+    const cash0 = state ? state.cash : Number.isFinite(capital) ? capital : cfg.capital;
+    const held = new Map<string, number>((state?.positions ?? []).filter((p) => p.shares !== 0).map((p) => [p.symbol, p.shares]));
+    const events: EventRecord[] = [];
+    if (state && state.date < P!) {
+      const note = `gap: the ledger's last day is ${state.date}, the decision close is ${P}; days in between were not run (positions carried)`;
+      res.notes.push(note);
+      events.push({ date: D, kind: "gap", severity: "warning", message: note });
+    }
+
+    // Champion.
+    const found = loadChampion(opts.paths.championDir);
+    const champion: Champion | null = found.ok ? found.champion : null;
+    if (!found.ok) {
+      res.notes.push(found.reason);
+      events.push({ date: D, kind: "no_champion", severity: "warning", message: found.reason });
+      await raise({ key: "paper:no-champion", severity: "warning", title: `Paper ${D}: no champion — staying ${held.size ? "as is (no trades)" : "flat"}`, message: `${found.reason}. No order is placed until a champion is promoted.`, date: D });
+    } else {
+      res.champion = { cell: champion!.cell, model: champion!.model, optimizer: champion!.optimizer, fingerprint: champion!.fingerprint, backtestSharpe: champion!.backtestSharpe };
+      if (champion!.params.lag !== 1) {
+        throw new StrataError("DATA", `paper run: the champion ${champion!.cell} trades with lag ${champion!.params.lag}; paper trading fills on the next bar (lag 1)`, { hint: "promote a champion backtested with lag 1" });
+      }
+    }
+
+    // Market at the decision close (≤ P), and the held names' prices there.
+    const window = champion?.params.covariance.window ?? 126;
+    const market: DecisionMarket = await loadDecisionMarket(conn, opts.paths.prices, P!, {
+      window, advWindow: cfg.broker.adv_window, regimes: champion?.params.regimes ?? { vol_window: 63, trend_window: 126, min_history: 126 },
+    });
+    res.regime = market.regime;
+    const { panel } = market;
+    const N = panel.nAssets, tP = panel.nRows - 1;
+    const col = new Map<string, number>();
+    panel.symbols.forEach((s, i) => col.set(s, i));
+    const closeP = new Map<string, number>();
+    panel.symbols.forEach((s, i) => { const c = panel.close[tP * N + i]; if (c === c) closeP.set(s, c); });
+    const badHeld = [...held.keys()].filter((s) => !closeP.has(s)).map((s) => {
+      const b = market.bad.find((x) => x.symbol === s && x.date === P);
+      return { symbol: s, date: P!, close: b ? b.close : null, problem: b ? `corrupt close ${b.close ?? "NaN/NULL"}` : "missing close" };
+    });
+    if (market.bad.length) {
+      const list = market.bad.slice(0, 10).map((b) => `${b.symbol} ${b.date} (${b.close ?? "NULL/NaN"})`).join(", ");
+      res.notes.push(`${market.bad.length} price row(s) with an unusable close left out before ${P}: ${list}${market.bad.length > 10 ? ", …" : ""}`);
+    }
+
+    // The trade day's bar (fills and the close valuation); a dry run does without it.
+    let bars: Map<string, Bar> | null = null;
+    if (!dryRun) {
+      bars = await fillBars(conn, opts.paths.prices, D);
+      if (bars.size === 0) {
+        const err = new StrataError("DATA", `paper run ${D}: ${opts.paths.prices} has no bar for ${D}; the simulated broker fills on the trade day's ${cfg.broker.fill}`, {
+          hint: `run after ${D}'s close once the data is updated, or use --dry-run to see the proposed trades`,
+        });
+        await abort("preflight", err, { key: `paper:no-bar:${D}`, severity: "warning", title: `Paper ${D}: no prices for the trade day yet`, message: err.message, date: D });
+      }
+      for (const s of held.keys()) {
+        const b = bars.get(s);
+        const fillPx = b ? b[cfg.broker.fill] : NaN, close = b ? b.close : NaN;
+        if (!(fillPx > 0 && Number.isFinite(fillPx) && close > 0 && Number.isFinite(close))) {
+          badHeld.push({ symbol: s, date: D, close: b && close === close ? close : null, problem: b ? `corrupt ${cfg.broker.fill}/close (${b.open}/${b.close})` : "missing bar" });
+        }
+      }
+    }
+    if (badHeld.length) {
+      const list = badHeld.map((b) => `${b.symbol} on ${b.date}: ${b.problem}`).join("; ");
+      const err = new StrataError("DATA", `paper run ${D}: bad price for held symbol(s) — ${list}. No order was placed and the day was not recorded`, {
+        hint: `fix the prices in ${opts.paths.prices} (pipeline data validate lists bad rows) and rerun ${D}`,
+        details: { bad: badHeld },
+      });
+      await abort("bad_data", err, { key: `paper:bad-data:${D}`, severity: "critical", title: `Paper ${D}: bad price for ${badHeld.map((b) => b.symbol).join(", ")}`, message: err.message, date: D, details: { bad: badHeld } });
+    }
+
+    // Equity at the decision close, from the held shares at P's closes.
+    let equityP = cash0;
+    for (const [s, q] of held) equityP += q * closeP.get(s)!;
+    const current = new Float64Array(N);
+    for (const [s, q] of held) { const i = col.get(s); if (i !== undefined) current[i] = (q * closeP.get(s)!) / equityP; }
+
+    const halt = await ledger.haltState();
+    const rebalance = champion ? isRebalanceDecision(P!, D, champion.params.rebalance) : false;
+    res.rebalance = rebalance;
+    let scores: Scores | null = null;
+    if (champion) {
+      scores = cfg.scores === "predictions"
+        ? await scoreFromPredictions(conn, predictionsPath(opts.paths, champion), P!)
+        : await scoreWithModel(conn, opts.paths.features, P!, champion.fitted);
+      res.scoreSource = scores.source;
+      const ranked = [...scores.bySymbol.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      res.signals = ranked.map(([symbol, score], k) => ({ symbol, score, rank: k + 1 }));
+    }
+
+    let trades: Trade[] = [];
+    if (!champion) {
+      // nothing: the no-champion note is recorded
+    } else if (halt.halted) {
+      const note = `trading halted since ${halt.date}: ${halt.reason}; no orders (resume with \`pipeline paper resume\`)`;
+      res.notes.push(note);
+      events.push({ date: D, kind: "halted", severity: "warning", message: note });
+    } else if (!rebalance) {
+      res.notes.push(`not a rebalance day: ${P} does not close a ${champion.params.rebalance === "weekly" ? "week" : champion.params.rebalance === "monthly" ? "month" : "day"} (schedule ${champion.params.rebalance}); positions carried`);
+    } else if (scores!.bySymbol.size === 0) {
+      const note = `no scores for ${P} (${scores!.source === "model" ? opts.paths.features : "predictions"}); no trade`;
+      res.notes.push(note);
+      events.push({ date: D, kind: "no_trade", severity: "warning", message: note });
+    } else {
+      const tw = targetWeights(market, scores!, champion.params, current);
+      if (!tw.decision) {
+        const note = `no rebalance at ${P}: ${tw.skipped}`;
+        res.notes.push(note);
+        events.push({ date: D, kind: "no_trade", severity: "info", message: note });
+      } else {
+        const p = champion.params;
+        for (const f of tw.decision.fallbacks) res.notes.push(`optimizer fallback: ${f}`);
+        const effective = Float64Array.from(tw.weights, (w, i) => (w === w ? w : current[i]));
+        const targets = new Map<string, number>();
+        panel.symbols.forEach((s, i) => { if (tw.weights[i] !== 0 || current[i] !== 0) targets.set(s, tw.weights[i]); });
+        res.targets = panel.symbols.map((s, i) => ({ symbol: s, sector: market.sectors?.[i] ?? null, weight_before: current[i], weight_target: tw.weights[i] === tw.weights[i] ? tw.weights[i] : null }))
+          .filter((r) => r.weight_before !== 0 || (r.weight_target ?? 0) !== 0);
+        const legExp = p.selection.side === "long" ? 1 : p.selection.leg_exposure;
+        const lev = Math.max(1, tw.decision.scale);
+        const violations = checkPortfolio({
+          symbols: panel.symbols, weights: effective, sectors: market.sectors,
+          expectedNet: p.selection.side === "long" ? tw.decision.scale : 0,
+          maxPosition: cfg.safety.max_position ?? p.constraints.max_weight * legExp * lev + 1e-6,
+          maxSector: cfg.safety.max_sector ?? (p.constraints.sector_cap !== undefined ? p.constraints.sector_cap * legExp * (p.selection.side === "long" ? 1 : 2) * lev + 1e-6 : null),
+        }, { ...cfg.safety, max_gross: cfg.safety.max_gross * Math.max(1, p.vol_target?.max_leverage ?? 1) });
+        const gen = generateTrades({
+          date: D, fingerprint: champion.fingerprint, targets, held, prices: closeP, equity: equityP, adv: market.adv,
+          commissionBps: cfg.broker.commission_bps ?? p.costs.commission_bps, commissionPerShare: cfg.broker.commission_per_share,
+          slippageBps: cfg.broker.slippage_bps ?? p.costs.slippage_bps,
+          minNotional: cfg.trades.min_notional, liquidityFlagAdv: cfg.trades.liquidity_flag_adv,
+          maxTrade: cfg.safety.max_trade, clip: cfg.safety.on_large_trade === "clip",
+        });
+        trades = gen.trades;
+        res.skipped = gen.skipped;
+        const tc = checkTrades(trades, equityP, cfg.safety);
+        violations.push(...tc.violations);
+        res.safety = { violations, turnover: tc.turnover, estimated_cost: tc.cost };
+        const clipped = trades.filter((t) => t.note?.startsWith("clipped"));
+        if (clipped.length) res.notes.push(`${clipped.length} trade(s) clipped to ${pct(cfg.safety.max_trade)} of equity: ${clipped.map((t) => t.symbol).join(", ")}`);
+        const illiquid = trades.filter((t) => t.liquidityFlag);
+        if (illiquid.length) res.notes.push(`${illiquid.length} trade(s) above ${pct(cfg.trades.liquidity_flag_adv)} of ADV: ${illiquid.map((t) => t.symbol).join(", ")}`);
+        if (violations.length) {
+          const msg = `safety checks failed, no order placed: ${violations.join("; ")}`;
+          res.notes.push(msg);
+          events.push({ date: D, kind: "safety", severity: "critical", message: msg, details: { violations } });
+          await raise({ key: `paper:safety:${D}`, severity: "critical", title: `Paper ${D}: safety checks blocked ${trades.length} trade(s)`, message: `${msg}. Review the champion's targets and the data, then rerun the date or wait for the next rebalance.`, date: D, details: { violations } });
+          trades = [];
+        }
+      }
+    }
+    res.trades = trades;
+
+    // Execute and value at D's close.
+    let fills: Fill[] = [];
+    if (!dryRun) {
+      const broker = new SimBroker({ cash: cash0, positions: held }, bars!, {
+        fill: cfg.broker.fill, slippageBps: cfg.broker.slippage_bps ?? champion?.params.costs.slippage_bps ?? 0,
+        commissionBps: cfg.broker.commission_bps ?? champion?.params.costs.commission_bps ?? 0,
+        commissionPerShare: cfg.broker.commission_per_share, maxParticipation: cfg.broker.max_participation, adv: market.adv, date: D,
+      });
+      fills = trades.length ? await broker.submit(trades.map((t) => ({ key: t.key, symbol: t.symbol, side: t.side, shares: t.shares }))) : [];
+      res.fills = fills;
+      for (const f of fills) if (f.status !== "filled") res.notes.push(`${f.symbol} ${f.side} ${f.status}: ${f.reason}`);
+      const acct = await broker.account();
+      const positions = await broker.positions();
+      const prevEquity = state ? state.equity : cash0;
+      const costs = fills.reduce((a, f) => a + f.commission + f.slippage, 0);
+      const turnover = fills.reduce((a, f) => a + f.notional, 0) / equityP;
+      res.account = { cash: acct.cash, positions_value: acct.positionsValue, equity: acct.equity, daily_return: acct.equity / prevEquity - 1, costs, turnover };
+      res.positions = positions.map((p) => ({ symbol: p.symbol, shares: p.shares, price: p.price, value: p.value, weight: p.value / acct.equity }));
+      const history = await ledger.equityHistory();
+      const ks = killSwitch([...history.map((h) => h.dailyReturn), res.account.daily_return], cfg.kill_switch);
+      res.killSwitch = ks;
+      if (ks.triggered && !halt.halted) {
+        const msg = `kill switch: ${ks.reason} on ${D}; trading halts from the next day`;
+        res.notes.push(msg);
+        events.push({ date: D, kind: "kill_switch", severity: "critical", message: ks.reason!, details: { daily_return: ks.dailyReturn, rolling_sharpe: ks.rollingSharpe } });
+        await raise({ key: "paper:kill-switch", severity: "critical", title: `Kill switch: ${ks.reason}`, message: `${msg}. Positions are held, no new orders. Investigate, then \`pipeline paper resume\`.`, date: D, details: { daily_return: ks.dailyReturn, rolling_sharpe: ks.rollingSharpe, threshold_daily_loss: cfg.kill_switch.max_daily_loss, threshold_sharpe: cfg.kill_switch.min_sharpe } });
+      }
+    }
+
+    res.status = dryRun ? "dry_run" : !champion ? "no_champion" : halt.halted ? "halted" : fills.some((f) => f.shares > 0) ? "executed" : "no_trade";
+    const filled = fills.filter((f) => f.shares > 0).length;
+    res.message = dryRun
+      ? `${D} dry run: ${trades.length} proposed order(s)${res.notes.length ? `; ${res.notes[0]}` : ""}; nothing recorded`
+      : `${D}: ${res.status}, ${trades.length} order(s), ${filled} filled, equity ${res.account!.equity.toFixed(2)} (${pct(res.account!.daily_return ?? 0)})${res.notes.length ? `; ${res.notes[0]}` : ""}`;
+    if (opts.beforeCommit) await opts.beforeCommit(res);
+    if (!dryRun) {
+      const byKey = new Map(fills.map((f) => [f.key, f]));
+      events.push({ date: D, kind: "day", severity: "info", message: res.message, details: { status: res.status, orders: trades.length, filled } });
+      await ledger.commitDay({
+        date: D, champion: champion?.cell ?? null, fingerprint: champion?.fingerprint ?? null, status: res.status,
+        orders: trades.map((t) => ({
+          order: { key: t.key, date: D, symbol: t.symbol, side: t.side, shares: t.shares, refPrice: t.refPrice, notional: t.notional, estCommission: t.estCommission, estSlippage: t.estSlippage, advShare: t.advShare, liquidityFlag: t.liquidityFlag, note: t.note },
+          fill: byKey.get(t.key) ?? null,
+        })),
+        positions: res.positions,
+        signals: scores ? { decisionDate: P!, scores: scores.bySymbol } : null,
+        equity: { date: D, cash: res.account!.cash, positionsValue: res.account!.positions_value, equity: res.account!.equity, dailyReturn: res.account!.daily_return, costs: res.account!.costs, turnover: res.account!.turnover, regime: market.regime },
+        events,
+      }, opts.hooks);
+      res.changed = true;
+    }
+    return res;
+  } catch (e) {
+    if (isStrataError(e)) throw e;
+    throw new StrataError("INTERNAL", `paper run ${D} failed: ${(e as Error).message}`, { cause: e, hint: "nothing was recorded for the day; fix the cause and rerun the date" });
+  } finally {
+    if (ownDb) { conn.closeSync(); ownDb.closeSync(); }
+  }
+}
+
+function predictionsPath(paths: PaperPaths, champion: Champion): string {
+  if (!paths.predictions) throw new StrataError("ARGUMENT", "paper: scores 'predictions' needs the path of the champion's train predictions", { hint: "use scores 'model' (the default)" });
+  return paths.predictions(champion.model);
+}
+
+export interface RunPeriodOptions extends Omit<RunDayOptions, "date" | "beforeCommit"> {
+  from: string;
+  to: string;
+  beforeCommit?: (result: DayResult) => Promise<void>;
+  /** Called after each day. */
+  onDay?: (result: DayResult) => void;
+}
+
+/** Every business day from `from` to `to` (inclusive), in order; stops at the first error. */
+export async function runPaperPeriod(ledger: Ledger, opts: RunPeriodOptions): Promise<DayResult[]> {
+  const a = parseIsoDate(opts.from), b = parseIsoDate(opts.to);
+  if (a === null || b === null) throw new StrataError("ARGUMENT", `paper run: --from ${opts.from} / --to ${opts.to} must be dates YYYY-MM-DD`);
+  if (b < a) throw new StrataError("ARGUMENT", `paper run: --to ${opts.to} is before --from ${opts.from}`, { hint: "swap the two dates" });
+  const out: DayResult[] = [];
+  let own: Awaited<ReturnType<typeof createDatabase>> | null = null;
+  let db = opts.db;
+  if (!db) { own = await createDatabase(); db = await own.connect(); }
+  try {
+    for (let d = a; d <= b; d++) {
+      if (!isBusinessDay(d)) continue;
+      const r = await runPaperDay(ledger, { ...opts, db, date: formatIsoDate(d) });
+      out.push(r);
+      opts.onDay?.(r);
+    }
+  } finally {
+    if (own) { db.closeSync(); own.closeSync(); }
+  }
+  return out;
+}

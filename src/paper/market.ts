@@ -1,0 +1,133 @@
+/**
+ * Point-in-time market data for the cycle of trade day D, read from the prices Parquet file.
+ *
+ * Convention (DESIGN.md "Point in time"): the decision for D is formed at the close of the
+ * previous trading day P (the last price date before D) from prices dated ≤ P only; the
+ * orders trade on D's bar (open or close). So everything here that shapes the decision reads
+ * `date <= P`; only `fillBars` reads D's own bar, and only the simulated broker uses it.
+ *
+ * Bad rows (close NULL, NaN, ≤ 0 or infinite) are left out of the panel and reported: a
+ * name without a valid close is not trading that day (no return, not eligible, no trade).
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { StrataError } from "../core/errors.ts";
+import { f64Column, formatIsoDate, i32Column, readColumns, sqlString, stringColumn } from "../store/index.ts";
+import { pricePanel, type PricePanel } from "../quant/backtest/panel.ts";
+import { marketRegimes, type Regime } from "../quant/regime/market-regimes.ts";
+import type { Bar } from "./sim-broker.ts";
+
+export interface BadPrice {
+  symbol: string;
+  date: string;
+  close: number | null;
+}
+
+export interface DecisionMarket {
+  /** Last price date before the trade day (the decision close). */
+  decisionDate: string;
+  /** Trailing panel ending at the decision date (its last row). */
+  panel: PricePanel;
+  /** Sector of each panel symbol (null without a sector column). */
+  sectors: string[] | null;
+  /** Mean volume (shares) of each panel symbol's last `advWindow` rows ≤ decision date (NaN if none). */
+  adv: Map<string, number>;
+  /** Market regime at the decision date, from the equal-weight market return (full history ≤ decision). */
+  regime: Regime | null;
+  /** Rows with an unusable close inside the loaded window (left out of the panel). */
+  bad: BadPrice[];
+}
+
+export interface DecisionMarketOptions {
+  /** Trailing rows needed for the covariance (the champion's covariance.window). */
+  window: number;
+  advWindow: number;
+  regimes: { vol_window: number; trend_window: number; min_history: number };
+}
+
+const src = (path: string) => `read_parquet(${sqlString(path)})`;
+
+/** Last price date strictly before `day` (ISO), or null. */
+export async function lastPriceDateBefore(conn: DuckDBConnection, pricesPath: string, day: string): Promise<string | null> {
+  const r = await readColumns(conn, `SELECT max(date) AS d FROM ${src(pricesPath)} WHERE date < ${sqlString(day)}::DATE`);
+  const d = r.d;
+  if (d instanceof Int32Array) return formatIsoDate(d[0]);
+  return null;
+}
+
+export async function loadDecisionMarket(conn: DuckDBConnection, pricesPath: string, decisionDate: string, opts: DecisionMarketOptions): Promise<DecisionMarket> {
+  const P = `${sqlString(decisionDate)}::DATE`;
+  const describe = await readColumns(conn, `DESCRIBE SELECT * FROM ${src(pricesPath)}`);
+  const names = stringColumn(describe, "column_name");
+  for (const c of ["date", "symbol", "close"]) {
+    if (!names.includes(c)) throw new StrataError("DATA", `${pricesPath} has no '${c}' column`, { hint: "paper trading reads the data stage's prices(date, symbol, open, close, volume[, sector])" });
+  }
+  const hasSector = names.includes("sector"), hasVolume = names.includes("volume");
+  // Margin rows: a name's first loaded row has no return, and a gap needs its previous close.
+  const rowsNeeded = opts.window + 25;
+  const data = await readColumns(conn, `
+    WITH d AS (SELECT DISTINCT date FROM ${src(pricesPath)} WHERE date <= ${P} ORDER BY date DESC LIMIT ${rowsNeeded})
+    SELECT p.date, p.symbol, CAST(p.close AS DOUBLE) AS close,
+           ${hasVolume ? "CAST(p.volume AS DOUBLE)" : "NULL::DOUBLE"} AS volume, ${hasSector ? "p.sector" : "NULL::VARCHAR"} AS sector
+      FROM ${src(pricesPath)} p WHERE p.date >= (SELECT min(date) FROM d) AND p.date <= ${P}
+     ORDER BY p.date, p.symbol`);
+  const dates = i32Column(data, "date"), symbols = stringColumn(data, "symbol"), close = f64Column(data, "close");
+  const volume = f64Column(data, "volume"), sectorCol = stringColumn(data, "sector");
+  if (dates.length === 0) throw new StrataError("DATA", `${pricesPath} has no price on or before ${decisionDate}`, { hint: "check the data stage's start date" });
+  const keep: number[] = [];
+  const bad: BadPrice[] = [];
+  for (let k = 0; k < dates.length; k++) {
+    const c = close[k];
+    if (c > 0 && Number.isFinite(c) && symbols[k]) keep.push(k);
+    else bad.push({ symbol: String(symbols[k]), date: formatIsoDate(dates[k]), close: c === c ? c : null });
+  }
+  const panel = pricePanel(keep.map((k) => dates[k]), keep.map((k) => symbols[k]!), keep.map((k) => close[k]));
+  const N = panel.nAssets, T = panel.nRows;
+  const col = new Map<string, number>();
+  panel.symbols.forEach((s, i) => col.set(s, i));
+  let sectors: string[] | null = hasSector ? new Array<string>(N).fill("") : null;
+  // Volumes per symbol in date order, for the trailing ADV.
+  const vols: number[][] = Array.from({ length: N }, () => []);
+  for (const k of keep) {
+    const i = col.get(symbols[k]!)!;
+    if (sectors && sectorCol[k]) sectors[i] = sectorCol[k]!;
+    const v = volume[k];
+    if (v === v && v >= 0) vols[i].push(v);
+  }
+  if (sectors?.some((s) => s === "")) sectors = sectors.map((s) => s || "unknown");
+  const adv = new Map<string, number>();
+  panel.symbols.forEach((s, i) => {
+    const v = vols[i].slice(-opts.advWindow);
+    adv.set(s, v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
+  });
+  if (formatIsoDate(panel.days[T - 1]) !== decisionDate) {
+    throw new StrataError("DATA", `${pricesPath}: no valid close on ${decisionDate}`, { hint: "every price of the decision date is missing or corrupt; fix the data and rerun" });
+  }
+  const regime = await regimeAt(conn, pricesPath, decisionDate, opts.regimes);
+  return { decisionDate, panel, sectors, adv, regime, bad };
+}
+
+/**
+ * The regime at the decision date: the equal-weight mean of each trading name's simple return
+ * per date (as the backtest's market series), over the full history ≤ decision date, since the
+ * volatility percentile is expanding. Computed in DuckDB; informational (the book does not use it).
+ */
+async function regimeAt(conn: DuckDBConnection, pricesPath: string, decisionDate: string, rg: DecisionMarketOptions["regimes"]): Promise<Regime | null> {
+  const r = await readColumns(conn, `
+    WITH px AS (SELECT date, CAST(close AS DOUBLE) / lag(CAST(close AS DOUBLE)) OVER (PARTITION BY symbol ORDER BY date) - 1 AS ret
+                  FROM ${src(pricesPath)} WHERE date <= ${sqlString(decisionDate)}::DATE AND close > 0 AND isfinite(close))
+    SELECT date, avg(ret) AS m FROM px GROUP BY date ORDER BY date`);
+  const m = f64Column(r, "m");
+  if (m.length < 2) return null;
+  const states = marketRegimes(m.subarray(1).map((x) => (x === x ? x : NaN)), { volWindow: rg.vol_window, trendWindow: rg.trend_window, minHistory: rg.min_history }).states;
+  return states[states.length - 1] ?? null;
+}
+
+/** The trade day's bars (open, close, volume) by symbol; symbols without a row are absent, bad values kept as NaN. */
+export async function fillBars(conn: DuckDBConnection, pricesPath: string, day: string): Promise<Map<string, Bar>> {
+  const r = await readColumns(conn, `SELECT symbol, CAST(open AS DOUBLE) AS open, CAST(close AS DOUBLE) AS close, CAST(volume AS DOUBLE) AS volume
+      FROM ${src(pricesPath)} WHERE date = ${sqlString(day)}::DATE ORDER BY symbol`);
+  const s = stringColumn(r, "symbol"), o = f64Column(r, "open"), c = f64Column(r, "close"), v = f64Column(r, "volume");
+  const out = new Map<string, Bar>();
+  for (let k = 0; k < s.length; k++) out.set(s[k]!, { open: o[k], close: c[k], volume: v[k] });
+  return out;
+}
