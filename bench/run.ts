@@ -28,6 +28,8 @@ const GOALS: Goal[] = [
   { metric: "matrix_s", max: 60, unit: "s" },
   // The stats stage: 30 cells × 3,000 days, 2,000 bootstrap resamples and Monte Carlo paths, 2 cores.
   { metric: "stats_s", max: 10, unit: "s" },
+  // Re-render of an unchanged example notebook on the default study (cells from the cache).
+  { metric: "notebook_rerender_s", max: 0.5, unit: "s" },
 ];
 
 async function main(): Promise<void> {
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     ["pipeline", async () => (await import("./pipeline.bench.ts")).benchPipeline()],
     ["matrix", async () => (await import("./matrix.bench.ts")).benchMatrix()],
     ["stats", async () => (await import("./stats.bench.ts")).benchStats()],
+    ["notebook", async () => (await import("./notebook.bench.ts")).benchNotebook()],
   ];
 
   // A run of some suites (`npm run bench -- gbdt`) updates their figures and keeps the others.
