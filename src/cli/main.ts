@@ -220,6 +220,34 @@ paperOpts(paper
   .option("--reason <text>", "why trading resumes"))
   .action(async (o) => (await import("./commands/paper.ts")).paperResumeCommand({ ...o, file: program.opts().file }));
 
+const monitor = program.command("monitor").description("monitoring of the paper book: Prometheus metrics, health check, alert delivery");
+const monitorOpts = (c: Command) => c
+  .option("--ledger <path>", "paper ledger (default data/paper/ledger.duckdb)")
+  .option("--alerts-dir <dir>", "alerts folder: alerts.jsonl and the retry queue (default data/paper/alerts)")
+  .option("--webhook-env <name>", "environment variable holding the webhook URL (default STRATA_ALERT_WEBHOOK)")
+  .addOption(jsonOpt());
+monitorOpts(monitor
+  .command("serve")
+  .description("serve Prometheus metrics of the paper ledger at http://127.0.0.1:PORT/metrics")
+  .option("--port <port>", "TCP port, 0 for any free one (default 9464)", parsePort))
+  .action(async (o) => (await import("./commands/monitor.ts")).monitorServeCommand({ ...o, file: program.opts().file }));
+monitorOpts(monitor
+  .command("check")
+  .description("health of the paper book: ledger present, kill switch off, last run recent; exit 1 otherwise")
+  .option("--date <date>", "as of YYYY-MM-DD (default today, UTC)")
+  .option("--max-run-age <days>", "trading days the last successful run may lag (default 1)", (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--max-run-age must be an integer ≥ 0, got '${v}'`);
+    return n;
+  })
+  .option("--alert", "also send the findings through the alert channels"))
+  .action(async (o) => (await import("./commands/monitor.ts")).monitorCheckCommand({ ...o, file: program.opts().file }));
+const monitorAlerts = monitor.command("alerts").description("alert channels");
+monitorOpts(monitorAlerts
+  .command("flush")
+  .description("retry webhook deliveries still pending; exit 1 while some remain"))
+  .action(async (o) => (await import("./commands/monitor.ts")).monitorAlertsFlushCommand({ ...o, file: program.opts().file }));
+
 function parseNumber(v: string, flag: string): number {
   const n = Number(v);
   if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number, got '${v}'`);
