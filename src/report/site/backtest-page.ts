@@ -78,11 +78,11 @@ export const backtestPage: PageBuilder = {
         diverging: true, domain: [-lim, lim], xDomain, yDomain, labels: xDomain.length * levels.length <= 24, rotateX: true,
       }));
     }
-    const turn = (await rows(conn, `select cell, sum(turnover) / count(*) * ${PERIODS_PER_YEAR} as turnover_annual, avg(n_names) mean_names from (${fanIn(cells, "returns")}) group by cell order by cell`))
+    const turn = (await rows(conn, `select cell, round(sum(turnover) / count(*) * ${PERIODS_PER_YEAR}, 10) as turnover_annual, round(avg(n_names), 8) as mean_names from (${fanIn(cells, "returns")}) group by cell order by cell`))
       .map((r) => { const c = byId.get(String(r.cell))!; const g = gridOf(c); return { cell: markStale(c, c.id), y: markStale(c, g.y), x: g.x, turnover_annual: num(r.turnover_annual), mean_names: num(r.mean_names) }; });
     parts.push(heatmap({
       title: "Annual turnover",
-      subtitle: `Traded notional per year as a multiple of the book: the sum of daily turnover × ${PERIODS_PER_YEAR} / days.`,
+      subtitle: `Traded notional per year as a multiple of the book, buys and sells counted (Σ|Δw| per day × ${PERIODS_PER_YEAR} / days); the one-sided convention of the selection stage is half of it.`,
       rows: turn, x: "x", y: "y", value: "turnover_annual", xLabel, yLabel, valueLabel: "Turnover (× book per year)", xDomain, yDomain, digits: 3, rotateX: true,
     }));
 

@@ -63,7 +63,9 @@ export function heatmap(o: HeatmapOptions): SafeHtml {
   const values = o.rows.map(val).filter(Number.isFinite);
   const lo = Math.min(...values), hi = Math.max(...values);
   const domain: [number, number] = o.domain ?? (o.diverging ? [-Math.max(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(lo), Math.abs(hi))] : [lo, hi]);
-  const color: Plot.ScaleOptions = { type: "quantize", n: o.diverging ? 10 : 8, scheme: o.diverging ? DIVERGING : "blues", domain: values.length ? domain : [0, 1], legend: true, label: o.valueLabel, tickFormat: (d: number) => formatNumber(d, 2) };
+  const color = { type: "quantize", n: o.diverging ? 10 : 8, scheme: o.diverging ? DIVERGING : "blues", domain: values.length ? domain : [0, 1], legend: true, label: o.valueLabel, tickFormat: (d: number) => formatNumber(d, 2), width: 400,
+    // themed() sets the categorical palette as the range; a scheme needs it unset.
+    range: undefined } as Plot.ScaleOptions;
   return figure({
     title: o.title,
     ...(o.subtitle ? { subtitle: o.subtitle } : {}),

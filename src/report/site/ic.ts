@@ -35,7 +35,9 @@ export function rankIcSql(long: string, groups: readonly string[], opts: { minPa
  */
 export function icSummarySql(perDate: string, keys: readonly string[]): string {
   const k = keys.map(sqlIdent).join(", ");
-  return `select ${k}, avg(ic) as mean_ic, stddev_samp(ic) as sd_ic, count(*)::INTEGER as dates,
-      avg(ic) / (stddev_samp(ic) / sqrt(count(*))) as t_stat
+  // Rounded to 12 decimals: parallel aggregation may differ in the last bits run to run, and
+  // pages must be byte-identical for the same inputs (the order of features follows these).
+  return `select ${k}, round(avg(ic), 12) as mean_ic, round(stddev_samp(ic), 12) as sd_ic, count(*)::INTEGER as dates,
+      round(avg(ic) / (stddev_samp(ic) / sqrt(count(*))), 10) as t_stat
     from (${perDate}) where ic is not null and isfinite(ic) group by ${k} order by ${k}`;
 }

@@ -39,21 +39,21 @@ export const modelsPage: PageBuilder = {
           table: { columns: ["cell", "fold", ...(have.has("test_start") ? ["test_start", "test_end"] : []), ...metrics] },
           plot: {
             height: 300,
-            x: { label: "Fold (walk-forward order)", ticks: [...new Set(folds.map((f) => f.fold as number))] },
+            x: { label: "Fold (walk-forward order)", tickFormat: "d", ticks: [...new Set(folds.map((f) => f.fold as number))] },
             y: { label: y === "rank_ic" ? "Rank IC (correlation)" : y, grid: true },
             color: { legend: true, domain: cells },
             marks: [Plot.ruleY([0]), Plot.lineY(folds, { x: "fold", y, stroke: "cell" }), Plot.dot(folds, { x: "fold", y, fill: "cell", r: 3.5 })],
           },
         }));
       }
-      const means = await rows(conn, `select cell, count(*)::INTEGER as folds, ${metrics.map((m) => `avg(${m}) as mean_${m}`).join(", ")} from (${src}) group by cell order by ${y ? `mean_${y} desc, ` : ""}cell`);
+      const means = await rows(conn, `select cell, count(*)::INTEGER as folds, ${metrics.map((m) => `round(avg(${m}), 12) as mean_${m}`).join(", ")} from (${src}) group by cell order by ${y ? `mean_${y} desc, ` : ""}cell`);
       parts.push(html`<h3>Mean over folds</h3>${dataTable(means.map((r) => ({ ...r, ...Object.fromEntries(metrics.map((m) => [`mean_${m}`, num(r[`mean_${m}`])])) })))}`);
     }
     const impCells = readableCells(catalog, ["importance"]);
     if (impCells.length) {
       const src = fanIn(impCells, "importance", label);
       const imp = (await rows(conn, `select cell, feature, share from (${src}) order by cell, feature`)).map((r) => ({ ...r, share: num(r.share) }));
-      const order = (await rows<{ feature: string }>(conn, `select feature from (${src}) group by feature order by avg(share) desc, feature`)).map((r) => r.feature);
+      const order = (await rows<{ feature: string }>(conn, `select feature from (${src}) group by feature order by round(avg(share), 12) desc, feature`)).map((r) => r.feature);
       parts.push(heatmap({
         title: "Feature importance",
         subtitle: "Each model's share of total importance per feature (gain for trees, |coefficient| for linear models; shares sum to 1 per model). Features by mean share.",
@@ -65,7 +65,7 @@ export const modelsPage: PageBuilder = {
     const trialCells = readableCells(catalog, ["trials"]).filter((c) => foldCells.includes(c) || impCells.includes(c));
     if (trialCells.length) {
       const t = await rows(conn, `select cell, count(distinct trial)::INTEGER as trials, max(m) best_mean_metric, min(m) worst_mean_metric from (
-          select cell, trial, avg(metric) m from (${fanIn(trialCells, "trials", label)}) group by cell, trial) group by cell order by cell`);
+          select cell, trial, round(avg(metric), 12) m from (${fanIn(trialCells, "trials", label)}) group by cell, trial) group by cell order by cell`);
       parts.push(html`<h3>Tuning trials</h3><p class="note">Hyper-parameter configurations evaluated per model; metric = mean over folds of the validation score (rank IC). Every trial counts toward the deflated Sharpe ratio's number of trials.</p>${dataTable(t.map((r) => ({ ...r, best_mean_metric: num(r.best_mean_metric), worst_mean_metric: num(r.worst_mean_metric) })))}`);
     }
     const sources = stagesOf([...cellsWith(catalog, ["folds"]), ...cellsWith(catalog, ["importance"])]);

@@ -71,8 +71,8 @@ export const overviewPage: PageBuilder = {
     const provenanceRows: Array<[string, unknown]> = [
       [lockLabel, catalog.lockHash],
       ...(provenance === "lock" ? [["git commit", catalog.gitCommit ?? "not a git repository"] as [string, unknown]] : []),
-      ["pipeline seed", catalog.seed],
-      ["engine", catalog.engine],
+      ...(provenance === "lock" ? [["pipeline seed", catalog.seed] as [string, unknown]] : []),
+      ...(catalog.engine ? [["engine", catalog.engine] as [string, unknown]] : []),
     ];
     const durations = provenance === "lock" ? catalog.cells.reduce((s, c) => s + (c.durationS ?? 0), 0) : 0;
     return html`<h1>Study overview</h1><p class="lead">${catalog.stages.length} stages, ${catalog.cells.length} cells${provenance === "lock" && durations ? html`, ${formatNumber(durations, 3)} s of recorded compute` : null}.</p>${cards}

@@ -1,0 +1,199 @@
+/**
+ * The report site on a small real study (data → features, labels → train → baselines →
+ * backtest → stats → champion, plus a CSV-sourced price table with a hostile symbol) through
+ * the real CLI: every page built from real Parquet via DuckDB, figures with SVG marks and data
+ * tables, the lock hash stamped, escaping, page weights, a stale cell shown as stale,
+ * `pipeline report --json`, and the report stage reproduced byte for byte by `pipeline verify`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { createTempProject, repoStages, type TempProject } from "../e2e/helpers.ts";
+import { loadCatalog } from "../../src/cli/catalog.ts";
+import { createDatabase } from "../../src/store/index.ts";
+import { renderSite } from "../../src/report/site/index.ts";
+import type { BuiltPage } from "../../src/report/site/index.ts";
+
+const EVIL = "<img src=x onerror=alert(1)>";
+const STAGES = repoStages("data.ts", "features.ts", "labels.ts", "train.ts", "baselines.ts", "backtest.ts", "lib/portfolio.ts", "lib/baseline.ts", "stats.ts", "select.ts", "report.ts");
+
+function csv(): string {
+  const lines = ["Date,Ticker,Adj Close"];
+  for (let d = 1; d <= 20; d++) {
+    const date = `2020-01-${String(d).padStart(2, "0")}`;
+    lines.push(`${date},AAA,${(100 + d).toFixed(2)}`, `${date},${EVIL},${(50 + d / 2).toFixed(2)}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+const SPEC = `version: 1
+seed: 7
+stages:
+  data:
+    uses: stages/data.ts
+    params: { source: synthetic, symbols: 24, start: "2018-01-02", end: "2021-06-30", sectors: 3 }
+  ingest:
+    uses: stages/data.ts
+    files: [data/raw/prices.csv]
+    params: { source: csv, path: data/raw/prices.csv, columns: { date: Date, symbol: Ticker, close: Adj Close } }
+  features:
+    uses: stages/features.ts
+    needs: [data]
+  labels:
+    uses: stages/labels.ts
+    needs: [data]
+    params: { horizon: 5, lag: 1 }
+  train:
+    uses: stages/train.ts
+    needs: [features, labels]
+    matrix: { model: [ridge] }
+    params: { folds: 3, minTrainDates: 250, horizon: 5, lag: 1 }
+  baselines:
+    uses: stages/baselines.ts
+    needs: [data, train]
+    params:
+      costs: &costs { commission_bps: 2, slippage_bps: 3, stress_bps: [0, 5] }
+      momentum: { lookback: 120, skip: 10 }
+  backtest:
+    uses: stages/backtest.ts
+    needs: [data, train, baselines]
+    matrix:
+      model: { from: train }
+      optimizer: [equal_weight, inverse_vol]
+    params:
+      selection: { top: 6 }
+      covariance: { window: 60 }
+      constraints: { max_weight: 0.3 }
+      costs: *costs
+  stats:
+    uses: stages/stats.ts
+    needs: [backtest, baselines]
+    params: { bootstrap: { resamples: 200 }, monte_carlo: { paths: 200 }, reality_check: { resamples: 200 }, pbo_splits: 4 }
+  champion:
+    uses: stages/select.ts
+    needs: [stats, backtest, train, data]
+    params: { thresholds: { min_dsr: 0, max_drawdown: -0.99, max_turnover: 1000, beat_benchmark: false } }
+  report:
+    uses: stages/report.ts
+    needs: [data, ingest, features, labels, train, baselines, backtest, stats, champion]
+`;
+
+const MB2 = 2 * 1024 * 1024;
+
+describe("report site on a small study", () => {
+  let p: TempProject;
+  let pages: BuiltPage[];
+  let lockHash: string;
+  beforeAll(async () => {
+    p = createTempProject({ "pipeline.yaml": SPEC, ...STAGES, "data/raw/prices.csv": csv() });
+    const r = p.runJson();
+    if (!r.ok) throw new Error(r.stderr + JSON.stringify(r.raw.cells));
+    lockHash = createHash("sha256").update(readFileSync(join(p.root, "pipeline.lock"))).digest("hex");
+    const catalog = await loadCatalog({ cwd: p.root });
+    const db = await createDatabase();
+    const conn = await db.connect();
+    try {
+      pages = await renderSite(catalog, { conn });
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  }, 600_000);
+  afterAll(() => p?.dispose());
+
+  const get = (file: string) => {
+    const pg = pages.find((x) => x.file === file);
+    if (!pg) throw new Error(`no page ${file} among ${pages.map((x) => x.file).join(", ")}`);
+    return pg.html;
+  };
+
+  it("builds a page for every kind of output the study has", () => {
+    expect(pages.map((x) => x.file)).toEqual(["index.html", "data.html", "features.html", "models.html", "backtest.html", "statistics.html", "selection.html"]);
+  });
+
+  it("every figure has an SVG with marks and a collapsible data table", () => {
+    let figures = 0;
+    for (const pg of pages) {
+      const blocks = pg.html.split('class="figure">').slice(1).map((b) => b.slice(0, b.indexOf("</figure></")));
+      expect(blocks.length, pg.file).toBe(pg.figures);
+      for (const b of blocks) {
+        const title = /<h3>(.*?)<\/h3>/.exec(b)?.[1];
+        expect(b, `${pg.file}: ${title}`).toMatch(/<svg[^>]*viewBox/);
+        expect(b, `${pg.file}: ${title}`).toMatch(/<(rect|path|circle|line|text)\b/);
+        expect(b, `${pg.file}: ${title}`).toMatch(/<details><summary>Data \([\d,]+ (rows|edges)\)<\/summary><div class="table-wrap"><table>/);
+        figures++;
+      }
+      expect(pg.html).not.toMatch(/<figure[^>]*class="figure"><h3><\/h3>/);
+    }
+    expect(figures).toBeGreaterThanOrEqual(15);
+    expect(get("features.html")).toContain("Rank IC by factor");
+    expect(get("backtest.html")).toContain("Sharpe ratio under cost stress");
+  });
+
+  it("stamps every page with the lock hash and git commit line, links only relatively, requests nothing external", () => {
+    for (const pg of pages) {
+      expect(pg.html, pg.file).toContain(`<code class="lock-hash">${lockHash}</code>`);
+      expect(pg.html, pg.file).toContain("git commit");
+      expect(pg.html).not.toMatch(/\b(src|href)="(https?:)?\/\//);
+      expect(pg.html).not.toMatch(/<script|<link\b|@import|url\(http/);
+      for (const [, href] of pg.html.matchAll(/href="([^"#]+)"/g)) expect(pages.map((x) => x.file)).toContain(href);
+      expect(pg.bytes, pg.file).toBeLessThan(MB2);
+    }
+  });
+
+  it("renders a hostile symbol as text", () => {
+    const data = get("data.html");
+    expect(data).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    for (const pg of pages) expect(pg.html, pg.file).not.toContain("<img src=x");
+  });
+
+  it("pipeline report --json writes the site and reports page weights", () => {
+    const r = p.cli(["report", "--json"]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const out = JSON.parse(r.stdout) as { ok: boolean; outDir: string; pages: Array<{ file: string; bytes: number }>; seconds: number };
+    expect(out.ok).toBe(true);
+    expect(out.outDir).toBe(join(p.root, "reports"));
+    expect(out.pages.map((x) => x.file)).toEqual(pages.map((x) => x.file));
+    for (const pg of out.pages) {
+      const text = readFileSync(join(out.outDir, pg.file), "utf8");
+      expect(Buffer.byteLength(text)).toBe(pg.bytes);
+      expect(text === get(pg.file), `${pg.file} differs between the CLI and an in-process build`).toBe(true);
+    }
+    expect(out.seconds).toBeGreaterThan(0);
+  });
+
+  it("the report stage writes the same pages, stamped with its inputs' digest, byte-identical under verify", () => {
+    const dir = join(p.root, "data/report");
+    expect(readdirSync(dir).sort()).toEqual(["backtest.html", "data.html", "features.html", "index.html", "models.html", "selection.html", "statistics.html"]);
+    const index = readFileSync(join(dir, "index.html"), "utf8");
+    expect(index).toContain("the report stage&#39;s inputs");
+    expect(index).not.toContain(lockHash);
+    expect(index).not.toContain("git commit");
+    expect(readFileSync(join(dir, "data.html"), "utf8")).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    const v = p.cli(["verify", "report"]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  }, 120_000);
+
+  it("shows a stale cell as stale, with its reason", () => {
+    p.write("pipeline.yaml", SPEC.replace("max_turnover: 1000", "max_turnover: 999"));
+    const r = p.cli(["report", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const index = readFileSync(join(p.root, "reports/index.html"), "utf8");
+    expect(index).toMatch(/<code>champion<\/code><\/td><td><span class="badge warn">stale<\/span><\/td><td>[^<]*max_turnover: 1000 → 999/);
+    const selection = readFileSync(join(p.root, "reports/selection.html"), "utf8");
+    expect(selection).toMatch(/<code>champion<\/code> <span class="badge warn">stale<\/span>/);
+    expect(existsSync(join(p.root, "reports/backtest.html"))).toBe(true);
+  });
+
+  it("says to run the pipeline first when there is no lock", () => {
+    const q = createTempProject({ "pipeline.yaml": "version: 1\nseed: 1\nstages:\n  ingest:\n    uses: stages/data.ts\n    params: { source: synthetic, symbols: 3, start: \"2020-01-02\", end: \"2020-02-28\" }\n", ...repoStages("data.ts") });
+    try {
+      const r = q.cli(["report"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("run `pipeline run` first");
+    } finally {
+      q.dispose();
+    }
+  });
+});
