@@ -19,8 +19,10 @@ export interface PaperSnapshotOptions {
   strategy?: string;
 }
 
+/** A timestamp without a zone ("2024-07-02 21:00:00.123", DuckDB's TIMESTAMP text) is UTC, whatever TZ says. */
 function unixSeconds(t: string | number | Date): number | null {
-  const ms = t instanceof Date ? t.getTime() : typeof t === "number" ? t : Date.parse(t);
+  const text = typeof t === "string" && /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t.trim()) ? `${t.trim().replace(" ", "T")}Z` : t;
+  const ms = text instanceof Date ? text.getTime() : typeof text === "number" ? text : Date.parse(text);
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
 }
 

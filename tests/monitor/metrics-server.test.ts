@@ -123,6 +123,12 @@ describe("metricsSnapshotFromPaperState", () => {
     expect(snap.riskBudgetViolations).toBe(0);
   });
 
+  it("a DuckDB TIMESTAMP without a zone is read as UTC", () => {
+    const state = { equity: [], positions: [], killSwitch: null, riskBudgetViolations: 0 };
+    expect(metricsSnapshotFromPaperState({ ...state, lastRun: { date: "2024-07-02", finishedAt: "2024-07-02 21:00:00.123" } }).lastSuccessfulRun).toBe(Date.UTC(2024, 6, 2, 21) / 1000);
+    expect(metricsSnapshotFromPaperState({ ...state, lastRun: { date: "2024-07-02", finishedAt: "2024-07-02T23:00:00+02:00" } }).lastSuccessfulRun).toBe(Date.UTC(2024, 6, 2, 21) / 1000);
+  });
+
   it("an empty ledger gives unknowns, not zeros", () => {
     const snap = metricsSnapshotFromPaperState({ equity: [], positions: [], killSwitch: null, lastRun: null, riskBudgetViolations: undefined });
     expect(snap).toEqual({
