@@ -196,6 +196,7 @@ const paperOpts = (c: Command) => c
   .option("--features <path>", "features Parquet (default data/features/features.parquet)")
   .option("--champion <dir>", "champion folder (default data/champion)")
   .option("--config <file>", "paper settings, YAML or JSON (docs/paper-trading.md)")
+  .option("--alerts <dir>", "alert channel folder (default data/paper/alerts)")
   .addOption(jsonOpt());
 paperOpts(paper
   .command("run")

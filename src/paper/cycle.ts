@@ -70,6 +70,8 @@ export interface DayResult {
   decisionDate: string | null;
   rebalance: boolean;
   champion: { cell: string; model: string; optimizer: string; fingerprint: string; backtestSharpe: number | null } | null;
+  /** The champion's label horizon in bars (monitoring judges scores over it), or null. */
+  championHorizon: number | null;
   regime: Regime | null;
   scoreSource: "model" | "predictions" | null;
   signals: Array<{ symbol: string; score: number; rank: number }>;
@@ -90,7 +92,7 @@ const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
 function emptyResult(date: string, dryRun: boolean): DayResult {
   return {
-    date, status: "no_trade", changed: false, dryRun, message: "", decisionDate: null, rebalance: false, champion: null, regime: null, scoreSource: null,
+    date, status: "no_trade", changed: false, dryRun, message: "", decisionDate: null, rebalance: false, champion: null, championHorizon: null, regime: null, scoreSource: null,
     signals: [], targets: [], trades: [], skipped: [], fills: [], safety: { violations: [], turnover: 0, estimated_cost: 0 }, killSwitch: null,
     account: null, positions: [], notes: [], alerts: [],
   };
@@ -172,6 +174,7 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
       await raise({ key: "paper:no-champion", severity: "warning", title: `Paper ${D}: no champion — staying ${held.size ? "as is (no trades)" : "flat"}`, message: `${found.reason}. No order is placed until a champion is promoted.`, date: D });
     } else {
       res.champion = { cell: champion!.cell, model: champion!.model, optimizer: champion!.optimizer, fingerprint: champion!.fingerprint, backtestSharpe: champion!.backtestSharpe };
+      res.championHorizon = champion!.params.horizon;
       if (champion!.params.lag !== 1) {
         throw new StrataError("DATA", `paper run: the champion ${champion!.cell} trades with lag ${champion!.params.lag}; paper trading fills on the next bar (lag 1)`, { hint: "promote a champion backtested with lag 1" });
       }

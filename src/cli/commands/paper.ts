@@ -14,10 +14,14 @@ import type { Alert } from "../../core/alert.ts";
 import { StrataError } from "../../core/errors.ts";
 import { Ledger, paperConfig, readState, runPaperDay, runPaperPeriod, type DayResult, type PaperConfig, type PaperPaths } from "../../paper/index.ts";
 import { writePaperReport } from "../paper-report.ts";
+import { createDatabase, f64Column, formatIsoDate, i32Column, readColumns, sqlString, stringColumn } from "../../store/index.ts";
+import type { MonitoringReport } from "../../monitor/index.ts";
 import { color, printJson } from "../output.ts";
 
 export interface PaperFlags {
   file?: string;
+  /** Alert channel folder (default data/paper/alerts). */
+  alerts?: string;
   ledger?: string;
   reports?: string;
   prices?: string;
@@ -82,17 +86,57 @@ function loadConfig(flags: PaperFlags): PaperConfig {
   return parsed;
 }
 
-/** The monitoring report of the day (src/monitor), or null where it cannot be built. */
-async function monitoring(ledger: Ledger, r: DayResult, p: PaperPaths): Promise<unknown> {
-  void ledger; void p;
-  return { date: r.date, alerts: r.alerts };
+/**
+ * The day's monitoring report (src/monitor `monitorDay`): live scores (by decision date) and
+ * the paper equity and weights from the ledger plus the day being recorded, closes from the
+ * prices file up to the trade day. Monitoring alerts go to the same channels as the cycle's.
+ */
+async function monitoring(ledger: Ledger, r: DayResult, p: PaperPaths, send: (a: Alert) => Promise<void>): Promise<MonitoringReport> {
+  const { monitorDay } = await import("../../monitor/index.ts");
+  const scoreHistory = (await ledger.signals(r.date)).filter((s) => s.date < r.date).map((s) => ({ date: s.decision_date, symbol: s.symbol, score: s.score }));
+  if (r.decisionDate) for (const s of r.signals) scoreHistory.push({ date: r.decisionDate, symbol: s.symbol, score: s.score });
+  // The last 60 score dates are enough for the rolling IC (20 dates) and the drift rule.
+  const dates = [...new Set(scoreHistory.map((s) => s.date))].sort();
+  const since = dates.length > 60 ? dates[dates.length - 60] : dates[0] ?? r.date;
+  const scores = scoreHistory.filter((s) => s.date >= since);
+  const db = await createDatabase();
+  const conn = await db.connect();
+  let prices: Array<{ date: string; symbol: string; close: number }> = [];
+  let lastDataDate: string | null = null;
+  try {
+    const src = `read_parquet(${sqlString(p.prices)})`;
+    const cols = await readColumns(conn, `SELECT date, symbol, CAST(close AS DOUBLE) AS close FROM ${src}
+        WHERE date >= ${sqlString(since)}::DATE AND date <= ${sqlString(r.date)}::DATE AND close > 0 AND isfinite(close) ORDER BY date, symbol`);
+    const d = i32Column(cols, "date"), sy = stringColumn(cols, "symbol"), c = f64Column(cols, "close");
+    prices = Array.from(d, (x, k) => ({ date: formatIsoDate(x), symbol: sy[k]!, close: c[k] }));
+    const last = await readColumns(conn, `SELECT max(date) AS d FROM ${src} WHERE date <= ${sqlString(r.date)}::DATE`);
+    lastDataDate = last.d instanceof Int32Array ? formatIsoDate(last.d[0]) : null;
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+  const equity = (await ledger.equityHistory(r.date)).filter((e) => e.date < r.date).map((e) => ({ date: e.date, equity: e.equity }));
+  if (r.account) equity.push({ date: r.date, equity: r.account.equity });
+  const weights = (await ledger.weights(r.date)).filter((w) => w.date < r.date);
+  for (const q of r.positions) weights.push({ date: r.date, symbol: q.symbol, weight: q.weight });
+  const report = monitorDay({
+    date: r.date, scores, prices, horizon: r.champion ? r.championHorizon ?? 5 : 5, equity,
+    backtestSharpe: r.champion?.backtestSharpe ?? null, weights, lastDataDate,
+  });
+  for (const a of report.alerts) await send(a);
+  return report;
 }
 
-async function alertSink(flags: PaperFlags): Promise<{ send: (a: Alert) => Promise<void>; flush: () => Promise<void> }> {
-  void flags;
+/** Alerts go to the monitor's channels: data/paper/alerts/alerts.jsonl, and the webhook when its variable is set. */
+async function alertSink(flags: PaperFlags & { alerts?: string }): Promise<{ send: (a: Alert) => Promise<void>; flush: () => Promise<void> }> {
+  const { createAlerter, DEFAULT_ALERTS_DIR } = await import("../../monitor/index.ts");
+  const alerter = createAlerter({ dir: at(rootOf(flags), flags.alerts ?? DEFAULT_ALERTS_DIR) });
   return {
-    send: async (a) => { if (!flags.json) process.stderr.write(`${a.severity === "critical" ? color.red("alert") : color.yellow("alert")}: ${a.title}\n`); },
-    flush: async () => undefined,
+    send: async (a) => {
+      if (!flags.json) process.stderr.write(`${a.severity === "critical" ? color.red("alert") : color.yellow("alert")}: ${a.title}\n`);
+      await alerter.send(a);
+    },
+    flush: async () => { await alerter.flush(); },
   };
 }
 
@@ -119,7 +163,7 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
   try {
     const common = {
       dryRun: flags.dryRun, config: cfg, paths: p, alert: alerter.send, hooks,
-      beforeCommit: async (r: DayResult) => { writePaperReport(reportsDir, r, await monitoring(ledger, r, p)); },
+      beforeCommit: async (r: DayResult) => { writePaperReport(reportsDir, r, await monitoring(ledger, r, p, alerter.send)); },
     };
     const today = new Date().toISOString().slice(0, 10);
     if (flags.from) {
