@@ -30,6 +30,9 @@ const GOALS: Goal[] = [
   { metric: "stats_s", max: 10, unit: "s" },
   // Re-render of an unchanged example notebook on the default study (cells from the cache).
   { metric: "notebook_rerender_s", max: 0.5, unit: "s" },
+  // pipeline report on the default study (CLI, process start included; median of 3) and its largest page.
+  { metric: "report_s", max: 5, unit: "s" },
+  { metric: "report_max_page_mb", max: 2, unit: "MB" },
 ];
 
 async function main(): Promise<void> {
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     ["pipeline", async () => (await import("./pipeline.bench.ts")).benchPipeline()],
     ["matrix", async () => (await import("./matrix.bench.ts")).benchMatrix()],
     ["stats", async () => (await import("./stats.bench.ts")).benchStats()],
+    ["report", async () => (await import("./report.bench.ts")).benchReport()],
     ["notebook", async () => (await import("./notebook.bench.ts")).benchNotebook()],
   ];
 
