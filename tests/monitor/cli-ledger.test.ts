@@ -69,7 +69,36 @@ describe("pipeline monitor over a paper ledger", () => {
         'strata_paper_symbol_weight{symbol="AAA"}': 0.625,
         'strata_paper_symbol_weight{symbol="BBB"}': 0.3125,
       });
+      // A paper run holding the ledger's write lock: the last numbers read are served meanwhile.
+      const writer = await Ledger.open(join(root, "data/paper/ledger.duckdb"));
+      try {
+        const during = await fetch(url);
+        expect(during.status).toBe(200);
+        expect(parse(await during.text()).strata_paper_equity).toBe(96_000);
+      } finally {
+        writer.close();
+      }
     } finally {
+      const exited = new Promise((r) => child.on("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+
+  it("serve: a locked ledger before any successful read is a 500 naming the lock", async () => {
+    const writer = await Ledger.open(join(root, "data/paper/ledger.duckdb"));
+    const child = spawn(process.execPath, [BIN, "-f", join(root, "pipeline.yaml"), "monitor", "serve", "--port", "0", "--json"], { env: { ...process.env, NO_COLOR: "1" } });
+    try {
+      let out = "";
+      const { url } = await new Promise<{ url: string }>((res, rej) => {
+        child.stdout.on("data", (c: Buffer) => { out += c.toString(); try { res(JSON.parse(out)); } catch { /* partial */ } });
+        child.on("exit", (code) => rej(new Error(`serve exited with ${code}: ${out}`)));
+      });
+      const r = await fetch(url);
+      expect(r.status).toBe(500);
+      expect(await r.text()).toMatch(/Could not set lock/);
+    } finally {
+      writer.close();
       const exited = new Promise((r) => child.on("exit", r));
       child.kill("SIGTERM");
       await exited;

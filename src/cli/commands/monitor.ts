@@ -58,7 +58,7 @@ export async function monitorServeCommand(flags: MonitorFlags & { port?: number 
       } catch (e) {
         // A daily run holds the ledger's write lock for a few seconds: serve the last numbers
         // read (the last-run gauge shows their age) instead of failing the scrape.
-        if (lastGood && /lock/i.test(errorMessage(e))) return lastGood;
+        if (lastGood && /Could not set lock/i.test(errorMessage(e))) return lastGood;
         throw e;
       }
     },
