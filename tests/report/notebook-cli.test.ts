@@ -86,6 +86,8 @@ describe("pipeline notebook serve", () => {
       expect(first.body).toContain('<script src="/__live.js"></script>');
       expect((await fetchText(`${base}notebooks/..%2Fpipeline.html`)).status).toBe(404);
       expect((await fetchText(`${base}__live.js`)).body).toContain("EventSource");
+      expect((await fetchText(`${base}favicon.ico`)).status).toBe(204); // no 404 in the browser console
+      expect(first.body).toContain('<link rel="icon" href="data:,">');
 
       // Subscribe to the event stream, then edit the notebook.
       const events: string[] = [];

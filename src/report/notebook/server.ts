@@ -47,12 +47,16 @@ const LIVE_JS = `(() => {
 })();
 `;
 const LIVE_TAG = `<script src="/__live.js"></script>`;
+const ICON_TAG = `<link rel="icon" href="data:,">`;
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
+/** The live-reload script before </body>, and an empty icon so the browser asks for no favicon. */
 function withLiveReload(page: string): string {
-  const at = page.lastIndexOf("</body>");
-  return at < 0 ? page + LIVE_TAG : page.slice(0, at) + LIVE_TAG + page.slice(at);
+  const head = page.indexOf("</head>");
+  const withIcon = head < 0 ? page : `${page.slice(0, head)}${ICON_TAG}${page.slice(head)}`;
+  const at = withIcon.lastIndexOf("</body>");
+  return at < 0 ? withIcon + LIVE_TAG : withIcon.slice(0, at) + LIVE_TAG + withIcon.slice(at);
 }
 
 export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer> {
@@ -109,8 +113,12 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
       return;
     }
     if (path === "/__live.js") return send(res, 200, "text/javascript; charset=utf-8", LIVE_JS);
+    if (path === "/favicon.ico") {
+      res.writeHead(204, { "cache-control": "max-age=86400" });
+      return res.end();
+    }
     if (path === "/" || path === "/index.html" || path === "/notebooks/" || path === "/notebooks/index.html") {
-      return send(res, 200, "text/html; charset=utf-8", notebookIndexPage(indexEntries(), { lockHash: catalog.lockHash, tail: LIVE_TAG }));
+      return send(res, 200, "text/html; charset=utf-8", withLiveReload(notebookIndexPage(indexEntries(), { lockHash: catalog.lockHash })));
     }
     const m = /^\/notebooks\/([^/]+)\.html$/.exec(path);
     if (m && NAME.test(m[1]) && existsSync(join(notebooksDir, `${m[1]}.md`))) {
