@@ -33,6 +33,9 @@ const GOALS: Goal[] = [
   // pipeline report on the default study (CLI, process start included; median of 3) and its largest page.
   { metric: "report_s", max: 5, unit: "s" },
   { metric: "report_max_page_mb", max: 2, unit: "MB" },
+  // One paper-trading cycle for 500 symbols with cached features (CLI, process start included; median of 3).
+  { metric: "paper_cycle_s", max: 10, unit: "s" },
+  { metric: "paper_cycle_peak_mb", max: 1024, unit: "MB" },
 ];
 
 async function main(): Promise<void> {
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     ["stats", async () => (await import("./stats.bench.ts")).benchStats()],
     ["report", async () => (await import("./report.bench.ts")).benchReport()],
     ["notebook", async () => (await import("./notebook.bench.ts")).benchNotebook()],
+    ["paper", async () => (await import("./paper.bench.ts")).benchPaper()],
   ];
 
   // A run of some suites (`npm run bench -- gbdt`) updates their figures and keeps the others.
