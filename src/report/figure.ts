@@ -57,3 +57,12 @@ export function figure(opts: FigureOptions): SafeHtml {
   const svg = opts.data.length ? renderPlot(opts.plot) : html`<p class="note">No data.</p>`;
   return html`<figure id="${opts.id ?? slug(opts.title)}" class="figure"><h3>${opts.title}</h3>${opts.subtitle ? html`<p class="subtitle">${opts.subtitle}</p>` : null}${svg}<details><summary>Data (${opts.data.length.toLocaleString("en-US")} rows)</summary>${dataTable(opts.data, { maxRows: 500, ...opts.table })}</details></figure>`;
 }
+
+/**
+ * A left margin wide enough for the longest of `labels` at the theme's 11 px font (≈ 6.4 px
+ * a character, a 14 px tick gap), at least `min`, at most 320: long cell names are not clipped.
+ */
+export function labelMargin(labels: readonly string[], min = 60): number {
+  const longest = labels.reduce((m, l) => Math.max(m, l.length), 0);
+  return Math.min(320, Math.max(min, Math.ceil(longest * 6.4) + 14));
+}

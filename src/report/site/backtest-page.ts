@@ -75,7 +75,7 @@ export const backtestPage: PageBuilder = {
         title: "Sharpe ratio under cost stress",
         subtitle: `The matrix again with ${levels.join(", ")} bps per side added to every trade's costs (one panel per level).`,
         rows: stress, x: "x", y: "y", fx: "stress_bps", value: "sharpe", xLabel, yLabel, fxLabel: "Extra cost (bps per side)", valueLabel: "Sharpe ratio (annualized)",
-        diverging: true, domain: [-lim, lim], xDomain, yDomain, labels: xDomain.length * levels.length <= 24, rotateX: true,
+        diverging: true, domain: [-lim, lim], xDomain, yDomain, labels: xDomain.length * levels.length <= 24, rotateX: true, digits: 2,
       }));
     }
     const turn = (await rows(conn, `select cell, round(sum(turnover) / count(*) * ${PERIODS_PER_YEAR}, 10) as turnover_annual, round(avg(n_names), 8) as mean_names from (${fanIn(cells, "returns")}) group by cell order by cell`))

@@ -8,7 +8,7 @@ import * as Plot from "@observablehq/plot";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlIdent } from "../../store/index.ts";
 import type { CatalogCell } from "../catalog.ts";
-import { figure } from "../figure.ts";
+import { figure, labelMargin } from "../figure.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { cellsWith, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { heatmap } from "./heatmap.ts";
@@ -109,7 +109,7 @@ async function section(ctx: SiteContext, fcell: CatalogCell, lcell: CatalogCell 
       table: { columns: ["feature", "mean_ic", "sd_ic", "t_stat", "dates"] },
       plot: {
         height: Math.max(160, 40 + ic.length * 18),
-        marginLeft: 120,
+        marginLeft: labelMargin(order),
         x: { label: "Mean rank IC (correlation, −1 to 1)", grid: true },
         y: { label: null, domain: order },
         color: { type: "categorical", domain: ["negative", "positive"], range: ["#e15759", "#4e79a7"] },
@@ -142,7 +142,7 @@ async function section(ctx: SiteContext, fcell: CatalogCell, lcell: CatalogCell 
     subtitle: `Cross-sectional rank correlation between features, pooled over ${CORR_DATES} sampled dates; features in IC order.`,
     rows: corr, x: "feature_b", y: "feature_a", value: "correlation",
     xLabel: "Feature", yLabel: "Feature", valueLabel: "Rank correlation (−1 to 1)",
-    diverging: true, domain: [-1, 1], xDomain: order, yDomain: order, labels: feats.length <= 12, rotateX: true, marginLeft: 120,
+    diverging: true, domain: [-1, 1], xDomain: order, yDomain: order, labels: feats.length <= 12, rotateX: true, marginLeft: labelMargin(order),
   }));
   return html`<h2><code>${fcell.id}</code></h2><p class="note">${feats.length} numeric features.</p>${parts}`;
 }

@@ -30,7 +30,7 @@ export interface HeatmapOptions {
   /** Orders of the x and y axes (default: first-seen order). */
   xDomain?: readonly string[];
   yDomain?: readonly string[];
-  /** Significant digits of the labels (default 2). */
+  /** Significant digits of the labels (default 3: Sharpe ratios 1.31 vs 1.28 must read apart). */
   digits?: number;
   /** Show a number in every square (default true; off for large grids). */
   labels?: boolean;
@@ -43,7 +43,7 @@ export interface HeatmapOptions {
 
 export function heatmap(o: HeatmapOptions): SafeHtml {
   const val = (d: Record<string, unknown>) => d[o.value] as number;
-  const digits = o.digits ?? 2;
+  const digits = o.digits ?? 3;
   const ny = o.yDomain?.length ?? new Set(o.rows.map((r) => String(r[o.y]))).size;
   const height = o.height ?? Math.max(160, Math.min(620, 60 + ny * 26 + (o.rotateX ? 60 : 0)));
   const labels = o.labels ?? true;

@@ -4,7 +4,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import type { CatalogCell } from "../catalog.ts";
-import { figure } from "../figure.ts";
+import { figure, labelMargin } from "../figure.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { cellLabel, cellsWith, markStale, readableCells, sourceStatus, stagesOf } from "./cells.ts";
@@ -59,7 +59,7 @@ export const modelsPage: PageBuilder = {
         subtitle: "Each model's share of total importance per feature (gain for trees, |coefficient| for linear models; shares sum to 1 per model). Features by mean share.",
         rows: imp, x: "cell", y: "feature", value: "share",
         xLabel: "Model", yLabel: "Feature", valueLabel: "Share of importance (0–1)",
-        xDomain: impCells.map(label), yDomain: order, digits: 2, rotateX: true, marginLeft: 120,
+        xDomain: impCells.map(label), yDomain: order, digits: 2, rotateX: true, marginLeft: labelMargin(order),
       }));
     }
     const trialCells = readableCells(catalog, ["trials"]).filter((c) => foldCells.includes(c) || impCells.includes(c));

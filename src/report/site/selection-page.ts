@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import * as Plot from "@observablehq/plot";
-import { figure } from "../figure.ts";
+import { figure, labelMargin } from "../figure.ts";
 import { formatValue } from "../format.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { dataTable, keyValueTable } from "../table.ts";
@@ -58,7 +58,7 @@ export const selectionPage: PageBuilder = {
           subtitle: "Weighted score of the normalized metrics (1 = best on every one) for the candidates that passed the thresholds.",
           data: scored, table: { columns: ["rank", "cell", "status", "score"] },
           plot: {
-            height: Math.max(140, 50 + scored.length * 16), marginLeft: 150,
+            height: Math.max(140, 50 + scored.length * 16), marginLeft: labelMargin(order),
             x: { label: "Score (0–1)", grid: true, domain: [0, 1] }, y: { label: null, domain: order },
             color: { legend: true, domain: ["champion", "passed", "failed"], range: ["#59a14f", "#4e79a7", "#e15759"] },
             marks: [Plot.barX(scored, { x: "score", y: "cell", fill: "status" }), Plot.ruleX([0])],

@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import * as Plot from "@observablehq/plot";
-import { figure } from "../figure.ts";
+import { figure, labelMargin } from "../figure.ts";
 import { formatNumber } from "../format.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { dataTable, keyValueTable } from "../table.ts";
@@ -50,7 +50,7 @@ export const statisticsPage: PageBuilder = {
           subtitle: "Annualized Sharpe ratio per cell (dot) and its stationary-bootstrap confidence interval (bar), best first.",
           data: cells, table: { columns: ["cell", "sharpe", "sharpe_lo", "sharpe_hi", ...(have.has("observations") ? ["observations"] : [])] },
           plot: {
-            height: Math.max(160, 50 + cells.length * 16), marginLeft: 150,
+            height: Math.max(160, 50 + cells.length * 16), marginLeft: labelMargin(order),
             x: { label: "Sharpe ratio (annualized)", grid: true }, y: { label: null, domain: order },
             marks: [Plot.ruleX([0]), Plot.ruleY(cells, { y: "cell", x1: "sharpe_lo", x2: "sharpe_hi", stroke: "#4e79a7", strokeWidth: 2 }), Plot.dot(cells, { y: "cell", x: "sharpe", fill: "#1d232b", r: 3 })],
           },
@@ -63,7 +63,7 @@ export const statisticsPage: PageBuilder = {
           subtitle: "PSR: probability that the true Sharpe ratio exceeds 0 given skew, kurtosis and length; DSR: the same against the Sharpe ratio expected from the best of N trials. The rule marks 0.95.",
           data: probs, table: { columns: ["cell", "measure", "probability"], digits: 6 },
           plot: {
-            height: Math.max(160, 50 + cells.length * 16), marginLeft: 150,
+            height: Math.max(160, 50 + cells.length * 16), marginLeft: labelMargin(order),
             x: { label: "Probability (0–1)", grid: true, domain: [Math.min(0.9, ...probs.map((p) => p.probability).filter(Number.isFinite)), 1] },
             y: { label: null, domain: order },
             color: { legend: true, domain: ["PSR", "DSR"], range: ["#76b7b2", "#e15759"] },
@@ -79,7 +79,7 @@ export const statisticsPage: PageBuilder = {
           title: "Sharpe ratio by calendar year",
           subtitle: "Consistency: each cell's annualized Sharpe ratio within each year.",
           rows: win, x: "year", y: "cell", value: "sharpe", xLabel: "Year", yLabel: "Cell", valueLabel: "Sharpe ratio (annualized)",
-          diverging: true, domain: [-lim, lim], yDomain: order, labels: false, marginLeft: 150,
+          diverging: true, domain: [-lim, lim], yDomain: order, labels: false, marginLeft: labelMargin(order),
         }));
       }
       parts.push(html`<h3>Every cell</h3>${dataTable(cells, { maxRows: 1000, digits: 5 })}<h3>Tests</h3>${keyValueTable([
