@@ -38,3 +38,16 @@ export function fmtSeconds(s: number): string {
   if (s < 60) return `${s.toFixed(1)}s`;
   return `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
 }
+
+/** Resolve once SIGINT or SIGTERM arrives, after `close()` (a server's) has finished. */
+export function untilSignal(close: () => Promise<void>): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void close().then(done);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

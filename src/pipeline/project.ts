@@ -7,6 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StrataError, errorMessage } from "../core/errors.ts";
+import { ensureTypeScriptLoader } from "../core/ts-loader.ts";
 import { sha256 } from "../core/hash.ts";
 import { deriveSeed } from "../core/rng.ts";
 import { loadPipeline } from "./spec.ts";
@@ -77,21 +78,6 @@ export async function openProject(opts: { file?: string; cwd?: string; sharedSta
 }
 
 const stageModules = new Map<string, Promise<StageDefinition>>();
-let tsLoader: Promise<void> | undefined;
-
-/**
- * Stage modules are TypeScript. Under tsx or vitest this module is itself TypeScript and .ts
- * imports already work; from the bundled CLI, register tsx once, on first need.
- */
-function ensureTypeScriptLoader(): Promise<void> {
-  tsLoader ??= import.meta.url.endsWith(".ts")
-    ? Promise.resolve()
-    : import("tsx/esm/api").then(({ register }) => {
-        register();
-      });
-  return tsLoader;
-}
-
 /** Import a stage module (once per process) and check it is a defineStage() result. */
 export function loadStageModule(stage: StageSpec): Promise<StageDefinition> {
   let p = stageModules.get(stage.usesPath);
@@ -99,7 +85,7 @@ export function loadStageModule(stage: StageSpec): Promise<StageDefinition> {
     p = (async () => {
       let mod: { default?: unknown };
       try {
-        await ensureTypeScriptLoader();
+        await ensureTypeScriptLoader(import.meta.url);
         mod = (await import(pathToFileURL(stage.usesPath).href)) as { default?: unknown };
       } catch (e) {
         throw new StrataError("STAGE", `stage '${stage.name}': cannot load ${stage.uses}: ${errorMessage(e)}`, {

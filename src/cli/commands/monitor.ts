@@ -16,7 +16,7 @@ import {
   createAlerter, DEFAULT_ALERTS_DIR, DEFAULT_WEBHOOK_ENV, metricsSnapshotFromPaperState, serveMetrics, tradingDaysBetween,
   type MetricsSnapshot,
 } from "../../monitor/index.ts";
-import { color, printJson } from "../output.ts";
+import { color, printJson, untilSignal } from "../output.ts";
 
 interface MonitorFlags {
   file?: string;
@@ -65,15 +65,7 @@ export async function monitorServeCommand(flags: MonitorFlags & { port?: number 
   });
   if (flags.json) printJson({ ok: true, url: server.url, ledger });
   else process.stdout.write(`Serving metrics at ${server.url} (ledger ${ledger}; Ctrl-C to stop)\n`);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void server.close().then(done);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilSignal(() => server.close());
   if (!flags.json) process.stdout.write("Stopped.\n");
 }
 

@@ -12,7 +12,7 @@ import { notebookName, renderNotebook, type NotebookRender } from "../../report/
 import { scaffoldNotebook, validateNotebookName } from "../../report/notebook/scaffold.ts";
 import { changedArtifacts, markStale, readPageMeta } from "../../report/notebook/stale.ts";
 import { loadCatalog } from "../catalog.ts";
-import { color, fmtSeconds, printJson } from "../output.ts";
+import { color, fmtSeconds, printJson, untilSignal } from "../output.ts";
 
 interface Flags {
   file?: string;
@@ -120,14 +120,6 @@ export async function notebookServeCommand(flags: Flags & { port?: number; open?
   });
   process.stdout.write(`Serving notebooks at ${server.url} (Ctrl-C to stop)\n`);
   if (flags.open !== false && !process.env.CI) openBrowser(server.url);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void server.close().then(done);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilSignal(() => server.close());
   process.stdout.write("Stopped.\n");
 }

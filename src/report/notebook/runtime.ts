@@ -12,6 +12,7 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 import { sha256 } from "../../core/hash.ts";
+import { ensureTypeScriptLoader } from "../../core/ts-loader.ts";
 import { html, type SafeHtml } from "../html.ts";
 import type { Catalog } from "../catalog.ts";
 import { compileCell, type BindingKind } from "./compile.ts";
@@ -46,17 +47,6 @@ const CELL_FILE = (i: number) => `notebook-cell-${i}.js`;
 const FRAME = /notebook-cell-(\d+)\.js:(\d+):(\d+)/;
 /** Lines of the wrapper above the cell's first line: `(async function (__nb) {` and the prologue. */
 const WRAPPER_LINES = 2;
-
-let tsLoader: Promise<void> | undefined;
-/** Local .ts modules need tsx's loader when we are not already running under one. */
-function ensureTypeScriptLoader(): Promise<void> {
-  tsLoader ??= import.meta.url.endsWith(".ts")
-    ? Promise.resolve()
-    : import("tsx/esm/api").then(({ register }) => {
-        register();
-      });
-  return tsLoader;
-}
 
 interface Binding {
   value: unknown;
@@ -185,7 +175,7 @@ async function importFor(spec: string, file: string, run: CellRun): Promise<unkn
     } catch {
       // a missing file fails in the import below, with Node's message
     }
-    if (/\.(ts|mts|tsx)$/.test(path)) await ensureTypeScriptLoader();
+    if (/\.(ts|mts|tsx)$/.test(path)) await ensureTypeScriptLoader(import.meta.url);
     return import(pathToFileURL(path).href);
   }
   return import(spec);
