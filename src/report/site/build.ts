@@ -7,7 +7,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Catalog } from "../catalog.ts";
-import { html } from "../html.ts";
+import { html, type SafeHtml } from "../html.ts";
 import { page } from "../page.ts";
 import { cellsWith } from "./cells.ts";
 import { SITE_PAGES } from "./registry.ts";
@@ -23,9 +23,21 @@ export interface RenderSiteOptions {
   placeholders?: boolean;
 }
 
-/** Whether some cell declares every output of one of the page's need sets. */
-export function pageAvailable(catalog: Catalog, p: PageBuilder): boolean {
-  return p.needs.length === 0 || p.needs.some((set) => cellsWith(catalog, set).length > 0);
+/**
+ * Whether the page is built: some cell declares every output of one of its need sets, or
+ * (for `pipeline report` only) its live files exist. No needs and no live files: always.
+ */
+export function pageAvailable(catalog: Catalog, p: PageBuilder, provenance: Provenance = "lock"): boolean {
+  if (p.needs.length === 0 && !p.live) return true;
+  if (p.needs.some((set) => cellsWith(catalog, set).length > 0)) return true;
+  return provenance === "lock" && p.live !== undefined && p.live.exists(catalog);
+}
+
+/** The one-line page the report stage writes for a page whose inputs are not among its needs. */
+function placeholder(p: PageBuilder): SafeHtml {
+  const needs = p.needs.length ? `no input declares ${p.needs.map((s) => s.join(" + ")).join(" or ")}` : null;
+  const live = p.live ? `${p.live.describe} ${p.live.describe.includes(" and ") ? "are" : "is"} read by \`pipeline report\` only, never by the report stage` : null;
+  return html`<h1>${p.title}</h1><p class="note">Not part of this report: ${[needs, live].filter(Boolean).join("; ")}.</p>`;
 }
 
 /** Plot numbers its clip paths, markers and patterns process-wide; renumber them per page. */
@@ -46,7 +58,7 @@ function countFigures(text: string): number {
 export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Promise<BuiltPage[]> {
   const provenance = opts.provenance ?? "lock";
   const builders = opts.pages ?? SITE_PAGES;
-  const available = builders.filter((p) => pageAvailable(catalog, p));
+  const available = builders.filter((p) => pageAvailable(catalog, p, provenance));
   const nav = available.map((p) => ({ href: p.file, label: p.label }));
   const ctx: SiteContext = { catalog, conn: opts.conn, provenance };
   const stamp = {
@@ -58,9 +70,7 @@ export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Pro
   for (const p of builders) {
     const on = available.includes(p);
     if (!on && !opts.placeholders) continue;
-    const body = on
-      ? await p.build(ctx)
-      : html`<h1>${p.title}</h1><p class="note">Not part of this report: no input declares ${p.needs.map((s) => s.join(" + ")).join(" or ")}.</p>`;
+    const body = on ? await p.build(ctx) : placeholder(p);
     const text = renumberPlotIds(page({ title: `${p.title} · Strata report`, body, nav, current: p.file, stamp }));
     out.push({ file: p.file, title: p.title, html: text, bytes: Buffer.byteLength(text), figures: countFigures(text) });
   }

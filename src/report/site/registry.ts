@@ -2,16 +2,18 @@
  * The pages of the report site, in navigation order. A page exists when some cell declares the
  * outputs it needs, so a project without a stage simply has no such page.
  *
- * Extension point: a paper-trading or monitoring page is one more PageBuilder here, keyed by
- * the outputs its stage writes (e.g. `needs: [["ledger"]]` for a paper-trading ledger,
- * `needs: [["drift"]]` for monitoring). Nothing else changes: the navigation, the stamp, the
- * `pipeline report` command and the report stage's outputs all follow this list.
+ * A page may also be built from files outside the lock (`live`): the paper page from the
+ * ledger of `pipeline paper run`, the monitoring page from its daily monitoring reports and
+ * the alert log — for `pipeline report` only. The navigation, the stamp, the command and the
+ * report stage's outputs all follow this list.
  */
 import { backtestPage } from "./backtest-page.ts";
 import { dataPage } from "./data-page.ts";
 import { featuresPage } from "./features-page.ts";
 import { modelsPage } from "./models-page.ts";
+import { monitoringPage } from "./monitoring-page.ts";
 import { overviewPage } from "./overview.ts";
+import { paperPage } from "./paper-page.ts";
 import { selectionPage } from "./selection-page.ts";
 import { statisticsPage } from "./statistics-page.ts";
 import type { PageBuilder } from "./types.ts";
@@ -24,4 +26,6 @@ export const SITE_PAGES: readonly PageBuilder[] = [
   backtestPage,
   statisticsPage,
   selectionPage,
+  paperPage,
+  monitoringPage,
 ];

@@ -33,6 +33,18 @@ export interface PageBuilder {
    * (e.g. [["returns", "weights"]]). An empty list means always (the overview).
    */
   needs: readonly (readonly string[])[];
+  /**
+   * Files outside pipeline.lock the page can also be built from (the paper ledger, the daily
+   * monitoring reports): with them on disk the page exists even when no cell meets `needs`.
+   * Only `pipeline report` ("lock" provenance) looks at them; the report stage reads its
+   * inputs and nothing else, so its pages stay a pure function of those inputs.
+   */
+  live?: {
+    /** What they are, for the report stage's placeholder ("the paper ledger data/paper/ledger.duckdb"). */
+    describe: string;
+    /** Whether any of them exists for this project. */
+    exists(catalog: Catalog): boolean;
+  };
   /** The page body. */
   build(ctx: SiteContext): Promise<SafeHtml>;
 }
