@@ -165,7 +165,8 @@ describe("report site on a small study", () => {
 
   it("the report stage writes the same pages, stamped with its inputs' digest, byte-identical under verify", () => {
     const dir = join(p.root, "data/report");
-    expect(readdirSync(dir).sort()).toEqual(["backtest.html", "data.html", "features.html", "index.html", "models.html", "selection.html", "statistics.html"]);
+    expect(readdirSync(dir).sort()).toEqual(["backtest.html", "data.html", "features.html", "index.html", "models.html", "monitoring.html", "paper.html", "selection.html", "statistics.html"]);
+    for (const f of ["paper.html", "monitoring.html"]) expect(readFileSync(join(dir, f), "utf8"), f).toContain("Not part of this report");
     const index = readFileSync(join(dir, "index.html"), "utf8");
     expect(index).toContain("the report stage&#39;s inputs");
     expect(index).not.toContain(lockHash);

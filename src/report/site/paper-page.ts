@@ -223,7 +223,7 @@ async function ledgerSection(ctx: SiteContext): Promise<SafeHtml> {
   const heading = html`<h2>Ledger <code>${LEDGER_FILE}</code></h2><p class="note">Written by <code>pipeline paper run</code>, one transaction per trade day; read here without locking it.</p>`;
   const a = await attachLedger(ctx.conn, path);
   if (!a.ok) {
-    return html`${heading}<div class="cell-error" role="status"><strong>The ledger could not be read:</strong> ${a.locked ? "it is locked by a running `pipeline paper run`. Build the report again when the run has finished." : a.reason}</div>`;
+    return html`${heading}<div class="cell-error" role="status"><strong>The ledger could not be read:</strong> ${a.locked ? html`it is locked by a running <code>pipeline paper run</code> (it holds the file while it writes). Build the report again when the run has finished.` : a.reason}</div>`;
   }
   try {
     const L = LEDGER_ALIAS;
