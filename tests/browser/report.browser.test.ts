@@ -1,5 +1,6 @@
 /**
  * The report site in a real browser: every page built by `pipeline report` loads from file://
+ * (the study's pages plus paper trading and monitoring, after a month of `pipeline paper run`)
  * with no console error and no request outside the site, every figure holds an SVG with marks,
  * the navigation links lead to pages that exist, and nothing overflows a phone's width.
  * Screenshots land in tests/artifacts/browser/.
@@ -23,6 +24,9 @@ describe("report site in chromium", () => {
     p = createTempProject({ "pipeline.yaml": STUDY_SPEC, ...STUDY_STAGES });
     const r = p.runJson();
     if (!r.ok) throw new Error(r.stderr + JSON.stringify(r.raw.cells));
+    // A month of paper trading: the ledger and the daily monitoring reports feed two more pages.
+    const paper = p.cli(["paper", "run", "--from", "2021-03-01", "--to", "2021-03-31", "--json"]);
+    if (paper.code !== 0) throw new Error(`pipeline paper run failed (${paper.code}):\n${paper.stdout}\n${paper.stderr}`);
     const rep = p.cli(["report", "--json"]);
     if (rep.code !== 0) throw new Error(`pipeline report failed (${rep.code}):\n${rep.stdout}\n${rep.stderr}`);
     const json = JSON.parse(rep.stdout) as { outDir: string; pages: Array<{ file: string; bytes: number }> };
@@ -39,6 +43,8 @@ describe("report site in chromium", () => {
     const files = pages.map((x) => x.file);
     expect(files).toContain("index.html");
     expect(files.length).toBeGreaterThanOrEqual(6);
+    expect(files).toContain("paper.html");
+    expect(files).toContain("monitoring.html");
     for (const f of files) expect(existsSync(join(outDir, f)), f).toBe(true);
   });
 
