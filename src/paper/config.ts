@@ -60,6 +60,12 @@ export const paperConfigSchema = z.object({
    * scores its backtest traded: reconciliation against the backtest).
    */
   scores: z.enum(["model", "predictions"]).default("model"),
+  /**
+   * The exchange calendar deciding trading days and "the previous close": "nyse" (weekdays
+   * without NYSE holidays), "weekdays", or "auto" — the calendar the price data itself follows:
+   * "weekdays" when it has bars on NYSE holidays (the synthetic market), else "nyse".
+   */
+  calendar: z.enum(["auto", "nyse", "weekdays"]).default("auto"),
 }).strict();
 
 export type PaperConfigInput = z.input<typeof paperConfigSchema>;

@@ -22,12 +22,13 @@ import type { Alert, AlertSink } from "../core/alert.ts";
 import { StrataError, isStrataError } from "../core/errors.ts";
 import { createDatabase, formatIsoDate, parseIsoDate } from "../store/index.ts";
 import { isBusinessDay } from "../data/calendar.ts";
+import { closedReason, previousTradingDay } from "../data/exchange-calendar.ts";
 import type { Regime } from "../quant/regime/market-regimes.ts";
 import type { Fill } from "./broker.ts";
 import { loadChampion, type Champion } from "./champion.ts";
 import type { PaperConfig } from "./config.ts";
 import { Ledger, type CommitHooks, type EventRecord, type PositionRecord } from "./ledger.ts";
-import { fillBars, lastPriceDateBefore, loadDecisionMarket, type DecisionMarket } from "./market.ts";
+import { calendarOfData, fillBars, lastPriceDateBefore, loadDecisionMarket, type DecisionMarket } from "./market.ts";
 import { checkPortfolio, checkTrades, killSwitch, type KillSwitchResult } from "./safety.ts";
 import { SimBroker, type Bar } from "./sim-broker.ts";
 import { scoreFromPredictions, scoreWithModel, type Scores } from "./signals.ts";
@@ -108,7 +109,7 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
   const res = emptyResult(D, dryRun);
   if (!isBusinessDay(days)) {
     res.status = "not_trading_day";
-    res.message = `${D} is not a trading day (weekend on the business-day calendar); nothing to do`;
+    res.message = `${D} is not a trading day (${closedReason(days, "weekdays")}); nothing to do`;
     return res;
   }
   const done = await ledger.day(D);
@@ -143,10 +144,16 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
     conn = await ownDb.connect();
   }
   try {
-    // Pre-flight: data through the previous trading day's close.
+    // Pre-flight: a trading day on the exchange calendar, data through the previous trading day's close.
+    const calendar = cfg.calendar === "auto" ? await calendarOfData(conn, opts.paths.prices, D) : cfg.calendar;
+    const closed = closedReason(days, calendar);
+    if (closed) {
+      res.status = "not_trading_day";
+      res.message = `${D} is not a trading day (${closed}); nothing to do`;
+      return res;
+    }
     const P = await lastPriceDateBefore(conn, opts.paths.prices, D);
-    let prevBusiness = days - 1;
-    while (!isBusinessDay(prevBusiness)) prevBusiness--;
+    const prevBusiness = previousTradingDay(days, calendar);
     if (P === null || P < formatIsoDate(prevBusiness)) {
       const err = new StrataError("DATA", `paper run ${D}: prices in ${opts.paths.prices} end ${P ?? "before any date"}; the cycle needs the close of ${formatIsoDate(prevBusiness)}`, {
         hint: "update the data (pipeline run data) and rerun the date",

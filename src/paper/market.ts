@@ -15,6 +15,7 @@ import { f64Column, formatIsoDate, i32Column, readColumns, sqlString, stringColu
 import { pricePanel, type PricePanel } from "../quant/backtest/panel.ts";
 import { marketRegimes, type Regime } from "../quant/regime/market-regimes.ts";
 import type { Bar } from "./sim-broker.ts";
+import { nyseHolidayDates, type ExchangeCalendar } from "../data/exchange-calendar.ts";
 
 export interface BadPrice {
   symbol: string;
@@ -52,6 +53,19 @@ export async function lastPriceDateBefore(conn: DuckDBConnection, pricesPath: st
   const d = r.d;
   if (d instanceof Int32Array) return formatIsoDate(d[0]);
   return null;
+}
+
+/**
+ * The calendar the prices follow: "weekdays" when they have bars on NYSE holidays of the three
+ * years up to `day` (a market trading every weekday, e.g. the synthetic one), else "nyse".
+ */
+export async function calendarOfData(conn: DuckDBConnection, pricesPath: string, day: string): Promise<ExchangeCalendar> {
+  const from = `${Number(day.slice(0, 4)) - 3}${day.slice(4)}`;
+  const holidays = nyseHolidayDates(from, day);
+  if (holidays.length === 0) return "nyse";
+  const r = await readColumns(conn, `SELECT count(*)::DOUBLE AS n FROM ${src(pricesPath)} WHERE date IN (${holidays.map((h) => `${sqlString(h)}::DATE`).join(", ")})`);
+  const n = r.n;
+  return n instanceof Float64Array && n[0] > 0 ? "weekdays" : "nyse";
 }
 
 export async function loadDecisionMarket(conn: DuckDBConnection, pricesPath: string, decisionDate: string, opts: DecisionMarketOptions): Promise<DecisionMarket> {

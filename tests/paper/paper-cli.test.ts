@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { REPO, queryDuck, type TempProject } from "../e2e/helpers.ts";
 import { CHAMPION_CELL, paperStudy } from "./study.ts";
+import { nyseHolidayDates } from "../../src/data/exchange-calendar.ts";
 
 const BIN = join(REPO, "bin/pipeline.js");
 const MONDAY = "2021-03-01";
@@ -122,6 +123,29 @@ describe("paper trading end to end", () => {
     expect(st.out.killSwitch.halted).toBe(false);
     expect(st.out.positions.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it("trading days follow the exchange calendar: the data's own (auto), or NYSE's with its holidays named", async () => {
+    // 2021-04-02 is Good Friday (NYSE closed). The synthetic market has a bar that day, so
+    // "auto" follows its weekday calendar; prices without NYSE holidays make "auto" the NYSE's.
+    const GOOD_FRIDAY = "2021-04-02", EASTER_MONDAY = "2021-04-05";
+    const L = (n: string) => join(p.root, `ledgers/cal-${n}.duckdb`), R = join(p.root, "reports/cal");
+    const synthetic = json(["run", "--date", GOOD_FRIDAY, "--dry-run", "--ledger", L("a"), "--reports", R]);
+    expect(synthetic.code, synthetic.stderr).toBe(0);
+    expect(synthetic.out.days[0].status).not.toBe("not_trading_day");
+    writeFileSync(join(p.root, "nyse.yaml"), "calendar: nyse\n");
+    const nyse = json(["run", "--date", GOOD_FRIDAY, "--dry-run", "--config", "nyse.yaml", "--ledger", L("b"), "--reports", R]);
+    expect(nyse.code, nyse.stderr).toBe(0);
+    expect(nyse.out.days[0]).toMatchObject({ status: "not_trading_day" });
+    expect(nyse.out.days[0].message).toContain("NYSE holiday: Good Friday");
+    // Real-market prices (no bars on NYSE holidays): auto → NYSE; Monday's cycle decides at Thursday's close.
+    const holidays = nyseHolidayDates("2018-01-01", "2021-12-31").map((h) => `DATE '${h}'`).join(", ");
+    const real = await pricesVariant(p, "prices-nyse", `SELECT * FROM {p} WHERE date NOT IN (${holidays})`);
+    const closed = json(["run", "--date", GOOD_FRIDAY, "--dry-run", "--prices", real, "--ledger", L("c"), "--reports", R]);
+    expect(closed.out.days[0].message).toContain("NYSE holiday: Good Friday");
+    const monday = json(["run", "--date", EASTER_MONDAY, "--dry-run", "--prices", real, "--ledger", L("d"), "--reports", R]);
+    expect(monday.code, monday.stderr).toBe(0);
+    expect(monday.out.days[0].decision_date).toBe("2021-04-01");
+  });
 
   it("kill -9 after some fills, then a rerun: no duplicate order, ledger consistent", async () => {
     const L = join(p.root, "ledgers/crash.duckdb");
