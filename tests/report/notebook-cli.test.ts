@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { exitOf, waitForOutput, type TempProject } from "../e2e/helpers.ts";
-import { cell, md, notebookProject } from "./notebook-fixture.ts";
+import { SPEC, cell, md, notebookProject } from "./notebook-fixture.ts";
 
 let p: TempProject;
 
@@ -114,6 +114,41 @@ describe("pipeline notebook serve", () => {
       stream.destroy();
     } finally {
       child.kill("SIGTERM");
+    }
+    expect(await exitOf(child)).toBe(0);
+  });
+
+  it("re-renders every notebook and reloads its pages after a run changes pipeline.lock", async () => {
+    p.write("notebooks/fromlock.md", md("# From the lock", cell("const [r] = await sql`SELECT close FROM prices WHERE symbol = 'AAA' AND date = DATE '2024-01-02'`;\ndisplay(`close: ${r.close}`)")));
+    const child = p.spawnCli(["notebook", "serve", "--port", "0", "--no-open"]);
+    try {
+      const seen = await waitForOutput(child, /Serving notebooks at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      const base = /Serving notebooks at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(seen)![1];
+      expect((await fetchText(`${base}notebooks/fromlock.html`)).body).toContain("close: 1");
+      const events: string[] = [];
+      const stream = await new Promise<IncomingMessage>((resolve, reject) => get(`${base}__events`, resolve).on("error", reject));
+      stream.setEncoding("utf8");
+      stream.on("data", (d: string) => events.push(d));
+      p.write("pipeline.yaml", SPEC(7));
+      const run = p.runJson();
+      expect(run.ok, run.stderr).toBe(true);
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no reload event after the run; got ${JSON.stringify(events)}`)), 10_000);
+        const check = setInterval(() => {
+          if (events.join("").includes("event: reload\ndata: fromlock\n")) {
+            clearTimeout(t);
+            clearInterval(check);
+            resolve();
+          }
+        }, 20);
+      });
+      const after = await fetchText(`${base}notebooks/fromlock.html`);
+      expect(after.body).toContain("close: 7");
+      stream.destroy();
+    } finally {
+      child.kill("SIGTERM");
+      p.write("pipeline.yaml", SPEC(1));
+      p.runJson();
     }
     expect(await exitOf(child)).toBe(0);
   });
