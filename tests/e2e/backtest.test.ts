@@ -10,54 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTempProject, queryDuck, repoStages, type TempProject } from "./helpers.ts";
+import { studySpec, studyStages } from "./small-study.ts";
 
 const query = (sql: string) => queryDuck(sql, "json");
-const STAGES = repoStages("data.ts", "features.ts", "labels.ts", "train.ts", "baselines.ts", "backtest.ts", "lib/portfolio.ts", "lib/baseline.ts", "stats.ts", "select.ts");
+const STAGES = studyStages();
 const OPTIMIZERS = ["equal_weight", "max_sharpe", "hrp"];
 
-const SPEC = `version: 1
-seed: 11
-stages:
-  data:
-    uses: stages/data.ts
-    params: { source: synthetic, symbols: 30, start: "2018-01-02", end: "2021-12-31", sectors: 3 }
-  features:
-    uses: stages/features.ts
-    needs: [data]
-  labels:
-    uses: stages/labels.ts
-    needs: [data]
-    params: { horizon: 5, lag: 1 }
-  train:
-    uses: stages/train.ts
-    needs: [features, labels]
-    matrix: { model: [ridge] }
-    params: { folds: 3, minTrainDates: 250, horizon: 5, lag: 1 }
-  baselines:
-    uses: stages/baselines.ts
-    needs: [data, train]
-    params:
-      costs: &costs { commission_bps: 2, slippage_bps: 3, stress_bps: [0, 5, 20] }
-      momentum: { lookback: 120, skip: 10 }
-  backtest:
-    uses: stages/backtest.ts
-    needs: [data, train, baselines]
-    matrix:
-      model: { from: train }
-      optimizer: [${OPTIMIZERS.join(", ")}]
-    params:
-      selection: { top: 6 }
-      covariance: { window: 60 }
-      constraints: { max_weight: 0.3 }
-      costs: *costs
-  stats:
-    uses: stages/stats.ts
-    needs: [backtest, baselines]
-    params: { bootstrap: { resamples: 300 }, monte_carlo: { paths: 300 }, reality_check: { resamples: 300 }, pbo_splits: 8 }
-  champion:
-    uses: stages/select.ts
-    needs: [stats, backtest, train, data]
-`;
+const SPEC = studySpec({ seed: 11, optimizers: OPTIMIZERS, momentum: { lookback: 120, skip: 10 }, resamples: 300, thresholds: "default" });
 
 const cellDir = (p: TempProject, opt: string) => join(p.root, `data/backtest/model=ridge,optimizer=${opt}`);
 

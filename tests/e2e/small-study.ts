@@ -23,6 +23,10 @@ export interface StudyOptions {
   pboSplits?: number;
   /** Selection thresholds: "loose" promotes the best candidate; "default" keeps the stage's own. */
   thresholds?: "loose" | "default";
+  /** The baselines' 12-1 momentum lookback and skip (default: the stage's own). */
+  momentum?: { lookback: number; skip: number };
+  /** More stages, as YAML lines under `stages:` (two-space indented), appended at the end. */
+  extraStages?: string;
 }
 
 /** Stage modules the study uses (plus any extra names, e.g. "paper.ts"). */
@@ -57,7 +61,7 @@ stages:
     uses: stages/baselines.ts
     needs: [data, train]
     params:
-      costs: &costs { commission_bps: ${o.commissionBps ?? 2}, slippage_bps: ${o.slippageBps ?? 3}, stress_bps: [${(o.stressBps ?? [0, 5, 20]).join(", ")}] }
+      costs: &costs { commission_bps: ${o.commissionBps ?? 2}, slippage_bps: ${o.slippageBps ?? 3}, stress_bps: [${(o.stressBps ?? [0, 5, 20]).join(", ")}] }${o.momentum ? `\n      momentum: { lookback: ${o.momentum.lookback}, skip: ${o.momentum.skip} }` : ""}
   backtest:
     uses: stages/backtest.ts
     needs: [data, train, baselines]
@@ -76,5 +80,5 @@ stages:
   champion:
     uses: stages/select.ts
     needs: [stats, backtest, train, data]${champion}
-`;
+${o.extraStages ?? ""}`;
 }

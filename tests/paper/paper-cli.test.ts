@@ -10,24 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { REPO, queryDuck, type TempProject } from "../e2e/helpers.ts";
-import { CHAMPION_CELL, paperStudy } from "./study.ts";
+import { CHAMPION_CELL, ledgerRows, paperStudy } from "./study.ts";
 import { nyseHolidayDates } from "../../src/data/exchange-calendar.ts";
 
 const BIN = join(REPO, "bin/pipeline.js");
 const MONDAY = "2021-03-01";
-
-async function ledgerRows(path: string, sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
-  const c = await db.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
-}
 
 /** Every table's row count and a content hash (excluding the events' wall-clock column). */
 async function ledgerFingerprint(path: string) {

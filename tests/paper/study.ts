@@ -3,6 +3,7 @@
  * 2018–2021, ridge scores traded by max_sharpe weekly (the default study's champion shape),
  * selection thresholds loose enough that the one candidate is promoted.
  */
+import { DuckDBInstance } from "@duckdb/node-api";
 import { createTempProject, type TempProject } from "../e2e/helpers.ts";
 import { studySpec, studyStages } from "../e2e/small-study.ts";
 
@@ -23,4 +24,16 @@ export function paperStudy(extra: Record<string, string> = {}): TempProject {
     throw new Error(`study failed: ${r.stderr}\n${JSON.stringify(r.raw.cells)}`);
   }
   return p;
+}
+
+/** Rows of a query on a ledger file, opened read-only (JSON-friendly values). */
+export async function ledgerRows(path: string, sql: string): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  const c = await db.connect();
+  try {
+    return (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
 }

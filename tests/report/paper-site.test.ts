@@ -11,10 +11,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { createTempProject, exitOf, repoStages, waitForOutput, type TempProject } from "../e2e/helpers.ts";
 import { createAlerter } from "../../src/monitor/index.ts";
-import { SPEC as PAPER_SPEC, STAGES as PAPER_STAGES } from "../paper/study.ts";
+import { SPEC as PAPER_SPEC, STAGES as PAPER_STAGES, ledgerRows } from "../paper/study.ts";
 import { spawn } from "node:child_process";
 
 const EVIL = "<img src=x onerror=alert(1)>";
@@ -29,17 +28,6 @@ const SPEC = `${PAPER_SPEC}  paper:
     uses: stages/report.ts
     needs: [backtest, champion, paper]
 `;
-
-async function ledgerRows(path: string, sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
-  const c = await db.connect();
-  try {
-    return (await c.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
-}
 
 const money = (v: number) => v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 

@@ -10,13 +10,14 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createTempProject, repoStages, type TempProject } from "../e2e/helpers.ts";
+import { studySpec, studyStages } from "../e2e/small-study.ts";
 import { loadCatalog } from "../../src/cli/catalog.ts";
 import { createDatabase } from "../../src/store/index.ts";
 import { renderSite } from "../../src/report/site/index.ts";
 import type { BuiltPage } from "../../src/report/site/index.ts";
 
 const EVIL = "<img src=x onerror=alert(1)>";
-const STAGES = repoStages("data.ts", "features.ts", "labels.ts", "train.ts", "baselines.ts", "backtest.ts", "lib/portfolio.ts", "lib/baseline.ts", "stats.ts", "select.ts", "report.ts");
+const STAGES = studyStages("report.ts");
 
 function csv(): string {
   const lines = ["Date,Ticker,Adj Close"];
@@ -27,57 +28,17 @@ function csv(): string {
   return lines.join("\n") + "\n";
 }
 
-const SPEC = `version: 1
-seed: 7
-stages:
-  data:
-    uses: stages/data.ts
-    params: { source: synthetic, symbols: 24, start: "2018-01-02", end: "2021-06-30", sectors: 3 }
-  ingest:
+const SPEC = studySpec({
+  symbols: 24, end: "2021-06-30", stressBps: [0, 5], momentum: { lookback: 120, skip: 10 }, optimizers: ["equal_weight", "inverse_vol"], pboSplits: 4,
+  extraStages: `  ingest:
     uses: stages/data.ts
     files: [data/raw/prices.csv]
     params: { source: csv, path: data/raw/prices.csv, columns: { date: Date, symbol: Ticker, close: Adj Close } }
-  features:
-    uses: stages/features.ts
-    needs: [data]
-  labels:
-    uses: stages/labels.ts
-    needs: [data]
-    params: { horizon: 5, lag: 1 }
-  train:
-    uses: stages/train.ts
-    needs: [features, labels]
-    matrix: { model: [ridge] }
-    params: { folds: 3, minTrainDates: 250, horizon: 5, lag: 1 }
-  baselines:
-    uses: stages/baselines.ts
-    needs: [data, train]
-    params:
-      costs: &costs { commission_bps: 2, slippage_bps: 3, stress_bps: [0, 5] }
-      momentum: { lookback: 120, skip: 10 }
-  backtest:
-    uses: stages/backtest.ts
-    needs: [data, train, baselines]
-    matrix:
-      model: { from: train }
-      optimizer: [equal_weight, inverse_vol]
-    params:
-      selection: { top: 6 }
-      covariance: { window: 60 }
-      constraints: { max_weight: 0.3 }
-      costs: *costs
-  stats:
-    uses: stages/stats.ts
-    needs: [backtest, baselines]
-    params: { bootstrap: { resamples: 200 }, monte_carlo: { paths: 200 }, reality_check: { resamples: 200 }, pbo_splits: 4 }
-  champion:
-    uses: stages/select.ts
-    needs: [stats, backtest, train, data]
-    params: { thresholds: { min_dsr: 0, max_drawdown: -0.99, max_turnover: 1000, beat_benchmark: false } }
   report:
     uses: stages/report.ts
     needs: [data, ingest, features, labels, train, baselines, backtest, stats, champion]
-`;
+`,
+});
 
 const MB2 = 2 * 1024 * 1024;
 
