@@ -14,7 +14,8 @@ import { PALETTE } from "../theme.ts";
 import { cellLabel, cellsWith, declared, markStale, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { utcDate } from "./dates.ts";
 import { heatmap } from "./heatmap.ts";
-import { columnsOf, fanIn, num, parquet, rows } from "./sql.ts";
+import { queryRows } from "../../store/index.ts";
+import { columnsOf, fanIn, num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
 const TOP = 5;
@@ -32,7 +33,7 @@ async function curves(ctx: SiteContext, source: string, series: string, hasEquit
   const daily = `select ${series} as series, date, ${equity} as equity from (${source})`;
   const dd = `select series, date, equity, equity / max(equity) over (partition by series order by date rows unbounded preceding) - 1 as drawdown from (${daily})`;
   const bucket = period === "D" ? "date" : `date_trunc('${period === "W" ? "week" : "month"}', date)`;
-  return (await rows(ctx.conn, `select series, max(date)::VARCHAR as date, round(arg_max(equity, date), 8) as equity, round(min(drawdown), 8) as drawdown
+  return (await queryRows(ctx.conn, `select series, max(date)::VARCHAR as date, round(arg_max(equity, date), 8) as equity, round(min(drawdown), 8) as drawdown
       from (${dd}) group by series, ${bucket} order by series, date`)).map((r) => ({ ...r, date: utcDate(r.date), equity: num(r.equity), drawdown: num(r.drawdown) }));
 }
 
@@ -49,7 +50,7 @@ export const backtestPage: PageBuilder = {
     const head = html`<h1>Backtest matrix</h1><p class="lead">Net-of-cost performance of every backtest cell, its sensitivity to costs, and the best cells against the baselines.</p>${sourceStatus(catalog, sources)}`;
     if (!cells.length) return head;
     const byId = new Map(cells.map((c) => [c.id, c]));
-    const stress = (await rows(conn, `select cell, stress_bps, sharpe, cagr, max_drawdown, total_costs from (${fanIn(cells, "stress")}) order by cell, stress_bps`))
+    const stress = (await queryRows(conn, `select cell, stress_bps, sharpe, cagr, max_drawdown, total_costs from (${fanIn(cells, "stress")}) order by cell, stress_bps`))
       .map((r) => {
         const c = byId.get(String(r.cell))!;
         const g = gridOf(c);
@@ -78,7 +79,7 @@ export const backtestPage: PageBuilder = {
         diverging: true, domain: [-lim, lim], xDomain, yDomain, labels: xDomain.length * levels.length <= 24, rotateX: true, digits: 2,
       }));
     }
-    const turn = (await rows(conn, `select cell, round(sum(turnover) / count(*) * ${PERIODS_PER_YEAR}, 10) as turnover_annual, round(avg(n_names), 8) as mean_names from (${fanIn(cells, "returns")}) group by cell order by cell`))
+    const turn = (await queryRows(conn, `select cell, round(sum(turnover) / count(*) * ${PERIODS_PER_YEAR}, 10) as turnover_annual, round(avg(n_names), 8) as mean_names from (${fanIn(cells, "returns")}) group by cell order by cell`))
       .map((r) => { const c = byId.get(String(r.cell))!; const g = gridOf(c); return { cell: markStale(c, c.id), y: markStale(c, g.y), x: g.x, turnover_annual: num(r.turnover_annual), mean_names: num(r.mean_names) }; });
     parts.push(heatmap({
       title: "Annual turnover",
@@ -88,7 +89,7 @@ export const backtestPage: PageBuilder = {
 
     const top = [...base].sort((a, b) => b.sharpe - a.sharpe || (a.cell < b.cell ? -1 : 1)).slice(0, TOP);
     const topCells = top.map((t) => cells.find((c) => markStale(c, c.id) === t.cell)!);
-    const [{ days }] = await rows<{ days: number }>(conn, `select (max(date) - min(date))::INTEGER as days from ${parquet(topCells[0], "returns")}`);
+    const [{ days }] = await queryRows<{ days: number }>(conn, `select (max(date) - min(date))::INTEGER as days from ${parquet(topCells[0], "returns")}`);
     const period = periodFor(num(days));
     const hasEquity = (await columnsOf(conn, parquet(topCells[0], "returns"))).some((c) => c.name === "equity");
     const lines = await curves(ctx, fanIn(topCells, "returns", (c) => markStale(c, cellLabel(c))), "cell", hasEquity, period);

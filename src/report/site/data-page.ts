@@ -3,7 +3,7 @@
  * (symbols per date, monthly min/mean/max), missing values per column, and the symbols.
  */
 import * as Plot from "@observablehq/plot";
-import { sqlIdent } from "../../store/index.ts";
+import { queryRows, sqlIdent } from "../../store/index.ts";
 import type { CatalogCell } from "../catalog.ts";
 import { figure } from "../figure.ts";
 import { formatPercent } from "../format.ts";
@@ -11,24 +11,24 @@ import { html, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { readableCells, sourceStatus, stagesOf, cellsWith } from "./cells.ts";
 import { utcDate } from "./dates.ts";
-import { columnsOf, num, parquet, rows } from "./sql.ts";
+import { columnsOf, num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
 async function pricesSection({ conn }: SiteContext, cell: CatalogCell): Promise<SafeHtml> {
   const src = parquet(cell, "prices");
   const cols = await columnsOf(conn, src);
-  const [s] = await rows(conn, `select count(*)::DOUBLE as n, count(distinct symbol)::DOUBLE as symbols, count(distinct date)::DOUBLE as dates, min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date from ${src}`);
-  const coverage = (await rows(conn, `with d as (select date, count(distinct symbol) n from ${src} group by date)
+  const [s] = await queryRows(conn, `select count(*)::DOUBLE as n, count(distinct symbol)::DOUBLE as symbols, count(distinct date)::DOUBLE as dates, min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date from ${src}`);
+  const coverage = (await queryRows(conn, `with d as (select date, count(distinct symbol) n from ${src} group by date)
     select date_trunc('month', date)::VARCHAR as month, min(n)::INTEGER as min_symbols, round(avg(n), 2)::DOUBLE as mean_symbols, max(n)::INTEGER as max_symbols, count(*)::INTEGER as dates
       from d group by 1 order by 1`)).map((r) => ({ ...r, month: utcDate(r.month) }));
   const counted = cols.filter((c) => c.name !== "date" && c.name !== "symbol");
   const [m] = counted.length
-    ? await rows(conn, `select ${counted.map((c, i) => `(count(*) - count(${sqlIdent(c.name)}))::DOUBLE as m${i}`).join(", ")} from ${src}`)
+    ? await queryRows(conn, `select ${counted.map((c, i) => `(count(*) - count(${sqlIdent(c.name)}))::DOUBLE as m${i}`).join(", ")} from ${src}`)
     : [{}];
   const total = num(s.n);
   const missing = counted.map((c, i) => ({ column: c.name, type: c.type, missing: num((m as Record<string, unknown>)[`m${i}`]), share: total ? num((m as Record<string, unknown>)[`m${i}`]) / total : 0 }));
   const hasSector = cols.some((c) => c.name === "sector");
-  const symbols = await rows(conn, `select symbol, ${hasSector ? "min(sector) sector," : ""} min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date, count(*)::INTEGER as rows from ${src} group by symbol order by symbol`);
+  const symbols = await queryRows(conn, `select symbol, ${hasSector ? "min(sector) sector," : ""} min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date, count(*)::INTEGER as rows from ${src} group by symbol order by symbol`);
   const card = (k: string, v: unknown) => html`<div class="card"><div class="k">${k}</div><div class="v">${String(v)}</div></div>`;
   return html`<h2><code>${cell.id}</code></h2>
 <div class="cards">${card("rows", total.toLocaleString("en-US"))}${card("symbols", num(s.symbols))}${card("dates", num(s.dates).toLocaleString("en-US"))}${card("first date", s.first_date)}${card("last date", s.last_date)}</div>

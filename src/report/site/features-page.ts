@@ -6,14 +6,14 @@
  */
 import * as Plot from "@observablehq/plot";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { sqlIdent } from "../../store/index.ts";
+import { queryRows, sqlIdent } from "../../store/index.ts";
 import type { CatalogCell } from "../catalog.ts";
 import { figure, labelMargin } from "../figure.ts";
 import { html, type SafeHtml } from "../html.ts";
 import { cellsWith, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { heatmap } from "./heatmap.ts";
 import { icSummarySql, rankIcSql } from "./ic.ts";
-import { columnsOf, num, parquet, rows } from "./sql.ts";
+import { columnsOf, num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
 /** Dates sampled for the IC (at most this many; at least 5 days apart so 5-day returns do not overlap). */
@@ -48,37 +48,37 @@ export type FeatureIc = {
 /** Rank IC of each feature column of `featuresSrc` vs `y` of `labelsSrc` on sampled dates. */
 export async function featureIc(conn: DuckDBConnection, featuresSrc: string, labelsSrc: string, y: string, feats: readonly string[]): Promise<{ ic: FeatureIc[]; step: number }> {
   const dates = `select distinct date from ${labelsSrc} where ${sqlIdent(y)} is not null`;
-  const [{ n }] = await rows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
+  const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
   const step = Math.max(5, Math.ceil(n / IC_DATES));
   const joined = `select f.*, l.${sqlIdent(y)} as __y from ${featuresSrc} f join ${labelsSrc} l using (date, symbol)
      where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
   const long = `select date, feature, x, __y as y from (unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} into name feature value x)`;
-  const ic = (await rows<FeatureIc>(conn, icSummarySql(rankIcSql(long, ["date", "feature"]), ["feature"]))).map((r) => ({ ...r, mean_ic: num(r.mean_ic), sd_ic: num(r.sd_ic), t_stat: num(r.t_stat) }));
+  const ic = (await queryRows<FeatureIc>(conn, icSummarySql(rankIcSql(long, ["date", "feature"]), ["feature"]))).map((r) => ({ ...r, mean_ic: num(r.mean_ic), sd_ic: num(r.sd_ic), t_stat: num(r.t_stat) }));
   return { ic, step };
 }
 
 async function icDecay(conn: DuckDBConnection, featuresSrc: string, pricesSrc: string, feats: readonly string[]): Promise<Record<string, unknown>[]> {
   const dates = `select distinct date from ${featuresSrc}`;
-  const [{ n }] = await rows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
+  const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
   const leads = [0, ...HORIZONS].map((h) => `lead(close, ${h + 1}) over w as c${h}`).join(", ");
   const fwd = `select date, symbol, ${leads} from ${pricesSrc} window w as (partition by symbol order by date)`;
   const joined = `select f.date, f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, ${HORIZONS.map((h) => `p.c${h} / p.c0 - 1 as r${h}`).join(", ")}
      from ${featuresSrc} f join (${fwd}) p using (date, symbol) where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
   const unp = `unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} into name feature value x`;
   const long = HORIZONS.map((h) => `select date, feature, ${h} as horizon, x, r${h} as y from (${unp})`).join(" union all ");
-  return (await rows(conn, icSummarySql(rankIcSql(long, ["date", "feature", "horizon"]), ["feature", "horizon"]))).map((r) => ({ ...r, horizon: num(r.horizon), mean_ic: num(r.mean_ic), t_stat: num(r.t_stat) }));
+  return (await queryRows(conn, icSummarySql(rankIcSql(long, ["date", "feature", "horizon"]), ["feature", "horizon"]))).map((r) => ({ ...r, horizon: num(r.horizon), mean_ic: num(r.mean_ic), t_stat: num(r.t_stat) }));
 }
 
 async function correlations(conn: DuckDBConnection, featuresSrc: string, feats: readonly string[]): Promise<Record<string, unknown>[]> {
   const dates = `select distinct date from ${featuresSrc}`;
-  const [{ n }] = await rows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
+  const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
   // Cross-sectional ranks scaled to (0, 1] per date, then pooled Pearson = mean rank correlation.
   const ranked = `select ${feats.map((f, i) => `case when ${sqlIdent(f)} is null or not isfinite(${sqlIdent(f)}) then null else (rank() over (partition by date order by ${sqlIdent(f)}))::DOUBLE / count(${sqlIdent(f)}) over (partition by date) end as r${i}`).join(", ")}
      from ${featuresSrc} where date in (${sampledDates(dates, n, CORR_DATES, 1)})`;
   const pairs: string[] = [];
   for (let i = 0; i < feats.length; i++) for (let j = i + 1; j < feats.length; j++) pairs.push(`round(corr(r${i}, r${j}), 6) as p${i}_${j}`);
   if (!pairs.length) return [];
-  const [r] = await rows(conn, `select ${pairs.join(", ")} from (${ranked})`);
+  const [r] = await queryRows(conn, `select ${pairs.join(", ")} from (${ranked})`);
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < feats.length; i++) {
     for (let j = 0; j < feats.length; j++) {

@@ -9,7 +9,8 @@ import { html, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { cellLabel, cellsWith, markStale, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { heatmap } from "./heatmap.ts";
-import { columnsOf, fanIn, num, rows } from "./sql.ts";
+import { queryRows } from "../../store/index.ts";
+import { columnsOf, fanIn, num } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
 const label = (c: CatalogCell) => markStale(c, cellLabel(c));
@@ -27,7 +28,7 @@ export const modelsPage: PageBuilder = {
       const src = fanIn(foldCells, "folds", label);
       const have = new Set((await columnsOf(conn, `(${src})`)).map((c) => c.name));
       const metrics = METRICS.filter((m) => have.has(m));
-      const folds = (await rows(conn, `select cell, fold::INTEGER as fold, ${have.has("test_start") ? "test_start::VARCHAR as test_start, test_end::VARCHAR as test_end," : ""} ${metrics.join(", ")} from (${src}) order by cell, fold`))
+      const folds = (await queryRows(conn, `select cell, fold::INTEGER as fold, ${have.has("test_start") ? "test_start::VARCHAR as test_start, test_end::VARCHAR as test_end," : ""} ${metrics.join(", ")} from (${src}) order by cell, fold`))
         .map((r) => ({ ...r, fold: num(r.fold), ...Object.fromEntries(metrics.map((m) => [m, num(r[m])])) }));
       const y = metrics.includes("rank_ic") ? "rank_ic" : metrics[0];
       const cells = foldCells.map(label);
@@ -46,14 +47,14 @@ export const modelsPage: PageBuilder = {
           },
         }));
       }
-      const means = await rows(conn, `select cell, count(*)::INTEGER as folds, ${metrics.map((m) => `round(avg(${m}), 12) as mean_${m}`).join(", ")} from (${src}) group by cell order by ${y ? `mean_${y} desc, ` : ""}cell`);
+      const means = await queryRows(conn, `select cell, count(*)::INTEGER as folds, ${metrics.map((m) => `round(avg(${m}), 12) as mean_${m}`).join(", ")} from (${src}) group by cell order by ${y ? `mean_${y} desc, ` : ""}cell`);
       parts.push(html`<h3>Mean over folds</h3>${dataTable(means.map((r) => ({ ...r, ...Object.fromEntries(metrics.map((m) => [`mean_${m}`, num(r[`mean_${m}`])])) })))}`);
     }
     const impCells = readableCells(catalog, ["importance"]);
     if (impCells.length) {
       const src = fanIn(impCells, "importance", label);
-      const imp = (await rows(conn, `select cell, feature, share from (${src}) order by cell, feature`)).map((r) => ({ ...r, share: num(r.share) }));
-      const order = (await rows<{ feature: string }>(conn, `select feature from (${src}) group by feature order by round(avg(share), 12) desc, feature`)).map((r) => r.feature);
+      const imp = (await queryRows(conn, `select cell, feature, share from (${src}) order by cell, feature`)).map((r) => ({ ...r, share: num(r.share) }));
+      const order = (await queryRows<{ feature: string }>(conn, `select feature from (${src}) group by feature order by round(avg(share), 12) desc, feature`)).map((r) => r.feature);
       parts.push(heatmap({
         title: "Feature importance",
         subtitle: "Each model's share of total importance per feature (gain for trees, |coefficient| for linear models; shares sum to 1 per model). Features by mean share.",
@@ -64,7 +65,7 @@ export const modelsPage: PageBuilder = {
     }
     const trialCells = readableCells(catalog, ["trials"]).filter((c) => foldCells.includes(c) || impCells.includes(c));
     if (trialCells.length) {
-      const t = await rows(conn, `select cell, count(distinct trial)::INTEGER as trials, max(m) best_mean_metric, min(m) worst_mean_metric from (
+      const t = await queryRows(conn, `select cell, count(distinct trial)::INTEGER as trials, max(m) best_mean_metric, min(m) worst_mean_metric from (
           select cell, trial, round(avg(metric), 12) m from (${fanIn(trialCells, "trials", label)}) group by cell, trial) group by cell order by cell`);
       parts.push(html`<h3>Tuning trials</h3><p class="note">Hyper-parameter configurations evaluated per model; metric = mean over folds of the validation score (rank IC). Every trial counts toward the deflated Sharpe ratio's number of trials.</p>${dataTable(t.map((r) => ({ ...r, best_mean_metric: num(r.best_mean_metric), worst_mean_metric: num(r.worst_mean_metric) })))}`);
     }

@@ -18,7 +18,8 @@ import { cellById } from "../catalog.ts";
 import { cellsWith, declared, pathOf, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { utcDate } from "./dates.ts";
 import { LEDGER_ALIAS, LEDGER_FILE, attachLedger, detachLedger, ledgerPath, readJson } from "./live.ts";
-import { num, parquet, rows } from "./sql.ts";
+import { queryRows } from "../../store/index.ts";
+import { num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 import { existsSync } from "node:fs";
 
@@ -67,7 +68,7 @@ function backtestOf(catalog: Catalog, champion: string | null): CatalogCell | nu
 async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
   const { catalog, conn } = ctx;
   const parts: SafeHtml[] = [src.heading];
-  const [st] = await rows(conn, `select count(*)::INTEGER as days, min(date)::VARCHAR as first, max(date)::VARCHAR as last,
+  const [st] = await queryRows(conn, `select count(*)::INTEGER as days, min(date)::VARCHAR as first, max(date)::VARCHAR as last,
       round(arg_max(equity, date), 2) as final_equity, round(sum(costs), 2) as costs,
       round(avg(daily_return) / nullif(stddev_samp(daily_return), 0) * sqrt(${PERIODS_PER_YEAR}), 6) as sharpe
     from (${src.equity})`);
@@ -76,8 +77,8 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
     parts.push(html`<p class="note">No day recorded yet.</p>`);
     return html`${parts}`;
   }
-  const [fc] = await rows(conn, `select count(*) filter (where shares > 0)::INTEGER as filled, count(*)::INTEGER as orders from (${src.fills})`);
-  const kinds = await rows<{ kind: string; n: number }>(conn, `select kind, count(*)::INTEGER as n from (${src.events}) group by kind order by kind`);
+  const [fc] = await queryRows(conn, `select count(*) filter (where shares > 0)::INTEGER as filled, count(*)::INTEGER as orders from (${src.fills})`);
+  const kinds = await queryRows<{ kind: string; n: number }>(conn, `select kind, count(*)::INTEGER as n from (${src.events}) group by kind order by kind`);
   const count = (k: string) => num(kinds.find((r) => r.kind === k)?.n ?? 0);
   const bt = backtestOf(catalog, src.champion);
   const finalEquity = num(st.final_equity);
@@ -93,7 +94,7 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
     select *, pg / greatest(1, max(pg) over (order by date rows unbounded preceding)) - 1 as pdd,
               bg / greatest(1, max(bg) over (order by date rows unbounded preceding)) - 1 as bdd from j`;
   const bucket = period === "D" ? "date" : `date_trunc('${period === "W" ? "week" : "month"}', date)`;
-  const series = (await rows(conn, `select max(date)::VARCHAR as date, round(arg_max(equity, date), 2) as equity,
+  const series = (await queryRows(conn, `select max(date)::VARCHAR as date, round(arg_max(equity, date), 2) as equity,
         round(arg_max(pg, date), 8) as paper_growth, round(arg_max(bg, date), 8) as backtest_growth,
         round(min(pdd), 8) as paper_drawdown, round(min(bdd), 8) as backtest_drawdown,
         round(arg_max(cash / equity, date), 8) as cash_share, round(arg_max(positions_value / equity, date), 8) as invested_share
@@ -116,7 +117,7 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
   if (halted) parts.push(html`<div class="cell-error" role="status"><strong>Trading halted</strong> since ${src.halt?.date ?? "?"}: ${src.halt?.reason ?? ""}. Positions are held; no order until <code>pipeline paper resume</code>.</div>`);
   parts.push(html`<p class="note">Champion: ${src.champion ? html`<code>${src.champion}</code>` : "none recorded"}. ${bt ? html`Its backtest (<code>${bt.id}</code>, daily net returns) is compounded over the same dates for comparison.` : src.champion ? "Its backtest returns are not among the outputs read here, so the figure shows the paper book alone." : null}</p>`);
 
-  const kills = (await rows<{ date: string }>(conn, `select distinct date::VARCHAR as date from (${src.events}) where kind = 'kill_switch' and date is not null order by date`)).map((r) => ({ date: utcDate(r.date) }));
+  const kills = (await queryRows<{ date: string }>(conn, `select distinct date::VARCHAR as date from (${src.events}) where kind = 'kill_switch' and date is not null order by date`)).map((r) => ({ date: utcDate(r.date) }));
   const long = series.flatMap((s) => [
     { date: utcDate(s.date), series: "paper", growth: s.paper_growth, drawdown: s.paper_drawdown },
     ...(s.backtest_growth === null ? [] : [{ date: utcDate(s.date), series: "backtest", growth: s.backtest_growth, drawdown: s.backtest_drawdown }]),
@@ -147,7 +148,7 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
     },
   }));
 
-  const hist = (await rows(conn, `select round(floor(daily_return / ${RETURN_BIN}) * ${RETURN_BIN}, 6) as lo, count(*)::INTEGER as days
+  const hist = (await queryRows(conn, `select round(floor(daily_return / ${RETURN_BIN}) * ${RETURN_BIN}, 6) as lo, count(*)::INTEGER as days
       from (${src.equity}) where daily_return is not null and isfinite(daily_return) group by 1 order by 1`))
     .map((r) => ({ from: num(r.lo), to: Math.round((num(r.lo) + RETURN_BIN) * 1e6) / 1e6, days: num(r.days) }));
   parts.push(figure({
@@ -178,7 +179,7 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
   }));
 
   if (src.days) {
-    const statuses = (await rows(conn, `select date::VARCHAR as date, status, orders::INTEGER as orders, fills::INTEGER as fills from (${src.days}) order by date`))
+    const statuses = (await queryRows(conn, `select date::VARCHAR as date, status, orders::INTEGER as orders, fills::INTEGER as fills from (${src.days}) order by date`))
       .map((r) => ({ date: String(r.date), status: String(r.status), orders: num(r.orders), fills: num(r.fills) }));
     const kindsOf = [...new Set(statuses.map((s) => s.status))].sort();
     parts.push(figure({
@@ -195,23 +196,23 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
   }
 
   if (src.positions) {
-    const book = (await rows(conn, `select symbol, shares, round(price, 4) as price, round(value, 2) as value, round(weight, 8) as weight from (${src.positions}) where shares <> 0 order by weight desc, symbol`))
+    const book = (await queryRows(conn, `select symbol, shares, round(price, 4) as price, round(value, 2) as value, round(weight, 8) as weight from (${src.positions}) where shares <> 0 order by weight desc, symbol`))
       .map((r) => ({ symbol: String(r.symbol), shares: num(r.shares), price: num(r.price), value: num(r.value), weight: num(r.weight) }));
     parts.push(html`<h3>Positions at the close of ${String(st.last)} (${book.length})</h3>${book.length ? dataTable(book, { maxRows: 1000, format: { value: money, weight: pct } }) : html`<p class="note">No position: the book is all cash.</p>`}`);
   } else {
-    const book = (await rows(conn, `select symbol, sum(case when side = 'buy' then shares else -shares end) as shares, round(arg_max(price, date), 4) as last_fill_price, max(date)::VARCHAR as last_fill
+    const book = (await queryRows(conn, `select symbol, sum(case when side = 'buy' then shares else -shares end) as shares, round(arg_max(price, date), 4) as last_fill_price, max(date)::VARCHAR as last_fill
         from (${src.fills}) where shares > 0 group by symbol having sum(case when side = 'buy' then shares else -shares end) <> 0 order by symbol`))
       .map((r) => ({ symbol: String(r.symbol), shares: num(r.shares), last_fill_price: num(r.last_fill_price), last_fill: String(r.last_fill) }));
     parts.push(html`<h3>Book at the end (${book.length})</h3><p class="note">Net filled shares per symbol (buys − sells) from the fills; the stage writes no positions table.</p>${book.length ? dataTable(book, { maxRows: 1000 }) : html`<p class="note">No position: the book is all cash.</p>`}`);
   }
 
-  const fills = (await rows(conn, `with f as (select * from (${src.fills})), d as (select distinct date from f order by date desc limit ${RECENT_FILL_DAYS})
+  const fills = (await queryRows(conn, `with f as (select * from (${src.fills})), d as (select distinct date from f order by date desc limit ${RECENT_FILL_DAYS})
       select date::VARCHAR as date, symbol, side, requested, shares, round(price, 4) as price, round(notional, 2) as notional, round(commission, 2) as commission, round(slippage, 2) as slippage, status, coalesce(reason, '') as reason
       from f where date in (select date from d) order by date desc, symbol, side`));
   const fillDays = new Set(fills.map((f) => f.date)).size;
   parts.push(html`<h3>Recent orders and fills</h3><p class="note">Every order of the last ${fillDays} day${fillDays === 1 ? "" : "s"} with orders, newest first: requested and filled shares (partial fills are cancelled, not carried), fill price, costs in currency.</p>${fills.length ? dataTable(fills, { maxRows: 1000, format: { notional: money, commission: money, slippage: money } }) : html`<p class="note">No order yet.</p>`}`);
 
-  const events = await rows(conn, `select * from (${src.events}) order by seq desc limit ${MAX_EVENTS}`);
+  const events = await queryRows(conn, `select * from (${src.events}) order by seq desc limit ${MAX_EVENTS}`);
   const total = kinds.reduce((a, k) => a + num(k.n), 0);
   parts.push(html`<h3>Events</h3><p class="note">Kill switch, halts, safety violations, bad data, gaps and no-champion days, newest first${total > MAX_EVENTS ? html` (the last ${MAX_EVENTS} of ${formatNumber(total)})` : null}. ${kinds.length ? kinds.map((k) => `${k.kind} ${num(k.n)}`).join(", ") : "None recorded."}</p>${events.length ? dataTable(events, { maxRows: MAX_EVENTS }) : null}`);
   return html`${parts}`;
@@ -227,9 +228,9 @@ async function ledgerSection(ctx: SiteContext): Promise<SafeHtml> {
   }
   try {
     const L = LEDGER_ALIAS;
-    const [cap] = await rows<{ value: string }>(ctx.conn, `select value from ${L}.meta where key = 'capital'`);
-    const [champ] = await rows<{ champion: string | null }>(ctx.conn, `select champion from ${L}.days where champion is not null order by date desc limit 1`);
-    const [halt] = await rows<{ kind: string; date: string | null; message: string }>(ctx.conn, `select kind, date::VARCHAR as date, message from ${L}.events where kind in ('kill_switch', 'resume') order by seq desc limit 1`);
+    const [cap] = await queryRows<{ value: string }>(ctx.conn, `select value from ${L}.meta where key = 'capital'`);
+    const [champ] = await queryRows<{ champion: string | null }>(ctx.conn, `select champion from ${L}.days where champion is not null order by date desc limit 1`);
+    const [halt] = await queryRows<{ kind: string; date: string | null; message: string }>(ctx.conn, `select kind, date::VARCHAR as date, message from ${L}.events where kind in ('kill_switch', 'resume') order by seq desc limit 1`);
     return await section(ctx, {
       key: "ledger",
       heading,

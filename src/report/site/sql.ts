@@ -1,12 +1,12 @@
 /** Small SQL helpers for page builders: file lists, fan-in unions, and plain rows. */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryRows, sqlString } from "../../store/index.ts";
+import { queryRows, readParquetSql, sqlString } from "../../store/index.ts";
 import type { CatalogCell } from "../catalog.ts";
 import { pathOf } from "./cells.ts";
 
 /** `read_parquet('<path>')` of a cell's table output. */
 export function parquet(cell: CatalogCell, name: string): string {
-  return `read_parquet(${sqlString(pathOf(cell, name))})`;
+  return readParquetSql(pathOf(cell, name));
 }
 
 /**
@@ -18,14 +18,9 @@ export function fanIn(cells: readonly CatalogCell[], name: string, label: (c: Ca
   return cells.map((c) => `select ${sqlString(label(c))} as cell, * from ${parquet(c, name)}`).join(" union all by name ");
 }
 
-/** Run a query and return plain row objects (BIGINT as strings: cast counts to INTEGER or DOUBLE in SQL). */
-export function rows<T = Record<string, unknown>>(conn: DuckDBConnection, sql: string): Promise<T[]> {
-  return queryRows<T>(conn, sql);
-}
-
 /** Column names and DuckDB types of a table output. */
 export async function columnsOf(conn: DuckDBConnection, source: string): Promise<Array<{ name: string; type: string }>> {
-  const r = await rows<{ column_name: string; column_type: string }>(conn, `describe select * from ${source}`);
+  const r = await queryRows<{ column_name: string; column_type: string }>(conn, `describe select * from ${source}`);
   return r.map((x) => ({ name: x.column_name, type: x.column_type }));
 }
 

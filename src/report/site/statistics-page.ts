@@ -11,7 +11,8 @@ import { html, type SafeHtml } from "../html.ts";
 import { dataTable, keyValueTable } from "../table.ts";
 import { cellsWith, pathOf, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { heatmap } from "./heatmap.ts";
-import { columnsOf, num, parquet, rows } from "./sql.ts";
+import { queryRows } from "../../store/index.ts";
+import { columnsOf, num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
 /** "backtest[model=gbdt,optimizer=hrp]" → "gbdt / hrp". */
@@ -37,7 +38,7 @@ export const statisticsPage: PageBuilder = {
       const src = parquet(sc, "cells");
       const have = new Set((await columnsOf(conn, src)).map((c) => c.name));
       const pick = ["sharpe", "sharpe_lo", "sharpe_hi", "psr", "dsr", "sign_p", "observations", "mc_probability_of_loss"].filter((c) => have.has(c));
-      const cells = (await rows(conn, `select cell, ${pick.join(", ")} from ${src} order by sharpe desc, cell`))
+      const cells = (await queryRows(conn, `select cell, ${pick.join(", ")} from ${src} order by sharpe desc, cell`))
         .map((r) => ({ cell: shortCell(String(r.cell)), ...Object.fromEntries(pick.map((c) => [c, num(r[c])])) })) as Array<Record<string, number | string>>;
       const order = cells.map((c) => String(c.cell));
       const pbo = obj(matrix.pbo), rc = obj(matrix.reality_check), spa = obj(matrix.spa), trials = obj(matrix.trials);
@@ -72,7 +73,7 @@ export const statisticsPage: PageBuilder = {
         }));
       }
       if (readableCells(catalog, ["windows"]).includes(sc)) {
-        const win = (await rows(conn, `select cell, year::INTEGER as year, sharpe, total_return, days::INTEGER as days from ${parquet(sc, "windows")} order by cell, year`))
+        const win = (await queryRows(conn, `select cell, year::INTEGER as year, sharpe, total_return, days::INTEGER as days from ${parquet(sc, "windows")} order by cell, year`))
           .map((r) => ({ cell: shortCell(String(r.cell)), year: String(r.year), sharpe: num(r.sharpe), total_return: num(r.total_return), days: num(r.days) }));
         const lim = Math.max(1, ...win.map((w) => Math.abs(w.sharpe)).filter(Number.isFinite));
         parts.push(heatmap({
