@@ -12,8 +12,9 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Alert } from "../core/alert.ts";
+import { ALERT_LOG_FILE } from "../core/paper-paths.ts";
 
-export const ALERTS_FILE = "alerts.jsonl";
+export const ALERTS_FILE = ALERT_LOG_FILE;
 export const STATE_FILE = "alert-state.json";
 
 export interface PendingAlert {

@@ -27,8 +27,6 @@ import { appendAlertEvents, loadAlertState, saveAlertState, type AlertState, typ
 import { postJson, slackPayload } from "./webhook.ts";
 
 export const DEFAULT_WEBHOOK_ENV = "STRATA_ALERT_WEBHOOK";
-/** Where the CLI keeps alerts.jsonl and alert-state.json, relative to the project root. */
-export const DEFAULT_ALERTS_DIR = "data/paper/alerts";
 
 export interface AlerterOptions {
   /** Folder of alerts.jsonl and alert-state.json (created if missing). */

@@ -20,7 +20,7 @@ export { tradingDaysBetween } from "./dates.ts";
 export { correlationMonitor, heldNames } from "./correlation-monitor.ts";
 export { weightHistory, weightHistoryCsv, type WeightHistoryRow } from "./weight-history.ts";
 export {
-  createAlerter, DEFAULT_WEBHOOK_ENV, DEFAULT_ALERTS_DIR,
+  createAlerter, DEFAULT_WEBHOOK_ENV,
   type Alerter, type AlerterOptions, type SendResult, type FlushResult,
 } from "./alerter.ts";
 export { ALERTS_FILE, STATE_FILE } from "./alert-state.ts";

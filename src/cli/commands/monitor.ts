@@ -10,10 +10,11 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { Alert } from "../../core/alert.ts";
+import { PAPER_ALERTS_DIR, PAPER_LEDGER } from "../../core/paper-paths.ts";
 import { StrataError, errorMessage } from "../../core/errors.ts";
 import { parseIsoDate } from "../../store/dates.ts";
 import {
-  createAlerter, DEFAULT_ALERTS_DIR, DEFAULT_WEBHOOK_ENV, metricsSnapshotFromPaperState, serveMetrics, tradingDaysBetween,
+  createAlerter, DEFAULT_WEBHOOK_ENV, metricsSnapshotFromPaperState, serveMetrics, tradingDaysBetween,
   type MetricsSnapshot,
 } from "../../monitor/index.ts";
 import { color, printJson, untilSignal } from "../output.ts";
@@ -26,13 +27,12 @@ interface MonitorFlags {
   webhookEnv?: string;
 }
 
-const DEFAULT_LEDGER = "data/paper/ledger.duckdb";
 const DEFAULT_PORT = 9464; // the port Prometheus exporters conventionally take for custom apps
 
 const rootOf = (flags: MonitorFlags): string => dirname(resolve(flags.file ?? "pipeline.yaml"));
 const at = (root: string, p: string): string => (isAbsolute(p) ? p : join(root, p));
-const ledgerOf = (flags: MonitorFlags): string => at(rootOf(flags), flags.ledger ?? DEFAULT_LEDGER);
-const alertsDirOf = (flags: MonitorFlags): string => at(rootOf(flags), flags.alertsDir ?? DEFAULT_ALERTS_DIR);
+const ledgerOf = (flags: MonitorFlags): string => at(rootOf(flags), flags.ledger ?? PAPER_LEDGER);
+const alertsDirOf = (flags: MonitorFlags): string => at(rootOf(flags), flags.alertsDir ?? PAPER_ALERTS_DIR);
 
 const EMPTY: MetricsSnapshot = {
   equity: null, drawdown: null, capitalUtilization: null, strategyWeights: {}, symbolWeights: {},

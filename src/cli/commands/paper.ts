@@ -11,10 +11,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Alert } from "../../core/alert.ts";
+import { PAPER_ALERTS_DIR, PAPER_LEDGER, PAPER_REPORTS_DIR } from "../../core/paper-paths.ts";
 import { StrataError } from "../../core/errors.ts";
 import { Ledger, paperConfig, readState, runPaperDay, runPaperPeriod, type DayResult, type PaperConfig, type PaperPaths } from "../../paper/index.ts";
 import { writePaperReport } from "../paper-report.ts";
-import { createDatabase, f64Column, formatIsoDate, i32Column, readColumns, sqlString, stringColumn } from "../../store/index.ts";
+import { createDatabase, f64Column, formatIsoDate, i32Column, readColumns, readParquetSql, sqlString, stringColumn } from "../../store/index.ts";
 import type { MonitoringReport } from "../../monitor/index.ts";
 import { color, printJson } from "../output.ts";
 
@@ -48,7 +49,7 @@ function rootOf(flags: PaperFlags): string {
 const at = (root: string, p: string) => (isAbsolute(p) ? p : join(root, p));
 
 export function ledgerPath(flags: PaperFlags): string {
-  return at(rootOf(flags), flags.ledger ?? "data/paper/ledger.duckdb");
+  return at(rootOf(flags), flags.ledger ?? PAPER_LEDGER);
 }
 
 function paths(flags: PaperFlags): PaperPaths {
@@ -104,7 +105,7 @@ async function monitoring(ledger: Ledger, r: DayResult, p: PaperPaths, send: (a:
   let prices: Array<{ date: string; symbol: string; close: number }> = [];
   let lastDataDate: string | null = null;
   try {
-    const src = `read_parquet(${sqlString(p.prices)})`;
+    const src = readParquetSql(p.prices);
     const cols = await readColumns(conn, `SELECT date, symbol, CAST(close AS DOUBLE) AS close FROM ${src}
         WHERE date >= ${sqlString(since)}::DATE AND date <= ${sqlString(r.date)}::DATE AND close > 0 AND isfinite(close) ORDER BY date, symbol`);
     const d = i32Column(cols, "date"), sy = stringColumn(cols, "symbol"), c = f64Column(cols, "close");
@@ -129,8 +130,8 @@ async function monitoring(ledger: Ledger, r: DayResult, p: PaperPaths, send: (a:
 
 /** Alerts go to the monitor's channels: data/paper/alerts/alerts.jsonl, and the webhook when its variable is set. */
 async function alertSink(flags: PaperFlags & { alerts?: string }): Promise<{ send: (a: Alert) => Promise<void>; flush: () => Promise<void> }> {
-  const { createAlerter, DEFAULT_ALERTS_DIR } = await import("../../monitor/index.ts");
-  const alerter = createAlerter({ dir: at(rootOf(flags), flags.alerts ?? DEFAULT_ALERTS_DIR) });
+  const { createAlerter } = await import("../../monitor/index.ts");
+  const alerter = createAlerter({ dir: at(rootOf(flags), flags.alerts ?? PAPER_ALERTS_DIR) });
   return {
     send: async (a) => {
       if (!flags.json) process.stderr.write(`${a.severity === "critical" ? color.red("alert") : color.yellow("alert")}: ${a.title}\n`);
@@ -145,7 +146,7 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
   if ((flags.from === undefined) !== (flags.to === undefined)) throw new StrataError("ARGUMENT", "paper run: --from and --to go together");
   const cfg = loadConfig(flags);
   const p = paths(flags);
-  const reportsDir = at(rootOf(flags), flags.reports ?? "reports/paper");
+  const reportsDir = at(rootOf(flags), flags.reports ?? PAPER_REPORTS_DIR);
   const crashAfter = Number(process.env.STRATA_PAPER_CRASH_AFTER_FILLS ?? "");
   const hooks = Number.isInteger(crashAfter) && crashAfter > 0
     // Fault injection for the crash test: die mid-transaction after n fills are written.
