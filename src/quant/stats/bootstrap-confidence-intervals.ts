@@ -180,7 +180,7 @@ function sortedFinite(values: Float64Array): Float64Array {
  * rounding of both sides (under 3 ulp of 1 + |low|), so every period whose rounded drawdown
  * fl(fl(W/peak) − 1) is below `low` is divided, and the minimum is the two-pass one exactly.
  */
-const DD_SLACK = 1e-15;
+export const DD_SLACK = 1e-15;
 
 /**
  * Sharpe ratio of a resample of n values from s = Σr (summed in order, as `pathStatistics`)

@@ -1,6 +1,6 @@
 import { StrataError } from "../../core/errors.ts";
 import type { Rng } from "../../core/rng.ts";
-import { bootstrapSetup, type BlockBootstrapOptions } from "./bootstrap-confidence-intervals.ts";
+import { DD_SLACK, bootstrapSetup, type BlockBootstrapOptions } from "./bootstrap-confidence-intervals.ts";
 import { quantileSorted } from "./quantile.ts";
 
 export interface MonteCarloReturnsOptions extends Omit<BlockBootstrapOptions, "resamples"> {
@@ -96,7 +96,6 @@ export function monteCarloReturns(returns: ArrayLike<number>, opts: MonteCarloRe
  * `bootstrapConfidenceIntervals` (see DD_SLACK there: the threshold sits above the exact
  * boundary by more than the rounding of both sides, so no new low is missed).
  */
-const DD_SLACK = 1e-15;
 
 function stationaryPaths(x: Float64Array, blockLength: number, horizon: number, rng: Rng, finalEquity: Float64Array, maxDrawdown: Float64Array): void {
   const n = x.length, p = 1 / blockLength;
