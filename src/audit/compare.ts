@@ -6,7 +6,7 @@
  * lost or moved) shows as a difference in the key columns.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryRows, sqlIdent, sqlString, withThreadsForInput } from "../store/index.ts";
+import { queryRows, sqlIdent, readParquetSql, sqlString, withThreadsForInput } from "../store/index.ts";
 
 export interface TableDifference {
   /** Column that differs first (in table order); "(schema)" when the columns differ. */
@@ -28,7 +28,7 @@ export interface TableComparison {
 const FLOAT = /^(DOUBLE|FLOAT|REAL)$/;
 
 export async function describeTable(conn: DuckDBConnection, path: string): Promise<Array<{ name: string; type: string }>> {
-  const d = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * FROM read_parquet(${sqlString(path)})`);
+  const d = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * FROM ${readParquetSql(path)}`);
   return d.map((c) => ({ name: c.column_name, type: c.column_type }));
 }
 
@@ -36,8 +36,8 @@ export async function compareBeforeCutoff(conn: DuckDBConnection, original: stri
   const [ca, cb] = [await describeTable(conn, original), await describeTable(conn, perturbed)];
   const cut = `${sqlString(cutoff)}::DATE`;
   const side = (path: string) => `(SELECT * EXCLUDE (file_row_number), row_number() OVER (ORDER BY file_row_number) AS __pos
-      FROM read_parquet(${sqlString(path)}, file_row_number = true) WHERE date <= ${cut})`;
-  const [{ n }] = await queryRows<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(original)}) WHERE date <= ${cut}`);
+      FROM ${readParquetSql(path, { fileRowNumber: true })} WHERE date <= ${cut})`;
+  const [{ n }] = await queryRows<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM ${readParquetSql(original)} WHERE date <= ${cut}`);
   const sa = ca.map((c) => `${c.name}:${c.type}`).join(", "), sb = cb.map((c) => `${c.name}:${c.type}`).join(", ");
   if (sa !== sb) {
     return { rows: n, difference: { column: "(schema)", date: null, symbol: null, row: 0, original: sa, perturbed: sb } };

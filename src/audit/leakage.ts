@@ -16,7 +16,7 @@ import { rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { StrataError } from "../core/errors.ts";
 import { suggestionHint } from "../core/suggest.ts";
-import { createDatabase, parseIsoDate, formatIsoDate, queryRows, sqlString } from "../store/index.ts";
+import { createDatabase, parseIsoDate, formatIsoDate, queryRows, readParquetSql } from "../store/index.ts";
 import { acquireProjectLock } from "../pipeline/project-lock.ts";
 import { readLock, type LockEntry, type LockFile } from "../pipeline/lock.ts";
 import { downstreamOf, withUpstream } from "../pipeline/address.ts";
@@ -203,7 +203,7 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
  */
 export async function defaultCutoff(conn: import("@duckdb/node-api").DuckDBConnection, pricesPath: string): Promise<string> {
   const [r] = await queryRows<{ d: string | null }>(conn, `
-    WITH t AS (SELECT DISTINCT date FROM read_parquet(${sqlString(pricesPath)})),
+    WITH t AS (SELECT DISTINCT date FROM ${readParquetSql(pricesPath)}),
          b AS (SELECT min(date) AS lo, max(date) AS hi FROM t)
     SELECT max(t.date)::VARCHAR AS d FROM t, b WHERE t.date <= b.lo + CAST(floor(0.7 * (b.hi - b.lo)) AS INTEGER)`);
   if (!r?.d) {
@@ -224,7 +224,7 @@ function checkCutoff(text: string): string {
 
 async function checkCutoffInRange(conn: import("@duckdb/node-api").DuckDBConnection, pricesPath: string, cutoff: string): Promise<void> {
   const [r] = await queryRows<{ lo: string; hi: string }>(conn,
-    `SELECT min(date)::VARCHAR AS lo, max(date)::VARCHAR AS hi FROM read_parquet(${sqlString(pricesPath)})`);
+    `SELECT min(date)::VARCHAR AS lo, max(date)::VARCHAR AS hi FROM ${readParquetSql(pricesPath)}`);
   if (!(cutoff >= r.lo && cutoff < r.hi)) {
     throw new StrataError("ARGUMENT", `audit leakage: cutoff ${cutoff} is outside the prices' dates ${r.lo} … ${r.hi} (it must be ≥ the first and before the last)`, {
       hint: "pick a date inside the range, or leave --cutoff out for the default (70 % of the range)",

@@ -11,7 +11,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
-import { copyQueryToParquet, queryRows, sqlIdent, sqlString } from "../store/index.ts";
+import { copyQueryToParquet, queryRows, sqlIdent, readParquetSql, sqlString } from "../store/index.ts";
 
 export const PRICE_FIELDS = ["open", "high", "low", "close", "volume"] as const;
 
@@ -38,8 +38,8 @@ export async function perturbPricesAfter(conn: DuckDBConnection, source: string,
   if (!(scale > 0 && scale < 1)) {
     throw new StrataError("ARGUMENT", `perturbPricesAfter: scale must be in (0, 1), got ${scale}`, { hint: "use e.g. 0.05 (±5 % noise)" });
   }
-  const src = `read_parquet(${sqlString(source)}, file_row_number = true)`;
-  const desc = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * FROM read_parquet(${sqlString(source)})`);
+  const src = readParquetSql(source, { fileRowNumber: true });
+  const desc = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * FROM ${readParquetSql(source)}`);
   const types = new Map(desc.map((d) => [d.column_name, d.column_type]));
   if (!types.has("date")) {
     throw new StrataError("DATA", `${source}: the prices table has no 'date' column (columns: ${[...types.keys()].join(", ")})`, {
@@ -68,6 +68,6 @@ export async function perturbPricesAfter(conn: DuckDBConnection, source: string,
     `CASE WHEN date > ${cut} THEN CAST(${body[c]} AS ${types.get(c)}) ELSE ${sqlIdent(c)} END AS ${sqlIdent(c)}`);
   const sql = `SELECT * EXCLUDE (file_row_number) REPLACE (${replace.join(", ")}) FROM ${src} ORDER BY file_row_number`;
   const { rows } = await copyQueryToParquet(conn, sql, dest);
-  const [n] = await queryRows<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM read_parquet(${sqlString(source)}) WHERE date > ${cut}`);
+  const [n] = await queryRows<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM ${readParquetSql(source)} WHERE date > ${cut}`);
   return { rows, perturbedRows: n.n, columns: present };
 }

@@ -12,7 +12,7 @@ import { StrataError } from "../core/errors.ts";
 import { createDatabase } from "../store/database.ts";
 import { withSingleThread, withThreadsForInput } from "../store/database.ts";
 import { queryRows } from "../store/read-columns.ts";
-import { sqlIdent, sqlString } from "../store/sql.ts";
+import { readParquetSql, sqlIdent, sqlString } from "../store/sql.ts";
 import { copyQueryToParquet } from "../store/parquet.ts";
 import { parseIsoDate } from "../store/dates.ts";
 import {
@@ -90,7 +90,7 @@ function detectFormat(path: string, format?: "csv" | "parquet"): "csv" | "parque
 
 function readerSql(path: string, format: "csv" | "parquet"): string {
   return format === "parquet"
-    ? `read_parquet(${sqlString(path)}, file_row_number = true)`
+    ? readParquetSql(path, { fileRowNumber: true })
     : `read_csv(${sqlString(path)}, all_varchar = true, header = true)`;
 }
 

@@ -11,7 +11,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
-import { f64Column, formatIsoDate, i32Column, readColumns, sqlString, stringColumn } from "../store/index.ts";
+import { f64Column, formatIsoDate, i32Column, readColumns, readParquetSql, sqlString, stringColumn } from "../store/index.ts";
 import { pricePanel, type PricePanel } from "../quant/backtest/panel.ts";
 import { marketRegimes, type Regime } from "../quant/regime/market-regimes.ts";
 import type { Bar } from "./sim-broker.ts";
@@ -45,7 +45,7 @@ export interface DecisionMarketOptions {
   regimes: { vol_window: number; trend_window: number; min_history: number };
 }
 
-const src = (path: string) => `read_parquet(${sqlString(path)})`;
+const src = readParquetSql;
 
 /** Last price date strictly before `day` (ISO), or null. */
 export async function lastPriceDateBefore(conn: DuckDBConnection, pricesPath: string, day: string): Promise<string | null> {

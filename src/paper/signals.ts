@@ -5,7 +5,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
-import { f64Column, readColumns, sqlIdent, sqlString, stringColumn } from "../store/index.ts";
+import { f64Column, readColumns, sqlIdent, readParquetSql, sqlString, stringColumn } from "../store/index.ts";
 import { predict, type Model } from "../quant/ml/model-io.ts";
 import { featureMatrix } from "../quant/ml/types.ts";
 
@@ -17,7 +17,7 @@ export interface Scores {
   source: "model" | "predictions";
 }
 
-const src = (path: string) => `read_parquet(${sqlString(path)})`;
+const src = readParquetSql;
 
 /** predict(model, features of `date`) for every symbol with a features row that day. */
 export async function scoreWithModel(conn: DuckDBConnection, featuresPath: string, date: string, model: Model): Promise<Scores> {

@@ -9,7 +9,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
 import { stableJson } from "../core/json.ts";
-import { copyQueryToParquet, writeColumnsToParquet, parquetRowCount, sqlIdent, sqlString } from "../store/index.ts";
+import { copyQueryToParquet, writeColumnsToParquet, parquetRowCount, sqlIdent, readParquetSql } from "../store/index.ts";
 import type { AxisValue, Cell, ColumnTable, MetricValue, StageContext, UpstreamRef, WriteTableOptions } from "./types.ts";
 
 /** An upstream artifact available to a cell. */
@@ -215,7 +215,7 @@ export function createContext(init: ContextInit): CellRecorder {
       for (const u of init.upstream) {
         if (u.kind !== "table") continue;
         const name = sqlIdent(`${u.stage}_${u.output}_${n++}`);
-        await db.run(`create or replace temp view ${name} as select * from read_parquet(${sqlString(u.path)})`);
+        await db.run(`create or replace temp view ${name} as select * from ${readParquetSql(u.path)}`);
         views.set(u, name);
       }
     },

@@ -138,7 +138,7 @@ const num = (v: number | null) => (v === null || !Number.isFinite(v) ? "NULL" : 
 
 /** Records trials not yet in the registry; returns how many were new and the new digest. */
 export async function recordTrials(stateDir: string, records: readonly TrialRecord[], tables: readonly TableTrials[] = []): Promise<{ added: number; digest: string }> {
-  return withRegistry(stateDir, async (conn, { queryRows, sqlString, sqlIdent }) => {
+  return withRegistry(stateDir, async (conn, { queryRows, readParquetSql, sqlString, sqlIdent }) => {
     const count = async () => Number((await queryRows<{ n: bigint }>(conn, "SELECT count(*) AS n FROM trials"))[0].n);
     const before = await count();
     // A configuration already recorded keeps its first row (the primary key ignores the rest).
@@ -153,7 +153,7 @@ export async function recordTrials(stateDir: string, records: readonly TrialReco
         SELECT ${sqlString(t.fingerprint + ":")} || CAST(k AS VARCHAR), ${sqlString(t.stage)}, ${sqlString(t.cell)}, ${sqlString(t.source)}, p,
                NULL, NULL, NULL, now()::TIMESTAMP, ${sqlString(s.kind)}, m
           FROM (SELECT ${sqlIdent(s.key)} AS k, CAST(min(${sqlIdent(s.params)}) AS VARCHAR) AS p, avg(${sqlIdent(s.metric)}) AS m
-                  FROM read_parquet(${sqlString(t.path)}) GROUP BY ${sqlIdent(s.key)})`);
+                  FROM ${readParquetSql(t.path)} GROUP BY ${sqlIdent(s.key)})`);
     }
     const added = (await count()) - before;
     const { digest, hashes } = await digestOf(conn, queryRows);

@@ -1,7 +1,7 @@
 /** DuckDB + Parquet storage: connections, SQL quoting, typed columns in and out. */
 export * from "./types.ts";
 export { SMALL_INPUT_ROWS, createDatabase, withSingleThread, withThreadsForInput, type CreateDatabaseOptions } from "./database.ts";
-export { sqlString, sqlIdent, orderByClause } from "./sql.ts";
+export { sqlString, sqlIdent, orderByClause, readParquetSql } from "./sql.ts";
 export { copyQueryToParquet, parquetRowCount, type CopyToParquetOptions } from "./parquet.ts";
 export { writeColumnsToParquet, createTableFromColumns, type WriteColumnsOptions, type CreateTableOptions } from "./write-columns.ts";
 export { columnTableLength } from "./encode-columns.ts";

@@ -30,3 +30,12 @@ export function orderByClause(columns: readonly string[] | undefined): string {
   if (!columns || columns.length === 0) return "";
   return ` ORDER BY ${columns.map(sqlIdent).join(", ")}`;
 }
+
+/**
+ * `read_parquet('<path>')` of one artifact file, with Hive partition detection off: matrix
+ * cells live in folders named like `model=ridge`, which DuckDB would otherwise read as an extra
+ * `model` column of every file below. `fileRowNumber` adds the `file_row_number` column.
+ */
+export function readParquetSql(path: string, opts: { fileRowNumber?: boolean } = {}): string {
+  return `read_parquet(${sqlString(path)}, hive_partitioning = false${opts.fileRowNumber ? ", file_row_number = true" : ""})`;
+}

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import {
   copyQueryToParquet, createDatabase, createTableFromColumns, f64Column, formatIsoDate, parquetRowCount,
-  parseIsoDate, queryRows, readColumns, SMALL_INPUT_ROWS, sqlIdent, sqlString, withThreadsForInput, writeColumnsToParquet,
+  parseIsoDate, queryRows, readColumns, readParquetSql, SMALL_INPUT_ROWS, sqlIdent, sqlString, withThreadsForInput, writeColumnsToParquet,
 } from "../../src/store/index.ts";
 import { sha256File } from "../../src/core/hash.ts";
 import { StrataError } from "../../src/core/errors.ts";
@@ -37,6 +37,21 @@ describe("sqlString / sqlIdent", () => {
     const rows = await queryRows(conn, `SELECT 1 AS ${sqlIdent('Adj "Close"')}`);
     expect(Object.keys(rows[0])).toEqual(['Adj "Close"']);
     expect(() => sqlIdent("")).toThrow(StrataError);
+  });
+});
+
+describe("readParquetSql", () => {
+  it("reads a cell's file without turning its folder name (model=ridge) into a column", async () => {
+    const cellDir = join(dir, "model=ridge");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(cellDir, { recursive: true });
+    const path = join(cellDir, "scores.parquet");
+    await conn.run(`COPY (SELECT 1 AS score) TO ${sqlString(path)} (FORMAT parquet)`);
+    const cols = async (src: string) => (await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM ${src}`)).map((r) => r.column_name);
+    // DuckDB's own default detects Hive partitions from the path: the column appears.
+    expect(await cols(`read_parquet(${sqlString(path)})`)).toEqual(["score", "model"]);
+    expect(await cols(readParquetSql(path))).toEqual(["score"]);
+    expect(await cols(readParquetSql(path, { fileRowNumber: true }))).toEqual(["score", "file_row_number"]);
   });
 });
 

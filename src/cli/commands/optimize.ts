@@ -16,7 +16,7 @@ import {
   LINKAGE_METHODS, PORTFOLIO_METHODS, ledoitWolf, meanHistoricalReturn, optimizePortfolio, portfolioPerformance,
   sampleCorrelation, sampleCovariance, simpleReturns, type LinkageMethod, type PortfolioMethod, type PortfolioResult,
 } from "../../quant/portfolio/index.ts";
-import { createDatabase, parseIsoDate, queryRows, readColumns, sqlIdent, sqlString } from "../../store/index.ts";
+import { createDatabase, parseIsoDate, queryRows, readColumns, sqlIdent, readParquetSql, sqlString } from "../../store/index.ts";
 import { printJson } from "../output.ts";
 
 export interface OptimizeFlags {
@@ -114,7 +114,7 @@ export async function readPriceTable(file: string): Promise<PriceTable> {
   const db = await createDatabase({ threads: 1 });
   const conn = await db.connect();
   try {
-    const source = format === "csv" ? `read_csv(${sqlString(path)}, all_varchar = true, header = true)` : `read_parquet(${sqlString(path)})`;
+    const source = format === "csv" ? `read_csv(${sqlString(path)}, all_varchar = true, header = true)` : readParquetSql(path);
     const desc = await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM ${source}`);
     const select = desc.map((d) => `CAST(${sqlIdent(d.column_name)} AS VARCHAR) AS ${sqlIdent(d.column_name)}`).join(", ");
     const cols = await readColumns(conn, `SELECT ${select} FROM ${source}`);

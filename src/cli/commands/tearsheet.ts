@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { extname, resolve } from "node:path";
 import { StrataError } from "../../core/errors.ts";
-import { createDatabase, formatIsoDate, parseIsoDate, readColumns, sqlString } from "../../store/index.ts";
+import { createDatabase, formatIsoDate, parseIsoDate, readColumns, readParquetSql, sqlString } from "../../store/index.ts";
 import { maxDrawdownPeriod, tearsheet, type Tearsheet } from "../../quant/stats/index.ts";
 import { printJson } from "../output.ts";
 
@@ -45,7 +45,7 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
   // CSV data row k (1-based) is on line k + 1, after the header; Parquet rows are numbered from 1.
   const at = (k: number) => `${file} ${rowWord} ${parquet ? k : k + 1}`;
   const sql = parquet
-    ? `SELECT COLUMNS(*)::VARCHAR FROM read_parquet(${sqlString(path)})`
+    ? `SELECT COLUMNS(*)::VARCHAR FROM ${readParquetSql(path)}`
     : `SELECT * FROM read_csv(${sqlString(path)}, all_varchar = true, header = true)`;
   const db = await createDatabase({ threads: 1 });
   const conn = await db.connect();

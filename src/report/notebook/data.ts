@@ -15,7 +15,7 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { readFileSync } from "node:fs";
 import { StrataError } from "../../core/errors.ts";
 import { editDistance } from "../../core/suggest.ts";
-import { createDatabase, sqlIdent, sqlString } from "../../store/index.ts";
+import { createDatabase, readParquetSql, sqlIdent, sqlString } from "../../store/index.ts";
 import type { Catalog, CatalogCell, CatalogOutput } from "../catalog.ts";
 
 /** One artifact a cell read: the cell/output and the lock hash it had. */
@@ -33,11 +33,6 @@ interface ViewDef {
   axes: string[];
 }
 
-/**
- * A Parquet file as a table. Hive partitioning is off: a matrix cell's folder is named like
- * `model=gbdt`, which DuckDB would otherwise turn into an extra column of the file.
- */
-const readParquet = (path: string) => `read_parquet(${sqlString(path)}, hive_partitioning = false)`;
 
 const stripExt = (name: string) => name.replace(/\.(parquet|json)$/, "");
 
@@ -163,7 +158,7 @@ export class NotebookData {
     if (this.created.has(def.name)) return;
     let body: string;
     if (def.members.length === 1 && def.axes.length === 0) {
-      body = `SELECT * FROM ${readParquet(def.members[0].output.path)}`;
+      body = `SELECT * FROM ${readParquetSql(def.members[0].output.path)}`;
     } else {
       // Axis columns first; an output column of the same name would clash, so it is left out.
       const schema = await conn.runAndReadAll(`SELECT name FROM parquet_schema(${sqlString(def.members[0].output.path)})`);
@@ -172,7 +167,7 @@ export class NotebookData {
       body = def.members
         .map(({ cell, output }) => {
           const lead = axes.map((a) => `${sqlLiteral(cell.axes[a] ?? null)} AS ${sqlIdent(a)}, `).join("");
-          return `SELECT ${lead}* FROM ${readParquet(output.path)}`;
+          return `SELECT ${lead}* FROM ${readParquetSql(output.path)}`;
         })
         .join(" UNION ALL BY NAME ");
     }
@@ -221,7 +216,7 @@ export class NotebookData {
     if (out.kind === "json") return JSON.parse(readFileSync(out.path, "utf8")) as unknown;
     if (out.kind === "table") {
       const conn = await this.connection();
-      const reader = await conn.runAndReadAll(`SELECT * FROM ${readParquet(out.path)}`);
+      const reader = await conn.runAndReadAll(`SELECT * FROM ${readParquetSql(out.path)}`);
       return reader.getRowObjectsJS().map((r) => plainValue(r) as Record<string, unknown>);
     }
     return new Uint8Array(readFileSync(out.path));
