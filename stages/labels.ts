@@ -39,7 +39,6 @@
  * (logged).
  */
 import { defineStage, StrataError, z } from "../src/index.ts";
-import { withThreadsForInput } from "../src/store/database.ts";
 
 const params = z.object({
   horizon: z.number().int().positive().default(5),
@@ -116,8 +115,7 @@ export default defineStage({
     const prices = ctx.input("data", "prices");
     const { rows } = await ctx.writeTable("labels", labelsSql(prices, p), { orderBy: ["date", "symbol"] });
     ctx.progress(0.7, "written");
-    // Small panels on one thread: a DuckDB window bug (see SMALL_INPUT_ROWS).
-    const reader = await withThreadsForInput(ctx.db, rows, () => ctx.db.runAndReadAll(windowBarsSql(prices, p)));
+    const reader = await ctx.db.runAndReadAll(windowBarsSql(prices, p));
     const [total, labeled, bars] = reader.getRows()[0].map(Number);
     if (total !== rows) {
       throw new StrataError("INTERNAL", `labels: wrote ${rows} rows but the prices have ${total}; expected one label row per price row`, {

@@ -23,6 +23,8 @@ export interface UpstreamArtifact {
   kind: "table" | "json" | "file";
   /** sha256 recorded for the artifact ("" when not known, e.g. inside an audit). */
   hash: string;
+  /** Row count of a table artifact, as recorded in the lock (absent when unknown). */
+  rows?: number;
 }
 
 export interface WrittenOutput {

@@ -304,6 +304,7 @@ export function upstreamOf(project: Project, cell: Cell, lock: LockFile): Upstre
         path: join(project.root, o.path),
         kind: kindOf(name, o.path),
         hash: o.hash,
+        ...(o.rows !== undefined ? { rows: o.rows } : {}),
       });
     }
   }
@@ -336,10 +337,14 @@ export async function executeStage(
   const def = await loadStageModule(stage);
   // DuckDB loads only when a cell executes: a no-op run never pays for it. Each cell has its
   // own in-memory instance, so concurrent cells share no catalog and no thread settings.
-  const [{ createContext }, { createDatabase }] = await Promise.all([import("./context.ts"), import("../store/database.ts")]);
+  const [{ createContext }, { createDatabase, SMALL_INPUT_ROWS }] = await Promise.all([import("./context.ts"), import("../store/database.ts")]);
   await rm(env.tmpDir, { recursive: true, force: true });
   await mkdir(env.tmpDir, { recursive: true });
-  const db = await createDatabase();
+  // A cell whose upstream tables are all small runs DuckDB on one thread: its parallel window
+  // operator can fail on small inputs (see SMALL_INPUT_ROWS), and one thread costs nothing there.
+  const tables = env.upstream.filter((u) => u.kind === "table");
+  const small = tables.length > 0 && tables.every((u) => u.rows !== undefined && u.rows < SMALL_INPUT_ROWS);
+  const db = await createDatabase(small ? { threads: 1 } : {});
   const conn = await db.connect();
   const onAbort = () => conn.interrupt();
   env.signal.addEventListener("abort", onAbort);

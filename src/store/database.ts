@@ -69,6 +69,10 @@ export function withSingleThread<T>(conn: DuckDBConnection, fn: () => Promise<T>
  * 0" in WindowLocalSourceState::Finalize). It is rare (about 1 query in 200 on a two-row table
  * while other processes load the CPU) but kills the run. One thread never hits it and costs
  * nothing at this size; large inputs keep every thread busy and the parallel speed.
+ *
+ * Applied where the input size is known: the runner gives a cell whose upstream tables are all
+ * smaller one thread (so every stage, ours or a user's, is covered); file validation and the
+ * leakage audit's comparison use `withThreadsForInput`.
  */
 export const SMALL_INPUT_ROWS = 250_000;
 

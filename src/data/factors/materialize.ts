@@ -1,5 +1,4 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { withThreadsForInput } from "../../store/database.ts";
 import { stageColumns } from "../../store/encode-columns.ts";
 import { sqlIdent } from "../../store/sql.ts";
 import { crossSectionalColumns } from "./cross-section.ts";
@@ -35,10 +34,7 @@ export interface MaterializedFeatures {
  */
 export async function materializeFeatures(conn: DuckDBConnection, q: FeaturesQuery, table: string): Promise<MaterializedFeatures> {
   const t = sqlIdent(table);
-  // Small inputs run on one thread (a DuckDB window bug, see SMALL_INPUT_ROWS); same bytes either way.
-  const input = await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${q.prices}`);
-  await withThreadsForInput(conn, Number(input.getRows()[0]?.[0] ?? 0), () =>
-    conn.run(`CREATE OR REPLACE TEMP TABLE ${t} AS ${q.sqlWithRowNumber} ORDER BY date, symbol`));
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${t} AS ${q.sqlWithRowNumber} ORDER BY date, symbol`);
   const xsNames = [...q.rank.map((c) => `${c}_rank`), ...q.zscore.map((c) => `${c}_z`)];
   const factorColumns = q.columns.slice(0, q.columns.length - xsNames.length);
   const base = `${t}.* EXCLUDE (${ROW_NUMBER})`;

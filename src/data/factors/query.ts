@@ -29,8 +29,6 @@ export interface FeaturesQuery {
   /** Factor columns that get `<c>_rank`, and `<c>_z`, in output order. */
   rank: string[];
   zscore: string[];
-  /** The prices relation the query reads. */
-  prices: string;
 }
 
 /** Name of the row-number column of `FeaturesQuery.sqlWithRowNumber`. */
@@ -86,6 +84,5 @@ export function featuresQuery(prices: string, factors: readonly Factor[], opts: 
     columns,
     rank: ranked.map((f) => f.name),
     zscore: scored.map((f) => f.name),
-    prices,
   };
 }
