@@ -6,11 +6,17 @@
 // and mtimes of the sources: any edit of src/ rebuilds it (~0.2 s, once). The TypeScript
 // loader (tsx) is registered only when a stage module has to be imported. If the bundle cannot
 // be built or written, the CLI runs straight from the TypeScript sources through tsx.
+//
+// Under Deno (`deno run -A bin/pipeline.js`, `deno task pipeline`) the same bundle runs; stage
+// modules are imported as TypeScript natively (src/core/ts-loader.ts registers nothing there).
+// The fallback imports src/cli/main.ts directly: tsx's loader hooks must never be registered
+// under Deno (they make it load the DuckDB addon, duckdb.node, as JavaScript).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+const isDeno = typeof globalThis.Deno !== "undefined";
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(repo, "src");
 
@@ -27,7 +33,7 @@ function sourceKey() {
     }
   };
   walk(src);
-  h.update(process.version);
+  h.update(isDeno ? `deno ${globalThis.Deno.version.deno}` : process.version);
   return h.digest("hex").slice(0, 16);
 }
 
@@ -78,7 +84,9 @@ try {
 if (url) {
   await import(url);
 } else {
-  const { register } = await import("tsx/esm/api");
-  register();
+  if (!isDeno) {
+    const { register } = await import("tsx/esm/api");
+    register();
+  }
   await import(pathToFileURL(join(src, "cli/main.ts")).href);
 }
