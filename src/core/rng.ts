@@ -3,6 +3,7 @@
  * https://prng.di.unimi.it/) seeded through splitmix32, so any 32-bit seed gives a
  * well-mixed state. All randomness in Strata enters through an `Rng`.
  */
+import { log } from "./math/index.ts";
 export interface Rng {
   /** Uniform in [0, 1), 32 bits of resolution. */
   next(): number;
@@ -70,7 +71,7 @@ export function createRng(seed: number): Rng {
       v = 2 * next() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
-    const m = Math.sqrt((-2 * Math.log(s)) / s);
+    const m = Math.sqrt((-2 * log(s)) / s);
     spare = v * m;
     return u * m;
   };

@@ -24,6 +24,7 @@
 import { createRng, type Rng } from "../core/rng.ts";
 import { StrataError } from "../core/errors.ts";
 import { businessDays } from "./calendar.ts";
+import { exp, log } from "../core/math/index.ts";
 
 /** Two-state Markov-switching volatility (Hamilton 1989). */
 export interface RegimeParams {
@@ -199,9 +200,9 @@ export function generateMarket(opts: MarketOptions): MarketData {
   for (let i = 0; i < N; i++) {
     beta[i] = Math.min(2, Math.max(0.3, 1 + 0.3 * uni.normal()));
     gamma[i] = 0.5 + uni.next();
-    idio[i] = Math.min(0.6, Math.max(0.1, IDIO_VOL_MEDIAN * Math.exp(0.3 * uni.normal())));
-    logP0[i] = Math.log(40) + 0.7 * uni.normal();
-    logV0[i] = Math.log(VOLUME_MEDIAN) + VOLUME_LOG_SD * uni.normal();
+    idio[i] = Math.min(0.6, Math.max(0.1, IDIO_VOL_MEDIAN * exp(0.3 * uni.normal())));
+    logP0[i] = log(40) + 0.7 * uni.normal();
+    logV0[i] = log(VOLUME_MEDIAN) + VOLUME_LOG_SD * uni.normal();
   }
   const first = new Int32Array(N), last = new Int32Array(N).fill(T - 1);
   shuffle(perm, uni);
@@ -263,16 +264,16 @@ export function generateMarket(opts: MarketOptions): MarketData {
       logC[t * N + i] = lc;
       const sd = sigTot[i] * v;
       const gap = GAP_VOL_SHARE * sd * rng.normal();
-      const o = Math.exp(prevLog + gap), c = Math.exp(lc);
-      const hi = Math.max(o, c) * Math.exp(RANGE_SCALE * sd * Math.abs(rng.normal()));
-      const lo = Math.min(o, c) * Math.exp(-RANGE_SCALE * sd * Math.abs(rng.normal()));
+      const o = exp(prevLog + gap), c = exp(lc);
+      const hi = Math.max(o, c) * exp(RANGE_SCALE * sd * Math.abs(rng.normal()));
+      const lo = Math.min(o, c) * exp(-RANGE_SCALE * sd * Math.abs(rng.normal()));
       volNoise[i] = t === first[i] ? VOLUME_NOISE * rng.normal() / Math.sqrt(1 - VOLUME_AR ** 2) : VOLUME_AR * volNoise[i] + VOLUME_NOISE * rng.normal();
-      const logVol = logV0[i] + VOLUME_ABS_RET * (Math.abs(r) / sigTot[i] - 0.8) + VOLUME_REGIME * Math.log(v) + volNoise[i];
+      const logVol = logV0[i] + VOLUME_ABS_RET * (Math.abs(r) / sigTot[i] - 0.8) + VOLUME_REGIME * log(v) + volNoise[i];
       date[row] = days[t];
       symbol.push(names[i]);
       sector.push(sectorNames[sectorOf[i]]);
       open[row] = o; high[row] = hi; low[row] = lo; close[row] = c;
-      volume[row] = Math.max(100, Math.round(Math.exp(logVol)));
+      volume[row] = Math.max(100, Math.round(exp(logVol)));
       row++;
     }
 

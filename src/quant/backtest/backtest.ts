@@ -41,6 +41,7 @@
 import { StrataError } from "../../core/errors.ts";
 import { tradeSchedule } from "./targets.ts";
 import type { BacktestOptions, BacktestResult, TargetRow, TargetRule, Targets } from "./types.ts";
+import { pow } from "../../core/math/index.ts";
 
 function perAssetOrMatrix(name: string, a: Float64Array, nRows: number, nAssets: number): boolean {
   if (a.length === nAssets) return false;
@@ -453,7 +454,7 @@ function trade(
   costTotal: Float64Array, untradedAt: Int32Array, acc: Float64Array, sigma: Float64Array, sOff: number, adv: Float64Array, vOff: number,
 ): number {
   const inv = acc[SCALE], kappa = acc[KAPPA], preEquity = acc[PRE_EQUITY], capital = acc[CAPITAL], impK = acc[IMPACT_K], impExponent = acc[IMPACT_EXPONENT];
-  // Math.pow(x, 0.5) is Math.sqrt(x) bit for bit for x ≥ 0 (fdlibm's pow special-cases y = 0.5).
+  // pow(x, 0.5) is Math.sqrt(x) bit for bit for x ≥ 0 (fdlibm's pow special-cases y = 0.5).
   const impact = sigma.length > 0, impSqrt = impExponent === 0.5;
   let tau = 0, cost = 0, nUntraded = 0, skipped = 0;
   for (let i = 0; i < n; i++) {
@@ -478,7 +479,7 @@ function trade(
       if (!(v > 0) || !(sg >= 0)) return i;
       // squareRootImpact(d, preEquity, sg, v, { k, exponent, capital }), inlined.
       const q = (a * preEquity * capital) / v;
-      ci += a * impK * sg * (impSqrt ? Math.sqrt(q) : Math.pow(q, impExponent));
+      ci += a * impK * sg * (impSqrt ? Math.sqrt(q) : pow(q, impExponent));
     }
     costTotal[i] += ci;
     cost += ci;

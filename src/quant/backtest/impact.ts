@@ -8,6 +8,7 @@
  * equity when trading (1 = initial), `sigma` the asset's daily volatility (decimal), `adv` its
  * average daily traded value in the currency of `capital`. Zero for a zero trade.
  */
+import { pow } from "../../core/math/index.ts";
 export interface SquareRootImpactOptions {
   /** Prefactor (default 1). */
   k?: number;
@@ -21,5 +22,5 @@ export function squareRootImpact(tradeWeight: number, equity: number, sigma: num
   const a = Math.abs(tradeWeight);
   if (a === 0) return 0;
   const { k = 1, exponent = 0.5, capital = 1 } = options;
-  return a * k * sigma * Math.pow((a * equity * capital) / adv, exponent);
+  return a * k * sigma * pow((a * equity * capital) / adv, exponent);
 }

@@ -10,6 +10,7 @@
 import { StrataError } from "../../core/errors.ts";
 import type { Matrix, ReturnColumns } from "./dense.ts";
 import { shapeOf } from "./dense.ts";
+import { exp } from "../../core/math/index.ts";
 
 export interface EwmaCovarianceOptions {
   /** Span in periods (default 180). Mutually exclusive with halfLife. */
@@ -27,7 +28,7 @@ export function ewmaCovariance(returns: ReturnColumns, opts: EwmaCovarianceOptio
   let alpha: number;
   if (opts.halfLife !== undefined) {
     if (!(opts.halfLife > 0)) throw new StrataError("ARGUMENT", `ewmaCovariance: halfLife must be > 0, got ${opts.halfLife}`);
-    alpha = 1 - Math.exp(-Math.LN2 / opts.halfLife);
+    alpha = 1 - exp(-Math.LN2 / opts.halfLife);
   } else {
     const span = opts.span ?? 180;
     if (!(span >= 1)) throw new StrataError("ARGUMENT", `ewmaCovariance: span must be ≥ 1, got ${span}`);

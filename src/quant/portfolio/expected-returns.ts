@@ -1,6 +1,7 @@
 import { StrataError } from "../../core/errors.ts";
 import type { ReturnColumns } from "./dense.ts";
 import { shapeOf } from "./dense.ts";
+import { pow } from "../../core/math/index.ts";
 
 export interface MeanHistoricalReturnOptions {
   /**
@@ -34,7 +35,7 @@ export function meanHistoricalReturn(returns: ReturnColumns, opts: MeanHistorica
       prod *= 1 + v;
       s += v;
     }
-    out[j] = count === 0 ? NaN : compounding ? Math.pow(prod, p / count) - 1 : (s / count) * p;
+    out[j] = count === 0 ? NaN : compounding ? pow(prod, p / count) - 1 : (s / count) * p;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { StrataError } from "../../core/errors.ts";
 import { excessReturns, periodsPerYearOf, type PeriodsOption, type RiskFreeOption } from "./conventions.ts";
+import { pow } from "../../core/math/index.ts";
 
 export interface AlphaBetaOptions extends PeriodsOption, RiskFreeOption {
   /**
@@ -52,6 +53,6 @@ export function alphaBeta(returns: ArrayLike<number>, benchmark: ArrayLike<numbe
     sa += e[i] - beta * f[i];
   }
   const a = sa / k;
-  const alpha = opts.annualization === "simple" ? a * p : Math.pow(1 + a, p) - 1;
+  const alpha = opts.annualization === "simple" ? a * p : pow(1 + a, p) - 1;
   return { alpha, beta };
 }

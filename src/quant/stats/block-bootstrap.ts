@@ -5,6 +5,7 @@
  */
 import { StrataError } from "../../core/errors.ts";
 import type { Rng } from "../../core/rng.ts";
+import { log, pow } from "../../core/math/index.ts";
 
 export type BlockBootstrapMethod = "stationary" | "circular";
 
@@ -88,11 +89,11 @@ export function stationaryBootstrapVariance(values: ArrayLike<number>, blockLeng
   for (let t = 0; t < n; t++) e[t] = values[t] - m;
   const q = 1 - 1 / blockLength;
   // (1 − p)^i < 1e-17 once i > log(1e-17)/log(1 − p); only lags near 0 and near n matter.
-  const reach = q === 0 ? 0 : Math.min(n - 1, Math.ceil(Math.log(1e-17) / Math.log(q)));
+  const reach = q === 0 ? 0 : Math.min(n - 1, Math.ceil(log(1e-17) / log(q)));
   let v = autocovariance(e, 0);
   for (let i = 1; i < n; i++) {
     if (i > reach && i < n - reach) { i = n - reach - 1; continue; }
-    const k = (1 - i / n) * Math.pow(q, i) + (i / n) * Math.pow(q, n - i);
+    const k = (1 - i / n) * pow(q, i) + (i / n) * pow(q, n - i);
     v += 2 * k * autocovariance(e, i);
   }
   return v;

@@ -4,6 +4,7 @@ import type { BlockBootstrapMethod } from "./block-bootstrap.ts";
 import { periodsPerYearOf, type PeriodsOption } from "./conventions.ts";
 import { optimalBlockLength } from "./optimal-block-length.ts";
 import { quantileSorted } from "./quantile.ts";
+import { pow } from "../../core/math/index.ts";
 
 export interface BlockBootstrapOptions {
   /** The seeded random stream. Required: the same seed gives the same resamples. */
@@ -154,7 +155,7 @@ export function pathStatistics(r: Float64Array, periodsPerYear: number, out: Flo
     if (dd < mdd) mdd = dd;
   }
   out[0] = (m / Math.sqrt(ss / (n - 1))) * Math.sqrt(periodsPerYear);
-  out[1] = Math.pow(wealth, periodsPerYear / n) - 1;
+  out[1] = pow(wealth, periodsPerYear / n) - 1;
   out[2] = mdd;
 }
 
@@ -229,7 +230,7 @@ function stationaryResampleStatistics(
       i = rng.next() < p ? rng.int(n) | 0 : i + 1 === n ? 0 : i + 1;
     }
     sharpe[b] = resampleSharpe(s, q, k, n, rootP);
-    growth[b] = Math.pow(w, exponent) - 1;
+    growth[b] = pow(w, exponent) - 1;
     mdd[b] = low;
   }
 }
@@ -270,7 +271,7 @@ function circularResampleStatistics(
       }
     }
     sharpe[b] = resampleSharpe(s, q, k, n, rootP);
-    growth[b] = Math.pow(w, exponent) - 1;
+    growth[b] = pow(w, exponent) - 1;
     mdd[b] = low;
   }
 }

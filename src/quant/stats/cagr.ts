@@ -1,4 +1,5 @@
 import { periodsPerYearOf, type NanOption, type PeriodsOption } from "./conventions.ts";
+import { pow } from "../../core/math/index.ts";
 
 export interface CagrOptions extends PeriodsOption, NanOption {}
 
@@ -21,5 +22,5 @@ export function cagr(returns: ArrayLike<number>, opts: CagrOptions = {}): number
     n++;
   }
   if (n === 0) return NaN;
-  return Math.pow(wealth, p / n) - 1;
+  return pow(wealth, p / n) - 1;
 }

@@ -2,6 +2,7 @@ import { cutoffOf, ddofOf, deviationWithDdof, finiteValues } from "./conventions
 import { mean } from "./mean.ts";
 import { normalQuantile } from "./normal-quantile.ts";
 import type { ValueAtRiskOptions } from "./value-at-risk.ts";
+import { exp } from "../../core/math/index.ts";
 
 /**
  * Conditional value at risk (expected shortfall) as a RETURN, ≤ the VaR at the same cutoff.
@@ -16,7 +17,7 @@ export function conditionalValueAtRisk(returns: ArrayLike<number>, opts: ValueAt
     if (c === 0) return NaN;
     const sigma = deviationWithDdof(returns, ddofOf(opts.ddof, "conditionalValueAtRisk"));
     const z = normalQuantile(c);
-    const density = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+    const density = exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
     return mean(returns) - (sigma * density) / c;
   }
   const x = finiteValues(returns).sort();

@@ -5,6 +5,7 @@
  */
 import { StrataError } from "../../core/errors.ts";
 import { variance } from "./variance.ts";
+import { pow } from "../../core/math/index.ts";
 
 /** Periods per year used to annualize. Default 252 (daily; empyrical's DAILY). 52 weekly, 12 monthly. */
 export interface PeriodsOption {
@@ -80,7 +81,7 @@ export function riskFreePerPeriod(opts: RiskFreeOption & PeriodsOption, fn: stri
     }
     return rf;
   }
-  return opts.riskFreeBasis === "annual" ? Math.pow(1 + rf, 1 / periodsPerYearOf(opts, fn)) - 1 : rf;
+  return opts.riskFreeBasis === "annual" ? pow(1 + rf, 1 / periodsPerYearOf(opts, fn)) - 1 : rf;
 }
 
 /**

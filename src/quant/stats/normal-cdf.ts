@@ -10,6 +10,7 @@
  *   directly (no 1 − …), so Φ(−10) ≈ 7.6e-24 keeps its digits.
  * NaN for NaN; 0 and 1 at ∓Infinity. Inverse: `normalQuantile`.
  */
+import { exp } from "../../core/math/index.ts";
 export function normalCdf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   if (x === Infinity) return 1;
@@ -38,5 +39,5 @@ const CF_DEPTH = 300;
 
 /** Standard normal density φ(x) = exp(−x²/2) / √(2π). */
 function density(x: number): number {
-  return Math.exp(-0.5 * x * x) * 0.3989422804014327;
+  return exp(-0.5 * x * x) * 0.3989422804014327;
 }

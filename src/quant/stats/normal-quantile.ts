@@ -3,6 +3,7 @@
  * Statistics 37(3), 1988), relative accuracy about 1e-16 — the algorithm behind R's `qnorm`.
  * ±Infinity at p = 1 / 0, NaN outside [0, 1].
  */
+import { log } from "../../core/math/index.ts";
 export function normalQuantile(p: number): number {
   if (!(p >= 0 && p <= 1)) return NaN;
   if (p === 0) return -Infinity;
@@ -17,7 +18,7 @@ export function normalQuantile(p: number): number {
       + 21213.794301586595867) * r + 5394.1960214247511077) * r + 687.1870074920579083) * r + 42.313330701600911252) * r + 1);
   }
   let r = q < 0 ? p : 1 - p;
-  r = Math.sqrt(-Math.log(r));
+  r = Math.sqrt(-log(r));
   let x: number;
   if (r <= 5) {
     r -= 1.6;

@@ -1,4 +1,5 @@
 import { periodsPerYearOf, type PeriodsOption } from "./conventions.ts";
+import { pow } from "../../core/math/index.ts";
 
 export interface OmegaRatioOptions extends PeriodsOption {
   /** Risk-free return per period subtracted first: a constant or a row-aligned array. Default 0. */
@@ -25,7 +26,7 @@ export function omegaRatio(returns: ArrayLike<number>, opts: OmegaRatioOptions =
   let tau: number;
   if (p === 1) tau = req;
   else if (req <= -1) return NaN;
-  else tau = Math.pow(1 + req, 1 / p) - 1;
+  else tau = pow(1 + req, 1 / p) - 1;
   const rf = opts.riskFree ?? 0;
   let up = 0, down = 0;
   for (let i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
 import { StrataError } from "../../core/errors.ts";
 import { autocovariance } from "./block-bootstrap.ts";
+import { cbrt, log10 } from "../../core/math/index.ts";
 
 export interface OptimalBlockLength {
   /** Mean block length for the stationary bootstrap. */
@@ -32,7 +33,7 @@ export function optimalBlockLength(values: ArrayLike<number>): OptimalBlockLengt
       });
     }
   }
-  const kn = Math.max(5, Math.sqrt(Math.log10(n)));
+  const kn = Math.max(5, Math.sqrt(log10(n)));
   const kRun = Math.ceil(kn);
   const mMax = Math.ceil(Math.sqrt(n)) + kRun;
   if (n < 9 || mMax >= n) {
@@ -51,7 +52,7 @@ export function optimalBlockLength(values: ArrayLike<number>): OptimalBlockLengt
   const bMax = Math.ceil(Math.min(3 * Math.sqrt(n), n / 3));
 
   // m̂: the first lag m ≥ 1 with |ρ̂(m)|, …, |ρ̂(m + K_N − 1)| all inside the band, m + K_N − 1 < m_max.
-  const band = 2 * Math.sqrt(Math.log10(n) / n);
+  const band = 2 * Math.sqrt(log10(n) / n);
   let mHat = -1;
   let run = 0;
   for (let k = 1; k < mMax; k++) {
@@ -67,8 +68,8 @@ export function optimalBlockLength(values: ArrayLike<number>): OptimalBlockLengt
     g += 2 * lambda * k * gamma[k];
     lrv += 2 * lambda * gamma[k];
   }
-  const n3 = Math.cbrt(n);
-  const stationary = Math.cbrt((2 * g * g) / (2 * lrv * lrv)) * n3;
-  const circular = Math.cbrt((2 * g * g) / ((4 / 3) * lrv * lrv)) * n3;
+  const n3 = cbrt(n);
+  const stationary = cbrt((2 * g * g) / (2 * lrv * lrv)) * n3;
+  const circular = cbrt((2 * g * g) / ((4 / 3) * lrv * lrv)) * n3;
   return { stationary: Math.min(stationary, bMax), circular: Math.min(circular, bMax) };
 }

@@ -1,4 +1,5 @@
 import { StrataError } from "../../core/errors.ts";
+import { log } from "../../core/math/index.ts";
 
 export interface PboOptions {
   /** Number S of equal blocks of rows; even, ≥ 2. Default 16 (C(16, 8) = 12,870 combinations). */
@@ -145,7 +146,7 @@ export function probabilityOfBacktestOverfitting(returns: ReadonlyArray<ArrayLik
     }
     const rank = below + (equal + 1) / 2; // average rank of the ties, 1 = worst
     const w = rank / (N + 1);
-    logits[c] = Math.log(w / (1 - w));
+    logits[c] = log(w / (1 - w));
     selected[c] = best;
     inSample[c] = bestPerf;
     outOfSample[c] = target;

@@ -1,4 +1,5 @@
 import { StrataError } from "../../core/errors.ts";
+import { exp, log, pow } from "../../core/math/index.ts";
 
 export interface SignTestOptions {
   /**
@@ -74,10 +75,10 @@ export function binomialUpperTail(n: number, k: number): number {
  * Every piece is small, so nothing of size n·ln 2 cancels (as ln C(n, k) − n·ln 2 would).
  */
 function binomialHalfPmf(n: number, k: number): number {
-  if (k === 0 || k === n) return Math.pow(0.5, n);
+  if (k === 0 || k === n) return pow(0.5, n);
   const m = n / 2;
   const e = stirlingError(n) - stirlingError(k) - stirlingError(n - k) - deviance(k, m) - deviance(n - k, m);
-  return Math.sqrt(n / (2 * Math.PI * k * (n - k))) * Math.exp(e);
+  return Math.sqrt(n / (2 * Math.PI * k * (n - k))) * exp(e);
 }
 
 /** δ(m) = ln m! − (m + ½)·ln m + m − ½·ln 2π for an integer m ≥ 1: exact product below 16, Stirling's series above. */
@@ -85,7 +86,7 @@ function stirlingError(m: number): number {
   if (m < 16) {
     let f = 1;
     for (let i = 2; i <= m; i++) f *= i; // ≤ 15! < 2^53: exact
-    return Math.log(f) - (m + 0.5) * Math.log(m) + m - 0.5 * Math.log(2 * Math.PI);
+    return log(f) - (m + 0.5) * log(m) + m - 0.5 * log(2 * Math.PI);
   }
   const mm = m * m;
   // 1/(12m) − 1/(360m³) + 1/(1260m⁵) − 1/(1680m⁷) + 1/(1188m⁹)
@@ -105,5 +106,5 @@ function deviance(x: number, M: number): number {
     }
     return s;
   }
-  return x * Math.log(x / M) + M - x;
+  return x * log(x / M) + M - x;
 }

@@ -1,4 +1,5 @@
 import { centralMoments } from "./central-moments.ts";
+import { pow } from "../../core/math/index.ts";
 
 export interface SkewOptions {
   /**
@@ -13,7 +14,7 @@ export interface SkewOptions {
 export function skew(values: ArrayLike<number>, opts: SkewOptions = {}): number {
   const { n, m2, m3, constant } = centralMoments(values);
   if (n === 0 || constant) return NaN;
-  const g1 = m3 / Math.pow(m2, 1.5);
+  const g1 = m3 / pow(m2, 1.5);
   if (opts.bias ?? true) return g1;
   if (n < 3) return NaN;
   return (g1 * Math.sqrt(n * (n - 1))) / (n - 2);

@@ -1,5 +1,6 @@
 import { stationaryBootstrapVariance } from "./block-bootstrap.ts";
 import { differentialMatrix, forEachBootstrapMeans, studentize, type MultipleComparisonOptions } from "./multiple-comparison.ts";
+import { log } from "../../core/math/index.ts";
 
 export interface SpaTestResult {
   /** T_SPA = max(0, max_k √T·d̄_k / ω̂_k). */
@@ -47,7 +48,7 @@ export function spaTest(differentials: ReadonlyArray<ArrayLike<number>>, opts: M
     if (z > top) { top = z; best = k; }
   }
   const statistic = Math.max(0, top);
-  const loglog = 2 * Math.log(Math.log(T));
+  const loglog = 2 * log(log(T));
   const gl = new Float64Array(K), gc = new Float64Array(K), gu = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     const x = means[k];

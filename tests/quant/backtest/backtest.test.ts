@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { backtest, sampleTargets, type TargetRow } from "../../../src/quant/backtest/index.ts";
 import { isStrataError } from "../../../src/core/errors.ts";
 import { createRng } from "../../../src/core/rng.ts";
+import { pow } from "../../../src/core/math/index.ts";
 
 const f64 = (xs: number[]) => Float64Array.from(xs);
 const row = (r: Float64Array, t: number, n: number) => Array.from(r.subarray(t * n, (t + 1) * n));
@@ -301,7 +302,7 @@ function eagerBacktest(returns: Float64Array, targets: TargetRow[], N: number, o
           const a = Math.abs(d);
           tau += a;
           let ci = kappa * a;
-          if (o.impact) ci += a * 1 * o.impact.sigma[i] * Math.pow((a * preEquity * o.impact.capital) / o.impact.adv[i], o.impact.exponent);
+          if (o.impact) ci += a * 1 * o.impact.sigma[i] * pow((a * preEquity * o.impact.capital) / o.impact.adv[i], o.impact.exponent);
           out.costTotal[i] += ci;
           cost += ci;
         }

@@ -6,6 +6,7 @@
  */
 import { StrataError } from "../../../core/errors.ts";
 import type { Rng } from "../../../core/rng.ts";
+import { exp, log } from "../../../core/math/index.ts";
 
 export type Categorical = string | number | boolean;
 
@@ -44,19 +45,19 @@ export function validateSpace(space: SearchSpace): void {
 export function internalBounds(s: Exclude<ParamSpec, { type: "categorical" }>): [number, number] {
   const lo = s.type === "int" ? s.low - 0.5 : s.low, hi = s.type === "int" ? s.high + 0.5 : s.high;
   // Log integers have low ≥ 1 (integer > 0), so the widened bound low − 0.5 stays positive.
-  return s.log ? [Math.log(lo), Math.log(hi)] : [lo, hi];
+  return s.log ? [log(lo), log(hi)] : [lo, hi];
 }
 
 /** Internal coordinate → parameter value (integers rounded and clamped to [low, high]). */
 export function fromInternal(s: Exclude<ParamSpec, { type: "categorical" }>, u: number): number {
-  let x = s.log ? Math.exp(u) : u;
+  let x = s.log ? exp(u) : u;
   if (s.type === "int") x = Math.round(x);
   return Math.min(s.high, Math.max(s.low, x));
 }
 
 /** Parameter value → internal coordinate. */
 export function toInternal(s: Exclude<ParamSpec, { type: "categorical" }>, x: number): number {
-  return s.log ? Math.log(x) : x;
+  return s.log ? log(x) : x;
 }
 
 /** One value drawn from the prior: uniform in the internal coordinate, uniform over choices. */

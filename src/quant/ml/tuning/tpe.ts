@@ -23,6 +23,7 @@
  */
 import type { Rng } from "../../../core/rng.ts";
 import { fromInternal, internalBounds, samplePrior, toInternal, type Categorical, type ParamSpec, type ParamValues, type SearchSpace } from "./space.ts";
+import { exp, log } from "../../../core/math/index.ts";
 
 export interface TpeOptions {
   /** Fraction of observations forming the "good" density l(x) (default 0.25, as hyperopt). */
@@ -69,7 +70,7 @@ interface Mixture { mu: Float64Array; sigma: Float64Array; w: Float64Array; lo: 
 function normCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * z);
-  const erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+  const erfc = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
     t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
   return x >= 0 ? 1 - 0.5 * erfc : 0.5 * erfc;
 }
@@ -94,7 +95,7 @@ function parzen(points: number[], lo: number, hi: number, priorWeight: number): 
   for (const v of w) sw += v;
   for (let i = 0; i <= n; i++) w[i] /= sw;
   const mu = Float64Array.from(mus);
-  const logZ = Float64Array.from(mu, (m, i) => Math.log(Math.max(1e-300, normCdf((hi - m) / sigma[i]) - normCdf((lo - m) / sigma[i]))));
+  const logZ = Float64Array.from(mu, (m, i) => log(Math.max(1e-300, normCdf((hi - m) / sigma[i]) - normCdf((lo - m) / sigma[i]))));
   return { mu, sigma, w, lo, hi, logZ };
 }
 
@@ -115,12 +116,12 @@ function mixtureLogPdf(m: Mixture, x: number): number {
   const terms = new Float64Array(m.w.length);
   for (let k = 0; k < m.w.length; k++) {
     const z = (x - m.mu[k]) / m.sigma[k];
-    terms[k] = Math.log(m.w[k]) - 0.5 * z * z - Math.log(m.sigma[k]) - 0.5 * Math.log(2 * Math.PI) - m.logZ[k];
+    terms[k] = log(m.w[k]) - 0.5 * z * z - log(m.sigma[k]) - 0.5 * log(2 * Math.PI) - m.logZ[k];
     if (terms[k] > best) best = terms[k];
   }
   let s = 0;
-  for (const t of terms) s += Math.exp(t - best);
-  return best + Math.log(s);
+  for (const t of terms) s += exp(t - best);
+  return best + log(s);
 }
 
 function sampleNumeric(s: Exclude<ParamSpec, { type: "categorical" }>, good: number[], bad: number[], o: TpeOptions, rng: Rng): number {
@@ -152,7 +153,7 @@ function sampleCategorical(s: Extract<ParamSpec, { type: "categorical" }>, good:
   for (let c = 0; c < o.nCandidates; c++) {
     let u = rng.next(), k = 0;
     while (k < K - 1 && u >= l[k]) { u -= l[k]; k++; }
-    const score = Math.log(l[k]) - Math.log(g[k]);
+    const score = log(l[k]) - log(g[k]);
     if (score > bestScore) { bestScore = score; best = k; }
   }
   return s.choices[best];
