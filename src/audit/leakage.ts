@@ -132,7 +132,7 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
     await checkCutoffInRange(conn, pricesOf(dataCells[0].id), cutoff);
 
     // A private view of the lock: perturbed prices and re-executed outputs point into tmpRoot.
-    const view: LockFile = { version: 1, cells: { ...project.lock.cells } };
+    const view: LockFile = { version: 2, cells: { ...project.lock.cells } };
     const rel = (abs: string) => relative(project.root, abs);
     let perturbedRows = 0;
     for (const dc of dataCells) {

@@ -3,7 +3,8 @@
  * which cells are fresh or stale and why, and every artifact recorded in pipeline.lock.
  */
 import { readFileSync } from "node:fs";
-import { extname, join } from "node:path";
+import { extname, join, relative } from "node:path";
+import { lastDurations, readRunLog } from "../pipeline/run-log.ts";
 import { sha256 } from "../core/hash.ts";
 import { gitCommit } from "../core/git.ts";
 import { engineIdentity, openProject, outputStates, type Project } from "../pipeline/project.ts";
@@ -36,6 +37,8 @@ export async function buildCatalog(project: Project): Promise<Catalog> {
   } catch {
     // no lock yet
   }
+  // Durations are not in the lock (it holds only what a rerun reproduces): the run log has them.
+  const durations = lastDurations(await readRunLog(project.stateDir, { pipeline: relative(project.root, project.specFile) }).catch(() => []));
   const cells: CatalogCell[] = [];
   for (const cell of project.graph.cells) {
     const entry = project.lock.cells[cell.id];
@@ -52,7 +55,7 @@ export async function buildCatalog(project: Project): Promise<Catalog> {
       deps: cell.deps,
       ...(entry ? {
         params: entry.params, seed: entry.seed, fingerprint: entry.fingerprint, inputs: entry.inputs, code: entry.code,
-        packages: entry.packages, metrics: entry.metrics, durationS: entry.duration_s, engine: entry.engine,
+        packages: entry.packages, metrics: entry.metrics, ...(durations.has(cell.id) ? { durationS: durations.get(cell.id) } : {}), engine: entry.engine,
       } : {}),
       outputs: Object.entries(entry?.outputs ?? {}).map(([name, o]) => ({
         name, kind: kindOf(o.path), path: join(project.root, o.path), relPath: o.path, hash: o.hash, bytes: o.bytes,

@@ -14,6 +14,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Stack traces of a failing stage point at lines of its .ts source (the TypeScript loader
+// attaches source maps; Node applies them only when asked).
+(process as { setSourceMapsEnabled?: (on: boolean) => void }).setSourceMapsEnabled?.(true);
+
 const program = new Command();
 program
   .name("pipeline")
@@ -41,6 +45,7 @@ program
   .command("status")
   .description("what is stale and why, what would be restored from the run-cache")
   .argument("[targets...]")
+  .option("--checksum", "re-hash every output and source file (trust no file-system timestamp)")
   .addOption(jsonOpt())
   .action(async (targets: string[], o) => (await import("./commands/status.ts")).statusCommand(targets, { ...o, file: program.opts().file }));
 
@@ -88,6 +93,14 @@ exp
   .argument("<name>")
   .addOption(jsonOpt())
   .action(async (name: string, o) => (await import("./commands/exp.ts")).expApplyCommand(name, { ...o, file: program.opts().file }));
+
+program
+  .command("log")
+  .description("the run log: when each run of this pipeline file happened, where, and how long it and each executed cell took")
+  .option("-n, --limit <n>", "runs shown, newest first (default 10)", (v) => parsePositive(v, "--limit"))
+  .option("--cells", "also list restored cells")
+  .addOption(jsonOpt())
+  .action(async (o) => (await import("./commands/log.ts")).logCommand({ ...o, file: program.opts().file }));
 
 program
   .command("trials")

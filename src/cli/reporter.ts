@@ -84,6 +84,7 @@ export function createReporter(opts: { live: boolean; quiet?: boolean; out?: Nod
       const why = r.status === "skipped" || r.status === "cancelled" ? color.dim(` (${r.cause})`) : "";
       line(`${painted} ${r.status} ${cell.id}${time}${why}`);
       if (r.error) line(color.red(r.error.replace(/^/gm, "    ")));
+      for (const at of r.where ?? []) line(color.dim(`      at ${at}`));
     },
     warn(message) {
       line(`${color.yellow("warning")}: ${message}`);

@@ -12,3 +12,8 @@ function sortKeys(v: unknown): unknown {
   }
   return v;
 }
+
+/** Compact JSON with sorted keys at every level: equal values give equal text, whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}

@@ -161,6 +161,19 @@ function diffHashes(
 }
 
 /**
+ * The differing part of two engine identities ("strata@0.1.0 node 20 duckdb@1.5.5 …"):
+ * `node 20 → deno 2`, not two long strings. Tokens are compared in place; the whole strings
+ * are shown when their shapes differ.
+ */
+function engineChange(a: string, b: string): string {
+  const ta = a.split(" "), tb = b.split(" ");
+  if (ta.length !== tb.length) return `${a} → ${b}`;
+  const idx = ta.map((t, i) => (t !== tb[i] ? i : -1)).filter((i) => i >= 0);
+  const lo = Math.min(...idx), hi = Math.max(...idx);
+  return `${ta.slice(lo, hi + 1).join(" ")} → ${tb.slice(lo, hi + 1).join(" ")}`;
+}
+
+/**
  * Why `next` differs from `prev` (normally the lock entry), in human terms:
  * `params.top_n: 30 → 40`, `code: src/quant/portfolio/hrp.ts changed`, `code: stages/x.ts added`,
  * `input features/features changed`, `file data/raw/prices.csv changed`,
@@ -182,6 +195,6 @@ export function diffFingerprintParts(prev: FingerprintParts | undefined, next: F
   );
   diffValues("matrix", prev.matrix ?? {}, next.matrix ?? {}, changes);
   if (prev.seed !== next.seed) changes.push(`seed: ${shortValue(prev.seed)} → ${shortValue(next.seed)}`);
-  if (prev.engine !== next.engine) changes.push(`engine: ${prev.engine} → ${next.engine}`);
+  if (prev.engine !== next.engine) changes.push(`engine: ${engineChange(prev.engine, next.engine)}`);
   return { cause: changes[0] ?? null, changes };
 }

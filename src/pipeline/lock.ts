@@ -1,18 +1,33 @@
 /**
- * pipeline.lock: the committed record of every cell's fingerprint parts, outputs and metrics.
+ * The lock (`pipeline.lock` beside `pipeline.yaml`, `x.lock` beside `x.yaml`): the committed
+ * record of every cell's fingerprint parts, outputs and metrics. Only deterministic content:
+ * durations and hosts go to the run log (`.pipeline/runs.jsonl`).
  *
- * Serialization is byte-stable so that git diffs and merges stay readable: `version` first,
- * then `cells` sorted by id, one block per cell separated by a blank line, keys sorted at
- * every level below, arrays in their order, numbers in JavaScript's shortest round-trip form
- * (-0 written as 0), no line folding.
+ * Layout (version 2), byte-stable so that git diffs and merges stay readable:
+ *   version: 2
+ *   code:      every source file any cell's code closure reads → its normalized hash, once
+ *   closures:  closure digest → the files of that closure (one line each)
+ *   cells:     sorted by id, one block per cell separated by a blank line; a cell names its
+ *              code closure by digest (`code: 3f2a…`), so a one-file edit shows as that file's
+ *              line in `code:` plus the cells whose closure it is in.
+ * Keys are sorted at every level, arrays keep their order, numbers are in JavaScript's
+ * shortest round-trip form (-0 written as 0), no line folding. In memory a LockEntry still
+ * holds its full code map; the table form exists only in the file.
+ *
+ * When cells disagree on a file's hash (a partial run left some cells on an older version),
+ * the table holds the hash most cells use (ties: the smaller hash) and each other cell lists
+ * its own in `code_own:`.
  */
 import type { Stats } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { resolve } from "node:path";
-import { isMap, isScalar, parseDocument, Document, type Node as YamlNode, type Pair } from "yaml";
+import { basename, resolve } from "node:path";
+import { isMap, isScalar, isSeq, parseDocument, Document, type Node as YamlNode, type Pair } from "yaml";
 import { StrataError } from "../core/errors.ts";
+import { sha256 } from "../core/hash.ts";
 import { writeFileAtomic } from "./fs-atomic.ts";
 import type { AxisValue, MetricValue } from "./types.ts";
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface LockOutput {
   /** Project-relative path of the materialized artifact, e.g. "data/train/model=ridge/predictions.parquet". */
@@ -37,24 +52,34 @@ export interface LockEntry {
   seed: number;
   outputs: Record<string, LockOutput>;
   metrics: Record<string, MetricValue>;
-  duration_s: number;
   engine: string;
+  /** A registry-reading cell: the trials its `trials/registry` digest covered, by source. */
+  trials?: { n: number; sources: Record<string, number> };
 }
 
 export interface LockFile {
-  version: 1;
+  version: 2;
   cells: Record<string, LockEntry>;
 }
 
 export function emptyLock(): LockFile {
-  return { version: 1, cells: {} };
+  return { version: 2, cells: {} };
+}
+
+/** The lock file of a pipeline file: `pipeline.yaml` → `pipeline.lock`, `studies/x.yml` → `studies/x.lock`. */
+export function lockPathFor(specFile: string): string {
+  return specFile.replace(/\.ya?ml$/i, "") + ".lock";
+}
+
+/** Digest naming a code closure: sha256 over its sorted (path, hash) pairs, first 16 hex digits. */
+export function closureDigest(code: Record<string, string>): string {
+  const pairs = Object.keys(code).sort(cmp).map((k) => `${k}\0${code[k]}`);
+  return sha256(pairs.join("\n")).slice(0, 16);
 }
 
 const HEADER = " Written by `pipeline run`. Commit it; do not edit by hand.";
-const RECOVER = "restore the committed version with `git checkout pipeline.lock`, or delete it (the next `pipeline run` rebuilds it, restoring cached results)";
-const RECOVER_CELL = "restore the committed version with `git checkout pipeline.lock`, or delete the entry";
-
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const recover = (name: string) => `restore the committed version with \`git checkout ${name}\`, or delete it (the next \`pipeline run\` rebuilds it, restoring cached results)`;
+const recoverCell = (name: string) => `restore the committed version with \`git checkout ${name}\`, or delete the entry`;
 
 /** Deep copy with object keys sorted, undefined members dropped, -0 → 0. */
 function sortDeep(v: unknown): unknown {
@@ -73,17 +98,54 @@ function sortDeep(v: unknown): unknown {
 
 /** The lock as YAML text; equal locks give equal bytes. */
 export function serializeLock(lock: LockFile): string {
+  const ids = Object.keys(lock.cells).sort(cmp);
+  // The code table: per path, the hash most cells use (ties: the smaller hash).
+  const votes = new Map<string, Map<string, number>>();
+  for (const id of ids) {
+    for (const [path, h] of Object.entries(lock.cells[id].code ?? {})) {
+      const m = votes.get(path) ?? new Map<string, number>();
+      m.set(h, (m.get(h) ?? 0) + 1);
+      votes.set(path, m);
+    }
+  }
+  const table: Record<string, string> = {};
+  for (const path of [...votes.keys()].sort(cmp)) {
+    const best = [...votes.get(path)!].sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]))[0];
+    table[path] = best[0];
+  }
+  const closures: Record<string, string[]> = {};
   const cells: Record<string, unknown> = {};
-  for (const id of Object.keys(lock.cells).sort(cmp)) cells[id] = sortDeep(lock.cells[id]);
-  const doc = new Document({ version: 1, cells });
+  for (const id of ids) {
+    const { code, ...rest } = lock.cells[id];
+    const digest = closureDigest(code ?? {});
+    closures[digest] = Object.keys(code ?? {}).sort(cmp);
+    const own: Record<string, string> = {};
+    for (const [path, h] of Object.entries(code ?? {})) if (table[path] !== h) own[path] = h;
+    cells[id] = sortDeep({ ...rest, code: digest, ...(Object.keys(own).length ? { code_own: own } : {}) });
+  }
+  const sortedClosures: Record<string, string[]> = {};
+  for (const d of Object.keys(closures).sort(cmp)) sortedClosures[d] = closures[d];
+  const doc = new Document({ version: 2, code: table, closures: sortedClosures, cells });
   doc.commentBefore = HEADER;
+  // One line per closure, per matrix and per output: the lines a review reads stay few.
+  const closuresNode = doc.get("closures", true);
+  if (isMap(closuresNode)) for (const pair of closuresNode.items) if (isSeq(pair.value)) pair.value.flow = true;
   const cellsNode = doc.get("cells", true);
   if (isMap(cellsNode)) {
     cellsNode.items.forEach((pair: Pair, i: number) => {
       if (i > 0 && isScalar(pair.key)) pair.key.spaceBefore = true;
+      if (!isMap(pair.value)) return;
+      const matrix = pair.value.get("matrix", true);
+      if (isMap(matrix)) matrix.flow = true;
+      const outputs = pair.value.get("outputs", true);
+      if (isMap(outputs)) for (const o of outputs.items) if (isMap(o.value)) o.value.flow = true;
     });
   }
-  return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
+  for (const key of ["code", "closures", "cells"]) {
+    const pair = doc.contents && isMap(doc.contents) ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
+    if (pair && isScalar(pair.key) && key !== "code") pair.key.spaceBefore = true;
+  }
+  return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true, flowCollectionPadding: false });
 }
 
 function lockError(file: string, text: string, offset: number | undefined, problem: string, cell?: string): StrataError {
@@ -94,7 +156,8 @@ function lockError(file: string, text: string, offset: number | undefined, probl
     const col = offset - (before.lastIndexOf("\n") + 1) + 1;
     where = `${file}:${line}:${col}`;
   }
-  const hint = cell === undefined ? RECOVER : `${RECOVER_CELL} '${cell}' from it (the next \`pipeline run\` rebuilds it)`;
+  const name = basename(file);
+  const hint = cell === undefined ? recover(name) : `${recoverCell(name)} '${cell}' from it (the next \`pipeline run\` rebuilds it)`;
   return new StrataError("CACHE", `${where}: ${problem}`, { hint, details: cell === undefined ? { file } : { file, cell } });
 }
 
@@ -156,11 +219,12 @@ function badField(e: Record<string, unknown>): BadField | null {
     if (!isHash(o.hash)) return { keys: ["outputs", name, "hash"], problem: `a malformed \`outputs.${name}.hash\` (expected 64 lowercase hex characters)` };
     const path = o.path as string;
     let why = outputPathProblem(path);
-    if (!why && path.split("/")[1] !== e.stage) why = `is not under data/${e.stage as string}/, the folder of stage '${e.stage as string}'`;
+    // data/<stage>/… (pipeline.yaml) or data/<study>/<stage>/… (any other pipeline file).
+    const segs = path.split("/");
+    if (!why && segs[1] !== e.stage && !(segs.length > 3 && segs[2] === e.stage)) why = `is not under data/${e.stage as string}/, the folder of stage '${e.stage as string}'`;
     if (why) return { keys: ["outputs", name, "path"], problem: `an unsafe \`outputs.${name}.path\` ${JSON.stringify(path)}: it ${why}` };
   }
   if (!isRecordOf(e.metrics, (x) => x === null || ["string", "number", "boolean"].includes(typeof x))) return malformed("metrics");
-  if (!isNum(e.duration_s)) return malformed("duration_s");
   if (!isStr(e.engine)) return malformed("engine");
   return null;
 }
@@ -194,14 +258,27 @@ export function parseLock(text: string, file: string): LockFile {
   if (data === null || data === undefined) return emptyLock();
   if (typeof data !== "object" || Array.isArray(data)) throw lockError(file, text, 0, "expected a mapping with `version` and `cells`");
   const obj = data as Record<string, unknown>;
-  if (obj.version !== 1) {
+  if (obj.version !== 1 && obj.version !== 2) {
     const node = doc.get("version", true) as YamlNode | undefined;
-    throw lockError(file, text, node?.range?.[0] ?? 0, `unsupported lock version ${JSON.stringify(obj.version)} (this engine reads version 1)`);
+    throw lockError(file, text, node?.range?.[0] ?? 0, `unsupported lock version ${JSON.stringify(obj.version)} (this engine reads versions 1 and 2)`);
   }
   const cells = obj.cells ?? {};
   if (typeof cells !== "object" || cells === null || Array.isArray(cells)) {
     const node = doc.get("cells", true) as YamlNode | undefined;
     throw lockError(file, text, node?.range?.[0], "`cells` must be a mapping of cell id → entry");
+  }
+  // Version 2: the code table and closures expand into each cell's code map.
+  const table = (obj.code ?? {}) as Record<string, unknown>;
+  const closures = (obj.closures ?? {}) as Record<string, unknown>;
+  if (obj.version === 2) {
+    const at = (key: string) => (doc.get(key, true) as YamlNode | undefined)?.range?.[0];
+    if (!isPlainObject(table)) throw lockError(file, text, at("code"), "`code` must map each source file to its 64-hex-digit hash");
+    for (const [path, h] of Object.entries(table)) {
+      if (!isHash(h)) throw lockError(file, text, keyOffset(doc.get("code", true), [path]) ?? at("code"), `a malformed hash for \`code.${path}\` (expected 64 lowercase hex characters)`);
+    }
+    if (!isRecordOf(closures, (x) => Array.isArray(x) && x.every((p) => typeof p === "string" && p in table))) {
+      throw lockError(file, text, at("closures"), "`closures` must map each closure digest to a list of files of the `code` table");
+    }
   }
   const cellsNode = doc.get("cells", true);
   for (const [id, entry] of Object.entries(cells as Record<string, unknown>)) {
@@ -211,6 +288,22 @@ export function parseLock(text: string, file: string): LockFile {
       throw lockError(file, text, offset, `cell '${id}' must be a mapping`);
     }
     const e = entry as Record<string, unknown>;
+    if (obj.version === 2) {
+      const digest = e.code;
+      const paths = typeof digest === "string" ? closures[digest] : undefined;
+      const own = (e.code_own ?? {}) as Record<string, unknown>;
+      if (!Array.isArray(paths) || !isRecordOf(own, isHash)) {
+        throw lockError(file, text, keyOffset(pair?.value, ["code"]) ?? offset, `cell '${id}' names code closure ${JSON.stringify(digest)}, which \`closures\` does not list`, id);
+      }
+      const code: Record<string, string> = {};
+      for (const path of paths as string[]) code[path] = (own[path] as string | undefined) ?? (table[path] as string);
+      if (closureDigest(code) !== digest) {
+        throw lockError(file, text, keyOffset(pair?.value, ["code"]) ?? offset, `cell '${id}': the hashes of code closure ${digest as string} do not match its digest (the \`code\` table was edited)`, id);
+      }
+      e.code = code;
+      delete e.code_own;
+    }
+    delete e.duration_s; // version 1 recorded it; durations now live in the run log
     for (const k of ["matrix", "code", "packages", "inputs", "files", "outputs", "metrics"]) e[k] ??= {};
     e.params ??= {};
     const bad = badField(e);
@@ -219,7 +312,7 @@ export function parseLock(text: string, file: string): LockFile {
       throw lockError(file, text, at, `cell '${id}' has ${bad.problem}`, id);
     }
   }
-  return { version: 1, cells: cells as Record<string, LockEntry> };
+  return { version: 2, cells: cells as Record<string, LockEntry> };
 }
 
 /**

@@ -24,8 +24,19 @@ export function cellId(stage: string, values: Readonly<Record<string, AxisValue>
 }
 
 /** "data/stage" or "data/stage/a=1,b=x", relative to the project root. */
-export function cellDir(stage: string, values: Readonly<Record<string, AxisValue>>, axes: readonly string[]): string {
-  return axes.length === 0 ? `data/${stage}` : `data/${stage}/${axisPairs(values, axes)}`;
+export function cellDir(stage: string, values: Readonly<Record<string, AxisValue>>, axes: readonly string[], outputRoot = "data"): string {
+  return axes.length === 0 ? `${outputRoot}/${stage}` : `${outputRoot}/${stage}/${axisPairs(values, axes)}`;
+}
+
+/**
+ * Where a pipeline file's outputs go: `data/` for `pipeline.yaml` (or .yml), `data/<name>/`
+ * for any other file (`momentum.yaml` → `data/momentum/<stage>/…`), so two studies in one
+ * folder never overwrite each other's outputs (each has its own lock too).
+ */
+export function outputRootFor(specFile: string): string {
+  const name = specFile.split(/[\\/]/).pop() ?? "";
+  const stem = name.replace(/\.ya?ml$/i, "");
+  return stem === "pipeline" || stem === "" ? "data" : `data/${stem}`;
 }
 
 function axisPairs(values: Readonly<Record<string, AxisValue>>, axes: readonly string[]): string {
@@ -39,12 +50,13 @@ export function expandCells(spec: PipelineSpec): CellGraph {
   const cells: Cell[] = [];
   const byId = new Map<string, Cell>();
   const byStage = new Map<string, Cell[]>();
+  const outputRoot = outputRootFor(spec.file);
 
   for (const name of topoOrder(spec.stages)) {
     const stage = stages.get(name)!;
     const axes = resolveAxes(stage, axesOf);
     axesOf.set(name, axes);
-    const own = product(axes).map((values) => makeCell(stage, values, axes, byStage));
+    const own = product(axes).map((values) => makeCell(stage, values, axes, byStage, outputRoot));
     byStage.set(name, own);
     for (const cell of own) {
       cells.push(cell);
@@ -77,7 +89,7 @@ function product(axes: readonly ResolvedAxis[]): Array<Record<string, AxisValue>
   return combos;
 }
 
-function makeCell(stage: StageSpec, values: Record<string, AxisValue>, axes: readonly ResolvedAxis[], byStage: ReadonlyMap<string, Cell[]>): Cell {
+function makeCell(stage: StageSpec, values: Record<string, AxisValue>, axes: readonly ResolvedAxis[], byStage: ReadonlyMap<string, Cell[]>, outputRoot: string): Cell {
   const names = axes.map((a) => a.name);
   const deps = stage.needs.flatMap((need) => {
     const linked = axes.filter((a) => a.from === need).map((a) => a.name);
@@ -90,6 +102,6 @@ function makeCell(stage: StageSpec, values: Record<string, AxisValue>, axes: rea
     stage: stage.name,
     values,
     deps: [...new Set(deps)].sort(),
-    dir: cellDir(stage.name, values, names),
+    dir: cellDir(stage.name, values, names, outputRoot),
   };
 }

@@ -12,7 +12,7 @@
 import type { Cell, CellGraph } from "./types.ts";
 import type { LockEntry, LockFile } from "./lock.ts";
 import { cellFingerprint, diffFingerprintParts, type FingerprintParts } from "./fingerprint.ts";
-import type { TrialSpec } from "./trials.ts";
+import { describeTrialsChange, TRIALS_INPUT, type TrialSpec, type TrialsSummary } from "./trials.ts";
 
 /** Everything a cell's fingerprint depends on except the upstream output hashes. */
 export type StaticParts = Omit<FingerprintParts, "inputs">;
@@ -20,13 +20,15 @@ export type StaticParts = Omit<FingerprintParts, "inputs">;
 /** What the probe found for one cell before running anything. */
 export interface CellProbe {
   /** Static parts, or why they could not be computed (invalid params, module error). */
-  parts: StaticParts | { error: string };
+  parts: StaticParts | { error: string; code?: string };
   /** State of each output recorded in the lock, as found in data/. */
   outputs: Record<string, "ok" | "missing" | "modified">;
   /** Inputs that are not upstream outputs (the trial registry's digest), keyed like inputs. */
   extraInputs?: Record<string, string>;
   /** The stage's trial declaration (its cells are recorded in the trial registry). */
   trial?: TrialSpec;
+  /** For a registry-reading cell: how many trials the registry holds now, by source. */
+  trials?: TrialsSummary;
 }
 
 /** Output hashes of an upstream cell as they will be when this cell runs. */
@@ -59,6 +61,8 @@ export interface DecideArgs {
   force: boolean;
   /** Whether the run-cache holds a result for a fingerprint. */
   runCached: (fingerprint: string) => boolean;
+  /** A registry-reading cell: the registry's size now, to explain a changed digest. */
+  trials?: TrialsSummary;
 }
 
 /** Decide one cell whose inputs are known. Shared by the planner and the runner. */
@@ -81,7 +85,10 @@ export function decideCell(a: DecideArgs): Decision {
   };
   if (fingerprint !== a.entry.fingerprint) {
     const diff = diffFingerprintParts(entryParts, { ...a.parts, inputs: a.inputs });
-    const reasons = diff.changes.length > 0 ? diff.changes : ["fingerprint changed"];
+    // A grown trial registry reads "trials: 46 → 76 (+30 exp-top25)", not "input … changed".
+    const trialsLine = `input ${TRIALS_INPUT} changed`;
+    const changes = diff.changes.map((c) => (c === trialsLine && a.entry!.trials && a.trials ? describeTrialsChange(a.entry!.trials, a.trials) : c));
+    const reasons = changes.length > 0 ? changes : ["fingerprint changed"];
     return { action: staleAction(), cause: reasons[0], reasons, fingerprint };
   }
   const broken = Object.entries(a.outputs)
@@ -167,6 +174,7 @@ export function planRun(graph: CellGraph, opts: PlanOptions): PlanStep[] {
       outputs: probe.outputs,
       force: opts.force.has(cell.id),
       runCached: (fp) => opts.runCache(fp) !== undefined,
+      trials: probe.trials,
     });
     if (d.action === "skip") known.set(cell.id, lockHashes(entry) ?? null);
     else if (d.action === "restore") {

@@ -38,6 +38,8 @@ export interface AcquireProjectLockOptions {
   command?: string;
   /** Told when a stale lock (dead pid) is taken over; default console.warn. */
   onNote?: (message: string) => void;
+  /** Lock this file instead of `<root>/.pipeline/run.lock` (e.g. the trial registry's writer lock). */
+  path?: string;
 }
 
 export function projectLockPath(root: string): string {
@@ -147,7 +149,7 @@ async function removeStale(path: string, staleText: string): Promise<void> {
  * dead process on this host is taken over (reported through `onNote`).
  */
 export async function acquireProjectLock(root: string, options: AcquireProjectLockOptions = {}): Promise<ProjectLockHandle> {
-  const path = projectLockPath(root);
+  const path = options.path ?? projectLockPath(root);
   const note = options.onNote ?? ((m: string) => console.warn(m));
   await mkdir(dirname(path), { recursive: true });
   const info: ProjectLockInfo = {
@@ -185,7 +187,7 @@ export async function acquireProjectLock(root: string, options: AcquireProjectLo
     await removeStale(path, text);
     await sleep(attempt === 0 ? 0 : 10);
   }
-  const holder = readProjectLock(root);
+  const holder = options.path ? parseInfo(await readFile(path, "utf8").catch(() => "")) : readProjectLock(root);
   if (holder) throw lockedError(path, holder, holder.host === host ? "alive" : "remote");
   throw new StrataError("LOCKED", `could not acquire ${path}: other processes keep taking it`, { hint: "retry in a moment" });
 }

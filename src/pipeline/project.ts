@@ -2,34 +2,42 @@
  * A project opened for a command: its spec, cell graph, lock, stat cache and cache, plus the
  * probe that computes every cell's static fingerprint parts and the state of its outputs.
  */
-import { trialsDigest, TRIALS_INPUT, type TrialSpec } from "./trials.ts";
+import { registryPathFor, trialsDigest, trialsSummary, TRIALS_INPUT, type TrialSpec } from "./trials.ts";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { StrataError, errorMessage } from "../core/errors.ts";
+import { StrataError, errorMessage, isStrataError } from "../core/errors.ts";
 import { ensureTypeScriptLoader } from "../core/ts-loader.ts";
 import { sha256 } from "../core/hash.ts";
 import { deriveSeed } from "../core/rng.ts";
 import { loadPipeline } from "./spec.ts";
 import { expandCells } from "./matrix.ts";
-import { readLock, type LockEntry, type LockFile } from "./lock.ts";
+import { lockPathFor, readLock, type LockEntry, type LockFile } from "./lock.ts";
 import { StatCache } from "./stat-cache.ts";
 import { codeGraph } from "./code-graph.ts";
 import { packageVersions } from "./packages.ts";
 import { Cache } from "./cache.ts";
 import { isStageDefinition } from "./define-stage.ts";
 import { stableJson } from "../core/json.ts";
+import { suggestionHint } from "../core/suggest.ts";
 import type { CellProbe, StaticParts } from "./plan.ts";
 import type { Cell, CellGraph, PipelineSpec, StageDefinition, StageSpec } from "./types.ts";
 import { ENGINE } from "./version.ts";
+import { runtimeIdentity } from "../core/runtime.ts";
+
+/** "node 20" / "deno 2": the runtime family and major version (the lock records the full version in the run log). */
+function runtimeFamily(): string {
+  const [family, version] = runtimeIdentity().split(" ");
+  return `${family} ${(version ?? "").split(".")[0]}`;
+}
 
 export interface Project {
   root: string;
   specFile: string;
   lockFile: string;
   stateDir: string;
-  /** Where the trial registry lives: stateDir, or the main project's for an experiment workspace. */
-  registryDir: string;
+  /** The study's trial registry (`pipeline.trials.jsonl` beside the lock; the main study's for an experiment). */
+  registryFile: string;
   spec: PipelineSpec;
   graph: CellGraph;
   lock: LockFile;
@@ -52,23 +60,25 @@ export function findSpecFile(opts: { file?: string; cwd?: string } = {}): string
 }
 
 /**
- * Open the project of a pipeline.yaml. `sharedStateDir` (experiment workspaces) points the cache,
- * the run-cache and the trial registry at another project's `.pipeline/`, so unchanged cells
- * restore instead of running and every trial lands in one registry.
+ * Open the project of a pipeline file; its lock is the file of the same name ending in `.lock`
+ * (`pipeline.yaml` → `pipeline.lock`, `studies/x.yaml` → `studies/x.lock`). `sharedStateDir`
+ * (experiment workspaces) points the cache and the run-cache at another project's `.pipeline/`,
+ * so unchanged cells restore instead of running; `registryFile` points the trial registry at
+ * the main study's, so every trial of the study lands in one registry.
  */
-export async function openProject(opts: { file?: string; cwd?: string; sharedStateDir?: string } = {}): Promise<Project> {
+export async function openProject(opts: { file?: string; cwd?: string; sharedStateDir?: string; registryFile?: string } = {}): Promise<Project> {
   const specFile = findSpecFile(opts);
   const spec = await loadPipeline(specFile);
   const root = spec.root;
   const stateDir = join(root, ".pipeline");
-  const lockFile = join(root, "pipeline.lock");
+  const lockFile = lockPathFor(specFile);
   const [lock, stat] = await Promise.all([readLock(lockFile), StatCache.load(root)]);
   return {
     root,
     specFile,
     lockFile,
     stateDir,
-    registryDir: opts.sharedStateDir ?? stateDir,
+    registryFile: opts.registryFile ?? registryPathFor(lockFile),
     spec,
     graph: expandCells(spec),
     lock,
@@ -114,6 +124,15 @@ export function loadStageModule(stage: StageSpec): Promise<StageDefinition> {
 
 /** Validate a stage's raw params with its zod schema; errors name the stage and the YAML position. */
 export function validateParams(project: Project, stage: StageSpec, def: StageDefinition): unknown {
+  if (!def.params || typeof (def.params as { safeParse?: unknown }).safeParse !== "function") {
+    // A stage without a params schema takes no params.
+    if (stage.params === undefined || stage.params === null || (typeof stage.params === "object" && Object.keys(stage.params).length === 0)) return {};
+    const rel = relPath(project, project.specFile);
+    const pos = project.spec.positionOf?.(["stages", stage.name, "params"]) ?? stage.pos;
+    throw new StrataError("PARAMS", `${rel}:${pos.line}:${pos.col}: stage '${stage.name}' is given params, but ${stage.uses} declares no params schema`, {
+      hint: `add \`params: z.object({ ... })\` to its defineStage({...}), or remove stages.${stage.name}.params from ${rel}`,
+    });
+  }
   const r = def.params.safeParse(stage.params);
   if (r.success) return JSON.parse(JSON.stringify(r.data ?? {}));
   const rel = relPath(project, project.specFile);
@@ -125,6 +144,53 @@ export function validateParams(project: Project, stage: StageSpec, def: StageDef
   throw new StrataError("PARAMS", `stage '${stage.name}' has invalid params:\n${lines.join("\n")}`, {
     hint: `fix stages.${stage.name}.params in ${rel} (the schema is in ${stage.uses})`,
   });
+}
+
+/**
+ * Matrix values checked against the stage's params schema before anything runs: an axis that
+ * is also a param (train's `model`, backtest's `optimizer`) must hold values the param takes,
+ * so `model: [ridge, gdbt]` fails at plan time with its line and a did-you-mean instead of
+ * failing one cell at run time.
+ */
+function checkMatrixValues(project: Project, stage: StageSpec, def: StageDefinition, cells: readonly Cell[]): void {
+  const shape = (def.params as { shape?: Record<string, unknown> } | undefined)?.shape;
+  if (!shape || typeof shape !== "object") return;
+  const raw = (stage.params && typeof stage.params === "object" ? stage.params : {}) as Record<string, unknown>;
+  const rel = relPath(project, project.specFile);
+  const problems: string[] = [];
+  let hint: string | undefined;
+  const seen = new Set<string>();
+  for (const cell of cells) {
+    for (const [axis, value] of Object.entries(cell.values)) {
+      if (!(axis in shape) || seen.has(`${axis}\0${String(value)}`)) continue;
+      seen.add(`${axis}\0${String(value)}`);
+      const r = def.params.safeParse({ ...raw, [axis]: value });
+      const issue = r.success ? undefined : r.error.issues.find((i) => String(i.path[0]) === axis);
+      if (!issue) continue;
+      const axisSpec = stage.matrix.find(([a]) => a === axis)?.[1];
+      const values = axisSpec && axisSpec.kind === "values" ? axisSpec.values : [];
+      const index = values.findIndex((v) => String(v) === String(value));
+      const pos = project.spec.positionOf?.(index >= 0 ? ["stages", stage.name, "matrix", axis, index] : ["stages", stage.name, "matrix", axis]) ?? stage.pos;
+      const options = enumOptions(shape[axis]);
+      problems.push(`  ${rel}:${pos.line}:${pos.col}: matrix.${axis}: ${JSON.stringify(value)} is not a value of param '${axis}' (${issue.message})`);
+      hint ??= options ? suggestionHint(String(value), options, `values of ${axis}`) : undefined;
+    }
+  }
+  if (problems.length) {
+    throw new StrataError("PARAMS", `stage '${stage.name}' has invalid matrix values:\n${problems.join("\n")}`, {
+      hint: hint ?? `fix stages.${stage.name}.matrix in ${rel} (the schema is in ${stage.uses})`,
+    });
+  }
+}
+
+/** The options of a zod enum field, seen through optional/default wrappers; undefined otherwise. */
+function enumOptions(field: unknown): string[] | undefined {
+  let f = field as { options?: unknown; def?: { innerType?: unknown }; _def?: { innerType?: unknown } } | undefined;
+  for (let k = 0; k < 4 && f; k++) {
+    if (Array.isArray(f.options) && f.options.every((o) => typeof o === "string")) return f.options as string[];
+    f = (f.def?.innerType ?? f._def?.innerType) as typeof f;
+  }
+  return undefined;
 }
 
 export function relPath(project: Project, abs: string): string {
@@ -160,6 +226,7 @@ export async function stageStatic(project: Project, stage: StageSpec): Promise<S
   if (memo === undefined) {
     const def = await loadStageModule(stage);
     const params = validateParams(project, stage, def);
+    checkMatrixValues(project, stage, def, cells);
     const cellParams: Record<string, unknown> = {};
     for (const c of cells) {
       cellParams[c.id] = def.cellParams ? JSON.parse(JSON.stringify(def.cellParams(structuredClone(params) as never, { ...c.values }) ?? {})) : params;
@@ -209,7 +276,11 @@ export function engineIdentity(project: Project): Promise<string> {
         const graph = await codeGraph(writer, project.root, project.stat);
         code = ` writers:${sha256(stableJson(graph.files)).slice(0, 12)}`;
       }
-      return `${ENGINE} duckdb@${duck}${code}`;
+      // The runtime (family and major version) is part of the identity: Node and Deno ship
+      // different V8 builds whose Math functions may differ in the last bit, so a lock made on
+      // one and checked on the other says \`engine: … node 20 → … deno 2\` instead of disagreeing
+      // silently.
+      return `${ENGINE} ${runtimeFamily()} duckdb@${duck}${code}`;
     })();
     engines.set(project, p);
   }
@@ -241,14 +312,14 @@ export async function outputStates(project: Project, entry: LockEntry | undefine
 /** Probe every given cell. Stage-level work is shared between the cells of a stage. */
 export async function probeCells(project: Project, cells: Cell[]): Promise<Map<string, CellProbe>> {
   const engine = await engineIdentity(project);
-  const perStage = new Map<string, Promise<StageStatic | { error: string }>>();
+  const perStage = new Map<string, Promise<StageStatic | { error: string; code: string }>>();
   const probes = new Map<string, CellProbe>();
   await Promise.all(
     cells.map(async (cell) => {
       let p = perStage.get(cell.stage);
       if (!p) {
         const stage = project.spec.stages.find((s) => s.name === cell.stage)!;
-        p = stageStatic(project, stage).catch((e) => ({ error: errorMessage(e) }));
+        p = stageStatic(project, stage).catch((e) => ({ error: errorMessage(e), code: isStrataError(e) ? e.code : "INTERNAL" }));
         perStage.set(cell.stage, p);
       }
       const st = await p;
@@ -256,7 +327,10 @@ export async function probeCells(project: Project, cells: Cell[]): Promise<Map<s
       const probe: CellProbe = { parts, outputs: await outputStates(project, project.lock.cells[cell.id]) };
       if (!("error" in st)) {
         if (st.trial) probe.trial = st.trial;
-        if (st.readsTrials) probe.extraInputs = { [TRIALS_INPUT]: trialsDigest(project.registryDir) };
+        if (st.readsTrials) {
+          probe.extraInputs = { [TRIALS_INPUT]: trialsDigest(project.registryFile) };
+          probe.trials = trialsSummary(project.registryFile);
+        }
       }
       probes.set(cell.id, probe);
     }),

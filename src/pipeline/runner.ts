@@ -10,18 +10,22 @@
  * the next run repairs from the cache without executing.
  */
 import { lstat, mkdir, readdir, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { availableParallelism } from "node:os";
 import { StrataError, errorMessage } from "../core/errors.ts";
+import { canonicalJson } from "../core/json.ts";
+import { projectFrames } from "./stack-frames.ts";
 import { selectCells, withUpstream } from "./address.ts";
 import { readLock, writeLockIfChanged, type LockEntry, type LockFile } from "./lock.ts";
-import { acquireProjectLock } from "./project-lock.ts";
+import { acquireProjectLock, isPidAlive } from "./project-lock.ts";
+import { appendRunLog, hostName } from "./run-log.ts";
+import { runtimeIdentity } from "../core/runtime.ts";
 import { copyFileAtomic } from "./fs-atomic.ts";
 import type { UpstreamArtifact } from "./context.ts";
 import { decideCell, lockHashes, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
 import { loadStageModule, probeCells, stageSpec, validateParams, type Project } from "./project.ts";
 import type { Cell, StageContext } from "./types.ts";
-import { readTrials, recordTrials, recordedHashes, trialsDigest, TRIALS_INPUT, type TableTrials, type TrialRecord, type TrialSpec } from "./trials.ts";
+import { readTrials, recordTrials, recordedHashes, trialsDigest, trialsSummary, TRIALS_INPUT, type TableTrials, type TrialRecord, type TrialSpec } from "./trials.ts";
 
 export type CellStatus = "fresh" | "restored" | "ran" | "failed" | "skipped" | "cancelled";
 
@@ -33,6 +37,8 @@ export interface CellResult {
   cause: string;
   duration_s: number;
   error?: string;
+  /** Where a failing stage threw: stack frames inside the project, `stages/x.ts:42:11 (fn)`. */
+  where?: string[];
   metrics?: Record<string, unknown>;
 }
 
@@ -105,8 +111,10 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
   const jobs = Math.max(1, opts.jobs ?? availableParallelism());
   const { cells, targeted } = selection(project, opts.targets);
   const held = await acquireProjectLock(project.root, { command: opts.command ?? "pipeline run" });
+  const startedAt = new Date();
+  const runId = `${process.pid}-${startedAt.getTime().toString(36)}`;
   const results = new Map<string, CellResult>();
-  const lock: LockFile = { version: 1, cells: {} };
+  const lock: LockFile = { version: 2, cells: {} };
   let lockChanged = false;
   let lockWrite: Promise<void> = Promise.resolve();
   const persistLock = (): Promise<void> => {
@@ -119,13 +127,27 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
   try {
     // Another run may have finished between opening the project and taking the lock.
     project.lock = await readLock(project.lockFile);
-    // Keep entries of cells that still exist; drop those of removed stages or matrix values.
-    for (const [id, e] of Object.entries(project.lock.cells)) if (project.graph.byId.has(id)) lock.cells[id] = e;
+    // Every entry is kept, also those of cells the spec no longer has (a matrix value taken
+    // out for a while, a stage renamed): putting it back restores instead of recomputing.
+    // `pipeline gc` prunes them.
+    Object.assign(lock.cells, project.lock.cells);
+    await removeDeadTempDirs(project.stateDir);
     const probes = await probeCells(project, cells);
-    const runId = `${process.pid}-${Date.now().toString(36)}`;
+    // Plan time: every params, matrix or module problem of the selection is reported now, all
+    // at once, before anything runs and before the lock is touched.
+    const problems = new Map<string, { error: string; code?: string }>();
+    for (const cell of cells) {
+      const parts = probes.get(cell.id)!.parts;
+      if ("error" in parts && !problems.has(cell.stage)) problems.set(cell.stage, parts);
+    }
+    if (problems.size > 0) {
+      const list = [...problems.values()];
+      const usage = list.every((p) => p.code === "PARAMS" || p.code === "SPEC");
+      throw new StrataError(usage ? "PARAMS" : "STAGE", `nothing was run: ${problems.size === 1 ? "a stage cannot be prepared" : `${problems.size} stages cannot be prepared`}\n${list.map((p) => p.error).join("\n")}`);
+    }
     // Trial registry: cells of trial stages are queued as they finish (ran, restored or
     // fresh) and recorded in one batch before a registry-reading cell is decided, and at the end.
-    const recorded = recordedHashes(project.registryDir);
+    const recorded = recordedHashes(project.registryFile);
     const pendingTrials: TrialRecord[] = [];
     const pendingTables: TableTrials[] = [];
     const tableDone = new Set([...recorded].filter((h) => h.includes(":")).map((h) => h.split(":")[0]));
@@ -146,7 +168,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     const flushTrials = (): Promise<void> => {
       trialWrite = trialWrite.then(async () => {
         const batch = pendingTrials.splice(0), tables = pendingTables.splice(0);
-        if (batch.length || tables.length) await recordTrials(project.registryDir, batch, tables);
+        if (batch.length || tables.length) await recordTrials(project.registryFile, batch, tables);
       });
       return trialWrite;
     };
@@ -171,9 +193,11 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       const parts = probe.parts;
       const inputs: Record<string, string> = {};
       for (const d of cell.deps) for (const [name, o] of Object.entries(lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
+      let trialsNow: ReturnType<typeof trialsSummary> | undefined;
       if (probe.extraInputs?.[TRIALS_INPUT] !== undefined) {
         await flushTrials();
-        inputs[TRIALS_INPUT] = trialsDigest(project.registryDir);
+        inputs[TRIALS_INPUT] = trialsDigest(project.registryFile);
+        trialsNow = trialsSummary(project.registryFile);
       }
       const decision = decideCell({
         cell,
@@ -183,6 +207,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
         outputs: probe.outputs,
         force: !!opts.force && targeted.has(cell.id),
         runCached: (fp) => runHashes(project, fp) !== undefined,
+        trials: trialsNow,
       });
       const fp = decision.fingerprint!;
       if (decision.action === "skip") {
@@ -194,6 +219,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
         reporter.start(cell, "restore", decision.cause);
         const entry = await restoreCell(project, cell, parts, inputs, fp, lock.cells[cell.id] ?? project.lock.cells[cell.id], reporter);
         if (entry) {
+          if (trialsNow) entry.trials = trialsNow;
           lock.cells[cell.id] = entry;
           await persistLock();
           queueTrial(cell, probe.trial, entry);
@@ -211,13 +237,15 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
           signal: opts.signal ?? new AbortController().signal,
           reporter,
         });
+        if (trialsNow) entry.trials = trialsNow;
         lock.cells[cell.id] = entry;
         await persistLock();
         queueTrial(cell, probe.trial, entry);
         return { ...base, status: "ran", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics };
       } catch (e) {
         if (opts.signal?.aborted) return { ...base, status: "cancelled", cause: "run interrupted", duration_s: elapsed() };
-        return { ...base, status: "failed", cause: decision.cause, error: errorMessage(e), duration_s: elapsed() };
+        const where = projectFrames(e, project.root);
+        return { ...base, status: "failed", cause: decision.cause, error: errorMessage(e), ...(where.length ? { where } : {}), duration_s: elapsed() };
       }
     };
 
@@ -267,14 +295,55 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     }
   }
   const list = cells.map((c) => results.get(c.id)!).filter(Boolean);
-  return {
+  const summary: RunSummary = {
     results: list,
     ok: list.every((r) => r.status !== "failed" && r.status !== "cancelled"),
     cancelled: !!opts.signal?.aborted,
     lockChanged,
     wall_s: (performance.now() - t0) / 1000,
   };
+  // Durations, host and time belong to the run log, never to the lock.
+  await appendRunLog(project.stateDir, {
+    run: runId,
+    pipeline: relative(project.root, project.specFile),
+    command: opts.command ?? "pipeline run",
+    source: opts.source ?? "main",
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    wall_s: round3(summary.wall_s),
+    host: hostName(),
+    pid: process.pid,
+    runtime: runtimeIdentity(),
+    jobs,
+    ok: summary.ok,
+    cells: list.map((r) => ({ id: r.id, status: r.status, cause: r.cause, duration_s: round3(r.duration_s), ...(r.error ? { error: r.error.split("\n")[0] } : {}) })),
+  }).catch((e) => reporter.warn(`could not append to the run log: ${errorMessage(e)}`));
+  return summary;
 }
+
+/**
+ * Remove `.pipeline/tmp/<pid>-*` folders of processes that are gone (a killed run leaves its
+ * temp folder behind). Called while holding the project lock, so no live run of this project
+ * is writing there; folders of live processes (another project sharing nothing) are kept.
+ */
+export async function removeDeadTempDirs(stateDir: string): Promise<string[]> {
+  const base = join(stateDir, "tmp");
+  let names: string[];
+  try {
+    names = await readdir(base);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+    if (pid === process.pid || isPidAlive(pid)) continue;
+    await rm(join(base, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 
 /** A trial cell's registry record, from its lock entry. */
 function trialRecord(cell: Cell, spec: TrialSpec, entry: LockEntry, source: string): TrialRecord {
@@ -284,7 +353,7 @@ function trialRecord(cell: Cell, spec: TrialSpec, entry: LockEntry, source: stri
   };
   return {
     config_hash: entry.fingerprint, stage: cell.stage, cell: cell.id, source,
-    params: JSON.stringify(entry.params ?? null), returns_hash: spec.returns ? entry.outputs[spec.returns]?.hash ?? null : null,
+    params: canonicalJson(entry.params ?? null), returns_hash: spec.returns ? entry.outputs[spec.returns]?.hash ?? null : null,
     sharpe: spec.sharpe ? metric(spec.sharpe) : null, observations: spec.observations ? metric(spec.observations) : null,
     kind: "cell", metric: null,
   };
@@ -364,7 +433,7 @@ export async function executeStage(
       signal: env.signal,
       onLog: (m) => env.reporter.log(cell, m),
       onProgress: (f, n) => env.reporter.progress(cell, f, n),
-      trials: def.readsTrials ? (s) => readTrials(project.registryDir, s) : undefined,
+      trials: def.readsTrials ? (s) => readTrials(project.registryFile, s) : undefined,
     });
     await rec.registerViews();
     // upstream() is added here rather than in context.ts: that file is part of the engine
@@ -420,7 +489,7 @@ async function executeCell(
   await project.cache.putRun(fp, { outputs, metrics: res.metrics as LockEntry["metrics"], duration_s, engine: parts.engine });
   await materialize(project, outputs, env.previous, { verify: false });
   await rm(env.tmpDir, { recursive: true, force: true });
-  return lockEntry(project, cell, parts, inputs, fp, outputs, res.metrics as LockEntry["metrics"], duration_s);
+  return lockEntry(project, cell, parts, inputs, fp, outputs, res.metrics as LockEntry["metrics"]);
 }
 
 /** Restore a cell from the run-cache (or, for damaged files, from the lock's own hashes). */
@@ -435,7 +504,7 @@ async function restoreCell(
 ): Promise<LockEntry | undefined> {
   const run = project.cache.getRun(fp) ??
     (previous && previous.fingerprint === fp
-      ? { outputs: previous.outputs, metrics: previous.metrics, duration_s: previous.duration_s, engine: previous.engine }
+      ? { outputs: previous.outputs, metrics: previous.metrics, duration_s: 0, engine: previous.engine }
       : undefined);
   if (!run) return undefined;
   const outputs: LockEntry["outputs"] = {};
@@ -455,7 +524,7 @@ async function restoreCell(
     reporter.warn(`${cell.id}: restore failed (${errorMessage(e)})`);
     return undefined;
   }
-  return lockEntry(project, cell, parts, inputs, fp, outputs, run.metrics, run.duration_s);
+  return lockEntry(project, cell, parts, inputs, fp, outputs, run.metrics);
 }
 
 /**
@@ -498,7 +567,6 @@ function lockEntry(
   fp: string,
   outputs: LockEntry["outputs"],
   metrics: LockEntry["metrics"],
-  duration_s: number,
 ): LockEntry {
   return {
     stage: cell.stage,
@@ -513,7 +581,6 @@ function lockEntry(
     seed: parts.seed,
     outputs,
     metrics,
-    duration_s,
     engine: parts.engine,
   };
 }

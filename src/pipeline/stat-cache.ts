@@ -1,8 +1,13 @@
 /**
- * Stat cache: absolute path → (size, mtime, inode) → sha256, persisted in
+ * Stat cache: absolute path → (size, mtime, inode, ctime) → sha256, persisted in
  * `.pipeline/stat-cache.json`, plus a memo of values derived from content hashes (normalized
  * code hashes, import graphs). It makes a no-op `pipeline status` cost one stat per file
  * instead of re-reading gigabytes.
+ *
+ * Why ctime: size and mtime can be put back by anyone (`touch -r`, `os.utime`), so a byte
+ * flipped in place with both restored would pass. The inode change time cannot be set by a
+ * user: any write, chmod or utime moves it. `pipeline verify` and `status --checksum` trust
+ * nothing and re-hash (see `checksum`).
  *
  * Racy entries (git's "racy clean" problem): a file modified again within the file system's
  * timestamp granularity right after we hashed it keeps the same (size, mtime). An entry whose
@@ -18,6 +23,8 @@ export interface StatEntry {
   size: number;
   mtimeMs: number;
   ino: number;
+  /** Inode change time: moved by every write and every utime, so it cannot be put back. */
+  ctimeMs: number;
   hash: string;
   /** Hashed within the timestamp granularity of its mtime: re-hash on next lookup. */
   racy?: true;
@@ -58,6 +65,11 @@ function racyMarginMs(mtimeMs: number): number {
   return mtimeMs % 1000 === 0 ? 2_000 : 50;
 }
 
+/** Whether a file's current stat is the one an entry was hashed at. */
+function sameStat(e: Pick<StatEntry, "size" | "mtimeMs" | "ino" | "ctimeMs">, s: { size: number; mtimeMs: number; ino: number; ctimeMs: number }): boolean {
+  return e.size === s.size && e.mtimeMs === s.mtimeMs && e.ino === s.ino && e.ctimeMs === s.ctimeMs;
+}
+
 export class StatCache {
   /** Absolute path of the JSON file, or null for an in-memory cache. */
   readonly file: string | null;
@@ -65,6 +77,11 @@ export class StatCache {
   private memo: Record<string, MemoEntry>;
   private changed = false;
   private readonly inflight = new Map<string, Promise<string>>();
+  /**
+   * When true, every `hashFile` reads the file again (and refreshes its entry): what
+   * `pipeline verify` and `pipeline status --checksum` use, trusting no stat.
+   */
+  checksum = false;
 
   private constructor(file: string | null, data: StatCacheFile) {
     this.file = file;
@@ -129,7 +146,7 @@ export class StatCache {
     const before = await stat(absPath);
     const cached = this.files[absPath];
     const d = today();
-    if (cached && !cached.racy && cached.size === before.size && cached.mtimeMs === before.mtimeMs && cached.ino === before.ino) {
+    if (!this.checksum && cached && !cached.racy && sameStat(cached, before)) {
       if (cached.day !== d) {
         cached.day = d;
         this.changed = true;
@@ -138,13 +155,13 @@ export class StatCache {
     }
     const hash = await sha256File(absPath);
     const after = await stat(absPath);
-    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ino !== before.ino) {
+    if (!sameStat({ size: after.size, mtimeMs: after.mtimeMs, ino: after.ino, ctimeMs: after.ctimeMs }, before)) {
       // Written to while we read it: the hash describes no stable version; do not remember it.
       delete this.files[absPath];
       this.changed = true;
       return hash;
     }
-    const entry: StatEntry = { size: before.size, mtimeMs: before.mtimeMs, ino: before.ino, hash, day: d };
+    const entry: StatEntry = { size: before.size, mtimeMs: before.mtimeMs, ino: before.ino, ctimeMs: before.ctimeMs, hash, day: d };
     if (t0 - before.mtimeMs < racyMarginMs(before.mtimeMs)) entry.racy = true;
     this.files[absPath] = entry;
     this.changed = true;
@@ -157,7 +174,7 @@ export class StatCache {
    */
   async remember(absPath: string, hash: string): Promise<void> {
     const s = await stat(absPath);
-    this.files[absPath] = { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, hash, day: today() };
+    this.files[absPath] = { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, ctimeMs: s.ctimeMs, hash, day: today() };
     this.changed = true;
   }
 
@@ -169,8 +186,7 @@ export class StatCache {
     const e = this.files[absPath];
     if (!e || e.racy || e.hash !== hash) return false;
     try {
-      const s = await stat(absPath);
-      return s.size === e.size && s.mtimeMs === e.mtimeMs && s.ino === e.ino;
+      return sameStat(e, await stat(absPath));
     } catch {
       return false;
     }

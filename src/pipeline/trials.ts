@@ -1,32 +1,33 @@
 /**
- * The trial registry: every configuration a researcher has evaluated, recorded once, so that
+ * The trial registry: every configuration a study has evaluated, recorded once, so that
  * statistics can deflate the best result by the number of things tried.
  *
- * Storage: a DuckDB database `.pipeline/trials.duckdb` with one table
- *
- *   trials(config_hash VARCHAR PRIMARY KEY, stage, cell, source, params JSON, returns_hash,
- *          sharpe DOUBLE, observations BIGINT, recorded_at TIMESTAMP)
+ * Storage: a tracked file beside the lock — `pipeline.trials.jsonl` for `pipeline.yaml`
+ * (`x.trials.jsonl` for `x.yaml`) — one JSON object per line, sorted by configuration hash,
+ * keys in a fixed order, no timestamps: two branches that ran different trials merge line by
+ * line, and a fresh clone reproduces the lock's deflated figures from the repository alone.
+ * The registry is scoped to its pipeline file: another study in the same folder has its own.
+ * Experiments of the same study record into the same file (source = the experiment's name).
  *
  * A trial is a cell of a stage that declares `trial` in its definition (e.g. the backtest:
  * `trial: { sharpe: "sharpe", observations: "observations", returns: "returns" }`): after the
  * cell runs or is restored, the runner records its fingerprint (the configuration hash: code,
  * params, inputs, seed), params, the hash of its returns output, and the two metrics. The same
- * fingerprint is recorded once, whichever run or experiment produced it. `source` says where:
- * "main" or the experiment's name.
+ * fingerprint is recorded once, whichever run or experiment produced it.
  *
  * A stage that declares `readsTrials: true` (the statistics stage) gets the registry's digest
  * among its fingerprint inputs (`trials/registry`): recording a new trial makes it stale, and
- * `ctx.trials()` returns exactly the rows the digest covers. The digest — sha256 over the rows'
- * (config_hash, stage, sharpe, observations), sorted — is kept in `.pipeline/trials.digest` so
- * `pipeline status` does not open DuckDB.
+ * `ctx.trials()` returns exactly the rows the digest covers. The digest is sha256 over the
+ * rows' (config_hash, stage, sharpe, observations, kind, metric), in config-hash order.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, writeFile, rename } from "node:fs/promises";
-import { join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { StrataError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
+import { acquireProjectLock } from "./project-lock.ts";
+import { writeFileAtomic } from "./fs-atomic.ts";
 
-/** DuckDB loads only when the registry is read or written (never on a no-op status). */
+/** DuckDB loads only when a table output's trials are recorded (never on a no-op status). */
 const store = () => import("../store/index.ts");
 
 /** The input key under which a reading stage's fingerprint records the registry digest. */
@@ -47,8 +48,6 @@ export interface TrialRecord {
   kind?: string;
   /** The table row's own metric (e.g. a tuning trial's mean rank IC); null for cells. */
   metric?: number | null;
-  /** ISO timestamp of the first recording. */
-  recorded_at?: string;
 }
 
 export interface TrialSpec {
@@ -77,116 +76,171 @@ export interface TableTrials {
   spec: NonNullable<TrialSpec["table"]>;
 }
 
-const dbPath = (stateDir: string) => join(stateDir, "trials.duckdb");
-const digestPath = (stateDir: string) => join(stateDir, "trials.digest");
+/** The registry file of a lock file: `pipeline.lock` → `pipeline.trials.jsonl`. */
+export function registryPathFor(lockFile: string): string {
+  return lockFile.replace(/\.lock$/, "") + ".trials.jsonl";
+}
 
-interface DigestFile { digest: string; hashes: string[] }
+/** The fields of a row in file order. */
+const FIELDS = ["config_hash", "stage", "cell", "source", "kind", "params", "returns_hash", "sharpe", "observations", "metric"] as const;
 
-function readDigestFile(stateDir: string): DigestFile | null {
-  const p = digestPath(stateDir);
-  if (!existsSync(p)) return null;
+function normalize(r: TrialRecord): Required<TrialRecord> {
+  const fin = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
+  return {
+    config_hash: r.config_hash, stage: r.stage, cell: r.cell, source: r.source, kind: r.kind ?? "cell", params: r.params,
+    returns_hash: r.returns_hash ?? null, sharpe: fin(r.sharpe), observations: fin(r.observations), metric: fin(r.metric),
+  };
+}
+
+function rowLine(r: TrialRecord): string {
+  const n = normalize(r);
+  return JSON.stringify(Object.fromEntries(FIELDS.map((k) => [k, n[k]])));
+}
+
+interface Parsed { rows: Required<TrialRecord>[]; mtimeMs: number; size: number }
+const parsedCache = new Map<string, Parsed>();
+
+/** Every row of a registry file, in config-hash order; a missing file is empty. */
+function load(file: string): Required<TrialRecord>[] {
+  let st;
   try {
-    return JSON.parse(readFileSync(p, "utf8")) as DigestFile;
+    st = statSync(file);
   } catch {
-    return null;
+    return [];
   }
-}
-
-/** The registry digest as of the last recording ("empty" when nothing was ever recorded). */
-export function trialsDigest(stateDir: string): string {
-  return readDigestFile(stateDir)?.digest ?? "empty";
-}
-
-/** Configuration hashes already recorded (from the digest file: no DuckDB needed). */
-export function recordedHashes(stateDir: string): Set<string> {
-  return new Set(readDigestFile(stateDir)?.hashes ?? []);
-}
-
-const SCHEMA = `CREATE TABLE IF NOT EXISTS trials (
-  config_hash VARCHAR PRIMARY KEY, stage VARCHAR NOT NULL, cell VARCHAR NOT NULL, source VARCHAR NOT NULL,
-  params VARCHAR NOT NULL, returns_hash VARCHAR, sharpe DOUBLE, observations BIGINT, recorded_at TIMESTAMP NOT NULL,
-  kind VARCHAR NOT NULL DEFAULT 'cell', metric DOUBLE)`;
-
-async function withRegistry<T>(stateDir: string, fn: (conn: DuckDBConnection, sql: Awaited<ReturnType<typeof store>>) => Promise<T>): Promise<T> {
-  await mkdir(stateDir, { recursive: true });
-  const sql = await store();
-  // Another process (an experiment running beside the main project) may hold the file: DuckDB
-  // allows one writer per database file, so wait for it briefly.
-  let db: Awaited<ReturnType<typeof sql.createDatabase>> | undefined;
-  for (let attempt = 0; !db; attempt++) {
+  const c = parsedCache.get(file);
+  if (c && c.mtimeMs === st.mtimeMs && c.size === st.size) return c.rows;
+  const text = readFileSync(file, "utf8");
+  const rows: Required<TrialRecord>[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    let r: TrialRecord;
     try {
-      db = await sql.createDatabase({ path: dbPath(stateDir), threads: 1 });
+      r = JSON.parse(line) as TrialRecord;
     } catch (e) {
-      if (attempt >= 40) throw e;
-      await new Promise((r) => setTimeout(r, 250));
+      throw new StrataError("CACHE", `${file}:${i + 1}: not a JSON trial record (${(e as Error).message})`, {
+        hint: /^(<{7}|={7}|>{7})/.test(line)
+          ? "resolve the git merge: keep the lines of both sides (each trial is one line), drop the markers"
+          : `restore it with \`git checkout ${file.split("/").pop()}\``,
+      });
+    }
+    if (typeof r?.config_hash !== "string" || typeof r.stage !== "string" || typeof r.cell !== "string") {
+      throw new StrataError("CACHE", `${file}:${i + 1}: a trial record needs config_hash, stage and cell`, { hint: `restore it with \`git checkout ${file.split("/").pop()}\`` });
+    }
+    rows.push(normalize(r));
+  });
+  // Merged branches may leave lines out of order or twice: the first of a hash wins.
+  rows.sort((a, b) => (a.config_hash < b.config_hash ? -1 : a.config_hash > b.config_hash ? 1 : 0));
+  const unique = rows.filter((r, i) => i === 0 || rows[i - 1].config_hash !== r.config_hash);
+  parsedCache.set(file, { rows: unique, mtimeMs: st.mtimeMs, size: st.size });
+  return unique;
+}
+
+function digestOf(rows: readonly Required<TrialRecord>[]): string {
+  if (rows.length === 0) return "empty";
+  return sha256(rows.map((r) => `${r.config_hash}\t${r.stage}\t${r.sharpe ?? ""}\t${r.observations ?? ""}\t${r.kind}\t${r.metric ?? ""}`).join("\n"));
+}
+
+/** The registry digest ("empty" when nothing was ever recorded). */
+export function trialsDigest(file: string): string {
+  return digestOf(load(file));
+}
+
+/** How many trials the registry holds, by source: what `status` shows when it grows. */
+export interface TrialsSummary {
+  n: number;
+  sources: Record<string, number>;
+}
+
+export function trialsSummary(file: string): TrialsSummary {
+  const sources: Record<string, number> = {};
+  const rows = load(file);
+  for (const r of rows) sources[r.source] = (sources[r.source] ?? 0) + 1;
+  return { n: rows.length, sources: Object.fromEntries(Object.entries(sources).sort(([a], [b]) => (a < b ? -1 : 1))) };
+}
+
+/** "46 → 76 (+28 exp top25, +2 main)": how a registry grew between two summaries. */
+export function describeTrialsChange(before: TrialsSummary, after: TrialsSummary): string {
+  const grew = Object.entries(after.sources)
+    .map(([s, k]) => [s, k - (before.sources[s] ?? 0)] as const)
+    .filter(([, d]) => d !== 0)
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || (a[0] < b[0] ? -1 : 1))
+    .map(([s, d]) => `${d > 0 ? "+" : ""}${d} ${s}`);
+  return `trials: ${before.n} → ${after.n}${grew.length ? ` (${grew.join(", ")})` : ""}`;
+}
+
+/** Configuration hashes already recorded. */
+export function recordedHashes(file: string): Set<string> {
+  return new Set(load(file).map((r) => r.config_hash));
+}
+
+/** The writer lock of a registry file: `.pipeline/<name>.lock` in the folder holding it. */
+function writerLockPath(file: string): string {
+  return join(dirname(file), ".pipeline", `${file.split("/").pop()}.lock`);
+}
+
+/** Run `fn` holding the registry's writer lock (an experiment may record beside the main run). */
+async function withWriterLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const path = writerLockPath(file);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const held = await acquireProjectLock(dirname(file), { path, command: "trial registry write", onNote: () => {} });
+      try {
+        return await fn();
+      } finally {
+        await held.release();
+      }
+    } catch (e) {
+      if (!(e instanceof StrataError) || e.code !== "LOCKED" || attempt >= 300) throw e;
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
-  const conn = await db.connect();
-  try {
-    await conn.run(SCHEMA);
-    // Registries written before kind/metric existed get the columns (cells by default).
-    await conn.run("ALTER TABLE trials ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'cell'");
-    await conn.run("ALTER TABLE trials ADD COLUMN IF NOT EXISTS metric DOUBLE");
-    return await fn(conn, sql);
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
 }
-
-const num = (v: number | null) => (v === null || !Number.isFinite(v) ? "NULL" : String(v));
 
 /** Records trials not yet in the registry; returns how many were new and the new digest. */
-export async function recordTrials(stateDir: string, records: readonly TrialRecord[], tables: readonly TableTrials[] = []): Promise<{ added: number; digest: string }> {
-  return withRegistry(stateDir, async (conn, { queryRows, readParquetSql, sqlString, sqlIdent }) => {
-    const count = async () => Number((await queryRows<{ n: bigint }>(conn, "SELECT count(*) AS n FROM trials"))[0].n);
-    const before = await count();
-    // A configuration already recorded keeps its first row (the primary key ignores the rest).
-    if (records.length) {
-      await conn.run(`INSERT OR IGNORE INTO trials VALUES ${records.map((r) => `(${[r.config_hash, r.stage, r.cell, r.source, r.params].map(sqlString).join(", ")},
-        ${r.returns_hash === null ? "NULL" : sqlString(r.returns_hash)}, ${num(r.sharpe)}, ${num(r.observations)}, now()::TIMESTAMP,
-        ${sqlString(r.kind ?? "cell")}, ${num(r.metric ?? null)})`).join(", ")}`);
+export async function recordTrials(file: string, records: readonly TrialRecord[], tables: readonly TableTrials[] = []): Promise<{ added: number; digest: string }> {
+  const fromTables: TrialRecord[] = [];
+  if (tables.length) {
+    const sql = await store();
+    const db = await sql.createDatabase({ threads: 1 });
+    const conn = await db.connect();
+    try {
+      for (const t of tables) {
+        const s = t.spec;
+        const rows = await sql.queryRows<{ k: unknown; p: string; m: number | null }>(conn,
+          `SELECT ${sql.sqlIdent(s.key)} AS k, CAST(min(${sql.sqlIdent(s.params)}) AS VARCHAR) AS p, avg(${sql.sqlIdent(s.metric)}) AS m
+             FROM ${sql.readParquetSql(t.path)} GROUP BY ${sql.sqlIdent(s.key)} ORDER BY ${sql.sqlIdent(s.key)}`);
+        for (const r of rows) {
+          fromTables.push({
+            config_hash: `${t.fingerprint}:${String(r.k)}`, stage: t.stage, cell: t.cell, source: t.source, params: r.p,
+            returns_hash: null, sharpe: null, observations: null, kind: s.kind, metric: r.m === null ? null : Number(r.m),
+          });
+        }
+      }
+    } finally {
+      conn.closeSync();
+      db.closeSync();
     }
-    for (const t of tables) {
-      const s = t.spec;
-      await conn.run(`INSERT OR IGNORE INTO trials
-        SELECT ${sqlString(t.fingerprint + ":")} || CAST(k AS VARCHAR), ${sqlString(t.stage)}, ${sqlString(t.cell)}, ${sqlString(t.source)}, p,
-               NULL, NULL, NULL, now()::TIMESTAMP, ${sqlString(s.kind)}, m
-          FROM (SELECT ${sqlIdent(s.key)} AS k, CAST(min(${sqlIdent(s.params)}) AS VARCHAR) AS p, avg(${sqlIdent(s.metric)}) AS m
-                  FROM ${readParquetSql(t.path)} GROUP BY ${sqlIdent(s.key)})`);
+  }
+  return withWriterLock(file, async () => {
+    const rows = load(file);
+    const have = new Set(rows.map((r) => r.config_hash));
+    const added: Required<TrialRecord>[] = [];
+    // A configuration already recorded keeps its first row.
+    for (const r of [...records, ...fromTables]) {
+      if (have.has(r.config_hash)) continue;
+      have.add(r.config_hash);
+      added.push(normalize(r));
     }
-    const added = (await count()) - before;
-    const { digest, hashes } = await digestOf(conn, queryRows);
-    if (added > 0 || trialsDigest(stateDir) !== digest || recordedHashes(stateDir).size !== hashes.length) {
-      const tmp = `${digestPath(stateDir)}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify({ digest, hashes }) + "\n");
-      await rename(tmp, digestPath(stateDir));
-    }
-    return { added, digest };
+    if (added.length === 0) return { added: 0, digest: digestOf(rows) };
+    const all = [...rows, ...added].sort((a, b) => (a.config_hash < b.config_hash ? -1 : a.config_hash > b.config_hash ? 1 : 0));
+    await writeFileAtomic(file, all.map(rowLine).join("\n") + "\n");
+    parsedCache.delete(file);
+    return { added: added.length, digest: digestOf(all) };
   });
-}
-
-async function digestOf(conn: DuckDBConnection, queryRows: Awaited<ReturnType<typeof store>>["queryRows"]): Promise<{ digest: string; hashes: string[] }> {
-  const rows = await queryRows<{ config_hash: string; stage: string; sharpe: number | null; observations: bigint | null; kind: string; metric: number | null }>(conn,
-    "SELECT config_hash, stage, sharpe, observations, kind, metric FROM trials ORDER BY config_hash");
-  if (rows.length === 0) return { digest: "empty", hashes: [] };
-  const digest = sha256(rows.map((r) => `${r.config_hash}\t${r.stage}\t${r.sharpe ?? ""}\t${r.observations ?? ""}\t${r.kind}\t${r.metric ?? ""}`).join("\n"));
-  return { digest, hashes: rows.map((r) => r.config_hash) };
 }
 
 /** Every recorded trial (optionally of one stage), ordered by config hash. */
-export async function readTrials(stateDir: string, stage?: string): Promise<TrialRecord[]> {
-  if (!existsSync(dbPath(stateDir))) return [];
-  return withRegistry(stateDir, async (conn, { queryRows, sqlString }) => {
-    const rows = await queryRows<Record<string, unknown>>(conn, `SELECT config_hash, stage, cell, source, params, returns_hash, sharpe,
-        observations, kind, metric, strftime(recorded_at, '%Y-%m-%dT%H:%M:%SZ') AS recorded_at FROM trials
-        ${stage ? `WHERE stage = ${sqlString(stage)}` : ""} ORDER BY config_hash`);
-    return rows.map((r) => ({
-      config_hash: String(r.config_hash), stage: String(r.stage), cell: String(r.cell), source: String(r.source), params: String(r.params),
-      returns_hash: r.returns_hash === null ? null : String(r.returns_hash),
-      sharpe: r.sharpe === null ? null : Number(r.sharpe), observations: r.observations === null ? null : Number(r.observations),
-      kind: String(r.kind), metric: r.metric === null ? null : Number(r.metric),
-      recorded_at: String(r.recorded_at),
-    }));
-  });
+export async function readTrials(file: string, stage?: string): Promise<TrialRecord[]> {
+  return load(file).filter((r) => stage === undefined || r.stage === stage).map((r) => ({ ...r }));
 }

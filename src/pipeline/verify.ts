@@ -4,7 +4,7 @@
  * the cache and the lock alone) and compare every output hash with the lock.
  */
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { availableParallelism } from "node:os";
 import { sha256File } from "../core/hash.ts";
 import { errorMessage } from "../core/errors.ts";
@@ -31,6 +31,9 @@ export async function verifyProject(
   const tmpRoot = join(project.stateDir, "verify", `${process.pid}`);
   try {
     project.lock = await readLock(project.lockFile);
+    // verify trusts no stat: every output and source file is read and hashed again.
+    project.stat.checksum = true;
+    const lockName = basename(project.lockFile);
     const { steps, probes } = await planProject(project, { targets: opts.targets });
     // Only the targets are re-executed; their upstream is checked through the lock's hashes.
     const { targeted } = selection(project, opts.targets);
@@ -45,12 +48,12 @@ export async function verifyProject(
         const done = (ok: boolean, status: string, detail: string[]) =>
           results.push({ cell: cell.id, ok, status, detail, duration_s: (performance.now() - t0) / 1000 });
         if (!entry) {
-          done(false, "never run", ["no entry in pipeline.lock: run `pipeline run` first"]);
+          done(false, "never run", [`no entry in ${lockName}: run \`pipeline run\` first`]);
           continue;
         }
         if (step.action !== "skip") {
           const modified = step.reasons.filter((r) => r.startsWith("output "));
-          if (modified.length && step.fingerprint === entry.fingerprint) done(false, "modified", modified.map((m) => `${m}: does not match pipeline.lock`));
+          if (modified.length && step.fingerprint === entry.fingerprint) done(false, "modified", modified.map((m) => `${m}: does not match ${lockName}`));
           else done(false, "stale", [`${step.cause}: run \`pipeline run\` before verifying`]);
           continue;
         }
@@ -69,8 +72,8 @@ export async function verifyProject(
           for (const name of [...names].sort()) {
             const want = entry.outputs[name];
             const got = res.files.find((f) => f.name === name);
-            if (!want) detail.push(`${name}: written now but not in pipeline.lock`);
-            else if (!got) detail.push(`${want.path}: in pipeline.lock but not written now`);
+            if (!want) detail.push(`${name}: written now but not in ${lockName}`);
+            else if (!got) detail.push(`${want.path}: in ${lockName} but not written now`);
             else {
               const h = await sha256File(got.abs);
               if (h !== want.hash) detail.push(`${want.path}: sha256 ${want.hash.slice(0, 12)} in lock, ${h.slice(0, 12)} re-executed`);

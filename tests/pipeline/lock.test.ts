@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtemp, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseLock, readLock, serializeLock, writeLockIfChanged, type LockEntry, type LockFile } from "../../src/pipeline/lock.ts";
+import { closureDigest, lockPathFor, parseLock, readLock, serializeLock, writeLockIfChanged, type LockEntry, type LockFile } from "../../src/pipeline/lock.ts";
 import { cellFingerprint } from "../../src/pipeline/fingerprint.ts";
 import { StrataError } from "../../src/core/errors.ts";
 
-const H = (c: string) => c.repeat(64);
+const H = (c: string) => c.repeat(64).slice(0, 64);
 
 function entry(over: Partial<LockEntry> = {}): LockEntry {
   return {
@@ -22,14 +22,13 @@ function entry(over: Partial<LockEntry> = {}): LockEntry {
     seed: 42,
     outputs: { weights: { path: "data/backtest/model=gbdt,optimizer=hrp/weights.parquet", hash: H("d"), bytes: 1234, rows: 50 } },
     metrics: { sharpe: 0.1 + 0.2, turnover: 1e-7, big: 1e21, neg: -0, none: null, ok: true, note: "fine" },
-    duration_s: 1.234,
     engine: "strata 0.1.0",
     ...over,
   };
 }
 
 const lockA = (): LockFile => ({
-  version: 1,
+  version: 2,
   cells: {
     "backtest[model=gbdt,optimizer=hrp]": entry(),
     data: entry({ stage: "data", matrix: {}, outputs: {}, metrics: {} }),
@@ -47,7 +46,7 @@ afterEach(async () => {
 describe("serializeLock", () => {
   it("serializeLock(lock) is byte-stable regardless of insertion order", () => {
     const a = lockA();
-    const b: LockFile = { version: 1, cells: { data: a.cells.data, "backtest[model=gbdt,optimizer=hrp]": a.cells["backtest[model=gbdt,optimizer=hrp]"] } };
+    const b: LockFile = { version: 2, cells: { data: a.cells.data, "backtest[model=gbdt,optimizer=hrp]": a.cells["backtest[model=gbdt,optimizer=hrp]"] } };
     const e = b.cells["backtest[model=gbdt,optimizer=hrp]"];
     b.cells["backtest[model=gbdt,optimizer=hrp]"] = Object.fromEntries(Object.entries(e).reverse()) as unknown as LockEntry;
     expect(serializeLock(b)).toBe(serializeLock(a));
@@ -58,14 +57,15 @@ describe("serializeLock", () => {
     const lines = text.split("\n");
     expect(lines[0]).toMatch(/^# /);
     expect(lines[1]).toBe("");
-    expect(lines[2]).toBe("version: 1");
-    expect(lines[3]).toBe("cells:");
-    const cellLines = lines.filter((l) => /^ {2}\S/.test(l));
+    expect(lines[2]).toBe("version: 2");
+    expect(lines[3]).toBe("code:");
+    const at = lines.indexOf("cells:");
+    const cellLines = lines.slice(at).filter((l) => /^ {2}\S/.test(l));
     expect(cellLines).toEqual(["  backtest[model=gbdt,optimizer=hrp]:", "  data:"]);
     expect(text).toContain("\n\n  data:\n"); // blank line between cell blocks
-    const keys = lines.filter((l) => /^ {4}\w/.test(l)).slice(0, 14).map((l) => l.trim().split(":")[0]);
+    const keys = lines.slice(at).filter((l) => /^ {4}\w/.test(l)).slice(0, 12).map((l) => l.trim().split(":")[0]);
     expect(keys).toEqual([...keys].sort());
-    expect(text).toMatch(/matrix:\n\s+model: gbdt\n\s+optimizer: hrp/);
+    expect(text).toContain("matrix: {model: gbdt, optimizer: hrp}");
     expect(text).toMatch(/windows:\n\s+- 60\n\s+- 20\n\s+- 5/); // arrays keep their order
     expect(text).toContain("sharpe: 0.30000000000000004");
     expect(text).toContain("neg: 0\n");
@@ -83,9 +83,78 @@ describe("serializeLock", () => {
   });
 });
 
+describe("lock version 2: one code table, closures by digest", () => {
+  /** 30 cells sharing one 40-file closure, as a backtest matrix does. */
+  function bigLock(): LockFile {
+    const code = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`src/quant/f${String(i).padStart(2, "0")}.ts`, H("abcdef"[i % 6])]));
+    const cells: Record<string, LockEntry> = {};
+    for (let k = 0; k < 30; k++) {
+      const id = `backtest[model=m${k}]`;
+      cells[id] = entry({ matrix: { model: `m${k}` }, code: { ...code }, outputs: { weights: { path: `data/backtest/model=m${k}/weights.parquet`, hash: H("d"), bytes: 1 } } });
+    }
+    return { version: 2, cells };
+  }
+
+  it("serializeLock(lock) writes each source file's hash once and names a cell's closure by one digest", () => {
+    const lock = bigLock();
+    const text = serializeLock(lock);
+    for (const path of Object.keys(lock.cells["backtest[model=m0]"].code)) {
+      expect(text.split("\n").filter((l) => l.includes(path + ":")).length).toBe(1); // the code table line
+    }
+    const digest = closureDigest(lock.cells["backtest[model=m0]"].code);
+    expect(text.match(new RegExp(`\n    code: ${digest}\n`, "g"))?.length).toBe(30);
+    expect(text).toContain(`\n  ${digest}: [src/quant/f00.ts, `); // one line per closure
+    // In v1 the code maps alone took 30 × 41 lines.
+    expect(text.split("\n").length).toBeLessThan(30 * 41);
+    const back = parseLock(text, "pipeline.lock");
+    expect(back.cells["backtest[model=m7]"].code).toEqual(lock.cells["backtest[model=m7]"].code);
+    expect(serializeLock(back)).toBe(text);
+  });
+
+  it("a one-file code change rewrites that file's table line, the closure line and the digest line of each cell using it", () => {
+    const before = serializeLock(bigLock()).split("\n");
+    const lock = bigLock();
+    for (const e of Object.values(lock.cells)) e.code["src/quant/f03.ts"] = H("e");
+    const after = serializeLock(lock).split("\n");
+    const changed = after.filter((l, i) => l !== before[i]);
+    expect(changed.filter((l) => l.includes("src/quant/f03.ts: "))).toEqual([`  src/quant/f03.ts: ${H("e")}`]);
+    expect(changed.filter((l) => /^    code: /.test(l)).length).toBe(30);
+  });
+
+  it("cells on different versions of a file keep their own hash (code_own) and round-trip exactly", () => {
+    const lock = bigLock();
+    lock.cells["backtest[model=m1]"].code["src/quant/f05.ts"] = H("e9");
+    const text = serializeLock(lock);
+    expect(text).toContain(`src/quant/f05.ts: ${H("f")}`); // the majority's
+    expect(text).toContain(`code_own:\n      src/quant/f05.ts: ${H("e9")}`);
+    const back = parseLock(text, "pipeline.lock");
+    expect(back.cells["backtest[model=m1]"].code["src/quant/f05.ts"]).toBe(H("e9"));
+    expect(back.cells["backtest[model=m2]"].code["src/quant/f05.ts"]).toBe(H("f"));
+    expect(cellFingerprint(back.cells["backtest[model=m1]"])).toBe(cellFingerprint(lock.cells["backtest[model=m1]"]));
+  });
+
+  it("parseLock refuses a code table edited by hand (the closure digest no longer matches), naming the cell", () => {
+    const text = serializeLock(lockA()).replace(`stages/backtest.ts: ${H("a")}`, `stages/backtest.ts: ${H("b")}`);
+    expect(() => parseLock(text, "pipeline.lock")).toThrow(/cell 'backtest\[model=gbdt,optimizer=hrp\]': the hashes of code closure \w+ do not match its digest/);
+  });
+
+  it("parseLock still reads a version 1 lock (inline code maps, duration_s), so an old lock is not lost", () => {
+    const v1 = `version: 1\ncells:\n  data:\n    code:\n      stages/data.ts: ${H("a")}\n    duration_s: 1.5\n    engine: strata 0.1.0\n    fingerprint: ${H("f")}\n    files: {}\n    inputs: {}\n    matrix: {}\n    metrics: {}\n    outputs: {}\n    packages: {}\n    params: {}\n    seed: 1\n    stage: data\n    uses: stages/data.ts\n`;
+    const lock = parseLock(v1, "pipeline.lock");
+    expect(lock.version).toBe(2);
+    expect(lock.cells.data.code).toEqual({ "stages/data.ts": H("a") });
+    expect("duration_s" in lock.cells.data).toBe(false);
+  });
+
+  it("lockPathFor(spec) is the pipeline file's own lock", () => {
+    expect(lockPathFor("/p/pipeline.yaml")).toBe("/p/pipeline.lock");
+    expect(lockPathFor("/p/studies/x.yml")).toBe("/p/studies/x.lock");
+  });
+});
+
 describe("readLock", () => {
   it("readLock(path) of a missing file is an empty lock", async () => {
-    expect(await readLock(join(dir, "pipeline.lock"))).toEqual({ version: 1, cells: {} });
+    expect(await readLock(join(dir, "pipeline.lock"))).toEqual({ version: 2, cells: {} });
   });
 
   it("readLock(path) of invalid YAML names file:line and how to recover", async () => {
@@ -105,8 +174,8 @@ describe("readLock", () => {
     await writeFile(p, text);
     const line = text.split("\n").findIndex((l) => l.includes("seed: forty-two")) + 1;
     await expect(readLock(p)).rejects.toThrow(new RegExp(`pipeline\\.lock:${line}:5: cell 'backtest\\[model=gbdt,optimizer=hrp\\]' has a missing or malformed \`seed\``));
-    await writeFile(p, "version: 2\ncells: {}\n");
-    await expect(readLock(p)).rejects.toThrow(/:1:10: unsupported lock version 2/);
+    await writeFile(p, "version: 3\ncells: {}\n");
+    await expect(readLock(p)).rejects.toThrow(/:1:10: unsupported lock version 3/);
   });
 });
 
@@ -116,8 +185,8 @@ describe("parseLock output paths and hashes", () => {
 
   function withPath(path: string): string {
     const text = serializeLock(lockA());
-    expect(text).toContain(`path: ${GOOD}\n`);
-    return text.replace(`path: ${GOOD}\n`, `path: ${JSON.stringify(path)}\n`);
+    expect(text).toContain(`path: "${GOOD}"`);
+    return text.replace(`path: "${GOOD}"`, `path: ${JSON.stringify(path)}`);
   }
 
   it.each([
@@ -139,7 +208,7 @@ describe("parseLock output paths and hashes", () => {
     ["data/raw/prices.csv", /not under data\/backtest\/, the folder of stage 'backtest'/],
   ])("rejects output path %j, naming file:line, the cell and how to recover", (path, why) => {
     const text = withPath(path);
-    const line = text.split("\n").findIndex((l) => l.trimStart().startsWith("path: ")) + 1;
+    const line = text.split("\n").findIndex((l) => l.includes("path: ")) + 1;
     let err: unknown;
     try {
       parseLock(text, "pipeline.lock");
@@ -166,18 +235,18 @@ describe("parseLock output paths and hashes", () => {
   });
 
   it("rejects hashes that are not 64 lowercase hex characters, pointing at the entry", () => {
-    const cases: Array<[string, string, RegExp]> = [
+    const cases: Array<[string, string, RegExp, boolean?]> = [
       [`hash: ${H("d")}`, "hash: ../../etc", /malformed `outputs\.weights\.hash`/],
       [`fingerprint: ${H("f")}`, `fingerprint: ${H("F")}`, /malformed `fingerprint`/],
-      [`stages/backtest.ts: ${H("a")}`, "stages/backtest.ts: abc", /malformed hash for `code\.stages\/backtest\.ts`/],
+      [`stages/backtest.ts: ${H("a")}`, "stages/backtest.ts: abc", /malformed hash for `code\.stages\/backtest\.ts`/, true],
       [`train[model=gbdt]/predictions: ${H("c")}`, `train[model=gbdt]/predictions: ${H("g")}`, /malformed hash for `inputs\.train\[model=gbdt\]\/predictions`/],
     ];
-    for (const [from, to, why] of cases) {
+    for (const [from, to, why, inTable] of cases) {
       const src = serializeLock(lockA());
       expect(src).toContain(from);
       const text = src.replace(from, to);
       const line = text.split("\n").findIndex((l) => l.includes(to)) + 1;
-      expect(() => parseLock(text, "pipeline.lock")).toThrow(new RegExp(`pipeline\\.lock:${line}:\\d+: cell '.*' has a`));
+      expect(() => parseLock(text, "pipeline.lock")).toThrow(new RegExp(`pipeline\\.lock:${line}:\\d+: ${inTable ? "" : "cell '.*' has "}a`));
       expect(() => parseLock(text, "pipeline.lock")).toThrow(why);
     }
   });

@@ -33,7 +33,7 @@ const parts = (id: string, params: Record<string, unknown> = {}): StaticParts =>
 
 /** A lock where every cell ran with the given params; outputs hashed "<id>-out". */
 function lockFor(params: Record<string, Record<string, unknown>> = {}): LockFile {
-  const lock: LockFile = { version: 1, cells: {} };
+  const lock: LockFile = { version: 2, cells: {} };
   for (const c of cells) {
     const inputs: Record<string, string> = {};
     for (const d of c.deps) inputs[`${d}/out`] = lock.cells[d].outputs.out.hash;
@@ -51,7 +51,6 @@ function lockFor(params: Record<string, Record<string, unknown>> = {}): LockFile
       seed: 42,
       outputs: { out: { path: `data/${c.id}/out.json`, hash: `${c.id}-out`, bytes: 1 } },
       metrics: {},
-      duration_s: 1,
       engine: p.engine,
     };
     lock.cells[c.id] = entry;
@@ -68,7 +67,7 @@ const actions = (steps: ReturnType<typeof planRun>) => Object.fromEntries(steps.
 
 describe("planRun", () => {
   it("with an empty lock runs the roots and waits on everything downstream", () => {
-    const steps = planRun(graph, { cells, lock: { version: 1, cells: {} }, probes: probes(), force: new Set(), runCache: noRuns });
+    const steps = planRun(graph, { cells, lock: { version: 2, cells: {} }, probes: probes(), force: new Set(), runCache: noRuns });
     expect(actions(steps)).toEqual({ a: "run", b: "wait", c: "wait", d: "wait" });
     expect(steps[0].cause).toContain("never run");
     expect(steps[1].cause).toBe("upstream a will rerun");

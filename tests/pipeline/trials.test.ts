@@ -1,12 +1,13 @@
-/** The trial registry on a real DuckDB file: recorded once per configuration, digest, reads. */
+/** The trial registry: a tracked JSON-lines file beside the lock — recorded once per configuration, digest, reads, merges. */
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { readTrials, recordTrials, recordedHashes, trialsDigest, type TrialRecord } from "../../src/pipeline/trials.ts";
+import { dirname, join } from "node:path";
+import { describeTrialsChange, readTrials, recordTrials, recordedHashes, registryPathFor, trialsDigest, trialsSummary, type TrialRecord } from "../../src/pipeline/trials.ts";
 
 const dirs: string[] = [];
-const temp = () => { const d = mkdtempSync(join(tmpdir(), "strata-trials-")); dirs.push(d); return d; };
+/** A registry file in a fresh folder (the folder is the project root). */
+const temp = () => { const d = mkdtempSync(join(tmpdir(), "strata-trials-")); dirs.push(d); return join(d, "pipeline.trials.jsonl"); };
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
 
 const trial = (k: number, over: Partial<TrialRecord> = {}): TrialRecord => ({
@@ -21,14 +22,17 @@ describe("trial registry", () => {
     expect(await readTrials(dir)).toEqual([]);
     const a = await recordTrials(dir, [trial(1), trial(2)]);
     expect(a.added).toBe(2);
-    expect(existsSync(join(dir, "trials.duckdb"))).toBe(true);
+    expect(existsSync(dir)).toBe(true);
     const b = await recordTrials(dir, [trial(2, { sharpe: 9, source: "exp-1" }), trial(3, { stage: "other" })]);
     expect(b.added).toBe(1);
     const rows = await readTrials(dir);
     expect(rows.map((r) => r.config_hash)).toEqual(["h1", "h2", "h3"]);
     expect(rows[1].sharpe).toBeCloseTo(0.7, 15); // the first recording stays
     expect(rows[1].source).toBe("main");
-    expect(rows[0].recorded_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // One line per trial, sorted by configuration hash, fixed keys, no timestamp.
+    const lines = readFileSync(dir, "utf8").trimEnd().split("\n");
+    expect(lines.map((l) => JSON.parse(l).config_hash)).toEqual(["h1", "h2", "h3"]);
+    expect(Object.keys(JSON.parse(lines[0]))).toEqual(["config_hash", "stage", "cell", "source", "kind", "params", "returns_hash", "sharpe", "observations", "metric"]);
     expect((await readTrials(dir, "other")).map((r) => r.cell)).toEqual(["backtest[model=m3]"]);
     expect([...recordedHashes(dir)].sort()).toEqual(["h1", "h2", "h3"]);
   });
@@ -45,6 +49,40 @@ describe("trial registry", () => {
     expect(trialsDigest(d2)).toBe(trialsDigest(d1));
   });
 
+  it("two branches' registries merged by git (lines of both, any order, duplicates) read as their union", async () => {
+    const a = temp(), b = temp(), merged = temp();
+    await recordTrials(a, [trial(1), trial(2)]);
+    await recordTrials(b, [trial(1), trial(3)]);
+    const union = temp();
+    await recordTrials(union, [trial(1), trial(2), trial(3)]);
+    // What a line-wise merge leaves: both sides' lines, unsorted, h1 twice.
+    writeFileSync(merged, [...readFileSync(b, "utf8").trimEnd().split("\n"), ...readFileSync(a, "utf8").trimEnd().split("\n")].join("\n") + "\n");
+    expect(trialsDigest(merged)).toBe(trialsDigest(union));
+    expect((await readTrials(merged)).map((r) => r.config_hash)).toEqual(["h1", "h2", "h3"]);
+  });
+
+  it("a registry with conflict markers is an error naming the file and line, saying how to resolve it", async () => {
+    const f = temp();
+    await recordTrials(f, [trial(1)]);
+    writeFileSync(f, readFileSync(f, "utf8") + "<<<<<<< HEAD\n");
+    expect(() => trialsDigest(f)).toThrow(/pipeline\.trials\.jsonl:2: not a JSON trial record[\s\S]*keep the lines of both sides/);
+  });
+
+  it("trialsSummary and describeTrialsChange say how the registry grew and from where", async () => {
+    const f = temp();
+    await recordTrials(f, [trial(1), trial(2)]);
+    const before = trialsSummary(f);
+    await recordTrials(f, [trial(3, { source: "top25" }), trial(4, { source: "top25" }), trial(5)]);
+    expect(describeTrialsChange(before, trialsSummary(f))).toBe("trials: 2 → 5 (+2 top25, +1 main)");
+    expect(registryPathFor("/p/studies/x.lock")).toBe("/p/studies/x.trials.jsonl");
+  });
+
+  it("concurrent recorders (a main run and an experiment) lose no trial", async () => {
+    const f = temp();
+    await Promise.all(Array.from({ length: 8 }, (_, k) => recordTrials(f, [trial(k, { source: `exp-${k}` })])));
+    expect((await readTrials(f)).length).toBe(8);
+  });
+
   it("keeps NULL metrics as null", async () => {
     const dir = temp();
     await recordTrials(dir, [trial(1, { sharpe: null, observations: null, returns_hash: null })]);
@@ -59,7 +97,7 @@ describe("trial registry: table trials", () => {
     const { createDatabase } = await import("../../src/store/index.ts");
     const db = await createDatabase();
     const conn = await db.connect();
-    const path = join(dir, "trials.parquet");
+    const path = join(dirname(dir), "trials.parquet");
     // Trial 0 on two folds (rank IC 0.02, 0.04), trial 1 on one fold (0.01).
     await conn.run(`COPY (SELECT * FROM (VALUES (0, '{"d":3}', 0, 0.02), (0, '{"d":3}', 1, 0.04), (1, '{"d":5}', 0, 0.01)) t(trial, params, fold, metric)) TO '${path}' (FORMAT parquet)`);
     conn.closeSync(); db.closeSync();

@@ -6,13 +6,16 @@
  *   pipeline exp show [--json]
  *   pipeline exp apply NAME
  *
- * A workspace is `.pipeline/exp/<name>/`: a copy of the project's files (code, pipeline.yaml with
- * the overrides applied, the lock) without its outputs, and `node_modules` linked. Cells whose
- * fingerprint matches an earlier run anywhere in the project restore from the shared cache;
- * only what the overrides change executes. The main pipeline.yaml, pipeline.lock and data/ are
- * never written by `exp run`. Every trial cell an experiment evaluates enters the registry with
- * source = the experiment's name. `experiment.json` in the workspace records the overrides, the
- * outcome and key metrics (from the workspace's lock) for `exp show`.
+ * A workspace is `.pipeline/exp/<name>/`: a copy of the project's files (code, the pipeline file
+ * with the overrides applied, the user's input files under data/ — everything but the stages'
+ * output folders) with an empty lock, and `node_modules` linked. Cells whose fingerprint
+ * matches an earlier run anywhere in the project restore from the shared cache; only what the
+ * overrides change executes. The main pipeline file, its lock and data/ are never written by
+ * `exp run`; the one thing that changes in the main study is its trial registry, which every
+ * trial cell the experiment evaluates enters with source = the experiment's name (so the
+ * study's deflated figures count it, and `pipeline status` says so). `experiment.json` in the
+ * workspace records the overrides, the outcome and the key metrics of the cells the
+ * experiment itself brought up to date — never a main-study figure — for `exp show`.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, renameSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -37,6 +40,8 @@ export interface Override {
 
 interface ExperimentRecord {
   name: string;
+  /** The pipeline file it varies, relative to the project root. */
+  pipeline?: string;
   overrides: Record<string, unknown>;
   status: "ok" | "failed" | "running";
   started_at: string;
@@ -46,8 +51,8 @@ interface ExperimentRecord {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** Top-level entries never copied into a workspace. */
-const SKIP = new Set([".pipeline", "data", "reports", "node_modules", ".git", "pipeline.lock"]);
+/** Top-level entries never copied into a workspace (data/ is handled apart: inputs yes, outputs no). */
+const SKIP = new Set([".pipeline", "data", "reports", "node_modules", ".git"]);
 
 /** Parse `-S stage.params.key=value` (value as YAML: numbers, booleans, lists work). */
 export function parseOverride(text: string): Override {
@@ -91,27 +96,32 @@ export async function expRunCommand(targets: string[], flags: { file?: string; s
   if (!NAME.test(name)) throw new StrataError("ARGUMENT", `--name ${name}: use letters, digits, _ . - (at most 64, starting with a letter or digit)`);
   const ws = join(dir, name);
 
-  // The workspace: the project's files (not its outputs), the main lock, the overridden spec.
+  // The workspace: the project's files and inputs (not its outputs, lock or trial registry),
+  // the overridden spec.
   mkdirSync(ws, { recursive: true });
-  const files = projectFiles(main.root);
+  const skipFiles = new Set([main.lockFile, main.registryFile, specFile].map((f) => relative(main.root, f)));
+  const outputDirs = new Set(main.spec.stages.map((s) => s.name));
+  const files = [...projectFiles(main.root), ...inputFiles(main.root, outputDirs)].filter((f) => !skipFiles.has(f));
   for (const entry of new Set(files.map((f) => f.split("/")[0]))) rmSync(join(ws, entry), { recursive: true, force: true });
   for (const f of files) {
-    if (join(main.root, f) === specFile) continue;
     mkdirSync(dirname(join(ws, f)), { recursive: true });
     cpSync(join(main.root, f), join(ws, f), { dereference: false });
   }
   if (!existsSync(join(ws, "node_modules")) && existsSync(join(main.root, "node_modules"))) symlinkSync(join(main.root, "node_modules"), join(ws, "node_modules"), "dir");
   const wsSpec = join(ws, relative(main.root, specFile));
+  mkdirSync(dirname(wsSpec), { recursive: true });
   writeFileSync(wsSpec, applyOverrides(readFileSync(specFile, "utf8"), overrides, relative(main.root, specFile)));
-  if (existsSync(main.lockFile) && !existsSync(join(ws, "pipeline.lock"))) cpSync(main.lockFile, join(ws, "pipeline.lock"));
+  // An earlier run of the same experiment name leaves its lock: keep it (its cells are this
+  // experiment's own); a new workspace starts with none, so nothing of the main study's lock
+  // can pass for the experiment's result.
   await loadPipeline(wsSpec); // a bad override (e.g. a param the stage does not take) fails here, named
 
   const record: ExperimentRecord = {
-    name, overrides: Object.fromEntries(overrides.map((o) => [o.key, o.value])), status: "running",
+    name, pipeline: relative(main.root, specFile), overrides: Object.fromEntries(overrides.map((o) => [o.key, o.value])), status: "running",
     started_at: new Date().toISOString(), finished_at: null, counts: {}, metrics: {},
   };
   writeRecord(ws, record);
-  const project = await openProject({ file: wsSpec, sharedStateDir: main.stateDir });
+  const project = await openProject({ file: wsSpec, sharedStateDir: main.stateDir, registryFile: main.registryFile });
   // Params the stages reject (say, a string where a number goes) fail now, as a usage error.
   const { probes } = await planProject(project, { targets: targets.length ? targets : undefined });
   const invalid = [...probes.entries()].find(([, pr]) => "error" in pr.parts);
@@ -132,7 +142,11 @@ export async function expRunCommand(targets: string[], flags: { file?: string; s
   record.status = summary.ok ? "ok" : "failed";
   record.finished_at = new Date().toISOString();
   record.counts = { ran: count("ran"), restored: count("restored"), fresh: count("fresh"), failed: count("failed"), skipped: count("skipped") };
-  record.metrics = keyMetrics((await readLock(project.lockFile)).cells);
+  // Only cells this run brought up to date (ran, restored or fresh in the experiment's own lock):
+  // with targets, the rest of the study was not evaluated under the overrides.
+  const computed = new Set(summary.results.filter((r) => r.status === "ran" || r.status === "restored" || r.status === "fresh").map((r) => r.id));
+  const own = Object.entries((await readLock(project.lockFile)).cells).filter(([id]) => computed.has(id));
+  record.metrics = keyMetrics(Object.fromEntries(own));
   writeRecord(ws, record);
   if (flags.json) printJson({ ok: summary.ok, experiment: record, cells: summary.results });
   else {
@@ -177,6 +191,22 @@ function projectFiles(root: string): string[] {
   return walk("").filter(keep);
 }
 
+/**
+ * Input files under data/ (everything but the stages' output folders `data/<stage>/`), read
+ * from the disk, ignored by git or not: a study on the user's own price file is experimented
+ * on with that file.
+ */
+function inputFiles(root: string, outputDirs: Set<string>): string[] {
+  const base = join(root, "data");
+  if (!existsSync(base)) return [];
+  const walk = (rel: string): string[] => readdirSync(join(root, rel), { withFileTypes: true }).flatMap((d) => {
+    const p = `${rel}/${d.name}`;
+    if (rel === "data" && d.isDirectory() && outputDirs.has(d.name)) return [];
+    return d.isDirectory() ? walk(p) : d.isFile() ? [p] : [];
+  });
+  return walk("data");
+}
+
 function writeRecord(ws: string, r: ExperimentRecord): void {
   const tmp = join(ws, `experiment.json.${process.pid}.tmp`);
   writeFileSync(tmp, JSON.stringify(r, null, 2) + "\n");
@@ -204,7 +234,8 @@ function readRecords(stateDir: string): ExperimentRecord[] {
 
 export async function expShowCommand(flags: { file?: string; json?: boolean }): Promise<void> {
   const main = await openProject({ file: flags.file });
-  const records = readRecords(main.stateDir).sort((a, b) => (a.started_at < b.started_at ? -1 : 1));
+  const study = relative(main.root, main.specFile);
+  const records = readRecords(main.stateDir).filter((r) => (r.pipeline ?? "pipeline.yaml") === study).sort((a, b) => (a.started_at < b.started_at ? -1 : 1));
   // Columns: every overridden key whose value differs between experiments (or is set in only
   // some), then the key metrics; keys that never change are hidden.
   const keys = [...new Set(records.flatMap((r) => Object.keys(r.overrides)))].sort();

@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 /**
  * `pipeline report [--out DIR] [--json]`: the static report site of the project — an overview
  * and a page per kind of stage output — written into reports/ (or DIR).
@@ -14,7 +15,7 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
   const t0 = performance.now();
   const project = await openProject({ file: flags.file });
   if (!existsSync(project.lockFile)) {
-    throw new StrataError("DATA", `no pipeline.lock in ${project.root}: nothing has run yet, so there is nothing to report`, {
+    throw new StrataError("DATA", `no ${basename(project.lockFile)} in ${project.root}: nothing has run yet, so there is nothing to report`, {
       hint: "run `pipeline run` first",
     });
   }

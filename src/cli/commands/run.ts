@@ -1,3 +1,4 @@
+import { relative } from "node:path";
 import { openProject } from "../../pipeline/project.ts";
 import { planProject, round3, runProject, type CellResult } from "../../pipeline/runner.ts";
 import { describeStep } from "../../pipeline/plan.ts";
@@ -74,7 +75,7 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
     ].filter(Boolean);
     const nothing = count("ran") + count("restored") === 0 && summary.ok;
     process.stderr.write(
-      (nothing ? "Everything is up to date. " : "") + `${parts.join(", ")} in ${fmtSeconds(summary.wall_s)}` + (summary.lockChanged ? "; pipeline.lock updated" : "") + "\n",
+      (nothing ? "Everything is up to date. " : "") + `${parts.join(", ")} in ${fmtSeconds(summary.wall_s)}` + (summary.lockChanged ? `; ${relative(process.cwd(), project.lockFile) || project.lockFile} updated` : "") + "\n",
     );
     // Full errors were printed as each cell failed; recap the first line of each.
     for (const r of summary.results.filter((x) => x.status === "failed")) {

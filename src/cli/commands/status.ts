@@ -11,8 +11,10 @@ const WORD: Record<PlanStep["action"], string> = {
   blocked: "blocked",
 };
 
-export async function statusCommand(targets: string[], flags: { file?: string; json?: boolean }): Promise<void> {
+export async function statusCommand(targets: string[], flags: { file?: string; json?: boolean; checksum?: boolean }): Promise<void> {
   const project = await openProject({ file: flags.file });
+  // --checksum: re-hash every output and source file instead of trusting the stat cache.
+  if (flags.checksum) project.stat.checksum = true;
   const { steps } = await planProject(project, { targets });
   await project.stat.save();
   const stale = steps.filter((s) => s.action !== "skip");

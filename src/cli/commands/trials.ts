@@ -1,22 +1,29 @@
 /**
- * `pipeline trials [--stage S] [--json]`: the trial registry — every configuration evaluated
- * (backtest cells of every run and experiment), once each, with its Sharpe ratio.
+ * `pipeline trials [--stage S] [--json]`: the study's trial registry — every configuration it
+ * has evaluated (trial cells of every run and experiment of this pipeline file), once each,
+ * with its Sharpe ratio and where it came from.
  */
+import { relative } from "node:path";
 import { openProject } from "../../pipeline/project.ts";
 import { readTrials } from "../../pipeline/trials.ts";
 import { color, printJson } from "../output.ts";
 
 export async function trialsCommand(flags: { file?: string; stage?: string; json?: boolean }): Promise<void> {
   const project = await openProject({ file: flags.file });
-  const rows = await readTrials(project.registryDir, flags.stage);
+  const rows = await readTrials(project.registryFile, flags.stage);
   const sharpes = rows.map((r) => r.sharpe).filter((s): s is number => s !== null);
   const n = sharpes.length;
   const mean = n ? sharpes.reduce((a, b) => a + b, 0) / n : null;
   const variance = n > 1 ? sharpes.reduce((a, b) => a + (b - mean!) ** 2, 0) / (n - 1) : null;
+  const sources: Record<string, number> = {};
+  for (const r of rows) sources[r.source] = (sources[r.source] ?? 0) + 1;
+  const study = relative(project.root, project.specFile);
+  const registry = relative(project.root, project.registryFile);
   if (flags.json) {
-    printJson({ ok: true, trials: rows.length, sharpe_mean: mean, sharpe_variance: variance, rows: rows.map((r) => ({ ...r, params: JSON.parse(r.params) })) });
+    printJson({ ok: true, study, registry, trials: rows.length, sources, sharpe_mean: mean, sharpe_variance: variance, rows: rows.map((r) => ({ ...r, params: JSON.parse(r.params) })) });
     return;
   }
+  process.stdout.write(`study ${study}, registry ${registry}\n`);
   if (rows.length === 0) {
     process.stdout.write(`No trials recorded yet${flags.stage ? ` for stage ${flags.stage}` : ""}. Cells of trial stages (the backtest) are recorded when they run.\n`);
     return;
@@ -30,5 +37,6 @@ export async function trialsCommand(flags: { file?: string; stage?: string; json
     process.stdout.write(`${r.cell.padEnd(width)}  ${(r.kind ?? "cell").padEnd(7)}  ${s.padStart(8)}  ${m.padStart(8)}  ${String(r.observations ?? "—").padStart(6)}  ${r.source.padEnd(10)}  ${color.dim(r.config_hash.slice(0, 12))}\n`);
   }
   const tuning = rows.filter((r) => r.kind === "tuning").length;
-  process.stdout.write(`\n${rows.length} trials (${n} with a Sharpe ratio${tuning ? `, ${tuning} hyper-parameter trials` : ""}); annualized Sharpe mean ${mean?.toFixed(3) ?? "—"}, variance ${variance?.toFixed(4) ?? "—"} (what the deflated Sharpe ratio uses)\n`);
+  const from = Object.entries(sources).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s, k]) => `${k} ${s}`).join(", ");
+  process.stdout.write(`\nN = ${rows.length} trials (${from}); ${n} with a Sharpe ratio${tuning ? `, ${tuning} hyper-parameter trials` : ""}; annualized Sharpe mean ${mean?.toFixed(3) ?? "—"}, variance ${variance?.toFixed(4) ?? "—"} (what the deflated Sharpe ratio uses)\n`);
 }

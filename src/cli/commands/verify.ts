@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { openProject } from "../../pipeline/project.ts";
 import { verifyProject } from "../../pipeline/verify.ts";
 import { createReporter } from "../reporter.ts";
@@ -23,7 +24,7 @@ export async function verifyCommand(targets: string[], flags: { file?: string; j
     }
     process.stdout.write(
       bad.length === 0
-        ? `${results.length} cells verified: outputs are byte-identical to pipeline.lock.\n`
+        ? `${results.length} cells verified: outputs are byte-identical to ${basename(project.lockFile)}.\n`
         : color.red(`${bad.length} of ${results.length} cells failed verification.\n`),
     );
   }
