@@ -55,16 +55,20 @@ export function labelsSql(prices: string, p: Params): string {
   const last = p.delisted === "last"
     ? `WHEN c_in IS NOT NULL AND sym_last < panel_last THEN c_last / c_in - 1`
     : "";
+  // The per-date mean and sd are ordered aggregates over a GROUP BY (the `m` CTE): a plain
+  // `avg(...) OVER (PARTITION BY date)` sums the date's rows in whatever order DuckDB's threads
+  // hand them over, so its last bits (and the output's bytes) varied with the thread count.
+  const moments = p.transform === "demean" || p.transform === "zscore";
   const label = {
     raw: "fwd_ret",
-    demean: "fwd_ret - avg(fwd_ret) OVER d",
+    demean: "fwd_ret - m.mu",
     // average rank = rank() (the lowest rank of the tie group) + (tie size − 1) / 2
     rank: `CASE WHEN fwd_ret IS NULL THEN NULL WHEN count(fwd_ret) OVER d = 1 THEN 0.0::DOUBLE
-             ELSE (rank() OVER dr - 1 + (count(*) OVER (PARTITION BY date, fwd_ret) - 1) / 2.0)
+             ELSE (rank() OVER dr - 1 + (count(*) OVER (PARTITION BY r.date, fwd_ret) - 1) / 2.0)
                   / (count(fwd_ret) OVER d - 1) - 0.5 END`,
     zscore: `CASE WHEN fwd_ret IS NULL THEN NULL
-             WHEN coalesce(stddev_samp(fwd_ret) OVER d, 0) = 0 THEN 0.0::DOUBLE
-             ELSE (fwd_ret - avg(fwd_ret) OVER d) / stddev_samp(fwd_ret) OVER d END`,
+             WHEN coalesce(m.sd, 0) = 0 THEN 0.0::DOUBLE
+             ELSE (fwd_ret - m.mu) / m.sd END`,
   }[p.transform];
   return `
     WITH px AS (
@@ -82,10 +86,13 @@ export function labelsSql(prices: string, p: Params): string {
       SELECT date, symbol,
              CASE WHEN c_out IS NOT NULL THEN c_out / c_in - 1 ${last} END AS fwd_ret
         FROM w
-    )
-    SELECT date, symbol, ${label} AS label, fwd_ret
-      FROM r
-    WINDOW d AS (PARTITION BY date), dr AS (PARTITION BY date ORDER BY fwd_ret ASC NULLS LAST)`;
+    )${moments ? `, m AS (
+      SELECT date, avg(fwd_ret ORDER BY symbol) AS mu, stddev_samp(fwd_ret ORDER BY symbol) AS sd
+        FROM r GROUP BY date
+    )` : ""}
+    SELECT r.date, r.symbol, ${label} AS label, fwd_ret
+      FROM r${moments ? " LEFT JOIN m ON r.date = m.date" : ""}
+    WINDOW d AS (PARTITION BY r.date), dr AS (PARTITION BY r.date ORDER BY fwd_ret ASC NULLS LAST)`;
 }
 
 /** Window length actually spanned on the panel's dates (see "window_bars" above). */

@@ -1,5 +1,10 @@
 /**
  * DuckDB instances and the one global setting Strata toggles: the worker thread count.
+ *
+ * Environment: STRATA_DUCKDB_THREADS (a positive integer) sets the thread count of every
+ * instance opened without an explicit `threads`, e.g. `STRATA_DUCKDB_THREADS=1 pipeline run`.
+ * Outputs must not depend on it (the determinism tests and bench:determinism run with 1 and
+ * with DuckDB's default); it exists to prove that, and to bound DuckDB on a shared machine.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
@@ -7,18 +12,32 @@ import { StrataError } from "../core/errors.ts";
 export interface CreateDatabaseOptions {
   /** Database file; default ":memory:". */
   path?: string;
-  /** DuckDB worker threads; default DuckDB's own (the number of cores). */
+  /** DuckDB worker threads; default STRATA_DUCKDB_THREADS if set, else DuckDB's own (the number of cores). */
   threads?: number;
+}
+
+/** The thread count STRATA_DUCKDB_THREADS asks for, or undefined when it is unset or empty. */
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.STRATA_DUCKDB_THREADS?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new StrataError("ARGUMENT", `STRATA_DUCKDB_THREADS is '${raw}': expected a positive integer`, {
+      hint: "set it to e.g. 1 or 2, or unset it to let DuckDB use every core",
+    });
+  }
+  return n;
 }
 
 /** Open a DuckDB instance. Connect with `await db.connect()`. */
 export async function createDatabase(opts: CreateDatabaseOptions = {}): Promise<DuckDBInstance> {
   const config: Record<string, string> = {};
-  if (opts.threads !== undefined) {
-    if (!Number.isInteger(opts.threads) || opts.threads < 1) {
-      throw new StrataError("ARGUMENT", `createDatabase: threads must be a positive integer, got ${opts.threads}`);
+  const threads = opts.threads ?? threadsFromEnv();
+  if (threads !== undefined) {
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new StrataError("ARGUMENT", `createDatabase: threads must be a positive integer, got ${threads}`);
     }
-    config.threads = String(opts.threads);
+    config.threads = String(threads);
   }
   try {
     return await DuckDBInstance.create(opts.path ?? ":memory:", config);
