@@ -19,7 +19,7 @@ import { packageVersions } from "./packages.ts";
 import { Cache } from "./cache.ts";
 import { isStageDefinition } from "./define-stage.ts";
 import { stableJson } from "../core/json.ts";
-import { suggestionHint } from "../core/suggest.ts";
+import { didYouMean, suggestionHint } from "../core/suggest.ts";
 import type { CellProbe, StaticParts } from "./plan.ts";
 import type { Cell, CellGraph, PipelineSpec, StageDefinition, StageSpec } from "./types.ts";
 import { ENGINE } from "./version.ts";
@@ -138,12 +138,31 @@ export function validateParams(project: Project, stage: StageSpec, def: StageDef
   const rel = relPath(project, project.specFile);
   const lines = r.error.issues.map((i) => {
     const path = ["params", ...i.path.map(String)].join(".");
-    const pos = project.spec.positionOf?.(["stages", stage.name, "params", ...i.path.map((k) => (typeof k === "number" ? k : String(k)))]) ?? stage.pos;
-    return `  ${rel}:${pos.line}:${pos.col}: ${path}: ${i.message}`;
+    const keys = i.code === "unrecognized_keys" ? ((i as { keys?: string[] }).keys ?? []) : [];
+    const at = keys.length === 1 ? [...i.path, keys[0]] : i.path;
+    const pos = project.spec.positionOf?.(["stages", stage.name, "params", ...at.map((k) => (typeof k === "number" ? k : String(k)))]) ?? stage.pos;
+    // An unknown key is most often a misspelling: name the keys this level takes.
+    const known = keys.length ? shapeKeys(def.params, i.path) : [];
+    const dym = keys.map((k) => didYouMean(k, known)).filter(Boolean).join(" ");
+    return `  ${rel}:${pos.line}:${pos.col}: ${path}: ${i.message}${dym ? ` — ${dym}` : ""}`;
   });
   throw new StrataError("PARAMS", `stage '${stage.name}' has invalid params:\n${lines.join("\n")}`, {
     hint: `fix stages.${stage.name}.params in ${rel} (the schema is in ${stage.uses})`,
   });
+}
+
+/** The keys a zod object schema takes at a path of nested objects (empty when unknown). */
+function shapeKeys(schema: unknown, path: ReadonlyArray<PropertyKey>): string[] {
+  let s = schema as { shape?: Record<string, unknown>; def?: { innerType?: unknown; in?: unknown }; _def?: { innerType?: unknown } } | undefined;
+  const unwrap = () => {
+    for (let k = 0; k < 5 && s && !s.shape; k++) s = (s.def?.innerType ?? s.def?.in ?? s._def?.innerType) as typeof s;
+  };
+  unwrap();
+  for (const key of path) {
+    s = s?.shape?.[String(key)] as typeof s;
+    unwrap();
+  }
+  return s?.shape ? Object.keys(s.shape) : [];
 }
 
 /**

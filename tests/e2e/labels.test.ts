@@ -183,13 +183,16 @@ describe("labels stage on a hand-built market", () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 
-  it("invalid params fail the cell with each problem at its pipeline.yaml position", () => {
+  it("invalid params stop the run at plan time, exit 2, each problem at its pipeline.yaml position with a did-you-mean", () => {
+    const lock = p.read("pipeline.lock");
     p.write("pipeline.yaml", SPEC.replace("params: { horizon: 2, lag: 1 }", "params: { horizon: 0, lag: 1, transfrom: rank }"));
     const r = p.cli(["run", "labels"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     const out = r.stdout + r.stderr;
+    expect(out).toMatch(/nothing was run/);
     expect(out).toMatch(/pipeline\.yaml:11:\d+: params\.horizon: Too small/);
-    expect(out).toMatch(/Unrecognized key: "transfrom"/);
+    expect(out).toMatch(/Unrecognized key: "transfrom" — did you mean 'transform'\?/);
+    expect(p.read("pipeline.lock")).toBe(lock);
     p.write("pipeline.yaml", SPEC);
   });
 });
