@@ -326,11 +326,13 @@ interface Known {
   size: number;
   mtimeMs: number;
   ino: number;
+  /** Moved by any write or utime: an edit with size and mtime put back still shows. */
+  ctimeMs: number;
 }
 const known = new Map<string, Known>();
 
 function remember(path: string, text: string, s: Stats): void {
-  known.set(resolve(path), { text, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
+  known.set(resolve(path), { text, size: s.size, mtimeMs: s.mtimeMs, ino: s.ino, ctimeMs: s.ctimeMs });
 }
 
 /** The file's text if we know it without reading it; null when unknown or changed since. */
@@ -338,7 +340,7 @@ async function knownText(path: string): Promise<string | null> {
   const k = known.get(resolve(path));
   if (!k) return null;
   const s = await stat(path).catch(() => null);
-  if (!s || s.size !== k.size || s.mtimeMs !== k.mtimeMs || s.ino !== k.ino) {
+  if (!s || s.size !== k.size || s.mtimeMs !== k.mtimeMs || s.ino !== k.ino || s.ctimeMs !== k.ctimeMs) {
     known.delete(resolve(path));
     return null;
   }

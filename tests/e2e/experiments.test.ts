@@ -99,3 +99,69 @@ describe("experiments", () => {
     expect(d.stderr).toMatch(/edge/);
   });
 });
+
+describe("experiments are honest", () => {
+  // Stages named like the study's own (backtest, stats), so the key metrics apply.
+  const STATS = SUMMARY_STAGE.replace('ctx.trials("sim")', 'ctx.trials("backtest")');
+  const LOAD = `import { defineStage, z } from "../src/index.ts";
+import { readFileSync } from "node:fs";
+export default defineStage({
+  params: z.object({}),
+  outputs: ["input"],
+  async run(ctx) {
+    const rows = readFileSync(ctx.file("data/raw/input.csv"), "utf8").trim().split("\\n").slice(1);
+    await ctx.writeJson("input", { rows: rows.length });
+  },
+});
+`;
+  const HONEST = `version: 1
+seed: 1
+stages:
+  load:
+    uses: stages/load.ts
+    files: [data/raw/input.csv]
+  backtest:
+    uses: stages/sim.ts
+    needs: [load]
+    matrix: { variant: [v1, v2] }
+    params: { edge: 1 }
+  stats:
+    uses: stages/stats.ts
+    needs: [backtest]
+`;
+  let p: TempProject;
+  beforeAll(() => {
+    p = createTempProject({ "pipeline.yaml": HONEST, "stages/sim.ts": SIM_STAGE, "stages/stats.ts": STATS, "stages/load.ts": LOAD, "data/raw/input.csv": "date,close\n2024-01-02,1\n2024-01-03,2\n" });
+    const r = p.runJson();
+    if (!r.ok) throw new Error(r.stderr);
+  });
+  afterAll(() => p.dispose());
+
+  it("exp run TARGET reports only what the experiment computed, never the main study's figures", () => {
+    const lock = p.read("pipeline.lock");
+    const r = p.cli(["exp", "run", "backtest", "-S", "backtest.params.edge=3", "--name", "e3", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const { experiment } = JSON.parse(r.stdout);
+    expect(experiment.metrics.best_sharpe).toBe(6);
+    expect(experiment.metrics.best_cell).toBe("backtest[variant=v2]");
+    // stats was not brought up to date by this experiment: no `trials` figure of the main study.
+    expect(experiment.metrics).not.toHaveProperty("trials");
+    const show = JSON.parse(p.cli(["exp", "show", "--json"]).stdout);
+    expect(show.experiments[0].metrics).not.toHaveProperty("trials");
+    // The workspace has the user's raw data (the load stage read it) and no main lock entry of stats.
+    expect(p.read(".pipeline/exp/e3/data/raw/input.csv")).toContain("2024-01-03");
+    expect(p.read(".pipeline/exp/e3/pipeline.lock")).not.toContain("\n  stats:");
+    // The main study: lock and outputs untouched; only its registry grew, and status says so.
+    expect(p.read("pipeline.lock")).toBe(lock);
+    expect(JSON.parse(p.cli(["trials", "--json"]).stdout).sources).toEqual({ main: 2, e3: 2 });
+    expect(p.cli(["status"]).stdout).toMatch(/stats\s+trials: 2 → 4 \(\+2 e3\)/);
+  });
+
+  it("a full experiment reports its own stats figure, counting the study's trials", () => {
+    const r = p.cli(["exp", "run", "-S", "backtest.params.edge=4", "--name", "e4", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const { experiment } = JSON.parse(r.stdout);
+    expect(experiment.metrics.trials).toBe(6);
+    expect(experiment.metrics.best_sharpe).toBe(8);
+  });
+});
