@@ -96,6 +96,56 @@ function sortDeep(v: unknown): unknown {
   return out;
 }
 
+/** Fields a stage's cells may share: whole values, or (maps) key by key. */
+const SHARED_SCALARS = ["code", "engine", "uses"] as const;
+const SHARED_MAPS = ["params", "inputs", "packages", "files"] as const;
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b); // both sortDeep'd
+
+/**
+ * What every cell of a stage (with two cells or more) has in common — its code closure,
+ * engine, module, and the params, inputs, packages and files keys whose values are equal in
+ * every cell — moved out of the cells (mutated) into a `stages:` table. A param shared by
+ * thirty backtest cells is one line, and a change of it one changed line.
+ */
+function shareByStage(cells: Record<string, unknown>): Record<string, Record<string, unknown>> {
+  const byStage = new Map<string, Array<Record<string, unknown>>>();
+  for (const e of Object.values(cells) as Array<Record<string, unknown>>) {
+    const list = byStage.get(String(e.stage)) ?? [];
+    list.push(e);
+    byStage.set(String(e.stage), list);
+  }
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const stage of [...byStage.keys()].sort(cmp)) {
+    const list = byStage.get(stage)!;
+    if (list.length < 2) continue;
+    const shared: Record<string, unknown> = {};
+    for (const f of SHARED_SCALARS) {
+      if (list.every((e) => f in e && same(e[f], list[0][f]))) shared[f] = list[0][f];
+    }
+    for (const f of SHARED_MAPS) {
+      if (!list.every((e) => isPlainObject(e[f]))) continue;
+      const first = list[0][f] as Record<string, unknown>;
+      const common: Record<string, unknown> = {};
+      for (const k of Object.keys(first)) {
+        if (list.every((e) => k in (e[f] as Record<string, unknown>) && same((e[f] as Record<string, unknown>)[k], first[k]))) common[k] = first[k];
+      }
+      if (Object.keys(common).length) shared[f] = common;
+    }
+    if (Object.keys(shared).length === 0) continue;
+    for (const e of list) {
+      for (const f of SHARED_SCALARS) if (f in shared) delete e[f];
+      for (const f of SHARED_MAPS) {
+        if (!(f in shared)) continue;
+        const m = e[f] as Record<string, unknown>;
+        for (const k of Object.keys(shared[f] as object)) delete m[k];
+        if (Object.keys(m).length === 0) delete e[f];
+      }
+    }
+    out[stage] = shared;
+  }
+  return out;
+}
+
 /** The lock as YAML text; equal locks give equal bytes. */
 export function serializeLock(lock: LockFile): string {
   const ids = Object.keys(lock.cells).sort(cmp);
@@ -123,9 +173,10 @@ export function serializeLock(lock: LockFile): string {
     for (const [path, h] of Object.entries(code ?? {})) if (table[path] !== h) own[path] = h;
     cells[id] = sortDeep({ ...rest, code: digest, ...(Object.keys(own).length ? { code_own: own } : {}) });
   }
+  const stages = shareByStage(cells);
   const sortedClosures: Record<string, string[]> = {};
   for (const d of Object.keys(closures).sort(cmp)) sortedClosures[d] = closures[d];
-  const doc = new Document({ version: 2, code: table, closures: sortedClosures, cells });
+  const doc = new Document({ version: 2, code: table, closures: sortedClosures, stages, cells });
   doc.commentBefore = HEADER;
   // One line per closure, per matrix and per output: the lines a review reads stay few.
   const closuresNode = doc.get("closures", true);
@@ -141,7 +192,7 @@ export function serializeLock(lock: LockFile): string {
       if (isMap(outputs)) for (const o of outputs.items) if (isMap(o.value)) o.value.flow = true;
     });
   }
-  for (const key of ["code", "closures", "cells"]) {
+  for (const key of ["code", "closures", "stages", "cells"]) {
     const pair = doc.contents && isMap(doc.contents) ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
     if (pair && isScalar(pair.key) && key !== "code") pair.key.spaceBefore = true;
   }
@@ -289,6 +340,16 @@ export function parseLock(text: string, file: string): LockFile {
     }
     const e = entry as Record<string, unknown>;
     if (obj.version === 2) {
+      // What the cell shares with the other cells of its stage.
+      const shared = isPlainObject(obj.stages) ? (obj.stages as Record<string, unknown>)[String(e.stage)] : undefined;
+      if (isPlainObject(shared)) {
+        for (const f of SHARED_SCALARS) if (!(f in e) && f in shared) e[f] = shared[f];
+        for (const f of SHARED_MAPS) {
+          if (!isPlainObject(shared[f])) continue;
+          if (e[f] !== undefined && !isPlainObject(e[f])) continue; // reported as malformed below
+          e[f] = { ...(shared[f] as object), ...((e[f] as object | undefined) ?? {}) };
+        }
+      }
       const digest = e.code;
       const paths = typeof digest === "string" ? closures[digest] : undefined;
       const own = (e.code_own ?? {}) as Record<string, unknown>;

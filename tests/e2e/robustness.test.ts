@@ -155,10 +155,14 @@ stages:
       "stages/slow.ts": SLOW,
     });
     const r = project.runJson();
-    expect(r.code).toBe(1);
-    expect(r.raw.cells[0].error).toMatch(/stage 's' has invalid params/);
+    // Found at plan time: a usage error, nothing run, no lock written.
+    expect(r.code).toBe(2);
+    const error = (r.raw as unknown as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe("PARAMS");
+    expect(error.message).toMatch(/stage 's' has invalid params/);
     // Points at the offending value itself: line 5, column of "fast".
-    expect(r.raw.cells[0].error).toContain("pipeline.yaml:5:19: params.ms");
+    expect(error.message).toContain("pipeline.yaml:5:19: params.ms");
+    expect(existsSync(join(project.root, "pipeline.lock"))).toBe(false);
   });
 
   it("verify exits 1 naming the output when a stage is not deterministic", () => {

@@ -102,7 +102,9 @@ describe("lock version 2: one code table, closures by digest", () => {
       expect(text.split("\n").filter((l) => l.includes(path + ":")).length).toBe(1); // the code table line
     }
     const digest = closureDigest(lock.cells["backtest[model=m0]"].code);
-    expect(text.match(new RegExp(`\n    code: ${digest}\n`, "g"))?.length).toBe(30);
+    // The 30 cells share it: named once, in the stage's shared part.
+    expect(text).toContain(`\nstages:\n  backtest:\n    code: ${digest}\n`);
+    expect(text.match(new RegExp(`code: ${digest}`, "g"))?.length).toBe(1);
     expect(text).toContain(`\n  ${digest}: [src/quant/f00.ts, `); // one line per closure
     // In v1 the code maps alone took 30 × 41 lines.
     expect(text.split("\n").length).toBeLessThan(30 * 41);
@@ -118,7 +120,27 @@ describe("lock version 2: one code table, closures by digest", () => {
     const after = serializeLock(lock).split("\n");
     const changed = after.filter((l, i) => l !== before[i]);
     expect(changed.filter((l) => l.includes("src/quant/f03.ts: "))).toEqual([`  src/quant/f03.ts: ${H("e")}`]);
-    expect(changed.filter((l) => /^    code: /.test(l)).length).toBe(30);
+    expect(changed.filter((l) => /^    code: /.test(l)).length).toBe(1); // the stage's shared closure
+  });
+
+  it("params, inputs and packages every cell of a stage shares are written once; a shared param change is one line", () => {
+    const lock = bigLock();
+    const text = serializeLock(lock);
+    expect(text.match(/^ {6}top_n: 30$/gm)?.length).toBe(1);
+    expect(text).toMatch(/\nstages:\n {2}backtest:\n[\s\S]*\n {4}params:\n[\s\S]*top_n: 30/);
+    const back = parseLock(text, "pipeline.lock");
+    expect(back).toEqual(parseLock(serializeLock(back), "x"));
+    expect(back.cells["backtest[model=m3]"].params).toEqual(lock.cells["backtest[model=m3]"].params);
+    expect(back.cells["backtest[model=m3]"].inputs).toEqual(lock.cells["backtest[model=m3]"].inputs);
+    for (const e of Object.values(lock.cells)) (e.params as { top_n: number }).top_n = 40;
+    const after = serializeLock(lock).split("\n");
+    const changed = after.filter((l, i) => l !== text.split("\n")[i]);
+    expect(changed.filter((l) => l.includes("top_n"))).toEqual(["      top_n: 40"]);
+    // A param only some cells have stays with those cells.
+    (lock.cells["backtest[model=m2]"].params as Record<string, unknown>).extra = 1;
+    const t2 = serializeLock(lock);
+    expect(parseLock(t2, "x").cells["backtest[model=m2]"].params).toMatchObject({ extra: 1, top_n: 40 });
+    expect(parseLock(t2, "x").cells["backtest[model=m1]"].params).not.toHaveProperty("extra");
   });
 
   it("cells on different versions of a file keep their own hash (code_own) and round-trip exactly", () => {
