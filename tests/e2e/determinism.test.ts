@@ -6,8 +6,12 @@
  * cell, and the same metrics (the lock holds only deterministic content: no timings).
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { createDatabase } from "../../src/store/database.ts";
+import { readColumns } from "../../src/store/index.ts";
+import { labelsSql } from "../../stages/labels.ts";
 import { createTempProject, type TempProject } from "./helpers.ts";
 import { studySpec, studyStages } from "./small-study.ts";
 
@@ -60,4 +64,33 @@ describe("determinism: cold runs under different scheduling give the same lock",
     expect(two.hashes).toEqual(one.hashes);
     expect(two.metrics).toEqual(one.metrics);
   }, 150_000);
+});
+
+describe("determinism: per-date label moments do not depend on DuckDB's threads", () => {
+  // 50 symbols × 400 dates of random-walk closes. `avg/stddev_samp OVER (PARTITION BY date)`
+  // gave z-scores whose bytes changed at 4 threads, run to run (3 runs: 3 different hashes).
+  const PRICES = `CREATE TABLE prices AS SELECT DATE '2010-01-01' + d::INTEGER AS date, 'S' || lpad(s::VARCHAR, 3, '0') AS symbol,
+      100 * exp(0.01 * sum((hash(s * 100003 + d) % 2001)::DOUBLE / 1000 - 1) OVER (PARTITION BY s ORDER BY d)) AS close
+    FROM range(50) t(s), range(400) u(d)`;
+
+  async function labelBytes(threads: number, transform: "demean" | "zscore"): Promise<string> {
+    const db = await createDatabase({ threads });
+    const conn = await db.connect();
+    try {
+      await conn.run(PRICES);
+      const sql = labelsSql("prices", { horizon: 5, lag: 1, transform, delisted: "drop" });
+      const c = await readColumns(conn, `SELECT label FROM (${sql}) ORDER BY date, symbol`);
+      return createHash("sha256").update(new Uint8Array((c.label as Float64Array).buffer)).digest("hex");
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  }
+
+  it("labelsSql demean and zscore: the same bytes at 1 and 4 threads, run after run", async () => {
+    for (const transform of ["demean", "zscore"] as const) {
+      const one = await labelBytes(1, transform);
+      for (let rep = 0; rep < 3; rep++) expect(await labelBytes(4, transform), `${transform}, 4 threads, run ${rep + 1}`).toBe(one);
+    }
+  });
 });
