@@ -96,6 +96,33 @@ function sortDeep(v: unknown): unknown {
   return out;
 }
 
+/**
+ * A cell's inputs as (a) the upstream cells all of whose outputs it read with the hashes the
+ * lock records for them — written as `upstream: [data, train[model=gbdt]]`, since those hashes
+ * are in the upstream cells' own `outputs` — and (b) every other input, written out (the trial
+ * registry's digest; inputs of a cell left stale by a partial run).
+ */
+function collapseInputs(inputs: Record<string, string>, cells: Record<string, LockEntry>): { upstream: string[]; other: Record<string, string> } {
+  const byCell = new Map<string, string[]>();
+  for (const key of Object.keys(inputs)) {
+    const slash = key.indexOf("/");
+    if (slash <= 0) continue;
+    const id = key.slice(0, slash);
+    byCell.set(id, [...(byCell.get(id) ?? []), key.slice(slash + 1)]);
+  }
+  const upstream: string[] = [];
+  const other: Record<string, string> = { ...inputs };
+  for (const [id, names] of byCell) {
+    const outs = cells[id]?.outputs;
+    if (!outs || id === "trials") continue;
+    const all = Object.keys(outs);
+    if (all.length !== names.length || !names.every((n) => outs[n] !== undefined && outs[n].hash === inputs[`${id}/${n}`])) continue;
+    upstream.push(id);
+    for (const n of names) delete other[`${id}/${n}`];
+  }
+  return { upstream: upstream.sort(cmp), other };
+}
+
 /** Fields a stage's cells may share: whole values, or (maps) key by key. */
 const SHARED_SCALARS = ["code", "engine", "uses"] as const;
 const SHARED_MAPS = ["params", "inputs", "packages", "files"] as const;
@@ -166,12 +193,19 @@ export function serializeLock(lock: LockFile): string {
   const closures: Record<string, string[]> = {};
   const cells: Record<string, unknown> = {};
   for (const id of ids) {
-    const { code, ...rest } = lock.cells[id];
+    const { code, inputs, ...rest } = lock.cells[id];
+    const { upstream, other } = collapseInputs(inputs ?? {}, lock.cells);
     const digest = closureDigest(code ?? {});
     closures[digest] = Object.keys(code ?? {}).sort(cmp);
     const own: Record<string, string> = {};
     for (const [path, h] of Object.entries(code ?? {})) if (table[path] !== h) own[path] = h;
-    cells[id] = sortDeep({ ...rest, code: digest, ...(Object.keys(own).length ? { code_own: own } : {}) });
+    const entry = sortDeep({
+      ...rest, code: digest, ...(Object.keys(own).length ? { code_own: own } : {}),
+      ...(upstream.length ? { upstream } : {}), ...(Object.keys(other).length ? { inputs: other } : {}),
+    }) as Record<string, unknown>;
+    // Empty maps are the default when parsing: not written.
+    for (const f of ["files", "packages", "metrics", "matrix"]) if (isPlainObject(entry[f]) && Object.keys(entry[f] as object).length === 0) delete entry[f];
+    cells[id] = entry;
   }
   const stages = shareByStage(cells);
   const sortedClosures: Record<string, string[]> = {};
@@ -372,6 +406,21 @@ export function parseLock(text: string, file: string): LockFile {
       const at = keyOffset(pair?.value, bad.keys) ?? offset;
       throw lockError(file, text, at, `cell '${id}' has ${bad.problem}`, id);
     }
+  }
+  // `upstream: [ids]`: the inputs are those cells' recorded outputs.
+  for (const [id, entry] of Object.entries(cells as Record<string, Record<string, unknown>>)) {
+    const ups = entry.upstream;
+    if (ups === undefined) continue;
+    const pair = isMap(cellsNode) ? cellsNode.items.find((p) => isScalar(p.key) && String(p.key.value) === id) : undefined;
+    const at = keyOffset(pair?.value, ["upstream"]) ?? (isScalar(pair?.key) ? pair.key.range?.[0] : undefined);
+    if (!Array.isArray(ups) || !ups.every((u) => typeof u === "string")) throw lockError(file, text, at, `cell '${id}' has a malformed \`upstream\` (expected a list of cell ids)`, id);
+    const inputs = entry.inputs as Record<string, string>;
+    for (const up of ups as string[]) {
+      const src = (cells as Record<string, LockEntry>)[up];
+      if (!src) throw lockError(file, text, at, `cell '${id}' reads the outputs of '${up}', which the lock does not have`, id);
+      for (const [name, o] of Object.entries(src.outputs)) inputs[`${up}/${name}`] = o.hash;
+    }
+    delete entry.upstream;
   }
   return { version: 2, cells: cells as Record<string, LockEntry> };
 }
