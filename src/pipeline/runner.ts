@@ -69,6 +69,8 @@ export interface RunOptions {
   command?: string;
   /** Where recorded trials come from: "main" (default) or an experiment's name. */
   source?: string;
+  /** Folder of the run log (default the project's .pipeline/; an experiment logs in the main study's). */
+  runLogDir?: string;
 }
 
 export interface RunSummary {
@@ -303,7 +305,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     wall_s: (performance.now() - t0) / 1000,
   };
   // Durations, host and time belong to the run log, never to the lock.
-  await appendRunLog(project.stateDir, {
+  await appendRunLog(opts.runLogDir ?? project.stateDir, {
     run: runId,
     pipeline: relative(project.root, project.specFile),
     command: opts.command ?? "pipeline run",

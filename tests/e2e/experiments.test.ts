@@ -155,6 +155,9 @@ stages:
     expect(p.read("pipeline.lock")).toBe(lock);
     expect(JSON.parse(p.cli(["trials", "--json"]).stdout).sources).toEqual({ main: 2, e3: 2 });
     expect(p.cli(["status"]).stdout).toMatch(/stats\s+trials: 2 → 4 \(\+2 e3\)/);
+    // The study's run log lists the experiment's run, marked as such.
+    const log = JSON.parse(p.cli(["log", "--json"]).stdout);
+    expect(log.runs.map((r: { source: string }) => r.source)).toEqual(["e3", "main"]);
   });
 
   it("a full experiment reports its own stats figure, counting the study's trials", () => {

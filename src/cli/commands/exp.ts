@@ -134,7 +134,10 @@ export async function expRunCommand(targets: string[], flags: { file?: string; s
   if (!flags.json) process.stderr.write(`experiment ${color.bold(name)} in ${relative(process.cwd(), ws) || "."}${overrides.length ? ": " + overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ") : ""}\n`);
   let summary;
   try {
-    summary = await runProject(project, { targets: targets.length ? targets : undefined, jobs: flags.jobs, reporter, source: name, command: `pipeline exp run --name ${name}` });
+    summary = await runProject(project, {
+      targets: targets.length ? targets : undefined, jobs: flags.jobs, reporter, source: name, command: `pipeline exp run --name ${name}`,
+      runLogDir: main.stateDir, // the study's run log shows its experiments too
+    });
   } finally {
     reporter.close();
   }
