@@ -69,6 +69,10 @@ function coldRun(dir: string, run: RunSpec): Promise<{ lock: string; wall_s: num
   rmSync(join(dir, "data"), { recursive: true, force: true });
   rmSync(join(dir, ".pipeline"), { recursive: true, force: true });
   rmSync(join(dir, "pipeline.lock"), { force: true });
+  // The trial registry is part of the repository: every run starts from the committed one.
+  const registry = join(REPO, "pipeline.trials.jsonl");
+  if (existsSync(registry)) cpSync(registry, join(dir, "pipeline.trials.jsonl"));
+  else rmSync(join(dir, "pipeline.trials.jsonl"), { force: true });
   // data/raw/ holds tracked inputs: restore them after the wipe.
   const raw = spawnSync("git", ["ls-files", "-z", "data"], { cwd: REPO, encoding: "utf8" }).stdout.split("\0").filter(Boolean);
   for (const rel of raw) {
@@ -123,6 +127,11 @@ async function main(): Promise<void> {
     for (const [i, run] of RUNS.entries()) {
       process.stderr.write(`run ${i + 1}/${RUNS.length} (${run.label})…\n`);
       const r = await coldRun(dir, run);
+      // Keep each run's lock and registry (bench/work/ is git-ignored) for a look at a mismatch.
+      const keep = join(REPO, "bench/work/determinism", `run-${i + 1}`);
+      mkdirSync(keep, { recursive: true });
+      writeFileSync(join(keep, "pipeline.lock"), r.lock);
+      if (existsSync(join(dir, "pipeline.trials.jsonl"))) cpSync(join(dir, "pipeline.trials.jsonl"), join(keep, "pipeline.trials.jsonl"));
       locks.push(outputHashes(r.lock));
       wall.push(r.wall_s);
       process.stderr.write(`  ${r.wall_s} s, ${locks.at(-1)!.size} outputs\n`);
