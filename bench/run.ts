@@ -60,7 +60,8 @@ async function main(): Promise<void> {
 
   // A run of some suites (`npm run bench -- gbdt`) updates their figures and keeps the others.
   const file = join(import.meta.dirname, "results.json");
-  const previous = only.length && existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")).figures ?? {}) : {};
+  const prior = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  const previous = only.length ? ((prior.figures as Record<string, unknown> | undefined) ?? {}) : {};
   const figures: Record<string, unknown> = { ...previous };
   for (const [name, fn] of suites) {
     if (only.length && !only.includes(name)) continue;
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
     met: g.max !== undefined ? (figures[g.metric] as number) <= g.max : (figures[g.metric] as number) >= (g.min ?? -Infinity),
   }));
   const results = {
+    // Sections written by other scripts (bench/determinism.ts) are kept.
+    ...Object.fromEntries(Object.entries(prior).filter(([k]) => !["machine", "node", "figures", "goals"].includes(k))),
     machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), platform: process.platform },
     node: process.version,
     figures,
