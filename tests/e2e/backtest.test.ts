@@ -194,8 +194,8 @@ describe("backtest and baselines end to end", () => {
     expect(champ.backtest.returns_sha256).toBe(sha(`data/backtest/model=ridge,optimizer=${champ.optimizer}/returns.parquet`));
     expect(champ.backtest.params.optimizer).toBe(champ.optimizer);
     // Seed and params are the ones the lock records for that cell.
-    const { parse } = await import("yaml");
-    const entry = parse(p.read("pipeline.lock")).cells[champ.cell];
+    const { parseLock } = await import("../../src/pipeline/lock.ts");
+    const entry = parseLock(p.read("pipeline.lock"), "pipeline.lock").cells[champ.cell];
     expect(champ.backtest.seed).toBe(entry.seed);
     expect(champ.backtest.params).toEqual(entry.params);
     p.write("pipeline.yaml", SPEC);
