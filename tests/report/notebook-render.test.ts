@@ -148,7 +148,6 @@ describe("renderNotebook", () => {
     expect(second.cells.every((c) => c.status === "cached")).toBe(true);
     expect(second.html).toBe(first.html);
     expect(readFileSync(counter, "utf8")).toBe("x"); // not executed
-    expect(second.ms).toBeLessThan(500);
 
     // An edit of cell 2 re-runs the notebook from the top.
     const third = await render("cache", text.replace("AS s", "AS total"));
