@@ -28,7 +28,7 @@ function kindOf(path: string): OutputKind {
 }
 
 export async function buildCatalog(project: Project): Promise<Catalog> {
-  const { steps } = await planProject(project, { targets: [] });
+  const { steps, warnings } = await planProject(project, { targets: [] });
   await project.stat.save();
   const byId = new Map(steps.map((s) => [s.cell.id, s]));
   let lockHash = "none";
@@ -56,6 +56,7 @@ export async function buildCatalog(project: Project): Promise<Catalog> {
       ...(entry ? {
         params: entry.params, seed: entry.seed, fingerprint: entry.fingerprint, inputs: entry.inputs, code: entry.code,
         packages: entry.packages, metrics: entry.metrics, ...(durations.has(cell.id) ? { durationS: durations.get(cell.id) } : {}), engine: entry.engine,
+        ...(entry.warnings?.length ? { warnings: [...entry.warnings] } : {}),
       } : {}),
       outputs: Object.entries(entry?.outputs ?? {}).map(([name, o]) => ({
         name, kind: kindOf(o.path), path: join(project.root, o.path), relPath: o.path, hash: o.hash, bytes: o.bytes,
@@ -74,6 +75,7 @@ export async function buildCatalog(project: Project): Promise<Catalog> {
     cells,
     packages: projectPackages(project.root),
     engine: await engineIdentity(project),
+    ...(warnings.length ? { planWarnings: warnings.map((w) => ({ ...w })) } : {}),
   };
 }
 

@@ -89,6 +89,9 @@ export function createReporter(opts: { live: boolean; quiet?: boolean; out?: Nod
     warn(message) {
       line(`${color.yellow("warning")}: ${message}`);
     },
+    cellWarning(cell, message) {
+      line(`${color.yellow("warning")} ${cell.id}: ${message}`);
+    },
     close() {
       if (timer) clearInterval(timer);
       clear();

@@ -30,6 +30,8 @@ export interface RunEntry {
   metrics: Record<string, MetricValue>;
   duration_s: number;
   engine: string;
+  /** The stage's ctx.warn() sentences of that run (absent: none). */
+  warnings?: string[];
 }
 
 export interface CacheOptions {
@@ -210,7 +212,8 @@ export class Cache {
       const okOutputs =
         typeof run?.outputs === "object" && run.outputs !== null &&
         Object.values(run.outputs).every((o) => typeof o?.path === "string" && outputPathProblem(o.path) === null && HASH_RE.test(o?.hash) && typeof o?.bytes === "number");
-      if (!okOutputs || typeof run.metrics !== "object" || typeof run.duration_s !== "number" || typeof run.engine !== "string") {
+      const okWarnings = run.warnings === undefined || (Array.isArray(run.warnings) && run.warnings.every((w) => typeof w === "string"));
+      if (!okOutputs || !okWarnings || typeof run.metrics !== "object" || typeof run.duration_s !== "number" || typeof run.engine !== "string") {
         throw new Error("unexpected shape");
       }
       return run;
@@ -236,7 +239,7 @@ export class Cache {
     }
     const metrics: Record<string, MetricValue> = {};
     for (const k of Object.keys(entry.metrics).sort()) metrics[k] = entry.metrics[k];
-    const data: RunEntry = { outputs, metrics, duration_s: entry.duration_s, engine: entry.engine };
+    const data: RunEntry = { outputs, metrics, duration_s: entry.duration_s, engine: entry.engine, ...(entry.warnings?.length ? { warnings: [...entry.warnings] } : {}) };
     await writeFileAtomic(this.runPath(fp), JSON.stringify(data, null, 2) + "\n");
   }
 

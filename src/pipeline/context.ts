@@ -56,8 +56,8 @@ export interface ContextInit {
   trials?: (stage?: string) => Promise<TrialRecord[]>;
 }
 
-/** The context as created here; the runner adds `upstream()` (see executeStage). */
-export type BaseStageContext = Omit<StageContext<unknown>, "upstream">;
+/** The context as created here; the runner adds `upstream()` and `warn()` (see executeStage). */
+export type BaseStageContext = Omit<StageContext<unknown>, "upstream" | "warn">;
 
 export interface CellRecorder {
   ctx: BaseStageContext;

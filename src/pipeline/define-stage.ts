@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { AxisValue, StageContext, StageDefinition } from "./types.ts";
+import type { AxisValue, StageCheckContext, StageContext, StageDefinition, StageIssue } from "./types.ts";
 import type { TrialSpec } from "./trials.ts";
 
 /**
@@ -15,6 +15,8 @@ export function defineStage<S extends z.ZodType>(def: {
   cellParams?(params: z.output<S>, cell: Record<string, AxisValue>): unknown;
   trial?: TrialSpec;
   readsTrials?: boolean;
+  inherit?: Record<string, string>;
+  checks?(params: z.output<S>, ctx: StageCheckContext): StageIssue[];
 }): StageDefinition<S> {
   return { kind: "strata-stage", ...def };
 }

@@ -55,6 +55,8 @@ export interface LockEntry {
   engine: string;
   /** A registry-reading cell: the trials its `trials/registry` digest covered, by source. */
   trials?: { n: number; sources: Record<string, number> };
+  /** What the stage said with ctx.warn() while computing these outputs, in order (absent: none). */
+  warnings?: string[];
 }
 
 export interface LockFile {
@@ -311,6 +313,7 @@ function badField(e: Record<string, unknown>): BadField | null {
   }
   if (!isRecordOf(e.metrics, (x) => x === null || ["string", "number", "boolean"].includes(typeof x))) return malformed("metrics");
   if (!isStr(e.engine)) return malformed("engine");
+  if (e.warnings !== undefined && !(Array.isArray(e.warnings) && e.warnings.every(isStr))) return { keys: ["warnings"], problem: "a malformed `warnings` (expected a list of sentences)" };
   return null;
 }
 

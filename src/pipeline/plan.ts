@@ -17,6 +17,17 @@ import { describeTrialsChange, TRIALS_INPUT, type TrialSpec, type TrialsSummary 
 /** Everything a cell's fingerprint depends on except the upstream output hashes. */
 export type StaticParts = Omit<FingerprintParts, "inputs">;
 
+/** A plan-time warning of a stage's `checks`, placed in pipeline.yaml. */
+export interface PlanWarning {
+  stage: string;
+  /** Dotted param path it is about, when the check named one. */
+  param?: string;
+  /** "pipeline.yaml:40:7" */
+  where: string;
+  message: string;
+  hint?: string;
+}
+
 /** What the probe found for one cell before running anything. */
 export interface CellProbe {
   /** Static parts, or why they could not be computed (invalid params, module error). */
@@ -29,6 +40,8 @@ export interface CellProbe {
   trial?: TrialSpec;
   /** For a registry-reading cell: how many trials the registry holds now, by source. */
   trials?: TrialsSummary;
+  /** Plan-time warnings of the cell's stage (the same list for every cell of the stage). */
+  warnings?: PlanWarning[];
 }
 
 /** Output hashes of an upstream cell as they will be when this cell runs. */
@@ -192,6 +205,23 @@ export function lockHashes(entry: Pick<LockEntry, "outputs"> | undefined): Outpu
   const out: OutputHashes = {};
   for (const [name, o] of Object.entries(entry.outputs)) out[name] = o.hash;
   return out;
+}
+
+/** The plan-time warnings of the probed stages, once per stage, in the order of `cells`. */
+export function planWarnings(cells: readonly Cell[], probes: ReadonlyMap<string, CellProbe>): PlanWarning[] {
+  const seen = new Set<string>();
+  const out: PlanWarning[] = [];
+  for (const c of cells) {
+    if (seen.has(c.stage)) continue;
+    seen.add(c.stage);
+    out.push(...(probes.get(c.id)?.warnings ?? []));
+  }
+  return out;
+}
+
+/** "pipeline.yaml:40:7: backtest: params.constraints.max_weight: … → hint" */
+export function formatPlanWarning(w: PlanWarning): string {
+  return `${w.where}: ${w.stage}: ${w.param ? `params.${w.param}: ` : ""}${w.message}${w.hint ? ` → ${w.hint}` : ""}`;
 }
 
 /** One line per step for humans: "run     train[model=gbdt]  params.depth: 4 → 6". */

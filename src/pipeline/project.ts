@@ -6,7 +6,7 @@ import { registryPathFor, trialsDigest, trialsSummary, TRIALS_INPUT, type TrialS
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { StrataError, errorMessage, isStrataError } from "../core/errors.ts";
+import { StrataError, errorMessage, isStrataError, type StrataErrorCode } from "../core/errors.ts";
 import { ensureTypeScriptLoader } from "../core/ts-loader.ts";
 import { sha256 } from "../core/hash.ts";
 import { deriveSeed } from "../core/rng.ts";
@@ -20,7 +20,7 @@ import { Cache } from "./cache.ts";
 import { isStageDefinition } from "./define-stage.ts";
 import { stableJson } from "../core/json.ts";
 import { didYouMean, suggestionHint } from "../core/suggest.ts";
-import type { CellProbe, StaticParts } from "./plan.ts";
+import type { CellProbe, PlanWarning, StaticParts } from "./plan.ts";
 import type { Cell, CellGraph, PipelineSpec, StageDefinition, StageSpec } from "./types.ts";
 import { ENGINE } from "./version.ts";
 import { runtimeIdentity } from "../core/runtime.ts";
@@ -122,8 +122,11 @@ export function loadStageModule(stage: StageSpec): Promise<StageDefinition> {
   return p;
 }
 
-/** Validate a stage's raw params with its zod schema; errors name the stage and the YAML position. */
-export function validateParams(project: Project, stage: StageSpec, def: StageDefinition): unknown {
+/**
+ * Validate a stage's raw params (`raw`, default the YAML's) with its zod schema; errors name
+ * the stage and the YAML position.
+ */
+export function validateParams(project: Project, stage: StageSpec, def: StageDefinition, raw: unknown = stage.params): unknown {
   if (!def.params || typeof (def.params as { safeParse?: unknown }).safeParse !== "function") {
     // A stage without a params schema takes no params.
     if (stage.params === undefined || stage.params === null || (typeof stage.params === "object" && Object.keys(stage.params).length === 0)) return {};
@@ -133,7 +136,7 @@ export function validateParams(project: Project, stage: StageSpec, def: StageDef
       hint: `add \`params: z.object({ ... })\` to its defineStage({...}), or remove stages.${stage.name}.params from ${rel}`,
     });
   }
-  const r = def.params.safeParse(stage.params);
+  const r = def.params.safeParse(raw);
   if (r.success) return JSON.parse(JSON.stringify(r.data ?? {}));
   const rel = relPath(project, project.specFile);
   const lines = r.error.issues.map((i) => {
@@ -220,40 +223,154 @@ export function relPath(project: Project, abs: string): string {
 export interface StageStatic {
   code: Record<string, string>;
   packages: Record<string, string>;
-  /** Validated params of the stage (what every cell receives in ctx.params). */
+  /** Validated params of the stage (what every cell receives in ctx.params), after `inherit`. */
   params: unknown;
   /** What each cell's fingerprint records, by cell id (the stage's cellParams, or params). */
   cellParams: Record<string, unknown>;
   files: Record<string, string>;
   trial: TrialSpec | null;
   readsTrials: boolean;
+  /** Warnings of the stage's plan-time `checks` (errors throw instead). */
+  warnings: PlanWarning[];
 }
 
+interface StoredIssue { level: "error" | "warning"; param?: string; message: string; hint?: string }
+
 /**
- * Static parts shared by every cell of a stage. Validated params are memoized in the stat
- * cache, keyed by the stage's code hashes and raw params, so a no-op status never imports
- * stage modules.
+ * Static parts shared by every cell of a stage. `needs` holds the validated params of the
+ * stages it needs (for `inherit` and `checks`). Validated params and check results are
+ * memoized in the stat cache, keyed by the stage's code hashes, raw params and the needs'
+ * params, so a no-op status never imports stage modules.
  */
-export async function stageStatic(project: Project, stage: StageSpec): Promise<StageStatic> {
+export async function stageStatic(project: Project, stage: StageSpec, needs: Record<string, unknown> = {}): Promise<StageStatic> {
   const graph = await codeGraph(stage.usesPath, project.root, project.stat);
   const packages = packageVersions(graph.packages, project.root);
   const files: Record<string, string> = {};
   for (const f of stage.files) files[f] = await project.stat.hashFile(join(project.root, f));
   const cells = project.graph.byStage.get(stage.name) ?? [];
-  const memoKey = "params:" + sha256(stableJson({ code: graph.files, raw: stage.params, cells: cells.map((c) => c.id) }));
-  let memo = project.stat.memoGet<{ params: unknown; cellParams: Record<string, unknown>; trial?: TrialSpec | null; readsTrials?: boolean }>(memoKey);
+  const memoKey = "params:" + sha256(stableJson({ code: graph.files, raw: stage.params, cells: cells.map((c) => c.id), needs }));
+  let memo = project.stat.memoGet<{ params: unknown; cellParams: Record<string, unknown>; trial?: TrialSpec | null; readsTrials?: boolean; issues?: StoredIssue[] }>(memoKey);
   if (memo === undefined) {
     const def = await loadStageModule(stage);
-    const params = validateParams(project, stage, def);
+    const params = validateParams(project, stage, def, inheritParams(project, stage, def, needs));
     checkMatrixValues(project, stage, def, cells);
     const cellParams: Record<string, unknown> = {};
     for (const c of cells) {
       cellParams[c.id] = def.cellParams ? JSON.parse(JSON.stringify(def.cellParams(structuredClone(params) as never, { ...c.values }) ?? {})) : params;
     }
-    memo = { params, cellParams, trial: def.trial ?? null, readsTrials: !!def.readsTrials };
-    project.stat.memoSet(memoKey, memo);
+    const issues = runChecks(stage, def, params, needs, cells);
+    memo = { params, cellParams, trial: def.trial ?? null, readsTrials: !!def.readsTrials, issues };
+    // A stage whose checks fail is not memoized: the error is raised again next time.
+    if (!issues.some((i) => i.level === "error")) project.stat.memoSet(memoKey, memo);
   }
-  return { code: graph.files, packages, params: memo.params, cellParams: memo.cellParams, files, trial: memo.trial ?? null, readsTrials: !!memo.readsTrials };
+  const issues = memo.issues ?? [];
+  const errors = issues.filter((i) => i.level === "error");
+  if (errors.length) throw checksError(project, stage, errors);
+  const warnings = issues.filter((i) => i.level === "warning").map((i) => placeIssue(project, stage, i));
+  return { code: graph.files, packages, params: memo.params, cellParams: memo.cellParams, files, trial: memo.trial ?? null, readsTrials: !!memo.readsTrials, warnings };
+}
+
+/** "pipeline.yaml:40:7", the place of a param of a stage (or of the stage) in pipeline.yaml. */
+function paramWhere(project: Project, stage: StageSpec, param: string | undefined): string {
+  const path = param ? ["stages", stage.name, "params", ...param.split(".")] : ["stages", stage.name];
+  const pos = project.spec.positionOf?.(path) ?? stage.pos;
+  return `${relPath(project, project.specFile)}:${pos.line}:${pos.col}`;
+}
+
+function placeIssue(project: Project, stage: StageSpec, i: StoredIssue): PlanWarning {
+  return { stage: stage.name, ...(i.param ? { param: i.param } : {}), where: paramWhere(project, stage, i.param), message: i.message, ...(i.hint ? { hint: i.hint } : {}) };
+}
+
+function checksError(project: Project, stage: StageSpec, errors: StoredIssue[]): StrataError {
+  const lines = errors.map((i) => `  ${paramWhere(project, stage, i.param)}: ${i.param ? `params.${i.param}: ` : ""}${i.message}`);
+  const hints = [...new Set(errors.map((i) => i.hint).filter((h): h is string => !!h))];
+  return new StrataError("PARAMS", `stage '${stage.name}' has contradictory settings:\n${lines.join("\n")}`, {
+    hint: hints.length ? hints.join("; ") : `fix stages.${stage.name}.params in ${relPath(project, project.specFile)} (the checks are in ${stage.uses})`,
+  });
+}
+
+const sameValue = (a: unknown, b: unknown): boolean => stableJson(a ?? null) === stableJson(b ?? null);
+const show = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+
+/**
+ * The raw params with every `inherit`ed param the YAML leaves out filled in from the needed
+ * stage's validated params. A param the YAML gives with another value than that stage's is a
+ * plan-time error naming both stages, both values and both places.
+ */
+function inheritParams(project: Project, stage: StageSpec, def: StageDefinition, needs: Record<string, unknown>): unknown {
+  const entries = Object.entries(def.inherit ?? {}).filter(([, from]) => stage.needs.includes(from) && needs[from] !== undefined);
+  if (entries.length === 0) return stage.params;
+  const raw: Record<string, unknown> = { ...((stage.params ?? {}) as Record<string, unknown>) };
+  const own = validateParams(project, stage, def, raw) as Record<string, unknown>;
+  const rel = relPath(project, project.specFile);
+  const problems: string[] = [];
+  const hints: string[] = [];
+  for (const [param, from] of entries) {
+    const up = needs[from] as Record<string, unknown> | null;
+    if (!up || typeof up !== "object" || !(param in up)) continue;
+    const upStage = project.spec.stages.find((x) => x.name === from)!;
+    if (upStage.matrix.some(([axis]) => axis === param)) {
+      problems.push(`  ${paramWhere(project, stage, undefined)}: stage '${stage.name}' takes '${param}' from stage '${from}', whose matrix varies '${param}': there is no single value to take`);
+      hints.push(`give '${from}' one ${param} (run one study per value), or take the axis with matrix: { ${param}: { from: ${from} } }`);
+      continue;
+    }
+    if (param in raw) {
+      if (sameValue(own[param], up[param])) continue;
+      const upRaw = (upStage.params ?? {}) as Record<string, unknown>;
+      const upWhere = param in upRaw ? `${paramWhere(project, upStage, param)}` : `its default; ${upStage.uses}`;
+      problems.push(`  ${paramWhere(project, stage, param)}: ${stage.name}.params.${param} is ${show(own[param])}, but stage '${from}' has ${param} ${show(up[param])} (${upWhere}); '${stage.name}' takes ${param} from '${from}'`);
+      hints.push(`remove ${param} from stages.${stage.name}.params in ${rel} (it is taken from '${from}'), or set both to the same value`);
+    } else {
+      raw[param] = up[param];
+    }
+  }
+  if (problems.length) {
+    throw new StrataError("PARAMS", `stage '${stage.name}' contradicts the stage it takes params from:\n${problems.join("\n")}`, { hint: [...new Set(hints)].join("; ") });
+  }
+  return raw;
+}
+
+function runChecks(stage: StageSpec, def: StageDefinition, params: unknown, needs: Record<string, unknown>, cells: readonly Cell[]): StoredIssue[] {
+  if (!def.checks) return [];
+  let issues;
+  try {
+    issues = def.checks(structuredClone(params) as never, { stage: stage.name, needs: structuredClone(needs), cells: cells.length ? cells.map((c) => ({ ...c.values })) : [{}] });
+  } catch (e) {
+    throw new StrataError("STAGE", `stage '${stage.name}': its checks failed in ${stage.uses}: ${errorMessage(e)}`, { hint: "fix the stage's checks() (they must not throw), then run again", cause: e });
+  }
+  return (issues ?? []).map((i) => ({ level: i.level === "error" ? "error" : "warning", ...(i.param ? { param: i.param } : {}), message: String(i.message), ...(i.hint ? { hint: String(i.hint) } : {}) }));
+}
+
+/**
+ * Every stage's static parts, computed once per call and in dependency order (a stage's
+ * needs first, for `inherit` and `checks`); a stage that cannot be prepared gives its error.
+ */
+export function staticResolver(project: Project): (name: string) => Promise<StageStatic | { error: string; code: string }> {
+  const perStage = new Map<string, Promise<StageStatic | { error: string; code: string }>>();
+  const of = (name: string): Promise<StageStatic | { error: string; code: string }> => {
+    let p = perStage.get(name);
+    if (!p) {
+      const stage = stageSpec(project, name);
+      p = (async () => {
+        const needs: Record<string, unknown> = {};
+        for (const n of stage.needs) {
+          const st = await of(n);
+          if (!("error" in st)) needs[n] = st.params;
+        }
+        return stageStatic(project, stage, needs);
+      })().catch((e) => ({ error: errorMessage(e), code: isStrataError(e) ? e.code : "INTERNAL" }));
+      perStage.set(name, p);
+    }
+    return p;
+  };
+  return of;
+}
+
+/** A stage's validated params (after `inherit`), as every one of its cells receives them. */
+export async function stageParams(project: Project, name: string): Promise<unknown> {
+  const st = await staticResolver(project)(name);
+  if ("error" in st) throw new StrataError(st.code as StrataErrorCode, st.error);
+  return st.params;
 }
 
 /** Seed of a cell: the pipeline seed mixed with the cell id, so every cell has its own stream. */
@@ -331,20 +448,15 @@ export async function outputStates(project: Project, entry: LockEntry | undefine
 /** Probe every given cell. Stage-level work is shared between the cells of a stage. */
 export async function probeCells(project: Project, cells: Cell[]): Promise<Map<string, CellProbe>> {
   const engine = await engineIdentity(project);
-  const perStage = new Map<string, Promise<StageStatic | { error: string; code: string }>>();
+  const staticOf = staticResolver(project);
   const probes = new Map<string, CellProbe>();
   await Promise.all(
     cells.map(async (cell) => {
-      let p = perStage.get(cell.stage);
-      if (!p) {
-        const stage = project.spec.stages.find((s) => s.name === cell.stage)!;
-        p = stageStatic(project, stage).catch((e) => ({ error: errorMessage(e), code: isStrataError(e) ? e.code : "INTERNAL" }));
-        perStage.set(cell.stage, p);
-      }
-      const st = await p;
+      const st = await staticOf(cell.stage);
       const parts = "error" in st ? st : cellParts(project, st, cell, engine);
       const probe: CellProbe = { parts, outputs: await outputStates(project, project.lock.cells[cell.id]) };
       if (!("error" in st)) {
+        if (st.warnings.length) probe.warnings = st.warnings;
         if (st.trial) probe.trial = st.trial;
         if (st.readsTrials) {
           probe.extraInputs = { [TRIALS_INPUT]: trialsDigest(project.registryFile) };

@@ -22,8 +22,8 @@ import { appendRunLog, hostName } from "./run-log.ts";
 import { runtimeIdentity } from "../core/runtime.ts";
 import { copyFileAtomic } from "./fs-atomic.ts";
 import type { UpstreamArtifact } from "./context.ts";
-import { decideCell, lockHashes, planRun, type CellProbe, type PlanStep, type StaticParts } from "./plan.ts";
-import { loadStageModule, probeCells, stageSpec, validateParams, type Project } from "./project.ts";
+import { decideCell, formatPlanWarning, lockHashes, planRun, planWarnings, type CellProbe, type PlanStep, type PlanWarning, type StaticParts } from "./plan.ts";
+import { loadStageModule, probeCells, stageParams, stageSpec, type Project } from "./project.ts";
 import type { Cell, StageContext } from "./types.ts";
 import { readTrials, recordTrials, recordedHashes, trialsDigest, trialsSummary, TRIALS_INPUT, type TableTrials, type TrialRecord, type TrialSpec } from "./trials.ts";
 
@@ -40,6 +40,8 @@ export interface CellResult {
   /** Where a failing stage threw: stack frames inside the project, `stages/x.ts:42:11 (fn)`. */
   where?: string[];
   metrics?: Record<string, unknown>;
+  /** The stage's ctx.warn() sentences for these outputs (also for a fresh or restored cell: from the lock). */
+  warnings?: string[];
 }
 
 export interface Reporter {
@@ -48,6 +50,8 @@ export interface Reporter {
   progress(cell: Cell, fraction: number, note?: string): void;
   finish(cell: Cell, result: CellResult): void;
   warn(message: string): void;
+  /** A stage's ctx.warn() as it happens (default: through `warn`, prefixed with the cell id). */
+  cellWarning?(cell: Cell, message: string): void;
 }
 
 export const silentReporter: Reporter = {
@@ -75,6 +79,8 @@ export interface RunOptions {
 
 export interface RunSummary {
   results: CellResult[];
+  /** Plan-time warnings of the selected stages' checks. */
+  planWarnings: PlanWarning[];
   ok: boolean;
   cancelled: boolean;
   lockChanged: boolean;
@@ -94,7 +100,7 @@ export function selection(project: Project, targets: string[] | undefined): { ce
 export async function planProject(
   project: Project,
   opts: { targets?: string[]; force?: boolean } = {},
-): Promise<{ steps: PlanStep[]; probes: Map<string, CellProbe> }> {
+): Promise<{ steps: PlanStep[]; probes: Map<string, CellProbe>; warnings: PlanWarning[] }> {
   const { cells, targeted } = selection(project, opts.targets);
   const probes = await probeCells(project, cells);
   const steps = planRun(project.graph, {
@@ -104,7 +110,7 @@ export async function planProject(
     force: opts.force ? targeted : new Set(),
     runCache: (fp) => runHashes(project, fp),
   });
-  return { steps, probes };
+  return { steps, probes, warnings: planWarnings(cells, probes) };
 }
 
 export async function runProject(project: Project, opts: RunOptions = {}): Promise<RunSummary> {
@@ -116,6 +122,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
   const startedAt = new Date();
   const runId = `${process.pid}-${startedAt.getTime().toString(36)}`;
   const results = new Map<string, CellResult>();
+  let warnings: PlanWarning[] = [];
   const lock: LockFile = { version: 2, cells: {} };
   let lockChanged = false;
   let lockWrite: Promise<void> = Promise.resolve();
@@ -147,6 +154,8 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       const usage = list.every((p) => p.code === "PARAMS" || p.code === "SPEC");
       throw new StrataError(usage ? "PARAMS" : "STAGE", `nothing was run: ${problems.size === 1 ? "a stage cannot be prepared" : `${problems.size} stages cannot be prepared`}\n${list.map((p) => p.error).join("\n")}`);
     }
+    warnings = planWarnings(cells, probes);
+    for (const w of warnings) reporter.warn(formatPlanWarning(w));
     // Trial registry: cells of trial stages are queued as they finish (ran, restored or
     // fresh) and recorded in one batch before a registry-reading cell is decided, and at the end.
     const recorded = recordedHashes(project.registryFile);
@@ -214,7 +223,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       const fp = decision.fingerprint!;
       if (decision.action === "skip") {
         queueTrial(cell, probe.trial, lock.cells[cell.id]);
-        return { ...base, status: "fresh", cause: decision.cause, duration_s: 0 };
+        return { ...base, status: "fresh", cause: decision.cause, duration_s: 0, ...withWarnings(lock.cells[cell.id]) };
       }
 
       if (decision.action === "restore") {
@@ -225,7 +234,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
           lock.cells[cell.id] = entry;
           await persistLock();
           queueTrial(cell, probe.trial, entry);
-          return { ...base, status: "restored", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics };
+          return { ...base, status: "restored", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics, ...withWarnings(entry) };
         }
         reporter.warn(`${cell.id}: cache entry unusable, executing instead`);
       }
@@ -243,7 +252,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
         lock.cells[cell.id] = entry;
         await persistLock();
         queueTrial(cell, probe.trial, entry);
-        return { ...base, status: "ran", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics };
+        return { ...base, status: "ran", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics, ...withWarnings(entry) };
       } catch (e) {
         if (opts.signal?.aborted) return { ...base, status: "cancelled", cause: "run interrupted", duration_s: elapsed() };
         const where = projectFrames(e, project.root);
@@ -299,6 +308,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
   const list = cells.map((c) => results.get(c.id)!).filter(Boolean);
   const summary: RunSummary = {
     results: list,
+    planWarnings: warnings,
     ok: list.every((r) => r.status !== "failed" && r.status !== "cancelled"),
     cancelled: !!opts.signal?.aborted,
     lockChanged,
@@ -346,6 +356,11 @@ export async function removeDeadTempDirs(stateDir: string): Promise<string[]> {
   return removed;
 }
 
+
+const withWarnings = (entry: LockEntry | undefined): { warnings?: string[] } => (entry?.warnings?.length ? { warnings: [...entry.warnings] } : {});
+
+/** At most this many ctx.warn() sentences are kept per cell (the last says how many more there were). */
+export const MAX_CELL_WARNINGS = 20;
 
 /** A trial cell's registry record, from its lock entry. */
 function trialRecord(cell: Cell, spec: TrialSpec, entry: LockEntry, source: string): TrialRecord {
@@ -403,9 +418,11 @@ export async function executeStage(
   cell: Cell,
   parts: StaticParts,
   env: Omit<ExecEnv, "previous">,
-): Promise<{ files: Array<{ name: string; file: string; abs: string; rows?: number }>; metrics: Record<string, unknown>; duration_s: number }> {
+): Promise<{ files: Array<{ name: string; file: string; abs: string; rows?: number }>; metrics: Record<string, unknown>; warnings: string[]; duration_s: number }> {
   const stage = stageSpec(project, cell.stage);
   const def = await loadStageModule(stage);
+  // Every validated param, `inherit`ed ones included (parts.params is only what the fingerprint records for this cell).
+  const params = await stageParams(project, cell.stage);
   // DuckDB loads only when a cell executes: a no-op run never pays for it. Each cell has its
   // own in-memory instance, so concurrent cells share no catalog and no thread settings.
   const [{ createContext }, { createDatabase, SMALL_INPUT_ROWS }] = await Promise.all([import("./context.ts"), import("../store/database.ts")]);
@@ -424,8 +441,7 @@ export async function executeStage(
     const rec = createContext({
       root: project.root,
       cell,
-      // Every validated param (parts.params is only what the fingerprint records for this cell).
-      params: validateParams(project, stage, def),
+      params,
       seed: parts.seed,
       outputs: def.outputs,
       files: stage.files,
@@ -438,12 +454,22 @@ export async function executeStage(
       trials: def.readsTrials ? (s) => readTrials(project.registryFile, s) : undefined,
     });
     await rec.registerViews();
-    // upstream() is added here rather than in context.ts: that file is part of the engine
-    // identity every cell's fingerprint carries, so an edit there would make every cell stale.
+    // upstream() and warn() are added here rather than in context.ts: that file is part of the
+    // engine identity every cell's fingerprint carries, so an edit there would make every cell stale.
     const upstream = [...env.upstream]
       .sort((a, b) => (a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0))
       .map((u) => ({ stage: u.stage, cellId: u.cellId, cell: { ...u.cell }, output: u.output, kind: u.kind, path: u.path, hash: u.hash }));
-    const ctx: StageContext<unknown> = { ...rec.ctx, upstream: () => upstream.map((u) => ({ ...u, cell: { ...u.cell } })) };
+    const warnings: string[] = [];
+    let dropped = 0;
+    const warn = (message: string): void => {
+      const text = String(message).trim();
+      if (!text || warnings.includes(text)) return;
+      if (warnings.length >= MAX_CELL_WARNINGS) { dropped++; return; }
+      warnings.push(text);
+      if (env.reporter.cellWarning) env.reporter.cellWarning(cell, text);
+      else env.reporter.warn(`${cell.id}: ${text}`);
+    };
+    const ctx: StageContext<unknown> = { ...rec.ctx, upstream: () => upstream.map((u) => ({ ...u, cell: { ...u.cell } })), warn };
     await def.run(ctx);
     if (env.signal.aborted) throw new StrataError("ABORTED", `${cell.id}: interrupted`);
     const missing = def.outputs.filter((o) => !rec.written.has(o));
@@ -465,7 +491,8 @@ export async function executeStage(
     const files = [...rec.written.values()]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((w) => ({ name: w.name, file: w.file, abs: join(env.tmpDir, w.file), rows: w.rows }));
-    return { files, metrics: { ...rec.metrics }, duration_s: (performance.now() - t0) / 1000 };
+    if (dropped) warnings.push(`… and ${dropped} more warning(s) not kept (at most ${MAX_CELL_WARNINGS} per cell)`);
+    return { files, metrics: { ...rec.metrics }, warnings, duration_s: (performance.now() - t0) / 1000 };
   } finally {
     env.signal.removeEventListener("abort", onAbort);
     conn.closeSync();
@@ -488,10 +515,10 @@ async function executeCell(
     outputs[f.name] = { path: `${cell.dir}/${f.file}`, hash, bytes, ...(f.rows !== undefined ? { rows: f.rows } : {}) };
   }
   const duration_s = round3(res.duration_s);
-  await project.cache.putRun(fp, { outputs, metrics: res.metrics as LockEntry["metrics"], duration_s, engine: parts.engine });
+  await project.cache.putRun(fp, { outputs, metrics: res.metrics as LockEntry["metrics"], duration_s, engine: parts.engine, ...(res.warnings.length ? { warnings: res.warnings } : {}) });
   await materialize(project, outputs, env.previous, { verify: false });
   await rm(env.tmpDir, { recursive: true, force: true });
-  return lockEntry(project, cell, parts, inputs, fp, outputs, res.metrics as LockEntry["metrics"]);
+  return lockEntry(project, cell, parts, inputs, fp, outputs, res.metrics as LockEntry["metrics"], res.warnings);
 }
 
 /** Restore a cell from the run-cache (or, for damaged files, from the lock's own hashes). */
@@ -506,7 +533,7 @@ async function restoreCell(
 ): Promise<LockEntry | undefined> {
   const run = project.cache.getRun(fp) ??
     (previous && previous.fingerprint === fp
-      ? { outputs: previous.outputs, metrics: previous.metrics, duration_s: 0, engine: previous.engine }
+      ? { outputs: previous.outputs, metrics: previous.metrics, duration_s: 0, engine: previous.engine, ...(previous.warnings ? { warnings: previous.warnings } : {}) }
       : undefined);
   if (!run) return undefined;
   const outputs: LockEntry["outputs"] = {};
@@ -526,7 +553,7 @@ async function restoreCell(
     reporter.warn(`${cell.id}: restore failed (${errorMessage(e)})`);
     return undefined;
   }
-  return lockEntry(project, cell, parts, inputs, fp, outputs, run.metrics);
+  return lockEntry(project, cell, parts, inputs, fp, outputs, run.metrics, run.warnings);
 }
 
 /**
@@ -569,6 +596,7 @@ function lockEntry(
   fp: string,
   outputs: LockEntry["outputs"],
   metrics: LockEntry["metrics"],
+  warnings: readonly string[] = [],
 ): LockEntry {
   return {
     stage: cell.stage,
@@ -584,6 +612,7 @@ function lockEntry(
     outputs,
     metrics,
     engine: parts.engine,
+    ...(warnings.length ? { warnings: [...warnings] } : {}),
   };
 }
 

@@ -153,11 +153,44 @@ export interface StageContext<P = unknown> {
   count(name: string): Promise<number>;
 
   metric(name: string, value: MetricValue): void;
+  /**
+   * Say that the cell's result means something other than its name suggests (a setting that
+   * had no effect, a method that fell back, a share of the book left in cash). The warning is
+   * shown by `pipeline run`, recorded in the cell's lock entry (so a fresh or restored cell
+   * still shows it) and listed by `pipeline status --json` and the report's overview. Write
+   * one sentence with the values and what to change; repeats are dropped.
+   */
+  warn(message: string): void;
   /** Recorded trials (every stage, or one), ordered by configuration hash. Needs `readsTrials: true`. */
   trials(stage?: string): Promise<TrialRecord[]>;
   log(message: string): void;
   /** Report progress in [0, 1] with an optional short note. */
   progress(fraction: number, note?: string): void;
+}
+
+/** What a stage's plan-time `checks` see besides its own validated params. */
+export interface StageCheckContext {
+  /** The stage's name in pipeline.yaml. */
+  stage: string;
+  /**
+   * Validated params of each stage this one needs, by stage name (after their own `inherit`);
+   * a need whose params are invalid is absent (it is reported on its own).
+   */
+  needs: Record<string, unknown>;
+  /** The matrix values of each of this stage's cells ([{}] without a matrix). */
+  cells: Array<Record<string, AxisValue>>;
+}
+
+/** A problem a stage's plan-time `checks` found in its params. */
+export interface StageIssue {
+  /** "error": nothing runs (exit 2, lock untouched). "warning": shown by run, status and the report. */
+  level: "error" | "warning";
+  /** Dotted path of the param it is about ("constraints.max_weight"): places it in pipeline.yaml. */
+  param?: string;
+  /** What is wrong, with the values. */
+  message: string;
+  /** What to do about it. */
+  hint?: string;
 }
 
 export interface StageDefinition<S extends z.ZodType = z.ZodType> {
@@ -182,4 +215,16 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
   trial?: TrialSpec;
   /** The stage reads the trial registry (ctx.trials()); its digest is one of its inputs. */
   readsTrials?: boolean;
+  /**
+   * Params taken from a stage this one needs: `{ horizon: "labels" }` — when pipeline.yaml
+   * leaves `horizon` out, the cell gets the `labels` stage's validated `horizon` (recorded in
+   * the lock as its own); when it gives a different value, planning fails (exit 2) naming both
+   * stages and both values. Ignored when the named stage is not among the needs.
+   */
+  inherit?: Record<string, string>;
+  /**
+   * Plan-time sanity checks, run before anything executes (by `run`, `status`, `report`):
+   * errors stop the run (exit 2, lock untouched), warnings are shown and listed. Pure: no I/O.
+   */
+  checks?(params: z.output<S>, ctx: StageCheckContext): StageIssue[];
 }

@@ -44,7 +44,19 @@ export interface CatalogCell {
   metrics?: Record<string, unknown>;
   durationS?: number;
   engine?: string;
+  /** What the stage warned about while computing these outputs (ctx.warn, from the lock). */
+  warnings?: string[];
   outputs: CatalogOutput[];
+}
+
+/** A plan-time warning of a stage's checks on its params. */
+export interface CatalogWarning {
+  stage: string;
+  param?: string;
+  /** "pipeline.yaml:40:7" */
+  where: string;
+  message: string;
+  hint?: string;
 }
 
 export interface CatalogStage {
@@ -71,6 +83,8 @@ export interface Catalog {
   packages: Record<string, string>;
   /** Strata engine identity (e.g. "strata@0.1.0 duckdb@1.5.5-r.5 …"). */
   engine: string;
+  /** Plan-time warnings of the stages' checks (absent: none, or not known, as in the report stage). */
+  planWarnings?: CatalogWarning[];
 }
 
 /** The cells of a stage, in DAG order. */

@@ -51,6 +51,7 @@ function harness(rawParams: Record<string, unknown>, opts: { seed?: number; file
     count: (name) => parquetRowCount(conn, join(opts.out, `${name}.parquet`)),
     metric(name, value) { metrics[name] = value; },
     log(m) { logs.push(m); },
+    warn(m) { logs.push(`warning: ${m}`); },
     progress() {},
   };
   return { ctx, out: opts.out, metrics, logs };

@@ -1,7 +1,8 @@
 import { relative } from "node:path";
 import { openProject } from "../../pipeline/project.ts";
 import { planProject, round3, runProject, type CellResult } from "../../pipeline/runner.ts";
-import { describeStep } from "../../pipeline/plan.ts";
+import { describeStep, formatPlanWarning } from "../../pipeline/plan.ts";
+import { collectWarnings } from "../warnings.ts";
 import { createReporter } from "../reporter.ts";
 import { color, fmtSeconds, printJson } from "../output.ts";
 
@@ -17,11 +18,12 @@ export interface RunFlags {
 export async function runCommand(targets: string[], flags: RunFlags): Promise<void> {
   const project = await openProject({ file: flags.file });
   if (flags.dryRun) {
-    const { steps } = await planProject(project, { targets, force: flags.force });
+    const { steps, warnings } = await planProject(project, { targets, force: flags.force });
     if (flags.json) {
-      printJson({ ok: true, dryRun: true, steps: steps.map((s) => ({ cell: s.cell.id, action: s.action, cause: s.cause, reasons: s.reasons, upstream: s.upstream })) });
+      printJson({ ok: true, dryRun: true, warnings: collectWarnings(warnings, []), steps: steps.map((s) => ({ cell: s.cell.id, action: s.action, cause: s.cause, reasons: s.reasons, upstream: s.upstream })) });
       return;
     }
+    for (const w of warnings) process.stderr.write(`${color.yellow("warning")}: ${formatPlanWarning(w)}\n`);
     const todo = steps.filter((s) => s.action !== "skip");
     for (const s of todo) process.stdout.write(describeStep(s) + "\n");
     process.stdout.write(todo.length === 0 ? "Everything is up to date.\n" : `${todo.length} of ${steps.length} cells would change.\n`);
@@ -56,12 +58,14 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
     reporter.close();
   }
   const count = (s: CellResult["status"]) => summary.results.filter((r) => r.status === s).length;
+  const warnings = collectWarnings(summary.planWarnings, summary.results);
   if (flags.json) {
     printJson({
       ok: summary.ok,
       wall_s: round3(summary.wall_s),
       lockChanged: summary.lockChanged,
       counts: { ran: count("ran"), restored: count("restored"), fresh: count("fresh"), failed: count("failed"), skipped: count("skipped"), cancelled: count("cancelled") },
+      warnings,
       cells: summary.results,
     });
   } else {
@@ -77,6 +81,12 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
     process.stderr.write(
       (nothing ? "Everything is up to date. " : "") + `${parts.join(", ")} in ${fmtSeconds(summary.wall_s)}` + (summary.lockChanged ? `; ${relative(process.cwd(), project.lockFile) || project.lockFile} updated` : "") + "\n",
     );
+    // Every warning of the selection, also those of fresh and restored cells (from the lock):
+    // a result that means something other than its name says so on every run.
+    if (warnings.length) {
+      process.stderr.write(color.yellow(`${warnings.length} warning${warnings.length === 1 ? "" : "s"}:`) + "\n");
+      for (const w of warnings) process.stderr.write(`  ${w.cell ?? w.stage}: ${w.message}${w.hint ? color.dim(` → ${w.hint}`) : ""}\n`);
+    }
     // Full errors were printed as each cell failed; recap the first line of each.
     for (const r of summary.results.filter((x) => x.status === "failed")) {
       process.stderr.write(`${color.red("failed")} ${r.id}: ${(r.error ?? "").split("\n")[0]}\n`);

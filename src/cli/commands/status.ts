@@ -2,6 +2,7 @@ import { openProject } from "../../pipeline/project.ts";
 import { planProject } from "../../pipeline/runner.ts";
 import type { PlanStep } from "../../pipeline/plan.ts";
 import { color, printJson } from "../output.ts";
+import { collectWarnings } from "../warnings.ts";
 
 const WORD: Record<PlanStep["action"], string> = {
   skip: "fresh",
@@ -15,13 +16,17 @@ export async function statusCommand(targets: string[], flags: { file?: string; j
   const project = await openProject({ file: flags.file });
   // --checksum: re-hash every output and source file instead of trusting the stat cache.
   if (flags.checksum) project.stat.checksum = true;
-  const { steps } = await planProject(project, { targets });
+  const { steps, warnings: planWarnings } = await planProject(project, { targets });
   await project.stat.save();
   const stale = steps.filter((s) => s.action !== "skip");
+  // Run-time warnings as the lock records them for each cell's current outputs.
+  const cellWarnings = (id: string): string[] => project.lock.cells[id]?.warnings ?? [];
+  const warnings = collectWarnings(planWarnings, steps.map((s) => ({ id: s.cell.id, stage: s.cell.stage, warnings: cellWarnings(s.cell.id) })));
   if (flags.json) {
     printJson({
       ok: true,
       upToDate: stale.length === 0,
+      warnings,
       cells: steps.map((s) => ({
         cell: s.cell.id,
         stage: s.cell.stage,
@@ -30,12 +35,19 @@ export async function statusCommand(targets: string[], flags: { file?: string; j
         cause: s.cause,
         reasons: s.reasons,
         upstream: s.upstream,
+        ...(cellWarnings(s.cell.id).length ? { warnings: cellWarnings(s.cell.id) } : {}),
       })),
     });
     return;
   }
+  const printWarnings = () => {
+    if (!warnings.length) return;
+    process.stdout.write(color.yellow(`${warnings.length} warning${warnings.length === 1 ? "" : "s"}:`) + "\n");
+    for (const w of warnings) process.stdout.write(`  ${w.cell ?? `${w.where} ${w.stage}`}: ${w.message}${w.hint ? color.dim(` → ${w.hint}`) : ""}\n`);
+  };
   if (stale.length === 0) {
     process.stdout.write(`Everything is up to date (${steps.length} cells).\n`);
+    printWarnings();
     return;
   }
   const width = Math.max(...stale.map((s) => s.cell.id.length));
@@ -52,4 +64,5 @@ export async function statusCommand(targets: string[], flags: { file?: string; j
         `${n("wait")} downstream (decided once upstream outputs are known)${n("blocked") ? `, ${n("blocked")} blocked` : ""}.\n`,
     ),
   );
+  printWarnings();
 }

@@ -55,6 +55,19 @@ function inputsBlock(catalog: Catalog): SafeHtml {
   })}`;
 }
 
+/**
+ * Every warning of the study: the stages' plan-time checks on their params, and what each cell
+ * said while computing its outputs (recorded in the lock). Nothing at all when there is none,
+ * so a clean study's page is unchanged.
+ */
+function warningsBlock(catalog: Catalog): SafeHtml | null {
+  const plan = catalog.planWarnings ?? [];
+  const cells = catalog.cells.flatMap((c) => (c.warnings ?? []).map((m) => ({ cell: c.id, message: m })));
+  if (!plan.length && !cells.length) return null;
+  const n = plan.length + cells.length;
+  return html`<h2 id="warnings">Warnings</h2><p class="note">${n} warning${n === 1 ? "" : "s"}: settings or results that make a stage or cell mean something other than its name. Plan-time warnings come from each stage's checks on its params; cell warnings are what the stage said while computing the outputs recorded in the lock.</p>${plan.length ? html`<div class="table-wrap"><table><thead><tr><th>stage</th><th>where</th><th>warning</th><th>what to do</th></tr></thead><tbody>${plan.map((w) => html`<tr><td><code>${w.stage}</code></td><td><code>${w.where}</code></td><td>${w.param ? html`<code>params.${w.param}</code>: ` : null}${w.message}</td><td>${w.hint ?? ""}</td></tr>`)}</tbody></table></div>` : null}${cells.length ? html`<div class="table-wrap"><table><thead><tr><th>cell</th><th>warning</th></tr></thead><tbody>${cells.map((w) => html`<tr><td><code>${w.cell}</code></td><td>${w.message}</td></tr>`)}</tbody></table></div>` : null}`;
+}
+
 export const overviewPage: PageBuilder = {
   file: "index.html",
   label: "Overview",
@@ -77,7 +90,7 @@ export const overviewPage: PageBuilder = {
     const durations = provenance === "lock" ? catalog.cells.reduce((s, c) => s + (c.durationS ?? 0), 0) : 0;
     return html`<h1>Study overview</h1><p class="lead">${catalog.stages.length} stages, ${catalog.cells.length} cells${provenance === "lock" && durations ? html`, ${formatNumber(durations, 3)} s of recorded compute` : null}.</p>${cards}
 ${dagFigure(catalog)}
-<h2>Stage status</h2>${status}${dataTable(stageRows(catalog), { maxRows: 500 })}
+${warningsBlock(catalog)}<h2>Stage status</h2>${status}${dataTable(stageRows(catalog), { maxRows: 500 })}
 <h2>Lock fingerprints</h2>${cellTable(catalog, provenance === "lock")}
 <h2>Provenance</h2>${keyValueTable(provenanceRows)}
 <h3>Package versions</h3>${Object.keys(catalog.packages).length ? keyValueTable(Object.entries(catalog.packages).sort(([a], [b]) => (a < b ? -1 : 1))) : html`<p class="note">Not recorded.</p>`}
