@@ -9,14 +9,18 @@
  *
  * Sources
  *   synthetic  generateMarket(…) seeded with ctx.seed (see docs/synthetic-market.md)
- *   csv|parquet  a long-format file declared under the stage's `files:` in pipeline.yaml,
- *              validated (errors fail the stage, warnings are logged); `start`/`end`, when
- *              given, keep only rows in that range.
+ *   csv|parquet  a file declared under the stage's `files:` in pipeline.yaml, long (date,
+ *              symbol, close[, open, high, low, volume, sector]) or wide (a date column and one
+ *              column of closes per symbol): `format: auto` (default) tells them apart by the
+ *              header and logs what it inferred. Validated (errors fail the stage naming file,
+ *              line, symbol and date; warnings — gaps, stale symbols, constant closes, one-bar
+ *              moves beyond `max_daily_move` — go to ctx.warn); `start`/`end`, when given, keep
+ *              only rows in that range. Columns the file lacks are NULL in `prices`.
  */
 import { defineStage, z } from "../src/index.ts";
 import { StrataError } from "../src/core/errors.ts";
 import { generateMarket } from "../src/data/synthetic.ts";
-import { loadPrices } from "../src/data/ingest.ts";
+import { describeLayout, loadPrices } from "../src/data/ingest.ts";
 import { formatIsoDate, parseIsoDate } from "../src/store/dates.ts";
 
 const DEFAULT_START = "2012-01-03", DEFAULT_END = "2024-12-31";
@@ -54,12 +58,23 @@ const params = z.object({
   columns: columns.optional(),
   /** Files: strptime format of the date column when it is not ISO. */
   dateFormat: z.string().optional(),
+  /**
+   * Files: "long" (a symbol column), "wide" (a date column and one column of closes per symbol)
+   * or "auto" (default: wide when the header has a date column and no symbol column).
+   */
+  format: z.enum(["auto", "long", "wide"]).optional(),
+  /** Files: warn when a close moves more than this fraction from one row to the next (decimal; default 1 = 100 %). */
+  max_daily_move: z.number().positive().optional(),
+  /** Files: prices above this are errors (corrupt cells, wrong units); default 1e9. */
+  max_price: z.number().positive().optional(),
 }).strict().superRefine((p, ctx) => {
   if (p.source !== "synthetic" && !p.path) {
     ctx.addIssue({ code: "custom", path: ["path"], message: `source ${p.source} needs a path (and the same path under the stage's files:)` });
   }
-  if (p.source === "synthetic" && p.path) {
-    ctx.addIssue({ code: "custom", path: ["path"], message: "path is only used with source csv or parquet" });
+  if (p.source === "synthetic") {
+    for (const key of ["path", "columns", "dateFormat", "format", "max_daily_move", "max_price"] as const) {
+      if (p[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `${key} is only used with source csv or parquet` });
+    }
   }
   // start ≤ end, with the synthetic defaults filled in (files have no default bounds). The
   // issue sits on the date that was written, so the error points at its line.
@@ -117,10 +132,15 @@ export default defineStage({
     const file = ctx.file(p.path!);
     const { table, report } = await loadPrices(ctx.db, file, {
       format: p.source, columns: p.columns, dateFormat: p.dateFormat, table: "__data_prices", start: p.start, end: p.end,
+      layout: p.format, maxPrice: p.max_price, maxDailyMove: p.max_daily_move, label: p.path,
+      // ctx.warn keeps 20 warnings per cell: 15 listed, then one line with the count.
+      maxProblems: 15,
     });
-    for (const w of report.warnings) ctx.log(`warning: ${w.message}`);
+    const inferred = p.format === undefined || p.format === "auto" ? " — inferred from the header (set format: long or wide to override)" : "";
+    ctx.log(`${p.path}: ${describeLayout(report)}${inferred}`);
+    for (const w of report.warnings) ctx.warn(`${w.message}${w.hint ? ` — ${w.hint}` : ""}`);
     if (report.warningCount > report.warnings.length) {
-      ctx.log(`… ${report.warningCount - report.warnings.length} more warnings (pipeline data validate ${p.path})`);
+      ctx.warn(`${p.path}: ${report.warningCount - report.warnings.length} more data warnings not listed; see pipeline data validate ${p.path}`);
     }
     // loadPrices keeps only start..end and sorts by (date, symbol) once; a plain scan of its
     // table returns that order (see loadPrices), so the write does not sort again.

@@ -158,10 +158,13 @@ program
 const data = program.command("data").description("data utilities");
 data
   .command("validate")
-  .description("check a prices file (CSV or Parquet, long format) and report problems by row")
+  .description("check a prices file (CSV or Parquet; long, or wide: one column per symbol) and report problems by row")
   .argument("<file>")
   .option("--columns <mapping>", "column mapping, e.g. date=Date,symbol=Ticker,close=Adj Close")
   .option("--date-format <strptime>", "date format when not ISO, e.g. %d/%m/%Y")
+  .addOption(new Option("--format <layout>", "long (a symbol column) or wide (a date column, one column per symbol)").choices(["auto", "long", "wide"]).default("auto"))
+  .option("--max-price <p>", "prices above this are errors (default 1e9)", (v) => parseNumber(v, "--max-price"))
+  .option("--max-daily-move <r>", "warn on one-bar moves above this fraction (default 1 = 100 %)", (v) => parseNumber(v, "--max-daily-move"))
   .addOption(jsonOpt())
   .action(async (file: string, o) => (await import("./commands/data-validate.ts")).dataValidateCommand(file, o));
 

@@ -3,6 +3,11 @@ export { businessDays, businessDaysBetween, isBusinessDay, isoToDays, type Busin
 export { generateMarket, type MarketData, type MarketOptions, type RegimeParams, type SymbolInfo } from "./synthetic.ts";
 export { PRICE_COLUMNS, REQUIRED_COLUMNS, resolveColumns, type ColumnMapping, type PriceColumn } from "./price-columns.ts";
 export {
-  validatePricesFile, loadPrices, loadPricesToParquet, formatValidationReport,
+  validatePricesFile, loadPrices, loadPricesToParquet, formatValidationReport, describeLayout,
   type DataProblem, type ProblemKind, type ValidateOptions, type ValidationReport, type LoadPricesOptions,
 } from "./ingest.ts";
+export {
+  parseWidePrices, readWidePrices, widePricesOrThrow, looksWide, wideDateColumn, wideToLong,
+  type WidePrices, type ParseWideOptions, type WideParse,
+} from "./wide-prices.ts";
+export { DEFAULT_MAX_PRICE, DEFAULT_MAX_DAILY_MOVE, MAX_VOLUME } from "./problems.ts";

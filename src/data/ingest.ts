@@ -1,6 +1,17 @@
 /**
- * Load long-format prices (CSV or Parquet) through DuckDB, validate them, and report every
- * problem with the file and the line it is on.
+ * Load prices (CSV or Parquet) through DuckDB, validate them, and report every problem with the
+ * file and the line it is on.
+ *
+ * Layouts: long (date, symbol, close[, open, high, low, volume, sector] — one row per symbol and
+ * day) or wide (a date column and one column of closes per symbol, parsed by wide-prices.ts and
+ * turned into long rows, close only). "auto" picks wide when the file has a date column and no
+ * symbol column (see looksWide).
+ *
+ * Errors: unreadable file, no data rows, missing columns or values, unparsable dates or numbers,
+ * NaN/Inf, non-positive prices (negative volume), prices above `maxPrice` (1e9 by default: a
+ * corrupt cell such as 1e308 would otherwise overflow every variance downstream), volumes above
+ * 1e15, high < low, repeated (symbol, date). Warnings: gaps, stale symbols, constant closes,
+ * open/close outside [low, high], and one-bar moves |close/prev − 1| above `maxDailyMove`.
  *
  * Locations: for CSV, `line` is the physical line in the file with the header as line 1 (so
  * the first data row is line 2; quoted fields spanning lines shift later numbers). For
@@ -15,33 +26,15 @@ import { queryRows } from "../store/read-columns.ts";
 import { readParquetSql, sqlIdent, sqlString } from "../store/sql.ts";
 import { copyQueryToParquet } from "../store/parquet.ts";
 import { parseIsoDate } from "../store/dates.ts";
+import { createTableFromColumns } from "../store/write-columns.ts";
 import {
   NUMERIC_COLUMNS, PRICE_COLUMNS, resolveColumns, suggestHeader,
   type ColumnMapping, type PriceColumn,
 } from "./price-columns.ts";
+import { DEFAULT_MAX_DAILY_MOVE, DEFAULT_MAX_PRICE, MAX_VOLUME, formatLimit, type DataProblem, type ProblemKind } from "./problems.ts";
+import { looksWide, parseWidePrices, readTextColumns, wideDateColumn, wideToLong } from "./wide-prices.ts";
 
-export type ProblemKind =
-  // errors
-  | "read" | "missing-column" | "missing-value" | "bad-date" | "bad-number" | "duplicate" | "non-positive" | "high-low"
-  // warnings
-  | "gap" | "stale" | "constant" | "ohlc-range";
-
-export interface DataProblem {
-  kind: ProblemKind;
-  /** Full sentence: "prices.csv line 7: bad number "abc" in column "Close" (symbol AAPL)". */
-  message: string;
-  file: string;
-  /** CSV: physical line, header = line 1. */
-  line?: number;
-  /** Parquet: 1-based data row. */
-  row?: number;
-  /** The file's column name. */
-  column?: string;
-  value?: string;
-  symbol?: string;
-  date?: string;
-  hint?: string;
-}
+export type { DataProblem, ProblemKind } from "./problems.ts";
 
 export interface ValidateOptions {
   /** Canonical column → header in the file. Unmapped columns are matched by common names. */
@@ -58,6 +51,17 @@ export interface ValidateOptions {
   staleDays?: number;
   /** Warn when a symbol's close is unchanged for at least this many consecutive rows. Default 10. */
   constantDays?: number;
+  /**
+   * "auto" (default): wide when the file has a date column and no symbol column, else long;
+   * "long" or "wide" to say which.
+   */
+  layout?: "auto" | "long" | "wide";
+  /** Prices (open, high, low, close) above this are errors. Default 1e9 (DEFAULT_MAX_PRICE). */
+  maxPrice?: number;
+  /** Warn when a symbol's close moves by more than this fraction from one row to the next (1 = 100 %). Default 1. */
+  maxDailyMove?: number;
+  /** The file's name in messages and in the report (e.g. the project-relative path); default the path. */
+  label?: string;
   /** Reuse a connection (otherwise a private in-memory DuckDB is opened and closed). */
   conn?: DuckDBConnection;
 }
@@ -66,13 +70,20 @@ export interface ValidationReport {
   ok: boolean;
   file: string;
   format: "csv" | "parquet";
+  /** Long (a symbol column) or wide (one column per symbol); null when the header could not be read. */
+  layout: "long" | "wide" | null;
   rows: number;
   symbols: number;
   /** First and last valid dates, "YYYY-MM-DD" (null when none parsed). */
   start: string | null;
   end: string | null;
-  /** Canonical column → the file's header, as resolved. */
+  /**
+   * Canonical column → the file's header, as resolved. Wide tables: only the date column (the
+   * closes are the symbols' columns).
+   */
   columns: Partial<Record<PriceColumn, string>>;
+  /** Wide tables: the symbols' columns, in file order. */
+  assets?: string[];
   errors: DataProblem[];
   warnings: DataProblem[];
   /** Totals, possibly above the listed problems. */
@@ -108,9 +119,9 @@ const where = (file: string, format: "csv" | "parquet", loc: number): string =>
 async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptions): Promise<Inspection> {
   const format = detectFormat(path, opts.format);
   const max = opts.maxProblems ?? 20;
-  const file = path;
+  const file = opts.label ?? path;
   const report: ValidationReport = {
-    ok: false, file, format, rows: 0, symbols: 0, start: null, end: null, columns: {},
+    ok: false, file, format, layout: null, rows: 0, symbols: 0, start: null, end: null, columns: {},
     errors: [], warnings: [], errorCount: 0, warningCount: 0,
   };
   const id = ++seq;
@@ -123,6 +134,11 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     report.errorCount = report.errors.length;
     return { report, cleanup };
   };
+  const noRows: DataProblem = {
+    kind: "empty", file,
+    message: `${file}: no data rows (${format === "csv" ? "only a header line" : "the file has no rows"})`,
+    hint: "the export or download probably failed or was filtered to nothing; check the source file",
+  };
 
   // ---- headers
   let headers: string[];
@@ -134,7 +150,44 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     return fail({ kind: "read", file, message: `${file}: cannot read as ${format.toUpperCase()}: ${msg}`, hint: "check the path and the format (CSV with a header line, or Parquet)" });
   }
 
-  // ---- columns
+  // ---- wide table: one parser (wide-prices.ts), then long rows, close only
+  const layout = opts.layout ?? "auto";
+  if (layout === "wide" || (layout === "auto" && looksWide(headers, opts.columns))) {
+    report.layout = "wide";
+    const dateColumn = wideDateColumn(headers, opts.columns);
+    if (dateColumn) report.columns = { date: dateColumn };
+    let cols: Record<string, (string | null)[]>;
+    try {
+      cols = await readTextColumns(conn, path, format, { dateColumn, dateFormat: opts.dateFormat });
+    } catch (cause) {
+      return fail({ kind: "read", file, message: `${file}: ${(cause as Error).message.split("\n")[0]}`, hint: "check that every line has the same number of fields" });
+    }
+    const parsed = parseWidePrices(file, cols, format, { dateColumn: opts.columns?.date, gaps: "allow", maxPrice: opts.maxPrice, maxProblems: max });
+    if (!parsed.prices) {
+      report.errors = parsed.problems;
+      report.errorCount = parsed.problemCount;
+      return { report, cleanup };
+    }
+    report.assets = parsed.prices.assets;
+    const long = wideToLong(parsed.prices);
+    await createTableFromColumns(conn, `__strata_raw_${id}`, {
+      columns: { __loc: long.loc, date: long.date, symbol: long.symbol, close: long.close },
+      types: { date: "DATE" },
+    }, { temp: true });
+    const typedCols = [
+      `__loc::BIGINT AS __loc`, `date::VARCHAR AS date_raw`, `date`, `symbol::VARCHAR AS symbol`,
+      ...NUMERIC_COLUMNS.map((c) => c === "close" ? `close::VARCHAR AS close_raw, close` : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`),
+      `NULL::VARCHAR AS sector`,
+    ];
+    return withThreadsForInput(conn, long.close.length, async () => {
+      await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
+      // The symbol is the file's column of each close.
+      return checkTyped(conn, typed, report, opts, { present: new Set(["date", "symbol", "close"]), column: (_c, sym) => sym ?? "close" }, cleanup);
+    });
+  }
+
+  // ---- long table: columns
+  report.layout = "long";
   const resolved = resolveColumns(headers, opts.columns);
   report.columns = resolved.found;
   const used = new Set(Object.values(resolved.found));
@@ -177,8 +230,9 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
   }
 
   // Small files are checked on one DuckDB thread (see SMALL_INPUT_ROWS: a DuckDB window bug).
-  const rawRows = await queryRows<{ n: number | string }>(conn, `SELECT count(*) AS n FROM ${raw}`);
-  return withThreadsForInput(conn, Number(rawRows[0]?.n ?? 0), async () => {
+  const rawRows = Number((await queryRows<{ n: number | string }>(conn, `SELECT count(*) AS n FROM ${raw}`))[0]?.n ?? 0);
+  if (rawRows === 0) return fail(noRows);
+  return withThreadsForInput(conn, rawRows, async () => {
     // ---- typed
     const dateExpr = opts.dateFormat
       ? `TRY_STRPTIME(trim(date), ${sqlString(opts.dateFormat)})::DATE`
@@ -189,46 +243,63 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
       src("sector") ? `NULLIF(trim(sector), '') AS sector` : `NULL::VARCHAR AS sector`,
     ];
     await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
-
-    // ---- errors: one UNION ALL of every check, listed in file order
-    const checks: string[] = [
-      `SELECT __loc, 'missing-value' AS kind, 'symbol' AS col, NULL AS val, NULL AS sym, date_raw AS dt, NULL AS other FROM ${typed} WHERE symbol IS NULL`,
-      `SELECT __loc, 'missing-value', 'date', NULL, symbol, NULL, NULL FROM ${typed} WHERE date_raw IS NULL OR trim(date_raw) = ''`,
-      `SELECT __loc, 'bad-date', 'date', date_raw, symbol, NULL, NULL FROM ${typed} WHERE trim(date_raw) <> '' AND date IS NULL`,
-      `SELECT __loc, 'missing-value', 'close', NULL, symbol, date_raw, NULL FROM ${typed} WHERE close_raw IS NULL OR trim(close_raw) = ''`,
-    ];
-    for (const c of NUMERIC_COLUMNS) {
-      if (!src(c)) continue;
-      const v = sqlIdent(c), r = sqlIdent(c + "_raw");
-      checks.push(`SELECT __loc, 'bad-number', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE trim(${r}) <> '' AND (${v} IS NULL OR isnan(${v}) OR isinf(${v}))`);
-      const bad = c === "volume" ? `${v} < 0` : `${v} <= 0`;
-      checks.push(`SELECT __loc, 'non-positive', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE ${bad}`);
-    }
-    if (src("high") && src("low")) {
-      checks.push(`SELECT __loc, 'high-low', 'high', high_raw, symbol, date_raw, low_raw FROM ${typed} WHERE high < low`);
-    }
-    checks.push(`SELECT __loc, 'duplicate', 'date', date_raw, symbol, date_raw, first::VARCHAR FROM (
-        SELECT __loc, date_raw, symbol, min(__loc) OVER (PARTITION BY symbol, date) AS first FROM ${typed}
-        WHERE symbol IS NOT NULL AND date IS NOT NULL) WHERE __loc > first`);
-    const errRows = await queryRows<{ n: number | string; __loc: number | string; kind: ProblemKind; col: PriceColumn; val: string | null; sym: string | null; dt: string | null; other: string | null }>(
-      conn, `SELECT count(*) OVER () AS n, * FROM (${checks.join(" UNION ALL ")}) ORDER BY __loc, kind LIMIT ${max}`);
-    report.errorCount = errRows.length ? Number(errRows[0].n) : 0;
-    const expectDate = opts.dateFormat ? `a date in the format ${opts.dateFormat}` : `a date "YYYY-MM-DD"`;
-    report.errors = errRows.map((e) => errorProblem(file, format, e, src(e.col) ?? e.col, expectDate));
-
-    // ---- summary
-    const [sum] = await queryRows<{ rows: string | number; symbols: string | number; start: string | null; end: string | null }>(conn,
-      `SELECT count(*) AS rows, count(DISTINCT symbol) AS symbols, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${typed}`);
-    report.rows = Number(sum.rows);
-    report.symbols = Number(sum.symbols);
-    report.start = sum.start;
-    report.end = sum.end;
-
-    // ---- warnings over the rows that parsed
-    await collectWarnings(conn, typed, report, opts, max);
-    report.ok = report.errorCount === 0;
-    return { report, typed: report.ok ? typed : undefined, cleanup };
+    const present = new Set(PRICE_COLUMNS.filter((c) => src(c) !== undefined));
+    return checkTyped(conn, typed, report, opts, { present, column: (c) => src(c) ?? c }, cleanup);
   });
+}
+
+/**
+ * The checks every layout shares, over the typed table (__loc, date_raw, date, symbol,
+ * <c>_raw and <c> for each numeric column, sector): errors listed in file order, the summary,
+ * then the warnings over the rows that parsed.
+ */
+async function checkTyped(
+  conn: DuckDBConnection, typed: string, report: ValidationReport, opts: ValidateOptions,
+  cols: { present: ReadonlySet<PriceColumn>; column: (c: PriceColumn, symbol: string | null) => string },
+  cleanup: () => Promise<void>,
+): Promise<Inspection> {
+  const { file, format } = report;
+  const max = opts.maxProblems ?? 20, maxPrice = opts.maxPrice ?? DEFAULT_MAX_PRICE;
+  // ---- errors: one UNION ALL of every check, listed in file order
+  const checks: string[] = [
+    `SELECT __loc, 'missing-value' AS kind, 'symbol' AS col, NULL AS val, NULL AS sym, date_raw AS dt, NULL AS other FROM ${typed} WHERE symbol IS NULL`,
+    `SELECT __loc, 'missing-value', 'date', NULL, symbol, NULL, NULL FROM ${typed} WHERE date_raw IS NULL OR trim(date_raw) = ''`,
+    `SELECT __loc, 'bad-date', 'date', date_raw, symbol, NULL, NULL FROM ${typed} WHERE trim(date_raw) <> '' AND date IS NULL`,
+    `SELECT __loc, 'missing-value', 'close', NULL, symbol, date_raw, NULL FROM ${typed} WHERE close_raw IS NULL OR trim(close_raw) = ''`,
+  ];
+  for (const c of NUMERIC_COLUMNS) {
+    if (!cols.present.has(c)) continue;
+    const v = sqlIdent(c), r = sqlIdent(c + "_raw");
+    checks.push(`SELECT __loc, 'bad-number', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE trim(${r}) <> '' AND (${v} IS NULL OR isnan(${v}) OR isinf(${v}))`);
+    const bad = c === "volume" ? `${v} < 0` : `${v} <= 0`;
+    checks.push(`SELECT __loc, 'non-positive', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE ${bad}`);
+    const limit = c === "volume" ? MAX_VOLUME : maxPrice;
+    checks.push(`SELECT __loc, 'out-of-range', '${c}', ${r}, symbol, date_raw, '${formatLimit(limit)}' FROM ${typed} WHERE ${v} > ${limit} AND NOT isinf(${v}) AND NOT isnan(${v})`);
+  }
+  if (cols.present.has("high") && cols.present.has("low")) {
+    checks.push(`SELECT __loc, 'high-low', 'high', high_raw, symbol, date_raw, low_raw FROM ${typed} WHERE high < low`);
+  }
+  checks.push(`SELECT __loc, 'duplicate', 'date', date_raw, symbol, date_raw, first::VARCHAR FROM (
+      SELECT __loc, date_raw, symbol, min(__loc) OVER (PARTITION BY symbol, date) AS first FROM ${typed}
+      WHERE symbol IS NOT NULL AND date IS NOT NULL) WHERE __loc > first`);
+  const errRows = await queryRows<{ n: number | string; __loc: number | string; kind: ProblemKind; col: PriceColumn; val: string | null; sym: string | null; dt: string | null; other: string | null }>(
+    conn, `SELECT count(*) OVER () AS n, * FROM (${checks.join(" UNION ALL ")}) ORDER BY __loc, kind LIMIT ${max}`);
+  report.errorCount = errRows.length ? Number(errRows[0].n) : 0;
+  const expectDate = opts.dateFormat ? `a date in the format ${opts.dateFormat}` : `a date "YYYY-MM-DD"`;
+  report.errors = errRows.map((e) => errorProblem(file, format, e, cols.column(e.col, e.sym), expectDate));
+
+  // ---- summary
+  const [sum] = await queryRows<{ rows: string | number; symbols: string | number; start: string | null; end: string | null }>(conn,
+    `SELECT count(*) AS rows, count(DISTINCT symbol) AS symbols, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${typed}`);
+  report.rows = Number(sum.rows);
+  report.symbols = Number(sum.symbols);
+  report.start = sum.start;
+  report.end = sum.end;
+
+  // ---- warnings over the rows that parsed
+  await collectWarnings(conn, typed, report, opts, max);
+  report.ok = report.errorCount === 0;
+  return { report, typed: report.ok ? typed : undefined, cleanup };
 }
 
 function errorProblem(
@@ -256,6 +327,12 @@ function errorProblem(
       message = `${at}: ${e.col === "volume" ? "negative" : "non-positive"} ${e.col} ${e.val} in column "${column}"${tail}`;
       hint = e.col === "volume" ? "volume must be ≥ 0" : "prices must be > 0; use adjusted prices, not returns";
       break;
+    case "out-of-range":
+      message = `${at}: ${e.col} ${e.val} in column "${column}"${tail} is above ${e.other}, not a plausible ${e.col === "volume" ? "volume" : "price"}`;
+      hint = e.col === "volume"
+        ? "a corrupt cell or the wrong units: fix or drop the row"
+        : `a corrupt cell or the wrong units: fix or drop the row, or raise the data stage's max_price (now ${e.other}; --max-price for pipeline data validate) if prices really are this large`;
+      break;
     case "high-low":
       message = `${at}: high ${e.val} is below low ${e.other}${tail}`;
       hint = "check the column mapping for high and low";
@@ -275,35 +352,44 @@ function errorProblem(
 
 async function collectWarnings(conn: DuckDBConnection, typed: string, report: ValidationReport, opts: ValidateOptions, max: number): Promise<void> {
   const gapDays = opts.gapDays ?? 5, staleDays = opts.staleDays ?? 20, constantDays = opts.constantDays ?? 10;
+  const maxMove = opts.maxDailyMove ?? DEFAULT_MAX_DAILY_MOVE;
+  if (!(maxMove > 0) || !Number.isFinite(maxMove)) {
+    throw new StrataError("ARGUMENT", `maxDailyMove ${maxMove} is not a positive number`, { hint: "pass a decimal fraction, e.g. 1 for 100 %" });
+  }
   // The trading calendar is the set of dates present in the file (holidays included for free);
-  // di is a date's index in it.
+  // di is a date's index in it. A move is measured between a symbol's consecutive rows.
   const sql = `
     WITH v AS (
-      SELECT DISTINCT ON (symbol, date) symbol, date, close, open, high, low FROM ${typed}
-      WHERE symbol IS NOT NULL AND date IS NOT NULL AND close > 0 AND NOT isnan(close) ORDER BY symbol, date, __loc),
+      SELECT DISTINCT ON (symbol, date) symbol, date, close, open, high, low, __loc FROM ${typed}
+      WHERE symbol IS NOT NULL AND date IS NOT NULL AND close > 0 AND close <= ${opts.maxPrice ?? DEFAULT_MAX_PRICE} ORDER BY symbol, date, __loc),
     cal AS (SELECT date, dense_rank() OVER (ORDER BY date) AS di FROM (SELECT DISTINCT date FROM v)),
     x AS (
-      SELECT v.*, cal.di, lag(v.date) OVER w AS prev_date, lag(cal.di) OVER w AS prev_di,
+      SELECT v.*, cal.di, lag(v.date) OVER w AS prev_date, lag(cal.di) OVER w AS prev_di, lag(close) OVER w AS prev_close,
              CASE WHEN close = lag(close) OVER w THEN 0 ELSE 1 END AS brk
       FROM v JOIN cal USING (date) WINDOW w AS (PARTITION BY symbol ORDER BY v.date)),
     runs AS (SELECT *, sum(brk) OVER (PARTITION BY symbol ORDER BY date ROWS UNBOUNDED PRECEDING) AS run FROM x),
     w AS (
-      SELECT 'gap' AS kind, symbol, prev_date::VARCHAR AS d1, date::VARCHAR AS d2, (di - prev_di - 1)::BIGINT AS k, NULL::DOUBLE AS val
+      SELECT 'gap' AS kind, symbol, prev_date::VARCHAR AS d1, date::VARCHAR AS d2, (di - prev_di - 1)::BIGINT AS k, NULL::DOUBLE AS val, NULL::DOUBLE AS prev, NULL::BIGINT AS loc
         FROM x WHERE di - prev_di - 1 > ${gapDays}
       UNION ALL
-      SELECT 'stale', symbol, max(date)::VARCHAR, (SELECT max(date) FROM cal)::VARCHAR, ((SELECT max(di) FROM cal) - max(di))::BIGINT, NULL
+      SELECT 'stale', symbol, max(date)::VARCHAR, (SELECT max(date) FROM cal)::VARCHAR, ((SELECT max(di) FROM cal) - max(di))::BIGINT, NULL, NULL, NULL
         FROM x GROUP BY symbol HAVING (SELECT max(di) FROM cal) - max(di) > ${staleDays}
       UNION ALL
-      SELECT 'constant', symbol, min(date)::VARCHAR, max(date)::VARCHAR, count(*)::BIGINT, any_value(close)
+      SELECT 'constant', symbol, min(date)::VARCHAR, max(date)::VARCHAR, count(*)::BIGINT, any_value(close), NULL, NULL
         FROM runs GROUP BY symbol, run HAVING count(*) >= ${constantDays}
       UNION ALL
-      SELECT 'ohlc-range', symbol, date::VARCHAR, NULL, NULL, close FROM x
+      SELECT 'ohlc-range', symbol, date::VARCHAR, NULL, NULL, close, NULL, __loc FROM x
         WHERE (high IS NOT NULL AND (close > high * (1 + 1e-9) OR open > high * (1 + 1e-9)))
-           OR (low IS NOT NULL AND (close < low * (1 - 1e-9) OR open < low * (1 - 1e-9))))
+           OR (low IS NOT NULL AND (close < low * (1 - 1e-9) OR open < low * (1 - 1e-9)))
+      UNION ALL
+      SELECT 'jump', symbol, date::VARCHAR, prev_date::VARCHAR, NULL, close, prev_close, __loc FROM x
+        WHERE abs(close / prev_close - 1) > ${maxMove})
     SELECT count(*) OVER () AS n, * FROM w ORDER BY kind, symbol, d1 LIMIT ${max}`;
-  const rows = await queryRows<{ n: number | string; kind: ProblemKind; symbol: string; d1: string; d2: string | null; k: number | string | null; val: number | null }>(conn, sql);
+  const rows = await queryRows<{ n: number | string; kind: ProblemKind; symbol: string; d1: string; d2: string | null; k: number | string | null; val: number | null; prev: number | null; loc: number | string | null }>(conn, sql);
   report.warningCount = rows.length ? Number(rows[0].n) : 0;
   const f = report.file;
+  const at = (loc: number | string | null) => (loc === null ? f : where(f, report.format, Number(loc)));
+  const place = (loc: number | string | null) => (loc === null ? {} : report.format === "csv" ? { line: Number(loc) } : { row: Number(loc) });
   report.warnings = rows.map((w): DataProblem => {
     const k = Number(w.k);
     switch (w.kind) {
@@ -313,13 +399,21 @@ async function collectWarnings(conn: DuckDBConnection, typed: string, report: Va
         return { kind: "stale", file: f, symbol: w.symbol, date: w.d1, message: `${f}: ${w.symbol} stops at ${w.d1}, ${k} trading days before the data's end ${w.d2} (delisted or stale feed?)` };
       case "constant":
         return { kind: "constant", file: f, symbol: w.symbol, date: w.d1, message: `${f}: ${w.symbol} close is constant at ${w.val} for ${k} rows, ${w.d1} to ${w.d2}`, hint: "a stale or forward-filled feed; check the source" };
+      case "jump": {
+        const r = w.val! / w.prev! - 1;
+        return {
+          kind: "jump", file: f, ...place(w.loc), symbol: w.symbol, date: w.d1, value: String(w.val),
+          message: `${at(w.loc)}: ${w.symbol} moved ${r > 0 ? "+" : ""}${(r * 100).toFixed(1)} % in one bar on ${w.d1} (close ${w.prev} on ${w.d2} → ${w.val}), beyond max_daily_move ${maxMove} (${(maxMove * 100).toFixed(0)} %)`,
+          hint: "a split, a bad tick or a change of units? use split-adjusted prices or fix the row; raise the data stage's max_daily_move (--max-daily-move for pipeline data validate) if the move is real",
+        };
+      }
       default:
-        return { kind: w.kind, file: f, symbol: w.symbol, date: w.d1, message: `${f}: ${w.symbol} on ${w.d1}: open or close lies outside [low, high]` };
+        return { kind: w.kind, file: f, ...place(w.loc), symbol: w.symbol, date: w.d1, message: `${at(w.loc)}: ${w.symbol} on ${w.d1}: open or close lies outside [low, high]` };
     }
   });
 }
 
-/** Validate a long-format price file. Never throws for data problems: they are in the report. */
+/** Validate a price file (long or wide). Never throws for data problems: they are in the report. */
 export async function validatePricesFile(path: string, opts: ValidateOptions = {}): Promise<ValidationReport> {
   const own = opts.conn ? undefined : await createDatabase();
   const conn = opts.conn ?? (await own!.connect());
@@ -332,6 +426,21 @@ export async function validatePricesFile(path: string, opts: ValidateOptions = {
   }
 }
 
+/**
+ * What was inferred about the file's layout, one line: "wide table: 20 symbols (one column
+ * each, dates in "date"), close only" or "long table: 5 symbols, columns date=Date,
+ * symbol=Ticker, close=Adj Close; no open, high, low, volume (close only)".
+ */
+export function describeLayout(r: ValidationReport): string {
+  if (r.layout === "wide") {
+    return `wide table: ${r.assets?.length ?? r.symbols} symbols (one column each, dates in "${r.columns.date ?? "date"}"), close only`;
+  }
+  const named = PRICE_COLUMNS.filter((c) => r.columns[c] !== undefined).map((c) => (r.columns[c] === c ? c : `${c}=${r.columns[c]}`));
+  const lacks = NUMERIC_COLUMNS.filter((c) => r.columns[c] === undefined);
+  const closeOnly = lacks.length === NUMERIC_COLUMNS.length - 1;
+  return `long table: ${r.symbols} symbols, columns ${named.join(", ")}${lacks.length ? `; no ${lacks.join(", ")}${closeOnly ? " (close only)" : ""}` : ""}`;
+}
+
 /** Human-readable report: errors, then warnings, each with its hint, then totals. */
 export function formatValidationReport(r: ValidationReport): string {
   const lines: string[] = [];
@@ -342,6 +451,7 @@ export function formatValidationReport(r: ValidationReport): string {
   };
   list("errors", r.errors, r.errorCount);
   list("warnings", r.warnings, r.warningCount);
+  if (r.ok) lines.push(describeLayout(r));
   lines.push(`${r.ok ? "ok" : "invalid"}: ${r.file}: ${r.rows} rows, ${r.symbols} symbols, ${r.start ?? "?"} .. ${r.end ?? "?"}`);
   return lines.join("\n");
 }
@@ -373,8 +483,9 @@ export async function loadPrices(conn: DuckDBConnection, path: string, opts: Loa
   const insp = await inspect(conn, path, { ...opts, conn });
   try {
     if (!insp.typed) {
-      throw new StrataError("DATA", `invalid price data in ${path}\n${formatValidationReport(insp.report)}`, {
-        hint: `run \`pipeline data validate ${path}\` for the full list`,
+      const name = opts.label ?? path;
+      throw new StrataError("DATA", `invalid price data in ${name}\n${formatValidationReport(insp.report)}`, {
+        hint: `fix the rows named above; \`pipeline data validate ${name}\` lists every problem`,
         details: { errorCount: insp.report.errorCount, errors: insp.report.errors },
       });
     }

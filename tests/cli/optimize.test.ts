@@ -61,10 +61,11 @@ describe("optimizeCommand", () => {
 
   it("rejects bad tables naming row, column and the fix", async () => {
     const cases: [string, string, RegExp][] = [
-      ["nodate.csv", "day,A\n1,2\n2,3\n", /no date column.*\n.*name the first column 'date'/],
+      ["nodate.csv", "when,A\n1,2\n2,3\n", /no date column.*\n.*name the first column 'date'/],
       ["text.csv", "date,A,B\n2024-01-02,1,2\n2024-01-03,x,3\n", /line 3 \(2024-01-03\), column A: 'x' is not a number/],
       ["nan.csv", "date,A\n2024-01-02,1\n2024-01-03,NaN\n", /line 3 \(2024-01-03\), column A: 'NaN' is not a number/],
       ["short.csv", "date,A\n2024-01-02,1\n", /1 row\(s\) of prices; at least 2/],
+      ["huge.csv", "date,A\n2024-01-02,1\n2024-01-03,1e308\n", /line 3 \(2024-01-03\), column A: price 1e308 is above 1e9, not a plausible price/],
       ["gap.csv", "date,A\n2024-01-02,1\n2024-01-03,\n2024-01-04,2\n", /line 3 \(2024-01-03\), column A: empty cell after the asset's first price/],
     ];
     for (const [name, text, re] of cases) {

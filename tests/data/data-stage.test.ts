@@ -23,14 +23,16 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "strata-stage-"));
   mkdirSync(join(root, "data", "raw"), { recursive: true });
   copyFileSync(join(import.meta.dirname, "..", "fixtures", "data", "pypfopt_long.csv"), join(root, "data", "raw", "prices.csv"));
+  // PyPortfolioOpt's 20 stocks as a wide table (date + one column per symbol), see tests/fixtures/portfolio/README.md
+  copyFileSync(join(import.meta.dirname, "..", "fixtures", "portfolio", "stock_prices.csv"), join(root, "data", "raw", "wide.csv"));
 });
 afterAll(() => { conn.closeSync(); db.closeSync(); rmSync(root, { recursive: true, force: true }); });
 
-interface Harness { ctx: StageContext<unknown>; out: string; metrics: Record<string, unknown>; logs: string[] }
+interface Harness { ctx: StageContext<unknown>; out: string; metrics: Record<string, unknown>; logs: string[]; warnings: string[] }
 
 function harness(rawParams: Record<string, unknown>, opts: { seed?: number; files?: string[]; out: string }): Harness {
   const params = stage.params.parse(rawParams);
-  const metrics: Record<string, unknown> = {}, logs: string[] = [];
+  const metrics: Record<string, unknown> = {}, logs: string[] = [], warnings: string[] = [];
   const files = new Set(opts.files ?? []);
   mkdirSync(opts.out, { recursive: true });
   const seed = opts.seed ?? 42;
@@ -51,10 +53,10 @@ function harness(rawParams: Record<string, unknown>, opts: { seed?: number; file
     count: (name) => parquetRowCount(conn, join(opts.out, `${name}.parquet`)),
     metric(name, value) { metrics[name] = value; },
     log(m) { logs.push(m); },
-    warn(m) { logs.push(`warning: ${m}`); },
+    warn(m) { warnings.push(m); },
     progress() {},
   };
-  return { ctx, out: opts.out, metrics, logs };
+  return { ctx, out: opts.out, metrics, logs, warnings };
 }
 
 describe("stages/data", () => {
@@ -178,5 +180,50 @@ describe("stages/data", () => {
     const r = stage.params.safeParse({ source: "csv" });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toMatch(/needs a path/);
+  });
+
+  it("csv: a wide table is auto-detected, said so, and loaded close only; format: wide declares it", async () => {
+    const h = harness({ source: "csv", path: "data/raw/wide.csv", start: "2018-01-02" }, { out: join(root, "out-wide"), files: ["data/raw/wide.csv"] });
+    await stage.run(h.ctx as never);
+    expect(h.logs).toContain('data/raw/wide.csv: wide table: 20 symbols (one column each, dates in "date"), close only — inferred from the header (set format: long or wide to override)');
+    // 2018-01-02 .. 2018-04-11 is 69 rows of the file (grep -c ^2018), every one of the 20 stocks listed by then
+    const [c] = await queryRows<{ n: number; days: number; syms: number; open: number; first: string }>(conn, `
+      SELECT count(*)::INT AS n, count(DISTINCT date)::INT AS days, count(DISTINCT symbol)::INT AS syms, count(open)::INT AS open,
+             (SELECT symbol || ' ' || close FROM '${join(h.out, "prices.parquet")}' ORDER BY date, symbol LIMIT 1) AS first
+      FROM '${join(h.out, "prices.parquet")}'`);
+    expect(c).toEqual({ n: 69 * 20, days: 69, syms: 20, open: 0, first: "AAPL 171.560516" }); // line 7059 of the file, column AAPL
+    expect(h.metrics).toMatchObject({ symbols: 20, start: "2018-01-02", end: "2018-04-11", warnings: 0 });
+    expect(h.warnings).toEqual([]);
+    const declared = harness({ source: "csv", path: "data/raw/wide.csv", format: "wide", start: "2018-04-01" }, { out: join(root, "out-wide2"), files: ["data/raw/wide.csv"] });
+    await stage.run(declared.ctx as never);
+    expect(declared.logs[0]).toBe('data/raw/wide.csv: wide table: 20 symbols (one column each, dates in "date"), close only');
+  });
+
+  it("csv: one-bar moves beyond max_daily_move are ctx.warn warnings naming symbol and date", async () => {
+    const h = harness({ source: "csv", path: "data/raw/wide.csv", max_daily_move: 0.5, start: "2016-01-01" }, { out: join(root, "out-jump"), files: ["data/raw/wide.csv"] });
+    await stage.run(h.ctx as never);
+    // moves are checked over the whole file (the report describes the file): the three days beyond ±50 %
+    expect(h.warnings.map((w) => w.match(/: (\w+) moved .*? on (\S+)/)!.slice(1).join(" "))).toEqual(["AAPL 2000-09-29", "AMD 2016-04-22", "RRC 1998-10-19"]);
+    expect(h.warnings[1]).toMatch(/^data\/raw\/wide\.csv line 6632: AMD moved \+52\.3 % in one bar on 2016-04-22 \(close 2\.62 on 2016-04-21 → 3\.99\), beyond max_daily_move 0\.5 \(50 %\) — a split/);
+    expect(h.metrics.warnings).toBe(3);
+  });
+
+  it("csv: an absurd close or a header-only file fails the stage naming file, line, symbol and date", async () => {
+    writeFileSync(join(root, "data", "raw", "absurd.csv"), "date,symbol,close\n2024-01-02,AAA,10\n2024-01-03,AAA,1e308\n");
+    writeFileSync(join(root, "data", "raw", "empty.csv"), "date,symbol,close\n");
+    const a = harness({ source: "csv", path: "data/raw/absurd.csv" }, { out: join(root, "out-absurd"), files: ["data/raw/absurd.csv"] });
+    await expect(stage.run(a.ctx as never)).rejects.toThrow(/data\/raw\/absurd\.csv line 3: close 1e308 in column "close" \(symbol AAA, date 2024-01-03\) is above 1e9/);
+    const e = harness({ source: "csv", path: "data/raw/empty.csv" }, { out: join(root, "out-empty"), files: ["data/raw/empty.csv"] });
+    await expect(stage.run(e.ctx as never)).rejects.toThrow(/data\/raw\/empty\.csv: no data rows \(only a header line\)/);
+  });
+
+  it("params: file-only settings are refused with source synthetic", () => {
+    const r = stage.params.safeParse({ source: "synthetic", format: "wide", max_daily_move: 0.5 });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["format", "format is only used with source csv or parquet"],
+      ["max_daily_move", "max_daily_move is only used with source csv or parquet"],
+    ]);
+    expect(stage.params.safeParse({ source: "csv", path: "p.csv", max_daily_move: 0 }).success).toBe(false);
   });
 });

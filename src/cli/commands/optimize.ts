@@ -4,19 +4,18 @@
  * 252 periods a year, geometric (CAGR) expected returns, sample covariance, single linkage for
  * HRP, long-only — so its numbers can be compared with that library's.
  *
- * The file is read through DuckDB with every column as VARCHAR and validated here: a missing
- * date column, an unparseable or repeated date, a non-numeric / NaN / non-positive price, a gap
- * after an asset's first price, or fewer than 2 rows are DATA errors naming the row and column.
- * Leading empty cells are allowed (an asset not yet listed): returns are then pairwise-complete.
+ * The file is read and validated by the wide-table parser (src/data/wide-prices.ts, shared with
+ * the data stage): a missing date column, an unparseable or repeated date, a non-numeric / NaN /
+ * non-positive / implausibly large price, a gap after an asset's first price, or fewer than 2
+ * rows are DATA errors naming the row and column. Leading empty cells are allowed (an asset not
+ * yet listed): returns are then pairwise-complete.
  */
-import { existsSync } from "node:fs";
-import { extname, resolve } from "node:path";
 import { StrataError } from "../../core/errors.ts";
+import { readWidePrices, type WidePrices } from "../../data/wide-prices.ts";
 import {
   LINKAGE_METHODS, PORTFOLIO_METHODS, ledoitWolf, meanHistoricalReturn, optimizePortfolio, portfolioPerformance,
   sampleCorrelation, sampleCovariance, simpleReturns, type LinkageMethod, type PortfolioMethod, type PortfolioResult,
 } from "../../quant/portfolio/index.ts";
-import { createDatabase, parseIsoDate, queryRows, readColumns, sqlIdent, readParquetSql, sqlString } from "../../store/index.ts";
 import { printJson } from "../output.ts";
 
 export interface OptimizeFlags {
@@ -30,13 +29,6 @@ export interface OptimizeFlags {
   json?: boolean;
 }
 
-export interface PriceTable {
-  dates: string[];
-  assets: string[];
-  /** One column per asset, NaN before its first price. */
-  prices: Float64Array[];
-}
-
 export interface OptimizeReport {
   weights: Record<string, number>;
   expected_return: number;
@@ -47,86 +39,8 @@ export interface OptimizeReport {
   notes: string[];
 }
 
-/** Validate a table read as text (header → cells) into prices. Pure; the file name is for messages. */
-export function parsePriceTable(file: string, columns: Record<string, (string | null)[]>, format: "csv" | "parquet"): PriceTable {
-  const names = Object.keys(columns);
-  const dateCol = names.find((c) => c.trim().toLowerCase() === "date");
-  const at = (row: number) => (format === "csv" ? `line ${row + 2}` : `row ${row + 1}`);
-  if (!dateCol) {
-    throw new StrataError("DATA", `${file}: no date column (columns: ${names.join(", ") || "none"})`, {
-      hint: "name the first column 'date' (YYYY-MM-DD), one further column per asset with its prices",
-    });
-  }
-  const assets = names.filter((c) => c !== dateCol);
-  if (assets.length === 0) throw new StrataError("DATA", `${file}: only a date column, no asset columns`, { hint: "add one column of prices per asset" });
-  const raw = columns[dateCol];
-  if (raw.length < 2) {
-    throw new StrataError("DATA", `${file}: ${raw.length} row(s) of prices; at least 2 are needed for one return`, { hint: "pass a longer price history" });
-  }
-  const rows = raw.map((d, i) => {
-    const days = d === null ? null : parseIsoDate(d.trim());
-    if (days === null) throw new StrataError("DATA", `${file} ${at(i)}, column ${dateCol}: '${d ?? ""}' is not a YYYY-MM-DD date`, { hint: "write dates as ISO YYYY-MM-DD" });
-    return { i, days };
-  });
-  rows.sort((a, b) => a.days - b.days || a.i - b.i);
-  for (let k = 1; k < rows.length; k++) {
-    if (rows[k].days === rows[k - 1].days) {
-      throw new StrataError("DATA", `${file} ${at(rows[k].i)}, column ${dateCol}: date ${raw[rows[k].i]} repeats ${at(rows[k - 1].i)}`, { hint: "keep one row per date" });
-    }
-  }
-  const prices = assets.map((a) => {
-    const cells = columns[a];
-    const out = new Float64Array(rows.length);
-    let listed = false;
-    rows.forEach(({ i }, k) => {
-      const text = cells[i]?.trim() ?? "";
-      if (text === "") {
-        if (listed) {
-          throw new StrataError("DATA", `${file} ${at(i)} (${raw[i]}), column ${a}: empty cell after the asset's first price`, {
-            hint: "fill the gap (e.g. carry the last price forward) or drop the row; only leading gaps (not yet listed) are allowed",
-          });
-        }
-        out[k] = NaN;
-        return;
-      }
-      const v = Number(text);
-      if (!Number.isFinite(v) || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-        throw new StrataError("DATA", `${file} ${at(i)} (${raw[i]}), column ${a}: '${text}' is not a number`, {
-          hint: "prices must be plain decimal numbers; remove NaN/text cells or leave a not-yet-listed asset's leading cells empty",
-        });
-      }
-      if (!(v > 0)) throw new StrataError("DATA", `${file} ${at(i)} (${raw[i]}), column ${a}: price ${text} is not positive`, { hint: "pass prices (> 0), not returns" });
-      listed = true;
-      out[k] = v;
-    });
-    if (!listed) throw new StrataError("DATA", `${file}, column ${a}: no prices at all`, { hint: "drop the empty column" });
-    return out;
-  });
-  return { dates: rows.map((r) => raw[r.i]!.trim()), assets, prices };
-}
-
-/** Read FILE (CSV or Parquet) with every column as text, through DuckDB. */
-export async function readPriceTable(file: string): Promise<PriceTable> {
-  const path = resolve(file);
-  if (!existsSync(path)) throw new StrataError("ARGUMENT", `no such file: ${file}`, { hint: "pass a wide price table: a date column and one column per asset" });
-  const ext = extname(path).toLowerCase();
-  const format = ext === ".parquet" || ext === ".pq" ? "parquet" : "csv";
-  const db = await createDatabase({ threads: 1 });
-  const conn = await db.connect();
-  try {
-    const source = format === "csv" ? `read_csv(${sqlString(path)}, all_varchar = true, header = true)` : readParquetSql(path);
-    const desc = await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM ${source}`);
-    const select = desc.map((d) => `CAST(${sqlIdent(d.column_name)} AS VARCHAR) AS ${sqlIdent(d.column_name)}`).join(", ");
-    const cols = await readColumns(conn, `SELECT ${select} FROM ${source}`);
-    return parsePriceTable(file, cols as Record<string, (string | null)[]>, format);
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
-
 /** The numbers of `optimize`, from a validated table. Pure. */
-export function optimizeTable(table: PriceTable, flags: OptimizeFlags): OptimizeReport {
+export function optimizeTable(table: WidePrices, flags: OptimizeFlags): OptimizeReport {
   const method = flags.method as PortfolioMethod;
   if (!PORTFOLIO_METHODS.includes(method)) {
     throw new StrataError("ARGUMENT", `--method '${flags.method}' is not a portfolio method`, { hint: `use one of ${PORTFOLIO_METHODS.join(", ")}` });
@@ -172,7 +86,8 @@ export function formatOptimizeReport(r: OptimizeReport, requested: string): stri
 }
 
 export async function optimizeCommand(file: string, flags: OptimizeFlags): Promise<void> {
-  const table = await readPriceTable(file);
+  // At least 2 rows (one return); an empty cell after an asset's first price is an error.
+  const table = await readWidePrices(file, { minRows: 2 });
   const report = optimizeTable(table, flags);
   if (flags.json) printJson(report);
   else process.stdout.write(formatOptimizeReport(report, flags.method) + "\n");
