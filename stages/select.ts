@@ -2,7 +2,10 @@
  * select — pick a champion among the backtest cells, only when the evidence holds.
  *
  * 1. Thresholds (every one must hold; each failure is recorded with the value and the bound):
- *      dsr ≥ min_dsr                      deflated Sharpe ratio from the stats stage (0.95)
+ *      dsr ≥ min_dsr                      deflated Sharpe ratio against the cell's benchmark
+ *                                         (stats' dsr_active: the DSR of the returns in
+ *                                         excess of 1/N for a long-only cell, of the returns
+ *                                         themselves for a long-short one), 0.95 by default
  *      max_drawdown > max_drawdown        e.g. −0.20: better than −20 %
  *      turnover ≤ max_turnover            one-sided annual turnover (fund convention: half of
  *                                         Σ|Δw| per year), 0.40 = 40 % a year
@@ -54,7 +57,9 @@ interface Candidate {
   cell: string;
   model: string;
   optimizer: string;
-  values: Record<Metric, number> & { dsr: number; benchmark_sharpe: number | null };
+  values: Record<Metric, number> & { dsr: number; dsr_vs_zero: number; benchmark_sharpe: number | null };
+  /** What the DSR was tested against (stats' benchmark column). */
+  dsrBenchmark: string;
   failures: string[];
   normalized?: Record<Metric, number>;
   score?: number;
@@ -71,7 +76,7 @@ export default defineStage({
     const t = p.thresholds;
     for (const c of candidates) {
       const v = c.values;
-      if (!(v.dsr >= t.min_dsr)) c.failures.push(`DSR ${fmt(v.dsr)} < ${t.min_dsr}`);
+      if (!(v.dsr >= t.min_dsr)) c.failures.push(`DSR against ${c.dsrBenchmark === "zero" ? "0" : c.dsrBenchmark} ${fmt(v.dsr)} < ${t.min_dsr}`);
       if (!(v.max_drawdown > t.max_drawdown)) c.failures.push(`max drawdown ${pct(v.max_drawdown)} is not better than ${pct(t.max_drawdown)}`);
       if (!(v.turnover <= t.max_turnover)) c.failures.push(`turnover ${pct(v.turnover)} a year > ${pct(t.max_turnover)}`);
       if (t.beat_benchmark) {
@@ -137,7 +142,7 @@ const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : String(v));
 
 async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
-  const stats = await readColumns(ctx.db, `SELECT cell, model, optimizer, sharpe, dsr, max_drawdown, regime_consistency FROM ${ctx.input("stats", "cells")} ORDER BY cell`);
+  const stats = await readColumns(ctx.db, `SELECT cell, model, optimizer, sharpe, dsr, dsr_active, benchmark, max_drawdown, regime_consistency FROM ${ctx.input("stats", "cells")} ORDER BY cell`);
   const cells = stringColumn(stats, "cell");
   type BacktestMetrics = { metrics: { calmar: number }; turnover_annual: number; benchmark: { sharpe: number } | null };
   if (cells.length === 0) throw new StrataError("DATA", "select: the stats stage has no cell", { hint: "run the backtest matrix and the stats stage first" });
@@ -153,11 +158,13 @@ async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
     out.push({
       cell: cell!, model: models[k]!, optimizer: optimizers[k]!,
       values: {
-        sharpe: f64Column(stats, "sharpe")[k], dsr: f64Column(stats, "dsr")[k], max_drawdown: f64Column(stats, "max_drawdown")[k],
+        sharpe: f64Column(stats, "sharpe")[k], dsr: f64Column(stats, "dsr_active")[k], dsr_vs_zero: f64Column(stats, "dsr")[k],
+        max_drawdown: f64Column(stats, "max_drawdown")[k],
         regime_consistency: f64Column(stats, "regime_consistency")[k], calmar: m.metrics.calmar ?? NaN,
         // One-sided annual turnover: half of Σ|Δw| per year (buys and sells both counted there).
         turnover: m.turnover_annual / 2, benchmark_sharpe: m.benchmark?.sharpe ?? null,
       },
+      dsrBenchmark: String(stringColumn(stats, "benchmark")[k]),
       failures: [],
     });
   }

@@ -40,7 +40,10 @@ import { spaTest } from "../src/quant/stats/spa-test.ts";
 import { probabilityOfBacktestOverfitting } from "../src/quant/stats/probability-of-backtest-overfitting.ts";
 import { regimeMetrics } from "../src/quant/regime/regime-metrics.ts";
 import { REGIMES, type Regime } from "../src/quant/regime/market-regimes.ts";
-import { alignTo, readBaseline } from "./lib/baseline.ts";
+import { clusterTrials } from "../src/quant/stats/effective-trials.ts";
+import { countTrials, type TrialSeries } from "../src/quant/stats/trial-count.ts";
+import { suggestionHint } from "../src/core/suggest.ts";
+import { alignTo, readBaseline, type Series } from "./lib/baseline.ts";
 
 const params = z.object({
   bootstrap: z.object({
@@ -59,8 +62,18 @@ const params = z.object({
   reality_check: z.object({ resamples: z.number().int().min(100).default(2000) }).strict().default({ resamples: 2000 }),
   /** CSCV splits S (even) of the probability of backtest overfitting. */
   pbo_splits: z.number().int().min(2).default(16),
-  /** Baseline strategy used as the benchmark (from the baselines stage). */
-  benchmark: z.string().default("equal_weight"),
+  /**
+   * What a cell must beat. `auto` (default): the 1/N portfolio for a long-only cell, zero for a
+   * cell that holds shorts; `one_over_n` (the baselines stage's equal_weight), `zero`, or any
+   * baseline strategy by name. PSR/DSR are reported against 0 and against this benchmark's
+   * Sharpe ratio; selection thresholds read the benchmark figures (docs/statistics.md).
+   */
+  benchmark: z.string().default("auto"),
+  /**
+   * Return series correlated at least this much (every pair, complete linkage) count as one
+   * trial in the effective N of the deflated Sharpe ratio.
+   */
+  trial_correlation: z.number().gt(-1).max(1).default(0.9),
   /** Stage whose recorded trials deflate the Sharpe ratios. */
   trials_stage: z.string().default("backtest"),
   /**
@@ -73,7 +86,7 @@ const params = z.object({
 
 type Params = z.output<typeof params>;
 
-interface CellSeries { id: string; cell: Record<string, unknown>; dates: Int32Array; net: Float64Array; regime: (string | null)[]; returnsHash: string }
+interface CellSeries { id: string; cell: Record<string, unknown>; dates: Int32Array; net: Float64Array; regime: (string | null)[]; returnsHash: string; longOnly: boolean }
 
 export default defineStage({
   description: "Bootstrap intervals, PSR/DSR over every recorded trial, Reality Check, SPA and PBO",
@@ -87,33 +100,55 @@ export default defineStage({
     if (series.length === 0) throw new StrataError("DATA", "stats: no backtest cell to analyse", { hint: "add the backtest stage to the needs of stats" });
     ctx.progress(0.05, `${series.length} cells loaded`);
 
-    // Trials: the registry's distinct configurations of the trials stage, plus this matrix's cells.
+    // Trials: the registry's distinct return series of the trials stage, plus this matrix's
+    // cells (normally in the registry already: the runner records them before deciding this
+    // stage; any that is not — a deleted registry — still counts). The matrix's series, whose
+    // returns are at hand, are clustered by correlation: near-duplicates are one trial.
     const all = await ctx.trials();
     const recorded = all.filter((r) => r.stage === p.trials_stage);
-    // A trial is a distinct return series: configurations whose returns came out byte-identical
-    // (e.g. a code change that altered nothing) are one trial, not two.
-    const trialSharpe = new Map<string, number>();
-    for (const r of recorded) if (r.sharpe !== null) trialSharpe.set(r.returns_hash ?? r.config_hash, r.sharpe);
-    // The runner records this matrix's cells before deciding this stage, so they are normally
-    // in the registry already (identified by the hash of their returns file); any that is not
-    // (a deleted registry) still counts.
-    const recordedReturns = new Set(recorded.map((r) => r.returns_hash));
-    for (const s of series) if (!recordedReturns.has(s.returnsHash)) trialSharpe.set(s.returnsHash, sharpeRatio(s.net));
-    const trialValues = [...trialSharpe.values()];
+    const common = commonDates(series);
+    const matrix = series.map((s) => alignTo(s, common).values);
+    const clusters = clusterTrials(matrix, { minCorrelation: p.trial_correlation });
+    const trialSeries: TrialSeries[] = [];
+    for (const r of recorded) if (r.sharpe !== null) trialSeries.push({ key: r.returns_hash ?? r.config_hash, sharpe: r.sharpe });
+    series.forEach((s, k) => trialSeries.push({ key: s.returnsHash, sharpe: sharpeRatio(s.net), cluster: clusters.labels[k] }));
     // A hyper-parameter trial is a distinct (cell, params, score): re-running the same search
     // after a code change that altered nothing records it again under a new fingerprint.
     const nTuning = p.count_tuning
       ? new Set(all.filter((r) => r.kind === "tuning").map((r) => `${r.cell}\u0000${r.params}\u0000${r.metric}`)).size
       : 0;
-    const nTrials = trialValues.length + nTuning;
-    const sharpeVar = trialValues.length > 1 ? variance(Float64Array.from(trialValues)) : 0;
+    const count = countTrials(trialSeries, nTuning);
+    const nTrials = count.effective;
+    const sharpeVar = count.sharpeVariance;
     const emax = nTrials > 1 ? expectedMaxSharpe(nTrials, sharpeVar / 252) * Math.sqrt(252) : null;
-    ctx.log(`deflating by ${nTrials} trials: ${trialValues.length} distinct return series of stage ${p.trials_stage} (${recorded.length} configurations recorded) + ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)}`);
+    ctx.log(`deflating by N = ${nTrials} effective trials (${count.raw} raw): ${count.returnSeries} distinct return series of stage ${p.trials_stage} ` +
+      `(${recorded.length} configurations recorded; this matrix's ${series.length} in ${clusters.count} clusters at correlation ≥ ${p.trial_correlation}) ` +
+      `+ ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)} over ${count.units} series units`);
 
-    const bench = await readBaseline(ctx, p.benchmark);
-    if (bench && bench.dates.length === 0) {
-      throw new StrataError("PARAMS", `stats: the baselines stage has no strategy '${p.benchmark}'`, { hint: "set benchmark to one of buy_and_hold, equal_weight, momentum, reversal" });
-    }
+    // Active returns a = r − b over each cell's benchmark b, and their own trial count: the
+    // matrix's active series clustered the same way; recorded series of other runs (whose active
+    // returns are not at hand) and tuning trials add to N, not to V.
+    const benchmarks = await resolveBenchmarks(ctx, series);
+    const benchOf = (s: CellSeries, dates: Int32Array) => {
+      const bm = benchmarks.get(s.id)!;
+      return bm.series ? alignTo(bm.series, dates).values : null;
+    };
+    const activeMatrix = series.map((s, k) => {
+      const b = benchOf(s, common);
+      return b ? Float64Array.from(matrix[k], (v, i) => v - b[i]) : matrix[k];
+    });
+    const activeClusters = clusterTrials(activeMatrix, { minCorrelation: p.trial_correlation });
+    const activeSeries = series.map((s, k) => ({ s, b: benchOf(s, s.dates), k }))
+      .map(({ s, b }) => (b ? Float64Array.from(s.net, (v, i) => v - b[i]) : s.net));
+    const matrixKeys = new Set(series.map((s) => s.returnsHash)).size;
+    const activeCount = countTrials(
+      series.map((s, k) => ({ key: s.returnsHash, sharpe: safeSharpe(activeSeries[k]), cluster: activeClusters.labels[k] })),
+      count.returnSeries - matrixKeys + nTuning,
+    );
+    const nActive = activeCount.effective, activeVar = activeCount.sharpeVariance;
+    const emaxActive = nActive > 1 ? expectedMaxSharpe(nActive, activeVar / 252) * Math.sqrt(252) : null;
+    ctx.log(`active returns: N = ${nActive} effective trials (the matrix's ${series.length} active series in ${activeClusters.count} clusters); information-ratio variance ${activeVar.toFixed(4)}`);
+
     const rows: Record<string, unknown>[] = [];
     const windows: { cell: string; year: number; days: number; total_return: number; sharpe: number }[] = [];
     for (const [k, s] of series.entries()) {
@@ -124,6 +159,21 @@ export default defineStage({
       const ci = bootstrapConfidenceIntervals(s.net, { rng: rng.fork("bootstrap"), method: p.bootstrap.method, resamples: p.bootstrap.resamples, level: p.bootstrap.level });
       const psr = probabilisticSharpeRatio(m.sharpe, m.observations, shape);
       const dsr = nTrials > 1 ? deflatedSharpeRatio(m.sharpe, m.observations, { ...shape, trials: nTrials, sharpeVariance: sharpeVar / 252 }) : psr;
+      // Against the benchmark: the same tests on the active returns a = r − b (b = 0 for a
+      // zero benchmark): PSR of the information ratio against 0, DSR against the information
+      // ratio the best of N skill-less active trials would show.
+      const bm = benchmarks.get(s.id)!;
+      const b = benchOf(s, s.dates);
+      const active = activeSeries[k];
+      const mA = b ? returnsSharpeMoments(active) : m;
+      const shapeA = { skew: mA.skew, kurtosis: mA.kurtosis };
+      const activeOk = Number.isFinite(mA.sharpe) && Number.isFinite(mA.skew) && Number.isFinite(mA.kurtosis);
+      const psrA = !b ? psr : activeOk ? probabilisticSharpeRatio(mA.sharpe, mA.observations, shapeA) : NaN;
+      const dsrA = !b && nActive === nTrials ? dsr : !activeOk ? NaN
+        : nActive > 1 ? deflatedSharpeRatio(mA.sharpe, mA.observations, { ...shapeA, trials: nActive, sharpeVariance: activeVar / 252 }) : psrA;
+      const activeCi = b && activeOk
+        ? bootstrapConfidenceIntervals(active, { rng: rng.fork("bootstrap-active"), method: p.bootstrap.method, resamples: p.bootstrap.resamples, level: p.bootstrap.level }).sharpe
+        : b ? { estimate: NaN, lower: NaN, upper: NaN } : ci.sharpe;
       const sign = signTest(s.net, { alternative: "greater" });
       const mc = monteCarloReturns(s.net, {
         rng: rng.fork("monte-carlo"), method: p.bootstrap.method, paths: p.monte_carlo.paths, horizon: p.monte_carlo.horizon,
@@ -137,14 +187,21 @@ export default defineStage({
       const half = Math.floor(ys.length / 2);
       const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
       const q = (arr: { p: number; value: number }[], pp: number) => arr.find((x) => x.p === pp)?.value ?? NaN;
+      const sharpe = sharpeRatio(s.net);
       const row: Record<string, unknown> = {
         cell: s.id, model: String(s.cell.model ?? ""), optimizer: String(s.cell.optimizer ?? ""),
         observations: m.observations,
-        sharpe: sharpeRatio(s.net), sharpe_lo: ci.sharpe.lower, sharpe_hi: ci.sharpe.upper,
+        sharpe, sharpe_lo: ci.sharpe.lower, sharpe_hi: ci.sharpe.upper,
         cagr: ci.cagr.estimate, cagr_lo: ci.cagr.lower, cagr_hi: ci.cagr.upper,
         max_drawdown: ci.maxDrawdown.estimate, max_drawdown_lo: ci.maxDrawdown.lower, max_drawdown_hi: ci.maxDrawdown.upper,
         block_length: ci.blockLength,
         skew: m.skew, kurtosis: m.kurtosis, psr, dsr,
+        benchmark: bm.name,
+        benchmark_sharpe: b ? sharpeRatio(b) : 0,
+        psr_active: psrA, dsr_active: dsrA,
+        active_return: annualMean(active), tracking_error: b ? Math.sqrt(variance(active) * 252) : NaN,
+        information_ratio: activeCi.estimate, information_ratio_lo: activeCi.lower, information_ratio_hi: activeCi.upper,
+        trial_cluster: clusters.labels[k], active_trial_cluster: activeClusters.labels[k],
         sign_p: sign.pValue, up_days: sign.positives, down_days: sign.negatives,
         mc_final_p05: q(mc.finalEquityQuantiles, 0.05), mc_final_p50: q(mc.finalEquityQuantiles, 0.5), mc_final_p95: q(mc.finalEquityQuantiles, 0.95),
         mc_drawdown_p05: q(mc.maxDrawdownQuantiles, 0.05), mc_drawdown_p50: q(mc.maxDrawdownQuantiles, 0.5),
@@ -156,31 +213,45 @@ export default defineStage({
         years_profitable: years.length ? years.filter((y) => y.total_return > 0).length / years.length : NaN,
         yearly_sharpe_sd: ys.length > 1 ? deviation(Float64Array.from(ys)) : NaN,
         first_to_second_half: ys.length >= 2 ? mean(ys.slice(half)) - mean(ys.slice(0, half)) : NaN,
-        excess_sharpe: bench ? sharpeRatio(s.net) - sharpeRatio(alignTo(bench, s.dates).values) : NaN,
+        excess_sharpe: b ? sharpe - sharpeRatio(b) : sharpe,
       };
       rows.push(row);
     }
 
     // Matrix-wide tests on the dates every cell shares.
     ctx.progress(0.8, "reality check, SPA, PBO");
-    const common = commonDates(series);
-    const matrix = series.map((s) => alignTo(s, common).values);
     const doc: Record<string, unknown> = {
       cells: series.length, days: common.length,
-      trials: { stage: p.trials_stage, count: nTrials, return_series: trialValues.length, tuning: nTuning, configurations: recorded.length, sharpe_variance: round8(sharpeVar), expected_max_sharpe: emax === null ? null : round8(emax) },
+      trials: {
+        stage: p.trials_stage,
+        // count: the N the deflated Sharpe ratios use (effective); raw: every configuration.
+        count: nTrials, raw: count.raw, effective: count.effective,
+        return_series: count.returnSeries, tuning: nTuning, configurations: recorded.length,
+        matrix_series: series.length, matrix_clusters: clusters.count, min_correlation: p.trial_correlation,
+        mean_correlation: round8(clusters.meanCorrelation),
+        estimator: "complete-linkage clusters of the matrix's return series at correlation ≥ min_correlation count once; other recorded series and tuning trials once each",
+        sharpe_mean: round8(count.sharpeMean), sharpe_variance: round8(sharpeVar), expected_max_sharpe: emax === null ? null : round8(emax),
+        // The same for the active returns (psr_active, dsr_active): information ratios.
+        active: {
+          count: nActive, raw: activeCount.raw, matrix_clusters: activeClusters.count, mean_correlation: round8(activeClusters.meanCorrelation),
+          sharpe_mean: round8(activeCount.sharpeMean), sharpe_variance: round8(activeVar), expected_max_sharpe: emaxActive === null ? null : round8(emaxActive),
+        },
+      },
     };
-    if (bench) {
-      const b = alignTo(bench, common).values;
+    // The data-snooping tests compare every cell with one benchmark: the one the cells share
+    // (auto: 1/N when every cell is long-only), else zero.
+    const names = [...new Set([...benchmarks.values()].map((b) => b.name))];
+    const shared = names.length === 1 ? [...benchmarks.values()][0] : { name: "zero", series: null };
+    if (names.length > 1) ctx.log(`warning: the cells have different benchmarks (${names.join(", ")}): Reality Check and SPA test against zero`);
+    {
+      const b = shared.series ? alignTo(shared.series, common).values : new Float64Array(common.length);
       const diffs = performanceDifferentials(matrix, b);
       const rng = createRng(ctx.seed).fork("matrix");
       const rc = realityCheck(diffs, { rng: rng.fork("rc"), resamples: p.reality_check.resamples });
       const spa = spaTest(diffs, { rng: rng.fork("spa"), resamples: p.reality_check.resamples });
-      doc.benchmark = p.benchmark;
+      doc.benchmark = shared.name;
       doc.reality_check = { p_value: round8(rc.pValue), statistic: round8(rc.statistic), best: series[rc.best]?.id ?? null, block_length: round8(rc.blockLength), resamples: rc.resamples };
       doc.spa = { p_consistent: round8(spa.pValues.consistent), p_lower: round8(spa.pValues.lower), p_upper: round8(spa.pValues.upper), statistic: round8(spa.statistic), best: series[spa.best]?.id ?? null };
-    } else {
-      doc.benchmark = null;
-      ctx.log("warning: no baselines stage among the needs: Reality Check and SPA skipped (they test against the 1/N baseline)");
     }
     if (series.length >= 2) {
       const splits = Math.min(p.pbo_splits, Math.floor(common.length / 2) * 2);
@@ -199,11 +270,15 @@ export default defineStage({
       },
     }, { orderBy: ["cell", "year"] });
     await ctx.writeJson("matrix", doc);
-    const best = rows.reduce((a, b) => ((b.dsr as number) > (a.dsr as number) ? b : a));
+    const bestBy = (k: string) => rows.reduce((a, b) => ((b[k] as number) > (a[k] as number) ? b : a));
+    const best = bestBy("dsr"), bestA = bestBy("dsr_active");
     ctx.metric("cells", series.length);
     ctx.metric("trials", nTrials);
+    ctx.metric("trials_raw", count.raw);
     ctx.metric("best_dsr", round8(best.dsr as number));
     ctx.metric("best_dsr_cell", String(best.cell));
+    ctx.metric("best_dsr_active", round8(bestA.dsr_active as number));
+    ctx.metric("best_dsr_active_cell", String(bestA.cell));
     if (doc.reality_check) ctx.metric("reality_check_p", (doc.reality_check as { p_value: number }).p_value);
     if (doc.spa) ctx.metric("spa_p", (doc.spa as { p_consistent: number }).p_consistent);
     if (doc.pbo) ctx.metric("pbo", (doc.pbo as { pbo: number }).pbo);
@@ -218,12 +293,71 @@ const round8 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e8) / 1e8 : 
 
 async function loadCells(ctx: StageContext<Params>): Promise<CellSeries[]> {
   const refs = ctx.inputs("backtest", "returns");
+  let weightRefs: { cellId: string; view: string }[] = [];
+  try {
+    weightRefs = ctx.inputs("backtest", "weights");
+  } catch {
+    // no weights output: every cell is taken as long-only
+  }
+  const refsWeights = new Map(weightRefs.map((x) => [x.cellId, x.view]));
   const out: CellSeries[] = [];
   for (const r of refs) {
     const c = await readColumns(ctx.db, `SELECT date, net, regime FROM ${r.view} ORDER BY date`);
-    out.push({ id: r.cellId, cell: r.cell, dates: i32Column(c, "date"), net: f64Column(c, "net"), regime: stringColumn(c, "regime"), returnsHash: await sha256File(r.path) });
+    // Long-only: no short position ever held. Weights within 1e-9 of 0 are an optimizer's
+    // rounding (QP solutions carry −1e-15), not shorts. No weights table: taken as long-only.
+    let longOnly = true;
+    const w = refsWeights.get(r.cellId);
+    if (w) longOnly = f64Column(await readColumns(ctx.db, `SELECT count(*)::DOUBLE AS n FROM ${w} WHERE weight < -1e-9`), "n")[0] === 0;
+    out.push({ id: r.cellId, cell: r.cell, dates: i32Column(c, "date"), net: f64Column(c, "net"), regime: stringColumn(c, "regime"), returnsHash: await sha256File(r.path), longOnly });
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** Annualized Sharpe ratio, NaN for a constant series (a cell equal to its benchmark). */
+const safeSharpe = (r: Float64Array) => (variance(r) > 0 ? sharpeRatio(r) : NaN);
+
+/** Annualized mean of daily returns (252 periods a year). */
+const annualMean = (r: Float64Array) => (r.length ? (r.reduce((a, b) => a + b, 0) / r.length) * 252 : NaN);
+
+const BENCHMARK_ALIASES: Record<string, string> = { one_over_n: "equal_weight" };
+
+/**
+ * Each cell's benchmark: `auto` → 1/N for a long-only cell, zero for one holding shorts; or the
+ * name given. A named baseline that is not among the inputs is an error, never a silent zero.
+ */
+async function resolveBenchmarks(ctx: StageContext<Params>, series: CellSeries[]): Promise<Map<string, { name: string; series: Series | null }>> {
+  const p = ctx.params;
+  const cache = new Map<string, Series | null>();
+  const load = async (name: string): Promise<Series | null> => {
+    if (name === "zero") return null;
+    if (cache.has(name)) return cache.get(name)!;
+    const strategy = BENCHMARK_ALIASES[name] ?? name;
+    const b = await readBaseline(ctx, strategy);
+    if (!b) {
+      throw new StrataError("PARAMS", `stats: benchmark '${name}'${p.benchmark === "auto" ? " (auto: the cells are long-only)" : ""} needs the baselines stage among the needs of stats`, {
+        hint: "add baselines to the needs of stats, or set stats.params.benchmark: zero to test against 0 (a long-only book beats 0 trivially in a rising market)",
+      });
+    }
+    if (b.dates.length === 0) {
+      const known = await baselineNames(ctx);
+      throw new StrataError("PARAMS", `stats: benchmark '${name}': the baselines stage has no strategy '${strategy}'`, {
+        hint: suggestionHint(name, ["auto", "zero", "one_over_n", ...known], "benchmarks"),
+      });
+    }
+    cache.set(name, b);
+    return b;
+  };
+  const out = new Map<string, { name: string; series: Series | null }>();
+  for (const s of series) {
+    const name = p.benchmark === "auto" ? (s.longOnly ? "one_over_n" : "zero") : p.benchmark;
+    out.set(s.id, { name, series: await load(name) });
+  }
+  return out;
+}
+
+async function baselineNames(ctx: StageContext<Params>): Promise<string[]> {
+  const c = await readColumns(ctx.db, `SELECT DISTINCT strategy FROM ${ctx.input("baselines", "returns")} ORDER BY strategy`);
+  return stringColumn(c, "strategy").map(String);
 }
 
 function commonDates(series: CellSeries[]): Int32Array {

@@ -137,11 +137,13 @@ function load(file: string): Required<TrialRecord>[] {
 }
 
 function digestOf(rows: readonly Required<TrialRecord>[]): string {
-  if (rows.length === 0) return "empty";
+  // An empty registry digests like any other (a lock holds 64-hex hashes only: a word here
+  // made the next run reject the lock of a study whose registry was still empty).
+  if (rows.length === 0) return sha256("");
   return sha256(rows.map((r) => `${r.config_hash}\t${r.stage}\t${r.sharpe ?? ""}\t${r.observations ?? ""}\t${r.kind}\t${r.metric ?? ""}`).join("\n"));
 }
 
-/** The registry digest ("empty" when nothing was ever recorded). */
+/** The registry digest (that of no bytes when nothing was ever recorded). */
 export function trialsDigest(file: string): string {
   return digestOf(load(file));
 }

@@ -147,8 +147,15 @@ describe("backtest and baselines end to end", () => {
     const m = JSON.parse(readFileSync(join(cellDir(p, "hrp"), "metrics.json"), "utf8"));
     expect(Number(rows[1].sharpe)).toBeCloseTo(m.metrics.sharpe, 7);
     const mx = JSON.parse(p.read("data/stats/matrix.json"));
-    // 3 backtest return series + the ridge cell's one (fixed) hyper-parameter trial.
-    expect(mx.trials).toMatchObject({ count: 4, return_series: 3, tuning: 1 });
+    // 3 backtest return series + the ridge cell's one (fixed) hyper-parameter trial; the N used
+    // (count) is the effective one: the series' correlation clusters + the tuning trial.
+    expect(mx.trials).toMatchObject({ raw: 4, return_series: 3, tuning: 1, matrix_series: 3 });
+    expect(mx.trials.count).toBe(mx.trials.matrix_clusters + 1);
+    expect(mx.trials.effective).toBe(mx.trials.count);
+    // pipeline trials shows the same N and Sharpe variance: read from this output, not recomputed.
+    const listed = JSON.parse(p.cli(["trials", "--json"]).stdout);
+    expect(listed.deflation).toEqual([{ cell: "stats", current: true, trials: mx.trials }]);
+    expect(p.cli(["trials"]).stdout).toContain(`stats: deflates by N = ${mx.trials.count} effective trials (${mx.trials.raw} raw`);
     expect(mx.cells).toBe(3);
     for (const k of ["p_value"]) expect(mx.reality_check[k]).toBeGreaterThanOrEqual(0);
     expect(mx.spa.p_lower).toBeLessThanOrEqual(mx.spa.p_consistent);
@@ -214,7 +221,7 @@ describe("backtest and baselines end to end", () => {
     expect(r.statuses["stats"]).toBe("ran"); // the registry holds the re-recorded configurations
     const mx = JSON.parse(p.read("data/stats/matrix.json"));
     // The registry now holds the ridge cell's tuning trial twice (two fingerprints): one trial.
-    expect(mx.trials).toMatchObject({ count: 4, return_series: 3, tuning: 1 });
+    expect(mx.trials).toMatchObject({ raw: 4, return_series: 3, tuning: 1 });
   }, 300_000);
 });
 

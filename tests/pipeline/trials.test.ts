@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describeTrialsChange, readTrials, recordTrials, recordedHashes, registryPathFor, trialsDigest, trialsSummary, type TrialRecord } from "../../src/pipeline/trials.ts";
+import { sha256 } from "../../src/core/hash.ts";
 
 const dirs: string[] = [];
 /** A registry file in a fresh folder (the folder is the project root). */
@@ -18,7 +19,7 @@ const trial = (k: number, over: Partial<TrialRecord> = {}): TrialRecord => ({
 describe("trial registry", () => {
   it("records each configuration once, whoever records it again", async () => {
     const dir = temp();
-    expect(trialsDigest(dir)).toBe("empty");
+    expect(trialsDigest(dir)).toBe(sha256(""));
     expect(await readTrials(dir)).toEqual([]);
     const a = await recordTrials(dir, [trial(1), trial(2)]);
     expect(a.added).toBe(2);

@@ -3,24 +3,26 @@
  * has evaluated (trial cells of every run and experiment of this pipeline file), once each,
  * with its Sharpe ratio and where it came from.
  */
-import { relative } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { sha256 } from "../../core/hash.ts";
 import { openProject } from "../../pipeline/project.ts";
 import { readTrials } from "../../pipeline/trials.ts";
+import type { Project } from "../../pipeline/project.ts";
 import { color, printJson } from "../output.ts";
 
 export async function trialsCommand(flags: { file?: string; stage?: string; json?: boolean }): Promise<void> {
   const project = await openProject({ file: flags.file });
   const rows = await readTrials(project.registryFile, flags.stage);
-  const sharpes = rows.map((r) => r.sharpe).filter((s): s is number => s !== null);
-  const n = sharpes.length;
-  const mean = n ? sharpes.reduce((a, b) => a + b, 0) / n : null;
-  const variance = n > 1 ? sharpes.reduce((a, b) => a + (b - mean!) ** 2, 0) / (n - 1) : null;
+  const n = rows.filter((r) => r.sharpe !== null).length;
+  // N and V[SR] are computed once, by the stage that deflates (stats): shown from its output.
+  const used = deflations(project, flags.stage);
   const sources: Record<string, number> = {};
   for (const r of rows) sources[r.source] = (sources[r.source] ?? 0) + 1;
   const study = relative(project.root, project.specFile);
   const registry = relative(project.root, project.registryFile);
   if (flags.json) {
-    printJson({ ok: true, study, registry, trials: rows.length, sources, sharpe_mean: mean, sharpe_variance: variance, rows: rows.map((r) => ({ ...r, params: JSON.parse(r.params) })) });
+    printJson({ ok: true, study, registry, trials: rows.length, sources, deflation: used, rows: rows.map((r) => ({ ...r, params: JSON.parse(r.params) })) });
     return;
   }
   process.stdout.write(`study ${study}, registry ${registry}\n`);
@@ -38,5 +40,39 @@ export async function trialsCommand(flags: { file?: string; stage?: string; json
   }
   const tuning = rows.filter((r) => r.kind === "tuning").length;
   const from = Object.entries(sources).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s, k]) => `${k} ${s}`).join(", ");
-  process.stdout.write(`\nN = ${rows.length} trials (${from}); ${n} with a Sharpe ratio${tuning ? `, ${tuning} hyper-parameter trials` : ""}; annualized Sharpe mean ${mean?.toFixed(3) ?? "—"}, variance ${variance?.toFixed(4) ?? "—"} (what the deflated Sharpe ratio uses)\n`);
+  process.stdout.write(`\n${rows.length} configurations recorded (${from}); ${n} with a Sharpe ratio${tuning ? `, ${tuning} hyper-parameter trials` : ""}\n`);
+  if (used.length === 0) process.stdout.write("No stats output yet: run the stats stage to see the N and Sharpe variance its deflated Sharpe ratios use.\n");
+  for (const u of used) {
+    const t = u.trials;
+    process.stdout.write(`${u.cell}${u.current ? "" : color.dim(" (output changed since the lock; rerun)")}: deflates by N = ${t.count} effective trials ` +
+      `(${t.raw ?? t.count} raw: ${t.return_series} return series, ${t.tuning} hyper-parameter trials; the matrix's ${t.matrix_series ?? "?"} series in ${t.matrix_clusters ?? "?"} clusters at correlation ≥ ${t.min_correlation ?? "?"}); ` +
+      `annualized Sharpe variance ${typeof t.sharpe_variance === "number" ? t.sharpe_variance.toFixed(4) : "—"}, E[max Sharpe] ${typeof t.expected_max_sharpe === "number" ? t.expected_max_sharpe.toFixed(3) : "—"}\n`);
+  }
+}
+
+interface Deflation {
+  cell: string;
+  /** The output's bytes are those the lock records. */
+  current: boolean;
+  trials: { count: number; raw?: number; return_series: number; tuning: number; matrix_series?: number; matrix_clusters?: number; min_correlation?: number; sharpe_variance: number; expected_max_sharpe: number | null; stage: string };
+}
+
+/** The trial counts written by every locked cell with a `matrix` output holding `trials` (the stats stage). */
+function deflations(project: Project, stage?: string): Deflation[] {
+  const out: Deflation[] = [];
+  for (const [cell, e] of Object.entries(project.lock.cells).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const o = e.outputs.matrix;
+    const file = o && join(project.root, o.path);
+    if (!file || !existsSync(file)) continue;
+    const bytes = readFileSync(file);
+    let doc: { trials?: Deflation["trials"] };
+    try {
+      doc = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      continue;
+    }
+    if (!doc.trials || (stage && doc.trials.stage !== stage)) continue;
+    out.push({ cell, current: sha256(bytes) === o.hash, trials: doc.trials });
+  }
+  return out;
 }

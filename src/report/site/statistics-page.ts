@@ -37,13 +37,13 @@ export const statisticsPage: PageBuilder = {
       const matrix = JSON.parse(await readFile(pathOf(sc, "matrix"), "utf8")) as Json;
       const src = parquet(sc, "cells");
       const have = new Set((await columnsOf(conn, src)).map((c) => c.name));
-      const pick = ["sharpe", "sharpe_lo", "sharpe_hi", "psr", "dsr", "sign_p", "observations", "mc_probability_of_loss"].filter((c) => have.has(c));
+      const pick = ["sharpe", "sharpe_lo", "sharpe_hi", "benchmark", "benchmark_sharpe", "psr", "dsr", "psr_active", "dsr_active", "information_ratio", "information_ratio_lo", "information_ratio_hi", "trial_cluster", "sign_p", "observations", "mc_probability_of_loss"].filter((c) => have.has(c));
       const cells = (await queryRows(conn, `select cell, ${pick.join(", ")} from ${src} order by sharpe desc, cell`))
-        .map((r) => ({ cell: shortCell(String(r.cell)), ...Object.fromEntries(pick.map((c) => [c, num(r[c])])) })) as Array<Record<string, number | string>>;
+        .map((r) => ({ cell: shortCell(String(r.cell)), ...Object.fromEntries(pick.map((c) => [c, c === "benchmark" ? String(r[c]) : num(r[c])])) })) as Array<Record<string, number | string>>;
       const order = cells.map((c) => String(c.cell));
       const pbo = obj(matrix.pbo), rc = obj(matrix.reality_check), spa = obj(matrix.spa), trials = obj(matrix.trials);
       const card = (k: string, v: unknown, note?: string) => html`<div class="card"><div class="k">${k}</div><div class="v">${typeof v === "number" ? formatNumber(v, 3) : String(v ?? "—")}</div>${note ? html`<div class="k">${note}</div>` : null}</div>`;
-      parts.push(html`<h2><code>${sc.id}</code></h2><div class="cards">${card("Reality Check p-value", rc.p_value, `best: ${shortCell(String(rc.best ?? ""))}`)}${card("SPA p-value (consistent)", spa.p_consistent, `best: ${shortCell(String(spa.best ?? ""))}`)}${card("PBO", pbo.pbo, `${pbo.splits ?? "?"} splits, ${pbo.combinations ?? "?"} combinations`)}${card("trials (N)", trials.count, `E[max Sharpe] ${typeof trials.expected_max_sharpe === "number" ? formatNumber(trials.expected_max_sharpe, 3) : "—"}`)}</div>
+      parts.push(html`<h2><code>${sc.id}</code></h2><div class="cards">${card("Reality Check p-value", rc.p_value, `best: ${shortCell(String(rc.best ?? ""))}`)}${card("SPA p-value (consistent)", spa.p_consistent, `best: ${shortCell(String(spa.best ?? ""))}`)}${card("PBO", pbo.pbo, `${pbo.splits ?? "?"} splits, ${pbo.combinations ?? "?"} combinations`)}${card("trials (N, effective)", trials.count, `${typeof trials.raw === "number" ? `${trials.raw} raw; ` : ""}Sharpe variance ${typeof trials.sharpe_variance === "number" ? formatNumber(trials.sharpe_variance, 4) : "—"}; E[max Sharpe] ${typeof trials.expected_max_sharpe === "number" ? formatNumber(trials.expected_max_sharpe, 3) : "—"}`)}</div>
 <p class="note">Reality Check (White 2000) and SPA (Hansen 2005) test whether the best cell beats the benchmark (${String(matrix.benchmark ?? "the baseline")}) after searching ${String(matrix.cells ?? cells.length)} cells; small p-values reject "no cell beats it". PBO (Bailey et al. 2017) is the probability that the in-sample best cell ranks below the median out of sample.</p>`);
       if (have.has("sharpe_lo") && have.has("sharpe_hi")) {
         parts.push(figure({
@@ -57,17 +57,19 @@ export const statisticsPage: PageBuilder = {
           },
         }));
       }
-      const probs = cells.flatMap((c) => (["psr", "dsr"] as const).filter((k) => have.has(k)).map((k) => ({ cell: c.cell, measure: k.toUpperCase(), probability: c[k] as number })));
+      const measures = { psr: "PSR vs 0", dsr: "DSR vs 0", psr_active: "PSR of active returns", dsr_active: "DSR of active returns" } as const;
+      const probs = cells.flatMap((c) => (Object.keys(measures) as (keyof typeof measures)[]).filter((k) => have.has(k)).map((k) => ({ cell: c.cell, measure: measures[k], probability: c[k] as number })));
+      const benchNames = [...new Set(cells.map((c) => String(c.benchmark ?? "")).filter(Boolean))];
       if (probs.length) {
         parts.push(figure({
           title: "Probabilistic and deflated Sharpe ratio",
-          subtitle: "PSR: probability that the true Sharpe ratio exceeds 0 given skew, kurtosis and length; DSR: the same against the Sharpe ratio expected from the best of N trials. The rule marks 0.95.",
+          subtitle: `PSR: probability that the true Sharpe ratio exceeds 0 given skew, kurtosis and length; DSR: the same against the Sharpe ratio expected from the best of N skill-less trials. "vs 0": the cell's own returns; "of active returns": its returns minus the benchmark's (${benchNames.join(", ") || "—"}), the figure selection's min_dsr reads. The rule marks 0.95.`,
           data: probs, table: { columns: ["cell", "measure", "probability"], digits: 6 },
           plot: {
             height: Math.max(160, 50 + cells.length * 16), marginLeft: labelMargin(order),
             x: { label: "Probability (0–1)", grid: true, domain: [Math.min(0.9, ...probs.map((p) => p.probability).filter(Number.isFinite)), 1] },
             y: { label: null, domain: order },
-            color: { legend: true, domain: ["PSR", "DSR"], range: ["#76b7b2", "#e15759"] },
+            color: { legend: true, domain: Object.values(measures), range: ["#76b7b2", "#e15759", "#59a14f", "#9c6ade"] },
             marks: [Plot.ruleX([0.95], { stroke: "#9a6700", strokeDasharray: "3,3" }), Plot.dot(probs, { y: "cell", x: "probability", fill: "measure", r: 3.5 })],
           },
         }));
