@@ -118,6 +118,7 @@ program
   .option("--periods-per-year <n>", "annualization factor (default 252)", (v) => parsePositive(v, "--periods-per-year"))
   .option("--risk-free <rate>", "ANNUAL risk-free rate as a decimal, e.g. 0.02 (default 0)", (v) => parseNumber(v, "--risk-free"))
   .option("--html <out>", "also write a static HTML table")
+  .option("--percent", "the returns are percentages (1.5 = 1.5 %): divide by 100 (without it, percent-looking returns are refused)")
   .addOption(jsonOpt())
   .action(async (file: string, o) => (await import("./commands/tearsheet.ts")).tearsheetCommand(file, o));
 

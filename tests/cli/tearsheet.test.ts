@@ -78,4 +78,42 @@ describe("tearsheetCommand", () => {
     await expect(tearsheetCommand(FIXTURE, {})).rejects.toThrow(/2 candidate returns columns \[AAPL, SPY\][\s\S]*--column AAPL/);
     await expect(tearsheetCommand(write("baddate.csv", "date,ret\n2020-01-02,0.01\n2020-02-30,0.0\n"), {})).rejects.toThrow(/line 3, column "date": "2020-02-30" is not a date/);
   });
+
+  describe("percent-valued returns", () => {
+    // SPY's daily returns of the fixture written ×100 (0.76 meaning 0.76 %), as many exports do.
+    const pct = () => write("spy_pct.csv", "date,ret\n" + readFixture("strategy_aapl_spy.csv").dates.map((d, i) => `${d},${SPY[i] * 100}`).join("\n") + "\n");
+
+    it("are refused with the figures and the fix (they compounded to a CAGR of ~1e42 % before)", async () => {
+      const p = pct();
+      const err = await tearsheetCommand(p, {}).catch((e) => e);
+      expect(err.code).toBe("DATA");
+      expect(err.message).toMatch(/spy_pct\.csv, column "ret": the returns look like percentages \(1\.5 meaning 1\.5 %\), not decimals/);
+      // SPY's worst day in the fixture is 2018-02-05, −4.18 %; its median |r| over the 320 days,
+      // computed here, is ≈ 0.0023 as a decimal, 0.23 in percent; the bound at 252/yr is 0.1.
+      const abs = Array.from(SPY, (r) => Math.abs(r * 100)).sort((a, b) => a - b);
+      const median = (abs[159] + abs[160]) / 2;
+      expect(median).toBeCloseTo(0.2329, 4);
+      expect(err.message).toContain("the smallest return is -4.1823, a loss of more than 100 %");
+      expect(err.message).toContain(`the median |return| is ${Math.round(median * 1e4) / 1e4} per period, above 0.1`);
+      expect(err.message).toMatch(/→ pass --percent/);
+      expect(out).toBe("");
+    });
+
+    it("--percent divides by 100: the same figures as the decimal series", async () => {
+      await tearsheetCommand(pct(), { percent: true, json: true });
+      const got = JSON.parse(out);
+      const want = viaJson(tearsheet(SPY));
+      for (const [k, v] of Object.entries(want)) expect(got[k], k).toBeCloseTo(v as number, 12);
+    });
+
+    it("a return below −1 alone gives it away; decimal series (daily or monthly) pass", async () => {
+      const p = write("neg.csv", "date,ret\n2020-01-02,0.5\n2020-01-03,-1.3\n2020-01-06,0.2\n2020-01-07,0.01\n2020-01-08,-0.02\n");
+      await expect(tearsheetCommand(p, {})).rejects.toThrow(/the smallest return is -1\.3, a loss of more than 100 %/);
+      // Bacon (2008) monthly returns: median |r| well under the monthly bound 0.1 × √21 ≈ 0.46
+      const bacon = readFixture("bacon_2008_monthly_returns.csv").columns.portfolio;
+      const monthly = write("bacon.csv", "date,ret\n" + Array.from(bacon, (r, i) => `${new Date(Date.UTC(2000, i + 1, 0)).toISOString().slice(0, 10)},${r}`).join("\n") + "\n");
+      await tearsheetCommand(monthly, { periodsPerYear: 12, json: true });
+      expect(JSON.parse(out).cagr).toBeLessThan(1);
+    });
+  });
 });

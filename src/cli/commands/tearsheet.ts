@@ -1,6 +1,11 @@
 /**
  * `tearsheet FILE`: performance metrics of one return series (CSV or Parquet with a date column
  * and a returns column), optionally against a benchmark. Metrics and conventions: docs/metrics.md.
+ *
+ * Returns are simple and decimal (0.015 = 1.5 %). A series that looks percent-valued (a return
+ * below −1, or an implausibly large typical move: src/data/return-units.ts) is refused, since
+ * compounding 1.5 as +150 % gives figures like a CAGR of 6e42 %; `--percent` reads the file(s)
+ * as percentages and divides by 100.
  */
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -8,6 +13,7 @@ import { extname, resolve } from "node:path";
 import { StrataError } from "../../core/errors.ts";
 import { createDatabase, formatIsoDate, parseIsoDate, readColumns, readParquetSql, sqlString } from "../../store/index.ts";
 import { maxDrawdownPeriod, tearsheet, type Tearsheet } from "../../quant/stats/index.ts";
+import { checkReturnUnits } from "../../data/return-units.ts";
 import { printJson } from "../output.ts";
 
 export interface TearsheetFlags {
@@ -19,6 +25,8 @@ export interface TearsheetFlags {
   periodsPerYear?: number;
   /** ANNUAL risk-free rate, decimal (0.02 = 2%/yr), converted per period as (1 + rf)^(1/P) − 1; default 0. */
   riskFree?: number;
+  /** The files hold percentages (1.5 = 1.5 %): divide by 100. Default: decimals, and percent-looking values are refused. */
+  percent?: boolean;
   json?: boolean;
   /** Also write a minimal static HTML table to this path. */
   html?: string;
@@ -131,6 +139,27 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
   };
 }
 
+/**
+ * The series in decimal units: divided by 100 with `percent`; refused (DATA error) when it
+ * still looks percent-valued, naming the file, the column and the figures.
+ */
+export function inDecimalUnits(series: ReturnSeries, opts: { percent?: boolean; periodsPerYear?: number } = {}): ReturnSeries {
+  const returns = opts.percent ? series.returns.map((r) => r / 100) : series.returns;
+  const check = checkReturnUnits(returns, opts.periodsPerYear ?? 252);
+  if (check.percent) {
+    const what = `${series.file}, column "${series.column}"`;
+    throw new StrataError("DATA", opts.percent
+      ? `${what}: even divided by 100 (--percent) these are not plausible simple returns: ${check.reasons.join("; ")}`
+      : `${what}: the returns look like percentages (1.5 meaning 1.5 %), not decimals: ${check.reasons.join("; ")}`, {
+      hint: opts.percent
+        ? "check the column (--column) and the units of the file"
+        : "pass --percent to read them as percentages (divided by 100), or write decimal returns (0.015 = 1.5 %)",
+      details: { medianAbs: check.medianAbs, min: check.min, bound: check.bound },
+    });
+  }
+  return opts.percent ? { ...series, returns } : series;
+}
+
 /** "FILE[:COLUMN]" → parts; a path that exists as given is never split. */
 function parseBenchmark(spec: string): { file: string; column?: string } {
   const i = spec.lastIndexOf(":");
@@ -179,12 +208,13 @@ export async function tearsheetCommand(file: string, flags: TearsheetFlags): Pro
   if (!Number.isFinite(rf) || rf <= -1) {
     throw new StrataError("ARGUMENT", `--risk-free must be an annual rate as a decimal > −1, got ${flags.riskFree}`, { hint: "e.g. --risk-free 0.02 for 2% a year" });
   }
-  const series = await readReturnSeries(file, flags.column);
+  const units = { percent: flags.percent, periodsPerYear };
+  const series = inDecimalUnits(await readReturnSeries(file, flags.column), units);
   let benchmark: Float64Array | undefined;
   let benchLabel: string | undefined;
   if (flags.benchmark) {
     const spec = parseBenchmark(flags.benchmark);
-    const bench = await readReturnSeries(spec.file, spec.column);
+    const bench = inDecimalUnits(await readReturnSeries(spec.file, spec.column), units);
     const { values, common } = alignOn(series.dates, bench);
     if (common < 2) {
       throw new StrataError("DATA", `benchmark ${spec.file} shares ${common} date${common === 1 ? "" : "s"} with ${file}; alpha and beta need at least 2`, {
@@ -207,7 +237,7 @@ export async function tearsheetCommand(file: string, flags: TearsheetFlags): Pro
 <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:4px 12px;border-bottom:1px solid #ddd;text-align:left}td.v{text-align:right;font-variant-numeric:tabular-nums}</style>
 </head><body>
 <h1>${escapeHtml(title)}</h1>
-<p>${escapeHtml(`${start} … ${end}, ${series.returns.length} periods, ${periodsPerYear} per year, risk-free ${(rf * 100).toFixed(2)}%/yr${benchLabel ? `, benchmark ${benchLabel}` : ""}`)}</p>
+<p>${escapeHtml(`${start} … ${end}, ${series.returns.length} periods, ${periodsPerYear} per year, risk-free ${(rf * 100).toFixed(2)}%/yr${flags.percent ? ", read as percentages (÷ 100)" : ""}${benchLabel ? `, benchmark ${benchLabel}` : ""}`)}</p>
 <table>
 <tr><th>Metric</th><th>Value</th></tr>
 ${rows.map(([l, v]) => `<tr><td>${escapeHtml(l)}</td><td class="v">${escapeHtml(v)}</td></tr>`).join("\n")}
@@ -224,7 +254,7 @@ ${rows.map(([l, v]) => `<tr><td>${escapeHtml(l)}</td><td class="v">${escapeHtml(
   }
   const width = Math.max(...rows.map(([l]) => l.length), "Max drawdown period".length);
   const lines = [
-    `${series.file}:${series.column}  ${start} … ${end}  (${series.returns.length} periods, ${periodsPerYear}/yr, rf ${(rf * 100).toFixed(2)}%/yr)`,
+    `${series.file}:${series.column}  ${start} … ${end}  (${series.returns.length} periods, ${periodsPerYear}/yr, rf ${(rf * 100).toFixed(2)}%/yr${flags.percent ? ", percentages ÷ 100" : ""})`,
     ...(benchLabel ? [`benchmark ${benchLabel}`] : []),
     "",
     ...rows.map(([l, v]) => `  ${l.padEnd(width)}  ${v.padStart(10)}`),
