@@ -8,18 +8,37 @@
  *     one row per prices row, ordered by (date, symbol). A value at date t uses prices up to
  *     the close of t only (`pipeline audit leakage features` proves it); warm-up rows are NULL.
  * Every definition, unit and warm-up is in docs/features.md.
+ *
+ * Missing inputs (close-only prices: a wide table, or a file without open/high/low/volume):
+ * the factors that need an absent column (ATR, Parkinson/Garman–Klass, Donchian, volume
+ * z-score, dollar volume) are left out with a warning naming them when their params were not
+ * written in pipeline.yaml; when they were, the stage fails (at plan time when the data stage
+ * declares `format: wide`, else when it runs). After computing, a column that is NULL on every
+ * row or constant is dropped with a warning: nothing all-NULL or constant reaches a model.
  */
-import { defineStage, z } from "../src/index.ts";
+import { defineStage, z, type StageIssue } from "../src/index.ts";
+import { StrataError } from "../src/core/errors.ts";
+import { sqlIdent } from "../src/store/sql.ts";
 import {
   averageTrueRange, donchianPosition, dollarVolume, featuresQuery, garmanKlassVolatility, materializeFeatures, marketBeta, momentum,
   movingAverageGap, parkinsonVolatility, realizedVolatility, reversal, rsi, volumeZScore,
-  type Factor,
+  type Factor, type PriceInput,
 } from "../src/data/factors/index.ts";
 
 const day = z.number().int().positive();
 const windows = (d: number[]) => z.array(day).default(d);
 /** Column names, or "all" for every factor column. */
-const columnList = (d: string[]) => z.union([z.literal("all"), z.array(z.string())]).default(d);
+const columnList = z.union([z.literal("all"), z.array(z.string())]);
+
+/**
+ * Defaults of the families that need open, high, low or volume. Their params have no zod
+ * default so the stage can tell "not written" (left out, with a warning, when the data lacks
+ * the column) from "asked for" (an error then).
+ */
+export const OHLCV_DEFAULTS = { rangeVolatility: [20], atr: [14], donchian: [20], volumeZ: [20], dollarVolume: [20] } as const;
+export const DEFAULT_RANK = ["mom_20", "mom_252_21", "rev_5", "vol_20", "rsi_14", "ma_gap_50"];
+export const DEFAULT_ZSCORE = ["mom_60", "vol_60", "dollar_vol_20", "beta_60"];
+const ALL_INPUTS: ReadonlySet<PriceInput> = new Set(["open", "high", "low", "close", "volume"]);
 
 const params = z.object({
   /** k-day returns; [k, s] skips the last s days (e.g. [252, 21] → mom_252_21). */
@@ -28,19 +47,23 @@ const params = z.object({
   reversal: windows([5]),
   /** Realized volatility of daily log returns (annualized). */
   volatility: windows([20, 60]),
-  /** Parkinson and Garman–Klass OHLC volatility (annualized). */
-  rangeVolatility: windows([20]),
-  atr: windows([14]),
+  /** Parkinson and Garman–Klass OHLC volatility (annualized); default [20] when the data has high/low (and open). */
+  rangeVolatility: z.array(day).optional(),
+  /** Average true range; default [14] when the data has high and low. */
+  atr: z.array(day).optional(),
   rsi: windows([14]),
   maGap: windows([20, 50]),
-  donchian: windows([20]),
-  volumeZ: windows([20]),
-  dollarVolume: windows([20]),
+  /** Donchian channel position; default [20] when the data has high and low. */
+  donchian: z.array(day).optional(),
+  /** Volume z-score; default [20] when the data has volume. */
+  volumeZ: z.array(day).optional(),
+  /** Log dollar volume; default [20] when the data has volume. */
+  dollarVolume: z.array(day).optional(),
   beta: windows([60]),
-  /** Columns that also get a cross-sectional rank per date (<c>_rank, 0 … 1). */
-  rank: columnList(["mom_20", "mom_252_21", "rev_5", "vol_20", "rsi_14", "ma_gap_50"]),
-  /** Columns that also get a cross-sectional z-score per date (<c>_z). */
-  zscore: columnList(["mom_60", "vol_60", "dollar_vol_20", "beta_60"]),
+  /** Columns that also get a cross-sectional rank per date (<c>_rank, 0 … 1). Default DEFAULT_RANK. */
+  rank: columnList.optional(),
+  /** Columns that also get a cross-sectional z-score per date (<c>_z). Default DEFAULT_ZSCORE (less any left out). */
+  zscore: columnList.optional(),
 }).strict().superRefine((p, ctx) => {
   try {
     plan(p);
@@ -51,50 +74,160 @@ const params = z.object({
 
 type Params = z.output<typeof params>;
 
-export function plan(p: Params) {
-  const factors: Factor[] = [
+export interface FeaturePlan {
+  factors: Factor[];
+  rank: string[];
+  zscore: string[];
+  /** Columns not computed because the data lacks an input, with the inputs missing. */
+  leftOut: Array<{ name: string; missing: PriceInput[] }>;
+}
+
+const OHLCV_PARAM: Record<string, keyof typeof OHLCV_DEFAULTS> = {
+  pk: "rangeVolatility", gk: "rangeVolatility", atr: "atr", donch: "donchian", vlm: "volumeZ", dollar: "dollarVolume",
+};
+
+/**
+ * The factors and cross-sectional columns to compute, given the price columns the data has
+ * (default: all). Factors needing an absent column are left out when their family was not
+ * written in params, and are an error (PARAMS, naming them and the missing columns) when it was.
+ */
+export function plan(p: Params, available: ReadonlySet<PriceInput> = ALL_INPUTS): FeaturePlan {
+  const written = (k: keyof typeof OHLCV_DEFAULTS) => p[k] !== undefined;
+  const w = (k: keyof typeof OHLCV_DEFAULTS): readonly number[] => p[k] ?? OHLCV_DEFAULTS[k];
+  const candidates: Factor[] = [
     ...p.momentum.map((m) => (typeof m === "number" ? momentum(m) : momentum(m[0], { skip: m[1] }))),
     ...p.reversal.map(reversal),
     ...p.volatility.map(realizedVolatility),
-    ...p.rangeVolatility.flatMap((n) => [parkinsonVolatility(n), garmanKlassVolatility(n)]),
-    ...p.atr.map(averageTrueRange),
+    ...w("rangeVolatility").flatMap((n) => [parkinsonVolatility(n), garmanKlassVolatility(n)]),
+    ...w("atr").map(averageTrueRange),
     ...p.rsi.map(rsi),
     ...p.maGap.map(movingAverageGap),
-    ...p.donchian.map(donchianPosition),
-    ...p.volumeZ.map(volumeZScore),
-    ...p.dollarVolume.map(dollarVolume),
+    ...w("donchian").map(donchianPosition),
+    ...w("volumeZ").map(volumeZScore),
+    ...w("dollarVolume").map(dollarVolume),
     ...p.beta.map(marketBeta),
   ];
-  const all = factors.map((f) => f.name);
-  return {
-    factors,
-    rank: p.rank === "all" ? all : p.rank,
-    zscore: p.zscore === "all" ? all : p.zscore,
+  const factors: Factor[] = [], leftOut: FeaturePlan["leftOut"] = [], asked: string[] = [];
+  for (const f of candidates) {
+    const missing = (f.prices ?? ["close"]).filter((c) => !available.has(c));
+    if (missing.length === 0) { factors.push(f); continue; }
+    const param = OHLCV_PARAM[f.name.split("_")[0]];
+    if (param !== undefined && !written(param)) leftOut.push({ name: f.name, missing });
+    else asked.push(`${f.name} (${param ?? "params"}; needs ${missing.join(", ")})`);
+  }
+  const gone = new Set(leftOut.map((l) => l.name));
+  const xs = (list: Params["rank"], dflt: string[], suffix: string, key: string): string[] => {
+    if (list === "all") return factors.map((f) => f.name);
+    if (list === undefined) {
+      for (const c of dflt) if (gone.has(c)) leftOut.push({ name: `${c}${suffix}`, missing: leftOut.find((l) => l.name === c)!.missing });
+      return dflt.filter((c) => !gone.has(c));
+    }
+    for (const c of list) if (gone.has(c)) asked.push(`${c}${suffix} (${key}; ${c} is left out)`);
+    return list;
   };
+  const rank = xs(p.rank, DEFAULT_RANK, "_rank", "rank");
+  const zscore = xs(p.zscore, DEFAULT_ZSCORE, "_z", "zscore");
+  if (asked.length) {
+    const lacks = ["open", "high", "low", "volume"].filter((c) => !available.has(c as PriceInput));
+    throw new StrataError("PARAMS", `features: the prices have no ${lacks.join(", ")} (close-only data), but params ask for ${asked.join(", ")}`, {
+      hint: "remove those entries from the features params (or set the family to []), or give the data stage a file with those columns",
+    });
+  }
+  return { factors, rank, zscore, leftOut };
 }
+
+/**
+ * Plan-time check: a data stage declaring `format: wide` has close only, so families asked for
+ * by name that need open/high/low/volume are an error before anything runs.
+ */
+function planChecks(p: Params, needs: Record<string, unknown>): StageIssue[] {
+  const data = needs.data as { source?: string; format?: string } | undefined;
+  if (!data || data.source === "synthetic" || data.format !== "wide") return [];
+  try {
+    plan(p, new Set(["close"]));
+    return [];
+  } catch (e) {
+    const err = e as StrataError;
+    return [{ level: "error", message: `${err.message.split("\n")[0]} (the data stage reads a wide table: close only)`, hint: err.hint }];
+  }
+}
+
+/** "left out atr_14, …: data/prices has no high, low, … — to silence this, set atr: [], …". */
+export function leftOutWarning(p: FeaturePlan, lacks: readonly string[]): string {
+  const names = p.leftOut.map((l) => l.name);
+  const settings = [...new Set(names.map((n) => OHLCV_PARAM[n.split("_")[0]]))].map((k) => `${k}: []`);
+  if (names.some((n) => n.endsWith("_rank"))) settings.push(`rank: [${p.rank.join(", ")}]`);
+  if (names.some((n) => n.endsWith("_z"))) settings.push(`zscore: [${p.zscore.join(", ")}]`);
+  return `left out ${names.join(", ")}: data/prices has no ${lacks.join(", ")} (close-only prices); to say so in pipeline.yaml and silence this, set ${settings.join(", ")} in the features params`;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)} %`;
 
 export default defineStage({
   description: "Momentum, reversal, volatility, ATR, RSI, MA gap, Donchian, volume and beta factors, with cross-sectional ranks and z-scores",
   params,
+  checks: (p, ctx) => planChecks(p, ctx.needs),
   outputs: ["features"],
   async run(ctx) {
     const prices = ctx.input("data", "prices");
-    const p = plan(ctx.params);
+    // Which price columns the data has: a column with no value at all is absent (a wide table
+    // or a close-only file); one with some values is used, with a warning for the rest.
+    const [cov] = (await ctx.db.runAndReadAll(
+      `SELECT count(*)::DOUBLE, count(open)::DOUBLE, count(high)::DOUBLE, count(low)::DOUBLE, count(close)::DOUBLE, count(volume)::DOUBLE FROM ${prices}`,
+    )).getRows().map((r) => r.map(Number));
+    const [total, ...counts] = cov;
+    const inputs: PriceInput[] = ["open", "high", "low", "close", "volume"];
+    const available = new Set(inputs.filter((c, i) => counts[i] > 0));
+    inputs.forEach((c, i) => {
+      if (counts[i] > 0 && counts[i] < total) {
+        ctx.warn(`data/prices has ${c} on ${pct(counts[i] / total)} of its rows (${counts[i]} of ${total}): the features that use it are NULL on the others`);
+      }
+    });
+    const p = plan(ctx.params, available);
+    if (p.leftOut.length) ctx.warn(leftOutWarning(p, inputs.filter((c) => !available.has(c))));
     const q = featuresQuery(prices, p.factors, { rank: p.rank, zscore: p.zscore });
     const features = await materializeFeatures(ctx.db, q, "__features");
-    let rows: number, nulls: Record<string, number | null>;
+    let rows: number, nulls: Record<string, number | null>, dropped: string[];
     try {
-      ctx.progress(0.6, "computed");
-      // features.select is already in (date, symbol) order: the COPY needs no ORDER BY.
-      ({ rows } = await ctx.writeTable("features", features.select));
+      ctx.progress(0.5, "computed");
+      // Nothing all-NULL or constant reaches a model: such columns are dropped, each named.
+      const profile = await features.profile();
+      dropped = [];
+      let longest: number | undefined;
+      for (const c of q.columns) {
+        const pr = profile[c.name];
+        if (pr.values === 0) {
+          longest ??= await features.maxSymbolRows();
+          const why = c.warmup > longest
+            ? `its warm-up of ${c.warmup} rows is longer than any symbol's history (at most ${longest} rows)`
+            : c.family === "zscore" || c.family === "rank" ? "the cross-section has too few symbols with a value on each date" : "its inputs are degenerate (non-positive prices, a flat market)";
+          ctx.warn(`dropped feature ${c.name}: NULL on every row — ${why}`);
+          dropped.push(c.name);
+        } else if (pr.min === pr.max) {
+          ctx.warn(`dropped feature ${c.name}: constant (${pr.min}) on every row with a value — it cannot inform a model`);
+          dropped.push(c.name);
+        }
+      }
+      if (dropped.length === q.columns.length) {
+        throw new StrataError("DATA", `features: every feature column is NULL or constant (${dropped.join(", ")})`, {
+          hint: "check the data stage's prices (enough history for the windows, more than one symbol, varying closes)",
+        });
+      }
+      // features.select is already in (date, symbol) order: the COPY needs no ORDER BY (a
+      // projection keeps the order).
+      const select = dropped.length ? `SELECT * EXCLUDE (${dropped.map(sqlIdent).join(", ")}) FROM (${features.select})` : features.select;
+      ({ rows } = await ctx.writeTable("features", select));
       ctx.progress(0.9, "written");
-      nulls = await features.nullShares();
+      nulls = Object.fromEntries(q.columns.filter((c) => !dropped.includes(c.name)).map((c) => [c.name, profile[c.name].nullAfterWarmup]));
     } finally {
       await features.drop();
     }
+    const kept = q.columns.length - dropped.length;
     ctx.metric("rows", rows);
-    ctx.metric("columns", q.columns.length);
+    ctx.metric("columns", kept);
+    if (p.leftOut.length) ctx.metric("left_out", p.leftOut.map((l) => l.name).join(","));
+    if (dropped.length) ctx.metric("dropped", dropped.join(","));
     for (const [name, share] of Object.entries(nulls)) ctx.metric(`null_after_warmup.${name}`, share === null ? null : Math.round(share * 1e6) / 1e6);
-    ctx.log(`${q.columns.length} feature columns over ${rows} rows`);
+    ctx.log(`${kept} feature columns over ${rows} rows${p.leftOut.length + dropped.length ? ` (${p.leftOut.length} left out, ${dropped.length} dropped)` : ""}`);
   },
 });

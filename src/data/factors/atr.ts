@@ -23,5 +23,6 @@ export function averageTrueRange(n: number): Factor {
     warmup: n,
     sql: afterWarmup(n, `CASE WHEN close > 0 THEN ${rolling("avg", "tr", n)} / close END`),
     uses: ["n", "tr"],
+    prices: ["high", "low", "close"],
   };
 }

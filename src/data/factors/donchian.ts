@@ -18,5 +18,6 @@ export function donchianPosition(n: number): Factor {
     warmup: n,
     sql: afterWarmup(n, `CASE WHEN ${hi} > ${lo} THEN (close - ${lo}) / (${hi} - ${lo}) ELSE 0.5 END`),
     uses: ["n"],
+    prices: ["high", "low", "close"],
   };
 }

@@ -1,5 +1,5 @@
 /** Factor library: SQL builders over the long prices table, one family per file. */
-export type { Factor, FactorFamily, FeatureColumn, BarColumn } from "./types.ts";
+export type { Factor, FactorFamily, FeatureColumn, BarColumn, PriceInput } from "./types.ts";
 export { barsQuery } from "./bars.ts";
 export { momentum, type MomentumOptions } from "./momentum.ts";
 export { reversal } from "./reversal.ts";
@@ -14,5 +14,5 @@ export { marketBeta } from "./beta.ts";
 export { crossSectionalColumns, type CrossSectionalColumns } from "./cross-section.ts";
 export { featuresQuery, ROW_NUMBER, type FeaturesQuery, type FeaturesQueryOptions } from "./query.ts";
 export { PERIODS_PER_YEAR } from "./sql.ts";
-export { nullShareAfterWarmup, nullShareOfArrays } from "./metrics.ts";
+export { nullShareAfterWarmup, nullShareOfArrays, profileColumns, profileArrays, type ColumnProfile } from "./metrics.ts";
 export { materializeFeatures, type MaterializedFeatures } from "./materialize.ts";

@@ -2,7 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { stageColumns } from "../../store/encode-columns.ts";
 import { sqlIdent } from "../../store/sql.ts";
 import { crossSectionalColumns } from "./cross-section.ts";
-import { nullShareAfterWarmup, nullShareOfArrays } from "./metrics.ts";
+import { nullShareAfterWarmup, nullShareOfArrays, profileArrays, profileColumns, type ColumnProfile } from "./metrics.ts";
 import { ROW_NUMBER, type FeaturesQuery } from "./query.ts";
 
 /** The features of a query, materialized: select them with `select`, then `drop()`. */
@@ -15,6 +15,10 @@ export interface MaterializedFeatures {
   rows: number;
   /** `null_after_warmup` share per column (see nullShareAfterWarmup). */
   nullShares(): Promise<Record<string, number | null>>;
+  /** Null share, count, min and max per column (see profileColumns): finds all-NULL and constant columns. */
+  profile(): Promise<Record<string, ColumnProfile>>;
+  /** Most rows any symbol has. */
+  maxSymbolRows(): Promise<number>;
   drop(): Promise<void>;
 }
 
@@ -44,6 +48,8 @@ export async function materializeFeatures(conn: DuckDBConnection, q: FeaturesQue
       select: `SELECT ${base} FROM ${t}`,
       rows,
       nullShares: () => nullShareAfterWarmup(conn, t, factorColumns, ROW_NUMBER),
+      profile: () => profileColumns(conn, t, factorColumns, ROW_NUMBER),
+      maxSymbolRows: () => maxRowNumber(conn, t),
       drop: async () => { await conn.run(`DROP TABLE IF EXISTS ${t}`); },
     };
   }
@@ -55,13 +61,17 @@ export async function materializeFeatures(conn: DuckDBConnection, q: FeaturesQue
     await conn.run(`DROP TABLE IF EXISTS ${t}`);
     throw e;
   }
-  const xsShares = nullShareOfArrays(xs.columns, xs.rowNumber, q.columns.slice(factorColumns.length));
+  const xsColumns = q.columns.slice(factorColumns.length);
+  const xsShares = nullShareOfArrays(xs.columns, xs.rowNumber, xsColumns);
+  const xsProfile = profileArrays(xs.columns, xs.rowNumber, xsColumns);
   // The staging table holds NaN for NULL (a Float64Array has no NULL): nullif turns it back.
   const xsSelect = xsNames.map((c) => `nullif(x.${sqlIdent(c)}, 'NaN'::DOUBLE) AS ${sqlIdent(c)}`);
   return {
     select: `SELECT ${base}, ${xsSelect.join(", ")} FROM ${t} POSITIONAL JOIN ${staged.table} AS x`,
     rows: staged.rows,
     nullShares: async () => ({ ...(await nullShareAfterWarmup(conn, t, factorColumns, ROW_NUMBER)), ...xsShares }),
+    profile: async () => ({ ...(await profileColumns(conn, t, factorColumns, ROW_NUMBER)), ...xsProfile }),
+    maxSymbolRows: () => maxRowNumber(conn, t),
     drop: async () => {
       await staged.drop();
       await conn.run(`DROP TABLE IF EXISTS ${t}`);
@@ -71,5 +81,10 @@ export async function materializeFeatures(conn: DuckDBConnection, q: FeaturesQue
 
 async function rowCount(conn: DuckDBConnection, table: string): Promise<number> {
   const r = await conn.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${table}`);
+  return Number(r.getRows()[0]?.[0] ?? 0);
+}
+
+async function maxRowNumber(conn: DuckDBConnection, table: string): Promise<number> {
+  const r = await conn.runAndReadAll(`SELECT coalesce(max(${sqlIdent(ROW_NUMBER)}), 0)::DOUBLE FROM ${table}`);
   return Number(r.getRows()[0]?.[0] ?? 0);
 }

@@ -55,3 +55,63 @@ export function nullShareOfArrays(
   }
   return out;
 }
+
+/** What a feature column holds: enough to tell an all-NULL or constant column from a useful one. */
+export interface ColumnProfile {
+  /** As `nullShareAfterWarmup`. */
+  nullAfterWarmup: number | null;
+  /** Non-NULL values over all rows. */
+  values: number;
+  /** Smallest and largest non-NULL value (null when there is none). */
+  min: number | null;
+  max: number | null;
+}
+
+/** `nullShareAfterWarmup` plus count, min and max of each column, in one pass over `table`. */
+export async function profileColumns(
+  conn: DuckDBConnection,
+  table: string,
+  columns: readonly FeatureColumn[],
+  rowNumber: string,
+): Promise<Record<string, ColumnProfile>> {
+  if (columns.length === 0) return {};
+  const n = sqlIdent(rowNumber);
+  const parts = columns.flatMap((c, i) => {
+    const col = sqlIdent(c.name), past = `${n} >= ${c.warmup}`;
+    return [
+      `(count(*) FILTER (WHERE ${past} AND ${col} IS NULL))::DOUBLE / nullif(count(*) FILTER (WHERE ${past}), 0) AS s${i}`,
+      `count(${col})::DOUBLE AS v${i}`, `min(${col})::DOUBLE AS lo${i}`, `max(${col})::DOUBLE AS hi${i}`,
+    ];
+  });
+  const reader = await conn.runAndReadAll(`SELECT ${parts.join(", ")} FROM ${table}`);
+  const row = reader.getRows()[0] ?? [];
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  const out: Record<string, ColumnProfile> = {};
+  columns.forEach((c, i) => {
+    out[c.name] = { nullAfterWarmup: num(row[4 * i]), values: num(row[4 * i + 1]) ?? 0, min: num(row[4 * i + 2]), max: num(row[4 * i + 3]) };
+  });
+  return out;
+}
+
+/** `profileColumns` over typed columns (NaN = NULL) and the rows' symbol row numbers. */
+export function profileArrays(
+  values: Record<string, Float64Array>,
+  rowNumber: Float64Array,
+  columns: readonly FeatureColumn[],
+): Record<string, ColumnProfile> {
+  const shares = nullShareOfArrays(values, rowNumber, columns);
+  const out: Record<string, ColumnProfile> = {};
+  for (const c of columns) {
+    const v = values[c.name];
+    let count = 0, min = Infinity, max = -Infinity;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x !== x) continue;
+      count++;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    out[c.name] = { nullAfterWarmup: shares[c.name], values: count, min: count ? min : null, max: count ? max : null };
+  }
+  return out;
+}

@@ -23,6 +23,7 @@ export function parkinsonVolatility(n: number): Factor {
     warmup: n,
     sql: afterWarmup(n, `sqrt(${PERIODS_PER_YEAR} * ${rolling("avg", "pk", n)} / (4 * ln(2)))`),
     uses: ["n", "pk"],
+    prices: ["high", "low"],
   };
 }
 
@@ -35,5 +36,6 @@ export function garmanKlassVolatility(n: number): Factor {
     warmup: n,
     sql: afterWarmup(n, `CASE WHEN ${mean} >= 0 THEN sqrt(${PERIODS_PER_YEAR} * ${mean}) END`),
     uses: ["n", "gk"],
+    prices: ["open", "high", "low", "close"],
   };
 }

@@ -7,6 +7,9 @@ export type FactorFamily =
   | "momentum" | "reversal" | "volatility" | "range_volatility" | "atr" | "rsi"
   | "ma_gap" | "donchian" | "volume" | "beta";
 
+/** Price columns a factor reads; all but close may be missing from a file (close-only data). */
+export type PriceInput = "open" | "high" | "low" | "close" | "volume";
+
 /** Per-bar columns a factor may read besides date, symbol, open, high, low, close, volume. */
 export type BarColumn = "n" | "prev_close" | "ret" | "lr" | "gain" | "loss" | "tr" | "pk" | "gk" | "dv" | "mkt";
 
@@ -24,6 +27,11 @@ export interface Factor {
   sql: string;
   /** Per-bar columns the expression reads. */
   uses: BarColumn[];
+  /**
+   * Price columns the value needs (default ["close"]). Without one of them the factor is NULL
+   * on every row, so the features stage leaves it out (see stages/features.ts).
+   */
+  prices?: PriceInput[];
 }
 
 /** A column of the features table with its warm-up (for metrics and docs). */

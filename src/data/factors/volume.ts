@@ -20,6 +20,7 @@ export function volumeZScore(n: number): Factor {
     warmup: n,
     sql: afterWarmup(n, `CASE WHEN ${sd} > 0 THEN (volume - ${rolling("avg", "volume", n)}) / ${sd} ELSE 0 END`),
     uses: ["n"],
+    prices: ["volume"],
   };
 }
 
@@ -32,5 +33,6 @@ export function dollarVolume(n: number): Factor {
     warmup: n,
     sql: afterWarmup(n, `CASE WHEN ${mean} > 0 THEN ln(${mean}) END`),
     uses: ["n", "dv"],
+    prices: ["close", "volume"],
   };
 }
