@@ -22,17 +22,33 @@
  *   stress(stress_bps, bps_per_side, total_costs, total_return, cagr, annual_volatility, sharpe, max_drawdown)
  *   metrics.json   tearsheet of net returns (+ alpha/beta vs 1/N), turnover, costs, per-regime
  *                  metrics, cost stress, and every optimizer fallback with its reason and dates
+ *
+ * What the cell really is (metrics.json and the lock's metrics; docs/backtest-matrix.md):
+ *   optimizer_effective  the method that produced most legs' weights (max_sharpe falling back
+ *                        to min_variance on every rebalance is a min_variance cell)
+ *   fallback_share       share of rebalances where the optimizer fell back, in [0, 1]
+ *   optimizer_label      metrics.json: "max_sharpe", or "max_sharpe → min_variance on 100 % of
+ *                        rebalances" when fallback_share > warn.fallback_share
+ *   forced_cash_share    mean share of the intended book the weight caps left in cash
+ *   selection            metrics.json: universe, mean eligible names, share of no-op selections
+ * Guard rails: plan-time checks (cost stress not increasing: error; forced cash from
+ * top × max_weight < 1, lag or costs unlike the labels' / the baselines': warnings) and
+ * run-time warnings (ctx.warn) when the fallback share, the forced cash or the no-op
+ * selections exceed the `warn` thresholds.
+ * `horizon` is taken from train (which takes it from labels): write it nowhere else.
  * Conventions and measured costs: docs/backtest.md.
  */
-import { defineStage, z, StrataError } from "../src/index.ts";
+import { defineStage, z, StrataError, type StageIssue } from "../src/index.ts";
 import { suggestionHint } from "../src/core/suggest.ts";
 import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
 import { panelMatrix } from "../src/quant/backtest/panel.ts";
 import { decisionRule, signalPortfolio, type Decision } from "../src/quant/backtest/signal-portfolio.ts";
 import { tearsheet } from "../src/quant/stats/tearsheet.ts";
 import { PORTFOLIO_METHODS, type PortfolioMethod } from "../src/quant/portfolio/types.ts";
+import { DEFAULT_BUDGETS } from "../src/quant/portfolio/constraints.ts";
+import { formatShare, optimizerLabel, summarizeDecisions, type DecisionSummary } from "../src/quant/backtest/decision-summary.ts";
 import {
-  costsParams, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics, round,
+  costsParams, costsIssues, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics, round,
   returnColumns, tradeColumns, stressColumns, activity, isoDate,
 } from "./lib/portfolio.ts";
 import { alignTo, readBaseline } from "./lib/baseline.ts";
@@ -60,7 +76,7 @@ const params = z.object({
   }).strict().default({ estimator: "ledoit_wolf", window: 126 }),
   /** Expected returns for max_sharpe and kelly: the scores (× 252 / horizon) or the trailing mean. */
   expected_returns: z.enum(["score", "historical"]).default("score"),
-  /** Label horizon of the scores in bars (annualizes score-based expected returns). */
+  /** Label horizon of the scores in bars (annualizes score-based expected returns): taken from train. */
   horizon: z.number().int().min(1).default(5),
   constraints: z.object({
     max_weight: z.number().positive().max(1).default(0.15),
@@ -80,6 +96,15 @@ const params = z.object({
   risk_free: z.number().default(0),
   linkage: z.enum(["single", "complete", "average", "ward"]).default("single"),
   kelly_fraction: z.number().gt(0).max(1).default(0.5),
+  /** Run-time warning thresholds (shares in [0, 1]): a cell past one says it means something else. */
+  warn: z.object({
+    /** Optimizer fell back on more than this share of rebalances. */
+    fallback_share: z.number().min(0).max(1).default(0.1),
+    /** Mean share of the intended book the caps left in cash above this. */
+    cash_share: z.number().min(0).max(1).default(0.01),
+    /** The selection kept every eligible name on at least this share of rebalances. */
+    selection_noop_share: z.number().min(0).max(1).default(0.5),
+  }).strict().default({ fallback_share: 0.1, cash_share: 0.01, selection_noop_share: 0.5 }),
 }).strict();
 
 type Params = z.output<typeof params>;
@@ -92,6 +117,9 @@ export default defineStage({
   cellParams: (p, cell) => ownParams(p, cell),
   // Every cell is a trial: the statistics stage deflates Sharpe ratios by all trials recorded.
   trial: { sharpe: "sharpe", observations: "observations", returns: "returns" },
+  // The scores are forecasts over the labels' horizon: one source of truth (labels → train → here).
+  inherit: { horizon: "train" },
+  checks: (p, ctx) => planChecks(p, ctx.needs, ctx.cells),
   async run(ctx) {
     const p: Params = ctx.params;
     const t0 = performance.now();
@@ -167,6 +195,10 @@ export default defineStage({
 
     const fallbacks = fallbackSummary(decisions, panel.days);
     const act = activity(ev);
+    const netTarget = p.constraints.budgets === false ? 1 : Math.min(1, p.constraints.budgets === true ? DEFAULT_BUDGETS.portfolio : p.constraints.budgets.portfolio ?? DEFAULT_BUDGETS.portfolio);
+    const summary = summarizeDecisions(decisions, { method: optimizer, legExposure: sel.side === "long" ? 1 : sel.leg_exposure, netTarget });
+    const label = optimizerLabel(summary, p.warn.fallback_share);
+    for (const w of runWarnings(summary, p, N, label)) ctx.warn(w);
     const doc = {
       model, optimizer,
       // What produced this cell, inside the artifact (so consumers such as the champion stage
@@ -178,6 +210,11 @@ export default defineStage({
       ...act,
       rebalances: decisions.length,
       skipped_rebalances: skipped.map((s) => ({ date: isoDate(panel.days[s.t]), reason: s.reason })),
+      optimizer_effective: summary.effective,
+      optimizer_label: label,
+      fallback_share: round(summary.fallbackShare),
+      forced_cash_share: round(summary.forcedCashShare),
+      selection: { universe: N, mean_eligible: round(summary.meanEligible), noop_share: round(summary.selectionNoopShare) },
       fallbacks,
       benchmark,
       regimes: regimeSummary(market, ev.base.net, ev.start),
@@ -193,6 +230,9 @@ export default defineStage({
     ctx.metric("turnover_annual", act.turnover_annual);
     ctx.metric("rebalances", decisions.length);
     ctx.metric("fallbacks", fallbacks.count);
+    ctx.metric("fallback_share", round(summary.fallbackShare));
+    ctx.metric("optimizer_effective", summary.effective);
+    ctx.metric("forced_cash_share", round(summary.forcedCashShare));
     for (const s of ev.stress) if (s.bps !== 0) ctx.metric(`sharpe_stress_${s.bps}`, round(s.metrics.sharpe));
     // A duration is not a result: it goes to the log, never into the lock's metrics (which must
     // be the same bytes on every run).
@@ -200,6 +240,86 @@ export default defineStage({
     ctx.progress(1, "done");
   },
 });
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+/**
+ * Plan-time checks (no data yet): contradictions are errors, settings that make a cell mean
+ * something other than its name are warnings. `needs` holds train's and baselines' params.
+ */
+function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Record<string, unknown>>): StageIssue[] {
+  const issues: StageIssue[] = [...costsIssues(p.costs)];
+  const optimizers = [...new Set(cells.map((c) => String(c.optimizer ?? p.optimizer)))];
+  const sel = p.selection;
+  const budgets = p.constraints.budgets;
+  const position = budgets === false ? Infinity : budgets === true ? DEFAULT_BUDGETS.position : budgets.position ?? DEFAULT_BUDGETS.position;
+  const cap = Math.min(p.constraints.max_weight, position);
+  const capName = cap < p.constraints.max_weight ? `constraints.budgets.position ${cap}` : `constraints.max_weight ${cap}`;
+  if (sel.quantile === undefined) {
+    const top = sel.top ?? 20;
+    const reach = top * cap;
+    if (reach < 1 - 1e-9) {
+      const cash = 1 - reach;
+      const book = sel.side === "long" ? "the book" : "each leg";
+      const fallsBack = optimizers.includes("max_sharpe")
+        ? "; max_sharpe cannot reach full investment under these caps and falls back to min_variance on every rebalance" : "";
+      issues.push({
+        level: "warning", param: "constraints.max_weight",
+        message: `selection.top ${top} × ${capName} = ${Number(reach.toFixed(6))} < 1: ${formatShare(cash)} of ${book} sits in cash at every rebalance${fallsBack}`,
+        hint: `raise constraints.max_weight to at least ${Math.ceil((1 / top) * 1000) / 1000} or selection.top to at least ${Math.ceil(1 / cap - 1e-9)}`,
+      });
+    }
+  } else if (sel.side === "long" && sel.quantile === 1) {
+    issues.push({ level: "warning", param: "selection.quantile", message: "selection.quantile 1 keeps every name with a score: the cell selects nothing", hint: "use a quantile below 1, e.g. 0.1" });
+  }
+  const train = needs.train as { lag?: number } | undefined;
+  if (train && typeof train.lag === "number" && train.lag !== p.lag) {
+    issues.push({
+      level: "warning", param: "lag",
+      message: `the cells trade ${p.lag} bar(s) after the signal, but the models learned labels entered ${train.lag} bar(s) after it (labels.params.lag, via train): they trade a different return than the one predicted`,
+      hint: `set backtest.params.lag to ${train.lag}, or labels.params.lag to ${p.lag}`,
+    });
+  }
+  const base = needs.baselines as { costs?: unknown; lag?: number; rebalance?: string } | undefined;
+  if (base) {
+    if (base.costs !== undefined && !sameJson(base.costs, p.costs)) {
+      issues.push({
+        level: "warning", param: "costs",
+        message: `the baselines pay other costs (${JSON.stringify(base.costs)}) than the backtest cells (${JSON.stringify(p.costs)}): the cells are compared with benchmarks run under other costs`,
+        hint: "give both stages one costs block (a YAML anchor, as in the default pipeline.yaml)",
+      });
+    }
+    if (base.lag !== undefined && base.lag !== p.lag) {
+      issues.push({ level: "warning", param: "lag", message: `the baselines trade ${base.lag} bar(s) after their decision, the backtest cells ${p.lag}`, hint: "give both stages the same lag" });
+    }
+    if (base.rebalance !== undefined && base.rebalance !== p.rebalance) {
+      issues.push({ level: "warning", param: "rebalance", message: `the baselines rebalance ${base.rebalance}, the backtest cells ${p.rebalance}: the benchmark trades on another schedule`, hint: "give both stages the same rebalance" });
+    }
+  }
+  return issues;
+}
+
+/** Run-time warnings from what the decisions did (see the `warn` thresholds). */
+function runWarnings(s: DecisionSummary, p: Params, universe: number, label: string): string[] {
+  const out: string[] = [];
+  if (s.fallbackShare > p.warn.fallback_share && s.fallbackTo) {
+    out.push(`${label}: the cell's weights are mostly ${s.effective}'s, not ${s.requested}'s (optimizer_effective = ${s.effective}, fallback_share = ${round(s.fallbackShare)}; reasons in metrics.json fallbacks)`);
+  }
+  if (s.forcedCashShare !== null && s.forcedCashShare > p.warn.cash_share) {
+    out.push(`the weight caps left ${formatShare(s.forcedCashShare)} of the book in cash on average (on ${formatShare(s.forcedCashRebalances)} of rebalances): raise constraints.max_weight (or sector_cap), or hold more names`);
+  }
+  if (s.selectionNoopShare >= p.warn.selection_noop_share && s.selectionNoopShare > 0) {
+    const sel = p.selection;
+    const what = sel.quantile !== undefined ? `selection.quantile ${sel.quantile}` : `selection.top ${sel.top ?? 20}`;
+    out.push(`${what} kept every eligible name on ${formatShare(s.selectionNoopShare)} of rebalances (${Number(s.meanEligible.toFixed(1))} eligible on average, ${universe} symbols in the prices): the cell is the optimizer over the whole universe, not a selection; choose fewer names than the universe`);
+  }
+  return out;
+}
 
 /** The params with the cell's own model and optimizer axes in place of the unused defaults. */
 function ownParams(p: Params, cell: Record<string, unknown>): Params {

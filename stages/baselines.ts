@@ -22,7 +22,7 @@ import { decisionRule, signalPortfolio } from "../src/quant/backtest/signal-port
 import type { TargetRow, TargetRule } from "../src/quant/backtest/types.ts";
 import {
   costsParams, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics, round,
-  returnColumns, stressColumns, activity, isoDate, rowOnOrAfter, parseDateParam, type Market,
+  returnColumns, stressColumns, activity, isoDate, rowOnOrAfter, parseDateParam, costsIssues, type Market,
 } from "./lib/portfolio.ts";
 
 const STRATEGIES = ["buy_and_hold", "equal_weight", "momentum", "reversal"] as const;
@@ -44,6 +44,8 @@ export default defineStage({
   description: "Baselines: buy-and-hold, 1/N rebalanced, 12-1 momentum, short-term reversal",
   params,
   outputs: ["returns", "stress", "metrics"],
+  // Plan time: cost stress levels must increase (the same rule as the backtest stage's).
+  checks: (p) => costsIssues(p.costs),
   async run(ctx) {
     const p = ctx.params;
     const market = await loadMarket(ctx, ctx.input("data", "prices"));

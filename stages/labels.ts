@@ -13,10 +13,10 @@
  * units). The last lag + horizon dates of the panel have NULL labels, as does any row whose
  * window is incomplete; consumers keep `label IS NOT NULL`.
  *
- * Params
+ * Params (train takes horizon and lag from here for its purge: write them once, here)
  *   horizon    bars held, integer ≥ 1 (default 5)
  *   lag        execution lag in bars, integer ≥ 0 (default 1; 0 means trading at the very close
- *              the signal is computed from, which DESIGN.md's conventions do not allow — logged)
+ *              the signal is computed from, which DESIGN.md's conventions do not allow — a warning)
  *   transform  per date, over that date's non-NULL fwd_ret (default "raw"):
  *                raw     label = fwd_ret
  *                demean  fwd_ret − mean
@@ -36,7 +36,7 @@
  * (exit date position − signal date position) over labeled rows, counted on the panel's
  * distinct dates. It equals lag + horizon when no symbol skips a panel date; if larger, a
  * symbol has gaps and cross-validation must purge `window_bars − lag` bars, not `horizon`
- * (logged).
+ * (a warning, ctx.warn).
  */
 import { defineStage, StrataError, z } from "../src/index.ts";
 
@@ -118,7 +118,7 @@ export default defineStage({
   outputs: ["labels"],
   async run(ctx) {
     const p = ctx.params;
-    if (p.lag === 0) ctx.log("warning: lag 0 enters at the close the signal is computed from (no execution lag)");
+    if (p.lag === 0) ctx.warn("lag 0 enters at the close the signal is computed from (no execution lag): the labels reward trades no one could make; set labels.params.lag to 1 or more");
     const prices = ctx.input("data", "prices");
     const { rows } = await ctx.writeTable("labels", labelsSql(prices, p), { orderBy: ["date", "symbol"] });
     ctx.progress(0.7, "written");
@@ -130,7 +130,7 @@ export default defineStage({
       });
     }
     if (bars > p.lag + p.horizon) {
-      ctx.log(`warning: some labels span ${bars} panel dates (lag ${p.lag} + horizon ${p.horizon} = ${p.lag + p.horizon}): symbols skip dates; purge labelHorizon = ${bars - p.lag} in cross-validation`);
+      ctx.warn(`some labels span ${bars} panel dates, more than lag ${p.lag} + horizon ${p.horizon} = ${p.lag + p.horizon}: symbols skip dates, so a purge of ${p.horizon} bars (what train takes from labels) is too short there; fill the gaps in the prices, or purge ${bars - p.lag} bars`);
     }
     ctx.metric("rows", rows);
     ctx.metric("labeled", labeled);

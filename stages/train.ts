@@ -20,9 +20,13 @@
  *       fixed-params trial with its per-fold rank IC
  *   model.json                                          the final model refit on all labelled rows
  *
- * Purging: `horizon` and `lag` must equal the labels stage's params (defaults 5 and 1) — the
- * folds drop training dates whose label windows overlap a test block (src/quant/ml/cv.ts).
- * Details, leakage rules for tuning and stacking, and measured costs: docs/models.md.
+ * Purging: the folds drop training dates whose label windows overlap a test block
+ * (src/quant/ml/cv.ts), so they need the labels' `horizon` and `lag`: both are taken from the
+ * labels stage this stage needs (`inherit`), and recorded in the lock as train's own params.
+ * Writing them under train's params is allowed only with the labels' values — another value
+ * stops the run at plan time (exit 2) naming both stages. Without a labels need the defaults
+ * (5 and 1) apply. Details, leakage rules for tuning and stacking, and measured costs:
+ * docs/models.md and docs/labels-and-cv.md.
  */
 import { defineStage, z, type StageContext } from "../src/index.ts";
 import { StrataError } from "../src/core/errors.ts";
@@ -76,7 +80,7 @@ const params = z.object({
   minTrainDates: int(1).default(252),
   /** Bars dropped after each test block's last label (kfold, cpcv). */
   embargo: int(0).default(5),
-  /** Label horizon and execution lag in bars: must equal the labels stage's horizon and lag. */
+  /** Label horizon and execution lag in bars: taken from the labels stage (see `inherit`). */
   horizon: int(1).default(5),
   lag: int(0).default(1),
   /** CPCV: groups and test groups per fold. */
@@ -152,7 +156,8 @@ async function loadData(ctx: Ctx): Promise<Data> {
   return { X: { nRows: y.length, nFeatures: names.length, columns, names: [...names] }, y, dates: i32Column(data, "date"), symbols: stringColumn(data, "symbol") };
 }
 
-function makeFolds(dates: Int32Array, p: Params, nFolds = p.folds, cv = p.cv): Fold[] {
+/** The CV folds over the rows' dates (exported for tests: the purge must cover the label windows). */
+export function makeFolds(dates: Int32Array, p: Pick<Params, "lag" | "horizon" | "embargo" | "folds" | "cv" | "groups" | "testGroups" | "mode" | "trainDates" | "minTrainDates">, nFolds = p.folds, cv = p.cv): Fold[] {
   const w = { lag: p.lag, labelHorizon: p.horizon, embargo: p.embargo };
   if (cv === "kfold") return purgedKFold(dates, { ...w, k: nFolds });
   if (cv === "cpcv") return combinatorialPurgedCv(dates, { ...w, nGroups: p.groups, nTestGroups: p.testGroups });
@@ -223,6 +228,8 @@ const stage = defineStage({
   params,
   cellParams,
   outputs: ["predictions", "folds", "importance", "trials", "model.json"],
+  // The purge needs the labels' window: one source of truth, the labels stage's params.
+  inherit: { horizon: "labels", lag: "labels" },
   // Every hyper-parameter set tried (gbdt_tuned's TPE trials, or the one fixed set) enters the
   // trial registry, so the statistics stage can count it.
   trial: { table: { output: "trials", key: "trial", params: "params", metric: "metric", kind: "tuning" } },

@@ -3,7 +3,7 @@
  * schedule and cost params, the optional market-impact inputs, the engine runs at the base
  * cost and every stress level, and the tables they write. Definitions: docs/backtest.md.
  */
-import { z, StrataError, type StageContext } from "../../src/index.ts";
+import { z, StrataError, type StageContext, type StageIssue } from "../../src/index.ts";
 import { readColumns, f64Column, i32Column, stringColumn, formatIsoDate, parseIsoDate } from "../../src/store/index.ts";
 import { backtest } from "../../src/quant/backtest/backtest.ts";
 import { pricePanel, type PricePanel } from "../../src/quant/backtest/panel.ts";
@@ -41,6 +41,25 @@ export const scheduleParams = {
 };
 
 export type Costs = z.output<typeof costsParams>;
+
+/**
+ * Plan-time: each cost stress level must be harsher than the one before (strictly increasing),
+ * so the stress table reads as a ladder and no two levels share a `net_stress_<bps>` column.
+ */
+export function costsIssues(costs: Costs): StageIssue[] {
+  const s = costs.stress_bps;
+  for (let k = 1; k < s.length; k++) {
+    if (!(s[k] > s[k - 1])) {
+      const sorted = [...new Set(s)].sort((a, b) => a - b);
+      return [{
+        level: "error", param: "costs.stress_bps",
+        message: `cost stress levels must increase: [${s.join(", ")}] has ${s[k]} after ${s[k - 1]}`,
+        hint: `write stress_bps: [${sorted.join(", ")}]`,
+      }];
+    }
+  }
+  return [];
+}
 
 export interface Market {
   panel: PricePanel;

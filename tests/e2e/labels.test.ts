@@ -175,7 +175,10 @@ describe("labels stage on a hand-built market", () => {
     // EEE's D1 label ends on D5: 4 panel dates after its signal date, one more than lag + horizon.
     expect(lock.cells.labels.metrics).toEqual({ rows: 29, labeled: 14, null_share: Math.round((15 / 29) * 1e6) / 1e6, window_bars: 4 });
     expect(lock.cells.last.metrics).toMatchObject({ rows: 29, labeled: 16 });
-    expect(runStderr).toMatch(/some labels span 4 panel dates .* purge labelHorizon = 3/);
+    expect(runStderr).toMatch(/some labels span 4 panel dates, more than lag 1 \+ horizon 2 = 3: .* or purge 3 bars/);
+    // A warning, not a log line: the lock keeps it with the outputs it is about.
+    const warnings = (parse(p.read("pipeline.lock")) as { cells: Record<string, { warnings?: string[] }> }).cells.labels.warnings;
+    expect(warnings).toEqual([expect.stringMatching(/^some labels span 4 panel dates/)]);
   });
 
   it("is deterministic: verify re-executes every labels cell byte-identically", () => {

@@ -8,3 +8,4 @@ export {
   signalPortfolio, decisionRule,
   type SignalPortfolioOptions, type Decision, type SkippedDecision, type TradingRules, type CovarianceEstimator,
 } from "./signal-portfolio.ts";
+export { summarizeDecisions, optimizerLabel, formatShare, type DecisionSummary, type DecisionSummaryOptions } from "./decision-summary.ts";
