@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO, queryDuck } from "./helpers.ts";
@@ -103,5 +103,16 @@ describe("examples/real-stocks end to end", () => {
 
   it("a second run has nothing to do", () => {
     expect(again.cells.filter((c) => c.status !== "fresh").map((c) => c.id)).toEqual([]);
+  });
+
+  it("asking for an OHLCV factor on a declared wide table fails at plan time (exit 2, nothing runs)", () => {
+    const yaml = readFileSync(join(root, "pipeline.yaml"), "utf8");
+    const lock = readFileSync(join(root, "pipeline.lock"), "utf8");
+    writeFileSync(join(root, "pipeline.yaml"), yaml.replace("format: auto ", "format: wide ").replace("volatility: [20, 60]", "volatility: [20, 60]\n      atr: [14]"));
+    const r = cli(["run"]);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/params ask for atr_14 \(atr; needs high, low\) \(the data stage reads a wide table: close only\)/);
+    expect(readFileSync(join(root, "pipeline.lock"), "utf8")).toBe(lock);
+    writeFileSync(join(root, "pipeline.yaml"), yaml);
   });
 });
