@@ -1,13 +1,16 @@
 /**
  * The daily paper-trading cycle for trade day D, and the period simulation (day by day).
  *
- *   pre-flight   D is a trading day (business-day calendar); the ledger has no later day;
- *                prices exist through the previous trading day's close P; a champion exists
- *                (none → no trade, stay as is — flat for a new ledger — and alert)
+ *   pre-flight   D is a trading day (business-day calendar); D is after the prices' first
+ *                date (else an ARGUMENT error that records nothing); the ledger has no later
+ *                day; prices exist through the previous trading day's close P; a champion
+ *                exists (none → no trade, stay as is — flat for a new ledger — and alert)
  *   decide       P decides iff it closes a rebalance period of the champion's schedule:
  *                scores of P → the champion's portfolio (targets.ts) → whole-share trades
  *   check        portfolio and trade checks (safety.ts); a violation blocks the day's orders
- *   execute      unless dry-run or halted: the simulated broker fills on D's bar
+ *   execute      unless dry-run or halted: the simulated broker fills on D's bar; when it
+ *                rejects every order the day is not recorded: a critical event and alert,
+ *                and a DATA error (exit 1) naming the reasons
  *   close        positions at D's close, cash, equity, daily return; the kill switch
  *   record       reports (via `beforeCommit`), then the whole day in one ledger transaction
  *
@@ -28,7 +31,7 @@ import type { Fill } from "./broker.ts";
 import { loadChampion, type Champion } from "./champion.ts";
 import type { PaperConfig } from "./config.ts";
 import { Ledger, type CommitHooks, type EventRecord, type PositionRecord } from "./ledger.ts";
-import { calendarOfData, fillBars, lastPriceDateBefore, loadDecisionMarket, type DecisionMarket } from "./market.ts";
+import { calendarOfData, fillBars, lastPriceDateBefore, loadDecisionMarket, priceDates, type DecisionMarket } from "./market.ts";
 import { checkPortfolio, checkTrades, killSwitch, type KillSwitchResult } from "./safety.ts";
 import { SimBroker, type Bar } from "./sim-broker.ts";
 import { scoreFromPredictions, scoreWithModel, type Scores } from "./signals.ts";
@@ -91,6 +94,29 @@ export interface DayResult {
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
+/**
+ * Paper dates must lie on the data's calendar: a trade day D needs the previous trading day's
+ * close, so D must come after the prices' first date. A date before that is the caller's
+ * mistake, not stale data: an ARGUMENT error (exit 2) that records nothing, naming the file,
+ * its first and last dates and the first date that can run. Checked before the ledger is
+ * even opened by the CLI; again by runPaperDay.
+ */
+export async function checkPaperDates(conn: DuckDBConnection, pricesPath: string, dates: { date?: string; from?: string; to?: string }): Promise<void> {
+  const asked = dates.from ?? dates.date;
+  if (asked === undefined || parseIsoDate(asked) === null) return;
+  const range = await priceDates(conn, pricesPath);
+  const flag = dates.from !== undefined ? `--from ${dates.from}` : `--date ${asked}`;
+  if (range === null) {
+    throw new StrataError("DATA", `paper run ${flag}: ${pricesPath} has no price rows`, { hint: "run the data stage (pipeline run data), or pass --prices with a prices file" });
+  }
+  if (asked <= range.first) {
+    const first = range.second ?? range.last;
+    throw new StrataError("ARGUMENT", `paper run ${flag}: ${asked} is ${asked === range.first ? "the first date of" : "before"} the prices in ${pricesPath} (${range.first} … ${range.last}); a trade day needs the previous trading day's close in the data, so the first date that can run is ${first}`, {
+      hint: `pass a date from ${first} to ${range.last}${dates.from !== undefined ? " as --from" : ""}; nothing was recorded`,
+    });
+  }
+}
+
 function emptyResult(date: string, dryRun: boolean): DayResult {
   return {
     date, status: "no_trade", changed: false, dryRun, message: "", decisionDate: null, rebalance: false, champion: null, championHorizon: null, regime: null, scoreSource: null,
@@ -152,6 +178,7 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
       res.message = `${D} is not a trading day (${closed}); nothing to do`;
       return res;
     }
+    await checkPaperDates(conn, opts.paths.prices, { date: D });
     const P = await lastPriceDateBefore(conn, opts.paths.prices, D);
     const prevBusiness = previousTradingDay(days, calendar);
     if (P === null || P < formatIsoDate(prevBusiness)) {
@@ -327,6 +354,19 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
       fills = trades.length ? await broker.submit(trades.map((t) => ({ key: t.key, symbol: t.symbol, side: t.side, shares: t.shares }))) : [];
       res.fills = fills;
       for (const f of fills) if (f.status !== "filled") res.notes.push(`${f.symbol} ${f.side} ${f.status}: ${f.reason}`);
+      if (fills.length > 0 && fills.every((f) => f.shares === 0)) {
+        // Every order rejected: a setup or data problem (close-only prices filled at the open,
+        // no volume for the participation cap…), never a trading outcome. Nothing is recorded
+        // for the day, so it can be rerun once fixed.
+        const reasons = [...new Set(fills.map((f) => (f.reason ?? "rejected").replace(f.symbol, "<symbol>")))];
+        const fix = reasons.some((r) => r.includes("volume history")) ? "add volume to the prices, or set broker.max_participation: null in the paper config"
+          : reasons.some((r) => r.includes("no valid open")) ? "fill at the close (--fill close) or add open prices to the data"
+          : "fix the prices of the trade day or the broker settings";
+        const err = new StrataError("DATA", `paper run ${D}: the broker rejected every order (${fills.length} of ${fills.length}): ${reasons.slice(0, 3).join("; ")}. The day was not recorded`, {
+          hint: `${fix}, then rerun ${D}`, details: { orders: fills.length, reasons },
+        });
+        await abort("rejected", err, { key: `paper:rejected:${D}`, severity: "critical", title: `Paper ${D}: every order rejected (${fills.length})`, message: err.message, date: D, details: { orders: fills.length, reasons } });
+      }
       const acct = await broker.account();
       const positions = await broker.positions();
       const prevEquity = state ? state.equity : cash0;

@@ -77,7 +77,7 @@ export interface EquityRecord {
 }
 
 export type EventKind =
-  | "day" | "no_trade" | "kill_switch" | "halted" | "resume" | "safety" | "bad_data" | "no_champion" | "preflight" | "gap" | "order";
+  | "day" | "no_trade" | "kill_switch" | "halted" | "resume" | "safety" | "bad_data" | "no_champion" | "preflight" | "gap" | "order" | "rejected";
 
 export interface EventRecord {
   date: string | null;

@@ -55,6 +55,15 @@ export async function lastPriceDateBefore(conn: DuckDBConnection, pricesPath: st
   return null;
 }
 
+/** The prices' first, second and last dates (ISO), or null when the file has no row. */
+export async function priceDates(conn: DuckDBConnection, pricesPath: string): Promise<{ first: string; second: string | null; last: string } | null> {
+  const r = await readColumns(conn, `SELECT date FROM (SELECT DISTINCT date FROM ${src(pricesPath)} WHERE date IS NOT NULL) ORDER BY date LIMIT 2`);
+  const d = r.date;
+  if (!(d instanceof Int32Array) || d.length === 0) return null;
+  const last = await readColumns(conn, `SELECT max(date) AS d FROM ${src(pricesPath)}`);
+  return { first: formatIsoDate(d[0]), second: d.length > 1 ? formatIsoDate(d[1]) : null, last: formatIsoDate((last.d as Int32Array)[0]) };
+}
+
 /**
  * The calendar the prices follow: "weekdays" when they have bars on NYSE holidays of the three
  * years up to `day` (a market trading every weekday, e.g. the synthetic one), else "nyse".
@@ -138,7 +147,10 @@ async function regimeAt(conn: DuckDBConnection, pricesPath: string, decisionDate
 
 /** The trade day's bars (open, close, volume) by symbol; symbols without a row are absent, bad values kept as NaN. */
 export async function fillBars(conn: DuckDBConnection, pricesPath: string, day: string): Promise<Map<string, Bar>> {
-  const r = await readColumns(conn, `SELECT symbol, CAST(open AS DOUBLE) AS open, CAST(close AS DOUBLE) AS close, CAST(volume AS DOUBLE) AS volume
+  // Close-only prices have no open or volume: those are NaN (an order needing them is rejected, and said why).
+  const names = stringColumn(await readColumns(conn, `DESCRIBE SELECT * FROM ${src(pricesPath)}`), "column_name");
+  const col = (c: string) => (names.includes(c) ? `CAST(${c} AS DOUBLE)` : "NULL::DOUBLE");
+  const r = await readColumns(conn, `SELECT symbol, ${col("open")} AS open, CAST(close AS DOUBLE) AS close, ${col("volume")} AS volume
       FROM ${src(pricesPath)} WHERE date = ${sqlString(day)}::DATE ORDER BY symbol`);
   const s = stringColumn(r, "symbol"), o = f64Column(r, "open"), c = f64Column(r, "close"), v = f64Column(r, "volume");
   const out = new Map<string, Bar>();

@@ -3,12 +3,13 @@
  * the paper layer's own Ledger): the scraped values are the ledger's.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ledger, type DayRecord } from "../../src/paper/index.ts";
+import { queryDuck } from "../e2e/helpers.ts";
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../bin/pipeline.js");
 let root: string;
@@ -113,5 +114,22 @@ describe("pipeline monitor over a paper ledger", () => {
     const stale = run("2024-07-05");
     expect(stale.status).toBe(1);
     expect(JSON.parse(stale.stdout).alerts).toMatchObject([{ key: "monitor:stale-run", details: { tradingDaysBehind: 3 } }]);
+  });
+
+  it("check without --date judges the book on the last trading day in the data, not the wall clock", async () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, [BIN, "-f", join(root, "pipeline.yaml"), "monitor", "check", ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    // No prices: today's date, said so (the ledger's last run is long past: stale).
+    const clock = run("--json");
+    expect(JSON.parse(clock.stdout)).toMatchObject({ date: new Date().toISOString().slice(0, 10), date_source: "clock" });
+    // Prices through Wednesday 2024-07-03 (the day after the last run): healthy on that day.
+    mkdirSync(join(root, "data/data"), { recursive: true });
+    await queryDuck(`COPY (SELECT d::DATE AS date, 'AAA' AS symbol, 100.0 AS close FROM (VALUES ('2024-06-28'), ('2024-07-01'), ('2024-07-02'), ('2024-07-03')) t(d))
+      TO '${join(root, "data/data/prices.parquet")}' (FORMAT parquet)`);
+    const ok = run("--json");
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, date: "2024-07-03", date_source: "data", lastRunDate: "2024-07-02", alerts: [] });
+    expect(run().stdout).toContain(`date 2024-07-03: the last trading day in ${join(root, "data/data/prices.parquet")}`);
+    // An explicit --date still wins.
+    expect(JSON.parse(run("--date", "2024-07-05", "--json").stdout)).toMatchObject({ date: "2024-07-05", date_source: "flag", ok: false });
   });
 });

@@ -191,6 +191,42 @@ describe("paper trading end to end", () => {
     expect(run(["run", "--date", "2021-03-03", "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/bad")]).code).toBe(0);
   }, 120_000);
 
+  it("a date before the prices start: a clear error (exit 2) that records nothing — no ledger, no event, no alert", () => {
+    const L = join(p.root, "ledgers/early.duckdb"), A = join(p.root, "alerts/early");
+    for (const args of [["--date", "2017-06-01"], ["--date", "2018-01-02"], ["--from", "2017-12-01", "--to", "2018-01-10"]]) {
+      const r = run(["run", ...args, "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/early")]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`paper run ${args[0]} ${args[1]}: ${args[1]} is (before|the first date of) the prices in .*data/data/prices\\.parquet \\(2018-01-02 … 2021-12-31\\); a trade day needs the previous trading day's close in the data, so the first date that can run is 2018-01-03`));
+      expect(r.stderr).toContain("nothing was recorded");
+      expect(r.stderr).not.toMatch(/update the data/);
+    }
+    expect(existsSync(L)).toBe(false);
+    expect(alertsOf(A)).toEqual([]);
+  });
+
+  it("every order rejected (close-only prices, so no volume for the participation cap): exit 1, an alert, the day not recorded", async () => {
+    const L = join(p.root, "ledgers/rejected.duckdb"), A = join(p.root, "alerts/rejected");
+    const closeOnly = await pricesVariant(p, "prices-close-only", `SELECT date, symbol, close, sector FROM {p}`);
+    const r = run(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--prices", closeOnly, "--reports", join(p.root, "reports/rejected")]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/paper run 2021-03-01: the broker rejected every order \((\d+) of \1\): no volume history for <symbol> before 2021-03-01 \(participation cap needs ADV\)\. The day was not recorded/);
+    expect(r.stderr).toContain("add volume to the prices, or set broker.max_participation: null in the paper config, then rerun 2021-03-01");
+    expect(await ledgerRows(L, `SELECT count(*)::INTEGER AS n FROM days`)).toEqual([{ n: 0 }]);
+    expect(await ledgerRows(L, `SELECT kind, severity FROM events`)).toEqual([{ kind: "rejected", severity: "critical" }]);
+    expect(alertsOf(A).some((a) => (a.alert?.key ?? a.key) === "paper:rejected:2021-03-01" && (a.alert?.severity ?? a.severity) === "critical")).toBe(true);
+    // Filled at the open on close-only prices without the cap: rejected for the missing open.
+    p.write("no-cap.yaml", "broker: { max_participation: null, fill: open }\n");
+    const r2 = run(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--prices", closeOnly, "--config", "no-cap.yaml", "--reports", join(p.root, "reports/rejected")]);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain("no valid open price for <symbol> on 2021-03-01");
+    expect(r2.stderr).toContain("fill at the close (--fill close) or add open prices to the data");
+    // Fixed (fill at the close, no cap): the same date runs and is recorded.
+    p.write("no-cap.yaml", "broker: { max_participation: null, fill: close }\n");
+    const ok = run(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--prices", closeOnly, "--config", "no-cap.yaml", "--reports", join(p.root, "reports/rejected")]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(await ledgerRows(L, `SELECT status FROM days`)).toEqual([{ status: "executed" }]);
+  }, 120_000);
+
   it("no champion: stays flat and alerts", async () => {
     const L = join(p.root, "ledgers/none.duckdb"), A = join(p.root, "alerts/none");
     mkdirSync(join(p.root, "empty-champion"), { recursive: true });

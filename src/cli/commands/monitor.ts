@@ -83,12 +83,37 @@ export async function monitorAlertsFlushCommand(flags: MonitorFlags): Promise<vo
 }
 
 /**
- * Health of the paper book on a date: a ledger exists, the kill switch is off, the last
- * successful run is at most `maxRunAge` trading days old. Exit 1 when any check fails;
- * `--alert` also sends the findings through the alert channels.
+ * The date `monitor check` judges the book on when --date is not given: the last trading day
+ * in the prices (the paper cycle runs on the data's calendar, so a book run through the data's
+ * last day is up to date whatever the wall clock says); the wall-clock date only when there
+ * are no prices to read.
+ */
+async function defaultCheckDate(flags: MonitorFlags): Promise<{ date: string; source: "data" | "clock"; prices: string }> {
+  const prices = at(rootOf(flags), "data/data/prices.parquet");
+  if (existsSync(prices)) {
+    const [{ priceDates }, { createDatabase }] = await Promise.all([import("../../paper/market.ts"), import("../../store/index.ts")]);
+    const db = await createDatabase();
+    const conn = await db.connect();
+    try {
+      const range = await priceDates(conn, prices);
+      if (range) return { date: range.last, source: "data", prices };
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  }
+  return { date: new Date().toISOString().slice(0, 10), source: "clock", prices };
+}
+
+/**
+ * Health of the paper book on a date (default: the last trading day in the data): a ledger
+ * exists, the kill switch is off, the last successful run is at most `maxRunAge` trading days
+ * old. Exit 1 when any check fails; `--alert` also sends the findings through the alert channels.
  */
 export async function monitorCheckCommand(flags: MonitorFlags & { date?: string; maxRunAge?: number; alert?: boolean }): Promise<void> {
-  const date = flags.date ?? new Date().toISOString().slice(0, 10);
+  const dflt = flags.date === undefined ? await defaultCheckDate(flags) : null;
+  const date = flags.date ?? dflt!.date;
+  const dateSource = flags.date !== undefined ? "flag" : dflt!.source;
   if (parseIsoDate(date) === null) {
     throw new StrataError("ARGUMENT", `--date ${JSON.stringify(date)} is not a calendar date "YYYY-MM-DD"`, { hint: "e.g. --date 2024-07-01" });
   }
@@ -126,8 +151,9 @@ export async function monitorCheckCommand(flags: MonitorFlags & { date?: string;
   }
   const sent = flags.alert ? await Promise.all(alerts.map((a) => createAlerter({ dir: alertsDirOf(flags), webhookEnv: flags.webhookEnv ?? DEFAULT_WEBHOOK_ENV }).send(a))) : null;
   if (flags.json) {
-    printJson({ ok: alerts.length === 0, date, ledger, lastRunDate, snapshot, alerts, ...(sent ? { sent } : {}) });
+    printJson({ ok: alerts.length === 0, date, date_source: dateSource, ledger, lastRunDate, snapshot, alerts, ...(sent ? { sent } : {}) });
   } else {
+    if (dflt) process.stdout.write(color.dim(dflt.source === "data" ? `date ${date}: the last trading day in ${dflt.prices} (--date to choose another)\n` : `date ${date}: today (no prices at ${dflt.prices}; --date to choose another)\n`));
     if (snapshot.equity !== null) {
       process.stdout.write(`equity ${snapshot.equity.toFixed(2)}  drawdown ${((snapshot.drawdown ?? 0) * 100).toFixed(2)}%  utilization ${((snapshot.capitalUtilization ?? 0) * 100).toFixed(1)}%  last run ${lastRunDate ?? "never"}\n`);
     }

@@ -13,7 +13,7 @@ import { parse as parseYaml } from "yaml";
 import type { Alert } from "../../core/alert.ts";
 import { PAPER_ALERTS_DIR, PAPER_LEDGER, PAPER_REPORTS_DIR } from "../../core/paper-paths.ts";
 import { StrataError } from "../../core/errors.ts";
-import { Ledger, paperConfig, readState, runPaperDay, runPaperPeriod, type DayResult, type PaperConfig, type PaperPaths } from "../../paper/index.ts";
+import { Ledger, checkPaperDates, paperConfig, readState, runPaperDay, runPaperPeriod, type DayResult, type PaperConfig, type PaperPaths } from "../../paper/index.ts";
 import { writePaperReport } from "../paper-report.ts";
 import { createDatabase, f64Column, formatIsoDate, i32Column, readColumns, readParquetSql, sqlString, stringColumn } from "../../store/index.ts";
 import type { MonitoringReport } from "../../monitor/index.ts";
@@ -152,6 +152,10 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
     // Fault injection for the crash test: die mid-transaction after n fills are written.
     ? { onFillRecorded: (n: number) => { if (n >= crashAfter) process.kill(process.pid, "SIGKILL"); } }
     : {};
+  const today = new Date().toISOString().slice(0, 10);
+  // Dates off the data's calendar are refused before the ledger is opened (or created): nothing is recorded.
+  if (!existsSync(p.prices)) throw new StrataError("DATA", `paper run: no prices at ${p.prices}`, { hint: "run the data stage first (pipeline run data), or pass --prices PATH" });
+  await withConnection((conn) => checkPaperDates(conn, p.prices, flags.from ? { from: flags.from, to: flags.to } : { date: flags.date ?? today }));
   const alerter = await alertSink(flags);
   const ledger = await Ledger.open(ledgerPath(flags), { capital: cfg.capital });
   const results: DayResult[] = [];
@@ -166,7 +170,6 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
       dryRun: flags.dryRun, config: cfg, paths: p, alert: alerter.send, hooks,
       beforeCommit: async (r: DayResult) => { writePaperReport(reportsDir, r, await monitoring(ledger, r, p, alerter.send)); },
     };
-    const today = new Date().toISOString().slice(0, 10);
     if (flags.from) {
       await runPaperPeriod(ledger, { ...common, from: flags.from, to: flags.to!, onDay: (r) => { results.push(r); print(r); } });
     } else {
@@ -192,6 +195,17 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
     const done = results.filter((r) => r.changed).length;
     const last = [...results].reverse().find((r) => r.account);
     process.stdout.write(`${results.length} day(s), ${done} recorded${last?.account ? `; equity ${last.account.equity.toFixed(2)} on ${last.date}` : ""}\n`);
+  }
+}
+
+async function withConnection<T>(f: (conn: Awaited<ReturnType<Awaited<ReturnType<typeof createDatabase>>["connect"]>>) => Promise<T>): Promise<T> {
+  const db = await createDatabase();
+  const conn = await db.connect();
+  try {
+    return await f(conn);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
   }
 }
 
