@@ -11,3 +11,4 @@ export {
   type WidePrices, type ParseWideOptions, type WideParse,
 } from "./wide-prices.ts";
 export { DEFAULT_MAX_PRICE, DEFAULT_MAX_DAILY_MOVE, MAX_VOLUME } from "./problems.ts";
+export { checkReturnUnits, type ReturnUnitCheck } from "./return-units.ts";

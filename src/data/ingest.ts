@@ -154,6 +154,14 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
   const layout = opts.layout ?? "auto";
   if (layout === "wide" || (layout === "auto" && looksWide(headers, opts.columns))) {
     report.layout = "wide";
+    const extra = Object.keys(opts.columns ?? {}).filter((k) => k !== "date");
+    if (extra.length) {
+      return fail({
+        kind: "read", file,
+        message: `${file}: read as a wide table (${layout === "wide" ? "format: wide" : "a date column and no symbol column"}), where only columns.date applies, but the mapping also names ${extra.map((k) => `columns.${k}`).join(", ")}`,
+        hint: layout === "wide" ? "drop those entries, or set format: long if the file has a symbol column" : "map the symbol column too (columns.symbol) and set format: long, or drop those entries",
+      });
+    }
     const dateColumn = wideDateColumn(headers, opts.columns);
     if (dateColumn) report.columns = { date: dateColumn };
     let cols: Record<string, (string | null)[]>;

@@ -172,6 +172,11 @@ describe("wide tables", () => {
     expect(bad2.errors[0].message).toBe(`${join(dir, "w-bad2.csv")} line 3 (2024-01-03), column A: price 1e308 is above 1e9, not a plausible price`);
   });
 
+  it("refuse a mapping of other columns (they would be silently ignored)", async () => {
+    const r = await validatePricesFile(WIDE, { layout: "wide", columns: { date: "date", volume: "Vol" } });
+    expect(r.errors.map((e) => e.message)).toEqual([`${WIDE}: read as a wide table (format: wide), where only columns.date applies, but the mapping also names columns.volume`]);
+  });
+
   it("honour a date mapping and a dateFormat", async () => {
     const p = file("w-fmt.csv", "Day,A\n02/01/2024,10\n03/01/2024,11\n");
     const r = await validatePricesFile(p, { layout: "wide", columns: { date: "Day" }, dateFormat: "%d/%m/%Y" });
