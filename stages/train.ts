@@ -245,6 +245,10 @@ const stage = defineStage({
     ctx.log(`${model}: ${X.nRows} labelled rows × ${X.nFeatures} features (${X.names.join(", ")})`);
     ctx.progress(0.05, "data loaded");
     const folds = makeFolds(dates, p);
+    if (p.cv === "walk_forward" && folds.length < p.folds) {
+      // The out-of-sample period is shorter than asked: the first test blocks had too little history.
+      ctx.warn(`${folds.length} of the ${p.folds} walk-forward folds asked for were evaluated: the first ${p.folds - folds.length} had fewer than minTrainDates ${p.minTrainDates} training dates after the purge (horizon ${p.horizon} + lag ${p.lag}), so the predictions start at ${isoDay(folds[0].testStart)}; lower minTrainDates or folds, or use more dates`);
+    }
     const fitOpts: FitOptions = { threads: p.threads, signal: ctx.signal };
 
     let gbdt: Record<string, unknown> = { ...p.gbdt };
@@ -389,5 +393,6 @@ const stage = defineStage({
 });
 
 const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : null);
+const isoDay = (days: number) => new Date(days * 86_400_000).toISOString().slice(0, 10);
 
 export default stage;

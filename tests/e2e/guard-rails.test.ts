@@ -117,6 +117,16 @@ describe("the purge comes from the labels", () => {
     p.write("pipeline.yaml", labelsSpec("horizon: 20, lag: 1"));
   });
 
+  it("horizon 20 leaves fewer walk-forward folds than asked: train says so (a warning in the lock)", () => {
+    const r = p.cli(["run"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lock = parseLock(p.read("pipeline.lock"), "pipeline.lock");
+    expect(lock.cells["train[model=ridge]"].params).toMatchObject({ horizon: 20, lag: 1 });
+    expect(lock.cells["train[model=ridge]"].warnings).toEqual([
+      expect.stringMatching(/^2 of the 3 walk-forward folds asked for were evaluated: the first 1 had fewer than minTrainDates 250 training dates after the purge \(horizon 20 \+ lag 1\), so the predictions start at 20\d\d-\d\d-\d\d; lower minTrainDates or folds/),
+    ]);
+  }, 120_000);
+
   it("train horizon 5 with labels horizon 20: exit 2 before anything runs, naming both stages and values", () => {
     p.write("pipeline.yaml", labelsSpec("horizon: 20, lag: 1", "folds: 3, minTrainDates: 250, horizon: 5, lag: 1"));
     const lock = p.read("pipeline.lock");
