@@ -57,6 +57,13 @@ interface Candidate {
   cell: string;
   model: string;
   optimizer: string;
+  /**
+   * What produced most of the cell's weights (backtest's optimizer_effective): a max_sharpe
+   * cell that fell back to min_variance on every rebalance is a min_variance book, and is
+   * presented as one ("max_sharpe → min_variance on 100 % of rebalances").
+   */
+  optimizerEffective: string;
+  optimizerLabel: string;
   values: Record<Metric, number> & { dsr: number; dsr_vs_zero: number; benchmark_sharpe: number | null };
   /** What the DSR was tested against (stats' benchmark column). */
   dsrBenchmark: string;
@@ -107,13 +114,14 @@ export default defineStage({
       weights: w,
       normalization: "min–max across the passing candidates, 1 = best; turnover: lower is better",
       candidates: [...passing, ...candidates.filter((c) => c.failures.length > 0).sort((a, b) => (a.cell < b.cell ? -1 : 1))].map((c) => ({
-        cell: c.cell, model: c.model, optimizer: c.optimizer, passed: c.failures.length === 0, rank: c.rank ?? null,
+        cell: c.cell, model: c.model, optimizer: c.optimizer, optimizer_effective: c.optimizerEffective, optimizer_label: c.optimizerLabel,
+        passed: c.failures.length === 0, rank: c.rank ?? null,
         score: c.score === undefined ? null : round(c.score), reasons: c.failures,
         values: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : round(v)])),
         normalized: c.normalized ? Object.fromEntries(Object.entries(c.normalized).map(([k, v]) => [k, round(v)])) : null,
       })),
       summary: champion
-        ? `${champion.cell} passed every threshold and scored ${round(champion.score!)} (${passing.length} of ${candidates.length} candidates passed)`
+        ? `${champion.cell}${champion.optimizerLabel !== champion.optimizer ? ` (${champion.optimizerLabel})` : ""} passed every threshold and scored ${round(champion.score!)} (${passing.length} of ${candidates.length} candidates passed)`
         : `no champion: none of ${candidates.length} candidates passed every threshold; downstream stages keep their previous champion or stay flat`,
     };
     await ctx.writeJson("selection", selection);
@@ -144,7 +152,7 @@ const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : St
 async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
   const stats = await readColumns(ctx.db, `SELECT cell, model, optimizer, sharpe, dsr, dsr_active, benchmark, max_drawdown, regime_consistency FROM ${ctx.input("stats", "cells")} ORDER BY cell`);
   const cells = stringColumn(stats, "cell");
-  type BacktestMetrics = { metrics: { calmar: number }; turnover_annual: number; benchmark: { sharpe: number } | null };
+  type BacktestMetrics = { metrics: { calmar: number }; turnover_annual: number; benchmark: { sharpe: number } | null; optimizer_effective?: string; optimizer_label?: string };
   if (cells.length === 0) throw new StrataError("DATA", "select: the stats stage has no cell", { hint: "run the backtest matrix and the stats stage first" });
   const models = stringColumn(stats, "model"), optimizers = stringColumn(stats, "optimizer");
   const out: Candidate[] = [];
@@ -165,6 +173,8 @@ async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
         turnover: m.turnover_annual / 2, benchmark_sharpe: m.benchmark?.sharpe ?? null,
       },
       dsrBenchmark: String(stringColumn(stats, "benchmark")[k]),
+      optimizerEffective: m.optimizer_effective ?? optimizers[k]!,
+      optimizerLabel: m.optimizer_label ?? optimizers[k]!,
       failures: [],
     });
   }
@@ -198,7 +208,7 @@ async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ ch
   return {
     model,
     champion: {
-      cell: c.cell, model: c.model, optimizer: c.optimizer, score: round(c.score!),
+      cell: c.cell, model: c.model, optimizer: c.optimizer, optimizer_effective: c.optimizerEffective, optimizer_label: c.optimizerLabel, score: round(c.score!),
       metrics: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : round(v)])),
       model_file: { sha256: modelHash },
       data: { prices_sha256: prices },

@@ -226,7 +226,7 @@ describe("backtest and baselines end to end", () => {
 });
 
 describe("backtest on a degenerate signal", () => {
-  it("max_sharpe with every expected return negative falls back to min_variance, with the reason in metrics.json", async () => {
+  it("max_sharpe with every expected return negative falls back to min_variance, with the reason in metrics.json; selection calls it what it was", async () => {
     const negative = `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({}),
@@ -249,7 +249,7 @@ stages:
     matrix: { model: { from: train }, optimizer: [max_sharpe] }
     params: { selection: { top: 4 }, covariance: { window: 40 }, constraints: { max_weight: 0.5 }, costs: { impact: { k: 1, capital: 1e7 } } }
 `,
-      ...repoStages("data.ts", "backtest.ts", "lib/portfolio.ts", "lib/baseline.ts"), "stages/negative.ts": negative,
+      ...repoStages("data.ts", "backtest.ts", "baselines.ts", "stats.ts", "select.ts", "lib/portfolio.ts", "lib/baseline.ts"), "stages/negative.ts": negative,
     });
     try {
       const r = p.runJson();
@@ -268,8 +268,23 @@ stages:
       expect(Number(c.n)).toBeGreaterThan(10);
       expect(Number(c.err)).toBeLessThan(1e-15);
       expect(Number(c.impact)).toBeGreaterThan(0); // impact charged beyond the 3 bps
+
+      // Selection treats the cell as what it was: a min_variance book named max_sharpe.
+      p.write("pipeline.yaml", p.read("pipeline.yaml") + `  baselines: { uses: stages/baselines.ts, needs: [data, train], params: { costs: { impact: { k: 1, capital: 1e7 } } } }
+  stats: { uses: stages/stats.ts, needs: [backtest, baselines], params: { bootstrap: { resamples: 200 }, monte_carlo: { paths: 200 }, reality_check: { resamples: 200 } } }
+  champion:
+    uses: stages/select.ts
+    needs: [stats, backtest, train, data]
+    params: { thresholds: { min_dsr: 0, max_drawdown: -0.99, max_turnover: 1000, beat_benchmark: false } }
+`);
+      const r2 = p.runJson();
+      expect(r2.ok, r2.stderr + JSON.stringify(r2.raw.cells)).toBe(true);
+      const sel = JSON.parse(p.read("data/champion/selection.json"));
+      expect(sel.candidates[0]).toMatchObject({ optimizer: "max_sharpe", optimizer_effective: "min_variance", optimizer_label: "max_sharpe → min_variance on 100 % of rebalances" });
+      expect(sel.summary).toContain("(max_sharpe → min_variance on 100 % of rebalances) passed every threshold");
+      expect(JSON.parse(p.read("data/champion/champion.json"))).toMatchObject({ optimizer: "max_sharpe", optimizer_effective: "min_variance" });
     } finally {
       p.dispose();
     }
-  }, 120_000);
+  }, 240_000);
 });
