@@ -50,7 +50,6 @@ export default defineStage({
     const p = ctx.params;
     const market = await loadMarket(ctx, ctx.input("data", "prices"));
     const { panel } = market;
-    const N = panel.nAssets;
     const startRow = rowOnOrAfter(panel, await startDay(ctx, panel.days[0]));
     if (startRow < 0) throw new StrataError("PARAMS", `baselines: start ${p.start} is after the last price date ${isoDate(panel.days[panel.nRows - 1])}`, { hint: "pick an earlier start" });
     const rows = decisionRows(panel, p.rebalance, startRow);

@@ -177,7 +177,7 @@ export default defineStage({
     )).getRows().map((r) => r.map(Number));
     const [total, ...counts] = cov;
     const inputs: PriceInput[] = ["open", "high", "low", "close", "volume"];
-    const available = new Set(inputs.filter((c, i) => counts[i] > 0));
+    const available = new Set(inputs.filter((_, i) => counts[i] > 0));
     inputs.forEach((c, i) => {
       if (counts[i] > 0 && counts[i] < total) {
         ctx.warn(`data/prices has ${c} on ${pct(counts[i] / total)} of its rows (${counts[i]} of ${total}): the features that use it are NULL on the others`);

@@ -53,7 +53,7 @@ describe("layer boundaries", () => {
         for (const spec of imports(f)) {
           if (spec.startsWith(".")) {
             const target = relative(SRC, resolve(dirname(f), spec)).split("/")[0];
-            if (target !== layer && !ALLOWED[layer].includes(target) && !target.startsWith("index")) {
+            if (target !== layer && !ALLOWED[layer].includes(target)) {
               violations.push(`${relative(SRC, f)} imports ${spec}`);
             }
           } else if (FORBIDDEN_PACKAGES[layer]?.test(spec)) {
@@ -64,6 +64,32 @@ describe("layer boundaries", () => {
       expect(violations).toEqual([]);
     });
   }
+
+  it("src/index.ts (the stages' API) imports only core and the engine's public modules", () => {
+    const allowed = new Set(["core", "pipeline"]);
+    const bad = imports(join(SRC, "index.ts")).filter((spec) => spec.startsWith(".") && !allowed.has(relative(SRC, resolve(SRC, spec)).split("/")[0]));
+    expect(bad).toEqual([]);
+  });
+
+  it("stages/ reach the engine only through src/index.ts, and never the CLI, monitor or audit layers", () => {
+    // Stage code may use the libraries (core, quant, store, data; paper and report for the
+    // paper and report stages) and its own stages/lib; the engine's internals and the layers
+    // above it are not a stage's business.
+    const STAGE_ALLOWED = new Set(["core", "quant", "store", "data", "paper", "report", "index.ts"]);
+    const STAGES = resolve(SRC, "../stages");
+    const violations: string[] = [];
+    for (const f of files(STAGES)) {
+      for (const spec of imports(f)) {
+        if (!spec.startsWith(".")) continue;
+        const abs = resolve(dirname(f), spec);
+        if (abs.startsWith(STAGES)) continue; // stages/lib
+        const top = relative(SRC, abs).split("/")[0];
+        if (!STAGE_ALLOWED.has(top)) violations.push(`${relative(STAGES, f)} imports ${spec}`);
+      }
+    }
+    expect(files(STAGES).length).toBeGreaterThan(5);
+    expect(violations).toEqual([]);
+  });
 
   it("the scanner sees relative imports (so the checks above can fail)", () => {
     expect(imports(join(SRC, "pipeline/runner.ts")).some((s) => s.startsWith("./"))).toBe(true);

@@ -135,6 +135,20 @@ function buildError(entryAbs: string, root: string, e: unknown): StrataError {
   return new StrataError("STAGE", `cannot read the import graph of ${rel}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
 
+/** Marks relative imports that resolve inside one of the boundary folders as external (not followed, not hashed). */
+function boundaryPlugin(rootAbs: string, boundary: readonly string[]): Esbuild.Plugin {
+  return {
+    name: "strata-boundary",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (!args.importer) return undefined;
+        const rel = toPosix(relative(rootAbs, resolve(args.resolveDir, args.path)));
+        return boundary.some((b) => rel.startsWith(b)) ? { path: args.path, external: true } : undefined;
+      });
+    },
+  };
+}
+
 async function reuse(rec: GraphRecord, root: string, statCache: StatCache): Promise<boolean> {
   if (rec.esbuild !== ESBUILD_VERSION) return false;
   for (const [rel, want] of Object.entries(rec.resolution)) {
@@ -151,10 +165,21 @@ async function reuse(rec: GraphRecord, root: string, statCache: StatCache): Prom
  * hashes, and the external packages imported. Throws StrataError("STAGE") when the module or
  * one of its imports cannot be parsed or resolved.
  */
-export async function codeGraph(entryAbs: string, root: string, statCache: StatCache): Promise<CodeGraph> {
+export interface CodeGraphOptions {
+  /**
+   * Project-relative folders (forward slashes, ending in "/") whose modules are not part of the
+   * graph: an import that resolves into one is left out, with what it imports. A stage's graph
+   * stops at the engine (src/pipeline/), whose effect on outputs is versioned by
+   * ENGINE_CONTRACT instead of its source.
+   */
+  boundary?: readonly string[];
+}
+
+export async function codeGraph(entryAbs: string, root: string, statCache: StatCache, opts: CodeGraphOptions = {}): Promise<CodeGraph> {
   const rootAbs = resolve(root);
   const entry = resolve(rootAbs, entryAbs);
-  const key = `${rootAbs}\u0000${entry}`;
+  const boundary = [...(opts.boundary ?? [])].sort();
+  const key = `${rootAbs}\u0000${entry}${boundary.length ? `\u0000${boundary.join("\u0000")}` : ""}`;
   const prev = statCache.memoGet<GraphRecord>(GRAPH_NS + key);
   if (prev && (await reuse(prev, rootAbs, statCache))) {
     return { files: Object.fromEntries(Object.entries(prev.files).map(([p, [, n]]) => [p, n])), packages: [...prev.packages] };
@@ -179,6 +204,7 @@ export async function codeGraph(entryAbs: string, root: string, statCache: StatC
       packages: "external",
       outdir: join(rootAbs, ".pipeline", "tmp", "code-graph"),
       logLevel: "silent",
+      plugins: boundary.length ? [boundaryPlugin(rootAbs, boundary)] : [],
       // Make unknown file types part of the graph instead of failing the build.
       loader: { ".txt": "text", ".sql": "text", ".csv": "text", ".md": "text" },
     });

@@ -76,7 +76,7 @@ export function createContext(init: ContextInit): CellRecorder {
   const views = new Map<UpstreamArtifact, string>();
   const seed = init.seed;
   const declared = new Set(init.outputs);
-  const where = (s: string) => `stage '${cell.stage}' (cell ${cell.id})`;
+  const where = (_s = "") => `stage '${cell.stage}' (cell ${cell.id})`;
 
   const claim = (name: string, file: string, kind: WrittenOutput["kind"]): string => {
     if (!declared.has(name)) {

@@ -138,7 +138,7 @@ export interface PlanOptions {
  * upstream cell is skipped (hashes from the lock) or restored (hashes from the run-cache, or
  * from the lock when only a materialized file is damaged).
  */
-export function planRun(graph: CellGraph, opts: PlanOptions): PlanStep[] {
+export function planRun(_graph: CellGraph, opts: PlanOptions): PlanStep[] {
   const known = new Map<string, OutputHashes | null>(); // null = unknown until it runs
   const failed = new Set<string>();
   const steps: PlanStep[] = [];

@@ -3,7 +3,7 @@
  * probe that computes every cell's static fingerprint parts and the state of its outputs.
  */
 import { registryPathFor, trialsDigest, trialsSummary, TRIALS_INPUT, type TrialSpec } from "./trials.ts";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StrataError, errorMessage, isStrataError, type StrataErrorCode } from "../core/errors.ts";
@@ -22,7 +22,7 @@ import { stableJson } from "../core/json.ts";
 import { didYouMean, suggestionHint } from "../core/suggest.ts";
 import type { CellProbe, PlanWarning, StaticParts } from "./plan.ts";
 import type { Cell, CellGraph, PipelineSpec, StageDefinition, StageSpec } from "./types.ts";
-import { ENGINE } from "./version.ts";
+import { ENGINE, ENGINE_CONTRACT } from "./version.ts";
 import { runtimeIdentity } from "../core/runtime.ts";
 
 /** "node 20" / "deno 2": the runtime family and major version (the lock records the full version in the run log). */
@@ -243,12 +243,14 @@ interface StoredIssue { level: "error" | "warning"; param?: string; message: str
  * params, so a no-op status never imports stage modules.
  */
 export async function stageStatic(project: Project, stage: StageSpec, needs: Record<string, unknown> = {}): Promise<StageStatic> {
-  const graph = await codeGraph(stage.usesPath, project.root, project.stat);
+  const graph = await codeGraph(stage.usesPath, project.root, project.stat, { boundary: [ENGINE_SCOPE] });
   const packages = packageVersions(graph.packages, project.root);
   const files: Record<string, string> = {};
   for (const f of stage.files) files[f] = await project.stat.hashFile(join(project.root, f));
   const cells = project.graph.byStage.get(stage.name) ?? [];
-  const memoKey = "params:" + sha256(stableJson({ code: graph.files, raw: stage.params, cells: cells.map((c) => c.id), needs }));
+  // The engine validates params and runs checks: its own source is part of this memo's key
+  // (not of the stage's fingerprint).
+  const memoKey = "params:" + sha256(stableJson({ code: graph.files, engine: await engineSourceDigest(project), raw: stage.params, cells: cells.map((c) => c.id), needs }));
   let memo = project.stat.memoGet<{ params: unknown; cellParams: Record<string, unknown>; trial?: TrialSpec | null; readsTrials?: boolean; issues?: StoredIssue[] }>(memoKey);
   if (memo === undefined) {
     const def = await loadStageModule(stage);
@@ -406,19 +408,39 @@ export function engineIdentity(project: Project): Promise<string> {
   if (!p) {
     p = (async () => {
       const duck = packageVersions(["@duckdb/node-api"], project.root)["@duckdb/node-api"];
-      const writer = join(project.root, "src/pipeline/context.ts");
-      let code = "";
-      if (existsSync(writer)) {
-        const graph = await codeGraph(writer, project.root, project.stat);
-        code = ` writers:${sha256(stableJson(graph.files)).slice(0, 12)}`;
-      }
       // The runtime (family and major version) is part of the identity: Node and Deno ship
       // different V8 builds whose Math functions may differ in the last bit, so a lock made on
       // one and checked on the other says \`engine: … node 20 → … deno 2\` instead of disagreeing
-      // silently.
-      return `${ENGINE} ${runtimeFamily()} duckdb@${duck}${code}`;
+      // silently. The engine's own source is not: its effect on outputs is ENGINE_CONTRACT.
+      return `${ENGINE} contract ${ENGINE_CONTRACT} ${runtimeFamily()} duckdb@${duck}`;
     })();
     engines.set(project, p);
+  }
+  return p;
+}
+
+/**
+ * Where the engine lives in a project (src/pipeline/): a stage's code graph stops there. What
+ * the engine does to a stage's outputs is versioned by ENGINE_CONTRACT, so an engine refactor
+ * leaves every cell fresh.
+ */
+export const ENGINE_SCOPE = "src/pipeline/";
+
+const engineDigests = new WeakMap<Project, Promise<string>>();
+
+/** Digest of the engine's source files in the project (empty when it has none): keys memos of engine work. */
+function engineSourceDigest(project: Project): Promise<string> {
+  let p = engineDigests.get(project);
+  if (!p) {
+    p = (async () => {
+      const dir = join(project.root, ENGINE_SCOPE);
+      if (!existsSync(dir)) return "";
+      const names = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
+      const parts: string[] = [];
+      for (const f of names) parts.push(`${f}:${await project.stat.hashFile(join(dir, f))}`);
+      return sha256(parts.join("\n"));
+    })();
+    engineDigests.set(project, p);
   }
   return p;
 }

@@ -454,8 +454,7 @@ export async function executeStage(
       trials: def.readsTrials ? (s) => readTrials(project.registryFile, s) : undefined,
     });
     await rec.registerViews();
-    // upstream() and warn() are added here rather than in context.ts: that file is part of the
-    // engine identity every cell's fingerprint carries, so an edit there would make every cell stale.
+    // upstream() and warn() are added to the context here, beside the other run-time wiring.
     const upstream = [...env.upstream]
       .sort((a, b) => (a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0))
       .map((u) => ({ stage: u.stage, cellId: u.cellId, cell: { ...u.cell }, output: u.output, kind: u.kind, path: u.path, hash: u.hash }));

@@ -119,7 +119,7 @@ describe("one lock, one registry and one output folder per pipeline file; the ru
     expect(lock).not.toContain("duration_s");
     expect(lock).toMatch(/\nclosures:\n {2}[0-9a-f]{16}: \[/);
     expect(lock.match(/^ {2}src\/index\.ts: [0-9a-f]{64}$/gm)?.length).toBe(1);
-    expect(lock).toMatch(/engine: strata@\S+ node \d+ duckdb@/);
+    expect(lock).toMatch(/engine: strata@\S+ contract \d+ node \d+ duckdb@/);
     const log = JSON.parse(p.cli(["log", "--json"]).stdout);
     expect(log.pipeline).toBe("pipeline.yaml");
     expect(log.runs.length).toBe(1);
@@ -137,7 +137,7 @@ describe("one lock, one registry and one output folder per pipeline file; the ru
       });
       expect(deno.status, deno.stderr).toBe(0);
       const underDeno = q.read("pipeline.lock");
-      expect(underDeno).toMatch(/engine: strata@\S+ deno 2 duckdb@/);
+      expect(underDeno).toMatch(/engine: strata@\S+ contract \d+ deno 2 duckdb@/);
       const status = q.cli(["status"]);
       expect(status.stdout).toMatch(/engine: deno 2 → node \d+/);
       expect(q.runJson().ok).toBe(true);

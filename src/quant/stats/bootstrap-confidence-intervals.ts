@@ -65,7 +65,7 @@ export function bootstrapConfidenceIntervals(returns: ArrayLike<number>, opts: B
     throw new StrataError("ARGUMENT", `bootstrapConfidenceIntervals: level must be in (0, 1), got ${level}`, { hint: "e.g. 0.95 for a 95% interval" });
   }
   const setup = bootstrapSetup(returns, opts, "bootstrapConfidenceIntervals");
-  const { x, n, method, blockLength, resamples } = setup;
+  const { x, method, blockLength, resamples } = setup;
   const sharpe = new Float64Array(resamples), growth = new Float64Array(resamples), mdd = new Float64Array(resamples);
   const stats = new Float64Array(3);
   if (method === "circular") circularResampleStatistics(x, blockLength, opts.rng, p, sharpe, growth, mdd);

@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { Script } from "node:vm";
 import { sha256 } from "../../core/hash.ts";
 import { ensureTypeScriptLoader } from "../../core/ts-loader.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html } from "../html.ts";
 import type { Catalog } from "../catalog.ts";
 import { compileCell, type BindingKind } from "./compile.ts";
 import { NotebookData, type ArtifactRead } from "./data.ts";
