@@ -40,6 +40,7 @@
  */
 import { defineStage, z, StrataError, type StageIssue } from "../src/index.ts";
 import { suggestionHint } from "../src/core/suggest.ts";
+import { roundOrNull } from "../src/core/round.ts";
 import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
 import { panelMatrix } from "../src/quant/backtest/panel.ts";
 import { decisionRule, signalPortfolio, type Decision } from "../src/quant/backtest/signal-portfolio.ts";
@@ -48,7 +49,7 @@ import { PORTFOLIO_METHODS, type PortfolioMethod } from "../src/quant/portfolio/
 import { DEFAULT_BUDGETS } from "../src/quant/portfolio/constraints.ts";
 import { formatShare, optimizerLabel, summarizeDecisions, type DecisionSummary } from "../src/quant/backtest/decision-summary.ts";
 import {
-  costsParams, costsIssues, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics, round,
+  costsParams, costsIssues, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics,
   returnColumns, tradeColumns, stressColumns, activity, isoDate,
 } from "./lib/portfolio.ts";
 import { alignTo, readBaseline } from "./lib/baseline.ts";
@@ -116,7 +117,7 @@ export default defineStage({
   // The lock records the cell's own model and optimizer (the axes), not the unused defaults.
   cellParams: (p, cell) => ownParams(p, cell),
   // Every cell is a trial: the statistics stage deflates Sharpe ratios by all trials recorded.
-  trial: { sharpe: "sharpe", observations: "observations", returns: "returns" },
+  trial: { metrics: ["sharpe", "observations"], outputs: ["returns"] },
   // The scores are forecasts over the labels' horizon: one source of truth (labels → train → here).
   inherit: { horizon: "train" },
   checks: (p, ctx) => planChecks(p, ctx.needs, ctx.cells),
@@ -182,7 +183,7 @@ export default defineStage({
       const bench = alignTo(baseline, panel.days.subarray(ev.start));
       metrics = tearsheet(ev.base.net.subarray(ev.start), { benchmark: bench.values });
       const b = tearsheet(bench.values);
-      benchmark = { strategy: "equal_weight", sharpe: round(b.sharpe), cagr: round(b.cagr), max_drawdown: round(b.max_drawdown), missing_days: bench.missing };
+      benchmark = { strategy: "equal_weight", sharpe: roundOrNull(b.sharpe), cagr: roundOrNull(b.cagr), max_drawdown: roundOrNull(b.max_drawdown), missing_days: bench.missing };
     }
 
     const ret = returnColumns(market, ev);
@@ -206,34 +207,34 @@ export default defineStage({
       params: ownParams(p, ctx.cell), seed: ctx.seed,
       period: { start: isoDate(panel.days[ev.start]), end: isoDate(panel.days[T - 1]), days: T - ev.start },
       metrics: roundMetrics(metrics),
-      gross_sharpe: round(tearsheet(ev.base.gross.subarray(ev.start)).sharpe),
+      gross_sharpe: roundOrNull(tearsheet(ev.base.gross.subarray(ev.start)).sharpe),
       ...act,
       rebalances: decisions.length,
       skipped_rebalances: skipped.map((s) => ({ date: isoDate(panel.days[s.t]), reason: s.reason })),
       optimizer_effective: summary.effective,
       optimizer_label: label,
-      fallback_share: round(summary.fallbackShare),
-      forced_cash_share: round(summary.forcedCashShare),
-      selection: { universe: N, mean_eligible: round(summary.meanEligible), noop_share: round(summary.selectionNoopShare) },
+      fallback_share: roundOrNull(summary.fallbackShare),
+      forced_cash_share: roundOrNull(summary.forcedCashShare),
+      selection: { universe: N, mean_eligible: roundOrNull(summary.meanEligible), noop_share: roundOrNull(summary.selectionNoopShare) },
       fallbacks,
       benchmark,
       regimes: regimeSummary(market, ev.base.net, ev.start),
-      stress: ev.stress.map((s) => ({ stress_bps: s.bps, sharpe: round(s.metrics.sharpe), cagr: round(s.metrics.cagr), max_drawdown: round(s.metrics.max_drawdown) })),
+      stress: ev.stress.map((s) => ({ stress_bps: s.bps, sharpe: roundOrNull(s.metrics.sharpe), cagr: roundOrNull(s.metrics.cagr), max_drawdown: roundOrNull(s.metrics.max_drawdown) })),
       ruined_at: ev.base.ruinedAt >= 0 ? isoDate(panel.days[ev.base.ruinedAt]) : null,
     };
     await ctx.writeJson("metrics", doc);
 
-    ctx.metric("sharpe", round(metrics.sharpe));
+    ctx.metric("sharpe", roundOrNull(metrics.sharpe));
     ctx.metric("observations", T - ev.start);
-    ctx.metric("cagr", round(metrics.cagr));
-    ctx.metric("max_drawdown", round(metrics.max_drawdown));
+    ctx.metric("cagr", roundOrNull(metrics.cagr));
+    ctx.metric("max_drawdown", roundOrNull(metrics.max_drawdown));
     ctx.metric("turnover_annual", act.turnover_annual);
     ctx.metric("rebalances", decisions.length);
     ctx.metric("fallbacks", fallbacks.count);
-    ctx.metric("fallback_share", round(summary.fallbackShare));
+    ctx.metric("fallback_share", roundOrNull(summary.fallbackShare));
     ctx.metric("optimizer_effective", summary.effective);
-    ctx.metric("forced_cash_share", round(summary.forcedCashShare));
-    for (const s of ev.stress) if (s.bps !== 0) ctx.metric(`sharpe_stress_${s.bps}`, round(s.metrics.sharpe));
+    ctx.metric("forced_cash_share", roundOrNull(summary.forcedCashShare));
+    for (const s of ev.stress) if (s.bps !== 0) ctx.metric(`sharpe_stress_${s.bps}`, roundOrNull(s.metrics.sharpe));
     // A duration is not a result: it goes to the log, never into the lock's metrics (which must
     // be the same bytes on every run).
     ctx.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -308,7 +309,7 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
 function runWarnings(s: DecisionSummary, p: Params, universe: number, label: string): string[] {
   const out: string[] = [];
   if (s.fallbackShare > p.warn.fallback_share && s.fallbackTo) {
-    out.push(`${label}: the cell's weights are mostly ${s.effective}'s, not ${s.requested}'s (optimizer_effective = ${s.effective}, fallback_share = ${round(s.fallbackShare)}; reasons in metrics.json fallbacks)`);
+    out.push(`${label}: the cell's weights are mostly ${s.effective}'s, not ${s.requested}'s (optimizer_effective = ${s.effective}, fallback_share = ${roundOrNull(s.fallbackShare)}; reasons in metrics.json fallbacks)`);
   }
   if (s.forcedCashShare !== null && s.forcedCashShare > p.warn.cash_share) {
     out.push(`the weight caps left ${formatShare(s.forcedCashShare)} of the book in cash on average (on ${formatShare(s.forcedCashRebalances)} of rebalances): raise constraints.max_weight (or sector_cap), or hold more names`);
@@ -360,5 +361,5 @@ function fallbackSummary(decisions: readonly Decision[], days: Int32Array) {
   }
   const reasons = [...by.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
     .map(([reason, e]) => ({ reason, count: e.count, first: isoDate(days[e.first]), last: isoDate(days[e.last]) }));
-  return { count, share: round(count / decisions.length), methods_used: methods, reasons };
+  return { count, share: roundOrNull(count / decisions.length), methods_used: methods, reasons };
 }

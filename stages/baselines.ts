@@ -17,11 +17,12 @@
  *   metrics.json                        { strategy: tearsheet + turnover + per-regime metrics }
  */
 import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
+import { roundOrNull } from "../src/core/round.ts";
 import { equalWeightTargets, buyAndHoldTargets, momentumScores, reversalScores } from "../src/quant/backtest/baselines.ts";
 import { decisionRule, signalPortfolio } from "../src/quant/backtest/signal-portfolio.ts";
 import type { TargetRow, TargetRule } from "../src/quant/backtest/types.ts";
 import {
-  costsParams, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics, round,
+  costsParams, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics,
   returnColumns, stressColumns, activity, isoDate, rowOnOrAfter, parseDateParam, costsIssues, type Market,
 } from "./lib/portfolio.ts";
 
@@ -72,9 +73,9 @@ export default defineStage({
         metrics: roundMetrics(ev.metrics),
         ...activity(ev),
         regimes: regimeSummary(market, ev.base.net, ev.start),
-        stress: ev.stress.map((s) => ({ stress_bps: s.bps, sharpe: round(s.metrics.sharpe), cagr: round(s.metrics.cagr) })),
+        stress: ev.stress.map((s) => ({ stress_bps: s.bps, sharpe: roundOrNull(s.metrics.sharpe), cagr: roundOrNull(s.metrics.cagr) })),
       };
-      ctx.metric(`${name}_sharpe`, round(ev.metrics.sharpe));
+      ctx.metric(`${name}_sharpe`, roundOrNull(ev.metrics.sharpe));
     }
     await ctx.writeTable("returns", { columns: concat(tables), types: { date: "DATE" } }, { orderBy: ["strategy", "date"] });
     await ctx.writeTable("stress", { columns: concat(stressTables) }, { orderBy: ["strategy", "stress_bps"] });

@@ -18,6 +18,7 @@
  */
 import { defineStage, z, type StageIssue } from "../src/index.ts";
 import { StrataError } from "../src/core/errors.ts";
+import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 import { sqlIdent } from "../src/store/sql.ts";
 import {
   averageTrueRange, donchianPosition, dollarVolume, featuresQuery, garmanKlassVolatility, materializeFeatures, marketBeta, momentum,
@@ -227,7 +228,7 @@ export default defineStage({
     ctx.metric("columns", kept);
     if (p.leftOut.length) ctx.metric("left_out", p.leftOut.map((l) => l.name).join(","));
     if (dropped.length) ctx.metric("dropped", dropped.join(","));
-    for (const [name, share] of Object.entries(nulls)) ctx.metric(`null_after_warmup.${name}`, share === null ? null : Math.round(share * 1e6) / 1e6);
+    for (const [name, share] of Object.entries(nulls)) ctx.metric(`null_after_warmup.${name}`, roundOrNull(share, SHARE_DECIMALS));
     ctx.log(`${kept} feature columns over ${rows} rows${p.leftOut.length + dropped.length ? ` (${p.leftOut.length} left out, ${dropped.length} dropped)` : ""}`);
   },
 });

@@ -39,6 +39,7 @@
  * (a warning, ctx.warn).
  */
 import { defineStage, StrataError, z } from "../src/index.ts";
+import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 
 const params = z.object({
   horizon: z.number().int().positive().default(5),
@@ -134,7 +135,7 @@ export default defineStage({
     }
     ctx.metric("rows", rows);
     ctx.metric("labeled", labeled);
-    ctx.metric("null_share", rows === 0 ? null : Math.round(((rows - labeled) / rows) * 1e6) / 1e6);
+    ctx.metric("null_share", rows === 0 ? null : roundOrNull((rows - labeled) / rows, SHARE_DECIMALS));
     ctx.metric("window_bars", bars);
   },
 });

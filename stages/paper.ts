@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { defineStage, z, StrataError } from "../src/index.ts";
+import { roundOrNull } from "../src/core/round.ts";
 import { Ledger, paperConfigSchema, runPaperPeriod } from "../src/paper/index.ts";
 import { parseIsoDate } from "../src/store/index.ts";
 
@@ -79,16 +80,15 @@ export default defineStage({
       const r = eq.map((e) => e.dailyReturn).filter((x): x is number => x !== null && Number.isFinite(x));
       const mean = r.reduce((a, b) => a + b, 0) / (r.length || 1);
       const sd = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, r.length - 1));
-      const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e8) / 1e8 : null);
       const summary = {
         from, to, days: days.length, recorded: eq.length,
         executed_days: days.filter((d) => d.status === "executed").length,
         halted_days: days.filter((d) => d.status === "halted").length,
         orders: days.reduce((a, d) => a + d.trades.length, 0), fills: fills.filter((f) => f.shares > 0).length,
-        capital: config.capital, final_equity: round(eq.at(-1)?.equity ?? NaN),
-        total_return: round((eq.at(-1)?.equity ?? NaN) / config.capital - 1),
-        sharpe: round(sd > 0 ? (mean / sd) * Math.sqrt(252) : NaN),
-        total_costs: round(eq.reduce((a, e) => a + e.costs, 0)),
+        capital: config.capital, final_equity: roundOrNull(eq.at(-1)?.equity ?? NaN),
+        total_return: roundOrNull((eq.at(-1)?.equity ?? NaN) / config.capital - 1),
+        sharpe: roundOrNull(sd > 0 ? (mean / sd) * Math.sqrt(252) : NaN),
+        total_costs: roundOrNull(eq.reduce((a, e) => a + e.costs, 0)),
         champion: days.find((d) => d.champion)?.champion?.cell ?? null,
         kill_switch_events: events.filter((e) => e.kind === "kill_switch").length,
       };

@@ -30,6 +30,7 @@ import { defineStage, z, StrataError, type StageContext } from "../src/index.ts"
 import { readColumns, f64Column, stringColumn } from "../src/store/index.ts";
 import { sha256File } from "../src/core/hash.ts";
 import { gitCommit } from "../src/core/git.ts";
+import { roundOrNull } from "../src/core/round.ts";
 
 const params = z.object({
   thresholds: z.object({
@@ -116,12 +117,12 @@ export default defineStage({
       candidates: [...passing, ...candidates.filter((c) => c.failures.length > 0).sort((a, b) => (a.cell < b.cell ? -1 : 1))].map((c) => ({
         cell: c.cell, model: c.model, optimizer: c.optimizer, optimizer_effective: c.optimizerEffective, optimizer_label: c.optimizerLabel,
         passed: c.failures.length === 0, rank: c.rank ?? null,
-        score: c.score === undefined ? null : round(c.score), reasons: c.failures,
-        values: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : round(v)])),
-        normalized: c.normalized ? Object.fromEntries(Object.entries(c.normalized).map(([k, v]) => [k, round(v)])) : null,
+        score: c.score === undefined ? null : roundOrNull(c.score), reasons: c.failures,
+        values: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : roundOrNull(v)])),
+        normalized: c.normalized ? Object.fromEntries(Object.entries(c.normalized).map(([k, v]) => [k, roundOrNull(v)])) : null,
       })),
       summary: champion
-        ? `${champion.cell}${champion.optimizerLabel !== champion.optimizer ? ` (${champion.optimizerLabel})` : ""} passed every threshold and scored ${round(champion.score!)} (${passing.length} of ${candidates.length} candidates passed)`
+        ? `${champion.cell}${champion.optimizerLabel !== champion.optimizer ? ` (${champion.optimizerLabel})` : ""} passed every threshold and scored ${roundOrNull(champion.score!)} (${passing.length} of ${candidates.length} candidates passed)`
         : `no champion: none of ${candidates.length} candidates passed every threshold; downstream stages keep their previous champion or stay flat`,
     };
     await ctx.writeJson("selection", selection);
@@ -145,7 +146,6 @@ export default defineStage({
   },
 });
 
-const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e8) / 1e8 : null);
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : String(v));
 
@@ -208,8 +208,8 @@ async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ ch
   return {
     model,
     champion: {
-      cell: c.cell, model: c.model, optimizer: c.optimizer, optimizer_effective: c.optimizerEffective, optimizer_label: c.optimizerLabel, score: round(c.score!),
-      metrics: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : round(v)])),
+      cell: c.cell, model: c.model, optimizer: c.optimizer, optimizer_effective: c.optimizerEffective, optimizer_label: c.optimizerLabel, score: roundOrNull(c.score!),
+      metrics: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : roundOrNull(v)])),
       model_file: { sha256: modelHash },
       data: { prices_sha256: prices },
       backtest: { cell: c.cell, seed: bt.seed ?? null, params: bt.params ?? null, returns_sha256: returnsHash },

@@ -24,6 +24,7 @@ import { defineStage, z, StrataError, type StageContext } from "../src/index.ts"
 import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
 import { createRng } from "../src/core/rng.ts";
 import { sha256File } from "../src/core/hash.ts";
+import { roundOrNull } from "../src/core/round.ts";
 import { sharpeRatio } from "../src/quant/stats/sharpe-ratio.ts";
 import { totalReturn } from "../src/quant/stats/total-return.ts";
 import { variance } from "../src/quant/stats/variance.ts";
@@ -110,12 +111,17 @@ export default defineStage({
     const matrix = series.map((s) => alignTo(s, common).values);
     const clusters = clusterTrials(matrix, { minCorrelation: p.trial_correlation });
     const trialSeries: TrialSeries[] = [];
-    for (const r of recorded) if (r.sharpe !== null) trialSeries.push({ key: r.returns_hash ?? r.config_hash, sharpe: r.sharpe });
+    // The registry stores what the backtest declared (trial: metrics sharpe, observations;
+    // output returns) without knowing what it means: this stage interprets it.
+    for (const r of recorded) {
+      const sharpe = r.metrics.sharpe;
+      if (typeof sharpe === "number") trialSeries.push({ key: r.outputs.returns ?? r.config_hash, sharpe });
+    }
     series.forEach((s, k) => trialSeries.push({ key: s.returnsHash, sharpe: sharpeRatio(s.net), cluster: clusters.labels[k] }));
     // A hyper-parameter trial is a distinct (cell, params, score): re-running the same search
     // after a code change that altered nothing records it again under a new fingerprint.
     const nTuning = p.count_tuning
-      ? new Set(all.filter((r) => r.kind === "tuning").map((r) => `${r.cell}\u0000${r.params}\u0000${r.metric}`)).size
+      ? new Set(all.filter((r) => r.kind === "tuning").map((r) => `${r.cell}\u0000${r.params}\u0000${r.metrics.metric}`)).size
       : 0;
     const count = countTrials(trialSeries, nTuning);
     const nTrials = count.effective;
@@ -228,13 +234,13 @@ export default defineStage({
         count: nTrials, raw: count.raw, effective: count.effective,
         return_series: count.returnSeries, tuning: nTuning, configurations: recorded.length,
         matrix_series: series.length, matrix_clusters: clusters.count, min_correlation: p.trial_correlation,
-        mean_correlation: round8(clusters.meanCorrelation),
+        mean_correlation: roundOrNull(clusters.meanCorrelation),
         estimator: "complete-linkage clusters of the matrix's return series at correlation ≥ min_correlation count once; other recorded series and tuning trials once each",
-        sharpe_mean: round8(count.sharpeMean), sharpe_variance: round8(sharpeVar), expected_max_sharpe: emax === null ? null : round8(emax),
+        sharpe_mean: roundOrNull(count.sharpeMean), sharpe_variance: roundOrNull(sharpeVar), expected_max_sharpe: emax === null ? null : roundOrNull(emax),
         // The same for the active returns (psr_active, dsr_active): information ratios.
         active: {
-          count: nActive, raw: activeCount.raw, matrix_clusters: activeClusters.count, mean_correlation: round8(activeClusters.meanCorrelation),
-          sharpe_mean: round8(activeCount.sharpeMean), sharpe_variance: round8(activeVar), expected_max_sharpe: emaxActive === null ? null : round8(emaxActive),
+          count: nActive, raw: activeCount.raw, matrix_clusters: activeClusters.count, mean_correlation: roundOrNull(activeClusters.meanCorrelation),
+          sharpe_mean: roundOrNull(activeCount.sharpeMean), sharpe_variance: roundOrNull(activeVar), expected_max_sharpe: emaxActive === null ? null : roundOrNull(emaxActive),
         },
       },
     };
@@ -250,16 +256,16 @@ export default defineStage({
       const rc = realityCheck(diffs, { rng: rng.fork("rc"), resamples: p.reality_check.resamples });
       const spa = spaTest(diffs, { rng: rng.fork("spa"), resamples: p.reality_check.resamples });
       doc.benchmark = shared.name;
-      doc.reality_check = { p_value: round8(rc.pValue), statistic: round8(rc.statistic), best: series[rc.best]?.id ?? null, block_length: round8(rc.blockLength), resamples: rc.resamples };
-      doc.spa = { p_consistent: round8(spa.pValues.consistent), p_lower: round8(spa.pValues.lower), p_upper: round8(spa.pValues.upper), statistic: round8(spa.statistic), best: series[spa.best]?.id ?? null };
+      doc.reality_check = { p_value: roundOrNull(rc.pValue), statistic: roundOrNull(rc.statistic), best: series[rc.best]?.id ?? null, block_length: roundOrNull(rc.blockLength), resamples: rc.resamples };
+      doc.spa = { p_consistent: roundOrNull(spa.pValues.consistent), p_lower: roundOrNull(spa.pValues.lower), p_upper: roundOrNull(spa.pValues.upper), statistic: roundOrNull(spa.statistic), best: series[spa.best]?.id ?? null };
     }
     if (series.length >= 2) {
       const splits = Math.min(p.pbo_splits, Math.floor(common.length / 2) * 2);
       const pbo = probabilityOfBacktestOverfitting(matrix, { splits });
       doc.pbo = {
-        pbo: round8(pbo.pbo), splits: pbo.splits, combinations: pbo.combinations,
-        degradation_slope: round8(pbo.degradation.slope), degradation_intercept: round8(pbo.degradation.intercept),
-        probability_of_loss: round8(pbo.probabilityOfLoss),
+        pbo: roundOrNull(pbo.pbo), splits: pbo.splits, combinations: pbo.combinations,
+        degradation_slope: roundOrNull(pbo.degradation.slope), degradation_intercept: roundOrNull(pbo.degradation.intercept),
+        probability_of_loss: roundOrNull(pbo.probabilityOfLoss),
       };
     }
     await ctx.writeTable("cells", { columns: toColumns(rows) }, { orderBy: ["cell"] });
@@ -275,9 +281,9 @@ export default defineStage({
     ctx.metric("cells", series.length);
     ctx.metric("trials", nTrials);
     ctx.metric("trials_raw", count.raw);
-    ctx.metric("best_dsr", round8(best.dsr as number));
+    ctx.metric("best_dsr", roundOrNull(best.dsr as number));
     ctx.metric("best_dsr_cell", String(best.cell));
-    ctx.metric("best_dsr_active", round8(bestA.dsr_active as number));
+    ctx.metric("best_dsr_active", roundOrNull(bestA.dsr_active as number));
     ctx.metric("best_dsr_active_cell", String(bestA.cell));
     if (doc.reality_check) ctx.metric("reality_check_p", (doc.reality_check as { p_value: number }).p_value);
     if (doc.spa) ctx.metric("spa_p", (doc.spa as { p_consistent: number }).p_consistent);
@@ -288,8 +294,6 @@ export default defineStage({
     ctx.progress(1, "done");
   },
 });
-
-const round8 = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e8) / 1e8 : NaN);
 
 async function loadCells(ctx: StageContext<Params>): Promise<CellSeries[]> {
   const refs = ctx.inputs("backtest", "returns");

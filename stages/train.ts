@@ -31,6 +31,7 @@
 import { defineStage, z, type StageContext } from "../src/index.ts";
 import { StrataError } from "../src/core/errors.ts";
 import { suggestionHint } from "../src/core/suggest.ts";
+import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 import type { Rng } from "../src/core/rng.ts";
 import { queryRows, readColumns, f64Column, i32Column, sqlIdent, stringColumn } from "../src/store/index.ts";
 import { combinatorialPurgedCv, purgedKFold, purgedWalkForward, type Fold } from "../src/quant/ml/cv.ts";
@@ -378,11 +379,11 @@ const stage = defineStage({
     ctx.metric("rows", n);
     ctx.metric("features", X.nFeatures);
     ctx.metric("folds", folds.length);
-    ctx.metric("ic", round(all.ic));
-    ctx.metric("rank_ic", round(all.rankIc));
-    ctx.metric("icir", round(all.icir));
-    ctx.metric("rank_ic_tstat", round(all.tStat));
-    ctx.metric("hit_rate", round(all.hitRate));
+    ctx.metric("ic", roundOrNull(all.ic, SHARE_DECIMALS));
+    ctx.metric("rank_ic", roundOrNull(all.rankIc, SHARE_DECIMALS));
+    ctx.metric("icir", roundOrNull(all.icir, SHARE_DECIMALS));
+    ctx.metric("rank_ic_tstat", roundOrNull(all.tStat, SHARE_DECIMALS));
+    ctx.metric("hit_rate", roundOrNull(all.hitRate, SHARE_DECIMALS));
     ctx.metric("test_dates", all.nDates);
     if (trials) ctx.metric("trials_pruned", trials.filter((t) => t.status === "pruned").length);
     // A duration is not a result: it goes to the log, never into the lock's metrics (which must
@@ -392,7 +393,6 @@ const stage = defineStage({
   },
 });
 
-const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : null);
 const isoDay = (days: number) => new Date(days * 86_400_000).toISOString().slice(0, 10);
 
 export default stage;

@@ -11,6 +11,8 @@
  *    have a median |r| near 0.005–0.02; the same series in percent has 0.5–2.
  * Pure; the caller says what to do about it.
  */
+import { roundDecimals } from "../core/round.ts";
+
 export interface ReturnUnitCheck {
   /** True when the series looks percent-valued. */
   percent: boolean;
@@ -37,4 +39,4 @@ export function checkReturnUnits(returns: ArrayLike<number>, periodsPerYear = 25
   return { percent: reasons.length > 0, medianAbs, min, bound, reasons };
 }
 
-const fmt = (x: number): string => (Math.abs(x) >= 100 || Math.abs(x) < 0.001 ? x.toPrecision(3) : String(Math.round(x * 1e4) / 1e4));
+const fmt = (x: number): string => (Math.abs(x) >= 100 || Math.abs(x) < 0.001 ? x.toPrecision(3) : String(roundDecimals(x, 4)));

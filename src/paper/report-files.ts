@@ -4,6 +4,7 @@
  * gives the same bytes; no wall-clock time inside.
  */
 import { stableJson } from "../core/json.ts";
+import { EXACT_DECIMALS, roundDecimals } from "../core/round.ts";
 import type { DayResult } from "./cycle.ts";
 
 const fix = (v: number | null | undefined, d: number) => (v === null || v === undefined || !Number.isFinite(v) ? "" : v.toFixed(d));
@@ -38,8 +39,6 @@ export function signalsJson(r: DayResult): string {
     date: r.date, decision_date: r.decisionDate, rebalance: r.rebalance, regime: r.regime, source: r.scoreSource,
     champion: r.champion ? { cell: r.champion.cell, model: r.champion.model, optimizer: r.champion.optimizer, fingerprint: r.champion.fingerprint } : null,
     count: r.signals.length,
-    scores: r.signals.map((s) => ({ symbol: s.symbol, score: round(s.score), rank: s.rank })),
+    scores: r.signals.map((s) => ({ symbol: s.symbol, score: roundDecimals(s.score, EXACT_DECIMALS), rank: s.rank })),
   });
 }
-
-const round = (v: number) => Math.round(v * 1e10) / 1e10;

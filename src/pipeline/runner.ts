@@ -25,7 +25,7 @@ import type { UpstreamArtifact } from "./context.ts";
 import { decideCell, formatPlanWarning, lockHashes, planRun, planWarnings, type CellProbe, type PlanStep, type PlanWarning, type StaticParts } from "./plan.ts";
 import { loadStageModule, probeCells, stageParams, stageSpec, type Project } from "./project.ts";
 import type { Cell, StageContext } from "./types.ts";
-import { readTrials, recordTrials, recordedHashes, trialsDigest, trialsSummary, TRIALS_INPUT, type TableTrials, type TrialRecord, type TrialSpec } from "./trials.ts";
+import { cellIsTrial, readTrials, recordTrials, recordedHashes, trialsDigest, trialsSummary, TRIALS_INPUT, type TableTrials, type TrialRecord, type TrialSpec } from "./trials.ts";
 
 export type CellStatus = "fresh" | "restored" | "ran" | "failed" | "skipped" | "cancelled";
 
@@ -166,7 +166,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     const queueTrial = (cell: Cell, spec: TrialSpec | undefined, entry: LockEntry | undefined) => {
       if (!spec || !entry) return;
       const source = opts.source ?? "main";
-      if (spec.sharpe && !recorded.has(entry.fingerprint)) {
+      if (cellIsTrial(spec) && !recorded.has(entry.fingerprint)) {
         recorded.add(entry.fingerprint);
         pendingTrials.push(trialRecord(cell, spec, entry, source));
       }
@@ -362,18 +362,19 @@ const withWarnings = (entry: LockEntry | undefined): { warnings?: string[] } => 
 /** At most this many ctx.warn() sentences are kept per cell (the last says how many more there were). */
 export const MAX_CELL_WARNINGS = 20;
 
-/** A trial cell's registry record, from its lock entry. */
+/** A trial cell's registry record, from its lock entry: the named metrics and output hashes, uninterpreted. */
 function trialRecord(cell: Cell, spec: TrialSpec, entry: LockEntry, source: string): TrialRecord {
-  const metric = (name: string): number | null => {
+  const metrics: Record<string, number | null> = {};
+  for (const name of spec.metrics ?? []) {
     const v = entry.metrics?.[name];
-    return typeof v === "number" && Number.isFinite(v) ? v : null;
-  };
-  return {
-    config_hash: entry.fingerprint, stage: cell.stage, cell: cell.id, source,
-    params: canonicalJson(entry.params ?? null), returns_hash: spec.returns ? entry.outputs[spec.returns]?.hash ?? null : null,
-    sharpe: spec.sharpe ? metric(spec.sharpe) : null, observations: spec.observations ? metric(spec.observations) : null,
-    kind: "cell", metric: null,
-  };
+    metrics[name] = typeof v === "number" && Number.isFinite(v) ? v : null;
+  }
+  const outputs: Record<string, string> = {};
+  for (const name of spec.outputs ?? []) {
+    const h = entry.outputs[name]?.hash;
+    if (h) outputs[name] = h;
+  }
+  return { config_hash: entry.fingerprint, stage: cell.stage, cell: cell.id, source, params: canonicalJson(entry.params ?? null), kind: "cell", outputs, metrics };
 }
 
 /** Upstream artifacts a cell may read: every output of every wired upstream cell. */

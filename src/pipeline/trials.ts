@@ -9,16 +9,24 @@
  * The registry is scoped to its pipeline file: another study in the same folder has its own.
  * Experiments of the same study record into the same file (source = the experiment's name).
  *
- * A trial is a cell of a stage that declares `trial` in its definition (e.g. the backtest:
- * `trial: { sharpe: "sharpe", observations: "observations", returns: "returns" }`): after the
- * cell runs or is restored, the runner records its fingerprint (the configuration hash: code,
- * params, inputs, seed), params, the hash of its returns output, and the two metrics. The same
- * fingerprint is recorded once, whichever run or experiment produced it.
+ * A trial is a cell of a stage that declares `trial` in its definition, e.g.
+ * `trial: { metrics: ["sharpe", "observations"], outputs: ["returns"] }`: after the cell runs or
+ * is restored, the runner records its fingerprint (the configuration hash: code, params,
+ * inputs, seed), its params, the named metrics' values and the named outputs' content hashes.
+ * The engine stores these as opaque records — it never interprets a value: what a "sharpe" or
+ * a "returns" hash means is the reading stage's business (the stats stage deflates by them).
+ * The same fingerprint is recorded once, whichever run or experiment produced it. A stage may
+ * also declare a table output whose rows are trials (`trial.table`, e.g. tuning trials).
  *
  * A stage that declares `readsTrials: true` (the statistics stage) gets the registry's digest
  * among its fingerprint inputs (`trials/registry`): recording a new trial makes it stale, and
  * `ctx.trials()` returns exactly the rows the digest covers. The digest is sha256 over the
- * rows' (config_hash, stage, sharpe, observations, kind, metric), in config-hash order.
+ * rows' (config_hash, stage, kind, outputs, metrics), in config-hash order.
+ *
+ * File format: one object per line with keys config_hash, stage, cell, source, kind, params,
+ * outputs, metrics (maps with sorted keys). Lines of the earlier format (fixed fields
+ * returns_hash, sharpe, observations, metric) are read as { outputs: { returns }, metrics:
+ * { sharpe, observations } } (or { metric } for table rows) and rewritten on the next write.
  */
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -38,31 +46,32 @@ export interface TrialRecord {
   stage: string;
   cell: string;
   source: string;
-  /** Canonical JSON of the cell's params. */
-  params: string;
-  returns_hash: string | null;
-  /** Annualized Sharpe ratio. */
-  sharpe: number | null;
-  observations: number | null;
   /** "cell" (a trial stage's cell) or the kind a stage gives its table rows (e.g. "tuning"). */
-  kind?: string;
-  /** The table row's own metric (e.g. a tuning trial's mean rank IC); null for cells. */
-  metric?: number | null;
+  kind: string;
+  /** Canonical JSON of the cell's params (a table row: its params column). */
+  params: string;
+  /** Content hashes of the outputs the stage named in `trial.outputs`. */
+  outputs: Record<string, string>;
+  /** Values of the metrics the stage named in `trial.metrics` (a table row: the mean of its metric); null when absent or not finite. */
+  metrics: Record<string, number | null>;
 }
 
 export interface TrialSpec {
-  /** Metric holding the annualized Sharpe ratio (each cell is one trial). */
-  sharpe?: string;
-  /** Metric holding the number of return observations. */
-  observations?: string;
-  /** Output whose hash identifies the return series (optional). */
-  returns?: string;
+  /** Each cell is a trial; these metrics of the cell (ctx.metric names) are recorded with it. */
+  metrics?: string[];
+  /** Outputs whose content hashes are recorded with each cell's trial (what it produced). */
+  outputs?: string[];
   /**
    * A table output whose rows are trials too (e.g. hyper-parameter trials): rows grouped by
    * `key`, with their `params` (text) and the mean of `metric`. Recorded with config hash
-   * "<cell fingerprint>:<key>" and this `kind`.
+   * "<cell fingerprint>:<key>", this `kind`, and metrics { [metric]: mean }.
    */
   table?: { output: string; key: string; params: string; metric: string; kind: string };
+}
+
+/** Whether a spec makes each cell a trial. */
+export function cellIsTrial(spec: TrialSpec | undefined): boolean {
+  return !!spec && ((spec.metrics?.length ?? 0) > 0 || (spec.outputs?.length ?? 0) > 0);
 }
 
 /** A table of trials to record from a cell's output file. */
@@ -82,14 +91,30 @@ export function registryPathFor(lockFile: string): string {
 }
 
 /** The fields of a row in file order. */
-const FIELDS = ["config_hash", "stage", "cell", "source", "kind", "params", "returns_hash", "sharpe", "observations", "metric"] as const;
+const FIELDS = ["config_hash", "stage", "cell", "source", "kind", "params", "outputs", "metrics"] as const;
 
-function normalize(r: TrialRecord): Required<TrialRecord> {
-  const fin = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
-  return {
-    config_hash: r.config_hash, stage: r.stage, cell: r.cell, source: r.source, kind: r.kind ?? "cell", params: r.params,
-    returns_hash: r.returns_hash ?? null, sharpe: fin(r.sharpe), observations: fin(r.observations), metric: fin(r.metric),
-  };
+const sortedMap = <V>(m: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const finite = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/** A row as stored: every field present, maps sorted, non-finite numbers null; earlier-format rows converted. */
+function normalize(r: TrialRecord | LegacyRecord): TrialRecord {
+  const legacy = r as LegacyRecord;
+  const kind = r.kind ?? "cell";
+  let outputs: Record<string, string>, metrics: Record<string, number | null>;
+  if ((r as TrialRecord).metrics === undefined && (r as TrialRecord).outputs === undefined) {
+    outputs = legacy.returns_hash ? { returns: legacy.returns_hash } : {};
+    metrics = kind === "cell" ? { sharpe: finite(legacy.sharpe), observations: finite(legacy.observations) } : { metric: finite(legacy.metric) };
+  } else {
+    outputs = { ...((r as TrialRecord).outputs ?? {}) };
+    metrics = Object.fromEntries(Object.entries((r as TrialRecord).metrics ?? {}).map(([k, v]) => [k, finite(v)]));
+  }
+  return { config_hash: r.config_hash, stage: r.stage, cell: r.cell, source: r.source, kind, params: r.params, outputs: sortedMap(outputs), metrics: sortedMap(metrics) };
+}
+
+/** A line of the earlier format (fixed finance-named fields). */
+interface LegacyRecord {
+  config_hash: string; stage: string; cell: string; source: string; kind?: string; params: string;
+  returns_hash?: string | null; sharpe?: number | null; observations?: number | null; metric?: number | null;
 }
 
 function rowLine(r: TrialRecord): string {
@@ -97,11 +122,11 @@ function rowLine(r: TrialRecord): string {
   return JSON.stringify(Object.fromEntries(FIELDS.map((k) => [k, n[k]])));
 }
 
-interface Parsed { rows: Required<TrialRecord>[]; mtimeMs: number; size: number }
+interface Parsed { rows: TrialRecord[]; mtimeMs: number; size: number }
 const parsedCache = new Map<string, Parsed>();
 
 /** Every row of a registry file, in config-hash order; a missing file is empty. */
-function load(file: string): Required<TrialRecord>[] {
+function load(file: string): TrialRecord[] {
   let st;
   try {
     st = statSync(file);
@@ -111,7 +136,7 @@ function load(file: string): Required<TrialRecord>[] {
   const c = parsedCache.get(file);
   if (c && c.mtimeMs === st.mtimeMs && c.size === st.size) return c.rows;
   const text = readFileSync(file, "utf8");
-  const rows: Required<TrialRecord>[] = [];
+  const rows: TrialRecord[] = [];
   text.split("\n").forEach((line, i) => {
     if (!line.trim()) return;
     let r: TrialRecord;
@@ -136,11 +161,11 @@ function load(file: string): Required<TrialRecord>[] {
   return unique;
 }
 
-function digestOf(rows: readonly Required<TrialRecord>[]): string {
+function digestOf(rows: readonly TrialRecord[]): string {
   // An empty registry digests like any other (a lock holds 64-hex hashes only: a word here
   // made the next run reject the lock of a study whose registry was still empty).
   if (rows.length === 0) return sha256("");
-  return sha256(rows.map((r) => `${r.config_hash}\t${r.stage}\t${r.sharpe ?? ""}\t${r.observations ?? ""}\t${r.kind}\t${r.metric ?? ""}`).join("\n"));
+  return sha256(rows.map((r) => `${r.config_hash}\t${r.stage}\t${r.kind}\t${JSON.stringify(r.outputs)}\t${JSON.stringify(r.metrics)}`).join("\n"));
 }
 
 /** The registry digest (that of no bytes when nothing was ever recorded). */
@@ -215,7 +240,7 @@ export async function recordTrials(file: string, records: readonly TrialRecord[]
         for (const r of rows) {
           fromTables.push({
             config_hash: `${t.fingerprint}:${String(r.k)}`, stage: t.stage, cell: t.cell, source: t.source, params: r.p,
-            returns_hash: null, sharpe: null, observations: null, kind: s.kind, metric: r.m === null ? null : Number(r.m),
+            kind: s.kind, outputs: {}, metrics: { [s.metric]: r.m === null ? null : Number(r.m) },
           });
         }
       }
@@ -227,7 +252,7 @@ export async function recordTrials(file: string, records: readonly TrialRecord[]
   return withWriterLock(file, async () => {
     const rows = load(file);
     const have = new Set(rows.map((r) => r.config_hash));
-    const added: Required<TrialRecord>[] = [];
+    const added: TrialRecord[] = [];
     // A configuration already recorded keeps its first row.
     for (const r of [...records, ...fromTables]) {
       if (have.has(r.config_hash)) continue;
@@ -244,5 +269,5 @@ export async function recordTrials(file: string, records: readonly TrialRecord[]
 
 /** Every recorded trial (optionally of one stage), ordered by config hash. */
 export async function readTrials(file: string, stage?: string): Promise<TrialRecord[]> {
-  return load(file).filter((r) => stage === undefined || r.stage === stage).map((r) => ({ ...r }));
+  return load(file).filter((r) => stage === undefined || r.stage === stage).map((r) => ({ ...r, outputs: { ...r.outputs }, metrics: { ...r.metrics } }));
 }

@@ -4,6 +4,7 @@
  * cost and every stress level, and the tables they write. Definitions: docs/backtest.md.
  */
 import { z, StrataError, type StageContext, type StageIssue } from "../../src/index.ts";
+import { roundOrNull } from "../../src/core/round.ts";
 import { readColumns, f64Column, i32Column, stringColumn, formatIsoDate, parseIsoDate } from "../../src/store/index.ts";
 import { backtest } from "../../src/quant/backtest/backtest.ts";
 import { pricePanel, type PricePanel } from "../../src/quant/backtest/panel.ts";
@@ -202,16 +203,13 @@ export function evaluate(market: Market, targets: TargetRule, firstDecision: num
 export function regimeSummary(market: Market, net: Float64Array, start: number) {
   const r = regimeMetrics(net.subarray(start), market.states.slice(start));
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, {
-    periods: v.periods, fraction: round(v.fraction),
-    sharpe: round(v.metrics?.sharpe), cagr: round(v.metrics?.cagr), max_drawdown: round(v.metrics?.max_drawdown),
+    periods: v.periods, fraction: roundOrNull(v.fraction),
+    sharpe: roundOrNull(v.metrics?.sharpe), cagr: roundOrNull(v.metrics?.cagr), max_drawdown: roundOrNull(v.metrics?.max_drawdown),
   }]));
 }
 
-/** Round to 8 significant decimals for JSON and the lock (NaN/±∞ → null). */
-export const round = (v: number | undefined | null): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : Math.round(v * 1e8) / 1e8);
-
 export function roundMetrics(m: Tearsheet): Record<string, number | null> {
-  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round(v as number)]));
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, roundOrNull(v as number)]));
 }
 
 /** Daily rows from `start`: the columns of the `returns` table. */
@@ -293,7 +291,7 @@ export function activity(ev: Evaluation, periodsPerYear = 252) {
   const r = ev.base, s = ev.start, n = r.nRows - s;
   let tau = 0, names = 0, costs = 0;
   for (let t = s; t < r.nRows; t++) { tau += r.turnover[t]; names += r.nNames[t]; costs += r.costs[t]; }
-  return { turnover_annual: round((tau / n) * periodsPerYear), mean_names: round(names / n), total_costs: round(costs), skipped_trades: r.skippedTrades };
+  return { turnover_annual: roundOrNull((tau / n) * periodsPerYear), mean_names: roundOrNull(names / n), total_costs: roundOrNull(costs), skipped_trades: r.skippedTrades };
 }
 
 export const isoDate = (days: number) => formatIsoDate(days);

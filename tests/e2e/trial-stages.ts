@@ -7,7 +7,7 @@ export const SIM_STAGE = `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({ edge: z.number(), noise: z.number().default(0) }),
   outputs: ["returns"],
-  trial: { sharpe: "sharpe", observations: "observations", returns: "returns" },
+  trial: { metrics: ["sharpe", "observations"], outputs: ["returns"] },
   async run(ctx) {
     const k = Number(String(ctx.cell.variant).slice(1));
     const sharpe = ctx.params.edge * k + ctx.params.noise;
@@ -26,7 +26,7 @@ export default defineStage({
   async run(ctx) {
     const t = await ctx.trials("sim");
     ctx.metric("trials", t.length);
-    await ctx.writeJson("summary", { n: t.length, sharpes: t.map((r) => r.sharpe).sort() });
+    await ctx.writeJson("summary", { n: t.length, sharpes: t.map((r) => r.metrics.sharpe).sort() });
   },
 });
 `;

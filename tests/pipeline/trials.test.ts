@@ -12,8 +12,8 @@ const temp = () => { const d = mkdtempSync(join(tmpdir(), "strata-trials-")); di
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
 
 const trial = (k: number, over: Partial<TrialRecord> = {}): TrialRecord => ({
-  config_hash: `h${k}`, stage: "backtest", cell: `backtest[model=m${k}]`, source: "main",
-  params: JSON.stringify({ k }), returns_hash: `r${k}`, sharpe: 0.5 + k / 10, observations: 1000 + k, ...over,
+  config_hash: `h${k}`, stage: "backtest", cell: `backtest[model=m${k}]`, source: "main", kind: "cell",
+  params: JSON.stringify({ k }), outputs: { returns: `r${k}` }, metrics: { sharpe: 0.5 + k / 10, observations: 1000 + k }, ...over,
 });
 
 describe("trial registry", () => {
@@ -24,16 +24,19 @@ describe("trial registry", () => {
     const a = await recordTrials(dir, [trial(1), trial(2)]);
     expect(a.added).toBe(2);
     expect(existsSync(dir)).toBe(true);
-    const b = await recordTrials(dir, [trial(2, { sharpe: 9, source: "exp-1" }), trial(3, { stage: "other" })]);
+    const b = await recordTrials(dir, [trial(2, { metrics: { sharpe: 9 }, source: "exp-1" }), trial(3, { stage: "other" })]);
     expect(b.added).toBe(1);
     const rows = await readTrials(dir);
     expect(rows.map((r) => r.config_hash)).toEqual(["h1", "h2", "h3"]);
-    expect(rows[1].sharpe).toBeCloseTo(0.7, 15); // the first recording stays
+    expect(rows[1].metrics.sharpe).toBeCloseTo(0.7, 15); // the first recording stays
     expect(rows[1].source).toBe("main");
     // One line per trial, sorted by configuration hash, fixed keys, no timestamp.
     const lines = readFileSync(dir, "utf8").trimEnd().split("\n");
     expect(lines.map((l) => JSON.parse(l).config_hash)).toEqual(["h1", "h2", "h3"]);
-    expect(Object.keys(JSON.parse(lines[0]))).toEqual(["config_hash", "stage", "cell", "source", "kind", "params", "returns_hash", "sharpe", "observations", "metric"]);
+    expect(Object.keys(JSON.parse(lines[0]))).toEqual(["config_hash", "stage", "cell", "source", "kind", "params", "outputs", "metrics"]);
+    // The engine stores what the stage named, uninterpreted, maps in key order.
+    expect(JSON.parse(lines[0])).toMatchObject({ outputs: { returns: "r1" }, metrics: { observations: 1001, sharpe: 0.6 } });
+    expect(lines[0]).toContain('"metrics":{"observations":1001,"sharpe":0.6}');
     expect((await readTrials(dir, "other")).map((r) => r.cell)).toEqual(["backtest[model=m3]"]);
     expect([...recordedHashes(dir)].sort()).toEqual(["h1", "h2", "h3"]);
   });
@@ -84,11 +87,30 @@ describe("trial registry", () => {
     expect((await readTrials(f)).length).toBe(8);
   });
 
-  it("keeps NULL metrics as null", async () => {
+  it("keeps NULL and non-finite metrics as null", async () => {
     const dir = temp();
-    await recordTrials(dir, [trial(1, { sharpe: null, observations: null, returns_hash: null })]);
+    await recordTrials(dir, [trial(1, { metrics: { sharpe: null, observations: NaN }, outputs: {} })]);
     const [r] = await readTrials(dir);
-    expect([r.sharpe, r.observations, r.returns_hash]).toEqual([null, null, null]);
+    expect(r.metrics).toEqual({ observations: null, sharpe: null });
+    expect(r.outputs).toEqual({});
+  });
+
+  it("reads lines of the earlier fixed-field format, and rewrites them in the current one on the next write", async () => {
+    const f = temp();
+    writeFileSync(f, [
+      '{"config_hash":"h1","stage":"backtest","cell":"c1","source":"main","kind":"cell","params":"{}","returns_hash":"r1","sharpe":1.5,"observations":2822,"metric":null}',
+      '{"config_hash":"h2:0","stage":"train","cell":"t","source":"main","kind":"tuning","params":"{\\"d\\":3}","returns_hash":null,"sharpe":null,"observations":null,"metric":0.03}',
+    ].join("\n") + "\n");
+    const rows = await readTrials(f);
+    expect(rows.map((r) => [r.kind, r.outputs, r.metrics])).toEqual([
+      ["cell", { returns: "r1" }, { observations: 2822, sharpe: 1.5 }],
+      ["tuning", {}, { metric: 0.03 }],
+    ]);
+    const digest = trialsDigest(f);
+    await recordTrials(f, [trial(3)]);
+    const lines = readFileSync(f, "utf8").trimEnd().split("\n");
+    expect(lines.every((l) => !("sharpe" in JSON.parse(l)) && "metrics" in JSON.parse(l))).toBe(true);
+    expect(trialsDigest(f)).not.toBe(digest);
   });
 });
 
@@ -107,10 +129,10 @@ describe("trial registry: table trials", () => {
     expect((await recordTrials(dir, [], [job])).added).toBe(2);
     expect((await recordTrials(dir, [], [job])).added).toBe(0);
     const rows = await readTrials(dir, "train");
-    expect(rows.map((r) => [r.config_hash.slice(63), r.kind, r.params, r.metric == null ? null : +r.metric.toFixed(12)])).toEqual([
+    expect(rows.map((r) => [r.config_hash.slice(63), r.kind, r.params, r.metrics.metric == null ? null : +r.metrics.metric.toFixed(12)])).toEqual([
       ["f:0", "tuning", '{"d":3}', 0.03],
       ["f:1", "tuning", '{"d":5}', 0.01],
     ]);
-    expect(rows.every((r) => r.sharpe === null)).toBe(true);
+    expect(rows.every((r) => Object.keys(r.metrics).join() === "metric" && Object.keys(r.outputs).length === 0)).toBe(true);
   });
 });

@@ -22,6 +22,7 @@ import { dirname, join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 import { isMap, parseDocument, parse as parseYaml } from "yaml";
 import { StrataError } from "../../core/errors.ts";
+import { roundDecimals } from "../../core/round.ts";
 import { findSpecFile, openProject } from "../../pipeline/project.ts";
 import { loadPipeline } from "../../pipeline/spec.ts";
 import { readLock } from "../../pipeline/lock.ts";
@@ -252,7 +253,7 @@ export async function expShowCommand(flags: { file?: string; json?: boolean }): 
     process.stdout.write("No experiments yet. Run one: pipeline exp run -S stage.params.key=value\n");
     return;
   }
-  const cell = (v: unknown) => (v === undefined ? "—" : typeof v === "number" ? String(Math.round(v * 1e4) / 1e4) : typeof v === "string" ? v : JSON.stringify(v));
+  const cell = (v: unknown) => (v === undefined ? "—" : typeof v === "number" ? String(roundDecimals(v, 4)) : typeof v === "string" ? v : JSON.stringify(v));
   const header = ["name", "status", ...varying, ...metricKeys];
   const rows = records.map((r) => [r.name, r.status, ...varying.map((k) => cell(r.overrides[k])), ...metricKeys.map((k) => cell(r.metrics[k]))]);
   const width = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));

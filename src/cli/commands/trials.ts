@@ -1,7 +1,8 @@
 /**
  * `pipeline trials [--stage S] [--json]`: the study's trial registry — every configuration it
  * has evaluated (trial cells of every run and experiment of this pipeline file), once each,
- * with its Sharpe ratio and where it came from.
+ * with the values its stage recorded and where it came from; and the N and Sharpe variance the
+ * stats stage used, read from its output.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -14,7 +15,6 @@ import { color, printJson } from "../output.ts";
 export async function trialsCommand(flags: { file?: string; stage?: string; json?: boolean }): Promise<void> {
   const project = await openProject({ file: flags.file });
   const rows = await readTrials(project.registryFile, flags.stage);
-  const n = rows.filter((r) => r.sharpe !== null).length;
   // N and V[SR] are computed once, by the stage that deflates (stats): shown from its output.
   const used = deflations(project, flags.stage);
   const sources: Record<string, number> = {};
@@ -31,16 +31,19 @@ export async function trialsCommand(flags: { file?: string; stage?: string; json
     return;
   }
   const width = Math.max(4, ...rows.map((r) => r.cell.length));
-  process.stdout.write(`${"cell".padEnd(width)}  ${"kind".padEnd(7)}  ${"sharpe".padStart(8)}  ${"metric".padStart(8)}  ${"obs".padStart(6)}  ${"source".padEnd(10)}  config\n`);
+  const kinds = Math.max(4, ...rows.map((r) => r.kind.length));
+  const fmt = (v: number | null) => (v === null ? "—" : Number.isInteger(v) ? String(v) : v.toFixed(4));
+  process.stdout.write(`${"cell".padEnd(width)}  ${"kind".padEnd(kinds)}  ${"source".padEnd(10)}  ${"config".padEnd(12)}  recorded values\n`);
   const order = (r: (typeof rows)[number]) => (r.kind === "cell" ? 0 : 1);
-  for (const r of [...rows].sort((a, b) => order(a) - order(b) || (b.sharpe ?? -Infinity) - (a.sharpe ?? -Infinity) || (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : a.config_hash < b.config_hash ? -1 : 1))) {
-    const s = r.sharpe === null ? "—" : r.sharpe.toFixed(3);
-    const m = r.metric === null || r.metric === undefined ? "—" : r.metric.toFixed(4);
-    process.stdout.write(`${r.cell.padEnd(width)}  ${(r.kind ?? "cell").padEnd(7)}  ${s.padStart(8)}  ${m.padStart(8)}  ${String(r.observations ?? "—").padStart(6)}  ${r.source.padEnd(10)}  ${color.dim(r.config_hash.slice(0, 12))}\n`);
+  for (const r of [...rows].sort((a, b) => order(a) - order(b) || (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : a.config_hash < b.config_hash ? -1 : 1))) {
+    const values = Object.entries(r.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(", ");
+    process.stdout.write(`${r.cell.padEnd(width)}  ${r.kind.padEnd(kinds)}  ${r.source.padEnd(10)}  ${color.dim(r.config_hash.slice(0, 12))}  ${values}\n`);
   }
-  const tuning = rows.filter((r) => r.kind === "tuning").length;
+  const byKind: Record<string, number> = {};
+  for (const r of rows) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
   const from = Object.entries(sources).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s, k]) => `${k} ${s}`).join(", ");
-  process.stdout.write(`\n${rows.length} configurations recorded (${from}); ${n} with a Sharpe ratio${tuning ? `, ${tuning} hyper-parameter trials` : ""}\n`);
+  const kindsLine = Object.entries(byKind).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, c]) => `${c} ${k}`).join(", ");
+  process.stdout.write(`\n${rows.length} configurations recorded (${from}; ${kindsLine})\n`);
   if (used.length === 0) process.stdout.write("No stats output yet: run the stats stage to see the N and Sharpe variance its deflated Sharpe ratios use.\n");
   for (const u of used) {
     const t = u.trials;

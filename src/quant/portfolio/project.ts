@@ -1,3 +1,4 @@
+import { EXACT_DECIMALS, roundDecimals } from "../../core/round.ts";
 import { type ResolvedConstraints, dimOf, inequalityRows, maxFeasibleNet, netRow, variableOf, violation, weightsOf } from "./constraints.ts";
 import { solveQp, type LinearConstraint } from "./qp.ts";
 import type { Attempt } from "./types.ts";
@@ -14,7 +15,7 @@ export function solveBudgeted(Q: ArrayLike<number>, c: ArrayLike<number>, r: Res
     const m = maxFeasibleNet(r);
     if (!Number.isFinite(m)) return { ok: false, reason: "the constraints admit no portfolio" };
     const net = Math.sign(r.net) * m;
-    notes.push(`net exposure lowered from ${r.net} to ${round(net)}: the caps cannot reach the target (the rest is cash)`);
+    notes.push(`net exposure lowered from ${r.net} to ${roundDecimals(net, EXACT_DECIMALS)}: the caps cannot reach the target (the rest is cash)`);
     res = solveQp(Q, c, [...rows, ...extra, netRow(r, net)]);
   }
   if (res.status !== "optimal") return { ok: false, reason: `quadratic program ${res.status.replace("_", " ")}` };
@@ -44,8 +45,4 @@ export function projectOntoConstraints(w0: ArrayLike<number>, r: ResolvedConstra
     c[i] = -s * x0[i];
   }
   return solveBudgeted(Q, c, r);
-}
-
-export function round(v: number): number {
-  return Math.round(v * 1e10) / 1e10;
 }

@@ -19,6 +19,7 @@ import { cellsWith, declared, pathOf, readableCells, sourceStatus, stagesOf } fr
 import { utcDate } from "./dates.ts";
 import { LEDGER_ALIAS, LEDGER_FILE, attachLedger, detachLedger, ledgerPath, readJson } from "./live.ts";
 import { queryRows } from "../../store/index.ts";
+import { roundDecimals } from "../../core/round.ts";
 import { num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 import { existsSync } from "node:fs";
@@ -150,7 +151,7 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
 
   const hist = (await queryRows(conn, `select round(floor(daily_return / ${RETURN_BIN}) * ${RETURN_BIN}, 6) as lo, count(*)::INTEGER as days
       from (${src.equity}) where daily_return is not null and isfinite(daily_return) group by 1 order by 1`))
-    .map((r) => ({ from: num(r.lo), to: Math.round((num(r.lo) + RETURN_BIN) * 1e6) / 1e6, days: num(r.days) }));
+    .map((r) => ({ from: num(r.lo), to: roundDecimals(num(r.lo) + RETURN_BIN, 6), days: num(r.days) }));
   parts.push(figure({
     id: `${src.key}-returns`,
     title: "Daily return distribution",
