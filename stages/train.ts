@@ -36,8 +36,7 @@ import type { Rng } from "../src/core/rng.ts";
 import { queryRows, readColumns, f64Column, i32Column, sqlIdent, stringColumn } from "../src/store/index.ts";
 import { combinatorialPurgedCv, purgedKFold, purgedWalkForward, type Fold } from "../src/quant/ml/cv.ts";
 import { dailyIc, hitRate, icSummary, mse } from "../src/quant/ml/metrics.ts";
-import { fitRidge } from "../src/quant/ml/ridge.ts";
-import { fitGbdt, fitRandomForest } from "../src/quant/ml/gbdt/index.ts";
+import { LEARNERS } from "../src/quant/ml/learners.ts";
 import { combineEnsemble, fitEnsemble, fitMember, predictMember, stackingWeights, type MemberModel, type MemberSpec } from "../src/quant/ml/ensemble.ts";
 import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
 import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
@@ -106,15 +105,8 @@ const params = z.object({
 type Params = z.output<typeof params>;
 type Ctx = StageContext<Params>;
 
-const TUNE_SPACE: SearchSpace = {
-  learningRate: { type: "float", low: 0.01, high: 0.3, log: true },
-  maxDepth: { type: "int", low: 2, high: 7 },
-  minChildWeight: { type: "float", low: 1, high: 2000, log: true },
-  lambda: { type: "float", low: 0.01, high: 100, log: true },
-  subsample: { type: "float", low: 0.4, high: 1 },
-  colsample: { type: "float", low: 0.4, high: 1 },
-  nTrees: { type: "int", low: 30, high: 200, log: true },
-};
+/** gbdt_tuned searches the GBDT learner's own space (src/quant/ml/learners.ts). */
+const TUNE_SPACE: SearchSpace = LEARNERS.gbdt.tuneSpace!;
 
 const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U?(BIG|SMALL|TINY)?INT|UINTEGER)$/i;
 
@@ -194,7 +186,7 @@ async function tune(ctx: Ctx, d: Data, p: Params, base: Record<string, unknown>,
   const result = await runStudy(async (params, fold, trial) => {
     ctx.progress(0.05 + 0.45 * (trial + (fold + 1) / inner.length) / p.trials, `tuning trial ${trial + 1}/${p.trials}`);
     const { train, test } = parts[fold];
-    const m = await fitGbdt(train.X, train.y, { ...base, ...params }, { ...fitOpts, rng: ctx.rng.fork(`tune-${trial}-${fold}`) });
+    const m = await LEARNERS.gbdt.fit(train.X, train.y, { ...base, ...params }, { ...fitOpts, rng: ctx.rng.fork(`tune-${trial}-${fold}`) });
     return icSummary(dailyIc(predictMember(m, test.X), test.y, test.dates, { rank: true }).ic).mean;
   }, {
     space: TUNE_SPACE, nTrials: p.trials, nFolds: inner.length, rng: ctx.rng.fork("tuning"), sampler: p.sampler,
@@ -267,12 +259,10 @@ const stage = defineStage({
       model === "ensemble" ? { method: p.ensemble, members: memberSpecs(p, gbdt) } : gbdt;
     const specs = memberSpecs(p, gbdt);
 
-    const fitOne = async (d: Data, rng: Rng): Promise<MemberModel> => {
-      const o = { ...fitOpts, rng };
-      if (model === "ridge") return fitRidge(d.X, d.y, { alpha: p.alpha }, o);
-      if (model === "random_forest") return fitRandomForest(d.X, d.y, p.forest, o);
-      return fitGbdt(d.X, d.y, gbdt, o);
-    };
+    // A single-learner cell fits its learner's spec (gbdt_tuned: gbdt with the tuned params),
+    // dispatched by the learner table like the ensemble's members.
+    const own = model === "ensemble" ? undefined : specs.find((s) => s.kind === (model === "gbdt_tuned" ? "gbdt" : model))!;
+    const fitOne = (d: Data, rng: Rng): Promise<MemberModel> => fitMember(own!, d.X, d.y, { ...fitOpts, rng });
 
     // Out-of-sample predictions, fold by fold.
     const n = X.nRows;

@@ -29,12 +29,13 @@
 import { StrataError } from "../../core/errors.ts";
 import { nnls } from "../linalg/nnls.ts";
 import type { Fold } from "./cv.ts";
-import { fitGbdt, fitRandomForest, forestFromJson, gbdtFromJson, predictGbdt, predictRandomForest, type ForestModel, type GbdtModel, type GbdtParams, type RandomForestParams } from "./gbdt/index.ts";
-import { fitRidge, predictRidge, ridgeFromJson, type RidgeModel, type RidgeParams } from "./ridge.ts";
+import type { GbdtParams, RandomForestParams } from "./gbdt/index.ts";
+import { learnerOf, type LearnerKind, type LearnerModel } from "./learners.ts";
+import type { RidgeParams } from "./ridge.ts";
 import { takeRows, type FeatureMatrix, type FitOptions, type ModelEnvelope } from "./types.ts";
 
-export type MemberKind = "ridge" | "gbdt" | "random_forest";
-export type MemberModel = RidgeModel | GbdtModel | ForestModel;
+export type MemberKind = LearnerKind;
+export type MemberModel = LearnerModel;
 
 export type MemberSpec =
   | { kind: "ridge"; params?: Partial<RidgeParams> }
@@ -67,27 +68,13 @@ export interface EnsembleFitOptions extends FitOptions {
   oof?: Float64Array[];
 }
 
-const MEMBER_KINDS: MemberKind[] = ["ridge", "gbdt", "random_forest"];
-
-/** Fit one member. Each member gets its own rng stream, forked from opts.rng by `label`. */
+/** Fit one member (any learner of learners.ts). Each member gets its own rng stream, forked from opts.rng by `label`. */
 export async function fitMember(spec: MemberSpec, X: FeatureMatrix, y: Float64Array, opts: FitOptions = {}): Promise<MemberModel> {
-  switch (spec.kind) {
-    case "ridge": return fitRidge(X, y, spec.params, opts);
-    case "gbdt": return fitGbdt(X, y, spec.params, opts);
-    case "random_forest": return fitRandomForest(X, y, spec.params, opts);
-    default:
-      throw new StrataError("ARGUMENT", `ensemble member kind ${JSON.stringify((spec as { kind: unknown }).kind)} is not supported; expected one of ${MEMBER_KINDS.join(", ")}`);
-  }
+  return learnerOf(spec.kind, "ensemble member", "use a learner of src/quant/ml/learners.ts").fit(X, y, spec.params as Record<string, unknown> | undefined, opts);
 }
 
 export function predictMember(model: MemberModel, X: FeatureMatrix): Float64Array {
-  switch (model.kind) {
-    case "ridge": return predictRidge(model, X);
-    case "gbdt": return predictGbdt(model, X);
-    case "random_forest": return predictRandomForest(model, X);
-    default:
-      throw new StrataError("ARGUMENT", `ensemble member kind ${JSON.stringify((model as { kind: unknown }).kind)} is not supported; expected one of ${MEMBER_KINDS.join(", ")}`);
-  }
+  return learnerOf(model.kind, "ensemble member").predict(model, X);
 }
 
 export interface StackingWeights {
@@ -227,16 +214,7 @@ export function predictEnsemble(model: EnsembleModel, X: FeatureMatrix): Float64
 
 /** Parse one member from JSON by its kind. */
 export function memberFromJson(value: unknown): MemberModel {
-  const kind = (value as { kind?: unknown } | null)?.kind;
-  switch (kind) {
-    case "ridge": return ridgeFromJson(value);
-    case "gbdt": return gbdtFromJson(value);
-    case "random_forest": return forestFromJson(value);
-    default:
-      throw new StrataError("ARGUMENT", `ensemble member has kind ${JSON.stringify(kind)}, expected one of ${MEMBER_KINDS.join(", ")}`, {
-        hint: "the model file is corrupt or from another tool; refit the model",
-      });
-  }
+  return learnerOf((value as { kind?: unknown } | null)?.kind, "ensemble member").fromJson(value);
 }
 
 /** Validate a parsed JSON value as an EnsembleModel, members included. */

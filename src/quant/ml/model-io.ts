@@ -11,13 +11,12 @@
 import { StrataError } from "../../core/errors.ts";
 import { stableJson } from "../../core/json.ts";
 import { ensembleFromJson, predictEnsemble, type EnsembleModel } from "./ensemble.ts";
-import { forestFromJson, gbdtFromJson, predictGbdt, predictRandomForest, type ForestModel, type GbdtModel } from "./gbdt/index.ts";
-import { predictRidge, ridgeFromJson, type RidgeModel } from "./ridge.ts";
+import { LEARNER_KINDS, learnerOf, type LearnerModel } from "./learners.ts";
 import type { FeatureMatrix, ModelKind } from "./types.ts";
 
-export type Model = RidgeModel | GbdtModel | ForestModel | EnsembleModel;
+export type Model = LearnerModel | EnsembleModel;
 
-const KINDS: ModelKind[] = ["ridge", "gbdt", "random_forest", "ensemble"];
+const KINDS: ModelKind[] = [...LEARNER_KINDS, "ensemble"];
 
 /** Plain-JSON copy: typed arrays → arrays; throws on a non-finite number (with its path). */
 function toPlain(v: unknown, path: string): unknown {
@@ -84,22 +83,12 @@ export function loadModel(text: string): Model {
 
 /** Validate an already-parsed JSON value as a model. */
 export function modelFromJson(value: unknown): Model {
-  switch (checkEnvelope(value, "loadModel")) {
-    case "ridge": return ridgeFromJson(value);
-    case "gbdt": return gbdtFromJson(value);
-    case "random_forest": return forestFromJson(value);
-    case "ensemble": return ensembleFromJson(value);
-  }
+  const kind = checkEnvelope(value, "loadModel");
+  return kind === "ensemble" ? ensembleFromJson(value) : learnerOf(kind, "loadModel").fromJson(value);
 }
 
 /** Predictions of any model kind, one per row of X. */
 export function predict(model: Model, X: FeatureMatrix): Float64Array {
-  switch (model.kind) {
-    case "ridge": return predictRidge(model, X);
-    case "gbdt": return predictGbdt(model, X);
-    case "random_forest": return predictRandomForest(model, X);
-    case "ensemble": return predictEnsemble(model, X);
-    default:
-      throw new StrataError("ARGUMENT", `predict: model kind ${JSON.stringify((model as { kind: unknown }).kind)} is unknown; expected one of ${KINDS.join(", ")}`);
-  }
+  if (model.kind === "ensemble") return predictEnsemble(model, X);
+  return learnerOf((model as { kind: unknown }).kind, "predict").predict(model, X);
 }
