@@ -11,10 +11,10 @@
  */
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Alert } from "../core/alert.ts";
-import { ALERT_LOG_FILE } from "../core/paper-paths.ts";
+import type { Alert } from "./alert.ts";
 
-export const ALERTS_FILE = ALERT_LOG_FILE;
+/** The file channel's log inside an alerts folder (the report's monitoring page reads it too: src/report/site/live.ts). */
+export const ALERTS_FILE = "alerts.jsonl";
 export const STATE_FILE = "alert-state.json";
 
 export interface PendingAlert {

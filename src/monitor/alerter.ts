@@ -21,7 +21,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import type { Alert } from "../core/alert.ts";
+import type { Alert } from "./alert.ts";
 import { StrataError, errorMessage } from "../core/errors.ts";
 import { appendAlertEvents, loadAlertState, saveAlertState, type AlertState, type PendingAlert } from "./alert-state.ts";
 import { postJson, slackPayload } from "./webhook.ts";
@@ -79,7 +79,7 @@ function checkAlert(alert: Alert): void {
   if (typeof alert?.title !== "string" || alert.title === "") problems.push("title must be a non-empty string");
   if (typeof alert?.message !== "string") problems.push("message must be a string");
   if (problems.length > 0) {
-    throw new StrataError("ARGUMENT", `alert ${JSON.stringify(alert?.key)}: ${problems.join("; ")}`, { hint: "build alerts as { key, severity, title, message, date?, details? } (src/core/alert.ts)" });
+    throw new StrataError("ARGUMENT", `alert ${JSON.stringify(alert?.key)}: ${problems.join("; ")}`, { hint: "build alerts as { key, severity, title, message, date?, details? } (src/monitor/alert.ts)" });
   }
 }
 

@@ -23,6 +23,7 @@ export {
   createAlerter, DEFAULT_WEBHOOK_ENV,
   type Alerter, type AlerterOptions, type SendResult, type FlushResult,
 } from "./alerter.ts";
+export type { Alert, AlertSeverity, AlertSink } from "./alert.ts";
 export { ALERTS_FILE, STATE_FILE } from "./alert-state.ts";
 export { slackPayload } from "./webhook.ts";
 export { metricsText, METRIC_NAMES, type MetricsSnapshot } from "./metrics.ts";

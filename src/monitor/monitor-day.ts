@@ -5,7 +5,7 @@
  * and nothing dated after `input.date` is read — forward returns count only when their exit
  * close is on or before `date`.
  */
-import type { Alert } from "../core/alert.ts";
+import type { Alert } from "./alert.ts";
 import { StrataError } from "../core/errors.ts";
 import { correlationMonitor } from "./correlation-monitor.ts";
 import { dataFreshness } from "./data-freshness.ts";

@@ -3,7 +3,7 @@
  * plain JSON: dates are "YYYY-MM-DD" strings, numbers are decimals (0.05 = 5%), and a value
  * that cannot be computed yet is `null`, never NaN (JSON has no NaN).
  */
-import type { Alert } from "../core/alert.ts";
+import type { Alert } from "./alert.ts";
 
 export interface ScoreRow { date: string; symbol: string; score: number }
 export interface PriceRow { date: string; symbol: string; close: number }

@@ -8,7 +8,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { Alert } from "../core/alert.ts";
+import type { Alert } from "./alert.ts";
 
 export type DeliveryResult = { ok: true } | { ok: false; reason: string };
 

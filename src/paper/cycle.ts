@@ -21,7 +21,7 @@
  * changed"). A run killed before its commit left nothing: the rerun starts from the same state.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Alert, AlertSink } from "../core/alert.ts";
+import type { PaperAlert as Alert, PaperAlertSink as AlertSink } from "./alert.ts";
 import { StrataError, isStrataError } from "../core/errors.ts";
 import { createDatabase, formatIsoDate, parseIsoDate } from "../store/index.ts";
 import { isBusinessDay } from "../data/calendar.ts";

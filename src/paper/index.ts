@@ -12,3 +12,5 @@ export { checkPortfolio, checkTrades, killSwitch, type KillSwitchResult } from "
 export { checkPaperDates, runPaperDay, runPaperPeriod, type DayResult, type DayStatus, type PaperPaths, type RunDayOptions, type RunPeriodOptions } from "./cycle.ts";
 export { readPaperState, readState, type PaperState } from "./state.ts";
 export { tradesCsv, weightsCsv, signalsJson } from "./report-files.ts";
+export type { PaperAlert, PaperAlertSeverity, PaperAlertSink } from "./alert.ts";
+export { PAPER_ALERTS_DIR, PAPER_LEDGER, PAPER_REPORTS_DIR } from "./paths.ts";

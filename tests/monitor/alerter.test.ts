@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Alert } from "../../src/core/alert.ts";
+import type { Alert } from "../../src/monitor/alert.ts";
 import { ALERTS_FILE, STATE_FILE, createAlerter } from "../../src/monitor/index.ts";
 import { closedPort, startWebhookServer, type WebhookServer } from "./webhook-server.ts";
 

@@ -9,8 +9,8 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import type { Alert } from "../../core/alert.ts";
-import { PAPER_ALERTS_DIR, PAPER_LEDGER } from "../../core/paper-paths.ts";
+import type { Alert } from "../../monitor/alert.ts";
+import { PAPER_ALERTS_DIR, PAPER_LEDGER } from "../../paper/paths.ts";
 import { StrataError, errorMessage } from "../../core/errors.ts";
 import { parseIsoDate } from "../../store/dates.ts";
 import {

@@ -10,8 +10,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { Alert } from "../../core/alert.ts";
-import { PAPER_ALERTS_DIR, PAPER_LEDGER, PAPER_REPORTS_DIR } from "../../core/paper-paths.ts";
+import type { Alert } from "../../monitor/alert.ts";
+import { PAPER_ALERTS_DIR, PAPER_LEDGER, PAPER_REPORTS_DIR } from "../../paper/paths.ts";
 import { StrataError } from "../../core/errors.ts";
 import { Ledger, checkPaperDates, paperConfig, readState, runPaperDay, runPaperPeriod, type DayResult, type PaperConfig, type PaperPaths } from "../../paper/index.ts";
 import { writePaperReport } from "../paper-report.ts";

@@ -6,14 +6,19 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ALERT_LOG_FILE, PAPER_ALERTS_DIR, PAPER_LEDGER, PAPER_REPORTS_DIR } from "../../core/paper-paths.ts";
 import { sqlString } from "../../store/index.ts";
 import type { Catalog } from "../catalog.ts";
 
-/** Relative to the project root. */
-export const LEDGER_FILE = PAPER_LEDGER;
-export { PAPER_REPORTS_DIR };
-export const ALERTS_FILE = `${PAPER_ALERTS_DIR}/${ALERT_LOG_FILE}`;
+/**
+ * The files read, relative to the project root. Their writers own these paths (src/paper/paths.ts
+ * for the ledger and the dated folders, src/monitor/alert-state.ts for the alert log's name) but
+ * this folder may import neither (tests/layers.test.ts), so the reader states them here and
+ * tests/paper/paths.test.ts checks they are the writers' paths. The report stage's placeholder
+ * pages name them too, so they are constants, not options.
+ */
+export const LEDGER_FILE = "data/paper/ledger.duckdb";
+export const PAPER_REPORTS_DIR = "reports/paper";
+export const ALERTS_FILE = "data/paper/alerts/alerts.jsonl";
 
 export const ledgerPath = (catalog: Catalog): string => join(catalog.root, LEDGER_FILE);
 export const alertsPath = (catalog: Catalog): string => join(catalog.root, ALERTS_FILE);

@@ -1,7 +1,12 @@
 /**
- * An alert raised by paper trading or monitoring (kill switch, bad data, drift, …). Defined
- * here so the producers (src/paper, src/monitor) and the delivery channels (src/monitor/alerts)
- * share one shape without importing each other; the CLI wires producers to channels.
+ * An alert, as the alert channels deliver it (src/monitor/alerter.ts: the file channel and the
+ * webhook): raised by monitoring (monitorDay, `pipeline monitor check`) and by the paper cycle
+ * (kill switch, bad data, rejected orders, …).
+ *
+ * The paper cycle may not import this folder (tests/layers.test.ts: paper and monitor are
+ * siblings), so it declares the alerts it raises on its own side (src/paper/alert.ts), and the
+ * CLI, which imports both, hands them to an alerter; tsc checks there that a paper alert is an
+ * Alert, and tests/monitor/alert-contract.test.ts that the two shapes stay the same.
  */
 export type AlertSeverity = "info" | "warning" | "critical";
 
