@@ -15,7 +15,8 @@ import { PAPER_ALERTS_DIR, PAPER_LEDGER, PAPER_REPORTS_DIR } from "../../paper/p
 import { StrataError } from "../../core/errors.ts";
 import { Ledger, checkPaperDates, paperConfig, readState, runPaperDay, runPaperPeriod, type DayResult, type PaperConfig, type PaperPaths } from "../../paper/index.ts";
 import { writePaperReport } from "../paper-report.ts";
-import { createDatabase, f64Column, formatIsoDate, i32Column, readColumns, readParquetSql, sqlString, stringColumn } from "../../store/index.ts";
+import { createDatabase } from "../../store/index.ts";
+import { readCloses } from "../../data/closes.ts";
 import type { MonitoringReport } from "../../monitor/index.ts";
 import { color, printJson } from "../output.ts";
 
@@ -100,22 +101,7 @@ async function monitoring(ledger: Ledger, r: DayResult, p: PaperPaths, send: (a:
   const dates = [...new Set(scoreHistory.map((s) => s.date))].sort();
   const since = dates.length > 60 ? dates[dates.length - 60] : dates[0] ?? r.date;
   const scores = scoreHistory.filter((s) => s.date >= since);
-  const db = await createDatabase();
-  const conn = await db.connect();
-  let prices: Array<{ date: string; symbol: string; close: number }> = [];
-  let lastDataDate: string | null = null;
-  try {
-    const src = readParquetSql(p.prices);
-    const cols = await readColumns(conn, `SELECT date, symbol, CAST(close AS DOUBLE) AS close FROM ${src}
-        WHERE date >= ${sqlString(since)}::DATE AND date <= ${sqlString(r.date)}::DATE AND close > 0 AND isfinite(close) ORDER BY date, symbol`);
-    const d = i32Column(cols, "date"), sy = stringColumn(cols, "symbol"), c = f64Column(cols, "close");
-    prices = Array.from(d, (x, k) => ({ date: formatIsoDate(x), symbol: sy[k]!, close: c[k] }));
-    const last = await readColumns(conn, `SELECT max(date) AS d FROM ${src} WHERE date <= ${sqlString(r.date)}::DATE`);
-    lastDataDate = last.d instanceof Int32Array ? formatIsoDate(last.d[0]) : null;
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
+  const { rows: prices, lastDate: lastDataDate } = await withConnection((conn) => readCloses(conn, p.prices, { from: since, to: r.date }));
   const equity = (await ledger.equityHistory(r.date)).filter((e) => e.date < r.date).map((e) => ({ date: e.date, equity: e.equity }));
   if (r.account) equity.push({ date: r.date, equity: r.account.equity });
   const weights = (await ledger.weights(r.date)).filter((w) => w.date < r.date);
