@@ -1,0 +1,157 @@
+/**
+ * A return series read from a file (CSV or Parquet with a date column and a returns column) and
+ * validated row by row, then put in decimal units: what `pipeline tearsheet` reads for the
+ * strategy and the benchmark. Errors name the file, the line (CSV) or row (Parquet), the column
+ * and the value, and say how to fix it.
+ *
+ * Every cell is read as text through DuckDB and checked here (dates YYYY-MM-DD with an optional
+ * time, returns finite decimal numbers, no NaN, no missing value, one row per date); rows come
+ * back sorted by date. Units: src/data/return-units.ts.
+ */
+import { existsSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { StrataError } from "../core/errors.ts";
+import { createDatabase, formatIsoDate, parseIsoDate, readColumns, readParquetSql, sqlString } from "../store/index.ts";
+import { checkReturnUnits } from "./return-units.ts";
+
+export interface ReturnSeries {
+  file: string;
+  column: string;
+  /** Days since 1970-01-01, strictly increasing. */
+  dates: Int32Array;
+  returns: Float64Array;
+}
+
+const DATE_RE = /^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/;
+
+/** Read and validate a date + returns file (all cells read as text, then checked here). */
+export async function readReturnSeries(file: string, column?: string): Promise<ReturnSeries> {
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    throw new StrataError("ARGUMENT", `no such file: ${file}`, { hint: "pass a CSV or Parquet file with a date column and a returns column" });
+  }
+  const parquet = [".parquet", ".pq"].includes(extname(path).toLowerCase());
+  const rowWord = parquet ? "row" : "line";
+  // CSV data row k (1-based) is on line k + 1, after the header; Parquet rows are numbered from 1.
+  const at = (k: number) => `${file} ${rowWord} ${parquet ? k : k + 1}`;
+  const sql = parquet
+    ? `SELECT COLUMNS(*)::VARCHAR FROM ${readParquetSql(path)}`
+    : `SELECT * FROM read_csv(${sqlString(path)}, all_varchar = true, header = true)`;
+  const db = await createDatabase({ threads: 1 });
+  const conn = await db.connect();
+  let cols: Record<string, unknown>;
+  try {
+    cols = await readColumns(conn, sql);
+  } catch (cause) {
+    throw new StrataError("DATA", `${file}: cannot read as ${parquet ? "Parquet" : "CSV"}: ${(cause as Error).message.split("\n")[0]}`, {
+      cause, hint: "check the path and the format (CSV with a header line, or Parquet)",
+    });
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+  const names = Object.keys(cols);
+  const dateCol = names.find((n) => n.toLowerCase() === "date");
+  if (!dateCol) {
+    throw new StrataError("DATA", `${file}: no date column among [${names.join(", ")}]`, {
+      hint: 'name the date column "date" (values YYYY-MM-DD)',
+    });
+  }
+  const others = names.filter((n) => n !== dateCol);
+  let col = column;
+  if (col === undefined) {
+    if (others.length !== 1) {
+      throw new StrataError("ARGUMENT", `${file}: ${others.length === 0 ? "no returns column" : `${others.length} candidate returns columns [${others.join(", ")}]`}`, {
+        hint: others.length === 0 ? "add a column of per-period simple returns (decimal)" : `choose one with --column, e.g. --column ${others[0]}`,
+      });
+    }
+    col = others[0];
+  } else if (!others.includes(col)) {
+    throw new StrataError("ARGUMENT", `${file}: no column "${col}" among [${others.join(", ")}]`, {
+      hint: `column names are case-sensitive; pick one of ${others.join(", ")}`,
+    });
+  }
+  const rawDates = cols[dateCol] as (string | null)[];
+  const rawValues = cols[col] as (string | null)[];
+  const n = rawDates.length;
+  if (n < 2) {
+    throw new StrataError("DATA", `${file}: ${n} data row${n === 1 ? "" : "s"}; a tearsheet needs at least 2 returns`, {
+      hint: "pass a longer return series",
+    });
+  }
+  const order = Array.from({ length: n }, (_, i) => i);
+  const days = new Int32Array(n);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = rawDates[i]?.trim() ?? "";
+    const m = DATE_RE.exec(d);
+    const day = m ? parseIsoDate(m[1]) : null;
+    if (day === null) {
+      throw new StrataError("DATA", `${at(i + 1)}, column "${dateCol}": "${d}" is not a date`, {
+        hint: "write dates as YYYY-MM-DD (a real calendar date)",
+      });
+    }
+    days[i] = day;
+    const v = rawValues[i]?.trim() ?? "";
+    const x = v === "" ? NaN : Number(v);
+    if (v === "" || /^[+-]?(nan|inf(inity)?)$/i.test(v)) {
+      throw new StrataError("DATA", `${at(i + 1)}, column "${col}": ${v === "" ? "missing value" : `"${v}"`} (NaN/missing returns are not allowed)`, {
+        hint: "fill the gap (0 for a flat period) or drop the row",
+      });
+    }
+    if (!Number.isFinite(x)) {
+      throw new StrataError("DATA", `${at(i + 1)}, column "${col}": "${v}" is not a number`, {
+        hint: "returns must be decimal numbers (0.01 = 1%), without % signs or thousands separators",
+      });
+    }
+    values[i] = x;
+  }
+  order.sort((a, b) => days[a] - days[b]);
+  for (let k = 1; k < n; k++) {
+    if (days[order[k]] === days[order[k - 1]]) {
+      throw new StrataError("DATA", `${at(order[k] + 1)}, column "${dateCol}": duplicate date ${formatIsoDate(days[order[k]])} (also at ${rowWord} ${parquet ? order[k - 1] + 1 : order[k - 1] + 2})`, {
+        hint: "keep one return per date",
+      });
+    }
+  }
+  return {
+    file, column: col,
+    dates: Int32Array.from(order, (i) => days[i]),
+    returns: Float64Array.from(order, (i) => values[i]),
+  };
+}
+
+/**
+ * The series in decimal units: divided by 100 with `percent`; refused (DATA error) when it
+ * still looks percent-valued, naming the file, the column and the figures.
+ */
+export function inDecimalUnits(series: ReturnSeries, opts: { percent?: boolean; periodsPerYear?: number } = {}): ReturnSeries {
+  const returns = opts.percent ? series.returns.map((r) => r / 100) : series.returns;
+  const check = checkReturnUnits(returns, opts.periodsPerYear ?? 252);
+  if (check.percent) {
+    const what = `${series.file}, column "${series.column}"`;
+    throw new StrataError("DATA", opts.percent
+      ? `${what}: even divided by 100 (--percent) these are not plausible simple returns: ${check.reasons.join("; ")}`
+      : `${what}: the returns look like percentages (1.5 meaning 1.5 %), not decimals: ${check.reasons.join("; ")}`, {
+      hint: opts.percent
+        ? "check the column (--column) and the units of the file"
+        : "pass --percent to read them as percentages (divided by 100), or write decimal returns (0.015 = 1.5 %)",
+      details: { medianAbs: check.medianAbs, min: check.min, bound: check.bound },
+    });
+  }
+  return opts.percent ? { ...series, returns } : series;
+}
+
+/** Benchmark returns on the strategy's dates (NaN where the benchmark has no row). */
+export function alignReturns(dates: Int32Array, bench: ReturnSeries): { values: Float64Array; common: number } {
+  const byDay = new Map<number, number>();
+  bench.dates.forEach((d, i) => byDay.set(d, bench.returns[i]));
+  let common = 0;
+  const values = Float64Array.from(dates, (d) => {
+    const v = byDay.get(d);
+    if (v === undefined) return NaN;
+    common++;
+    return v;
+  });
+  return { values, common };
+}
