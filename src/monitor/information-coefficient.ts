@@ -1,10 +1,11 @@
 /**
  * Information coefficient of live scores: per score date, the cross-sectional Pearson IC and
  * Spearman rank IC of score vs realized forward return, the quantile spread, and a trailing
- * rolling mean of the rank IC; then their means over the history.
+ * rolling mean of the rank IC; then their means over the history. The ICs and their mean and
+ * t-statistic are the shared ones of src/quant/stats/information-coefficient.ts (average ranks
+ * for ties), so the live figures are computed exactly as the train stage's.
  */
-import { pearson } from "../quant/stats/pearson.ts";
-import { spearman } from "../quant/stats/spearman.ts";
+import { crossSectionIc, icSummary } from "../quant/stats/information-coefficient.ts";
 import { quantileSpread } from "./quantile-spread.ts";
 import type { DailyIc, IcSummary, MonitorThresholds, ScoreRow } from "./types.ts";
 
@@ -59,8 +60,8 @@ export function informationCoefficients(
     }
     daily.push({
       date, n: x.length,
-      ic: enough ? finiteOrNull(pearson(x, y)) : null,
-      rankIc: enough ? finiteOrNull(spearman(x, y)) : null,
+      ic: enough ? finiteOrNull(crossSectionIc(x, y)) : null,
+      rankIc: enough ? finiteOrNull(crossSectionIc(x, y, { rank: true })) : null,
       spread, rollingRankIc: null,
     });
   }
@@ -73,19 +74,16 @@ export function informationCoefficients(
     for (let k = lo; k <= i; k++) s += withIc[k].rankIc!;
     withIc[i].rollingRankIc = s / (i - lo + 1);
   }
-  const rankIcs = withIc.map((d) => d.rankIc!);
-  const meanRankIc = meanOf(rankIcs);
-  let tStat: number | null = null;
-  if (meanRankIc !== null && rankIcs.length >= 2) {
-    let ss = 0;
-    for (const v of rankIcs) ss += (v - meanRankIc) ** 2;
-    const sd = Math.sqrt(ss / (rankIcs.length - 1));
-    tStat = sd > 0 ? (meanRankIc / sd) * Math.sqrt(rankIcs.length) : null;
-  }
+  // Mean and t = mean / (sd / √days) of the rank ICs; null without ICs, or with fewer than two
+  // or a zero sd for t.
+  const rank = icSummary(withIc.map((d) => d.rankIc!));
+  const meanRankIc = rank.n > 0 ? rank.mean : null;
+  const tStat = rank.n >= 2 && rank.std > 0 ? finiteOrNull(rank.tStat) : null;
+  const pearsonIc = icSummary(daily.flatMap((d) => (d.ic === null ? [] : [d.ic])));
   return {
     days: daily.length,
     lastRealizedDate: daily.length > 0 ? daily[daily.length - 1].date : null,
-    meanIc: meanOf(daily.flatMap((d) => (d.ic === null ? [] : [d.ic]))),
+    meanIc: pearsonIc.n > 0 ? pearsonIc.mean : null,
     meanRankIc,
     rankIcTStat: tStat,
     meanSpread: meanOf(daily.flatMap((d) => (d.spread === null ? [] : [d.spread]))),

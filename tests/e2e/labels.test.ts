@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { createTempProject, queryDuck, repoStages, type TempProject } from "./helpers.ts";
-import { dailyIc, icSummary } from "../../src/quant/ml/metrics.ts";
+import { dailyIc, icSummary } from "../../src/quant/stats/information-coefficient.ts";
 
 
 const query = (sql: string) => queryDuck(sql, "js");

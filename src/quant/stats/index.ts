@@ -4,6 +4,7 @@ export { deviation } from "./deviation.ts";
 export { rank } from "./rank.ts";
 export { pearson } from "./pearson.ts";
 export { spearman } from "./spearman.ts";
+export { crossSectionIc, dailyIc, icSummary, type IcOptions, type DailyIc, type IcSummary } from "./information-coefficient.ts";
 export {
   excessReturns, riskFreePerPeriod, DEFAULT_PERIODS_PER_YEAR,
   type PeriodsOption, type RiskFreeOption, type NanOption,

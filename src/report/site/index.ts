@@ -1,7 +1,6 @@
 /** The static report site: pages per stage output, built from the catalog. */
 export { buildSite, renderSite, pageAvailable, renumberPlotIds, type BuildSiteOptions, type RenderSiteOptions, type SiteResult } from "./build.ts";
 export { SITE_PAGES } from "./registry.ts";
-export { averageRankSql, rankIcSql, icSummarySql } from "./ic.ts";
 export { dagLayers, dagSvg } from "./dag.ts";
 export { catalogFromInputs, inputsDigest, type InputArtifact } from "./inputs-catalog.ts";
 export type { BuiltPage, PageBuilder, Provenance, SiteContext } from "./types.ts";

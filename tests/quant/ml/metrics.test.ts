@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { dailyIc, hitRate, icSummary, mse } from "../../../src/quant/ml/metrics.ts";
+import { hitRate, mse } from "../../../src/quant/ml/metrics.ts";
+import { dailyIc, icSummary } from "../../../src/quant/stats/information-coefficient.ts";
 
 // Four days (epoch days 100..103), rows deliberately out of date order.
 //  100: pred [1,2,2,3,4], y [2,1,3,3,5]      → Pearson 5.4/√(5.2·8.8), Spearman 29/38 (by hand)
