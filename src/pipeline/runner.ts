@@ -13,7 +13,6 @@ import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { availableParallelism } from "node:os";
 import { StrataError, errorMessage } from "../core/errors.ts";
-import { canonicalJson } from "../core/json.ts";
 import { projectFrames } from "./stack-frames.ts";
 import { selectCells, withUpstream } from "./address.ts";
 import { readLock, writeLockIfChanged, type LockEntry, type LockFile } from "./lock.ts";
@@ -25,7 +24,9 @@ import type { UpstreamArtifact } from "./context.ts";
 import { decideCell, formatPlanWarning, lockHashes, planRun, planWarnings, type CellProbe, type PlanStep, type PlanWarning, type StaticParts } from "./plan.ts";
 import { loadStageModule, probeCells, stageParams, stageSpec, type Project } from "./project.ts";
 import type { Cell, StageContext } from "./types.ts";
-import { cellIsTrial, readTrials, recordTrials, recordedHashes, trialsDigest, trialsSummary, TRIALS_INPUT, type TableTrials, type TrialRecord, type TrialSpec } from "./trials.ts";
+import { readTrials, trialsDigest, trialsSummary, TRIALS_INPUT } from "./trials.ts";
+import { createTrialQueue } from "./trial-queue.ts";
+import { runScheduled } from "./scheduler.ts";
 
 export type CellStatus = "fresh" | "restored" | "ran" | "failed" | "skipped" | "cancelled";
 
@@ -142,161 +143,30 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     Object.assign(lock.cells, project.lock.cells);
     await removeDeadTempDirs(project.stateDir);
     const probes = await probeCells(project, cells);
-    // Plan time: every params, matrix or module problem of the selection is reported now, all
-    // at once, before anything runs and before the lock is touched.
-    const problems = new Map<string, { error: string; code?: string }>();
-    for (const cell of cells) {
-      const parts = probes.get(cell.id)!.parts;
-      if ("error" in parts && !problems.has(cell.stage)) problems.set(cell.stage, parts);
-    }
-    if (problems.size > 0) {
-      const list = [...problems.values()];
-      const usage = list.every((p) => p.code === "PARAMS" || p.code === "SPEC");
-      throw new StrataError(usage ? "PARAMS" : "STAGE", `nothing was run: ${problems.size === 1 ? "a stage cannot be prepared" : `${problems.size} stages cannot be prepared`}\n${list.map((p) => p.error).join("\n")}`);
-    }
+    assertPreparable(cells, probes);
     warnings = planWarnings(cells, probes);
     for (const w of warnings) reporter.warn(formatPlanWarning(w));
-    // Trial registry: cells of trial stages are queued as they finish (ran, restored or
-    // fresh) and recorded in one batch before a registry-reading cell is decided, and at the end.
-    const recorded = recordedHashes(project.registryFile);
-    const pendingTrials: TrialRecord[] = [];
-    const pendingTables: TableTrials[] = [];
-    const tableDone = new Set([...recorded].filter((h) => h.includes(":")).map((h) => h.split(":")[0]));
-    let trialWrite: Promise<void> = Promise.resolve();
-    const queueTrial = (cell: Cell, spec: TrialSpec | undefined, entry: LockEntry | undefined) => {
-      if (!spec || !entry) return;
-      const source = opts.source ?? "main";
-      if (cellIsTrial(spec) && !recorded.has(entry.fingerprint)) {
-        recorded.add(entry.fingerprint);
-        pendingTrials.push(trialRecord(cell, spec, entry, source));
-      }
-      const out = spec.table ? entry.outputs[spec.table.output] : undefined;
-      if (spec.table && out && !tableDone.has(entry.fingerprint)) {
-        tableDone.add(entry.fingerprint);
-        pendingTables.push({ fingerprint: entry.fingerprint, stage: cell.stage, cell: cell.id, source, path: join(project.root, out.path), spec: spec.table });
-      }
-    };
-    const flushTrials = (): Promise<void> => {
-      trialWrite = trialWrite.then(async () => {
-        const batch = pendingTrials.splice(0), tables = pendingTables.splice(0);
-        if (batch.length || tables.length) await recordTrials(project.registryFile, batch, tables);
-      });
-      return trialWrite;
-    };
-    const tmpRoot = join(project.stateDir, "tmp", runId);
-    let stopping = false;
-
-    const processCell = async (cell: Cell): Promise<CellResult> => {
-      const started = performance.now();
-      const elapsed = () => (performance.now() - started) / 1000;
-      const base = { id: cell.id, stage: cell.stage };
-      const badDep = cell.deps.find((d) => {
-        const r = results.get(d);
-        return !r || r.status === "failed" || r.status === "skipped" || r.status === "cancelled";
-      });
-      if (badDep) {
-        const r = results.get(badDep);
-        return { ...base, status: "skipped", cause: `upstream ${badDep} ${r?.status ?? "did not run"}`, duration_s: 0 };
-      }
-      if (opts.signal?.aborted || stopping) return { ...base, status: "cancelled", cause: "run stopped", duration_s: 0 };
-      const probe = probes.get(cell.id)!;
-      if ("error" in probe.parts) return { ...base, status: "failed", cause: "cannot prepare", error: probe.parts.error, duration_s: 0 };
-      const parts = probe.parts;
-      const inputs: Record<string, string> = {};
-      for (const d of cell.deps) for (const [name, o] of Object.entries(lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
-      let trialsNow: ReturnType<typeof trialsSummary> | undefined;
-      if (probe.extraInputs?.[TRIALS_INPUT] !== undefined) {
-        await flushTrials();
-        inputs[TRIALS_INPUT] = trialsDigest(project.registryFile);
-        trialsNow = trialsSummary(project.registryFile);
-      }
-      const decision = decideCell({
-        cell,
-        parts,
-        inputs,
-        entry: project.lock.cells[cell.id],
-        outputs: probe.outputs,
-        force: !!opts.force && targeted.has(cell.id),
-        runCached: (fp) => runHashes(project, fp) !== undefined,
-        trials: trialsNow,
-      });
-      const fp = decision.fingerprint!;
-      if (decision.action === "skip") {
-        queueTrial(cell, probe.trial, lock.cells[cell.id]);
-        return { ...base, status: "fresh", cause: decision.cause, duration_s: 0, ...withWarnings(lock.cells[cell.id]) };
-      }
-
-      if (decision.action === "restore") {
-        reporter.start(cell, "restore", decision.cause);
-        const entry = await restoreCell(project, cell, parts, inputs, fp, lock.cells[cell.id] ?? project.lock.cells[cell.id], reporter);
-        if (entry) {
-          if (trialsNow) entry.trials = trialsNow;
-          lock.cells[cell.id] = entry;
-          await persistLock();
-          queueTrial(cell, probe.trial, entry);
-          return { ...base, status: "restored", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics, ...withWarnings(entry) };
-        }
-        reporter.warn(`${cell.id}: cache entry unusable, executing instead`);
-      }
-
-      reporter.start(cell, "run", decision.cause);
-      try {
-        const entry = await executeCell(project, cell, parts, inputs, fp, {
-          tmpDir: join(tmpRoot, cell.dir),
-          upstream: upstreamOf(project, cell, lock),
-          previous: lock.cells[cell.id],
-          signal: opts.signal ?? new AbortController().signal,
-          reporter,
-        });
-        if (trialsNow) entry.trials = trialsNow;
-        lock.cells[cell.id] = entry;
-        await persistLock();
-        queueTrial(cell, probe.trial, entry);
-        return { ...base, status: "ran", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics, ...withWarnings(entry) };
-      } catch (e) {
-        if (opts.signal?.aborted) return { ...base, status: "cancelled", cause: "run interrupted", duration_s: elapsed() };
-        const where = projectFrames(e, project.root);
-        return { ...base, status: "failed", cause: decision.cause, error: errorMessage(e), ...(where.length ? { where } : {}), duration_s: elapsed() };
-      }
+    const st: RunState = {
+      probes, results, lock, persistLock, targeted, reporter, stopping: false,
+      trials: createTrialQueue(project.registryFile, project.root, opts.source ?? "main"),
+      tmpRoot: join(project.stateDir, "tmp", runId),
     };
 
-    // Scheduler: a cell starts when every upstream cell has a result; at most `jobs` at once.
-    await new Promise<void>((resolveAll) => {
-      const waiting = [...cells];
-      let running = 0;
-      const pump = () => {
-        for (let i = 0; i < waiting.length && running < jobs; ) {
-          const cell = waiting[i];
-          if (!cell.deps.every((d) => results.has(d))) {
-            i++;
-            continue;
-          }
-          waiting.splice(i, 1);
-          running++;
-          processCell(cell)
-            .catch((e): CellResult => ({ id: cell.id, stage: cell.stage, status: "failed", cause: "internal error", error: errorMessage(e), duration_s: 0 }))
-            .then((r) => {
-              results.set(cell.id, r);
-              if (r.status === "failed" && !opts.keepGoing) stopping = true;
-              reporter.finish(cell, r);
-              running--;
-              pump();
-            });
-        }
-        if (running === 0 && waiting.length === 0) resolveAll();
-        else if (running === 0) {
-          // Remaining cells wait on cells outside the selection: cannot happen with a closure,
-          // but never hang.
-          for (const c of waiting.splice(0)) results.set(c.id, { id: c.id, stage: c.stage, status: "skipped", cause: "unreachable", duration_s: 0 });
-          resolveAll();
-        }
-      };
-      pump();
-    });
+    await runScheduled(
+      cells, jobs,
+      (cell) => processCell(project, opts, st, cell).catch((e): CellResult => ({ id: cell.id, stage: cell.stage, status: "failed", cause: "internal error", error: errorMessage(e), duration_s: 0 })),
+      (cell, r) => {
+        results.set(cell.id, r);
+        if (r.status === "failed" && !opts.keepGoing) st.stopping = true;
+        if (r.cause !== "unreachable") reporter.finish(cell, r);
+      },
+      (c): CellResult => ({ id: c.id, stage: c.stage, status: "skipped", cause: "unreachable", duration_s: 0 }),
+      (id) => results.has(id),
+    );
 
     await persistLock();
-    await flushTrials();
-    await rm(tmpRoot, { recursive: true, force: true });
+    await st.trials.flush();
+    await rm(st.tmpRoot, { recursive: true, force: true });
   } finally {
     try {
       await lockWrite.catch(() => {});
@@ -314,22 +184,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     lockChanged,
     wall_s: (performance.now() - t0) / 1000,
   };
-  // Durations, host and time belong to the run log, never to the lock.
-  await appendRunLog(opts.runLogDir ?? project.stateDir, {
-    run: runId,
-    pipeline: relative(project.root, project.specFile),
-    command: opts.command ?? "pipeline run",
-    source: opts.source ?? "main",
-    started_at: startedAt.toISOString(),
-    finished_at: new Date().toISOString(),
-    wall_s: round3(summary.wall_s),
-    host: hostName(),
-    pid: process.pid,
-    runtime: runtimeIdentity(),
-    jobs,
-    ok: summary.ok,
-    cells: list.map((r) => ({ id: r.id, status: r.status, cause: r.cause, duration_s: round3(r.duration_s), ...(r.error ? { error: r.error.split("\n")[0] } : {}) })),
-  }).catch((e) => reporter.warn(`could not append to the run log: ${errorMessage(e)}`));
+  await logRun(project, opts, runId, startedAt, jobs, summary, reporter);
   return summary;
 }
 
@@ -362,19 +217,130 @@ const withWarnings = (entry: LockEntry | undefined): { warnings?: string[] } => 
 /** At most this many ctx.warn() sentences are kept per cell (the last says how many more there were). */
 export const MAX_CELL_WARNINGS = 20;
 
-/** A trial cell's registry record, from its lock entry: the named metrics and output hashes, uninterpreted. */
-function trialRecord(cell: Cell, spec: TrialSpec, entry: LockEntry, source: string): TrialRecord {
-  const metrics: Record<string, number | null> = {};
-  for (const name of spec.metrics ?? []) {
-    const v = entry.metrics?.[name];
-    metrics[name] = typeof v === "number" && Number.isFinite(v) ? v : null;
+/** What one run shares among its cells (see runProject). */
+interface RunState {
+  probes: Map<string, CellProbe>;
+  results: Map<string, CellResult>;
+  /** The lock being written: every entry of the previous lock, then each cell's new one. */
+  lock: LockFile;
+  persistLock(): Promise<void>;
+  trials: ReturnType<typeof createTrialQueue>;
+  tmpRoot: string;
+  targeted: Set<string>;
+  reporter: Reporter;
+  /** Set when a cell failed without --keep-going: cells not yet started are cancelled. */
+  stopping: boolean;
+}
+
+/** Decide one cell (skip, restore or run) once its upstream cells have results, and do it. */
+async function processCell(project: Project, opts: RunOptions, st: RunState, cell: Cell): Promise<CellResult> {
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const base = { id: cell.id, stage: cell.stage };
+  const badDep = cell.deps.find((d) => {
+    const r = st.results.get(d);
+    return !r || r.status === "failed" || r.status === "skipped" || r.status === "cancelled";
+  });
+  if (badDep) {
+    const r = st.results.get(badDep);
+    return { ...base, status: "skipped", cause: `upstream ${badDep} ${r?.status ?? "did not run"}`, duration_s: 0 };
   }
-  const outputs: Record<string, string> = {};
-  for (const name of spec.outputs ?? []) {
-    const h = entry.outputs[name]?.hash;
-    if (h) outputs[name] = h;
+  if (opts.signal?.aborted || st.stopping) return { ...base, status: "cancelled", cause: "run stopped", duration_s: 0 };
+  const probe = st.probes.get(cell.id)!;
+  if ("error" in probe.parts) return { ...base, status: "failed", cause: "cannot prepare", error: probe.parts.error, duration_s: 0 };
+  const parts = probe.parts;
+  const inputs: Record<string, string> = {};
+  for (const d of cell.deps) for (const [name, o] of Object.entries(st.lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
+  let trialsNow: ReturnType<typeof trialsSummary> | undefined;
+  if (probe.extraInputs?.[TRIALS_INPUT] !== undefined) {
+    await st.trials.flush();
+    inputs[TRIALS_INPUT] = trialsDigest(project.registryFile);
+    trialsNow = trialsSummary(project.registryFile);
   }
-  return { config_hash: entry.fingerprint, stage: cell.stage, cell: cell.id, source, params: canonicalJson(entry.params ?? null), kind: "cell", outputs, metrics };
+  const decision = decideCell({
+    cell,
+    parts,
+    inputs,
+    entry: project.lock.cells[cell.id],
+    outputs: probe.outputs,
+    force: !!opts.force && st.targeted.has(cell.id),
+    runCached: (fp) => runHashes(project, fp) !== undefined,
+    trials: trialsNow,
+  });
+  const fp = decision.fingerprint!;
+  if (decision.action === "skip") {
+    st.trials.queue(cell, probe.trial, st.lock.cells[cell.id]);
+    return { ...base, status: "fresh", cause: decision.cause, duration_s: 0, ...withWarnings(st.lock.cells[cell.id]) };
+  }
+
+  if (decision.action === "restore") {
+    st.reporter.start(cell, "restore", decision.cause);
+    const entry = await restoreCell(project, cell, parts, inputs, fp, st.lock.cells[cell.id] ?? project.lock.cells[cell.id], st.reporter);
+    if (entry) {
+      if (trialsNow) entry.trials = trialsNow;
+      st.lock.cells[cell.id] = entry;
+      await st.persistLock();
+      st.trials.queue(cell, probe.trial, entry);
+      return { ...base, status: "restored", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics, ...withWarnings(entry) };
+    }
+    st.reporter.warn(`${cell.id}: cache entry unusable, executing instead`);
+  }
+
+  st.reporter.start(cell, "run", decision.cause);
+  try {
+    const entry = await executeCell(project, cell, parts, inputs, fp, {
+      tmpDir: join(st.tmpRoot, cell.dir),
+      upstream: upstreamOf(project, cell, st.lock),
+      previous: st.lock.cells[cell.id],
+      signal: opts.signal ?? new AbortController().signal,
+      reporter: st.reporter,
+    });
+    if (trialsNow) entry.trials = trialsNow;
+    st.lock.cells[cell.id] = entry;
+    await st.persistLock();
+    st.trials.queue(cell, probe.trial, entry);
+    return { ...base, status: "ran", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics, ...withWarnings(entry) };
+  } catch (e) {
+    if (opts.signal?.aborted) return { ...base, status: "cancelled", cause: "run interrupted", duration_s: elapsed() };
+    const where = projectFrames(e, project.root);
+    return { ...base, status: "failed", cause: decision.cause, error: errorMessage(e), ...(where.length ? { where } : {}), duration_s: elapsed() };
+  }
+}
+
+/**
+ * Plan time: every params, matrix or module problem of the selection is reported now, all at
+ * once, before anything runs and before the lock is touched.
+ */
+function assertPreparable(cells: readonly Cell[], probes: Map<string, CellProbe>): void {
+  const problems = new Map<string, { error: string; code?: string }>();
+  for (const cell of cells) {
+    const parts = probes.get(cell.id)!.parts;
+    if ("error" in parts && !problems.has(cell.stage)) problems.set(cell.stage, parts);
+  }
+  if (problems.size === 0) return;
+  const list = [...problems.values()];
+  const usage = list.every((p) => p.code === "PARAMS" || p.code === "SPEC");
+  throw new StrataError(usage ? "PARAMS" : "STAGE", `nothing was run: ${problems.size === 1 ? "a stage cannot be prepared" : `${problems.size} stages cannot be prepared`}\n${list.map((p) => p.error).join("\n")}`);
+}
+
+/** Durations, host and time belong to the run log, never to the lock. */
+async function logRun(project: Project, opts: RunOptions, runId: string, startedAt: Date, jobs: number, summary: RunSummary, reporter: Reporter): Promise<void> {
+  const list = summary.results;
+  await appendRunLog(opts.runLogDir ?? project.stateDir, {
+    run: runId,
+    pipeline: relative(project.root, project.specFile),
+    command: opts.command ?? "pipeline run",
+    source: opts.source ?? "main",
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    wall_s: round3(summary.wall_s),
+    host: hostName(),
+    pid: process.pid,
+    runtime: runtimeIdentity(),
+    jobs,
+    ok: summary.ok,
+    cells: list.map((r) => ({ id: r.id, status: r.status, cause: r.cause, duration_s: round3(r.duration_s), ...(r.error ? { error: r.error.split("\n")[0] } : {}) })),
+  }).catch((e) => reporter.warn(`could not append to the run log: ${errorMessage(e)}`));
 }
 
 /** Upstream artifacts a cell may read: every output of every wired upstream cell. */
