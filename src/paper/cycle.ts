@@ -30,7 +30,7 @@ import type { Regime } from "../quant/regime/market-regimes.ts";
 import type { Fill } from "./broker.ts";
 import { loadChampion, type Champion } from "./champion.ts";
 import type { PaperConfig } from "./config.ts";
-import { Ledger, type CommitHooks, type EventRecord, type PositionRecord } from "./ledger.ts";
+import type { Ledger, CommitHooks, EventRecord, PositionRecord } from "./ledger.ts";
 import { calendarOfData, fillBars, lastPriceDateBefore, loadDecisionMarket, priceDates, type DecisionMarket } from "./market.ts";
 import { checkPortfolio, checkTrades, killSwitch, type KillSwitchResult } from "./safety.ts";
 import { SimBroker, type Bar } from "./sim-broker.ts";

@@ -264,6 +264,7 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x ===
  */
 export function outputPathProblem(path: string): string | null {
   if (path.includes("\0")) return "contains a NUL character";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
   if (/[\x00-\x1f\x7f]/.test(path)) return "contains a control character";
   if (path.includes("\\")) return "contains a backslash (paths are '/'-separated)";
   if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return "is absolute";

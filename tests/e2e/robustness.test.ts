@@ -201,7 +201,7 @@ stages:
     expect(r.code).toBe(1);
     // b fails at once while a is running: a finishes and is recorded, c is never started.
     expect(r.statuses).toEqual({ a: "ran", b: "failed", c: "cancelled" });
-    expect(project.read("pipeline.lock")).toMatch(/^  a:/m);
+    expect(project.read("pipeline.lock")).toMatch(/^ {2}a:/m);
 
     // With one job, a and b never overlap: each logs "working" only after the other finished.
     project.write("pipeline.yaml", spec(false));

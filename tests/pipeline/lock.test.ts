@@ -120,7 +120,7 @@ describe("lock version 2: one code table, closures by digest", () => {
     const after = serializeLock(lock).split("\n");
     const changed = after.filter((l, i) => l !== before[i]);
     expect(changed.filter((l) => l.includes("src/quant/f03.ts: "))).toEqual([`  src/quant/f03.ts: ${H("e")}`]);
-    expect(changed.filter((l) => /^    code: /.test(l)).length).toBe(1); // the stage's shared closure
+    expect(changed.filter((l) => /^ {4}code: /.test(l)).length).toBe(1); // the stage's shared closure
   });
 
   it("params, inputs and packages every cell of a stage shares are written once; a shared param change is one line", () => {

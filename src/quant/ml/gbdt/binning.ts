@@ -148,7 +148,7 @@ export function binningKernels() {
         keys2[at] = k;
         idx2[at] = idx[i];
       }
-      let t = keys; keys = keys2; keys2 = t;
+      const t = keys; keys = keys2; keys2 = t;
       const u = idx; idx = idx2; idx2 = u;
       void t;
     }
