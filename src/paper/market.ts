@@ -13,7 +13,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
 import { f64Column, formatIsoDate, i32Column, readColumns, readParquetSql, sqlString, stringColumn } from "../store/index.ts";
 import { pricePanel, type PricePanel } from "../quant/backtest/panel.ts";
-import { marketRegimes, type Regime } from "../quant/regime/market-regimes.ts";
+import type { Regime } from "../quant/regime/market-regimes.ts";
+import { panelMarket } from "../quant/backtest/market.ts";
 import type { Bar } from "./sim-broker.ts";
 import { nyseHolidayDates, type ExchangeCalendar } from "../data/exchange-calendar.ts";
 
@@ -130,18 +131,20 @@ export async function loadDecisionMarket(conn: DuckDBConnection, pricesPath: str
 }
 
 /**
- * The regime at the decision date: the equal-weight mean of each trading name's simple return
- * per date (as the backtest's market series), over the full history ≤ decision date, since the
- * volatility percentile is expanding. Computed in DuckDB; informational (the book does not use it).
+ * The regime at the decision date: the backtest's equal-weight market (src/quant/backtest/
+ * market.ts) over the full history ≤ decision date, since the volatility percentile is
+ * expanding; rows with an unusable close are left out, as in the panel above. Informational
+ * (the book does not use it).
  */
 async function regimeAt(conn: DuckDBConnection, pricesPath: string, decisionDate: string, rg: DecisionMarketOptions["regimes"]): Promise<Regime | null> {
-  const r = await readColumns(conn, `
-    WITH px AS (SELECT date, CAST(close AS DOUBLE) / lag(CAST(close AS DOUBLE)) OVER (PARTITION BY symbol ORDER BY date) - 1 AS ret
-                  FROM ${src(pricesPath)} WHERE date <= ${sqlString(decisionDate)}::DATE AND close > 0 AND isfinite(close))
-    SELECT date, avg(ret) AS m FROM px GROUP BY date ORDER BY date`);
-  const m = f64Column(r, "m");
-  if (m.length < 2) return null;
-  const states = marketRegimes(m.subarray(1).map((x) => (x === x ? x : NaN)), { volWindow: rg.vol_window, trendWindow: rg.trend_window, minHistory: rg.min_history }).states;
+  const r = await readColumns(conn, `SELECT date, symbol, CAST(close AS DOUBLE) AS close FROM ${src(pricesPath)}
+      WHERE date IS NOT NULL AND date <= ${sqlString(decisionDate)}::DATE AND close > 0 AND isfinite(close) AND symbol IS NOT NULL AND symbol <> ''
+      ORDER BY date, symbol`);
+  const dates = i32Column(r, "date");
+  if (dates.length === 0) return null;
+  const panel = pricePanel(dates, stringColumn(r, "symbol"), f64Column(r, "close"));
+  if (panel.nRows < 2) return null;
+  const { states } = panelMarket(panel, { volWindow: rg.vol_window, trendWindow: rg.trend_window, minHistory: rg.min_history });
   return states[states.length - 1] ?? null;
 }
 

@@ -11,7 +11,8 @@ import { pricePanel, type PricePanel } from "../../src/quant/backtest/panel.ts";
 import { rebalanceRows } from "../../src/quant/backtest/schedule.ts";
 import type { BacktestOptions, BacktestResult, ImpactModel, Targets, TargetRule } from "../../src/quant/backtest/types.ts";
 import { tearsheet, type Tearsheet } from "../../src/quant/stats/tearsheet.ts";
-import { marketRegimes, type Regime } from "../../src/quant/regime/market-regimes.ts";
+import type { Regime } from "../../src/quant/regime/market-regimes.ts";
+import { panelMarket } from "../../src/quant/backtest/market.ts";
 import { regimeMetrics } from "../../src/quant/regime/regime-metrics.ts";
 
 export const costsParams = z.object({
@@ -98,21 +99,8 @@ export async function loadMarket(ctx: StageContext<{ regimes: { vol_window: numb
     if (sectors && sectorCol![k]) sectors[i] = sectorCol![k]!;
   }
   if (sectors?.some((s) => s === "")) sectors = sectors.map((s) => s || "unknown");
-  const marketReturns = new Float64Array(T).fill(NaN);
-  for (let t = 0; t < T; t++) {
-    let s = 0, n = 0;
-    for (let i = 0; i < N; i++) {
-      // Trading names only: a delisted name's held-at-last-price zeros are not market moves.
-      if (panel.close[t * N + i] !== panel.close[t * N + i]) continue;
-      const r = panel.returns[t * N + i];
-      if (r === r) { s += r; n++; }
-    }
-    if (n) marketReturns[t] = s / n;
-  }
   const rg = ctx.params.regimes;
-  // Row 0 has no return: regimes start from row 1 (states[0] stays null).
-  const m = marketRegimes(marketReturns.subarray(1), { volWindow: rg.vol_window, trendWindow: rg.trend_window, minHistory: rg.min_history });
-  const states: (Regime | null)[] = [null, ...m.states];
+  const { marketReturns, states } = panelMarket(panel, { volWindow: rg.vol_window, trendWindow: rg.trend_window, minHistory: rg.min_history });
   return { panel, dollarVolume, sectors, marketReturns, states };
 }
 

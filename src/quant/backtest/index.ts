@@ -3,6 +3,7 @@ export { backtest } from "./backtest.ts";
 export { rebalanceRows, sampleTargets, type RebalanceFrequency, type RebalanceScheduleOptions } from "./schedule.ts";
 export { squareRootImpact, type SquareRootImpactOptions } from "./impact.ts";
 export { pricePanel, panelMatrix, type PricePanel } from "./panel.ts";
+export { equalWeightMarketReturns, panelMarket, type PanelMarket } from "./market.ts";
 export { momentumScores, reversalScores, equalWeightTargets, buyAndHoldTargets } from "./baselines.ts";
 export {
   signalPortfolio, decisionRule,
