@@ -7,6 +7,7 @@
  * the page reads: this folder may not import src/paper (tests/layers.test.ts), and the CLI,
  * which imports both, passes a DayResult, so tsc checks at that call that the two agree.
  */
+import { roundDecimals } from "../core/round.ts";
 import { html } from "./html.ts";
 import { page } from "./page.ts";
 import { dataTable, keyValueTable } from "./table.ts";
@@ -64,7 +65,7 @@ export function paperDayPage(r: PaperDayView): string {
       symbol: t.symbol, side: t.side, shares: t.shares, ref_price: t.refPrice, notional: Math.round(t.notional * 100) / 100,
       weight_before: pct(t.weightBefore), weight_target: pct(t.weightTarget), est_cost: Math.round((t.estCommission + t.estSlippage) * 100) / 100,
       adv_share: t.advShare === null ? "—" : pct(t.advShare), liquidity: t.liquidityFlag ? "flag" : "", status: r.dryRun ? "proposed" : f?.status ?? "not submitted",
-      filled: f?.shares ?? "—", fill_price: f ? Math.round(f.price * 1e4) / 1e4 : "—",
+      filled: f?.shares ?? "—", fill_price: f ? roundDecimals(f.price, 4) : "—",
     };
   });
   const positions = r.positions.map((p) => ({ symbol: p.symbol, shares: p.shares, price: p.price, value: Math.round(p.value * 100) / 100, weight: pct(p.weight) }));
