@@ -42,7 +42,7 @@ describe("--json shapes", () => {
     p = createTempProject({
       "pipeline.yaml": "version: 1\nseed: 1\nstages:\n  sim:\n    uses: stages/sim.ts\n    matrix: { variant: [v1, v2] }\n    params: { edge: 1 }\n  summary:\n    uses: stages/summary.ts\n    needs: [sim]\n",
       "stages/sim.ts": SIM_STAGE, "stages/summary.ts": SUMMARY_STAGE,
-      "returns.csv": "date,r\n" + Array.from({ length: 60 }, (_, i) => `2024-01-${String((i % 28) + 1).padStart(2, "0")}`).map((d, i) => `${new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10)},${((i % 7) - 3) / 1000}`).join("\n") + "\n",
+      "returns.csv": "date,r\n" + Array.from({ length: 60 }, (_, i) => `${new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10)},${((i % 7) - 3) / 1000}`).join("\n") + "\n",
     });
   }, 60_000);
   afterAll(() => p?.dispose());
