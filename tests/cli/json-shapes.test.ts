@@ -16,7 +16,7 @@ const GOLDEN = join(REPO, "tests/golden/json-shapes.json");
 type Shape = string | Shape[] | { [k: string]: Shape };
 
 /** The JSON shape of a value (see the file comment). Maps keyed by data (cell ids, dates…) are listed under "{*}". */
-export function shapeOf(v: unknown): Shape {
+function shapeOf(v: unknown): Shape {
   if (v === null) return "null";
   if (Array.isArray(v)) return v.length ? [shapeOf(v[0])] : [];
   if (typeof v === "object") {
