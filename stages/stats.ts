@@ -28,6 +28,7 @@ import { roundOrNull } from "../src/core/round.ts";
 import { sharpeRatio } from "../src/quant/stats/sharpe-ratio.ts";
 import { totalReturn } from "../src/quant/stats/total-return.ts";
 import { variance } from "../src/quant/stats/variance.ts";
+import { mean } from "../src/quant/stats/mean.ts";
 import { deviation } from "../src/quant/stats/deviation.ts";
 import { bootstrapConfidenceIntervals } from "../src/quant/stats/bootstrap-confidence-intervals.ts";
 import { probabilisticSharpeRatio, returnsSharpeMoments } from "../src/quant/stats/probabilistic-sharpe-ratio.ts";
@@ -144,8 +145,12 @@ export default defineStage({
       return b ? Float64Array.from(matrix[k], (v, i) => v - b[i]) : matrix[k];
     });
     const activeClusters = clusterTrials(activeMatrix, { minCorrelation: p.trial_correlation });
-    const activeSeries = series.map((s, k) => ({ s, b: benchOf(s, s.dates), k }))
-      .map(({ s, b }) => (b ? Float64Array.from(s.net, (v, i) => v - b[i]) : s.net));
+    // Each cell's benchmark on its own dates (null: zero benchmark), aligned once.
+    const cellBench = series.map((s) => benchOf(s, s.dates));
+    const activeSeries = series.map((s, k) => {
+      const b = cellBench[k];
+      return b ? Float64Array.from(s.net, (v, i) => v - b[i]) : s.net;
+    });
     const matrixKeys = new Set(series.map((s) => s.returnsHash)).size;
     const activeCount = countTrials(
       series.map((s, k) => ({ key: s.returnsHash, sharpe: safeSharpe(activeSeries[k]), cluster: activeClusters.labels[k] })),
@@ -169,7 +174,7 @@ export default defineStage({
       // zero benchmark): PSR of the information ratio against 0, DSR against the information
       // ratio the best of N skill-less active trials would show.
       const bm = benchmarks.get(s.id)!;
-      const b = benchOf(s, s.dates);
+      const b = cellBench[k];
       const active = activeSeries[k];
       const mA = b ? returnsSharpeMoments(active) : m;
       const shapeA = { skew: mA.skew, kurtosis: mA.kurtosis };
@@ -191,7 +196,6 @@ export default defineStage({
       for (const y of years) windows.push({ cell: s.id, ...y });
       const ys = years.map((y) => y.sharpe).filter(Number.isFinite);
       const half = Math.floor(ys.length / 2);
-      const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
       const q = (arr: { p: number; value: number }[], pp: number) => arr.find((x) => x.p === pp)?.value ?? NaN;
       const sharpe = sharpeRatio(s.net);
       const row: Record<string, unknown> = {
@@ -321,7 +325,7 @@ async function loadCells(ctx: StageContext<Params>): Promise<CellSeries[]> {
 const safeSharpe = (r: Float64Array) => (variance(r) > 0 ? sharpeRatio(r) : NaN);
 
 /** Annualized mean of daily returns (252 periods a year). */
-const annualMean = (r: Float64Array) => (r.length ? (r.reduce((a, b) => a + b, 0) / r.length) * 252 : NaN);
+const annualMean = (r: Float64Array) => mean(r) * 252;
 
 const BENCHMARK_ALIASES: Record<string, string> = { one_over_n: "equal_weight" };
 
