@@ -158,9 +158,9 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       (cell, r) => {
         results.set(cell.id, r);
         if (r.status === "failed" && !opts.keepGoing) st.stopping = true;
-        if (r.cause !== "unreachable") reporter.finish(cell, r);
+        reporter.finish(cell, r);
       },
-      (c): CellResult => ({ id: c.id, stage: c.stage, status: "skipped", cause: "unreachable", duration_s: 0 }),
+      (c) => results.set(c.id, { id: c.id, stage: c.stage, status: "skipped", cause: "unreachable", duration_s: 0 }),
       (id) => results.has(id),
     );
 

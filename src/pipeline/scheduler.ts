@@ -1,7 +1,7 @@
 /**
  * Runs a set of cells in dependency order: a cell starts when every upstream cell in the set
  * has a result; at most `jobs` at once. A cell whose upstream is outside the set never starts
- * and is reported "unreachable" (cannot happen with a closed selection, but never hang).
+ * and is handed to `unreachable` (cannot happen with a closed selection, but never hang).
  */
 import type { Cell } from "./types.ts";
 
@@ -10,7 +10,7 @@ export function runScheduled<R>(
   jobs: number,
   run: (cell: Cell) => Promise<R>,
   onResult: (cell: Cell, result: R) => void,
-  unreachable: (cell: Cell) => R,
+  unreachable: (cell: Cell) => void,
   done: (id: string) => boolean,
 ): Promise<void> {
   return new Promise<void>((resolveAll) => {
@@ -33,7 +33,7 @@ export function runScheduled<R>(
       }
       if (running === 0 && waiting.length === 0) resolveAll();
       else if (running === 0) {
-        for (const c of waiting.splice(0)) onResult(c, unreachable(c));
+        for (const c of waiting.splice(0)) unreachable(c);
         resolveAll();
       }
     };
