@@ -63,7 +63,9 @@ describe("--json shapes", () => {
     json("run (an unknown target: exit 2)", ["run", "--json", "smmary"], 2);
 
     const got = JSON.stringify(shapes, null, 2) + "\n";
-    if (process.env.UPDATE_GOLDEN === "1" || !existsSync(GOLDEN)) writeFileSync(GOLDEN, got);
+    // Written only on request: a missing golden file is a failure, never a silent pass.
+    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(GOLDEN, got);
+    expect(existsSync(GOLDEN), `${GOLDEN} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
     expect(got).toBe(readFileSync(GOLDEN, "utf8"));
   }, 240_000);
 });
