@@ -28,13 +28,8 @@ stages:
     uses: stages/train.ts
     needs: [features, labels]
     matrix: { model: [gbdt] }
-    params: { horizon: 5, lag: 1, folds: 4, threads: 1, gbdt: { nTrees: 80, maxDepth: 4 } }
+    params: { horizon: 5, lag: 1, folds: 4, gbdt: { nTrees: 80, maxDepth: 4 } }
 `;
-// threads: 1 — the look-ahead audit below compares the pipeline's run with an in-process
-// re-execution on perturbed later prices. On 2 threads the GBDT has a rare, still unexplained
-// nondeterminism (seen twice: a gbdt_tuned final fit, and this audit once in CI at c89bc74,
-// where a 2015 prediction differed by 0.14 %): the audit would report it as a leak. One thread
-// keeps this test about look-ahead; the nondeterminism is tracked in issue 12's notes.
 
 async function rankIcByDate(root: string): Promise<number[]> {
   const db = await DuckDBInstance.create(":memory:");

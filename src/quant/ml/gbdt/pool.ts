@@ -11,6 +11,10 @@
  * microseconds instead of a message round trip. The main thread works as thread 0 and blocks
  * (Atomics.wait) only while a job runs. Between sessions workers idle in their event loop and
  * are unref'ed: an idle pool never keeps the process alive.
+ *
+ * A wake-up is not a job: both sides re-read the counter they wait on and sleep again unless
+ * it moved (a notify can arrive late, after the waiter has already seen the change and moved
+ * on), so every job runs exactly once on every thread (tests/quant/ml/gbdt-pool.test.ts).
  */
 import { Worker } from "node:worker_threads";
 import { binningKernels } from "./binning.ts";
@@ -32,8 +36,15 @@ function workerMain(K: Kernels, wt: typeof import("node:worker_threads"), BK: Re
     let gen = msg.gen;
     port.postMessage({ type: "ready" });
     for (;;) {
-      Atomics.wait(ctrl, 0, gen);
-      gen = Atomics.load(ctrl, 0);
+      // Only a new generation is a new job. A wake-up alone is not: the notify of the job this
+      // worker has just run can arrive after it parked again (the main thread descheduled
+      // between the bump and the notify), and running that job twice corrupts its results.
+      let now = Atomics.load(ctrl, 0);
+      while (now === gen) {
+        Atomics.wait(ctrl, 0, gen);
+        now = Atomics.load(ctrl, 0);
+      }
+      gen = now;
       if (Atomics.load(ctrl, 2) === 2) break;
       try {
         K.runShare(S, msg.index, msg.threads);
@@ -63,6 +74,12 @@ export interface Executor {
   run(): void;
   /** End the session (the pool returns to the idle list). */
   close(): void;
+  /**
+   * Wake the workers without posting a job, as the notify of a job a worker has already run
+   * can arrive late (the main thread descheduled between the generation bump and the notify).
+   * A worker must go back to sleep; tests use this to prove that no job ever runs twice.
+   */
+  wakeWithoutJob(): void;
 }
 
 const K = gbdtKernels();
@@ -71,7 +88,7 @@ const BK = binningKernels();
 export function inlineExecutor(init: KernelStateInit): Executor {
   const state = K.attach(init);
   state.binning = BK;
-  return { threads: 1, state, run: () => K.runShare(state, 0, 1), close: () => {} };
+  return { threads: 1, state, run: () => K.runShare(state, 0, 1), close: () => {}, wakeWithoutJob: () => {} };
 }
 
 interface Pool {
@@ -170,6 +187,9 @@ export async function openExecutor(init: KernelStateInit, threads: number): Prom
         const end = bytes.indexOf(0);
         throw new Error(`gbdt worker failed: ${new TextDecoder().decode(bytes.slice(0, end < 0 ? bytes.length : end))}`);
       }
+    },
+    wakeWithoutJob() {
+      Atomics.notify(ctrl, C_GEN);
     },
     close() {
       if (!open) return;
