@@ -27,7 +27,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRng } from "../src/core/rng.ts";
-import { backtest, rebalanceRows, type BacktestOptions, type TargetRow } from "../src/quant/backtest/index.ts";
+import { backtest, linearCostRate, rebalanceRows, type BacktestOptions, type TargetRow } from "../src/quant/backtest/index.ts";
 
 const PYTHON = "/usr/bin/python3";
 const DAY = 86_400_000;
@@ -117,7 +117,7 @@ export async function benchBacktest(size: Size = { assets: 500, days: 5000, runs
     writeFileSync(join(dir, "trade_rows.i32"), raw(Int32Array.from(live, (x) => x.t + lag)));
     writeFileSync(join(dir, "sigma.f64"), raw(options.impact!.sigma));
     writeFileSync(join(dir, "adv.f64"), raw(options.impact!.adv));
-    const kappa = ((options.commissionBps ?? 0) + (options.slippageBps ?? 0)) / 1e4;
+    const kappa = linearCostRate(options.commissionBps ?? 0, options.slippageBps ?? 0);
     const imp = options.impact!;
     for (const [tag, mode] of [["_lean", "lean"], ["", "full"], ["_fresh", "fresh"]] as const) {
       const matrices = mode !== "lean";

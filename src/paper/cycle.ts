@@ -29,6 +29,7 @@ import { closedReason, previousTradingDay } from "../data/exchange-calendar.ts";
 import type { Regime } from "../quant/regime/market-regimes.ts";
 import type { Fill } from "./broker.ts";
 import { loadChampion, type Champion } from "./champion.ts";
+import type { OrderCostModel } from "../quant/backtest/costs.ts";
 import type { PaperConfig } from "./config.ts";
 import type { Ledger, CommitHooks, EventRecord, PositionRecord } from "./ledger.ts";
 import { calendarOfData, fillBars, lastPriceDateBefore, loadDecisionMarket, priceDates, type DecisionMarket } from "./market.ts";
@@ -215,6 +216,13 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
     }
 
     // Market at the decision close (≤ P), and the held names' prices there.
+    // One set of order costs for the trade estimates and the fills: the paper config's broker
+    // rates, else the champion's backtest costs.
+    const orderCosts: OrderCostModel = {
+      commissionBps: cfg.broker.commission_bps ?? champion?.params.costs.commission_bps ?? 0,
+      commissionPerShare: cfg.broker.commission_per_share,
+      slippageBps: cfg.broker.slippage_bps ?? champion?.params.costs.slippage_bps ?? 0,
+    };
     const window = champion?.params.covariance.window ?? 126;
     const market: DecisionMarket = await loadDecisionMarket(conn, opts.paths.prices, P!, {
       window, advWindow: cfg.broker.adv_window, regimes: champion?.params.regimes ?? { vol_window: 63, trend_window: 126, min_history: 126 },
@@ -318,8 +326,7 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
         }, { ...cfg.safety, max_gross: cfg.safety.max_gross * Math.max(1, p.vol_target?.max_leverage ?? 1) });
         const gen = generateTrades({
           date: D, fingerprint: champion.fingerprint, targets, held, prices: closeP, equity: equityP, adv: market.adv,
-          commissionBps: cfg.broker.commission_bps ?? p.costs.commission_bps, commissionPerShare: cfg.broker.commission_per_share,
-          slippageBps: cfg.broker.slippage_bps ?? p.costs.slippage_bps,
+          ...orderCosts,
           minNotional: cfg.trades.min_notional, liquidityFlagAdv: cfg.trades.liquidity_flag_adv,
           maxTrade: cfg.safety.max_trade, clip: cfg.safety.on_large_trade === "clip",
         });
@@ -347,9 +354,7 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
     let fills: Fill[] = [];
     if (!dryRun) {
       const broker = new SimBroker({ cash: cash0, positions: held }, bars!, {
-        fill: cfg.broker.fill, slippageBps: cfg.broker.slippage_bps ?? champion?.params.costs.slippage_bps ?? 0,
-        commissionBps: cfg.broker.commission_bps ?? champion?.params.costs.commission_bps ?? 0,
-        commissionPerShare: cfg.broker.commission_per_share, maxParticipation: cfg.broker.max_participation, adv: market.adv, date: D,
+        ...orderCosts, fill: cfg.broker.fill, maxParticipation: cfg.broker.max_participation, adv: market.adv, date: D,
       });
       fills = trades.length ? await broker.submit(trades.map((t) => ({ key: t.key, symbol: t.symbol, side: t.side, shares: t.shares }))) : [];
       res.fills = fills;

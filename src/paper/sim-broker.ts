@@ -13,6 +13,7 @@
  * Deterministic: the same orders against the same bars give the same fills, in order.
  */
 import { StrataError } from "../core/errors.ts";
+import { orderCommission, slippedPrice } from "../quant/backtest/costs.ts";
 import type { Account, Broker, Fill, OrderRequest, Position } from "./broker.ts";
 
 export interface Bar {
@@ -120,11 +121,10 @@ export class SimBroker implements Broker {
         shares = cap;
       }
     }
-    const s = this.opts.slippageBps / 1e4;
     const sign = o.side === "buy" ? 1 : -1;
-    const price = ref * (1 + sign * s);
+    const price = slippedPrice(ref, sign, this.opts.slippageBps);
     const notional = shares * price;
-    const commission = (this.opts.commissionBps / 1e4) * notional + this.opts.commissionPerShare * shares;
+    const commission = orderCommission(notional, shares, this.opts);
     const slippage = shares * Math.abs(price - ref);
     this.cash -= sign * notional + commission;
     const q = (this.book.get(o.symbol) ?? 0) + sign * shares;

@@ -6,6 +6,7 @@
  * liquidity flag above `liquidityFlagAdv` of ADV. Trades below `minNotional` are skipped
  * unless they close a position. Sells come first (they fund the buys), then buys, each by symbol.
  */
+import { bpsRate, orderCommission } from "../quant/backtest/costs.ts";
 import type { Side } from "./broker.ts";
 
 export interface TradeInput {
@@ -88,8 +89,8 @@ export function generateTrades(x: TradeInput): { trades: Trade[]; skipped: Skipp
     trades.push({
       key: orderKey(x.date, symbol, side, x.fingerprint), symbol, side, shares, refPrice: price, notional,
       weightBefore: (have * price) / x.equity, weightTarget: w,
-      estCommission: (x.commissionBps / 1e4) * notional + x.commissionPerShare * shares,
-      estSlippage: (x.slippageBps / 1e4) * notional,
+      estCommission: orderCommission(notional, shares, x),
+      estSlippage: bpsRate(x.slippageBps) * notional,
       advShare, liquidityFlag: advShare === null || advShare > x.liquidityFlagAdv, note,
     });
   }

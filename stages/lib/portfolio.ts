@@ -9,6 +9,7 @@ import { readColumns, f64Column, i32Column, stringColumn, formatIsoDate, parseIs
 import { backtest } from "../../src/quant/backtest/backtest.ts";
 import { pricePanel, type PricePanel } from "../../src/quant/backtest/panel.ts";
 import { rebalanceRows } from "../../src/quant/backtest/schedule.ts";
+import { impactLaw, linearCostRate, weightTradeCost } from "../../src/quant/backtest/costs.ts";
 import type { BacktestOptions, BacktestResult, ImpactModel, Targets, TargetRule } from "../../src/quant/backtest/types.ts";
 import { tearsheet, type Tearsheet } from "../../src/quant/stats/tearsheet.ts";
 import type { Regime } from "../../src/quant/regime/market-regimes.ts";
@@ -226,8 +227,8 @@ export function tradeColumns(market: Market, ev: Evaluation, lag: number, costs:
   const { panel } = market;
   const { nAssets: N } = panel;
   const r = ev.base;
-  const kappa = (costs.commission_bps + costs.slippage_bps) / 1e4;
-  const impact = ev.impact;
+  const kappa = linearCostRate(costs.commission_bps, costs.slippage_bps);
+  const impact = ev.impact, law = impact ? impactLaw(impact) : null;
   const date: number[] = [], symbol: string[] = [], before: number[] = [], after: number[] = [], traded: number[] = [], cost: number[] = [];
   const rows = [...ev.decided.keys()].sort((a, b) => a - b);
   for (const d of rows) {
@@ -243,12 +244,7 @@ export function tradeColumns(market: Market, ev: Evaluation, lag: number, costs:
       const w = prev * (1 + ret) * inv;
       const dlt = x[i] - w;
       if (dlt === 0) continue;
-      const a = Math.abs(dlt);
-      let c = kappa * a;
-      if (impact) {
-        const q = (a * preEquity * impact.capital!) / impact.adv[t * N + i];
-        c += a * impact.k! * impact.sigma[t * N + i] * Math.sqrt(q);
-      }
+      const c = weightTradeCost(Math.abs(dlt), kappa, law, preEquity, impact ? impact.sigma[t * N + i] : 0, impact ? impact.adv[t * N + i] : 0);
       date.push(panel.days[t]); symbol.push(panel.symbols[i]);
       before.push(w); after.push(x[i]); traded.push(dlt); cost.push(c);
     }

@@ -41,7 +41,7 @@
 import { StrataError } from "../../core/errors.ts";
 import { tradeSchedule } from "./targets.ts";
 import type { BacktestOptions, BacktestResult, TargetRow, TargetRule, Targets } from "./types.ts";
-import { pow } from "../../core/math/index.ts";
+import { impactCost, impactLaw, linearCostRate } from "./costs.ts";
 
 function perAssetOrMatrix(name: string, a: Float64Array, nRows: number, nAssets: number): boolean {
   if (a.length === nAssets) return false;
@@ -169,14 +169,14 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
   if (!(commission >= 0) || !(slippage >= 0)) {
     throw new StrataError("ARGUMENT", `backtest: commissionBps = ${commission}, slippageBps = ${slippage}; expected numbers ≥ 0 (basis points per side)`);
   }
-  const kappa = (commission + slippage) / 1e4;
+  const kappa = linearCostRate(commission, slippage);
   const rate = options.cashRate ?? 0;
   if (rate instanceof Float64Array && rate.length !== T) {
     throw new StrataError("ARGUMENT", `backtest: cashRate has ${rate.length} values, expected one per row (T = ${T}) or a single number`);
   }
   const imp = options.impact;
   let sigmaT = false, advT = false;
-  const impK = imp?.k ?? 1, impExponent = imp?.exponent ?? 0.5, impCapital = imp?.capital ?? 1;
+  const { k: impK, exponent: impExponent, capital: impCapital } = impactLaw(imp ?? {});
   const sigma = imp?.sigma ?? new Float64Array(0), adv = imp?.adv ?? new Float64Array(0);
   const matrices = options.matrices ?? true;
   let schedule: (Float64Array | null)[];
@@ -454,8 +454,7 @@ function trade(
   costTotal: Float64Array, untradedAt: Int32Array, acc: Float64Array, sigma: Float64Array, sOff: number, adv: Float64Array, vOff: number,
 ): number {
   const inv = acc[SCALE], kappa = acc[KAPPA], preEquity = acc[PRE_EQUITY], capital = acc[CAPITAL], impK = acc[IMPACT_K], impExponent = acc[IMPACT_EXPONENT];
-  // pow(x, 0.5) is Math.sqrt(x) bit for bit for x ≥ 0 (fdlibm's pow special-cases y = 0.5).
-  const impact = sigma.length > 0, impSqrt = impExponent === 0.5;
+  const impact = sigma.length > 0;
   let tau = 0, cost = 0, nUntraded = 0, skipped = 0;
   for (let i = 0; i < n; i++) {
     const wi = w[i] * inv;
@@ -477,9 +476,7 @@ function trade(
     if (impact) {
       const sg = sigma[(sOff + i) | 0], v = adv[(vOff + i) | 0];
       if (!(v > 0) || !(sg >= 0)) return i;
-      // squareRootImpact(d, preEquity, sg, v, { k, exponent, capital }), inlined.
-      const q = (a * preEquity * capital) / v;
-      ci += a * impK * sg * (impSqrt ? Math.sqrt(q) : pow(q, impExponent));
+      ci += impactCost(a, preEquity, sg, v, impK, impExponent, capital);
     }
     costTotal[i] += ci;
     cost += ci;

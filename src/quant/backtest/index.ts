@@ -1,7 +1,10 @@
 export * from "./types.ts";
 export { backtest } from "./backtest.ts";
 export { rebalanceRows, sampleTargets, type RebalanceFrequency, type RebalanceScheduleOptions } from "./schedule.ts";
-export { squareRootImpact, type SquareRootImpactOptions } from "./impact.ts";
+export {
+  bpsRate, impactCost, impactLaw, linearCostRate, orderCommission, slippedPrice, squareRootImpact, weightTradeCost,
+  type ImpactLaw, type OrderCostModel, type SquareRootImpactOptions,
+} from "./costs.ts";
 export { pricePanel, panelMatrix, type PricePanel } from "./panel.ts";
 export { equalWeightMarketReturns, panelMarket, type PanelMarket } from "./market.ts";
 export { momentumScores, reversalScores, equalWeightTargets, buyAndHoldTargets } from "./baselines.ts";
