@@ -48,55 +48,16 @@ import { tearsheet } from "../src/quant/stats/tearsheet.ts";
 import { PORTFOLIO_METHODS, type PortfolioMethod } from "../src/quant/portfolio/types.ts";
 import { DEFAULT_BUDGETS } from "../src/quant/portfolio/constraints.ts";
 import { formatShare, optimizerLabel, summarizeDecisions, type DecisionSummary } from "../src/quant/backtest/decision-summary.ts";
+import { bookParamsShape, signalPortfolioOptions } from "../src/quant/backtest/book-params.ts";
 import {
-  costsParams, costsIssues, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics,
+  costsIssues, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics,
   returnColumns, tradeColumns, stressColumns, activity, isoDate,
 } from "./lib/portfolio.ts";
 import { alignTo, readBaseline } from "./lib/baseline.ts";
 
 const params = z.object({
   model: z.string().optional(),
-  optimizer: z.enum(PORTFOLIO_METHODS as [PortfolioMethod, ...PortfolioMethod[]]).default("equal_weight"),
-  ...scheduleParams,
-  selection: z.object({
-    side: z.enum(["long", "long_short"]).default("long"),
-    /** Names per leg (default 20 when quantile is not given). */
-    top: z.number().int().min(1).optional(),
-    /** Or a fraction of the eligible names per leg. */
-    quantile: z.number().gt(0).max(1).optional(),
-    /** Long-short: exposure of each leg. */
-    leg_exposure: z.number().positive().default(0.5),
-  }).strict().default({ side: "long", leg_exposure: 0.5 })
-    .refine((s) => !(s.top !== undefined && s.quantile !== undefined), { message: "give top or quantile, not both" }),
-  covariance: z.object({
-    estimator: z.enum(["sample", "ledoit_wolf", "ewma"]).default("ledoit_wolf"),
-    window: z.number().int().min(2).default(126),
-    /** Finite returns a name needs in the window (default: the window). */
-    min_observations: z.number().int().min(2).optional(),
-    half_life: z.number().positive().optional(),
-  }).strict().default({ estimator: "ledoit_wolf", window: 126 }),
-  /** Expected returns for max_sharpe and kelly: the scores (× 252 / horizon) or the trailing mean. */
-  expected_returns: z.enum(["score", "historical"]).default("score"),
-  /** Label horizon of the scores in bars (annualizes score-based expected returns): taken from train. */
-  horizon: z.number().int().min(1).default(5),
-  constraints: z.object({
-    max_weight: z.number().positive().max(1).default(0.15),
-    /** Cap on each sector's weight within a leg (needs prices.sector). */
-    sector_cap: z.number().positive().max(1).optional(),
-    /** Hierarchical risk budgets (portfolio / strategy / position), true for 0.80 / 0.40 / 0.15. */
-    budgets: z.union([z.boolean(), z.object({ portfolio: z.number().positive(), strategy: z.number().positive(), position: z.number().positive() }).partial().strict()]).default(false),
-  }).strict().default({ max_weight: 0.15, budgets: false }),
-  trading: z.object({
-    /** No-trade band (absolute weight). */
-    band: z.number().min(0).default(0),
-    /** Cap on Σ|Δw| per rebalance. */
-    max_turnover: z.number().positive().optional(),
-  }).strict().default({ band: 0 }),
-  vol_target: z.object({ target: z.number().positive(), max_leverage: z.number().positive().default(1) }).strict().nullable().default(null),
-  costs: costsParams,
-  risk_free: z.number().default(0),
-  linkage: z.enum(["single", "complete", "average", "ward"]).default("single"),
-  kelly_fraction: z.number().gt(0).max(1).default(0.5),
+  ...bookParamsShape,
   /** Run-time warning thresholds (shares in [0, 1]): a cell past one says it means something else. */
   warn: z.object({
     /** Optimizer fell back on more than this share of rebalances. */
@@ -150,21 +111,7 @@ export default defineStage({
       throw new StrataError("DATA", `backtest: the predictions of model '${model}' have no row on a price date`, { hint: "run the train stage on the same data" });
     }
     const rows = decisionRows(panel, p.rebalance, first).filter((t) => t <= last);
-    const sel = p.selection;
-    const { decisions, skipped } = signalPortfolio(panel.returns, scores.matrix, N, rows, {
-      method: optimizer, side: sel.side,
-      ...(sel.quantile !== undefined ? { quantile: sel.quantile } : { top: sel.top ?? 20 }),
-      legExposure: sel.leg_exposure,
-      window: p.covariance.window, minObservations: p.covariance.min_observations, estimator: p.covariance.estimator, halfLife: p.covariance.half_life,
-      expectedReturns: p.expected_returns, scoreScale: 252 / p.horizon, riskFreeRate: p.risk_free,
-      constraints: {
-        maxWeight: p.constraints.max_weight,
-        sectors: p.constraints.sector_cap !== undefined ? sectorCaps(market.sectors, p.constraints.sector_cap) : undefined,
-        budgets: p.constraints.budgets === false ? undefined : p.constraints.budgets === true ? {} : p.constraints.budgets,
-      },
-      linkage: p.linkage, kellyFraction: p.kelly_fraction,
-      volTarget: p.vol_target ? { target: p.vol_target.target, maxLeverage: p.vol_target.max_leverage } : undefined,
-    });
+    const { decisions, skipped } = signalPortfolio(panel.returns, scores.matrix, N, rows, signalPortfolioOptions({ ...p, optimizer }, market.sectors, "backtest"));
     if (decisions.length === 0) {
       throw new StrataError("DATA", `backtest: no rebalance date has an eligible name (${skipped[0]?.reason ?? "no rebalance date"})`, {
         hint: `predictions start ${isoDate(panel.days[first])}; names need ${p.covariance.window} rows of return history (covariance.window)`,
@@ -197,7 +144,7 @@ export default defineStage({
     const fallbacks = fallbackSummary(decisions, panel.days);
     const act = activity(ev);
     const netTarget = p.constraints.budgets === false ? 1 : Math.min(1, p.constraints.budgets === true ? DEFAULT_BUDGETS.portfolio : p.constraints.budgets.portfolio ?? DEFAULT_BUDGETS.portfolio);
-    const summary = summarizeDecisions(decisions, { method: optimizer, legExposure: sel.side === "long" ? 1 : sel.leg_exposure, netTarget });
+    const summary = summarizeDecisions(decisions, { method: optimizer, legExposure: p.selection.side === "long" ? 1 : p.selection.leg_exposure, netTarget });
     const label = optimizerLabel(summary, p.warn.fallback_share);
     for (const w of runWarnings(summary, p, N, label)) ctx.warn(w);
     const doc = {
@@ -325,13 +272,6 @@ function runWarnings(s: DecisionSummary, p: Params, universe: number, label: str
 /** The params with the cell's own model and optimizer axes in place of the unused defaults. */
 function ownParams(p: Params, cell: Record<string, unknown>): Params {
   return { ...p, ...(cell.model !== undefined ? { model: String(cell.model) } : {}), ...(cell.optimizer !== undefined ? { optimizer: cell.optimizer as PortfolioMethod } : {}) };
-}
-
-function sectorCaps(sectors: string[] | null, cap: number) {
-  if (!sectors) {
-    throw new StrataError("PARAMS", "backtest: constraints.sector_cap needs a sector column in data/prices", { hint: "add sector to the prices (or drop sector_cap)" });
-  }
-  return { of: sectors, caps: Object.fromEntries([...new Set(sectors)].sort().map((s) => [s, cap])) };
 }
 
 function weightColumns(decisions: readonly Decision[], days: Int32Array, symbols: string[]) {

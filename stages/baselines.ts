@@ -22,9 +22,10 @@ import { equalWeightTargets, buyAndHoldTargets, momentumScores, reversalScores }
 import { decisionRule, signalPortfolio } from "../src/quant/backtest/signal-portfolio.ts";
 import type { TargetRow, TargetRule } from "../src/quant/backtest/types.ts";
 import {
-  costsParams, scheduleParams, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics,
+  loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics,
   returnColumns, stressColumns, activity, isoDate, rowOnOrAfter, parseDateParam, costsIssues, type Market,
 } from "./lib/portfolio.ts";
+import { costsParams, scheduleParams } from "../src/quant/backtest/book-params.ts";
 
 const STRATEGIES = ["buy_and_hold", "equal_weight", "momentum", "reversal"] as const;
 

@@ -2,7 +2,8 @@
  * The champion as paper trading reads it: champion.json (the backtest cell, its params and
  * provenance) and model.json written by the champion stage (stages/select.ts). The backtest
  * params decide the portfolio exactly as the backtest built it: selection, optimizer,
- * covariance, constraints, schedule and costs. Missing keys take the backtest stage's defaults.
+ * covariance, constraints, schedule and costs, through the same schema and mapping
+ * (src/quant/backtest/book-params.ts). Missing keys take the backtest stage's defaults.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,44 +11,15 @@ import { z } from "zod";
 import { StrataError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import { modelFromJson, type Model } from "../quant/ml/model-io.ts";
-import { PORTFOLIO_METHODS, type PortfolioMethod } from "../quant/portfolio/types.ts";
+import type { PortfolioMethod } from "../quant/portfolio/types.ts";
+import { bookParamsShape } from "../quant/backtest/book-params.ts";
 
-/** The backtest stage's params that shape the book (defaults as in stages/backtest.ts). */
-const backtestParams = z.object({
-  model: z.string().optional(),
-  optimizer: z.enum(PORTFOLIO_METHODS as [PortfolioMethod, ...PortfolioMethod[]]).default("equal_weight"),
-  rebalance: z.enum(["daily", "weekly", "monthly"]).default("weekly"),
-  lag: z.number().int().min(1).default(1),
-  regimes: z.object({ vol_window: z.number().int().default(63), trend_window: z.number().int().default(126), min_history: z.number().int().default(126) }).default({ vol_window: 63, trend_window: 126, min_history: 126 }),
-  selection: z.object({
-    side: z.enum(["long", "long_short"]).default("long"),
-    top: z.number().int().min(1).optional(),
-    quantile: z.number().gt(0).max(1).optional(),
-    leg_exposure: z.number().positive().default(0.5),
-  }).default({ side: "long", leg_exposure: 0.5 }),
-  covariance: z.object({
-    estimator: z.enum(["sample", "ledoit_wolf", "ewma"]).default("ledoit_wolf"),
-    window: z.number().int().min(2).default(126),
-    min_observations: z.number().int().min(2).optional(),
-    half_life: z.number().positive().optional(),
-  }).default({ estimator: "ledoit_wolf", window: 126 }),
-  expected_returns: z.enum(["score", "historical"]).default("score"),
-  horizon: z.number().int().min(1).default(5),
-  constraints: z.object({
-    max_weight: z.number().positive().max(1).default(0.15),
-    sector_cap: z.number().positive().max(1).optional(),
-    budgets: z.union([z.boolean(), z.object({ portfolio: z.number().positive(), strategy: z.number().positive(), position: z.number().positive() }).partial()]).default(false),
-  }).default({ max_weight: 0.15, budgets: false }),
-  trading: z.object({ band: z.number().min(0).default(0), max_turnover: z.number().positive().optional() }).default({ band: 0 }),
-  vol_target: z.object({ target: z.number().positive(), max_leverage: z.number().positive().default(1) }).nullable().default(null),
-  costs: z.object({
-    commission_bps: z.number().min(0).default(1),
-    slippage_bps: z.number().min(0).default(2),
-  }).passthrough().default({ commission_bps: 1, slippage_bps: 2 }),
-  risk_free: z.number().default(0),
-  linkage: z.enum(["single", "complete", "average", "ward"]).default("single"),
-  kelly_fraction: z.number().gt(0).max(1).default(0.5),
-}).passthrough();
+/**
+ * The backtest cell's params as champion.json records them: the book's params are validated by
+ * the backtest stage's own schema (book-params.ts), so a key paper trading does not know is an
+ * error rather than a silently different book; the stage's other keys (warnings…) pass through.
+ */
+const backtestParams = z.object({ model: z.string().optional(), ...bookParamsShape }).passthrough();
 
 export type ChampionParams = z.output<typeof backtestParams>;
 

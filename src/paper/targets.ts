@@ -12,6 +12,7 @@
 import { StrataError } from "../core/errors.ts";
 import { parseIsoDate } from "../store/index.ts";
 import { signalPortfolio, type Decision } from "../quant/backtest/signal-portfolio.ts";
+import { signalPortfolioOptions } from "../quant/backtest/book-params.ts";
 import { rebalanceRows } from "../quant/backtest/schedule.ts";
 import { rebalance } from "../quant/portfolio/rebalance.ts";
 import type { ChampionParams } from "./champion.ts";
@@ -41,25 +42,7 @@ export function targetWeights(market: DecisionMarket, scores: Scores, params: Ch
     const v = scores.bySymbol.get(s);
     if (v !== undefined) matrix[t * N + i] = v;
   });
-  const sel = params.selection, c = params.constraints;
-  let sectors: { of: string[]; caps: Record<string, number> } | undefined;
-  if (c.sector_cap !== undefined) {
-    if (!market.sectors) throw new StrataError("DATA", "the champion caps sectors (constraints.sector_cap) but the prices have no sector column", { hint: "use the data stage's prices (they carry sector)" });
-    sectors = { of: market.sectors, caps: Object.fromEntries([...new Set(market.sectors)].sort().map((s) => [s, c.sector_cap!])) };
-  }
-  const { decisions, skipped } = signalPortfolio(panel.returns, matrix, N, [t], {
-    method: params.optimizer, side: sel.side,
-    ...(sel.quantile !== undefined ? { quantile: sel.quantile } : { top: sel.top ?? 20 }),
-    legExposure: sel.leg_exposure,
-    window: params.covariance.window, minObservations: params.covariance.min_observations, estimator: params.covariance.estimator, halfLife: params.covariance.half_life,
-    expectedReturns: params.expected_returns, scoreScale: 252 / params.horizon, riskFreeRate: params.risk_free,
-    constraints: {
-      maxWeight: c.max_weight, sectors,
-      budgets: c.budgets === false ? undefined : c.budgets === true ? {} : c.budgets,
-    },
-    linkage: params.linkage, kellyFraction: params.kelly_fraction,
-    volTarget: params.vol_target ? { target: params.vol_target.target, maxLeverage: params.vol_target.max_leverage } : undefined,
-  });
+  const { decisions, skipped } = signalPortfolio(panel.returns, matrix, N, [t], signalPortfolioOptions(params, market.sectors, "paper trading (the champion's params)"));
   if (!decisions.length) return { weights: new Float64Array(N).fill(NaN), decision: null, skipped: skipped[0]?.reason ?? "no decision" };
   const d = decisions[0];
   const band = params.trading.band, maxTurnover = params.trading.max_turnover ?? Infinity;

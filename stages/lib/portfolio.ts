@@ -3,45 +3,19 @@
  * schedule and cost params, the optional market-impact inputs, the engine runs at the base
  * cost and every stress level, and the tables they write. Definitions: docs/backtest.md.
  */
-import { z, StrataError, type StageContext, type StageIssue } from "../../src/index.ts";
+import { StrataError, type z, type StageContext, type StageIssue } from "../../src/index.ts";
 import { roundOrNull } from "../../src/core/round.ts";
 import { readColumns, f64Column, i32Column, stringColumn, formatIsoDate, parseIsoDate } from "../../src/store/index.ts";
 import { backtest } from "../../src/quant/backtest/backtest.ts";
 import { pricePanel, type PricePanel } from "../../src/quant/backtest/panel.ts";
 import { rebalanceRows } from "../../src/quant/backtest/schedule.ts";
 import { impactLaw, linearCostRate, weightTradeCost } from "../../src/quant/backtest/costs.ts";
+import type { costsParams } from "../../src/quant/backtest/book-params.ts";
 import type { BacktestOptions, BacktestResult, ImpactModel, Targets, TargetRule } from "../../src/quant/backtest/types.ts";
 import { tearsheet, type Tearsheet } from "../../src/quant/stats/tearsheet.ts";
 import type { Regime } from "../../src/quant/regime/market-regimes.ts";
 import { panelMarket } from "../../src/quant/backtest/market.ts";
 import { regimeMetrics } from "../../src/quant/regime/regime-metrics.ts";
-
-export const costsParams = z.object({
-  /** Commission and slippage, basis points per side on traded notional. */
-  commission_bps: z.number().min(0).default(1),
-  slippage_bps: z.number().min(0).default(2),
-  /** Extra bps per side at which every cell is re-evaluated (0 = the base costs). */
-  stress_bps: z.array(z.number().min(0)).min(1).default([0, 3, 10]),
-  /** Square-root impact k·σ·√(Q/ADV) on top (σ, ADV trailing `window` rows; capital in currency). */
-  impact: z.object({
-    k: z.number().min(0).default(1),
-    capital: z.number().positive().default(1e8),
-    window: z.number().int().min(2).default(20),
-  }).strict().nullable().default(null),
-}).strict().default({ commission_bps: 1, slippage_bps: 2, stress_bps: [0, 3, 10], impact: null });
-
-export const scheduleParams = {
-  /** Rebalance frequency; weights are formed at the last close of each period. */
-  rebalance: z.enum(["daily", "weekly", "monthly"]).default("weekly"),
-  /** Bars between the decision close and the trade close (≥ 1). */
-  lag: z.number().int().min(1).default(1),
-  /** Regime detection on the equal-weight market: trailing windows in rows. */
-  regimes: z.object({
-    vol_window: z.number().int().min(2).default(63),
-    trend_window: z.number().int().min(1).default(126),
-    min_history: z.number().int().min(1).default(126),
-  }).strict().default({ vol_window: 63, trend_window: 126, min_history: 126 }),
-};
 
 export type Costs = z.output<typeof costsParams>;
 
