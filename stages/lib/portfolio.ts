@@ -10,6 +10,7 @@ import { backtest } from "../../src/quant/backtest/backtest.ts";
 import { pricePanel, type PricePanel } from "../../src/quant/backtest/panel.ts";
 import { rebalanceRows } from "../../src/quant/backtest/schedule.ts";
 import { impactLaw, linearCostRate, weightTradeCost } from "../../src/quant/backtest/costs.ts";
+import { trailingImpactInputs } from "../../src/quant/backtest/impact-inputs.ts";
 import type { costsParams } from "../../src/quant/backtest/book-params.ts";
 import type { BacktestOptions, BacktestResult, ImpactModel, Targets, TargetRule } from "../../src/quant/backtest/types.ts";
 import { tearsheet, type Tearsheet } from "../../src/quant/stats/tearsheet.ts";
@@ -96,37 +97,6 @@ export function parseDateParam(stage: string, name: string, value: string): numb
   return d;
 }
 
-/**
- * Point-in-time impact inputs: σ the sample std of the last `window` returns up to row t, ADV
- * the mean dollar volume of the last `window` rows up to t; after a symbol's last row both
- * keep their last value (a delisted position can still be sold). σ is 0 with fewer than two
- * returns (no impact charged for a name with no history).
- */
-export function impactInputs(market: Market, costs: NonNullable<Costs["impact"]>): ImpactModel {
-  const { panel, dollarVolume } = market;
-  const { nRows: T, nAssets: N } = panel;
-  const w = costs.window;
-  const sigma = new Float64Array(T * N), adv = new Float64Array(T * N);
-  for (let i = 0; i < N; i++) {
-    let lastSigma = 0, lastAdv = NaN;
-    for (let t = 0; t < T; t++) {
-      if (t > panel.last[i]) { sigma[t * N + i] = lastSigma; adv[t * N + i] = lastAdv; continue; }
-      let s = 0, s2 = 0, n = 0, v = 0, nv = 0;
-      for (let k = Math.max(0, t - w + 1); k <= t; k++) {
-        const r = panel.returns[k * N + i];
-        if (r === r) { s += r; s2 += r * r; n++; }
-        const dv = dollarVolume[k * N + i];
-        if (dv === dv) { v += dv; nv++; }
-      }
-      lastSigma = n >= 2 ? Math.sqrt(Math.max(0, (s2 - (s * s) / n) / (n - 1))) : 0;
-      lastAdv = nv ? v / nv : NaN;
-      sigma[t * N + i] = lastSigma;
-      adv[t * N + i] = lastAdv;
-    }
-  }
-  return { k: costs.k, sigma, adv, capital: costs.capital };
-}
-
 export interface Evaluation {
   /** First reported row: the first trade (decision row + lag). */
   start: number;
@@ -148,7 +118,7 @@ export function evaluate(market: Market, targets: TargetRule, firstDecision: num
     if (x) decided.set(t, x);
     return x;
   };
-  const impact = costs.impact ? impactInputs(market, costs.impact) : undefined;
+  const impact = costs.impact ? trailingImpactInputs(market.panel, market.dollarVolume, costs.impact) : undefined;
   const options = (extra: number, matrices: boolean): BacktestOptions => ({
     lag, commissionBps: costs.commission_bps, slippageBps: costs.slippage_bps + extra, impact, matrices,
   });
