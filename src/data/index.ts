@@ -12,5 +12,5 @@ export {
 } from "./wide-prices.ts";
 export { DEFAULT_MAX_PRICE, DEFAULT_MAX_DAILY_MOVE, MAX_VOLUME } from "./problems.ts";
 export { checkReturnUnits, type ReturnUnitCheck } from "./return-units.ts";
-export { readReturnSeries, inDecimalUnits, alignReturns, type ReturnSeries } from "./return-series.ts";
+export { readReturnSeries, inDecimalUnits, type ReturnSeries } from "./return-series.ts";
 export { readCloses, type CloseRow, type ClosesInRange } from "./closes.ts";

@@ -141,17 +141,3 @@ export function inDecimalUnits(series: ReturnSeries, opts: { percent?: boolean; 
   }
   return opts.percent ? { ...series, returns } : series;
 }
-
-/** Benchmark returns on the strategy's dates (NaN where the benchmark has no row). */
-export function alignReturns(dates: Int32Array, bench: ReturnSeries): { values: Float64Array; common: number } {
-  const byDay = new Map<number, number>();
-  bench.dates.forEach((d, i) => byDay.set(d, bench.returns[i]));
-  let common = 0;
-  const values = Float64Array.from(dates, (d) => {
-    const v = byDay.get(d);
-    if (v === undefined) return NaN;
-    common++;
-    return v;
-  });
-  return { values, common };
-}

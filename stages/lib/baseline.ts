@@ -4,6 +4,7 @@
  */
 import type { StageContext } from "../../src/index.ts";
 import { readColumns, f64Column, i32Column, sqlString } from "../../src/store/index.ts";
+import { alignByDate } from "../../src/quant/stats/align-by-date.ts";
 
 export interface Series {
   dates: Int32Array;
@@ -24,13 +25,6 @@ export async function readBaseline(ctx: StageContext<unknown>, strategy: string)
 
 /** The values of `s` on `dates`: 0 where `s` has no row (not invested), counted in `missing`. */
 export function alignTo(s: Series, dates: Int32Array): { values: Float64Array; missing: number } {
-  const at = new Map<number, number>();
-  s.dates.forEach((d, k) => at.set(d, s.net[k]));
-  let missing = 0;
-  const values = Float64Array.from(dates, (d) => {
-    const v = at.get(d);
-    if (v === undefined) { missing++; return 0; }
-    return v;
-  });
+  const { values, missing } = alignByDate(s.dates, s.net, dates, 0);
   return { values, missing };
 }

@@ -13,7 +13,8 @@ import { resolve } from "node:path";
 import { StrataError } from "../../core/errors.ts";
 import { formatIsoDate } from "../../store/index.ts";
 import { maxDrawdownPeriod, tearsheet, type Tearsheet } from "../../quant/stats/index.ts";
-import { alignReturns, inDecimalUnits, readReturnSeries } from "../../data/return-series.ts";
+import { inDecimalUnits, readReturnSeries } from "../../data/return-series.ts";
+import { alignByDate } from "../../quant/stats/align-by-date.ts";
 import { tearsheetPage } from "../../report/tearsheet-page.ts";
 import { printJson } from "../output.ts";
 
@@ -70,7 +71,8 @@ export async function tearsheetCommand(file: string, flags: TearsheetFlags): Pro
   if (flags.benchmark) {
     const spec = parseBenchmark(flags.benchmark);
     const bench = inDecimalUnits(await readReturnSeries(spec.file, spec.column), units);
-    const { values, common } = alignReturns(series.dates, bench);
+    // NaN where the benchmark has no row: those days drop out of alpha and beta.
+    const { values, found: common } = alignByDate(bench.dates, bench.returns, series.dates, NaN);
     if (common < 2) {
       throw new StrataError("DATA", `benchmark ${spec.file} shares ${common} date${common === 1 ? "" : "s"} with ${file}; alpha and beta need at least 2`, {
         hint: "pass a benchmark covering the same dates (joined on the date column)",

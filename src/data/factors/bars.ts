@@ -14,7 +14,9 @@
  *   dv          dollar volume close × volume
  *   mkt         equal-weight mean of `ret` over every symbol with a return that date (only
  *               when a factor uses it); an ordered aggregate (`avg(ret ORDER BY symbol)`), so
- *               the sum runs in one canonical order whatever the threads or row order.
+ *               the sum runs in one canonical order whatever the threads or row order. The
+ *               same rule as the backtest's equalWeightMarketReturns (src/quant/backtest/
+ *               market.ts; tests/data/factors/market-return.test.ts compares the two).
  * Logarithms are guarded: a non-positive price gives NULL, never a DuckDB error.
  */
 import type { BarColumn } from "./types.ts";

@@ -60,3 +60,4 @@ export { spaTest, type SpaTestResult } from "./spa-test.ts";
 export { probabilityOfBacktestOverfitting, type PboOptions, type PboResult } from "./probability-of-backtest-overfitting.ts";
 export { signTest, binomialUpperTail, type SignTestOptions, type SignTestResult } from "./sign-test.ts";
 export { monteCarloReturns, type MonteCarloReturns, type MonteCarloReturnsOptions } from "./monte-carlo-returns.ts";
+export { alignByDate } from "./align-by-date.ts";
