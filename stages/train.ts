@@ -37,33 +37,20 @@ import { queryRows, readColumns, f64Column, i32Column, sqlIdent, stringColumn } 
 import { combinatorialPurgedCv, purgedKFold, purgedWalkForward, type Fold } from "../src/quant/ml/cv.ts";
 import { hitRate, mse } from "../src/quant/ml/metrics.ts";
 import { dailyIc, icSummary } from "../src/quant/stats/information-coefficient.ts";
-import { LEARNERS } from "../src/quant/ml/learners.ts";
+import { LEARNERS, LEARNER_KINDS, TUNABLE_KINDS, learnerFitParams, learnerStageParams, type LearnerKind } from "../src/quant/ml/learners.ts";
 import { combineEnsemble, fitEnsemble, fitMember, predictMember, stackingWeights, type MemberModel, type MemberSpec } from "../src/quant/ml/ensemble.ts";
 import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
 import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
 import { takeRows, type FeatureMatrix, type FitOptions } from "../src/quant/ml/types.ts";
 
-const MODELS = ["ridge", "random_forest", "gbdt", "gbdt_tuned", "ensemble"] as const;
-type ModelName = (typeof MODELS)[number];
-
+/** Every learner, each tunable learner tuned (`<kind>_tuned`), and the ensemble of the learners. */
+const MODELS = [...LEARNER_KINDS, ...TUNABLE_KINDS.map((k) => `${k}_tuned`), "ensemble"] as unknown as [string, ...string[]];
+type ModelName = string;
 const int = (min: number) => z.number().int().min(min);
-/** Defaults sized for the default study (≈ 650k rows × ~20 features, 2 cores): docs/models.md. */
-const GBDT_STAGE_DEFAULTS = { nTrees: 100, learningRate: 0.05, maxDepth: 4, minChildWeight: 200, lambda: 1, subsample: 0.7, colsample: 0.8, maxBins: 64 };
-const FOREST_STAGE_DEFAULTS = { nTrees: 40, maxDepth: 6, minChildWeight: 200, colsample: 0.5, sampleFraction: 0.25, bootstrap: false, maxBins: 64 };
-const gbdtParams = z.object({
-  nTrees: int(1), learningRate: z.number().positive(), maxDepth: z.number().int(), growth: z.enum(["depthwise", "leafwise"]),
-  maxLeaves: int(2), minChildWeight: z.number().min(0), lambda: z.number().min(0), gamma: z.number().min(0),
-  subsample: z.number().gt(0).max(1), colsample: z.number().gt(0).max(1), maxBins: int(2), earlyStoppingRounds: int(0),
-}).partial().strict()
-  // Validated params carry the full hyper-parameters: the lock records what was fitted, and a
-  // change reads `params.gbdt.maxDepth: 4 → 5`, not `(absent) → 5`.
-  .default({}).transform((g) => ({ ...GBDT_STAGE_DEFAULTS, ...g }));
-const forestParams = z.object({
-  nTrees: int(1), maxDepth: int(1), minChildWeight: z.number().min(0), colsample: z.number().gt(0).max(1),
-  bootstrap: z.boolean(), sampleFraction: z.number().gt(0).max(1), maxBins: int(2),
-}).partial().strict()
-  .default({}).transform((f) => ({ ...FOREST_STAGE_DEFAULTS, ...f }));
 
+/** The learner a model fits (`gbdt_tuned` → gbdt), or null for the ensemble. */
+const learnerKind = (model: ModelName): LearnerKind | null =>
+  model === "ensemble" ? null : (model.endsWith("_tuned") ? model.slice(0, -"_tuned".length) : model) as LearnerKind;
 
 const params = z.object({
   /** Model when the stage has no `model` matrix axis. */
@@ -87,10 +74,8 @@ const params = z.object({
   /** CPCV: groups and test groups per fold. */
   groups: int(2).default(6),
   testGroups: int(1).default(2),
-  /** Ridge penalty on standardized coefficients (sum-of-squares units, see ridge.ts). */
-  alpha: z.number().min(0).default(10),
-  gbdt: gbdtParams,
-  forest: forestParams,
+  /** Each learner's hyper-parameters under its key (alpha, gbdt, forest): src/quant/ml/learners.ts. */
+  ...learnerStageParams(),
   /** Ensemble combiner: NNLS stacking on out-of-fold predictions, or the mean. */
   ensemble: z.enum(["stacking", "mean"]).default("stacking"),
   /** gbdt_tuned: trial budget, start-up (random) trials, inner folds, sampler, median pruning. */
@@ -106,8 +91,6 @@ const params = z.object({
 type Params = z.output<typeof params>;
 type Ctx = StageContext<Params>;
 
-/** gbdt_tuned searches the GBDT learner's own space (src/quant/ml/learners.ts). */
-const TUNE_SPACE: SearchSpace = LEARNERS.gbdt.tuneSpace!;
 
 const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U?(BIG|SMALL|TINY)?INT|UINTEGER)$/i;
 
@@ -169,16 +152,14 @@ function evaluate(pred: Float64Array, d: Pick<Data, "y" | "dates">) {
   return { ic: ic.mean, rankIc: rank.mean, icir: rank.icir, tStat: rank.tStat, hitRate: hitRate(pred, d.y), mse: mse(pred, d.y), nDates: rank.n };
 }
 
-function memberSpecs(p: Params, gbdt: Record<string, unknown>): MemberSpec[] {
-  return [
-    { kind: "ridge", params: { alpha: p.alpha } },
-    { kind: "gbdt", params: gbdt },
-    { kind: "random_forest", params: p.forest },
-  ];
+/** One spec per learner, in table order; `tuned` replaces the tuned learner's params. */
+function memberSpecs(p: Params, tuned: { kind: LearnerKind; params: Record<string, unknown> } | null): MemberSpec[] {
+  return LEARNER_KINDS.map((kind) => ({ kind, params: tuned?.kind === kind ? tuned.params : learnerFitParams(kind, p) }) as MemberSpec);
 }
 
-/** gbdt_tuned: TPE over the tuning rows with inner purged folds; returns the best params. */
-async function tune(ctx: Ctx, d: Data, p: Params, base: Record<string, unknown>, fitOpts: FitOptions): Promise<{ best: Record<string, unknown>; trials: Trial[] }> {
+/** `<kind>_tuned`: TPE over the tuning rows with inner purged folds; returns the best params. */
+async function tune(ctx: Ctx, kind: LearnerKind, d: Data, p: Params, base: Record<string, unknown>, fitOpts: FitOptions): Promise<{ best: Record<string, unknown>; trials: Trial[] }> {
+  const TUNE_SPACE: SearchSpace = LEARNERS[kind].tuneSpace!;
   // Inner folds of the same scheme over the tuning rows (walk-forward: the dates before the
   // first outer test block, so tuning never sees an outer test label).
   const inner = makeFolds(d.dates, { ...p, minTrainDates: Math.min(p.minTrainDates, 63) }, p.tuneFolds, p.cv === "walk_forward" ? "walk_forward" : "kfold");
@@ -187,7 +168,7 @@ async function tune(ctx: Ctx, d: Data, p: Params, base: Record<string, unknown>,
   const result = await runStudy(async (params, fold, trial) => {
     ctx.progress(0.05 + 0.45 * (trial + (fold + 1) / inner.length) / p.trials, `tuning trial ${trial + 1}/${p.trials}`);
     const { train, test } = parts[fold];
-    const m = await LEARNERS.gbdt.fit(train.X, train.y, { ...base, ...params }, { ...fitOpts, rng: ctx.rng.fork(`tune-${trial}-${fold}`) });
+    const m = await LEARNERS[kind].fit(train.X, train.y, { ...base, ...params }, { ...fitOpts, rng: ctx.rng.fork(`tune-${trial}-${fold}`) });
     return icSummary(dailyIc(predictMember(m, test.X), test.y, test.dates, { rank: true }).ic).mean;
   }, {
     space: TUNE_SPACE, nTrials: p.trials, nFolds: inner.length, rng: ctx.rng.fork("tuning"), sampler: p.sampler,
@@ -208,13 +189,10 @@ function cellParams(p: Params, cell: Record<string, unknown>): Record<string, un
   const m = (cell.model ?? model) as ModelName;
   const common = { model: m, features, cv, folds, mode, trainDates, minTrainDates, embargo, horizon, lag, groups, testGroups };
   const tuning = { trials: p.trials, startupTrials: p.startupTrials, tuneFolds: p.tuneFolds, sampler: p.sampler, pruning: p.pruning };
-  switch (m) {
-    case "ridge": return { ...common, alpha: p.alpha };
-    case "random_forest": return { ...common, forest: p.forest };
-    case "gbdt": return { ...common, gbdt: p.gbdt };
-    case "gbdt_tuned": return { ...common, gbdt: p.gbdt, ...tuning };
-    case "ensemble": return { ...common, alpha: p.alpha, gbdt: p.gbdt, forest: p.forest, ensemble: p.ensemble };
-  }
+  const own = (k: LearnerKind) => ({ [LEARNERS[k].stage.key]: (p as Record<string, unknown>)[LEARNERS[k].stage.key] });
+  const kind = learnerKind(m);
+  if (kind === null) return { ...common, ...Object.assign({}, ...LEARNER_KINDS.map(own)), ensemble: p.ensemble };
+  return { ...common, ...own(kind), ...(m.endsWith("_tuned") ? tuning : {}) };
 }
 
 const stage = defineStage({
@@ -245,24 +223,21 @@ const stage = defineStage({
     }
     const fitOpts: FitOptions = { threads: p.threads, signal: ctx.signal };
 
-    let gbdt: Record<string, unknown> = { ...p.gbdt };
+    const kind = learnerKind(model);
+    let tuned: { kind: LearnerKind; params: Record<string, unknown> } | null = null;
     let trials: Trial[] | undefined;
-    if (model === "gbdt_tuned") {
+    if (kind !== null && model.endsWith("_tuned")) {
       // Tuning rows: walk-forward → the first fold's training rows (all before any test
       // block); kfold/cpcv → also fold 0's training rows (other folds' test rows overlap them).
-      const t = await tune(ctx, sub(data, folds[0].train), p, gbdt, fitOpts);
-      gbdt = t.best;
+      const t = await tune(ctx, kind, sub(data, folds[0].train), p, learnerFitParams(kind, p), fitOpts);
+      tuned = { kind, params: t.best };
       trials = t.trials;
     }
-    const fixed: Record<string, unknown> =
-      model === "ridge" ? { alpha: p.alpha } :
-      model === "random_forest" ? p.forest :
-      model === "ensemble" ? { method: p.ensemble, members: memberSpecs(p, gbdt) } : gbdt;
-    const specs = memberSpecs(p, gbdt);
-
-    // A single-learner cell fits its learner's spec (gbdt_tuned: gbdt with the tuned params),
+    const specs = memberSpecs(p, tuned);
+    // A single-learner cell fits its learner's spec (`<kind>_tuned`: with the tuned params),
     // dispatched by the learner table like the ensemble's members.
-    const own = model === "ensemble" ? undefined : specs.find((s) => s.kind === (model === "gbdt_tuned" ? "gbdt" : model))!;
+    const own = kind === null ? undefined : specs.find((s) => s.kind === kind)!;
+    const fixed: Record<string, unknown> = own ? own.params as Record<string, unknown> : { method: p.ensemble, members: specs };
     const fitOne = (d: Data, rng: Rng): Promise<MemberModel> => fitMember(own!, d.X, d.y, { ...fitOpts, rng });
 
     // Out-of-sample predictions, fold by fold.
@@ -274,7 +249,7 @@ const stage = defineStage({
     const dayPos = new Map<number, number>();
     Int32Array.from(new Set(dates)).sort().forEach((d, i) => dayPos.set(d, i));
     const gap = p.horizon + Math.max(1, p.lag);
-    const base = model === "gbdt_tuned" ? 0.5 : 0.05, span = 0.8 - base;
+    const base = tuned ? 0.5 : 0.05, span = 0.8 - base;
     for (const f of folds) {
       ctx.progress(base + span * (f.index / folds.length), `fold ${f.index + 1}/${folds.length}`);
       const tr = sub(data, f.train), te = sub(data, f.test);
@@ -313,7 +288,7 @@ const stage = defineStage({
     let final: Model;
     if (model === "ensemble") {
       final = await fitEnsemble(X, y, { members: specs, method: p.ensemble }, { ...fitOpts, rng: ctx.rng.fork("final"), oof: memberOof() });
-      ctx.log(`ensemble weights (ridge, gbdt, random_forest): ${final.weights.map((w) => w.toPrecision(4)).join(", ")}${final.fallback ? " (no positive stacking weight: mean)" : ""}`);
+      ctx.log(`ensemble weights (${LEARNER_KINDS.join(", ")}): ${final.weights.map((w) => w.toPrecision(4)).join(", ")}${final.fallback ? " (no positive stacking weight: mean)" : ""}`);
     } else {
       final = await fitOne(data, ctx.rng.fork("final"));
     }

@@ -3,7 +3,8 @@
  * through the one dispatch that ensembles, model files, the train stage and paper scoring use.
  */
 import { describe, expect, it } from "vitest";
-import { LEARNERS, LEARNER_KINDS, learnerOf } from "../../../src/quant/ml/learners.ts";
+import { LEARNERS, LEARNER_KINDS, TUNABLE_KINDS, learnerFitParams, learnerOf, learnerStageParams } from "../../../src/quant/ml/learners.ts";
+import { z } from "zod";
 import { fitMember, predictMember } from "../../../src/quant/ml/ensemble.ts";
 import { loadModel, predict, saveModel } from "../../../src/quant/ml/model-io.ts";
 import { createRng } from "../../../src/core/rng.ts";
@@ -23,6 +24,17 @@ describe("learner table", () => {
   it("lists ridge, gbdt and random_forest; gbdt carries the tuning space gbdt_tuned searches", () => {
     expect(LEARNER_KINDS).toEqual(["ridge", "gbdt", "random_forest"]);
     expect(Object.keys(LEARNERS.gbdt.tuneSpace!)).toEqual(["learningRate", "maxDepth", "minChildWeight", "lambda", "subsample", "colsample", "nTrees"]);
+  });
+
+  it("carries each learner's train-stage params: key, defaults, fit params; only gbdt is tunable", () => {
+    expect(Object.keys(learnerStageParams())).toEqual(["alpha", "gbdt", "forest"]);
+    expect(TUNABLE_KINDS).toEqual(["gbdt"]);
+    const parsed = z.object(learnerStageParams()).parse({ gbdt: { maxDepth: 5 } }) as Record<string, unknown>;
+    expect(learnerFitParams("ridge", parsed)).toEqual({ alpha: 10 });
+    // The stage's defaults (docs/models.md) fill every hyper-parameter; the user's value wins.
+    expect(learnerFitParams("gbdt", parsed)).toEqual({ nTrees: 100, learningRate: 0.05, maxDepth: 5, minChildWeight: 200, lambda: 1, subsample: 0.7, colsample: 0.8, maxBins: 64 });
+    expect(learnerFitParams("random_forest", parsed)).toMatchObject({ nTrees: 40, maxDepth: 6, sampleFraction: 0.25 });
+    expect(() => z.object(learnerStageParams()).parse({ forest: { nTreez: 3 } })).toThrow(/nTreez/);
   });
 
   for (const kind of ["ridge", "gbdt", "random_forest"] as const) {
