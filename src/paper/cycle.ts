@@ -28,15 +28,15 @@ import { isBusinessDay } from "../data/calendar.ts";
 import { closedReason, previousTradingDay } from "../data/exchange-calendar.ts";
 import type { Regime } from "../quant/regime/market-regimes.ts";
 import type { Fill } from "./broker.ts";
-import { loadChampion, type Champion } from "./champion.ts";
+import { loadChampion, type Champion, type ChampionParams } from "./champion.ts";
 import type { OrderCostModel } from "../quant/backtest/costs.ts";
 import type { PaperConfig } from "./config.ts";
-import type { Ledger, CommitHooks, EventRecord, PositionRecord } from "./ledger.ts";
+import type { Ledger, CommitHooks, EventRecord, LedgerSnapshot, PositionRecord } from "./ledger.ts";
 import { calendarOfData, fillBars, lastPriceDateBefore, loadDecisionMarket, priceDates, type DecisionMarket } from "./market.ts";
 import { checkPortfolio, checkTrades, killSwitch, type KillSwitchResult } from "./safety.ts";
 import { SimBroker, type Bar } from "./sim-broker.ts";
 import { scoreFromPredictions, scoreWithModel, type Scores } from "./signals.ts";
-import { isRebalanceDecision, targetWeights } from "./targets.ts";
+import { isRebalanceDecision, targetWeights, type TargetResult } from "./targets.ts";
 import { generateTrades, type SkippedTrade, type Trade } from "./trades.ts";
 
 export interface PaperPaths {
@@ -126,31 +126,132 @@ function emptyResult(date: string, dryRun: boolean): DayResult {
   };
 }
 
+/** One trade day as its phases share it: the day, its settings, the result being built, the events to record. */
+interface DayContext {
+  ledger: Ledger;
+  opts: RunDayOptions;
+  cfg: PaperConfig;
+  date: string;
+  /** The date as parseIsoDate's day number. */
+  days: number;
+  dryRun: boolean;
+  conn: DuckDBConnection;
+  res: DayResult;
+  events: EventRecord[];
+  /** Adds an alert to the result and hands it to the sink. */
+  raise: (a: Alert) => Promise<void>;
+  /** Records an event outside the day (not marking it done), alerts, and throws. */
+  abort: (kind: EventRecord["kind"], err: StrataError, alert: Alert) => Promise<never>;
+}
+
+/** The pre-flight's outcome: the decision close P and the ledger's book before D. */
+interface DayStart {
+  P: string;
+  state: LedgerSnapshot | null;
+  cash0: number;
+  held: Map<string, number>;
+}
+
+/** A held symbol without a usable price at P or on D. */
+interface HeldPriceProblem {
+  symbol: string;
+  date: string;
+  close: number | null;
+  problem: string;
+}
+
+/** The market at the decision close P, the order costs, and the closes at P the book is valued with. */
+interface DecisionPrices {
+  orderCosts: OrderCostModel;
+  market: DecisionMarket;
+  /** Panel column of each symbol. */
+  col: Map<string, number>;
+  closeP: Map<string, number>;
+  badHeld: HeldPriceProblem[];
+}
+
+/** The book at the decision close: its equity and each panel symbol's current weight. */
+interface EquityAtP {
+  equityP: number;
+  current: Float64Array;
+}
+
+/** What the day decided: the halt state, the champion's scores at P, the trades to place. */
+interface DayDecision {
+  halt: Awaited<ReturnType<Ledger["haltState"]>>;
+  scores: Scores | null;
+  trades: Trade[];
+}
+
 /** Runs the cycle of one trade day against the ledger. */
 export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<DayResult> {
   const D = opts.date;
-  const dryRun = opts.dryRun ?? false;
-  const cfg = opts.config;
   const days = parseIsoDate(D);
-  if (days === null) throw new StrataError("ARGUMENT", `paper run: date '${D}' is not a calendar date`, { hint: "write it as YYYY-MM-DD" });
-  const res = emptyResult(D, dryRun);
+  if (days === null) {
+    throw new StrataError("ARGUMENT", `paper run: date '${D}' is not a calendar date`, {
+      hint: "write it as YYYY-MM-DD",
+    });
+  }
+  const res = emptyResult(D, opts.dryRun ?? false);
+  if (await settledByLedger(ledger, days, res)) return res;
+  let ownDb: Awaited<ReturnType<typeof createDatabase>> | null = null;
+  let conn = opts.db;
+  if (!conn) {
+    ownDb = await createDatabase();
+    conn = await ownDb.connect();
+  }
+  const ctx = dayContext(ledger, opts, days, conn, res);
+  try {
+    const start = await preflight(ctx);
+    if (start === null) return res;
+    const champion = await lookupChampion(ctx, start.held);
+    const prices = await decisionPrices(ctx, start, champion);
+    const bars = await tradeDayBars(ctx, start.held, prices.badHeld);
+    const equity = equityAtDecision(start, prices);
+    const decision = await decide(ctx, start, champion, prices, equity);
+    const fills = await executeAndValue(ctx, start, prices, equity.equityP, decision, bars);
+    await commit(ctx, start.P, champion, prices.market, decision, fills);
+    return res;
+  } catch (e) {
+    if (isStrataError(e)) throw e;
+    throw new StrataError("INTERNAL", `paper run ${D} failed: ${(e as Error).message}`, {
+      cause: e, hint: "nothing was recorded for the day; fix the cause and rerun the date",
+    });
+  } finally {
+    if (ownDb) { conn.closeSync(); ownDb.closeSync(); }
+  }
+}
+
+/** The checks the ledger answers alone: a weekday, not recorded yet, no later day; true when the day ends here. */
+async function settledByLedger(ledger: Ledger, days: number, res: DayResult): Promise<boolean> {
+  const D = res.date;
   if (!isBusinessDay(days)) {
     res.status = "not_trading_day";
     res.message = `${D} is not a trading day (${closedReason(days, "weekdays")}); nothing to do`;
-    return res;
+    return true;
   }
   const done = await ledger.day(D);
   if (done) {
     res.status = "already_done";
-    res.message = `${D} is already recorded (${done.status}, ${done.orders} orders, ${done.fills} fills, equity ${done.equity.toFixed(2)}, champion ${done.champion ?? "none"}); nothing changed`;
-    return res;
+    res.message = `${D} is already recorded (${done.status}, ${done.orders} orders, ${done.fills} fills, `
+      + `equity ${done.equity.toFixed(2)}, champion ${done.champion ?? "none"}); nothing changed`;
+    return true;
   }
   const last = await ledger.lastDay();
   if (last && last.date > D) {
-    throw new StrataError("ARGUMENT", `paper run: the ledger ${ledger.path} already has ${last.date}, after ${D}; days are executed in order`, {
+    const msg = `paper run: the ledger ${ledger.path} already has ${last.date}, after ${D}; days are executed in order`;
+    throw new StrataError("ARGUMENT", msg, {
       hint: `run a date after ${last.date}, or start a new ledger with --ledger <path>`,
     });
   }
+  return false;
+}
+
+/** Builds the day's context, with the `raise` and `abort` helpers bound to its result and ledger. */
+function dayContext(
+  ledger: Ledger, opts: RunDayOptions, days: number, conn: DuckDBConnection, res: DayResult,
+): DayContext {
+  const { date: D, dryRun } = res;
   const alerts: Alert[] = [];
   const raise = async (a: Alert) => {
     alerts.push(a);
@@ -159,266 +260,435 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
   };
   /** Records an event outside the day (not marking it done), alerts, and throws. */
   const abort = async (kind: EventRecord["kind"], err: StrataError, alert: Alert): Promise<never> => {
-    if (!dryRun) await ledger.appendEvents([{ date: D, kind, severity: alert.severity, message: err.message, details: alert.details }]);
+    if (!dryRun) {
+      const event = { date: D, kind, severity: alert.severity, message: err.message, details: alert.details };
+      await ledger.appendEvents([event]);
+    }
     await raise(alert);
     throw err;
   };
+  return { ledger, opts, cfg: opts.config, date: D, days, dryRun, conn, res, events: [], raise, abort };
+}
 
-  let ownDb: Awaited<ReturnType<typeof createDatabase>> | null = null;
-  let conn = opts.db;
-  if (!conn) {
-    ownDb = await createDatabase();
-    conn = await ownDb.connect();
+/** Pre-flight on the data and the ledger: D on the exchange calendar, prices through P, the book before D. */
+async function preflight(ctx: DayContext): Promise<DayStart | null> {
+  const { date: D, days, cfg, opts, conn, res } = ctx;
+  // Pre-flight: a trading day on the exchange calendar, data through the previous trading day's close.
+  const calendar = cfg.calendar === "auto" ? await calendarOfData(conn, opts.paths.prices, D) : cfg.calendar;
+  const closed = closedReason(days, calendar);
+  if (closed) {
+    res.status = "not_trading_day";
+    res.message = `${D} is not a trading day (${closed}); nothing to do`;
+    return null;
   }
-  try {
-    // Pre-flight: a trading day on the exchange calendar, data through the previous trading day's close.
-    const calendar = cfg.calendar === "auto" ? await calendarOfData(conn, opts.paths.prices, D) : cfg.calendar;
-    const closed = closedReason(days, calendar);
-    if (closed) {
-      res.status = "not_trading_day";
-      res.message = `${D} is not a trading day (${closed}); nothing to do`;
-      return res;
-    }
-    await checkPaperDates(conn, opts.paths.prices, { date: D });
-    const P = await lastPriceDateBefore(conn, opts.paths.prices, D);
-    const prevBusiness = previousTradingDay(days, calendar);
-    if (P === null || P < formatIsoDate(prevBusiness)) {
-      const err = new StrataError("DATA", `paper run ${D}: prices in ${opts.paths.prices} end ${P ?? "before any date"}; the cycle needs the close of ${formatIsoDate(prevBusiness)}`, {
-        hint: "update the data (pipeline run data) and rerun the date",
-      });
-      await abort("preflight", err, { key: `paper:stale-data:${D}`, severity: "warning", title: `Paper ${D}: data not up to date`, message: err.message, date: D, details: { last_price_date: P, needed: formatIsoDate(prevBusiness) } });
-    }
-    res.decisionDate = P;
-    const state = await ledger.stateBefore(D);
-    const capital = await ledger.capital();
-    const cash0 = state ? state.cash : Number.isFinite(capital) ? capital : cfg.capital;
-    const held = new Map<string, number>((state?.positions ?? []).filter((p) => p.shares !== 0).map((p) => [p.symbol, p.shares]));
-    const events: EventRecord[] = [];
-    if (state && state.date < P!) {
-      const note = `gap: the ledger's last day is ${state.date}, the decision close is ${P}; days in between were not run (positions carried)`;
-      res.notes.push(note);
-      events.push({ date: D, kind: "gap", severity: "warning", message: note });
-    }
-
-    // Champion.
-    const found = loadChampion(opts.paths.championDir);
-    const champion: Champion | null = found.ok ? found.champion : null;
-    if (!found.ok) {
-      res.notes.push(found.reason);
-      events.push({ date: D, kind: "no_champion", severity: "warning", message: found.reason });
-      await raise({ key: "paper:no-champion", severity: "warning", title: `Paper ${D}: no champion — staying ${held.size ? "as is (no trades)" : "flat"}`, message: `${found.reason}. No order is placed until a champion is promoted.`, date: D });
-    } else {
-      res.champion = { cell: champion!.cell, model: champion!.model, optimizer: champion!.optimizer, fingerprint: champion!.fingerprint, backtestSharpe: champion!.backtestSharpe };
-      res.championHorizon = champion!.params.horizon;
-      if (champion!.params.lag !== 1) {
-        throw new StrataError("DATA", `paper run: the champion ${champion!.cell} trades with lag ${champion!.params.lag}; paper trading fills on the next bar (lag 1)`, { hint: "promote a champion backtested with lag 1" });
-      }
-    }
-
-    // Market at the decision close (≤ P), and the held names' prices there.
-    // One set of order costs for the trade estimates and the fills: the paper config's broker
-    // rates, else the champion's backtest costs.
-    const orderCosts: OrderCostModel = {
-      commissionBps: cfg.broker.commission_bps ?? champion?.params.costs.commission_bps ?? 0,
-      commissionPerShare: cfg.broker.commission_per_share,
-      slippageBps: cfg.broker.slippage_bps ?? champion?.params.costs.slippage_bps ?? 0,
-    };
-    const window = champion?.params.covariance.window ?? 126;
-    const market: DecisionMarket = await loadDecisionMarket(conn, opts.paths.prices, P!, {
-      window, advWindow: cfg.broker.adv_window, regimes: champion?.params.regimes ?? { vol_window: 63, trend_window: 126, min_history: 126 },
+  await checkPaperDates(conn, opts.paths.prices, { date: D });
+  const P = await lastPriceDateBefore(conn, opts.paths.prices, D);
+  const prevBusiness = previousTradingDay(days, calendar);
+  if (P === null || P < formatIsoDate(prevBusiness)) {
+    const err = new StrataError("DATA", `paper run ${D}: prices in ${opts.paths.prices} end ${P ?? "before any date"}; `
+      + `the cycle needs the close of ${formatIsoDate(prevBusiness)}`, {
+      hint: "update the data (pipeline run data) and rerun the date",
     });
-    res.regime = market.regime;
-    const { panel } = market;
-    const N = panel.nAssets, tP = panel.nRows - 1;
-    const col = new Map<string, number>();
-    panel.symbols.forEach((s, i) => col.set(s, i));
-    const closeP = new Map<string, number>();
-    panel.symbols.forEach((s, i) => { const c = panel.close[tP * N + i]; if (c === c) closeP.set(s, c); });
-    const badHeld = [...held.keys()].filter((s) => !closeP.has(s)).map((s) => {
-      const b = market.bad.find((x) => x.symbol === s && x.date === P);
-      return { symbol: s, date: P!, close: b ? b.close : null, problem: b ? `corrupt close ${b.close ?? "NaN/NULL"}` : "missing close" };
+    await ctx.abort("preflight", err, {
+      key: `paper:stale-data:${D}`, severity: "warning", title: `Paper ${D}: data not up to date`, message: err.message,
+      date: D, details: { last_price_date: P, needed: formatIsoDate(prevBusiness) },
     });
-    if (market.bad.length) {
-      const list = market.bad.slice(0, 10).map((b) => `${b.symbol} ${b.date} (${b.close ?? "NULL/NaN"})`).join(", ");
-      res.notes.push(`${market.bad.length} price row(s) with an unusable close left out before ${P}: ${list}${market.bad.length > 10 ? ", …" : ""}`);
-    }
-
-    // The trade day's bar (fills and the close valuation); a dry run does without it.
-    let bars: Map<string, Bar> | null = null;
-    if (!dryRun) {
-      bars = await fillBars(conn, opts.paths.prices, D);
-      if (bars.size === 0) {
-        const err = new StrataError("DATA", `paper run ${D}: ${opts.paths.prices} has no bar for ${D}; the simulated broker fills on the trade day's ${cfg.broker.fill}`, {
-          hint: `run after ${D}'s close once the data is updated, or use --dry-run to see the proposed trades`,
-        });
-        await abort("preflight", err, { key: `paper:no-bar:${D}`, severity: "warning", title: `Paper ${D}: no prices for the trade day yet`, message: err.message, date: D });
-      }
-      for (const s of held.keys()) {
-        const b = bars.get(s);
-        const fillPx = b ? b[cfg.broker.fill] : NaN, close = b ? b.close : NaN;
-        if (!(fillPx > 0 && Number.isFinite(fillPx) && close > 0 && Number.isFinite(close))) {
-          badHeld.push({ symbol: s, date: D, close: b && close === close ? close : null, problem: b ? `corrupt ${cfg.broker.fill}/close (${b.open}/${b.close})` : "missing bar" });
-        }
-      }
-    }
-    if (badHeld.length) {
-      const list = badHeld.map((b) => `${b.symbol} on ${b.date}: ${b.problem}`).join("; ");
-      const err = new StrataError("DATA", `paper run ${D}: bad price for held symbol(s) — ${list}. No order was placed and the day was not recorded`, {
-        hint: `fix the prices in ${opts.paths.prices} (pipeline data validate lists bad rows) and rerun ${D}`,
-        details: { bad: badHeld },
-      });
-      await abort("bad_data", err, { key: `paper:bad-data:${D}`, severity: "critical", title: `Paper ${D}: bad price for ${badHeld.map((b) => b.symbol).join(", ")}`, message: err.message, date: D, details: { bad: badHeld } });
-    }
-
-    // Equity at the decision close, from the held shares at P's closes.
-    let equityP = cash0;
-    for (const [s, q] of held) equityP += q * closeP.get(s)!;
-    const current = new Float64Array(N);
-    for (const [s, q] of held) { const i = col.get(s); if (i !== undefined) current[i] = (q * closeP.get(s)!) / equityP; }
-
-    const halt = await ledger.haltState();
-    const rebalance = champion ? isRebalanceDecision(P!, D, champion.params.rebalance) : false;
-    res.rebalance = rebalance;
-    let scores: Scores | null = null;
-    if (champion) {
-      scores = cfg.scores === "predictions"
-        ? await scoreFromPredictions(conn, predictionsPath(opts.paths, champion), P!)
-        : await scoreWithModel(conn, opts.paths.features, P!, champion.fitted);
-      res.scoreSource = scores.source;
-      const ranked = [...scores.bySymbol.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-      res.signals = ranked.map(([symbol, score], k) => ({ symbol, score, rank: k + 1 }));
-    }
-
-    let trades: Trade[] = [];
-    if (!champion) {
-      // nothing: the no-champion note is recorded
-    } else if (halt.halted) {
-      const note = `trading halted since ${halt.date}: ${halt.reason}; no orders (resume with \`pipeline paper resume\`)`;
-      res.notes.push(note);
-      events.push({ date: D, kind: "halted", severity: "warning", message: note });
-    } else if (!rebalance) {
-      res.notes.push(`not a rebalance day: ${P} does not close a ${champion.params.rebalance === "weekly" ? "week" : champion.params.rebalance === "monthly" ? "month" : "day"} (schedule ${champion.params.rebalance}); positions carried`);
-    } else if (scores!.bySymbol.size === 0) {
-      const note = `no scores for ${P} (${scores!.source === "model" ? opts.paths.features : "predictions"}); no trade`;
-      res.notes.push(note);
-      events.push({ date: D, kind: "no_trade", severity: "warning", message: note });
-    } else {
-      const tw = targetWeights(market, scores!, champion.params, current);
-      if (!tw.decision) {
-        const note = `no rebalance at ${P}: ${tw.skipped}`;
-        res.notes.push(note);
-        events.push({ date: D, kind: "no_trade", severity: "info", message: note });
-      } else {
-        const p = champion.params;
-        for (const f of tw.decision.fallbacks) res.notes.push(`optimizer fallback: ${f}`);
-        const effective = Float64Array.from(tw.weights, (w, i) => (w === w ? w : current[i]));
-        const targets = new Map<string, number>();
-        panel.symbols.forEach((s, i) => { if (tw.weights[i] !== 0 || current[i] !== 0) targets.set(s, tw.weights[i]); });
-        res.targets = panel.symbols.map((s, i) => ({ symbol: s, sector: market.sectors?.[i] ?? null, weight_before: current[i], weight_target: tw.weights[i] === tw.weights[i] ? tw.weights[i] : null }))
-          .filter((r) => r.weight_before !== 0 || (r.weight_target ?? 0) !== 0);
-        const legExp = p.selection.side === "long" ? 1 : p.selection.leg_exposure;
-        const lev = Math.max(1, tw.decision.scale);
-        const violations = checkPortfolio({
-          symbols: panel.symbols, weights: effective, sectors: market.sectors,
-          expectedNet: p.selection.side === "long" ? tw.decision.scale : 0,
-          maxPosition: cfg.safety.max_position ?? p.constraints.max_weight * legExp * lev + 1e-6,
-          maxSector: cfg.safety.max_sector ?? (p.constraints.sector_cap !== undefined ? p.constraints.sector_cap * legExp * (p.selection.side === "long" ? 1 : 2) * lev + 1e-6 : null),
-        }, { ...cfg.safety, max_gross: cfg.safety.max_gross * Math.max(1, p.vol_target?.max_leverage ?? 1) });
-        const gen = generateTrades({
-          date: D, fingerprint: champion.fingerprint, targets, held, prices: closeP, equity: equityP, adv: market.adv,
-          ...orderCosts,
-          minNotional: cfg.trades.min_notional, liquidityFlagAdv: cfg.trades.liquidity_flag_adv,
-          maxTrade: cfg.safety.max_trade, clip: cfg.safety.on_large_trade === "clip",
-        });
-        trades = gen.trades;
-        res.skipped = gen.skipped;
-        const tc = checkTrades(trades, equityP, cfg.safety);
-        violations.push(...tc.violations);
-        res.safety = { violations, turnover: tc.turnover, estimated_cost: tc.cost };
-        const clipped = trades.filter((t) => t.note?.startsWith("clipped"));
-        if (clipped.length) res.notes.push(`${clipped.length} trade(s) clipped to ${pct(cfg.safety.max_trade)} of equity: ${clipped.map((t) => t.symbol).join(", ")}`);
-        const illiquid = trades.filter((t) => t.liquidityFlag);
-        if (illiquid.length) res.notes.push(`${illiquid.length} trade(s) above ${pct(cfg.trades.liquidity_flag_adv)} of ADV: ${illiquid.map((t) => t.symbol).join(", ")}`);
-        if (violations.length) {
-          const msg = `safety checks failed, no order placed: ${violations.join("; ")}`;
-          res.notes.push(msg);
-          events.push({ date: D, kind: "safety", severity: "critical", message: msg, details: { violations } });
-          await raise({ key: `paper:safety:${D}`, severity: "critical", title: `Paper ${D}: safety checks blocked ${trades.length} trade(s)`, message: `${msg}. Review the champion's targets and the data, then rerun the date or wait for the next rebalance.`, date: D, details: { violations } });
-          trades = [];
-        }
-      }
-    }
-    res.trades = trades;
-
-    // Execute and value at D's close.
-    let fills: Fill[] = [];
-    if (!dryRun) {
-      const broker = new SimBroker({ cash: cash0, positions: held }, bars!, {
-        ...orderCosts, fill: cfg.broker.fill, maxParticipation: cfg.broker.max_participation, adv: market.adv, date: D,
-      });
-      fills = trades.length ? await broker.submit(trades.map((t) => ({ key: t.key, symbol: t.symbol, side: t.side, shares: t.shares }))) : [];
-      res.fills = fills;
-      for (const f of fills) if (f.status !== "filled") res.notes.push(`${f.symbol} ${f.side} ${f.status}: ${f.reason}`);
-      if (fills.length > 0 && fills.every((f) => f.shares === 0)) {
-        // Every order rejected: a setup or data problem (close-only prices filled at the open,
-        // no volume for the participation cap…), never a trading outcome. Nothing is recorded
-        // for the day, so it can be rerun once fixed.
-        const reasons = [...new Set(fills.map((f) => (f.reason ?? "rejected").replace(f.symbol, "<symbol>")))];
-        const fix = reasons.some((r) => r.includes("volume history")) ? "add volume to the prices, or set broker.max_participation: null in the paper config"
-          : reasons.some((r) => r.includes("no valid open")) ? "fill at the close (--fill close) or add open prices to the data"
-          : "fix the prices of the trade day or the broker settings";
-        const err = new StrataError("DATA", `paper run ${D}: the broker rejected every order (${fills.length} of ${fills.length}): ${reasons.slice(0, 3).join("; ")}. The day was not recorded`, {
-          hint: `${fix}, then rerun ${D}`, details: { orders: fills.length, reasons },
-        });
-        await abort("rejected", err, { key: `paper:rejected:${D}`, severity: "critical", title: `Paper ${D}: every order rejected (${fills.length})`, message: err.message, date: D, details: { orders: fills.length, reasons } });
-      }
-      const acct = await broker.account();
-      const positions = await broker.positions();
-      const prevEquity = state ? state.equity : cash0;
-      const costs = fills.reduce((a, f) => a + f.commission + f.slippage, 0);
-      const turnover = fills.reduce((a, f) => a + f.notional, 0) / equityP;
-      res.account = { cash: acct.cash, positions_value: acct.positionsValue, equity: acct.equity, daily_return: acct.equity / prevEquity - 1, costs, turnover };
-      res.positions = positions.map((p) => ({ symbol: p.symbol, shares: p.shares, price: p.price, value: p.value, weight: p.value / acct.equity }));
-      const history = await ledger.equityHistory();
-      const ks = killSwitch([...history.map((h) => h.dailyReturn), res.account.daily_return], cfg.kill_switch);
-      res.killSwitch = ks;
-      if (ks.triggered && !halt.halted) {
-        const msg = `kill switch: ${ks.reason} on ${D}; trading halts from the next day`;
-        res.notes.push(msg);
-        events.push({ date: D, kind: "kill_switch", severity: "critical", message: ks.reason!, details: { daily_return: ks.dailyReturn, rolling_sharpe: ks.rollingSharpe } });
-        await raise({ key: "paper:kill-switch", severity: "critical", title: `Kill switch: ${ks.reason}`, message: `${msg}. Positions are held, no new orders. Investigate, then \`pipeline paper resume\`.`, date: D, details: { daily_return: ks.dailyReturn, rolling_sharpe: ks.rollingSharpe, threshold_daily_loss: cfg.kill_switch.max_daily_loss, threshold_sharpe: cfg.kill_switch.min_sharpe } });
-      }
-    }
-
-    res.status = dryRun ? "dry_run" : !champion ? "no_champion" : halt.halted ? "halted" : fills.some((f) => f.shares > 0) ? "executed" : "no_trade";
-    const filled = fills.filter((f) => f.shares > 0).length;
-    res.message = dryRun
-      ? `${D} dry run: ${trades.length} proposed order(s)${res.notes.length ? `; ${res.notes[0]}` : ""}; nothing recorded`
-      : `${D}: ${res.status}, ${trades.length} order(s), ${filled} filled, equity ${res.account!.equity.toFixed(2)} (${pct(res.account!.daily_return ?? 0)})${res.notes.length ? `; ${res.notes[0]}` : ""}`;
-    if (opts.beforeCommit) await opts.beforeCommit(res);
-    if (!dryRun) {
-      const byKey = new Map(fills.map((f) => [f.key, f]));
-      events.push({ date: D, kind: "day", severity: "info", message: res.message, details: { status: res.status, orders: trades.length, filled } });
-      await ledger.commitDay({
-        date: D, champion: champion?.cell ?? null, fingerprint: champion?.fingerprint ?? null, status: res.status,
-        orders: trades.map((t) => ({
-          order: { key: t.key, date: D, symbol: t.symbol, side: t.side, shares: t.shares, refPrice: t.refPrice, notional: t.notional, estCommission: t.estCommission, estSlippage: t.estSlippage, advShare: t.advShare, liquidityFlag: t.liquidityFlag, note: t.note },
-          fill: byKey.get(t.key) ?? null,
-        })),
-        positions: res.positions,
-        signals: scores ? { decisionDate: P!, scores: scores.bySymbol } : null,
-        equity: { date: D, cash: res.account!.cash, positionsValue: res.account!.positions_value, equity: res.account!.equity, dailyReturn: res.account!.daily_return, costs: res.account!.costs, turnover: res.account!.turnover, regime: market.regime },
-        events,
-      }, opts.hooks);
-      res.changed = true;
-    }
-    return res;
-  } catch (e) {
-    if (isStrataError(e)) throw e;
-    throw new StrataError("INTERNAL", `paper run ${D} failed: ${(e as Error).message}`, { cause: e, hint: "nothing was recorded for the day; fix the cause and rerun the date" });
-  } finally {
-    if (ownDb) { conn.closeSync(); ownDb.closeSync(); }
   }
+  res.decisionDate = P;
+  const state = await ctx.ledger.stateBefore(D);
+  const capital = await ctx.ledger.capital();
+  const cash0 = state ? state.cash : Number.isFinite(capital) ? capital : cfg.capital;
+  const held = new Map<string, number>(
+    (state?.positions ?? []).filter((p) => p.shares !== 0).map((p) => [p.symbol, p.shares]),
+  );
+  if (state && state.date < P!) {
+    const note = `gap: the ledger's last day is ${state.date}, the decision close is ${P}; `
+      + "days in between were not run (positions carried)";
+    res.notes.push(note);
+    ctx.events.push({ date: D, kind: "gap", severity: "warning", message: note });
+  }
+  return { P: P!, state, cash0, held };
+}
+
+/** The promoted champion, or null after noting, recording and alerting that the book stays as it is. */
+async function lookupChampion(ctx: DayContext, held: Map<string, number>): Promise<Champion | null> {
+  const { date: D, res } = ctx;
+  const found = loadChampion(ctx.opts.paths.championDir);
+  if (!found.ok) {
+    res.notes.push(found.reason);
+    ctx.events.push({ date: D, kind: "no_champion", severity: "warning", message: found.reason });
+    await ctx.raise({
+      key: "paper:no-champion", severity: "warning",
+      title: `Paper ${D}: no champion — staying ${held.size ? "as is (no trades)" : "flat"}`,
+      message: `${found.reason}. No order is placed until a champion is promoted.`, date: D,
+    });
+    return null;
+  }
+  const champion = found.champion;
+  res.champion = {
+    cell: champion.cell, model: champion.model, optimizer: champion.optimizer, fingerprint: champion.fingerprint,
+    backtestSharpe: champion.backtestSharpe,
+  };
+  res.championHorizon = champion.params.horizon;
+  if (champion.params.lag !== 1) {
+    const msg = `paper run: the champion ${champion.cell} trades with lag ${champion.params.lag}; `
+      + "paper trading fills on the next bar (lag 1)";
+    throw new StrataError("DATA", msg, { hint: "promote a champion backtested with lag 1" });
+  }
+  return champion;
+}
+
+/** Loads the market at the decision close P and the closes there; lists the held names without a usable close. */
+async function decisionPrices(ctx: DayContext, start: DayStart, champion: Champion | null): Promise<DecisionPrices> {
+  const { cfg, res } = ctx;
+  const { P, held } = start;
+  // Market at the decision close (≤ P), and the held names' prices there.
+  // One set of order costs for the trade estimates and the fills: the paper config's broker
+  // rates, else the champion's backtest costs.
+  const orderCosts: OrderCostModel = {
+    commissionBps: cfg.broker.commission_bps ?? champion?.params.costs.commission_bps ?? 0,
+    commissionPerShare: cfg.broker.commission_per_share,
+    slippageBps: cfg.broker.slippage_bps ?? champion?.params.costs.slippage_bps ?? 0,
+  };
+  const window = champion?.params.covariance.window ?? 126;
+  const market: DecisionMarket = await loadDecisionMarket(ctx.conn, ctx.opts.paths.prices, P, {
+    window, advWindow: cfg.broker.adv_window,
+    regimes: champion?.params.regimes ?? { vol_window: 63, trend_window: 126, min_history: 126 },
+  });
+  res.regime = market.regime;
+  const { panel } = market;
+  const N = panel.nAssets, tP = panel.nRows - 1;
+  const col = new Map<string, number>();
+  panel.symbols.forEach((s, i) => col.set(s, i));
+  const closeP = new Map<string, number>();
+  panel.symbols.forEach((s, i) => { const c = panel.close[tP * N + i]; if (c === c) closeP.set(s, c); });
+  const badHeld: HeldPriceProblem[] = [...held.keys()].filter((s) => !closeP.has(s)).map((s) => {
+    const b = market.bad.find((x) => x.symbol === s && x.date === P);
+    const problem = b ? `corrupt close ${b.close ?? "NaN/NULL"}` : "missing close";
+    return { symbol: s, date: P, close: b ? b.close : null, problem };
+  });
+  if (market.bad.length) {
+    const list = market.bad.slice(0, 10).map((b) => `${b.symbol} ${b.date} (${b.close ?? "NULL/NaN"})`).join(", ");
+    const more = market.bad.length > 10 ? ", …" : "";
+    res.notes.push(`${market.bad.length} price row(s) with an unusable close left out before ${P}: ${list}${more}`);
+  }
+  return { orderCosts, market, col, closeP, badHeld };
+}
+
+/** Loads D's bars unless a dry run, adds the held names without a usable bar, and aborts on any bad held price. */
+async function tradeDayBars(
+  ctx: DayContext, held: Map<string, number>, badHeld: HeldPriceProblem[],
+): Promise<Map<string, Bar> | null> {
+  const { date: D, cfg, opts } = ctx;
+  // The trade day's bar (fills and the close valuation); a dry run does without it.
+  let bars: Map<string, Bar> | null = null;
+  if (!ctx.dryRun) {
+    bars = await fillBars(ctx.conn, opts.paths.prices, D);
+    if (bars.size === 0) {
+      const err = new StrataError("DATA", `paper run ${D}: ${opts.paths.prices} has no bar for ${D}; `
+        + `the simulated broker fills on the trade day's ${cfg.broker.fill}`, {
+        hint: `run after ${D}'s close once the data is updated, or use --dry-run to see the proposed trades`,
+      });
+      await ctx.abort("preflight", err, {
+        key: `paper:no-bar:${D}`, severity: "warning", title: `Paper ${D}: no prices for the trade day yet`,
+        message: err.message, date: D,
+      });
+    }
+    for (const s of held.keys()) {
+      const b = bars.get(s);
+      const fillPx = b ? b[cfg.broker.fill] : NaN, close = b ? b.close : NaN;
+      if (!(fillPx > 0 && Number.isFinite(fillPx) && close > 0 && Number.isFinite(close))) {
+        const problem = b ? `corrupt ${cfg.broker.fill}/close (${b.open}/${b.close})` : "missing bar";
+        badHeld.push({ symbol: s, date: D, close: b && close === close ? close : null, problem });
+      }
+    }
+  }
+  if (badHeld.length) await abortOnBadHeld(ctx, badHeld);
+  return bars;
+}
+
+/** Aborts the day over held symbols without a usable price: no order, nothing recorded, a critical alert. */
+async function abortOnBadHeld(ctx: DayContext, badHeld: HeldPriceProblem[]): Promise<never> {
+  const D = ctx.date;
+  const list = badHeld.map((b) => `${b.symbol} on ${b.date}: ${b.problem}`).join("; ");
+  const msg = `paper run ${D}: bad price for held symbol(s) — ${list}. `
+    + "No order was placed and the day was not recorded";
+  const err = new StrataError("DATA", msg, {
+    hint: `fix the prices in ${ctx.opts.paths.prices} (pipeline data validate lists bad rows) and rerun ${D}`,
+    details: { bad: badHeld },
+  });
+  return ctx.abort("bad_data", err, {
+    key: `paper:bad-data:${D}`, severity: "critical",
+    title: `Paper ${D}: bad price for ${badHeld.map((b) => b.symbol).join(", ")}`,
+    message: err.message, date: D, details: { bad: badHeld },
+  });
+}
+
+/** Values the held shares at P's closes: the equity at the decision close and the current weights. */
+function equityAtDecision(start: DayStart, prices: DecisionPrices): EquityAtP {
+  const { held } = start;
+  const { closeP, col } = prices;
+  // Equity at the decision close, from the held shares at P's closes.
+  let equityP = start.cash0;
+  for (const [s, q] of held) equityP += q * closeP.get(s)!;
+  const current = new Float64Array(prices.market.panel.nAssets);
+  for (const [s, q] of held) { const i = col.get(s); if (i !== undefined) current[i] = (q * closeP.get(s)!) / equityP; }
+  return { equityP, current };
+}
+
+/** Decides the day: the halt state, the champion's scores at P, and the trades (none unless a rebalance is due). */
+async function decide(
+  ctx: DayContext, start: DayStart, champion: Champion | null, prices: DecisionPrices, equity: EquityAtP,
+): Promise<DayDecision> {
+  const { date: D, res } = ctx;
+  const { P } = start;
+  const halt = await ctx.ledger.haltState();
+  const rebalance = champion ? isRebalanceDecision(P, D, champion.params.rebalance) : false;
+  res.rebalance = rebalance;
+  const scores = champion ? await championScores(ctx, champion, P) : null;
+
+  let trades: Trade[] = [];
+  if (!champion) {
+    // nothing: the no-champion note is recorded
+  } else if (halt.halted) {
+    const note = `trading halted since ${halt.date}: ${halt.reason}; no orders (resume with \`pipeline paper resume\`)`;
+    res.notes.push(note);
+    ctx.events.push({ date: D, kind: "halted", severity: "warning", message: note });
+  } else if (!rebalance) {
+    const schedule = champion.params.rebalance;
+    const period = schedule === "weekly" ? "week" : schedule === "monthly" ? "month" : "day";
+    res.notes.push(`not a rebalance day: ${P} does not close a ${period} (schedule ${schedule}); positions carried`);
+  } else if (scores!.bySymbol.size === 0) {
+    const source = scores!.source === "model" ? ctx.opts.paths.features : "predictions";
+    const note = `no scores for ${P} (${source}); no trade`;
+    res.notes.push(note);
+    ctx.events.push({ date: D, kind: "no_trade", severity: "warning", message: note });
+  } else {
+    trades = await rebalanceTrades(ctx, champion, scores!, start, prices, equity);
+  }
+  res.trades = trades;
+  return { halt, scores, trades };
+}
+
+/** The champion's scores at P (the model on P's features, or its train predictions), ranked into the result. */
+async function championScores(ctx: DayContext, champion: Champion, P: string): Promise<Scores> {
+  const { conn, opts, res } = ctx;
+  const scores = ctx.cfg.scores === "predictions"
+    ? await scoreFromPredictions(conn, predictionsPath(opts.paths, champion), P)
+    : await scoreWithModel(conn, opts.paths.features, P, champion.fitted);
+  res.scoreSource = scores.source;
+  const ranked = [...scores.bySymbol.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  res.signals = ranked.map(([symbol, score], k) => ({ symbol, score, rank: k + 1 }));
+  return scores;
+}
+
+/** A due rebalance: the champion's target weights, the whole-share trades to them, and the safety checks. */
+async function rebalanceTrades(
+  ctx: DayContext, champion: Champion, scores: Scores, start: DayStart, prices: DecisionPrices, equity: EquityAtP,
+): Promise<Trade[]> {
+  const { date: D, cfg, res } = ctx;
+  const { market } = prices;
+  const { panel } = market;
+  const { current, equityP } = equity;
+  const tw = targetWeights(market, scores, champion.params, current);
+  if (!tw.decision) {
+    const note = `no rebalance at ${start.P}: ${tw.skipped}`;
+    res.notes.push(note);
+    ctx.events.push({ date: D, kind: "no_trade", severity: "info", message: note });
+    return [];
+  }
+  for (const f of tw.decision.fallbacks) res.notes.push(`optimizer fallback: ${f}`);
+  const targets = new Map<string, number>();
+  panel.symbols.forEach((s, i) => { if (tw.weights[i] !== 0 || current[i] !== 0) targets.set(s, tw.weights[i]); });
+  res.targets = panel.symbols.map((s, i) => ({
+    symbol: s, sector: market.sectors?.[i] ?? null, weight_before: current[i],
+    weight_target: tw.weights[i] === tw.weights[i] ? tw.weights[i] : null,
+  })).filter((r) => r.weight_before !== 0 || (r.weight_target ?? 0) !== 0);
+  const violations = portfolioViolations(cfg, champion.params, market, tw, current);
+  const gen = generateTrades({
+    date: D, fingerprint: champion.fingerprint, targets, held: start.held, prices: prices.closeP, equity: equityP,
+    adv: market.adv,
+    ...prices.orderCosts,
+    minNotional: cfg.trades.min_notional, liquidityFlagAdv: cfg.trades.liquidity_flag_adv,
+    maxTrade: cfg.safety.max_trade, clip: cfg.safety.on_large_trade === "clip",
+  });
+  res.skipped = gen.skipped;
+  return checkedTrades(ctx, gen.trades, equityP, violations);
+}
+
+/** The portfolio checks on the target weights (kept weights where the no-trade band holds a name). */
+function portfolioViolations(
+  cfg: PaperConfig, p: ChampionParams, market: DecisionMarket, tw: TargetResult, current: Float64Array,
+): string[] {
+  const decision = tw.decision!;
+  const effective = Float64Array.from(tw.weights, (w, i) => (w === w ? w : current[i]));
+  const legExp = p.selection.side === "long" ? 1 : p.selection.leg_exposure;
+  const lev = Math.max(1, decision.scale);
+  return checkPortfolio({
+    symbols: market.panel.symbols, weights: effective, sectors: market.sectors,
+    expectedNet: p.selection.side === "long" ? decision.scale : 0,
+    maxPosition: cfg.safety.max_position ?? p.constraints.max_weight * legExp * lev + 1e-6,
+    maxSector: cfg.safety.max_sector ?? (p.constraints.sector_cap !== undefined
+      ? p.constraints.sector_cap * legExp * (p.selection.side === "long" ? 1 : 2) * lev + 1e-6
+      : null),
+  }, { ...cfg.safety, max_gross: cfg.safety.max_gross * Math.max(1, p.vol_target?.max_leverage ?? 1) });
+}
+
+/** Adds the trade checks to the portfolio's, notes clipped and illiquid trades; any violation blocks every order. */
+async function checkedTrades(
+  ctx: DayContext, trades: Trade[], equityP: number, violations: string[],
+): Promise<Trade[]> {
+  const { date: D, cfg, res } = ctx;
+  const tc = checkTrades(trades, equityP, cfg.safety);
+  violations.push(...tc.violations);
+  res.safety = { violations, turnover: tc.turnover, estimated_cost: tc.cost };
+  const clipped = trades.filter((t) => t.note?.startsWith("clipped"));
+  if (clipped.length) {
+    const names = clipped.map((t) => t.symbol).join(", ");
+    res.notes.push(`${clipped.length} trade(s) clipped to ${pct(cfg.safety.max_trade)} of equity: ${names}`);
+  }
+  const illiquid = trades.filter((t) => t.liquidityFlag);
+  if (illiquid.length) {
+    const names = illiquid.map((t) => t.symbol).join(", ");
+    res.notes.push(`${illiquid.length} trade(s) above ${pct(cfg.trades.liquidity_flag_adv)} of ADV: ${names}`);
+  }
+  if (!violations.length) return trades;
+  const msg = `safety checks failed, no order placed: ${violations.join("; ")}`;
+  res.notes.push(msg);
+  ctx.events.push({ date: D, kind: "safety", severity: "critical", message: msg, details: { violations } });
+  await ctx.raise({
+    key: `paper:safety:${D}`, severity: "critical",
+    title: `Paper ${D}: safety checks blocked ${trades.length} trade(s)`,
+    message: `${msg}. Review the champion's targets and the data, then rerun the date or wait for the next rebalance.`,
+    date: D, details: { violations },
+  });
+  return [];
+}
+
+/** Unless a dry run: fills the trades on D's bar, values the book at D's close, runs the kill switch. */
+async function executeAndValue(
+  ctx: DayContext, start: DayStart, prices: DecisionPrices, equityP: number, decision: DayDecision,
+  bars: Map<string, Bar> | null,
+): Promise<Fill[]> {
+  if (ctx.dryRun) return [];
+  const { date: D, cfg, res } = ctx;
+  const { trades } = decision;
+  // Execute and value at D's close.
+  const broker = new SimBroker({ cash: start.cash0, positions: start.held }, bars!, {
+    ...prices.orderCosts, fill: cfg.broker.fill, maxParticipation: cfg.broker.max_participation, adv: prices.market.adv,
+    date: D,
+  });
+  const fills = trades.length
+    ? await broker.submit(trades.map((t) => ({ key: t.key, symbol: t.symbol, side: t.side, shares: t.shares })))
+    : [];
+  res.fills = fills;
+  for (const f of fills) if (f.status !== "filled") res.notes.push(`${f.symbol} ${f.side} ${f.status}: ${f.reason}`);
+  if (fills.length > 0 && fills.every((f) => f.shares === 0)) {
+    // Every order rejected: a setup or data problem (close-only prices filled at the open,
+    // no volume for the participation cap…), never a trading outcome. Nothing is recorded
+    // for the day, so it can be rerun once fixed.
+    await abortRejected(ctx, fills);
+  }
+  const acct = await broker.account();
+  const positions = await broker.positions();
+  const prevEquity = start.state ? start.state.equity : start.cash0;
+  const costs = fills.reduce((a, f) => a + f.commission + f.slippage, 0);
+  const turnover = fills.reduce((a, f) => a + f.notional, 0) / equityP;
+  res.account = {
+    cash: acct.cash, positions_value: acct.positionsValue, equity: acct.equity,
+    daily_return: acct.equity / prevEquity - 1, costs, turnover,
+  };
+  res.positions = positions.map((p) => ({
+    symbol: p.symbol, shares: p.shares, price: p.price, value: p.value, weight: p.value / acct.equity,
+  }));
+  await runKillSwitch(ctx, res.account.daily_return, decision.halt.halted);
+  return fills;
+}
+
+/** Aborts the day when the broker rejected every order, naming the reasons and the likely fix. */
+async function abortRejected(ctx: DayContext, fills: Fill[]): Promise<never> {
+  const D = ctx.date;
+  const reasons = [...new Set(fills.map((f) => (f.reason ?? "rejected").replace(f.symbol, "<symbol>")))];
+  const fix = reasons.some((r) => r.includes("volume history"))
+    ? "add volume to the prices, or set broker.max_participation: null in the paper config"
+    : reasons.some((r) => r.includes("no valid open"))
+      ? "fill at the close (--fill close) or add open prices to the data"
+      : "fix the prices of the trade day or the broker settings";
+  const msg = `paper run ${D}: the broker rejected every order (${fills.length} of ${fills.length}): `
+    + `${reasons.slice(0, 3).join("; ")}. The day was not recorded`;
+  const err = new StrataError("DATA", msg, {
+    hint: `${fix}, then rerun ${D}`, details: { orders: fills.length, reasons },
+  });
+  return ctx.abort("rejected", err, {
+    key: `paper:rejected:${D}`, severity: "critical", title: `Paper ${D}: every order rejected (${fills.length})`,
+    message: err.message, date: D, details: { orders: fills.length, reasons },
+  });
+}
+
+/** The kill switch on the ledger's daily returns and the day's; a new trigger is noted, recorded and alerted. */
+async function runKillSwitch(ctx: DayContext, dailyReturn: number | null, halted: boolean): Promise<void> {
+  const { date: D, cfg, res } = ctx;
+  const history = await ctx.ledger.equityHistory();
+  const ks = killSwitch([...history.map((h) => h.dailyReturn), dailyReturn], cfg.kill_switch);
+  res.killSwitch = ks;
+  if (!ks.triggered || halted) return;
+  const msg = `kill switch: ${ks.reason} on ${D}; trading halts from the next day`;
+  res.notes.push(msg);
+  ctx.events.push({
+    date: D, kind: "kill_switch", severity: "critical", message: ks.reason!,
+    details: { daily_return: ks.dailyReturn, rolling_sharpe: ks.rollingSharpe },
+  });
+  await ctx.raise({
+    key: "paper:kill-switch", severity: "critical", title: `Kill switch: ${ks.reason}`,
+    message: `${msg}. Positions are held, no new orders. Investigate, then \`pipeline paper resume\`.`, date: D,
+    details: {
+      daily_return: ks.dailyReturn, rolling_sharpe: ks.rollingSharpe,
+      threshold_daily_loss: cfg.kill_switch.max_daily_loss, threshold_sharpe: cfg.kill_switch.min_sharpe,
+    },
+  });
+}
+
+/** Sets the day's status and message, hands the result to `beforeCommit`, then (unless a dry run) records the day. */
+async function commit(
+  ctx: DayContext, P: string, champion: Champion | null, market: DecisionMarket, decision: DayDecision, fills: Fill[],
+): Promise<void> {
+  const { date: D, dryRun, res } = ctx;
+  const { halt, scores, trades } = decision;
+  res.status = dryRun ? "dry_run" : !champion ? "no_champion" : halt.halted ? "halted"
+    : fills.some((f) => f.shares > 0) ? "executed" : "no_trade";
+  const filled = fills.filter((f) => f.shares > 0).length;
+  const firstNote = res.notes.length ? `; ${res.notes[0]}` : "";
+  res.message = dryRun
+    ? `${D} dry run: ${trades.length} proposed order(s)${firstNote}; nothing recorded`
+    : `${D}: ${res.status}, ${trades.length} order(s), ${filled} filled, `
+      + `equity ${res.account!.equity.toFixed(2)} (${pct(res.account!.daily_return ?? 0)})${firstNote}`;
+  if (ctx.opts.beforeCommit) await ctx.opts.beforeCommit(res);
+  if (dryRun) return;
+  const byKey = new Map(fills.map((f) => [f.key, f]));
+  const account = res.account!;
+  ctx.events.push({
+    date: D, kind: "day", severity: "info", message: res.message,
+    details: { status: res.status, orders: trades.length, filled },
+  });
+  await ctx.ledger.commitDay({
+    date: D, champion: champion?.cell ?? null, fingerprint: champion?.fingerprint ?? null, status: res.status,
+    orders: trades.map((t) => ({
+      order: {
+        key: t.key, date: D, symbol: t.symbol, side: t.side, shares: t.shares, refPrice: t.refPrice,
+        notional: t.notional, estCommission: t.estCommission, estSlippage: t.estSlippage, advShare: t.advShare,
+        liquidityFlag: t.liquidityFlag, note: t.note,
+      },
+      fill: byKey.get(t.key) ?? null,
+    })),
+    positions: res.positions,
+    signals: scores ? { decisionDate: P, scores: scores.bySymbol } : null,
+    equity: {
+      date: D, cash: account.cash, positionsValue: account.positions_value, equity: account.equity,
+      dailyReturn: account.daily_return, costs: account.costs, turnover: account.turnover, regime: market.regime,
+    },
+    events: ctx.events,
+  }, ctx.opts.hooks);
+  res.changed = true;
 }
 
 function predictionsPath(paths: PaperPaths, champion: Champion): string {
