@@ -7,14 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createTempProject, repoStages, type TempProject } from "../e2e/helpers.ts";
+import { createTempProject, REPO, repoStages, type TempProject } from "../e2e/helpers.ts";
 import { studySpec, studyStages } from "../e2e/small-study.ts";
 import { loadCatalog } from "../../src/cli/catalog.ts";
 import { createDatabase } from "../../src/store/index.ts";
 import { renderSite } from "../../src/report/site/index.ts";
 import type { BuiltPage } from "../../src/report/site/index.ts";
+import { pageSkeleton } from "./page-skeleton.ts";
 
 const EVIL = "<img src=x onerror=alert(1)>";
 const STAGES = studyStages("report.ts");
@@ -68,6 +69,17 @@ describe("report site on a small study", () => {
     if (!pg) throw new Error(`no page ${file} among ${pages.map((x) => x.file).join(", ")}`);
     return pg.html;
   };
+
+  it("every page keeps its golden skeleton (headings, figures and their SVG marks, tables; numbers to 4 digits)", () => {
+    // tests/golden/report-pages.json; after an intended change: UPDATE_GOLDEN=1 npx vitest run
+    // tests/report/site.test.ts, then review the golden file's diff in the commit.
+    const golden = join(REPO, "tests/golden/report-pages.json");
+    const got = JSON.stringify(Object.fromEntries(pages.map((pg) => [pg.file, pageSkeleton(pg.html)])), null, 1) + "\n";
+    // Written only on request: a missing golden file is a failure, never a silent pass.
+    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(golden, got);
+    expect(existsSync(golden), `${golden} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
+    expect(got).toBe(readFileSync(golden, "utf8"));
+  });
 
   it("builds a page for every kind of output the study has", () => {
     expect(pages.map((x) => x.file)).toEqual(["index.html", "data.html", "features.html", "models.html", "backtest.html", "statistics.html", "selection.html"]);
