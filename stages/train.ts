@@ -38,7 +38,9 @@ import { combinatorialPurgedCv, purgedKFold, purgedWalkForward, type Fold } from
 import { hitRate, mse } from "../src/quant/ml/metrics.ts";
 import { dailyIc, icSummary } from "../src/quant/stats/information-coefficient.ts";
 import { LEARNERS, LEARNER_KINDS, TUNABLE_KINDS, learnerFitParams, learnerStageParams, type LearnerKind } from "../src/quant/ml/learners.ts";
-import { combineEnsemble, fitEnsemble, fitMember, predictMember, stackingWeights, type MemberModel, type MemberSpec } from "../src/quant/ml/ensemble.ts";
+import {
+  combineEnsemble, fitEnsemble, fitMember, predictMember, stackingWeights, type MemberModel, type MemberSpec, type StackingWeights,
+} from "../src/quant/ml/ensemble.ts";
 import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
 import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
 import { takeRows, type FeatureMatrix, type FitOptions } from "../src/quant/ml/types.ts";
@@ -195,6 +197,166 @@ function cellParams(p: Params, cell: Record<string, unknown>): Record<string, un
   return { ...common, ...own(kind), ...(m.endsWith("_tuned") ? tuning : {}) };
 }
 
+type FoldRow = ReturnType<typeof evaluate> & { fold: Fold };
+
+interface OutOfSample {
+  /** Per row: the sum of its out-of-sample scores and how many folds tested it. */
+  sum: Float64Array;
+  cnt: Uint16Array;
+  foldRows: FoldRow[];
+  /** The ensemble members' out-of-fold predictions (NaN where untested), for the final stacking. */
+  memberOof: () => Float64Array[];
+}
+
+interface OosPlan {
+  model: ModelName;
+  specs: MemberSpec[];
+  /** Fits a single-learner cell's model on a fold's rows. */
+  fitOne: (d: Data, rng: Rng) => Promise<MemberModel>;
+  fitOpts: FitOptions;
+  /** Progress at the first fold (tuning took the part before). */
+  progressFrom: number;
+}
+
+/** Out-of-sample predictions, fold by fold, and each fold's evaluation. */
+async function outOfSample(ctx: Ctx, data: Data, folds: Fold[], plan: OosPlan): Promise<OutOfSample> {
+  const p = ctx.params;
+  const n = data.X.nRows;
+  const sum = new Float64Array(n), cnt = new Uint16Array(n);
+  const memberSum = plan.specs.map(() => new Float64Array(n));
+  const memberOof = () => memberSum.map((s) => s.map((v, i) => (cnt[i] ? v / cnt[i] : NaN)));
+  const foldRows: FoldRow[] = [];
+  const dayPos = new Map<number, number>();
+  Int32Array.from(new Set(data.dates)).sort().forEach((d, i) => dayPos.set(d, i));
+  const base = plan.progressFrom, span = 0.8 - base;
+  for (const f of folds) {
+    ctx.progress(base + span * (f.index / folds.length), `fold ${f.index + 1}/${folds.length}`);
+    const tr = sub(data, f.train), te = sub(data, f.test);
+    let pred: Float64Array;
+    if (plan.model === "ensemble") {
+      const members: MemberModel[] = [];
+      for (const [k, s] of plan.specs.entries()) {
+        members.push(await fitMember(s, tr.X, tr.y, { ...plan.fitOpts, rng: ctx.rng.fork(`fold-${f.index}-member-${k}`) }));
+      }
+      const preds = members.map((m) => predictMember(m, te.X));
+      const stack = p.ensemble === "stacking"
+        ? await foldStacking(ctx, data, f, tr, { specs: plan.specs, fitOpts: plan.fitOpts, memberSum, cnt, dayPos })
+        : undefined;
+      pred = predict(combineEnsemble(members, p.ensemble, stack), te.X);
+      preds.forEach((pk, k) => f.test.forEach((r, i) => (memberSum[k][r] += pk[i])));
+    } else {
+      pred = predictMember(await plan.fitOne(tr, ctx.rng.fork(`fold-${f.index}`)), te.X);
+    }
+    for (let i = 0; i < f.test.length; i++) { sum[f.test[i]] += pred[i]; cnt[f.test[i]]++; }
+    foldRows.push({ ...evaluate(pred, te), fold: f });
+  }
+  return { sum, cnt, foldRows, memberOof };
+}
+
+interface StackingInputs {
+  specs: MemberSpec[];
+  fitOpts: FitOptions;
+  /** Members' summed out-of-sample predictions so far, and the folds that tested each row. */
+  memberSum: Float64Array[];
+  cnt: Uint16Array;
+  /** Position of each date among the rows' distinct dates. */
+  dayPos: Map<number, number>;
+}
+
+/** The stacking weights of fold f's ensemble, from labels it could have seen (undefined: the mean). */
+async function foldStacking(ctx: Ctx, data: Data, f: Fold, tr: Data, s: StackingInputs): Promise<Pick<StackingWeights, "weights" | "intercept" | "fallback"> | undefined> {
+  const p = ctx.params;
+  if (p.cv === "walk_forward") {
+    // Weights from earlier folds' OOS member predictions whose labels were realized
+    // before this block's first signal (date position ≤ a − gap); fold 0: the mean.
+    const gap = p.horizon + Math.max(1, p.lag);
+    const a = s.dayPos.get(f.testStart)!;
+    const rows: number[] = [];
+    for (let i = 0; i < data.X.nRows; i++) if (s.cnt[i] > 0 && s.dayPos.get(data.dates[i])! <= a - gap) rows.push(i);
+    if (!rows.length) return undefined;
+    return stackingWeights(s.memberSum.map((o) => Float64Array.from(rows, (i) => o[i] / s.cnt[i])), Float64Array.from(rows, (i) => data.y[i]));
+  }
+  // kfold/cpcv: OOS member predictions from inner purged folds of this fold's training rows.
+  const innerFolds = purgedKFold(tr.dates, { lag: p.lag, labelHorizon: p.horizon, embargo: p.embargo, k: 3 });
+  const e = await fitEnsemble(tr.X, tr.y, { members: s.specs, method: "stacking" }, { ...s.fitOpts, rng: ctx.rng.fork(`fold-${f.index}-inner`), folds: innerFolds });
+  return { weights: e.weights, intercept: e.intercept, fallback: e.fallback };
+}
+
+/** A row source of the trials table: a tuning trial, or the fixed-params cell's one trial. */
+type TrialRow = Pick<Trial, "index" | "values" | "status"> & { params: unknown };
+
+/** The fixed-params cell's one trial: its params and per-fold rank IC. */
+function fixedTrial(params: Record<string, unknown>, foldRows: FoldRow[]): TrialRow {
+  return { index: 0, params, values: foldRows.map((r) => r.rankIc), status: "complete" };
+}
+
+/** Writes predictions, folds, importance and trials; returns the evaluation of the stitched predictions. */
+async function writeResults(ctx: Ctx, data: Data, oof: OutOfSample, final: Model, trialRows: TrialRow[]): Promise<ReturnType<typeof evaluate>> {
+  const { sum, cnt, foldRows } = oof;
+  const n = data.X.nRows;
+  // Stitched out-of-sample predictions (rows tested at least once).
+  const oosRows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => cnt[i] > 0);
+  const score = Float64Array.from(oosRows, (i) => sum[i] / cnt[i]);
+  const oos = sub(data, oosRows);
+  await ctx.writeTable("predictions", {
+    columns: { date: oos.dates, symbol: oos.symbols as string[], score },
+    types: { date: "DATE" },
+  }, { orderBy: ["date", "symbol"] });
+
+  await ctx.writeTable("folds", {
+    columns: {
+      fold: Int32Array.from(foldRows, (r) => r.fold.index),
+      train_rows: Int32Array.from(foldRows, (r) => r.fold.train.length),
+      test_rows: Int32Array.from(foldRows, (r) => r.fold.test.length),
+      test_start: Int32Array.from(foldRows, (r) => r.fold.testStart),
+      test_end: Int32Array.from(foldRows, (r) => r.fold.testEnd),
+      test_dates: Int32Array.from(foldRows, (r) => r.nDates),
+      ic: Float64Array.from(foldRows, (r) => r.ic),
+      rank_ic: Float64Array.from(foldRows, (r) => r.rankIc),
+      icir: Float64Array.from(foldRows, (r) => r.icir),
+      hit_rate: Float64Array.from(foldRows, (r) => r.hitRate),
+      mse: Float64Array.from(foldRows, (r) => r.mse),
+    },
+    types: { test_start: "DATE", test_end: "DATE" },
+  }, { orderBy: ["fold"] });
+
+  const gains = final.importance;
+  const total = gains.reduce((a, b) => a + b, 0);
+  const order = final.features.map((_, j) => j).sort((a, b) => gains[b] - gains[a] || (final.features[a] < final.features[b] ? -1 : 1));
+  await ctx.writeTable("importance", {
+    columns: {
+      feature: order.map((j) => final.features[j]),
+      gain: Float64Array.from(order, (j) => gains[j]),
+      share: Float64Array.from(order, (j) => (total > 0 ? gains[j] / total : 0)),
+    },
+  });
+
+  const tr = trialRows.flatMap((t) => t.values.map((v, k) => ({ trial: t.index, params: compactJson(t.params), fold: k, metric: v, status: t.status })));
+  await ctx.writeTable("trials", {
+    columns: {
+      trial: Int32Array.from(tr, (r) => r.trial), params: tr.map((r) => r.params), fold: Int32Array.from(tr, (r) => r.fold),
+      metric: Float64Array.from(tr, (r) => r.metric), status: tr.map((r) => r.status),
+    },
+  }, { orderBy: ["trial", "fold"] });
+
+  return evaluate(score, oos);
+}
+
+/** The cell's metrics in the lock (their order is part of the lock's bytes). */
+function recordMetrics(ctx: Ctx, shape: { model: string; rows: number; features: number; folds: number }, all: ReturnType<typeof evaluate>, trials: Trial[] | undefined): void {
+  ctx.metric("model", shape.model);
+  ctx.metric("rows", shape.rows);
+  ctx.metric("features", shape.features);
+  ctx.metric("folds", shape.folds);
+  ctx.metric("ic", roundOrNull(all.ic, SHARE_DECIMALS));
+  ctx.metric("rank_ic", roundOrNull(all.rankIc, SHARE_DECIMALS));
+  ctx.metric("icir", roundOrNull(all.icir, SHARE_DECIMALS));
+  ctx.metric("rank_ic_tstat", roundOrNull(all.tStat, SHARE_DECIMALS));
+  ctx.metric("hit_rate", roundOrNull(all.hitRate, SHARE_DECIMALS));
+  ctx.metric("test_dates", all.nDates);
+  if (trials) ctx.metric("trials_pruned", trials.filter((t) => t.status === "pruned").length);
+}
+
 const stage = defineStage({
   description: "Fit a model per cell: purged CV out-of-sample predictions and metrics, final model refit on all rows",
   params,
@@ -240,118 +402,23 @@ const stage = defineStage({
     const fixed: Record<string, unknown> = own ? own.params as Record<string, unknown> : { method: p.ensemble, members: specs };
     const fitOne = (d: Data, rng: Rng): Promise<MemberModel> => fitMember(own!, d.X, d.y, { ...fitOpts, rng });
 
-    // Out-of-sample predictions, fold by fold.
+    const oof = await outOfSample(ctx, data, folds, { model, specs, fitOne, fitOpts, progressFrom: tuned ? 0.5 : 0.05 });
+    const { foldRows } = oof;
     const n = X.nRows;
-    const sum = new Float64Array(n), cnt = new Uint16Array(n);
-    const memberSum = specs.map(() => new Float64Array(n));
-    const memberOof = () => memberSum.map((s) => s.map((v, i) => (cnt[i] ? v / cnt[i] : NaN)));
-    const foldRows: Array<ReturnType<typeof evaluate> & { fold: Fold }> = [];
-    const dayPos = new Map<number, number>();
-    Int32Array.from(new Set(dates)).sort().forEach((d, i) => dayPos.set(d, i));
-    const gap = p.horizon + Math.max(1, p.lag);
-    const base = tuned ? 0.5 : 0.05, span = 0.8 - base;
-    for (const f of folds) {
-      ctx.progress(base + span * (f.index / folds.length), `fold ${f.index + 1}/${folds.length}`);
-      const tr = sub(data, f.train), te = sub(data, f.test);
-      let pred: Float64Array;
-      if (model === "ensemble") {
-        const members: MemberModel[] = [];
-        for (const [k, s] of specs.entries()) members.push(await fitMember(s, tr.X, tr.y, { ...fitOpts, rng: ctx.rng.fork(`fold-${f.index}-member-${k}`) }));
-        const preds = members.map((m) => predictMember(m, te.X));
-        let stack;
-        if (p.ensemble === "stacking") {
-          if (p.cv === "walk_forward") {
-            // Weights from earlier folds' OOS member predictions whose labels were realized
-            // before this block's first signal (date position ≤ a − gap); fold 0: the mean.
-            const a = dayPos.get(f.testStart)!;
-            const rows: number[] = [];
-            for (let i = 0; i < n; i++) if (cnt[i] > 0 && dayPos.get(dates[i])! <= a - gap) rows.push(i);
-            if (rows.length) stack = stackingWeights(memberSum.map((o) => Float64Array.from(rows, (i) => o[i] / cnt[i])), Float64Array.from(rows, (i) => y[i]));
-          } else {
-            // kfold/cpcv: OOS member predictions from inner purged folds of this fold's training rows.
-            const innerFolds = purgedKFold(tr.dates, { lag: p.lag, labelHorizon: p.horizon, embargo: p.embargo, k: 3 });
-            const e = await fitEnsemble(tr.X, tr.y, { members: specs, method: "stacking" }, { ...fitOpts, rng: ctx.rng.fork(`fold-${f.index}-inner`), folds: innerFolds });
-            stack = { weights: e.weights, intercept: e.intercept, fallback: e.fallback };
-          }
-        }
-        pred = predict(combineEnsemble(members, p.ensemble, stack), te.X);
-        preds.forEach((pk, k) => f.test.forEach((r, i) => (memberSum[k][r] += pk[i])));
-      } else {
-        pred = predictMember(await fitOne(tr, ctx.rng.fork(`fold-${f.index}`)), te.X);
-      }
-      for (let i = 0; i < f.test.length; i++) { sum[f.test[i]] += pred[i]; cnt[f.test[i]]++; }
-      foldRows.push({ ...evaluate(pred, te), fold: f });
-    }
 
     // Final model on every labelled row.
     ctx.progress(0.8, "final fit");
     let final: Model;
     if (model === "ensemble") {
-      final = await fitEnsemble(X, y, { members: specs, method: p.ensemble }, { ...fitOpts, rng: ctx.rng.fork("final"), oof: memberOof() });
+      final = await fitEnsemble(X, y, { members: specs, method: p.ensemble }, { ...fitOpts, rng: ctx.rng.fork("final"), oof: oof.memberOof() });
       ctx.log(`ensemble weights (${LEARNER_KINDS.join(", ")}): ${final.weights.map((w) => w.toPrecision(4)).join(", ")}${final.fallback ? " (no positive stacking weight: mean)" : ""}`);
     } else {
       final = await fitOne(data, ctx.rng.fork("final"));
     }
     await ctx.writeFile("model.json", saveModel(final));
 
-    // Stitched out-of-sample predictions (rows tested at least once).
-    const oosRows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => cnt[i] > 0);
-    const score = Float64Array.from(oosRows, (i) => sum[i] / cnt[i]);
-    const oos = sub(data, oosRows);
-    await ctx.writeTable("predictions", {
-      columns: { date: oos.dates, symbol: oos.symbols as string[], score },
-      types: { date: "DATE" },
-    }, { orderBy: ["date", "symbol"] });
-
-    await ctx.writeTable("folds", {
-      columns: {
-        fold: Int32Array.from(foldRows, (r) => r.fold.index),
-        train_rows: Int32Array.from(foldRows, (r) => r.fold.train.length),
-        test_rows: Int32Array.from(foldRows, (r) => r.fold.test.length),
-        test_start: Int32Array.from(foldRows, (r) => r.fold.testStart),
-        test_end: Int32Array.from(foldRows, (r) => r.fold.testEnd),
-        test_dates: Int32Array.from(foldRows, (r) => r.nDates),
-        ic: Float64Array.from(foldRows, (r) => r.ic),
-        rank_ic: Float64Array.from(foldRows, (r) => r.rankIc),
-        icir: Float64Array.from(foldRows, (r) => r.icir),
-        hit_rate: Float64Array.from(foldRows, (r) => r.hitRate),
-        mse: Float64Array.from(foldRows, (r) => r.mse),
-      },
-      types: { test_start: "DATE", test_end: "DATE" },
-    }, { orderBy: ["fold"] });
-
-    const gains = final.importance;
-    const total = gains.reduce((a, b) => a + b, 0);
-    const order = final.features.map((_, j) => j).sort((a, b) => gains[b] - gains[a] || (final.features[a] < final.features[b] ? -1 : 1));
-    await ctx.writeTable("importance", {
-      columns: {
-        feature: order.map((j) => final.features[j]),
-        gain: Float64Array.from(order, (j) => gains[j]),
-        share: Float64Array.from(order, (j) => (total > 0 ? gains[j] / total : 0)),
-      },
-    });
-
-    const trialRows = trials ?? [{ index: 0, params: fixed, values: foldRows.map((r) => r.rankIc), value: NaN, status: "complete" as const }];
-    const tr = trialRows.flatMap((t) => t.values.map((v, k) => ({ trial: t.index, params: compactJson(t.params), fold: k, metric: v, status: t.status })));
-    await ctx.writeTable("trials", {
-      columns: {
-        trial: Int32Array.from(tr, (r) => r.trial), params: tr.map((r) => r.params), fold: Int32Array.from(tr, (r) => r.fold),
-        metric: Float64Array.from(tr, (r) => r.metric), status: tr.map((r) => r.status),
-      },
-    }, { orderBy: ["trial", "fold"] });
-
-    const all = evaluate(score, oos);
-    ctx.metric("model", model);
-    ctx.metric("rows", n);
-    ctx.metric("features", X.nFeatures);
-    ctx.metric("folds", folds.length);
-    ctx.metric("ic", roundOrNull(all.ic, SHARE_DECIMALS));
-    ctx.metric("rank_ic", roundOrNull(all.rankIc, SHARE_DECIMALS));
-    ctx.metric("icir", roundOrNull(all.icir, SHARE_DECIMALS));
-    ctx.metric("rank_ic_tstat", roundOrNull(all.tStat, SHARE_DECIMALS));
-    ctx.metric("hit_rate", roundOrNull(all.hitRate, SHARE_DECIMALS));
-    ctx.metric("test_dates", all.nDates);
-    if (trials) ctx.metric("trials_pruned", trials.filter((t) => t.status === "pruned").length);
+    const all = await writeResults(ctx, data, oof, final, trials ?? [fixedTrial(fixed, foldRows)]);
+    recordMetrics(ctx, { model, rows: n, features: X.nFeatures, folds: folds.length }, all, trials);
     // A duration is not a result: it goes to the log, never into the lock's metrics (which must
     // be the same bytes on every run).
     ctx.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
