@@ -155,7 +155,12 @@ function fillAfterRuin(out: Outputs, t: number, N: number): void {
   }
 }
 
-/** Backtest `targets` over `returns` (T × N row-major simple returns, NaN = not trading). */
+/**
+ * Backtest `targets` over `returns` (T × N row-major simple returns, NaN = not trading).
+ * Long on purpose (~160 lines): validation, then the row loop, which stays in one function so
+ * that V8 keeps one optimized frame for it (see the comment before `result`); the per-asset
+ * work is already in the row kernels (driftFull, driftLean, trade).
+ */
 export function backtest(returns: Float64Array, targets: Targets, nAssets: number, options: BacktestOptions = {}): BacktestResult {
   const N = nAssets;
   if (!Number.isInteger(N) || N <= 0) throw new StrataError("ARGUMENT", `backtest: nAssets = ${N}, expected a positive integer`);

@@ -76,6 +76,7 @@ export interface RadixScratch { keys: Uint32Array; keys2: Uint32Array; idx: Int3
 /**
  * The binning routines as one SELF-CONTAINED function (no references outside its body), so
  * the worker pool can ship it as source text and bin features on every thread (see pool.ts).
+ * That is why it is long: its helpers must live inside it.
  */
 export function binningKernels() {
   /** Thresholds from the ascending non-NaN values of a column (see computeCuts). */

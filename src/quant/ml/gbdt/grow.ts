@@ -86,6 +86,10 @@ export function checkHistMemory(nSlots: number, nFeatures: number, what: string)
  * Grow one tree from rows[0..m) (ascending; `identity` when they are exactly 0..m−1), over
  * the sorted `active` features. Gradients/hessians and their scales must already be in the
  * executor's shared state.
+ *
+ * Long on purpose (~240 lines): the tree under construction — nodes, histogram slots and their
+ * free list, the queued jobs — is this closure's state, and alloc, runHist, reduce and expand
+ * all mutate it; apart, they would be a class of the same size passing the same state around.
  */
 export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identity: boolean, active: Int32Array, cfg: GrowConfig): GrownTree {
   const S = exec.state;

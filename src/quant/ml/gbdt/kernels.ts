@@ -84,6 +84,10 @@ export const RESULT_STRIDE = 8;
 /** Task buffer layout (Int32): header, active features, then task records. */
 export const TASK_HEADER = 8;
 
+/**
+ * Long on purpose: one self-contained closure, because the worker pool ships it as source text
+ * (see the file comment); every kernel it calls must be inside it.
+ */
 export function gbdtKernels() {
   const FS = 512; // HIST_FEATURE_STRIDE
   const RS = 8; // RESULT_STRIDE
