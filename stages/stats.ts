@@ -22,7 +22,7 @@
  */
 import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
 import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
-import { createRng } from "../src/core/rng.ts";
+import { createRng, type Rng } from "../src/core/rng.ts";
 import { sha256File } from "../src/core/hash.ts";
 import { roundOrNull } from "../src/core/round.ts";
 import { sharpeRatio } from "../src/quant/stats/sharpe-ratio.ts";
@@ -42,8 +42,8 @@ import { spaTest } from "../src/quant/stats/spa-test.ts";
 import { probabilityOfBacktestOverfitting } from "../src/quant/stats/probability-of-backtest-overfitting.ts";
 import { regimeMetrics } from "../src/quant/regime/regime-metrics.ts";
 import { REGIMES, type Regime } from "../src/quant/regime/market-regimes.ts";
-import { clusterTrials } from "../src/quant/stats/effective-trials.ts";
-import { countTrials, type TrialSeries } from "../src/quant/stats/trial-count.ts";
+import { clusterTrials, type TrialClusters } from "../src/quant/stats/effective-trials.ts";
+import { countTrials, type TrialCount, type TrialSeries } from "../src/quant/stats/trial-count.ts";
 import { suggestionHint } from "../src/core/suggest.ts";
 import { alignTo, readBaseline, type Series } from "./lib/baseline.ts";
 
@@ -90,214 +90,409 @@ type Params = z.output<typeof params>;
 
 interface CellSeries { id: string; cell: Record<string, unknown>; dates: Int32Array; net: Float64Array; regime: (string | null)[]; returnsHash: string; longOnly: boolean }
 
+/** A cell's benchmark: its name and its daily returns (null: the zero benchmark). */
+interface Benchmark { name: string; series: Series | null }
+
+/** The trials the Sharpe ratios are deflated by, and the matrix's net returns on the dates every cell shares. */
+interface Trials {
+  common: Int32Array;
+  /** Each cell's net returns on the common dates, in cell order. */
+  matrix: Float64Array[];
+  clusters: TrialClusters;
+  count: TrialCount;
+  /** Configurations of the trials stage in the registry. */
+  configurations: number;
+  nTuning: number;
+  nTrials: number;
+  sharpeVar: number;
+  emax: number | null;
+}
+
+/** The active returns a = r − b of each cell over its benchmark b, and their own trial count. */
+interface ActiveTrials {
+  /** Each cell's benchmark on its own dates (null: zero benchmark). */
+  cellBench: (Float64Array | null)[];
+  /** Each cell's active returns on its own dates. */
+  activeSeries: Float64Array[];
+  clusters: TrialClusters;
+  count: TrialCount;
+  nActive: number;
+  activeVar: number;
+  emax: number | null;
+}
+
+/** What each cell's statistics read besides the cell: params, seed, trial counts and benchmarks. */
+interface CellInputs {
+  p: Params;
+  seed: number;
+  trials: Trials;
+  active: ActiveTrials;
+  benchmarks: Map<string, Benchmark>;
+}
+
+/** A cell's own tests, which its tests against the benchmark reuse when the benchmark is zero. */
+interface OwnTests {
+  m: ReturnType<typeof returnsSharpeMoments>;
+  psr: number;
+  dsr: number;
+  ci: ReturnType<typeof bootstrapConfidenceIntervals>;
+}
+
+/** One calendar year of a cell: a row of table `windows`. */
+type YearWindow = { cell: string } & ReturnType<typeof yearly>[number];
+
 export default defineStage({
   description: "Bootstrap intervals, PSR/DSR over every recorded trial, Reality Check, SPA and PBO",
   params,
   outputs: ["cells", "windows", "matrix"],
   readsTrials: true,
   async run(ctx) {
-    const p = ctx.params;
     const t0 = performance.now();
     const series = await loadCells(ctx);
-    if (series.length === 0) throw new StrataError("DATA", "stats: no backtest cell to analyse", { hint: "add the backtest stage to the needs of stats" });
-    ctx.progress(0.05, `${series.length} cells loaded`);
-
-    // Trials: the registry's distinct return series of the trials stage, plus this matrix's
-    // cells (normally in the registry already: the runner records them before deciding this
-    // stage; any that is not — a deleted registry — still counts). The matrix's series, whose
-    // returns are at hand, are clustered by correlation: near-duplicates are one trial.
-    const all = await ctx.trials();
-    const recorded = all.filter((r) => r.stage === p.trials_stage);
-    const common = commonDates(series);
-    const matrix = series.map((s) => alignTo(s, common).values);
-    const clusters = clusterTrials(matrix, { minCorrelation: p.trial_correlation });
-    const trialSeries: TrialSeries[] = [];
-    // The registry stores what the backtest declared (trial: metrics sharpe, observations;
-    // output returns) without knowing what it means: this stage interprets it.
-    for (const r of recorded) {
-      const sharpe = r.metrics.sharpe;
-      if (typeof sharpe === "number") trialSeries.push({ key: r.outputs.returns ?? r.config_hash, sharpe });
-    }
-    series.forEach((s, k) => trialSeries.push({ key: s.returnsHash, sharpe: sharpeRatio(s.net), cluster: clusters.labels[k] }));
-    // A hyper-parameter trial is a distinct (cell, params, score): re-running the same search
-    // after a code change that altered nothing records it again under a new fingerprint.
-    const nTuning = p.count_tuning
-      ? new Set(all.filter((r) => r.kind === "tuning").map((r) => `${r.cell}\u0000${r.params}\u0000${r.metrics.metric}`)).size
-      : 0;
-    const count = countTrials(trialSeries, nTuning);
-    const nTrials = count.effective;
-    const sharpeVar = count.sharpeVariance;
-    const emax = nTrials > 1 ? expectedMaxSharpe(nTrials, sharpeVar / 252) * Math.sqrt(252) : null;
-    ctx.log(`deflating by N = ${nTrials} effective trials (${count.raw} raw): ${count.returnSeries} distinct return series of stage ${p.trials_stage} ` +
-      `(${recorded.length} configurations recorded; this matrix's ${series.length} in ${clusters.count} clusters at correlation ≥ ${p.trial_correlation}) ` +
-      `+ ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)} over ${count.units} series units`);
-
-    // Active returns a = r − b over each cell's benchmark b, and their own trial count: the
-    // matrix's active series clustered the same way; recorded series of other runs (whose active
-    // returns are not at hand) and tuning trials add to N, not to V.
-    const benchmarks = await resolveBenchmarks(ctx, series);
-    const benchOf = (s: CellSeries, dates: Int32Array) => {
-      const bm = benchmarks.get(s.id)!;
-      return bm.series ? alignTo(bm.series, dates).values : null;
-    };
-    const activeMatrix = series.map((s, k) => {
-      const b = benchOf(s, common);
-      return b ? Float64Array.from(matrix[k], (v, i) => v - b[i]) : matrix[k];
-    });
-    const activeClusters = clusterTrials(activeMatrix, { minCorrelation: p.trial_correlation });
-    // Each cell's benchmark on its own dates (null: zero benchmark), aligned once.
-    const cellBench = series.map((s) => benchOf(s, s.dates));
-    const activeSeries = series.map((s, k) => {
-      const b = cellBench[k];
-      return b ? Float64Array.from(s.net, (v, i) => v - b[i]) : s.net;
-    });
-    const matrixKeys = new Set(series.map((s) => s.returnsHash)).size;
-    const activeCount = countTrials(
-      series.map((s, k) => ({ key: s.returnsHash, sharpe: safeSharpe(activeSeries[k]), cluster: activeClusters.labels[k] })),
-      count.returnSeries - matrixKeys + nTuning,
-    );
-    const nActive = activeCount.effective, activeVar = activeCount.sharpeVariance;
-    const emaxActive = nActive > 1 ? expectedMaxSharpe(nActive, activeVar / 252) * Math.sqrt(252) : null;
-    ctx.log(`active returns: N = ${nActive} effective trials (the matrix's ${series.length} active series in ${activeClusters.count} clusters); information-ratio variance ${activeVar.toFixed(4)}`);
-
-    const rows: Record<string, unknown>[] = [];
-    const windows: { cell: string; year: number; days: number; total_return: number; sharpe: number }[] = [];
-    for (const [k, s] of series.entries()) {
-      ctx.progress(0.05 + (0.7 * k) / series.length, s.id);
-      const rng = createRng(ctx.seed).fork(`cell:${s.id}`);
-      const m = returnsSharpeMoments(s.net);
-      const shape = { skew: m.skew, kurtosis: m.kurtosis };
-      const ci = bootstrapConfidenceIntervals(s.net, { rng: rng.fork("bootstrap"), method: p.bootstrap.method, resamples: p.bootstrap.resamples, level: p.bootstrap.level });
-      const psr = probabilisticSharpeRatio(m.sharpe, m.observations, shape);
-      const dsr = nTrials > 1 ? deflatedSharpeRatio(m.sharpe, m.observations, { ...shape, trials: nTrials, sharpeVariance: sharpeVar / 252 }) : psr;
-      // Against the benchmark: the same tests on the active returns a = r − b (b = 0 for a
-      // zero benchmark): PSR of the information ratio against 0, DSR against the information
-      // ratio the best of N skill-less active trials would show.
-      const bm = benchmarks.get(s.id)!;
-      const b = cellBench[k];
-      const active = activeSeries[k];
-      const mA = b ? returnsSharpeMoments(active) : m;
-      const shapeA = { skew: mA.skew, kurtosis: mA.kurtosis };
-      const activeOk = Number.isFinite(mA.sharpe) && Number.isFinite(mA.skew) && Number.isFinite(mA.kurtosis);
-      const psrA = !b ? psr : activeOk ? probabilisticSharpeRatio(mA.sharpe, mA.observations, shapeA) : NaN;
-      const dsrA = !b && nActive === nTrials ? dsr : !activeOk ? NaN
-        : nActive > 1 ? deflatedSharpeRatio(mA.sharpe, mA.observations, { ...shapeA, trials: nActive, sharpeVariance: activeVar / 252 }) : psrA;
-      const activeCi = b && activeOk
-        ? bootstrapConfidenceIntervals(active, { rng: rng.fork("bootstrap-active"), method: p.bootstrap.method, resamples: p.bootstrap.resamples, level: p.bootstrap.level }).sharpe
-        : b ? { estimate: NaN, lower: NaN, upper: NaN } : ci.sharpe;
-      const sign = signTest(s.net, { alternative: "greater" });
-      const mc = monteCarloReturns(s.net, {
-        rng: rng.fork("monte-carlo"), method: p.bootstrap.method, paths: p.monte_carlo.paths, horizon: p.monte_carlo.horizon,
-        quantiles: [0.05, 0.5, 0.95], lossFractions: p.monte_carlo.losses,
+    if (series.length === 0) {
+      throw new StrataError("DATA", "stats: no backtest cell to analyse", {
+        hint: "add the backtest stage to the needs of stats",
       });
-      const states = s.regime.map((x) => (REGIMES.includes(x as Regime) ? (x as Regime) : null));
-      const reg = regimeMetrics(s.net, states);
-      const years = yearly(s);
-      for (const y of years) windows.push({ cell: s.id, ...y });
-      const ys = years.map((y) => y.sharpe).filter(Number.isFinite);
-      const half = Math.floor(ys.length / 2);
-      const q = (arr: { p: number; value: number }[], pp: number) => arr.find((x) => x.p === pp)?.value ?? NaN;
-      const sharpe = sharpeRatio(s.net);
-      const row: Record<string, unknown> = {
-        cell: s.id, model: String(s.cell.model ?? ""), optimizer: String(s.cell.optimizer ?? ""),
-        observations: m.observations,
-        sharpe, sharpe_lo: ci.sharpe.lower, sharpe_hi: ci.sharpe.upper,
-        cagr: ci.cagr.estimate, cagr_lo: ci.cagr.lower, cagr_hi: ci.cagr.upper,
-        max_drawdown: ci.maxDrawdown.estimate, max_drawdown_lo: ci.maxDrawdown.lower, max_drawdown_hi: ci.maxDrawdown.upper,
-        block_length: ci.blockLength,
-        skew: m.skew, kurtosis: m.kurtosis, psr, dsr,
-        benchmark: bm.name,
-        benchmark_sharpe: b ? sharpeRatio(b) : 0,
-        psr_active: psrA, dsr_active: dsrA,
-        active_return: annualMean(active), tracking_error: b ? Math.sqrt(variance(active) * 252) : NaN,
-        information_ratio: activeCi.estimate, information_ratio_lo: activeCi.lower, information_ratio_hi: activeCi.upper,
-        trial_cluster: clusters.labels[k], active_trial_cluster: activeClusters.labels[k],
-        sign_p: sign.pValue, up_days: sign.positives, down_days: sign.negatives,
-        mc_final_p05: q(mc.finalEquityQuantiles, 0.05), mc_final_p50: q(mc.finalEquityQuantiles, 0.5), mc_final_p95: q(mc.finalEquityQuantiles, 0.95),
-        mc_drawdown_p05: q(mc.maxDrawdownQuantiles, 0.05), mc_drawdown_p50: q(mc.maxDrawdownQuantiles, 0.5),
-        mc_probability_of_loss: mc.probabilityOfLoss,
-        ...Object.fromEntries(mc.lossProbabilities.map((l) => [`mc_loss_${Math.round(l.fraction * 100)}`, l.probability])),
-        ...Object.fromEntries(REGIMES.map((g) => [`sharpe_${g.replace("-", "_")}`, reg[g].metrics?.sharpe ?? NaN])),
-        regime_consistency: regimeConsistency(reg),
-        years: years.length,
-        years_profitable: years.length ? years.filter((y) => y.total_return > 0).length / years.length : NaN,
-        yearly_sharpe_sd: ys.length > 1 ? deviation(Float64Array.from(ys)) : NaN,
-        first_to_second_half: ys.length >= 2 ? mean(ys.slice(half)) - mean(ys.slice(0, half)) : NaN,
-        excess_sharpe: b ? sharpe - sharpeRatio(b) : sharpe,
-      };
-      rows.push(row);
     }
-
-    // Matrix-wide tests on the dates every cell shares.
-    ctx.progress(0.8, "reality check, SPA, PBO");
-    const doc: Record<string, unknown> = {
-      cells: series.length, days: common.length,
-      trials: {
-        stage: p.trials_stage,
-        // count: the N the deflated Sharpe ratios use (effective); raw: every configuration.
-        count: nTrials, raw: count.raw, effective: count.effective,
-        return_series: count.returnSeries, tuning: nTuning, configurations: recorded.length,
-        matrix_series: series.length, matrix_clusters: clusters.count, min_correlation: p.trial_correlation,
-        mean_correlation: roundOrNull(clusters.meanCorrelation),
-        estimator: "complete-linkage clusters of the matrix's return series at correlation ≥ min_correlation count once; other recorded series and tuning trials once each",
-        sharpe_mean: roundOrNull(count.sharpeMean), sharpe_variance: roundOrNull(sharpeVar), expected_max_sharpe: emax === null ? null : roundOrNull(emax),
-        // The same for the active returns (psr_active, dsr_active): information ratios.
-        active: {
-          count: nActive, raw: activeCount.raw, matrix_clusters: activeClusters.count, mean_correlation: roundOrNull(activeClusters.meanCorrelation),
-          sharpe_mean: roundOrNull(activeCount.sharpeMean), sharpe_variance: roundOrNull(activeVar), expected_max_sharpe: emaxActive === null ? null : roundOrNull(emaxActive),
-        },
-      },
-    };
-    // The data-snooping tests compare every cell with one benchmark: the one the cells share
-    // (auto: 1/N when every cell is long-only), else zero.
-    const names = [...new Set([...benchmarks.values()].map((b) => b.name))];
-    const shared = names.length === 1 ? [...benchmarks.values()][0] : { name: "zero", series: null };
-    if (names.length > 1) ctx.log(`warning: the cells have different benchmarks (${names.join(", ")}): Reality Check and SPA test against zero`);
-    {
-      const b = shared.series ? alignTo(shared.series, common).values : new Float64Array(common.length);
-      const diffs = performanceDifferentials(matrix, b);
-      const rng = createRng(ctx.seed).fork("matrix");
-      const rc = realityCheck(diffs, { rng: rng.fork("rc"), resamples: p.reality_check.resamples });
-      const spa = spaTest(diffs, { rng: rng.fork("spa"), resamples: p.reality_check.resamples });
-      doc.benchmark = shared.name;
-      doc.reality_check = { p_value: roundOrNull(rc.pValue), statistic: roundOrNull(rc.statistic), best: series[rc.best]?.id ?? null, block_length: roundOrNull(rc.blockLength), resamples: rc.resamples };
-      doc.spa = { p_consistent: roundOrNull(spa.pValues.consistent), p_lower: roundOrNull(spa.pValues.lower), p_upper: roundOrNull(spa.pValues.upper), statistic: roundOrNull(spa.statistic), best: series[spa.best]?.id ?? null };
-    }
-    if (series.length >= 2) {
-      const splits = Math.min(p.pbo_splits, Math.floor(common.length / 2) * 2);
-      const pbo = probabilityOfBacktestOverfitting(matrix, { splits });
-      doc.pbo = {
-        pbo: roundOrNull(pbo.pbo), splits: pbo.splits, combinations: pbo.combinations,
-        degradation_slope: roundOrNull(pbo.degradation.slope), degradation_intercept: roundOrNull(pbo.degradation.intercept),
-        probability_of_loss: roundOrNull(pbo.probabilityOfLoss),
-      };
-    }
-    await ctx.writeTable("cells", { columns: toColumns(rows) }, { orderBy: ["cell"] });
-    await ctx.writeTable("windows", {
-      columns: {
-        cell: windows.map((w) => w.cell), year: Int32Array.from(windows, (w) => w.year), days: Int32Array.from(windows, (w) => w.days),
-        total_return: Float64Array.from(windows, (w) => w.total_return), sharpe: Float64Array.from(windows, (w) => w.sharpe),
-      },
-    }, { orderBy: ["cell", "year"] });
-    await ctx.writeJson("matrix", doc);
-    const bestBy = (k: string) => rows.reduce((a, b) => ((b[k] as number) > (a[k] as number) ? b : a));
-    const best = bestBy("dsr"), bestA = bestBy("dsr_active");
-    ctx.metric("cells", series.length);
-    ctx.metric("trials", nTrials);
-    ctx.metric("trials_raw", count.raw);
-    ctx.metric("best_dsr", roundOrNull(best.dsr as number));
-    ctx.metric("best_dsr_cell", String(best.cell));
-    ctx.metric("best_dsr_active", roundOrNull(bestA.dsr_active as number));
-    ctx.metric("best_dsr_active_cell", String(bestA.cell));
-    if (doc.reality_check) ctx.metric("reality_check_p", (doc.reality_check as { p_value: number }).p_value);
-    if (doc.spa) ctx.metric("spa_p", (doc.spa as { p_consistent: number }).p_consistent);
-    if (doc.pbo) ctx.metric("pbo", (doc.pbo as { pbo: number }).pbo);
+    ctx.progress(0.05, `${series.length} cells loaded`);
+    const trials = await countStageTrials(ctx, series);
+    const benchmarks = await resolveBenchmarks(ctx, series);
+    const active = countActiveTrials(ctx, series, trials, benchmarks);
+    const inputs: CellInputs = { p: ctx.params, seed: ctx.seed, trials, active, benchmarks };
+    const { rows, windows } = cellStatistics(ctx, series, inputs);
+    const doc = matrixTests(ctx, series, trials, active, benchmarks);
+    await writeOutputs(ctx, rows, windows, doc);
+    reportMetrics(ctx, series.length, trials, rows, doc);
     // A duration is not a result: it goes to the log, never into the lock's metrics (which must
     // be the same bytes on every run).
     ctx.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     ctx.progress(1, "done");
   },
 });
+
+/** Counts the trials of the registry and of this matrix (clustered by correlation) and logs N. */
+async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[]): Promise<Trials> {
+  const p = ctx.params;
+  // Trials: the registry's distinct return series of the trials stage, plus this matrix's
+  // cells (normally in the registry already: the runner records them before deciding this
+  // stage; any that is not — a deleted registry — still counts). The matrix's series, whose
+  // returns are at hand, are clustered by correlation: near-duplicates are one trial.
+  const all = await ctx.trials();
+  const recorded = all.filter((r) => r.stage === p.trials_stage);
+  const common = commonDates(series);
+  const matrix = series.map((s) => alignTo(s, common).values);
+  const clusters = clusterTrials(matrix, { minCorrelation: p.trial_correlation });
+  const trialSeries: TrialSeries[] = [];
+  // The registry stores what the backtest declared (trial: metrics sharpe, observations;
+  // output returns) without knowing what it means: this stage interprets it.
+  for (const r of recorded) {
+    const sharpe = r.metrics.sharpe;
+    if (typeof sharpe === "number") trialSeries.push({ key: r.outputs.returns ?? r.config_hash, sharpe });
+  }
+  series.forEach((s, k) => {
+    trialSeries.push({ key: s.returnsHash, sharpe: sharpeRatio(s.net), cluster: clusters.labels[k] });
+  });
+  // A hyper-parameter trial is a distinct (cell, params, score): re-running the same search
+  // after a code change that altered nothing records it again under a new fingerprint.
+  const nTuning = p.count_tuning
+    ? new Set(all.filter((r) => r.kind === "tuning")
+      .map((r) => `${r.cell}\u0000${r.params}\u0000${r.metrics.metric}`)).size
+    : 0;
+  const count = countTrials(trialSeries, nTuning);
+  const nTrials = count.effective;
+  const sharpeVar = count.sharpeVariance;
+  const emax = annualExpectedMax(nTrials, sharpeVar);
+  ctx.log(`deflating by N = ${nTrials} effective trials (${count.raw} raw): ` +
+    `${count.returnSeries} distinct return series of stage ${p.trials_stage} ` +
+    `(${recorded.length} configurations recorded; this matrix's ${series.length} in ${clusters.count} clusters ` +
+    `at correlation ≥ ${p.trial_correlation}) ` +
+    `+ ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)} over ${count.units} series units`);
+  return { common, matrix, clusters, count, configurations: recorded.length, nTuning, nTrials, sharpeVar, emax };
+}
+
+/** Expected maximum annualized Sharpe ratio of n skill-less trials of annual Sharpe variance v; null for n ≤ 1. */
+function annualExpectedMax(n: number, v: number): number | null {
+  return n > 1 ? expectedMaxSharpe(n, v / 252) * Math.sqrt(252) : null;
+}
+
+/** Forms each cell's active returns over its benchmark, counts their trials and logs N. */
+function countActiveTrials(
+  ctx: StageContext<Params>, series: CellSeries[], trials: Trials, benchmarks: Map<string, Benchmark>,
+): ActiveTrials {
+  // Active returns a = r − b over each cell's benchmark b, and their own trial count: the
+  // matrix's active series clustered the same way; recorded series of other runs (whose active
+  // returns are not at hand) and tuning trials add to N, not to V.
+  const benchOf = (s: CellSeries, dates: Int32Array) => {
+    const bm = benchmarks.get(s.id)!;
+    return bm.series ? alignTo(bm.series, dates).values : null;
+  };
+  const activeMatrix = series.map((s, k) => {
+    const b = benchOf(s, trials.common);
+    return b ? Float64Array.from(trials.matrix[k], (v, i) => v - b[i]) : trials.matrix[k];
+  });
+  const clusters = clusterTrials(activeMatrix, { minCorrelation: ctx.params.trial_correlation });
+  // Each cell's benchmark on its own dates (null: zero benchmark), aligned once.
+  const cellBench = series.map((s) => benchOf(s, s.dates));
+  const activeSeries = series.map((s, k) => {
+    const b = cellBench[k];
+    return b ? Float64Array.from(s.net, (v, i) => v - b[i]) : s.net;
+  });
+  const matrixKeys = new Set(series.map((s) => s.returnsHash)).size;
+  const activeTrials = series.map((s, k) => ({
+    key: s.returnsHash, sharpe: safeSharpe(activeSeries[k]), cluster: clusters.labels[k],
+  }));
+  const count = countTrials(activeTrials, trials.count.returnSeries - matrixKeys + trials.nTuning);
+  const nActive = count.effective, activeVar = count.sharpeVariance;
+  const emax = annualExpectedMax(nActive, activeVar);
+  ctx.log(`active returns: N = ${nActive} effective trials (the matrix's ${series.length} active series in ` +
+    `${clusters.count} clusters); information-ratio variance ${activeVar.toFixed(4)}`);
+  return { cellBench, activeSeries, clusters, count, nActive, activeVar, emax };
+}
+
+/** Computes every cell's statistics: the rows of tables `cells` and `windows`, in cell order. */
+function cellStatistics(
+  ctx: StageContext<Params>, series: CellSeries[], inputs: CellInputs,
+): { rows: Record<string, unknown>[]; windows: YearWindow[] } {
+  const rows: Record<string, unknown>[] = [];
+  const windows: YearWindow[] = [];
+  for (const [k, s] of series.entries()) {
+    ctx.progress(0.05 + (0.7 * k) / series.length, s.id);
+    const { row, years } = cellRow(inputs, s, k);
+    for (const y of years) windows.push({ cell: s.id, ...y });
+    rows.push(row);
+  }
+  return { rows, windows };
+}
+
+/** The bootstrap options of the params, on the given random stream. */
+function bootstrapOptions(p: Params, rng: Rng) {
+  return { rng, method: p.bootstrap.method, resamples: p.bootstrap.resamples, level: p.bootstrap.level };
+}
+
+/** One cell's row of table `cells` (columns in table order) and its calendar-year windows. */
+function cellRow(
+  inputs: CellInputs, s: CellSeries, k: number,
+): { row: Record<string, unknown>; years: ReturnType<typeof yearly> } {
+  const { p, trials } = inputs;
+  const rng = createRng(inputs.seed).fork(`cell:${s.id}`);
+  const m = returnsSharpeMoments(s.net);
+  const shape = { skew: m.skew, kurtosis: m.kurtosis };
+  const ci = bootstrapConfidenceIntervals(s.net, bootstrapOptions(p, rng.fork("bootstrap")));
+  const psr = probabilisticSharpeRatio(m.sharpe, m.observations, shape);
+  const dsr = trials.nTrials > 1
+    ? deflatedSharpeRatio(m.sharpe, m.observations, {
+      ...shape, trials: trials.nTrials, sharpeVariance: trials.sharpeVar / 252,
+    })
+    : psr;
+  const active = activeColumns(inputs, s, k, rng, { m, psr, dsr, ci });
+  const robustness = robustnessColumns(p, s, rng);
+  const years = yearly(s);
+  const b = inputs.active.cellBench[k];
+  const sharpe = sharpeRatio(s.net);
+  const row: Record<string, unknown> = {
+    cell: s.id, model: String(s.cell.model ?? ""), optimizer: String(s.cell.optimizer ?? ""),
+    observations: m.observations,
+    sharpe, sharpe_lo: ci.sharpe.lower, sharpe_hi: ci.sharpe.upper,
+    cagr: ci.cagr.estimate, cagr_lo: ci.cagr.lower, cagr_hi: ci.cagr.upper,
+    max_drawdown: ci.maxDrawdown.estimate, max_drawdown_lo: ci.maxDrawdown.lower,
+    max_drawdown_hi: ci.maxDrawdown.upper,
+    block_length: ci.blockLength,
+    skew: m.skew, kurtosis: m.kurtosis, psr, dsr,
+    ...active,
+    trial_cluster: trials.clusters.labels[k], active_trial_cluster: inputs.active.clusters.labels[k],
+    ...robustness,
+    ...yearColumns(years),
+    excess_sharpe: b ? sharpe - sharpeRatio(b) : sharpe,
+  };
+  return { row, years };
+}
+
+/** A cell's tests against its benchmark, on the active returns: the columns benchmark … information_ratio_hi. */
+function activeColumns(
+  inputs: CellInputs, s: CellSeries, k: number, rng: Rng, own: OwnTests,
+): Record<string, unknown> {
+  const { p, trials, active: act } = inputs;
+  // Against the benchmark: the same tests on the active returns a = r − b (b = 0 for a
+  // zero benchmark): PSR of the information ratio against 0, DSR against the information
+  // ratio the best of N skill-less active trials would show.
+  const bm = inputs.benchmarks.get(s.id)!;
+  const b = act.cellBench[k];
+  const active = act.activeSeries[k];
+  const mA = b ? returnsSharpeMoments(active) : own.m;
+  const shapeA = { skew: mA.skew, kurtosis: mA.kurtosis };
+  const activeOk = Number.isFinite(mA.sharpe) && Number.isFinite(mA.skew) && Number.isFinite(mA.kurtosis);
+  const psrA = !b ? own.psr : activeOk ? probabilisticSharpeRatio(mA.sharpe, mA.observations, shapeA) : NaN;
+  const dsrA = !b && act.nActive === trials.nTrials ? own.dsr : !activeOk ? NaN
+    : act.nActive > 1
+      ? deflatedSharpeRatio(mA.sharpe, mA.observations, {
+        ...shapeA, trials: act.nActive, sharpeVariance: act.activeVar / 252,
+      })
+      : psrA;
+  const activeCi = b && activeOk
+    ? bootstrapConfidenceIntervals(active, bootstrapOptions(p, rng.fork("bootstrap-active"))).sharpe
+    : b ? { estimate: NaN, lower: NaN, upper: NaN } : own.ci.sharpe;
+  return {
+    benchmark: bm.name,
+    benchmark_sharpe: b ? sharpeRatio(b) : 0,
+    psr_active: psrA, dsr_active: dsrA,
+    active_return: annualMean(active), tracking_error: b ? Math.sqrt(variance(active) * 252) : NaN,
+    information_ratio: activeCi.estimate, information_ratio_lo: activeCi.lower,
+    information_ratio_hi: activeCi.upper,
+  };
+}
+
+/** A cell's sign test, Monte Carlo and per-regime figures: the columns sign_p … regime_consistency. */
+function robustnessColumns(p: Params, s: CellSeries, rng: Rng): Record<string, unknown> {
+  const sign = signTest(s.net, { alternative: "greater" });
+  const mc = monteCarloReturns(s.net, {
+    rng: rng.fork("monte-carlo"), method: p.bootstrap.method, paths: p.monte_carlo.paths,
+    horizon: p.monte_carlo.horizon, quantiles: [0.05, 0.5, 0.95], lossFractions: p.monte_carlo.losses,
+  });
+  const states = s.regime.map((x) => (REGIMES.includes(x as Regime) ? (x as Regime) : null));
+  const reg = regimeMetrics(s.net, states);
+  const q = (arr: { p: number; value: number }[], pp: number) => arr.find((x) => x.p === pp)?.value ?? NaN;
+  return {
+    sign_p: sign.pValue, up_days: sign.positives, down_days: sign.negatives,
+    mc_final_p05: q(mc.finalEquityQuantiles, 0.05), mc_final_p50: q(mc.finalEquityQuantiles, 0.5),
+    mc_final_p95: q(mc.finalEquityQuantiles, 0.95),
+    mc_drawdown_p05: q(mc.maxDrawdownQuantiles, 0.05), mc_drawdown_p50: q(mc.maxDrawdownQuantiles, 0.5),
+    mc_probability_of_loss: mc.probabilityOfLoss,
+    ...Object.fromEntries(mc.lossProbabilities.map((l) => [`mc_loss_${Math.round(l.fraction * 100)}`, l.probability])),
+    ...Object.fromEntries(REGIMES.map((g) => [`sharpe_${g.replace("-", "_")}`, reg[g].metrics?.sharpe ?? NaN])),
+    regime_consistency: regimeConsistency(reg),
+  };
+}
+
+/** Walk-forward consistency over a cell's calendar years: the columns years … first_to_second_half. */
+function yearColumns(years: ReturnType<typeof yearly>): Record<string, unknown> {
+  const ys = years.map((y) => y.sharpe).filter(Number.isFinite);
+  const half = Math.floor(ys.length / 2);
+  return {
+    years: years.length,
+    years_profitable: years.length ? years.filter((y) => y.total_return > 0).length / years.length : NaN,
+    yearly_sharpe_sd: ys.length > 1 ? deviation(Float64Array.from(ys)) : NaN,
+    first_to_second_half: ys.length >= 2 ? mean(ys.slice(half)) - mean(ys.slice(0, half)) : NaN,
+  };
+}
+
+/** Runs the matrix-wide tests and builds `matrix.json`: trial counts, Reality Check, SPA and PBO. */
+function matrixTests(
+  ctx: StageContext<Params>, series: CellSeries[], trials: Trials, active: ActiveTrials,
+  benchmarks: Map<string, Benchmark>,
+): Record<string, unknown> {
+  // Matrix-wide tests on the dates every cell shares.
+  ctx.progress(0.8, "reality check, SPA, PBO");
+  const doc: Record<string, unknown> = {
+    cells: series.length, days: trials.common.length,
+    trials: trialsDoc(ctx.params, series.length, trials, active),
+    ...dataSnoopingTests(ctx, series, trials, benchmarks),
+  };
+  if (series.length >= 2) doc.pbo = overfitting(ctx.params, trials);
+  return doc;
+}
+
+/** The `trials` section of matrix.json: N and V[SR] of the returns and of the active returns. */
+function trialsDoc(p: Params, cells: number, trials: Trials, active: ActiveTrials): Record<string, unknown> {
+  const { count, clusters } = trials;
+  return {
+    stage: p.trials_stage,
+    // count: the N the deflated Sharpe ratios use (effective); raw: every configuration.
+    count: trials.nTrials, raw: count.raw, effective: count.effective,
+    return_series: count.returnSeries, tuning: trials.nTuning, configurations: trials.configurations,
+    matrix_series: cells, matrix_clusters: clusters.count, min_correlation: p.trial_correlation,
+    mean_correlation: roundOrNull(clusters.meanCorrelation),
+    estimator: "complete-linkage clusters of the matrix's return series at correlation ≥ min_correlation " +
+      "count once; other recorded series and tuning trials once each",
+    sharpe_mean: roundOrNull(count.sharpeMean), sharpe_variance: roundOrNull(trials.sharpeVar),
+    expected_max_sharpe: trials.emax === null ? null : roundOrNull(trials.emax),
+    // The same for the active returns (psr_active, dsr_active): information ratios.
+    active: {
+      count: active.nActive, raw: active.count.raw, matrix_clusters: active.clusters.count,
+      mean_correlation: roundOrNull(active.clusters.meanCorrelation),
+      sharpe_mean: roundOrNull(active.count.sharpeMean), sharpe_variance: roundOrNull(active.activeVar),
+      expected_max_sharpe: active.emax === null ? null : roundOrNull(active.emax),
+    },
+  };
+}
+
+/** White's Reality Check and Hansen's SPA test of every cell against the benchmark the cells share. */
+function dataSnoopingTests(
+  ctx: StageContext<Params>, series: CellSeries[], trials: Trials, benchmarks: Map<string, Benchmark>,
+): Record<string, unknown> {
+  // The data-snooping tests compare every cell with one benchmark: the one the cells share
+  // (auto: 1/N when every cell is long-only), else zero.
+  const names = [...new Set([...benchmarks.values()].map((b) => b.name))];
+  const shared = names.length === 1 ? [...benchmarks.values()][0] : { name: "zero", series: null };
+  if (names.length > 1) {
+    ctx.log(`warning: the cells have different benchmarks (${names.join(", ")}): ` +
+      "Reality Check and SPA test against zero");
+  }
+  const { common, matrix } = trials;
+  const b = shared.series ? alignTo(shared.series, common).values : new Float64Array(common.length);
+  const diffs = performanceDifferentials(matrix, b);
+  const rng = createRng(ctx.seed).fork("matrix");
+  const rc = realityCheck(diffs, { rng: rng.fork("rc"), resamples: ctx.params.reality_check.resamples });
+  const spa = spaTest(diffs, { rng: rng.fork("spa"), resamples: ctx.params.reality_check.resamples });
+  return {
+    benchmark: shared.name,
+    reality_check: {
+      p_value: roundOrNull(rc.pValue), statistic: roundOrNull(rc.statistic), best: series[rc.best]?.id ?? null,
+      block_length: roundOrNull(rc.blockLength), resamples: rc.resamples,
+    },
+    spa: {
+      p_consistent: roundOrNull(spa.pValues.consistent), p_lower: roundOrNull(spa.pValues.lower),
+      p_upper: roundOrNull(spa.pValues.upper), statistic: roundOrNull(spa.statistic),
+      best: series[spa.best]?.id ?? null,
+    },
+  };
+}
+
+/** The probability of backtest overfitting by CSCV, with its in-sample → out-of-sample degradation. */
+function overfitting(p: Params, trials: Trials): Record<string, unknown> {
+  const splits = Math.min(p.pbo_splits, Math.floor(trials.common.length / 2) * 2);
+  const pbo = probabilityOfBacktestOverfitting(trials.matrix, { splits });
+  return {
+    pbo: roundOrNull(pbo.pbo), splits: pbo.splits, combinations: pbo.combinations,
+    degradation_slope: roundOrNull(pbo.degradation.slope),
+    degradation_intercept: roundOrNull(pbo.degradation.intercept),
+    probability_of_loss: roundOrNull(pbo.probabilityOfLoss),
+  };
+}
+
+/** Writes the tables `cells` and `windows` and the document `matrix`. */
+async function writeOutputs(
+  ctx: StageContext<Params>, rows: Record<string, unknown>[], windows: YearWindow[], doc: Record<string, unknown>,
+): Promise<void> {
+  await ctx.writeTable("cells", { columns: toColumns(rows) }, { orderBy: ["cell"] });
+  await ctx.writeTable("windows", {
+    columns: {
+      cell: windows.map((w) => w.cell), year: Int32Array.from(windows, (w) => w.year),
+      days: Int32Array.from(windows, (w) => w.days),
+      total_return: Float64Array.from(windows, (w) => w.total_return),
+      sharpe: Float64Array.from(windows, (w) => w.sharpe),
+    },
+  }, { orderBy: ["cell", "year"] });
+  await ctx.writeJson("matrix", doc);
+}
+
+/** Reports the metrics: cells, trial counts, the best DSR cells and the matrix-wide p-values. */
+function reportMetrics(
+  ctx: StageContext<Params>, cells: number, trials: Trials, rows: Record<string, unknown>[],
+  doc: Record<string, unknown>,
+): void {
+  const bestBy = (k: string) => rows.reduce((a, b) => ((b[k] as number) > (a[k] as number) ? b : a));
+  const best = bestBy("dsr"), bestA = bestBy("dsr_active");
+  ctx.metric("cells", cells);
+  ctx.metric("trials", trials.nTrials);
+  ctx.metric("trials_raw", trials.count.raw);
+  ctx.metric("best_dsr", roundOrNull(best.dsr as number));
+  ctx.metric("best_dsr_cell", String(best.cell));
+  ctx.metric("best_dsr_active", roundOrNull(bestA.dsr_active as number));
+  ctx.metric("best_dsr_active_cell", String(bestA.cell));
+  if (doc.reality_check) ctx.metric("reality_check_p", (doc.reality_check as { p_value: number }).p_value);
+  if (doc.spa) ctx.metric("spa_p", (doc.spa as { p_consistent: number }).p_consistent);
+  if (doc.pbo) ctx.metric("pbo", (doc.pbo as { pbo: number }).pbo);
+}
 
 async function loadCells(ctx: StageContext<Params>): Promise<CellSeries[]> {
   const refs = ctx.inputs("backtest", "returns");
@@ -333,7 +528,7 @@ const BENCHMARK_ALIASES: Record<string, string> = { one_over_n: "equal_weight" }
  * Each cell's benchmark: `auto` → 1/N for a long-only cell, zero for one holding shorts; or the
  * name given. A named baseline that is not among the inputs is an error, never a silent zero.
  */
-async function resolveBenchmarks(ctx: StageContext<Params>, series: CellSeries[]): Promise<Map<string, { name: string; series: Series | null }>> {
+async function resolveBenchmarks(ctx: StageContext<Params>, series: CellSeries[]): Promise<Map<string, Benchmark>> {
   const p = ctx.params;
   const cache = new Map<string, Series | null>();
   const load = async (name: string): Promise<Series | null> => {
@@ -355,7 +550,7 @@ async function resolveBenchmarks(ctx: StageContext<Params>, series: CellSeries[]
     cache.set(name, b);
     return b;
   };
-  const out = new Map<string, { name: string; series: Series | null }>();
+  const out = new Map<string, Benchmark>();
   for (const s of series) {
     const name = p.benchmark === "auto" ? (s.longOnly ? "one_over_n" : "zero") : p.benchmark;
     out.set(s.id, { name, series: await load(name) });
