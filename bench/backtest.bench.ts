@@ -27,12 +27,22 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRng } from "../src/core/rng.ts";
-import { backtest, linearCostRate, rebalanceRows, type BacktestOptions, type TargetRow } from "../src/quant/backtest/index.ts";
+import {
+  backtest,
+  linearCostRate,
+  rebalanceRows,
+  type BacktestOptions,
+  type TargetRow,
+} from "../src/quant/backtest/index.ts";
 
 const PYTHON = "/usr/bin/python3";
 const DAY = 86_400_000;
 
-interface Size { assets: number; days: number; runs: number }
+interface Size {
+  assets: number;
+  days: number;
+  runs: number;
+}
 
 function businessDays(start: string, n: number): Int32Array {
   const out = new Int32Array(n);
@@ -48,22 +58,36 @@ function makeCase({ assets: N, days: T }: Size) {
   const rng = createRng(20_240_501);
   const returns = new Float64Array(T * N);
   const vol = Float64Array.from({ length: N }, () => 0.01 + 0.02 * rng.next());
-  for (let t = 0; t < T; t++) for (let i = 0; i < N; i++) returns[t * N + i] = rng.next() < 0.01 ? NaN : 0.0002 + vol[i] * rng.normal();
+  for (let t = 0; t < T; t++)
+    for (let i = 0; i < N; i++) returns[t * N + i] = rng.next() < 0.01 ? NaN : 0.0002 + vol[i] * rng.normal();
   const rows = rebalanceRows(businessDays("2005-01-03", T), "weekly");
   const targets: TargetRow[] = Array.from(rows, (t) => {
     // Long/short book: gross 1.6, net 0.4, names with |score| < 0.3 not held.
     const s = Float64Array.from({ length: N }, () => rng.normal());
-    let pos = 0, neg = 0;
-    for (const v of s) { if (v > 0.3) pos += v; else if (v < -0.3) neg -= v; }
+    let pos = 0,
+      neg = 0;
+    for (const v of s) {
+      if (v > 0.3) pos += v;
+      else if (v < -0.3) neg -= v;
+    }
     return { t, weights: s.map((v) => (v > 0.3 ? (1.0 * v) / pos : v < -0.3 ? (0.6 * v) / neg : 0)) };
   });
   const adv = Float64Array.from({ length: N }, () => 1e7 * Math.exp(3 * rng.next()));
-  const options: BacktestOptions = { lag: 1, commissionBps: 1, slippageBps: 2, impact: { k: 1, sigma: vol, adv, exponent: 0.5, capital: 1e8 } };
+  const options: BacktestOptions = {
+    lag: 1,
+    commissionBps: 1,
+    slippageBps: 2,
+    impact: { k: 1, sigma: vol, adv, exponent: 0.5, capital: 1e8 },
+  };
   return { returns, targets, options };
 }
 
 const r = (x: number, d = 3) => Number(x.toPrecision(d + 3));
-const sum = (a: Float64Array) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; };
+const sum = (a: Float64Array) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+};
 
 type Mode = "lean" | "full" | "fresh";
 
@@ -86,7 +110,15 @@ function timeOurs(c: ReturnType<typeof makeCase>, N: number, T: number, runs: nu
   }
   // Σ holdings: of the T × N matrix when produced, else of the per-row sums (netExposure).
   const sumHoldings = matrices ? sum(res.holdings) : sum(res.netExposure);
-  return { best, checks: { final_equity: res.equity[T - 1], sum_turnover: sum(res.turnover), sum_costs: sum(res.costs), sum_holdings: sumHoldings } };
+  return {
+    best,
+    checks: {
+      final_equity: res.equity[T - 1],
+      sum_turnover: sum(res.turnover),
+      sum_costs: sum(res.costs),
+      sum_holdings: sumHoldings,
+    },
+  };
 }
 
 /**
@@ -95,7 +127,9 @@ function timeOurs(c: ReturnType<typeof makeCase>, N: number, T: number, runs: nu
  * new outputs per call). Keys without a tag are the full run. Lean runs first and fresh last:
  * dead T × N outputs left on the heap by fresh calls slowed the next timings (~15 % measured).
  */
-export async function benchBacktest(size: Size = { assets: 500, days: 5000, runs: 5 }): Promise<Record<string, number | string>> {
+export async function benchBacktest(
+  size: Size = { assets: 500, days: 5000, runs: 5 },
+): Promise<Record<string, number | string>> {
   const { assets: N, days: T, runs } = size;
   const c = makeCase(size);
   const { targets, options } = c;
@@ -119,24 +153,47 @@ export async function benchBacktest(size: Size = { assets: 500, days: 5000, runs
     writeFileSync(join(dir, "adv.f64"), raw(options.impact!.adv));
     const kappa = linearCostRate(options.commissionBps ?? 0, options.slippageBps ?? 0);
     const imp = options.impact!;
-    for (const [tag, mode] of [["_lean", "lean"], ["", "full"], ["_fresh", "fresh"]] as const) {
+    for (const [tag, mode] of [
+      ["_lean", "lean"],
+      ["", "full"],
+      ["_fresh", "fresh"],
+    ] as const) {
       const matrices = mode !== "lean";
       const ours = timeOurs(c, N, T, runs, mode);
       out[`backtest${tag}_s`] = r(ours.best);
       out[`backtest${tag}_asset_days_per_s`] = Math.round((N * T) / ours.best);
-      const args = [join(import.meta.dirname, "backtest_numpy.py"), dir, T, N, live.length, kappa, imp.k ?? 1, imp.exponent ?? 0.5, imp.capital ?? 1, runs, matrices ? 1 : 0, mode === "full" ? 1 : 0].map(String);
+      const args = [
+        join(import.meta.dirname, "backtest_numpy.py"),
+        dir,
+        T,
+        N,
+        live.length,
+        kappa,
+        imp.k ?? 1,
+        imp.exponent ?? 0.5,
+        imp.capital ?? 1,
+        runs,
+        matrices ? 1 : 0,
+        mode === "full" ? 1 : 0,
+      ].map(String);
       const py = spawnSync(PYTHON, args, { encoding: "utf8", maxBuffer: 1 << 20 });
       if (py.status !== 0) {
         out[`numpy${tag}_asset_days_per_s`] = "null";
         out[`numpy${tag}_reason`] = (py.error?.message ?? py.stderr.trim().split("\n").pop() ?? "failed").slice(0, 200);
         continue;
       }
-      const np = JSON.parse(py.stdout.trim().split("\n").pop()!) as { numpy_version: string; seconds: number } & typeof ours.checks;
+      const np = JSON.parse(py.stdout.trim().split("\n").pop()!) as {
+        numpy_version: string;
+        seconds: number;
+      } & typeof ours.checks;
       let worst = 0;
       for (const key of Object.keys(ours.checks) as (keyof typeof ours.checks)[]) {
         const rel = Math.abs(ours.checks[key] - np[key]) / Math.max(1e-300, Math.abs(np[key]));
         worst = Math.max(worst, rel);
-        if (!(rel <= 1e-9)) throw new Error(`backtest bench${tag}: ${key} differs from NumPy: ours ${ours.checks[key]}, numpy ${np[key]} (relative ${rel})`);
+        if (!(rel <= 1e-9))
+          throw new Error(
+            `backtest bench${tag}: ${key} differs from NumPy: ours ${ours.checks[key]}, numpy ${np[key]} (relative ${rel})`,
+          );
       }
       out.numpy_version = np.numpy_version;
       out[`numpy${tag}_backtest_s`] = r(np.seconds);

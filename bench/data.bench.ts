@@ -11,7 +11,8 @@ import { createDatabase, readColumns, writeColumnsToParquet } from "../src/store
 const OPTS = { symbols: 500, start: "2005-01-03", end: "2024-12-31", seed: 1 };
 
 async function best<T>(n: number, fn: () => Promise<T> | T): Promise<{ secs: number; value: T }> {
-  let secs = Infinity, value!: T;
+  let secs = Infinity,
+    value!: T;
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     value = await fn();
@@ -29,7 +30,16 @@ export async function benchData(): Promise<Record<string, number>> {
   try {
     const path = join(dir, "prices.parquet");
     const table = {
-      columns: { date: m.date, symbol: m.symbol, open: m.open, high: m.high, low: m.low, close: m.close, volume: m.volume, sector: m.sector },
+      columns: {
+        date: m.date,
+        symbol: m.symbol,
+        open: m.open,
+        high: m.high,
+        low: m.low,
+        close: m.close,
+        volume: m.volume,
+        sector: m.sector,
+      },
       types: { date: "DATE" },
     };
     const write = await best(3, () => writeColumnsToParquet(conn, table, path, { orderBy: ["date", "symbol"] }));

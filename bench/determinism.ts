@@ -48,7 +48,10 @@ export function outputHashes(lockText: string): Map<string, string> {
 /** A copy of the working tree (tracked and untracked, not ignored files) with node_modules linked. */
 function cleanCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), "strata-determinism-"));
-  const ls = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" });
+  const ls = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO,
+    encoding: "utf8",
+  });
   if (ls.status !== 0) throw new Error(`git ls-files failed in ${REPO}: ${ls.stderr}`);
   for (const rel of ls.stdout.split("\0").filter(Boolean)) {
     const src = join(REPO, rel);
@@ -74,7 +77,9 @@ function coldRun(dir: string, run: RunSpec): Promise<{ lock: string; wall_s: num
   if (existsSync(registry)) cpSync(registry, join(dir, "pipeline.trials.jsonl"));
   else rmSync(join(dir, "pipeline.trials.jsonl"), { force: true });
   // data/raw/ holds tracked inputs: restore them after the wipe.
-  const raw = spawnSync("git", ["ls-files", "-z", "data"], { cwd: REPO, encoding: "utf8" }).stdout.split("\0").filter(Boolean);
+  const raw = spawnSync("git", ["ls-files", "-z", "data"], { cwd: REPO, encoding: "utf8" })
+    .stdout.split("\0")
+    .filter(Boolean);
   for (const rel of raw) {
     if (!existsSync(join(REPO, rel))) continue;
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
@@ -86,9 +91,15 @@ function coldRun(dir: string, run: RunSpec): Promise<{ lock: string; wall_s: num
   const burner = run.burner ? startBurner() : undefined;
   const t0 = performance.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(dir, "bin/pipeline.js"), "run", "-j", String(run.jobs)], { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [join(dir, "bin/pipeline.js"), "run", "-j", String(run.jobs)], {
+      cwd: dir,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let err = "";
-    child.stderr.on("data", (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+    child.stderr.on("data", (d: Buffer) => {
+      err = (err + d.toString()).slice(-4000);
+    });
     child.on("exit", (code) => {
       burner?.kill();
       const wall_s = Math.round((performance.now() - t0) / 100) / 10;
@@ -131,7 +142,8 @@ async function main(): Promise<void> {
       const keep = join(REPO, "bench/work/determinism", `run-${i + 1}`);
       mkdirSync(keep, { recursive: true });
       writeFileSync(join(keep, "pipeline.lock"), r.lock);
-      if (existsSync(join(dir, "pipeline.trials.jsonl"))) cpSync(join(dir, "pipeline.trials.jsonl"), join(keep, "pipeline.trials.jsonl"));
+      if (existsSync(join(dir, "pipeline.trials.jsonl")))
+        cpSync(join(dir, "pipeline.trials.jsonl"), join(keep, "pipeline.trials.jsonl"));
       locks.push(outputHashes(r.lock));
       wall.push(r.wall_s);
       process.stderr.write(`  ${r.wall_s} s, ${locks.at(-1)!.size} outputs\n`);
@@ -141,12 +153,23 @@ async function main(): Promise<void> {
   }
   const c = compareRuns(locks);
   const short = (h: string) => h.slice(0, 12);
-  const rows = [["cell › output", ...RUNS.map((_, i) => `run ${i + 1}`)], ...c.mismatches.map((m) => [m.key, ...m.hashes.map(short)])];
+  const rows = [
+    ["cell › output", ...RUNS.map((_, i) => `run ${i + 1}`)],
+    ...c.mismatches.map((m) => [m.key, ...m.hashes.map(short)]),
+  ];
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   for (const r of rows) process.stdout.write(r.map((v, j) => v.padEnd(widths[j])).join("  ") + "\n");
   process.stdout.write(`${RUNS.map((r, i) => `run ${i + 1}: ${r.label}, ${wall[i]} s`).join("\n")}\n`);
   process.stdout.write(`${c.cells} cells, ${c.outputs} outputs, ${c.mismatches.length} mismatches\n`);
-  mergeResults({ determinism: { runs: RUNS.length, cells: c.cells, outputs: c.outputs, mismatches: c.mismatches.length, wall_s: wall } });
+  mergeResults({
+    determinism: {
+      runs: RUNS.length,
+      cells: c.cells,
+      outputs: c.outputs,
+      mismatches: c.mismatches.length,
+      wall_s: wall,
+    },
+  });
   if (c.mismatches.length > 0) process.exit(1);
 }
 

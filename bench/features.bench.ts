@@ -46,13 +46,29 @@ export async function benchFeatures(): Promise<Record<string, number | string>> 
   const conn = await db.connect();
   try {
     const pricesPath = join(dir, "prices.parquet");
-    await writeColumnsToParquet(conn, {
-      columns: { date: m.date, symbol: m.symbol, open: m.open, high: m.high, low: m.low, close: m.close, volume: m.volume, sector: m.sector },
-      types: { date: "DATE" },
-    }, pricesPath, { orderBy: ["date", "symbol"] });
+    await writeColumnsToParquet(
+      conn,
+      {
+        columns: {
+          date: m.date,
+          symbol: m.symbol,
+          open: m.open,
+          high: m.high,
+          low: m.low,
+          close: m.close,
+          volume: m.volume,
+          sector: m.sector,
+        },
+        types: { date: "DATE" },
+      },
+      pricesPath,
+      { orderBy: ["date", "symbol"] },
+    );
     const q = defaultQuery(`read_parquet(${sqlString(pricesPath)})`);
     const out = join(dir, "features.parquet");
-    let best = Infinity, compute = Infinity, rows = 0;
+    let best = Infinity,
+      compute = Infinity,
+      rows = 0;
     const hashes = new Set<string>();
     for (let i = 0; i < 3; i++) {
       const r = await runOnce(conn, q, out);
@@ -70,7 +86,9 @@ export async function benchFeatures(): Promise<Record<string, number | string>> 
     }
     hashes.add(sha256(out));
     if (hashes.size !== 1) {
-      throw new Error(`features.parquet is not deterministic: ${hashes.size} different sha256 over 3 runs at the default threads and 1 run at 1 thread`);
+      throw new Error(
+        `features.parquet is not deterministic: ${hashes.size} different sha256 over 3 runs at the default threads and 1 run at 1 thread`,
+      );
     }
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     return {

@@ -29,14 +29,29 @@ export function benchData(nRows: number): { X: FeatureMatrix; y: Float64Array } 
   const y = new Float64Array(nRows);
   for (let i = 0; i < nRows; i++) {
     for (let j = 0; j < N_FEATURES; j++) cols[j][i] = rng.normal();
-    const x0 = cols[0][i], x1 = cols[1][i], x2 = cols[2][i], x3 = cols[3][i], x4 = cols[4][i];
+    const x0 = cols[0][i],
+      x1 = cols[1][i],
+      x2 = cols[2][i],
+      x3 = cols[3][i],
+      x4 = cols[4][i];
     y[i] = 0.05 * Math.tanh(x0) + 0.03 * x1 * x2 - 0.02 * Math.abs(x3) + 0.02 * (x4 > 0.5 ? 1 : 0) + 0.1 * rng.normal();
   }
-  return { X: featureMatrix(cols.map((_, j) => `x${j}`), cols), y };
+  return {
+    X: featureMatrix(
+      cols.map((_, j) => `x${j}`),
+      cols,
+    ),
+    y,
+  };
 }
 
 function slice(X: FeatureMatrix, from: number, to: number): FeatureMatrix {
-  return { nRows: to - from, nFeatures: X.nFeatures, names: X.names, columns: X.columns.map((c) => c.subarray(from, to)) };
+  return {
+    nRows: to - from,
+    nFeatures: X.nFeatures,
+    names: X.names,
+    columns: X.columns.map((c) => c.subarray(from, to)),
+  };
 }
 
 /** A full garbage collection (V8's gc(), exposed at run time). */
@@ -76,8 +91,10 @@ async function benchGbdtHere(): Promise<Record<string, number | string>> {
   const nTrees = Number(process.env.GBDT_BENCH_TREES ?? 200);
   const nTrain = Math.floor(nRows * 0.8);
   const { X, y } = benchData(nRows);
-  const Xtr = slice(X, 0, nTrain), ytr = y.subarray(0, nTrain);
-  const Xva = slice(X, nTrain, nRows), yva = y.subarray(nTrain);
+  const Xtr = slice(X, 0, nTrain),
+    ytr = y.subarray(0, nTrain);
+  const Xva = slice(X, nTrain, nRows),
+    yva = y.subarray(nTrain);
   const params = { nTrees, maxDepth: 6, learningRate: 0.1, maxBins: 256, lambda: 1, minChildWeight: 1 };
   const r = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -120,13 +137,23 @@ async function benchGbdtHere(): Promise<Record<string, number | string>> {
     Buffer.from(y.buffer, y.byteOffset, y.byteLength).copy(bytes, 4 * nRows * N_FEATURES);
     writeFileSync(file, bytes);
     const script = join(import.meta.dirname, "xgb_reference.py");
-    const res = spawnSync(PYTHON, [script, file, String(nRows), String(N_FEATURES), String(nTrain), String(nTrees), "2"], { encoding: "utf8" });
+    const res = spawnSync(
+      PYTHON,
+      [script, file, String(nRows), String(N_FEATURES), String(nTrain), String(nTrees), "2"],
+      { encoding: "utf8" },
+    );
     if (res.status !== 0) {
       out.xgb_train_s = "null";
       out.xgb_reason = (res.error?.message ?? res.stderr.trim().split("\n").pop() ?? "failed").slice(0, 200);
       return out;
     }
-    const xgbRes = JSON.parse(res.stdout.trim().split("\n").pop()!) as { xgboost_version: string; train_s: number; dmatrix_s: number; predict_s: number; valid_mse: number };
+    const xgbRes = JSON.parse(res.stdout.trim().split("\n").pop()!) as {
+      xgboost_version: string;
+      train_s: number;
+      dmatrix_s: number;
+      predict_s: number;
+      valid_mse: number;
+    };
     out.xgb_version = xgbRes.xgboost_version;
     out.xgb_train_s = r(xgbRes.train_s);
     out.xgb_dmatrix_s = r(xgbRes.dmatrix_s); // not in xgb_train_s (see docs/gbdt.md, "Measured")

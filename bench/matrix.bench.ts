@@ -25,9 +25,15 @@ function sync(dir: string): void {
 
 function run(dir: string, args: string[]): { s: number; out: string } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true" }, maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true" },
+    maxBuffer: 1 << 26,
+  });
   const s = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`bench matrix: pipeline ${args.join(" ")} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`bench matrix: pipeline ${args.join(" ")} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   return { s, out: r.stdout };
 }
 

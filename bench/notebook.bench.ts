@@ -26,7 +26,10 @@ export async function benchNotebook(): Promise<Record<string, unknown>> {
   rmSync(work, { recursive: true, force: true });
   const opts = { outDir: join(work, "pages"), cacheDir: join(work, "cache") };
   const catalog = await loadCatalog({ file: join(REPO, "pipeline.yaml") });
-  const files = readdirSync(join(REPO, "notebooks")).filter((f) => f.endsWith(".md")).sort().map((f) => join(REPO, "notebooks", f));
+  const files = readdirSync(join(REPO, "notebooks"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => join(REPO, "notebooks", f));
   const t0 = performance.now();
   for (const f of files) {
     const r = await renderNotebook(f, catalog, opts);
@@ -44,7 +47,8 @@ export async function benchNotebook(): Promise<Record<string, unknown>> {
     rerender[f.split("/").pop()!.replace(/\.md$/, "")] = Number(median(times).toFixed(4));
   }
   // The CLI as a user runs it (its own cache in .pipeline/notebooks: warm it once, then time).
-  const cli = () => spawnSync(process.execPath, [join(REPO, "bin/pipeline.js"), "notebook", "render"], { cwd: REPO, encoding: "utf8" });
+  const cli = () =>
+    spawnSync(process.execPath, [join(REPO, "bin/pipeline.js"), "notebook", "render"], { cwd: REPO, encoding: "utf8" });
   cli();
   const cliTimes: number[] = [];
   for (let i = 0; i < 3; i++) {

@@ -60,7 +60,12 @@ stages:
 function cli(dir: string, args: string[], timed = false): { stdout: string; stderr: string; code: number } {
   const cmd = timed ? "/usr/bin/time" : process.execPath;
   const argv = timed ? ["-v", process.execPath, BIN, ...args] : [BIN, ...args];
-  const r = spawnSync(cmd, argv, { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true", TZ: "UTC" }, maxBuffer: 1 << 26 });
+  const r = spawnSync(cmd, argv, {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true", TZ: "UTC" },
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`pipeline ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return { stdout: r.stdout, stderr: r.stderr, code: r.status };
 }
@@ -77,13 +82,31 @@ export async function benchPaper(): Promise<Record<string, unknown>> {
   writeFileSync(join(dir, "pipeline.yaml"), SPEC);
   cli(dir, ["run"]);
   const seconds: number[] = [];
-  let peakKb = 0, orders = 0, symbols = 0;
+  let peakKb = 0,
+    orders = 0,
+    symbols = 0;
   for (let k = 0; k < 3; k++) {
     const ledger = join(dir, `ledger-${k}.duckdb`);
     rmSync(ledger, { force: true });
     rmSync(`${ledger}.wal`, { force: true });
     const t0 = performance.now();
-    const r = cli(dir, ["paper", "run", "--date", DATE, "--ledger", ledger, "--reports", join(dir, "reports"), "--alerts", join(dir, "alerts"), "--json"], true);
+    const r = cli(
+      dir,
+      [
+        "paper",
+        "run",
+        "--date",
+        DATE,
+        "--ledger",
+        ledger,
+        "--reports",
+        join(dir, "reports"),
+        "--alerts",
+        join(dir, "alerts"),
+        "--json",
+      ],
+      true,
+    );
     seconds.push((performance.now() - t0) / 1000);
     const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
     if (!rss) throw new Error(`no peak RSS in /usr/bin/time output:\n${r.stderr}`);
@@ -92,7 +115,9 @@ export async function benchPaper(): Promise<Record<string, unknown>> {
     if (out.days[0].status !== "executed") throw new Error(`the cycle did not trade: ${out.days[0].message}`);
     orders = out.days[0].orders;
   }
-  const signals = JSON.parse((await import("node:fs")).readFileSync(join(dir, "reports", DATE, "signals.json"), "utf8"));
+  const signals = JSON.parse(
+    (await import("node:fs")).readFileSync(join(dir, "reports", DATE, "signals.json"), "utf8"),
+  );
   symbols = signals.count;
   seconds.sort((a, b) => a - b);
   return {

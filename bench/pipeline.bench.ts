@@ -47,12 +47,20 @@ function setup(dir: string): void {
   }
   writeFileSync(join(dir, "pipeline.yaml"), lines.join("\n") + "\n");
   // The same DAG for Snakemake, over the same output files.
-  const rules = ["rule all:", `    input: ${Array.from({ length: STAGES }, (_, i) => `"data/s${i}/blob.bin"`).join(", ")}`, ""];
+  const rules = [
+    "rule all:",
+    `    input: ${Array.from({ length: STAGES }, (_, i) => `"data/s${i}/blob.bin"`).join(", ")}`,
+    "",
+  ];
   for (let i = 0; i < STAGES; i++) {
     const n = [...new Set(needs(i))];
     rules.push(`rule s${i}:`);
     if (n.length) rules.push(`    input: ${n.map((s) => `"data/${s}/blob.bin"`).join(", ")}`);
-    rules.push(`    output: "data/s${i}/blob.bin"`, `    shell: "head -c ${MB_PER_STAGE * 1048576} /dev/urandom > {output}"`, "");
+    rules.push(
+      `    output: "data/s${i}/blob.bin"`,
+      `    shell: "head -c ${MB_PER_STAGE * 1048576} /dev/urandom > {output}"`,
+      "",
+    );
   }
   writeFileSync(join(dir, "Snakefile"), rules.join("\n"));
 }

@@ -10,13 +10,18 @@ import { join, resolve } from "node:path";
 const REPO = resolve(import.meta.dirname, "..");
 
 export async function benchReport(): Promise<Record<string, unknown>> {
-  if (!existsSync(join(REPO, "pipeline.lock"))) throw new Error("bench report: run the default study first (npm run pipeline -- run)");
+  if (!existsSync(join(REPO, "pipeline.lock")))
+    throw new Error("bench report: run the default study first (npm run pipeline -- run)");
   const out = join(REPO, "bench/work/report");
   const runs: number[] = [];
   let pages: Array<{ file: string; bytes: number }> = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [join(REPO, "bin/pipeline.js"), "report", "--json", "--out", out], { cwd: REPO, encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
+    const r = spawnSync(process.execPath, [join(REPO, "bin/pipeline.js"), "report", "--json", "--out", out], {
+      cwd: REPO,
+      encoding: "utf8",
+      env: { ...process.env, TZ: "UTC" },
+    });
     const s = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`pipeline report failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
     pages = (JSON.parse(r.stdout) as { pages: Array<{ file: string; bytes: number }> }).pages;

@@ -73,12 +73,20 @@ async function main(): Promise<void> {
   const goals = GOALS.filter((g) => typeof figures[g.metric] === "number").map((g) => ({
     ...g,
     value: figures[g.metric] as number,
-    met: g.max !== undefined ? (figures[g.metric] as number) <= g.max : (figures[g.metric] as number) >= (g.min ?? -Infinity),
+    met:
+      g.max !== undefined
+        ? (figures[g.metric] as number) <= g.max
+        : (figures[g.metric] as number) >= (g.min ?? -Infinity),
   }));
   const results = {
     // Sections written by other scripts (bench/determinism.ts) are kept.
     ...Object.fromEntries(Object.entries(prior).filter(([k]) => !["machine", "node", "figures", "goals"].includes(k))),
-    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), platform: process.platform },
+    machine: {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model ?? "unknown",
+      memory_gb: Math.round(totalmem() / 2 ** 30),
+      platform: process.platform,
+    },
     node: process.version,
     figures,
     goals,

@@ -117,21 +117,36 @@ function setup(dir: string): void {
 
 function run(dir: string, args: string[]): { s: number; out: string } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "true" }, maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true" },
+    maxBuffer: 1 << 26,
+  });
   const s = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error(`bench stats: pipeline ${args.join(" ")} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`bench stats: pipeline ${args.join(" ")} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   return { s, out: r.stdout };
 }
 
 export async function benchStats(): Promise<Record<string, number>> {
   const dir = join(REPO, "bench/work/stats");
   setup(dir);
-  process.stderr.write(`  ${MODELS.length * OPTIMIZERS.length} synthetic backtest cells × ${DAYS} days + baseline, untimed…\n`);
+  process.stderr.write(
+    `  ${MODELS.length * OPTIMIZERS.length} synthetic backtest cells × ${DAYS} days + baseline, untimed…\n`,
+  );
   const upstream = run(dir, ["run", "backtest", "baselines", "--json"]);
-  const backtests = (JSON.parse(upstream.out).cells as { id: string }[]).filter((c) => c.id.startsWith("backtest[")).length;
-  if (backtests !== MODELS.length * OPTIMIZERS.length) throw new Error(`bench stats: expected ${MODELS.length * OPTIMIZERS.length} backtest cells, the run listed ${backtests}`);
+  const backtests = (JSON.parse(upstream.out).cells as { id: string }[]).filter((c) =>
+    c.id.startsWith("backtest["),
+  ).length;
+  if (backtests !== MODELS.length * OPTIMIZERS.length)
+    throw new Error(
+      `bench stats: expected ${MODELS.length * OPTIMIZERS.length} backtest cells, the run listed ${backtests}`,
+    );
   const timed = run(dir, ["run", "stats", "--force", "--json"]);
-  const ran = (JSON.parse(timed.out).cells as { id: string; status: string }[]).filter((c) => c.id === "stats" && c.status === "ran").length;
+  const ran = (JSON.parse(timed.out).cells as { id: string; status: string }[]).filter(
+    (c) => c.id === "stats" && c.status === "ran",
+  ).length;
   if (ran !== 1) throw new Error(`bench stats: the stats stage did not run:\n${timed.out}`);
   return { stats_cells: backtests, stats_s: Math.round(timed.s * 100) / 100 };
 }

@@ -7,6 +7,15 @@
  */
 export { z } from "zod";
 export { defineStage } from "./pipeline/define-stage.ts";
-export type { StageCheckContext, StageContext, StageDefinition, StageIssue, ColumnTable, ColumnData, AxisValue, MetricValue } from "./pipeline/types.ts";
+export type {
+  StageCheckContext,
+  StageContext,
+  StageDefinition,
+  StageIssue,
+  ColumnTable,
+  ColumnData,
+  AxisValue,
+  MetricValue,
+} from "./pipeline/types.ts";
 export { StrataError } from "./core/errors.ts";
 export { createRng, type Rng } from "./core/rng.ts";

@@ -47,27 +47,46 @@ import { decisionRule, signalPortfolio, type Decision } from "../src/quant/backt
 import { tearsheet } from "../src/quant/stats/tearsheet.ts";
 import { PORTFOLIO_METHODS, type PortfolioMethod } from "../src/quant/portfolio/types.ts";
 import { DEFAULT_BUDGETS } from "../src/quant/portfolio/constraints.ts";
-import { formatShare, optimizerLabel, summarizeDecisions, type DecisionSummary } from "../src/quant/backtest/decision-summary.ts";
+import {
+  formatShare,
+  optimizerLabel,
+  summarizeDecisions,
+  type DecisionSummary,
+} from "../src/quant/backtest/decision-summary.ts";
 import { bookParamsShape, signalPortfolioOptions } from "../src/quant/backtest/book-params.ts";
 import {
-  costsIssues, loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics,
-  returnColumns, tradeColumns, stressColumns, activity, isoDate,
+  costsIssues,
+  loadMarket,
+  decisionRows,
+  evaluate,
+  regimeSummary,
+  roundMetrics,
+  returnColumns,
+  tradeColumns,
+  stressColumns,
+  activity,
+  isoDate,
 } from "./lib/portfolio.ts";
 import { alignTo, readBaseline } from "./lib/baseline.ts";
 
-const params = z.object({
-  model: z.string().optional(),
-  ...bookParamsShape,
-  /** Run-time warning thresholds (shares in [0, 1]): a cell past one says it means something else. */
-  warn: z.object({
-    /** Optimizer fell back on more than this share of rebalances. */
-    fallback_share: z.number().min(0).max(1).default(0.1),
-    /** Mean share of the intended book the caps left in cash above this. */
-    cash_share: z.number().min(0).max(1).default(0.01),
-    /** The selection kept every eligible name on at least this share of rebalances. */
-    selection_noop_share: z.number().min(0).max(1).default(0.5),
-  }).strict().default({ fallback_share: 0.1, cash_share: 0.01, selection_noop_share: 0.5 }),
-}).strict();
+const params = z
+  .object({
+    model: z.string().optional(),
+    ...bookParamsShape,
+    /** Run-time warning thresholds (shares in [0, 1]): a cell past one says it means something else. */
+    warn: z
+      .object({
+        /** Optimizer fell back on more than this share of rebalances. */
+        fallback_share: z.number().min(0).max(1).default(0.1),
+        /** Mean share of the intended book the caps left in cash above this. */
+        cash_share: z.number().min(0).max(1).default(0.01),
+        /** The selection kept every eligible name on at least this share of rebalances. */
+        selection_noop_share: z.number().min(0).max(1).default(0.5),
+      })
+      .strict()
+      .default({ fallback_share: 0.1, cash_share: 0.01, selection_noop_share: 0.5 }),
+  })
+  .strict();
 
 type Params = z.output<typeof params>;
 
@@ -88,34 +107,60 @@ export default defineStage({
     const model = String(ctx.cell.model ?? p.model ?? "");
     const optimizer = (ctx.cell.optimizer ?? p.optimizer) as PortfolioMethod;
     if (!PORTFOLIO_METHODS.includes(optimizer)) {
-      throw new StrataError("PARAMS", `backtest: optimizer '${String(optimizer)}' is not one of ${PORTFOLIO_METHODS.join(", ")}`, {
-        hint: suggestionHint(String(optimizer), PORTFOLIO_METHODS, "optimizers"),
-      });
+      throw new StrataError(
+        "PARAMS",
+        `backtest: optimizer '${String(optimizer)}' is not one of ${PORTFOLIO_METHODS.join(", ")}`,
+        {
+          hint: suggestionHint(String(optimizer), PORTFOLIO_METHODS, "optimizers"),
+        },
+      );
     }
     const market = await loadMarket(ctx, ctx.input("data", "prices"));
     const { panel } = market;
-    const T = panel.nRows, N = panel.nAssets;
+    const T = panel.nRows,
+      N = panel.nAssets;
     ctx.progress(0.1, "prices loaded");
 
-    const pred = await readColumns(ctx.db, `SELECT date, symbol, CAST(score AS DOUBLE) AS score FROM ${ctx.input("train", "predictions")} WHERE score IS NOT NULL`);
+    const pred = await readColumns(
+      ctx.db,
+      `SELECT date, symbol, CAST(score AS DOUBLE) AS score FROM ${ctx.input("train", "predictions")} WHERE score IS NOT NULL`,
+    );
     const scores = panelMatrix(panel, i32Column(pred, "date"), stringColumn(pred, "symbol"), f64Column(pred, "score"));
-    if (scores.outside) ctx.log(`warning: ${scores.outside} prediction rows have a date or symbol without a price; ignored`);
+    if (scores.outside)
+      ctx.log(`warning: ${scores.outside} prediction rows have a date or symbol without a price; ignored`);
     // Decisions from the first to the last date with a score; the book is held after that.
-    let first = -1, last = -1;
+    let first = -1,
+      last = -1;
     for (let t = 0; t < T; t++) {
       for (let i = 0; i < N; i++) {
-        if (scores.matrix[t * N + i] === scores.matrix[t * N + i]) { if (first < 0) first = t; last = t; break; }
+        if (scores.matrix[t * N + i] === scores.matrix[t * N + i]) {
+          if (first < 0) first = t;
+          last = t;
+          break;
+        }
       }
     }
     if (first < 0) {
-      throw new StrataError("DATA", `backtest: the predictions of model '${model}' have no row on a price date`, { hint: "run the train stage on the same data" });
+      throw new StrataError("DATA", `backtest: the predictions of model '${model}' have no row on a price date`, {
+        hint: "run the train stage on the same data",
+      });
     }
     const rows = decisionRows(panel, p.rebalance, first).filter((t) => t <= last);
-    const { decisions, skipped } = signalPortfolio(panel.returns, scores.matrix, N, rows, signalPortfolioOptions({ ...p, optimizer }, market.sectors, "backtest"));
+    const { decisions, skipped } = signalPortfolio(
+      panel.returns,
+      scores.matrix,
+      N,
+      rows,
+      signalPortfolioOptions({ ...p, optimizer }, market.sectors, "backtest"),
+    );
     if (decisions.length === 0) {
-      throw new StrataError("DATA", `backtest: no rebalance date has an eligible name (${skipped[0]?.reason ?? "no rebalance date"})`, {
-        hint: `predictions start ${isoDate(panel.days[first])}; names need ${p.covariance.window} rows of return history (covariance.window)`,
-      });
+      throw new StrataError(
+        "DATA",
+        `backtest: no rebalance date has an eligible name (${skipped[0]?.reason ?? "no rebalance date"})`,
+        {
+          hint: `predictions start ${isoDate(panel.days[first])}; names need ${p.covariance.window} rows of return history (covariance.window)`,
+        },
+      );
     }
     ctx.progress(0.5, `${decisions.length} rebalances decided`);
     const rule = decisionRule(decisions, { band: p.trading.band, maxTurnover: p.trading.max_turnover });
@@ -130,7 +175,13 @@ export default defineStage({
       const bench = alignTo(baseline, panel.days.subarray(ev.start));
       metrics = tearsheet(ev.base.net.subarray(ev.start), { benchmark: bench.values });
       const b = tearsheet(bench.values);
-      benchmark = { strategy: "equal_weight", sharpe: roundOrNull(b.sharpe), cagr: roundOrNull(b.cagr), max_drawdown: roundOrNull(b.max_drawdown), missing_days: bench.missing };
+      benchmark = {
+        strategy: "equal_weight",
+        sharpe: roundOrNull(b.sharpe),
+        cagr: roundOrNull(b.cagr),
+        max_drawdown: roundOrNull(b.max_drawdown),
+        missing_days: bench.missing,
+      };
     }
 
     const ret = returnColumns(market, ev);
@@ -143,15 +194,29 @@ export default defineStage({
 
     const fallbacks = fallbackSummary(decisions, panel.days);
     const act = activity(ev);
-    const netTarget = p.constraints.budgets === false ? 1 : Math.min(1, p.constraints.budgets === true ? DEFAULT_BUDGETS.portfolio : p.constraints.budgets.portfolio ?? DEFAULT_BUDGETS.portfolio);
-    const summary = summarizeDecisions(decisions, { method: optimizer, legExposure: p.selection.side === "long" ? 1 : p.selection.leg_exposure, netTarget });
+    const netTarget =
+      p.constraints.budgets === false
+        ? 1
+        : Math.min(
+            1,
+            p.constraints.budgets === true
+              ? DEFAULT_BUDGETS.portfolio
+              : (p.constraints.budgets.portfolio ?? DEFAULT_BUDGETS.portfolio),
+          );
+    const summary = summarizeDecisions(decisions, {
+      method: optimizer,
+      legExposure: p.selection.side === "long" ? 1 : p.selection.leg_exposure,
+      netTarget,
+    });
     const label = optimizerLabel(summary, p.warn.fallback_share);
     for (const w of runWarnings(summary, p, N, label)) ctx.warn(w);
     const doc = {
-      model, optimizer,
+      model,
+      optimizer,
       // What produced this cell, inside the artifact (so consumers such as the champion stage
       // read it from their inputs): its params as the lock records them, and its seed.
-      params: ownParams(p, ctx.cell), seed: ctx.seed,
+      params: ownParams(p, ctx.cell),
+      seed: ctx.seed,
       period: { start: isoDate(panel.days[ev.start]), end: isoDate(panel.days[T - 1]), days: T - ev.start },
       metrics: roundMetrics(metrics),
       gross_sharpe: roundOrNull(tearsheet(ev.base.gross.subarray(ev.start)).sharpe),
@@ -162,11 +227,20 @@ export default defineStage({
       optimizer_label: label,
       fallback_share: roundOrNull(summary.fallbackShare),
       forced_cash_share: roundOrNull(summary.forcedCashShare),
-      selection: { universe: N, mean_eligible: roundOrNull(summary.meanEligible), noop_share: roundOrNull(summary.selectionNoopShare) },
+      selection: {
+        universe: N,
+        mean_eligible: roundOrNull(summary.meanEligible),
+        noop_share: roundOrNull(summary.selectionNoopShare),
+      },
       fallbacks,
       benchmark,
       regimes: regimeSummary(market, ev.base.net, ev.start),
-      stress: ev.stress.map((s) => ({ stress_bps: s.bps, sharpe: roundOrNull(s.metrics.sharpe), cagr: roundOrNull(s.metrics.cagr), max_drawdown: roundOrNull(s.metrics.max_drawdown) })),
+      stress: ev.stress.map((s) => ({
+        stress_bps: s.bps,
+        sharpe: roundOrNull(s.metrics.sharpe),
+        cagr: roundOrNull(s.metrics.cagr),
+        max_drawdown: roundOrNull(s.metrics.max_drawdown),
+      })),
       ruined_at: ev.base.ruinedAt >= 0 ? isoDate(panel.days[ev.base.ruinedAt]) : null,
     };
     await ctx.writeJson("metrics", doc);
@@ -192,7 +266,12 @@ export default defineStage({
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 
@@ -205,9 +284,15 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
   const optimizers = [...new Set(cells.map((c) => String(c.optimizer ?? p.optimizer)))];
   const sel = p.selection;
   const budgets = p.constraints.budgets;
-  const position = budgets === false ? Infinity : budgets === true ? DEFAULT_BUDGETS.position : budgets.position ?? DEFAULT_BUDGETS.position;
+  const position =
+    budgets === false
+      ? Infinity
+      : budgets === true
+        ? DEFAULT_BUDGETS.position
+        : (budgets.position ?? DEFAULT_BUDGETS.position);
   const cap = Math.min(p.constraints.max_weight, position);
-  const capName = cap < p.constraints.max_weight ? `constraints.budgets.position ${cap}` : `constraints.max_weight ${cap}`;
+  const capName =
+    cap < p.constraints.max_weight ? `constraints.budgets.position ${cap}` : `constraints.max_weight ${cap}`;
   if (sel.quantile === undefined) {
     const top = sel.top ?? 20;
     const reach = top * cap;
@@ -215,20 +300,28 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
       const cash = 1 - reach;
       const book = sel.side === "long" ? "the book" : "each leg";
       const fallsBack = optimizers.includes("max_sharpe")
-        ? "; max_sharpe cannot reach full investment under these caps and falls back to min_variance on every rebalance" : "";
+        ? "; max_sharpe cannot reach full investment under these caps and falls back to min_variance on every rebalance"
+        : "";
       issues.push({
-        level: "warning", param: "constraints.max_weight",
+        level: "warning",
+        param: "constraints.max_weight",
         message: `selection.top ${top} × ${capName} = ${Number(reach.toFixed(6))} < 1: ${formatShare(cash)} of ${book} sits in cash at every rebalance${fallsBack}`,
         hint: `raise constraints.max_weight to at least ${Math.ceil((1 / top) * 1000) / 1000} or selection.top to at least ${Math.ceil(1 / cap - 1e-9)}`,
       });
     }
   } else if (sel.side === "long" && sel.quantile === 1) {
-    issues.push({ level: "warning", param: "selection.quantile", message: "selection.quantile 1 keeps every name with a score: the cell selects nothing", hint: "use a quantile below 1, e.g. 0.1" });
+    issues.push({
+      level: "warning",
+      param: "selection.quantile",
+      message: "selection.quantile 1 keeps every name with a score: the cell selects nothing",
+      hint: "use a quantile below 1, e.g. 0.1",
+    });
   }
   const train = needs.train as { lag?: number } | undefined;
   if (train && typeof train.lag === "number" && train.lag !== p.lag) {
     issues.push({
-      level: "warning", param: "lag",
+      level: "warning",
+      param: "lag",
       message: `the cells trade ${p.lag} bar(s) after the signal, but the models learned labels entered ${train.lag} bar(s) after it (labels.params.lag, via train): they trade a different return than the one predicted`,
       hint: `set backtest.params.lag to ${train.lag}, or labels.params.lag to ${p.lag}`,
     });
@@ -237,16 +330,27 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
   if (base) {
     if (base.costs !== undefined && !sameJson(base.costs, p.costs)) {
       issues.push({
-        level: "warning", param: "costs",
+        level: "warning",
+        param: "costs",
         message: `the baselines pay other costs (${JSON.stringify(base.costs)}) than the backtest cells (${JSON.stringify(p.costs)}): the cells are compared with benchmarks run under other costs`,
         hint: "give both stages one costs block (a YAML anchor, as in the default pipeline.yaml)",
       });
     }
     if (base.lag !== undefined && base.lag !== p.lag) {
-      issues.push({ level: "warning", param: "lag", message: `the baselines trade ${base.lag} bar(s) after their decision, the backtest cells ${p.lag}`, hint: "give both stages the same lag" });
+      issues.push({
+        level: "warning",
+        param: "lag",
+        message: `the baselines trade ${base.lag} bar(s) after their decision, the backtest cells ${p.lag}`,
+        hint: "give both stages the same lag",
+      });
     }
     if (base.rebalance !== undefined && base.rebalance !== p.rebalance) {
-      issues.push({ level: "warning", param: "rebalance", message: `the baselines rebalance ${base.rebalance}, the backtest cells ${p.rebalance}: the benchmark trades on another schedule`, hint: "give both stages the same rebalance" });
+      issues.push({
+        level: "warning",
+        param: "rebalance",
+        message: `the baselines rebalance ${base.rebalance}, the backtest cells ${p.rebalance}: the benchmark trades on another schedule`,
+        hint: "give both stages the same rebalance",
+      });
     }
   }
   return issues;
@@ -256,29 +360,45 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
 function runWarnings(s: DecisionSummary, p: Params, universe: number, label: string): string[] {
   const out: string[] = [];
   if (s.fallbackShare > p.warn.fallback_share && s.fallbackTo) {
-    out.push(`${label}: the cell's weights are mostly ${s.effective}'s, not ${s.requested}'s (optimizer_effective = ${s.effective}, fallback_share = ${roundOrNull(s.fallbackShare)}; reasons in metrics.json fallbacks)`);
+    out.push(
+      `${label}: the cell's weights are mostly ${s.effective}'s, not ${s.requested}'s (optimizer_effective = ${s.effective}, fallback_share = ${roundOrNull(s.fallbackShare)}; reasons in metrics.json fallbacks)`,
+    );
   }
   if (s.forcedCashShare !== null && s.forcedCashShare > p.warn.cash_share) {
-    out.push(`the weight caps left ${formatShare(s.forcedCashShare)} of the book in cash on average (on ${formatShare(s.forcedCashRebalances)} of rebalances): raise constraints.max_weight (or sector_cap), or hold more names`);
+    out.push(
+      `the weight caps left ${formatShare(s.forcedCashShare)} of the book in cash on average (on ${formatShare(s.forcedCashRebalances)} of rebalances): raise constraints.max_weight (or sector_cap), or hold more names`,
+    );
   }
   if (s.selectionNoopShare >= p.warn.selection_noop_share && s.selectionNoopShare > 0) {
     const sel = p.selection;
     const what = sel.quantile !== undefined ? `selection.quantile ${sel.quantile}` : `selection.top ${sel.top ?? 20}`;
-    out.push(`${what} kept every eligible name on ${formatShare(s.selectionNoopShare)} of rebalances (${Number(s.meanEligible.toFixed(1))} eligible on average, ${universe} symbols in the prices): the cell is the optimizer over the whole universe, not a selection; choose fewer names than the universe`);
+    out.push(
+      `${what} kept every eligible name on ${formatShare(s.selectionNoopShare)} of rebalances (${Number(s.meanEligible.toFixed(1))} eligible on average, ${universe} symbols in the prices): the cell is the optimizer over the whole universe, not a selection; choose fewer names than the universe`,
+    );
   }
   return out;
 }
 
 /** The params with the cell's own model and optimizer axes in place of the unused defaults. */
 function ownParams(p: Params, cell: Record<string, unknown>): Params {
-  return { ...p, ...(cell.model !== undefined ? { model: String(cell.model) } : {}), ...(cell.optimizer !== undefined ? { optimizer: cell.optimizer as PortfolioMethod } : {}) };
+  return {
+    ...p,
+    ...(cell.model !== undefined ? { model: String(cell.model) } : {}),
+    ...(cell.optimizer !== undefined ? { optimizer: cell.optimizer as PortfolioMethod } : {}),
+  };
 }
 
 function weightColumns(decisions: readonly Decision[], days: Int32Array, symbols: string[]) {
-  const date: number[] = [], symbol: string[] = [], weight: number[] = [];
+  const date: number[] = [],
+    symbol: string[] = [],
+    weight: number[] = [];
   for (const d of decisions) {
     for (let i = 0; i < d.weights.length; i++) {
-      if (d.weights[i] !== 0) { date.push(days[d.t]); symbol.push(symbols[i]); weight.push(d.weights[i]); }
+      if (d.weights[i] !== 0) {
+        date.push(days[d.t]);
+        symbol.push(symbols[i]);
+        weight.push(d.weights[i]);
+      }
     }
   }
   return { date: Int32Array.from(date), symbol, weight: Float64Array.from(weight) };
@@ -299,7 +419,8 @@ function fallbackSummary(decisions: readonly Decision[], days: Int32Array) {
       by.set(reason, e);
     }
   }
-  const reasons = [...by.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
+  const reasons = [...by.entries()]
+    .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
     .map(([reason, e]) => ({ reason, count: e.count, first: isoDate(days[e.first]), last: isoDate(days[e.last]) }));
   return { count, share: roundOrNull(count / decisions.length), methods_used: methods, reasons };
 }

@@ -18,27 +18,54 @@
  */
 import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
 import { roundOrNull } from "../src/core/round.ts";
-import { equalWeightTargets, buyAndHoldTargets, momentumScores, reversalScores } from "../src/quant/backtest/baselines.ts";
+import {
+  equalWeightTargets,
+  buyAndHoldTargets,
+  momentumScores,
+  reversalScores,
+} from "../src/quant/backtest/baselines.ts";
 import { decisionRule, signalPortfolio } from "../src/quant/backtest/signal-portfolio.ts";
 import type { TargetRow, TargetRule } from "../src/quant/backtest/types.ts";
 import {
-  loadMarket, decisionRows, evaluate, regimeSummary, roundMetrics,
-  returnColumns, stressColumns, activity, isoDate, rowOnOrAfter, parseDateParam, costsIssues, type Market,
+  loadMarket,
+  decisionRows,
+  evaluate,
+  regimeSummary,
+  roundMetrics,
+  returnColumns,
+  stressColumns,
+  activity,
+  isoDate,
+  rowOnOrAfter,
+  parseDateParam,
+  costsIssues,
+  type Market,
 } from "./lib/portfolio.ts";
 import { costsParams, scheduleParams } from "../src/quant/backtest/book-params.ts";
 
 const STRATEGIES = ["buy_and_hold", "equal_weight", "momentum", "reversal"] as const;
 
-const params = z.object({
-  ...scheduleParams,
-  start: z.string().default("predictions"),
-  strategies: z.array(z.enum(STRATEGIES)).min(1).default([...STRATEGIES]),
-  /** Fraction of names held by momentum and reversal. */
-  quantile: z.number().gt(0).max(1).default(0.1),
-  momentum: z.object({ lookback: z.number().int().min(2).default(252), skip: z.number().int().min(0).default(21) }).strict().default({ lookback: 252, skip: 21 }),
-  reversal: z.object({ lookback: z.number().int().min(1).default(21) }).strict().default({ lookback: 21 }),
-  costs: costsParams,
-}).strict();
+const params = z
+  .object({
+    ...scheduleParams,
+    start: z.string().default("predictions"),
+    strategies: z
+      .array(z.enum(STRATEGIES))
+      .min(1)
+      .default([...STRATEGIES]),
+    /** Fraction of names held by momentum and reversal. */
+    quantile: z.number().gt(0).max(1).default(0.1),
+    momentum: z
+      .object({ lookback: z.number().int().min(2).default(252), skip: z.number().int().min(0).default(21) })
+      .strict()
+      .default({ lookback: 252, skip: 21 }),
+    reversal: z
+      .object({ lookback: z.number().int().min(1).default(21) })
+      .strict()
+      .default({ lookback: 21 }),
+    costs: costsParams,
+  })
+  .strict();
 
 type Params = z.output<typeof params>;
 
@@ -53,9 +80,17 @@ export default defineStage({
     const market = await loadMarket(ctx, ctx.input("data", "prices"));
     const { panel } = market;
     const startRow = rowOnOrAfter(panel, await startDay(ctx, panel.days[0]));
-    if (startRow < 0) throw new StrataError("PARAMS", `baselines: start ${p.start} is after the last price date ${isoDate(panel.days[panel.nRows - 1])}`, { hint: "pick an earlier start" });
+    if (startRow < 0)
+      throw new StrataError(
+        "PARAMS",
+        `baselines: start ${p.start} is after the last price date ${isoDate(panel.days[panel.nRows - 1])}`,
+        { hint: "pick an earlier start" },
+      );
     const rows = decisionRows(panel, p.rebalance, startRow);
-    if (rows.length === 0) throw new StrataError("DATA", "baselines: no rebalance date on or after the start", { hint: "pick an earlier start" });
+    if (rows.length === 0)
+      throw new StrataError("DATA", "baselines: no rebalance date on or after the start", {
+        hint: "pick an earlier start",
+      });
 
     const tables: Record<string, unknown[]> = {};
     const stressTables: Record<string, unknown[]> = {};
@@ -66,19 +101,35 @@ export default defineStage({
       const ev = evaluate(market, rule, rows[0], p.lag, p.costs);
       const cols = returnColumns(market, ev);
       const n = (cols.date as Int32Array).length;
-      append(tables, { strategy: new Array<string>(n).fill(name), ...pick(cols, ["date", "gross", "net", "turnover", "costs", "n_names", "equity"]), ...stressNets(cols) });
+      append(tables, {
+        strategy: new Array<string>(n).fill(name),
+        ...pick(cols, ["date", "gross", "net", "turnover", "costs", "n_names", "equity"]),
+        ...stressNets(cols),
+      });
       const st = stressColumns(ev, p.costs);
       append(stressTables, { strategy: new Array<string>(st.stress_bps.length).fill(name), ...st });
       doc[name] = {
-        period: { start: isoDate(panel.days[ev.start]), end: isoDate(panel.days[panel.nRows - 1]), days: panel.nRows - ev.start },
+        period: {
+          start: isoDate(panel.days[ev.start]),
+          end: isoDate(panel.days[panel.nRows - 1]),
+          days: panel.nRows - ev.start,
+        },
         metrics: roundMetrics(ev.metrics),
         ...activity(ev),
         regimes: regimeSummary(market, ev.base.net, ev.start),
-        stress: ev.stress.map((s) => ({ stress_bps: s.bps, sharpe: roundOrNull(s.metrics.sharpe), cagr: roundOrNull(s.metrics.cagr) })),
+        stress: ev.stress.map((s) => ({
+          stress_bps: s.bps,
+          sharpe: roundOrNull(s.metrics.sharpe),
+          cagr: roundOrNull(s.metrics.cagr),
+        })),
       };
       ctx.metric(`${name}_sharpe`, roundOrNull(ev.metrics.sharpe));
     }
-    await ctx.writeTable("returns", { columns: concat(tables), types: { date: "DATE" } }, { orderBy: ["strategy", "date"] });
+    await ctx.writeTable(
+      "returns",
+      { columns: concat(tables), types: { date: "DATE" } },
+      { orderBy: ["strategy", "date"] },
+    );
     await ctx.writeTable("stress", { columns: concat(stressTables) }, { orderBy: ["strategy", "stress_bps"] });
     await ctx.writeJson("metrics", doc);
     ctx.metric("start", isoDate(panel.days[rows[0]]));
@@ -102,7 +153,10 @@ async function startDay(ctx: StageContext<Params>, firstPriceDay: number): Promi
   const union = refs.map((r) => `SELECT min(date) AS d FROM ${r.view}`).join(" UNION ALL ");
   const rows = await ctx.db.runAndReadAll(`SELECT CAST(min(d) - DATE '1970-01-01' AS INTEGER) FROM (${union})`);
   const v = rows.getRows()[0][0];
-  if (v === null) throw new StrataError("DATA", "baselines: the train stage wrote no predictions", { hint: "check the train stage's metrics" });
+  if (v === null)
+    throw new StrataError("DATA", "baselines: the train stage wrote no predictions", {
+      hint: "check the train stage's metrics",
+    });
   return Number(v);
 }
 
@@ -115,12 +169,17 @@ function strategyRule(name: (typeof STRATEGIES)[number], market: Market, rows: I
   };
   if (name === "buy_and_hold") return listed(buyAndHoldTargets(panel.returns, N, rows[0]));
   if (name === "equal_weight") return listed(equalWeightTargets(panel.returns, N, rows));
-  const scores = name === "momentum"
-    ? momentumScores(panel.close, N, p.momentum.lookback, p.momentum.skip)
-    : reversalScores(panel.close, N, p.reversal.lookback);
+  const scores =
+    name === "momentum"
+      ? momentumScores(panel.close, N, p.momentum.lookback, p.momentum.skip)
+      : reversalScores(panel.close, N, p.reversal.lookback);
   // Equal weights over the top quantile; the covariance is unused by equal_weight, so a short
   // window only asks for a few days of trading history.
-  const { decisions } = signalPortfolio(panel.returns, scores, N, rows, { method: "equal_weight", quantile: p.quantile, window: 2 });
+  const { decisions } = signalPortfolio(panel.returns, scores, N, rows, {
+    method: "equal_weight",
+    quantile: p.quantile,
+    window: 2,
+  });
   return decisionRule(decisions);
 }
 
@@ -138,13 +197,18 @@ function append(into: Record<string, unknown[]>, cols: Record<string, unknown>) 
 
 /** Concatenate per-strategy column chunks (typed arrays or string arrays). */
 function concat(tables: Record<string, unknown[]>) {
-  return Object.fromEntries(Object.entries(tables).map(([k, parts]) => {
-    if (Array.isArray(parts[0])) return [k, (parts as string[][]).flat()];
-    const len = (parts as Float64Array[]).reduce((a, b) => a + b.length, 0);
-    const Ctor = (parts[0] as Float64Array).constructor as Float64ArrayConstructor;
-    const out = new Ctor(len);
-    let o = 0;
-    for (const part of parts as Float64Array[]) { out.set(part, o); o += part.length; }
-    return [k, out];
-  })) as Record<string, Float64Array>;
+  return Object.fromEntries(
+    Object.entries(tables).map(([k, parts]) => {
+      if (Array.isArray(parts[0])) return [k, (parts as string[][]).flat()];
+      const len = (parts as Float64Array[]).reduce((a, b) => a + b.length, 0);
+      const Ctor = (parts[0] as Float64Array).constructor as Float64ArrayConstructor;
+      const out = new Ctor(len);
+      let o = 0;
+      for (const part of parts as Float64Array[]) {
+        out.set(part, o);
+        o += part.length;
+      }
+      return [k, out];
+    }),
+  ) as Record<string, Float64Array>;
 }

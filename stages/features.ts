@@ -21,9 +21,22 @@ import { StrataError } from "../src/core/errors.ts";
 import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 import { sqlIdent } from "../src/store/sql.ts";
 import {
-  averageTrueRange, donchianPosition, dollarVolume, featuresQuery, garmanKlassVolatility, materializeFeatures, marketBeta, momentum,
-  movingAverageGap, parkinsonVolatility, realizedVolatility, reversal, rsi, volumeZScore,
-  type Factor, type PriceInput,
+  averageTrueRange,
+  donchianPosition,
+  dollarVolume,
+  featuresQuery,
+  garmanKlassVolatility,
+  materializeFeatures,
+  marketBeta,
+  momentum,
+  movingAverageGap,
+  parkinsonVolatility,
+  realizedVolatility,
+  reversal,
+  rsi,
+  volumeZScore,
+  type Factor,
+  type PriceInput,
 } from "../src/data/factors/index.ts";
 
 const day = z.number().int().positive();
@@ -36,42 +49,53 @@ const columnList = z.union([z.literal("all"), z.array(z.string())]);
  * default so the stage can tell "not written" (left out, with a warning, when the data lacks
  * the column) from "asked for" (an error then).
  */
-export const OHLCV_DEFAULTS = { rangeVolatility: [20], atr: [14], donchian: [20], volumeZ: [20], dollarVolume: [20] } as const;
+export const OHLCV_DEFAULTS = {
+  rangeVolatility: [20],
+  atr: [14],
+  donchian: [20],
+  volumeZ: [20],
+  dollarVolume: [20],
+} as const;
 export const DEFAULT_RANK = ["mom_20", "mom_252_21", "rev_5", "vol_20", "rsi_14", "ma_gap_50"];
 export const DEFAULT_ZSCORE = ["mom_60", "vol_60", "dollar_vol_20", "beta_60"];
 const ALL_INPUTS: ReadonlySet<PriceInput> = new Set(["open", "high", "low", "close", "volume"]);
 
-const params = z.object({
-  /** k-day returns; [k, s] skips the last s days (e.g. [252, 21] → mom_252_21). */
-  momentum: z.array(z.union([day, z.tuple([day, z.number().int().nonnegative()])])).default([5, 20, 60, 120, [252, 21]]),
-  /** Short-term reversal −(k-day return). */
-  reversal: windows([5]),
-  /** Realized volatility of daily log returns (annualized). */
-  volatility: windows([20, 60]),
-  /** Parkinson and Garman–Klass OHLC volatility (annualized); default [20] when the data has high/low (and open). */
-  rangeVolatility: z.array(day).optional(),
-  /** Average true range; default [14] when the data has high and low. */
-  atr: z.array(day).optional(),
-  rsi: windows([14]),
-  maGap: windows([20, 50]),
-  /** Donchian channel position; default [20] when the data has high and low. */
-  donchian: z.array(day).optional(),
-  /** Volume z-score; default [20] when the data has volume. */
-  volumeZ: z.array(day).optional(),
-  /** Log dollar volume; default [20] when the data has volume. */
-  dollarVolume: z.array(day).optional(),
-  beta: windows([60]),
-  /** Columns that also get a cross-sectional rank per date (<c>_rank, 0 … 1). Default DEFAULT_RANK. */
-  rank: columnList.optional(),
-  /** Columns that also get a cross-sectional z-score per date (<c>_z). Default DEFAULT_ZSCORE (less any left out). */
-  zscore: columnList.optional(),
-}).strict().superRefine((p, ctx) => {
-  try {
-    plan(p);
-  } catch (e) {
-    ctx.addIssue({ code: "custom", message: (e as Error).message });
-  }
-});
+const params = z
+  .object({
+    /** k-day returns; [k, s] skips the last s days (e.g. [252, 21] → mom_252_21). */
+    momentum: z
+      .array(z.union([day, z.tuple([day, z.number().int().nonnegative()])]))
+      .default([5, 20, 60, 120, [252, 21]]),
+    /** Short-term reversal −(k-day return). */
+    reversal: windows([5]),
+    /** Realized volatility of daily log returns (annualized). */
+    volatility: windows([20, 60]),
+    /** Parkinson and Garman–Klass OHLC volatility (annualized); default [20] when the data has high/low (and open). */
+    rangeVolatility: z.array(day).optional(),
+    /** Average true range; default [14] when the data has high and low. */
+    atr: z.array(day).optional(),
+    rsi: windows([14]),
+    maGap: windows([20, 50]),
+    /** Donchian channel position; default [20] when the data has high and low. */
+    donchian: z.array(day).optional(),
+    /** Volume z-score; default [20] when the data has volume. */
+    volumeZ: z.array(day).optional(),
+    /** Log dollar volume; default [20] when the data has volume. */
+    dollarVolume: z.array(day).optional(),
+    beta: windows([60]),
+    /** Columns that also get a cross-sectional rank per date (<c>_rank, 0 … 1). Default DEFAULT_RANK. */
+    rank: columnList.optional(),
+    /** Columns that also get a cross-sectional z-score per date (<c>_z). Default DEFAULT_ZSCORE (less any left out). */
+    zscore: columnList.optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    try {
+      plan(p);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+    }
+  });
 
 type Params = z.output<typeof params>;
 
@@ -84,7 +108,12 @@ export interface FeaturePlan {
 }
 
 const OHLCV_PARAM: Record<string, keyof typeof OHLCV_DEFAULTS> = {
-  pk: "rangeVolatility", gk: "rangeVolatility", atr: "atr", donch: "donchian", vlm: "volumeZ", dollar: "dollarVolume",
+  pk: "rangeVolatility",
+  gk: "rangeVolatility",
+  atr: "atr",
+  donch: "donchian",
+  vlm: "volumeZ",
+  dollar: "dollarVolume",
 };
 
 /**
@@ -108,10 +137,15 @@ export function plan(p: Params, available: ReadonlySet<PriceInput> = ALL_INPUTS)
     ...w("dollarVolume").map(dollarVolume),
     ...p.beta.map(marketBeta),
   ];
-  const factors: Factor[] = [], leftOut: FeaturePlan["leftOut"] = [], asked: string[] = [];
+  const factors: Factor[] = [],
+    leftOut: FeaturePlan["leftOut"] = [],
+    asked: string[] = [];
   for (const f of candidates) {
     const missing = (f.prices ?? ["close"]).filter((c) => !available.has(c));
-    if (missing.length === 0) { factors.push(f); continue; }
+    if (missing.length === 0) {
+      factors.push(f);
+      continue;
+    }
     const param = OHLCV_PARAM[f.name.split("_")[0]];
     if (param !== undefined && !written(param)) leftOut.push({ name: f.name, missing });
     else asked.push(`${f.name} (${param ?? "params"}; needs ${missing.join(", ")})`);
@@ -120,7 +154,8 @@ export function plan(p: Params, available: ReadonlySet<PriceInput> = ALL_INPUTS)
   const xs = (list: Params["rank"], dflt: string[], suffix: string, key: string): string[] => {
     if (list === "all") return factors.map((f) => f.name);
     if (list === undefined) {
-      for (const c of dflt) if (gone.has(c)) leftOut.push({ name: `${c}${suffix}`, missing: leftOut.find((l) => l.name === c)!.missing });
+      for (const c of dflt)
+        if (gone.has(c)) leftOut.push({ name: `${c}${suffix}`, missing: leftOut.find((l) => l.name === c)!.missing });
       return dflt.filter((c) => !gone.has(c));
     }
     for (const c of list) if (gone.has(c)) asked.push(`${c}${suffix} (${key}; ${c} is left out)`);
@@ -130,9 +165,13 @@ export function plan(p: Params, available: ReadonlySet<PriceInput> = ALL_INPUTS)
   const zscore = xs(p.zscore, DEFAULT_ZSCORE, "_z", "zscore");
   if (asked.length) {
     const lacks = ["open", "high", "low", "volume"].filter((c) => !available.has(c as PriceInput));
-    throw new StrataError("PARAMS", `features: the prices have no ${lacks.join(", ")} (close-only data), but params ask for ${asked.join(", ")}`, {
-      hint: "remove those entries from the features params (or set the family to []), or give the data stage a file with those columns",
-    });
+    throw new StrataError(
+      "PARAMS",
+      `features: the prices have no ${lacks.join(", ")} (close-only data), but params ask for ${asked.join(", ")}`,
+      {
+        hint: "remove those entries from the features params (or set the family to []), or give the data stage a file with those columns",
+      },
+    );
   }
   return { factors, rank, zscore, leftOut };
 }
@@ -149,7 +188,13 @@ function planChecks(p: Params, needs: Record<string, unknown>): StageIssue[] {
     return [];
   } catch (e) {
     const err = e as StrataError;
-    return [{ level: "error", message: `${err.message.split("\n")[0]} (the data stage reads a wide table: close only)`, hint: err.hint }];
+    return [
+      {
+        level: "error",
+        message: `${err.message.split("\n")[0]} (the data stage reads a wide table: close only)`,
+        hint: err.hint,
+      },
+    ];
   }
 }
 
@@ -165,7 +210,8 @@ export function leftOutWarning(p: FeaturePlan, lacks: readonly string[]): string
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)} %`;
 
 export default defineStage({
-  description: "Momentum, reversal, volatility, ATR, RSI, MA gap, Donchian, volume and beta factors, with cross-sectional ranks and z-scores",
+  description:
+    "Momentum, reversal, volatility, ATR, RSI, MA gap, Donchian, volume and beta factors, with cross-sectional ranks and z-scores",
   params,
   checks: (p, ctx) => planChecks(p, ctx.needs),
   outputs: ["features"],
@@ -173,19 +219,31 @@ export default defineStage({
     const prices = ctx.input("data", "prices");
     // Which price columns the data has: a column with no value at all is absent (a wide table
     // or a close-only file); one with some values is used, with a warning for the rest.
-    const [cov] = (await ctx.db.runAndReadAll(
-      `SELECT count(*)::DOUBLE, count(open)::DOUBLE, count(high)::DOUBLE, count(low)::DOUBLE, count(close)::DOUBLE, count(volume)::DOUBLE FROM ${prices}`,
-    )).getRows().map((r) => r.map(Number));
+    const [cov] = (
+      await ctx.db.runAndReadAll(
+        `SELECT count(*)::DOUBLE, count(open)::DOUBLE, count(high)::DOUBLE, count(low)::DOUBLE, count(close)::DOUBLE, count(volume)::DOUBLE FROM ${prices}`,
+      )
+    )
+      .getRows()
+      .map((r) => r.map(Number));
     const [total, ...counts] = cov;
     const inputs: PriceInput[] = ["open", "high", "low", "close", "volume"];
     const available = new Set(inputs.filter((_, i) => counts[i] > 0));
     inputs.forEach((c, i) => {
       if (counts[i] > 0 && counts[i] < total) {
-        ctx.warn(`data/prices has ${c} on ${pct(counts[i] / total)} of its rows (${counts[i]} of ${total}): the features that use it are NULL on the others`);
+        ctx.warn(
+          `data/prices has ${c} on ${pct(counts[i] / total)} of its rows (${counts[i]} of ${total}): the features that use it are NULL on the others`,
+        );
       }
     });
     const p = plan(ctx.params, available);
-    if (p.leftOut.length) ctx.warn(leftOutWarning(p, inputs.filter((c) => !available.has(c))));
+    if (p.leftOut.length)
+      ctx.warn(
+        leftOutWarning(
+          p,
+          inputs.filter((c) => !available.has(c)),
+        ),
+      );
     const q = featuresQuery(prices, p.factors, { rank: p.rank, zscore: p.zscore });
     const features = await materializeFeatures(ctx.db, q, "__features");
     let rows: number, nulls: Record<string, number | null>, dropped: string[];
@@ -199,13 +257,18 @@ export default defineStage({
         const pr = profile[c.name];
         if (pr.values === 0) {
           longest ??= await features.maxSymbolRows();
-          const why = c.warmup > longest
-            ? `its warm-up of ${c.warmup} rows is longer than any symbol's history (at most ${longest} rows)`
-            : c.family === "zscore" || c.family === "rank" ? "the cross-section has too few symbols with a value on each date" : "its inputs are degenerate (non-positive prices, a flat market)";
+          const why =
+            c.warmup > longest
+              ? `its warm-up of ${c.warmup} rows is longer than any symbol's history (at most ${longest} rows)`
+              : c.family === "zscore" || c.family === "rank"
+                ? "the cross-section has too few symbols with a value on each date"
+                : "its inputs are degenerate (non-positive prices, a flat market)";
           ctx.warn(`dropped feature ${c.name}: NULL on every row — ${why}`);
           dropped.push(c.name);
         } else if (pr.min === pr.max) {
-          ctx.warn(`dropped feature ${c.name}: constant (${pr.min}) on every row with a value — it cannot inform a model`);
+          ctx.warn(
+            `dropped feature ${c.name}: constant (${pr.min}) on every row with a value — it cannot inform a model`,
+          );
           dropped.push(c.name);
         }
       }
@@ -216,10 +279,14 @@ export default defineStage({
       }
       // features.select is already in (date, symbol) order: the COPY needs no ORDER BY (a
       // projection keeps the order).
-      const select = dropped.length ? `SELECT * EXCLUDE (${dropped.map(sqlIdent).join(", ")}) FROM (${features.select})` : features.select;
+      const select = dropped.length
+        ? `SELECT * EXCLUDE (${dropped.map(sqlIdent).join(", ")}) FROM (${features.select})`
+        : features.select;
       ({ rows } = await ctx.writeTable("features", select));
       ctx.progress(0.9, "written");
-      nulls = Object.fromEntries(q.columns.filter((c) => !dropped.includes(c.name)).map((c) => [c.name, profile[c.name].nullAfterWarmup]));
+      nulls = Object.fromEntries(
+        q.columns.filter((c) => !dropped.includes(c.name)).map((c) => [c.name, profile[c.name].nullAfterWarmup]),
+      );
     } finally {
       await features.drop();
     }
@@ -228,7 +295,10 @@ export default defineStage({
     ctx.metric("columns", kept);
     if (p.leftOut.length) ctx.metric("left_out", p.leftOut.map((l) => l.name).join(","));
     if (dropped.length) ctx.metric("dropped", dropped.join(","));
-    for (const [name, share] of Object.entries(nulls)) ctx.metric(`null_after_warmup.${name}`, roundOrNull(share, SHARE_DECIMALS));
-    ctx.log(`${kept} feature columns over ${rows} rows${p.leftOut.length + dropped.length ? ` (${p.leftOut.length} left out, ${dropped.length} dropped)` : ""}`);
+    for (const [name, share] of Object.entries(nulls))
+      ctx.metric(`null_after_warmup.${name}`, roundOrNull(share, SHARE_DECIMALS));
+    ctx.log(
+      `${kept} feature columns over ${rows} rows${p.leftOut.length + dropped.length ? ` (${p.leftOut.length} left out, ${dropped.length} dropped)` : ""}`,
+    );
   },
 });

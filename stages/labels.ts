@@ -41,21 +41,21 @@
 import { defineStage, StrataError, z } from "../src/index.ts";
 import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 
-const params = z.object({
-  horizon: z.number().int().positive().default(5),
-  lag: z.number().int().min(0).default(1),
-  transform: z.enum(["raw", "demean", "rank", "zscore"]).default("raw"),
-  delisted: z.enum(["drop", "last"]).default("drop"),
-}).strict();
+const params = z
+  .object({
+    horizon: z.number().int().positive().default(5),
+    lag: z.number().int().min(0).default(1),
+    transform: z.enum(["raw", "demean", "rank", "zscore"]).default("raw"),
+    delisted: z.enum(["drop", "last"]).default("drop"),
+  })
+  .strict();
 
 type Params = z.output<typeof params>;
 
 /** The label query over a prices view (exported for tests and notebooks). */
 export function labelsSql(prices: string, p: Params): string {
   const exit = p.lag + p.horizon;
-  const last = p.delisted === "last"
-    ? `WHEN c_in IS NOT NULL AND sym_last < panel_last THEN c_last / c_in - 1`
-    : "";
+  const last = p.delisted === "last" ? `WHEN c_in IS NOT NULL AND sym_last < panel_last THEN c_last / c_in - 1` : "";
   // The per-date mean and sd are ordered aggregates over a GROUP BY (the `m` CTE): a plain
   // `avg(...) OVER (PARTITION BY date)` sums the date's rows in whatever order DuckDB's threads
   // hand them over, so its last bits (and the output's bytes) varied with the thread count.
@@ -87,10 +87,14 @@ export function labelsSql(prices: string, p: Params): string {
       SELECT date, symbol,
              CASE WHEN c_out IS NOT NULL THEN c_out / c_in - 1 ${last} END AS fwd_ret
         FROM w
-    )${moments ? `, m AS (
+    )${
+      moments
+        ? `, m AS (
       SELECT date, avg(fwd_ret ORDER BY symbol) AS mu, stddev_samp(fwd_ret ORDER BY symbol) AS sd
         FROM r GROUP BY date
-    )` : ""}
+    )`
+        : ""
+    }
     SELECT r.date, r.symbol, ${label} AS label, fwd_ret
       FROM r${moments ? " LEFT JOIN m ON r.date = m.date" : ""}
     WINDOW d AS (PARTITION BY r.date), dr AS (PARTITION BY r.date ORDER BY fwd_ret ASC NULLS LAST)`;
@@ -99,10 +103,11 @@ export function labelsSql(prices: string, p: Params): string {
 /** Window length actually spanned on the panel's dates (see "window_bars" above). */
 function windowBarsSql(prices: string, p: Params): string {
   const exit = p.lag + p.horizon;
-  const last = p.delisted === "last"
-    ? `WHEN lead(pos, ${p.lag}) OVER s IS NOT NULL AND max(date) OVER (PARTITION BY symbol) < (SELECT max(date) FROM ${prices})
+  const last =
+    p.delisted === "last"
+      ? `WHEN lead(pos, ${p.lag}) OVER s IS NOT NULL AND max(date) OVER (PARTITION BY symbol) < (SELECT max(date) FROM ${prices})
          THEN last_value(pos) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`
-    : "";
+      : "";
   return `
     WITH pos AS (SELECT date, dense_rank() OVER (ORDER BY date) AS pos FROM (SELECT DISTINCT date FROM ${prices})),
     x AS (
@@ -119,19 +124,28 @@ export default defineStage({
   outputs: ["labels"],
   async run(ctx) {
     const p = ctx.params;
-    if (p.lag === 0) ctx.warn("lag 0 enters at the close the signal is computed from (no execution lag): the labels reward trades no one could make; set labels.params.lag to 1 or more");
+    if (p.lag === 0)
+      ctx.warn(
+        "lag 0 enters at the close the signal is computed from (no execution lag): the labels reward trades no one could make; set labels.params.lag to 1 or more",
+      );
     const prices = ctx.input("data", "prices");
     const { rows } = await ctx.writeTable("labels", labelsSql(prices, p), { orderBy: ["date", "symbol"] });
     ctx.progress(0.7, "written");
     const reader = await ctx.db.runAndReadAll(windowBarsSql(prices, p));
     const [total, labeled, bars] = reader.getRows()[0].map(Number);
     if (total !== rows) {
-      throw new StrataError("INTERNAL", `labels: wrote ${rows} rows but the prices have ${total}; expected one label row per price row`, {
-        hint: "report this with the data stage's params",
-      });
+      throw new StrataError(
+        "INTERNAL",
+        `labels: wrote ${rows} rows but the prices have ${total}; expected one label row per price row`,
+        {
+          hint: "report this with the data stage's params",
+        },
+      );
     }
     if (bars > p.lag + p.horizon) {
-      ctx.warn(`some labels span ${bars} panel dates, more than lag ${p.lag} + horizon ${p.horizon} = ${p.lag + p.horizon}: symbols skip dates, so a purge of ${p.horizon} bars (what train takes from labels) is too short there; fill the gaps in the prices, or purge ${bars - p.lag} bars`);
+      ctx.warn(
+        `some labels span ${bars} panel dates, more than lag ${p.lag} + horizon ${p.horizon} = ${p.lag + p.horizon}: symbols skip dates, so a purge of ${p.horizon} bars (what train takes from labels) is too short there; fill the gaps in the prices, or purge ${bars - p.lag} bars`,
+      );
     }
     ctx.metric("rows", rows);
     ctx.metric("labeled", labeled);

@@ -33,59 +33,100 @@ export default defineStage({
   outputs: ["equity", "fills", "events", "summary"],
   async run(ctx) {
     const p = ctx.params;
-    if (p.to < p.from) throw new StrataError("PARAMS", `paper: to ${p.to} is before from ${p.from}`, { hint: "swap the two dates" });
+    if (p.to < p.from)
+      throw new StrataError("PARAMS", `paper: to ${p.to} is before from ${p.from}`, { hint: "swap the two dates" });
     const { from, to, champion_stage, ...config } = p;
     const dir = mkdtempSync(join(tmpdir(), "strata-paper-"));
     const ledger = await Ledger.open(join(dir, "ledger.duckdb"), { capital: config.capital });
     try {
       const days = await runPaperPeriod(ledger, {
-        from, to, config, db: ctx.db,
+        from,
+        to,
+        config,
+        db: ctx.db,
         paths: {
           prices: ctx.inputPath("data", "prices"),
           features: config.scores === "model" ? ctx.inputPath("features", "features") : "",
           championDir: dirname(ctx.inputPath(champion_stage, "champion")),
           predictions: (model) => ctx.inputPath("train", "predictions", { model }),
         },
-        onDay: (r) => ctx.progress(0.05 + 0.85 * ((parseIsoDate(r.date)! - parseIsoDate(from)!) / Math.max(1, parseIsoDate(to)! - parseIsoDate(from)!)), r.date),
+        onDay: (r) =>
+          ctx.progress(
+            0.05 +
+              0.85 *
+                ((parseIsoDate(r.date)! - parseIsoDate(from)!) / Math.max(1, parseIsoDate(to)! - parseIsoDate(from)!)),
+            r.date,
+          ),
       });
       const eq = await ledger.equityHistory();
-      await ctx.writeTable("equity", {
-        columns: {
-          date: Int32Array.from(eq, (e) => parseIsoDate(e.date)!), cash: Float64Array.from(eq, (e) => e.cash),
-          positions_value: Float64Array.from(eq, (e) => e.positionsValue), equity: Float64Array.from(eq, (e) => e.equity),
-          daily_return: Float64Array.from(eq, (e) => e.dailyReturn ?? NaN), costs: Float64Array.from(eq, (e) => e.costs),
-          turnover: Float64Array.from(eq, (e) => e.turnover), regime: eq.map((e) => e.regime),
+      await ctx.writeTable(
+        "equity",
+        {
+          columns: {
+            date: Int32Array.from(eq, (e) => parseIsoDate(e.date)!),
+            cash: Float64Array.from(eq, (e) => e.cash),
+            positions_value: Float64Array.from(eq, (e) => e.positionsValue),
+            equity: Float64Array.from(eq, (e) => e.equity),
+            daily_return: Float64Array.from(eq, (e) => e.dailyReturn ?? NaN),
+            costs: Float64Array.from(eq, (e) => e.costs),
+            turnover: Float64Array.from(eq, (e) => e.turnover),
+            regime: eq.map((e) => e.regime),
+          },
+          types: { date: "DATE" },
         },
-        types: { date: "DATE" },
-      }, { orderBy: ["date"] });
-      const fills = (await Promise.all(eq.map(async (e) => (await ledger.fillsOn(e.date)).map((f) => ({ ...f, date: e.date }))))).flat();
-      await ctx.writeTable("fills", {
-        columns: {
-          date: Int32Array.from(fills, (f) => parseIsoDate(f.date)!), symbol: fills.map((f) => f.symbol), side: fills.map((f) => f.side),
-          requested: Float64Array.from(fills, (f) => f.requested), shares: Float64Array.from(fills, (f) => f.shares),
-          price: Float64Array.from(fills, (f) => f.price), notional: Float64Array.from(fills, (f) => f.notional),
-          commission: Float64Array.from(fills, (f) => f.commission), slippage: Float64Array.from(fills, (f) => f.slippage),
-          status: fills.map((f) => f.status),
+        { orderBy: ["date"] },
+      );
+      const fills = (
+        await Promise.all(eq.map(async (e) => (await ledger.fillsOn(e.date)).map((f) => ({ ...f, date: e.date }))))
+      ).flat();
+      await ctx.writeTable(
+        "fills",
+        {
+          columns: {
+            date: Int32Array.from(fills, (f) => parseIsoDate(f.date)!),
+            symbol: fills.map((f) => f.symbol),
+            side: fills.map((f) => f.side),
+            requested: Float64Array.from(fills, (f) => f.requested),
+            shares: Float64Array.from(fills, (f) => f.shares),
+            price: Float64Array.from(fills, (f) => f.price),
+            notional: Float64Array.from(fills, (f) => f.notional),
+            commission: Float64Array.from(fills, (f) => f.commission),
+            slippage: Float64Array.from(fills, (f) => f.slippage),
+            status: fills.map((f) => f.status),
+          },
+          types: { date: "DATE" },
         },
-        types: { date: "DATE" },
-      }, { orderBy: ["date", "symbol", "side"] });
+        { orderBy: ["date", "symbol", "side"] },
+      );
       const events = (await ledger.events(1_000_000)).filter((e) => e.kind !== "day").reverse();
-      await ctx.writeTable("events", {
-        columns: {
-          seq: Int32Array.from(events, (e) => e.seq), date: Int32Array.from(events, (e) => (e.date ? parseIsoDate(e.date)! : 0)),
-          kind: events.map((e) => e.kind), severity: events.map((e) => e.severity), message: events.map((e) => e.message),
+      await ctx.writeTable(
+        "events",
+        {
+          columns: {
+            seq: Int32Array.from(events, (e) => e.seq),
+            date: Int32Array.from(events, (e) => (e.date ? parseIsoDate(e.date)! : 0)),
+            kind: events.map((e) => e.kind),
+            severity: events.map((e) => e.severity),
+            message: events.map((e) => e.message),
+          },
+          types: { date: "DATE" },
         },
-        types: { date: "DATE" },
-      }, { orderBy: ["seq"] });
+        { orderBy: ["seq"] },
+      );
       const r = eq.map((e) => e.dailyReturn).filter((x): x is number => x !== null && Number.isFinite(x));
       const mean = r.reduce((a, b) => a + b, 0) / (r.length || 1);
       const sd = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, r.length - 1));
       const summary = {
-        from, to, days: days.length, recorded: eq.length,
+        from,
+        to,
+        days: days.length,
+        recorded: eq.length,
         executed_days: days.filter((d) => d.status === "executed").length,
         halted_days: days.filter((d) => d.status === "halted").length,
-        orders: days.reduce((a, d) => a + d.trades.length, 0), fills: fills.filter((f) => f.shares > 0).length,
-        capital: config.capital, final_equity: roundOrNull(eq.at(-1)?.equity ?? NaN),
+        orders: days.reduce((a, d) => a + d.trades.length, 0),
+        fills: fills.filter((f) => f.shares > 0).length,
+        capital: config.capital,
+        final_equity: roundOrNull(eq.at(-1)?.equity ?? NaN),
         total_return: roundOrNull((eq.at(-1)?.equity ?? NaN) / config.capital - 1),
         sharpe: roundOrNull(sd > 0 ? (mean / sd) * Math.sqrt(252) : NaN),
         total_costs: roundOrNull(eq.reduce((a, e) => a + e.costs, 0)),

@@ -18,7 +18,8 @@ import { defineStage, z } from "../src/index.ts";
 import { SITE_PAGES, catalogFromInputs, renderSite } from "../src/report/site/index.ts";
 
 export default defineStage({
-  description: "Static HTML report of the stages it needs (overview, data, features, models, backtests, statistics, selection, paper trading)",
+  description:
+    "Static HTML report of the stages it needs (overview, data, features, models, backtests, statistics, selection, paper trading)",
   params: z.object({}).strict(),
   outputs: SITE_PAGES.map((p) => p.file),
   async run(ctx) {

@@ -32,27 +32,41 @@ import { sha256File } from "../src/core/hash.ts";
 import { gitCommit } from "../src/core/git.ts";
 import { roundOrNull } from "../src/core/round.ts";
 
-const params = z.object({
-  thresholds: z.object({
-    min_dsr: z.number().min(0).max(1).default(0.95),
-    max_drawdown: z.number().max(0).default(-0.2),
-    max_turnover: z.number().positive().default(0.4),
-    beat_benchmark: z.boolean().default(true),
-  }).strict().default({ min_dsr: 0.95, max_drawdown: -0.2, max_turnover: 0.4, beat_benchmark: true }),
-  weights: z.object({
-    sharpe: z.number().min(0).default(0.3),
-    max_drawdown: z.number().min(0).default(0.25),
-    calmar: z.number().min(0).default(0.2),
-    turnover: z.number().min(0).default(0.15),
-    regime_consistency: z.number().min(0).default(0.1),
-  }).strict().default({ sharpe: 0.3, max_drawdown: 0.25, calmar: 0.2, turnover: 0.15, regime_consistency: 0.1 })
-    .refine((w) => Object.values(w).some((v) => v > 0), { message: "at least one score weight must be > 0" }),
-}).strict();
+const params = z
+  .object({
+    thresholds: z
+      .object({
+        min_dsr: z.number().min(0).max(1).default(0.95),
+        max_drawdown: z.number().max(0).default(-0.2),
+        max_turnover: z.number().positive().default(0.4),
+        beat_benchmark: z.boolean().default(true),
+      })
+      .strict()
+      .default({ min_dsr: 0.95, max_drawdown: -0.2, max_turnover: 0.4, beat_benchmark: true }),
+    weights: z
+      .object({
+        sharpe: z.number().min(0).default(0.3),
+        max_drawdown: z.number().min(0).default(0.25),
+        calmar: z.number().min(0).default(0.2),
+        turnover: z.number().min(0).default(0.15),
+        regime_consistency: z.number().min(0).default(0.1),
+      })
+      .strict()
+      .default({ sharpe: 0.3, max_drawdown: 0.25, calmar: 0.2, turnover: 0.15, regime_consistency: 0.1 })
+      .refine((w) => Object.values(w).some((v) => v > 0), { message: "at least one score weight must be > 0" }),
+  })
+  .strict();
 
 type Params = z.output<typeof params>;
 type Metric = "sharpe" | "max_drawdown" | "calmar" | "turnover" | "regime_consistency";
 /** +1: higher is better; −1: lower is better. */
-const DIRECTION: Record<Metric, 1 | -1> = { sharpe: 1, max_drawdown: 1, calmar: 1, turnover: -1, regime_consistency: 1 };
+const DIRECTION: Record<Metric, 1 | -1> = {
+  sharpe: 1,
+  max_drawdown: 1,
+  calmar: 1,
+  turnover: -1,
+  regime_consistency: 1,
+};
 
 interface Candidate {
   cell: string;
@@ -84,12 +98,17 @@ export default defineStage({
     const t = p.thresholds;
     for (const c of candidates) {
       const v = c.values;
-      if (!(v.dsr >= t.min_dsr)) c.failures.push(`DSR against ${c.dsrBenchmark === "zero" ? "0" : c.dsrBenchmark} ${fmt(v.dsr)} < ${t.min_dsr}`);
-      if (!(v.max_drawdown > t.max_drawdown)) c.failures.push(`max drawdown ${pct(v.max_drawdown)} is not better than ${pct(t.max_drawdown)}`);
-      if (!(v.turnover <= t.max_turnover)) c.failures.push(`turnover ${pct(v.turnover)} a year > ${pct(t.max_turnover)}`);
+      if (!(v.dsr >= t.min_dsr))
+        c.failures.push(`DSR against ${c.dsrBenchmark === "zero" ? "0" : c.dsrBenchmark} ${fmt(v.dsr)} < ${t.min_dsr}`);
+      if (!(v.max_drawdown > t.max_drawdown))
+        c.failures.push(`max drawdown ${pct(v.max_drawdown)} is not better than ${pct(t.max_drawdown)}`);
+      if (!(v.turnover <= t.max_turnover))
+        c.failures.push(`turnover ${pct(v.turnover)} a year > ${pct(t.max_turnover)}`);
       if (t.beat_benchmark) {
-        if (v.benchmark_sharpe === null) c.failures.push("no benchmark to beat (add the baselines stage to the backtest's needs)");
-        else if (!(v.sharpe > v.benchmark_sharpe)) c.failures.push(`Sharpe ${fmt(v.sharpe)} does not beat the 1/N baseline's ${fmt(v.benchmark_sharpe)}`);
+        if (v.benchmark_sharpe === null)
+          c.failures.push("no benchmark to beat (add the baselines stage to the backtest's needs)");
+        else if (!(v.sharpe > v.benchmark_sharpe))
+          c.failures.push(`Sharpe ${fmt(v.sharpe)} does not beat the 1/N baseline's ${fmt(v.benchmark_sharpe)}`);
       }
     }
     const passing = candidates.filter((c) => c.failures.length === 0);
@@ -97,16 +116,27 @@ export default defineStage({
     const total = Object.values(w).reduce((a, b) => a + b, 0);
     for (const m of Object.keys(DIRECTION) as Metric[]) {
       const xs = passing.map((c) => c.values[m]);
-      const lo = Math.min(...xs), hi = Math.max(...xs);
+      const lo = Math.min(...xs),
+        hi = Math.max(...xs);
       for (const c of passing) {
         const x = c.values[m];
-        const n = !(hi > lo) || !Number.isFinite(x) ? (Number.isFinite(x) ? 1 : 0) : DIRECTION[m] > 0 ? (x - lo) / (hi - lo) : (hi - x) / (hi - lo);
+        const n =
+          !(hi > lo) || !Number.isFinite(x)
+            ? Number.isFinite(x)
+              ? 1
+              : 0
+            : DIRECTION[m] > 0
+              ? (x - lo) / (hi - lo)
+              : (hi - x) / (hi - lo);
         (c.normalized ??= {} as Record<Metric, number>)[m] = n;
       }
     }
-    for (const c of passing) c.score = (Object.keys(DIRECTION) as Metric[]).reduce((s, m) => s + (w[m] / total) * c.normalized![m], 0);
+    for (const c of passing)
+      c.score = (Object.keys(DIRECTION) as Metric[]).reduce((s, m) => s + (w[m] / total) * c.normalized![m], 0);
     passing.sort((a, b) => b.score! - a.score! || (a.cell < b.cell ? -1 : 1));
-    passing.forEach((c, k) => { c.rank = k + 1; });
+    passing.forEach((c, k) => {
+      c.rank = k + 1;
+    });
     const champion = passing[0] ?? null;
 
     const selection = {
@@ -114,12 +144,23 @@ export default defineStage({
       thresholds: t,
       weights: w,
       normalization: "min–max across the passing candidates, 1 = best; turnover: lower is better",
-      candidates: [...passing, ...candidates.filter((c) => c.failures.length > 0).sort((a, b) => (a.cell < b.cell ? -1 : 1))].map((c) => ({
-        cell: c.cell, model: c.model, optimizer: c.optimizer, optimizer_effective: c.optimizerEffective, optimizer_label: c.optimizerLabel,
-        passed: c.failures.length === 0, rank: c.rank ?? null,
-        score: c.score === undefined ? null : roundOrNull(c.score), reasons: c.failures,
+      candidates: [
+        ...passing,
+        ...candidates.filter((c) => c.failures.length > 0).sort((a, b) => (a.cell < b.cell ? -1 : 1)),
+      ].map((c) => ({
+        cell: c.cell,
+        model: c.model,
+        optimizer: c.optimizer,
+        optimizer_effective: c.optimizerEffective,
+        optimizer_label: c.optimizerLabel,
+        passed: c.failures.length === 0,
+        rank: c.rank ?? null,
+        score: c.score === undefined ? null : roundOrNull(c.score),
+        reasons: c.failures,
         values: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : roundOrNull(v)])),
-        normalized: c.normalized ? Object.fromEntries(Object.entries(c.normalized).map(([k, v]) => [k, roundOrNull(v)])) : null,
+        normalized: c.normalized
+          ? Object.fromEntries(Object.entries(c.normalized).map(([k, v]) => [k, roundOrNull(v)]))
+          : null,
       })),
       summary: champion
         ? `${champion.cell}${champion.optimizerLabel !== champion.optimizer ? ` (${champion.optimizerLabel})` : ""} passed every threshold and scored ${roundOrNull(champion.score!)} (${passing.length} of ${candidates.length} candidates passed)`
@@ -129,7 +170,9 @@ export default defineStage({
 
     if (!champion) {
       ctx.log(selection.summary);
-      const top = [...candidates].sort((a, b) => a.failures.length - b.failures.length || b.values.sharpe - a.values.sharpe)[0];
+      const top = [...candidates].sort(
+        (a, b) => a.failures.length - b.failures.length || b.values.sharpe - a.values.sharpe,
+      )[0];
       if (top) ctx.log(`closest: ${top.cell} — ${top.failures.join("; ")}`);
       await ctx.writeJson("champion", { champion: null, reason: selection.summary });
       await ctx.writeFile("model.json", JSON.stringify({ champion: null }) + "\n");
@@ -150,27 +193,49 @@ const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : String(v));
 
 async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
-  const stats = await readColumns(ctx.db, `SELECT cell, model, optimizer, sharpe, dsr, dsr_active, benchmark, max_drawdown, regime_consistency FROM ${ctx.input("stats", "cells")} ORDER BY cell`);
+  const stats = await readColumns(
+    ctx.db,
+    `SELECT cell, model, optimizer, sharpe, dsr, dsr_active, benchmark, max_drawdown, regime_consistency FROM ${ctx.input("stats", "cells")} ORDER BY cell`,
+  );
   const cells = stringColumn(stats, "cell");
-  type BacktestMetrics = { metrics: { calmar: number }; turnover_annual: number; benchmark: { sharpe: number } | null; optimizer_effective?: string; optimizer_label?: string };
-  if (cells.length === 0) throw new StrataError("DATA", "select: the stats stage has no cell", { hint: "run the backtest matrix and the stats stage first" });
-  const models = stringColumn(stats, "model"), optimizers = stringColumn(stats, "optimizer");
+  type BacktestMetrics = {
+    metrics: { calmar: number };
+    turnover_annual: number;
+    benchmark: { sharpe: number } | null;
+    optimizer_effective?: string;
+    optimizer_label?: string;
+  };
+  if (cells.length === 0)
+    throw new StrataError("DATA", "select: the stats stage has no cell", {
+      hint: "run the backtest matrix and the stats stage first",
+    });
+  const models = stringColumn(stats, "model"),
+    optimizers = stringColumn(stats, "optimizer");
   const out: Candidate[] = [];
   for (const [k, cell] of cells.entries()) {
     let m: BacktestMetrics;
     try {
       m = await ctx.readJson<BacktestMetrics>("backtest", "metrics", { model: models[k]!, optimizer: optimizers[k]! });
     } catch (e) {
-      throw new StrataError("DATA", `select: stats has cell ${cell} but its backtest metrics cannot be read`, { cause: e, hint: "add backtest to the needs of select" });
+      throw new StrataError("DATA", `select: stats has cell ${cell} but its backtest metrics cannot be read`, {
+        cause: e,
+        hint: "add backtest to the needs of select",
+      });
     }
     out.push({
-      cell: cell!, model: models[k]!, optimizer: optimizers[k]!,
+      cell: cell!,
+      model: models[k]!,
+      optimizer: optimizers[k]!,
       values: {
-        sharpe: f64Column(stats, "sharpe")[k], dsr: f64Column(stats, "dsr_active")[k], dsr_vs_zero: f64Column(stats, "dsr")[k],
+        sharpe: f64Column(stats, "sharpe")[k],
+        dsr: f64Column(stats, "dsr_active")[k],
+        dsr_vs_zero: f64Column(stats, "dsr")[k],
         max_drawdown: f64Column(stats, "max_drawdown")[k],
-        regime_consistency: f64Column(stats, "regime_consistency")[k], calmar: m.metrics.calmar ?? NaN,
+        regime_consistency: f64Column(stats, "regime_consistency")[k],
+        calmar: m.metrics.calmar ?? NaN,
         // One-sided annual turnover: half of Σ|Δw| per year (buys and sells both counted there).
-        turnover: m.turnover_annual / 2, benchmark_sharpe: m.benchmark?.sharpe ?? null,
+        turnover: m.turnover_annual / 2,
+        benchmark_sharpe: m.benchmark?.sharpe ?? null,
       },
       dsrBenchmark: String(stringColumn(stats, "benchmark")[k]),
       optimizerEffective: m.optimizer_effective ?? optimizers[k]!,
@@ -197,7 +262,9 @@ async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ ch
     model = readFileSync(path, "utf8");
     modelHash = await sha256File(path);
   } catch {
-    ctx.log(`warning: no train/model.json for model '${c.model}' among the inputs; champion.json records the cell only`);
+    ctx.log(
+      `warning: no train/model.json for model '${c.model}' among the inputs; champion.json records the cell only`,
+    );
   }
   let prices: string | null = null;
   try {
@@ -208,7 +275,12 @@ async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ ch
   return {
     model,
     champion: {
-      cell: c.cell, model: c.model, optimizer: c.optimizer, optimizer_effective: c.optimizerEffective, optimizer_label: c.optimizerLabel, score: roundOrNull(c.score!),
+      cell: c.cell,
+      model: c.model,
+      optimizer: c.optimizer,
+      optimizer_effective: c.optimizerEffective,
+      optimizer_label: c.optimizerLabel,
+      score: roundOrNull(c.score!),
       metrics: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : roundOrNull(v)])),
       model_file: { sha256: modelHash },
       data: { prices_sha256: prices },
@@ -217,4 +289,3 @@ async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ ch
     },
   };
 }
-

@@ -47,51 +47,73 @@ import { countTrials, type TrialCount, type TrialSeries } from "../src/quant/sta
 import { suggestionHint } from "../src/core/suggest.ts";
 import { alignTo, readBaseline, type Series } from "./lib/baseline.ts";
 
-const params = z.object({
-  bootstrap: z.object({
-    method: z.enum(["stationary", "circular"]).default("stationary"),
-    resamples: z.number().int().min(100).default(2000),
-    level: z.number().gt(0).lt(1).default(0.95),
-  }).strict().default({ method: "stationary", resamples: 2000, level: 0.95 }),
-  monte_carlo: z.object({
-    paths: z.number().int().min(100).default(2000),
-    /** Horizon of each simulated path in days (default: the backtest's length). */
-    horizon: z.number().int().min(2).optional(),
-    /** Losses whose probability is reported (fractions of the starting equity). */
-    losses: z.array(z.number().gt(0).lt(1)).default([0.1, 0.2, 0.3]),
-  }).strict().default({ paths: 2000, losses: [0.1, 0.2, 0.3] }),
-  /** Bootstrap resamples of the Reality Check and SPA test. */
-  reality_check: z.object({ resamples: z.number().int().min(100).default(2000) }).strict().default({ resamples: 2000 }),
-  /** CSCV splits S (even) of the probability of backtest overfitting. */
-  pbo_splits: z.number().int().min(2).default(16),
-  /**
-   * What a cell must beat. `auto` (default): the 1/N portfolio for a long-only cell, zero for a
-   * cell that holds shorts; `one_over_n` (the baselines stage's equal_weight), `zero`, or any
-   * baseline strategy by name. PSR/DSR are reported against 0 and against this benchmark's
-   * Sharpe ratio; selection thresholds read the benchmark figures (docs/statistics.md).
-   */
-  benchmark: z.string().default("auto"),
-  /**
-   * Return series correlated at least this much (every pair, complete linkage) count as one
-   * trial in the effective N of the deflated Sharpe ratio.
-   */
-  trial_correlation: z.number().gt(-1).max(1).default(0.9),
-  /** Stage whose recorded trials deflate the Sharpe ratios. */
-  trials_stage: z.string().default("backtest"),
-  /**
-   * Also count every recorded hyper-parameter trial (kind "tuning", e.g. gbdt_tuned's TPE
-   * trials) in N: each was a configuration tried before the one traded. Conservative (a larger
-   * penalty); their Sharpe ratios are unknown, so V comes from the backtest trials alone.
-   */
-  count_tuning: z.boolean().default(true),
-}).strict();
+const params = z
+  .object({
+    bootstrap: z
+      .object({
+        method: z.enum(["stationary", "circular"]).default("stationary"),
+        resamples: z.number().int().min(100).default(2000),
+        level: z.number().gt(0).lt(1).default(0.95),
+      })
+      .strict()
+      .default({ method: "stationary", resamples: 2000, level: 0.95 }),
+    monte_carlo: z
+      .object({
+        paths: z.number().int().min(100).default(2000),
+        /** Horizon of each simulated path in days (default: the backtest's length). */
+        horizon: z.number().int().min(2).optional(),
+        /** Losses whose probability is reported (fractions of the starting equity). */
+        losses: z.array(z.number().gt(0).lt(1)).default([0.1, 0.2, 0.3]),
+      })
+      .strict()
+      .default({ paths: 2000, losses: [0.1, 0.2, 0.3] }),
+    /** Bootstrap resamples of the Reality Check and SPA test. */
+    reality_check: z
+      .object({ resamples: z.number().int().min(100).default(2000) })
+      .strict()
+      .default({ resamples: 2000 }),
+    /** CSCV splits S (even) of the probability of backtest overfitting. */
+    pbo_splits: z.number().int().min(2).default(16),
+    /**
+     * What a cell must beat. `auto` (default): the 1/N portfolio for a long-only cell, zero for a
+     * cell that holds shorts; `one_over_n` (the baselines stage's equal_weight), `zero`, or any
+     * baseline strategy by name. PSR/DSR are reported against 0 and against this benchmark's
+     * Sharpe ratio; selection thresholds read the benchmark figures (docs/statistics.md).
+     */
+    benchmark: z.string().default("auto"),
+    /**
+     * Return series correlated at least this much (every pair, complete linkage) count as one
+     * trial in the effective N of the deflated Sharpe ratio.
+     */
+    trial_correlation: z.number().gt(-1).max(1).default(0.9),
+    /** Stage whose recorded trials deflate the Sharpe ratios. */
+    trials_stage: z.string().default("backtest"),
+    /**
+     * Also count every recorded hyper-parameter trial (kind "tuning", e.g. gbdt_tuned's TPE
+     * trials) in N: each was a configuration tried before the one traded. Conservative (a larger
+     * penalty); their Sharpe ratios are unknown, so V comes from the backtest trials alone.
+     */
+    count_tuning: z.boolean().default(true),
+  })
+  .strict();
 
 type Params = z.output<typeof params>;
 
-interface CellSeries { id: string; cell: Record<string, unknown>; dates: Int32Array; net: Float64Array; regime: (string | null)[]; returnsHash: string; longOnly: boolean }
+interface CellSeries {
+  id: string;
+  cell: Record<string, unknown>;
+  dates: Int32Array;
+  net: Float64Array;
+  regime: (string | null)[];
+  returnsHash: string;
+  longOnly: boolean;
+}
 
 /** A cell's benchmark: its name and its daily returns (null: the zero benchmark). */
-interface Benchmark { name: string; series: Series | null }
+interface Benchmark {
+  name: string;
+  series: Series | null;
+}
 
 /** The trials the Sharpe ratios are deflated by, and the matrix's net returns on the dates every cell shares. */
 interface Trials {
@@ -195,18 +217,20 @@ async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[])
   // A hyper-parameter trial is a distinct (cell, params, score): re-running the same search
   // after a code change that altered nothing records it again under a new fingerprint.
   const nTuning = p.count_tuning
-    ? new Set(all.filter((r) => r.kind === "tuning")
-      .map((r) => `${r.cell}\u0000${r.params}\u0000${r.metrics.metric}`)).size
+    ? new Set(all.filter((r) => r.kind === "tuning").map((r) => `${r.cell}\u0000${r.params}\u0000${r.metrics.metric}`))
+        .size
     : 0;
   const count = countTrials(trialSeries, nTuning);
   const nTrials = count.effective;
   const sharpeVar = count.sharpeVariance;
   const emax = annualExpectedMax(nTrials, sharpeVar);
-  ctx.log(`deflating by N = ${nTrials} effective trials (${count.raw} raw): ` +
-    `${count.returnSeries} distinct return series of stage ${p.trials_stage} ` +
-    `(${recorded.length} configurations recorded; this matrix's ${series.length} in ${clusters.count} clusters ` +
-    `at correlation ≥ ${p.trial_correlation}) ` +
-    `+ ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)} over ${count.units} series units`);
+  ctx.log(
+    `deflating by N = ${nTrials} effective trials (${count.raw} raw): ` +
+      `${count.returnSeries} distinct return series of stage ${p.trials_stage} ` +
+      `(${recorded.length} configurations recorded; this matrix's ${series.length} in ${clusters.count} clusters ` +
+      `at correlation ≥ ${p.trial_correlation}) ` +
+      `+ ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)} over ${count.units} series units`,
+  );
   return { common, matrix, clusters, count, configurations: recorded.length, nTuning, nTrials, sharpeVar, emax };
 }
 
@@ -217,7 +241,10 @@ function annualExpectedMax(n: number, v: number): number | null {
 
 /** Forms each cell's active returns over its benchmark, counts their trials and logs N. */
 function countActiveTrials(
-  ctx: StageContext<Params>, series: CellSeries[], trials: Trials, benchmarks: Map<string, Benchmark>,
+  ctx: StageContext<Params>,
+  series: CellSeries[],
+  trials: Trials,
+  benchmarks: Map<string, Benchmark>,
 ): ActiveTrials {
   // Active returns a = r − b over each cell's benchmark b, and their own trial count: the
   // matrix's active series clustered the same way; recorded series of other runs (whose active
@@ -239,19 +266,26 @@ function countActiveTrials(
   });
   const matrixKeys = new Set(series.map((s) => s.returnsHash)).size;
   const activeTrials = series.map((s, k) => ({
-    key: s.returnsHash, sharpe: safeSharpe(activeSeries[k]), cluster: clusters.labels[k],
+    key: s.returnsHash,
+    sharpe: safeSharpe(activeSeries[k]),
+    cluster: clusters.labels[k],
   }));
   const count = countTrials(activeTrials, trials.count.returnSeries - matrixKeys + trials.nTuning);
-  const nActive = count.effective, activeVar = count.sharpeVariance;
+  const nActive = count.effective,
+    activeVar = count.sharpeVariance;
   const emax = annualExpectedMax(nActive, activeVar);
-  ctx.log(`active returns: N = ${nActive} effective trials (the matrix's ${series.length} active series in ` +
-    `${clusters.count} clusters); information-ratio variance ${activeVar.toFixed(4)}`);
+  ctx.log(
+    `active returns: N = ${nActive} effective trials (the matrix's ${series.length} active series in ` +
+      `${clusters.count} clusters); information-ratio variance ${activeVar.toFixed(4)}`,
+  );
   return { cellBench, activeSeries, clusters, count, nActive, activeVar, emax };
 }
 
 /** Computes every cell's statistics: the rows of tables `cells` and `windows`, in cell order. */
 function cellStatistics(
-  ctx: StageContext<Params>, series: CellSeries[], inputs: CellInputs,
+  ctx: StageContext<Params>,
+  series: CellSeries[],
+  inputs: CellInputs,
 ): { rows: Record<string, unknown>[]; windows: YearWindow[] } {
   const rows: Record<string, unknown>[] = [];
   const windows: YearWindow[] = [];
@@ -271,7 +305,9 @@ function bootstrapOptions(p: Params, rng: Rng) {
 
 /** One cell's row of table `cells` (columns in table order) and its calendar-year windows. */
 function cellRow(
-  inputs: CellInputs, s: CellSeries, k: number,
+  inputs: CellInputs,
+  s: CellSeries,
+  k: number,
 ): { row: Record<string, unknown>; years: ReturnType<typeof yearly> } {
   const { p, trials } = inputs;
   const rng = createRng(inputs.seed).fork(`cell:${s.id}`);
@@ -279,27 +315,41 @@ function cellRow(
   const shape = { skew: m.skew, kurtosis: m.kurtosis };
   const ci = bootstrapConfidenceIntervals(s.net, bootstrapOptions(p, rng.fork("bootstrap")));
   const psr = probabilisticSharpeRatio(m.sharpe, m.observations, shape);
-  const dsr = trials.nTrials > 1
-    ? deflatedSharpeRatio(m.sharpe, m.observations, {
-      ...shape, trials: trials.nTrials, sharpeVariance: trials.sharpeVar / 252,
-    })
-    : psr;
+  const dsr =
+    trials.nTrials > 1
+      ? deflatedSharpeRatio(m.sharpe, m.observations, {
+          ...shape,
+          trials: trials.nTrials,
+          sharpeVariance: trials.sharpeVar / 252,
+        })
+      : psr;
   const active = activeColumns(inputs, s, k, rng, { m, psr, dsr, ci });
   const robustness = robustnessColumns(p, s, rng);
   const years = yearly(s);
   const b = inputs.active.cellBench[k];
   const sharpe = sharpeRatio(s.net);
   const row: Record<string, unknown> = {
-    cell: s.id, model: String(s.cell.model ?? ""), optimizer: String(s.cell.optimizer ?? ""),
+    cell: s.id,
+    model: String(s.cell.model ?? ""),
+    optimizer: String(s.cell.optimizer ?? ""),
     observations: m.observations,
-    sharpe, sharpe_lo: ci.sharpe.lower, sharpe_hi: ci.sharpe.upper,
-    cagr: ci.cagr.estimate, cagr_lo: ci.cagr.lower, cagr_hi: ci.cagr.upper,
-    max_drawdown: ci.maxDrawdown.estimate, max_drawdown_lo: ci.maxDrawdown.lower,
+    sharpe,
+    sharpe_lo: ci.sharpe.lower,
+    sharpe_hi: ci.sharpe.upper,
+    cagr: ci.cagr.estimate,
+    cagr_lo: ci.cagr.lower,
+    cagr_hi: ci.cagr.upper,
+    max_drawdown: ci.maxDrawdown.estimate,
+    max_drawdown_lo: ci.maxDrawdown.lower,
     max_drawdown_hi: ci.maxDrawdown.upper,
     block_length: ci.blockLength,
-    skew: m.skew, kurtosis: m.kurtosis, psr, dsr,
+    skew: m.skew,
+    kurtosis: m.kurtosis,
+    psr,
+    dsr,
     ...active,
-    trial_cluster: trials.clusters.labels[k], active_trial_cluster: inputs.active.clusters.labels[k],
+    trial_cluster: trials.clusters.labels[k],
+    active_trial_cluster: inputs.active.clusters.labels[k],
     ...robustness,
     ...yearColumns(years),
     excess_sharpe: b ? sharpe - sharpeRatio(b) : sharpe,
@@ -308,9 +358,7 @@ function cellRow(
 }
 
 /** A cell's tests against its benchmark, on the active returns: the columns benchmark … information_ratio_hi. */
-function activeColumns(
-  inputs: CellInputs, s: CellSeries, k: number, rng: Rng, own: OwnTests,
-): Record<string, unknown> {
+function activeColumns(inputs: CellInputs, s: CellSeries, k: number, rng: Rng, own: OwnTests): Record<string, unknown> {
   const { p, trials, active: act } = inputs;
   // Against the benchmark: the same tests on the active returns a = r − b (b = 0 for a
   // zero benchmark): PSR of the information ratio against 0, DSR against the information
@@ -322,21 +370,33 @@ function activeColumns(
   const shapeA = { skew: mA.skew, kurtosis: mA.kurtosis };
   const activeOk = Number.isFinite(mA.sharpe) && Number.isFinite(mA.skew) && Number.isFinite(mA.kurtosis);
   const psrA = !b ? own.psr : activeOk ? probabilisticSharpeRatio(mA.sharpe, mA.observations, shapeA) : NaN;
-  const dsrA = !b && act.nActive === trials.nTrials ? own.dsr : !activeOk ? NaN
-    : act.nActive > 1
-      ? deflatedSharpeRatio(mA.sharpe, mA.observations, {
-        ...shapeA, trials: act.nActive, sharpeVariance: act.activeVar / 252,
-      })
-      : psrA;
-  const activeCi = b && activeOk
-    ? bootstrapConfidenceIntervals(active, bootstrapOptions(p, rng.fork("bootstrap-active"))).sharpe
-    : b ? { estimate: NaN, lower: NaN, upper: NaN } : own.ci.sharpe;
+  const dsrA =
+    !b && act.nActive === trials.nTrials
+      ? own.dsr
+      : !activeOk
+        ? NaN
+        : act.nActive > 1
+          ? deflatedSharpeRatio(mA.sharpe, mA.observations, {
+              ...shapeA,
+              trials: act.nActive,
+              sharpeVariance: act.activeVar / 252,
+            })
+          : psrA;
+  const activeCi =
+    b && activeOk
+      ? bootstrapConfidenceIntervals(active, bootstrapOptions(p, rng.fork("bootstrap-active"))).sharpe
+      : b
+        ? { estimate: NaN, lower: NaN, upper: NaN }
+        : own.ci.sharpe;
   return {
     benchmark: bm.name,
     benchmark_sharpe: b ? sharpeRatio(b) : 0,
-    psr_active: psrA, dsr_active: dsrA,
-    active_return: annualMean(active), tracking_error: b ? Math.sqrt(variance(active) * 252) : NaN,
-    information_ratio: activeCi.estimate, information_ratio_lo: activeCi.lower,
+    psr_active: psrA,
+    dsr_active: dsrA,
+    active_return: annualMean(active),
+    tracking_error: b ? Math.sqrt(variance(active) * 252) : NaN,
+    information_ratio: activeCi.estimate,
+    information_ratio_lo: activeCi.lower,
     information_ratio_hi: activeCi.upper,
   };
 }
@@ -345,17 +405,25 @@ function activeColumns(
 function robustnessColumns(p: Params, s: CellSeries, rng: Rng): Record<string, unknown> {
   const sign = signTest(s.net, { alternative: "greater" });
   const mc = monteCarloReturns(s.net, {
-    rng: rng.fork("monte-carlo"), method: p.bootstrap.method, paths: p.monte_carlo.paths,
-    horizon: p.monte_carlo.horizon, quantiles: [0.05, 0.5, 0.95], lossFractions: p.monte_carlo.losses,
+    rng: rng.fork("monte-carlo"),
+    method: p.bootstrap.method,
+    paths: p.monte_carlo.paths,
+    horizon: p.monte_carlo.horizon,
+    quantiles: [0.05, 0.5, 0.95],
+    lossFractions: p.monte_carlo.losses,
   });
   const states = s.regime.map((x) => (REGIMES.includes(x as Regime) ? (x as Regime) : null));
   const reg = regimeMetrics(s.net, states);
   const q = (arr: { p: number; value: number }[], pp: number) => arr.find((x) => x.p === pp)?.value ?? NaN;
   return {
-    sign_p: sign.pValue, up_days: sign.positives, down_days: sign.negatives,
-    mc_final_p05: q(mc.finalEquityQuantiles, 0.05), mc_final_p50: q(mc.finalEquityQuantiles, 0.5),
+    sign_p: sign.pValue,
+    up_days: sign.positives,
+    down_days: sign.negatives,
+    mc_final_p05: q(mc.finalEquityQuantiles, 0.05),
+    mc_final_p50: q(mc.finalEquityQuantiles, 0.5),
     mc_final_p95: q(mc.finalEquityQuantiles, 0.95),
-    mc_drawdown_p05: q(mc.maxDrawdownQuantiles, 0.05), mc_drawdown_p50: q(mc.maxDrawdownQuantiles, 0.5),
+    mc_drawdown_p05: q(mc.maxDrawdownQuantiles, 0.05),
+    mc_drawdown_p50: q(mc.maxDrawdownQuantiles, 0.5),
     mc_probability_of_loss: mc.probabilityOfLoss,
     ...Object.fromEntries(mc.lossProbabilities.map((l) => [`mc_loss_${Math.round(l.fraction * 100)}`, l.probability])),
     ...Object.fromEntries(REGIMES.map((g) => [`sharpe_${g.replace("-", "_")}`, reg[g].metrics?.sharpe ?? NaN])),
@@ -377,13 +445,17 @@ function yearColumns(years: ReturnType<typeof yearly>): Record<string, unknown> 
 
 /** Runs the matrix-wide tests and builds `matrix.json`: trial counts, Reality Check, SPA and PBO. */
 function matrixTests(
-  ctx: StageContext<Params>, series: CellSeries[], trials: Trials, active: ActiveTrials,
+  ctx: StageContext<Params>,
+  series: CellSeries[],
+  trials: Trials,
+  active: ActiveTrials,
   benchmarks: Map<string, Benchmark>,
 ): Record<string, unknown> {
   // Matrix-wide tests on the dates every cell shares.
   ctx.progress(0.8, "reality check, SPA, PBO");
   const doc: Record<string, unknown> = {
-    cells: series.length, days: trials.common.length,
+    cells: series.length,
+    days: trials.common.length,
     trials: trialsDoc(ctx.params, series.length, trials, active),
     ...dataSnoopingTests(ctx, series, trials, benchmarks),
   };
@@ -397,19 +469,30 @@ function trialsDoc(p: Params, cells: number, trials: Trials, active: ActiveTrial
   return {
     stage: p.trials_stage,
     // count: the N the deflated Sharpe ratios use (effective); raw: every configuration.
-    count: trials.nTrials, raw: count.raw, effective: count.effective,
-    return_series: count.returnSeries, tuning: trials.nTuning, configurations: trials.configurations,
-    matrix_series: cells, matrix_clusters: clusters.count, min_correlation: p.trial_correlation,
+    count: trials.nTrials,
+    raw: count.raw,
+    effective: count.effective,
+    return_series: count.returnSeries,
+    tuning: trials.nTuning,
+    configurations: trials.configurations,
+    matrix_series: cells,
+    matrix_clusters: clusters.count,
+    min_correlation: p.trial_correlation,
     mean_correlation: roundOrNull(clusters.meanCorrelation),
-    estimator: "complete-linkage clusters of the matrix's return series at correlation ≥ min_correlation " +
+    estimator:
+      "complete-linkage clusters of the matrix's return series at correlation ≥ min_correlation " +
       "count once; other recorded series and tuning trials once each",
-    sharpe_mean: roundOrNull(count.sharpeMean), sharpe_variance: roundOrNull(trials.sharpeVar),
+    sharpe_mean: roundOrNull(count.sharpeMean),
+    sharpe_variance: roundOrNull(trials.sharpeVar),
     expected_max_sharpe: trials.emax === null ? null : roundOrNull(trials.emax),
     // The same for the active returns (psr_active, dsr_active): information ratios.
     active: {
-      count: active.nActive, raw: active.count.raw, matrix_clusters: active.clusters.count,
+      count: active.nActive,
+      raw: active.count.raw,
+      matrix_clusters: active.clusters.count,
       mean_correlation: roundOrNull(active.clusters.meanCorrelation),
-      sharpe_mean: roundOrNull(active.count.sharpeMean), sharpe_variance: roundOrNull(active.activeVar),
+      sharpe_mean: roundOrNull(active.count.sharpeMean),
+      sharpe_variance: roundOrNull(active.activeVar),
       expected_max_sharpe: active.emax === null ? null : roundOrNull(active.emax),
     },
   };
@@ -417,15 +500,20 @@ function trialsDoc(p: Params, cells: number, trials: Trials, active: ActiveTrial
 
 /** White's Reality Check and Hansen's SPA test of every cell against the benchmark the cells share. */
 function dataSnoopingTests(
-  ctx: StageContext<Params>, series: CellSeries[], trials: Trials, benchmarks: Map<string, Benchmark>,
+  ctx: StageContext<Params>,
+  series: CellSeries[],
+  trials: Trials,
+  benchmarks: Map<string, Benchmark>,
 ): Record<string, unknown> {
   // The data-snooping tests compare every cell with one benchmark: the one the cells share
   // (auto: 1/N when every cell is long-only), else zero.
   const names = [...new Set([...benchmarks.values()].map((b) => b.name))];
   const shared = names.length === 1 ? [...benchmarks.values()][0] : { name: "zero", series: null };
   if (names.length > 1) {
-    ctx.log(`warning: the cells have different benchmarks (${names.join(", ")}): ` +
-      "Reality Check and SPA test against zero");
+    ctx.log(
+      `warning: the cells have different benchmarks (${names.join(", ")}): ` +
+        "Reality Check and SPA test against zero",
+    );
   }
   const { common, matrix } = trials;
   const b = shared.series ? alignTo(shared.series, common).values : new Float64Array(common.length);
@@ -436,12 +524,17 @@ function dataSnoopingTests(
   return {
     benchmark: shared.name,
     reality_check: {
-      p_value: roundOrNull(rc.pValue), statistic: roundOrNull(rc.statistic), best: series[rc.best]?.id ?? null,
-      block_length: roundOrNull(rc.blockLength), resamples: rc.resamples,
+      p_value: roundOrNull(rc.pValue),
+      statistic: roundOrNull(rc.statistic),
+      best: series[rc.best]?.id ?? null,
+      block_length: roundOrNull(rc.blockLength),
+      resamples: rc.resamples,
     },
     spa: {
-      p_consistent: roundOrNull(spa.pValues.consistent), p_lower: roundOrNull(spa.pValues.lower),
-      p_upper: roundOrNull(spa.pValues.upper), statistic: roundOrNull(spa.statistic),
+      p_consistent: roundOrNull(spa.pValues.consistent),
+      p_lower: roundOrNull(spa.pValues.lower),
+      p_upper: roundOrNull(spa.pValues.upper),
+      statistic: roundOrNull(spa.statistic),
       best: series[spa.best]?.id ?? null,
     },
   };
@@ -452,7 +545,9 @@ function overfitting(p: Params, trials: Trials): Record<string, unknown> {
   const splits = Math.min(p.pbo_splits, Math.floor(trials.common.length / 2) * 2);
   const pbo = probabilityOfBacktestOverfitting(trials.matrix, { splits });
   return {
-    pbo: roundOrNull(pbo.pbo), splits: pbo.splits, combinations: pbo.combinations,
+    pbo: roundOrNull(pbo.pbo),
+    splits: pbo.splits,
+    combinations: pbo.combinations,
     degradation_slope: roundOrNull(pbo.degradation.slope),
     degradation_intercept: roundOrNull(pbo.degradation.intercept),
     probability_of_loss: roundOrNull(pbo.probabilityOfLoss),
@@ -461,27 +556,39 @@ function overfitting(p: Params, trials: Trials): Record<string, unknown> {
 
 /** Writes the tables `cells` and `windows` and the document `matrix`. */
 async function writeOutputs(
-  ctx: StageContext<Params>, rows: Record<string, unknown>[], windows: YearWindow[], doc: Record<string, unknown>,
+  ctx: StageContext<Params>,
+  rows: Record<string, unknown>[],
+  windows: YearWindow[],
+  doc: Record<string, unknown>,
 ): Promise<void> {
   await ctx.writeTable("cells", { columns: toColumns(rows) }, { orderBy: ["cell"] });
-  await ctx.writeTable("windows", {
-    columns: {
-      cell: windows.map((w) => w.cell), year: Int32Array.from(windows, (w) => w.year),
-      days: Int32Array.from(windows, (w) => w.days),
-      total_return: Float64Array.from(windows, (w) => w.total_return),
-      sharpe: Float64Array.from(windows, (w) => w.sharpe),
+  await ctx.writeTable(
+    "windows",
+    {
+      columns: {
+        cell: windows.map((w) => w.cell),
+        year: Int32Array.from(windows, (w) => w.year),
+        days: Int32Array.from(windows, (w) => w.days),
+        total_return: Float64Array.from(windows, (w) => w.total_return),
+        sharpe: Float64Array.from(windows, (w) => w.sharpe),
+      },
     },
-  }, { orderBy: ["cell", "year"] });
+    { orderBy: ["cell", "year"] },
+  );
   await ctx.writeJson("matrix", doc);
 }
 
 /** Reports the metrics: cells, trial counts, the best DSR cells and the matrix-wide p-values. */
 function reportMetrics(
-  ctx: StageContext<Params>, cells: number, trials: Trials, rows: Record<string, unknown>[],
+  ctx: StageContext<Params>,
+  cells: number,
+  trials: Trials,
+  rows: Record<string, unknown>[],
   doc: Record<string, unknown>,
 ): void {
   const bestBy = (k: string) => rows.reduce((a, b) => ((b[k] as number) > (a[k] as number) ? b : a));
-  const best = bestBy("dsr"), bestA = bestBy("dsr_active");
+  const best = bestBy("dsr"),
+    bestA = bestBy("dsr_active");
   ctx.metric("cells", cells);
   ctx.metric("trials", trials.nTrials);
   ctx.metric("trials_raw", trials.count.raw);
@@ -510,8 +617,19 @@ async function loadCells(ctx: StageContext<Params>): Promise<CellSeries[]> {
     // rounding (QP solutions carry −1e-15), not shorts. No weights table: taken as long-only.
     let longOnly = true;
     const w = refsWeights.get(r.cellId);
-    if (w) longOnly = f64Column(await readColumns(ctx.db, `SELECT count(*)::DOUBLE AS n FROM ${w} WHERE weight < -1e-9`), "n")[0] === 0;
-    out.push({ id: r.cellId, cell: r.cell, dates: i32Column(c, "date"), net: f64Column(c, "net"), regime: stringColumn(c, "regime"), returnsHash: await sha256File(r.path), longOnly });
+    if (w)
+      longOnly =
+        f64Column(await readColumns(ctx.db, `SELECT count(*)::DOUBLE AS n FROM ${w} WHERE weight < -1e-9`), "n")[0] ===
+        0;
+    out.push({
+      id: r.cellId,
+      cell: r.cell,
+      dates: i32Column(c, "date"),
+      net: f64Column(c, "net"),
+      regime: stringColumn(c, "regime"),
+      returnsHash: await sha256File(r.path),
+      longOnly,
+    });
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : 1));
 }
@@ -537,9 +655,13 @@ async function resolveBenchmarks(ctx: StageContext<Params>, series: CellSeries[]
     const strategy = BENCHMARK_ALIASES[name] ?? name;
     const b = await readBaseline(ctx, strategy);
     if (!b) {
-      throw new StrataError("PARAMS", `stats: benchmark '${name}'${p.benchmark === "auto" ? " (auto: the cells are long-only)" : ""} needs the baselines stage among the needs of stats`, {
-        hint: "add baselines to the needs of stats, or set stats.params.benchmark: zero to test against 0 (a long-only book beats 0 trivially in a rising market)",
-      });
+      throw new StrataError(
+        "PARAMS",
+        `stats: benchmark '${name}'${p.benchmark === "auto" ? " (auto: the cells are long-only)" : ""} needs the baselines stage among the needs of stats`,
+        {
+          hint: "add baselines to the needs of stats, or set stats.params.benchmark: zero to test against 0 (a long-only book beats 0 trivially in a rising market)",
+        },
+      );
     }
     if (b.dates.length === 0) {
       const known = await baselineNames(ctx);
@@ -559,13 +681,19 @@ async function resolveBenchmarks(ctx: StageContext<Params>, series: CellSeries[]
 }
 
 async function baselineNames(ctx: StageContext<Params>): Promise<string[]> {
-  const c = await readColumns(ctx.db, `SELECT DISTINCT strategy FROM ${ctx.input("baselines", "returns")} ORDER BY strategy`);
+  const c = await readColumns(
+    ctx.db,
+    `SELECT DISTINCT strategy FROM ${ctx.input("baselines", "returns")} ORDER BY strategy`,
+  );
   return stringColumn(c, "strategy").map(String);
 }
 
 function commonDates(series: CellSeries[]): Int32Array {
   let set = new Set(series[0].dates);
-  for (const s of series.slice(1)) { const next = new Set(s.dates); set = new Set([...set].filter((d) => next.has(d))); }
+  for (const s of series.slice(1)) {
+    const next = new Set(s.dates);
+    set = new Set([...set].filter((d) => next.has(d)));
+  }
   return Int32Array.from(set).sort();
 }
 
@@ -577,7 +705,12 @@ function yearly(s: CellSeries) {
   for (let k = 1; k <= s.dates.length; k++) {
     if (k === s.dates.length || yearOf(s.dates[k]) !== yearOf(s.dates[start])) {
       const r = s.net.subarray(start, k);
-      out.push({ year: yearOf(s.dates[start]), days: r.length, total_return: totalReturn(r), sharpe: r.length > 2 ? sharpeRatio(r) : NaN });
+      out.push({
+        year: yearOf(s.dates[start]),
+        days: r.length,
+        total_return: totalReturn(r),
+        sharpe: r.length > 2 ? sharpeRatio(r) : NaN,
+      });
       start = k;
     }
   }
@@ -596,8 +729,10 @@ function regimeConsistency(reg: ReturnType<typeof regimeMetrics>): number {
 
 function toColumns(rows: Record<string, unknown>[]) {
   const keys = Object.keys(rows[0]);
-  return Object.fromEntries(keys.map((k) => {
-    const v = rows.map((r) => r[k]);
-    return [k, typeof v[0] === "string" ? (v as string[]) : Float64Array.from(v as number[])];
-  }));
+  return Object.fromEntries(
+    keys.map((k) => {
+      const v = rows.map((r) => r[k]);
+      return [k, typeof v[0] === "string" ? (v as string[]) : Float64Array.from(v as number[])];
+    }),
+  );
 }

@@ -37,94 +37,141 @@ import { queryRows, readColumns, f64Column, i32Column, sqlIdent, stringColumn } 
 import { combinatorialPurgedCv, purgedKFold, purgedWalkForward, type Fold } from "../src/quant/ml/cv.ts";
 import { hitRate, mse } from "../src/quant/ml/metrics.ts";
 import { dailyIc, icSummary } from "../src/quant/stats/information-coefficient.ts";
-import { LEARNERS, LEARNER_KINDS, TUNABLE_KINDS, learnerFitParams, learnerStageParams, type LearnerKind } from "../src/quant/ml/learners.ts";
 import {
-  combineEnsemble, fitEnsemble, fitMember, predictMember, stackingWeights, type MemberModel, type MemberSpec, type StackingWeights,
+  LEARNERS,
+  LEARNER_KINDS,
+  TUNABLE_KINDS,
+  learnerFitParams,
+  learnerStageParams,
+  type LearnerKind,
+} from "../src/quant/ml/learners.ts";
+import {
+  combineEnsemble,
+  fitEnsemble,
+  fitMember,
+  predictMember,
+  stackingWeights,
+  type MemberModel,
+  type MemberSpec,
+  type StackingWeights,
 } from "../src/quant/ml/ensemble.ts";
 import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
 import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
 import { takeRows, type FeatureMatrix, type FitOptions } from "../src/quant/ml/types.ts";
 
 /** Every learner, each tunable learner tuned (`<kind>_tuned`), and the ensemble of the learners. */
-const MODELS = [...LEARNER_KINDS, ...TUNABLE_KINDS.map((k) => `${k}_tuned`), "ensemble"] as unknown as [string, ...string[]];
+const MODELS = [...LEARNER_KINDS, ...TUNABLE_KINDS.map((k) => `${k}_tuned`), "ensemble"] as unknown as [
+  string,
+  ...string[],
+];
 type ModelName = string;
 const int = (min: number) => z.number().int().min(min);
 
 /** The learner a model fits (`gbdt_tuned` → gbdt), or null for the ensemble. */
 const learnerKind = (model: ModelName): LearnerKind | null =>
-  model === "ensemble" ? null : (model.endsWith("_tuned") ? model.slice(0, -"_tuned".length) : model) as LearnerKind;
+  model === "ensemble" ? null : ((model.endsWith("_tuned") ? model.slice(0, -"_tuned".length) : model) as LearnerKind);
 
-const params = z.object({
-  /** Model when the stage has no `model` matrix axis. */
-  model: z.enum(MODELS).default("ridge"),
-  /** Feature columns to use (default: every numeric column of features except date and symbol). */
-  features: z.array(z.string()).min(1).optional(),
-  /** Cross-validation scheme. */
-  cv: z.enum(["walk_forward", "kfold", "cpcv"]).default("walk_forward"),
-  /** walk_forward: number of test blocks; kfold: k. */
-  folds: int(2).default(5),
-  mode: z.enum(["expanding", "rolling"]).default("expanding"),
-  /** Rolling window in dates (mode rolling). */
-  trainDates: int(1).optional(),
-  /** Walk-forward folds with fewer training dates are skipped. */
-  minTrainDates: int(1).default(252),
-  /** Bars dropped after each test block's last label (kfold, cpcv). */
-  embargo: int(0).default(5),
-  /** Label horizon and execution lag in bars: taken from the labels stage (see `inherit`). */
-  horizon: int(1).default(5),
-  lag: int(0).default(1),
-  /** CPCV: groups and test groups per fold. */
-  groups: int(2).default(6),
-  testGroups: int(1).default(2),
-  /** Each learner's hyper-parameters under its key (alpha, gbdt, forest): src/quant/ml/learners.ts. */
-  ...learnerStageParams(),
-  /** Ensemble combiner: NNLS stacking on out-of-fold predictions, or the mean. */
-  ensemble: z.enum(["stacking", "mean"]).default("stacking"),
-  /** gbdt_tuned: trial budget, start-up (random) trials, inner folds, sampler, median pruning. */
-  trials: int(1).default(12),
-  startupTrials: int(1).default(6),
-  tuneFolds: int(2).default(3),
-  sampler: z.enum(["tpe", "random"]).default("tpe"),
-  pruning: z.boolean().default(true),
-  /** Worker threads per fit (default: the learner's own default). */
-  threads: int(1).optional(),
-}).strict();
+const params = z
+  .object({
+    /** Model when the stage has no `model` matrix axis. */
+    model: z.enum(MODELS).default("ridge"),
+    /** Feature columns to use (default: every numeric column of features except date and symbol). */
+    features: z.array(z.string()).min(1).optional(),
+    /** Cross-validation scheme. */
+    cv: z.enum(["walk_forward", "kfold", "cpcv"]).default("walk_forward"),
+    /** walk_forward: number of test blocks; kfold: k. */
+    folds: int(2).default(5),
+    mode: z.enum(["expanding", "rolling"]).default("expanding"),
+    /** Rolling window in dates (mode rolling). */
+    trainDates: int(1).optional(),
+    /** Walk-forward folds with fewer training dates are skipped. */
+    minTrainDates: int(1).default(252),
+    /** Bars dropped after each test block's last label (kfold, cpcv). */
+    embargo: int(0).default(5),
+    /** Label horizon and execution lag in bars: taken from the labels stage (see `inherit`). */
+    horizon: int(1).default(5),
+    lag: int(0).default(1),
+    /** CPCV: groups and test groups per fold. */
+    groups: int(2).default(6),
+    testGroups: int(1).default(2),
+    /** Each learner's hyper-parameters under its key (alpha, gbdt, forest): src/quant/ml/learners.ts. */
+    ...learnerStageParams(),
+    /** Ensemble combiner: NNLS stacking on out-of-fold predictions, or the mean. */
+    ensemble: z.enum(["stacking", "mean"]).default("stacking"),
+    /** gbdt_tuned: trial budget, start-up (random) trials, inner folds, sampler, median pruning. */
+    trials: int(1).default(12),
+    startupTrials: int(1).default(6),
+    tuneFolds: int(2).default(3),
+    sampler: z.enum(["tpe", "random"]).default("tpe"),
+    pruning: z.boolean().default(true),
+    /** Worker threads per fit (default: the learner's own default). */
+    threads: int(1).optional(),
+  })
+  .strict();
 
 type Params = z.output<typeof params>;
 type Ctx = StageContext<Params>;
 
-
-const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U?(BIG|SMALL|TINY)?INT|UINTEGER)$/i;
+const NUMERIC =
+  /^(DOUBLE|FLOAT|REAL|DECIMAL.*|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U?(BIG|SMALL|TINY)?INT|UINTEGER)$/i;
 
 /** Sorted-key compact JSON (for the params column of trials). */
-const compactJson = (v: unknown): string => JSON.stringify(v, (_k, x) =>
-  x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x);
+const compactJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.keys(x)
+            .sort()
+            .map((k) => [k, x[k]]),
+        )
+      : x,
+  );
 
-interface Data { X: FeatureMatrix; y: Float64Array; dates: Int32Array; symbols: (string | null)[] }
+interface Data {
+  X: FeatureMatrix;
+  y: Float64Array;
+  dates: Int32Array;
+  symbols: (string | null)[];
+}
 
 async function loadData(ctx: Ctx): Promise<Data> {
-  const f = ctx.input("features", "features"), l = ctx.input("labels", "labels");
+  const f = ctx.input("features", "features"),
+    l = ctx.input("labels", "labels");
   const cols = await queryRows<{ column_name: string; column_type: string }>(ctx.db, `DESCRIBE SELECT * FROM ${f}`);
-  const numeric = cols.filter((c) => c.column_name !== "date" && c.column_name !== "symbol" && NUMERIC.test(c.column_type)).map((c) => c.column_name);
+  const numeric = cols
+    .filter((c) => c.column_name !== "date" && c.column_name !== "symbol" && NUMERIC.test(c.column_type))
+    .map((c) => c.column_name);
   let names = numeric;
   if (ctx.params.features) {
     for (const name of ctx.params.features) {
       if (!numeric.includes(name)) {
-        throw new StrataError("PARAMS", `train: feature '${name}' is not a numeric column of features/features`, { hint: suggestionHint(name, numeric, "numeric feature columns") });
+        throw new StrataError("PARAMS", `train: feature '${name}' is not a numeric column of features/features`, {
+          hint: suggestionHint(name, numeric, "numeric feature columns"),
+        });
       }
     }
     names = ctx.params.features;
   } else {
-    const skipped = cols.filter((c) => c.column_name !== "date" && c.column_name !== "symbol" && !NUMERIC.test(c.column_type));
-    if (skipped.length) ctx.log(`skipping non-numeric feature columns: ${skipped.map((c) => `${c.column_name} ${c.column_type}`).join(", ")}`);
+    const skipped = cols.filter(
+      (c) => c.column_name !== "date" && c.column_name !== "symbol" && !NUMERIC.test(c.column_type),
+    );
+    if (skipped.length)
+      ctx.log(
+        `skipping non-numeric feature columns: ${skipped.map((c) => `${c.column_name} ${c.column_type}`).join(", ")}`,
+      );
   }
   if (names.length === 0) {
-    throw new StrataError("DATA", "train: features/features has no numeric feature columns", { hint: "the features stage must write DOUBLE columns besides date and symbol" });
+    throw new StrataError("DATA", "train: features/features has no numeric feature columns", {
+      hint: "the features stage must write DOUBLE columns besides date and symbol",
+    });
   }
   const sel = names.map((n, j) => `CAST(f.${sqlIdent(n)} AS DOUBLE) AS x${j}`).join(", ");
-  const data = await readColumns(ctx.db, `SELECT f.date, f.symbol, CAST(l.label AS DOUBLE) AS label, ${sel}
+  const data = await readColumns(
+    ctx.db,
+    `SELECT f.date, f.symbol, CAST(l.label AS DOUBLE) AS label, ${sel}
       FROM ${f} f JOIN ${l} l ON f.date = l.date AND f.symbol = l.symbol
-     WHERE l.label IS NOT NULL AND isfinite(l.label) ORDER BY f.date, f.symbol`);
+     WHERE l.label IS NOT NULL AND isfinite(l.label) ORDER BY f.date, f.symbol`,
+  );
   const y = f64Column(data, "label");
   if (y.length === 0) {
     throw new StrataError("DATA", "train: the join of features and labels on (date, symbol) has no row with a label", {
@@ -132,52 +179,114 @@ async function loadData(ctx: Ctx): Promise<Data> {
     });
   }
   const columns = names.map((_, j) => Float32Array.from(f64Column(data, `x${j}`)));
-  return { X: { nRows: y.length, nFeatures: names.length, columns, names: [...names] }, y, dates: i32Column(data, "date"), symbols: stringColumn(data, "symbol") };
+  return {
+    X: { nRows: y.length, nFeatures: names.length, columns, names: [...names] },
+    y,
+    dates: i32Column(data, "date"),
+    symbols: stringColumn(data, "symbol"),
+  };
 }
 
 /** The CV folds over the rows' dates (exported for tests: the purge must cover the label windows). */
-export function makeFolds(dates: Int32Array, p: Pick<Params, "lag" | "horizon" | "embargo" | "folds" | "cv" | "groups" | "testGroups" | "mode" | "trainDates" | "minTrainDates">, nFolds = p.folds, cv = p.cv): Fold[] {
+export function makeFolds(
+  dates: Int32Array,
+  p: Pick<
+    Params,
+    "lag" | "horizon" | "embargo" | "folds" | "cv" | "groups" | "testGroups" | "mode" | "trainDates" | "minTrainDates"
+  >,
+  nFolds = p.folds,
+  cv = p.cv,
+): Fold[] {
   const w = { lag: p.lag, labelHorizon: p.horizon, embargo: p.embargo };
   if (cv === "kfold") return purgedKFold(dates, { ...w, k: nFolds });
   if (cv === "cpcv") return combinatorialPurgedCv(dates, { ...w, nGroups: p.groups, nTestGroups: p.testGroups });
-  return purgedWalkForward(dates, { ...w, nFolds, mode: p.mode, trainDates: p.trainDates, minTrainDates: p.minTrainDates });
+  return purgedWalkForward(dates, {
+    ...w,
+    nFolds,
+    mode: p.mode,
+    trainDates: p.trainDates,
+    minTrainDates: p.minTrainDates,
+  });
 }
 
 const sub = (d: Data, rows: Int32Array): Data => ({
-  X: takeRows(d.X, rows), y: Float64Array.from(rows, (r) => d.y[r]), dates: Int32Array.from(rows, (r) => d.dates[r]),
+  X: takeRows(d.X, rows),
+  y: Float64Array.from(rows, (r) => d.y[r]),
+  dates: Int32Array.from(rows, (r) => d.dates[r]),
   symbols: Array.from(rows, (r) => d.symbols[r]),
 });
 
 function evaluate(pred: Float64Array, d: Pick<Data, "y" | "dates">) {
   const ic = icSummary(dailyIc(pred, d.y, d.dates).ic);
   const rank = icSummary(dailyIc(pred, d.y, d.dates, { rank: true }).ic);
-  return { ic: ic.mean, rankIc: rank.mean, icir: rank.icir, tStat: rank.tStat, hitRate: hitRate(pred, d.y), mse: mse(pred, d.y), nDates: rank.n };
+  return {
+    ic: ic.mean,
+    rankIc: rank.mean,
+    icir: rank.icir,
+    tStat: rank.tStat,
+    hitRate: hitRate(pred, d.y),
+    mse: mse(pred, d.y),
+    nDates: rank.n,
+  };
 }
 
 /** One spec per learner, in table order; `tuned` replaces the tuned learner's params. */
 function memberSpecs(p: Params, tuned: { kind: LearnerKind; params: Record<string, unknown> } | null): MemberSpec[] {
-  return LEARNER_KINDS.map((kind) => ({ kind, params: tuned?.kind === kind ? tuned.params : learnerFitParams(kind, p) }) as MemberSpec);
+  return LEARNER_KINDS.map(
+    (kind) => ({ kind, params: tuned?.kind === kind ? tuned.params : learnerFitParams(kind, p) }) as MemberSpec,
+  );
 }
 
 /** `<kind>_tuned`: TPE over the tuning rows with inner purged folds; returns the best params. */
-async function tune(ctx: Ctx, kind: LearnerKind, d: Data, p: Params, base: Record<string, unknown>, fitOpts: FitOptions): Promise<{ best: Record<string, unknown>; trials: Trial[] }> {
+async function tune(
+  ctx: Ctx,
+  kind: LearnerKind,
+  d: Data,
+  p: Params,
+  base: Record<string, unknown>,
+  fitOpts: FitOptions,
+): Promise<{ best: Record<string, unknown>; trials: Trial[] }> {
   const TUNE_SPACE: SearchSpace = LEARNERS[kind].tuneSpace!;
   // Inner folds of the same scheme over the tuning rows (walk-forward: the dates before the
   // first outer test block, so tuning never sees an outer test label).
-  const inner = makeFolds(d.dates, { ...p, minTrainDates: Math.min(p.minTrainDates, 63) }, p.tuneFolds, p.cv === "walk_forward" ? "walk_forward" : "kfold");
+  const inner = makeFolds(
+    d.dates,
+    { ...p, minTrainDates: Math.min(p.minTrainDates, 63) },
+    p.tuneFolds,
+    p.cv === "walk_forward" ? "walk_forward" : "kfold",
+  );
   const parts = inner.map((f) => ({ train: sub(d, f.train), test: sub(d, f.test) }));
   const initial = Object.fromEntries(Object.keys(TUNE_SPACE).map((k) => [k, base[k]])) as Record<string, number>;
-  const result = await runStudy(async (params, fold, trial) => {
-    ctx.progress(0.05 + 0.45 * (trial + (fold + 1) / inner.length) / p.trials, `tuning trial ${trial + 1}/${p.trials}`);
-    const { train, test } = parts[fold];
-    const m = await LEARNERS[kind].fit(train.X, train.y, { ...base, ...params }, { ...fitOpts, rng: ctx.rng.fork(`tune-${trial}-${fold}`) });
-    return icSummary(dailyIc(predictMember(m, test.X), test.y, test.dates, { rank: true }).ic).mean;
-  }, {
-    space: TUNE_SPACE, nTrials: p.trials, nFolds: inner.length, rng: ctx.rng.fork("tuning"), sampler: p.sampler,
-    tpe: { nStartupTrials: p.startupTrials }, pruner: p.pruning ? { nWarmupTrials: Math.min(p.startupTrials, 5) } : false,
-    initialParams: initial, signal: ctx.signal,
-  });
-  ctx.log(`tuning: best trial ${result.best.index} (rank IC ${result.best.value.toFixed(4)}), ${result.trials.filter((t) => t.status === "pruned").length} of ${result.trials.length} pruned`);
+  const result = await runStudy(
+    async (params, fold, trial) => {
+      ctx.progress(
+        0.05 + (0.45 * (trial + (fold + 1) / inner.length)) / p.trials,
+        `tuning trial ${trial + 1}/${p.trials}`,
+      );
+      const { train, test } = parts[fold];
+      const m = await LEARNERS[kind].fit(
+        train.X,
+        train.y,
+        { ...base, ...params },
+        { ...fitOpts, rng: ctx.rng.fork(`tune-${trial}-${fold}`) },
+      );
+      return icSummary(dailyIc(predictMember(m, test.X), test.y, test.dates, { rank: true }).ic).mean;
+    },
+    {
+      space: TUNE_SPACE,
+      nTrials: p.trials,
+      nFolds: inner.length,
+      rng: ctx.rng.fork("tuning"),
+      sampler: p.sampler,
+      tpe: { nStartupTrials: p.startupTrials },
+      pruner: p.pruning ? { nWarmupTrials: Math.min(p.startupTrials, 5) } : false,
+      initialParams: initial,
+      signal: ctx.signal,
+    },
+  );
+  ctx.log(
+    `tuning: best trial ${result.best.index} (rank IC ${result.best.value.toFixed(4)}), ${result.trials.filter((t) => t.status === "pruned").length} of ${result.trials.length} pruned`,
+  );
   return { best: { ...base, ...result.best.params }, trials: result.trials };
 }
 
@@ -189,8 +298,27 @@ async function tune(ctx: Ctx, kind: LearnerKind, d: Data, p: Params, base: Recor
 function cellParams(p: Params, cell: Record<string, unknown>): Record<string, unknown> {
   const { model, features, cv, folds, mode, trainDates, minTrainDates, embargo, horizon, lag, groups, testGroups } = p;
   const m = (cell.model ?? model) as ModelName;
-  const common = { model: m, features, cv, folds, mode, trainDates, minTrainDates, embargo, horizon, lag, groups, testGroups };
-  const tuning = { trials: p.trials, startupTrials: p.startupTrials, tuneFolds: p.tuneFolds, sampler: p.sampler, pruning: p.pruning };
+  const common = {
+    model: m,
+    features,
+    cv,
+    folds,
+    mode,
+    trainDates,
+    minTrainDates,
+    embargo,
+    horizon,
+    lag,
+    groups,
+    testGroups,
+  };
+  const tuning = {
+    trials: p.trials,
+    startupTrials: p.startupTrials,
+    tuneFolds: p.tuneFolds,
+    sampler: p.sampler,
+    pruning: p.pruning,
+  };
   const own = (k: LearnerKind) => ({ [LEARNERS[k].stage.key]: (p as Record<string, unknown>)[LEARNERS[k].stage.key] });
   const kind = learnerKind(m);
   if (kind === null) return { ...common, ...Object.assign({}, ...LEARNER_KINDS.map(own)), ensemble: p.ensemble };
@@ -222,32 +350,43 @@ interface OosPlan {
 async function outOfSample(ctx: Ctx, data: Data, folds: Fold[], plan: OosPlan): Promise<OutOfSample> {
   const p = ctx.params;
   const n = data.X.nRows;
-  const sum = new Float64Array(n), cnt = new Uint16Array(n);
+  const sum = new Float64Array(n),
+    cnt = new Uint16Array(n);
   const memberSum = plan.specs.map(() => new Float64Array(n));
   const memberOof = () => memberSum.map((s) => s.map((v, i) => (cnt[i] ? v / cnt[i] : NaN)));
   const foldRows: FoldRow[] = [];
   const dayPos = new Map<number, number>();
-  Int32Array.from(new Set(data.dates)).sort().forEach((d, i) => dayPos.set(d, i));
-  const base = plan.progressFrom, span = 0.8 - base;
+  Int32Array.from(new Set(data.dates))
+    .sort()
+    .forEach((d, i) => dayPos.set(d, i));
+  const base = plan.progressFrom,
+    span = 0.8 - base;
   for (const f of folds) {
     ctx.progress(base + span * (f.index / folds.length), `fold ${f.index + 1}/${folds.length}`);
-    const tr = sub(data, f.train), te = sub(data, f.test);
+    const tr = sub(data, f.train),
+      te = sub(data, f.test);
     let pred: Float64Array;
     if (plan.model === "ensemble") {
       const members: MemberModel[] = [];
       for (const [k, s] of plan.specs.entries()) {
-        members.push(await fitMember(s, tr.X, tr.y, { ...plan.fitOpts, rng: ctx.rng.fork(`fold-${f.index}-member-${k}`) }));
+        members.push(
+          await fitMember(s, tr.X, tr.y, { ...plan.fitOpts, rng: ctx.rng.fork(`fold-${f.index}-member-${k}`) }),
+        );
       }
       const preds = members.map((m) => predictMember(m, te.X));
-      const stack = p.ensemble === "stacking"
-        ? await foldStacking(ctx, data, f, tr, { specs: plan.specs, fitOpts: plan.fitOpts, memberSum, cnt, dayPos })
-        : undefined;
+      const stack =
+        p.ensemble === "stacking"
+          ? await foldStacking(ctx, data, f, tr, { specs: plan.specs, fitOpts: plan.fitOpts, memberSum, cnt, dayPos })
+          : undefined;
       pred = predict(combineEnsemble(members, p.ensemble, stack), te.X);
       preds.forEach((pk, k) => f.test.forEach((r, i) => (memberSum[k][r] += pk[i])));
     } else {
       pred = predictMember(await plan.fitOne(tr, ctx.rng.fork(`fold-${f.index}`)), te.X);
     }
-    for (let i = 0; i < f.test.length; i++) { sum[f.test[i]] += pred[i]; cnt[f.test[i]]++; }
+    for (let i = 0; i < f.test.length; i++) {
+      sum[f.test[i]] += pred[i];
+      cnt[f.test[i]]++;
+    }
     foldRows.push({ ...evaluate(pred, te), fold: f });
   }
   return { sum, cnt, foldRows, memberOof };
@@ -264,7 +403,13 @@ interface StackingInputs {
 }
 
 /** The stacking weights of fold f's ensemble, from labels it could have seen (undefined: the mean). */
-async function foldStacking(ctx: Ctx, data: Data, f: Fold, tr: Data, s: StackingInputs): Promise<Pick<StackingWeights, "weights" | "intercept" | "fallback"> | undefined> {
+async function foldStacking(
+  ctx: Ctx,
+  data: Data,
+  f: Fold,
+  tr: Data,
+  s: StackingInputs,
+): Promise<Pick<StackingWeights, "weights" | "intercept" | "fallback"> | undefined> {
   const p = ctx.params;
   if (p.cv === "walk_forward") {
     // Weights from earlier folds' OOS member predictions whose labels were realized
@@ -274,11 +419,19 @@ async function foldStacking(ctx: Ctx, data: Data, f: Fold, tr: Data, s: Stacking
     const rows: number[] = [];
     for (let i = 0; i < data.X.nRows; i++) if (s.cnt[i] > 0 && s.dayPos.get(data.dates[i])! <= a - gap) rows.push(i);
     if (!rows.length) return undefined;
-    return stackingWeights(s.memberSum.map((o) => Float64Array.from(rows, (i) => o[i] / s.cnt[i])), Float64Array.from(rows, (i) => data.y[i]));
+    return stackingWeights(
+      s.memberSum.map((o) => Float64Array.from(rows, (i) => o[i] / s.cnt[i])),
+      Float64Array.from(rows, (i) => data.y[i]),
+    );
   }
   // kfold/cpcv: OOS member predictions from inner purged folds of this fold's training rows.
   const innerFolds = purgedKFold(tr.dates, { lag: p.lag, labelHorizon: p.horizon, embargo: p.embargo, k: 3 });
-  const e = await fitEnsemble(tr.X, tr.y, { members: s.specs, method: "stacking" }, { ...s.fitOpts, rng: ctx.rng.fork(`fold-${f.index}-inner`), folds: innerFolds });
+  const e = await fitEnsemble(
+    tr.X,
+    tr.y,
+    { members: s.specs, method: "stacking" },
+    { ...s.fitOpts, rng: ctx.rng.fork(`fold-${f.index}-inner`), folds: innerFolds },
+  );
   return { weights: e.weights, intercept: e.intercept, fallback: e.fallback };
 }
 
@@ -291,38 +444,54 @@ function fixedTrial(params: Record<string, unknown>, foldRows: FoldRow[]): Trial
 }
 
 /** Writes predictions, folds, importance and trials; returns the evaluation of the stitched predictions. */
-async function writeResults(ctx: Ctx, data: Data, oof: OutOfSample, final: Model, trialRows: TrialRow[]): Promise<ReturnType<typeof evaluate>> {
+async function writeResults(
+  ctx: Ctx,
+  data: Data,
+  oof: OutOfSample,
+  final: Model,
+  trialRows: TrialRow[],
+): Promise<ReturnType<typeof evaluate>> {
   const { sum, cnt, foldRows } = oof;
   const n = data.X.nRows;
   // Stitched out-of-sample predictions (rows tested at least once).
   const oosRows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => cnt[i] > 0);
   const score = Float64Array.from(oosRows, (i) => sum[i] / cnt[i]);
   const oos = sub(data, oosRows);
-  await ctx.writeTable("predictions", {
-    columns: { date: oos.dates, symbol: oos.symbols as string[], score },
-    types: { date: "DATE" },
-  }, { orderBy: ["date", "symbol"] });
-
-  await ctx.writeTable("folds", {
-    columns: {
-      fold: Int32Array.from(foldRows, (r) => r.fold.index),
-      train_rows: Int32Array.from(foldRows, (r) => r.fold.train.length),
-      test_rows: Int32Array.from(foldRows, (r) => r.fold.test.length),
-      test_start: Int32Array.from(foldRows, (r) => r.fold.testStart),
-      test_end: Int32Array.from(foldRows, (r) => r.fold.testEnd),
-      test_dates: Int32Array.from(foldRows, (r) => r.nDates),
-      ic: Float64Array.from(foldRows, (r) => r.ic),
-      rank_ic: Float64Array.from(foldRows, (r) => r.rankIc),
-      icir: Float64Array.from(foldRows, (r) => r.icir),
-      hit_rate: Float64Array.from(foldRows, (r) => r.hitRate),
-      mse: Float64Array.from(foldRows, (r) => r.mse),
+  await ctx.writeTable(
+    "predictions",
+    {
+      columns: { date: oos.dates, symbol: oos.symbols as string[], score },
+      types: { date: "DATE" },
     },
-    types: { test_start: "DATE", test_end: "DATE" },
-  }, { orderBy: ["fold"] });
+    { orderBy: ["date", "symbol"] },
+  );
+
+  await ctx.writeTable(
+    "folds",
+    {
+      columns: {
+        fold: Int32Array.from(foldRows, (r) => r.fold.index),
+        train_rows: Int32Array.from(foldRows, (r) => r.fold.train.length),
+        test_rows: Int32Array.from(foldRows, (r) => r.fold.test.length),
+        test_start: Int32Array.from(foldRows, (r) => r.fold.testStart),
+        test_end: Int32Array.from(foldRows, (r) => r.fold.testEnd),
+        test_dates: Int32Array.from(foldRows, (r) => r.nDates),
+        ic: Float64Array.from(foldRows, (r) => r.ic),
+        rank_ic: Float64Array.from(foldRows, (r) => r.rankIc),
+        icir: Float64Array.from(foldRows, (r) => r.icir),
+        hit_rate: Float64Array.from(foldRows, (r) => r.hitRate),
+        mse: Float64Array.from(foldRows, (r) => r.mse),
+      },
+      types: { test_start: "DATE", test_end: "DATE" },
+    },
+    { orderBy: ["fold"] },
+  );
 
   const gains = final.importance;
   const total = gains.reduce((a, b) => a + b, 0);
-  const order = final.features.map((_, j) => j).sort((a, b) => gains[b] - gains[a] || (final.features[a] < final.features[b] ? -1 : 1));
+  const order = final.features
+    .map((_, j) => j)
+    .sort((a, b) => gains[b] - gains[a] || (final.features[a] < final.features[b] ? -1 : 1));
   await ctx.writeTable("importance", {
     columns: {
       feature: order.map((j) => final.features[j]),
@@ -331,19 +500,33 @@ async function writeResults(ctx: Ctx, data: Data, oof: OutOfSample, final: Model
     },
   });
 
-  const tr = trialRows.flatMap((t) => t.values.map((v, k) => ({ trial: t.index, params: compactJson(t.params), fold: k, metric: v, status: t.status })));
-  await ctx.writeTable("trials", {
-    columns: {
-      trial: Int32Array.from(tr, (r) => r.trial), params: tr.map((r) => r.params), fold: Int32Array.from(tr, (r) => r.fold),
-      metric: Float64Array.from(tr, (r) => r.metric), status: tr.map((r) => r.status),
+  const tr = trialRows.flatMap((t) =>
+    t.values.map((v, k) => ({ trial: t.index, params: compactJson(t.params), fold: k, metric: v, status: t.status })),
+  );
+  await ctx.writeTable(
+    "trials",
+    {
+      columns: {
+        trial: Int32Array.from(tr, (r) => r.trial),
+        params: tr.map((r) => r.params),
+        fold: Int32Array.from(tr, (r) => r.fold),
+        metric: Float64Array.from(tr, (r) => r.metric),
+        status: tr.map((r) => r.status),
+      },
     },
-  }, { orderBy: ["trial", "fold"] });
+    { orderBy: ["trial", "fold"] },
+  );
 
   return evaluate(score, oos);
 }
 
 /** The cell's metrics in the lock (their order is part of the lock's bytes). */
-function recordMetrics(ctx: Ctx, shape: { model: string; rows: number; features: number; folds: number }, all: ReturnType<typeof evaluate>, trials: Trial[] | undefined): void {
+function recordMetrics(
+  ctx: Ctx,
+  shape: { model: string; rows: number; features: number; folds: number },
+  all: ReturnType<typeof evaluate>,
+  trials: Trial[] | undefined,
+): void {
   ctx.metric("model", shape.model);
   ctx.metric("rows", shape.rows);
   ctx.metric("features", shape.features);
@@ -372,7 +555,9 @@ const stage = defineStage({
     const p = ctx.params;
     const model = String(ctx.cell.model ?? p.model) as ModelName;
     if (!MODELS.includes(model)) {
-      throw new StrataError("PARAMS", `train: model '${model}' is not supported`, { hint: suggestionHint(model, MODELS, "models") });
+      throw new StrataError("PARAMS", `train: model '${model}' is not supported`, {
+        hint: suggestionHint(model, MODELS, "models"),
+      });
     }
     const data = await loadData(ctx);
     const { X, y, dates } = data;
@@ -381,7 +566,9 @@ const stage = defineStage({
     const folds = makeFolds(dates, p);
     if (p.cv === "walk_forward" && folds.length < p.folds) {
       // The out-of-sample period is shorter than asked: the first test blocks had too little history.
-      ctx.warn(`${folds.length} of the ${p.folds} walk-forward folds asked for were evaluated: the first ${p.folds - folds.length} had fewer than minTrainDates ${p.minTrainDates} training dates after the purge (horizon ${p.horizon} + lag ${p.lag}), so the predictions start at ${isoDay(folds[0].testStart)}; lower minTrainDates or folds, or use more dates`);
+      ctx.warn(
+        `${folds.length} of the ${p.folds} walk-forward folds asked for were evaluated: the first ${p.folds - folds.length} had fewer than minTrainDates ${p.minTrainDates} training dates after the purge (horizon ${p.horizon} + lag ${p.lag}), so the predictions start at ${isoDay(folds[0].testStart)}; lower minTrainDates or folds, or use more dates`,
+      );
     }
     const fitOpts: FitOptions = { threads: p.threads, signal: ctx.signal };
 
@@ -399,10 +586,18 @@ const stage = defineStage({
     // A single-learner cell fits its learner's spec (`<kind>_tuned`: with the tuned params),
     // dispatched by the learner table like the ensemble's members.
     const own = kind === null ? undefined : specs.find((s) => s.kind === kind)!;
-    const fixed: Record<string, unknown> = own ? own.params as Record<string, unknown> : { method: p.ensemble, members: specs };
+    const fixed: Record<string, unknown> = own
+      ? (own.params as Record<string, unknown>)
+      : { method: p.ensemble, members: specs };
     const fitOne = (d: Data, rng: Rng): Promise<MemberModel> => fitMember(own!, d.X, d.y, { ...fitOpts, rng });
 
-    const oof = await outOfSample(ctx, data, folds, { model, specs, fitOne, fitOpts, progressFrom: tuned ? 0.5 : 0.05 });
+    const oof = await outOfSample(ctx, data, folds, {
+      model,
+      specs,
+      fitOne,
+      fitOpts,
+      progressFrom: tuned ? 0.5 : 0.05,
+    });
     const { foldRows } = oof;
     const n = X.nRows;
 
@@ -410,8 +605,15 @@ const stage = defineStage({
     ctx.progress(0.8, "final fit");
     let final: Model;
     if (model === "ensemble") {
-      final = await fitEnsemble(X, y, { members: specs, method: p.ensemble }, { ...fitOpts, rng: ctx.rng.fork("final"), oof: oof.memberOof() });
-      ctx.log(`ensemble weights (${LEARNER_KINDS.join(", ")}): ${final.weights.map((w) => w.toPrecision(4)).join(", ")}${final.fallback ? " (no positive stacking weight: mean)" : ""}`);
+      final = await fitEnsemble(
+        X,
+        y,
+        { members: specs, method: p.ensemble },
+        { ...fitOpts, rng: ctx.rng.fork("final"), oof: oof.memberOof() },
+      );
+      ctx.log(
+        `ensemble weights (${LEARNER_KINDS.join(", ")}): ${final.weights.map((w) => w.toPrecision(4)).join(", ")}${final.fallback ? " (no positive stacking weight: mean)" : ""}`,
+      );
     } else {
       final = await fitOne(data, ctx.rng.fork("final"));
     }

@@ -67,7 +67,9 @@ describe("layer boundaries", () => {
 
   it("src/index.ts (the stages' API) imports only core and the engine's public modules", () => {
     const allowed = new Set(["core", "pipeline"]);
-    const bad = imports(join(SRC, "index.ts")).filter((spec) => spec.startsWith(".") && !allowed.has(relative(SRC, resolve(SRC, spec)).split("/")[0]));
+    const bad = imports(join(SRC, "index.ts")).filter(
+      (spec) => spec.startsWith(".") && !allowed.has(relative(SRC, resolve(SRC, spec)).split("/")[0]),
+    );
     expect(bad).toEqual([]);
   });
 

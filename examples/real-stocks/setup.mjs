@@ -23,7 +23,10 @@ mkdirSync(join(dir, "data", "raw"), { recursive: true });
 cpSync(join(repo, "src"), join(dir, "src"), { recursive: true });
 cpSync(join(repo, "stages"), join(dir, "stages"), { recursive: true });
 if (!existsSync(join(dir, "node_modules"))) symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
-writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "real-stocks-study", type: "module", private: true }, null, 2) + "\n");
+writeFileSync(
+  join(dir, "package.json"),
+  JSON.stringify({ name: "real-stocks-study", type: "module", private: true }, null, 2) + "\n",
+);
 cpSync(join(here, "pipeline.yaml"), join(dir, "pipeline.yaml"));
 cpSync(join(repo, "tests", "fixtures", "portfolio", "stock_prices.csv"), join(dir, "data", "raw", "stock_prices.csv"));
 console.log(`${dir}: ready — cd there and run: node ${join(repo, "bin", "pipeline.js")} run`);

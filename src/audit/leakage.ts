@@ -78,12 +78,17 @@ export interface LeakageReport {
 
 export async function auditLeakage(project: Project, opts: LeakageAuditOptions = {}): Promise<LeakageReport> {
   const t0 = performance.now();
-  const stage = opts.stage ?? "features", dataStage = opts.dataStage ?? "data", pricesOutput = opts.pricesOutput ?? "prices";
+  const stage = opts.stage ?? "features",
+    dataStage = opts.dataStage ?? "data",
+    pricesOutput = opts.pricesOutput ?? "prices";
   const seed = opts.seed ?? 1;
   const reporter = opts.reporter ?? silentReporter;
   const signal = opts.signal ?? new AbortController().signal;
   const stages = project.spec.stages.map((s) => s.name);
-  for (const [name, what] of [[stage, "audited stage"], [dataStage, "data stage"]] as const) {
+  for (const [name, what] of [
+    [stage, "audited stage"],
+    [dataStage, "data stage"],
+  ] as const) {
     if (!stages.includes(name)) {
       throw new StrataError("TARGET", `audit leakage: no stage '${name}' (${what}) in ${project.specFile}`, {
         hint: suggestionHint(name, stages, "stages"),
@@ -102,19 +107,27 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
     const closure = withUpstream(project.graph, targets);
     const dataCells = closure.filter((c) => c.stage === dataStage);
     if (stage === dataStage || dataCells.length === 0) {
-      throw new StrataError("TARGET", `audit leakage: stage '${stage}' does not read from '${dataStage}'${stage === dataStage ? " (it is the data stage)" : ""}`, {
-        hint: `audit a stage downstream of '${dataStage}', e.g. \`pipeline audit leakage features\``,
-      });
+      throw new StrataError(
+        "TARGET",
+        `audit leakage: stage '${stage}' does not read from '${dataStage}'${stage === dataStage ? " (it is the data stage)" : ""}`,
+        {
+          hint: `audit a stage downstream of '${dataStage}', e.g. \`pipeline audit leakage features\``,
+        },
+      );
     }
 
     // Only fresh outputs are audited: a stale cell's files are not what its code produces now.
     const { steps, probes } = await planProject(project, { targets: targets.map((c) => c.id) });
     const stale = steps.filter((s) => s.action !== "skip");
     if (stale.length > 0) {
-      throw new StrataError("STAGE", `audit leakage: '${stage}' or its upstream is not up to date: ${stale.map((s) => `${s.cell.id} (${s.cause})`).join(", ")}`, {
-        hint: `run \`pipeline run ${stage}\` first, then audit again`,
-        details: { stale: stale.map((s) => ({ cell: s.cell.id, cause: s.cause })) },
-      });
+      throw new StrataError(
+        "STAGE",
+        `audit leakage: '${stage}' or its upstream is not up to date: ${stale.map((s) => `${s.cell.id} (${s.cause})`).join(", ")}`,
+        {
+          hint: `run \`pipeline run ${stage}\` first, then audit again`,
+          details: { stale: stale.map((s) => ({ cell: s.cell.id, cause: s.cause })) },
+        },
+      );
     }
 
     const pricesOf = (id: string): string => {
@@ -140,16 +153,23 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
       const r = await perturbPricesAfter(conn, pricesOf(dc.id), dest, { cutoff, seed, scale: opts.scale });
       perturbedRows += r.perturbedRows;
       const entry = project.lock.cells[dc.id];
-      view.cells[dc.id] = { ...entry, outputs: { ...entry.outputs, [pricesOutput]: { ...entry.outputs[pricesOutput], path: rel(dest) } } };
+      view.cells[dc.id] = {
+        ...entry,
+        outputs: { ...entry.outputs, [pricesOutput]: { ...entry.outputs[pricesOutput], path: rel(dest) } },
+      };
     }
 
-    const affected = downstreamOf(project.graph, dataCells.map((c) => c.id));
+    const affected = downstreamOf(
+      project.graph,
+      dataCells.map((c) => c.id),
+    );
     const rerun = closure.filter((c) => affected.has(c.id));
     const tables: AuditedTable[] = [];
     let leak: LeakageFinding | undefined;
     for (const cell of rerun) {
       const probe = probes.get(cell.id)!;
-      if ("error" in probe.parts) throw new StrataError("STAGE", `audit leakage: cannot prepare ${cell.id}: ${probe.parts.error}`);
+      if ("error" in probe.parts)
+        throw new StrataError("STAGE", `audit leakage: cannot prepare ${cell.id}: ${probe.parts.error}`);
       reporter.start(cell, "run", "audit leakage");
       const started = performance.now();
       const res = await executeStage(project, cell, probe.parts, {
@@ -180,11 +200,25 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
         tables.push({ ...base, status: cmp.difference ? "leak" : "identical", rows: cmp.rows });
         if (cmp.difference && !leak) leak = { ...base, ...cmp.difference };
       }
-      reporter.finish(cell, { id: cell.id, stage: cell.stage, status: "ran", cause: "audit leakage", duration_s: (performance.now() - started) / 1000 });
+      reporter.finish(cell, {
+        id: cell.id,
+        stage: cell.stage,
+        status: "ran",
+        cause: "audit leakage",
+        duration_s: (performance.now() - started) / 1000,
+      });
     }
     return {
-      ok: !leak, stage, cutoff, defaultCutoff: defaultCut, seed, perturbedRows,
-      cells: rerun.map((c) => c.id), tables, leak, duration_s: (performance.now() - t0) / 1000,
+      ok: !leak,
+      stage,
+      cutoff,
+      defaultCutoff: defaultCut,
+      seed,
+      perturbedRows,
+      cells: rerun.map((c) => c.id),
+      tables,
+      leak,
+      duration_s: (performance.now() - t0) / 1000,
     };
   } finally {
     try {
@@ -201,13 +235,21 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
  * The default cutoff: the last date in the table on or before min + 70 % of (max − min),
  * counted in calendar days — so 30 % of the history is perturbed.
  */
-export async function defaultCutoff(conn: import("@duckdb/node-api").DuckDBConnection, pricesPath: string): Promise<string> {
-  const [r] = await queryRows<{ d: string | null }>(conn, `
+export async function defaultCutoff(
+  conn: import("@duckdb/node-api").DuckDBConnection,
+  pricesPath: string,
+): Promise<string> {
+  const [r] = await queryRows<{ d: string | null }>(
+    conn,
+    `
     WITH t AS (SELECT DISTINCT date FROM ${readParquetSql(pricesPath)}),
          b AS (SELECT min(date) AS lo, max(date) AS hi FROM t)
-    SELECT max(t.date)::VARCHAR AS d FROM t, b WHERE t.date <= b.lo + CAST(floor(0.7 * (b.hi - b.lo)) AS INTEGER)`);
+    SELECT max(t.date)::VARCHAR AS d FROM t, b WHERE t.date <= b.lo + CAST(floor(0.7 * (b.hi - b.lo)) AS INTEGER)`,
+  );
   if (!r?.d) {
-    throw new StrataError("DATA", `audit leakage: ${pricesPath} has no dates`, { hint: "run the data stage on a non-empty source" });
+    throw new StrataError("DATA", `audit leakage: ${pricesPath} has no dates`, {
+      hint: "run the data stage on a non-empty source",
+    });
   }
   return r.d;
 }
@@ -222,12 +264,22 @@ function checkCutoff(text: string): string {
   return formatIsoDate(d);
 }
 
-async function checkCutoffInRange(conn: import("@duckdb/node-api").DuckDBConnection, pricesPath: string, cutoff: string): Promise<void> {
-  const [r] = await queryRows<{ lo: string; hi: string }>(conn,
-    `SELECT min(date)::VARCHAR AS lo, max(date)::VARCHAR AS hi FROM ${readParquetSql(pricesPath)}`);
+async function checkCutoffInRange(
+  conn: import("@duckdb/node-api").DuckDBConnection,
+  pricesPath: string,
+  cutoff: string,
+): Promise<void> {
+  const [r] = await queryRows<{ lo: string; hi: string }>(
+    conn,
+    `SELECT min(date)::VARCHAR AS lo, max(date)::VARCHAR AS hi FROM ${readParquetSql(pricesPath)}`,
+  );
   if (!(cutoff >= r.lo && cutoff < r.hi)) {
-    throw new StrataError("ARGUMENT", `audit leakage: cutoff ${cutoff} is outside the prices' dates ${r.lo} … ${r.hi} (it must be ≥ the first and before the last)`, {
-      hint: "pick a date inside the range, or leave --cutoff out for the default (70 % of the range)",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `audit leakage: cutoff ${cutoff} is outside the prices' dates ${r.lo} … ${r.hi} (it must be ≥ the first and before the last)`,
+      {
+        hint: "pick a date inside the range, or leave --cutoff out for the default (70 % of the range)",
+      },
+    );
   }
 }

@@ -30,21 +30,38 @@ export interface PerturbResult {
   columns: string[];
 }
 
-export async function perturbPricesAfter(conn: DuckDBConnection, source: string, dest: string, opts: PerturbOptions): Promise<PerturbResult> {
-  const seed = opts.seed ?? 1, scale = opts.scale ?? 0.05;
+export async function perturbPricesAfter(
+  conn: DuckDBConnection,
+  source: string,
+  dest: string,
+  opts: PerturbOptions,
+): Promise<PerturbResult> {
+  const seed = opts.seed ?? 1,
+    scale = opts.scale ?? 0.05;
   if (!Number.isInteger(seed) || seed < 0) {
-    throw new StrataError("ARGUMENT", `perturbPricesAfter: seed must be a non-negative integer, got ${seed}`, { hint: "pass e.g. --seed 1" });
+    throw new StrataError("ARGUMENT", `perturbPricesAfter: seed must be a non-negative integer, got ${seed}`, {
+      hint: "pass e.g. --seed 1",
+    });
   }
   if (!(scale > 0 && scale < 1)) {
-    throw new StrataError("ARGUMENT", `perturbPricesAfter: scale must be in (0, 1), got ${scale}`, { hint: "use e.g. 0.05 (±5 % noise)" });
+    throw new StrataError("ARGUMENT", `perturbPricesAfter: scale must be in (0, 1), got ${scale}`, {
+      hint: "use e.g. 0.05 (±5 % noise)",
+    });
   }
   const src = readParquetSql(source, { fileRowNumber: true });
-  const desc = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE SELECT * FROM ${readParquetSql(source)}`);
+  const desc = await queryRows<{ column_name: string; column_type: string }>(
+    conn,
+    `DESCRIBE SELECT * FROM ${readParquetSql(source)}`,
+  );
   const types = new Map(desc.map((d) => [d.column_name, d.column_type]));
   if (!types.has("date")) {
-    throw new StrataError("DATA", `${source}: the prices table has no 'date' column (columns: ${[...types.keys()].join(", ")})`, {
-      hint: "the leakage audit perturbs rows by date; point it at a table with a date column",
-    });
+    throw new StrataError(
+      "DATA",
+      `${source}: the prices table has no 'date' column (columns: ${[...types.keys()].join(", ")})`,
+      {
+        hint: "the leakage audit perturbs rows by date; point it at a table with a date column",
+      },
+    );
   }
   const present = PRICE_FIELDS.filter((c) => types.has(c));
   if (present.length === 0) {
@@ -54,9 +71,12 @@ export async function perturbPricesAfter(conn: DuckDBConnection, source: string,
   }
   const cut = `${sqlString(opts.cutoff)}::DATE`;
   // u ∈ [0, 1) from a 64-bit hash of (seed, row, column index); factor = exp(scale·(2u − 1)).
-  const factor = (k: number) => `exp(${scale} * (2 * ((hash(${seed}, file_row_number, ${k}) % 1000000007)::DOUBLE / 1000000007) - 1))`;
+  const factor = (k: number) =>
+    `exp(${scale} * (2 * ((hash(${seed}, file_row_number, ${k}) % 1000000007)::DOUBLE / 1000000007) - 1))`;
   const raw: Record<string, string> = {};
-  present.forEach((c, k) => { raw[c] = `${sqlIdent(c)} * ${factor(k)}`; });
+  present.forEach((c, k) => {
+    raw[c] = `${sqlIdent(c)} * ${factor(k)}`;
+  });
   const body: Record<string, string> = {};
   const oc = (["open", "close"] as const).filter((c) => raw[c]).map((c) => `(${raw[c]})`);
   for (const c of present) {
@@ -64,10 +84,14 @@ export async function perturbPricesAfter(conn: DuckDBConnection, source: string,
     else if (c === "low" && oc.length) body[c] = `least(${raw[c]}, ${oc.join(", ")})`;
     else body[c] = raw[c];
   }
-  const replace = present.map((c) =>
-    `CASE WHEN date > ${cut} THEN CAST(${body[c]} AS ${types.get(c)}) ELSE ${sqlIdent(c)} END AS ${sqlIdent(c)}`);
+  const replace = present.map(
+    (c) => `CASE WHEN date > ${cut} THEN CAST(${body[c]} AS ${types.get(c)}) ELSE ${sqlIdent(c)} END AS ${sqlIdent(c)}`,
+  );
   const sql = `SELECT * EXCLUDE (file_row_number) REPLACE (${replace.join(", ")}) FROM ${src} ORDER BY file_row_number`;
   const { rows } = await copyQueryToParquet(conn, sql, dest);
-  const [n] = await queryRows<{ n: number }>(conn, `SELECT count(*)::INTEGER AS n FROM ${readParquetSql(source)} WHERE date > ${cut}`);
+  const [n] = await queryRows<{ n: number }>(
+    conn,
+    `SELECT count(*)::INTEGER AS n FROM ${readParquetSql(source)} WHERE date > ${cut}`,
+  );
   return { rows, perturbedRows: n.n, columns: present };
 }

@@ -15,7 +15,9 @@ import type { Catalog, CatalogCell, OutputKind } from "../report/catalog.ts";
 /** The project's declared dependencies, resolved to installed versions. */
 function projectPackages(root: string): Record<string, string> {
   try {
-    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
     return packageVersions(Object.keys(pkg.dependencies ?? {}).sort(), root);
   } catch {
     return {};
@@ -38,7 +40,9 @@ export async function buildCatalog(project: Project): Promise<Catalog> {
     // no lock yet
   }
   // Durations are not in the lock (it holds only what a rerun reproduces): the run log has them.
-  const durations = lastDurations(await readRunLog(project.stateDir, { pipeline: relative(project.root, project.specFile) }).catch(() => []));
+  const durations = lastDurations(
+    await readRunLog(project.stateDir, { pipeline: relative(project.root, project.specFile) }).catch(() => []),
+  );
   const cells: CatalogCell[] = [];
   for (const cell of project.graph.cells) {
     const entry = project.lock.cells[cell.id];
@@ -53,14 +57,29 @@ export async function buildCatalog(project: Project): Promise<Catalog> {
       state: !entry ? "missing" : step && step.action !== "skip" ? "stale" : "fresh",
       reasons: step && step.action !== "skip" ? step.reasons : [],
       deps: cell.deps,
-      ...(entry ? {
-        params: entry.params, seed: entry.seed, fingerprint: entry.fingerprint, inputs: entry.inputs, code: entry.code,
-        packages: entry.packages, metrics: entry.metrics, ...(durations.has(cell.id) ? { durationS: durations.get(cell.id) } : {}), engine: entry.engine,
-        ...(entry.warnings?.length ? { warnings: [...entry.warnings] } : {}),
-      } : {}),
+      ...(entry
+        ? {
+            params: entry.params,
+            seed: entry.seed,
+            fingerprint: entry.fingerprint,
+            inputs: entry.inputs,
+            code: entry.code,
+            packages: entry.packages,
+            metrics: entry.metrics,
+            ...(durations.has(cell.id) ? { durationS: durations.get(cell.id) } : {}),
+            engine: entry.engine,
+            ...(entry.warnings?.length ? { warnings: [...entry.warnings] } : {}),
+          }
+        : {}),
       outputs: Object.entries(entry?.outputs ?? {}).map(([name, o]) => ({
-        name, kind: kindOf(o.path), path: join(project.root, o.path), relPath: o.path, hash: o.hash, bytes: o.bytes,
-        ...(o.rows !== undefined ? { rows: o.rows } : {}), present: states[name] === "ok",
+        name,
+        kind: kindOf(o.path),
+        path: join(project.root, o.path),
+        relPath: o.path,
+        hash: o.hash,
+        bytes: o.bytes,
+        ...(o.rows !== undefined ? { rows: o.rows } : {}),
+        present: states[name] === "ok",
       })),
     });
   }
@@ -70,7 +89,11 @@ export async function buildCatalog(project: Project): Promise<Catalog> {
     gitCommit: gitCommit(project.root),
     seed: project.spec.seed,
     stages: project.spec.stages.map((s) => ({
-      name: s.name, uses: s.uses, needs: s.needs, axes: s.matrix.map(([a]) => a), ...(s.description ? { description: s.description } : {}),
+      name: s.name,
+      uses: s.uses,
+      needs: s.needs,
+      axes: s.matrix.map(([a]) => a),
+      ...(s.description ? { description: s.description } : {}),
     })),
     cells,
     packages: projectPackages(project.root),

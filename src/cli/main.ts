@@ -39,7 +39,9 @@ program
   .option("-j, --jobs <n>", "cells run at once (default: CPU count)", (v) => parsePositive(v, "--jobs"))
   .option("--keep-going", "after a failure, finish every independent cell (default: start nothing new)")
   .addOption(jsonOpt())
-  .action(async (targets: string[], o) => (await import("./commands/run.ts")).runCommand(targets, { ...o, file: program.opts().file }));
+  .action(async (targets: string[], o) =>
+    (await import("./commands/run.ts")).runCommand(targets, { ...o, file: program.opts().file }),
+  );
 
 program
   .command("status")
@@ -47,7 +49,9 @@ program
   .argument("[targets...]")
   .option("--checksum", "re-hash every output and source file (trust no file-system timestamp)")
   .addOption(jsonOpt())
-  .action(async (targets: string[], o) => (await import("./commands/status.ts")).statusCommand(targets, { ...o, file: program.opts().file }));
+  .action(async (targets: string[], o) =>
+    (await import("./commands/status.ts")).statusCommand(targets, { ...o, file: program.opts().file }),
+  );
 
 program
   .command("dag")
@@ -62,7 +66,9 @@ program
   .description("re-execute cells in a temp folder and prove their outputs are byte-identical to the lock")
   .argument("[targets...]")
   .addOption(jsonOpt())
-  .action(async (targets: string[], o) => (await import("./commands/verify.ts")).verifyCommand(targets, { ...o, file: program.opts().file }));
+  .action(async (targets: string[], o) =>
+    (await import("./commands/verify.ts")).verifyCommand(targets, { ...o, file: program.opts().file }),
+  );
 
 program
   .command("gc")
@@ -72,7 +78,9 @@ program
   .addOption(jsonOpt())
   .action(async (o) => (await import("./commands/gc.ts")).gcCommand({ ...o, file: program.opts().file }));
 
-const exp = program.command("exp").description("experiments: runs with param overrides in isolated workspaces sharing the cache");
+const exp = program
+  .command("exp")
+  .description("experiments: runs with param overrides in isolated workspaces sharing the cache");
 exp
   .command("run")
   .description("run the pipeline with overrides in .pipeline/exp/NAME (the main lock and outputs are untouched)")
@@ -81,7 +89,9 @@ exp
   .option("--name <name>", "experiment name (default exp-N)")
   .option("-j, --jobs <n>", "cells run at once (default: CPU count)", (v) => parsePositive(v, "--jobs"))
   .addOption(jsonOpt())
-  .action(async (targets: string[], o) => (await import("./commands/exp.ts")).expRunCommand(targets, { ...o, file: program.opts().file }));
+  .action(async (targets: string[], o) =>
+    (await import("./commands/exp.ts")).expRunCommand(targets, { ...o, file: program.opts().file }),
+  );
 exp
   .command("show")
   .description("experiments × changed params and key metrics (columns that never change are hidden)")
@@ -92,11 +102,15 @@ exp
   .description("write an experiment's params back into pipeline.yaml (comments kept)")
   .argument("<name>")
   .addOption(jsonOpt())
-  .action(async (name: string, o) => (await import("./commands/exp.ts")).expApplyCommand(name, { ...o, file: program.opts().file }));
+  .action(async (name: string, o) =>
+    (await import("./commands/exp.ts")).expApplyCommand(name, { ...o, file: program.opts().file }),
+  );
 
 program
   .command("log")
-  .description("the run log: when each run of this pipeline file happened, where, and how long it and each executed cell took")
+  .description(
+    "the run log: when each run of this pipeline file happened, where, and how long it and each executed cell took",
+  )
   .option("-n, --limit <n>", "runs shown, newest first (default 10)", (v) => parsePositive(v, "--limit"))
   .option("--cells", "also list restored cells")
   .addOption(jsonOpt())
@@ -104,7 +118,9 @@ program
 
 program
   .command("trials")
-  .description("the trial registry: every configuration evaluated (backtest cells of every run and experiment), once each")
+  .description(
+    "the trial registry: every configuration evaluated (backtest cells of every run and experiment), once each",
+  )
   .option("--stage <name>", "only the trials of this stage")
   .addOption(jsonOpt())
   .action(async (o) => (await import("./commands/trials.ts")).trialsCommand({ ...o, file: program.opts().file }));
@@ -116,20 +132,39 @@ program
   .option("--column <name>", "returns column (default: the only numeric column besides the date)")
   .option("--benchmark <file[:column]>", "benchmark returns, for alpha and beta")
   .option("--periods-per-year <n>", "annualization factor (default 252)", (v) => parsePositive(v, "--periods-per-year"))
-  .option("--risk-free <rate>", "ANNUAL risk-free rate as a decimal, e.g. 0.02 (default 0)", (v) => parseNumber(v, "--risk-free"))
+  .option("--risk-free <rate>", "ANNUAL risk-free rate as a decimal, e.g. 0.02 (default 0)", (v) =>
+    parseNumber(v, "--risk-free"),
+  )
   .option("--html <out>", "also write a static HTML table")
-  .option("--percent", "the returns are percentages (1.5 = 1.5 %): divide by 100 (without it, percent-looking returns are refused)")
+  .option(
+    "--percent",
+    "the returns are percentages (1.5 = 1.5 %): divide by 100 (without it, percent-looking returns are refused)",
+  )
   .addOption(jsonOpt())
   .action(async (file: string, o) => (await import("./commands/tearsheet.ts")).tearsheetCommand(file, o));
 
 program
   .command("optimize")
-  .description("portfolio weights from a wide price table (a date column, one column per asset); defaults follow PyPortfolioOpt")
+  .description(
+    "portfolio weights from a wide price table (a date column, one column per asset); defaults follow PyPortfolioOpt",
+  )
   .argument("<file>")
-  .addOption(new Option("--method <name>", "optimizer").choices(["equal_weight", "inverse_vol", "min_variance", "max_sharpe", "hrp", "kelly", "risk_parity"]).makeOptionMandatory())
-  .addOption(new Option("--cov <estimator>", "covariance estimator").choices(["sample", "ledoit_wolf"]).default("sample"))
-  .addOption(new Option("--mu <estimator>", "expected returns").choices(["geometric", "arithmetic"]).default("geometric"))
-  .addOption(new Option("--linkage <method>", "HRP linkage").choices(["single", "complete", "average", "ward"]).default("single"))
+  .addOption(
+    new Option("--method <name>", "optimizer")
+      .choices(["equal_weight", "inverse_vol", "min_variance", "max_sharpe", "hrp", "kelly", "risk_parity"])
+      .makeOptionMandatory(),
+  )
+  .addOption(
+    new Option("--cov <estimator>", "covariance estimator").choices(["sample", "ledoit_wolf"]).default("sample"),
+  )
+  .addOption(
+    new Option("--mu <estimator>", "expected returns").choices(["geometric", "arithmetic"]).default("geometric"),
+  )
+  .addOption(
+    new Option("--linkage <method>", "HRP linkage")
+      .choices(["single", "complete", "average", "ward"])
+      .default("single"),
+  )
   .option("--max-weight <w>", "per-position cap as a decimal, e.g. 0.1", (v) => parseNumber(v, "--max-weight"))
   .option("--long-short", "allow short positions (default long-only)")
   .option("--risk-free <rate>", "annual risk-free rate as a decimal (default 0)", (v) => parseNumber(v, "--risk-free"))
@@ -138,20 +173,30 @@ program
 
 program
   .command("dsr")
-  .description("probabilistic and deflated Sharpe ratio, expected max Sharpe of N trials, min track record length (annualized inputs)")
+  .description(
+    "probabilistic and deflated Sharpe ratio, expected max Sharpe of N trials, min track record length (annualized inputs)",
+  )
   .requiredOption("--sharpe <S>", "annualized Sharpe ratio of the selected strategy", (v) => parseNumber(v, "--sharpe"))
   .requiredOption("--observations <T>", "number of return observations", (v) => parsePositive(v, "--observations"))
   .option("--skew <G3>", "skewness of the returns (default 0)", (v) => parseNumber(v, "--skew"))
-  .option("--kurtosis <G4>", "RAW kurtosis of the returns, 3 for a normal (default 3)", (v) => parseNumber(v, "--kurtosis"))
-  .option("--trials <N>", "number of independent trials (with --sharpe-variance: the DSR)", (v) => parsePositive(v, "--trials"))
-  .option("--sharpe-variance <V>", "variance of the trials' annualized Sharpe ratios (with --trials: the DSR)", (v) => parseNumber(v, "--sharpe-variance"))
+  .option("--kurtosis <G4>", "RAW kurtosis of the returns, 3 for a normal (default 3)", (v) =>
+    parseNumber(v, "--kurtosis"),
+  )
+  .option("--trials <N>", "number of independent trials (with --sharpe-variance: the DSR)", (v) =>
+    parsePositive(v, "--trials"),
+  )
+  .option("--sharpe-variance <V>", "variance of the trials' annualized Sharpe ratios (with --trials: the DSR)", (v) =>
+    parseNumber(v, "--sharpe-variance"),
+  )
   .option("--periods-per-year <A>", "periods per year (default 252)", (v) => parsePositive(v, "--periods-per-year"))
   .addOption(jsonOpt())
   .action(async (o) => (await import("./commands/dsr.ts")).dsrCommand(o));
 
 program
   .command("report")
-  .description("write the static report site (overview, data, features, models, backtests, statistics, selection) into reports/")
+  .description(
+    "write the static report site (overview, data, features, models, backtests, statistics, selection) into reports/",
+  )
   .option("--out <dir>", "output folder (default: reports/ in the project)")
   .addOption(jsonOpt())
   .action(async (o) => (await import("./commands/report.ts")).reportCommand({ ...o, file: program.opts().file }));
@@ -163,9 +208,15 @@ data
   .argument("<file>")
   .option("--columns <mapping>", "column mapping, e.g. date=Date,symbol=Ticker,close=Adj Close")
   .option("--date-format <strptime>", "date format when not ISO, e.g. %d/%m/%Y")
-  .addOption(new Option("--format <layout>", "long (a symbol column) or wide (a date column, one column per symbol)").choices(["auto", "long", "wide"]).default("auto"))
+  .addOption(
+    new Option("--format <layout>", "long (a symbol column) or wide (a date column, one column per symbol)")
+      .choices(["auto", "long", "wide"])
+      .default("auto"),
+  )
   .option("--max-price <p>", "prices above this are errors (default 1e9)", (v) => parseNumber(v, "--max-price"))
-  .option("--max-daily-move <r>", "warn on one-bar moves above this fraction (default 1 = 100 %)", (v) => parseNumber(v, "--max-daily-move"))
+  .option("--max-daily-move <r>", "warn on one-bar moves above this fraction (default 1 = 100 %)", (v) =>
+    parseNumber(v, "--max-daily-move"),
+  )
   .addOption(jsonOpt())
   .action(async (file: string, o) => (await import("./commands/data-validate.ts")).dataValidateCommand(file, o));
 
@@ -178,93 +229,124 @@ audit
   .option("--seed <n>", "noise seed (default 1)")
   .option("--allow <stages...>", "stages (or stage/output) allowed to look ahead, e.g. labels")
   .addOption(jsonOpt())
-  .action(async (stage: string, o) => (await import("./commands/audit.ts")).auditLeakageCommand(stage, { ...o, file: program.opts().file }));
+  .action(async (stage: string, o) =>
+    (await import("./commands/audit.ts")).auditLeakageCommand(stage, { ...o, file: program.opts().file }),
+  );
 
-const notebook = program.command("notebook").description("notebooks: Markdown with ts cells over the project's artifacts, rendered to HTML");
+const notebook = program
+  .command("notebook")
+  .description("notebooks: Markdown with ts cells over the project's artifacts, rendered to HTML");
 notebook
   .command("render")
-  .description("run notebooks (default: every notebooks/*.md) → reports/notebooks/*.html; unchanged cells come from the cache")
+  .description(
+    "run notebooks (default: every notebooks/*.md) → reports/notebooks/*.html; unchanged cells come from the cache",
+  )
   .argument("[files...]", "notebook files")
   .addOption(jsonOpt())
-  .action(async (files: string[], o) => (await import("./commands/notebook.ts")).notebookRenderCommand(files, { ...o, file: program.opts().file }));
+  .action(async (files: string[], o) =>
+    (await import("./commands/notebook.ts")).notebookRenderCommand(files, { ...o, file: program.opts().file }),
+  );
 notebook
   .command("new")
   .description("create notebooks/NAME.md from a working example")
   .argument("<name>")
   .addOption(jsonOpt())
-  .action(async (name: string, o) => (await import("./commands/notebook.ts")).notebookNewCommand(name, { ...o, file: program.opts().file }));
+  .action(async (name: string, o) =>
+    (await import("./commands/notebook.ts")).notebookNewCommand(name, { ...o, file: program.opts().file }),
+  );
 notebook
   .command("serve")
   .description("serve the notebooks on 127.0.0.1 with live reload when a notebook or pipeline.lock changes")
   .option("--port <n>", "TCP port (0: any free port)", (v) => parsePort(v), 8765)
   .option("--no-open", "do not open a browser")
-  .action(async (o) => (await import("./commands/notebook.ts")).notebookServeCommand({ ...o, file: program.opts().file }));
+  .action(async (o) =>
+    (await import("./commands/notebook.ts")).notebookServeCommand({ ...o, file: program.opts().file }),
+  );
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be an integer from 0 to 65535, got '${v}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`--port must be an integer from 0 to 65535, got '${v}'`);
   return n;
 }
 
-const paper = program.command("paper").description("paper trading: the daily cycle against the champion, its ledger and reports");
-const paperOpts = (c: Command) => c
-  .option("--ledger <path>", "ledger file (default data/paper/ledger.duckdb)")
-  .option("--prices <path>", "prices Parquet (default data/data/prices.parquet)")
-  .option("--features <path>", "features Parquet (default data/features/features.parquet)")
-  .option("--champion <dir>", "champion folder (default data/champion)")
-  .option("--config <file>", "paper settings, YAML or JSON (docs/paper-trading.md)")
-  .option("--alerts <dir>", "alert channel folder (default data/paper/alerts)")
-  .addOption(jsonOpt());
-paperOpts(paper
-  .command("run")
-  .description("run the daily cycle for a trade date (default today), or every business day from --from to --to")
-  .option("--date <date>", "trade date YYYY-MM-DD")
-  .option("--from <date>", "first trade date of a period")
-  .option("--to <date>", "last trade date of a period")
-  .option("--dry-run", "decide and report, place no order, record nothing")
-  .option("--reports <dir>", "report folder (default reports/paper)")
-  .option("--capital <n>", "starting cash of a new ledger", (v) => parseNumber(v, "--capital"))
-  .addOption(new Option("--fill <price>", "fill at the trade day's open or close").choices(["open", "close"]))
-  .addOption(new Option("--scores <source>", "model (features → model.json) or predictions (the champion's backtested scores)").choices(["model", "predictions"])))
-  .action(async (o) => (await import("./commands/paper.ts")).paperRunCommand({ ...o, file: program.opts().file }));
-paperOpts(paper
-  .command("status")
-  .description("positions, equity, kill-switch state and the last events of the ledger")
-  .option("--events <n>", "events shown (default 10)", (v) => parsePositive(v, "--events")))
-  .action(async (o) => (await import("./commands/paper.ts")).paperStatusCommand({ ...o, file: program.opts().file }));
-paperOpts(paper
-  .command("resume")
-  .description("lift a kill-switch halt (recorded as an event)")
-  .option("--reason <text>", "why trading resumes"))
-  .action(async (o) => (await import("./commands/paper.ts")).paperResumeCommand({ ...o, file: program.opts().file }));
+const paper = program
+  .command("paper")
+  .description("paper trading: the daily cycle against the champion, its ledger and reports");
+const paperOpts = (c: Command) =>
+  c
+    .option("--ledger <path>", "ledger file (default data/paper/ledger.duckdb)")
+    .option("--prices <path>", "prices Parquet (default data/data/prices.parquet)")
+    .option("--features <path>", "features Parquet (default data/features/features.parquet)")
+    .option("--champion <dir>", "champion folder (default data/champion)")
+    .option("--config <file>", "paper settings, YAML or JSON (docs/paper-trading.md)")
+    .option("--alerts <dir>", "alert channel folder (default data/paper/alerts)")
+    .addOption(jsonOpt());
+paperOpts(
+  paper
+    .command("run")
+    .description("run the daily cycle for a trade date (default today), or every business day from --from to --to")
+    .option("--date <date>", "trade date YYYY-MM-DD")
+    .option("--from <date>", "first trade date of a period")
+    .option("--to <date>", "last trade date of a period")
+    .option("--dry-run", "decide and report, place no order, record nothing")
+    .option("--reports <dir>", "report folder (default reports/paper)")
+    .option("--capital <n>", "starting cash of a new ledger", (v) => parseNumber(v, "--capital"))
+    .addOption(new Option("--fill <price>", "fill at the trade day's open or close").choices(["open", "close"]))
+    .addOption(
+      new Option(
+        "--scores <source>",
+        "model (features → model.json) or predictions (the champion's backtested scores)",
+      ).choices(["model", "predictions"]),
+    ),
+).action(async (o) => (await import("./commands/paper.ts")).paperRunCommand({ ...o, file: program.opts().file }));
+paperOpts(
+  paper
+    .command("status")
+    .description("positions, equity, kill-switch state and the last events of the ledger")
+    .option("--events <n>", "events shown (default 10)", (v) => parsePositive(v, "--events")),
+).action(async (o) => (await import("./commands/paper.ts")).paperStatusCommand({ ...o, file: program.opts().file }));
+paperOpts(
+  paper
+    .command("resume")
+    .description("lift a kill-switch halt (recorded as an event)")
+    .option("--reason <text>", "why trading resumes"),
+).action(async (o) => (await import("./commands/paper.ts")).paperResumeCommand({ ...o, file: program.opts().file }));
 
-const monitor = program.command("monitor").description("monitoring of the paper book: Prometheus metrics, health check, alert delivery");
-const monitorOpts = (c: Command) => c
-  .option("--ledger <path>", "paper ledger (default data/paper/ledger.duckdb)")
-  .option("--alerts-dir <dir>", "alerts folder: alerts.jsonl and the retry queue (default data/paper/alerts)")
-  .option("--webhook-env <name>", "environment variable holding the webhook URL (default STRATA_ALERT_WEBHOOK)")
-  .addOption(jsonOpt());
-monitorOpts(monitor
-  .command("serve")
-  .description("serve Prometheus metrics of the paper ledger at http://127.0.0.1:PORT/metrics")
-  .option("--port <port>", "TCP port, 0 for any free one (default 9464)", parsePort))
-  .action(async (o) => (await import("./commands/monitor.ts")).monitorServeCommand({ ...o, file: program.opts().file }));
-monitorOpts(monitor
-  .command("check")
-  .description("health of the paper book: ledger present, kill switch off, last run recent; exit 1 otherwise")
-  .option("--date <date>", "as of YYYY-MM-DD (default today, UTC)")
-  .option("--max-run-age <days>", "trading days the last successful run may lag (default 1)", (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`--max-run-age must be an integer ≥ 0, got '${v}'`);
-    return n;
-  })
-  .option("--alert", "also send the findings through the alert channels"))
-  .action(async (o) => (await import("./commands/monitor.ts")).monitorCheckCommand({ ...o, file: program.opts().file }));
+const monitor = program
+  .command("monitor")
+  .description("monitoring of the paper book: Prometheus metrics, health check, alert delivery");
+const monitorOpts = (c: Command) =>
+  c
+    .option("--ledger <path>", "paper ledger (default data/paper/ledger.duckdb)")
+    .option("--alerts-dir <dir>", "alerts folder: alerts.jsonl and the retry queue (default data/paper/alerts)")
+    .option("--webhook-env <name>", "environment variable holding the webhook URL (default STRATA_ALERT_WEBHOOK)")
+    .addOption(jsonOpt());
+monitorOpts(
+  monitor
+    .command("serve")
+    .description("serve Prometheus metrics of the paper ledger at http://127.0.0.1:PORT/metrics")
+    .option("--port <port>", "TCP port, 0 for any free one (default 9464)", parsePort),
+).action(async (o) => (await import("./commands/monitor.ts")).monitorServeCommand({ ...o, file: program.opts().file }));
+monitorOpts(
+  monitor
+    .command("check")
+    .description("health of the paper book: ledger present, kill switch off, last run recent; exit 1 otherwise")
+    .option("--date <date>", "as of YYYY-MM-DD (default today, UTC)")
+    .option("--max-run-age <days>", "trading days the last successful run may lag (default 1)", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0)
+        throw new InvalidArgumentError(`--max-run-age must be an integer ≥ 0, got '${v}'`);
+      return n;
+    })
+    .option("--alert", "also send the findings through the alert channels"),
+).action(async (o) => (await import("./commands/monitor.ts")).monitorCheckCommand({ ...o, file: program.opts().file }));
 const monitorAlerts = monitor.command("alerts").description("alert channels");
-monitorOpts(monitorAlerts
-  .command("flush")
-  .description("retry webhook deliveries still pending; exit 1 while some remain"))
-  .action(async (o) => (await import("./commands/monitor.ts")).monitorAlertsFlushCommand({ ...o, file: program.opts().file }));
+monitorOpts(
+  monitorAlerts.command("flush").description("retry webhook deliveries still pending; exit 1 while some remain"),
+).action(async (o) =>
+  (await import("./commands/monitor.ts")).monitorAlertsFlushCommand({ ...o, file: program.opts().file }),
+);
 
 function parseNumber(v: string, flag: string): number {
   const n = Number(v);

@@ -23,9 +23,10 @@ export function fail(e: unknown): never {
   } else if (isStrataError(e)) {
     process.stderr.write(`${color.red("error")}: ${e.message}\n`);
   } else {
-    process.stderr.write(`${color.red("error")}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`${color.red("error")}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   }
-  const usage = isStrataError(e) && (e.code === "SPEC" || e.code === "TARGET" || e.code === "PARAMS" || e.code === "ARGUMENT");
+  const usage =
+    isStrataError(e) && (e.code === "SPEC" || e.code === "TARGET" || e.code === "PARAMS" || e.code === "ARGUMENT");
   process.exit(usage ? 2 : 1);
 }
 

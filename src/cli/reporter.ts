@@ -22,7 +22,11 @@ const STATUS_MARK: Record<CellResult["status"], string> = {
   cancelled: "!",
 };
 
-export function createReporter(opts: { live: boolean; quiet?: boolean; out?: NodeJS.WriteStream }): Reporter & { close(): void } {
+export function createReporter(opts: {
+  live: boolean;
+  quiet?: boolean;
+  out?: NodeJS.WriteStream;
+}): Reporter & { close(): void } {
   const out = opts.out ?? process.stderr;
   const running = new Map<string, Running>();
   let drawn = 0;
@@ -79,7 +83,12 @@ export function createReporter(opts: { live: boolean; quiet?: boolean; out?: Nod
         return;
       }
       const mark = STATUS_MARK[r.status];
-      const painted = r.status === "failed" ? color.red(mark) : r.status === "ran" || r.status === "restored" ? color.green(mark) : color.yellow(mark);
+      const painted =
+        r.status === "failed"
+          ? color.red(mark)
+          : r.status === "ran" || r.status === "restored"
+            ? color.green(mark)
+            : color.yellow(mark);
       const time = r.duration_s > 0 ? color.dim(` ${fmtSeconds(r.duration_s)}`) : "";
       const why = r.status === "skipped" || r.status === "cancelled" ? color.dim(` (${r.cause})`) : "";
       line(`${painted} ${r.status} ${cell.id}${time}${why}`);

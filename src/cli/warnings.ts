@@ -20,10 +20,19 @@ export interface WarningRecord {
 }
 
 /** Plan warnings first (in stage order), then every cell's warnings (in the given order). */
-export function collectWarnings(plan: readonly PlanWarning[], cells: ReadonlyArray<{ id: string; stage: string; warnings?: readonly string[] }>): WarningRecord[] {
+export function collectWarnings(
+  plan: readonly PlanWarning[],
+  cells: ReadonlyArray<{ id: string; stage: string; warnings?: readonly string[] }>,
+): WarningRecord[] {
   const out: WarningRecord[] = plan.map((w) => ({
-    source: "plan", stage: w.stage, ...(w.param ? { param: w.param } : {}), where: w.where, message: w.message, ...(w.hint ? { hint: w.hint } : {}),
+    source: "plan",
+    stage: w.stage,
+    ...(w.param ? { param: w.param } : {}),
+    where: w.where,
+    message: w.message,
+    ...(w.hint ? { hint: w.hint } : {}),
   }));
-  for (const c of cells) for (const m of c.warnings ?? []) out.push({ source: "run", stage: c.stage, cell: c.id, message: m });
+  for (const c of cells)
+    for (const m of c.warnings ?? []) out.push({ source: "run", stage: c.stage, cell: c.id, message: m });
   return out;
 }

@@ -9,7 +9,9 @@ export function gitCommit(root: string): string | null {
     const ref = head.slice(5);
     const loose = join(root, ".git", ref);
     if (existsSync(loose)) return readFileSync(loose, "utf8").trim();
-    const packed = readFileSync(join(root, ".git/packed-refs"), "utf8").split("\n").find((l) => l.endsWith(` ${ref}`));
+    const packed = readFileSync(join(root, ".git/packed-refs"), "utf8")
+      .split("\n")
+      .find((l) => l.endsWith(` ${ref}`));
     return packed?.split(" ")[0] ?? null;
   } catch {
     return null;

@@ -50,21 +50,31 @@ export function deriveSeed(seed: number, label: string | number): number {
 export function createRng(seed: number): Rng {
   if (!Number.isFinite(seed)) throw new RangeError(`createRng: seed must be a finite number, got ${seed}`);
   const init = splitmix32(seed >>> 0);
-  let s0 = init(), s1 = init(), s2 = init(), s3 = init();
+  let s0 = init(),
+    s1 = init(),
+    s2 = init(),
+    s3 = init();
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   let spare: number | null = null;
 
   const nextU32 = (): number => {
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
     s2 ^= t;
     s3 = rotl(s3, 11);
     return result;
   };
   const next = (): number => nextU32() / 4294967296;
   const normal = (): number => {
-    if (spare !== null) { const v = spare; spare = null; return v; }
+    if (spare !== null) {
+      const v = spare;
+      spare = null;
+      return v;
+    }
     let u: number, v: number, s: number;
     do {
       u = 2 * next() - 1;
@@ -86,7 +96,10 @@ export function createRng(seed: number): Rng {
       // otherwise via the gamma-free Wilson–Hilferty is not exact, so keep df integer.
       const k = Math.max(1, Math.round(df));
       let chi = 0;
-      for (let i = 0; i < k; i++) { const z = normal(); chi += z * z; }
+      for (let i = 0; i < k; i++) {
+        const z = normal();
+        chi += z * z;
+      }
       const t = normal() / Math.sqrt(chi / k);
       return k > 2 ? t * Math.sqrt((k - 2) / k) : t;
     },

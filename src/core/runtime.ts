@@ -4,7 +4,11 @@
  * they are detected first, by their own globals.
  */
 export function runtimeIdentity(): string {
-  const g = globalThis as { Deno?: { version?: { deno?: string } }; Bun?: { version?: string }; process?: { versions?: { node?: string } } };
+  const g = globalThis as {
+    Deno?: { version?: { deno?: string } };
+    Bun?: { version?: string };
+    process?: { versions?: { node?: string } };
+  };
   if (g.Deno?.version?.deno) return `deno ${g.Deno.version.deno}`;
   if (typeof g.Bun?.version === "string") return `bun ${g.Bun.version}`;
   const node = g.process?.versions?.node;

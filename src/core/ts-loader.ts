@@ -8,10 +8,11 @@ let registered: Promise<void> | undefined;
  * loader once, on first need.
  */
 export function ensureTypeScriptLoader(callerUrl: string): Promise<void> {
-  registered ??= callerUrl.endsWith(".ts") || "Deno" in globalThis
-    ? Promise.resolve()
-    : import("tsx/esm/api").then(({ register }) => {
-        register();
-      });
+  registered ??=
+    callerUrl.endsWith(".ts") || "Deno" in globalThis
+      ? Promise.resolve()
+      : import("tsx/esm/api").then(({ register }) => {
+          register();
+        });
   return registered;
 }

@@ -31,7 +31,8 @@ export function isBusinessDay(days: number): boolean {
 
 /** Every Monday–Friday from `start` to `end`, both inclusive. */
 export function businessDays(start: string, end: string): BusinessDays {
-  const a = isoToDays(start, "start"), b = isoToDays(end, "end");
+  const a = isoToDays(start, "start"),
+    b = isoToDays(end, "end");
   if (b < a) {
     throw new StrataError("ARGUMENT", `end ${end} is before start ${start}`, { hint: "swap the two dates" });
   }

@@ -5,7 +5,15 @@
  * Rows with a non-positive or non-finite close are left out; sorted by date, then symbol.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { f64Column, formatIsoDate, i32Column, readColumns, readParquetSql, sqlString, stringColumn } from "../store/index.ts";
+import {
+  f64Column,
+  formatIsoDate,
+  i32Column,
+  readColumns,
+  readParquetSql,
+  sqlString,
+  stringColumn,
+} from "../store/index.ts";
 
 export interface CloseRow {
   /** YYYY-MM-DD. */
@@ -21,11 +29,20 @@ export interface ClosesInRange {
 }
 
 /** Closes of the Parquet file at `pricesPath` from `from` to `to` (YYYY-MM-DD, both included). */
-export async function readCloses(conn: DuckDBConnection, pricesPath: string, range: { from: string; to: string }): Promise<ClosesInRange> {
+export async function readCloses(
+  conn: DuckDBConnection,
+  pricesPath: string,
+  range: { from: string; to: string },
+): Promise<ClosesInRange> {
   const src = readParquetSql(pricesPath);
-  const cols = await readColumns(conn, `SELECT date, symbol, CAST(close AS DOUBLE) AS close FROM ${src}
-        WHERE date >= ${sqlString(range.from)}::DATE AND date <= ${sqlString(range.to)}::DATE AND close > 0 AND isfinite(close) ORDER BY date, symbol`);
-  const d = i32Column(cols, "date"), sy = stringColumn(cols, "symbol"), c = f64Column(cols, "close");
+  const cols = await readColumns(
+    conn,
+    `SELECT date, symbol, CAST(close AS DOUBLE) AS close FROM ${src}
+        WHERE date >= ${sqlString(range.from)}::DATE AND date <= ${sqlString(range.to)}::DATE AND close > 0 AND isfinite(close) ORDER BY date, symbol`,
+  );
+  const d = i32Column(cols, "date"),
+    sy = stringColumn(cols, "symbol"),
+    c = f64Column(cols, "close");
   const rows = Array.from(d, (x, k) => ({ date: formatIsoDate(x), symbol: sy[k]!, close: c[k] }));
   const last = await readColumns(conn, `SELECT max(date) AS d FROM ${src} WHERE date <= ${sqlString(range.to)}::DATE`);
   return { rows, lastDate: last.d instanceof Int32Array ? formatIsoDate(last.d[0]) : null };

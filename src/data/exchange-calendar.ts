@@ -45,10 +45,20 @@ function nthWeekday(y: number, m: number, dow: number, n: number): number {
 
 /** Easter Sunday (Gregorian), by the anonymous algorithm in Meeus, Astronomical Algorithms, ch. 8. */
 function easter(y: number): number {
-  const a = y % 19, b = Math.floor(y / 100), c = y % 100, d = Math.floor(b / 4), e = b % 4;
-  const f = Math.floor((b + 8) / 25), g = Math.floor((b - f + 1) / 3), h = (19 * a + b - d - g + 15) % 30;
-  const i = Math.floor(c / 4), k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7, m = Math.floor((a + 11 * h + 22 * l) / 451);
-  const month = Math.floor((h + l - 7 * m + 114) / 31), day = ((h + l - 7 * m + 114) % 31) + 1;
+  const a = y % 19,
+    b = Math.floor(y / 100),
+    c = y % 100,
+    d = Math.floor(b / 4),
+    e = b % 4;
+  const f = Math.floor((b + 8) / 25),
+    g = Math.floor((b - f + 1) / 3),
+    h = (19 * a + b - d - g + 15) % 30;
+  const i = Math.floor(c / 4),
+    k = c % 4,
+    l = (32 + 2 * e + 2 * i - h - k) % 7,
+    m = Math.floor((a + 11 * h + 22 * l) / 451);
+  const month = Math.floor((h + l - 7 * m + 114) / 31),
+    day = ((h + l - 7 * m + 114) % 31) + 1;
   return utc(y, month, day);
 }
 
@@ -107,7 +117,8 @@ export function previousTradingDay(days: number, calendar: ExchangeCalendar): nu
 
 /** Every NYSE full-day holiday (weekdays only) from `start` to `end` inclusive, as ISO dates. */
 export function nyseHolidayDates(start: string, end: string): string[] {
-  const a = parseIsoDate(start), b = parseIsoDate(end);
+  const a = parseIsoDate(start),
+    b = parseIsoDate(end);
   if (a === null || b === null) return [];
   const out: string[] = [];
   for (let y = Number(start.slice(0, 4)); y <= Number(end.slice(0, 4)); y++) {

@@ -28,10 +28,21 @@ import { copyQueryToParquet } from "../store/parquet.ts";
 import { parseIsoDate } from "../store/dates.ts";
 import { createTableFromColumns } from "../store/write-columns.ts";
 import {
-  NUMERIC_COLUMNS, PRICE_COLUMNS, resolveColumns, suggestHeader,
-  type ColumnMapping, type PriceColumn,
+  NUMERIC_COLUMNS,
+  PRICE_COLUMNS,
+  resolveColumns,
+  suggestHeader,
+  type ColumnMapping,
+  type PriceColumn,
 } from "./price-columns.ts";
-import { DEFAULT_MAX_DAILY_MOVE, DEFAULT_MAX_PRICE, MAX_VOLUME, formatLimit, type DataProblem, type ProblemKind } from "./problems.ts";
+import {
+  DEFAULT_MAX_DAILY_MOVE,
+  DEFAULT_MAX_PRICE,
+  MAX_VOLUME,
+  formatLimit,
+  type DataProblem,
+  type ProblemKind,
+} from "./problems.ts";
 import { looksWide, parseWidePrices, readTextColumns, wideDateColumn, wideToLong } from "./wide-prices.ts";
 
 export type { DataProblem, ProblemKind } from "./problems.ts";
@@ -115,17 +126,28 @@ interface Inspection {
 const where = (file: string, format: "csv" | "parquet", loc: number): string =>
   `${file} ${format === "csv" ? "line" : "row"} ${loc}`;
 
-
 async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptions): Promise<Inspection> {
   const format = detectFormat(path, opts.format);
   const max = opts.maxProblems ?? 20;
   const file = opts.label ?? path;
   const report: ValidationReport = {
-    ok: false, file, format, layout: null, rows: 0, symbols: 0, start: null, end: null, columns: {},
-    errors: [], warnings: [], errorCount: 0, warningCount: 0,
+    ok: false,
+    file,
+    format,
+    layout: null,
+    rows: 0,
+    symbols: 0,
+    start: null,
+    end: null,
+    columns: {},
+    errors: [],
+    warnings: [],
+    errorCount: 0,
+    warningCount: 0,
   };
   const id = ++seq;
-  const raw = sqlIdent(`__strata_raw_${id}`), typed = sqlIdent(`__strata_typed_${id}`);
+  const raw = sqlIdent(`__strata_raw_${id}`),
+    typed = sqlIdent(`__strata_typed_${id}`);
   const cleanup = async (): Promise<void> => {
     await conn.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${typed};`);
   };
@@ -135,7 +157,8 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     return { report, cleanup };
   };
   const noRows: DataProblem = {
-    kind: "empty", file,
+    kind: "empty",
+    file,
     message: `${file}: no data rows (${format === "csv" ? "only a header line" : "the file has no rows"})`,
     hint: "the export or download probably failed or was filtered to nothing; check the source file",
   };
@@ -147,7 +170,12 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     headers = desc.map((d) => d.column_name).filter((h) => h !== "file_row_number");
   } catch (cause) {
     const msg = (cause as Error).message.split("\n")[0];
-    return fail({ kind: "read", file, message: `${file}: cannot read as ${format.toUpperCase()}: ${msg}`, hint: "check the path and the format (CSV with a header line, or Parquet)" });
+    return fail({
+      kind: "read",
+      file,
+      message: `${file}: cannot read as ${format.toUpperCase()}: ${msg}`,
+      hint: "check the path and the format (CSV with a header line, or Parquet)",
+    });
   }
 
   // ---- wide table: one parser (wide-prices.ts), then long rows, close only
@@ -157,9 +185,13 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     const extra = Object.keys(opts.columns ?? {}).filter((k) => k !== "date");
     if (extra.length) {
       return fail({
-        kind: "read", file,
+        kind: "read",
+        file,
         message: `${file}: read as a wide table (${layout === "wide" ? "format: wide" : "a date column and no symbol column"}), where only columns.date applies, but the mapping also names ${extra.map((k) => `columns.${k}`).join(", ")}`,
-        hint: layout === "wide" ? "drop those entries, or set format: long if the file has a symbol column" : "map the symbol column too (columns.symbol) and set format: long, or drop those entries",
+        hint:
+          layout === "wide"
+            ? "drop those entries, or set format: long if the file has a symbol column"
+            : "map the symbol column too (columns.symbol) and set format: long, or drop those entries",
       });
     }
     const dateColumn = wideDateColumn(headers, opts.columns);
@@ -168,9 +200,19 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     try {
       cols = await readTextColumns(conn, path, format, { dateColumn, dateFormat: opts.dateFormat });
     } catch (cause) {
-      return fail({ kind: "read", file, message: `${file}: ${(cause as Error).message.split("\n")[0]}`, hint: "check that every line has the same number of fields" });
+      return fail({
+        kind: "read",
+        file,
+        message: `${file}: ${(cause as Error).message.split("\n")[0]}`,
+        hint: "check that every line has the same number of fields",
+      });
     }
-    const parsed = parseWidePrices(file, cols, format, { dateColumn: opts.columns?.date, gaps: "allow", maxPrice: opts.maxPrice, maxProblems: max });
+    const parsed = parseWidePrices(file, cols, format, {
+      dateColumn: opts.columns?.date,
+      gaps: "allow",
+      maxPrice: opts.maxPrice,
+      maxProblems: max,
+    });
     if (!parsed.prices) {
       report.errors = parsed.problems;
       report.errorCount = parsed.problemCount;
@@ -178,19 +220,38 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     }
     report.assets = parsed.prices.assets;
     const long = wideToLong(parsed.prices);
-    await createTableFromColumns(conn, `__strata_raw_${id}`, {
-      columns: { __loc: long.loc, date: long.date, symbol: long.symbol, close: long.close },
-      types: { date: "DATE" },
-    }, { temp: true });
+    await createTableFromColumns(
+      conn,
+      `__strata_raw_${id}`,
+      {
+        columns: { __loc: long.loc, date: long.date, symbol: long.symbol, close: long.close },
+        types: { date: "DATE" },
+      },
+      { temp: true },
+    );
     const typedCols = [
-      `__loc::BIGINT AS __loc`, `date::VARCHAR AS date_raw`, `date`, `symbol::VARCHAR AS symbol`,
-      ...NUMERIC_COLUMNS.map((c) => c === "close" ? `close::VARCHAR AS close_raw, close` : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`),
+      `__loc::BIGINT AS __loc`,
+      `date::VARCHAR AS date_raw`,
+      `date`,
+      `symbol::VARCHAR AS symbol`,
+      ...NUMERIC_COLUMNS.map((c) =>
+        c === "close"
+          ? `close::VARCHAR AS close_raw, close`
+          : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`,
+      ),
       `NULL::VARCHAR AS sector`,
     ];
     return withThreadsForInput(conn, long.close.length, async () => {
       await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
       // The symbol is the file's column of each close.
-      return checkTyped(conn, typed, report, opts, { present: new Set(["date", "symbol", "close"]), column: (_c, sym) => sym ?? "close" }, cleanup);
+      return checkTyped(
+        conn,
+        typed,
+        report,
+        opts,
+        { present: new Set(["date", "symbol", "close"]), column: (_c, sym) => sym ?? "close" },
+        cleanup,
+      );
     });
   }
 
@@ -204,9 +265,13 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
   for (const [col, header] of resolved.missingMapped) {
     const guess = suggestHeader(header, headers, used);
     colProblems.push({
-      kind: "missing-column", file, column: header,
+      kind: "missing-column",
+      file,
+      column: header,
       message: `${file}: column "${header}" (mapped to ${col}) not found; the file has ${foundList}`,
-      hint: guess ? `did you mean columns: { ${col}: ${JSON.stringify(guess)} }?` : `set columns.${col} to one of the file's columns`,
+      hint: guess
+        ? `did you mean columns: { ${col}: ${JSON.stringify(guess)} }?`
+        : `set columns.${col} to one of the file's columns`,
     });
   }
   const suggested = new Set(used);
@@ -214,7 +279,9 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     const guess = suggestHeader(col, headers, suggested) ?? headers.find((h) => !suggested.has(h));
     if (guess) suggested.add(guess);
     colProblems.push({
-      kind: "missing-column", file, column: col,
+      kind: "missing-column",
+      file,
+      column: col,
       message: `${file}: required column "${col}" not found; the file has ${foundList}`,
       hint: `map it: columns: { ${col}: ${JSON.stringify(guess ?? "…")} }`,
     });
@@ -229,16 +296,26 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
   // ---- raw (all VARCHAR) with locations. CSV line numbers come from row order, so the scan
   // runs single-threaded (file order); Parquet carries its own row numbers.
   const select = PRICE_COLUMNS.filter((c) => src(c) !== undefined)
-    .map((c) => `CAST(${sqlIdent(src(c)!)} AS VARCHAR) AS ${sqlIdent(c)}`).join(", ");
+    .map((c) => `CAST(${sqlIdent(src(c)!)} AS VARCHAR) AS ${sqlIdent(c)}`)
+    .join(", ");
   const loc = format === "csv" ? "(row_number() OVER () + 1)::BIGINT" : "(file_row_number + 1)::BIGINT";
   try {
-    await withSingleThread(conn, () => conn.run(`CREATE TEMP TABLE ${raw} AS SELECT ${loc} AS __loc, ${select} FROM ${readerSql(path, format)}`));
+    await withSingleThread(conn, () =>
+      conn.run(`CREATE TEMP TABLE ${raw} AS SELECT ${loc} AS __loc, ${select} FROM ${readerSql(path, format)}`),
+    );
   } catch (cause) {
-    return fail({ kind: "read", file, message: `${file}: ${(cause as Error).message.split("\n")[0]}`, hint: "check that every line has the same number of fields" });
+    return fail({
+      kind: "read",
+      file,
+      message: `${file}: ${(cause as Error).message.split("\n")[0]}`,
+      hint: "check that every line has the same number of fields",
+    });
   }
 
   // Small files are checked on one DuckDB thread (see SMALL_INPUT_ROWS: a DuckDB window bug).
-  const rawRows = Number((await queryRows<{ n: number | string }>(conn, `SELECT count(*) AS n FROM ${raw}`))[0]?.n ?? 0);
+  const rawRows = Number(
+    (await queryRows<{ n: number | string }>(conn, `SELECT count(*) AS n FROM ${raw}`))[0]?.n ?? 0,
+  );
   if (rawRows === 0) return fail(noRows);
   return withThreadsForInput(conn, rawRows, async () => {
     // ---- typed
@@ -246,8 +323,15 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
       ? `TRY_STRPTIME(trim(date), ${sqlString(opts.dateFormat)})::DATE`
       : `TRY_CAST(trim(date) AS DATE)`;
     const typedCols = [
-      `__loc`, `date AS date_raw`, `${dateExpr} AS date`, `NULLIF(trim(symbol), '') AS symbol`,
-      ...NUMERIC_COLUMNS.map((c) => src(c) ? `${sqlIdent(c)} AS ${sqlIdent(c + "_raw")}, TRY_CAST(trim(${sqlIdent(c)}) AS DOUBLE) AS ${sqlIdent(c)}` : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`),
+      `__loc`,
+      `date AS date_raw`,
+      `${dateExpr} AS date`,
+      `NULLIF(trim(symbol), '') AS symbol`,
+      ...NUMERIC_COLUMNS.map((c) =>
+        src(c)
+          ? `${sqlIdent(c)} AS ${sqlIdent(c + "_raw")}, TRY_CAST(trim(${sqlIdent(c)}) AS DOUBLE) AS ${sqlIdent(c)}`
+          : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`,
+      ),
       src("sector") ? `NULLIF(trim(sector), '') AS sector` : `NULL::VARCHAR AS sector`,
     ];
     await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
@@ -262,12 +346,16 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
  * then the warnings over the rows that parsed.
  */
 async function checkTyped(
-  conn: DuckDBConnection, typed: string, report: ValidationReport, opts: ValidateOptions,
+  conn: DuckDBConnection,
+  typed: string,
+  report: ValidationReport,
+  opts: ValidateOptions,
   cols: { present: ReadonlySet<PriceColumn>; column: (c: PriceColumn, symbol: string | null) => string },
   cleanup: () => Promise<void>,
 ): Promise<Inspection> {
   const { file, format } = report;
-  const max = opts.maxProblems ?? 20, maxPrice = opts.maxPrice ?? DEFAULT_MAX_PRICE;
+  const max = opts.maxProblems ?? 20,
+    maxPrice = opts.maxPrice ?? DEFAULT_MAX_PRICE;
   // ---- errors: one UNION ALL of every check, listed in file order
   const checks: string[] = [
     `SELECT __loc, 'missing-value' AS kind, 'symbol' AS col, NULL AS val, NULL AS sym, date_raw AS dt, NULL AS other FROM ${typed} WHERE symbol IS NULL`,
@@ -277,12 +365,17 @@ async function checkTyped(
   ];
   for (const c of NUMERIC_COLUMNS) {
     if (!cols.present.has(c)) continue;
-    const v = sqlIdent(c), r = sqlIdent(c + "_raw");
-    checks.push(`SELECT __loc, 'bad-number', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE trim(${r}) <> '' AND (${v} IS NULL OR isnan(${v}) OR isinf(${v}))`);
+    const v = sqlIdent(c),
+      r = sqlIdent(c + "_raw");
+    checks.push(
+      `SELECT __loc, 'bad-number', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE trim(${r}) <> '' AND (${v} IS NULL OR isnan(${v}) OR isinf(${v}))`,
+    );
     const bad = c === "volume" ? `${v} < 0` : `${v} <= 0`;
     checks.push(`SELECT __loc, 'non-positive', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE ${bad}`);
     const limit = c === "volume" ? MAX_VOLUME : maxPrice;
-    checks.push(`SELECT __loc, 'out-of-range', '${c}', ${r}, symbol, date_raw, '${formatLimit(limit)}' FROM ${typed} WHERE ${v} > ${limit} AND NOT isinf(${v}) AND NOT isnan(${v})`);
+    checks.push(
+      `SELECT __loc, 'out-of-range', '${c}', ${r}, symbol, date_raw, '${formatLimit(limit)}' FROM ${typed} WHERE ${v} > ${limit} AND NOT isinf(${v}) AND NOT isnan(${v})`,
+    );
   }
   if (cols.present.has("high") && cols.present.has("low")) {
     checks.push(`SELECT __loc, 'high-low', 'high', high_raw, symbol, date_raw, low_raw FROM ${typed} WHERE high < low`);
@@ -290,15 +383,30 @@ async function checkTyped(
   checks.push(`SELECT __loc, 'duplicate', 'date', date_raw, symbol, date_raw, first::VARCHAR FROM (
       SELECT __loc, date_raw, symbol, min(__loc) OVER (PARTITION BY symbol, date) AS first FROM ${typed}
       WHERE symbol IS NOT NULL AND date IS NOT NULL) WHERE __loc > first`);
-  const errRows = await queryRows<{ n: number | string; __loc: number | string; kind: ProblemKind; col: PriceColumn; val: string | null; sym: string | null; dt: string | null; other: string | null }>(
-    conn, `SELECT count(*) OVER () AS n, * FROM (${checks.join(" UNION ALL ")}) ORDER BY __loc, kind LIMIT ${max}`);
+  const errRows = await queryRows<{
+    n: number | string;
+    __loc: number | string;
+    kind: ProblemKind;
+    col: PriceColumn;
+    val: string | null;
+    sym: string | null;
+    dt: string | null;
+    other: string | null;
+  }>(conn, `SELECT count(*) OVER () AS n, * FROM (${checks.join(" UNION ALL ")}) ORDER BY __loc, kind LIMIT ${max}`);
   report.errorCount = errRows.length ? Number(errRows[0].n) : 0;
   const expectDate = opts.dateFormat ? `a date in the format ${opts.dateFormat}` : `a date "YYYY-MM-DD"`;
   report.errors = errRows.map((e) => errorProblem(file, format, e, cols.column(e.col, e.sym), expectDate));
 
   // ---- summary
-  const [sum] = await queryRows<{ rows: string | number; symbols: string | number; start: string | null; end: string | null }>(conn,
-    `SELECT count(*) AS rows, count(DISTINCT symbol) AS symbols, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${typed}`);
+  const [sum] = await queryRows<{
+    rows: string | number;
+    symbols: string | number;
+    start: string | null;
+    end: string | null;
+  }>(
+    conn,
+    `SELECT count(*) AS rows, count(DISTINCT symbol) AS symbols, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${typed}`,
+  );
   report.rows = Number(sum.rows);
   report.symbols = Number(sum.symbols);
   report.start = sum.start;
@@ -311,14 +419,25 @@ async function checkTyped(
 }
 
 function errorProblem(
-  file: string, format: "csv" | "parquet",
-  e: { __loc: number | string; kind: ProblemKind; col: PriceColumn; val: string | null; sym: string | null; dt: string | null; other: string | null },
+  file: string,
+  format: "csv" | "parquet",
+  e: {
+    __loc: number | string;
+    kind: ProblemKind;
+    col: PriceColumn;
+    val: string | null;
+    sym: string | null;
+    dt: string | null;
+    other: string | null;
+  },
   column: string,
   expectDate: string,
 ): DataProblem {
   const loc = Number(e.__loc);
   const at = where(file, format, loc);
-  const ctx = [e.sym ? `symbol ${e.sym}` : "", e.dt && e.kind !== "duplicate" ? `date ${e.dt}` : ""].filter(Boolean).join(", ");
+  const ctx = [e.sym ? `symbol ${e.sym}` : "", e.dt && e.kind !== "duplicate" ? `date ${e.dt}` : ""]
+    .filter(Boolean)
+    .join(", ");
   const tail = ctx ? ` (${ctx})` : "";
   let message: string, hint: string | undefined;
   switch (e.kind) {
@@ -329,7 +448,10 @@ function errorProblem(
     case "bad-date":
     case "bad-number":
       message = `${at}: ${e.kind === "bad-date" ? "unparsable date" : "unparsable number"} ${JSON.stringify(e.val)} in column "${column}"${tail}; expected ${e.kind === "bad-date" ? expectDate : "a finite decimal number"}`;
-      hint = e.kind === "bad-date" ? 'write dates as "YYYY-MM-DD" or pass dateFormat (strptime, e.g. "%d/%m/%Y")' : "use a plain decimal number with a dot, no thousands separators";
+      hint =
+        e.kind === "bad-date"
+          ? 'write dates as "YYYY-MM-DD" or pass dateFormat (strptime, e.g. "%d/%m/%Y")'
+          : "use a plain decimal number with a dot, no thousands separators";
       break;
     case "non-positive":
       message = `${at}: ${e.col === "volume" ? "negative" : "non-positive"} ${e.col} ${e.val} in column "${column}"${tail}`;
@@ -337,9 +459,10 @@ function errorProblem(
       break;
     case "out-of-range":
       message = `${at}: ${e.col} ${e.val} in column "${column}"${tail} is above ${e.other}, not a plausible ${e.col === "volume" ? "volume" : "price"}`;
-      hint = e.col === "volume"
-        ? "a corrupt cell or the wrong units: fix or drop the row"
-        : `a corrupt cell or the wrong units: fix or drop the row, or raise the data stage's max_price (now ${e.other}; --max-price for pipeline data validate) if prices really are this large`;
+      hint =
+        e.col === "volume"
+          ? "a corrupt cell or the wrong units: fix or drop the row"
+          : `a corrupt cell or the wrong units: fix or drop the row, or raise the data stage's max_price (now ${e.other}; --max-price for pipeline data validate) if prices really are this large`;
       break;
     case "high-low":
       message = `${at}: high ${e.val} is below low ${e.other}${tail}`;
@@ -353,16 +476,33 @@ function errorProblem(
       message = `${at}: ${e.kind}`;
   }
   return {
-    kind: e.kind, message, file, ...(format === "csv" ? { line: loc } : { row: loc }), column,
-    value: e.val ?? undefined, symbol: e.sym ?? undefined, date: e.dt ?? undefined, hint,
+    kind: e.kind,
+    message,
+    file,
+    ...(format === "csv" ? { line: loc } : { row: loc }),
+    column,
+    value: e.val ?? undefined,
+    symbol: e.sym ?? undefined,
+    date: e.dt ?? undefined,
+    hint,
   };
 }
 
-async function collectWarnings(conn: DuckDBConnection, typed: string, report: ValidationReport, opts: ValidateOptions, max: number): Promise<void> {
-  const gapDays = opts.gapDays ?? 5, staleDays = opts.staleDays ?? 20, constantDays = opts.constantDays ?? 10;
+async function collectWarnings(
+  conn: DuckDBConnection,
+  typed: string,
+  report: ValidationReport,
+  opts: ValidateOptions,
+  max: number,
+): Promise<void> {
+  const gapDays = opts.gapDays ?? 5,
+    staleDays = opts.staleDays ?? 20,
+    constantDays = opts.constantDays ?? 10;
   const maxMove = opts.maxDailyMove ?? DEFAULT_MAX_DAILY_MOVE;
   if (!(maxMove > 0) || !Number.isFinite(maxMove)) {
-    throw new StrataError("ARGUMENT", `maxDailyMove ${maxMove} is not a positive number`, { hint: "pass a decimal fraction, e.g. 1 for 100 %" });
+    throw new StrataError("ARGUMENT", `maxDailyMove ${maxMove} is not a positive number`, {
+      hint: "pass a decimal fraction, e.g. 1 for 100 %",
+    });
   }
   // The trading calendar is the set of dates present in the file (holidays included for free);
   // di is a date's index in it. A move is measured between a symbol's consecutive rows.
@@ -393,30 +533,73 @@ async function collectWarnings(conn: DuckDBConnection, typed: string, report: Va
       SELECT 'jump', symbol, date::VARCHAR, prev_date::VARCHAR, NULL, close, prev_close, __loc FROM x
         WHERE abs(close / prev_close - 1) > ${maxMove})
     SELECT count(*) OVER () AS n, * FROM w ORDER BY kind, symbol, d1 LIMIT ${max}`;
-  const rows = await queryRows<{ n: number | string; kind: ProblemKind; symbol: string; d1: string; d2: string | null; k: number | string | null; val: number | null; prev: number | null; loc: number | string | null }>(conn, sql);
+  const rows = await queryRows<{
+    n: number | string;
+    kind: ProblemKind;
+    symbol: string;
+    d1: string;
+    d2: string | null;
+    k: number | string | null;
+    val: number | null;
+    prev: number | null;
+    loc: number | string | null;
+  }>(conn, sql);
   report.warningCount = rows.length ? Number(rows[0].n) : 0;
   const f = report.file;
   const at = (loc: number | string | null) => (loc === null ? f : where(f, report.format, Number(loc)));
-  const place = (loc: number | string | null) => (loc === null ? {} : report.format === "csv" ? { line: Number(loc) } : { row: Number(loc) });
+  const place = (loc: number | string | null) =>
+    loc === null ? {} : report.format === "csv" ? { line: Number(loc) } : { row: Number(loc) };
   report.warnings = rows.map((w): DataProblem => {
     const k = Number(w.k);
     switch (w.kind) {
       case "gap":
-        return { kind: "gap", file: f, symbol: w.symbol, date: w.d2 ?? undefined, message: `${f}: ${w.symbol} has no rows for ${k} trading days between ${w.d1} and ${w.d2}`, hint: `raise gapDays above ${gapDays} if this is expected` };
+        return {
+          kind: "gap",
+          file: f,
+          symbol: w.symbol,
+          date: w.d2 ?? undefined,
+          message: `${f}: ${w.symbol} has no rows for ${k} trading days between ${w.d1} and ${w.d2}`,
+          hint: `raise gapDays above ${gapDays} if this is expected`,
+        };
       case "stale":
-        return { kind: "stale", file: f, symbol: w.symbol, date: w.d1, message: `${f}: ${w.symbol} stops at ${w.d1}, ${k} trading days before the data's end ${w.d2} (delisted or stale feed?)` };
+        return {
+          kind: "stale",
+          file: f,
+          symbol: w.symbol,
+          date: w.d1,
+          message: `${f}: ${w.symbol} stops at ${w.d1}, ${k} trading days before the data's end ${w.d2} (delisted or stale feed?)`,
+        };
       case "constant":
-        return { kind: "constant", file: f, symbol: w.symbol, date: w.d1, message: `${f}: ${w.symbol} close is constant at ${w.val} for ${k} rows, ${w.d1} to ${w.d2}`, hint: "a stale or forward-filled feed; check the source" };
+        return {
+          kind: "constant",
+          file: f,
+          symbol: w.symbol,
+          date: w.d1,
+          message: `${f}: ${w.symbol} close is constant at ${w.val} for ${k} rows, ${w.d1} to ${w.d2}`,
+          hint: "a stale or forward-filled feed; check the source",
+        };
       case "jump": {
         const r = w.val! / w.prev! - 1;
         return {
-          kind: "jump", file: f, ...place(w.loc), symbol: w.symbol, date: w.d1, value: String(w.val),
+          kind: "jump",
+          file: f,
+          ...place(w.loc),
+          symbol: w.symbol,
+          date: w.d1,
+          value: String(w.val),
           message: `${at(w.loc)}: ${w.symbol} moved ${r > 0 ? "+" : ""}${(r * 100).toFixed(1)} % in one bar on ${w.d1} (close ${w.prev} on ${w.d2} → ${w.val}), beyond max_daily_move ${maxMove} (${(maxMove * 100).toFixed(0)} %)`,
           hint: "a split, a bad tick or a change of units? use split-adjusted prices or fix the row; raise the data stage's max_daily_move (--max-daily-move for pipeline data validate) if the move is real",
         };
       }
       default:
-        return { kind: w.kind, file: f, ...place(w.loc), symbol: w.symbol, date: w.d1, message: `${at(w.loc)}: ${w.symbol} on ${w.d1}: open or close lies outside [low, high]` };
+        return {
+          kind: w.kind,
+          file: f,
+          ...place(w.loc),
+          symbol: w.symbol,
+          date: w.d1,
+          message: `${at(w.loc)}: ${w.symbol} on ${w.d1}: open or close lies outside [low, high]`,
+        };
     }
   });
 }
@@ -430,7 +613,10 @@ export async function validatePricesFile(path: string, opts: ValidateOptions = {
     await insp.cleanup();
     return insp.report;
   } finally {
-    if (own) { conn.closeSync(); own.closeSync(); }
+    if (own) {
+      conn.closeSync();
+      own.closeSync();
+    }
   }
 }
 
@@ -443,7 +629,9 @@ export function describeLayout(r: ValidationReport): string {
   if (r.layout === "wide") {
     return `wide table: ${r.assets?.length ?? r.symbols} symbols (one column each, dates in "${r.columns.date ?? "date"}"), close only`;
   }
-  const named = PRICE_COLUMNS.filter((c) => r.columns[c] !== undefined).map((c) => (r.columns[c] === c ? c : `${c}=${r.columns[c]}`));
+  const named = PRICE_COLUMNS.filter((c) => r.columns[c] !== undefined).map((c) =>
+    r.columns[c] === c ? c : `${c}=${r.columns[c]}`,
+  );
   const lacks = NUMERIC_COLUMNS.filter((c) => r.columns[c] === undefined);
   const closeOnly = lacks.length === NUMERIC_COLUMNS.length - 1;
   return `long table: ${r.symbols} symbols, columns ${named.join(", ")}${lacks.length ? `; no ${lacks.join(", ")}${closeOnly ? " (close only)" : ""}` : ""}`;
@@ -460,7 +648,9 @@ export function formatValidationReport(r: ValidationReport): string {
   list("errors", r.errors, r.errorCount);
   list("warnings", r.warnings, r.warningCount);
   if (r.ok) lines.push(describeLayout(r));
-  lines.push(`${r.ok ? "ok" : "invalid"}: ${r.file}: ${r.rows} rows, ${r.symbols} symbols, ${r.start ?? "?"} .. ${r.end ?? "?"}`);
+  lines.push(
+    `${r.ok ? "ok" : "invalid"}: ${r.file}: ${r.rows} rows, ${r.symbols} symbols, ${r.start ?? "?"} .. ${r.end ?? "?"}`,
+  );
   return lines.join("\n");
 }
 
@@ -487,7 +677,11 @@ export interface LoadPricesOptions extends Omit<ValidateOptions, "conn"> {
  * `start`/`end` here rather than in the reader: a filtered scan would keep the order but hand
  * the Parquet writer partial chunks, which moves row-group boundaries (same rows, other bytes).
  */
-export async function loadPrices(conn: DuckDBConnection, path: string, opts: LoadPricesOptions = {}): Promise<{ table: string; report: ValidationReport }> {
+export async function loadPrices(
+  conn: DuckDBConnection,
+  path: string,
+  opts: LoadPricesOptions = {},
+): Promise<{ table: string; report: ValidationReport }> {
   const insp = await inspect(conn, path, { ...opts, conn });
   try {
     if (!insp.typed) {
@@ -503,7 +697,9 @@ export async function loadPrices(conn: DuckDBConnection, path: string, opts: Loa
       opts.end !== undefined ? `date <= ${dateLiteral(opts.end, "end")}` : "",
     ].filter(Boolean);
     const where = bounds.length ? ` WHERE ${bounds.join(" AND ")}` : "";
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${PRICE_COLUMNS.map(sqlIdent).join(", ")} FROM ${insp.typed}${where} ORDER BY date, symbol`);
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${PRICE_COLUMNS.map(sqlIdent).join(", ")} FROM ${insp.typed}${where} ORDER BY date, symbol`,
+    );
     return { table, report: insp.report };
   } finally {
     await insp.cleanup();
@@ -512,15 +708,24 @@ export async function loadPrices(conn: DuckDBConnection, path: string, opts: Loa
 
 function dateLiteral(text: string, what: "start" | "end"): string {
   if (parseIsoDate(text) === null) {
-    throw new StrataError("ARGUMENT", `loadPrices: ${what} ${JSON.stringify(text)} is not a calendar date "YYYY-MM-DD"`, {
-      hint: 'write dates as ISO strings, e.g. "2012-01-03"',
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `loadPrices: ${what} ${JSON.stringify(text)} is not a calendar date "YYYY-MM-DD"`,
+      {
+        hint: 'write dates as ISO strings, e.g. "2012-01-03"',
+      },
+    );
   }
   return `DATE ${sqlString(text)}`;
 }
 
 /** `loadPrices` then write the table to Parquet (zstd, ordered by date, symbol). */
-export async function loadPricesToParquet(conn: DuckDBConnection, path: string, out: string, opts: LoadPricesOptions = {}): Promise<{ rows: number; report: ValidationReport }> {
+export async function loadPricesToParquet(
+  conn: DuckDBConnection,
+  path: string,
+  out: string,
+  opts: LoadPricesOptions = {},
+): Promise<{ rows: number; report: ValidationReport }> {
   const { table, report } = await loadPrices(conn, path, opts);
   // No ORDER BY: the table is already sorted and a scan returns insertion order (see loadPrices).
   const { rows } = await copyQueryToParquet(conn, `SELECT * FROM ${table}`, out);

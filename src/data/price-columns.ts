@@ -46,26 +46,40 @@ export function resolveColumns(headers: readonly string[], mapping: ColumnMappin
     if (want === undefined) continue;
     const hit = headers.find((h) => h === want) ?? headers.find((h) => h.toLowerCase() === want.toLowerCase());
     if (hit === undefined) missingMapped.push([col, want]);
-    else { found[col] = hit; used.add(hit); }
+    else {
+      found[col] = hit;
+      used.add(hit);
+    }
   }
   for (const col of PRICE_COLUMNS) {
     if (found[col] !== undefined || mapping[col] !== undefined) continue;
     const hit = headers.find((h) => !used.has(h) && ALIASES[col].includes(norm(h)));
-    if (hit !== undefined) { found[col] = hit; used.add(hit); }
+    if (hit !== undefined) {
+      found[col] = hit;
+      used.add(hit);
+    }
   }
   const missingRequired = REQUIRED_COLUMNS.filter((c) => found[c] === undefined && mapping[c] === undefined);
   return { found, missingMapped, missingRequired };
 }
 
 /** The header most like `target` (a canonical name or a mistyped mapping), if any is close. */
-export function suggestHeader(target: string, headers: readonly string[], exclude: ReadonlySet<string> = new Set()): string | undefined {
-  let best: string | undefined, bestD = Infinity;
+export function suggestHeader(
+  target: string,
+  headers: readonly string[],
+  exclude: ReadonlySet<string> = new Set(),
+): string | undefined {
+  let best: string | undefined,
+    bestD = Infinity;
   const t = norm(target);
   for (const h of headers) {
     if (exclude.has(h)) continue;
     const n = norm(h);
     const d = n.includes(t) || t.includes(n) ? 0.5 : editDistance(t, n);
-    if (d < bestD) { bestD = d; best = h; }
+    if (d < bestD) {
+      bestD = d;
+      best = h;
+    }
   }
   return bestD <= Math.max(2, t.length / 3) ? best : undefined;
 }

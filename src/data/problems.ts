@@ -4,10 +4,23 @@
  */
 export type ProblemKind =
   // errors
-  | "read" | "empty" | "missing-column" | "missing-value" | "bad-date" | "bad-number" | "duplicate"
-  | "non-positive" | "out-of-range" | "high-low" | "too-few-rows"
+  | "read"
+  | "empty"
+  | "missing-column"
+  | "missing-value"
+  | "bad-date"
+  | "bad-number"
+  | "duplicate"
+  | "non-positive"
+  | "out-of-range"
+  | "high-low"
+  | "too-few-rows"
   // warnings
-  | "gap" | "stale" | "constant" | "ohlc-range" | "jump";
+  | "gap"
+  | "stale"
+  | "constant"
+  | "ohlc-range"
+  | "jump";
 
 export interface DataProblem {
   kind: ProblemKind;

@@ -28,7 +28,9 @@ const DATE_RE = /^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/
 export async function readReturnSeries(file: string, column?: string): Promise<ReturnSeries> {
   const path = resolve(file);
   if (!existsSync(path)) {
-    throw new StrataError("ARGUMENT", `no such file: ${file}`, { hint: "pass a CSV or Parquet file with a date column and a returns column" });
+    throw new StrataError("ARGUMENT", `no such file: ${file}`, {
+      hint: "pass a CSV or Parquet file with a date column and a returns column",
+    });
   }
   const parquet = [".parquet", ".pq"].includes(extname(path).toLowerCase());
   const rowWord = parquet ? "row" : "line";
@@ -43,9 +45,14 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
   try {
     cols = await readColumns(conn, sql);
   } catch (cause) {
-    throw new StrataError("DATA", `${file}: cannot read as ${parquet ? "Parquet" : "CSV"}: ${(cause as Error).message.split("\n")[0]}`, {
-      cause, hint: "check the path and the format (CSV with a header line, or Parquet)",
-    });
+    throw new StrataError(
+      "DATA",
+      `${file}: cannot read as ${parquet ? "Parquet" : "CSV"}: ${(cause as Error).message.split("\n")[0]}`,
+      {
+        cause,
+        hint: "check the path and the format (CSV with a header line, or Parquet)",
+      },
+    );
   } finally {
     conn.closeSync();
     db.closeSync();
@@ -61,9 +68,16 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
   let col = column;
   if (col === undefined) {
     if (others.length !== 1) {
-      throw new StrataError("ARGUMENT", `${file}: ${others.length === 0 ? "no returns column" : `${others.length} candidate returns columns [${others.join(", ")}]`}`, {
-        hint: others.length === 0 ? "add a column of per-period simple returns (decimal)" : `choose one with --column, e.g. --column ${others[0]}`,
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `${file}: ${others.length === 0 ? "no returns column" : `${others.length} candidate returns columns [${others.join(", ")}]`}`,
+        {
+          hint:
+            others.length === 0
+              ? "add a column of per-period simple returns (decimal)"
+              : `choose one with --column, e.g. --column ${others[0]}`,
+        },
+      );
     }
     col = others[0];
   } else if (!others.includes(col)) {
@@ -95,9 +109,13 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
     const v = rawValues[i]?.trim() ?? "";
     const x = v === "" ? NaN : Number(v);
     if (v === "" || /^[+-]?(nan|inf(inity)?)$/i.test(v)) {
-      throw new StrataError("DATA", `${at(i + 1)}, column "${col}": ${v === "" ? "missing value" : `"${v}"`} (NaN/missing returns are not allowed)`, {
-        hint: "fill the gap (0 for a flat period) or drop the row",
-      });
+      throw new StrataError(
+        "DATA",
+        `${at(i + 1)}, column "${col}": ${v === "" ? "missing value" : `"${v}"`} (NaN/missing returns are not allowed)`,
+        {
+          hint: "fill the gap (0 for a flat period) or drop the row",
+        },
+      );
     }
     if (!Number.isFinite(x)) {
       throw new StrataError("DATA", `${at(i + 1)}, column "${col}": "${v}" is not a number`, {
@@ -109,13 +127,18 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
   order.sort((a, b) => days[a] - days[b]);
   for (let k = 1; k < n; k++) {
     if (days[order[k]] === days[order[k - 1]]) {
-      throw new StrataError("DATA", `${at(order[k] + 1)}, column "${dateCol}": duplicate date ${formatIsoDate(days[order[k]])} (also at ${rowWord} ${parquet ? order[k - 1] + 1 : order[k - 1] + 2})`, {
-        hint: "keep one return per date",
-      });
+      throw new StrataError(
+        "DATA",
+        `${at(order[k] + 1)}, column "${dateCol}": duplicate date ${formatIsoDate(days[order[k]])} (also at ${rowWord} ${parquet ? order[k - 1] + 1 : order[k - 1] + 2})`,
+        {
+          hint: "keep one return per date",
+        },
+      );
     }
   }
   return {
-    file, column: col,
+    file,
+    column: col,
     dates: Int32Array.from(order, (i) => days[i]),
     returns: Float64Array.from(order, (i) => values[i]),
   };
@@ -125,19 +148,26 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
  * The series in decimal units: divided by 100 with `percent`; refused (DATA error) when it
  * still looks percent-valued, naming the file, the column and the figures.
  */
-export function inDecimalUnits(series: ReturnSeries, opts: { percent?: boolean; periodsPerYear?: number } = {}): ReturnSeries {
+export function inDecimalUnits(
+  series: ReturnSeries,
+  opts: { percent?: boolean; periodsPerYear?: number } = {},
+): ReturnSeries {
   const returns = opts.percent ? series.returns.map((r) => r / 100) : series.returns;
   const check = checkReturnUnits(returns, opts.periodsPerYear ?? 252);
   if (check.percent) {
     const what = `${series.file}, column "${series.column}"`;
-    throw new StrataError("DATA", opts.percent
-      ? `${what}: even divided by 100 (--percent) these are not plausible simple returns: ${check.reasons.join("; ")}`
-      : `${what}: the returns look like percentages (1.5 meaning 1.5 %), not decimals: ${check.reasons.join("; ")}`, {
-      hint: opts.percent
-        ? "check the column (--column) and the units of the file"
-        : "pass --percent to read them as percentages (divided by 100), or write decimal returns (0.015 = 1.5 %)",
-      details: { medianAbs: check.medianAbs, min: check.min, bound: check.bound },
-    });
+    throw new StrataError(
+      "DATA",
+      opts.percent
+        ? `${what}: even divided by 100 (--percent) these are not plausible simple returns: ${check.reasons.join("; ")}`
+        : `${what}: the returns look like percentages (1.5 meaning 1.5 %), not decimals: ${check.reasons.join("; ")}`,
+      {
+        hint: opts.percent
+          ? "check the column (--column) and the units of the file"
+          : "pass --percent to read them as percentages (divided by 100), or write decimal returns (0.015 = 1.5 %)",
+        details: { medianAbs: check.medianAbs, min: check.min, bound: check.bound },
+      },
+    );
   }
   return opts.percent ? { ...series, returns } : series;
 }

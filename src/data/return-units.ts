@@ -34,9 +34,14 @@ export function checkReturnUnits(returns: ArrayLike<number>, periodsPerYear = 25
   for (let i = 0; i < returns.length; i++) if (returns[i] < min) min = returns[i];
   const bound = 0.1 * Math.sqrt(252 / periodsPerYear);
   const reasons: string[] = [];
-  if (min < -1) reasons.push(`the smallest return is ${fmt(min)}, a loss of more than 100 % (a simple return cannot be below −1)`);
-  if (medianAbs > bound) reasons.push(`the median |return| is ${fmt(medianAbs)} per period, above ${fmt(bound)} (decimal returns at ${periodsPerYear} periods a year are typically near 0.01)`);
+  if (min < -1)
+    reasons.push(`the smallest return is ${fmt(min)}, a loss of more than 100 % (a simple return cannot be below −1)`);
+  if (medianAbs > bound)
+    reasons.push(
+      `the median |return| is ${fmt(medianAbs)} per period, above ${fmt(bound)} (decimal returns at ${periodsPerYear} periods a year are typically near 0.01)`,
+    );
   return { percent: reasons.length > 0, medianAbs, min, bound, reasons };
 }
 
-const fmt = (x: number): string => (Math.abs(x) >= 100 || Math.abs(x) < 0.001 ? x.toPrecision(3) : String(roundDecimals(x, 4)));
+const fmt = (x: number): string =>
+  Math.abs(x) >= 100 || Math.abs(x) < 0.001 ? x.toPrecision(3) : String(roundDecimals(x, 4));

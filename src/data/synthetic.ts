@@ -128,23 +128,31 @@ const GAP_VOL_SHARE = 0.35;
  */
 const RANGE_SCALE = 0.5;
 /** Volume: log-level per symbol ~ N(ln 1e6, 1); response to |r|/σ (Karpoff 1987); AR(1) noise. */
-const VOLUME_MEDIAN = 1e6, VOLUME_LOG_SD = 1.0, VOLUME_ABS_RET = 0.45, VOLUME_REGIME = 0.6;
-const VOLUME_AR = 0.7, VOLUME_NOISE = 0.3;
+const VOLUME_MEDIAN = 1e6,
+  VOLUME_LOG_SD = 1.0,
+  VOLUME_ABS_RET = 0.45,
+  VOLUME_REGIME = 0.6;
+const VOLUME_AR = 0.7,
+  VOLUME_NOISE = 0.3;
 /** Momentum and reversal look-backs of the planted score, and the horizon it drives. */
-const MOM_LOOKBACK = 20, REV_LOOKBACK = 5, SIGNAL_HORIZON = 5;
+const MOM_LOOKBACK = 20,
+  REV_LOOKBACK = 5,
+  SIGNAL_HORIZON = 5;
 
 function checkOptions(opts: MarketOptions): void {
   const bad = (what: string, value: unknown, expect: string): never => {
     throw new StrataError("ARGUMENT", `generateMarket: ${what} = ${JSON.stringify(value)}; expected ${expect}`);
   };
   if (!Number.isInteger(opts.symbols) || opts.symbols < 1) bad("symbols", opts.symbols, "an integer ≥ 1");
-  if (opts.sectors !== undefined && (!Number.isInteger(opts.sectors) || opts.sectors < 1)) bad("sectors", opts.sectors, "an integer ≥ 1");
+  if (opts.sectors !== undefined && (!Number.isInteger(opts.sectors) || opts.sectors < 1))
+    bad("sectors", opts.sectors, "an integer ≥ 1");
   if (!Number.isFinite(opts.seed)) bad("seed", opts.seed, "a finite number");
   for (const k of ["lateListingFraction", "delistingFraction"] as const) {
     const v = opts[k];
     if (v !== undefined && !(v >= 0 && v <= 0.5)) bad(k, v, "a fraction in [0, 0.5]");
   }
-  if (opts.tailDf !== undefined && !(opts.tailDf >= 3)) bad("tailDf", opts.tailDf, "≥ 3 (finite variance and kurtosis)");
+  if (opts.tailDf !== undefined && !(opts.tailDf >= 3))
+    bad("tailDf", opts.tailDf, "≥ 3 (finite variance and kurtosis)");
 }
 
 function symbolNames(n: number): string[] {
@@ -155,13 +163,17 @@ function symbolNames(n: number): string[] {
 function shuffle(a: Int32Array, rng: Rng): void {
   for (let i = a.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const t = a[i]; a[i] = a[j]; a[j] = t;
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
   }
 }
 
 /** Cross-sectional z-score in place over the entries where `ok` is set; others untouched. */
 function zscore(x: Float64Array, ok: Uint8Array, n: number): void {
-  let cnt = 0, mean = 0, m2 = 0;
+  let cnt = 0,
+    mean = 0,
+    m2 = 0;
   for (let i = 0; i < n; i++) {
     if (!ok[i]) continue;
     cnt++;
@@ -177,12 +189,14 @@ function zscore(x: Float64Array, ok: Uint8Array, n: number): void {
 export function generateMarket(opts: MarketOptions): MarketData {
   checkOptions(opts);
   const { days, dates } = businessDays(opts.start, opts.end);
-  const T = days.length, N = opts.symbols;
+  const T = days.length,
+    N = opts.symbols;
   const K = Math.min(opts.sectors ?? 10, N);
   const kappa = opts.signalStrength ?? 0.025;
   const df = opts.tailDf ?? 4;
   const reg = opts.regime ?? {};
-  const p01 = reg.pCalmToTurbulent ?? 0.02, p10 = reg.pTurbulentToCalm ?? 0.08;
+  const p01 = reg.pCalmToTurbulent ?? 0.02,
+    p10 = reg.pTurbulentToCalm ?? 0.08;
   const vols = [reg.calmVol ?? 0.85, reg.turbulentVol ?? 1.9];
 
   const root = createRng(opts.seed);
@@ -195,8 +209,11 @@ export function generateMarket(opts: MarketOptions): MarketData {
   shuffle(perm, uni);
   const sectorOf = new Int32Array(N);
   for (let p = 0; p < N; p++) sectorOf[perm[p]] = p % K;
-  const beta = new Float64Array(N), gamma = new Float64Array(N), idio = new Float64Array(N);
-  const logP0 = new Float64Array(N), logV0 = new Float64Array(N);
+  const beta = new Float64Array(N),
+    gamma = new Float64Array(N),
+    idio = new Float64Array(N);
+  const logP0 = new Float64Array(N),
+    logV0 = new Float64Array(N);
   for (let i = 0; i < N; i++) {
     beta[i] = Math.min(2, Math.max(0.3, 1 + 0.3 * uni.normal()));
     gamma[i] = 0.5 + uni.next();
@@ -204,7 +221,8 @@ export function generateMarket(opts: MarketOptions): MarketData {
     logP0[i] = log(40) + 0.7 * uni.normal();
     logV0[i] = log(VOLUME_MEDIAN) + VOLUME_LOG_SD * uni.normal();
   }
-  const first = new Int32Array(N), last = new Int32Array(N).fill(T - 1);
+  const first = new Int32Array(N),
+    last = new Int32Array(N).fill(T - 1);
   shuffle(perm, uni);
   const nLate = T > 120 ? Math.round(N * (opts.lateListingFraction ?? 0.08)) : 0;
   const nGone = T > 120 ? Math.round(N * (opts.delistingFraction ?? 0.05)) : 0;
@@ -213,38 +231,51 @@ export function generateMarket(opts: MarketOptions): MarketData {
 
   // ---- daily constants
   const sqrtD = Math.sqrt(TRADING_DAYS);
-  const sigM = MARKET_VOL / sqrtD, sigF = SECTOR_VOL / sqrtD;
+  const sigM = MARKET_VOL / sqrtD,
+    sigF = SECTOR_VOL / sqrtD;
   const mu = MARKET_DRIFT.map((m) => m / TRADING_DAYS);
   const sigI = Float64Array.from(idio, (v) => v / sqrtD);
   // Total daily vol of each symbol at v = 1, used for the range and volume models.
-  const sigTot = Float64Array.from(sigI, (s, i) => Math.sqrt(beta[i] ** 2 * sigM ** 2 + gamma[i] ** 2 * sigF ** 2 + s * s));
+  const sigTot = Float64Array.from(sigI, (s, i) =>
+    Math.sqrt(beta[i] ** 2 * sigM ** 2 + gamma[i] ** 2 * sigF ** 2 + s * s),
+  );
 
   let rows = 0;
   for (let i = 0; i < N; i++) rows += Math.max(0, last[i] - first[i] + 1);
   // string columns are appended in row order: `new Array(n)` for n > 100k starts in V8's slow
   // dictionary mode, pushing keeps fast elements.
-  const date = new Int32Array(rows), symbol: string[] = [], sector: string[] = [];
-  const open = new Float64Array(rows), high = new Float64Array(rows), low = new Float64Array(rows);
-  const close = new Float64Array(rows), volume = new Float64Array(rows), score = new Float64Array(rows);
+  const date = new Int32Array(rows),
+    symbol: string[] = [],
+    sector: string[] = [];
+  const open = new Float64Array(rows),
+    high = new Float64Array(rows),
+    low = new Float64Array(rows);
+  const close = new Float64Array(rows),
+    volume = new Float64Array(rows),
+    score = new Float64Array(rows);
   const regime = new Uint8Array(T);
 
-  const marketRng = root.fork("market"), sectorRng = root.fork("sectors");
+  const marketRng = root.fork("market"),
+    sectorRng = root.fork("sectors");
   const symRng: Rng[] = names.map((_, i) => root.fork(`symbol:${i}`));
   const logC = new Float64Array(T * N).fill(NaN);
   const S = new Float64Array(T * N); // planted score, 0 where undefined
   const volNoise = new Float64Array(N);
   const f = new Float64Array(K);
-  const mom = new Float64Array(N), rev = new Float64Array(N), ok = new Uint8Array(N);
+  const mom = new Float64Array(N),
+    rev = new Float64Array(N),
+    ok = new Uint8Array(N);
   let state = 0;
   let row = 0;
 
   for (let t = 0; t < T; t++) {
     if (t > 0) {
       const u = marketRng.next();
-      state = state === 0 ? (u < p01 ? 1 : 0) : (u < p10 ? 0 : 1);
+      state = state === 0 ? (u < p01 ? 1 : 0) : u < p10 ? 0 : 1;
     }
     regime[t] = state;
-    const v = vols[state], sqrtV = Math.sqrt(v);
+    const v = vols[state],
+      sqrtV = Math.sqrt(v);
     const m = mu[state] + sigM * v * marketRng.studentT(df);
     for (let k = 0; k < K; k++) f[k] = sigF * v * sectorRng.studentT(df);
 
@@ -264,15 +295,22 @@ export function generateMarket(opts: MarketOptions): MarketData {
       logC[t * N + i] = lc;
       const sd = sigTot[i] * v;
       const gap = GAP_VOL_SHARE * sd * rng.normal();
-      const o = exp(prevLog + gap), c = exp(lc);
+      const o = exp(prevLog + gap),
+        c = exp(lc);
       const hi = Math.max(o, c) * exp(RANGE_SCALE * sd * Math.abs(rng.normal()));
       const lo = Math.min(o, c) * exp(-RANGE_SCALE * sd * Math.abs(rng.normal()));
-      volNoise[i] = t === first[i] ? VOLUME_NOISE * rng.normal() / Math.sqrt(1 - VOLUME_AR ** 2) : VOLUME_AR * volNoise[i] + VOLUME_NOISE * rng.normal();
+      volNoise[i] =
+        t === first[i]
+          ? (VOLUME_NOISE * rng.normal()) / Math.sqrt(1 - VOLUME_AR ** 2)
+          : VOLUME_AR * volNoise[i] + VOLUME_NOISE * rng.normal();
       const logVol = logV0[i] + VOLUME_ABS_RET * (Math.abs(r) / sigTot[i] - 0.8) + VOLUME_REGIME * log(v) + volNoise[i];
       date[row] = days[t];
       symbol.push(names[i]);
       sector.push(sectorNames[sectorOf[i]]);
-      open[row] = o; high[row] = hi; low[row] = lo; close[row] = c;
+      open[row] = o;
+      high[row] = hi;
+      low[row] = lo;
+      close[row] = c;
       volume[row] = Math.max(100, Math.round(exp(logVol)));
       row++;
     }
@@ -302,8 +340,13 @@ export function generateMarket(opts: MarketOptions): MarketData {
   }
 
   const universe: SymbolInfo[] = names.map((symbol, i) => ({
-    symbol, sector: sectorNames[sectorOf[i]], beta: beta[i], sectorLoading: gamma[i], idioVol: idio[i],
-    firstIndex: first[i], lastIndex: last[i],
+    symbol,
+    sector: sectorNames[sectorOf[i]],
+    beta: beta[i],
+    sectorLoading: gamma[i],
+    idioVol: idio[i],
+    firstIndex: first[i],
+    lastIndex: last[i],
   }));
   return { rows, date, symbol, open, high, low, close, volume, sector, score, days, dates, regime, universe };
 }

@@ -82,7 +82,9 @@ export function parseWidePrices(
   format: "csv" | "parquet",
   opts: ParseWideOptions = {},
 ): WideParse {
-  const max = opts.maxProblems ?? 20, maxPrice = opts.maxPrice ?? DEFAULT_MAX_PRICE, minRows = Math.max(1, opts.minRows ?? 1);
+  const max = opts.maxProblems ?? 20,
+    maxPrice = opts.maxPrice ?? DEFAULT_MAX_PRICE,
+    minRows = Math.max(1, opts.minRows ?? 1);
   const problems: DataProblem[] = [];
   let count = 0;
   const add = (p: DataProblem): void => {
@@ -94,12 +96,16 @@ export function parseWidePrices(
   const at = (i: number) => (format === "csv" ? `line ${i + 2}` : `row ${i + 1}`);
 
   const names = Object.keys(columns);
-  const dateCol = opts.dateColumn !== undefined
-    ? names.find((c) => c === opts.dateColumn) ?? names.find((c) => c.toLowerCase() === opts.dateColumn!.toLowerCase())
-    : wideDateColumn(names);
+  const dateCol =
+    opts.dateColumn !== undefined
+      ? (names.find((c) => c === opts.dateColumn) ??
+        names.find((c) => c.toLowerCase() === opts.dateColumn!.toLowerCase()))
+      : wideDateColumn(names);
   if (!dateCol) {
     add({
-      kind: "missing-column", file, column: opts.dateColumn ?? "date",
+      kind: "missing-column",
+      file,
+      column: opts.dateColumn ?? "date",
       message: `${file}: no date column${opts.dateColumn ? ` "${opts.dateColumn}"` : ""} (columns: ${names.join(", ") || "none"})`,
       hint: "name the first column 'date' (YYYY-MM-DD), one further column per asset with its prices",
     });
@@ -107,13 +113,19 @@ export function parseWidePrices(
   }
   const assets = names.filter((c) => c !== dateCol);
   if (assets.length === 0) {
-    add({ kind: "missing-column", file, message: `${file}: only a date column, no asset columns`, hint: "add one column of prices per asset" });
+    add({
+      kind: "missing-column",
+      file,
+      message: `${file}: only a date column, no asset columns`,
+      hint: "add one column of prices per asset",
+    });
     return done();
   }
   const raw = columns[dateCol];
   if (raw.length === 0) {
     add({
-      kind: "empty", file,
+      kind: "empty",
+      file,
       message: `${file}: no data rows (${format === "csv" ? "only a header line" : "the file has no rows"})`,
       hint: "the export or download probably failed; check the source file",
     });
@@ -121,7 +133,8 @@ export function parseWidePrices(
   }
   if (raw.length < minRows) {
     add({
-      kind: "too-few-rows", file,
+      kind: "too-few-rows",
+      file,
       message: `${file}: ${raw.length} row(s) of prices; at least ${minRows} are needed${minRows === 2 ? " for one return" : ""}`,
       hint: "pass a longer price history",
     });
@@ -135,7 +148,11 @@ export function parseWidePrices(
     const days = text === "" ? null : parseIsoDate(text);
     if (days === null) {
       add({
-        kind: text === "" ? "missing-value" : "bad-date", file, ...loc(i), column: dateCol, value: text,
+        kind: text === "" ? "missing-value" : "bad-date",
+        file,
+        ...loc(i),
+        column: dateCol,
+        value: text,
         message: `${file} ${at(i)}, column ${dateCol}: '${text}' is not a YYYY-MM-DD date`,
         hint: 'write dates as ISO YYYY-MM-DD, or pass dateFormat (strptime, e.g. "%d/%m/%Y")',
       });
@@ -148,7 +165,12 @@ export function parseWidePrices(
     if (rows[k].days === rows[k - 1].days) {
       const d = raw[rows[k].i]!.trim();
       add({
-        kind: "duplicate", file, ...loc(rows[k].i), column: dateCol, date: d, value: d,
+        kind: "duplicate",
+        file,
+        ...loc(rows[k].i),
+        column: dateCol,
+        date: d,
+        value: d,
         message: `${file} ${at(rows[k].i)}, column ${dateCol}: date ${d} repeats ${at(rows[k - 1].i)}`,
         hint: "keep one row per date",
       });
@@ -170,7 +192,8 @@ export function parseWidePrices(
       if (text === "") {
         if (listed && !gapsAllowed) {
           add({
-            kind: "missing-value", ...where,
+            kind: "missing-value",
+            ...where,
             message: `${file} ${at(i)} (${date}), column ${a}: empty cell after the asset's first price`,
             hint: "fill the gap (e.g. carry the last price forward) or drop the row; only leading gaps (not yet listed) are allowed",
           });
@@ -180,19 +203,29 @@ export function parseWidePrices(
       const v = Number(text);
       if (!Number.isFinite(v) || !NUMBER_RE.test(text)) {
         add({
-          kind: "bad-number", ...where, value: text,
+          kind: "bad-number",
+          ...where,
+          value: text,
           message: `${file} ${at(i)} (${date}), column ${a}: '${text}' is not a number`,
           hint: "prices must be plain decimal numbers; remove NaN/text cells or leave a not-yet-listed asset's leading cells empty",
         });
         return;
       }
       if (!(v > 0)) {
-        add({ kind: "non-positive", ...where, value: text, message: `${file} ${at(i)} (${date}), column ${a}: price ${text} is not positive`, hint: "pass prices (> 0), not returns" });
+        add({
+          kind: "non-positive",
+          ...where,
+          value: text,
+          message: `${file} ${at(i)} (${date}), column ${a}: price ${text} is not positive`,
+          hint: "pass prices (> 0), not returns",
+        });
         return;
       }
       if (v > maxPrice) {
         add({
-          kind: "out-of-range", ...where, value: text,
+          kind: "out-of-range",
+          ...where,
+          value: text,
           message: `${file} ${at(i)} (${date}), column ${a}: price ${text} is above ${formatLimit(maxPrice)}, not a plausible price`,
           hint: `a corrupt cell or the wrong units: fix the cell, or raise the data stage's max_price (now ${formatLimit(maxPrice)}; --max-price for pipeline data validate) if prices really are this large`,
         });
@@ -202,18 +235,30 @@ export function parseWidePrices(
       out[k] = v;
     });
     if (!listed && !cells.some((c) => (c?.trim() ?? "") !== "")) {
-      add({ kind: "missing-value", file, column: a, symbol: a, message: `${file}, column ${a}: no prices at all`, hint: "drop the empty column" });
+      add({
+        kind: "missing-value",
+        file,
+        column: a,
+        symbol: a,
+        message: `${file}, column ${a}: no prices at all`,
+        hint: "drop the empty column",
+      });
     }
     return out;
   });
   if (count > 0) return done();
   return {
     prices: {
-      file, format, dateColumn: dateCol, assets, prices,
+      file,
+      format,
+      dateColumn: dateCol,
+      assets,
+      prices,
       dates: rows.map((r) => raw[r.i]!.trim()),
       locations: Int32Array.from(rows, (r) => (format === "csv" ? r.i + 2 : r.i + 1)),
     },
-    problems, problemCount: 0,
+    problems,
+    problemCount: 0,
   };
 }
 
@@ -222,9 +267,14 @@ export function widePricesOrThrow(parse: WideParse): WidePrices {
   if (parse.prices) return parse.prices;
   const first = parse.problems[0];
   const more = parse.problemCount - 1;
-  throw new StrataError("DATA", `${first.message}${more > 0 ? ` (and ${more} more problem${more === 1 ? "" : "s"})` : ""}`, {
-    hint: first.hint, details: { problemCount: parse.problemCount, problems: parse.problems },
-  });
+  throw new StrataError(
+    "DATA",
+    `${first.message}${more > 0 ? ` (and ${more} more problem${more === 1 ? "" : "s"})` : ""}`,
+    {
+      hint: first.hint,
+      details: { problemCount: parse.problemCount, problems: parse.problems },
+    },
+  );
 }
 
 export function fileFormat(path: string): "csv" | "parquet" {
@@ -243,15 +293,18 @@ export async function readTextColumns(
   format: "csv" | "parquet",
   opts: { dateColumn?: string; dateFormat?: string } = {},
 ): Promise<Record<string, (string | null)[]>> {
-  const source = format === "csv" ? `read_csv(${sqlString(path)}, all_varchar = true, header = true)` : readParquetSql(path);
+  const source =
+    format === "csv" ? `read_csv(${sqlString(path)}, all_varchar = true, header = true)` : readParquetSql(path);
   const desc = await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM ${source}`);
-  const select = desc.map((d) => {
-    const c = sqlIdent(d.column_name);
-    if (opts.dateFormat && d.column_name === opts.dateColumn) {
-      return `coalesce(strftime(TRY_STRPTIME(trim(CAST(${c} AS VARCHAR)), ${sqlString(opts.dateFormat)}), '%Y-%m-%d'), CAST(${c} AS VARCHAR)) AS ${c}`;
-    }
-    return `CAST(${c} AS VARCHAR) AS ${c}`;
-  }).join(", ");
+  const select = desc
+    .map((d) => {
+      const c = sqlIdent(d.column_name);
+      if (opts.dateFormat && d.column_name === opts.dateColumn) {
+        return `coalesce(strftime(TRY_STRPTIME(trim(CAST(${c} AS VARCHAR)), ${sqlString(opts.dateFormat)}), '%Y-%m-%d'), CAST(${c} AS VARCHAR)) AS ${c}`;
+      }
+      return `CAST(${c} AS VARCHAR) AS ${c}`;
+    })
+    .join(", ");
   const cols = await withSingleThread(conn, () => readColumns(conn, `SELECT ${select} FROM ${source}`));
   return cols as Record<string, (string | null)[]>;
 }
@@ -259,7 +312,10 @@ export async function readTextColumns(
 /** Read and validate a wide table (CSV or Parquet by extension); throws a DATA error on any problem. */
 export async function readWidePrices(file: string, opts: ParseWideOptions = {}): Promise<WidePrices> {
   const path = resolve(file);
-  if (!existsSync(path)) throw new StrataError("ARGUMENT", `no such file: ${file}`, { hint: "pass a wide price table: a date column and one column per asset" });
+  if (!existsSync(path))
+    throw new StrataError("ARGUMENT", `no such file: ${file}`, {
+      hint: "pass a wide price table: a date column and one column per asset",
+    });
   const format = fileFormat(path);
   const db = await createDatabase({ threads: 1 });
   const conn = await db.connect();
@@ -276,14 +332,19 @@ export async function readWidePrices(file: string, opts: ParseWideOptions = {}):
 export function wideToLong(w: WidePrices): { loc: Int32Array; date: string[]; symbol: string[]; close: Float64Array } {
   let n = 0;
   for (const col of w.prices) for (let k = 0; k < col.length; k++) if (col[k] === col[k]) n++;
-  const loc = new Int32Array(n), close = new Float64Array(n);
-  const date: string[] = new Array(n), symbol: string[] = new Array(n);
+  const loc = new Int32Array(n),
+    close = new Float64Array(n);
+  const date: string[] = new Array(n),
+    symbol: string[] = new Array(n);
   let r = 0;
   for (let k = 0; k < w.dates.length; k++) {
     for (let a = 0; a < w.assets.length; a++) {
       const v = w.prices[a][k];
       if (v !== v) continue;
-      loc[r] = w.locations[k]; date[r] = w.dates[k]; symbol[r] = w.assets[a]; close[r] = v;
+      loc[r] = w.locations[k];
+      date[r] = w.dates[k];
+      symbol[r] = w.assets[a];
+      close[r] = v;
       r++;
     }
   }

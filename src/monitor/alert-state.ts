@@ -44,7 +44,8 @@ export function loadAlertState(dir: string, nowMs: number): { state: AlertState;
   if (!existsSync(path)) return { state: emptyState(), reset: null };
   try {
     const s = JSON.parse(readFileSync(path, "utf8")) as AlertState;
-    if (s?.version !== 1 || typeof s.lastSent !== "object" || !Array.isArray(s.pending)) throw new Error("unexpected shape");
+    if (s?.version !== 1 || typeof s.lastSent !== "object" || !Array.isArray(s.pending))
+      throw new Error("unexpected shape");
     return { state: s, reset: null };
   } catch {
     const aside = `${path}.corrupt-${nowMs}`;
@@ -61,7 +62,11 @@ export function saveAlertState(dir: string, state: AlertState): void {
 }
 
 /** Append events to alerts.jsonl (one write, so lines of one call stay together). */
-export function appendAlertEvents(dir: string, events: readonly Record<string, unknown>[], redact: (line: string) => string): void {
+export function appendAlertEvents(
+  dir: string,
+  events: readonly Record<string, unknown>[],
+  redact: (line: string) => string,
+): void {
   if (events.length === 0) return;
   appendFileSync(join(dir, ALERTS_FILE), events.map((e) => redact(JSON.stringify(e)) + "\n").join(""));
 }

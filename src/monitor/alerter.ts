@@ -23,7 +23,13 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Alert } from "./alert.ts";
 import { StrataError, errorMessage } from "../core/errors.ts";
-import { appendAlertEvents, loadAlertState, saveAlertState, type AlertState, type PendingAlert } from "./alert-state.ts";
+import {
+  appendAlertEvents,
+  loadAlertState,
+  saveAlertState,
+  type AlertState,
+  type PendingAlert,
+} from "./alert-state.ts";
 import { postJson, slackPayload } from "./webhook.ts";
 
 export const DEFAULT_WEBHOOK_ENV = "STRATA_ALERT_WEBHOOK";
@@ -75,18 +81,25 @@ const SEVERITIES = new Set(["info", "warning", "critical"]);
 function checkAlert(alert: Alert): void {
   const problems: string[] = [];
   if (typeof alert?.key !== "string" || alert.key === "") problems.push("key must be a non-empty string");
-  if (!SEVERITIES.has(alert?.severity)) problems.push(`severity must be info, warning or critical, got ${JSON.stringify(alert?.severity)}`);
+  if (!SEVERITIES.has(alert?.severity))
+    problems.push(`severity must be info, warning or critical, got ${JSON.stringify(alert?.severity)}`);
   if (typeof alert?.title !== "string" || alert.title === "") problems.push("title must be a non-empty string");
   if (typeof alert?.message !== "string") problems.push("message must be a string");
   if (problems.length > 0) {
-    throw new StrataError("ARGUMENT", `alert ${JSON.stringify(alert?.key)}: ${problems.join("; ")}`, { hint: "build alerts as { key, severity, title, message, date?, details? } (src/monitor/alert.ts)" });
+    throw new StrataError("ARGUMENT", `alert ${JSON.stringify(alert?.key)}: ${problems.join("; ")}`, {
+      hint: "build alerts as { key, severity, title, message, date?, details? } (src/monitor/alert.ts)",
+    });
   }
 }
 
 function positive(value: number | undefined, fallback: number, name: string, allowZero = false): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new StrataError("ARGUMENT", `createAlerter: ${name} must be a ${allowZero ? "non-negative" : "positive"} number, got ${v}`, { hint: `omit it for the default ${fallback}` });
+    throw new StrataError(
+      "ARGUMENT",
+      `createAlerter: ${name} must be a ${allowZero ? "non-negative" : "positive"} number, got ${v}`,
+      { hint: `omit it for the default ${fallback}` },
+    );
   }
   return v;
 }
@@ -96,9 +109,13 @@ export function createAlerter(opts: AlerterOptions): Alerter {
   const envName = opts.webhookEnv ?? DEFAULT_WEBHOOK_ENV;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envName)) {
     // The value is not echoed: a caller who passed the URL itself would see it printed.
-    throw new StrataError("ARGUMENT", `createAlerter: webhookEnv must be the NAME of an environment variable (letters, digits, _), got a value of ${envName.length} characters that is not one (not shown)`, {
-      hint: `pass the variable's name (e.g. ${DEFAULT_WEBHOOK_ENV}), never the URL itself`,
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `createAlerter: webhookEnv must be the NAME of an environment variable (letters, digits, _), got a value of ${envName.length} characters that is not one (not shown)`,
+      {
+        hint: `pass the variable's name (e.g. ${DEFAULT_WEBHOOK_ENV}), never the URL itself`,
+      },
+    );
   }
   const cooldownMs = positive(opts.cooldownSeconds, 3600, "cooldownSeconds", true) * 1000;
   const timeoutMs = positive(opts.timeoutMs, 5000, "timeoutMs");
@@ -107,7 +124,10 @@ export function createAlerter(opts: AlerterOptions): Alerter {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new StrataError("ARGUMENT", `createAlerter: cannot create the alerts folder ${dir}: ${errorMessage(e)}`, { hint: "pass a writable folder, e.g. data/paper/alerts", cause: e });
+    throw new StrataError("ARGUMENT", `createAlerter: cannot create the alerts folder ${dir}: ${errorMessage(e)}`, {
+      hint: "pass a writable folder, e.g. data/paper/alerts",
+      cause: e,
+    });
   }
 
   const webhookUrl = (): string | null => {
@@ -144,7 +164,19 @@ export function createAlerter(opts: AlerterOptions): Alerter {
       const gaveUp = p.attempts >= maxAttempts;
       if (gaveUp) state.pending.shift();
       saveAlertState(dir, state);
-      appendAlertEvents(dir, [{ event: gaveUp ? "gave-up" : "delivery-failed", id: p.id, at: iso(), attempts: p.attempts, reason: r.reason }], redact);
+      appendAlertEvents(
+        dir,
+        [
+          {
+            event: gaveUp ? "gave-up" : "delivery-failed",
+            id: p.id,
+            at: iso(),
+            attempts: p.attempts,
+            reason: r.reason,
+          },
+        ],
+        redact,
+      );
       return { delivered, error: r.reason };
     }
     return { delivered };
@@ -163,7 +195,11 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     state.lastSent[alert.key] = t;
     if (url) state.pending.push({ id, alert, queuedAt: iso(), attempts: 0, lastError: null });
     // The file line first: a crash during the POST still leaves the alert on disk.
-    appendAlertEvents(dir, [{ event: "alert", id, at: iso(), alert, webhook: url ? "pending" : "not-configured" }], redact);
+    appendAlertEvents(
+      dir,
+      [{ event: "alert", id, at: iso(), alert, webhook: url ? "pending" : "not-configured" }],
+      redact,
+    );
     saveAlertState(dir, state);
     if (!url) return { channels: ["file"], queued: false, suppressed: false };
     const r = await deliverPending(state, url);
@@ -180,10 +216,18 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     const state = load();
     const url = webhookUrl();
     if (!url) {
-      return { delivered: 0, pending: state.pending.length, ...(state.pending.length > 0 ? { webhookError: `${envName} is not set` } : {}) };
+      return {
+        delivered: 0,
+        pending: state.pending.length,
+        ...(state.pending.length > 0 ? { webhookError: `${envName} is not set` } : {}),
+      };
     }
     const r = await deliverPending(state, url);
-    return { delivered: r.delivered.length, pending: state.pending.length, ...(r.error ? { webhookError: r.error } : {}) };
+    return {
+      delivered: r.delivered.length,
+      pending: state.pending.length,
+      ...(r.error ? { webhookError: r.error } : {}),
+    };
   }
 
   // One call at a time: the state file is read and written whole.
@@ -198,8 +242,13 @@ export function createAlerter(opts: AlerterOptions): Alerter {
   return {
     send: (alert) => {
       checkAlert(alert);
-      return serial(() => send(alert).catch((e): SendResult => ({ channels: [], queued: false, suppressed: false, fileError: fileError(e) })));
+      return serial(() =>
+        send(alert).catch(
+          (e): SendResult => ({ channels: [], queued: false, suppressed: false, fileError: fileError(e) }),
+        ),
+      );
     },
-    flush: () => serial(() => flush().catch((e): FlushResult => ({ delivered: 0, pending: -1, fileError: fileError(e) }))),
+    flush: () =>
+      serial(() => flush().catch((e): FlushResult => ({ delivered: 0, pending: -1, fileError: fileError(e) }))),
   };
 }

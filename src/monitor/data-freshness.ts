@@ -6,10 +6,19 @@
 import { tradingDaysBetween } from "./dates.ts";
 import type { DataFreshness, MonitorThresholds } from "./types.ts";
 
-export function dataFreshness(lastDataDate: string | null, date: string, t: Pick<MonitorThresholds, "maxStaleTradingDays">): DataFreshness {
+export function dataFreshness(
+  lastDataDate: string | null,
+  date: string,
+  t: Pick<MonitorThresholds, "maxStaleTradingDays">,
+): DataFreshness {
   if (lastDataDate === null) {
     return { status: "missing", lastDataDate: null, tradingDaysBehind: null, threshold: t.maxStaleTradingDays };
   }
   const behind = tradingDaysBetween(lastDataDate, date);
-  return { status: behind > t.maxStaleTradingDays ? "stale" : "ok", lastDataDate, tradingDaysBehind: behind, threshold: t.maxStaleTradingDays };
+  return {
+    status: behind > t.maxStaleTradingDays ? "stale" : "ok",
+    lastDataDate,
+    tradingDaysBehind: behind,
+    threshold: t.maxStaleTradingDays,
+  };
 }

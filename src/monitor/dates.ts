@@ -21,7 +21,8 @@ export function isoDay(text: string, what: string): number {
  * Tuesday is 2. Counted in whole weeks plus a remainder, so long gaps cost nothing.
  */
 export function tradingDaysBetween(from: string, to: string): number {
-  const a = isoDay(from, "from"), b = isoDay(to, "to");
+  const a = isoDay(from, "from"),
+    b = isoDay(to, "to");
   if (b <= a) return 0;
   const span = b - a;
   let n = Math.floor(span / 7) * 5;

@@ -16,7 +16,11 @@ export interface ForwardReturnOptions {
 }
 
 /** score date → symbol → realized forward return. Closes ≤ 0 or non-finite give no return. */
-export function realizedForwardReturns(prices: readonly PriceRow[], asOf: string, opts: ForwardReturnOptions): Map<string, Map<string, number>> {
+export function realizedForwardReturns(
+  prices: readonly PriceRow[],
+  asOf: string,
+  opts: ForwardReturnOptions,
+): Map<string, Map<string, number>> {
   const { horizon, lag } = opts;
   const bySymbol = new Map<string, PriceRow[]>();
   for (const p of prices) {
@@ -31,13 +35,18 @@ export function realizedForwardReturns(prices: readonly PriceRow[], asOf: string
     rows.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
     for (let i = 1; i < rows.length; i++) {
       if (rows[i].date === rows[i - 1].date) {
-        throw new StrataError("DATA", `prices hold two rows for ${symbol} on ${rows[i].date}; expected one close per (date, symbol)`, {
-          hint: "de-duplicate the price history before monitoring",
-        });
+        throw new StrataError(
+          "DATA",
+          `prices hold two rows for ${symbol} on ${rows[i].date}; expected one close per (date, symbol)`,
+          {
+            hint: "de-duplicate the price history before monitoring",
+          },
+        );
       }
     }
     for (let i = 0; i + lag + horizon < rows.length; i++) {
-      const entry = rows[i + lag].close, exit = rows[i + lag + horizon].close;
+      const entry = rows[i + lag].close,
+        exit = rows[i + lag + horizon].close;
       if (!(entry > 0) || !(exit > 0) || !Number.isFinite(entry) || !Number.isFinite(exit)) continue;
       let day = out.get(rows[i].date);
       if (!day) out.set(rows[i].date, (day = new Map()));

@@ -6,8 +6,20 @@
 export { monitorDay } from "./monitor-day.ts";
 export {
   DEFAULT_MONITOR_THRESHOLDS,
-  type MonitorInput, type MonitorThresholds, type MonitoringReport, type ScoreRow, type PriceRow, type EquityRow, type WeightRow,
-  type DailyIc, type IcSummary, type ModelDrift, type PerformanceDrift, type DataFreshness, type CorrelationMonitor, type Status,
+  type MonitorInput,
+  type MonitorThresholds,
+  type MonitoringReport,
+  type ScoreRow,
+  type PriceRow,
+  type EquityRow,
+  type WeightRow,
+  type DailyIc,
+  type IcSummary,
+  type ModelDrift,
+  type PerformanceDrift,
+  type DataFreshness,
+  type CorrelationMonitor,
+  type Status,
 } from "./types.ts";
 export { resolveThresholds } from "./thresholds.ts";
 export { realizedForwardReturns, type ForwardReturnOptions } from "./forward-returns.ts";
@@ -20,8 +32,12 @@ export { tradingDaysBetween } from "./dates.ts";
 export { correlationMonitor, heldNames } from "./correlation-monitor.ts";
 export { weightHistory, weightHistoryCsv, type WeightHistoryRow } from "./weight-history.ts";
 export {
-  createAlerter, DEFAULT_WEBHOOK_ENV,
-  type Alerter, type AlerterOptions, type SendResult, type FlushResult,
+  createAlerter,
+  DEFAULT_WEBHOOK_ENV,
+  type Alerter,
+  type AlerterOptions,
+  type SendResult,
+  type FlushResult,
 } from "./alerter.ts";
 export type { Alert, AlertSeverity, AlertSink } from "./alert.ts";
 export { ALERTS_FILE, STATE_FILE } from "./alert-state.ts";

@@ -38,12 +38,17 @@ export function informationCoefficients(
   }
   const dates = [...byDate.keys()].sort();
   const daily: DailyIc[] = [];
-  const bucketSums = new Float64Array(t.quantiles), bucketDays = new Int32Array(t.quantiles);
+  const bucketSums = new Float64Array(t.quantiles),
+    bucketDays = new Int32Array(t.quantiles);
   for (const date of dates) {
     const fwd = forward.get(date)!;
-    const x: number[] = [], y: number[] = [];
+    const x: number[] = [],
+      y: number[] = [];
     // Symbol order makes the sums (and so the last bits) independent of the input row order.
-    const rows = byDate.get(date)!.slice().sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+    const rows = byDate
+      .get(date)!
+      .slice()
+      .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     for (const row of rows) {
       const f = fwd.get(row.symbol);
       if (f === undefined) continue;
@@ -56,13 +61,20 @@ export function informationCoefficients(
     if (enough) {
       const q = quantileSpread(x, y, t.quantiles);
       spread = q.spread;
-      q.means.forEach((m, b) => { if (m !== null) { bucketSums[b] += m; bucketDays[b]++; } });
+      q.means.forEach((m, b) => {
+        if (m !== null) {
+          bucketSums[b] += m;
+          bucketDays[b]++;
+        }
+      });
     }
     daily.push({
-      date, n: x.length,
+      date,
+      n: x.length,
       ic: enough ? finiteOrNull(crossSectionIc(x, y)) : null,
       rankIc: enough ? finiteOrNull(crossSectionIc(x, y, { rank: true })) : null,
-      spread, rollingRankIc: null,
+      spread,
+      rollingRankIc: null,
     });
   }
   // Rolling mean over the last icRollingWindow dates that have a rank IC.

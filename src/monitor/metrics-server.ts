@@ -27,12 +27,16 @@ export async function serveMetrics(opts: ServeMetricsOptions): Promise<MetricsSe
   const { port, collect } = opts;
   const host = opts.host ?? "127.0.0.1";
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new StrataError("ARGUMENT", `serveMetrics: port must be an integer in 0..65535, got ${port}`, { hint: "9464 is the usual exporter port; 0 picks a free one" });
+    throw new StrataError("ARGUMENT", `serveMetrics: port must be an integer in 0..65535, got ${port}`, {
+      hint: "9464 is the usual exporter port; 0 picks a free one",
+    });
   }
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/metrics") {
-      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`not found: ${path} (metrics are at /metrics)\n`);
+      res
+        .writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+        .end(`not found: ${path} (metrics are at /metrics)\n`);
       return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -42,7 +46,9 @@ export async function serveMetrics(opts: ServeMetricsOptions): Promise<MetricsSe
     Promise.resolve()
       .then(() => collect())
       .then((s) => metricsText(s))
-      .then(({ contentType, body }) => res.writeHead(200, { "content-type": contentType }).end(req.method === "HEAD" ? undefined : body))
+      .then(({ contentType, body }) =>
+        res.writeHead(200, { "content-type": contentType }).end(req.method === "HEAD" ? undefined : body),
+      )
       .catch((e) => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
         res.end(`collecting metrics failed: ${errorMessage(e)}\n`);
@@ -51,13 +57,21 @@ export async function serveMetrics(opts: ServeMetricsOptions): Promise<MetricsSe
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       server.off("listening", onListening);
-      reject(e.code === "EADDRINUSE"
-        ? new StrataError("ARGUMENT", `cannot serve metrics on ${host}:${port}: the port is already in use`, {
-          hint: `stop the process holding it (e.g. \`lsof -i :${port}\`) or pick another port with --port`, cause: e,
-        })
-        : new StrataError("INTERNAL", `cannot serve metrics on ${host}:${port}: ${e.code ?? errorMessage(e)}`, { cause: e }));
+      reject(
+        e.code === "EADDRINUSE"
+          ? new StrataError("ARGUMENT", `cannot serve metrics on ${host}:${port}: the port is already in use`, {
+              hint: `stop the process holding it (e.g. \`lsof -i :${port}\`) or pick another port with --port`,
+              cause: e,
+            })
+          : new StrataError("INTERNAL", `cannot serve metrics on ${host}:${port}: ${e.code ?? errorMessage(e)}`, {
+              cause: e,
+            }),
+      );
     };
-    const onListening = () => { server.off("error", onError); resolve(); };
+    const onListening = () => {
+      server.off("error", onError);
+      resolve();
+    };
     server.once("error", onError);
     server.once("listening", onListening);
     server.listen(port, host);
@@ -66,9 +80,10 @@ export async function serveMetrics(opts: ServeMetricsOptions): Promise<MetricsSe
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}/metrics`,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((e) => (e ? reject(e) : resolve()));
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }

@@ -30,7 +30,9 @@ export function monitorDay(input: MonitorInput): MonitoringReport {
     });
   }
   if (!Number.isInteger(lag) || lag < 0) {
-    throw new StrataError("ARGUMENT", `monitorDay: lag must be an integer ≥ 0 (bars), got ${lag}`, { hint: "the labels stage's lag, 1 by default" });
+    throw new StrataError("ARGUMENT", `monitorDay: lag must be an integer ≥ 0 (bars), got ${lag}`, {
+      hint: "the labels stage's lag, 1 by default",
+    });
   }
   if (input.lastDataDate !== null) isoDay(input.lastDataDate, "lastDataDate");
   const thresholds = resolveThresholds(input.thresholds);
@@ -45,36 +47,81 @@ export function monitorDay(input: MonitorInput): MonitoringReport {
   const alerts: Alert[] = [];
   if (drift.status === "review") {
     alerts.push({
-      key: "monitor:model-drift", severity: "warning", date,
+      key: "monitor:model-drift",
+      severity: "warning",
+      date,
       title: `Model drift: rolling rank IC below ${drift.threshold} on ${drift.weakDays} of the last ${drift.inspected} days`,
       message: `The live scores have lost their edge (mean rank IC ${fix(ic.meanRankIc)} over ${ic.days} days). Review the champion: retrain, or select another model.`,
-      details: { weakDays: drift.weakDays, inspected: drift.inspected, weakDaysForReview: drift.weakDaysForReview, threshold: drift.threshold, meanRankIc: ic.meanRankIc },
+      details: {
+        weakDays: drift.weakDays,
+        inspected: drift.inspected,
+        weakDaysForReview: drift.weakDaysForReview,
+        threshold: drift.threshold,
+        meanRankIc: ic.meanRankIc,
+      },
     });
   }
   if (perf.status === "review" && perf.sharpeChange !== null) {
     const worse = perf.sharpeChange < 0;
     alerts.push({
-      key: "monitor:performance-drift", severity: worse ? "warning" : "info", date,
+      key: "monitor:performance-drift",
+      severity: worse ? "warning" : "info",
+      date,
       title: `Performance drift: live Sharpe ${fix(perf.liveSharpe, 2)} vs backtest ${fix(perf.backtestSharpe, 2)} (${perf.sharpeChange >= 0 ? "+" : ""}${pct(perf.sharpeChange)}, limit ±${pct(perf.threshold)})`,
       message: `Paper trading ${worse ? "lags" : "beats"} the backtest beyond the limit over ${perf.observations} daily returns. Check costs, fills and data against the backtest's assumptions.`,
-      details: { liveSharpe: perf.liveSharpe, backtestSharpe: perf.backtestSharpe, sharpeChange: perf.sharpeChange, threshold: perf.threshold, observations: perf.observations },
+      details: {
+        liveSharpe: perf.liveSharpe,
+        backtestSharpe: perf.backtestSharpe,
+        sharpeChange: perf.sharpeChange,
+        threshold: perf.threshold,
+        observations: perf.observations,
+      },
     });
   }
   if (fresh.status !== "ok") {
     alerts.push({
-      key: "monitor:data-freshness", severity: "critical", date,
-      title: fresh.status === "missing" ? "Data missing: no prices at all" : `Stale data: last prices ${fresh.lastDataDate}, ${fresh.tradingDaysBehind} trading days behind ${date}`,
+      key: "monitor:data-freshness",
+      severity: "critical",
+      date,
+      title:
+        fresh.status === "missing"
+          ? "Data missing: no prices at all"
+          : `Stale data: last prices ${fresh.lastDataDate}, ${fresh.tradingDaysBehind} trading days behind ${date}`,
       message: `Signals would be computed on old prices (allowed: ${fresh.threshold} trading day behind). Update the data stage (pipeline run data) before trading.`,
-      details: { lastDataDate: fresh.lastDataDate, tradingDaysBehind: fresh.tradingDaysBehind, threshold: fresh.threshold },
+      details: {
+        lastDataDate: fresh.lastDataDate,
+        tradingDaysBehind: fresh.tradingDaysBehind,
+        threshold: fresh.threshold,
+      },
     });
   }
   if (corr.status === "review" && corr.averageCorrelation !== null) {
     alerts.push({
-      key: "monitor:correlation", severity: "warning", date,
+      key: "monitor:correlation",
+      severity: "warning",
+      date,
       title: `Concentration: average pairwise correlation ${fix(corr.averageCorrelation, 2)} of ${corr.symbols.length} held names above ${corr.threshold}`,
       message: `The book behaves like ${fix(corr.effectiveBets, 1)} independent names over ${corr.observations} days. Review the optimizer's risk controls or the sector caps.`,
-      details: { averageCorrelation: corr.averageCorrelation, diversificationScore: corr.diversificationScore, effectiveBets: corr.effectiveBets, observations: corr.observations, threshold: corr.threshold, symbols: corr.symbols.length },
+      details: {
+        averageCorrelation: corr.averageCorrelation,
+        diversificationScore: corr.diversificationScore,
+        effectiveBets: corr.effectiveBets,
+        observations: corr.observations,
+        threshold: corr.threshold,
+        symbols: corr.symbols.length,
+      },
     });
   }
-  return { date, horizon, lag, thresholds, ic, modelDrift: drift, performanceDrift: perf, dataFreshness: fresh, correlation: corr, alerts };
+  return {
+    date,
+    horizon,
+    lag,
+    thresholds,
+    ic,
+    modelDrift: drift,
+    performanceDrift: perf,
+    dataFreshness: fresh,
+    correlation: corr,
+    alerts,
+  };
 }

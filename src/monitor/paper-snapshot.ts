@@ -21,7 +21,10 @@ export interface PaperSnapshotOptions {
 
 /** A timestamp without a zone ("2024-07-02 21:00:00.123", DuckDB's TIMESTAMP text) is UTC, whatever TZ says. */
 function unixSeconds(t: string | number | Date): number | null {
-  const text = typeof t === "string" && /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t.trim()) ? `${t.trim().replace(" ", "T")}Z` : t;
+  const text =
+    typeof t === "string" && /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(t.trim())
+      ? `${t.trim().replace(" ", "T")}Z`
+      : t;
   const ms = text instanceof Date ? text.getTime() : typeof text === "number" ? text : Date.parse(text);
   return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
 }
@@ -32,7 +35,8 @@ export function metricsSnapshotFromPaperState(state: PaperStateLike, opts: Paper
   let peak = -Infinity;
   for (const e of history) if (e.equity > peak) peak = e.equity;
   const symbolWeights: Record<string, number> = {};
-  let gross = 0, total = 0;
+  let gross = 0,
+    total = 0;
   for (const p of state.positions) {
     symbolWeights[p.symbol] = p.weight;
     gross += Math.abs(p.value);

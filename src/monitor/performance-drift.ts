@@ -16,7 +16,8 @@ export function equityReturns(equity: readonly EquityRow[], asOf: string): numbe
   const rows = equity.filter((e) => e.date <= asOf).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   const out: number[] = [];
   for (let i = 1; i < rows.length; i++) {
-    const prev = rows[i - 1].equity, cur = rows[i].equity;
+    const prev = rows[i - 1].equity,
+      cur = rows[i].equity;
     if (prev > 0 && Number.isFinite(cur)) out.push(cur / prev - 1);
   }
   return out;
@@ -24,12 +25,15 @@ export function equityReturns(equity: readonly EquityRow[], asOf: string): numbe
 
 /** (live − backtest) / |backtest|; null when either is not finite or the backtest Sharpe is 0. */
 export function sharpeChange(live: number | null, backtest: number | null): number | null {
-  if (live === null || backtest === null || !Number.isFinite(live) || !Number.isFinite(backtest) || backtest === 0) return null;
+  if (live === null || backtest === null || !Number.isFinite(live) || !Number.isFinite(backtest) || backtest === 0)
+    return null;
   return (live - backtest) / Math.abs(backtest);
 }
 
 export function performanceDrift(
-  equity: readonly EquityRow[], backtestSharpe: number | null, asOf: string,
+  equity: readonly EquityRow[],
+  backtestSharpe: number | null,
+  asOf: string,
   t: Pick<MonitorThresholds, "maxSharpeChange" | "minSharpeObservations">,
 ): PerformanceDrift {
   const r = equityReturns(equity, asOf);
@@ -37,7 +41,13 @@ export function performanceDrift(
   const liveSharpe = Number.isFinite(s) ? s : null;
   const bt = backtestSharpe !== null && Number.isFinite(backtestSharpe) ? backtestSharpe : null;
   const change = sharpeChange(liveSharpe, bt);
-  const base = { liveSharpe, backtestSharpe: bt, sharpeChange: change, observations: r.length, threshold: t.maxSharpeChange };
+  const base = {
+    liveSharpe,
+    backtestSharpe: bt,
+    sharpeChange: change,
+    observations: r.length,
+    threshold: t.maxSharpeChange,
+  };
   if (bt === null || bt === 0) return { status: "not-applicable", ...base };
   if (r.length < t.minSharpeObservations || change === null) return { status: "insufficient-data", ...base };
   return { status: Math.abs(change) > t.maxSharpeChange ? "review" : "ok", ...base };

@@ -16,10 +16,15 @@ export interface QuantileSpread {
   spread: number | null;
 }
 
-export function quantileSpread(scores: ArrayLike<number>, forward: ArrayLike<number>, quantiles: number): QuantileSpread {
+export function quantileSpread(
+  scores: ArrayLike<number>,
+  forward: ArrayLike<number>,
+  quantiles: number,
+): QuantileSpread {
   const n = scores.length;
   const r = rank(scores);
-  const sum = new Float64Array(quantiles), count = new Int32Array(quantiles);
+  const sum = new Float64Array(quantiles),
+    count = new Int32Array(quantiles);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(r[i]) || !Number.isFinite(forward[i])) continue;
     const b = Math.min(quantiles - 1, Math.floor(((r[i] - 1) * quantiles) / n));
@@ -27,6 +32,7 @@ export function quantileSpread(scores: ArrayLike<number>, forward: ArrayLike<num
     count[b]++;
   }
   const means = Array.from(sum, (s, b) => (count[b] > 0 ? s / count[b] : null));
-  const top = means[quantiles - 1], bottom = means[0];
+  const top = means[quantiles - 1],
+    bottom = means[0];
   return { means, spread: top === null || bottom === null ? null : top - bottom };
 }

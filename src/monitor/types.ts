@@ -5,10 +5,25 @@
  */
 import type { Alert } from "./alert.ts";
 
-export interface ScoreRow { date: string; symbol: string; score: number }
-export interface PriceRow { date: string; symbol: string; close: number }
-export interface EquityRow { date: string; equity: number }
-export interface WeightRow { date: string; symbol: string; weight: number }
+export interface ScoreRow {
+  date: string;
+  symbol: string;
+  score: number;
+}
+export interface PriceRow {
+  date: string;
+  symbol: string;
+  close: number;
+}
+export interface EquityRow {
+  date: string;
+  equity: number;
+}
+export interface WeightRow {
+  date: string;
+  symbol: string;
+  weight: number;
+}
 
 export interface MonitorThresholds {
   /** Daily rank ICs averaged into the rolling IC (trailing, in IC dates). Default 20. */

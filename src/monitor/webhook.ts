@@ -18,7 +18,9 @@ const escapeMrkdwn = (s: string): string => s.replace(/&/g, "&amp;").replace(/</
 /** The message for one alert; `id` lets a receiver drop a redelivery (delivery is at-least-once). */
 export function slackPayload(alert: Alert, id: string): { text: string; blocks: unknown[] } {
   const head = `[${alert.severity.toUpperCase()}] ${alert.title}`;
-  const context = [`key \`${alert.key}\``, alert.date ? `date ${alert.date}` : null, `id ${id}`].filter(Boolean).join(" · ");
+  const context = [`key \`${alert.key}\``, alert.date ? `date ${alert.date}` : null, `id ${id}`]
+    .filter(Boolean)
+    .join(" · ");
   return {
     text: `${head}${alert.date ? ` (${alert.date})` : ""}`,
     blocks: [
@@ -47,7 +49,10 @@ export function postJson(url: string, body: unknown, timeoutMs: number): Promise
     return Promise.resolve({ ok: false, reason: "the webhook URL is not a valid URL (value not shown)" });
   }
   if (target.protocol !== "http:" && target.protocol !== "https:") {
-    return Promise.resolve({ ok: false, reason: `the webhook URL must be http(s), got scheme ${target.protocol} (value not shown)` });
+    return Promise.resolve({
+      ok: false,
+      reason: `the webhook URL must be http(s), got scheme ${target.protocol} (value not shown)`,
+    });
   }
   const data = Buffer.from(JSON.stringify(body), "utf8");
   return new Promise((resolve) => {
@@ -62,18 +67,22 @@ export function postJson(url: string, body: unknown, timeoutMs: number): Promise
     const send = target.protocol === "https:" ? https.request : http.request;
     let req: http.ClientRequest;
     try {
-      req = send(target, {
-        method: "POST",
-        agent: false, // one connection per delivery: nothing lingers after a timeout
-        headers: { "content-type": "application/json; charset=utf-8", "content-length": data.length },
-      }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          const s = res.statusCode ?? 0;
-          done(s >= 200 && s < 300 ? { ok: true } : { ok: false, reason: `HTTP ${s}` });
-        });
-        res.on("error", () => done({ ok: false, reason: "response interrupted" }));
-      });
+      req = send(
+        target,
+        {
+          method: "POST",
+          agent: false, // one connection per delivery: nothing lingers after a timeout
+          headers: { "content-type": "application/json; charset=utf-8", "content-length": data.length },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            const s = res.statusCode ?? 0;
+            done(s >= 200 && s < 300 ? { ok: true } : { ok: false, reason: `HTTP ${s}` });
+          });
+          res.on("error", () => done({ ok: false, reason: "response interrupted" }));
+        },
+      );
     } catch {
       done({ ok: false, reason: "request could not be created" });
       return;
@@ -82,7 +91,9 @@ export function postJson(url: string, body: unknown, timeoutMs: number): Promise
       done({ ok: false, reason: `timed out after ${timeoutMs} ms` });
       req.destroy();
     }, timeoutMs);
-    req.on("error", (e: NodeJS.ErrnoException) => done({ ok: false, reason: REASONS[e.code ?? ""] ?? `network error ${e.code ?? "(no code)"}` }));
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      done({ ok: false, reason: REASONS[e.code ?? ""] ?? `network error ${e.code ?? "(no code)"}` }),
+    );
     req.end(data);
   });
 }

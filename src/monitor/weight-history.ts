@@ -28,7 +28,9 @@ export function weightHistory(weights: readonly WeightRow[]): WeightHistoryRow[]
     let day = byDate.get(w.date);
     if (!day) byDate.set(w.date, (day = new Map()));
     if (day.has(w.symbol)) {
-      throw new StrataError("DATA", `two weights for ${w.symbol} on ${w.date}; expected one per (date, symbol)`, { hint: "aggregate the rows first" });
+      throw new StrataError("DATA", `two weights for ${w.symbol} on ${w.date}; expected one per (date, symbol)`, {
+        hint: "aggregate the rows first",
+      });
     }
     day.set(w.symbol, w.weight);
   }
@@ -38,7 +40,8 @@ export function weightHistory(weights: readonly WeightRow[]): WeightHistoryRow[]
     const cur = byDate.get(date)!;
     const symbols = [...new Set([...cur.keys(), ...prev.keys()])].sort();
     for (const symbol of symbols) {
-      const weight = cur.get(symbol) ?? 0, previousWeight = prev.get(symbol) ?? 0;
+      const weight = cur.get(symbol) ?? 0,
+        previousWeight = prev.get(symbol) ?? 0;
       if (weight === 0 && previousWeight === 0) continue;
       out.push({ date, symbol, weight, previousWeight, change: weight - previousWeight });
     }
@@ -54,6 +57,7 @@ const num = (x: number): string => (Object.is(x, -0) ? "0" : String(x));
 /** CSV text (header `date,symbol,weight,previous_weight,change`, "\n" line ends, trailing newline). */
 export function weightHistoryCsv(rows: readonly WeightHistoryRow[]): string {
   const lines = ["date,symbol,weight,previous_weight,change"];
-  for (const r of rows) lines.push([csvField(r.date), csvField(r.symbol), num(r.weight), num(r.previousWeight), num(r.change)].join(","));
+  for (const r of rows)
+    lines.push([csvField(r.date), csvField(r.symbol), num(r.weight), num(r.previousWeight), num(r.change)].join(","));
   return lines.join("\n") + "\n";
 }

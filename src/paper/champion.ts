@@ -45,37 +45,69 @@ export type ChampionLookup = { ok: true; champion: Champion } | { ok: false; rea
  * A corrupt file is an error naming it.
  */
 export function loadChampion(dir: string): ChampionLookup {
-  const cPath = join(dir, "champion.json"), mPath = join(dir, "model.json");
-  if (!existsSync(cPath)) return { ok: false, reason: `no champion: ${cPath} does not exist (run the champion stage: pipeline run champion)` };
+  const cPath = join(dir, "champion.json"),
+    mPath = join(dir, "model.json");
+  if (!existsSync(cPath))
+    return {
+      ok: false,
+      reason: `no champion: ${cPath} does not exist (run the champion stage: pipeline run champion)`,
+    };
   const cText = readFileSync(cPath, "utf8");
-  let doc: { champion?: unknown; cell?: string; model?: string; optimizer?: string; backtest?: { params?: unknown }; metrics?: { sharpe?: number }; reason?: string };
+  let doc: {
+    champion?: unknown;
+    cell?: string;
+    model?: string;
+    optimizer?: string;
+    backtest?: { params?: unknown };
+    metrics?: { sharpe?: number };
+    reason?: string;
+  };
   try {
     doc = JSON.parse(cText);
   } catch (cause) {
-    throw new StrataError("DATA", `${cPath} is not valid JSON (${(cause as Error).message})`, { cause, hint: "rerun the champion stage: pipeline run champion --force" });
+    throw new StrataError("DATA", `${cPath} is not valid JSON (${(cause as Error).message})`, {
+      cause,
+      hint: "rerun the champion stage: pipeline run champion --force",
+    });
   }
-  if (doc.champion === null || !doc.cell) return { ok: false, reason: `no champion promoted: ${doc.reason ?? "the champion stage selected none"} (${cPath})` };
-  if (!existsSync(mPath)) return { ok: false, reason: `no champion model: ${mPath} does not exist (run the champion stage)` };
+  if (doc.champion === null || !doc.cell)
+    return {
+      ok: false,
+      reason: `no champion promoted: ${doc.reason ?? "the champion stage selected none"} (${cPath})`,
+    };
+  if (!existsSync(mPath))
+    return { ok: false, reason: `no champion model: ${mPath} does not exist (run the champion stage)` };
   const mText = readFileSync(mPath, "utf8");
   let fitted: Model;
   try {
     fitted = modelFromJson(JSON.parse(mText));
   } catch (cause) {
-    throw new StrataError("DATA", `${mPath}: cannot load the champion's model (${(cause as Error).message})`, { cause, hint: "rerun the champion stage: pipeline run champion --force" });
+    throw new StrataError("DATA", `${mPath}: cannot load the champion's model (${(cause as Error).message})`, {
+      cause,
+      hint: "rerun the champion stage: pipeline run champion --force",
+    });
   }
   const parsed = backtestParams.safeParse(doc.backtest?.params ?? {});
   if (!parsed.success) {
-    throw new StrataError("DATA", `${cPath}: backtest.params do not describe a backtest cell: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, {
-      hint: "rerun the champion stage with this version of Strata",
-    });
+    throw new StrataError(
+      "DATA",
+      `${cPath}: backtest.params do not describe a backtest cell: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      {
+        hint: "rerun the champion stage with this version of Strata",
+      },
+    );
   }
   const params = parsed.data;
   const optimizer = params.optimizer;
   return {
     ok: true,
     champion: {
-      cell: doc.cell, model: String(doc.model ?? params.model ?? ""), optimizer, params,
-      fingerprint: sha256(cText + "\n" + mText), fitted,
+      cell: doc.cell,
+      model: String(doc.model ?? params.model ?? ""),
+      optimizer,
+      params,
+      fingerprint: sha256(cText + "\n" + mText),
+      fitted,
       backtestSharpe: typeof doc.metrics?.sharpe === "number" ? doc.metrics.sharpe : null,
     },
   };

@@ -5,68 +5,95 @@
  */
 import { z } from "zod";
 
-export const paperConfigSchema = z.object({
-  /** Starting cash of a new ledger (currency units). */
-  capital: z.number().positive().default(1_000_000),
-  broker: z.object({
-    /** Which price of the trade day's bar fills an order: its open or its close. */
-    fill: z.enum(["open", "close"]).default("close"),
-    /** Slippage, bps per side: buys fill at price × (1 + s), sells at price × (1 − s). */
-    slippage_bps: z.number().min(0).optional(),
-    /** Commission, bps per side on the filled notional (default: the champion's backtest costs). */
-    commission_bps: z.number().min(0).optional(),
-    /** Commission per share filled, on top (currency units). */
-    commission_per_share: z.number().min(0).default(0),
-    /** At most this share of the 20-day average daily volume fills per order; the rest is cancelled. null = no cap. */
-    max_participation: z.number().positive().max(1).nullable().default(0.1),
-    adv_window: z.number().int().min(1).default(20),
-  }).strict().default({ fill: "close", commission_per_share: 0, max_participation: 0.1, adv_window: 20 }),
-  trades: z.object({
-    /** Trades below this notional (currency) are skipped (closing a position is always allowed). */
-    min_notional: z.number().min(0).default(100),
-    /** Trades above this share of ADV are flagged as illiquid (a warning, not a block). */
-    liquidity_flag_adv: z.number().positive().default(0.05),
-  }).strict().default({ min_notional: 100, liquidity_flag_adv: 0.05 }),
-  safety: z.object({
-    /** |Σ target weights − the champion's net exposure| must be within this. */
-    weights_sum_tolerance: z.number().min(0).default(0.01),
-    /** Per-position cap (default: the champion's constraints.max_weight, plus a 1e-6 slack). */
-    max_position: z.number().positive().optional(),
-    /** Per-sector cap (default: the champion's constraints.sector_cap, else none). */
-    max_sector: z.number().positive().optional(),
-    /** Strategy cap: total gross exposure. */
-    max_gross: z.number().positive().default(1.0 + 1e-6),
-    /** Turnover Σ|Δw| of one day's trades. */
-    max_turnover: z.number().positive().default(2.0 + 1e-6),
-    /** No single trade above this share of equity. */
-    max_trade: z.number().positive().default(0.10),
-    /** What a trade above max_trade does: "clip" it to the cap (rest cancelled) or "block" the day. */
-    on_large_trade: z.enum(["clip", "block"]).default("clip"),
-    /** Total estimated cost (commission + slippage) of one day's trades, share of equity. */
-    max_cost: z.number().positive().default(0.005),
-  }).strict().default({ weights_sum_tolerance: 0.01, max_gross: 1.0 + 1e-6, max_turnover: 2.0 + 1e-6, max_trade: 0.1, on_large_trade: "clip", max_cost: 0.005 }),
-  kill_switch: z.object({
-    enabled: z.boolean().default(true),
-    /** Halt when one day's return is below −max_daily_loss. */
-    max_daily_loss: z.number().positive().default(0.03),
-    /** Halt when the annualized Sharpe ratio of the last `sharpe_window` daily returns is below this (null: off). */
-    min_sharpe: z.number().nullable().default(-3),
-    /** Six weeks of trading days. */
-    sharpe_window: z.number().int().min(5).default(30),
-  }).strict().default({ enabled: true, max_daily_loss: 0.03, min_sharpe: -3, sharpe_window: 30 }),
-  /**
-   * Scores: "model" applies the champion's model.json to the features of the decision date
-   * (live use); "predictions" reads the champion's out-of-sample train predictions (the
-   * scores its backtest traded: reconciliation against the backtest).
-   */
-  scores: z.enum(["model", "predictions"]).default("model"),
-  /**
-   * The exchange calendar deciding trading days and "the previous close": "nyse" (weekdays
-   * without NYSE holidays), "weekdays", or "auto" — the calendar the price data itself follows:
-   * "weekdays" when it has bars on NYSE holidays (the synthetic market), else "nyse".
-   */
-  calendar: z.enum(["auto", "nyse", "weekdays"]).default("auto"),
-}).strict();
+export const paperConfigSchema = z
+  .object({
+    /** Starting cash of a new ledger (currency units). */
+    capital: z.number().positive().default(1_000_000),
+    broker: z
+      .object({
+        /** Which price of the trade day's bar fills an order: its open or its close. */
+        fill: z.enum(["open", "close"]).default("close"),
+        /** Slippage, bps per side: buys fill at price × (1 + s), sells at price × (1 − s). */
+        slippage_bps: z.number().min(0).optional(),
+        /** Commission, bps per side on the filled notional (default: the champion's backtest costs). */
+        commission_bps: z.number().min(0).optional(),
+        /** Commission per share filled, on top (currency units). */
+        commission_per_share: z.number().min(0).default(0),
+        /** At most this share of the 20-day average daily volume fills per order; the rest is cancelled. null = no cap. */
+        max_participation: z.number().positive().max(1).nullable().default(0.1),
+        adv_window: z.number().int().min(1).default(20),
+      })
+      .strict()
+      .default({ fill: "close", commission_per_share: 0, max_participation: 0.1, adv_window: 20 }),
+    trades: z
+      .object({
+        /** Trades below this notional (currency) are skipped (closing a position is always allowed). */
+        min_notional: z.number().min(0).default(100),
+        /** Trades above this share of ADV are flagged as illiquid (a warning, not a block). */
+        liquidity_flag_adv: z.number().positive().default(0.05),
+      })
+      .strict()
+      .default({ min_notional: 100, liquidity_flag_adv: 0.05 }),
+    safety: z
+      .object({
+        /** |Σ target weights − the champion's net exposure| must be within this. */
+        weights_sum_tolerance: z.number().min(0).default(0.01),
+        /** Per-position cap (default: the champion's constraints.max_weight, plus a 1e-6 slack). */
+        max_position: z.number().positive().optional(),
+        /** Per-sector cap (default: the champion's constraints.sector_cap, else none). */
+        max_sector: z.number().positive().optional(),
+        /** Strategy cap: total gross exposure. */
+        max_gross: z
+          .number()
+          .positive()
+          .default(1.0 + 1e-6),
+        /** Turnover Σ|Δw| of one day's trades. */
+        max_turnover: z
+          .number()
+          .positive()
+          .default(2.0 + 1e-6),
+        /** No single trade above this share of equity. */
+        max_trade: z.number().positive().default(0.1),
+        /** What a trade above max_trade does: "clip" it to the cap (rest cancelled) or "block" the day. */
+        on_large_trade: z.enum(["clip", "block"]).default("clip"),
+        /** Total estimated cost (commission + slippage) of one day's trades, share of equity. */
+        max_cost: z.number().positive().default(0.005),
+      })
+      .strict()
+      .default({
+        weights_sum_tolerance: 0.01,
+        max_gross: 1.0 + 1e-6,
+        max_turnover: 2.0 + 1e-6,
+        max_trade: 0.1,
+        on_large_trade: "clip",
+        max_cost: 0.005,
+      }),
+    kill_switch: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Halt when one day's return is below −max_daily_loss. */
+        max_daily_loss: z.number().positive().default(0.03),
+        /** Halt when the annualized Sharpe ratio of the last `sharpe_window` daily returns is below this (null: off). */
+        min_sharpe: z.number().nullable().default(-3),
+        /** Six weeks of trading days. */
+        sharpe_window: z.number().int().min(5).default(30),
+      })
+      .strict()
+      .default({ enabled: true, max_daily_loss: 0.03, min_sharpe: -3, sharpe_window: 30 }),
+    /**
+     * Scores: "model" applies the champion's model.json to the features of the decision date
+     * (live use); "predictions" reads the champion's out-of-sample train predictions (the
+     * scores its backtest traded: reconciliation against the backtest).
+     */
+    scores: z.enum(["model", "predictions"]).default("model"),
+    /**
+     * The exchange calendar deciding trading days and "the previous close": "nyse" (weekdays
+     * without NYSE holidays), "weekdays", or "auto" — the calendar the price data itself follows:
+     * "weekdays" when it has bars on NYSE holidays (the synthetic market), else "nyse".
+     */
+    calendar: z.enum(["auto", "nyse", "weekdays"]).default("auto"),
+  })
+  .strict();
 
 export type PaperConfigInput = z.input<typeof paperConfigSchema>;
 export type PaperConfig = z.output<typeof paperConfigSchema>;

@@ -32,7 +32,14 @@ import { loadChampion, type Champion, type ChampionParams } from "./champion.ts"
 import type { OrderCostModel } from "../quant/backtest/costs.ts";
 import type { PaperConfig } from "./config.ts";
 import type { Ledger, CommitHooks, EventRecord, LedgerSnapshot, PositionRecord } from "./ledger.ts";
-import { calendarOfData, fillBars, lastPriceDateBefore, loadDecisionMarket, priceDates, type DecisionMarket } from "./market.ts";
+import {
+  calendarOfData,
+  fillBars,
+  lastPriceDateBefore,
+  loadDecisionMarket,
+  priceDates,
+  type DecisionMarket,
+} from "./market.ts";
 import { checkPortfolio, checkTrades, killSwitch, type KillSwitchResult } from "./safety.ts";
 import { SimBroker, type Bar } from "./sim-broker.ts";
 import { scoreFromPredictions, scoreWithModel, type Scores } from "./signals.ts";
@@ -63,7 +70,14 @@ export interface RunDayOptions {
   db?: DuckDBConnection;
 }
 
-export type DayStatus = "executed" | "no_trade" | "halted" | "no_champion" | "already_done" | "dry_run" | "not_trading_day";
+export type DayStatus =
+  | "executed"
+  | "no_trade"
+  | "halted"
+  | "no_champion"
+  | "already_done"
+  | "dry_run"
+  | "not_trading_day";
 
 export interface DayResult {
   date: string;
@@ -74,7 +88,13 @@ export interface DayResult {
   message: string;
   decisionDate: string | null;
   rebalance: boolean;
-  champion: { cell: string; model: string; optimizer: string; fingerprint: string; backtestSharpe: number | null } | null;
+  champion: {
+    cell: string;
+    model: string;
+    optimizer: string;
+    fingerprint: string;
+    backtestSharpe: number | null;
+  } | null;
   /** The champion's label horizon in bars (monitoring judges scores over it), or null. */
   championHorizon: number | null;
   regime: Regime | null;
@@ -86,7 +106,14 @@ export interface DayResult {
   fills: Fill[];
   safety: { violations: string[]; turnover: number; estimated_cost: number };
   killSwitch: KillSwitchResult | null;
-  account: { cash: number; positions_value: number; equity: number; daily_return: number | null; costs: number; turnover: number } | null;
+  account: {
+    cash: number;
+    positions_value: number;
+    equity: number;
+    daily_return: number | null;
+    costs: number;
+    turnover: number;
+  } | null;
   positions: PositionRecord[];
   /** Reasons nothing (or less) traded, and other notes of the day. */
   notes: string[];
@@ -102,27 +129,56 @@ const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
  * its first and last dates and the first date that can run. Checked before the ledger is
  * even opened by the CLI; again by runPaperDay.
  */
-export async function checkPaperDates(conn: DuckDBConnection, pricesPath: string, dates: { date?: string; from?: string; to?: string }): Promise<void> {
+export async function checkPaperDates(
+  conn: DuckDBConnection,
+  pricesPath: string,
+  dates: { date?: string; from?: string; to?: string },
+): Promise<void> {
   const asked = dates.from ?? dates.date;
   if (asked === undefined || parseIsoDate(asked) === null) return;
   const range = await priceDates(conn, pricesPath);
   const flag = dates.from !== undefined ? `--from ${dates.from}` : `--date ${asked}`;
   if (range === null) {
-    throw new StrataError("DATA", `paper run ${flag}: ${pricesPath} has no price rows`, { hint: "run the data stage (pipeline run data), or pass --prices with a prices file" });
+    throw new StrataError("DATA", `paper run ${flag}: ${pricesPath} has no price rows`, {
+      hint: "run the data stage (pipeline run data), or pass --prices with a prices file",
+    });
   }
   if (asked <= range.first) {
     const first = range.second ?? range.last;
-    throw new StrataError("ARGUMENT", `paper run ${flag}: ${asked} is ${asked === range.first ? "the first date of" : "before"} the prices in ${pricesPath} (${range.first} … ${range.last}); a trade day needs the previous trading day's close in the data, so the first date that can run is ${first}`, {
-      hint: `pass a date from ${first} to ${range.last}${dates.from !== undefined ? " as --from" : ""}; nothing was recorded`,
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `paper run ${flag}: ${asked} is ${asked === range.first ? "the first date of" : "before"} the prices in ${pricesPath} (${range.first} … ${range.last}); a trade day needs the previous trading day's close in the data, so the first date that can run is ${first}`,
+      {
+        hint: `pass a date from ${first} to ${range.last}${dates.from !== undefined ? " as --from" : ""}; nothing was recorded`,
+      },
+    );
   }
 }
 
 function emptyResult(date: string, dryRun: boolean): DayResult {
   return {
-    date, status: "no_trade", changed: false, dryRun, message: "", decisionDate: null, rebalance: false, champion: null, championHorizon: null, regime: null, scoreSource: null,
-    signals: [], targets: [], trades: [], skipped: [], fills: [], safety: { violations: [], turnover: 0, estimated_cost: 0 }, killSwitch: null,
-    account: null, positions: [], notes: [], alerts: [],
+    date,
+    status: "no_trade",
+    changed: false,
+    dryRun,
+    message: "",
+    decisionDate: null,
+    rebalance: false,
+    champion: null,
+    championHorizon: null,
+    regime: null,
+    scoreSource: null,
+    signals: [],
+    targets: [],
+    trades: [],
+    skipped: [],
+    fills: [],
+    safety: { violations: [], turnover: 0, estimated_cost: 0 },
+    killSwitch: null,
+    account: null,
+    positions: [],
+    notes: [],
+    alerts: [],
   };
 }
 
@@ -215,10 +271,14 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
   } catch (e) {
     if (isStrataError(e)) throw e;
     throw new StrataError("INTERNAL", `paper run ${D} failed: ${(e as Error).message}`, {
-      cause: e, hint: "nothing was recorded for the day; fix the cause and rerun the date",
+      cause: e,
+      hint: "nothing was recorded for the day; fix the cause and rerun the date",
     });
   } finally {
-    if (ownDb) { conn.closeSync(); ownDb.closeSync(); }
+    if (ownDb) {
+      conn.closeSync();
+      ownDb.closeSync();
+    }
   }
 }
 
@@ -233,8 +293,9 @@ async function settledByLedger(ledger: Ledger, days: number, res: DayResult): Pr
   const done = await ledger.day(D);
   if (done) {
     res.status = "already_done";
-    res.message = `${D} is already recorded (${done.status}, ${done.orders} orders, ${done.fills} fills, `
-      + `equity ${done.equity.toFixed(2)}, champion ${done.champion ?? "none"}); nothing changed`;
+    res.message =
+      `${D} is already recorded (${done.status}, ${done.orders} orders, ${done.fills} fills, ` +
+      `equity ${done.equity.toFixed(2)}, champion ${done.champion ?? "none"}); nothing changed`;
     return true;
   }
   const last = await ledger.lastDay();
@@ -249,7 +310,11 @@ async function settledByLedger(ledger: Ledger, days: number, res: DayResult): Pr
 
 /** Builds the day's context, with the `raise` and `abort` helpers bound to its result and ledger. */
 function dayContext(
-  ledger: Ledger, opts: RunDayOptions, days: number, conn: DuckDBConnection, res: DayResult,
+  ledger: Ledger,
+  opts: RunDayOptions,
+  days: number,
+  conn: DuckDBConnection,
+  res: DayResult,
 ): DayContext {
   const { date: D, dryRun } = res;
   const alerts: Alert[] = [];
@@ -285,13 +350,21 @@ async function preflight(ctx: DayContext): Promise<DayStart | null> {
   const P = await lastPriceDateBefore(conn, opts.paths.prices, D);
   const prevBusiness = previousTradingDay(days, calendar);
   if (P === null || P < formatIsoDate(prevBusiness)) {
-    const err = new StrataError("DATA", `paper run ${D}: prices in ${opts.paths.prices} end ${P ?? "before any date"}; `
-      + `the cycle needs the close of ${formatIsoDate(prevBusiness)}`, {
-      hint: "update the data (pipeline run data) and rerun the date",
-    });
+    const err = new StrataError(
+      "DATA",
+      `paper run ${D}: prices in ${opts.paths.prices} end ${P ?? "before any date"}; ` +
+        `the cycle needs the close of ${formatIsoDate(prevBusiness)}`,
+      {
+        hint: "update the data (pipeline run data) and rerun the date",
+      },
+    );
     await ctx.abort("preflight", err, {
-      key: `paper:stale-data:${D}`, severity: "warning", title: `Paper ${D}: data not up to date`, message: err.message,
-      date: D, details: { last_price_date: P, needed: formatIsoDate(prevBusiness) },
+      key: `paper:stale-data:${D}`,
+      severity: "warning",
+      title: `Paper ${D}: data not up to date`,
+      message: err.message,
+      date: D,
+      details: { last_price_date: P, needed: formatIsoDate(prevBusiness) },
     });
   }
   res.decisionDate = P;
@@ -302,8 +375,9 @@ async function preflight(ctx: DayContext): Promise<DayStart | null> {
     (state?.positions ?? []).filter((p) => p.shares !== 0).map((p) => [p.symbol, p.shares]),
   );
   if (state && state.date < P!) {
-    const note = `gap: the ledger's last day is ${state.date}, the decision close is ${P}; `
-      + "days in between were not run (positions carried)";
+    const note =
+      `gap: the ledger's last day is ${state.date}, the decision close is ${P}; ` +
+      "days in between were not run (positions carried)";
     res.notes.push(note);
     ctx.events.push({ date: D, kind: "gap", severity: "warning", message: note });
   }
@@ -318,21 +392,27 @@ async function lookupChampion(ctx: DayContext, held: Map<string, number>): Promi
     res.notes.push(found.reason);
     ctx.events.push({ date: D, kind: "no_champion", severity: "warning", message: found.reason });
     await ctx.raise({
-      key: "paper:no-champion", severity: "warning",
+      key: "paper:no-champion",
+      severity: "warning",
       title: `Paper ${D}: no champion — staying ${held.size ? "as is (no trades)" : "flat"}`,
-      message: `${found.reason}. No order is placed until a champion is promoted.`, date: D,
+      message: `${found.reason}. No order is placed until a champion is promoted.`,
+      date: D,
     });
     return null;
   }
   const champion = found.champion;
   res.champion = {
-    cell: champion.cell, model: champion.model, optimizer: champion.optimizer, fingerprint: champion.fingerprint,
+    cell: champion.cell,
+    model: champion.model,
+    optimizer: champion.optimizer,
+    fingerprint: champion.fingerprint,
     backtestSharpe: champion.backtestSharpe,
   };
   res.championHorizon = champion.params.horizon;
   if (champion.params.lag !== 1) {
-    const msg = `paper run: the champion ${champion.cell} trades with lag ${champion.params.lag}; `
-      + "paper trading fills on the next bar (lag 1)";
+    const msg =
+      `paper run: the champion ${champion.cell} trades with lag ${champion.params.lag}; ` +
+      "paper trading fills on the next bar (lag 1)";
     throw new StrataError("DATA", msg, { hint: "promote a champion backtested with lag 1" });
   }
   return champion;
@@ -352,23 +432,33 @@ async function decisionPrices(ctx: DayContext, start: DayStart, champion: Champi
   };
   const window = champion?.params.covariance.window ?? 126;
   const market: DecisionMarket = await loadDecisionMarket(ctx.conn, ctx.opts.paths.prices, P, {
-    window, advWindow: cfg.broker.adv_window,
+    window,
+    advWindow: cfg.broker.adv_window,
     regimes: champion?.params.regimes ?? { vol_window: 63, trend_window: 126, min_history: 126 },
   });
   res.regime = market.regime;
   const { panel } = market;
-  const N = panel.nAssets, tP = panel.nRows - 1;
+  const N = panel.nAssets,
+    tP = panel.nRows - 1;
   const col = new Map<string, number>();
   panel.symbols.forEach((s, i) => col.set(s, i));
   const closeP = new Map<string, number>();
-  panel.symbols.forEach((s, i) => { const c = panel.close[tP * N + i]; if (c === c) closeP.set(s, c); });
-  const badHeld: HeldPriceProblem[] = [...held.keys()].filter((s) => !closeP.has(s)).map((s) => {
-    const b = market.bad.find((x) => x.symbol === s && x.date === P);
-    const problem = b ? `corrupt close ${b.close ?? "NaN/NULL"}` : "missing close";
-    return { symbol: s, date: P, close: b ? b.close : null, problem };
+  panel.symbols.forEach((s, i) => {
+    const c = panel.close[tP * N + i];
+    if (c === c) closeP.set(s, c);
   });
+  const badHeld: HeldPriceProblem[] = [...held.keys()]
+    .filter((s) => !closeP.has(s))
+    .map((s) => {
+      const b = market.bad.find((x) => x.symbol === s && x.date === P);
+      const problem = b ? `corrupt close ${b.close ?? "NaN/NULL"}` : "missing close";
+      return { symbol: s, date: P, close: b ? b.close : null, problem };
+    });
   if (market.bad.length) {
-    const list = market.bad.slice(0, 10).map((b) => `${b.symbol} ${b.date} (${b.close ?? "NULL/NaN"})`).join(", ");
+    const list = market.bad
+      .slice(0, 10)
+      .map((b) => `${b.symbol} ${b.date} (${b.close ?? "NULL/NaN"})`)
+      .join(", ");
     const more = market.bad.length > 10 ? ", …" : "";
     res.notes.push(`${market.bad.length} price row(s) with an unusable close left out before ${P}: ${list}${more}`);
   }
@@ -377,7 +467,9 @@ async function decisionPrices(ctx: DayContext, start: DayStart, champion: Champi
 
 /** Loads D's bars unless a dry run, adds the held names without a usable bar, and aborts on any bad held price. */
 async function tradeDayBars(
-  ctx: DayContext, held: Map<string, number>, badHeld: HeldPriceProblem[],
+  ctx: DayContext,
+  held: Map<string, number>,
+  badHeld: HeldPriceProblem[],
 ): Promise<Map<string, Bar> | null> {
   const { date: D, cfg, opts } = ctx;
   // The trade day's bar (fills and the close valuation); a dry run does without it.
@@ -385,18 +477,26 @@ async function tradeDayBars(
   if (!ctx.dryRun) {
     bars = await fillBars(ctx.conn, opts.paths.prices, D);
     if (bars.size === 0) {
-      const err = new StrataError("DATA", `paper run ${D}: ${opts.paths.prices} has no bar for ${D}; `
-        + `the simulated broker fills on the trade day's ${cfg.broker.fill}`, {
-        hint: `run after ${D}'s close once the data is updated, or use --dry-run to see the proposed trades`,
-      });
+      const err = new StrataError(
+        "DATA",
+        `paper run ${D}: ${opts.paths.prices} has no bar for ${D}; ` +
+          `the simulated broker fills on the trade day's ${cfg.broker.fill}`,
+        {
+          hint: `run after ${D}'s close once the data is updated, or use --dry-run to see the proposed trades`,
+        },
+      );
       await ctx.abort("preflight", err, {
-        key: `paper:no-bar:${D}`, severity: "warning", title: `Paper ${D}: no prices for the trade day yet`,
-        message: err.message, date: D,
+        key: `paper:no-bar:${D}`,
+        severity: "warning",
+        title: `Paper ${D}: no prices for the trade day yet`,
+        message: err.message,
+        date: D,
       });
     }
     for (const s of held.keys()) {
       const b = bars.get(s);
-      const fillPx = b ? b[cfg.broker.fill] : NaN, close = b ? b.close : NaN;
+      const fillPx = b ? b[cfg.broker.fill] : NaN,
+        close = b ? b.close : NaN;
       if (!(fillPx > 0 && Number.isFinite(fillPx) && close > 0 && Number.isFinite(close))) {
         const problem = b ? `corrupt ${cfg.broker.fill}/close (${b.open}/${b.close})` : "missing bar";
         badHeld.push({ symbol: s, date: D, close: b && close === close ? close : null, problem });
@@ -411,16 +511,19 @@ async function tradeDayBars(
 async function abortOnBadHeld(ctx: DayContext, badHeld: HeldPriceProblem[]): Promise<never> {
   const D = ctx.date;
   const list = badHeld.map((b) => `${b.symbol} on ${b.date}: ${b.problem}`).join("; ");
-  const msg = `paper run ${D}: bad price for held symbol(s) — ${list}. `
-    + "No order was placed and the day was not recorded";
+  const msg =
+    `paper run ${D}: bad price for held symbol(s) — ${list}. ` + "No order was placed and the day was not recorded";
   const err = new StrataError("DATA", msg, {
     hint: `fix the prices in ${ctx.opts.paths.prices} (pipeline data validate lists bad rows) and rerun ${D}`,
     details: { bad: badHeld },
   });
   return ctx.abort("bad_data", err, {
-    key: `paper:bad-data:${D}`, severity: "critical",
+    key: `paper:bad-data:${D}`,
+    severity: "critical",
     title: `Paper ${D}: bad price for ${badHeld.map((b) => b.symbol).join(", ")}`,
-    message: err.message, date: D, details: { bad: badHeld },
+    message: err.message,
+    date: D,
+    details: { bad: badHeld },
   });
 }
 
@@ -432,13 +535,20 @@ function equityAtDecision(start: DayStart, prices: DecisionPrices): EquityAtP {
   let equityP = start.cash0;
   for (const [s, q] of held) equityP += q * closeP.get(s)!;
   const current = new Float64Array(prices.market.panel.nAssets);
-  for (const [s, q] of held) { const i = col.get(s); if (i !== undefined) current[i] = (q * closeP.get(s)!) / equityP; }
+  for (const [s, q] of held) {
+    const i = col.get(s);
+    if (i !== undefined) current[i] = (q * closeP.get(s)!) / equityP;
+  }
   return { equityP, current };
 }
 
 /** Decides the day: the halt state, the champion's scores at P, and the trades (none unless a rebalance is due). */
 async function decide(
-  ctx: DayContext, start: DayStart, champion: Champion | null, prices: DecisionPrices, equity: EquityAtP,
+  ctx: DayContext,
+  start: DayStart,
+  champion: Champion | null,
+  prices: DecisionPrices,
+  equity: EquityAtP,
 ): Promise<DayDecision> {
   const { date: D, res } = ctx;
   const { P } = start;
@@ -473,9 +583,10 @@ async function decide(
 /** The champion's scores at P (the model on P's features, or its train predictions), ranked into the result. */
 async function championScores(ctx: DayContext, champion: Champion, P: string): Promise<Scores> {
   const { conn, opts, res } = ctx;
-  const scores = ctx.cfg.scores === "predictions"
-    ? await scoreFromPredictions(conn, predictionsPath(opts.paths, champion), P)
-    : await scoreWithModel(conn, opts.paths.features, P, champion.fitted);
+  const scores =
+    ctx.cfg.scores === "predictions"
+      ? await scoreFromPredictions(conn, predictionsPath(opts.paths, champion), P)
+      : await scoreWithModel(conn, opts.paths.features, P, champion.fitted);
   res.scoreSource = scores.source;
   const ranked = [...scores.bySymbol.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   res.signals = ranked.map(([symbol, score], k) => ({ symbol, score, rank: k + 1 }));
@@ -484,7 +595,12 @@ async function championScores(ctx: DayContext, champion: Champion, P: string): P
 
 /** A due rebalance: the champion's target weights, the whole-share trades to them, and the safety checks. */
 async function rebalanceTrades(
-  ctx: DayContext, champion: Champion, scores: Scores, start: DayStart, prices: DecisionPrices, equity: EquityAtP,
+  ctx: DayContext,
+  champion: Champion,
+  scores: Scores,
+  start: DayStart,
+  prices: DecisionPrices,
+  equity: EquityAtP,
 ): Promise<Trade[]> {
   const { date: D, cfg, res } = ctx;
   const { market } = prices;
@@ -499,18 +615,31 @@ async function rebalanceTrades(
   }
   for (const f of tw.decision.fallbacks) res.notes.push(`optimizer fallback: ${f}`);
   const targets = new Map<string, number>();
-  panel.symbols.forEach((s, i) => { if (tw.weights[i] !== 0 || current[i] !== 0) targets.set(s, tw.weights[i]); });
-  res.targets = panel.symbols.map((s, i) => ({
-    symbol: s, sector: market.sectors?.[i] ?? null, weight_before: current[i],
-    weight_target: tw.weights[i] === tw.weights[i] ? tw.weights[i] : null,
-  })).filter((r) => r.weight_before !== 0 || (r.weight_target ?? 0) !== 0);
+  panel.symbols.forEach((s, i) => {
+    if (tw.weights[i] !== 0 || current[i] !== 0) targets.set(s, tw.weights[i]);
+  });
+  res.targets = panel.symbols
+    .map((s, i) => ({
+      symbol: s,
+      sector: market.sectors?.[i] ?? null,
+      weight_before: current[i],
+      weight_target: tw.weights[i] === tw.weights[i] ? tw.weights[i] : null,
+    }))
+    .filter((r) => r.weight_before !== 0 || (r.weight_target ?? 0) !== 0);
   const violations = portfolioViolations(cfg, champion.params, market, tw, current);
   const gen = generateTrades({
-    date: D, fingerprint: champion.fingerprint, targets, held: start.held, prices: prices.closeP, equity: equityP,
+    date: D,
+    fingerprint: champion.fingerprint,
+    targets,
+    held: start.held,
+    prices: prices.closeP,
+    equity: equityP,
     adv: market.adv,
     ...prices.orderCosts,
-    minNotional: cfg.trades.min_notional, liquidityFlagAdv: cfg.trades.liquidity_flag_adv,
-    maxTrade: cfg.safety.max_trade, clip: cfg.safety.on_large_trade === "clip",
+    minNotional: cfg.trades.min_notional,
+    liquidityFlagAdv: cfg.trades.liquidity_flag_adv,
+    maxTrade: cfg.safety.max_trade,
+    clip: cfg.safety.on_large_trade === "clip",
   });
   res.skipped = gen.skipped;
   return checkedTrades(ctx, gen.trades, equityP, violations);
@@ -518,25 +647,39 @@ async function rebalanceTrades(
 
 /** The portfolio checks on the target weights (kept weights where the no-trade band holds a name). */
 function portfolioViolations(
-  cfg: PaperConfig, p: ChampionParams, market: DecisionMarket, tw: TargetResult, current: Float64Array,
+  cfg: PaperConfig,
+  p: ChampionParams,
+  market: DecisionMarket,
+  tw: TargetResult,
+  current: Float64Array,
 ): string[] {
   const decision = tw.decision!;
   const effective = Float64Array.from(tw.weights, (w, i) => (w === w ? w : current[i]));
   const legExp = p.selection.side === "long" ? 1 : p.selection.leg_exposure;
   const lev = Math.max(1, decision.scale);
-  return checkPortfolio({
-    symbols: market.panel.symbols, weights: effective, sectors: market.sectors,
-    expectedNet: p.selection.side === "long" ? decision.scale : 0,
-    maxPosition: cfg.safety.max_position ?? p.constraints.max_weight * legExp * lev + 1e-6,
-    maxSector: cfg.safety.max_sector ?? (p.constraints.sector_cap !== undefined
-      ? p.constraints.sector_cap * legExp * (p.selection.side === "long" ? 1 : 2) * lev + 1e-6
-      : null),
-  }, { ...cfg.safety, max_gross: cfg.safety.max_gross * Math.max(1, p.vol_target?.max_leverage ?? 1) });
+  return checkPortfolio(
+    {
+      symbols: market.panel.symbols,
+      weights: effective,
+      sectors: market.sectors,
+      expectedNet: p.selection.side === "long" ? decision.scale : 0,
+      maxPosition: cfg.safety.max_position ?? p.constraints.max_weight * legExp * lev + 1e-6,
+      maxSector:
+        cfg.safety.max_sector ??
+        (p.constraints.sector_cap !== undefined
+          ? p.constraints.sector_cap * legExp * (p.selection.side === "long" ? 1 : 2) * lev + 1e-6
+          : null),
+    },
+    { ...cfg.safety, max_gross: cfg.safety.max_gross * Math.max(1, p.vol_target?.max_leverage ?? 1) },
+  );
 }
 
 /** Adds the trade checks to the portfolio's, notes clipped and illiquid trades; any violation blocks every order. */
 async function checkedTrades(
-  ctx: DayContext, trades: Trade[], equityP: number, violations: string[],
+  ctx: DayContext,
+  trades: Trade[],
+  equityP: number,
+  violations: string[],
 ): Promise<Trade[]> {
   const { date: D, cfg, res } = ctx;
   const tc = checkTrades(trades, equityP, cfg.safety);
@@ -557,17 +700,23 @@ async function checkedTrades(
   res.notes.push(msg);
   ctx.events.push({ date: D, kind: "safety", severity: "critical", message: msg, details: { violations } });
   await ctx.raise({
-    key: `paper:safety:${D}`, severity: "critical",
+    key: `paper:safety:${D}`,
+    severity: "critical",
     title: `Paper ${D}: safety checks blocked ${trades.length} trade(s)`,
     message: `${msg}. Review the champion's targets and the data, then rerun the date or wait for the next rebalance.`,
-    date: D, details: { violations },
+    date: D,
+    details: { violations },
   });
   return [];
 }
 
 /** Unless a dry run: fills the trades on D's bar, values the book at D's close, runs the kill switch. */
 async function executeAndValue(
-  ctx: DayContext, start: DayStart, prices: DecisionPrices, equityP: number, decision: DayDecision,
+  ctx: DayContext,
+  start: DayStart,
+  prices: DecisionPrices,
+  equityP: number,
+  decision: DayDecision,
   bars: Map<string, Bar> | null,
 ): Promise<Fill[]> {
   if (ctx.dryRun) return [];
@@ -575,7 +724,10 @@ async function executeAndValue(
   const { trades } = decision;
   // Execute and value at D's close.
   const broker = new SimBroker({ cash: start.cash0, positions: start.held }, bars!, {
-    ...prices.orderCosts, fill: cfg.broker.fill, maxParticipation: cfg.broker.max_participation, adv: prices.market.adv,
+    ...prices.orderCosts,
+    fill: cfg.broker.fill,
+    maxParticipation: cfg.broker.max_participation,
+    adv: prices.market.adv,
     date: D,
   });
   const fills = trades.length
@@ -595,11 +747,19 @@ async function executeAndValue(
   const costs = fills.reduce((a, f) => a + f.commission + f.slippage, 0);
   const turnover = fills.reduce((a, f) => a + f.notional, 0) / equityP;
   res.account = {
-    cash: acct.cash, positions_value: acct.positionsValue, equity: acct.equity,
-    daily_return: acct.equity / prevEquity - 1, costs, turnover,
+    cash: acct.cash,
+    positions_value: acct.positionsValue,
+    equity: acct.equity,
+    daily_return: acct.equity / prevEquity - 1,
+    costs,
+    turnover,
   };
   res.positions = positions.map((p) => ({
-    symbol: p.symbol, shares: p.shares, price: p.price, value: p.value, weight: p.value / acct.equity,
+    symbol: p.symbol,
+    shares: p.shares,
+    price: p.price,
+    value: p.value,
+    weight: p.value / acct.equity,
   }));
   await runKillSwitch(ctx, res.account.daily_return, decision.halt.halted);
   return fills;
@@ -614,14 +774,20 @@ async function abortRejected(ctx: DayContext, fills: Fill[]): Promise<never> {
     : reasons.some((r) => r.includes("no valid open"))
       ? "fill at the close (--fill close) or add open prices to the data"
       : "fix the prices of the trade day or the broker settings";
-  const msg = `paper run ${D}: the broker rejected every order (${fills.length} of ${fills.length}): `
-    + `${reasons.slice(0, 3).join("; ")}. The day was not recorded`;
+  const msg =
+    `paper run ${D}: the broker rejected every order (${fills.length} of ${fills.length}): ` +
+    `${reasons.slice(0, 3).join("; ")}. The day was not recorded`;
   const err = new StrataError("DATA", msg, {
-    hint: `${fix}, then rerun ${D}`, details: { orders: fills.length, reasons },
+    hint: `${fix}, then rerun ${D}`,
+    details: { orders: fills.length, reasons },
   });
   return ctx.abort("rejected", err, {
-    key: `paper:rejected:${D}`, severity: "critical", title: `Paper ${D}: every order rejected (${fills.length})`,
-    message: err.message, date: D, details: { orders: fills.length, reasons },
+    key: `paper:rejected:${D}`,
+    severity: "critical",
+    title: `Paper ${D}: every order rejected (${fills.length})`,
+    message: err.message,
+    date: D,
+    details: { orders: fills.length, reasons },
   });
 }
 
@@ -635,64 +801,113 @@ async function runKillSwitch(ctx: DayContext, dailyReturn: number | null, halted
   const msg = `kill switch: ${ks.reason} on ${D}; trading halts from the next day`;
   res.notes.push(msg);
   ctx.events.push({
-    date: D, kind: "kill_switch", severity: "critical", message: ks.reason!,
+    date: D,
+    kind: "kill_switch",
+    severity: "critical",
+    message: ks.reason!,
     details: { daily_return: ks.dailyReturn, rolling_sharpe: ks.rollingSharpe },
   });
   await ctx.raise({
-    key: "paper:kill-switch", severity: "critical", title: `Kill switch: ${ks.reason}`,
-    message: `${msg}. Positions are held, no new orders. Investigate, then \`pipeline paper resume\`.`, date: D,
+    key: "paper:kill-switch",
+    severity: "critical",
+    title: `Kill switch: ${ks.reason}`,
+    message: `${msg}. Positions are held, no new orders. Investigate, then \`pipeline paper resume\`.`,
+    date: D,
     details: {
-      daily_return: ks.dailyReturn, rolling_sharpe: ks.rollingSharpe,
-      threshold_daily_loss: cfg.kill_switch.max_daily_loss, threshold_sharpe: cfg.kill_switch.min_sharpe,
+      daily_return: ks.dailyReturn,
+      rolling_sharpe: ks.rollingSharpe,
+      threshold_daily_loss: cfg.kill_switch.max_daily_loss,
+      threshold_sharpe: cfg.kill_switch.min_sharpe,
     },
   });
 }
 
 /** Sets the day's status and message, hands the result to `beforeCommit`, then (unless a dry run) records the day. */
 async function commit(
-  ctx: DayContext, P: string, champion: Champion | null, market: DecisionMarket, decision: DayDecision, fills: Fill[],
+  ctx: DayContext,
+  P: string,
+  champion: Champion | null,
+  market: DecisionMarket,
+  decision: DayDecision,
+  fills: Fill[],
 ): Promise<void> {
   const { date: D, dryRun, res } = ctx;
   const { halt, scores, trades } = decision;
-  res.status = dryRun ? "dry_run" : !champion ? "no_champion" : halt.halted ? "halted"
-    : fills.some((f) => f.shares > 0) ? "executed" : "no_trade";
+  res.status = dryRun
+    ? "dry_run"
+    : !champion
+      ? "no_champion"
+      : halt.halted
+        ? "halted"
+        : fills.some((f) => f.shares > 0)
+          ? "executed"
+          : "no_trade";
   const filled = fills.filter((f) => f.shares > 0).length;
   const firstNote = res.notes.length ? `; ${res.notes[0]}` : "";
   res.message = dryRun
     ? `${D} dry run: ${trades.length} proposed order(s)${firstNote}; nothing recorded`
-    : `${D}: ${res.status}, ${trades.length} order(s), ${filled} filled, `
-      + `equity ${res.account!.equity.toFixed(2)} (${pct(res.account!.daily_return ?? 0)})${firstNote}`;
+    : `${D}: ${res.status}, ${trades.length} order(s), ${filled} filled, ` +
+      `equity ${res.account!.equity.toFixed(2)} (${pct(res.account!.daily_return ?? 0)})${firstNote}`;
   if (ctx.opts.beforeCommit) await ctx.opts.beforeCommit(res);
   if (dryRun) return;
   const byKey = new Map(fills.map((f) => [f.key, f]));
   const account = res.account!;
   ctx.events.push({
-    date: D, kind: "day", severity: "info", message: res.message,
+    date: D,
+    kind: "day",
+    severity: "info",
+    message: res.message,
     details: { status: res.status, orders: trades.length, filled },
   });
-  await ctx.ledger.commitDay({
-    date: D, champion: champion?.cell ?? null, fingerprint: champion?.fingerprint ?? null, status: res.status,
-    orders: trades.map((t) => ({
-      order: {
-        key: t.key, date: D, symbol: t.symbol, side: t.side, shares: t.shares, refPrice: t.refPrice,
-        notional: t.notional, estCommission: t.estCommission, estSlippage: t.estSlippage, advShare: t.advShare,
-        liquidityFlag: t.liquidityFlag, note: t.note,
+  await ctx.ledger.commitDay(
+    {
+      date: D,
+      champion: champion?.cell ?? null,
+      fingerprint: champion?.fingerprint ?? null,
+      status: res.status,
+      orders: trades.map((t) => ({
+        order: {
+          key: t.key,
+          date: D,
+          symbol: t.symbol,
+          side: t.side,
+          shares: t.shares,
+          refPrice: t.refPrice,
+          notional: t.notional,
+          estCommission: t.estCommission,
+          estSlippage: t.estSlippage,
+          advShare: t.advShare,
+          liquidityFlag: t.liquidityFlag,
+          note: t.note,
+        },
+        fill: byKey.get(t.key) ?? null,
+      })),
+      positions: res.positions,
+      signals: scores ? { decisionDate: P, scores: scores.bySymbol } : null,
+      equity: {
+        date: D,
+        cash: account.cash,
+        positionsValue: account.positions_value,
+        equity: account.equity,
+        dailyReturn: account.daily_return,
+        costs: account.costs,
+        turnover: account.turnover,
+        regime: market.regime,
       },
-      fill: byKey.get(t.key) ?? null,
-    })),
-    positions: res.positions,
-    signals: scores ? { decisionDate: P, scores: scores.bySymbol } : null,
-    equity: {
-      date: D, cash: account.cash, positionsValue: account.positions_value, equity: account.equity,
-      dailyReturn: account.daily_return, costs: account.costs, turnover: account.turnover, regime: market.regime,
+      events: ctx.events,
     },
-    events: ctx.events,
-  }, ctx.opts.hooks);
+    ctx.opts.hooks,
+  );
   res.changed = true;
 }
 
 function predictionsPath(paths: PaperPaths, champion: Champion): string {
-  if (!paths.predictions) throw new StrataError("ARGUMENT", "paper: scores 'predictions' needs the path of the champion's train predictions", { hint: "use scores 'model' (the default)" });
+  if (!paths.predictions)
+    throw new StrataError(
+      "ARGUMENT",
+      "paper: scores 'predictions' needs the path of the champion's train predictions",
+      { hint: "use scores 'model' (the default)" },
+    );
   return paths.predictions(champion.model);
 }
 
@@ -706,13 +921,21 @@ export interface RunPeriodOptions extends Omit<RunDayOptions, "date" | "beforeCo
 
 /** Every business day from `from` to `to` (inclusive), in order; stops at the first error. */
 export async function runPaperPeriod(ledger: Ledger, opts: RunPeriodOptions): Promise<DayResult[]> {
-  const a = parseIsoDate(opts.from), b = parseIsoDate(opts.to);
-  if (a === null || b === null) throw new StrataError("ARGUMENT", `paper run: --from ${opts.from} / --to ${opts.to} must be dates YYYY-MM-DD`);
-  if (b < a) throw new StrataError("ARGUMENT", `paper run: --to ${opts.to} is before --from ${opts.from}`, { hint: "swap the two dates" });
+  const a = parseIsoDate(opts.from),
+    b = parseIsoDate(opts.to);
+  if (a === null || b === null)
+    throw new StrataError("ARGUMENT", `paper run: --from ${opts.from} / --to ${opts.to} must be dates YYYY-MM-DD`);
+  if (b < a)
+    throw new StrataError("ARGUMENT", `paper run: --to ${opts.to} is before --from ${opts.from}`, {
+      hint: "swap the two dates",
+    });
   const out: DayResult[] = [];
   let own: Awaited<ReturnType<typeof createDatabase>> | null = null;
   let db = opts.db;
-  if (!db) { own = await createDatabase(); db = await own.connect(); }
+  if (!db) {
+    own = await createDatabase();
+    db = await own.connect();
+  }
   try {
     for (let d = a; d <= b; d++) {
       if (!isBusinessDay(d)) continue;
@@ -721,7 +944,10 @@ export async function runPaperPeriod(ledger: Ledger, opts: RunPeriodOptions): Pr
       opts.onDay?.(r);
     }
   } finally {
-    if (own) { db.closeSync(); own.closeSync(); }
+    if (own) {
+      db.closeSync();
+      own.closeSync();
+    }
   }
   return out;
 }

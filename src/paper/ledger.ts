@@ -77,7 +77,18 @@ export interface EquityRecord {
 }
 
 export type EventKind =
-  | "day" | "no_trade" | "kill_switch" | "halted" | "resume" | "safety" | "bad_data" | "no_champion" | "preflight" | "gap" | "order" | "rejected";
+  | "day"
+  | "no_trade"
+  | "kill_switch"
+  | "halted"
+  | "resume"
+  | "safety"
+  | "bad_data"
+  | "no_champion"
+  | "preflight"
+  | "gap"
+  | "order"
+  | "rejected";
 
 export interface EventRecord {
   date: string | null;
@@ -117,7 +128,11 @@ export interface LedgerSnapshot {
 const now = () => new Date().toISOString().replace("T", " ").replace("Z", "");
 
 export class Ledger {
-  private constructor(private readonly db: DuckDBInstance, readonly conn: DuckDBConnection, readonly path: string) {}
+  private constructor(
+    private readonly db: DuckDBInstance,
+    readonly conn: DuckDBConnection,
+    readonly path: string,
+  ) {}
 
   /** Opens (creating if needed) the ledger at `path`; `readOnly` fails if the file does not exist. */
   static async open(path: string, opts: { readOnly?: boolean; capital?: number } = {}): Promise<Ledger> {
@@ -129,7 +144,10 @@ export class Ledger {
         : await createDatabase({ path, threads: 1 });
     } catch (cause) {
       throw new StrataError("DATA", `cannot open the paper ledger ${path}: ${(cause as Error).message}`, {
-        cause, hint: opts.readOnly ? "run `pipeline paper run` first, or wait for the running paper run to finish (the file is locked while it writes)" : "check the path is writable and no other paper run is using it",
+        cause,
+        hint: opts.readOnly
+          ? "run `pipeline paper run` first, or wait for the running paper run to finish (the file is locked while it writes)"
+          : "check the path is writable and no other paper run is using it",
       });
     }
     const conn = await db.connect();
@@ -138,9 +156,16 @@ export class Ledger {
       for (const s of SCHEMA) await conn.run(s);
       const v = await queryRows<{ value: string }>(conn, `SELECT value FROM meta WHERE key = 'schema_version'`);
       if (v.length === 0) {
-        await conn.run(`INSERT INTO meta VALUES ('schema_version', ?), ('capital', ?)`, [String(LEDGER_SCHEMA_VERSION), String(opts.capital ?? 1_000_000)]);
+        await conn.run(`INSERT INTO meta VALUES ('schema_version', ?), ('capital', ?)`, [
+          String(LEDGER_SCHEMA_VERSION),
+          String(opts.capital ?? 1_000_000),
+        ]);
       } else if (Number(v[0].value) !== LEDGER_SCHEMA_VERSION) {
-        throw new StrataError("DATA", `paper ledger ${path} has schema version ${v[0].value}; this Strata writes version ${LEDGER_SCHEMA_VERSION}`, { hint: "start a new ledger with --ledger <new path>" });
+        throw new StrataError(
+          "DATA",
+          `paper ledger ${path} has schema version ${v[0].value}; this Strata writes version ${LEDGER_SCHEMA_VERSION}`,
+          { hint: "start a new ledger with --ledger <new path>" },
+        );
       }
     }
     return ledger;
@@ -157,75 +182,186 @@ export class Ledger {
   }
 
   /** The processed day `date`, or null. */
-  async day(date: string): Promise<{ date: string; champion: string | null; fingerprint: string | null; status: string; orders: number; fills: number; equity: number; finished_at: string } | null> {
-    const r = await queryRows<{ date: string; champion: string | null; fingerprint: string | null; status: string; orders: number; fills: number; equity: number; finished_at: string }>(
-      this.conn, `SELECT date::VARCHAR AS date, champion, fingerprint, status, orders, fills, equity, finished_at::VARCHAR AS finished_at FROM days WHERE date = '${date}'::DATE`);
+  async day(date: string): Promise<{
+    date: string;
+    champion: string | null;
+    fingerprint: string | null;
+    status: string;
+    orders: number;
+    fills: number;
+    equity: number;
+    finished_at: string;
+  } | null> {
+    const r = await queryRows<{
+      date: string;
+      champion: string | null;
+      fingerprint: string | null;
+      status: string;
+      orders: number;
+      fills: number;
+      equity: number;
+      finished_at: string;
+    }>(
+      this.conn,
+      `SELECT date::VARCHAR AS date, champion, fingerprint, status, orders, fills, equity, finished_at::VARCHAR AS finished_at FROM days WHERE date = '${date}'::DATE`,
+    );
     return r[0] ?? null;
   }
 
   /** The last processed day (by date), or null for a new ledger. */
   async lastDay(): Promise<{ date: string; finished_at: string } | null> {
-    const r = await queryRows<{ date: string; finished_at: string }>(this.conn, `SELECT date::VARCHAR AS date, finished_at::VARCHAR AS finished_at FROM days ORDER BY date DESC LIMIT 1`);
+    const r = await queryRows<{ date: string; finished_at: string }>(
+      this.conn,
+      `SELECT date::VARCHAR AS date, finished_at::VARCHAR AS finished_at FROM days ORDER BY date DESC LIMIT 1`,
+    );
     return r[0] ?? null;
   }
 
   /** End-of-day state of the last day strictly before `date`, or null (start: all cash). */
   async stateBefore(date: string): Promise<LedgerSnapshot | null> {
-    const e = await queryRows<{ date: string; cash: number; equity: number }>(this.conn,
-      `SELECT date::VARCHAR AS date, cash, equity FROM equity WHERE date < '${date}'::DATE ORDER BY date DESC LIMIT 1`);
+    const e = await queryRows<{ date: string; cash: number; equity: number }>(
+      this.conn,
+      `SELECT date::VARCHAR AS date, cash, equity FROM equity WHERE date < '${date}'::DATE ORDER BY date DESC LIMIT 1`,
+    );
     if (!e.length) return null;
     const positions = await this.positionsOn(e[0].date);
     return { date: e[0].date, cash: e[0].cash, equity: e[0].equity, positions };
   }
 
   async positionsOn(date: string): Promise<PositionRecord[]> {
-    return queryRows<PositionRecord>(this.conn, `SELECT symbol, shares, price, value, weight FROM positions WHERE date = '${date}'::DATE ORDER BY symbol`);
+    return queryRows<PositionRecord>(
+      this.conn,
+      `SELECT symbol, shares, price, value, weight FROM positions WHERE date = '${date}'::DATE ORDER BY symbol`,
+    );
   }
 
   async equityHistory(until?: string): Promise<EquityRecord[]> {
-    const rows = await queryRows<{ date: string; cash: number; positions_value: number; equity: number; daily_return: number | null; costs: number; turnover: number; regime: string | null }>(this.conn,
-      `SELECT date::VARCHAR AS date, cash, positions_value, equity, daily_return, costs, turnover, regime FROM equity ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date`);
-    return rows.map((r) => ({ date: r.date, cash: r.cash, positionsValue: r.positions_value, equity: r.equity, dailyReturn: r.daily_return, costs: r.costs, turnover: r.turnover, regime: r.regime }));
+    const rows = await queryRows<{
+      date: string;
+      cash: number;
+      positions_value: number;
+      equity: number;
+      daily_return: number | null;
+      costs: number;
+      turnover: number;
+      regime: string | null;
+    }>(
+      this.conn,
+      `SELECT date::VARCHAR AS date, cash, positions_value, equity, daily_return, costs, turnover, regime FROM equity ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date`,
+    );
+    return rows.map((r) => ({
+      date: r.date,
+      cash: r.cash,
+      positionsValue: r.positions_value,
+      equity: r.equity,
+      dailyReturn: r.daily_return,
+      costs: r.costs,
+      turnover: r.turnover,
+      regime: r.regime,
+    }));
   }
 
   /** Whether trading is halted as of the end of `date` (the last kill_switch/resume event decides). */
   async haltState(until?: string): Promise<{ halted: boolean; reason: string | null; date: string | null }> {
-    const r = await queryRows<{ kind: string; message: string; date: string | null }>(this.conn,
-      `SELECT kind, message, date::VARCHAR AS date FROM events WHERE kind IN ('kill_switch', 'resume') ${until ? `AND (date IS NULL OR date <= '${until}'::DATE)` : ""} ORDER BY seq DESC LIMIT 1`);
+    const r = await queryRows<{ kind: string; message: string; date: string | null }>(
+      this.conn,
+      `SELECT kind, message, date::VARCHAR AS date FROM events WHERE kind IN ('kill_switch', 'resume') ${until ? `AND (date IS NULL OR date <= '${until}'::DATE)` : ""} ORDER BY seq DESC LIMIT 1`,
+    );
     if (!r.length || r[0].kind === "resume") return { halted: false, reason: null, date: null };
     return { halted: true, reason: r[0].message, date: r[0].date };
   }
 
-  async events(limit = 20): Promise<Array<{ seq: number; date: string | null; kind: string; severity: string; message: string; details: string | null; recorded_at: string }>> {
-    const rows = await queryRows<{ seq: number | string; date: string | null; kind: string; severity: string; message: string; details: string | null; recorded_at: string }>(this.conn,
-      `SELECT seq, date::VARCHAR AS date, kind, severity, message, details, recorded_at::VARCHAR AS recorded_at FROM events ORDER BY seq DESC LIMIT ${Math.max(0, Math.floor(limit))}`);
+  async events(limit = 20): Promise<
+    Array<{
+      seq: number;
+      date: string | null;
+      kind: string;
+      severity: string;
+      message: string;
+      details: string | null;
+      recorded_at: string;
+    }>
+  > {
+    const rows = await queryRows<{
+      seq: number | string;
+      date: string | null;
+      kind: string;
+      severity: string;
+      message: string;
+      details: string | null;
+      recorded_at: string;
+    }>(
+      this.conn,
+      `SELECT seq, date::VARCHAR AS date, kind, severity, message, details, recorded_at::VARCHAR AS recorded_at FROM events ORDER BY seq DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
+    );
     return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
   }
 
   /** Scores by trade day (date, symbol, score) up to `until`. */
-  async signals(until?: string): Promise<Array<{ date: string; decision_date: string; symbol: string; score: number }>> {
-    return queryRows(this.conn, `SELECT date::VARCHAR AS date, decision_date::VARCHAR AS decision_date, symbol, score FROM signals ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date, symbol`);
+  async signals(
+    until?: string,
+  ): Promise<Array<{ date: string; decision_date: string; symbol: string; score: number }>> {
+    return queryRows(
+      this.conn,
+      `SELECT date::VARCHAR AS date, decision_date::VARCHAR AS decision_date, symbol, score FROM signals ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date, symbol`,
+    );
   }
 
   /** End-of-day weights (date, symbol, weight) up to `until`. */
   async weights(until?: string): Promise<Array<{ date: string; symbol: string; weight: number }>> {
-    return queryRows(this.conn, `SELECT date::VARCHAR AS date, symbol, weight FROM positions ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date, symbol`);
+    return queryRows(
+      this.conn,
+      `SELECT date::VARCHAR AS date, symbol, weight FROM positions ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date, symbol`,
+    );
   }
 
   async ordersOn(date: string): Promise<Array<Record<string, unknown>>> {
-    return queryRows(this.conn, `SELECT key, symbol, side, shares, ref_price, notional, est_commission, est_slippage, adv_share, liquidity_flag, note FROM orders WHERE date = '${date}'::DATE ORDER BY symbol, side`);
+    return queryRows(
+      this.conn,
+      `SELECT key, symbol, side, shares, ref_price, notional, est_commission, est_slippage, adv_share, liquidity_flag, note FROM orders WHERE date = '${date}'::DATE ORDER BY symbol, side`,
+    );
   }
 
   async fillsOn(date: string): Promise<Fill[]> {
-    const rows = await queryRows<{ order_key: string; symbol: string; side: Side; requested: number; shares: number; reference: number | null; price: number | null; notional: number; commission: number; slippage: number; status: Fill["status"]; reason: string | null }>(this.conn,
-      `SELECT order_key, symbol, side, requested, shares, reference, price, notional, commission, slippage, status, reason FROM fills WHERE date = '${date}'::DATE ORDER BY symbol, side`);
-    return rows.map((r) => ({ key: r.order_key, symbol: r.symbol, side: r.side, requested: r.requested, shares: r.shares, reference: r.reference ?? NaN, price: r.price ?? NaN, notional: r.notional, commission: r.commission, slippage: r.slippage, status: r.status, reason: r.reason }));
+    const rows = await queryRows<{
+      order_key: string;
+      symbol: string;
+      side: Side;
+      requested: number;
+      shares: number;
+      reference: number | null;
+      price: number | null;
+      notional: number;
+      commission: number;
+      slippage: number;
+      status: Fill["status"];
+      reason: string | null;
+    }>(
+      this.conn,
+      `SELECT order_key, symbol, side, requested, shares, reference, price, notional, commission, slippage, status, reason FROM fills WHERE date = '${date}'::DATE ORDER BY symbol, side`,
+    );
+    return rows.map((r) => ({
+      key: r.order_key,
+      symbol: r.symbol,
+      side: r.side,
+      requested: r.requested,
+      shares: r.shares,
+      reference: r.reference ?? NaN,
+      price: r.price ?? NaN,
+      notional: r.notional,
+      commission: r.commission,
+      slippage: r.slippage,
+      status: r.status,
+      reason: r.reason,
+    }));
   }
 
   /** Appends events in their own transaction (pre-flight failures, bad data, resume). */
   async appendEvents(events: readonly EventRecord[]): Promise<void> {
     if (!events.length) return;
-    await this.transaction(async () => { await this.insertEvents(events); });
+    await this.transaction(async () => {
+      await this.insertEvents(events);
+    });
   }
 
   /** Writes one trading day, all or nothing. Throws if the day is already recorded. */
@@ -233,34 +369,88 @@ export class Ledger {
     await this.transaction(async () => {
       const c = this.conn;
       const done = await queryRows(c, `SELECT 1 FROM days WHERE date = '${day.date}'::DATE`);
-      if (done.length) throw new StrataError("DATA", `paper ledger: ${day.date} is already recorded`, { hint: "a day is executed once; rerunning it changes nothing" });
+      if (done.length)
+        throw new StrataError("DATA", `paper ledger: ${day.date} is already recorded`, {
+          hint: "a day is executed once; rerunning it changes nothing",
+        });
       let fills = 0;
       for (const { order: o, fill: f } of day.orders) {
-        await c.run(`INSERT INTO orders VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [o.key, o.date, o.symbol, o.side, o.shares, o.refPrice, o.notional, o.estCommission, o.estSlippage, num(o.advShare), o.liquidityFlag, o.note]);
+        await c.run(`INSERT INTO orders VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+          o.key,
+          o.date,
+          o.symbol,
+          o.side,
+          o.shares,
+          o.refPrice,
+          o.notional,
+          o.estCommission,
+          o.estSlippage,
+          num(o.advShare),
+          o.liquidityFlag,
+          o.note,
+        ]);
         if (f) {
-          await c.run(`INSERT INTO fills VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            [f.key, day.date, f.symbol, f.side, f.requested, f.shares, num(f.reference), num(f.price), f.notional, f.commission, f.slippage, f.status, f.reason]);
+          await c.run(`INSERT INTO fills VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+            f.key,
+            day.date,
+            f.symbol,
+            f.side,
+            f.requested,
+            f.shares,
+            num(f.reference),
+            num(f.price),
+            f.notional,
+            f.commission,
+            f.slippage,
+            f.status,
+            f.reason,
+          ]);
           fills++;
           hooks.onFillRecorded?.(fills);
         }
       }
       for (const p of day.positions) {
-        await c.run(`INSERT INTO positions VALUES (?::DATE, ?, ?, ?, ?, ?)`, [day.date, p.symbol, p.shares, p.price, p.value, p.weight]);
+        await c.run(`INSERT INTO positions VALUES (?::DATE, ?, ?, ?, ?, ?)`, [
+          day.date,
+          p.symbol,
+          p.shares,
+          p.price,
+          p.value,
+          p.weight,
+        ]);
       }
       if (day.signals) {
         const rows = [...day.signals.scores.entries()];
         for (let k = 0; k < rows.length; k += 500) {
           const chunk = rows.slice(k, k + 500);
-          await c.run(`INSERT INTO signals VALUES ${chunk.map(() => "(?::DATE, ?::DATE, ?, ?)").join(", ")}`,
-            chunk.flatMap(([symbol, score]) => [day.date, day.signals!.decisionDate, symbol, score]));
+          await c.run(
+            `INSERT INTO signals VALUES ${chunk.map(() => "(?::DATE, ?::DATE, ?, ?)").join(", ")}`,
+            chunk.flatMap(([symbol, score]) => [day.date, day.signals!.decisionDate, symbol, score]),
+          );
         }
       }
       const e = day.equity;
-      await c.run(`INSERT INTO equity VALUES (?::DATE, ?, ?, ?, ?, ?, ?, ?)`, [e.date, e.cash, e.positionsValue, e.equity, num(e.dailyReturn), e.costs, e.turnover, e.regime]);
+      await c.run(`INSERT INTO equity VALUES (?::DATE, ?, ?, ?, ?, ?, ?, ?)`, [
+        e.date,
+        e.cash,
+        e.positionsValue,
+        e.equity,
+        num(e.dailyReturn),
+        e.costs,
+        e.turnover,
+        e.regime,
+      ]);
       await this.insertEvents(day.events);
-      await c.run(`INSERT INTO days VALUES (?::DATE, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`,
-        [day.date, day.champion, day.fingerprint, day.status, day.orders.length, fills, e.equity, now()]);
+      await c.run(`INSERT INTO days VALUES (?::DATE, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`, [
+        day.date,
+        day.champion,
+        day.fingerprint,
+        day.status,
+        day.orders.length,
+        fills,
+        e.equity,
+        now(),
+      ]);
     });
   }
 
@@ -270,8 +460,15 @@ export class Ledger {
     let seq = r[0]?.n === null || r[0]?.n === undefined ? 0 : Number(r[0].n);
     for (const ev of events) {
       seq++;
-      await this.conn.run(`INSERT INTO events VALUES (?, ?::DATE, ?, ?, ?, ?, ?::TIMESTAMP)`,
-        [seq, ev.date, ev.kind, ev.severity, ev.message, ev.details ? JSON.stringify(ev.details) : null, now()]);
+      await this.conn.run(`INSERT INTO events VALUES (?, ?::DATE, ?, ?, ?, ?, ?::TIMESTAMP)`, [
+        seq,
+        ev.date,
+        ev.kind,
+        ev.severity,
+        ev.message,
+        ev.details ? JSON.stringify(ev.details) : null,
+        now(),
+      ]);
     }
   }
 

@@ -50,9 +50,16 @@ export class SimBroker implements Broker {
   private readonly book = new Map<string, number>();
   private readonly done: Fill[] = [];
   private readonly keys = new Set<string>();
-  private readonly opts: Required<Omit<SimBrokerOptions, "adv" | "date">> & { adv: ReadonlyMap<string, number>; date: string };
+  private readonly opts: Required<Omit<SimBrokerOptions, "adv" | "date">> & {
+    adv: ReadonlyMap<string, number>;
+    date: string;
+  };
 
-  constructor(state: SimBrokerState, private readonly bars: ReadonlyMap<string, Bar>, options: SimBrokerOptions = {}) {
+  constructor(
+    state: SimBrokerState,
+    private readonly bars: ReadonlyMap<string, Bar>,
+    options: SimBrokerOptions = {},
+  ) {
     this.cash = state.cash;
     for (const [s, q] of state.positions) if (q !== 0) this.book.set(s, q);
     this.opts = {
@@ -65,7 +72,8 @@ export class SimBroker implements Broker {
       date: options.date ?? "the trade day",
     };
     for (const k of ["slippageBps", "commissionBps", "commissionPerShare"] as const) {
-      if (!(this.opts[k] >= 0)) throw new StrataError("ARGUMENT", `SimBroker: ${k} = ${this.opts[k]}, expected a number ≥ 0`);
+      if (!(this.opts[k] >= 0))
+        throw new StrataError("ARGUMENT", `SimBroker: ${k} = ${this.opts[k]}, expected a number ≥ 0`);
     }
   }
 
@@ -94,28 +102,48 @@ export class SimBroker implements Broker {
 
   private fillOne(o: OrderRequest): Fill {
     if (!Number.isInteger(o.shares) || o.shares <= 0) {
-      throw new StrataError("ARGUMENT", `SimBroker: order ${o.key} asks for ${o.shares} shares of ${o.symbol}, expected a whole number > 0`);
+      throw new StrataError(
+        "ARGUMENT",
+        `SimBroker: order ${o.key} asks for ${o.shares} shares of ${o.symbol}, expected a whole number > 0`,
+      );
     }
     if (this.keys.has(o.key)) {
-      throw new StrataError("ARGUMENT", `SimBroker: order key ${o.key} was already submitted`, { hint: "an idempotency key fills once" });
+      throw new StrataError("ARGUMENT", `SimBroker: order key ${o.key} was already submitted`, {
+        hint: "an idempotency key fills once",
+      });
     }
     this.keys.add(o.key);
     const bar = this.bars.get(o.symbol);
     const base = { key: o.key, symbol: o.symbol, side: o.side, requested: o.shares };
     const reject = (reason: string): Fill => {
-      const f: Fill = { ...base, shares: 0, reference: NaN, price: NaN, notional: 0, commission: 0, slippage: 0, status: "rejected", reason };
+      const f: Fill = {
+        ...base,
+        shares: 0,
+        reference: NaN,
+        price: NaN,
+        notional: 0,
+        commission: 0,
+        slippage: 0,
+        status: "rejected",
+        reason,
+      };
       this.done.push(f);
       return f;
     };
     const ref = bar ? bar[this.opts.fill] : NaN;
-    if (!bar || !(ref > 0) || !Number.isFinite(ref)) return reject(`no valid ${this.opts.fill} price for ${o.symbol} on ${this.opts.date}`);
+    if (!bar || !(ref > 0) || !Number.isFinite(ref))
+      return reject(`no valid ${this.opts.fill} price for ${o.symbol} on ${this.opts.date}`);
     let shares = o.shares;
     let reason: string | null = null;
     if (this.opts.maxParticipation !== null) {
       const adv = this.opts.adv.get(o.symbol);
-      if (adv === undefined || !(adv > 0)) return reject(`no volume history for ${o.symbol} before ${this.opts.date} (participation cap needs ADV)`);
+      if (adv === undefined || !(adv > 0))
+        return reject(`no volume history for ${o.symbol} before ${this.opts.date} (participation cap needs ADV)`);
       const cap = Math.floor(this.opts.maxParticipation * adv);
-      if (cap <= 0) return reject(`${o.symbol}: ${this.opts.maxParticipation * 100}% of ADV ${adv.toFixed(0)} is less than one share`);
+      if (cap <= 0)
+        return reject(
+          `${o.symbol}: ${this.opts.maxParticipation * 100}% of ADV ${adv.toFixed(0)} is less than one share`,
+        );
       if (shares > cap) {
         reason = `partial: ${shares} shares > ${this.opts.maxParticipation * 100}% of ADV (${cap}); ${shares - cap} cancelled`;
         shares = cap;
@@ -130,7 +158,17 @@ export class SimBroker implements Broker {
     const q = (this.book.get(o.symbol) ?? 0) + sign * shares;
     if (q === 0) this.book.delete(o.symbol);
     else this.book.set(o.symbol, q);
-    const f: Fill = { ...base, shares, reference: ref, price, notional, commission, slippage, status: shares < o.shares ? "partial" : "filled", reason };
+    const f: Fill = {
+      ...base,
+      shares,
+      reference: ref,
+      price,
+      notional,
+      commission,
+      slippage,
+      status: shares < o.shares ? "partial" : "filled",
+      reason,
+    };
     this.done.push(f);
     return f;
   }

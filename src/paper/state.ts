@@ -17,7 +17,9 @@ export interface PaperState {
 
 export async function readPaperState(ledgerPath: string): Promise<PaperState> {
   if (!existsSync(ledgerPath)) {
-    throw new StrataError("DATA", `no paper ledger at ${ledgerPath}`, { hint: "run `pipeline paper run --date YYYY-MM-DD` first" });
+    throw new StrataError("DATA", `no paper ledger at ${ledgerPath}`, {
+      hint: "run `pipeline paper run --date YYYY-MM-DD` first",
+    });
   }
   const ledger = await Ledger.open(ledgerPath, { readOnly: true });
   try {

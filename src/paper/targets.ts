@@ -20,7 +20,11 @@ import type { DecisionMarket } from "./market.ts";
 import type { Scores } from "./signals.ts";
 
 /** True when the close of `decisionDate` forms a rebalance that trades on `tradeDate`. */
-export function isRebalanceDecision(decisionDate: string, tradeDate: string, frequency: "daily" | "weekly" | "monthly"): boolean {
+export function isRebalanceDecision(
+  decisionDate: string,
+  tradeDate: string,
+  frequency: "daily" | "weekly" | "monthly",
+): boolean {
   const rows = rebalanceRows(Int32Array.of(parseIsoDate(decisionDate)!, parseIsoDate(tradeDate)!), frequency);
   return rows.length > 0 && rows[0] === 0;
 }
@@ -33,19 +37,35 @@ export interface TargetResult {
   skipped: string | null;
 }
 
-export function targetWeights(market: DecisionMarket, scores: Scores, params: ChampionParams, current: Float64Array): TargetResult {
+export function targetWeights(
+  market: DecisionMarket,
+  scores: Scores,
+  params: ChampionParams,
+  current: Float64Array,
+): TargetResult {
   const { panel } = market;
-  const N = panel.nAssets, T = panel.nRows, t = T - 1;
-  if (current.length !== N) throw new StrataError("ARGUMENT", `targetWeights: current has ${current.length} weights for ${N} symbols`);
+  const N = panel.nAssets,
+    T = panel.nRows,
+    t = T - 1;
+  if (current.length !== N)
+    throw new StrataError("ARGUMENT", `targetWeights: current has ${current.length} weights for ${N} symbols`);
   const matrix = new Float64Array(T * N).fill(NaN);
   panel.symbols.forEach((s, i) => {
     const v = scores.bySymbol.get(s);
     if (v !== undefined) matrix[t * N + i] = v;
   });
-  const { decisions, skipped } = signalPortfolio(panel.returns, matrix, N, [t], signalPortfolioOptions(params, market.sectors, "paper trading (the champion's params)"));
-  if (!decisions.length) return { weights: new Float64Array(N).fill(NaN), decision: null, skipped: skipped[0]?.reason ?? "no decision" };
+  const { decisions, skipped } = signalPortfolio(
+    panel.returns,
+    matrix,
+    N,
+    [t],
+    signalPortfolioOptions(params, market.sectors, "paper trading (the champion's params)"),
+  );
+  if (!decisions.length)
+    return { weights: new Float64Array(N).fill(NaN), decision: null, skipped: skipped[0]?.reason ?? "no decision" };
   const d = decisions[0];
-  const band = params.trading.band, maxTurnover = params.trading.max_turnover ?? Infinity;
+  const band = params.trading.band,
+    maxTurnover = params.trading.max_turnover ?? Infinity;
   if (band === 0 && maxTurnover === Infinity) return { weights: d.weights, decision: d, skipped: null };
   const r = rebalance(d.weights, current, { band, maxTurnover });
   for (const i of r.held) r.weights[i] = NaN;

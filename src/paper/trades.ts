@@ -61,7 +61,8 @@ export function orderKey(date: string, symbol: string, side: Side, fingerprint: 
 
 export function generateTrades(x: TradeInput): { trades: Trade[]; skipped: SkippedTrade[] } {
   const symbols = [...new Set([...x.targets.keys(), ...x.held.keys()])].sort();
-  const trades: Trade[] = [], skipped: SkippedTrade[] = [];
+  const trades: Trade[] = [],
+    skipped: SkippedTrade[] = [];
   for (const symbol of symbols) {
     const w = x.targets.has(symbol) ? x.targets.get(symbol)! : 0;
     if (w !== w) continue; // held by the no-trade band
@@ -75,7 +76,10 @@ export function generateTrades(x: TradeInput): { trades: Trade[]; skipped: Skipp
     if (x.clip && Math.abs(delta) > cap) {
       note = `clipped from ${Math.abs(delta)} to ${cap} shares (max trade ${(x.maxTrade * 100).toFixed(1)}% of equity)`;
       delta = Math.sign(delta) * cap;
-      if (delta === 0) { skipped.push({ symbol, shares: want - have, reason: note }); continue; }
+      if (delta === 0) {
+        skipped.push({ symbol, shares: want - have, reason: note });
+        continue;
+      }
     }
     const shares = Math.abs(delta);
     const notional = shares * price;
@@ -87,11 +91,19 @@ export function generateTrades(x: TradeInput): { trades: Trade[]; skipped: Skipp
     const adv = x.adv.get(symbol);
     const advShare = adv !== undefined && adv > 0 ? shares / adv : null;
     trades.push({
-      key: orderKey(x.date, symbol, side, x.fingerprint), symbol, side, shares, refPrice: price, notional,
-      weightBefore: (have * price) / x.equity, weightTarget: w,
+      key: orderKey(x.date, symbol, side, x.fingerprint),
+      symbol,
+      side,
+      shares,
+      refPrice: price,
+      notional,
+      weightBefore: (have * price) / x.equity,
+      weightTarget: w,
       estCommission: orderCommission(notional, shares, x),
       estSlippage: bpsRate(x.slippageBps) * notional,
-      advShare, liquidityFlag: advShare === null || advShare > x.liquidityFlagAdv, note,
+      advShare,
+      liquidityFlag: advShare === null || advShare > x.liquidityFlagAdv,
+      note,
     });
   }
   trades.sort((a, b) => (a.side === b.side ? (a.symbol < b.symbol ? -1 : 1) : a.side === "sell" ? -1 : 1));

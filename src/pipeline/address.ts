@@ -16,7 +16,8 @@ export interface Target {
   where: Array<[axis: string, value: string]>;
 }
 
-const TARGET_FORM_HINT = "write a stage, optionally with a filter: backtest or 'backtest[model=gbdt,optimizer=hrp]' (quote it in the shell)";
+const TARGET_FORM_HINT =
+  "write a stage, optionally with a filter: backtest or 'backtest[model=gbdt,optimizer=hrp]' (quote it in the shell)";
 const NAME_CHAR = /[A-Za-z0-9_-]/;
 const AXIS_CHAR = /[A-Za-z0-9_]/;
 const VALUE_CHAR = /[A-Za-z0-9_.+-]/;
@@ -90,23 +91,37 @@ function explainNoMatch(graph: CellGraph, target: Target): { message: string; hi
   const cells = graph.byStage.get(stage);
   if (!cells) {
     const stages = graph.spec.stages.map((s) => s.name);
-    return { message: `target '${text}': no stage '${stage}' in ${nodePath.basename(graph.spec.file)}`, hint: suggestionHint(stage, stages, "stages") };
+    return {
+      message: `target '${text}': no stage '${stage}' in ${nodePath.basename(graph.spec.file)}`,
+      hint: suggestionHint(stage, stages, "stages"),
+    };
   }
   const axes = graph.spec.stages.find((s) => s.name === stage)?.matrix.map(([a]) => a) ?? [];
   if (axes.length === 0) {
-    return { message: `target '${text}': stage '${stage}' has no matrix, so it cannot be filtered`, hint: `address it as '${stage}'` };
+    return {
+      message: `target '${text}': stage '${stage}' has no matrix, so it cannot be filtered`,
+      hint: `address it as '${stage}'`,
+    };
   }
   for (const [axis, value] of target.where) {
     if (!axes.includes(axis)) {
-      return { message: `target '${text}': stage '${stage}' has no axis '${axis}'`, hint: suggestionHint(axis, axes, `axes of ${stage}`) };
+      return {
+        message: `target '${text}': stage '${stage}' has no axis '${axis}'`,
+        hint: suggestionHint(axis, axes, `axes of ${stage}`),
+      };
     }
     const values = [...new Set(cells.map((c) => String(c.values[axis])))];
     if (!values.includes(value)) {
-      return { message: `target '${text}': no cell of '${stage}' has ${axis}=${value}`, hint: suggestionHint(value, values, `values of ${axis}`) };
+      return {
+        message: `target '${text}': no cell of '${stage}' has ${axis}=${value}`,
+        hint: suggestionHint(value, values, `values of ${axis}`),
+      };
     }
   }
-  return { message: `target '${text}': no cell of '${stage}' has all of ${target.where.map(([a, v]) => `${a}=${v}`).join(", ")}`,
-    hint: `cells of ${stage}: ${cells.map((c) => c.id).join(", ")}` };
+  return {
+    message: `target '${text}': no cell of '${stage}' has all of ${target.where.map(([a, v]) => `${a}=${v}`).join(", ")}`,
+    hint: `cells of ${stage}: ${cells.map((c) => c.id).join(", ")}`,
+  };
 }
 
 /** The cells plus everything they read from, transitively, in graph (topological) order. */
@@ -117,7 +132,10 @@ export function withUpstream(graph: CellGraph, cells: readonly Cell[]): Cell[] {
     const id = stack.pop()!;
     if (keep.has(id)) continue;
     const cell = graph.byId.get(id);
-    if (!cell) throw new StrataError("ARGUMENT", `withUpstream: cell '${id}' is not in the graph`, { hint: "pass cells taken from the same CellGraph" });
+    if (!cell)
+      throw new StrataError("ARGUMENT", `withUpstream: cell '${id}' is not in the graph`, {
+        hint: "pass cells taken from the same CellGraph",
+      });
     keep.add(id);
     stack.push(...cell.deps);
   }
@@ -174,9 +192,13 @@ class Scanner {
   fail(what: string, col = this.col): never {
     const found = col - 1 < this.text.length ? `found '${this.text[col - 1]}'` : "found the end";
     const detail = what.startsWith("expected") ? `${what}, ${found}` : what;
-    throw new StrataError("TARGET", `malformed target '${this.text}': ${detail} at column ${col}\n    ${this.text}\n    ${" ".repeat(col - 1)}^`, {
-      hint: TARGET_FORM_HINT,
-      details: { target: this.text, column: col },
-    });
+    throw new StrataError(
+      "TARGET",
+      `malformed target '${this.text}': ${detail} at column ${col}\n    ${this.text}\n    ${" ".repeat(col - 1)}^`,
+      {
+        hint: TARGET_FORM_HINT,
+        details: { target: this.text, column: col },
+      },
+    );
   }
 }

@@ -130,7 +130,10 @@ export class Cache {
       const actual = existing.size === s.size ? await sha256File(obj) : null;
       intact = actual === hash;
       if (!intact) {
-        const problem = actual === null ? `${existing.size} bytes instead of ${s.size}` : `its content hashes to ${actual.slice(0, 12)}`;
+        const problem =
+          actual === null
+            ? `${existing.size} bytes instead of ${s.size}`
+            : `its content hashes to ${actual.slice(0, 12)}`;
         this.warn(`cache object ${hash.slice(0, 12)} was corrupt (${problem}); replaced it`);
       }
     }
@@ -155,7 +158,11 @@ export class Cache {
    * through the warning callback, a corrupt one is deleted, and the result is false (a cache
    * miss); `destAbs` is then left as it was. True means `destAbs` holds bytes hashing to `hash`.
    */
-  async restore(hash: string, destAbs: string, options: RestoreOptions | ((message: string) => void) = {}): Promise<boolean> {
+  async restore(
+    hash: string,
+    destAbs: string,
+    options: RestoreOptions | ((message: string) => void) = {},
+  ): Promise<boolean> {
     const opts: RestoreOptions = typeof options === "function" ? { onWarning: options } : options;
     const warn = opts.onWarning ?? this.warn;
     const obj = this.pathOf(hash);
@@ -210,10 +217,24 @@ export class Cache {
     try {
       const run = JSON.parse(text) as RunEntry;
       const okOutputs =
-        typeof run?.outputs === "object" && run.outputs !== null &&
-        Object.values(run.outputs).every((o) => typeof o?.path === "string" && outputPathProblem(o.path) === null && HASH_RE.test(o?.hash) && typeof o?.bytes === "number");
-      const okWarnings = run.warnings === undefined || (Array.isArray(run.warnings) && run.warnings.every((w) => typeof w === "string"));
-      if (!okOutputs || !okWarnings || typeof run.metrics !== "object" || typeof run.duration_s !== "number" || typeof run.engine !== "string") {
+        typeof run?.outputs === "object" &&
+        run.outputs !== null &&
+        Object.values(run.outputs).every(
+          (o) =>
+            typeof o?.path === "string" &&
+            outputPathProblem(o.path) === null &&
+            HASH_RE.test(o?.hash) &&
+            typeof o?.bytes === "number",
+        );
+      const okWarnings =
+        run.warnings === undefined || (Array.isArray(run.warnings) && run.warnings.every((w) => typeof w === "string"));
+      if (
+        !okOutputs ||
+        !okWarnings ||
+        typeof run.metrics !== "object" ||
+        typeof run.duration_s !== "number" ||
+        typeof run.engine !== "string"
+      ) {
         throw new Error("unexpected shape");
       }
       return run;
@@ -234,12 +255,21 @@ export class Cache {
       const o = entry.outputs[name];
       checkHash(o.hash, `hash of output '${name}'`);
       const why = outputPathProblem(o.path);
-      if (why) throw new StrataError("INTERNAL", `run-cache output '${name}' path '${o.path}' ${why}`, { hint: "this is a bug in the caller; please report it" });
+      if (why)
+        throw new StrataError("INTERNAL", `run-cache output '${name}' path '${o.path}' ${why}`, {
+          hint: "this is a bug in the caller; please report it",
+        });
       outputs[name] = { path: o.path, hash: o.hash, bytes: o.bytes, ...(o.rows !== undefined ? { rows: o.rows } : {}) };
     }
     const metrics: Record<string, MetricValue> = {};
     for (const k of Object.keys(entry.metrics).sort()) metrics[k] = entry.metrics[k];
-    const data: RunEntry = { outputs, metrics, duration_s: entry.duration_s, engine: entry.engine, ...(entry.warnings?.length ? { warnings: [...entry.warnings] } : {}) };
+    const data: RunEntry = {
+      outputs,
+      metrics,
+      duration_s: entry.duration_s,
+      engine: entry.engine,
+      ...(entry.warnings?.length ? { warnings: [...entry.warnings] } : {}),
+    };
     await writeFileAtomic(this.runPath(fp), JSON.stringify(data, null, 2) + "\n");
   }
 
@@ -294,7 +324,11 @@ export class Cache {
     }
     const runs = await readdir(this.runsDir).catch(() => [] as string[]);
     for (const name of runs.sort()) {
-      await consider(join(this.runsDir, name), (n) => n.endsWith(".json") && HASH_RE.test(n.slice(0, -5)) && !options.keepRuns.has(n.slice(0, -5)), name);
+      await consider(
+        join(this.runsDir, name),
+        (n) => n.endsWith(".json") && HASH_RE.test(n.slice(0, -5)) && !options.keepRuns.has(n.slice(0, -5)),
+        name,
+      );
     }
 
     const toRel = (abs: string): string => relative(this.root, abs).split(sep).join("/");

@@ -132,7 +132,9 @@ function buildError(entryAbs: string, root: string, e: unknown): StrataError {
       cause: e,
     });
   }
-  return new StrataError("STAGE", `cannot read the import graph of ${rel}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  return new StrataError("STAGE", `cannot read the import graph of ${rel}: ${(e as Error)?.message ?? String(e)}`, {
+    cause: e,
+  });
 }
 
 /** Marks relative imports that resolve inside one of the boundary folders as external (not followed, not hashed). */
@@ -175,14 +177,22 @@ export interface CodeGraphOptions {
   boundary?: readonly string[];
 }
 
-export async function codeGraph(entryAbs: string, root: string, statCache: StatCache, opts: CodeGraphOptions = {}): Promise<CodeGraph> {
+export async function codeGraph(
+  entryAbs: string,
+  root: string,
+  statCache: StatCache,
+  opts: CodeGraphOptions = {},
+): Promise<CodeGraph> {
   const rootAbs = resolve(root);
   const entry = resolve(rootAbs, entryAbs);
   const boundary = [...(opts.boundary ?? [])].sort();
   const key = `${rootAbs}\u0000${entry}${boundary.length ? `\u0000${boundary.join("\u0000")}` : ""}`;
   const prev = statCache.memoGet<GraphRecord>(GRAPH_NS + key);
   if (prev && (await reuse(prev, rootAbs, statCache))) {
-    return { files: Object.fromEntries(Object.entries(prev.files).map(([p, [, n]]) => [p, n])), packages: [...prev.packages] };
+    return {
+      files: Object.fromEntries(Object.entries(prev.files).map(([p, [, n]]) => [p, n])),
+      packages: [...prev.packages],
+    };
   }
 
   if ((await rawHashOrNull(entry, statCache)) === null) {

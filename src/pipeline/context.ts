@@ -9,8 +9,22 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
 import { createRng } from "../core/rng.ts";
 import { stableJson } from "../core/json.ts";
-import { copyQueryToParquet, writeColumnsToParquet, parquetRowCount, sqlIdent, readParquetSql } from "../store/index.ts";
-import type { AxisValue, Cell, ColumnTable, MetricValue, StageContext, UpstreamRef, WriteTableOptions } from "./types.ts";
+import {
+  copyQueryToParquet,
+  writeColumnsToParquet,
+  parquetRowCount,
+  sqlIdent,
+  readParquetSql,
+} from "../store/index.ts";
+import type {
+  AxisValue,
+  Cell,
+  ColumnTable,
+  MetricValue,
+  StageContext,
+  UpstreamRef,
+  WriteTableOptions,
+} from "./types.ts";
 
 /** An upstream artifact available to a cell. */
 export interface UpstreamArtifact {
@@ -101,14 +115,22 @@ export function createContext(init: ContextInit): CellRecorder {
     if (all.length === 0) {
       const stages = [...new Set(init.upstream.map((u) => u.stage))];
       if (!stages.includes(stage)) {
-        throw new StrataError("STAGE", `${where("")} asked for input '${stage}/${output}', but '${stage}' is not among its needs`, {
-          hint: `add '${stage}' to stages.${cell.stage}.needs in pipeline.yaml (needs now: ${stages.join(", ") || "none"})`,
-        });
+        throw new StrataError(
+          "STAGE",
+          `${where("")} asked for input '${stage}/${output}', but '${stage}' is not among its needs`,
+          {
+            hint: `add '${stage}' to stages.${cell.stage}.needs in pipeline.yaml (needs now: ${stages.join(", ") || "none"})`,
+          },
+        );
       }
       const outs = [...new Set(init.upstream.filter((u) => u.stage === stage).map((u) => u.output))];
-      throw new StrataError("STAGE", `${where("")} asked for '${stage}/${output}', but stage '${stage}' has no output '${output}'`, {
-        hint: `its outputs are: ${outs.join(", ")}`,
-      });
+      throw new StrataError(
+        "STAGE",
+        `${where("")} asked for '${stage}/${output}', but stage '${stage}' has no output '${output}'`,
+        {
+          hint: `its outputs are: ${outs.join(", ")}`,
+        },
+      );
     }
     const matches = filter
       ? all.filter((u) => Object.entries(filter).every(([k, v]) => String(u.cell[k]) === String(v)))
@@ -166,9 +188,13 @@ export function createContext(init: ContextInit): CellRecorder {
     file: (relPath: string) => {
       const norm = relative(init.root, resolve(init.root, relPath));
       if (isAbsolute(relPath) || norm.startsWith("..") || !init.files.includes(norm)) {
-        throw new StrataError("STAGE", `${where("")} read '${relPath}', which is not declared under stages.${cell.stage}.files in pipeline.yaml`, {
-          hint: `add '${norm}' to stages.${cell.stage}.files so its content is part of the stage's fingerprint`,
-        });
+        throw new StrataError(
+          "STAGE",
+          `${where("")} read '${relPath}', which is not declared under stages.${cell.stage}.files in pipeline.yaml`,
+          {
+            hint: `add '${norm}' to stages.${cell.stage}.files so its content is part of the stage's fingerprint`,
+          },
+        );
       }
       return resolve(init.root, norm);
     },

@@ -43,7 +43,9 @@ export function findCycles(stages: readonly StageNode[]): string[][] {
 
 function rotateToEarliest(cycle: string[], order: Map<string, number>): string[] {
   let start = 0;
-  cycle.forEach((n, i) => { if (order.get(n)! < order.get(cycle[start])!) start = i; });
+  cycle.forEach((n, i) => {
+    if (order.get(n)! < order.get(cycle[start])!) start = i;
+  });
   return [...cycle.slice(start), ...cycle.slice(0, start)];
 }
 

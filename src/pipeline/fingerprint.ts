@@ -123,7 +123,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
   if (typeof a === "number" && typeof b === "number") return Number.isNaN(a) && Number.isNaN(b);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a), kb = Object.keys(b);
+    const ka = Object.keys(a),
+      kb = Object.keys(b);
     return ka.length === kb.length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
   }
   return false;
@@ -152,7 +153,8 @@ function diffHashes(
   label: (key: string, what: "changed" | "added" | "removed", oldV?: string, newV?: string) => string,
   out: string[],
 ): void {
-  const oa = a ?? {}, ob = b ?? {};
+  const oa = a ?? {},
+    ob = b ?? {};
   for (const k of [...new Set([...Object.keys(oa), ...Object.keys(ob)])].sort()) {
     if (!(k in oa)) out.push(label(k, "added", undefined, ob[k]));
     else if (!(k in ob)) out.push(label(k, "removed", oa[k], undefined));
@@ -166,10 +168,12 @@ function diffHashes(
  * are shown when their shapes differ.
  */
 function engineChange(a: string, b: string): string {
-  const ta = a.split(" "), tb = b.split(" ");
+  const ta = a.split(" "),
+    tb = b.split(" ");
   if (ta.length !== tb.length) return `${a} → ${b}`;
   const idx = ta.map((t, i) => (t !== tb[i] ? i : -1)).filter((i) => i >= 0);
-  const lo = Math.min(...idx), hi = Math.max(...idx);
+  const lo = Math.min(...idx),
+    hi = Math.max(...idx);
   return `${ta.slice(lo, hi + 1).join(" ")} → ${tb.slice(lo, hi + 1).join(" ")}`;
 }
 
@@ -190,7 +194,12 @@ export function diffFingerprintParts(prev: FingerprintParts | undefined, next: F
   diffHashes(
     prev.packages,
     next.packages,
-    (k, what, o, n) => (what === "changed" ? `package ${k} ${o} → ${n}` : what === "added" ? `package ${k} added (${n})` : `package ${k} removed (was ${o})`),
+    (k, what, o, n) =>
+      what === "changed"
+        ? `package ${k} ${o} → ${n}`
+        : what === "added"
+          ? `package ${k} added (${n})`
+          : `package ${k} removed (was ${o})`,
     changes,
   );
   diffValues("matrix", prev.matrix ?? {}, next.matrix ?? {}, changes);

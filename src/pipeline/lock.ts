@@ -75,13 +75,17 @@ export function lockPathFor(specFile: string): string {
 
 /** Digest naming a code closure: sha256 over its sorted (path, hash) pairs, first 16 hex digits. */
 export function closureDigest(code: Record<string, string>): string {
-  const pairs = Object.keys(code).sort(cmp).map((k) => `${k}\0${code[k]}`);
+  const pairs = Object.keys(code)
+    .sort(cmp)
+    .map((k) => `${k}\0${code[k]}`);
   return sha256(pairs.join("\n")).slice(0, 16);
 }
 
 const HEADER = " Written by `pipeline run`. Commit it; do not edit by hand.";
-const recover = (name: string) => `restore the committed version with \`git checkout ${name}\`, or delete it (the next \`pipeline run\` rebuilds it, restoring cached results)`;
-const recoverCell = (name: string) => `restore the committed version with \`git checkout ${name}\`, or delete the entry`;
+const recover = (name: string) =>
+  `restore the committed version with \`git checkout ${name}\`, or delete it (the next \`pipeline run\` rebuilds it, restoring cached results)`;
+const recoverCell = (name: string) =>
+  `restore the committed version with \`git checkout ${name}\`, or delete the entry`;
 
 /** Deep copy with object keys sorted, undefined members dropped, -0 → 0. */
 function sortDeep(v: unknown): unknown {
@@ -104,7 +108,10 @@ function sortDeep(v: unknown): unknown {
  * are in the upstream cells' own `outputs` — and (b) every other input, written out (the trial
  * registry's digest; inputs of a cell left stale by a partial run).
  */
-function collapseInputs(inputs: Record<string, string>, cells: Record<string, LockEntry>): { upstream: string[]; other: Record<string, string> } {
+function collapseInputs(
+  inputs: Record<string, string>,
+  cells: Record<string, LockEntry>,
+): { upstream: string[]; other: Record<string, string> } {
   const byCell = new Map<string, string[]>();
   for (const key of Object.keys(inputs)) {
     const slash = key.indexOf("/");
@@ -118,7 +125,11 @@ function collapseInputs(inputs: Record<string, string>, cells: Record<string, Lo
     const outs = cells[id]?.outputs;
     if (!outs || id === "trials") continue;
     const all = Object.keys(outs);
-    if (all.length !== names.length || !names.every((n) => outs[n] !== undefined && outs[n].hash === inputs[`${id}/${n}`])) continue;
+    if (
+      all.length !== names.length ||
+      !names.every((n) => outs[n] !== undefined && outs[n].hash === inputs[`${id}/${n}`])
+    )
+      continue;
     upstream.push(id);
     for (const n of names) delete other[`${id}/${n}`];
   }
@@ -156,7 +167,12 @@ function shareByStage(cells: Record<string, unknown>): Record<string, Record<str
       const first = list[0][f] as Record<string, unknown>;
       const common: Record<string, unknown> = {};
       for (const k of Object.keys(first)) {
-        if (list.every((e) => k in (e[f] as Record<string, unknown>) && same((e[f] as Record<string, unknown>)[k], first[k]))) common[k] = first[k];
+        if (
+          list.every(
+            (e) => k in (e[f] as Record<string, unknown>) && same((e[f] as Record<string, unknown>)[k], first[k]),
+          )
+        )
+          common[k] = first[k];
       }
       if (Object.keys(common).length) shared[f] = common;
     }
@@ -202,11 +218,15 @@ export function serializeLock(lock: LockFile): string {
     const own: Record<string, string> = {};
     for (const [path, h] of Object.entries(code ?? {})) if (table[path] !== h) own[path] = h;
     const entry = sortDeep({
-      ...rest, code: digest, ...(Object.keys(own).length ? { code_own: own } : {}),
-      ...(upstream.length ? { upstream } : {}), ...(Object.keys(other).length ? { inputs: other } : {}),
+      ...rest,
+      code: digest,
+      ...(Object.keys(own).length ? { code_own: own } : {}),
+      ...(upstream.length ? { upstream } : {}),
+      ...(Object.keys(other).length ? { inputs: other } : {}),
     }) as Record<string, unknown>;
     // Empty maps are the default when parsing: not written.
-    for (const f of ["files", "packages", "metrics", "matrix"]) if (isPlainObject(entry[f]) && Object.keys(entry[f] as object).length === 0) delete entry[f];
+    for (const f of ["files", "packages", "metrics", "matrix"])
+      if (isPlainObject(entry[f]) && Object.keys(entry[f] as object).length === 0) delete entry[f];
     cells[id] = entry;
   }
   const stages = shareByStage(cells);
@@ -229,13 +249,22 @@ export function serializeLock(lock: LockFile): string {
     });
   }
   for (const key of ["code", "closures", "stages", "cells"]) {
-    const pair = doc.contents && isMap(doc.contents) ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
+    const pair =
+      doc.contents && isMap(doc.contents)
+        ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === key)
+        : undefined;
     if (pair && isScalar(pair.key) && key !== "code") pair.key.spaceBefore = true;
   }
   return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true, flowCollectionPadding: false });
 }
 
-function lockError(file: string, text: string, offset: number | undefined, problem: string, cell?: string): StrataError {
+function lockError(
+  file: string,
+  text: string,
+  offset: number | undefined,
+  problem: string,
+  cell?: string,
+): StrataError {
   let where = file;
   if (offset !== undefined) {
     const before = text.slice(0, offset);
@@ -244,8 +273,14 @@ function lockError(file: string, text: string, offset: number | undefined, probl
     where = `${file}:${line}:${col}`;
   }
   const name = basename(file);
-  const hint = cell === undefined ? recover(name) : `${recoverCell(name)} '${cell}' from it (the next \`pipeline run\` rebuilds it)`;
-  return new StrataError("CACHE", `${where}: ${problem}`, { hint, details: cell === undefined ? { file } : { file, cell } });
+  const hint =
+    cell === undefined
+      ? recover(name)
+      : `${recoverCell(name)} '${cell}' from it (the next \`pipeline run\` rebuilds it)`;
+  return new StrataError("CACHE", `${where}: ${problem}`, {
+    hint,
+    details: cell === undefined ? { file } : { file, cell },
+  });
 }
 
 const isRecordOf = (v: unknown, pred: (x: unknown) => boolean): boolean =>
@@ -254,7 +289,8 @@ const isStr = (x: unknown): boolean => typeof x === "string";
 const isNum = (x: unknown): boolean => typeof x === "number";
 const HASH_RE = /^[0-9a-f]{64}$/;
 const isHash = (x: unknown): boolean => typeof x === "string" && HASH_RE.test(x);
-const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === "object" && x !== null && !Array.isArray(x);
 
 /**
  * Why `path` is not a safe output path, or null when it is. A safe path is relative, posix
@@ -289,32 +325,57 @@ const malformed = (k: string): BadField => ({ keys: [k], problem: `a missing or 
 function badField(e: Record<string, unknown>): BadField | null {
   if (!isStr(e.stage)) return malformed("stage");
   if (!isStr(e.fingerprint)) return malformed("fingerprint");
-  if (!isHash(e.fingerprint)) return { keys: ["fingerprint"], problem: "a malformed `fingerprint` (expected 64 lowercase hex characters)" };
+  if (!isHash(e.fingerprint))
+    return { keys: ["fingerprint"], problem: "a malformed `fingerprint` (expected 64 lowercase hex characters)" };
   if (!isStr(e.uses)) return malformed("uses");
   if (!isRecordOf(e.matrix, (x) => ["string", "number", "boolean"].includes(typeof x))) return malformed("matrix");
   for (const k of ["code", "packages", "inputs", "files"] as const) if (!isRecordOf(e[k], isStr)) return malformed(k);
   for (const k of ["code", "inputs", "files"] as const) {
     for (const [name, h] of Object.entries(e[k] as Record<string, string>)) {
-      if (!isHash(h)) return { keys: [k, name], problem: `a malformed hash for \`${k}.${name}\` (expected 64 lowercase hex characters)` };
+      if (!isHash(h))
+        return {
+          keys: [k, name],
+          problem: `a malformed hash for \`${k}.${name}\` (expected 64 lowercase hex characters)`,
+        };
     }
   }
   if (!isNum(e.seed)) return malformed("seed");
   if (!isPlainObject(e.outputs)) return malformed("outputs");
   for (const [name, o] of Object.entries(e.outputs)) {
-    if (!isPlainObject(o) || !isStr(o.path) || !isStr(o.hash) || !isNum(o.bytes) || (o.rows !== undefined && !isNum(o.rows))) {
-      return { keys: ["outputs", name], problem: `a missing or malformed \`outputs.${name}\` (expected path, hash, bytes)` };
+    if (
+      !isPlainObject(o) ||
+      !isStr(o.path) ||
+      !isStr(o.hash) ||
+      !isNum(o.bytes) ||
+      (o.rows !== undefined && !isNum(o.rows))
+    ) {
+      return {
+        keys: ["outputs", name],
+        problem: `a missing or malformed \`outputs.${name}\` (expected path, hash, bytes)`,
+      };
     }
-    if (!isHash(o.hash)) return { keys: ["outputs", name, "hash"], problem: `a malformed \`outputs.${name}.hash\` (expected 64 lowercase hex characters)` };
+    if (!isHash(o.hash))
+      return {
+        keys: ["outputs", name, "hash"],
+        problem: `a malformed \`outputs.${name}.hash\` (expected 64 lowercase hex characters)`,
+      };
     const path = o.path as string;
     let why = outputPathProblem(path);
     // data/<stage>/… (pipeline.yaml) or data/<study>/<stage>/… (any other pipeline file).
     const segs = path.split("/");
-    if (!why && segs[1] !== e.stage && !(segs.length > 3 && segs[2] === e.stage)) why = `is not under data/${e.stage as string}/, the folder of stage '${e.stage as string}'`;
-    if (why) return { keys: ["outputs", name, "path"], problem: `an unsafe \`outputs.${name}.path\` ${JSON.stringify(path)}: it ${why}` };
+    if (!why && segs[1] !== e.stage && !(segs.length > 3 && segs[2] === e.stage))
+      why = `is not under data/${e.stage as string}/, the folder of stage '${e.stage as string}'`;
+    if (why)
+      return {
+        keys: ["outputs", name, "path"],
+        problem: `an unsafe \`outputs.${name}.path\` ${JSON.stringify(path)}: it ${why}`,
+      };
   }
-  if (!isRecordOf(e.metrics, (x) => x === null || ["string", "number", "boolean"].includes(typeof x))) return malformed("metrics");
+  if (!isRecordOf(e.metrics, (x) => x === null || ["string", "number", "boolean"].includes(typeof x)))
+    return malformed("metrics");
   if (!isStr(e.engine)) return malformed("engine");
-  if (e.warnings !== undefined && !(Array.isArray(e.warnings) && e.warnings.every(isStr))) return { keys: ["warnings"], problem: "a malformed `warnings` (expected a list of sentences)" };
+  if (e.warnings !== undefined && !(Array.isArray(e.warnings) && e.warnings.every(isStr)))
+    return { keys: ["warnings"], problem: "a malformed `warnings` (expected a list of sentences)" };
   return null;
 }
 
@@ -345,11 +406,17 @@ export function parseLock(text: string, file: string): LockFile {
   }
   const data = doc.toJS() as unknown;
   if (data === null || data === undefined) return emptyLock();
-  if (typeof data !== "object" || Array.isArray(data)) throw lockError(file, text, 0, "expected a mapping with `version` and `cells`");
+  if (typeof data !== "object" || Array.isArray(data))
+    throw lockError(file, text, 0, "expected a mapping with `version` and `cells`");
   const obj = data as Record<string, unknown>;
   if (obj.version !== 1 && obj.version !== 2) {
     const node = doc.get("version", true) as YamlNode | undefined;
-    throw lockError(file, text, node?.range?.[0] ?? 0, `unsupported lock version ${JSON.stringify(obj.version)} (this engine reads versions 1 and 2)`);
+    throw lockError(
+      file,
+      text,
+      node?.range?.[0] ?? 0,
+      `unsupported lock version ${JSON.stringify(obj.version)} (this engine reads versions 1 and 2)`,
+    );
   }
   const cells = obj.cells ?? {};
   if (typeof cells !== "object" || cells === null || Array.isArray(cells)) {
@@ -361,17 +428,31 @@ export function parseLock(text: string, file: string): LockFile {
   const closures = (obj.closures ?? {}) as Record<string, unknown>;
   if (obj.version === 2) {
     const at = (key: string) => (doc.get(key, true) as YamlNode | undefined)?.range?.[0];
-    if (!isPlainObject(table)) throw lockError(file, text, at("code"), "`code` must map each source file to its 64-hex-digit hash");
+    if (!isPlainObject(table))
+      throw lockError(file, text, at("code"), "`code` must map each source file to its 64-hex-digit hash");
     for (const [path, h] of Object.entries(table)) {
-      if (!isHash(h)) throw lockError(file, text, keyOffset(doc.get("code", true), [path]) ?? at("code"), `a malformed hash for \`code.${path}\` (expected 64 lowercase hex characters)`);
+      if (!isHash(h))
+        throw lockError(
+          file,
+          text,
+          keyOffset(doc.get("code", true), [path]) ?? at("code"),
+          `a malformed hash for \`code.${path}\` (expected 64 lowercase hex characters)`,
+        );
     }
     if (!isRecordOf(closures, (x) => Array.isArray(x) && x.every((p) => typeof p === "string" && p in table))) {
-      throw lockError(file, text, at("closures"), "`closures` must map each closure digest to a list of files of the `code` table");
+      throw lockError(
+        file,
+        text,
+        at("closures"),
+        "`closures` must map each closure digest to a list of files of the `code` table",
+      );
     }
   }
   const cellsNode = doc.get("cells", true);
   for (const [id, entry] of Object.entries(cells as Record<string, unknown>)) {
-    const pair = isMap(cellsNode) ? cellsNode.items.find((p) => isScalar(p.key) && String(p.key.value) === id) : undefined;
+    const pair = isMap(cellsNode)
+      ? cellsNode.items.find((p) => isScalar(p.key) && String(p.key.value) === id)
+      : undefined;
     const offset = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
       throw lockError(file, text, offset, `cell '${id}' must be a mapping`);
@@ -392,12 +473,24 @@ export function parseLock(text: string, file: string): LockFile {
       const paths = typeof digest === "string" ? closures[digest] : undefined;
       const own = (e.code_own ?? {}) as Record<string, unknown>;
       if (!Array.isArray(paths) || !isRecordOf(own, isHash)) {
-        throw lockError(file, text, keyOffset(pair?.value, ["code"]) ?? offset, `cell '${id}' names code closure ${JSON.stringify(digest)}, which \`closures\` does not list`, id);
+        throw lockError(
+          file,
+          text,
+          keyOffset(pair?.value, ["code"]) ?? offset,
+          `cell '${id}' names code closure ${JSON.stringify(digest)}, which \`closures\` does not list`,
+          id,
+        );
       }
       const code: Record<string, string> = {};
       for (const path of paths as string[]) code[path] = (own[path] as string | undefined) ?? (table[path] as string);
       if (closureDigest(code) !== digest) {
-        throw lockError(file, text, keyOffset(pair?.value, ["code"]) ?? offset, `cell '${id}': the hashes of code closure ${digest as string} do not match its digest (the \`code\` table was edited)`, id);
+        throw lockError(
+          file,
+          text,
+          keyOffset(pair?.value, ["code"]) ?? offset,
+          `cell '${id}': the hashes of code closure ${digest as string} do not match its digest (the \`code\` table was edited)`,
+          id,
+        );
       }
       e.code = code;
       delete e.code_own;
@@ -415,13 +508,17 @@ export function parseLock(text: string, file: string): LockFile {
   for (const [id, entry] of Object.entries(cells as Record<string, Record<string, unknown>>)) {
     const ups = entry.upstream;
     if (ups === undefined) continue;
-    const pair = isMap(cellsNode) ? cellsNode.items.find((p) => isScalar(p.key) && String(p.key.value) === id) : undefined;
+    const pair = isMap(cellsNode)
+      ? cellsNode.items.find((p) => isScalar(p.key) && String(p.key.value) === id)
+      : undefined;
     const at = keyOffset(pair?.value, ["upstream"]) ?? (isScalar(pair?.key) ? pair.key.range?.[0] : undefined);
-    if (!Array.isArray(ups) || !ups.every((u) => typeof u === "string")) throw lockError(file, text, at, `cell '${id}' has a malformed \`upstream\` (expected a list of cell ids)`, id);
+    if (!Array.isArray(ups) || !ups.every((u) => typeof u === "string"))
+      throw lockError(file, text, at, `cell '${id}' has a malformed \`upstream\` (expected a list of cell ids)`, id);
     const inputs = entry.inputs as Record<string, string>;
     for (const up of ups as string[]) {
       const src = (cells as Record<string, LockEntry>)[up];
-      if (!src) throw lockError(file, text, at, `cell '${id}' reads the outputs of '${up}', which the lock does not have`, id);
+      if (!src)
+        throw lockError(file, text, at, `cell '${id}' reads the outputs of '${up}', which the lock does not have`, id);
       for (const [name, o] of Object.entries(src.outputs)) inputs[`${up}/${name}`] = o.hash;
     }
     delete entry.upstream;
@@ -484,7 +581,10 @@ export async function readLock(path: string): Promise<LockFile> {
     text = await readAndRemember(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return emptyLock();
-    throw new StrataError("CACHE", `cannot read ${path}: ${(e as Error).message}`, { cause: e, hint: "check the file's permissions" });
+    throw new StrataError("CACHE", `cannot read ${path}: ${(e as Error).message}`, {
+      cause: e,
+      hint: "check the file's permissions",
+    });
   }
   return parseLock(text, path);
 }

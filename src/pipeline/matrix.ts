@@ -24,7 +24,12 @@ export function cellId(stage: string, values: Readonly<Record<string, AxisValue>
 }
 
 /** "data/stage" or "data/stage/a=1,b=x", relative to the project root. */
-export function cellDir(stage: string, values: Readonly<Record<string, AxisValue>>, axes: readonly string[], outputRoot = "data"): string {
+export function cellDir(
+  stage: string,
+  values: Readonly<Record<string, AxisValue>>,
+  axes: readonly string[],
+  outputRoot = "data",
+): string {
   return axes.length === 0 ? `${outputRoot}/${stage}` : `${outputRoot}/${stage}/${axisPairs(values, axes)}`;
 }
 
@@ -72,9 +77,13 @@ export function resolveAxes(stage: StageSpec, resolved: ReadonlyMap<string, Reso
     if (axis.kind === "values") return { name, values: [...axis.values] };
     const upstream = resolved.get(axis.stage)?.find((a) => a.name === name);
     if (!upstream) {
-      throw new StrataError("SPEC", `stage '${stage.name}' takes matrix axis '${name}' from '${axis.stage}', which has no such axis`, {
-        hint: "load the spec with loadPipeline(), which reports this with its line and column",
-      });
+      throw new StrataError(
+        "SPEC",
+        `stage '${stage.name}' takes matrix axis '${name}' from '${axis.stage}', which has no such axis`,
+        {
+          hint: "load the spec with loadPipeline(), which reports this with its line and column",
+        },
+      );
     }
     return { name, values: [...upstream.values], from: axis.stage };
   });
@@ -89,7 +98,13 @@ function product(axes: readonly ResolvedAxis[]): Array<Record<string, AxisValue>
   return combos;
 }
 
-function makeCell(stage: StageSpec, values: Record<string, AxisValue>, axes: readonly ResolvedAxis[], byStage: ReadonlyMap<string, Cell[]>, outputRoot: string): Cell {
+function makeCell(
+  stage: StageSpec,
+  values: Record<string, AxisValue>,
+  axes: readonly ResolvedAxis[],
+  byStage: ReadonlyMap<string, Cell[]>,
+  outputRoot: string,
+): Cell {
   const names = axes.map((a) => a.name);
   const deps = stage.needs.flatMap((need) => {
     const linked = axes.filter((a) => a.from === need).map((a) => a.name);

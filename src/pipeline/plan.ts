@@ -100,7 +100,9 @@ export function decideCell(a: DecideArgs): Decision {
     const diff = diffFingerprintParts(entryParts, { ...a.parts, inputs: a.inputs });
     // A grown trial registry reads "trials: 46 → 76 (+30 exp-top25)", not "input … changed".
     const trialsLine = `input ${TRIALS_INPUT} changed`;
-    const changes = diff.changes.map((c) => (c === trialsLine && a.entry!.trials && a.trials ? describeTrialsChange(a.entry!.trials, a.trials) : c));
+    const changes = diff.changes.map((c) =>
+      c === trialsLine && a.entry!.trials && a.trials ? describeTrialsChange(a.entry!.trials, a.trials) : c,
+    );
     const reasons = changes.length > 0 ? changes : ["fingerprint changed"];
     return { action: staleAction(), cause: reasons[0], reasons, fingerprint };
   }
@@ -192,7 +194,7 @@ export function planRun(_graph: CellGraph, opts: PlanOptions): PlanStep[] {
     if (d.action === "skip") known.set(cell.id, lockHashes(entry) ?? null);
     else if (d.action === "restore") {
       const fromRun = d.fingerprint ? opts.runCache(d.fingerprint) : undefined;
-      known.set(cell.id, fromRun ?? (d.fingerprint === entry?.fingerprint ? lockHashes(entry) ?? null : null));
+      known.set(cell.id, fromRun ?? (d.fingerprint === entry?.fingerprint ? (lockHashes(entry) ?? null) : null));
     } else known.set(cell.id, null);
     steps.push({ cell, ...d, upstream: [] });
   }

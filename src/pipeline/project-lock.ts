@@ -65,7 +65,13 @@ export function isPidAlive(pid: number): boolean {
 function parseInfo(text: string): ProjectLockInfo | null {
   try {
     const x = JSON.parse(text) as ProjectLockInfo;
-    if (typeof x.pid === "number" && typeof x.host === "string" && typeof x.started === "string" && typeof x.command === "string") return x;
+    if (
+      typeof x.pid === "number" &&
+      typeof x.host === "string" &&
+      typeof x.started === "string" &&
+      typeof x.command === "string"
+    )
+      return x;
   } catch {
     /* fall through */
   }
@@ -109,7 +115,10 @@ async function tryCreate(path: string, info: ProjectLockInfo): Promise<boolean> 
     fh = await open(path, "wx");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw new StrataError("LOCKED", `cannot create ${path}: ${(e as Error).message}`, { cause: e, hint: "check the permissions of the .pipeline folder" });
+    throw new StrataError("LOCKED", `cannot create ${path}: ${(e as Error).message}`, {
+      cause: e,
+      hint: "check the permissions of the .pipeline folder",
+    });
   }
   try {
     await fh.writeFile(JSON.stringify(info, null, 2) + "\n");
@@ -148,7 +157,10 @@ async function removeStale(path: string, staleText: string): Promise<void> {
  * Take the project lock or throw StrataError("LOCKED") naming the holder. A lock left by a
  * dead process on this host is taken over (reported through `onNote`).
  */
-export async function acquireProjectLock(root: string, options: AcquireProjectLockOptions = {}): Promise<ProjectLockHandle> {
+export async function acquireProjectLock(
+  root: string,
+  options: AcquireProjectLockOptions = {},
+): Promise<ProjectLockHandle> {
   const path = options.path ?? projectLockPath(root);
   const note = options.onNote ?? ((m: string) => console.warn(m));
   await mkdir(dirname(path), { recursive: true });
@@ -183,13 +195,17 @@ export async function acquireProjectLock(root: string, options: AcquireProjectLo
     }
     if (holder.host !== host) throw lockedError(path, holder, "remote");
     if (isPidAlive(holder.pid)) throw lockedError(path, holder, "alive");
-    note(`taking over ${path} from pid ${holder.pid} (\`${holder.command}\`, started ${holder.started}), which is no longer running`);
+    note(
+      `taking over ${path} from pid ${holder.pid} (\`${holder.command}\`, started ${holder.started}), which is no longer running`,
+    );
     await removeStale(path, text);
     await sleep(attempt === 0 ? 0 : 10);
   }
   const holder = options.path ? parseInfo(await readFile(path, "utf8").catch(() => "")) : readProjectLock(root);
   if (holder) throw lockedError(path, holder, holder.host === host ? "alive" : "remote");
-  throw new StrataError("LOCKED", `could not acquire ${path}: other processes keep taking it`, { hint: "retry in a moment" });
+  throw new StrataError("LOCKED", `could not acquire ${path}: other processes keep taking it`, {
+    hint: "retry in a moment",
+  });
 }
 
 function handle(path: string, info: ProjectLockInfo): ProjectLockHandle {

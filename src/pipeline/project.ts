@@ -66,7 +66,9 @@ export function findSpecFile(opts: { file?: string; cwd?: string } = {}): string
  * so unchanged cells restore instead of running; `registryFile` points the trial registry at
  * the main study's, so every trial of the study lands in one registry.
  */
-export async function openProject(opts: { file?: string; cwd?: string; sharedStateDir?: string; registryFile?: string } = {}): Promise<Project> {
+export async function openProject(
+  opts: { file?: string; cwd?: string; sharedStateDir?: string; registryFile?: string } = {},
+): Promise<Project> {
   const specFile = findSpecFile(opts);
   const spec = await loadPipeline(specFile);
   const root = spec.root;
@@ -126,15 +128,29 @@ export function loadStageModule(stage: StageSpec): Promise<StageDefinition> {
  * Validate a stage's raw params (`raw`, default the YAML's) with its zod schema; errors name
  * the stage and the YAML position.
  */
-export function validateParams(project: Project, stage: StageSpec, def: StageDefinition, raw: unknown = stage.params): unknown {
+export function validateParams(
+  project: Project,
+  stage: StageSpec,
+  def: StageDefinition,
+  raw: unknown = stage.params,
+): unknown {
   if (!def.params || typeof (def.params as { safeParse?: unknown }).safeParse !== "function") {
     // A stage without a params schema takes no params.
-    if (stage.params === undefined || stage.params === null || (typeof stage.params === "object" && Object.keys(stage.params).length === 0)) return {};
+    if (
+      stage.params === undefined ||
+      stage.params === null ||
+      (typeof stage.params === "object" && Object.keys(stage.params).length === 0)
+    )
+      return {};
     const rel = relPath(project, project.specFile);
     const pos = project.spec.positionOf?.(["stages", stage.name, "params"]) ?? stage.pos;
-    throw new StrataError("PARAMS", `${rel}:${pos.line}:${pos.col}: stage '${stage.name}' is given params, but ${stage.uses} declares no params schema`, {
-      hint: `add \`params: z.object({ ... })\` to its defineStage({...}), or remove stages.${stage.name}.params from ${rel}`,
-    });
+    throw new StrataError(
+      "PARAMS",
+      `${rel}:${pos.line}:${pos.col}: stage '${stage.name}' is given params, but ${stage.uses} declares no params schema`,
+      {
+        hint: `add \`params: z.object({ ... })\` to its defineStage({...}), or remove stages.${stage.name}.params from ${rel}`,
+      },
+    );
   }
   const r = def.params.safeParse(raw);
   if (r.success) return JSON.parse(JSON.stringify(r.data ?? {}));
@@ -143,10 +159,19 @@ export function validateParams(project: Project, stage: StageSpec, def: StageDef
     const path = ["params", ...i.path.map(String)].join(".");
     const keys = i.code === "unrecognized_keys" ? ((i as { keys?: string[] }).keys ?? []) : [];
     const at = keys.length === 1 ? [...i.path, keys[0]] : i.path;
-    const pos = project.spec.positionOf?.(["stages", stage.name, "params", ...at.map((k) => (typeof k === "number" ? k : String(k)))]) ?? stage.pos;
+    const pos =
+      project.spec.positionOf?.([
+        "stages",
+        stage.name,
+        "params",
+        ...at.map((k) => (typeof k === "number" ? k : String(k))),
+      ]) ?? stage.pos;
     // An unknown key is most often a misspelling: name the keys this level takes.
     const known = keys.length ? shapeKeys(def.params, i.path) : [];
-    const dym = keys.map((k) => didYouMean(k, known)).filter(Boolean).join(" ");
+    const dym = keys
+      .map((k) => didYouMean(k, known))
+      .filter(Boolean)
+      .join(" ");
     return `  ${rel}:${pos.line}:${pos.col}: ${path}: ${i.message}${dym ? ` — ${dym}` : ""}`;
   });
   throw new StrataError("PARAMS", `stage '${stage.name}' has invalid params:\n${lines.join("\n")}`, {
@@ -156,7 +181,9 @@ export function validateParams(project: Project, stage: StageSpec, def: StageDef
 
 /** The keys a zod object schema takes at a path of nested objects (empty when unknown). */
 function shapeKeys(schema: unknown, path: ReadonlyArray<PropertyKey>): string[] {
-  let s = schema as { shape?: Record<string, unknown>; def?: { innerType?: unknown; in?: unknown }; _def?: { innerType?: unknown } } | undefined;
+  let s = schema as
+    | { shape?: Record<string, unknown>; def?: { innerType?: unknown; in?: unknown }; _def?: { innerType?: unknown } }
+    | undefined;
   const unwrap = () => {
     for (let k = 0; k < 5 && s && !s.shape; k++) s = (s.def?.innerType ?? s.def?.in ?? s._def?.innerType) as typeof s;
   };
@@ -192,9 +219,14 @@ function checkMatrixValues(project: Project, stage: StageSpec, def: StageDefinit
       const axisSpec = stage.matrix.find(([a]) => a === axis)?.[1];
       const values = axisSpec && axisSpec.kind === "values" ? axisSpec.values : [];
       const index = values.findIndex((v) => String(v) === String(value));
-      const pos = project.spec.positionOf?.(index >= 0 ? ["stages", stage.name, "matrix", axis, index] : ["stages", stage.name, "matrix", axis]) ?? stage.pos;
+      const pos =
+        project.spec.positionOf?.(
+          index >= 0 ? ["stages", stage.name, "matrix", axis, index] : ["stages", stage.name, "matrix", axis],
+        ) ?? stage.pos;
       const options = enumOptions(shape[axis]);
-      problems.push(`  ${rel}:${pos.line}:${pos.col}: matrix.${axis}: ${JSON.stringify(value)} is not a value of param '${axis}' (${issue.message})`);
+      problems.push(
+        `  ${rel}:${pos.line}:${pos.col}: matrix.${axis}: ${JSON.stringify(value)} is not a value of param '${axis}' (${issue.message})`,
+      );
       hint ??= options ? suggestionHint(String(value), options, `values of ${axis}`) : undefined;
     }
   }
@@ -234,7 +266,12 @@ export interface StageStatic {
   warnings: PlanWarning[];
 }
 
-interface StoredIssue { level: "error" | "warning"; param?: string; message: string; hint?: string }
+interface StoredIssue {
+  level: "error" | "warning";
+  param?: string;
+  message: string;
+  hint?: string;
+}
 
 /**
  * Static parts shared by every cell of a stage. `needs` holds the validated params of the
@@ -242,7 +279,11 @@ interface StoredIssue { level: "error" | "warning"; param?: string; message: str
  * memoized in the stat cache, keyed by the stage's code hashes, raw params and the needs'
  * params, so a no-op status never imports stage modules.
  */
-export async function stageStatic(project: Project, stage: StageSpec, needs: Record<string, unknown> = {}): Promise<StageStatic> {
+export async function stageStatic(
+  project: Project,
+  stage: StageSpec,
+  needs: Record<string, unknown> = {},
+): Promise<StageStatic> {
   const graph = await codeGraph(stage.usesPath, project.root, project.stat, { boundary: [ENGINE_SCOPE] });
   const packages = packageVersions(graph.packages, project.root);
   const files: Record<string, string> = {};
@@ -250,15 +291,33 @@ export async function stageStatic(project: Project, stage: StageSpec, needs: Rec
   const cells = project.graph.byStage.get(stage.name) ?? [];
   // The engine validates params and runs checks: its own source is part of this memo's key
   // (not of the stage's fingerprint).
-  const memoKey = "params:" + sha256(stableJson({ code: graph.files, engine: await engineSourceDigest(project), raw: stage.params, cells: cells.map((c) => c.id), needs }));
-  let memo = project.stat.memoGet<{ params: unknown; cellParams: Record<string, unknown>; trial?: TrialSpec | null; readsTrials?: boolean; issues?: StoredIssue[] }>(memoKey);
+  const memoKey =
+    "params:" +
+    sha256(
+      stableJson({
+        code: graph.files,
+        engine: await engineSourceDigest(project),
+        raw: stage.params,
+        cells: cells.map((c) => c.id),
+        needs,
+      }),
+    );
+  let memo = project.stat.memoGet<{
+    params: unknown;
+    cellParams: Record<string, unknown>;
+    trial?: TrialSpec | null;
+    readsTrials?: boolean;
+    issues?: StoredIssue[];
+  }>(memoKey);
   if (memo === undefined) {
     const def = await loadStageModule(stage);
     const params = validateParams(project, stage, def, inheritParams(project, stage, def, needs));
     checkMatrixValues(project, stage, def, cells);
     const cellParams: Record<string, unknown> = {};
     for (const c of cells) {
-      cellParams[c.id] = def.cellParams ? JSON.parse(JSON.stringify(def.cellParams(structuredClone(params) as never, { ...c.values }) ?? {})) : params;
+      cellParams[c.id] = def.cellParams
+        ? JSON.parse(JSON.stringify(def.cellParams(structuredClone(params) as never, { ...c.values }) ?? {}))
+        : params;
     }
     const issues = runChecks(stage, def, params, needs, cells);
     memo = { params, cellParams, trial: def.trial ?? null, readsTrials: !!def.readsTrials, issues };
@@ -269,7 +328,16 @@ export async function stageStatic(project: Project, stage: StageSpec, needs: Rec
   const errors = issues.filter((i) => i.level === "error");
   if (errors.length) throw checksError(project, stage, errors);
   const warnings = issues.filter((i) => i.level === "warning").map((i) => placeIssue(project, stage, i));
-  return { code: graph.files, packages, params: memo.params, cellParams: memo.cellParams, files, trial: memo.trial ?? null, readsTrials: !!memo.readsTrials, warnings };
+  return {
+    code: graph.files,
+    packages,
+    params: memo.params,
+    cellParams: memo.cellParams,
+    files,
+    trial: memo.trial ?? null,
+    readsTrials: !!memo.readsTrials,
+    warnings,
+  };
 }
 
 /** "pipeline.yaml:40:7", the place of a param of a stage (or of the stage) in pipeline.yaml. */
@@ -280,14 +348,24 @@ function paramWhere(project: Project, stage: StageSpec, param: string | undefine
 }
 
 function placeIssue(project: Project, stage: StageSpec, i: StoredIssue): PlanWarning {
-  return { stage: stage.name, ...(i.param ? { param: i.param } : {}), where: paramWhere(project, stage, i.param), message: i.message, ...(i.hint ? { hint: i.hint } : {}) };
+  return {
+    stage: stage.name,
+    ...(i.param ? { param: i.param } : {}),
+    where: paramWhere(project, stage, i.param),
+    message: i.message,
+    ...(i.hint ? { hint: i.hint } : {}),
+  };
 }
 
 function checksError(project: Project, stage: StageSpec, errors: StoredIssue[]): StrataError {
-  const lines = errors.map((i) => `  ${paramWhere(project, stage, i.param)}: ${i.param ? `params.${i.param}: ` : ""}${i.message}`);
+  const lines = errors.map(
+    (i) => `  ${paramWhere(project, stage, i.param)}: ${i.param ? `params.${i.param}: ` : ""}${i.message}`,
+  );
   const hints = [...new Set(errors.map((i) => i.hint).filter((h): h is string => !!h))];
   return new StrataError("PARAMS", `stage '${stage.name}' has contradictory settings:\n${lines.join("\n")}`, {
-    hint: hints.length ? hints.join("; ") : `fix stages.${stage.name}.params in ${relPath(project, project.specFile)} (the checks are in ${stage.uses})`,
+    hint: hints.length
+      ? hints.join("; ")
+      : `fix stages.${stage.name}.params in ${relPath(project, project.specFile)} (the checks are in ${stage.uses})`,
   });
 }
 
@@ -299,8 +377,15 @@ const show = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify
  * stage's validated params. A param the YAML gives with another value than that stage's is a
  * plan-time error naming both stages, both values and both places.
  */
-function inheritParams(project: Project, stage: StageSpec, def: StageDefinition, needs: Record<string, unknown>): unknown {
-  const entries = Object.entries(def.inherit ?? {}).filter(([, from]) => stage.needs.includes(from) && needs[from] !== undefined);
+function inheritParams(
+  project: Project,
+  stage: StageSpec,
+  def: StageDefinition,
+  needs: Record<string, unknown>,
+): unknown {
+  const entries = Object.entries(def.inherit ?? {}).filter(
+    ([, from]) => stage.needs.includes(from) && needs[from] !== undefined,
+  );
   if (entries.length === 0) return stage.params;
   const raw: Record<string, unknown> = { ...((stage.params ?? {}) as Record<string, unknown>) };
   const own = validateParams(project, stage, def, raw) as Record<string, unknown>;
@@ -312,42 +397,74 @@ function inheritParams(project: Project, stage: StageSpec, def: StageDefinition,
     if (!up || typeof up !== "object" || !(param in up)) continue;
     const upStage = project.spec.stages.find((x) => x.name === from)!;
     if (upStage.matrix.some(([axis]) => axis === param)) {
-      problems.push(`  ${paramWhere(project, stage, undefined)}: stage '${stage.name}' takes '${param}' from stage '${from}', whose matrix varies '${param}': there is no single value to take`);
-      hints.push(`give '${from}' one ${param} (run one study per value), or take the axis with matrix: { ${param}: { from: ${from} } }`);
+      problems.push(
+        `  ${paramWhere(project, stage, undefined)}: stage '${stage.name}' takes '${param}' from stage '${from}', whose matrix varies '${param}': there is no single value to take`,
+      );
+      hints.push(
+        `give '${from}' one ${param} (run one study per value), or take the axis with matrix: { ${param}: { from: ${from} } }`,
+      );
       continue;
     }
     if (param in raw) {
       if (sameValue(own[param], up[param])) continue;
       const upRaw = (upStage.params ?? {}) as Record<string, unknown>;
       const upWhere = param in upRaw ? `${paramWhere(project, upStage, param)}` : `its default; ${upStage.uses}`;
-      problems.push(`  ${paramWhere(project, stage, param)}: ${stage.name}.params.${param} is ${show(own[param])}, but stage '${from}' has ${param} ${show(up[param])} (${upWhere}); '${stage.name}' takes ${param} from '${from}'`);
-      hints.push(`remove ${param} from stages.${stage.name}.params in ${rel} (it is taken from '${from}'), or set both to the same value`);
+      problems.push(
+        `  ${paramWhere(project, stage, param)}: ${stage.name}.params.${param} is ${show(own[param])}, but stage '${from}' has ${param} ${show(up[param])} (${upWhere}); '${stage.name}' takes ${param} from '${from}'`,
+      );
+      hints.push(
+        `remove ${param} from stages.${stage.name}.params in ${rel} (it is taken from '${from}'), or set both to the same value`,
+      );
     } else {
       raw[param] = up[param];
     }
   }
   if (problems.length) {
-    throw new StrataError("PARAMS", `stage '${stage.name}' contradicts the stage it takes params from:\n${problems.join("\n")}`, { hint: [...new Set(hints)].join("; ") });
+    throw new StrataError(
+      "PARAMS",
+      `stage '${stage.name}' contradicts the stage it takes params from:\n${problems.join("\n")}`,
+      { hint: [...new Set(hints)].join("; ") },
+    );
   }
   return raw;
 }
 
-function runChecks(stage: StageSpec, def: StageDefinition, params: unknown, needs: Record<string, unknown>, cells: readonly Cell[]): StoredIssue[] {
+function runChecks(
+  stage: StageSpec,
+  def: StageDefinition,
+  params: unknown,
+  needs: Record<string, unknown>,
+  cells: readonly Cell[],
+): StoredIssue[] {
   if (!def.checks) return [];
   let issues;
   try {
-    issues = def.checks(structuredClone(params) as never, { stage: stage.name, needs: structuredClone(needs), cells: cells.length ? cells.map((c) => ({ ...c.values })) : [{}] });
+    issues = def.checks(structuredClone(params) as never, {
+      stage: stage.name,
+      needs: structuredClone(needs),
+      cells: cells.length ? cells.map((c) => ({ ...c.values })) : [{}],
+    });
   } catch (e) {
-    throw new StrataError("STAGE", `stage '${stage.name}': its checks failed in ${stage.uses}: ${errorMessage(e)}`, { hint: "fix the stage's checks() (they must not throw), then run again", cause: e });
+    throw new StrataError("STAGE", `stage '${stage.name}': its checks failed in ${stage.uses}: ${errorMessage(e)}`, {
+      hint: "fix the stage's checks() (they must not throw), then run again",
+      cause: e,
+    });
   }
-  return (issues ?? []).map((i) => ({ level: i.level === "error" ? "error" : "warning", ...(i.param ? { param: i.param } : {}), message: String(i.message), ...(i.hint ? { hint: String(i.hint) } : {}) }));
+  return (issues ?? []).map((i) => ({
+    level: i.level === "error" ? "error" : "warning",
+    ...(i.param ? { param: i.param } : {}),
+    message: String(i.message),
+    ...(i.hint ? { hint: String(i.hint) } : {}),
+  }));
 }
 
 /**
  * Every stage's static parts, computed once per call and in dependency order (a stage's
  * needs first, for `inherit` and `checks`); a stage that cannot be prepared gives its error.
  */
-export function staticResolver(project: Project): (name: string) => Promise<StageStatic | { error: string; code: string }> {
+export function staticResolver(
+  project: Project,
+): (name: string) => Promise<StageStatic | { error: string; code: string }> {
   const perStage = new Map<string, Promise<StageStatic | { error: string; code: string }>>();
   const of = (name: string): Promise<StageStatic | { error: string; code: string }> => {
     let p = perStage.get(name);
@@ -435,7 +552,9 @@ function engineSourceDigest(project: Project): Promise<string> {
     p = (async () => {
       const dir = join(project.root, ENGINE_SCOPE);
       if (!existsSync(dir)) return "";
-      const names = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
+      const names = readdirSync(dir)
+        .filter((f) => f.endsWith(".ts"))
+        .sort();
       const parts: string[] = [];
       for (const f of names) parts.push(`${f}:${await project.stat.hashFile(join(dir, f))}`);
       return sha256(parts.join("\n"));
@@ -496,4 +615,3 @@ export function stageSpec(project: Project, name: string): StageSpec {
   if (!s) throw new StrataError("INTERNAL", `unknown stage ${name}`);
   return s;
 }
-

@@ -21,7 +21,17 @@ import { appendRunLog, hostName } from "./run-log.ts";
 import { runtimeIdentity } from "../core/runtime.ts";
 import { copyFileAtomic } from "./fs-atomic.ts";
 import type { UpstreamArtifact } from "./context.ts";
-import { decideCell, formatPlanWarning, lockHashes, planRun, planWarnings, type CellProbe, type PlanStep, type PlanWarning, type StaticParts } from "./plan.ts";
+import {
+  decideCell,
+  formatPlanWarning,
+  lockHashes,
+  planRun,
+  planWarnings,
+  type CellProbe,
+  type PlanStep,
+  type PlanWarning,
+  type StaticParts,
+} from "./plan.ts";
 import { loadStageModule, probeCells, stageParams, stageSpec, type Project } from "./project.ts";
 import type { Cell, StageContext } from "./types.ts";
 import { readTrials, trialsDigest, trialsSummary, TRIALS_INPUT } from "./trials.ts";
@@ -147,14 +157,31 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     warnings = planWarnings(cells, probes);
     for (const w of warnings) reporter.warn(formatPlanWarning(w));
     const st: RunState = {
-      probes, results, lock, persistLock, targeted, reporter, stopping: false,
+      probes,
+      results,
+      lock,
+      persistLock,
+      targeted,
+      reporter,
+      stopping: false,
       trials: createTrialQueue(project.registryFile, project.root, opts.source ?? "main"),
       tmpRoot: join(project.stateDir, "tmp", runId),
     };
 
     await runScheduled(
-      cells, jobs,
-      (cell) => processCell(project, opts, st, cell).catch((e): CellResult => ({ id: cell.id, stage: cell.stage, status: "failed", cause: "internal error", error: errorMessage(e), duration_s: 0 })),
+      cells,
+      jobs,
+      (cell) =>
+        processCell(project, opts, st, cell).catch(
+          (e): CellResult => ({
+            id: cell.id,
+            stage: cell.stage,
+            status: "failed",
+            cause: "internal error",
+            error: errorMessage(e),
+            duration_s: 0,
+          }),
+        ),
       (cell, r) => {
         results.set(cell.id, r);
         if (r.status === "failed" && !opts.keepGoing) st.stopping = true;
@@ -211,8 +238,8 @@ export async function removeDeadTempDirs(stateDir: string): Promise<string[]> {
   return removed;
 }
 
-
-const withWarnings = (entry: LockEntry | undefined): { warnings?: string[] } => (entry?.warnings?.length ? { warnings: [...entry.warnings] } : {});
+const withWarnings = (entry: LockEntry | undefined): { warnings?: string[] } =>
+  entry?.warnings?.length ? { warnings: [...entry.warnings] } : {};
 
 /** At most this many ctx.warn() sentences are kept per cell (the last says how many more there were). */
 export const MAX_CELL_WARNINGS = 20;
@@ -247,10 +274,12 @@ async function processCell(project: Project, opts: RunOptions, st: RunState, cel
   }
   if (opts.signal?.aborted || st.stopping) return { ...base, status: "cancelled", cause: "run stopped", duration_s: 0 };
   const probe = st.probes.get(cell.id)!;
-  if ("error" in probe.parts) return { ...base, status: "failed", cause: "cannot prepare", error: probe.parts.error, duration_s: 0 };
+  if ("error" in probe.parts)
+    return { ...base, status: "failed", cause: "cannot prepare", error: probe.parts.error, duration_s: 0 };
   const parts = probe.parts;
   const inputs: Record<string, string> = {};
-  for (const d of cell.deps) for (const [name, o] of Object.entries(st.lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
+  for (const d of cell.deps)
+    for (const [name, o] of Object.entries(st.lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
   let trialsNow: ReturnType<typeof trialsSummary> | undefined;
   if (probe.extraInputs?.[TRIALS_INPUT] !== undefined) {
     await st.trials.flush();
@@ -275,13 +304,28 @@ async function processCell(project: Project, opts: RunOptions, st: RunState, cel
 
   if (decision.action === "restore") {
     st.reporter.start(cell, "restore", decision.cause);
-    const entry = await restoreCell(project, cell, parts, inputs, fp, st.lock.cells[cell.id] ?? project.lock.cells[cell.id], st.reporter);
+    const entry = await restoreCell(
+      project,
+      cell,
+      parts,
+      inputs,
+      fp,
+      st.lock.cells[cell.id] ?? project.lock.cells[cell.id],
+      st.reporter,
+    );
     if (entry) {
       if (trialsNow) entry.trials = trialsNow;
       st.lock.cells[cell.id] = entry;
       await st.persistLock();
       st.trials.queue(cell, probe.trial, entry);
-      return { ...base, status: "restored", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics, ...withWarnings(entry) };
+      return {
+        ...base,
+        status: "restored",
+        cause: decision.cause,
+        duration_s: elapsed(),
+        metrics: entry.metrics,
+        ...withWarnings(entry),
+      };
     }
     st.reporter.warn(`${cell.id}: cache entry unusable, executing instead`);
   }
@@ -299,11 +343,25 @@ async function processCell(project: Project, opts: RunOptions, st: RunState, cel
     st.lock.cells[cell.id] = entry;
     await st.persistLock();
     st.trials.queue(cell, probe.trial, entry);
-    return { ...base, status: "ran", cause: decision.cause, duration_s: elapsed(), metrics: entry.metrics, ...withWarnings(entry) };
+    return {
+      ...base,
+      status: "ran",
+      cause: decision.cause,
+      duration_s: elapsed(),
+      metrics: entry.metrics,
+      ...withWarnings(entry),
+    };
   } catch (e) {
     if (opts.signal?.aborted) return { ...base, status: "cancelled", cause: "run interrupted", duration_s: elapsed() };
     const where = projectFrames(e, project.root);
-    return { ...base, status: "failed", cause: decision.cause, error: errorMessage(e), ...(where.length ? { where } : {}), duration_s: elapsed() };
+    return {
+      ...base,
+      status: "failed",
+      cause: decision.cause,
+      error: errorMessage(e),
+      ...(where.length ? { where } : {}),
+      duration_s: elapsed(),
+    };
   }
 }
 
@@ -320,11 +378,22 @@ function assertPreparable(cells: readonly Cell[], probes: Map<string, CellProbe>
   if (problems.size === 0) return;
   const list = [...problems.values()];
   const usage = list.every((p) => p.code === "PARAMS" || p.code === "SPEC");
-  throw new StrataError(usage ? "PARAMS" : "STAGE", `nothing was run: ${problems.size === 1 ? "a stage cannot be prepared" : `${problems.size} stages cannot be prepared`}\n${list.map((p) => p.error).join("\n")}`);
+  throw new StrataError(
+    usage ? "PARAMS" : "STAGE",
+    `nothing was run: ${problems.size === 1 ? "a stage cannot be prepared" : `${problems.size} stages cannot be prepared`}\n${list.map((p) => p.error).join("\n")}`,
+  );
 }
 
 /** Durations, host and time belong to the run log, never to the lock. */
-async function logRun(project: Project, opts: RunOptions, runId: string, startedAt: Date, jobs: number, summary: RunSummary, reporter: Reporter): Promise<void> {
+async function logRun(
+  project: Project,
+  opts: RunOptions,
+  runId: string,
+  startedAt: Date,
+  jobs: number,
+  summary: RunSummary,
+  reporter: Reporter,
+): Promise<void> {
   const list = summary.results;
   await appendRunLog(opts.runLogDir ?? project.stateDir, {
     run: runId,
@@ -339,7 +408,13 @@ async function logRun(project: Project, opts: RunOptions, runId: string, started
     runtime: runtimeIdentity(),
     jobs,
     ok: summary.ok,
-    cells: list.map((r) => ({ id: r.id, status: r.status, cause: r.cause, duration_s: round3(r.duration_s), ...(r.error ? { error: r.error.split("\n")[0] } : {}) })),
+    cells: list.map((r) => ({
+      id: r.id,
+      status: r.status,
+      cause: r.cause,
+      duration_s: round3(r.duration_s),
+      ...(r.error ? { error: r.error.split("\n")[0] } : {}),
+    })),
   }).catch((e) => reporter.warn(`could not append to the run log: ${errorMessage(e)}`));
 }
 
@@ -385,14 +460,22 @@ export async function executeStage(
   cell: Cell,
   parts: StaticParts,
   env: Omit<ExecEnv, "previous">,
-): Promise<{ files: Array<{ name: string; file: string; abs: string; rows?: number }>; metrics: Record<string, unknown>; warnings: string[]; duration_s: number }> {
+): Promise<{
+  files: Array<{ name: string; file: string; abs: string; rows?: number }>;
+  metrics: Record<string, unknown>;
+  warnings: string[];
+  duration_s: number;
+}> {
   const stage = stageSpec(project, cell.stage);
   const def = await loadStageModule(stage);
   // Every validated param, `inherit`ed ones included (parts.params is only what the fingerprint records for this cell).
   const params = await stageParams(project, cell.stage);
   // DuckDB loads only when a cell executes: a no-op run never pays for it. Each cell has its
   // own in-memory instance, so concurrent cells share no catalog and no thread settings.
-  const [{ createContext }, { createDatabase, SMALL_INPUT_ROWS }] = await Promise.all([import("./context.ts"), import("../store/database.ts")]);
+  const [{ createContext }, { createDatabase, SMALL_INPUT_ROWS }] = await Promise.all([
+    import("./context.ts"),
+    import("../store/database.ts"),
+  ]);
   await rm(env.tmpDir, { recursive: true, force: true });
   await mkdir(env.tmpDir, { recursive: true });
   // A cell whose upstream tables are all small runs DuckDB on one thread: its parallel window
@@ -423,35 +506,60 @@ export async function executeStage(
     await rec.registerViews();
     // upstream() and warn() are added to the context here, beside the other run-time wiring.
     const upstream = [...env.upstream]
-      .sort((a, b) => (a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0))
-      .map((u) => ({ stage: u.stage, cellId: u.cellId, cell: { ...u.cell }, output: u.output, kind: u.kind, path: u.path, hash: u.hash }));
+      .sort((a, b) =>
+        a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0,
+      )
+      .map((u) => ({
+        stage: u.stage,
+        cellId: u.cellId,
+        cell: { ...u.cell },
+        output: u.output,
+        kind: u.kind,
+        path: u.path,
+        hash: u.hash,
+      }));
     const warnings: string[] = [];
     let dropped = 0;
     const warn = (message: string): void => {
       const text = String(message).trim();
       if (!text || warnings.includes(text)) return;
-      if (warnings.length >= MAX_CELL_WARNINGS) { dropped++; return; }
+      if (warnings.length >= MAX_CELL_WARNINGS) {
+        dropped++;
+        return;
+      }
       warnings.push(text);
       if (env.reporter.cellWarning) env.reporter.cellWarning(cell, text);
       else env.reporter.warn(`${cell.id}: ${text}`);
     };
-    const ctx: StageContext<unknown> = { ...rec.ctx, upstream: () => upstream.map((u) => ({ ...u, cell: { ...u.cell } })), warn };
+    const ctx: StageContext<unknown> = {
+      ...rec.ctx,
+      upstream: () => upstream.map((u) => ({ ...u, cell: { ...u.cell } })),
+      warn,
+    };
     await def.run(ctx);
     if (env.signal.aborted) throw new StrataError("ABORTED", `${cell.id}: interrupted`);
     const missing = def.outputs.filter((o) => !rec.written.has(o));
     if (missing.length > 0) {
-      throw new StrataError("OUTPUT", `stage '${cell.stage}' (cell ${cell.id}) finished without writing ${missing.map((m) => `'${m}'`).join(", ")}`, {
-        hint: `write every declared output (ctx.writeTable/writeJson/writeFile), or remove it from outputs in ${stage.uses}`,
-      });
+      throw new StrataError(
+        "OUTPUT",
+        `stage '${cell.stage}' (cell ${cell.id}) finished without writing ${missing.map((m) => `'${m}'`).join(", ")}`,
+        {
+          hint: `write every declared output (ctx.writeTable/writeJson/writeFile), or remove it from outputs in ${stage.uses}`,
+        },
+      );
     }
     // Only files written through ctx may be in the folder: no strays, no symlinks.
     const claimed = new Set([...rec.written.values()].map((w) => w.file));
     for (const f of await readdir(env.tmpDir)) {
       const st = await lstat(join(env.tmpDir, f));
       if (!claimed.has(f) || !st.isFile()) {
-        throw new StrataError("OUTPUT", `stage '${cell.stage}' (cell ${cell.id}) left '${f}' in its output folder outside ctx${st.isSymbolicLink() ? " (a symlink)" : ""}`, {
-          hint: "write outputs only with ctx.writeTable / ctx.writeJson / ctx.writeFile",
-        });
+        throw new StrataError(
+          "OUTPUT",
+          `stage '${cell.stage}' (cell ${cell.id}) left '${f}' in its output folder outside ctx${st.isSymbolicLink() ? " (a symlink)" : ""}`,
+          {
+            hint: "write outputs only with ctx.writeTable / ctx.writeJson / ctx.writeFile",
+          },
+        );
       }
     }
     const files = [...rec.written.values()]
@@ -481,7 +589,13 @@ async function executeCell(
     outputs[f.name] = { path: `${cell.dir}/${f.file}`, hash, bytes, ...(f.rows !== undefined ? { rows: f.rows } : {}) };
   }
   const duration_s = round3(res.duration_s);
-  await project.cache.putRun(fp, { outputs, metrics: res.metrics as LockEntry["metrics"], duration_s, engine: parts.engine, ...(res.warnings.length ? { warnings: res.warnings } : {}) });
+  await project.cache.putRun(fp, {
+    outputs,
+    metrics: res.metrics as LockEntry["metrics"],
+    duration_s,
+    engine: parts.engine,
+    ...(res.warnings.length ? { warnings: res.warnings } : {}),
+  });
   await materialize(project, outputs, env.previous, { verify: false });
   await rm(env.tmpDir, { recursive: true, force: true });
   return lockEntry(project, cell, parts, inputs, fp, outputs, res.metrics as LockEntry["metrics"], res.warnings);
@@ -497,9 +611,16 @@ async function restoreCell(
   previous: LockEntry | undefined,
   reporter: Reporter,
 ): Promise<LockEntry | undefined> {
-  const run = project.cache.getRun(fp) ??
+  const run =
+    project.cache.getRun(fp) ??
     (previous && previous.fingerprint === fp
-      ? { outputs: previous.outputs, metrics: previous.metrics, duration_s: 0, engine: previous.engine, ...(previous.warnings ? { warnings: previous.warnings } : {}) }
+      ? {
+          outputs: previous.outputs,
+          metrics: previous.metrics,
+          duration_s: 0,
+          engine: previous.engine,
+          ...(previous.warnings ? { warnings: previous.warnings } : {}),
+        }
       : undefined);
   if (!run) return undefined;
   const outputs: LockEntry["outputs"] = {};
@@ -538,7 +659,8 @@ async function materialize(
     if (opts.verify) {
       // Restoring an old result: check the object before trusting it (corrupt → miss).
       const ok = await project.cache.restore(o.hash, dest, opts.warn);
-      if (!ok) throw new StrataError("CACHE", `cache object ${o.hash.slice(0, 12)} for ${o.path} is missing or corrupt`);
+      if (!ok)
+        throw new StrataError("CACHE", `cache object ${o.hash.slice(0, 12)} for ${o.path} is missing or corrupt`);
     } else {
       // Just hashed by cache.put in this run: a plain atomic copy.
       await mkdir(dirname(dest), { recursive: true });

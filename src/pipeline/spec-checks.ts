@@ -7,7 +7,15 @@
  */
 import { findCycles, formatCycle } from "./dag.ts";
 import { suggestionHint } from "../core/suggest.ts";
-import { AXIS_NAME_RE, AXIS_VALUE_RE, STAGE_NAME_RE, isReservedStageName, parseStage, type StageData, type StageFields } from "./spec-schema.ts";
+import {
+  AXIS_NAME_RE,
+  AXIS_VALUE_RE,
+  STAGE_NAME_RE,
+  isReservedStageName,
+  parseStage,
+  type StageData,
+  type StageFields,
+} from "./spec-schema.ts";
 import { projectRoot, resolveInputFile, resolveModule, type ProjectRoot } from "./spec-paths.ts";
 import type { Reporter } from "./spec-yaml.ts";
 import type { AxisValue, MatrixAxis, StageSpec } from "./types.ts";
@@ -50,10 +58,17 @@ export function validateStages(stagesRaw: Record<string, unknown>, root: string,
   return [...parsed].map(([name, data]) => toStageSpec(name, data as StageData, resolved.get(name)!, r));
 }
 
-function toStageSpec(name: string, data: StageData, resolved: { usesPath?: string; files: string[] }, r: Reporter): StageSpec {
+function toStageSpec(
+  name: string,
+  data: StageData,
+  resolved: { usesPath?: string; files: string[] },
+  r: Reporter,
+): StageSpec {
   const matrix = Object.entries(data.matrix).map(([axis, spec]): [string, MatrixAxis] => {
     const pos = r.posOf(["stages", name, "matrix", axis], "key");
-    return Array.isArray(spec) ? [axis, { kind: "values", values: spec, pos }] : [axis, { kind: "from", stage: spec.from, pos }];
+    return Array.isArray(spec)
+      ? [axis, { kind: "values", values: spec, pos }]
+      : [axis, { kind: "from", stage: spec.from, pos }];
   });
   return {
     name,
@@ -71,11 +86,19 @@ function toStageSpec(name: string, data: StageData, resolved: { usesPath?: strin
 function checkStageName(name: string, r: Reporter): void {
   const path = ["stages", name];
   if (!STAGE_NAME_RE.test(name)) {
-    r.add(path, `stage name '${name}' is not valid: it becomes the folder data/${name} and part of cell ids`,
-      "start with a letter, then use letters, digits, '_' and '-'", "key");
+    r.add(
+      path,
+      `stage name '${name}' is not valid: it becomes the folder data/${name} and part of cell ids`,
+      "start with a letter, then use letters, digits, '_' and '-'",
+      "key",
+    );
   } else if (isReservedStageName(name)) {
-    r.add(path, `stage name '${name}' is reserved: data/raw holds the pipeline's inputs`,
-      "rename the stage, e.g. 'ingest'", "key");
+    r.add(
+      path,
+      `stage name '${name}' is reserved: data/raw holds the pipeline's inputs`,
+      "rename the stage, e.g. 'ingest'",
+      "key",
+    );
   }
 }
 
@@ -89,8 +112,12 @@ function checkCaseCollisions(names: readonly string[], r: Reporter): void {
       continue;
     }
     const line = r.posOf(["stages", prev], "key").line;
-    r.add(["stages", name], `duplicate output folder data/${prev}: stage '${name}' differs from stage '${prev}' (line ${line}) only in letter case`,
-      "rename one of them; on macOS and Windows both would write to the same folder", "key");
+    r.add(
+      ["stages", name],
+      `duplicate output folder data/${prev}: stage '${name}' differs from stage '${prev}' (line ${line}) only in letter case`,
+      "rename one of them; on macOS and Windows both would write to the same folder",
+      "key",
+    );
   }
 }
 
@@ -109,9 +136,10 @@ function checkNeeds(name: string, needs: readonly string[], ctx: StageCheck): vo
     if (need === name) {
       ctx.r.add(path, `stage '${name}' needs itself`, "remove it from needs");
     } else if (!ctx.names.includes(need)) {
-      const hint = need === "raw"
-        ? "data/raw is not a stage: list the input files the stage reads under files:"
-        : otherStagesHint(need, name, ctx);
+      const hint =
+        need === "raw"
+          ? "data/raw is not a stage: list the input files the stage reads under files:"
+          : otherStagesHint(need, name, ctx);
       ctx.r.add(path, `stage '${name}' needs '${need}', which is not a stage in this pipeline`, hint);
     } else if (seen.has(need)) {
       ctx.r.add(path, `stage '${name}' lists '${need}' twice in needs`, "remove the repeat");
@@ -126,17 +154,29 @@ function checkCycles(ctx: StageCheck): void {
   for (const cycle of findCycles(nodes)) {
     const [from, to] = [cycle[0], cycle[1 % cycle.length]];
     const index = ctx.parsed.get(from)!.needs!.indexOf(to);
-    ctx.r.add(["stages", from, "needs", index], `needs form a cycle: ${formatCycle(cycle)}`,
-      "each arrow reads 'needs'; a stage cannot depend on its own outputs, so remove one of these needs");
+    ctx.r.add(
+      ["stages", from, "needs", index],
+      `needs form a cycle: ${formatCycle(cycle)}`,
+      "each arrow reads 'needs'; a stage cannot depend on its own outputs, so remove one of these needs",
+    );
   }
 }
 
-function checkMatrix(name: string, matrix: StageData["matrix"], needs: readonly string[] | undefined, ctx: StageCheck): void {
+function checkMatrix(
+  name: string,
+  matrix: StageData["matrix"],
+  needs: readonly string[] | undefined,
+  ctx: StageCheck,
+): void {
   for (const [axis, spec] of Object.entries(matrix)) {
     const path = ["stages", name, "matrix", axis];
     if (!AXIS_NAME_RE.test(axis)) {
-      ctx.r.add(path, `matrix axis name '${axis}' in stage '${name}' is not valid`,
-        "start with a letter or '_', then use letters, digits and '_' (axes appear in cell ids like train[model=gbdt])", "key");
+      ctx.r.add(
+        path,
+        `matrix axis name '${axis}' in stage '${name}' is not valid`,
+        "start with a letter or '_', then use letters, digits and '_' (axes appear in cell ids like train[model=gbdt])",
+        "key",
+      );
     }
     if (Array.isArray(spec)) checkAxisValues(name, axis, spec, ctx);
     else checkAxisFrom(name, axis, spec.from, needs, ctx);
@@ -149,8 +189,11 @@ function checkAxisValues(name: string, axis: string, values: readonly AxisValue[
     const path = ["stages", name, "matrix", axis, i];
     const text = String(v);
     if (typeof v === "string" && (!AXIS_VALUE_RE.test(v) || v === "." || v === "..")) {
-      ctx.r.add(path, `matrix value '${v}' of axis '${axis}' in stage '${name}' cannot be a folder name or part of a cell id`,
-        "use only letters, digits and _ . + - (and not '.' or '..' alone)");
+      ctx.r.add(
+        path,
+        `matrix value '${v}' of axis '${axis}' in stage '${name}' cannot be a folder name or part of a cell id`,
+        "use only letters, digits and _ . + - (and not '.' or '..' alone)",
+      );
     }
     const j = firstIndex.get(text);
     if (j === undefined) {
@@ -158,34 +201,56 @@ function checkAxisValues(name: string, axis: string, values: readonly AxisValue[
       return;
     }
     const first = ctx.r.posOf(["stages", name, "matrix", axis, j]);
-    ctx.r.add(path, `duplicate value '${text}' in matrix axis '${axis}' of stage '${name}' (first at line ${first.line}, column ${first.col})`,
-      "each value makes one cell (and one folder); remove the repeat");
+    ctx.r.add(
+      path,
+      `duplicate value '${text}' in matrix axis '${axis}' of stage '${name}' (first at line ${first.line}, column ${first.col})`,
+      "each value makes one cell (and one folder); remove the repeat",
+    );
   });
 }
 
 /** `needs` is undefined when the stage's needs are themselves invalid (already reported). */
-function checkAxisFrom(name: string, axis: string, from: string, needs: readonly string[] | undefined, ctx: StageCheck): void {
+function checkAxisFrom(
+  name: string,
+  axis: string,
+  from: string,
+  needs: readonly string[] | undefined,
+  ctx: StageCheck,
+): void {
   const path = ["stages", name, "matrix", axis, "from"];
   if (from === name) {
-    ctx.r.add(path, `matrix axis '${axis}' of stage '${name}' takes its values from the stage itself`, `list the values instead, e.g. ${axis}: [a, b]`);
+    ctx.r.add(
+      path,
+      `matrix axis '${axis}' of stage '${name}' takes its values from the stage itself`,
+      `list the values instead, e.g. ${axis}: [a, b]`,
+    );
     return;
   }
   if (!ctx.names.includes(from)) {
-    ctx.r.add(path, `matrix axis '${axis}' of stage '${name}' takes its values from '${from}', which is not a stage`,
-      otherStagesHint(from, name, ctx));
+    ctx.r.add(
+      path,
+      `matrix axis '${axis}' of stage '${name}' takes its values from '${from}', which is not a stage`,
+      otherStagesHint(from, name, ctx),
+    );
     return;
   }
   if (needs && !needs.includes(from)) {
-    ctx.r.add(path, `stage '${name}' takes matrix axis '${axis}' from '${from}' but does not need it`,
-      `add '${from}' to ${name}.needs; each ${name} cell is then wired to the ${from} cells with the same ${axis}`);
+    ctx.r.add(
+      path,
+      `stage '${name}' takes matrix axis '${axis}' from '${from}' but does not need it`,
+      `add '${from}' to ${name}.needs; each ${name} cell is then wired to the ${from} cells with the same ${axis}`,
+    );
   }
   const upstream = ctx.parsed.get(from)?.matrix;
   if (!upstream || axis in upstream) return;
   const axes = Object.keys(upstream);
-  ctx.r.add(path, `stage '${from}' has no matrix axis '${axis}' for stage '${name}' to take`,
+  ctx.r.add(
+    path,
+    `stage '${from}' has no matrix axis '${axis}' for stage '${name}' to take`,
     axes.length === 0
       ? `declare matrix: { ${axis}: [...] } on '${from}', or list the values here`
-      : `the axis name must match one of '${from}': ${suggestionHint(axis, axes, "axes")}`);
+      : `the axis name must match one of '${from}': ${suggestionHint(axis, axes, "axes")}`,
+  );
 }
 
 /** Checks each `files` entry; returns the usable ones normalized (posix, relative to the root). */
@@ -194,7 +259,8 @@ function checkFiles(name: string, files: readonly string[], ctx: StageCheck): st
   files.forEach((file, i) => {
     const resolved = resolveInputFile(name, file, ctx.names, ctx);
     if ("message" in resolved) ctx.r.add(["stages", name, "files", i], resolved.message, resolved.hint);
-    else if (out.includes(resolved.rel)) ctx.r.add(["stages", name, "files", i], `stage '${name}' lists '${file}' twice under files`, "remove the repeat");
+    else if (out.includes(resolved.rel))
+      ctx.r.add(["stages", name, "files", i], `stage '${name}' lists '${file}' twice under files`, "remove the repeat");
     else out.push(resolved.rel);
   });
   return out;
@@ -202,5 +268,9 @@ function checkFiles(name: string, files: readonly string[], ctx: StageCheck): st
 
 /** "did you mean …? stages: …" for a reference from stage `name` to a stage `word` that does not exist. */
 function otherStagesHint(word: string, name: string, ctx: StageCheck): string {
-  return suggestionHint(word, ctx.names.filter((n) => n !== name), "stages");
+  return suggestionHint(
+    word,
+    ctx.names.filter((n) => n !== name),
+    "stages",
+  );
 }

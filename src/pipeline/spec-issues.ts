@@ -64,7 +64,12 @@ function reportMissing(path: Path, r: Reporter): void {
   } else if (field === "uses") {
     r.add(path, `stage '${stage}' has no 'uses'`, `add the module that runs it, e.g. uses: stages/${stage}.ts`, "key");
   } else if (field === "matrix" && key === "from") {
-    r.add(path, `matrix axis '${axis}' of stage '${stage}' has no 'from'`, `write ${axis}: { from: STAGE } or list the values: ${axis}: [a, b]`, "key");
+    r.add(
+      path,
+      `matrix axis '${axis}' of stage '${stage}' has no 'from'`,
+      `write ${axis}: { from: STAGE } or list the values: ${axis}: [a, b]`,
+      "key",
+    );
   } else {
     r.add(path, `missing required key '${key}' in ${formatPath(path.slice(0, -1))}`, undefined, "key");
   }
@@ -73,7 +78,11 @@ function reportMissing(path: Path, r: Reporter): void {
 function reportEmpty(path: Path, r: Reporter): void {
   const [, stage, field, axis] = path;
   if (field === "matrix" && path.length === 4) {
-    r.add(path, `matrix axis '${axis}' of stage '${stage}' has no values`, "list at least one value, or remove the axis");
+    r.add(
+      path,
+      `matrix axis '${axis}' of stage '${stage}' has no values`,
+      "list at least one value, or remove the axis",
+    );
   } else {
     r.add(path, `${formatPath(path)} must not be empty`);
   }
@@ -88,23 +97,34 @@ function expectation(path: Path, value: unknown): { what: string; hint?: string 
   if (top === "seed") return { what: "an integer", hint: "e.g. seed: 42 (every cell derives its own seed from it)" };
   if (path.length === 1) return { what: "a map from stage name to stage", hint: STARTER_HINT };
   if (path.length === 2) return { what: "a map with at least 'uses'", hint: `e.g. ${s}: { uses: stages/${s}.ts }` };
-  const wrapHint = (key: string, example: string) => (typeof value === "string" ? `write ${key}: [${value}]` : `e.g. ${key}: ${example}`);
+  const wrapHint = (key: string, example: string) =>
+    typeof value === "string" ? `write ${key}: [${value}]` : `e.g. ${key}: ${example}`;
   switch (field) {
     case "uses":
       return { what: "a module path relative to the project root", hint: `e.g. uses: stages/${s}.ts` };
     case "needs":
-      return path.length === 3 ? { what: "a list of stage names", hint: wrapHint("needs", "[data, features]") } : { what: "a stage name" };
+      return path.length === 3
+        ? { what: "a list of stage names", hint: wrapHint("needs", "[data, features]") }
+        : { what: "a stage name" };
     case "files":
       return path.length === 3
-        ? { what: "a list of file paths relative to the project root", hint: wrapHint("files", "[data/raw/prices.csv]") }
+        ? {
+            what: "a list of file paths relative to the project root",
+            hint: wrapHint("files", "[data/raw/prices.csv]"),
+          }
         : { what: "a file path relative to the project root" };
     case "params":
       return { what: "a map of parameters", hint: "e.g. params: { window: 20 }" };
     case "description":
       return { what: "a string", hint: "quote the text" };
     case "matrix":
-      if (path.length === 3) return { what: "a map from axis name to its values", hint: "e.g. matrix: { model: [ridge, gbdt] }" };
-      if (path.length === 4) return { what: "a list of values or { from: STAGE }", hint: `e.g. ${String(axis)}: [a, b]  or  ${String(axis)}: { from: train }` };
+      if (path.length === 3)
+        return { what: "a map from axis name to its values", hint: "e.g. matrix: { model: [ridge, gbdt] }" };
+      if (path.length === 4)
+        return {
+          what: "a list of values or { from: STAGE }",
+          hint: `e.g. ${String(axis)}: [a, b]  or  ${String(axis)}: { from: train }`,
+        };
       if (sub === "from") return { what: "the name of a stage this one needs" };
       return { what: "a string, finite number or boolean", hint: "matrix values become folder names and cell ids" };
     default:

@@ -28,9 +28,15 @@ export function resolveModule(uses: string, where: ProjectRoot): { abs: string }
   const lexical = resolveLexically(uses, "uses", where);
   if ("message" in lexical) return lexical;
   if (!(STAGE_MODULE_EXTENSIONS as readonly string[]).includes(nodePath.extname(lexical.abs))) {
-    const withExt = STAGE_MODULE_EXTENSIONS.map((e) => `${uses}${e}`).find((p) => existsSync(nodePath.join(where.root, p)));
-    return { message: `uses '${uses}' is not a stage module: expected a .ts, .js or .mjs file`,
-      hint: withExt ? `did you mean '${withExt}'?` : "point uses at the module whose default export is defineStage({...})" };
+    const withExt = STAGE_MODULE_EXTENSIONS.map((e) => `${uses}${e}`).find((p) =>
+      existsSync(nodePath.join(where.root, p)),
+    );
+    return {
+      message: `uses '${uses}' is not a stage module: expected a .ts, .js or .mjs file`,
+      hint: withExt
+        ? `did you mean '${withExt}'?`
+        : "point uses at the module whose default export is defineStage({...})",
+    };
   }
   const notFoundHint = `create ${lexical.rel} with \`export default defineStage({...})\`, or fix the path (relative to the project root)`;
   return checkOnDisk(lexical.abs, uses, "uses", where, notFoundHint) ?? { abs: lexical.abs };
@@ -40,39 +46,63 @@ export function resolveModule(uses: string, where: ProjectRoot): { abs: string }
  * An input file of stage `name` (`files`), returned posix-relative to the root. It may not lie
  * in the output folder of any of `stageNames`.
  */
-export function resolveInputFile(name: string, file: string, stageNames: readonly string[], where: ProjectRoot): { rel: string } | PathProblem {
+export function resolveInputFile(
+  name: string,
+  file: string,
+  stageNames: readonly string[],
+  where: ProjectRoot,
+): { rel: string } | PathProblem {
   const lexical = resolveLexically(file, "file", where);
   if ("message" in lexical) return lexical;
   // Checked before existence: another stage's output may not have been written yet.
   const owner = outputOwner(lexical.rel, stageNames);
   if (owner !== undefined) {
-    return { message: `stage '${name}' lists '${file}' under files, but it is inside data/${owner}/, the output folder of stage '${owner}'`,
-      hint: owner === name
-        ? "a stage cannot read its own outputs; keep inputs under data/raw/"
-        : `read it through needs: add '${owner}' to ${name}.needs and use ctx.input('${owner}', ...) or ctx.inputPath(...)` };
+    return {
+      message: `stage '${name}' lists '${file}' under files, but it is inside data/${owner}/, the output folder of stage '${owner}'`,
+      hint:
+        owner === name
+          ? "a stage cannot read its own outputs; keep inputs under data/raw/"
+          : `read it through needs: add '${owner}' to ${name}.needs and use ctx.input('${owner}', ...) or ctx.inputPath(...)`,
+    };
   }
   const notFoundHint = "check the path: it is relative to the project root (the folder holding pipeline.yaml)";
   return checkOnDisk(lexical.abs, file, "file", where, notFoundHint) ?? { rel: lexical.rel };
 }
 
 /** Reject empty, absolute and `../`-escaping paths; otherwise the absolute and posix-relative forms. */
-function resolveLexically(written: string, what: string, { root }: ProjectRoot): { abs: string; rel: string } | PathProblem {
+function resolveLexically(
+  written: string,
+  what: string,
+  { root }: ProjectRoot,
+): { abs: string; rel: string } | PathProblem {
   if (written.trim() === "") return { message: `${what} is empty`, hint: "give a path relative to the project root" };
   if (nodePath.isAbsolute(written) || nodePath.win32.isAbsolute(written)) {
-    const inside = isInside(root, written) ? `write '${toPosix(nodePath.relative(root, written))}'` : "move it into the project";
-    return { message: `${what} '${written}' is an absolute path; paths must be relative to the project root`,
-      hint: `${inside} so the project can be moved and fingerprints stay the same` };
+    const inside = isInside(root, written)
+      ? `write '${toPosix(nodePath.relative(root, written))}'`
+      : "move it into the project";
+    return {
+      message: `${what} '${written}' is an absolute path; paths must be relative to the project root`,
+      hint: `${inside} so the project can be moved and fingerprints stay the same`,
+    };
   }
   const abs = nodePath.resolve(root, written);
   if (!isInside(root, abs)) {
-    return { message: `${what} '${written}' points outside the project root (${root})`,
-      hint: "stages and the files they read must live inside the project so fingerprints cover them; move it in" };
+    return {
+      message: `${what} '${written}' points outside the project root (${root})`,
+      hint: "stages and the files they read must live inside the project so fingerprints cover them; move it in",
+    };
   }
   return { abs, rel: toPosix(nodePath.relative(root, abs)) };
 }
 
 /** The file must exist, be a regular file, and its real path (symlinks resolved) must stay inside the root. */
-function checkOnDisk(abs: string, written: string, what: string, where: ProjectRoot, notFoundHint: string): PathProblem | undefined {
+function checkOnDisk(
+  abs: string,
+  written: string,
+  what: string,
+  where: ProjectRoot,
+  notFoundHint: string,
+): PathProblem | undefined {
   let isFile: boolean;
   try {
     isFile = statSync(abs).isFile();
@@ -81,10 +111,13 @@ function checkOnDisk(abs: string, written: string, what: string, where: ProjectR
   }
   const real = safeRealpath(abs);
   if (!isInside(where.realRoot, real)) {
-    return { message: `${what} '${written}' is a symlink that resolves to ${real}, outside the project root`,
-      hint: "copy the file into the project instead of linking to it, so fingerprints and the lock cover it" };
+    return {
+      message: `${what} '${written}' is a symlink that resolves to ${real}, outside the project root`,
+      hint: "copy the file into the project instead of linking to it, so fingerprints and the lock cover it",
+    };
   }
-  if (!isFile) return { message: `${what} '${written}' is a folder, expected a file`, hint: "list the files themselves" };
+  if (!isFile)
+    return { message: `${what} '${written}' is a folder, expected a file`, hint: "list the files themselves" };
   return undefined;
 }
 
@@ -97,7 +130,9 @@ function siblingSuggestion(abs: string, root: string): string | undefined {
     return undefined;
   }
   const match = closest(nodePath.basename(abs), entries);
-  return match === undefined ? undefined : `did you mean '${toPosix(nodePath.relative(root, nodePath.join(dir, match)))}'?`;
+  return match === undefined
+    ? undefined
+    : `did you mean '${toPosix(nodePath.relative(root, nodePath.join(dir, match)))}'?`;
 }
 
 /** The stage whose output folder data/<stage>/ contains `rel`, compared ignoring case. */

@@ -52,7 +52,9 @@ const stageFields = {
 };
 
 export type AxisData = z.output<typeof axisSchema>;
-export type StageData = Omit<z.output<z.ZodObject<typeof stageFields>>, "matrix"> & { matrix: Record<string, AxisData> };
+export type StageData = Omit<z.output<z.ZodObject<typeof stageFields>>, "matrix"> & {
+  matrix: Record<string, AxisData>;
+};
 /** The fields of a stage that passed validation. */
 export type StageFields = Partial<StageData>;
 
@@ -83,18 +85,30 @@ export function parseTopLevel(raw: unknown, r: Reporter): { seed?: number; stage
  * Validate a stage's fields (and matrix axes) one by one. Returns the fields that passed and
  * whether all did; undefined when the stage is not a map at all.
  */
-export function parseStage(name: string, raw: unknown, r: Reporter): { fields: StageFields; complete: boolean } | undefined {
+export function parseStage(
+  name: string,
+  raw: unknown,
+  r: Reporter,
+): { fields: StageFields; complete: boolean } | undefined {
   const path = ["stages", name];
   if (!isPlainObject(raw)) {
     reportExpected(path, raw, r);
     return undefined;
   }
   checkStageKeys(name, raw, r);
-  const fields = parseEach(Object.entries(stageFields).map(([key, schema]) => [key, schema as z.ZodType, raw[key]]), path, r);
+  const fields = parseEach(
+    Object.entries(stageFields).map(([key, schema]) => [key, schema as z.ZodType, raw[key]]),
+    path,
+    r,
+  );
   let complete = fields.complete;
   if (fields.valid.matrix) {
     const matrix = fields.valid.matrix as Record<string, unknown>;
-    const axes = parseEach(Object.entries(matrix).map(([axis, spec]) => [axis, axisSchema, spec]), [...path, "matrix"], r);
+    const axes = parseEach(
+      Object.entries(matrix).map(([axis, spec]) => [axis, axisSchema, spec]),
+      [...path, "matrix"],
+      r,
+    );
     fields.valid.matrix = axes.valid;
     complete &&= axes.complete;
   }
@@ -129,7 +143,13 @@ function checkStageKeys(name: string, raw: Record<string, unknown>, r: Reporter)
   if (!isPlainObject(raw.matrix)) return;
   for (const [axis, spec] of Object.entries(raw.matrix)) {
     if (isPlainObject(spec)) {
-      unknownKeys(spec, ["stages", name, "matrix", axis], AXIS_FROM_KEYS, `in matrix axis '${axis}' of stage '${name}'`, r);
+      unknownKeys(
+        spec,
+        ["stages", name, "matrix", axis],
+        AXIS_FROM_KEYS,
+        `in matrix axis '${axis}' of stage '${name}'`,
+        r,
+      );
     }
   }
 }
@@ -138,14 +158,25 @@ function checkStageKeys(name: string, raw: Record<string, unknown>, r: Reporter)
  * Report keys not in `allowed`. When an unknown key is a likely misspelling of a required key
  * (`use:` for `uses:`), the "missing key" problem for the latter is suppressed: one typo, one problem.
  */
-function unknownKeys(obj: Record<string, unknown>, path: Path, allowed: readonly string[], where: string, r: Reporter): void {
+function unknownKeys(
+  obj: Record<string, unknown>,
+  path: Path,
+  allowed: readonly string[],
+  where: string,
+  r: Reporter,
+): void {
   for (const key of Object.keys(obj)) {
     if (allowed.includes(key)) continue;
     const match = closest(key, allowed);
     if (match !== undefined && !(match in obj)) r.explained.add(formatPath([...path, match]));
     const list = `allowed: ${quoteList(allowed)}`;
     const extra = allowed === STAGE_KEYS && match === undefined ? "; stage parameters go under params:" : "";
-    r.add([...path, key], `unknown key '${key}' ${where}`, `${match === undefined ? "" : `did you mean '${match}'? `}${list}${extra}`, "key");
+    r.add(
+      [...path, key],
+      `unknown key '${key}' ${where}`,
+      `${match === undefined ? "" : `did you mean '${match}'? `}${list}${extra}`,
+      "key",
+    );
   }
 }
 

@@ -6,7 +6,16 @@
  * found by walking the YAML node tree along that path, through a `LineCounter` filled while
  * parsing.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node as YamlNode,
+} from "yaml";
 import type { SourcePos, SpecProblem } from "./types.ts";
 
 /** A path into the document: map keys and list indexes. */
@@ -34,7 +43,8 @@ export function parseYaml(text: string, file: string): { doc: Document; r: Repor
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const r = new Reporter(doc, lineCounter, file);
-  for (const err of doc.errors) r.atOffset(err.pos[0], "", `YAML syntax error: ${lowerFirst(err.message)}`, yamlErrorHint(err.code, err.message));
+  for (const err of doc.errors)
+    r.atOffset(err.pos[0], "", `YAML syntax error: ${lowerFirst(err.message)}`, yamlErrorHint(err.code, err.message));
   checkDuplicateKeys(doc.contents, [], r);
   return { doc, r };
 }
@@ -139,7 +149,8 @@ function checkDuplicateKeys(node: unknown, path: Array<string | number>, r: Repo
 
 function yamlErrorHint(code: string, message: string): string {
   const unclosed = /end with an? ([\]}])/.exec(message)?.[1];
-  if (unclosed) return `a '${unclosed === "]" ? "[" : "{"}' opened above is not closed: add the missing '${unclosed}' (or indent its continuation lines)`;
+  if (unclosed)
+    return `a '${unclosed === "]" ? "[" : "{"}' opened above is not closed: add the missing '${unclosed}' (or indent its continuation lines)`;
   switch (code) {
     case "TAB_AS_INDENT":
       return "indent with spaces; YAML does not allow tabs for indentation";

@@ -19,7 +19,13 @@ import { parseYaml, sortProblems, type Reporter } from "./spec-yaml.ts";
 import type { PipelineSpec, SpecProblem } from "./types.ts";
 
 export {
-  AXIS_NAME_RE, AXIS_VALUE_RE, DEFAULT_SEED, STAGE_KEYS, STAGE_MODULE_EXTENSIONS, STAGE_NAME_RE, TOP_LEVEL_KEYS,
+  AXIS_NAME_RE,
+  AXIS_VALUE_RE,
+  DEFAULT_SEED,
+  STAGE_KEYS,
+  STAGE_MODULE_EXTENSIONS,
+  STAGE_NAME_RE,
+  TOP_LEVEL_KEYS,
 } from "./spec-schema.ts";
 export { formatPath, sortProblems } from "./spec-yaml.ts";
 
@@ -28,7 +34,11 @@ export { formatPath, sortProblems } from "./spec-yaml.ts";
  * positions); `root` is the project root that `uses` and `files` are resolved against.
  * Returns the spec only when there are no problems; otherwise every problem found.
  */
-export function parsePipelineText(text: string, file: string, root: string): { spec?: PipelineSpec; problems: SpecProblem[] } {
+export function parsePipelineText(
+  text: string,
+  file: string,
+  root: string,
+): { spec?: PipelineSpec; problems: SpecProblem[] } {
   const absFile = nodePath.resolve(file);
   const absRoot = nodePath.resolve(root);
   const { doc, r } = parseYaml(text, absFile);

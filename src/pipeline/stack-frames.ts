@@ -10,7 +10,7 @@ import { sep } from "node:path";
 const FRAME = /^\s*at (?:(.+?) \()?((?:file:\/\/)?\/[^()]+?):(\d+):(\d+)\)?\s*$/;
 
 export function projectFrames(error: unknown, root: string, opts: { max?: number } = {}): string[] {
-  const stack = error instanceof Error ? error.stack ?? "" : "";
+  const stack = error instanceof Error ? (error.stack ?? "") : "";
   const out: string[] = [];
   const base = root.endsWith(sep) ? root : root + sep;
   for (const line of stack.split("\n")) {
@@ -24,7 +24,8 @@ export function projectFrames(error: unknown, root: string, opts: { max?: number
         continue;
       }
     }
-    if (!file.startsWith(base) || file.includes(`${sep}node_modules${sep}`) || file.includes(`${sep}.pipeline${sep}`)) continue;
+    if (!file.startsWith(base) || file.includes(`${sep}node_modules${sep}`) || file.includes(`${sep}.pipeline${sep}`))
+      continue;
     const fn = m[1] && !m[1].startsWith("async ") ? m[1] : m[1]?.slice(6);
     out.push(`${file.slice(base.length)}:${m[3]}:${m[4]}${fn ? ` (${fn})` : ""}`);
     if (out.length >= (opts.max ?? 8)) break;

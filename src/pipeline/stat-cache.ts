@@ -66,7 +66,10 @@ function racyMarginMs(mtimeMs: number): number {
 }
 
 /** Whether a file's current stat is the one an entry was hashed at. */
-function sameStat(e: Pick<StatEntry, "size" | "mtimeMs" | "ino" | "ctimeMs">, s: { size: number; mtimeMs: number; ino: number; ctimeMs: number }): boolean {
+function sameStat(
+  e: Pick<StatEntry, "size" | "mtimeMs" | "ino" | "ctimeMs">,
+  s: { size: number; mtimeMs: number; ino: number; ctimeMs: number },
+): boolean {
   return e.size === s.size && e.mtimeMs === s.mtimeMs && e.ino === s.ino && e.ctimeMs === s.ctimeMs;
 }
 
@@ -102,12 +105,19 @@ export class StatCache {
     try {
       text = await readFile(file, "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") warn(`stat cache ${file} unreadable (${(e as Error).message}); starting empty`);
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT")
+        warn(`stat cache ${file} unreadable (${(e as Error).message}); starting empty`);
       return new StatCache(file, { version: 1, files: {}, memo: {} });
     }
     try {
       const data = JSON.parse(text) as StatCacheFile;
-      if (data?.version !== 1 || typeof data.files !== "object" || typeof data.memo !== "object" || !data.files || !data.memo) {
+      if (
+        data?.version !== 1 ||
+        typeof data.files !== "object" ||
+        typeof data.memo !== "object" ||
+        !data.files ||
+        !data.memo
+      ) {
         throw new Error("unexpected shape");
       }
       return new StatCache(file, data);
@@ -161,7 +171,14 @@ export class StatCache {
       this.changed = true;
       return hash;
     }
-    const entry: StatEntry = { size: before.size, mtimeMs: before.mtimeMs, ino: before.ino, ctimeMs: before.ctimeMs, hash, day: d };
+    const entry: StatEntry = {
+      size: before.size,
+      mtimeMs: before.mtimeMs,
+      ino: before.ino,
+      ctimeMs: before.ctimeMs,
+      hash,
+      day: d,
+    };
     if (t0 - before.mtimeMs < racyMarginMs(before.mtimeMs)) entry.racy = true;
     this.files[absPath] = entry;
     this.changed = true;

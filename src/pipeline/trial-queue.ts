@@ -7,7 +7,14 @@
 import { join } from "node:path";
 import { canonicalJson } from "../core/json.ts";
 import type { LockEntry } from "./lock.ts";
-import { cellIsTrial, recordTrials, recordedHashes, type TableTrials, type TrialRecord, type TrialSpec } from "./trials.ts";
+import {
+  cellIsTrial,
+  recordTrials,
+  recordedHashes,
+  type TableTrials,
+  type TrialRecord,
+  type TrialSpec,
+} from "./trials.ts";
 import type { Cell } from "./types.ts";
 
 export interface TrialQueue {
@@ -33,12 +40,20 @@ export function createTrialQueue(registryFile: string, root: string, source: str
       const out = spec.table ? entry.outputs[spec.table.output] : undefined;
       if (spec.table && out && !tableDone.has(entry.fingerprint)) {
         tableDone.add(entry.fingerprint);
-        pendingTables.push({ fingerprint: entry.fingerprint, stage: cell.stage, cell: cell.id, source, path: join(root, out.path), spec: spec.table });
+        pendingTables.push({
+          fingerprint: entry.fingerprint,
+          stage: cell.stage,
+          cell: cell.id,
+          source,
+          path: join(root, out.path),
+          spec: spec.table,
+        });
       }
     },
     flush() {
       trialWrite = trialWrite.then(async () => {
-        const batch = pendingTrials.splice(0), tables = pendingTables.splice(0);
+        const batch = pendingTrials.splice(0),
+          tables = pendingTables.splice(0);
         if (batch.length || tables.length) await recordTrials(registryFile, batch, tables);
       });
       return trialWrite;
@@ -58,5 +73,14 @@ export function trialRecord(cell: Cell, spec: TrialSpec, entry: LockEntry, sourc
     const h = entry.outputs[name]?.hash;
     if (h) outputs[name] = h;
   }
-  return { config_hash: entry.fingerprint, stage: cell.stage, cell: cell.id, source, params: canonicalJson(entry.params ?? null), kind: "cell", outputs, metrics };
+  return {
+    config_hash: entry.fingerprint,
+    stage: cell.stage,
+    cell: cell.id,
+    source,
+    params: canonicalJson(entry.params ?? null),
+    kind: "cell",
+    outputs,
+    metrics,
+  };
 }

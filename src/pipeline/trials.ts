@@ -93,7 +93,8 @@ export function registryPathFor(lockFile: string): string {
 /** The fields of a row in file order. */
 const FIELDS = ["config_hash", "stage", "cell", "source", "kind", "params", "outputs", "metrics"] as const;
 
-const sortedMap = <V>(m: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sortedMap = <V>(m: Record<string, V>): Record<string, V> =>
+  Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 const finite = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 /** A row as stored: every field present, maps sorted, non-finite numbers null; earlier-format rows converted. */
@@ -103,18 +104,38 @@ function normalize(r: TrialRecord | LegacyRecord): TrialRecord {
   let outputs: Record<string, string>, metrics: Record<string, number | null>;
   if ((r as TrialRecord).metrics === undefined && (r as TrialRecord).outputs === undefined) {
     outputs = legacy.returns_hash ? { returns: legacy.returns_hash } : {};
-    metrics = kind === "cell" ? { sharpe: finite(legacy.sharpe), observations: finite(legacy.observations) } : { metric: finite(legacy.metric) };
+    metrics =
+      kind === "cell"
+        ? { sharpe: finite(legacy.sharpe), observations: finite(legacy.observations) }
+        : { metric: finite(legacy.metric) };
   } else {
     outputs = { ...((r as TrialRecord).outputs ?? {}) };
     metrics = Object.fromEntries(Object.entries((r as TrialRecord).metrics ?? {}).map(([k, v]) => [k, finite(v)]));
   }
-  return { config_hash: r.config_hash, stage: r.stage, cell: r.cell, source: r.source, kind, params: r.params, outputs: sortedMap(outputs), metrics: sortedMap(metrics) };
+  return {
+    config_hash: r.config_hash,
+    stage: r.stage,
+    cell: r.cell,
+    source: r.source,
+    kind,
+    params: r.params,
+    outputs: sortedMap(outputs),
+    metrics: sortedMap(metrics),
+  };
 }
 
 /** A line of the earlier format (fixed finance-named fields). */
 interface LegacyRecord {
-  config_hash: string; stage: string; cell: string; source: string; kind?: string; params: string;
-  returns_hash?: string | null; sharpe?: number | null; observations?: number | null; metric?: number | null;
+  config_hash: string;
+  stage: string;
+  cell: string;
+  source: string;
+  kind?: string;
+  params: string;
+  returns_hash?: string | null;
+  sharpe?: number | null;
+  observations?: number | null;
+  metric?: number | null;
 }
 
 function rowLine(r: TrialRecord): string {
@@ -122,7 +143,11 @@ function rowLine(r: TrialRecord): string {
   return JSON.stringify(Object.fromEntries(FIELDS.map((k) => [k, n[k]])));
 }
 
-interface Parsed { rows: TrialRecord[]; mtimeMs: number; size: number }
+interface Parsed {
+  rows: TrialRecord[];
+  mtimeMs: number;
+  size: number;
+}
 const parsedCache = new Map<string, Parsed>();
 
 /** Every row of a registry file, in config-hash order; a missing file is empty. */
@@ -150,7 +175,9 @@ function load(file: string): TrialRecord[] {
       });
     }
     if (typeof r?.config_hash !== "string" || typeof r.stage !== "string" || typeof r.cell !== "string") {
-      throw new StrataError("CACHE", `${file}:${i + 1}: a trial record needs config_hash, stage and cell`, { hint: `restore it with \`git checkout ${file.split("/").pop()}\`` });
+      throw new StrataError("CACHE", `${file}:${i + 1}: a trial record needs config_hash, stage and cell`, {
+        hint: `restore it with \`git checkout ${file.split("/").pop()}\``,
+      });
     }
     rows.push(normalize(r));
   });
@@ -165,7 +192,11 @@ function digestOf(rows: readonly TrialRecord[]): string {
   // An empty registry digests like any other (a lock holds 64-hex hashes only: a word here
   // made the next run reject the lock of a study whose registry was still empty).
   if (rows.length === 0) return sha256("");
-  return sha256(rows.map((r) => `${r.config_hash}\t${r.stage}\t${r.kind}\t${JSON.stringify(r.outputs)}\t${JSON.stringify(r.metrics)}`).join("\n"));
+  return sha256(
+    rows
+      .map((r) => `${r.config_hash}\t${r.stage}\t${r.kind}\t${JSON.stringify(r.outputs)}\t${JSON.stringify(r.metrics)}`)
+      .join("\n"),
+  );
 }
 
 /** The registry digest (that of no bytes when nothing was ever recorded). */
@@ -225,7 +256,11 @@ async function withWriterLock<T>(file: string, fn: () => Promise<T>): Promise<T>
 }
 
 /** Records trials not yet in the registry; returns how many were new and the new digest. */
-export async function recordTrials(file: string, records: readonly TrialRecord[], tables: readonly TableTrials[] = []): Promise<{ added: number; digest: string }> {
+export async function recordTrials(
+  file: string,
+  records: readonly TrialRecord[],
+  tables: readonly TableTrials[] = [],
+): Promise<{ added: number; digest: string }> {
   const fromTables: TrialRecord[] = [];
   if (tables.length) {
     const sql = await store();
@@ -234,13 +269,21 @@ export async function recordTrials(file: string, records: readonly TrialRecord[]
     try {
       for (const t of tables) {
         const s = t.spec;
-        const rows = await sql.queryRows<{ k: unknown; p: string; m: number | null }>(conn,
+        const rows = await sql.queryRows<{ k: unknown; p: string; m: number | null }>(
+          conn,
           `SELECT ${sql.sqlIdent(s.key)} AS k, CAST(min(${sql.sqlIdent(s.params)}) AS VARCHAR) AS p, avg(${sql.sqlIdent(s.metric)}) AS m
-             FROM ${sql.readParquetSql(t.path)} GROUP BY ${sql.sqlIdent(s.key)} ORDER BY ${sql.sqlIdent(s.key)}`);
+             FROM ${sql.readParquetSql(t.path)} GROUP BY ${sql.sqlIdent(s.key)} ORDER BY ${sql.sqlIdent(s.key)}`,
+        );
         for (const r of rows) {
           fromTables.push({
-            config_hash: `${t.fingerprint}:${String(r.k)}`, stage: t.stage, cell: t.cell, source: t.source, params: r.p,
-            kind: s.kind, outputs: {}, metrics: { [s.metric]: r.m === null ? null : Number(r.m) },
+            config_hash: `${t.fingerprint}:${String(r.k)}`,
+            stage: t.stage,
+            cell: t.cell,
+            source: t.source,
+            params: r.p,
+            kind: s.kind,
+            outputs: {},
+            metrics: { [s.metric]: r.m === null ? null : Number(r.m) },
           });
         }
       }
@@ -260,7 +303,9 @@ export async function recordTrials(file: string, records: readonly TrialRecord[]
       added.push(normalize(r));
     }
     if (added.length === 0) return { added: 0, digest: digestOf(rows) };
-    const all = [...rows, ...added].sort((a, b) => (a.config_hash < b.config_hash ? -1 : a.config_hash > b.config_hash ? 1 : 0));
+    const all = [...rows, ...added].sort((a, b) =>
+      a.config_hash < b.config_hash ? -1 : a.config_hash > b.config_hash ? 1 : 0,
+    );
     await writeFileAtomic(file, all.map(rowLine).join("\n") + "\n");
     parsedCache.delete(file);
     return { added: added.length, digest: digestOf(all) };
@@ -269,5 +314,7 @@ export async function recordTrials(file: string, records: readonly TrialRecord[]
 
 /** Every recorded trial (optionally of one stage), ordered by config hash. */
 export async function readTrials(file: string, stage?: string): Promise<TrialRecord[]> {
-  return load(file).filter((r) => stage === undefined || r.stage === stage).map((r) => ({ ...r, outputs: { ...r.outputs }, metrics: { ...r.metrics } }));
+  return load(file)
+    .filter((r) => stage === undefined || r.stage === stage)
+    .map((r) => ({ ...r, outputs: { ...r.outputs }, metrics: { ...r.metrics } }));
 }

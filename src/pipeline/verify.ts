@@ -53,7 +53,12 @@ export async function verifyProject(
         }
         if (step.action !== "skip") {
           const modified = step.reasons.filter((r) => r.startsWith("output "));
-          if (modified.length && step.fingerprint === entry.fingerprint) done(false, "modified", modified.map((m) => `${m}: does not match ${lockName}`));
+          if (modified.length && step.fingerprint === entry.fingerprint)
+            done(
+              false,
+              "modified",
+              modified.map((m) => `${m}: does not match ${lockName}`),
+            );
           else done(false, "stale", [`${step.cause}: run \`pipeline run\` before verifying`]);
           continue;
         }
@@ -66,7 +71,12 @@ export async function verifyProject(
         try {
           const tmpDir = join(tmpRoot, cell.dir);
           const upstream = upstreamOf(project, cell, project.lock);
-          const res = await executeStage(project, cell, probe.parts, { tmpDir, upstream, signal: new AbortController().signal, reporter });
+          const res = await executeStage(project, cell, probe.parts, {
+            tmpDir,
+            upstream,
+            signal: new AbortController().signal,
+            reporter,
+          });
           const detail: string[] = [];
           const names = new Set([...Object.keys(entry.outputs), ...res.files.map((f) => f.name)]);
           for (const name of [...names].sort()) {
@@ -76,7 +86,8 @@ export async function verifyProject(
             else if (!got) detail.push(`${want.path}: in ${lockName} but not written now`);
             else {
               const h = await sha256File(got.abs);
-              if (h !== want.hash) detail.push(`${want.path}: sha256 ${want.hash.slice(0, 12)} in lock, ${h.slice(0, 12)} re-executed`);
+              if (h !== want.hash)
+                detail.push(`${want.path}: sha256 ${want.hash.slice(0, 12)} in lock, ${h.slice(0, 12)} re-executed`);
             }
           }
           await rm(tmpDir, { recursive: true, force: true });

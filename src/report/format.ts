@@ -9,7 +9,11 @@ export function formatNumber(x: number, digits = 4): string {
   if (a !== 0 && (a < 1e-4 || a >= 1e9)) return x.toExponential(digits - 1).replace("-", "−");
   const s = x.toPrecision(digits);
   const n = Number(s);
-  return (Math.abs(n) >= 1000 ? n.toLocaleString("en-US", { maximumFractionDigits: Math.max(0, digits - String(Math.trunc(a)).length) }) : s).replace(/^-/, "−");
+  return (
+    Math.abs(n) >= 1000
+      ? n.toLocaleString("en-US", { maximumFractionDigits: Math.max(0, digits - String(Math.trunc(a)).length) })
+      : s
+  ).replace(/^-/, "−");
 }
 
 /** Share as percent, e.g. 0.1234 → "12.3%". */
@@ -31,7 +35,13 @@ export function formatValue(v: unknown, digits = 4): string {
   if (typeof v === "number") return formatNumber(v, digits);
   if (typeof v === "bigint") return v.toLocaleString("en-US");
   if (typeof v === "boolean") return v ? "true" : "false";
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? "" : v.toISOString().slice(0, v.getUTCHours() || v.getUTCMinutes() ? 16 : 10).replace("T", " ");
+  if (v instanceof Date)
+    return Number.isNaN(v.getTime())
+      ? ""
+      : v
+          .toISOString()
+          .slice(0, v.getUTCHours() || v.getUTCMinutes() ? 16 : 10)
+          .replace("T", " ");
   if (typeof v === "string") return v;
   try {
     return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));

@@ -48,7 +48,10 @@ export function join(parts: readonly HtmlValue[], sep: HtmlValue = ""): SafeHtml
 
 /** A slug usable as an id or file name: lowercase letters, digits and dashes. */
 export function slug(text: string): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
   return s || "item";
 }
 

@@ -25,8 +25,18 @@ export interface PaperDayView {
   scoreSource: string | null;
   signals: ReadonlyArray<{ symbol: string; score: number; rank: number }>;
   trades: ReadonlyArray<{
-    key: string; symbol: string; side: string; shares: number; refPrice: number; notional: number; weightBefore: number; weightTarget: number;
-    estCommission: number; estSlippage: number; advShare: number | null; liquidityFlag: boolean;
+    key: string;
+    symbol: string;
+    side: string;
+    shares: number;
+    refPrice: number;
+    notional: number;
+    weightBefore: number;
+    weightTarget: number;
+    estCommission: number;
+    estSlippage: number;
+    advShare: number | null;
+    liquidityFlag: boolean;
   }>;
   fills: ReadonlyArray<{ key: string; status: string; shares: number; price: number }>;
   safety: { violations: readonly string[] };
@@ -37,8 +47,12 @@ export interface PaperDayView {
   alerts: ReadonlyArray<{ severity: string; title: string }>;
 }
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : `${(v * 100).toFixed(2)}%`);
-const money = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? "—" : `${(v * 100).toFixed(2)}%`;
+const money = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v)
+    ? "—"
+    : v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** The complete, self-contained page (inline CSS, no script). */
 export function paperDayPage(r: PaperDayView): string {
@@ -57,18 +71,40 @@ export function paperDayPage(r: PaperDayView): string {
     ["daily return", pct(r.account?.daily_return)],
     ["costs", money(r.account?.costs)],
     ["turnover", pct(r.account?.turnover)],
-    ["kill switch", r.killSwitch ? (r.killSwitch.triggered ? `TRIGGERED: ${r.killSwitch.reason}` : `ok (6-week Sharpe ${r.killSwitch.rollingSharpe === null ? "—" : r.killSwitch.rollingSharpe.toFixed(2)})`) : "—"],
+    [
+      "kill switch",
+      r.killSwitch
+        ? r.killSwitch.triggered
+          ? `TRIGGERED: ${r.killSwitch.reason}`
+          : `ok (6-week Sharpe ${r.killSwitch.rollingSharpe === null ? "—" : r.killSwitch.rollingSharpe.toFixed(2)})`
+        : "—",
+    ],
   ]);
   const trades = r.trades.map((t) => {
     const f = fills.get(t.key);
     return {
-      symbol: t.symbol, side: t.side, shares: t.shares, ref_price: t.refPrice, notional: Math.round(t.notional * 100) / 100,
-      weight_before: pct(t.weightBefore), weight_target: pct(t.weightTarget), est_cost: Math.round((t.estCommission + t.estSlippage) * 100) / 100,
-      adv_share: t.advShare === null ? "—" : pct(t.advShare), liquidity: t.liquidityFlag ? "flag" : "", status: r.dryRun ? "proposed" : f?.status ?? "not submitted",
-      filled: f?.shares ?? "—", fill_price: f ? roundDecimals(f.price, 4) : "—",
+      symbol: t.symbol,
+      side: t.side,
+      shares: t.shares,
+      ref_price: t.refPrice,
+      notional: Math.round(t.notional * 100) / 100,
+      weight_before: pct(t.weightBefore),
+      weight_target: pct(t.weightTarget),
+      est_cost: Math.round((t.estCommission + t.estSlippage) * 100) / 100,
+      adv_share: t.advShare === null ? "—" : pct(t.advShare),
+      liquidity: t.liquidityFlag ? "flag" : "",
+      status: r.dryRun ? "proposed" : (f?.status ?? "not submitted"),
+      filled: f?.shares ?? "—",
+      fill_price: f ? roundDecimals(f.price, 4) : "—",
     };
   });
-  const positions = r.positions.map((p) => ({ symbol: p.symbol, shares: p.shares, price: p.price, value: Math.round(p.value * 100) / 100, weight: pct(p.weight) }));
+  const positions = r.positions.map((p) => ({
+    symbol: p.symbol,
+    shares: p.shares,
+    price: p.price,
+    value: Math.round(p.value * 100) / 100,
+    weight: pct(p.weight),
+  }));
   const body = html`
     <h1>Paper trading — ${r.date}</h1>
     <p>${r.message}</p>
@@ -81,6 +117,13 @@ export function paperDayPage(r: PaperDayView): string {
     <h2>Positions at the close (${positions.length})</h2>
     ${positions.length ? dataTable(positions, { maxRows: 1000 }) : html`<p>No positions${r.dryRun ? " (dry run: the book is not valued)" : ""}.</p>`}
     <h2>Top signals</h2>
-    ${r.signals.length ? dataTable(r.signals.slice(0, 25).map((s) => ({ rank: s.rank, symbol: s.symbol, score: s.score })), { digits: 4 }) : html`<p>No scores.</p>`}`;
+    ${
+      r.signals.length
+        ? dataTable(
+            r.signals.slice(0, 25).map((s) => ({ rank: s.rank, symbol: s.symbol, score: s.score })),
+            { digits: 4 },
+          )
+        : html`<p>No scores.</p>`
+    }`;
   return page({ title: `Paper trading ${r.date}`, body });
 }

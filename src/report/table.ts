@@ -30,11 +30,17 @@ export function dataTable(rows: readonly Record<string, unknown>[], opts: TableO
     const text = opts.format?.[c] ? opts.format[c](v) : formatValue(v, opts.digits ?? 4);
     return typeof v === "number" || typeof v === "bigint" ? html`<td class="num">${text}</td>` : html`<td>${text}</td>`;
   };
-  const more = rows.length > shown.length ? html`<p class="note">${shown.length} of ${rows.length.toLocaleString("en-US")} rows shown.</p>` : null;
+  const more =
+    rows.length > shown.length
+      ? html`<p class="note">${shown.length} of ${rows.length.toLocaleString("en-US")} rows shown.</p>`
+      : null;
   return html`<div class="table-wrap"><table>${opts.caption ? html`<caption>${opts.caption}</caption>` : null}<thead><tr>${cols.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${shown.map((r) => html`<tr>${cols.map((c) => cell(c, r[c]))}</tr>`)}</tbody></table></div>${more}`;
 }
 
 /** A two-column key/value table (params, provenance). */
-export function keyValueTable(entries: ReadonlyArray<readonly [string, unknown]>, opts: { digits?: number } = {}): SafeHtml {
+export function keyValueTable(
+  entries: ReadonlyArray<readonly [string, unknown]>,
+  opts: { digits?: number } = {},
+): SafeHtml {
   return html`<div class="table-wrap"><table class="kv"><tbody>${entries.map(([k, v]) => html`<tr><th>${k}</th><td${typeof v === "number" ? html` class="num"` : null}>${formatValue(v, opts.digits ?? 6)}</td></tr>`)}</tbody></table></div>`;
 }

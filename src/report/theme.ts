@@ -5,7 +5,18 @@
  */
 
 /** Categorical palette (Tableau 10, colorblind-friendlier order). */
-export const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+export const PALETTE = [
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
+];
 
 /** Diverging scheme for signed quantities (correlations, IC): Plot's "RdBu" reversed (blue = positive). */
 export const DIVERGING = "RdBu";

@@ -10,7 +10,9 @@ const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export function parseIsoDate(text: string): number | null {
   const m = ISO_RE.exec(text);
   if (!m) return null;
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const y = Number(m[1]),
+    mo = Number(m[2]),
+    d = Number(m[3]);
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
   const ms = Date.UTC(y, mo - 1, d);
   const back = new Date(ms);

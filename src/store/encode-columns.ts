@@ -7,15 +7,28 @@
  * × 8 columns in ~0.3 s (see bench/data.bench.ts). High-cardinality strings fall back to one
  * `setItem` per value.
  */
-import { DuckDBDataChunk, DuckDBDateValue, type DuckDBConnection, type DuckDBType, type DuckDBVector } from "@duckdb/node-api";
+import {
+  DuckDBDataChunk,
+  DuckDBDateValue,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBVector,
+} from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
 import type { ColumnData, ColumnTable } from "./types.ts";
 import { sqlIdent, sqlString } from "./sql.ts";
 import { parseIsoDate } from "./dates.ts";
 
 type NumericArray =
-  | Float64Array | Float32Array | Int32Array | Int16Array | Int8Array
-  | Uint8Array | Uint16Array | Uint32Array | BigInt64Array;
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigInt64Array;
 
 /** One column as it will be stored in the staging table. */
 interface StagedColumn {
@@ -33,8 +46,14 @@ interface StagedColumn {
 }
 
 const TYPED: Array<[new (n: number) => NumericArray, string]> = [
-  [Float64Array, "DOUBLE"], [Float32Array, "FLOAT"], [Int32Array, "INTEGER"], [Int16Array, "SMALLINT"],
-  [Int8Array, "TINYINT"], [Uint8Array, "UTINYINT"], [Uint16Array, "USMALLINT"], [Uint32Array, "UINTEGER"],
+  [Float64Array, "DOUBLE"],
+  [Float32Array, "FLOAT"],
+  [Int32Array, "INTEGER"],
+  [Int16Array, "SMALLINT"],
+  [Int8Array, "TINYINT"],
+  [Uint8Array, "UTINYINT"],
+  [Uint16Array, "USMALLINT"],
+  [Uint32Array, "UINTEGER"],
   [BigInt64Array, "BIGINT"],
 ];
 
@@ -96,9 +115,13 @@ function stageDateFromStrings(name: string, values: readonly (string | null)[]):
   const parse = (v: string, row: number): number => {
     const d = parseIsoDate(v);
     if (d === null) {
-      throw new StrataError("ARGUMENT", `column "${name}" row ${row + 1} (0-based ${row}): ${JSON.stringify(v)} is not a date "YYYY-MM-DD"`, {
-        hint: "pass dates as ISO strings or as Int32 days since 1970-01-01",
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `column "${name}" row ${row + 1} (0-based ${row}): ${JSON.stringify(v)} is not a date "YYYY-MM-DD"`,
+        {
+          hint: "pass dates as ISO strings or as Int32 days since 1970-01-01",
+        },
+      );
     }
     return d;
   };
@@ -128,13 +151,23 @@ function stageColumn(name: string, data: ColumnData, type: string | undefined): 
         const days = data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>);
         return { name, storage: "DATE", select: id, kind: "date", values: days };
       }
-      return { name, storage, select: `${castTo(storage, id)} AS ${id}`, kind: "numeric", values: data as NumericArray };
+      return {
+        name,
+        storage,
+        select: `${castTo(storage, id)} AS ${id}`,
+        kind: "numeric",
+        values: data as NumericArray,
+      };
     }
   }
   if (!Array.isArray(data)) {
-    throw new StrataError("ARGUMENT", `column "${name}": unsupported column data (${Object.prototype.toString.call(data)})`, {
-      hint: "pass a typed array (Float64Array, Int32Array, …), string[], number[] or boolean[]",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `column "${name}": unsupported column data (${Object.prototype.toString.call(data)})`,
+      {
+        hint: "pass a typed array (Float64Array, Int32Array, …), string[], number[] or boolean[]",
+      },
+    );
   }
   const arr = data as readonly unknown[];
   const first = arr.find((v) => v !== null && v !== undefined);
@@ -146,7 +179,14 @@ function stageColumn(name: string, data: ColumnData, type: string | undefined): 
     if (enc) {
       const storage = `ENUM(${enc.dict.length ? enc.dict.map(sqlString).join(", ") : "''"})`;
       const codes = enc.dict.length <= 255 ? Uint8Array.from(enc.codes) : Uint16Array.from(enc.codes);
-      return { name, storage, select: `${castTo("VARCHAR", `CAST(${id} AS VARCHAR)`)} AS ${id}`, kind: "enum", values: codes, nulls: enc.nulls };
+      return {
+        name,
+        storage,
+        select: `${castTo("VARCHAR", `CAST(${id} AS VARCHAR)`)} AS ${id}`,
+        kind: "enum",
+        values: codes,
+        nulls: enc.nulls,
+      };
     }
     for (let i = 0; i < n; i++) {
       const v = strings[i];
@@ -163,7 +203,8 @@ function stageColumn(name: string, data: ColumnData, type: string | undefined): 
       const v = arr[i];
       if (v === null || v === undefined) (nulls ??= new Uint8Array(n))[i] = 1;
       else if (typeof v === "number") values[i] = v;
-      else throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a number, got ${JSON.stringify(v)}`);
+      else
+        throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a number, got ${JSON.stringify(v)}`);
     }
     if (target === "DATE") {
       return { name, storage: "DATE", select: id, kind: "date", values: Int32Array.from(values), nulls };
@@ -177,9 +218,17 @@ function stageColumn(name: string, data: ColumnData, type: string | undefined): 
       const v = arr[i];
       if (v === null || v === undefined) (nulls ??= new Uint8Array(n))[i] = 1;
       else if (typeof v === "boolean") values[i] = v ? 1 : 0;
-      else throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a boolean, got ${JSON.stringify(v)}`);
+      else
+        throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a boolean, got ${JSON.stringify(v)}`);
     }
-    return { name, storage: "UTINYINT", select: `${castTo("BOOLEAN", `CAST(${id} AS BOOLEAN)`)} AS ${id}`, kind: "numeric", values, nulls };
+    return {
+      name,
+      storage: "UTINYINT",
+      select: `${castTo("BOOLEAN", `CAST(${id} AS BOOLEAN)`)} AS ${id}`,
+      kind: "numeric",
+      values,
+      nulls,
+    };
   }
   throw new StrataError("ARGUMENT", `column "${name}": unsupported value ${JSON.stringify(first)}`, {
     hint: "columns hold numbers, strings or booleans",
@@ -200,7 +249,11 @@ function fillVector(vector: DuckDBVector, col: StagedColumn, off: number, n: num
     for (let j = 0; j < n; j++) vector.setItem(j, (s[off + j] ?? null) as never);
   } else {
     const src = col.values!;
-    if (ArrayBuffer.isView(items) && (items as NumericArray).constructor === src.constructor && (items as NumericArray).length === n) {
+    if (
+      ArrayBuffer.isView(items) &&
+      (items as NumericArray).constructor === src.constructor &&
+      (items as NumericArray).length === n
+    ) {
       (items as unknown as { set(a: unknown): void }).set(src.subarray(off, off + n));
     } else if (col.kind === "date") {
       for (let j = 0; j < n; j++) vector.setItem(j, new DuckDBDateValue(src[off + j] as number) as never);
@@ -239,11 +292,16 @@ export function columnTableLength(table: ColumnTable): number {
   const bad = entries.filter(([, v]) => v.length !== n);
   if (bad.length) {
     const lens = entries.map(([k, v]) => `${k}=${v.length}`).join(", ");
-    throw new StrataError("ARGUMENT", `columns differ in length (${lens})`, { hint: "every column must have one value per row" });
+    throw new StrataError("ARGUMENT", `columns differ in length (${lens})`, {
+      hint: "every column must have one value per row",
+    });
   }
   for (const k of Object.keys(table.types ?? {})) {
     if (!(k in table.columns)) {
-      throw new StrataError("ARGUMENT", `types names column "${k}", which is not among the columns (${entries.map(([c]) => c).join(", ")})`);
+      throw new StrataError(
+        "ARGUMENT",
+        `types names column "${k}", which is not among the columns (${entries.map(([c]) => c).join(", ")})`,
+      );
     }
   }
   return n;
@@ -255,7 +313,9 @@ export async function stageColumns(conn: DuckDBConnection, table: ColumnTable): 
   const cols = Object.entries(table.columns).map(([name, data]) => stageColumn(name, data, table.types?.[name]));
   const name = sqlIdent(`__strata_stage_${process.pid}_${++stagingSeq}`);
   await conn.run(`CREATE TEMP TABLE ${name} (${cols.map((c) => `${sqlIdent(c.name)} ${c.storage}`).join(", ")})`);
-  const drop = async (): Promise<void> => { await conn.run(`DROP TABLE IF EXISTS ${name}`); };
+  const drop = async (): Promise<void> => {
+    await conn.run(`DROP TABLE IF EXISTS ${name}`);
+  };
   try {
     const appender = await conn.createAppender(name.slice(1, -1));
     const types: DuckDBType[] = cols.map((_, i) => appender.columnType(i));

@@ -56,7 +56,9 @@ export async function copyQueryToParquet(
 /** Row count of a Parquet file, from its footer (no data pages read). */
 export async function parquetRowCount(conn: DuckDBConnection, path: string): Promise<number> {
   try {
-    const reader = await conn.runAndReadAll(`SELECT sum(num_rows)::BIGINT FROM parquet_file_metadata(${sqlString(path)})`);
+    const reader = await conn.runAndReadAll(
+      `SELECT sum(num_rows)::BIGINT FROM parquet_file_metadata(${sqlString(path)})`,
+    );
     return Number(reader.getRows()[0]?.[0] ?? 0);
   } catch (cause) {
     throw new StrataError("DATA", `could not read Parquet metadata of ${path}: ${(cause as Error).message}`, {

@@ -13,17 +13,17 @@
  * | BOOLEAN                                  | (boolean \| null)[]                           |
  * | anything else (LIST, STRUCT, …)          | unknown[] of plain JS values                  |
  */
-import { DuckDBTypeId, JSDuckDBValueConverter, type DuckDBConnection, type DuckDBDataChunk, type DuckDBVector } from "@duckdb/node-api";
+import {
+  DuckDBTypeId,
+  JSDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBVector,
+} from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
 import { formatIsoDate } from "./dates.ts";
 
-export type ReadColumn =
-  | Float64Array
-  | Int32Array
-  | BigInt64Array
-  | (string | null)[]
-  | (boolean | null)[]
-  | unknown[];
+export type ReadColumn = Float64Array | Int32Array | BigInt64Array | (string | null)[] | (boolean | null)[] | unknown[];
 
 export type ReadColumns = Record<string, ReadColumn>;
 
@@ -38,20 +38,32 @@ type Kind = "f64" | "i32" | "i64" | "date" | "ts" | "string" | "bool" | "other";
 
 function kindOf(typeId: DuckDBTypeId, opts: ReadColumnsOptions): Kind {
   switch (typeId) {
-    case DuckDBTypeId.DOUBLE: case DuckDBTypeId.FLOAT: case DuckDBTypeId.DECIMAL:
-    case DuckDBTypeId.HUGEINT: case DuckDBTypeId.UHUGEINT: case DuckDBTypeId.UBIGINT: case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DECIMAL:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.UINTEGER:
       return "f64";
     case DuckDBTypeId.BIGINT:
       return opts.bigint === "bigint" ? "i64" : "f64";
-    case DuckDBTypeId.INTEGER: case DuckDBTypeId.SMALLINT: case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.UTINYINT: case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
       return "i32";
     case DuckDBTypeId.DATE:
       return opts.dates === "iso" ? "string" : "date";
-    case DuckDBTypeId.TIMESTAMP: case DuckDBTypeId.TIMESTAMP_S: case DuckDBTypeId.TIMESTAMP_MS:
-    case DuckDBTypeId.TIMESTAMP_NS: case DuckDBTypeId.TIMESTAMP_TZ:
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.TIMESTAMP_MS:
+    case DuckDBTypeId.TIMESTAMP_NS:
+    case DuckDBTypeId.TIMESTAMP_TZ:
       return "ts";
-    case DuckDBTypeId.VARCHAR: case DuckDBTypeId.ENUM:
+    case DuckDBTypeId.VARCHAR:
+    case DuckDBTypeId.ENUM:
       return "string";
     case DuckDBTypeId.BOOLEAN:
       return "bool";
@@ -62,8 +74,11 @@ function kindOf(typeId: DuckDBTypeId, opts: ReadColumnsOptions): Kind {
 
 // Timestamps are read as SQL epoch_ms so every unit and TZ variant arrives as one BIGINT.
 const TS_UNIT_TO_MS: Partial<Record<DuckDBTypeId, number>> = {
-  [DuckDBTypeId.TIMESTAMP]: 1e-3, [DuckDBTypeId.TIMESTAMP_TZ]: 1e-3, [DuckDBTypeId.TIMESTAMP_S]: 1e3,
-  [DuckDBTypeId.TIMESTAMP_MS]: 1, [DuckDBTypeId.TIMESTAMP_NS]: 1e-6,
+  [DuckDBTypeId.TIMESTAMP]: 1e-3,
+  [DuckDBTypeId.TIMESTAMP_TZ]: 1e-3,
+  [DuckDBTypeId.TIMESTAMP_S]: 1e3,
+  [DuckDBTypeId.TIMESTAMP_MS]: 1,
+  [DuckDBTypeId.TIMESTAMP_NS]: 1e-6,
 };
 
 /** Internal views node-api keeps on a vector (see fillVector in encode-columns.ts for why). */
@@ -108,7 +123,8 @@ function numberAt(v: DuckDBVector, j: number): number {
   if (x === null) return NaN;
   if (typeof x === "number" || typeof x === "bigint") return Number(x);
   const js = JSDuckDBValueConverter(x, v.type, JSDuckDBValueConverter);
-  if (js instanceof Date) return v.type.typeId === DuckDBTypeId.DATE ? Math.round(js.getTime() / 86_400_000) : js.getTime();
+  if (js instanceof Date)
+    return v.type.typeId === DuckDBTypeId.DATE ? Math.round(js.getTime() / 86_400_000) : js.getTime();
   return Number(js);
 }
 
@@ -132,7 +148,7 @@ function readNumeric(v: DuckDBVector, n: number, sink: Sink, off: number, name: 
     sink.i32 = undefined;
     sink.hasNull = true;
   }
-  const scale = sink.kind === "ts" ? TS_UNIT_TO_MS[sink.typeId] ?? 1e-3 : 1;
+  const scale = sink.kind === "ts" ? (TS_UNIT_TO_MS[sink.typeId] ?? 1e-3) : 1;
   const out = sink.f64 ?? sink.i32!;
   if (items && scale === 1 && items.constructor === out.constructor && items.length === n) {
     out.set(items as never, off);
@@ -159,9 +175,13 @@ function readInlineStrings(v: DuckDBVector, n: number, out: unknown[], off: numb
   for (let j = 0; j < n; j++) {
     const p = j * 16;
     const len = dv.getUint32(p, true);
-    if (len > 12) { out[off + j] = v.getItem(j); continue; }
+    if (len > 12) {
+      out[off + j] = v.getItem(j);
+      continue;
+    }
     const k1 = len * 4294967296 + dv.getUint32(p + 4, true);
-    const w2 = dv.getUint32(p + 8, true), w3 = dv.getUint32(p + 12, true);
+    const w2 = dv.getUint32(p + 8, true),
+      w3 = dv.getUint32(p + 12, true);
     let m2 = cache.get(k1);
     if (!m2) cache.set(k1, (m2 = new Map()));
     let m3 = m2.get(w2);
@@ -180,7 +200,11 @@ function readChunkColumn(chunk: DuckDBDataChunk, c: number, sink: Sink, off: num
   const v = chunk.getColumnVector(c);
   const n = chunk.rowCount;
   switch (sink.kind) {
-    case "f64": case "i32": case "date": case "i64": case "ts":
+    case "f64":
+    case "i32":
+    case "date":
+    case "i64":
+    case "ts":
       readNumeric(v, n, sink, off, name);
       return;
     case "string": {
@@ -188,7 +212,8 @@ function readChunkColumn(chunk: DuckDBDataChunk, c: number, sink: Sink, off: num
       if (v.type.typeId === DuckDBTypeId.DATE) {
         const items = vectorItems(v);
         const mask = nullMask(v, n);
-        for (let j = 0; j < n; j++) out[off + j] = mask?.[j] ? null : formatIsoDate(items ? Number(items[j]) : numberAt(v, j));
+        for (let j = 0; j < n; j++)
+          out[off + j] = mask?.[j] ? null : formatIsoDate(items ? Number(items[j]) : numberAt(v, j));
         return;
       }
       if (v.type.typeId === DuckDBTypeId.VARCHAR && readInlineStrings(v, n, out, off, sink)) return;
@@ -209,7 +234,11 @@ function readChunkColumn(chunk: DuckDBDataChunk, c: number, sink: Sink, off: num
 }
 
 /** Run `sql` and return its columns as typed arrays (see the mapping above). */
-export async function readColumns(conn: DuckDBConnection, sql: string, opts: ReadColumnsOptions = {}): Promise<ReadColumns> {
+export async function readColumns(
+  conn: DuckDBConnection,
+  sql: string,
+  opts: ReadColumnsOptions = {},
+): Promise<ReadColumns> {
   let result;
   try {
     result = await conn.run(sql);

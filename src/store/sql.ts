@@ -7,9 +7,13 @@ import { StrataError } from "../core/errors.ts";
 /** A single-quoted SQL string literal: `it's` → `'it''s'`. */
 export function sqlString(s: string): string {
   if (s.includes("\0")) {
-    throw new StrataError("ARGUMENT", `sqlString: value ${JSON.stringify(s)} contains a NUL character, which SQL text cannot carry`, {
-      hint: "strip NUL characters before building the query",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `sqlString: value ${JSON.stringify(s)} contains a NUL character, which SQL text cannot carry`,
+      {
+        hint: "strip NUL characters before building the query",
+      },
+    );
   }
   return `'${s.replaceAll("'", "''")}'`;
 }
@@ -17,7 +21,9 @@ export function sqlString(s: string): string {
 /** A double-quoted SQL identifier: `my "col"` → `"my ""col"""`. Case is preserved. */
 export function sqlIdent(s: string): string {
   if (s.length === 0) {
-    throw new StrataError("ARGUMENT", "sqlIdent: an identifier cannot be empty", { hint: "give the column or table a name" });
+    throw new StrataError("ARGUMENT", "sqlIdent: an identifier cannot be empty", {
+      hint: "give the column or table a name",
+    });
   }
   if (s.includes("\0")) {
     throw new StrataError("ARGUMENT", `sqlIdent: identifier ${JSON.stringify(s)} contains a NUL character`);

@@ -19,7 +19,10 @@ export async function readBaseline(ctx: StageContext<unknown>, strategy: string)
   } catch {
     return null;
   }
-  const c = await readColumns(ctx.db, `SELECT date, net FROM ${view} WHERE strategy = ${sqlString(strategy)} ORDER BY date`);
+  const c = await readColumns(
+    ctx.db,
+    `SELECT date, net FROM ${view} WHERE strategy = ${sqlString(strategy)} ORDER BY date`,
+  );
   return { dates: i32Column(c, "date"), net: f64Column(c, "net") };
 }
 

@@ -46,7 +46,11 @@ describe("pipeline audit leakage", () => {
     expect(bad.code).toBe(1);
     const j = JSON.parse(bad.stdout);
     // lead(close, 2) at 2023-04-13 already reads 2023-04-17 (> cutoff), so the first change is on the 13th.
-    expect(j).toMatchObject({ ok: false, cutoff: "2023-04-14", leak: { cell: "peek", output: "out", column: "ahead", date: "2023-04-13" } });
+    expect(j).toMatchObject({
+      ok: false,
+      cutoff: "2023-04-14",
+      leak: { cell: "peek", output: "out", column: "ahead", date: "2023-04-13" },
+    });
 
     const usage = p.cli(["audit", "leakage", "--cutoff", "14/04/2023"]);
     expect(usage.code).toBe(2);

@@ -55,7 +55,11 @@ beforeAll(async () => {
   writeFileSync(join(root, "package.json"), JSON.stringify({ name: "audit-test", type: "module", private: true }));
   writeFileSync(join(root, "pipeline.yaml"), YAML);
   const run = await runProject(await openProject({ cwd: root }), { jobs: 1 });
-  expect(run.results.map((r) => `${r.id}:${r.status}${r.error ?? ""}`)).toEqual(["data:ran", "features:ran", "leaky:ran"]);
+  expect(run.results.map((r) => `${r.id}:${r.status}${r.error ?? ""}`)).toEqual([
+    "data:ran",
+    "features:ran",
+    "leaky:ran",
+  ]);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -87,7 +91,9 @@ describe("auditLeakage", () => {
     const yaml = readFileSync(join(root, "pipeline.yaml"), "utf8");
     writeFileSync(join(root, "pipeline.yaml"), yaml.replace("volatility: [20]", "volatility: [21]"));
     try {
-      await expect(auditLeakage(await openProject({ cwd: root }))).rejects.toThrow(/'features' or its upstream is not up to date: features \(params.volatility[\s\S]*run `pipeline run features` first/);
+      await expect(auditLeakage(await openProject({ cwd: root }))).rejects.toThrow(
+        /'features' or its upstream is not up to date: features \(params.volatility[\s\S]*run `pipeline run features` first/,
+      );
     } finally {
       writeFileSync(join(root, "pipeline.yaml"), yaml);
     }
@@ -95,8 +101,12 @@ describe("auditLeakage", () => {
 
   it("rejects a cutoff outside the prices' dates and an unknown stage", async () => {
     const p = await openProject({ cwd: root });
-    await expect(auditLeakage(p, { cutoff: "2023-01-05" })).rejects.toThrow(/cutoff 2023-01-05 is outside the prices' dates 2022-01-03 … 2022-12-30/);
-    await expect(auditLeakage(p, { stage: "featurs" })).rejects.toThrow(/no stage 'featurs'[\s\S]*did you mean 'features'/);
+    await expect(auditLeakage(p, { cutoff: "2023-01-05" })).rejects.toThrow(
+      /cutoff 2023-01-05 is outside the prices' dates 2022-01-03 … 2022-12-30/,
+    );
+    await expect(auditLeakage(p, { stage: "featurs" })).rejects.toThrow(
+      /no stage 'featurs'[\s\S]*did you mean 'features'/,
+    );
   });
 
   it("re-executing features gives byte-identical outputs (pipeline verify)", async () => {
@@ -114,13 +124,16 @@ describe("perturbPricesAfter", () => {
       const dest = join(root, "perturbed.parquet");
       const r = await perturbPricesAfter(conn, src, dest, { cutoff: "2022-09-12", seed: 3 });
       expect(r.columns).toEqual(["open", "high", "low", "close", "volume"]);
-      const [c] = await queryRows<Record<string, number>>(conn, `
+      const [c] = await queryRows<Record<string, number>>(
+        conn,
+        `
         WITH a AS (SELECT *, row_number() OVER () AS i FROM '${src}'), b AS (SELECT *, row_number() OVER () AS i FROM '${dest}')
         SELECT count(*) FILTER (WHERE a.date <= '2022-09-12' AND (a.open <> b.open OR a.high <> b.high OR a.low <> b.low OR a.close <> b.close OR a.volume <> b.volume OR a.symbol <> b.symbol))::INT AS before_changed,
                count(*) FILTER (WHERE a.date > '2022-09-12' AND (a.open = b.open OR a.close = b.close OR a.volume = b.volume))::INT AS after_same,
                count(*) FILTER (WHERE a.date > '2022-09-12')::INT AS after,
                count(*) FILTER (WHERE NOT (b.low <= least(b.open, b.close) AND b.high >= greatest(b.open, b.close)))::INT AS inconsistent
-        FROM a JOIN b USING (i)`);
+        FROM a JOIN b USING (i)`,
+      );
       expect(c).toEqual({ before_changed: 0, after_same: 0, after: r.perturbedRows, inconsistent: 0 });
     } finally {
       conn.closeSync();

@@ -11,16 +11,23 @@ import { REPO } from "../e2e/helpers.ts";
 export const ARTIFACTS = join(REPO, "tests/artifacts/browser");
 
 export function chromiumPath(): string {
-  const candidates = [process.env.STRATA_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter((p): p is string => !!p);
+  const candidates = [process.env.STRATA_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(
+    (p): p is string => !!p,
+  );
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
-    throw new Error(`no chromium found (looked at ${candidates.join(", ")}): install it with \`apt-get install -y chromium\` or set STRATA_CHROMIUM`);
+    throw new Error(
+      `no chromium found (looked at ${candidates.join(", ")}): install it with \`apt-get install -y chromium\` or set STRATA_CHROMIUM`,
+    );
   }
   return found;
 }
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
 }
 
 export interface PageWatch {

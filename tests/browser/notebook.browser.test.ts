@@ -108,7 +108,11 @@ describe("notebooks in chromium", () => {
     p.write("notebooks/check.md", notebook("second"));
     // No timing bound here (speed goals live in bench/): the page must update by itself,
     // well before the 30 s wait gives up; the time taken is printed for the log.
-    await page.waitForFunction(() => document.querySelector("main")?.textContent?.includes("Marker: second"), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => document.querySelector("main")?.textContent?.includes("Marker: second"),
+      undefined,
+      { timeout: 30_000 },
+    );
     console.log(`live reload took ${(Date.now() - t0) / 1000}s`);
     await screenshot(page, "notebook-serve-after");
     expect(w.errors).toEqual([]);

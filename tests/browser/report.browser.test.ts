@@ -26,7 +26,8 @@ describe("report site in chromium", () => {
     if (!r.ok) throw new Error(r.stderr + JSON.stringify(r.raw.cells));
     // A month of paper trading: the ledger and the daily monitoring reports feed two more pages.
     const paper = p.cli(["paper", "run", "--from", "2021-03-01", "--to", "2021-03-31", "--json"]);
-    if (paper.code !== 0) throw new Error(`pipeline paper run failed (${paper.code}):\n${paper.stdout}\n${paper.stderr}`);
+    if (paper.code !== 0)
+      throw new Error(`pipeline paper run failed (${paper.code}):\n${paper.stdout}\n${paper.stderr}`);
     const rep = p.cli(["report", "--json"]);
     if (rep.code !== 0) throw new Error(`pipeline report failed (${rep.code}):\n${rep.stdout}\n${rep.stderr}`);
     const json = JSON.parse(rep.stdout) as { outDir: string; pages: Array<{ file: string; bytes: number }> };
@@ -56,12 +57,17 @@ describe("report site in chromium", () => {
       const w = watchPage(page);
       await page.goto(pathToFileURL(join(outDir, file)).href, { waitUntil: "load" });
       expect(w.errors, `${file}: console errors`).toEqual([]);
-      expect(w.requests.filter((u) => !u.startsWith(site)), `${file}: requests outside the site`).toEqual([]);
+      expect(
+        w.requests.filter((u) => !u.startsWith(site)),
+        `${file}: requests outside the site`,
+      ).toEqual([]);
       expect(w.dialogs, file).toEqual([]);
       const figs = await figureStats(page);
       expect(figs.empty, `${file}: figures without SVG marks`).toEqual([]);
       if (file !== "index.html") expect(figs.figures, `${file}: no figure`).toBeGreaterThan(0);
-      await expect(page.locator("footer.stamp .lock-hash").textContent()).resolves.toMatch(/^[0-9a-f]{64}$|^[0-9a-f]{12,}/);
+      await expect(page.locator("footer.stamp .lock-hash").textContent()).resolves.toMatch(
+        /^[0-9a-f]{64}$|^[0-9a-f]{12,}/,
+      );
       await screenshot(page, `report-${file}`);
       await page.setViewportSize({ width: 390, height: 844 });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -75,7 +81,9 @@ describe("report site in chromium", () => {
     const page = await browser.newPage();
     const w = watchPage(page);
     await page.goto(pathToFileURL(join(outDir, "index.html")).href);
-    const hrefs = await page.locator("nav.pages a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href") ?? ""));
+    const hrefs = await page
+      .locator("nav.pages a")
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href") ?? ""));
     expect(hrefs.length).toBeGreaterThanOrEqual(5);
     for (const href of hrefs) {
       await page.locator(`nav.pages a[href="${href}"]`).first().click();

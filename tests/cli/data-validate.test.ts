@@ -17,7 +17,10 @@ let out = "";
 beforeEach(() => {
   out = "";
   process.exitCode = undefined;
-  vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string) => { out += chunk; return true; }) as never);
+  vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as never);
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -42,7 +45,9 @@ describe("pipeline data validate", () => {
     const p = file("huge.csv", "date,symbol,close\n2024-01-02,AAA,10\n2024-01-03,AAA,1e308\n2024-01-04,AAA,10\n");
     await dataValidateCommand(p, {});
     expect(process.exitCode).toBe(1);
-    expect(out).toContain(`${p} line 3: close 1e308 in column "close" (symbol AAA, date 2024-01-03) is above 1e9, not a plausible price`);
+    expect(out).toContain(
+      `${p} line 3: close 1e308 in column "close" (symbol AAA, date 2024-01-03) is above 1e9, not a plausible price`,
+    );
     expect(out).toMatch(/→ .*--max-price/);
     out = "";
     await dataValidateCommand(p, { maxPrice: Number.MAX_VALUE });
@@ -65,11 +70,17 @@ describe("pipeline data validate", () => {
     expect(process.exitCode).toBe(0);
     const r = JSON.parse(out);
     expect(r.layout).toBe("wide");
-    expect(r.warnings.map((w: { symbol: string; date: string }) => `${w.symbol} ${w.date}`)).toEqual(["AAPL 2000-09-29", "AMD 2016-04-22", "RRC 1998-10-19"]);
+    expect(r.warnings.map((w: { symbol: string; date: string }) => `${w.symbol} ${w.date}`)).toEqual([
+      "AAPL 2000-09-29",
+      "AMD 2016-04-22",
+      "RRC 1998-10-19",
+    ]);
   });
 
   it("rejects a bad --format or bound", async () => {
     await expect(dataValidateCommand(WIDE, { format: "tall" })).rejects.toThrow(/--format 'tall' is not a layout/);
-    await expect(dataValidateCommand(WIDE, { maxDailyMove: -1 })).rejects.toThrow(/--max-daily-move -1 is not a positive number/);
+    await expect(dataValidateCommand(WIDE, { maxDailyMove: -1 })).rejects.toThrow(
+      /--max-daily-move -1 is not a positive number/,
+    );
   });
 });

@@ -12,18 +12,33 @@ import { dsrCommand } from "../../src/cli/commands/dsr.ts";
 
 const BIN = join(import.meta.dirname, "../../bin/pipeline.js");
 const cli = (args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, "dsr", ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, "dsr", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
 let out = "";
 beforeEach(() => {
   out = "";
-  vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string) => { out += chunk; return true; }) as never);
+  vi.spyOn(process.stdout, "write").mockImplementation(((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as never);
 });
 afterEach(() => vi.restoreAllMocks());
 
-const PAPER = { sharpe: 2.5, observations: 1250, skew: -3, kurtosis: 10, trials: 100, sharpeVariance: 0.5, periodsPerYear: 250 };
+const PAPER = {
+  sharpe: 2.5,
+  observations: 1250,
+  skew: -3,
+  kurtosis: 10,
+  trials: 100,
+  sharpeVariance: 0.5,
+  periodsPerYear: 250,
+};
 
 describe("dsrCommand", () => {
   it("--json prints exactly psr, dsr, expected_max_sharpe, min_track_record_length; the paper's DSR ≈ 0.9004", async () => {
@@ -60,17 +75,43 @@ describe("dsrCommand", () => {
     expect(out).toMatch(/DSR\s+0\.900397/);
   });
   it("rejects half of the DSR inputs, excess kurtosis and too few observations, naming the flag", async () => {
-    await expect(dsrCommand({ sharpe: 1, observations: 500, trials: 10 })).rejects.toThrow(/needs both --trials and --sharpe-variance, got only --trials/);
-    await expect(dsrCommand({ sharpe: 1, observations: 500, sharpeVariance: 0.2 })).rejects.toThrow(/got only --sharpe-variance/);
-    await expect(dsrCommand({ sharpe: 1, observations: 500, kurtosis: 0 })).rejects.toThrow(/--kurtosis 0 is impossible with --skew 0[\s\S]*RAW kurtosis/);
-    await expect(dsrCommand({ sharpe: 1, observations: 1 })).rejects.toThrow(/--observations must be an integer ≥ 2, got 1/);
-    await expect(dsrCommand({ sharpe: 1, observations: 500, trials: 10, sharpeVariance: -0.1 })).rejects.toThrow(/--sharpe-variance must be ≥ 0/);
+    await expect(dsrCommand({ sharpe: 1, observations: 500, trials: 10 })).rejects.toThrow(
+      /needs both --trials and --sharpe-variance, got only --trials/,
+    );
+    await expect(dsrCommand({ sharpe: 1, observations: 500, sharpeVariance: 0.2 })).rejects.toThrow(
+      /got only --sharpe-variance/,
+    );
+    await expect(dsrCommand({ sharpe: 1, observations: 500, kurtosis: 0 })).rejects.toThrow(
+      /--kurtosis 0 is impossible with --skew 0[\s\S]*RAW kurtosis/,
+    );
+    await expect(dsrCommand({ sharpe: 1, observations: 1 })).rejects.toThrow(
+      /--observations must be an integer ≥ 2, got 1/,
+    );
+    await expect(dsrCommand({ sharpe: 1, observations: 500, trials: 10, sharpeVariance: -0.1 })).rejects.toThrow(
+      /--sharpe-variance must be ≥ 0/,
+    );
   });
 });
 
 describe("pipeline dsr (real CLI)", () => {
   it("prints the JSON object and exits 0; usage errors exit 2 with a clear message", () => {
-    const ok = cli(["--sharpe", "2.5", "--observations", "1250", "--skew", "-3", "--kurtosis", "10", "--trials", "100", "--sharpe-variance", "0.5", "--periods-per-year", "250", "--json"]);
+    const ok = cli([
+      "--sharpe",
+      "2.5",
+      "--observations",
+      "1250",
+      "--skew",
+      "-3",
+      "--kurtosis",
+      "10",
+      "--trials",
+      "100",
+      "--sharpe-variance",
+      "0.5",
+      "--periods-per-year",
+      "250",
+      "--json",
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).dsr).toBeCloseTo(0.9004, 4);
     const missing = cli(["--observations", "100"]);

@@ -23,8 +23,11 @@ function shapeOf(v: unknown): Shape {
     const entries = Object.entries(v as Record<string, unknown>);
     // Keys that are data rather than field names (cells, paths, dates) would make the golden
     // depend on the study: one representative entry stands for all.
-    if (entries.length && entries.every(([k]) => /[[\]/=:.]|^\d{4}-\d\d-\d\d/.test(k))) return { "{*}": shapeOf(entries.sort(([a], [b]) => (a < b ? -1 : 1))[0][1]) };
-    return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, shapeOf(x)]));
+    if (entries.length && entries.every(([k]) => /[[\]/=:.]|^\d{4}-\d\d-\d\d/.test(k)))
+      return { "{*}": shapeOf(entries.sort(([a], [b]) => (a < b ? -1 : 1))[0][1]) };
+    return Object.fromEntries(
+      entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, shapeOf(x)]),
+    );
   }
   return typeof v;
 }
@@ -40,9 +43,17 @@ describe("--json shapes", () => {
 
   beforeAll(() => {
     p = createTempProject({
-      "pipeline.yaml": "version: 1\nseed: 1\nstages:\n  sim:\n    uses: stages/sim.ts\n    matrix: { variant: [v1, v2] }\n    params: { edge: 1 }\n  summary:\n    uses: stages/summary.ts\n    needs: [sim]\n",
-      "stages/sim.ts": SIM_STAGE, "stages/summary.ts": SUMMARY_STAGE,
-      "returns.csv": "date,r\n" + Array.from({ length: 60 }, (_, i) => `${new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10)},${((i % 7) - 3) / 1000}`).join("\n") + "\n",
+      "pipeline.yaml":
+        "version: 1\nseed: 1\nstages:\n  sim:\n    uses: stages/sim.ts\n    matrix: { variant: [v1, v2] }\n    params: { edge: 1 }\n  summary:\n    uses: stages/summary.ts\n    needs: [sim]\n",
+      "stages/sim.ts": SIM_STAGE,
+      "stages/summary.ts": SUMMARY_STAGE,
+      "returns.csv":
+        "date,r\n" +
+        Array.from(
+          { length: 60 },
+          (_, i) => `${new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10)},${((i % 7) - 3) / 1000}`,
+        ).join("\n") +
+        "\n",
     });
   }, 60_000);
   afterAll(() => p?.dispose());
@@ -56,9 +67,26 @@ describe("--json shapes", () => {
     json("log", ["log", "--json"]);
     json("trials", ["trials", "--json"]);
     json("gc --dry-run", ["gc", "--dry-run", "--json"]);
-    json("dsr", ["dsr", "--sharpe", "1.2", "--observations", "750", "--trials", "20", "--sharpe-variance", "0.1", "--json"]);
+    json("dsr", [
+      "dsr",
+      "--sharpe",
+      "1.2",
+      "--observations",
+      "750",
+      "--trials",
+      "20",
+      "--sharpe-variance",
+      "0.1",
+      "--json",
+    ]);
     json("tearsheet", ["tearsheet", "returns.csv", "--json"]);
-    json("optimize", ["optimize", join(REPO, "tests/fixtures/portfolio/stock_prices.csv"), "--method", "max_sharpe", "--json"]);
+    json("optimize", [
+      "optimize",
+      join(REPO, "tests/fixtures/portfolio/stock_prices.csv"),
+      "--method",
+      "max_sharpe",
+      "--json",
+    ]);
     json("data validate", ["data", "validate", join(REPO, "tests/fixtures/data/pypfopt_long.csv"), "--json"]);
     json("run (an unknown target: exit 2)", ["run", "--json", "smmary"], 2);
 

@@ -26,7 +26,10 @@ const ulps = (a: number, b: number): number => {
 };
 
 const fns = { exp, log, log10, cbrt } as const;
-const ref = JSON.parse(readFileSync(new URL("../fixtures/math-reference.json", import.meta.url), "utf8")) as Record<string, Array<[string, string | null, string]>>;
+const ref = JSON.parse(readFileSync(new URL("../fixtures/math-reference.json", import.meta.url), "utf8")) as Record<
+  string,
+  Array<[string, string | null, string]>
+>;
 
 describe("correctly rounded against the decimal reference", () => {
   for (const [name, rows] of Object.entries(ref)) {
@@ -70,13 +73,18 @@ describe("within 1 ulp of Math.* on random inputs", () => {
   let s = 0x1234567;
   const uni = () => {
     // xorshift32, enough for spreading test inputs
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
     return (s >>> 0) / 4294967296;
   };
   const N = 20000;
   test("exp, log, log10, cbrt", () => {
     for (let i = 0; i < N; i++) {
-      const a = (uni() * 2 - 1) * 700, b = uni() * 2, c = uni() * 1e6 + 1e-12, d = (uni() - 0.5) * 1e4;
+      const a = (uni() * 2 - 1) * 700,
+        b = uni() * 2,
+        c = uni() * 1e6 + 1e-12,
+        d = (uni() - 0.5) * 1e4;
       expect(ulps(exp(a), Math.exp(a))).toBeLessThanOrEqual(1);
       expect(ulps(exp(b - 1), Math.exp(b - 1))).toBeLessThanOrEqual(1);
       expect(ulps(log(b), Math.log(b))).toBeLessThanOrEqual(1);
@@ -87,7 +95,10 @@ describe("within 1 ulp of Math.* on random inputs", () => {
   });
   test("pow", () => {
     for (let i = 0; i < N; i++) {
-      const x = uni() * 4, y = (uni() - 0.5) * 40, q = 1 + (uni() - 0.5) * 0.1, n = uni() * 500;
+      const x = uni() * 4,
+        y = (uni() - 0.5) * 40,
+        q = 1 + (uni() - 0.5) * 0.1,
+        n = uni() * 500;
       expect(ulps(pow(x, y), Math.pow(x, y))).toBeLessThanOrEqual(1);
       expect(ulps(pow(q, n), Math.pow(q, n))).toBeLessThanOrEqual(1);
       expect(ulps(pow(-x, Math.round(y)), Math.pow(-x, Math.round(y)))).toBeLessThanOrEqual(1);
@@ -96,7 +107,33 @@ describe("within 1 ulp of Math.* on random inputs", () => {
 });
 
 test("ES special cases match Math.* exactly", () => {
-  const sp = [NaN, 0, -0, 1, -1, 0.5, -0.5, 2, -2, 3, -3, 1.5, 1e-310, -1e-310, 1e308, -1e308, 709.8, -745.2, 710, -746, Infinity, -Infinity, 2 ** 53, 2 ** 53 + 2, 2 ** 60];
+  const sp = [
+    NaN,
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    -0.5,
+    2,
+    -2,
+    3,
+    -3,
+    1.5,
+    1e-310,
+    -1e-310,
+    1e308,
+    -1e308,
+    709.8,
+    -745.2,
+    710,
+    -746,
+    Infinity,
+    -Infinity,
+    2 ** 53,
+    2 ** 53 + 2,
+    2 ** 60,
+  ];
   for (const x of sp) {
     // Special results (NaN, ±0, ±Infinity, exact ones) must match exactly; others within 1 ulp
     // (Node 20's own Math.log(3) is 1 ulp below the correctly rounded value).
@@ -133,10 +170,14 @@ test("exp and log give the same bits on every engine (golden digest; test:deno r
     for (let i = 0; i < out.length; i++) out[i] = f(gen(next(), next()));
     return createHash("sha256").update(new Uint8Array(out.buffer)).digest("hex");
   };
-  expect(digest(exp, (a) => (a / 4294967296 - 0.5) * 1400)).toBe("ef13e3bc923a1f2267b895c4cbc18f7cec0862fc50d6b19a324d9adf36d3f551");
-  expect(digest(log, (a, b) => {
-    W[1 - hi] = b;
-    W[hi] = (a % 0x7fe00000) + 0x00100000 - (a % 7 === 0 ? 0x00100000 : 0);
-    return F[0];
-  })).toBe("e5cb7a7d2715202c9395c1e858bbee5af78814ce7c38699c5e9a4eeae02303eb");
+  expect(digest(exp, (a) => (a / 4294967296 - 0.5) * 1400)).toBe(
+    "ef13e3bc923a1f2267b895c4cbc18f7cec0862fc50d6b19a324d9adf36d3f551",
+  );
+  expect(
+    digest(log, (a, b) => {
+      W[1 - hi] = b;
+      W[hi] = (a % 0x7fe00000) + 0x00100000 - (a % 7 === 0 ? 0x00100000 : 0);
+      return F[0];
+    }),
+  ).toBe("e5cb7a7d2715202c9395c1e858bbee5af78814ce7c38699c5e9a4eeae02303eb");
 });

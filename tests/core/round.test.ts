@@ -17,7 +17,20 @@ const inline: Record<number, (v: number) => number> = {
 describe("roundDecimals", () => {
   test("bit-identical to the inline Math.round(v * 1eD) / 1eD it replaced", () => {
     const rng = createRng(14);
-    const values: number[] = [0, -0, 0.5, -0.5, 1.5e-9, -1.5e-9, 0.123456785, 1e9 + 0.5, -3.000000005, 2 ** 52, Number.MAX_VALUE, Number.MIN_VALUE];
+    const values: number[] = [
+      0,
+      -0,
+      0.5,
+      -0.5,
+      1.5e-9,
+      -1.5e-9,
+      0.123456785,
+      1e9 + 0.5,
+      -3.000000005,
+      2 ** 52,
+      Number.MAX_VALUE,
+      Number.MIN_VALUE,
+    ];
     for (let i = 0; i < 20_000; i++) values.push((rng.next() - 0.5) * 10 ** Math.floor(rng.next() * 16 - 8));
     for (const d of [4, 6, 8, 10]) {
       for (const v of values) expect(Object.is(roundDecimals(v, d), inline[d](v)), `${v} at ${d}`).toBe(true);

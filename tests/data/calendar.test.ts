@@ -21,7 +21,10 @@ describe("businessDays", () => {
   it("businessDaysBetween agrees with counting the list", () => {
     const a = isoToDays("2023-03-01");
     for (const span of [0, 1, 2, 5, 6, 7, 13, 30, 400]) {
-      const list = businessDays("2023-03-02", new Date((a + Math.max(span, 1)) * 86_400_000).toISOString().slice(0, 10));
+      const list = businessDays(
+        "2023-03-02",
+        new Date((a + Math.max(span, 1)) * 86_400_000).toISOString().slice(0, 10),
+      );
       expect(businessDaysBetween(a, a + span)).toBe(span === 0 ? 0 : list.days.length);
     }
     expect(isBusinessDay(isoToDays("2024-01-06"))).toBe(false);

@@ -17,7 +17,11 @@ beforeAll(async () => {
   conn = await db.connect();
   dir = mkdtempSync(join(tmpdir(), "strata-ingest-"));
 });
-afterAll(() => { conn.closeSync(); db.closeSync(); rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  conn.closeSync();
+  db.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe("validatePricesFile", () => {
   it("accepts the real PyPortfolioOpt slice with a column mapping", async () => {
@@ -42,14 +46,18 @@ describe("validatePricesFile", () => {
 
   it("unparsable dates name the file, the line (header = line 1) and the value", async () => {
     const r = await validatePricesFile(fx("bad-date.csv"));
-    expect(r.errors.map((e) => [e.kind, e.line, e.value])).toEqual([["bad-date", 4, "2024-13-04"], ["bad-date", 6, "not a date"]]);
-    expect(r.errors[0].message).toContain("bad-date.csv line 4: unparsable date \"2024-13-04\" in column \"date\"");
+    expect(r.errors.map((e) => [e.kind, e.line, e.value])).toEqual([
+      ["bad-date", 4, "2024-13-04"],
+      ["bad-date", 6, "not a date"],
+    ]);
+    expect(r.errors[0].message).toContain('bad-date.csv line 4: unparsable date "2024-13-04" in column "date"');
   });
 
   it("unparsable numbers in any numeric column", async () => {
     const r = await validatePricesFile(fx("bad-number.csv"));
     expect(r.errors.map((e) => [e.kind, e.line, e.column, e.value])).toEqual([
-      ["bad-number", 3, "close", "1O.5"], ["bad-number", 5, "volume", "lots"],
+      ["bad-number", 3, "close", "1O.5"],
+      ["bad-number", 5, "volume", "lots"],
     ]);
   });
 
@@ -63,7 +71,9 @@ describe("validatePricesFile", () => {
   it("non-positive prices and negative volume", async () => {
     const r = await validatePricesFile(fx("bad-non-positive.csv"));
     expect(r.errors.map((e) => [e.kind, e.line, e.column])).toEqual([
-      ["non-positive", 3, "close"], ["non-positive", 4, "close"], ["non-positive", 5, "volume"],
+      ["non-positive", 3, "close"],
+      ["non-positive", 4, "close"],
+      ["non-positive", 5, "volume"],
     ]);
   });
 
@@ -75,7 +85,10 @@ describe("validatePricesFile", () => {
 
   it("empty required values", async () => {
     const r = await validatePricesFile(fx("bad-missing-value.csv"));
-    expect(r.errors.map((e) => [e.kind, e.line, e.column])).toEqual([["missing-value", 3, "symbol"], ["missing-value", 4, "close"]]);
+    expect(r.errors.map((e) => [e.kind, e.line, e.column])).toEqual([
+      ["missing-value", 3, "symbol"],
+      ["missing-value", 4, "close"],
+    ]);
   });
 
   it("lists at most maxProblems problems and counts them all", async () => {
@@ -95,7 +108,11 @@ describe("validatePricesFile", () => {
     expect(byKind.gap.message).toMatch(/no rows for 8 trading days between 2024-02-09 and 2024-02-22/);
     expect(byKind.stale).toMatchObject({ symbol: "CCC", date: "2024-01-26" });
     expect(byKind.constant.message).toMatch(/DDD close is constant at 7\.5 for 12 rows/);
-    const lenient = await validatePricesFile(fx("warn-gap-stale-constant.csv"), { gapDays: 10, staleDays: 50, constantDays: 20 });
+    const lenient = await validatePricesFile(fx("warn-gap-stale-constant.csv"), {
+      gapDays: 10,
+      staleDays: 50,
+      constantDays: 20,
+    });
     expect(lenient.warningCount).toBe(0);
   });
 
@@ -111,7 +128,10 @@ describe("validatePricesFile", () => {
     await copyQueryToParquet(conn, `SELECT * FROM read_csv('${fx("bad-number.csv")}', all_varchar = true)`, path);
     const r = await validatePricesFile(path, { conn });
     expect(r.format).toBe("parquet");
-    expect(r.errors.map((e) => [e.row, e.value])).toEqual([[2, "1O.5"], [4, "lots"]]);
+    expect(r.errors.map((e) => [e.row, e.value])).toEqual([
+      [2, "1O.5"],
+      [4, "lots"],
+    ]);
     expect(r.errors[0].message).toContain("bad.parquet row 2:");
   });
 });
@@ -122,7 +142,14 @@ describe("loadPrices", () => {
     expect(report.ok).toBe(true);
     const desc = await queryRows<{ column_name: string; column_type: string }>(conn, `DESCRIBE ${table}`);
     expect(desc.map((d) => `${d.column_name}:${d.column_type}`)).toEqual([
-      "date:DATE", "symbol:VARCHAR", "open:DOUBLE", "high:DOUBLE", "low:DOUBLE", "close:DOUBLE", "volume:DOUBLE", "sector:VARCHAR",
+      "date:DATE",
+      "symbol:VARCHAR",
+      "open:DOUBLE",
+      "high:DOUBLE",
+      "low:DOUBLE",
+      "close:DOUBLE",
+      "volume:DOUBLE",
+      "sector:VARCHAR",
     ]);
     const cols = await readColumns(conn, `SELECT date, symbol, close FROM ${table}`, { dates: "iso" });
     expect(cols.date[0]).toBe("2014-06-02");
@@ -132,13 +159,23 @@ describe("loadPrices", () => {
   });
 
   it("loadPrices(…, { start, end }) keeps that inclusive range, sorted, and still validates the whole file", async () => {
-    const { table, report } = await loadPrices(conn, fx("pypfopt_long.csv"), { columns: PYPFOPT, start: "2015-01-02", end: "2015-01-05", table: "ranged" });
+    const { table, report } = await loadPrices(conn, fx("pypfopt_long.csv"), {
+      columns: PYPFOPT,
+      start: "2015-01-02",
+      end: "2015-01-05",
+      table: "ranged",
+    });
     expect(report).toMatchObject({ rows: 1288, start: "2014-06-02", end: "2015-06-30" });
     // the fixture's rows for 2015-01-02 and 2015-01-05 (a Friday and a Monday), 5 symbols each
-    const rows = await queryRows<{ d: string; s: string }>(conn, `SELECT date::VARCHAR AS d, symbol AS s FROM ${table}`);
+    const rows = await queryRows<{ d: string; s: string }>(
+      conn,
+      `SELECT date::VARCHAR AS d, symbol AS s FROM ${table}`,
+    );
     const syms = ["AAPL", "AMZN", "BABA", "GE", "JPM"];
     expect(rows).toEqual([...syms.map((s) => ({ d: "2015-01-02", s })), ...syms.map((s) => ({ d: "2015-01-05", s }))]);
-    const err = await loadPrices(conn, fx("pypfopt_long.csv"), { columns: PYPFOPT, start: "2015-02-30" }).catch((e) => e);
+    const err = await loadPrices(conn, fx("pypfopt_long.csv"), { columns: PYPFOPT, start: "2015-02-30" }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(StrataError);
     expect(err.message).toMatch(/start "2015-02-30" is not a calendar date/);
   });
@@ -151,7 +188,8 @@ describe("loadPrices", () => {
   });
 
   it("loadPricesToParquet writes the same bytes twice", async () => {
-    const a = join(dir, "a.parquet"), b = join(dir, "b.parquet");
+    const a = join(dir, "a.parquet"),
+      b = join(dir, "b.parquet");
     const ra = await loadPricesToParquet(conn, fx("pypfopt_long.csv"), a, { columns: PYPFOPT });
     await loadPricesToParquet(conn, fx("pypfopt_long.csv"), b, { columns: PYPFOPT });
     expect(ra.rows).toBe(1288);

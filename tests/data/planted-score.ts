@@ -14,13 +14,16 @@
  */
 export function plantedScore(cols: { date: Int32Array; symbol: string[]; close: ArrayLike<number> }): Float64Array {
   const n = cols.date.length;
-  const dayOf = new Map<number, number>(), symOf = new Map<string, number>();
+  const dayOf = new Map<number, number>(),
+    symOf = new Map<string, number>();
   for (const d of [...new Set(cols.date)].sort((a, b) => a - b)) dayOf.set(d, dayOf.size);
   for (const s of cols.symbol) if (!symOf.has(s)) symOf.set(s, symOf.size);
-  const T = dayOf.size, N = symOf.size;
+  const T = dayOf.size,
+    N = symOf.size;
   // close[day][symbol], NaN where the symbol has no row that day
   const px = new Float64Array(T * N).fill(NaN);
-  const rowDay = new Int32Array(n), rowSym = new Int32Array(n);
+  const rowDay = new Int32Array(n),
+    rowSym = new Int32Array(n);
   for (let r = 0; r < n; r++) {
     rowDay[r] = dayOf.get(cols.date[r])!;
     rowSym[r] = symOf.get(cols.symbol[r])!;
@@ -40,9 +43,12 @@ export function plantedScore(cols: { date: Int32Array; symbol: string[]; close: 
     const c = (k: number, i: number): number => px[(t - k) * N + i];
     const mom = names.map((i) => Math.log(c(0, i) / c(20, i)));
     const rev = names.map((i) => -Math.log(c(0, i) / c(5, i)));
-    const zm = zscore(mom), zr = zscore(rev);
+    const zm = zscore(mom),
+      zr = zscore(rev);
     const s = zscore(zm.map((v, j) => v + zr[j]));
-    names.forEach((i, j) => { score[t * N + i] = Math.min(3, Math.max(-3, s[j])); });
+    names.forEach((i, j) => {
+      score[t * N + i] = Math.min(3, Math.max(-3, s[j]));
+    });
   }
   return Float64Array.from({ length: n }, (_, r) => score[rowDay[r] * N + rowSym[r]]);
 }

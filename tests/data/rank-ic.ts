@@ -26,13 +26,23 @@ function ranks(x: Float64Array): Float64Array {
 
 function pearson(a: Float64Array, b: Float64Array): number {
   const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
+  let ma = 0,
+    mb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i] - ma, db = b[i] - mb;
-    sab += da * db; saa += da * da; sbb += db * db;
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i] - ma,
+      db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
   }
   return sab / Math.sqrt(saa * sbb);
 }
@@ -46,15 +56,19 @@ export function meanRankIc(
   signal: Float64Array,
   opts: { lag?: number; horizon?: number; minNames?: number } = {},
 ): RankIcResult {
-  const lag = opts.lag ?? 1, h = opts.horizon ?? 5, minNames = opts.minNames ?? 20;
+  const lag = opts.lag ?? 1,
+    h = opts.horizon ?? 5,
+    minNames = opts.minNames ?? 20;
   const dayIndex = new Map<number, number>();
   const symIndex = new Map<string, number>();
   for (let r = 0; r < cols.date.length; r++) {
     if (!dayIndex.has(cols.date[r])) dayIndex.set(cols.date[r], dayIndex.size);
     if (!symIndex.has(cols.symbol[r])) symIndex.set(cols.symbol[r], symIndex.size);
   }
-  const T = dayIndex.size, N = symIndex.size;
-  const px = new Float64Array(T * N).fill(NaN), sg = new Float64Array(T * N).fill(NaN);
+  const T = dayIndex.size,
+    N = symIndex.size;
+  const px = new Float64Array(T * N).fill(NaN),
+    sg = new Float64Array(T * N).fill(NaN);
   for (let r = 0; r < cols.date.length; r++) {
     const k = dayIndex.get(cols.date[r])! * N + symIndex.get(cols.symbol[r])!;
     px[k] = cols.close[r];
@@ -62,10 +76,16 @@ export function meanRankIc(
   }
   const ics: number[] = [];
   for (let t = 0; t + lag + h < T; t++) {
-    const s: number[] = [], f: number[] = [];
+    const s: number[] = [],
+      f: number[] = [];
     for (let i = 0; i < N; i++) {
-      const a = sg[t * N + i], p0 = px[(t + lag) * N + i], p1 = px[(t + lag + h) * N + i];
-      if (Number.isFinite(a) && Number.isFinite(p0) && Number.isFinite(p1)) { s.push(a); f.push(p1 / p0 - 1); }
+      const a = sg[t * N + i],
+        p0 = px[(t + lag) * N + i],
+        p1 = px[(t + lag + h) * N + i];
+      if (Number.isFinite(a) && Number.isFinite(p0) && Number.isFinite(p1)) {
+        s.push(a);
+        f.push(p1 / p0 - 1);
+      }
     }
     if (s.length < minNames) continue;
     ics.push(pearson(ranks(Float64Array.from(s)), ranks(Float64Array.from(f))));

@@ -19,13 +19,21 @@ function logReturns(m: MarketData): Float64Array {
 }
 
 /** Rows where the two score arrays disagree (both NaN counts as agreeing), and the finite pairs compared. */
-function scoreMismatches(a: Float64Array, b: Float64Array, rows: (r: number) => boolean = () => true): { bad: number[]; finite: number } {
+function scoreMismatches(
+  a: Float64Array,
+  b: Float64Array,
+  rows: (r: number) => boolean = () => true,
+): { bad: number[]; finite: number } {
   const bad: number[] = [];
   let finite = 0;
   for (let r = 0; r < a.length; r++) {
     if (!rows(r)) continue;
-    const x = a[r], y = b[r];
-    if (Number.isNaN(x) || Number.isNaN(y)) { if (Number.isNaN(x) !== Number.isNaN(y)) bad.push(r); continue; }
+    const x = a[r],
+      y = b[r];
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (Number.isNaN(x) !== Number.isNaN(y)) bad.push(r);
+      continue;
+    }
     finite++;
     if (!(Math.abs(x - y) <= 1e-9)) bad.push(r);
   }
@@ -35,7 +43,8 @@ function scoreMismatches(a: Float64Array, b: Float64Array, rows: (r: number) => 
 /** Every column of the rows dated ≤ `lastDay` (days since 1970), compared exactly. */
 function samePrefix(a: MarketData, b: MarketData, lastDay: number): string[] {
   const diffs: string[] = [];
-  const rowsA = a.date.findIndex((d) => d > lastDay), n = rowsA < 0 ? a.rows : rowsA;
+  const rowsA = a.date.findIndex((d) => d > lastDay),
+    n = rowsA < 0 ? a.rows : rowsA;
   if (b.date[n - 1] !== a.date[n - 1] || (n < b.rows && b.date[n] <= lastDay)) diffs.push(`row count up to ${lastDay}`);
   for (let r = 0; r < n && diffs.length < 5; r++) {
     for (const k of ["date", "open", "high", "low", "close", "volume", "score"] as const) {
@@ -48,11 +57,24 @@ function samePrefix(a: MarketData, b: MarketData, lastDay: number): string[] {
 
 function corr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) { ma += a[i]; mb += b[i]; }
-  ma /= n; mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) { const x = a[i] - ma, y = b[i] - mb; sab += x * y; saa += x * x; sbb += y * y; }
+  let ma = 0,
+    mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i] - ma,
+      y = b[i] - mb;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
+  }
   return sab / Math.sqrt(saa * sbb);
 }
 
@@ -61,7 +83,11 @@ describe("generateMarket", () => {
 
   // The figures quoted in docs/synthetic-market.md ("Measured rank IC") and in the
   // signalStrength doc comment; pinned here to ±0.0001 so the text cannot drift from the code.
-  const DOCUMENTED = { seed42: { mean: 0.0394, se: 0.0015 }, seed2024: { mean: 0.0370, se: 0.0016 }, flat42: { mean: 0.0012, se: 0.0015 } };
+  const DOCUMENTED = {
+    seed42: { mean: 0.0394, se: 0.0015 },
+    seed2024: { mean: 0.037, se: 0.0016 },
+    flat42: { mean: 0.0012, se: 0.0015 },
+  };
 
   it("planted score has a mean daily rank IC of 0.02–0.05 vs the 5-day forward return (1-bar lag)", () => {
     const ic = meanRankIc(m, m.score, { lag: 1, horizon: 5 });
@@ -93,7 +119,9 @@ describe("generateMarket", () => {
     // must agree, NaN where the score is undefined.
     const { bad, finite } = scoreMismatches(plantedScore(m), m.score);
     expect(finite).toBeGreaterThan(0.99 * m.rows - 200 * 20); // all but each symbol's first 20 days
-    expect(bad.slice(0, 5).map((r) => `row ${r} ${m.symbol[r]} ${m.dates[m.days.indexOf(m.date[r])]}: ${m.score[r]}`)).toEqual([]);
+    expect(
+      bad.slice(0, 5).map((r) => `row ${r} ${m.symbol[r]} ${m.dates[m.days.indexOf(m.date[r])]}: ${m.score[r]}`),
+    ).toEqual([]);
   });
 
   it("no look-ahead: rows dated ≤ D are identical whether the market ends at D or a year later", () => {
@@ -122,7 +150,9 @@ describe("generateMarket", () => {
     // it, so the perturbation is real). Together with the row-by-row equality above, this shows
     // the generator's score at t is a function of closes ≤ t.
     const g = generateMarket({ symbols: 80, start: "2016-01-01", end: "2019-12-31", seed: 5 });
-    expect(g.universe.some((s) => s.firstIndex > 0) && g.universe.some((s) => s.lastIndex < g.days.length - 1)).toBe(true);
+    expect(g.universe.some((s) => s.firstIndex > 0) && g.universe.some((s) => s.lastIndex < g.days.length - 1)).toBe(
+      true,
+    );
     const rng = createRng(11);
     for (const frac of [0.1, 0.35, 0.6, 0.9]) {
       const cut = g.days[Math.floor(frac * g.days.length)];
@@ -138,7 +168,9 @@ describe("generateMarket", () => {
 
   it("is deterministic: same seed ⇒ identical arrays, different seed ⇒ different", () => {
     const opts = { symbols: 30, start: "2020-01-01", end: "2021-06-30", seed: 7 };
-    const a = generateMarket(opts), b = generateMarket(opts), c = generateMarket({ ...opts, seed: 8 });
+    const a = generateMarket(opts),
+      b = generateMarket(opts),
+      c = generateMarket({ ...opts, seed: 8 });
     for (const k of ["date", "open", "high", "low", "close", "volume", "score"] as const) {
       expect(Buffer.from(a[k].buffer).equals(Buffer.from(b[k].buffer))).toBe(true);
     }
@@ -150,13 +182,17 @@ describe("generateMarket", () => {
   it("rows are sorted by (date, symbol) with unique keys", () => {
     for (let r = 1; r < m.rows; r++) {
       const ok = m.date[r - 1] < m.date[r] || (m.date[r - 1] === m.date[r] && m.symbol[r - 1] < m.symbol[r]);
-      if (!ok) throw new Error(`row ${r} out of order: ${m.date[r - 1]} ${m.symbol[r - 1]} / ${m.date[r]} ${m.symbol[r]}`);
+      if (!ok)
+        throw new Error(`row ${r} out of order: ${m.date[r - 1]} ${m.symbol[r - 1]} / ${m.date[r]} ${m.symbol[r]}`);
     }
   });
 
   it("OHLC is consistent and prices and volumes are positive", () => {
     for (let r = 0; r < m.rows; r++) {
-      const o = m.open[r], h = m.high[r], l = m.low[r], c = m.close[r];
+      const o = m.open[r],
+        h = m.high[r],
+        l = m.low[r],
+        c = m.close[r];
       if (!(l > 0 && l <= o && l <= c && h >= o && h >= c && m.volume[r] >= 100 && Number.isInteger(m.volume[r]))) {
         throw new Error(`row ${r}: o=${o} h=${h} l=${l} c=${c} v=${m.volume[r]}`);
       }
@@ -169,17 +205,25 @@ describe("generateMarket", () => {
     expect(late.length).toBe(16); // 8 % of 200
     expect(gone.length).toBe(10); // 5 % of 200
     const rowsOf = (sym: string) => m.symbol.filter((s) => s === sym).length;
-    for (const s of [...late.slice(0, 3), ...gone.slice(0, 3)]) expect(rowsOf(s.symbol)).toBe(s.lastIndex - s.firstIndex + 1);
+    for (const s of [...late.slice(0, 3), ...gone.slice(0, 3)])
+      expect(rowsOf(s.symbol)).toBe(s.lastIndex - s.firstIndex + 1);
     expect(m.rows).toBe(m.universe.reduce((a, s) => a + s.lastIndex - s.firstIndex + 1, 0));
   });
 
   it("has fat tails, regimes near their stationary share, plausible vol and volume tied to |return|", () => {
     const r = logReturns(m);
-    let s1 = 0, s2 = 0, s4 = 0;
+    let s1 = 0,
+      s2 = 0,
+      s4 = 0;
     for (const x of r) s1 += x;
     const mean = s1 / r.length;
-    for (const x of r) { const d = x - mean; s2 += d * d; s4 += d ** 4; }
-    const variance = s2 / r.length, kurt = s4 / r.length / variance ** 2 - 3;
+    for (const x of r) {
+      const d = x - mean;
+      s2 += d * d;
+      s4 += d ** 4;
+    }
+    const variance = s2 / r.length,
+      kurt = s4 / r.length / variance ** 2 - 3;
     expect(kurt).toBeGreaterThan(2); // Student-t(4) innovations plus regime mixing
     const annVol = Math.sqrt(variance * 252);
     expect(annVol).toBeGreaterThan(0.2);
@@ -190,11 +234,15 @@ describe("generateMarket", () => {
     expect(turb).toBeLessThan(0.3);
     // log volume vs |log return| within one symbol
     const sym = m.universe[5].symbol;
-    const lv: number[] = [], ar: number[] = [];
+    const lv: number[] = [],
+      ar: number[] = [];
     let prev = NaN;
     for (let k = 0; k < m.rows; k++) {
       if (m.symbol[k] !== sym) continue;
-      if (Number.isFinite(prev)) { ar.push(Math.abs(Math.log(m.close[k] / prev))); lv.push(Math.log(m.volume[k])); }
+      if (Number.isFinite(prev)) {
+        ar.push(Math.abs(Math.log(m.close[k] / prev)));
+        lv.push(Math.log(m.volume[k]));
+      }
       prev = m.close[k];
     }
     expect(corr(ar, lv)).toBeGreaterThan(0.15);

@@ -16,7 +16,13 @@ const query = (sql: string) => queryDuck(sql, "json");
 const STAGES = studyStages();
 const OPTIMIZERS = ["equal_weight", "max_sharpe", "hrp"];
 
-const SPEC = studySpec({ seed: 11, optimizers: OPTIMIZERS, momentum: { lookback: 120, skip: 10 }, resamples: 300, thresholds: "default" });
+const SPEC = studySpec({
+  seed: 11,
+  optimizers: OPTIMIZERS,
+  momentum: { lookback: 120, skip: 10 },
+  resamples: 300,
+  thresholds: "default",
+});
 
 const cellDir = (p: TempProject, opt: string) => join(p.root, `data/backtest/model=ridge,optimizer=${opt}`);
 
@@ -35,7 +41,8 @@ describe("backtest and baselines end to end", () => {
         expect(existsSync(join(cellDir(p, o), f)), `${o}/${f}`).toBe(true);
       }
     }
-    for (const f of ["returns.parquet", "stress.parquet", "metrics.json"]) expect(existsSync(join(p.root, "data/baselines", f))).toBe(true);
+    for (const f of ["returns.parquet", "stress.parquet", "metrics.json"])
+      expect(existsSync(join(p.root, "data/baselines", f))).toBe(true);
     expect(p.read("pipeline.lock")).toMatch(/sharpe_stress_20:/);
   });
 
@@ -78,14 +85,18 @@ describe("backtest and baselines end to end", () => {
   it("cost stress: each level charges exactly its extra bps and lowers the Sharpe ratio", async () => {
     for (const o of OPTIMIZERS) {
       const dir = cellDir(p, o);
-      const s = await query(`SELECT stress_bps, bps_per_side, total_costs, sharpe FROM '${dir}/stress.parquet' ORDER BY stress_bps`);
+      const s = await query(
+        `SELECT stress_bps, bps_per_side, total_costs, sharpe FROM '${dir}/stress.parquet' ORDER BY stress_bps`,
+      );
       expect(s.map((x) => Number(x.bps_per_side))).toEqual([5, 10, 25]);
       const sharpe = s.map((x) => Number(x.sharpe));
       expect(sharpe[1]).toBeLessThan(sharpe[0]);
       expect(sharpe[2]).toBeLessThan(sharpe[1]);
       // The stressed daily net returns are in returns.parquet; at 20 bps extra the same book
       // would pay 25/5 = 5× the base costs (the book itself differs slightly: equity differs).
-      const [r] = await query(`SELECT sum(net - net_stress_20) AS gap, sum(costs) AS base FROM '${dir}/returns.parquet'`);
+      const [r] = await query(
+        `SELECT sum(net - net_stress_20) AS gap, sum(costs) AS base FROM '${dir}/returns.parquet'`,
+      );
       expect(Number(r.gap) / (4 * Number(r.base))).toBeGreaterThan(0.9);
       expect(Number(r.gap) / (4 * Number(r.base))).toBeLessThan(1.1);
     }
@@ -120,11 +131,16 @@ describe("backtest and baselines end to end", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const rep = JSON.parse(r.stdout);
     type Table = { cell: string; output: string; status: string; rows: number };
-    const checked = (rep.tables as Table[]).filter((t) => /^(backtest|baselines)/.test(t.cell) && t.status === "identical");
+    const checked = (rep.tables as Table[]).filter(
+      (t) => /^(backtest|baselines)/.test(t.cell) && t.status === "identical",
+    );
     for (const o of ["weights", "trades", "returns"]) {
       const cells = checked.filter((t) => t.output === o && t.cell.startsWith("backtest"));
       expect(cells.length, o).toBe(OPTIMIZERS.length);
-      expect(cells.every((t) => t.rows > 50), o).toBe(true);
+      expect(
+        cells.every((t) => t.rows > 50),
+        o,
+      ).toBe(true);
     }
     expect(checked.some((t) => t.cell === "baselines" && t.output === "returns")).toBe(true);
     expect((rep.tables as Table[]).filter((t) => t.status === "leak")).toEqual([]);
@@ -155,7 +171,9 @@ describe("backtest and baselines end to end", () => {
     // pipeline trials shows the same N and Sharpe variance: read from this output, not recomputed.
     const listed = JSON.parse(p.cli(["trials", "--json"]).stdout);
     expect(listed.deflation).toEqual([{ cell: "stats", current: true, trials: mx.trials }]);
-    expect(p.cli(["trials"]).stdout).toContain(`stats: deflates by N = ${mx.trials.count} effective trials (${mx.trials.raw} raw`);
+    expect(p.cli(["trials"]).stdout).toContain(
+      `stats: deflates by N = ${mx.trials.count} effective trials (${mx.trials.raw} raw`,
+    );
     expect(mx.cells).toBe(3);
     for (const k of ["p_value"]) expect(mx.reality_check[k]).toBeGreaterThanOrEqual(0);
     expect(mx.spa.p_lower).toBeLessThanOrEqual(mx.spa.p_consistent);
@@ -173,14 +191,23 @@ describe("backtest and baselines end to end", () => {
     for (const c of sel.candidates) {
       expect(c.passed).toBe(false);
       // One-sided turnover of a weekly top-6 book is far above 40 % a year.
-      expect(c.reasons.some((r: string) => /^turnover .* a year > 40\.0%$/.test(r)), JSON.stringify(c.reasons)).toBe(true);
+      expect(
+        c.reasons.some((r: string) => /^turnover .* a year > 40\.0%$/.test(r)),
+        JSON.stringify(c.reasons),
+      ).toBe(true);
     }
     expect(JSON.parse(p.read("data/champion/champion.json"))).toEqual({ champion: null, reason: sel.summary });
     expect(p.read("pipeline.lock")).toMatch(/champion: null/);
   });
 
   it("select with thresholds the candidates meet: the best score is promoted with its provenance", async () => {
-    p.write("pipeline.yaml", SPEC.replace("    needs: [stats, backtest, train, data]\n", "    needs: [stats, backtest, train, data]\n    params: { thresholds: { min_dsr: 0, max_drawdown: -0.99, max_turnover: 1000, beat_benchmark: false } }\n"));
+    p.write(
+      "pipeline.yaml",
+      SPEC.replace(
+        "    needs: [stats, backtest, train, data]\n",
+        "    needs: [stats, backtest, train, data]\n    params: { thresholds: { min_dsr: 0, max_drawdown: -0.99, max_turnover: 1000, beat_benchmark: false } }\n",
+      ),
+    );
     const r = p.runJson(["champion"]);
     expect(r.ok, r.stderr).toBe(true);
     expect(r.statuses["champion"]).toBe("ran");
@@ -191,14 +218,22 @@ describe("backtest and baselines end to end", () => {
     expect(ranked[0].score).toBeGreaterThanOrEqual(ranked[1].score);
     // The score is Σ weight × normalized metric with the documented default weights.
     const n = ranked[0].normalized;
-    expect(ranked[0].score).toBeCloseTo(0.3 * n.sharpe + 0.25 * n.max_drawdown + 0.2 * n.calmar + 0.15 * n.turnover + 0.1 * n.regime_consistency, 7);
+    expect(ranked[0].score).toBeCloseTo(
+      0.3 * n.sharpe + 0.25 * n.max_drawdown + 0.2 * n.calmar + 0.15 * n.turnover + 0.1 * n.regime_consistency,
+      7,
+    );
     const champ = JSON.parse(p.read("data/champion/champion.json"));
     const { createHash } = await import("node:crypto");
-    const sha = (rel: string) => createHash("sha256").update(readFileSync(join(p.root, rel))).digest("hex");
+    const sha = (rel: string) =>
+      createHash("sha256")
+        .update(readFileSync(join(p.root, rel)))
+        .digest("hex");
     expect(champ.model_file.sha256).toBe(sha("data/train/model=ridge/model.json"));
     expect(p.read("data/champion/model.json")).toBe(p.read("data/train/model=ridge/model.json"));
     expect(champ.data.prices_sha256).toBe(sha("data/data/prices.parquet"));
-    expect(champ.backtest.returns_sha256).toBe(sha(`data/backtest/model=ridge,optimizer=${champ.optimizer}/returns.parquet`));
+    expect(champ.backtest.returns_sha256).toBe(
+      sha(`data/backtest/model=ridge,optimizer=${champ.optimizer}/returns.parquet`),
+    );
     expect(champ.backtest.params.optimizer).toBe(champ.optimizer);
     // Seed and params are the ones the lock records for that cell.
     const { parseLock } = await import("../../src/pipeline/lock.ts");
@@ -214,7 +249,10 @@ describe("backtest and baselines end to end", () => {
   }, 120_000);
 
   it("a code change that alters no result adds no trial: same return series, same tuning trial", () => {
-    p.write("stages/train.ts", p.read("stages/train.ts") + "\nexport const unused = 1; // new code fingerprint, same results\n");
+    p.write(
+      "stages/train.ts",
+      p.read("stages/train.ts") + "\nexport const unused = 1; // new code fingerprint, same results\n",
+    );
     const r = p.runJson();
     expect(r.ok, r.stderr).toBe(true);
     expect(r.statuses["train[model=ridge]"]).toBe("ran");
@@ -249,7 +287,16 @@ stages:
     matrix: { model: { from: train }, optimizer: [max_sharpe] }
     params: { selection: { top: 4 }, covariance: { window: 40 }, constraints: { max_weight: 0.5 }, costs: { impact: { k: 1, capital: 1e7 } } }
 `,
-      ...repoStages("data.ts", "backtest.ts", "baselines.ts", "stats.ts", "select.ts", "lib/portfolio.ts", "lib/baseline.ts"), "stages/negative.ts": negative,
+      ...repoStages(
+        "data.ts",
+        "backtest.ts",
+        "baselines.ts",
+        "stats.ts",
+        "select.ts",
+        "lib/portfolio.ts",
+        "lib/baseline.ts",
+      ),
+      "stages/negative.ts": negative,
     });
     try {
       const r = p.runJson();
@@ -263,26 +310,38 @@ stages:
       // With square-root impact on, each trade's cost in trades.parquet (recomputed by the stage)
       // adds up to what the engine charged that day.
       const dir = join(p.root, "data/backtest/model=bearish,optimizer=max_sharpe");
-      const [c] = await query(`SELECT count(*) AS n, max(abs(t.c - r.costs)) AS err, max(r.costs - 3e-4 * r.turnover) AS impact
+      const [c] =
+        await query(`SELECT count(*) AS n, max(abs(t.c - r.costs)) AS err, max(r.costs - 3e-4 * r.turnover) AS impact
           FROM (SELECT date, sum(cost) AS c FROM '${dir}/trades.parquet' GROUP BY date) t JOIN '${dir}/returns.parquet' r USING (date)`);
       expect(Number(c.n)).toBeGreaterThan(10);
       expect(Number(c.err)).toBeLessThan(1e-15);
       expect(Number(c.impact)).toBeGreaterThan(0); // impact charged beyond the 3 bps
 
       // Selection treats the cell as what it was: a min_variance book named max_sharpe.
-      p.write("pipeline.yaml", p.read("pipeline.yaml") + `  baselines: { uses: stages/baselines.ts, needs: [data, train], params: { costs: { impact: { k: 1, capital: 1e7 } } } }
+      p.write(
+        "pipeline.yaml",
+        p.read("pipeline.yaml") +
+          `  baselines: { uses: stages/baselines.ts, needs: [data, train], params: { costs: { impact: { k: 1, capital: 1e7 } } } }
   stats: { uses: stages/stats.ts, needs: [backtest, baselines], params: { bootstrap: { resamples: 200 }, monte_carlo: { paths: 200 }, reality_check: { resamples: 200 } } }
   champion:
     uses: stages/select.ts
     needs: [stats, backtest, train, data]
     params: { thresholds: { min_dsr: 0, max_drawdown: -0.99, max_turnover: 1000, beat_benchmark: false } }
-`);
+`,
+      );
       const r2 = p.runJson();
       expect(r2.ok, r2.stderr + JSON.stringify(r2.raw.cells)).toBe(true);
       const sel = JSON.parse(p.read("data/champion/selection.json"));
-      expect(sel.candidates[0]).toMatchObject({ optimizer: "max_sharpe", optimizer_effective: "min_variance", optimizer_label: "max_sharpe → min_variance on 100 % of rebalances" });
+      expect(sel.candidates[0]).toMatchObject({
+        optimizer: "max_sharpe",
+        optimizer_effective: "min_variance",
+        optimizer_label: "max_sharpe → min_variance on 100 % of rebalances",
+      });
       expect(sel.summary).toContain("(max_sharpe → min_variance on 100 % of rebalances) passed every threshold");
-      expect(JSON.parse(p.read("data/champion/champion.json"))).toMatchObject({ optimizer: "max_sharpe", optimizer_effective: "min_variance" });
+      expect(JSON.parse(p.read("data/champion/champion.json"))).toMatchObject({
+        optimizer: "max_sharpe",
+        optimizer_effective: "min_variance",
+      });
     } finally {
       p.dispose();
     }

@@ -68,17 +68,32 @@ stages:
     params: { thresholds: { min_dsr: 0.95, max_drawdown: -0.99, max_turnover: 10, beat_benchmark: false } }
 `;
 
-type Row = { cell: string; benchmark: string; dsr: number; dsr_active: number; psr: number; psr_active: number; information_ratio: number; information_ratio_lo: number; information_ratio_hi: number };
+type Row = {
+  cell: string;
+  benchmark: string;
+  dsr: number;
+  dsr_active: number;
+  psr: number;
+  psr_active: number;
+  information_ratio: number;
+  information_ratio_lo: number;
+  information_ratio_hi: number;
+};
 
 describe("DSR against the benchmark", () => {
   let p: TempProject;
-  const rows = async () => (await queryDuck(`SELECT cell, benchmark, dsr, dsr_active, psr, psr_active, information_ratio, information_ratio_lo, information_ratio_hi FROM '${p.root}/data/stats/cells.parquet' ORDER BY cell`)) as Row[];
+  const rows = async () =>
+    (await queryDuck(
+      `SELECT cell, benchmark, dsr, dsr_active, psr, psr_active, information_ratio, information_ratio_lo, information_ratio_hi FROM '${p.root}/data/stats/cells.parquet' ORDER BY cell`,
+    )) as Row[];
   const byModel = async () => Object.fromEntries((await rows()).map((r) => [r.cell.match(/model=(\w+)/)![1], r]));
 
   beforeAll(() => {
     p = createTempProject({
       "pipeline.yaml": spec(),
-      "stages/market.ts": MARKET, "stages/baselines.ts": BASELINES, "stages/backtest.ts": BACKTEST,
+      "stages/market.ts": MARKET,
+      "stages/baselines.ts": BASELINES,
+      "stages/backtest.ts": BACKTEST,
       ...repoStages("stats.ts", "select.ts", "lib/baseline.ts"),
     });
     const r = p.runJson();

@@ -85,8 +85,14 @@ describe("pipeline dag", () => {
   it("stops quietly when the reader closes the pipe (pipeline dag --cells | head -1)", () => {
     // 4,000 cells print far more than a pipe buffer (64 KB), so the writer does hit the closed pipe.
     const values = Array.from({ length: 4000 }, (_, i) => `v${i}`).join(", ");
-    const big = createTempProject({ "pipeline.yaml": `version: 1\nstages:\n  s:\n    uses: stages/s.ts\n    matrix: { k: [${values}] }\n`, "stages/s.ts": STAGE });
-    const r = spawnSync("sh", ["-c", `node ${JSON.stringify(join(REPO, "bin/pipeline.js"))} dag --cells | head -1`], { cwd: big.root, encoding: "utf8" });
+    const big = createTempProject({
+      "pipeline.yaml": `version: 1\nstages:\n  s:\n    uses: stages/s.ts\n    matrix: { k: [${values}] }\n`,
+      "stages/s.ts": STAGE,
+    });
+    const r = spawnSync("sh", ["-c", `node ${JSON.stringify(join(REPO, "bin/pipeline.js"))} dag --cells | head -1`], {
+      cwd: big.root,
+      encoding: "utf8",
+    });
     big.dispose();
     expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(1);
     expect(r.stderr).not.toContain("EPIPE");
@@ -116,7 +122,22 @@ describe("pipeline tearsheet", () => {
   it("--json prints every documented key (library values are checked in tests/quant/stats)", () => {
     const r = p.cli(["tearsheet", "spy.csv", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const keys = ["total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar", "omega", "tail_ratio", "skew", "kurtosis", "var_95", "cvar_95", "win_rate"];
+    const keys = [
+      "total_return",
+      "cagr",
+      "annual_volatility",
+      "sharpe",
+      "sortino",
+      "max_drawdown",
+      "calmar",
+      "omega",
+      "tail_ratio",
+      "skew",
+      "kurtosis",
+      "var_95",
+      "cvar_95",
+      "win_rate",
+    ];
     const out = JSON.parse(r.stdout);
     for (const k of keys) expect(typeof out[k], k).toBe("number");
     expect(out.max_drawdown).toBeLessThan(0);

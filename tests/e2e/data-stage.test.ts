@@ -59,7 +59,10 @@ describe("data stage end to end", () => {
     );
     expect(o.n).toBe("0");
     // 1,288 rows, 5 tickers in the PyPortfolioOpt slice (fixture README).
-    const [c] = await query(join(p.root, "data/real/prices.parquet"), `select count(*) as n, count(distinct symbol) as s from $T`);
+    const [c] = await query(
+      join(p.root, "data/real/prices.parquet"),
+      `select count(*) as n, count(distinct symbol) as s from $T`,
+    );
     expect(c).toEqual({ n: "1288", s: "5" });
     const lock = p.read("pipeline.lock");
     expect(lock).toContain("data/raw/prices.csv:");
@@ -71,9 +74,19 @@ describe("data stage end to end", () => {
   });
 
   it("an edit of a declared input file makes only its stage stale, naming the file", () => {
-    p.write("data/raw/prices.csv", fixture("pypfopt_long.csv").replace("2014-06-02,AAPL,83.88562", "2014-06-02,AAPL,83.9"));
-    const st = JSON.parse(p.cli(["status", "--json"]).stdout).cells as Array<{ cell: string; action: string; cause: string }>;
-    expect(st.find((c) => c.cell === "real")).toMatchObject({ action: "run", cause: "file data/raw/prices.csv changed" });
+    p.write(
+      "data/raw/prices.csv",
+      fixture("pypfopt_long.csv").replace("2014-06-02,AAPL,83.88562", "2014-06-02,AAPL,83.9"),
+    );
+    const st = JSON.parse(p.cli(["status", "--json"]).stdout).cells as Array<{
+      cell: string;
+      action: string;
+      cause: string;
+    }>;
+    expect(st.find((c) => c.cell === "real")).toMatchObject({
+      action: "run",
+      cause: "file data/raw/prices.csv changed",
+    });
     expect(st.find((c) => c.cell === "market")?.action).toBe("skip");
   });
 

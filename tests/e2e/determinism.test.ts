@@ -22,7 +22,8 @@ interface LockCells {
 /** "cell › output" → hash, and "cell" → metrics JSON, from a lock's text. */
 function lockContent(text: string): { hashes: Record<string, string>; metrics: Record<string, string> } {
   const lock = parse(text) as LockCells;
-  const hashes: Record<string, string> = {}, metrics: Record<string, string> = {};
+  const hashes: Record<string, string> = {},
+    metrics: Record<string, string> = {};
   for (const [id, cell] of Object.entries(lock.cells ?? {})) {
     for (const [name, o] of Object.entries(cell.outputs ?? {})) hashes[`${id} › ${name}`] = String(o.hash);
     metrics[id] = JSON.stringify(cell.metrics ?? {});
@@ -34,12 +35,16 @@ function lockContent(text: string): { hashes: Record<string, string>; metrics: R
 // × 28 features > the 200k cells under which a fit stays on one thread), two optimizers.
 const SPEC = studySpec({ optimizers: ["equal_weight", "hrp"], resamples: 100 })
   .replace("matrix: { model: [ridge] }", "matrix: { model: [ridge, gbdt] }")
-  .replace("params: { folds: 3, minTrainDates: 250, horizon: 5, lag: 1 }",
-    "params: { folds: 3, minTrainDates: 250, horizon: 5, lag: 1, gbdt: { nTrees: 25 } }");
+  .replace(
+    "params: { folds: 3, minTrainDates: 250, horizon: 5, lag: 1 }",
+    "params: { folds: 3, minTrainDates: 250, horizon: 5, lag: 1, gbdt: { nTrees: 25 } }",
+  );
 
 describe("determinism: cold runs under different scheduling give the same lock", () => {
   const projects: TempProject[] = [];
-  afterAll(() => { for (const p of projects) p.dispose(); });
+  afterAll(() => {
+    for (const p of projects) p.dispose();
+  });
 
   it("-j 1 with one DuckDB thread and -j 2 with default threads under CPU load: every output hash and metric equal", () => {
     const make = () => {
@@ -47,7 +52,8 @@ describe("determinism: cold runs under different scheduling give the same lock",
       projects.push(p);
       return p;
     };
-    const a = make(), b = make();
+    const a = make(),
+      b = make();
     const r1 = a.cli(["run", "-j", "1"], { env: { STRATA_DUCKDB_THREADS: "1" } });
     expect(r1.code, r1.stderr).toBe(0);
     const burner = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
@@ -58,7 +64,8 @@ describe("determinism: cold runs under different scheduling give the same lock",
       burner.kill();
     }
     expect(r2.code, r2.stderr).toBe(0);
-    const one = lockContent(a.read("pipeline.lock")), two = lockContent(b.read("pipeline.lock"));
+    const one = lockContent(a.read("pipeline.lock")),
+      two = lockContent(b.read("pipeline.lock"));
     expect(Object.keys(one.hashes).length).toBeGreaterThan(20);
     expect(Object.keys(one.hashes).some((k) => k.startsWith("train[model=gbdt]"))).toBe(true);
     expect(two.hashes).toEqual(one.hashes);
@@ -80,7 +87,9 @@ describe("determinism: per-date label moments do not depend on DuckDB's threads"
       await conn.run(PRICES);
       const sql = labelsSql("prices", { horizon: 5, lag: 1, transform, delisted: "drop" });
       const c = await readColumns(conn, `SELECT label FROM (${sql}) ORDER BY date, symbol`);
-      return createHash("sha256").update(new Uint8Array((c.label as Float64Array).buffer)).digest("hex");
+      return createHash("sha256")
+        .update(new Uint8Array((c.label as Float64Array).buffer))
+        .digest("hex");
     } finally {
       conn.closeSync();
       db.closeSync();
@@ -90,7 +99,8 @@ describe("determinism: per-date label moments do not depend on DuckDB's threads"
   it("labelsSql demean and zscore: the same bytes at 1 and 4 threads, run after run", async () => {
     for (const transform of ["demean", "zscore"] as const) {
       const one = await labelBytes(1, transform);
-      for (let rep = 0; rep < 3; rep++) expect(await labelBytes(4, transform), `${transform}, 4 threads, run ${rep + 1}`).toBe(one);
+      for (let rep = 0; rep < 3; rep++)
+        expect(await labelBytes(4, transform), `${transform}, 4 threads, run ${rep + 1}`).toBe(one);
     }
   });
 });

@@ -26,13 +26,20 @@ stages:
 
 describe("experiments", () => {
   let p: TempProject;
-  const hash = (rel: string) => createHash("sha256").update(readFileSync(join(p.root, rel))).digest("hex");
+  const hash = (rel: string) =>
+    createHash("sha256")
+      .update(readFileSync(join(p.root, rel)))
+      .digest("hex");
   let before: Record<string, string>;
   beforeAll(() => {
     p = createTempProject({ "pipeline.yaml": SPEC, "stages/sim.ts": SIM_STAGE, "stages/summary.ts": SUMMARY_STAGE });
     const r = p.runJson();
     if (!r.ok) throw new Error(r.stderr);
-    before = Object.fromEntries(["pipeline.lock", "pipeline.yaml", "data/sim/variant=v1/returns.parquet", "data/summary/summary.json"].map((f) => [f, hash(f)]));
+    before = Object.fromEntries(
+      ["pipeline.lock", "pipeline.yaml", "data/sim/variant=v1/returns.parquet", "data/summary/summary.json"].map(
+        (f) => [f, hash(f)],
+      ),
+    );
   });
   afterAll(() => p.dispose());
 
@@ -42,7 +49,10 @@ describe("experiments", () => {
     const out = JSON.parse(r.stdout);
     const status = Object.fromEntries(out.cells.map((c: { id: string; status: string }) => [c.id, c.status]));
     expect(status).toEqual({ "sim[variant=v1]": "ran", "sim[variant=v2]": "ran", summary: "ran" });
-    expect(JSON.parse(p.read(".pipeline/exp/edge3/data/summary/summary.json"))).toEqual({ n: 4, sharpes: [1, 2, 3, 6] });
+    expect(JSON.parse(p.read(".pipeline/exp/edge3/data/summary/summary.json"))).toEqual({
+      n: 4,
+      sharpes: [1, 2, 3, 6],
+    });
     for (const [f, h] of Object.entries(before)) expect(hash(f), f).toBe(h); // main untouched
     const trials = JSON.parse(p.cli(["trials", "--json"]).stdout);
     expect(trials.trials).toBe(4);
@@ -52,7 +62,9 @@ describe("experiments", () => {
   it("an experiment equal to an earlier configuration restores it from the shared cache", () => {
     const r = p.cli(["exp", "run", "-S", "sim.params.noise=0", "--name", "same", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const status = Object.fromEntries(JSON.parse(r.stdout).cells.map((c: { id: string; status: string }) => [c.id, c.status]));
+    const status = Object.fromEntries(
+      JSON.parse(r.stdout).cells.map((c: { id: string; status: string }) => [c.id, c.status]),
+    );
     // noise: 0 is the default: the validated params, hence the fingerprints, are the main run's.
     expect(status["sim[variant=v1]"]).toMatch(/fresh|restored/);
     expect(status["sim[variant=v2]"]).toMatch(/fresh|restored/);
@@ -131,7 +143,13 @@ stages:
 `;
   let p: TempProject;
   beforeAll(() => {
-    p = createTempProject({ "pipeline.yaml": HONEST, "stages/sim.ts": SIM_STAGE, "stages/stats.ts": STATS, "stages/load.ts": LOAD, "data/raw/input.csv": "date,close\n2024-01-02,1\n2024-01-03,2\n" });
+    p = createTempProject({
+      "pipeline.yaml": HONEST,
+      "stages/sim.ts": SIM_STAGE,
+      "stages/stats.ts": STATS,
+      "stages/load.ts": LOAD,
+      "data/raw/input.csv": "date,close\n2024-01-02,1\n2024-01-03,2\n",
+    });
     const r = p.runJson();
     if (!r.ok) throw new Error(r.stderr);
   });

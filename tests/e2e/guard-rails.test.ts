@@ -38,7 +38,11 @@ stages:
     params: { ${train} }
 `;
 
-interface LabelRows { dates: Int32Array; entry: Int32Array; exit: Int32Array }
+interface LabelRows {
+  dates: Int32Array;
+  entry: Int32Array;
+  exit: Int32Array;
+}
 
 /**
  * The labelled rows in train's order (date, symbol), each with its label window as positions
@@ -46,14 +50,17 @@ interface LabelRows { dates: Int32Array; entry: Int32Array; exit: Int32Array }
  * in the symbol's own rows (stages/labels.ts), so gaps would widen the window, never hide it.
  */
 async function labelRows(root: string, lag: number, horizon: number): Promise<LabelRows> {
-  const rows = await queryDuck(`
+  const rows = await queryDuck(
+    `
     WITH px AS (SELECT date, symbol FROM '${root}/data/data/prices.parquet'),
     pos AS (SELECT date, (dense_rank() OVER (ORDER BY date))::INTEGER AS pos FROM (SELECT DISTINCT date FROM px)),
     w AS (SELECT p.date, p.symbol, lead(pos.pos, ${lag}) OVER s AS entry, lead(pos.pos, ${lag + horizon}) OVER s AS exit
             FROM px p JOIN pos USING (date) WINDOW s AS (PARTITION BY p.symbol ORDER BY p.date))
     SELECT (w.date - DATE '1970-01-01')::INTEGER AS day, w.entry, w.exit
       FROM w JOIN '${root}/data/labels/labels.parquet' l USING (date, symbol)
-     WHERE l.label IS NOT NULL ORDER BY w.date, w.symbol`, "js");
+     WHERE l.label IS NOT NULL ORDER BY w.date, w.symbol`,
+    "js",
+  );
   return {
     dates: Int32Array.from(rows, (r) => Number(r.day)),
     entry: Int32Array.from(rows, (r) => Number(r.entry)),
@@ -81,7 +88,10 @@ function overlappingPairs(rows: LabelRows, folds: ReturnType<typeof makeFolds>):
 describe("the purge comes from the labels", () => {
   let p: TempProject;
   beforeAll(() => {
-    p = createTempProject({ "pipeline.yaml": labelsSpec("horizon: 20, lag: 1"), ...repoStages("data.ts", "features.ts", "labels.ts", "train.ts") });
+    p = createTempProject({
+      "pipeline.yaml": labelsSpec("horizon: 20, lag: 1"),
+      ...repoStages("data.ts", "features.ts", "labels.ts", "train.ts"),
+    });
     const r = p.cli(["run", "labels"]);
     if (r.code !== 0) throw new Error(r.stderr);
   }, 120_000);
@@ -123,7 +133,9 @@ describe("the purge comes from the labels", () => {
     const lock = parseLock(p.read("pipeline.lock"), "pipeline.lock");
     expect(lock.cells["train[model=ridge]"].params).toMatchObject({ horizon: 20, lag: 1 });
     expect(lock.cells["train[model=ridge]"].warnings).toEqual([
-      expect.stringMatching(/^2 of the 3 walk-forward folds asked for were evaluated: the first 1 had fewer than minTrainDates 250 training dates after the purge \(horizon 20 \+ lag 1\), so the predictions start at 20\d\d-\d\d-\d\d; lower minTrainDates or folds/),
+      expect.stringMatching(
+        /^2 of the 3 walk-forward folds asked for were evaluated: the first 1 had fewer than minTrainDates 250 training dates after the purge \(horizon 20 \+ lag 1\), so the predictions start at 20\d\d-\d\d-\d\d; lower minTrainDates or folds/,
+      ),
     ]);
   }, 120_000);
 
@@ -133,8 +145,12 @@ describe("the purge comes from the labels", () => {
     const r = p.cli(["run"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("nothing was run");
-    expect(r.stderr).toMatch(/pipeline\.yaml:18:\d+: train\.params\.horizon is 5, but stage 'labels' has horizon 20 \(pipeline\.yaml:13:\d+\); 'train' takes horizon from 'labels'/);
-    expect(r.stderr).toContain("remove horizon from stages.train.params in pipeline.yaml (it is taken from 'labels'), or set both to the same value");
+    expect(r.stderr).toMatch(
+      /pipeline\.yaml:18:\d+: train\.params\.horizon is 5, but stage 'labels' has horizon 20 \(pipeline\.yaml:13:\d+\); 'train' takes horizon from 'labels'/,
+    );
+    expect(r.stderr).toContain(
+      "remove horizon from stages.train.params in pipeline.yaml (it is taken from 'labels'), or set both to the same value",
+    );
     expect(p.read("pipeline.lock")).toBe(lock);
     p.write("pipeline.yaml", labelsSpec("horizon: 20, lag: 1"));
   });
@@ -197,46 +213,88 @@ describe("config sanity: contradictions stop the run, everything else is said", 
   let p: TempProject;
   let run: { code: number; stderr: string };
   beforeAll(() => {
-    p = createTempProject({ "pipeline.yaml": studySpec(), ...repoStages("data.ts", "features.ts", "labels.ts", "train.ts", "baselines.ts", "backtest.ts", "lib/portfolio.ts", "lib/baseline.ts") });
+    p = createTempProject({
+      "pipeline.yaml": studySpec(),
+      ...repoStages(
+        "data.ts",
+        "features.ts",
+        "labels.ts",
+        "train.ts",
+        "baselines.ts",
+        "backtest.ts",
+        "lib/portfolio.ts",
+        "lib/baseline.ts",
+      ),
+    });
     run = p.cli(["run"]);
     if (run.code !== 0) throw new Error(run.stderr);
   }, 300_000);
   afterAll(() => p.dispose());
 
   it("plan time: top × max_weight < 1 says the share of the book in cash and that max_sharpe will fall back", () => {
-    expect(run.stderr).toMatch(/warning: pipeline\.yaml:\d+:\d+: backtest: params\.constraints\.max_weight: selection\.top 5 × constraints\.max_weight 0\.15 = 0\.75 < 1: 25 % of the book sits in cash at every rebalance; max_sharpe cannot reach full investment under these caps and falls back to min_variance on every rebalance → raise constraints\.max_weight to at least 0\.2 or selection\.top to at least 7/);
+    expect(run.stderr).toMatch(
+      /warning: pipeline\.yaml:\d+:\d+: backtest: params\.constraints\.max_weight: selection\.top 5 × constraints\.max_weight 0\.15 = 0\.75 < 1: 25 % of the book sits in cash at every rebalance; max_sharpe cannot reach full investment under these caps and falls back to min_variance on every rebalance → raise constraints\.max_weight to at least 0\.2 or selection\.top to at least 7/,
+    );
   });
 
   it("a max_sharpe cell that fell back on every rebalance says what it was: metrics, metrics.json, lock warning", () => {
     const lock = parseLock(p.read("pipeline.lock"), "pipeline.lock");
-    expect(lock.cells[MS].metrics).toMatchObject({ optimizer_effective: "min_variance", fallback_share: 1, forced_cash_share: 0.25 });
+    expect(lock.cells[MS].metrics).toMatchObject({
+      optimizer_effective: "min_variance",
+      fallback_share: 1,
+      forced_cash_share: 0.25,
+    });
     expect(lock.cells[EW].metrics).toMatchObject({ optimizer_effective: "equal_weight", fallback_share: 0 });
     const doc = JSON.parse(p.read("data/backtest/model=ridge,optimizer=max_sharpe/metrics.json"));
-    expect(doc).toMatchObject({ optimizer: "max_sharpe", optimizer_effective: "min_variance", optimizer_label: "max_sharpe → min_variance on 100 % of rebalances", fallback_share: 1 });
+    expect(doc).toMatchObject({
+      optimizer: "max_sharpe",
+      optimizer_effective: "min_variance",
+      optimizer_label: "max_sharpe → min_variance on 100 % of rebalances",
+      fallback_share: 1,
+    });
     expect(lock.cells[MS].warnings).toEqual([
-      expect.stringMatching(/^max_sharpe → min_variance on 100 % of rebalances: the cell's weights are mostly min_variance's, not max_sharpe's \(optimizer_effective = min_variance, fallback_share = 1/),
+      expect.stringMatching(
+        /^max_sharpe → min_variance on 100 % of rebalances: the cell's weights are mostly min_variance's, not max_sharpe's \(optimizer_effective = min_variance, fallback_share = 1/,
+      ),
       expect.stringMatching(/^the weight caps left 25 % of the book in cash on average \(on 100 % of rebalances\)/),
     ]);
-    expect(JSON.parse(p.read("data/backtest/model=ridge,optimizer=equal_weight/metrics.json")).optimizer_label).toBe("equal_weight");
+    expect(JSON.parse(p.read("data/backtest/model=ridge,optimizer=equal_weight/metrics.json")).optimizer_label).toBe(
+      "equal_weight",
+    );
     expect(run.stderr).toContain(`warning ${MS}: max_sharpe → min_variance on 100 % of rebalances`);
   });
 
   it("the forced cash is real: the book holds 75 % of its equity in the names", async () => {
-    const [r] = await queryDuck(`SELECT avg(cash) AS cash FROM '${p.root}/data/backtest/model=ridge,optimizer=equal_weight/returns.parquet'`);
+    const [r] = await queryDuck(
+      `SELECT avg(cash) AS cash FROM '${p.root}/data/backtest/model=ridge,optimizer=equal_weight/returns.parquet'`,
+    );
     expect(Number(r.cash)).toBeGreaterThan(0.2);
   });
 
   it("run time: a selection that keeps every name is a warning (12 symbols, top 12)", () => {
     const lock = parseLock(p.read("pipeline.lock"), "pipeline.lock");
-    expect(lock.cells[WIDE].warnings).toEqual([expect.stringMatching(/^selection\.top 12 kept every eligible name on 100 % of rebalances \(1?\d(\.\d)? eligible on average, 12 symbols in the prices\): the cell is the optimizer over the whole universe/)]);
-    expect(JSON.parse(p.read("data/wide/model=ridge,optimizer=equal_weight/metrics.json")).selection).toMatchObject({ universe: 12, noop_share: 1 });
+    expect(lock.cells[WIDE].warnings).toEqual([
+      expect.stringMatching(
+        /^selection\.top 12 kept every eligible name on 100 % of rebalances \(1?\d(\.\d)? eligible on average, 12 symbols in the prices\): the cell is the optimizer over the whole universe/,
+      ),
+    ]);
+    expect(JSON.parse(p.read("data/wide/model=ridge,optimizer=equal_weight/metrics.json")).selection).toMatchObject({
+      universe: 12,
+      noop_share: 1,
+    });
   });
 
   it("status --json lists plan and cell warnings of fresh cells; the report's overview shows them", () => {
     const st = JSON.parse(p.cli(["status", "--json"]).stdout);
     expect(st.upToDate).toBe(true);
-    const msgs = (st.warnings as Array<{ source: string; cell?: string; message: string }>).map((w) => `${w.source} ${w.cell ?? ""} ${w.message}`);
-    expect(msgs.some((m) => m.startsWith("plan  selection.top 5 × constraints.max_weight 0.15 = 0.75 < 1: 25 % of the book"))).toBe(true);
+    const msgs = (st.warnings as Array<{ source: string; cell?: string; message: string }>).map(
+      (w) => `${w.source} ${w.cell ?? ""} ${w.message}`,
+    );
+    expect(
+      msgs.some((m) =>
+        m.startsWith("plan  selection.top 5 × constraints.max_weight 0.15 = 0.75 < 1: 25 % of the book"),
+      ),
+    ).toBe(true);
     expect(msgs.some((m) => m.startsWith(`run ${MS} max_sharpe → min_variance on 100 % of rebalances`))).toBe(true);
     expect(msgs.some((m) => m.startsWith(`run ${WIDE} selection.top 12 kept every eligible name`))).toBe(true);
     const again = p.cli(["run"]);
@@ -250,9 +308,19 @@ describe("config sanity: contradictions stop the run, everything else is said", 
   });
 
   it("baselines under other costs than the cells: a plan warning on backtest.costs", () => {
-    p.write("pipeline.yaml", studySpec({ baselineCosts: "&costs { commission_bps: 5, slippage_bps: 5, stress_bps: [0, 5] }" }).replace("costs: *costs", "costs: { commission_bps: 1, slippage_bps: 2, stress_bps: [0, 5] }"));
+    p.write(
+      "pipeline.yaml",
+      studySpec({ baselineCosts: "&costs { commission_bps: 5, slippage_bps: 5, stress_bps: [0, 5] }" }).replace(
+        "costs: *costs",
+        "costs: { commission_bps: 1, slippage_bps: 2, stress_bps: [0, 5] }",
+      ),
+    );
     const st = JSON.parse(p.cli(["status", "--json"]).stdout);
-    expect((st.warnings as Array<{ param?: string; stage: string; message: string }>).some((w) => w.stage === "backtest" && w.param === "costs" && w.message.startsWith("the baselines pay other costs"))).toBe(true);
+    expect(
+      (st.warnings as Array<{ param?: string; stage: string; message: string }>).some(
+        (w) => w.stage === "backtest" && w.param === "costs" && w.message.startsWith("the baselines pay other costs"),
+      ),
+    ).toBe(true);
     p.write("pipeline.yaml", studySpec());
   });
 
@@ -262,7 +330,9 @@ describe("config sanity: contradictions stop the run, everything else is said", 
     const r = p.cli(["run"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("nothing was run");
-    expect(r.stderr).toMatch(/stage 'backtest' has contradictory settings:\n {2}pipeline\.yaml:\d+:\d+: params\.costs\.stress_bps: cost stress levels must increase: \[0, 10, 3\] has 3 after 10\n {2}→ write stress_bps: \[0, 3, 10\]/);
+    expect(r.stderr).toMatch(
+      /stage 'backtest' has contradictory settings:\n {2}pipeline\.yaml:\d+:\d+: params\.costs\.stress_bps: cost stress levels must increase: \[0, 10, 3\] has 3 after 10\n {2}→ write stress_bps: \[0, 3, 10\]/,
+    );
     expect(p.read("pipeline.lock")).toBe(lock);
     p.write("pipeline.yaml", studySpec());
   });

@@ -53,7 +53,12 @@ export function createTempProject(files: Record<string, string>): TempProject {
   for (const [rel, text] of Object.entries(files)) write(rel, text);
   const env = (extra?: Record<string, string>) => ({ ...process.env, CI: "true", NO_COLOR: "1", TZ: "UTC", ...extra });
   const cli = (args: string[], opts: { env?: Record<string, string> } = {}): CliResult => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { cwd: root, env: env(opts.env), encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      cwd: root,
+      env: env(opts.env),
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   return {
@@ -61,7 +66,8 @@ export function createTempProject(files: Record<string, string>): TempProject {
     write,
     read: (rel) => readFileSync(join(root, rel), "utf8"),
     cli,
-    spawnCli: (args) => spawn(process.execPath, [BIN, ...args], { cwd: root, env: env(), stdio: ["ignore", "pipe", "pipe"] }),
+    spawnCli: (args) =>
+      spawn(process.execPath, [BIN, ...args], { cwd: root, env: env(), stdio: ["ignore", "pipe", "pipe"] }),
     runJson(args = []) {
       const r = cli(["run", "--json", ...args]);
       let raw: RunJson["raw"];

@@ -83,12 +83,20 @@ export default defineStage({
   async run(ctx) { await ctx.writeJson("out", { params: ctx.params, cell: ctx.cell }); },
 });
 `;
-    const spec = (b: number) => `version: 1\nstages:\n  m:\n    uses: stages/m.ts\n    params: { a: 1, b: ${b} }\n    matrix: { k: [a, b] }\n`;
+    const spec = (b: number) =>
+      `version: 1\nstages:\n  m:\n    uses: stages/m.ts\n    params: { a: 1, b: ${b} }\n    matrix: { k: [a, b] }\n`;
     project = createTempProject({ "pipeline.yaml": spec(2), "stages/m.ts": stage });
     expect(project.runJson().ok).toBe(true);
     project.write("pipeline.yaml", spec(3));
-    const st = JSON.parse(project.cli(["status", "--json"]).stdout).cells as Array<{ cell: string; action: string; cause: string }>;
-    expect(st.map((c) => [c.cell, c.action])).toEqual([["m[k=a]", "skip"], ["m[k=b]", "run"]]);
+    const st = JSON.parse(project.cli(["status", "--json"]).stdout).cells as Array<{
+      cell: string;
+      action: string;
+      cause: string;
+    }>;
+    expect(st.map((c) => [c.cell, c.action])).toEqual([
+      ["m[k=a]", "skip"],
+      ["m[k=b]", "run"],
+    ]);
     expect(st[1].cause).toBe("params.v: 2 → 3");
     const r = project.runJson();
     expect(r.statuses).toEqual({ "m[k=a]": "fresh", "m[k=b]": "ran" });

@@ -12,7 +12,6 @@ import { parse } from "yaml";
 import { createTempProject, queryDuck, repoStages, type TempProject } from "./helpers.ts";
 import { dailyIc, icSummary } from "../../src/quant/stats/information-coefficient.ts";
 
-
 const query = (sql: string) => queryDuck(sql, "js");
 
 // Seven trading days D1..D7 = 2024-01-01 … 2024-01-09 (Mon–Fri, Mon–Tue).
@@ -29,7 +28,15 @@ const CLOSES: Record<string, Array<number | null>> = {
   DDD: [8, 11, 10, 9, 9, 12, 12],
   EEE: [50, 40, null, 45, 60, 30, 30],
 };
-const CSV = ["date,symbol,close", ...D.flatMap((d, i) => Object.entries(CLOSES).filter(([, c]) => c[i] !== null).map(([s, c]) => `${d},${s},${c[i]}`))].join("\n") + "\n";
+const CSV =
+  [
+    "date,symbol,close",
+    ...D.flatMap((d, i) =>
+      Object.entries(CLOSES)
+        .filter(([, c]) => c[i] !== null)
+        .map(([s, c]) => `${d},${s},${c[i]}`),
+    ),
+  ].join("\n") + "\n";
 
 // Hand-computed fwd_ret with lag 1, horizon 2: close[t+3] / close[t+1] − 1 over the symbol's
 // own rows. EEE's rows are D1 D2 D4 D5 D6 D7, so its D1 label runs D2 → D5 (4 panel dates).
@@ -92,7 +99,9 @@ describe("labels stage on a hand-built market", () => {
   let p: TempProject;
   let runStderr = "";
   const read = async (stage: string): Promise<Row[]> =>
-    (await query(`select date::VARCHAR as date, symbol, label, fwd_ret from read_parquet('${join(p.root, "data", stage, "labels.parquet")}')`)) as Row[];
+    (await query(
+      `select date::VARCHAR as date, symbol, label, fwd_ret from read_parquet('${join(p.root, "data", stage, "labels.parquet")}')`,
+    )) as Row[];
 
   beforeAll(() => {
     p = createTempProject({
@@ -149,7 +158,8 @@ describe("labels stage on a hand-built market", () => {
   });
 
   it("demean and zscore per date, fwd_ret left raw", async () => {
-    const dm = await read("demean"), zs = await read("zscore");
+    const dm = await read("demean"),
+      zs = await read("zscore");
     const at = (rows: Row[], d: string, s: string) => rows.find((r) => r.date === d && r.symbol === s)!;
     expect(at(dm, D[1], "AAA").label).toBeCloseTo(1 / 30, 14);
     expect(at(dm, D[1], "DDD").label).toBeCloseTo(1 / 10, 14);
@@ -173,11 +183,17 @@ describe("labels stage on a hand-built market", () => {
     const lock = parse(p.read("pipeline.lock")) as { cells: Record<string, { metrics: Record<string, unknown> }> };
     // 29 rows; labeled: AAA 4, BBB 1, CCC 2, DDD 4, EEE 3 = 14 ⇒ null share 15/29.
     // EEE's D1 label ends on D5: 4 panel dates after its signal date, one more than lag + horizon.
-    expect(lock.cells.labels.metrics).toEqual({ rows: 29, labeled: 14, null_share: Math.round((15 / 29) * 1e6) / 1e6, window_bars: 4 });
+    expect(lock.cells.labels.metrics).toEqual({
+      rows: 29,
+      labeled: 14,
+      null_share: Math.round((15 / 29) * 1e6) / 1e6,
+      window_bars: 4,
+    });
     expect(lock.cells.last.metrics).toMatchObject({ rows: 29, labeled: 16 });
     expect(runStderr).toMatch(/some labels span 4 panel dates, more than lag 1 \+ horizon 2 = 3: .* or purge 3 bars/);
     // A warning, not a log line: the lock keeps it with the outputs it is about.
-    const warnings = (parse(p.read("pipeline.lock")) as { cells: Record<string, { warnings?: string[] }> }).cells.labels.warnings;
+    const warnings = (parse(p.read("pipeline.lock")) as { cells: Record<string, { warnings?: string[] }> }).cells.labels
+      .warnings;
     expect(warnings).toEqual([expect.stringMatching(/^some labels span 4 panel dates/)]);
   });
 
@@ -188,7 +204,10 @@ describe("labels stage on a hand-built market", () => {
 
   it("invalid params stop the run at plan time, exit 2, each problem at its pipeline.yaml position with a did-you-mean", () => {
     const lock = p.read("pipeline.lock");
-    p.write("pipeline.yaml", SPEC.replace("params: { horizon: 2, lag: 1 }", "params: { horizon: 0, lag: 1, transfrom: rank }"));
+    p.write(
+      "pipeline.yaml",
+      SPEC.replace("params: { horizon: 2, lag: 1 }", "params: { horizon: 0, lag: 1, transfrom: rank }"),
+    );
     const r = p.cli(["run", "labels"]);
     expect(r.code).toBe(2);
     const out = r.stdout + r.stderr;
@@ -251,10 +270,14 @@ describe("labels stage on the synthetic market", () => {
       expect(r.ok, r.stderr + JSON.stringify(r.raw.cells)).toBe(true);
     }
   });
-  afterAll(() => { planted.dispose(); control.dispose(); });
+  afterAll(() => {
+    planted.dispose();
+    control.dispose();
+  });
 
   it("the planted signal shows as a positive rank IC at horizon 5, lag 1 (and not without it)", async () => {
-    const s = await plantedIc(planted.root), c = await plantedIc(control.root);
+    const s = await plantedIc(planted.root),
+      c = await plantedIc(control.root);
     // ~780 dates less the 20-day warm-up and the last 6 unlabeled dates.
     expect(s.labelDays).toBeGreaterThan(740);
     // docs/synthetic-market.md measures 0.037–0.039 with 200 names over 13 years; this panel is

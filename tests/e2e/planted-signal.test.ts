@@ -44,7 +44,10 @@ async function rankIcByDate(root: string): Promise<number[]> {
       r as (select date, rank() over (partition by date order by score) as rs,
                    rank() over (partition by date order by label) as rl from j)
       select date, corr(rs, rl) as ic from r group by date having count(*) >= 5 order by date`);
-    return r.getRows().map((row) => Number(row[1])).filter((x) => Number.isFinite(x));
+    return r
+      .getRows()
+      .map((row) => Number(row[1]))
+      .filter((x) => Number.isFinite(x));
   } finally {
     conn.closeSync();
     db.closeSync();
@@ -75,7 +78,9 @@ describe("the planted signal of the embedded market", () => {
     expect(all.mean).toBeGreaterThan(0);
     expect(all.t).toBeGreaterThan(3);
     expect(every5th.t).toBeGreaterThan(3);
-    console.log(`rank IC ${all.mean.toFixed(4)}, t ${all.t.toFixed(1)} over ${all.n} dates; non-overlapping t ${every5th.t.toFixed(1)}`);
+    console.log(
+      `rank IC ${all.mean.toFixed(4)}, t ${all.t.toFixed(1)} over ${all.n} dates; non-overlapping t ${every5th.t.toFixed(1)}`,
+    );
     // The stage's own metric agrees with the independent computation.
     const lock = p.read("pipeline.lock");
     const stageIc = Number(/rank_ic: ([-\d.e]+)/.exec(lock)?.[1]);

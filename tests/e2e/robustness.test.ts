@@ -206,7 +206,10 @@ stages:
     // With one job, a and b never overlap: each logs "working" only after the other finished.
     project.write("pipeline.yaml", spec(false));
     const seq = project.cli(["run", "--jobs", "1", "--force"]);
-    const events = seq.stderr.split("\n").filter((l) => /\b[ab]: working|ran [ab]\b/.test(l)).map((l) => l.trim());
+    const events = seq.stderr
+      .split("\n")
+      .filter((l) => /\b[ab]: working|ran [ab]\b/.test(l))
+      .map((l) => l.trim());
     expect(events).toEqual(["a: working", "✓ ran a", "b: working", "✓ ran b"].map((e) => expect.stringContaining(e)));
   });
 });

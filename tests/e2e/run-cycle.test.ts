@@ -122,19 +122,40 @@ describe("pipeline run: the reproducibility cycle", () => {
     // The cascade is known too: total's inputs would be the restored hashes.
     expect(st.find((c) => c.cell === "total")?.action).toBe("restore");
     const r = p.runJson();
-    expect(r.statuses).toEqual({ source: "fresh", "power[power=1]": "restored", "power[power=2]": "restored", total: "restored" });
+    expect(r.statuses).toEqual({
+      source: "fresh",
+      "power[power=1]": "restored",
+      "power[power=2]": "restored",
+      total: "restored",
+    });
     expect(JSON.parse(p.read("data/total/totals.json"))).toEqual({ "power[power=1]": 90, "power[power=2]": 1140 });
   });
 
   it("a comment-only or whitespace-only edit of a stage runs nothing", () => {
-    p.write("stages/power.ts", "// a new comment at the top\n" + POWER.replace("outputs: [", "outputs:   [") + "\n/* trailing */\n");
+    p.write(
+      "stages/power.ts",
+      "// a new comment at the top\n" + POWER.replace("outputs: [", "outputs:   [") + "\n/* trailing */\n",
+    );
     const r = p.runJson();
-    expect(Object.values(r.statuses).every((s) => s === "fresh"), JSON.stringify(r.statuses)).toBe(true);
+    expect(
+      Object.values(r.statuses).every((s) => s === "fresh"),
+      JSON.stringify(r.statuses),
+    ).toBe(true);
   });
 
   it("a code change whose outputs come out byte-identical does not make dependents stale", () => {
-    p.write("stages/source.ts", SOURCE.replace("const { n, scale } = ctx.params;", "const { n, scale } = ctx.params;\n    const unused = n + 1;\n    void unused;"));
-    const st = JSON.parse(p.cli(["status", "--json"]).stdout).cells as Array<{ cell: string; action: string; cause: string }>;
+    p.write(
+      "stages/source.ts",
+      SOURCE.replace(
+        "const { n, scale } = ctx.params;",
+        "const { n, scale } = ctx.params;\n    const unused = n + 1;\n    void unused;",
+      ),
+    );
+    const st = JSON.parse(p.cli(["status", "--json"]).stdout).cells as Array<{
+      cell: string;
+      action: string;
+      cause: string;
+    }>;
     expect(st.find((c) => c.cell === "source")?.cause).toBe("code: stages/source.ts changed");
     const r = p.runJson();
     expect(r.statuses.source).toBe("ran");

@@ -31,14 +31,27 @@ export interface StudyOptions {
 
 /** Stage modules the study uses (plus any extra names, e.g. "paper.ts"). */
 export function studyStages(...extra: string[]): Record<string, string> {
-  return repoStages("data.ts", "features.ts", "labels.ts", "train.ts", "baselines.ts", "backtest.ts", "lib/portfolio.ts", "lib/baseline.ts", "stats.ts", "select.ts", ...extra);
+  return repoStages(
+    "data.ts",
+    "features.ts",
+    "labels.ts",
+    "train.ts",
+    "baselines.ts",
+    "backtest.ts",
+    "lib/portfolio.ts",
+    "lib/baseline.ts",
+    "stats.ts",
+    "select.ts",
+    ...extra,
+  );
 }
 
 export function studySpec(o: StudyOptions = {}): string {
   const n = o.resamples ?? 200;
-  const champion = (o.thresholds ?? "loose") === "loose"
-    ? "\n    params:\n      thresholds: { min_dsr: 0, max_drawdown: -1, max_turnover: 1000, beat_benchmark: false }"
-    : "";
+  const champion =
+    (o.thresholds ?? "loose") === "loose"
+      ? "\n    params:\n      thresholds: { min_dsr: 0, max_drawdown: -1, max_turnover: 1000, beat_benchmark: false }"
+      : "";
   return `version: 1
 seed: ${o.seed ?? 7}
 stages:

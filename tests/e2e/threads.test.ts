@@ -23,7 +23,8 @@ describe("DuckDB threads per cell", () => {
   let p: TempProject;
   beforeAll(() => {
     p = createTempProject({
-      "pipeline.yaml": "version: 1\nstages:\n  source:\n    uses: stages/source.ts\n  reader:\n    uses: stages/reader.ts\n    needs: [source]\n",
+      "pipeline.yaml":
+        "version: 1\nstages:\n  source:\n    uses: stages/source.ts\n  reader:\n    uses: stages/reader.ts\n    needs: [source]\n",
       "stages/source.ts": STAGE(false),
       "stages/reader.ts": STAGE(true),
     });
@@ -34,7 +35,8 @@ describe("DuckDB threads per cell", () => {
     const r = p.runJson();
     expect(r.ok, r.stderr).toBe(true);
     const lock = p.read("pipeline.lock");
-    const threadsOf = (cell: string) => Number(new RegExp(`\\n  ${cell}:[\\s\\S]*?\\n      threads: (\\d+)`).exec(lock)?.[1]);
+    const threadsOf = (cell: string) =>
+      Number(new RegExp(`\\n  ${cell}:[\\s\\S]*?\\n      threads: (\\d+)`).exec(lock)?.[1]);
     const db = await DuckDBInstance.create(":memory:");
     const c = await db.connect();
     const byDefault = Number((await c.runAndReadAll("SELECT current_setting('threads')::INTEGER")).getRows()[0][0]);

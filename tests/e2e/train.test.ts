@@ -87,9 +87,13 @@ describe("train stage end to end", () => {
          where date < pd or (date = pd and symbol <= ps)`);
       expect(o.n).toBe("0");
       // Every test row is a labelled (date, symbol) of the panel, and no label-less date was predicted.
-      const [t] = await query(`select count(*) as n from ${folds} where train_rows <= 0 or test_rows <= 0 or test_end < test_start`);
+      const [t] = await query(
+        `select count(*) as n from ${folds} where train_rows <= 0 or test_rows <= 0 or test_end < test_start`,
+      );
       expect(t.n).toBe("0");
-      const [s] = await query(`select round(sum(share), 9) as s, count(*) as n from read_parquet('${dir}/importance.parquet')`);
+      const [s] = await query(
+        `select round(sum(share), 9) as s, count(*) as n from read_parquet('${dir}/importance.parquet')`,
+      );
       expect(s.s).toBe(1);
       const [tr] = await query(`select count(*) as n, count(distinct trial) as trials, min(status) as status,
           bool_and(json_valid(params)) as json from read_parquet('${dir}/trials.parquet')`);
@@ -97,7 +101,8 @@ describe("train stage end to end", () => {
         // Every trial recorded with its params (the tuned keys), per-fold metric and status.
         expect(tr.trials).toBe("4");
         expect(tr.json).toBe(true);
-        const [k] = await query(`select bool_and(json_exists(params, '$.learningRate') and json_exists(params, '$.nTrees')) as ok,
+        const [k] =
+          await query(`select bool_and(json_exists(params, '$.learningRate') and json_exists(params, '$.nTrees')) as ok,
             bool_and(status in ('complete', 'pruned')) as st from read_parquet('${dir}/trials.parquet')`);
         expect(k).toEqual({ ok: true, st: true });
       } else {
@@ -110,7 +115,10 @@ describe("train stage end to end", () => {
     for (const m of models) {
       const model = loadModel(readFileSync(join(p.root, `data/train/model=${m}/model.json`), "utf8"));
       expect(model.kind).toBe(m === "gbdt_tuned" ? "gbdt" : m);
-      const X = featureMatrix(model.features, model.features.map(() => [0, NaN]));
+      const X = featureMatrix(
+        model.features,
+        model.features.map(() => [0, NaN]),
+      );
       expect(Array.from(predict(model, X)).every(Number.isFinite)).toBe(true);
     }
   });

@@ -26,7 +26,11 @@ stages:
 describe("trial registry end to end", () => {
   let p: TempProject;
   beforeAll(() => {
-    p = createTempProject({ "pipeline.yaml": spec(["v1", "v2"]), "stages/sim.ts": SIM_STAGE, "stages/summary.ts": SUMMARY_STAGE });
+    p = createTempProject({
+      "pipeline.yaml": spec(["v1", "v2"]),
+      "stages/sim.ts": SIM_STAGE,
+      "stages/summary.ts": SUMMARY_STAGE,
+    });
   });
   afterAll(() => p.dispose());
 
@@ -66,8 +70,11 @@ describe("trial registry end to end", () => {
     expect(reg.trimEnd().split("\n").length).toBe(4);
     expect(reg).not.toMatch(/recorded_at|T\d\d:\d\d/); // nothing time-dependent
     const clone = createTempProject({
-      "pipeline.yaml": p.read("pipeline.yaml"), "pipeline.lock": p.read("pipeline.lock"), "pipeline.trials.jsonl": reg,
-      "stages/sim.ts": SIM_STAGE, "stages/summary.ts": SUMMARY_STAGE,
+      "pipeline.yaml": p.read("pipeline.yaml"),
+      "pipeline.lock": p.read("pipeline.lock"),
+      "pipeline.trials.jsonl": reg,
+      "stages/sim.ts": SIM_STAGE,
+      "stages/summary.ts": SUMMARY_STAGE,
     });
     try {
       const r = clone.runJson();

@@ -94,7 +94,12 @@ describe("verify and status cannot be fooled", () => {
 describe("one lock, one registry and one output folder per pipeline file; the run log", () => {
   let p: TempProject;
   beforeAll(() => {
-    p = createTempProject({ "pipeline.yaml": spec(5), "other.yaml": spec(7), "stages/make.ts": MAKE, "stages/use.ts": USE });
+    p = createTempProject({
+      "pipeline.yaml": spec(5),
+      "other.yaml": spec(7),
+      "stages/make.ts": MAKE,
+      "stages/use.ts": USE,
+    });
   });
   afterAll(() => p.dispose());
 
@@ -132,9 +137,16 @@ describe("one lock, one registry and one output folder per pipeline file; the ru
   it("a lock made under Deno: status under Node names the runtime change; the outputs are byte-identical", () => {
     const q = createTempProject({ "pipeline.yaml": spec(5), "stages/make.ts": MAKE, "stages/use.ts": USE });
     try {
-      const deno = spawnSync(join(REPO, "node_modules/.bin/deno"), ["run", "-A", join(REPO, "bin/pipeline.js"), "run"], {
-        cwd: q.root, encoding: "utf8", timeout: 120_000, env: { ...process.env, CI: "true", NO_COLOR: "1" },
-      });
+      const deno = spawnSync(
+        join(REPO, "node_modules/.bin/deno"),
+        ["run", "-A", join(REPO, "bin/pipeline.js"), "run"],
+        {
+          cwd: q.root,
+          encoding: "utf8",
+          timeout: 120_000,
+          env: { ...process.env, CI: "true", NO_COLOR: "1" },
+        },
+      );
       expect(deno.status, deno.stderr).toBe(0);
       const underDeno = q.read("pipeline.lock");
       expect(underDeno).toMatch(/engine: strata@\S+ contract \d+ deno 2 duckdb@/);

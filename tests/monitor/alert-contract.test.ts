@@ -26,11 +26,18 @@ describe("the paper cycle's alerts are the monitor's alerts", () => {
       const alerter = createAlerter({ dir, webhookEnv: "STRATA_TEST_UNSET_WEBHOOK" });
       const sink: PaperAlertSink = (a) => alerter.send(a).then(() => undefined);
       const alert: PaperAlert = {
-        key: "kill-switch:daily-loss", severity: "critical", date: "2021-03-01",
-        title: "Kill switch: daily loss −3.40% beyond −3.00%", message: "Trading halted.", details: { dailyReturn: -0.034 },
+        key: "kill-switch:daily-loss",
+        severity: "critical",
+        date: "2021-03-01",
+        title: "Kill switch: daily loss −3.40% beyond −3.00%",
+        message: "Trading halted.",
+        details: { dailyReturn: -0.034 },
       };
       await sink(alert);
-      const events = readFileSync(join(dir, "alerts.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const events = readFileSync(join(dir, "alerts.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       expect(events.map((e) => e.alert)).toEqual([alert]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -16,11 +16,19 @@ const ENV = "STRATA_TEST_ALERT_WEBHOOK";
 const urlFor = (port: number) => `http://127.0.0.1:${port}/services/${TOKEN}`;
 
 const alert = (key: string, extra: Partial<Alert> = {}): Alert => ({
-  key, severity: "critical", title: `Kill switch: daily loss −3.4% beyond −3.0% <${key}>`, message: "Trading halted. Inspect the fills, then clear the switch.", date: "2024-07-01", ...extra,
+  key,
+  severity: "critical",
+  title: `Kill switch: daily loss −3.4% beyond −3.0% <${key}>`,
+  message: "Trading halted. Inspect the fills, then clear the switch.",
+  date: "2024-07-01",
+  ...extra,
 });
 
 function events(dir: string): Record<string, unknown>[] {
-  return readFileSync(join(dir, ALERTS_FILE), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  return readFileSync(join(dir, ALERTS_FILE), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 }
 
 function allFiles(dir: string): string[] {
@@ -59,7 +67,9 @@ describe("webhook up", () => {
     const [msg] = s.received;
     expect(msg.path).toBe(`/services/${TOKEN}`);
     expect(msg.contentType).toMatch(/^application\/json/);
-    expect(msg.body.text).toBe("[CRITICAL] Kill switch: daily loss −3.4% beyond −3.0% <kill-switch:daily-loss> (2024-07-01)");
+    expect(msg.body.text).toBe(
+      "[CRITICAL] Kill switch: daily loss −3.4% beyond −3.0% <kill-switch:daily-loss> (2024-07-01)",
+    );
     // Slack mrkdwn: <, > and & escaped inside blocks
     expect(JSON.stringify(msg.body.blocks)).toContain("&lt;kill-switch:daily-loss&gt;");
     const ev = events(dir);
@@ -83,11 +93,16 @@ describe("webhook down", () => {
     const alerter = createAlerter({ dir, webhookEnv: ENV, timeoutMs: 2000 });
     const a = await alerter.send(alert("a"));
     expect(a).toEqual({ channels: ["file"], queued: true, suppressed: false, webhookError: "connection refused" });
-    expect(events(dir).map((e) => [e.event, e.webhook ?? e.reason])).toEqual([["alert", "pending"], ["delivery-failed", "connection refused"]]);
+    expect(events(dir).map((e) => [e.event, e.webhook ?? e.reason])).toEqual([
+      ["alert", "pending"],
+      ["delivery-failed", "connection refused"],
+    ]);
     expect(await alerter.flush()).toEqual({ delivered: 0, pending: 1, webhookError: "connection refused" });
     const b = await alerter.send(alert("b"));
     expect(b.queued).toBe(true);
-    expect(JSON.parse(readFileSync(join(dir, STATE_FILE), "utf8")).pending.map((p: { alert: Alert }) => p.alert.key)).toEqual(["a", "b"]);
+    expect(
+      JSON.parse(readFileSync(join(dir, STATE_FILE), "utf8")).pending.map((p: { alert: Alert }) => p.alert.key),
+    ).toEqual(["a", "b"]);
 
     const s = await hook(port);
     expect(await alerter.flush()).toEqual({ delivered: 2, pending: 0 });
@@ -95,7 +110,8 @@ describe("webhook down", () => {
     // another process over the same folder finds nothing left to deliver
     expect(await createAlerter({ dir, webhookEnv: ENV }).flush()).toEqual({ delivered: 0, pending: 0 });
     expect(s.received.map((m) => m.body.text)).toEqual([
-      expect.stringContaining("<a>"), expect.stringContaining("<b>"),
+      expect.stringContaining("<a>"),
+      expect.stringContaining("<b>"),
     ]);
   });
 
@@ -107,7 +123,10 @@ describe("webhook down", () => {
     const s = await hook(port);
     const r = await alerter.send(alert("new"));
     expect(r.channels).toEqual(["file", "webhook"]);
-    expect(s.received.map((m) => m.body.text)).toEqual([expect.stringContaining("<old>"), expect.stringContaining("<new>")]);
+    expect(s.received.map((m) => m.body.text)).toEqual([
+      expect.stringContaining("<old>"),
+      expect.stringContaining("<new>"),
+    ]);
     expect(await alerter.flush()).toEqual({ delivered: 0, pending: 0 });
   });
 
@@ -160,7 +179,9 @@ describe("cooldown and de-duplication", () => {
     expect((await alerter.send(alert("x"))).suppressed).toBe(false);
     clock += 59_999;
     expect(await alerter.send(alert("x"))).toEqual({ channels: [], queued: false, suppressed: true });
-    expect(await createAlerter({ dir, webhookEnv: ENV, cooldownSeconds: 60, now }).send(alert("x"))).toMatchObject({ suppressed: true });
+    expect(await createAlerter({ dir, webhookEnv: ENV, cooldownSeconds: 60, now }).send(alert("x"))).toMatchObject({
+      suppressed: true,
+    });
     expect((await alerter.send(alert("y"))).suppressed).toBe(false); // another key
     clock += 1;
     expect((await alerter.send(alert("x"))).channels).toEqual(["file"]); // exactly 60 s later
@@ -183,10 +204,15 @@ describe("cooldown and de-duplication", () => {
 describe("the webhook URL is a secret", () => {
   it("appears in no file, result, error or log line, whatever happens", async () => {
     const out: string[] = [];
-    const capture = (...args: unknown[]) => { out.push(args.map(String).join(" ")); return true; };
+    const capture = (...args: unknown[]) => {
+      out.push(args.map(String).join(" "));
+      return true;
+    };
     const spies = [
-      vi.spyOn(console, "log").mockImplementation(capture), vi.spyOn(console, "error").mockImplementation(capture),
-      vi.spyOn(console, "warn").mockImplementation(capture), vi.spyOn(process.stderr, "write").mockImplementation(capture),
+      vi.spyOn(console, "log").mockImplementation(capture),
+      vi.spyOn(console, "error").mockImplementation(capture),
+      vi.spyOn(console, "warn").mockImplementation(capture),
+      vi.spyOn(process.stderr, "write").mockImplementation(capture),
     ];
     const results: unknown[] = [];
     try {
@@ -195,7 +221,9 @@ describe("the webhook URL is a secret", () => {
       const alerter = createAlerter({ dir, webhookEnv: ENV, timeoutMs: 300 });
       results.push(await alerter.send(alert("down")));
       // a producer's mistake: the URL inside the alert itself is redacted on disk
-      results.push(await alerter.send(alert("leak", { message: `posting to ${urlFor(port)}`, details: { url: urlFor(port) } })));
+      results.push(
+        await alerter.send(alert("leak", { message: `posting to ${urlFor(port)}`, details: { url: urlFor(port) } })),
+      );
       const s = await hook(port);
       s.delayMs = 2000;
       results.push(await alerter.send(alert("slow")), await alerter.flush());
@@ -204,7 +232,11 @@ describe("the webhook URL is a secret", () => {
       process.env[ENV] = `not a url ${TOKEN}`;
       results.push(await alerter.send(alert("bad-url")), await alerter.flush());
       let thrown: unknown;
-      try { createAlerter({ dir, webhookEnv: urlFor(port) }); } catch (e) { thrown = e; }
+      try {
+        createAlerter({ dir, webhookEnv: urlFor(port) });
+      } catch (e) {
+        thrown = e;
+      }
       expect(thrown).toBeInstanceOf(Error);
       results.push(String(thrown), (thrown as Error).stack);
     } finally {
@@ -238,6 +270,8 @@ describe("file channel failures", () => {
   });
 
   it("an invalid alert is a programming error and throws", () => {
-    expect(() => createAlerter({ dir, webhookEnv: ENV }).send({ key: "", severity: "loud" } as never)).toThrow(/key must be a non-empty string; severity must be info, warning or critical, got "loud"/);
+    expect(() => createAlerter({ dir, webhookEnv: ENV }).send({ key: "", severity: "loud" } as never)).toThrow(
+      /key must be a non-empty string; severity must be info, warning or critical, got "loud"/,
+    );
   });
 });

@@ -23,10 +23,16 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** Async: the webhook receiver lives in this process, so the event loop must keep running. */
-function runAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runAsync(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [BIN, "-f", join(root, "pipeline.yaml"), ...args], { env: { ...process.env, NO_COLOR: "1", ...env } });
-    let stdout = "", stderr = "";
+    const child = spawn(process.execPath, [BIN, "-f", join(root, "pipeline.yaml"), ...args], {
+      env: { ...process.env, NO_COLOR: "1", ...env },
+    });
+    let stdout = "",
+      stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("close", (status) => res({ status, stdout, stderr }));
@@ -34,17 +40,29 @@ function runAsync(args: string[], env: Record<string, string> = {}): Promise<{ s
 }
 
 const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [BIN, "-f", join(root, "pipeline.yaml"), ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env }, timeout: 120_000 });
+  spawnSync(process.execPath, [BIN, "-f", join(root, "pipeline.yaml"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    timeout: 120_000,
+  });
 
 describe("pipeline monitor", () => {
   it("serve prints the URL, answers /metrics (no ledger yet: no values) and 404 elsewhere, stops on SIGTERM", async () => {
-    const child = spawn(process.execPath, [BIN, "-f", join(root, "pipeline.yaml"), "monitor", "serve", "--port", "0", "--json"], { env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(
+      process.execPath,
+      [BIN, "-f", join(root, "pipeline.yaml"), "monitor", "serve", "--port", "0", "--json"],
+      { env: { ...process.env, NO_COLOR: "1" } },
+    );
     try {
       let out = "";
       const first = await new Promise<{ ok: boolean; url: string; ledger: string }>((res, rej) => {
         child.stdout.on("data", (c: Buffer) => {
           out += c.toString();
-          try { res(JSON.parse(out)); } catch { /* not complete yet */ }
+          try {
+            res(JSON.parse(out));
+          } catch {
+            /* not complete yet */
+          }
         });
         child.on("exit", (code) => rej(new Error(`serve exited with ${code}: ${out}`)));
       });
@@ -69,7 +87,12 @@ describe("pipeline monitor", () => {
     process.env[ENV] = url;
     try {
       const dir = join(root, "data/paper/alerts");
-      const r = await createAlerter({ dir, webhookEnv: ENV }).send({ key: "k", severity: "warning", title: "Stale data", message: "update" });
+      const r = await createAlerter({ dir, webhookEnv: ENV }).send({
+        key: "k",
+        severity: "warning",
+        title: "Stale data",
+        message: "update",
+      });
       expect(r.queued).toBe(true);
 
       const down = run(["monitor", "alerts", "flush", "--webhook-env", ENV], { [ENV]: url });
@@ -81,7 +104,9 @@ describe("pipeline monitor", () => {
         const up = await runAsync(["monitor", "alerts", "flush", "--webhook-env", ENV, "--json"], { [ENV]: url });
         expect(up.status).toBe(0);
         expect(JSON.parse(up.stdout)).toMatchObject({ ok: true, delivered: 1, pending: 0 });
-        expect((await runAsync(["monitor", "alerts", "flush", "--webhook-env", ENV], { [ENV]: url })).stdout).toBe("0 delivered, 0 pending\n");
+        expect((await runAsync(["monitor", "alerts", "flush", "--webhook-env", ENV], { [ENV]: url })).stdout).toBe(
+          "0 delivered, 0 pending\n",
+        );
         expect(s.received).toHaveLength(1);
         for (const p of [down, up]) expect(p.stdout + p.stderr).not.toContain("cliSeCrEtToKeN");
       } finally {
@@ -96,7 +121,9 @@ describe("pipeline monitor", () => {
     const r = run(["monitor", "check", "--date", "2024-07-01", "--json"]);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, alerts: [{ key: "monitor:no-ledger" }] });
-    expect(run(["monitor", "check", "--date", "2024-13-01"]).stderr).toMatch(/--date "2024-13-01" is not a calendar date/);
+    expect(run(["monitor", "check", "--date", "2024-13-01"]).stderr).toMatch(
+      /--date "2024-13-01" is not a calendar date/,
+    );
   });
 
   it("serve on a taken port fails with a clear message", async () => {

@@ -1,7 +1,12 @@
 /** /metrics scraped over loopback, parsed from the Prometheus text format. */
 import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { metricsSnapshotFromPaperState, serveMetrics, type MetricsServer, type MetricsSnapshot } from "../../src/monitor/index.ts";
+import {
+  metricsSnapshotFromPaperState,
+  serveMetrics,
+  type MetricsServer,
+  type MetricsSnapshot,
+} from "../../src/monitor/index.ts";
 
 const SNAPSHOT: MetricsSnapshot = {
   equity: 1_012_345.5,
@@ -27,7 +32,9 @@ function parse(text: string): Map<string, number> {
 }
 
 const servers: MetricsServer[] = [];
-afterEach(async () => { await Promise.all(servers.splice(0).map((s) => s.close())); });
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
 const serve = async (collect: () => MetricsSnapshot | Promise<MetricsSnapshot>, port = 0) => {
   const s = await serveMetrics({ port, collect });
   servers.push(s);
@@ -37,7 +44,10 @@ const serve = async (collect: () => MetricsSnapshot | Promise<MetricsSnapshot>, 
 describe("serveMetrics", () => {
   it("serves the snapshot's values at /metrics on 127.0.0.1", async () => {
     let scrapes = 0;
-    const s = await serve(() => { scrapes++; return SNAPSHOT; });
+    const s = await serve(() => {
+      scrapes++;
+      return SNAPSHOT;
+    });
     expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const res = await fetch(s.url);
     expect(res.status).toBe(200);
@@ -66,14 +76,20 @@ describe("serveMetrics", () => {
     const m = parse(await (await fetch(s.url)).text());
     expect(m.has("strata_paper_equity")).toBe(false);
     expect(m.get("strata_paper_kill_switch")).toBe(0);
-    expect([...m.keys()].filter((k) => k.startsWith("strata_paper_symbol_weight"))).toEqual(['strata_paper_symbol_weight{symbol="AAA"}']);
+    expect([...m.keys()].filter((k) => k.startsWith("strata_paper_symbol_weight"))).toEqual([
+      'strata_paper_symbol_weight{symbol="AAA"}',
+    ]);
   });
 
   it("answers 404 elsewhere and 500 when collect fails, and stays up", async () => {
     let fail = true;
-    const s = await serve(async () => { if (fail) throw new Error("ledger is locked"); return SNAPSHOT; });
+    const s = await serve(async () => {
+      if (fail) throw new Error("ledger is locked");
+      return SNAPSHOT;
+    });
     const base = s.url.replace(/\/metrics$/, "");
-    for (const path of ["/", "/metrics/extra", "/favicon.ico"]) expect((await fetch(base + path)).status, path).toBe(404);
+    for (const path of ["/", "/metrics/extra", "/favicon.ico"])
+      expect((await fetch(base + path)).status, path).toBe(404);
     const bad = await fetch(s.url);
     expect(bad.status).toBe(500);
     expect(await bad.text()).toContain("ledger is locked");
@@ -86,14 +102,18 @@ describe("serveMetrics", () => {
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      await expect(serveMetrics({ port, collect: () => SNAPSHOT })).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}: the port is already in use[\\s\\S]*--port`));
+      await expect(serveMetrics({ port, collect: () => SNAPSHOT })).rejects.toThrow(
+        new RegExp(`127\\.0\\.0\\.1:${port}: the port is already in use[\\s\\S]*--port`),
+      );
     } finally {
       await new Promise((r) => blocker.close(r));
     }
   });
 
   it("rejects a port outside 0..65535", async () => {
-    await expect(serveMetrics({ port: 70000, collect: () => SNAPSHOT })).rejects.toThrow(/port must be an integer in 0\.\.65535, got 70000/);
+    await expect(serveMetrics({ port: 70000, collect: () => SNAPSHOT })).rejects.toThrow(
+      /port must be an integer in 0\.\.65535, got 70000/,
+    );
   });
 });
 
@@ -125,15 +145,37 @@ describe("metricsSnapshotFromPaperState", () => {
 
   it("a DuckDB TIMESTAMP without a zone is read as UTC", () => {
     const state = { equity: [], positions: [], killSwitch: null, riskBudgetViolations: 0 };
-    expect(metricsSnapshotFromPaperState({ ...state, lastRun: { date: "2024-07-02", finishedAt: "2024-07-02 21:00:00.123" } }).lastSuccessfulRun).toBe(Date.UTC(2024, 6, 2, 21) / 1000);
-    expect(metricsSnapshotFromPaperState({ ...state, lastRun: { date: "2024-07-02", finishedAt: "2024-07-02T23:00:00+02:00" } }).lastSuccessfulRun).toBe(Date.UTC(2024, 6, 2, 21) / 1000);
+    expect(
+      metricsSnapshotFromPaperState({
+        ...state,
+        lastRun: { date: "2024-07-02", finishedAt: "2024-07-02 21:00:00.123" },
+      }).lastSuccessfulRun,
+    ).toBe(Date.UTC(2024, 6, 2, 21) / 1000);
+    expect(
+      metricsSnapshotFromPaperState({
+        ...state,
+        lastRun: { date: "2024-07-02", finishedAt: "2024-07-02T23:00:00+02:00" },
+      }).lastSuccessfulRun,
+    ).toBe(Date.UTC(2024, 6, 2, 21) / 1000);
   });
 
   it("an empty ledger gives unknowns, not zeros", () => {
-    const snap = metricsSnapshotFromPaperState({ equity: [], positions: [], killSwitch: null, lastRun: null, riskBudgetViolations: undefined });
+    const snap = metricsSnapshotFromPaperState({
+      equity: [],
+      positions: [],
+      killSwitch: null,
+      lastRun: null,
+      riskBudgetViolations: undefined,
+    });
     expect(snap).toEqual({
-      equity: null, drawdown: null, capitalUtilization: null, strategyWeights: {}, symbolWeights: {},
-      riskBudgetViolations: null, killSwitch: null, lastSuccessfulRun: null,
+      equity: null,
+      drawdown: null,
+      capitalUtilization: null,
+      strategyWeights: {},
+      symbolWeights: {},
+      riskBudgetViolations: null,
+      killSwitch: null,
+      lastSuccessfulRun: null,
     });
   });
 });

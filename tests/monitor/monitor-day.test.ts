@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { createRng } from "../../src/core/rng.ts";
-import { monitorDay, realizedForwardReturns, type MonitorInput, type PriceRow, type WeightRow } from "../../src/monitor/index.ts";
+import {
+  monitorDay,
+  realizedForwardReturns,
+  type MonitorInput,
+  type PriceRow,
+  type WeightRow,
+} from "../../src/monitor/index.ts";
 
 /** Mon–Fri dates from 2024-01-01 (a Monday). */
 function weekdays(n: number): string[] {
@@ -32,8 +38,19 @@ function panel(seed = 7): MonitorInput {
   const scores = DATES.flatMap((date) => SYMBOLS.map((symbol) => ({ date, symbol, score: rng.normal() })));
   let equity = 1_000_000;
   const eq = DATES.map((date) => ({ date, equity: (equity *= 1 + 0.01 * rng.normal() + 0.0005) }));
-  const weights: WeightRow[] = DATES.filter((_, i) => i % 5 === 0).flatMap((date) => SYMBOLS.slice(0, 5).map((symbol) => ({ date, symbol, weight: 0.2 })));
-  return { date: DATES[80], scores, prices, horizon: 5, equity: eq, backtestSharpe: 1.2, weights, lastDataDate: DATES[80] };
+  const weights: WeightRow[] = DATES.filter((_, i) => i % 5 === 0).flatMap((date) =>
+    SYMBOLS.slice(0, 5).map((symbol) => ({ date, symbol, weight: 0.2 })),
+  );
+  return {
+    date: DATES[80],
+    scores,
+    prices,
+    horizon: 5,
+    equity: eq,
+    backtestSharpe: 1.2,
+    weights,
+    lastDataDate: DATES[80],
+  };
 }
 
 describe("monitorDay: no look-ahead", () => {
@@ -71,7 +88,10 @@ describe("monitorDay: no look-ahead", () => {
   });
 
   it("perturbing the date's own close does change the report (the check can fail)", () => {
-    const touched = { ...base, prices: base.prices.map((p) => (p.date === D && p.symbol === "S03" ? { ...p, close: p.close * 1.5 } : p)) };
+    const touched = {
+      ...base,
+      prices: base.prices.map((p) => (p.date === D && p.symbol === "S03" ? { ...p, close: p.close * 1.5 } : p)),
+    };
     expect(monitorDay(touched).ic.daily.at(-1)).not.toEqual(report.ic.daily.at(-1));
   });
 
@@ -89,7 +109,9 @@ describe("monitorDay: model drift alert at 10 of the last 20 days", () => {
   /** Scores equal to the realized return (rank IC +1), negated on `weak` of the last 20 days and on every earlier day. */
   function withWeakDays(weak: number): MonitorInput {
     const negate = new Set([...realized.slice(0, -20), ...last20.slice(0, weak)]);
-    const scores = [...fwd].flatMap(([date, bySymbol]) => [...bySymbol].map(([symbol, r]) => ({ date, symbol, score: negate.has(date) ? -r : r })));
+    const scores = [...fwd].flatMap(([date, bySymbol]) =>
+      [...bySymbol].map(([symbol, r]) => ({ date, symbol, score: negate.has(date) ? -r : r })),
+    );
     return { ...base, scores, thresholds: { icRollingWindow: 1, icRollingMinPeriods: 1 } };
   }
 
@@ -115,15 +137,35 @@ describe("monitorDay: correlation alert", () => {
     const a = (i: number) => (i % 2 === 0 ? 0.01 : -0.01);
     const c = (i: number) => (i % 4 < 2 ? 0.01 : -0.01);
     const prices: PriceRow[] = [];
-    let pa = 100, pb = 40, pc = 70;
+    let pa = 100,
+      pb = 40,
+      pc = 70;
     dates.forEach((date, i) => {
-      if (i > 0) { pa *= 1 + a(i - 1); pb *= 1 + a(i - 1); pc *= 1 + c(i - 1); }
-      prices.push({ date, symbol: "A", close: pa }, { date, symbol: "B", close: pb }, { date, symbol: "C", close: pc }, { date, symbol: "Z", close: 10 + i });
+      if (i > 0) {
+        pa *= 1 + a(i - 1);
+        pb *= 1 + a(i - 1);
+        pc *= 1 + c(i - 1);
+      }
+      prices.push(
+        { date, symbol: "A", close: pa },
+        { date, symbol: "B", close: pb },
+        { date, symbol: "C", close: pc },
+        { date, symbol: "Z", close: 10 + i },
+      );
     });
     const date = dates[n];
-    const weights = ["A", "B", "C"].map((symbol) => ({ date, symbol, weight: 1 / 3 })).concat({ date, symbol: "Z", weight: 0 });
+    const weights = ["A", "B", "C"]
+      .map((symbol) => ({ date, symbol, weight: 1 / 3 }))
+      .concat({ date, symbol: "Z", weight: 0 });
     return {
-      date, scores: [], prices, horizon: 1, equity: [], backtestSharpe: null, weights, lastDataDate: date,
+      date,
+      scores: [],
+      prices,
+      horizon: 1,
+      equity: [],
+      backtestSharpe: null,
+      weights,
+      lastDataDate: date,
       thresholds: { maxAverageCorrelation: threshold },
     };
   }
@@ -184,6 +226,8 @@ describe("monitorDay: performance drift and freshness alerts", () => {
   it("bad arguments throw naming the value", () => {
     expect(() => monitorDay({ ...base, horizon: 0 })).toThrow(/horizon must be an integer ≥ 1.*got 0/);
     expect(() => monitorDay({ ...base, date: "2024-02-30" })).toThrow(/"2024-02-30" is not a calendar date/);
-    expect(() => monitorDay({ ...base, thresholds: { quantiles: 1, minRolingIc: 0 } as never })).toThrow(/unknown threshold "minRolingIc".*quantiles must be ≥ 2/);
+    expect(() => monitorDay({ ...base, thresholds: { quantiles: 1, minRolingIc: 0 } as never })).toThrow(
+      /unknown threshold "minRolingIc".*quantiles must be ≥ 2/,
+    );
   });
 });

@@ -5,8 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  dataFreshness, equityReturns, informationCoefficients, modelDrift, performanceDrift, quantileSpread,
-  realizedForwardReturns, sharpeChange, tradingDaysBetween, type DailyIc,
+  dataFreshness,
+  equityReturns,
+  informationCoefficients,
+  modelDrift,
+  performanceDrift,
+  quantileSpread,
+  realizedForwardReturns,
+  sharpeChange,
+  tradingDaysBetween,
+  type DailyIc,
 } from "../../src/monitor/index.ts";
 
 // One cross-section: scores with a tie (2, 2) and forward returns in percent.
@@ -16,7 +24,12 @@ const Y = [0.01, 0.03, -0.01, 0.02, 0.05];
 describe("information coefficients on a five-name example with tied scores", () => {
   const forward = new Map([["2024-01-02", new Map(["A", "B", "C", "D", "E"].map((s, i) => [s, Y[i]] as const))]]);
   const scores = ["A", "B", "C", "D", "E"].map((symbol, i) => ({ date: "2024-01-02", symbol, score: X[i] }));
-  const ic = informationCoefficients(scores, forward, "2024-01-31", { quantiles: 5, minNamesPerDate: 5, icRollingWindow: 1, icRollingMinPeriods: 1 });
+  const ic = informationCoefficients(scores, forward, "2024-01-31", {
+    quantiles: 5,
+    minNamesPerDate: 5,
+    icRollingWindow: 1,
+    icRollingMinPeriods: 1,
+  });
 
   it("IC is Pearson's r: 13 / √320", () => {
     // x̄ = 3, dx = (−2, −1, −1, 1, 3); ȳ = 2 (in %), dy = (−1, 1, −3, 0, 3)
@@ -48,13 +61,22 @@ describe("information coefficients on a five-name example with tied scores", () 
   });
 
   it("fewer names than minNamesPerDate give no IC", () => {
-    const few = informationCoefficients(scores.slice(0, 4), forward, "2024-01-31", { quantiles: 5, minNamesPerDate: 5, icRollingWindow: 1, icRollingMinPeriods: 1 });
+    const few = informationCoefficients(scores.slice(0, 4), forward, "2024-01-31", {
+      quantiles: 5,
+      minNamesPerDate: 5,
+      icRollingWindow: 1,
+      icRollingMinPeriods: 1,
+    });
     expect(few.daily[0]).toMatchObject({ n: 4, ic: null, rankIc: null, spread: null });
   });
 });
 
 describe("realizedForwardReturns", () => {
-  const prices = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"].map((date, i) => ({ date, symbol: "A", close: [100, 110, 121, 99][i] }));
+  const prices = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"].map((date, i) => ({
+    date,
+    symbol: "A",
+    close: [100, 110, 121, 99][i],
+  }));
 
   it("uses close[t + lag + horizon] / close[t + lag] − 1 and nothing after asOf", () => {
     // lag 1, horizon 1: score of 01-01 → 121/110 − 1 = 0.1; of 01-02 → 99/121 − 1 = −0.18181…
@@ -68,7 +90,9 @@ describe("realizedForwardReturns", () => {
   });
 
   it("throws naming the symbol and date of a duplicate row", () => {
-    expect(() => realizedForwardReturns([...prices, prices[1]], "2024-01-04", { lag: 1, horizon: 1 })).toThrow(/two rows for A on 2024-01-02/);
+    expect(() => realizedForwardReturns([...prices, prices[1]], "2024-01-04", { lag: 1, horizon: 1 })).toThrow(
+      /two rows for A on 2024-01-02/,
+    );
   });
 });
 
@@ -97,19 +121,36 @@ describe("performance drift", () => {
   });
 
   it("too few returns → insufficient-data; no backtest → not-applicable", () => {
-    expect(performanceDrift(equity, 4, "2024-01-31", { maxSharpeChange: 0.3, minSharpeObservations: 5 }).status).toBe("insufficient-data");
-    expect(performanceDrift(equity, null, "2024-01-31", { maxSharpeChange: 0.3, minSharpeObservations: 4 }).status).toBe("not-applicable");
+    expect(performanceDrift(equity, 4, "2024-01-31", { maxSharpeChange: 0.3, minSharpeObservations: 5 }).status).toBe(
+      "insufficient-data",
+    );
+    expect(
+      performanceDrift(equity, null, "2024-01-31", { maxSharpeChange: 0.3, minSharpeObservations: 4 }).status,
+    ).toBe("not-applicable");
   });
 });
 
 describe("model drift", () => {
   const days = (values: number[]): DailyIc[] =>
-    values.map((v, i) => ({ date: `d${String(i).padStart(3, "0")}`, n: 10, ic: v, rankIc: v, spread: 0, rollingRankIc: v }));
+    values.map((v, i) => ({
+      date: `d${String(i).padStart(3, "0")}`,
+      n: 10,
+      ic: v,
+      rankIc: v,
+      spread: 0,
+      rollingRankIc: v,
+    }));
   const t = { minRollingIc: 0.02, driftLookbackDays: 20, driftShare: 0.5 };
 
   it("review at exactly 10 weak days of the last 20, ok at 9", () => {
     const weak = (k: number) => [...Array(30).fill(-0.5), ...Array(20 - k).fill(0.05), ...Array(k).fill(0.01)];
-    expect(modelDrift(days(weak(9)), t)).toEqual({ status: "ok", inspected: 20, weakDays: 9, weakDaysForReview: 10, threshold: 0.02 });
+    expect(modelDrift(days(weak(9)), t)).toEqual({
+      status: "ok",
+      inspected: 20,
+      weakDays: 9,
+      weakDaysForReview: 10,
+      threshold: 0.02,
+    });
     expect(modelDrift(days(weak(10)), t).status).toBe("review");
   });
 
@@ -133,7 +174,12 @@ describe("data freshness", () => {
 
   it("stale strictly beyond the threshold; missing without data", () => {
     expect(dataFreshness("2024-06-28", "2024-07-01", { maxStaleTradingDays: 1 }).status).toBe("ok");
-    expect(dataFreshness("2024-06-28", "2024-07-02", { maxStaleTradingDays: 1 })).toEqual({ status: "stale", lastDataDate: "2024-06-28", tradingDaysBehind: 2, threshold: 1 });
+    expect(dataFreshness("2024-06-28", "2024-07-02", { maxStaleTradingDays: 1 })).toEqual({
+      status: "stale",
+      lastDataDate: "2024-06-28",
+      tradingDaysBehind: 2,
+      threshold: 1,
+    });
     expect(dataFreshness(null, "2024-07-02", { maxStaleTradingDays: 1 }).status).toBe("missing");
   });
 });

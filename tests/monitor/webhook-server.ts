@@ -2,7 +2,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-export interface Received { path: string; contentType: string | undefined; body: { text: string; blocks?: unknown[] } }
+export interface Received {
+  path: string;
+  contentType: string | undefined;
+  body: { text: string; blocks?: unknown[] };
+}
 
 export interface WebhookServer {
   port: number;
@@ -17,21 +21,35 @@ export interface WebhookServer {
 export async function startWebhookServer(port = 0): Promise<WebhookServer> {
   const timers = new Set<NodeJS.Timeout>();
   const hook: WebhookServer = {
-    port: 0, received: [], delayMs: 0, status: 200,
-    close: () => new Promise<void>((resolve) => {
-      for (const t of timers) clearTimeout(t);
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    port: 0,
+    received: [],
+    delayMs: 0,
+    status: 200,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      hook.received.push({ path: req.url ?? "", contentType: req.headers["content-type"], body: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
-      const answer = () => res.writeHead(hook.status, { "content-type": "text/plain" }).end(hook.status === 200 ? "ok" : "invalid_payload");
+      hook.received.push({
+        path: req.url ?? "",
+        contentType: req.headers["content-type"],
+        body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
+      });
+      const answer = () =>
+        res
+          .writeHead(hook.status, { "content-type": "text/plain" })
+          .end(hook.status === 200 ? "ok" : "invalid_payload");
       if (hook.delayMs > 0) {
-        const t = setTimeout(() => { timers.delete(t); answer(); }, hook.delayMs);
+        const t = setTimeout(() => {
+          timers.delete(t);
+          answer();
+        }, hook.delayMs);
         timers.add(t);
       } else answer();
     });

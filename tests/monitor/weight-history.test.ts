@@ -23,12 +23,17 @@ describe("weightHistory", () => {
 
   it("CSV text: header, quoted fields where needed, the same bytes for the same weights in any order", () => {
     const csv = weightHistoryCsv(weightHistory(weights));
-    expect(csv.split("\n").slice(0, 2)).toEqual(["date,symbol,weight,previous_weight,change", "2024-07-01,A,0.5,0,0.5"]);
+    expect(csv.split("\n").slice(0, 2)).toEqual([
+      "date,symbol,weight,previous_weight,change",
+      "2024-07-01,A,0.5,0,0.5",
+    ]);
     expect(csv).toContain('2024-07-03,"C,D",0.75,0,0.75\n');
     expect(weightHistoryCsv(weightHistory([...weights].reverse()))).toBe(csv);
   });
 
   it("a duplicate (date, symbol) throws naming both", () => {
-    expect(() => weightHistory([...weights, { date: "2024-07-02", symbol: "B", weight: 0.1 }])).toThrow(/two weights for B on 2024-07-02/);
+    expect(() => weightHistory([...weights, { date: "2024-07-02", symbol: "B", weight: 0.1 }])).toThrow(
+      /two weights for B on 2024-07-02/,
+    );
   });
 });

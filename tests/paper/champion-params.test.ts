@@ -14,17 +14,26 @@ import { featureMatrix } from "../../src/quant/ml/types.ts";
 import backtestStage from "../../stages/backtest.ts";
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function championDir(params: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), "strata-champion-"));
   dirs.push(dir);
   const X = featureMatrix(["a"], [Float32Array.from([0, 1, 2, 3])]);
   writeFileSync(join(dir, "model.json"), saveModel(fitRidge(X, [0, 1, 2, 3])));
-  writeFileSync(join(dir, "champion.json"), JSON.stringify({
-    champion: "backtest[model=ridge,optimizer=equal_weight]", cell: "backtest[model=ridge,optimizer=equal_weight]",
-    model: "ridge", optimizer: "equal_weight", backtest: { params }, metrics: { sharpe: 1 },
-  }));
+  writeFileSync(
+    join(dir, "champion.json"),
+    JSON.stringify({
+      champion: "backtest[model=ridge,optimizer=equal_weight]",
+      cell: "backtest[model=ridge,optimizer=equal_weight]",
+      model: "ridge",
+      optimizer: "equal_weight",
+      backtest: { params },
+      metrics: { sharpe: 1 },
+    }),
+  );
   return dir;
 }
 
@@ -38,7 +47,8 @@ describe("champion params", () => {
   });
 
   it("reject a book param the backtest stage does not know, naming it", () => {
-    expect(() => loadChampion(championDir({ selection: { side: "long", topp: 10 } })))
-      .toThrow(/champion\.json: backtest\.params do not describe a backtest cell: selection: .*topp/);
+    expect(() => loadChampion(championDir({ selection: { side: "long", topp: 10 } }))).toThrow(
+      /champion\.json: backtest\.params do not describe a backtest cell: selection: .*topp/,
+    );
   });
 });

@@ -20,8 +20,19 @@ const MONDAY = "2021-03-01";
 /** Every table's row count and a content hash (excluding the events' wall-clock column). */
 async function ledgerFingerprint(path: string) {
   const out: Record<string, unknown> = {};
-  for (const [t, cols] of Object.entries({ days: "date, champion, fingerprint, status, orders, fills, equity", orders: "*", fills: "*", positions: "*", equity: "*", signals: "*", events: "seq, date, kind, severity, message, details" })) {
-    const [r] = await ledgerRows(path, `SELECT count(*)::INTEGER AS n, md5(coalesce(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY CAST(t AS VARCHAR)), '')) AS h FROM (SELECT ${cols} FROM ${t}) t`);
+  for (const [t, cols] of Object.entries({
+    days: "date, champion, fingerprint, status, orders, fills, equity",
+    orders: "*",
+    fills: "*",
+    positions: "*",
+    equity: "*",
+    signals: "*",
+    events: "seq, date, kind, severity, message, details",
+  })) {
+    const [r] = await ledgerRows(
+      path,
+      `SELECT count(*)::INTEGER AS n, md5(coalesce(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY CAST(t AS VARCHAR)), '')) AS h FROM (SELECT ${cols} FROM ${t}) t`,
+    );
     out[t] = r;
   }
   return out;
@@ -29,13 +40,16 @@ async function ledgerFingerprint(path: string) {
 
 /** Ledger consistency: each day's equity = cash + Σ position values, and cash = capital − Σ buys + Σ sells − costs. */
 async function checkConsistent(path: string, capital = 1_000_000) {
-  const [r] = await ledgerRows(path, `
+  const [r] = await ledgerRows(
+    path,
+    `
     WITH pv AS (SELECT date, sum(value) AS v FROM positions GROUP BY date),
     flows AS (SELECT date, sum(CASE WHEN side = 'buy' THEN -notional ELSE notional END - commission) AS f FROM fills GROUP BY date),
     run AS (SELECT e.date, e.cash, e.equity, e.positions_value, coalesce(pv.v, 0) AS v,
                    ${capital} + sum(coalesce(flows.f, 0)) OVER (ORDER BY e.date) AS cash_from_fills
               FROM equity e LEFT JOIN pv USING (date) LEFT JOIN flows USING (date))
-    SELECT count(*)::INTEGER AS n, max(abs(cash + v - equity)) AS e1, max(abs(positions_value - v)) AS e2, max(abs(cash - cash_from_fills)) AS e3 FROM run`);
+    SELECT count(*)::INTEGER AS n, max(abs(cash + v - equity)) AS e1, max(abs(positions_value - v)) AS e2, max(abs(cash - cash_from_fills)) AS e3 FROM run`,
+  );
   expect(Number(r.n)).toBeGreaterThan(0);
   expect(Number(r.e1)).toBeLessThan(1e-6);
   expect(Number(r.e2)).toBeLessThan(1e-6);
@@ -45,13 +59,20 @@ async function checkConsistent(path: string, capital = 1_000_000) {
 /** A copy of the prices with `sql` as the SELECT over `p` (the original). */
 async function pricesVariant(p: TempProject, name: string, select: string): Promise<string> {
   const out = join(p.root, "data", `${name}.parquet`);
-  await queryDuck(`COPY (${select.replaceAll("{p}", `read_parquet('${join(p.root, "data/data/prices.parquet")}')`)}) TO '${out}' (FORMAT parquet)`);
+  await queryDuck(
+    `COPY (${select.replaceAll("{p}", `read_parquet('${join(p.root, "data/data/prices.parquet")}')`)}) TO '${out}' (FORMAT parquet)`,
+  );
   return out;
 }
 
-const alertsOf = (dir: string) => existsSync(join(dir, "alerts.jsonl"))
-  ? readFileSync(join(dir, "alerts.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l))
-  : [];
+const alertsOf = (dir: string) =>
+  existsSync(join(dir, "alerts.jsonl"))
+    ? readFileSync(join(dir, "alerts.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 
 describe("paper trading end to end", () => {
   let p: TempProject;
@@ -68,24 +89,43 @@ describe("paper trading end to end", () => {
   beforeAll(() => {
     p = paperStudy();
     // Reconciliation settings: the champion's own backtested scores, and no overlay the backtest lacks.
-    p.write("recon.yaml", "scores: predictions\nbroker: { max_participation: null }\nsafety: { max_trade: 1 }\nkill_switch: { enabled: false }\n");
+    p.write(
+      "recon.yaml",
+      "scores: predictions\nbroker: { max_participation: null }\nsafety: { max_trade: 1 }\nkill_switch: { enabled: false }\n",
+    );
   }, 300_000);
   afterAll(() => p?.dispose());
 
   it("runs a rebalance day, writes the reports, and a second run of the date changes nothing and says so", async () => {
-    const L = join(p.root, "ledgers/idem.duckdb"), R = join(p.root, "reports/idem");
+    const L = join(p.root, "ledgers/idem.duckdb"),
+      R = join(p.root, "reports/idem");
     const first = json(["run", "--date", MONDAY, "--ledger", L, "--reports", R]);
     expect(first.code, first.stderr).toBe(0);
     const d = first.out.days[0];
-    expect(d).toMatchObject({ date: MONDAY, status: "executed", changed: true, decision_date: "2021-02-26", rebalance: true, champion: CHAMPION_CELL });
+    expect(d).toMatchObject({
+      date: MONDAY,
+      status: "executed",
+      changed: true,
+      decision_date: "2021-02-26",
+      rebalance: true,
+      champion: CHAMPION_CELL,
+    });
     expect(d.orders).toBeGreaterThan(0);
     const files = ["trades.csv", "portfolio_weights.csv", "signals.json", "report.html", "monitoring.json"];
     for (const f of files) expect(existsSync(join(R, MONDAY, f)), f).toBe(true);
-    const trades = readFileSync(join(R, MONDAY, "trades.csv"), "utf8").trim().split("\n");
-    expect(trades[0]).toMatch(/^date,symbol,side,shares,ref_price,notional,weight_before,weight_target,est_commission,est_slippage,adv_share,liquidity_flag,status/);
+    const trades = readFileSync(join(R, MONDAY, "trades.csv"), "utf8")
+      .trim()
+      .split("\n");
+    expect(trades[0]).toMatch(
+      /^date,symbol,side,shares,ref_price,notional,weight_before,weight_target,est_commission,est_slippage,adv_share,liquidity_flag,status/,
+    );
     expect(trades.length - 1).toBe(d.orders);
     for (const line of trades.slice(1)) expect(Number.isInteger(Number(line.split(",")[3]))).toBe(true);
-    expect(JSON.parse(readFileSync(join(R, MONDAY, "signals.json"), "utf8"))).toMatchObject({ date: MONDAY, decision_date: "2021-02-26", source: "model" });
+    expect(JSON.parse(readFileSync(join(R, MONDAY, "signals.json"), "utf8"))).toMatchObject({
+      date: MONDAY,
+      decision_date: "2021-02-26",
+      source: "model",
+    });
     expect(readFileSync(join(R, MONDAY, "report.html"), "utf8")).toMatch(/<title>Paper trading 2021-03-01<\/title>/);
     expect(JSON.parse(readFileSync(join(R, MONDAY, "monitoring.json"), "utf8"))).toHaveProperty("date", MONDAY);
     const bytes = Object.fromEntries(files.map((f) => [f, readFileSync(join(R, MONDAY, f))]));
@@ -101,7 +141,8 @@ describe("paper trading end to end", () => {
     for (const f of files) expect(readFileSync(join(R, MONDAY, f)).equals(bytes[f]), f).toBe(true);
 
     // Same inputs into a fresh ledger: the same ledger contents and the same report bytes.
-    const L2 = join(p.root, "ledgers/idem2.duckdb"), R2 = join(p.root, "reports/idem2");
+    const L2 = join(p.root, "ledgers/idem2.duckdb"),
+      R2 = join(p.root, "reports/idem2");
     expect(run(["run", "--date", MONDAY, "--ledger", L2, "--reports", R2]).code).toBe(0);
     expect(await ledgerFingerprint(L2)).toEqual(before);
     for (const f of files) expect(readFileSync(join(R2, MONDAY, f)).equals(bytes[f]), f).toBe(true);
@@ -115,22 +156,59 @@ describe("paper trading end to end", () => {
   it("trading days follow the exchange calendar: the data's own (auto), or NYSE's with its holidays named", async () => {
     // 2021-04-02 is Good Friday (NYSE closed). The synthetic market has a bar that day, so
     // "auto" follows its weekday calendar; prices without NYSE holidays make "auto" the NYSE's.
-    const GOOD_FRIDAY = "2021-04-02", EASTER_MONDAY = "2021-04-05";
-    const L = (n: string) => join(p.root, `ledgers/cal-${n}.duckdb`), R = join(p.root, "reports/cal");
+    const GOOD_FRIDAY = "2021-04-02",
+      EASTER_MONDAY = "2021-04-05";
+    const L = (n: string) => join(p.root, `ledgers/cal-${n}.duckdb`),
+      R = join(p.root, "reports/cal");
     const synthetic = json(["run", "--date", GOOD_FRIDAY, "--dry-run", "--ledger", L("a"), "--reports", R]);
     expect(synthetic.code, synthetic.stderr).toBe(0);
     expect(synthetic.out.days[0].status).not.toBe("not_trading_day");
     writeFileSync(join(p.root, "nyse.yaml"), "calendar: nyse\n");
-    const nyse = json(["run", "--date", GOOD_FRIDAY, "--dry-run", "--config", "nyse.yaml", "--ledger", L("b"), "--reports", R]);
+    const nyse = json([
+      "run",
+      "--date",
+      GOOD_FRIDAY,
+      "--dry-run",
+      "--config",
+      "nyse.yaml",
+      "--ledger",
+      L("b"),
+      "--reports",
+      R,
+    ]);
     expect(nyse.code, nyse.stderr).toBe(0);
     expect(nyse.out.days[0]).toMatchObject({ status: "not_trading_day" });
     expect(nyse.out.days[0].message).toContain("NYSE holiday: Good Friday");
     // Real-market prices (no bars on NYSE holidays): auto → NYSE; Monday's cycle decides at Thursday's close.
-    const holidays = nyseHolidayDates("2018-01-01", "2021-12-31").map((h) => `DATE '${h}'`).join(", ");
+    const holidays = nyseHolidayDates("2018-01-01", "2021-12-31")
+      .map((h) => `DATE '${h}'`)
+      .join(", ");
     const real = await pricesVariant(p, "prices-nyse", `SELECT * FROM {p} WHERE date NOT IN (${holidays})`);
-    const closed = json(["run", "--date", GOOD_FRIDAY, "--dry-run", "--prices", real, "--ledger", L("c"), "--reports", R]);
+    const closed = json([
+      "run",
+      "--date",
+      GOOD_FRIDAY,
+      "--dry-run",
+      "--prices",
+      real,
+      "--ledger",
+      L("c"),
+      "--reports",
+      R,
+    ]);
     expect(closed.out.days[0].message).toContain("NYSE holiday: Good Friday");
-    const monday = json(["run", "--date", EASTER_MONDAY, "--dry-run", "--prices", real, "--ledger", L("d"), "--reports", R]);
+    const monday = json([
+      "run",
+      "--date",
+      EASTER_MONDAY,
+      "--dry-run",
+      "--prices",
+      real,
+      "--ledger",
+      L("d"),
+      "--reports",
+      R,
+    ]);
     expect(monday.code, monday.stderr).toBe(0);
     expect(monday.out.days[0].decision_date).toBe("2021-04-01");
   });
@@ -139,7 +217,10 @@ describe("paper trading end to end", () => {
     const L = join(p.root, "ledgers/crash.duckdb");
     const args = ["paper", "run", "--date", MONDAY, "--ledger", L, "--reports", join(p.root, "reports/crash")];
     const killed = spawnSync(process.execPath, [BIN, ...args], {
-      cwd: p.root, encoding: "utf8", timeout: 120_000, env: { ...process.env, TZ: "UTC", NO_COLOR: "1", STRATA_PAPER_CRASH_AFTER_FILLS: "3" },
+      cwd: p.root,
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, TZ: "UTC", NO_COLOR: "1", STRATA_PAPER_CRASH_AFTER_FILLS: "3" },
     });
     expect(killed.signal).toBe("SIGKILL");
     // Nothing of the day survived the kill: its transaction never committed.
@@ -149,12 +230,18 @@ describe("paper trading end to end", () => {
     const r = json(["run", "--date", MONDAY, "--ledger", L, "--reports", join(p.root, "reports/crash")]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.days[0].status).toBe("executed");
-    const [o] = await ledgerRows(L, `SELECT count(*)::INTEGER AS n, count(DISTINCT key)::INTEGER AS k, count(DISTINCT (symbol, side))::INTEGER AS s FROM orders`);
+    const [o] = await ledgerRows(
+      L,
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT key)::INTEGER AS k, count(DISTINCT (symbol, side))::INTEGER AS s FROM orders`,
+    );
     expect(o.n).toBe(r.out.days[0].orders);
     expect(o.k).toBe(o.n);
     expect(o.s).toBe(o.n);
     expect(Number(o.n)).toBeGreaterThan(3);
-    const [f] = await ledgerRows(L, `SELECT count(*)::INTEGER AS n, count(DISTINCT order_key)::INTEGER AS k FROM fills`);
+    const [f] = await ledgerRows(
+      L,
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT order_key)::INTEGER AS k FROM fills`,
+    );
     expect(f.n).toBe(o.n);
     expect(f.k).toBe(f.n);
     await checkConsistent(L);
@@ -165,17 +252,38 @@ describe("paper trading end to end", () => {
   }, 120_000);
 
   it("a bad price for a held symbol: no trade, an error naming symbol and date, an alert", async () => {
-    const L = join(p.root, "ledgers/bad.duckdb"), A = join(p.root, "alerts/bad");
-    expect(run(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/bad")]).code).toBe(0);
+    const L = join(p.root, "ledgers/bad.duckdb"),
+      A = join(p.root, "alerts/bad");
+    expect(
+      run(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/bad")]).code,
+    ).toBe(0);
     const held = (await ledgerRows(L, `SELECT symbol FROM positions ORDER BY symbol`)).map((r) => String(r.symbol));
     expect(held.length).toBeGreaterThan(1);
     const [neg, gone] = held;
     // 2021-03-02 is the decision close of 2021-03-03: one held name's close is −1, another's row is missing.
-    const bad = await pricesVariant(p, "prices-bad", `SELECT * REPLACE (CASE WHEN symbol = '${neg}' AND date = DATE '2021-03-02' THEN -1 ELSE close END AS close)
-        FROM {p} WHERE NOT (symbol = '${gone}' AND date = DATE '2021-03-02')`);
-    expect(run(["run", "--date", "2021-03-02", "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/bad")]).code).toBe(0);
+    const bad = await pricesVariant(
+      p,
+      "prices-bad",
+      `SELECT * REPLACE (CASE WHEN symbol = '${neg}' AND date = DATE '2021-03-02' THEN -1 ELSE close END AS close)
+        FROM {p} WHERE NOT (symbol = '${gone}' AND date = DATE '2021-03-02')`,
+    );
+    expect(
+      run(["run", "--date", "2021-03-02", "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/bad")]).code,
+    ).toBe(0);
     const before = await ledgerFingerprint(L);
-    const r = run(["run", "--date", "2021-03-03", "--ledger", L, "--alerts", A, "--prices", bad, "--reports", join(p.root, "reports/bad")]);
+    const r = run([
+      "run",
+      "--date",
+      "2021-03-03",
+      "--ledger",
+      L,
+      "--alerts",
+      A,
+      "--prices",
+      bad,
+      "--reports",
+      join(p.root, "reports/bad"),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${neg} on 2021-03-02: corrupt close -1`);
     expect(r.stderr).toContain(`${gone} on 2021-03-02: missing close`);
@@ -186,17 +294,30 @@ describe("paper trading end to end", () => {
     expect(ev).toHaveLength(1);
     expect(ev[0].message).toContain(neg);
     const alerts = alertsOf(A);
-    expect(alerts.some((a) => a.alert?.key === "paper:bad-data:2021-03-03" || a.key === "paper:bad-data:2021-03-03")).toBe(true);
+    expect(
+      alerts.some((a) => a.alert?.key === "paper:bad-data:2021-03-03" || a.key === "paper:bad-data:2021-03-03"),
+    ).toBe(true);
     // With the data fixed the date runs.
-    expect(run(["run", "--date", "2021-03-03", "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/bad")]).code).toBe(0);
+    expect(
+      run(["run", "--date", "2021-03-03", "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/bad")]).code,
+    ).toBe(0);
   }, 120_000);
 
   it("a date before the prices start: a clear error (exit 2) that records nothing — no ledger, no event, no alert", () => {
-    const L = join(p.root, "ledgers/early.duckdb"), A = join(p.root, "alerts/early");
-    for (const args of [["--date", "2017-06-01"], ["--date", "2018-01-02"], ["--from", "2017-12-01", "--to", "2018-01-10"]]) {
+    const L = join(p.root, "ledgers/early.duckdb"),
+      A = join(p.root, "alerts/early");
+    for (const args of [
+      ["--date", "2017-06-01"],
+      ["--date", "2018-01-02"],
+      ["--from", "2017-12-01", "--to", "2018-01-10"],
+    ]) {
       const r = run(["run", ...args, "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/early")]);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(new RegExp(`paper run ${args[0]} ${args[1]}: ${args[1]} is (before|the first date of) the prices in .*data/data/prices\\.parquet \\(2018-01-02 … 2021-12-31\\); a trade day needs the previous trading day's close in the data, so the first date that can run is 2018-01-03`));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `paper run ${args[0]} ${args[1]}: ${args[1]} is (before|the first date of) the prices in .*data/data/prices\\.parquet \\(2018-01-02 … 2021-12-31\\); a trade day needs the previous trading day's close in the data, so the first date that can run is 2018-01-03`,
+        ),
+      );
       expect(r.stderr).toContain("nothing was recorded");
       expect(r.stderr).not.toMatch(/update the data/);
     }
@@ -205,32 +326,97 @@ describe("paper trading end to end", () => {
   });
 
   it("every order rejected (close-only prices, so no volume for the participation cap): exit 1, an alert, the day not recorded", async () => {
-    const L = join(p.root, "ledgers/rejected.duckdb"), A = join(p.root, "alerts/rejected");
+    const L = join(p.root, "ledgers/rejected.duckdb"),
+      A = join(p.root, "alerts/rejected");
     const closeOnly = await pricesVariant(p, "prices-close-only", `SELECT date, symbol, close, sector FROM {p}`);
-    const r = run(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--prices", closeOnly, "--reports", join(p.root, "reports/rejected")]);
+    const r = run([
+      "run",
+      "--date",
+      MONDAY,
+      "--ledger",
+      L,
+      "--alerts",
+      A,
+      "--prices",
+      closeOnly,
+      "--reports",
+      join(p.root, "reports/rejected"),
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/paper run 2021-03-01: the broker rejected every order \((\d+) of \1\): no volume history for <symbol> before 2021-03-01 \(participation cap needs ADV\)\. The day was not recorded/);
-    expect(r.stderr).toContain("add volume to the prices, or set broker.max_participation: null in the paper config, then rerun 2021-03-01");
+    expect(r.stderr).toMatch(
+      /paper run 2021-03-01: the broker rejected every order \((\d+) of \1\): no volume history for <symbol> before 2021-03-01 \(participation cap needs ADV\)\. The day was not recorded/,
+    );
+    expect(r.stderr).toContain(
+      "add volume to the prices, or set broker.max_participation: null in the paper config, then rerun 2021-03-01",
+    );
     expect(await ledgerRows(L, `SELECT count(*)::INTEGER AS n FROM days`)).toEqual([{ n: 0 }]);
-    expect(await ledgerRows(L, `SELECT kind, severity FROM events`)).toEqual([{ kind: "rejected", severity: "critical" }]);
-    expect(alertsOf(A).some((a) => (a.alert?.key ?? a.key) === "paper:rejected:2021-03-01" && (a.alert?.severity ?? a.severity) === "critical")).toBe(true);
+    expect(await ledgerRows(L, `SELECT kind, severity FROM events`)).toEqual([
+      { kind: "rejected", severity: "critical" },
+    ]);
+    expect(
+      alertsOf(A).some(
+        (a) =>
+          (a.alert?.key ?? a.key) === "paper:rejected:2021-03-01" && (a.alert?.severity ?? a.severity) === "critical",
+      ),
+    ).toBe(true);
     // Filled at the open on close-only prices without the cap: rejected for the missing open.
     p.write("no-cap.yaml", "broker: { max_participation: null, fill: open }\n");
-    const r2 = run(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--prices", closeOnly, "--config", "no-cap.yaml", "--reports", join(p.root, "reports/rejected")]);
+    const r2 = run([
+      "run",
+      "--date",
+      MONDAY,
+      "--ledger",
+      L,
+      "--alerts",
+      A,
+      "--prices",
+      closeOnly,
+      "--config",
+      "no-cap.yaml",
+      "--reports",
+      join(p.root, "reports/rejected"),
+    ]);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain("no valid open price for <symbol> on 2021-03-01");
     expect(r2.stderr).toContain("fill at the close (--fill close) or add open prices to the data");
     // Fixed (fill at the close, no cap): the same date runs and is recorded.
     p.write("no-cap.yaml", "broker: { max_participation: null, fill: close }\n");
-    const ok = run(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--prices", closeOnly, "--config", "no-cap.yaml", "--reports", join(p.root, "reports/rejected")]);
+    const ok = run([
+      "run",
+      "--date",
+      MONDAY,
+      "--ledger",
+      L,
+      "--alerts",
+      A,
+      "--prices",
+      closeOnly,
+      "--config",
+      "no-cap.yaml",
+      "--reports",
+      join(p.root, "reports/rejected"),
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(await ledgerRows(L, `SELECT status FROM days`)).toEqual([{ status: "executed" }]);
   }, 120_000);
 
   it("no champion: stays flat and alerts", async () => {
-    const L = join(p.root, "ledgers/none.duckdb"), A = join(p.root, "alerts/none");
+    const L = join(p.root, "ledgers/none.duckdb"),
+      A = join(p.root, "alerts/none");
     mkdirSync(join(p.root, "empty-champion"), { recursive: true });
-    const r = json(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--champion", join(p.root, "empty-champion"), "--reports", join(p.root, "reports/none")]);
+    const r = json([
+      "run",
+      "--date",
+      MONDAY,
+      "--ledger",
+      L,
+      "--alerts",
+      A,
+      "--champion",
+      join(p.root, "empty-champion"),
+      "--reports",
+      join(p.root, "reports/none"),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.out.days[0]).toMatchObject({ status: "no_champion", orders: 0, equity: 1_000_000 });
     expect(r.out.days[0].alerts[0].key).toBe("paper:no-champion");
@@ -238,21 +424,56 @@ describe("paper trading end to end", () => {
     expect(JSON.stringify(alertsOf(A))).toContain("paper:no-champion");
     // The champion stage promoting none (champion null) reads the same way.
     mkdirSync(join(p.root, "null-champion"), { recursive: true });
-    writeFileSync(join(p.root, "null-champion/champion.json"), JSON.stringify({ champion: null, reason: "none passed" }));
-    const r2 = json(["run", "--date", "2021-03-02", "--ledger", L, "--alerts", A, "--champion", join(p.root, "null-champion"), "--reports", join(p.root, "reports/none")]);
+    writeFileSync(
+      join(p.root, "null-champion/champion.json"),
+      JSON.stringify({ champion: null, reason: "none passed" }),
+    );
+    const r2 = json([
+      "run",
+      "--date",
+      "2021-03-02",
+      "--ledger",
+      L,
+      "--alerts",
+      A,
+      "--champion",
+      join(p.root, "null-champion"),
+      "--reports",
+      join(p.root, "reports/none"),
+    ]);
     expect(r2.out.days[0]).toMatchObject({ status: "no_champion", orders: 0 });
     expect(r2.out.days[0].notes[0]).toMatch(/none passed/);
   }, 120_000);
 
   it("kill switch: a daily loss beyond 3 % halts and alerts; no trading while halted; resume lifts it", async () => {
-    const L = join(p.root, "ledgers/kill.duckdb"), A = join(p.root, "alerts/kill"), R = join(p.root, "reports/kill");
+    const L = join(p.root, "ledgers/kill.duckdb"),
+      A = join(p.root, "alerts/kill"),
+      R = join(p.root, "reports/kill");
     expect(run(["run", "--date", MONDAY, "--ledger", L, "--alerts", A, "--reports", R]).code).toBe(0);
     const held = (await ledgerRows(L, `SELECT symbol FROM positions`)).map((r) => `'${r.symbol}'`).join(", ");
     // Every held name opens and closes 12 % lower from 2021-03-02 on.
-    const crash = await pricesVariant(p, "prices-crash", `SELECT * REPLACE (
+    const crash = await pricesVariant(
+      p,
+      "prices-crash",
+      `SELECT * REPLACE (
         CASE WHEN symbol IN (${held}) AND date >= DATE '2021-03-02' THEN open * 0.88 ELSE open END AS open,
-        CASE WHEN symbol IN (${held}) AND date >= DATE '2021-03-02' THEN close * 0.88 ELSE close END AS close) FROM {p}`);
-    const r = json(["run", "--from", "2021-03-02", "--to", "2021-03-08", "--ledger", L, "--alerts", A, "--prices", crash, "--reports", R]);
+        CASE WHEN symbol IN (${held}) AND date >= DATE '2021-03-02' THEN close * 0.88 ELSE close END AS close) FROM {p}`,
+    );
+    const r = json([
+      "run",
+      "--from",
+      "2021-03-02",
+      "--to",
+      "2021-03-08",
+      "--ledger",
+      L,
+      "--alerts",
+      A,
+      "--prices",
+      crash,
+      "--reports",
+      R,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const [d2, , , , d8] = r.out.days;
     expect(d2.daily_return).toBeLessThan(-0.03);
@@ -265,24 +486,53 @@ describe("paper trading end to end", () => {
     expect(st.out.killSwitch).toMatchObject({ halted: true, date: "2021-03-02" });
     expect(run(["resume", "--ledger", L, "--reason", "checked"]).code).toBe(0);
     expect(json(["status", "--ledger", L]).out.killSwitch.halted).toBe(false);
-    const after = json(["run", "--from", "2021-03-09", "--to", "2021-03-15", "--ledger", L, "--alerts", A, "--prices", crash, "--reports", R]);
+    const after = json([
+      "run",
+      "--from",
+      "2021-03-09",
+      "--to",
+      "2021-03-15",
+      "--ledger",
+      L,
+      "--alerts",
+      A,
+      "--prices",
+      crash,
+      "--reports",
+      R,
+    ]);
     const monday = after.out.days.find((x: { date: string }) => x.date === "2021-03-15");
     expect(monday).toMatchObject({ status: "executed" });
     await checkConsistent(L);
   }, 180_000);
 
   it("no look-ahead: perturbing every price from the trade day on leaves the orders, weights and signals unchanged", async () => {
-    const noisy = await pricesVariant(p, "prices-noisy", `SELECT * REPLACE (
+    const noisy = await pricesVariant(
+      p,
+      "prices-noisy",
+      `SELECT * REPLACE (
         CASE WHEN date >= DATE '${MONDAY}' THEN open * (1 + 0.05 * sin(hash(symbol, date) % 1000)) ELSE open END AS open,
         CASE WHEN date >= DATE '${MONDAY}' THEN close * (1 + 0.05 * cos(hash(symbol, date) % 1000)) ELSE close END AS close,
-        CASE WHEN date >= DATE '${MONDAY}' THEN volume * 3 ELSE volume END AS volume) FROM {p}`);
+        CASE WHEN date >= DATE '${MONDAY}' THEN volume * 3 ELSE volume END AS volume) FROM {p}`,
+    );
     const go = (name: string, prices?: string) => {
-      const r = run(["run", "--date", MONDAY, "--ledger", join(p.root, `ledgers/la-${name}.duckdb`), "--reports", join(p.root, `reports/la-${name}`), ...(prices ? ["--prices", prices] : [])]);
+      const r = run([
+        "run",
+        "--date",
+        MONDAY,
+        "--ledger",
+        join(p.root, `ledgers/la-${name}.duckdb`),
+        "--reports",
+        join(p.root, `reports/la-${name}`),
+        ...(prices ? ["--prices", prices] : []),
+      ]);
       expect(r.code, r.stderr).toBe(0);
       return join(p.root, `ledgers/la-${name}.duckdb`);
     };
-    const a = go("base"), b = go("noisy", noisy);
-    const orders = (l: string) => ledgerRows(l, `SELECT key, symbol, side, shares, ref_price, notional, liquidity_flag FROM orders ORDER BY key`);
+    const a = go("base"),
+      b = go("noisy", noisy);
+    const orders = (l: string) =>
+      ledgerRows(l, `SELECT key, symbol, side, shares, ref_price, notional, liquidity_flag FROM orders ORDER BY key`);
     expect(await orders(b)).toEqual(await orders(a));
     expect((await orders(a)).length).toBeGreaterThan(0);
     for (const f of ["signals.json", "portfolio_weights.csv"]) {
@@ -302,15 +552,30 @@ describe("paper trading end to end", () => {
     // a year, 0.08 % apart after the year. Bounds: correlation ≥ 0.999, annualized tracking
     // error ≤ 0.5 %, every day's equity ratio (rebased at the first trade) within 0.5 %.
     const L = join(p.root, "ledgers/year.duckdb");
-    const r = run(["run", "--from", "2021-01-04", "--to", "2021-12-31", "--config", "recon.yaml", "--ledger", L, "--reports", join(p.root, "reports/year")]);
+    const r = run([
+      "run",
+      "--from",
+      "2021-01-04",
+      "--to",
+      "2021-12-31",
+      "--config",
+      "recon.yaml",
+      "--ledger",
+      L,
+      "--reports",
+      join(p.root, "reports/year"),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const returns = join(p.root, "data/backtest/model=ridge,optimizer=max_sharpe/returns.parquet");
-    const [m] = await ledgerRows(L, `
+    const [m] = await ledgerRows(
+      L,
+      `
       WITH f AS (SELECT min(date) AS d FROM days WHERE status = 'executed'),
       j AS (SELECT e.date, e.daily_return AS pr, b.net AS br FROM equity e JOIN read_parquet('${returns}') b USING (date) WHERE e.date > (SELECT d FROM f)),
       c AS (SELECT date, pr, br, exp(sum(ln(1 + pr)) OVER (ORDER BY date)) AS pe, exp(sum(ln(1 + br)) OVER (ORDER BY date)) AS be FROM j)
       SELECT (SELECT d FROM f)::VARCHAR AS first, count(*)::INTEGER AS n, corr(pr, br) AS corr, stddev(pr - br) * sqrt(252) AS te,
-             max(abs(pe / be - 1)) AS max_gap, last(pe ORDER BY date) AS paper, last(be ORDER BY date) AS backtest FROM c`);
+             max(abs(pe / be - 1)) AS max_gap, last(pe ORDER BY date) AS paper, last(be ORDER BY date) AS backtest FROM c`,
+    );
     expect(m.first).toBe("2021-01-04");
     expect(m.n).toBeGreaterThan(240);
     expect(Number(m.corr)).toBeGreaterThan(0.999);
@@ -320,17 +585,29 @@ describe("paper trading end to end", () => {
   }, 300_000);
 
   it("the paper stage backfills a period inside the study", async () => {
-    p.write("pipeline.yaml", p.read("pipeline.yaml") + `  paper:
+    p.write(
+      "pipeline.yaml",
+      p.read("pipeline.yaml") +
+        `  paper:
     uses: stages/paper.ts
     needs: [data, features, champion]
     params: { from: "2021-03-01", to: "2021-03-31" }
-`);
+`,
+    );
     const r = p.runJson(["paper"]);
     expect(r.ok, r.stderr).toBe(true);
     const summary = JSON.parse(p.read("data/paper/summary.json"));
-    expect(summary).toMatchObject({ from: "2021-03-01", to: "2021-03-31", days: 23, recorded: 23, champion: CHAMPION_CELL });
+    expect(summary).toMatchObject({
+      from: "2021-03-01",
+      to: "2021-03-31",
+      days: 23,
+      recorded: 23,
+      champion: CHAMPION_CELL,
+    });
     expect(summary.fills).toBeGreaterThan(0);
-    const [e] = await queryDuck(`SELECT count(*)::INTEGER AS n FROM read_parquet('${join(p.root, "data/paper/equity.parquet")}')`);
+    const [e] = await queryDuck(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet('${join(p.root, "data/paper/equity.parquet")}')`,
+    );
     expect(e.n).toBe(23);
     const v = p.cli(["verify", "paper"]);
     expect(v.code, v.stdout + v.stderr).toBe(0);

@@ -18,7 +18,10 @@ describe("paper trading's file layout", () => {
 
   it("the defaults are the documented ones (docs/paper-trading.md)", () => {
     expect([PAPER_LEDGER, PAPER_REPORTS_DIR, PAPER_ALERTS_DIR, ALERT_LOG]).toEqual([
-      "data/paper/ledger.duckdb", "reports/paper", "data/paper/alerts", "alerts.jsonl",
+      "data/paper/ledger.duckdb",
+      "reports/paper",
+      "data/paper/alerts",
+      "alerts.jsonl",
     ]);
   });
 });

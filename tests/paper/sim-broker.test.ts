@@ -12,7 +12,12 @@ const bars = new Map<string, Bar>([
 
 describe("SimBroker", () => {
   it("fills a buy at the close plus slippage and charges bps + per-share commission (hand computation)", async () => {
-    const b = new SimBroker({ cash: 100_000, positions: new Map() }, bars, { fill: "close", slippageBps: 5, commissionBps: 10, commissionPerShare: 0.01 });
+    const b = new SimBroker({ cash: 100_000, positions: new Map() }, bars, {
+      fill: "close",
+      slippageBps: 5,
+      commissionBps: 10,
+      commissionPerShare: 0.01,
+    });
     const [f] = await b.submit([{ key: "k1", symbol: "AAA", side: "buy", shares: 100 }]);
     // price = 102 × (1 + 5/10⁴) = 102.051; notional = 10 205.1; commission = 10.2051 + 1.00; slippage = 100 × 0.051
     expect(f.status).toBe("filled");
@@ -28,7 +33,11 @@ describe("SimBroker", () => {
   });
 
   it("fills a sell at the open minus slippage", async () => {
-    const b = new SimBroker({ cash: 0, positions: new Map([["AAA", 50]]) }, bars, { fill: "open", slippageBps: 20, commissionBps: 0 });
+    const b = new SimBroker({ cash: 0, positions: new Map([["AAA", 50]]) }, bars, {
+      fill: "open",
+      slippageBps: 20,
+      commissionBps: 0,
+    });
     const [f] = await b.submit([{ key: "s", symbol: "AAA", side: "sell", shares: 50 }]);
     // 100 × (1 − 0.002) = 99.8; proceeds 4 990
     expect(f.price).toBeCloseTo(99.8, 12);
@@ -49,7 +58,11 @@ describe("SimBroker", () => {
   });
 
   it("rejects an order without a valid price or without volume history, and a repeated key", async () => {
-    const b = new SimBroker({ cash: 1e6, positions: new Map() }, bars, { maxParticipation: 0.1, adv: new Map([["BAD", 10]]), date: "2021-03-01" });
+    const b = new SimBroker({ cash: 1e6, positions: new Map() }, bars, {
+      maxParticipation: 0.1,
+      adv: new Map([["BAD", 10]]),
+      date: "2021-03-01",
+    });
     const [bad, none] = await b.submit([
       { key: "x", symbol: "BAD", side: "buy", shares: 1 },
       { key: "y", symbol: "AAA", side: "buy", shares: 1 },

@@ -10,7 +10,13 @@ import { studySpec, studyStages } from "../e2e/small-study.ts";
 export const STAGES = studyStages("paper.ts");
 
 export const SPEC = studySpec({
-  commissionBps: 1, slippageBps: 2, stressBps: [0], optimizers: ["max_sharpe"], top: 8, maxWeight: 0.25, pboSplits: 4,
+  commissionBps: 1,
+  slippageBps: 2,
+  stressBps: [0],
+  optimizers: ["max_sharpe"],
+  top: 8,
+  maxWeight: 0.25,
+  pboSplits: 4,
 });
 
 export const CHAMPION_CELL = "backtest[model=ridge,optimizer=max_sharpe]";

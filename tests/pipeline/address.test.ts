@@ -9,23 +9,27 @@ afterAll(removeTempProjects);
 
 let cached: CellGraph | undefined;
 function study(): CellGraph {
-  cached ??= expandCells(specFromYaml(yaml(
-    "version: 1",
-    "stages:",
-    "  data: { uses: stages/data.ts }",
-    "  train:",
-    "    uses: stages/train.ts",
-    "    needs: [data]",
-    "    matrix: { model: [ridge, gbdt], lr: [0.1, 1] }",
-    "  backtest:",
-    "    uses: stages/backtest.ts",
-    "    needs: [train]",
-    "    matrix:",
-    "      model: { from: train }",
-    "      optimizer: [hrp, kelly]",
-    "  stats: { uses: stages/stats.ts, needs: [backtest] }",
-    "  report: { uses: stages/report.ts, needs: [data] }",
-  )));
+  cached ??= expandCells(
+    specFromYaml(
+      yaml(
+        "version: 1",
+        "stages:",
+        "  data: { uses: stages/data.ts }",
+        "  train:",
+        "    uses: stages/train.ts",
+        "    needs: [data]",
+        "    matrix: { model: [ridge, gbdt], lr: [0.1, 1] }",
+        "  backtest:",
+        "    uses: stages/backtest.ts",
+        "    needs: [train]",
+        "    matrix:",
+        "      model: { from: train }",
+        "      optimizer: [hrp, kelly]",
+        "  stats: { uses: stages/stats.ts, needs: [backtest] }",
+        "  report: { uses: stages/report.ts, needs: [data] }",
+      ),
+    ),
+  );
   return cached;
 }
 
@@ -48,7 +52,10 @@ describe("parseTarget", () => {
   });
 
   it("reads axis filters in the order written, tolerating spaces", () => {
-    expect(parseTarget("backtest[ optimizer = hrp , model=gbdt ]").where).toEqual([["optimizer", "hrp"], ["model", "gbdt"]]);
+    expect(parseTarget("backtest[ optimizer = hrp , model=gbdt ]").where).toEqual([
+      ["optimizer", "hrp"],
+      ["model", "gbdt"],
+    ]);
     expect(parseTarget("train[lr=0.1]").where).toEqual([["lr", "0.1"]]);
   });
 
@@ -79,13 +86,17 @@ describe("selectCells", () => {
 
   it("selects all cells of a stage by its name", () => {
     expect(ids(selectCells(study(), ["train"]))).toEqual([
-      "train[model=ridge,lr=0.1]", "train[model=ridge,lr=1]", "train[model=gbdt,lr=0.1]", "train[model=gbdt,lr=1]",
+      "train[model=ridge,lr=0.1]",
+      "train[model=ridge,lr=1]",
+      "train[model=gbdt,lr=0.1]",
+      "train[model=gbdt,lr=1]",
     ]);
   });
 
   it("selects every cell matching a partial filter", () => {
     expect(ids(selectCells(study(), ["backtest[model=gbdt]"]))).toEqual([
-      "backtest[model=gbdt,optimizer=hrp]", "backtest[model=gbdt,optimizer=kelly]",
+      "backtest[model=gbdt,optimizer=hrp]",
+      "backtest[model=gbdt,optimizer=kelly]",
     ]);
   });
 
@@ -94,29 +105,39 @@ describe("selectCells", () => {
   });
 
   it("returns the union of several targets once each, in graph order", () => {
-    expect(ids(selectCells(study(), ["stats", "backtest[optimizer=kelly]", "data", "backtest[model=ridge,optimizer=kelly]"]))).toEqual([
-      "data", "backtest[model=ridge,optimizer=kelly]", "backtest[model=gbdt,optimizer=kelly]", "stats",
-    ]);
+    expect(
+      ids(
+        selectCells(study(), ["stats", "backtest[optimizer=kelly]", "data", "backtest[model=ridge,optimizer=kelly]"]),
+      ),
+    ).toEqual(["data", "backtest[model=ridge,optimizer=kelly]", "backtest[model=gbdt,optimizer=kelly]", "stats"]);
   });
 
   it("names an unknown stage and suggests the closest", () => {
     const err = targetError(() => selectCells(study(), ["bactest"]));
-    expect(err.message).toBe("target 'bactest': no stage 'bactest' in pipeline.yaml\n  → did you mean 'backtest'? stages: 'data', 'train', 'backtest', 'stats', 'report'");
+    expect(err.message).toBe(
+      "target 'bactest': no stage 'bactest' in pipeline.yaml\n  → did you mean 'backtest'? stages: 'data', 'train', 'backtest', 'stats', 'report'",
+    );
   });
 
   it("names an unknown axis and lists the stage's axes", () => {
     const err = targetError(() => selectCells(study(), ["backtest[modle=gbdt]"]));
-    expect(err.message).toBe("target 'backtest[modle=gbdt]': stage 'backtest' has no axis 'modle'\n  → did you mean 'model'? axes of backtest: 'model', 'optimizer'");
+    expect(err.message).toBe(
+      "target 'backtest[modle=gbdt]': stage 'backtest' has no axis 'modle'\n  → did you mean 'model'? axes of backtest: 'model', 'optimizer'",
+    );
   });
 
   it("names an unknown value and lists the axis values", () => {
     const err = targetError(() => selectCells(study(), ["backtest[model=gbd]"]));
-    expect(err.message).toBe("target 'backtest[model=gbd]': no cell of 'backtest' has model=gbd\n  → did you mean 'gbdt'? values of model: 'ridge', 'gbdt'");
+    expect(err.message).toBe(
+      "target 'backtest[model=gbd]': no cell of 'backtest' has model=gbd\n  → did you mean 'gbdt'? values of model: 'ridge', 'gbdt'",
+    );
   });
 
   it("explains that a stage without matrix cannot be filtered", () => {
     const err = targetError(() => selectCells(study(), ["stats[model=gbdt]"]));
-    expect(err.message).toBe("target 'stats[model=gbdt]': stage 'stats' has no matrix, so it cannot be filtered\n  → address it as 'stats'");
+    expect(err.message).toBe(
+      "target 'stats[model=gbdt]': stage 'stats' has no matrix, so it cannot be filtered\n  → address it as 'stats'",
+    );
   });
 
   it("reports every target that matches nothing at once", () => {
@@ -132,7 +153,10 @@ describe("withUpstream", () => {
     const g = study();
     const closure = withUpstream(g, [g.byId.get("backtest[model=gbdt,optimizer=hrp]")!]);
     expect(ids(closure)).toEqual([
-      "data", "train[model=gbdt,lr=0.1]", "train[model=gbdt,lr=1]", "backtest[model=gbdt,optimizer=hrp]",
+      "data",
+      "train[model=gbdt,lr=0.1]",
+      "train[model=gbdt,lr=1]",
+      "backtest[model=gbdt,optimizer=hrp]",
     ]);
   });
 
@@ -146,7 +170,9 @@ describe("downstreamOf", () => {
   it("returns every cell that reads, transitively, from the given cells, excluding them", () => {
     const g = study();
     expect([...downstreamOf(g, ["train[model=ridge,lr=1]"])]).toEqual([
-      "backtest[model=ridge,optimizer=hrp]", "backtest[model=ridge,optimizer=kelly]", "stats",
+      "backtest[model=ridge,optimizer=hrp]",
+      "backtest[model=ridge,optimizer=kelly]",
+      "stats",
     ]);
   });
 

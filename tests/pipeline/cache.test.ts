@@ -113,7 +113,9 @@ describe("Cache objects", () => {
     // The second put must not accept the same-size object unchecked (nor trust the stat cache).
     expect(await c.put(await file("tmp/b", "alpha"), { move: true })).toEqual({ hash, bytes: 5 });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`cache object ${hash.slice(0, 12)} was corrupt \\(its content hashes to [0-9a-f]{12}\\); replaced it`));
+    expect(warnings[0]).toMatch(
+      new RegExp(`cache object ${hash.slice(0, 12)} was corrupt \\(its content hashes to [0-9a-f]{12}\\); replaced it`),
+    );
     expect(await readFile(obj, "utf8")).toBe("alpha");
     expect((await stat(obj)).mode & 0o222).toBe(0);
     expect(existsSync(join(root, "tmp/b"))).toBe(false);
@@ -140,7 +142,9 @@ describe("Cache objects", () => {
     await file("data/s/a", "previous");
     expect(await c.restore(hash, dest, { bytes })).toBe(false);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`cache object ${hash.slice(0, 12)} is corrupt \\(its content hashes to .*deleted`));
+    expect(warnings[0]).toMatch(
+      new RegExp(`cache object ${hash.slice(0, 12)} is corrupt \\(its content hashes to .*deleted`),
+    );
     expect(await readFile(dest, "utf8")).toBe("previous"); // left as it was
     expect(await readdir(join(root, "data", "s"))).toEqual(["a"]); // no temp file left
     expect(c.has(hash)).toBe(false);
@@ -186,9 +190,15 @@ describe("run-cache", () => {
 describe("run-cache output paths", () => {
   const fp = "ef".repeat(32);
   it.each(["../victim.txt", "data/../../victim.txt", "/etc/passwd", "data/x/..", "data/x/.hidden"])(
-    "getRun(fp) treats an entry whose output path is %j as corrupt", async (path) => {
+    "getRun(fp) treats an entry whose output path is %j as corrupt",
+    async (path) => {
       await mkdir(join(root, ".pipeline", "runs"), { recursive: true });
-      const entry = { outputs: { o: { path, hash: "cd".repeat(32), bytes: 1 } }, metrics: {}, duration_s: 1, engine: "e" };
+      const entry = {
+        outputs: { o: { path, hash: "cd".repeat(32), bytes: 1 } },
+        metrics: {},
+        duration_s: 1,
+        engine: "e",
+      };
       await writeFile(join(root, ".pipeline", "runs", `${fp}.json`), JSON.stringify(entry));
       expect(cache.getRun(fp)).toBeUndefined();
       expect(warnings[0]).toMatch(/run-cache entry .* is corrupt/);
@@ -202,9 +212,20 @@ describe("gc", () => {
     const keep = await cache.put(await file("tmp/1", "keep me"));
     const byRun = await cache.put(await file("tmp/2", "kept by run"));
     const drop = await cache.put(await file("tmp/3", "drop me"));
-    const fpKeep = "11".repeat(32), fpDrop = "22".repeat(32);
-    await cache.putRun(fpKeep, { outputs: { o: { path: "data/x/o", hash: byRun.hash, bytes: byRun.bytes } }, metrics: {}, duration_s: 1, engine: "e" });
-    await cache.putRun(fpDrop, { outputs: { o: { path: "data/x/o", hash: drop.hash, bytes: drop.bytes } }, metrics: {}, duration_s: 1, engine: "e" });
+    const fpKeep = "11".repeat(32),
+      fpDrop = "22".repeat(32);
+    await cache.putRun(fpKeep, {
+      outputs: { o: { path: "data/x/o", hash: byRun.hash, bytes: byRun.bytes } },
+      metrics: {},
+      duration_s: 1,
+      engine: "e",
+    });
+    await cache.putRun(fpDrop, {
+      outputs: { o: { path: "data/x/o", hash: drop.hash, bytes: drop.bytes } },
+      metrics: {},
+      duration_s: 1,
+      engine: "e",
+    });
     // A crash leftover (old temp file) and a fresh one (maybe in use).
     const shard = join(root, ".pipeline", "cache", "ff");
     await mkdir(shard, { recursive: true });
@@ -216,11 +237,13 @@ describe("gc", () => {
     const opts = { keepHashes: new Set([keep.hash]), keepRuns: new Set([fpKeep]) };
     const dry = await cache.gc({ ...opts, dryRun: true });
     expect(dry.removed).toBe(3);
-    expect(dry.files).toEqual([
-      `.pipeline/cache/${drop.hash.slice(0, 2)}/${drop.hash.slice(2)}`,
-      ".pipeline/cache/ff/.x.123.abcd.tmp",
-      `.pipeline/runs/${fpDrop}.json`,
-    ].sort());
+    expect(dry.files).toEqual(
+      [
+        `.pipeline/cache/${drop.hash.slice(0, 2)}/${drop.hash.slice(2)}`,
+        ".pipeline/cache/ff/.x.123.abcd.tmp",
+        `.pipeline/runs/${fpDrop}.json`,
+      ].sort(),
+    );
     expect(cache.has(drop.hash)).toBe(true);
 
     const dropRunBytes = (await stat(join(root, ".pipeline", "runs", `${fpDrop}.json`))).size;

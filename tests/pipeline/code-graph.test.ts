@@ -56,14 +56,23 @@ describe("codeGraph", () => {
 
   it("a comment-only edit gives the same hashes", async () => {
     const before = await graphOf();
-    await put("stages/features.ts", STAGE.replace("// plus one", "/* add one, see notes */").replace("// Stage:", "// The stage:"));
-    await put("src/lib/helper.ts", "// leading\n" + HELPER.replace("/** Doubles. */", "/** Twice the input. @see x */"));
+    await put(
+      "stages/features.ts",
+      STAGE.replace("// plus one", "/* add one, see notes */").replace("// Stage:", "// The stage:"),
+    );
+    await put(
+      "src/lib/helper.ts",
+      "// leading\n" + HELPER.replace("/** Doubles. */", "/** Twice the input. @see x */"),
+    );
     expect(await graphOf()).toEqual(before);
   });
 
   it("a whitespace-only edit gives the same hashes", async () => {
     const before = await graphOf();
-    await put("src/lib/helper.ts", HELPER.replace("return a * 2", "return   a*2").replace(/\n/g, "\n\n").replace(/^ {2}/gm, "\t"));
+    await put(
+      "src/lib/helper.ts",
+      HELPER.replace("return a * 2", "return   a*2").replace(/\n/g, "\n\n").replace(/^ {2}/gm, "\t"),
+    );
     expect((await graphOf()).files).toEqual(before.files);
   });
 
@@ -84,7 +93,10 @@ describe("codeGraph", () => {
   });
 
   it("a new import adds a file to the graph; a package import is listed with its version", async () => {
-    await put("src/lib/extra.ts", `import { thing } from "@scope/lib/sub/path";\nimport { readFileSync } from "node:fs";\nimport path from "path";\nexport const extra = [thing, readFileSync, path];\n`);
+    await put(
+      "src/lib/extra.ts",
+      `import { thing } from "@scope/lib/sub/path";\nimport { readFileSync } from "node:fs";\nimport path from "path";\nexport const extra = [thing, readFileSync, path];\n`,
+    );
     await put("stages/features.ts", `import { extra } from "../src/lib/extra.ts";\nconsole.log(extra);\n` + STAGE);
     const g = await graphOf();
     expect(Object.keys(g.files)).toEqual(["src/lib/extra.ts", "src/lib/helper.ts", "stages/features.ts"]);
@@ -132,11 +144,16 @@ describe("codeGraph", () => {
 
   it("an unresolvable import is a STAGE error naming file and line", async () => {
     await put("stages/features.ts", `import { x } from "../src/nope.ts";\nexport default x;\n`);
-    await expect(graphOf()).rejects.toMatchObject({ code: "STAGE", message: expect.stringMatching(/stages\/features\.ts:1:\d+: Could not resolve/) });
+    await expect(graphOf()).rejects.toMatchObject({
+      code: "STAGE",
+      message: expect.stringMatching(/stages\/features\.ts:1:\d+: Could not resolve/),
+    });
   });
 
   it("a missing stage module is a STAGE error", async () => {
-    await expect(codeGraph(join(root, "stages/nope.ts"), root, StatCache.memory())).rejects.toMatchObject({ code: "STAGE" });
+    await expect(codeGraph(join(root, "stages/nope.ts"), root, StatCache.memory())).rejects.toMatchObject({
+      code: "STAGE",
+    });
   });
 });
 

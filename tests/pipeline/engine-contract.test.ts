@@ -38,7 +38,9 @@ export default defineStage({
 });
 `;
 
-const duckVersion = (JSON.parse(readFileSync(join(REPO, "node_modules/@duckdb/node-api/package.json"), "utf8")) as { version: string }).version;
+const duckVersion = (
+  JSON.parse(readFileSync(join(REPO, "node_modules/@duckdb/node-api/package.json"), "utf8")) as { version: string }
+).version;
 
 /** Output hashes of the probe cell, by `${ENGINE_CONTRACT}/duckdb@${version}`. */
 const GOLDEN: Record<string, Record<string, string>> = {
@@ -65,12 +67,23 @@ describe("engine contract", () => {
     const lock = parseLock(p.read("pipeline.lock"), join(p.root, "pipeline.lock"));
     const got = Object.fromEntries(Object.entries(lock.cells["probe[k=a]"].outputs).map(([k, o]) => [k, o.hash]));
     const key = `${ENGINE_CONTRACT}/duckdb@${duckVersion}`;
-    expect(GOLDEN[key], `no pinned hashes for ${key}: after a DuckDB upgrade, record the probe's hashes under the new key; otherwise bump ENGINE_CONTRACT`).toBeDefined();
-    expect(got, `the engine writes other bytes for the same stage calls: bump ENGINE_CONTRACT in src/pipeline/version.ts (every cell must rerun) and pin the new hashes under "${ENGINE_CONTRACT + 1}/duckdb@${duckVersion}"`).toEqual(GOLDEN[key]);
+    expect(
+      GOLDEN[key],
+      `no pinned hashes for ${key}: after a DuckDB upgrade, record the probe's hashes under the new key; otherwise bump ENGINE_CONTRACT`,
+    ).toBeDefined();
+    expect(
+      got,
+      `the engine writes other bytes for the same stage calls: bump ENGINE_CONTRACT in src/pipeline/version.ts (every cell must rerun) and pin the new hashes under "${ENGINE_CONTRACT + 1}/duckdb@${duckVersion}"`,
+    ).toEqual(GOLDEN[key]);
   });
 
   it("an edit of engine files leaves every cell fresh; an edit of a module the stage imports does not", () => {
-    for (const f of ["src/pipeline/runner.ts", "src/pipeline/context.ts", "src/pipeline/define-stage.ts", "src/pipeline/project.ts"]) {
+    for (const f of [
+      "src/pipeline/runner.ts",
+      "src/pipeline/context.ts",
+      "src/pipeline/define-stage.ts",
+      "src/pipeline/project.ts",
+    ]) {
       appendFileSync(join(p.root, f), "\nexport function addedByTheTest(): number {\n  return 42;\n}\n");
     }
     const fresh = p.cli(["status", "--json"]);

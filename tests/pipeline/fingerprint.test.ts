@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { cellFingerprint, diffFingerprintParts, paramsHash, shortValue, type FingerprintParts } from "../../src/pipeline/fingerprint.ts";
+import {
+  cellFingerprint,
+  diffFingerprintParts,
+  paramsHash,
+  shortValue,
+  type FingerprintParts,
+} from "../../src/pipeline/fingerprint.ts";
 
 const H = (c: string) => c.repeat(64);
 const base: FingerprintParts = {
@@ -52,7 +58,8 @@ describe("cellFingerprint", () => {
       seen.add(cellFingerprint(p));
     }
     expect(seen.size).toBe(variants.length + 1);
-    const a = clone(), b = clone();
+    const a = clone(),
+      b = clone();
     a.matrix = { k: 1 };
     b.matrix = { k: "1" };
     expect(cellFingerprint(a)).not.toBe(cellFingerprint(b));
@@ -98,12 +105,15 @@ describe("diffFingerprintParts", () => {
 
   it("renders added/removed params, whole arrays of new length, odd keys and long values", () => {
     const prev = { ...clone(), params: { momentum: [5, 20], "look-back": 3, note: "a", gone: true } };
-    const next = { ...clone(), params: { momentum: [5, 20, 60], "look-back": 4, note: "x".repeat(100), added: { a: 1 } } };
+    const next = {
+      ...clone(),
+      params: { momentum: [5, 20, 60], "look-back": 4, note: "x".repeat(100), added: { a: 1 } },
+    };
     const d = diffFingerprintParts(prev, next);
     expect(d.changes).toEqual([
-      "params.added: (absent) → {\"a\": 1}",
+      'params.added: (absent) → {"a": 1}',
       "params.gone: true → (absent)",
-      "params[\"look-back\"]: 3 → 4",
+      'params["look-back"]: 3 → 4',
       "params.momentum: [5, 20] → [5, 20, 60]",
       `params.note: a → ${"x".repeat(39)}…`,
     ]);

@@ -33,7 +33,7 @@ describe("copyFileAtomic", () => {
     expect(await readFile(dest)).toEqual(await readFile(src));
     expect((await stat(dest)).mode & 0o200).toBe(0o200);
     await copyFileAtomic(src, dest); // over an existing file
-    expect((await readdir(join(dir, "out")))).toEqual(["dest.bin"]);
+    expect(await readdir(join(dir, "out"))).toEqual(["dest.bin"]);
   });
 
   it("copyFileAtomic(src, dest, { verify }) checks the temp copy; a rejected copy leaves dest alone", async () => {

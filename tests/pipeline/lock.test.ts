@@ -2,7 +2,16 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtemp, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closureDigest, lockPathFor, parseLock, readLock, serializeLock, writeLockIfChanged, type LockEntry, type LockFile } from "../../src/pipeline/lock.ts";
+import {
+  closureDigest,
+  lockPathFor,
+  parseLock,
+  readLock,
+  serializeLock,
+  writeLockIfChanged,
+  type LockEntry,
+  type LockFile,
+} from "../../src/pipeline/lock.ts";
 import { cellFingerprint } from "../../src/pipeline/fingerprint.ts";
 import { StrataError } from "../../src/core/errors.ts";
 
@@ -20,7 +29,9 @@ function entry(over: Partial<LockEntry> = {}): LockEntry {
     inputs: { "train[model=gbdt]/predictions": H("c") },
     files: {},
     seed: 42,
-    outputs: { weights: { path: "data/backtest/model=gbdt,optimizer=hrp/weights.parquet", hash: H("d"), bytes: 1234, rows: 50 } },
+    outputs: {
+      weights: { path: "data/backtest/model=gbdt,optimizer=hrp/weights.parquet", hash: H("d"), bytes: 1234, rows: 50 },
+    },
     metrics: { sharpe: 0.1 + 0.2, turnover: 1e-7, big: 1e21, neg: -0, none: null, ok: true, note: "fine" },
     engine: "strata 0.1.0",
     ...over,
@@ -46,9 +57,17 @@ afterEach(async () => {
 describe("serializeLock", () => {
   it("serializeLock(lock) is byte-stable regardless of insertion order", () => {
     const a = lockA();
-    const b: LockFile = { version: 2, cells: { data: a.cells.data, "backtest[model=gbdt,optimizer=hrp]": a.cells["backtest[model=gbdt,optimizer=hrp]"] } };
+    const b: LockFile = {
+      version: 2,
+      cells: {
+        data: a.cells.data,
+        "backtest[model=gbdt,optimizer=hrp]": a.cells["backtest[model=gbdt,optimizer=hrp]"],
+      },
+    };
     const e = b.cells["backtest[model=gbdt,optimizer=hrp]"];
-    b.cells["backtest[model=gbdt,optimizer=hrp]"] = Object.fromEntries(Object.entries(e).reverse()) as unknown as LockEntry;
+    b.cells["backtest[model=gbdt,optimizer=hrp]"] = Object.fromEntries(
+      Object.entries(e).reverse(),
+    ) as unknown as LockEntry;
     expect(serializeLock(b)).toBe(serializeLock(a));
   });
 
@@ -63,7 +82,11 @@ describe("serializeLock", () => {
     const cellLines = lines.slice(at).filter((l) => /^ {2}\S/.test(l));
     expect(cellLines).toEqual(["  backtest[model=gbdt,optimizer=hrp]:", "  data:"]);
     expect(text).toContain("\n\n  data:\n"); // blank line between cell blocks
-    const keys = lines.slice(at).filter((l) => /^ {4}\w/.test(l)).slice(0, 12).map((l) => l.trim().split(":")[0]);
+    const keys = lines
+      .slice(at)
+      .filter((l) => /^ {4}\w/.test(l))
+      .slice(0, 12)
+      .map((l) => l.trim().split(":")[0]);
     expect(keys).toEqual([...keys].sort());
     expect(text).toContain("matrix: {model: gbdt, optimizer: hrp}");
     expect(text).toMatch(/windows:\n\s+- 60\n\s+- 20\n\s+- 5/); // arrays keep their order
@@ -86,11 +109,17 @@ describe("serializeLock", () => {
 describe("lock version 2: one code table, closures by digest", () => {
   /** 30 cells sharing one 40-file closure, as a backtest matrix does. */
   function bigLock(): LockFile {
-    const code = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`src/quant/f${String(i).padStart(2, "0")}.ts`, H("abcdef"[i % 6])]));
+    const code = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`src/quant/f${String(i).padStart(2, "0")}.ts`, H("abcdef"[i % 6])]),
+    );
     const cells: Record<string, LockEntry> = {};
     for (let k = 0; k < 30; k++) {
       const id = `backtest[model=m${k}]`;
-      cells[id] = entry({ matrix: { model: `m${k}` }, code: { ...code }, outputs: { weights: { path: `data/backtest/model=m${k}/weights.parquet`, hash: H("d"), bytes: 1 } } });
+      cells[id] = entry({
+        matrix: { model: `m${k}` },
+        code: { ...code },
+        outputs: { weights: { path: `data/backtest/model=m${k}/weights.parquet`, hash: H("d"), bytes: 1 } },
+      });
     }
     return { version: 2, cells };
   }
@@ -157,7 +186,9 @@ describe("lock version 2: one code table, closures by digest", () => {
 
   it("parseLock refuses a code table edited by hand (the closure digest no longer matches), naming the cell", () => {
     const text = serializeLock(lockA()).replace(`stages/backtest.ts: ${H("a")}`, `stages/backtest.ts: ${H("b")}`);
-    expect(() => parseLock(text, "pipeline.lock")).toThrow(/cell 'backtest\[model=gbdt,optimizer=hrp\]': the hashes of code closure \w+ do not match its digest/);
+    expect(() => parseLock(text, "pipeline.lock")).toThrow(
+      /cell 'backtest\[model=gbdt,optimizer=hrp\]': the hashes of code closure \w+ do not match its digest/,
+    );
   });
 
   it("parseLock still reads a version 1 lock (inline code maps, duration_s), so an old lock is not lost", () => {
@@ -195,7 +226,11 @@ describe("readLock", () => {
     const text = serializeLock(lockA()).replace("    seed: 42\n", "    seed: forty-two\n");
     await writeFile(p, text);
     const line = text.split("\n").findIndex((l) => l.includes("seed: forty-two")) + 1;
-    await expect(readLock(p)).rejects.toThrow(new RegExp(`pipeline\\.lock:${line}:5: cell 'backtest\\[model=gbdt,optimizer=hrp\\]' has a missing or malformed \`seed\``));
+    await expect(readLock(p)).rejects.toThrow(
+      new RegExp(
+        `pipeline\\.lock:${line}:5: cell 'backtest\\[model=gbdt,optimizer=hrp\\]' has a missing or malformed \`seed\``,
+      ),
+    );
     await writeFile(p, "version: 3\ncells: {}\n");
     await expect(readLock(p)).rejects.toThrow(/:1:10: unsupported lock version 3/);
   });
@@ -240,7 +275,11 @@ describe("parseLock output paths and hashes", () => {
     expect(err).toBeInstanceOf(StrataError);
     const e = err as StrataError;
     expect(e.code).toBe("CACHE");
-    expect(e.message).toMatch(new RegExp(`^pipeline\\.lock:${line}:\\d+: cell 'backtest\\[model=gbdt,optimizer=hrp\\]' has an unsafe \`outputs\\.weights\\.path\``));
+    expect(e.message).toMatch(
+      new RegExp(
+        `^pipeline\\.lock:${line}:\\d+: cell 'backtest\\[model=gbdt,optimizer=hrp\\]' has an unsafe \`outputs\\.weights\\.path\``,
+      ),
+    );
     expect(e.message).toMatch(why);
     expect(e.hint).toMatch(/git checkout pipeline\.lock/);
     expect(e.hint).toContain(`delete the entry '${ID}'`);
@@ -251,24 +290,35 @@ describe("parseLock output paths and hashes", () => {
     const lock = lockA();
     lock.cells.data.outputs = { prices: { path: "data/data/prices.parquet", hash: H("e"), bytes: 1 } };
     expect(parseLock(serializeLock(lock), "pipeline.lock")).toEqual(parseLock(serializeLock(lock), "x"));
-    expect(parseLock(withPath("data/backtest/a=1.5,b=x_y/w-1.v2.parquet"), "pipeline.lock").cells[ID].outputs.weights.path).toBe(
-      "data/backtest/a=1.5,b=x_y/w-1.v2.parquet",
-    );
+    expect(
+      parseLock(withPath("data/backtest/a=1.5,b=x_y/w-1.v2.parquet"), "pipeline.lock").cells[ID].outputs.weights.path,
+    ).toBe("data/backtest/a=1.5,b=x_y/w-1.v2.parquet");
   });
 
   it("rejects hashes that are not 64 lowercase hex characters, pointing at the entry", () => {
     const cases: Array<[string, string, RegExp, boolean?]> = [
       [`hash: ${H("d")}`, "hash: ../../etc", /malformed `outputs\.weights\.hash`/],
       [`fingerprint: ${H("f")}`, `fingerprint: ${H("F")}`, /malformed `fingerprint`/],
-      [`stages/backtest.ts: ${H("a")}`, "stages/backtest.ts: abc", /malformed hash for `code\.stages\/backtest\.ts`/, true],
-      [`train[model=gbdt]/predictions: ${H("c")}`, `train[model=gbdt]/predictions: ${H("g")}`, /malformed hash for `inputs\.train\[model=gbdt\]\/predictions`/],
+      [
+        `stages/backtest.ts: ${H("a")}`,
+        "stages/backtest.ts: abc",
+        /malformed hash for `code\.stages\/backtest\.ts`/,
+        true,
+      ],
+      [
+        `train[model=gbdt]/predictions: ${H("c")}`,
+        `train[model=gbdt]/predictions: ${H("g")}`,
+        /malformed hash for `inputs\.train\[model=gbdt\]\/predictions`/,
+      ],
     ];
     for (const [from, to, why, inTable] of cases) {
       const src = serializeLock(lockA());
       expect(src).toContain(from);
       const text = src.replace(from, to);
       const line = text.split("\n").findIndex((l) => l.includes(to)) + 1;
-      expect(() => parseLock(text, "pipeline.lock")).toThrow(new RegExp(`pipeline\\.lock:${line}:\\d+: ${inTable ? "" : "cell '.*' has "}a`));
+      expect(() => parseLock(text, "pipeline.lock")).toThrow(
+        new RegExp(`pipeline\\.lock:${line}:\\d+: ${inTable ? "" : "cell '.*' has "}a`),
+      );
       expect(() => parseLock(text, "pipeline.lock")).toThrow(why);
     }
   });

@@ -40,18 +40,26 @@ describe("cellId and cellDir", () => {
 
 describe("expandCells", () => {
   it("makes one cell per plain stage and the product of axes, first axis outermost", () => {
-    const graph = expandCells(specFromYaml(yaml(
-      "version: 1",
-      "stages:",
-      "  grid:",
-      "    uses: stages/grid.ts",
-      "    matrix: { a: [1, 2], b: [x, y, z] }",
-    )));
+    const graph = expandCells(
+      specFromYaml(
+        yaml("version: 1", "stages:", "  grid:", "    uses: stages/grid.ts", "    matrix: { a: [1, 2], b: [x, y, z] }"),
+      ),
+    );
     expect(graph.cells.map((c) => c.id)).toEqual([
-      "grid[a=1,b=x]", "grid[a=1,b=y]", "grid[a=1,b=z]",
-      "grid[a=2,b=x]", "grid[a=2,b=y]", "grid[a=2,b=z]",
+      "grid[a=1,b=x]",
+      "grid[a=1,b=y]",
+      "grid[a=1,b=z]",
+      "grid[a=2,b=x]",
+      "grid[a=2,b=y]",
+      "grid[a=2,b=z]",
     ]);
-    expect(graph.cells[4]).toEqual({ id: "grid[a=2,b=y]", stage: "grid", values: { a: 2, b: "y" }, deps: [], dir: "data/grid/a=2,b=y" });
+    expect(graph.cells[4]).toEqual({
+      id: "grid[a=2,b=y]",
+      stage: "grid",
+      values: { a: 2, b: "y" },
+      deps: [],
+      dir: "data/grid/a=2,b=y",
+    });
   });
 
   it("wires a from-axis cell only to the upstream cell with the same value, and a plain need to every cell", () => {
@@ -76,34 +84,46 @@ describe("expandCells", () => {
   });
 
   it("fans a matrix stage in over every upstream cell through a plain need", () => {
-    const graph = expandCells(specFromYaml(yaml(
-      "version: 1",
-      "stages:",
-      "  train: { uses: stages/train.ts, matrix: { model: [a, b] } }",
-      "  report: { uses: stages/report.ts, needs: [train], matrix: { format: [html, pdf] } }",
-    )));
+    const graph = expandCells(
+      specFromYaml(
+        yaml(
+          "version: 1",
+          "stages:",
+          "  train: { uses: stages/train.ts, matrix: { model: [a, b] } }",
+          "  report: { uses: stages/report.ts, needs: [train], matrix: { format: [html, pdf] } }",
+        ),
+      ),
+    );
     expect(graph.byId.get("report[format=pdf]")!.deps).toEqual(["train[model=a]", "train[model=b]"]);
   });
 
   it("orders cells topologically by stage, then in product order, whatever the declaration order", () => {
-    const graph = expandCells(specFromYaml(yaml(
-      "version: 1",
-      "stages:",
-      "  stats: { uses: stages/stats.ts, needs: [train] }",
-      "  train: { uses: stages/train.ts, needs: [data], matrix: { model: [b, a] } }",
-      "  data: { uses: stages/data.ts }",
-    )));
+    const graph = expandCells(
+      specFromYaml(
+        yaml(
+          "version: 1",
+          "stages:",
+          "  stats: { uses: stages/stats.ts, needs: [train] }",
+          "  train: { uses: stages/train.ts, needs: [data], matrix: { model: [b, a] } }",
+          "  data: { uses: stages/data.ts }",
+        ),
+      ),
+    );
     expect(graph.cells.map((c) => c.id)).toEqual(["data", "train[model=b]", "train[model=a]", "stats"]);
   });
 
   it("takes the upstream values in the upstream order, through a chain of from-axes", () => {
-    const graph = expandCells(specFromYaml(yaml(
-      "version: 1",
-      "stages:",
-      "  train: { uses: stages/train.ts, matrix: { model: [z, a, m] } }",
-      "  backtest: { uses: stages/backtest.ts, needs: [train], matrix: { model: { from: train } } }",
-      "  report: { uses: stages/report.ts, needs: [backtest], matrix: { model: { from: backtest } } }",
-    )));
+    const graph = expandCells(
+      specFromYaml(
+        yaml(
+          "version: 1",
+          "stages:",
+          "  train: { uses: stages/train.ts, matrix: { model: [z, a, m] } }",
+          "  backtest: { uses: stages/backtest.ts, needs: [train], matrix: { model: { from: train } } }",
+          "  report: { uses: stages/report.ts, needs: [backtest], matrix: { model: { from: backtest } } }",
+        ),
+      ),
+    );
     expect(graph.byStage.get("report")!.map((c) => [c.id, c.deps])).toEqual([
       ["report[model=z]", ["backtest[model=z]"]],
       ["report[model=a]", ["backtest[model=a]"]],
@@ -112,12 +132,16 @@ describe("expandCells", () => {
   });
 
   it("wires a from-axis to every upstream cell sharing the value when the upstream has more axes", () => {
-    const graph = expandCells(specFromYaml(yaml(
-      "version: 1",
-      "stages:",
-      "  train: { uses: stages/train.ts, matrix: { model: [a, b], fold: [1, 2] } }",
-      "  pick: { uses: stages/pick.ts, needs: [train], matrix: { model: { from: train } } }",
-    )));
+    const graph = expandCells(
+      specFromYaml(
+        yaml(
+          "version: 1",
+          "stages:",
+          "  train: { uses: stages/train.ts, matrix: { model: [a, b], fold: [1, 2] } }",
+          "  pick: { uses: stages/pick.ts, needs: [train], matrix: { model: { from: train } } }",
+        ),
+      ),
+    );
     expect(graph.byId.get("pick[model=b]")!.deps).toEqual(["train[model=b,fold=1]", "train[model=b,fold=2]"]);
   });
 
@@ -141,7 +165,11 @@ describe("topoOrder", () => {
   });
 
   it("throws a SPEC error printing the cycle", () => {
-    const run = () => topoOrder([{ name: "a", needs: ["b"] }, { name: "b", needs: ["a"] }]);
+    const run = () =>
+      topoOrder([
+        { name: "a", needs: ["b"] },
+        { name: "b", needs: ["a"] },
+      ]);
     expect(run).toThrow(StrataError);
     expect(run).toThrow(/a → b → a/);
   });
@@ -159,6 +187,11 @@ describe("findCycles", () => {
   });
 
   it("is empty for a DAG", () => {
-    expect(findCycles([{ name: "a", needs: [] }, { name: "b", needs: ["a"] }])).toEqual([]);
+    expect(
+      findCycles([
+        { name: "a", needs: [] },
+        { name: "b", needs: ["a"] },
+      ]),
+    ).toEqual([]);
   });
 });

@@ -58,8 +58,13 @@ function lockFor(params: Record<string, Record<string, unknown>> = {}): LockFile
   return lock;
 }
 
-function probes(params: Record<string, Record<string, unknown>> = {}, outputs: Record<string, CellProbe["outputs"]> = {}) {
-  return new Map(cells.map((c) => [c.id, { parts: parts(c.id, params[c.id]), outputs: outputs[c.id] ?? { out: "ok" as const } }]));
+function probes(
+  params: Record<string, Record<string, unknown>> = {},
+  outputs: Record<string, CellProbe["outputs"]> = {},
+) {
+  return new Map(
+    cells.map((c) => [c.id, { parts: parts(c.id, params[c.id]), outputs: outputs[c.id] ?? { out: "ok" as const } }]),
+  );
 }
 
 const noRuns = () => undefined;
@@ -67,7 +72,13 @@ const actions = (steps: ReturnType<typeof planRun>) => Object.fromEntries(steps.
 
 describe("planRun", () => {
   it("with an empty lock runs the roots and waits on everything downstream", () => {
-    const steps = planRun(graph, { cells, lock: { version: 2, cells: {} }, probes: probes(), force: new Set(), runCache: noRuns });
+    const steps = planRun(graph, {
+      cells,
+      lock: { version: 2, cells: {} },
+      probes: probes(),
+      force: new Set(),
+      runCache: noRuns,
+    });
     expect(actions(steps)).toEqual({ a: "run", b: "wait", c: "wait", d: "wait" });
     expect(steps[0].cause).toContain("never run");
     expect(steps[1].cause).toBe("upstream a will rerun");
@@ -104,13 +115,25 @@ describe("planRun", () => {
   it("a missing output with an unchanged fingerprint is restored when the cache has the run", () => {
     const lock = lockFor();
     const runCache = (fp: string) => (fp === lock.cells.c.fingerprint ? { out: "c-out" } : undefined);
-    const steps = planRun(graph, { cells, lock, probes: probes({}, { c: { out: "missing" } }), force: new Set(), runCache });
+    const steps = planRun(graph, {
+      cells,
+      lock,
+      probes: probes({}, { c: { out: "missing" } }),
+      force: new Set(),
+      runCache,
+    });
     expect(actions(steps)).toEqual({ a: "skip", b: "skip", c: "restore", d: "skip" });
     expect(steps[2].cause).toBe("output data/c/out.json missing");
   });
 
   it("a missing output without a cache (a fresh clone of the lock) is executed", () => {
-    const steps = planRun(graph, { cells, lock: lockFor(), probes: probes({}, { c: { out: "missing" } }), force: new Set(), runCache: noRuns });
+    const steps = planRun(graph, {
+      cells,
+      lock: lockFor(),
+      probes: probes({}, { c: { out: "missing" } }),
+      force: new Set(),
+      runCache: noRuns,
+    });
     expect(actions(steps)).toEqual({ a: "skip", b: "skip", c: "run", d: "skip" });
   });
 
@@ -129,7 +152,13 @@ describe("planRun", () => {
   });
 
   it("plans a subset: upstream cells outside the plan contribute their lock hashes", () => {
-    const steps = planRun(graph, { cells: [cells[2]], lock: lockFor(), probes: probes(), force: new Set(), runCache: noRuns });
+    const steps = planRun(graph, {
+      cells: [cells[2]],
+      lock: lockFor(),
+      probes: probes(),
+      force: new Set(),
+      runCache: noRuns,
+    });
     expect(actions(steps)).toEqual({ c: "skip" });
   });
 });

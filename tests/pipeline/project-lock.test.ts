@@ -30,7 +30,10 @@ async function spawnHolder(): Promise<ChildProcess> {
       `await acquireProjectLock(${JSON.stringify(root)}, { command: "pipeline run backtest" });\n` +
       `process.stdout.write("ready\\n");\nsetInterval(() => {}, 1000);\n`,
   );
-  const c = spawn(process.execPath, ["--import", "tsx", script], { cwd: PROJECT, stdio: ["ignore", "pipe", "inherit"] });
+  const c = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: PROJECT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((ok, fail) => {
     let out = "";
     c.stdout!.on("data", (d) => {
@@ -89,7 +92,9 @@ describe("acquireProjectLock", () => {
     await mkdir(join(root, ".pipeline"));
     const stale = { pid: deadPid(), host: hostname(), started: "2020-01-01T00:00:00.000Z", command: "pipeline run" };
     await writeFile(projectLockPath(root), JSON.stringify(stale));
-    const results = await Promise.allSettled(Array.from({ length: 6 }, () => acquireProjectLock(root, { onNote: () => {} })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () => acquireProjectLock(root, { onNote: () => {} })),
+    );
     const won = results.filter((r) => r.status === "fulfilled");
     expect(won).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect((r.reason as StrataError).code).toBe("LOCKED");
@@ -98,7 +103,10 @@ describe("acquireProjectLock", () => {
 
   it("a lock from another host is never taken over; an old unreadable lock is", async () => {
     await mkdir(join(root, ".pipeline"));
-    await writeFile(projectLockPath(root), JSON.stringify({ pid: 1, host: "elsewhere", started: new Date().toISOString(), command: "pipeline gc" }));
+    await writeFile(
+      projectLockPath(root),
+      JSON.stringify({ pid: 1, host: "elsewhere", started: new Date().toISOString(), command: "pipeline gc" }),
+    );
     await expect(acquireProjectLock(root)).rejects.toThrow(/pid 1, on host elsewhere.*`pipeline gc`/);
     await writeFile(projectLockPath(root), "garbage");
     const old = new Date(Date.now() - 60_000);

@@ -3,7 +3,15 @@ import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { StrataError } from "../../src/core/errors.ts";
 import { formatProblems, loadPipeline } from "../../src/pipeline/spec.ts";
-import { brief, parseIn, removeTempProjects, STAGE_SOURCE, tempProject, writeFiles, yaml } from "../fixtures/specs/project.ts";
+import {
+  brief,
+  parseIn,
+  removeTempProjects,
+  STAGE_SOURCE,
+  tempProject,
+  writeFiles,
+  yaml,
+} from "../fixtures/specs/project.ts";
 
 afterAll(removeTempProjects);
 
@@ -28,24 +36,27 @@ function problemsOf(text: string, root = standardProject()) {
 describe("parsePipelineText: a valid pipeline", () => {
   it("returns the spec with defaults, resolved paths and positions", () => {
     const root = standardProject();
-    const { spec, problems } = parseIn(root, yaml(
-      "version: 1",
-      "stages:",
-      "  data:",
-      "    uses: stages/data.ts",
-      "    files: [./data/raw/prices.csv]",
-      "    description: Load prices",
-      "  train:",
-      "    uses: stages/train.ts",
-      "    needs: [data]",
-      "    params: { lr: 0.1 }",
-      "    matrix: { model: [ridge, gbdt], depth: [2, 4] }",
-      "  backtest:",
-      "    uses: stages/backtest.ts",
-      "    needs: [train]",
-      "    matrix:",
-      "      model: { from: train }",
-    ));
+    const { spec, problems } = parseIn(
+      root,
+      yaml(
+        "version: 1",
+        "stages:",
+        "  data:",
+        "    uses: stages/data.ts",
+        "    files: [./data/raw/prices.csv]",
+        "    description: Load prices",
+        "  train:",
+        "    uses: stages/train.ts",
+        "    needs: [data]",
+        "    params: { lr: 0.1 }",
+        "    matrix: { model: [ridge, gbdt], depth: [2, 4] }",
+        "  backtest:",
+        "    uses: stages/backtest.ts",
+        "    needs: [train]",
+        "    matrix:",
+        "      model: { from: train }",
+      ),
+    );
     expect(problems).toEqual([]);
     expect(spec!.seed).toBe(42);
     expect(spec!.version).toBe(1);
@@ -53,8 +64,14 @@ describe("parsePipelineText: a valid pipeline", () => {
     expect(spec!.file).toBe(join(root, "pipeline.yaml"));
     const [data, train, backtest] = spec!.stages;
     expect(data).toMatchObject({
-      name: "data", uses: "stages/data.ts", usesPath: join(root, "stages/data.ts"),
-      needs: [], params: {}, matrix: [], files: ["data/raw/prices.csv"], description: "Load prices",
+      name: "data",
+      uses: "stages/data.ts",
+      usesPath: join(root, "stages/data.ts"),
+      needs: [],
+      params: {},
+      matrix: [],
+      files: ["data/raw/prices.csv"],
+      description: "Load prices",
       pos: { line: 3, col: 3 },
     });
     expect(train.params).toEqual({ lr: 0.1 });
@@ -62,28 +79,31 @@ describe("parsePipelineText: a valid pipeline", () => {
       ["model", { kind: "values", values: ["ridge", "gbdt"], pos: { file: spec!.file, line: 11, col: 15 } }],
       ["depth", { kind: "values", values: [2, 4], pos: { file: spec!.file, line: 11, col: 37 } }],
     ]);
-    expect(backtest.matrix).toEqual([["model", { kind: "from", stage: "train", pos: { file: spec!.file, line: 16, col: 7 } }]]);
+    expect(backtest.matrix).toEqual([
+      ["model", { kind: "from", stage: "train", pos: { file: spec!.file, line: 16, col: 7 } }],
+    ]);
   });
 
   it("keeps an explicit seed", () => {
-    const { spec } = parseIn(standardProject(), yaml("version: 1", "seed: 7", "stages:", "  data: { uses: stages/data.ts }"));
+    const { spec } = parseIn(
+      standardProject(),
+      yaml("version: 1", "seed: 7", "stages:", "  data: { uses: stages/data.ts }"),
+    );
     expect(spec!.seed).toBe(7);
   });
 });
 
 describe("parsePipelineText: YAML problems", () => {
   it("reports a syntax error at its line and column, naming the unclosed bracket", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  data:",
-      "    uses: stages/data.ts",
-      "    needs: [a, b",
-    ));
+    const problems = problemsOf(
+      yaml("version: 1", "stages:", "  data:", "    uses: stages/data.ts", "    needs: [a, b"),
+    );
     expect(brief(problems)).toEqual([
       "6:1 YAML syntax error: flow sequence in block collection must be sufficiently indented and end with a ]",
     ]);
-    expect(problems[0].hint).toBe("a '[' opened above is not closed: add the missing ']' (or indent its continuation lines)");
+    expect(problems[0].hint).toBe(
+      "a '[' opened above is not closed: add the missing ']' (or indent its continuation lines)",
+    );
   });
 
   it("reports tab indentation with a hint to use spaces", () => {
@@ -92,23 +112,16 @@ describe("parsePipelineText: YAML problems", () => {
   });
 
   it("reports a duplicate key at the repeat, naming the first line", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  data:",
-      "    uses: stages/data.ts",
-      "    uses: stages/train.ts",
-    ));
+    const problems = problemsOf(
+      yaml("version: 1", "stages:", "  data:", "    uses: stages/data.ts", "    uses: stages/train.ts"),
+    );
     expect(brief(problems)).toEqual(["5:5 duplicate key 'uses' in stages.data (first defined at line 4)"]);
   });
 
   it("reports a stage declared twice", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  data: { uses: stages/data.ts }",
-      "  data: { uses: stages/data.ts }",
-    ));
+    const problems = problemsOf(
+      yaml("version: 1", "stages:", "  data: { uses: stages/data.ts }", "  data: { uses: stages/data.ts }"),
+    );
     expect(brief(problems)).toEqual(["4:3 duplicate key 'data' in stages (first defined at line 3)"]);
   });
 });
@@ -121,7 +134,9 @@ describe("parsePipelineText: top level", () => {
   });
 
   it("reports a file that is not a map", () => {
-    expect(brief(problemsOf("- a\n- b\n"))).toEqual(["1:1 the file: expected a map with 'version' and 'stages', found a list"]);
+    expect(brief(problemsOf("- a\n- b\n"))).toEqual([
+      "1:1 the file: expected a map with 'version' and 'stages', found a list",
+    ]);
   });
 
   it("reports a missing version and a missing stages map", () => {
@@ -160,21 +175,27 @@ describe("parsePipelineText: top level", () => {
 
 describe("parsePipelineText: stage shape", () => {
   it("suggests 'needs' for an unknown key 'need'", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  data: { uses: stages/data.ts }",
-      "  train:",
-      "    uses: stages/train.ts",
-      "    need: [data]",
-    ));
+    const problems = problemsOf(
+      yaml(
+        "version: 1",
+        "stages:",
+        "  data: { uses: stages/data.ts }",
+        "  train:",
+        "    uses: stages/train.ts",
+        "    need: [data]",
+      ),
+    );
     expect(brief(problems)).toEqual(["6:5 unknown key 'need' in stage 'train'"]);
-    expect(problems[0].hint).toBe("did you mean 'needs'? allowed: 'uses', 'needs', 'params', 'matrix', 'files', 'description'");
+    expect(problems[0].hint).toBe(
+      "did you mean 'needs'? allowed: 'uses', 'needs', 'params', 'matrix', 'files', 'description'",
+    );
     expect(problems[0].path).toBe("stages.train.need");
   });
 
   it("points a key that looks like a parameter to params", () => {
-    const problems = problemsOf(yaml("version: 1", "stages:", "  data:", "    uses: stages/data.ts", "    symbols: 200"));
+    const problems = problemsOf(
+      yaml("version: 1", "stages:", "  data:", "    uses: stages/data.ts", "    symbols: 200"),
+    );
     expect(problems[0].hint).toMatch(/stage parameters go under params:$/);
   });
 
@@ -197,19 +218,21 @@ describe("parsePipelineText: stage shape", () => {
   });
 
   it("reports wrong types with what was expected and what was found", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  data:",
-      "    uses: 3",
-      "    needs: features",
-      "    params: [1, 2]",
-      "    files: data/raw/prices.csv",
-      "  features:",
-      "    uses: stages/features.ts",
-      "    needs: [data, 7]",
-      "    description: 12",
-    ));
+    const problems = problemsOf(
+      yaml(
+        "version: 1",
+        "stages:",
+        "  data:",
+        "    uses: 3",
+        "    needs: features",
+        "    params: [1, 2]",
+        "    files: data/raw/prices.csv",
+        "  features:",
+        "    uses: stages/features.ts",
+        "    needs: [data, 7]",
+        "    description: 12",
+      ),
+    );
     expect(brief(problems)).toEqual([
       "4:11 stages.data.uses: expected a module path relative to the project root, found the number 3",
       "5:12 stages.data.needs: expected a list of stage names, found the string 'features'",
@@ -230,7 +253,9 @@ describe("parsePipelineText: stage shape", () => {
 
 describe("parsePipelineText: stage names", () => {
   it("rejects names that cannot be folders or cell ids", () => {
-    const problems = problemsOf(yaml("version: 1", "stages:", "  1st: { uses: stages/data.ts }", "  a.b: { uses: stages/data.ts }"));
+    const problems = problemsOf(
+      yaml("version: 1", "stages:", "  1st: { uses: stages/data.ts }", "  a.b: { uses: stages/data.ts }"),
+    );
     expect(brief(problems)).toEqual([
       "3:3 stage name '1st' is not valid: it becomes the folder data/1st and part of cell ids",
       "4:3 stage name 'a.b' is not valid: it becomes the folder data/a.b and part of cell ids",
@@ -244,7 +269,9 @@ describe("parsePipelineText: stage names", () => {
   });
 
   it("reports names equal ignoring case as a duplicate output folder", () => {
-    const problems = problemsOf(yaml("version: 1", "stages:", "  train: { uses: stages/train.ts }", "  Train: { uses: stages/train.ts }"));
+    const problems = problemsOf(
+      yaml("version: 1", "stages:", "  train: { uses: stages/train.ts }", "  Train: { uses: stages/train.ts }"),
+    );
     expect(brief(problems)).toEqual([
       "4:3 duplicate output folder data/train: stage 'Train' differs from stage 'train' (line 3) only in letter case",
     ]);
@@ -262,13 +289,17 @@ describe("parsePipelineText: uses", () => {
 
   it("says how to create a missing module when nothing is close", () => {
     const problems = problemsOf(one("stages/portfolio.ts"));
-    expect(problems[0].hint).toBe("create stages/portfolio.ts with `export default defineStage({...})`, or fix the path (relative to the project root)");
+    expect(problems[0].hint).toBe(
+      "create stages/portfolio.ts with `export default defineStage({...})`, or fix the path (relative to the project root)",
+    );
   });
 
   it("rejects an absolute path", () => {
     const root = standardProject();
     const problems = problemsOf(one(join(root, "stages/data.ts")), root);
-    expect(brief(problems)).toEqual([`4:11 uses '${join(root, "stages/data.ts")}' is an absolute path; paths must be relative to the project root`]);
+    expect(brief(problems)).toEqual([
+      `4:11 uses '${join(root, "stages/data.ts")}' is an absolute path; paths must be relative to the project root`,
+    ]);
     expect(problems[0].hint).toMatch(/^write 'stages\/data.ts'/);
   });
 
@@ -298,27 +329,33 @@ describe("parsePipelineText: uses", () => {
 
   it("rejects a module that is not .ts, .js or .mjs, suggesting the extension", () => {
     const problems = problemsOf(one("stages/data"));
-    expect(brief(problems)).toEqual(["4:11 uses 'stages/data' is not a stage module: expected a .ts, .js or .mjs file"]);
+    expect(brief(problems)).toEqual([
+      "4:11 uses 'stages/data' is not a stage module: expected a .ts, .js or .mjs file",
+    ]);
     expect(problems[0].hint).toBe("did you mean 'stages/data.ts'?");
   });
 
   it("rejects a folder named like a module", () => {
     const root = standardProject();
     mkdirSync(join(root, "stages/dir.ts"));
-    expect(brief(problemsOf(one("stages/dir.ts"), root))).toEqual(["4:11 uses 'stages/dir.ts' is a folder, expected a file"]);
+    expect(brief(problemsOf(one("stages/dir.ts"), root))).toEqual([
+      "4:11 uses 'stages/dir.ts' is a folder, expected a file",
+    ]);
   });
 });
 
 describe("parsePipelineText: needs", () => {
   it("reports an unknown stage with did-you-mean, a self need and a repeat", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  features: { uses: stages/features.ts }",
-      "  train:",
-      "    uses: stages/train.ts",
-      "    needs: [featurs, train, features, features]",
-    ));
+    const problems = problemsOf(
+      yaml(
+        "version: 1",
+        "stages:",
+        "  features: { uses: stages/features.ts }",
+        "  train:",
+        "    uses: stages/train.ts",
+        "    needs: [featurs, train, features, features]",
+      ),
+    );
     expect(brief(problems)).toEqual([
       "6:13 stage 'train' needs 'featurs', which is not a stage in this pipeline",
       "6:22 stage 'train' needs itself",
@@ -329,55 +366,57 @@ describe("parsePipelineText: needs", () => {
   });
 
   it("explains that data/raw is not a stage", () => {
-    const problems = problemsOf(yaml("version: 1", "stages:", "  data:", "    uses: stages/data.ts", "    needs: [raw]"));
+    const problems = problemsOf(
+      yaml("version: 1", "stages:", "  data:", "    uses: stages/data.ts", "    needs: [raw]"),
+    );
     expect(problems[0].hint).toBe("data/raw is not a stage: list the input files the stage reads under files:");
   });
 
   it("reports a cycle once, printed a → b → c → a", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  a: { uses: stages/data.ts, needs: [b] }",
-      "  b: { uses: stages/data.ts, needs: [c] }",
-      "  c: { uses: stages/data.ts, needs: [a] }",
-    ));
+    const problems = problemsOf(
+      yaml(
+        "version: 1",
+        "stages:",
+        "  a: { uses: stages/data.ts, needs: [b] }",
+        "  b: { uses: stages/data.ts, needs: [c] }",
+        "  c: { uses: stages/data.ts, needs: [a] }",
+      ),
+    );
     expect(brief(problems)).toEqual(["3:38 needs form a cycle: a → b → c → a"]);
     expect(problems[0].hint).toMatch(/remove one of these needs$/);
   });
 
   it("reports each of two cycles through the same stage", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  a: { uses: stages/data.ts, needs: [b, c] }",
-      "  b: { uses: stages/data.ts, needs: [a] }",
-      "  c: { uses: stages/data.ts, needs: [a] }",
-    ));
-    expect(brief(problems)).toEqual([
-      "3:38 needs form a cycle: a → b → a",
-      "3:41 needs form a cycle: a → c → a",
-    ]);
+    const problems = problemsOf(
+      yaml(
+        "version: 1",
+        "stages:",
+        "  a: { uses: stages/data.ts, needs: [b, c] }",
+        "  b: { uses: stages/data.ts, needs: [a] }",
+        "  c: { uses: stages/data.ts, needs: [a] }",
+      ),
+    );
+    expect(brief(problems)).toEqual(["3:38 needs form a cycle: a → b → a", "3:41 needs form a cycle: a → c → a"]);
   });
 });
 
 describe("parsePipelineText: matrix", () => {
-  const withTrain = (...matrixLines: string[]) => yaml(
-    "version: 1",
-    "stages:",
-    "  data: { uses: stages/data.ts }",
-    "  train:",
-    "    uses: stages/train.ts",
-    "    needs: [data]",
-    "    matrix:",
-    ...matrixLines,
-  );
+  const withTrain = (...matrixLines: string[]) =>
+    yaml(
+      "version: 1",
+      "stages:",
+      "  data: { uses: stages/data.ts }",
+      "  train:",
+      "    uses: stages/train.ts",
+      "    needs: [data]",
+      "    matrix:",
+      ...matrixLines,
+    );
 
   it("rejects axis names and values that cannot be folder names or cell ids", () => {
-    const problems = problemsOf(withTrain(
-      "      2fold: [a]",
-      "      model: [ridge, 'a b', '..']",
-      "      lr: [0.1, .nan]",
-    ));
+    const problems = problemsOf(
+      withTrain("      2fold: [a]", "      model: [ridge, 'a b', '..']", "      lr: [0.1, .nan]"),
+    );
     expect(brief(problems)).toEqual([
       "8:7 matrix axis name '2fold' in stage 'train' is not valid",
       "9:22 matrix value 'a b' of axis 'model' in stage 'train' cannot be a folder name or part of a cell id",
@@ -388,7 +427,9 @@ describe("parsePipelineText: matrix", () => {
 
   it("rejects repeated values, including 1 and '1' which share a folder", () => {
     const problems = problemsOf(withTrain("      lr: [1, 2, '1']"));
-    expect(brief(problems)).toEqual(["8:18 duplicate value '1' in matrix axis 'lr' of stage 'train' (first at line 8, column 12)"]);
+    expect(brief(problems)).toEqual([
+      "8:18 duplicate value '1' in matrix axis 'lr' of stage 'train' (first at line 8, column 12)",
+    ]);
   });
 
   it("rejects an axis without values", () => {
@@ -398,47 +439,57 @@ describe("parsePipelineText: matrix", () => {
 
   it("points at the one bad item of an axis list", () => {
     const problems = problemsOf(withTrain("      model: [ridge, { a: 1 }]"));
-    expect(brief(problems)).toEqual(["8:22 stages.train.matrix.model[1]: expected a string, finite number or boolean, found a map"]);
+    expect(brief(problems)).toEqual([
+      "8:22 stages.train.matrix.model[1]: expected a string, finite number or boolean, found a map",
+    ]);
   });
 
   it("rejects an axis that is neither a list nor { from }", () => {
     const problems = problemsOf(withTrain("      model: ridge"));
-    expect(brief(problems)).toEqual(["8:14 stages.train.matrix.model: expected a list of values or { from: STAGE }, found the string 'ridge'"]);
+    expect(brief(problems)).toEqual([
+      "8:14 stages.train.matrix.model: expected a list of values or { from: STAGE }, found the string 'ridge'",
+    ]);
   });
 
   it("requires the stage named by 'from' to be in needs, and to have that axis", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  train:",
-      "    uses: stages/train.ts",
-      "    matrix: { model: [ridge, gbdt] }",
-      "  data: { uses: stages/data.ts }",
-      "  backtest:",
-      "    uses: stages/backtest.ts",
-      "    needs: [data]",
-      "    matrix:",
-      "      model: { from: train }",
-      "      window: { from: data }",
-    ));
+    const problems = problemsOf(
+      yaml(
+        "version: 1",
+        "stages:",
+        "  train:",
+        "    uses: stages/train.ts",
+        "    matrix: { model: [ridge, gbdt] }",
+        "  data: { uses: stages/data.ts }",
+        "  backtest:",
+        "    uses: stages/backtest.ts",
+        "    needs: [data]",
+        "    matrix:",
+        "      model: { from: train }",
+        "      window: { from: data }",
+      ),
+    );
     expect(brief(problems)).toEqual([
       "11:22 stage 'backtest' takes matrix axis 'model' from 'train' but does not need it",
       "12:23 stage 'data' has no matrix axis 'window' for stage 'backtest' to take",
     ]);
-    expect(problems[0].hint).toBe("add 'train' to backtest.needs; each backtest cell is then wired to the train cells with the same model");
+    expect(problems[0].hint).toBe(
+      "add 'train' to backtest.needs; each backtest cell is then wired to the train cells with the same model",
+    );
     expect(problems[1].hint).toBe("declare matrix: { window: [...] } on 'data', or list the values here");
   });
 
   it("suggests the upstream axis when the names differ by a typo", () => {
-    const problems = problemsOf(yaml(
-      "version: 1",
-      "stages:",
-      "  train: { uses: stages/train.ts, matrix: { model: [a] } }",
-      "  backtest:",
-      "    uses: stages/backtest.ts",
-      "    needs: [train]",
-      "    matrix: { modle: { from: train } }",
-    ));
+    const problems = problemsOf(
+      yaml(
+        "version: 1",
+        "stages:",
+        "  train: { uses: stages/train.ts, matrix: { model: [a] } }",
+        "  backtest:",
+        "    uses: stages/backtest.ts",
+        "    needs: [train]",
+        "    matrix: { modle: { from: train } }",
+      ),
+    );
     expect(brief(problems)).toEqual(["7:30 stage 'train' has no matrix axis 'modle' for stage 'backtest' to take"]);
     expect(problems[0].hint).toBe("the axis name must match one of 'train': did you mean 'model'? axes: 'model'");
   });
@@ -460,15 +511,16 @@ describe("parsePipelineText: matrix", () => {
 });
 
 describe("parsePipelineText: files", () => {
-  const filesOf = (...files: string[]) => yaml(
-    "version: 1",
-    "stages:",
-    "  train: { uses: stages/train.ts }",
-    "  data:",
-    "    uses: stages/data.ts",
-    "    files:",
-    ...files.map((f) => `      - ${f}`),
-  );
+  const filesOf = (...files: string[]) =>
+    yaml(
+      "version: 1",
+      "stages:",
+      "  train: { uses: stages/train.ts }",
+      "  data:",
+      "    uses: stages/data.ts",
+      "    files:",
+      ...files.map((f) => `      - ${f}`),
+    );
 
   it("reports a missing file, an escape and an absolute path", () => {
     const root = standardProject();
@@ -497,7 +549,9 @@ describe("parsePipelineText: files", () => {
       "7:9 stage 'data' lists 'data/train/model.json' under files, but it is inside data/train/, the output folder of stage 'train'",
       "8:9 stage 'data' lists 'data/data/x.json' under files, but it is inside data/data/, the output folder of stage 'data'",
     ]);
-    expect(problems[0].hint).toBe("read it through needs: add 'train' to data.needs and use ctx.input('train', ...) or ctx.inputPath(...)");
+    expect(problems[0].hint).toBe(
+      "read it through needs: add 'train' to data.needs and use ctx.input('train', ...) or ctx.inputPath(...)",
+    );
     expect(problems[1].hint).toBe("a stage cannot read its own outputs; keep inputs under data/raw/");
   });
 
@@ -538,12 +592,14 @@ describe("parsePipelineText: reporting", () => {
     const text = formatProblems(problemsOf(broken, root).slice(1, 3));
     const shown = relative(process.cwd(), join(root, "pipeline.yaml"));
     const file = shown.startsWith("..") ? join(root, "pipeline.yaml") : shown;
-    expect(text).toBe([
-      `${file}:5:5: unknown key 'need' in stage 'data'`,
-      "  → did you mean 'needs'? allowed: 'uses', 'needs', 'params', 'matrix', 'files', 'description'",
-      `${file}:8:13: stage 'train' needs 'dta', which is not a stage in this pipeline`,
-      "  → did you mean 'data'? stages: 'data'",
-    ].join("\n"));
+    expect(text).toBe(
+      [
+        `${file}:5:5: unknown key 'need' in stage 'data'`,
+        "  → did you mean 'needs'? allowed: 'uses', 'needs', 'params', 'matrix', 'files', 'description'",
+        `${file}:8:13: stage 'train' needs 'dta', which is not a stage in this pipeline`,
+        "  → did you mean 'data'? stages: 'data'",
+      ].join("\n"),
+    );
   });
 });
 
@@ -557,7 +613,9 @@ describe("loadPipeline", () => {
 
   it("throws SPEC with every problem, a count and structured details", async () => {
     const root = standardProject();
-    writeFiles(root, { "pipeline.yaml": yaml("version: 1", "stages:", "  data:", "    uses: stages/x.ts", "    need: []") });
+    writeFiles(root, {
+      "pipeline.yaml": yaml("version: 1", "stages:", "  data:", "    uses: stages/x.ts", "    need: []"),
+    });
     const err = await loadPipeline(join(root, "pipeline.yaml")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StrataError);
     const e = err as StrataError;

@@ -68,7 +68,11 @@ stages:
 describe("inherit: params taken from a needed stage", () => {
   let p: TempProject;
   beforeAll(() => {
-    p = createTempProject({ "pipeline.yaml": spec("window: 4, shift: 2", "keep: 2"), "stages/source.ts": SOURCE, "stages/sink.ts": SINK });
+    p = createTempProject({
+      "pipeline.yaml": spec("window: 4, shift: 2", "keep: 2"),
+      "stages/source.ts": SOURCE,
+      "stages/sink.ts": SINK,
+    });
   });
   afterAll(() => p.dispose());
 
@@ -100,8 +104,12 @@ describe("inherit: params taken from a needed stage", () => {
     const r = p.cli(["run"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("nothing was run");
-    expect(r.stderr).toMatch(/pipeline\.yaml:10:\d+: sink\.params\.window is 20, but stage 'source' has window 6 \(pipeline\.yaml:6:\d+\); 'sink' takes window from 'source'/);
-    expect(r.stderr).toMatch(/remove window from stages\.sink\.params in pipeline\.yaml \(it is taken from 'source'\), or set both to the same value/);
+    expect(r.stderr).toMatch(
+      /pipeline\.yaml:10:\d+: sink\.params\.window is 20, but stage 'source' has window 6 \(pipeline\.yaml:6:\d+\); 'sink' takes window from 'source'/,
+    );
+    expect(r.stderr).toMatch(
+      /remove window from stages\.sink\.params in pipeline\.yaml \(it is taken from 'source'\), or set both to the same value/,
+    );
     expect(p.read("pipeline.lock")).toBe(before);
     // status shows the stage blocked with the same reason
     const st = JSON.parse(p.cli(["status", "--json"]).stdout);
@@ -114,21 +122,29 @@ describe("inherit: params taken from a needed stage", () => {
     p.write("pipeline.yaml", spec("window: 6", "keep: 2, shift: 3"));
     const r = p.cli(["run"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("sink.params.shift is 3, but stage 'source' has shift 1 (its default; stages/source.ts)");
+    expect(r.stderr).toContain(
+      "sink.params.shift is 3, but stage 'source' has shift 1 (its default; stages/source.ts)",
+    );
   });
 });
 
 describe("checks and ctx.warn: warnings everywhere a user looks, errors before anything runs", () => {
   let p: TempProject;
   beforeAll(() => {
-    p = createTempProject({ "pipeline.yaml": spec("window: 4", "keep: 5"), "stages/source.ts": SOURCE, "stages/sink.ts": SINK });
+    p = createTempProject({
+      "pipeline.yaml": spec("window: 4", "keep: 5"),
+      "stages/source.ts": SOURCE,
+      "stages/sink.ts": SINK,
+    });
   });
   afterAll(() => p.dispose());
 
   it("run prints the plan warning (with its place) and the cell's warning, once", () => {
     const r = p.cli(["run"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/warning: pipeline\.yaml:10:\d+: sink: params\.keep: keep 5 ≥ window 4: keeps everything → lower keep/);
+    expect(r.stderr).toMatch(
+      /warning: pipeline\.yaml:10:\d+: sink: params\.keep: keep 5 ≥ window 4: keeps everything → lower keep/,
+    );
     expect(r.stderr).toContain("warning sink: only 4 rows: the total means little");
     expect(r.stderr).toMatch(/2 warnings:\n {2}sink: keep 5 ≥ window 4/);
     expect(r.stderr.match(/only 4 rows/g)).toHaveLength(2); // live once, in the recap once (the repeat dropped)
@@ -142,23 +158,37 @@ describe("checks and ctx.warn: warnings everywhere a user looks, errors before a
 
     const r = p.runJson();
     expect(r.statuses.sink).toBe("fresh");
-    const raw = r.raw as unknown as { warnings: Array<Record<string, unknown>>; cells: Array<{ id: string; warnings?: string[] }> };
+    const raw = r.raw as unknown as {
+      warnings: Array<Record<string, unknown>>;
+      cells: Array<{ id: string; warnings?: string[] }>;
+    };
     expect(raw.warnings).toEqual([
-      { source: "plan", stage: "sink", param: "keep", where: expect.stringMatching(/^pipeline\.yaml:10:\d+$/), message: "keep 5 ≥ window 4: keeps everything", hint: "lower keep" },
+      {
+        source: "plan",
+        stage: "sink",
+        param: "keep",
+        where: expect.stringMatching(/^pipeline\.yaml:10:\d+$/),
+        message: "keep 5 ≥ window 4: keeps everything",
+        hint: "lower keep",
+      },
       { source: "run", stage: "sink", cell: "sink", message: "only 4 rows: the total means little" },
     ]);
     expect(raw.cells.find((c) => c.id === "sink")!.warnings).toEqual(["only 4 rows: the total means little"]);
 
     const st = JSON.parse(p.cli(["status", "--json"]).stdout);
     expect(st.warnings).toEqual(raw.warnings);
-    expect(st.cells.find((c: { cell: string }) => c.cell === "sink").warnings).toEqual(["only 4 rows: the total means little"]);
+    expect(st.cells.find((c: { cell: string }) => c.cell === "sink").warnings).toEqual([
+      "only 4 rows: the total means little",
+    ]);
   });
 
   it("a restored cell keeps its warnings (from the run-cache)", () => {
     rmSync(join(p.root, "data/sink/total.json"));
     const r = p.runJson();
     expect(r.statuses.sink).toBe("restored");
-    expect((r.raw.cells as Array<{ id: string; warnings?: string[] }>).find((c) => c.id === "sink")!.warnings).toEqual(["only 4 rows: the total means little"]);
+    expect((r.raw.cells as Array<{ id: string; warnings?: string[] }>).find((c) => c.id === "sink")!.warnings).toEqual([
+      "only 4 rows: the total means little",
+    ]);
     // Back to a state without the warning, then to the cached one: restored, warning back.
     p.write("pipeline.yaml", spec("window: 12", "keep: 5"));
     expect(p.runJson().statuses.sink).toBe("ran");
@@ -166,7 +196,9 @@ describe("checks and ctx.warn: warnings everywhere a user looks, errors before a
     p.write("pipeline.yaml", spec("window: 4", "keep: 5"));
     const back = p.runJson();
     expect(back.statuses.sink).toBe("restored");
-    expect(parseLock(p.read("pipeline.lock"), "pipeline.lock").cells.sink.warnings).toEqual(["only 4 rows: the total means little"]);
+    expect(parseLock(p.read("pipeline.lock"), "pipeline.lock").cells.sink.warnings).toEqual([
+      "only 4 rows: the total means little",
+    ]);
   });
 
   it("the report's overview lists both warnings", () => {
@@ -183,7 +215,9 @@ describe("checks and ctx.warn: warnings everywhere a user looks, errors before a
     p.write("pipeline.yaml", spec("window: 4", "keep: 2, levels: [0, 5, 3]"));
     const r = p.cli(["run"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/stage 'sink' has contradictory settings:\n {2}pipeline\.yaml:10:\d+: params\.levels: levels must increase, got \[0, 5, 3\]\n {2}→ sort them/);
+    expect(r.stderr).toMatch(
+      /stage 'sink' has contradictory settings:\n {2}pipeline\.yaml:10:\d+: params\.levels: levels must increase, got \[0, 5, 3\]\n {2}→ sort them/,
+    );
     expect(p.read("pipeline.lock")).toBe(before);
     expect(existsSync(join(p.root, "data/sink/total.json"))).toBe(true);
   });

@@ -46,7 +46,10 @@ describe("pipeline notebook new / render", () => {
 
     const render = p.cli(["notebook", "render", "notebooks/first-look.md", "--json"]);
     expect(render.code, render.stdout + render.stderr).toBe(0);
-    const out = JSON.parse(render.stdout) as { ok: boolean; notebooks: Array<{ name: string; status: string; errors: number }> };
+    const out = JSON.parse(render.stdout) as {
+      ok: boolean;
+      notebooks: Array<{ name: string; status: string; errors: number }>;
+    };
     expect(out.notebooks).toEqual([expect.objectContaining({ name: "first-look", status: "rendered", errors: 0 })]);
     const page = p.read("reports/notebooks/first-look.html");
     expect(page).toMatch(/<svg[^>]*>/);
@@ -58,7 +61,10 @@ describe("pipeline notebook new / render", () => {
   });
 
   it("exits 1 when a cell fails, still writing the page with the error at its line", () => {
-    p.write("notebooks/broken.md", md("# Broken", cell("const a = 1;"), cell("throw new Error('boom <b>')"), cell("a + 1")));
+    p.write(
+      "notebooks/broken.md",
+      md("# Broken", cell("const a = 1;"), cell("throw new Error('boom <b>')"), cell("a + 1")),
+    );
     const r = p.cli(["notebook", "render", "notebooks/broken.md"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/error cell 2 at notebooks\/broken\.md:6: Error: boom <b>/);
@@ -91,7 +97,9 @@ describe("pipeline notebook serve", () => {
 
       // Subscribe to the event stream, then edit the notebook.
       const events: string[] = [];
-      const stream = await new Promise<IncomingMessage>((resolve, reject) => get(`${base}__events`, resolve).on("error", reject));
+      const stream = await new Promise<IncomingMessage>((resolve, reject) =>
+        get(`${base}__events`, resolve).on("error", reject),
+      );
       stream.setEncoding("utf8");
       stream.on("data", (d: string) => events.push(d));
       await new Promise((r) => setTimeout(r, 150));
@@ -119,21 +127,34 @@ describe("pipeline notebook serve", () => {
   });
 
   it("re-renders every notebook and reloads its pages after a run changes pipeline.lock", async () => {
-    p.write("notebooks/fromlock.md", md("# From the lock", cell("const [r] = await sql`SELECT close FROM prices WHERE symbol = 'AAA' AND date = DATE '2024-01-02'`;\ndisplay(`close: ${r.close}`)")));
+    p.write(
+      "notebooks/fromlock.md",
+      md(
+        "# From the lock",
+        cell(
+          "const [r] = await sql`SELECT close FROM prices WHERE symbol = 'AAA' AND date = DATE '2024-01-02'`;\ndisplay(`close: ${r.close}`)",
+        ),
+      ),
+    );
     const child = p.spawnCli(["notebook", "serve", "--port", "0", "--no-open"]);
     try {
       const seen = await waitForOutput(child, /Serving notebooks at (http:\/\/127\.0\.0\.1:\d+\/)/);
       const base = /Serving notebooks at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(seen)![1];
       expect((await fetchText(`${base}notebooks/fromlock.html`)).body).toContain("close: 1");
       const events: string[] = [];
-      const stream = await new Promise<IncomingMessage>((resolve, reject) => get(`${base}__events`, resolve).on("error", reject));
+      const stream = await new Promise<IncomingMessage>((resolve, reject) =>
+        get(`${base}__events`, resolve).on("error", reject),
+      );
       stream.setEncoding("utf8");
       stream.on("data", (d: string) => events.push(d));
       p.write("pipeline.yaml", SPEC(7));
       const run = p.runJson();
       expect(run.ok, run.stderr).toBe(true);
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no reload event after the run; got ${JSON.stringify(events)}`)), 10_000);
+        const t = setTimeout(
+          () => reject(new Error(`no reload event after the run; got ${JSON.stringify(events)}`)),
+          10_000,
+        );
         const check = setInterval(() => {
           if (events.join("").includes("event: reload\ndata: fromlock\n")) {
             clearTimeout(t);

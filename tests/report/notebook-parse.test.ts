@@ -5,10 +5,29 @@ import { decodeMappings, originalLine } from "../../src/report/notebook/source-m
 
 describe("parseNotebook", () => {
   it("splits Markdown and ts cells with the .md line of each cell's first code line", () => {
-    const text = ["# Title here", "", "Intro.", "```ts", "const a = 1;", "```", "", "```sql", "select 1", "```", "", "~~~typescript", "a + 1", "~~~", "tail"].join("\n");
+    const text = [
+      "# Title here",
+      "",
+      "Intro.",
+      "```ts",
+      "const a = 1;",
+      "```",
+      "",
+      "```sql",
+      "select 1",
+      "```",
+      "",
+      "~~~typescript",
+      "a + 1",
+      "~~~",
+      "tail",
+    ].join("\n");
     const nb = parseNotebook(text);
     expect(nb.title).toBe("Title here");
-    expect(nb.cells.map((c) => [c.index, c.line, c.code])).toEqual([[1, 5, "const a = 1;"], [2, 13, "a + 1"]]);
+    expect(nb.cells.map((c) => [c.index, c.line, c.code])).toEqual([
+      [1, 5, "const a = 1;"],
+      [2, 13, "a + 1"],
+    ]);
     expect(nb.blocks.map((b) => b.kind)).toEqual(["markdown", "cell", "markdown", "cell", "markdown"]);
     // the sql fence stays a code block inside the Markdown between the cells
     const between = nb.blocks[2];
@@ -29,10 +48,20 @@ describe("parseNotebook", () => {
 
 describe("compileCell", () => {
   it("finds top-level declarations, rewrites imports and the last expression", () => {
-    const r = compileCell(`import { readFileSync as rf } from "node:fs";\nimport * as path from "node:path";\ntype T = { a: number };\nconst { a, b: [c] }: any = { a: 1, b: [2] };\nlet d = 1;\nfunction f(x: T) { return x; }\nclass K {}\na + c`);
+    const r = compileCell(
+      `import { readFileSync as rf } from "node:fs";\nimport * as path from "node:path";\ntype T = { a: number };\nconst { a, b: [c] }: any = { a: 1, b: [2] };\nlet d = 1;\nfunction f(x: T) { return x; }\nclass K {}\na + c`,
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect([...r.cell.declared]).toEqual([["rf", "const"], ["path", "const"], ["a", "const"], ["c", "const"], ["d", "let"], ["f", "let"], ["K", "let"]]);
+    expect([...r.cell.declared]).toEqual([
+      ["rf", "const"],
+      ["path", "const"],
+      ["a", "const"],
+      ["c", "const"],
+      ["d", "let"],
+      ["f", "let"],
+      ["K", "let"],
+    ]);
     expect(r.cell.imports).toEqual(["node:fs", "node:path"]);
     expect(r.cell.js).toContain('__nb.bindImport("node:fs", ["readFileSync"])');
     expect(r.cell.js).toContain("__nb.last((a + c));");

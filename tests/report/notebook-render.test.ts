@@ -32,7 +32,16 @@ afterAll(() => p?.dispose());
 
 describe("renderNotebook", () => {
   it("runs cells in one scope: later cells see earlier declarations, the last expression is shown", async () => {
-    const r = await render("scope", md("# Scope", cell("const a: number = 40;\nlet b = 1;\nfunction inc(x: number) { return x + 1; }"), "text", cell("b = b + 1;\ninc(a) + b"), cell("class K { v = b * 10 }\nnew K().v")));
+    const r = await render(
+      "scope",
+      md(
+        "# Scope",
+        cell("const a: number = 40;\nlet b = 1;\nfunction inc(x: number) { return x + 1; }"),
+        "text",
+        cell("b = b + 1;\ninc(a) + b"),
+        cell("class K { v = b * 10 }\nnew K().v"),
+      ),
+    );
     expect(r.errors).toBe(0);
     expect(r.title).toBe("Scope");
     const out = outputs(r.html);
@@ -43,7 +52,15 @@ describe("renderNotebook", () => {
   });
 
   it("shows an error in cell 2 at its .md line and still renders cell 3", async () => {
-    const text = md("# Errors", cell("const ok = 1;"), "", cell("const fine = 2;\nconst broken = (null as any).field;\nconst after = 3;"), cell("display(`still here ${ok + fine}`);"), cell("after + 1"), cell("const s = ;"));
+    const text = md(
+      "# Errors",
+      cell("const ok = 1;"),
+      "",
+      cell("const fine = 2;\nconst broken = (null as any).field;\nconst after = 3;"),
+      cell("display(`still here ${ok + fine}`);"),
+      cell("after + 1"),
+      cell("const s = ;"),
+    );
     const r = await render("errors", text);
     const lines = text.split("\n");
     const failing = lines.indexOf("const broken = (null as any).field;") + 1;
@@ -58,16 +75,20 @@ describe("renderNotebook", () => {
   });
 
   it("displays each kind of value", async () => {
-    const r = await render("kinds", md("# Kinds",
-      cell("display([{ a: 1, b: 'x' }, { a: 2.5, b: 'y' }])"),
-      cell("import * as aq from 'arquero';\ndisplay(aq.table({ k: ['p', 'q'], v: [1, 2] }))"),
-      cell("display(await sql`SELECT 7::BIGINT AS n, DATE '2024-01-02' AS d`)"),
-      cell("display(Plot.plot({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: 'x', y: 'y' })] }))"),
-      cell("display(3.14159265); display(12345678901234567890n); display(true); display(null)"),
-      cell("display('**bold** and <script>alert(1)</script>')"),
-      cell("display(html`<b>${'<i>'}</b>`)"),
-      cell("display({ nested: { x: [1, 2] } })"),
-    ));
+    const r = await render(
+      "kinds",
+      md(
+        "# Kinds",
+        cell("display([{ a: 1, b: 'x' }, { a: 2.5, b: 'y' }])"),
+        cell("import * as aq from 'arquero';\ndisplay(aq.table({ k: ['p', 'q'], v: [1, 2] }))"),
+        cell("display(await sql`SELECT 7::BIGINT AS n, DATE '2024-01-02' AS d`)"),
+        cell("display(Plot.plot({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: 'x', y: 'y' })] }))"),
+        cell("display(3.14159265); display(12345678901234567890n); display(true); display(null)"),
+        cell("display('**bold** and <script>alert(1)</script>')"),
+        cell("display(html`<b>${'<i>'}</b>`)"),
+        cell("display({ nested: { x: [1, 2] } })"),
+      ),
+    );
     expect(r.errors).toBe(0);
     const out = outputs(r.html);
     expect(out[0]).toMatch(/<table>.*<th>a<\/th><th>b<\/th>.*<td class="num">2.500<\/td><td>y<\/td>/s);
@@ -86,17 +107,27 @@ describe("renderNotebook", () => {
   });
 
   it("offers every output as views and artifact() reads tables and JSON", async () => {
-    const r = await render("views", md("# Views",
-      cell('display(await sql`SELECT count(*) AS n FROM "src/prices"`)'),
-      cell("display(await sql`SELECT model, sum(net) AS total FROM bt_returns GROUP BY model ORDER BY model`)"),
-      cell('display(await sql`SELECT model, count(*) AS n FROM returns GROUP BY ALL ORDER BY 1`)'),
-      cell('display(await sql`SELECT net FROM "bt[model=b]/returns" ORDER BY date`)'),
-      cell("const sym = \"AAA' OR 1=1 --\";\ndisplay(await sql`SELECT count(*) AS n FROM prices WHERE symbol = ${sym}`)"),
-      cell("display(await sql`SELECT count(*) AS n FROM prices WHERE symbol IN ${['AAA', 'ZZZ']} AND close > ${0.5}`)"),
-      cell('const info = await artifact("src", "info");\ndisplay(`v=${info.v}`);\nconst rows = await artifact("bt[model=a]", "returns");\ndisplay(rows)'),
-      cell('await artifact("bt[model=c]", "returns")'),
-      cell('await artifact("src", "price")'),
-    ));
+    const r = await render(
+      "views",
+      md(
+        "# Views",
+        cell('display(await sql`SELECT count(*) AS n FROM "src/prices"`)'),
+        cell("display(await sql`SELECT model, sum(net) AS total FROM bt_returns GROUP BY model ORDER BY model`)"),
+        cell("display(await sql`SELECT model, count(*) AS n FROM returns GROUP BY ALL ORDER BY 1`)"),
+        cell('display(await sql`SELECT net FROM "bt[model=b]/returns" ORDER BY date`)'),
+        cell(
+          'const sym = "AAA\' OR 1=1 --";\ndisplay(await sql`SELECT count(*) AS n FROM prices WHERE symbol = ${sym}`)',
+        ),
+        cell(
+          "display(await sql`SELECT count(*) AS n FROM prices WHERE symbol IN ${['AAA', 'ZZZ']} AND close > ${0.5}`)",
+        ),
+        cell(
+          'const info = await artifact("src", "info");\ndisplay(`v=${info.v}`);\nconst rows = await artifact("bt[model=a]", "returns");\ndisplay(rows)',
+        ),
+        cell('await artifact("bt[model=c]", "returns")'),
+        cell('await artifact("src", "price")'),
+      ),
+    );
     const out = outputs(r.html);
     expect(out[0]).toContain('<td class="num">3</td>');
     // bt_returns: model column from the matrix axis; a: 1 × (1 + 2.5) + 1 × 3; b doubles it
@@ -107,20 +138,37 @@ describe("renderNotebook", () => {
     expect(out[5]).toContain('<td class="num">2</td>');
     expect(out[6]).toContain("v=1");
     expect(out[6]).toMatch(/<th>date<\/th><th>net<\/th><th>n<\/th>.*2024-01-02/s);
-    expect(r.cells[7].error?.message).toMatch(/no cell 'bt\[model=c\]'.*Did you mean 'bt\[model=a\]'.*Cells: src, bt\[model=a\], bt\[model=b\]/s);
-    expect(r.cells[8].error?.message).toMatch(/no output 'price'.*Did you mean 'prices'.*Its outputs: info, prices|no output 'price'.*Did you mean 'prices'.*Its outputs: prices, info/s);
+    expect(r.cells[7].error?.message).toMatch(
+      /no cell 'bt\[model=c\]'.*Did you mean 'bt\[model=a\]'.*Cells: src, bt\[model=a\], bt\[model=b\]/s,
+    );
+    expect(r.cells[8].error?.message).toMatch(
+      /no output 'price'.*Did you mean 'prices'.*Its outputs: info, prices|no output 'price'.*Did you mean 'prices'.*Its outputs: prices, info/s,
+    );
     // reads recorded with the lock's hashes
-    const hashOf = (id: string, out: string) => catalog.cells.find((c) => c.id === id)!.outputs.find((o) => o.name === out)!.hash;
-    expect(r.reads).toEqual(expect.arrayContaining([
-      { cell: "src", output: "prices", hash: hashOf("src", "prices") },
-      { cell: "bt[model=a]", output: "returns", hash: hashOf("bt[model=a]", "returns") },
-      { cell: "bt[model=b]", output: "returns", hash: hashOf("bt[model=b]", "returns") },
-      { cell: "src", output: "info", hash: expect.any(String) },
-    ]));
+    const hashOf = (id: string, out: string) =>
+      catalog.cells.find((c) => c.id === id)!.outputs.find((o) => o.name === out)!.hash;
+    expect(r.reads).toEqual(
+      expect.arrayContaining([
+        { cell: "src", output: "prices", hash: hashOf("src", "prices") },
+        { cell: "bt[model=a]", output: "returns", hash: hashOf("bt[model=a]", "returns") },
+        { cell: "bt[model=b]", output: "returns", hash: hashOf("bt[model=b]", "returns") },
+        { cell: "src", output: "info", hash: expect.any(String) },
+      ]),
+    );
   });
 
   it("renders a symbol that is an HTML injection attempt as text", async () => {
-    const r = await render("xss", md("# Symbols", cell("display(await sql`SELECT DISTINCT symbol FROM prices ORDER BY symbol`)"), cell('display((await artifact("src", "info")).note)'), cell("display(Plot.plot({ marks: [Plot.barY(await sql`SELECT symbol, sum(close) AS c FROM prices GROUP BY 1`, { x: 'symbol', y: 'c' })] }))")));
+    const r = await render(
+      "xss",
+      md(
+        "# Symbols",
+        cell("display(await sql`SELECT DISTINCT symbol FROM prices ORDER BY symbol`)"),
+        cell('display((await artifact("src", "info")).note)'),
+        cell(
+          "display(Plot.plot({ marks: [Plot.barY(await sql`SELECT symbol, sum(close) AS c FROM prices GROUP BY 1`, { x: 'symbol', y: 'c' })] }))",
+        ),
+      ),
+    );
     expect(r.errors).toBe(0);
     expect(r.html).toContain("&lt;img src=x onerror=alert(1)&gt;");
     expect(r.html).not.toContain(EVIL);
@@ -129,7 +177,12 @@ describe("renderNotebook", () => {
   });
 
   it("is deterministic: the same notebook over the same artifacts gives the same bytes", async () => {
-    const text = md("# Same", cell("const rows = await sql`SELECT * FROM bt_returns ORDER BY model, date`;\ndisplay(rows);\nPlot.plot({ marks: [Plot.line(rows, { x: 'n', y: 'net', stroke: 'model' })] })"));
+    const text = md(
+      "# Same",
+      cell(
+        "const rows = await sql`SELECT * FROM bt_returns ORDER BY model, date`;\ndisplay(rows);\nPlot.plot({ marks: [Plot.line(rows, { x: 'n', y: 'net', stroke: 'model' })] })",
+      ),
+    );
     const first = await render("same", text);
     rmSync(join(p.root, ".pipeline/notebooks"), { recursive: true, force: true });
     const second = await render("same", text);
@@ -139,7 +192,11 @@ describe("renderNotebook", () => {
 
   it("re-renders an unchanged notebook from the cache without running it, and runs it again once an artifact changes", async () => {
     const counter = join(p.root, "counter.txt");
-    const text = md("# Cache", cell(`import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(counter)}, "x");`), cell("display(await sql`SELECT sum(close) AS s FROM prices`)"));
+    const text = md(
+      "# Cache",
+      cell(`import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(counter)}, "x");`),
+      cell("display(await sql`SELECT sum(close) AS s FROM prices`)"),
+    );
     const first = await render("cache", text);
     expect(first.cached).toBe(false);
     expect(readFileSync(counter, "utf8")).toBe("x");

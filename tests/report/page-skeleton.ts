@@ -24,7 +24,8 @@ const HASH = /\b[0-9a-f]{12,}\b/g;
 /** Table columns holding timings. */
 const TIMING = /second|duration|elapsed|time/i;
 
-const clean = (s: string | null | undefined) => normalizeNumbers((s ?? "").replace(/\s+/g, " ").trim().replace(HASH, "<hash>"));
+const clean = (s: string | null | undefined) =>
+  normalizeNumbers((s ?? "").replace(/\s+/g, " ").trim().replace(HASH, "<hash>"));
 
 export interface PageSkeleton {
   title: string;
@@ -36,18 +37,29 @@ export interface PageSkeleton {
 export function pageSkeleton(html: string): PageSkeleton {
   const doc = new JSDOM(html).window.document;
   for (const el of doc.querySelectorAll("code.lock-hash, .provenance, footer")) el.remove();
-  const headings = [...doc.querySelectorAll("h1, h2, h3, h4")].filter((h) => !h.closest("figure")).map((h) => `${h.tagName.toLowerCase()} ${clean(h.textContent)}`);
+  const headings = [...doc.querySelectorAll("h1, h2, h3, h4")]
+    .filter((h) => !h.closest("figure"))
+    .map((h) => `${h.tagName.toLowerCase()} ${clean(h.textContent)}`);
   const figures = [...doc.querySelectorAll("figure.figure")].map((f) => {
     const counts = new Map<string, number>();
     for (const el of f.querySelectorAll("svg *")) counts.set(el.tagName, (counts.get(el.tagName) ?? 0) + 1);
-    const svg = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, n]) => `${t}×${n}`).join(" ");
-    return { title: clean(f.querySelector("h3")?.textContent), svg, rows: clean(f.querySelector("details summary")?.textContent) };
+    const svg = [...counts]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([t, n]) => `${t}×${n}`)
+      .join(" ");
+    return {
+      title: clean(f.querySelector("h3")?.textContent),
+      svg,
+      rows: clean(f.querySelector("details summary")?.textContent),
+    };
   });
-  const tables = [...doc.querySelectorAll("table")].filter((t) => !t.closest("figure")).map((t) => {
-    const body = [...t.querySelectorAll("tbody tr")];
-    const head = [...t.querySelectorAll("thead th")].map((th) => clean(th.textContent));
-    const first = body.length ? [...body[0].querySelectorAll("td, th")].map((td) => clean(td.textContent)) : [];
-    return { head, rows: body.length, first: first.map((v, i) => (TIMING.test(head[i] ?? "") ? "<time>" : v)) };
-  });
+  const tables = [...doc.querySelectorAll("table")]
+    .filter((t) => !t.closest("figure"))
+    .map((t) => {
+      const body = [...t.querySelectorAll("tbody tr")];
+      const head = [...t.querySelectorAll("thead th")].map((th) => clean(th.textContent));
+      const first = body.length ? [...body[0].querySelectorAll("td, th")].map((td) => clean(td.textContent)) : [];
+      return { head, rows: body.length, first: first.map((v, i) => (TIMING.test(head[i] ?? "") ? "<time>" : v)) };
+    });
   return { title: clean(doc.title), headings, figures, tables };
 }

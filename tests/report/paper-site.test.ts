@@ -18,7 +18,8 @@ import { spawn } from "node:child_process";
 
 const EVIL = "<img src=x onerror=alert(1)>";
 const LINK = "https://hooks.slack.com/services/T000/B000/notasecret";
-const FROM = "2021-03-01", TO = "2021-04-16";
+const FROM = "2021-03-01",
+  TO = "2021-04-16";
 
 const SPEC = `${PAPER_SPEC}  paper:
     uses: stages/paper.ts
@@ -44,7 +45,13 @@ describe("paper trading and monitoring pages", () => {
     const run = p.cli(["paper", "run", "--from", FROM, "--to", TO, "--json"]);
     if (run.code !== 0) throw new Error(`paper run failed (${run.code}):\n${run.stdout}\n${run.stderr}`);
     const alerter = createAlerter({ dir: join(p.root, "data/paper/alerts"), webhookEnv: "STRATA_TEST_UNSET_WEBHOOK" });
-    await alerter.send({ key: `test:${EVIL}`, severity: "warning", date: TO, title: `Symbol ${EVIL} misbehaves`, message: `see ${LINK} for the thread` });
+    await alerter.send({
+      key: `test:${EVIL}`,
+      severity: "warning",
+      date: TO,
+      title: `Symbol ${EVIL} misbehaves`,
+      message: `see ${LINK} for the thread`,
+    });
     const rep = p.cli(["report", "--json"]);
     if (rep.code !== 0) throw new Error(`pipeline report failed (${rep.code}):\n${rep.stdout}\n${rep.stderr}`);
     out = JSON.parse(rep.stdout);
@@ -53,7 +60,17 @@ describe("paper trading and monitoring pages", () => {
 
   it("pipeline report includes the paper and monitoring pages, linked from every page", () => {
     const files = out.pages.map((x) => x.file);
-    expect(files).toEqual(["index.html", "data.html", "features.html", "models.html", "backtest.html", "statistics.html", "selection.html", "paper.html", "monitoring.html"]);
+    expect(files).toEqual([
+      "index.html",
+      "data.html",
+      "features.html",
+      "models.html",
+      "backtest.html",
+      "statistics.html",
+      "selection.html",
+      "paper.html",
+      "monitoring.html",
+    ]);
     for (const f of files) {
       expect(page(f), f).toContain('<a href="paper.html"');
       expect(page(f), f).toContain('<a href="monitoring.html"');
@@ -66,7 +83,10 @@ describe("paper trading and monitoring pages", () => {
   it("every figure has a title, an SVG with marks and a collapsible data table", () => {
     for (const file of ["paper.html", "monitoring.html"]) {
       const text = page(file);
-      const blocks = text.split('class="figure">').slice(1).map((b) => b.slice(0, b.indexOf("</details></figure>")));
+      const blocks = text
+        .split('class="figure">')
+        .slice(1)
+        .map((b) => b.slice(0, b.indexOf("</details></figure>")));
       expect(blocks.length, file).toBe(out.pages.find((x) => x.file === file)!.figures);
       const ids = [...text.matchAll(/<figure id="([^"]+)" class="figure">/g)].map((m) => m[1]);
       expect(new Set(ids).size, `${file}: duplicate figure ids`).toBe(ids.length);
@@ -75,14 +95,31 @@ describe("paper trading and monitoring pages", () => {
         expect(title, file).toBeTruthy();
         expect(b, `${file}: ${title}`).toMatch(/<svg[^>]*viewBox/);
         expect(b, `${file}: ${title}`).toMatch(/<(rect|path|circle|line)\b/);
-        expect(b, `${file}: ${title}`).toMatch(/<details><summary>Data \([\d,]+ rows\)<\/summary><div class="table-wrap"><table>/);
+        expect(b, `${file}: ${title}`).toMatch(
+          /<details><summary>Data \([\d,]+ rows\)<\/summary><div class="table-wrap"><table>/,
+        );
         expect(b, `${file}: ${title}`).toMatch(/aria-label="[^"]*axis/);
       }
     }
     const paper = page("paper.html");
-    for (const t of ["Equity against the backtest", "Drawdown", "Daily return distribution", "Invested and cash", "Status of each day"]) expect(paper).toContain(`<h3>${t}</h3>`);
+    for (const t of [
+      "Equity against the backtest",
+      "Drawdown",
+      "Daily return distribution",
+      "Invested and cash",
+      "Status of each day",
+    ])
+      expect(paper).toContain(`<h3>${t}</h3>`);
     const mon = page("monitoring.html");
-    for (const t of ["Rank IC and its rolling mean", "Top − bottom quantile spread", "Live Sharpe ratio against the backtest", "Data freshness", "Average pairwise correlation of the book", "Alerts by day and severity"]) expect(mon).toContain(`<h3>${t}</h3>`);
+    for (const t of [
+      "Rank IC and its rolling mean",
+      "Top − bottom quantile spread",
+      "Live Sharpe ratio against the backtest",
+      "Data freshness",
+      "Average pairwise correlation of the book",
+      "Alerts by day and severity",
+    ])
+      expect(mon).toContain(`<h3>${t}</h3>`);
   });
 
   it("the ledger section's equity table is the ledger's equity, day by day, next to the backtest", async () => {
@@ -91,11 +128,15 @@ describe("paper trading and monitoring pages", () => {
     const eq = await ledgerRows(ledger(), "SELECT date::VARCHAR AS date, equity FROM equity ORDER BY date");
     expect(eq.length).toBeGreaterThan(25);
     const table = ledgerPart.slice(ledgerPart.indexOf('id="ledger-equity"'));
-    for (const r of eq) expect(table, String(r.date)).toContain(`<tr><td>${r.date}</td><td class="num">${money(Number(r.equity))}</td>`);
+    for (const r of eq)
+      expect(table, String(r.date)).toContain(`<tr><td>${r.date}</td><td class="num">${money(Number(r.equity))}</td>`);
     expect(table.slice(0, table.indexOf("</details></figure>"))).toMatch(/<th>backtest_growth<\/th>/);
     const last = eq[eq.length - 1];
     expect(ledgerPart).toContain(`<div class="v">${money(Number(last.equity))}</div>`);
-    const book = await ledgerRows(ledger(), "SELECT symbol FROM positions WHERE date = (SELECT max(date) FROM positions) AND shares <> 0 ORDER BY symbol");
+    const book = await ledgerRows(
+      ledger(),
+      "SELECT symbol FROM positions WHERE date = (SELECT max(date) FROM positions) AND shares <> 0 ORDER BY symbol",
+    );
     expect(ledgerPart).toContain(`Positions at the close of ${last.date} (${book.length})`);
     for (const b of book) expect(ledgerPart).toContain(`<td>${b.symbol}</td>`);
     const kills = await ledgerRows(ledger(), "SELECT count(*)::INTEGER AS n FROM events WHERE kind = 'kill_switch'");
@@ -103,13 +144,17 @@ describe("paper trading and monitoring pages", () => {
   });
 
   it("the monitoring page reads every daily report and the alert log; hostile text escaped, links removed", () => {
-    const dates = readdirSync(join(p.root, "reports/paper")).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)).sort();
+    const dates = readdirSync(join(p.root, "reports/paper"))
+      .filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d))
+      .sort();
     expect(dates.length).toBeGreaterThan(25);
     const mon = page("monitoring.html");
     expect(mon).toContain(`${dates.length} daily monitoring reports`);
     expect(mon).toContain(`<h2>Latest: ${dates[dates.length - 1]}</h2>`);
     expect(mon).toContain(`Every monitoring report (${dates.length})`);
-    const latest = JSON.parse(readFileSync(join(p.root, "reports/paper", dates[dates.length - 1], "monitoring.json"), "utf8"));
+    const latest = JSON.parse(
+      readFileSync(join(p.root, "reports/paper", dates[dates.length - 1], "monitoring.json"), "utf8"),
+    );
     expect(mon).toContain(`below ${latest.thresholds.minRollingIc} (dashed)`);
     expect(mon).toContain("&lt;img src=x onerror=alert(1)&gt;");
     expect(mon).not.toContain("hooks.slack.com");
@@ -141,9 +186,15 @@ describe("paper trading and monitoring pages", () => {
   }, 120_000);
 
   it("a ledger locked by a writer is reported on the page, not a failure", async () => {
-    const holder = spawn(process.execPath, ["--input-type=module", "-e",
-      `import { DuckDBInstance } from "@duckdb/node-api"; const db = await DuckDBInstance.create(${JSON.stringify(ledger())}); await (await db.connect()).run("SELECT 1"); console.log("holding"); setInterval(() => {}, 1000);`],
-    { cwd: p.root, stdio: ["ignore", "pipe", "pipe"] });
+    const holder = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { DuckDBInstance } from "@duckdb/node-api"; const db = await DuckDBInstance.create(${JSON.stringify(ledger())}); await (await db.connect()).run("SELECT 1"); console.log("holding"); setInterval(() => {}, 1000);`,
+      ],
+      { cwd: p.root, stdio: ["ignore", "pipe", "pipe"] },
+    );
     try {
       await waitForOutput(holder, /holding/);
       const r = p.cli(["report", "--json"]);

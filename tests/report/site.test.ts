@@ -30,7 +30,12 @@ function csv(): string {
 }
 
 const SPEC = studySpec({
-  symbols: 24, end: "2021-06-30", stressBps: [0, 5], momentum: { lookback: 120, skip: 10 }, optimizers: ["equal_weight", "inverse_vol"], pboSplits: 4,
+  symbols: 24,
+  end: "2021-06-30",
+  stressBps: [0, 5],
+  momentum: { lookback: 120, skip: 10 },
+  optimizers: ["equal_weight", "inverse_vol"],
+  pboSplits: 4,
   extraStages: `  ingest:
     uses: stages/data.ts
     files: [data/raw/prices.csv]
@@ -51,7 +56,9 @@ describe("report site on a small study", () => {
     p = createTempProject({ "pipeline.yaml": SPEC, ...STAGES, "data/raw/prices.csv": csv() });
     const r = p.runJson();
     if (!r.ok) throw new Error(r.stderr + JSON.stringify(r.raw.cells));
-    lockHash = createHash("sha256").update(readFileSync(join(p.root, "pipeline.lock"))).digest("hex");
+    lockHash = createHash("sha256")
+      .update(readFileSync(join(p.root, "pipeline.lock")))
+      .digest("hex");
     const catalog = await loadCatalog({ cwd: p.root });
     const db = await createDatabase();
     const conn = await db.connect();
@@ -82,19 +89,32 @@ describe("report site on a small study", () => {
   });
 
   it("builds a page for every kind of output the study has", () => {
-    expect(pages.map((x) => x.file)).toEqual(["index.html", "data.html", "features.html", "models.html", "backtest.html", "statistics.html", "selection.html"]);
+    expect(pages.map((x) => x.file)).toEqual([
+      "index.html",
+      "data.html",
+      "features.html",
+      "models.html",
+      "backtest.html",
+      "statistics.html",
+      "selection.html",
+    ]);
   });
 
   it("every figure has an SVG with marks and a collapsible data table", () => {
     let figures = 0;
     for (const pg of pages) {
-      const blocks = pg.html.split('class="figure">').slice(1).map((b) => b.slice(0, b.indexOf("</figure></")));
+      const blocks = pg.html
+        .split('class="figure">')
+        .slice(1)
+        .map((b) => b.slice(0, b.indexOf("</figure></")));
       expect(blocks.length, pg.file).toBe(pg.figures);
       for (const b of blocks) {
         const title = /<h3>(.*?)<\/h3>/.exec(b)?.[1];
         expect(b, `${pg.file}: ${title}`).toMatch(/<svg[^>]*viewBox/);
         expect(b, `${pg.file}: ${title}`).toMatch(/<(rect|path|circle|line|text)\b/);
-        expect(b, `${pg.file}: ${title}`).toMatch(/<details><summary>Data \([\d,]+ (rows|edges)\)<\/summary><div class="table-wrap"><table>/);
+        expect(b, `${pg.file}: ${title}`).toMatch(
+          /<details><summary>Data \([\d,]+ (rows|edges)\)<\/summary><div class="table-wrap"><table>/,
+        );
         figures++;
       }
       expect(pg.html).not.toMatch(/<figure[^>]*class="figure"><h3><\/h3>/);
@@ -124,7 +144,12 @@ describe("report site on a small study", () => {
   it("pipeline report --json writes the site and reports page weights", () => {
     const r = p.cli(["report", "--json"]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    const out = JSON.parse(r.stdout) as { ok: boolean; outDir: string; pages: Array<{ file: string; bytes: number }>; seconds: number };
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean;
+      outDir: string;
+      pages: Array<{ file: string; bytes: number }>;
+      seconds: number;
+    };
     expect(out.ok).toBe(true);
     expect(out.outDir).toBe(join(p.root, "reports"));
     expect(out.pages.map((x) => x.file)).toEqual(pages.map((x) => x.file));
@@ -138,8 +163,19 @@ describe("report site on a small study", () => {
 
   it("the report stage writes the same pages, stamped with its inputs' digest, byte-identical under verify", () => {
     const dir = join(p.root, "data/report");
-    expect(readdirSync(dir).sort()).toEqual(["backtest.html", "data.html", "features.html", "index.html", "models.html", "monitoring.html", "paper.html", "selection.html", "statistics.html"]);
-    for (const f of ["paper.html", "monitoring.html"]) expect(readFileSync(join(dir, f), "utf8"), f).toContain("Not part of this report");
+    expect(readdirSync(dir).sort()).toEqual([
+      "backtest.html",
+      "data.html",
+      "features.html",
+      "index.html",
+      "models.html",
+      "monitoring.html",
+      "paper.html",
+      "selection.html",
+      "statistics.html",
+    ]);
+    for (const f of ["paper.html", "monitoring.html"])
+      expect(readFileSync(join(dir, f), "utf8"), f).toContain("Not part of this report");
     const index = readFileSync(join(dir, "index.html"), "utf8");
     expect(index).toContain("the report stage&#39;s inputs");
     expect(index).not.toContain(lockHash);
@@ -154,14 +190,20 @@ describe("report site on a small study", () => {
     const r = p.cli(["report", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const index = readFileSync(join(p.root, "reports/index.html"), "utf8");
-    expect(index).toMatch(/<code>champion<\/code><\/td><td><span class="badge warn">stale<\/span><\/td><td>[^<]*max_turnover: 1000 → 999/);
+    expect(index).toMatch(
+      /<code>champion<\/code><\/td><td><span class="badge warn">stale<\/span><\/td><td>[^<]*max_turnover: 1000 → 999/,
+    );
     const selection = readFileSync(join(p.root, "reports/selection.html"), "utf8");
     expect(selection).toMatch(/<code>champion<\/code> <span class="badge warn">stale<\/span>/);
     expect(existsSync(join(p.root, "reports/backtest.html"))).toBe(true);
   });
 
   it("says to run the pipeline first when there is no lock", () => {
-    const q = createTempProject({ "pipeline.yaml": "version: 1\nseed: 1\nstages:\n  ingest:\n    uses: stages/data.ts\n    params: { source: synthetic, symbols: 3, start: \"2020-01-02\", end: \"2020-02-28\" }\n", ...repoStages("data.ts") });
+    const q = createTempProject({
+      "pipeline.yaml":
+        'version: 1\nseed: 1\nstages:\n  ingest:\n    uses: stages/data.ts\n    params: { source: synthetic, symbols: 3, start: "2020-01-02", end: "2020-02-28" }\n',
+      ...repoStages("data.ts"),
+    });
     try {
       const r = q.cli(["report"]);
       expect(r.code).toBe(1);

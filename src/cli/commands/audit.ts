@@ -18,7 +18,9 @@ export async function auditLeakageCommand(stage: string | undefined, flags: Audi
   if (flags.seed !== undefined) {
     seed = Number(flags.seed);
     if (!Number.isInteger(seed) || seed < 0) {
-      throw new StrataError("ARGUMENT", `--seed must be a non-negative integer, got '${flags.seed}'`, { hint: "e.g. --seed 7" });
+      throw new StrataError("ARGUMENT", `--seed must be a non-negative integer, got '${flags.seed}'`, {
+        hint: "e.g. --seed 7",
+      });
     }
   }
   const project = await openProject({ file: flags.file });
@@ -46,9 +48,15 @@ function formatReport(r: LeakageReport): string {
   }
   if (r.leak) {
     const l = r.leak;
-    lines.push(color.red(`LEAK: ${l.cell}/${l.output} column '${l.column}' on ${l.date ?? "?"}${l.symbol ? ` symbol ${l.symbol}` : ""} (row ${l.row}): ` +
-      `${l.original ?? "NULL"} originally, ${l.perturbed ?? "NULL"} with prices after ${r.cutoff} perturbed`));
-    lines.push(`  → a value dated ${l.date} reads data from after ${r.cutoff}: find the lead(), forward window or future join behind '${l.column}'`);
+    lines.push(
+      color.red(
+        `LEAK: ${l.cell}/${l.output} column '${l.column}' on ${l.date ?? "?"}${l.symbol ? ` symbol ${l.symbol}` : ""} (row ${l.row}): ` +
+          `${l.original ?? "NULL"} originally, ${l.perturbed ?? "NULL"} with prices after ${r.cutoff} perturbed`,
+      ),
+    );
+    lines.push(
+      `  → a value dated ${l.date} reads data from after ${r.cutoff}: find the lead(), forward window or future join behind '${l.column}'`,
+    );
   } else {
     lines.push(color.green(`PASS: no output dated ≤ ${r.cutoff} changed when the prices after it were perturbed.`));
   }

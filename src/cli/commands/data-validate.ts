@@ -34,21 +34,33 @@ export function parseColumnMapping(text: string): Record<string, string> {
 export async function dataValidateCommand(file: string, flags: DataValidateFlags): Promise<void> {
   const path = resolve(file);
   if (!existsSync(path)) {
-    throw new StrataError("ARGUMENT", `no such file: ${file}`, { hint: "pass the path of a prices CSV or Parquet file (long, or wide: a date column and one column per symbol)" });
+    throw new StrataError("ARGUMENT", `no such file: ${file}`, {
+      hint: "pass the path of a prices CSV or Parquet file (long, or wide: a date column and one column per symbol)",
+    });
   }
   const layout = flags.format ?? "auto";
   if (layout !== "auto" && layout !== "long" && layout !== "wide") {
-    throw new StrataError("ARGUMENT", `--format '${flags.format}' is not a layout`, { hint: "use auto, long (a symbol column) or wide (one column per symbol)" });
+    throw new StrataError("ARGUMENT", `--format '${flags.format}' is not a layout`, {
+      hint: "use auto, long (a symbol column) or wide (one column per symbol)",
+    });
   }
-  for (const [flag, v] of [["--max-price", flags.maxPrice], ["--max-daily-move", flags.maxDailyMove]] as const) {
+  for (const [flag, v] of [
+    ["--max-price", flags.maxPrice],
+    ["--max-daily-move", flags.maxDailyMove],
+  ] as const) {
     if (v !== undefined && !(v > 0 && Number.isFinite(v))) {
-      throw new StrataError("ARGUMENT", `${flag} ${v} is not a positive number`, { hint: flag === "--max-price" ? "e.g. --max-price 1e9" : "a decimal fraction, e.g. --max-daily-move 0.5 for 50 %" });
+      throw new StrataError("ARGUMENT", `${flag} ${v} is not a positive number`, {
+        hint:
+          flag === "--max-price" ? "e.g. --max-price 1e9" : "a decimal fraction, e.g. --max-daily-move 0.5 for 50 %",
+      });
     }
   }
   const report = await validatePricesFile(path, {
     columns: flags.columns ? (parseColumnMapping(flags.columns) as never) : undefined,
     dateFormat: flags.dateFormat,
-    layout, maxPrice: flags.maxPrice, maxDailyMove: flags.maxDailyMove,
+    layout,
+    maxPrice: flags.maxPrice,
+    maxDailyMove: flags.maxDailyMove,
     label: file,
   });
   if (flags.json) printJson(report);

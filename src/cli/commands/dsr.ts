@@ -37,31 +37,47 @@ export async function dsrCommand(flags: DsrFlags): Promise<void> {
     });
   }
   if ((flags.trials === undefined) !== (flags.sharpeVariance === undefined)) {
-    throw new StrataError("ARGUMENT", `the DSR needs both --trials and --sharpe-variance, got only ${flags.trials === undefined ? "--sharpe-variance" : "--trials"}`, {
-      hint: "add the missing flag, or drop both to get the PSR alone",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `the DSR needs both --trials and --sharpe-variance, got only ${flags.trials === undefined ? "--sharpe-variance" : "--trials"}`,
+      {
+        hint: "add the missing flag, or drop both to get the PSR alone",
+      },
+    );
   }
   if (flags.trials !== undefined && !(Number.isInteger(flags.trials) && flags.trials >= 1)) {
-    throw new StrataError("ARGUMENT", `--trials must be an integer ≥ 1, got ${flags.trials}`, { hint: "count every configuration tried, kept or not" });
+    throw new StrataError("ARGUMENT", `--trials must be an integer ≥ 1, got ${flags.trials}`, {
+      hint: "count every configuration tried, kept or not",
+    });
   }
   if (flags.sharpeVariance !== undefined && !(flags.sharpeVariance >= 0)) {
     throw new StrataError("ARGUMENT", `--sharpe-variance must be ≥ 0, got ${flags.sharpeVariance}`, {
       hint: "pass the variance (not the standard deviation) of the trials' annualized Sharpe ratios",
     });
   }
-  const skew = flags.skew ?? 0, kurtosis = flags.kurtosis ?? 3;
+  const skew = flags.skew ?? 0,
+    kurtosis = flags.kurtosis ?? 3;
   if (kurtosis < 1 + skew * skew) {
-    throw new StrataError("ARGUMENT", `--kurtosis ${kurtosis} is impossible with --skew ${skew}: raw kurtosis is at least 1 + skew² = ${1 + skew * skew}`, {
-      hint: "pass RAW kurtosis (3 for a normal distribution), i.e. excess kurtosis + 3",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `--kurtosis ${kurtosis} is impossible with --skew ${skew}: raw kurtosis is at least 1 + skew² = ${1 + skew * skew}`,
+      {
+        hint: "pass RAW kurtosis (3 for a normal distribution), i.e. excess kurtosis + 3",
+      },
+    );
   }
   const s = sharpeSignificance(sharpe, observations, {
-    skew: flags.skew, kurtosis: flags.kurtosis, trials: flags.trials, sharpeVariance: flags.sharpeVariance,
+    skew: flags.skew,
+    kurtosis: flags.kurtosis,
+    trials: flags.trials,
+    sharpeVariance: flags.sharpeVariance,
     periodsPerYear: flags.periodsPerYear,
   });
   if (flags.json) {
     printJson({
-      psr: s.psr, dsr: s.dsr, expected_max_sharpe: s.expectedMaxSharpe,
+      psr: s.psr,
+      dsr: s.dsr,
+      expected_max_sharpe: s.expectedMaxSharpe,
       min_track_record_length: finiteOrNull(s.minTrackRecordLength),
     });
     return;
@@ -70,13 +86,22 @@ export async function dsrCommand(flags: DsrFlags): Promise<void> {
   const years = (n: number) => (n / a).toFixed(1);
   const rows: [string, string][] = [["PSR (vs Sharpe 0)", s.psr.toFixed(6)]];
   if (s.dsr !== null) {
-    rows.push([`Expected max Sharpe of ${flags.trials} trials`, `${s.expectedMaxSharpe!.toFixed(4)} a year`], ["DSR", s.dsr.toFixed(6)]);
+    rows.push(
+      [`Expected max Sharpe of ${flags.trials} trials`, `${s.expectedMaxSharpe!.toFixed(4)} a year`],
+      ["DSR", s.dsr.toFixed(6)],
+    );
   } else {
-    rows.push(["DSR", "n/a: pass --trials N --sharpe-variance V (the number of trials and the variance of their annualized Sharpe ratios)"]);
+    rows.push([
+      "DSR",
+      "n/a: pass --trials N --sharpe-variance V (the number of trials and the variance of their annualized Sharpe ratios)",
+    ]);
   }
-  rows.push(["Min track record length (95%)", Number.isFinite(s.minTrackRecordLength)
-    ? `${Math.ceil(s.minTrackRecordLength)} observations (${years(s.minTrackRecordLength)} years at ${a}/yr)`
-    : "none: the Sharpe ratio is not above 0"]);
+  rows.push([
+    "Min track record length (95%)",
+    Number.isFinite(s.minTrackRecordLength)
+      ? `${Math.ceil(s.minTrackRecordLength)} observations (${years(s.minTrackRecordLength)} years at ${a}/yr)`
+      : "none: the Sharpe ratio is not above 0",
+  ]);
   const width = Math.max(...rows.map(([l]) => l.length));
   const lines = [
     `Sharpe ${sharpe} a year over ${observations} observations (${years(observations)} years at ${a}/yr), skew ${skew}, kurtosis ${kurtosis} (raw)`,

@@ -17,7 +17,17 @@
  * workspace records the overrides, the outcome and the key metrics of the cells the
  * experiment itself brought up to date — never a main-study figure — for `exp show`.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, renameSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  renameSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 import { isMap, parseDocument, parse as parseYaml } from "yaml";
@@ -61,15 +71,23 @@ export function parseOverride(text: string): Override {
   const key = eq > 0 ? text.slice(0, eq).trim() : "";
   const parts = key.split(".");
   if (eq <= 0 || parts.length < 3 || parts[1] !== "params" || parts.some((p) => p === "")) {
-    throw new StrataError("ARGUMENT", `-S ${text}: expected stage.params.key=value (e.g. -S train.params.gbdt.maxDepth=5)`, {
-      hint: "name the stage, then params, then the key path; the value is read as YAML",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `-S ${text}: expected stage.params.key=value (e.g. -S train.params.gbdt.maxDepth=5)`,
+      {
+        hint: "name the stage, then params, then the key path; the value is read as YAML",
+      },
+    );
   }
   let value: unknown;
   try {
     value = parseYaml(text.slice(eq + 1));
   } catch (e) {
-    throw new StrataError("ARGUMENT", `-S ${text}: the value is not valid YAML (${(e as Error).message.split("\n")[0]})`, { hint: "quote strings that contain YAML syntax" });
+    throw new StrataError(
+      "ARGUMENT",
+      `-S ${text}: the value is not valid YAML (${(e as Error).message.split("\n")[0]})`,
+      { hint: "quote strings that contain YAML syntax" },
+    );
   }
   return { stage: parts[0], path: parts.slice(2), value: value ?? null, key };
 }
@@ -80,21 +98,32 @@ export function applyOverrides(text: string, overrides: readonly Override[], fil
   const stages = doc.get("stages");
   for (const o of overrides) {
     if (!isMap(stages) || !stages.has(o.stage)) {
-      const names = isMap(stages) ? stages.items.map((i) => String((i.key as { value?: unknown })?.value ?? i.key)) : [];
-      throw new StrataError("ARGUMENT", `-S ${o.key}: ${file} has no stage '${o.stage}'`, { hint: `stages: ${names.join(", ")}` });
+      const names = isMap(stages)
+        ? stages.items.map((i) => String((i.key as { value?: unknown })?.value ?? i.key))
+        : [];
+      throw new StrataError("ARGUMENT", `-S ${o.key}: ${file} has no stage '${o.stage}'`, {
+        hint: `stages: ${names.join(", ")}`,
+      });
     }
     doc.setIn(["stages", o.stage, "params", ...o.path], doc.createNode(o.value));
   }
   return doc.toString();
 }
 
-export async function expRunCommand(targets: string[], flags: { file?: string; set?: string[]; name?: string; json?: boolean; jobs?: number }): Promise<void> {
+export async function expRunCommand(
+  targets: string[],
+  flags: { file?: string; set?: string[]; name?: string; json?: boolean; jobs?: number },
+): Promise<void> {
   const specFile = findSpecFile({ file: flags.file });
   const main = await openProject({ file: flags.file });
   const overrides = (flags.set ?? []).map(parseOverride);
   const dir = join(main.stateDir, "exp");
   const name = flags.name ?? nextName(dir);
-  if (!NAME.test(name)) throw new StrataError("ARGUMENT", `--name ${name}: use letters, digits, _ . - (at most 64, starting with a letter or digit)`);
+  if (!NAME.test(name))
+    throw new StrataError(
+      "ARGUMENT",
+      `--name ${name}: use letters, digits, _ . - (at most 64, starting with a letter or digit)`,
+    );
   const ws = join(dir, name);
 
   // The workspace: the project's files and inputs (not its outputs, lock or trial registry),
@@ -103,12 +132,14 @@ export async function expRunCommand(targets: string[], flags: { file?: string; s
   const skipFiles = new Set([main.lockFile, main.registryFile, specFile].map((f) => relative(main.root, f)));
   const outputDirs = new Set(main.spec.stages.map((s) => s.name));
   const files = [...projectFiles(main.root), ...inputFiles(main.root, outputDirs)].filter((f) => !skipFiles.has(f));
-  for (const entry of new Set(files.map((f) => f.split("/")[0]))) rmSync(join(ws, entry), { recursive: true, force: true });
+  for (const entry of new Set(files.map((f) => f.split("/")[0])))
+    rmSync(join(ws, entry), { recursive: true, force: true });
   for (const f of files) {
     mkdirSync(dirname(join(ws, f)), { recursive: true });
     cpSync(join(main.root, f), join(ws, f), { dereference: false });
   }
-  if (!existsSync(join(ws, "node_modules")) && existsSync(join(main.root, "node_modules"))) symlinkSync(join(main.root, "node_modules"), join(ws, "node_modules"), "dir");
+  if (!existsSync(join(ws, "node_modules")) && existsSync(join(main.root, "node_modules")))
+    symlinkSync(join(main.root, "node_modules"), join(ws, "node_modules"), "dir");
   const wsSpec = join(ws, relative(main.root, specFile));
   mkdirSync(dirname(wsSpec), { recursive: true });
   writeFileSync(wsSpec, applyOverrides(readFileSync(specFile, "utf8"), overrides, relative(main.root, specFile)));
@@ -118,8 +149,14 @@ export async function expRunCommand(targets: string[], flags: { file?: string; s
   await loadPipeline(wsSpec); // a bad override (e.g. a param the stage does not take) fails here, named
 
   const record: ExperimentRecord = {
-    name, pipeline: relative(main.root, specFile), overrides: Object.fromEntries(overrides.map((o) => [o.key, o.value])), status: "running",
-    started_at: new Date().toISOString(), finished_at: null, counts: {}, metrics: {},
+    name,
+    pipeline: relative(main.root, specFile),
+    overrides: Object.fromEntries(overrides.map((o) => [o.key, o.value])),
+    status: "running",
+    started_at: new Date().toISOString(),
+    finished_at: null,
+    counts: {},
+    metrics: {},
   };
   writeRecord(ws, record);
   const project = await openProject({ file: wsSpec, sharedStateDir: main.stateDir, registryFile: main.registryFile });
@@ -129,14 +166,25 @@ export async function expRunCommand(targets: string[], flags: { file?: string; s
   if (invalid) {
     record.status = "failed";
     writeRecord(ws, record);
-    throw new StrataError("PARAMS", `experiment ${name}: ${invalid[0]}: ${(invalid[1].parts as { error: string }).error}`, { hint: "fix the -S override" });
+    throw new StrataError(
+      "PARAMS",
+      `experiment ${name}: ${invalid[0]}: ${(invalid[1].parts as { error: string }).error}`,
+      { hint: "fix the -S override" },
+    );
   }
   const reporter = createReporter({ live: !flags.json && !!process.stderr.isTTY && !process.env.CI });
-  if (!flags.json) process.stderr.write(`experiment ${color.bold(name)} in ${relative(process.cwd(), ws) || "."}${overrides.length ? ": " + overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ") : ""}\n`);
+  if (!flags.json)
+    process.stderr.write(
+      `experiment ${color.bold(name)} in ${relative(process.cwd(), ws) || "."}${overrides.length ? ": " + overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ") : ""}\n`,
+    );
   let summary;
   try {
     summary = await runProject(project, {
-      targets: targets.length ? targets : undefined, jobs: flags.jobs, reporter, source: name, command: `pipeline exp run --name ${name}`,
+      targets: targets.length ? targets : undefined,
+      jobs: flags.jobs,
+      reporter,
+      source: name,
+      command: `pipeline exp run --name ${name}`,
       runLogDir: main.stateDir, // the study's run log shows its experiments too
     });
   } finally {
@@ -145,16 +193,28 @@ export async function expRunCommand(targets: string[], flags: { file?: string; s
   const count = (s: string) => summary.results.filter((r) => r.status === s).length;
   record.status = summary.ok ? "ok" : "failed";
   record.finished_at = new Date().toISOString();
-  record.counts = { ran: count("ran"), restored: count("restored"), fresh: count("fresh"), failed: count("failed"), skipped: count("skipped") };
+  record.counts = {
+    ran: count("ran"),
+    restored: count("restored"),
+    fresh: count("fresh"),
+    failed: count("failed"),
+    skipped: count("skipped"),
+  };
   // Only cells this run brought up to date (ran, restored or fresh in the experiment's own lock):
   // with targets, the rest of the study was not evaluated under the overrides.
-  const computed = new Set(summary.results.filter((r) => r.status === "ran" || r.status === "restored" || r.status === "fresh").map((r) => r.id));
+  const computed = new Set(
+    summary.results
+      .filter((r) => r.status === "ran" || r.status === "restored" || r.status === "fresh")
+      .map((r) => r.id),
+  );
   const own = Object.entries((await readLock(project.lockFile)).cells).filter(([id]) => computed.has(id));
   record.metrics = keyMetrics(Object.fromEntries(own));
   writeRecord(ws, record);
   if (flags.json) printJson({ ok: summary.ok, experiment: record, cells: summary.results });
   else {
-    process.stderr.write(`${record.counts.ran} ran, ${record.counts.restored} restored, ${record.counts.fresh} fresh${record.counts.failed ? color.red(`, ${record.counts.failed} failed`) : ""}\n`);
+    process.stderr.write(
+      `${record.counts.ran} ran, ${record.counts.restored} restored, ${record.counts.fresh} fresh${record.counts.failed ? color.red(`, ${record.counts.failed} failed`) : ""}\n`,
+    );
     for (const [k, v] of Object.entries(record.metrics)) process.stdout.write(`${k}: ${JSON.stringify(v)}\n`);
     process.stdout.write(`compare with \`pipeline exp show\`; adopt with \`pipeline exp apply ${name}\`\n`);
   }
@@ -162,17 +222,24 @@ export async function expRunCommand(targets: string[], flags: { file?: string; s
 }
 
 /** Metrics worth a column: the champion, the best backtest Sharpe, stats' headline numbers. */
-function keyMetrics(cells: Record<string, { stage: string; metrics: Record<string, unknown> }>): Record<string, unknown> {
+function keyMetrics(
+  cells: Record<string, { stage: string; metrics: Record<string, unknown> }>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   let best: [string, number] | null = null;
   for (const [id, e] of Object.entries(cells)) {
     const s = e.metrics?.sharpe;
     if (e.stage === "backtest" && typeof s === "number" && (!best || s > best[1])) best = [id, s];
-    if (e.stage === "train" && typeof e.metrics?.rank_ic === "number") out[`rank_ic ${id.replace(/^train/, "")}`] = e.metrics.rank_ic;
+    if (e.stage === "train" && typeof e.metrics?.rank_ic === "number")
+      out[`rank_ic ${id.replace(/^train/, "")}`] = e.metrics.rank_ic;
   }
-  if (best) { out.best_sharpe = best[1]; out.best_cell = best[0]; }
+  if (best) {
+    out.best_sharpe = best[1];
+    out.best_cell = best[0];
+  }
   for (const [id, e] of Object.entries(cells)) {
-    if (e.stage === "stats") for (const k of ["trials", "best_dsr", "pbo", "spa_p"]) if (k in e.metrics) out[k] = e.metrics[k];
+    if (e.stage === "stats")
+      for (const k of ["trials", "best_dsr", "pbo", "spa_p"]) if (k in e.metrics) out[k] = e.metrics[k];
     if (id === "champion" || e.stage === "champion") out.champion = e.metrics?.champion ?? null;
   }
   return out;
@@ -184,14 +251,18 @@ function keyMetrics(cells: Record<string, { stage: string; metrics: Record<strin
  * every file outside the state, output and dependency folders.
  */
 function projectFiles(root: string): string[] {
-  const git = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" });
+  const git = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: root,
+    encoding: "utf8",
+  });
   const keep = (f: string) => f !== "" && !SKIP.has(f.split("/")[0]) && existsSync(join(root, f));
   if (git.status === 0) return git.stdout.split("\0").filter(keep);
-  const walk = (rel: string): string[] => readdirSync(join(root, rel), { withFileTypes: true }).flatMap((d) => {
-    const p = rel ? `${rel}/${d.name}` : d.name;
-    if (!rel && SKIP.has(d.name)) return [];
-    return d.isDirectory() ? walk(p) : [p];
-  });
+  const walk = (rel: string): string[] =>
+    readdirSync(join(root, rel), { withFileTypes: true }).flatMap((d) => {
+      const p = rel ? `${rel}/${d.name}` : d.name;
+      if (!rel && SKIP.has(d.name)) return [];
+      return d.isDirectory() ? walk(p) : [p];
+    });
   return walk("").filter(keep);
 }
 
@@ -203,11 +274,12 @@ function projectFiles(root: string): string[] {
 function inputFiles(root: string, outputDirs: Set<string>): string[] {
   const base = join(root, "data");
   if (!existsSync(base)) return [];
-  const walk = (rel: string): string[] => readdirSync(join(root, rel), { withFileTypes: true }).flatMap((d) => {
-    const p = `${rel}/${d.name}`;
-    if (rel === "data" && d.isDirectory() && outputDirs.has(d.name)) return [];
-    return d.isDirectory() ? walk(p) : d.isFile() ? [p] : [];
-  });
+  const walk = (rel: string): string[] =>
+    readdirSync(join(root, rel), { withFileTypes: true }).flatMap((d) => {
+      const p = `${rel}/${d.name}`;
+      if (rel === "data" && d.isDirectory() && outputDirs.has(d.name)) return [];
+      return d.isDirectory() ? walk(p) : d.isFile() ? [p] : [];
+    });
   return walk("data");
 }
 
@@ -225,39 +297,68 @@ function nextName(dir: string): string {
 function readRecords(stateDir: string): ExperimentRecord[] {
   const dir = join(stateDir, "exp");
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((n) => {
-    const f = join(dir, n, "experiment.json");
-    if (!existsSync(f)) return [];
-    try {
-      return [JSON.parse(readFileSync(f, "utf8")) as ExperimentRecord];
-    } catch {
-      return [];
-    }
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const f = join(dir, n, "experiment.json");
+      if (!existsSync(f)) return [];
+      try {
+        return [JSON.parse(readFileSync(f, "utf8")) as ExperimentRecord];
+      } catch {
+        return [];
+      }
+    });
 }
 
 export async function expShowCommand(flags: { file?: string; json?: boolean }): Promise<void> {
   const main = await openProject({ file: flags.file });
   const study = relative(main.root, main.specFile);
-  const records = readRecords(main.stateDir).filter((r) => (r.pipeline ?? "pipeline.yaml") === study).sort((a, b) => (a.started_at < b.started_at ? -1 : 1));
+  const records = readRecords(main.stateDir)
+    .filter((r) => (r.pipeline ?? "pipeline.yaml") === study)
+    .sort((a, b) => (a.started_at < b.started_at ? -1 : 1));
   // Columns: every overridden key whose value differs between experiments (or is set in only
   // some), then the key metrics; keys that never change are hidden.
   const keys = [...new Set(records.flatMap((r) => Object.keys(r.overrides)))].sort();
-  const varying = keys.filter((k) => new Set(records.map((r) => JSON.stringify(r.overrides[k] ?? null))).size > 1 || records.length === 1);
-  const metricKeys = [...new Set(records.flatMap((r) => Object.keys(r.metrics)))].filter((k) => new Set(records.map((r) => JSON.stringify(r.metrics[k] ?? null))).size > 1 || records.length === 1).sort();
+  const varying = keys.filter(
+    (k) => new Set(records.map((r) => JSON.stringify(r.overrides[k] ?? null))).size > 1 || records.length === 1,
+  );
+  const metricKeys = [...new Set(records.flatMap((r) => Object.keys(r.metrics)))]
+    .filter((k) => new Set(records.map((r) => JSON.stringify(r.metrics[k] ?? null))).size > 1 || records.length === 1)
+    .sort();
   if (flags.json) {
-    printJson({ ok: true, experiments: records, columns: { params: varying, metrics: metricKeys }, hidden: keys.filter((k) => !varying.includes(k)) });
+    printJson({
+      ok: true,
+      experiments: records,
+      columns: { params: varying, metrics: metricKeys },
+      hidden: keys.filter((k) => !varying.includes(k)),
+    });
     return;
   }
   if (records.length === 0) {
     process.stdout.write("No experiments yet. Run one: pipeline exp run -S stage.params.key=value\n");
     return;
   }
-  const cell = (v: unknown) => (v === undefined ? "—" : typeof v === "number" ? String(roundDecimals(v, 4)) : typeof v === "string" ? v : JSON.stringify(v));
+  const cell = (v: unknown) =>
+    v === undefined
+      ? "—"
+      : typeof v === "number"
+        ? String(roundDecimals(v, 4))
+        : typeof v === "string"
+          ? v
+          : JSON.stringify(v);
   const header = ["name", "status", ...varying, ...metricKeys];
-  const rows = records.map((r) => [r.name, r.status, ...varying.map((k) => cell(r.overrides[k])), ...metricKeys.map((k) => cell(r.metrics[k]))]);
+  const rows = records.map((r) => [
+    r.name,
+    r.status,
+    ...varying.map((k) => cell(r.overrides[k])),
+    ...metricKeys.map((k) => cell(r.metrics[k])),
+  ]);
   const width = header.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j].length)));
-  const line = (cells: string[]) => cells.map((c, j) => c.padEnd(width[j])).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, j) => c.padEnd(width[j]))
+      .join("  ")
+      .trimEnd();
   process.stdout.write(line(header) + "\n" + rows.map(line).join("\n") + "\n");
   const hidden = keys.filter((k) => !varying.includes(k));
   if (hidden.length) process.stdout.write(color.dim(`same in every experiment (hidden): ${hidden.join(", ")}\n`));
@@ -269,7 +370,9 @@ export async function expApplyCommand(name: string, flags: { file?: string; json
   const record = readRecords(main.stateDir).find((r) => r.name === name);
   if (!record) {
     const names = readRecords(main.stateDir).map((r) => r.name);
-    throw new StrataError("ARGUMENT", `no experiment named '${name}'`, { hint: names.length ? `experiments: ${names.join(", ")}` : "run one with pipeline exp run" });
+    throw new StrataError("ARGUMENT", `no experiment named '${name}'`, {
+      hint: names.length ? `experiments: ${names.join(", ")}` : "run one with pipeline exp run",
+    });
   }
   const overrides = Object.entries(record.overrides).map(([k, v]) => ({ ...parseOverride(`${k}=null`), value: v }));
   const text = applyOverrides(readFileSync(specFile, "utf8"), overrides, relative(main.root, specFile));
@@ -285,6 +388,8 @@ export async function expApplyCommand(name: string, flags: { file?: string; json
   if (flags.json) printJson({ ok: true, applied: record.overrides });
   else {
     for (const [k, v] of Object.entries(record.overrides)) process.stdout.write(`${k} = ${JSON.stringify(v)}\n`);
-    process.stdout.write(`applied to ${relative(process.cwd(), specFile) || specFile}; \`pipeline run\` restores the experiment's results from the cache\n`);
+    process.stdout.write(
+      `applied to ${relative(process.cwd(), specFile) || specFile}; \`pipeline run\` restores the experiment's results from the cache\n`,
+    );
   }
 }

@@ -6,7 +6,12 @@ import { acquireProjectLock } from "../../pipeline/project-lock.ts";
 import { readLock, writeLockIfChanged, type LockEntry } from "../../pipeline/lock.ts";
 import { color, printJson } from "../output.ts";
 
-export async function gcCommand(flags: { file?: string; json?: boolean; dryRun?: boolean; keepRuns?: boolean }): Promise<void> {
+export async function gcCommand(flags: {
+  file?: string;
+  json?: boolean;
+  dryRun?: boolean;
+  keepRuns?: boolean;
+}): Promise<void> {
   const project = await openProject({ file: flags.file });
   const held = await acquireProjectLock(project.root, { command: "pipeline gc" });
   try {
@@ -14,8 +19,13 @@ export async function gcCommand(flags: { file?: string; json?: boolean; dryRun?:
     project.lock = await readLock(project.lockFile);
     // Lock entries of cells the pipeline file no longer has are kept by `run` (so putting a
     // matrix value back restores); gc prunes them.
-    const pruned = Object.keys(project.lock.cells).filter((id) => !project.graph.byId.has(id)).sort();
-    const kept = { version: project.lock.version, cells: Object.fromEntries(Object.entries(project.lock.cells).filter(([id]) => project.graph.byId.has(id))) };
+    const pruned = Object.keys(project.lock.cells)
+      .filter((id) => !project.graph.byId.has(id))
+      .sort();
+    const kept = {
+      version: project.lock.version,
+      cells: Object.fromEntries(Object.entries(project.lock.cells).filter(([id]) => project.graph.byId.has(id))),
+    };
     if (!flags.dryRun && pruned.length) await writeLockIfChanged(project.lockFile, kept);
     const keepHashes = new Set<string>();
     const keepRuns = new Set<string>();
@@ -45,17 +55,28 @@ export async function gcCommand(flags: { file?: string; json?: boolean; dryRun?:
       await rm(join(project.stateDir, "verify"), { recursive: true, force: true });
     }
     if (flags.json) {
-      printJson({ ok: true, dryRun: !!flags.dryRun, removed: res.removed, bytes: res.bytes, files: res.files, prunedCells: pruned });
+      printJson({
+        ok: true,
+        dryRun: !!flags.dryRun,
+        removed: res.removed,
+        bytes: res.bytes,
+        files: res.files,
+        prunedCells: pruned,
+      });
       return;
     }
-    for (const id of pruned) process.stdout.write(`${flags.dryRun ? "would prune" : "pruned"} lock entry ${id} (not in ${basename(project.specFile)})\n`);
+    for (const id of pruned)
+      process.stdout.write(
+        `${flags.dryRun ? "would prune" : "pruned"} lock entry ${id} (not in ${basename(project.specFile)})\n`,
+      );
     if (flags.dryRun) for (const f of res.files) process.stdout.write(`would remove ${f}\n`);
     const mb = (res.bytes / 1e6).toFixed(1);
     process.stdout.write(
       res.removed === 0
         ? "Nothing to collect.\n"
         : `${flags.dryRun ? "Would remove" : "Removed"} ${res.removed} files, ${color.bold(mb + " MB")}.` +
-            (flags.keepRuns ? "" : " Earlier results can no longer be restored without running.") + "\n",
+            (flags.keepRuns ? "" : " Earlier results can no longer be restored without running.") +
+            "\n",
     );
   } finally {
     await held.release();
@@ -66,7 +87,8 @@ export async function gcCommand(flags: { file?: string; json?: boolean; dryRun?:
 async function otherLocks(root: string, stateDir: string, own: string): Promise<string[]> {
   const out: string[] = [];
   const locksIn = async (dir: string) => {
-    for (const name of await readdir(dir).catch(() => [] as string[])) if (name.endsWith(".lock") && join(dir, name) !== own) out.push(join(dir, name));
+    for (const name of await readdir(dir).catch(() => [] as string[]))
+      if (name.endsWith(".lock") && join(dir, name) !== own) out.push(join(dir, name));
   };
   await locksIn(root);
   const exp = join(stateDir, "exp");

@@ -14,7 +14,11 @@ import { PAPER_ALERTS_DIR, PAPER_LEDGER } from "../../paper/paths.ts";
 import { StrataError, errorMessage } from "../../core/errors.ts";
 import { parseIsoDate } from "../../store/dates.ts";
 import {
-  createAlerter, DEFAULT_WEBHOOK_ENV, metricsSnapshotFromPaperState, serveMetrics, tradingDaysBetween,
+  createAlerter,
+  DEFAULT_WEBHOOK_ENV,
+  metricsSnapshotFromPaperState,
+  serveMetrics,
+  tradingDaysBetween,
   type MetricsSnapshot,
 } from "../../monitor/index.ts";
 import { color, printJson, untilSignal } from "../output.ts";
@@ -35,8 +39,14 @@ const ledgerOf = (flags: MonitorFlags): string => at(rootOf(flags), flags.ledger
 const alertsDirOf = (flags: MonitorFlags): string => at(rootOf(flags), flags.alertsDir ?? PAPER_ALERTS_DIR);
 
 const EMPTY: MetricsSnapshot = {
-  equity: null, drawdown: null, capitalUtilization: null, strategyWeights: {}, symbolWeights: {},
-  riskBudgetViolations: null, killSwitch: null, lastSuccessfulRun: null,
+  equity: null,
+  drawdown: null,
+  capitalUtilization: null,
+  strategyWeights: {},
+  symbolWeights: {},
+  riskBudgetViolations: null,
+  killSwitch: null,
+  lastSuccessfulRun: null,
 };
 
 async function readState(ledger: string) {
@@ -76,7 +86,9 @@ export async function monitorAlertsFlushCommand(flags: MonitorFlags): Promise<vo
   if (flags.json) {
     printJson({ ok: r.pending === 0 && !r.fileError, dir, ...r });
   } else {
-    process.stdout.write(`${r.delivered} delivered, ${r.pending} pending${r.webhookError ? ` (${r.webhookError})` : ""}\n`);
+    process.stdout.write(
+      `${r.delivered} delivered, ${r.pending} pending${r.webhookError ? ` (${r.webhookError})` : ""}\n`,
+    );
     if (r.fileError) process.stderr.write(`${color.red("error")}: ${r.fileError}\n`);
   }
   if (r.pending !== 0 || r.fileError) process.exitCode = 1;
@@ -88,10 +100,15 @@ export async function monitorAlertsFlushCommand(flags: MonitorFlags): Promise<vo
  * last day is up to date whatever the wall clock says); the wall-clock date only when there
  * are no prices to read.
  */
-async function defaultCheckDate(flags: MonitorFlags): Promise<{ date: string; source: "data" | "clock"; prices: string }> {
+async function defaultCheckDate(
+  flags: MonitorFlags,
+): Promise<{ date: string; source: "data" | "clock"; prices: string }> {
   const prices = at(rootOf(flags), "data/data/prices.parquet");
   if (existsSync(prices)) {
-    const [{ priceDates }, { createDatabase }] = await Promise.all([import("../../paper/market.ts"), import("../../store/index.ts")]);
+    const [{ priceDates }, { createDatabase }] = await Promise.all([
+      import("../../paper/market.ts"),
+      import("../../store/index.ts"),
+    ]);
     const db = await createDatabase();
     const conn = await db.connect();
     try {
@@ -110,12 +127,16 @@ async function defaultCheckDate(flags: MonitorFlags): Promise<{ date: string; so
  * exists, the kill switch is off, the last successful run is at most `maxRunAge` trading days
  * old. Exit 1 when any check fails; `--alert` also sends the findings through the alert channels.
  */
-export async function monitorCheckCommand(flags: MonitorFlags & { date?: string; maxRunAge?: number; alert?: boolean }): Promise<void> {
+export async function monitorCheckCommand(
+  flags: MonitorFlags & { date?: string; maxRunAge?: number; alert?: boolean },
+): Promise<void> {
   const dflt = flags.date === undefined ? await defaultCheckDate(flags) : null;
   const date = flags.date ?? dflt!.date;
   const dateSource = flags.date !== undefined ? "flag" : dflt!.source;
   if (parseIsoDate(date) === null) {
-    throw new StrataError("ARGUMENT", `--date ${JSON.stringify(date)} is not a calendar date "YYYY-MM-DD"`, { hint: "e.g. --date 2024-07-01" });
+    throw new StrataError("ARGUMENT", `--date ${JSON.stringify(date)} is not a calendar date "YYYY-MM-DD"`, {
+      hint: "e.g. --date 2024-07-01",
+    });
   }
   const maxRunAge = flags.maxRunAge ?? 1;
   const ledger = ledgerOf(flags);
@@ -124,7 +145,10 @@ export async function monitorCheckCommand(flags: MonitorFlags & { date?: string;
   let lastRunDate: string | null = null;
   if (!existsSync(ledger)) {
     alerts.push({
-      key: "monitor:no-ledger", severity: "warning", date, title: `No paper ledger at ${ledger}`,
+      key: "monitor:no-ledger",
+      severity: "warning",
+      date,
+      title: `No paper ledger at ${ledger}`,
       message: "Paper trading has not run yet. Start it with `pipeline paper run --date YYYY-MM-DD`.",
     });
   } else {
@@ -133,7 +157,9 @@ export async function monitorCheckCommand(flags: MonitorFlags & { date?: string;
     lastRunDate = state.lastRun?.date ?? null;
     if (state.killSwitch.halted) {
       alerts.push({
-        key: "monitor:kill-switch", severity: "critical", date,
+        key: "monitor:kill-switch",
+        severity: "critical",
+        date,
         title: `Kill switch engaged since ${state.killSwitch.date ?? "?"}: ${state.killSwitch.reason ?? "no reason recorded"}`,
         message: "Trading is halted. Investigate, then lift it with `pipeline paper resume --reason …`.",
         details: { since: state.killSwitch.date, reason: state.killSwitch.reason },
@@ -142,22 +168,54 @@ export async function monitorCheckCommand(flags: MonitorFlags & { date?: string;
     const age = lastRunDate === null ? null : tradingDaysBetween(lastRunDate, date);
     if (age === null || age > maxRunAge) {
       alerts.push({
-        key: "monitor:stale-run", severity: "warning", date,
-        title: lastRunDate === null ? "The paper ledger records no run" : `Last paper run ${lastRunDate}, ${age} trading days before ${date}`,
+        key: "monitor:stale-run",
+        severity: "warning",
+        date,
+        title:
+          lastRunDate === null
+            ? "The paper ledger records no run"
+            : `Last paper run ${lastRunDate}, ${age} trading days before ${date}`,
         message: `The daily cycle should run every trading day (allowed: ${maxRunAge} day behind). Check the scheduler and the last run's output.`,
         details: { lastRunDate, tradingDaysBehind: age, threshold: maxRunAge },
       });
     }
   }
-  const sent = flags.alert ? await Promise.all(alerts.map((a) => createAlerter({ dir: alertsDirOf(flags), webhookEnv: flags.webhookEnv ?? DEFAULT_WEBHOOK_ENV }).send(a))) : null;
+  const sent = flags.alert
+    ? await Promise.all(
+        alerts.map((a) =>
+          createAlerter({ dir: alertsDirOf(flags), webhookEnv: flags.webhookEnv ?? DEFAULT_WEBHOOK_ENV }).send(a),
+        ),
+      )
+    : null;
   if (flags.json) {
-    printJson({ ok: alerts.length === 0, date, date_source: dateSource, ledger, lastRunDate, snapshot, alerts, ...(sent ? { sent } : {}) });
+    printJson({
+      ok: alerts.length === 0,
+      date,
+      date_source: dateSource,
+      ledger,
+      lastRunDate,
+      snapshot,
+      alerts,
+      ...(sent ? { sent } : {}),
+    });
   } else {
-    if (dflt) process.stdout.write(color.dim(dflt.source === "data" ? `date ${date}: the last trading day in ${dflt.prices} (--date to choose another)\n` : `date ${date}: today (no prices at ${dflt.prices}; --date to choose another)\n`));
+    if (dflt)
+      process.stdout.write(
+        color.dim(
+          dflt.source === "data"
+            ? `date ${date}: the last trading day in ${dflt.prices} (--date to choose another)\n`
+            : `date ${date}: today (no prices at ${dflt.prices}; --date to choose another)\n`,
+        ),
+      );
     if (snapshot.equity !== null) {
-      process.stdout.write(`equity ${snapshot.equity.toFixed(2)}  drawdown ${((snapshot.drawdown ?? 0) * 100).toFixed(2)}%  utilization ${((snapshot.capitalUtilization ?? 0) * 100).toFixed(1)}%  last run ${lastRunDate ?? "never"}\n`);
+      process.stdout.write(
+        `equity ${snapshot.equity.toFixed(2)}  drawdown ${((snapshot.drawdown ?? 0) * 100).toFixed(2)}%  utilization ${((snapshot.capitalUtilization ?? 0) * 100).toFixed(1)}%  last run ${lastRunDate ?? "never"}\n`,
+      );
     }
-    for (const a of alerts) process.stdout.write(`${a.severity === "critical" ? color.red(a.severity) : color.yellow(a.severity)}: ${a.title}\n  ${a.message}\n`);
+    for (const a of alerts)
+      process.stdout.write(
+        `${a.severity === "critical" ? color.red(a.severity) : color.yellow(a.severity)}: ${a.title}\n  ${a.message}\n`,
+      );
     if (alerts.length === 0) process.stdout.write(`${color.green("ok")}: the paper book is healthy on ${date}\n`);
   }
   if (alerts.length > 0) process.exitCode = 1;

@@ -21,7 +21,12 @@ interface Flags {
 
 function notebookFiles(root: string): string[] {
   const dir = join(root, "notebooks");
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".md")).sort().map((f) => join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
 }
 
 /** reports/notebooks/index.html: every notebook with its page's state. */
@@ -45,10 +50,17 @@ export async function notebookRenderCommand(files: string[], flags: Flags): Prom
   const catalog = await loadCatalog({ file: flags.file });
   const targets = files.length ? files.map((f) => resolve(f)) : notebookFiles(catalog.root);
   for (const f of targets) {
-    if (!existsSync(f)) throw new StrataError("ARGUMENT", `notebook ${relative(process.cwd(), f)} does not exist`, { hint: "pass a notebooks/*.md file, or create one with `pipeline notebook new NAME`" });
-    if (!f.endsWith(".md")) throw new StrataError("ARGUMENT", `notebook ${relative(process.cwd(), f)} is not a .md file`, { hint: "notebooks are Markdown files with ```ts cells" });
+    if (!existsSync(f))
+      throw new StrataError("ARGUMENT", `notebook ${relative(process.cwd(), f)} does not exist`, {
+        hint: "pass a notebooks/*.md file, or create one with `pipeline notebook new NAME`",
+      });
+    if (!f.endsWith(".md"))
+      throw new StrataError("ARGUMENT", `notebook ${relative(process.cwd(), f)} is not a .md file`, {
+        hint: "notebooks are Markdown files with ```ts cells",
+      });
   }
-  if (!targets.length && !flags.json) process.stdout.write("No notebooks in notebooks/. Create one with `pipeline notebook new NAME`.\n");
+  if (!targets.length && !flags.json)
+    process.stdout.write("No notebooks in notebooks/. Create one with `pipeline notebook new NAME`.\n");
   const renders = new Map<string, NotebookRender>();
   for (const f of targets) {
     const r = await renderNotebook(f, catalog);
@@ -56,9 +68,14 @@ export async function notebookRenderCommand(files: string[], flags: Flags): Prom
     if (!flags.json) {
       const state = r.cached ? color.dim("cached  ") : color.green("rendered");
       const failed = r.errors ? color.red(` ${r.errors} failed cell${r.errors === 1 ? "" : "s"}`) : "";
-      process.stdout.write(`${state} ${r.file} → ${relative(process.cwd(), r.outFile)}  ${fmtSeconds(r.ms / 1000)}${failed}\n`);
+      process.stdout.write(
+        `${state} ${r.file} → ${relative(process.cwd(), r.outFile)}  ${fmtSeconds(r.ms / 1000)}${failed}\n`,
+      );
       for (const c of r.cells) {
-        if (c.error) process.stdout.write(`  ${color.red("error")} cell ${c.index} at ${r.file}:${c.error.line ?? c.line}: ${c.error.message.split("\n")[0]}\n`);
+        if (c.error)
+          process.stdout.write(
+            `  ${color.red("error")} cell ${c.index} at ${r.file}:${c.error.line ?? c.line}: ${c.error.message.split("\n")[0]}\n`,
+          );
       }
     }
   }
@@ -69,13 +86,22 @@ export async function notebookRenderCommand(files: string[], flags: Flags): Prom
     printJson({
       ok: errors === 0,
       notebooks: [...renders.values()].map((r) => ({
-        name: r.name, file: r.file, page: relative(catalog.root, r.outFile), status: r.cached ? "cached" : "rendered",
-        seconds: Number((r.ms / 1000).toFixed(3)), errors: r.errors, cells: r.cells, reads: r.reads.length,
+        name: r.name,
+        file: r.file,
+        page: relative(catalog.root, r.outFile),
+        status: r.cached ? "cached" : "rendered",
+        seconds: Number((r.ms / 1000).toFixed(3)),
+        errors: r.errors,
+        cells: r.cells,
+        reads: r.reads.length,
       })),
       stale: stale.map((s) => ({ name: s.name, changed: s.changed })),
     });
   } else {
-    for (const s of stale) process.stdout.write(`${color.yellow("stale")}    reports/notebooks/${s.name}.html: ${s.changed.length} artifact(s) changed since it was rendered\n`);
+    for (const s of stale)
+      process.stdout.write(
+        `${color.yellow("stale")}    reports/notebooks/${s.name}.html: ${s.changed.length} artifact(s) changed since it was rendered\n`,
+      );
   }
   if (errors) process.exitCode = 1;
 }
@@ -85,11 +111,17 @@ export async function notebookNewCommand(name: string, flags: Flags): Promise<vo
   const catalog = await loadCatalog({ file: flags.file });
   const path = join(catalog.root, "notebooks", `${n}.md`);
   const rel = relative(process.cwd(), path);
-  if (existsSync(path)) throw new StrataError("ARGUMENT", `${rel} already exists; not overwriting it`, { hint: "pick another name, or edit the existing notebook" });
+  if (existsSync(path))
+    throw new StrataError("ARGUMENT", `${rel} already exists; not overwriting it`, {
+      hint: "pick another name, or edit the existing notebook",
+    });
   mkdirSync(join(catalog.root, "notebooks"), { recursive: true });
   writeFileSync(path, scaffoldNotebook(n, catalog), { flag: "wx" });
   if (flags.json) printJson({ ok: true, file: relative(catalog.root, path) });
-  else process.stdout.write(`Created ${rel}. Render it with \`pipeline notebook render ${rel}\`, or watch it with \`pipeline notebook serve\`.\n`);
+  else
+    process.stdout.write(
+      `Created ${rel}. Render it with \`pipeline notebook render ${rel}\`, or watch it with \`pipeline notebook serve\`.\n`,
+    );
 }
 
 function openBrowser(url: string): void {

@@ -13,8 +13,18 @@
 import { StrataError } from "../../core/errors.ts";
 import { readWidePrices, type WidePrices } from "../../data/wide-prices.ts";
 import {
-  LINKAGE_METHODS, PORTFOLIO_METHODS, ledoitWolf, meanHistoricalReturn, optimizePortfolio, portfolioPerformance,
-  sampleCorrelation, sampleCovariance, simpleReturns, type LinkageMethod, type PortfolioMethod, type PortfolioResult,
+  LINKAGE_METHODS,
+  PORTFOLIO_METHODS,
+  ledoitWolf,
+  meanHistoricalReturn,
+  optimizePortfolio,
+  portfolioPerformance,
+  sampleCorrelation,
+  sampleCovariance,
+  simpleReturns,
+  type LinkageMethod,
+  type PortfolioMethod,
+  type PortfolioResult,
 } from "../../quant/portfolio/index.ts";
 import { printJson } from "../output.ts";
 
@@ -43,19 +53,31 @@ export interface OptimizeReport {
 export function optimizeTable(table: WidePrices, flags: OptimizeFlags): OptimizeReport {
   const method = flags.method as PortfolioMethod;
   if (!PORTFOLIO_METHODS.includes(method)) {
-    throw new StrataError("ARGUMENT", `--method '${flags.method}' is not a portfolio method`, { hint: `use one of ${PORTFOLIO_METHODS.join(", ")}` });
+    throw new StrataError("ARGUMENT", `--method '${flags.method}' is not a portfolio method`, {
+      hint: `use one of ${PORTFOLIO_METHODS.join(", ")}`,
+    });
   }
   const linkage = (flags.linkage ?? "single") as LinkageMethod;
-  if (!LINKAGE_METHODS.includes(linkage)) throw new StrataError("ARGUMENT", `--linkage '${flags.linkage}' is not supported`, { hint: `use one of ${LINKAGE_METHODS.join(", ")}` });
+  if (!LINKAGE_METHODS.includes(linkage))
+    throw new StrataError("ARGUMENT", `--linkage '${flags.linkage}' is not supported`, {
+      hint: `use one of ${LINKAGE_METHODS.join(", ")}`,
+    });
   const cov = flags.cov ?? "sample";
-  if (cov !== "sample" && cov !== "ledoit_wolf") throw new StrataError("ARGUMENT", `--cov '${cov}' is not supported`, { hint: "use sample or ledoit_wolf" });
+  if (cov !== "sample" && cov !== "ledoit_wolf")
+    throw new StrataError("ARGUMENT", `--cov '${cov}' is not supported`, { hint: "use sample or ledoit_wolf" });
   const muKind = flags.mu ?? "geometric";
-  if (muKind !== "geometric" && muKind !== "arithmetic") throw new StrataError("ARGUMENT", `--mu '${muKind}' is not supported`, { hint: "use geometric or arithmetic" });
+  if (muKind !== "geometric" && muKind !== "arithmetic")
+    throw new StrataError("ARGUMENT", `--mu '${muKind}' is not supported`, { hint: "use geometric or arithmetic" });
   if (flags.maxWeight !== undefined && !(flags.maxWeight > 0 && flags.maxWeight <= 1)) {
-    throw new StrataError("ARGUMENT", `--max-weight ${flags.maxWeight} is outside (0, 1]`, { hint: "pass a decimal fraction, e.g. 0.1 for 10%" });
+    throw new StrataError("ARGUMENT", `--max-weight ${flags.maxWeight} is outside (0, 1]`, {
+      hint: "pass a decimal fraction, e.g. 0.1 for 10%",
+    });
   }
   const rf = flags.riskFree ?? 0;
-  if (!Number.isFinite(rf)) throw new StrataError("ARGUMENT", `--risk-free ${flags.riskFree} is not a number`, { hint: "pass an annual decimal rate, e.g. 0.02" });
+  if (!Number.isFinite(rf))
+    throw new StrataError("ARGUMENT", `--risk-free ${flags.riskFree} is not a number`, {
+      hint: "pass an annual decimal rate, e.g. 0.02",
+    });
   const returns = simpleReturns(table.prices);
   const mu = meanHistoricalReturn(returns, { compounding: muKind === "geometric" });
   const S = cov === "sample" ? sampleCovariance(returns) : ledoitWolf(returns).covariance;
@@ -69,7 +91,15 @@ export function optimizeTable(table: WidePrices, flags: OptimizeFlags): Optimize
   const perf = portfolioPerformance(res.weights, mu, S, { riskFreeRate: rf });
   const weights: Record<string, number> = {};
   table.assets.forEach((a, i) => (weights[a] = res.weights[i]));
-  return { weights, expected_return: perf.expectedReturn, volatility: perf.volatility, sharpe: perf.sharpe, method: res.method, fallback: res.fallback, notes: res.notes };
+  return {
+    weights,
+    expected_return: perf.expectedReturn,
+    volatility: perf.volatility,
+    sharpe: perf.sharpe,
+    method: res.method,
+    fallback: res.fallback,
+    notes: res.notes,
+  };
 }
 
 export function formatOptimizeReport(r: OptimizeReport, requested: string): string {
@@ -79,7 +109,12 @@ export function formatOptimizeReport(r: OptimizeReport, requested: string): stri
   const lines = [`${r.method}${r.method !== requested ? ` (fallback from ${requested})` : ""}`, ""];
   lines.push(`${"asset".padEnd(w)}  ${"weight".padStart(8)}`);
   for (const [a, v] of rows) lines.push(`${a.padEnd(w)}  ${pct(v).padStart(8)}`);
-  lines.push("", `expected return  ${pct(r.expected_return)}`, `volatility       ${pct(r.volatility)}`, `sharpe           ${Number.isFinite(r.sharpe) ? r.sharpe.toFixed(3) : "n/a"}`);
+  lines.push(
+    "",
+    `expected return  ${pct(r.expected_return)}`,
+    `volatility       ${pct(r.volatility)}`,
+    `sharpe           ${Number.isFinite(r.sharpe) ? r.sharpe.toFixed(3) : "n/a"}`,
+  );
   if (r.fallback) lines.push("", `fallback: ${r.fallback.reason}`);
   for (const note of r.notes) lines.push(`note: ${note}`);
   return lines.join("\n");

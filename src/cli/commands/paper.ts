@@ -13,7 +13,17 @@ import { parse as parseYaml } from "yaml";
 import type { Alert } from "../../monitor/alert.ts";
 import { PAPER_ALERTS_DIR, PAPER_LEDGER, PAPER_REPORTS_DIR } from "../../paper/paths.ts";
 import { StrataError } from "../../core/errors.ts";
-import { Ledger, checkPaperDates, paperConfig, readState, runPaperDay, runPaperPeriod, type DayResult, type PaperConfig, type PaperPaths } from "../../paper/index.ts";
+import {
+  Ledger,
+  checkPaperDates,
+  paperConfig,
+  readState,
+  runPaperDay,
+  runPaperPeriod,
+  type DayResult,
+  type PaperConfig,
+  type PaperPaths,
+} from "../../paper/index.ts";
 import { writePaperReport } from "../paper-report.ts";
 import { createDatabase } from "../../store/index.ts";
 import { readCloses } from "../../data/closes.ts";
@@ -67,22 +77,31 @@ function loadConfig(flags: PaperFlags): PaperConfig {
   let input: Record<string, unknown> = {};
   if (flags.config) {
     const file = at(rootOf(flags), flags.config);
-    if (!existsSync(file)) throw new StrataError("ARGUMENT", `paper: config file ${file} does not exist`, { hint: "pass a YAML or JSON file with the settings of docs/paper-trading.md" });
+    if (!existsSync(file))
+      throw new StrataError("ARGUMENT", `paper: config file ${file} does not exist`, {
+        hint: "pass a YAML or JSON file with the settings of docs/paper-trading.md",
+      });
     try {
       input = (parseYaml(readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
     } catch (cause) {
-      throw new StrataError("ARGUMENT", `paper: ${file} is not valid YAML/JSON (${(cause as Error).message})`, { cause });
+      throw new StrataError("ARGUMENT", `paper: ${file} is not valid YAML/JSON (${(cause as Error).message})`, {
+        cause,
+      });
     }
   }
   if (flags.capital !== undefined) input.capital = flags.capital;
-  if (flags.fill) input.broker = { ...(input.broker as object ?? {}), fill: flags.fill };
+  if (flags.fill) input.broker = { ...((input.broker as object) ?? {}), fill: flags.fill };
   if (flags.scores) input.scores = flags.scores;
   const parsed = (() => {
     try {
       return paperConfig(input as never);
     } catch (cause) {
       const issues = (cause as { issues?: Array<{ path: (string | number)[]; message: string }> }).issues;
-      throw new StrataError("ARGUMENT", `paper: invalid settings${flags.config ? ` in ${flags.config}` : ""}: ${issues ? issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ") : (cause as Error).message}`, { cause });
+      throw new StrataError(
+        "ARGUMENT",
+        `paper: invalid settings${flags.config ? ` in ${flags.config}` : ""}: ${issues ? issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ") : (cause as Error).message}`,
+        { cause },
+      );
     }
   })();
   return parsed;
@@ -93,71 +112,127 @@ function loadConfig(flags: PaperFlags): PaperConfig {
  * the paper equity and weights from the ledger plus the day being recorded, closes from the
  * prices file up to the trade day. Monitoring alerts go to the same channels as the cycle's.
  */
-async function monitoring(ledger: Ledger, r: DayResult, p: PaperPaths, send: (a: Alert) => Promise<void>): Promise<MonitoringReport> {
+async function monitoring(
+  ledger: Ledger,
+  r: DayResult,
+  p: PaperPaths,
+  send: (a: Alert) => Promise<void>,
+): Promise<MonitoringReport> {
   const { monitorDay } = await import("../../monitor/index.ts");
-  const scoreHistory = (await ledger.signals(r.date)).filter((s) => s.date < r.date).map((s) => ({ date: s.decision_date, symbol: s.symbol, score: s.score }));
-  if (r.decisionDate) for (const s of r.signals) scoreHistory.push({ date: r.decisionDate, symbol: s.symbol, score: s.score });
+  const scoreHistory = (await ledger.signals(r.date))
+    .filter((s) => s.date < r.date)
+    .map((s) => ({ date: s.decision_date, symbol: s.symbol, score: s.score }));
+  if (r.decisionDate)
+    for (const s of r.signals) scoreHistory.push({ date: r.decisionDate, symbol: s.symbol, score: s.score });
   // The last 60 score dates are enough for the rolling IC (20 dates) and the drift rule.
   const dates = [...new Set(scoreHistory.map((s) => s.date))].sort();
-  const since = dates.length > 60 ? dates[dates.length - 60] : dates[0] ?? r.date;
+  const since = dates.length > 60 ? dates[dates.length - 60] : (dates[0] ?? r.date);
   const scores = scoreHistory.filter((s) => s.date >= since);
-  const { rows: prices, lastDate: lastDataDate } = await withConnection((conn) => readCloses(conn, p.prices, { from: since, to: r.date }));
-  const equity = (await ledger.equityHistory(r.date)).filter((e) => e.date < r.date).map((e) => ({ date: e.date, equity: e.equity }));
+  const { rows: prices, lastDate: lastDataDate } = await withConnection((conn) =>
+    readCloses(conn, p.prices, { from: since, to: r.date }),
+  );
+  const equity = (await ledger.equityHistory(r.date))
+    .filter((e) => e.date < r.date)
+    .map((e) => ({ date: e.date, equity: e.equity }));
   if (r.account) equity.push({ date: r.date, equity: r.account.equity });
   const weights = (await ledger.weights(r.date)).filter((w) => w.date < r.date);
   for (const q of r.positions) weights.push({ date: r.date, symbol: q.symbol, weight: q.weight });
   const report = monitorDay({
-    date: r.date, scores, prices, horizon: r.champion ? r.championHorizon ?? 5 : 5, equity,
-    backtestSharpe: r.champion?.backtestSharpe ?? null, weights, lastDataDate,
+    date: r.date,
+    scores,
+    prices,
+    horizon: r.champion ? (r.championHorizon ?? 5) : 5,
+    equity,
+    backtestSharpe: r.champion?.backtestSharpe ?? null,
+    weights,
+    lastDataDate,
   });
   for (const a of report.alerts) await send(a);
   return report;
 }
 
 /** Alerts go to the monitor's channels: data/paper/alerts/alerts.jsonl, and the webhook when its variable is set. */
-async function alertSink(flags: PaperFlags & { alerts?: string }): Promise<{ send: (a: Alert) => Promise<void>; flush: () => Promise<void> }> {
+async function alertSink(
+  flags: PaperFlags & { alerts?: string },
+): Promise<{ send: (a: Alert) => Promise<void>; flush: () => Promise<void> }> {
   const { createAlerter } = await import("../../monitor/index.ts");
   const alerter = createAlerter({ dir: at(rootOf(flags), flags.alerts ?? PAPER_ALERTS_DIR) });
   return {
     send: async (a) => {
-      if (!flags.json) process.stderr.write(`${a.severity === "critical" ? color.red("alert") : color.yellow("alert")}: ${a.title}\n`);
+      if (!flags.json)
+        process.stderr.write(`${a.severity === "critical" ? color.red("alert") : color.yellow("alert")}: ${a.title}\n`);
       await alerter.send(a);
     },
-    flush: async () => { await alerter.flush(); },
+    flush: async () => {
+      await alerter.flush();
+    },
   };
 }
 
 export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
-  if (flags.date && (flags.from || flags.to)) throw new StrataError("ARGUMENT", "paper run: give --date or --from/--to, not both");
-  if ((flags.from === undefined) !== (flags.to === undefined)) throw new StrataError("ARGUMENT", "paper run: --from and --to go together");
+  if (flags.date && (flags.from || flags.to))
+    throw new StrataError("ARGUMENT", "paper run: give --date or --from/--to, not both");
+  if ((flags.from === undefined) !== (flags.to === undefined))
+    throw new StrataError("ARGUMENT", "paper run: --from and --to go together");
   const cfg = loadConfig(flags);
   const p = paths(flags);
   const reportsDir = at(rootOf(flags), flags.reports ?? PAPER_REPORTS_DIR);
   const crashAfter = Number(process.env.STRATA_PAPER_CRASH_AFTER_FILLS ?? "");
-  const hooks = Number.isInteger(crashAfter) && crashAfter > 0
-    // Fault injection for the crash test: die mid-transaction after n fills are written.
-    ? { onFillRecorded: (n: number) => { if (n >= crashAfter) process.kill(process.pid, "SIGKILL"); } }
-    : {};
+  const hooks =
+    Number.isInteger(crashAfter) && crashAfter > 0
+      ? // Fault injection for the crash test: die mid-transaction after n fills are written.
+        {
+          onFillRecorded: (n: number) => {
+            if (n >= crashAfter) process.kill(process.pid, "SIGKILL");
+          },
+        }
+      : {};
   const today = new Date().toISOString().slice(0, 10);
   // Dates off the data's calendar are refused before the ledger is opened (or created): nothing is recorded.
-  if (!existsSync(p.prices)) throw new StrataError("DATA", `paper run: no prices at ${p.prices}`, { hint: "run the data stage first (pipeline run data), or pass --prices PATH" });
-  await withConnection((conn) => checkPaperDates(conn, p.prices, flags.from ? { from: flags.from, to: flags.to } : { date: flags.date ?? today }));
+  if (!existsSync(p.prices))
+    throw new StrataError("DATA", `paper run: no prices at ${p.prices}`, {
+      hint: "run the data stage first (pipeline run data), or pass --prices PATH",
+    });
+  await withConnection((conn) =>
+    checkPaperDates(conn, p.prices, flags.from ? { from: flags.from, to: flags.to } : { date: flags.date ?? today }),
+  );
   const alerter = await alertSink(flags);
   const ledger = await Ledger.open(ledgerPath(flags), { capital: cfg.capital });
   const results: DayResult[] = [];
   const print = (r: DayResult) => {
     if (flags.json) return;
-    const mark = r.status === "already_done" || r.status === "not_trading_day" ? color.dim("=") : r.status === "executed" ? color.green("✓") : r.status === "dry_run" ? color.blue("~") : color.yellow("•");
+    const mark =
+      r.status === "already_done" || r.status === "not_trading_day"
+        ? color.dim("=")
+        : r.status === "executed"
+          ? color.green("✓")
+          : r.status === "dry_run"
+            ? color.blue("~")
+            : color.yellow("•");
     process.stdout.write(`${mark} ${r.message}\n`);
     for (const n of r.notes.slice(1)) process.stdout.write(`    ${color.dim(n)}\n`);
   };
   try {
     const common = {
-      dryRun: flags.dryRun, config: cfg, paths: p, alert: alerter.send, hooks,
-      beforeCommit: async (r: DayResult) => { writePaperReport(reportsDir, r, await monitoring(ledger, r, p, alerter.send)); },
+      dryRun: flags.dryRun,
+      config: cfg,
+      paths: p,
+      alert: alerter.send,
+      hooks,
+      beforeCommit: async (r: DayResult) => {
+        writePaperReport(reportsDir, r, await monitoring(ledger, r, p, alerter.send));
+      },
     };
     if (flags.from) {
-      await runPaperPeriod(ledger, { ...common, from: flags.from, to: flags.to!, onDay: (r) => { results.push(r); print(r); } });
+      await runPaperPeriod(ledger, {
+        ...common,
+        from: flags.from,
+        to: flags.to!,
+        onDay: (r) => {
+          results.push(r);
+          print(r);
+        },
+      });
     } else {
       const r = await runPaperDay(ledger, { ...common, date: flags.date ?? today });
       results.push(r);
@@ -169,22 +244,38 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
   }
   if (flags.json) {
     printJson({
-      ok: true, ledger: ledgerPath(flags),
+      ok: true,
+      ledger: ledgerPath(flags),
       days: results.map((r) => ({
-        date: r.date, status: r.status, changed: r.changed, message: r.message, decision_date: r.decisionDate, rebalance: r.rebalance,
-        champion: r.champion?.cell ?? null, orders: r.trades.length, filled: r.fills.filter((f) => f.shares > 0).length,
-        equity: r.account?.equity ?? null, daily_return: r.account?.daily_return ?? null, notes: r.notes, violations: r.safety.violations,
-        kill_switch: r.killSwitch, alerts: r.alerts,
+        date: r.date,
+        status: r.status,
+        changed: r.changed,
+        message: r.message,
+        decision_date: r.decisionDate,
+        rebalance: r.rebalance,
+        champion: r.champion?.cell ?? null,
+        orders: r.trades.length,
+        filled: r.fills.filter((f) => f.shares > 0).length,
+        equity: r.account?.equity ?? null,
+        daily_return: r.account?.daily_return ?? null,
+        notes: r.notes,
+        violations: r.safety.violations,
+        kill_switch: r.killSwitch,
+        alerts: r.alerts,
       })),
     });
   } else if (results.length > 1) {
     const done = results.filter((r) => r.changed).length;
     const last = [...results].reverse().find((r) => r.account);
-    process.stdout.write(`${results.length} day(s), ${done} recorded${last?.account ? `; equity ${last.account.equity.toFixed(2)} on ${last.date}` : ""}\n`);
+    process.stdout.write(
+      `${results.length} day(s), ${done} recorded${last?.account ? `; equity ${last.account.equity.toFixed(2)} on ${last.date}` : ""}\n`,
+    );
   }
 }
 
-async function withConnection<T>(f: (conn: Awaited<ReturnType<Awaited<ReturnType<typeof createDatabase>>["connect"]>>) => Promise<T>): Promise<T> {
+async function withConnection<T>(
+  f: (conn: Awaited<ReturnType<Awaited<ReturnType<typeof createDatabase>>["connect"]>>) => Promise<T>,
+): Promise<T> {
   const db = await createDatabase();
   const conn = await db.connect();
   try {
@@ -197,24 +288,47 @@ async function withConnection<T>(f: (conn: Awaited<ReturnType<Awaited<ReturnType
 
 export async function paperStatusCommand(flags: PaperFlags & { events?: number }): Promise<void> {
   const path = ledgerPath(flags);
-  if (!existsSync(path)) throw new StrataError("DATA", `no paper ledger at ${path}`, { hint: "run `pipeline paper run --date YYYY-MM-DD` first" });
+  if (!existsSync(path))
+    throw new StrataError("DATA", `no paper ledger at ${path}`, {
+      hint: "run `pipeline paper run --date YYYY-MM-DD` first",
+    });
   const ledger = await Ledger.open(path, { readOnly: true });
   try {
     const state = await readState(ledger);
     const events = await ledger.events(flags.events ?? 10);
     if (flags.json) {
-      printJson({ ok: true, ledger: path, ...state, events: events.map((e) => ({ ...e, details: e.details ? JSON.parse(e.details) : null })) });
+      printJson({
+        ok: true,
+        ledger: path,
+        ...state,
+        events: events.map((e) => ({ ...e, details: e.details ? JSON.parse(e.details) : null })),
+      });
       return;
     }
     const last = state.equity[state.equity.length - 1];
     process.stdout.write(`ledger ${path}\n`);
-    process.stdout.write(`last run ${state.lastRun ? `${state.lastRun.date} (finished ${state.lastRun.finishedAt})` : "never"}\n`);
-    if (last) process.stdout.write(`equity ${last.equity.toFixed(2)}  cash ${last.cash.toFixed(2)}  on ${last.date}  (${state.equity.length} days)\n`);
-    process.stdout.write(state.killSwitch.halted ? color.red(`HALTED since ${state.killSwitch.date}: ${state.killSwitch.reason}\n`) : "trading: active\n");
-    process.stdout.write(`safety violations recorded: ${state.riskBudgetViolations}\n\npositions (${state.positions.length})\n`);
-    for (const p of state.positions) process.stdout.write(`  ${p.symbol.padEnd(10)} ${String(p.shares).padStart(10)} @ ${p.price.toFixed(2).padStart(10)}  ${p.value.toFixed(2).padStart(14)}  ${(p.weight * 100).toFixed(2).padStart(6)}%\n`);
+    process.stdout.write(
+      `last run ${state.lastRun ? `${state.lastRun.date} (finished ${state.lastRun.finishedAt})` : "never"}\n`,
+    );
+    if (last)
+      process.stdout.write(
+        `equity ${last.equity.toFixed(2)}  cash ${last.cash.toFixed(2)}  on ${last.date}  (${state.equity.length} days)\n`,
+      );
+    process.stdout.write(
+      state.killSwitch.halted
+        ? color.red(`HALTED since ${state.killSwitch.date}: ${state.killSwitch.reason}\n`)
+        : "trading: active\n",
+    );
+    process.stdout.write(
+      `safety violations recorded: ${state.riskBudgetViolations}\n\npositions (${state.positions.length})\n`,
+    );
+    for (const p of state.positions)
+      process.stdout.write(
+        `  ${p.symbol.padEnd(10)} ${String(p.shares).padStart(10)} @ ${p.price.toFixed(2).padStart(10)}  ${p.value.toFixed(2).padStart(14)}  ${(p.weight * 100).toFixed(2).padStart(6)}%\n`,
+      );
     process.stdout.write(`\nlast events\n`);
-    for (const e of events) process.stdout.write(`  ${e.date ?? "—"}  ${e.kind.padEnd(12)} ${e.severity.padEnd(8)} ${e.message}\n`);
+    for (const e of events)
+      process.stdout.write(`  ${e.date ?? "—"}  ${e.kind.padEnd(12)} ${e.severity.padEnd(8)} ${e.message}\n`);
   } finally {
     ledger.close();
   }
@@ -232,7 +346,14 @@ export async function paperResumeCommand(flags: PaperFlags & { reason?: string }
       return;
     }
     const last = await ledger.lastDay();
-    await ledger.appendEvents([{ date: last?.date ?? null, kind: "resume", severity: "info", message: `resumed after: ${h.reason}${flags.reason ? ` — ${flags.reason}` : ""}` }]);
+    await ledger.appendEvents([
+      {
+        date: last?.date ?? null,
+        kind: "resume",
+        severity: "info",
+        message: `resumed after: ${h.reason}${flags.reason ? ` — ${flags.reason}` : ""}`,
+      },
+    ]);
     if (flags.json) printJson({ ok: true, resumed: true, halted_since: h.date, reason: h.reason });
     else process.stdout.write(`resumed (halted since ${h.date}: ${h.reason})\n`);
   } finally {

@@ -15,12 +15,19 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
   const t0 = performance.now();
   const project = await openProject({ file: flags.file });
   if (!existsSync(project.lockFile)) {
-    throw new StrataError("DATA", `no ${basename(project.lockFile)} in ${project.root}: nothing has run yet, so there is nothing to report`, {
-      hint: "run `pipeline run` first",
-    });
+    throw new StrataError(
+      "DATA",
+      `no ${basename(project.lockFile)} in ${project.root}: nothing has run yet, so there is nothing to report`,
+      {
+        hint: "run `pipeline run` first",
+      },
+    );
   }
   const outDir = resolve(process.cwd(), flags.out ?? resolve(project.root, "reports"));
-  const [{ buildSite }, { createDatabase }] = await Promise.all([import("../../report/site/index.ts"), import("../../store/database.ts")]);
+  const [{ buildSite }, { createDatabase }] = await Promise.all([
+    import("../../report/site/index.ts"),
+    import("../../store/database.ts"),
+  ]);
   const catalog = await buildCatalog(project);
   const db = await createDatabase();
   const conn = await db.connect();
@@ -28,16 +35,25 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
     const site = await buildSite(catalog, { outDir, conn, provenance: "lock" });
     const seconds = Math.round(((performance.now() - t0) / 1000) * 1000) / 1000;
     if (flags.json) {
-      printJson({ ok: true, outDir, pages: site.pages.map((p) => ({ file: p.file, bytes: p.bytes, figures: p.figures })), seconds });
+      printJson({
+        ok: true,
+        outDir,
+        pages: site.pages.map((p) => ({ file: p.file, bytes: p.bytes, figures: p.figures })),
+        seconds,
+      });
       return;
     }
     const w = Math.max(...site.pages.map((p) => p.file.length));
     for (const p of site.pages) {
-      process.stdout.write(`${p.file.padEnd(w)}  ${formatBytes(p.bytes).padStart(9)}  ${String(p.figures).padStart(2)} figure${p.figures === 1 ? " " : "s"}\n`);
+      process.stdout.write(
+        `${p.file.padEnd(w)}  ${formatBytes(p.bytes).padStart(9)}  ${String(p.figures).padStart(2)} figure${p.figures === 1 ? " " : "s"}\n`,
+      );
     }
     const total = site.pages.reduce((s, p) => s + p.bytes, 0);
     const stale = catalog.cells.filter((c) => c.state !== "fresh").length;
-    process.stdout.write(`${color.green("wrote")} ${site.pages.length} pages (${formatBytes(total)}) to ${relative(process.cwd(), outDir) || "."}/ in ${fmtSeconds(seconds)}${stale ? color.yellow(` — ${stale} cell${stale === 1 ? " is" : "s are"} not fresh (shown as such; run \`pipeline status\`)`) : ""}\n`);
+    process.stdout.write(
+      `${color.green("wrote")} ${site.pages.length} pages (${formatBytes(total)}) to ${relative(process.cwd(), outDir) || "."}/ in ${fmtSeconds(seconds)}${stale ? color.yellow(` — ${stale} cell${stale === 1 ? " is" : "s are"} not fresh (shown as such; run \`pipeline status\`)`) : ""}\n`,
+    );
     process.stdout.write(`open ${relative(process.cwd(), resolve(outDir, "index.html"))}\n`);
   } finally {
     conn.closeSync();

@@ -20,13 +20,26 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
   if (flags.dryRun) {
     const { steps, warnings } = await planProject(project, { targets, force: flags.force });
     if (flags.json) {
-      printJson({ ok: true, dryRun: true, warnings: collectWarnings(warnings, []), steps: steps.map((s) => ({ cell: s.cell.id, action: s.action, cause: s.cause, reasons: s.reasons, upstream: s.upstream })) });
+      printJson({
+        ok: true,
+        dryRun: true,
+        warnings: collectWarnings(warnings, []),
+        steps: steps.map((s) => ({
+          cell: s.cell.id,
+          action: s.action,
+          cause: s.cause,
+          reasons: s.reasons,
+          upstream: s.upstream,
+        })),
+      });
       return;
     }
     for (const w of warnings) process.stderr.write(`${color.yellow("warning")}: ${formatPlanWarning(w)}\n`);
     const todo = steps.filter((s) => s.action !== "skip");
     for (const s of todo) process.stdout.write(describeStep(s) + "\n");
-    process.stdout.write(todo.length === 0 ? "Everything is up to date.\n" : `${todo.length} of ${steps.length} cells would change.\n`);
+    process.stdout.write(
+      todo.length === 0 ? "Everything is up to date.\n" : `${todo.length} of ${steps.length} cells would change.\n`,
+    );
     return;
   }
 
@@ -64,7 +77,14 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
       ok: summary.ok,
       wall_s: round3(summary.wall_s),
       lockChanged: summary.lockChanged,
-      counts: { ran: count("ran"), restored: count("restored"), fresh: count("fresh"), failed: count("failed"), skipped: count("skipped"), cancelled: count("cancelled") },
+      counts: {
+        ran: count("ran"),
+        restored: count("restored"),
+        fresh: count("fresh"),
+        failed: count("failed"),
+        skipped: count("skipped"),
+        cancelled: count("cancelled"),
+      },
       warnings,
       cells: summary.results,
     });
@@ -79,13 +99,17 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
     ].filter(Boolean);
     const nothing = count("ran") + count("restored") === 0 && summary.ok;
     process.stderr.write(
-      (nothing ? "Everything is up to date. " : "") + `${parts.join(", ")} in ${fmtSeconds(summary.wall_s)}` + (summary.lockChanged ? `; ${relative(process.cwd(), project.lockFile) || project.lockFile} updated` : "") + "\n",
+      (nothing ? "Everything is up to date. " : "") +
+        `${parts.join(", ")} in ${fmtSeconds(summary.wall_s)}` +
+        (summary.lockChanged ? `; ${relative(process.cwd(), project.lockFile) || project.lockFile} updated` : "") +
+        "\n",
     );
     // Every warning of the selection, also those of fresh and restored cells (from the lock):
     // a result that means something other than its name says so on every run.
     if (warnings.length) {
       process.stderr.write(color.yellow(`${warnings.length} warning${warnings.length === 1 ? "" : "s"}:`) + "\n");
-      for (const w of warnings) process.stderr.write(`  ${w.cell ?? w.stage}: ${w.message}${w.hint ? color.dim(` → ${w.hint}`) : ""}\n`);
+      for (const w of warnings)
+        process.stderr.write(`  ${w.cell ?? w.stage}: ${w.message}${w.hint ? color.dim(` → ${w.hint}`) : ""}\n`);
     }
     // Full errors were printed as each cell failed; recap the first line of each.
     for (const r of summary.results.filter((x) => x.status === "failed")) {

@@ -12,7 +12,10 @@ const WORD: Record<PlanStep["action"], string> = {
   blocked: "blocked",
 };
 
-export async function statusCommand(targets: string[], flags: { file?: string; json?: boolean; checksum?: boolean }): Promise<void> {
+export async function statusCommand(
+  targets: string[],
+  flags: { file?: string; json?: boolean; checksum?: boolean },
+): Promise<void> {
   const project = await openProject({ file: flags.file });
   // --checksum: re-hash every output and source file instead of trusting the stat cache.
   if (flags.checksum) project.stat.checksum = true;
@@ -21,7 +24,10 @@ export async function statusCommand(targets: string[], flags: { file?: string; j
   const stale = steps.filter((s) => s.action !== "skip");
   // Run-time warnings as the lock records them for each cell's current outputs.
   const cellWarnings = (id: string): string[] => project.lock.cells[id]?.warnings ?? [];
-  const warnings = collectWarnings(planWarnings, steps.map((s) => ({ id: s.cell.id, stage: s.cell.stage, warnings: cellWarnings(s.cell.id) })));
+  const warnings = collectWarnings(
+    planWarnings,
+    steps.map((s) => ({ id: s.cell.id, stage: s.cell.stage, warnings: cellWarnings(s.cell.id) })),
+  );
   if (flags.json) {
     printJson({
       ok: true,
@@ -43,7 +49,10 @@ export async function statusCommand(targets: string[], flags: { file?: string; j
   const printWarnings = () => {
     if (!warnings.length) return;
     process.stdout.write(color.yellow(`${warnings.length} warning${warnings.length === 1 ? "" : "s"}:`) + "\n");
-    for (const w of warnings) process.stdout.write(`  ${w.cell ?? `${w.where} ${w.stage}`}: ${w.message}${w.hint ? color.dim(` → ${w.hint}`) : ""}\n`);
+    for (const w of warnings)
+      process.stdout.write(
+        `  ${w.cell ?? `${w.where} ${w.stage}`}: ${w.message}${w.hint ? color.dim(` → ${w.hint}`) : ""}\n`,
+      );
   };
   if (stale.length === 0) {
     process.stdout.write(`Everything is up to date (${steps.length} cells).\n`);
@@ -53,8 +62,20 @@ export async function statusCommand(targets: string[], flags: { file?: string; j
   const width = Math.max(...stale.map((s) => s.cell.id.length));
   for (const s of stale) {
     const word = WORD[s.action].padEnd(8);
-    const painted = s.action === "run" ? color.yellow(word) : s.action === "restore" ? color.green(word) : s.action === "blocked" ? color.red(word) : color.dim(word);
-    const more = s.reasons.length > 1 ? color.dim(` (+${s.reasons.length - 1} more: ${s.reasons.slice(1, 4).join("; ")}${s.reasons.length > 4 ? "; …" : ""})`) : "";
+    const painted =
+      s.action === "run"
+        ? color.yellow(word)
+        : s.action === "restore"
+          ? color.green(word)
+          : s.action === "blocked"
+            ? color.red(word)
+            : color.dim(word);
+    const more =
+      s.reasons.length > 1
+        ? color.dim(
+            ` (+${s.reasons.length - 1} more: ${s.reasons.slice(1, 4).join("; ")}${s.reasons.length > 4 ? "; …" : ""})`,
+          )
+        : "";
     process.stdout.write(`${painted}${s.cell.id.padEnd(width)}  ${s.cause}${more}\n`);
   }
   const n = (a: PlanStep["action"]) => stale.filter((s) => s.action === a).length;

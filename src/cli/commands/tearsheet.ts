@@ -41,12 +41,37 @@ function parseBenchmark(spec: string): { file: string; column?: string } {
   return { file: spec.slice(0, i), column: spec.slice(i + 1) || undefined };
 }
 
-const PCT = new Set(["total_return", "cagr", "annual_volatility", "max_drawdown", "var_95", "cvar_95", "win_rate", "best_day", "worst_day", "alpha"]);
+const PCT = new Set([
+  "total_return",
+  "cagr",
+  "annual_volatility",
+  "max_drawdown",
+  "var_95",
+  "cvar_95",
+  "win_rate",
+  "best_day",
+  "worst_day",
+  "alpha",
+]);
 const LABELS: Record<keyof Tearsheet, string> = {
-  total_return: "Total return", cagr: "CAGR", annual_volatility: "Annual volatility", sharpe: "Sharpe",
-  sortino: "Sortino", max_drawdown: "Max drawdown", calmar: "Calmar", omega: "Omega", tail_ratio: "Tail ratio",
-  skew: "Skew", kurtosis: "Kurtosis (excess)", var_95: "VaR 95% (per period)", cvar_95: "CVaR 95% (per period)",
-  win_rate: "Win rate", best_day: "Best period", worst_day: "Worst period", alpha: "Alpha (annual)", beta: "Beta",
+  total_return: "Total return",
+  cagr: "CAGR",
+  annual_volatility: "Annual volatility",
+  sharpe: "Sharpe",
+  sortino: "Sortino",
+  max_drawdown: "Max drawdown",
+  calmar: "Calmar",
+  omega: "Omega",
+  tail_ratio: "Tail ratio",
+  skew: "Skew",
+  kurtosis: "Kurtosis (excess)",
+  var_95: "VaR 95% (per period)",
+  cvar_95: "CVaR 95% (per period)",
+  win_rate: "Win rate",
+  best_day: "Best period",
+  worst_day: "Worst period",
+  alpha: "Alpha (annual)",
+  beta: "Beta",
 };
 
 function fmt(key: string, v: number): string {
@@ -58,11 +83,15 @@ function fmt(key: string, v: number): string {
 export async function tearsheetCommand(file: string, flags: TearsheetFlags): Promise<void> {
   const periodsPerYear = flags.periodsPerYear ?? 252;
   if (!(periodsPerYear > 0) || !Number.isFinite(periodsPerYear)) {
-    throw new StrataError("ARGUMENT", `--periods-per-year must be a positive number, got ${flags.periodsPerYear}`, { hint: "252 daily, 52 weekly, 12 monthly" });
+    throw new StrataError("ARGUMENT", `--periods-per-year must be a positive number, got ${flags.periodsPerYear}`, {
+      hint: "252 daily, 52 weekly, 12 monthly",
+    });
   }
   const rf = flags.riskFree ?? 0;
   if (!Number.isFinite(rf) || rf <= -1) {
-    throw new StrataError("ARGUMENT", `--risk-free must be an annual rate as a decimal > −1, got ${flags.riskFree}`, { hint: "e.g. --risk-free 0.02 for 2% a year" });
+    throw new StrataError("ARGUMENT", `--risk-free must be an annual rate as a decimal > −1, got ${flags.riskFree}`, {
+      hint: "e.g. --risk-free 0.02 for 2% a year",
+    });
   }
   const units = { percent: flags.percent, periodsPerYear };
   const series = inDecimalUnits(await readReturnSeries(file, flags.column), units);
@@ -74,23 +103,36 @@ export async function tearsheetCommand(file: string, flags: TearsheetFlags): Pro
     // NaN where the benchmark has no row: those days drop out of alpha and beta.
     const { values, found: common } = alignByDate(bench.dates, bench.returns, series.dates, NaN);
     if (common < 2) {
-      throw new StrataError("DATA", `benchmark ${spec.file} shares ${common} date${common === 1 ? "" : "s"} with ${file}; alpha and beta need at least 2`, {
-        hint: "pass a benchmark covering the same dates (joined on the date column)",
-      });
+      throw new StrataError(
+        "DATA",
+        `benchmark ${spec.file} shares ${common} date${common === 1 ? "" : "s"} with ${file}; alpha and beta need at least 2`,
+        {
+          hint: "pass a benchmark covering the same dates (joined on the date column)",
+        },
+      );
     }
     benchmark = values;
     benchLabel = `${bench.file}:${bench.column} (${common} common dates)`;
   }
   const metrics = tearsheet(series.returns, { periodsPerYear, riskFree: rf, riskFreeBasis: "annual", benchmark });
-  const start = formatIsoDate(series.dates[0]), end = formatIsoDate(series.dates[series.dates.length - 1]);
+  const start = formatIsoDate(series.dates[0]),
+    end = formatIsoDate(series.dates[series.dates.length - 1]);
   const dd = maxDrawdownPeriod(series.returns, { dates: series.dates });
   const ddText = `${dd.peakDate == null ? "start" : formatIsoDate(dd.peakDate)} → ${formatIsoDate(dd.troughDate!)} → ${dd.recoveryDate == null ? "not recovered" : formatIsoDate(dd.recoveryDate)}`;
   const rows = (Object.keys(metrics) as (keyof Tearsheet)[]).map((k) => [LABELS[k], fmt(k, metrics[k]!)] as const);
 
   if (flags.html) {
     const html = tearsheetPage({
-      series: `${series.file}:${series.column}`, start, end, periods: series.returns.length, periodsPerYear, riskFree: rf,
-      percent: flags.percent, benchmark: benchLabel, rows, drawdownPeriod: ddText,
+      series: `${series.file}:${series.column}`,
+      start,
+      end,
+      periods: series.returns.length,
+      periodsPerYear,
+      riskFree: rf,
+      percent: flags.percent,
+      benchmark: benchLabel,
+      rows,
+      drawdownPeriod: ddText,
     });
     await writeFile(resolve(flags.html), html);
   }

@@ -22,34 +22,64 @@ export async function trialsCommand(flags: { file?: string; stage?: string; json
   const study = relative(project.root, project.specFile);
   const registry = relative(project.root, project.registryFile);
   if (flags.json) {
-    printJson({ ok: true, study, registry, trials: rows.length, sources, deflation: used, rows: rows.map((r) => ({ ...r, params: JSON.parse(r.params) })) });
+    printJson({
+      ok: true,
+      study,
+      registry,
+      trials: rows.length,
+      sources,
+      deflation: used,
+      rows: rows.map((r) => ({ ...r, params: JSON.parse(r.params) })),
+    });
     return;
   }
   process.stdout.write(`study ${study}, registry ${registry}\n`);
   if (rows.length === 0) {
-    process.stdout.write(`No trials recorded yet${flags.stage ? ` for stage ${flags.stage}` : ""}. Cells of trial stages (the backtest) are recorded when they run.\n`);
+    process.stdout.write(
+      `No trials recorded yet${flags.stage ? ` for stage ${flags.stage}` : ""}. Cells of trial stages (the backtest) are recorded when they run.\n`,
+    );
     return;
   }
   const width = Math.max(4, ...rows.map((r) => r.cell.length));
   const kinds = Math.max(4, ...rows.map((r) => r.kind.length));
   const fmt = (v: number | null) => (v === null ? "—" : Number.isInteger(v) ? String(v) : v.toFixed(4));
-  process.stdout.write(`${"cell".padEnd(width)}  ${"kind".padEnd(kinds)}  ${"source".padEnd(10)}  ${"config".padEnd(12)}  recorded values\n`);
+  process.stdout.write(
+    `${"cell".padEnd(width)}  ${"kind".padEnd(kinds)}  ${"source".padEnd(10)}  ${"config".padEnd(12)}  recorded values\n`,
+  );
   const order = (r: (typeof rows)[number]) => (r.kind === "cell" ? 0 : 1);
-  for (const r of [...rows].sort((a, b) => order(a) - order(b) || (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : a.config_hash < b.config_hash ? -1 : 1))) {
-    const values = Object.entries(r.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(", ");
-    process.stdout.write(`${r.cell.padEnd(width)}  ${r.kind.padEnd(kinds)}  ${r.source.padEnd(10)}  ${color.dim(r.config_hash.slice(0, 12))}  ${values}\n`);
+  for (const r of [...rows].sort(
+    (a, b) =>
+      order(a) - order(b) || (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : a.config_hash < b.config_hash ? -1 : 1),
+  )) {
+    const values = Object.entries(r.metrics)
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(", ");
+    process.stdout.write(
+      `${r.cell.padEnd(width)}  ${r.kind.padEnd(kinds)}  ${r.source.padEnd(10)}  ${color.dim(r.config_hash.slice(0, 12))}  ${values}\n`,
+    );
   }
   const byKind: Record<string, number> = {};
   for (const r of rows) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
-  const from = Object.entries(sources).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s, k]) => `${k} ${s}`).join(", ");
-  const kindsLine = Object.entries(byKind).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, c]) => `${c} ${k}`).join(", ");
+  const from = Object.entries(sources)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([s, k]) => `${k} ${s}`)
+    .join(", ");
+  const kindsLine = Object.entries(byKind)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, c]) => `${c} ${k}`)
+    .join(", ");
   process.stdout.write(`\n${rows.length} configurations recorded (${from}; ${kindsLine})\n`);
-  if (used.length === 0) process.stdout.write("No stats output yet: run the stats stage to see the N and Sharpe variance its deflated Sharpe ratios use.\n");
+  if (used.length === 0)
+    process.stdout.write(
+      "No stats output yet: run the stats stage to see the N and Sharpe variance its deflated Sharpe ratios use.\n",
+    );
   for (const u of used) {
     const t = u.trials;
-    process.stdout.write(`${u.cell}${u.current ? "" : color.dim(" (output changed since the lock; rerun)")}: deflates by N = ${t.count} effective trials ` +
-      `(${t.raw ?? t.count} raw: ${t.return_series} return series, ${t.tuning} hyper-parameter trials; the matrix's ${t.matrix_series ?? "?"} series in ${t.matrix_clusters ?? "?"} clusters at correlation ≥ ${t.min_correlation ?? "?"}); ` +
-      `annualized Sharpe variance ${typeof t.sharpe_variance === "number" ? t.sharpe_variance.toFixed(4) : "—"}, E[max Sharpe] ${typeof t.expected_max_sharpe === "number" ? t.expected_max_sharpe.toFixed(3) : "—"}\n`);
+    process.stdout.write(
+      `${u.cell}${u.current ? "" : color.dim(" (output changed since the lock; rerun)")}: deflates by N = ${t.count} effective trials ` +
+        `(${t.raw ?? t.count} raw: ${t.return_series} return series, ${t.tuning} hyper-parameter trials; the matrix's ${t.matrix_series ?? "?"} series in ${t.matrix_clusters ?? "?"} clusters at correlation ≥ ${t.min_correlation ?? "?"}); ` +
+        `annualized Sharpe variance ${typeof t.sharpe_variance === "number" ? t.sharpe_variance.toFixed(4) : "—"}, E[max Sharpe] ${typeof t.expected_max_sharpe === "number" ? t.expected_max_sharpe.toFixed(3) : "—"}\n`,
+    );
   }
 }
 
@@ -57,7 +87,18 @@ interface Deflation {
   cell: string;
   /** The output's bytes are those the lock records. */
   current: boolean;
-  trials: { count: number; raw?: number; return_series: number; tuning: number; matrix_series?: number; matrix_clusters?: number; min_correlation?: number; sharpe_variance: number; expected_max_sharpe: number | null; stage: string };
+  trials: {
+    count: number;
+    raw?: number;
+    return_series: number;
+    tuning: number;
+    matrix_series?: number;
+    matrix_clusters?: number;
+    min_correlation?: number;
+    sharpe_variance: number;
+    expected_max_sharpe: number | null;
+    stage: string;
+  };
 }
 
 /** The trial counts written by every locked cell with a `matrix` output holding `trials` (the stats stage). */

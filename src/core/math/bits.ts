@@ -40,5 +40,5 @@ export function scaleByPowerOfTwo(y: number, k: number): number {
   if (k > 1023) return y * POW2[1023 + 1022] * POW2[k - 1023 + 1022];
   if (k >= -1021) return y * POW2[k + 1022];
   // Result near or below the smallest normal: scale up first so only the last step rounds.
-  return (y * POW2[k + 1000 + 1022]) * POW2[-1000 + 1022];
+  return y * POW2[k + 1000 + 1022] * POW2[-1000 + 1022];
 }

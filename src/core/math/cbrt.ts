@@ -19,7 +19,7 @@ export function cbrt(x: number): number {
   // (hi + lo)/3 in double-double: q = hi/3, then the exact remainder hi − 3q.
   const q = L.hi / 3;
   twoProd(q, 3, P);
-  const ql = ((L.hi - P.hi) - P.lo + L.lo) / 3;
+  const ql = (L.hi - P.hi - P.lo + L.lo) / 3;
   const r = expDD(q, ql);
   return x < 0 ? -r : r;
 }

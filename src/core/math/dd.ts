@@ -28,7 +28,7 @@ const SPLITTER = 134217729;
 export function twoSum(a: number, b: number, o: DD): DD {
   const s = a + b;
   const bb = s - a;
-  o.lo = (a - (s - bb)) + (b - bb);
+  o.lo = a - (s - bb) + (b - bb);
   o.hi = s;
   return o;
 }
@@ -45,10 +45,12 @@ export function fastTwoSum(a: number, b: number, o: DD): DD {
 export function twoProd(a: number, b: number, o: DD): DD {
   const p = a * b;
   let t = SPLITTER * a;
-  const ah = t - (t - a), al = a - ah;
+  const ah = t - (t - a),
+    al = a - ah;
   t = SPLITTER * b;
-  const bh = t - (t - b), bl = b - bh;
-  o.lo = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  const bh = t - (t - b),
+    bl = b - bh;
+  o.lo = ah * bh - p + ah * bl + al * bh + al * bl;
   o.hi = p;
   return o;
 }

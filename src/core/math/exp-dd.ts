@@ -23,31 +23,36 @@ export function expDD(xh: number, xl: number): number {
   twoProd(k, LN2_HI, P);
   twoSum(xh, -P.hi, S);
   fastTwoSum(S.hi, S.lo - P.lo + xl - k * LN2_LO, R);
-  const rh = R.hi, rl = R.lo;
+  const rh = R.hi,
+    rl = R.lo;
   // Taylor tail in double: Σ_{n=7..17} r^n/n! = r^7 · (1/7! + r/8! + …).
   let t = INV_FACT[17];
   for (let n = 16; n >= 7; n--) t = t * rh + INV_FACT[n];
   // Head in double-double: Horner from n = 6 down to 0, a ← a·r + 1/n!.
   let c = SPLITTER * rh;
-  const rhh = c - (c - rh), rhl = rh - rhh;
-  let ah = t, al = 0;
+  const rhh = c - (c - rh),
+    rhl = rh - rhh;
+  let ah = t,
+    al = 0;
   for (let n = 6; n >= 0; n--) {
     // ddMul(ah, al, rh, rl)
     let p = ah * rh;
     c = SPLITTER * ah;
-    const ahh = c - (c - ah), ahl = ah - ahh;
-    let e = ((ahh * rhh - p) + ahh * rhl + ahl * rhh) + ahl * rhl;
+    const ahh = c - (c - ah),
+      ahl = ah - ahh;
+    let e = ahh * rhh - p + ahh * rhl + ahl * rhh + ahl * rhl;
     e = e + (ah * rl + al * rh);
     ah = p + e;
     al = e - (ah - p);
     // ddAdd(ah, al, INV_FACT_HI[n], INV_FACT_LO[n])
-    const bh = INV_FACT_HI[n], bl = INV_FACT_LO[n];
+    const bh = INV_FACT_HI[n],
+      bl = INV_FACT_LO[n];
     const s1 = ah + bh;
     let bb = s1 - ah;
-    e = (ah - (s1 - bb)) + (bh - bb);
+    e = ah - (s1 - bb) + (bh - bb);
     const t2 = al + bl;
     bb = t2 - al;
-    const f = (al - (t2 - bb)) + (bl - bb);
+    const f = al - (t2 - bb) + (bl - bb);
     e += t2;
     p = s1 + e;
     e = e - (p - s1);

@@ -6,16 +6,16 @@ import { scaleByPowerOfTwo } from "./bits.ts";
 // part with trailing zero bits and a low part, so k·LN2_HI is exact), approximate e^r by a
 // degree-5 minimax rational form, then scale by 2^k. Only + − × ÷ on doubles: the same bits
 // on every conforming engine. Error < 1 ulp.
-const LN2_HI = 6.93147180369123816490e-1;
+const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
-const INV_LN2 = 1.44269504088896338700;
+const INV_LN2 = 1.442695040888963387;
 const P1 = 1.66666666666666019037e-1;
 const P2 = -2.77777777770155933842e-3;
 const P3 = 6.61375632143793436117e-5;
-const P4 = -1.65339022054652515390e-6;
+const P4 = -1.6533902205465251539e-6;
 const P5 = 4.13813679705723846039e-8;
 const OVERFLOW = 7.09782712893383973096e2;
-const UNDERFLOW = -7.45133219101941108420e2;
+const UNDERFLOW = -7.4513321910194110842e2;
 
 /**
  * e^x, the same bits on every JavaScript engine (Math.exp differs by an ulp between V8
@@ -28,10 +28,13 @@ export function exp(x: number): number {
   if (x > OVERFLOW) return Infinity;
   if (x < UNDERFLOW) return 0;
   const ax = x < 0 ? -x : x;
-  let hi = 0, lo = 0, k = 0;
+  let hi = 0,
+    lo = 0,
+    k = 0;
   if (ax > 0.34657359027997264) {
     // |x| > ln2/2: reduce.
-    if (ax < 1.0397207708399179) k = x > 0 ? 1 : -1; // |x| < 1.5·ln2
+    if (ax < 1.0397207708399179)
+      k = x > 0 ? 1 : -1; // |x| < 1.5·ln2
     else k = Math.trunc(INV_LN2 * x + (x > 0 ? 0.5 : -0.5));
     hi = x - k * LN2_HI;
     lo = k * LN2_LO;
@@ -42,6 +45,6 @@ export function exp(x: number): number {
   const t = x * x;
   const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
   if (k === 0) return 1 - ((x * c) / (c - 2) - x);
-  const y = 1 - ((lo - (x * c) / (2 - c)) - hi);
+  const y = 1 - (lo - (x * c) / (2 - c) - hi);
   return scaleByPowerOfTwo(y, k);
 }

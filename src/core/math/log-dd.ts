@@ -28,9 +28,11 @@ export function logDD(x: number, o: DD): DD {
   // s = (m − 1)/(m + 1); m − 1 is exact (Sterbenz), m + 1 is taken exactly as a double-double.
   twoSum(m, 1, D1);
   ddDiv(m - 1, 0, D1.hi, D1.lo, Sd);
-  const sh = Sd.hi, sl = Sd.lo;
+  const sh = Sd.hi,
+    sl = Sd.lo;
   ddMul(sh, sl, sh, sl, T); // t = s²
-  const th = T.hi, tl = T.lo;
+  const th = T.hi,
+    tl = T.lo;
   // Q(t) = Σ_{j≥0} t^j/(2j+3); the tail j ≥ 3 in double.
   let q = 1 / 33;
   for (let j = 14; j >= 3; j--) q = q * th + COEF[j];

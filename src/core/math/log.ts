@@ -5,10 +5,10 @@ import { highWord, withHighWord } from "./bits.ts";
 // s = f/(2 + f), the odd series replaced by a degree-14 minimax polynomial in s², and
 // k·ln2 added with ln2 split in two. Only + − × ÷ and exact bit moves: the same bits on every
 // conforming engine. Error < 1 ulp.
-const LN2_HI = 6.93147180369123816490e-1;
+const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
-const TWO54 = 1.80143985094819840000e16;
-const LG1 = 6.666666666666735130e-1;
+const TWO54 = 1.8014398509481984e16;
+const LG1 = 6.66666666666673513e-1;
 const LG2 = 3.999999999940941908e-1;
 const LG3 = 2.857142874366239149e-1;
 const LG4 = 2.222219843214978396e-1;
@@ -41,7 +41,7 @@ export function log(x: number): number {
     // -2^-20 ≤ f < 2^-20
     if (f === 0) return k === 0 ? 0 : dk * LN2_HI + dk * LN2_LO;
     const r = f * f * (0.5 - 0.33333333333333333 * f);
-    return k === 0 ? f - r : dk * LN2_HI - ((r - dk * LN2_LO) - f);
+    return k === 0 ? f - r : dk * LN2_HI - (r - dk * LN2_LO - f);
   }
   const s = f / (2 + f);
   const z = s * s;
@@ -54,7 +54,7 @@ export function log(x: number): number {
   const r = t2 + t1;
   if (i > 0) {
     const hfsq = 0.5 * f * f;
-    return k === 0 ? f - (hfsq - s * (hfsq + r)) : dk * LN2_HI - ((hfsq - (s * (hfsq + r) + dk * LN2_LO)) - f);
+    return k === 0 ? f - (hfsq - s * (hfsq + r)) : dk * LN2_HI - (hfsq - (s * (hfsq + r) + dk * LN2_LO) - f);
   }
-  return k === 0 ? f - s * (f - r) : dk * LN2_HI - ((s * (f - r) - dk * LN2_LO) - f);
+  return k === 0 ? f - s * (f - r) : dk * LN2_HI - (s * (f - r) - dk * LN2_LO - f);
 }

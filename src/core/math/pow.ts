@@ -19,11 +19,11 @@ export function pow(x: number, y: number): number {
   const ax = Math.abs(x);
   if (y === Infinity || y === -Infinity) {
     if (ax === 1) return NaN;
-    return (ax > 1) === (y > 0) ? Infinity : 0;
+    return ax > 1 === y > 0 ? Infinity : 0;
   }
   if (ax === Infinity || ax === 0) {
     // |x|^y is ∞ or 0; the sign is x's only for an odd integer y.
-    const big = (ax === Infinity) === (y > 0);
+    const big = (ax === Infinity) === y > 0;
     const neg = x < 0 || Object.is(x, -0) ? isOddInteger(y) : false;
     return big ? (neg ? -Infinity : Infinity) : neg ? -0 : 0;
   }

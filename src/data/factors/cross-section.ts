@@ -41,15 +41,24 @@ export async function crossSectionalColumns(
   const needed = [...new Set([...rank, ...zscore])];
   // NaN would be read as NULL (readColumns maps NULL to NaN). Validated prices (> 0, finite)
   // never give one — the factors turn degenerate inputs into NULL — but say so if they do.
-  const nan = await conn.runAndReadAll(`SELECT ${needed.map((c) => `count(*) FILTER (WHERE isnan(${sqlIdent(c)}))::DOUBLE`).join(", ")} FROM ${sqlIdent(table)}`);
+  const nan = await conn.runAndReadAll(
+    `SELECT ${needed.map((c) => `count(*) FILTER (WHERE isnan(${sqlIdent(c)}))::DOUBLE`).join(", ")} FROM ${sqlIdent(table)}`,
+  );
   const nanCounts = (nan.getRows()[0] ?? []).map(Number);
   const bad = needed.filter((_, i) => nanCounts[i] > 0);
   if (bad.length > 0) {
-    throw new StrataError("DATA", `features: factor column(s) ${bad.join(", ")} hold NaN, which ranks and z-scores cannot order`, {
-      hint: "check the prices for non-finite or non-positive values (the data stage's validation rejects them)",
-    });
+    throw new StrataError(
+      "DATA",
+      `features: factor column(s) ${bad.join(", ")} hold NaN, which ranks and z-scores cannot order`,
+      {
+        hint: "check the prices for non-finite or non-positive values (the data stage's validation rejects them)",
+      },
+    );
   }
-  const cols = await readColumns(conn, `SELECT date, ${sqlIdent(rowNumber)}::DOUBLE AS __n, ${needed.map(sqlIdent).join(", ")} FROM ${sqlIdent(table)}`);
+  const cols = await readColumns(
+    conn,
+    `SELECT date, ${sqlIdent(rowNumber)}::DOUBLE AS __n, ${needed.map(sqlIdent).join(", ")} FROM ${sqlIdent(table)}`,
+  );
   const starts = groupStarts(i32Column(cols, "date"));
   const columns: Record<string, Float64Array> = {};
   for (const c of rank) columns[`${c}_rank`] = groupRanks(f64Column(cols, c), starts);

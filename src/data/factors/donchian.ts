@@ -11,7 +11,8 @@ import type { Factor } from "./types.ts";
 
 export function donchianPosition(n: number): Factor {
   checkWindow("Donchian position", "window n", n);
-  const hi = rolling("max", "high", n), lo = rolling("min", "low", n);
+  const hi = rolling("max", "high", n),
+    lo = rolling("min", "low", n);
   return {
     name: `donch_${n}`,
     family: "donchian",

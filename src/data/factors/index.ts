@@ -14,5 +14,11 @@ export { marketBeta } from "./beta.ts";
 export { crossSectionalColumns, type CrossSectionalColumns } from "./cross-section.ts";
 export { featuresQuery, ROW_NUMBER, type FeaturesQuery, type FeaturesQueryOptions } from "./query.ts";
 export { PERIODS_PER_YEAR } from "./sql.ts";
-export { nullShareAfterWarmup, nullShareOfArrays, profileColumns, profileArrays, type ColumnProfile } from "./metrics.ts";
+export {
+  nullShareAfterWarmup,
+  nullShareOfArrays,
+  profileColumns,
+  profileArrays,
+  type ColumnProfile,
+} from "./metrics.ts";
 export { materializeFeatures, type MaterializedFeatures } from "./materialize.ts";

@@ -2,7 +2,13 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { stageColumns } from "../../store/encode-columns.ts";
 import { sqlIdent } from "../../store/sql.ts";
 import { crossSectionalColumns } from "./cross-section.ts";
-import { nullShareAfterWarmup, nullShareOfArrays, profileArrays, profileColumns, type ColumnProfile } from "./metrics.ts";
+import {
+  nullShareAfterWarmup,
+  nullShareOfArrays,
+  profileArrays,
+  profileColumns,
+  type ColumnProfile,
+} from "./metrics.ts";
 import { ROW_NUMBER, type FeaturesQuery } from "./query.ts";
 
 /** The features of a query, materialized: select them with `select`, then `drop()`. */
@@ -36,7 +42,11 @@ export interface MaterializedFeatures {
  * aggregate, and the per-date moments run in symbol order (checked: identical bytes at 1 and 2
  * threads on 2.5 M rows, see bench/features.bench.ts).
  */
-export async function materializeFeatures(conn: DuckDBConnection, q: FeaturesQuery, table: string): Promise<MaterializedFeatures> {
+export async function materializeFeatures(
+  conn: DuckDBConnection,
+  q: FeaturesQuery,
+  table: string,
+): Promise<MaterializedFeatures> {
   const t = sqlIdent(table);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${t} AS ${q.sqlWithRowNumber} ORDER BY date, symbol`);
   const xsNames = [...q.rank.map((c) => `${c}_rank`), ...q.zscore.map((c) => `${c}_z`)];
@@ -50,7 +60,9 @@ export async function materializeFeatures(conn: DuckDBConnection, q: FeaturesQue
       nullShares: () => nullShareAfterWarmup(conn, t, factorColumns, ROW_NUMBER),
       profile: () => profileColumns(conn, t, factorColumns, ROW_NUMBER),
       maxSymbolRows: () => maxRowNumber(conn, t),
-      drop: async () => { await conn.run(`DROP TABLE IF EXISTS ${t}`); },
+      drop: async () => {
+        await conn.run(`DROP TABLE IF EXISTS ${t}`);
+      },
     };
   }
   let xs, staged;

@@ -24,7 +24,10 @@ export async function nullShareAfterWarmup(
     const past = `${n} >= ${c.warmup}`;
     return `(count(*) FILTER (WHERE ${past} AND ${sqlIdent(c.name)} IS NULL))::DOUBLE / nullif(count(*) FILTER (WHERE ${past}), 0) AS c${i}`;
   });
-  const from = rowNumber === undefined ? `(SELECT *, row_number() OVER (PARTITION BY symbol ORDER BY date) AS n FROM ${table})` : table;
+  const from =
+    rowNumber === undefined
+      ? `(SELECT *, row_number() OVER (PARTITION BY symbol ORDER BY date) AS n FROM ${table})`
+      : table;
   const reader = await conn.runAndReadAll(`SELECT ${parts.join(", ")} FROM ${from}`);
   const row = reader.getRows()[0] ?? [];
   const out: Record<string, number | null> = {};
@@ -44,7 +47,8 @@ export function nullShareOfArrays(
   const out: Record<string, number | null> = {};
   for (const c of columns) {
     const v = values[c.name];
-    let past = 0, nulls = 0;
+    let past = 0,
+      nulls = 0;
     for (let i = 0; i < v.length; i++) {
       if (rowNumber[i] >= c.warmup) {
         past++;
@@ -77,10 +81,13 @@ export async function profileColumns(
   if (columns.length === 0) return {};
   const n = sqlIdent(rowNumber);
   const parts = columns.flatMap((c, i) => {
-    const col = sqlIdent(c.name), past = `${n} >= ${c.warmup}`;
+    const col = sqlIdent(c.name),
+      past = `${n} >= ${c.warmup}`;
     return [
       `(count(*) FILTER (WHERE ${past} AND ${col} IS NULL))::DOUBLE / nullif(count(*) FILTER (WHERE ${past}), 0) AS s${i}`,
-      `count(${col})::DOUBLE AS v${i}`, `min(${col})::DOUBLE AS lo${i}`, `max(${col})::DOUBLE AS hi${i}`,
+      `count(${col})::DOUBLE AS v${i}`,
+      `min(${col})::DOUBLE AS lo${i}`,
+      `max(${col})::DOUBLE AS hi${i}`,
     ];
   });
   const reader = await conn.runAndReadAll(`SELECT ${parts.join(", ")} FROM ${table}`);
@@ -88,7 +95,12 @@ export async function profileColumns(
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
   const out: Record<string, ColumnProfile> = {};
   columns.forEach((c, i) => {
-    out[c.name] = { nullAfterWarmup: num(row[4 * i]), values: num(row[4 * i + 1]) ?? 0, min: num(row[4 * i + 2]), max: num(row[4 * i + 3]) };
+    out[c.name] = {
+      nullAfterWarmup: num(row[4 * i]),
+      values: num(row[4 * i + 1]) ?? 0,
+      min: num(row[4 * i + 2]),
+      max: num(row[4 * i + 3]),
+    };
   });
   return out;
 }
@@ -103,7 +115,9 @@ export function profileArrays(
   const out: Record<string, ColumnProfile> = {};
   for (const c of columns) {
     const v = values[c.name];
-    let count = 0, min = Infinity, max = -Infinity;
+    let count = 0,
+      min = Infinity,
+      max = -Infinity;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (x !== x) continue;

@@ -35,9 +35,15 @@ export interface FeaturesQuery {
 export const ROW_NUMBER = "__n";
 
 /** `prices` is a relation (table, view, or `read_parquet(...)`) with the prices schema. */
-export function featuresQuery(prices: string, factors: readonly Factor[], opts: FeaturesQueryOptions = {}): FeaturesQuery {
+export function featuresQuery(
+  prices: string,
+  factors: readonly Factor[],
+  opts: FeaturesQueryOptions = {},
+): FeaturesQuery {
   if (factors.length === 0) {
-    throw new StrataError("ARGUMENT", "featuresQuery: no factors to compute", { hint: "enable at least one factor family" });
+    throw new StrataError("ARGUMENT", "featuresQuery: no factors to compute", {
+      hint: "enable at least one factor family",
+    });
   }
   const byName = new Map<string, Factor>();
   for (const f of factors) {
@@ -58,7 +64,10 @@ export function featuresQuery(prices: string, factors: readonly Factor[], opts: 
           hint: suggestionHint(c, names, "computed factors"),
         });
       }
-      if (seen.has(c)) throw new StrataError("ARGUMENT", `featuresQuery: ${what} column '${c}' is listed twice`, { hint: "list it once" });
+      if (seen.has(c))
+        throw new StrataError("ARGUMENT", `featuresQuery: ${what} column '${c}' is listed twice`, {
+          hint: "list it once",
+        });
       seen.add(c);
       return f;
     });

@@ -14,7 +14,8 @@ import type { Factor } from "./types.ts";
 
 export function rsi(n: number): Factor {
   checkWindow("RSI", "window n", n);
-  const up = rolling("sum", "gain", n), down = rolling("sum", "loss", n);
+  const up = rolling("sum", "gain", n),
+    down = rolling("sum", "loss", n);
   return {
     name: `rsi_${n}`,
     family: "rsi",

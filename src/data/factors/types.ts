@@ -4,8 +4,16 @@
  * = (PARTITION BY symbol ORDER BY date); builders add their own ROWS frame to it.
  */
 export type FactorFamily =
-  | "momentum" | "reversal" | "volatility" | "range_volatility" | "atr" | "rsi"
-  | "ma_gap" | "donchian" | "volume" | "beta";
+  | "momentum"
+  | "reversal"
+  | "volatility"
+  | "range_volatility"
+  | "atr"
+  | "rsi"
+  | "ma_gap"
+  | "donchian"
+  | "volume"
+  | "beta";
 
 /** Price columns a factor reads; all but close may be missing from a file (close-only data). */
 export type PriceInput = "open" | "high" | "low" | "close" | "volume";

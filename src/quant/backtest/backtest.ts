@@ -46,12 +46,18 @@ import { impactCost, impactLaw, linearCostRate } from "./costs.ts";
 function perAssetOrMatrix(name: string, a: Float64Array, nRows: number, nAssets: number): boolean {
   if (a.length === nAssets) return false;
   if (a.length === nRows * nAssets) return true;
-  throw new StrataError("ARGUMENT", `backtest: impact.${name} has ${a.length} values, expected N = ${nAssets} or T × N = ${nRows * nAssets}`);
+  throw new StrataError(
+    "ARGUMENT",
+    `backtest: impact.${name} has ${a.length} values, expected N = ${nAssets} or T × N = ${nRows * nAssets}`,
+  );
 }
 
 function badReturn(r: number, j: number, N: number): StrataError {
   const t = Math.floor(j / N);
-  return new StrataError("ARGUMENT", `backtest: return of asset ${j - t * N} at row ${t} is ${r}, expected a simple return ≥ −1 or NaN (not trading)`);
+  return new StrataError(
+    "ARGUMENT",
+    `backtest: return of asset ${j - t * N} at row ${t} is ${r}, expected a simple return ≥ −1 or NaN (not trading)`,
+  );
 }
 
 /**
@@ -69,16 +75,44 @@ function validateReturns(returns: Float64Array, N: number, from: number): void {
 
 /** The output buffers: fresh, or those of `reuse` (same shape), zeroed where the loop does not write every value. */
 interface Outputs {
-  gross: Float64Array; net: Float64Array; equity: Float64Array; turnover: Float64Array; costs: Float64Array;
-  grossExposure: Float64Array; netExposure: Float64Array; cash: Float64Array; nNames: Int32Array; traded: Uint8Array;
-  holdings: Float64Array; contribution: Float64Array; contributionTotal: Float64Array; costTotal: Float64Array;
+  gross: Float64Array;
+  net: Float64Array;
+  equity: Float64Array;
+  turnover: Float64Array;
+  costs: Float64Array;
+  grossExposure: Float64Array;
+  netExposure: Float64Array;
+  cash: Float64Array;
+  nNames: Int32Array;
+  traded: Uint8Array;
+  holdings: Float64Array;
+  contribution: Float64Array;
+  contributionTotal: Float64Array;
+  costTotal: Float64Array;
   /** The buffers come from `reuse`: the T × N rows the loop does not reach (after a ruin) must be cleared. */
   reused: boolean;
 }
 
-const ROW_SERIES = ["gross", "net", "equity", "turnover", "costs", "grossExposure", "netExposure", "cash", "nNames", "traded"] as const;
+const ROW_SERIES = [
+  "gross",
+  "net",
+  "equity",
+  "turnover",
+  "costs",
+  "grossExposure",
+  "netExposure",
+  "cash",
+  "nNames",
+  "traded",
+] as const;
 
-function outputs(T: number, N: number, matrices: boolean, reuse: BacktestResult | undefined, inputs: unknown[]): Outputs {
+function outputs(
+  T: number,
+  N: number,
+  matrices: boolean,
+  reuse: BacktestResult | undefined,
+  inputs: unknown[],
+): Outputs {
   if (reuse) checkReuse(reuse, T, N, matrices, inputs);
   // One object literal for both paths (one hidden class for the loop to see).
   const out: Outputs = {
@@ -93,8 +127,16 @@ function outputs(T: number, N: number, matrices: boolean, reuse: BacktestResult 
     nNames: reuse ? reuse.nNames : new Int32Array(T),
     traded: reuse ? reuse.traded : new Uint8Array(T),
     // The T × N matrices are taken when this call fills them and reuse has them (a lean result has none).
-    holdings: !matrices ? new Float64Array(0) : reuse && reuse.holdings.length === T * N ? reuse.holdings : new Float64Array(T * N),
-    contribution: !matrices ? new Float64Array(0) : reuse && reuse.contribution.length === T * N ? reuse.contribution : new Float64Array(T * N),
+    holdings: !matrices
+      ? new Float64Array(0)
+      : reuse && reuse.holdings.length === T * N
+        ? reuse.holdings
+        : new Float64Array(T * N),
+    contribution: !matrices
+      ? new Float64Array(0)
+      : reuse && reuse.contribution.length === T * N
+        ? reuse.contribution
+        : new Float64Array(T * N),
     contributionTotal: reuse ? reuse.contributionTotal : new Float64Array(N),
     costTotal: reuse ? reuse.costTotal : new Float64Array(N),
     reused: reuse !== undefined,
@@ -110,32 +152,45 @@ function outputs(T: number, N: number, matrices: boolean, reuse: BacktestResult 
 /** Throws unless `reuse` is a result of T × N with distinct buffers none of the inputs lives in. */
 function checkReuse(reuse: BacktestResult, T: number, N: number, matrices: boolean, inputs: unknown[]): void {
   if (reuse.nRows !== T || reuse.nAssets !== N) {
-    throw new StrataError("ARGUMENT", `backtest: reuse is a result of ${reuse.nRows} × ${reuse.nAssets}, expected T × N = ${T} × ${N}`, {
-      hint: "reuse only a result of a run over returns of the same shape",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `backtest: reuse is a result of ${reuse.nRows} × ${reuse.nAssets}, expected T × N = ${T} × ${N}`,
+      {
+        hint: "reuse only a result of a run over returns of the same shape",
+      },
+    );
   }
   for (const key of ROW_SERIES) {
-    if (reuse[key].length !== T) throw new StrataError("ARGUMENT", `backtest: reuse.${key} has ${reuse[key].length} values, expected T = ${T}`);
+    if (reuse[key].length !== T)
+      throw new StrataError("ARGUMENT", `backtest: reuse.${key} has ${reuse[key].length} values, expected T = ${T}`);
   }
   for (const key of ["contributionTotal", "costTotal"] as const) {
-    if (reuse[key].length !== N) throw new StrataError("ARGUMENT", `backtest: reuse.${key} has ${reuse[key].length} values, expected N = ${N}`);
+    if (reuse[key].length !== N)
+      throw new StrataError("ARGUMENT", `backtest: reuse.${key} has ${reuse[key].length} values, expected N = ${N}`);
   }
   const buffers = new Set<ArrayBufferLike>();
   for (const key of [...ROW_SERIES, "holdings", "contribution", "contributionTotal", "costTotal"] as const) {
     const a = reuse[key];
-    if (a.length === 0 || ((key === "holdings" || key === "contribution") && (!matrices || a.length !== T * N))) continue;
-    if (buffers.has(a.buffer)) throw new StrataError("ARGUMENT", `backtest: reuse.${key} shares its buffer with another output of reuse`);
+    if (a.length === 0 || ((key === "holdings" || key === "contribution") && (!matrices || a.length !== T * N)))
+      continue;
+    if (buffers.has(a.buffer))
+      throw new StrataError("ARGUMENT", `backtest: reuse.${key} shares its buffer with another output of reuse`);
     buffers.add(a.buffer);
   }
   // An input in one of these buffers would be overwritten while it is read.
   const check = (x: unknown, name: string) => {
     if (ArrayBuffer.isView(x) && x.byteLength > 0 && buffers.has(x.buffer)) {
-      throw new StrataError("ARGUMENT", `backtest: ${name} is stored in a buffer of reuse, which this call overwrites`, { hint: "copy it first, or reuse another result" });
+      throw new StrataError(
+        "ARGUMENT",
+        `backtest: ${name} is stored in a buffer of reuse, which this call overwrites`,
+        { hint: "copy it first, or reuse another result" },
+      );
     }
   };
   const [returns, targets, rate, sigma, adv] = inputs;
   check(returns, "returns");
-  if (Array.isArray(targets)) for (const row of targets as TargetRow[]) check(row.weights, `the target weights of row ${row.t}`);
+  if (Array.isArray(targets))
+    for (const row of targets as TargetRow[]) check(row.weights, `the target weights of row ${row.t}`);
   else check(targets, "targets");
   check(rate, "cashRate");
   check(sigma, "impact.sigma");
@@ -148,7 +203,10 @@ function checkReuse(reuse: BacktestResult, T: number, N: number, matrices: boole
  */
 function fillAfterRuin(out: Outputs, t: number, N: number): void {
   const { equity, cash } = out;
-  for (let u = t + 1; u < equity.length; u++) { equity[u] = equity[t]; cash[u] = 0; }
+  for (let u = t + 1; u < equity.length; u++) {
+    equity[u] = equity[t];
+    cash[u] = 0;
+  }
   if (out.reused) {
     out.holdings.fill(0, t * N);
     out.contribution.fill(0, (t + 1) * N);
@@ -161,28 +219,51 @@ function fillAfterRuin(out: Outputs, t: number, N: number): void {
  * that V8 keeps one optimized frame for it (see the comment before `result`); the per-asset
  * work is already in the row kernels (driftFull, driftLean, trade).
  */
-export function backtest(returns: Float64Array, targets: Targets, nAssets: number, options: BacktestOptions = {}): BacktestResult {
+export function backtest(
+  returns: Float64Array,
+  targets: Targets,
+  nAssets: number,
+  options: BacktestOptions = {},
+): BacktestResult {
   const N = nAssets;
-  if (!Number.isInteger(N) || N <= 0) throw new StrataError("ARGUMENT", `backtest: nAssets = ${N}, expected a positive integer`);
+  if (!Number.isInteger(N) || N <= 0)
+    throw new StrataError("ARGUMENT", `backtest: nAssets = ${N}, expected a positive integer`);
   const T = returns.length / N;
   if (!Number.isInteger(T)) {
-    throw new StrataError("ARGUMENT", `backtest: returns has ${returns.length} values, not a multiple of nAssets = ${N}`, { hint: "pass returns row-major, T × N (returns[t * N + i])" });
+    throw new StrataError(
+      "ARGUMENT",
+      `backtest: returns has ${returns.length} values, not a multiple of nAssets = ${N}`,
+      { hint: "pass returns row-major, T × N (returns[t * N + i])" },
+    );
   }
   const lag = options.lag ?? 1;
-  if (!Number.isInteger(lag) || lag < 0) throw new StrataError("ARGUMENT", `backtest: lag = ${lag}, expected an integer ≥ 0 (bars between decision and trade)`);
-  const commission = options.commissionBps ?? 0, slippage = options.slippageBps ?? 0;
+  if (!Number.isInteger(lag) || lag < 0)
+    throw new StrataError(
+      "ARGUMENT",
+      `backtest: lag = ${lag}, expected an integer ≥ 0 (bars between decision and trade)`,
+    );
+  const commission = options.commissionBps ?? 0,
+    slippage = options.slippageBps ?? 0;
   if (!(commission >= 0) || !(slippage >= 0)) {
-    throw new StrataError("ARGUMENT", `backtest: commissionBps = ${commission}, slippageBps = ${slippage}; expected numbers ≥ 0 (basis points per side)`);
+    throw new StrataError(
+      "ARGUMENT",
+      `backtest: commissionBps = ${commission}, slippageBps = ${slippage}; expected numbers ≥ 0 (basis points per side)`,
+    );
   }
   const kappa = linearCostRate(commission, slippage);
   const rate = options.cashRate ?? 0;
   if (rate instanceof Float64Array && rate.length !== T) {
-    throw new StrataError("ARGUMENT", `backtest: cashRate has ${rate.length} values, expected one per row (T = ${T}) or a single number`);
+    throw new StrataError(
+      "ARGUMENT",
+      `backtest: cashRate has ${rate.length} values, expected one per row (T = ${T}) or a single number`,
+    );
   }
   const imp = options.impact;
-  let sigmaT = false, advT = false;
+  let sigmaT = false,
+    advT = false;
   const { k: impK, exponent: impExponent, capital: impCapital } = impactLaw(imp ?? {});
-  const sigma = imp?.sigma ?? new Float64Array(0), adv = imp?.adv ?? new Float64Array(0);
+  const sigma = imp?.sigma ?? new Float64Array(0),
+    adv = imp?.adv ?? new Float64Array(0);
   const matrices = options.matrices ?? true;
   let schedule: (Float64Array | null)[];
   let out: Outputs;
@@ -194,16 +275,24 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
     }
     if (typeof targets === "function") {
       if (lag < 1) {
-        throw new StrataError("ARGUMENT", "backtest: a target rule needs lag ≥ 1 (it decides after a close, so it can trade at the next close at the earliest)", {
-          hint: "use lag 1 (the default), or pass precomputed targets for lag 0",
-        });
+        throw new StrataError(
+          "ARGUMENT",
+          "backtest: a target rule needs lag ≥ 1 (it decides after a close, so it can trade at the next close at the earliest)",
+          {
+            hint: "use lag 1 (the default), or pass precomputed targets for lag 0",
+          },
+        );
       }
       schedule = new Array(T).fill(null);
     } else {
       schedule = tradeSchedule(targets, T, N, lag);
     }
     if (options.initialWeights) {
-      if (options.initialWeights.length !== N) throw new StrataError("ARGUMENT", `backtest: initialWeights has ${options.initialWeights.length} values, expected N = ${N}`);
+      if (options.initialWeights.length !== N)
+        throw new StrataError(
+          "ARGUMENT",
+          `backtest: initialWeights has ${options.initialWeights.length} values, expected N = ${N}`,
+        );
       w.set(options.initialWeights);
     }
     out = outputs(T, N, matrices, options.reuse, [returns, targets, rate, sigma, adv]);
@@ -213,7 +302,22 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
   }
 
   const rule = typeof targets === "function" ? targets : null;
-  const { gross, net, equity, turnover, costs, grossExposure, netExposure, cash, nNames, traded, holdings, contribution, contributionTotal, costTotal } = out;
+  const {
+    gross,
+    net,
+    equity,
+    turnover,
+    costs,
+    grossExposure,
+    netExposure,
+    cash,
+    nNames,
+    traded,
+    holdings,
+    contribution,
+    contributionTotal,
+    costTotal,
+  } = out;
   // Where the holdings of row t − 1 go when there is nothing to keep (row 0, or after a rule call).
   const sink = new Float64Array(N);
   // Assets left untraded on a trade row (their weight is rescaled once the row's costs are known).
@@ -230,8 +334,24 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
   // fly (on-stack replacement) in the first call, code past the loop has no type feedback
   // and would drop the optimized code on every call.
   const result: BacktestResult = {
-    nRows: T, nAssets: N, gross, net, equity, turnover, costs, grossExposure, netExposure, cash, nNames, traded,
-    holdings, contribution, contributionTotal, costTotal, skippedTrades: 0, ruinedAt: -1,
+    nRows: T,
+    nAssets: N,
+    gross,
+    net,
+    equity,
+    turnover,
+    costs,
+    grossExposure,
+    netExposure,
+    cash,
+    nNames,
+    traded,
+    holdings,
+    contribution,
+    contributionTotal,
+    costTotal,
+    skippedTrades: 0,
+    ruinedAt: -1,
   };
   // The book is kept lazily: h_i = w_i · sc. After a row without a trade w holds the drift
   // numerators h_i[t−1]·(1 + r_i[t]) and sc = 1/(1 + g[t]); after a trade (or when a rule needs
@@ -248,7 +368,8 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
     const rho = typeof rate === "number" ? rate : rate[t];
     // Gross return and contributions of the book carried from t − 1; w becomes h·(1 + r).
     acc[SCALE] = sc;
-    if (matrices) driftFull(returns, o, N, w, contributionTotal, acc, pending ? holdings : sink, pending ? o - N : 0, contribution);
+    if (matrices)
+      driftFull(returns, o, N, w, contributionTotal, acc, pending ? holdings : sink, pending ? o - N : 0, contribution);
     else driftLean(returns, o, N, w, contributionTotal, acc);
     const s = acc[SUM_H];
     // A return of +∞ leaves Σc non-finite (the kernels check the other bad returns).
@@ -281,13 +402,19 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
       acc[PRE_EQUITY] = E * (1 + g);
       const bad = trade(returns, o, N, w, target, costTotal, untradedAt, acc, sigma, sigmaT ? o : 0, adv, advT ? o : 0);
       if (bad >= 0) {
-        const sg = sigma[sigmaT ? o + bad : bad], v = adv[advT ? o + bad : bad];
+        const sg = sigma[sigmaT ? o + bad : bad],
+          v = adv[advT ? o + bad : bad];
         validateReturns(returns, N, o + N);
-        throw new StrataError("ARGUMENT", `backtest: impact needs sigma ≥ 0 and adv > 0 for asset ${bad} traded at row ${t}; got sigma = ${sg}, adv = ${v}`, {
-          hint: "fill the volatility and ADV estimates of every asset that can trade (point in time), or drop the impact model",
-        });
+        throw new StrataError(
+          "ARGUMENT",
+          `backtest: impact needs sigma ≥ 0 and adv > 0 for asset ${bad} traded at row ${t}; got sigma = ${sg}, adv = ${v}`,
+          {
+            hint: "fill the volatility and ADV estimates of every asset that can trade (point in time), or drop the impact model",
+          },
+        );
       }
-      const cost = acc[COST], nUntraded = acc[UNTRADED];
+      const cost = acc[COST],
+        nUntraded = acc[UNTRADED];
       skippedTrades += acc[SKIPPED];
       n = g - cost;
       turnover[t] = acc[TURNOVER];
@@ -323,9 +450,20 @@ export function backtest(returns: Float64Array, targets: Targets, nAssets: numbe
 }
 
 // Slots of the row kernels' scalars (acc): results, then inputs.
-const SUM_H = 0, SUM_ABS_H = 1, NAMES = 2, SUM_C = 3;
-const TURNOVER = 0, COST = 1, UNTRADED = 2, SKIPPED = 3;
-const SCALE = 4, KAPPA = 5, PRE_EQUITY = 6, CAPITAL = 7, IMPACT_K = 8, IMPACT_EXPONENT = 9;
+const SUM_H = 0,
+  SUM_ABS_H = 1,
+  NAMES = 2,
+  SUM_C = 3;
+const TURNOVER = 0,
+  COST = 1,
+  UNTRADED = 2,
+  SKIPPED = 3;
+const SCALE = 4,
+  KAPPA = 5,
+  PRE_EQUITY = 6,
+  CAPITAL = 7,
+  IMPACT_K = 8,
+  IMPACT_EXPONENT = 9;
 
 /**
  * Row pass without the T × N outputs: for the book carried in (h_i = w_i·acc[SCALE]) the sums
@@ -334,15 +472,26 @@ const SCALE = 4, KAPPA = 5, PRE_EQUITY = 6, CAPITAL = 7, IMPACT_K = 8, IMPACT_EX
  * return of the row). r = +∞ is not caught here: it makes Σc non-finite (h·∞ is ±∞, 0·∞ NaN),
  * which the caller checks.
  */
-function driftLean(returns: Float64Array, o: number, n: number, w: Float64Array, cTot: Float64Array, acc: Float64Array): void {
+function driftLean(
+  returns: Float64Array,
+  o: number,
+  n: number,
+  w: Float64Array,
+  cTot: Float64Array,
+  acc: Float64Array,
+): void {
   const sc = acc[SCALE];
-  let g = 0, s = 0, ga = 0, k = 0;
+  let g = 0,
+    s = 0,
+    ga = 0,
+    k = 0;
   let i = 0;
   // Two assets per iteration (the same operations in the same order as one at a time; fewer
   // checks per asset in V8's code), then the odd one.
   for (; i + 1 < n; i += 2) {
     const j = (o + i) | 0;
-    let r0 = returns[j], r1 = returns[(j + 1) | 0];
+    let r0 = returns[j],
+      r1 = returns[(j + 1) | 0];
     if (!(r0 >= -1)) {
       if (r0 !== r0) r0 = 0;
       else validateReturns(returns, n, o); // throws (at this row's first bad return)
@@ -351,14 +500,16 @@ function driftLean(returns: Float64Array, o: number, n: number, w: Float64Array,
       if (r1 !== r1) r1 = 0;
       else validateReturns(returns, n, o); // throws (at this row's first bad return)
     }
-    const h0 = w[i] * sc, h1 = w[i + 1] * sc;
+    const h0 = w[i] * sc,
+      h1 = w[i + 1] * sc;
     s += h0;
     ga += Math.abs(h0);
     k = (k + +(h0 !== 0)) | 0;
     s += h1;
     ga += Math.abs(h1);
     k = (k + +(h1 !== 0)) | 0;
-    const c0 = h0 * r0, c1 = h1 * r1;
+    const c0 = h0 * r0,
+      c1 = h1 * r1;
     cTot[i] += c0;
     cTot[i + 1] += c1;
     g += c0;
@@ -388,13 +539,28 @@ function driftLean(returns: Float64Array, o: number, n: number, w: Float64Array,
 }
 
 /** driftLean that also stores the book carried in at hOut[hOff + i] and the contributions at cOut[o + i]. */
-function driftFull(returns: Float64Array, o: number, n: number, w: Float64Array, cTot: Float64Array, acc: Float64Array, hOut: Float64Array, hOff: number, cOut: Float64Array): void {
+function driftFull(
+  returns: Float64Array,
+  o: number,
+  n: number,
+  w: Float64Array,
+  cTot: Float64Array,
+  acc: Float64Array,
+  hOut: Float64Array,
+  hOff: number,
+  cOut: Float64Array,
+): void {
   const sc = acc[SCALE];
-  let g = 0, s = 0, ga = 0, k = 0;
+  let g = 0,
+    s = 0,
+    ga = 0,
+    k = 0;
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    const j = (o + i) | 0, jh = (hOff + i) | 0;
-    let r0 = returns[j], r1 = returns[(j + 1) | 0];
+    const j = (o + i) | 0,
+      jh = (hOff + i) | 0;
+    let r0 = returns[j],
+      r1 = returns[(j + 1) | 0];
     if (!(r0 >= -1)) {
       if (r0 !== r0) r0 = 0;
       else validateReturns(returns, n, o); // throws (at this row's first bad return)
@@ -403,7 +569,8 @@ function driftFull(returns: Float64Array, o: number, n: number, w: Float64Array,
       if (r1 !== r1) r1 = 0;
       else validateReturns(returns, n, o); // throws (at this row's first bad return)
     }
-    const h0 = w[i] * sc, h1 = w[i + 1] * sc;
+    const h0 = w[i] * sc,
+      h1 = w[i + 1] * sc;
     hOut[jh] = h0;
     hOut[(jh + 1) | 0] = h1;
     s += h0;
@@ -412,7 +579,8 @@ function driftFull(returns: Float64Array, o: number, n: number, w: Float64Array,
     s += h1;
     ga += Math.abs(h1);
     k = (k + +(h1 !== 0)) | 0;
-    const c0 = h0 * r0, c1 = h1 * r1;
+    const c0 = h0 * r0,
+      c1 = h1 * r1;
     cOut[j] = c0;
     cOut[(j + 1) | 0] = c1;
     cTot[i] += c0;
@@ -455,12 +623,30 @@ function driftFull(returns: Float64Array, o: number, n: number, w: Float64Array,
  * sigma/adv (0 for per-asset estimates).
  */
 function trade(
-  returns: Float64Array, o: number, n: number, w: Float64Array, target: Float64Array,
-  costTotal: Float64Array, untradedAt: Int32Array, acc: Float64Array, sigma: Float64Array, sOff: number, adv: Float64Array, vOff: number,
+  returns: Float64Array,
+  o: number,
+  n: number,
+  w: Float64Array,
+  target: Float64Array,
+  costTotal: Float64Array,
+  untradedAt: Int32Array,
+  acc: Float64Array,
+  sigma: Float64Array,
+  sOff: number,
+  adv: Float64Array,
+  vOff: number,
 ): number {
-  const inv = acc[SCALE], kappa = acc[KAPPA], preEquity = acc[PRE_EQUITY], capital = acc[CAPITAL], impK = acc[IMPACT_K], impExponent = acc[IMPACT_EXPONENT];
+  const inv = acc[SCALE],
+    kappa = acc[KAPPA],
+    preEquity = acc[PRE_EQUITY],
+    capital = acc[CAPITAL],
+    impK = acc[IMPACT_K],
+    impExponent = acc[IMPACT_EXPONENT];
   const impact = sigma.length > 0;
-  let tau = 0, cost = 0, nUntraded = 0, skipped = 0;
+  let tau = 0,
+    cost = 0,
+    nUntraded = 0,
+    skipped = 0;
   for (let i = 0; i < n; i++) {
     const wi = w[i] * inv;
     const x = target[i];
@@ -479,7 +665,8 @@ function trade(
     tau += a;
     let ci = kappa * a;
     if (impact) {
-      const sg = sigma[(sOff + i) | 0], v = adv[(vOff + i) | 0];
+      const sg = sigma[(sOff + i) | 0],
+        v = adv[(vOff + i) | 0];
       if (!(v > 0) || !(sg >= 0)) return i;
       ci += impactCost(a, preEquity, sg, v, impK, impExponent, capital);
     }
@@ -495,7 +682,9 @@ function trade(
 
 /** Multiplies out row t's weights (w ← w·sc), stores them and their sums. */
 function materialize(w: Float64Array, sc: number, hOut: Float64Array, hOff: number, out: Outputs, t: number): void {
-  let s = 0, ga = 0, k = 0;
+  let s = 0,
+    ga = 0,
+    k = 0;
   for (let i = 0; i < w.length; i++) {
     const h = w[i] * sc;
     w[i] = h;
@@ -511,18 +700,33 @@ function materialize(w: Float64Array, sc: number, hOut: Float64Array, hOff: numb
 }
 
 /** Asks `rule` for row t's decision and schedules it at t + lag (validated like listed targets). */
-function decide(rule: TargetRule, t: number, w: Float64Array, E: number, schedule: (Float64Array | null)[], lag: number, N: number, returns: Float64Array): void {
+function decide(
+  rule: TargetRule,
+  t: number,
+  w: Float64Array,
+  E: number,
+  schedule: (Float64Array | null)[],
+  lag: number,
+  N: number,
+  returns: Float64Array,
+): void {
   const x = rule(t, w, E);
   if (x === null) return;
   if (!(x instanceof Float64Array) || x.length !== N) {
     validateReturns(returns, N, (t + 1) * N);
-    throw new StrataError("ARGUMENT", `backtest: the target rule returned ${x instanceof Float64Array ? `${x.length} weights` : String(x)} at row ${t}, expected a Float64Array of N = ${N} weights or null`);
+    throw new StrataError(
+      "ARGUMENT",
+      `backtest: the target rule returned ${x instanceof Float64Array ? `${x.length} weights` : String(x)} at row ${t}, expected a Float64Array of N = ${N} weights or null`,
+    );
   }
   for (let i = 0; i < N; i++) {
     const v = x[i];
     if (v === v && !Number.isFinite(v)) {
       validateReturns(returns, N, (t + 1) * N);
-      throw new StrataError("ARGUMENT", `backtest: target weight of asset ${i} decided at row ${t} is ${v}, expected a finite number or NaN (no trade)`);
+      throw new StrataError(
+        "ARGUMENT",
+        `backtest: target weight of asset ${i} decided at row ${t} is ${v}, expected a finite number or NaN (no trade)`,
+      );
     }
   }
   if (t + lag < schedule.length) schedule[t + lag] = x;

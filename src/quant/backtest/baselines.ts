@@ -20,7 +20,8 @@ import type { TargetRow } from "./types.ts";
 
 function shape(close: Float64Array, N: number, where: string): number {
   const T = close.length / N;
-  if (!Number.isInteger(T)) throw new StrataError("ARGUMENT", `${where}: ${close.length} values are not T × N with N = ${N}`);
+  if (!Number.isInteger(T))
+    throw new StrataError("ARGUMENT", `${where}: ${close.length} values are not T × N with N = ${N}`);
   return T;
 }
 
@@ -28,7 +29,11 @@ function shape(close: Float64Array, N: number, where: string): number {
 export function momentumScores(close: Float64Array, N: number, lookback = 252, skip = 21): Float64Array {
   const T = shape(close, N, "momentumScores");
   if (!Number.isInteger(lookback) || !Number.isInteger(skip) || skip < 0 || lookback <= skip) {
-    throw new StrataError("ARGUMENT", `momentumScores: need integers 0 ≤ skip < lookback, got lookback ${lookback}, skip ${skip}`, { hint: "12-1 momentum is lookback 252, skip 21" });
+    throw new StrataError(
+      "ARGUMENT",
+      `momentumScores: need integers 0 ≤ skip < lookback, got lookback ${lookback}, skip ${skip}`,
+      { hint: "12-1 momentum is lookback 252, skip 21" },
+    );
   }
   const out = new Float64Array(T * N).fill(NaN);
   for (let t = lookback; t < T; t++) {
@@ -44,7 +49,8 @@ export function momentumScores(close: Float64Array, N: number, lookback = 252, s
 /** T × N: −(close[t] / close[t − lookback] − 1). */
 export function reversalScores(close: Float64Array, N: number, lookback = 21): Float64Array {
   const T = shape(close, N, "reversalScores");
-  if (!Number.isInteger(lookback) || lookback < 1) throw new StrataError("ARGUMENT", `reversalScores: lookback must be an integer ≥ 1, got ${lookback}`);
+  if (!Number.isInteger(lookback) || lookback < 1)
+    throw new StrataError("ARGUMENT", `reversalScores: lookback must be an integer ≥ 1, got ${lookback}`);
   const out = new Float64Array(T * N).fill(NaN);
   for (let t = lookback; t < T; t++) {
     for (let i = 0; i < N; i++) out[t * N + i] = -(close[t * N + i] / close[(t - lookback) * N + i] - 1);

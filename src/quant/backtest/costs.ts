@@ -15,7 +15,8 @@ import { pow } from "../../core/math/index.ts";
 export const bpsRate = (bps: number): number => bps / 1e4;
 
 /** κ: commission plus slippage, both in basis points per side, as a decimal rate on traded notional. */
-export const linearCostRate = (commissionBps: number, slippageBps: number): number => (commissionBps + slippageBps) / 1e4;
+export const linearCostRate = (commissionBps: number, slippageBps: number): number =>
+  (commissionBps + slippageBps) / 1e4;
 
 /**
  * Square-root market impact of a trade of size a = |Δw| (fraction of equity), as a fraction of
@@ -24,7 +25,15 @@ export const linearCostRate = (commissionBps: number, slippageBps: number): numb
  * ADV its average daily traded value in the currency of `capital`. Sources for the law and its
  * exponent: ImpactModel (types.ts). pow(q, 0.5) is Math.sqrt(q) bit for bit (core/math).
  */
-export function impactCost(a: number, equity: number, sigma: number, adv: number, k: number, exponent: number, capital: number): number {
+export function impactCost(
+  a: number,
+  equity: number,
+  sigma: number,
+  adv: number,
+  k: number,
+  exponent: number,
+  capital: number,
+): number {
   const q = (a * equity * capital) / adv;
   return a * k * sigma * (exponent === 0.5 ? Math.sqrt(q) : pow(q, exponent));
 }
@@ -44,7 +53,14 @@ export function impactLaw(model: { k?: number; exponent?: number; capital?: numb
  * Cost of a trade of size a = |Δw| as a fraction of equity: κ·a, plus impact when `law` is
  * given (σ, ADV and equity as in impactCost). Zero for a zero trade.
  */
-export function weightTradeCost(a: number, kappa: number, law: ImpactLaw | null, equity: number, sigma: number, adv: number): number {
+export function weightTradeCost(
+  a: number,
+  kappa: number,
+  law: ImpactLaw | null,
+  equity: number,
+  sigma: number,
+  adv: number,
+): number {
   if (a === 0) return 0;
   const c = kappa * a;
   return law ? c + impactCost(a, equity, sigma, adv, law.k, law.exponent, law.capital) : c;
@@ -60,7 +76,13 @@ export interface SquareRootImpactOptions {
 }
 
 /** impactCost for a signed trade Δw with ImpactModel-style options (sign ignored; 0 for no trade). */
-export function squareRootImpact(tradeWeight: number, equity: number, sigma: number, adv: number, options: SquareRootImpactOptions = {}): number {
+export function squareRootImpact(
+  tradeWeight: number,
+  equity: number,
+  sigma: number,
+  adv: number,
+  options: SquareRootImpactOptions = {},
+): number {
   const a = Math.abs(tradeWeight);
   if (a === 0) return 0;
   const { k, exponent, capital } = impactLaw(options);
@@ -75,7 +97,11 @@ export interface OrderCostModel {
 }
 
 /** Commission of an order: bps of its notional plus a fee per share. */
-export function orderCommission(notional: number, shares: number, m: Pick<OrderCostModel, "commissionBps" | "commissionPerShare">): number {
+export function orderCommission(
+  notional: number,
+  shares: number,
+  m: Pick<OrderCostModel, "commissionBps" | "commissionPerShare">,
+): number {
   return bpsRate(m.commissionBps) * notional + m.commissionPerShare * shares;
 }
 

@@ -51,7 +51,12 @@ export function summarizeDecisions(decisions: readonly Decision[], opts: Decisio
   const netTarget = opts.netTarget ?? 1;
   const methodsUsed: Partial<Record<PortfolioMethod, number>> = {};
   const fellTo: Partial<Record<PortfolioMethod, number>> = {};
-  let fellBack = 0, cashSum = 0, cashLegs = 0, cashRebalances = 0, noop = 0, eligible = 0;
+  let fellBack = 0,
+    cashSum = 0,
+    cashLegs = 0,
+    cashRebalances = 0,
+    noop = 0,
+    eligible = 0;
   for (const d of decisions) {
     if (d.fallbacks.length) fellBack++;
     eligible += d.eligible;

@@ -21,16 +21,24 @@ export interface TrailingImpactOptions {
 }
 
 /** σ and ADV per row and asset (T × N), uses rows ≤ t only. `dollarVolume` is T × N (NaN where absent). */
-export function trailingImpactInputs(panel: PricePanel, dollarVolume: Float64Array, opts: TrailingImpactOptions): ImpactModel {
+export function trailingImpactInputs(
+  panel: PricePanel,
+  dollarVolume: Float64Array,
+  opts: TrailingImpactOptions,
+): ImpactModel {
   const { nRows: T, nAssets: N } = panel;
   const w = opts.window;
-  const sigma = new Float64Array(T * N), adv = new Float64Array(T * N);
-  const rets = new Float64Array(w), vols = new Float64Array(w);
+  const sigma = new Float64Array(T * N),
+    adv = new Float64Array(T * N);
+  const rets = new Float64Array(w),
+    vols = new Float64Array(w);
   for (let i = 0; i < N; i++) {
-    let lastSigma = 0, lastAdv = NaN;
+    let lastSigma = 0,
+      lastAdv = NaN;
     for (let t = 0; t < T; t++) {
       if (t <= panel.last[i]) {
-        const k0 = Math.max(0, t - w + 1), m = t - k0 + 1;
+        const k0 = Math.max(0, t - w + 1),
+          m = t - k0 + 1;
         for (let k = 0; k < m; k++) {
           rets[k] = panel.returns[(k0 + k) * N + i];
           vols[k] = dollarVolume[(k0 + k) * N + i];

@@ -21,11 +21,15 @@ export function equalWeightMarketReturns(panel: PricePanel): Float64Array {
   const { nRows: T, nAssets: N, close, returns } = panel;
   const out = new Float64Array(T).fill(NaN);
   for (let t = 0; t < T; t++) {
-    let s = 0, n = 0;
+    let s = 0,
+      n = 0;
     for (let i = 0; i < N; i++) {
       if (close[t * N + i] !== close[t * N + i]) continue; // not trading on t
       const r = returns[t * N + i];
-      if (r === r) { s += r; n++; }
+      if (r === r) {
+        s += r;
+        n++;
+      }
     }
     if (n) out[t] = s / n;
   }

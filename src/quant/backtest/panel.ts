@@ -37,36 +37,55 @@ export interface PricePanel {
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Builds the panel from long columns of equal length (any row order). */
-export function pricePanel(dates: ArrayLike<number>, symbols: ArrayLike<string | null>, close: ArrayLike<number>): PricePanel {
+export function pricePanel(
+  dates: ArrayLike<number>,
+  symbols: ArrayLike<string | null>,
+  close: ArrayLike<number>,
+): PricePanel {
   const n = dates.length;
   if (symbols.length !== n || close.length !== n) {
-    throw new StrataError("ARGUMENT", `pricePanel: ${n} dates, ${symbols.length} symbols and ${close.length} closes; expected one of each per row`);
+    throw new StrataError(
+      "ARGUMENT",
+      `pricePanel: ${n} dates, ${symbols.length} symbols and ${close.length} closes; expected one of each per row`,
+    );
   }
   const days = Int32Array.from(new Set(Array.from(dates))).sort();
   const names = [...new Set(Array.from(symbols as ArrayLike<string>))];
   for (const s of names) {
-    if (typeof s !== "string" || s === "") throw new StrataError("DATA", "pricePanel: a price row has no symbol", { hint: "every price row needs a non-empty symbol" });
+    if (typeof s !== "string" || s === "")
+      throw new StrataError("DATA", "pricePanel: a price row has no symbol", {
+        hint: "every price row needs a non-empty symbol",
+      });
   }
   names.sort(byCodeUnit);
-  const T = days.length, N = names.length;
+  const T = days.length,
+    N = names.length;
   const row = new Map<number, number>();
   days.forEach((d, t) => row.set(d, t));
   const col = new Map<string, number>();
   names.forEach((s, i) => col.set(s, i));
   const px = new Float64Array(T * N).fill(NaN);
   for (let k = 0; k < n; k++) {
-    const t = row.get(dates[k])!, i = col.get(symbols[k] as string)!;
+    const t = row.get(dates[k])!,
+      i = col.get(symbols[k] as string)!;
     const c = close[k];
     if (!(c > 0) || !Number.isFinite(c)) {
-      throw new StrataError("DATA", `pricePanel: close of ${symbols[k]} on row ${t} is ${c}, expected a finite price > 0`, { hint: "fix or drop the bad price (pipeline data validate lists them)" });
+      throw new StrataError(
+        "DATA",
+        `pricePanel: close of ${symbols[k]} on row ${t} is ${c}, expected a finite price > 0`,
+        { hint: "fix or drop the bad price (pipeline data validate lists them)" },
+      );
     }
     if (px[t * N + i] === px[t * N + i]) {
-      throw new StrataError("DATA", `pricePanel: ${symbols[k]} has two prices on the same date (row ${t})`, { hint: "keep one row per (date, symbol)" });
+      throw new StrataError("DATA", `pricePanel: ${symbols[k]} has two prices on the same date (row ${t})`, {
+        hint: "keep one row per (date, symbol)",
+      });
     }
     px[t * N + i] = c;
   }
   const returns = new Float64Array(T * N).fill(NaN);
-  const first = new Int32Array(N).fill(-1), last = new Int32Array(N).fill(-1);
+  const first = new Int32Array(N).fill(-1),
+    last = new Int32Array(N).fill(-1);
   for (let i = 0; i < N; i++) {
     let prev = NaN;
     for (let t = 0; t < T; t++) {
@@ -86,7 +105,12 @@ export function pricePanel(dates: ArrayLike<number>, symbols: ArrayLike<string |
  * Scatters long (date, symbol, value) rows onto the panel's grid: T × N, NaN where absent.
  * Rows whose date or symbol is not in the panel are counted in `outside`, not placed.
  */
-export function panelMatrix(panel: PricePanel, dates: ArrayLike<number>, symbols: ArrayLike<string | null>, values: ArrayLike<number>): { matrix: Float64Array; outside: number } {
+export function panelMatrix(
+  panel: PricePanel,
+  dates: ArrayLike<number>,
+  symbols: ArrayLike<string | null>,
+  values: ArrayLike<number>,
+): { matrix: Float64Array; outside: number } {
   const { nRows: T, nAssets: N } = panel;
   const row = new Map<number, number>();
   panel.days.forEach((d, t) => row.set(d, t));
@@ -95,8 +119,12 @@ export function panelMatrix(panel: PricePanel, dates: ArrayLike<number>, symbols
   const matrix = new Float64Array(T * N).fill(NaN);
   let outside = 0;
   for (let k = 0; k < dates.length; k++) {
-    const t = row.get(dates[k]), i = col.get(symbols[k] as string);
-    if (t === undefined || i === undefined) { outside++; continue; }
+    const t = row.get(dates[k]),
+      i = col.get(symbols[k] as string);
+    if (t === undefined || i === undefined) {
+      outside++;
+      continue;
+    }
     matrix[t * N + i] = values[k];
   }
   return { matrix, outside };

@@ -38,18 +38,29 @@ function monthKey(d: number): number {
 }
 
 /** Rows of `days` on which to rebalance, increasing. */
-export function rebalanceRows(days: Int32Array, frequency: RebalanceFrequency, options: RebalanceScheduleOptions = {}): Int32Array {
+export function rebalanceRows(
+  days: Int32Array,
+  frequency: RebalanceFrequency,
+  options: RebalanceScheduleOptions = {},
+): Int32Array {
   const anchor = options.anchor ?? "last";
   for (let t = 1; t < days.length; t++) {
     if (!(days[t] > days[t - 1])) {
-      throw new StrataError("ARGUMENT", `rebalanceRows: days[${t}] = ${days[t]} is not after days[${t - 1}] = ${days[t - 1]}`, {
-        hint: "pass the trading calendar as strictly increasing epoch days (one row per date)",
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `rebalanceRows: days[${t}] = ${days[t]} is not after days[${t - 1}] = ${days[t - 1]}`,
+        {
+          hint: "pass the trading calendar as strictly increasing epoch days (one row per date)",
+        },
+      );
     }
   }
   if (frequency === "daily") return Int32Array.from(days, (_, t) => t);
   if (frequency !== "weekly" && frequency !== "monthly") {
-    throw new StrataError("ARGUMENT", `rebalanceRows: frequency '${String(frequency)}' is not one of daily, weekly, monthly`);
+    throw new StrataError(
+      "ARGUMENT",
+      `rebalanceRows: frequency '${String(frequency)}' is not one of daily, weekly, monthly`,
+    );
   }
   const key = frequency === "weekly" ? weekKey : monthKey;
   const out: number[] = [];
@@ -65,7 +76,10 @@ export function rebalanceRows(days: Int32Array, frequency: RebalanceFrequency, o
 export function sampleTargets(weights: Float64Array, nAssets: number, rows: Int32Array): TargetRow[] {
   const nRows = weights.length / nAssets;
   if (!Number.isInteger(nRows)) {
-    throw new StrataError("ARGUMENT", `sampleTargets: weights has ${weights.length} values, not a multiple of nAssets = ${nAssets}`);
+    throw new StrataError(
+      "ARGUMENT",
+      `sampleTargets: weights has ${weights.length} values, not a multiple of nAssets = ${nAssets}`,
+    );
   }
   return Array.from(rows, (t) => {
     if (!(t >= 0 && t < nRows)) throw new StrataError("ARGUMENT", `sampleTargets: row ${t} is outside 0..${nRows - 1}`);

@@ -95,25 +95,53 @@ function check(cond: boolean, message: string, hint?: string): void {
  * Decisions at `rows` (increasing) from `scores` (T × N, NaN = no score) and `returns` (T × N,
  * NaN = not trading). A row with no eligible name is skipped (no rebalance; reason given).
  */
-export function signalPortfolio(returns: Float64Array, scores: Float64Array, nAssets: number, rows: ArrayLike<number>, opts: SignalPortfolioOptions): { decisions: Decision[]; skipped: SkippedDecision[] } {
-  const N = nAssets, T = returns.length / N;
-  check(Number.isInteger(T) && scores.length === returns.length, `returns (${returns.length}) and scores (${scores.length}) must both be T × N with N = ${N}`);
+export function signalPortfolio(
+  returns: Float64Array,
+  scores: Float64Array,
+  nAssets: number,
+  rows: ArrayLike<number>,
+  opts: SignalPortfolioOptions,
+): { decisions: Decision[]; skipped: SkippedDecision[] } {
+  const N = nAssets,
+    T = returns.length / N;
+  check(
+    Number.isInteger(T) && scores.length === returns.length,
+    `returns (${returns.length}) and scores (${scores.length}) must both be T × N with N = ${N}`,
+  );
   const side = opts.side ?? "long";
   check(side === "long" || side === "long_short", `side must be "long" or "long_short", got ${String(side)}`);
-  check((opts.top === undefined) !== (opts.quantile === undefined), "give exactly one of top (names per leg) or quantile (fraction per leg)");
-  if (opts.top !== undefined) check(Number.isInteger(opts.top) && opts.top >= 1, `top must be an integer ≥ 1, got ${opts.top}`);
-  if (opts.quantile !== undefined) check(opts.quantile > 0 && opts.quantile <= (side === "long" ? 1 : 0.5), `quantile must be in (0, ${side === "long" ? 1 : 0.5}], got ${opts.quantile}`);
+  check(
+    (opts.top === undefined) !== (opts.quantile === undefined),
+    "give exactly one of top (names per leg) or quantile (fraction per leg)",
+  );
+  if (opts.top !== undefined)
+    check(Number.isInteger(opts.top) && opts.top >= 1, `top must be an integer ≥ 1, got ${opts.top}`);
+  if (opts.quantile !== undefined)
+    check(
+      opts.quantile > 0 && opts.quantile <= (side === "long" ? 1 : 0.5),
+      `quantile must be in (0, ${side === "long" ? 1 : 0.5}], got ${opts.quantile}`,
+    );
   const window = opts.window ?? 126;
   check(Number.isInteger(window) && window >= 2, `window must be an integer ≥ 2, got ${window}`);
   const minObs = opts.minObservations ?? window;
-  check(Number.isInteger(minObs) && minObs >= 2 && minObs <= window, `minObservations must be an integer in 2..window (${window}), got ${minObs}`);
-  const legExposure = side === "long" ? 1 : opts.legExposure ?? 0.5;
+  check(
+    Number.isInteger(minObs) && minObs >= 2 && minObs <= window,
+    `minObservations must be an integer in 2..window (${window}), got ${minObs}`,
+  );
+  const legExposure = side === "long" ? 1 : (opts.legExposure ?? 0.5);
   check(legExposure > 0, `legExposure must be > 0, got ${legExposure}`);
   const P = opts.periodsPerYear ?? 252;
   const scoreScale = opts.scoreScale ?? 1;
   const estimator = opts.estimator ?? "ledoit_wolf";
-  check(["sample", "ledoit_wolf", "ewma"].includes(estimator), `estimator must be sample, ledoit_wolf or ewma, got ${String(estimator)}`);
-  if (opts.constraints?.sectors) check(opts.constraints.sectors.of.length === N, `constraints.sectors.of has ${opts.constraints.sectors.of.length} entries for ${N} assets`);
+  check(
+    ["sample", "ledoit_wolf", "ewma"].includes(estimator),
+    `estimator must be sample, ledoit_wolf or ewma, got ${String(estimator)}`,
+  );
+  if (opts.constraints?.sectors)
+    check(
+      opts.constraints.sectors.of.length === N,
+      `constraints.sectors.of has ${opts.constraints.sectors.of.length} entries for ${N} assets`,
+    );
 
   const decisions: Decision[] = [];
   const skipped: SkippedDecision[] = [];
@@ -121,11 +149,17 @@ export function signalPortfolio(returns: Float64Array, scores: Float64Array, nAs
   let prevRow = -1;
   for (let k = 0; k < rows.length; k++) {
     const t = rows[k];
-    check(Number.isInteger(t) && t > prevRow && t < T, `rows must be increasing integers in 0..${T - 1}, got ${t} after ${prevRow}`);
+    check(
+      Number.isInteger(t) && t > prevRow && t < T,
+      `rows must be increasing integers in 0..${T - 1}, got ${t} after ${prevRow}`,
+    );
     prevRow = t;
     // Eligible names, from rows t − window + 1 … t only.
     const lo = t - window + 1;
-    if (lo < 0) { skipped.push({ t, reason: `fewer than ${window} rows of return history` }); continue; }
+    if (lo < 0) {
+      skipped.push({ t, reason: `fewer than ${window} rows of return history` });
+      continue;
+    }
     counts.fill(0);
     for (let s = lo; s <= t; s++) {
       const o = s * N;
@@ -133,37 +167,58 @@ export function signalPortfolio(returns: Float64Array, scores: Float64Array, nAs
     }
     const eligible: number[] = [];
     for (let i = 0; i < N; i++) {
-      const sc = scores[t * N + i], r = returns[t * N + i];
+      const sc = scores[t * N + i],
+        r = returns[t * N + i];
       if (Number.isFinite(sc) && r === r && counts[i] >= minObs) eligible.push(i);
     }
-    if (eligible.length === 0) { skipped.push({ t, reason: "no name has a score and enough return history" }); continue; }
+    if (eligible.length === 0) {
+      skipped.push({ t, reason: "no name has a score and enough return history" });
+      continue;
+    }
     eligible.sort((a, b) => scores[t * N + b] - scores[t * N + a] || a - b);
     const m = eligible.length;
     let per = opts.top ?? Math.max(1, Math.floor((opts.quantile as number) * m));
     if (side === "long_short") per = Math.min(per, Math.floor(m / 2));
-    if (per < 1) { skipped.push({ t, reason: `${m} eligible name(s): too few for a long and a short leg` }); continue; }
+    if (per < 1) {
+      skipped.push({ t, reason: `${m} eligible name(s): too few for a long and a short leg` });
+      continue;
+    }
     const long = eligible.slice(0, Math.min(per, m)).sort((a, b) => a - b);
     const short = side === "long_short" ? eligible.slice(m - per).sort((a, b) => a - b) : [];
     const union = [...long, ...short];
     const cov = covarianceOf(returns, N, lo, t, union, estimator, P, opts.halfLife);
     const weights = new Float64Array(N);
-    const methods: PortfolioMethod[] = [], fallbacks: string[] = [], notes: string[] = [];
+    const methods: PortfolioMethod[] = [],
+      fallbacks: string[] = [],
+      notes: string[] = [];
     const legs: [number[], number][] = [[long, 1]];
     if (short.length) legs.push([short, -1]);
     let offset = 0;
     for (const [names, sign] of legs) {
       const n = names.length;
       const sub = new Float64Array(n * n);
-      for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) sub[a * n + b] = cov[(offset + a) * union.length + offset + b];
-      const mu = needsMu(opts.method) ? expectedReturns(returns, scores, N, lo, t, names, opts.expectedReturns ?? "score", scoreScale, P).map((v) => sign * v) : undefined;
+      for (let a = 0; a < n; a++)
+        for (let b = 0; b < n; b++) sub[a * n + b] = cov[(offset + a) * union.length + offset + b];
+      const mu = needsMu(opts.method)
+        ? expectedReturns(returns, scores, N, lo, t, names, opts.expectedReturns ?? "score", scoreScale, P).map(
+            (v) => sign * v,
+          )
+        : undefined;
       const c = opts.constraints;
       const constraints: PortfolioConstraints = {
-        ...c, longOnly: true,
+        ...c,
+        longOnly: true,
         sectors: c?.sectors ? { of: names.map((i) => c.sectors!.of[i]), caps: c.sectors.caps } : undefined,
-        budgets: c?.budgets ? { ...c.budgets, strategyOf: c.budgets.strategyOf ? names.map((i) => c.budgets!.strategyOf![i]) : undefined } : undefined,
+        budgets: c?.budgets
+          ? { ...c.budgets, strategyOf: c.budgets.strategyOf ? names.map((i) => c.budgets!.strategyOf![i]) : undefined }
+          : undefined,
       };
       const res = optimizePortfolio(opts.method, sub, {
-        expectedReturns: mu, constraints, riskFreeRate: opts.riskFreeRate, linkage: opts.linkage, kellyFraction: opts.kellyFraction,
+        expectedReturns: mu,
+        constraints,
+        riskFreeRate: opts.riskFreeRate,
+        linkage: opts.linkage,
+        kellyFraction: opts.kellyFraction,
       });
       methods.push(res.method);
       if (res.fallback) fallbacks.push(`${sign > 0 ? "long" : "short"} leg: ${res.fallback.reason}`);
@@ -174,9 +229,14 @@ export function signalPortfolio(returns: Float64Array, scores: Float64Array, nAs
     let scale = 1;
     if (opts.volTarget) {
       const w = Float64Array.from(union, (i) => weights[i]);
-      const vt = volatilityTarget(w, cov, { targetVolatility: opts.volTarget.target, maxLeverage: opts.volTarget.maxLeverage });
+      const vt = volatilityTarget(w, cov, {
+        targetVolatility: opts.volTarget.target,
+        maxLeverage: opts.volTarget.maxLeverage,
+      });
       scale = vt.scale;
-      union.forEach((i, a) => { weights[i] = vt.weights[a]; });
+      union.forEach((i, a) => {
+        weights[i] = vt.weights[a];
+      });
     }
     decisions.push({ t, weights, long, short, methods, fallbacks, notes, eligible: m, scale });
   }
@@ -186,22 +246,52 @@ export function signalPortfolio(returns: Float64Array, scores: Float64Array, nAs
 const needsMu = (m: PortfolioMethod) => m === "max_sharpe" || m === "kelly";
 
 /** Annualized covariance of `names` over rows lo..t (missing returns as 0). */
-function covarianceOf(returns: Float64Array, N: number, lo: number, t: number, names: number[], estimator: CovarianceEstimator, P: number, halfLife?: number): Float64Array {
+function covarianceOf(
+  returns: Float64Array,
+  N: number,
+  lo: number,
+  t: number,
+  names: number[],
+  estimator: CovarianceEstimator,
+  P: number,
+  halfLife?: number,
+): Float64Array {
   const cols = names.map((i) => {
     const c = new Float64Array(t - lo + 1);
-    for (let s = lo; s <= t; s++) { const r = returns[s * N + i]; c[s - lo] = r === r ? r : 0; }
+    for (let s = lo; s <= t; s++) {
+      const r = returns[s * N + i];
+      c[s - lo] = r === r ? r : 0;
+    }
     return c;
   });
   if (estimator === "sample") return sampleCovariance(cols, { periodsPerYear: P });
-  if (estimator === "ewma") return ewmaCovariance(cols, halfLife === undefined ? { periodsPerYear: P } : { halfLife, periodsPerYear: P });
+  if (estimator === "ewma")
+    return ewmaCovariance(cols, halfLife === undefined ? { periodsPerYear: P } : { halfLife, periodsPerYear: P });
   return ledoitWolf(cols, { periodsPerYear: P }).covariance;
 }
 
-function expectedReturns(returns: Float64Array, scores: Float64Array, N: number, lo: number, t: number, names: number[], kind: "score" | "historical", scale: number, P: number): number[] {
+function expectedReturns(
+  returns: Float64Array,
+  scores: Float64Array,
+  N: number,
+  lo: number,
+  t: number,
+  names: number[],
+  kind: "score" | "historical",
+  scale: number,
+  P: number,
+): number[] {
   if (kind === "score") return names.map((i) => scores[t * N + i] * scale);
   return names.map((i) => {
-    let s = 0, n = 0;
-    for (let r = lo; r <= t; r++) { const v = returns[r * N + i]; if (v === v) { s += v; n++; } }
+    let s = 0,
+      n = 0;
+    for (let r = lo; r <= t; r++) {
+      const v = returns[r * N + i];
+      if (v === v) {
+        s += v;
+        n++;
+      }
+    }
     return (s / n) * P;
   });
 }
@@ -222,7 +312,8 @@ export interface TradingRules {
 export function decisionRule(decisions: readonly Decision[], rules: TradingRules = {}): TargetRule {
   const at = new Map<number, Float64Array>();
   for (const d of decisions) at.set(d.t, d.weights);
-  const band = rules.band ?? 0, maxTurnover = rules.maxTurnover ?? Infinity;
+  const band = rules.band ?? 0,
+    maxTurnover = rules.maxTurnover ?? Infinity;
   if (band === 0 && maxTurnover === Infinity) return (t) => at.get(t) ?? null;
   return (t, holdings) => {
     const target = at.get(t);

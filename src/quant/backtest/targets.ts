@@ -10,27 +10,43 @@ import type { TargetRule, Targets } from "./types.ts";
  * i.e. the targets decided at row t − lag; null where nothing trades. Decisions whose trade
  * row falls past the last row are dropped.
  */
-export function tradeSchedule(targets: Exclude<Targets, TargetRule>, nRows: number, nAssets: number, lag: number): (Float64Array | null)[] {
+export function tradeSchedule(
+  targets: Exclude<Targets, TargetRule>,
+  nRows: number,
+  nAssets: number,
+  lag: number,
+): (Float64Array | null)[] {
   const out: (Float64Array | null)[] = new Array(nRows).fill(null);
   const check = (w: Float64Array, t: number) => {
     for (let i = 0; i < nAssets; i++) {
       const v = w[i];
       if (v !== v) continue;
       if (!Number.isFinite(v)) {
-        throw new StrataError("ARGUMENT", `backtest: target weight of asset ${i} at row ${t} is ${v}, expected a finite number or NaN (no trade)`);
+        throw new StrataError(
+          "ARGUMENT",
+          `backtest: target weight of asset ${i} at row ${t} is ${v}, expected a finite number or NaN (no trade)`,
+        );
       }
     }
   };
   if (targets instanceof Float64Array) {
     if (targets.length !== nRows * nAssets) {
-      throw new StrataError("ARGUMENT", `backtest: targets has ${targets.length} values, expected T × N = ${nRows} × ${nAssets} = ${nRows * nAssets}`, {
-        hint: "pass targets with the same shape as returns (all-NaN rows = no rebalance), or a list of { t, weights }",
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `backtest: targets has ${targets.length} values, expected T × N = ${nRows} × ${nAssets} = ${nRows * nAssets}`,
+        {
+          hint: "pass targets with the same shape as returns (all-NaN rows = no rebalance), or a list of { t, weights }",
+        },
+      );
     }
     for (let t = 0; t + lag < nRows; t++) {
       const w = targets.subarray(t * nAssets, (t + 1) * nAssets);
       let any = false;
-      for (let i = 0; i < nAssets; i++) if (w[i] === w[i]) { any = true; break; }
+      for (let i = 0; i < nAssets; i++)
+        if (w[i] === w[i]) {
+          any = true;
+          break;
+        }
       if (!any) continue;
       check(w, t);
       out[t + lag] = w;
@@ -40,12 +56,19 @@ export function tradeSchedule(targets: Exclude<Targets, TargetRule>, nRows: numb
   let prev = -1;
   for (const { t, weights } of targets) {
     if (!Number.isInteger(t) || t < 0 || t >= nRows || t <= prev) {
-      throw new StrataError("ARGUMENT", `backtest: target row t = ${t} is not an integer in ${prev + 1}..${nRows - 1}`, {
-        hint: "list target rows once each, in increasing order, within the rows of returns",
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `backtest: target row t = ${t} is not an integer in ${prev + 1}..${nRows - 1}`,
+        {
+          hint: "list target rows once each, in increasing order, within the rows of returns",
+        },
+      );
     }
     if (weights.length !== nAssets) {
-      throw new StrataError("ARGUMENT", `backtest: target weights at row ${t} have ${weights.length} values, expected nAssets = ${nAssets}`);
+      throw new StrataError(
+        "ARGUMENT",
+        `backtest: target weights at row ${t} have ${weights.length} values, expected nAssets = ${nAssets}`,
+      );
     }
     check(weights, t);
     prev = t;

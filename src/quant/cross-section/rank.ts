@@ -30,7 +30,8 @@ function sortPairs(keys: Float64Array, idx: Int32Array, m: number, stack: Int32A
       if (keys[hi] < keys[lo]) swap(keys, idx, hi, lo);
       if (keys[hi] < keys[mid]) swap(keys, idx, hi, mid);
       const pivot = keys[mid];
-      let i = lo, j = hi;
+      let i = lo,
+        j = hi;
       while (i <= j) {
         while (keys[i] < pivot) i++;
         while (keys[j] > pivot) j--;
@@ -42,15 +43,22 @@ function sortPairs(keys: Float64Array, idx: Int32Array, m: number, stack: Int32A
       }
       // push the larger part, go on with the smaller: at most log2(m) pending parts
       if (j - lo < hi - i) {
-        if (i < hi) { stack[sp++] = i; stack[sp++] = hi; }
+        if (i < hi) {
+          stack[sp++] = i;
+          stack[sp++] = hi;
+        }
         hi = j;
       } else {
-        if (lo < j) { stack[sp++] = lo; stack[sp++] = j; }
+        if (lo < j) {
+          stack[sp++] = lo;
+          stack[sp++] = j;
+        }
         lo = i;
       }
     }
     for (let a = lo + 1; a <= hi; a++) {
-      const k = keys[a], x = idx[a];
+      const k = keys[a],
+        x = idx[a];
       let b = a - 1;
       while (b >= lo && keys[b] > k) {
         keys[b + 1] = keys[b];
@@ -64,28 +72,46 @@ function sortPairs(keys: Float64Array, idx: Int32Array, m: number, stack: Int32A
 }
 
 function swap(keys: Float64Array, idx: Int32Array, a: number, b: number): void {
-  const k = keys[a]; keys[a] = keys[b]; keys[b] = k;
-  const x = idx[a]; idx[a] = idx[b]; idx[b] = x;
+  const k = keys[a];
+  keys[a] = keys[b];
+  keys[b] = k;
+  const x = idx[a];
+  idx[a] = idx[b];
+  idx[b] = x;
 }
 
 /**
  * Ranks of `values` within the groups given by `starts` (see groupStarts), written to `out`
  * (allocated when omitted; may not alias `values`).
  */
-export function groupRanks(values: Float64Array, starts: Int32Array, out = new Float64Array(values.length)): Float64Array {
-  let keys = new Float64Array(64), idx = new Int32Array(64);
+export function groupRanks(
+  values: Float64Array,
+  starts: Int32Array,
+  out = new Float64Array(values.length),
+): Float64Array {
+  let keys = new Float64Array(64),
+    idx = new Int32Array(64);
   const stack = new Int32Array(128);
   for (let g = 0; g + 1 < starts.length; g++) {
-    const s = starts[g], e = starts[g + 1];
-    if (e - s > keys.length) { keys = new Float64Array(e - s); idx = new Int32Array(e - s); }
+    const s = starts[g],
+      e = starts[g + 1];
+    if (e - s > keys.length) {
+      keys = new Float64Array(e - s);
+      idx = new Int32Array(e - s);
+    }
     let m = 0;
     for (let i = s; i < e; i++) {
       const v = values[i];
-      if (v === v) { keys[m] = v; idx[m++] = i; }
-      else out[i] = NaN;
+      if (v === v) {
+        keys[m] = v;
+        idx[m++] = i;
+      } else out[i] = NaN;
     }
     if (m === 0) continue;
-    if (m === 1) { out[idx[0]] = 0.5; continue; }
+    if (m === 1) {
+      out[idx[0]] = 0.5;
+      continue;
+    }
     sortPairs(keys, idx, m, stack);
     // walk tie groups [a, b): positions a+1 … b share the average a + 1 + (b − a − 1)/2
     for (let a = 0; a < m; ) {

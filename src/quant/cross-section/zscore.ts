@@ -15,10 +15,18 @@
  * Z-scores of `values` within the groups given by `starts` (see groupStarts), written to `out`
  * (allocated when omitted; may alias `values`).
  */
-export function groupZScores(values: Float64Array, starts: Int32Array, out = new Float64Array(values.length)): Float64Array {
+export function groupZScores(
+  values: Float64Array,
+  starts: Int32Array,
+  out = new Float64Array(values.length),
+): Float64Array {
   for (let g = 0; g + 1 < starts.length; g++) {
-    const s = starts[g], e = starts[g + 1];
-    let m = 0, sum = 0, wMean = 0, dsq = 0;
+    const s = starts[g],
+      e = starts[g + 1];
+    let m = 0,
+      sum = 0,
+      wMean = 0,
+      dsq = 0;
     for (let i = s; i < e; i++) {
       const v = values[i];
       if (v !== v) continue;
@@ -33,7 +41,8 @@ export function groupZScores(values: Float64Array, starts: Int32Array, out = new
       for (let i = s; i < e; i++) out[i] = NaN;
       continue;
     }
-    const mean = sum / m, sd = Math.sqrt(dsq / (m - 1));
+    const mean = sum / m,
+      sd = Math.sqrt(dsq / (m - 1));
     for (let i = s; i < e; i++) {
       const v = values[i];
       out[i] = v !== v ? NaN : sd > 0 ? (v - mean) / sd : 0;

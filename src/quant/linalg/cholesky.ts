@@ -27,9 +27,13 @@ function checkSquare(a: ArrayLike<number>, n: number, where: string): void {
     throw new StrataError("ARGUMENT", `${where}: n must be a non-negative integer, got ${n}`);
   }
   if (a.length !== n * n) {
-    throw new StrataError("ARGUMENT", `${where}: matrix has ${a.length} entries, expected n·n = ${n * n} (row-major, n = ${n})`, {
-      hint: "pass a row-major Float64Array of length n*n",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${where}: matrix has ${a.length} entries, expected n·n = ${n * n} (row-major, n = ${n})`,
+      {
+        hint: "pass a row-major Float64Array of length n*n",
+      },
+    );
   }
 }
 
@@ -56,11 +60,16 @@ export function cholesky(a: ArrayLike<number>, n: number): CholeskyResult {
 export function choleskySolve(factor: CholeskyResult, b: ArrayLike<number>): Float64Array {
   const { lower: L, n } = factor;
   if (!factor.ok) {
-    throw new StrataError("ARGUMENT", `choleskySolve: the factorization failed at row ${factor.failedAt} (matrix not positive definite)`, {
-      hint: "check cholesky(...).ok before solving, or regularize the matrix (e.g. add a ridge penalty)",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `choleskySolve: the factorization failed at row ${factor.failedAt} (matrix not positive definite)`,
+      {
+        hint: "check cholesky(...).ok before solving, or regularize the matrix (e.g. add a ridge penalty)",
+      },
+    );
   }
-  if (b.length !== n) throw new StrataError("ARGUMENT", `choleskySolve: right-hand side has ${b.length} entries, expected ${n}`);
+  if (b.length !== n)
+    throw new StrataError("ARGUMENT", `choleskySolve: right-hand side has ${b.length} entries, expected ${n}`);
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = b[i];

@@ -29,7 +29,10 @@ export interface NnlsOptions {
 /** NNLS on the normal equations: Q (k×k row-major, symmetric PSD) and c = Aᵀb. */
 export function nnlsGram(Q: ArrayLike<number>, c: ArrayLike<number>, k: number, opts: NnlsOptions = {}): NnlsResult {
   if (Q.length !== k * k || c.length !== k) {
-    throw new StrataError("ARGUMENT", `nnlsGram: Q has ${Q.length} entries and c ${c.length}, expected ${k * k} and ${k}`);
+    throw new StrataError(
+      "ARGUMENT",
+      `nnlsGram: Q has ${Q.length} entries and c ${c.length}, expected ${k * k} and ${k}`,
+    );
   }
   let cmax = 0;
   for (let j = 0; j < k; j++) cmax = Math.max(cmax, Math.abs(c[j]));
@@ -50,7 +53,8 @@ export function nnlsGram(Q: ArrayLike<number>, c: ArrayLike<number>, k: number, 
     const idx: number[] = [];
     for (let j = 0; j < k; j++) if (passive[j]) idx.push(j);
     const m = idx.length;
-    const q = new Float64Array(m * m), r = new Float64Array(m);
+    const q = new Float64Array(m * m),
+      r = new Float64Array(m);
     for (let a = 0; a < m; a++) {
       r[a] = c[idx[a]];
       for (let b = 0; b < m; b++) q[a * m + b] = Q[idx[a] * k + idx[b]];
@@ -69,26 +73,43 @@ export function nnlsGram(Q: ArrayLike<number>, c: ArrayLike<number>, k: number, 
     let t = -1;
     for (let j = 0; j < k; j++) if (!passive[j] && w[j] > tol && (t < 0 || w[j] > w[t])) t = j;
     if (t < 0) break;
-    if (iterations++ >= maxIter) { converged = false; break; }
+    if (iterations++ >= maxIter) {
+      converged = false;
+      break;
+    }
     passive[t] = 1;
     for (;;) {
       const z = subproblem();
-      if (!z) { passive[t] = 0; converged = false; break; }
+      if (!z) {
+        passive[t] = 0;
+        converged = false;
+        break;
+      }
       let feasible = true;
       for (let j = 0; j < k; j++) if (passive[j] && z[j] <= 0) feasible = false;
-      if (feasible) { x.set(z); break; }
+      if (feasible) {
+        x.set(z);
+        break;
+      }
       // Step from x towards z until the first passive coordinate hits zero.
-      let alpha = Infinity, hit = -1;
+      let alpha = Infinity,
+        hit = -1;
       for (let j = 0; j < k; j++) {
         if (passive[j] && z[j] <= 0) {
           const a = x[j] / (x[j] - z[j]);
-          if (a < alpha) { alpha = a; hit = j; }
+          if (a < alpha) {
+            alpha = a;
+            hit = j;
+          }
         }
       }
       for (let j = 0; j < k; j++) {
         x[j] += alpha * (z[j] - x[j]);
         // The blocking coordinate is zero in exact arithmetic; round-off must not keep it.
-        if (passive[j] && (j === hit || x[j] <= 0)) { passive[j] = 0; x[j] = 0; }
+        if (passive[j] && (j === hit || x[j] <= 0)) {
+          passive[j] = 0;
+          x[j] = 0;
+        }
       }
     }
     if (!converged) break;
@@ -99,13 +120,18 @@ export function nnlsGram(Q: ArrayLike<number>, c: ArrayLike<number>, k: number, 
 
 /** NNLS from the columns of A (each of length m) and b. */
 export function nnls(columns: ArrayLike<number>[], b: ArrayLike<number>, opts: NnlsOptions = {}): NnlsResult {
-  const k = columns.length, m = b.length;
+  const k = columns.length,
+    m = b.length;
   for (let j = 0; j < k; j++) {
     if (columns[j].length !== m) {
-      throw new StrataError("ARGUMENT", `nnls: column ${j} has ${columns[j].length} rows, expected ${m} (the length of b)`);
+      throw new StrataError(
+        "ARGUMENT",
+        `nnls: column ${j} has ${columns[j].length} rows, expected ${m} (the length of b)`,
+      );
     }
   }
-  const Q = new Float64Array(k * k), c = new Float64Array(k);
+  const Q = new Float64Array(k * k),
+    c = new Float64Array(k);
   for (let i = 0; i < k; i++) {
     const ci = columns[i];
     let s = 0;

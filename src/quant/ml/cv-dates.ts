@@ -9,7 +9,9 @@ import { StrataError } from "../../core/errors.ts";
 import type { Fold } from "./cv.ts";
 
 /** Per-date role in a fold. */
-export const TRAIN = 0, TEST = 1, DROPPED = 2;
+export const TRAIN = 0,
+  TEST = 1,
+  DROPPED = 2;
 
 export interface DateIndex {
   /** Distinct dates, ascending (epoch days). */
@@ -20,12 +22,18 @@ export interface DateIndex {
 
 export function indexDates(fn: string, dates: Int32Array): DateIndex {
   if (!(dates instanceof Int32Array)) {
-    throw new StrataError("ARGUMENT", `${fn}: dates is ${Object.prototype.toString.call(dates)}; expected an Int32Array of epoch days, one per row`, {
-      hint: "pass Int32Array.from(dateColumn) (DuckDB DATE columns read as days since 1970-01-01)",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: dates is ${Object.prototype.toString.call(dates)}; expected an Int32Array of epoch days, one per row`,
+      {
+        hint: "pass Int32Array.from(dateColumn) (DuckDB DATE columns read as days since 1970-01-01)",
+      },
+    );
   }
   if (dates.length === 0) {
-    throw new StrataError("ARGUMENT", `${fn}: dates is empty; expected one epoch day per row`, { hint: "pass the rows you train on" });
+    throw new StrataError("ARGUMENT", `${fn}: dates is empty; expected one epoch day per row`, {
+      hint: "pass the rows you train on",
+    });
   }
   const days = Int32Array.from(new Set(dates)).sort();
   const at = new Map<number, number>();
@@ -55,9 +63,30 @@ export interface Windows {
 export function checkWindows(fn: string, opts: Partial<Windows> | undefined): Windows {
   const o = opts ?? {};
   return {
-    lag: checkInt(fn, "lag", o.lag, 0, Infinity, "lag is the execution lag in bars (1: signal at close t, enter at close t+1)"),
-    labelHorizon: checkInt(fn, "labelHorizon", o.labelHorizon, 0, Infinity, "labelHorizon is the label's holding period in bars (the labels stage's horizon)"),
-    embargo: checkInt(fn, "embargo", o.embargo, 0, Infinity, "embargo is the number of bars dropped after each test block (0 for none)"),
+    lag: checkInt(
+      fn,
+      "lag",
+      o.lag,
+      0,
+      Infinity,
+      "lag is the execution lag in bars (1: signal at close t, enter at close t+1)",
+    ),
+    labelHorizon: checkInt(
+      fn,
+      "labelHorizon",
+      o.labelHorizon,
+      0,
+      Infinity,
+      "labelHorizon is the label's holding period in bars (the labels stage's horizon)",
+    ),
+    embargo: checkInt(
+      fn,
+      "embargo",
+      o.embargo,
+      0,
+      Infinity,
+      "embargo is the number of bars dropped after each test block (0 for none)",
+    ),
   };
 }
 
@@ -67,7 +96,8 @@ export function checkWindows(fn: string, opts: Partial<Windows> | undefined): Wi
  */
 export function blocks(T: number, n: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  const base = Math.floor(T / n), extra = T % n;
+  const base = Math.floor(T / n),
+    extra = T % n;
   let start = 0;
   for (let i = 0; i < n; i++) {
     const size = base + (i < extra ? 1 : 0);
@@ -86,9 +116,13 @@ export function blocks(T: number, n: number): Array<[number, number]> {
  * observations starting within h bars of a test label's end are dropped).
  */
 export function purgeAndEmbargo(mask: Uint8Array, w: Windows): void {
-  const T = mask.length, h = w.labelHorizon;
+  const T = mask.length,
+    h = w.labelHorizon;
   for (let a = 0; a < T; ) {
-    if (mask[a] !== TEST) { a++; continue; }
+    if (mask[a] !== TEST) {
+      a++;
+      continue;
+    }
     let b = a;
     while (b + 1 < T && mask[b + 1] === TEST) b++;
     for (let d = Math.max(0, a - h); d < a; d++) if (mask[d] !== TEST) mask[d] = DROPPED;
@@ -99,20 +133,24 @@ export function purgeAndEmbargo(mask: Uint8Array, w: Windows): void {
 
 /** Rows of the TRAIN and TEST dates of a per-date mask, ascending. */
 export function foldOf(index: number, ix: DateIndex, mask: Uint8Array): Fold {
-  let nTrain = 0, nTest = 0;
+  let nTrain = 0,
+    nTest = 0;
   for (let r = 0; r < ix.pos.length; r++) {
     const m = mask[ix.pos[r]];
     if (m === TRAIN) nTrain++;
     else if (m === TEST) nTest++;
   }
-  const train = new Int32Array(nTrain), test = new Int32Array(nTest);
-  nTrain = 0; nTest = 0;
+  const train = new Int32Array(nTrain),
+    test = new Int32Array(nTest);
+  nTrain = 0;
+  nTest = 0;
   for (let r = 0; r < ix.pos.length; r++) {
     const m = mask[ix.pos[r]];
     if (m === TRAIN) train[nTrain++] = r;
     else if (m === TEST) test[nTest++] = r;
   }
-  const first = mask.indexOf(TEST), last = mask.lastIndexOf(TEST);
+  const first = mask.indexOf(TEST),
+    last = mask.lastIndexOf(TEST);
   return { index, train, test, testStart: ix.days[first], testEnd: ix.days[last] };
 }
 

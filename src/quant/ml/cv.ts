@@ -28,7 +28,16 @@
  */
 import { StrataError } from "../../core/errors.ts";
 import {
-  blocks, checkInt, checkWindows, foldOf, indexDates, purgeAndEmbargo, trainDateCount, DROPPED, TEST, TRAIN,
+  blocks,
+  checkInt,
+  checkWindows,
+  foldOf,
+  indexDates,
+  purgeAndEmbargo,
+  trainDateCount,
+  DROPPED,
+  TEST,
+  TRAIN,
 } from "./cv-dates.ts";
 
 export interface CvOptions {
@@ -89,27 +98,44 @@ export function purgedWalkForward(dates: Int32Array, opts: WalkForwardOptions): 
   }
   let trainDates = Infinity;
   if (mode === "rolling") {
-    trainDates = checkInt(fn, "trainDates", opts.trainDates, 1, Infinity, 'mode "rolling" needs trainDates, the window length in dates, e.g. 504');
+    trainDates = checkInt(
+      fn,
+      "trainDates",
+      opts.trainDates,
+      1,
+      Infinity,
+      'mode "rolling" needs trainDates, the window length in dates, e.g. 504',
+    );
   } else if (opts.trainDates !== undefined) {
-    throw new StrataError("ARGUMENT", `${fn}: trainDates is ${opts.trainDates} but mode is "expanding"; trainDates is only used by mode "rolling"`, {
-      hint: 'set mode: "rolling", or remove trainDates',
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: trainDates is ${opts.trainDates} but mode is "expanding"; trainDates is only used by mode "rolling"`,
+      {
+        hint: 'set mode: "rolling", or remove trainDates',
+      },
+    );
   }
   const minTrain = opts.minTrainDates === undefined ? 1 : checkInt(fn, "minTrainDates", opts.minTrainDates, 1);
   const ix = indexDates(fn, dates);
   const T = ix.days.length;
   const testSize = Math.floor(T / (nFolds + 1));
   if (testSize < 1) {
-    throw new StrataError("ARGUMENT", `${fn}: ${T} distinct dates cannot make ${nFolds} test blocks plus a training block; expected at least nFolds + 1 = ${nFolds + 1} dates`, {
-      hint: "use fewer folds or more dates",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: ${T} distinct dates cannot make ${nFolds} test blocks plus a training block; expected at least nFolds + 1 = ${nFolds + 1} dates`,
+      {
+        hint: "use fewer folds or more dates",
+      },
+    );
   }
   const gap = w.labelHorizon + Math.max(1, w.lag);
   const folds: Fold[] = [];
   let mostTrain = 0;
   for (let i = 0; i < nFolds; i++) {
-    const a = T - (nFolds - i) * testSize, b = a + testSize - 1;
-    const hi = a - gap, lo = mode === "rolling" ? Math.max(0, hi - trainDates + 1) : 0;
+    const a = T - (nFolds - i) * testSize,
+      b = a + testSize - 1;
+    const hi = a - gap,
+      lo = mode === "rolling" ? Math.max(0, hi - trainDates + 1) : 0;
     const nTrain = Math.max(0, hi - lo + 1);
     mostTrain = Math.max(mostTrain, nTrain);
     if (nTrain < minTrain) continue;
@@ -119,10 +145,14 @@ export function purgedWalkForward(dates: Int32Array, opts: WalkForwardOptions): 
     folds.push(foldOf(folds.length, ix, mask));
   }
   if (folds.length === 0) {
-    throw new StrataError("ARGUMENT", `${fn}: every fold has fewer than minTrainDates = ${minTrain} training dates (at most ${mostTrain}: ${T} dates, test blocks of ${testSize}, ${gap} dates purged before each)`, {
-      hint: "use fewer folds, a smaller minTrainDates or labelHorizon, or more dates",
-      details: { dates: T, testSize, gap, minTrainDates: minTrain },
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: every fold has fewer than minTrainDates = ${minTrain} training dates (at most ${mostTrain}: ${T} dates, test blocks of ${testSize}, ${gap} dates purged before each)`,
+      {
+        hint: "use fewer folds, a smaller minTrainDates or labelHorizon, or more dates",
+        details: { dates: T, testSize, gap, minTrainDates: minTrain },
+      },
+    );
   }
   return folds;
 }
@@ -141,7 +171,11 @@ export function purgedKFold(dates: Int32Array, opts: CvOptions & { k: number }):
   const ix = indexDates(fn, dates);
   const T = ix.days.length;
   if (T < k) {
-    throw new StrataError("ARGUMENT", `${fn}: ${T} distinct dates cannot make k = ${k} folds; expected at least k dates`, { hint: "use a smaller k" });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: ${T} distinct dates cannot make k = ${k} folds; expected at least k dates`,
+      { hint: "use a smaller k" },
+    );
   }
   return blocks(T, k).map(([a, b], i) => {
     const mask = new Uint8Array(T);
@@ -164,16 +198,37 @@ const MAX_CPCV_FOLDS = 10_000;
  *
  *   combinatorialPurgedCv(dates, { lag: 1, labelHorizon: 5, embargo: 5, nGroups: 6, nTestGroups: 2 })
  */
-export function combinatorialPurgedCv(dates: Int32Array, opts: CvOptions & { nGroups: number; nTestGroups: number }): CpcvFold[] {
+export function combinatorialPurgedCv(
+  dates: Int32Array,
+  opts: CvOptions & { nGroups: number; nTestGroups: number },
+): CpcvFold[] {
   const fn = "combinatorialPurgedCv";
   const w = checkWindows(fn, opts);
-  const N = checkInt(fn, "nGroups", opts?.nGroups, 2, Infinity, "nGroups is the number of contiguous date groups, e.g. 6");
-  const k = checkInt(fn, "nTestGroups", opts.nTestGroups, 1, N - 1, `nTestGroups is how many of the ${N} groups each fold tests, e.g. 2`);
+  const N = checkInt(
+    fn,
+    "nGroups",
+    opts?.nGroups,
+    2,
+    Infinity,
+    "nGroups is the number of contiguous date groups, e.g. 6",
+  );
+  const k = checkInt(
+    fn,
+    "nTestGroups",
+    opts.nTestGroups,
+    1,
+    N - 1,
+    `nTestGroups is how many of the ${N} groups each fold tests, e.g. 2`,
+  );
   const combos = combinations(N, k, fn);
   const ix = indexDates(fn, dates);
   const T = ix.days.length;
   if (T < N) {
-    throw new StrataError("ARGUMENT", `${fn}: ${T} distinct dates cannot make nGroups = ${N} groups; expected at least nGroups dates`, { hint: "use fewer groups" });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: ${T} distinct dates cannot make nGroups = ${N} groups; expected at least nGroups dates`,
+      { hint: "use fewer groups" },
+    );
   }
   const groups = blocks(T, N);
   return combos.map((combo, i) => {
@@ -223,9 +278,13 @@ function combinations(n: number, k: number, fn: string): number[][] {
   let count = 1;
   for (let i = 1; i <= k; i++) count = (count * (n - k + i)) / i;
   if (count > MAX_CPCV_FOLDS) {
-    throw new StrataError("ARGUMENT", `${fn}: C(${n}, ${k}) = ${Math.round(count)} folds; expected at most ${MAX_CPCV_FOLDS}`, {
-      hint: "use fewer groups or fewer test groups (C(6, 2) = 15 folds and 5 paths is a common choice)",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: C(${n}, ${k}) = ${Math.round(count)} folds; expected at most ${MAX_CPCV_FOLDS}`,
+      {
+        hint: "use fewer groups or fewer test groups (C(6, 2) = 15 folds and 5 paths is a common choice)",
+      },
+    );
   }
   const out: number[][] = [];
   const c = Array.from({ length: k }, (_, i) => i);
@@ -239,11 +298,23 @@ function combinations(n: number, k: number, fn: string): number[][] {
   }
 }
 
-function requireTraining(fn: string, fold: number, mask: Uint8Array, days: Int32Array, a: number, b: number, w: CvOptions): void {
+function requireTraining(
+  fn: string,
+  fold: number,
+  mask: Uint8Array,
+  days: Int32Array,
+  a: number,
+  b: number,
+  w: CvOptions,
+): void {
   if (trainDateCount(mask) > 0) return;
-  throw new StrataError("ARGUMENT", `${fn}: fold ${fold} (test ${iso(days[a])} … ${iso(days[b])}) has no training dates left after purging ${w.labelHorizon} and embargoing ${w.embargo} dates around its test dates (${days.length} dates in all)`, {
-    hint: "use fewer folds/test groups, a smaller labelHorizon or embargo, or more dates",
-  });
+  throw new StrataError(
+    "ARGUMENT",
+    `${fn}: fold ${fold} (test ${iso(days[a])} … ${iso(days[b])}) has no training dates left after purging ${w.labelHorizon} and embargoing ${w.embargo} dates around its test dates (${days.length} dates in all)`,
+    {
+      hint: "use fewer folds/test groups, a smaller labelHorizon or embargo, or more dates",
+    },
+  );
 }
 
 const iso = (day: number): string => new Date(day * 86_400_000).toISOString().slice(0, 10);

@@ -69,8 +69,18 @@ export interface EnsembleFitOptions extends FitOptions {
 }
 
 /** Fit one member (any learner of learners.ts). Each member gets its own rng stream, forked from opts.rng by `label`. */
-export async function fitMember(spec: MemberSpec, X: FeatureMatrix, y: Float64Array, opts: FitOptions = {}): Promise<MemberModel> {
-  return learnerOf(spec.kind, "ensemble member", "use a learner of src/quant/ml/learners.ts").fit(X, y, spec.params as Record<string, unknown> | undefined, opts);
+export async function fitMember(
+  spec: MemberSpec,
+  X: FeatureMatrix,
+  y: Float64Array,
+  opts: FitOptions = {},
+): Promise<MemberModel> {
+  return learnerOf(spec.kind, "ensemble member", "use a learner of src/quant/ml/learners.ts").fit(
+    X,
+    y,
+    spec.params as Record<string, unknown> | undefined,
+    opts,
+  );
 }
 
 export function predictMember(model: MemberModel, X: FeatureMatrix): Float64Array {
@@ -88,9 +98,16 @@ export interface StackingWeights {
 /** NNLS stacking weights from OOF predictions (see the file comment). */
 export function stackingWeights(oof: ArrayLike<number>[], y: ArrayLike<number>): StackingWeights {
   const K = oof.length;
-  if (K === 0) throw new StrataError("ARGUMENT", "stackingWeights: no members", { hint: "pass one OOF prediction array per member" });
+  if (K === 0)
+    throw new StrataError("ARGUMENT", "stackingWeights: no members", {
+      hint: "pass one OOF prediction array per member",
+    });
   for (let k = 0; k < K; k++) {
-    if (oof[k].length !== y.length) throw new StrataError("ARGUMENT", `stackingWeights: OOF predictions of member ${k} have ${oof[k].length} rows, y has ${y.length}`);
+    if (oof[k].length !== y.length)
+      throw new StrataError(
+        "ARGUMENT",
+        `stackingWeights: OOF predictions of member ${k} have ${oof[k].length} rows, y has ${y.length}`,
+      );
   }
   const rows: number[] = [];
   for (let i = 0; i < y.length; i++) {
@@ -98,7 +115,11 @@ export function stackingWeights(oof: ArrayLike<number>[], y: ArrayLike<number>):
     for (let k = 0; ok && k < K; k++) ok = Number.isFinite(oof[k][i]);
     if (ok) rows.push(i);
   }
-  const mean = (a: ArrayLike<number>) => { let s = 0; for (const i of rows) s += a[i]; return s / rows.length; };
+  const mean = (a: ArrayLike<number>) => {
+    let s = 0;
+    for (const i of rows) s += a[i];
+    return s / rows.length;
+  };
   const equal = { weights: new Array<number>(K).fill(1 / K), intercept: 0, fallback: true, rows: rows.length };
   if (rows.length < 2) return equal;
   const yb = mean(y);
@@ -114,7 +135,13 @@ export function stackingWeights(oof: ArrayLike<number>[], y: ArrayLike<number>):
 }
 
 /** OOF predictions of each member over purged folds (NaN for rows no fold tests). */
-export async function outOfFoldPredictions(specs: MemberSpec[], X: FeatureMatrix, y: Float64Array, folds: Fold[], opts: FitOptions = {}): Promise<Float64Array[]> {
+export async function outOfFoldPredictions(
+  specs: MemberSpec[],
+  X: FeatureMatrix,
+  y: Float64Array,
+  folds: Fold[],
+  opts: FitOptions = {},
+): Promise<Float64Array[]> {
   const n = X.nRows;
   const sums = specs.map(() => new Float64Array(n));
   const counts = new Uint16Array(n);
@@ -122,10 +149,15 @@ export async function outOfFoldPredictions(specs: MemberSpec[], X: FeatureMatrix
     for (let i = 0; i < f.test.length; i++) counts[f.test[i]]++;
   }
   for (const [fi, f] of folds.entries()) {
-    const Xtr = takeRows(X, f.train), ytr = Float64Array.from(f.train, (r) => y[r]);
+    const Xtr = takeRows(X, f.train),
+      ytr = Float64Array.from(f.train, (r) => y[r]);
     const Xte = takeRows(X, f.test);
     for (const [k, spec] of specs.entries()) {
-      const m = await fitMember(spec, Xtr, ytr, { ...opts, rng: opts.rng?.fork(`oof-${fi}-${k}`), weights: opts.weights && Float64Array.from(f.train, (r) => opts.weights![r]) });
+      const m = await fitMember(spec, Xtr, ytr, {
+        ...opts,
+        rng: opts.rng?.fork(`oof-${fi}-${k}`),
+        weights: opts.weights && Float64Array.from(f.train, (r) => opts.weights![r]),
+      });
       const p = predictMember(m, Xte);
       for (let i = 0; i < f.test.length; i++) sums[k][f.test[i]] += p[i];
     }
@@ -145,22 +177,34 @@ function ensembleImportance(members: MemberModel[], weights: number[], k: number
 }
 
 /** Assemble an ensemble from fitted members and combiner weights. */
-export function combineEnsemble(members: MemberModel[], method: "mean" | "stacking", stack?: Pick<StackingWeights, "weights" | "intercept" | "fallback">): EnsembleModel {
-  if (members.length === 0) throw new StrataError("ARGUMENT", "combineEnsemble: no members", { hint: "pass at least one fitted member" });
+export function combineEnsemble(
+  members: MemberModel[],
+  method: "mean" | "stacking",
+  stack?: Pick<StackingWeights, "weights" | "intercept" | "fallback">,
+): EnsembleModel {
+  if (members.length === 0)
+    throw new StrataError("ARGUMENT", "combineEnsemble: no members", { hint: "pass at least one fitted member" });
   const features = members[0].features;
   for (const m of members) {
     if (m.features.length !== features.length || m.features.some((f, j) => f !== features[j])) {
-      throw new StrataError("ARGUMENT", `combineEnsemble: member ${m.kind} has features [${m.features.join(", ")}], the first member [${features.join(", ")}]`, {
-        hint: "fit every member on the same feature matrix",
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `combineEnsemble: member ${m.kind} has features [${m.features.join(", ")}], the first member [${features.join(", ")}]`,
+        {
+          hint: "fit every member on the same feature matrix",
+        },
+      );
     }
   }
   const K = members.length;
   const useMean = method === "mean" || !stack || stack.fallback;
   const weights = useMean ? new Array<number>(K).fill(1 / K) : [...stack!.weights];
-  if (weights.length !== K) throw new StrataError("ARGUMENT", `combineEnsemble: ${weights.length} weights for ${K} members`);
+  if (weights.length !== K)
+    throw new StrataError("ARGUMENT", `combineEnsemble: ${weights.length} weights for ${K} members`);
   return {
-    format: "strata-model", version: 1, kind: "ensemble",
+    format: "strata-model",
+    version: 1,
+    kind: "ensemble",
     features: [...features],
     method,
     members,
@@ -172,24 +216,36 @@ export function combineEnsemble(members: MemberModel[], method: "mean" | "stacki
 }
 
 /** Fit every member on all rows and combine them (stacking needs `folds` or `oof`). */
-export async function fitEnsemble(X: FeatureMatrix, y: Float64Array, params: Partial<EnsembleParams> & { members: MemberSpec[] }, opts: EnsembleFitOptions = {}): Promise<EnsembleModel> {
+export async function fitEnsemble(
+  X: FeatureMatrix,
+  y: Float64Array,
+  params: Partial<EnsembleParams> & { members: MemberSpec[] },
+  opts: EnsembleFitOptions = {},
+): Promise<EnsembleModel> {
   const method = params.method ?? "stacking";
   const specs = params.members;
   if (!Array.isArray(specs) || specs.length === 0) {
-    throw new StrataError("ARGUMENT", "fitEnsemble: params.members is empty", { hint: 'e.g. members: [{ kind: "ridge" }, { kind: "gbdt" }]' });
+    throw new StrataError("ARGUMENT", "fitEnsemble: params.members is empty", {
+      hint: 'e.g. members: [{ kind: "ridge" }, { kind: "gbdt" }]',
+    });
   }
   let stack: StackingWeights | undefined;
   if (method === "stacking") {
     let oof = opts.oof;
     if (!oof) {
       if (!opts.folds?.length) {
-        throw new StrataError("ARGUMENT", "fitEnsemble: stacking needs out-of-fold predictions: pass opts.folds (purged folds over X's rows) or opts.oof", {
-          hint: 'use purgedKFold(dates, …) from src/quant/ml/cv.ts, or method: "mean"',
-        });
+        throw new StrataError(
+          "ARGUMENT",
+          "fitEnsemble: stacking needs out-of-fold predictions: pass opts.folds (purged folds over X's rows) or opts.oof",
+          {
+            hint: 'use purgedKFold(dates, …) from src/quant/ml/cv.ts, or method: "mean"',
+          },
+        );
       }
       oof = await outOfFoldPredictions(specs, X, y, opts.folds, opts);
     }
-    if (oof.length !== specs.length) throw new StrataError("ARGUMENT", `fitEnsemble: ${oof.length} OOF arrays for ${specs.length} members`);
+    if (oof.length !== specs.length)
+      throw new StrataError("ARGUMENT", `fitEnsemble: ${oof.length} OOF arrays for ${specs.length} members`);
     stack = stackingWeights(oof, y);
   }
   const members: MemberModel[] = [];
@@ -221,9 +277,13 @@ export function memberFromJson(value: unknown): MemberModel {
 export function ensembleFromJson(value: unknown): EnsembleModel {
   const m = value as Partial<EnsembleModel> | null;
   const bad = (field: string, want: string): never => {
-    throw new StrataError("ARGUMENT", `ensemble model: field '${field}' is ${JSON.stringify((m as Record<string, unknown> | null)?.[field])?.slice(0, 80)}, expected ${want}`, {
-      hint: "the model file is corrupt or from another tool; refit the model",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `ensemble model: field '${field}' is ${JSON.stringify((m as Record<string, unknown> | null)?.[field])?.slice(0, 80)}, expected ${want}`,
+      {
+        hint: "the model file is corrupt or from another tool; refit the model",
+      },
+    );
   };
   if (!m || typeof m !== "object") bad("(root)", "an object");
   if (m!.format !== "strata-model") bad("format", '"strata-model"');
@@ -233,9 +293,16 @@ export function ensembleFromJson(value: unknown): EnsembleModel {
   if (!Array.isArray(m!.members) || m!.members.length === 0) bad("members", "a non-empty array of models");
   const members = m!.members!.map(memberFromJson);
   const K = members.length;
-  if (!Array.isArray(m!.weights) || m!.weights.length !== K || !m!.weights.every((w) => typeof w === "number" && w >= 0)) bad("weights", `${K} numbers ≥ 0`);
+  if (
+    !Array.isArray(m!.weights) ||
+    m!.weights.length !== K ||
+    !m!.weights.every((w) => typeof w === "number" && w >= 0)
+  )
+    bad("weights", `${K} numbers ≥ 0`);
   if (typeof m!.intercept !== "number" || !Number.isFinite(m!.intercept)) bad("intercept", "a finite number");
-  if (!Array.isArray(m!.features) || !m!.features.every((f) => typeof f === "string")) bad("features", "an array of names");
-  if (!Array.isArray(m!.importance) || m!.importance.length !== m!.features!.length) bad("importance", `${m!.features!.length} numbers`);
+  if (!Array.isArray(m!.features) || !m!.features.every((f) => typeof f === "string"))
+    bad("features", "an array of names");
+  if (!Array.isArray(m!.importance) || m!.importance.length !== m!.features!.length)
+    bad("importance", `${m!.features!.length} numbers`);
   return { ...(m as EnsembleModel), members, fallback: m!.fallback === true };
 }

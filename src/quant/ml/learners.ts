@@ -8,7 +8,16 @@
 import { z } from "zod";
 import { StrataError } from "../../core/errors.ts";
 import { didYouMean } from "../../core/suggest.ts";
-import { fitGbdt, fitRandomForest, forestFromJson, gbdtFromJson, predictGbdt, predictRandomForest, type ForestModel, type GbdtModel } from "./gbdt/index.ts";
+import {
+  fitGbdt,
+  fitRandomForest,
+  forestFromJson,
+  gbdtFromJson,
+  predictGbdt,
+  predictRandomForest,
+  type ForestModel,
+  type GbdtModel,
+} from "./gbdt/index.ts";
 import { fitRidge, predictRidge, ridgeFromJson, type RidgeModel } from "./ridge.ts";
 import type { SearchSpace } from "./tuning/index.ts";
 import type { FeatureMatrix, FitOptions, ModelEnvelope } from "./types.ts";
@@ -45,35 +54,83 @@ export const GBDT_TUNE_SPACE: SearchSpace = {
 };
 
 /** The train stage's defaults, sized for the default study (≈ 650k rows × ~20 features, 2 cores): docs/models.md. */
-const GBDT_STAGE_DEFAULTS = { nTrees: 100, learningRate: 0.05, maxDepth: 4, minChildWeight: 200, lambda: 1, subsample: 0.7, colsample: 0.8, maxBins: 64 };
-const FOREST_STAGE_DEFAULTS = { nTrees: 40, maxDepth: 6, minChildWeight: 200, colsample: 0.5, sampleFraction: 0.25, bootstrap: false, maxBins: 64 };
+const GBDT_STAGE_DEFAULTS = {
+  nTrees: 100,
+  learningRate: 0.05,
+  maxDepth: 4,
+  minChildWeight: 200,
+  lambda: 1,
+  subsample: 0.7,
+  colsample: 0.8,
+  maxBins: 64,
+};
+const FOREST_STAGE_DEFAULTS = {
+  nTrees: 40,
+  maxDepth: 6,
+  minChildWeight: 200,
+  colsample: 0.5,
+  sampleFraction: 0.25,
+  bootstrap: false,
+  maxBins: 64,
+};
 
 export const LEARNERS = {
   ridge: {
-    fit: fitRidge, predict: predictRidge, fromJson: ridgeFromJson,
+    fit: fitRidge,
+    predict: predictRidge,
+    fromJson: ridgeFromJson,
     // Penalty on standardized coefficients (sum-of-squares units, see ridge.ts).
     stage: { key: "alpha", schema: z.number().min(0).default(10), fitParams: (alpha) => ({ alpha }) },
   } as Learner<RidgeModel>,
   gbdt: {
-    fit: fitGbdt, predict: predictGbdt, fromJson: gbdtFromJson, tuneSpace: GBDT_TUNE_SPACE,
+    fit: fitGbdt,
+    predict: predictGbdt,
+    fromJson: gbdtFromJson,
+    tuneSpace: GBDT_TUNE_SPACE,
     stage: {
       key: "gbdt",
-      schema: z.object({
-        nTrees: int(1), learningRate: z.number().positive(), maxDepth: z.number().int(), growth: z.enum(["depthwise", "leafwise"]),
-        maxLeaves: int(2), minChildWeight: z.number().min(0), lambda: z.number().min(0), gamma: z.number().min(0),
-        subsample: z.number().gt(0).max(1), colsample: z.number().gt(0).max(1), maxBins: int(2), earlyStoppingRounds: int(0),
-      }).partial().strict().default({}).transform((g) => ({ ...GBDT_STAGE_DEFAULTS, ...g })),
+      schema: z
+        .object({
+          nTrees: int(1),
+          learningRate: z.number().positive(),
+          maxDepth: z.number().int(),
+          growth: z.enum(["depthwise", "leafwise"]),
+          maxLeaves: int(2),
+          minChildWeight: z.number().min(0),
+          lambda: z.number().min(0),
+          gamma: z.number().min(0),
+          subsample: z.number().gt(0).max(1),
+          colsample: z.number().gt(0).max(1),
+          maxBins: int(2),
+          earlyStoppingRounds: int(0),
+        })
+        .partial()
+        .strict()
+        .default({})
+        .transform((g) => ({ ...GBDT_STAGE_DEFAULTS, ...g })),
       fitParams: asRecord,
     },
   } as Learner<GbdtModel>,
   random_forest: {
-    fit: fitRandomForest, predict: predictRandomForest, fromJson: forestFromJson,
+    fit: fitRandomForest,
+    predict: predictRandomForest,
+    fromJson: forestFromJson,
     stage: {
       key: "forest",
-      schema: z.object({
-        nTrees: int(1), maxDepth: int(1), minChildWeight: z.number().min(0), colsample: z.number().gt(0).max(1),
-        bootstrap: z.boolean(), sampleFraction: z.number().gt(0).max(1), maxBins: int(2),
-      }).partial().strict().default({}).transform((f) => ({ ...FOREST_STAGE_DEFAULTS, ...f })),
+      schema: z
+        .object({
+          nTrees: int(1),
+          maxDepth: int(1),
+          minChildWeight: z.number().min(0),
+          colsample: z.number().gt(0).max(1),
+          bootstrap: z.boolean(),
+          sampleFraction: z.number().gt(0).max(1),
+          maxBins: int(2),
+        })
+        .partial()
+        .strict()
+        .default({})
+        .transform((f) => ({ ...FOREST_STAGE_DEFAULTS, ...f })),
       fitParams: asRecord,
     },
   } as Learner<ForestModel>,
@@ -84,12 +141,21 @@ export type LearnerModel = RidgeModel | GbdtModel | ForestModel;
 export const LEARNER_KINDS = Object.keys(LEARNERS) as LearnerKind[];
 
 /** The learner of `kind`, or an error naming `where`, the kinds there are, and the nearest. */
-export function learnerOf(kind: unknown, where: string, hint = "the model file is corrupt or from another tool; refit the model"): Learner<LearnerModel> {
-  if (typeof kind === "string" && Object.hasOwn(LEARNERS, kind)) return LEARNERS[kind as LearnerKind] as Learner<LearnerModel>;
+export function learnerOf(
+  kind: unknown,
+  where: string,
+  hint = "the model file is corrupt or from another tool; refit the model",
+): Learner<LearnerModel> {
+  if (typeof kind === "string" && Object.hasOwn(LEARNERS, kind))
+    return LEARNERS[kind as LearnerKind] as Learner<LearnerModel>;
   const dym = typeof kind === "string" ? didYouMean(kind, LEARNER_KINDS) : "";
-  throw new StrataError("ARGUMENT", `${where}: kind ${JSON.stringify(kind)} is not supported; expected one of ${LEARNER_KINDS.join(", ")}`, {
-    hint: dym ? `${dym} ${hint}` : hint,
-  });
+  throw new StrataError(
+    "ARGUMENT",
+    `${where}: kind ${JSON.stringify(kind)} is not supported; expected one of ${LEARNER_KINDS.join(", ")}`,
+    {
+      hint: dym ? `${dym} ${hint}` : hint,
+    },
+  );
 }
 
 /** The train stage's params of every learner, under their keys, in table order. */

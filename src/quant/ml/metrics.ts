@@ -10,9 +10,13 @@ import { StrataError } from "../../core/errors.ts";
 
 function sameLength(fn: string, pred: ArrayLike<number>, y: ArrayLike<number>): void {
   if (pred.length !== y.length) {
-    throw new StrataError("ARGUMENT", `${fn}: pred has ${pred.length} rows but y has ${y.length}; expected row-aligned arrays of equal length`, {
-      hint: "pass predictions and targets for the same rows, in the same order",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: pred has ${pred.length} rows but y has ${y.length}; expected row-aligned arrays of equal length`,
+      {
+        hint: "pass predictions and targets for the same rows, in the same order",
+      },
+    );
   }
 }
 
@@ -25,9 +29,11 @@ const valid = (p: number, t: number): boolean => Number.isFinite(p) && Number.is
  */
 export function hitRate(pred: ArrayLike<number>, y: ArrayLike<number>): number {
   sameLength("hitRate", pred, y);
-  let hits = 0, n = 0;
+  let hits = 0,
+    n = 0;
   for (let i = 0; i < pred.length; i++) {
-    const p = pred[i], t = y[i];
+    const p = pred[i],
+      t = y[i];
     if (!valid(p, t) || p === 0 || t === 0) continue;
     n++;
     if (p > 0 === t > 0) hits++;
@@ -38,9 +44,11 @@ export function hitRate(pred: ArrayLike<number>, y: ArrayLike<number>): number {
 /** Mean squared error over the rows where both values are finite; NaN when there are none. */
 export function mse(pred: ArrayLike<number>, y: ArrayLike<number>): number {
   sameLength("mse", pred, y);
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (let i = 0; i < pred.length; i++) {
-    const p = pred[i], t = y[i];
+    const p = pred[i],
+      t = y[i];
     if (!valid(p, t)) continue;
     const e = p - t;
     s += e * e;

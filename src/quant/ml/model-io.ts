@@ -28,7 +28,8 @@ function toPlain(v: unknown, path: string): unknown {
     }
     return v;
   }
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x, i) => toPlain(x, `${path}[${i}]`));
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+    return Array.from(v as unknown as ArrayLike<number>, (x, i) => toPlain(x, `${path}[${i}]`));
   if (Array.isArray(v)) return v.map((x, i) => toPlain(x, `${path}[${i}]`));
   if (v && typeof v === "object") {
     const out: Record<string, unknown> = {};
@@ -48,9 +49,13 @@ export function saveModel(model: Model): string {
 function checkEnvelope(value: unknown, where: string): ModelKind {
   const v = value as { format?: unknown; version?: unknown; kind?: unknown } | null;
   if (!v || typeof v !== "object" || Array.isArray(v)) {
-    throw new StrataError("ARGUMENT", `${where}: expected a model object, got ${Array.isArray(v) ? "an array" : JSON.stringify(v)}`, {
-      hint: "pass the JSON of a model written by saveModel",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${where}: expected a model object, got ${Array.isArray(v) ? "an array" : JSON.stringify(v)}`,
+      {
+        hint: "pass the JSON of a model written by saveModel",
+      },
+    );
   }
   if (v.format !== "strata-model") {
     throw new StrataError("ARGUMENT", `${where}: format is ${JSON.stringify(v.format)}, expected "strata-model"`, {
@@ -58,14 +63,22 @@ function checkEnvelope(value: unknown, where: string): ModelKind {
     });
   }
   if (v.version !== 1) {
-    throw new StrataError("ARGUMENT", `${where}: model format version ${JSON.stringify(v.version)} is not supported; this Strata reads version 1`, {
-      hint: "retrain the model with this version of Strata",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${where}: model format version ${JSON.stringify(v.version)} is not supported; this Strata reads version 1`,
+      {
+        hint: "retrain the model with this version of Strata",
+      },
+    );
   }
   if (!KINDS.includes(v.kind as ModelKind)) {
-    throw new StrataError("ARGUMENT", `${where}: model kind ${JSON.stringify(v.kind)} is unknown; expected one of ${KINDS.join(", ")}`, {
-      hint: "the model file is corrupt or from a newer Strata",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${where}: model kind ${JSON.stringify(v.kind)} is unknown; expected one of ${KINDS.join(", ")}`,
+      {
+        hint: "the model file is corrupt or from a newer Strata",
+      },
+    );
   }
   return v.kind as ModelKind;
 }
@@ -76,7 +89,10 @@ export function loadModel(text: string): Model {
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new StrataError("ARGUMENT", `loadModel: not valid JSON (${(cause as Error).message})`, { cause, hint: "the model file is truncated or corrupt; rerun the train stage" });
+    throw new StrataError("ARGUMENT", `loadModel: not valid JSON (${(cause as Error).message})`, {
+      cause,
+      hint: "the model file is truncated or corrupt; rerun the train stage",
+    });
   }
   return modelFromJson(value);
 }

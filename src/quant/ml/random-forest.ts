@@ -9,7 +9,12 @@
 import { StrataError } from "../../core/errors.ts";
 import type { FeatureMatrix, FitOptions } from "./types.ts";
 import {
-  checkAborted, checkFitInputs, createEngine, fixedPointScale, resolveThreads, yieldToEventLoop,
+  checkAborted,
+  checkFitInputs,
+  createEngine,
+  fixedPointScale,
+  resolveThreads,
+  yieldToEventLoop,
 } from "./gbdt/engine.ts";
 import { checkPredictInput, gainImportance } from "./gbdt/gbdt.ts";
 import { checkHistMemory, growTree, slotsNeeded, type GrowConfig } from "./gbdt/grow.ts";
@@ -27,7 +32,12 @@ export interface ForestModel {
   importance: number[];
 }
 
-export async function fitRandomForest(X: FeatureMatrix, y: Float64Array, params: Partial<RandomForestParams> = {}, opts: FitOptions = {}): Promise<ForestModel> {
+export async function fitRandomForest(
+  X: FeatureMatrix,
+  y: Float64Array,
+  params: Partial<RandomForestParams> = {},
+  opts: FitOptions = {},
+): Promise<ForestModel> {
   const p = resolveForestParams(params);
   checkFitInputs("fitRandomForest", X, y, opts);
   const rng = opts.rng;
@@ -37,7 +47,8 @@ export async function fitRandomForest(X: FeatureMatrix, y: Float64Array, params:
     });
   }
   checkAborted(opts.signal, "fitRandomForest");
-  const n = X.nRows, F = X.nFeatures;
+  const n = X.nRows,
+    F = X.nFeatures;
   const w = opts.weights;
   const mtry = Math.max(1, Math.round(p.colsample * F));
   const cfg: GrowConfig = {
@@ -60,7 +71,8 @@ export async function fitRandomForest(X: FeatureMatrix, y: Float64Array, params:
   const draws = Math.max(1, Math.round(p.sampleFraction * n));
   const mult = new Float64Array(n);
   const allFeatures = Int32Array.from({ length: F }, (_, j) => j);
-  let maxAbsWy = 0, maxW = 0;
+  let maxAbsWy = 0,
+    maxW = 0;
   for (let i = 0; i < n; i++) {
     const wi = w ? w[i] : 1;
     maxAbsWy = Math.max(maxAbsWy, Math.abs(wi * y[i]));
@@ -74,7 +86,9 @@ export async function fitRandomForest(X: FeatureMatrix, y: Float64Array, params:
       const idx = Int32Array.from({ length: F }, (_, j) => j);
       for (let i = 0; i < mtry; i++) {
         const j = i + colRng!.int(F - i);
-        const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+        const t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
         mask[idx[i]] = 1;
       }
       return mask;
@@ -88,8 +102,13 @@ export async function fitRandomForest(X: FeatureMatrix, y: Float64Array, params:
       if (p.bootstrap) for (let d = 0; d < draws; d++) mult[rowRng!.int(n)] += 1;
       else if (p.sampleFraction < 1) for (let i = 0; i < n; i++) mult[i] = rowRng!.next() < p.sampleFraction ? 1 : 0;
       else mult.fill(1);
-      let m = 0, total = 0;
-      for (let i = 0; i < n; i++) if (mult[i] > 0) { S.rows[m++] = i; total += mult[i]; }
+      let m = 0,
+        total = 0;
+      for (let i = 0; i < n; i++)
+        if (mult[i] > 0) {
+          S.rows[m++] = i;
+          total += mult[i];
+        }
       const sg = fixedPointScale(maxAbsWy, total);
       const sh = fixedPointScale(maxW, total);
       for (let i = 0; i < n; i++) {

@@ -54,16 +54,22 @@ const BLOCK = 2048;
 
 function validate(X: FeatureMatrix, y: ArrayLike<number>, weights: ArrayLike<number> | undefined): void {
   if (y.length !== X.nRows) {
-    throw new StrataError("ARGUMENT", `fitRidge: y has ${y.length} rows, X has ${X.nRows}`, { hint: "pass one label per row of X" });
+    throw new StrataError("ARGUMENT", `fitRidge: y has ${y.length} rows, X has ${X.nRows}`, {
+      hint: "pass one label per row of X",
+    });
   }
-  if (X.nRows === 0) throw new StrataError("ARGUMENT", "fitRidge: X has no rows", { hint: "check the training fold is not empty" });
+  if (X.nRows === 0)
+    throw new StrataError("ARGUMENT", "fitRidge: X has no rows", { hint: "check the training fold is not empty" });
   for (let i = 0; i < y.length; i++) {
     if (!Number.isFinite(y[i])) {
-      throw new StrataError("ARGUMENT", `fitRidge: y[${i}] is ${y[i]}, expected a finite number`, { hint: "drop rows whose label is unknown before fitting" });
+      throw new StrataError("ARGUMENT", `fitRidge: y[${i}] is ${y[i]}, expected a finite number`, {
+        hint: "drop rows whose label is unknown before fitting",
+      });
     }
   }
   if (weights) {
-    if (weights.length !== X.nRows) throw new StrataError("ARGUMENT", `fitRidge: weights has ${weights.length} rows, X has ${X.nRows}`);
+    if (weights.length !== X.nRows)
+      throw new StrataError("ARGUMENT", `fitRidge: weights has ${weights.length} rows, X has ${X.nRows}`);
     for (let i = 0; i < weights.length; i++) {
       if (!(weights[i] >= 0) || !Number.isFinite(weights[i])) {
         throw new StrataError("ARGUMENT", `fitRidge: weights[${i}] is ${weights[i]}, expected a finite number ≥ 0`);
@@ -73,43 +79,79 @@ function validate(X: FeatureMatrix, y: ArrayLike<number>, weights: ArrayLike<num
 }
 
 /** Fit standardized ridge regression (see the file comment for the objective and NaN policy). */
-export function fitRidge(X: FeatureMatrix, y: ArrayLike<number>, params: Partial<RidgeParams> = {}, opts: FitOptions = {}): RidgeModel {
+export function fitRidge(
+  X: FeatureMatrix,
+  y: ArrayLike<number>,
+  params: Partial<RidgeParams> = {},
+  opts: FitOptions = {},
+): RidgeModel {
   const p: RidgeParams = { ...DEFAULT_RIDGE_PARAMS, ...params };
   if (!(p.alpha >= 0) || !Number.isFinite(p.alpha)) {
-    throw new StrataError("ARGUMENT", `fitRidge: alpha is ${p.alpha}, expected a finite number ≥ 0`, { hint: "alpha = 0 is ordinary least squares" });
+    throw new StrataError("ARGUMENT", `fitRidge: alpha is ${p.alpha}, expected a finite number ≥ 0`, {
+      hint: "alpha = 0 is ordinary least squares",
+    });
   }
   const w = opts.weights;
   validate(X, y, w);
-  const n = X.nRows, k = X.nFeatures;
+  const n = X.nRows,
+    k = X.nFeatures;
   const wt = (i: number) => (w ? w[i] : 1);
 
-  let sw = 0, sy = 0;
-  for (let i = 0; i < n; i++) { sw += wt(i); sy += wt(i) * y[i]; }
-  if (!(sw > 0)) throw new StrataError("ARGUMENT", "fitRidge: the weights sum to 0", { hint: "give at least one row a positive weight" });
+  let sw = 0,
+    sy = 0;
+  for (let i = 0; i < n; i++) {
+    sw += wt(i);
+    sy += wt(i) * y[i];
+  }
+  if (!(sw > 0))
+    throw new StrataError("ARGUMENT", "fitRidge: the weights sum to 0", {
+      hint: "give at least one row a positive weight",
+    });
   const ybar = sy / sw;
 
   // Means over non-missing rows; standard deviations after mean imputation (two passes).
-  const means = new Float64Array(k), scales = new Float64Array(k);
+  const means = new Float64Array(k),
+    scales = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     const c = X.columns[j];
-    let s = 0, sWj = 0;
-    for (let i = 0; i < n; i++) { const v = c[i]; if (v === v) { s += wt(i) * v; sWj += wt(i); } }
+    let s = 0,
+      sWj = 0;
+    for (let i = 0; i < n; i++) {
+      const v = c[i];
+      if (v === v) {
+        s += wt(i) * v;
+        sWj += wt(i);
+      }
+    }
     const mu = sWj > 0 ? s / sWj : 0;
     let ss = 0;
-    for (let i = 0; i < n; i++) { const v = c[i]; if (v === v) { const d = v - mu; ss += wt(i) * d * d; } }
+    for (let i = 0; i < n; i++) {
+      const v = c[i];
+      if (v === v) {
+        const d = v - mu;
+        ss += wt(i) * d * d;
+      }
+    }
     means[j] = mu;
     scales[j] = p.standardize ? Math.sqrt(ss / sw) : 1;
   }
   const active = Array.from(scales, (s) => s > 0 && Number.isFinite(s));
 
   // G = ZᵀWZ, r = ZᵀW(y − ȳ), accumulated over row blocks of standardized values.
-  const G = new Float64Array(k * k), r = new Float64Array(k);
+  const G = new Float64Array(k * k),
+    r = new Float64Array(k);
   const Z = new Float64Array(k * BLOCK);
   for (let start = 0; start < n; start += BLOCK) {
     const m = Math.min(BLOCK, n - start);
     for (let j = 0; j < k; j++) {
-      const c = X.columns[j], mu = means[j], inv = active[j] ? 1 / scales[j] : 0, off = j * BLOCK;
-      for (let t = 0; t < m; t++) { const v = c[start + t]; Z[off + t] = v === v ? (v - mu) * inv : 0; }
+      const c = X.columns[j],
+        mu = means[j],
+        inv = active[j] ? 1 / scales[j] : 0,
+        off = j * BLOCK;
+      for (let t = 0; t < m; t++) {
+        const v = c[start + t];
+        Z[off + t] = v === v ? (v - mu) * inv : 0;
+      }
     }
     for (let a = 0; a < k; a++) {
       const oa = a * BLOCK;
@@ -132,9 +174,13 @@ export function fitRidge(X: FeatureMatrix, y: ArrayLike<number>, params: Partial
   }
   const f = cholesky(G, k);
   if (!f.ok) {
-    throw new StrataError("ARGUMENT", `fitRidge: XᵀX + αI is not positive definite (alpha = ${p.alpha}, pivot at feature '${X.names[f.failedAt]}')`, {
-      hint: "features are collinear; use alpha > 0",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `fitRidge: XᵀX + αI is not positive definite (alpha = ${p.alpha}, pivot at feature '${X.names[f.failedAt]}')`,
+      {
+        hint: "features are collinear; use alpha > 0",
+      },
+    );
   }
   const beta = k > 0 ? choleskySolve(f, r) : new Float64Array(0);
 
@@ -145,7 +191,9 @@ export function fitRidge(X: FeatureMatrix, y: ArrayLike<number>, params: Partial
     intercept -= coef[j] * means[j];
   }
   return {
-    format: "strata-model", version: 1, kind: "ridge",
+    format: "strata-model",
+    version: 1,
+    kind: "ridge",
     features: [...X.names],
     params: p,
     intercept,
@@ -163,9 +211,13 @@ function checkFeatures(model: { kind: string; features: string[] }, X: FeatureMa
   const want = model.features;
   if (X.nFeatures !== want.length || X.names.some((nm, j) => nm !== want[j])) {
     const j = X.names.findIndex((nm, i) => nm !== want[i]);
-    throw new StrataError("ARGUMENT", `predict (${model.kind}): X has features [${X.names.join(", ")}], the model was fit on [${want.join(", ")}]${j >= 0 ? ` (first difference at column ${j})` : ""}`, {
-      hint: "build X with the model's features, in the same order",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `predict (${model.kind}): X has features [${X.names.join(", ")}], the model was fit on [${want.join(", ")}]${j >= 0 ? ` (first difference at column ${j})` : ""}`,
+      {
+        hint: "build X with the model's features, in the same order",
+      },
+    );
   }
 }
 
@@ -174,9 +226,14 @@ export function predictRidge(model: RidgeModel, X: FeatureMatrix): Float64Array 
   checkFeatures(model, X);
   const out = new Float64Array(X.nRows).fill(model.intercept);
   for (let j = 0; j < X.nFeatures; j++) {
-    const c = X.columns[j], b = model.coef[j], mu = model.means[j];
+    const c = X.columns[j],
+      b = model.coef[j],
+      mu = model.means[j];
     if (b === 0) continue;
-    for (let i = 0; i < X.nRows; i++) { const v = c[i]; out[i] += b * (v === v ? v : mu); }
+    for (let i = 0; i < X.nRows; i++) {
+      const v = c[i];
+      out[i] += b * (v === v ? v : mu);
+    }
   }
   return out;
 }
@@ -185,9 +242,13 @@ export function predictRidge(model: RidgeModel, X: FeatureMatrix): Float64Array 
 export function ridgeFromJson(value: unknown): RidgeModel {
   const m = value as Partial<RidgeModel> | null;
   const bad = (field: string, want: string): never => {
-    throw new StrataError("ARGUMENT", `ridge model: field '${field}' is ${JSON.stringify((m as Record<string, unknown> | null)?.[field])?.slice(0, 80)}, expected ${want}`, {
-      hint: "the model file is corrupt or from another tool; refit the model",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `ridge model: field '${field}' is ${JSON.stringify((m as Record<string, unknown> | null)?.[field])?.slice(0, 80)}, expected ${want}`,
+      {
+        hint: "the model file is corrupt or from another tool; refit the model",
+      },
+    );
   };
   if (!m || typeof m !== "object") bad("(root)", "an object");
   if (m!.format !== "strata-model") bad("format", '"strata-model"');
@@ -197,10 +258,12 @@ export function ridgeFromJson(value: unknown): RidgeModel {
   if (!m!.features!.every((f) => typeof f === "string")) bad("features", "an array of strings");
   for (const field of ["coef", "means", "scales", "standardizedCoef", "importance"] as const) {
     const a = m![field];
-    if (!Array.isArray(a) || a.length !== k || !a.every((x) => typeof x === "number" && Number.isFinite(x))) bad(field, `${k} finite numbers`);
+    if (!Array.isArray(a) || a.length !== k || !a.every((x) => typeof x === "number" && Number.isFinite(x)))
+      bad(field, `${k} finite numbers`);
   }
   if (typeof m!.intercept !== "number" || !Number.isFinite(m!.intercept)) bad("intercept", "a finite number");
-  if (!m!.params || typeof m!.params.alpha !== "number" || typeof m!.params.standardize !== "boolean") bad("params", "{ alpha: number, standardize: boolean }");
+  if (!m!.params || typeof m!.params.alpha !== "number" || typeof m!.params.standardize !== "boolean")
+    bad("params", "{ alpha: number, standardize: boolean }");
   if (typeof m!.nRows !== "number") bad("nRows", "a number");
   return m as RidgeModel;
 }

@@ -49,7 +49,8 @@ export function featureMatrix(names: string[], columns: ArrayLike<number>[]): Fe
   }
   const nRows = columns.length ? columns[0].length : 0;
   const out = columns.map((c, j) => {
-    if (c.length !== nRows) throw new RangeError(`featureMatrix: column '${names[j]}' has ${c.length} rows, expected ${nRows}`);
+    if (c.length !== nRows)
+      throw new RangeError(`featureMatrix: column '${names[j]}' has ${c.length} rows, expected ${nRows}`);
     return c instanceof Float32Array ? c : Float32Array.from(c);
   });
   return { nRows, nFeatures: names.length, columns: out, names: [...names] };

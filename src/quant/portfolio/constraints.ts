@@ -78,7 +78,9 @@ export interface ResolvedConstraints {
 
 function checkNumber(v: number | undefined, name: string, ok: (v: number) => boolean, expect: string): void {
   if (v !== undefined && !(typeof v === "number" && ok(v))) {
-    throw new StrataError("ARGUMENT", `portfolio constraints: ${name} must be ${expect}, got ${v}`, { hint: `fix ${name} in the optimizer options` });
+    throw new StrataError("ARGUMENT", `portfolio constraints: ${name} must be ${expect}, got ${v}`, {
+      hint: `fix ${name} in the optimizer options`,
+    });
   }
 }
 
@@ -94,7 +96,11 @@ export function resolveConstraints(n: number, c: PortfolioConstraints = {}): Res
   const groups: Group[] = [];
   if (c.sectors) {
     if (c.sectors.of.length !== n) {
-      throw new StrataError("ARGUMENT", `portfolio constraints: sectors.of has ${c.sectors.of.length} entries for ${n} assets`, { hint: "give one sector per asset, in asset order" });
+      throw new StrataError(
+        "ARGUMENT",
+        `portfolio constraints: sectors.of has ${c.sectors.of.length} entries for ${n} assets`,
+        { hint: "give one sector per asset, in asset order" },
+      );
     }
     for (const [sector, sc] of Object.entries(c.sectors.caps)) {
       checkNumber(sc, `sectors.caps.${sector}`, (v) => v >= 0, "≥ 0");
@@ -104,23 +110,37 @@ export function resolveConstraints(n: number, c: PortfolioConstraints = {}): Res
   }
   if (c.budgets) {
     const b = { ...DEFAULT_BUDGETS, ...c.budgets };
-    for (const k of ["portfolio", "strategy", "position"] as const) checkNumber(b[k], `budgets.${k}`, (v) => v > 0, "> 0");
+    for (const k of ["portfolio", "strategy", "position"] as const)
+      checkNumber(b[k], `budgets.${k}`, (v) => v > 0, "> 0");
     cap = Math.min(cap, b.position);
     gross = Math.min(gross, b.portfolio);
     net = Math.sign(net) * Math.min(Math.abs(net), b.portfolio);
     const of = c.budgets.strategyOf ?? new Array<string>(n).fill("all");
     if (of.length !== n) {
-      throw new StrataError("ARGUMENT", `portfolio constraints: budgets.strategyOf has ${of.length} entries for ${n} assets`, { hint: "give one strategy per asset, in asset order" });
+      throw new StrataError(
+        "ARGUMENT",
+        `portfolio constraints: budgets.strategyOf has ${of.length} entries for ${n} assets`,
+        { hint: "give one strategy per asset, in asset order" },
+      );
     }
     for (const s of [...new Set(of)].sort()) {
-      groups.push({ members: [...of.keys()].filter((i) => of[i] === s), cap: b.strategy, gross: true, label: `strategy ${s}` });
+      groups.push({
+        members: [...of.keys()].filter((i) => of[i] === s),
+        cap: b.strategy,
+        gross: true,
+        label: `strategy ${s}`,
+      });
     }
   }
   const lo = longOnly ? 0 : Math.max(c.minWeight ?? -cap, -cap);
   const lower = new Float64Array(n).fill(lo);
   const upper = new Float64Array(n).fill(cap);
   if (longOnly && net < 0) {
-    throw new StrataError("ARGUMENT", `portfolio constraints: netExposure ${net} is negative but the portfolio is long-only`, { hint: "set longOnly: false or a non-negative netExposure" });
+    throw new StrataError(
+      "ARGUMENT",
+      `portfolio constraints: netExposure ${net} is negative but the portfolio is long-only`,
+      { hint: "set longOnly: false or a non-negative netExposure" },
+    );
   }
   const split = !longOnly && (Number.isFinite(gross) || groups.some((g) => g.gross));
   return { n, longOnly, net, lower, upper, gross, groups, split };
@@ -152,7 +172,10 @@ export function weightsOf(r: ResolvedConstraints, x: ArrayLike<number>): Float64
 export function variableOf(r: ResolvedConstraints, w: ArrayLike<number>): Float64Array {
   const x = new Float64Array(dimOf(r));
   for (let i = 0; i < r.n; i++) {
-    if (r.split) { x[i] = Math.max(w[i], 0); x[r.n + i] = Math.max(-w[i], 0); } else x[i] = w[i];
+    if (r.split) {
+      x[i] = Math.max(w[i], 0);
+      x[r.n + i] = Math.max(-w[i], 0);
+    } else x[i] = w[i];
   }
   return x;
 }
@@ -169,8 +192,10 @@ export function liftCovariance(r: ResolvedConstraints, cov: ArrayLike<number>): 
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = cov[i * n + j];
-      q[i * d + j] = v; q[(n + i) * d + (n + j)] = v;
-      q[i * d + (n + j)] = -v; q[(n + i) * d + j] = -v;
+      q[i * d + j] = v;
+      q[(n + i) * d + (n + j)] = v;
+      q[i * d + (n + j)] = -v;
+      q[(n + i) * d + j] = -v;
     }
   }
   for (let i = 0; i < d; i++) q[i * d + i] += ridge;
@@ -179,9 +204,14 @@ export function liftCovariance(r: ResolvedConstraints, cov: ArrayLike<number>): 
 
 /** Every constraint except the net budget, as `a·x ≥ b` rows on the QP variable. */
 export function inequalityRows(r: ResolvedConstraints): LinearConstraint[] {
-  const n = r.n, d = dimOf(r);
+  const n = r.n,
+    d = dimOf(r);
   const rows: LinearConstraint[] = [];
-  const unit = (i: number, v: number) => { const a = new Float64Array(d); a[i] = v; return a; };
+  const unit = (i: number, v: number) => {
+    const a = new Float64Array(d);
+    a[i] = v;
+    return a;
+  };
   for (let i = 0; i < n; i++) {
     if (r.split) {
       rows.push({ a: unit(i, 1), b: 0, type: "ge" }, { a: unit(n + i, 1), b: 0, type: "ge" });
@@ -194,7 +224,10 @@ export function inequalityRows(r: ResolvedConstraints): LinearConstraint[] {
   }
   const grossRow = (members: number[]): Float64Array => {
     const a = new Float64Array(d);
-    for (const i of members) { a[i] = -1; if (r.split) a[n + i] = -1; }
+    for (const i of members) {
+      a[i] = -1;
+      if (r.split) a[n + i] = -1;
+    }
     return a;
   };
   if (Number.isFinite(r.gross)) rows.push({ a: grossRow([...Array(n).keys()]), b: -r.gross, type: "ge" });
@@ -230,11 +263,13 @@ export function maxFeasibleNet(r: ResolvedConstraints): number {
   const feasible = (t: number) => solveQp(q, c, [...rows, netRow(r, t)], { tolerance: 1e-13 }).status === "optimal";
   const sign = r.net >= 0 ? 1 : -1;
   if (feasible(r.net)) return Math.abs(r.net);
-  let lo = 0, hi = Math.abs(r.net);
+  let lo = 0,
+    hi = Math.abs(r.net);
   if (!feasible(0)) return NaN;
   for (let k = 0; k < 60 && hi - lo > 1e-12; k++) {
     const mid = 0.5 * (lo + hi);
-    if (feasible(sign * mid)) lo = mid; else hi = mid;
+    if (feasible(sign * mid)) lo = mid;
+    else hi = mid;
   }
   return lo;
 }

@@ -16,19 +16,33 @@ export interface SampleCovarianceOptions {
  * `HRPOpt` inherit when price histories start on different dates.
  */
 function pairMoments(x: ArrayLike<number>, y: ArrayLike<number>): { n: number; sxy: number; sxx: number; syy: number } {
-  let n = 0, mx = 0, my = 0;
+  let n = 0,
+    mx = 0,
+    my = 0;
   for (let i = 0; i < x.length; i++) {
-    const a = x[i], b = y[i];
-    if (Number.isFinite(a) && Number.isFinite(b)) { n++; mx += a; my += b; }
+    const a = x[i],
+      b = y[i];
+    if (Number.isFinite(a) && Number.isFinite(b)) {
+      n++;
+      mx += a;
+      my += b;
+    }
   }
   if (n === 0) return { n, sxy: NaN, sxx: NaN, syy: NaN };
-  mx /= n; my /= n;
-  let sxy = 0, sxx = 0, syy = 0;
+  mx /= n;
+  my /= n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < x.length; i++) {
-    const a = x[i], b = y[i];
+    const a = x[i],
+      b = y[i];
     if (!(Number.isFinite(a) && Number.isFinite(b))) continue;
-    const da = a - mx, db = b - my;
-    sxy += da * db; sxx += da * da; syy += db * db;
+    const da = a - mx,
+      db = b - my;
+    sxy += da * db;
+    sxx += da * da;
+    syy += db * db;
   }
   return { n, sxy, sxx, syy };
 }

@@ -53,9 +53,13 @@ export function shapeOf(returns: ReturnColumns, where: string): [number, number]
   const t = n ? returns[0].length : 0;
   for (let j = 0; j < n; j++) {
     if (returns[j].length !== t) {
-      throw new StrataError("ARGUMENT", `${where}: asset ${j} has ${returns[j].length} observations but asset 0 has ${t}`, {
-        hint: "pass one column per asset, row-aligned on dates (NaN for a missing value)",
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `${where}: asset ${j} has ${returns[j].length} observations but asset 0 has ${t}`,
+        {
+          hint: "pass one column per asset, row-aligned on dates (NaN for a missing value)",
+        },
+      );
     }
   }
   return [n, t];
@@ -77,7 +81,8 @@ export function invertSpd(a: ArrayLike<number>, n: number): { inverse: Matrix | 
     for (let i = 0; i < n; i++) inv[i * n + j] = col[i];
   }
   // Symmetrize away round-off.
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[i * n + j] = inv[j * n + i] = 0.5 * (inv[i * n + j] + inv[j * n + i]);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++) inv[i * n + j] = inv[j * n + i] = 0.5 * (inv[i * n + j] + inv[j * n + i]);
   return { inverse: inv, failedAt: -1 };
 }
 
@@ -85,7 +90,8 @@ export function invertSpd(a: ArrayLike<number>, n: number): { inverse: Matrix | 
 export function isFiniteSymmetric(a: ArrayLike<number>, n: number): boolean {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      const v = a[i * n + j], w = a[j * n + i];
+      const v = a[i * n + j],
+        w = a[j * n + i];
       if (!Number.isFinite(v)) return false;
       if (Math.abs(v - w) > 1e-12 * Math.max(1, Math.abs(v), Math.abs(w))) return false;
     }

@@ -23,11 +23,15 @@ export interface EwmaCovarianceOptions {
 
 export function ewmaCovariance(returns: ReturnColumns, opts: EwmaCovarianceOptions = {}): Matrix {
   if (opts.span !== undefined && opts.halfLife !== undefined) {
-    throw new StrataError("ARGUMENT", `ewmaCovariance: pass span or halfLife, not both (got span ${opts.span}, halfLife ${opts.halfLife})`);
+    throw new StrataError(
+      "ARGUMENT",
+      `ewmaCovariance: pass span or halfLife, not both (got span ${opts.span}, halfLife ${opts.halfLife})`,
+    );
   }
   let alpha: number;
   if (opts.halfLife !== undefined) {
-    if (!(opts.halfLife > 0)) throw new StrataError("ARGUMENT", `ewmaCovariance: halfLife must be > 0, got ${opts.halfLife}`);
+    if (!(opts.halfLife > 0))
+      throw new StrataError("ARGUMENT", `ewmaCovariance: halfLife must be > 0, got ${opts.halfLife}`);
     alpha = 1 - exp(-Math.LN2 / opts.halfLife);
   } else {
     const span = opts.span ?? 180;
@@ -38,8 +42,13 @@ export function ewmaCovariance(returns: ReturnColumns, opts: EwmaCovarianceOptio
   const [n, t] = shapeOf(returns, "ewmaCovariance");
   const means = new Float64Array(n);
   for (let j = 0; j < n; j++) {
-    let s = 0, c = 0;
-    for (let i = 0; i < t; i++) if (Number.isFinite(returns[j][i])) { s += returns[j][i]; c++; }
+    let s = 0,
+      c = 0;
+    for (let i = 0; i < t; i++)
+      if (Number.isFinite(returns[j][i])) {
+        s += returns[j][i];
+        c++;
+      }
     means[j] = c ? s / c : NaN;
   }
   const cov = new Float64Array(n * n);
@@ -47,9 +56,12 @@ export function ewmaCovariance(returns: ReturnColumns, opts: EwmaCovarianceOptio
   for (let a = 0; a < n; a++) {
     for (let b = 0; b <= a; b++) {
       // Walk back from the last observation: weight (1 − α)^k, k = periods before the end.
-      let num = 0, den = 0, w = 1;
+      let num = 0,
+        den = 0,
+        w = 1;
       for (let i = t - 1; i >= 0; i--, w *= decay) {
-        const x = returns[a][i], y = returns[b][i];
+        const x = returns[a][i],
+          y = returns[b][i];
         if (!(Number.isFinite(x) && Number.isFinite(y))) continue;
         num += w * (x - means[a]) * (y - means[b]);
         den += w;

@@ -27,7 +27,9 @@ export function meanHistoricalReturn(returns: ReturnColumns, opts: MeanHistorica
   const out = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const r = returns[j];
-    let count = 0, prod = 1, s = 0;
+    let count = 0,
+      prod = 1,
+      s = 0;
     for (let i = 0; i < t; i++) {
       const v = r[i];
       if (!Number.isFinite(v)) continue;

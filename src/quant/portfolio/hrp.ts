@@ -28,9 +28,14 @@ export interface HrpOptions {
 /** Variance of the inverse-variance portfolio of `items` (PyPortfolioOpt `_get_cluster_var`). */
 export function clusterVariance(cov: ArrayLike<number>, n: number, items: readonly number[]): number {
   let s = 0;
-  const w = items.map((i) => { const v = 1 / cov[i * n + i]; s += v; return v; });
+  const w = items.map((i) => {
+    const v = 1 / cov[i * n + i];
+    s += v;
+    return v;
+  });
   let out = 0;
-  for (let a = 0; a < items.length; a++) for (let b = 0; b < items.length; b++) out += (w[a] / s) * (w[b] / s) * cov[items[a] * n + items[b]];
+  for (let a = 0; a < items.length; a++)
+    for (let b = 0; b < items.length; b++) out += (w[a] / s) * (w[b] / s) * cov[items[a] * n + items[b]];
   return out;
 }
 
@@ -61,7 +66,8 @@ export function hrpWeights(cov: Matrix, n: number, opts: HrpOptions = {}): HrpWe
     const next: number[][] = [];
     for (const c of clusters) if (c.length > 1) next.push(c.slice(0, c.length >> 1), c.slice(c.length >> 1));
     for (let k = 0; k < next.length; k += 2) {
-      const vl = clusterVariance(cov, n, next[k]), vr = clusterVariance(cov, n, next[k + 1]);
+      const vl = clusterVariance(cov, n, next[k]),
+        vr = clusterVariance(cov, n, next[k + 1]);
       const alpha = vl + vr > 0 ? 1 - vl / (vl + vr) : 0.5;
       for (const i of next[k]) w[i] *= alpha;
       for (const i of next[k + 1]) w[i] *= 1 - alpha;
@@ -74,5 +80,8 @@ export function hrpWeights(cov: Matrix, n: number, opts: HrpOptions = {}): HrpWe
 export function hrpAttempt(cov: Matrix, r: ResolvedConstraints, opts: HrpOptions = {}): Attempt {
   const res = hrpWeights(cov, r.n, opts);
   if (typeof res === "string") return { ok: false, reason: res };
-  return projectOntoConstraints(res.weights.map((v) => v * r.net), r);
+  return projectOntoConstraints(
+    res.weights.map((v) => v * r.net),
+    r,
+  );
 }

@@ -7,8 +7,14 @@ export { ledoitWolf, type LedoitWolfOptions, type LedoitWolfResult, type Shrinka
 export { ewmaCovariance, type EwmaCovarianceOptions } from "./ewma-covariance.ts";
 export { solveQp, type LinearConstraint, type QpOptions, type QpResult, type QpStatus } from "./qp.ts";
 export {
-  resolveConstraints, maxFeasibleNet, violation, DEFAULT_BUDGETS,
-  type PortfolioConstraints, type ResolvedConstraints, type SectorCaps, type RiskBudgets,
+  resolveConstraints,
+  maxFeasibleNet,
+  violation,
+  DEFAULT_BUDGETS,
+  type PortfolioConstraints,
+  type ResolvedConstraints,
+  type SectorCaps,
+  type RiskBudgets,
 } from "./constraints.ts";
 export { projectOntoConstraints } from "./project.ts";
 export { minVarianceClosedForm } from "./min-variance.ts";

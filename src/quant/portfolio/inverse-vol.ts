@@ -12,7 +12,11 @@ export function inverseVolAttempt(cov: ArrayLike<number>, r: ResolvedConstraints
   let s = 0;
   for (let i = 0; i < n; i++) {
     const v = cov[i * n + i];
-    if (!(Number.isFinite(v) && v > 0)) return { ok: false, reason: `asset ${i} has variance ${v}; inverse volatility needs every variance finite and > 0` };
+    if (!(Number.isFinite(v) && v > 0))
+      return {
+        ok: false,
+        reason: `asset ${i} has variance ${v}; inverse volatility needs every variance finite and > 0`,
+      };
     w[i] = 1 / Math.sqrt(v);
     s += w[i];
   }

@@ -20,7 +20,12 @@ export interface KellyOptions {
   riskFreeRate?: number;
 }
 
-export function kellyAttempt(mu: ArrayLike<number>, cov: Matrix, r0: ResolvedConstraints, opts: KellyOptions = {}): Attempt {
+export function kellyAttempt(
+  mu: ArrayLike<number>,
+  cov: Matrix,
+  r0: ResolvedConstraints,
+  opts: KellyOptions = {},
+): Attempt {
   const n = r0.n;
   const fraction = opts.fraction ?? 0.5;
   const lev = Math.min(opts.maxLeverage ?? (Number.isFinite(r0.gross) ? r0.gross : 1), r0.gross);
@@ -30,7 +35,11 @@ export function kellyAttempt(mu: ArrayLike<number>, cov: Matrix, r0: ResolvedCon
     excess[i] = mu[i] - rf;
     if (!Number.isFinite(excess[i])) return { ok: false, reason: `expected return of asset ${i} is ${mu[i]}` };
   }
-  if (r0.longOnly && excess.every((v) => v <= 0)) return { ok: false, reason: `no asset's expected return exceeds the risk-free rate ${rf}: long-only Kelly holds nothing` };
+  if (r0.longOnly && excess.every((v) => v <= 0))
+    return {
+      ok: false,
+      reason: `no asset's expected return exceeds the risk-free rate ${rf}: long-only Kelly holds nothing`,
+    };
   const problem = covarianceProblem(cov, n);
   if (problem) return { ok: false, reason: problem };
   // Gross ≤ leverage is a constraint of its own: split variables when long-short.

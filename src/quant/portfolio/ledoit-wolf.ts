@@ -46,7 +46,11 @@ function centred(returns: ReturnColumns, missing: "zero" | "drop"): { x: Float64
   for (let i = 0; i < t0; i++) {
     if (missing === "drop") {
       let ok = true;
-      for (let j = 0; j < n; j++) if (!Number.isFinite(returns[j][i])) { ok = false; break; }
+      for (let j = 0; j < n; j++)
+        if (!Number.isFinite(returns[j][i])) {
+          ok = false;
+          break;
+        }
       if (!ok) continue;
     }
     rows.push(i);
@@ -86,7 +90,9 @@ export function ledoitWolf(returns: ReturnColumns, opts: LedoitWolfOptions = {})
   const target = opts.target ?? "identity";
   const p = opts.periodsPerYear ?? 252;
   if (target !== "identity" && target !== "constant_correlation") {
-    throw new StrataError("ARGUMENT", `ledoitWolf: unknown target '${String(target)}'`, { hint: 'use "identity" or "constant_correlation"' });
+    throw new StrataError("ARGUMENT", `ledoitWolf: unknown target '${String(target)}'`, {
+      hint: 'use "identity" or "constant_correlation"',
+    });
   }
   const { x, t, n } = centred(returns, opts.missing ?? "zero");
   if (t < 2 || n === 0) {
@@ -122,12 +128,14 @@ export function ledoitWolf(returns: ReturnColumns, opts: LedoitWolfOptions = {})
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) rsum += s[i * n + j] / (sd[i] * sd[j]);
     const rbar = n > 1 ? rsum / (n * (n - 1)) : 0;
     const f = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) f[i * n + j] = i === j ? s[i * n + i] : rbar * sd[i] * sd[j];
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) f[i * n + j] = i === j ? s[i * n + i] : rbar * sd[i] * sd[j];
     // π̂: Σ_ij Var-hat of √T·s_ij.
     const x2 = x.map((v) => v * v);
     const x3 = x.map((v) => v * v * v);
     const y2 = crossProd(x2, x2, t, n);
-    let pi = 0, piDiag = 0;
+    let pi = 0,
+      piDiag = 0;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         const v = y2[i * n + j] - s[i * n + j] * s[i * n + j];
@@ -141,7 +149,8 @@ export function ledoitWolf(returns: ReturnColumns, opts: LedoitWolfOptions = {})
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         if (i === j) continue;
-        const theta = t1[i * n + j] - s[i * n + i] * s[i * n + j] - s[i * n + j] * s[i * n + i] + s[i * n + i] * s[i * n + j];
+        const theta =
+          t1[i * n + j] - s[i * n + i] * s[i * n + j] - s[i * n + j] * s[i * n + i] + s[i * n + i] * s[i * n + j];
         rhoOff += (sd[j] / sd[i]) * theta;
       }
     }

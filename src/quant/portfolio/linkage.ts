@@ -27,36 +27,55 @@ export interface Merge {
 
 export function linkage(distance: ArrayLike<number>, n: number, method: LinkageMethod = "single"): Merge[] {
   if (!LINKAGE_METHODS.includes(method)) {
-    throw new StrataError("ARGUMENT", `linkage: unknown method '${String(method)}'`, { hint: `use one of ${LINKAGE_METHODS.join(", ")}` });
+    throw new StrataError("ARGUMENT", `linkage: unknown method '${String(method)}'`, {
+      hint: `use one of ${LINKAGE_METHODS.join(", ")}`,
+    });
   }
-  if (distance.length !== n * n) throw new StrataError("ARGUMENT", `linkage: distance matrix has ${distance.length} entries, expected ${n * n}`);
+  if (distance.length !== n * n)
+    throw new StrataError("ARGUMENT", `linkage: distance matrix has ${distance.length} entries, expected ${n * n}`);
   const d = Float64Array.from(distance);
   const id = Array.from({ length: n }, (_, i) => i); // cluster id held in slot i
   const size = new Array<number>(n).fill(1);
   const alive = new Array<boolean>(n).fill(true);
   const merges: Merge[] = [];
   for (let k = 0; k < n - 1; k++) {
-    let bi = -1, bj = -1, best = Infinity;
+    let bi = -1,
+      bj = -1,
+      best = Infinity;
     for (let i = 0; i < n; i++) {
       if (!alive[i]) continue;
       for (let j = i + 1; j < n; j++) {
         if (!alive[j]) continue;
         const v = d[i * n + j];
-        if (v < best || bi < 0) { best = v; bi = i; bj = j; }
+        if (v < best || bi < 0) {
+          best = v;
+          bi = i;
+          bj = j;
+        }
       }
     }
-    const ni = size[bi], nj = size[bj];
+    const ni = size[bi],
+      nj = size[bj];
     for (let m = 0; m < n; m++) {
       if (!alive[m] || m === bi || m === bj) continue;
-      const dki = d[m * n + bi], dkj = d[m * n + bj];
+      const dki = d[m * n + bi],
+        dkj = d[m * n + bj];
       let v: number;
       switch (method) {
-        case "single": v = Math.min(dki, dkj); break;
-        case "complete": v = Math.max(dki, dkj); break;
-        case "average": v = (ni * dki + nj * dkj) / (ni + nj); break;
+        case "single":
+          v = Math.min(dki, dkj);
+          break;
+        case "complete":
+          v = Math.max(dki, dkj);
+          break;
+        case "average":
+          v = (ni * dki + nj * dkj) / (ni + nj);
+          break;
         case "ward": {
           const nk = size[m];
-          v = Math.sqrt(Math.max(0, ((nk + ni) * dki * dki + (nk + nj) * dkj * dkj - nk * best * best) / (ni + nj + nk)));
+          v = Math.sqrt(
+            Math.max(0, ((nk + ni) * dki * dki + (nk + nj) * dkj * dkj - nk * best * best) / (ni + nj + nk)),
+          );
           break;
         }
       }
@@ -81,7 +100,10 @@ export function leafOrder(merges: readonly Merge[], n: number): number[] {
   const stack = [2 * n - 2];
   while (stack.length) {
     const node = stack.pop()!;
-    if (node < n) { out.push(node); continue; }
+    if (node < n) {
+      out.push(node);
+      continue;
+    }
     const m = merges[node - n];
     stack.push(m.b, m.a);
   }

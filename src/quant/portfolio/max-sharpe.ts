@@ -15,7 +15,12 @@ import { covarianceProblem, isUnconstrained } from "./min-variance.ts";
 import { solveQp, type LinearConstraint } from "./qp.ts";
 import type { Attempt } from "./types.ts";
 
-export function maxSharpeAttempt(mu: ArrayLike<number>, cov: Matrix, r: ResolvedConstraints, riskFreeRate = 0): Attempt {
+export function maxSharpeAttempt(
+  mu: ArrayLike<number>,
+  cov: Matrix,
+  r: ResolvedConstraints,
+  riskFreeRate = 0,
+): Attempt {
   const n = r.n;
   const excess = new Float64Array(n);
   let anyPositive = false;
@@ -24,7 +29,11 @@ export function maxSharpeAttempt(mu: ArrayLike<number>, cov: Matrix, r: Resolved
     if (!Number.isFinite(excess[i])) return { ok: false, reason: `expected return of asset ${i} is ${mu[i]}` };
     if (excess[i] > 1e-12) anyPositive = true; // a denormal edge is no edge: the QP would need y ~ 1/excess
   }
-  if (!anyPositive) return { ok: false, reason: `no asset's expected return exceeds the risk-free rate ${riskFreeRate}; the tangency portfolio does not exist` };
+  if (!anyPositive)
+    return {
+      ok: false,
+      reason: `no asset's expected return exceeds the risk-free rate ${riskFreeRate}; the tangency portfolio does not exist`,
+    };
   if (r.net === 0) return { ok: false, reason: "max Sharpe needs a non-zero net exposure" };
   const problem = covarianceProblem(cov, n);
   if (problem) return { ok: false, reason: problem };
@@ -38,7 +47,11 @@ export function maxSharpeAttempt(mu: ArrayLike<number>, cov: Matrix, r: Resolved
       w[i] = v;
       s += v;
     }
-    if (!(s > 0)) return { ok: false, reason: `1ᵀΣ⁻¹(μ − r_f) = ${s} ≤ 0: the unconstrained tangency portfolio has negative net exposure` };
+    if (!(s > 0))
+      return {
+        ok: false,
+        reason: `1ᵀΣ⁻¹(μ − r_f) = ${s} ≤ 0: the unconstrained tangency portfolio has negative net exposure`,
+      };
     for (let i = 0; i < n; i++) w[i] *= r.net / s;
     return { ok: true, weights: w, notes: [] };
   }
@@ -52,7 +65,11 @@ export function maxSharpeAttempt(mu: ArrayLike<number>, cov: Matrix, r: Resolved
   rows.push({ a: r.net > 0 ? ones : ones.map((v) => -v), b: 0, type: "ge" });
   const Q = liftCovariance(r, cov);
   const res = solveQp(Q, new Float64Array(ones.length), rows);
-  if (res.status !== "optimal") return { ok: false, reason: `max-Sharpe quadratic program ${res.status.replace("_", " ")} (the constraints may leave no portfolio with positive excess return)` };
+  if (res.status !== "optimal")
+    return {
+      ok: false,
+      reason: `max-Sharpe quadratic program ${res.status.replace("_", " ")} (the constraints may leave no portfolio with positive excess return)`,
+    };
   const y = weightsOf(r, res.x);
   let k = 0;
   for (let i = 0; i < n; i++) k += y[i];

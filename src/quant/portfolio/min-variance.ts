@@ -26,14 +26,20 @@ export function minVarianceClosedForm(cov: ArrayLike<number>, n: number, net = 1
 
 /** True when no bound, gross or group constraint is present (the closed forms apply). */
 export function isUnconstrained(r: ResolvedConstraints): boolean {
-  return !r.longOnly && r.groups.length === 0 && !Number.isFinite(r.gross) &&
-    r.lower.every((v) => v === -Infinity) && r.upper.every((v) => v === Infinity);
+  return (
+    !r.longOnly &&
+    r.groups.length === 0 &&
+    !Number.isFinite(r.gross) &&
+    r.lower.every((v) => v === -Infinity) &&
+    r.upper.every((v) => v === Infinity)
+  );
 }
 
 export function covarianceProblem(cov: ArrayLike<number>, n: number): string | null {
   if (!isFiniteSymmetric(cov, n)) return "covariance has non-finite or asymmetric entries";
   const { failedAt } = invertSpd(cov, n);
-  if (failedAt >= 0) return `covariance is not positive definite (Cholesky pivot ${failedAt} ≤ 0; singular, e.g. more assets than observations)`;
+  if (failedAt >= 0)
+    return `covariance is not positive definite (Cholesky pivot ${failedAt} ≤ 0; singular, e.g. more assets than observations)`;
   return null;
 }
 

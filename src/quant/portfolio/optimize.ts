@@ -50,37 +50,69 @@ const NEXT: Record<PortfolioMethod, PortfolioMethod | null> = {
 };
 
 /** Optimize weights for `covariance` (n×n row-major, annualized) with `method`. */
-export function optimizePortfolio(method: PortfolioMethod, covariance: Matrix, opts: OptimizeOptions = {}): PortfolioResult {
+export function optimizePortfolio(
+  method: PortfolioMethod,
+  covariance: Matrix,
+  opts: OptimizeOptions = {},
+): PortfolioResult {
   if (!PORTFOLIO_METHODS.includes(method)) {
-    throw new StrataError("ARGUMENT", `optimizePortfolio: unknown method '${String(method)}'`, { hint: `use one of ${PORTFOLIO_METHODS.join(", ")}` });
+    throw new StrataError("ARGUMENT", `optimizePortfolio: unknown method '${String(method)}'`, {
+      hint: `use one of ${PORTFOLIO_METHODS.join(", ")}`,
+    });
   }
   const n = sideOf(covariance, "optimizePortfolio");
   const mu = opts.expectedReturns;
   if (mu && mu.length !== n) {
-    throw new StrataError("ARGUMENT", `optimizePortfolio: ${mu.length} expected returns for a ${n}×${n} covariance`, { hint: "pass one expected return per asset, in covariance order" });
+    throw new StrataError("ARGUMENT", `optimizePortfolio: ${mu.length} expected returns for a ${n}×${n} covariance`, {
+      hint: "pass one expected return per asset, in covariance order",
+    });
   }
-  for (const [name, v] of [["correlation", opts.correlation], ["riskBudget", opts.riskBudget]] as const) {
+  for (const [name, v] of [
+    ["correlation", opts.correlation],
+    ["riskBudget", opts.riskBudget],
+  ] as const) {
     const want = name === "correlation" ? n * n : n;
-    if (v && v.length !== want) throw new StrataError("ARGUMENT", `optimizePortfolio: ${name} has ${v.length} entries, expected ${want}`);
+    if (v && v.length !== want)
+      throw new StrataError("ARGUMENT", `optimizePortfolio: ${name} has ${v.length} entries, expected ${want}`);
   }
   const r = resolveConstraints(n, opts.constraints);
   const rf = opts.riskFreeRate ?? 0;
   const attempt = (m: PortfolioMethod): Attempt => {
     switch (m) {
-      case "equal_weight": return equalWeightAttempt(r);
-      case "inverse_vol": return inverseVolAttempt(covariance, r);
-      case "min_variance": return minVarianceAttempt(covariance, r);
-      case "max_sharpe": return mu ? maxSharpeAttempt(mu, covariance, r, rf) : { ok: false, reason: "max_sharpe needs expected returns" };
-      case "kelly": return mu ? kellyAttempt(mu, covariance, r, { fraction: opts.kellyFraction, maxLeverage: opts.maxLeverage, riskFreeRate: rf }) : { ok: false, reason: "kelly needs expected returns" };
-      case "hrp": return hrpAttempt(covariance, r, { linkage: opts.linkage, correlation: opts.correlation });
-      case "risk_parity": return riskParityAttempt(covariance, r, opts.riskBudget);
+      case "equal_weight":
+        return equalWeightAttempt(r);
+      case "inverse_vol":
+        return inverseVolAttempt(covariance, r);
+      case "min_variance":
+        return minVarianceAttempt(covariance, r);
+      case "max_sharpe":
+        return mu
+          ? maxSharpeAttempt(mu, covariance, r, rf)
+          : { ok: false, reason: "max_sharpe needs expected returns" };
+      case "kelly":
+        return mu
+          ? kellyAttempt(mu, covariance, r, {
+              fraction: opts.kellyFraction,
+              maxLeverage: opts.maxLeverage,
+              riskFreeRate: rf,
+            })
+          : { ok: false, reason: "kelly needs expected returns" };
+      case "hrp":
+        return hrpAttempt(covariance, r, { linkage: opts.linkage, correlation: opts.correlation });
+      case "risk_parity":
+        return riskParityAttempt(covariance, r, opts.riskBudget);
     }
   };
   const reasons: string[] = [];
   for (let m: PortfolioMethod | null = method; m; m = NEXT[m]) {
     const a = attempt(m);
     if (a.ok) {
-      return { weights: a.weights, method: m, fallback: reasons.length ? { from: method, reason: reasons.join("; ") } : null, notes: a.notes };
+      return {
+        weights: a.weights,
+        method: m,
+        fallback: reasons.length ? { from: method, reason: reasons.join("; ") } : null,
+        notes: a.notes,
+      };
     }
     reasons.push(`${m}: ${a.reason}`);
   }

@@ -10,7 +10,12 @@ export interface PortfolioPerformance {
 }
 
 /** Expected return, volatility and Sharpe ratio of weights w (PyPortfolioOpt's `portfolio_performance`). */
-export function portfolioPerformance(w: ArrayLike<number>, mu: ArrayLike<number> | null, cov: ArrayLike<number>, opts: { riskFreeRate?: number } = {}): PortfolioPerformance {
+export function portfolioPerformance(
+  w: ArrayLike<number>,
+  mu: ArrayLike<number> | null,
+  cov: ArrayLike<number>,
+  opts: { riskFreeRate?: number } = {},
+): PortfolioPerformance {
   const n = w.length;
   const rf = opts.riskFreeRate ?? 0;
   const volatility = Math.sqrt(Math.max(0, quadForm(cov, w, n)));

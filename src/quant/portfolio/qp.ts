@@ -45,21 +45,37 @@ export interface QpResult {
   active: number[];
 }
 
-export function solveQp(Q: ArrayLike<number>, c: ArrayLike<number>, constraints: LinearConstraint[], opts: QpOptions = {}): QpResult {
+export function solveQp(
+  Q: ArrayLike<number>,
+  c: ArrayLike<number>,
+  constraints: LinearConstraint[],
+  opts: QpOptions = {},
+): QpResult {
   const n = c.length;
-  if (Q.length !== n * n) throw new StrataError("ARGUMENT", `solveQp: Q has ${Q.length} entries, expected n·n = ${n * n} (n = ${c.length})`);
+  if (Q.length !== n * n)
+    throw new StrataError("ARGUMENT", `solveQp: Q has ${Q.length} entries, expected n·n = ${n * n} (n = ${c.length})`);
   for (const [k, con] of constraints.entries()) {
-    if (con.a.length !== n) throw new StrataError("ARGUMENT", `solveQp: constraint ${k} has ${con.a.length} coefficients, expected ${n}`);
+    if (con.a.length !== n)
+      throw new StrataError("ARGUMENT", `solveQp: constraint ${k} has ${con.a.length} coefficients, expected ${n}`);
   }
   const tol = opts.tolerance ?? 1e-10;
   const maxIter = opts.maxIterations ?? 10 * (n + constraints.length) + 50;
-  const fail = (status: QpStatus, iterations: number): QpResult => ({ x: new Float64Array(n).fill(NaN), status, iterations, active: [] });
+  const fail = (status: QpStatus, iterations: number): QpResult => ({
+    x: new Float64Array(n).fill(NaN),
+    status,
+    iterations,
+    active: [],
+  });
 
   const { inverse: Qi } = invertSpd(Q, n);
   if (!Qi) return fail("not_convex", 0);
   const qinv = (v: ArrayLike<number>): Float64Array => {
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) { let s = 0; for (let j = 0; j < n; j++) s += Qi[i * n + j] * v[j]; out[i] = s; }
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += Qi[i * n + j] * v[j];
+      out[i] = s;
+    }
     return out;
   };
   // Unconstrained minimum.
@@ -74,7 +90,8 @@ export function solveQp(Q: ArrayLike<number>, c: ArrayLike<number>, constraints:
     const q = qinv(np);
     const k = act.length;
     if (k === 0) return { z: q, r: new Float64Array(0) };
-    const M = new Float64Array(k * k), rhs = new Float64Array(k);
+    const M = new Float64Array(k * k),
+      rhs = new Float64Array(k);
     for (let i = 0; i < k; i++) {
       const ni = normal(act[i].k, act[i].sign);
       rhs[i] = dot(ni, q);
@@ -84,7 +101,10 @@ export function solveQp(Q: ArrayLike<number>, c: ArrayLike<number>, constraints:
     if (!f.ok) return null;
     const r = choleskySolve(f, rhs);
     const z = q.slice();
-    for (let j = 0; j < k; j++) { const w = act[j].w; for (let i = 0; i < n; i++) z[i] -= r[j] * w[i]; }
+    for (let j = 0; j < k; j++) {
+      const w = act[j].w;
+      for (let i = 0; i < n; i++) z[i] -= r[j] * w[i];
+    }
     return { z, r };
   };
 
@@ -103,11 +123,15 @@ export function solveQp(Q: ArrayLike<number>, c: ArrayLike<number>, constraints:
       const zn = dot(z, np);
       const scale = dot(np, qinv(np));
       // Partial (dual) step: the largest t keeping every active inequality's multiplier ≥ 0.
-      let t1 = Infinity, drop = -1;
+      let t1 = Infinity,
+        drop = -1;
       for (let j = 0; j < act.length; j++) {
         if (act[j].eq || r[j] <= 0) continue;
         const tj = act[j].u / r[j];
-        if (tj < t1) { t1 = tj; drop = j; }
+        if (tj < t1) {
+          t1 = tj;
+          drop = j;
+        }
       }
       // zn/scale is the fraction of n_p not in the span of the active normals; round-off in an
       // ill-conditioned Q leaves ~1e-10 of it for a dependent constraint.
@@ -135,12 +159,16 @@ export function solveQp(Q: ArrayLike<number>, c: ArrayLike<number>, constraints:
     if (res === "max") return fail("max_iterations", iterations);
   }
   for (;;) {
-    let worst = -1, worstS = 0;
+    let worst = -1,
+      worstS = 0;
     for (let k = 0; k < constraints.length; k++) {
       const con = constraints[k];
       if (con.type !== "ge") continue;
       const s = (dot(con.a, x) - con.b) / (1 + Math.abs(con.b));
-      if (s < -tol && s < worstS && !act.some((a) => a.k === k)) { worst = k; worstS = s; }
+      if (s < -tol && s < worstS && !act.some((a) => a.k === k)) {
+        worst = k;
+        worstS = s;
+      }
     }
     if (worst < 0) break;
     const res = addConstraint(worst, 1, false);

@@ -32,10 +32,16 @@ export interface RebalanceResult {
   tradeFraction: number;
 }
 
-export function rebalance(target: ArrayLike<number>, current: ArrayLike<number>, opts: RebalanceOptions = {}): RebalanceResult {
+export function rebalance(
+  target: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: RebalanceOptions = {},
+): RebalanceResult {
   const n = target.length;
   if (current.length !== n) {
-    throw new StrataError("ARGUMENT", `rebalance: target has ${n} weights but current has ${current.length}`, { hint: "align both on the same assets (0 for names not held)" });
+    throw new StrataError("ARGUMENT", `rebalance: target has ${n} weights but current has ${current.length}`, {
+      hint: "align both on the same assets (0 for names not held)",
+    });
   }
   const band = opts.band ?? 0;
   const maxTurnover = opts.maxTurnover ?? Infinity;
@@ -46,7 +52,10 @@ export function rebalance(target: ArrayLike<number>, current: ArrayLike<number>,
   let turnover = 0;
   for (let i = 0; i < n; i++) {
     const d = target[i] - current[i];
-    if (Math.abs(d) < band) { held.push(i); continue; }
+    if (Math.abs(d) < band) {
+      held.push(i);
+      continue;
+    }
     trade[i] = d;
     turnover += Math.abs(d);
   }

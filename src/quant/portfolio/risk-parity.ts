@@ -22,7 +22,11 @@ export interface RiskParityResult {
   sweeps: number;
 }
 
-export function riskParityWeights(cov: Matrix, n: number, opts: { budget?: ArrayLike<number>; tolerance?: number; maxSweeps?: number } = {}): RiskParityResult | string {
+export function riskParityWeights(
+  cov: Matrix,
+  n: number,
+  opts: { budget?: ArrayLike<number>; tolerance?: number; maxSweeps?: number } = {},
+): RiskParityResult | string {
   const b = new Float64Array(n);
   let bs = 0;
   for (let i = 0; i < n; i++) {
@@ -34,12 +38,14 @@ export function riskParityWeights(cov: Matrix, n: number, opts: { budget?: Array
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = cov[i * n + i];
-    if (!(Number.isFinite(v) && v > 0)) return `asset ${i} has variance ${v}; risk parity needs every variance finite and > 0`;
+    if (!(Number.isFinite(v) && v > 0))
+      return `asset ${i} has variance ${v}; risk parity needs every variance finite and > 0`;
     x[i] = 1 / Math.sqrt(v); // inverse-vol start
   }
   const tol = opts.tolerance ?? 1e-12;
   const maxSweeps = opts.maxSweeps ?? 10_000;
-  let sweeps = 0, converged = false;
+  let sweeps = 0,
+    converged = false;
   while (sweeps < maxSweeps) {
     sweeps++;
     let change = 0;
@@ -52,7 +58,10 @@ export function riskParityWeights(cov: Matrix, n: number, opts: { budget?: Array
       x[i] = xi;
     }
     if (!x.every(Number.isFinite)) return "risk parity iteration diverged (covariance not positive semi-definite?)";
-    if (change < tol) { converged = true; break; }
+    if (change < tol) {
+      converged = true;
+      break;
+    }
   }
   let s = 0;
   for (let i = 0; i < n; i++) s += x[i];
@@ -63,6 +72,9 @@ export function riskParityAttempt(cov: Matrix, r: ResolvedConstraints, budget?: 
   const res = riskParityWeights(cov, r.n, { budget });
   if (typeof res === "string") return { ok: false, reason: res };
   const notes = res.converged ? [] : [`risk parity stopped after ${res.sweeps} sweeps without reaching tolerance`];
-  const p = projectOntoConstraints(res.weights.map((v) => v * r.net), r);
+  const p = projectOntoConstraints(
+    res.weights.map((v) => v * r.net),
+    r,
+  );
   return p.ok ? { ...p, notes: [...notes, ...p.notes] } : p;
 }

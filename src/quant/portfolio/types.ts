@@ -1,6 +1,21 @@
-export type PortfolioMethod = "equal_weight" | "inverse_vol" | "min_variance" | "max_sharpe" | "hrp" | "kelly" | "risk_parity";
+export type PortfolioMethod =
+  | "equal_weight"
+  | "inverse_vol"
+  | "min_variance"
+  | "max_sharpe"
+  | "hrp"
+  | "kelly"
+  | "risk_parity";
 
-export const PORTFOLIO_METHODS: readonly PortfolioMethod[] = ["equal_weight", "inverse_vol", "min_variance", "max_sharpe", "hrp", "kelly", "risk_parity"];
+export const PORTFOLIO_METHODS: readonly PortfolioMethod[] = [
+  "equal_weight",
+  "inverse_vol",
+  "min_variance",
+  "max_sharpe",
+  "hrp",
+  "kelly",
+  "risk_parity",
+];
 
 /** Why the requested method was not used: `from` is the method asked for, `reason` every step's cause. */
 export interface Fallback {

@@ -23,10 +23,17 @@ export interface VolTargetResult {
   leverageBound: boolean;
 }
 
-export function volatilityTarget(w: ArrayLike<number>, cov: ArrayLike<number>, opts: VolTargetOptions): VolTargetResult {
+export function volatilityTarget(
+  w: ArrayLike<number>,
+  cov: ArrayLike<number>,
+  opts: VolTargetOptions,
+): VolTargetResult {
   const n = w.length;
   const lev = opts.maxLeverage ?? 1;
-  if (!(opts.targetVolatility > 0)) throw new StrataError("ARGUMENT", `volatilityTarget: targetVolatility must be > 0, got ${opts.targetVolatility}`, { hint: "pass an annualized decimal, e.g. 0.1 for 10%" });
+  if (!(opts.targetVolatility > 0))
+    throw new StrataError("ARGUMENT", `volatilityTarget: targetVolatility must be > 0, got ${opts.targetVolatility}`, {
+      hint: "pass an annualized decimal, e.g. 0.1 for 10%",
+    });
   if (!(lev > 0)) throw new StrataError("ARGUMENT", `volatilityTarget: maxLeverage must be > 0, got ${lev}`);
   const vol = Math.sqrt(Math.max(0, quadForm(cov, w, n)));
   let gross = 0;
@@ -35,5 +42,10 @@ export function volatilityTarget(w: ArrayLike<number>, cov: ArrayLike<number>, o
   const byLev = gross > 0 ? lev / gross : Infinity;
   let scale = Math.min(byVol, byLev);
   if (!Number.isFinite(scale)) scale = 0; // an empty book stays empty
-  return { weights: Float64Array.from(w, (v) => v * scale), scale, volatility: vol * scale, leverageBound: byLev < byVol };
+  return {
+    weights: Float64Array.from(w, (v) => v * scale),
+    scale,
+    volatility: vol * scale,
+    leverageBound: byLev < byVol,
+  };
 }

@@ -50,7 +50,9 @@ export function marketRegimes(marketReturns: ArrayLike<number>, opts: MarketRegi
   const minHistory = positiveInt(opts.minHistory ?? 126, "minHistory", 1);
   const threshold = opts.volThreshold ?? 0.5;
   if (!(threshold >= 0 && threshold <= 1)) {
-    throw new StrataError("ARGUMENT", `marketRegimes: volThreshold must be in [0, 1], got ${threshold}`, { hint: "0.5 = above the expanding median" });
+    throw new StrataError("ARGUMENT", `marketRegimes: volThreshold must be in [0, 1], got ${threshold}`, {
+      hint: "0.5 = above the expanding median",
+    });
   }
   const r = Float64Array.from(marketReturns as ArrayLike<number>);
   const n = r.length;
@@ -83,7 +85,8 @@ export function marketRegimes(marketReturns: ArrayLike<number>, opts: MarketRegi
 
 /** Index of the first element > v in an ascending array (count of elements ≤ v). */
 function upperBound(a: number[], v: number): number {
-  let lo = 0, hi = a.length;
+  let lo = 0,
+    hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid] <= v) lo = mid + 1;
@@ -94,7 +97,9 @@ function upperBound(a: number[], v: number): number {
 
 function positiveInt(v: number, name: string, min: number): number {
   if (!Number.isInteger(v) || v < min) {
-    throw new StrataError("ARGUMENT", `marketRegimes: ${name} must be an integer ≥ ${min}, got ${v}`, { hint: "windows are counted in periods (trading days for daily data)" });
+    throw new StrataError("ARGUMENT", `marketRegimes: ${name} must be an integer ≥ ${min}, got ${v}`, {
+      hint: "windows are counted in periods (trading days for daily data)",
+    });
   }
   return v;
 }

@@ -25,16 +25,26 @@ export interface RegimeSlice {
  * each group (with the benchmark sliced the same way when given). Periods whose state is null
  * (warm-up) are left out. A group with no periods gets `metrics: null`.
  */
-export function regimeMetrics(returns: ArrayLike<number>, states: ArrayLike<Regime | null>, opts: RegimeMetricsOptions = {}): Record<Regime, RegimeSlice> {
+export function regimeMetrics(
+  returns: ArrayLike<number>,
+  states: ArrayLike<Regime | null>,
+  opts: RegimeMetricsOptions = {},
+): Record<Regime, RegimeSlice> {
   const n = returns.length;
   if (states.length !== n) {
-    throw new StrataError("ARGUMENT", `regimeMetrics: ${n} returns but ${states.length} states; expected one state per return`, {
-      hint: "compute the states on the same dates as the returns (align them first)",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `regimeMetrics: ${n} returns but ${states.length} states; expected one state per return`,
+      {
+        hint: "compute the states on the same dates as the returns (align them first)",
+      },
+    );
   }
   const lag = opts.lag ?? 1;
   if (!Number.isInteger(lag) || lag < 0) {
-    throw new StrataError("ARGUMENT", `regimeMetrics: lag must be a non-negative integer, got ${lag}`, { hint: "1 = use the state known before the return" });
+    throw new StrataError("ARGUMENT", `regimeMetrics: lag must be a non-negative integer, got ${lag}`, {
+      hint: "1 = use the state known before the return",
+    });
   }
   const groups = new Map<Regime, number[]>(REGIMES.map((g) => [g, []]));
   let labelled = 0;
@@ -43,7 +53,9 @@ export function regimeMetrics(returns: ArrayLike<number>, states: ArrayLike<Regi
     if (s === null) continue;
     const g = groups.get(s);
     if (!g) {
-      throw new StrataError("ARGUMENT", `regimeMetrics: unknown state "${String(s)}" at index ${t - lag}`, { hint: `states are ${REGIMES.join(", ")} or null` });
+      throw new StrataError("ARGUMENT", `regimeMetrics: unknown state "${String(s)}" at index ${t - lag}`, {
+        hint: `states are ${REGIMES.join(", ")} or null`,
+      });
     }
     g.push(t);
     labelled++;
@@ -56,11 +68,14 @@ export function regimeMetrics(returns: ArrayLike<number>, states: ArrayLike<Regi
     out[g] = {
       periods: idx.length,
       fraction: labelled === 0 ? NaN : idx.length / labelled,
-      metrics: idx.length === 0 ? null : tearsheet(pick(returns), {
-        ...rest,
-        riskFree: riskFree === undefined || typeof riskFree === "number" ? riskFree : pick(riskFree),
-        benchmark: benchmark ? pick(benchmark) : undefined,
-      }),
+      metrics:
+        idx.length === 0
+          ? null
+          : tearsheet(pick(returns), {
+              ...rest,
+              riskFree: riskFree === undefined || typeof riskFree === "number" ? riskFree : pick(riskFree),
+              benchmark: benchmark ? pick(benchmark) : undefined,
+            }),
     };
   }
   return out;

@@ -5,7 +5,10 @@
  * invested" (a strategy that had no position that day) — so it has no default.
  */
 export function alignByDate(
-  seriesDates: ArrayLike<number>, seriesValues: ArrayLike<number>, dates: ArrayLike<number>, fill: number,
+  seriesDates: ArrayLike<number>,
+  seriesValues: ArrayLike<number>,
+  dates: ArrayLike<number>,
+  fill: number,
 ): { values: Float64Array; found: number; missing: number } {
   const at = new Map<number, number>();
   for (let k = 0; k < seriesDates.length; k++) at.set(seriesDates[k], seriesValues[k]);

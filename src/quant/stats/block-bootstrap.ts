@@ -31,7 +31,7 @@ export function stationaryBootstrapIndices(n: number, blockLength: number, opts:
   let i = rng.int(n);
   out[0] = i;
   for (let t = 1; t < length; t++) {
-    i = rng.next() < p ? rng.int(n) : (i + 1 === n ? 0 : i + 1);
+    i = rng.next() < p ? rng.int(n) : i + 1 === n ? 0 : i + 1;
     out[t] = i;
   }
   return out;
@@ -43,14 +43,22 @@ export function stationaryBootstrapIndices(n: number, blockLength: number, opts:
  * indices wrapping around the end, each starting uniformly on 0…n−1, concatenated and cut to
  * the resample length.
  */
-export function circularBlockBootstrapIndices(n: number, blockLength: number, opts: BootstrapIndicesOptions): Int32Array {
+export function circularBlockBootstrapIndices(
+  n: number,
+  blockLength: number,
+  opts: BootstrapIndicesOptions,
+): Int32Array {
   const { rng, length, out } = checkArgs(n, blockLength, opts, "circularBlockBootstrapIndices");
   if (!Number.isInteger(blockLength)) {
-    throw new StrataError("ARGUMENT", `circularBlockBootstrapIndices: blockLength must be an integer for the circular bootstrap, got ${blockLength}`, {
-      hint: "round it (Math.round), or use the stationary bootstrap, whose mean block length may be fractional",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `circularBlockBootstrapIndices: blockLength must be an integer for the circular bootstrap, got ${blockLength}`,
+      {
+        hint: "round it (Math.round), or use the stationary bootstrap, whose mean block length may be fractional",
+      },
+    );
   }
-  for (let t = 0; t < length;) {
+  for (let t = 0; t < length; ) {
     let i = rng.int(n);
     for (let k = 0; k < blockLength && t < length; k++, t++) {
       out[t] = i;
@@ -61,7 +69,12 @@ export function circularBlockBootstrapIndices(n: number, blockLength: number, op
 }
 
 /** Indices of either bootstrap; the circular one rounds `blockLength` to the nearest integer ≥ 1. */
-export function blockBootstrapIndices(method: BlockBootstrapMethod, n: number, blockLength: number, opts: BootstrapIndicesOptions): Int32Array {
+export function blockBootstrapIndices(
+  method: BlockBootstrapMethod,
+  n: number,
+  blockLength: number,
+  opts: BootstrapIndicesOptions,
+): Int32Array {
   return method === "circular"
     ? circularBlockBootstrapIndices(n, Math.max(1, Math.round(blockLength)), opts)
     : stationaryBootstrapIndices(n, blockLength, opts);
@@ -77,9 +90,13 @@ export function blockBootstrapIndices(method: BlockBootstrapMethod, n: number, b
 export function stationaryBootstrapVariance(values: ArrayLike<number>, blockLength: number): number {
   const n = values.length;
   if (!(blockLength >= 1) || !Number.isFinite(blockLength)) {
-    throw new StrataError("ARGUMENT", `stationaryBootstrapVariance: blockLength must be a number ≥ 1, got ${blockLength}`, {
-      hint: "use optimalBlockLength(values).stationary, at least 1",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `stationaryBootstrapVariance: blockLength must be a number ≥ 1, got ${blockLength}`,
+      {
+        hint: "use optimalBlockLength(values).stationary, at least 1",
+      },
+    );
   }
   if (n < 2) return NaN;
   let m = 0;
@@ -92,7 +109,10 @@ export function stationaryBootstrapVariance(values: ArrayLike<number>, blockLeng
   const reach = q === 0 ? 0 : Math.min(n - 1, Math.ceil(log(1e-17) / log(q)));
   let v = autocovariance(e, 0);
   for (let i = 1; i < n; i++) {
-    if (i > reach && i < n - reach) { i = n - reach - 1; continue; }
+    if (i > reach && i < n - reach) {
+      i = n - reach - 1;
+      continue;
+    }
     const k = (1 - i / n) * pow(q, i) + (i / n) * pow(q, n - i);
     v += 2 * k * autocovariance(e, i);
   }
@@ -107,9 +127,16 @@ export function autocovariance(e: ArrayLike<number>, k: number): number {
   return s / n;
 }
 
-function checkArgs(n: number, blockLength: number, opts: BootstrapIndicesOptions, fn: string): { rng: Rng; length: number; out: Int32Array } {
+function checkArgs(
+  n: number,
+  blockLength: number,
+  opts: BootstrapIndicesOptions,
+  fn: string,
+): { rng: Rng; length: number; out: Int32Array } {
   if (!Number.isInteger(n) || n < 1) {
-    throw new StrataError("ARGUMENT", `${fn}: n must be a positive integer (the series length), got ${n}`, { hint: "pass the number of observations to resample" });
+    throw new StrataError("ARGUMENT", `${fn}: n must be a positive integer (the series length), got ${n}`, {
+      hint: "pass the number of observations to resample",
+    });
   }
   if (!(blockLength >= 1) || !Number.isFinite(blockLength)) {
     throw new StrataError("ARGUMENT", `${fn}: blockLength must be a number ≥ 1, got ${blockLength}`, {
@@ -117,15 +144,21 @@ function checkArgs(n: number, blockLength: number, opts: BootstrapIndicesOptions
     });
   }
   if (!opts?.rng) {
-    throw new StrataError("ARGUMENT", `${fn}: opts.rng is required`, { hint: "pass { rng: createRng(seed) } so the resampling is reproducible" });
+    throw new StrataError("ARGUMENT", `${fn}: opts.rng is required`, {
+      hint: "pass { rng: createRng(seed) } so the resampling is reproducible",
+    });
   }
   const length = opts.length ?? n;
   if (!Number.isInteger(length) || length < 1) {
-    throw new StrataError("ARGUMENT", `${fn}: length must be a positive integer, got ${length}`, { hint: "the number of resampled observations" });
+    throw new StrataError("ARGUMENT", `${fn}: length must be a positive integer, got ${length}`, {
+      hint: "the number of resampled observations",
+    });
   }
   const out = opts.out ?? new Int32Array(length);
   if (out.length < length) {
-    throw new StrataError("ARGUMENT", `${fn}: out has ${out.length} slots but length is ${length}`, { hint: "pass a buffer at least as long as the resample" });
+    throw new StrataError("ARGUMENT", `${fn}: out has ${out.length} slots but length is ${length}`, {
+      hint: "pass a buffer at least as long as the resample",
+    });
   }
   return { rng: opts.rng, length, out };
 }

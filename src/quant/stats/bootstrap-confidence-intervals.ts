@@ -58,20 +58,28 @@ export interface BootstrapConfidenceIntervals {
  * risk-free rate. The block length defaults to Politis & White (2004) with the Patton,
  * Politis & White (2009) correction.
  */
-export function bootstrapConfidenceIntervals(returns: ArrayLike<number>, opts: BootstrapConfidenceIntervalOptions): BootstrapConfidenceIntervals {
+export function bootstrapConfidenceIntervals(
+  returns: ArrayLike<number>,
+  opts: BootstrapConfidenceIntervalOptions,
+): BootstrapConfidenceIntervals {
   const p = periodsPerYearOf(opts, "bootstrapConfidenceIntervals");
   const level = opts.level ?? 0.95;
   if (!(level > 0 && level < 1)) {
-    throw new StrataError("ARGUMENT", `bootstrapConfidenceIntervals: level must be in (0, 1), got ${level}`, { hint: "e.g. 0.95 for a 95% interval" });
+    throw new StrataError("ARGUMENT", `bootstrapConfidenceIntervals: level must be in (0, 1), got ${level}`, {
+      hint: "e.g. 0.95 for a 95% interval",
+    });
   }
   const setup = bootstrapSetup(returns, opts, "bootstrapConfidenceIntervals");
   const { x, method, blockLength, resamples } = setup;
-  const sharpe = new Float64Array(resamples), growth = new Float64Array(resamples), mdd = new Float64Array(resamples);
+  const sharpe = new Float64Array(resamples),
+    growth = new Float64Array(resamples),
+    mdd = new Float64Array(resamples);
   const stats = new Float64Array(3);
   if (method === "circular") circularResampleStatistics(x, blockLength, opts.rng, p, sharpe, growth, mdd);
   else stationaryResampleStatistics(x, blockLength, opts.rng, p, sharpe, growth, mdd);
   pathStatistics(x, p, stats);
-  const lo = (1 - level) / 2, hi = (1 + level) / 2;
+  const lo = (1 - level) / 2,
+    hi = (1 + level) / 2;
   const interval = (estimate: number, values: Float64Array): ConfidenceInterval => {
     const sorted = sortedFinite(values);
     return { estimate, lower: quantileSorted(sorted, lo), upper: quantileSorted(sorted, hi) };
@@ -80,7 +88,10 @@ export function bootstrapConfidenceIntervals(returns: ArrayLike<number>, opts: B
     sharpe: interval(stats[0], sharpe),
     cagr: interval(stats[1], growth),
     maxDrawdown: interval(stats[2], mdd),
-    level, method, blockLength, resamples,
+    level,
+    method,
+    blockLength,
+    resamples,
   };
 }
 
@@ -89,7 +100,11 @@ export function bootstrapConfidenceIntervals(returns: ArrayLike<number>, opts: B
  * (options as `bootstrapConfidenceIntervals`), the statistic of each. The statistic receives a
  * reused buffer: copy it if you keep it.
  */
-export function bootstrapDistribution(returns: ArrayLike<number>, statistic: (sample: Float64Array) => number, opts: BlockBootstrapOptions): Float64Array {
+export function bootstrapDistribution(
+  returns: ArrayLike<number>,
+  statistic: (sample: Float64Array) => number,
+  opts: BlockBootstrapOptions,
+): Float64Array {
   const { x, n, method, blockLength, resamples } = bootstrapSetup(returns, opts, "bootstrapDistribution");
   const out = new Float64Array(resamples);
   const sample = new Float64Array(n);
@@ -103,34 +118,51 @@ export function bootstrapDistribution(returns: ArrayLike<number>, statistic: (sa
 /** Validated inputs shared by the bootstraps of a return series. */
 export function bootstrapSetup(returns: ArrayLike<number>, opts: BlockBootstrapOptions, fn: string) {
   if (!opts?.rng) {
-    throw new StrataError("ARGUMENT", `${fn}: opts.rng is required`, { hint: "pass { rng: createRng(seed) } so the resampling is reproducible" });
+    throw new StrataError("ARGUMENT", `${fn}: opts.rng is required`, {
+      hint: "pass { rng: createRng(seed) } so the resampling is reproducible",
+    });
   }
   const n = returns.length;
   const x = Float64Array.from(returns);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(x[i])) {
-      throw new StrataError("ARGUMENT", `${fn}: return ${i} is ${x[i]}; the series must be finite`, { hint: "drop or fill missing returns first" });
+      throw new StrataError("ARGUMENT", `${fn}: return ${i} is ${x[i]}; the series must be finite`, {
+        hint: "drop or fill missing returns first",
+      });
     }
   }
-  if (n < 2) throw new StrataError("ARGUMENT", `${fn}: needs at least 2 returns, got ${n}`, { hint: "pass a longer series" });
+  if (n < 2)
+    throw new StrataError("ARGUMENT", `${fn}: needs at least 2 returns, got ${n}`, { hint: "pass a longer series" });
   const method = opts.method ?? "stationary";
   if (method !== "stationary" && method !== "circular") {
-    throw new StrataError("ARGUMENT", `${fn}: method must be "stationary" or "circular", got ${JSON.stringify(method)}`);
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: method must be "stationary" or "circular", got ${JSON.stringify(method)}`,
+    );
   }
   const resamples = opts.resamples ?? 1000;
   if (!Number.isInteger(resamples) || resamples < 1) {
-    throw new StrataError("ARGUMENT", `${fn}: resamples must be a positive integer, got ${resamples}`, { hint: "1000 or more for percentile intervals" });
+    throw new StrataError("ARGUMENT", `${fn}: resamples must be a positive integer, got ${resamples}`, {
+      hint: "1000 or more for percentile intervals",
+    });
   }
   let blockLength = opts.blockLength;
   if (blockLength === undefined) {
-    if (n < 9) throw new StrataError("ARGUMENT", `${fn}: the automatic block length needs at least 9 returns, got ${n}`, { hint: "pass opts.blockLength" });
+    if (n < 9)
+      throw new StrataError("ARGUMENT", `${fn}: the automatic block length needs at least 9 returns, got ${n}`, {
+        hint: "pass opts.blockLength",
+      });
     const b = optimalBlockLength(x);
     blockLength = Math.max(1, method === "circular" ? b.circular : b.stationary);
   }
   if (!(blockLength >= 1) || !Number.isFinite(blockLength) || blockLength > n) {
-    throw new StrataError("ARGUMENT", `${fn}: blockLength must be between 1 and the series length ${n}, got ${blockLength}`, {
-      hint: "omit it to use the Politis–White automatic length",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: blockLength must be between 1 and the series length ${n}, got ${blockLength}`,
+      {
+        hint: "omit it to use the Politis–White automatic length",
+      },
+    );
   }
   if (method === "circular") blockLength = Math.max(1, Math.round(blockLength));
   return { x, n, method, blockLength, resamples };
@@ -145,7 +177,10 @@ export function pathStatistics(r: Float64Array, periodsPerYear: number, out: Flo
   let s = 0;
   for (let t = 0; t < n; t++) s += r[t];
   const m = s / n;
-  let ss = 0, wealth = 1, peak = 1, mdd = 0;
+  let ss = 0,
+    wealth = 1,
+    peak = 1,
+    mdd = 0;
   for (let t = 0; t < n; t++) {
     const d = r[t] - m;
     ss += d * d;
@@ -203,16 +238,29 @@ function resampleSharpe(s: number, q: number, k: number, n: number, rootP: numbe
 
 /** Sharpe, CAGR and max drawdown of each of `sharpe.length` stationary-bootstrap resamples. */
 function stationaryResampleStatistics(
-  x: Float64Array, blockLength: number, rng: Rng, periodsPerYear: number, sharpe: Float64Array, growth: Float64Array, mdd: Float64Array,
+  x: Float64Array,
+  blockLength: number,
+  rng: Rng,
+  periodsPerYear: number,
+  sharpe: Float64Array,
+  growth: Float64Array,
+  mdd: Float64Array,
 ): void {
-  const n = x.length, p = 1 / blockLength;
-  const rootP = Math.sqrt(periodsPerYear), exponent = periodsPerYear / n;
+  const n = x.length,
+    p = 1 / blockLength;
+  const rootP = Math.sqrt(periodsPerYear),
+    exponent = periodsPerYear / n;
   for (let b = 0; b < sharpe.length; b++) {
     // `| 0`: an index the compiler knows is an int32 (rng.int returns one, typed as a double).
     let i = rng.int(n) | 0;
     const k = x[i];
-    let s = 0, q = 0, w = 1, peak = 1, low = 0, thr = 1 + DD_SLACK;
-    for (let t = 0; ;) {
+    let s = 0,
+      q = 0,
+      w = 1,
+      peak = 1,
+      low = 0,
+      thr = 1 + DD_SLACK;
+    for (let t = 0; ; ) {
       const r = x[i];
       s += r;
       const d = r - k;
@@ -223,7 +271,10 @@ function stationaryResampleStatistics(
         thr = peak * (1 + low + DD_SLACK * (1 - low));
       } else if (w < thr) {
         const dd = w / peak - 1;
-        if (dd < low) { low = dd; thr = peak * (1 + low + DD_SLACK * (1 - low)); }
+        if (dd < low) {
+          low = dd;
+          thr = peak * (1 + low + DD_SLACK * (1 - low));
+        }
       }
       if (++t === n) break;
       // As stationaryBootstrapIndices: a new uniform start with probability p, else the next day.
@@ -237,13 +288,26 @@ function stationaryResampleStatistics(
 
 /** As `stationaryResampleStatistics`, for the circular block bootstrap (integer blockLength). */
 function circularResampleStatistics(
-  x: Float64Array, blockLength: number, rng: Rng, periodsPerYear: number, sharpe: Float64Array, growth: Float64Array, mdd: Float64Array,
+  x: Float64Array,
+  blockLength: number,
+  rng: Rng,
+  periodsPerYear: number,
+  sharpe: Float64Array,
+  growth: Float64Array,
+  mdd: Float64Array,
 ): void {
   const n = x.length;
-  const rootP = Math.sqrt(periodsPerYear), exponent = periodsPerYear / n;
+  const rootP = Math.sqrt(periodsPerYear),
+    exponent = periodsPerYear / n;
   for (let b = 0; b < sharpe.length; b++) {
-    let s = 0, q = 0, w = 1, peak = 1, low = 0, thr = 1 + DD_SLACK, k = 0;
-    for (let t = 0; t < n;) {
+    let s = 0,
+      q = 0,
+      w = 1,
+      peak = 1,
+      low = 0,
+      thr = 1 + DD_SLACK,
+      k = 0;
+    for (let t = 0; t < n; ) {
       // As circularBlockBootstrapIndices: blockLength consecutive values from a uniform start,
       // wrapping past the end, the last block cut at n; walked as at most two contiguous runs.
       let i = rng.int(n) | 0;
@@ -264,7 +328,10 @@ function circularResampleStatistics(
             thr = peak * (1 + low + DD_SLACK * (1 - low));
           } else if (w < thr) {
             const dd = w / peak - 1;
-            if (dd < low) { low = dd; thr = peak * (1 + low + DD_SLACK * (1 - low)); }
+            if (dd < low) {
+              low = dd;
+              thr = peak * (1 + low + DD_SLACK * (1 - low));
+            }
           }
         }
         i = 0;
@@ -277,10 +344,16 @@ function circularResampleStatistics(
 }
 
 /** One resample of x into out (x.length values): the values at the bootstrap's indices. */
-function fillResample(method: BlockBootstrapMethod, x: Float64Array, blockLength: number, rng: Rng, out: Float64Array): void {
+function fillResample(
+  method: BlockBootstrapMethod,
+  x: Float64Array,
+  blockLength: number,
+  rng: Rng,
+  out: Float64Array,
+): void {
   const n = x.length;
   if (method === "circular") {
-    for (let t = 0; t < n;) {
+    for (let t = 0; t < n; ) {
       let i = rng.int(n);
       for (let k = 0; k < blockLength && t < n; k++, t++) {
         out[t] = x[i];

@@ -11,7 +11,8 @@ export interface CagrOptions extends PeriodsOption, NanOption {}
  */
 export function cagr(returns: ArrayLike<number>, opts: CagrOptions = {}): number {
   const p = periodsPerYearOf(opts, "cagr");
-  let wealth = 1, n = 0;
+  let wealth = 1,
+    n = 0;
   for (let i = 0; i < returns.length; i++) {
     const r = returns[i];
     if (Number.isNaN(r)) {

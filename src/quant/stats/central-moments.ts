@@ -21,10 +21,15 @@ export function centralMoments(values: ArrayLike<number>): CentralMoments {
   const x = finiteValues(values);
   const n = x.length;
   const mu = mean(x);
-  let s2 = 0, s3 = 0, s4 = 0;
+  let s2 = 0,
+    s3 = 0,
+    s4 = 0;
   for (let i = 0; i < n; i++) {
-    const d = x[i] - mu, d2 = d * d;
-    s2 += d2; s3 += d2 * d; s4 += d2 * d2;
+    const d = x[i] - mu,
+      d2 = d * d;
+    s2 += d2;
+    s3 += d2 * d;
+    s4 += d2 * d2;
   }
   const m2 = s2 / n;
   return { n, mean: mu, m2, m3: s3 / n, m4: s4 / n, constant: !(m2 > (1e-15 * mu) ** 2) };

@@ -54,7 +54,9 @@ export function periodsPerYearOf(opts: PeriodsOption, fn: string): number {
 export function ddofOf(ddof: number | undefined, fn: string): number {
   const d = ddof ?? 1;
   if (d !== 0 && d !== 1) {
-    throw new StrataError("ARGUMENT", `${fn}: ddof must be 0 or 1, got ${d}`, { hint: "empyrical uses ddof = 1 (sample standard deviation)" });
+    throw new StrataError("ARGUMENT", `${fn}: ddof must be 0 or 1, got ${d}`, {
+      hint: "empyrical uses ddof = 1 (sample standard deviation)",
+    });
   }
   return d;
 }
@@ -88,7 +90,11 @@ export function riskFreePerPeriod(opts: RiskFreeOption & PeriodsOption, fn: stri
  * r_t − rf_t for every t (NaN stays NaN). Throws when an array risk-free rate has another
  * length than the returns.
  */
-export function excessReturns(returns: ArrayLike<number>, opts: RiskFreeOption & PeriodsOption = {}, fn = "excessReturns"): Float64Array {
+export function excessReturns(
+  returns: ArrayLike<number>,
+  opts: RiskFreeOption & PeriodsOption = {},
+  fn = "excessReturns",
+): Float64Array {
   const n = returns.length;
   const out = new Float64Array(n);
   const rf = riskFreePerPeriod(opts, fn);
@@ -97,9 +103,13 @@ export function excessReturns(returns: ArrayLike<number>, opts: RiskFreeOption &
     return out;
   }
   if (rf.length !== n) {
-    throw new StrataError("ARGUMENT", `${fn}: riskFree has ${rf.length} values but returns has ${n}; expected one rate per return`, {
-      hint: "pass a constant rate, or an array row-aligned with the returns",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: riskFree has ${rf.length} values but returns has ${n}; expected one rate per return`,
+      {
+        hint: "pass a constant rate, or an array row-aligned with the returns",
+      },
+    );
   }
   for (let i = 0; i < n; i++) out[i] = returns[i] - rf[i];
   return out;

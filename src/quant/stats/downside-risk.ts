@@ -17,7 +17,8 @@ export function downsideRisk(returns: ArrayLike<number>, opts: DownsideRiskOptio
   const n = returns.length;
   if (n === 0) return NaN;
   const mar = opts.requiredReturn ?? 0;
-  let sum = 0, k = 0;
+  let sum = 0,
+    k = 0;
   for (let i = 0; i < n; i++) {
     const d = returns[i] - (typeof mar === "number" ? mar : mar[i]);
     if (Number.isNaN(d)) continue;

@@ -24,7 +24,10 @@ export function drawdownSeries(returns: ArrayLike<number>, opts: DrawdownOptions
     const r = returns[i];
     const missing = Number.isNaN(r);
     if (!missing) wealth *= 1 + r;
-    if (missing && opts.nan === "skip") { out[i] = NaN; continue; }
+    if (missing && opts.nan === "skip") {
+      out[i] = NaN;
+      continue;
+    }
     if (wealth > peak) peak = wealth;
     out[i] = wealth / peak - 1;
   }

@@ -32,25 +32,36 @@ export interface TrialClusters {
 export function clusterTrials(series: readonly ArrayLike<number>[], opts: TrialClusterOptions = {}): TrialClusters {
   const rho = opts.minCorrelation ?? 0.9;
   if (!(rho > -1 && rho <= 1)) {
-    throw new StrataError("ARGUMENT", `clusterTrials: minCorrelation must be in (−1, 1], got ${rho}`, { hint: "0.9 counts series correlated at ≥ 0.9 as one trial" });
+    throw new StrataError("ARGUMENT", `clusterTrials: minCorrelation must be in (−1, 1], got ${rho}`, {
+      hint: "0.9 counts series correlated at ≥ 0.9 as one trial",
+    });
   }
   const n = series.length;
   const len = n ? series[0].length : 0;
   for (const [k, s] of series.entries()) {
     if (s.length !== len) {
-      throw new StrataError("ARGUMENT", `clusterTrials: series ${k} has ${s.length} values, series 0 has ${len}`, { hint: "align every series on the same dates first" });
+      throw new StrataError("ARGUMENT", `clusterTrials: series ${k} has ${s.length} values, series 0 has ${len}`, {
+        hint: "align every series on the same dates first",
+      });
     }
   }
   const d = new Float64Array(n * n);
   // Constant series are found exactly (all values equal): a two-pass correlation of one whose
   // mean is inexact in binary (0.01 ten times) would be rounding noise, not NaN.
-  const constant = series.map((s) => { for (let i = 1; i < s.length; i++) if (s[i] !== s[0]) return false; return true; });
-  let sum = 0, pairs = 0;
+  const constant = series.map((s) => {
+    for (let i = 1; i < s.length; i++) if (s[i] !== s[0]) return false;
+    return true;
+  });
+  let sum = 0,
+    pairs = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       let c = constant[i] || constant[j] ? NaN : pearson(series[i], series[j]);
       if (Number.isNaN(c)) c = sameValues(series[i], series[j]) ? 1 : NaN;
-      else { sum += c; pairs++; }
+      else {
+        sum += c;
+        pairs++;
+      }
       d[i * n + j] = d[j * n + i] = Number.isNaN(c) ? 2 : 1 - c;
     }
   }

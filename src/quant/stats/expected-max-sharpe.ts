@@ -27,12 +27,18 @@ export function expectedMaxSharpe(trials: number, sharpeVariance: number, opts: 
     });
   }
   if (!(sharpeVariance >= 0) || !Number.isFinite(sharpeVariance)) {
-    throw new StrataError("ARGUMENT", `expectedMaxSharpe: sharpeVariance must be a variance ≥ 0, got ${sharpeVariance}`, {
-      hint: "pass the variance (not the standard deviation) of the trials' Sharpe ratios",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `expectedMaxSharpe: sharpeVariance must be a variance ≥ 0, got ${sharpeVariance}`,
+      {
+        hint: "pass the variance (not the standard deviation) of the trials' Sharpe ratios",
+      },
+    );
   }
   if (!Number.isFinite(m)) throw new StrataError("ARGUMENT", `expectedMaxSharpe: meanSharpe must be finite, got ${m}`);
   if (trials === 1) return m;
-  const z = (1 - EULER_MASCHERONI) * normalQuantile(1 - 1 / trials) + EULER_MASCHERONI * normalQuantile(1 - 1 / (trials * Math.E));
+  const z =
+    (1 - EULER_MASCHERONI) * normalQuantile(1 - 1 / trials) +
+    EULER_MASCHERONI * normalQuantile(1 - 1 / (trials * Math.E));
   return m + Math.sqrt(sharpeVariance) * z;
 }

@@ -4,10 +4,21 @@ export { deviation } from "./deviation.ts";
 export { rank } from "./rank.ts";
 export { pearson } from "./pearson.ts";
 export { spearman } from "./spearman.ts";
-export { crossSectionIc, dailyIc, icSummary, type IcOptions, type DailyIc, type IcSummary } from "./information-coefficient.ts";
 export {
-  excessReturns, riskFreePerPeriod, DEFAULT_PERIODS_PER_YEAR,
-  type PeriodsOption, type RiskFreeOption, type NanOption,
+  crossSectionIc,
+  dailyIc,
+  icSummary,
+  type IcOptions,
+  type DailyIc,
+  type IcSummary,
+} from "./information-coefficient.ts";
+export {
+  excessReturns,
+  riskFreePerPeriod,
+  DEFAULT_PERIODS_PER_YEAR,
+  type PeriodsOption,
+  type RiskFreeOption,
+  type NanOption,
 } from "./conventions.ts";
 export { quantile, quantileSorted } from "./quantile.ts";
 export { normalQuantile } from "./normal-quantile.ts";
@@ -38,26 +49,42 @@ export { rollingSharpe } from "./rolling-sharpe.ts";
 export { tearsheet, type Tearsheet, type TearsheetOptions } from "./tearsheet.ts";
 export { normalCdf } from "./normal-cdf.ts";
 export {
-  probabilisticSharpeRatio, sharpeRatioStandardError, returnsSharpeMoments,
-  type ProbabilisticSharpeRatioOptions, type ReturnShapeOptions, type ReturnsSharpeMoments,
+  probabilisticSharpeRatio,
+  sharpeRatioStandardError,
+  returnsSharpeMoments,
+  type ProbabilisticSharpeRatioOptions,
+  type ReturnShapeOptions,
+  type ReturnsSharpeMoments,
 } from "./probabilistic-sharpe-ratio.ts";
 export { expectedMaxSharpe, EULER_MASCHERONI, type ExpectedMaxSharpeOptions } from "./expected-max-sharpe.ts";
 export { deflatedSharpeRatio, type DeflatedSharpeRatioOptions } from "./deflated-sharpe-ratio.ts";
 export { minTrackRecordLength, type MinTrackRecordLengthOptions } from "./min-track-record-length.ts";
 export { sharpeSignificance, type SharpeSignificance, type SharpeSignificanceOptions } from "./sharpe-significance.ts";
 export {
-  stationaryBootstrapIndices, circularBlockBootstrapIndices, blockBootstrapIndices, stationaryBootstrapVariance,
-  type BlockBootstrapMethod, type BootstrapIndicesOptions,
+  stationaryBootstrapIndices,
+  circularBlockBootstrapIndices,
+  blockBootstrapIndices,
+  stationaryBootstrapVariance,
+  type BlockBootstrapMethod,
+  type BootstrapIndicesOptions,
 } from "./block-bootstrap.ts";
 export { optimalBlockLength, type OptimalBlockLength } from "./optimal-block-length.ts";
 export {
-  bootstrapConfidenceIntervals, bootstrapDistribution,
-  type BlockBootstrapOptions, type BootstrapConfidenceIntervalOptions, type BootstrapConfidenceIntervals, type ConfidenceInterval,
+  bootstrapConfidenceIntervals,
+  bootstrapDistribution,
+  type BlockBootstrapOptions,
+  type BootstrapConfidenceIntervalOptions,
+  type BootstrapConfidenceIntervals,
+  type ConfidenceInterval,
 } from "./bootstrap-confidence-intervals.ts";
 export { performanceDifferentials, type MultipleComparisonOptions } from "./multiple-comparison.ts";
 export { realityCheck, type RealityCheckResult } from "./reality-check.ts";
 export { spaTest, type SpaTestResult } from "./spa-test.ts";
-export { probabilityOfBacktestOverfitting, type PboOptions, type PboResult } from "./probability-of-backtest-overfitting.ts";
+export {
+  probabilityOfBacktestOverfitting,
+  type PboOptions,
+  type PboResult,
+} from "./probability-of-backtest-overfitting.ts";
 export { signTest, binomialUpperTail, type SignTestOptions, type SignTestResult } from "./sign-test.ts";
 export { monteCarloReturns, type MonteCarloReturns, type MonteCarloReturnsOptions } from "./monte-carlo-returns.ts";
 export { alignByDate } from "./align-by-date.ts";

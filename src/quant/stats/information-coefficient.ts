@@ -51,17 +51,25 @@ export interface IcSummary {
 
 function sameLength(fn: string, a: string, x: ArrayLike<number>, b: string, y: ArrayLike<number>): void {
   if (x.length !== y.length) {
-    throw new StrataError("ARGUMENT", `${fn}: ${a} has ${x.length} rows but ${b} has ${y.length}; expected row-aligned arrays of equal length`, {
-      hint: `pass ${a} and ${b} for the same rows, in the same order`,
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: ${a} has ${x.length} rows but ${b} has ${y.length}; expected row-aligned arrays of equal length`,
+      {
+        hint: `pass ${a} and ${b} for the same rows, in the same order`,
+      },
+    );
   }
 }
 
 function minNamesOf(fn: string, minNames: number): number {
   if (!Number.isInteger(minNames) || minNames < 2) {
-    throw new StrataError("ARGUMENT", `${fn}: minNames is ${minNames}; expected an integer ≥ 2 (a correlation needs two names)`, {
-      hint: fn === "dailyIc" ? "omit minNames for the default 5" : "omit minNames for the default 2",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: minNames is ${minNames}; expected an integer ≥ 2 (a correlation needs two names)`,
+      {
+        hint: fn === "dailyIc" ? "omit minNames for the default 5" : "omit minNames for the default 2",
+      },
+    );
   }
   return minNames;
 }
@@ -85,9 +93,15 @@ export function crossSectionIc(signal: ArrayLike<number>, returns: ArrayLike<num
   sameLength("crossSectionIc", "signal", signal, "returns", returns);
   const minNames = minNamesOf("crossSectionIc", opts.minNames ?? 2);
   const n = signal.length;
-  const xs = new Float64Array(n), ys = new Float64Array(n);
+  const xs = new Float64Array(n),
+    ys = new Float64Array(n);
   let m = 0;
-  for (let i = 0; i < n; i++) if (valid(signal[i], returns[i])) { xs[m] = signal[i]; ys[m] = returns[i]; m++; }
+  for (let i = 0; i < n; i++)
+    if (valid(signal[i], returns[i])) {
+      xs[m] = signal[i];
+      ys[m] = returns[i];
+      m++;
+    }
   return icOfPairs(xs, ys, m, opts.rank === true, minNames);
 }
 
@@ -98,12 +112,21 @@ export function crossSectionIc(signal: ArrayLike<number>, returns: ArrayLike<num
  *
  *   dailyIc(pred, label, dates, { rank: true })   // Spearman rank IC per day
  */
-export function dailyIc(pred: ArrayLike<number>, y: ArrayLike<number>, dates: Int32Array, opts: IcOptions = {}): DailyIc {
+export function dailyIc(
+  pred: ArrayLike<number>,
+  y: ArrayLike<number>,
+  dates: Int32Array,
+  opts: IcOptions = {},
+): DailyIc {
   sameLength("dailyIc", "pred", pred, "y", y);
   if (dates.length !== pred.length) {
-    throw new StrataError("ARGUMENT", `dailyIc: dates has ${dates.length} rows but pred has ${pred.length}; expected one date per row`, {
-      hint: "pass the date column of the same rows as pred and y",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `dailyIc: dates has ${dates.length} rows but pred has ${pred.length}; expected one date per row`,
+      {
+        hint: "pass the date column of the same rows as pred and y",
+      },
+    );
   }
   const minNames = minNamesOf("dailyIc", opts.minNames ?? 5);
   const rank = opts.rank === true;
@@ -115,14 +138,21 @@ export function dailyIc(pred: ArrayLike<number>, y: ArrayLike<number>, dates: In
   for (let i = 1; i < n && sorted; i++) sorted = dates[i - 1] <= dates[i];
   if (!sorted) order.sort((a, b) => dates[a] - dates[b] || a - b);
 
-  const outDates: number[] = [], outIc: number[] = [];
-  const xs = new Float64Array(n), ys = new Float64Array(n);
+  const outDates: number[] = [],
+    outIc: number[] = [];
+  const xs = new Float64Array(n),
+    ys = new Float64Array(n);
   for (let lo = 0; lo < n; ) {
     const day = dates[order[lo]];
-    let hi = lo, m = 0;
+    let hi = lo,
+      m = 0;
     for (; hi < n && dates[order[hi]] === day; hi++) {
       const r = order[hi];
-      if (valid(pred[r], y[r])) { xs[m] = pred[r]; ys[m] = y[r]; m++; }
+      if (valid(pred[r], y[r])) {
+        xs[m] = pred[r];
+        ys[m] = y[r];
+        m++;
+      }
     }
     lo = hi;
     const ic = icOfPairs(xs, ys, m, rank, minNames);

@@ -36,17 +36,40 @@ export interface MaxDrawdownPeriod {
 export function maxDrawdownPeriod(returns: ArrayLike<number>, opts: MaxDrawdownPeriodOptions = {}): MaxDrawdownPeriod {
   const n = returns.length;
   const dd = drawdownSeries(returns, opts);
-  let trough = -1, min = Infinity;
-  for (let i = 0; i < n; i++) if (dd[i] < min) { min = dd[i]; trough = i; }
+  let trough = -1,
+    min = Infinity;
+  for (let i = 0; i < n; i++)
+    if (dd[i] < min) {
+      min = dd[i];
+      trough = i;
+    }
   if (trough < 0) {
-    return { maxDrawdown: NaN, peak: -1, trough: -1, recovery: null, duration: 0, declineDuration: 0, ...withDates(opts.dates, -1, -1, null) };
+    return {
+      maxDrawdown: NaN,
+      peak: -1,
+      trough: -1,
+      recovery: null,
+      duration: 0,
+      declineDuration: 0,
+      ...withDates(opts.dates, -1, -1, null),
+    };
   }
   let peak = -1;
   if (min === 0) peak = trough;
-  else for (let i = trough - 1; i >= 0; i--) if (dd[i] === 0) { peak = i; break; }
+  else
+    for (let i = trough - 1; i >= 0; i--)
+      if (dd[i] === 0) {
+        peak = i;
+        break;
+      }
   // With from "first" the first period is always a zero, so peak −1 only arises for "start".
   let recovery: number | null = min === 0 ? trough : null;
-  if (recovery === null) for (let i = trough + 1; i < n; i++) if (dd[i] === 0) { recovery = i; break; }
+  if (recovery === null)
+    for (let i = trough + 1; i < n; i++)
+      if (dd[i] === 0) {
+        recovery = i;
+        break;
+      }
   const end = recovery ?? n - 1;
   return {
     maxDrawdown: min,

@@ -5,12 +5,14 @@
  * daily values keep their last digits.
  */
 export function mean(values: ArrayLike<number>): number {
-  let sum = 0, comp = 0, n = 0;
+  let sum = 0,
+    comp = 0,
+    n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) continue;
     const t = sum + v;
-    comp += Math.abs(sum) >= Math.abs(v) ? (sum - t) + v : (v - t) + sum;
+    comp += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
     sum = t;
     n++;
   }

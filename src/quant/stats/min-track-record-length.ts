@@ -19,12 +19,18 @@ export function minTrackRecordLength(sharpe: number, opts: MinTrackRecordLengthO
   const sr0 = opts.benchmark ?? 0;
   const conf = opts.confidence ?? 0.95;
   if (!Number.isFinite(sharpe) || !Number.isFinite(sr0)) {
-    throw new StrataError("ARGUMENT", `minTrackRecordLength: sharpe and benchmark must be finite per-period Sharpe ratios, got ${sharpe} and ${sr0}`, {
-      hint: "divide annualized Sharpe ratios by √periodsPerYear",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `minTrackRecordLength: sharpe and benchmark must be finite per-period Sharpe ratios, got ${sharpe} and ${sr0}`,
+      {
+        hint: "divide annualized Sharpe ratios by √periodsPerYear",
+      },
+    );
   }
   if (!(conf > 0 && conf < 1)) {
-    throw new StrataError("ARGUMENT", `minTrackRecordLength: confidence must be in (0, 1), got ${conf}`, { hint: "e.g. 0.95" });
+    throw new StrataError("ARGUMENT", `minTrackRecordLength: confidence must be in (0, 1), got ${conf}`, {
+      hint: "e.g. 0.95",
+    });
   }
   const { g3, g4 } = shapeOf(opts, "minTrackRecordLength");
   if (sharpe <= sr0) return Infinity;

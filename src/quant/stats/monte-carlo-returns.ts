@@ -49,41 +49,63 @@ export interface MonteCarloReturns {
 export function monteCarloReturns(returns: ArrayLike<number>, opts: MonteCarloReturnsOptions): MonteCarloReturns {
   const paths = opts.paths ?? 1000;
   if (!Number.isInteger(paths) || paths < 1) {
-    throw new StrataError("ARGUMENT", `monteCarloReturns: paths must be a positive integer, got ${paths}`, { hint: "1000 or more for stable tail quantiles" });
+    throw new StrataError("ARGUMENT", `monteCarloReturns: paths must be a positive integer, got ${paths}`, {
+      hint: "1000 or more for stable tail quantiles",
+    });
   }
   const { x, n, method, blockLength } = bootstrapSetup(returns, { ...opts, resamples: paths }, "monteCarloReturns");
   const horizon = opts.horizon ?? n;
   if (!Number.isInteger(horizon) || horizon < 1) {
-    throw new StrataError("ARGUMENT", `monteCarloReturns: horizon must be a positive integer number of periods, got ${horizon}`, {
-      hint: "e.g. 252 for one year of daily returns",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `monteCarloReturns: horizon must be a positive integer number of periods, got ${horizon}`,
+      {
+        hint: "e.g. 252 for one year of daily returns",
+      },
+    );
   }
   const probs = opts.quantiles ?? [0.05, 0.25, 0.5, 0.75, 0.95];
   const fractions = opts.lossFractions ?? [0.1, 0.2, 0.3];
   for (const p of probs) {
-    if (!(p >= 0 && p <= 1)) throw new StrataError("ARGUMENT", `monteCarloReturns: quantile ${p} is not a probability in [0, 1]`, { hint: "e.g. [0.05, 0.5, 0.95]" });
+    if (!(p >= 0 && p <= 1))
+      throw new StrataError("ARGUMENT", `monteCarloReturns: quantile ${p} is not a probability in [0, 1]`, {
+        hint: "e.g. [0.05, 0.5, 0.95]",
+      });
   }
   for (const f of fractions) {
-    if (!(f >= 0 && f <= 1)) throw new StrataError("ARGUMENT", `monteCarloReturns: loss fraction ${f} is not in [0, 1]`, { hint: "a decimal: 0.2 for a 20% loss" });
+    if (!(f >= 0 && f <= 1))
+      throw new StrataError("ARGUMENT", `monteCarloReturns: loss fraction ${f} is not in [0, 1]`, {
+        hint: "a decimal: 0.2 for a 20% loss",
+      });
   }
-  const finalEquity = new Float64Array(paths), maxDrawdown = new Float64Array(paths);
+  const finalEquity = new Float64Array(paths),
+    maxDrawdown = new Float64Array(paths);
   if (method === "circular") circularPaths(x, blockLength, horizon, opts.rng, finalEquity, maxDrawdown);
   else stationaryPaths(x, blockLength, horizon, opts.rng, finalEquity, maxDrawdown);
   finalEquity.sort();
   maxDrawdown.sort();
   const below = (sorted: Float64Array, v: number) => {
-    let lo = 0, hi = sorted.length; // first index with sorted[i] ≥ v
-    while (lo < hi) { const mid = (lo + hi) >>> 1; if (sorted[mid] < v) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = sorted.length; // first index with sorted[i] ≥ v
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
     return lo / sorted.length;
   };
   return {
-    finalEquity, maxDrawdown,
+    finalEquity,
+    maxDrawdown,
     finalEquityQuantiles: probs.map((p) => ({ p, value: quantileSorted(finalEquity, p) })),
     maxDrawdownQuantiles: probs.map((p) => ({ p, value: quantileSorted(maxDrawdown, p) })),
     probabilityOfLoss: below(finalEquity, 1),
     lossProbabilities: fractions.map((f) => ({ fraction: f, probability: below(finalEquity, 1 - f) })),
     drawdownProbabilities: fractions.map((f) => ({ fraction: f, probability: below(maxDrawdown, -f) })),
-    paths, horizon, method, blockLength,
+    paths,
+    horizon,
+    method,
+    blockLength,
   };
 }
 
@@ -97,20 +119,34 @@ export function monteCarloReturns(returns: ArrayLike<number>, opts: MonteCarloRe
  * boundary by more than the rounding of both sides, so no new low is missed).
  */
 
-function stationaryPaths(x: Float64Array, blockLength: number, horizon: number, rng: Rng, finalEquity: Float64Array, maxDrawdown: Float64Array): void {
-  const n = x.length, p = 1 / blockLength;
+function stationaryPaths(
+  x: Float64Array,
+  blockLength: number,
+  horizon: number,
+  rng: Rng,
+  finalEquity: Float64Array,
+  maxDrawdown: Float64Array,
+): void {
+  const n = x.length,
+    p = 1 / blockLength;
   for (let b = 0; b < finalEquity.length; b++) {
     // `| 0`: an index the compiler knows is an int32 (rng.int returns one, typed as a double).
     let i = rng.int(n) | 0;
-    let w = 1, peak = 1, low = 0, thr = 1 + DD_SLACK;
-    for (let t = 0; ;) {
+    let w = 1,
+      peak = 1,
+      low = 0,
+      thr = 1 + DD_SLACK;
+    for (let t = 0; ; ) {
       w *= 1 + x[i];
       if (w > peak) {
         peak = w;
         thr = peak * (1 + low + DD_SLACK * (1 - low));
       } else if (w < thr) {
         const dd = w / peak - 1;
-        if (dd < low) { low = dd; thr = peak * (1 + low + DD_SLACK * (1 - low)); }
+        if (dd < low) {
+          low = dd;
+          thr = peak * (1 + low + DD_SLACK * (1 - low));
+        }
       }
       if (++t === horizon) break;
       i = rng.next() < p ? rng.int(n) | 0 : i + 1 === n ? 0 : i + 1;
@@ -120,11 +156,21 @@ function stationaryPaths(x: Float64Array, blockLength: number, horizon: number, 
   }
 }
 
-function circularPaths(x: Float64Array, blockLength: number, horizon: number, rng: Rng, finalEquity: Float64Array, maxDrawdown: Float64Array): void {
+function circularPaths(
+  x: Float64Array,
+  blockLength: number,
+  horizon: number,
+  rng: Rng,
+  finalEquity: Float64Array,
+  maxDrawdown: Float64Array,
+): void {
   const n = x.length;
   for (let b = 0; b < finalEquity.length; b++) {
-    let w = 1, peak = 1, low = 0, thr = 1 + DD_SLACK;
-    for (let t = 0; t < horizon;) {
+    let w = 1,
+      peak = 1,
+      low = 0,
+      thr = 1 + DD_SLACK;
+    for (let t = 0; t < horizon; ) {
       let i = rng.int(n) | 0;
       let left = Math.min(blockLength, horizon - t);
       t += left;
@@ -138,7 +184,10 @@ function circularPaths(x: Float64Array, blockLength: number, horizon: number, rn
             thr = peak * (1 + low + DD_SLACK * (1 - low));
           } else if (w < thr) {
             const dd = w / peak - 1;
-            if (dd < low) { low = dd; thr = peak * (1 + low + DD_SLACK * (1 - low)); }
+            if (dd < low) {
+              low = dd;
+              thr = peak * (1 + low + DD_SLACK * (1 - low));
+            }
           }
         }
         i = 0;

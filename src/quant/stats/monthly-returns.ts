@@ -18,9 +18,13 @@ const MS_PER_DAY = 86_400_000;
  */
 export function monthlyReturns(returns: ArrayLike<number>, dates: ArrayLike<number>): MonthlyReturnsRow[] {
   if (dates.length !== returns.length) {
-    throw new StrataError("ARGUMENT", `monthlyReturns: ${returns.length} returns but ${dates.length} dates; expected one date per return`, {
-      hint: "pass the epoch-day dates row-aligned with the returns",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `monthlyReturns: ${returns.length} returns but ${dates.length} dates; expected one date per return`,
+      {
+        hint: "pass the epoch-day dates row-aligned with the returns",
+      },
+    );
   }
   const byYear = new Map<number, { wealth: Float64Array; seen: Uint8Array; total: number }>();
   for (let i = 0; i < returns.length; i++) {
@@ -31,7 +35,8 @@ export function monthlyReturns(returns: ArrayLike<number>, dates: ArrayLike<numb
       });
     }
     const t = new Date(d * MS_PER_DAY);
-    const y = t.getUTCFullYear(), m = t.getUTCMonth();
+    const y = t.getUTCFullYear(),
+      m = t.getUTCMonth();
     let row = byYear.get(y);
     if (!row) byYear.set(y, (row = { wealth: new Float64Array(12).fill(1), seen: new Uint8Array(12), total: 1 }));
     row.seen[m] = 1;
@@ -40,10 +45,12 @@ export function monthlyReturns(returns: ArrayLike<number>, dates: ArrayLike<numb
     row.wealth[m] *= 1 + r;
     row.total *= 1 + r;
   }
-  return [...byYear.keys()].sort((a, b) => a - b).map((year) => {
-    const row = byYear.get(year)!;
-    const months = new Float64Array(12);
-    for (let m = 0; m < 12; m++) months[m] = row.seen[m] ? row.wealth[m] - 1 : NaN;
-    return { year, months, total: row.total - 1 };
-  });
+  return [...byYear.keys()]
+    .sort((a, b) => a - b)
+    .map((year) => {
+      const row = byYear.get(year)!;
+      const months = new Float64Array(12);
+      for (let m = 0; m < 12; m++) months[m] = row.seen[m] ? row.wealth[m] - 1 : NaN;
+      return { year, months, total: row.total - 1 };
+    });
 }

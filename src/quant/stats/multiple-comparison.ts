@@ -25,12 +25,19 @@ export interface MultipleComparisonOptions {
  * d_{t,k} = r_{t,k} − b_t: each strategy's return minus the benchmark's, one column per
  * strategy (positive = the strategy did better). The input of `realityCheck` and `spaTest`.
  */
-export function performanceDifferentials(strategies: ReadonlyArray<ArrayLike<number>>, benchmark: ArrayLike<number>): Float64Array[] {
+export function performanceDifferentials(
+  strategies: ReadonlyArray<ArrayLike<number>>,
+  benchmark: ArrayLike<number>,
+): Float64Array[] {
   return strategies.map((col, k) => {
     if (col.length !== benchmark.length) {
-      throw new StrataError("ARGUMENT", `performanceDifferentials: strategy ${k} has ${col.length} returns but the benchmark has ${benchmark.length}`, {
-        hint: "align every strategy and the benchmark on the same dates first",
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `performanceDifferentials: strategy ${k} has ${col.length} returns but the benchmark has ${benchmark.length}`,
+        {
+          hint: "align every strategy and the benchmark on the same dates first",
+        },
+      );
     }
     return Float64Array.from(col, (v, t) => v - benchmark[t]);
   });
@@ -46,26 +53,42 @@ export interface DifferentialMatrix {
   resamples: number;
 }
 
-export function differentialMatrix(columns: ReadonlyArray<ArrayLike<number>>, opts: MultipleComparisonOptions, fn: string): DifferentialMatrix {
+export function differentialMatrix(
+  columns: ReadonlyArray<ArrayLike<number>>,
+  opts: MultipleComparisonOptions,
+  fn: string,
+): DifferentialMatrix {
   if (!opts?.rng) {
-    throw new StrataError("ARGUMENT", `${fn}: opts.rng is required`, { hint: "pass { rng: createRng(seed) } so the bootstrap is reproducible" });
+    throw new StrataError("ARGUMENT", `${fn}: opts.rng is required`, {
+      hint: "pass { rng: createRng(seed) } so the bootstrap is reproducible",
+    });
   }
   const K = columns.length;
-  if (K === 0) throw new StrataError("ARGUMENT", `${fn}: no strategies`, { hint: "pass one column of performance differentials per strategy" });
+  if (K === 0)
+    throw new StrataError("ARGUMENT", `${fn}: no strategies`, {
+      hint: "pass one column of performance differentials per strategy",
+    });
   const T = columns[0].length;
-  if (T < 9) throw new StrataError("ARGUMENT", `${fn}: needs at least 9 periods, got ${T}`, { hint: "pass longer return series" });
+  if (T < 9)
+    throw new StrataError("ARGUMENT", `${fn}: needs at least 9 periods, got ${T}`, {
+      hint: "pass longer return series",
+    });
   const x = new Float64Array(T * K);
   const means = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     const c = columns[k];
     if (c.length !== T) {
-      throw new StrataError("ARGUMENT", `${fn}: column ${k} has ${c.length} values, column 0 has ${T}`, { hint: "every column must cover the same periods" });
+      throw new StrataError("ARGUMENT", `${fn}: column ${k} has ${c.length} values, column 0 has ${T}`, {
+        hint: "every column must cover the same periods",
+      });
     }
     let s = 0;
     for (let t = 0; t < T; t++) {
       const v = c[t];
       if (!Number.isFinite(v)) {
-        throw new StrataError("ARGUMENT", `${fn}: column ${k}, period ${t} is ${v}`, { hint: "drop or fill missing returns before testing" });
+        throw new StrataError("ARGUMENT", `${fn}: column ${k}, period ${t} is ${v}`, {
+          hint: "drop or fill missing returns before testing",
+        });
       }
       x[t * K + k] = v;
       s += v;
@@ -74,7 +97,9 @@ export function differentialMatrix(columns: ReadonlyArray<ArrayLike<number>>, op
   }
   const resamples = opts.resamples ?? 1000;
   if (!Number.isInteger(resamples) || resamples < 1) {
-    throw new StrataError("ARGUMENT", `${fn}: resamples must be a positive integer, got ${resamples}`, { hint: "1000 or more" });
+    throw new StrataError("ARGUMENT", `${fn}: resamples must be a positive integer, got ${resamples}`, {
+      hint: "1000 or more",
+    });
   }
   let blockLength = opts.blockLength;
   if (blockLength === undefined) {
@@ -110,13 +135,25 @@ export function forEachBootstrapMeans(m: DifferentialMatrix, rng: Rng, visit: (m
     stationaryBootstrapIndices(T, m.blockLength, { rng, out: idx });
     let k = 0;
     for (; k + 4 <= K; k += 4) {
-      const o0 = k * T, o1 = o0 + T, o2 = o1 + T, o3 = o2 + T;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const o0 = k * T,
+        o1 = o0 + T,
+        o2 = o1 + T,
+        o3 = o2 + T;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let t = 0; t < T; t++) {
         const i = idx[t];
-        s0 += xt[o0 + i]; s1 += xt[o1 + i]; s2 += xt[o2 + i]; s3 += xt[o3 + i];
+        s0 += xt[o0 + i];
+        s1 += xt[o1 + i];
+        s2 += xt[o2 + i];
+        s3 += xt[o3 + i];
       }
-      sums[k] = s0 / T; sums[k + 1] = s1 / T; sums[k + 2] = s2 / T; sums[k + 3] = s3 / T;
+      sums[k] = s0 / T;
+      sums[k + 1] = s1 / T;
+      sums[k + 2] = s2 / T;
+      sums[k + 3] = s3 / T;
     }
     for (; k < K; k++) {
       const o = k * T;

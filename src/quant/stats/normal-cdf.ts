@@ -18,7 +18,8 @@ export function normalCdf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 1.5) {
     const x2 = x * x;
-    let term = x, sum = x;
+    let term = x,
+      sum = x;
     for (let k = 3; ; k += 2) {
       term *= x2 / k;
       const next = sum + term;

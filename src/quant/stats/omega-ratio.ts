@@ -28,7 +28,8 @@ export function omegaRatio(returns: ArrayLike<number>, opts: OmegaRatioOptions =
   else if (req <= -1) return NaN;
   else tau = pow(1 + req, 1 / p) - 1;
   const rf = opts.riskFree ?? 0;
-  let up = 0, down = 0;
+  let up = 0,
+    down = 0;
   for (let i = 0; i < n; i++) {
     const x = returns[i] - (typeof rf === "number" ? rf : rf[i]) - tau;
     if (x > 0) up += x;

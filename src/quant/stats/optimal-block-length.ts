@@ -37,7 +37,9 @@ export function optimalBlockLength(values: ArrayLike<number>): OptimalBlockLengt
   const kRun = Math.ceil(kn);
   const mMax = Math.ceil(Math.sqrt(n)) + kRun;
   if (n < 9 || mMax >= n) {
-    throw new StrataError("ARGUMENT", `optimalBlockLength: needs at least 9 values, got ${n}`, { hint: "pass a longer series, or choose the block length yourself" });
+    throw new StrataError("ARGUMENT", `optimalBlockLength: needs at least 9 values, got ${n}`, {
+      hint: "pass a longer series, or choose the block length yourself",
+    });
   }
   let constant = true;
   for (let i = 1; i < n && constant; i++) constant = values[i] === values[0];
@@ -57,11 +59,15 @@ export function optimalBlockLength(values: ArrayLike<number>): OptimalBlockLengt
   let run = 0;
   for (let k = 1; k < mMax; k++) {
     run = Math.abs(gamma[k] / gamma[0]) < band ? run + 1 : 0;
-    if (run === kRun) { mHat = k - kRun + 1; break; }
+    if (run === kRun) {
+      mHat = k - kRun + 1;
+      break;
+    }
   }
   const M = mHat < 0 ? mMax : Math.min(2 * mHat, mMax);
 
-  let g = 0, lrv = gamma[0];
+  let g = 0,
+    lrv = gamma[0];
   for (let k = 1; k <= M; k++) {
     const t = k / M;
     const lambda = t <= 0.5 ? 1 : 2 * (1 - t);

@@ -14,13 +14,23 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
     });
   }
   if (n < 2) return NaN;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
-  mx /= n; my /= n;
-  let sxy = 0, sxx = 0, syy = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx, dy = y[i] - my;
-    sxy += dx * dy; sxx += dx * dx; syy += dy * dy;
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i] - mx,
+      dy = y[i] - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
   }
   if (sxx === 0 || syy === 0) return NaN;
   // Clamp: rounding can push |r| a hair above 1 for (anti)collinear samples.

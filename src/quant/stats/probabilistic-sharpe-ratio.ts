@@ -33,12 +33,20 @@ export interface ProbabilisticSharpeRatioOptions extends ReturnShapeOptions {
  * `sharpe` and `benchmark` are PER PERIOD (not annualized): divide an annual Sharpe by
  * √periodsPerYear first, or use `sharpeSignificance`.
  */
-export function probabilisticSharpeRatio(sharpe: number, observations: number, opts: ProbabilisticSharpeRatioOptions = {}): number {
+export function probabilisticSharpeRatio(
+  sharpe: number,
+  observations: number,
+  opts: ProbabilisticSharpeRatioOptions = {},
+): number {
   const sr0 = opts.benchmark ?? 0;
   if (!Number.isFinite(sr0)) {
-    throw new StrataError("ARGUMENT", `probabilisticSharpeRatio: benchmark must be a finite per-period Sharpe ratio, got ${sr0}`, {
-      hint: "divide an annualized benchmark Sharpe by √periodsPerYear",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `probabilisticSharpeRatio: benchmark must be a finite per-period Sharpe ratio, got ${sr0}`,
+      {
+        hint: "divide an annualized benchmark Sharpe by √periodsPerYear",
+      },
+    );
   }
   const se = sharpeRatioStandardError(sharpe, observations, opts, "probabilisticSharpeRatio");
   return normalCdf((sharpe - sr0) / se);
@@ -49,7 +57,12 @@ export function probabilisticSharpeRatio(sharpe: number, observations: number, o
  * γ3 and raw kurtosis γ4 (Mertens 2002; Bailey & López de Prado 2012, eq. 8):
  *   σ(SR̂) = √((1 − γ3·SR̂ + (γ4 − 1)/4·SR̂²) / (n − 1)).
  */
-export function sharpeRatioStandardError(sharpe: number, observations: number, opts: ReturnShapeOptions = {}, fn = "sharpeRatioStandardError"): number {
+export function sharpeRatioStandardError(
+  sharpe: number,
+  observations: number,
+  opts: ReturnShapeOptions = {},
+  fn = "sharpeRatioStandardError",
+): number {
   if (!Number.isFinite(sharpe)) {
     throw new StrataError("ARGUMENT", `${fn}: sharpe must be a finite per-period Sharpe ratio, got ${sharpe}`, {
       hint: "compute it as mean/std of the returns (not annualized); a zero-variance series has no Sharpe ratio",
@@ -70,12 +83,18 @@ export function shapeOf(opts: ReturnShapeOptions, fn: string): { g3: number; g4:
   const g3 = opts.skew ?? 0;
   const g4 = opts.kurtosis ?? 3;
   if (!Number.isFinite(g3)) {
-    throw new StrataError("ARGUMENT", `${fn}: skew must be a finite number, got ${g3}`, { hint: "0 for symmetric returns" });
+    throw new StrataError("ARGUMENT", `${fn}: skew must be a finite number, got ${g3}`, {
+      hint: "0 for symmetric returns",
+    });
   }
   if (!Number.isFinite(g4) || g4 < 1 + g3 * g3) {
-    throw new StrataError("ARGUMENT", `${fn}: kurtosis ${g4} is impossible with skew ${g3}; raw kurtosis is at least 1 + skew² = ${1 + g3 * g3}`, {
-      hint: "pass RAW kurtosis (3 for a normal distribution): excess kurtosis + 3",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${fn}: kurtosis ${g4} is impossible with skew ${g3}; raw kurtosis is at least 1 + skew² = ${1 + g3 * g3}`,
+      {
+        hint: "pass RAW kurtosis (3 for a normal distribution): excess kurtosis + 3",
+      },
+    );
   }
   return { g3, g4 };
 }

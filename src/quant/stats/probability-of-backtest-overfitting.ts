@@ -47,7 +47,10 @@ export interface PboResult {
  * exchangeable (skill-less) strategies ω̄ is uniform, so E[PBO] = ½ (N even); a strategy that
  * truly dominates gives PBO ≈ 0.
  */
-export function probabilityOfBacktestOverfitting(returns: ReadonlyArray<ArrayLike<number>>, opts: PboOptions = {}): PboResult {
+export function probabilityOfBacktestOverfitting(
+  returns: ReadonlyArray<ArrayLike<number>>,
+  opts: PboOptions = {},
+): PboResult {
   const S = opts.splits ?? 16;
   const N = returns.length;
   if (N < 2) {
@@ -58,35 +61,55 @@ export function probabilityOfBacktestOverfitting(returns: ReadonlyArray<ArrayLik
   const T = returns[0].length;
   for (let n = 1; n < N; n++) {
     if (returns[n].length !== T) {
-      throw new StrataError("ARGUMENT", `probabilityOfBacktestOverfitting: column ${n} has ${returns[n].length} rows, column 0 has ${T}`, {
-        hint: "align every strategy on the same dates",
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `probabilityOfBacktestOverfitting: column ${n} has ${returns[n].length} rows, column 0 has ${T}`,
+        {
+          hint: "align every strategy on the same dates",
+        },
+      );
     }
   }
   if (!Number.isInteger(S) || S < 2 || S % 2 !== 0) {
-    throw new StrataError("ARGUMENT", `probabilityOfBacktestOverfitting: splits must be an even integer ≥ 2, got ${S}`, { hint: "e.g. 16 (the paper's choice)" });
+    throw new StrataError(
+      "ARGUMENT",
+      `probabilityOfBacktestOverfitting: splits must be an even integer ≥ 2, got ${S}`,
+      { hint: "e.g. 16 (the paper's choice)" },
+    );
   }
   const size = Math.floor(T / S);
   if (size < 2) {
-    throw new StrataError("ARGUMENT", `probabilityOfBacktestOverfitting: ${T} rows cannot make ${S} blocks of at least 2 rows`, {
-      hint: "use fewer splits or a longer history",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `probabilityOfBacktestOverfitting: ${T} rows cannot make ${S} blocks of at least 2 rows`,
+      {
+        hint: "use fewer splits or a longer history",
+      },
+    );
   }
   const offset = T - S * size;
   const metric = opts.metric ?? "sharpe";
   if (typeof metric !== "function" && metric !== "sharpe" && metric !== "mean") {
-    throw new StrataError("ARGUMENT", `probabilityOfBacktestOverfitting: metric must be "sharpe", "mean" or a function, got ${JSON.stringify(metric)}`);
+    throw new StrataError(
+      "ARGUMENT",
+      `probabilityOfBacktestOverfitting: metric must be "sharpe", "mean" or a function, got ${JSON.stringify(metric)}`,
+    );
   }
   for (let n = 0; n < N; n++) {
     for (let t = offset; t < T; t++) {
       if (!Number.isFinite(returns[n][t])) {
-        throw new StrataError("ARGUMENT", `probabilityOfBacktestOverfitting: column ${n}, row ${t} is ${returns[n][t]}`, { hint: "drop or fill missing returns first" });
+        throw new StrataError(
+          "ARGUMENT",
+          `probabilityOfBacktestOverfitting: column ${n}, row ${t} is ${returns[n][t]}`,
+          { hint: "drop or fill missing returns first" },
+        );
       }
     }
   }
 
   // Per block and strategy: mean and sum of squared deviations (combined per subset below).
-  const gMean = new Float64Array(S * N), gM2 = new Float64Array(S * N);
+  const gMean = new Float64Array(S * N),
+    gM2 = new Float64Array(S * N);
   for (let g = 0; g < S; g++) {
     for (let n = 0; n < N; n++) {
       const col = returns[n];
@@ -125,21 +148,28 @@ export function probabilityOfBacktestOverfitting(returns: ReadonlyArray<ArrayLik
   };
 
   const C = binomial(S, half);
-  const logits = new Float64Array(C), inSample = new Float64Array(C), outOfSample = new Float64Array(C);
+  const logits = new Float64Array(C),
+    inSample = new Float64Array(C),
+    outOfSample = new Float64Array(C);
   const selected = new Int32Array(C);
   const train = Int32Array.from({ length: half }, (_, i) => i);
   const test = new Int32Array(half);
   const oos = new Float64Array(N);
   for (let c = 0; c < C; c++) {
     complement(train, S, test);
-    let best = 0, bestPerf = -Infinity;
+    let best = 0,
+      bestPerf = -Infinity;
     for (let n = 0; n < N; n++) {
       const v = rankable(perf(train, n));
-      if (v > bestPerf) { bestPerf = v; best = n; }
+      if (v > bestPerf) {
+        bestPerf = v;
+        best = n;
+      }
     }
     for (let n = 0; n < N; n++) oos[n] = rankable(perf(test, n));
     const target = oos[best];
-    let below = 0, equal = 0;
+    let below = 0,
+      equal = 0;
     for (let n = 0; n < N; n++) {
       if (oos[n] < target) below++;
       else if (oos[n] === target) equal++;
@@ -153,15 +183,23 @@ export function probabilityOfBacktestOverfitting(returns: ReadonlyArray<ArrayLik
     nextCombination(train, S);
   }
 
-  let overfit = 0, losses = 0;
+  let overfit = 0,
+    losses = 0;
   for (let c = 0; c < C; c++) {
     if (logits[c] <= 0) overfit++;
     if (outOfSample[c] < 0) losses++;
   }
   return {
-    pbo: overfit / C, logits, selected, inSample, outOfSample,
+    pbo: overfit / C,
+    logits,
+    selected,
+    inSample,
+    outOfSample,
     degradation: leastSquares(inSample, outOfSample),
-    probabilityOfLoss: losses / C, combinations: C, splits: S, rowsUsed: S * size,
+    probabilityOfLoss: losses / C,
+    combinations: C,
+    splits: S,
+    rowsUsed: S * size,
   };
 }
 
@@ -178,7 +216,8 @@ function binomial(n: number, k: number): number {
 
 /** The blocks not in `set` (sorted), into out. */
 function complement(set: Int32Array, S: number, out: Int32Array): void {
-  let j = 0, k = 0;
+  let j = 0,
+    k = 0;
   for (let g = 0; g < S; g++) {
     if (j < set.length && set[j] === g) j++;
     else out[k++] = g;
@@ -197,11 +236,20 @@ function nextCombination(set: Int32Array, S: number): void {
 
 function leastSquares(x: Float64Array, y: Float64Array): { slope: number; intercept: number } {
   const n = x.length;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += x[i]; my += y[i]; }
-  mx /= n; my /= n;
-  let sxy = 0, sxx = 0;
-  for (let i = 0; i < n; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) ** 2; }
+  let mx = 0,
+    my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0,
+    sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+  }
   const slope = sxx > 0 ? sxy / sxx : NaN;
   return { slope, intercept: my - slope * mx };
 }

@@ -21,7 +21,10 @@ export interface RealityCheckResult {
  * Romano 1994; the same rows for every column). The null is imposed at its least favourable
  * point (every E[d_k] = 0), so poor strategies make the test conservative — see `spaTest`.
  */
-export function realityCheck(differentials: ReadonlyArray<ArrayLike<number>>, opts: MultipleComparisonOptions): RealityCheckResult {
+export function realityCheck(
+  differentials: ReadonlyArray<ArrayLike<number>>,
+  opts: MultipleComparisonOptions,
+): RealityCheckResult {
   const m = differentialMatrix(differentials, opts, "realityCheck");
   const { means, cols: K, rows: T } = m;
   const rootT = Math.sqrt(T);

@@ -1,4 +1,11 @@
-import { ddofOf, deviationWithDdof, excessReturns, periodsPerYearOf, type PeriodsOption, type RiskFreeOption } from "./conventions.ts";
+import {
+  ddofOf,
+  deviationWithDdof,
+  excessReturns,
+  periodsPerYearOf,
+  type PeriodsOption,
+  type RiskFreeOption,
+} from "./conventions.ts";
 import { mean } from "./mean.ts";
 
 export interface SharpeRatioOptions extends PeriodsOption, RiskFreeOption {

@@ -37,23 +37,36 @@ export interface SharpeSignificance {
  * `expectedMaxSharpe(N, V)·√A` (reported annualized) and `minTrackRecordLength(SR̂)` (in periods).
  * Sources: Bailey & López de Prado 2012 (PSR, MinTRL) and 2014 (DSR); see those functions.
  */
-export function sharpeSignificance(annualSharpe: number, observations: number, opts: SharpeSignificanceOptions = {}): SharpeSignificance {
+export function sharpeSignificance(
+  annualSharpe: number,
+  observations: number,
+  opts: SharpeSignificanceOptions = {},
+): SharpeSignificance {
   const a = periodsPerYearOf(opts, "sharpeSignificance");
   if (!Number.isFinite(annualSharpe)) {
-    throw new StrataError("ARGUMENT", `sharpeSignificance: the annualized Sharpe ratio must be a finite number, got ${annualSharpe}`, {
-      hint: "pass the strategy's annualized Sharpe ratio, e.g. 1.2",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `sharpeSignificance: the annualized Sharpe ratio must be a finite number, got ${annualSharpe}`,
+      {
+        hint: "pass the strategy's annualized Sharpe ratio, e.g. 1.2",
+      },
+    );
   }
   if ((opts.trials === undefined) !== (opts.sharpeVariance === undefined)) {
-    throw new StrataError("ARGUMENT", `sharpeSignificance: the DSR needs both trials and sharpeVariance, got only ${opts.trials === undefined ? "sharpeVariance" : "trials"}`, {
-      hint: "pass the number of trials AND the variance of their annualized Sharpe ratios, or neither",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `sharpeSignificance: the DSR needs both trials and sharpeVariance, got only ${opts.trials === undefined ? "sharpeVariance" : "trials"}`,
+      {
+        hint: "pass the number of trials AND the variance of their annualized Sharpe ratios, or neither",
+      },
+    );
   }
   const shape = { skew: opts.skew, kurtosis: opts.kurtosis };
   const sr = annualSharpe / Math.sqrt(a);
   const psr = probabilisticSharpeRatio(sr, observations, shape);
   const minTrl = minTrackRecordLength(sr, { ...shape, confidence: opts.confidence });
-  let dsr: number | null = null, emax: number | null = null;
+  let dsr: number | null = null,
+    emax: number | null = null;
   if (opts.trials !== undefined && opts.sharpeVariance !== undefined) {
     const v = opts.sharpeVariance / a;
     dsr = deflatedSharpeRatio(sr, observations, { ...shape, trials: opts.trials, sharpeVariance: v });

@@ -33,11 +33,17 @@ export interface SignTestResult {
 export function signTest(returns: ArrayLike<number>, opts: SignTestOptions = {}): SignTestResult {
   const alternative = opts.alternative ?? "two-sided";
   if (alternative !== "two-sided" && alternative !== "greater" && alternative !== "less") {
-    throw new StrataError("ARGUMENT", `signTest: alternative must be "two-sided", "greater" or "less", got ${JSON.stringify(alternative)}`, {
-      hint: '"greater" asks whether positive returns are more frequent than negative ones',
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `signTest: alternative must be "two-sided", "greater" or "less", got ${JSON.stringify(alternative)}`,
+      {
+        hint: '"greater" asks whether positive returns are more frequent than negative ones',
+      },
+    );
   }
-  let positives = 0, negatives = 0, zeros = 0;
+  let positives = 0,
+    negatives = 0,
+    zeros = 0;
   for (let i = 0; i < returns.length; i++) {
     const r = returns[i];
     if (r > 0) positives++;
@@ -47,7 +53,8 @@ export function signTest(returns: ArrayLike<number>, opts: SignTestOptions = {})
   const n = positives + negatives;
   let pValue: number;
   if (alternative === "greater") pValue = binomialUpperTail(n, positives);
-  else if (alternative === "less") pValue = binomialUpperTail(n, negatives); // P(X ≤ k) = P(X ≥ n − k) for p = ½
+  else if (alternative === "less")
+    pValue = binomialUpperTail(n, negatives); // P(X ≤ k) = P(X ≥ n − k) for p = ½
   else pValue = Math.min(1, 2 * Math.min(binomialUpperTail(n, positives), binomialUpperTail(n, negatives)));
   return { positives, negatives, zeros, n, pValue, alternative };
 }
@@ -58,7 +65,8 @@ export function binomialUpperTail(n: number, k: number): number {
   if (k > n) return 0;
   if (2 * k <= n) return 1 - binomialUpperTail(n, n - k + 1); // P(X ≥ k) = 1 − P(X ≥ n − k + 1) ≥ ½: no cancellation
   // Σ_{i≥k} P(X = i) = P(X = k) · Σ_{i≥k} C(n, i)/C(n, k); the term ratio (n − i)/(i + 1) < 1 decreases.
-  let term = 1, sum = 1;
+  let term = 1,
+    sum = 1;
   for (let i = k; i < n; i++) {
     term *= (n - i) / (i + 1);
     sum += term;
@@ -96,8 +104,10 @@ function stirlingError(m: number): number {
 /** D(x, M) = x·ln(x/M) + M − x, by its series in v = (x − M)/(x + M) when x is near M (Loader's bd0). */
 function deviance(x: number, M: number): number {
   if (Math.abs(x - M) < 0.1 * (x + M)) {
-    const v = (x - M) / (x + M), v2 = v * v;
-    let s = (x - M) * v, ej = 2 * x * v;
+    const v = (x - M) / (x + M),
+      v2 = v * v;
+    let s = (x - M) * v,
+      ej = 2 * x * v;
     for (let j = 1; j < 1000; j++) {
       ej *= v2;
       const next = s + ej / (2 * j + 1);

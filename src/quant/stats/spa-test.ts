@@ -1,5 +1,10 @@
 import { stationaryBootstrapVariance } from "./block-bootstrap.ts";
-import { differentialMatrix, forEachBootstrapMeans, studentize, type MultipleComparisonOptions } from "./multiple-comparison.ts";
+import {
+  differentialMatrix,
+  forEachBootstrapMeans,
+  studentize,
+  type MultipleComparisonOptions,
+} from "./multiple-comparison.ts";
 import { log } from "../../core/math/index.ts";
 
 export interface SpaTestResult {
@@ -32,7 +37,10 @@ export interface SpaTestResult {
  * alternatives from diluting the power, as they do in the Reality Check. A constant column
  * (ω̂ = 0) counts as certain: +∞ if its mean is positive.
  */
-export function spaTest(differentials: ReadonlyArray<ArrayLike<number>>, opts: MultipleComparisonOptions): SpaTestResult {
+export function spaTest(
+  differentials: ReadonlyArray<ArrayLike<number>>,
+  opts: MultipleComparisonOptions,
+): SpaTestResult {
   const m = differentialMatrix(differentials, opts, "spaTest");
   const { means, cols: K, rows: T } = m;
   const rootT = Math.sqrt(T);
@@ -42,14 +50,20 @@ export function spaTest(differentials: ReadonlyArray<ArrayLike<number>>, opts: M
     for (let t = 0; t < T; t++) column[t] = m.x[t * K + k];
     scales[k] = Math.sqrt(Math.max(0, stationaryBootstrapVariance(column, m.blockLength)));
   }
-  let best = 0, top = -Infinity;
+  let best = 0,
+    top = -Infinity;
   for (let k = 0; k < K; k++) {
     const z = studentize(rootT * means[k], scales[k]);
-    if (z > top) { top = z; best = k; }
+    if (z > top) {
+      top = z;
+      best = k;
+    }
   }
   const statistic = Math.max(0, top);
   const loglog = 2 * log(log(T));
-  const gl = new Float64Array(K), gc = new Float64Array(K), gu = new Float64Array(K);
+  const gl = new Float64Array(K),
+    gc = new Float64Array(K),
+    gu = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     const x = means[k];
     const threshold = -Math.sqrt(((scales[k] * scales[k]) / T) * loglog);
@@ -57,11 +71,16 @@ export function spaTest(differentials: ReadonlyArray<ArrayLike<number>>, opts: M
     gc[k] = x >= threshold ? x : 0;
     gu[k] = x;
   }
-  let nl = 0, nc = 0, nu = 0;
+  let nl = 0,
+    nc = 0,
+    nu = 0;
   forEachBootstrapMeans(m, opts.rng, (star) => {
-    let tl = 0, tc = 0, tu = 0;
+    let tl = 0,
+      tc = 0,
+      tu = 0;
     for (let k = 0; k < K; k++) {
-      const w = scales[k], s = star[k];
+      const w = scales[k],
+        s = star[k];
       const zl = studentize(rootT * (s - gl[k]), w);
       const zc = studentize(rootT * (s - gc[k]), w);
       const zu = studentize(rootT * (s - gu[k]), w);
@@ -74,5 +93,12 @@ export function spaTest(differentials: ReadonlyArray<ArrayLike<number>>, opts: M
     if (tu >= statistic) nu++;
   });
   const B = m.resamples;
-  return { statistic, pValues: { lower: nl / B, consistent: nc / B, upper: nu / B }, best, scales, blockLength: m.blockLength, resamples: B };
+  return {
+    statistic,
+    pValues: { lower: nl / B, consistent: nc / B, upper: nu / B },
+    best,
+    scales,
+    blockLength: m.blockLength,
+    resamples: B,
+  };
 }

@@ -4,7 +4,13 @@ import { bestPeriod } from "./best-period.ts";
 import { cagr } from "./cagr.ts";
 import { calmarRatio } from "./calmar-ratio.ts";
 import { conditionalValueAtRisk } from "./conditional-value-at-risk.ts";
-import { periodsPerYearOf, riskFreePerPeriod, type NanOption, type PeriodsOption, type RiskFreeOption } from "./conventions.ts";
+import {
+  periodsPerYearOf,
+  riskFreePerPeriod,
+  type NanOption,
+  type PeriodsOption,
+  type RiskFreeOption,
+} from "./conventions.ts";
 import type { DrawdownOptions } from "./drawdown-series.ts";
 import { kurtosis } from "./kurtosis.ts";
 import { maxDrawdown } from "./max-drawdown.ts";

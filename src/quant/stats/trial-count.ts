@@ -39,7 +39,8 @@ export interface TrialCount {
  * One home for this count: the stats stage writes it, `pipeline trials` and the report read it.
  */
 export function countTrials(series: readonly TrialSeries[], other = 0): TrialCount {
-  if (!(Number.isInteger(other) && other >= 0)) throw new StrataError("ARGUMENT", `countTrials: other must be an integer ≥ 0, got ${other}`);
+  if (!(Number.isInteger(other) && other >= 0))
+    throw new StrataError("ARGUMENT", `countTrials: other must be an integer ≥ 0, got ${other}`);
   const byKey = new Map<string, TrialSeries>();
   for (const s of series) {
     if (!Number.isFinite(s.sharpe)) continue;

@@ -5,7 +5,9 @@
  * NaN when fewer than two values remain.
  */
 export function variance(values: ArrayLike<number>): number {
-  let n = 0, m = 0, s = 0;
+  let n = 0,
+    m = 0,
+    s = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) continue;

@@ -8,7 +8,8 @@ export interface WinRateOptions {
 
 /** Fraction of winning periods (r > 0) among the non-NaN periods; NaN when none qualifies. */
 export function winRate(returns: ArrayLike<number>, opts: WinRateOptions = {}): number {
-  let wins = 0, total = 0;
+  let wins = 0,
+    total = 0;
   for (let i = 0; i < returns.length; i++) {
     const r = returns[i];
     if (Number.isNaN(r)) continue;

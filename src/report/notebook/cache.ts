@@ -46,7 +46,9 @@ export function currentHash(catalog: Catalog, read: ArtifactRead, notebookDir: s
     }
   }
   const cell = catalog.cells.find((c) => c.id === read.cell);
-  const out = cell?.outputs.find((o) => o.name === read.output || o.name.replace(/\.(parquet|json)$/, "") === read.output);
+  const out = cell?.outputs.find(
+    (o) => o.name === read.output || o.name.replace(/\.(parquet|json)$/, "") === read.output,
+  );
   return out?.present ? out.hash : undefined;
 }
 

@@ -46,11 +46,22 @@ interface Edit {
 function patternNames(p: AnyNode | null | undefined, out: string[]): void {
   if (!p) return;
   switch (p.type) {
-    case "Identifier": out.push(p.name as string); break;
-    case "ObjectPattern": for (const prop of p.properties as AnyNode[]) patternNames((prop.type === "RestElement" ? prop.argument : prop.value) as AnyNode, out); break;
-    case "ArrayPattern": for (const el of p.elements as (AnyNode | null)[]) patternNames(el, out); break;
-    case "RestElement": patternNames(p.argument as AnyNode, out); break;
-    case "AssignmentPattern": patternNames(p.left as AnyNode, out); break;
+    case "Identifier":
+      out.push(p.name as string);
+      break;
+    case "ObjectPattern":
+      for (const prop of p.properties as AnyNode[])
+        patternNames((prop.type === "RestElement" ? prop.argument : prop.value) as AnyNode, out);
+      break;
+    case "ArrayPattern":
+      for (const el of p.elements as (AnyNode | null)[]) patternNames(el, out);
+      break;
+    case "RestElement":
+      patternNames(p.argument as AnyNode, out);
+      break;
+    case "AssignmentPattern":
+      patternNames(p.left as AnyNode, out);
+      break;
   }
 }
 
@@ -61,7 +72,8 @@ function walk(node: AnyNode, visit: (n: AnyNode) => void): void {
     if (key === "type" || key === "start" || key === "end") continue;
     const v = node[key];
     if (Array.isArray(v)) {
-      for (const c of v) if (c && typeof c === "object" && typeof (c as AnyNode).type === "string") walk(c as AnyNode, visit);
+      for (const c of v)
+        if (c && typeof c === "object" && typeof (c as AnyNode).type === "string") walk(c as AnyNode, visit);
     } else if (v && typeof v === "object" && typeof (v as AnyNode).type === "string") {
       walk(v as AnyNode, visit);
     }
@@ -103,13 +115,24 @@ export function compileCell(code: string): CompileResult {
     });
   } catch (e) {
     const first = (e as { errors?: Array<{ text: string; location?: { line: number } | null }> }).errors?.[0];
-    return { ok: false, error: { message: `SyntaxError: ${first?.text ?? String(e)}`, line: first?.location ? first.location.line - 1 : undefined } };
+    return {
+      ok: false,
+      error: {
+        message: `SyntaxError: ${first?.text ?? String(e)}`,
+        line: first?.location ? first.location.line - 1 : undefined,
+      },
+    };
   }
   const map = decodeMappings((JSON.parse(out.map) as { mappings: string }).mappings);
   const js = out.code;
   let program: AnyNode;
   try {
-    program = parse(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true, locations: true }) as unknown as AnyNode;
+    program = parse(js, {
+      ecmaVersion: "latest",
+      sourceType: "module",
+      allowAwaitOutsideFunction: true,
+      locations: true,
+    }) as unknown as AnyNode;
   } catch (e) {
     const loc = (e as { loc?: { line: number; column: number } }).loc;
     const line = loc ? originalLine(map, loc.line - 1, loc.column) : undefined;
@@ -124,9 +147,20 @@ export function compileCell(code: string): CompileResult {
     if (stmt.type === "ExportNamedDeclaration" && stmt.declaration) {
       decl = stmt.declaration as AnyNode;
       edits.push({ start: stmt.start, end: decl.start, text: "" });
-    } else if (stmt.type === "ExportNamedDeclaration" || stmt.type === "ExportDefaultDeclaration" || stmt.type === "ExportAllDeclaration") {
+    } else if (
+      stmt.type === "ExportNamedDeclaration" ||
+      stmt.type === "ExportDefaultDeclaration" ||
+      stmt.type === "ExportAllDeclaration"
+    ) {
       const line = originalLine(map, (stmt.loc as { start: { line: number } }).start.line - 1, 0);
-      return { ok: false, error: { message: "SyntaxError: a notebook cell cannot export; declare the name at the top level and later cells see it", line } };
+      return {
+        ok: false,
+        error: {
+          message:
+            "SyntaxError: a notebook cell cannot export; declare the name at the top level and later cells see it",
+          line,
+        },
+      };
     }
     if (decl.type === "VariableDeclaration") {
       const names: string[] = [];
@@ -137,13 +171,21 @@ export function compileCell(code: string): CompileResult {
     } else if (decl.type === "ImportDeclaration") {
       imports.push(String((decl.source as AnyNode).value));
       for (const s of decl.specifiers as AnyNode[]) declared.set((s.local as AnyNode).name as string, "const");
-      edits.push({ start: decl.start, end: decl.end, text: sameLines(js.slice(decl.start, decl.end), importReplacement(decl)) });
+      edits.push({
+        start: decl.start,
+        end: decl.end,
+        text: sameLines(js.slice(decl.start, decl.end), importReplacement(decl)),
+      });
     }
   }
   const last = body[body.length - 1];
   if (last?.type === "ExpressionStatement") {
     const expr = last.expression as AnyNode;
-    if (expr.type !== "AssignmentExpression" && expr.type !== "UpdateExpression" && !(expr.type === "Literal" && typeof expr.value === "string" && last.directive)) {
+    if (
+      expr.type !== "AssignmentExpression" &&
+      expr.type !== "UpdateExpression" &&
+      !(expr.type === "Literal" && typeof expr.value === "string" && last.directive)
+    ) {
       edits.push({ start: last.start, end: expr.start, text: "__nb.last((" });
       edits.push({ start: expr.end, end: last.end, text: "));" });
     }

@@ -33,7 +33,6 @@ interface ViewDef {
   axes: string[];
 }
 
-
 const stripExt = (name: string) => name.replace(/\.(parquet|json)$/, "");
 
 /** The views the catalog offers, by name (no DuckDB needed). */
@@ -49,7 +48,11 @@ export function viewDefinitions(catalog: Catalog): Map<string, ViewDef> {
       const key = `${cell.stage}_${out}`;
       let def = byStageOutput.get(key);
       if (!def) {
-        def = { name: key, members: [], axes: catalog.stages.find((s) => s.name === cell.stage)?.axes ?? Object.keys(cell.axes) };
+        def = {
+          name: key,
+          members: [],
+          axes: catalog.stages.find((s) => s.name === cell.stage)?.axes ?? Object.keys(cell.axes),
+        };
         byStageOutput.set(key, def);
       }
       def.members.push({ cell, output: o });
@@ -79,7 +82,9 @@ export function sqlLiteral(v: unknown): string {
   if (v instanceof Date) return `TIMESTAMP ${sqlString(v.toISOString().replace("T", " ").replace("Z", ""))}`;
   if (Array.isArray(v)) {
     if (v.length === 0) {
-      throw new StrataError("ARGUMENT", "sql``: an empty array cannot be spliced (it would be `()`, invalid SQL)", { hint: "skip the query or the IN clause when the list is empty" });
+      throw new StrataError("ARGUMENT", "sql``: an empty array cannot be spliced (it would be `()`, invalid SQL)", {
+        hint: "skip the query or the IN clause when the list is empty",
+      });
     }
     return `(${v.map(sqlLiteral).join(", ")})`;
   }
@@ -90,7 +95,8 @@ export function sqlLiteral(v: unknown): string {
 
 /** A DuckDB value as plain JS: BIGINT → number when exact (else string), dates → ISO strings. */
 export function plainValue(v: unknown): unknown {
-  if (typeof v === "bigint") return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (typeof v === "bigint")
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
   if (v instanceof Date) {
     const iso = v.toISOString();
     return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso;
@@ -105,8 +111,16 @@ export function plainValue(v: unknown): unknown {
 }
 
 function suggest(name: string, options: readonly string[]): string {
-  const near = options.map((o) => [o, editDistance(name, o)] as const).filter(([, d]) => d <= Math.max(2, name.length / 3)).sort((a, b) => a[1] - b[1]);
-  return near.length ? ` Did you mean ${near.slice(0, 3).map(([o]) => `'${o}'`).join(" or ")}?` : "";
+  const near = options
+    .map((o) => [o, editDistance(name, o)] as const)
+    .filter(([, d]) => d <= Math.max(2, name.length / 3))
+    .sort((a, b) => a[1] - b[1]);
+  return near.length
+    ? ` Did you mean ${near
+        .slice(0, 3)
+        .map(([o]) => `'${o}'`)
+        .join(" or ")}?`
+    : "";
 }
 
 export class NotebookData {
@@ -161,7 +175,9 @@ export class NotebookData {
       body = `SELECT * FROM ${readParquetSql(def.members[0].output.path)}`;
     } else {
       // Axis columns first; an output column of the same name would clash, so it is left out.
-      const schema = await conn.runAndReadAll(`SELECT name FROM parquet_schema(${sqlString(def.members[0].output.path)})`);
+      const schema = await conn.runAndReadAll(
+        `SELECT name FROM parquet_schema(${sqlString(def.members[0].output.path)})`,
+      );
       const cols = new Set(schema.getRows().map((r) => String(r[0])));
       const axes = def.axes.filter((a) => !cols.has(a));
       body = def.members
@@ -176,13 +192,17 @@ export class NotebookData {
   }
 
   /** Run a query (interpolations become literals) and return plain row objects. */
-  async sql(strings: TemplateStringsArray | readonly string[], ...values: unknown[]): Promise<Record<string, unknown>[]> {
+  async sql(
+    strings: TemplateStringsArray | readonly string[],
+    ...values: unknown[]
+  ): Promise<Record<string, unknown>[]> {
     let text = strings[0];
     for (let i = 0; i < values.length; i++) text += sqlLiteral(values[i]) + strings[i + 1];
     const conn = await this.connection();
     for (const def of this.mentioned(text)) {
       await this.createView(conn, def);
-      for (const m of def.members) this.onRead({ cell: m.cell.id, output: stripExt(m.output.name), hash: m.output.hash });
+      for (const m of def.members)
+        this.onRead({ cell: m.cell.id, output: stripExt(m.output.name), hash: m.output.hash });
     }
     const reader = await conn.runAndReadAll(text);
     return reader.getRowObjectsJS().map((r) => plainValue(r) as Record<string, unknown>);
@@ -191,26 +211,41 @@ export class NotebookData {
   /** A table output's rows, or a JSON output's parsed value. */
   async artifact(cellId: string, output: string): Promise<unknown> {
     if (typeof cellId !== "string" || typeof output !== "string") {
-      throw new StrataError("ARGUMENT", `artifact(cell, output) takes two strings, got (${typeof cellId}, ${typeof output})`, {
-        hint: 'e.g. artifact("backtest[model=gbdt,optimizer=hrp]", "returns")',
-      });
+      throw new StrataError(
+        "ARGUMENT",
+        `artifact(cell, output) takes two strings, got (${typeof cellId}, ${typeof output})`,
+        {
+          hint: 'e.g. artifact("backtest[model=gbdt,optimizer=hrp]", "returns")',
+        },
+      );
     }
     const cell = this.catalog.cells.find((c) => c.id === cellId);
     if (!cell) {
       const ids = this.catalog.cells.map((c) => c.id);
-      throw new StrataError("TARGET", `artifact: no cell '${cellId}' in this project.${suggest(cellId, ids)} Cells: ${ids.join(", ")}`);
+      throw new StrataError(
+        "TARGET",
+        `artifact: no cell '${cellId}' in this project.${suggest(cellId, ids)} Cells: ${ids.join(", ")}`,
+      );
     }
     const out = cell.outputs.find((o) => o.name === output || stripExt(o.name) === output);
     if (!out) {
       const names = cell.outputs.map((o) => stripExt(o.name));
-      throw new StrataError("TARGET", cell.outputs.length
-        ? `artifact: cell '${cellId}' has no output '${output}'.${suggest(output, names)} Its outputs: ${names.join(", ")}`
-        : `artifact: cell '${cellId}' has no outputs yet (state: ${cell.state})`, { hint: cell.outputs.length ? undefined : `run \`pipeline run '${cellId}'\`` });
+      throw new StrataError(
+        "TARGET",
+        cell.outputs.length
+          ? `artifact: cell '${cellId}' has no output '${output}'.${suggest(output, names)} Its outputs: ${names.join(", ")}`
+          : `artifact: cell '${cellId}' has no outputs yet (state: ${cell.state})`,
+        { hint: cell.outputs.length ? undefined : `run \`pipeline run '${cellId}'\`` },
+      );
     }
     if (!out.present) {
-      throw new StrataError("TARGET", `artifact: ${cellId}/${stripExt(out.name)} (${out.relPath}) is missing on disk or differs from pipeline.lock`, {
-        hint: `run \`pipeline run '${cellId}'\` to bring it back`,
-      });
+      throw new StrataError(
+        "TARGET",
+        `artifact: ${cellId}/${stripExt(out.name)} (${out.relPath}) is missing on disk or differs from pipeline.lock`,
+        {
+          hint: `run \`pipeline run '${cellId}'\` to bring it back`,
+        },
+      );
     }
     this.onRead({ cell: cell.id, output: stripExt(out.name), hash: out.hash });
     if (out.kind === "json") return JSON.parse(readFileSync(out.path, "utf8")) as unknown;

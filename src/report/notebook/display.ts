@@ -30,7 +30,11 @@ interface ArqueroLike {
 interface ElementLike {
   outerHTML: string;
   cloneNode(deep: boolean): ElementLike;
-  querySelectorAll(sel: string): ArrayLike<{ remove(): void; attributes: ArrayLike<{ name: string; value: string }>; removeAttribute(name: string): void }>;
+  querySelectorAll(sel: string): ArrayLike<{
+    remove(): void;
+    attributes: ArrayLike<{ name: string; value: string }>;
+    removeAttribute(name: string): void;
+  }>;
 }
 
 function isArquero(v: object): v is ArqueroLike {
@@ -40,7 +44,9 @@ function isArquero(v: object): v is ArqueroLike {
 
 function isElement(v: object): v is ElementLike {
   const e = v as Partial<ElementLike>;
-  return typeof e.outerHTML === "string" && typeof e.cloneNode === "function" && typeof e.querySelectorAll === "function";
+  return (
+    typeof e.outerHTML === "string" && typeof e.cloneNode === "function" && typeof e.querySelectorAll === "function"
+  );
 }
 
 function isPlainObject(r: unknown): r is Record<string, unknown> {
@@ -57,10 +63,14 @@ function isRowArray(v: unknown[]): v is Record<string, unknown>[] {
 function safeElement(el: ElementLike): SafeHtml {
   const copy = el.cloneNode(true);
   for (const s of Array.from(copy.querySelectorAll("script, iframe, object, embed, foreignObject"))) s.remove();
-  const all = [copy as unknown as ReturnType<ElementLike["querySelectorAll"]>[number], ...Array.from(copy.querySelectorAll("*"))];
+  const all = [
+    copy as unknown as ReturnType<ElementLike["querySelectorAll"]>[number],
+    ...Array.from(copy.querySelectorAll("*")),
+  ];
   for (const node of all) {
     for (const a of Array.from(node.attributes)) {
-      if (/^on/i.test(a.name) || (/(^|:)href$|^src$/i.test(a.name) && !/^(#|https?:)/i.test(a.value.trim()))) node.removeAttribute(a.name);
+      if (/^on/i.test(a.name) || (/(^|:)href$|^src$/i.test(a.name) && !/^(#|https?:)/i.test(a.value.trim())))
+        node.removeAttribute(a.name);
     }
   }
   return raw(`<div class="nb-figure">${copy.outerHTML}</div>`);
@@ -73,7 +83,20 @@ function rowsTable(rows: Record<string, unknown>[], total = rows.length): SafeHt
 
 function json(v: unknown): string {
   try {
-    return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x instanceof Map ? Object.fromEntries(x) : x instanceof Set ? [...x] : x), 2) ?? String(v);
+    return (
+      JSON.stringify(
+        v,
+        (_k, x: unknown) =>
+          typeof x === "bigint"
+            ? x.toString()
+            : x instanceof Map
+              ? Object.fromEntries(x)
+              : x instanceof Set
+                ? [...x]
+                : x,
+        2,
+      ) ?? String(v)
+    );
   } catch {
     return String(v);
   }
@@ -85,17 +108,22 @@ export function renderValue(value: unknown): SafeHtml | undefined {
   if (value instanceof SafeHtml) return value;
   if (typeof value === "string") return html`<div class="nb-md">${markdown(value)}</div>`;
   if (typeof value === "number") return html`<pre class="nb-value">${formatNumber(value, 6)}</pre>`;
-  if (typeof value === "bigint" || typeof value === "boolean" || value === null) return html`<pre class="nb-value">${String(value)}</pre>`;
-  if (typeof value === "function") return html`<pre class="nb-value">${`[function ${value.name || "anonymous"}]`}</pre>`;
+  if (typeof value === "bigint" || typeof value === "boolean" || value === null)
+    return html`<pre class="nb-value">${String(value)}</pre>`;
+  if (typeof value === "function")
+    return html`<pre class="nb-value">${`[function ${value.name || "anonymous"}]`}</pre>`;
   if (typeof value === "symbol") return html`<pre class="nb-value">${value.toString()}</pre>`;
-  if (value instanceof Error) return html`<div class="cell-error"><pre>${`${value.name}: ${value.message}`}</pre></div>`;
+  if (value instanceof Error)
+    return html`<div class="cell-error"><pre>${`${value.name}: ${value.message}`}</pre></div>`;
   if (Array.isArray(value)) {
     if (isRowArray(value)) return rowsTable(value);
     if (value.length === 0) return html`<p class="note">Empty array (0 rows).</p>`;
   } else if (typeof value === "object") {
     if (isArquero(value)) {
       const rows = value.objects({ limit: DISPLAY_MAX_ROWS });
-      return rows.length ? rowsTable(rows, value.numRows()) : html`<p class="note">Empty table: ${value.columnNames().join(", ")}</p>`;
+      return rows.length
+        ? rowsTable(rows, value.numRows())
+        : html`<p class="note">Empty table: ${value.columnNames().join(", ")}</p>`;
     }
     if (isElement(value)) return safeElement(value);
   }

@@ -17,7 +17,10 @@ export interface NotebookIndexEntry {
   unrendered?: boolean;
 }
 
-export function notebookIndexPage(entries: readonly NotebookIndexEntry[], opts: { lockHash: string; tail?: string }): string {
+export function notebookIndexPage(
+  entries: readonly NotebookIndexEntry[],
+  opts: { lockHash: string; tail?: string },
+): string {
   const rows = entries.map((e) => {
     const badge = e.unrendered
       ? html`<span class="badge muted">not rendered</span>`

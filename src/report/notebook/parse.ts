@@ -52,7 +52,12 @@ export function parseNotebook(text: string): ParsedNotebook {
       let j = i + 1;
       while (j < lines.length && !close.test(lines[j])) j++;
       flushMarkdown();
-      const cell: CodeCell = { kind: "cell", index: cells.length + 1, code: lines.slice(i + 1, j).join("\n"), line: i + 2 };
+      const cell: CodeCell = {
+        kind: "cell",
+        index: cells.length + 1,
+        code: lines.slice(i + 1, j).join("\n"),
+        line: i + 2,
+      };
       cells.push(cell);
       blocks.push(cell);
       i = j; // past the closing fence (or the end of the file for an unclosed fence)

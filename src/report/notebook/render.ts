@@ -75,10 +75,16 @@ function cellSection(cell: CodeCell, entry: CachedCell, relFile: string): SafeHt
 function uniqueReads(entries: readonly CachedCell[]): ArtifactRead[] {
   const m = new Map<string, ArtifactRead>();
   for (const e of entries) for (const r of e.reads) m.set(`${r.cell}\0${r.output}`, r);
-  return [...m.values()].sort((a, b) => (a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0));
+  return [...m.values()].sort((a, b) =>
+    a.cell < b.cell ? -1 : a.cell > b.cell ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0,
+  );
 }
 
-export async function renderNotebook(file: string, catalog: Catalog, opts: RenderOptions = {}): Promise<NotebookRender> {
+export async function renderNotebook(
+  file: string,
+  catalog: Catalog,
+  opts: RenderOptions = {},
+): Promise<NotebookRender> {
   const started = performance.now();
   const abs = resolve(catalog.root, file);
   const relFile = relative(catalog.root, abs).split("\\").join("/");
@@ -102,7 +108,15 @@ export async function renderNotebook(file: string, catalog: Catalog, opts: Rende
   const cached = entries.length === nb.cells.length;
   const summaries: CellSummary[] = [];
   if (cached) {
-    nb.cells.forEach((c, i) => summaries.push({ index: c.index, line: c.line, status: "cached", ...(entries[i].error ? { error: entries[i].error } : {}), ms: 0 }));
+    nb.cells.forEach((c, i) =>
+      summaries.push({
+        index: c.index,
+        line: c.line,
+        status: "cached",
+        ...(entries[i].error ? { error: entries[i].error } : {}),
+        ms: 0,
+      }),
+    );
   } else {
     // 2. Run everything from the top; store each cell under its chain key.
     const { executeCells } = await import("./runtime.ts");
@@ -120,7 +134,13 @@ export async function renderNotebook(file: string, catalog: Catalog, opts: Rende
       if (!failed) cache.put(key, entry);
       chain = chainAfter(key, r.reads);
       entries.push(entry);
-      summaries.push({ index: cell.index, line: cell.line, status: "executed", ...(r.error ? { error: r.error } : {}), ms: r.ms });
+      summaries.push({
+        index: cell.index,
+        line: cell.line,
+        status: "executed",
+        ...(r.error ? { error: r.error } : {}),
+        ms: r.ms,
+      });
     });
   }
 
@@ -138,7 +158,9 @@ export async function renderNotebook(file: string, catalog: Catalog, opts: Rende
     head: raw(`<style>${NOTEBOOK_CSS}</style>`),
     stamp: {
       lockHash: catalog.lockHash,
-      lines: artifactReads.length ? [`Artifacts read: ${artifactReads.map((r) => `${r.cell}/${r.output} ${r.hash.slice(0, 12)}`).join(", ")}`] : [],
+      lines: artifactReads.length
+        ? [`Artifacts read: ${artifactReads.map((r) => `${r.cell}/${r.output} ${r.hash.slice(0, 12)}`).join(", ")}`]
+        : [],
     },
   });
   const outFile = join(opts.outDir ?? join(catalog.root, "reports", "notebooks"), `${name}.html`);
@@ -146,5 +168,16 @@ export async function renderNotebook(file: string, catalog: Catalog, opts: Rende
     mkdirSync(dirname(outFile), { recursive: true });
     writeFileSync(outFile, out);
   }
-  return { name, file: relFile, outFile, title, html: out, cells: summaries, reads, errors, cached, ms: performance.now() - started };
+  return {
+    name,
+    file: relFile,
+    outFile,
+    title,
+    html: out,
+    cells: summaries,
+    reads,
+    errors,
+    cached,
+    ms: performance.now() - started,
+  };
 }

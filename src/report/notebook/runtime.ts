@@ -106,7 +106,10 @@ export async function executeCells(cells: readonly CodeCell[], opts: ExecuteOpti
         }
       };
       if (!c.ok) {
-        run.error = { message: c.error.message, ...(c.error.line !== undefined ? { line: cell.line + c.error.line } : {}) };
+        run.error = {
+          message: c.error.message,
+          ...(c.error.line !== undefined ? { line: cell.line + c.error.line } : {}),
+        };
         run.ms = performance.now() - started;
         continue;
       }
@@ -144,7 +147,9 @@ export async function executeCells(cells: readonly CodeCell[], opts: ExecuteOpti
         },
       };
       try {
-        const fn = new Script(source, { filename: CELL_FILE(cell.index) }).runInThisContext() as (nb: unknown) => Promise<void>;
+        const fn = new Script(source, { filename: CELL_FILE(cell.index) }).runInThisContext() as (
+          nb: unknown,
+        ) => Promise<void>;
         await fn(nb);
       } catch (e) {
         run.error = describeError(e, cells, compiled, failedNames);
@@ -181,11 +186,20 @@ async function importFor(spec: string, file: string, run: CellRun): Promise<unkn
   return import(spec);
 }
 
-function describeError(e: unknown, cells: readonly CodeCell[], compiled: ReturnType<typeof compileCell>[], failedNames: Map<string, number>): CellError {
-  let message = e instanceof Error ? `${e.name}: ${e.message}` : `Uncaught ${typeof e === "string" ? e : JSON.stringify(e) ?? String(e)}`;
+function describeError(
+  e: unknown,
+  cells: readonly CodeCell[],
+  compiled: ReturnType<typeof compileCell>[],
+  failedNames: Map<string, number>,
+): CellError {
+  let message =
+    e instanceof Error
+      ? `${e.name}: ${e.message}`
+      : `Uncaught ${typeof e === "string" ? e : (JSON.stringify(e) ?? String(e))}`;
   const missing = e instanceof ReferenceError ? /^(\S+) is not defined$/.exec(e.message)?.[1] : undefined;
-  if (missing && failedNames.has(missing)) message += ` (it is declared in cell ${failedNames.get(missing)}, which failed)`;
-  const stack = e instanceof Error ? e.stack ?? "" : "";
+  if (missing && failedNames.has(missing))
+    message += ` (it is declared in cell ${failedNames.get(missing)}, which failed)`;
+  const stack = e instanceof Error ? (e.stack ?? "") : "";
   const m = FRAME.exec(stack);
   if (!m) return { message };
   const k = cells.findIndex((c) => c.index === Number(m[1]));

@@ -8,9 +8,13 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 export function validateNotebookName(name: string): string {
   const n = name.replace(/\.md$/i, "");
   if (!NAME.test(n)) {
-    throw new StrataError("ARGUMENT", `notebook name '${name}' is not valid: use letters, digits, '-' and '_' (starting with a letter or digit, at most 64 characters)`, {
-      hint: "e.g. `pipeline notebook new factor-ideas`",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `notebook name '${name}' is not valid: use letters, digits, '-' and '_' (starting with a letter or digit, at most 64 characters)`,
+      {
+        hint: "e.g. `pipeline notebook new factor-ideas`",
+      },
+    );
   }
   return n;
 }
@@ -19,7 +23,9 @@ const fence = "```";
 
 /** The text of a new notebook; its example query uses the first table output of the project, if any. */
 export function scaffoldNotebook(name: string, catalog: Catalog): string {
-  const table = catalog.cells.flatMap((c) => c.outputs.filter((o) => o.kind === "table" && o.present).map((o) => `${c.id}/${o.name.replace(/\.parquet$/, "")}`))[0];
+  const table = catalog.cells.flatMap((c) =>
+    c.outputs.filter((o) => o.kind === "table" && o.present).map((o) => `${c.id}/${o.name.replace(/\.parquet$/, "")}`),
+  )[0];
   const explore = table
     ? `
 ## A first look at an artifact

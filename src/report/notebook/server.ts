@@ -48,7 +48,8 @@ const LIVE_JS = `(() => {
 `;
 const LIVE_TAG = `<script src="/__live.js"></script>`;
 const ICON_TAG = `<link rel="icon" href="data:,">`;
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** The live-reload script before </body>, and an empty icon so the browser asks for no favicon. */
@@ -80,7 +81,14 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
       lastRender.set(name, r);
       return r;
     });
-  const notebookNames = () => (existsSync(notebooksDir) ? readdirSync(notebooksDir).filter((f) => f.endsWith(".md")).map(notebookName).filter((n) => NAME.test(n)).sort() : []);
+  const notebookNames = () =>
+    existsSync(notebooksDir)
+      ? readdirSync(notebooksDir)
+          .filter((f) => f.endsWith(".md"))
+          .map(notebookName)
+          .filter((n) => NAME.test(n))
+          .sort()
+      : [];
 
   const broadcast = (name: string) => {
     for (const c of clients) c.write(`event: reload\ndata: ${name}\n\n`);
@@ -91,22 +99,41 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
       const file = `notebooks/${name}.md`;
       const pagePath = join(pagesDir, `${name}.html`);
       const meta = existsSync(pagePath) ? readPageMeta(readFileSync(pagePath, "utf8")) : undefined;
-      const title = lastRender.get(name)?.title ?? /^ {0,3}#\s+(.+?)\s*#*\s*$/m.exec(readFileSync(join(notebooksDir, `${name}.md`), "utf8"))?.[1] ?? name;
+      const title =
+        lastRender.get(name)?.title ??
+        /^ {0,3}#\s+(.+?)\s*#*\s*$/m.exec(readFileSync(join(notebooksDir, `${name}.md`), "utf8"))?.[1] ??
+        name;
       if (!meta) return { name, title, file, changed: [], unrendered: true };
       const errors = lastRender.get(name)?.errors;
-      return { name, title, file, changed: changedArtifacts(catalog, meta), ...(errors !== undefined ? { errors } : {}) };
+      return {
+        name,
+        title,
+        file,
+        changed: changedArtifacts(catalog, meta),
+        ...(errors !== undefined ? { errors } : {}),
+      };
     });
 
   const send = (res: ServerResponse, status: number, type: string, body: string) => {
-    res.writeHead(status, { "content-type": type, "cache-control": "no-store", "content-security-policy": CSP, "x-content-type-options": "nosniff" });
+    res.writeHead(status, {
+      "content-type": type,
+      "cache-control": "no-store",
+      "content-security-policy": CSP,
+      "x-content-type-options": "nosniff",
+    });
     res.end(body);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://127.0.0.1").pathname);
-    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
     if (path === "/__events") {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-store",
+        connection: "keep-alive",
+      });
       res.write(": connected\n\n");
       clients.add(res);
       req.on("close", () => clients.delete(res));
@@ -118,29 +145,49 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
       return res.end();
     }
     if (path === "/" || path === "/index.html" || path === "/notebooks/" || path === "/notebooks/index.html") {
-      return send(res, 200, "text/html; charset=utf-8", withLiveReload(notebookIndexPage(indexEntries(), { lockHash: catalog.lockHash })));
+      return send(
+        res,
+        200,
+        "text/html; charset=utf-8",
+        withLiveReload(notebookIndexPage(indexEntries(), { lockHash: catalog.lockHash })),
+      );
     }
     const m = /^\/notebooks\/([^/]+)\.html$/.exec(path);
     if (m && NAME.test(m[1]) && existsSync(join(notebooksDir, `${m[1]}.md`))) {
       const r = await render(m[1]);
       return send(res, 200, "text/html; charset=utf-8", withLiveReload(r.html));
     }
-    return send(res, 404, "text/html; charset=utf-8", `<!doctype html><title>Not found</title><p>${html`No page ${path}.`.value} <a href="/">Notebooks</a></p>\n`);
+    return send(
+      res,
+      404,
+      "text/html; charset=utf-8",
+      `<!doctype html><title>Not found</title><p>${html`No page ${path}.`.value} <a href="/">Notebooks</a></p>\n`,
+    );
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       log(`error: ${(e as Error).message}`);
-      if (!res.headersSent) send(res, 500, "text/html; charset=utf-8", `<!doctype html><title>Error</title><pre>${html`${(e as Error).message}`.value}</pre>\n`);
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          "text/html; charset=utf-8",
+          `<!doctype html><title>Error</title><pre>${html`${(e as Error).message}`.value}</pre>\n`,
+        );
       else res.end();
     });
   });
   const port = opts.port ?? 8765;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
-      reject(e.code === "EADDRINUSE"
-        ? new StrataError("ARGUMENT", `port ${port} on 127.0.0.1 is already in use`, { hint: `pick another with --port (e.g. --port ${port + 1}), or --port 0 for any free port` })
-        : e);
+      reject(
+        e.code === "EADDRINUSE"
+          ? new StrataError("ARGUMENT", `port ${port} on 127.0.0.1 is already in use`, {
+              hint: `pick another with --port (e.g. --port ${port + 1}), or --port 0 for any free port`,
+            })
+          : e,
+      );
     });
     server.listen(port, "127.0.0.1", () => resolve());
   });
@@ -151,10 +198,13 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
   const timers = new Map<string, NodeJS.Timeout>();
   const debounce = (key: string, fn: () => void) => {
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      fn();
-    }, opts.debounceMs ?? 80));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        fn();
+      }, opts.debounceMs ?? 80),
+    );
   };
   const rerender = (name: string) => {
     if (!existsSync(join(notebooksDir, `${name}.md`))) {
@@ -164,33 +214,39 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
     }
     render(name)
       .then((r) => {
-        log(`${r.cached ? "cached  " : "rendered"} ${r.file} ${Math.round(r.ms)}ms${r.errors ? ` (${r.errors} failed cell${r.errors === 1 ? "" : "s"})` : ""}`);
+        log(
+          `${r.cached ? "cached  " : "rendered"} ${r.file} ${Math.round(r.ms)}ms${r.errors ? ` (${r.errors} failed cell${r.errors === 1 ? "" : "s"})` : ""}`,
+        );
         broadcast(name);
       })
       .catch((e: unknown) => log(`error: ${errText(e)}`));
   };
   const watchers: FSWatcher[] = [];
   if (existsSync(notebooksDir)) {
-    watchers.push(watch(notebooksDir, (_event, filename) => {
-      const f = filename?.toString();
-      if (!f || !f.endsWith(".md")) return;
-      const name = notebookName(f);
-      if (NAME.test(name)) debounce(`nb:${name}`, () => rerender(name));
-    }));
+    watchers.push(
+      watch(notebooksDir, (_event, filename) => {
+        const f = filename?.toString();
+        if (!f || !f.endsWith(".md")) return;
+        const name = notebookName(f);
+        if (NAME.test(name)) debounce(`nb:${name}`, () => rerender(name));
+      }),
+    );
   }
-  watchers.push(watch(opts.root, (_event, filename) => {
-    if (filename?.toString() !== "pipeline.lock") return;
-    debounce("lock", () => {
-      serial(async () => {
-        catalog = await opts.loadCatalog();
-      })
-        .then(() => {
-          log("pipeline.lock changed: re-rendering every notebook");
-          for (const name of notebookNames()) rerender(name);
+  watchers.push(
+    watch(opts.root, (_event, filename) => {
+      if (filename?.toString() !== "pipeline.lock") return;
+      debounce("lock", () => {
+        serial(async () => {
+          catalog = await opts.loadCatalog();
         })
-        .catch((e: unknown) => log(`error: ${errText(e)}`));
-    });
-  }));
+          .then(() => {
+            log("pipeline.lock changed: re-rendering every notebook");
+            for (const name of notebookNames()) rerender(name);
+          })
+          .catch((e: unknown) => log(`error: ${errText(e)}`));
+      });
+    }),
+  );
 
   const url = `http://127.0.0.1:${actualPort}/`;
   return {

@@ -63,7 +63,10 @@ export function changedArtifacts(catalog: Catalog, meta: PageMeta): ChangedArtif
 /** The badge slot's content for a list of changed artifacts (empty when none). */
 export function staleSlot(changed: readonly ChangedArtifact[]): string {
   if (!changed.length) return "<!--nb-stale--><!--/nb-stale-->";
-  const items = changed.map((c) => html`<li><code>${c.output ? `${c.cell}/${c.output}` : c.cell.slice(5)}</code> ${c.now ? "changed" : "is gone"}</li>`);
+  const items = changed.map(
+    (c) =>
+      html`<li><code>${c.output ? `${c.cell}/${c.output}` : c.cell.slice(5)}</code> ${c.now ? "changed" : "is gone"}</li>`,
+  );
   return `<!--nb-stale-->${html`<details class="nb-stale"><summary><span class="badge warn">stale</span> ${changed.length} artifact${changed.length === 1 ? "" : "s"} changed since this page was rendered</summary><ul>${items}</ul></details>`.value}<!--/nb-stale-->`;
 }
 

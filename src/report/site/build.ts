@@ -36,7 +36,9 @@ export function pageAvailable(catalog: Catalog, p: PageBuilder, provenance: Prov
 /** The one-line page the report stage writes for a page whose inputs are not among its needs. */
 function placeholder(p: PageBuilder): SafeHtml {
   const needs = p.needs.length ? `no input declares ${p.needs.map((s) => s.join(" + ")).join(" or ")}` : null;
-  const live = p.live ? `${p.live.describe} ${p.live.describe.includes(" and ") ? "are" : "is"} read by \`pipeline report\` only, never by the report stage` : null;
+  const live = p.live
+    ? `${p.live.describe} ${p.live.describe.includes(" and ") ? "are" : "is"} read by \`pipeline report\` only, never by the report stage`
+    : null;
   return html`<h1>${p.title}</h1><p class="note">Not part of this report: ${[needs, live].filter(Boolean).join("; ")}.</p>`;
 }
 
@@ -64,7 +66,10 @@ export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Pro
   const stamp = {
     lockHash: catalog.lockHash,
     source: provenance === "lock" ? "pipeline.lock" : "the report stage's inputs",
-    lines: provenance === "lock" ? [html`git commit <code>${catalog.gitCommit ?? "none"}</code>`] : [html`digest of every input artifact's sha256 (cell, output, hash), sorted`],
+    lines:
+      provenance === "lock"
+        ? [html`git commit <code>${catalog.gitCommit ?? "none"}</code>`]
+        : [html`digest of every input artifact's sha256 (cell, output, hash), sorted`],
   };
   const out: BuiltPage[] = [];
   for (const p of builders) {
@@ -99,6 +104,10 @@ export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promi
     await rename(tmp, join(opts.outDir, p.file));
   }
   const built = new Set(pages.map((p) => p.file));
-  for (const p of opts.pages ?? SITE_PAGES) if (!built.has(p.file)) await rm(join(opts.outDir, p.file), { force: true });
-  return { pages: pages.map(({ file, bytes, figures }) => ({ file, bytes, figures })), seconds: (performance.now() - t0) / 1000 };
+  for (const p of opts.pages ?? SITE_PAGES)
+    if (!built.has(p.file)) await rm(join(opts.outDir, p.file), { force: true });
+  return {
+    pages: pages.map(({ file, bytes, figures }) => ({ file, bytes, figures })),
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

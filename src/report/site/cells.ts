@@ -49,11 +49,13 @@ export function sourceStatus(catalog: Catalog, stages: readonly string[]): SafeH
   const problems = cells.filter((c) => c.state !== "fresh" || c.outputs.some((o) => !o.present));
   const summary = html`<p class="note">Sources: ${stages.join(", ")} — ${cells.length} cell${cells.length === 1 ? "" : "s"}: ${count("fresh")} fresh, ${count("stale")} stale, ${count("missing")} missing.</p>`;
   if (!problems.length) return summary;
-  return html`${summary}<div class="cell-error" role="status"><strong>Not up to date:</strong> figures below use what is on disk; stale cells are marked.<ul>${problems.map((c) => {
-    const absent = c.outputs.filter((o) => !o.present).map((o) => `${o.relPath} missing or modified`);
-    const reasons = [...c.reasons, ...absent];
-    return html`<li><code>${c.id}</code> ${stateBadge(c.state)}${reasons.length ? html` — ${reasons.join("; ")}` : null}</li>`;
-  })}</ul></div>`;
+  return html`${summary}<div class="cell-error" role="status"><strong>Not up to date:</strong> figures below use what is on disk; stale cells are marked.<ul>${problems.map(
+    (c) => {
+      const absent = c.outputs.filter((o) => !o.present).map((o) => `${o.relPath} missing or modified`);
+      const reasons = [...c.reasons, ...absent];
+      return html`<li><code>${c.id}</code> ${stateBadge(c.state)}${reasons.length ? html` — ${reasons.join("; ")}` : null}</li>`;
+    },
+  )}</ul></div>`;
 }
 
 /** A cell's label with its axis values ("gbdt / hrp"), or its id when it has no axes. */

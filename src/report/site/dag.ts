@@ -37,7 +37,10 @@ export function dagLayers(stages: Catalog["stages"]): DagNode[] {
   });
 }
 
-const W = 760, BOX_H = 46, GAP_Y = 34, PAD = 10;
+const W = 760,
+  BOX_H = 46,
+  GAP_Y = 34,
+  PAD = 10;
 const STATE_COLOR: Record<CatalogCell["state"], string> = { fresh: "#1a7f37", stale: "#9a6700", missing: "#c0392b" };
 
 /** The DAG as an <svg> element. */
@@ -54,16 +57,24 @@ export function dagSvg(catalog: Catalog): SafeHtml {
     pos.set(n.name, { x: Math.round(PAD + slot * n.index + (slot - boxW) / 2), y: PAD + n.layer * (BOX_H + GAP_Y) });
   }
   const height = PAD * 2 + layers * BOX_H + (layers - 1) * GAP_Y;
-  const edges = nodes.flatMap((n) => n.needs.map((from) => {
-    const a = pos.get(from)!, b = pos.get(n.name)!;
-    const x1 = a.x + boxW / 2, y1 = a.y + BOX_H, x2 = b.x + boxW / 2, y2 = b.y - 2;
-    const my = (y1 + y2) / 2;
-    return html`<path d="M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}" fill="none" stroke="#8b949e" stroke-width="1.3" marker-end="url(#dag-arrow)"><title>${from} → ${n.name}</title></path>`;
-  }));
+  const edges = nodes.flatMap((n) =>
+    n.needs.map((from) => {
+      const a = pos.get(from)!,
+        b = pos.get(n.name)!;
+      const x1 = a.x + boxW / 2,
+        y1 = a.y + BOX_H,
+        x2 = b.x + boxW / 2,
+        y2 = b.y - 2;
+      const my = (y1 + y2) / 2;
+      return html`<path d="M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}" fill="none" stroke="#8b949e" stroke-width="1.3" marker-end="url(#dag-arrow)"><title>${from} → ${n.name}</title></path>`;
+    }),
+  );
   const boxes = nodes.map((n) => {
     const p = pos.get(n.name)!;
     const cells = catalog.cells.filter((c) => c.stage === n.name);
-    const states = (["fresh", "stale", "missing"] as const).map((s) => [s, cells.filter((c) => c.state === s).length] as const).filter(([, k]) => k > 0);
+    const states = (["fresh", "stale", "missing"] as const)
+      .map((s) => [s, cells.filter((c) => c.state === s).length] as const)
+      .filter(([, k]) => k > 0);
     const worst = states.find(([s]) => s === "missing")?.[0] ?? states.find(([s]) => s === "stale")?.[0] ?? "fresh";
     const detail = states.map(([s, k]) => `${k} ${s}`).join(", ");
     const tip = `${n.name}: ${cells.length} cell${cells.length === 1 ? "" : "s"} (${detail})`;

@@ -17,50 +17,83 @@ import type { PageBuilder, SiteContext } from "./types.ts";
 async function pricesSection({ conn }: SiteContext, cell: CatalogCell): Promise<SafeHtml> {
   const src = parquet(cell, "prices");
   const cols = await columnsOf(conn, src);
-  const [s] = await queryRows(conn, `select count(*)::DOUBLE as n, count(distinct symbol)::DOUBLE as symbols, count(distinct date)::DOUBLE as dates, min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date from ${src}`);
-  const coverage = (await queryRows(conn, `with d as (select date, count(distinct symbol) n from ${src} group by date)
+  const [s] = await queryRows(
+    conn,
+    `select count(*)::DOUBLE as n, count(distinct symbol)::DOUBLE as symbols, count(distinct date)::DOUBLE as dates, min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date from ${src}`,
+  );
+  const coverage = (
+    await queryRows(
+      conn,
+      `with d as (select date, count(distinct symbol) n from ${src} group by date)
     select date_trunc('month', date)::VARCHAR as month, min(n)::INTEGER as min_symbols, round(avg(n), 2)::DOUBLE as mean_symbols, max(n)::INTEGER as max_symbols, count(*)::INTEGER as dates
-      from d group by 1 order by 1`)).map((r) => ({ ...r, month: utcDate(r.month) }));
+      from d group by 1 order by 1`,
+    )
+  ).map((r) => ({ ...r, month: utcDate(r.month) }));
   const counted = cols.filter((c) => c.name !== "date" && c.name !== "symbol");
   const [m] = counted.length
-    ? await queryRows(conn, `select ${counted.map((c, i) => `(count(*) - count(${sqlIdent(c.name)}))::DOUBLE as m${i}`).join(", ")} from ${src}`)
+    ? await queryRows(
+        conn,
+        `select ${counted.map((c, i) => `(count(*) - count(${sqlIdent(c.name)}))::DOUBLE as m${i}`).join(", ")} from ${src}`,
+      )
     : [{}];
   const total = num(s.n);
-  const missing = counted.map((c, i) => ({ column: c.name, type: c.type, missing: num((m as Record<string, unknown>)[`m${i}`]), share: total ? num((m as Record<string, unknown>)[`m${i}`]) / total : 0 }));
+  const missing = counted.map((c, i) => ({
+    column: c.name,
+    type: c.type,
+    missing: num((m as Record<string, unknown>)[`m${i}`]),
+    share: total ? num((m as Record<string, unknown>)[`m${i}`]) / total : 0,
+  }));
   const hasSector = cols.some((c) => c.name === "sector");
-  const symbols = await queryRows(conn, `select symbol, ${hasSector ? "min(sector) sector," : ""} min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date, count(*)::INTEGER as rows from ${src} group by symbol order by symbol`);
-  const card = (k: string, v: unknown) => html`<div class="card"><div class="k">${k}</div><div class="v">${String(v)}</div></div>`;
+  const symbols = await queryRows(
+    conn,
+    `select symbol, ${hasSector ? "min(sector) sector," : ""} min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date, count(*)::INTEGER as rows from ${src} group by symbol order by symbol`,
+  );
+  const card = (k: string, v: unknown) =>
+    html`<div class="card"><div class="k">${k}</div><div class="v">${String(v)}</div></div>`;
   return html`<h2><code>${cell.id}</code></h2>
 <div class="cards">${card("rows", total.toLocaleString("en-US"))}${card("symbols", num(s.symbols))}${card("dates", num(s.dates).toLocaleString("en-US"))}${card("first date", s.first_date)}${card("last date", s.last_date)}</div>
 ${figure({
-    title: `Universe over time — ${cell.id}`,
-    subtitle: "Symbols with a price on each date, per month: the band spans the month's minimum to maximum, the line is its mean.",
-    data: coverage,
-    table: { columns: ["month", "min_symbols", "mean_symbols", "max_symbols", "dates"] },
-    plot: {
-      height: 260,
-      x: { type: "utc", label: "Month" },
-      y: { label: "Symbols (count)", grid: true, zero: true },
-      marks: [
-        Plot.areaY(coverage, { x: "month", y1: "min_symbols", y2: "max_symbols", fill: "#4e79a7", fillOpacity: 0.2, curve: "step-after" }),
-        Plot.lineY(coverage, { x: "month", y: "mean_symbols", stroke: "#4e79a7", strokeWidth: 1.5, curve: "step-after" }),
-        Plot.ruleY([0]),
-      ],
-    },
-  })}
+  title: `Universe over time — ${cell.id}`,
+  subtitle:
+    "Symbols with a price on each date, per month: the band spans the month's minimum to maximum, the line is its mean.",
+  data: coverage,
+  table: { columns: ["month", "min_symbols", "mean_symbols", "max_symbols", "dates"] },
+  plot: {
+    height: 260,
+    x: { type: "utc", label: "Month" },
+    y: { label: "Symbols (count)", grid: true, zero: true },
+    marks: [
+      Plot.areaY(coverage, {
+        x: "month",
+        y1: "min_symbols",
+        y2: "max_symbols",
+        fill: "#4e79a7",
+        fillOpacity: 0.2,
+        curve: "step-after",
+      }),
+      Plot.lineY(coverage, { x: "month", y: "mean_symbols", stroke: "#4e79a7", strokeWidth: 1.5, curve: "step-after" }),
+      Plot.ruleY([0]),
+    ],
+  },
+})}
 ${figure({
-    title: `Missing values by column — ${cell.id}`,
-    subtitle: "Share of rows where the column is NULL, in percent.",
-    data: missing,
-    table: { columns: ["column", "type", "missing", "share"], format: { share: (v) => formatPercent(v as number, 2) } },
-    plot: {
-      height: Math.max(120, 40 + missing.length * 22),
-      marginLeft: 90,
-      x: { label: "Missing (% of rows)", percent: true, grid: true, domain: [0, Math.max(0.01, ...missing.map((r) => r.share))] },
-      y: { label: null, domain: missing.map((r) => r.column) },
-      marks: [Plot.barX(missing, { x: "share", y: "column", fill: "#e15759" }), Plot.ruleX([0])],
+  title: `Missing values by column — ${cell.id}`,
+  subtitle: "Share of rows where the column is NULL, in percent.",
+  data: missing,
+  table: { columns: ["column", "type", "missing", "share"], format: { share: (v) => formatPercent(v as number, 2) } },
+  plot: {
+    height: Math.max(120, 40 + missing.length * 22),
+    marginLeft: 90,
+    x: {
+      label: "Missing (% of rows)",
+      percent: true,
+      grid: true,
+      domain: [0, Math.max(0.01, ...missing.map((r) => r.share))],
     },
-  })}
+    y: { label: null, domain: missing.map((r) => r.column) },
+    marks: [Plot.barX(missing, { x: "share", y: "column", fill: "#e15759" }), Plot.ruleX([0])],
+  },
+})}
 <h3>Symbols</h3>${dataTable(symbols, { maxRows: 1000 })}`;
 }
 

@@ -38,23 +38,36 @@ const MIN_PAIRS = 3;
  * the number of dates with an IC and t_stat = mean / (sd / √dates), in key order. Rounded to
  * 12 (mean, sd) and 10 (t) decimals so the page's order and text do not hang on last bits.
  */
-async function rankIcByGroup(conn: DuckDBConnection, long: string, keys: readonly string[]): Promise<Record<string, unknown>[]> {
+async function rankIcByGroup(
+  conn: DuckDBConnection,
+  long: string,
+  keys: readonly string[],
+): Promise<Record<string, unknown>[]> {
   const k = keys.map(sqlIdent).join(", ");
   // Within a date the rows come sorted by value, so the sums run in one order whatever DuckDB's.
-  const cols = await readColumns(conn, `select ${k}, date, x::DOUBLE as x, y::DOUBLE as y from (${long})
-      where x is not null and y is not null and isfinite(x) and isfinite(y) order by ${k}, date, x, y`);
+  const cols = await readColumns(
+    conn,
+    `select ${k}, date, x::DOUBLE as x, y::DOUBLE as y from (${long})
+      where x is not null and y is not null and isfinite(x) and isfinite(y) order by ${k}, date, x, y`,
+  );
   const keyCols = keys.map((c) => cols[c] as ArrayLike<unknown>);
-  const dates = i32Column(cols, "date"), x = f64Column(cols, "x"), y = f64Column(cols, "y");
+  const dates = i32Column(cols, "date"),
+    x = f64Column(cols, "x"),
+    y = f64Column(cols, "y");
   const sameKey = (a: number, b: number) => keyCols.every((c) => c[a] === c[b]);
   const out: Record<string, unknown>[] = [];
   for (let lo = 0; lo < dates.length; ) {
     let hi = lo + 1;
     while (hi < dates.length && sameKey(lo, hi)) hi++;
-    const s = icSummary(dailyIc(x.subarray(lo, hi), y.subarray(lo, hi), dates.subarray(lo, hi), { rank: true, minNames: MIN_PAIRS }).ic);
+    const s = icSummary(
+      dailyIc(x.subarray(lo, hi), y.subarray(lo, hi), dates.subarray(lo, hi), { rank: true, minNames: MIN_PAIRS }).ic,
+    );
     if (s.n > 0) {
       out.push({
         ...Object.fromEntries(keys.map((c, j) => [c, keyCols[j][lo]])),
-        mean_ic: roundDecimals(s.mean, 12), sd_ic: s.n >= 2 ? roundDecimals(s.std, 12) : null, dates: s.n,
+        mean_ic: roundDecimals(s.mean, 12),
+        sd_ic: s.n >= 2 ? roundDecimals(s.std, 12) : null,
+        dates: s.n,
         t_stat: Number.isFinite(s.tStat) ? roundDecimals(s.tStat, 10) : NaN,
       });
     }
@@ -70,7 +83,9 @@ function sampledDates(datesSql: string, count: number, max: number, minStep: num
 }
 
 async function featureColumns(conn: DuckDBConnection, src: string): Promise<string[]> {
-  return (await columnsOf(conn, src)).filter((c) => c.name !== "date" && c.name !== "symbol" && NUMERIC.test(c.type)).map((c) => c.name);
+  return (await columnsOf(conn, src))
+    .filter((c) => c.name !== "date" && c.name !== "symbol" && NUMERIC.test(c.type))
+    .map((c) => c.name);
 }
 
 export type FeatureIc = {
@@ -82,18 +97,31 @@ export type FeatureIc = {
 };
 
 /** Rank IC of each feature column of `featuresSrc` vs `y` of `labelsSrc` on sampled dates. */
-export async function featureIc(conn: DuckDBConnection, featuresSrc: string, labelsSrc: string, y: string, feats: readonly string[]): Promise<{ ic: FeatureIc[]; step: number }> {
+export async function featureIc(
+  conn: DuckDBConnection,
+  featuresSrc: string,
+  labelsSrc: string,
+  y: string,
+  feats: readonly string[],
+): Promise<{ ic: FeatureIc[]; step: number }> {
   const dates = `select distinct date from ${labelsSrc} where ${sqlIdent(y)} is not null`;
   const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
   const step = Math.max(5, Math.ceil(n / IC_DATES));
   const joined = `select f.*, l.${sqlIdent(y)} as __y from ${featuresSrc} f join ${labelsSrc} l using (date, symbol)
      where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
   const long = `select date, feature, x, __y as y from (unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} into name feature value x)`;
-  const ic = (await rankIcByGroup(conn, long, ["feature"])).map((r) => ({ ...r, mean_ic: num(r.mean_ic), sd_ic: num(r.sd_ic), t_stat: num(r.t_stat) }) as FeatureIc);
+  const ic = (await rankIcByGroup(conn, long, ["feature"])).map(
+    (r) => ({ ...r, mean_ic: num(r.mean_ic), sd_ic: num(r.sd_ic), t_stat: num(r.t_stat) }) as FeatureIc,
+  );
   return { ic, step };
 }
 
-async function icDecay(conn: DuckDBConnection, featuresSrc: string, pricesSrc: string, feats: readonly string[]): Promise<Record<string, unknown>[]> {
+async function icDecay(
+  conn: DuckDBConnection,
+  featuresSrc: string,
+  pricesSrc: string,
+  feats: readonly string[],
+): Promise<Record<string, unknown>[]> {
   const dates = `select distinct date from ${featuresSrc}`;
   const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
   const leads = [0, ...HORIZONS].map((h) => `lead(close, ${h + 1}) over w as c${h}`).join(", ");
@@ -101,18 +129,30 @@ async function icDecay(conn: DuckDBConnection, featuresSrc: string, pricesSrc: s
   const joined = `select f.date, f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, ${HORIZONS.map((h) => `p.c${h} / p.c0 - 1 as r${h}`).join(", ")}
      from ${featuresSrc} f join (${fwd}) p using (date, symbol) where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
   const unp = `unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} into name feature value x`;
-  const long = HORIZONS.map((h) => `select date, feature, ${h} as horizon, x, r${h} as y from (${unp})`).join(" union all ");
-  return (await rankIcByGroup(conn, long, ["feature", "horizon"])).map((r) => ({ ...r, horizon: num(r.horizon), mean_ic: num(r.mean_ic), t_stat: num(r.t_stat) }));
+  const long = HORIZONS.map((h) => `select date, feature, ${h} as horizon, x, r${h} as y from (${unp})`).join(
+    " union all ",
+  );
+  return (await rankIcByGroup(conn, long, ["feature", "horizon"])).map((r) => ({
+    ...r,
+    horizon: num(r.horizon),
+    mean_ic: num(r.mean_ic),
+    t_stat: num(r.t_stat),
+  }));
 }
 
-async function correlations(conn: DuckDBConnection, featuresSrc: string, feats: readonly string[]): Promise<Record<string, unknown>[]> {
+async function correlations(
+  conn: DuckDBConnection,
+  featuresSrc: string,
+  feats: readonly string[],
+): Promise<Record<string, unknown>[]> {
   const dates = `select distinct date from ${featuresSrc}`;
   const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
   // Cross-sectional ranks scaled to (0, 1] per date, then pooled Pearson = mean rank correlation.
   const ranked = `select ${feats.map((f, i) => `case when ${sqlIdent(f)} is null or not isfinite(${sqlIdent(f)}) then null else (rank() over (partition by date order by ${sqlIdent(f)}))::DOUBLE / count(${sqlIdent(f)}) over (partition by date) end as r${i}`).join(", ")}
      from ${featuresSrc} where date in (${sampledDates(dates, n, CORR_DATES, 1)})`;
   const pairs: string[] = [];
-  for (let i = 0; i < feats.length; i++) for (let j = i + 1; j < feats.length; j++) pairs.push(`round(corr(r${i}, r${j}), 6) as p${i}_${j}`);
+  for (let i = 0; i < feats.length; i++)
+    for (let j = i + 1; j < feats.length; j++) pairs.push(`round(corr(r${i}, r${j}), 6) as p${i}_${j}`);
   if (!pairs.length) return [];
   const [r] = await queryRows(conn, `select ${pairs.join(", ")} from (${ranked})`);
   const out: Record<string, unknown>[] = [];
@@ -125,7 +165,12 @@ async function correlations(conn: DuckDBConnection, featuresSrc: string, feats: 
   return out;
 }
 
-async function section(ctx: SiteContext, fcell: CatalogCell, lcell: CatalogCell | undefined, pcell: CatalogCell | undefined): Promise<SafeHtml> {
+async function section(
+  ctx: SiteContext,
+  fcell: CatalogCell,
+  lcell: CatalogCell | undefined,
+  pcell: CatalogCell | undefined,
+): Promise<SafeHtml> {
   const { conn } = ctx;
   const fsrc = parquet(fcell, "features");
   const feats = await featureColumns(conn, fsrc);
@@ -138,48 +183,81 @@ async function section(ctx: SiteContext, fcell: CatalogCell, lcell: CatalogCell 
     const { ic, step } = await featureIc(conn, fsrc, lsrc, y, feats);
     ic.sort((a, b) => b.mean_ic - a.mean_ic || (a.feature < b.feature ? -1 : 1));
     order = ic.map((r) => r.feature);
-    parts.push(figure({
-      title: "Rank IC by factor",
-      subtitle: `Spearman rank correlation of each feature with ${lcell.id}'s ${y} across symbols, per date, averaged over ${ic[0]?.dates ?? 0} dates (every ${step}th date, so forward returns do not overlap). Bars: mean IC; table: t-statistic = mean / (sd / √dates).`,
-      data: ic,
-      table: { columns: ["feature", "mean_ic", "sd_ic", "t_stat", "dates"] },
-      plot: {
-        height: Math.max(160, 40 + ic.length * 18),
-        marginLeft: labelMargin(order),
-        x: { label: "Mean rank IC (correlation, −1 to 1)", grid: true },
-        y: { label: null, domain: order },
-        color: { type: "categorical", domain: ["negative", "positive"], range: ["#e15759", "#4e79a7"] },
-        marks: [Plot.barX(ic, { x: "mean_ic", y: "feature", fill: (d: FeatureIc) => (d.mean_ic < 0 ? "negative" : "positive") }), Plot.ruleX([0])],
-      },
-    }));
-    if (pcell && ic.length) {
-      const top = [...ic].sort((a, b) => Math.abs(b.t_stat) - Math.abs(a.t_stat) || (a.feature < b.feature ? -1 : 1)).slice(0, DECAY_FEATURES).map((r) => r.feature);
-      const decay = await icDecay(conn, fsrc, parquet(pcell, "prices"), top);
-      parts.push(figure({
-        title: "IC decay",
-        subtitle: `Mean rank IC of the ${top.length} features with the largest |t| against forward returns over ${HORIZONS.join(", ")} trading days (from ${pcell.id}'s closes, entered one bar after the signal).`,
-        data: decay,
-        table: { columns: ["feature", "horizon", "mean_ic", "t_stat", "dates"] },
+    parts.push(
+      figure({
+        title: "Rank IC by factor",
+        subtitle: `Spearman rank correlation of each feature with ${lcell.id}'s ${y} across symbols, per date, averaged over ${ic[0]?.dates ?? 0} dates (every ${step}th date, so forward returns do not overlap). Bars: mean IC; table: t-statistic = mean / (sd / √dates).`,
+        data: ic,
+        table: { columns: ["feature", "mean_ic", "sd_ic", "t_stat", "dates"] },
         plot: {
-          height: 300,
-          x: { type: "log", label: "Horizon (trading days, log scale)", ticks: HORIZONS },
-          y: { label: "Mean rank IC", grid: true },
-          color: { legend: true, domain: top },
-          marks: [Plot.ruleY([0]), Plot.lineY(decay, { x: "horizon", y: "mean_ic", stroke: "feature" }), Plot.dot(decay, { x: "horizon", y: "mean_ic", fill: "feature", r: 3 })],
+          height: Math.max(160, 40 + ic.length * 18),
+          marginLeft: labelMargin(order),
+          x: { label: "Mean rank IC (correlation, −1 to 1)", grid: true },
+          y: { label: null, domain: order },
+          color: { type: "categorical", domain: ["negative", "positive"], range: ["#e15759", "#4e79a7"] },
+          marks: [
+            Plot.barX(ic, {
+              x: "mean_ic",
+              y: "feature",
+              fill: (d: FeatureIc) => (d.mean_ic < 0 ? "negative" : "positive"),
+            }),
+            Plot.ruleX([0]),
+          ],
         },
-      }));
+      }),
+    );
+    if (pcell && ic.length) {
+      const top = [...ic]
+        .sort((a, b) => Math.abs(b.t_stat) - Math.abs(a.t_stat) || (a.feature < b.feature ? -1 : 1))
+        .slice(0, DECAY_FEATURES)
+        .map((r) => r.feature);
+      const decay = await icDecay(conn, fsrc, parquet(pcell, "prices"), top);
+      parts.push(
+        figure({
+          title: "IC decay",
+          subtitle: `Mean rank IC of the ${top.length} features with the largest |t| against forward returns over ${HORIZONS.join(", ")} trading days (from ${pcell.id}'s closes, entered one bar after the signal).`,
+          data: decay,
+          table: { columns: ["feature", "horizon", "mean_ic", "t_stat", "dates"] },
+          plot: {
+            height: 300,
+            x: { type: "log", label: "Horizon (trading days, log scale)", ticks: HORIZONS },
+            y: { label: "Mean rank IC", grid: true },
+            color: { legend: true, domain: top },
+            marks: [
+              Plot.ruleY([0]),
+              Plot.lineY(decay, { x: "horizon", y: "mean_ic", stroke: "feature" }),
+              Plot.dot(decay, { x: "horizon", y: "mean_ic", fill: "feature", r: 3 }),
+            ],
+          },
+        }),
+      );
     }
   } else {
-    parts.push(html`<p class="note">No labels among the sources: the IC needs a cell with a <code>labels</code> table.</p>`);
+    parts.push(
+      html`<p class="note">No labels among the sources: the IC needs a cell with a <code>labels</code> table.</p>`,
+    );
   }
   const corr = await correlations(conn, fsrc, feats);
-  parts.push(heatmap({
-    title: "Feature correlation",
-    subtitle: `Cross-sectional rank correlation between features, pooled over ${CORR_DATES} sampled dates; features in IC order.`,
-    rows: corr, x: "feature_b", y: "feature_a", value: "correlation",
-    xLabel: "Feature", yLabel: "Feature", valueLabel: "Rank correlation (−1 to 1)",
-    diverging: true, domain: [-1, 1], xDomain: order, yDomain: order, labels: feats.length <= 12, rotateX: true, marginLeft: labelMargin(order),
-  }));
+  parts.push(
+    heatmap({
+      title: "Feature correlation",
+      subtitle: `Cross-sectional rank correlation between features, pooled over ${CORR_DATES} sampled dates; features in IC order.`,
+      rows: corr,
+      x: "feature_b",
+      y: "feature_a",
+      value: "correlation",
+      xLabel: "Feature",
+      yLabel: "Feature",
+      valueLabel: "Rank correlation (−1 to 1)",
+      diverging: true,
+      domain: [-1, 1],
+      xDomain: order,
+      yDomain: order,
+      labels: feats.length <= 12,
+      rotateX: true,
+      marginLeft: labelMargin(order),
+    }),
+  );
   return html`<h2><code>${fcell.id}</code></h2><p class="note">${feats.length} numeric features.</p>${parts}`;
 }
 

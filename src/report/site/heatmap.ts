@@ -51,21 +51,41 @@ export function heatmap(o: HeatmapOptions): SafeHtml {
     Plot.cell(o.rows, { x: o.x, y: o.y, fill: o.value, inset: 0.5, ...(o.fx ? { fx: o.fx } : {}) }),
   ];
   if (labels) {
-    marks.push(Plot.text(o.rows, {
-      x: o.x, y: o.y, ...(o.fx ? { fx: o.fx } : {}),
-      text: (d: Record<string, unknown>) => (Number.isFinite(val(d)) ? formatNumber(val(d), digits) : ""),
-      fill: "#111", stroke: "#fff", strokeWidth: 2, paintOrder: "stroke", fontSize: 10,
-    }));
+    marks.push(
+      Plot.text(o.rows, {
+        x: o.x,
+        y: o.y,
+        ...(o.fx ? { fx: o.fx } : {}),
+        text: (d: Record<string, unknown>) => (Number.isFinite(val(d)) ? formatNumber(val(d), digits) : ""),
+        fill: "#111",
+        stroke: "#fff",
+        strokeWidth: 2,
+        paintOrder: "stroke",
+        fontSize: 10,
+      }),
+    );
   }
   // Quantized colors: their legend is drawn as SVG rectangles (a continuous ramp legend needs a
   // canvas, which server-side rendering does not have), and the exact numbers are in the squares
   // and the table anyway.
   const values = o.rows.map(val).filter(Number.isFinite);
-  const lo = Math.min(...values), hi = Math.max(...values);
-  const domain: [number, number] = o.domain ?? (o.diverging ? [-Math.max(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(lo), Math.abs(hi))] : [lo, hi]);
-  const color = { type: "quantize", n: o.diverging ? 10 : 8, scheme: o.diverging ? DIVERGING : "blues", domain: values.length ? domain : [0, 1], legend: true, label: o.valueLabel, tickFormat: (d: number) => formatNumber(d, 2), width: 400,
+  const lo = Math.min(...values),
+    hi = Math.max(...values);
+  const domain: [number, number] =
+    o.domain ??
+    (o.diverging ? [-Math.max(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(lo), Math.abs(hi))] : [lo, hi]);
+  const color = {
+    type: "quantize",
+    n: o.diverging ? 10 : 8,
+    scheme: o.diverging ? DIVERGING : "blues",
+    domain: values.length ? domain : [0, 1],
+    legend: true,
+    label: o.valueLabel,
+    tickFormat: (d: number) => formatNumber(d, 2),
+    width: 400,
     // themed() sets the categorical palette as the range; a scheme needs it unset.
-    range: undefined } as Plot.ScaleOptions;
+    range: undefined,
+  } as Plot.ScaleOptions;
   return figure({
     title: o.title,
     ...(o.subtitle ? { subtitle: o.subtitle } : {}),
@@ -76,7 +96,12 @@ export function heatmap(o: HeatmapOptions): SafeHtml {
       marginLeft: o.marginLeft ?? 110,
       marginBottom: o.marginBottom ?? (o.rotateX ? 90 : 40),
       padding: 0,
-      x: { type: "band", label: o.xLabel, ...(o.xDomain ? { domain: [...o.xDomain] } : {}), ...(o.rotateX ? { tickRotate: -40 } : {}) },
+      x: {
+        type: "band",
+        label: o.xLabel,
+        ...(o.xDomain ? { domain: [...o.xDomain] } : {}),
+        ...(o.rotateX ? { tickRotate: -40 } : {}),
+      },
       y: { type: "band", label: o.yLabel, ...(o.yDomain ? { domain: [...o.yDomain] } : {}) },
       ...(o.fx ? { fx: { label: o.fxLabel ?? o.fx } } : {}),
       color,

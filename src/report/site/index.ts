@@ -1,5 +1,13 @@
 /** The static report site: pages per stage output, built from the catalog. */
-export { buildSite, renderSite, pageAvailable, renumberPlotIds, type BuildSiteOptions, type RenderSiteOptions, type SiteResult } from "./build.ts";
+export {
+  buildSite,
+  renderSite,
+  pageAvailable,
+  renumberPlotIds,
+  type BuildSiteOptions,
+  type RenderSiteOptions,
+  type SiteResult,
+} from "./build.ts";
 export { SITE_PAGES } from "./registry.ts";
 export { dagLayers, dagSvg } from "./dag.ts";
 export { catalogFromInputs, inputsDigest, type InputArtifact } from "./inputs-catalog.ts";

@@ -35,16 +35,41 @@ export interface InputsCatalogOptions {
 
 export function catalogFromInputs(inputs: readonly InputArtifact[], opts: InputsCatalogOptions): Catalog {
   const cells = new Map<string, CatalogCell>();
-  const sorted = [...inputs].sort((a, b) => (a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0));
+  const sorted = [...inputs].sort((a, b) =>
+    a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0,
+  );
   for (const u of sorted) {
     let c = cells.get(u.cellId);
-    if (!c) cells.set(u.cellId, (c = { id: u.cellId, stage: u.stage, axes: { ...u.cell }, state: "fresh", reasons: [], deps: [], outputs: [] }));
-    c.outputs.push({ name: u.output, kind: u.kind, path: u.path, relPath: relative(opts.root, u.path).split("\\").join("/"), hash: u.hash, bytes: 0, present: true });
+    if (!c)
+      cells.set(
+        u.cellId,
+        (c = { id: u.cellId, stage: u.stage, axes: { ...u.cell }, state: "fresh", reasons: [], deps: [], outputs: [] }),
+      );
+    c.outputs.push({
+      name: u.output,
+      kind: u.kind,
+      path: u.path,
+      relPath: relative(opts.root, u.path).split("\\").join("/"),
+      hash: u.hash,
+      bytes: 0,
+      present: true,
+    });
   }
   const list = [...cells.values()];
   const stageNames = [...new Set(list.map((c) => c.stage))];
-  const stages: Catalog["stages"] = stageNames.map((name) => ({ name, uses: "", needs: [], axes: Object.keys(list.find((c) => c.stage === name)!.axes) }));
-  stages.push({ name: opts.self.name, uses: opts.self.uses, needs: stageNames, axes: [], ...(opts.self.description ? { description: opts.self.description } : {}) });
+  const stages: Catalog["stages"] = stageNames.map((name) => ({
+    name,
+    uses: "",
+    needs: [],
+    axes: Object.keys(list.find((c) => c.stage === name)!.axes),
+  }));
+  stages.push({
+    name: opts.self.name,
+    uses: opts.self.uses,
+    needs: stageNames,
+    axes: [],
+    ...(opts.self.description ? { description: opts.self.description } : {}),
+  });
   return {
     root: opts.root,
     lockHash: inputsDigest(inputs),

@@ -51,7 +51,11 @@ export async function attachLedger(conn: DuckDBConnection, path: string): Promis
     const message = (e as Error).message ?? String(e);
     // The message names the holder's PID: keep only what is stable.
     const locked = /lock/i.test(message);
-    return { ok: false, locked, reason: locked ? "the file is locked by another process" : message.split("\n")[0].replace(/PID \d+/g, "PID …") };
+    return {
+      ok: false,
+      locked,
+      reason: locked ? "the file is locked by another process" : message.split("\n")[0].replace(/PID \d+/g, "PID …"),
+    };
   }
 }
 

@@ -15,7 +15,17 @@ function stageRows(catalog: Catalog): Record<string, unknown>[] {
   return catalog.stages.map((s) => {
     const cells = catalog.cells.filter((c) => c.stage === s.name);
     const n = (st: CatalogCell["state"]) => cells.filter((c) => c.state === st).length;
-    return { stage: s.name, needs: s.needs.join(", "), matrix: s.axes.join(" × "), cells: cells.length, fresh: n("fresh"), stale: n("stale"), missing: n("missing"), uses: s.uses, description: s.description ?? "" };
+    return {
+      stage: s.name,
+      needs: s.needs.join(", "),
+      matrix: s.axes.join(" × "),
+      cells: cells.length,
+      fresh: n("fresh"),
+      stale: n("stale"),
+      missing: n("missing"),
+      uses: s.uses,
+      description: s.description ?? "",
+    };
   });
 }
 
@@ -28,7 +38,8 @@ function dagFigure(catalog: Catalog): SafeHtml {
 function paramsBlock(catalog: Catalog): SafeHtml {
   return html`${catalog.stages.map((s) => {
     const cells = catalog.cells.filter((c) => c.stage === s.name && c.params !== undefined);
-    if (!cells.length) return html`<h3>${s.name}</h3><p class="note">No params recorded (the stage has not run${catalog.lockHash === "none" ? "" : " or its params are not among these inputs"}).</p>`;
+    if (!cells.length)
+      return html`<h3>${s.name}</h3><p class="note">No params recorded (the stage has not run${catalog.lockHash === "none" ? "" : " or its params are not among these inputs"}).</p>`;
     const texts = cells.map((c) => JSON.stringify(c.params, null, 2));
     const same = texts.every((t) => t === texts[0]);
     return html`<h3>${s.name}</h3>${same ? html`<pre>${texts[0]}</pre>` : cells.map((c, i) => html`<details><summary><code>${c.id}</code></summary><pre>${texts[i]}</pre></details>`)}`;
@@ -44,7 +55,11 @@ function cellTable(catalog: Catalog, withDurations: boolean): SafeHtml {
     outputs: c.outputs.length,
     ...(withDurations ? { seconds: c.durationS ?? null } : {}),
   }));
-  return dataTable(rows, { maxRows: 2000, caption: "Fingerprint: the first 16 hex digits of the sha256 recorded in pipeline.lock; seed: the cell's own seed, derived from the pipeline seed and the cell id." });
+  return dataTable(rows, {
+    maxRows: 2000,
+    caption:
+      "Fingerprint: the first 16 hex digits of the sha256 recorded in pipeline.lock; seed: the cell's own seed, derived from the pipeline seed and the cell id.",
+  });
 }
 
 function inputsBlock(catalog: Catalog): SafeHtml {
@@ -83,7 +98,9 @@ export const overviewPage: PageBuilder = {
       : html`<p><span class="badge ok">up to date</span> Every cell is fresh: its outputs match its code, params and inputs.</p>`;
     const provenanceRows: Array<[string, unknown]> = [
       [lockLabel, catalog.lockHash],
-      ...(provenance === "lock" ? [["git commit", catalog.gitCommit ?? "not a git repository"] as [string, unknown]] : []),
+      ...(provenance === "lock"
+        ? [["git commit", catalog.gitCommit ?? "not a git repository"] as [string, unknown]]
+        : []),
       ...(provenance === "lock" ? [["pipeline seed", catalog.seed] as [string, unknown]] : []),
       ...(catalog.engine ? [["engine", catalog.engine] as [string, unknown]] : []),
     ];

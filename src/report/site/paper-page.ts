@@ -52,7 +52,10 @@ interface PaperSource {
   halt: { halted: boolean; date: string | null; reason: string | null } | null;
 }
 
-const money = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : "");
+const money = (v: unknown) =>
+  typeof v === "number" && Number.isFinite(v)
+    ? v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    : "";
 const pct = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? formatPercent(v, 2) : "");
 
 function card(k: string, v: string, note?: string): SafeHtml {
@@ -69,17 +72,26 @@ function backtestOf(catalog: Catalog, champion: string | null): CatalogCell | nu
 async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
   const { catalog, conn } = ctx;
   const parts: SafeHtml[] = [src.heading];
-  const [st] = await queryRows(conn, `select count(*)::INTEGER as days, min(date)::VARCHAR as first, max(date)::VARCHAR as last,
+  const [st] = await queryRows(
+    conn,
+    `select count(*)::INTEGER as days, min(date)::VARCHAR as first, max(date)::VARCHAR as last,
       round(arg_max(equity, date), 2) as final_equity, round(sum(costs), 2) as costs,
       round(avg(daily_return) / nullif(stddev_samp(daily_return), 0) * sqrt(${PERIODS_PER_YEAR}), 6) as sharpe
-    from (${src.equity})`);
+    from (${src.equity})`,
+  );
   const days = num(st.days);
   if (!days) {
     parts.push(html`<p class="note">No day recorded yet.</p>`);
     return html`${parts}`;
   }
-  const [fc] = await queryRows(conn, `select count(*) filter (where shares > 0)::INTEGER as filled, count(*)::INTEGER as orders from (${src.fills})`);
-  const kinds = await queryRows<{ kind: string; n: number }>(conn, `select kind, count(*)::INTEGER as n from (${src.events}) group by kind order by kind`);
+  const [fc] = await queryRows(
+    conn,
+    `select count(*) filter (where shares > 0)::INTEGER as filled, count(*)::INTEGER as orders from (${src.fills})`,
+  );
+  const kinds = await queryRows<{ kind: string; n: number }>(
+    conn,
+    `select kind, count(*)::INTEGER as n from (${src.events}) group by kind order by kind`,
+  );
   const count = (k: string) => num(kinds.find((r) => r.kind === k)?.n ?? 0);
   const bt = backtestOf(catalog, src.champion);
   const finalEquity = num(st.final_equity);
@@ -88,134 +100,269 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
   const per = period === "M" ? "monthly" : period === "W" ? "weekly" : "daily";
 
   // Daily wide series: paper equity and growth, the backtest's growth over the same dates, drawdowns.
-  const btReturns = bt ? `select date, net from ${parquet(bt, "returns")} where date >= '${st.first}'::DATE and date <= '${st.last}'::DATE` : `select null::DATE as date, null::DOUBLE as net where false`;
+  const btReturns = bt
+    ? `select date, net from ${parquet(bt, "returns")} where date >= '${st.first}'::DATE and date <= '${st.last}'::DATE`
+    : `select null::DATE as date, null::DOUBLE as net where false`;
   const daily = `with p as (select date, equity, cash, positions_value from (${src.equity})),
       b as (select date, exp(sum(ln(1 + net)) over (order by date rows unbounded preceding)) as g from (${btReturns})),
       j as (select p.date, p.equity, p.cash, p.positions_value, p.equity / ${src.capital} as pg, b.g as bg from p left join b using (date))
     select *, pg / greatest(1, max(pg) over (order by date rows unbounded preceding)) - 1 as pdd,
               bg / greatest(1, max(bg) over (order by date rows unbounded preceding)) - 1 as bdd from j`;
   const bucket = period === "D" ? "date" : `date_trunc('${period === "W" ? "week" : "month"}', date)`;
-  const series = (await queryRows(conn, `select max(date)::VARCHAR as date, round(arg_max(equity, date), 2) as equity,
+  const series = (
+    await queryRows(
+      conn,
+      `select max(date)::VARCHAR as date, round(arg_max(equity, date), 2) as equity,
         round(arg_max(pg, date), 8) as paper_growth, round(arg_max(bg, date), 8) as backtest_growth,
         round(min(pdd), 8) as paper_drawdown, round(min(bdd), 8) as backtest_drawdown,
         round(arg_max(cash / equity, date), 8) as cash_share, round(arg_max(positions_value / equity, date), 8) as invested_share
-      from (${daily}) group by ${bucket} order by date`)).map((r) => ({
-    date: String(r.date), equity: num(r.equity), paper_growth: num(r.paper_growth), backtest_growth: r.backtest_growth === null ? null : num(r.backtest_growth),
-    paper_drawdown: num(r.paper_drawdown), backtest_drawdown: r.backtest_drawdown === null ? null : num(r.backtest_drawdown),
-    cash_share: num(r.cash_share), invested_share: num(r.invested_share),
+      from (${daily}) group by ${bucket} order by date`,
+    )
+  ).map((r) => ({
+    date: String(r.date),
+    equity: num(r.equity),
+    paper_growth: num(r.paper_growth),
+    backtest_growth: r.backtest_growth === null ? null : num(r.backtest_growth),
+    paper_drawdown: num(r.paper_drawdown),
+    backtest_drawdown: r.backtest_drawdown === null ? null : num(r.backtest_drawdown),
+    cash_share: num(r.cash_share),
+    invested_share: num(r.invested_share),
   }));
   const maxDd = Math.min(0, ...series.map((s) => s.paper_drawdown).filter(Number.isFinite));
   const halted = src.halt?.halted ?? false;
-  parts.push(html`<div class="cards">${[
-    card("days recorded", formatNumber(days), `${String(st.first)} – ${String(st.last)}`),
-    card("equity", money(finalEquity), `capital ${money(src.capital)}`),
-    card("total return", pct(finalEquity / src.capital - 1)),
-    card("Sharpe ratio", Number.isFinite(num(st.sharpe)) ? formatNumber(num(st.sharpe), 3) : "—", `annualized, ${days} daily returns`),
-    card("max drawdown", pct(maxDd)),
-    card("costs", money(num(st.costs)), `${formatNumber(num(fc.filled))} fills of ${formatNumber(num(fc.orders))} orders`),
-    card("kill switch", halted ? "halted" : "active", halted ? `since ${src.halt?.date ?? "?"}` : `${count("kill_switch")} trigger${count("kill_switch") === 1 ? "" : "s"} recorded`),
-  ]}</div>`);
-  if (halted) parts.push(html`<div class="cell-error" role="status"><strong>Trading halted</strong> since ${src.halt?.date ?? "?"}: ${src.halt?.reason ?? ""}. Positions are held; no order until <code>pipeline paper resume</code>.</div>`);
-  parts.push(html`<p class="note">Champion: ${src.champion ? html`<code>${src.champion}</code>` : "none recorded"}. ${bt ? html`Its backtest (<code>${bt.id}</code>, daily net returns) is compounded over the same dates for comparison.` : src.champion ? "Its backtest returns are not among the outputs read here, so the figure shows the paper book alone." : null}</p>`);
+  parts.push(
+    html`<div class="cards">${[
+      card("days recorded", formatNumber(days), `${String(st.first)} – ${String(st.last)}`),
+      card("equity", money(finalEquity), `capital ${money(src.capital)}`),
+      card("total return", pct(finalEquity / src.capital - 1)),
+      card(
+        "Sharpe ratio",
+        Number.isFinite(num(st.sharpe)) ? formatNumber(num(st.sharpe), 3) : "—",
+        `annualized, ${days} daily returns`,
+      ),
+      card("max drawdown", pct(maxDd)),
+      card(
+        "costs",
+        money(num(st.costs)),
+        `${formatNumber(num(fc.filled))} fills of ${formatNumber(num(fc.orders))} orders`,
+      ),
+      card(
+        "kill switch",
+        halted ? "halted" : "active",
+        halted
+          ? `since ${src.halt?.date ?? "?"}`
+          : `${count("kill_switch")} trigger${count("kill_switch") === 1 ? "" : "s"} recorded`,
+      ),
+    ]}</div>`,
+  );
+  if (halted)
+    parts.push(
+      html`<div class="cell-error" role="status"><strong>Trading halted</strong> since ${src.halt?.date ?? "?"}: ${src.halt?.reason ?? ""}. Positions are held; no order until <code>pipeline paper resume</code>.</div>`,
+    );
+  parts.push(
+    html`<p class="note">Champion: ${src.champion ? html`<code>${src.champion}</code>` : "none recorded"}. ${bt ? html`Its backtest (<code>${bt.id}</code>, daily net returns) is compounded over the same dates for comparison.` : src.champion ? "Its backtest returns are not among the outputs read here, so the figure shows the paper book alone." : null}</p>`,
+  );
 
-  const kills = (await queryRows<{ date: string }>(conn, `select distinct date::VARCHAR as date from (${src.events}) where kind = 'kill_switch' and date is not null order by date`)).map((r) => ({ date: utcDate(r.date) }));
+  const kills = (
+    await queryRows<{ date: string }>(
+      conn,
+      `select distinct date::VARCHAR as date from (${src.events}) where kind = 'kill_switch' and date is not null order by date`,
+    )
+  ).map((r) => ({ date: utcDate(r.date) }));
   const long = series.flatMap((s) => [
     { date: utcDate(s.date), series: "paper", growth: s.paper_growth, drawdown: s.paper_drawdown },
-    ...(s.backtest_growth === null ? [] : [{ date: utcDate(s.date), series: "backtest", growth: s.backtest_growth, drawdown: s.backtest_drawdown }]),
+    ...(s.backtest_growth === null
+      ? []
+      : [{ date: utcDate(s.date), series: "backtest", growth: s.backtest_growth, drawdown: s.backtest_drawdown }]),
   ]);
   const names = bt ? ["paper", "backtest"] : ["paper"];
   const color = { legend: true, domain: names, range: [PALETTE[0], PALETTE[1]] };
   const killMarks = kills.length ? [Plot.ruleX(kills, { x: "date", stroke: "#c0392b", strokeDasharray: "3,3" })] : [];
-  const tableRows = series.map((s) => ({ date: s.date, equity: s.equity, paper_growth: s.paper_growth, ...(bt ? { backtest_growth: s.backtest_growth } : {}), paper_drawdown: s.paper_drawdown, ...(bt ? { backtest_drawdown: s.backtest_drawdown } : {}) }));
+  const tableRows = series.map((s) => ({
+    date: s.date,
+    equity: s.equity,
+    paper_growth: s.paper_growth,
+    ...(bt ? { backtest_growth: s.backtest_growth } : {}),
+    paper_drawdown: s.paper_drawdown,
+    ...(bt ? { backtest_drawdown: s.backtest_drawdown } : {}),
+  }));
   const fmt = { equity: money, paper_drawdown: pct, backtest_drawdown: pct };
-  parts.push(figure({
-    id: `${src.key}-equity`,
-    title: "Equity against the backtest",
-    subtitle: `Growth of 1 from the starting capital (${money(src.capital)}), ${per} points (the last value of each period)${bt ? "; the champion's backtest compounded over the same dates" : ""}${kills.length ? "; dashed red: kill switch" : ""}. The table gives the paper equity in currency.`,
-    data: tableRows, table: { maxRows: 400, digits: 6, format: fmt },
-    plot: {
-      height: 300, x: { type: "utc", label: "Date" }, y: { label: "Equity (growth of 1)", grid: true }, color,
-      marks: [Plot.ruleY([1], { stroke: "#8c959f" }), ...killMarks, Plot.lineY(long, { x: "date", y: "growth", stroke: "series", strokeWidth: 1.6 })],
-    },
-  }));
-  parts.push(figure({
-    id: `${src.key}-drawdown`,
-    title: "Drawdown",
-    subtitle: `Decline from the running peak of equity (the starting capital counts as a peak), ${per} (the deepest point of each period), in percent.`,
-    data: tableRows, table: { columns: ["date", "paper_drawdown", ...(bt ? ["backtest_drawdown"] : [])], maxRows: 400, format: fmt },
-    plot: {
-      height: 220, x: { type: "utc", label: "Date" }, y: { label: "Drawdown (%)", percent: true, grid: true }, color,
-      marks: [Plot.ruleY([0]), ...killMarks, Plot.lineY(long, { x: "date", y: "drawdown", stroke: "series", strokeWidth: 1.3 })],
-    },
-  }));
+  parts.push(
+    figure({
+      id: `${src.key}-equity`,
+      title: "Equity against the backtest",
+      subtitle: `Growth of 1 from the starting capital (${money(src.capital)}), ${per} points (the last value of each period)${bt ? "; the champion's backtest compounded over the same dates" : ""}${kills.length ? "; dashed red: kill switch" : ""}. The table gives the paper equity in currency.`,
+      data: tableRows,
+      table: { maxRows: 400, digits: 6, format: fmt },
+      plot: {
+        height: 300,
+        x: { type: "utc", label: "Date" },
+        y: { label: "Equity (growth of 1)", grid: true },
+        color,
+        marks: [
+          Plot.ruleY([1], { stroke: "#8c959f" }),
+          ...killMarks,
+          Plot.lineY(long, { x: "date", y: "growth", stroke: "series", strokeWidth: 1.6 }),
+        ],
+      },
+    }),
+  );
+  parts.push(
+    figure({
+      id: `${src.key}-drawdown`,
+      title: "Drawdown",
+      subtitle: `Decline from the running peak of equity (the starting capital counts as a peak), ${per} (the deepest point of each period), in percent.`,
+      data: tableRows,
+      table: { columns: ["date", "paper_drawdown", ...(bt ? ["backtest_drawdown"] : [])], maxRows: 400, format: fmt },
+      plot: {
+        height: 220,
+        x: { type: "utc", label: "Date" },
+        y: { label: "Drawdown (%)", percent: true, grid: true },
+        color,
+        marks: [
+          Plot.ruleY([0]),
+          ...killMarks,
+          Plot.lineY(long, { x: "date", y: "drawdown", stroke: "series", strokeWidth: 1.3 }),
+        ],
+      },
+    }),
+  );
 
-  const hist = (await queryRows(conn, `select round(floor(daily_return / ${RETURN_BIN}) * ${RETURN_BIN}, 6) as lo, count(*)::INTEGER as days
-      from (${src.equity}) where daily_return is not null and isfinite(daily_return) group by 1 order by 1`))
-    .map((r) => ({ from: num(r.lo), to: roundDecimals(num(r.lo) + RETURN_BIN, 6), days: num(r.days) }));
-  parts.push(figure({
-    id: `${src.key}-returns`,
-    title: "Daily return distribution",
-    subtitle: `Days per bin of ${formatPercent(RETURN_BIN, 2)} of the daily return of equity (after costs); the rule marks 0.`,
-    data: hist, table: { columns: ["from", "to", "days"], format: { from: pct, to: pct } },
-    plot: {
-      height: 220, x: { label: "Daily return (%)", percent: true }, y: { label: "Days (count)", grid: true },
-      marks: [Plot.rectY(hist, { x1: "from", x2: "to", y: "days", fill: PALETTE[0], inset: 0.5 }), Plot.ruleX([0], { stroke: "#1d232b" }), Plot.ruleY([0])],
-    },
-  }));
+  const hist = (
+    await queryRows(
+      conn,
+      `select round(floor(daily_return / ${RETURN_BIN}) * ${RETURN_BIN}, 6) as lo, count(*)::INTEGER as days
+      from (${src.equity}) where daily_return is not null and isfinite(daily_return) group by 1 order by 1`,
+    )
+  ).map((r) => ({ from: num(r.lo), to: roundDecimals(num(r.lo) + RETURN_BIN, 6), days: num(r.days) }));
+  parts.push(
+    figure({
+      id: `${src.key}-returns`,
+      title: "Daily return distribution",
+      subtitle: `Days per bin of ${formatPercent(RETURN_BIN, 2)} of the daily return of equity (after costs); the rule marks 0.`,
+      data: hist,
+      table: { columns: ["from", "to", "days"], format: { from: pct, to: pct } },
+      plot: {
+        height: 220,
+        x: { label: "Daily return (%)", percent: true },
+        y: { label: "Days (count)", grid: true },
+        marks: [
+          Plot.rectY(hist, { x1: "from", x2: "to", y: "days", fill: PALETTE[0], inset: 0.5 }),
+          Plot.ruleX([0], { stroke: "#1d232b" }),
+          Plot.ruleY([0]),
+        ],
+      },
+    }),
+  );
   const exposure = series.flatMap((s) => [
     { date: utcDate(s.date), share: "invested", value: s.invested_share },
     { date: utcDate(s.date), share: "cash", value: s.cash_share },
   ]);
-  parts.push(figure({
-    id: `${src.key}-exposure`,
-    title: "Invested and cash",
-    subtitle: `Positions value and cash as shares of equity at the close, ${per} (the last day of each period).`,
-    data: series.map((s) => ({ date: s.date, invested_share: s.invested_share, cash_share: s.cash_share })),
-    table: { maxRows: 400, format: { invested_share: pct, cash_share: pct } },
-    plot: {
-      height: 200, x: { type: "utc", label: "Date" }, y: { label: "Share of equity (%)", percent: true, grid: true },
-      color: { legend: true, domain: ["invested", "cash"], range: [PALETTE[4], PALETTE[9]] },
-      marks: [Plot.ruleY([0]), Plot.lineY(exposure, { x: "date", y: "value", stroke: "share", strokeWidth: 1.4 })],
-    },
-  }));
+  parts.push(
+    figure({
+      id: `${src.key}-exposure`,
+      title: "Invested and cash",
+      subtitle: `Positions value and cash as shares of equity at the close, ${per} (the last day of each period).`,
+      data: series.map((s) => ({ date: s.date, invested_share: s.invested_share, cash_share: s.cash_share })),
+      table: { maxRows: 400, format: { invested_share: pct, cash_share: pct } },
+      plot: {
+        height: 200,
+        x: { type: "utc", label: "Date" },
+        y: { label: "Share of equity (%)", percent: true, grid: true },
+        color: { legend: true, domain: ["invested", "cash"], range: [PALETTE[4], PALETTE[9]] },
+        marks: [Plot.ruleY([0]), Plot.lineY(exposure, { x: "date", y: "value", stroke: "share", strokeWidth: 1.4 })],
+      },
+    }),
+  );
 
   if (src.days) {
-    const statuses = (await queryRows(conn, `select date::VARCHAR as date, status, orders::INTEGER as orders, fills::INTEGER as fills from (${src.days}) order by date`))
-      .map((r) => ({ date: String(r.date), status: String(r.status), orders: num(r.orders), fills: num(r.fills) }));
+    const statuses = (
+      await queryRows(
+        conn,
+        `select date::VARCHAR as date, status, orders::INTEGER as orders, fills::INTEGER as fills from (${src.days}) order by date`,
+      )
+    ).map((r) => ({ date: String(r.date), status: String(r.status), orders: num(r.orders), fills: num(r.fills) }));
     const kindsOf = [...new Set(statuses.map((s) => s.status))].sort();
-    parts.push(figure({
-      id: `${src.key}-days`,
-      title: "Status of each day",
-      subtitle: "What the cycle did on each trade day: executed (orders filled), no_trade (no rebalance, or nothing to trade), halted (kill switch), no champion.",
-      data: statuses, table: { maxRows: 400 },
-      plot: {
-        height: Math.max(90, 40 + kindsOf.length * 24), marginLeft: labelMargin(kindsOf), x: { type: "utc", label: "Date" }, y: { label: null, domain: kindsOf },
-        color: { domain: kindsOf, range: kindsOf.map((k) => (k === "executed" ? "#59a14f" : k === "halted" ? "#e15759" : k === "no_trade" ? "#8c959f" : "#f28e2b")) },
-        marks: [Plot.tickX(statuses.map((s) => ({ ...s, date: utcDate(s.date) })), { x: "date", y: "status", stroke: "status", strokeWidth: 2 })],
-      },
-    }));
+    parts.push(
+      figure({
+        id: `${src.key}-days`,
+        title: "Status of each day",
+        subtitle:
+          "What the cycle did on each trade day: executed (orders filled), no_trade (no rebalance, or nothing to trade), halted (kill switch), no champion.",
+        data: statuses,
+        table: { maxRows: 400 },
+        plot: {
+          height: Math.max(90, 40 + kindsOf.length * 24),
+          marginLeft: labelMargin(kindsOf),
+          x: { type: "utc", label: "Date" },
+          y: { label: null, domain: kindsOf },
+          color: {
+            domain: kindsOf,
+            range: kindsOf.map((k) =>
+              k === "executed" ? "#59a14f" : k === "halted" ? "#e15759" : k === "no_trade" ? "#8c959f" : "#f28e2b",
+            ),
+          },
+          marks: [
+            Plot.tickX(
+              statuses.map((s) => ({ ...s, date: utcDate(s.date) })),
+              { x: "date", y: "status", stroke: "status", strokeWidth: 2 },
+            ),
+          ],
+        },
+      }),
+    );
   }
 
   if (src.positions) {
-    const book = (await queryRows(conn, `select symbol, shares, round(price, 4) as price, round(value, 2) as value, round(weight, 8) as weight from (${src.positions}) where shares <> 0 order by weight desc, symbol`))
-      .map((r) => ({ symbol: String(r.symbol), shares: num(r.shares), price: num(r.price), value: num(r.value), weight: num(r.weight) }));
-    parts.push(html`<h3>Positions at the close of ${String(st.last)} (${book.length})</h3>${book.length ? dataTable(book, { maxRows: 1000, format: { value: money, weight: pct } }) : html`<p class="note">No position: the book is all cash.</p>`}`);
+    const book = (
+      await queryRows(
+        conn,
+        `select symbol, shares, round(price, 4) as price, round(value, 2) as value, round(weight, 8) as weight from (${src.positions}) where shares <> 0 order by weight desc, symbol`,
+      )
+    ).map((r) => ({
+      symbol: String(r.symbol),
+      shares: num(r.shares),
+      price: num(r.price),
+      value: num(r.value),
+      weight: num(r.weight),
+    }));
+    parts.push(
+      html`<h3>Positions at the close of ${String(st.last)} (${book.length})</h3>${book.length ? dataTable(book, { maxRows: 1000, format: { value: money, weight: pct } }) : html`<p class="note">No position: the book is all cash.</p>`}`,
+    );
   } else {
-    const book = (await queryRows(conn, `select symbol, sum(case when side = 'buy' then shares else -shares end) as shares, round(arg_max(price, date), 4) as last_fill_price, max(date)::VARCHAR as last_fill
-        from (${src.fills}) where shares > 0 group by symbol having sum(case when side = 'buy' then shares else -shares end) <> 0 order by symbol`))
-      .map((r) => ({ symbol: String(r.symbol), shares: num(r.shares), last_fill_price: num(r.last_fill_price), last_fill: String(r.last_fill) }));
-    parts.push(html`<h3>Book at the end (${book.length})</h3><p class="note">Net filled shares per symbol (buys − sells) from the fills; the stage writes no positions table.</p>${book.length ? dataTable(book, { maxRows: 1000 }) : html`<p class="note">No position: the book is all cash.</p>`}`);
+    const book = (
+      await queryRows(
+        conn,
+        `select symbol, sum(case when side = 'buy' then shares else -shares end) as shares, round(arg_max(price, date), 4) as last_fill_price, max(date)::VARCHAR as last_fill
+        from (${src.fills}) where shares > 0 group by symbol having sum(case when side = 'buy' then shares else -shares end) <> 0 order by symbol`,
+      )
+    ).map((r) => ({
+      symbol: String(r.symbol),
+      shares: num(r.shares),
+      last_fill_price: num(r.last_fill_price),
+      last_fill: String(r.last_fill),
+    }));
+    parts.push(
+      html`<h3>Book at the end (${book.length})</h3><p class="note">Net filled shares per symbol (buys − sells) from the fills; the stage writes no positions table.</p>${book.length ? dataTable(book, { maxRows: 1000 }) : html`<p class="note">No position: the book is all cash.</p>`}`,
+    );
   }
 
-  const fills = (await queryRows(conn, `with f as (select * from (${src.fills})), d as (select distinct date from f order by date desc limit ${RECENT_FILL_DAYS})
+  const fills = await queryRows(
+    conn,
+    `with f as (select * from (${src.fills})), d as (select distinct date from f order by date desc limit ${RECENT_FILL_DAYS})
       select date::VARCHAR as date, symbol, side, requested, shares, round(price, 4) as price, round(notional, 2) as notional, round(commission, 2) as commission, round(slippage, 2) as slippage, status, coalesce(reason, '') as reason
-      from f where date in (select date from d) order by date desc, symbol, side`));
+      from f where date in (select date from d) order by date desc, symbol, side`,
+  );
   const fillDays = new Set(fills.map((f) => f.date)).size;
-  parts.push(html`<h3>Recent orders and fills</h3><p class="note">Every order of the last ${fillDays} day${fillDays === 1 ? "" : "s"} with orders, newest first: requested and filled shares (partial fills are cancelled, not carried), fill price, costs in currency.</p>${fills.length ? dataTable(fills, { maxRows: 1000, format: { notional: money, commission: money, slippage: money } }) : html`<p class="note">No order yet.</p>`}`);
+  parts.push(
+    html`<h3>Recent orders and fills</h3><p class="note">Every order of the last ${fillDays} day${fillDays === 1 ? "" : "s"} with orders, newest first: requested and filled shares (partial fills are cancelled, not carried), fill price, costs in currency.</p>${fills.length ? dataTable(fills, { maxRows: 1000, format: { notional: money, commission: money, slippage: money } }) : html`<p class="note">No order yet.</p>`}`,
+  );
 
   const events = await queryRows(conn, `select * from (${src.events}) order by seq desc limit ${MAX_EVENTS}`);
   const total = kinds.reduce((a, k) => a + num(k.n), 0);
-  parts.push(html`<h3>Events</h3><p class="note">Kill switch, halts, safety violations, bad data, gaps and no-champion days, newest first${total > MAX_EVENTS ? html` (the last ${MAX_EVENTS} of ${formatNumber(total)})` : null}. ${kinds.length ? kinds.map((k) => `${k.kind} ${num(k.n)}`).join(", ") : "None recorded."}</p>${events.length ? dataTable(events, { maxRows: MAX_EVENTS }) : null}`);
+  parts.push(
+    html`<h3>Events</h3><p class="note">Kill switch, halts, safety violations, bad data, gaps and no-champion days, newest first${total > MAX_EVENTS ? html` (the last ${MAX_EVENTS} of ${formatNumber(total)})` : null}. ${kinds.length ? kinds.map((k) => `${k.kind} ${num(k.n)}`).join(", ") : "None recorded."}</p>${events.length ? dataTable(events, { maxRows: MAX_EVENTS }) : null}`,
+  );
   return html`${parts}`;
 }
 
@@ -230,8 +377,14 @@ async function ledgerSection(ctx: SiteContext): Promise<SafeHtml> {
   try {
     const L = LEDGER_ALIAS;
     const [cap] = await queryRows<{ value: string }>(ctx.conn, `select value from ${L}.meta where key = 'capital'`);
-    const [champ] = await queryRows<{ champion: string | null }>(ctx.conn, `select champion from ${L}.days where champion is not null order by date desc limit 1`);
-    const [halt] = await queryRows<{ kind: string; date: string | null; message: string }>(ctx.conn, `select kind, date::VARCHAR as date, message from ${L}.events where kind in ('kill_switch', 'resume') order by seq desc limit 1`);
+    const [champ] = await queryRows<{ champion: string | null }>(
+      ctx.conn,
+      `select champion from ${L}.days where champion is not null order by date desc limit 1`,
+    );
+    const [halt] = await queryRows<{ kind: string; date: string | null; message: string }>(
+      ctx.conn,
+      `select kind, date::VARCHAR as date, message from ${L}.events where kind in ('kill_switch', 'resume') order by seq desc limit 1`,
+    );
     return await section(ctx, {
       key: "ledger",
       heading,
@@ -242,7 +395,10 @@ async function ledgerSection(ctx: SiteContext): Promise<SafeHtml> {
       days: `select date, status, orders, fills from ${L}.days`,
       capital: cap ? Number(cap.value) : 1_000_000,
       champion: champ?.champion ?? null,
-      halt: halt && halt.kind === "kill_switch" ? { halted: true, date: halt.date, reason: halt.message } : { halted: false, date: null, reason: null },
+      halt:
+        halt && halt.kind === "kill_switch"
+          ? { halted: true, date: halt.date, reason: halt.message }
+          : { halted: false, date: null, reason: null },
     });
   } finally {
     await detachLedger(ctx.conn);

@@ -18,7 +18,9 @@ const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(
 /** Nested object → sorted dotted key/value pairs. */
 function flatten(v: unknown, prefix = ""): Array<[string, unknown]> {
   if (v && typeof v === "object" && !Array.isArray(v)) {
-    return Object.keys(v as Json).sort().flatMap((k) => flatten((v as Json)[k], prefix ? `${prefix}.${k}` : k));
+    return Object.keys(v as Json)
+      .sort()
+      .flatMap((k) => flatten((v as Json)[k], prefix ? `${prefix}.${k}` : k));
   }
   return [[prefix, Array.isArray(v) ? JSON.stringify(v) : v]];
 }
@@ -34,16 +36,28 @@ export const selectionPage: PageBuilder = {
     for (const cell of readableCells(catalog, ["selection"])) {
       const sel = JSON.parse(await readFile(pathOf(cell, "selection"), "utf8")) as Json;
       const cands = (Array.isArray(sel.candidates) ? sel.candidates : []).map(obj);
-      const rowsOut = cands.map((c) => ({
-        rank: typeof c.rank === "number" ? c.rank : null,
-        cell: shortCell(String(c.cell ?? "")),
-        passed: c.passed === true,
-        score: typeof c.score === "number" ? c.score : null,
-        reasons: Array.isArray(c.reasons) && c.reasons.length ? c.reasons.map(String).join("; ") : c.passed ? "passed every threshold" : "",
-        ...Object.fromEntries(Object.entries(obj(c.values)).sort(([a], [b]) => (a < b ? -1 : 1))),
-      })).sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || (a.cell < b.cell ? -1 : 1));
+      const rowsOut = cands
+        .map((c) => ({
+          rank: typeof c.rank === "number" ? c.rank : null,
+          cell: shortCell(String(c.cell ?? "")),
+          passed: c.passed === true,
+          score: typeof c.score === "number" ? c.score : null,
+          reasons:
+            Array.isArray(c.reasons) && c.reasons.length
+              ? c.reasons.map(String).join("; ")
+              : c.passed
+                ? "passed every threshold"
+                : "",
+          ...Object.fromEntries(Object.entries(obj(c.values)).sort(([a], [b]) => (a < b ? -1 : 1))),
+        }))
+        .sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || (a.cell < b.cell ? -1 : 1));
       const champion = sel.champion ? String(sel.champion) : null;
-      const scored = rowsOut.filter((r) => r.score !== null).map((r) => ({ ...r, status: r.cell === shortCell(champion ?? "") ? "champion" : r.passed ? "passed" : "failed" }));
+      const scored = rowsOut
+        .filter((r) => r.score !== null)
+        .map((r) => ({
+          ...r,
+          status: r.cell === shortCell(champion ?? "") ? "champion" : r.passed ? "passed" : "failed",
+        }));
       let champ: Json = {};
       const cj = declared(cell, "champion");
       if (cj?.present) champ = JSON.parse(await readFile(cj.path, "utf8")) as Json;
@@ -53,20 +67,33 @@ export const selectionPage: PageBuilder = {
 <div class="grid2"><div><h3>Thresholds</h3>${keyValueTable(flatten(sel.thresholds))}</div><div><h3>Score weights</h3>${keyValueTable(flatten(sel.weights))}${sel.normalization ? html`<p class="note">Normalization: ${String(sel.normalization)}</p>` : null}</div></div>`);
       if (scored.length) {
         const order = scored.map((r) => r.cell);
-        parts.push(figure({
-          title: "Candidate scores",
-          subtitle: "Weighted score of the normalized metrics (1 = best on every one) for the candidates that passed the thresholds.",
-          data: scored, table: { columns: ["rank", "cell", "status", "score"] },
-          plot: {
-            height: Math.max(140, 50 + scored.length * 16), marginLeft: labelMargin(order),
-            x: { label: "Score (0–1)", grid: true, domain: [0, 1] }, y: { label: null, domain: order },
-            color: { legend: true, domain: ["champion", "passed", "failed"], range: ["#59a14f", "#4e79a7", "#e15759"] },
-            marks: [Plot.barX(scored, { x: "score", y: "cell", fill: "status" }), Plot.ruleX([0])],
-          },
-        }));
+        parts.push(
+          figure({
+            title: "Candidate scores",
+            subtitle:
+              "Weighted score of the normalized metrics (1 = best on every one) for the candidates that passed the thresholds.",
+            data: scored,
+            table: { columns: ["rank", "cell", "status", "score"] },
+            plot: {
+              height: Math.max(140, 50 + scored.length * 16),
+              marginLeft: labelMargin(order),
+              x: { label: "Score (0–1)", grid: true, domain: [0, 1] },
+              y: { label: null, domain: order },
+              color: {
+                legend: true,
+                domain: ["champion", "passed", "failed"],
+                range: ["#59a14f", "#4e79a7", "#e15759"],
+              },
+              marks: [Plot.barX(scored, { x: "score", y: "cell", fill: "status" }), Plot.ruleX([0])],
+            },
+          }),
+        );
       }
       parts.push(html`<h3>Every candidate and why</h3>${dataTable(rowsOut, { maxRows: 1000, digits: 5 })}`);
-      if (Object.keys(champ).length) parts.push(html`<h3>Champion provenance</h3>${keyValueTable(flatten(champ).map(([k, v]) => [k, formatValue(v, 8)] as [string, unknown]))}`);
+      if (Object.keys(champ).length)
+        parts.push(
+          html`<h3>Champion provenance</h3>${keyValueTable(flatten(champ).map(([k, v]) => [k, formatValue(v, 8)] as [string, unknown]))}`,
+        );
     }
     return html`<h1>Champion selection</h1><p class="lead">Thresholds first, then a weighted score; the champion and why.</p>${sourceStatus(catalog, sources)}${parts}`;
   },

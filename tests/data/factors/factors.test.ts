@@ -14,18 +14,37 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createDatabase, queryRows } from "../../../src/store/index.ts";
 import {
-  averageTrueRange, donchianPosition, dollarVolume, featuresQuery, garmanKlassVolatility, marketBeta, momentum,
-  movingAverageGap, parkinsonVolatility, realizedVolatility, reversal, rsi, volumeZScore, type Factor,
+  averageTrueRange,
+  donchianPosition,
+  dollarVolume,
+  featuresQuery,
+  garmanKlassVolatility,
+  marketBeta,
+  momentum,
+  movingAverageGap,
+  parkinsonVolatility,
+  realizedVolatility,
+  reversal,
+  rsi,
+  volumeZScore,
+  type Factor,
 } from "../../../src/data/factors/index.ts";
 
 // Symbol A trades 6 days; B lists late (day 3) and trades 4 days.
 const DAYS = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08"];
 const A = {
-  open: [99, 101, 102, 102, 105, 104], high: [101, 103, 103, 106, 106, 109],
-  low: [98, 100, 100, 101, 103, 103], close: [100, 102, 101, 105, 104, 108], volume: [1000, 1200, 900, 1500, 1100, 1300],
+  open: [99, 101, 102, 102, 105, 104],
+  high: [101, 103, 103, 106, 106, 109],
+  low: [98, 100, 100, 101, 103, 103],
+  close: [100, 102, 101, 105, 104, 108],
+  volume: [1000, 1200, 900, 1500, 1100, 1300],
 };
 const B = {
-  open: [50, 51, 50, 52], high: [51, 52, 51, 53], low: [49, 50, 49, 51], close: [50, 51, 50, 52], volume: [300, 330, 310, 360],
+  open: [50, 51, 50, 52],
+  high: [51, 52, 51, 53],
+  low: [49, 50, 49, 51],
+  close: [50, 51, 50, 52],
+  volume: [300, 330, 310, 360],
 };
 const B0 = 2; // B's first day index
 
@@ -34,24 +53,41 @@ beforeAll(async () => {
   db = await createDatabase({ threads: 2 });
   conn = await db.connect();
   const rows: string[] = [];
-  DAYS.forEach((d, i) => rows.push(`('${d}'::DATE, 'A', ${A.open[i]}, ${A.high[i]}, ${A.low[i]}, ${A.close[i]}, ${A.volume[i]})`));
-  B.close.forEach((_, j) => rows.push(`('${DAYS[B0 + j]}'::DATE, 'B', ${B.open[j]}, ${B.high[j]}, ${B.low[j]}, ${B.close[j]}, ${B.volume[j]})`));
-  await conn.run(`CREATE TABLE p AS SELECT * FROM (VALUES ${rows.join(", ")}) t(date, symbol, open, high, low, close, volume)`);
-  await conn.run(`CREATE TABLE prices AS SELECT date, symbol, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume::DOUBLE AS volume FROM p`);
+  DAYS.forEach((d, i) =>
+    rows.push(`('${d}'::DATE, 'A', ${A.open[i]}, ${A.high[i]}, ${A.low[i]}, ${A.close[i]}, ${A.volume[i]})`),
+  );
+  B.close.forEach((_, j) =>
+    rows.push(`('${DAYS[B0 + j]}'::DATE, 'B', ${B.open[j]}, ${B.high[j]}, ${B.low[j]}, ${B.close[j]}, ${B.volume[j]})`),
+  );
+  await conn.run(
+    `CREATE TABLE p AS SELECT * FROM (VALUES ${rows.join(", ")}) t(date, symbol, open, high, low, close, volume)`,
+  );
+  await conn.run(
+    `CREATE TABLE prices AS SELECT date, symbol, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume::DOUBLE AS volume FROM p`,
+  );
 });
-afterAll(() => { conn.closeSync(); db.closeSync(); });
+afterAll(() => {
+  conn.closeSync();
+  db.closeSync();
+});
 
 /** Values of one factor per symbol, in date order. */
 async function series(f: Factor): Promise<Record<string, (number | null)[]>> {
   const q = featuresQuery("prices", [f]);
-  const rows = await queryRows<{ symbol: string; v: number | null }>(conn, `SELECT symbol, "${f.name}" AS v FROM (${q.sql}) ORDER BY symbol, date`);
+  const rows = await queryRows<{ symbol: string; v: number | null }>(
+    conn,
+    `SELECT symbol, "${f.name}" AS v FROM (${q.sql}) ORDER BY symbol, date`,
+  );
   const out: Record<string, (number | null)[]> = { A: [], B: [] };
   for (const r of rows) out[r.symbol].push(r.v === null ? null : Number(r.v));
   return out;
 }
 
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
-const sd = (x: number[]) => { const m = mean(x); return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1)); };
+const sd = (x: number[]) => {
+  const m = mean(x);
+  return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1));
+};
 /** Independent rolling reference: f(window of the last n items) from index `first` on, else null. */
 function roll<T>(xs: T[], n: number, first: number, f: (w: T[], t: number) => number): (number | null)[] {
   return xs.map((_, t) => (t < first ? null : f(xs.slice(t - n + 1, t + 1), t)));
@@ -110,17 +146,33 @@ describe("volatility", () => {
     expect(want[2]).toBeCloseTo(0.283703, 5);
   });
   it("Garman–Klass(3): √(252 · mean(½ ln(H/L)² − (2 ln 2 − 1) ln(C/O)²))", async () => {
-    const gk = A.high.map((h, i) => 0.5 * Math.log(h / A.low[i]) ** 2 - (2 * Math.log(2) - 1) * Math.log(A.close[i] / A.open[i]) ** 2);
-    expectSeries((await series(garmanKlassVolatility(3))).A, roll(gk, 3, 2, (w) => Math.sqrt(252 * mean(w))));
+    const gk = A.high.map(
+      (h, i) => 0.5 * Math.log(h / A.low[i]) ** 2 - (2 * Math.log(2) - 1) * Math.log(A.close[i] / A.open[i]) ** 2,
+    );
+    expectSeries(
+      (await series(garmanKlassVolatility(3))).A,
+      roll(gk, 3, 2, (w) => Math.sqrt(252 * mean(w))),
+    );
   });
 });
 
 describe("ATR and RSI (simple-average variants, see docs/features.md)", () => {
   it("averageTrueRange(3) is mean(true range of the last 3 bars) / close, first TR = H − L", async () => {
-    const tr = A.high.map((h, i) => (i === 0 ? h - A.low[i] : Math.max(h - A.low[i], Math.abs(h - A.close[i - 1]), Math.abs(A.low[i] - A.close[i - 1]))));
+    const tr = A.high.map((h, i) =>
+      i === 0
+        ? h - A.low[i]
+        : Math.max(h - A.low[i], Math.abs(h - A.close[i - 1]), Math.abs(A.low[i] - A.close[i - 1])),
+    );
     // by hand: TR = [3, 3, 3, 5, 3, 6]; t=2: mean 3 / 101; t=3: (3+3+5)/3 / 105
     expect(tr).toEqual([3, 3, 3, 5, 3, 6]);
-    expectSeries((await series(averageTrueRange(3))).A, [null, null, 3 / 101, 11 / 3 / 105, 11 / 3 / 104, 14 / 3 / 108]);
+    expectSeries((await series(averageTrueRange(3))).A, [
+      null,
+      null,
+      3 / 101,
+      11 / 3 / 105,
+      11 / 3 / 104,
+      14 / 3 / 108,
+    ]);
   });
   it("rsi(3) is 100 · Σgain / (Σgain + Σloss) over the last 3 changes", async () => {
     // changes of A: +2, −1, +4, −1, +4. t=3: gains 2+4=6, losses 1 → 600/7;
@@ -133,7 +185,10 @@ describe("ATR and RSI (simple-average variants, see docs/features.md)", () => {
     await conn.run(`CREATE OR REPLACE TEMP TABLE flat AS SELECT ('2024-01-01'::DATE + i::INTEGER) AS date, 'F' AS symbol,
       10.0::DOUBLE AS open, 10.0::DOUBLE AS high, 10.0::DOUBLE AS low, 10.0::DOUBLE AS close, 5.0::DOUBLE AS volume FROM range(4) t(i)`);
     const q = featuresQuery("flat", [rsi(2), donchianPosition(2), volumeZScore(2)]);
-    const r = await queryRows<Record<string, number | null>>(conn, `SELECT * EXCLUDE (date, symbol) FROM (${q.sql}) ORDER BY date`);
+    const r = await queryRows<Record<string, number | null>>(
+      conn,
+      `SELECT * EXCLUDE (date, symbol) FROM (${q.sql}) ORDER BY date`,
+    );
     expect(r.map((x) => x.rsi_2)).toEqual([null, null, 50, 50]);
     expect(r.map((x) => x.donch_2)).toEqual([null, 0.5, 0.5, 0.5]);
     expect(r.map((x) => x.vlm_z_2)).toEqual([null, 0, 0, 0]);
@@ -143,7 +198,14 @@ describe("ATR and RSI (simple-average variants, see docs/features.md)", () => {
 describe("moving-average gap, Donchian, volume", () => {
   it("movingAverageGap(3) is close / SMA_3 − 1", async () => {
     // t=2: 101 / ((100+102+101)/3 = 101) − 1 = 0; t=3: 105 / (308/3) − 1
-    expectSeries((await series(movingAverageGap(3))).A, [null, null, 0, 105 / (308 / 3) - 1, 104 / (310 / 3) - 1, 108 / (317 / 3) - 1]);
+    expectSeries((await series(movingAverageGap(3))).A, [
+      null,
+      null,
+      0,
+      105 / (308 / 3) - 1,
+      104 / (310 / 3) - 1,
+      108 / (317 / 3) - 1,
+    ]);
   });
   it("donchianPosition(3) is (close − min low) / (max high − min low) over 3 bars", async () => {
     // t=2: lows 98,100,100 highs 101,103,103 → (101−98)/(103−98) = 0.6; t=3: (105−100)/(106−100)
@@ -151,11 +213,17 @@ describe("moving-average gap, Donchian, volume", () => {
     expectSeries((await series(donchianPosition(3))).A, [null, null, 0.6, 5 / 6, 4 / 6, 7 / 8]);
   });
   it("volumeZScore(3) and dollarVolume(3)", async () => {
-    expectSeries((await series(volumeZScore(3))).A, roll(A.volume, 3, 2, (w) => (w[2] - mean(w)) / sd(w)));
+    expectSeries(
+      (await series(volumeZScore(3))).A,
+      roll(A.volume, 3, 2, (w) => (w[2] - mean(w)) / sd(w)),
+    );
     // t=2: (900 − 1033.33) / sd(1000,1200,900 = 152.75) = −0.87287
     expect((await series(volumeZScore(3))).A[2]).toBeCloseTo(-0.872872, 5);
     const dv = A.close.map((c, i) => c * A.volume[i]);
-    expectSeries((await series(dollarVolume(3))).A, roll(dv, 3, 2, (w) => Math.log(mean(w))));
+    expectSeries(
+      (await series(dollarVolume(3))).A,
+      roll(dv, 3, 2, (w) => Math.log(mean(w))),
+    );
   });
 });
 
@@ -163,9 +231,13 @@ describe("market beta", () => {
   it("marketBeta(2) is cov(r, m)/var(m) with m the equal-weight mean return of the symbols trading that day", async () => {
     const rA = A.close.map((c, i) => (i === 0 ? null : c / A.close[i - 1] - 1));
     const rB: (number | null)[] = DAYS.map((_, i) => (i <= B0 ? null : B.close[i - B0] / B.close[i - B0 - 1] - 1));
-    const m = DAYS.map((_, i) => { const v = [rA[i], rB[i]].filter((x): x is number => x !== null); return v.length ? mean(v) : NaN; });
+    const m = DAYS.map((_, i) => {
+      const v = [rA[i], rB[i]].filter((x): x is number => x !== null);
+      return v.length ? mean(v) : NaN;
+    });
     const beta = (r: (number | null)[], t: number) => {
-      const x = [r[t - 1]!, r[t]!], y = [m[t - 1], m[t]];
+      const x = [r[t - 1]!, r[t]!],
+        y = [m[t - 1], m[t]];
       const cov = (x[0] - mean(x)) * (y[0] - mean(y)) + (x[1] - mean(x)) * (y[1] - mean(y));
       const v = (y[0] - mean(y)) ** 2 + (y[1] - mean(y)) ** 2;
       return cov / v;

@@ -16,13 +16,23 @@ beforeAll(async () => {
   db = await createDatabase({ threads: 2 });
   conn = await db.connect();
 });
-afterAll(() => { conn.closeSync(); db.closeSync(); });
+afterAll(() => {
+  conn.closeSync();
+  db.closeSync();
+});
 
 // Days 1..5. A trades every day; B lists on day 2, misses day 4; C is delisted after day 2.
 const rows: Array<[number, string, number]> = [
-  [1, "A", 100], [2, "A", 110], [3, "A", 99], [4, "A", 99], [5, "A", 108.9],
-  [2, "B", 50], [3, "B", 55], [5, "B", 60],
-  [1, "C", 20], [2, "C", 22],
+  [1, "A", 100],
+  [2, "A", 110],
+  [3, "A", 99],
+  [4, "A", 99],
+  [5, "A", 108.9],
+  [2, "B", 50],
+  [3, "B", 55],
+  [5, "B", 60],
+  [1, "C", 20],
+  [2, "C", 22],
 ];
 
 describe("equal-weight market return", () => {
@@ -30,9 +40,17 @@ describe("equal-weight market return", () => {
     const values = rows.map(([d, s, c]) => `(DATE '2024-01-01' + ${d - 1}, '${s}', ${c}::DOUBLE)`).join(", ");
     await conn.run(`CREATE OR REPLACE VIEW mp AS SELECT date, symbol, close AS open, close AS high, close AS low, close,
       1.0::DOUBLE AS volume FROM (VALUES ${values}) t(date, symbol, close)`);
-    const sql = await queryRows<{ d: number; mkt: number | null }>(conn,
-      `SELECT DISTINCT (date - DATE '2024-01-01')::INTEGER + 1 AS d, mkt FROM (${barsQuery("mp", new Set(["mkt"]))}) ORDER BY d`);
-    const js = equalWeightMarketReturns(pricePanel(rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])));
+    const sql = await queryRows<{ d: number; mkt: number | null }>(
+      conn,
+      `SELECT DISTINCT (date - DATE '2024-01-01')::INTEGER + 1 AS d, mkt FROM (${barsQuery("mp", new Set(["mkt"]))}) ORDER BY d`,
+    );
+    const js = equalWeightMarketReturns(
+      pricePanel(
+        rows.map((r) => r[0]),
+        rows.map((r) => r[1]),
+        rows.map((r) => r[2]),
+      ),
+    );
     expect(sql.map((r) => r.d)).toEqual([1, 2, 3, 4, 5]);
     expect(sql[0].mkt).toBeNull();
     expect(js[0]).toBeNaN();

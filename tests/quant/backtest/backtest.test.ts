@@ -18,7 +18,11 @@ function randomCase(seed: number, T: number, N: number, nanShare = 0.05) {
   for (let j = 0; j < returns.length; j++) returns[j] = rng.next() < nanShare ? NaN : 0.02 * rng.normal();
   const targets: TargetRow[] = [];
   for (let t = 0; t < T; t++) {
-    if (rng.next() < 0.3) targets.push({ t, weights: Float64Array.from({ length: N }, () => (rng.next() < 0.1 ? NaN : 2 * rng.next() - 0.8)) });
+    if (rng.next() < 0.3)
+      targets.push({
+        t,
+        weights: Float64Array.from({ length: N }, () => (rng.next() < 0.1 ? NaN : 2 * rng.next() - 0.8)),
+      });
   }
   return { returns, targets };
 }
@@ -68,7 +72,15 @@ describe("backtest: portfolio returns without costs", () => {
     // (−1/42, +1/42), turnover 2/42 = 1/21.
     const returns = f64([0, 0, 0.1, 0, -0.1, 0.1]);
     const w = f64([0.5, 0.5]);
-    const r = backtest(returns, [{ t: 0, weights: w }, { t: 1, weights: w }], 2, { lag: 0 });
+    const r = backtest(
+      returns,
+      [
+        { t: 0, weights: w },
+        { t: 1, weights: w },
+      ],
+      2,
+      { lag: 0 },
+    );
     expect(r.turnover[1]).toBeCloseTo(1 / 21, 15);
     expect(row(r.holdings, 1, 2)).toEqual([0.5, 0.5]);
     expect(r.gross[2]).toBeCloseTo(0.5 * -0.1 + 0.5 * 0.1, 15);
@@ -132,23 +144,33 @@ describe("backtest: costs", () => {
   });
 
   it("costs are exactly bps × turnover and net = gross − cost on every row (random books)", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 }), (seed, cb, sb) => {
-      const { returns, targets } = randomCase(seed, 40, 5);
-      const r = backtest(returns, targets, 5, { commissionBps: cb, slippageBps: sb });
-      const free = backtest(returns, targets, 5);
-      let sumCost = 0, sumTurnover = 0;
-      for (let t = 0; t < 40; t++) {
-        expect(r.net[t]).toBe(r.gross[t] - r.costs[t]);
-        expect(r.costs[t]).toBeCloseTo(((cb + sb) / 1e4) * r.turnover[t], 14);
-        sumCost += r.costs[t];
-        sumTurnover += r.turnover[t];
-      }
-      expect(sumCost).toBeCloseTo(((cb + sb) / 1e4) * sumTurnover, 12);
-      expect(r.costTotal.reduce((a, b) => a + b, 0)).toBeCloseTo(sumCost, 12);
-      expect(free.costs.every((c) => c === 0)).toBe(true);
-      // Contributions add up to the gross return (no cash rate here).
-      for (let t = 0; t < 40; t++) expect(row(r.contribution, t, 5).reduce((a, b) => a + b, 0)).toBeCloseTo(r.gross[t], 14);
-    }), { numRuns: 50 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 0, max: 30 }),
+        (seed, cb, sb) => {
+          const { returns, targets } = randomCase(seed, 40, 5);
+          const r = backtest(returns, targets, 5, { commissionBps: cb, slippageBps: sb });
+          const free = backtest(returns, targets, 5);
+          let sumCost = 0,
+            sumTurnover = 0;
+          for (let t = 0; t < 40; t++) {
+            expect(r.net[t]).toBe(r.gross[t] - r.costs[t]);
+            expect(r.costs[t]).toBeCloseTo(((cb + sb) / 1e4) * r.turnover[t], 14);
+            sumCost += r.costs[t];
+            sumTurnover += r.turnover[t];
+          }
+          expect(sumCost).toBeCloseTo(((cb + sb) / 1e4) * sumTurnover, 12);
+          expect(r.costTotal.reduce((a, b) => a + b, 0)).toBeCloseTo(sumCost, 12);
+          expect(free.costs.every((c) => c === 0)).toBe(true);
+          // Contributions add up to the gross return (no cash rate here).
+          for (let t = 0; t < 40; t++)
+            expect(row(r.contribution, t, 5).reduce((a, b) => a + b, 0)).toBeCloseTo(r.gross[t], 14);
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 
   it("square-root impact: trading 100 % of 1 M against 100 M ADV at σ = 2 % costs 0.02·√0.01 = 20 bp", () => {
@@ -175,32 +197,44 @@ describe("backtest: timing", () => {
   });
 
   it("lag 1 is lag 0 with every decision one row later (random books, costs included)", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1e6 }), (seed) => {
-      const { returns, targets } = randomCase(seed, 30, 4);
-      const shifted = targets.filter((x) => x.t + 1 < 30).map((x) => ({ t: x.t + 1, weights: x.weights }));
-      const opts = { commissionBps: 5, slippageBps: 3 };
-      const a = backtest(returns, targets, 4, { ...opts, lag: 1 });
-      const b = backtest(returns, shifted, 4, { ...opts, lag: 0 });
-      expect(Array.from(a.net)).toEqual(Array.from(b.net));
-      expect(Array.from(a.holdings)).toEqual(Array.from(b.holdings));
-    }), { numRuns: 50 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), (seed) => {
+        const { returns, targets } = randomCase(seed, 30, 4);
+        const shifted = targets.filter((x) => x.t + 1 < 30).map((x) => ({ t: x.t + 1, weights: x.weights }));
+        const opts = { commissionBps: 5, slippageBps: 3 };
+        const a = backtest(returns, targets, 4, { ...opts, lag: 1 });
+        const b = backtest(returns, shifted, 4, { ...opts, lag: 0 });
+        expect(Array.from(a.net)).toEqual(Array.from(b.net));
+        expect(Array.from(a.holdings)).toEqual(Array.from(b.holdings));
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it("nothing up to row t changes when returns after t change (point in time)", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 0, max: 38 }), (seed, t0) => {
-      const T = 40, N = 4;
-      const { returns, targets } = randomCase(seed, T, N);
-      const rng = createRng(seed + 7);
-      const perturbed = returns.slice();
-      for (let j = (t0 + 1) * N; j < T * N; j++) perturbed[j] = rng.next() < 0.2 ? NaN : 0.05 * rng.normal();
-      const opts = { commissionBps: 3, impact: { sigma: f64([0.01, 0.02, 0.03, 0.01]), adv: f64([1e3, 1e4, 1e5, 1e6]) } };
-      const a = backtest(returns, targets, N, opts);
-      const b = backtest(perturbed, targets, N, opts);
-      expect(Array.from(b.holdings.subarray(0, (t0 + 1) * N))).toEqual(Array.from(a.holdings.subarray(0, (t0 + 1) * N)));
-      for (const k of ["turnover", "costs", "gross", "net", "equity"] as const) {
-        expect(Array.from(b[k].subarray(0, t0 + 1))).toEqual(Array.from(a[k].subarray(0, t0 + 1)));
-      }
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 0, max: 38 }), (seed, t0) => {
+        const T = 40,
+          N = 4;
+        const { returns, targets } = randomCase(seed, T, N);
+        const rng = createRng(seed + 7);
+        const perturbed = returns.slice();
+        for (let j = (t0 + 1) * N; j < T * N; j++) perturbed[j] = rng.next() < 0.2 ? NaN : 0.05 * rng.normal();
+        const opts = {
+          commissionBps: 3,
+          impact: { sigma: f64([0.01, 0.02, 0.03, 0.01]), adv: f64([1e3, 1e4, 1e5, 1e6]) },
+        };
+        const a = backtest(returns, targets, N, opts);
+        const b = backtest(perturbed, targets, N, opts);
+        expect(Array.from(b.holdings.subarray(0, (t0 + 1) * N))).toEqual(
+          Array.from(a.holdings.subarray(0, (t0 + 1) * N)),
+        );
+        for (const k of ["turnover", "costs", "gross", "net", "equity"] as const) {
+          expect(Array.from(b[k].subarray(0, t0 + 1))).toEqual(Array.from(a[k].subarray(0, t0 + 1)));
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -210,7 +244,15 @@ describe("backtest: inputs", () => {
     // close 1 only trades A (drifted 0.55/1.05 → 0.5), B stays at 0.5/1.05.
     const returns = f64([0, 0, 0.1, NaN, 0, 0]);
     const w = f64([0.5, 0.5]);
-    const r = backtest(returns, [{ t: 0, weights: w }, { t: 1, weights: w }], 2, { lag: 0 });
+    const r = backtest(
+      returns,
+      [
+        { t: 0, weights: w },
+        { t: 1, weights: w },
+      ],
+      2,
+      { lag: 0 },
+    );
     expect(r.gross[1]).toBeCloseTo(0.05, 15);
     expect(r.skippedTrades).toBe(1);
     expect(r.turnover[1]).toBeCloseTo(0.55 / 1.05 - 0.5, 15);
@@ -220,10 +262,15 @@ describe("backtest: inputs", () => {
   });
 
   it("a dense target matrix with all-NaN rows equals the list of its other rows", () => {
-    const T = 25, N = 3;
+    const T = 25,
+      N = 3;
     const { returns, targets } = randomCase(11, T, N);
     const dense = new Float64Array(T * N).fill(NaN);
-    for (const x of targets) dense.set(x.weights.map((v) => (Number.isNaN(v) ? 0 : v)), x.t * N);
+    for (const x of targets)
+      dense.set(
+        x.weights.map((v) => (Number.isNaN(v) ? 0 : v)),
+        x.t * N,
+      );
     const list = targets.map((x) => ({ t: x.t, weights: x.weights.map((v) => (Number.isNaN(v) ? 0 : v)) }));
     const a = backtest(returns, dense, N, { commissionBps: 2 });
     const b = backtest(returns, list, N, { commissionBps: 2 });
@@ -246,11 +293,25 @@ describe("backtest: inputs", () => {
     };
     bad(() => backtest(f64([0, 0, 0]), [], 2), "not a multiple of nAssets = 2");
     bad(() => backtest(f64([0, -1.5]), [], 1), "is -1.5");
-    bad(() => backtest(f64([0, 0]), [{ t: 1, weights: f64([1]) }, { t: 1, weights: f64([1]) }], 1), "t = 1");
+    bad(
+      () =>
+        backtest(
+          f64([0, 0]),
+          [
+            { t: 1, weights: f64([1]) },
+            { t: 1, weights: f64([1]) },
+          ],
+          1,
+        ),
+      "t = 1",
+    );
     bad(() => backtest(f64([0, 0]), f64([1]), 1), "expected T × N");
     bad(() => backtest(f64([0, 0]), [{ t: 0, weights: f64([Infinity]) }], 1), "Infinity");
     bad(() => backtest(f64([0, 0]), [], 1, { lag: -1 }), "lag = -1");
-    bad(() => backtest(f64([0, 0]), [{ t: 0, weights: f64([1]) }], 1, { impact: { sigma: f64([0.01]), adv: f64([0]) } }), "adv = 0");
+    bad(
+      () => backtest(f64([0, 0]), [{ t: 0, weights: f64([1]) }], 1, { impact: { sigma: f64([0.01]), adv: f64([0]) } }),
+      "adv = 0",
+    );
   });
 });
 
@@ -260,23 +321,46 @@ describe("backtest: inputs", () => {
  * in the next row's pass) but performs the same floating-point operations in the same order,
  * so every output must match bit for bit.
  */
-function eagerBacktest(returns: Float64Array, targets: TargetRow[], N: number, o: { lag: number; commissionBps: number; impact?: { sigma: Float64Array; adv: Float64Array; capital: number; exponent: number } }) {
+function eagerBacktest(
+  returns: Float64Array,
+  targets: TargetRow[],
+  N: number,
+  o: {
+    lag: number;
+    commissionBps: number;
+    impact?: { sigma: Float64Array; adv: Float64Array; capital: number; exponent: number };
+  },
+) {
   const T = returns.length / N;
   const kappa = o.commissionBps / 1e4;
   const schedule: (Float64Array | null)[] = new Array(T).fill(null);
   for (const x of targets) if (x.t + o.lag < T) schedule[x.t + o.lag] = x.weights;
   const out = {
-    gross: new Float64Array(T), net: new Float64Array(T), equity: new Float64Array(T), turnover: new Float64Array(T), costs: new Float64Array(T),
-    grossExposure: new Float64Array(T), netExposure: new Float64Array(T), cash: new Float64Array(T), nNames: new Int32Array(T), traded: new Uint8Array(T),
-    holdings: new Float64Array(T * N), contribution: new Float64Array(T * N), contributionTotal: new Float64Array(N), costTotal: new Float64Array(N),
-    skippedTrades: 0, ruinedAt: -1,
+    gross: new Float64Array(T),
+    net: new Float64Array(T),
+    equity: new Float64Array(T),
+    turnover: new Float64Array(T),
+    costs: new Float64Array(T),
+    grossExposure: new Float64Array(T),
+    netExposure: new Float64Array(T),
+    cash: new Float64Array(T),
+    nNames: new Int32Array(T),
+    traded: new Uint8Array(T),
+    holdings: new Float64Array(T * N),
+    contribution: new Float64Array(T * N),
+    contributionTotal: new Float64Array(N),
+    costTotal: new Float64Array(N),
+    skippedTrades: 0,
+    ruinedAt: -1,
   };
-  const h = new Float64Array(N), w = new Float64Array(N);
+  const h = new Float64Array(N),
+    w = new Float64Array(N);
   let E = 1;
   for (let t = 0; t < T; t++) {
     let g = 0;
     for (let i = 0; i < N; i++) {
-      const raw = returns[t * N + i], r = Number.isNaN(raw) ? 0 : raw;
+      const raw = returns[t * N + i],
+        r = Number.isNaN(raw) ? 0 : raw;
       const c = h[i] * r;
       out.contribution[t * N + i] = c;
       out.contributionTotal[i] += c;
@@ -284,8 +368,13 @@ function eagerBacktest(returns: Float64Array, targets: TargetRow[], N: number, o
       w[i] = h[i] * (1 + r);
     }
     out.gross[t] = g;
-    let n = g, cost = 0, untraded = false;
-    if (!(1 + g > 0)) { n = g; E *= 1 + g; } else {
+    let n = g,
+      cost = 0,
+      untraded = false;
+    if (!(1 + g > 0)) {
+      n = g;
+      E *= 1 + g;
+    } else {
       const inv = 1 / (1 + g);
       for (let i = 0; i < N; i++) w[i] *= inv;
       const target = schedule[t];
@@ -295,14 +384,23 @@ function eagerBacktest(returns: Float64Array, targets: TargetRow[], N: number, o
         let tau = 0;
         for (let i = 0; i < N; i++) {
           const x = target[i];
-          if (Number.isNaN(x)) { untraded = true; continue; }
+          if (Number.isNaN(x)) {
+            untraded = true;
+            continue;
+          }
           const d = x - w[i];
-          if (Number.isNaN(returns[t * N + i])) { if (d !== 0) out.skippedTrades++; untraded = true; continue; }
+          if (Number.isNaN(returns[t * N + i])) {
+            if (d !== 0) out.skippedTrades++;
+            untraded = true;
+            continue;
+          }
           if (d === 0) continue;
           const a = Math.abs(d);
           tau += a;
           let ci = kappa * a;
-          if (o.impact) ci += a * 1 * o.impact.sigma[i] * pow((a * preEquity * o.impact.capital) / o.impact.adv[i], o.impact.exponent);
+          if (o.impact)
+            ci +=
+              a * 1 * o.impact.sigma[i] * pow((a * preEquity * o.impact.capital) / o.impact.adv[i], o.impact.exponent);
           out.costTotal[i] += ci;
           cost += ci;
         }
@@ -321,9 +419,16 @@ function eagerBacktest(returns: Float64Array, targets: TargetRow[], N: number, o
     }
     const target = schedule[t];
     const scale = untraded && cost !== 0 ? (1 + g) / (1 + n) : 1;
-    let s = 0, ga = 0, k = 0;
+    let s = 0,
+      ga = 0,
+      k = 0;
     for (let i = 0; i < N; i++) {
-      const v = target && !Number.isNaN(target[i]) && !Number.isNaN(returns[t * N + i]) ? target[i] : target ? w[i] * scale : w[i];
+      const v =
+        target && !Number.isNaN(target[i]) && !Number.isNaN(returns[t * N + i])
+          ? target[i]
+          : target
+            ? w[i] * scale
+            : w[i];
       h[i] = v;
       out.holdings[t * N + i] = v;
       s += v;
@@ -341,21 +446,51 @@ function eagerBacktest(returns: Float64Array, targets: TargetRow[], N: number, o
 describe("backtest: the lazily kept book", () => {
   it("matches an eager computation of the same formulas bit for bit (NaNs, costs, impact, ruins)", () => {
     const bits = (a: ArrayLike<number>) => Array.from(a, (x) => (Object.is(x, -0) ? "-0" : String(x)));
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean(), (seed, N, withImpact, crash) => {
-      const T = 30;
-      const { returns, targets } = randomCase(seed, T, N, 0.1);
-      if (crash) returns.fill(-0.9, 15 * N, 16 * N); // ruins the levered books
-      const rng = createRng(seed + 1);
-      const impact = withImpact
-        ? { sigma: Float64Array.from({ length: N }, () => 0.01 + 0.02 * rng.next()), adv: Float64Array.from({ length: N }, () => 1e6 * (1 + rng.next())), capital: 1e6, exponent: rng.next() < 0.5 ? 0.5 : 0.6 }
-        : undefined;
-      const lag = seed % 2;
-      const options = { lag, commissionBps: 7, impact };
-      const a = backtest(returns, targets, N, options), b = eagerBacktest(returns, targets, N, options);
-      for (const key of ["gross", "net", "equity", "turnover", "costs", "grossExposure", "netExposure", "cash", "nNames", "traded", "holdings", "contribution", "contributionTotal", "costTotal"] as const) {
-        expect(bits(a[key]), key).toEqual(bits(b[key]));
-      }
-      expect([a.skippedTrades, a.ruinedAt]).toEqual([b.skippedTrades, b.ruinedAt]);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.boolean(),
+        fc.boolean(),
+        (seed, N, withImpact, crash) => {
+          const T = 30;
+          const { returns, targets } = randomCase(seed, T, N, 0.1);
+          if (crash) returns.fill(-0.9, 15 * N, 16 * N); // ruins the levered books
+          const rng = createRng(seed + 1);
+          const impact = withImpact
+            ? {
+                sigma: Float64Array.from({ length: N }, () => 0.01 + 0.02 * rng.next()),
+                adv: Float64Array.from({ length: N }, () => 1e6 * (1 + rng.next())),
+                capital: 1e6,
+                exponent: rng.next() < 0.5 ? 0.5 : 0.6,
+              }
+            : undefined;
+          const lag = seed % 2;
+          const options = { lag, commissionBps: 7, impact };
+          const a = backtest(returns, targets, N, options),
+            b = eagerBacktest(returns, targets, N, options);
+          for (const key of [
+            "gross",
+            "net",
+            "equity",
+            "turnover",
+            "costs",
+            "grossExposure",
+            "netExposure",
+            "cash",
+            "nNames",
+            "traded",
+            "holdings",
+            "contribution",
+            "contributionTotal",
+            "costTotal",
+          ] as const) {
+            expect(bits(a[key]), key).toEqual(bits(b[key]));
+          }
+          expect([a.skippedTrades, a.ruinedAt]).toEqual([b.skippedTrades, b.ruinedAt]);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

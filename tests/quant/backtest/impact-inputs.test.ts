@@ -9,7 +9,11 @@ import { pricePanel } from "../../../src/quant/backtest/panel.ts";
 
 /** One symbol "A" with these closes on days 0…T−1, and dollar volumes dv (T values). */
 function panel1(close: number[]) {
-  return pricePanel(close.map((_, t) => t), close.map(() => "A"), close);
+  return pricePanel(
+    close.map((_, t) => t),
+    close.map(() => "A"),
+    close,
+  );
 }
 
 describe("trailing impact inputs", () => {
@@ -51,7 +55,10 @@ describe("trailing impact inputs", () => {
     const close = [10, 20, 11, 22, 12, 21, 13, 14];
     const p = pricePanel(dates, symbols, close);
     const dv = new Float64Array(p.nRows * p.nAssets).fill(NaN);
-    for (let t = 0; t < p.nRows; t++) { dv[t * 2] = 100; if (t <= 2) dv[t * 2 + 1] = 50 + t; }
+    for (let t = 0; t < p.nRows; t++) {
+      dv[t * 2] = 100;
+      if (t <= 2) dv[t * 2 + 1] = 50 + t;
+    }
     const m = trailingImpactInputs(p, dv, { k: 1, capital: 1, window: 3 });
     expect(m.sigma[4 * 2 + 1]).toBe(m.sigma[2 * 2 + 1]);
     expect(m.adv[4 * 2 + 1]).toBe(51);
@@ -60,7 +67,8 @@ describe("trailing impact inputs", () => {
   it("keeps the digits of a volatility small against its mean", () => {
     // Returns 1e-3 + ε·(±1) with ε = 1e-9: σ ≈ 1e-9·√(n/(n−1)). Σx² − (Σx)²/n cancels ~6 of the
     // 16 digits here; Welford keeps them (relative error < 1e-6).
-    const n = 20, eps = 1e-9;
+    const n = 20,
+      eps = 1e-9;
     const close = [1];
     for (let t = 1; t <= n; t++) close.push(close[t - 1] * (1 + 1e-3 + (t % 2 ? eps : -eps)));
     const m = trailingImpactInputs(panel1(close), new Float64Array(n + 1).fill(1), { k: 1, capital: 1, window: n });

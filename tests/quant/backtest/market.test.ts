@@ -17,11 +17,23 @@ import { createRng } from "../../../src/core/rng.ts";
 //   day 4: A 0 % (B missing: does not count)                         → 0
 //   day 5: A +10 %, B 55 → 60 over the gap = +9.0909… %              → (0.1 + 5/55) / 2
 const rows: Array<[number, string, number]> = [
-  [1, "A", 100], [2, "A", 110], [3, "A", 99], [4, "A", 99], [5, "A", 108.9],
-  [2, "B", 50], [3, "B", 55], [5, "B", 60],
-  [1, "C", 20], [2, "C", 22],
+  [1, "A", 100],
+  [2, "A", 110],
+  [3, "A", 99],
+  [4, "A", 99],
+  [5, "A", 108.9],
+  [2, "B", 50],
+  [3, "B", 55],
+  [5, "B", 60],
+  [1, "C", 20],
+  [2, "C", 22],
 ];
-const panelOf = (r: typeof rows) => pricePanel(r.map((x) => x[0]), r.map((x) => x[1]), r.map((x) => x[2]));
+const panelOf = (r: typeof rows) =>
+  pricePanel(
+    r.map((x) => x[0]),
+    r.map((x) => x[1]),
+    r.map((x) => x[2]),
+  );
 
 describe("equalWeightMarketReturns", () => {
   it("averages the names trading on each row: listing, missing day, delisting", () => {
@@ -35,7 +47,10 @@ describe("equalWeightMarketReturns", () => {
 
   it("does not depend on the order of the price rows", () => {
     const rng = createRng(3);
-    const shuffled = rows.map((r) => [rng.next(), r] as const).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
+    const shuffled = rows
+      .map((r) => [rng.next(), r] as const)
+      .sort((a, b) => a[0] - b[0])
+      .map((x) => x[1]);
     expect(equalWeightMarketReturns(panelOf(shuffled))).toEqual(equalWeightMarketReturns(panelOf(rows)));
   });
 

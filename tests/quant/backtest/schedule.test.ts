@@ -25,7 +25,11 @@ describe("rebalanceRows", () => {
   it("weekly, last: every Friday, plus the last row", () => {
     const rows = rebalanceRows(days, "weekly");
     expect(Array.from(rows, (t) => iso(days[t])).slice(0, 3)).toEqual(["2024-01-05", "2024-01-12", "2024-01-19"]);
-    expect(Array.from(rows).slice(0, -1).every((t) => new Date(days[t] * DAY).getUTCDay() === 5)).toBe(true);
+    expect(
+      Array.from(rows)
+        .slice(0, -1)
+        .every((t) => new Date(days[t] * DAY).getUTCDay() === 5),
+    ).toBe(true);
     expect(rows[rows.length - 1]).toBe(days.length - 1);
   });
 
@@ -36,8 +40,16 @@ describe("rebalanceRows", () => {
   });
 
   it("monthly: last and first trading day of each month (2024: Jan 31 Wed, Feb 29 Thu)", () => {
-    expect(Array.from(rebalanceRows(days, "monthly"), (t) => iso(days[t]))).toEqual(["2024-01-31", "2024-02-29", "2024-03-15"]);
-    expect(Array.from(rebalanceRows(days, "monthly", { anchor: "first" }), (t) => iso(days[t]))).toEqual(["2024-01-01", "2024-02-01", "2024-03-01"]);
+    expect(Array.from(rebalanceRows(days, "monthly"), (t) => iso(days[t]))).toEqual([
+      "2024-01-31",
+      "2024-02-29",
+      "2024-03-15",
+    ]);
+    expect(Array.from(rebalanceRows(days, "monthly", { anchor: "first" }), (t) => iso(days[t]))).toEqual([
+      "2024-01-01",
+      "2024-02-01",
+      "2024-03-01",
+    ]);
   });
 
   it("daily: every row", () => {
@@ -45,15 +57,26 @@ describe("rebalanceRows", () => {
   });
 
   it("monthly rows match Date's month for any calendar, before and after 1970", () => {
-    fc.assert(fc.property(fc.integer({ min: -200_000, max: 200_000 }), fc.integer({ min: 1, max: 9 }), (d0, step) => {
-      const days = Int32Array.from({ length: 200 }, (_, k) => d0 + k * step);
-      const month = (d: number) => { const x = new Date(d * DAY); return x.getUTCFullYear() * 12 + x.getUTCMonth(); };
-      const expected = Array.from(days.keys()).filter((t) => t === 0 || month(days[t]) !== month(days[t - 1]));
-      expect(Array.from(rebalanceRows(days, "monthly", { anchor: "first" }))).toEqual(expected);
-      const week = (d: number) => { const x = new Date(d * DAY); const dow = (x.getUTCDay() + 6) % 7; return d - dow; }; // Monday of d's week
-      const expectedW = Array.from(days.keys()).filter((t) => t === days.length - 1 || week(days[t]) !== week(days[t + 1]));
-      expect(Array.from(rebalanceRows(days, "weekly"))).toEqual(expectedW);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: -200_000, max: 200_000 }), fc.integer({ min: 1, max: 9 }), (d0, step) => {
+        const days = Int32Array.from({ length: 200 }, (_, k) => d0 + k * step);
+        const month = (d: number) => {
+          const x = new Date(d * DAY);
+          return x.getUTCFullYear() * 12 + x.getUTCMonth();
+        };
+        const expected = Array.from(days.keys()).filter((t) => t === 0 || month(days[t]) !== month(days[t - 1]));
+        expect(Array.from(rebalanceRows(days, "monthly", { anchor: "first" }))).toEqual(expected);
+        const week = (d: number) => {
+          const x = new Date(d * DAY);
+          const dow = (x.getUTCDay() + 6) % 7;
+          return d - dow;
+        }; // Monday of d's week
+        const expectedW = Array.from(days.keys()).filter(
+          (t) => t === days.length - 1 || week(days[t]) !== week(days[t + 1]),
+        );
+        expect(Array.from(rebalanceRows(days, "weekly"))).toEqual(expectedW);
+      }),
+    );
   });
 
   it("refuses a calendar that is not strictly increasing", () => {

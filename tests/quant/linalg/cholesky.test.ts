@@ -33,22 +33,27 @@ describe("cholesky", () => {
 
   it("solveSpd(BᵀB + I, b) has residual ≈ 0 for random B (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 60, maxLength: 60 }), (n, vals) => {
-        const A = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-          let s = i === j ? 1 : 0;
-          for (let r = 0; r < n; r++) s += vals[(r * n + i) % 60] * vals[(r * n + j) % 60];
-          A[i * n + j] = s;
-        }
-        const b = Array.from({ length: n }, (_, i) => vals[(i * 7) % 60]);
-        const { ok, x } = solveSpd(A, n, b);
-        expect(ok).toBe(true);
-        for (let i = 0; i < n; i++) {
-          let s = 0;
-          for (let j = 0; j < n; j++) s += A[i * n + j] * x[j];
-          expect(Math.abs(s - b[i])).toBeLessThan(1e-8 * (1 + Math.abs(b[i])) * A[i * n + i]);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 60, maxLength: 60 }),
+        (n, vals) => {
+          const A = new Float64Array(n * n);
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < n; j++) {
+              let s = i === j ? 1 : 0;
+              for (let r = 0; r < n; r++) s += vals[(r * n + i) % 60] * vals[(r * n + j) % 60];
+              A[i * n + j] = s;
+            }
+          const b = Array.from({ length: n }, (_, i) => vals[(i * 7) % 60]);
+          const { ok, x } = solveSpd(A, n, b);
+          expect(ok).toBe(true);
+          for (let i = 0; i < n; i++) {
+            let s = 0;
+            for (let j = 0; j < n; j++) s += A[i * n + j] * x[j];
+            expect(Math.abs(s - b[i])).toBeLessThan(1e-8 * (1 + Math.abs(b[i])) * A[i * n + i]);
+          }
+        },
+      ),
     );
   });
 });

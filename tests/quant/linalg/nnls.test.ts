@@ -6,7 +6,10 @@ describe("nnls", () => {
   it("nnls(A, b) matches SciPy's documented example", () => {
     // scipy.optimize.nnls docstring (SciPy 1.11+): A = [[1,0],[1,0],[0,1]], b = [2,1,1]
     // → x = [1.5, 1.0], rnorm = 0.7071067811865475; b = [-1,-1,-1] → x = [0, 0], rnorm = 1.7320508075688772.
-    const A = [[1, 1, 0], [0, 0, 1]]; // columns
+    const A = [
+      [1, 1, 0],
+      [0, 0, 1],
+    ]; // columns
     const r1 = nnls(A, [2, 1, 1]);
     expect(r1.x[0]).toBeCloseTo(1.5, 14);
     expect(r1.x[1]).toBeCloseTo(1, 14);
@@ -19,7 +22,8 @@ describe("nnls", () => {
 
   it("nnls(A, b) clamps a negatively related column to zero and refits the rest (hand-solved)", () => {
     // b = a1 exactly, a2 = −a1 + e: the unconstrained fit would use a2; NNLS must give x = [1, 0].
-    const a1 = [1, 2, 3, 4], a2 = [-1, -2, -3, -3];
+    const a1 = [1, 2, 3, 4],
+      a2 = [-1, -2, -3, -3];
     const r = nnls([a1, a2], a1);
     expect(r.x[0]).toBeCloseTo(1, 12);
     expect(r.x[1]).toBe(0);
@@ -28,8 +32,11 @@ describe("nnls", () => {
   it("nnls satisfies the KKT conditions: x ≥ 0, gradient ≥ 0, x·gradient = 0 (property)", () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 40, maxLength: 40 }), (v) => {
-        const m = 10, k = 3;
-        const cols = Array.from({ length: k }, (_, j) => Array.from({ length: m }, (_, r) => v[(r * k + j) % 40] + (r === j ? 1 : 0)));
+        const m = 10,
+          k = 3;
+        const cols = Array.from({ length: k }, (_, j) =>
+          Array.from({ length: m }, (_, r) => v[(r * k + j) % 40] + (r === j ? 1 : 0)),
+        );
         const b = Array.from({ length: m }, (_, r) => v[(r * 3 + 1) % 40]);
         const { x } = nnls(cols, b);
         for (let j = 0; j < k; j++) {

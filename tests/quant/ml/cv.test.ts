@@ -8,7 +8,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  combinatorialPurgedCv, cpcvGroupOf, cpcvPaths, purgedKFold, purgedWalkForward, type Fold,
+  combinatorialPurgedCv,
+  cpcvGroupOf,
+  cpcvPaths,
+  purgedKFold,
+  purgedWalkForward,
+  type Fold,
 } from "../../../src/quant/ml/cv.ts";
 
 /** One row per date position 0..T−1, dates 1000, 1001, … */
@@ -33,7 +38,11 @@ describe("purgedKFold by hand", () => {
 
   it("block sizes follow scikit-learn's KFold: 11 dates, k = 3 → 4, 4, 3", () => {
     const folds = purgedKFold(days(11), { lag: 1, labelHorizon: 0, embargo: 0, k: 3 });
-    expect(folds.map((f) => pos(f.test))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10]]);
+    expect(folds.map((f) => pos(f.test))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, 10],
+    ]);
     // labelHorizon 0: windows are single bars, nothing to purge.
     expect(pos(folds[1].train)).toEqual([0, 1, 2, 3, 8, 9, 10]);
   });
@@ -47,8 +56,9 @@ describe("purgedKFold by hand", () => {
   });
 
   it("throws naming the fold when purge and embargo leave no training dates", () => {
-    expect(() => purgedKFold(days(4), { lag: 1, labelHorizon: 3, embargo: 0, k: 2 }))
-      .toThrow(/fold 0 \(test 1972-09-27 … 1972-09-28\) has no training dates left after purging 3/);
+    expect(() => purgedKFold(days(4), { lag: 1, labelHorizon: 3, embargo: 0, k: 2 })).toThrow(
+      /fold 0 \(test 1972-09-27 … 1972-09-28\) has no training dates left after purging 3/,
+    );
   });
 });
 
@@ -59,7 +69,11 @@ describe("purgedWalkForward by hand", () => {
 
   it("expanding: trains on 0 … a − 3", () => {
     const folds = purgedWalkForward(days(12), opts);
-    expect(folds.map((f) => pos(f.test))).toEqual([[3, 4, 5], [6, 7, 8], [9, 10, 11]]);
+    expect(folds.map((f) => pos(f.test))).toEqual([
+      [3, 4, 5],
+      [6, 7, 8],
+      [9, 10, 11],
+    ]);
     expect(folds.map((f) => pos(f.train))).toEqual([[0], [0, 1, 2, 3], [0, 1, 2, 3, 4, 5, 6]]);
     expect(folds.map((f) => f.index)).toEqual([0, 1, 2]);
   });
@@ -71,20 +85,29 @@ describe("purgedWalkForward by hand", () => {
 
   it("drops folds below minTrainDates and renumbers the rest", () => {
     const folds = purgedWalkForward(days(12), { ...opts, minTrainDates: 2 });
-    expect(folds.map((f) => [f.index, f.testStart])).toEqual([[0, 1006], [1, 1009]]);
+    expect(folds.map((f) => [f.index, f.testStart])).toEqual([
+      [0, 1006],
+      [1, 1009],
+    ]);
   });
 
   it("lag 3 requires the training label to be realized by the first test date: a − h − 3", () => {
     // gap h + lag = 5: block [3–5] keeps nothing (dropped), [6–8] trains on 0–1, [9–11] on 0–4
     const folds = purgedWalkForward(days(12), { ...opts, lag: 3 });
-    expect(folds.map((f) => pos(f.train))).toEqual([[0, 1], [0, 1, 2, 3, 4]]);
+    expect(folds.map((f) => pos(f.train))).toEqual([
+      [0, 1],
+      [0, 1, 2, 3, 4],
+    ]);
     expect(folds.map((f) => f.testStart)).toEqual([1006, 1009]);
   });
 
   it("throws when no fold keeps minTrainDates, and rejects inconsistent options", () => {
-    expect(() => purgedWalkForward(days(12), { ...opts, minTrainDates: 50 }))
-      .toThrow(/every fold has fewer than minTrainDates = 50 training dates \(at most 7: 12 dates, test blocks of 3, 3 dates purged/);
-    expect(() => purgedWalkForward(days(12), { ...opts, mode: "rolling" })).toThrow(/trainDates is undefined; expected an integer ≥ 1/);
+    expect(() => purgedWalkForward(days(12), { ...opts, minTrainDates: 50 })).toThrow(
+      /every fold has fewer than minTrainDates = 50 training dates \(at most 7: 12 dates, test blocks of 3, 3 dates purged/,
+    );
+    expect(() => purgedWalkForward(days(12), { ...opts, mode: "rolling" })).toThrow(
+      /trainDates is undefined; expected an integer ≥ 1/,
+    );
     expect(() => purgedWalkForward(days(12), { ...opts, trainDates: 5 })).toThrow(/only used by mode "rolling"/);
     expect(() => purgedWalkForward(days(3), { ...opts })).toThrow(/3 distinct dates cannot make 3 test blocks/);
     expect(() => purgedWalkForward(days(12), { ...opts, lag: -1 })).toThrow(/lag is -1; expected an integer ≥ 0/);
@@ -115,31 +138,40 @@ describe("combinatorialPurgedCv and cpcvPaths", () => {
   });
 
   it("rejects nTestGroups outside 1 … nGroups − 1 and combinatorial explosions", () => {
-    expect(() => combinatorialPurgedCv(days(30), { lag: 1, labelHorizon: 1, embargo: 0, nGroups: 4, nTestGroups: 4 }))
-      .toThrow(/nTestGroups is 4; expected an integer in \[1, 3\]/);
+    expect(() =>
+      combinatorialPurgedCv(days(30), { lag: 1, labelHorizon: 1, embargo: 0, nGroups: 4, nTestGroups: 4 }),
+    ).toThrow(/nTestGroups is 4; expected an integer in \[1, 3\]/);
     expect(() => cpcvPaths(30, 15)).toThrow(/C\(30, 15\) = 155117520 folds; expected at most 10000/);
   });
 });
 
 // ------------------------------------------------------------------------------ properties
 
-interface Panel { dates: Int32Array; T: number; posOf: (row: number) => number }
+interface Panel {
+  dates: Int32Array;
+  T: number;
+  posOf: (row: number) => number;
+}
 
 /** Random distinct dates (gappy epoch days), 1–3 rows each, rows shuffled. */
-const panel = fc.record({
-  days: fc.uniqueArray(fc.integer({ min: 15_000, max: 16_000 }), { minLength: 2, maxLength: 70 }),
-  reps: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 70, maxLength: 70 }),
-  keys: fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 210, maxLength: 210 }),
-}).map(({ days: ds, reps, keys }): Panel => {
-  const rows: number[] = [];
-  ds.forEach((d, i) => { for (let r = 0; r < reps[i]; r++) rows.push(d); });
-  const order = rows.map((_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
-  const dates = Int32Array.from(order, (i) => rows[i]);
-  // Independent date positions: rank of each distinct day.
-  const sorted = [...new Set(ds)].sort((a, b) => a - b);
-  const at = new Map(sorted.map((d, i) => [d, i] as const));
-  return { dates, T: sorted.length, posOf: (row) => at.get(dates[row])! };
-});
+const panel = fc
+  .record({
+    days: fc.uniqueArray(fc.integer({ min: 15_000, max: 16_000 }), { minLength: 2, maxLength: 70 }),
+    reps: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 70, maxLength: 70 }),
+    keys: fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 210, maxLength: 210 }),
+  })
+  .map(({ days: ds, reps, keys }): Panel => {
+    const rows: number[] = [];
+    ds.forEach((d, i) => {
+      for (let r = 0; r < reps[i]; r++) rows.push(d);
+    });
+    const order = rows.map((_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
+    const dates = Int32Array.from(order, (i) => rows[i]);
+    // Independent date positions: rank of each distinct day.
+    const sorted = [...new Set(ds)].sort((a, b) => a - b);
+    const at = new Map(sorted.map((d, i) => [d, i] as const));
+    return { dates, T: sorted.length, posOf: (row) => at.get(dates[row])! };
+  });
 
 const windows = fc.record({
   lag: fc.integer({ min: 0, max: 3 }),
@@ -159,12 +191,17 @@ function foldsOrRefusal<F extends Fold>(make: () => F[]): F[] | null {
 }
 
 /** Invariants every fold of every splitter satisfies. Returns train/test date position sets. */
-function checkFold(p: Panel, f: Fold, w: { lag: number; labelHorizon: number }): { train: Set<number>; test: Set<number> } {
+function checkFold(
+  p: Panel,
+  f: Fold,
+  w: { lag: number; labelHorizon: number },
+): { train: Set<number>; test: Set<number> } {
   for (const rows of [f.train, f.test]) {
     for (let i = 1; i < rows.length; i++) expect(rows[i]).toBeGreaterThan(rows[i - 1]);
     for (const r of rows) expect(r >= 0 && r < p.dates.length).toBe(true);
   }
-  const train = new Set(Array.from(f.train, p.posOf)), test = new Set(Array.from(f.test, p.posOf));
+  const train = new Set(Array.from(f.train, p.posOf)),
+    test = new Set(Array.from(f.test, p.posOf));
   expect(f.test.length).toBeGreaterThan(0);
   expect(f.train.length).toBeGreaterThan(0);
   // Dates, not rows: every row of a test date is a test row; no date on both sides.
@@ -186,13 +223,17 @@ function checkFold(p: Panel, f: Fold, w: { lag: number; labelHorizon: number }):
 }
 
 /** k-fold/CPCV: train is exactly the non-test dates outside purge (before) and purge+embargo (after). */
-function checkPurgeEmbargo(T: number, s: { train: Set<number>; test: Set<number> }, w: { labelHorizon: number; embargo: number }): void {
+function checkPurgeEmbargo(
+  T: number,
+  s: { train: Set<number>; test: Set<number> },
+  w: { labelHorizon: number; embargo: number },
+): void {
   for (let d = 0; d < T; d++) {
     if (s.test.has(d)) continue;
     let allowed = true;
     for (const t of s.test) {
-      if (d < t && t - d <= w.labelHorizon) allowed = false;                 // purge before a test date
-      if (d > t && d - t <= w.labelHorizon + w.embargo) allowed = false;     // purge + embargo after
+      if (d < t && t - d <= w.labelHorizon) allowed = false; // purge before a test date
+      if (d > t && d - t <= w.labelHorizon + w.embargo) allowed = false; // purge + embargo after
     }
     if (s.train.has(d) !== allowed) throw new Error(`date ${d}: in train ${s.train.has(d)}, allowed ${allowed}`);
   }
@@ -200,47 +241,55 @@ function checkPurgeEmbargo(T: number, s: { train: Set<number>; test: Set<number>
 
 describe("splitter properties", () => {
   it("purgedKFold: disjoint label windows, embargo holds, nothing else removed, every date tested once", () => {
-    fc.assert(fc.property(panel, windows, fc.integer({ min: 2, max: 8 }), (p, w, k) => {
-      const folds = foldsOrRefusal(() => purgedKFold(p.dates, { ...w, k }));
-      if (!folds) return;
-      const tested = new Array<number>(p.T).fill(0);
-      folds.forEach((f, i) => {
-        expect(f.index).toBe(i);
-        const s = checkFold(p, f, w);
-        checkPurgeEmbargo(p.T, s, w);
-        for (const d of s.test) tested[d]++;
-      });
-      expect(tested.every((c) => c === 1)).toBe(true);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(panel, windows, fc.integer({ min: 2, max: 8 }), (p, w, k) => {
+        const folds = foldsOrRefusal(() => purgedKFold(p.dates, { ...w, k }));
+        if (!folds) return;
+        const tested = new Array<number>(p.T).fill(0);
+        folds.forEach((f, i) => {
+          expect(f.index).toBe(i);
+          const s = checkFold(p, f, w);
+          checkPurgeEmbargo(p.T, s, w);
+          for (const d of s.test) tested[d]++;
+        });
+        expect(tested.every((c) => c === 1)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("combinatorialPurgedCv: same invariants; each date tested C(N−1, k−1) times; paths cover each group once", () => {
-    const opts = fc.integer({ min: 2, max: 7 }).chain((N) => fc.record({ N: fc.constant(N), k: fc.integer({ min: 1, max: N - 1 }) }));
-    fc.assert(fc.property(panel, windows, opts, (p, w, { N, k }) => {
-      const folds = foldsOrRefusal(() => combinatorialPurgedCv(p.dates, { ...w, nGroups: N, nTestGroups: k }));
-      if (!folds) return;
-      const choose = (n: number, r: number): number => (r === 0 ? 1 : (choose(n - 1, r - 1) * n) / r);
-      expect(folds).toHaveLength(choose(N, k));
-      const group = cpcvGroupOf(p.dates, N);
-      const tested = new Array<number>(p.T).fill(0);
-      for (const f of folds) {
-        const s = checkFold(p, f, w);
-        checkPurgeEmbargo(p.T, s, w);
-        for (const d of s.test) tested[d]++;
-        expect([...new Set(Array.from(f.test, (r) => group[r]))].sort((a, b) => a - b)).toEqual(f.testGroups);
-      }
-      expect(tested.every((c) => c === choose(N - 1, k - 1))).toBe(true);
-      const paths = cpcvPaths(N, k);
-      expect(paths).toHaveLength(choose(N - 1, k - 1));
-      const used = new Set<string>();
-      for (const path of paths) {
-        path.forEach((f, g) => {
-          expect(folds[f].testGroups).toContain(g);
-          used.add(`${f}:${g}`);
-        });
-      }
-      expect(used.size).toBe(choose(N, k) * k); // every (fold, test group) pair exactly once
-    }), { numRuns: 300 });
+    const opts = fc
+      .integer({ min: 2, max: 7 })
+      .chain((N) => fc.record({ N: fc.constant(N), k: fc.integer({ min: 1, max: N - 1 }) }));
+    fc.assert(
+      fc.property(panel, windows, opts, (p, w, { N, k }) => {
+        const folds = foldsOrRefusal(() => combinatorialPurgedCv(p.dates, { ...w, nGroups: N, nTestGroups: k }));
+        if (!folds) return;
+        const choose = (n: number, r: number): number => (r === 0 ? 1 : (choose(n - 1, r - 1) * n) / r);
+        expect(folds).toHaveLength(choose(N, k));
+        const group = cpcvGroupOf(p.dates, N);
+        const tested = new Array<number>(p.T).fill(0);
+        for (const f of folds) {
+          const s = checkFold(p, f, w);
+          checkPurgeEmbargo(p.T, s, w);
+          for (const d of s.test) tested[d]++;
+          expect([...new Set(Array.from(f.test, (r) => group[r]))].sort((a, b) => a - b)).toEqual(f.testGroups);
+        }
+        expect(tested.every((c) => c === choose(N - 1, k - 1))).toBe(true);
+        const paths = cpcvPaths(N, k);
+        expect(paths).toHaveLength(choose(N - 1, k - 1));
+        const used = new Set<string>();
+        for (const path of paths) {
+          path.forEach((f, g) => {
+            expect(folds[f].testGroups).toContain(g);
+            used.add(`${f}:${g}`);
+          });
+        }
+        expect(used.size).toBe(choose(N, k) * k); // every (fold, test group) pair exactly once
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("purgedWalkForward: trains only before its test block on realized labels; blocks consecutive to the end", () => {
@@ -250,31 +299,39 @@ describe("splitter properties", () => {
       trainDates: fc.integer({ min: 1, max: 30 }),
       minTrainDates: fc.integer({ min: 1, max: 10 }),
     });
-    fc.assert(fc.property(panel, windows, wf, (p, w, o) => {
-      const folds = foldsOrRefusal(() => purgedWalkForward(p.dates, {
-        ...w, nFolds: o.nFolds, minTrainDates: o.minTrainDates,
-        ...(o.rolling ? { mode: "rolling" as const, trainDates: o.trainDates } : {}),
-      }));
-      if (!folds) return;
-      const size = Math.floor(p.T / (o.nFolds + 1));
-      let nextStart = p.T - folds.length * size;
-      folds.forEach((f, i) => {
-        expect(f.index).toBe(i);
-        const s = checkFold(p, f, w);
-        const a = Math.min(...s.test), b = Math.max(...s.test);
-        expect([a, b, s.test.size]).toEqual([nextStart, nextStart + size - 1, size]);
-        nextStart = b + 1;
-        const hi = a - w.labelHorizon - Math.max(1, w.lag);
-        for (const d of s.train) {
-          expect(d).toBeLessThan(a);                                   // never on or after the test block
-          expect(d + w.lag + w.labelHorizon).toBeLessThanOrEqual(a);   // label realized by the first test close
-        }
-        // exactly the allowed dates: all of 0..hi (expanding) or the last trainDates of them (rolling)
-        const lo = o.rolling ? Math.max(0, hi - o.trainDates + 1) : 0;
-        expect([...s.train].sort((x, y) => x - y)).toEqual(Array.from({ length: hi - lo + 1 }, (_, j) => lo + j));
-        expect(s.train.size).toBeGreaterThanOrEqual(o.minTrainDates);
-      });
-      expect(nextStart).toBe(p.T);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(panel, windows, wf, (p, w, o) => {
+        const folds = foldsOrRefusal(() =>
+          purgedWalkForward(p.dates, {
+            ...w,
+            nFolds: o.nFolds,
+            minTrainDates: o.minTrainDates,
+            ...(o.rolling ? { mode: "rolling" as const, trainDates: o.trainDates } : {}),
+          }),
+        );
+        if (!folds) return;
+        const size = Math.floor(p.T / (o.nFolds + 1));
+        let nextStart = p.T - folds.length * size;
+        folds.forEach((f, i) => {
+          expect(f.index).toBe(i);
+          const s = checkFold(p, f, w);
+          const a = Math.min(...s.test),
+            b = Math.max(...s.test);
+          expect([a, b, s.test.size]).toEqual([nextStart, nextStart + size - 1, size]);
+          nextStart = b + 1;
+          const hi = a - w.labelHorizon - Math.max(1, w.lag);
+          for (const d of s.train) {
+            expect(d).toBeLessThan(a); // never on or after the test block
+            expect(d + w.lag + w.labelHorizon).toBeLessThanOrEqual(a); // label realized by the first test close
+          }
+          // exactly the allowed dates: all of 0..hi (expanding) or the last trainDates of them (rolling)
+          const lo = o.rolling ? Math.max(0, hi - o.trainDates + 1) : 0;
+          expect([...s.train].sort((x, y) => x - y)).toEqual(Array.from({ length: hi - lo + 1 }, (_, j) => lo + j));
+          expect(s.train.size).toBeGreaterThanOrEqual(o.minTrainDates);
+        });
+        expect(nextStart).toBe(p.T);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

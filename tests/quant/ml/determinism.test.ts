@@ -19,9 +19,19 @@ function data(n = 12_000, F = 9): { X: FeatureMatrix; y: Float64Array; dates: In
   const rng = createRng(2024);
   const cols = Array.from({ length: F }, () => Float32Array.from({ length: n }, () => rng.normal()));
   for (let i = 0; i < n; i += 11) cols[4][i] = NaN;
-  const y = Float64Array.from({ length: n }, (_, i) => Math.sin(cols[0][i]) + cols[1][i] * cols[2][i] + 0.5 * rng.normal());
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => Math.sin(cols[0][i]) + cols[1][i] * cols[2][i] + 0.5 * rng.normal(),
+  );
   const dates = Int32Array.from({ length: n }, (_, i) => Math.floor(i / 40));
-  return { X: featureMatrix(cols.map((_, j) => `x${j}`), cols), y, dates };
+  return {
+    X: featureMatrix(
+      cols.map((_, j) => `x${j}`),
+      cols,
+    ),
+    y,
+    dates,
+  };
 }
 
 const { X, y, dates } = data();
@@ -63,10 +73,18 @@ describe("tree learners are byte-identical under any scheduling (CPU burner runn
   });
 
   it("fitRandomForest with bootstrap and with subsampling", async () => {
-    const boot = await fitsAcrossThreads((threads) => fitRandomForest(X, y, { nTrees: 8, maxDepth: 7 }, { threads, rng: createRng(9) }));
+    const boot = await fitsAcrossThreads((threads) =>
+      fitRandomForest(X, y, { nTrees: 8, maxDepth: 7 }, { threads, rng: createRng(9) }),
+    );
     for (const f of boot) expect(f).toBe(boot[0]);
     const sub = await fitsAcrossThreads((threads) =>
-      fitRandomForest(X, y, { nTrees: 8, maxDepth: 6, bootstrap: false, sampleFraction: 0.25, minChildWeight: 50 }, { threads, rng: createRng(9) }));
+      fitRandomForest(
+        X,
+        y,
+        { nTrees: 8, maxDepth: 6, bootstrap: false, sampleFraction: 0.25, minChildWeight: 50 },
+        { threads, rng: createRng(9) },
+      ),
+    );
     for (const f of sub) expect(f).toBe(sub[0]);
   });
 
@@ -95,7 +113,8 @@ describe("tree learners are byte-identical under any scheduling (CPU burner runn
       { kind: "random_forest" as const, params: { nTrees: 5, maxDepth: 5 } },
     ];
     const fits: string[] = [];
-    for (const t of [1, 2, 3, 2]) fits.push(json(await fitEnsemble(X, y, { members }, { threads: t, rng: createRng(13), folds })));
+    for (const t of [1, 2, 3, 2])
+      fits.push(json(await fitEnsemble(X, y, { members }, { threads: t, rng: createRng(13), folds })));
     for (const f of fits) expect(f).toBe(fits[0]);
   });
 });

@@ -37,7 +37,8 @@ describe("computeCuts", () => {
   });
 
   it("computeCuts thresholds are float32 and strictly below the next value for adjacent floats", () => {
-    const a = Math.fround(1), c = Math.fround(1 + 2 ** -23); // adjacent float32 values
+    const a = Math.fround(1),
+      c = Math.fround(1 + 2 ** -23); // adjacent float32 values
     const cuts = computeCuts(f32([a, c]), 256);
     expect(cuts[0]).toBe(a);
   });
@@ -67,17 +68,24 @@ describe("binMatrix", () => {
   it("binMatrix codes satisfy code ≤ b ⟺ x ≤ cuts[b] (property)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.float({ noDefaultInfinity: false }), fc.constantFrom(0, -0, 1, 1, 1)), { minLength: 1, maxLength: 200 }),
+        fc.array(fc.oneof(fc.float({ noDefaultInfinity: false }), fc.constantFrom(0, -0, 1, 1, 1)), {
+          minLength: 1,
+          maxLength: 200,
+        }),
         fc.integer({ min: 2, max: 16 }),
         (vals, maxBins) => {
           const xs = f32(vals);
           const b = binMatrix([xs], xs.length, maxBins);
           const cuts = b.cuts[0];
           for (let i = 0; i < xs.length; i++) {
-            const x = xs[i], code = b.codes[i];
-            if (Number.isNaN(x)) { if (code !== b.nBins[0]) return false; continue; }
+            const x = xs[i],
+              code = b.codes[i];
+            if (Number.isNaN(x)) {
+              if (code !== b.nBins[0]) return false;
+              continue;
+            }
             if (code >= b.nBins[0]) return false;
-            for (let k = 0; k < cuts.length; k++) if ((code <= k) !== (x <= cuts[k])) return false;
+            for (let k = 0; k < cuts.length; k++) if (code <= k !== x <= cuts[k]) return false;
           }
           for (const c of cuts) if (Math.fround(c) !== c) return false;
           // The radix-sort path equals the reference sort-based computeCuts.

@@ -23,7 +23,11 @@ afterAll(async () => {
 describe("gbdt worker pool", () => {
   it.each([2, 3])("a late wake-up never runs a job twice (%i threads)", async (threads) => {
     const n = 9000;
-    const cols = [Float32Array.from({ length: n }, (_, i) => i % 7), Float32Array.from({ length: n }, (_, i) => i % 5), Float32Array.from({ length: n }, (_, i) => i % 3)];
+    const cols = [
+      Float32Array.from({ length: n }, (_, i) => i % 7),
+      Float32Array.from({ length: n }, (_, i) => i % 5),
+      Float32Array.from({ length: n }, (_, i) => i % 3),
+    ];
     const eng = await createEngine(featureMatrix(["a", "b", "c"], cols), 16, threads, 4, { y: new Float64Array(n) });
     const { exec } = eng;
     const S = exec.state;
@@ -33,7 +37,9 @@ describe("gbdt worker pool", () => {
       // (each thread adds for its own range of positions).
       for (let i = 0; i < n; i++) S.rows[i] = i;
       S.leaf.fill(0, 0, 8);
-      S.leaf[1] = 0; S.leaf[2] = n; S.leaf[3] = 1;
+      S.leaf[1] = 0;
+      S.leaf[2] = n;
+      S.leaf[3] = 1;
       S.task[K.T_NLEAF] = 1;
       S.task[K.T_OP] = K.OP_PRED;
       exec.run();

@@ -36,8 +36,19 @@ const TSX = dirname(require.resolve("tsx/package.json"));
 async function fitHere() {
   const rng = createRng(42);
   const cols = Array.from({ length: 6 }, () => Float32Array.from({ length: 3000 }, () => rng.normal()));
-  const y = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(cols[0][i]) + cols[1][i] * cols[2][i] + 0.1 * rng.normal());
-  return fitGbdt(featureMatrix(cols.map((_, j) => `x${j}`), cols), y, { nTrees: 10, maxDepth: 4, subsample: 0.9 }, { rng: createRng(1), threads: 2 });
+  const y = Float64Array.from(
+    { length: 3000 },
+    (_, i) => Math.sin(cols[0][i]) + cols[1][i] * cols[2][i] + 0.1 * rng.normal(),
+  );
+  return fitGbdt(
+    featureMatrix(
+      cols.map((_, j) => `x${j}`),
+      cols,
+    ),
+    y,
+    { nTrees: 10, maxDepth: 4, subsample: 0.9 },
+    { rng: createRng(1), threads: 2 },
+  );
 }
 const SCRIPT = `
 import { createHash } from "node:crypto";
@@ -71,7 +82,10 @@ describe("gbdt worker pool across runtimes", async () => {
   });
 
   it("fitGbdt works under node --import tsx/esm and exits", () => {
-    expect(run(process.execPath, ["--import", pathToFileURL(join(TSX, "dist/esm/index.mjs")).href, script])).toEqual({ hash, workers: 1 });
+    expect(run(process.execPath, ["--import", pathToFileURL(join(TSX, "dist/esm/index.mjs")).href, script])).toEqual({
+      hash,
+      workers: 1,
+    });
   });
 
   it("fitGbdt works under the tsx CLI and exits", () => {
@@ -80,13 +94,25 @@ describe("gbdt worker pool across runtimes", async () => {
 
   it("fitGbdt works when loaded through register() from tsx/esm/api", () => {
     const entry = join(dir, "register.mjs");
-    writeFileSync(entry, `import { register } from ${JSON.stringify(pathToFileURL(join(TSX, "dist/esm/api/index.mjs")).href)};\nregister();\nawait import(${JSON.stringify(pathToFileURL(script).href)});\n`);
+    writeFileSync(
+      entry,
+      `import { register } from ${JSON.stringify(pathToFileURL(join(TSX, "dist/esm/api/index.mjs")).href)};\nregister();\nawait import(${JSON.stringify(pathToFileURL(script).href)});\n`,
+    );
     expect(run(process.execPath, [entry])).toEqual({ hash, workers: 1 });
   });
 
   it("fitGbdt works in plain node on a minified esbuild bundle", async () => {
     const out = join(dir, "bundle.mjs");
-    await build({ entryPoints: [script], bundle: true, platform: "node", format: "esm", target: "node20", minify: true, outfile: out, logLevel: "silent" });
+    await build({
+      entryPoints: [script],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      minify: true,
+      outfile: out,
+      logLevel: "silent",
+    });
     expect(run(process.execPath, [out])).toEqual({ hash, workers: 1 });
   });
 });

@@ -17,7 +17,13 @@ function nonlinear(n: number, seed: number, nFeatures = 5): { X: FeatureMatrix; 
     for (const c of cols) c[i] = rng.normal();
     y[i] = Math.sin(cols[0][i]) + cols[1][i] * (cols[2][i] > 0 ? 1 : 0) + 0.1 * rng.normal();
   }
-  return { X: featureMatrix(cols.map((_, j) => `x${j}`), cols), y };
+  return {
+    X: featureMatrix(
+      cols.map((_, j) => `x${j}`),
+      cols,
+    ),
+    y,
+  };
 }
 
 function mse(p: Float64Array, y: Float64Array): number {
@@ -28,7 +34,10 @@ function mse(p: Float64Array, y: Float64Array): number {
 
 function permute(X: FeatureMatrix, y: Float64Array, perm: number[]): { X: FeatureMatrix; y: Float64Array } {
   return {
-    X: featureMatrix(X.names, X.columns.map((c) => Float32Array.from(perm, (i) => c[i]))),
+    X: featureMatrix(
+      X.names,
+      X.columns.map((c) => Float32Array.from(perm, (i) => c[i])),
+    ),
     y: Float64Array.from(perm, (i) => y[i]),
   };
 }
@@ -90,7 +99,8 @@ describe("fitGbdt: hand-computed first split (Chen & Guestrin 2016 eq. 7, w* = �
 
 describe("fitGbdt on a nonlinear function", () => {
   it("fitGbdt recovers y = sin(x0) + x1·[x2 > 0] + 0.1ε near the noise ceiling", async () => {
-    const tr = nonlinear(20_000, 1), va = nonlinear(10_000, 2);
+    const tr = nonlinear(20_000, 1),
+      va = nonlinear(10_000, 2);
     const m = await fitGbdt(tr.X, tr.y, { nTrees: 300, maxDepth: 4 }, { threads: 1 });
     const v = mse(predictGbdt(m, va.X), va.y);
     // σ² = 0.01 is the floor; XGBoost 1.7.4 hist (same settings, numpy draws of the same
@@ -109,14 +119,33 @@ describe("fitGbdt on a nonlinear function", () => {
     // xgboost 1.7.4, xgb.train({tree_method: "hist", max_depth: 4, eta: 0.1, lambda: 1,
     // max_bin: 256, min_child_weight: 1, base_score: mean(y_train), nthread: 1}, 300 rounds) on
     // exactly these float32 codes; validation MSE after k rounds via iteration_range=(0, k).
-    const XGB: Record<number, number> = { 1: 0.778733, 5: 0.401212, 20: 0.056444, 50: 0.014623, 100: 0.013115, 300: 0.012827 };
+    const XGB: Record<number, number> = {
+      1: 0.778733,
+      5: 0.401212,
+      20: 0.056444,
+      50: 0.014623,
+      100: 0.013115,
+      300: 0.012827,
+    };
     const all = nonlinear(30_000, 2);
     const nTrain = 20_000;
     const train = all.X.columns.map((c) => c.subarray(0, nTrain));
     const cuts = binMatrix(train, nTrain, 256).cuts;
-    const coded = all.X.columns.map((c, f) => Float32Array.from(c, (x) => { let k = 0; while (k < cuts[f].length && x > cuts[f][k]) k++; return k; }));
-    const Xtr = featureMatrix(all.X.names, coded.map((c) => c.subarray(0, nTrain)));
-    const Xva = featureMatrix(all.X.names, coded.map((c) => c.subarray(nTrain)));
+    const coded = all.X.columns.map((c, f) =>
+      Float32Array.from(c, (x) => {
+        let k = 0;
+        while (k < cuts[f].length && x > cuts[f][k]) k++;
+        return k;
+      }),
+    );
+    const Xtr = featureMatrix(
+      all.X.names,
+      coded.map((c) => c.subarray(0, nTrain)),
+    );
+    const Xva = featureMatrix(
+      all.X.names,
+      coded.map((c) => c.subarray(nTrain)),
+    );
     const yva = all.y.subarray(nTrain);
     const m = await fitGbdt(Xtr, all.y.subarray(0, nTrain), { nTrees: 300, maxDepth: 4 }, { threads: 1 });
     for (const [k, ref] of Object.entries(XGB)) {
@@ -174,7 +203,10 @@ describe("fitGbdt determinism", () => {
     // base score make the model a function of the multiset of rows (docs/gbdt.md).
     const rng = createRng(11);
     const perm = Array.from({ length: tr.y.length }, (_, i) => i);
-    for (let i = perm.length - 1; i > 0; i--) { const j = rng.int(i + 1); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+    for (let i = perm.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
     const p = permute(tr.X, tr.y, perm);
     const params = { nTrees: 15, maxDepth: 4, colsample: 0.7 };
     const a = await fitGbdt(tr.X, tr.y, params, { rng: createRng(3), threads: 1 });
@@ -199,7 +231,8 @@ describe("GbdtModel as JSON", () => {
     const back = gbdtFromJson(JSON.parse(JSON.stringify(m)));
     const va = nonlinear(2000, 7);
     va.X.columns[1][3] = NaN;
-    const a = predictGbdt(m, va.X), b = predictGbdt(back, va.X);
+    const a = predictGbdt(m, va.X),
+      b = predictGbdt(back, va.X);
     expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
     // Fit-time routing (bins) and predict-time routing (thresholds) agree on training rows.
     const fitted = predictGbdt(m, tr.X);
@@ -243,13 +276,26 @@ describe("fitGbdt early stopping and options", () => {
       const cols = [0, 1, 2].map(() => Float32Array.from({ length: n }, () => rng.normal()));
       return { X: featureMatrix(["a", "b", "c"], cols), y: Float64Array.from({ length: n }, () => rng.normal()) };
     };
-    const tr = noise(2000), va = noise(2000);
-    const m = await fitGbdt(tr.X, tr.y, { nTrees: 500, maxDepth: 6, learningRate: 0.3, earlyStoppingRounds: 5 }, { threads: 1, valid: va });
+    const tr = noise(2000),
+      va = noise(2000);
+    const m = await fitGbdt(
+      tr.X,
+      tr.y,
+      { nTrees: 500, maxDepth: 6, learningRate: 0.3, earlyStoppingRounds: 5 },
+      { threads: 1, valid: va },
+    );
     expect(m.trees.length).toBeLessThan(50);
     expect(m.bestIteration).toBe(m.trees.length - 1);
     // The kept prefix is the best one: one more round would not have been better.
-    const full = await fitGbdt(tr.X, tr.y, { nTrees: m.trees.length + 5, maxDepth: 6, learningRate: 0.3 }, { threads: 1 });
-    const losses = Array.from({ length: full.trees.length }, (_, k) => mse(predictGbdt(full, va.X, { nTrees: k + 1 }), va.y));
+    const full = await fitGbdt(
+      tr.X,
+      tr.y,
+      { nTrees: m.trees.length + 5, maxDepth: 6, learningRate: 0.3 },
+      { threads: 1 },
+    );
+    const losses = Array.from({ length: full.trees.length }, (_, k) =>
+      mse(predictGbdt(full, va.X, { nTrees: k + 1 }), va.y),
+    );
     expect(losses.indexOf(Math.min(...losses))).toBe(m.bestIteration);
   });
 
@@ -264,7 +310,18 @@ describe("fitGbdt early stopping and options", () => {
   it("fitGbdt aborts with code ABORTED", async () => {
     const tr = nonlinear(2000, 14);
     const ac = new AbortController();
-    const p = fitGbdt(tr.X, tr.y, { nTrees: 1000 }, { threads: 2, signal: ac.signal, onProgress: (f) => { if (f > 0.01) ac.abort(); } });
+    const p = fitGbdt(
+      tr.X,
+      tr.y,
+      { nTrees: 1000 },
+      {
+        threads: 2,
+        signal: ac.signal,
+        onProgress: (f) => {
+          if (f > 0.01) ac.abort();
+        },
+      },
+    );
     await expect(p).rejects.toMatchObject({ code: "ABORTED" });
     // The pool is usable again afterwards.
     const m = await fitGbdt(tr.X, tr.y, { nTrees: 3 }, { threads: 2 });

@@ -13,9 +13,26 @@ import { dailyIc, icSummary } from "../../../src/quant/stats/information-coeffic
 //  102: only 4 names                          → skipped (minNames 5)
 //  103: constant pred                         → skipped (correlation undefined)
 const rows: Array<[number, number, number]> = [
-  [101, 1, 5], [100, 1, 2], [102, 1, 1], [100, 2, 1], [101, 2, 4], [103, 7, 1],
-  [100, 2, 3], [101, NaN, 0], [103, 7, 2], [101, 3, 3], [100, 3, 3], [102, 2, 2],
-  [101, 4, 2], [103, 7, 3], [100, 4, 5], [101, 5, 1], [102, 3, 4], [103, 7, 4], [102, 4, 3], [103, 7, 5],
+  [101, 1, 5],
+  [100, 1, 2],
+  [102, 1, 1],
+  [100, 2, 1],
+  [101, 2, 4],
+  [103, 7, 1],
+  [100, 2, 3],
+  [101, NaN, 0],
+  [103, 7, 2],
+  [101, 3, 3],
+  [100, 3, 3],
+  [102, 2, 2],
+  [101, 4, 2],
+  [103, 7, 3],
+  [100, 4, 5],
+  [101, 5, 1],
+  [102, 3, 4],
+  [103, 7, 4],
+  [102, 4, 3],
+  [103, 7, 5],
 ];
 const dates = Int32Array.from(rows, (r) => r[0]);
 const pred = Float64Array.from(rows, (r) => r[1]);
@@ -45,18 +62,30 @@ describe("dailyIc", () => {
   });
 
   it("dailyIc does not depend on row order", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { minLength: rows.length, maxLength: rows.length }), (keys) => {
-      const perm = rows.map((_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
-      const r = dailyIc(perm.map((i) => pred[i]), perm.map((i) => y[i]), Int32Array.from(perm, (i) => dates[i]), { rank: true });
-      expect(Array.from(r.dates)).toEqual([100, 101]);
-      expect(r.ic[0]).toBeCloseTo(29 / 38, 14);
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { minLength: rows.length, maxLength: rows.length }),
+        (keys) => {
+          const perm = rows.map((_, i) => i).sort((a, b) => keys[a] - keys[b] || a - b);
+          const r = dailyIc(
+            perm.map((i) => pred[i]),
+            perm.map((i) => y[i]),
+            Int32Array.from(perm, (i) => dates[i]),
+            { rank: true },
+          );
+          expect(Array.from(r.dates)).toEqual([100, 101]);
+          expect(r.ic[0]).toBeCloseTo(29 / 38, 14);
+        },
+      ),
+    );
   });
 
   it("dailyIc rejects misaligned inputs and minNames < 2, naming the values", () => {
     expect(() => dailyIc([1, 2], [1], Int32Array.of(1, 1))).toThrow(/pred has 2 rows but y has 1/);
     expect(() => dailyIc([1, 2], [1, 2], Int32Array.of(1))).toThrow(/dates has 1 rows but pred has 2/);
-    expect(() => dailyIc([1, 2], [1, 2], Int32Array.of(1, 1), { minNames: 1 })).toThrow(/minNames is 1; expected an integer ≥ 2/);
+    expect(() => dailyIc([1, 2], [1, 2], Int32Array.of(1, 1), { minNames: 1 })).toThrow(
+      /minNames is 1; expected an integer ≥ 2/,
+    );
   });
 });
 
@@ -81,11 +110,13 @@ describe("icSummary", () => {
   });
 
   it("tStat = icir · √n", () => {
-    fc.assert(fc.property(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 2, maxLength: 80 }), (ic) => {
-      const s = icSummary(ic);
-      fc.pre(s.std > 1e-9);
-      expect(s.tStat).toBeCloseTo(s.icir * Math.sqrt(s.n), 8);
-    }));
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 2, maxLength: 80 }), (ic) => {
+        const s = icSummary(ic);
+        fc.pre(s.std > 1e-9);
+        expect(s.tStat).toBeCloseTo(s.icir * Math.sqrt(s.n), 8);
+      }),
+    );
   });
 });
 

@@ -9,8 +9,12 @@ import { featureMatrix } from "../../../src/quant/ml/types.ts";
 function data(n: number, seed: number) {
   const rng = createRng(seed);
   const cols = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => rng.normal()));
-  cols[2][3] = NaN; cols[1][7] = NaN; // missing values exercise imputation / default directions
-  const y = Float64Array.from({ length: n }, (_, i) => Math.sin(cols[0][i]) + 0.3 * (cols[1][i] || 0) * (cols[2][i] || 0) + 0.1 * rng.normal());
+  cols[2][3] = NaN;
+  cols[1][7] = NaN; // missing values exercise imputation / default directions
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => Math.sin(cols[0][i]) + 0.3 * (cols[1][i] || 0) * (cols[2][i] || 0) + 0.1 * rng.normal(),
+  );
   return { X: featureMatrix(["f0", "f1", "f2"], cols), y };
 }
 
@@ -19,7 +23,8 @@ function roundTrip(model: Model, X: ReturnType<typeof data>["X"]) {
   const text = saveModel(model);
   const back = loadModel(text);
   expect(saveModel(back)).toBe(text);
-  const a = predict(model, X), b = predict(back, X);
+  const a = predict(model, X),
+    b = predict(back, X);
   for (let i = 0; i < a.length; i++) expect(Object.is(a[i], b[i]), `row ${i}: ${a[i]} vs ${b[i]}`).toBe(true);
   return text;
 }
@@ -36,7 +41,10 @@ describe("model-io", () => {
 
   it("gbdt and random forest: round trip is bit-exact", async () => {
     roundTrip(await fitGbdt(X, y, { nTrees: 15, maxDepth: 3, maxBins: 32 }, { rng: createRng(1), threads: 1 }), X);
-    roundTrip(await fitRandomForest(X, y, { nTrees: 8, maxDepth: 4, maxBins: 32 }, { rng: createRng(2), threads: 1 }), X);
+    roundTrip(
+      await fitRandomForest(X, y, { nTrees: 8, maxDepth: 4, maxBins: 32 }, { rng: createRng(2), threads: 1 }),
+      X,
+    );
   });
 
   it("ensemble of ridge, gbdt and forest members: round trip is bit-exact", async () => {
@@ -59,9 +67,13 @@ describe("model-io", () => {
     const m = JSON.parse(saveModel(fitRidge(X, y)));
     expect(() => loadModel("{")).toThrow(/not valid JSON/);
     expect(() => loadModel("[]")).toThrow(/expected a model object, got an array/);
-    expect(() => loadModel(JSON.stringify({ ...m, format: "onnx" }))).toThrow(/format is "onnx", expected "strata-model"/);
+    expect(() => loadModel(JSON.stringify({ ...m, format: "onnx" }))).toThrow(
+      /format is "onnx", expected "strata-model"/,
+    );
     expect(() => loadModel(JSON.stringify({ ...m, version: 2 }))).toThrow(/version 2 is not supported/);
-    expect(() => loadModel(JSON.stringify({ ...m, kind: "svm" }))).toThrow(/kind "svm" is unknown; expected one of ridge, gbdt, random_forest, ensemble/);
+    expect(() => loadModel(JSON.stringify({ ...m, kind: "svm" }))).toThrow(
+      /kind "svm" is unknown; expected one of ridge, gbdt, random_forest, ensemble/,
+    );
     expect(() => loadModel(JSON.stringify({ ...m, coef: [1] }))).toThrow(/field 'coef'/);
   });
 });

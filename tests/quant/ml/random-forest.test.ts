@@ -15,7 +15,13 @@ function nonlinear(n: number, seed: number): { X: FeatureMatrix; y: Float64Array
     for (const c of cols) c[i] = rng.normal();
     y[i] = Math.sin(cols[0][i]) + cols[1][i] * (cols[2][i] > 0 ? 1 : 0) + 0.1 * rng.normal();
   }
-  return { X: featureMatrix(cols.map((_, j) => `x${j}`), cols), y };
+  return {
+    X: featureMatrix(
+      cols.map((_, j) => `x${j}`),
+      cols,
+    ),
+    y,
+  };
 }
 
 const mse = (p: Float64Array, y: Float64Array) => p.reduce((s, v, i) => s + (v - y[i]) ** 2, 0) / y.length;
@@ -26,7 +32,12 @@ describe("fitRandomForest", () => {
     // (left mean 0.4, right mean 4); gain ½·ΔSSE = ½·(26 − 1.2 − 6·1²… ) → ΔSSE = 10.8.
     const X = featureMatrix(["x"], [[1, 2, 3, 4, 5, 6]]);
     const y = Float64Array.from([0, 0, 0, 1, 1, 4]);
-    const m = await fitRandomForest(X, y, { nTrees: 1, maxDepth: 1, minChildWeight: 1, bootstrap: false, colsample: 1 }, { threads: 1 });
+    const m = await fitRandomForest(
+      X,
+      y,
+      { nTrees: 1, maxDepth: 1, minChildWeight: 1, bootstrap: false, colsample: 1 },
+      { threads: 1 },
+    );
     const t = m.trees[0];
     expect(t.threshold[0]).toBe(5.5);
     expect(t.value[t.left[0]]).toBeCloseTo(0.4, 12);
@@ -37,7 +48,8 @@ describe("fitRandomForest", () => {
   });
 
   it("fitRandomForest beats a constant predictor on held-out data", async () => {
-    const tr = nonlinear(5000, 1), va = nonlinear(3000, 2);
+    const tr = nonlinear(5000, 1),
+      va = nonlinear(3000, 2);
     const m = await fitRandomForest(tr.X, tr.y, { nTrees: 60 }, { rng: createRng(5), threads: 1 });
     const mean = tr.y.reduce((a, b) => a + b, 0) / tr.y.length;
     const base = mse(new Float64Array(va.y.length).fill(mean), va.y);
@@ -58,7 +70,8 @@ describe("fitRandomForest", () => {
     const b = await fitRandomForest(tr.X, tr.y, { nTrees: 10, maxDepth: 6 }, { rng: createRng(9), threads: 2 });
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     const back = forestFromJson(JSON.parse(JSON.stringify(a)));
-    const p1 = predictRandomForest(a, tr.X), p2 = predictRandomForest(back, tr.X);
+    const p1 = predictRandomForest(a, tr.X),
+      p2 = predictRandomForest(back, tr.X);
     expect(Buffer.from(p2.buffer).equals(Buffer.from(p1.buffer))).toBe(true);
     expect(() => forestFromJson({ ...a, kind: "gbdt" })).toThrow(/kind: expected "random_forest"/);
   });

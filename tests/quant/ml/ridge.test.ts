@@ -6,7 +6,13 @@ import { featureMatrix } from "../../../src/quant/ml/types.ts";
 // Hand-solved data set: x1 = [1,2,3,4], x2 = [1,0,1,0], y = [1,3,2,5].
 // Centered: x1c = [−1.5,−.5,.5,1.5], x2c = [.5,−.5,.5,−.5], yc = y − 2.75 = [−1.75,.25,−.75,2.25].
 // x1cᵀx1c = 5, x2cᵀx2c = 1, x1cᵀx2c = −1, x1cᵀyc = 5.5, x2cᵀyc = −2.5.
-const X = featureMatrix(["x1", "x2"], [[1, 2, 3, 4], [1, 0, 1, 0]]);
+const X = featureMatrix(
+  ["x1", "x2"],
+  [
+    [1, 2, 3, 4],
+    [1, 0, 1, 0],
+  ],
+);
 const y = Float64Array.from([1, 3, 2, 5]);
 
 describe("fitRidge", () => {
@@ -34,7 +40,8 @@ describe("fitRidge", () => {
   });
 
   it("fitRidge with alpha 0 recovers an exact linear relation", () => {
-    const x1 = [0.5, -1, 2, 3, 0, 1.5], x2 = [1, 1, -2, 0.5, 3, -1];
+    const x1 = [0.5, -1, 2, 3, 0, 1.5],
+      x2 = [1, 1, -2, 0.5, 3, -1];
     const yy = Float64Array.from(x1, (v, i) => 0.3 + 2 * v - 0.7 * x2[i]);
     const m = fitRidge(featureMatrix(["a", "b"], [x1, x2]), yy, { alpha: 0 });
     expect(m.coef[0]).toBeCloseTo(2, 5);
@@ -47,7 +54,8 @@ describe("fitRidge", () => {
     const Xn = featureMatrix(["x1"], [[1, NaN, 3]]);
     const Xi = featureMatrix(["x1"], [[1, 2, 3]]);
     const yy = Float64Array.from([1, 2, 4]);
-    const a = fitRidge(Xn, yy, { alpha: 0.5 }), b = fitRidge(Xi, yy, { alpha: 0.5 });
+    const a = fitRidge(Xn, yy, { alpha: 0.5 }),
+      b = fitRidge(Xi, yy, { alpha: 0.5 });
     expect(a.means[0]).toBe(2);
     expect(a.coef[0]).toBeCloseTo(b.coef[0], 14);
     expect(a.intercept).toBeCloseTo(b.intercept, 14);
@@ -55,7 +63,18 @@ describe("fitRidge", () => {
   });
 
   it("fitRidge gives a constant or all-missing feature a zero coefficient", () => {
-    const m = fitRidge(featureMatrix(["x", "c", "nan"], [[1, 2, 3, 4], [5, 5, 5, 5], [NaN, NaN, NaN, NaN]]), y, { alpha: 0 });
+    const m = fitRidge(
+      featureMatrix(
+        ["x", "c", "nan"],
+        [
+          [1, 2, 3, 4],
+          [5, 5, 5, 5],
+          [NaN, NaN, NaN, NaN],
+        ],
+      ),
+      y,
+      { alpha: 0 },
+    );
     expect(m.coef[1]).toBe(0);
     expect(m.coef[2]).toBe(0);
     expect(Number.isFinite(m.coef[0])).toBe(true);
@@ -63,7 +82,17 @@ describe("fitRidge", () => {
 
   it("fitRidge weights: integer weights equal repeated rows", () => {
     const w = fitRidge(X, y, { alpha: 2 }, { weights: Float64Array.from([1, 2, 1, 3]) });
-    const rep = fitRidge(featureMatrix(["x1", "x2"], [[1, 2, 2, 3, 4, 4, 4], [1, 0, 0, 1, 0, 0, 0]]), Float64Array.from([1, 3, 3, 2, 5, 5, 5]), { alpha: 2 });
+    const rep = fitRidge(
+      featureMatrix(
+        ["x1", "x2"],
+        [
+          [1, 2, 2, 3, 4, 4, 4],
+          [1, 0, 0, 1, 0, 0, 0],
+        ],
+      ),
+      Float64Array.from([1, 3, 3, 2, 5, 5, 5]),
+      { alpha: 2 },
+    );
     for (let j = 0; j < 2; j++) expect(w.coef[j]).toBeCloseTo(rep.coef[j], 12);
     expect(w.intercept).toBeCloseTo(rep.intercept, 12);
   });
@@ -73,15 +102,19 @@ describe("fitRidge", () => {
       fc.property(
         // Integers keep the float32 feature matrix exact, so only the algebra is tested.
         fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 30, maxLength: 30 }),
-        fc.integer({ min: 1, max: 100 }), fc.integer({ min: -50, max: 50 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: -50, max: 50 }),
         fc.double({ min: 0, max: 10, noNaN: true }),
         (v, scale, shift, alpha) => {
-          const x1 = v.slice(0, 10), x2 = v.slice(10, 20), yy = Float64Array.from(v.slice(20, 30));
+          const x1 = v.slice(0, 10),
+            x2 = v.slice(10, 20),
+            yy = Float64Array.from(v.slice(20, 30));
           if (new Set(x1).size < 3 || new Set(x2).size < 3) return;
           const a = fitRidge(featureMatrix(["a", "b"], [x1, x2]), yy, { alpha: alpha + 0.1 });
           const Xs = featureMatrix(["a", "b"], [x1.map((t) => t * scale + shift), x2]);
           const b = fitRidge(Xs, yy, { alpha: alpha + 0.1 });
-          const pa = predictRidge(a, featureMatrix(["a", "b"], [x1, x2])), pb = predictRidge(b, Xs);
+          const pa = predictRidge(a, featureMatrix(["a", "b"], [x1, x2])),
+            pb = predictRidge(b, Xs);
           for (let i = 0; i < 10; i++) expect(Math.abs(pa[i] - pb[i])).toBeLessThan(1e-9 * (1 + Math.abs(pa[i])));
         },
       ),

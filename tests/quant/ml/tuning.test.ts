@@ -2,18 +2,35 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createRng } from "../../../src/core/rng.ts";
 import {
-  median, runStudy, runningMean, sampleRandom, sampleTpe, shouldPrune, splitObservations, validateSpace,
-  type ParamValues, type SearchSpace, type TpeObservation,
+  median,
+  runStudy,
+  runningMean,
+  sampleRandom,
+  sampleTpe,
+  shouldPrune,
+  splitObservations,
+  validateSpace,
+  type ParamValues,
+  type SearchSpace,
+  type TpeObservation,
 } from "../../../src/quant/ml/tuning/index.ts";
 
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 
 /** Best regret of TPE and random search with the same budget over seeds 1..nSeeds. */
 async function compare(f: (p: ParamValues) => number, space: SearchSpace, budget: number, nSeeds: number) {
-  const tpe: number[] = [], random: number[] = [];
+  const tpe: number[] = [],
+    random: number[] = [];
   for (let seed = 1; seed <= nSeeds; seed++) {
     for (const sampler of ["tpe", "random"] as const) {
-      const r = await runStudy((p) => f(p), { space, nTrials: budget, nFolds: 1, rng: createRng(seed), sampler, pruner: false });
+      const r = await runStudy((p) => f(p), {
+        space,
+        nTrials: budget,
+        nFolds: 1,
+        rng: createRng(seed),
+        sampler,
+        pruner: false,
+      });
       (sampler === "tpe" ? tpe : random).push(-r.best.value); // f ≤ 0 with max 0: regret = −best
     }
   }
@@ -33,7 +50,12 @@ describe("TPE vs random search", () => {
     // f = −[(log10 lr + 2.3)² + ((d − 6)/4)²], lr log-uniform in [1e-4, 1], d integer in [1, 16];
     // budget 50. Measured (seeds 1–20): mean regret TPE ≈ 2.6e-2, random ≈ 1.0e-1; TPE better on 17.
     const f = (p: ParamValues) => -((Math.log10(p.lr as number) + 2.3) ** 2 + (((p.d as number) - 6) / 4) ** 2);
-    const r = await compare(f, { lr: { type: "float", low: 1e-4, high: 1, log: true }, d: { type: "int", low: 1, high: 16 } }, 50, 20);
+    const r = await compare(
+      f,
+      { lr: { type: "float", low: 1e-4, high: 1, log: true }, d: { type: "int", low: 1, high: 16 } },
+      50,
+      20,
+    );
     expect(mean(r.tpe)).toBeLessThan(mean(r.random) / 2);
     expect(r.wins).toBeGreaterThanOrEqual(13);
   });
@@ -59,8 +81,10 @@ describe("samplers", () => {
     c: { type: "categorical", choices: ["x", 2, true] },
   };
   const inSpace = (p: ParamValues) => {
-    expect(p.a).toBeGreaterThanOrEqual(-2); expect(p.a).toBeLessThanOrEqual(3);
-    expect(p.b).toBeGreaterThanOrEqual(1e-3); expect(p.b).toBeLessThanOrEqual(10);
+    expect(p.a).toBeGreaterThanOrEqual(-2);
+    expect(p.a).toBeLessThanOrEqual(3);
+    expect(p.b).toBeGreaterThanOrEqual(1e-3);
+    expect(p.b).toBeLessThanOrEqual(10);
     expect(Number.isInteger(p.n) && (p.n as number) >= 2 && (p.n as number) <= 9).toBe(true);
     expect(Number.isInteger(p.m) && (p.m as number) >= 1 && (p.m as number) <= 1000).toBe(true);
     expect(["x", 2, true]).toContain(p.c);
@@ -68,26 +92,45 @@ describe("samplers", () => {
 
   it("random and TPE samples stay inside the space, integers are integers (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 12, maxLength: 30 }), (seed, vals) => {
-        const rng = createRng(seed);
-        const obs: TpeObservation[] = vals.map((v, i) => ({ params: sampleRandom(space, rng.fork(i)), value: v, pruned: i % 5 === 4, folds: 1 }));
-        inSpace(sampleRandom(space, rng));
-        inSpace(sampleTpe(space, obs, rng, { nStartupTrials: 5 }));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 12, maxLength: 30 }),
+        (seed, vals) => {
+          const rng = createRng(seed);
+          const obs: TpeObservation[] = vals.map((v, i) => ({
+            params: sampleRandom(space, rng.fork(i)),
+            value: v,
+            pruned: i % 5 === 4,
+            folds: 1,
+          }));
+          inSpace(sampleRandom(space, rng));
+          inSpace(sampleTpe(space, obs, rng, { nStartupTrials: 5 }));
+        },
+      ),
       { numRuns: 50 },
     );
   });
 
   it("splitObservations puts the best γ share first and every pruned trial in the bad set", () => {
-    const obs: TpeObservation[] = [0.1, 0.5, 0.3, 0.9, 0.2, 0.95, 0.4, 0.0].map((value, i) => ({ params: {}, value, pruned: i === 5, folds: 1 }));
+    const obs: TpeObservation[] = [0.1, 0.5, 0.3, 0.9, 0.2, 0.95, 0.4, 0.0].map((value, i) => ({
+      params: {},
+      value,
+      pruned: i === 5,
+      folds: 1,
+    }));
     const { good, bad } = splitObservations(obs, 0.25); // ⌈0.25·8⌉ = 2 good
     expect(good).toEqual([3, 1]); // 0.9 and 0.5; 0.95 was pruned
     expect(bad).toContain(5);
   });
 
   it("validateSpace reports every problem at once", () => {
-    expect(() => validateSpace({ a: { type: "float", low: 2, high: 1 }, b: { type: "int", low: 0, high: 5, log: true }, c: { type: "categorical", choices: [] } }))
-      .toThrow(/a: low 2 \/ high 1[\s\S]*b: log scale needs low > 0[\s\S]*c: categorical needs at least one choice/);
+    expect(() =>
+      validateSpace({
+        a: { type: "float", low: 2, high: 1 },
+        b: { type: "int", low: 0, high: 5, log: true },
+        c: { type: "categorical", choices: [] },
+      }),
+    ).toThrow(/a: low 2 \/ high 1[\s\S]*b: log scale needs low > 0[\s\S]*c: categorical needs at least one choice/);
   });
 });
 
@@ -100,7 +143,11 @@ describe("median pruning", () => {
   });
 
   it("shouldPrune prunes a running mean below the completed trials' median, never a warm-up trial or the last fold", () => {
-    const completed = [[0.05, 0.04, 0.06], [0.03, 0.03, 0.03], [0.02, 0.06, 0.01]];
+    const completed = [
+      [0.05, 0.04, 0.06],
+      [0.03, 0.03, 0.03],
+      [0.02, 0.06, 0.01],
+    ];
     // Running means at fold 0: 0.05, 0.03, 0.02 → median 0.03.
     expect(shouldPrune({ trial: 7, values: [0.01], completed, nFolds: 3 })).toBe(true);
     expect(shouldPrune({ trial: 7, values: [0.04], completed, nFolds: 3 })).toBe(false);
@@ -117,10 +164,29 @@ describe("median pruning", () => {
     // worst of all (x = −5) yet completes; trial 6 (x = −5) is pruned after fold 0.
     const xs = [1, -5, 2, 1.5, 0.5, 3, -5, 2.5];
     const folds: number[] = [];
-    const r = await runStudy((_p, fold, trial) => { if (trial === 6) folds.push(fold); return xs[trial]; }, {
-      space: { x: { type: "float", low: -10, high: 10 } }, nTrials: xs.length, nFolds: 4, rng: createRng(3), sampler: "random",
-    });
-    expect(r.trials.map((t) => t.status)).toEqual(["complete", "complete", "complete", "complete", "complete", "complete", "pruned", "complete"]);
+    const r = await runStudy(
+      (_p, fold, trial) => {
+        if (trial === 6) folds.push(fold);
+        return xs[trial];
+      },
+      {
+        space: { x: { type: "float", low: -10, high: 10 } },
+        nTrials: xs.length,
+        nFolds: 4,
+        rng: createRng(3),
+        sampler: "random",
+      },
+    );
+    expect(r.trials.map((t) => t.status)).toEqual([
+      "complete",
+      "complete",
+      "complete",
+      "complete",
+      "complete",
+      "complete",
+      "pruned",
+      "complete",
+    ]);
     expect(folds).toEqual([0]);
     expect(r.trials[6].values).toEqual([-5]);
     expect(r.trials[1].values).toEqual([-5, -5, -5, -5]);
@@ -143,7 +209,13 @@ describe("median pruning", () => {
   });
 
   it("runStudy starts from initialParams when given", async () => {
-    const r = await runStudy(() => 0, { space: { x: { type: "float", low: 0, high: 1 } }, nTrials: 2, nFolds: 1, rng: createRng(1), initialParams: { x: 0.5 } });
+    const r = await runStudy(() => 0, {
+      space: { x: { type: "float", low: 0, high: 1 } },
+      nTrials: 2,
+      nFolds: 1,
+      rng: createRng(1),
+      initialParams: { x: 0.5 },
+    });
     expect(r.trials[0].params).toEqual({ x: 0.5 });
   });
 });

@@ -8,7 +8,10 @@ describe("optimizePortfolio fallbacks", () => {
   it("max_sharpe with every expected return below the risk-free rate falls back to min_variance", () => {
     const res = optimizePortfolio("max_sharpe", cov, { expectedReturns: [-0.05, -0.02], riskFreeRate: 0.01 });
     expect(res.method).toBe("min_variance");
-    expect(res.fallback).toEqual({ from: "max_sharpe", reason: expect.stringMatching(/max_sharpe: .*risk-free rate 0\.01/) });
+    expect(res.fallback).toEqual({
+      from: "max_sharpe",
+      reason: expect.stringMatching(/max_sharpe: .*risk-free rate 0\.01/),
+    });
     expect(res.weights[0] + res.weights[1]).toBeCloseTo(1, 12);
   });
 
@@ -19,7 +22,9 @@ describe("optimizePortfolio fallbacks", () => {
     const res = optimizePortfolio("max_sharpe", S, { expectedReturns: [0.1, 0.2, 0.1, 0.05, 0.3] });
     expect(res.method).toBe("inverse_vol");
     expect(res.fallback?.from).toBe("max_sharpe");
-    expect(res.fallback?.reason).toMatch(/max_sharpe: covariance is not positive definite.*min_variance: covariance is not positive definite/);
+    expect(res.fallback?.reason).toMatch(
+      /max_sharpe: covariance is not positive definite.*min_variance: covariance is not positive definite/,
+    );
     const d = [0, 1, 2, 3, 4].map((i) => 1 / Math.sqrt(S[i * 5 + i]));
     const t = d.reduce((a, b) => a + b, 0);
     d.forEach((v, i) => expect(res.weights[i]).toBeCloseTo(v / t, 12));
@@ -48,8 +53,12 @@ describe("optimizePortfolio fallbacks", () => {
   });
 
   it("contract violations still throw StrataError", () => {
-    expect(() => optimizePortfolio("max_sharpe", cov, { expectedReturns: [0.1] })).toThrow(/1 expected returns for a 2×2 covariance/);
+    expect(() => optimizePortfolio("max_sharpe", cov, { expectedReturns: [0.1] })).toThrow(
+      /1 expected returns for a 2×2 covariance/,
+    );
     expect(() => optimizePortfolio("nope" as never, cov)).toThrow(/unknown method 'nope'/);
-    expect(() => optimizePortfolio("min_variance", cov, { constraints: { maxWeight: -1 } })).toThrow(/maxWeight must be > 0/);
+    expect(() => optimizePortfolio("min_variance", cov, { constraints: { maxWeight: -1 } })).toThrow(
+      /maxWeight must be > 0/,
+    );
   });
 });

@@ -1,11 +1,21 @@
 /** Small cases worked by hand (the arithmetic is in the comments). */
 import { describe, expect, it } from "vitest";
 import {
-  ewmaCovariance, hrpWeights, leafOrder, ledoitWolf, linkage, minVarianceClosedForm, optimizePortfolio,
-  rebalance, riskParityWeights, sampleCovariance, volatilityTarget,
+  ewmaCovariance,
+  hrpWeights,
+  leafOrder,
+  ledoitWolf,
+  linkage,
+  minVarianceClosedForm,
+  optimizePortfolio,
+  rebalance,
+  riskParityWeights,
+  sampleCovariance,
+  volatilityTarget,
 } from "../../../src/quant/portfolio/index.ts";
 
-const near = (a: ArrayLike<number>, b: number[], tol = 1e-12) => b.forEach((v, i) => expect(Math.abs(a[i] - v)).toBeLessThan(tol));
+const near = (a: ArrayLike<number>, b: number[], tol = 1e-12) =>
+  b.forEach((v, i) => expect(Math.abs(a[i] - v)).toBeLessThan(tol));
 
 describe("min variance", () => {
   it("minVarianceClosedForm(2×2) is Σ⁻¹1 / 1ᵀΣ⁻¹1", () => {
@@ -22,7 +32,11 @@ describe("min variance", () => {
     // With Σ_01 = .9, σ_1 = 2: Σ = [[1, 1.8], [1.8, 4]], Σ⁻¹1 ∝ (4 − 1.8, 1 − 1.8) = (2.2, −.8) ⇒ w = (11/7, −4/7);
     // long-only: w = (1, 0) (variance 1 < any mix, since ∂/∂w1 of the variance at (1, 0) is 2(1.8 − 1) > 0).
     const cov3 = Float64Array.of(1, 0.9, 0, 0.9, 1, 0, 0, 0, 1);
-    near(optimizePortfolio("min_variance", cov3, { constraints: { longOnly: false } }).weights, [10 / 39, 10 / 39, 19 / 39]);
+    near(optimizePortfolio("min_variance", cov3, { constraints: { longOnly: false } }).weights, [
+      10 / 39,
+      10 / 39,
+      19 / 39,
+    ]);
     const cov2 = Float64Array.of(1, 1.8, 1.8, 4);
     near(optimizePortfolio("min_variance", cov2, { constraints: { longOnly: false } }).weights, [11 / 7, -4 / 7]);
     near(optimizePortfolio("min_variance", cov2).weights, [1, 0]);
@@ -30,7 +44,12 @@ describe("min variance", () => {
   it("a cap binds and the excess goes where variance is lowest", () => {
     // Σ = diag(1, 2, 4): unconstrained (4/7, 2/7, 1/7); cap .5 ⇒ w0 = .5 and the rest, .5, split
     // as min-variance of diag(2, 4): (2/3, 1/3) ⇒ (.5, 1/3, 1/6).
-    near(optimizePortfolio("min_variance", Float64Array.of(1, 0, 0, 0, 2, 0, 0, 0, 4), { constraints: { maxWeight: 0.5 } }).weights, [0.5, 1 / 3, 1 / 6], 1e-10);
+    near(
+      optimizePortfolio("min_variance", Float64Array.of(1, 0, 0, 0, 2, 0, 0, 0, 4), { constraints: { maxWeight: 0.5 } })
+        .weights,
+      [0.5, 1 / 3, 1 / 6],
+      1e-10,
+    );
   });
 });
 
@@ -38,7 +57,10 @@ describe("max Sharpe, Kelly, risk parity", () => {
   it("unconstrained tangency is Σ⁻¹μ normalized", () => {
     // Σ⁻¹μ ∝ [[.09, −.006], [−.006, .04]]·(.1, .15) = (.0081, .0054) ⇒ (.6, .4).
     const cov = Float64Array.of(0.04, 0.006, 0.006, 0.09);
-    near(optimizePortfolio("max_sharpe", cov, { expectedReturns: [0.1, 0.15], constraints: { longOnly: false } }).weights, [0.6, 0.4]);
+    near(
+      optimizePortfolio("max_sharpe", cov, { expectedReturns: [0.1, 0.15], constraints: { longOnly: false } }).weights,
+      [0.6, 0.4],
+    );
     near(optimizePortfolio("max_sharpe", cov, { expectedReturns: [0.1, 0.15] }).weights, [0.6, 0.4], 1e-9);
   });
   it("Kelly with a leverage cap solves the KKT system by hand", () => {
@@ -48,7 +70,11 @@ describe("max Sharpe, Kelly, risk parity", () => {
     const res = optimizePortfolio("kelly", cov, { expectedReturns: [0.08, 0.09], kellyFraction: 1, maxLeverage: 1.5 });
     near(res.weights, [25 / 26, 7 / 13], 1e-10);
     // Half Kelly, no binding cap: (1, .5).
-    near(optimizePortfolio("kelly", cov, { expectedReturns: [0.08, 0.09], kellyFraction: 0.5, maxLeverage: 2 }).weights, [1, 0.5], 1e-10);
+    near(
+      optimizePortfolio("kelly", cov, { expectedReturns: [0.08, 0.09], kellyFraction: 0.5, maxLeverage: 2 }).weights,
+      [1, 0.5],
+      1e-10,
+    );
   });
   it("risk parity of two assets is inverse volatility whatever the correlation", () => {
     // RC_i = w_i (Σw)_i equal for n = 2 ⇔ w1²σ1² = w2²σ2² ⇒ w ∝ 1/σ = (1/.2, 1/.3) ⇒ (.6, .4).
@@ -85,7 +111,11 @@ describe("HRP and linkage", () => {
     // ward: √(2 n_a n_b/(n_a+n_b))·|centroid gap|: 1; √(4/3)·2.5; √(6/4)·(7 − 4/3).
     near(dists("ward"), [1, Math.sqrt(4 / 3) * 2.5, Math.sqrt(1.5) * (17 / 3)]);
     const z = linkage(d, 4, "single");
-    expect(z.map((m) => [m.a, m.b, m.size])).toEqual([[0, 1, 2], [2, 4, 3], [3, 5, 4]]);
+    expect(z.map((m) => [m.a, m.b, m.size])).toEqual([
+      [0, 1, 2],
+      [2, 4, 3],
+      [3, 5, 4],
+    ]);
     expect(leafOrder(z, 4)).toEqual([3, 2, 0, 1]);
   });
 });
@@ -96,7 +126,10 @@ describe("risk models", () => {
     // ⇒ (4·1 + 1·.5 + 1·.25)/1.75 = 4.75/1.75.
     expect(ewmaCovariance([Float64Array.of(0, 0, 3)], { span: 3, periodsPerYear: 1 })[0]).toBeCloseTo(4.75 / 1.75, 14);
     // halfLife 1 ⇔ α = .5, the same weights.
-    expect(ewmaCovariance([Float64Array.of(0, 0, 3)], { halfLife: 1, periodsPerYear: 1 })[0]).toBeCloseTo(4.75 / 1.75, 14);
+    expect(ewmaCovariance([Float64Array.of(0, 0, 3)], { halfLife: 1, periodsPerYear: 1 })[0]).toBeCloseTo(
+      4.75 / 1.75,
+      14,
+    );
   });
   it("ewmaCovariance tends to the ddof-0 sample covariance as span → ∞ (PyPortfolioOpt test_exp_cov_limits)", () => {
     const r = [Float64Array.of(0.01, -0.02, 0.03, 0.0, 0.015), Float64Array.of(0.02, 0.01, -0.01, 0.005, 0.0)];
@@ -105,7 +138,12 @@ describe("risk models", () => {
     near(e, Array.from(s), 1e-12);
   });
   it("ledoitWolf constant-correlation: δ in [0, 1] and the target has one correlation", () => {
-    const r = [0, 1, 2, 3].map((j) => Float64Array.from({ length: 60 }, (_, t) => Math.sin(t * (j + 1) * 0.7) * 0.01 + Math.cos(t * 0.3) * 0.005 * (j % 2 ? 1 : -1)));
+    const r = [0, 1, 2, 3].map((j) =>
+      Float64Array.from(
+        { length: 60 },
+        (_, t) => Math.sin(t * (j + 1) * 0.7) * 0.01 + Math.cos(t * 0.3) * 0.005 * (j % 2 ? 1 : -1),
+      ),
+    );
     const res = ledoitWolf(r, { target: "constant_correlation", periodsPerYear: 1 });
     expect(res.shrinkage).toBeGreaterThanOrEqual(0);
     expect(res.shrinkage).toBeLessThanOrEqual(1);
@@ -113,7 +151,12 @@ describe("risk models", () => {
     if (res.shrinkage > 0) {
       const F = res.covariance.map((v, k) => (v - (1 - res.shrinkage) * S[k]) / res.shrinkage);
       const corr = (i: number, j: number) => F[i * 4 + j] / Math.sqrt(F[i * 4 + i] * F[j * 4 + j]);
-      for (const [i, j] of [[0, 2], [1, 3], [2, 3]]) expect(corr(i, j)).toBeCloseTo(corr(0, 1), 10);
+      for (const [i, j] of [
+        [0, 2],
+        [1, 3],
+        [2, 3],
+      ])
+        expect(corr(i, j)).toBeCloseTo(corr(0, 1), 10);
     }
   });
 });

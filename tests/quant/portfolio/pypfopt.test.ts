@@ -13,8 +13,15 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  clusterVariance, hrpWeights, ledoitWolf, meanHistoricalReturn, optimizePortfolio, portfolioPerformance,
-  sampleCorrelation, sampleCovariance, simpleReturns,
+  clusterVariance,
+  hrpWeights,
+  ledoitWolf,
+  meanHistoricalReturn,
+  optimizePortfolio,
+  portfolioPerformance,
+  sampleCorrelation,
+  sampleCovariance,
+  simpleReturns,
 } from "../../../src/quant/portfolio/index.ts";
 import { readWide } from "./helpers.ts";
 
@@ -64,17 +71,34 @@ describe("PyPortfolioOpt published values on stock_prices.csv", () => {
 
   it("hrp (single linkage, pairwise correlation) matches weights_hrp.csv and test_portfolio_performance", () => {
     const expected: Record<string, number> = {
-      AAPL: 0.022258941278778387, AMD: 0.022294021796692116, AMZN: 0.016086842079874982, BABA: 0.07963382071794088,
-      BAC: 0.014409222455552267, BBY: 0.03406419438245041, FB: 0.06272994714663536, GE: 0.05519063444162851,
-      GM: 0.055576660241857236, GOOG: 0.04956008428992926, JPM: 0.017675709092515715, MA: 0.038127373497320226,
-      PFE: 0.07786528342813452, RRC: 0.03161528695094598, SBUX: 0.039844436656239136, SHLD: 0.027113184241298872,
-      T: 0.11138956508836473, UAA: 0.027115909570750083, WMT: 0.10569551148587902, XOM: 0.11175337115721229,
+      AAPL: 0.022258941278778387,
+      AMD: 0.022294021796692116,
+      AMZN: 0.016086842079874982,
+      BABA: 0.07963382071794088,
+      BAC: 0.014409222455552267,
+      BBY: 0.03406419438245041,
+      FB: 0.06272994714663536,
+      GE: 0.05519063444162851,
+      GM: 0.055576660241857236,
+      GOOG: 0.04956008428992926,
+      JPM: 0.017675709092515715,
+      MA: 0.038127373497320226,
+      PFE: 0.07786528342813452,
+      RRC: 0.03161528695094598,
+      SBUX: 0.039844436656239136,
+      SHLD: 0.027113184241298872,
+      T: 0.11138956508836473,
+      UAA: 0.027115909570750083,
+      WMT: 0.10569551148587902,
+      XOM: 0.11175337115721229,
     };
     const res = optimizePortfolio("hrp", S, { correlation: sampleCorrelation(returns), linkage: "single" });
     expect(res.method).toBe("hrp");
     assets.forEach((a, i) => close(res.weights[i], expected[a], 1e-9));
     // HRPOpt.portfolio_performance uses the arithmetic mean × 252 and rf 0.02.
-    const p = portfolioPerformance(res.weights, meanHistoricalReturn(returns, { compounding: false }), S, { riskFreeRate: 0.02 });
+    const p = portfolioPerformance(res.weights, meanHistoricalReturn(returns, { compounding: false }), S, {
+      riskFreeRate: 0.02,
+    });
     close(p.expectedReturn, 0.21353402380950973);
     close(p.volatility, 0.17844159743748936);
     close(p.sharpe, 1.084579081272277);

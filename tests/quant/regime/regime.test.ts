@@ -14,23 +14,34 @@ const spy = readFixture("spy_2015_2019_daily_returns.csv").columns.SPY;
 describe("marketRegimes", () => {
   it("states up to t are unchanged when returns after t are perturbed (point in time, property)", () => {
     const base = marketRegimes(spy);
-    fc.assert(fc.property(fc.integer({ min: 0, max: spy.length - 2 }), fc.double({ min: -0.2, max: 0.2, noNaN: true }), (t, shock) => {
-      const r = Float64Array.from(spy);
-      for (let s = t + 1; s < r.length; s++) r[s] = r[s] * 3 + shock * Math.sin(s);
-      const other = marketRegimes(r);
-      for (let s = 0; s <= t; s++) {
-        if (other.states[s] !== base.states[s]) return false;
-        if (!Object.is(other.volPercentile[s], base.volPercentile[s])) return false;
-      }
-      return true;
-    }), { numRuns: 25 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: spy.length - 2 }),
+        fc.double({ min: -0.2, max: 0.2, noNaN: true }),
+        (t, shock) => {
+          const r = Float64Array.from(spy);
+          for (let s = t + 1; s < r.length; s++) r[s] = r[s] * 3 + shock * Math.sin(s);
+          const other = marketRegimes(r);
+          for (let s = 0; s <= t; s++) {
+            if (other.states[s] !== base.states[s]) return false;
+            if (!Object.is(other.volPercentile[s], base.volPercentile[s])) return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
   it("computes vol, expanding percentile and trend as documented (hand check at one t)", () => {
     const { vol, volPercentile, trend, states } = marketRegimes(spy);
     const t = 700;
     expect(vol[t]).toBeCloseTo(deviation(spy.subarray(t - 62, t + 1)), 15);
-    let le = 0, seen = 0;
-    for (let s = 62; s <= t; s++) { seen++; if (vol[s] <= vol[t]) le++; }
+    let le = 0,
+      seen = 0;
+    for (let s = 62; s <= t; s++) {
+      seen++;
+      if (vol[s] <= vol[t]) le++;
+    }
     expect(volPercentile[t]).toBe(le / seen);
     expect(trend[t]).toBeCloseTo(Array.from(spy.subarray(t - 125, t + 1)).reduce((w, x) => w * (1 + x), 1) - 1, 12);
     const high = volPercentile[t] > 0.5;

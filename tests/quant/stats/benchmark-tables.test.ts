@@ -6,7 +6,15 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  alphaBeta, annualVolatility, cagr, deviation, maxDrawdown, monthlyReturns, rollingSharpe, sharpeRatio, tearsheet,
+  alphaBeta,
+  annualVolatility,
+  cagr,
+  deviation,
+  maxDrawdown,
+  monthlyReturns,
+  rollingSharpe,
+  sharpeRatio,
+  tearsheet,
 } from "../../../src/quant/stats/index.ts";
 import { epochDay, readFixture } from "../../fixtures/stats/read-csv.ts";
 
@@ -27,21 +35,34 @@ describe("alphaBeta", () => {
     const self = alphaBeta(mixed, mixed);
     expect(self.alpha).toBeCloseTo(0, 12);
     expect(self.beta).toBeCloseTo(1, 12);
-    const neg = alphaBeta(mixed, mixed.map((x) => -x));
+    const neg = alphaBeta(
+      mixed,
+      mixed.map((x) => -x),
+    );
     expect(neg.alpha).toBeCloseTo(0, 12);
     expect(neg.beta).toBeCloseTo(-1, 12);
     expect(alphaBeta([0.01], [0.01])).toEqual({ alpha: NaN, beta: NaN });
     expect(alphaBeta(mixed, S9.columns.flat_line_1).beta).toBeNaN(); // constant benchmark
   });
   it("beta of 2·x on x is 2; shifting returns by c moves the per-period alpha by c (test_alpha_beta_translation, property)", () => {
-    fc.assert(fc.property(fc.array(fc.double({ min: -0.05, max: 0.05, noNaN: true }), { minLength: 5, maxLength: 50 }), fc.double({ min: -0.002, max: 0.002, noNaN: true }), (b, c) => {
-      const r = b.map((x, i) => 2 * x + 0.001 * Math.sin(i));
-      // Well-conditioned benchmarks only: with Var(b) near rounding level beta is noise.
-      if (!(deviation(b) > 1e-4)) return true;
-      const base = alphaBeta(r, b), moved = alphaBeta(r.map((x) => x + c), b);
-      const daily = (a: number) => Math.pow(1 + a, 1 / 252) - 1;
-      return Math.abs(moved.beta - base.beta) < 1e-9 && Math.abs(daily(moved.alpha) - daily(base.alpha) - c) < 1e-9;
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -0.05, max: 0.05, noNaN: true }), { minLength: 5, maxLength: 50 }),
+        fc.double({ min: -0.002, max: 0.002, noNaN: true }),
+        (b, c) => {
+          const r = b.map((x, i) => 2 * x + 0.001 * Math.sin(i));
+          // Well-conditioned benchmarks only: with Var(b) near rounding level beta is noise.
+          if (!(deviation(b) > 1e-4)) return true;
+          const base = alphaBeta(r, b),
+            moved = alphaBeta(
+              r.map((x) => x + c),
+              b,
+            );
+          const daily = (a: number) => Math.pow(1 + a, 1 / 252) - 1;
+          return Math.abs(moved.beta - base.beta) < 1e-9 && Math.abs(daily(moved.alpha) - daily(base.alpha) - c) < 1e-9;
+        },
+      ),
+    );
   });
   it("throws on misaligned lengths, naming both", () => {
     expect(() => alphaBeta([0.1, 0.2], [0.1])).toThrow(/returns has 2 values but benchmark has 1/);
@@ -62,12 +83,17 @@ describe("monthlyReturns", () => {
     const dates = Array.from({ length: 9 }, (_, i) => epochDay("2000-01-30") + 7 * i);
     const rows = monthlyReturns(S9.columns.mixed_returns_zero_first, dates);
     expect(Array.from(rows[0].months.slice(0, 3))).toEqual([
-      expect.closeTo(0, 12), expect.closeTo(0.087891200000000058, 12), expect.closeTo(-0.04500459999999995, 12),
+      expect.closeTo(0, 12),
+      expect.closeTo(0.087891200000000058, 12),
+      expect.closeTo(-0.04500459999999995, 12),
     ]);
     expect(rows[0].total).toBeCloseTo(0.038931091700480147, 12);
   });
   it("splits years and sorts them", () => {
-    const rows = monthlyReturns([0.1, 0.2, -0.5], [epochDay("2021-01-05"), epochDay("2019-12-31"), epochDay("2021-01-06")]);
+    const rows = monthlyReturns(
+      [0.1, 0.2, -0.5],
+      [epochDay("2021-01-05"), epochDay("2019-12-31"), epochDay("2021-01-06")],
+    );
     expect(rows.map((r) => r.year)).toEqual([2019, 2021]);
     expect(rows[1].months[0]).toBeCloseTo(1.1 * 0.5 - 1, 14);
   });
@@ -92,8 +118,24 @@ describe("tearsheet", () => {
   it("collects the metrics under their keys, equal to the single functions", () => {
     const t = tearsheet(mixed, { benchmark: mixed });
     expect(Object.keys(t)).toEqual([
-      "total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar", "omega",
-      "tail_ratio", "skew", "kurtosis", "var_95", "cvar_95", "win_rate", "best_day", "worst_day", "alpha", "beta",
+      "total_return",
+      "cagr",
+      "annual_volatility",
+      "sharpe",
+      "sortino",
+      "max_drawdown",
+      "calmar",
+      "omega",
+      "tail_ratio",
+      "skew",
+      "kurtosis",
+      "var_95",
+      "cvar_95",
+      "win_rate",
+      "best_day",
+      "worst_day",
+      "alpha",
+      "beta",
     ]);
     expect(t.cagr).toBeCloseTo(1.9135925373194231, 8);
     expect(t.annual_volatility).toBeCloseTo(0.9136465399704637, 8);

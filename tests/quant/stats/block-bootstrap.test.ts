@@ -11,8 +11,15 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createRng } from "../../../src/core/rng.ts";
 import {
-  bootstrapConfidenceIntervals, bootstrapDistribution, cagr, circularBlockBootstrapIndices, maxDrawdown,
-  optimalBlockLength, sharpeRatio, stationaryBootstrapIndices, stationaryBootstrapVariance,
+  bootstrapConfidenceIntervals,
+  bootstrapDistribution,
+  cagr,
+  circularBlockBootstrapIndices,
+  maxDrawdown,
+  optimalBlockLength,
+  sharpeRatio,
+  stationaryBootstrapIndices,
+  stationaryBootstrapVariance,
 } from "../../../src/quant/stats/index.ts";
 import { NumpyRandomState } from "./numpy-random-state.ts";
 
@@ -20,7 +27,10 @@ function ar1(phi: number, n: number, seed: number): Float64Array {
   const rng = createRng(seed);
   const y = new Float64Array(n);
   let prev = 0;
-  for (let i = 0; i < n + 50; i++) { prev = phi * prev + rng.normal(); if (i >= 50) y[i - 50] = prev; }
+  for (let i = 0; i < n + 50; i++) {
+    prev = phi * prev + rng.normal();
+    if (i >= 50) y[i - 50] = prev;
+  }
   return y;
 }
 
@@ -34,7 +44,9 @@ function breaks(idx: Int32Array, n: number): number {
 describe("NumpyRandomState (test helper)", () => {
   it("reproduces numpy's RandomState(0) draws", () => {
     const rs = new NumpyRandomState(0);
-    expect([rs.normal(), rs.normal(), rs.normal()]).toEqual([1.764052345967664, 0.4001572083672233, 0.9787379841057392]);
+    expect([rs.normal(), rs.normal(), rs.normal()]).toEqual([
+      1.764052345967664, 0.4001572083672233, 0.9787379841057392,
+    ]);
     const u = new NumpyRandomState(0);
     expect(u.double()).toBe(0.5488135039273248); // np.random.RandomState(0).random_sample()
   });
@@ -50,11 +62,14 @@ describe("optimalBlockLength", () => {
     expect(b.circular).toBeCloseTo(15.60894, 4);
   });
   it("has circular/stationary = 1.5^(1/3) (the 2009 correction's D_CB = 4/3·ĝ²) unless capped", () => {
-    fc.assert(fc.property(fc.double({ min: -0.6, max: 0.8, noNaN: true }), fc.integer({ min: 1, max: 1e6 }), (phi, seed) => {
-      const b = optimalBlockLength(ar1(phi, 400, seed));
-      const cap = Math.ceil(Math.min(3 * Math.sqrt(400), 400 / 3));
-      return b.circular >= cap || Math.abs(b.circular / b.stationary - Math.cbrt(1.5)) < 1e-12;
-    }), { numRuns: 40 });
+    fc.assert(
+      fc.property(fc.double({ min: -0.6, max: 0.8, noNaN: true }), fc.integer({ min: 1, max: 1e6 }), (phi, seed) => {
+        const b = optimalBlockLength(ar1(phi, 400, seed));
+        const cap = Math.ceil(Math.min(3 * Math.sqrt(400), 400 / 3));
+        return b.circular >= cap || Math.abs(b.circular / b.stationary - Math.cbrt(1.5)) < 1e-12;
+      }),
+      { numRuns: 40 },
+    );
   });
   it("grows with the dependence and is small for white noise", () => {
     const noise = optimalBlockLength(ar1(0, 2000, 1)).stationary;
@@ -92,20 +107,25 @@ describe("stationaryBootstrapIndices", () => {
     expect(breaks(idx, 10) / 99_999).toBeCloseTo(0.9, 2);
   });
   it("rejects a block length below 1 and a missing rng", () => {
-    expect(() => stationaryBootstrapIndices(10, 0.5, { rng: createRng(1) })).toThrow(/blockLength must be a number ≥ 1, got 0\.5/);
+    expect(() => stationaryBootstrapIndices(10, 0.5, { rng: createRng(1) })).toThrow(
+      /blockLength must be a number ≥ 1, got 0\.5/,
+    );
     expect(() => stationaryBootstrapIndices(10, 2, {} as never)).toThrow(/opts\.rng is required/);
   });
 });
 
 describe("circularBlockBootstrapIndices", () => {
   it("concatenates blocks of exactly blockLength consecutive indices, wrapping around", () => {
-    const n = 7, b = 3;
+    const n = 7,
+      b = 3;
     const idx = circularBlockBootstrapIndices(n, b, { rng: createRng(9), length: 3000 });
     for (let t = 0; t < idx.length; t++) if (t % b !== 0) expect(idx[t]).toBe((idx[t - 1] + 1) % n);
     const starts = new Set<number>();
     for (let t = 0; t < idx.length; t += b) starts.add(idx[t]);
     expect(starts.size).toBe(n); // every start (including ones that wrap: 5, 6) occurs
-    expect(() => circularBlockBootstrapIndices(n, 2.5, { rng: createRng(1) })).toThrow(/must be an integer for the circular bootstrap/);
+    expect(() => circularBlockBootstrapIndices(n, 2.5, { rng: createRng(1) })).toThrow(
+      /must be an integer for the circular bootstrap/,
+    );
   });
 });
 
@@ -115,7 +135,8 @@ describe("stationaryBootstrapVariance", () => {
   });
   it("equals the untruncated kernel sum of Politis & Romano's Lemma 1", () => {
     const x = ar1(0.5, 600, 4);
-    const n = x.length, p = 1 / 8;
+    const n = x.length,
+      p = 1 / 8;
     const m = x.reduce((a, b) => a + b, 0) / n;
     const e = x.map((v) => v - m);
     let direct = e.reduce((a, v) => a + v * v, 0) / n;
@@ -130,7 +151,11 @@ describe("stationaryBootstrapVariance", () => {
   it("matches the variance of √n·mean over stationary-bootstrap resamples (simulation, seed 21)", () => {
     const x = ar1(0.5, 200, 8);
     const n = x.length;
-    const means = bootstrapDistribution(x, (s) => s.reduce((a, b) => a + b, 0) / n, { rng: createRng(21), blockLength: 6, resamples: 20_000 });
+    const means = bootstrapDistribution(x, (s) => s.reduce((a, b) => a + b, 0) / n, {
+      rng: createRng(21),
+      blockLength: 6,
+      resamples: 20_000,
+    });
     const mm = means.reduce((a, b) => a + b, 0) / means.length;
     const mcVar = (n * means.reduce((a, b) => a + (b - mm) ** 2, 0)) / (means.length - 1);
     expect(mcVar / stationaryBootstrapVariance(x, 6)).toBeGreaterThan(0.95); // sampling error of a variance from 20,000 draws ≈ 1%
@@ -154,7 +179,9 @@ describe("bootstrapConfidenceIntervals", () => {
     expect(a.sharpe.upper).toBeGreaterThan(a.sharpe.estimate);
     expect(a.maxDrawdown.upper).toBeLessThanOrEqual(0);
     expect(bootstrapConfidenceIntervals(returns, { rng: createRng(1), resamples: 300 })).toEqual(a);
-    expect(bootstrapConfidenceIntervals(returns, { rng: createRng(2), resamples: 300 }).sharpe.lower).not.toBe(a.sharpe.lower);
+    expect(bootstrapConfidenceIntervals(returns, { rng: createRng(2), resamples: 300 }).sharpe.lower).not.toBe(
+      a.sharpe.lower,
+    );
   });
   it("widths follow the standard error: the Sharpe interval ≈ ±1.96·√((1 + SR²/2)/(n − 1))·√252", () => {
     const a = bootstrapConfidenceIntervals(returns, { rng: createRng(3), resamples: 2000, blockLength: 1 });
@@ -187,8 +214,14 @@ describe("bootstrapConfidenceIntervals", () => {
   });
   it("rejects a missing rng, NaN returns, a bad level and a block longer than the series", () => {
     expect(() => bootstrapConfidenceIntervals(returns, {} as never)).toThrow(/opts\.rng is required/);
-    expect(() => bootstrapConfidenceIntervals([0.01, NaN, 0.02], { rng: createRng(1), blockLength: 1 })).toThrow(/return 1 is NaN/);
-    expect(() => bootstrapConfidenceIntervals(returns, { rng: createRng(1), level: 95 })).toThrow(/level must be in \(0, 1\), got 95/);
-    expect(() => bootstrapConfidenceIntervals([0.01, 0.02, 0.03], { rng: createRng(1), blockLength: 5 })).toThrow(/between 1 and the series length 3, got 5/);
+    expect(() => bootstrapConfidenceIntervals([0.01, NaN, 0.02], { rng: createRng(1), blockLength: 1 })).toThrow(
+      /return 1 is NaN/,
+    );
+    expect(() => bootstrapConfidenceIntervals(returns, { rng: createRng(1), level: 95 })).toThrow(
+      /level must be in \(0, 1\), got 95/,
+    );
+    expect(() => bootstrapConfidenceIntervals([0.01, 0.02, 0.03], { rng: createRng(1), blockLength: 5 })).toThrow(
+      /between 1 and the series length 3, got 5/,
+    );
   });
 });

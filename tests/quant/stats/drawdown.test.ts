@@ -30,10 +30,13 @@ describe("maxDrawdown", () => {
   });
   const returns = fc.array(fc.double({ min: -0.5, max: 0.5, noNaN: true }), { minLength: 1, maxLength: 80 });
   it("is ≤ 0, and raising every return never deepens it (test_max_drawdown_translation, property)", () => {
-    fc.assert(fc.property(returns, fc.double({ min: 0, max: 0.05, noNaN: true }), (r, c) => {
-      const base = maxDrawdown(r), raised = maxDrawdown(r.map((x) => x + c));
-      return base <= 0 && raised >= base - 1e-12;
-    }));
+    fc.assert(
+      fc.property(returns, fc.double({ min: 0, max: 0.05, noNaN: true }), (r, c) => {
+        const base = maxDrawdown(r),
+          raised = maxDrawdown(r.map((x) => x + c));
+        return base <= 0 && raised >= base - 1e-12;
+      }),
+    );
   });
   it("drawdownSeries is ≤ 0 everywhere and 0 at new highs (property)", () => {
     fc.assert(fc.property(returns, (r) => Array.from(drawdownSeries(r)).every((d) => d <= 0 && d >= -1)));

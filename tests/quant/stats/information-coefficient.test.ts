@@ -38,15 +38,18 @@ describe("crossSectionIc", () => {
 });
 
 describe("dailyIc + icSummary over dates (the report's feature IC)", () => {
-  const x = [...D1.x, ...D2.x], y = [...D1.y, ...D2.y];
+  const x = [...D1.x, ...D2.x],
+    y = [...D1.y, ...D2.y];
   const dates = Int32Array.from([...D1.x.map(() => 1), ...D2.x.map(() => 2)]);
 
   it("per-date rank IC, then mean, sd and t = mean / (sd / √dates)", () => {
     const d = dailyIc(x, y, dates, { rank: true, minNames: 3 });
     expect(Array.from(d.dates)).toEqual([1, 2]);
     const s = icSummary(d.ic);
-    const a = 0.8, b = 0.9486832980505138;
-    const mean = (a + b) / 2, sd = Math.abs(a - b) / Math.SQRT2;
+    const a = 0.8,
+      b = 0.9486832980505138;
+    const mean = (a + b) / 2,
+      sd = Math.abs(a - b) / Math.SQRT2;
     expect(s.n).toBe(2);
     expect(s.mean).toBeCloseTo(mean, 14);
     expect(s.std).toBeCloseTo(sd, 14);

@@ -11,7 +11,14 @@ describe("monteCarloReturns", () => {
   it("matches the enumerated distribution of two i.i.d. draws from {+10%, −10%}", () => {
     // Paths (prob. ¼ each): ++ → 1.21, DD 0; +− → 0.99, DD 0.99/1.1 − 1 = −10%; −+ → 0.99, DD −10%;
     // −− → 0.81, DD −19%. So P(W < 1) = ¾, P(W < 0.85) = ¼, P(DD < −15%) = ¼, median W = 0.99.
-    const mc = monteCarloReturns([0.1, -0.1], { rng: createRng(1), blockLength: 1, horizon: 2, paths: 20_000, lossFractions: [0.15], quantiles: [0.5] });
+    const mc = monteCarloReturns([0.1, -0.1], {
+      rng: createRng(1),
+      blockLength: 1,
+      horizon: 2,
+      paths: 20_000,
+      lossFractions: [0.15],
+      quantiles: [0.5],
+    });
     expect(Math.abs(mc.probabilityOfLoss - 0.75)).toBeLessThan(0.015); // binomial sd 0.003
     expect(Math.abs(mc.lossProbabilities[0].probability - 0.25)).toBeLessThan(0.015);
     expect(Math.abs(mc.drawdownProbabilities[0].probability - 0.25)).toBeLessThan(0.015);
@@ -56,9 +63,17 @@ describe("monteCarloReturns", () => {
   it("rejects bad paths, horizons, quantiles and loss fractions", () => {
     const r = [0.01, -0.01, 0.02];
     const rng = createRng(1);
-    expect(() => monteCarloReturns(r, { rng, blockLength: 1, paths: 0 })).toThrow(/paths must be a positive integer, got 0/);
-    expect(() => monteCarloReturns(r, { rng, blockLength: 1, horizon: 2.5 })).toThrow(/horizon must be a positive integer number of periods, got 2\.5/);
-    expect(() => monteCarloReturns(r, { rng, blockLength: 1, quantiles: [5] })).toThrow(/quantile 5 is not a probability/);
-    expect(() => monteCarloReturns(r, { rng, blockLength: 1, lossFractions: [20] })).toThrow(/loss fraction 20 is not in \[0, 1\][\s\S]*0\.2 for a 20% loss/);
+    expect(() => monteCarloReturns(r, { rng, blockLength: 1, paths: 0 })).toThrow(
+      /paths must be a positive integer, got 0/,
+    );
+    expect(() => monteCarloReturns(r, { rng, blockLength: 1, horizon: 2.5 })).toThrow(
+      /horizon must be a positive integer number of periods, got 2\.5/,
+    );
+    expect(() => monteCarloReturns(r, { rng, blockLength: 1, quantiles: [5] })).toThrow(
+      /quantile 5 is not a probability/,
+    );
+    expect(() => monteCarloReturns(r, { rng, blockLength: 1, lossFractions: [20] })).toThrow(
+      /loss fraction 20 is not in \[0, 1\][\s\S]*0\.2 for a 20% loss/,
+    );
   });
 });

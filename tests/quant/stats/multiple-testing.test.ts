@@ -8,7 +8,12 @@
 import { describe, expect, it } from "vitest";
 import { createRng, type Rng } from "../../../src/core/rng.ts";
 import {
-  normalCdf, optimalBlockLength, performanceDifferentials, realityCheck, spaTest, stationaryBootstrapVariance,
+  normalCdf,
+  optimalBlockLength,
+  performanceDifferentials,
+  realityCheck,
+  spaTest,
+  stationaryBootstrapVariance,
 } from "../../../src/quant/stats/index.ts";
 
 /** K columns of T i.i.d. normal returns, sd 1%, with the given daily means. */
@@ -50,16 +55,24 @@ describe("realityCheck and spaTest with a planted edge", () => {
 describe("realityCheck and spaTest on pure noise", () => {
   it("do not reject too often for 100 zero-mean strategies (40 simulated data sets, 10% level)", () => {
     const gen = createRng(303);
-    const pRc: number[] = [], pC: number[] = [], pU: number[] = [];
+    const pRc: number[] = [],
+      pC: number[] = [],
+      pU: number[] = [];
     for (let s = 0; s < 40; s++) {
       const d = noise(gen, 250, new Array(100).fill(0));
       const rc = realityCheck(d, { rng: gen.fork(`rc${s}`), resamples: 200, blockLength: 1 });
       const spa = spaTest(d, { rng: gen.fork(`spa${s}`), resamples: 200, blockLength: 1 });
-      pRc.push(rc.pValue); pC.push(spa.pValues.consistent); pU.push(spa.pValues.upper);
+      pRc.push(rc.pValue);
+      pC.push(spa.pValues.consistent);
+      pU.push(spa.pValues.upper);
       expect(spa.pValues.lower).toBeLessThanOrEqual(spa.pValues.consistent);
       expect(spa.pValues.consistent).toBeLessThanOrEqual(spa.pValues.upper);
     }
-    for (const [name, p] of [["rc", pRc], ["consistent", pC], ["upper", pU]] as const) {
+    for (const [name, p] of [
+      ["rc", pRc],
+      ["consistent", pC],
+      ["upper", pU],
+    ] as const) {
       const rejections = p.filter((v) => v < 0.1).length; // expected 4 of 40 at the nominal size
       expect(rejections, name).toBeLessThanOrEqual(10); // P(Bin(40, 0.1) > 10) ≈ 0.002
       const belowHalf = p.filter((v) => v < 0.5).length / p.length; // uniform ⇒ 0.5
@@ -110,8 +123,12 @@ describe("realityCheck / spaTest arguments", () => {
   });
   it("reject ragged columns, NaN, a missing rng and misaligned benchmarks", () => {
     const rng = createRng(1);
-    expect(() => realityCheck([new Float64Array(20), new Float64Array(19)], { rng })).toThrow(/column 1 has 19 values, column 0 has 20/);
-    expect(() => spaTest([Float64Array.from({ length: 20 }, (_, i) => (i === 4 ? NaN : 0))], { rng })).toThrow(/column 0, period 4 is NaN/);
+    expect(() => realityCheck([new Float64Array(20), new Float64Array(19)], { rng })).toThrow(
+      /column 1 has 19 values, column 0 has 20/,
+    );
+    expect(() => spaTest([Float64Array.from({ length: 20 }, (_, i) => (i === 4 ? NaN : 0))], { rng })).toThrow(
+      /column 0, period 4 is NaN/,
+    );
     expect(() => spaTest([new Float64Array(20)], {} as never)).toThrow(/opts\.rng is required/);
     expect(() => performanceDifferentials([[1, 2]], [1])).toThrow(/strategy 0 has 2 returns but the benchmark has 1/);
   });

@@ -39,7 +39,8 @@ export class NumpyRandomState {
 
   /** Uniform double in [0, 1) with 53 random bits (`random_sample`). */
   double(): number {
-    const a = this.uint32() >>> 5, b = this.uint32() >>> 6;
+    const a = this.uint32() >>> 5,
+      b = this.uint32() >>> 6;
     return (a * 67108864 + b) / 9007199254740992;
   }
 

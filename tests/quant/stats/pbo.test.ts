@@ -24,10 +24,17 @@ describe("probabilityOfBacktestOverfitting", () => {
     // PBO = 4/6. n* means in / out of sample (sums / 2): x = 4 1.5 2.5 3 4 1, y = −1 1.5 −2 1 0 3;
     // least squares: Sxx = 47/6, Sxy = −89/12 ⇒ slope −89/94, intercept 2.5/6 + (89/94)(16/6);
     // losses (y < 0) in 2 of 6. A leading 9th row (T mod S = 1) is dropped.
-    const blocks = [[2, 0, 4, 3], [0, 6, 4, -2], [-3, 0, -1, -2], [-2, 2, -1, 2]];
+    const blocks = [
+      [2, 0, 4, 3],
+      [0, 6, 4, -2],
+      [-3, 0, -1, -2],
+      [-2, 2, -1, 2],
+    ];
     const cols = [0, 1, 2, 3].map((k) => Float64Array.from([100, ...blocks.flatMap((b) => [b[k] + 1, b[k] - 1])]));
     const r = probabilityOfBacktestOverfitting(cols, { splits: 4, metric: "mean" });
-    const l23 = Math.log(2 / 3), l32 = Math.log(3 / 2), l14 = Math.log(1 / 4);
+    const l23 = Math.log(2 / 3),
+      l32 = Math.log(3 / 2),
+      l14 = Math.log(1 / 4);
     expect(r.combinations).toBe(6);
     expect(r.rowsUsed).toBe(8);
     expect(Array.from(r.selected)).toEqual([2, 2, 3, 1, 1, 1]);
@@ -56,7 +63,10 @@ describe("probabilityOfBacktestOverfitting", () => {
   });
   it("shows the degradation of noise: the in-sample winner's out-of-sample mean falls as its in-sample mean rises", () => {
     // With the mean metric, R(J̄) = 2·R(all) − R(J) for a given strategy: slope < 0.
-    const r = probabilityOfBacktestOverfitting(noise(createRng(32), 600, new Array(12).fill(0)), { splits: 10, metric: "mean" });
+    const r = probabilityOfBacktestOverfitting(noise(createRng(32), 600, new Array(12).fill(0)), {
+      splits: 10,
+      metric: "mean",
+    });
     expect(r.combinations).toBe(252);
     expect(r.degradation.slope).toBeLessThan(0);
   });
@@ -90,11 +100,18 @@ describe("probabilityOfBacktestOverfitting", () => {
   });
   it("rejects odd splits, too few rows or strategies, ragged columns and NaN", () => {
     const cols = noise(createRng(36), 40, [0, 0]);
-    expect(() => probabilityOfBacktestOverfitting(cols, { splits: 5 })).toThrow(/splits must be an even integer ≥ 2, got 5/);
-    expect(() => probabilityOfBacktestOverfitting(cols, { splits: 32 })).toThrow(/40 rows cannot make 32 blocks of at least 2 rows/);
+    expect(() => probabilityOfBacktestOverfitting(cols, { splits: 5 })).toThrow(
+      /splits must be an even integer ≥ 2, got 5/,
+    );
+    expect(() => probabilityOfBacktestOverfitting(cols, { splits: 32 })).toThrow(
+      /40 rows cannot make 32 blocks of at least 2 rows/,
+    );
     expect(() => probabilityOfBacktestOverfitting([cols[0]])).toThrow(/needs at least 2 strategies, got 1/);
-    expect(() => probabilityOfBacktestOverfitting([cols[0], cols[1].subarray(1)], { splits: 4 })).toThrow(/column 1 has 39 rows, column 0 has 40/);
-    const bad = Float64Array.from(cols[1]); bad[7] = NaN;
+    expect(() => probabilityOfBacktestOverfitting([cols[0], cols[1].subarray(1)], { splits: 4 })).toThrow(
+      /column 1 has 39 rows, column 0 has 40/,
+    );
+    const bad = Float64Array.from(cols[1]);
+    bad[7] = NaN;
     expect(() => probabilityOfBacktestOverfitting([cols[0], bad], { splits: 4 })).toThrow(/column 1, row 7 is NaN/);
   });
 });

@@ -12,15 +12,29 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createRng, type Rng } from "../../../src/core/rng.ts";
 import {
-  blockBootstrapIndices, bootstrapConfidenceIntervals, bootstrapDistribution, cagr, maxDrawdown, monteCarloReturns,
-  quantile, sharpeRatio, stationaryBootstrapIndices,
+  blockBootstrapIndices,
+  bootstrapConfidenceIntervals,
+  bootstrapDistribution,
+  cagr,
+  maxDrawdown,
+  monteCarloReturns,
+  quantile,
+  sharpeRatio,
+  stationaryBootstrapIndices,
 } from "../../../src/quant/stats/index.ts";
 import { differentialMatrix, forEachBootstrapMeans } from "../../../src/quant/stats/multiple-comparison.ts";
 
 type Method = "stationary" | "circular";
 
 /** The resamples, as index arrays drawn from `rng` exactly as the kernels document. */
-function referenceResamples(x: Float64Array, method: Method, blockLength: number, count: number, rng: Rng, length = x.length): Float64Array[] {
+function referenceResamples(
+  x: Float64Array,
+  method: Method,
+  blockLength: number,
+  count: number,
+  rng: Rng,
+  length = x.length,
+): Float64Array[] {
   const out: Float64Array[] = [];
   for (let b = 0; b < count; b++) {
     const idx = blockBootstrapIndices(method, x.length, blockLength, { rng, length });
@@ -29,9 +43,17 @@ function referenceResamples(x: Float64Array, method: Method, blockLength: number
   return out;
 }
 
-function referenceIntervals(x: Float64Array, method: Method, blockLength: number, resamples: number, seed: number, level = 0.95) {
+function referenceIntervals(
+  x: Float64Array,
+  method: Method,
+  blockLength: number,
+  resamples: number,
+  seed: number,
+  level = 0.95,
+) {
   const samples = referenceResamples(x, method, blockLength, resamples, createRng(seed));
-  const lo = (1 - level) / 2, hi = (1 + level) / 2;
+  const lo = (1 - level) / 2,
+    hi = (1 + level) / 2;
   const ci = (values: number[]) => ({ lower: quantile(values, lo), upper: quantile(values, hi) });
   return {
     sharpe: ci(samples.map((s) => sharpeRatio(s))),
@@ -41,7 +63,14 @@ function referenceIntervals(x: Float64Array, method: Method, blockLength: number
 }
 
 /** Final equity Π(1 + r) and max drawdown min(W/peak − 1), peak from 1, of each path, sorted. */
-function referenceMonteCarlo(x: Float64Array, method: Method, blockLength: number, paths: number, horizon: number, seed: number) {
+function referenceMonteCarlo(
+  x: Float64Array,
+  method: Method,
+  blockLength: number,
+  paths: number,
+  horizon: number,
+  seed: number,
+) {
   const samples = referenceResamples(x, method, blockLength, paths, createRng(seed), horizon);
   const finalEquity = Float64Array.from(samples, (s) => s.reduce((w, r) => w * (1 + r), 1)).sort();
   return { finalEquity, maxDrawdown: Float64Array.from(samples, (s) => maxDrawdown(s)).sort() };
@@ -69,7 +98,13 @@ const close = (a: number, b: number, rtol: number) => Math.abs(a - b) <= rtol * 
 
 describe("bootstrapConfidenceIntervals: the fused kernel against index resampling and the library's metrics", () => {
   const x = garch(1000, 11);
-  for (const [method, blockLength] of [["stationary", 1], ["stationary", 4.7], ["circular", 1], ["circular", 7], ["circular", 999]] as const) {
+  for (const [method, blockLength] of [
+    ["stationary", 1],
+    ["stationary", 4.7],
+    ["circular", 1],
+    ["circular", 7],
+    ["circular", 999],
+  ] as const) {
     it(`${method}, block length ${blockLength}: CAGR and max drawdown bounds exactly, Sharpe to rounding`, () => {
       const got = bootstrapConfidenceIntervals(x, { rng: createRng(5), method, blockLength, resamples: 300 });
       const ref = referenceIntervals(x, method, blockLength, 300, 5);
@@ -77,15 +112,21 @@ describe("bootstrapConfidenceIntervals: the fused kernel against index resamplin
       expect(got.cagr.upper).toBe(ref.cagr.upper);
       expect(got.maxDrawdown.lower).toBe(ref.maxDrawdown.lower);
       expect(got.maxDrawdown.upper).toBe(ref.maxDrawdown.upper);
-      expect(close(got.sharpe.lower, ref.sharpe.lower, SHARPE_RTOL), `${got.sharpe.lower} vs ${ref.sharpe.lower}`).toBe(true);
-      expect(close(got.sharpe.upper, ref.sharpe.upper, SHARPE_RTOL), `${got.sharpe.upper} vs ${ref.sharpe.upper}`).toBe(true);
+      expect(close(got.sharpe.lower, ref.sharpe.lower, SHARPE_RTOL), `${got.sharpe.lower} vs ${ref.sharpe.lower}`).toBe(
+        true,
+      );
+      expect(close(got.sharpe.upper, ref.sharpe.upper, SHARPE_RTOL), `${got.sharpe.upper} vs ${ref.sharpe.upper}`).toBe(
+        true,
+      );
     });
   }
   it("matches with the automatic block length and a non-default level and periods per year", () => {
     const got = bootstrapConfidenceIntervals(x, { rng: createRng(8), resamples: 200, level: 0.8, periodsPerYear: 52 });
     const samples = referenceResamples(x, "stationary", got.blockLength, 200, createRng(8));
-    const sh = samples.map((s) => sharpeRatio(s, { periodsPerYear: 52 })), cg = samples.map((s) => cagr(s, { periodsPerYear: 52 }));
-    const lo = (1 - 0.8) / 2, hi = (1 + 0.8) / 2; // as the function forms them (lo is 0.09999999999999998)
+    const sh = samples.map((s) => sharpeRatio(s, { periodsPerYear: 52 })),
+      cg = samples.map((s) => cagr(s, { periodsPerYear: 52 }));
+    const lo = (1 - 0.8) / 2,
+      hi = (1 + 0.8) / 2; // as the function forms them (lo is 0.09999999999999998)
     expect(got.cagr.lower).toBe(quantile(cg, lo));
     expect(got.cagr.upper).toBe(quantile(cg, hi));
     expect(close(got.sharpe.lower, quantile(sh, lo), SHARPE_RTOL)).toBe(true);
@@ -118,9 +159,19 @@ describe("bootstrapConfidenceIntervals: the fused kernel against index resamplin
 describe("bootstrapDistribution: resamples built without an index buffer", () => {
   it("hands the statistic exactly the reference resamples, for both methods", () => {
     const x = garch(200, 2);
-    for (const [method, blockLength] of [["stationary", 3.3], ["circular", 6]] as const) {
+    for (const [method, blockLength] of [
+      ["stationary", 3.3],
+      ["circular", 6],
+    ] as const) {
       const seen: Float64Array[] = [];
-      bootstrapDistribution(x, (s) => { seen.push(s.slice()); return 0; }, { rng: createRng(4), method, blockLength, resamples: 40 });
+      bootstrapDistribution(
+        x,
+        (s) => {
+          seen.push(s.slice());
+          return 0;
+        },
+        { rng: createRng(4), method, blockLength, resamples: 40 },
+      );
       expect(seen).toEqual(referenceResamples(x, method, blockLength, 40, createRng(4)));
     }
   });
@@ -129,12 +180,24 @@ describe("bootstrapDistribution: resamples built without an index buffer", () =>
 describe("monteCarloReturns: the fused path kernel against index resampling", () => {
   const x = garch(500, 21, 0.0002);
   for (const [method, blockLength, horizon] of [
-    ["stationary", 1, 500], ["stationary", 6.2, 1234], ["stationary", 2.5, 37],
-    ["circular", 1, 500], ["circular", 9, 1234], ["circular", 20, 37], ["circular", 500, 1100],
+    ["stationary", 1, 500],
+    ["stationary", 6.2, 1234],
+    ["stationary", 2.5, 37],
+    ["circular", 1, 500],
+    ["circular", 9, 1234],
+    ["circular", 20, 37],
+    ["circular", 500, 1100],
   ] as const) {
     it(`${method}, block length ${blockLength}, horizon ${horizon}: every path's final equity and drawdown bit for bit`, () => {
       const got = monteCarloReturns(x, { rng: createRng(6), method, blockLength, horizon, paths: 300 });
-      const ref = referenceMonteCarlo(x, method, method === "circular" ? Math.round(blockLength) : blockLength, 300, horizon, 6);
+      const ref = referenceMonteCarlo(
+        x,
+        method,
+        method === "circular" ? Math.round(blockLength) : blockLength,
+        300,
+        horizon,
+        6,
+      );
       expect(got.finalEquity).toEqual(ref.finalEquity);
       expect(got.maxDrawdown).toEqual(ref.maxDrawdown);
     });
@@ -144,31 +207,49 @@ describe("monteCarloReturns: the fused path kernel against index resampling", ()
     // whose products return to earlier levels up to an ulp (−10% then +1/9, 2× then −50%,
     // total losses) put many drawdowns within rounding of the running minimum.
     const values = [-0.1, 1 / 9, 0.05, -0.05, 1 / 19, 1, -0.5, -1, 0, 1e-17, -1e-17, -1.5];
-    fc.assert(fc.property(
-      fc.array(fc.constantFrom(...values), { minLength: 2, maxLength: 40 }),
-      fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 1e6 }), fc.constantFrom<Method>("stationary", "circular"), fc.double({ min: 1, max: 8, noNaN: true }),
-      (r, horizon, seed, method, block) => {
-        const y = Float64Array.from(r);
-        const blockLength = Math.min(block, y.length);
-        const got = monteCarloReturns(y, { rng: createRng(seed), method, blockLength, horizon, paths: 20 });
-        const ref = referenceMonteCarlo(y, method, method === "circular" ? Math.max(1, Math.round(blockLength)) : blockLength, 20, horizon, seed);
-        expect(got.maxDrawdown).toEqual(ref.maxDrawdown);
-        expect(got.finalEquity).toEqual(ref.finalEquity);
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...values), { minLength: 2, maxLength: 40 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.constantFrom<Method>("stationary", "circular"),
+        fc.double({ min: 1, max: 8, noNaN: true }),
+        (r, horizon, seed, method, block) => {
+          const y = Float64Array.from(r);
+          const blockLength = Math.min(block, y.length);
+          const got = monteCarloReturns(y, { rng: createRng(seed), method, blockLength, horizon, paths: 20 });
+          const ref = referenceMonteCarlo(
+            y,
+            method,
+            method === "circular" ? Math.max(1, Math.round(blockLength)) : blockLength,
+            20,
+            horizon,
+            seed,
+          );
+          expect(got.maxDrawdown).toEqual(ref.maxDrawdown);
+          expect(got.finalEquity).toEqual(ref.finalEquity);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
   it("bootstrapConfidenceIntervals' drawdown and CAGR bounds agree with the reference on the same adversarial paths (property)", () => {
     const values = [-0.1, 1 / 9, 0.05, -0.05, 1 / 19, 1, -0.5, 1e-17, -1e-17];
-    fc.assert(fc.property(
-      fc.array(fc.constantFrom(...values), { minLength: 2, maxLength: 40 }), fc.integer({ min: 1, max: 1e6 }), fc.constantFrom<Method>("stationary", "circular"),
-      (r, seed, method) => {
-        const y = Float64Array.from(r);
-        const got = bootstrapConfidenceIntervals(y, { rng: createRng(seed), method, blockLength: 2, resamples: 30 });
-        const ref = referenceIntervals(y, method, 2, 30, seed);
-        expect(got.maxDrawdown).toMatchObject(ref.maxDrawdown);
-        expect(got.cagr).toMatchObject(ref.cagr);
-      },
-    ), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...values), { minLength: 2, maxLength: 40 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.constantFrom<Method>("stationary", "circular"),
+        (r, seed, method) => {
+          const y = Float64Array.from(r);
+          const got = bootstrapConfidenceIntervals(y, { rng: createRng(seed), method, blockLength: 2, resamples: 30 });
+          const ref = referenceIntervals(y, method, 2, 30, seed);
+          expect(got.maxDrawdown).toMatchObject(ref.maxDrawdown);
+          expect(got.cagr).toMatchObject(ref.cagr);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

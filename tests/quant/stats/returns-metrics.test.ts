@@ -8,8 +8,15 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  annualVolatility, cagr, calmarRatio, cumulativeReturns, downsideRisk, omegaRatio, sharpeRatio,
-  sortinoRatio, totalReturn,
+  annualVolatility,
+  cagr,
+  calmarRatio,
+  cumulativeReturns,
+  downsideRisk,
+  omegaRatio,
+  sharpeRatio,
+  sortinoRatio,
+  totalReturn,
 } from "../../../src/quant/stats/index.ts";
 import { readFixture } from "../../fixtures/stats/read-csv.ts";
 
@@ -51,7 +58,7 @@ describe("cagr", () => {
     expect(cagr(monthly, { periodsPerYear: 12 })).toBeCloseTo(0.052242061386048144, 8);
     expect(cagr([])).toBeNaN();
   });
-  it("cagr(mixed, { nan: \"skip\" }) counts 8 periods: 1.0389311^(252/8) − 1 = 2.3302928 (numpy)", () => {
+  it('cagr(mixed, { nan: "skip" }) counts 8 periods: 1.0389311^(252/8) − 1 = 2.3302928 (numpy)', () => {
     const tr = totalReturn(mixed);
     expect(cagr(mixed, { nan: "skip" })).toBeCloseTo(Math.pow(1 + tr, 252 / 8) - 1, 12);
     expect(cagr(mixed, { nan: "skip" })).toBeCloseTo(2.3302928, 6);
@@ -84,24 +91,36 @@ describe("sharpeRatio", () => {
     expect(sharpeRatio(oneReturn)).toBeNaN();
   });
   it("an annual risk-free rate is converted geometrically per period (quantstats to_excess_returns)", () => {
-    const rfAnnual = 0.05, rfDaily = Math.pow(1.05, 1 / 252) - 1;
-    expect(sharpeRatio(mixed, { riskFree: rfAnnual, riskFreeBasis: "annual" })).toBeCloseTo(sharpeRatio(mixed, { riskFree: rfDaily }), 12);
+    const rfAnnual = 0.05,
+      rfDaily = Math.pow(1.05, 1 / 252) - 1;
+    expect(sharpeRatio(mixed, { riskFree: rfAnnual, riskFreeBasis: "annual" })).toBeCloseTo(
+      sharpeRatio(mixed, { riskFree: rfDaily }),
+      12,
+    );
   });
   const series = fc.array(fc.double({ min: -0.1, max: 0.1, noNaN: true }), { minLength: 3, maxLength: 60 });
   it("scales with √periodsPerYear (property)", () => {
-    fc.assert(fc.property(series, fc.integer({ min: 1, max: 400 }), (r, p) => {
-      const s252 = sharpeRatio(r), sp = sharpeRatio(r, { periodsPerYear: p });
-      if (!Number.isFinite(s252)) return true;
-      return Math.abs(sp - s252 * Math.sqrt(p / 252)) <= 1e-9 * Math.max(1, Math.abs(s252));
-    }));
+    fc.assert(
+      fc.property(series, fc.integer({ min: 1, max: 400 }), (r, p) => {
+        const s252 = sharpeRatio(r),
+          sp = sharpeRatio(r, { periodsPerYear: p });
+        if (!Number.isFinite(s252)) return true;
+        return Math.abs(sp - s252 * Math.sqrt(p / 252)) <= 1e-9 * Math.max(1, Math.abs(s252));
+      }),
+    );
   });
   it("is unchanged when returns and risk-free move together (test_sharpe_translation_same, property)", () => {
-    fc.assert(fc.property(series, fc.double({ min: -0.01, max: 0.01, noNaN: true }), (r, c) => {
-      const base = sharpeRatio(r, { riskFree: 0.001 });
-      if (!Number.isFinite(base) || Math.abs(base) > 1e6) return true;
-      const moved = sharpeRatio(r.map((x) => x + c), { riskFree: 0.001 + c });
-      return Math.abs(moved - base) <= 1e-6 * Math.max(1, Math.abs(base));
-    }));
+    fc.assert(
+      fc.property(series, fc.double({ min: -0.01, max: 0.01, noNaN: true }), (r, c) => {
+        const base = sharpeRatio(r, { riskFree: 0.001 });
+        if (!Number.isFinite(base) || Math.abs(base) > 1e6) return true;
+        const moved = sharpeRatio(
+          r.map((x) => x + c),
+          { riskFree: 0.001 + c },
+        );
+        return Math.abs(moved - base) <= 1e-6 * Math.max(1, Math.abs(base));
+      }),
+    );
   });
 });
 

@@ -13,16 +13,31 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { createRng } from "../../../src/core/rng.ts";
 import {
-  deflatedSharpeRatio, expectedMaxSharpe, minTrackRecordLength, normalCdf, normalQuantile,
-  probabilisticSharpeRatio, returnsSharpeMoments, sharpeRatioStandardError, sharpeSignificance,
+  deflatedSharpeRatio,
+  expectedMaxSharpe,
+  minTrackRecordLength,
+  normalCdf,
+  normalQuantile,
+  probabilisticSharpeRatio,
+  returnsSharpeMoments,
+  sharpeRatioStandardError,
+  sharpeSignificance,
 } from "../../../src/quant/stats/index.ts";
 
 describe("normalCdf", () => {
   it("matches R pnorm to ~1e-15 relative, including the far lower tail", () => {
     const ref: [number, number][] = [
-      [-10, 7.619853024160527e-24], [-5, 2.866515718791939e-7], [-3, 0.0013498980316300933],
-      [-1.96, 0.024997895148220435], [-1, 0.15865525393145707], [-0.5, 0.3085375387259869], [0, 0.5],
-      [0.5, 0.6914624612740131], [1, 0.8413447460685429], [1.96, 0.9750021048517795], [3, 0.9986501019683699],
+      [-10, 7.619853024160527e-24],
+      [-5, 2.866515718791939e-7],
+      [-3, 0.0013498980316300933],
+      [-1.96, 0.024997895148220435],
+      [-1, 0.15865525393145707],
+      [-0.5, 0.3085375387259869],
+      [0, 0.5],
+      [0.5, 0.6914624612740131],
+      [1, 0.8413447460685429],
+      [1.96, 0.9750021048517795],
+      [3, 0.9986501019683699],
       [5, 0.9999997133484281],
     ];
     for (const [x, p] of ref) expect(Math.abs(normalCdf(x) - p) / p, `Φ(${x})`).toBeLessThan(1e-14);
@@ -32,12 +47,15 @@ describe("normalCdf", () => {
   });
   it("inverts normalQuantile (AS 241) and is continuous where the two algorithms meet at |x| = 1.5", () => {
     // AS 241 is good to a few ulps of x; an error ε·x in x moves Φ by ≈ x²·ε relatively (φ/Φ ≈ |x| in the tail).
-    fc.assert(fc.property(fc.double({ min: 1e-12, max: 0.5, noNaN: true }), (p) => {
-      const x = normalQuantile(p);
-      return Math.abs(normalCdf(x) - p) <= 1e-15 * (4 + x * x) * p;
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 1e-12, max: 0.5, noNaN: true }), (p) => {
+        const x = normalQuantile(p);
+        return Math.abs(normalCdf(x) - p) <= 1e-15 * (4 + x * x) * p;
+      }),
+    );
     // Across the switch: Φ(x + h) − Φ(x − h) = 2h·φ(x)·(1 + O(h²)), φ(1.5) = 0.12951759566589174.
-    for (const x of [-1.5, 1.5]) expect((normalCdf(x + 1e-6) - normalCdf(x - 1e-6)) / (2e-6 * 0.12951759566589174) - 1).toBeCloseTo(0, 8);
+    for (const x of [-1.5, 1.5])
+      expect((normalCdf(x + 1e-6) - normalCdf(x - 1e-6)) / (2e-6 * 0.12951759566589174) - 1).toBeCloseTo(0, 8);
     expect(normalCdf(-1.5)).toBeCloseTo(0.06680720126885807, 16);
   });
 });
@@ -53,12 +71,16 @@ describe("probabilisticSharpeRatio", () => {
     const sr = 2.5 / Math.sqrt(250);
     // By hand: 1 + 3·0.1581139 + 9/4·0.025 = 1.5305917; z = 0.1581139·√1249/√1.5305917 = 4.516766.
     expect(probabilisticSharpeRatio(sr, 1250, { skew: -3, kurtosis: 10 })).toBeCloseTo(normalCdf(4.516766), 8);
-    expect(probabilisticSharpeRatio(sr, 1250, { skew: -3, kurtosis: 10 })).toBeLessThan(probabilisticSharpeRatio(sr, 1250));
+    expect(probabilisticSharpeRatio(sr, 1250, { skew: -3, kurtosis: 10 })).toBeLessThan(
+      probabilisticSharpeRatio(sr, 1250),
+    );
   });
   it("the standard error matches the spread of Sharpe estimates of skewed returns (simulation, seed 7)", () => {
     // Returns μ − σ(E − 1), E ~ Exp(1): skew −2, raw kurtosis 9, per-period SR = μ/σ = 0.1.
     const rng = createRng(7);
-    const n = 250, reps = 4000, srs = new Float64Array(reps);
+    const n = 250,
+      reps = 4000,
+      srs = new Float64Array(reps);
     const r = new Float64Array(n);
     for (let k = 0; k < reps; k++) {
       for (let i = 0; i < n; i++) r[i] = 0.001 - 0.01 * (-Math.log(1 - rng.next()) - 1);
@@ -74,19 +96,26 @@ describe("probabilisticSharpeRatio", () => {
   });
   it("is calibrated: at the true SR, PSR > 0.95 about 5% of the time (normal returns, seed 11)", () => {
     const rng = createRng(11);
-    const n = 250, reps = 3000;
+    const n = 250,
+      reps = 3000;
     let hits = 0;
     const r = new Float64Array(n);
     for (let k = 0; k < reps; k++) {
       for (let i = 0; i < n; i++) r[i] = 0.0005 + 0.01 * rng.normal();
       const m = returnsSharpeMoments(r);
-      if (probabilisticSharpeRatio(m.sharpe, m.observations, { benchmark: 0.05, skew: m.skew, kurtosis: m.kurtosis }) > 0.95) hits++;
+      if (
+        probabilisticSharpeRatio(m.sharpe, m.observations, { benchmark: 0.05, skew: m.skew, kurtosis: m.kurtosis }) >
+        0.95
+      )
+        hits++;
     }
     expect(hits / reps).toBeGreaterThan(0.035); // binomial sd 0.004 around 0.05
     expect(hits / reps).toBeLessThan(0.065);
   });
   it("rejects excess kurtosis passed as raw, a non-integer count and a non-finite Sharpe, with hints", () => {
-    expect(() => probabilisticSharpeRatio(0.1, 100, { kurtosis: 0 })).toThrow(/kurtosis 0 is impossible with skew 0[\s\S]*RAW kurtosis \(3 for a normal/);
+    expect(() => probabilisticSharpeRatio(0.1, 100, { kurtosis: 0 })).toThrow(
+      /kurtosis 0 is impossible with skew 0[\s\S]*RAW kurtosis \(3 for a normal/,
+    );
     expect(() => probabilisticSharpeRatio(0.1, 100, { skew: 2, kurtosis: 4 })).toThrow(/at least 1 \+ skew² = 5/);
     expect(() => probabilisticSharpeRatio(0.1, 1)).toThrow(/observations must be an integer ≥ 2, got 1/);
     expect(() => probabilisticSharpeRatio(0.1, 10.5)).toThrow(/got 10\.5/);
@@ -114,13 +143,21 @@ describe("expectedMaxSharpe", () => {
     // 100 strategies × 250 normal returns with zero mean, 300 repetitions: the average of the
     // largest Sharpe estimate vs the formula with V the average cross-sectional variance.
     const rng = createRng(3);
-    const N = 100, n = 250, reps = 300;
-    let sumMax = 0, sumVar = 0;
+    const N = 100,
+      n = 250,
+      reps = 300;
+    let sumMax = 0,
+      sumVar = 0;
     const sr = new Float64Array(N);
     for (let k = 0; k < reps; k++) {
       for (let j = 0; j < N; j++) {
-        let s = 0, s2 = 0;
-        for (let i = 0; i < n; i++) { const x = rng.normal(); s += x; s2 += x * x; }
+        let s = 0,
+          s2 = 0;
+        for (let i = 0; i < n; i++) {
+          const x = rng.normal();
+          s += x;
+          s2 += x * x;
+        }
         const m = s / n;
         sr[j] = m / Math.sqrt((s2 - n * m * m) / (n - 1));
       }
@@ -134,14 +171,21 @@ describe("expectedMaxSharpe", () => {
   });
   it("rejects fewer than one trial and a negative variance", () => {
     expect(() => expectedMaxSharpe(0, 1)).toThrow(/trials must be a number ≥ 1, got 0/);
-    expect(() => expectedMaxSharpe(10, -1)).toThrow(/sharpeVariance must be a variance ≥ 0, got -1[\s\S]*not the standard deviation/);
+    expect(() => expectedMaxSharpe(10, -1)).toThrow(
+      /sharpeVariance must be a variance ≥ 0, got -1[\s\S]*not the standard deviation/,
+    );
   });
 });
 
 describe("deflatedSharpeRatio", () => {
   it("reproduces the 2014 paper's DSR ≈ 0.9004", () => {
     // By hand: (0.1581139 − 0.1131720)·√1249 / √1.5305917 = 1.283816; Φ(1.283816) = 0.900397.
-    const dsr = deflatedSharpeRatio(2.5 / Math.sqrt(250), 1250, { trials: 100, sharpeVariance: 0.5 / 250, skew: -3, kurtosis: 10 });
+    const dsr = deflatedSharpeRatio(2.5 / Math.sqrt(250), 1250, {
+      trials: 100,
+      sharpeVariance: 0.5 / 250,
+      skew: -3,
+      kurtosis: 10,
+    });
     expect(dsr).toBeCloseTo(0.9004, 4);
     expect(dsr).toBeCloseTo(0.9003968344493903, 10);
   });
@@ -160,13 +204,23 @@ describe("minTrackRecordLength", () => {
     expect(minTrackRecordLength(2.5 / Math.sqrt(250), { skew: -3, kurtosis: 10 })).toBeCloseTo(166.6432886765355, 8);
   });
   it("is where the PSR crosses the confidence level (property)", () => {
-    fc.assert(fc.property(fc.double({ min: 0.01, max: 0.5, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }),
-      fc.double({ min: 0, max: 6, noNaN: true }), fc.constantFrom(0.9, 0.95, 0.99), (sr, g3, extra, conf) => {
-        const shape = { skew: g3, kurtosis: 1 + g3 * g3 + extra };
-        const n = minTrackRecordLength(sr, { ...shape, confidence: conf });
-        const k = Math.max(2, Math.ceil(n));
-        return probabilisticSharpeRatio(sr, k, shape) >= conf - 1e-12 && (k - 1 < 2 || probabilisticSharpeRatio(sr, k - 1, shape) < conf + 1e-12);
-      }));
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.01, max: 0.5, noNaN: true }),
+        fc.double({ min: -1, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 6, noNaN: true }),
+        fc.constantFrom(0.9, 0.95, 0.99),
+        (sr, g3, extra, conf) => {
+          const shape = { skew: g3, kurtosis: 1 + g3 * g3 + extra };
+          const n = minTrackRecordLength(sr, { ...shape, confidence: conf });
+          const k = Math.max(2, Math.ceil(n));
+          return (
+            probabilisticSharpeRatio(sr, k, shape) >= conf - 1e-12 &&
+            (k - 1 < 2 || probabilisticSharpeRatio(sr, k - 1, shape) < conf + 1e-12)
+          );
+        },
+      ),
+    );
   });
   it("is Infinity when the Sharpe ratio does not beat the benchmark", () => {
     expect(minTrackRecordLength(0)).toBe(Infinity);
@@ -176,7 +230,13 @@ describe("minTrackRecordLength", () => {
 
 describe("sharpeSignificance (annualized inputs)", () => {
   it("converts the 2014 example from annual units: SR 2.5, V 0.5, 250 periods a year", () => {
-    const s = sharpeSignificance(2.5, 1250, { periodsPerYear: 250, trials: 100, sharpeVariance: 0.5, skew: -3, kurtosis: 10 });
+    const s = sharpeSignificance(2.5, 1250, {
+      periodsPerYear: 250,
+      trials: 100,
+      sharpeVariance: 0.5,
+      skew: -3,
+      kurtosis: 10,
+    });
     expect(s.dsr).toBeCloseTo(0.9003968344493903, 10);
     expect(s.expectedMaxSharpe).toBeCloseTo(0.11317200186513214 * Math.sqrt(250), 10); // 1.7894 a year
     expect(s.minTrackRecordLength).toBeCloseTo(166.6432886765355, 8);
@@ -187,7 +247,11 @@ describe("sharpeSignificance (annualized inputs)", () => {
     const s = sharpeSignificance(1, 756);
     expect(s).toMatchObject({ dsr: null, expectedMaxSharpe: null, periodsPerYear: 252 });
     expect(s.psr).toBeCloseTo(probabilisticSharpeRatio(1 / Math.sqrt(252), 756), 15);
-    expect(() => sharpeSignificance(1, 756, { trials: 10 })).toThrow(/needs both trials and sharpeVariance, got only trials/);
-    expect(() => sharpeSignificance(1, 756, { periodsPerYear: 0 })).toThrow(/periodsPerYear must be a positive number, got 0/);
+    expect(() => sharpeSignificance(1, 756, { trials: 10 })).toThrow(
+      /needs both trials and sharpeVariance, got only trials/,
+    );
+    expect(() => sharpeSignificance(1, 756, { periodsPerYear: 0 })).toThrow(
+      /periodsPerYear must be a positive number, got 0/,
+    );
   });
 });

@@ -27,14 +27,21 @@ describe("rank", () => {
   });
 
   it("ranks of the finite values sum to n(n+1)/2 and preserve order", () => {
-    fc.assert(fc.property(fc.array(fc.oneof(finite, fc.constant(NaN), fc.integer({ min: 0, max: 3 })), { maxLength: 60 }), (xs) => {
-      const r = rank(xs);
-      const idx = xs.map((_, i) => i).filter((i) => Number.isFinite(xs[i]));
-      const n = idx.length;
-      expect(idx.reduce((s, i) => s + r[i], 0)).toBeCloseTo((n * (n + 1)) / 2, 9);
-      for (const i of idx) for (const j of idx) if (xs[i] < xs[j]) expect(r[i]).toBeLessThan(r[j]);
-      xs.forEach((x, i) => { if (!Number.isFinite(x)) expect(r[i]).toBeNaN(); });
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(finite, fc.constant(NaN), fc.integer({ min: 0, max: 3 })), { maxLength: 60 }),
+        (xs) => {
+          const r = rank(xs);
+          const idx = xs.map((_, i) => i).filter((i) => Number.isFinite(xs[i]));
+          const n = idx.length;
+          expect(idx.reduce((s, i) => s + r[i], 0)).toBeCloseTo((n * (n + 1)) / 2, 9);
+          for (const i of idx) for (const j of idx) if (xs[i] < xs[j]) expect(r[i]).toBeLessThan(r[j]);
+          xs.forEach((x, i) => {
+            if (!Number.isFinite(x)) expect(r[i]).toBeNaN();
+          });
+        },
+      ),
+    );
   });
 });
 
@@ -55,14 +62,26 @@ describe("pearson", () => {
   });
 
   it("pearson is symmetric, in [−1, 1], and invariant to positive affine maps", () => {
-    fc.assert(fc.property(fc.array(fc.tuple(grid, grid), { minLength: 3, maxLength: 40 }), fc.double({ min: 0.01, max: 100, noNaN: true }), (pairs, s) => {
-      const x = pairs.map((p) => p[0]), y = pairs.map((p) => p[1]);
-      const r = pearson(x, y);
-      fc.pre(Number.isFinite(r));
-      expect(Math.abs(r)).toBeLessThanOrEqual(1);
-      expect(pearson(y, x)).toBeCloseTo(r, 10);
-      expect(pearson(x.map((v) => s * v + 3), y)).toBeCloseTo(r, 6);
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(grid, grid), { minLength: 3, maxLength: 40 }),
+        fc.double({ min: 0.01, max: 100, noNaN: true }),
+        (pairs, s) => {
+          const x = pairs.map((p) => p[0]),
+            y = pairs.map((p) => p[1]);
+          const r = pearson(x, y);
+          fc.pre(Number.isFinite(r));
+          expect(Math.abs(r)).toBeLessThanOrEqual(1);
+          expect(pearson(y, x)).toBeCloseTo(r, 10);
+          expect(
+            pearson(
+              x.map((v) => s * v + 3),
+              y,
+            ),
+          ).toBeCloseTo(r, 6);
+        },
+      ),
+    );
   });
 });
 
@@ -79,12 +98,23 @@ describe("spearman", () => {
   });
 
   it("spearman is unchanged by strictly increasing transforms of either sample", () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), finite), { minLength: 3, maxLength: 40 }), (pairs) => {
-      const x = pairs.map((p) => p[0]), y = pairs.map((p) => p[1]);
-      const r = spearman(x, y);
-      fc.pre(Number.isFinite(r));
-      expect(spearman(x.map((v) => Math.exp(v / 10)), y.map((v) => v * 2))).toBeCloseTo(r, 12);
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), finite), { minLength: 3, maxLength: 40 }),
+        (pairs) => {
+          const x = pairs.map((p) => p[0]),
+            y = pairs.map((p) => p[1]);
+          const r = spearman(x, y);
+          fc.pre(Number.isFinite(r));
+          expect(
+            spearman(
+              x.map((v) => Math.exp(v / 10)),
+              y.map((v) => v * 2),
+            ),
+          ).toBeCloseTo(r, 12);
+        },
+      ),
+    );
   });
 });
 
@@ -107,10 +137,12 @@ describe("mean, variance, deviation", () => {
   });
 
   it("Welford variance agrees with the two-pass formula", () => {
-    fc.assert(fc.property(fc.array(finite, { minLength: 2, maxLength: 50 }), (xs) => {
-      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1);
-      expect(Math.abs(variance(xs) - v)).toBeLessThanOrEqual(1e-9 * Math.max(1, v));
-    }));
+    fc.assert(
+      fc.property(fc.array(finite, { minLength: 2, maxLength: 50 }), (xs) => {
+        const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+        const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1);
+        expect(Math.abs(variance(xs) - v)).toBeLessThanOrEqual(1e-9 * Math.max(1, v));
+      }),
+    );
   });
 });

@@ -7,8 +7,16 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  bestPeriod, conditionalValueAtRisk, kurtosis, normalQuantile, quantile, skew, tailRatio,
-  valueAtRisk, winRate, worstPeriod,
+  bestPeriod,
+  conditionalValueAtRisk,
+  kurtosis,
+  normalQuantile,
+  quantile,
+  skew,
+  tailRatio,
+  valueAtRisk,
+  winRate,
+  worstPeriod,
 } from "../../../src/quant/stats/index.ts";
 import { readFixture } from "../../fixtures/stats/read-csv.ts";
 
@@ -49,12 +57,20 @@ describe("conditionalValueAtRisk (historical)", () => {
     for (const c of [0, 0.0499, 0.05, 0.2, 0.5, 0.999, 1]) {
       const v = valueAtRisk(OT.two, { cutoff: c });
       const below = Array.from(OT.two).filter((x) => x <= v);
-      expect(conditionalValueAtRisk(OT.two, { cutoff: c })).toBeCloseTo(below.reduce((a, b) => a + b, 0) / below.length, 12);
+      expect(conditionalValueAtRisk(OT.two, { cutoff: c })).toBeCloseTo(
+        below.reduce((a, b) => a + b, 0) / below.length,
+        12,
+      );
     }
   });
   it("CVaR ≤ VaR (property)", () => {
-    fc.assert(fc.property(fc.array(fc.double({ min: -0.2, max: 0.2, noNaN: true }), { minLength: 1, maxLength: 80 }), fc.double({ min: 0, max: 1, noNaN: true }), (r, c) =>
-      conditionalValueAtRisk(r, { cutoff: c }) <= valueAtRisk(r, { cutoff: c }) + 1e-12));
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -0.2, max: 0.2, noNaN: true }), { minLength: 1, maxLength: 80 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (r, c) => conditionalValueAtRisk(r, { cutoff: c }) <= valueAtRisk(r, { cutoff: c }) + 1e-12,
+      ),
+    );
   });
 });
 

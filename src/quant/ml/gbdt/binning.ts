@@ -43,11 +43,16 @@ export function binColumn(column: Float32Array, cuts: Float64Array, missCode: nu
   const nc = cuts.length;
   for (let i = 0; i < column.length; i++) {
     const x = column[i];
-    if (x !== x) { out[i] = missCode; continue; }
-    let lo = 0, hi = nc;
+    if (x !== x) {
+      out[i] = missCode;
+      continue;
+    }
+    let lo = 0,
+      hi = nc;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (x <= cuts[mid]) hi = mid; else lo = mid + 1;
+      if (x <= cuts[mid]) hi = mid;
+      else lo = mid + 1;
     }
     out[i] = lo;
   }
@@ -71,7 +76,14 @@ export function binMatrix(columns: Float32Array[], nRows: number, maxBins: numbe
   return { nRows, nFeatures, codes, cuts, nBins, hasMissing };
 }
 
-export interface RadixScratch { keys: Uint32Array; keys2: Uint32Array; idx: Int32Array; idx2: Int32Array; sorted: Float32Array; count: Uint32Array }
+export interface RadixScratch {
+  keys: Uint32Array;
+  keys2: Uint32Array;
+  idx: Int32Array;
+  idx2: Int32Array;
+  sorted: Float32Array;
+  count: Uint32Array;
+}
 
 /**
  * The binning routines as one SELF-CONTAINED function (no references outside its body), so
@@ -114,7 +126,14 @@ export function binningKernels() {
   }
 
   function radixScratch(n: number): RadixScratch {
-    return { keys: new Uint32Array(n), keys2: new Uint32Array(n), idx: new Int32Array(n), idx2: new Int32Array(n), sorted: new Float32Array(n), count: new Uint32Array(2048) };
+    return {
+      keys: new Uint32Array(n),
+      keys2: new Uint32Array(n),
+      idx: new Int32Array(n),
+      idx2: new Int32Array(n),
+      sorted: new Float32Array(n),
+      count: new Uint32Array(2048),
+    };
   }
 
   /**
@@ -122,7 +141,12 @@ export function binningKernels() {
    * unsigned order is numeric order) with row indices, then one pass in sorted order assigns
    * codes. Same result as computeCuts + binColumn (tested), in O(n).
    */
-  function binFeature(col: Float32Array, maxBins: number, out: Uint8Array, scratch: RadixScratch): { cuts: Float64Array; nBins: number; hasMissing: number } {
+  function binFeature(
+    col: Float32Array,
+    maxBins: number,
+    out: Uint8Array,
+    scratch: RadixScratch,
+  ): { cuts: Float64Array; nBins: number; hasMissing: number } {
     const n = col.length;
     const bits = new Uint32Array(col.buffer, col.byteOffset, n);
     let { keys, keys2, idx, idx2 } = scratch;
@@ -142,15 +166,23 @@ export function binningKernels() {
       for (let i = 0; i < m; i++) count[(keys[i] >>> shift) & mask]++;
       if (count[(keys[0] >>> shift) & mask] === m) continue; // every key shares this digit
       let sum = 0;
-      for (let d = 0; d <= mask; d++) { const c = count[d]; count[d] = sum; sum += c; }
+      for (let d = 0; d <= mask; d++) {
+        const c = count[d];
+        count[d] = sum;
+        sum += c;
+      }
       for (let i = 0; i < m; i++) {
         const k = keys[i];
         const at = count[(k >>> shift) & mask]++;
         keys2[at] = k;
         idx2[at] = idx[i];
       }
-      const t = keys; keys = keys2; keys2 = t;
-      const u = idx; idx = idx2; idx2 = u;
+      const t = keys;
+      keys = keys2;
+      keys2 = t;
+      const u = idx;
+      idx = idx2;
+      idx2 = u;
       void t;
     }
     const sortedBits = new Uint32Array(sorted.buffer, sorted.byteOffset, m);
@@ -178,4 +210,9 @@ const BK = binningKernels();
 /** Thresholds from the ascending non-NaN values of a column (see computeCuts). */
 export const cutsFromSorted = BK.cutsFromSorted;
 /** Cuts and codes of one column (radix sort; see binningKernels). */
-export const binFeature = (col: Float32Array, maxBins: number, out: Uint8Array, scratch: RadixScratch = BK.radixScratch(col.length)) => BK.binFeature(col, maxBins, out, scratch);
+export const binFeature = (
+  col: Float32Array,
+  maxBins: number,
+  out: Uint8Array,
+  scratch: RadixScratch = BK.radixScratch(col.length),
+) => BK.binFeature(col, maxBins, out, scratch);

@@ -30,7 +30,9 @@ const MIN_CELLS_FOR_THREADS = 200_000;
 export function resolveThreads(threads: number | undefined, nRows: number, nFeatures: number, where: string): number {
   if (threads !== undefined) {
     if (!Number.isInteger(threads) || threads < 1) {
-      throw new StrataError("ARGUMENT", `${where}: opts.threads = ${threads}: expected an integer ≥ 1`, { hint: "omit it to use every available core" });
+      throw new StrataError("ARGUMENT", `${where}: opts.threads = ${threads}: expected an integer ≥ 1`, {
+        hint: "omit it to use every available core",
+      });
     }
     return Math.max(1, Math.min(threads, nFeatures));
   }
@@ -42,9 +44,17 @@ export function resolveThreads(threads: number | undefined, nRows: number, nFeat
  * Bin X and open an executor. `boost`: also allocate the shared boosting state (labels y,
  * weights, predictions, gradients) used by the OP_PRED/OP_GRAD/OP_QUANT jobs.
  */
-export async function createEngine(X: FeatureMatrix, maxBins: number, threads: number, nSlots: number, boost?: { y: Float64Array; weights?: Float64Array }): Promise<Engine> {
-  const n = X.nRows, F = X.nFeatures;
-  const mk = <T>(C: new (b: ArrayBufferLike) => T, bytes: number): T => new C(threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+export async function createEngine(
+  X: FeatureMatrix,
+  maxBins: number,
+  threads: number,
+  nSlots: number,
+  boost?: { y: Float64Array; weights?: Float64Array },
+): Promise<Engine> {
+  const n = X.nRows,
+    F = X.nFeatures;
+  const mk = <T>(C: new (b: ArrayBufferLike) => T, bytes: number): T =>
+    new C(threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   const L = K.layout(F, nSlots);
   const rowWords = (F + 3) >> 2;
   // Binning runs on the executor's threads (OP_BIN): the columns go to shared memory first.
@@ -81,7 +91,10 @@ export async function createEngine(X: FeatureMatrix, maxBins: number, threads: n
     pieceLeft: mk(Int32Array, 4 * nSlots * threads),
     cols,
     // Row-split dense builds (kernels.ts, OP_HISTROWS) when their scratch stays small.
-    scratch: mk(Float64Array, threads > 1 && (threads - 1) * 4 * F * 512 * 8 <= 2 ** 26 ? 8 * (threads - 1) * 4 * F * 512 : 0),
+    scratch: mk(
+      Float64Array,
+      threads > 1 && (threads - 1) * 4 * F * 512 * 8 <= 2 ** 26 ? 8 * (threads - 1) * 4 * F * 512 : 0,
+    ),
     cutsOut: mk(Float64Array, 8 * 256 * F),
     nCuts: mk(Int32Array, 4 * F),
   };
@@ -98,7 +111,14 @@ export async function createEngine(X: FeatureMatrix, maxBins: number, threads: n
     throw e;
   }
   const cuts = Array.from({ length: F }, (_, f) => S.cutsOut.slice(256 * f, 256 * f + S.nCuts[f]));
-  const binned: BinnedMatrix = { nRows: n, nFeatures: F, codes: S.codes, cuts, nBins: S.nBins, hasMissing: S.hasMissing };
+  const binned: BinnedMatrix = {
+    nRows: n,
+    nFeatures: F,
+    codes: S.codes,
+    cuts,
+    nBins: S.nBins,
+    hasMissing: S.hasMissing,
+  };
   return { binned, exec, nRows: n };
 }
 
@@ -128,7 +148,9 @@ export function sampleFeatures(rng: Rng, n: number, k: number): Int32Array {
   const idx = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < k; i++) {
     const j = i + rng.int(n - i);
-    const t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
   }
   return idx.slice(0, k).sort();
 }
@@ -159,31 +181,43 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => se
 /** Validate X, y and the fit options shared by the tree learners. */
 export function checkFitInputs(where: string, X: FeatureMatrix, y: Float64Array, opts: FitOptions): void {
   const issues: string[] = [];
-  if (!X || !Array.isArray(X.columns) || X.columns.length !== X.nFeatures) issues.push(`X must be a FeatureMatrix (columns.length = nFeatures)`);
+  if (!X || !Array.isArray(X.columns) || X.columns.length !== X.nFeatures)
+    issues.push(`X must be a FeatureMatrix (columns.length = nFeatures)`);
   else {
     X.columns.forEach((c, j) => {
-      if (!(c instanceof Float32Array) || c.length !== X.nRows) issues.push(`X.columns[${j}] ('${X.names[j]}') must be a Float32Array of ${X.nRows} rows`);
+      if (!(c instanceof Float32Array) || c.length !== X.nRows)
+        issues.push(`X.columns[${j}] ('${X.names[j]}') must be a Float32Array of ${X.nRows} rows`);
     });
     if (X.names.length !== X.nFeatures) issues.push(`X.names has ${X.names.length} names for ${X.nFeatures} features`);
   }
   if (X && y.length !== X.nRows) issues.push(`y has ${y.length} rows, X has ${X.nRows}`);
   for (let i = 0; i < y.length; i++) {
-    if (!Number.isFinite(y[i])) { issues.push(`y[${i}] = ${y[i]}: labels must be finite (drop or impute those rows first)`); break; }
+    if (!Number.isFinite(y[i])) {
+      issues.push(`y[${i}] = ${y[i]}: labels must be finite (drop or impute those rows first)`);
+      break;
+    }
   }
   if (opts.weights) {
-    if (opts.weights.length !== y.length) issues.push(`opts.weights has ${opts.weights.length} rows, y has ${y.length}`);
+    if (opts.weights.length !== y.length)
+      issues.push(`opts.weights has ${opts.weights.length} rows, y has ${y.length}`);
     for (let i = 0; i < opts.weights.length; i++) {
       const w = opts.weights[i];
-      if (!(w >= 0) || !Number.isFinite(w)) { issues.push(`opts.weights[${i}] = ${w}: weights must be finite and ≥ 0`); break; }
+      if (!(w >= 0) || !Number.isFinite(w)) {
+        issues.push(`opts.weights[${i}] = ${w}: weights must be finite and ≥ 0`);
+        break;
+      }
     }
   }
   if (opts.valid) {
     const v = opts.valid;
     if (v.X.nFeatures !== X.nFeatures) issues.push(`opts.valid.X has ${v.X.nFeatures} features, X has ${X.nFeatures}`);
-    else if (v.X.names.some((nm, j) => nm !== X.names[j])) issues.push(`opts.valid.X feature names differ from X's (${v.X.names.join(", ")} vs ${X.names.join(", ")})`);
+    else if (v.X.names.some((nm, j) => nm !== X.names[j]))
+      issues.push(`opts.valid.X feature names differ from X's (${v.X.names.join(", ")} vs ${X.names.join(", ")})`);
     if (v.y.length !== v.X.nRows) issues.push(`opts.valid.y has ${v.y.length} rows, opts.valid.X has ${v.X.nRows}`);
   }
   if (issues.length) {
-    throw new StrataError("ARGUMENT", `${where}: invalid input:\n  - ${issues.join("\n  - ")}`, { details: { issues } });
+    throw new StrataError("ARGUMENT", `${where}: invalid input:\n  - ${issues.join("\n  - ")}`, {
+      details: { issues },
+    });
   }
 }

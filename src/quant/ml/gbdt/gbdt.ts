@@ -9,8 +9,14 @@ import type { Rng } from "../../../core/rng.ts";
 import type { FeatureMatrix, FitOptions } from "../types.ts";
 import { exactMean, exactSum } from "./exact-sum.ts";
 import {
-  checkAborted, checkFitInputs, createEngine, fixedPointScale, leafOfBinnedRow, resolveThreads,
-  sampleFeatures, yieldToEventLoop,
+  checkAborted,
+  checkFitInputs,
+  createEngine,
+  fixedPointScale,
+  leafOfBinnedRow,
+  resolveThreads,
+  sampleFeatures,
+  yieldToEventLoop,
 } from "./engine.ts";
 import { checkHistMemory, growTree, slotsNeeded, type GrowConfig } from "./grow.ts";
 import { type GbdtParams, resolveGbdtParams } from "./params.ts";
@@ -50,13 +56,26 @@ export const squaredError: Objective = {
   name: "squared_error",
   constantHessian: true,
   gradients(y, pred, w, g, h) {
-    if (w) for (let i = 0; i < y.length; i++) { g[i] = w[i] * (pred[i] - y[i]); h[i] = w[i]; }
-    else for (let i = 0; i < y.length; i++) { g[i] = pred[i] - y[i]; h[i] = 1; }
+    if (w)
+      for (let i = 0; i < y.length; i++) {
+        g[i] = w[i] * (pred[i] - y[i]);
+        h[i] = w[i];
+      }
+    else
+      for (let i = 0; i < y.length; i++) {
+        g[i] = pred[i] - y[i];
+        h[i] = 1;
+      }
   },
 };
 
 /** Fit a GBDT regressor (squared error). Deterministic: see docs/gbdt.md, "Determinism". */
-export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial<GbdtParams> = {}, opts: FitOptions = {}): Promise<GbdtModel> {
+export async function fitGbdt(
+  X: FeatureMatrix,
+  y: Float64Array,
+  params: Partial<GbdtParams> = {},
+  opts: FitOptions = {},
+): Promise<GbdtModel> {
   const p = resolveGbdtParams(params);
   checkFitInputs("fitGbdt", X, y, opts);
   if ((p.subsample < 1 || p.colsample < 1) && !opts.rng) {
@@ -71,7 +90,8 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
   }
   checkAborted(opts.signal, "fitGbdt");
   const objective = squaredError;
-  const n = X.nRows, F = X.nFeatures;
+  const n = X.nRows,
+    F = X.nFeatures;
   const w = opts.weights;
   const baseScore = n > 0 ? exactMean(y, w) : 0;
   const cfg: GrowConfig = {
@@ -102,8 +122,13 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
   const valid = opts.valid;
   const validPred = valid ? new Float64Array(valid.y.length).fill(baseScore) : undefined;
   const sqErr = valid ? new Float64Array(valid.y.length) : undefined;
-  let bestIteration = p.nTrees - 1, bestLoss = Infinity, bestAt = -1;
-  const runOp = (op: number): void => { S.task[K.T_OP] = op; exec.run(); };
+  let bestIteration = p.nTrees - 1,
+    bestLoss = Infinity,
+    bestAt = -1;
+  const runOp = (op: number): void => {
+    S.task[K.T_OP] = op;
+    exec.run();
+  };
   /** The last OP_PREDGRAD left this round's gradients in gradF and their maxima in result. */
   let gradReady = false;
   try {
@@ -112,7 +137,10 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
     // counts (scale 1, exact).
     const unitHess = objective.constantHessian && !w;
     let maxH = 0;
-    for (let i = 0; i < n; i++) { const hi = w ? w[i] : 1; if (hi > maxH) maxH = hi; }
+    for (let i = 0; i < n; i++) {
+      const hi = w ? w[i] : 1;
+      if (hi > maxH) maxH = hi;
+    }
     const sh = unitHess ? 1 : fixedPointScale(maxH, n);
     for (let i = 0; i < n; i++) S.hess[i] = Math.round((w ? w[i] : 1) * sh);
     S.param[0] = p.lambda;
@@ -132,7 +160,11 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
       const active = nCols < F ? sampleFeatures(colRng!, F, nCols) : allFeatures;
       // Without row sampling the root's row-wise build quantizes the gradients itself (kernels.ts,
       // quantRoot) when it reads every row by rows: on one thread, or split by rows (OP_HISTROWS).
-      const fuseQuant = p.subsample >= 1 && n >= 2 && cfg.maxDepth > 0 && active.length === F &&
+      const fuseQuant =
+        p.subsample >= 1 &&
+        n >= 2 &&
+        cfg.maxDepth > 0 &&
+        active.length === F &&
         (exec.threads === 1 || (S.scratch.length > 0 && n >= 4096));
       S.param[7] = fuseQuant ? 1 : 0;
       if (!fuseQuant) {
@@ -157,14 +189,23 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
       let nRec = 0;
       for (let k = 0; k < leaves.length; k++, nRec++) {
         const o = 8 * nRec;
-        S.leaf[o] = 0; S.leaf[o + 1] = leafStart[k]; S.leaf[o + 2] = leafEnd[k]; S.leaf[o + 3] = value[leaves[k]];
+        S.leaf[o] = 0;
+        S.leaf[o + 1] = leafStart[k];
+        S.leaf[o + 2] = leafEnd[k];
+        S.leaf[o + 3] = value[leaves[k]];
         S.leaf[o + 6] = S.leaf[o + 7] = value[leaves[k]];
       }
       for (let k = 0; k < routed.length; k++, nRec++) {
-        const o = 8 * nRec, id = routed[k];
-        S.leaf[o] = 1; S.leaf[o + 1] = routedStart[k]; S.leaf[o + 2] = routedEnd[k];
-        S.leaf[o + 3] = feature[id]; S.leaf[o + 4] = grown.bin[id]; S.leaf[o + 5] = defaultLeft[id] ? 1 : 0;
-        S.leaf[o + 6] = value[left[id]]; S.leaf[o + 7] = value[right[id]];
+        const o = 8 * nRec,
+          id = routed[k];
+        S.leaf[o] = 1;
+        S.leaf[o + 1] = routedStart[k];
+        S.leaf[o + 2] = routedEnd[k];
+        S.leaf[o + 3] = feature[id];
+        S.leaf[o + 4] = grown.bin[id];
+        S.leaf[o + 5] = defaultLeft[id] ? 1 : 0;
+        S.leaf[o + 6] = value[left[id]];
+        S.leaf[o + 7] = value[right[id]];
       }
       S.task[K.T_NLEAF] = nRec;
       if (m === n) {
@@ -176,9 +217,15 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
       if (m < n) for (let i = 0; i < n; i++) if (!inSample[i]) pred[i] += value[leafOfBinnedRow(grown, binned, i)];
       if (valid && validPred && sqErr) {
         addTreePredictions(compileTrees([grown.tree]), valid.X, validPred);
-        for (let i = 0; i < sqErr.length; i++) { const d = validPred[i] - valid.y[i]; sqErr[i] = d * d; }
+        for (let i = 0; i < sqErr.length; i++) {
+          const d = validPred[i] - valid.y[i];
+          sqErr[i] = d * d;
+        }
         const loss = exactSum(sqErr) / Math.max(1, sqErr.length);
-        if (loss < bestLoss) { bestLoss = loss; bestAt = t; }
+        if (loss < bestLoss) {
+          bestLoss = loss;
+          bestAt = t;
+        }
         if (p.earlyStoppingRounds > 0 && t - bestAt >= p.earlyStoppingRounds) break;
       }
       opts.onProgress?.((t + 1) / p.nTrees, `tree ${t + 1}/${p.nTrees}`);
@@ -206,16 +253,21 @@ export async function fitGbdt(X: FeatureMatrix, y: Float64Array, params: Partial
 
 export function gainImportance(trees: readonly Tree[], nFeatures: number, scale = 1): number[] {
   const imp = new Array<number>(nFeatures).fill(0);
-  for (const t of trees) for (let k = 0; k < t.feature.length; k++) if (t.feature[k] >= 0) imp[t.feature[k]] += t.gain[k] * scale;
+  for (const t of trees)
+    for (let k = 0; k < t.feature.length; k++) if (t.feature[k] >= 0) imp[t.feature[k]] += t.gain[k] * scale;
   return imp;
 }
 
 /** Check that X has the model's features, in order. */
 export function checkPredictInput(where: string, features: readonly string[], X: FeatureMatrix): void {
   if (X.nFeatures !== features.length || X.names.some((nm, j) => nm !== features[j])) {
-    throw new StrataError("ARGUMENT", `${where}: X has features [${X.names.join(", ")}], the model was fit on [${features.join(", ")}]`, {
-      hint: "build X with the model's feature names, in the same order (model.features)",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${where}: X has features [${X.names.join(", ")}], the model was fit on [${features.join(", ")}]`,
+      {
+        hint: "build X with the model's feature names, in the same order (model.features)",
+      },
+    );
   }
 }
 
@@ -224,7 +276,10 @@ export function predictGbdt(model: GbdtModel, X: FeatureMatrix, opts: { nTrees?:
   checkPredictInput("predictGbdt", model.features, X);
   const nTrees = opts.nTrees ?? model.trees.length;
   if (!Number.isInteger(nTrees) || nTrees < 0 || nTrees > model.trees.length) {
-    throw new StrataError("ARGUMENT", `predictGbdt: opts.nTrees = ${nTrees}: expected an integer in 0…${model.trees.length}`);
+    throw new StrataError(
+      "ARGUMENT",
+      `predictGbdt: opts.nTrees = ${nTrees}: expected an integer in 0…${model.trees.length}`,
+    );
   }
   const out = new Float64Array(X.nRows).fill(model.baseScore);
   addTreePredictions(compileTrees(model.trees.slice(0, nTrees)), X, out);

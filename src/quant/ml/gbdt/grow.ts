@@ -76,9 +76,13 @@ export const MAX_HIST_BYTES = 2 ** 30;
 export function checkHistMemory(nSlots: number, nFeatures: number, what: string): void {
   const bytes = nSlots * nFeatures * 512 * 8;
   if (bytes > MAX_HIST_BYTES) {
-    throw new StrataError("ARGUMENT", `${what}: histograms for ${nSlots} nodes × ${nFeatures} features need ${(bytes / 2 ** 30).toFixed(1)} GiB (limit 1 GiB)`, {
-      hint: "lower maxDepth (each extra level doubles the node count), or use growth: \"leafwise\" with maxLeaves",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `${what}: histograms for ${nSlots} nodes × ${nFeatures} features need ${(bytes / 2 ** 30).toFixed(1)} GiB (limit 1 GiB)`,
+      {
+        hint: 'lower maxDepth (each extra level doubles the node count), or use growth: "leafwise" with maxLeaves',
+      },
+    );
   }
 }
 
@@ -91,14 +95,31 @@ export function checkHistMemory(nSlots: number, nFeatures: number, what: string)
  * free list, the queued jobs — is this closure's state, and alloc, runHist, reduce and expand
  * all mutate it; apart, they would be a class of the same size passing the same state around.
  */
-export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identity: boolean, active: Int32Array, cfg: GrowConfig): GrownTree {
+export function growTree(
+  exec: Executor,
+  binned: BinnedMatrix,
+  m: number,
+  identity: boolean,
+  active: Int32Array,
+  cfg: GrowConfig,
+): GrownTree {
   const S = exec.state;
   const { task, result, param, nFeatures, nSlots } = S;
   const L = K.layout(nFeatures, nSlots);
-  const sg = param[2], sh = param[3];
+  const sg = param[2],
+    sh = param[3];
   const { lambda, gamma, minChildWeight: mcw } = cfg;
 
-  const tree: Tree = { feature: [], threshold: [], defaultLeft: [], left: [], right: [], value: [], gain: [], cover: [] };
+  const tree: Tree = {
+    feature: [],
+    threshold: [],
+    defaultLeft: [],
+    left: [],
+    right: [],
+    value: [],
+    gain: [],
+    cover: [],
+  };
   const bin: number[] = [];
   const free: number[] = [];
   for (let s = nSlots - 1; s >= 0; s--) free.push(s);
@@ -111,7 +132,8 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
   const nodes: Node[] = [];
   const newNode = (depth: number, start: number, end: number, Gq: number, Hq: number): Node => {
     const id = nodes.length;
-    const G = Gq / sg, H = Hq / sh;
+    const G = Gq / sg,
+      H = Hq / sh;
     const w = H + lambda > 0 ? -G / (H + lambda) : 0;
     tree.feature.push(-1);
     tree.threshold.push(0);
@@ -122,27 +144,44 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
     tree.gain.push(0);
     tree.cover.push(H);
     bin.push(-1);
-    const node: Node = { id, depth, start, end, Gq, Hq, slot: -1, mask: cfg.nodeFeatures ? cfg.nodeFeatures(id) : null, best: null };
+    const node: Node = {
+      id,
+      depth,
+      start,
+      end,
+      Gq,
+      Hq,
+      slot: -1,
+      mask: cfg.nodeFeatures ? cfg.nodeFeatures(id) : null,
+      best: null,
+    };
     nodes.push(node);
     return node;
   };
 
   task[K.T_NACTIVE] = active.length;
   task.set(active, L.active);
-  let nBuild = 0, nSub = 0, nSplit = 0;
+  let nBuild = 0,
+    nSub = 0,
+    nSplit = 0;
   const splitNodes: Node[] = [];
   const tempSlots: number[] = [];
   const pushBuild = (slot: number, start: number, end: number, ident: boolean) => {
     const o = L.build + 4 * nBuild++;
-    task[o] = slot; task[o + 1] = start; task[o + 2] = end; task[o + 3] = ident ? 1 : 0;
+    task[o] = slot;
+    task[o + 1] = start;
+    task[o + 2] = end;
+    task[o + 3] = ident ? 1 : 0;
   };
   const pushSub = (dst: number, src: number) => {
     const o = L.sub + 2 * nSub++;
-    task[o] = dst; task[o + 1] = src;
+    task[o] = dst;
+    task[o + 1] = src;
   };
   const pushSplit = (node: Node) => {
     const o = L.split + 2 * nSplit;
-    task[o] = node.slot; task[o + 1] = nSplit++;
+    task[o] = node.slot;
+    task[o + 1] = nSplit++;
     splitNodes.push(node);
   };
   /** Run the queued hist/sub/split tasks and turn results into node.best. */
@@ -153,10 +192,15 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
       // Dense builds first, split by rows (kernels.ts, OP_HISTROWS), if there are any.
       let any = false;
       for (let k = 0; k < nBuild && !any; k++) any = K.rowSplitIndex(S, k, L.build) >= 0;
-      if (any) { task[K.T_OP] = K.OP_HISTROWS; exec.run(); }
+      if (any) {
+        task[K.T_OP] = K.OP_HISTROWS;
+        exec.run();
+      }
     }
     task[K.T_OP] = K.OP_HIST;
-    task[K.T_NBUILD] = nBuild; task[K.T_NSUB] = nSub; task[K.T_NSPLIT] = nSplit;
+    task[K.T_NBUILD] = nBuild;
+    task[K.T_NSUB] = nSub;
+    task[K.T_NSPLIT] = nSplit;
     exec.run();
     for (let k = 0; k < splitNodes.length; k++) reduce(splitNodes[k], k);
     for (const s of tempSlots) free.push(s);
@@ -169,16 +213,21 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
     const o0 = (r * nFeatures + active[0]) * RESULT_STRIDE;
     node.Gq = result[o0 + 5];
     node.Hq = result[o0 + 6];
-    let bestScore = -Infinity, bf = -1;
+    let bestScore = -Infinity,
+      bf = -1;
     for (let a = 0; a < active.length; a++) {
       const f = active[a];
       if (node.mask && !node.mask[f]) continue;
       const o = (r * nFeatures + f) * RESULT_STRIDE;
-      if (result[o + 7] && result[o] > bestScore) { bestScore = result[o]; bf = f; }
+      if (result[o + 7] && result[o] > bestScore) {
+        bestScore = result[o];
+        bf = f;
+      }
     }
     node.best = null;
     if (bf >= 0) {
-      const G = node.Gq / sg, H = node.Hq / sh;
+      const G = node.Gq / sg,
+        H = node.Hq / sh;
       const parent = (G * G) / (H + lambda);
       const gain = 0.5 * (bestScore - parent) - gamma;
       // Splits whose improvement is within rounding of the parent score are noise.
@@ -187,7 +236,10 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
         node.best = { f: bf, bin: result[o + 1], dl: result[o + 2], glq: result[o + 3], hlq: result[o + 4], gain };
       }
     }
-    if (!node.best) { free.push(node.slot); node.slot = -1; }
+    if (!node.best) {
+      free.push(node.slot);
+      node.slot = -1;
+    }
   };
 
   const setSplit = (p: Node, lc: Node, rc: Node): void => {
@@ -213,12 +265,19 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
     runHist();
   } else {
     // Totals by direct summation (exact: integer-valued terms).
-    let Gq = 0, Hq = 0;
-    for (let i = 0; i < m; i++) { const r = identity ? i : S.rows[i]; Gq += S.grad[r]; Hq += S.hess[r]; }
-    root.Gq = Gq; root.Hq = Hq;
+    let Gq = 0,
+      Hq = 0;
+    for (let i = 0; i < m; i++) {
+      const r = identity ? i : S.rows[i];
+      Gq += S.grad[r];
+      Hq += S.hess[r];
+    }
+    root.Gq = Gq;
+    root.Hq = Hq;
   }
   {
-    const G = root.Gq / sg, H = root.Hq / sh;
+    const G = root.Gq / sg,
+      H = root.Hq / sh;
     tree.value[0] = (H + lambda > 0 ? -G / (H + lambda) : 0) * cfg.leafScale;
     tree.cover[0] = H;
   }
@@ -249,7 +308,11 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
     task[K.T_NPART] = batch.length;
     batch.forEach((p, k) => {
       const o = L.part + 6 * k;
-      task[o] = p.start; task[o + 1] = p.end; task[o + 2] = p.best!.f; task[o + 3] = p.best!.bin; task[o + 4] = p.best!.dl;
+      task[o] = p.start;
+      task[o + 1] = p.end;
+      task[o + 2] = p.best!.f;
+      task[o + 3] = p.best!.bin;
+      task[o + 4] = p.best!.dl;
     });
     exec.run();
     task[K.T_OP] = K.OP_PLACE;
@@ -263,10 +326,14 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
       setSplit(p, lc, rc);
       leaves++;
       const leavesAfter = cfg.leafwise ? leaves : 0;
-      const cl = isCandidate(lc, leavesAfter), cr = isCandidate(rc, leavesAfter);
-      const nL = lc.end - lc.start, nR = rc.end - rc.start;
-      const small = nL <= nR ? lc : rc, large = small === lc ? rc : lc;
-      const cs = small === lc ? cl : cr, cg = small === lc ? cr : cl;
+      const cl = isCandidate(lc, leavesAfter),
+        cr = isCandidate(rc, leavesAfter);
+      const nL = lc.end - lc.start,
+        nR = rc.end - rc.start;
+      const small = nL <= nR ? lc : rc,
+        large = small === lc ? rc : lc;
+      const cs = small === lc ? cl : cr,
+        cg = small === lc ? cr : cl;
       if (cs && cg) {
         small.slot = alloc();
         pushBuild(small.slot, small.start, small.end, false);
@@ -301,7 +368,8 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
     while (frontier.length > 0 && leaves < cfg.maxLeaves) {
       let bi = 0;
       for (let i = 1; i < frontier.length; i++) {
-        const a = frontier[i].best!.gain, b = frontier[bi].best!.gain;
+        const a = frontier[i].best!.gain,
+          b = frontier[bi].best!.gain;
         if (a > b || (a === b && frontier[i].id < frontier[bi].id)) bi = i;
       }
       const p = frontier[bi];
@@ -319,14 +387,30 @@ export function growTree(exec: Executor, binned: BinnedMatrix, m: number, identi
     }
   }
   // Release slots still held by unexpanded candidates (leaf-wise stops at maxLeaves).
-  for (const n of frontier) if (n.slot >= 0) { free.push(n.slot); n.slot = -1; }
+  for (const n of frontier)
+    if (n.slot >= 0) {
+      free.push(n.slot);
+      n.slot = -1;
+    }
 
-  const leafIds: number[] = [], leafStart: number[] = [], leafEnd: number[] = [];
+  const leafIds: number[] = [],
+    leafStart: number[] = [],
+    leafEnd: number[] = [];
   for (const n of nodes) {
-    if (tree.feature[n.id] < 0 && !n.routed) { leafIds.push(n.id); leafStart.push(n.start); leafEnd.push(n.end); }
+    if (tree.feature[n.id] < 0 && !n.routed) {
+      leafIds.push(n.id);
+      leafStart.push(n.start);
+      leafEnd.push(n.end);
+    }
   }
   return {
-    tree, bin, leaves: leafIds, leafStart, leafEnd,
-    routed: routed.map((p) => p.id), routedStart: routed.map((p) => p.start), routedEnd: routed.map((p) => p.end),
+    tree,
+    bin,
+    leaves: leafIds,
+    leafStart,
+    leafEnd,
+    routed: routed.map((p) => p.id),
+    routedStart: routed.map((p) => p.start),
+    routedEnd: routed.map((p) => p.end),
   };
 }

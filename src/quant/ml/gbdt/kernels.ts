@@ -69,13 +69,29 @@ export interface KernelState extends KernelStateInit {
   idx: Int32Array;
   tmpRows: Int32Array;
   /** binningKernels() (binning.ts), set by the executor: binning runs as OP_BIN on every thread. */
-  binning?: { binFeature: (col: Float32Array, maxBins: number, out: Uint8Array, scratch: any) => { cuts: Float64Array; nBins: number; hasMissing: number }; radixScratch: (n: number) => any };
+  binning?: {
+    binFeature: (
+      col: Float32Array,
+      maxBins: number,
+      out: Uint8Array,
+      scratch: any,
+    ) => { cuts: Float64Array; nBins: number; hasMissing: number };
+    radixScratch: (n: number) => any;
+  };
   /** Generated row kernels by feature range (see buildHistRows). */
   rowKernels: Map<number, RowKernel>;
 }
 
 /** (slot offset in hist, start, end, identity 0/1, constant hessian 0/1). */
-export type RowKernel = (slotBase: number, start: number, end: number, identity: number, constHess: number, gather: number, quant: number) => void;
+export type RowKernel = (
+  slotBase: number,
+  start: number,
+  end: number,
+  identity: number,
+  constHess: number,
+  gather: number,
+  quant: number,
+) => void;
 
 /** Histogram layout: per slot, per feature, 256 bins × (gradient, hessian). */
 export const HIST_FEATURE_STRIDE = 512;
@@ -95,8 +111,25 @@ export function gbdtKernels() {
   const CHUNK = 1024;
   const ROWSPLIT_MAX = 4; // row-split builds per job (scratch histograms per worker)
   // task header fields
-  const T_OP = 0, T_NACTIVE = 1, T_NBUILD = 2, T_NSUB = 3, T_NSPLIT = 4, T_NPART = 5, T_NLEAF = 6, T_IDENT = 7;
-  const OP_HIST = 1, OP_PARTITION = 2, OP_PRED = 3, OP_GRAD = 4, OP_QUANT = 5, OP_PLACE = 6, OP_BIN = 7, OP_ROWMAJOR = 8, OP_LEAFOF = 9, OP_PREDGRAD = 10, OP_HISTROWS = 11;
+  const T_OP = 0,
+    T_NACTIVE = 1,
+    T_NBUILD = 2,
+    T_NSUB = 3,
+    T_NSPLIT = 4,
+    T_NPART = 5,
+    T_NLEAF = 6,
+    T_IDENT = 7;
+  const OP_HIST = 1,
+    OP_PARTITION = 2,
+    OP_PRED = 3,
+    OP_GRAD = 4,
+    OP_QUANT = 5,
+    OP_PLACE = 6,
+    OP_BIN = 7,
+    OP_ROWMAJOR = 8,
+    OP_LEAFOF = 9,
+    OP_PREDGRAD = 10,
+    OP_HISTROWS = 11;
 
   function attach(init: KernelStateInit): KernelState {
     return {
@@ -127,7 +160,17 @@ export function gbdtKernels() {
    * gradient pair are loaded once per four histogram updates (measured ~2× faster than one
    * feature per pass in V8).
    */
-  function buildHist(S: KernelState, slot: number, start: number, end: number, identity: number, fa: number, fb: number, activeOff: number, allActive: boolean): void {
+  function buildHist(
+    S: KernelState,
+    slot: number,
+    start: number,
+    end: number,
+    identity: number,
+    fa: number,
+    fb: number,
+    activeOff: number,
+    allActive: boolean,
+  ): void {
     if (allActive && end > start) {
       // Row density of the node in its span of row ids (rows are ascending within a node).
       const span = identity ? end - start : S.rows[end - 1] - S.rows[start] + 1;
@@ -136,8 +179,25 @@ export function gbdtKernels() {
       // row-wise vs 1.7–1.9 column-wise; 2.5–20%: column-wise 2–3 ns (chunks of independent
       // loads) vs row-wise 3.6–6 (one dependent cache miss per row); below 2.5%: row-wise with
       // the chunk's row words gathered first 3.4 ns vs column-wise 8.
-      if (m >= 0.2 * span) { buildHistRowsInto(S, 0, slot * S.nFeatures * FS, start, end, identity, fa, fb, 0, quantRoot(S, start, end, identity)); return; }
-      if (m < 0.025 * span) { buildHistRows(S, slot, start, end, identity, fa, fb, 1); return; }
+      if (m >= 0.2 * span) {
+        buildHistRowsInto(
+          S,
+          0,
+          slot * S.nFeatures * FS,
+          start,
+          end,
+          identity,
+          fa,
+          fb,
+          0,
+          quantRoot(S, start, end, identity),
+        );
+        return;
+      }
+      if (m < 0.025 * span) {
+        buildHistRows(S, slot, start, end, identity, fa, fb, 1);
+        return;
+      }
     }
     const { codes, grad, hess, rows, hist, task, lg, lh, nRows: n, nFeatures, nBins, hasMissing } = S;
     const constHess = S.param[4] !== 0;
@@ -158,35 +218,63 @@ export function gbdtKernels() {
       else for (let k = 0; k < len; k++) lh[k] = hess[idx[k]];
       let a = fa;
       for (; a + 3 < fb; a += 4) {
-        const f0 = task[activeOff + a], f1 = task[activeOff + a + 1], f2 = task[activeOff + a + 2], f3 = task[activeOff + a + 3];
-        const h0 = slotBase + f0 * FS, h1 = slotBase + f1 * FS, h2 = slotBase + f2 * FS, h3 = slotBase + f3 * FS;
-        const b0 = f0 * n, b1 = f1 * n, b2 = f2 * n, b3 = f3 * n;
+        const f0 = task[activeOff + a],
+          f1 = task[activeOff + a + 1],
+          f2 = task[activeOff + a + 2],
+          f3 = task[activeOff + a + 3];
+        const h0 = slotBase + f0 * FS,
+          h1 = slotBase + f1 * FS,
+          h2 = slotBase + f2 * FS,
+          h3 = slotBase + f3 * FS;
+        const b0 = f0 * n,
+          b1 = f1 * n,
+          b2 = f2 * n,
+          b3 = f3 * n;
         for (let k = 0; k < len; k++) {
-          const r = idx[k], g = lg[k], h = lh[k];
-          const o0 = h0 + 2 * codes[b0 + r], o1 = h1 + 2 * codes[b1 + r], o2 = h2 + 2 * codes[b2 + r], o3 = h3 + 2 * codes[b3 + r];
-          hist[o0] += g; hist[o0 + 1] += h;
-          hist[o1] += g; hist[o1 + 1] += h;
-          hist[o2] += g; hist[o2 + 1] += h;
-          hist[o3] += g; hist[o3 + 1] += h;
+          const r = idx[k],
+            g = lg[k],
+            h = lh[k];
+          const o0 = h0 + 2 * codes[b0 + r],
+            o1 = h1 + 2 * codes[b1 + r],
+            o2 = h2 + 2 * codes[b2 + r],
+            o3 = h3 + 2 * codes[b3 + r];
+          hist[o0] += g;
+          hist[o0 + 1] += h;
+          hist[o1] += g;
+          hist[o1 + 1] += h;
+          hist[o2] += g;
+          hist[o2 + 1] += h;
+          hist[o3] += g;
+          hist[o3 + 1] += h;
         }
       }
       for (; a + 1 < fb; a += 2) {
-        const f0 = task[activeOff + a], f1 = task[activeOff + a + 1];
-        const h0 = slotBase + f0 * FS, h1 = slotBase + f1 * FS;
-        const b0 = f0 * n, b1 = f1 * n;
+        const f0 = task[activeOff + a],
+          f1 = task[activeOff + a + 1];
+        const h0 = slotBase + f0 * FS,
+          h1 = slotBase + f1 * FS;
+        const b0 = f0 * n,
+          b1 = f1 * n;
         for (let k = 0; k < len; k++) {
-          const r = idx[k], g = lg[k], h = lh[k];
-          const o0 = h0 + 2 * codes[b0 + r], o1 = h1 + 2 * codes[b1 + r];
-          hist[o0] += g; hist[o0 + 1] += h;
-          hist[o1] += g; hist[o1 + 1] += h;
+          const r = idx[k],
+            g = lg[k],
+            h = lh[k];
+          const o0 = h0 + 2 * codes[b0 + r],
+            o1 = h1 + 2 * codes[b1 + r];
+          hist[o0] += g;
+          hist[o0 + 1] += h;
+          hist[o1] += g;
+          hist[o1 + 1] += h;
         }
       }
       for (; a < fb; a++) {
         const f0 = task[activeOff + a];
-        const h0 = slotBase + f0 * FS, b0 = f0 * n;
+        const h0 = slotBase + f0 * FS,
+          b0 = f0 * n;
         for (let k = 0; k < len; k++) {
           const o0 = h0 + 2 * codes[b0 + idx[k]];
-          hist[o0] += lg[k]; hist[o0 + 1] += lh[k];
+          hist[o0] += lg[k];
+          hist[o0 + 1] += lh[k];
         }
       }
     }
@@ -202,7 +290,16 @@ export function gbdtKernels() {
    * update against a loop over words reading the arrays from the state object). Same sums,
    * same order per bin as any other kernel: the result is exact either way.
    */
-  function buildHistRows(S: KernelState, slot: number, start: number, end: number, identity: number, fa: number, fb: number, gather: number): void {
+  function buildHistRows(
+    S: KernelState,
+    slot: number,
+    start: number,
+    end: number,
+    identity: number,
+    fa: number,
+    fb: number,
+    gather: number,
+  ): void {
     buildHistRowsInto(S, 0, slot * S.nFeatures * FS, start, end, identity, fa, fb, gather, 0);
   }
 
@@ -216,7 +313,18 @@ export function gbdtKernels() {
   }
 
   /** buildHistRows into hist (target 0) or the scratch histograms (target 1) at offset `base`. */
-  function buildHistRowsInto(S: KernelState, target: number, base: number, start: number, end: number, identity: number, fa: number, fb: number, gather: number, quant: number): void {
+  function buildHistRowsInto(
+    S: KernelState,
+    target: number,
+    base: number,
+    start: number,
+    end: number,
+    identity: number,
+    fa: number,
+    fb: number,
+    gather: number,
+    quant: number,
+  ): void {
     const { nBins, hasMissing } = S;
     const arr = target ? S.scratch : S.hist;
     for (let f = fa; f < fb; f++) {
@@ -243,7 +351,9 @@ export function gbdtKernels() {
     let j = 0;
     for (let q = 0; q <= k; q++) {
       const o = buildOff + 4 * q;
-      const start = S.task[o + 1], end = S.task[o + 2], ident = S.task[o + 3];
+      const start = S.task[o + 1],
+        end = S.task[o + 2],
+        ident = S.task[o + 3];
       if (end - start < 4096) continue;
       const span = ident ? end - start : S.rows[end - 1] - S.rows[start] + 1;
       if (end - start < 0.2 * span) continue;
@@ -267,9 +377,13 @@ export function gbdtKernels() {
       const j = rowSplitIndex(S, k, buildOff);
       if (j < 0) continue;
       const o = buildOff + 4 * k;
-      const slot = S.task[o], start = S.task[o + 1], end = S.task[o + 2], ident = S.task[o + 3];
+      const slot = S.task[o],
+        start = S.task[o + 1],
+        end = S.task[o + 2],
+        ident = S.task[o + 3];
       const m = end - start;
-      const s0 = start + Math.floor((w * m) / T), s1 = start + Math.floor(((w + 1) * m) / T);
+      const s0 = start + Math.floor((w * m) / T),
+        s1 = start + Math.floor(((w + 1) * m) / T);
       // The fused quantization covers exactly this thread's rows of the root.
       const q = quantRoot(S, start, end, ident);
       if (w === 0) buildHistRowsInto(S, 0, slot * F * FS, s0, s1, ident, 0, F, 0, q);
@@ -280,7 +394,9 @@ export function gbdtKernels() {
   /** Source and instance of the unrolled row kernel for features fa..fb (see buildHistRows). */
   function makeRowKernel(S: KernelState, fa: number, fb: number, target: number): RowKernel {
     const W = S.rowWords;
-    const wa = fa >> 2, wFull = fb >> 2, tail = fb - 4 * wFull;
+    const wa = fa >> 2,
+      wFull = fb >> 2,
+      tail = fb - 4 * wFull;
     let body = "";
     for (let j = wa; j < wFull; j++) {
       const o = 4 * j * FS;
@@ -290,7 +406,8 @@ export function gbdtKernels() {
     }
     if (tail > 0) {
       body += `{ const w = rowCodes[rb + ${wFull}];\n`;
-      for (let t = 0; t < tail; t++) body += `  { const ot = o + ${(4 * wFull + t) * FS} + (((w >>> ${8 * t}) & 255) << 1); hist[ot] += g; hist[ot + 1] += h; }\n`;
+      for (let t = 0; t < tail; t++)
+        body += `  { const ot = o + ${(4 * wFull + t) * FS} + (((w >>> ${8 * t}) & 255) << 1); hist[ot] += g; hist[ot + 1] += h; }\n`;
       body += "}\n";
     }
     let copy = "";
@@ -360,40 +477,69 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
   function findSplit(S: KernelState, slot: number, f: number, r: number): void {
     const { hist, result, nFeatures, nBins, hasMissing, param } = S;
     // The scales are powers of two, so multiplying by their inverses is exact (= dividing).
-    const lambda = param[0], mcw = param[1], isg = 1 / param[2], ish = 1 / param[3];
+    const lambda = param[0],
+      mcw = param[1],
+      isg = 1 / param[2],
+      ish = 1 / param[3];
     const ho = slot * nFeatures * FS + f * FS;
     const nb = nBins[f];
     const miss = hasMissing[f];
-    let Gq = 0, Hq = 0;
+    let Gq = 0,
+      Hq = 0;
     const nCodes = nb + miss;
-    for (let b = 0; b < nCodes; b++) { Gq += hist[ho + 2 * b]; Hq += hist[ho + 2 * b + 1]; }
+    for (let b = 0; b < nCodes; b++) {
+      Gq += hist[ho + 2 * b];
+      Hq += hist[ho + 2 * b + 1];
+    }
     const Gm = miss ? hist[ho + 2 * nb] : 0;
     const Hm = miss ? hist[ho + 2 * nb + 1] : 0;
-    let best = -Infinity, bestBin = -1, bestDl = 0, bestGl = 0, bestHl = 0;
-    let gl = 0, hl = 0;
+    let best = -Infinity,
+      bestBin = -1,
+      bestDl = 0,
+      bestGl = 0,
+      bestHl = 0;
+    let gl = 0,
+      hl = 0;
     for (let b = 0; b < nb - 1; b++) {
       gl += hist[ho + 2 * b];
       hl += hist[ho + 2 * b + 1];
       // Missing values (if any) to the right.
       let hr = Hq - hl;
       if (hl > 0 && hr > 0) {
-        const HL = hl * ish, HR = hr * ish;
+        const HL = hl * ish,
+          HR = hr * ish;
         if (HL >= mcw && HR >= mcw) {
-          const GL = gl * isg, GR = (Gq - gl) * isg;
+          const GL = gl * isg,
+            GR = (Gq - gl) * isg;
           const s = (GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda);
-          if (s > best) { best = s; bestBin = b; bestDl = 0; bestGl = gl; bestHl = hl; }
+          if (s > best) {
+            best = s;
+            bestBin = b;
+            bestDl = 0;
+            bestGl = gl;
+            bestHl = hl;
+          }
         }
       }
       if (Hm > 0) {
         // Missing values to the left.
-        const gl2 = gl + Gm, hl2 = hl + Hm;
+        const gl2 = gl + Gm,
+          hl2 = hl + Hm;
         hr = Hq - hl2;
         if (hl2 > 0 && hr > 0) {
-          const HL = hl2 * ish, HR = hr * ish;
+          const HL = hl2 * ish,
+            HR = hr * ish;
           if (HL >= mcw && HR >= mcw) {
-            const GL = gl2 * isg, GR = (Gq - gl2) * isg;
+            const GL = gl2 * isg,
+              GR = (Gq - gl2) * isg;
             const s = (GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda);
-            if (s > best) { best = s; bestBin = b; bestDl = 1; bestGl = gl2; bestHl = hl2; }
+            if (s > best) {
+              best = s;
+              bestBin = b;
+              bestDl = 1;
+              bestGl = gl2;
+              bestHl = hl2;
+            }
           }
         }
       }
@@ -423,7 +569,9 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
     const np = task[T_NPART];
     let need = 0;
     for (let p = 0; p < np; p++) {
-      const o = partOff + 6 * p, s = task[o], len = task[o + 1] - s;
+      const o = partOff + 6 * p,
+        s = task[o],
+        len = task[o + 1] - s;
       need += Math.floor(((w + 1) * len) / T) - Math.floor((w * len) / T);
     }
     if (S.tmpRows.length < need) S.tmpRows = new Int32Array(Math.max(need, 2 * S.tmpRows.length));
@@ -431,11 +579,17 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
     let acc = 0;
     for (let p = 0; p < np; p++) {
       const o = partOff + 6 * p;
-      const s = task[o], len = task[o + 1] - s, f = task[o + 2], bin = task[o + 3], dl = task[o + 4] ? 1 : 0;
-      const ps = s + Math.floor((w * len) / T), pe = s + Math.floor(((w + 1) * len) / T);
+      const s = task[o],
+        len = task[o + 1] - s,
+        f = task[o + 2],
+        bin = task[o + 3],
+        dl = task[o + 4] ? 1 : 0;
+      const ps = s + Math.floor((w * len) / T),
+        pe = s + Math.floor(((w + 1) * len) / T);
       const base = f * nRows;
       const missCode = hasMissing[f] ? nBins[f] : 256; // 256: no code matches
-      let nl = 0, nr = 0;
+      let nl = 0,
+        nr = 0;
       for (let i = ps; i < pe; i++) {
         const r = rows[i];
         const c = codes[base + r];
@@ -463,16 +617,21 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
     let acc = 0;
     for (let p = 0; p < np; p++) {
       const o = partOff + 6 * p;
-      const s = task[o], len = task[o + 1] - s;
-      const ps = s + Math.floor((w * len) / T), pe = s + Math.floor(((w + 1) * len) / T);
-      let NL = 0, before = 0;
+      const s = task[o],
+        len = task[o + 1] - s;
+      const ps = s + Math.floor((w * len) / T),
+        pe = s + Math.floor(((w + 1) * len) / T);
+      let NL = 0,
+        before = 0;
       for (let k = 0; k < T; k++) {
         const c = pieceLeft[p * T + k];
         NL += c;
         if (k < w) before += c;
       }
-      const nl = pieceLeft[p * T + w], nr = pe - ps - nl;
-      const lo = s + before, ro = s + NL + (ps - s - before);
+      const nl = pieceLeft[p * T + w],
+        nr = pe - ps - nl;
+      const lo = s + before,
+        ro = s + NL + (ps - s - before);
       for (let i = 0; i < nl; i++) rows[lo + i] = rowsTmp[ps + i];
       for (let i = 0; i < nr; i++) rows[ro + i] = tmp[acc + i];
       acc += nr;
@@ -492,15 +651,21 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
     const nl = task[T_NLEAF];
     let m = 0;
     for (let k = 0; k < nl; k++) m = Math.max(m, leaf[8 * k + 2]);
-    const p0 = Math.floor((w * m) / T), p1 = Math.floor(((w + 1) * m) / T);
+    const p0 = Math.floor((w * m) / T),
+      p1 = Math.floor(((w + 1) * m) / T);
     for (let k = 0; k < nl; k++) {
       const o = 8 * k;
-      const s = Math.max(p0, leaf[o + 1]), e = Math.min(p1, leaf[o + 2]);
+      const s = Math.max(p0, leaf[o + 1]),
+        e = Math.min(p1, leaf[o + 2]);
       if (leaf[o] === 0) {
         const v = leaf[o + 3];
         for (let i = s; i < e; i++) pred[rows[i]] += v;
       } else {
-        const f = leaf[o + 3], bin = leaf[o + 4], dl = leaf[o + 5] ? 1 : 0, vl = leaf[o + 6], vr = leaf[o + 7];
+        const f = leaf[o + 3],
+          bin = leaf[o + 4],
+          dl = leaf[o + 5] ? 1 : 0,
+          vl = leaf[o + 6],
+          vr = leaf[o + 7];
         const base = f * nRows;
         const missCode = hasMissing[f] ? nBins[f] : 256;
         for (let i = s; i < e; i++) {
@@ -524,14 +689,18 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
     const nl = task[T_NLEAF];
     let m = 0;
     for (let k = 0; k < nl; k++) m = Math.max(m, leaf[8 * k + 2]);
-    const p0 = Math.floor((w * m) / T), p1 = Math.floor(((w + 1) * m) / T);
+    const p0 = Math.floor((w * m) / T),
+      p1 = Math.floor(((w + 1) * m) / T);
     for (let k = 0; k < nl; k++) {
       const o = 8 * k;
-      const s = Math.max(p0, leaf[o + 1]), e = Math.min(p1, leaf[o + 2]);
+      const s = Math.max(p0, leaf[o + 1]),
+        e = Math.min(p1, leaf[o + 2]);
       if (leaf[o] === 0) {
         for (let i = s; i < e; i++) leafOf[rows[i]] = 2 * k;
       } else {
-        const f = leaf[o + 3], bin = leaf[o + 4], dl = leaf[o + 5] ? 1 : 0;
+        const f = leaf[o + 3],
+          bin = leaf[o + 4],
+          dl = leaf[o + 5] ? 1 : 0;
         const base = f * nRows;
         const missCode = hasMissing[f] ? nBins[f] : 256;
         for (let i = s; i < e; i++) {
@@ -550,7 +719,8 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
    */
   function predGradShare(S: KernelState, w: number, T: number): void {
     const { leaf, leafOf, y, weights, pred, gradF, nRows: n } = S;
-    const i0 = Math.floor((w * n) / T), i1 = Math.floor(((w + 1) * n) / T);
+    const i0 = Math.floor((w * n) / T),
+      i1 = Math.floor(((w + 1) * n) / T);
     const hasW = weights.length > 0;
     let mx = 0;
     for (let i = i0; i < i1; i++) {
@@ -571,12 +741,23 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
    */
   function gradShare(S: KernelState, w: number, T: number): void {
     const { y, weights, pred, gradF, nRows: n } = S;
-    const i0 = Math.floor((w * n) / T), i1 = Math.floor(((w + 1) * n) / T);
+    const i0 = Math.floor((w * n) / T),
+      i1 = Math.floor(((w + 1) * n) / T);
     let mx = 0;
     if (weights.length > 0) {
-      for (let i = i0; i < i1; i++) { const g = weights[i] * (pred[i] - y[i]); gradF[i] = g; const a = Math.abs(g); if (a > mx) mx = a; }
+      for (let i = i0; i < i1; i++) {
+        const g = weights[i] * (pred[i] - y[i]);
+        gradF[i] = g;
+        const a = Math.abs(g);
+        if (a > mx) mx = a;
+      }
     } else {
-      for (let i = i0; i < i1; i++) { const g = pred[i] - y[i]; gradF[i] = g; const a = Math.abs(g); if (a > mx) mx = a; }
+      for (let i = i0; i < i1; i++) {
+        const g = pred[i] - y[i];
+        gradF[i] = g;
+        const a = Math.abs(g);
+        if (a > mx) mx = a;
+      }
     }
     S.result[w] = mx;
   }
@@ -590,7 +771,8 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
   function quantShare(S: KernelState, w: number, T: number): void {
     const { gradF, grad, rows, nRows: n } = S;
     const sg = S.param[2];
-    const i0 = Math.floor((w * n) / T), i1 = Math.floor(((w + 1) * n) / T);
+    const i0 = Math.floor((w * n) / T),
+      i1 = Math.floor(((w + 1) * n) / T);
     const M = 6755399441055744; // 1.5 · 2^52
     for (let i = i0; i < i1; i++) {
       const x = gradF[i] * sg;
@@ -610,7 +792,12 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
     if (w >= nFeatures) return;
     const scratch = bk.radixScratch(n);
     for (let f = w; f < nFeatures; f += T) {
-      const r = bk.binFeature(cols.subarray(f * n, (f + 1) * n), S.param[6], codes.subarray(f * n, (f + 1) * n), scratch);
+      const r = bk.binFeature(
+        cols.subarray(f * n, (f + 1) * n),
+        S.param[6],
+        codes.subarray(f * n, (f + 1) * n),
+        scratch,
+      );
       cutsOut.set(r.cuts, 256 * f);
       nCuts[f] = r.cuts.length;
       nBins[f] = r.nBins;
@@ -624,13 +811,22 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
    */
   function rowMajorShare(S: KernelState, w: number, T: number): void {
     const { codes, rowCodes, rowWords: W, nRows: n, nFeatures: F } = S;
-    const i0 = Math.floor((w * n) / T), i1 = Math.floor(((w + 1) * n) / T);
+    const i0 = Math.floor((w * n) / T),
+      i1 = Math.floor(((w + 1) * n) / T);
     for (let j = 0; j < W; j++) {
       const f = 4 * j;
-      const b0 = f * n, b1 = (f + 1) * n, b2 = (f + 2) * n, b3 = (f + 3) * n;
+      const b0 = f * n,
+        b1 = (f + 1) * n,
+        b2 = (f + 2) * n,
+        b3 = (f + 3) * n;
       const k = Math.min(4, F - f);
-      if (k === 4) for (let i = i0; i < i1; i++) rowCodes[i * W + j] = (codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16) | (codes[b3 + i] << 24)) >>> 0;
-      else if (k === 3) for (let i = i0; i < i1; i++) rowCodes[i * W + j] = codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16);
+      if (k === 4)
+        for (let i = i0; i < i1; i++)
+          rowCodes[i * W + j] =
+            (codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16) | (codes[b3 + i] << 24)) >>> 0;
+      else if (k === 3)
+        for (let i = i0; i < i1; i++)
+          rowCodes[i * W + j] = codes[b0 + i] | (codes[b1 + i] << 8) | (codes[b2 + i] << 16);
       else if (k === 2) for (let i = i0; i < i1; i++) rowCodes[i * W + j] = codes[b0 + i] | (codes[b1 + i] << 8);
       else for (let i = i0; i < i1; i++) rowCodes[i * W + j] = codes[b0 + i];
     }
@@ -671,7 +867,9 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
       fb = Math.floor(((w + 1) * A) / T);
     }
     if (fa >= fb) return;
-    const nb = task[T_NBUILD], ns = task[T_NSUB], nsp = task[T_NSPLIT];
+    const nb = task[T_NBUILD],
+      ns = task[T_NSUB],
+      nsp = task[T_NSPLIT];
     for (let k = 0; k < nb; k++) {
       const o = L.build + 4 * k;
       const j = T > 1 ? rowSplitIndex(S, k, L.build) : -1;
@@ -682,7 +880,8 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
           const s0 = ((t - 1) * ROWSPLIT_MAX + j) * nFeatures * FS;
           for (let f = fa; f < fb; f++) {
             const len = 2 * (S.nBins[f] + S.hasMissing[f]);
-            const d = d0 + f * FS, sc = s0 + f * FS;
+            const d = d0 + f * FS,
+              sc = s0 + f * FS;
             for (let b = 0; b < len; b++) S.hist[d + b] += S.scratch[sc + b];
           }
         }
@@ -696,7 +895,8 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
     }
     for (let k = 0; k < nsp; k++) {
       const o = L.split + 2 * k;
-      const slot = task[o], res = task[o + 1];
+      const slot = task[o],
+        res = task[o + 1];
       for (let a = fa; a < fb; a++) {
         const f = task[L.active + a];
         findSplit(S, slot, f, (res * nFeatures + f) * RS);
@@ -705,8 +905,34 @@ return function rowKernel(o, start, end, identity, constHess, gather, quant) {
   }
 
   return {
-    attach, layout, buildHist, buildHistRows, subtractHist, findSplit, runShare,
-    OP_HIST, OP_PARTITION, OP_PLACE, OP_BIN, OP_ROWMAJOR, OP_LEAFOF, OP_PREDGRAD, OP_HISTROWS, ROWSPLIT_MAX, rowSplitIndex, OP_PRED, OP_GRAD, OP_QUANT, T_OP, T_NACTIVE, T_NBUILD, T_NSUB, T_NSPLIT, T_NPART, T_NLEAF, T_IDENT,
+    attach,
+    layout,
+    buildHist,
+    buildHistRows,
+    subtractHist,
+    findSplit,
+    runShare,
+    OP_HIST,
+    OP_PARTITION,
+    OP_PLACE,
+    OP_BIN,
+    OP_ROWMAJOR,
+    OP_LEAFOF,
+    OP_PREDGRAD,
+    OP_HISTROWS,
+    ROWSPLIT_MAX,
+    rowSplitIndex,
+    OP_PRED,
+    OP_GRAD,
+    OP_QUANT,
+    T_OP,
+    T_NACTIVE,
+    T_NBUILD,
+    T_NSUB,
+    T_NSPLIT,
+    T_NPART,
+    T_NLEAF,
+    T_IDENT,
   };
 }
 

@@ -77,9 +77,14 @@ export const FOREST_DEFAULTS: Readonly<RandomForestParams> = Object.freeze({
 
 type Check = [name: string, ok: (v: number) => boolean, expect: string];
 
-const int = (lo: number, hi = Infinity) => (v: number) => Number.isInteger(v) && v >= lo && v <= hi;
-const num = (lo: number, hi = Infinity, loOpen = false) => (v: number) =>
-  Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && v <= hi;
+const int =
+  (lo: number, hi = Infinity) =>
+  (v: number) =>
+    Number.isInteger(v) && v >= lo && v <= hi;
+const num =
+  (lo: number, hi = Infinity, loOpen = false) =>
+  (v: number) =>
+    Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && v <= hi;
 
 function checkAll(where: string, p: Record<string, unknown>, defaults: Record<string, unknown>, checks: Check[]): void {
   const issues: string[] = [];
@@ -104,7 +109,11 @@ export function resolveGbdtParams(params: Partial<GbdtParams> = {}): GbdtParams 
   checkAll("fitGbdt", p as unknown as Record<string, unknown>, GBDT_DEFAULTS as unknown as Record<string, unknown>, [
     ["nTrees", int(1), "an integer ≥ 1"],
     ["learningRate", num(0, Infinity, true), "a number > 0"],
-    ["maxDepth", p.growth === "leafwise" ? int(-Infinity, 64) : int(1, 64), p.growth === "leafwise" ? "an integer ≤ 64 (≤ 0 = unlimited)" : "an integer in 1…64"],
+    [
+      "maxDepth",
+      p.growth === "leafwise" ? int(-Infinity, 64) : int(1, 64),
+      p.growth === "leafwise" ? "an integer ≤ 64 (≤ 0 = unlimited)" : "an integer in 1…64",
+    ],
     ["maxLeaves", int(2, 1 << 20), "an integer ≥ 2"],
     ["minChildWeight", num(0), "a number ≥ 0"],
     ["lambda", num(0), "a number ≥ 0"],
@@ -115,30 +124,46 @@ export function resolveGbdtParams(params: Partial<GbdtParams> = {}): GbdtParams 
     ["earlyStoppingRounds", int(0), "an integer ≥ 0"],
   ]);
   if (p.growth !== "depthwise" && p.growth !== "leafwise") {
-    throw new StrataError("ARGUMENT", `fitGbdt: growth = ${JSON.stringify(p.growth)}: expected "depthwise" or "leafwise"`, {
-      hint: 'use growth: "depthwise" (XGBoost-like) or "leafwise" (LightGBM-like, bounded by maxLeaves)',
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `fitGbdt: growth = ${JSON.stringify(p.growth)}: expected "depthwise" or "leafwise"`,
+      {
+        hint: 'use growth: "depthwise" (XGBoost-like) or "leafwise" (LightGBM-like, bounded by maxLeaves)',
+      },
+    );
   }
   return p;
 }
 
 export function resolveForestParams(params: Partial<RandomForestParams> = {}): RandomForestParams {
   const p = { ...FOREST_DEFAULTS, ...stripUndefined(params) } as RandomForestParams;
-  checkAll("fitRandomForest", p as unknown as Record<string, unknown>, FOREST_DEFAULTS as unknown as Record<string, unknown>, [
-    ["nTrees", int(1), "an integer ≥ 1"],
-    ["maxDepth", int(1, 64), "an integer in 1…64"],
-    ["minChildWeight", num(0), "a number ≥ 0"],
-    ["colsample", num(0, 1, true), "a number in (0, 1]"],
-    ["sampleFraction", num(0, Infinity, true), "a number > 0"],
-    ["maxBins", int(2, 256), "an integer in 2…256"],
-  ]);
+  checkAll(
+    "fitRandomForest",
+    p as unknown as Record<string, unknown>,
+    FOREST_DEFAULTS as unknown as Record<string, unknown>,
+    [
+      ["nTrees", int(1), "an integer ≥ 1"],
+      ["maxDepth", int(1, 64), "an integer in 1…64"],
+      ["minChildWeight", num(0), "a number ≥ 0"],
+      ["colsample", num(0, 1, true), "a number in (0, 1]"],
+      ["sampleFraction", num(0, Infinity, true), "a number > 0"],
+      ["maxBins", int(2, 256), "an integer in 2…256"],
+    ],
+  );
   if (typeof p.bootstrap !== "boolean") {
-    throw new StrataError("ARGUMENT", `fitRandomForest: bootstrap = ${JSON.stringify(p.bootstrap)}: expected true or false`);
+    throw new StrataError(
+      "ARGUMENT",
+      `fitRandomForest: bootstrap = ${JSON.stringify(p.bootstrap)}: expected true or false`,
+    );
   }
   if (!p.bootstrap && p.sampleFraction > 1) {
-    throw new StrataError("ARGUMENT", `fitRandomForest: sampleFraction = ${p.sampleFraction} > 1 needs bootstrap: true`, {
-      hint: "sampling without replacement can draw at most every row once; use sampleFraction ≤ 1",
-    });
+    throw new StrataError(
+      "ARGUMENT",
+      `fitRandomForest: sampleFraction = ${p.sampleFraction} > 1 needs bootstrap: true`,
+      {
+        hint: "sampling without replacement can draw at most every row once; use sampleFraction ≤ 1",
+      },
+    );
   }
   return p;
 }

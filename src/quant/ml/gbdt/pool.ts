@@ -20,43 +20,58 @@ import { Worker } from "node:worker_threads";
 import { binningKernels } from "./binning.ts";
 import { gbdtKernels, type KernelState, type KernelStateInit, type Kernels } from "./kernels.ts";
 
-const C_GEN = 0, C_DONE = 1, C_OP = 2, C_ERR = 3;
-const OP_RUN = 1, OP_END = 2;
+const C_GEN = 0,
+  C_DONE = 1,
+  C_OP = 2,
+  C_ERR = 3;
+const OP_RUN = 1,
+  OP_END = 2;
 const ERR_BYTES = 2048;
 
 /** Body of a worker; receives the kernels and node:worker_threads. Self-contained. */
 function workerMain(K: Kernels, wt: typeof import("node:worker_threads"), BK: ReturnType<typeof binningKernels>): void {
   const port = wt.parentPort!;
-  port.on("message", (msg: { type: string; init: KernelStateInit; ctrl: SharedArrayBuffer; err: SharedArrayBuffer; index: number; threads: number; gen: number }) => {
-    if (msg.type !== "session") return;
-    const S = K.attach(msg.init);
-    S.binning = BK;
-    const ctrl = new Int32Array(msg.ctrl);
-    const errBytes = new Uint8Array(msg.err);
-    let gen = msg.gen;
-    port.postMessage({ type: "ready" });
-    for (;;) {
-      // Only a new generation is a new job. A wake-up alone is not: the notify of the job this
-      // worker has just run can arrive after it parked again (the main thread descheduled
-      // between the bump and the notify), and running that job twice corrupts its results.
-      let now = Atomics.load(ctrl, 0);
-      while (now === gen) {
-        Atomics.wait(ctrl, 0, gen);
-        now = Atomics.load(ctrl, 0);
+  port.on(
+    "message",
+    (msg: {
+      type: string;
+      init: KernelStateInit;
+      ctrl: SharedArrayBuffer;
+      err: SharedArrayBuffer;
+      index: number;
+      threads: number;
+      gen: number;
+    }) => {
+      if (msg.type !== "session") return;
+      const S = K.attach(msg.init);
+      S.binning = BK;
+      const ctrl = new Int32Array(msg.ctrl);
+      const errBytes = new Uint8Array(msg.err);
+      let gen = msg.gen;
+      port.postMessage({ type: "ready" });
+      for (;;) {
+        // Only a new generation is a new job. A wake-up alone is not: the notify of the job this
+        // worker has just run can arrive after it parked again (the main thread descheduled
+        // between the bump and the notify), and running that job twice corrupts its results.
+        let now = Atomics.load(ctrl, 0);
+        while (now === gen) {
+          Atomics.wait(ctrl, 0, gen);
+          now = Atomics.load(ctrl, 0);
+        }
+        gen = now;
+        if (Atomics.load(ctrl, 2) === 2) break;
+        try {
+          K.runShare(S, msg.index, msg.threads);
+        } catch (e) {
+          const text = new TextEncoder().encode(String((e as Error)?.stack ?? e)).subarray(0, errBytes.length - 1);
+          if (Atomics.compareExchange(ctrl, 3, 0, 1) === 0) errBytes.set(text);
+        }
+        Atomics.add(ctrl, 1, 1);
+        Atomics.notify(ctrl, 1);
       }
-      gen = now;
-      if (Atomics.load(ctrl, 2) === 2) break;
-      try {
-        K.runShare(S, msg.index, msg.threads);
-      } catch (e) {
-        const text = new TextEncoder().encode(String((e as Error)?.stack ?? e)).subarray(0, errBytes.length - 1);
-        if (Atomics.compareExchange(ctrl, 3, 0, 1) === 0) errBytes.set(text);
-      }
-      Atomics.add(ctrl, 1, 1);
-      Atomics.notify(ctrl, 1);
-    }
-    port.postMessage({ type: "ended" });
-  });
+      port.postMessage({ type: "ended" });
+    },
+  );
 }
 
 const WORKER_SOURCE =
@@ -105,21 +120,35 @@ function spawn(n: number): Promise<Pool> {
     // Stays ref'ed while the fit that spawned it runs (the event loop must wait for "online").
     const w = new Worker(WORKER_SOURCE, { eval: true, name: `strata-gbdt-${i}` });
     pool.workers.push(w);
-    starts.push(new Promise<void>((resolve, reject) => {
-      w.once("online", () => resolve());
-      w.once("error", reject);
-    }));
-    w.on("error", () => { pool.broken = true; });
-    w.on("exit", () => { pool.broken = true; });
+    starts.push(
+      new Promise<void>((resolve, reject) => {
+        w.once("online", () => resolve());
+        w.once("error", reject);
+      }),
+    );
+    w.on("error", () => {
+      pool.broken = true;
+    });
+    w.on("exit", () => {
+      pool.broken = true;
+    });
   }
-  return Promise.all(starts).then(() => pool, (e) => { for (const w of pool.workers) void w.terminate(); throw e; });
+  return Promise.all(starts).then(
+    () => pool,
+    (e) => {
+      for (const w of pool.workers) void w.terminate();
+      throw e;
+    },
+  );
 }
 
 let warned = false;
 function warnFallback(e: unknown): void {
   if (warned) return;
   warned = true;
-  process.emitWarning(`gbdt: worker threads unavailable (${(e as Error)?.message ?? e}); training on one thread (same model, slower)`);
+  process.emitWarning(
+    `gbdt: worker threads unavailable (${(e as Error)?.message ?? e}); training on one thread (same model, slower)`,
+  );
 }
 
 /**
@@ -145,12 +174,21 @@ export async function openExecutor(init: KernelStateInit, threads: number): Prom
   const ctrlBuf = new SharedArrayBuffer(16);
   const ctrl = new Int32Array(ctrlBuf);
   const errBuf = new SharedArrayBuffer(ERR_BYTES);
-  const ready = p.workers.map((w, i) => new Promise<void>((resolve, reject) => {
-    const onMsg = (m: { type: string }) => { if (m.type === "ready") { w.off("message", onMsg); w.off("error", reject); resolve(); } };
-    w.on("message", onMsg);
-    w.once("error", reject);
-    w.postMessage({ type: "session", init, ctrl: ctrlBuf, err: errBuf, index: i + 1, threads, gen: 0 });
-  }));
+  const ready = p.workers.map(
+    (w, i) =>
+      new Promise<void>((resolve, reject) => {
+        const onMsg = (m: { type: string }) => {
+          if (m.type === "ready") {
+            w.off("message", onMsg);
+            w.off("error", reject);
+            resolve();
+          }
+        };
+        w.on("message", onMsg);
+        w.once("error", reject);
+        w.postMessage({ type: "session", init, ctrl: ctrlBuf, err: errBuf, index: i + 1, threads, gen: 0 });
+      }),
+  );
   try {
     await Promise.all(ready);
   } catch (e) {
@@ -185,7 +223,9 @@ export async function openExecutor(init: KernelStateInit, threads: number): Prom
       if (Atomics.load(ctrl, C_ERR)) {
         const bytes = new Uint8Array(errBuf);
         const end = bytes.indexOf(0);
-        throw new Error(`gbdt worker failed: ${new TextDecoder().decode(bytes.slice(0, end < 0 ? bytes.length : end))}`);
+        throw new Error(
+          `gbdt worker failed: ${new TextDecoder().decode(bytes.slice(0, end < 0 ? bytes.length : end))}`,
+        );
       }
     },
     wakeWithoutJob() {

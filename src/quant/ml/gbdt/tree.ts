@@ -82,7 +82,13 @@ export function compileTrees(trees: readonly Tree[]): CompiledTrees {
  * the same whether trees are added in one call or one per call). Rows go in blocks copied to a
  * row-major scratch (one typed-array load per visited node instead of two).
  */
-export function addTreePredictions(c: CompiledTrees, X: FeatureMatrix, out: Float64Array, from = 0, to = c.nTrees): void {
+export function addTreePredictions(
+  c: CompiledTrees,
+  X: FeatureMatrix,
+  out: Float64Array,
+  from = 0,
+  to = c.nTrees,
+): void {
   const cols = X.columns;
   const F = X.nFeatures;
   const { feature, threshold, left, right, defaultLeft, value, offset } = c;

@@ -26,12 +26,20 @@ export function validateSpace(space: SearchSpace): void {
   for (const name of names) {
     const s = space[name];
     if (s.type === "categorical") {
-      if (!Array.isArray(s.choices) || s.choices.length === 0) problems.push(`${name}: categorical needs at least one choice`);
+      if (!Array.isArray(s.choices) || s.choices.length === 0)
+        problems.push(`${name}: categorical needs at least one choice`);
       continue;
     }
-    if (s.type !== "float" && s.type !== "int") { problems.push(`${name}: unknown type ${JSON.stringify((s as { type: unknown }).type)}, expected float, int or categorical`); continue; }
-    if (!Number.isFinite(s.low) || !Number.isFinite(s.high) || !(s.low <= s.high)) problems.push(`${name}: low ${s.low} / high ${s.high}, expected finite low ≤ high`);
-    if (s.type === "int" && (!Number.isInteger(s.low) || !Number.isInteger(s.high))) problems.push(`${name}: int bounds ${s.low}..${s.high} must be integers`);
+    if (s.type !== "float" && s.type !== "int") {
+      problems.push(
+        `${name}: unknown type ${JSON.stringify((s as { type: unknown }).type)}, expected float, int or categorical`,
+      );
+      continue;
+    }
+    if (!Number.isFinite(s.low) || !Number.isFinite(s.high) || !(s.low <= s.high))
+      problems.push(`${name}: low ${s.low} / high ${s.high}, expected finite low ≤ high`);
+    if (s.type === "int" && (!Number.isInteger(s.low) || !Number.isInteger(s.high)))
+      problems.push(`${name}: int bounds ${s.low}..${s.high} must be integers`);
     if (s.log && !(s.low > 0)) problems.push(`${name}: log scale needs low > 0, got ${s.low}`);
   }
   if (problems.length) {
@@ -43,7 +51,8 @@ export function validateSpace(space: SearchSpace): void {
 
 /** Internal-coordinate bounds [lo, hi] of a numeric parameter. */
 export function internalBounds(s: Exclude<ParamSpec, { type: "categorical" }>): [number, number] {
-  const lo = s.type === "int" ? s.low - 0.5 : s.low, hi = s.type === "int" ? s.high + 0.5 : s.high;
+  const lo = s.type === "int" ? s.low - 0.5 : s.low,
+    hi = s.type === "int" ? s.high + 0.5 : s.high;
   // Log integers have low ≥ 1 (integer > 0), so the widened bound low − 0.5 stays positive.
   return s.log ? [log(lo), log(hi)] : [lo, hi];
 }

@@ -59,8 +59,12 @@ const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 export async function runStudy(objective: StudyObjective, opts: StudyOptions): Promise<StudyResult> {
   validateSpace(opts.space);
-  for (const [name, v] of [["nTrials", opts.nTrials], ["nFolds", opts.nFolds]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new StrataError("ARGUMENT", `runStudy: ${name} is ${v}, expected an integer ≥ 1`);
+  for (const [name, v] of [
+    ["nTrials", opts.nTrials],
+    ["nFolds", opts.nFolds],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new StrataError("ARGUMENT", `runStudy: ${name} is ${v}, expected an integer ≥ 1`);
   }
   const dir = opts.direction ?? "maximize";
   const sign = dir === "maximize" ? 1 : -1;
@@ -69,16 +73,22 @@ export async function runStudy(objective: StudyObjective, opts: StudyOptions): P
   for (let t = 0; t < opts.nTrials; t++) {
     if (opts.signal?.aborted) throw new StrataError("ABORTED", `runStudy: aborted after ${t} trials`);
     const rng = opts.rng.fork(`trial-${t}`);
-    const params = t === 0 && opts.initialParams ? { ...opts.initialParams }
-      : opts.sampler === "random" ? sampleRandom(opts.space, rng)
-      : sampleTpe(opts.space, observations, rng, opts.tpe);
+    const params =
+      t === 0 && opts.initialParams
+        ? { ...opts.initialParams }
+        : opts.sampler === "random"
+          ? sampleRandom(opts.space, rng)
+          : sampleTpe(opts.space, observations, rng, opts.tpe);
     const values: number[] = [];
     let status: TrialStatus = "complete";
     const completed = trials.filter((x) => x.status === "complete").map((x) => x.values);
     for (let k = 0; k < opts.nFolds; k++) {
       const v = await objective(params, k, t);
       values.push(typeof v === "number" ? v : NaN);
-      if (opts.pruner !== false && shouldPrune({ trial: t, values, completed, nFolds: opts.nFolds, direction: dir }, opts.pruner ?? {})) {
+      if (
+        opts.pruner !== false &&
+        shouldPrune({ trial: t, values, completed, nFolds: opts.nFolds, direction: dir }, opts.pruner ?? {})
+      ) {
         status = "pruned";
         break;
       }

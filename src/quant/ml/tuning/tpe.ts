@@ -22,7 +22,16 @@
  * nGood = ⌈γ·n⌉ (at least 1). Until `nStartupTrials` observations exist, it samples the prior.
  */
 import type { Rng } from "../../../core/rng.ts";
-import { fromInternal, internalBounds, samplePrior, toInternal, type Categorical, type ParamSpec, type ParamValues, type SearchSpace } from "./space.ts";
+import {
+  fromInternal,
+  internalBounds,
+  samplePrior,
+  toInternal,
+  type Categorical,
+  type ParamSpec,
+  type ParamValues,
+  type SearchSpace,
+} from "./space.ts";
 import { exp, log } from "../../../core/math/index.ts";
 
 export interface TpeOptions {
@@ -51,12 +60,15 @@ export interface TpeObservation {
 /** Good/bad split of observations (indices into `obs`), per the ranking in the file comment. */
 export function splitObservations(obs: TpeObservation[], gamma: number): { good: number[]; bad: number[] } {
   const key = (o: TpeObservation) => (Number.isNaN(o.value) ? -Infinity : o.value);
-  const order = obs.map((_, i) => i).sort((a, b) => {
-    const A = obs[a], B = obs[b];
-    if (A.pruned !== B.pruned) return A.pruned ? 1 : -1;
-    if (A.pruned && A.folds !== B.folds) return B.folds - A.folds;
-    return key(B) - key(A) || a - b;
-  });
+  const order = obs
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const A = obs[a],
+        B = obs[b];
+      if (A.pruned !== B.pruned) return A.pruned ? 1 : -1;
+      if (A.pruned && A.folds !== B.folds) return B.folds - A.folds;
+      return key(B) - key(A) || a - b;
+    });
   const nComplete = obs.filter((o) => !o.pruned).length;
   const nGood = Math.min(Math.max(1, Math.ceil(gamma * obs.length)), Math.max(1, nComplete));
   return { good: order.slice(0, nGood), bad: order.slice(nGood) };
@@ -64,14 +76,35 @@ export function splitObservations(obs: TpeObservation[], gamma: number): { good:
 
 // ---------------------------------------------------------------- Parzen estimator (numeric)
 
-interface Mixture { mu: Float64Array; sigma: Float64Array; w: Float64Array; lo: number; hi: number; logZ: Float64Array }
+interface Mixture {
+  mu: Float64Array;
+  sigma: Float64Array;
+  w: Float64Array;
+  lo: number;
+  hi: number;
+  logZ: Float64Array;
+}
 
 /** Φ(x): standard normal CDF via erfc (Numerical Recipes in C, 2nd ed., §6.2, `erfcc`: fractional error < 1.2e-7). */
 function normCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * z);
-  const erfc = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const erfc =
+    t *
+    exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? 1 - 0.5 * erfc : 0.5 * erfc;
 }
 
@@ -95,13 +128,19 @@ function parzen(points: number[], lo: number, hi: number, priorWeight: number): 
   for (const v of w) sw += v;
   for (let i = 0; i <= n; i++) w[i] /= sw;
   const mu = Float64Array.from(mus);
-  const logZ = Float64Array.from(mu, (m, i) => log(Math.max(1e-300, normCdf((hi - m) / sigma[i]) - normCdf((lo - m) / sigma[i]))));
+  const logZ = Float64Array.from(mu, (m, i) =>
+    log(Math.max(1e-300, normCdf((hi - m) / sigma[i]) - normCdf((lo - m) / sigma[i]))),
+  );
   return { mu, sigma, w, lo, hi, logZ };
 }
 
 function mixtureSample(m: Mixture, rng: Rng): number {
-  let u = rng.next(), k = 0;
-  while (k < m.w.length - 1 && u >= m.w[k]) { u -= m.w[k]; k++; }
+  let u = rng.next(),
+    k = 0;
+  while (k < m.w.length - 1 && u >= m.w[k]) {
+    u -= m.w[k];
+    k++;
+  }
   // Truncated normal by rejection: the mean lies in [lo, hi] and σ ≤ hi − lo, so at least
   // ~34% of draws land inside; after 100 misses fall back to a uniform draw (never seen).
   for (let tries = 0; tries < 100; tries++) {
@@ -124,43 +163,86 @@ function mixtureLogPdf(m: Mixture, x: number): number {
   return best + log(s);
 }
 
-function sampleNumeric(s: Exclude<ParamSpec, { type: "categorical" }>, good: number[], bad: number[], o: TpeOptions, rng: Rng): number {
+function sampleNumeric(
+  s: Exclude<ParamSpec, { type: "categorical" }>,
+  good: number[],
+  bad: number[],
+  o: TpeOptions,
+  rng: Rng,
+): number {
   const [lo, hi] = internalBounds(s);
   if (!(hi > lo)) return s.low;
-  const l = parzen(good.map((x) => toInternal(s, x)), lo, hi, o.priorWeight);
-  const g = parzen(bad.map((x) => toInternal(s, x)), lo, hi, o.priorWeight);
-  let bestX = NaN, bestScore = -Infinity;
+  const l = parzen(
+    good.map((x) => toInternal(s, x)),
+    lo,
+    hi,
+    o.priorWeight,
+  );
+  const g = parzen(
+    bad.map((x) => toInternal(s, x)),
+    lo,
+    hi,
+    o.priorWeight,
+  );
+  let bestX = NaN,
+    bestScore = -Infinity;
   for (let c = 0; c < o.nCandidates; c++) {
     // Integers are scored at the rounded value they will take.
     const u = toInternal(s, fromInternal(s, mixtureSample(l, rng)));
     const score = mixtureLogPdf(l, u) - mixtureLogPdf(g, u);
-    if (score > bestScore) { bestScore = score; bestX = u; }
+    if (score > bestScore) {
+      bestScore = score;
+      bestX = u;
+    }
   }
   return fromInternal(s, bestX);
 }
 
-function sampleCategorical(s: Extract<ParamSpec, { type: "categorical" }>, good: Categorical[], bad: Categorical[], o: TpeOptions, rng: Rng): Categorical {
+function sampleCategorical(
+  s: Extract<ParamSpec, { type: "categorical" }>,
+  good: Categorical[],
+  bad: Categorical[],
+  o: TpeOptions,
+  rng: Rng,
+): Categorical {
   const K = s.choices.length;
   const weights = (vals: Categorical[]) => {
     const w = new Float64Array(K).fill(o.priorWeight / K);
-    for (const v of vals) { const i = s.choices.indexOf(v); if (i >= 0) w[i] += 1; }
+    for (const v of vals) {
+      const i = s.choices.indexOf(v);
+      if (i >= 0) w[i] += 1;
+    }
     let sum = 0;
     for (const v of w) sum += v;
     return w.map((v) => v / sum);
   };
-  const l = weights(good), g = weights(bad);
-  let best = 0, bestScore = -Infinity;
+  const l = weights(good),
+    g = weights(bad);
+  let best = 0,
+    bestScore = -Infinity;
   for (let c = 0; c < o.nCandidates; c++) {
-    let u = rng.next(), k = 0;
-    while (k < K - 1 && u >= l[k]) { u -= l[k]; k++; }
+    let u = rng.next(),
+      k = 0;
+    while (k < K - 1 && u >= l[k]) {
+      u -= l[k];
+      k++;
+    }
     const score = log(l[k]) - log(g[k]);
-    if (score > bestScore) { bestScore = score; best = k; }
+    if (score > bestScore) {
+      bestScore = score;
+      best = k;
+    }
   }
   return s.choices[best];
 }
 
 /** Next parameter set given the observations so far (prior samples during start-up). */
-export function sampleTpe(space: SearchSpace, observations: TpeObservation[], rng: Rng, options: Partial<TpeOptions> = {}): ParamValues {
+export function sampleTpe(
+  space: SearchSpace,
+  observations: TpeObservation[],
+  rng: Rng,
+  options: Partial<TpeOptions> = {},
+): ParamValues {
   const o: TpeOptions = { ...DEFAULT_TPE_OPTIONS, ...options };
   const names = Object.keys(space).sort();
   const out: ParamValues = {};
