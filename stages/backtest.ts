@@ -38,13 +38,18 @@
  * `horizon` is taken from train (which takes it from labels): write it nowhere else.
  * Conventions and measured costs: docs/backtest.md.
  */
-import { defineStage, z, StrataError, type StageIssue } from "../src/index.ts";
+import { defineStage, z, StrataError, type StageContext, type StageIssue } from "../src/index.ts";
 import { suggestionHint } from "../src/core/suggest.ts";
 import { roundOrNull } from "../src/core/round.ts";
 import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
-import { panelMatrix } from "../src/quant/backtest/panel.ts";
-import { decisionRule, signalPortfolio, type Decision } from "../src/quant/backtest/signal-portfolio.ts";
-import { tearsheet } from "../src/quant/stats/tearsheet.ts";
+import { panelMatrix, type PricePanel } from "../src/quant/backtest/panel.ts";
+import {
+  decisionRule,
+  signalPortfolio,
+  type Decision,
+  type SkippedDecision,
+} from "../src/quant/backtest/signal-portfolio.ts";
+import { tearsheet, type Tearsheet } from "../src/quant/stats/tearsheet.ts";
 import { PORTFOLIO_METHODS, type PortfolioMethod } from "../src/quant/portfolio/types.ts";
 import { DEFAULT_BUDGETS } from "../src/quant/portfolio/constraints.ts";
 import {
@@ -66,6 +71,8 @@ import {
   stressColumns,
   activity,
   isoDate,
+  type Evaluation,
+  type Market,
 } from "./lib/portfolio.ts";
 import { alignTo, readBaseline } from "./lib/baseline.ts";
 
@@ -105,163 +112,255 @@ export default defineStage({
     const p: Params = ctx.params;
     const t0 = performance.now();
     const model = String(ctx.cell.model ?? p.model ?? "");
-    const optimizer = (ctx.cell.optimizer ?? p.optimizer) as PortfolioMethod;
-    if (!PORTFOLIO_METHODS.includes(optimizer)) {
-      throw new StrataError(
-        "PARAMS",
-        `backtest: optimizer '${String(optimizer)}' is not one of ${PORTFOLIO_METHODS.join(", ")}`,
-        {
-          hint: suggestionHint(String(optimizer), PORTFOLIO_METHODS, "optimizers"),
-        },
-      );
-    }
+    const optimizer = cellOptimizer(p, ctx.cell);
     const market = await loadMarket(ctx, ctx.input("data", "prices"));
-    const { panel } = market;
-    const T = panel.nRows,
-      N = panel.nAssets;
     ctx.progress(0.1, "prices loaded");
-
-    const pred = await readColumns(
-      ctx.db,
-      `SELECT date, symbol, CAST(score AS DOUBLE) AS score FROM ${ctx.input("train", "predictions")} WHERE score IS NOT NULL`,
-    );
-    const scores = panelMatrix(panel, i32Column(pred, "date"), stringColumn(pred, "symbol"), f64Column(pred, "score"));
-    if (scores.outside)
-      ctx.log(`warning: ${scores.outside} prediction rows have a date or symbol without a price; ignored`);
-    // Decisions from the first to the last date with a score; the book is held after that.
-    let first = -1,
-      last = -1;
-    for (let t = 0; t < T; t++) {
-      for (let i = 0; i < N; i++) {
-        if (scores.matrix[t * N + i] === scores.matrix[t * N + i]) {
-          if (first < 0) first = t;
-          last = t;
-          break;
-        }
-      }
-    }
-    if (first < 0) {
-      throw new StrataError("DATA", `backtest: the predictions of model '${model}' have no row on a price date`, {
-        hint: "run the train stage on the same data",
-      });
-    }
-    const rows = decisionRows(panel, p.rebalance, first).filter((t) => t <= last);
-    const { decisions, skipped } = signalPortfolio(
-      panel.returns,
-      scores.matrix,
-      N,
-      rows,
-      signalPortfolioOptions({ ...p, optimizer }, market.sectors, "backtest"),
-    );
-    if (decisions.length === 0) {
-      throw new StrataError(
-        "DATA",
-        `backtest: no rebalance date has an eligible name (${skipped[0]?.reason ?? "no rebalance date"})`,
-        {
-          hint: `predictions start ${isoDate(panel.days[first])}; names need ${p.covariance.window} rows of return history (covariance.window)`,
-        },
-      );
-    }
-    ctx.progress(0.5, `${decisions.length} rebalances decided`);
-    const rule = decisionRule(decisions, { band: p.trading.band, maxTurnover: p.trading.max_turnover });
-    const ev = evaluate(market, rule, decisions[0].t, p.lag, p.costs);
+    const scores = await readScores(ctx, market.panel, model);
+    const book = decideBook(p, optimizer, market, scores);
+    ctx.progress(0.5, `${book.decisions.length} rebalances decided`);
+    const ev = evaluateBook(p, market, book.decisions);
     ctx.progress(0.8, "backtested");
-
-    // Benchmark: the 1/N baseline over the same dates, when the baselines stage is a need.
-    let benchmark: Record<string, unknown> | null = null;
-    let metrics = ev.metrics;
-    const baseline = await readBaseline(ctx, "equal_weight");
-    if (baseline) {
-      const bench = alignTo(baseline, panel.days.subarray(ev.start));
-      metrics = tearsheet(ev.base.net.subarray(ev.start), { benchmark: bench.values });
-      const b = tearsheet(bench.values);
-      benchmark = {
-        strategy: "equal_weight",
-        sharpe: roundOrNull(b.sharpe),
-        cagr: roundOrNull(b.cagr),
-        max_drawdown: roundOrNull(b.max_drawdown),
-        missing_days: bench.missing,
-      };
-    }
-
-    const ret = returnColumns(market, ev);
-    await ctx.writeTable("returns", { columns: ret, types: { date: "DATE" } }, { orderBy: ["date"] });
-    const w = weightColumns(decisions, panel.days, panel.symbols);
-    await ctx.writeTable("weights", { columns: w, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
-    const tr = tradeColumns(market, ev, p.lag, p.costs);
-    await ctx.writeTable("trades", { columns: tr, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
-    await ctx.writeTable("stress", { columns: stressColumns(ev, p.costs) }, { orderBy: ["stress_bps"] });
-
-    const fallbacks = fallbackSummary(decisions, panel.days);
-    const act = activity(ev);
-    const netTarget =
-      p.constraints.budgets === false
-        ? 1
-        : Math.min(
-            1,
-            p.constraints.budgets === true
-              ? DEFAULT_BUDGETS.portfolio
-              : (p.constraints.budgets.portfolio ?? DEFAULT_BUDGETS.portfolio),
-          );
-    const summary = summarizeDecisions(decisions, {
-      method: optimizer,
-      legExposure: p.selection.side === "long" ? 1 : p.selection.leg_exposure,
-      netTarget,
-    });
-    const label = optimizerLabel(summary, p.warn.fallback_share);
-    for (const w of runWarnings(summary, p, N, label)) ctx.warn(w);
-    const doc = {
-      model,
-      optimizer,
-      // What produced this cell, inside the artifact (so consumers such as the champion stage
-      // read it from their inputs): its params as the lock records them, and its seed.
-      params: ownParams(p, ctx.cell),
-      seed: ctx.seed,
-      period: { start: isoDate(panel.days[ev.start]), end: isoDate(panel.days[T - 1]), days: T - ev.start },
-      metrics: roundMetrics(metrics),
-      gross_sharpe: roundOrNull(tearsheet(ev.base.gross.subarray(ev.start)).sharpe),
-      ...act,
-      rebalances: decisions.length,
-      skipped_rebalances: skipped.map((s) => ({ date: isoDate(panel.days[s.t]), reason: s.reason })),
-      optimizer_effective: summary.effective,
-      optimizer_label: label,
-      fallback_share: roundOrNull(summary.fallbackShare),
-      forced_cash_share: roundOrNull(summary.forcedCashShare),
-      selection: {
-        universe: N,
-        mean_eligible: roundOrNull(summary.meanEligible),
-        noop_share: roundOrNull(summary.selectionNoopShare),
-      },
-      fallbacks,
-      benchmark,
-      regimes: regimeSummary(market, ev.base.net, ev.start),
-      stress: ev.stress.map((s) => ({
-        stress_bps: s.bps,
-        sharpe: roundOrNull(s.metrics.sharpe),
-        cagr: roundOrNull(s.metrics.cagr),
-        max_drawdown: roundOrNull(s.metrics.max_drawdown),
-      })),
-      ruined_at: ev.base.ruinedAt >= 0 ? isoDate(panel.days[ev.base.ruinedAt]) : null,
-    };
-    await ctx.writeJson("metrics", doc);
-
-    ctx.metric("sharpe", roundOrNull(metrics.sharpe));
-    ctx.metric("observations", T - ev.start);
-    ctx.metric("cagr", roundOrNull(metrics.cagr));
-    ctx.metric("max_drawdown", roundOrNull(metrics.max_drawdown));
-    ctx.metric("turnover_annual", act.turnover_annual);
-    ctx.metric("rebalances", decisions.length);
-    ctx.metric("fallbacks", fallbacks.count);
-    ctx.metric("fallback_share", roundOrNull(summary.fallbackShare));
-    ctx.metric("optimizer_effective", summary.effective);
-    ctx.metric("forced_cash_share", roundOrNull(summary.forcedCashShare));
-    for (const s of ev.stress) if (s.bps !== 0) ctx.metric(`sharpe_stress_${s.bps}`, roundOrNull(s.metrics.sharpe));
+    const perf = await benchmarkMetrics(ctx, market, ev);
+    await writeTables(ctx, market, ev, book.decisions);
+    const behaviour = summarizeBook(ctx, optimizer, book.decisions, market.panel);
+    const cell: CellResult = { model, optimizer, market, ...book, ev, act: activity(ev), ...perf, ...behaviour };
+    await ctx.writeJson("metrics", metricsDoc(ctx, cell));
+    recordMetrics(ctx, cell);
     // A duration is not a result: it goes to the log, never into the lock's metrics (which must
     // be the same bytes on every run).
     ctx.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     ctx.progress(1, "done");
   },
 });
+
+/** The cell's optimizer (its axis, else the `optimizer` param); an unknown name is a PARAMS error. */
+function cellOptimizer(p: Params, cell: Record<string, unknown>): PortfolioMethod {
+  const optimizer = (cell.optimizer ?? p.optimizer) as PortfolioMethod;
+  if (!PORTFOLIO_METHODS.includes(optimizer)) {
+    throw new StrataError(
+      "PARAMS",
+      `backtest: optimizer '${String(optimizer)}' is not one of ${PORTFOLIO_METHODS.join(", ")}`,
+      {
+        hint: suggestionHint(String(optimizer), PORTFOLIO_METHODS, "optimizers"),
+      },
+    );
+  }
+  return optimizer;
+}
+
+/** The model's scores on the price panel (T × N, NaN = no score) and the first and last rows with a score. */
+interface Scores {
+  matrix: Float64Array;
+  first: number;
+  last: number;
+}
+
+/** Reads the wired model's predictions onto the panel; a model with no score on a price date is a DATA error. */
+async function readScores(ctx: StageContext<Params>, panel: PricePanel, model: string): Promise<Scores> {
+  const T = panel.nRows,
+    N = panel.nAssets;
+  const pred = await readColumns(
+    ctx.db,
+    `SELECT date, symbol, CAST(score AS DOUBLE) AS score FROM ${ctx.input("train", "predictions")} WHERE score IS NOT NULL`,
+  );
+  const scores = panelMatrix(panel, i32Column(pred, "date"), stringColumn(pred, "symbol"), f64Column(pred, "score"));
+  if (scores.outside)
+    ctx.log(`warning: ${scores.outside} prediction rows have a date or symbol without a price; ignored`);
+  // Decisions from the first to the last date with a score; the book is held after that.
+  let first = -1,
+    last = -1;
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < N; i++) {
+      if (scores.matrix[t * N + i] === scores.matrix[t * N + i]) {
+        if (first < 0) first = t;
+        last = t;
+        break;
+      }
+    }
+  }
+  if (first < 0) {
+    throw new StrataError("DATA", `backtest: the predictions of model '${model}' have no row on a price date`, {
+      hint: "run the train stage on the same data",
+    });
+  }
+  return { matrix: scores.matrix, first, last };
+}
+
+/** The book at each rebalance date with a score (selection + optimizer); none at all is a DATA error. */
+function decideBook(
+  p: Params,
+  optimizer: PortfolioMethod,
+  market: Market,
+  scores: Scores,
+): { decisions: Decision[]; skipped: SkippedDecision[] } {
+  const { panel } = market;
+  const rows = decisionRows(panel, p.rebalance, scores.first).filter((t) => t <= scores.last);
+  const { decisions, skipped } = signalPortfolio(
+    panel.returns,
+    scores.matrix,
+    panel.nAssets,
+    rows,
+    signalPortfolioOptions({ ...p, optimizer }, market.sectors, "backtest"),
+  );
+  if (decisions.length === 0) {
+    throw new StrataError(
+      "DATA",
+      `backtest: no rebalance date has an eligible name (${skipped[0]?.reason ?? "no rebalance date"})`,
+      {
+        hint: `predictions start ${isoDate(panel.days[scores.first])}; names need ${p.covariance.window} rows of return history (covariance.window)`,
+      },
+    );
+  }
+  return { decisions, skipped };
+}
+
+/** Trades the decisions through the no-trade band and turnover cap, at the base costs and each stress level. */
+function evaluateBook(p: Params, market: Market, decisions: readonly Decision[]): Evaluation {
+  const rule = decisionRule(decisions, { band: p.trading.band, maxTurnover: p.trading.max_turnover });
+  return evaluate(market, rule, decisions[0].t, p.lag, p.costs);
+}
+
+/**
+ * Benchmark: the 1/N baseline over the same dates, when the baselines stage is a need. The net tearsheet
+ * then carries alpha/beta against it; without it, it is the evaluation's own and the benchmark is null.
+ */
+async function benchmarkMetrics(
+  ctx: StageContext<Params>,
+  market: Market,
+  ev: Evaluation,
+): Promise<{ metrics: Tearsheet; benchmark: Record<string, unknown> | null }> {
+  const baseline = await readBaseline(ctx, "equal_weight");
+  if (!baseline) return { metrics: ev.metrics, benchmark: null };
+  const bench = alignTo(baseline, market.panel.days.subarray(ev.start));
+  const metrics = tearsheet(ev.base.net.subarray(ev.start), { benchmark: bench.values });
+  const b = tearsheet(bench.values);
+  const benchmark = {
+    strategy: "equal_weight",
+    sharpe: roundOrNull(b.sharpe),
+    cagr: roundOrNull(b.cagr),
+    max_drawdown: roundOrNull(b.max_drawdown),
+    missing_days: bench.missing,
+  };
+  return { metrics, benchmark };
+}
+
+/** Writes the returns, weights, trades and stress tables. */
+async function writeTables(
+  ctx: StageContext<Params>,
+  market: Market,
+  ev: Evaluation,
+  decisions: readonly Decision[],
+): Promise<void> {
+  const p = ctx.params;
+  const { panel } = market;
+  const ret = returnColumns(market, ev);
+  await ctx.writeTable("returns", { columns: ret, types: { date: "DATE" } }, { orderBy: ["date"] });
+  const w = weightColumns(decisions, panel.days, panel.symbols);
+  await ctx.writeTable("weights", { columns: w, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
+  const tr = tradeColumns(market, ev, p.lag, p.costs);
+  await ctx.writeTable("trades", { columns: tr, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
+  await ctx.writeTable("stress", { columns: stressColumns(ev, p.costs) }, { orderBy: ["stress_bps"] });
+}
+
+/** What the decisions did (fallbacks, summary) and the optimizer's label; raises the run-time warnings. */
+function summarizeBook(
+  ctx: StageContext<Params>,
+  optimizer: PortfolioMethod,
+  decisions: readonly Decision[],
+  panel: PricePanel,
+): { fallbacks: ReturnType<typeof fallbackSummary>; summary: DecisionSummary; label: string } {
+  const p = ctx.params;
+  const fallbacks = fallbackSummary(decisions, panel.days);
+  const netTarget =
+    p.constraints.budgets === false
+      ? 1
+      : Math.min(
+          1,
+          p.constraints.budgets === true
+            ? DEFAULT_BUDGETS.portfolio
+            : (p.constraints.budgets.portfolio ?? DEFAULT_BUDGETS.portfolio),
+        );
+  const summary = summarizeDecisions(decisions, {
+    method: optimizer,
+    legExposure: p.selection.side === "long" ? 1 : p.selection.leg_exposure,
+    netTarget,
+  });
+  const label = optimizerLabel(summary, p.warn.fallback_share);
+  for (const w of runWarnings(summary, p, panel.nAssets, label)) ctx.warn(w);
+  return { fallbacks, summary, label };
+}
+
+/** What a cell decided and measured: the contents of metrics.json and of the lock's metrics. */
+interface CellResult {
+  model: string;
+  optimizer: PortfolioMethod;
+  market: Market;
+  decisions: readonly Decision[];
+  skipped: readonly SkippedDecision[];
+  ev: Evaluation;
+  metrics: Tearsheet;
+  benchmark: Record<string, unknown> | null;
+  fallbacks: ReturnType<typeof fallbackSummary>;
+  act: ReturnType<typeof activity>;
+  summary: DecisionSummary;
+  label: string;
+}
+
+/** The metrics.json document (its key order is the artifact's). */
+function metricsDoc(ctx: StageContext<Params>, r: CellResult) {
+  const { panel } = r.market;
+  const { ev, summary } = r;
+  const T = panel.nRows;
+  return {
+    model: r.model,
+    optimizer: r.optimizer,
+    // What produced this cell, inside the artifact (so consumers such as the champion stage
+    // read it from their inputs): its params as the lock records them, and its seed.
+    params: ownParams(ctx.params, ctx.cell),
+    seed: ctx.seed,
+    period: { start: isoDate(panel.days[ev.start]), end: isoDate(panel.days[T - 1]), days: T - ev.start },
+    metrics: roundMetrics(r.metrics),
+    gross_sharpe: roundOrNull(tearsheet(ev.base.gross.subarray(ev.start)).sharpe),
+    ...r.act,
+    rebalances: r.decisions.length,
+    skipped_rebalances: r.skipped.map((s) => ({ date: isoDate(panel.days[s.t]), reason: s.reason })),
+    optimizer_effective: summary.effective,
+    optimizer_label: r.label,
+    fallback_share: roundOrNull(summary.fallbackShare),
+    forced_cash_share: roundOrNull(summary.forcedCashShare),
+    selection: {
+      universe: panel.nAssets,
+      mean_eligible: roundOrNull(summary.meanEligible),
+      noop_share: roundOrNull(summary.selectionNoopShare),
+    },
+    fallbacks: r.fallbacks,
+    benchmark: r.benchmark,
+    regimes: regimeSummary(r.market, ev.base.net, ev.start),
+    stress: ev.stress.map((s) => ({
+      stress_bps: s.bps,
+      sharpe: roundOrNull(s.metrics.sharpe),
+      cagr: roundOrNull(s.metrics.cagr),
+      max_drawdown: roundOrNull(s.metrics.max_drawdown),
+    })),
+    ruined_at: ev.base.ruinedAt >= 0 ? isoDate(panel.days[ev.base.ruinedAt]) : null,
+  };
+}
+
+/** Records the lock's metrics (the trial's sharpe and observations first). */
+function recordMetrics(ctx: StageContext<Params>, r: CellResult): void {
+  const { ev, metrics, summary } = r;
+  ctx.metric("sharpe", roundOrNull(metrics.sharpe));
+  ctx.metric("observations", r.market.panel.nRows - ev.start);
+  ctx.metric("cagr", roundOrNull(metrics.cagr));
+  ctx.metric("max_drawdown", roundOrNull(metrics.max_drawdown));
+  ctx.metric("turnover_annual", r.act.turnover_annual);
+  ctx.metric("rebalances", r.decisions.length);
+  ctx.metric("fallbacks", r.fallbacks.count);
+  ctx.metric("fallback_share", roundOrNull(summary.fallbackShare));
+  ctx.metric("optimizer_effective", summary.effective);
+  ctx.metric("forced_cash_share", roundOrNull(summary.forcedCashShare));
+  for (const s of ev.stress) if (s.bps !== 0) ctx.metric(`sharpe_stress_${s.bps}`, roundOrNull(s.metrics.sharpe));
+}
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 function sortKeys(v: unknown): unknown {
