@@ -69,6 +69,25 @@ function backtestOf(catalog: Catalog, champion: string | null): CatalogCell | nu
   return c && declared(c, "returns")?.present ? c : null;
 }
 
+/** How many events of each kind a source recorded. */
+type KindCount = { kind: string; n: number };
+
+/** One point of the equity series: the last day of its period (drawdowns: the deepest). */
+interface EquityPoint {
+  date: string;
+  equity: number;
+  paper_growth: number;
+  backtest_growth: number | null;
+  paper_drawdown: number;
+  backtest_drawdown: number | null;
+  cash_share: number;
+  invested_share: number;
+}
+
+/** Table formats of the equity and drawdown figures. */
+const CURVE_FORMAT = { equity: money, paper_drawdown: pct, backtest_drawdown: pct };
+
+/** One source's part of the page: summary cards, equity, drawdown, returns, exposure, the book, fills, events. */
 async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
   const { catalog, conn } = ctx;
   const parts: SafeHtml[] = [src.heading];
@@ -79,8 +98,7 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
       round(avg(daily_return) / nullif(stddev_samp(daily_return), 0) * sqrt(${PERIODS_PER_YEAR}), 6) as sharpe
     from (${src.equity})`,
   );
-  const days = num(st.days);
-  if (!days) {
+  if (!num(st.days)) {
     parts.push(html`<p class="note">No day recorded yet.</p>`);
     return html`${parts}`;
   }
@@ -88,17 +106,36 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
     conn,
     `select count(*) filter (where shares > 0)::INTEGER as filled, count(*)::INTEGER as orders from (${src.fills})`,
   );
-  const kinds = await queryRows<{ kind: string; n: number }>(
+  const kinds = await queryRows<KindCount>(
     conn,
     `select kind, count(*)::INTEGER as n from (${src.events}) group by kind order by kind`,
   );
-  const count = (k: string) => num(kinds.find((r) => r.kind === k)?.n ?? 0);
   const bt = backtestOf(catalog, src.champion);
-  const finalEquity = num(st.final_equity);
   const span = Math.round((utcDate(st.last).getTime() - utcDate(st.first).getTime()) / 86_400_000);
   const period = periodFor(span);
   const per = period === "M" ? "monthly" : period === "W" ? "weekly" : "daily";
+  const series = await equitySeries(ctx, src, st, bt, period);
+  parts.push(summaryCards(src, st, fc, kinds, series), ...championNotes(src, bt));
+  const curves = curvesOf(series, bt, await killDates(ctx, src));
+  parts.push(equityFigure(src, curves, per));
+  parts.push(drawdownFigure(src, curves, per));
+  parts.push(await returnsFigure(ctx, src));
+  parts.push(exposureFigure(src, series, per));
+  if (src.days) parts.push(await dayStatusFigure(ctx, src.key, src.days));
+  parts.push(src.positions ? await positionsTable(ctx, src.positions, st.last) : await fillsBook(ctx, src.fills));
+  parts.push(await recentFills(ctx, src.fills));
+  parts.push(await eventsTable(ctx, src.events, kinds));
+  return html`${parts}`;
+}
 
+/** The equity series of a source per period, with the champion's backtest compounded over the same dates. */
+async function equitySeries(
+  ctx: SiteContext,
+  src: PaperSource,
+  st: Record<string, unknown>,
+  bt: CatalogCell | null,
+  period: "D" | "W" | "M",
+): Promise<EquityPoint[]> {
   // Daily wide series: paper equity and growth, the backtest's growth over the same dates, drawdowns.
   const btReturns = bt
     ? `select date, net from ${parquet(bt, "returns")} where date >= '${st.first}'::DATE and date <= '${st.last}'::DATE`
@@ -109,9 +146,9 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
     select *, pg / greatest(1, max(pg) over (order by date rows unbounded preceding)) - 1 as pdd,
               bg / greatest(1, max(bg) over (order by date rows unbounded preceding)) - 1 as bdd from j`;
   const bucket = period === "D" ? "date" : `date_trunc('${period === "W" ? "week" : "month"}', date)`;
-  const series = (
+  return (
     await queryRows(
-      conn,
+      ctx.conn,
       `select max(date)::VARCHAR as date, round(arg_max(equity, date), 2) as equity,
         round(arg_max(pg, date), 8) as paper_growth, round(arg_max(bg, date), 8) as backtest_growth,
         round(min(pdd), 8) as paper_drawdown, round(min(bdd), 8) as backtest_drawdown,
@@ -128,47 +165,71 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
     cash_share: num(r.cash_share),
     invested_share: num(r.invested_share),
   }));
+}
+
+/** The summary cards: days, equity, total return, Sharpe ratio, max drawdown, costs, the kill switch. */
+function summaryCards(
+  src: PaperSource,
+  st: Record<string, unknown>,
+  fc: Record<string, unknown>,
+  kinds: KindCount[],
+  series: EquityPoint[],
+): SafeHtml {
+  const days = num(st.days);
+  const count = (k: string) => num(kinds.find((r) => r.kind === k)?.n ?? 0);
+  const finalEquity = num(st.final_equity);
   const maxDd = Math.min(0, ...series.map((s) => s.paper_drawdown).filter(Number.isFinite));
   const halted = src.halt?.halted ?? false;
-  parts.push(
-    html`<div class="cards">${[
-      card("days recorded", formatNumber(days), `${String(st.first)} – ${String(st.last)}`),
-      card("equity", money(finalEquity), `capital ${money(src.capital)}`),
-      card("total return", pct(finalEquity / src.capital - 1)),
-      card(
-        "Sharpe ratio",
-        Number.isFinite(num(st.sharpe)) ? formatNumber(num(st.sharpe), 3) : "—",
-        `annualized, ${days} daily returns`,
-      ),
-      card("max drawdown", pct(maxDd)),
-      card(
-        "costs",
-        money(num(st.costs)),
-        `${formatNumber(num(fc.filled))} fills of ${formatNumber(num(fc.orders))} orders`,
-      ),
-      card(
-        "kill switch",
-        halted ? "halted" : "active",
-        halted
-          ? `since ${src.halt?.date ?? "?"}`
-          : `${count("kill_switch")} trigger${count("kill_switch") === 1 ? "" : "s"} recorded`,
-      ),
-    ]}</div>`,
-  );
-  if (halted)
+  return html`<div class="cards">${[
+    card("days recorded", formatNumber(days), `${String(st.first)} – ${String(st.last)}`),
+    card("equity", money(finalEquity), `capital ${money(src.capital)}`),
+    card("total return", pct(finalEquity / src.capital - 1)),
+    card(
+      "Sharpe ratio",
+      Number.isFinite(num(st.sharpe)) ? formatNumber(num(st.sharpe), 3) : "—",
+      `annualized, ${days} daily returns`,
+    ),
+    card("max drawdown", pct(maxDd)),
+    card(
+      "costs",
+      money(num(st.costs)),
+      `${formatNumber(num(fc.filled))} fills of ${formatNumber(num(fc.orders))} orders`,
+    ),
+    card(
+      "kill switch",
+      halted ? "halted" : "active",
+      halted
+        ? `since ${src.halt?.date ?? "?"}`
+        : `${count("kill_switch")} trigger${count("kill_switch") === 1 ? "" : "s"} recorded`,
+    ),
+  ]}</div>`;
+}
+
+/** The halt notice when trading is halted, then the champion traded and the backtest it is compared with. */
+function championNotes(src: PaperSource, bt: CatalogCell | null): SafeHtml[] {
+  const parts: SafeHtml[] = [];
+  if (src.halt?.halted ?? false)
     parts.push(
       html`<div class="cell-error" role="status"><strong>Trading halted</strong> since ${src.halt?.date ?? "?"}: ${src.halt?.reason ?? ""}. Positions are held; no order until <code>pipeline paper resume</code>.</div>`,
     );
   parts.push(
     html`<p class="note">Champion: ${src.champion ? html`<code>${src.champion}</code>` : "none recorded"}. ${bt ? html`Its backtest (<code>${bt.id}</code>, daily net returns) is compounded over the same dates for comparison.` : src.champion ? "Its backtest returns are not among the outputs read here, so the figure shows the paper book alone." : null}</p>`,
   );
+  return parts;
+}
 
-  const kills = (
+/** The dates the kill switch triggered, in order. */
+async function killDates(ctx: SiteContext, src: PaperSource): Promise<Array<{ date: Date }>> {
+  return (
     await queryRows<{ date: string }>(
-      conn,
+      ctx.conn,
       `select distinct date::VARCHAR as date from (${src.events}) where kind = 'kill_switch' and date is not null order by date`,
     )
   ).map((r) => ({ date: utcDate(r.date) }));
+}
+
+/** What the equity and drawdown figures share: one row per series and date, colors, kill-switch rules, table rows. */
+function curvesOf(series: EquityPoint[], bt: CatalogCell | null, kills: Array<{ date: Date }>) {
   const long = series.flatMap((s) => [
     { date: utcDate(s.date), series: "paper", growth: s.paper_growth, drawdown: s.paper_drawdown },
     ...(s.backtest_growth === null
@@ -186,184 +247,202 @@ async function section(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
     paper_drawdown: s.paper_drawdown,
     ...(bt ? { backtest_drawdown: s.backtest_drawdown } : {}),
   }));
-  const fmt = { equity: money, paper_drawdown: pct, backtest_drawdown: pct };
-  parts.push(
-    figure({
-      id: `${src.key}-equity`,
-      title: "Equity against the backtest",
-      subtitle: `Growth of 1 from the starting capital (${money(src.capital)}), ${per} points (the last value of each period)${bt ? "; the champion's backtest compounded over the same dates" : ""}${kills.length ? "; dashed red: kill switch" : ""}. The table gives the paper equity in currency.`,
-      data: tableRows,
-      table: { maxRows: 400, digits: 6, format: fmt },
-      plot: {
-        height: 300,
-        x: { type: "utc", label: "Date" },
-        y: { label: "Equity (growth of 1)", grid: true },
-        color,
-        marks: [
-          Plot.ruleY([1], { stroke: "#8c959f" }),
-          ...killMarks,
-          Plot.lineY(long, { x: "date", y: "growth", stroke: "series", strokeWidth: 1.6 }),
-        ],
-      },
-    }),
-  );
-  parts.push(
-    figure({
-      id: `${src.key}-drawdown`,
-      title: "Drawdown",
-      subtitle: `Decline from the running peak of equity (the starting capital counts as a peak), ${per} (the deepest point of each period), in percent.`,
-      data: tableRows,
-      table: { columns: ["date", "paper_drawdown", ...(bt ? ["backtest_drawdown"] : [])], maxRows: 400, format: fmt },
-      plot: {
-        height: 220,
-        x: { type: "utc", label: "Date" },
-        y: { label: "Drawdown (%)", percent: true, grid: true },
-        color,
-        marks: [
-          Plot.ruleY([0]),
-          ...killMarks,
-          Plot.lineY(long, { x: "date", y: "drawdown", stroke: "series", strokeWidth: 1.3 }),
-        ],
-      },
-    }),
-  );
+  return { bt, kills, long, color, killMarks, tableRows };
+}
 
+/** The rows, scales and marks of the equity and drawdown figures. */
+type Curves = ReturnType<typeof curvesOf>;
+
+/** Growth of 1 from the starting capital against the backtest, the last value of each period. */
+function equityFigure(
+  src: PaperSource,
+  { bt, kills, long, color, killMarks, tableRows }: Curves,
+  per: string,
+): SafeHtml {
+  return figure({
+    id: `${src.key}-equity`,
+    title: "Equity against the backtest",
+    subtitle: `Growth of 1 from the starting capital (${money(src.capital)}), ${per} points (the last value of each period)${bt ? "; the champion's backtest compounded over the same dates" : ""}${kills.length ? "; dashed red: kill switch" : ""}. The table gives the paper equity in currency.`,
+    data: tableRows,
+    table: { maxRows: 400, digits: 6, format: CURVE_FORMAT },
+    plot: {
+      height: 300,
+      x: { type: "utc", label: "Date" },
+      y: { label: "Equity (growth of 1)", grid: true },
+      color,
+      marks: [
+        Plot.ruleY([1], { stroke: "#8c959f" }),
+        ...killMarks,
+        Plot.lineY(long, { x: "date", y: "growth", stroke: "series", strokeWidth: 1.6 }),
+      ],
+    },
+  });
+}
+
+/** Decline from the running peak of equity, paper and backtest, the deepest point of each period. */
+function drawdownFigure(src: PaperSource, { bt, long, color, killMarks, tableRows }: Curves, per: string): SafeHtml {
+  return figure({
+    id: `${src.key}-drawdown`,
+    title: "Drawdown",
+    subtitle: `Decline from the running peak of equity (the starting capital counts as a peak), ${per} (the deepest point of each period), in percent.`,
+    data: tableRows,
+    table: {
+      columns: ["date", "paper_drawdown", ...(bt ? ["backtest_drawdown"] : [])],
+      maxRows: 400,
+      format: CURVE_FORMAT,
+    },
+    plot: {
+      height: 220,
+      x: { type: "utc", label: "Date" },
+      y: { label: "Drawdown (%)", percent: true, grid: true },
+      color,
+      marks: [
+        Plot.ruleY([0]),
+        ...killMarks,
+        Plot.lineY(long, { x: "date", y: "drawdown", stroke: "series", strokeWidth: 1.3 }),
+      ],
+    },
+  });
+}
+
+/** The histogram of daily returns of equity after costs, in bins of `RETURN_BIN`. */
+async function returnsFigure(ctx: SiteContext, src: PaperSource): Promise<SafeHtml> {
   const hist = (
     await queryRows(
-      conn,
+      ctx.conn,
       `select round(floor(daily_return / ${RETURN_BIN}) * ${RETURN_BIN}, 6) as lo, count(*)::INTEGER as days
       from (${src.equity}) where daily_return is not null and isfinite(daily_return) group by 1 order by 1`,
     )
   ).map((r) => ({ from: num(r.lo), to: roundDecimals(num(r.lo) + RETURN_BIN, 6), days: num(r.days) }));
-  parts.push(
-    figure({
-      id: `${src.key}-returns`,
-      title: "Daily return distribution",
-      subtitle: `Days per bin of ${formatPercent(RETURN_BIN, 2)} of the daily return of equity (after costs); the rule marks 0.`,
-      data: hist,
-      table: { columns: ["from", "to", "days"], format: { from: pct, to: pct } },
-      plot: {
-        height: 220,
-        x: { label: "Daily return (%)", percent: true },
-        y: { label: "Days (count)", grid: true },
-        marks: [
-          Plot.rectY(hist, { x1: "from", x2: "to", y: "days", fill: PALETTE[0], inset: 0.5 }),
-          Plot.ruleX([0], { stroke: "#1d232b" }),
-          Plot.ruleY([0]),
-        ],
-      },
-    }),
-  );
+  return figure({
+    id: `${src.key}-returns`,
+    title: "Daily return distribution",
+    subtitle: `Days per bin of ${formatPercent(RETURN_BIN, 2)} of the daily return of equity (after costs); the rule marks 0.`,
+    data: hist,
+    table: { columns: ["from", "to", "days"], format: { from: pct, to: pct } },
+    plot: {
+      height: 220,
+      x: { label: "Daily return (%)", percent: true },
+      y: { label: "Days (count)", grid: true },
+      marks: [
+        Plot.rectY(hist, { x1: "from", x2: "to", y: "days", fill: PALETTE[0], inset: 0.5 }),
+        Plot.ruleX([0], { stroke: "#1d232b" }),
+        Plot.ruleY([0]),
+      ],
+    },
+  });
+}
+
+/** Positions value and cash as shares of equity at the close, the last day of each period. */
+function exposureFigure(src: PaperSource, series: EquityPoint[], per: string): SafeHtml {
   const exposure = series.flatMap((s) => [
     { date: utcDate(s.date), share: "invested", value: s.invested_share },
     { date: utcDate(s.date), share: "cash", value: s.cash_share },
   ]);
-  parts.push(
-    figure({
-      id: `${src.key}-exposure`,
-      title: "Invested and cash",
-      subtitle: `Positions value and cash as shares of equity at the close, ${per} (the last day of each period).`,
-      data: series.map((s) => ({ date: s.date, invested_share: s.invested_share, cash_share: s.cash_share })),
-      table: { maxRows: 400, format: { invested_share: pct, cash_share: pct } },
-      plot: {
-        height: 200,
-        x: { type: "utc", label: "Date" },
-        y: { label: "Share of equity (%)", percent: true, grid: true },
-        color: { legend: true, domain: ["invested", "cash"], range: [PALETTE[4], PALETTE[9]] },
-        marks: [Plot.ruleY([0]), Plot.lineY(exposure, { x: "date", y: "value", stroke: "share", strokeWidth: 1.4 })],
+  return figure({
+    id: `${src.key}-exposure`,
+    title: "Invested and cash",
+    subtitle: `Positions value and cash as shares of equity at the close, ${per} (the last day of each period).`,
+    data: series.map((s) => ({ date: s.date, invested_share: s.invested_share, cash_share: s.cash_share })),
+    table: { maxRows: 400, format: { invested_share: pct, cash_share: pct } },
+    plot: {
+      height: 200,
+      x: { type: "utc", label: "Date" },
+      y: { label: "Share of equity (%)", percent: true, grid: true },
+      color: { legend: true, domain: ["invested", "cash"], range: [PALETTE[4], PALETTE[9]] },
+      marks: [Plot.ruleY([0]), Plot.lineY(exposure, { x: "date", y: "value", stroke: "share", strokeWidth: 1.4 })],
+    },
+  });
+}
+
+/** What the cycle did on each recorded trade day, one row of ticks per status. */
+async function dayStatusFigure(ctx: SiteContext, key: string, days: string): Promise<SafeHtml> {
+  const statuses = (
+    await queryRows(
+      ctx.conn,
+      `select date::VARCHAR as date, status, orders::INTEGER as orders, fills::INTEGER as fills from (${days}) order by date`,
+    )
+  ).map((r) => ({ date: String(r.date), status: String(r.status), orders: num(r.orders), fills: num(r.fills) }));
+  const kindsOf = [...new Set(statuses.map((s) => s.status))].sort();
+  return figure({
+    id: `${key}-days`,
+    title: "Status of each day",
+    subtitle:
+      "What the cycle did on each trade day: executed (orders filled), no_trade (no rebalance, or nothing to trade), halted (kill switch), no champion.",
+    data: statuses,
+    table: { maxRows: 400 },
+    plot: {
+      height: Math.max(90, 40 + kindsOf.length * 24),
+      marginLeft: labelMargin(kindsOf),
+      x: { type: "utc", label: "Date" },
+      y: { label: null, domain: kindsOf },
+      color: {
+        domain: kindsOf,
+        range: kindsOf.map((k) =>
+          k === "executed" ? "#59a14f" : k === "halted" ? "#e15759" : k === "no_trade" ? "#8c959f" : "#f28e2b",
+        ),
       },
-    }),
-  );
+      marks: [
+        Plot.tickX(
+          statuses.map((s) => ({ ...s, date: utcDate(s.date) })),
+          { x: "date", y: "status", stroke: "status", strokeWidth: 2 },
+        ),
+      ],
+    },
+  });
+}
 
-  if (src.days) {
-    const statuses = (
-      await queryRows(
-        conn,
-        `select date::VARCHAR as date, status, orders::INTEGER as orders, fills::INTEGER as fills from (${src.days}) order by date`,
-      )
-    ).map((r) => ({ date: String(r.date), status: String(r.status), orders: num(r.orders), fills: num(r.fills) }));
-    const kindsOf = [...new Set(statuses.map((s) => s.status))].sort();
-    parts.push(
-      figure({
-        id: `${src.key}-days`,
-        title: "Status of each day",
-        subtitle:
-          "What the cycle did on each trade day: executed (orders filled), no_trade (no rebalance, or nothing to trade), halted (kill switch), no champion.",
-        data: statuses,
-        table: { maxRows: 400 },
-        plot: {
-          height: Math.max(90, 40 + kindsOf.length * 24),
-          marginLeft: labelMargin(kindsOf),
-          x: { type: "utc", label: "Date" },
-          y: { label: null, domain: kindsOf },
-          color: {
-            domain: kindsOf,
-            range: kindsOf.map((k) =>
-              k === "executed" ? "#59a14f" : k === "halted" ? "#e15759" : k === "no_trade" ? "#8c959f" : "#f28e2b",
-            ),
-          },
-          marks: [
-            Plot.tickX(
-              statuses.map((s) => ({ ...s, date: utcDate(s.date) })),
-              { x: "date", y: "status", stroke: "status", strokeWidth: 2 },
-            ),
-          ],
-        },
-      }),
-    );
-  }
+/** The ledger's book at the close of the last day, largest weight first. */
+async function positionsTable(ctx: SiteContext, positions: string, last: unknown): Promise<SafeHtml> {
+  const book = (
+    await queryRows(
+      ctx.conn,
+      `select symbol, shares, round(price, 4) as price, round(value, 2) as value, round(weight, 8) as weight from (${positions}) where shares <> 0 order by weight desc, symbol`,
+    )
+  ).map((r) => ({
+    symbol: String(r.symbol),
+    shares: num(r.shares),
+    price: num(r.price),
+    value: num(r.value),
+    weight: num(r.weight),
+  }));
+  return html`<h3>Positions at the close of ${String(last)} (${book.length})</h3>${book.length ? dataTable(book, { maxRows: 1000, format: { value: money, weight: pct } }) : html`<p class="note">No position: the book is all cash.</p>`}`;
+}
 
-  if (src.positions) {
-    const book = (
-      await queryRows(
-        conn,
-        `select symbol, shares, round(price, 4) as price, round(value, 2) as value, round(weight, 8) as weight from (${src.positions}) where shares <> 0 order by weight desc, symbol`,
-      )
-    ).map((r) => ({
-      symbol: String(r.symbol),
-      shares: num(r.shares),
-      price: num(r.price),
-      value: num(r.value),
-      weight: num(r.weight),
-    }));
-    parts.push(
-      html`<h3>Positions at the close of ${String(st.last)} (${book.length})</h3>${book.length ? dataTable(book, { maxRows: 1000, format: { value: money, weight: pct } }) : html`<p class="note">No position: the book is all cash.</p>`}`,
-    );
-  } else {
-    const book = (
-      await queryRows(
-        conn,
-        `select symbol, sum(case when side = 'buy' then shares else -shares end) as shares, round(arg_max(price, date), 4) as last_fill_price, max(date)::VARCHAR as last_fill
-        from (${src.fills}) where shares > 0 group by symbol having sum(case when side = 'buy' then shares else -shares end) <> 0 order by symbol`,
-      )
-    ).map((r) => ({
-      symbol: String(r.symbol),
-      shares: num(r.shares),
-      last_fill_price: num(r.last_fill_price),
-      last_fill: String(r.last_fill),
-    }));
-    parts.push(
-      html`<h3>Book at the end (${book.length})</h3><p class="note">Net filled shares per symbol (buys − sells) from the fills; the stage writes no positions table.</p>${book.length ? dataTable(book, { maxRows: 1000 }) : html`<p class="note">No position: the book is all cash.</p>`}`,
-    );
-  }
+/** The book at the end derived from the fills (net filled shares per symbol), for sources without positions. */
+async function fillsBook(ctx: SiteContext, fills: string): Promise<SafeHtml> {
+  const book = (
+    await queryRows(
+      ctx.conn,
+      `select symbol, sum(case when side = 'buy' then shares else -shares end) as shares, round(arg_max(price, date), 4) as last_fill_price, max(date)::VARCHAR as last_fill
+      from (${fills}) where shares > 0 group by symbol having sum(case when side = 'buy' then shares else -shares end) <> 0 order by symbol`,
+    )
+  ).map((r) => ({
+    symbol: String(r.symbol),
+    shares: num(r.shares),
+    last_fill_price: num(r.last_fill_price),
+    last_fill: String(r.last_fill),
+  }));
+  return html`<h3>Book at the end (${book.length})</h3><p class="note">Net filled shares per symbol (buys − sells) from the fills; the stage writes no positions table.</p>${book.length ? dataTable(book, { maxRows: 1000 }) : html`<p class="note">No position: the book is all cash.</p>`}`;
+}
 
+/** Every order of the last `RECENT_FILL_DAYS` days with orders, newest first. */
+async function recentFills(ctx: SiteContext, fillsSql: string): Promise<SafeHtml> {
   const fills = await queryRows(
-    conn,
-    `with f as (select * from (${src.fills})), d as (select distinct date from f order by date desc limit ${RECENT_FILL_DAYS})
+    ctx.conn,
+    `with f as (select * from (${fillsSql})), d as (select distinct date from f order by date desc limit ${RECENT_FILL_DAYS})
       select date::VARCHAR as date, symbol, side, requested, shares, round(price, 4) as price, round(notional, 2) as notional, round(commission, 2) as commission, round(slippage, 2) as slippage, status, coalesce(reason, '') as reason
       from f where date in (select date from d) order by date desc, symbol, side`,
   );
   const fillDays = new Set(fills.map((f) => f.date)).size;
-  parts.push(
-    html`<h3>Recent orders and fills</h3><p class="note">Every order of the last ${fillDays} day${fillDays === 1 ? "" : "s"} with orders, newest first: requested and filled shares (partial fills are cancelled, not carried), fill price, costs in currency.</p>${fills.length ? dataTable(fills, { maxRows: 1000, format: { notional: money, commission: money, slippage: money } }) : html`<p class="note">No order yet.</p>`}`,
-  );
+  return html`<h3>Recent orders and fills</h3><p class="note">Every order of the last ${fillDays} day${fillDays === 1 ? "" : "s"} with orders, newest first: requested and filled shares (partial fills are cancelled, not carried), fill price, costs in currency.</p>${fills.length ? dataTable(fills, { maxRows: 1000, format: { notional: money, commission: money, slippage: money } }) : html`<p class="note">No order yet.</p>`}`;
+}
 
-  const events = await queryRows(conn, `select * from (${src.events}) order by seq desc limit ${MAX_EVENTS}`);
+/** The last `MAX_EVENTS` events, newest first, with the count of each kind. */
+async function eventsTable(ctx: SiteContext, eventsSql: string, kinds: KindCount[]): Promise<SafeHtml> {
+  const events = await queryRows(ctx.conn, `select * from (${eventsSql}) order by seq desc limit ${MAX_EVENTS}`);
   const total = kinds.reduce((a, k) => a + num(k.n), 0);
-  parts.push(
-    html`<h3>Events</h3><p class="note">Kill switch, halts, safety violations, bad data, gaps and no-champion days, newest first${total > MAX_EVENTS ? html` (the last ${MAX_EVENTS} of ${formatNumber(total)})` : null}. ${kinds.length ? kinds.map((k) => `${k.kind} ${num(k.n)}`).join(", ") : "None recorded."}</p>${events.length ? dataTable(events, { maxRows: MAX_EVENTS }) : null}`,
-  );
-  return html`${parts}`;
+  return html`<h3>Events</h3><p class="note">Kill switch, halts, safety violations, bad data, gaps and no-champion days, newest first${total > MAX_EVENTS ? html` (the last ${MAX_EVENTS} of ${formatNumber(total)})` : null}. ${kinds.length ? kinds.map((k) => `${k.kind} ${num(k.n)}`).join(", ") : "None recorded."}</p>${events.length ? dataTable(events, { maxRows: MAX_EVENTS }) : null}`;
 }
 
 /** The ledger of `pipeline paper run`, attached read-only for the duration of the section. */
