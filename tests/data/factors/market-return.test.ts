@@ -10,6 +10,7 @@ import { createDatabase, queryRows } from "../../../src/store/index.ts";
 import { barsQuery } from "../../../src/data/factors/index.ts";
 import { pricePanel } from "../../../src/quant/backtest/panel.ts";
 import { equalWeightMarketReturns } from "../../../src/quant/backtest/market.ts";
+import { MARKET_ROWS } from "../../quant/backtest/market-rows.ts";
 
 let db: DuckDBInstance, conn: DuckDBConnection;
 beforeAll(async () => {
@@ -21,19 +22,7 @@ afterAll(() => {
   db.closeSync();
 });
 
-// Days 1..5. A trades every day; B lists on day 2, misses day 4; C is delisted after day 2.
-const rows: Array<[number, string, number]> = [
-  [1, "A", 100],
-  [2, "A", 110],
-  [3, "A", 99],
-  [4, "A", 99],
-  [5, "A", 108.9],
-  [2, "B", 50],
-  [3, "B", 55],
-  [5, "B", 60],
-  [1, "C", 20],
-  [2, "C", 22],
-];
+const rows = MARKET_ROWS;
 
 describe("equal-weight market return", () => {
   it("is the same in the factor SQL and in the backtest's JS", async () => {
