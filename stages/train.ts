@@ -59,17 +59,21 @@ import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
 import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
 import { takeRows, type FeatureMatrix, type FitOptions } from "../src/quant/ml/types.ts";
 
+const TUNED = "_tuned";
 /** Every learner, each tunable learner tuned (`<kind>_tuned`), and the ensemble of the learners. */
-const MODELS = [...LEARNER_KINDS, ...TUNABLE_KINDS.map((k) => `${k}_tuned`), "ensemble"] as unknown as [
+const MODELS = [...LEARNER_KINDS, ...TUNABLE_KINDS.map((k) => `${k}${TUNED}`), "ensemble"] as unknown as [
   string,
   ...string[],
 ];
 type ModelName = string;
 const int = (min: number) => z.number().int().min(min);
 
-/** The learner a model fits (`gbdt_tuned` → gbdt), or null for the ensemble. */
-const learnerKind = (model: ModelName): LearnerKind | null =>
-  model === "ensemble" ? null : ((model.endsWith("_tuned") ? model.slice(0, -"_tuned".length) : model) as LearnerKind);
+/** The learner a model fits (`gbdt_tuned` → gbdt; null for the ensemble) and whether it is tuned first. */
+function modelKind(model: ModelName): { kind: LearnerKind | null; tuned: boolean } {
+  if (model === "ensemble") return { kind: null, tuned: false };
+  const tuned = model.endsWith(TUNED);
+  return { kind: (tuned ? model.slice(0, -TUNED.length) : model) as LearnerKind, tuned };
+}
 
 const params = z
   .object({
@@ -320,9 +324,9 @@ function cellParams(p: Params, cell: Record<string, unknown>): Record<string, un
     pruning: p.pruning,
   };
   const own = (k: LearnerKind) => ({ [LEARNERS[k].stage.key]: (p as Record<string, unknown>)[LEARNERS[k].stage.key] });
-  const kind = learnerKind(m);
+  const { kind, tuned } = modelKind(m);
   if (kind === null) return { ...common, ...Object.assign({}, ...LEARNER_KINDS.map(own)), ensemble: p.ensemble };
-  return { ...common, ...own(kind), ...(m.endsWith("_tuned") ? tuning : {}) };
+  return { ...common, ...own(kind), ...(tuned ? tuning : {}) };
 }
 
 type FoldRow = ReturnType<typeof evaluate> & { fold: Fold };
@@ -572,10 +576,10 @@ const stage = defineStage({
     }
     const fitOpts: FitOptions = { threads: p.threads, signal: ctx.signal };
 
-    const kind = learnerKind(model);
+    const { kind, tuned: isTuned } = modelKind(model);
     let tuned: { kind: LearnerKind; params: Record<string, unknown> } | null = null;
     let trials: Trial[] | undefined;
-    if (kind !== null && model.endsWith("_tuned")) {
+    if (kind !== null && isTuned) {
       // Tuning rows: walk-forward → the first fold's training rows (all before any test
       // block); kfold/cpcv → also fold 0's training rows (other folds' test rows overlap them).
       const t = await tune(ctx, kind, sub(data, folds[0].train), p, learnerFitParams(kind, p), fitOpts);
