@@ -220,6 +220,12 @@ async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[])
     ? new Set(all.filter((r) => r.kind === "tuning").map((r) => `${r.cell}\u0000${r.params}\u0000${r.metrics.metric}`))
         .size
     : 0;
+  // Configurations: distinct (cell, params, return series). A rerun of the same cell under new
+  // code that changed no return is the same configuration (its registry record is new, since
+  // the fingerprint hashes code): counting records would make this output grow with refactors.
+  const configurations = new Set(
+    recorded.map((r) => `${r.cell}\u0000${r.params}\u0000${r.outputs.returns ?? r.config_hash}`),
+  ).size;
   const count = countTrials(trialSeries, nTuning);
   const nTrials = count.effective;
   const sharpeVar = count.sharpeVariance;
@@ -227,11 +233,11 @@ async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[])
   ctx.log(
     `deflating by N = ${nTrials} effective trials (${count.raw} raw): ` +
       `${count.returnSeries} distinct return series of stage ${p.trials_stage} ` +
-      `(${recorded.length} configurations recorded; this matrix's ${series.length} in ${clusters.count} clusters ` +
+      `(${configurations} configurations in ${recorded.length} records; this matrix's ${series.length} in ${clusters.count} clusters ` +
       `at correlation ≥ ${p.trial_correlation}) ` +
       `+ ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)} over ${count.units} series units`,
   );
-  return { common, matrix, clusters, count, configurations: recorded.length, nTuning, nTrials, sharpeVar, emax };
+  return { common, matrix, clusters, count, configurations, nTuning, nTrials, sharpeVar, emax };
 }
 
 /** Expected maximum annualized Sharpe ratio of n skill-less trials of annual Sharpe variance v; null for n ≤ 1. */
@@ -474,6 +480,7 @@ function trialsDoc(p: Params, cells: number, trials: Trials, active: ActiveTrial
     effective: count.effective,
     return_series: count.returnSeries,
     tuning: trials.nTuning,
+    // distinct (cell, params, return series) of the trials stage in the registry
     configurations: trials.configurations,
     matrix_series: cells,
     matrix_clusters: clusters.count,

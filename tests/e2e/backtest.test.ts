@@ -249,17 +249,26 @@ describe("backtest and baselines end to end", () => {
   }, 120_000);
 
   it("a code change that alters no result adds no trial: same return series, same tuning trial", () => {
+    const before = JSON.parse(p.read("data/stats/matrix.json")).trials;
     p.write(
       "stages/train.ts",
       p.read("stages/train.ts") + "\nexport const unused = 1; // new code fingerprint, same results\n",
     );
+    p.write(
+      "stages/backtest.ts",
+      p.read("stages/backtest.ts") + "\nexport const unused = 1; // new code fingerprint, same results\n",
+    );
     const r = p.runJson();
     expect(r.ok, r.stderr).toBe(true);
     expect(r.statuses["train[model=ridge]"]).toBe("ran");
+    expect(r.statuses["backtest[model=ridge,optimizer=hrp]"]).toBe("ran");
     expect(r.statuses["stats"]).toBe("ran"); // the registry holds the re-recorded configurations
     const mx = JSON.parse(p.read("data/stats/matrix.json"));
     // The registry now holds the ridge cell's tuning trial twice (two fingerprints): one trial.
     expect(mx.trials).toMatchObject({ raw: 4, return_series: 3, tuning: 1 });
+    // The backtest cells were recorded again under new fingerprints, yet they are the same
+    // configurations: the output does not grow with refactors.
+    expect(mx.trials.configurations).toBe(before.configurations);
   }, 300_000);
 });
 
