@@ -112,6 +112,18 @@ export interface DayRecord {
   events: EventRecord[];
 }
 
+/** A processed day's row of the `days` table (what `day()` returns). */
+export interface DaySummary {
+  date: string;
+  champion: string | null;
+  fingerprint: string | null;
+  status: string;
+  orders: number;
+  fills: number;
+  equity: number;
+  finished_at: string;
+}
+
 export interface CommitHooks {
   /** Called after each fill row is written inside the day's transaction (fault injection in tests). */
   onFillRecorded?: (count: number) => void;
@@ -182,26 +194,8 @@ export class Ledger {
   }
 
   /** The processed day `date`, or null. */
-  async day(date: string): Promise<{
-    date: string;
-    champion: string | null;
-    fingerprint: string | null;
-    status: string;
-    orders: number;
-    fills: number;
-    equity: number;
-    finished_at: string;
-  } | null> {
-    const r = await queryRows<{
-      date: string;
-      champion: string | null;
-      fingerprint: string | null;
-      status: string;
-      orders: number;
-      fills: number;
-      equity: number;
-      finished_at: string;
-    }>(
+  async day(date: string): Promise<DaySummary | null> {
+    const r = await queryRows<DaySummary>(
       this.conn,
       `SELECT date::VARCHAR AS date, champion, fingerprint, status, orders, fills, equity, finished_at::VARCHAR AS finished_at FROM days WHERE date = '${date}'::DATE`,
     );
@@ -373,73 +367,11 @@ export class Ledger {
         throw new StrataError("DATA", `paper ledger: ${day.date} is already recorded`, {
           hint: "a day is executed once; rerunning it changes nothing",
         });
-      let fills = 0;
-      for (const { order: o, fill: f } of day.orders) {
-        await c.run(`INSERT INTO orders VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-          o.key,
-          o.date,
-          o.symbol,
-          o.side,
-          o.shares,
-          o.refPrice,
-          o.notional,
-          o.estCommission,
-          o.estSlippage,
-          num(o.advShare),
-          o.liquidityFlag,
-          o.note,
-        ]);
-        if (f) {
-          await c.run(`INSERT INTO fills VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-            f.key,
-            day.date,
-            f.symbol,
-            f.side,
-            f.requested,
-            f.shares,
-            num(f.reference),
-            num(f.price),
-            f.notional,
-            f.commission,
-            f.slippage,
-            f.status,
-            f.reason,
-          ]);
-          fills++;
-          hooks.onFillRecorded?.(fills);
-        }
-      }
-      for (const p of day.positions) {
-        await c.run(`INSERT INTO positions VALUES (?::DATE, ?, ?, ?, ?, ?)`, [
-          day.date,
-          p.symbol,
-          p.shares,
-          p.price,
-          p.value,
-          p.weight,
-        ]);
-      }
-      if (day.signals) {
-        const rows = [...day.signals.scores.entries()];
-        for (let k = 0; k < rows.length; k += 500) {
-          const chunk = rows.slice(k, k + 500);
-          await c.run(
-            `INSERT INTO signals VALUES ${chunk.map(() => "(?::DATE, ?::DATE, ?, ?)").join(", ")}`,
-            chunk.flatMap(([symbol, score]) => [day.date, day.signals!.decisionDate, symbol, score]),
-          );
-        }
-      }
+      const fills = await this.insertOrders(day, hooks);
+      await this.insertPositions(day);
+      await this.insertSignals(day);
       const e = day.equity;
-      await c.run(`INSERT INTO equity VALUES (?::DATE, ?, ?, ?, ?, ?, ?, ?)`, [
-        e.date,
-        e.cash,
-        e.positionsValue,
-        e.equity,
-        num(e.dailyReturn),
-        e.costs,
-        e.turnover,
-        e.regime,
-      ]);
+      await this.insertEquity(e);
       await this.insertEvents(day.events);
       await c.run(`INSERT INTO days VALUES (?::DATE, ?, ?, ?, ?, ?, ?, ?::TIMESTAMP)`, [
         day.date,
@@ -452,6 +384,90 @@ export class Ledger {
         now(),
       ]);
     });
+  }
+
+  /** The day's orders and their fills (inside commitDay's transaction); returns the fill count. */
+  private async insertOrders(day: DayRecord, hooks: CommitHooks): Promise<number> {
+    const c = this.conn;
+    let fills = 0;
+    for (const { order: o, fill: f } of day.orders) {
+      await c.run(`INSERT INTO orders VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        o.key,
+        o.date,
+        o.symbol,
+        o.side,
+        o.shares,
+        o.refPrice,
+        o.notional,
+        o.estCommission,
+        o.estSlippage,
+        num(o.advShare),
+        o.liquidityFlag,
+        o.note,
+      ]);
+      if (f) {
+        await c.run(`INSERT INTO fills VALUES (?, ?::DATE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+          f.key,
+          day.date,
+          f.symbol,
+          f.side,
+          f.requested,
+          f.shares,
+          num(f.reference),
+          num(f.price),
+          f.notional,
+          f.commission,
+          f.slippage,
+          f.status,
+          f.reason,
+        ]);
+        fills++;
+        hooks.onFillRecorded?.(fills);
+      }
+    }
+    return fills;
+  }
+
+  private async insertPositions(day: DayRecord): Promise<void> {
+    const c = this.conn;
+    for (const p of day.positions) {
+      await c.run(`INSERT INTO positions VALUES (?::DATE, ?, ?, ?, ?, ?)`, [
+        day.date,
+        p.symbol,
+        p.shares,
+        p.price,
+        p.value,
+        p.weight,
+      ]);
+    }
+  }
+
+  /** The scores the day's decision read, 500 rows per INSERT. */
+  private async insertSignals(day: DayRecord): Promise<void> {
+    const c = this.conn;
+    if (day.signals) {
+      const rows = [...day.signals.scores.entries()];
+      for (let k = 0; k < rows.length; k += 500) {
+        const chunk = rows.slice(k, k + 500);
+        await c.run(
+          `INSERT INTO signals VALUES ${chunk.map(() => "(?::DATE, ?::DATE, ?, ?)").join(", ")}`,
+          chunk.flatMap(([symbol, score]) => [day.date, day.signals!.decisionDate, symbol, score]),
+        );
+      }
+    }
+  }
+
+  private async insertEquity(e: EquityRecord): Promise<void> {
+    await this.conn.run(`INSERT INTO equity VALUES (?::DATE, ?, ?, ?, ?, ?, ?, ?)`, [
+      e.date,
+      e.cash,
+      e.positionsValue,
+      e.equity,
+      num(e.dailyReturn),
+      e.costs,
+      e.turnover,
+      e.regime,
+    ]);
   }
 
   private async insertEvents(events: readonly EventRecord[]): Promise<void> {

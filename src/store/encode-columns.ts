@@ -15,20 +15,9 @@ import {
   type DuckDBVector,
 } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
-import type { ColumnData, ColumnTable } from "./types.ts";
+import type { ColumnData, ColumnTable, NumericArray } from "./types.ts";
 import { sqlIdent, sqlString } from "./sql.ts";
 import { parseIsoDate } from "./dates.ts";
-
-type NumericArray =
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | Int16Array
-  | Int8Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigInt64Array;
 
 /** One column as it will be stored in the staging table. */
 interface StagedColumn {
@@ -171,68 +160,86 @@ function stageColumn(name: string, data: ColumnData, type: string | undefined): 
   }
   const arr = data as readonly unknown[];
   const first = arr.find((v) => v !== null && v !== undefined);
-  const n = arr.length;
-  if (typeof first === "string" || (first === undefined && (target === "VARCHAR" || target === "DATE"))) {
-    const strings = arr as readonly (string | null)[];
-    if (target === "DATE") return stageDateFromStrings(name, strings);
-    const enc = dictionaryEncode(strings);
-    if (enc) {
-      const storage = `ENUM(${enc.dict.length ? enc.dict.map(sqlString).join(", ") : "''"})`;
-      const codes = enc.dict.length <= 255 ? Uint8Array.from(enc.codes) : Uint16Array.from(enc.codes);
-      return {
-        name,
-        storage,
-        select: `${castTo("VARCHAR", `CAST(${id} AS VARCHAR)`)} AS ${id}`,
-        kind: "enum",
-        values: codes,
-        nulls: enc.nulls,
-      };
-    }
-    for (let i = 0; i < n; i++) {
-      const v = strings[i];
-      if (v !== null && v !== undefined && typeof v !== "string") {
-        throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a string, got ${JSON.stringify(v)}`);
-      }
-    }
-    return { name, storage: "VARCHAR", select: `${castTo("VARCHAR", id)} AS ${id}`, kind: "varchar", strings };
-  }
-  if (typeof first === "number" || first === undefined) {
-    const values = new Float64Array(n);
-    let nulls: Uint8Array | undefined;
-    for (let i = 0; i < n; i++) {
-      const v = arr[i];
-      if (v === null || v === undefined) (nulls ??= new Uint8Array(n))[i] = 1;
-      else if (typeof v === "number") values[i] = v;
-      else
-        throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a number, got ${JSON.stringify(v)}`);
-    }
-    if (target === "DATE") {
-      return { name, storage: "DATE", select: id, kind: "date", values: Int32Array.from(values), nulls };
-    }
-    return { name, storage: "DOUBLE", select: `${castTo("DOUBLE", id)} AS ${id}`, kind: "numeric", values, nulls };
-  }
-  if (typeof first === "boolean") {
-    const values = new Uint8Array(n);
-    let nulls: Uint8Array | undefined;
-    for (let i = 0; i < n; i++) {
-      const v = arr[i];
-      if (v === null || v === undefined) (nulls ??= new Uint8Array(n))[i] = 1;
-      else if (typeof v === "boolean") values[i] = v ? 1 : 0;
-      else
-        throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a boolean, got ${JSON.stringify(v)}`);
-    }
-    return {
-      name,
-      storage: "UTINYINT",
-      select: `${castTo("BOOLEAN", `CAST(${id} AS BOOLEAN)`)} AS ${id}`,
-      kind: "numeric",
-      values,
-      nulls,
-    };
-  }
+  const col = { name, id, target, castTo };
+  if (typeof first === "string" || (first === undefined && (target === "VARCHAR" || target === "DATE")))
+    return stageStrings(col, arr as readonly (string | null)[]);
+  if (typeof first === "number" || first === undefined) return stageNumbers(col, arr);
+  if (typeof first === "boolean") return stageBooleans(col, arr);
   throw new StrataError("ARGUMENT", `column "${name}": unsupported value ${JSON.stringify(first)}`, {
     hint: "columns hold numbers, strings or booleans",
   });
+}
+
+/** A column's name, quoted identifier, requested type and the cast of its SELECT. */
+interface ColumnTarget {
+  name: string;
+  id: string;
+  target: string | undefined;
+  castTo: (storage: string, expr: string) => string;
+}
+
+/** Strings: dictionary-encoded as an ENUM when the cardinality allows, else VARCHAR; DATE parses them. */
+function stageStrings({ name, id, target, castTo }: ColumnTarget, strings: readonly (string | null)[]): StagedColumn {
+  const n = strings.length;
+  if (target === "DATE") return stageDateFromStrings(name, strings);
+  const enc = dictionaryEncode(strings);
+  if (enc) {
+    const storage = `ENUM(${enc.dict.length ? enc.dict.map(sqlString).join(", ") : "''"})`;
+    const codes = enc.dict.length <= 255 ? Uint8Array.from(enc.codes) : Uint16Array.from(enc.codes);
+    return {
+      name,
+      storage,
+      select: `${castTo("VARCHAR", `CAST(${id} AS VARCHAR)`)} AS ${id}`,
+      kind: "enum",
+      values: codes,
+      nulls: enc.nulls,
+    };
+  }
+  for (let i = 0; i < n; i++) {
+    const v = strings[i];
+    if (v !== null && v !== undefined && typeof v !== "string") {
+      throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a string, got ${JSON.stringify(v)}`);
+    }
+  }
+  return { name, storage: "VARCHAR", select: `${castTo("VARCHAR", id)} AS ${id}`, kind: "varchar", strings };
+}
+
+/** Numbers (nulls kept aside): DOUBLE, or DATE from day numbers. */
+function stageNumbers({ name, id, target, castTo }: ColumnTarget, arr: readonly unknown[]): StagedColumn {
+  const n = arr.length;
+  const values = new Float64Array(n);
+  let nulls: Uint8Array | undefined;
+  for (let i = 0; i < n; i++) {
+    const v = arr[i];
+    if (v === null || v === undefined) (nulls ??= new Uint8Array(n))[i] = 1;
+    else if (typeof v === "number") values[i] = v;
+    else throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a number, got ${JSON.stringify(v)}`);
+  }
+  if (target === "DATE") {
+    return { name, storage: "DATE", select: id, kind: "date", values: Int32Array.from(values), nulls };
+  }
+  return { name, storage: "DOUBLE", select: `${castTo("DOUBLE", id)} AS ${id}`, kind: "numeric", values, nulls };
+}
+
+/** Booleans, stored as 0/1 and cast back to BOOLEAN on SELECT. */
+function stageBooleans({ name, id, castTo }: ColumnTarget, arr: readonly unknown[]): StagedColumn {
+  const n = arr.length;
+  const values = new Uint8Array(n);
+  let nulls: Uint8Array | undefined;
+  for (let i = 0; i < n; i++) {
+    const v = arr[i];
+    if (v === null || v === undefined) (nulls ??= new Uint8Array(n))[i] = 1;
+    else if (typeof v === "boolean") values[i] = v ? 1 : 0;
+    else throw new StrataError("ARGUMENT", `column "${name}" index ${i}: expected a boolean, got ${JSON.stringify(v)}`);
+  }
+  return {
+    name,
+    storage: "UTINYINT",
+    select: `${castTo("BOOLEAN", `CAST(${id} AS BOOLEAN)`)} AS ${id}`,
+    kind: "numeric",
+    values,
+    nulls,
+  };
 }
 
 const VECTOR_SIZE = 2048;

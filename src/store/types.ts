@@ -1,5 +1,5 @@
-/** Typed columns accepted by Parquet writers: name → values. All columns have the same length. */
-export type ColumnData =
+/** The typed-array columns (numbers and BIGINT), written without a per-value conversion. */
+export type NumericArray =
   | Float64Array
   | Float32Array
   | Int32Array
@@ -8,7 +8,11 @@ export type ColumnData =
   | Uint8Array
   | Uint16Array
   | Uint32Array
-  | BigInt64Array
+  | BigInt64Array;
+
+/** Typed columns accepted by Parquet writers: name → values. All columns have the same length. */
+export type ColumnData =
+  | NumericArray
   | string[]
   | number[]
   | boolean[]

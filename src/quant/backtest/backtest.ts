@@ -74,24 +74,26 @@ function validateReturns(returns: Float64Array, N: number, from: number): void {
 }
 
 /** The output buffers: fresh, or those of `reuse` (same shape), zeroed where the loop does not write every value. */
-interface Outputs {
-  gross: Float64Array;
-  net: Float64Array;
-  equity: Float64Array;
-  turnover: Float64Array;
-  costs: Float64Array;
-  grossExposure: Float64Array;
-  netExposure: Float64Array;
-  cash: Float64Array;
-  nNames: Int32Array;
-  traded: Uint8Array;
-  holdings: Float64Array;
-  contribution: Float64Array;
-  contributionTotal: Float64Array;
-  costTotal: Float64Array;
+type Outputs = Pick<
+  BacktestResult,
+  | "gross"
+  | "net"
+  | "equity"
+  | "turnover"
+  | "costs"
+  | "grossExposure"
+  | "netExposure"
+  | "cash"
+  | "nNames"
+  | "traded"
+  | "holdings"
+  | "contribution"
+  | "contributionTotal"
+  | "costTotal"
+> & {
   /** The buffers come from `reuse`: the T × N rows the loop does not reach (after a ruin) must be cleared. */
   reused: boolean;
-}
+};
 
 const ROW_SERIES = [
   "gross",

@@ -91,19 +91,25 @@ function check(cond: boolean, message: string, hint?: string): void {
   if (!cond) throw new StrataError("ARGUMENT", `signalPortfolio: ${message}`, hint ? { hint } : undefined);
 }
 
-/**
- * Decisions at `rows` (increasing) from `scores` (T × N, NaN = no score) and `returns` (T × N,
- * NaN = not trading). A row with no eligible name is skipped (no rebalance; reason given).
- */
-export function signalPortfolio(
+/** The options after their checks and defaults. */
+interface Resolved {
+  T: number;
+  side: "long" | "long_short";
+  window: number;
+  minObs: number;
+  legExposure: number;
+  P: number;
+  scoreScale: number;
+  estimator: CovarianceEstimator;
+}
+
+function resolveOptions(
   returns: Float64Array,
   scores: Float64Array,
-  nAssets: number,
-  rows: ArrayLike<number>,
+  N: number,
   opts: SignalPortfolioOptions,
-): { decisions: Decision[]; skipped: SkippedDecision[] } {
-  const N = nAssets,
-    T = returns.length / N;
+): Resolved {
+  const T = returns.length / N;
   check(
     Number.isInteger(T) && scores.length === returns.length,
     `returns (${returns.length}) and scores (${scores.length}) must both be T × N with N = ${N}`,
@@ -130,8 +136,6 @@ export function signalPortfolio(
   );
   const legExposure = side === "long" ? 1 : (opts.legExposure ?? 0.5);
   check(legExposure > 0, `legExposure must be > 0, got ${legExposure}`);
-  const P = opts.periodsPerYear ?? 252;
-  const scoreScale = opts.scoreScale ?? 1;
   const estimator = opts.estimator ?? "ledoit_wolf";
   check(
     ["sample", "ledoit_wolf", "ewma"].includes(estimator),
@@ -142,7 +146,31 @@ export function signalPortfolio(
       opts.constraints.sectors.of.length === N,
       `constraints.sectors.of has ${opts.constraints.sectors.of.length} entries for ${N} assets`,
     );
+  return {
+    T,
+    side,
+    window,
+    minObs,
+    legExposure,
+    P: opts.periodsPerYear ?? 252,
+    scoreScale: opts.scoreScale ?? 1,
+    estimator,
+  };
+}
 
+/**
+ * Decisions at `rows` (increasing) from `scores` (T × N, NaN = no score) and `returns` (T × N,
+ * NaN = not trading). A row with no eligible name is skipped (no rebalance; reason given).
+ */
+export function signalPortfolio(
+  returns: Float64Array,
+  scores: Float64Array,
+  nAssets: number,
+  rows: ArrayLike<number>,
+  opts: SignalPortfolioOptions,
+): { decisions: Decision[]; skipped: SkippedDecision[] } {
+  const N = nAssets;
+  const r = resolveOptions(returns, scores, N, opts);
   const decisions: Decision[] = [];
   const skipped: SkippedDecision[] = [];
   const counts = new Int32Array(N);
@@ -150,97 +178,129 @@ export function signalPortfolio(
   for (let k = 0; k < rows.length; k++) {
     const t = rows[k];
     check(
-      Number.isInteger(t) && t > prevRow && t < T,
-      `rows must be increasing integers in 0..${T - 1}, got ${t} after ${prevRow}`,
+      Number.isInteger(t) && t > prevRow && t < r.T,
+      `rows must be increasing integers in 0..${r.T - 1}, got ${t} after ${prevRow}`,
     );
     prevRow = t;
-    // Eligible names, from rows t − window + 1 … t only.
-    const lo = t - window + 1;
-    if (lo < 0) {
-      skipped.push({ t, reason: `fewer than ${window} rows of return history` });
-      continue;
-    }
-    counts.fill(0);
-    for (let s = lo; s <= t; s++) {
-      const o = s * N;
-      for (let i = 0; i < N; i++) if (returns[o + i] === returns[o + i]) counts[i]++;
-    }
-    const eligible: number[] = [];
-    for (let i = 0; i < N; i++) {
-      const sc = scores[t * N + i],
-        r = returns[t * N + i];
-      if (Number.isFinite(sc) && r === r && counts[i] >= minObs) eligible.push(i);
-    }
-    if (eligible.length === 0) {
-      skipped.push({ t, reason: "no name has a score and enough return history" });
-      continue;
-    }
-    eligible.sort((a, b) => scores[t * N + b] - scores[t * N + a] || a - b);
-    const m = eligible.length;
-    let per = opts.top ?? Math.max(1, Math.floor((opts.quantile as number) * m));
-    if (side === "long_short") per = Math.min(per, Math.floor(m / 2));
-    if (per < 1) {
-      skipped.push({ t, reason: `${m} eligible name(s): too few for a long and a short leg` });
-      continue;
-    }
-    const long = eligible.slice(0, Math.min(per, m)).sort((a, b) => a - b);
-    const short = side === "long_short" ? eligible.slice(m - per).sort((a, b) => a - b) : [];
-    const union = [...long, ...short];
-    const cov = covarianceOf(returns, N, lo, t, union, estimator, P, opts.halfLife);
-    const weights = new Float64Array(N);
-    const methods: PortfolioMethod[] = [],
-      fallbacks: string[] = [],
-      notes: string[] = [];
-    const legs: [number[], number][] = [[long, 1]];
-    if (short.length) legs.push([short, -1]);
-    let offset = 0;
-    for (const [names, sign] of legs) {
-      const n = names.length;
-      const sub = new Float64Array(n * n);
-      for (let a = 0; a < n; a++)
-        for (let b = 0; b < n; b++) sub[a * n + b] = cov[(offset + a) * union.length + offset + b];
-      const mu = needsMu(opts.method)
-        ? expectedReturns(returns, scores, N, lo, t, names, opts.expectedReturns ?? "score", scoreScale, P).map(
-            (v) => sign * v,
-          )
-        : undefined;
-      const c = opts.constraints;
-      const constraints: PortfolioConstraints = {
-        ...c,
-        longOnly: true,
-        sectors: c?.sectors ? { of: names.map((i) => c.sectors!.of[i]), caps: c.sectors.caps } : undefined,
-        budgets: c?.budgets
-          ? { ...c.budgets, strategyOf: c.budgets.strategyOf ? names.map((i) => c.budgets!.strategyOf![i]) : undefined }
-          : undefined,
-      };
-      const res = optimizePortfolio(opts.method, sub, {
-        expectedReturns: mu,
-        constraints,
-        riskFreeRate: opts.riskFreeRate,
-        linkage: opts.linkage,
-        kellyFraction: opts.kellyFraction,
-      });
-      methods.push(res.method);
-      if (res.fallback) fallbacks.push(`${sign > 0 ? "long" : "short"} leg: ${res.fallback.reason}`);
-      notes.push(...res.notes);
-      for (let a = 0; a < n; a++) weights[names[a]] = sign * legExposure * res.weights[a];
-      offset += n;
-    }
-    let scale = 1;
-    if (opts.volTarget) {
-      const w = Float64Array.from(union, (i) => weights[i]);
-      const vt = volatilityTarget(w, cov, {
-        targetVolatility: opts.volTarget.target,
-        maxLeverage: opts.volTarget.maxLeverage,
-      });
-      scale = vt.scale;
-      union.forEach((i, a) => {
-        weights[i] = vt.weights[a];
-      });
-    }
-    decisions.push({ t, weights, long, short, methods, fallbacks, notes, eligible: m, scale });
+    const legs = chooseLegs(returns, scores, N, t, r, opts, counts);
+    if (typeof legs === "string") skipped.push({ t, reason: legs });
+    else decisions.push(decide(returns, scores, N, t, legs, r, opts));
   }
   return { decisions, skipped };
+}
+
+interface Legs {
+  long: number[];
+  short: number[];
+  /** Number of eligible names. */
+  eligible: number;
+}
+
+/**
+ * The long and short names at row t (ascending indices), or the reason there are none.
+ * Eligible names are read from rows t − window + 1 … t only; `counts` is scratch (length N).
+ */
+function chooseLegs(
+  returns: Float64Array,
+  scores: Float64Array,
+  N: number,
+  t: number,
+  r: Resolved,
+  opts: SignalPortfolioOptions,
+  counts: Int32Array,
+): Legs | string {
+  const lo = t - r.window + 1;
+  if (lo < 0) return `fewer than ${r.window} rows of return history`;
+  counts.fill(0);
+  for (let s = lo; s <= t; s++) {
+    const o = s * N;
+    for (let i = 0; i < N; i++) if (returns[o + i] === returns[o + i]) counts[i]++;
+  }
+  const eligible: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const sc = scores[t * N + i],
+      rt = returns[t * N + i];
+    if (Number.isFinite(sc) && rt === rt && counts[i] >= r.minObs) eligible.push(i);
+  }
+  if (eligible.length === 0) return "no name has a score and enough return history";
+  eligible.sort((a, b) => scores[t * N + b] - scores[t * N + a] || a - b);
+  const m = eligible.length;
+  let per = opts.top ?? Math.max(1, Math.floor((opts.quantile as number) * m));
+  if (r.side === "long_short") per = Math.min(per, Math.floor(m / 2));
+  if (per < 1) return `${m} eligible name(s): too few for a long and a short leg`;
+  const long = eligible.slice(0, Math.min(per, m)).sort((a, b) => a - b);
+  const short = r.side === "long_short" ? eligible.slice(m - per).sort((a, b) => a - b) : [];
+  return { long, short, eligible: m };
+}
+
+/** Weights of the chosen legs at row t: each leg optimized on its own names, then vol targeting. */
+function decide(
+  returns: Float64Array,
+  scores: Float64Array,
+  N: number,
+  t: number,
+  { long, short, eligible }: Legs,
+  r: Resolved,
+  opts: SignalPortfolioOptions,
+): Decision {
+  const lo = t - r.window + 1;
+  const union = [...long, ...short];
+  const cov = covarianceOf(returns, N, lo, t, union, r.estimator, r.P, opts.halfLife);
+  const weights = new Float64Array(N);
+  const methods: PortfolioMethod[] = [],
+    fallbacks: string[] = [],
+    notes: string[] = [];
+  const legs: [number[], number][] = [[long, 1]];
+  if (short.length) legs.push([short, -1]);
+  let offset = 0;
+  for (const [names, sign] of legs) {
+    const n = names.length;
+    const sub = new Float64Array(n * n);
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) sub[a * n + b] = cov[(offset + a) * union.length + offset + b];
+    const mu = needsMu(opts.method)
+      ? expectedReturns(returns, scores, N, lo, t, names, opts.expectedReturns ?? "score", r.scoreScale, r.P).map(
+          (v) => sign * v,
+        )
+      : undefined;
+    const res = optimizePortfolio(opts.method, sub, {
+      expectedReturns: mu,
+      constraints: legConstraints(opts.constraints, names),
+      riskFreeRate: opts.riskFreeRate,
+      linkage: opts.linkage,
+      kellyFraction: opts.kellyFraction,
+    });
+    methods.push(res.method);
+    if (res.fallback) fallbacks.push(`${sign > 0 ? "long" : "short"} leg: ${res.fallback.reason}`);
+    notes.push(...res.notes);
+    for (let a = 0; a < n; a++) weights[names[a]] = sign * r.legExposure * res.weights[a];
+    offset += n;
+  }
+  let scale = 1;
+  if (opts.volTarget) {
+    const w = Float64Array.from(union, (i) => weights[i]);
+    const vt = volatilityTarget(w, cov, {
+      targetVolatility: opts.volTarget.target,
+      maxLeverage: opts.volTarget.maxLeverage,
+    });
+    scale = vt.scale;
+    union.forEach((i, a) => {
+      weights[i] = vt.weights[a];
+    });
+  }
+  return { t, weights, long, short, methods, fallbacks, notes, eligible, scale };
+}
+
+/** The book's constraints for one leg: long-only, with sector and budget maps cut to its names. */
+function legConstraints(c: PortfolioConstraints | undefined, names: number[]): PortfolioConstraints {
+  return {
+    ...c,
+    longOnly: true,
+    sectors: c?.sectors ? { of: names.map((i) => c.sectors!.of[i]), caps: c.sectors.caps } : undefined,
+    budgets: c?.budgets
+      ? { ...c.budgets, strategyOf: c.budgets.strategyOf ? names.map((i) => c.budgets!.strategyOf![i]) : undefined }
+      : undefined,
+  };
 }
 
 const needsMu = (m: PortfolioMethod) => m === "max_sharpe" || m === "kelly";

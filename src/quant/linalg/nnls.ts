@@ -26,7 +26,12 @@ export interface NnlsOptions {
   maxIterations?: number;
 }
 
-/** NNLS on the normal equations: Q (k×k row-major, symmetric PSD) and c = Aᵀb. */
+/**
+ * NNLS on the normal equations: Q (k×k row-major, symmetric PSD) and c = Aᵀb.
+ * Long on purpose (~90 lines): Lawson and Hanson's two nested loops (outer: free the variable
+ * with the largest dual; inner: step back until the passive set is feasible) share the passive
+ * set, x and z, and read as the book's algorithm NNLS (Ch. 23) only side by side.
+ */
 export function nnlsGram(Q: ArrayLike<number>, c: ArrayLike<number>, k: number, opts: NnlsOptions = {}): NnlsResult {
   if (Q.length !== k * k || c.length !== k) {
     throw new StrataError(

@@ -7,6 +7,7 @@
  * is half the reduction in squared error, i.e. CART's variance criterion.
  */
 import { StrataError } from "../../core/errors.ts";
+import type { Rng } from "../../core/rng.ts";
 import type { FeatureMatrix, FitOptions } from "./types.ts";
 import {
   checkAborted,
@@ -19,6 +20,7 @@ import {
 import { checkPredictInput, gainImportance } from "./gbdt/gbdt.ts";
 import { checkHistMemory, growTree, slotsNeeded, type GrowConfig } from "./gbdt/grow.ts";
 import { resolveForestParams, type RandomForestParams } from "./gbdt/params.ts";
+import type { KernelState } from "./gbdt/kernels.ts";
 import { addTreePredictions, compileTrees, type Tree } from "./gbdt/tree.ts";
 
 export interface ForestModel {
@@ -51,6 +53,8 @@ export async function fitRandomForest(
     F = X.nFeatures;
   const w = opts.weights;
   const mtry = Math.max(1, Math.round(p.colsample * F));
+  const rowRng = rng?.fork("forest-rows");
+  const colRng = rng?.fork("forest-cols");
   const cfg: GrowConfig = {
     maxDepth: p.maxDepth,
     maxLeaves: Infinity,
@@ -59,6 +63,7 @@ export async function fitRandomForest(
     gamma: 0,
     minChildWeight: p.minChildWeight,
     leafScale: 1,
+    nodeFeatures: mtry < F ? featureSampler(F, mtry, colRng!) : undefined,
   };
   const nSlots = slotsNeeded(cfg, n);
   checkHistMemory(nSlots, F, "fitRandomForest");
@@ -66,8 +71,6 @@ export async function fitRandomForest(
   const eng = await createEngine(X, p.maxBins, threads, nSlots);
   const { exec, binned } = eng;
   const S = exec.state;
-  const rowRng = rng?.fork("forest-rows");
-  const colRng = rng?.fork("forest-cols");
   const draws = Math.max(1, Math.round(p.sampleFraction * n));
   const mult = new Float64Array(n);
   const allFeatures = Int32Array.from({ length: F }, (_, j) => j);
@@ -79,49 +82,12 @@ export async function fitRandomForest(
     maxW = Math.max(maxW, wi);
   }
   const trees: Tree[] = [];
-  if (mtry < F) {
-    cfg.nodeFeatures = () => {
-      const mask = new Uint8Array(F);
-      // Partial Fisher–Yates: mtry distinct features.
-      const idx = Int32Array.from({ length: F }, (_, j) => j);
-      for (let i = 0; i < mtry; i++) {
-        const j = i + colRng!.int(F - i);
-        const t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-        mask[idx[i]] = 1;
-      }
-      return mask;
-    };
-  }
   try {
     for (let t = 0; t < p.nTrees; t++) {
       checkAborted(opts.signal, "fitRandomForest");
-      // Multiplicity of each row in this tree's sample.
-      mult.fill(0);
-      if (p.bootstrap) for (let d = 0; d < draws; d++) mult[rowRng!.int(n)] += 1;
-      else if (p.sampleFraction < 1) for (let i = 0; i < n; i++) mult[i] = rowRng!.next() < p.sampleFraction ? 1 : 0;
-      else mult.fill(1);
-      let m = 0,
-        total = 0;
-      for (let i = 0; i < n; i++)
-        if (mult[i] > 0) {
-          S.rows[m++] = i;
-          total += mult[i];
-        }
-      const sg = fixedPointScale(maxAbsWy, total);
-      const sh = fixedPointScale(maxW, total);
-      for (let i = 0; i < n; i++) {
-        const k = w ? mult[i] * w[i] : mult[i];
-        S.grad[i] = Math.round(-k * y[i] * sg);
-        S.hess[i] = Math.round(k * sh);
-      }
-      S.param[0] = 0;
+      drawSample(mult, p, draws, rowRng);
+      const m = loadSample(S, mult, y, w, maxAbsWy, maxW);
       S.param[1] = p.minChildWeight;
-      S.param[2] = sg;
-      S.param[3] = sh;
-      S.param[4] = 0;
-      S.param[5] = 0;
       const grown = growTree(exec, binned, m, m === n, allFeatures, cfg);
       trees.push(grown.tree);
       opts.onProgress?.((t + 1) / p.nTrees, `tree ${t + 1}/${p.nTrees}`);
@@ -139,6 +105,67 @@ export async function fitRandomForest(
     trees,
     importance: gainImportance(trees, F, 2 / trees.length),
   };
+}
+
+/** A node's random feature subset: mtry distinct features of F (partial Fisher–Yates) as a 0/1 mask. */
+function featureSampler(F: number, mtry: number, colRng: Rng): () => Uint8Array {
+  return () => {
+    const mask = new Uint8Array(F);
+    const idx = Int32Array.from({ length: F }, (_, j) => j);
+    for (let i = 0; i < mtry; i++) {
+      const j = i + colRng.int(F - i);
+      const t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+      mask[idx[i]] = 1;
+    }
+    return mask;
+  };
+}
+
+/** Multiplicity of each row in a tree's sample: bootstrap draws, a Bernoulli subsample, or all rows once. */
+function drawSample(mult: Float64Array, p: RandomForestParams, draws: number, rowRng: Rng | undefined): void {
+  const n = mult.length;
+  mult.fill(0);
+  if (p.bootstrap) for (let d = 0; d < draws; d++) mult[rowRng!.int(n)] += 1;
+  else if (p.sampleFraction < 1) for (let i = 0; i < n; i++) mult[i] = rowRng!.next() < p.sampleFraction ? 1 : 0;
+  else mult.fill(1);
+}
+
+/**
+ * The sampled rows into S.rows, and the tree's squared-error gradients −k·y and hessians k
+ * (k = multiplicity × weight) in fixed point, with their scales in S.param (λ = 0: the leaf
+ * value is the weighted mean). Returns the number of distinct rows.
+ */
+function loadSample(
+  S: KernelState,
+  mult: Float64Array,
+  y: Float64Array,
+  w: Float64Array | undefined,
+  maxAbsWy: number,
+  maxW: number,
+): number {
+  const n = mult.length;
+  let m = 0,
+    total = 0;
+  for (let i = 0; i < n; i++)
+    if (mult[i] > 0) {
+      S.rows[m++] = i;
+      total += mult[i];
+    }
+  const sg = fixedPointScale(maxAbsWy, total);
+  const sh = fixedPointScale(maxW, total);
+  for (let i = 0; i < n; i++) {
+    const k = w ? mult[i] * w[i] : mult[i];
+    S.grad[i] = Math.round(-k * y[i] * sg);
+    S.hess[i] = Math.round(k * sh);
+  }
+  S.param[0] = 0;
+  S.param[2] = sg;
+  S.param[3] = sh;
+  S.param[4] = 0;
+  S.param[5] = 0;
+  return m;
 }
 
 /** Mean of the trees' predictions (summed in tree order, then divided by the tree count). */

@@ -78,6 +78,88 @@ function validate(X: FeatureMatrix, y: ArrayLike<number>, weights: ArrayLike<num
   }
 }
 
+/** Means over non-missing rows; standard deviations after mean imputation (two passes; 1 unstandardized). */
+function featureMoments(
+  X: FeatureMatrix,
+  wt: (i: number) => number,
+  sw: number,
+  standardize: boolean,
+): { means: Float64Array; scales: Float64Array } {
+  const n = X.nRows,
+    k = X.nFeatures;
+  const means = new Float64Array(k),
+    scales = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    const c = X.columns[j];
+    let s = 0,
+      sWj = 0;
+    for (let i = 0; i < n; i++) {
+      const v = c[i];
+      if (v === v) {
+        s += wt(i) * v;
+        sWj += wt(i);
+      }
+    }
+    const mu = sWj > 0 ? s / sWj : 0;
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const v = c[i];
+      if (v === v) {
+        const d = v - mu;
+        ss += wt(i) * d * d;
+      }
+    }
+    means[j] = mu;
+    scales[j] = standardize ? Math.sqrt(ss / sw) : 1;
+  }
+  return { means, scales };
+}
+
+/** G = ZᵀWZ (lower triangle) and r = ZᵀW(y − ȳ), accumulated over row blocks of standardized values. */
+function normalEquations(
+  X: FeatureMatrix,
+  y: ArrayLike<number>,
+  ybar: number,
+  means: Float64Array,
+  scales: Float64Array,
+  active: boolean[],
+  w: ArrayLike<number> | undefined,
+): { G: Float64Array; r: Float64Array } {
+  const n = X.nRows,
+    k = X.nFeatures;
+  const wt = (i: number) => (w ? w[i] : 1);
+  const G = new Float64Array(k * k),
+    r = new Float64Array(k);
+  const Z = new Float64Array(k * BLOCK);
+  for (let start = 0; start < n; start += BLOCK) {
+    const m = Math.min(BLOCK, n - start);
+    for (let j = 0; j < k; j++) {
+      const c = X.columns[j],
+        mu = means[j],
+        inv = active[j] ? 1 / scales[j] : 0,
+        off = j * BLOCK;
+      for (let t = 0; t < m; t++) {
+        const v = c[start + t];
+        Z[off + t] = v === v ? (v - mu) * inv : 0;
+      }
+    }
+    for (let a = 0; a < k; a++) {
+      const oa = a * BLOCK;
+      let ra = 0;
+      for (let t = 0; t < m; t++) ra += wt(start + t) * Z[oa + t] * (y[start + t] - ybar);
+      r[a] += ra;
+      for (let b = 0; b <= a; b++) {
+        const ob = b * BLOCK;
+        let g = 0;
+        if (w) for (let t = 0; t < m; t++) g += w[start + t] * Z[oa + t] * Z[ob + t];
+        else for (let t = 0; t < m; t++) g += Z[oa + t] * Z[ob + t];
+        G[a * k + b] += g;
+      }
+    }
+  }
+  return { G, r };
+}
+
 /** Fit standardized ridge regression (see the file comment for the objective and NaN policy). */
 export function fitRidge(
   X: FeatureMatrix,
@@ -109,64 +191,9 @@ export function fitRidge(
     });
   const ybar = sy / sw;
 
-  // Means over non-missing rows; standard deviations after mean imputation (two passes).
-  const means = new Float64Array(k),
-    scales = new Float64Array(k);
-  for (let j = 0; j < k; j++) {
-    const c = X.columns[j];
-    let s = 0,
-      sWj = 0;
-    for (let i = 0; i < n; i++) {
-      const v = c[i];
-      if (v === v) {
-        s += wt(i) * v;
-        sWj += wt(i);
-      }
-    }
-    const mu = sWj > 0 ? s / sWj : 0;
-    let ss = 0;
-    for (let i = 0; i < n; i++) {
-      const v = c[i];
-      if (v === v) {
-        const d = v - mu;
-        ss += wt(i) * d * d;
-      }
-    }
-    means[j] = mu;
-    scales[j] = p.standardize ? Math.sqrt(ss / sw) : 1;
-  }
+  const { means, scales } = featureMoments(X, wt, sw, p.standardize);
   const active = Array.from(scales, (s) => s > 0 && Number.isFinite(s));
-
-  // G = ZᵀWZ, r = ZᵀW(y − ȳ), accumulated over row blocks of standardized values.
-  const G = new Float64Array(k * k),
-    r = new Float64Array(k);
-  const Z = new Float64Array(k * BLOCK);
-  for (let start = 0; start < n; start += BLOCK) {
-    const m = Math.min(BLOCK, n - start);
-    for (let j = 0; j < k; j++) {
-      const c = X.columns[j],
-        mu = means[j],
-        inv = active[j] ? 1 / scales[j] : 0,
-        off = j * BLOCK;
-      for (let t = 0; t < m; t++) {
-        const v = c[start + t];
-        Z[off + t] = v === v ? (v - mu) * inv : 0;
-      }
-    }
-    for (let a = 0; a < k; a++) {
-      const oa = a * BLOCK;
-      let ra = 0;
-      for (let t = 0; t < m; t++) ra += wt(start + t) * Z[oa + t] * (y[start + t] - ybar);
-      r[a] += ra;
-      for (let b = 0; b <= a; b++) {
-        const ob = b * BLOCK;
-        let g = 0;
-        if (w) for (let t = 0; t < m; t++) g += w[start + t] * Z[oa + t] * Z[ob + t];
-        else for (let t = 0; t < m; t++) g += Z[oa + t] * Z[ob + t];
-        G[a * k + b] += g;
-      }
-    }
-  }
+  const { G, r } = normalEquations(X, y, ybar, means, scales, active, w);
   for (let a = 0; a < k; a++) {
     for (let b = 0; b < a; b++) G[b * k + a] = G[a * k + b];
     // An inactive (constant) feature has an all-zero row; a unit diagonal pins its β at 0.

@@ -45,6 +45,13 @@ export interface QpResult {
   active: number[];
 }
 
+/**
+ * Solve the QP of the file comment. Long on purpose (~140 lines): the dual active-set
+ * iteration (pick the most violated constraint, compute the primal and dual step directions,
+ * take a partial or full step, drop or add a constraint) updates x, the active set and its
+ * multipliers together at every step, as in the paper; apart, the steps would
+ * pass the same six arrays back and forth.
+ */
 export function solveQp(
   Q: ArrayLike<number>,
   c: ArrayLike<number>,

@@ -215,6 +215,10 @@ function sortedFinite(values: Float64Array): Float64Array {
  * the threshold peak·(1 + low + DD_SLACK·(1 − low)), above the exact boundary by more than the
  * rounding of both sides (under 3 ulp of 1 + |low|), so every period whose rounded drawdown
  * fl(fl(W/peak) − 1) is below `low` is divided, and the minimum is the two-pass one exactly.
+ *
+ * The drawdown step is written out in each kernel here and in monte-carlo-returns.ts on
+ * purpose: it updates three locals (peak, low, thr) every period, which a helper could only
+ * hand back through an object or array per period in the innermost loop.
  */
 export const DD_SLACK = 1e-15;
 

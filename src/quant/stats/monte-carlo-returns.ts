@@ -116,7 +116,8 @@ export function monteCarloReturns(returns: ArrayLike<number>, opts: MonteCarloRe
  * path's final equity and max drawdown are bit for bit those of compounding the resampled
  * indices. The drawdown divides only on periods that may set a new low, as in
  * `bootstrapConfidenceIntervals` (see DD_SLACK there: the threshold sits above the exact
- * boundary by more than the rounding of both sides, so no new low is missed).
+ * boundary by more than the rounding of both sides, so no new low is missed); the step is
+ * written out in each loop for the reason given there.
  */
 
 function stationaryPaths(

@@ -2,6 +2,9 @@
  * Inverse of the standard normal CDF, Φ⁻¹(p), by Wichura's algorithm AS 241 (PPND16, Applied
  * Statistics 37(3), 1988), relative accuracy about 1e-16 — the algorithm behind R's `qnorm`.
  * ±Infinity at p = 1 / 0, NaN outside [0, 1].
+ *
+ * Long on purpose (~80 lines): three rational approximations (central, tail, far tail) with
+ * the paper's published coefficients, kept in its order so each can be checked against it.
  */
 import { log } from "../../core/math/index.ts";
 export function normalQuantile(p: number): number {

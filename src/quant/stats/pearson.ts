@@ -1,4 +1,5 @@
 import { StrataError } from "../../core/errors.ts";
+import { centredSums } from "./centred-sums.ts";
 
 /**
  * Pearson product-moment correlation of two equal-length samples, two-pass (means first, then
@@ -14,24 +15,7 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
     });
   }
   if (n < 2) return NaN;
-  let mx = 0,
-    my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0,
-    sxx = 0,
-    syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx,
-      dy = y[i] - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
+  const { sxx, syy, sxy } = centredSums(x, y);
   if (sxx === 0 || syy === 0) return NaN;
   // Clamp: rounding can push |r| a hair above 1 for (anti)collinear samples.
   return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));

@@ -1,5 +1,6 @@
 import { StrataError } from "../../core/errors.ts";
 import { log } from "../../core/math/index.ts";
+import { leastSquaresLine } from "./centred-sums.ts";
 
 export interface PboOptions {
   /** Number S of equal blocks of rows; even, ≥ 2. Default 16 (C(16, 8) = 12,870 combinations). */
@@ -52,100 +53,10 @@ export function probabilityOfBacktestOverfitting(
   opts: PboOptions = {},
 ): PboResult {
   const S = opts.splits ?? 16;
-  const N = returns.length;
-  if (N < 2) {
-    throw new StrataError("ARGUMENT", `probabilityOfBacktestOverfitting: needs at least 2 strategies, got ${N}`, {
-      hint: "pass one column of returns per configuration tried",
-    });
-  }
-  const T = returns[0].length;
-  for (let n = 1; n < N; n++) {
-    if (returns[n].length !== T) {
-      throw new StrataError(
-        "ARGUMENT",
-        `probabilityOfBacktestOverfitting: column ${n} has ${returns[n].length} rows, column 0 has ${T}`,
-        {
-          hint: "align every strategy on the same dates",
-        },
-      );
-    }
-  }
-  if (!Number.isInteger(S) || S < 2 || S % 2 !== 0) {
-    throw new StrataError(
-      "ARGUMENT",
-      `probabilityOfBacktestOverfitting: splits must be an even integer ≥ 2, got ${S}`,
-      { hint: "e.g. 16 (the paper's choice)" },
-    );
-  }
-  const size = Math.floor(T / S);
-  if (size < 2) {
-    throw new StrataError(
-      "ARGUMENT",
-      `probabilityOfBacktestOverfitting: ${T} rows cannot make ${S} blocks of at least 2 rows`,
-      {
-        hint: "use fewer splits or a longer history",
-      },
-    );
-  }
-  const offset = T - S * size;
   const metric = opts.metric ?? "sharpe";
-  if (typeof metric !== "function" && metric !== "sharpe" && metric !== "mean") {
-    throw new StrataError(
-      "ARGUMENT",
-      `probabilityOfBacktestOverfitting: metric must be "sharpe", "mean" or a function, got ${JSON.stringify(metric)}`,
-    );
-  }
-  for (let n = 0; n < N; n++) {
-    for (let t = offset; t < T; t++) {
-      if (!Number.isFinite(returns[n][t])) {
-        throw new StrataError(
-          "ARGUMENT",
-          `probabilityOfBacktestOverfitting: column ${n}, row ${t} is ${returns[n][t]}`,
-          { hint: "drop or fill missing returns first" },
-        );
-      }
-    }
-  }
-
-  // Per block and strategy: mean and sum of squared deviations (combined per subset below).
-  const gMean = new Float64Array(S * N),
-    gM2 = new Float64Array(S * N);
-  for (let g = 0; g < S; g++) {
-    for (let n = 0; n < N; n++) {
-      const col = returns[n];
-      const start = offset + g * size;
-      let s = 0;
-      for (let t = start; t < start + size; t++) s += col[t];
-      const m = s / size;
-      let m2 = 0;
-      for (let t = start; t < start + size; t++) m2 += (col[t] - m) ** 2;
-      gMean[g * N + n] = m;
-      gM2[g * N + n] = m2;
-    }
-  }
+  const { N, size, offset } = checkInputs(returns, S, metric);
   const half = S / 2;
-  const rowsPerSet = half * size;
-  const buffer = new Float64Array(rowsPerSet);
-  const perf = (set: ArrayLike<number>, n: number): number => {
-    if (typeof metric === "function") {
-      let k = 0;
-      for (let i = 0; i < half; i++) {
-        const start = offset + set[i] * size;
-        for (let t = start; t < start + size; t++) buffer[k++] = returns[n][t];
-      }
-      return metric(buffer);
-    }
-    let m = 0;
-    for (let i = 0; i < half; i++) m += gMean[set[i] * N + n];
-    m /= half;
-    if (metric === "mean") return m;
-    let m2 = 0;
-    for (let i = 0; i < half; i++) {
-      const d = gMean[set[i] * N + n] - m;
-      m2 += gM2[set[i] * N + n] + size * d * d; // Chan et al.'s pairwise update, all blocks of equal size
-    }
-    return m / Math.sqrt(m2 / (rowsPerSet - 1));
-  };
+  const perf = subsetPerformance(returns, { S, N, size, offset, metric });
 
   const C = binomial(S, half);
   const logits = new Float64Array(C),
@@ -195,12 +106,136 @@ export function probabilityOfBacktestOverfitting(
     selected,
     inSample,
     outOfSample,
-    degradation: leastSquares(inSample, outOfSample),
+    degradation: leastSquaresLine(inSample, outOfSample),
     probabilityOfLoss: losses / C,
     combinations: C,
     splits: S,
     rowsUsed: S * size,
   };
+}
+
+/** Checks the columns, splits and metric; the block size and the rows left out at the start. */
+function checkInputs(
+  returns: ReadonlyArray<ArrayLike<number>>,
+  S: number,
+  metric: unknown,
+): { N: number; size: number; offset: number } {
+  const N = returns.length;
+  if (N < 2) {
+    throw new StrataError("ARGUMENT", `probabilityOfBacktestOverfitting: needs at least 2 strategies, got ${N}`, {
+      hint: "pass one column of returns per configuration tried",
+    });
+  }
+  const T = returns[0].length;
+  for (let n = 1; n < N; n++) {
+    if (returns[n].length !== T) {
+      throw new StrataError(
+        "ARGUMENT",
+        `probabilityOfBacktestOverfitting: column ${n} has ${returns[n].length} rows, column 0 has ${T}`,
+        {
+          hint: "align every strategy on the same dates",
+        },
+      );
+    }
+  }
+  if (!Number.isInteger(S) || S < 2 || S % 2 !== 0) {
+    throw new StrataError(
+      "ARGUMENT",
+      `probabilityOfBacktestOverfitting: splits must be an even integer ≥ 2, got ${S}`,
+      { hint: "e.g. 16 (the paper's choice)" },
+    );
+  }
+  const size = Math.floor(T / S);
+  if (size < 2) {
+    throw new StrataError(
+      "ARGUMENT",
+      `probabilityOfBacktestOverfitting: ${T} rows cannot make ${S} blocks of at least 2 rows`,
+      {
+        hint: "use fewer splits or a longer history",
+      },
+    );
+  }
+  const offset = T - S * size;
+  if (typeof metric !== "function" && metric !== "sharpe" && metric !== "mean") {
+    throw new StrataError(
+      "ARGUMENT",
+      `probabilityOfBacktestOverfitting: metric must be "sharpe", "mean" or a function, got ${JSON.stringify(metric)}`,
+    );
+  }
+  for (let n = 0; n < N; n++) {
+    for (let t = offset; t < T; t++) {
+      if (!Number.isFinite(returns[n][t])) {
+        throw new StrataError(
+          "ARGUMENT",
+          `probabilityOfBacktestOverfitting: column ${n}, row ${t} is ${returns[n][t]}`,
+          { hint: "drop or fill missing returns first" },
+        );
+      }
+    }
+  }
+
+  return { N, size, offset };
+}
+
+interface Blocks {
+  S: number;
+  N: number;
+  /** Rows per block, and the rows before the first block (T − S·size, left out). */
+  size: number;
+  offset: number;
+  metric: NonNullable<PboOptions["metric"]>;
+}
+
+/**
+ * perf(set, n): strategy n's performance over the S/2 blocks in `set`. The built-in metrics
+ * combine per-block means and sums of squared deviations (computed once here); a function
+ * metric gets the blocks' rows copied into one buffer.
+ */
+function subsetPerformance(
+  returns: ReadonlyArray<ArrayLike<number>>,
+  { S, N, size, offset, metric }: Blocks,
+): (set: ArrayLike<number>, n: number) => number {
+  // Per block and strategy: mean and sum of squared deviations (combined per subset below).
+  const gMean = new Float64Array(S * N),
+    gM2 = new Float64Array(S * N);
+  for (let g = 0; g < S; g++) {
+    for (let n = 0; n < N; n++) {
+      const col = returns[n];
+      const start = offset + g * size;
+      let s = 0;
+      for (let t = start; t < start + size; t++) s += col[t];
+      const m = s / size;
+      let m2 = 0;
+      for (let t = start; t < start + size; t++) m2 += (col[t] - m) ** 2;
+      gMean[g * N + n] = m;
+      gM2[g * N + n] = m2;
+    }
+  }
+  const half = S / 2;
+  const rowsPerSet = half * size;
+  const buffer = new Float64Array(rowsPerSet);
+  const perf = (set: ArrayLike<number>, n: number): number => {
+    if (typeof metric === "function") {
+      let k = 0;
+      for (let i = 0; i < half; i++) {
+        const start = offset + set[i] * size;
+        for (let t = start; t < start + size; t++) buffer[k++] = returns[n][t];
+      }
+      return metric(buffer);
+    }
+    let m = 0;
+    for (let i = 0; i < half; i++) m += gMean[set[i] * N + n];
+    m /= half;
+    if (metric === "mean") return m;
+    let m2 = 0;
+    for (let i = 0; i < half; i++) {
+      const d = gMean[set[i] * N + n] - m;
+      m2 += gM2[set[i] * N + n] + size * d * d; // Chan et al.'s pairwise update, all blocks of equal size
+    }
+    return m / Math.sqrt(m2 / (rowsPerSet - 1));
+  };
+
+  return perf;
 }
 
 /** Non-finite performance ranks last (−∞); NaN would break the comparisons. */
@@ -232,24 +267,4 @@ function nextCombination(set: Int32Array, S: number): void {
   if (i < 0) return;
   set[i]++;
   for (let j = i + 1; j < k; j++) set[j] = set[j - 1] + 1;
-}
-
-function leastSquares(x: Float64Array, y: Float64Array): { slope: number; intercept: number } {
-  const n = x.length;
-  let mx = 0,
-    my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0,
-    sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-  }
-  const slope = sxx > 0 ? sxy / sxx : NaN;
-  return { slope, intercept: my - slope * mx };
 }

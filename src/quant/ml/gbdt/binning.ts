@@ -88,7 +88,7 @@ export interface RadixScratch {
 /**
  * The binning routines as one SELF-CONTAINED function (no references outside its body), so
  * the worker pool can ship it as source text and bin features on every thread (see pool.ts).
- * That is why it is long: its helpers must live inside it.
+ * Long on purpose: its helpers must live inside it.
  */
 export function binningKernels() {
   /** Thresholds from the ascending non-NaN values of a column (see computeCuts). */

@@ -18,9 +18,9 @@ import {
   sampleFeatures,
   yieldToEventLoop,
 } from "./engine.ts";
-import { checkHistMemory, growTree, slotsNeeded, type GrowConfig } from "./grow.ts";
+import { checkHistMemory, growTree, slotsNeeded, type GrowConfig, type GrownTree } from "./grow.ts";
 import { type GbdtParams, resolveGbdtParams } from "./params.ts";
-import { gbdtKernels } from "./kernels.ts";
+import { gbdtKernels, type KernelState } from "./kernels.ts";
 import { addTreePredictions, compileTrees, type Tree } from "./tree.ts";
 
 const K = gbdtKernels();
@@ -69,7 +69,15 @@ export const squaredError: Objective = {
   },
 };
 
-/** Fit a GBDT regressor (squared error). Deterministic: see docs/gbdt.md, "Determinism". */
+/**
+ * Fit a GBDT regressor (squared error). Deterministic: see docs/gbdt.md, "Determinism".
+ *
+ * Long on purpose (~110 lines): a boosting round is one sequence of operations on the
+ * executor's shared state (gradients → fixed-point scale → quantization → row sample → grow →
+ * prediction update → next gradients), and that order is what makes the fit the same on any
+ * thread count; the parts that stand alone (checks, hessians, leaf records, validation) are
+ * the helpers below.
+ */
 export async function fitGbdt(
   X: FeatureMatrix,
   y: Float64Array,
@@ -78,31 +86,14 @@ export async function fitGbdt(
 ): Promise<GbdtModel> {
   const p = resolveGbdtParams(params);
   checkFitInputs("fitGbdt", X, y, opts);
-  if ((p.subsample < 1 || p.colsample < 1) && !opts.rng) {
-    throw new StrataError("ARGUMENT", `fitGbdt: subsample = ${p.subsample}, colsample = ${p.colsample} need opts.rng`, {
-      hint: "pass opts.rng (createRng(seed)) so sampling is reproducible, or set both to 1",
-    });
-  }
-  if (p.earlyStoppingRounds > 0 && !opts.valid) {
-    throw new StrataError("ARGUMENT", `fitGbdt: earlyStoppingRounds = ${p.earlyStoppingRounds} needs opts.valid`, {
-      hint: "pass opts.valid = { X, y } (a later, disjoint period), or set earlyStoppingRounds: 0",
-    });
-  }
+  checkSamplingOptions(p, opts);
   checkAborted(opts.signal, "fitGbdt");
   const objective = squaredError;
   const n = X.nRows,
     F = X.nFeatures;
   const w = opts.weights;
   const baseScore = n > 0 ? exactMean(y, w) : 0;
-  const cfg: GrowConfig = {
-    maxDepth: p.growth === "leafwise" && p.maxDepth <= 0 ? Infinity : p.maxDepth,
-    maxLeaves: p.growth === "leafwise" ? p.maxLeaves : Infinity,
-    leafwise: p.growth === "leafwise",
-    lambda: p.lambda,
-    gamma: p.gamma,
-    minChildWeight: p.minChildWeight,
-    leafScale: p.learningRate,
-  };
+  const cfg = growConfig(p);
   const nSlots = slotsNeeded(cfg, n);
   checkHistMemory(nSlots, F, "fitGbdt");
   const threads = resolveThreads(opts.threads, n, F, "fitGbdt");
@@ -119,12 +110,7 @@ export async function fitGbdt(
   const inSample = new Uint8Array(n);
   const nCols = Math.max(1, Math.round(p.colsample * F));
   const allFeatures = Int32Array.from({ length: F }, (_, j) => j);
-  const valid = opts.valid;
-  const validPred = valid ? new Float64Array(valid.y.length).fill(baseScore) : undefined;
-  const sqErr = valid ? new Float64Array(valid.y.length) : undefined;
-  let bestIteration = p.nTrees - 1,
-    bestLoss = Infinity,
-    bestAt = -1;
+  const validation = opts.valid ? validationTracker(opts.valid, baseScore) : null;
   const runOp = (op: number): void => {
     S.task[K.T_OP] = op;
     exec.run();
@@ -132,22 +118,9 @@ export async function fitGbdt(
   /** The last OP_PREDGRAD left this round's gradients in gradF and their maxima in result. */
   let gradReady = false;
   try {
-    // Hessians of squared error are the weights (objective.constantHessian): quantize once
-    // (scale from all rows). Without weights every hessian is 1 and the hessian sums are row
-    // counts (scale 1, exact).
-    const unitHess = objective.constantHessian && !w;
-    let maxH = 0;
-    for (let i = 0; i < n; i++) {
-      const hi = w ? w[i] : 1;
-      if (hi > maxH) maxH = hi;
-    }
-    const sh = unitHess ? 1 : fixedPointScale(maxH, n);
-    for (let i = 0; i < n; i++) S.hess[i] = Math.round((w ? w[i] : 1) * sh);
+    quantizeHessians(S, n, w, objective.constantHessian && !w);
     S.param[0] = p.lambda;
     S.param[1] = p.minChildWeight;
-    S.param[3] = sh;
-    S.param[4] = unitHess ? 1 : 0;
-    S.param[5] = unitHess ? 1 : Math.round(sh);
     for (let t = 0; t < p.nTrees; t++) {
       checkAborted(opts.signal, "fitGbdt");
       // Gradients g = w(pred − y) and their max (OP_GRAD), then the fixed-point gradients
@@ -184,30 +157,8 @@ export async function fitGbdt(
       S.param[7] = 0;
       trees.push(grown.tree);
       // Training predictions: leaf segments for sampled rows (OP_PRED), binned routing for the rest.
-      const { leaves, leafStart, leafEnd, routed, routedStart, routedEnd } = grown;
-      const { value, left, right, feature, defaultLeft } = grown.tree;
-      let nRec = 0;
-      for (let k = 0; k < leaves.length; k++, nRec++) {
-        const o = 8 * nRec;
-        S.leaf[o] = 0;
-        S.leaf[o + 1] = leafStart[k];
-        S.leaf[o + 2] = leafEnd[k];
-        S.leaf[o + 3] = value[leaves[k]];
-        S.leaf[o + 6] = S.leaf[o + 7] = value[leaves[k]];
-      }
-      for (let k = 0; k < routed.length; k++, nRec++) {
-        const o = 8 * nRec,
-          id = routed[k];
-        S.leaf[o] = 1;
-        S.leaf[o + 1] = routedStart[k];
-        S.leaf[o + 2] = routedEnd[k];
-        S.leaf[o + 3] = feature[id];
-        S.leaf[o + 4] = grown.bin[id];
-        S.leaf[o + 5] = defaultLeft[id] ? 1 : 0;
-        S.leaf[o + 6] = value[left[id]];
-        S.leaf[o + 7] = value[right[id]];
-      }
-      S.task[K.T_NLEAF] = nRec;
+      const { value } = grown.tree;
+      S.task[K.T_NLEAF] = writeLeafRecords(S, grown);
       if (m === n) {
         // Every row is in a record: leaf index per row, then prediction and next gradients in row order.
         runOp(K.OP_LEAFOF);
@@ -215,17 +166,8 @@ export async function fitGbdt(
         gradReady = true;
       } else runOp(K.OP_PRED);
       if (m < n) for (let i = 0; i < n; i++) if (!inSample[i]) pred[i] += value[leafOfBinnedRow(grown, binned, i)];
-      if (valid && validPred && sqErr) {
-        addTreePredictions(compileTrees([grown.tree]), valid.X, validPred);
-        for (let i = 0; i < sqErr.length; i++) {
-          const d = validPred[i] - valid.y[i];
-          sqErr[i] = d * d;
-        }
-        const loss = exactSum(sqErr) / Math.max(1, sqErr.length);
-        if (loss < bestLoss) {
-          bestLoss = loss;
-          bestAt = t;
-        }
+      if (validation) {
+        const bestAt = validation.add(grown.tree, t);
         if (p.earlyStoppingRounds > 0 && t - bestAt >= p.earlyStoppingRounds) break;
       }
       opts.onProgress?.((t + 1) / p.nTrees, `tree ${t + 1}/${p.nTrees}`);
@@ -234,10 +176,9 @@ export async function fitGbdt(
   } finally {
     exec.close();
   }
-  if (p.earlyStoppingRounds > 0 && bestAt >= 0) {
-    bestIteration = bestAt;
-    trees.length = bestAt + 1;
-  } else bestIteration = trees.length - 1;
+  const bestAt = validation?.bestAt() ?? -1;
+  if (p.earlyStoppingRounds > 0 && bestAt >= 0) trees.length = bestAt + 1;
+  const bestIteration = trees.length - 1;
   return {
     format: "strata-model",
     version: 1,
@@ -249,6 +190,111 @@ export async function fitGbdt(
     bestIteration,
     importance: gainImportance(trees, F),
   };
+}
+
+/** The tree-growing settings of the params (leaf-wise growth with maxDepth ≤ 0: no depth cap). */
+function growConfig(p: GbdtParams): GrowConfig {
+  return {
+    maxDepth: p.growth === "leafwise" && p.maxDepth <= 0 ? Infinity : p.maxDepth,
+    maxLeaves: p.growth === "leafwise" ? p.maxLeaves : Infinity,
+    leafwise: p.growth === "leafwise",
+    lambda: p.lambda,
+    gamma: p.gamma,
+    minChildWeight: p.minChildWeight,
+    leafScale: p.learningRate,
+  };
+}
+
+/**
+ * The validation set's predictions, updated tree by tree, and the round of the lowest mean
+ * squared error so far (the first such round on ties; the sum is exact, so the loss is the same
+ * on every machine). `add` returns that round.
+ */
+function validationTracker(valid: { X: FeatureMatrix; y: Float64Array }, baseScore: number) {
+  const pred = new Float64Array(valid.y.length).fill(baseScore);
+  const sqErr = new Float64Array(valid.y.length);
+  let bestLoss = Infinity,
+    best = -1;
+  return {
+    add(tree: Tree, t: number): number {
+      addTreePredictions(compileTrees([tree]), valid.X, pred);
+      for (let i = 0; i < sqErr.length; i++) {
+        const d = pred[i] - valid.y[i];
+        sqErr[i] = d * d;
+      }
+      const loss = exactSum(sqErr) / Math.max(1, sqErr.length);
+      if (loss < bestLoss) {
+        bestLoss = loss;
+        best = t;
+      }
+      return best;
+    },
+    bestAt: () => best,
+  };
+}
+
+/** The option pairs fitGbdt needs together: sampling needs an rng, early stopping a validation set. */
+function checkSamplingOptions(p: GbdtParams, opts: FitOptions): void {
+  if ((p.subsample < 1 || p.colsample < 1) && !opts.rng) {
+    throw new StrataError("ARGUMENT", `fitGbdt: subsample = ${p.subsample}, colsample = ${p.colsample} need opts.rng`, {
+      hint: "pass opts.rng (createRng(seed)) so sampling is reproducible, or set both to 1",
+    });
+  }
+  if (p.earlyStoppingRounds > 0 && !opts.valid) {
+    throw new StrataError("ARGUMENT", `fitGbdt: earlyStoppingRounds = ${p.earlyStoppingRounds} needs opts.valid`, {
+      hint: "pass opts.valid = { X, y } (a later, disjoint period), or set earlyStoppingRounds: 0",
+    });
+  }
+}
+
+/**
+ * Hessians of squared error are the weights (objective.constantHessian): quantized once, with
+ * the scale from all rows, into S.hess, and the scale into S.param[3..5]. Without weights
+ * (`unit`) every hessian is 1 and the hessian sums are row counts (scale 1, exact).
+ */
+function quantizeHessians(S: KernelState, n: number, w: Float64Array | undefined, unit: boolean): void {
+  let maxH = 0;
+  for (let i = 0; i < n; i++) {
+    const hi = w ? w[i] : 1;
+    if (hi > maxH) maxH = hi;
+  }
+  const sh = unit ? 1 : fixedPointScale(maxH, n);
+  for (let i = 0; i < n; i++) S.hess[i] = Math.round((w ? w[i] : 1) * sh);
+  S.param[3] = sh;
+  S.param[4] = unit ? 1 : 0;
+  S.param[5] = unit ? 1 : Math.round(sh);
+}
+
+/**
+ * The records OP_PRED / OP_LEAFOF read, 8 values each in S.leaf: a leaf's row segment and its
+ * value (kind 0), or a routed node's segment with its split (feature, bin, default direction)
+ * and its children's values (kind 1). Returns the number of records.
+ */
+function writeLeafRecords(S: KernelState, grown: GrownTree): number {
+  const { leaves, leafStart, leafEnd, routed, routedStart, routedEnd } = grown;
+  const { value, left, right, feature, defaultLeft } = grown.tree;
+  let nRec = 0;
+  for (let k = 0; k < leaves.length; k++, nRec++) {
+    const o = 8 * nRec;
+    S.leaf[o] = 0;
+    S.leaf[o + 1] = leafStart[k];
+    S.leaf[o + 2] = leafEnd[k];
+    S.leaf[o + 3] = value[leaves[k]];
+    S.leaf[o + 6] = S.leaf[o + 7] = value[leaves[k]];
+  }
+  for (let k = 0; k < routed.length; k++, nRec++) {
+    const o = 8 * nRec,
+      id = routed[k];
+    S.leaf[o] = 1;
+    S.leaf[o + 1] = routedStart[k];
+    S.leaf[o + 2] = routedEnd[k];
+    S.leaf[o + 3] = feature[id];
+    S.leaf[o + 4] = grown.bin[id];
+    S.leaf[o + 5] = defaultLeft[id] ? 1 : 0;
+    S.leaf[o + 6] = value[left[id]];
+    S.leaf[o + 7] = value[right[id]];
+  }
+  return nRec;
 }
 
 export function gainImportance(trees: readonly Tree[], nFeatures: number, scale = 1): number[] {

@@ -174,29 +174,56 @@ export async function openExecutor(init: KernelStateInit, threads: number): Prom
   const ctrlBuf = new SharedArrayBuffer(16);
   const ctrl = new Int32Array(ctrlBuf);
   const errBuf = new SharedArrayBuffer(ERR_BYTES);
-  const ready = p.workers.map(
-    (w, i) =>
-      new Promise<void>((resolve, reject) => {
-        const onMsg = (m: { type: string }) => {
-          if (m.type === "ready") {
-            w.off("message", onMsg);
-            w.off("error", reject);
-            resolve();
-          }
-        };
-        w.on("message", onMsg);
-        w.once("error", reject);
-        w.postMessage({ type: "session", init, ctrl: ctrlBuf, err: errBuf, index: i + 1, threads, gen: 0 });
-      }),
-  );
   try {
-    await Promise.all(ready);
+    await startSession(p, init, ctrlBuf, errBuf, threads);
   } catch (e) {
     p.broken = true;
     for (const w of p.workers) void w.terminate();
     warnFallback(e);
     return inlineExecutor(init);
   }
+  return poolExecutor(p, init, ctrl, errBuf, threads);
+}
+
+/** Sends every worker of `p` the session (shared state, control and error buffers); resolves when all are ready. */
+function startSession(
+  p: Pool,
+  init: KernelStateInit,
+  ctrlBuf: SharedArrayBuffer,
+  errBuf: SharedArrayBuffer,
+  threads: number,
+): Promise<unknown> {
+  return Promise.all(
+    p.workers.map(
+      (w, i) =>
+        new Promise<void>((resolve, reject) => {
+          const onMsg = (m: { type: string }) => {
+            if (m.type === "ready") {
+              w.off("message", onMsg);
+              w.off("error", reject);
+              resolve();
+            }
+          };
+          w.on("message", onMsg);
+          w.once("error", reject);
+          w.postMessage({ type: "session", init, ctrl: ctrlBuf, err: errBuf, index: i + 1, threads, gen: 0 });
+        }),
+    ),
+  );
+}
+
+/**
+ * The executor of a started session: `run` posts a job (generation counter, then notify) and
+ * works its own share on this thread, then waits for every worker's done count.
+ */
+function poolExecutor(
+  p: Pool,
+  init: KernelStateInit,
+  ctrl: Int32Array,
+  errBuf: SharedArrayBuffer,
+  threads: number,
+): Executor {
+  const nWorkers = threads - 1;
   const state = K.attach(init);
   state.binning = BK;
   let open = true;
