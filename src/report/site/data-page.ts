@@ -52,49 +52,65 @@ async function pricesSection({ conn }: SiteContext, cell: CatalogCell): Promise<
     html`<div class="card"><div class="k">${k}</div><div class="v">${String(v)}</div></div>`;
   return html`<h2><code>${cell.id}</code></h2>
 <div class="cards">${card("rows", total.toLocaleString("en-US"))}${card("symbols", num(s.symbols))}${card("dates", num(s.dates).toLocaleString("en-US"))}${card("first date", s.first_date)}${card("last date", s.last_date)}</div>
-${figure({
-  title: `Universe over time — ${cell.id}`,
-  subtitle:
-    "Symbols with a price on each date, per month: the band spans the month's minimum to maximum, the line is its mean.",
-  data: coverage,
-  table: { columns: ["month", "min_symbols", "mean_symbols", "max_symbols", "dates"] },
-  plot: {
-    height: 260,
-    x: { type: "utc", label: "Month" },
-    y: { label: "Symbols (count)", grid: true, zero: true },
-    marks: [
-      Plot.areaY(coverage, {
-        x: "month",
-        y1: "min_symbols",
-        y2: "max_symbols",
-        fill: "#4e79a7",
-        fillOpacity: 0.2,
-        curve: "step-after",
-      }),
-      Plot.lineY(coverage, { x: "month", y: "mean_symbols", stroke: "#4e79a7", strokeWidth: 1.5, curve: "step-after" }),
-      Plot.ruleY([0]),
-    ],
-  },
-})}
-${figure({
-  title: `Missing values by column — ${cell.id}`,
-  subtitle: "Share of rows where the column is NULL, in percent.",
-  data: missing,
-  table: { columns: ["column", "type", "missing", "share"], format: { share: (v) => formatPercent(v as number, 2) } },
-  plot: {
-    height: Math.max(120, 40 + missing.length * 22),
-    marginLeft: 90,
-    x: {
-      label: "Missing (% of rows)",
-      percent: true,
-      grid: true,
-      domain: [0, Math.max(0.01, ...missing.map((r) => r.share))],
-    },
-    y: { label: null, domain: missing.map((r) => r.column) },
-    marks: [Plot.barX(missing, { x: "share", y: "column", fill: "#e15759" }), Plot.ruleX([0])],
-  },
-})}
+${coverageFigure(cell.id, coverage)}
+${missingFigure(cell.id, missing)}
 <h3>Symbols</h3>${dataTable(symbols, { maxRows: 1000 })}`;
+}
+
+/** Symbols per date, by month: the min–max band and the mean line. */
+function coverageFigure(cellId: string, coverage: Array<Record<string, unknown>>): SafeHtml {
+  return figure({
+    title: `Universe over time — ${cellId}`,
+    subtitle:
+      "Symbols with a price on each date, per month: the band spans the month's minimum to maximum, the line is its mean.",
+    data: coverage,
+    table: { columns: ["month", "min_symbols", "mean_symbols", "max_symbols", "dates"] },
+    plot: {
+      height: 260,
+      x: { type: "utc", label: "Month" },
+      y: { label: "Symbols (count)", grid: true, zero: true },
+      marks: [
+        Plot.areaY(coverage, {
+          x: "month",
+          y1: "min_symbols",
+          y2: "max_symbols",
+          fill: "#4e79a7",
+          fillOpacity: 0.2,
+          curve: "step-after",
+        }),
+        Plot.lineY(coverage, {
+          x: "month",
+          y: "mean_symbols",
+          stroke: "#4e79a7",
+          strokeWidth: 1.5,
+          curve: "step-after",
+        }),
+        Plot.ruleY([0]),
+      ],
+    },
+  });
+}
+
+/** Share of NULL rows per column. */
+function missingFigure(cellId: string, missing: Array<{ column: string; share: number }>): SafeHtml {
+  return figure({
+    title: `Missing values by column — ${cellId}`,
+    subtitle: "Share of rows where the column is NULL, in percent.",
+    data: missing,
+    table: { columns: ["column", "type", "missing", "share"], format: { share: (v) => formatPercent(v as number, 2) } },
+    plot: {
+      height: Math.max(120, 40 + missing.length * 22),
+      marginLeft: 90,
+      x: {
+        label: "Missing (% of rows)",
+        percent: true,
+        grid: true,
+        domain: [0, Math.max(0.01, ...missing.map((r) => r.share))],
+      },
+      y: { label: null, domain: missing.map((r) => r.column) },
+      marks: [Plot.barX(missing, { x: "share", y: "column", fill: "#e15759" }), Plot.ruleX([0])],
+    },
+  });
 }
 
 export const dataPage: PageBuilder = {

@@ -165,6 +165,84 @@ async function correlations(
   return out;
 }
 
+/** Mean rank IC per feature against the labels (bars, by IC), with t-statistics in the table. */
+function icFigure(ic: FeatureIc[], order: string[], labelsCell: string, y: string, step: number): SafeHtml {
+  return figure({
+    title: "Rank IC by factor",
+    subtitle: `Spearman rank correlation of each feature with ${labelsCell}'s ${y} across symbols, per date, averaged over ${ic[0]?.dates ?? 0} dates (every ${step}th date, so forward returns do not overlap). Bars: mean IC; table: t-statistic = mean / (sd / √dates).`,
+    data: ic,
+    table: { columns: ["feature", "mean_ic", "sd_ic", "t_stat", "dates"] },
+    plot: {
+      height: Math.max(160, 40 + ic.length * 18),
+      marginLeft: labelMargin(order),
+      x: { label: "Mean rank IC (correlation, −1 to 1)", grid: true },
+      y: { label: null, domain: order },
+      color: { type: "categorical", domain: ["negative", "positive"], range: ["#e15759", "#4e79a7"] },
+      marks: [
+        Plot.barX(ic, {
+          x: "mean_ic",
+          y: "feature",
+          fill: (d: FeatureIc) => (d.mean_ic < 0 ? "negative" : "positive"),
+        }),
+        Plot.ruleX([0]),
+      ],
+    },
+  });
+}
+
+/** IC decay of the features with the largest |t| over the forward horizons, from the closes. */
+async function icDecayFigure(
+  conn: DuckDBConnection,
+  fsrc: string,
+  pcell: CatalogCell,
+  ic: FeatureIc[],
+): Promise<SafeHtml> {
+  const top = [...ic]
+    .sort((a, b) => Math.abs(b.t_stat) - Math.abs(a.t_stat) || (a.feature < b.feature ? -1 : 1))
+    .slice(0, DECAY_FEATURES)
+    .map((r) => r.feature);
+  const decay = await icDecay(conn, fsrc, parquet(pcell, "prices"), top);
+  return figure({
+    title: "IC decay",
+    subtitle: `Mean rank IC of the ${top.length} features with the largest |t| against forward returns over ${HORIZONS.join(", ")} trading days (from ${pcell.id}'s closes, entered one bar after the signal).`,
+    data: decay,
+    table: { columns: ["feature", "horizon", "mean_ic", "t_stat", "dates"] },
+    plot: {
+      height: 300,
+      x: { type: "log", label: "Horizon (trading days, log scale)", ticks: HORIZONS },
+      y: { label: "Mean rank IC", grid: true },
+      color: { legend: true, domain: top },
+      marks: [
+        Plot.ruleY([0]),
+        Plot.lineY(decay, { x: "horizon", y: "mean_ic", stroke: "feature" }),
+        Plot.dot(decay, { x: "horizon", y: "mean_ic", fill: "feature", r: 3 }),
+      ],
+    },
+  });
+}
+
+/** Cross-sectional rank correlation between features, in IC order. */
+function correlationHeatmap(corr: Array<Record<string, unknown>>, order: string[], nFeatures: number): SafeHtml {
+  return heatmap({
+    title: "Feature correlation",
+    subtitle: `Cross-sectional rank correlation between features, pooled over ${CORR_DATES} sampled dates; features in IC order.`,
+    rows: corr,
+    x: "feature_b",
+    y: "feature_a",
+    value: "correlation",
+    xLabel: "Feature",
+    yLabel: "Feature",
+    valueLabel: "Rank correlation (−1 to 1)",
+    diverging: true,
+    domain: [-1, 1],
+    xDomain: order,
+    yDomain: order,
+    labels: nFeatures <= 12,
+    rotateX: true,
+    marginLeft: labelMargin(order),
+  });
+}
+
 async function section(
   ctx: SiteContext,
   fcell: CatalogCell,
@@ -183,81 +261,15 @@ async function section(
     const { ic, step } = await featureIc(conn, fsrc, lsrc, y, feats);
     ic.sort((a, b) => b.mean_ic - a.mean_ic || (a.feature < b.feature ? -1 : 1));
     order = ic.map((r) => r.feature);
-    parts.push(
-      figure({
-        title: "Rank IC by factor",
-        subtitle: `Spearman rank correlation of each feature with ${lcell.id}'s ${y} across symbols, per date, averaged over ${ic[0]?.dates ?? 0} dates (every ${step}th date, so forward returns do not overlap). Bars: mean IC; table: t-statistic = mean / (sd / √dates).`,
-        data: ic,
-        table: { columns: ["feature", "mean_ic", "sd_ic", "t_stat", "dates"] },
-        plot: {
-          height: Math.max(160, 40 + ic.length * 18),
-          marginLeft: labelMargin(order),
-          x: { label: "Mean rank IC (correlation, −1 to 1)", grid: true },
-          y: { label: null, domain: order },
-          color: { type: "categorical", domain: ["negative", "positive"], range: ["#e15759", "#4e79a7"] },
-          marks: [
-            Plot.barX(ic, {
-              x: "mean_ic",
-              y: "feature",
-              fill: (d: FeatureIc) => (d.mean_ic < 0 ? "negative" : "positive"),
-            }),
-            Plot.ruleX([0]),
-          ],
-        },
-      }),
-    );
-    if (pcell && ic.length) {
-      const top = [...ic]
-        .sort((a, b) => Math.abs(b.t_stat) - Math.abs(a.t_stat) || (a.feature < b.feature ? -1 : 1))
-        .slice(0, DECAY_FEATURES)
-        .map((r) => r.feature);
-      const decay = await icDecay(conn, fsrc, parquet(pcell, "prices"), top);
-      parts.push(
-        figure({
-          title: "IC decay",
-          subtitle: `Mean rank IC of the ${top.length} features with the largest |t| against forward returns over ${HORIZONS.join(", ")} trading days (from ${pcell.id}'s closes, entered one bar after the signal).`,
-          data: decay,
-          table: { columns: ["feature", "horizon", "mean_ic", "t_stat", "dates"] },
-          plot: {
-            height: 300,
-            x: { type: "log", label: "Horizon (trading days, log scale)", ticks: HORIZONS },
-            y: { label: "Mean rank IC", grid: true },
-            color: { legend: true, domain: top },
-            marks: [
-              Plot.ruleY([0]),
-              Plot.lineY(decay, { x: "horizon", y: "mean_ic", stroke: "feature" }),
-              Plot.dot(decay, { x: "horizon", y: "mean_ic", fill: "feature", r: 3 }),
-            ],
-          },
-        }),
-      );
-    }
+    parts.push(icFigure(ic, order, lcell.id, y, step));
+    if (pcell && ic.length) parts.push(await icDecayFigure(conn, fsrc, pcell, ic));
   } else {
     parts.push(
       html`<p class="note">No labels among the sources: the IC needs a cell with a <code>labels</code> table.</p>`,
     );
   }
   const corr = await correlations(conn, fsrc, feats);
-  parts.push(
-    heatmap({
-      title: "Feature correlation",
-      subtitle: `Cross-sectional rank correlation between features, pooled over ${CORR_DATES} sampled dates; features in IC order.`,
-      rows: corr,
-      x: "feature_b",
-      y: "feature_a",
-      value: "correlation",
-      xLabel: "Feature",
-      yLabel: "Feature",
-      valueLabel: "Rank correlation (−1 to 1)",
-      diverging: true,
-      domain: [-1, 1],
-      xDomain: order,
-      yDomain: order,
-      labels: feats.length <= 12,
-      rotateX: true,
-      marginLeft: labelMargin(order),
-    }),
-  );
+  parts.push(correlationHeatmap(corr, order, feats.length));
   return html`<h2><code>${fcell.id}</code></h2><p class="note">${feats.length} numeric features.</p>${parts}`;
 }
 
