@@ -13,6 +13,7 @@
  * design (labels: forward returns) are listed in `allow` and reported, not compared.
  */
 import { rm } from "node:fs/promises";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { join, relative } from "node:path";
 import { StrataError } from "../core/errors.ts";
 import { suggestionHint } from "../core/suggest.ts";
@@ -22,6 +23,8 @@ import { readLock, type LockEntry, type LockFile } from "../pipeline/lock.ts";
 import { downstreamOf, withUpstream } from "../pipeline/address.ts";
 import { executeStage, kindOf, planProject, silentReporter, upstreamOf, type Reporter } from "../pipeline/runner.ts";
 import type { Project } from "../pipeline/project.ts";
+import type { CellProbe } from "../pipeline/plan.ts";
+import type { Cell } from "../pipeline/types.ts";
 import { perturbPricesAfter } from "./perturb.ts";
 import { compareBeforeCutoff, describeTable, type TableDifference } from "./compare.ts";
 
@@ -82,19 +85,7 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
     dataStage = opts.dataStage ?? "data",
     pricesOutput = opts.pricesOutput ?? "prices";
   const seed = opts.seed ?? 1;
-  const reporter = opts.reporter ?? silentReporter;
-  const signal = opts.signal ?? new AbortController().signal;
-  const stages = project.spec.stages.map((s) => s.name);
-  for (const [name, what] of [
-    [stage, "audited stage"],
-    [dataStage, "data stage"],
-  ] as const) {
-    if (!stages.includes(name)) {
-      throw new StrataError("TARGET", `audit leakage: no stage '${name}' (${what}) in ${project.specFile}`, {
-        hint: suggestionHint(name, stages, "stages"),
-      });
-    }
-  }
+  checkStagesExist(project, stage, dataStage);
   const allow = new Set(opts.allow ?? []);
 
   const held = await acquireProjectLock(project.root, { command: "pipeline audit leakage" });
@@ -105,59 +96,27 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
     project.lock = await readLock(project.lockFile);
     const targets = project.graph.byStage.get(stage) ?? [];
     const closure = withUpstream(project.graph, targets);
-    const dataCells = closure.filter((c) => c.stage === dataStage);
-    if (stage === dataStage || dataCells.length === 0) {
-      throw new StrataError(
-        "TARGET",
-        `audit leakage: stage '${stage}' does not read from '${dataStage}'${stage === dataStage ? " (it is the data stage)" : ""}`,
-        {
-          hint: `audit a stage downstream of '${dataStage}', e.g. \`pipeline audit leakage features\``,
-        },
-      );
-    }
-
-    // Only fresh outputs are audited: a stale cell's files are not what its code produces now.
-    const { steps, probes } = await planProject(project, { targets: targets.map((c) => c.id) });
-    const stale = steps.filter((s) => s.action !== "skip");
-    if (stale.length > 0) {
-      throw new StrataError(
-        "STAGE",
-        `audit leakage: '${stage}' or its upstream is not up to date: ${stale.map((s) => `${s.cell.id} (${s.cause})`).join(", ")}`,
-        {
-          hint: `run \`pipeline run ${stage}\` first, then audit again`,
-          details: { stale: stale.map((s) => ({ cell: s.cell.id, cause: s.cause })) },
-        },
-      );
-    }
-
-    const pricesOf = (id: string): string => {
-      const o = project.lock.cells[id]?.outputs[pricesOutput];
-      if (!o || kindOf(pricesOutput, o.path) !== "table") {
-        throw new StrataError("TARGET", `audit leakage: cell '${id}' has no table output '${pricesOutput}'`, {
-          hint: `its outputs: ${Object.keys(project.lock.cells[id]?.outputs ?? {}).join(", ") || "none"}; pass the prices table's name`,
-        });
-      }
-      return join(project.root, o.path);
-    };
+    const dataCells = dataCellsOf(closure, stage, dataStage);
+    const probes = await freshProbes(project, stage, targets);
 
     const defaultCut = opts.cutoff === undefined;
-    const cutoff = defaultCut ? await defaultCutoff(conn, pricesOf(dataCells[0].id)) : checkCutoff(opts.cutoff!);
-    await checkCutoffInRange(conn, pricesOf(dataCells[0].id), cutoff);
+    const firstPrices = () => pricesPath(project, dataCells[0].id, pricesOutput);
+    const cutoff = defaultCut ? await defaultCutoff(conn, firstPrices()) : checkCutoff(opts.cutoff!);
+    await checkCutoffInRange(conn, firstPrices(), cutoff);
 
     // A private view of the lock: perturbed prices and re-executed outputs point into tmpRoot.
     const view: LockFile = { version: 2, cells: { ...project.lock.cells } };
-    const rel = (abs: string) => relative(project.root, abs);
-    let perturbedRows = 0;
-    for (const dc of dataCells) {
-      const dest = join(tmpRoot, dc.dir, `${pricesOutput}.parquet`);
-      const r = await perturbPricesAfter(conn, pricesOf(dc.id), dest, { cutoff, seed, scale: opts.scale });
-      perturbedRows += r.perturbedRows;
-      const entry = project.lock.cells[dc.id];
-      view.cells[dc.id] = {
-        ...entry,
-        outputs: { ...entry.outputs, [pricesOutput]: { ...entry.outputs[pricesOutput], path: rel(dest) } },
-      };
-    }
+    const run: AuditRun = {
+      project,
+      conn,
+      tmpRoot,
+      view,
+      cutoff,
+      allow,
+      reporter: opts.reporter ?? silentReporter,
+      signal: opts.signal ?? new AbortController().signal,
+    };
+    const perturbedRows = await perturbDataCells(run, dataCells, { pricesOutput, seed, scale: opts.scale });
 
     const affected = downstreamOf(
       project.graph,
@@ -167,46 +126,8 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
     const tables: AuditedTable[] = [];
     let leak: LeakageFinding | undefined;
     for (const cell of rerun) {
-      const probe = probes.get(cell.id)!;
-      if ("error" in probe.parts)
-        throw new StrataError("STAGE", `audit leakage: cannot prepare ${cell.id}: ${probe.parts.error}`);
-      reporter.start(cell, "run", "audit leakage");
-      const started = performance.now();
-      const res = await executeStage(project, cell, probe.parts, {
-        tmpDir: join(tmpRoot, "cells", cell.dir),
-        upstream: upstreamOf(project, cell, view),
-        signal,
-        reporter,
-      });
-      const original = project.lock.cells[cell.id];
-      const outputs: LockEntry["outputs"] = {};
-      for (const f of res.files) outputs[f.name] = { path: rel(f.abs), hash: "", bytes: 0 };
-      view.cells[cell.id] = { ...original, outputs };
-
-      for (const f of res.files) {
-        const o = original.outputs[f.name];
-        if (!o || kindOf(f.name, o.path) !== "table") continue;
-        const base = { cell: cell.id, output: f.name };
-        if (allow.has(cell.stage) || allow.has(`${cell.stage}/${f.name}`)) {
-          tables.push({ ...base, status: "allowed", rows: 0 });
-          continue;
-        }
-        const origPath = join(project.root, o.path);
-        if (!(await describeTable(conn, origPath)).some((c) => c.name === "date")) {
-          tables.push({ ...base, status: "no date column", rows: 0 });
-          continue;
-        }
-        const cmp = await compareBeforeCutoff(conn, origPath, f.abs, cutoff);
-        tables.push({ ...base, status: cmp.difference ? "leak" : "identical", rows: cmp.rows });
-        if (cmp.difference && !leak) leak = { ...base, ...cmp.difference };
-      }
-      reporter.finish(cell, {
-        id: cell.id,
-        stage: cell.stage,
-        status: "ran",
-        cause: "audit leakage",
-        duration_s: (performance.now() - started) / 1000,
-      });
+      const found = await rerunCell(run, cell, probes.get(cell.id)!, tables);
+      if (found && !leak) leak = found;
     }
     return {
       ok: !leak,
@@ -231,14 +152,183 @@ export async function auditLeakage(project: Project, opts: LeakageAuditOptions =
   }
 }
 
+/** One audit under way: where re-executed cells write, the lock view they read, what is compared. */
+interface AuditRun {
+  project: Project;
+  conn: DuckDBConnection;
+  tmpRoot: string;
+  /** The lock as the re-executed cells see it: perturbed prices, re-executed outputs. */
+  view: LockFile;
+  cutoff: string;
+  /** Stages and "stage/output" names reported as allowed, not compared. */
+  allow: ReadonlySet<string>;
+  reporter: Reporter;
+  signal: AbortSignal;
+}
+
+function checkStagesExist(project: Project, stage: string, dataStage: string): void {
+  const stages = project.spec.stages.map((s) => s.name);
+  for (const [name, what] of [
+    [stage, "audited stage"],
+    [dataStage, "data stage"],
+  ] as const) {
+    if (!stages.includes(name)) {
+      throw new StrataError("TARGET", `audit leakage: no stage '${name}' (${what}) in ${project.specFile}`, {
+        hint: suggestionHint(name, stages, "stages"),
+      });
+    }
+  }
+}
+
+/** The data stage's cells among the audited cells' upstream; there must be some. */
+function dataCellsOf(closure: readonly Cell[], stage: string, dataStage: string): Cell[] {
+  const dataCells = closure.filter((c) => c.stage === dataStage);
+  if (stage === dataStage || dataCells.length === 0) {
+    throw new StrataError(
+      "TARGET",
+      `audit leakage: stage '${stage}' does not read from '${dataStage}'${stage === dataStage ? " (it is the data stage)" : ""}`,
+      {
+        hint: `audit a stage downstream of '${dataStage}', e.g. \`pipeline audit leakage features\``,
+      },
+    );
+  }
+  return dataCells;
+}
+
+/**
+ * The probes of the audited cells and their upstream, once they are all up to date. Only fresh
+ * outputs are audited: a stale cell's files are not what its code produces now.
+ */
+async function freshProbes(project: Project, stage: string, targets: readonly Cell[]): Promise<Map<string, CellProbe>> {
+  const { steps, probes } = await planProject(project, { targets: targets.map((c) => c.id) });
+  const stale = steps.filter((s) => s.action !== "skip");
+  if (stale.length > 0) {
+    throw new StrataError(
+      "STAGE",
+      `audit leakage: '${stage}' or its upstream is not up to date: ${stale.map((s) => `${s.cell.id} (${s.cause})`).join(", ")}`,
+      {
+        hint: `run \`pipeline run ${stage}\` first, then audit again`,
+        details: { stale: stale.map((s) => ({ cell: s.cell.id, cause: s.cause })) },
+      },
+    );
+  }
+  return probes;
+}
+
+/** The absolute path of a data cell's prices table, as the project's lock records it. */
+function pricesPath(project: Project, id: string, pricesOutput: string): string {
+  const o = project.lock.cells[id]?.outputs[pricesOutput];
+  if (!o || kindOf(pricesOutput, o.path) !== "table") {
+    throw new StrataError("TARGET", `audit leakage: cell '${id}' has no table output '${pricesOutput}'`, {
+      hint: `its outputs: ${Object.keys(project.lock.cells[id]?.outputs ?? {}).join(", ") || "none"}; pass the prices table's name`,
+    });
+  }
+  return join(project.root, o.path);
+}
+
+/**
+ * Perturb each data cell's prices after the cutoff into tmpRoot and point the view at them;
+ * returns the rows perturbed.
+ */
+async function perturbDataCells(
+  run: AuditRun,
+  dataCells: readonly Cell[],
+  opts: { pricesOutput: string; seed: number; scale: number | undefined },
+): Promise<number> {
+  const { project, view } = run;
+  const { pricesOutput } = opts;
+  let perturbedRows = 0;
+  for (const dc of dataCells) {
+    const dest = join(run.tmpRoot, dc.dir, `${pricesOutput}.parquet`);
+    const r = await perturbPricesAfter(run.conn, pricesPath(project, dc.id, pricesOutput), dest, {
+      cutoff: run.cutoff,
+      seed: opts.seed,
+      scale: opts.scale,
+    });
+    perturbedRows += r.perturbedRows;
+    const entry = project.lock.cells[dc.id];
+    view.cells[dc.id] = {
+      ...entry,
+      outputs: {
+        ...entry.outputs,
+        [pricesOutput]: { ...entry.outputs[pricesOutput], path: relative(project.root, dest) },
+      },
+    };
+  }
+  return perturbedRows;
+}
+
+/**
+ * Re-execute one cell on the view, point the view at its new outputs, and compare its tables
+ * (appended to `tables`); returns the cell's first difference.
+ */
+async function rerunCell(
+  run: AuditRun,
+  cell: Cell,
+  probe: CellProbe,
+  tables: AuditedTable[],
+): Promise<LeakageFinding | undefined> {
+  const { project, reporter } = run;
+  if ("error" in probe.parts)
+    throw new StrataError("STAGE", `audit leakage: cannot prepare ${cell.id}: ${probe.parts.error}`);
+  reporter.start(cell, "run", "audit leakage");
+  const started = performance.now();
+  const res = await executeStage(project, cell, probe.parts, {
+    tmpDir: join(run.tmpRoot, "cells", cell.dir),
+    upstream: upstreamOf(project, cell, run.view),
+    signal: run.signal,
+    reporter,
+  });
+  const original = project.lock.cells[cell.id];
+  const outputs: LockEntry["outputs"] = {};
+  for (const f of res.files) outputs[f.name] = { path: relative(project.root, f.abs), hash: "", bytes: 0 };
+  run.view.cells[cell.id] = { ...original, outputs };
+
+  let leak: LeakageFinding | undefined;
+  for (const f of res.files) {
+    const o = original.outputs[f.name];
+    if (!o || kindOf(f.name, o.path) !== "table") continue;
+    const base = { cell: cell.id, output: f.name };
+    const table = await compareTable(run, cell.stage, base, join(project.root, o.path), f.abs);
+    tables.push(table.audited);
+    if (table.difference && !leak) leak = { ...base, ...table.difference };
+  }
+  reporter.finish(cell, {
+    id: cell.id,
+    stage: cell.stage,
+    status: "ran",
+    cause: "audit leakage",
+    duration_s: (performance.now() - started) / 1000,
+  });
+  return leak;
+}
+
+/** One table output: allowed, without a date column, or compared on its rows dated ≤ cutoff. */
+async function compareTable(
+  run: AuditRun,
+  stage: string,
+  base: { cell: string; output: string },
+  origPath: string,
+  rerunPath: string,
+): Promise<{ audited: AuditedTable; difference?: TableDifference }> {
+  if (run.allow.has(stage) || run.allow.has(`${stage}/${base.output}`)) {
+    return { audited: { ...base, status: "allowed", rows: 0 } };
+  }
+  if (!(await describeTable(run.conn, origPath)).some((c) => c.name === "date")) {
+    return { audited: { ...base, status: "no date column", rows: 0 } };
+  }
+  const cmp = await compareBeforeCutoff(run.conn, origPath, rerunPath, run.cutoff);
+  return {
+    audited: { ...base, status: cmp.difference ? "leak" : "identical", rows: cmp.rows },
+    difference: cmp.difference,
+  };
+}
+
 /**
  * The default cutoff: the last date in the table on or before min + 70 % of (max − min),
  * counted in calendar days — so 30 % of the history is perturbed.
  */
-export async function defaultCutoff(
-  conn: import("@duckdb/node-api").DuckDBConnection,
-  pricesPath: string,
-): Promise<string> {
+export async function defaultCutoff(conn: DuckDBConnection, pricesPath: string): Promise<string> {
   const [r] = await queryRows<{ d: string | null }>(
     conn,
     `
@@ -264,11 +354,7 @@ function checkCutoff(text: string): string {
   return formatIsoDate(d);
 }
 
-async function checkCutoffInRange(
-  conn: import("@duckdb/node-api").DuckDBConnection,
-  pricesPath: string,
-  cutoff: string,
-): Promise<void> {
+async function checkCutoffInRange(conn: DuckDBConnection, pricesPath: string, cutoff: string): Promise<void> {
   const [r] = await queryRows<{ lo: string; hi: string }>(
     conn,
     `SELECT min(date)::VARCHAR AS lo, max(date)::VARCHAR AS hi FROM ${readParquetSql(pricesPath)}`,

@@ -123,14 +123,26 @@ interface Inspection {
   cleanup(): Promise<void>;
 }
 
+/** One inspection's state, shared by the layout readers: the report they fill and the temp tables. */
+interface Scratch {
+  conn: DuckDBConnection;
+  path: string;
+  opts: ValidateOptions;
+  report: ValidationReport;
+  /** The inspection's sequence number, which names its temp tables. */
+  id: number;
+  raw: string;
+  typed: string;
+  cleanup(): Promise<void>;
+  /** Record one error and stop: the inspection ends without a typed table. */
+  fail(problem: DataProblem): Inspection;
+}
+
 const where = (file: string, format: "csv" | "parquet", loc: number): string =>
   `${file} ${format === "csv" ? "line" : "row"} ${loc}`;
 
-async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptions): Promise<Inspection> {
-  const format = detectFormat(path, opts.format);
-  const max = opts.maxProblems ?? 20;
-  const file = opts.label ?? path;
-  const report: ValidationReport = {
+function emptyReport(file: string, format: "csv" | "parquet"): ValidationReport {
+  return {
     ok: false,
     file,
     format,
@@ -145,6 +157,22 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     errorCount: 0,
     warningCount: 0,
   };
+}
+
+/** A reader that stopped part-way through the file: most often a line with a different field count. */
+function readFailure(file: string, cause: unknown): DataProblem {
+  return {
+    kind: "read",
+    file,
+    message: `${file}: ${(cause as Error).message.split("\n")[0]}`,
+    hint: "check that every line has the same number of fields",
+  };
+}
+
+async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptions): Promise<Inspection> {
+  const format = detectFormat(path, opts.format);
+  const file = opts.label ?? path;
+  const report = emptyReport(file, format);
   const id = ++seq;
   const raw = sqlIdent(`__strata_raw_${id}`),
     typed = sqlIdent(`__strata_typed_${id}`);
@@ -156,14 +184,7 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     report.errorCount = report.errors.length;
     return { report, cleanup };
   };
-  const noRows: DataProblem = {
-    kind: "empty",
-    file,
-    message: `${file}: no data rows (${format === "csv" ? "only a header line" : "the file has no rows"})`,
-    hint: "the export or download probably failed or was filtered to nothing; check the source file",
-  };
 
-  // ---- headers
   let headers: string[];
   try {
     const desc = await queryRows<{ column_name: string }>(conn, `DESCRIBE SELECT * FROM ${readerSql(path, format)}`);
@@ -178,87 +199,142 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
     });
   }
 
-  // ---- wide table: one parser (wide-prices.ts), then long rows, close only
+  const scratch: Scratch = { conn, path, opts, report, id, raw, typed, cleanup, fail };
   const layout = opts.layout ?? "auto";
   if (layout === "wide" || (layout === "auto" && looksWide(headers, opts.columns))) {
-    report.layout = "wide";
-    const extra = Object.keys(opts.columns ?? {}).filter((k) => k !== "date");
-    if (extra.length) {
-      return fail({
-        kind: "read",
-        file,
-        message: `${file}: read as a wide table (${layout === "wide" ? "format: wide" : "a date column and no symbol column"}), where only columns.date applies, but the mapping also names ${extra.map((k) => `columns.${k}`).join(", ")}`,
-        hint:
-          layout === "wide"
-            ? "drop those entries, or set format: long if the file has a symbol column"
-            : "map the symbol column too (columns.symbol) and set format: long, or drop those entries",
-      });
-    }
-    const dateColumn = wideDateColumn(headers, opts.columns);
-    if (dateColumn) report.columns = { date: dateColumn };
-    let cols: Record<string, (string | null)[]>;
-    try {
-      cols = await readTextColumns(conn, path, format, { dateColumn, dateFormat: opts.dateFormat });
-    } catch (cause) {
-      return fail({
-        kind: "read",
-        file,
-        message: `${file}: ${(cause as Error).message.split("\n")[0]}`,
-        hint: "check that every line has the same number of fields",
-      });
-    }
-    const parsed = parseWidePrices(file, cols, format, {
-      dateColumn: opts.columns?.date,
-      gaps: "allow",
-      maxPrice: opts.maxPrice,
-      maxProblems: max,
-    });
-    if (!parsed.prices) {
-      report.errors = parsed.problems;
-      report.errorCount = parsed.problemCount;
-      return { report, cleanup };
-    }
-    report.assets = parsed.prices.assets;
-    const long = wideToLong(parsed.prices);
-    await createTableFromColumns(
-      conn,
-      `__strata_raw_${id}`,
-      {
-        columns: { __loc: long.loc, date: long.date, symbol: long.symbol, close: long.close },
-        types: { date: "DATE" },
-      },
-      { temp: true },
-    );
-    const typedCols = [
-      `__loc::BIGINT AS __loc`,
-      `date::VARCHAR AS date_raw`,
-      `date`,
-      `symbol::VARCHAR AS symbol`,
-      ...NUMERIC_COLUMNS.map((c) =>
-        c === "close"
-          ? `close::VARCHAR AS close_raw, close`
-          : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`,
-      ),
-      `NULL::VARCHAR AS sector`,
-    ];
-    return withThreadsForInput(conn, long.close.length, async () => {
-      await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
-      // The symbol is the file's column of each close.
-      return checkTyped(
-        conn,
-        typed,
-        report,
-        opts,
-        { present: new Set(["date", "symbol", "close"]), column: (_c, sym) => sym ?? "close" },
-        cleanup,
-      );
-    });
+    return inspectWide(scratch, headers, layout);
   }
+  return inspectLong(scratch, headers);
+}
 
-  // ---- long table: columns
+/** A wide table: one parser (wide-prices.ts), then long rows, close only. */
+async function inspectWide(s: Scratch, headers: string[], layout: "auto" | "wide"): Promise<Inspection> {
+  const { conn, path, opts, report } = s;
+  const { file, format } = report;
+  report.layout = "wide";
+  const extra = Object.keys(opts.columns ?? {}).filter((k) => k !== "date");
+  if (extra.length) return s.fail(wideMappingProblem(file, layout, extra));
+  const dateColumn = wideDateColumn(headers, opts.columns);
+  if (dateColumn) report.columns = { date: dateColumn };
+  let cols: Record<string, (string | null)[]>;
+  try {
+    cols = await readTextColumns(conn, path, format, { dateColumn, dateFormat: opts.dateFormat });
+  } catch (cause) {
+    return s.fail(readFailure(file, cause));
+  }
+  const parsed = parseWidePrices(file, cols, format, {
+    dateColumn: opts.columns?.date,
+    gaps: "allow",
+    maxPrice: opts.maxPrice,
+    maxProblems: opts.maxProblems ?? 20,
+  });
+  if (!parsed.prices) {
+    report.errors = parsed.problems;
+    report.errorCount = parsed.problemCount;
+    return { report, cleanup: s.cleanup };
+  }
+  report.assets = parsed.prices.assets;
+  const long = wideToLong(parsed.prices);
+  await createTableFromColumns(
+    conn,
+    `__strata_raw_${s.id}`,
+    {
+      columns: { __loc: long.loc, date: long.date, symbol: long.symbol, close: long.close },
+      types: { date: "DATE" },
+    },
+    { temp: true },
+  );
+  return withThreadsForInput(conn, long.close.length, async () => {
+    await conn.run(`CREATE TEMP TABLE ${s.typed} AS SELECT ${wideTypedColumns().join(", ")} FROM ${s.raw}`);
+    // The symbol is the file's column of each close.
+    return checkTyped(
+      conn,
+      s.typed,
+      report,
+      opts,
+      { present: new Set(["date", "symbol", "close"]), column: (_c, sym) => sym ?? "close" },
+      s.cleanup,
+    );
+  });
+}
+
+/** A column mapping that names more than the date, for a file read as a wide table. */
+function wideMappingProblem(file: string, layout: "auto" | "wide", extra: string[]): DataProblem {
+  return {
+    kind: "read",
+    file,
+    message: `${file}: read as a wide table (${layout === "wide" ? "format: wide" : "a date column and no symbol column"}), where only columns.date applies, but the mapping also names ${extra.map((k) => `columns.${k}`).join(", ")}`,
+    hint:
+      layout === "wide"
+        ? "drop those entries, or set format: long if the file has a symbol column"
+        : "map the symbol column too (columns.symbol) and set format: long, or drop those entries",
+  };
+}
+
+/** The typed table's select list over the long rows of a wide table: close only, the rest NULL. */
+function wideTypedColumns(): string[] {
+  return [
+    `__loc::BIGINT AS __loc`,
+    `date::VARCHAR AS date_raw`,
+    `date`,
+    `symbol::VARCHAR AS symbol`,
+    ...NUMERIC_COLUMNS.map((c) =>
+      c === "close"
+        ? `close::VARCHAR AS close_raw, close`
+        : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`,
+    ),
+    `NULL::VARCHAR AS sector`,
+  ];
+}
+
+/** A long table: resolve the columns, copy them as text with their locations, then type them. */
+async function inspectLong(s: Scratch, headers: string[]): Promise<Inspection> {
+  const { conn, path, opts, report, raw, typed } = s;
+  const { file, format } = report;
   report.layout = "long";
   const resolved = resolveColumns(headers, opts.columns);
   report.columns = resolved.found;
+  const colProblems = missingColumnProblems(file, headers, resolved);
+  if (colProblems.length) {
+    report.errors = colProblems;
+    report.errorCount = colProblems.length;
+    return { report, cleanup: s.cleanup };
+  }
+  const src = (c: PriceColumn): string | undefined => resolved.found[c];
+
+  // Raw (all VARCHAR) with locations. CSV line numbers come from row order, so the scan runs
+  // single-threaded (file order); Parquet carries its own row numbers.
+  const select = PRICE_COLUMNS.filter((c) => src(c) !== undefined)
+    .map((c) => `CAST(${sqlIdent(src(c)!)} AS VARCHAR) AS ${sqlIdent(c)}`)
+    .join(", ");
+  const loc = format === "csv" ? "(row_number() OVER () + 1)::BIGINT" : "(file_row_number + 1)::BIGINT";
+  try {
+    await withSingleThread(conn, () =>
+      conn.run(`CREATE TEMP TABLE ${raw} AS SELECT ${loc} AS __loc, ${select} FROM ${readerSql(path, format)}`),
+    );
+  } catch (cause) {
+    return s.fail(readFailure(file, cause));
+  }
+
+  // Small files are checked on one DuckDB thread (see SMALL_INPUT_ROWS: a DuckDB window bug).
+  const rawRows = Number(
+    (await queryRows<{ n: number | string }>(conn, `SELECT count(*) AS n FROM ${raw}`))[0]?.n ?? 0,
+  );
+  if (rawRows === 0) return s.fail(noRowsProblem(file, format));
+  return withThreadsForInput(conn, rawRows, async () => {
+    const typedCols = longTypedColumns(src, opts.dateFormat);
+    await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
+    const present = new Set(PRICE_COLUMNS.filter((c) => src(c) !== undefined));
+    return checkTyped(conn, typed, report, opts, { present, column: (c) => src(c) ?? c }, s.cleanup);
+  });
+}
+
+/** Mapped headers the file lacks, then required columns nothing resolved to, each with a guess. */
+function missingColumnProblems(
+  file: string,
+  headers: string[],
+  resolved: ReturnType<typeof resolveColumns>,
+): DataProblem[] {
   const used = new Set(Object.values(resolved.found));
   const colProblems: DataProblem[] = [];
   const foundList = headers.map((h) => JSON.stringify(h)).join(", ");
@@ -274,6 +350,7 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
         : `set columns.${col} to one of the file's columns`,
     });
   }
+  // A header guessed for one required column is not offered again for the next.
   const suggested = new Set(used);
   for (const col of resolved.missingRequired) {
     const guess = suggestHeader(col, headers, suggested) ?? headers.find((h) => !suggested.has(h));
@@ -286,58 +363,52 @@ async function inspect(conn: DuckDBConnection, path: string, opts: ValidateOptio
       hint: `map it: columns: { ${col}: ${JSON.stringify(guess ?? "…")} }`,
     });
   }
-  if (colProblems.length) {
-    report.errors = colProblems;
-    report.errorCount = colProblems.length;
-    return { report, cleanup };
-  }
-  const src = (c: PriceColumn): string | undefined => resolved.found[c];
+  return colProblems;
+}
 
-  // ---- raw (all VARCHAR) with locations. CSV line numbers come from row order, so the scan
-  // runs single-threaded (file order); Parquet carries its own row numbers.
-  const select = PRICE_COLUMNS.filter((c) => src(c) !== undefined)
-    .map((c) => `CAST(${sqlIdent(src(c)!)} AS VARCHAR) AS ${sqlIdent(c)}`)
-    .join(", ");
-  const loc = format === "csv" ? "(row_number() OVER () + 1)::BIGINT" : "(file_row_number + 1)::BIGINT";
-  try {
-    await withSingleThread(conn, () =>
-      conn.run(`CREATE TEMP TABLE ${raw} AS SELECT ${loc} AS __loc, ${select} FROM ${readerSql(path, format)}`),
-    );
-  } catch (cause) {
-    return fail({
-      kind: "read",
-      file,
-      message: `${file}: ${(cause as Error).message.split("\n")[0]}`,
-      hint: "check that every line has the same number of fields",
-    });
-  }
+function noRowsProblem(file: string, format: "csv" | "parquet"): DataProblem {
+  return {
+    kind: "empty",
+    file,
+    message: `${file}: no data rows (${format === "csv" ? "only a header line" : "the file has no rows"})`,
+    hint: "the export or download probably failed or was filtered to nothing; check the source file",
+  };
+}
 
-  // Small files are checked on one DuckDB thread (see SMALL_INPUT_ROWS: a DuckDB window bug).
-  const rawRows = Number(
-    (await queryRows<{ n: number | string }>(conn, `SELECT count(*) AS n FROM ${raw}`))[0]?.n ?? 0,
-  );
-  if (rawRows === 0) return fail(noRows);
-  return withThreadsForInput(conn, rawRows, async () => {
-    // ---- typed
-    const dateExpr = opts.dateFormat
-      ? `TRY_STRPTIME(trim(date), ${sqlString(opts.dateFormat)})::DATE`
-      : `TRY_CAST(trim(date) AS DATE)`;
-    const typedCols = [
-      `__loc`,
-      `date AS date_raw`,
-      `${dateExpr} AS date`,
-      `NULLIF(trim(symbol), '') AS symbol`,
-      ...NUMERIC_COLUMNS.map((c) =>
-        src(c)
-          ? `${sqlIdent(c)} AS ${sqlIdent(c + "_raw")}, TRY_CAST(trim(${sqlIdent(c)}) AS DOUBLE) AS ${sqlIdent(c)}`
-          : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`,
-      ),
-      src("sector") ? `NULLIF(trim(sector), '') AS sector` : `NULL::VARCHAR AS sector`,
-    ];
-    await conn.run(`CREATE TEMP TABLE ${typed} AS SELECT ${typedCols.join(", ")} FROM ${raw}`);
-    const present = new Set(PRICE_COLUMNS.filter((c) => src(c) !== undefined));
-    return checkTyped(conn, typed, report, opts, { present, column: (c) => src(c) ?? c }, cleanup);
-  });
+/**
+ * The typed table's select list over the raw text of a long table: dates parsed with
+ * `dateFormat` (ISO when absent), numbers TRY_CAST, and NULL for the columns the file lacks.
+ */
+function longTypedColumns(src: (c: PriceColumn) => string | undefined, dateFormat: string | undefined): string[] {
+  const dateExpr = dateFormat
+    ? `TRY_STRPTIME(trim(date), ${sqlString(dateFormat)})::DATE`
+    : `TRY_CAST(trim(date) AS DATE)`;
+  return [
+    `__loc`,
+    `date AS date_raw`,
+    `${dateExpr} AS date`,
+    `NULLIF(trim(symbol), '') AS symbol`,
+    ...NUMERIC_COLUMNS.map((c) =>
+      src(c)
+        ? `${sqlIdent(c)} AS ${sqlIdent(c + "_raw")}, TRY_CAST(trim(${sqlIdent(c)}) AS DOUBLE) AS ${sqlIdent(c)}`
+        : `NULL::VARCHAR AS ${sqlIdent(c + "_raw")}, NULL::DOUBLE AS ${sqlIdent(c)}`,
+    ),
+    src("sector") ? `NULLIF(trim(sector), '') AS sector` : `NULL::VARCHAR AS sector`,
+  ];
+}
+
+/**
+ * One error as the checks' query returns it: where, what, in which column, the raw value, the
+ * row's symbol and date text, and one more value the kind needs (the limit, the low, the first line).
+ */
+interface ErrorRow {
+  __loc: number | string;
+  kind: ProblemKind;
+  col: PriceColumn;
+  val: string | null;
+  sym: string | null;
+  dt: string | null;
+  other: string | null;
 }
 
 /**
@@ -383,16 +454,10 @@ async function checkTyped(
   checks.push(`SELECT __loc, 'duplicate', 'date', date_raw, symbol, date_raw, first::VARCHAR FROM (
       SELECT __loc, date_raw, symbol, min(__loc) OVER (PARTITION BY symbol, date) AS first FROM ${typed}
       WHERE symbol IS NOT NULL AND date IS NOT NULL) WHERE __loc > first`);
-  const errRows = await queryRows<{
-    n: number | string;
-    __loc: number | string;
-    kind: ProblemKind;
-    col: PriceColumn;
-    val: string | null;
-    sym: string | null;
-    dt: string | null;
-    other: string | null;
-  }>(conn, `SELECT count(*) OVER () AS n, * FROM (${checks.join(" UNION ALL ")}) ORDER BY __loc, kind LIMIT ${max}`);
+  const errRows = await queryRows<ErrorRow & { n: number | string }>(
+    conn,
+    `SELECT count(*) OVER () AS n, * FROM (${checks.join(" UNION ALL ")}) ORDER BY __loc, kind LIMIT ${max}`,
+  );
   report.errorCount = errRows.length ? Number(errRows[0].n) : 0;
   const expectDate = opts.dateFormat ? `a date in the format ${opts.dateFormat}` : `a date "YYYY-MM-DD"`;
   report.errors = errRows.map((e) => errorProblem(file, format, e, cols.column(e.col, e.sym), expectDate));
@@ -421,15 +486,7 @@ async function checkTyped(
 function errorProblem(
   file: string,
   format: "csv" | "parquet",
-  e: {
-    __loc: number | string;
-    kind: ProblemKind;
-    col: PriceColumn;
-    val: string | null;
-    sym: string | null;
-    dt: string | null;
-    other: string | null;
-  },
+  e: ErrorRow,
   column: string,
   expectDate: string,
 ): DataProblem {
@@ -488,13 +545,16 @@ function errorProblem(
   };
 }
 
-async function collectWarnings(
-  conn: DuckDBConnection,
-  typed: string,
-  report: ValidationReport,
-  opts: ValidateOptions,
-  max: number,
-): Promise<void> {
+/** The thresholds of the warnings, defaults filled in. */
+interface WarningLimits {
+  gapDays: number;
+  staleDays: number;
+  constantDays: number;
+  maxMove: number;
+  maxPrice: number;
+}
+
+function warningLimits(opts: ValidateOptions): WarningLimits {
   const gapDays = opts.gapDays ?? 5,
     staleDays = opts.staleDays ?? 20,
     constantDays = opts.constantDays ?? 10;
@@ -504,12 +564,30 @@ async function collectWarnings(
       hint: "pass a decimal fraction, e.g. 1 for 100 %",
     });
   }
+  return { gapDays, staleDays, constantDays, maxMove, maxPrice: opts.maxPrice ?? DEFAULT_MAX_PRICE };
+}
+
+/** One warning as the query returns it; d1, d2, k, val and prev mean what its kind makes them. */
+interface WarningRow {
+  n: number | string;
+  kind: ProblemKind;
+  symbol: string;
+  d1: string;
+  d2: string | null;
+  k: number | string | null;
+  val: number | null;
+  prev: number | null;
+  loc: number | string | null;
+}
+
+/** Every warning in one query, ordered by kind, symbol and date, the first `max` of them with the total. */
+function warningsSql(typed: string, lim: WarningLimits, max: number): string {
   // The trading calendar is the set of dates present in the file (holidays included for free);
   // di is a date's index in it. A move is measured between a symbol's consecutive rows.
-  const sql = `
+  return `
     WITH v AS (
       SELECT DISTINCT ON (symbol, date) symbol, date, close, open, high, low, __loc FROM ${typed}
-      WHERE symbol IS NOT NULL AND date IS NOT NULL AND close > 0 AND close <= ${opts.maxPrice ?? DEFAULT_MAX_PRICE} ORDER BY symbol, date, __loc),
+      WHERE symbol IS NOT NULL AND date IS NOT NULL AND close > 0 AND close <= ${lim.maxPrice} ORDER BY symbol, date, __loc),
     cal AS (SELECT date, dense_rank() OVER (ORDER BY date) AS di FROM (SELECT DISTINCT date FROM v)),
     x AS (
       SELECT v.*, cal.di, lag(v.date) OVER w AS prev_date, lag(cal.di) OVER w AS prev_di, lag(close) OVER w AS prev_close,
@@ -518,90 +596,92 @@ async function collectWarnings(
     runs AS (SELECT *, sum(brk) OVER (PARTITION BY symbol ORDER BY date ROWS UNBOUNDED PRECEDING) AS run FROM x),
     w AS (
       SELECT 'gap' AS kind, symbol, prev_date::VARCHAR AS d1, date::VARCHAR AS d2, (di - prev_di - 1)::BIGINT AS k, NULL::DOUBLE AS val, NULL::DOUBLE AS prev, NULL::BIGINT AS loc
-        FROM x WHERE di - prev_di - 1 > ${gapDays}
+        FROM x WHERE di - prev_di - 1 > ${lim.gapDays}
       UNION ALL
       SELECT 'stale', symbol, max(date)::VARCHAR, (SELECT max(date) FROM cal)::VARCHAR, ((SELECT max(di) FROM cal) - max(di))::BIGINT, NULL, NULL, NULL
-        FROM x GROUP BY symbol HAVING (SELECT max(di) FROM cal) - max(di) > ${staleDays}
+        FROM x GROUP BY symbol HAVING (SELECT max(di) FROM cal) - max(di) > ${lim.staleDays}
       UNION ALL
       SELECT 'constant', symbol, min(date)::VARCHAR, max(date)::VARCHAR, count(*)::BIGINT, any_value(close), NULL, NULL
-        FROM runs GROUP BY symbol, run HAVING count(*) >= ${constantDays}
+        FROM runs GROUP BY symbol, run HAVING count(*) >= ${lim.constantDays}
       UNION ALL
       SELECT 'ohlc-range', symbol, date::VARCHAR, NULL, NULL, close, NULL, __loc FROM x
         WHERE (high IS NOT NULL AND (close > high * (1 + 1e-9) OR open > high * (1 + 1e-9)))
            OR (low IS NOT NULL AND (close < low * (1 - 1e-9) OR open < low * (1 - 1e-9)))
       UNION ALL
       SELECT 'jump', symbol, date::VARCHAR, prev_date::VARCHAR, NULL, close, prev_close, __loc FROM x
-        WHERE abs(close / prev_close - 1) > ${maxMove})
+        WHERE abs(close / prev_close - 1) > ${lim.maxMove})
     SELECT count(*) OVER () AS n, * FROM w ORDER BY kind, symbol, d1 LIMIT ${max}`;
-  const rows = await queryRows<{
-    n: number | string;
-    kind: ProblemKind;
-    symbol: string;
-    d1: string;
-    d2: string | null;
-    k: number | string | null;
-    val: number | null;
-    prev: number | null;
-    loc: number | string | null;
-  }>(conn, sql);
+}
+
+async function collectWarnings(
+  conn: DuckDBConnection,
+  typed: string,
+  report: ValidationReport,
+  opts: ValidateOptions,
+  max: number,
+): Promise<void> {
+  const lim = warningLimits(opts);
+  const rows = await queryRows<WarningRow>(conn, warningsSql(typed, lim, max));
   report.warningCount = rows.length ? Number(rows[0].n) : 0;
-  const f = report.file;
-  const at = (loc: number | string | null) => (loc === null ? f : where(f, report.format, Number(loc)));
+  report.warnings = rows.map((w) => warningProblem(w, report.file, report.format, lim));
+}
+
+function warningProblem(w: WarningRow, f: string, format: "csv" | "parquet", lim: WarningLimits): DataProblem {
+  const at = (loc: number | string | null) => (loc === null ? f : where(f, format, Number(loc)));
   const place = (loc: number | string | null) =>
-    loc === null ? {} : report.format === "csv" ? { line: Number(loc) } : { row: Number(loc) };
-  report.warnings = rows.map((w): DataProblem => {
-    const k = Number(w.k);
-    switch (w.kind) {
-      case "gap":
-        return {
-          kind: "gap",
-          file: f,
-          symbol: w.symbol,
-          date: w.d2 ?? undefined,
-          message: `${f}: ${w.symbol} has no rows for ${k} trading days between ${w.d1} and ${w.d2}`,
-          hint: `raise gapDays above ${gapDays} if this is expected`,
-        };
-      case "stale":
-        return {
-          kind: "stale",
-          file: f,
-          symbol: w.symbol,
-          date: w.d1,
-          message: `${f}: ${w.symbol} stops at ${w.d1}, ${k} trading days before the data's end ${w.d2} (delisted or stale feed?)`,
-        };
-      case "constant":
-        return {
-          kind: "constant",
-          file: f,
-          symbol: w.symbol,
-          date: w.d1,
-          message: `${f}: ${w.symbol} close is constant at ${w.val} for ${k} rows, ${w.d1} to ${w.d2}`,
-          hint: "a stale or forward-filled feed; check the source",
-        };
-      case "jump": {
-        const r = w.val! / w.prev! - 1;
-        return {
-          kind: "jump",
-          file: f,
-          ...place(w.loc),
-          symbol: w.symbol,
-          date: w.d1,
-          value: String(w.val),
-          message: `${at(w.loc)}: ${w.symbol} moved ${r > 0 ? "+" : ""}${(r * 100).toFixed(1)} % in one bar on ${w.d1} (close ${w.prev} on ${w.d2} → ${w.val}), beyond max_daily_move ${maxMove} (${(maxMove * 100).toFixed(0)} %)`,
-          hint: "a split, a bad tick or a change of units? use split-adjusted prices or fix the row; raise the data stage's max_daily_move (--max-daily-move for pipeline data validate) if the move is real",
-        };
-      }
-      default:
-        return {
-          kind: w.kind,
-          file: f,
-          ...place(w.loc),
-          symbol: w.symbol,
-          date: w.d1,
-          message: `${at(w.loc)}: ${w.symbol} on ${w.d1}: open or close lies outside [low, high]`,
-        };
+    loc === null ? {} : format === "csv" ? { line: Number(loc) } : { row: Number(loc) };
+  const k = Number(w.k);
+  const maxMove = lim.maxMove;
+  switch (w.kind) {
+    case "gap":
+      return {
+        kind: "gap",
+        file: f,
+        symbol: w.symbol,
+        date: w.d2 ?? undefined,
+        message: `${f}: ${w.symbol} has no rows for ${k} trading days between ${w.d1} and ${w.d2}`,
+        hint: `raise gapDays above ${lim.gapDays} if this is expected`,
+      };
+    case "stale":
+      return {
+        kind: "stale",
+        file: f,
+        symbol: w.symbol,
+        date: w.d1,
+        message: `${f}: ${w.symbol} stops at ${w.d1}, ${k} trading days before the data's end ${w.d2} (delisted or stale feed?)`,
+      };
+    case "constant":
+      return {
+        kind: "constant",
+        file: f,
+        symbol: w.symbol,
+        date: w.d1,
+        message: `${f}: ${w.symbol} close is constant at ${w.val} for ${k} rows, ${w.d1} to ${w.d2}`,
+        hint: "a stale or forward-filled feed; check the source",
+      };
+    case "jump": {
+      const r = w.val! / w.prev! - 1;
+      return {
+        kind: "jump",
+        file: f,
+        ...place(w.loc),
+        symbol: w.symbol,
+        date: w.d1,
+        value: String(w.val),
+        message: `${at(w.loc)}: ${w.symbol} moved ${r > 0 ? "+" : ""}${(r * 100).toFixed(1)} % in one bar on ${w.d1} (close ${w.prev} on ${w.d2} → ${w.val}), beyond max_daily_move ${maxMove} (${(maxMove * 100).toFixed(0)} %)`,
+        hint: "a split, a bad tick or a change of units? use split-adjusted prices or fix the row; raise the data stage's max_daily_move (--max-daily-move for pipeline data validate) if the move is real",
+      };
     }
-  });
+    default:
+      return {
+        kind: w.kind,
+        file: f,
+        ...place(w.loc),
+        symbol: w.symbol,
+        date: w.d1,
+        message: `${at(w.loc)}: ${w.symbol} on ${w.d1}: open or close lies outside [low, high]`,
+      };
+  }
 }
 
 /** Validate a price file (long or wide). Never throws for data problems: they are in the report. */

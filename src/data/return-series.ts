@@ -24,6 +24,19 @@ export interface ReturnSeries {
 
 const DATE_RE = /^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/;
 
+/** Where data row k (1-based) is, for messages: CSV line k + 1 (after the header) or Parquet row k. */
+interface RowNamer {
+  rowWord: "row" | "line";
+  number(k: number): number;
+  at(k: number): string;
+}
+
+function rowNamer(file: string, parquet: boolean): RowNamer {
+  const rowWord = parquet ? "row" : "line";
+  const number = (k: number) => (parquet ? k : k + 1);
+  return { rowWord, number, at: (k: number) => `${file} ${rowWord} ${number(k)}` };
+}
+
 /** Read and validate a date + returns file (all cells read as text, then checked here). */
 export async function readReturnSeries(file: string, column?: string): Promise<ReturnSeries> {
   const path = resolve(file);
@@ -33,17 +46,36 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
     });
   }
   const parquet = [".parquet", ".pq"].includes(extname(path).toLowerCase());
-  const rowWord = parquet ? "row" : "line";
-  // CSV data row k (1-based) is on line k + 1, after the header; Parquet rows are numbered from 1.
-  const at = (k: number) => `${file} ${rowWord} ${parquet ? k : k + 1}`;
+  const cols = await readTextCells(file, path, parquet);
+  const { dateCol, col } = pickColumns(file, Object.keys(cols), column);
+  const rawDates = cols[dateCol] as (string | null)[];
+  const rawValues = cols[col] as (string | null)[];
+  const n = rawDates.length;
+  if (n < 2) {
+    throw new StrataError("DATA", `${file}: ${n} data row${n === 1 ? "" : "s"}; a tearsheet needs at least 2 returns`, {
+      hint: "pass a longer return series",
+    });
+  }
+  const rows = rowNamer(file, parquet);
+  const { days, values } = parseRows(rawDates, rawValues, { dateCol, col }, rows);
+  const order = dateOrder(days, dateCol, rows);
+  return {
+    file,
+    column: col,
+    dates: Int32Array.from(order, (i) => days[i]),
+    returns: Float64Array.from(order, (i) => values[i]),
+  };
+}
+
+/** Every column of the file as text, on a private single-threaded DuckDB. */
+async function readTextCells(file: string, path: string, parquet: boolean): Promise<Record<string, unknown>> {
   const sql = parquet
     ? `SELECT COLUMNS(*)::VARCHAR FROM ${readParquetSql(path)}`
     : `SELECT * FROM read_csv(${sqlString(path)}, all_varchar = true, header = true)`;
   const db = await createDatabase({ threads: 1 });
   const conn = await db.connect();
-  let cols: Record<string, unknown>;
   try {
-    cols = await readColumns(conn, sql);
+    return await readColumns(conn, sql);
   } catch (cause) {
     throw new StrataError(
       "DATA",
@@ -57,7 +89,10 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
     conn.closeSync();
     db.closeSync();
   }
-  const names = Object.keys(cols);
+}
+
+/** The date column (named "date", any case) and the returns column: `column`, or the only other one. */
+function pickColumns(file: string, names: string[], column: string | undefined): { dateCol: string; col: string } {
   const dateCol = names.find((n) => n.toLowerCase() === "date");
   if (!dateCol) {
     throw new StrataError("DATA", `${file}: no date column among [${names.join(", ")}]`, {
@@ -65,8 +100,7 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
     });
   }
   const others = names.filter((n) => n !== dateCol);
-  let col = column;
-  if (col === undefined) {
+  if (column === undefined) {
     if (others.length !== 1) {
       throw new StrataError(
         "ARGUMENT",
@@ -79,21 +113,25 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
         },
       );
     }
-    col = others[0];
-  } else if (!others.includes(col)) {
-    throw new StrataError("ARGUMENT", `${file}: no column "${col}" among [${others.join(", ")}]`, {
+    return { dateCol, col: others[0] };
+  }
+  if (!others.includes(column)) {
+    throw new StrataError("ARGUMENT", `${file}: no column "${column}" among [${others.join(", ")}]`, {
       hint: `column names are case-sensitive; pick one of ${others.join(", ")}`,
     });
   }
-  const rawDates = cols[dateCol] as (string | null)[];
-  const rawValues = cols[col] as (string | null)[];
+  return { dateCol, col: column };
+}
+
+/** Each row's day and return, in file order; throws at the first row whose date or return is unusable. */
+function parseRows(
+  rawDates: readonly (string | null)[],
+  rawValues: readonly (string | null)[],
+  names: { dateCol: string; col: string },
+  rows: RowNamer,
+): { days: Int32Array; values: Float64Array } {
+  const { dateCol, col } = names;
   const n = rawDates.length;
-  if (n < 2) {
-    throw new StrataError("DATA", `${file}: ${n} data row${n === 1 ? "" : "s"}; a tearsheet needs at least 2 returns`, {
-      hint: "pass a longer return series",
-    });
-  }
-  const order = Array.from({ length: n }, (_, i) => i);
   const days = new Int32Array(n);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -101,7 +139,7 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
     const m = DATE_RE.exec(d);
     const day = m ? parseIsoDate(m[1]) : null;
     if (day === null) {
-      throw new StrataError("DATA", `${at(i + 1)}, column "${dateCol}": "${d}" is not a date`, {
+      throw new StrataError("DATA", `${rows.at(i + 1)}, column "${dateCol}": "${d}" is not a date`, {
         hint: "write dates as YYYY-MM-DD (a real calendar date)",
       });
     }
@@ -111,37 +149,39 @@ export async function readReturnSeries(file: string, column?: string): Promise<R
     if (v === "" || /^[+-]?(nan|inf(inity)?)$/i.test(v)) {
       throw new StrataError(
         "DATA",
-        `${at(i + 1)}, column "${col}": ${v === "" ? "missing value" : `"${v}"`} (NaN/missing returns are not allowed)`,
+        `${rows.at(i + 1)}, column "${col}": ${v === "" ? "missing value" : `"${v}"`} (NaN/missing returns are not allowed)`,
         {
           hint: "fill the gap (0 for a flat period) or drop the row",
         },
       );
     }
     if (!Number.isFinite(x)) {
-      throw new StrataError("DATA", `${at(i + 1)}, column "${col}": "${v}" is not a number`, {
+      throw new StrataError("DATA", `${rows.at(i + 1)}, column "${col}": "${v}" is not a number`, {
         hint: "returns must be decimal numbers (0.01 = 1%), without % signs or thousands separators",
       });
     }
     values[i] = x;
   }
+  return { days, values };
+}
+
+/** Row indices sorted by day; throws on the first date that repeats. */
+function dateOrder(days: Int32Array, dateCol: string, rows: RowNamer): number[] {
+  const n = days.length;
+  const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => days[a] - days[b]);
   for (let k = 1; k < n; k++) {
     if (days[order[k]] === days[order[k - 1]]) {
       throw new StrataError(
         "DATA",
-        `${at(order[k] + 1)}, column "${dateCol}": duplicate date ${formatIsoDate(days[order[k]])} (also at ${rowWord} ${parquet ? order[k - 1] + 1 : order[k - 1] + 2})`,
+        `${rows.at(order[k] + 1)}, column "${dateCol}": duplicate date ${formatIsoDate(days[order[k]])} (also at ${rows.rowWord} ${rows.number(order[k - 1] + 1)})`,
         {
           hint: "keep one return per date",
         },
       );
     }
   }
-  return {
-    file,
-    column: col,
-    dates: Int32Array.from(order, (i) => days[i]),
-    returns: Float64Array.from(order, (i) => values[i]),
-  };
+  return order;
 }
 
 /**

@@ -185,26 +185,27 @@ function zscore(x: Float64Array, ok: Uint8Array, n: number): void {
   for (let i = 0; i < n; i++) if (ok[i]) x[i] = sd > 0 ? (x[i] - mean) / sd : 0;
 }
 
-/** Generate the market. Deterministic in `opts` (same options ⇒ identical arrays). */
-export function generateMarket(opts: MarketOptions): MarketData {
-  checkOptions(opts);
-  const { days, dates } = businessDays(opts.start, opts.end);
-  const T = days.length,
-    N = opts.symbols;
-  const K = Math.min(opts.sectors ?? 10, N);
-  const kappa = opts.signalStrength ?? 0.025;
-  const df = opts.tailDf ?? 4;
-  const reg = opts.regime ?? {};
-  const p01 = reg.pCalmToTurbulent ?? 0.02,
-    p10 = reg.pTurbulentToCalm ?? 0.08;
-  const vols = [reg.calmVol ?? 0.85, reg.turbulentVol ?? 1.9];
+/** Each symbol's fixed draws: sector, loadings, volatility, starting levels and listing span. */
+interface Universe {
+  sectorOf: Int32Array;
+  /** Market beta β_i and sector loading γ_i. */
+  beta: Float64Array;
+  gamma: Float64Array;
+  /** Idiosyncratic vol σ_i, annualized. */
+  idio: Float64Array;
+  /** Log price before the first day, and the symbol's log-volume level. */
+  logP0: Float64Array;
+  logV0: Float64Array;
+  /** First and last day index the symbol trades. */
+  first: Int32Array;
+  last: Int32Array;
+}
 
-  const root = createRng(opts.seed);
-  const uni = root.fork("universe");
-  const names = symbolNames(N);
-  const sectorNames = Array.from({ length: K }, (_, k) => `SEC${String(k + 1).padStart(2, "0")}`);
-
-  // ---- universe: sectors (shuffled round-robin, so none is empty), loadings, listing spans
+/**
+ * Sectors (shuffled round-robin, so none is empty), loadings, levels, then listing spans, all
+ * from the one `uni` stream in this order.
+ */
+function drawUniverse(opts: MarketOptions, N: number, K: number, T: number, uni: Rng): Universe {
   const perm = Int32Array.from({ length: N }, (_, i) => i);
   shuffle(perm, uni);
   const sectorOf = new Int32Array(N);
@@ -228,125 +229,213 @@ export function generateMarket(opts: MarketOptions): MarketData {
   const nGone = T > 120 ? Math.round(N * (opts.delistingFraction ?? 0.05)) : 0;
   for (let p = 0; p < nLate; p++) first[perm[p]] = 20 + uni.int(Math.floor(0.6 * T) - 20);
   for (let p = nLate; p < nLate + nGone; p++) last[perm[p]] = Math.floor(0.3 * T) + uni.int(Math.floor(0.7 * T) - 20);
+  return { sectorOf, beta, gamma, idio, logP0, logV0, first, last };
+}
 
-  // ---- daily constants
+/** The per-row output columns, sized for every listed (symbol, day), plus the regime per day. */
+type Columns = Pick<
+  MarketData,
+  "rows" | "date" | "symbol" | "open" | "high" | "low" | "close" | "volume" | "sector" | "score" | "regime"
+>;
+
+function allocateColumns(u: Universe, N: number, T: number): Columns {
+  let rows = 0;
+  for (let i = 0; i < N; i++) rows += Math.max(0, u.last[i] - u.first[i] + 1);
+  // string columns are appended in row order: `new Array(n)` for n > 100k starts in V8's slow
+  // dictionary mode, pushing keeps fast elements.
+  return {
+    rows,
+    date: new Int32Array(rows),
+    symbol: [],
+    sector: [],
+    open: new Float64Array(rows),
+    high: new Float64Array(rows),
+    low: new Float64Array(rows),
+    close: new Float64Array(rows),
+    volume: new Float64Array(rows),
+    score: new Float64Array(rows),
+    regime: new Uint8Array(T),
+  };
+}
+
+/** What the day loop reads and writes: the universe at daily scale, the paths so far, the output. */
+interface Simulation {
+  N: number;
+  df: number;
+  kappa: number;
+  u: Universe;
+  /** Daily idiosyncratic vol, and total daily vol at v = 1 (for the range and volume models). */
+  sigI: Float64Array;
+  sigTot: Float64Array;
+  names: string[];
+  sectorNames: string[];
+  days: Int32Array;
+  /** One stream per symbol, so adding a symbol leaves the others' paths alone. */
+  symRng: Rng[];
+  out: Columns;
+  /** Log closes, day-major (t·N + i), NaN where the symbol does not trade. */
+  logC: Float64Array;
+  /** Planted score, day-major, 0 where undefined. */
+  S: Float64Array;
+  /** AR(1) state of each symbol's volume noise. */
+  volNoise: Float64Array;
+  /** Scratch for the score: momentum, reversal, eligibility. */
+  mom: Float64Array;
+  rev: Float64Array;
+  ok: Uint8Array;
+}
+
+/** Generate the market. Deterministic in `opts` (same options ⇒ identical arrays). */
+export function generateMarket(opts: MarketOptions): MarketData {
+  checkOptions(opts);
+  const { days, dates } = businessDays(opts.start, opts.end);
+  const T = days.length,
+    N = opts.symbols;
+  const K = Math.min(opts.sectors ?? 10, N);
+  const df = opts.tailDf ?? 4;
+  const reg = opts.regime ?? {};
+  const p01 = reg.pCalmToTurbulent ?? 0.02,
+    p10 = reg.pTurbulentToCalm ?? 0.08;
+  const vols = [reg.calmVol ?? 0.85, reg.turbulentVol ?? 1.9];
+
+  const root = createRng(opts.seed);
+  const names = symbolNames(N);
+  const sectorNames = Array.from({ length: K }, (_, k) => `SEC${String(k + 1).padStart(2, "0")}`);
+  const u = drawUniverse(opts, N, K, T, root.fork("universe"));
+
   const sqrtD = Math.sqrt(TRADING_DAYS);
   const sigM = MARKET_VOL / sqrtD,
     sigF = SECTOR_VOL / sqrtD;
   const mu = MARKET_DRIFT.map((m) => m / TRADING_DAYS);
-  const sigI = Float64Array.from(idio, (v) => v / sqrtD);
-  // Total daily vol of each symbol at v = 1, used for the range and volume models.
+  const sigI = Float64Array.from(u.idio, (v) => v / sqrtD);
   const sigTot = Float64Array.from(sigI, (s, i) =>
-    Math.sqrt(beta[i] ** 2 * sigM ** 2 + gamma[i] ** 2 * sigF ** 2 + s * s),
+    Math.sqrt(u.beta[i] ** 2 * sigM ** 2 + u.gamma[i] ** 2 * sigF ** 2 + s * s),
   );
-
-  let rows = 0;
-  for (let i = 0; i < N; i++) rows += Math.max(0, last[i] - first[i] + 1);
-  // string columns are appended in row order: `new Array(n)` for n > 100k starts in V8's slow
-  // dictionary mode, pushing keeps fast elements.
-  const date = new Int32Array(rows),
-    symbol: string[] = [],
-    sector: string[] = [];
-  const open = new Float64Array(rows),
-    high = new Float64Array(rows),
-    low = new Float64Array(rows);
-  const close = new Float64Array(rows),
-    volume = new Float64Array(rows),
-    score = new Float64Array(rows);
-  const regime = new Uint8Array(T);
+  const out = allocateColumns(u, N, T);
+  const sim: Simulation = {
+    N,
+    df,
+    kappa: opts.signalStrength ?? 0.025,
+    u,
+    sigI,
+    sigTot,
+    names,
+    sectorNames,
+    days,
+    symRng: names.map((_, i) => root.fork(`symbol:${i}`)),
+    out,
+    logC: new Float64Array(T * N).fill(NaN),
+    S: new Float64Array(T * N),
+    volNoise: new Float64Array(N),
+    mom: new Float64Array(N),
+    rev: new Float64Array(N),
+    ok: new Uint8Array(N),
+  };
 
   const marketRng = root.fork("market"),
     sectorRng = root.fork("sectors");
-  const symRng: Rng[] = names.map((_, i) => root.fork(`symbol:${i}`));
-  const logC = new Float64Array(T * N).fill(NaN);
-  const S = new Float64Array(T * N); // planted score, 0 where undefined
-  const volNoise = new Float64Array(N);
   const f = new Float64Array(K);
-  const mom = new Float64Array(N),
-    rev = new Float64Array(N),
-    ok = new Uint8Array(N);
   let state = 0;
   let row = 0;
-
   for (let t = 0; t < T; t++) {
     if (t > 0) {
-      const u = marketRng.next();
-      state = state === 0 ? (u < p01 ? 1 : 0) : u < p10 ? 0 : 1;
+      const r = marketRng.next();
+      state = state === 0 ? (r < p01 ? 1 : 0) : r < p10 ? 0 : 1;
     }
-    regime[t] = state;
-    const v = vols[state],
-      sqrtV = Math.sqrt(v);
+    out.regime[t] = state;
+    const v = vols[state];
     const m = mu[state] + sigM * v * marketRng.studentT(df);
     for (let k = 0; k < K; k++) f[k] = sigF * v * sectorRng.studentT(df);
-
     const dayRow = row;
-    for (let i = 0; i < N; i++) {
-      if (t < first[i] || t > last[i]) continue;
-      const rng = symRng[i];
-      let alpha = 0;
-      if (kappa !== 0) {
-        let acc = 0;
-        for (let k = 1; k <= SIGNAL_HORIZON && t - k >= 0; k++) acc += S[(t - k) * N + i];
-        alpha = (kappa * sigI[i] * acc) / SIGNAL_HORIZON;
-      }
-      const r = beta[i] * m + gamma[i] * f[sectorOf[i]] + sigI[i] * sqrtV * rng.studentT(df) + alpha;
-      const prevLog = t === first[i] ? logP0[i] : logC[(t - 1) * N + i];
-      const lc = prevLog + r;
-      logC[t * N + i] = lc;
-      const sd = sigTot[i] * v;
-      const gap = GAP_VOL_SHARE * sd * rng.normal();
-      const o = exp(prevLog + gap),
-        c = exp(lc);
-      const hi = Math.max(o, c) * exp(RANGE_SCALE * sd * Math.abs(rng.normal()));
-      const lo = Math.min(o, c) * exp(-RANGE_SCALE * sd * Math.abs(rng.normal()));
-      volNoise[i] =
-        t === first[i]
-          ? (VOLUME_NOISE * rng.normal()) / Math.sqrt(1 - VOLUME_AR ** 2)
-          : VOLUME_AR * volNoise[i] + VOLUME_NOISE * rng.normal();
-      const logVol = logV0[i] + VOLUME_ABS_RET * (Math.abs(r) / sigTot[i] - 0.8) + VOLUME_REGIME * log(v) + volNoise[i];
-      date[row] = days[t];
-      symbol.push(names[i]);
-      sector.push(sectorNames[sectorOf[i]]);
-      open[row] = o;
-      high[row] = hi;
-      low[row] = lo;
-      close[row] = c;
-      volume[row] = Math.max(100, Math.round(exp(logVol)));
-      row++;
-    }
-
-    // Planted score at the close of t, from closes ≤ t only (point in time).
-    let eligible = 0;
-    for (let i = 0; i < N; i++) {
-      ok[i] = t - first[i] >= MOM_LOOKBACK && t <= last[i] ? 1 : 0;
-      if (!ok[i]) continue;
-      eligible++;
-      const lc = logC[t * N + i];
-      mom[i] = lc - logC[(t - MOM_LOOKBACK) * N + i];
-      rev[i] = -(lc - logC[(t - REV_LOOKBACK) * N + i]);
-    }
-    if (eligible >= 3) {
-      zscore(mom, ok, N);
-      zscore(rev, ok, N);
-      for (let i = 0; i < N; i++) if (ok[i]) mom[i] += rev[i];
-      zscore(mom, ok, N);
-      for (let i = 0; i < N; i++) if (ok[i]) S[t * N + i] = Math.max(-3, Math.min(3, mom[i]));
-    }
-    for (let p = dayRow, i = 0; p < row; p++) {
-      while (t < first[i] || t > last[i]) i++;
-      score[p] = ok[i] && eligible >= 3 ? S[t * N + i] : NaN;
-      i++;
-    }
+    row = drawDayRows(sim, t, v, m, f, row);
+    plantScore(sim, t, dayRow, row);
   }
 
   const universe: SymbolInfo[] = names.map((symbol, i) => ({
     symbol,
-    sector: sectorNames[sectorOf[i]],
-    beta: beta[i],
-    sectorLoading: gamma[i],
-    idioVol: idio[i],
-    firstIndex: first[i],
-    lastIndex: last[i],
+    sector: sectorNames[u.sectorOf[i]],
+    beta: u.beta[i],
+    sectorLoading: u.gamma[i],
+    idioVol: u.idio[i],
+    firstIndex: u.first[i],
+    lastIndex: u.last[i],
   }));
+  const { rows, date, symbol, open, high, low, close, volume, sector, score, regime } = out;
   return { rows, date, symbol, open, high, low, close, volume, sector, score, days, dates, regime, universe };
+}
+
+/**
+ * The rows of day `t` (volatility multiplier `v`, market factor `m`, sector factors `f`), one
+ * per listed symbol in symbol order from `row`; returns the next free row.
+ */
+function drawDayRows(sim: Simulation, t: number, v: number, m: number, f: Float64Array, row: number): number {
+  const { N, df, kappa, sigI, sigTot, symRng, logC, S, volNoise, names, sectorNames, days, out } = sim;
+  const { sectorOf, beta, gamma, logP0, logV0, first, last } = sim.u;
+  const sqrtV = Math.sqrt(v);
+  for (let i = 0; i < N; i++) {
+    if (t < first[i] || t > last[i]) continue;
+    const rng = symRng[i];
+    let alpha = 0;
+    if (kappa !== 0) {
+      let acc = 0;
+      for (let k = 1; k <= SIGNAL_HORIZON && t - k >= 0; k++) acc += S[(t - k) * N + i];
+      alpha = (kappa * sigI[i] * acc) / SIGNAL_HORIZON;
+    }
+    const r = beta[i] * m + gamma[i] * f[sectorOf[i]] + sigI[i] * sqrtV * rng.studentT(df) + alpha;
+    const prevLog = t === first[i] ? logP0[i] : logC[(t - 1) * N + i];
+    const lc = prevLog + r;
+    logC[t * N + i] = lc;
+    const sd = sigTot[i] * v;
+    const gap = GAP_VOL_SHARE * sd * rng.normal();
+    const o = exp(prevLog + gap),
+      c = exp(lc);
+    const hi = Math.max(o, c) * exp(RANGE_SCALE * sd * Math.abs(rng.normal()));
+    const lo = Math.min(o, c) * exp(-RANGE_SCALE * sd * Math.abs(rng.normal()));
+    volNoise[i] =
+      t === first[i]
+        ? (VOLUME_NOISE * rng.normal()) / Math.sqrt(1 - VOLUME_AR ** 2)
+        : VOLUME_AR * volNoise[i] + VOLUME_NOISE * rng.normal();
+    const logVol = logV0[i] + VOLUME_ABS_RET * (Math.abs(r) / sigTot[i] - 0.8) + VOLUME_REGIME * log(v) + volNoise[i];
+    out.date[row] = days[t];
+    out.symbol.push(names[i]);
+    out.sector.push(sectorNames[sectorOf[i]]);
+    out.open[row] = o;
+    out.high[row] = hi;
+    out.low[row] = lo;
+    out.close[row] = c;
+    out.volume[row] = Math.max(100, Math.round(exp(logVol)));
+    row++;
+  }
+  return row;
+}
+
+/**
+ * The planted score at the close of `t`, from closes ≤ t only (point in time), into S and into
+ * the day's rows `dayRow`..`endRow` (NaN where the symbol or the day has no score).
+ */
+function plantScore(sim: Simulation, t: number, dayRow: number, endRow: number): void {
+  const { N, logC, S, mom, rev, ok } = sim;
+  const { first, last } = sim.u;
+  let eligible = 0;
+  for (let i = 0; i < N; i++) {
+    ok[i] = t - first[i] >= MOM_LOOKBACK && t <= last[i] ? 1 : 0;
+    if (!ok[i]) continue;
+    eligible++;
+    const lc = logC[t * N + i];
+    mom[i] = lc - logC[(t - MOM_LOOKBACK) * N + i];
+    rev[i] = -(lc - logC[(t - REV_LOOKBACK) * N + i]);
+  }
+  if (eligible >= 3) {
+    zscore(mom, ok, N);
+    zscore(rev, ok, N);
+    for (let i = 0; i < N; i++) if (ok[i]) mom[i] += rev[i];
+    zscore(mom, ok, N);
+    for (let i = 0; i < N; i++) if (ok[i]) S[t * N + i] = Math.max(-3, Math.min(3, mom[i]));
+  }
+  const score = sim.out.score;
+  for (let p = dayRow, i = 0; p < endRow; p++) {
+    while (t < first[i] || t > last[i]) i++;
+    score[p] = ok[i] && eligible >= 3 ? S[t * N + i] : NaN;
+    i++;
+  }
 }

@@ -75,6 +75,30 @@ export function looksWide(headers: readonly string[], mapping: ColumnMapping = {
 
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Problems as they are found: every one counted, the first `max` kept. */
+interface ProblemLog {
+  list: DataProblem[];
+  count: number;
+  add(p: DataProblem): void;
+}
+
+function problemLog(max: number): ProblemLog {
+  const log: ProblemLog = {
+    list: [],
+    count: 0,
+    add(p) {
+      log.count++;
+      if (log.list.length < max) log.list.push(p);
+    },
+  };
+  return log;
+}
+
+/** Row `i` (0-based among the data rows) as a problem's place: CSV line (header = 1) or Parquet row. */
+const rowPlace = (format: "csv" | "parquet", i: number) => (format === "csv" ? { line: i + 2 } : { row: i + 1 });
+/** Row `i` as messages name it. */
+const rowName = (format: "csv" | "parquet", i: number) => (format === "csv" ? `line ${i + 2}` : `row ${i + 1}`);
+
 /** Validate a wide table read as text (header → cells, in file order). Pure; `file` is for messages. */
 export function parseWidePrices(
   file: string,
@@ -82,78 +106,112 @@ export function parseWidePrices(
   format: "csv" | "parquet",
   opts: ParseWideOptions = {},
 ): WideParse {
-  const max = opts.maxProblems ?? 20,
-    maxPrice = opts.maxPrice ?? DEFAULT_MAX_PRICE,
-    minRows = Math.max(1, opts.minRows ?? 1);
-  const problems: DataProblem[] = [];
-  let count = 0;
-  const add = (p: DataProblem): void => {
-    count++;
-    if (problems.length < max) problems.push(p);
-  };
-  const done = (): WideParse => ({ prices: null, problems, problemCount: count });
-  const loc = (i: number) => (format === "csv" ? { line: i + 2 } : { row: i + 1 });
-  const at = (i: number) => (format === "csv" ? `line ${i + 2}` : `row ${i + 1}`);
-
+  const log = problemLog(opts.maxProblems ?? 20);
+  const failed = (): WideParse => ({ prices: null, problems: log.list, problemCount: log.count });
   const names = Object.keys(columns);
   const dateCol =
     opts.dateColumn !== undefined
       ? (names.find((c) => c === opts.dateColumn) ??
         names.find((c) => c.toLowerCase() === opts.dateColumn!.toLowerCase()))
       : wideDateColumn(names);
+  const shape = tableShapeProblem(file, format, columns, dateCol, opts);
+  if (shape !== undefined) {
+    log.add(shape);
+    return failed();
+  }
+  const assets = names.filter((c) => c !== dateCol);
+  const raw = columns[dateCol!];
+  const rows = sortedDateRows(file, format, dateCol!, raw, log);
+  if (log.count > 0) return failed();
+  const cell = { file, format, rows, raw, gapsAllowed: opts.gaps === "allow" };
+  const maxPrice = opts.maxPrice ?? DEFAULT_MAX_PRICE;
+  const prices = assets.map((a) => assetPrices(a, columns[a], cell, maxPrice, log));
+  if (log.count > 0) return failed();
+  return {
+    prices: {
+      file,
+      format,
+      dateColumn: dateCol!,
+      assets,
+      prices,
+      dates: rows.map((r) => raw[r.i]!.trim()),
+      locations: Int32Array.from(rows, (r) => (format === "csv" ? r.i + 2 : r.i + 1)),
+    },
+    problems: log.list,
+    problemCount: 0,
+  };
+}
+
+/** What makes the table unreadable as a whole: no date column, no asset column, too few rows. */
+function tableShapeProblem(
+  file: string,
+  format: "csv" | "parquet",
+  columns: Record<string, readonly (string | null)[]>,
+  dateCol: string | undefined,
+  opts: ParseWideOptions,
+): DataProblem | undefined {
+  const names = Object.keys(columns);
   if (!dateCol) {
-    add({
+    return {
       kind: "missing-column",
       file,
       column: opts.dateColumn ?? "date",
       message: `${file}: no date column${opts.dateColumn ? ` "${opts.dateColumn}"` : ""} (columns: ${names.join(", ") || "none"})`,
       hint: "name the first column 'date' (YYYY-MM-DD), one further column per asset with its prices",
-    });
-    return done();
+    };
   }
-  const assets = names.filter((c) => c !== dateCol);
-  if (assets.length === 0) {
-    add({
+  if (names.filter((c) => c !== dateCol).length === 0) {
+    return {
       kind: "missing-column",
       file,
       message: `${file}: only a date column, no asset columns`,
       hint: "add one column of prices per asset",
-    });
-    return done();
+    };
   }
-  const raw = columns[dateCol];
-  if (raw.length === 0) {
-    add({
+  const rowCount = columns[dateCol].length;
+  const minRows = Math.max(1, opts.minRows ?? 1);
+  if (rowCount === 0) {
+    return {
       kind: "empty",
       file,
       message: `${file}: no data rows (${format === "csv" ? "only a header line" : "the file has no rows"})`,
       hint: "the export or download probably failed; check the source file",
-    });
-    return done();
+    };
   }
-  if (raw.length < minRows) {
-    add({
+  if (rowCount < minRows) {
+    return {
       kind: "too-few-rows",
       file,
-      message: `${file}: ${raw.length} row(s) of prices; at least ${minRows} are needed${minRows === 2 ? " for one return" : ""}`,
+      message: `${file}: ${rowCount} row(s) of prices; at least ${minRows} are needed${minRows === 2 ? " for one return" : ""}`,
       hint: "pass a longer price history",
-    });
-    return done();
+    };
   }
+  return undefined;
+}
 
-  // ---- dates
+/**
+ * The rows whose date parses, sorted by date (file order among equal dates); logs every
+ * unparsable or empty date, then every date that repeats an earlier one.
+ */
+function sortedDateRows(
+  file: string,
+  format: "csv" | "parquet",
+  dateCol: string,
+  raw: readonly (string | null)[],
+  log: ProblemLog,
+): { i: number; days: number }[] {
   const rows: { i: number; days: number }[] = [];
   raw.forEach((d, i) => {
     const text = d?.trim() ?? "";
     const days = text === "" ? null : parseIsoDate(text);
     if (days === null) {
-      add({
+      log.add({
         kind: text === "" ? "missing-value" : "bad-date",
         file,
-        ...loc(i),
+        ...rowPlace(format, i),
         column: dateCol,
         value: text,
-        message: `${file} ${at(i)}, column ${dateCol}: '${text}' is not a YYYY-MM-DD date`,
+        message: `${file} ${rowName(format, i)}, column ${dateCol}: '${text}' is not a YYYY-MM-DD date`,
         hint: 'write dates as ISO YYYY-MM-DD, or pass dateFormat (strptime, e.g. "%d/%m/%Y")',
       });
     } else {
@@ -164,102 +222,105 @@ export function parseWidePrices(
   for (let k = 1; k < rows.length; k++) {
     if (rows[k].days === rows[k - 1].days) {
       const d = raw[rows[k].i]!.trim();
-      add({
+      log.add({
         kind: "duplicate",
         file,
-        ...loc(rows[k].i),
+        ...rowPlace(format, rows[k].i),
         column: dateCol,
         date: d,
         value: d,
-        message: `${file} ${at(rows[k].i)}, column ${dateCol}: date ${d} repeats ${at(rows[k - 1].i)}`,
+        message: `${file} ${rowName(format, rows[k].i)}, column ${dateCol}: date ${d} repeats ${rowName(format, rows[k - 1].i)}`,
         hint: "keep one row per date",
       });
     }
   }
-  if (count > 0) return done();
+  return rows;
+}
 
-  // ---- prices, per asset in date order
-  const gapsAllowed = opts.gaps === "allow";
-  const prices = assets.map((a) => {
-    const cells = columns[a];
-    const out = new Float64Array(rows.length);
-    let listed = false;
-    rows.forEach(({ i }, k) => {
-      const text = cells[i]?.trim() ?? "";
-      const date = raw[i]!.trim();
-      const where = { file, ...loc(i), column: a, symbol: a, date };
-      out[k] = NaN;
-      if (text === "") {
-        if (listed && !gapsAllowed) {
-          add({
-            kind: "missing-value",
-            ...where,
-            message: `${file} ${at(i)} (${date}), column ${a}: empty cell after the asset's first price`,
-            hint: "fill the gap (e.g. carry the last price forward) or drop the row; only leading gaps (not yet listed) are allowed",
-          });
-        }
-        return;
-      }
-      const v = Number(text);
-      if (!Number.isFinite(v) || !NUMBER_RE.test(text)) {
-        add({
-          kind: "bad-number",
+/** What every asset column is read against: the date rows in date order and the gap rule. */
+interface CellContext {
+  file: string;
+  format: "csv" | "parquet";
+  rows: readonly { i: number }[];
+  /** The date column's cells, in file order. */
+  raw: readonly (string | null)[];
+  gapsAllowed: boolean;
+}
+
+/** One asset's prices in date order, NaN where it has none; logs every rejected cell. */
+function assetPrices(
+  a: string,
+  cells: readonly (string | null)[],
+  ctx: CellContext,
+  maxPrice: number,
+  log: ProblemLog,
+): Float64Array {
+  const { file, format } = ctx;
+  const out = new Float64Array(ctx.rows.length);
+  let listed = false;
+  ctx.rows.forEach(({ i }, k) => {
+    const text = cells[i]?.trim() ?? "";
+    const date = ctx.raw[i]!.trim();
+    const where = { file, ...rowPlace(format, i), column: a, symbol: a, date };
+    const message = (says: string) => `${file} ${rowName(format, i)} (${date}), column ${a}: ${says}`;
+    out[k] = NaN;
+    if (text === "") {
+      if (listed && !ctx.gapsAllowed) {
+        log.add({
+          kind: "missing-value",
           ...where,
-          value: text,
-          message: `${file} ${at(i)} (${date}), column ${a}: '${text}' is not a number`,
-          hint: "prices must be plain decimal numbers; remove NaN/text cells or leave a not-yet-listed asset's leading cells empty",
+          message: message("empty cell after the asset's first price"),
+          hint: "fill the gap (e.g. carry the last price forward) or drop the row; only leading gaps (not yet listed) are allowed",
         });
-        return;
       }
-      if (!(v > 0)) {
-        add({
-          kind: "non-positive",
-          ...where,
-          value: text,
-          message: `${file} ${at(i)} (${date}), column ${a}: price ${text} is not positive`,
-          hint: "pass prices (> 0), not returns",
-        });
-        return;
-      }
-      if (v > maxPrice) {
-        add({
-          kind: "out-of-range",
-          ...where,
-          value: text,
-          message: `${file} ${at(i)} (${date}), column ${a}: price ${text} is above ${formatLimit(maxPrice)}, not a plausible price`,
-          hint: `a corrupt cell or the wrong units: fix the cell, or raise the data stage's max_price (now ${formatLimit(maxPrice)}; --max-price for pipeline data validate) if prices really are this large`,
-        });
-        return;
-      }
-      listed = true;
-      out[k] = v;
-    });
-    if (!listed && !cells.some((c) => (c?.trim() ?? "") !== "")) {
-      add({
-        kind: "missing-value",
-        file,
-        column: a,
-        symbol: a,
-        message: `${file}, column ${a}: no prices at all`,
-        hint: "drop the empty column",
-      });
+      return;
     }
-    return out;
+    const v = Number(text);
+    const fault = priceFault(text, v, maxPrice);
+    if (fault) {
+      log.add({ kind: fault.kind, ...where, value: text, message: message(fault.says), hint: fault.hint });
+      return;
+    }
+    listed = true;
+    out[k] = v;
   });
-  if (count > 0) return done();
-  return {
-    prices: {
+  if (!listed && !cells.some((c) => (c?.trim() ?? "") !== "")) {
+    log.add({
+      kind: "missing-value",
       file,
-      format,
-      dateColumn: dateCol,
-      assets,
-      prices,
-      dates: rows.map((r) => raw[r.i]!.trim()),
-      locations: Int32Array.from(rows, (r) => (format === "csv" ? r.i + 2 : r.i + 1)),
-    },
-    problems,
-    problemCount: 0,
-  };
+      column: a,
+      symbol: a,
+      message: `${file}, column ${a}: no prices at all`,
+      hint: "drop the empty column",
+    });
+  }
+  return out;
+}
+
+/** Why a non-empty cell (`text`, read as `v`) is not a price, or undefined when it is one. */
+function priceFault(
+  text: string,
+  v: number,
+  maxPrice: number,
+): { kind: "bad-number" | "non-positive" | "out-of-range"; says: string; hint: string } | undefined {
+  if (!Number.isFinite(v) || !NUMBER_RE.test(text)) {
+    return {
+      kind: "bad-number",
+      says: `'${text}' is not a number`,
+      hint: "prices must be plain decimal numbers; remove NaN/text cells or leave a not-yet-listed asset's leading cells empty",
+    };
+  }
+  if (!(v > 0)) {
+    return { kind: "non-positive", says: `price ${text} is not positive`, hint: "pass prices (> 0), not returns" };
+  }
+  if (v > maxPrice) {
+    return {
+      kind: "out-of-range",
+      says: `price ${text} is above ${formatLimit(maxPrice)}, not a plausible price`,
+      hint: `a corrupt cell or the wrong units: fix the cell, or raise the data stage's max_price (now ${formatLimit(maxPrice)}; --max-price for pipeline data validate) if prices really are this large`,
+    };
+  }
+  return undefined;
 }
 
 /** The table of a clean parse, or a DATA error quoting the first problem (and how many more). */

@@ -104,7 +104,25 @@ function positive(value: number | undefined, fallback: number, name: string, all
   return v;
 }
 
-export function createAlerter(opts: AlerterOptions): Alerter {
+/** An alerter's validated settings and the helpers each of its calls uses. */
+interface AlerterConfig {
+  dir: string;
+  /** Name of the environment variable holding the webhook URL. */
+  envName: string;
+  cooldownMs: number;
+  timeoutMs: number;
+  maxAttempts: number;
+  now: () => number;
+  /** The webhook URL, read from the environment at each use; null when unset or blank. */
+  webhookUrl(): string | null;
+  /** The line with the webhook URL (as is and JSON-escaped) replaced by "[redacted]". */
+  redact(line: string): string;
+  /** The clock's time as an ISO string. */
+  iso(): string;
+}
+
+/** Check the options and create `dir`; every problem is an ARGUMENT error. */
+function configure(opts: AlerterOptions): AlerterConfig {
   const { dir } = opts;
   const envName = opts.webhookEnv ?? DEFAULT_WEBHOOK_ENV;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envName)) {
@@ -129,7 +147,6 @@ export function createAlerter(opts: AlerterOptions): Alerter {
       cause: e,
     });
   }
-
   const webhookUrl = (): string | null => {
     const v = process.env[envName];
     return v === undefined || v.trim() === "" ? null : v.trim();
@@ -139,97 +156,11 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     return url ? line.split(url).join("[redacted]").split(JSON.stringify(url).slice(1, -1)).join("[redacted]") : line;
   };
   const iso = () => new Date(now()).toISOString();
+  return { dir, envName, cooldownMs, timeoutMs, maxAttempts, now, webhookUrl, redact, iso };
+}
 
-  function load(): AlertState {
-    const { state, reset } = loadAlertState(dir, now());
-    if (reset) appendAlertEvents(dir, [{ event: "state-reset", at: iso(), movedTo: reset }], redact);
-    return state;
-  }
-
-  /** Oldest first; stops at the first failure. Saves after every attempt. */
-  async function deliverPending(state: AlertState, url: string): Promise<{ delivered: string[]; error?: string }> {
-    const delivered: string[] = [];
-    while (state.pending.length > 0) {
-      const p: PendingAlert = state.pending[0];
-      const r = await postJson(url, slackPayload(p.alert, p.id), timeoutMs);
-      p.attempts++;
-      if (r.ok) {
-        state.pending.shift();
-        delivered.push(p.id);
-        saveAlertState(dir, state);
-        appendAlertEvents(dir, [{ event: "delivered", id: p.id, at: iso(), attempts: p.attempts }], redact);
-        continue;
-      }
-      p.lastError = r.reason;
-      const gaveUp = p.attempts >= maxAttempts;
-      if (gaveUp) state.pending.shift();
-      saveAlertState(dir, state);
-      appendAlertEvents(
-        dir,
-        [
-          {
-            event: gaveUp ? "gave-up" : "delivery-failed",
-            id: p.id,
-            at: iso(),
-            attempts: p.attempts,
-            reason: r.reason,
-          },
-        ],
-        redact,
-      );
-      return { delivered, error: r.reason };
-    }
-    return { delivered };
-  }
-
-  async function send(alert: Alert): Promise<SendResult> {
-    checkAlert(alert);
-    const state = load();
-    const t = now();
-    const last = state.lastSent[alert.key];
-    if ((last !== undefined && t - last < cooldownMs) || state.pending.some((p) => p.alert.key === alert.key)) {
-      return { channels: [], queued: false, suppressed: true };
-    }
-    const id = randomUUID();
-    const url = webhookUrl();
-    state.lastSent[alert.key] = t;
-    if (url) state.pending.push({ id, alert, queuedAt: iso(), attempts: 0, lastError: null });
-    // The file line first: a crash during the POST still leaves the alert on disk.
-    appendAlertEvents(
-      dir,
-      [{ event: "alert", id, at: iso(), alert, webhook: url ? "pending" : "not-configured" }],
-      redact,
-    );
-    saveAlertState(dir, state);
-    if (!url) return { channels: ["file"], queued: false, suppressed: false };
-    const r = await deliverPending(state, url);
-    const ok = r.delivered.includes(id);
-    return {
-      channels: ok ? ["file", "webhook"] : ["file"],
-      queued: state.pending.some((p) => p.id === id),
-      suppressed: false,
-      ...(ok ? {} : { webhookError: r.error ?? "not attempted: an older alert is still undelivered" }),
-    };
-  }
-
-  async function flush(): Promise<FlushResult> {
-    const state = load();
-    const url = webhookUrl();
-    if (!url) {
-      return {
-        delivered: 0,
-        pending: state.pending.length,
-        ...(state.pending.length > 0 ? { webhookError: `${envName} is not set` } : {}),
-      };
-    }
-    const r = await deliverPending(state, url);
-    return {
-      delivered: r.delivered.length,
-      pending: state.pending.length,
-      ...(r.error ? { webhookError: r.error } : {}),
-    };
-  }
-
+export function createAlerter(opts: AlerterOptions): Alerter {
+  const cfg = configure(opts);
   // One call at a time: the state file is read and written whole.
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(op: () => Promise<T>): Promise<T> => {
@@ -238,17 +169,115 @@ export function createAlerter(opts: AlerterOptions): Alerter {
     return next;
   };
   // File-system failures are reported, not thrown: alerting must not end the run that raised it.
-  const fileError = (e: unknown): string => redact(`cannot write ${dir}: ${errorMessage(e)}`);
+  const fileError = (e: unknown): string => cfg.redact(`cannot write ${cfg.dir}: ${errorMessage(e)}`);
   return {
     send: (alert) => {
       checkAlert(alert);
       return serial(() =>
-        send(alert).catch(
+        sendAlert(cfg, alert).catch(
           (e): SendResult => ({ channels: [], queued: false, suppressed: false, fileError: fileError(e) }),
         ),
       );
     },
     flush: () =>
-      serial(() => flush().catch((e): FlushResult => ({ delivered: 0, pending: -1, fileError: fileError(e) }))),
+      serial(() =>
+        flushAlerts(cfg).catch((e): FlushResult => ({ delivered: 0, pending: -1, fileError: fileError(e) })),
+      ),
+  };
+}
+
+/** The queue and cooldown state; a state file that could not be read is set aside, and that is logged. */
+function loadState(cfg: AlerterConfig): AlertState {
+  const { state, reset } = loadAlertState(cfg.dir, cfg.now());
+  if (reset) appendAlertEvents(cfg.dir, [{ event: "state-reset", at: cfg.iso(), movedTo: reset }], cfg.redact);
+  return state;
+}
+
+/** Oldest first; stops at the first failure. Saves after every attempt. */
+async function deliverPending(
+  cfg: AlerterConfig,
+  state: AlertState,
+  url: string,
+): Promise<{ delivered: string[]; error?: string }> {
+  const { dir, redact } = cfg;
+  const delivered: string[] = [];
+  while (state.pending.length > 0) {
+    const p: PendingAlert = state.pending[0];
+    const r = await postJson(url, slackPayload(p.alert, p.id), cfg.timeoutMs);
+    p.attempts++;
+    if (r.ok) {
+      state.pending.shift();
+      delivered.push(p.id);
+      saveAlertState(dir, state);
+      appendAlertEvents(dir, [{ event: "delivered", id: p.id, at: cfg.iso(), attempts: p.attempts }], redact);
+      continue;
+    }
+    p.lastError = r.reason;
+    const gaveUp = p.attempts >= cfg.maxAttempts;
+    if (gaveUp) state.pending.shift();
+    saveAlertState(dir, state);
+    appendAlertEvents(
+      dir,
+      [
+        {
+          event: gaveUp ? "gave-up" : "delivery-failed",
+          id: p.id,
+          at: cfg.iso(),
+          attempts: p.attempts,
+          reason: r.reason,
+        },
+      ],
+      redact,
+    );
+    return { delivered, error: r.reason };
+  }
+  return { delivered };
+}
+
+async function sendAlert(cfg: AlerterConfig, alert: Alert): Promise<SendResult> {
+  checkAlert(alert);
+  const state = loadState(cfg);
+  const t = cfg.now();
+  const last = state.lastSent[alert.key];
+  if ((last !== undefined && t - last < cfg.cooldownMs) || state.pending.some((p) => p.alert.key === alert.key)) {
+    return { channels: [], queued: false, suppressed: true };
+  }
+  const id = randomUUID();
+  const url = cfg.webhookUrl();
+  state.lastSent[alert.key] = t;
+  if (url) state.pending.push({ id, alert, queuedAt: cfg.iso(), attempts: 0, lastError: null });
+  // The file line first: a crash during the POST still leaves the alert on disk.
+  appendAlertEvents(
+    cfg.dir,
+    [{ event: "alert", id, at: cfg.iso(), alert, webhook: url ? "pending" : "not-configured" }],
+    cfg.redact,
+  );
+  saveAlertState(cfg.dir, state);
+  if (!url) return { channels: ["file"], queued: false, suppressed: false };
+  const r = await deliverPending(cfg, state, url);
+  const ok = r.delivered.includes(id);
+  return {
+    channels: ok ? ["file", "webhook"] : ["file"],
+    queued: state.pending.some((p) => p.id === id),
+    suppressed: false,
+    ...(ok ? {} : { webhookError: r.error ?? "not attempted: an older alert is still undelivered" }),
+  };
+}
+
+async function flushAlerts(cfg: AlerterConfig): Promise<FlushResult> {
+  const state = loadState(cfg);
+  const url = cfg.webhookUrl();
+  if (!url) {
+    return {
+      delivered: 0,
+      pending: state.pending.length,
+      ...(state.pending.length > 0 ? { webhookError: `${cfg.envName} is not set` } : {}),
+    };
+  }
+  const r = await deliverPending(cfg, state, url);
+  return {
+    delivered: r.delivered.length,
+    pending: state.pending.length,
+    ...(r.error ? { webhookError: r.error } : {}),
   };
 }

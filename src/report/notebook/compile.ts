@@ -104,6 +104,33 @@ function importKey(s: AnyNode): string {
 
 /** Compile one cell; a syntax error is returned with its line in the cell. */
 export function compileCell(code: string): CompileResult {
+  const stripped = stripTypes(code);
+  if (!("js" in stripped)) return { ok: false, error: stripped };
+  const { js, map } = stripped;
+  const parsed = parseProgram(js, map);
+  if (!("program" in parsed)) return { ok: false, error: parsed };
+  const { program } = parsed;
+  const body = program.body as AnyNode[];
+  const top = topLevel(body, js, map);
+  if (!("declared" in top)) return { ok: false, error: top };
+  const { declared, imports, edits } = top;
+  edits.push(...lastExpressionEdits(body));
+  const names = new Set<string>();
+  walk(program, (n) => {
+    if (n.type === "Identifier") names.add(n.name as string);
+    else if (n.type === "ImportExpression") {
+      // import(x) → __nb.import(x): the project resolves it, not this module.
+      edits.push({ start: n.start, end: n.start + "import".length, text: "__nb.import" });
+    }
+  });
+  edits.sort((a, b) => b.start - a.start || b.end - a.end);
+  let text = js;
+  for (const e of edits) text = text.slice(0, e.start) + e.text + text.slice(e.end);
+  return { ok: true, cell: { js: text, declared, names, imports, map } };
+}
+
+/** TypeScript → JavaScript with esbuild, and the line map back to the cell's source. */
+function stripTypes(code: string): { js: string; map: LineMap } | CellSyntaxError {
   let out: { code: string; map: string };
   try {
     out = transformSync(code, {
@@ -116,32 +143,43 @@ export function compileCell(code: string): CompileResult {
   } catch (e) {
     const first = (e as { errors?: Array<{ text: string; location?: { line: number } | null }> }).errors?.[0];
     return {
-      ok: false,
-      error: {
-        message: `SyntaxError: ${first?.text ?? String(e)}`,
-        line: first?.location ? first.location.line - 1 : undefined,
-      },
+      message: `SyntaxError: ${first?.text ?? String(e)}`,
+      line: first?.location ? first.location.line - 1 : undefined,
     };
   }
   const map = decodeMappings((JSON.parse(out.map) as { mappings: string }).mappings);
-  const js = out.code;
-  let program: AnyNode;
+  return { js: out.code, map };
+}
+
+/** The cell's JavaScript as a module (top-level await allowed); a syntax error at its line in the cell. */
+function parseProgram(js: string, map: LineMap): { program: AnyNode } | CellSyntaxError {
   try {
-    program = parse(js, {
+    const program = parse(js, {
       ecmaVersion: "latest",
       sourceType: "module",
       allowAwaitOutsideFunction: true,
       locations: true,
     }) as unknown as AnyNode;
+    return { program };
   } catch (e) {
     const loc = (e as { loc?: { line: number; column: number } }).loc;
     const line = loc ? originalLine(map, loc.line - 1, loc.column) : undefined;
-    return { ok: false, error: { message: `SyntaxError: ${(e as Error).message.replace(/ \(\d+:\d+\)$/, "")}`, line } };
+    return { message: `SyntaxError: ${(e as Error).message.replace(/ \(\d+:\d+\)$/, "")}`, line };
   }
+}
+
+/**
+ * The top-level declarations and imports, and the edits that drop `export` keywords and turn
+ * static imports into `__nb.bindImport` calls; an error for any other export.
+ */
+function topLevel(
+  body: readonly AnyNode[],
+  js: string,
+  map: LineMap,
+): { declared: Map<string, BindingKind>; imports: string[]; edits: Edit[] } | CellSyntaxError {
   const declared = new Map<string, BindingKind>();
   const imports: string[] = [];
   const edits: Edit[] = [];
-  const body = program.body as AnyNode[];
   for (const stmt of body) {
     let decl: AnyNode = stmt;
     if (stmt.type === "ExportNamedDeclaration" && stmt.declaration) {
@@ -154,12 +192,8 @@ export function compileCell(code: string): CompileResult {
     ) {
       const line = originalLine(map, (stmt.loc as { start: { line: number } }).start.line - 1, 0);
       return {
-        ok: false,
-        error: {
-          message:
-            "SyntaxError: a notebook cell cannot export; declare the name at the top level and later cells see it",
-          line,
-        },
+        message: "SyntaxError: a notebook cell cannot export; declare the name at the top level and later cells see it",
+        line,
       };
     }
     if (decl.type === "VariableDeclaration") {
@@ -178,28 +212,26 @@ export function compileCell(code: string): CompileResult {
       });
     }
   }
+  return { declared, imports, edits };
+}
+
+/**
+ * Wrap a last expression statement in `__nb.last((…))` so its value is displayed; not an
+ * assignment, an update or a directive ("use strict"), whose value nobody means to show.
+ */
+function lastExpressionEdits(body: readonly AnyNode[]): Edit[] {
   const last = body[body.length - 1];
-  if (last?.type === "ExpressionStatement") {
-    const expr = last.expression as AnyNode;
-    if (
-      expr.type !== "AssignmentExpression" &&
-      expr.type !== "UpdateExpression" &&
-      !(expr.type === "Literal" && typeof expr.value === "string" && last.directive)
-    ) {
-      edits.push({ start: last.start, end: expr.start, text: "__nb.last((" });
-      edits.push({ start: expr.end, end: last.end, text: "));" });
-    }
+  if (last?.type !== "ExpressionStatement") return [];
+  const expr = last.expression as AnyNode;
+  if (
+    expr.type !== "AssignmentExpression" &&
+    expr.type !== "UpdateExpression" &&
+    !(expr.type === "Literal" && typeof expr.value === "string" && last.directive)
+  ) {
+    return [
+      { start: last.start, end: expr.start, text: "__nb.last((" },
+      { start: expr.end, end: last.end, text: "));" },
+    ];
   }
-  const names = new Set<string>();
-  walk(program, (n) => {
-    if (n.type === "Identifier") names.add(n.name as string);
-    else if (n.type === "ImportExpression") {
-      // import(x) → __nb.import(x): the project resolves it, not this module.
-      edits.push({ start: n.start, end: n.start + "import".length, text: "__nb.import" });
-    }
-  });
-  edits.sort((a, b) => b.start - a.start || b.end - a.end);
-  let text = js;
-  for (const e of edits) text = text.slice(0, e.start) + e.text + text.slice(e.end);
-  return { ok: true, cell: { js: text, declared, names, imports, map } };
+  return [];
 }

@@ -15,7 +15,7 @@ import { page } from "../page.ts";
 import type { Catalog } from "../catalog.ts";
 import { CellCache, cellKey, chainAfter, chainStart, currentHash, type CachedCell } from "./cache.ts";
 import type { ArtifactRead } from "./data.ts";
-import { parseNotebook, type CodeCell } from "./parse.ts";
+import { parseNotebook, type CodeCell, type ParsedNotebook } from "./parse.ts";
 import type { CellError } from "./runtime.ts";
 import { metaBlock, staleSlot } from "./stale.ts";
 import { NOTEBOOK_CSS } from "./style.ts";
@@ -91,78 +91,17 @@ export async function renderNotebook(
   const name = notebookName(abs);
   const nb = parseNotebook(readFileSync(abs, "utf8"));
   const cache = new CellCache(opts.cacheDir ?? join(catalog.root, ".pipeline", "notebooks"));
-  const dir = dirname(abs);
 
-  // 1. Every cell from the cache?
-  const entries: CachedCell[] = [];
-  const keys: string[] = [];
-  let chain = chainStart(relFile);
-  for (const cell of nb.cells) {
-    const key = cellKey(chain, cell.code);
-    const hit = cache.get(key);
-    if (!hit || hit.reads.some((r) => currentHash(catalog, r, dir) !== r.hash)) break;
-    entries.push(hit);
-    keys.push(key);
-    chain = chainAfter(key, hit.reads);
-  }
-  const cached = entries.length === nb.cells.length;
-  const summaries: CellSummary[] = [];
-  if (cached) {
-    nb.cells.forEach((c, i) =>
-      summaries.push({
-        index: c.index,
-        line: c.line,
-        status: "cached",
-        ...(entries[i].error ? { error: entries[i].error } : {}),
-        ms: 0,
-      }),
-    );
-  } else {
-    // 2. Run everything from the top; store each cell under its chain key.
-    const { executeCells } = await import("./runtime.ts");
-    const runs = await executeCells(nb.cells, { catalog, file: abs });
-    entries.length = 0;
-    chain = chainStart(relFile);
-    // A failed cell and those after it are not stored: the error may be transient (a file
-    // being written), so the next render runs them again.
-    let failed = false;
-    nb.cells.forEach((cell, i) => {
-      const r = runs[i];
-      const entry: CachedCell = { outputs: r.outputs, reads: r.reads, ...(r.error ? { error: r.error } : {}) };
-      const key = cellKey(chain, cell.code);
-      failed ||= !!r.error;
-      if (!failed) cache.put(key, entry);
-      chain = chainAfter(key, r.reads);
-      entries.push(entry);
-      summaries.push({
-        index: cell.index,
-        line: cell.line,
-        status: "executed",
-        ...(r.error ? { error: r.error } : {}),
-        ms: r.ms,
-      });
-    });
-  }
+  const hits = cachedPrefix(nb.cells, cache, catalog, relFile, dirname(abs));
+  const cached = hits.length === nb.cells.length;
+  const { entries, summaries } = cached
+    ? { entries: hits, summaries: cachedSummaries(nb.cells, hits) }
+    : await runAndStore(nb.cells, cache, catalog, abs, relFile);
 
-  const byCell = new Map(nb.cells.map((c, i) => [c, entries[i]]));
   const reads = uniqueReads(entries);
-  const artifactReads = reads.filter((r) => !r.cell.startsWith("file:"));
   const errors = summaries.filter((s) => s.error).length;
   const title = nb.title ?? name;
-  const body = html`<div class="nb-meta"><code>${relFile}</code> · ${nb.cells.length} cell${nb.cells.length === 1 ? "" : "s"} · reads ${artifactReads.length} artifact${artifactReads.length === 1 ? "" : "s"}${errors ? html` · <span class="badge bad">${errors} failed</span>` : null} ${raw(staleSlot([]))}</div>${nb.blocks.map((b) => (b.kind === "markdown" ? html`<div class="nb-md">${markdown(b.text)}</div>` : cellSection(b, byCell.get(b)!, relFile)))}${metaBlock({ file: relFile, reads })}`;
-  const out = page({
-    title,
-    body,
-    home: "index.html",
-    nav: [{ href: "index.html", label: "Notebooks" }],
-    head: raw(`<style>${NOTEBOOK_CSS}</style>`),
-    stamp: {
-      lockHash: catalog.lockHash,
-      lines: artifactReads.length
-        ? [`Artifacts read: ${artifactReads.map((r) => `${r.cell}/${r.output} ${r.hash.slice(0, 12)}`).join(", ")}`]
-        : [],
-    },
-  });
+  const out = notebookPage(nb, entries, { relFile, title, reads, errors, lockHash: catalog.lockHash });
   const outFile = join(opts.outDir ?? join(catalog.root, "reports", "notebooks"), `${name}.html`);
   if (opts.write !== false) {
     mkdirSync(dirname(outFile), { recursive: true });
@@ -180,4 +119,97 @@ export async function renderNotebook(
     cached,
     ms: performance.now() - started,
   };
+}
+
+/**
+ * The cache entries of the leading cells, up to the first miss: an entry is valid when its
+ * key (the code and the chain before it) is stored and every artifact it read has the same hash.
+ */
+function cachedPrefix(
+  cells: readonly CodeCell[],
+  cache: CellCache,
+  catalog: Catalog,
+  relFile: string,
+  dir: string,
+): CachedCell[] {
+  const entries: CachedCell[] = [];
+  let chain = chainStart(relFile);
+  for (const cell of cells) {
+    const key = cellKey(chain, cell.code);
+    const hit = cache.get(key);
+    if (!hit || hit.reads.some((r) => currentHash(catalog, r, dir) !== r.hash)) break;
+    entries.push(hit);
+    chain = chainAfter(key, hit.reads);
+  }
+  return entries;
+}
+
+function cachedSummaries(cells: readonly CodeCell[], entries: readonly CachedCell[]): CellSummary[] {
+  return cells.map((c, i) => ({
+    index: c.index,
+    line: c.line,
+    status: "cached",
+    ...(entries[i].error ? { error: entries[i].error } : {}),
+    ms: 0,
+  }));
+}
+
+/** Run every cell from the top and store each under its chain key. */
+async function runAndStore(
+  cells: readonly CodeCell[],
+  cache: CellCache,
+  catalog: Catalog,
+  abs: string,
+  relFile: string,
+): Promise<{ entries: CachedCell[]; summaries: CellSummary[] }> {
+  const { executeCells } = await import("./runtime.ts");
+  const runs = await executeCells(cells, { catalog, file: abs });
+  const entries: CachedCell[] = [];
+  const summaries: CellSummary[] = [];
+  let chain = chainStart(relFile);
+  // A failed cell and those after it are not stored: the error may be transient (a file
+  // being written), so the next render runs them again.
+  let failed = false;
+  cells.forEach((cell, i) => {
+    const r = runs[i];
+    const entry: CachedCell = { outputs: r.outputs, reads: r.reads, ...(r.error ? { error: r.error } : {}) };
+    const key = cellKey(chain, cell.code);
+    failed ||= !!r.error;
+    if (!failed) cache.put(key, entry);
+    chain = chainAfter(key, r.reads);
+    entries.push(entry);
+    summaries.push({
+      index: cell.index,
+      line: cell.line,
+      status: "executed",
+      ...(r.error ? { error: r.error } : {}),
+      ms: r.ms,
+    });
+  });
+  return { entries, summaries };
+}
+
+/** The page: a summary line, the markdown and the cells in order, then the metadata block and the stamp. */
+function notebookPage(
+  nb: ParsedNotebook,
+  entries: readonly CachedCell[],
+  info: { relFile: string; title: string; reads: ArtifactRead[]; errors: number; lockHash: string },
+): string {
+  const { relFile, reads, errors } = info;
+  const byCell = new Map(nb.cells.map((c, i) => [c, entries[i]]));
+  const artifactReads = reads.filter((r) => !r.cell.startsWith("file:"));
+  const body = html`<div class="nb-meta"><code>${relFile}</code> · ${nb.cells.length} cell${nb.cells.length === 1 ? "" : "s"} · reads ${artifactReads.length} artifact${artifactReads.length === 1 ? "" : "s"}${errors ? html` · <span class="badge bad">${errors} failed</span>` : null} ${raw(staleSlot([]))}</div>${nb.blocks.map((b) => (b.kind === "markdown" ? html`<div class="nb-md">${markdown(b.text)}</div>` : cellSection(b, byCell.get(b)!, relFile)))}${metaBlock({ file: relFile, reads })}`;
+  return page({
+    title: info.title,
+    body,
+    home: "index.html",
+    nav: [{ href: "index.html", label: "Notebooks" }],
+    head: raw(`<style>${NOTEBOOK_CSS}</style>`),
+    stamp: {
+      lockHash: info.lockHash,
+      lines: artifactReads.length
+        ? [`Artifacts read: ${artifactReads.map((r) => `${r.cell}/${r.output} ${r.hash.slice(0, 12)}`).join(", ")}`]
+        : [],
+    },
+  });
 }

@@ -15,7 +15,7 @@ import { sha256 } from "../../core/hash.ts";
 import { ensureTypeScriptLoader } from "../../core/ts-loader.ts";
 import { html } from "../html.ts";
 import type { Catalog } from "../catalog.ts";
-import { compileCell, type BindingKind } from "./compile.ts";
+import { compileCell, type BindingKind, type CompileResult, type CompiledCell } from "./compile.ts";
 import { NotebookData, type ArtifactRead } from "./data.ts";
 import { renderValue } from "./display.ts";
 import type { CodeCell } from "./parse.ts";
@@ -55,14 +55,60 @@ interface Binding {
 
 const AsyncFunctionName = "__nb";
 
+/** What every cell of one notebook run shares. */
+interface NotebookRun {
+  cells: readonly CodeCell[];
+  compiled: CompileResult[];
+  /** The notebook API without `display` (which is per cell). */
+  api: Record<string, unknown>;
+  /** Top-level declarations of the cells run so far. */
+  scope: Map<string, Binding>;
+  /** Names a failed cell declared but never initialized → that cell's index. */
+  failedNames: Map<string, number>;
+  /** Absolute path of the notebook. */
+  file: string;
+}
+
 export async function executeCells(cells: readonly CodeCell[], opts: ExecuteOptions): Promise<CellRun[]> {
   const data = new NotebookData(opts.catalog);
-  const scope = new Map<string, Binding>();
-  /** Names a failed cell declared but never initialized → that cell's index. */
-  const failedNames = new Map<string, number>();
   const compiled = cells.map((c) => compileCell(c.code));
+  const nbRun: NotebookRun = {
+    cells,
+    compiled,
+    api: await notebookApi(data, compiled),
+    scope: new Map(),
+    failedNames: new Map(),
+    file: opts.file,
+  };
+  const runs: CellRun[] = [];
+  try {
+    for (let k = 0; k < cells.length; k++) {
+      const cell = cells[k];
+      const c = compiled[k];
+      const run: CellRun = { index: cell.index, outputs: [], reads: [], ms: 0 };
+      runs.push(run);
+      const started = performance.now();
+      data.onRead = readRecorder(run);
+      if (!c.ok) {
+        run.error = {
+          message: c.error.message,
+          ...(c.error.line !== undefined ? { line: cell.line + c.error.line } : {}),
+        };
+        run.ms = performance.now() - started;
+        continue;
+      }
+      await runCell(nbRun, cell, c.cell, run);
+      run.ms = performance.now() - started;
+    }
+  } finally {
+    await data.close();
+  }
+  return runs;
+}
+
+/** The notebook API: sql, artifact and html, plus Plot (jsdom) and arquero only if some cell mentions them. */
+async function notebookApi(data: NotebookData, compiled: readonly CompileResult[]): Promise<Record<string, unknown>> {
   const mentions = (name: string) => compiled.some((c) => c.ok && c.cell.names.has(name));
-  // The API; Plot (jsdom) and arquero load only if some cell mentions them.
   const api: Record<string, unknown> = {
     sql: (strings: TemplateStringsArray, ...values: unknown[]) => data.sql(strings, ...values),
     artifact: (cell: string, output: string) => data.artifact(cell, output),
@@ -81,94 +127,103 @@ export async function executeCells(cells: readonly CodeCell[], opts: ExecuteOpti
     api.Plot = { ...PlotModule, plot };
   }
   if (mentions("aq")) api.aq = await import("arquero");
-  const runs: CellRun[] = [];
-  try {
-    for (let k = 0; k < cells.length; k++) {
-      const cell = cells[k];
-      const c = compiled[k];
-      const run: CellRun = { index: cell.index, outputs: [], reads: [], ms: 0 };
-      runs.push(run);
-      const started = performance.now();
-      const seen = new Set<string>();
-      data.onRead = (r) => {
-        const key = `${r.cell}\0${r.output}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          run.reads.push(r);
-        }
-      };
-      const display = (value: unknown) => {
-        try {
-          const h = renderValue(value);
-          if (h) run.outputs.push(h.value);
-        } catch (e) {
-          run.outputs.push(html`<div class="cell-error"><pre>${`display: ${(e as Error).message}`}</pre></div>`.value);
-        }
-      };
-      if (!c.ok) {
-        run.error = {
-          message: c.error.message,
-          ...(c.error.line !== undefined ? { line: cell.line + c.error.line } : {}),
-        };
-        run.ms = performance.now() - started;
-        continue;
-      }
-      const { js, declared, names } = c.cell;
-      const cellApi: Record<string, unknown> = { ...api, display };
-      const prologue: string[] = [];
-      const kinds = new Map<string, BindingKind>(declared);
-      for (const name of names) {
-        if (declared.has(name)) continue;
-        const b = scope.get(name);
-        if (b) {
-          prologue.push(`${b.kind} ${name} = ${AsyncFunctionName}.prev[${JSON.stringify(name)}];`);
-          if (b.kind === "let") kinds.set(name, "let");
-        } else if (name in cellApi) {
-          prologue.push(`const ${name} = ${AsyncFunctionName}.api[${JSON.stringify(name)}];`);
-        }
-      }
-      const getters = [...kinds.keys()].map((n) => `${JSON.stringify(n)}: () => ${n}`).join(", ");
-      prologue.push(`${AsyncFunctionName}.bind({ ${getters} });`);
-      const source = `(async function (${AsyncFunctionName}) {\n${prologue.join(" ")}\n${js}\n})`;
-      let captured: Record<string, () => unknown> = {};
-      const nb = {
-        prev: Object.fromEntries([...scope].map(([n, b]) => [n, b.value])),
-        api: cellApi,
-        bind: (g: Record<string, () => unknown>) => {
-          captured = g;
-        },
-        last: (v: unknown) => {
-          if (v !== undefined) display(v);
-        },
-        import: (spec: string) => importFor(spec, opts.file, run),
-        bindImport: async (spec: string, keys: string[]) => {
-          const mod = (await importFor(spec, opts.file, run)) as Record<string, unknown>;
-          return keys.map((k) => (k === "*" ? mod : mod[k]));
-        },
-      };
-      try {
-        const fn = new Script(source, { filename: CELL_FILE(cell.index) }).runInThisContext() as (
-          nb: unknown,
-        ) => Promise<void>;
-        await fn(nb);
-      } catch (e) {
-        run.error = describeError(e, cells, compiled, failedNames);
-      }
-      for (const [name, get] of Object.entries(captured)) {
-        try {
-          scope.set(name, { value: get(), kind: kinds.get(name) ?? "let" });
-          failedNames.delete(name);
-        } catch {
-          // declared but never initialized (the cell threw first)
-          if (run.error && declared.has(name)) failedNames.set(name, cell.index);
-        }
-      }
-      run.ms = performance.now() - started;
+  return api;
+}
+
+/** Records each artifact the cell reads once, in first-read order. */
+function readRecorder(run: CellRun): (r: ArtifactRead) => void {
+  const seen = new Set<string>();
+  return (r) => {
+    const key = `${r.cell}\0${r.output}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      run.reads.push(r);
     }
-  } finally {
-    await data.close();
+  };
+}
+
+/** The cell's `display`: a value rendered into its outputs; a value that cannot be shown becomes an error box. */
+function displayInto(run: CellRun): (value: unknown) => void {
+  return (value) => {
+    try {
+      const h = renderValue(value);
+      if (h) run.outputs.push(h.value);
+    } catch (e) {
+      run.outputs.push(html`<div class="cell-error"><pre>${`display: ${(e as Error).message}`}</pre></div>`.value);
+    }
+  };
+}
+
+/**
+ * Run one compiled cell in the shared scope: an error is recorded on `run`, and the cell's
+ * top-level declarations that got a value join the scope.
+ */
+async function runCell(nbRun: NotebookRun, cell: CodeCell, c: CompiledCell, run: CellRun): Promise<void> {
+  const { scope, failedNames } = nbRun;
+  const display = displayInto(run);
+  const cellApi: Record<string, unknown> = { ...nbRun.api, display };
+  const { source, kinds } = wrapCell(c, scope, cellApi);
+  let captured: Record<string, () => unknown> = {};
+  const nb = {
+    prev: Object.fromEntries([...scope].map(([n, b]) => [n, b.value])),
+    api: cellApi,
+    bind: (g: Record<string, () => unknown>) => {
+      captured = g;
+    },
+    last: (v: unknown) => {
+      if (v !== undefined) display(v);
+    },
+    import: (spec: string) => importFor(spec, nbRun.file, run),
+    bindImport: async (spec: string, keys: string[]) => {
+      const mod = (await importFor(spec, nbRun.file, run)) as Record<string, unknown>;
+      return keys.map((k) => (k === "*" ? mod : mod[k]));
+    },
+  };
+  try {
+    const fn = new Script(source, { filename: CELL_FILE(cell.index) }).runInThisContext() as (
+      nb: unknown,
+    ) => Promise<void>;
+    await fn(nb);
+  } catch (e) {
+    run.error = describeError(e, nbRun.cells, nbRun.compiled, failedNames);
   }
-  return runs;
+  for (const [name, get] of Object.entries(captured)) {
+    try {
+      scope.set(name, { value: get(), kind: kinds.get(name) ?? "let" });
+      failedNames.delete(name);
+    } catch {
+      // declared but never initialized (the cell threw first)
+      if (run.error && c.declared.has(name)) failedNames.set(name, cell.index);
+    }
+  }
+}
+
+/**
+ * The cell as an async function's source: a prologue binding the earlier cells' declarations
+ * and the API names it mentions, then a call handing back getters of every name it binds
+ * (their kinds: its own declarations, and `let` for an earlier `let` it may reassign).
+ */
+function wrapCell(
+  c: CompiledCell,
+  scope: ReadonlyMap<string, Binding>,
+  cellApi: Record<string, unknown>,
+): { source: string; kinds: Map<string, BindingKind> } {
+  const { js, declared, names } = c;
+  const prologue: string[] = [];
+  const kinds = new Map<string, BindingKind>(declared);
+  for (const name of names) {
+    if (declared.has(name)) continue;
+    const b = scope.get(name);
+    if (b) {
+      prologue.push(`${b.kind} ${name} = ${AsyncFunctionName}.prev[${JSON.stringify(name)}];`);
+      if (b.kind === "let") kinds.set(name, "let");
+    } else if (name in cellApi) {
+      prologue.push(`const ${name} = ${AsyncFunctionName}.api[${JSON.stringify(name)}];`);
+    }
+  }
+  const getters = [...kinds.keys()].map((n) => `${JSON.stringify(n)}: () => ${n}`).join(", ");
+  prologue.push(`${AsyncFunctionName}.bind({ ${getters} });`);
+  return { source: `(async function (${AsyncFunctionName}) {\n${prologue.join(" ")}\n${js}\n})`, kinds };
 }
 
 /** Import a module for a cell: relative paths from the notebook's folder, packages from the project. */
@@ -189,7 +244,7 @@ async function importFor(spec: string, file: string, run: CellRun): Promise<unkn
 function describeError(
   e: unknown,
   cells: readonly CodeCell[],
-  compiled: ReturnType<typeof compileCell>[],
+  compiled: readonly CompileResult[],
   failedNames: Map<string, number>,
 ): CellError {
   let message =

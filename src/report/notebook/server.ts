@@ -11,7 +11,7 @@
  * Policy allowing only our own script and same-origin connections.
  */
 import { existsSync, readFileSync, readdirSync, watch, type FSWatcher } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { StrataError } from "../../core/errors.ts";
 import { html } from "../html.ts";
@@ -60,114 +60,61 @@ function withLiveReload(page: string): string {
   return at < 0 ? withIcon + LIVE_TAG : withIcon.slice(0, at) + LIVE_TAG + withIcon.slice(at);
 }
 
-export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer> {
-  const log = opts.log ?? (() => {});
-  const notebooksDir = join(opts.root, "notebooks");
-  const pagesDir = join(opts.root, "reports", "notebooks");
-  let catalog = await opts.loadCatalog();
-  const clients = new Set<ServerResponse>();
-  const lastRender = new Map<string, NotebookRender>();
+/** What the request handler and the watchers share while the server runs. */
+interface Site {
+  notebooksDir: string;
+  pagesDir: string;
+  /** Replaced when pipeline.lock changes. */
+  catalog: Catalog;
+  /** Open /__events streams. */
+  clients: Set<ServerResponse>;
+  lastRender: Map<string, NotebookRender>;
+  /**
+   * Run `fn` after every render and catalog load queued before it: one at a time, as they
+   * share the cache folder and, for Plot, one server document.
+   */
+  serial<T>(fn: () => Promise<T>): Promise<T>;
+  /** Settles once everything queued so far has. */
+  idle(): Promise<unknown>;
+  render(name: string): Promise<NotebookRender>;
+  /** Tell the open pages of `name` ("*": every page) to reload. */
+  broadcast(name: string): void;
+  log(line: string): void;
+}
 
-  // One render at a time (they share the cache folder and, for Plot, one server document).
+function createSite(opts: ServeOptions, catalog: Catalog): Site {
   let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const p = queue.then(fn, fn);
-    queue = p.catch(() => undefined);
-    return p;
+  const site: Site = {
+    notebooksDir: join(opts.root, "notebooks"),
+    pagesDir: join(opts.root, "reports", "notebooks"),
+    catalog,
+    clients: new Set(),
+    lastRender: new Map(),
+    serial: <T>(fn: () => Promise<T>): Promise<T> => {
+      const p = queue.then(fn, fn);
+      queue = p.catch(() => undefined);
+      return p;
+    },
+    idle: () => queue.catch(() => undefined),
+    render: (name) =>
+      site.serial(async () => {
+        const r = await renderNotebook(join(site.notebooksDir, `${name}.md`), site.catalog);
+        site.lastRender.set(name, r);
+        return r;
+      }),
+    broadcast: (name) => {
+      for (const c of site.clients) c.write(`event: reload\ndata: ${name}\n\n`);
+    },
+    log: opts.log ?? (() => {}),
   };
-  const render = (name: string) =>
-    serial(async () => {
-      const r = await renderNotebook(join(notebooksDir, `${name}.md`), catalog);
-      lastRender.set(name, r);
-      return r;
-    });
-  const notebookNames = () =>
-    existsSync(notebooksDir)
-      ? readdirSync(notebooksDir)
-          .filter((f) => f.endsWith(".md"))
-          .map(notebookName)
-          .filter((n) => NAME.test(n))
-          .sort()
-      : [];
+  return site;
+}
 
-  const broadcast = (name: string) => {
-    for (const c of clients) c.write(`event: reload\ndata: ${name}\n\n`);
-  };
-
-  const indexEntries = (): NotebookIndexEntry[] =>
-    notebookNames().map((name) => {
-      const file = `notebooks/${name}.md`;
-      const pagePath = join(pagesDir, `${name}.html`);
-      const meta = existsSync(pagePath) ? readPageMeta(readFileSync(pagePath, "utf8")) : undefined;
-      const title =
-        lastRender.get(name)?.title ??
-        /^ {0,3}#\s+(.+?)\s*#*\s*$/m.exec(readFileSync(join(notebooksDir, `${name}.md`), "utf8"))?.[1] ??
-        name;
-      if (!meta) return { name, title, file, changed: [], unrendered: true };
-      const errors = lastRender.get(name)?.errors;
-      return {
-        name,
-        title,
-        file,
-        changed: changedArtifacts(catalog, meta),
-        ...(errors !== undefined ? { errors } : {}),
-      };
-    });
-
-  const send = (res: ServerResponse, status: number, type: string, body: string) => {
-    res.writeHead(status, {
-      "content-type": type,
-      "cache-control": "no-store",
-      "content-security-policy": CSP,
-      "x-content-type-options": "nosniff",
-    });
-    res.end(body);
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://127.0.0.1").pathname);
-    if (req.method !== "GET" && req.method !== "HEAD")
-      return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
-    if (path === "/__events") {
-      res.writeHead(200, {
-        "content-type": "text/event-stream",
-        "cache-control": "no-store",
-        connection: "keep-alive",
-      });
-      res.write(": connected\n\n");
-      clients.add(res);
-      req.on("close", () => clients.delete(res));
-      return;
-    }
-    if (path === "/__live.js") return send(res, 200, "text/javascript; charset=utf-8", LIVE_JS);
-    if (path === "/favicon.ico") {
-      res.writeHead(204, { "cache-control": "max-age=86400" });
-      return res.end();
-    }
-    if (path === "/" || path === "/index.html" || path === "/notebooks/" || path === "/notebooks/index.html") {
-      return send(
-        res,
-        200,
-        "text/html; charset=utf-8",
-        withLiveReload(notebookIndexPage(indexEntries(), { lockHash: catalog.lockHash })),
-      );
-    }
-    const m = /^\/notebooks\/([^/]+)\.html$/.exec(path);
-    if (m && NAME.test(m[1]) && existsSync(join(notebooksDir, `${m[1]}.md`))) {
-      const r = await render(m[1]);
-      return send(res, 200, "text/html; charset=utf-8", withLiveReload(r.html));
-    }
-    return send(
-      res,
-      404,
-      "text/html; charset=utf-8",
-      `<!doctype html><title>Not found</title><p>${html`No page ${path}.`.value} <a href="/">Notebooks</a></p>\n`,
-    );
-  };
-
+export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer> {
+  const site = createSite(opts, await opts.loadCatalog());
   const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      log(`error: ${(e as Error).message}`);
+    handle(site, req, res).catch((e: unknown) => {
+      site.log(`error: ${(e as Error).message}`);
       if (!res.headersSent)
         send(
           res,
@@ -178,7 +125,28 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
       else res.end();
     });
   });
-  const port = opts.port ?? 8765;
+  const actualPort = await listen(server, opts.port ?? 8765);
+  const stopWatching = watchProject(site, opts);
+
+  const url = `http://127.0.0.1:${actualPort}/`;
+  return {
+    url,
+    port: actualPort,
+    close: async () => {
+      stopWatching();
+      for (const c of site.clients) c.end();
+      site.clients.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await site.idle();
+    },
+  };
+}
+
+/** Listen on 127.0.0.1; resolves to the port (the one picked when `port` is 0). */
+async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
       reject(
@@ -191,10 +159,117 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
     });
     server.listen(port, "127.0.0.1", () => resolve());
   });
-  const actualPort = (server.address() as { port: number }).port;
+  return (server.address() as { port: number }).port;
+}
 
-  const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-  // Watching: notebooks/ (per file, debounced) and the project root for pipeline.lock.
+function notebookNames(notebooksDir: string): string[] {
+  return existsSync(notebooksDir)
+    ? readdirSync(notebooksDir)
+        .filter((f) => f.endsWith(".md"))
+        .map(notebookName)
+        .filter((n) => NAME.test(n))
+        .sort()
+    : [];
+}
+
+function indexEntries(site: Site): NotebookIndexEntry[] {
+  return notebookNames(site.notebooksDir).map((name) => {
+    const file = `notebooks/${name}.md`;
+    const pagePath = join(site.pagesDir, `${name}.html`);
+    const meta = existsSync(pagePath) ? readPageMeta(readFileSync(pagePath, "utf8")) : undefined;
+    const title =
+      site.lastRender.get(name)?.title ??
+      /^ {0,3}#\s+(.+?)\s*#*\s*$/m.exec(readFileSync(join(site.notebooksDir, `${name}.md`), "utf8"))?.[1] ??
+      name;
+    if (!meta) return { name, title, file, changed: [], unrendered: true };
+    const errors = site.lastRender.get(name)?.errors;
+    return {
+      name,
+      title,
+      file,
+      changed: changedArtifacts(site.catalog, meta),
+      ...(errors !== undefined ? { errors } : {}),
+    };
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    "content-type": type,
+    "cache-control": "no-store",
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+  });
+  res.end(body);
+}
+
+async function handle(site: Site, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = decodeURIComponent(new URL(req.url ?? "/", "http://127.0.0.1").pathname);
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
+  if (path === "/__events") {
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-store",
+      connection: "keep-alive",
+    });
+    res.write(": connected\n\n");
+    site.clients.add(res);
+    req.on("close", () => site.clients.delete(res));
+    return;
+  }
+  if (path === "/__live.js") return send(res, 200, "text/javascript; charset=utf-8", LIVE_JS);
+  if (path === "/favicon.ico") {
+    res.writeHead(204, { "cache-control": "max-age=86400" });
+    res.end();
+    return;
+  }
+  if (path === "/" || path === "/index.html" || path === "/notebooks/" || path === "/notebooks/index.html") {
+    return send(
+      res,
+      200,
+      "text/html; charset=utf-8",
+      withLiveReload(notebookIndexPage(indexEntries(site), { lockHash: site.catalog.lockHash })),
+    );
+  }
+  const m = /^\/notebooks\/([^/]+)\.html$/.exec(path);
+  if (m && NAME.test(m[1]) && existsSync(join(site.notebooksDir, `${m[1]}.md`))) {
+    const r = await site.render(m[1]);
+    return send(res, 200, "text/html; charset=utf-8", withLiveReload(r.html));
+  }
+  return send(
+    res,
+    404,
+    "text/html; charset=utf-8",
+    `<!doctype html><title>Not found</title><p>${html`No page ${path}.`.value} <a href="/">Notebooks</a></p>\n`,
+  );
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Re-render a saved notebook and reload its pages; a deleted one reloads every page. */
+function rerender(site: Site, name: string): void {
+  if (!existsSync(join(site.notebooksDir, `${name}.md`))) {
+    site.lastRender.delete(name);
+    site.broadcast("*");
+    return;
+  }
+  site
+    .render(name)
+    .then((r) => {
+      site.log(
+        `${r.cached ? "cached  " : "rendered"} ${r.file} ${Math.round(r.ms)}ms${r.errors ? ` (${r.errors} failed cell${r.errors === 1 ? "" : "s"})` : ""}`,
+      );
+      site.broadcast(name);
+    })
+    .catch((e: unknown) => site.log(`error: ${errText(e)}`));
+}
+
+/**
+ * Watch notebooks/ (per file, debounced) and the project root for pipeline.lock, which reloads
+ * the catalog and re-renders every notebook. Returns the function that stops watching.
+ */
+function watchProject(site: Site, opts: ServeOptions): () => void {
   const timers = new Map<string, NodeJS.Timeout>();
   const debounce = (key: string, fn: () => void) => {
     clearTimeout(timers.get(key));
@@ -206,29 +281,14 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
       }, opts.debounceMs ?? 80),
     );
   };
-  const rerender = (name: string) => {
-    if (!existsSync(join(notebooksDir, `${name}.md`))) {
-      lastRender.delete(name);
-      broadcast("*");
-      return;
-    }
-    render(name)
-      .then((r) => {
-        log(
-          `${r.cached ? "cached  " : "rendered"} ${r.file} ${Math.round(r.ms)}ms${r.errors ? ` (${r.errors} failed cell${r.errors === 1 ? "" : "s"})` : ""}`,
-        );
-        broadcast(name);
-      })
-      .catch((e: unknown) => log(`error: ${errText(e)}`));
-  };
   const watchers: FSWatcher[] = [];
-  if (existsSync(notebooksDir)) {
+  if (existsSync(site.notebooksDir)) {
     watchers.push(
-      watch(notebooksDir, (_event, filename) => {
+      watch(site.notebooksDir, (_event, filename) => {
         const f = filename?.toString();
-        if (!f || !f.endsWith(".md")) return;
+        if (!f?.endsWith(".md")) return;
         const name = notebookName(f);
-        if (NAME.test(name)) debounce(`nb:${name}`, () => rerender(name));
+        if (NAME.test(name)) debounce(`nb:${name}`, () => rerender(site, name));
       }),
     );
   }
@@ -236,32 +296,20 @@ export async function serveNotebooks(opts: ServeOptions): Promise<NotebookServer
     watch(opts.root, (_event, filename) => {
       if (filename?.toString() !== "pipeline.lock") return;
       debounce("lock", () => {
-        serial(async () => {
-          catalog = await opts.loadCatalog();
-        })
-          .then(() => {
-            log("pipeline.lock changed: re-rendering every notebook");
-            for (const name of notebookNames()) rerender(name);
+        site
+          .serial(async () => {
+            site.catalog = await opts.loadCatalog();
           })
-          .catch((e: unknown) => log(`error: ${errText(e)}`));
+          .then(() => {
+            site.log("pipeline.lock changed: re-rendering every notebook");
+            for (const name of notebookNames(site.notebooksDir)) rerender(site, name);
+          })
+          .catch((e: unknown) => site.log(`error: ${errText(e)}`));
       });
     }),
   );
-
-  const url = `http://127.0.0.1:${actualPort}/`;
-  return {
-    url,
-    port: actualPort,
-    close: async () => {
-      for (const w of watchers) w.close();
-      for (const t of timers.values()) clearTimeout(t);
-      for (const c of clients) c.end();
-      clients.clear();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await queue.catch(() => undefined);
-    },
+  return () => {
+    for (const w of watchers) w.close();
+    for (const t of timers.values()) clearTimeout(t);
   };
 }
