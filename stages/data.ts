@@ -17,7 +17,7 @@
  *              moves beyond `max_daily_move` — go to ctx.warn); `start`/`end`, when given, keep
  *              only rows in that range. Columns the file lacks are NULL in `prices`.
  */
-import { defineStage, z } from "../src/index.ts";
+import { defineStage, z, type StageContext } from "../src/index.ts";
 import { StrataError } from "../src/core/errors.ts";
 import { generateMarket } from "../src/data/synthetic.ts";
 import { describeLayout, loadPrices } from "../src/data/ingest.ts";
@@ -121,119 +121,128 @@ const params = z
     }
   });
 
+type Params = z.output<typeof params>;
+
 export default defineStage({
   description: "Daily prices: a synthetic market or a validated CSV/Parquet file",
   params,
   outputs: ["prices", "symbols"],
   async run(ctx) {
-    const p = ctx.params;
-    if (p.source === "synthetic") {
-      const m = generateMarket({
-        symbols: p.symbols,
-        start: p.start ?? DEFAULT_START,
-        end: p.end ?? DEFAULT_END,
-        seed: ctx.seed,
-        sectors: p.sectors,
-        signalStrength: p.signalStrength,
-      });
-      ctx.progress(0.5, "generated");
-      await ctx.writeTable(
-        "prices",
-        {
-          columns: {
-            date: m.date,
-            symbol: m.symbol,
-            open: m.open,
-            high: m.high,
-            low: m.low,
-            close: m.close,
-            volume: m.volume,
-            sector: m.sector,
-          },
-          types: { date: "DATE" },
-        },
-        { orderBy: ["date", "symbol"] },
-      );
-      const u = m.universe;
-      await ctx.writeTable(
-        "symbols",
-        {
-          columns: {
-            symbol: u.map((s) => s.symbol),
-            sector: u.map((s) => s.sector),
-            first_date: u.map((s) => formatIsoDate(m.days[s.firstIndex])),
-            last_date: u.map((s) => formatIsoDate(m.days[s.lastIndex])),
-            rows: BigInt64Array.from(u, (s) => BigInt(s.lastIndex - s.firstIndex + 1)),
-          },
-          types: { first_date: "DATE", last_date: "DATE" },
-        },
-        { orderBy: ["symbol"] },
-      );
-      const late = u.filter((s) => s.firstIndex > 0).length,
-        gone = u.filter((s) => s.lastIndex < m.days.length - 1).length;
-      ctx.log(
-        `synthetic market: ${u.length} symbols (${late} listed late, ${gone} delisted), ${m.days.length} days, seed ${ctx.seed}`,
-      );
-      ctx.metric("rows", m.rows);
-      ctx.metric("symbols", u.length);
-      ctx.metric("start", m.dates[0] ?? null);
-      ctx.metric("end", m.dates[m.dates.length - 1] ?? null);
-      return;
-    }
-
-    const file = ctx.file(p.path!);
-    const { table, report } = await loadPrices(ctx.db, file, {
-      format: p.source,
-      columns: p.columns,
-      dateFormat: p.dateFormat,
-      table: "__data_prices",
-      start: p.start,
-      end: p.end,
-      layout: p.format,
-      maxPrice: p.max_price,
-      maxDailyMove: p.max_daily_move,
-      label: p.path,
-      // ctx.warn keeps 20 warnings per cell: 15 listed, then one line with the count.
-      maxProblems: 15,
-    });
-    const inferred =
-      p.format === undefined || p.format === "auto"
-        ? " — inferred from the header (set format: long or wide to override)"
-        : "";
-    ctx.log(`${p.path}: ${describeLayout(report)}${inferred}`);
-    for (const w of report.warnings) ctx.warn(`${w.message}${w.hint ? ` — ${w.hint}` : ""}`);
-    if (report.warningCount > report.warnings.length) {
-      ctx.warn(
-        `${p.path}: ${report.warningCount - report.warnings.length} more data warnings not listed; see pipeline data validate ${p.path}`,
-      );
-    }
-    // loadPrices keeps only start..end and sorts by (date, symbol) once; a plain scan of its
-    // table returns that order (see loadPrices), so the write does not sort again.
-    const { rows } = await ctx.writeTable("prices", `SELECT * FROM ${table}`);
-    if (rows === 0) {
-      throw new StrataError(
-        "DATA",
-        `${p.path}: no rows between ${p.start ?? "the start"} and ${p.end ?? "the end"} (file covers ${report.start} .. ${report.end})`,
-        {
-          hint: "widen start/end or remove them",
-        },
-      );
-    }
-    // One more pass over the big table builds the small per-symbol table; the metrics come
-    // from that (one row per symbol), not from further scans of the prices.
-    const symbols = "__data_symbols";
-    await ctx.db.run(`CREATE OR REPLACE TEMP TABLE ${symbols} AS
-       SELECT symbol, any_value(sector ORDER BY date DESC) AS sector, min(date) AS first_date, max(date) AS last_date, count(*) AS rows
-       FROM ${table} GROUP BY symbol`);
-    await ctx.writeTable("symbols", `SELECT * FROM ${symbols}`, { orderBy: ["symbol"] });
-    const [s] = await ctx.db
-      .runAndReadAll(`SELECT count(*)::INTEGER, min(first_date)::VARCHAR, max(last_date)::VARCHAR FROM ${symbols}`)
-      .then((r) => r.getRows());
-    await ctx.db.run(`DROP TABLE ${symbols}`);
-    ctx.metric("rows", rows);
-    ctx.metric("symbols", Number(s[0]));
-    ctx.metric("start", String(s[1]));
-    ctx.metric("end", String(s[2]));
-    ctx.metric("warnings", report.warningCount);
+    if (ctx.params.source === "synthetic") await writeSynthetic(ctx);
+    else await writeFromFile(ctx);
   },
 });
+
+/** Source synthetic: the generated market's prices and universe. */
+async function writeSynthetic(ctx: StageContext<Params>): Promise<void> {
+  const p = ctx.params;
+  const m = generateMarket({
+    symbols: p.symbols,
+    start: p.start ?? DEFAULT_START,
+    end: p.end ?? DEFAULT_END,
+    seed: ctx.seed,
+    sectors: p.sectors,
+    signalStrength: p.signalStrength,
+  });
+  ctx.progress(0.5, "generated");
+  await ctx.writeTable(
+    "prices",
+    {
+      columns: {
+        date: m.date,
+        symbol: m.symbol,
+        open: m.open,
+        high: m.high,
+        low: m.low,
+        close: m.close,
+        volume: m.volume,
+        sector: m.sector,
+      },
+      types: { date: "DATE" },
+    },
+    { orderBy: ["date", "symbol"] },
+  );
+  const u = m.universe;
+  await ctx.writeTable(
+    "symbols",
+    {
+      columns: {
+        symbol: u.map((s) => s.symbol),
+        sector: u.map((s) => s.sector),
+        first_date: u.map((s) => formatIsoDate(m.days[s.firstIndex])),
+        last_date: u.map((s) => formatIsoDate(m.days[s.lastIndex])),
+        rows: BigInt64Array.from(u, (s) => BigInt(s.lastIndex - s.firstIndex + 1)),
+      },
+      types: { first_date: "DATE", last_date: "DATE" },
+    },
+    { orderBy: ["symbol"] },
+  );
+  const late = u.filter((s) => s.firstIndex > 0).length,
+    gone = u.filter((s) => s.lastIndex < m.days.length - 1).length;
+  ctx.log(
+    `synthetic market: ${u.length} symbols (${late} listed late, ${gone} delisted), ${m.days.length} days, seed ${ctx.seed}`,
+  );
+  ctx.metric("rows", m.rows);
+  ctx.metric("symbols", u.length);
+  ctx.metric("start", m.dates[0] ?? null);
+  ctx.metric("end", m.dates[m.dates.length - 1] ?? null);
+}
+
+/** Source csv or parquet: the declared file, validated (its warnings through ctx.warn), and its symbols. */
+async function writeFromFile(ctx: StageContext<Params>): Promise<void> {
+  const p = ctx.params;
+  const file = ctx.file(p.path!);
+  const { table, report } = await loadPrices(ctx.db, file, {
+    format: p.source as "csv" | "parquet",
+    columns: p.columns,
+    dateFormat: p.dateFormat,
+    table: "__data_prices",
+    start: p.start,
+    end: p.end,
+    layout: p.format,
+    maxPrice: p.max_price,
+    maxDailyMove: p.max_daily_move,
+    label: p.path,
+    // ctx.warn keeps 20 warnings per cell: 15 listed, then one line with the count.
+    maxProblems: 15,
+  });
+  const inferred =
+    p.format === undefined || p.format === "auto"
+      ? " — inferred from the header (set format: long or wide to override)"
+      : "";
+  ctx.log(`${p.path}: ${describeLayout(report)}${inferred}`);
+  for (const w of report.warnings) ctx.warn(`${w.message}${w.hint ? ` — ${w.hint}` : ""}`);
+  if (report.warningCount > report.warnings.length) {
+    ctx.warn(
+      `${p.path}: ${report.warningCount - report.warnings.length} more data warnings not listed; see pipeline data validate ${p.path}`,
+    );
+  }
+  // loadPrices keeps only start..end and sorts by (date, symbol) once; a plain scan of its
+  // table returns that order (see loadPrices), so the write does not sort again.
+  const { rows } = await ctx.writeTable("prices", `SELECT * FROM ${table}`);
+  if (rows === 0) {
+    throw new StrataError(
+      "DATA",
+      `${p.path}: no rows between ${p.start ?? "the start"} and ${p.end ?? "the end"} (file covers ${report.start} .. ${report.end})`,
+      {
+        hint: "widen start/end or remove them",
+      },
+    );
+  }
+  // One more pass over the big table builds the small per-symbol table; the metrics come
+  // from that (one row per symbol), not from further scans of the prices.
+  const symbols = "__data_symbols";
+  await ctx.db.run(`CREATE OR REPLACE TEMP TABLE ${symbols} AS
+       SELECT symbol, any_value(sector ORDER BY date DESC) AS sector, min(date) AS first_date, max(date) AS last_date, count(*) AS rows
+       FROM ${table} GROUP BY symbol`);
+  await ctx.writeTable("symbols", `SELECT * FROM ${symbols}`, { orderBy: ["symbol"] });
+  const [s] = await ctx.db
+    .runAndReadAll(`SELECT count(*)::INTEGER, min(first_date)::VARCHAR, max(last_date)::VARCHAR FROM ${symbols}`)
+    .then((r) => r.getRows());
+  await ctx.db.run(`DROP TABLE ${symbols}`);
+  ctx.metric("rows", rows);
+  ctx.metric("symbols", Number(s[0]));
+  ctx.metric("start", String(s[1]));
+  ctx.metric("end", String(s[2]));
+  ctx.metric("warnings", report.warningCount);
+}

@@ -16,7 +16,7 @@
  * declares `format: wide`, else when it runs). After computing, a column that is NULL on every
  * row or constant is dropped with a warning: nothing all-NULL or constant reaches a model.
  */
-import { defineStage, z, type StageIssue } from "../src/index.ts";
+import { defineStage, z, type StageContext, type StageIssue } from "../src/index.ts";
 import { StrataError } from "../src/core/errors.ts";
 import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 import { sqlIdent } from "../src/store/sql.ts";
@@ -209,6 +209,9 @@ export function leftOutWarning(p: FeaturePlan, lacks: readonly string[]): string
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)} %`;
 
+type Query = ReturnType<typeof featuresQuery>;
+type Features = Awaited<ReturnType<typeof materializeFeatures>>;
+
 export default defineStage({
   description:
     "Momentum, reversal, volatility, ATR, RSI, MA gap, Donchian, volume and beta factors, with cross-sectional ranks and z-scores",
@@ -217,33 +220,9 @@ export default defineStage({
   outputs: ["features"],
   async run(ctx) {
     const prices = ctx.input("data", "prices");
-    // Which price columns the data has: a column with no value at all is absent (a wide table
-    // or a close-only file); one with some values is used, with a warning for the rest.
-    const [cov] = (
-      await ctx.db.runAndReadAll(
-        `SELECT count(*)::DOUBLE, count(open)::DOUBLE, count(high)::DOUBLE, count(low)::DOUBLE, count(close)::DOUBLE, count(volume)::DOUBLE FROM ${prices}`,
-      )
-    )
-      .getRows()
-      .map((r) => r.map(Number));
-    const [total, ...counts] = cov;
-    const inputs: PriceInput[] = ["open", "high", "low", "close", "volume"];
-    const available = new Set(inputs.filter((_, i) => counts[i] > 0));
-    inputs.forEach((c, i) => {
-      if (counts[i] > 0 && counts[i] < total) {
-        ctx.warn(
-          `data/prices has ${c} on ${pct(counts[i] / total)} of its rows (${counts[i]} of ${total}): the features that use it are NULL on the others`,
-        );
-      }
-    });
+    const { available, absent } = await priceInputs(ctx, prices);
     const p = plan(ctx.params, available);
-    if (p.leftOut.length)
-      ctx.warn(
-        leftOutWarning(
-          p,
-          inputs.filter((c) => !available.has(c)),
-        ),
-      );
+    if (p.leftOut.length) ctx.warn(leftOutWarning(p, absent));
     const q = featuresQuery(prices, p.factors, { rank: p.rank, zscore: p.zscore });
     const features = await materializeFeatures(ctx.db, q, "__features");
     let rows: number, nulls: Record<string, number | null>, dropped: string[];
@@ -251,32 +230,7 @@ export default defineStage({
       ctx.progress(0.5, "computed");
       // Nothing all-NULL or constant reaches a model: such columns are dropped, each named.
       const profile = await features.profile();
-      dropped = [];
-      let longest: number | undefined;
-      for (const c of q.columns) {
-        const pr = profile[c.name];
-        if (pr.values === 0) {
-          longest ??= await features.maxSymbolRows();
-          const why =
-            c.warmup > longest
-              ? `its warm-up of ${c.warmup} rows is longer than any symbol's history (at most ${longest} rows)`
-              : c.family === "zscore" || c.family === "rank"
-                ? "the cross-section has too few symbols with a value on each date"
-                : "its inputs are degenerate (non-positive prices, a flat market)";
-          ctx.warn(`dropped feature ${c.name}: NULL on every row — ${why}`);
-          dropped.push(c.name);
-        } else if (pr.min === pr.max) {
-          ctx.warn(
-            `dropped feature ${c.name}: constant (${pr.min}) on every row with a value — it cannot inform a model`,
-          );
-          dropped.push(c.name);
-        }
-      }
-      if (dropped.length === q.columns.length) {
-        throw new StrataError("DATA", `features: every feature column is NULL or constant (${dropped.join(", ")})`, {
-          hint: "check the data stage's prices (enough history for the windows, more than one symbol, varying closes)",
-        });
-      }
+      dropped = await degenerateColumns(ctx, q, features, profile);
       // features.select is already in (date, symbol) order: the COPY needs no ORDER BY (a
       // projection keeps the order).
       const select = dropped.length
@@ -302,3 +256,68 @@ export default defineStage({
     );
   },
 });
+
+/**
+ * Which price columns the data has: a column with no value at all is absent (a wide table or a
+ * close-only file); one with some values is used, with a warning for the rest.
+ */
+async function priceInputs(
+  ctx: StageContext<Params>,
+  prices: string,
+): Promise<{ available: Set<PriceInput>; absent: PriceInput[] }> {
+  const [cov] = (
+    await ctx.db.runAndReadAll(
+      `SELECT count(*)::DOUBLE, count(open)::DOUBLE, count(high)::DOUBLE, count(low)::DOUBLE, count(close)::DOUBLE, count(volume)::DOUBLE FROM ${prices}`,
+    )
+  )
+    .getRows()
+    .map((r) => r.map(Number));
+  const [total, ...counts] = cov;
+  const inputs: PriceInput[] = ["open", "high", "low", "close", "volume"];
+  const available = new Set(inputs.filter((_, i) => counts[i] > 0));
+  inputs.forEach((c, i) => {
+    if (counts[i] > 0 && counts[i] < total) {
+      ctx.warn(
+        `data/prices has ${c} on ${pct(counts[i] / total)} of its rows (${counts[i]} of ${total}): the features that use it are NULL on the others`,
+      );
+    }
+  });
+  return { available, absent: inputs.filter((c) => !available.has(c)) };
+}
+
+/**
+ * The computed columns that are NULL on every row or constant, each with a warning saying why;
+ * all of them is an error.
+ */
+async function degenerateColumns(
+  ctx: StageContext<Params>,
+  q: Query,
+  features: Features,
+  profile: Awaited<ReturnType<Features["profile"]>>,
+): Promise<string[]> {
+  const dropped: string[] = [];
+  let longest: number | undefined;
+  for (const c of q.columns) {
+    const pr = profile[c.name];
+    if (pr.values === 0) {
+      longest ??= await features.maxSymbolRows();
+      const why =
+        c.warmup > longest
+          ? `its warm-up of ${c.warmup} rows is longer than any symbol's history (at most ${longest} rows)`
+          : c.family === "zscore" || c.family === "rank"
+            ? "the cross-section has too few symbols with a value on each date"
+            : "its inputs are degenerate (non-positive prices, a flat market)";
+      ctx.warn(`dropped feature ${c.name}: NULL on every row — ${why}`);
+      dropped.push(c.name);
+    } else if (pr.min === pr.max) {
+      ctx.warn(`dropped feature ${c.name}: constant (${pr.min}) on every row with a value — it cannot inform a model`);
+      dropped.push(c.name);
+    }
+  }
+  if (dropped.length === q.columns.length) {
+    throw new StrataError("DATA", `features: every feature column is NULL or constant (${dropped.join(", ")})`, {
+      hint: "check the data stage's prices (enough history for the windows, more than one symbol, varying closes)",
+    });
+  }
+  return dropped;
+}

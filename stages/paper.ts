@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { defineStage, z, StrataError } from "../src/index.ts";
+import { defineStage, z, StrataError, type ColumnTable } from "../src/index.ts";
 import { roundOrNull } from "../src/core/round.ts";
 import { Ledger, paperConfigSchema, runPaperPeriod } from "../src/paper/index.ts";
 import { parseIsoDate } from "../src/store/index.ts";
@@ -26,6 +26,11 @@ const params = paperConfigSchema.extend({
   to: date,
   champion_stage: z.string().default("champion"),
 });
+
+type EquityRow = Awaited<ReturnType<Ledger["equityHistory"]>>[number];
+type FillRow = Awaited<ReturnType<Ledger["fillsOn"]>>[number] & { date: string };
+type EventRow = Awaited<ReturnType<Ledger["events"]>>[number];
+type Day = Awaited<ReturnType<typeof runPaperPeriod>>[number];
 
 export default defineStage({
   description: "Paper-trading backfill of the champion, day by day on the simulated broker",
@@ -59,80 +64,14 @@ export default defineStage({
           ),
       });
       const eq = await ledger.equityHistory();
-      await ctx.writeTable(
-        "equity",
-        {
-          columns: {
-            date: Int32Array.from(eq, (e) => parseIsoDate(e.date)!),
-            cash: Float64Array.from(eq, (e) => e.cash),
-            positions_value: Float64Array.from(eq, (e) => e.positionsValue),
-            equity: Float64Array.from(eq, (e) => e.equity),
-            daily_return: Float64Array.from(eq, (e) => e.dailyReturn ?? NaN),
-            costs: Float64Array.from(eq, (e) => e.costs),
-            turnover: Float64Array.from(eq, (e) => e.turnover),
-            regime: eq.map((e) => e.regime),
-          },
-          types: { date: "DATE" },
-        },
-        { orderBy: ["date"] },
-      );
+      await ctx.writeTable("equity", equityTable(eq), { orderBy: ["date"] });
       const fills = (
         await Promise.all(eq.map(async (e) => (await ledger.fillsOn(e.date)).map((f) => ({ ...f, date: e.date }))))
       ).flat();
-      await ctx.writeTable(
-        "fills",
-        {
-          columns: {
-            date: Int32Array.from(fills, (f) => parseIsoDate(f.date)!),
-            symbol: fills.map((f) => f.symbol),
-            side: fills.map((f) => f.side),
-            requested: Float64Array.from(fills, (f) => f.requested),
-            shares: Float64Array.from(fills, (f) => f.shares),
-            price: Float64Array.from(fills, (f) => f.price),
-            notional: Float64Array.from(fills, (f) => f.notional),
-            commission: Float64Array.from(fills, (f) => f.commission),
-            slippage: Float64Array.from(fills, (f) => f.slippage),
-            status: fills.map((f) => f.status),
-          },
-          types: { date: "DATE" },
-        },
-        { orderBy: ["date", "symbol", "side"] },
-      );
+      await ctx.writeTable("fills", fillsTable(fills), { orderBy: ["date", "symbol", "side"] });
       const events = (await ledger.events(1_000_000)).filter((e) => e.kind !== "day").reverse();
-      await ctx.writeTable(
-        "events",
-        {
-          columns: {
-            seq: Int32Array.from(events, (e) => e.seq),
-            date: Int32Array.from(events, (e) => (e.date ? parseIsoDate(e.date)! : 0)),
-            kind: events.map((e) => e.kind),
-            severity: events.map((e) => e.severity),
-            message: events.map((e) => e.message),
-          },
-          types: { date: "DATE" },
-        },
-        { orderBy: ["seq"] },
-      );
-      const r = eq.map((e) => e.dailyReturn).filter((x): x is number => x !== null && Number.isFinite(x));
-      const mean = r.reduce((a, b) => a + b, 0) / (r.length || 1);
-      const sd = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, r.length - 1));
-      const summary = {
-        from,
-        to,
-        days: days.length,
-        recorded: eq.length,
-        executed_days: days.filter((d) => d.status === "executed").length,
-        halted_days: days.filter((d) => d.status === "halted").length,
-        orders: days.reduce((a, d) => a + d.trades.length, 0),
-        fills: fills.filter((f) => f.shares > 0).length,
-        capital: config.capital,
-        final_equity: roundOrNull(eq.at(-1)?.equity ?? NaN),
-        total_return: roundOrNull((eq.at(-1)?.equity ?? NaN) / config.capital - 1),
-        sharpe: roundOrNull(sd > 0 ? (mean / sd) * Math.sqrt(252) : NaN),
-        total_costs: roundOrNull(eq.reduce((a, e) => a + e.costs, 0)),
-        champion: days.find((d) => d.champion)?.champion?.cell ?? null,
-        kill_switch_events: events.filter((e) => e.kind === "kill_switch").length,
-      };
+      await ctx.writeTable("events", eventsTable(events), { orderBy: ["seq"] });
+      const summary = backfillSummary({ from, to, capital: config.capital }, days, eq, fills, events);
       await ctx.writeJson("summary", summary);
       ctx.metric("total_return", summary.total_return);
       ctx.metric("sharpe", summary.sharpe);
@@ -143,3 +82,84 @@ export default defineStage({
     }
   },
 });
+
+/** The `equity` output: one row per recorded day. */
+function equityTable(eq: readonly EquityRow[]): ColumnTable {
+  return {
+    columns: {
+      date: Int32Array.from(eq, (e) => parseIsoDate(e.date)!),
+      cash: Float64Array.from(eq, (e) => e.cash),
+      positions_value: Float64Array.from(eq, (e) => e.positionsValue),
+      equity: Float64Array.from(eq, (e) => e.equity),
+      daily_return: Float64Array.from(eq, (e) => e.dailyReturn ?? NaN),
+      costs: Float64Array.from(eq, (e) => e.costs),
+      turnover: Float64Array.from(eq, (e) => e.turnover),
+      regime: eq.map((e) => e.regime),
+    },
+    types: { date: "DATE" },
+  };
+}
+
+/** The `fills` output: every order's fill (or non-fill) on each recorded day. */
+function fillsTable(fills: readonly FillRow[]): ColumnTable {
+  return {
+    columns: {
+      date: Int32Array.from(fills, (f) => parseIsoDate(f.date)!),
+      symbol: fills.map((f) => f.symbol),
+      side: fills.map((f) => f.side),
+      requested: Float64Array.from(fills, (f) => f.requested),
+      shares: Float64Array.from(fills, (f) => f.shares),
+      price: Float64Array.from(fills, (f) => f.price),
+      notional: Float64Array.from(fills, (f) => f.notional),
+      commission: Float64Array.from(fills, (f) => f.commission),
+      slippage: Float64Array.from(fills, (f) => f.slippage),
+      status: fills.map((f) => f.status),
+    },
+    types: { date: "DATE" },
+  };
+}
+
+/** The `events` output: the ledger's events other than the daily ones, oldest first (no wall-clock times). */
+function eventsTable(events: readonly EventRow[]): ColumnTable {
+  return {
+    columns: {
+      seq: Int32Array.from(events, (e) => e.seq),
+      date: Int32Array.from(events, (e) => (e.date ? parseIsoDate(e.date)! : 0)),
+      kind: events.map((e) => e.kind),
+      severity: events.map((e) => e.severity),
+      message: events.map((e) => e.message),
+    },
+    types: { date: "DATE" },
+  };
+}
+
+/** `summary.json`: the backfill's counts, return, Sharpe (daily returns, annualized with 252 days) and costs. */
+function backfillSummary(
+  period: { from: string; to: string; capital: number },
+  days: readonly Day[],
+  eq: readonly EquityRow[],
+  fills: readonly FillRow[],
+  events: readonly EventRow[],
+) {
+  const { from, to, capital } = period;
+  const r = eq.map((e) => e.dailyReturn).filter((x): x is number => x !== null && Number.isFinite(x));
+  const mean = r.reduce((a, b) => a + b, 0) / (r.length || 1);
+  const sd = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, r.length - 1));
+  return {
+    from,
+    to,
+    days: days.length,
+    recorded: eq.length,
+    executed_days: days.filter((d) => d.status === "executed").length,
+    halted_days: days.filter((d) => d.status === "halted").length,
+    orders: days.reduce((a, d) => a + d.trades.length, 0),
+    fills: fills.filter((f) => f.shares > 0).length,
+    capital,
+    final_equity: roundOrNull(eq.at(-1)?.equity ?? NaN),
+    total_return: roundOrNull((eq.at(-1)?.equity ?? NaN) / capital - 1),
+    sharpe: roundOrNull(sd > 0 ? (mean / sd) * Math.sqrt(252) : NaN),
+    total_costs: roundOrNull(eq.reduce((a, e) => a + e.costs, 0)),
+    champion: days.find((d) => d.champion)?.champion?.cell ?? null,
+    kill_switch_events: events.filter((e) => e.kind === "kill_switch").length,
+  };
+}

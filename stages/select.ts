@@ -95,77 +95,13 @@ export default defineStage({
   async run(ctx) {
     const p = ctx.params;
     const candidates = await loadCandidates(ctx);
-    const t = p.thresholds;
-    for (const c of candidates) {
-      const v = c.values;
-      if (!(v.dsr >= t.min_dsr))
-        c.failures.push(`DSR against ${c.dsrBenchmark === "zero" ? "0" : c.dsrBenchmark} ${fmt(v.dsr)} < ${t.min_dsr}`);
-      if (!(v.max_drawdown > t.max_drawdown))
-        c.failures.push(`max drawdown ${pct(v.max_drawdown)} is not better than ${pct(t.max_drawdown)}`);
-      if (!(v.turnover <= t.max_turnover))
-        c.failures.push(`turnover ${pct(v.turnover)} a year > ${pct(t.max_turnover)}`);
-      if (t.beat_benchmark) {
-        if (v.benchmark_sharpe === null)
-          c.failures.push("no benchmark to beat (add the baselines stage to the backtest's needs)");
-        else if (!(v.sharpe > v.benchmark_sharpe))
-          c.failures.push(`Sharpe ${fmt(v.sharpe)} does not beat the 1/N baseline's ${fmt(v.benchmark_sharpe)}`);
-      }
-    }
-    const passing = candidates.filter((c) => c.failures.length === 0);
-    const w = p.weights;
-    const total = Object.values(w).reduce((a, b) => a + b, 0);
-    for (const m of Object.keys(DIRECTION) as Metric[]) {
-      const xs = passing.map((c) => c.values[m]);
-      const lo = Math.min(...xs),
-        hi = Math.max(...xs);
-      for (const c of passing) {
-        const x = c.values[m];
-        const n =
-          !(hi > lo) || !Number.isFinite(x)
-            ? Number.isFinite(x)
-              ? 1
-              : 0
-            : DIRECTION[m] > 0
-              ? (x - lo) / (hi - lo)
-              : (hi - x) / (hi - lo);
-        (c.normalized ??= {} as Record<Metric, number>)[m] = n;
-      }
-    }
-    for (const c of passing)
-      c.score = (Object.keys(DIRECTION) as Metric[]).reduce((s, m) => s + (w[m] / total) * c.normalized![m], 0);
-    passing.sort((a, b) => b.score! - a.score! || (a.cell < b.cell ? -1 : 1));
-    passing.forEach((c, k) => {
-      c.rank = k + 1;
-    });
+    for (const c of candidates) recordFailures(c, p.thresholds);
+    const passing = rankPassing(
+      candidates.filter((c) => c.failures.length === 0),
+      p.weights,
+    );
     const champion = passing[0] ?? null;
-
-    const selection = {
-      champion: champion?.cell ?? null,
-      thresholds: t,
-      weights: w,
-      normalization: "min–max across the passing candidates, 1 = best; turnover: lower is better",
-      candidates: [
-        ...passing,
-        ...candidates.filter((c) => c.failures.length > 0).sort((a, b) => (a.cell < b.cell ? -1 : 1)),
-      ].map((c) => ({
-        cell: c.cell,
-        model: c.model,
-        optimizer: c.optimizer,
-        optimizer_effective: c.optimizerEffective,
-        optimizer_label: c.optimizerLabel,
-        passed: c.failures.length === 0,
-        rank: c.rank ?? null,
-        score: c.score === undefined ? null : roundOrNull(c.score),
-        reasons: c.failures,
-        values: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : roundOrNull(v)])),
-        normalized: c.normalized
-          ? Object.fromEntries(Object.entries(c.normalized).map(([k, v]) => [k, roundOrNull(v)]))
-          : null,
-      })),
-      summary: champion
-        ? `${champion.cell}${champion.optimizerLabel !== champion.optimizer ? ` (${champion.optimizerLabel})` : ""} passed every threshold and scored ${roundOrNull(champion.score!)} (${passing.length} of ${candidates.length} candidates passed)`
-        : `no champion: none of ${candidates.length} candidates passed every threshold; downstream stages keep their previous champion or stay flat`,
-    };
+    const selection = selectionDoc(p, champion, passing, candidates);
     await ctx.writeJson("selection", selection);
 
     if (!champion) {
@@ -188,6 +124,88 @@ export default defineStage({
     ctx.metric("git_commit", gitCommit(ctx.root));
   },
 });
+
+/** Step 1: each threshold the candidate misses, with its value and the bound, onto `c.failures`. */
+function recordFailures(c: Candidate, t: Params["thresholds"]): void {
+  const v = c.values;
+  if (!(v.dsr >= t.min_dsr))
+    c.failures.push(`DSR against ${c.dsrBenchmark === "zero" ? "0" : c.dsrBenchmark} ${fmt(v.dsr)} < ${t.min_dsr}`);
+  if (!(v.max_drawdown > t.max_drawdown))
+    c.failures.push(`max drawdown ${pct(v.max_drawdown)} is not better than ${pct(t.max_drawdown)}`);
+  if (!(v.turnover <= t.max_turnover)) c.failures.push(`turnover ${pct(v.turnover)} a year > ${pct(t.max_turnover)}`);
+  if (t.beat_benchmark) {
+    if (v.benchmark_sharpe === null)
+      c.failures.push("no benchmark to beat (add the baselines stage to the backtest's needs)");
+    else if (!(v.sharpe > v.benchmark_sharpe))
+      c.failures.push(`Sharpe ${fmt(v.sharpe)} does not beat the 1/N baseline's ${fmt(v.benchmark_sharpe)}`);
+  }
+}
+
+/**
+ * Step 2: the passing candidates' normalized metrics, score and rank (set on each), best
+ * first (ties by cell id). Returns the same array, sorted.
+ */
+function rankPassing(passing: Candidate[], w: Params["weights"]): Candidate[] {
+  const total = Object.values(w).reduce((a, b) => a + b, 0);
+  for (const m of Object.keys(DIRECTION) as Metric[]) {
+    const xs = passing.map((c) => c.values[m]);
+    const lo = Math.min(...xs),
+      hi = Math.max(...xs);
+    for (const c of passing) {
+      const x = c.values[m];
+      const n =
+        !(hi > lo) || !Number.isFinite(x)
+          ? Number.isFinite(x)
+            ? 1
+            : 0
+          : DIRECTION[m] > 0
+            ? (x - lo) / (hi - lo)
+            : (hi - x) / (hi - lo);
+      (c.normalized ??= {} as Record<Metric, number>)[m] = n;
+    }
+  }
+  for (const c of passing)
+    c.score = (Object.keys(DIRECTION) as Metric[]).reduce((s, m) => s + (w[m] / total) * c.normalized![m], 0);
+  passing.sort((a, b) => b.score! - a.score! || (a.cell < b.cell ? -1 : 1));
+  passing.forEach((c, k) => {
+    c.rank = k + 1;
+  });
+  return passing;
+}
+
+/**
+ * `selection.json`: every candidate (passing ones by rank, then the others by cell id) and the
+ * outcome in a sentence.
+ */
+function selectionDoc(p: Params, champion: Candidate | null, passing: readonly Candidate[], candidates: Candidate[]) {
+  return {
+    champion: champion?.cell ?? null,
+    thresholds: p.thresholds,
+    weights: p.weights,
+    normalization: "min–max across the passing candidates, 1 = best; turnover: lower is better",
+    candidates: [
+      ...passing,
+      ...candidates.filter((c) => c.failures.length > 0).sort((a, b) => (a.cell < b.cell ? -1 : 1)),
+    ].map((c) => ({
+      cell: c.cell,
+      model: c.model,
+      optimizer: c.optimizer,
+      optimizer_effective: c.optimizerEffective,
+      optimizer_label: c.optimizerLabel,
+      passed: c.failures.length === 0,
+      rank: c.rank ?? null,
+      score: c.score === undefined ? null : roundOrNull(c.score),
+      reasons: c.failures,
+      values: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : roundOrNull(v)])),
+      normalized: c.normalized
+        ? Object.fromEntries(Object.entries(c.normalized).map(([k, v]) => [k, roundOrNull(v)]))
+        : null,
+    })),
+    summary: champion
+      ? `${champion.cell}${champion.optimizerLabel !== champion.optimizer ? ` (${champion.optimizerLabel})` : ""} passed every threshold and scored ${roundOrNull(champion.score!)} (${passing.length} of ${candidates.length} candidates passed)`
+      : `no champion: none of ${candidates.length} candidates passed every threshold; downstream stages keep their previous champion or stay flat`,
+  };
+}
 
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : String(v));

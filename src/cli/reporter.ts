@@ -22,6 +22,27 @@ const STATUS_MARK: Record<CellResult["status"], string> = {
   cancelled: "!",
 };
 
+/** A running cell in the live block: action, id, elapsed time, progress and note. */
+function runningLine(id: string, r: Running, now: number): string {
+  const pct = r.fraction !== undefined ? ` ${Math.round(r.fraction * 100)}%` : "";
+  const note = r.note ? color.dim(` ${r.note}`) : "";
+  return `${color.blue("⟳")} ${r.action} ${id} ${color.dim(fmtSeconds((now - r.started) / 1000))}${pct}${note}`;
+}
+
+/** A finished cell: its status mark and name, the time it took, and why when it did not run. */
+function finishLine(cell: Cell, r: CellResult): string {
+  const mark = STATUS_MARK[r.status];
+  const painted =
+    r.status === "failed"
+      ? color.red(mark)
+      : r.status === "ran" || r.status === "restored"
+        ? color.green(mark)
+        : color.yellow(mark);
+  const time = r.duration_s > 0 ? color.dim(` ${fmtSeconds(r.duration_s)}`) : "";
+  const why = r.status === "skipped" || r.status === "cancelled" ? color.dim(` (${r.cause})`) : "";
+  return `${painted} ${r.status} ${cell.id}${time}${why}`;
+}
+
 export function createReporter(opts: {
   live: boolean;
   quiet?: boolean;
@@ -41,11 +62,7 @@ export function createReporter(opts: {
     if (!opts.live) return;
     clear();
     const now = performance.now();
-    const lines = [...running.entries()].map(([id, r]) => {
-      const pct = r.fraction !== undefined ? ` ${Math.round(r.fraction * 100)}%` : "";
-      const note = r.note ? color.dim(` ${r.note}`) : "";
-      return `${color.blue("⟳")} ${r.action} ${id} ${color.dim(fmtSeconds((now - r.started) / 1000))}${pct}${note}`;
-    });
+    const lines = [...running.entries()].map(([id, r]) => runningLine(id, r, now));
     if (lines.length) out.write(lines.join("\n") + "\n");
     drawn = lines.length;
   };
@@ -82,16 +99,7 @@ export function createReporter(opts: {
         draw();
         return;
       }
-      const mark = STATUS_MARK[r.status];
-      const painted =
-        r.status === "failed"
-          ? color.red(mark)
-          : r.status === "ran" || r.status === "restored"
-            ? color.green(mark)
-            : color.yellow(mark);
-      const time = r.duration_s > 0 ? color.dim(` ${fmtSeconds(r.duration_s)}`) : "";
-      const why = r.status === "skipped" || r.status === "cancelled" ? color.dim(` (${r.cause})`) : "";
-      line(`${painted} ${r.status} ${cell.id}${time}${why}`);
+      line(finishLine(cell, r));
       if (r.error) line(color.red(r.error.replace(/^/gm, "    ")));
       for (const at of r.where ?? []) line(color.dim(`      at ${at}`));
     },

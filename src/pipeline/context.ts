@@ -83,78 +83,213 @@ export interface CellRecorder {
 
 const OUTPUT_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
-export function createContext(init: ContextInit): CellRecorder {
-  const { cell, db } = init;
-  const written = new Map<string, WrittenOutput>();
-  const metrics: Record<string, MetricValue> = {};
-  const views = new Map<UpstreamArtifact, string>();
-  const seed = init.seed;
-  const declared = new Set(init.outputs);
-  const where = (_s = "") => `stage '${cell.stage}' (cell ${cell.id})`;
+/** What the ctx methods of one cell share. */
+interface CellState {
+  init: ContextInit;
+  declared: Set<string>;
+  written: Map<string, WrittenOutput>;
+  metrics: Record<string, MetricValue>;
+  /** View name of each upstream table, filled by registerViews. */
+  views: Map<UpstreamArtifact, string>;
+}
 
-  const claim = (name: string, file: string, kind: WrittenOutput["kind"]): string => {
-    if (!declared.has(name)) {
-      throw new StrataError("OUTPUT", `${where("")} wrote output '${name}', which it does not declare`, {
-        hint: `add '${name}' to the outputs of ${cell.stage}'s defineStage({ outputs: [...] }) (declared: ${[...declared].join(", ") || "none"})`,
-      });
-    }
-    if (written.has(name)) {
-      throw new StrataError("OUTPUT", `${where("")} wrote output '${name}' twice`, { hint: "write each output once" });
-    }
-    if (!OUTPUT_NAME.test(file) || file.includes("..")) {
-      throw new StrataError("OUTPUT", `${where("")}: output file name '${file}' is not allowed`, {
-        hint: "use a plain file name (letters, digits, _ . -); outputs cannot go into other folders",
-      });
-    }
-    written.set(name, { name, file, kind });
-    return join(init.outDir, file);
-  };
+/** The subject of every error a stage's ctx raises. */
+function cellLabel(cell: Cell): string {
+  return `stage '${cell.stage}' (cell ${cell.id})`;
+}
 
-  const pick = (stage: string, output: string, filter?: Record<string, AxisValue>): UpstreamArtifact => {
-    const all = init.upstream.filter((u) => u.stage === stage && u.output === output);
-    if (all.length === 0) {
-      const stages = [...new Set(init.upstream.map((u) => u.stage))];
-      if (!stages.includes(stage)) {
-        throw new StrataError(
-          "STAGE",
-          `${where("")} asked for input '${stage}/${output}', but '${stage}' is not among its needs`,
-          {
-            hint: `add '${stage}' to stages.${cell.stage}.needs in pipeline.yaml (needs now: ${stages.join(", ") || "none"})`,
-          },
-        );
-      }
-      const outs = [...new Set(init.upstream.filter((u) => u.stage === stage).map((u) => u.output))];
+/** Record that the cell writes output `name` as `file`; refuses undeclared, repeated or unsafe outputs. */
+function claimOutput(s: CellState, name: string, file: string, kind: WrittenOutput["kind"]): string {
+  const { cell } = s.init;
+  if (!s.declared.has(name)) {
+    throw new StrataError("OUTPUT", `${cellLabel(cell)} wrote output '${name}', which it does not declare`, {
+      hint:
+        `add '${name}' to the outputs of ${cell.stage}'s defineStage({ outputs: [...] }) ` +
+        `(declared: ${[...s.declared].join(", ") || "none"})`,
+    });
+  }
+  if (s.written.has(name)) {
+    throw new StrataError("OUTPUT", `${cellLabel(cell)} wrote output '${name}' twice`, {
+      hint: "write each output once",
+    });
+  }
+  if (!OUTPUT_NAME.test(file) || file.includes("..")) {
+    throw new StrataError("OUTPUT", `${cellLabel(cell)}: output file name '${file}' is not allowed`, {
+      hint: "use a plain file name (letters, digits, _ . -); outputs cannot go into other folders",
+    });
+  }
+  s.written.set(name, { name, file, kind });
+  return join(s.init.outDir, file);
+}
+
+/** The one upstream artifact `stage/output` (narrowed by `filter`) names; errors say what the cell may read. */
+function pickUpstream(
+  init: ContextInit,
+  stage: string,
+  output: string,
+  filter?: Record<string, AxisValue>,
+): UpstreamArtifact {
+  const { cell } = init;
+  const all = init.upstream.filter((u) => u.stage === stage && u.output === output);
+  if (all.length === 0) {
+    const stages = [...new Set(init.upstream.map((u) => u.stage))];
+    if (!stages.includes(stage)) {
       throw new StrataError(
         "STAGE",
-        `${where("")} asked for '${stage}/${output}', but stage '${stage}' has no output '${output}'`,
+        `${cellLabel(cell)} asked for input '${stage}/${output}', but '${stage}' is not among its needs`,
         {
-          hint: `its outputs are: ${outs.join(", ")}`,
+          hint: `add '${stage}' to stages.${cell.stage}.needs in pipeline.yaml (needs now: ${stages.join(", ") || "none"})`,
         },
       );
     }
-    const matches = filter
-      ? all.filter((u) => Object.entries(filter).every(([k, v]) => String(u.cell[k]) === String(v)))
-      : all;
-    if (matches.length !== 1) {
-      throw new StrataError(
-        "STAGE",
-        `${where("")} asked for '${stage}/${output}'${filter ? ` where ${JSON.stringify(filter)}` : ""}: ${matches.length} cells match (${all.map((u) => u.cellId).join(", ")})`,
-        { hint: "pass the cell's matrix values as the third argument, or use ctx.inputs() to read every cell" },
-      );
-    }
-    return matches[0];
-  };
+    const outs = [...new Set(init.upstream.filter((u) => u.stage === stage).map((u) => u.output))];
+    throw new StrataError(
+      "STAGE",
+      `${cellLabel(cell)} asked for '${stage}/${output}', but stage '${stage}' has no output '${output}'`,
+      {
+        hint: `its outputs are: ${outs.join(", ")}`,
+      },
+    );
+  }
+  const matches = filter
+    ? all.filter((u) => Object.entries(filter).every(([k, v]) => String(u.cell[k]) === String(v)))
+    : all;
+  if (matches.length !== 1) {
+    const where = filter ? ` where ${JSON.stringify(filter)}` : "";
+    const ids = all.map((u) => u.cellId).join(", ");
+    throw new StrataError(
+      "STAGE",
+      `${cellLabel(cell)} asked for '${stage}/${output}'${where}: ${matches.length} cells match (${ids})`,
+      { hint: "pass the cell's matrix values as the third argument, or use ctx.inputs() to read every cell" },
+    );
+  }
+  return matches[0];
+}
 
-  const viewOf = (u: UpstreamArtifact): string => {
-    const v = views.get(u);
-    if (!v) {
-      throw new StrataError("STAGE", `${where("")}: '${u.stage}/${u.output}' is a ${u.kind} output, not a table`, {
+/** The temp view of an upstream table; a JSON or file output has none. */
+function viewOf(s: CellState, u: UpstreamArtifact): string {
+  const v = s.views.get(u);
+  if (!v) {
+    throw new StrataError(
+      "STAGE",
+      `${cellLabel(s.init.cell)}: '${u.stage}/${u.output}' is a ${u.kind} output, not a table`,
+      {
         hint: u.kind === "json" ? "read it with ctx.readJson()" : "read it with ctx.inputPath()",
-      });
-    }
-    return v;
-  };
+      },
+    );
+  }
+  return v;
+}
 
+/** Absolute path of a project file, only if the stage declares it (its content is then fingerprinted). */
+function declaredFile(init: ContextInit, relPath: string): string {
+  const { cell } = init;
+  const norm = relative(init.root, resolve(init.root, relPath));
+  if (isAbsolute(relPath) || norm.startsWith("..") || !init.files.includes(norm)) {
+    throw new StrataError(
+      "STAGE",
+      `${cellLabel(cell)} read '${relPath}', which is not declared under stages.${cell.stage}.files in pipeline.yaml`,
+      {
+        hint: `add '${norm}' to stages.${cell.stage}.files so its content is part of the stage's fingerprint`,
+      },
+    );
+  }
+  return resolve(init.root, norm);
+}
+
+type ReadMethods = Pick<BaseStageContext, "trials" | "input" | "inputs" | "inputPath" | "readJson" | "file">;
+type WriteMethods = Pick<BaseStageContext, "writeTable" | "writeJson" | "writeFile" | "count" | "metric">;
+
+/** The ctx methods that read the cell's inputs: upstream artifacts, declared files, the trial registry. */
+function readMethods(s: CellState): ReadMethods {
+  const { init } = s;
+  const { cell } = init;
+  return {
+    trials: async (stage) => {
+      if (!init.trials) {
+        throw new StrataError("STAGE", `${cellLabel(cell)} called ctx.trials() but does not declare readsTrials`, {
+          hint: `add readsTrials: true to ${cell.stage}'s defineStage({...}) so the registry becomes one of its inputs`,
+        });
+      }
+      return init.trials(stage);
+    },
+    input: (stage, output, filter) => viewOf(s, pickUpstream(init, stage, output, filter)),
+    inputs: (stage, output): UpstreamRef[] => {
+      const all = init.upstream.filter((u) => u.stage === stage && u.output === output);
+      if (all.length === 0) pickUpstream(init, stage, output); // throws with the right message
+      return all.map((u) => ({ cell: { ...u.cell }, cellId: u.cellId, view: viewOf(s, u), path: u.path }));
+    },
+    inputPath: (stage, output, filter) => pickUpstream(init, stage, output, filter).path,
+    readJson: async <T>(stage: string, output: string, filter?: Record<string, AxisValue>) =>
+      JSON.parse(await readFile(pickUpstream(init, stage, output, filter).path, "utf8")) as T,
+    file: (relPath: string) => declaredFile(init, relPath),
+  };
+}
+
+/** The ctx methods that write the cell's outputs (into its temp folder) and metrics. */
+function writeMethods(s: CellState): WriteMethods {
+  const { init, written, metrics } = s;
+  const { db } = init;
+  return {
+    async writeTable(name: string, source: string | ColumnTable, options?: WriteTableOptions) {
+      const path = claimOutput(s, name, `${name}.parquet`, "table");
+      const { rows } =
+        typeof source === "string"
+          ? await copyQueryToParquet(db, source, path, options)
+          : await writeColumnsToParquet(db, source, path, options);
+      written.get(name)!.rows = rows;
+      return { rows };
+    },
+    async writeJson(name: string, value: unknown) {
+      const path = claimOutput(s, name, `${name}.json`, "json");
+      await writeFile(path, stableJson(value));
+    },
+    async writeFile(name: string, data: string | Uint8Array) {
+      const path = claimOutput(s, name, name, "file");
+      await writeFile(path, data);
+    },
+    async count(name: string) {
+      const w = written.get(name);
+      if (!w || w.kind !== "table") {
+        throw new StrataError(
+          "STAGE",
+          `${cellLabel(init.cell)}: ctx.count('${name}') — no table '${name}' written yet`,
+          {
+            hint: "call ctx.writeTable first",
+          },
+        );
+      }
+      return parquetRowCount(db, join(init.outDir, w.file));
+    },
+    metric(name: string, value: MetricValue) {
+      if (typeof value === "number" && !Number.isFinite(value)) value = null;
+      metrics[name] = value;
+    },
+  };
+}
+
+/** Register each upstream table as a temp view of this cell's connection. */
+async function registerUpstreamViews(s: CellState): Promise<void> {
+  const { init } = s;
+  await mkdir(init.outDir, { recursive: true });
+  let n = 0;
+  for (const u of init.upstream) {
+    if (u.kind !== "table") continue;
+    const name = sqlIdent(`${u.stage}_${u.output}_${n++}`);
+    await init.db.run(`create or replace temp view ${name} as select * from ${readParquetSql(u.path)}`);
+    s.views.set(u, name);
+  }
+}
+
+export function createContext(init: ContextInit): CellRecorder {
+  const { cell, seed } = init;
+  const s: CellState = {
+    init,
+    declared: new Set(init.outputs),
+    written: new Map<string, WrittenOutput>(),
+    metrics: {},
+    views: new Map<UpstreamArtifact, string>(),
+  };
   const ctx: BaseStageContext = {
     // Each cell gets its own copy: a stage mutating ctx.params cannot leak into other cells,
     // the lock, or the memoized validated params.
@@ -165,87 +300,17 @@ export function createContext(init: ContextInit): CellRecorder {
     seed,
     rng: createRng(seed),
     root: init.root,
-    db,
+    db: init.db,
     signal: init.signal,
-
-    trials: async (stage) => {
-      if (!init.trials) {
-        throw new StrataError("STAGE", `${where("")} called ctx.trials() but does not declare readsTrials`, {
-          hint: `add readsTrials: true to ${cell.stage}'s defineStage({...}) so the registry becomes one of its inputs`,
-        });
-      }
-      return init.trials(stage);
-    },
-    input: (stage, output, filter) => viewOf(pick(stage, output, filter)),
-    inputs: (stage, output): UpstreamRef[] => {
-      const all = init.upstream.filter((u) => u.stage === stage && u.output === output);
-      if (all.length === 0) pick(stage, output); // throws with the right message
-      return all.map((u) => ({ cell: { ...u.cell }, cellId: u.cellId, view: viewOf(u), path: u.path }));
-    },
-    inputPath: (stage, output, filter) => pick(stage, output, filter).path,
-    readJson: async <T>(stage: string, output: string, filter?: Record<string, AxisValue>) =>
-      JSON.parse(await readFile(pick(stage, output, filter).path, "utf8")) as T,
-    file: (relPath: string) => {
-      const norm = relative(init.root, resolve(init.root, relPath));
-      if (isAbsolute(relPath) || norm.startsWith("..") || !init.files.includes(norm)) {
-        throw new StrataError(
-          "STAGE",
-          `${where("")} read '${relPath}', which is not declared under stages.${cell.stage}.files in pipeline.yaml`,
-          {
-            hint: `add '${norm}' to stages.${cell.stage}.files so its content is part of the stage's fingerprint`,
-          },
-        );
-      }
-      return resolve(init.root, norm);
-    },
-
-    async writeTable(name: string, source: string | ColumnTable, options?: WriteTableOptions) {
-      const path = claim(name, `${name}.parquet`, "table");
-      const { rows } =
-        typeof source === "string"
-          ? await copyQueryToParquet(db, source, path, options)
-          : await writeColumnsToParquet(db, source, path, options);
-      written.get(name)!.rows = rows;
-      return { rows };
-    },
-    async writeJson(name: string, value: unknown) {
-      const path = claim(name, `${name}.json`, "json");
-      await writeFile(path, stableJson(value));
-    },
-    async writeFile(name: string, data: string | Uint8Array) {
-      const path = claim(name, name, "file");
-      await writeFile(path, data);
-    },
-    async count(name: string) {
-      const w = written.get(name);
-      if (!w || w.kind !== "table") {
-        throw new StrataError("STAGE", `${where("")}: ctx.count('${name}') — no table '${name}' written yet`, {
-          hint: "call ctx.writeTable first",
-        });
-      }
-      return parquetRowCount(db, join(init.outDir, w.file));
-    },
-    metric(name: string, value: MetricValue) {
-      if (typeof value === "number" && !Number.isFinite(value)) value = null;
-      metrics[name] = value;
-    },
+    ...readMethods(s),
+    ...writeMethods(s),
     log: (m: string) => init.onLog(m),
     progress: (f: number, note?: string) => init.onProgress(Math.max(0, Math.min(1, f)), note),
   };
-
   return {
     ctx,
-    written,
-    metrics,
-    async registerViews() {
-      await mkdir(init.outDir, { recursive: true });
-      let n = 0;
-      for (const u of init.upstream) {
-        if (u.kind !== "table") continue;
-        const name = sqlIdent(`${u.stage}_${u.output}_${n++}`);
-        await db.run(`create or replace temp view ${name} as select * from ${readParquetSql(u.path)}`);
-        views.set(u, name);
-      }
-    },
+    written: s.written,
+    metrics: s.metrics,
+    registerViews: () => registerUpstreamViews(s),
   };
 }

@@ -393,8 +393,22 @@ function keyOffset(node: unknown, keys: string[]): number | undefined {
   return at;
 }
 
-/** Parse lock text (exported for tests and `pipeline verify`); `file` is used in messages. */
-export function parseLock(text: string, file: string): LockFile {
+/** A lock text being parsed: the file and text its messages point into, and its YAML document. */
+interface LockSource {
+  file: string;
+  text: string;
+  doc: ReturnType<typeof parseDocument>;
+}
+
+/** Version 2's tables that cells refer to: the stages' shared fields, the code table, the closures. */
+interface SharedTables {
+  stages: unknown;
+  table: Record<string, unknown>;
+  closures: Record<string, unknown>;
+}
+
+/** The YAML document of a lock text; merge conflict markers and syntax errors are refused, located. */
+function parseLockYaml(text: string, file: string): ReturnType<typeof parseDocument> {
   const conflict = /^(<{7}|={7}|>{7})( |$)/m.exec(text);
   if (conflict) {
     throw lockError(file, text, conflict.index, "unresolved git merge conflict markers");
@@ -404,8 +418,14 @@ export function parseLock(text: string, file: string): LockFile {
     const err = doc.errors[0];
     throw lockError(file, text, err.pos[0], `not valid YAML (${err.message.split("\n")[0]})`);
   }
+  return doc;
+}
+
+/** The lock's top-level mapping with a readable version and a `cells` mapping; null for an empty file. */
+function lockRoot(src: LockSource): Record<string, unknown> | null {
+  const { file, text, doc } = src;
   const data = doc.toJS() as unknown;
-  if (data === null || data === undefined) return emptyLock();
+  if (data === null || data === undefined) return null;
   if (typeof data !== "object" || Array.isArray(data))
     throw lockError(file, text, 0, "expected a mapping with `version` and `cells`");
   const obj = data as Record<string, unknown>;
@@ -423,106 +443,156 @@ export function parseLock(text: string, file: string): LockFile {
     const node = doc.get("cells", true) as YamlNode | undefined;
     throw lockError(file, text, node?.range?.[0], "`cells` must be a mapping of cell id → entry");
   }
-  // Version 2: the code table and closures expand into each cell's code map.
+  return obj;
+}
+
+/** Version 2: the code table and closures, checked (every hash well-formed, every closure file in the table). */
+function sharedTables(src: LockSource, obj: Record<string, unknown>): SharedTables {
+  const { file, text, doc } = src;
   const table = (obj.code ?? {}) as Record<string, unknown>;
   const closures = (obj.closures ?? {}) as Record<string, unknown>;
-  if (obj.version === 2) {
-    const at = (key: string) => (doc.get(key, true) as YamlNode | undefined)?.range?.[0];
-    if (!isPlainObject(table))
-      throw lockError(file, text, at("code"), "`code` must map each source file to its 64-hex-digit hash");
-    for (const [path, h] of Object.entries(table)) {
-      if (!isHash(h))
-        throw lockError(
-          file,
-          text,
-          keyOffset(doc.get("code", true), [path]) ?? at("code"),
-          `a malformed hash for \`code.${path}\` (expected 64 lowercase hex characters)`,
-        );
-    }
-    if (!isRecordOf(closures, (x) => Array.isArray(x) && x.every((p) => typeof p === "string" && p in table))) {
+  const at = (key: string) => (doc.get(key, true) as YamlNode | undefined)?.range?.[0];
+  if (!isPlainObject(table))
+    throw lockError(file, text, at("code"), "`code` must map each source file to its 64-hex-digit hash");
+  for (const [path, h] of Object.entries(table)) {
+    if (!isHash(h))
       throw lockError(
         file,
         text,
-        at("closures"),
-        "`closures` must map each closure digest to a list of files of the `code` table",
+        keyOffset(doc.get("code", true), [path]) ?? at("code"),
+        `a malformed hash for \`code.${path}\` (expected 64 lowercase hex characters)`,
       );
-    }
   }
+  if (!isRecordOf(closures, (x) => Array.isArray(x) && x.every((p) => typeof p === "string" && p in table))) {
+    throw lockError(
+      file,
+      text,
+      at("closures"),
+      "`closures` must map each closure digest to a list of files of the `code` table",
+    );
+  }
+  return { stages: obj.stages, table, closures };
+}
+
+/** The `cells:` entry of cell `id` in the document (for positions in messages). */
+function cellPair(doc: LockSource["doc"], id: string): Pair | undefined {
   const cellsNode = doc.get("cells", true);
-  for (const [id, entry] of Object.entries(cells as Record<string, unknown>)) {
-    const pair = isMap(cellsNode)
-      ? cellsNode.items.find((p) => isScalar(p.key) && String(p.key.value) === id)
-      : undefined;
-    const offset = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
-    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-      throw lockError(file, text, offset, `cell '${id}' must be a mapping`);
-    }
-    const e = entry as Record<string, unknown>;
-    if (obj.version === 2) {
-      // What the cell shares with the other cells of its stage.
-      const shared = isPlainObject(obj.stages) ? (obj.stages as Record<string, unknown>)[String(e.stage)] : undefined;
-      if (isPlainObject(shared)) {
-        for (const f of SHARED_SCALARS) if (!(f in e) && f in shared) e[f] = shared[f];
-        for (const f of SHARED_MAPS) {
-          if (!isPlainObject(shared[f])) continue;
-          if (e[f] !== undefined && !isPlainObject(e[f])) continue; // reported as malformed below
-          e[f] = { ...(shared[f] as object), ...((e[f] as object | undefined) ?? {}) };
-        }
-      }
-      const digest = e.code;
-      const paths = typeof digest === "string" ? closures[digest] : undefined;
-      const own = (e.code_own ?? {}) as Record<string, unknown>;
-      if (!Array.isArray(paths) || !isRecordOf(own, isHash)) {
-        throw lockError(
-          file,
-          text,
-          keyOffset(pair?.value, ["code"]) ?? offset,
-          `cell '${id}' names code closure ${JSON.stringify(digest)}, which \`closures\` does not list`,
-          id,
-        );
-      }
-      const code: Record<string, string> = {};
-      for (const path of paths as string[]) code[path] = (own[path] as string | undefined) ?? (table[path] as string);
-      if (closureDigest(code) !== digest) {
-        throw lockError(
-          file,
-          text,
-          keyOffset(pair?.value, ["code"]) ?? offset,
-          `cell '${id}': the hashes of code closure ${digest as string} do not match its digest (the \`code\` table was edited)`,
-          id,
-        );
-      }
-      e.code = code;
-      delete e.code_own;
-    }
-    delete e.duration_s; // version 1 recorded it; durations now live in the run log
-    for (const k of ["matrix", "code", "packages", "inputs", "files", "outputs", "metrics"]) e[k] ??= {};
-    e.params ??= {};
-    const bad = badField(e);
-    if (bad) {
-      const at = keyOffset(pair?.value, bad.keys) ?? offset;
-      throw lockError(file, text, at, `cell '${id}' has ${bad.problem}`, id);
-    }
+  return isMap(cellsNode) ? cellsNode.items.find((p) => isScalar(p.key) && String(p.key.value) === id) : undefined;
+}
+
+/** Version 2: what the cell shares with the other cells of its stage, copied into the entry (mutated). */
+function inheritShared(e: Record<string, unknown>, stages: unknown): void {
+  const shared = isPlainObject(stages) ? (stages as Record<string, unknown>)[String(e.stage)] : undefined;
+  if (!isPlainObject(shared)) return;
+  for (const f of SHARED_SCALARS) if (!(f in e) && f in shared) e[f] = shared[f];
+  for (const f of SHARED_MAPS) {
+    if (!isPlainObject(shared[f])) continue;
+    if (e[f] !== undefined && !isPlainObject(e[f])) continue; // reported as malformed below
+    e[f] = { ...(shared[f] as object), ...((e[f] as object | undefined) ?? {}) };
   }
-  // `upstream: [ids]`: the inputs are those cells' recorded outputs.
+}
+
+/** Version 2: the closure digest in `code` replaced by the closure's (path → hash) map, checked against it. */
+function expandCode(
+  src: LockSource,
+  tables: SharedTables,
+  id: string,
+  e: Record<string, unknown>,
+  pair: Pair | undefined,
+  offset: number | undefined,
+): void {
+  const { file, text } = src;
+  const digest = e.code;
+  const paths = typeof digest === "string" ? tables.closures[digest] : undefined;
+  const own = (e.code_own ?? {}) as Record<string, unknown>;
+  if (!Array.isArray(paths) || !isRecordOf(own, isHash)) {
+    throw lockError(
+      file,
+      text,
+      keyOffset(pair?.value, ["code"]) ?? offset,
+      `cell '${id}' names code closure ${JSON.stringify(digest)}, which \`closures\` does not list`,
+      id,
+    );
+  }
+  const code: Record<string, string> = {};
+  for (const path of paths as string[])
+    code[path] = (own[path] as string | undefined) ?? (tables.table[path] as string);
+  if (closureDigest(code) !== digest) {
+    throw lockError(
+      file,
+      text,
+      keyOffset(pair?.value, ["code"]) ?? offset,
+      `cell '${id}': the hashes of code closure ${digest as string} do not match its digest (the \`code\` table was edited)`,
+      id,
+    );
+  }
+  e.code = code;
+  delete e.code_own;
+}
+
+/** One cell entry brought (mutated) to its in-memory form and checked; `tables` is null in a version 1 lock. */
+function normalizeCell(src: LockSource, tables: SharedTables | null, id: string, entry: unknown): void {
+  const pair = cellPair(src.doc, id);
+  const offset = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+    throw lockError(src.file, src.text, offset, `cell '${id}' must be a mapping`);
+  }
+  const e = entry as Record<string, unknown>;
+  if (tables) {
+    inheritShared(e, tables.stages);
+    expandCode(src, tables, id, e, pair, offset);
+  }
+  delete e.duration_s; // version 1 recorded it; durations now live in the run log
+  for (const k of ["matrix", "code", "packages", "inputs", "files", "outputs", "metrics"]) e[k] ??= {};
+  e.params ??= {};
+  const bad = badField(e);
+  if (bad) {
+    const at = keyOffset(pair?.value, bad.keys) ?? offset;
+    throw lockError(src.file, src.text, at, `cell '${id}' has ${bad.problem}`, id);
+  }
+}
+
+/** `upstream: [ids]`: the inputs are those cells' recorded outputs (entries mutated). */
+function expandUpstream(src: LockSource, cells: Record<string, unknown>): void {
   for (const [id, entry] of Object.entries(cells as Record<string, Record<string, unknown>>)) {
     const ups = entry.upstream;
     if (ups === undefined) continue;
-    const pair = isMap(cellsNode)
-      ? cellsNode.items.find((p) => isScalar(p.key) && String(p.key.value) === id)
-      : undefined;
+    const pair = cellPair(src.doc, id);
     const at = keyOffset(pair?.value, ["upstream"]) ?? (isScalar(pair?.key) ? pair.key.range?.[0] : undefined);
     if (!Array.isArray(ups) || !ups.every((u) => typeof u === "string"))
-      throw lockError(file, text, at, `cell '${id}' has a malformed \`upstream\` (expected a list of cell ids)`, id);
+      throw lockError(
+        src.file,
+        src.text,
+        at,
+        `cell '${id}' has a malformed \`upstream\` (expected a list of cell ids)`,
+        id,
+      );
     const inputs = entry.inputs as Record<string, string>;
     for (const up of ups as string[]) {
-      const src = (cells as Record<string, LockEntry>)[up];
-      if (!src)
-        throw lockError(file, text, at, `cell '${id}' reads the outputs of '${up}', which the lock does not have`, id);
-      for (const [name, o] of Object.entries(src.outputs)) inputs[`${up}/${name}`] = o.hash;
+      const from = (cells as Record<string, LockEntry>)[up];
+      if (!from)
+        throw lockError(
+          src.file,
+          src.text,
+          at,
+          `cell '${id}' reads the outputs of '${up}', which the lock does not have`,
+          id,
+        );
+      for (const [name, o] of Object.entries(from.outputs)) inputs[`${up}/${name}`] = o.hash;
     }
     delete entry.upstream;
   }
+}
+
+/** Parse lock text (exported for tests and `pipeline verify`); `file` is used in messages. */
+export function parseLock(text: string, file: string): LockFile {
+  const src: LockSource = { file, text, doc: parseLockYaml(text, file) };
+  const obj = lockRoot(src);
+  if (obj === null) return emptyLock();
+  const cells = (obj.cells ?? {}) as Record<string, unknown>;
+  const tables = obj.version === 2 ? sharedTables(src, obj) : null;
+  for (const [id, entry] of Object.entries(cells)) normalizeCell(src, tables, id, entry);
+  expandUpstream(src, cells);
   return { version: 2, cells: cells as Record<string, LockEntry> };
 }
 

@@ -20,7 +20,7 @@ import { acquireProjectLock, isPidAlive } from "./project-lock.ts";
 import { appendRunLog, hostName } from "./run-log.ts";
 import { runtimeIdentity } from "../core/runtime.ts";
 import { copyFileAtomic } from "./fs-atomic.ts";
-import type { UpstreamArtifact } from "./context.ts";
+import type { CellRecorder, UpstreamArtifact } from "./context.ts";
 import {
   decideCell,
   formatPlanWarning,
@@ -33,7 +33,7 @@ import {
   type StaticParts,
 } from "./plan.ts";
 import { loadStageModule, probeCells, stageParams, stageSpec, type Project } from "./project.ts";
-import type { Cell, StageContext } from "./types.ts";
+import type { Cell, StageContext, UpstreamInfo } from "./types.ts";
 import { readTrials, trialsDigest, trialsSummary, TRIALS_INPUT } from "./trials.ts";
 import { createTrialQueue } from "./trial-queue.ts";
 import { runScheduled } from "./scheduler.ts";
@@ -135,14 +135,7 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
   const results = new Map<string, CellResult>();
   let warnings: PlanWarning[] = [];
   const lock: LockFile = { version: 2, cells: {} };
-  let lockChanged = false;
-  let lockWrite: Promise<void> = Promise.resolve();
-  const persistLock = (): Promise<void> => {
-    lockWrite = lockWrite.then(async () => {
-      if (await writeLockIfChanged(project.lockFile, lock)) lockChanged = true;
-    });
-    return lockWrite;
-  };
+  const writer = lockWriter(project, lock);
 
   try {
     // Another run may have finished between opening the project and taking the lock.
@@ -160,43 +153,20 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       probes,
       results,
       lock,
-      persistLock,
+      persistLock: writer.persist,
       targeted,
       reporter,
       stopping: false,
       trials: createTrialQueue(project.registryFile, project.root, opts.source ?? "main"),
       tmpRoot: join(project.stateDir, "tmp", runId),
     };
-
-    await runScheduled(
-      cells,
-      jobs,
-      (cell) =>
-        processCell(project, opts, st, cell).catch(
-          (e): CellResult => ({
-            id: cell.id,
-            stage: cell.stage,
-            status: "failed",
-            cause: "internal error",
-            error: errorMessage(e),
-            duration_s: 0,
-          }),
-        ),
-      (cell, r) => {
-        results.set(cell.id, r);
-        if (r.status === "failed" && !opts.keepGoing) st.stopping = true;
-        reporter.finish(cell, r);
-      },
-      (c) => results.set(c.id, { id: c.id, stage: c.stage, status: "skipped", cause: "unreachable", duration_s: 0 }),
-      (id) => results.has(id),
-    );
-
-    await persistLock();
+    await scheduleCells(project, opts, st, cells, jobs);
+    await writer.persist();
     await st.trials.flush();
     await rm(st.tmpRoot, { recursive: true, force: true });
   } finally {
     try {
-      await lockWrite.catch(() => {});
+      await writer.settled();
       await project.stat.save().catch(() => {});
     } finally {
       await held.release();
@@ -208,11 +178,66 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     planWarnings: warnings,
     ok: list.every((r) => r.status !== "failed" && r.status !== "cancelled"),
     cancelled: !!opts.signal?.aborted,
-    lockChanged,
+    lockChanged: writer.changed,
     wall_s: (performance.now() - t0) / 1000,
   };
   await logRun(project, opts, runId, startedAt, jobs, summary, reporter);
   return summary;
+}
+
+/**
+ * The lock's writes, one after the other: cells finish concurrently, and each write must see
+ * the entries of the cells finished before it. `changed` turns true once a write changed the file.
+ */
+function lockWriter(
+  project: Project,
+  lock: LockFile,
+): { changed: boolean; persist(): Promise<void>; settled(): Promise<void> } {
+  let pending: Promise<void> = Promise.resolve();
+  const writer = {
+    changed: false,
+    persist: (): Promise<void> => {
+      pending = pending.then(async () => {
+        if (await writeLockIfChanged(project.lockFile, lock)) writer.changed = true;
+      });
+      return pending;
+    },
+    /** The last write queued, finished whether it succeeded or not. */
+    settled: (): Promise<void> => pending.catch(() => {}),
+  };
+  return writer;
+}
+
+/** Every selected cell through processCell, `jobs` at a time, each once its upstream cells have results. */
+async function scheduleCells(
+  project: Project,
+  opts: RunOptions,
+  st: RunState,
+  cells: Cell[],
+  jobs: number,
+): Promise<void> {
+  await runScheduled(
+    cells,
+    jobs,
+    (cell) =>
+      processCell(project, opts, st, cell).catch(
+        (e): CellResult => ({
+          id: cell.id,
+          stage: cell.stage,
+          status: "failed",
+          cause: "internal error",
+          error: errorMessage(e),
+          duration_s: 0,
+        }),
+      ),
+    (cell, r) => {
+      st.results.set(cell.id, r);
+      if (r.status === "failed" && !opts.keepGoing) st.stopping = true;
+      st.reporter.finish(cell, r);
+    },
+    (c) => st.results.set(c.id, { id: c.id, stage: c.stage, status: "skipped", cause: "unreachable", duration_s: 0 }),
+    (id) => st.results.has(id),
+  );
 }
 
 /**
@@ -259,33 +284,31 @@ interface RunState {
   stopping: boolean;
 }
 
+/** A cell decided to be restored or run, with what its lock entry and result are made of. */
+interface DecidedCell {
+  cell: Cell;
+  probe: CellProbe;
+  parts: StaticParts;
+  inputs: Record<string, string>;
+  fp: string;
+  cause: string;
+  /** The trial registry's summary when the cell reads it. */
+  trialsNow: ReturnType<typeof trialsSummary> | undefined;
+  /** performance.now() when the cell was taken up. */
+  started: number;
+}
+
 /** Decide one cell (skip, restore or run) once its upstream cells have results, and do it. */
 async function processCell(project: Project, opts: RunOptions, st: RunState, cell: Cell): Promise<CellResult> {
   const started = performance.now();
-  const elapsed = () => (performance.now() - started) / 1000;
   const base = { id: cell.id, stage: cell.stage };
-  const badDep = cell.deps.find((d) => {
-    const r = st.results.get(d);
-    return !r || r.status === "failed" || r.status === "skipped" || r.status === "cancelled";
-  });
-  if (badDep) {
-    const r = st.results.get(badDep);
-    return { ...base, status: "skipped", cause: `upstream ${badDep} ${r?.status ?? "did not run"}`, duration_s: 0 };
-  }
-  if (opts.signal?.aborted || st.stopping) return { ...base, status: "cancelled", cause: "run stopped", duration_s: 0 };
+  const blocked = blockedResult(opts, st, cell);
+  if (blocked) return blocked;
   const probe = st.probes.get(cell.id)!;
   if ("error" in probe.parts)
     return { ...base, status: "failed", cause: "cannot prepare", error: probe.parts.error, duration_s: 0 };
   const parts = probe.parts;
-  const inputs: Record<string, string> = {};
-  for (const d of cell.deps)
-    for (const [name, o] of Object.entries(st.lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
-  let trialsNow: ReturnType<typeof trialsSummary> | undefined;
-  if (probe.extraInputs?.[TRIALS_INPUT] !== undefined) {
-    await st.trials.flush();
-    inputs[TRIALS_INPUT] = trialsDigest(project.registryFile);
-    trialsNow = trialsSummary(project.registryFile);
-  }
+  const { inputs, trialsNow } = await cellInputs(project, st, cell, probe);
   const decision = decideCell({
     cell,
     parts,
@@ -301,6 +324,7 @@ async function processCell(project: Project, opts: RunOptions, st: RunState, cel
     st.trials.queue(cell, probe.trial, st.lock.cells[cell.id]);
     return { ...base, status: "fresh", cause: decision.cause, duration_s: 0, ...withWarnings(st.lock.cells[cell.id]) };
   }
+  const d: DecidedCell = { cell, probe, parts, inputs, fp, cause: decision.cause, trialsNow, started };
 
   if (decision.action === "restore") {
     st.reporter.start(cell, "restore", decision.cause);
@@ -313,56 +337,98 @@ async function processCell(project: Project, opts: RunOptions, st: RunState, cel
       st.lock.cells[cell.id] ?? project.lock.cells[cell.id],
       st.reporter,
     );
-    if (entry) {
-      if (trialsNow) entry.trials = trialsNow;
-      st.lock.cells[cell.id] = entry;
-      await st.persistLock();
-      st.trials.queue(cell, probe.trial, entry);
-      return {
-        ...base,
-        status: "restored",
-        cause: decision.cause,
-        duration_s: elapsed(),
-        metrics: entry.metrics,
-        ...withWarnings(entry),
-      };
-    }
+    if (entry) return commitEntry(st, d, entry, "restored");
     st.reporter.warn(`${cell.id}: cache entry unusable, executing instead`);
   }
+  return runDecided(project, opts, st, d);
+}
 
-  st.reporter.start(cell, "run", decision.cause);
+/** The result of a cell that cannot go on: an upstream cell did not succeed, or the run is stopping. */
+function blockedResult(opts: RunOptions, st: RunState, cell: Cell): CellResult | undefined {
+  const base = { id: cell.id, stage: cell.stage };
+  const badDep = cell.deps.find((d) => {
+    const r = st.results.get(d);
+    return !r || r.status === "failed" || r.status === "skipped" || r.status === "cancelled";
+  });
+  if (badDep) {
+    const r = st.results.get(badDep);
+    return { ...base, status: "skipped", cause: `upstream ${badDep} ${r?.status ?? "did not run"}`, duration_s: 0 };
+  }
+  if (opts.signal?.aborted || st.stopping) return { ...base, status: "cancelled", cause: "run stopped", duration_s: 0 };
+  return undefined;
+}
+
+/**
+ * The cell's inputs: the hashes its upstream cells' outputs now have, and the trial registry's
+ * digest (after the trials queued so far are written) when the stage reads it.
+ */
+async function cellInputs(
+  project: Project,
+  st: RunState,
+  cell: Cell,
+  probe: CellProbe,
+): Promise<{ inputs: Record<string, string>; trialsNow: ReturnType<typeof trialsSummary> | undefined }> {
+  const inputs: Record<string, string> = {};
+  for (const d of cell.deps)
+    for (const [name, o] of Object.entries(st.lock.cells[d].outputs)) inputs[`${d}/${name}`] = o.hash;
+  let trialsNow: ReturnType<typeof trialsSummary> | undefined;
+  if (probe.extraInputs?.[TRIALS_INPUT] !== undefined) {
+    await st.trials.flush();
+    inputs[TRIALS_INPUT] = trialsDigest(project.registryFile);
+    trialsNow = trialsSummary(project.registryFile);
+  }
+  return { inputs, trialsNow };
+}
+
+/** Execute the cell's stage and record its entry; a failure or an interruption becomes its result. */
+async function runDecided(project: Project, opts: RunOptions, st: RunState, d: DecidedCell): Promise<CellResult> {
+  const { cell } = d;
+  const elapsed = () => (performance.now() - d.started) / 1000;
+  const base = { id: cell.id, stage: cell.stage };
+  st.reporter.start(cell, "run", d.cause);
   try {
-    const entry = await executeCell(project, cell, parts, inputs, fp, {
+    const entry = await executeCell(project, cell, d.parts, d.inputs, d.fp, {
       tmpDir: join(st.tmpRoot, cell.dir),
       upstream: upstreamOf(project, cell, st.lock),
       previous: st.lock.cells[cell.id],
       signal: opts.signal ?? new AbortController().signal,
       reporter: st.reporter,
     });
-    if (trialsNow) entry.trials = trialsNow;
-    st.lock.cells[cell.id] = entry;
-    await st.persistLock();
-    st.trials.queue(cell, probe.trial, entry);
-    return {
-      ...base,
-      status: "ran",
-      cause: decision.cause,
-      duration_s: elapsed(),
-      metrics: entry.metrics,
-      ...withWarnings(entry),
-    };
+    return await commitEntry(st, d, entry, "ran");
   } catch (e) {
     if (opts.signal?.aborted) return { ...base, status: "cancelled", cause: "run interrupted", duration_s: elapsed() };
     const where = projectFrames(e, project.root);
     return {
       ...base,
       status: "failed",
-      cause: decision.cause,
+      cause: d.cause,
       error: errorMessage(e),
       ...(where.length ? { where } : {}),
       duration_s: elapsed(),
     };
   }
+}
+
+/** Put a restored or executed cell's entry in the lock (written at once), queue its trial, and say so. */
+async function commitEntry(
+  st: RunState,
+  d: DecidedCell,
+  entry: LockEntry,
+  status: "restored" | "ran",
+): Promise<CellResult> {
+  if (d.trialsNow) entry.trials = d.trialsNow;
+  st.lock.cells[d.cell.id] = entry;
+  await st.persistLock();
+  st.trials.queue(d.cell, d.probe.trial, entry);
+  return {
+    id: d.cell.id,
+    stage: d.cell.stage,
+    status,
+    cause: d.cause,
+    duration_s: (performance.now() - d.started) / 1000,
+    metrics: entry.metrics,
+    ...withWarnings(entry),
+  };
 }
 
 /**
@@ -454,18 +520,21 @@ interface ExecEnv {
   reporter: Reporter;
 }
 
+/** What a stage's run left in its temp folder, and what it said. */
+interface StageRun {
+  files: Array<{ name: string; file: string; abs: string; rows?: number }>;
+  metrics: Record<string, unknown>;
+  warnings: string[];
+  duration_s: number;
+}
+
 /** Run a stage into a temp folder and return the written files (not yet cached). */
 export async function executeStage(
   project: Project,
   cell: Cell,
   parts: StaticParts,
   env: Omit<ExecEnv, "previous">,
-): Promise<{
-  files: Array<{ name: string; file: string; abs: string; rows?: number }>;
-  metrics: Record<string, unknown>;
-  warnings: string[];
-  duration_s: number;
-}> {
+): Promise<StageRun> {
   const stage = stageSpec(project, cell.stage);
   const def = await loadStageModule(stage);
   // Every validated param, `inherit`ed ones included (parts.params is only what the fingerprint records for this cell).
@@ -480,9 +549,7 @@ export async function executeStage(
   await mkdir(env.tmpDir, { recursive: true });
   // A cell whose upstream tables are all small runs DuckDB on one thread: its parallel window
   // operator can fail on small inputs (see SMALL_INPUT_ROWS), and one thread costs nothing there.
-  const tables = env.upstream.filter((u) => u.kind === "table");
-  const small = tables.length > 0 && tables.every((u) => u.rows !== undefined && u.rows < SMALL_INPUT_ROWS);
-  const db = await createDatabase(small ? { threads: 1 } : {});
+  const db = await createDatabase(allTablesSmall(env.upstream, SMALL_INPUT_ROWS) ? { threads: 1 } : {});
   const conn = await db.connect();
   const onAbort = () => conn.interrupt();
   env.signal.addEventListener("abort", onAbort);
@@ -505,22 +572,64 @@ export async function executeStage(
     });
     await rec.registerViews();
     // upstream() and warn() are added to the context here, beside the other run-time wiring.
-    const upstream = [...env.upstream]
-      .sort((a, b) =>
-        a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0,
-      )
-      .map((u) => ({
-        stage: u.stage,
-        cellId: u.cellId,
-        cell: { ...u.cell },
-        output: u.output,
-        kind: u.kind,
-        path: u.path,
-        hash: u.hash,
-      }));
-    const warnings: string[] = [];
-    let dropped = 0;
-    const warn = (message: string): void => {
+    const upstream = upstreamInfo(env.upstream);
+    const warnings = warningCollector(cell, env.reporter);
+    const ctx: StageContext<unknown> = {
+      ...rec.ctx,
+      upstream: () => upstream.map((u) => ({ ...u, cell: { ...u.cell } })),
+      warn: warnings.warn,
+    };
+    await def.run(ctx);
+    if (env.signal.aborted) throw new StrataError("ABORTED", `${cell.id}: interrupted`);
+    await checkOutputFolder(cell, stage.uses, def.outputs, rec.written, env.tmpDir);
+    const files = [...rec.written.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((w) => ({ name: w.name, file: w.file, abs: join(env.tmpDir, w.file), rows: w.rows }));
+    return {
+      files,
+      metrics: { ...rec.metrics },
+      warnings: warnings.list(),
+      duration_s: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    env.signal.removeEventListener("abort", onAbort);
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+/** Whether the cell reads tables and every one has fewer than `limit` recorded rows. */
+function allTablesSmall(upstream: readonly UpstreamArtifact[], limit: number): boolean {
+  const tables = upstream.filter((u) => u.kind === "table");
+  return tables.length > 0 && tables.every((u) => u.rows !== undefined && u.rows < limit);
+}
+
+/** What ctx.upstream() lists: every upstream artifact, sorted by cell id then output. */
+function upstreamInfo(upstream: readonly UpstreamArtifact[]): UpstreamInfo[] {
+  return [...upstream]
+    .sort((a, b) =>
+      a.cellId < b.cellId ? -1 : a.cellId > b.cellId ? 1 : a.output < b.output ? -1 : a.output > b.output ? 1 : 0,
+    )
+    .map((u) => ({
+      stage: u.stage,
+      cellId: u.cellId,
+      cell: { ...u.cell },
+      output: u.output,
+      kind: u.kind,
+      path: u.path,
+      hash: u.hash,
+    }));
+}
+
+/**
+ * ctx.warn() of one cell: each distinct sentence reported as it comes, at most
+ * MAX_CELL_WARNINGS kept; `list()` (after the run) adds how many more there were.
+ */
+function warningCollector(cell: Cell, reporter: Reporter): { warn(message: string): void; list(): string[] } {
+  const warnings: string[] = [];
+  let dropped = 0;
+  return {
+    warn: (message: string): void => {
       const text = String(message).trim();
       if (!text || warnings.includes(text)) return;
       if (warnings.length >= MAX_CELL_WARNINGS) {
@@ -528,49 +637,46 @@ export async function executeStage(
         return;
       }
       warnings.push(text);
-      if (env.reporter.cellWarning) env.reporter.cellWarning(cell, text);
-      else env.reporter.warn(`${cell.id}: ${text}`);
-    };
-    const ctx: StageContext<unknown> = {
-      ...rec.ctx,
-      upstream: () => upstream.map((u) => ({ ...u, cell: { ...u.cell } })),
-      warn,
-    };
-    await def.run(ctx);
-    if (env.signal.aborted) throw new StrataError("ABORTED", `${cell.id}: interrupted`);
-    const missing = def.outputs.filter((o) => !rec.written.has(o));
-    if (missing.length > 0) {
+      if (reporter.cellWarning) reporter.cellWarning(cell, text);
+      else reporter.warn(`${cell.id}: ${text}`);
+    },
+    list: (): string[] => {
+      if (dropped) warnings.push(`… and ${dropped} more warning(s) not kept (at most ${MAX_CELL_WARNINGS} per cell)`);
+      return warnings;
+    },
+  };
+}
+
+/** Every declared output was written, and only files written through ctx are in the folder: no strays, no symlinks. */
+async function checkOutputFolder(
+  cell: Cell,
+  uses: string,
+  outputs: readonly string[],
+  written: CellRecorder["written"],
+  tmpDir: string,
+): Promise<void> {
+  const missing = outputs.filter((o) => !written.has(o));
+  if (missing.length > 0) {
+    throw new StrataError(
+      "OUTPUT",
+      `stage '${cell.stage}' (cell ${cell.id}) finished without writing ${missing.map((m) => `'${m}'`).join(", ")}`,
+      {
+        hint: `write every declared output (ctx.writeTable/writeJson/writeFile), or remove it from outputs in ${uses}`,
+      },
+    );
+  }
+  const claimed = new Set([...written.values()].map((w) => w.file));
+  for (const f of await readdir(tmpDir)) {
+    const st = await lstat(join(tmpDir, f));
+    if (!claimed.has(f) || !st.isFile()) {
       throw new StrataError(
         "OUTPUT",
-        `stage '${cell.stage}' (cell ${cell.id}) finished without writing ${missing.map((m) => `'${m}'`).join(", ")}`,
+        `stage '${cell.stage}' (cell ${cell.id}) left '${f}' in its output folder outside ctx${st.isSymbolicLink() ? " (a symlink)" : ""}`,
         {
-          hint: `write every declared output (ctx.writeTable/writeJson/writeFile), or remove it from outputs in ${stage.uses}`,
+          hint: "write outputs only with ctx.writeTable / ctx.writeJson / ctx.writeFile",
         },
       );
     }
-    // Only files written through ctx may be in the folder: no strays, no symlinks.
-    const claimed = new Set([...rec.written.values()].map((w) => w.file));
-    for (const f of await readdir(env.tmpDir)) {
-      const st = await lstat(join(env.tmpDir, f));
-      if (!claimed.has(f) || !st.isFile()) {
-        throw new StrataError(
-          "OUTPUT",
-          `stage '${cell.stage}' (cell ${cell.id}) left '${f}' in its output folder outside ctx${st.isSymbolicLink() ? " (a symlink)" : ""}`,
-          {
-            hint: "write outputs only with ctx.writeTable / ctx.writeJson / ctx.writeFile",
-          },
-        );
-      }
-    }
-    const files = [...rec.written.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((w) => ({ name: w.name, file: w.file, abs: join(env.tmpDir, w.file), rows: w.rows }));
-    if (dropped) warnings.push(`… and ${dropped} more warning(s) not kept (at most ${MAX_CELL_WARNINGS} per cell)`);
-    return { files, metrics: { ...rec.metrics }, warnings, duration_s: (performance.now() - t0) / 1000 };
-  } finally {
-    env.signal.removeEventListener("abort", onAbort);
-    conn.closeSync();
-    db.closeSync();
   }
 }
 

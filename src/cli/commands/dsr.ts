@@ -31,41 +31,7 @@ const finiteOrNull = (x: number | null): number | null => (x === null || !Number
 
 export async function dsrCommand(flags: DsrFlags): Promise<void> {
   const { sharpe, observations } = flags;
-  if (!Number.isInteger(observations) || observations < 2) {
-    throw new StrataError("ARGUMENT", `--observations must be an integer ≥ 2, got ${observations}`, {
-      hint: "pass the number of returns behind the Sharpe ratio, e.g. --observations 1260 for five years of days",
-    });
-  }
-  if ((flags.trials === undefined) !== (flags.sharpeVariance === undefined)) {
-    throw new StrataError(
-      "ARGUMENT",
-      `the DSR needs both --trials and --sharpe-variance, got only ${flags.trials === undefined ? "--sharpe-variance" : "--trials"}`,
-      {
-        hint: "add the missing flag, or drop both to get the PSR alone",
-      },
-    );
-  }
-  if (flags.trials !== undefined && !(Number.isInteger(flags.trials) && flags.trials >= 1)) {
-    throw new StrataError("ARGUMENT", `--trials must be an integer ≥ 1, got ${flags.trials}`, {
-      hint: "count every configuration tried, kept or not",
-    });
-  }
-  if (flags.sharpeVariance !== undefined && !(flags.sharpeVariance >= 0)) {
-    throw new StrataError("ARGUMENT", `--sharpe-variance must be ≥ 0, got ${flags.sharpeVariance}`, {
-      hint: "pass the variance (not the standard deviation) of the trials' annualized Sharpe ratios",
-    });
-  }
-  const skew = flags.skew ?? 0,
-    kurtosis = flags.kurtosis ?? 3;
-  if (kurtosis < 1 + skew * skew) {
-    throw new StrataError(
-      "ARGUMENT",
-      `--kurtosis ${kurtosis} is impossible with --skew ${skew}: raw kurtosis is at least 1 + skew² = ${1 + skew * skew}`,
-      {
-        hint: "pass RAW kurtosis (3 for a normal distribution), i.e. excess kurtosis + 3",
-      },
-    );
-  }
+  const { skew, kurtosis } = checkDsrFlags(flags);
   const s = sharpeSignificance(sharpe, observations, {
     skew: flags.skew,
     kurtosis: flags.kurtosis,
@@ -109,4 +75,45 @@ export async function dsrCommand(flags: DsrFlags): Promise<void> {
     ...rows.map(([l, v]) => `  ${l.padEnd(width)}  ${v}`),
   ];
   process.stdout.write(lines.join("\n") + "\n");
+}
+
+/** The flags' contract, each violation a usage error saying what to pass; the skew and raw kurtosis used. */
+function checkDsrFlags(flags: DsrFlags): { skew: number; kurtosis: number } {
+  const { observations } = flags;
+  if (!Number.isInteger(observations) || observations < 2) {
+    throw new StrataError("ARGUMENT", `--observations must be an integer ≥ 2, got ${observations}`, {
+      hint: "pass the number of returns behind the Sharpe ratio, e.g. --observations 1260 for five years of days",
+    });
+  }
+  if ((flags.trials === undefined) !== (flags.sharpeVariance === undefined)) {
+    throw new StrataError(
+      "ARGUMENT",
+      `the DSR needs both --trials and --sharpe-variance, got only ${flags.trials === undefined ? "--sharpe-variance" : "--trials"}`,
+      {
+        hint: "add the missing flag, or drop both to get the PSR alone",
+      },
+    );
+  }
+  if (flags.trials !== undefined && !(Number.isInteger(flags.trials) && flags.trials >= 1)) {
+    throw new StrataError("ARGUMENT", `--trials must be an integer ≥ 1, got ${flags.trials}`, {
+      hint: "count every configuration tried, kept or not",
+    });
+  }
+  if (flags.sharpeVariance !== undefined && !(flags.sharpeVariance >= 0)) {
+    throw new StrataError("ARGUMENT", `--sharpe-variance must be ≥ 0, got ${flags.sharpeVariance}`, {
+      hint: "pass the variance (not the standard deviation) of the trials' annualized Sharpe ratios",
+    });
+  }
+  const skew = flags.skew ?? 0,
+    kurtosis = flags.kurtosis ?? 3;
+  if (kurtosis < 1 + skew * skew) {
+    throw new StrataError(
+      "ARGUMENT",
+      `--kurtosis ${kurtosis} is impossible with --skew ${skew}: raw kurtosis is at least 1 + skew² = ${1 + skew * skew}`,
+      {
+        hint: "pass RAW kurtosis (3 for a normal distribution), i.e. excess kurtosis + 3",
+      },
+    );
+  }
+  return { skew, kurtosis };
 }

@@ -33,10 +33,10 @@ import { spawnSync } from "node:child_process";
 import { isMap, parseDocument, parse as parseYaml } from "yaml";
 import { StrataError } from "../../core/errors.ts";
 import { roundDecimals } from "../../core/round.ts";
-import { findSpecFile, openProject } from "../../pipeline/project.ts";
+import { findSpecFile, openProject, type Project } from "../../pipeline/project.ts";
 import { loadPipeline } from "../../pipeline/spec.ts";
 import { readLock } from "../../pipeline/lock.ts";
-import { planProject, runProject } from "../../pipeline/runner.ts";
+import { planProject, runProject, type RunSummary } from "../../pipeline/runner.ts";
 import { createReporter } from "../reporter.ts";
 import { color, printJson } from "../output.ts";
 
@@ -125,9 +125,56 @@ export async function expRunCommand(
       `--name ${name}: use letters, digits, _ . - (at most 64, starting with a letter or digit)`,
     );
   const ws = join(dir, name);
+  const wsSpec = await prepareWorkspace(main, specFile, ws, overrides);
 
-  // The workspace: the project's files and inputs (not its outputs, lock or trial registry),
-  // the overridden spec.
+  const record: ExperimentRecord = {
+    name,
+    pipeline: relative(main.root, specFile),
+    overrides: Object.fromEntries(overrides.map((o) => [o.key, o.value])),
+    status: "running",
+    started_at: new Date().toISOString(),
+    finished_at: null,
+    counts: {},
+    metrics: {},
+  };
+  writeRecord(ws, record);
+  const project = await openProject({ file: wsSpec, sharedStateDir: main.stateDir, registryFile: main.registryFile });
+  await assertParamsValid(project, targets, ws, record);
+  const reporter = createReporter({ live: !flags.json && !!process.stderr.isTTY && !process.env.CI });
+  if (!flags.json)
+    process.stderr.write(
+      `experiment ${color.bold(name)} in ${relative(process.cwd(), ws) || "."}${overrides.length ? ": " + overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ") : ""}\n`,
+    );
+  let summary;
+  try {
+    summary = await runProject(project, {
+      targets: targets.length ? targets : undefined,
+      jobs: flags.jobs,
+      reporter,
+      source: name,
+      command: `pipeline exp run --name ${name}`,
+      runLogDir: main.stateDir, // the study's run log shows its experiments too
+    });
+  } finally {
+    reporter.close();
+  }
+  await finishRecord(record, summary, project.lockFile);
+  writeRecord(ws, record);
+  if (flags.json) printJson({ ok: summary.ok, experiment: record, cells: summary.results });
+  else printOutcome(record);
+  process.exitCode = summary.ok ? 0 : 1;
+}
+
+/**
+ * The workspace: the project's files and inputs (not its outputs, lock or trial registry),
+ * the overridden spec. Returns the workspace's pipeline file.
+ */
+async function prepareWorkspace(
+  main: Project,
+  specFile: string,
+  ws: string,
+  overrides: readonly Override[],
+): Promise<string> {
   mkdirSync(ws, { recursive: true });
   const skipFiles = new Set([main.lockFile, main.registryFile, specFile].map((f) => relative(main.root, f)));
   const outputDirs = new Set(main.spec.stages.map((s) => s.name));
@@ -147,20 +194,16 @@ export async function expRunCommand(
   // experiment's own); a new workspace starts with none, so nothing of the main study's lock
   // can pass for the experiment's result.
   await loadPipeline(wsSpec); // a bad override (e.g. a param the stage does not take) fails here, named
+  return wsSpec;
+}
 
-  const record: ExperimentRecord = {
-    name,
-    pipeline: relative(main.root, specFile),
-    overrides: Object.fromEntries(overrides.map((o) => [o.key, o.value])),
-    status: "running",
-    started_at: new Date().toISOString(),
-    finished_at: null,
-    counts: {},
-    metrics: {},
-  };
-  writeRecord(ws, record);
-  const project = await openProject({ file: wsSpec, sharedStateDir: main.stateDir, registryFile: main.registryFile });
-  // Params the stages reject (say, a string where a number goes) fail now, as a usage error.
+/** Params the stages reject (say, a string where a number goes) fail now, as a usage error, recorded as failed. */
+async function assertParamsValid(
+  project: Project,
+  targets: string[],
+  ws: string,
+  record: ExperimentRecord,
+): Promise<void> {
   const { probes } = await planProject(project, { targets: targets.length ? targets : undefined });
   const invalid = [...probes.entries()].find(([, pr]) => "error" in pr.parts);
   if (invalid) {
@@ -168,28 +211,14 @@ export async function expRunCommand(
     writeRecord(ws, record);
     throw new StrataError(
       "PARAMS",
-      `experiment ${name}: ${invalid[0]}: ${(invalid[1].parts as { error: string }).error}`,
+      `experiment ${record.name}: ${invalid[0]}: ${(invalid[1].parts as { error: string }).error}`,
       { hint: "fix the -S override" },
     );
   }
-  const reporter = createReporter({ live: !flags.json && !!process.stderr.isTTY && !process.env.CI });
-  if (!flags.json)
-    process.stderr.write(
-      `experiment ${color.bold(name)} in ${relative(process.cwd(), ws) || "."}${overrides.length ? ": " + overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ") : ""}\n`,
-    );
-  let summary;
-  try {
-    summary = await runProject(project, {
-      targets: targets.length ? targets : undefined,
-      jobs: flags.jobs,
-      reporter,
-      source: name,
-      command: `pipeline exp run --name ${name}`,
-      runLogDir: main.stateDir, // the study's run log shows its experiments too
-    });
-  } finally {
-    reporter.close();
-  }
+}
+
+/** The record's outcome (mutated): status, finish time, counts, and the key metrics of the cells this run computed. */
+async function finishRecord(record: ExperimentRecord, summary: RunSummary, lockFile: string): Promise<void> {
   const count = (s: string) => summary.results.filter((r) => r.status === s).length;
   record.status = summary.ok ? "ok" : "failed";
   record.finished_at = new Date().toISOString();
@@ -207,18 +236,17 @@ export async function expRunCommand(
       .filter((r) => r.status === "ran" || r.status === "restored" || r.status === "fresh")
       .map((r) => r.id),
   );
-  const own = Object.entries((await readLock(project.lockFile)).cells).filter(([id]) => computed.has(id));
+  const own = Object.entries((await readLock(lockFile)).cells).filter(([id]) => computed.has(id));
   record.metrics = keyMetrics(Object.fromEntries(own));
-  writeRecord(ws, record);
-  if (flags.json) printJson({ ok: summary.ok, experiment: record, cells: summary.results });
-  else {
-    process.stderr.write(
-      `${record.counts.ran} ran, ${record.counts.restored} restored, ${record.counts.fresh} fresh${record.counts.failed ? color.red(`, ${record.counts.failed} failed`) : ""}\n`,
-    );
-    for (const [k, v] of Object.entries(record.metrics)) process.stdout.write(`${k}: ${JSON.stringify(v)}\n`);
-    process.stdout.write(`compare with \`pipeline exp show\`; adopt with \`pipeline exp apply ${name}\`\n`);
-  }
-  process.exitCode = summary.ok ? 0 : 1;
+}
+
+/** The finished experiment for humans: counts, key metrics, what to do next. */
+function printOutcome(record: ExperimentRecord): void {
+  process.stderr.write(
+    `${record.counts.ran} ran, ${record.counts.restored} restored, ${record.counts.fresh} fresh${record.counts.failed ? color.red(`, ${record.counts.failed} failed`) : ""}\n`,
+  );
+  for (const [k, v] of Object.entries(record.metrics)) process.stdout.write(`${k}: ${JSON.stringify(v)}\n`);
+  process.stdout.write(`compare with \`pipeline exp show\`; adopt with \`pipeline exp apply ${record.name}\`\n`);
 }
 
 /** Metrics worth a column: the champion, the best backtest Sharpe, stats' headline numbers. */

@@ -140,46 +140,7 @@ export async function monitorCheckCommand(
   }
   const maxRunAge = flags.maxRunAge ?? 1;
   const ledger = ledgerOf(flags);
-  const alerts: Alert[] = [];
-  let snapshot: MetricsSnapshot = EMPTY;
-  let lastRunDate: string | null = null;
-  if (!existsSync(ledger)) {
-    alerts.push({
-      key: "monitor:no-ledger",
-      severity: "warning",
-      date,
-      title: `No paper ledger at ${ledger}`,
-      message: "Paper trading has not run yet. Start it with `pipeline paper run --date YYYY-MM-DD`.",
-    });
-  } else {
-    const state = await readState(ledger);
-    snapshot = metricsSnapshotFromPaperState(state);
-    lastRunDate = state.lastRun?.date ?? null;
-    if (state.killSwitch.halted) {
-      alerts.push({
-        key: "monitor:kill-switch",
-        severity: "critical",
-        date,
-        title: `Kill switch engaged since ${state.killSwitch.date ?? "?"}: ${state.killSwitch.reason ?? "no reason recorded"}`,
-        message: "Trading is halted. Investigate, then lift it with `pipeline paper resume --reason …`.",
-        details: { since: state.killSwitch.date, reason: state.killSwitch.reason },
-      });
-    }
-    const age = lastRunDate === null ? null : tradingDaysBetween(lastRunDate, date);
-    if (age === null || age > maxRunAge) {
-      alerts.push({
-        key: "monitor:stale-run",
-        severity: "warning",
-        date,
-        title:
-          lastRunDate === null
-            ? "The paper ledger records no run"
-            : `Last paper run ${lastRunDate}, ${age} trading days before ${date}`,
-        message: `The daily cycle should run every trading day (allowed: ${maxRunAge} day behind). Check the scheduler and the last run's output.`,
-        details: { lastRunDate, tradingDaysBehind: age, threshold: maxRunAge },
-      });
-    }
-  }
+  const { alerts, snapshot, lastRunDate } = await bookHealth(ledger, date, maxRunAge);
   const sent = flags.alert
     ? await Promise.all(
         alerts.map((a) =>
@@ -207,16 +168,68 @@ export async function monitorCheckCommand(
             : `date ${date}: today (no prices at ${dflt.prices}; --date to choose another)\n`,
         ),
       );
-    if (snapshot.equity !== null) {
-      process.stdout.write(
-        `equity ${snapshot.equity.toFixed(2)}  drawdown ${((snapshot.drawdown ?? 0) * 100).toFixed(2)}%  utilization ${((snapshot.capitalUtilization ?? 0) * 100).toFixed(1)}%  last run ${lastRunDate ?? "never"}\n`,
-      );
-    }
-    for (const a of alerts)
-      process.stdout.write(
-        `${a.severity === "critical" ? color.red(a.severity) : color.yellow(a.severity)}: ${a.title}\n  ${a.message}\n`,
-      );
-    if (alerts.length === 0) process.stdout.write(`${color.green("ok")}: the paper book is healthy on ${date}\n`);
+    printHealth(date, snapshot, lastRunDate, alerts);
   }
   if (alerts.length > 0) process.exitCode = 1;
+}
+
+/** The book's findings on `date`: no ledger, the kill switch engaged, or the last run too old. */
+async function bookHealth(
+  ledger: string,
+  date: string,
+  maxRunAge: number,
+): Promise<{ alerts: Alert[]; snapshot: MetricsSnapshot; lastRunDate: string | null }> {
+  const alerts: Alert[] = [];
+  if (!existsSync(ledger)) {
+    alerts.push({
+      key: "monitor:no-ledger",
+      severity: "warning",
+      date,
+      title: `No paper ledger at ${ledger}`,
+      message: "Paper trading has not run yet. Start it with `pipeline paper run --date YYYY-MM-DD`.",
+    });
+    return { alerts, snapshot: EMPTY, lastRunDate: null };
+  }
+  const state = await readState(ledger);
+  const snapshot = metricsSnapshotFromPaperState(state);
+  const lastRunDate = state.lastRun?.date ?? null;
+  if (state.killSwitch.halted) {
+    alerts.push({
+      key: "monitor:kill-switch",
+      severity: "critical",
+      date,
+      title: `Kill switch engaged since ${state.killSwitch.date ?? "?"}: ${state.killSwitch.reason ?? "no reason recorded"}`,
+      message: "Trading is halted. Investigate, then lift it with `pipeline paper resume --reason …`.",
+      details: { since: state.killSwitch.date, reason: state.killSwitch.reason },
+    });
+  }
+  const age = lastRunDate === null ? null : tradingDaysBetween(lastRunDate, date);
+  if (age === null || age > maxRunAge) {
+    alerts.push({
+      key: "monitor:stale-run",
+      severity: "warning",
+      date,
+      title:
+        lastRunDate === null
+          ? "The paper ledger records no run"
+          : `Last paper run ${lastRunDate}, ${age} trading days before ${date}`,
+      message: `The daily cycle should run every trading day (allowed: ${maxRunAge} day behind). Check the scheduler and the last run's output.`,
+      details: { lastRunDate, tradingDaysBehind: age, threshold: maxRunAge },
+    });
+  }
+  return { alerts, snapshot, lastRunDate };
+}
+
+/** The check for humans: the book's figures when there are any, then each finding, or that it is healthy. */
+function printHealth(date: string, snapshot: MetricsSnapshot, lastRunDate: string | null, alerts: Alert[]): void {
+  if (snapshot.equity !== null) {
+    process.stdout.write(
+      `equity ${snapshot.equity.toFixed(2)}  drawdown ${((snapshot.drawdown ?? 0) * 100).toFixed(2)}%  utilization ${((snapshot.capitalUtilization ?? 0) * 100).toFixed(1)}%  last run ${lastRunDate ?? "never"}\n`,
+    );
+  }
+  for (const a of alerts)
+    process.stdout.write(
+      `${a.severity === "critical" ? color.red(a.severity) : color.yellow(a.severity)}: ${a.title}\n  ${a.message}\n`,
+    );
+  if (alerts.length === 0) process.stdout.write(`${color.green("ok")}: the paper book is healthy on ${date}\n`);
 }

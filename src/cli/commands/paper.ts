@@ -177,16 +177,7 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
   const cfg = loadConfig(flags);
   const p = paths(flags);
   const reportsDir = at(rootOf(flags), flags.reports ?? PAPER_REPORTS_DIR);
-  const crashAfter = Number(process.env.STRATA_PAPER_CRASH_AFTER_FILLS ?? "");
-  const hooks =
-    Number.isInteger(crashAfter) && crashAfter > 0
-      ? // Fault injection for the crash test: die mid-transaction after n fills are written.
-        {
-          onFillRecorded: (n: number) => {
-            if (n >= crashAfter) process.kill(process.pid, "SIGKILL");
-          },
-        }
-      : {};
+  const hooks = crashHooks();
   const today = new Date().toISOString().slice(0, 10);
   // Dates off the data's calendar are refused before the ledger is opened (or created): nothing is recorded.
   if (!existsSync(p.prices))
@@ -200,17 +191,7 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
   const ledger = await Ledger.open(ledgerPath(flags), { capital: cfg.capital });
   const results: DayResult[] = [];
   const print = (r: DayResult) => {
-    if (flags.json) return;
-    const mark =
-      r.status === "already_done" || r.status === "not_trading_day"
-        ? color.dim("=")
-        : r.status === "executed"
-          ? color.green("✓")
-          : r.status === "dry_run"
-            ? color.blue("~")
-            : color.yellow("•");
-    process.stdout.write(`${mark} ${r.message}\n`);
-    for (const n of r.notes.slice(1)) process.stdout.write(`    ${color.dim(n)}\n`);
+    if (!flags.json) printDay(r);
   };
   try {
     const common = {
@@ -242,35 +223,60 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
     await alerter.flush();
     ledger.close();
   }
-  if (flags.json) {
-    printJson({
-      ok: true,
-      ledger: ledgerPath(flags),
-      days: results.map((r) => ({
-        date: r.date,
-        status: r.status,
-        changed: r.changed,
-        message: r.message,
-        decision_date: r.decisionDate,
-        rebalance: r.rebalance,
-        champion: r.champion?.cell ?? null,
-        orders: r.trades.length,
-        filled: r.fills.filter((f) => f.shares > 0).length,
-        equity: r.account?.equity ?? null,
-        daily_return: r.account?.daily_return ?? null,
-        notes: r.notes,
-        violations: r.safety.violations,
-        kill_switch: r.killSwitch,
-        alerts: r.alerts,
-      })),
-    });
-  } else if (results.length > 1) {
+  if (flags.json) printJson({ ok: true, ledger: ledgerPath(flags), days: results.map(dayJson) });
+  else if (results.length > 1) {
     const done = results.filter((r) => r.changed).length;
     const last = [...results].reverse().find((r) => r.account);
     process.stdout.write(
       `${results.length} day(s), ${done} recorded${last?.account ? `; equity ${last.account.equity.toFixed(2)} on ${last.date}` : ""}\n`,
     );
   }
+}
+
+/** Fault injection for the crash test: with STRATA_PAPER_CRASH_AFTER_FILLS=n, die mid-transaction after n fills. */
+function crashHooks(): { onFillRecorded?: (n: number) => void } {
+  const crashAfter = Number(process.env.STRATA_PAPER_CRASH_AFTER_FILLS ?? "");
+  if (!(Number.isInteger(crashAfter) && crashAfter > 0)) return {};
+  return {
+    onFillRecorded: (n: number) => {
+      if (n >= crashAfter) process.kill(process.pid, "SIGKILL");
+    },
+  };
+}
+
+/** One day of the cycle for humans: a mark for what happened, its message and further notes. */
+function printDay(r: DayResult): void {
+  const mark =
+    r.status === "already_done" || r.status === "not_trading_day"
+      ? color.dim("=")
+      : r.status === "executed"
+        ? color.green("✓")
+        : r.status === "dry_run"
+          ? color.blue("~")
+          : color.yellow("•");
+  process.stdout.write(`${mark} ${r.message}\n`);
+  for (const n of r.notes.slice(1)) process.stdout.write(`    ${color.dim(n)}\n`);
+}
+
+/** One day of the cycle as `paper run --json` lists it. */
+function dayJson(r: DayResult) {
+  return {
+    date: r.date,
+    status: r.status,
+    changed: r.changed,
+    message: r.message,
+    decision_date: r.decisionDate,
+    rebalance: r.rebalance,
+    champion: r.champion?.cell ?? null,
+    orders: r.trades.length,
+    filled: r.fills.filter((f) => f.shares > 0).length,
+    equity: r.account?.equity ?? null,
+    daily_return: r.account?.daily_return ?? null,
+    notes: r.notes,
+    violations: r.safety.violations,
+    kill_switch: r.killSwitch,
+    alerts: r.alerts,
+  };
 }
 
 async function withConnection<T>(
