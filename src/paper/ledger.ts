@@ -112,6 +112,17 @@ export interface DayRecord {
   events: EventRecord[];
 }
 
+/** A row of the `events` table, as `events()` lists them. */
+export interface LoggedEvent {
+  seq: number;
+  date: string | null;
+  kind: string;
+  severity: string;
+  message: string;
+  details: string | null;
+  recorded_at: string;
+}
+
 /** A processed day's row of the `days` table (what `day()` returns). */
 export interface DaySummary {
   date: string;
@@ -265,26 +276,8 @@ export class Ledger {
     return { halted: true, reason: r[0].message, date: r[0].date };
   }
 
-  async events(limit = 20): Promise<
-    Array<{
-      seq: number;
-      date: string | null;
-      kind: string;
-      severity: string;
-      message: string;
-      details: string | null;
-      recorded_at: string;
-    }>
-  > {
-    const rows = await queryRows<{
-      seq: number | string;
-      date: string | null;
-      kind: string;
-      severity: string;
-      message: string;
-      details: string | null;
-      recorded_at: string;
-    }>(
+  async events(limit = 20): Promise<LoggedEvent[]> {
+    const rows = await queryRows<Omit<LoggedEvent, "seq"> & { seq: number | string }>(
       this.conn,
       `SELECT seq, date::VARCHAR AS date, kind, severity, message, details, recorded_at::VARCHAR AS recorded_at FROM events ORDER BY seq DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
     );
