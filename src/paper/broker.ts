@@ -1,7 +1,7 @@
 /**
  * What the daily cycle needs from a broker: the account, the positions, order submission and
- * the fills. The simulated broker (sim-broker.ts) implements it over daily bars; a real
- * broker's adapter would implement the same four calls.
+ * the fills. The simulated broker (sim-broker.ts) implements it over daily bars, the Alpaca
+ * adapter (alpaca-broker.ts) over Alpaca's paper-trading REST API.
  */
 
 export type Side = "buy" | "sell";
@@ -29,7 +29,12 @@ export interface Fill {
   price: number;
   /** shares × price (currency). */
   notional: number;
-  /** Commission charged (bps of notional + per share), and the slippage cost shares × |price − reference|. */
+  /**
+   * Commission charged (bps of notional + per share), and the slippage cost: shares × (price −
+   * reference) for a buy, shares × (reference − price) for a sell — positive when the fill was
+   * worse than the reference. The simulated broker always fills worse (≥ 0); a real broker's
+   * price improvement is a negative cost (alpaca-broker.ts).
+   */
   commission: number;
   slippage: number;
   status: FillStatus;
