@@ -9,6 +9,7 @@ export { z } from "zod";
 export { defineStage } from "./pipeline/define-stage.ts";
 export type {
   StageCheckContext,
+  PreviousRun,
   StageContext,
   StageDefinition,
   StageIssue,

@@ -70,8 +70,8 @@ export interface ContextInit {
   trials?: (stage?: string) => Promise<TrialRecord[]>;
 }
 
-/** The context as created here; the runner adds `upstream()` and `warn()` (see executeStage). */
-export type BaseStageContext = Omit<StageContext<unknown>, "upstream" | "warn">;
+/** The context as created here; the runner adds `upstream()`, `warn()` and `previous` (see executeStage). */
+export type BaseStageContext = Omit<StageContext<unknown>, "upstream" | "warn" | "previous">;
 
 export interface CellRecorder {
   ctx: BaseStageContext;

@@ -52,6 +52,7 @@ export type {
   PipelineSpec,
   SourcePos,
   SpecProblem,
+  PreviousRun,
   StageContext,
   StageDefinition,
   StageSpec,

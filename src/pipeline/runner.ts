@@ -33,7 +33,8 @@ import {
   type StaticParts,
 } from "./plan.ts";
 import { loadStageModule, probeCells, stageParams, stageSpec, type Project } from "./project.ts";
-import type { Cell, StageContext, UpstreamInfo } from "./types.ts";
+import type { Cell, PreviousRun, StageContext, UpstreamInfo } from "./types.ts";
+import { previousRun } from "./previous-run.ts";
 import { readTrials, trialsDigest, trialsSummary, TRIALS_INPUT } from "./trials.ts";
 import { createTrialQueue } from "./trial-queue.ts";
 import { runScheduled } from "./scheduler.ts";
@@ -533,10 +534,11 @@ export async function executeStage(
   project: Project,
   cell: Cell,
   parts: StaticParts,
-  env: Omit<ExecEnv, "previous">,
+  env: Omit<ExecEnv, "previous"> & { previous?: LockEntry },
 ): Promise<StageRun> {
   const stage = stageSpec(project, cell.stage);
   const def = await loadStageModule(stage);
+  const previous = def.incremental ? offerPrevious(project, cell, parts, env) : null;
   // Every validated param, `inherit`ed ones included (parts.params is only what the fingerprint records for this cell).
   const params = await stageParams(project, cell.stage);
   // DuckDB loads only when a cell executes: a no-op run never pays for it. Each cell has its
@@ -578,6 +580,7 @@ export async function executeStage(
       ...rec.ctx,
       upstream: () => upstream.map((u) => ({ ...u, cell: { ...u.cell } })),
       warn: warnings.warn,
+      previous,
     };
     await def.run(ctx);
     if (env.signal.aborted) throw new StrataError("ABORTED", `${cell.id}: interrupted`);
@@ -596,6 +599,31 @@ export async function executeStage(
     conn.closeSync();
     db.closeSync();
   }
+}
+
+/**
+ * An incremental stage's previous run (see previous-run.ts), or null with the reason logged.
+ * `pipeline verify` passes no lock entry: it always recomputes in full.
+ */
+function offerPrevious(
+  project: Project,
+  cell: Cell,
+  parts: StaticParts,
+  env: Omit<ExecEnv, "previous"> & { previous?: LockEntry },
+): PreviousRun | null {
+  if (!env.previous) return null;
+  const got = previousRun({
+    entry: env.previous,
+    parts,
+    upstream: env.upstream,
+    objectPath: (hash) => (project.cache.has(hash) ? project.cache.pathOf(hash) : undefined),
+    cellId: cell.id,
+  });
+  if ("reason" in got) {
+    env.reporter.log(cell, `in full: ${got.reason}`);
+    return null;
+  }
+  return got.run;
 }
 
 /** Whether the cell reads tables and every one has fewer than `limit` recorded rows. */

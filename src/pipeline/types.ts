@@ -116,6 +116,25 @@ export interface UpstreamInfo {
   hash: string;
 }
 
+/**
+ * The cell's previous run, offered to a stage that declares `incremental` when only its inputs
+ * changed since (src/pipeline/previous-run.ts). Every path is a read-only cache object.
+ */
+export interface PreviousRun {
+  /** Input keys ("stage/output", "stage[cell]/output") whose artifact differs from the previous run's. */
+  changed: string[];
+  /** Output name → absolute path of the previous output. */
+  outputs: Record<string, string>;
+  /** Input key → absolute path of the artifact the previous run read (absent when no longer cached). */
+  inputs: Record<string, string>;
+  /** SQL relation (read_parquet) of a previous table output, and its path. */
+  output(name: string): string;
+  outputPath(name: string): string;
+  /** SQL relation (read_parquet) of a table the previous run read, and its path; throws when not cached. */
+  input(stage: string, output: string): string;
+  inputPath(stage: string, output: string): string;
+}
+
 export interface StageContext<P = unknown> {
   /** Params after validation by the stage's zod schema (defaults applied). */
   readonly params: P;
@@ -138,6 +157,12 @@ export interface StageContext<P = unknown> {
   inputs(stage: string, output: string): UpstreamRef[];
   /** Every upstream artifact this cell may read (all wired cells of all needs), sorted by cell id then output. */
   upstream(): UpstreamInfo[];
+  /**
+   * For a stage that declares `incremental`: this cell's previous run when only its inputs
+   * changed since (same code, params and seed), else null — and always null under
+   * `pipeline verify`, which recomputes in full to prove the two agree.
+   */
+  readonly previous: PreviousRun | null;
   /** Absolute path of an upstream artifact (table, JSON or file). */
   inputPath(stage: string, output: string, where?: Record<string, AxisValue>): string;
   readJson<T = unknown>(stage: string, output: string, where?: Record<string, AxisValue>): Promise<T>;
@@ -215,6 +240,14 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
   trial?: TrialSpec;
   /** The stage reads the trial registry (ctx.trials()); its digest is one of its inputs. */
   readsTrials?: boolean;
+  /**
+   * The stage can bring its previous result up to date instead of recomputing it, e.g.
+   * `{ by: "date" }` for a point-in-time stage that appends the rows of new dates. It then gets
+   * ctx.previous (see PreviousRun) when only its inputs changed; its result must be the bytes a
+   * full run would write (`pipeline verify` recomputes in full and compares). `by` is for the
+   * stage and its readers; the engine does not interpret it.
+   */
+  incremental?: { by: string };
   /**
    * Params taken from a stage this one needs: `{ horizon: "labels" }` — when pipeline.yaml
    * leaves `horizon` out, the cell gets the `labels` stage's validated `horizon` (recorded in

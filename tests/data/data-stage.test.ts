@@ -66,6 +66,7 @@ function harness(rawParams: Record<string, unknown>, opts: { seed?: number; file
     params,
     cell: {},
     cellId: "data",
+    previous: null,
     stage: "data",
     seed,
     rng: createRng(seed),

@@ -54,6 +54,7 @@ async function run(rawParams: Record<string, unknown>, prices: string, name: str
     params,
     cell: {},
     cellId: "features",
+    previous: null,
     stage: "features",
     seed: 1,
     rng: createRng(1),
