@@ -20,6 +20,7 @@ import { defineStage, z, type StageContext, type StageIssue } from "../src/index
 import { StrataError } from "../src/core/errors.ts";
 import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 import { sqlIdent } from "../src/store/sql.ts";
+import { appendedDates, type Extension } from "./lib/appended-dates.ts";
 import {
   averageTrueRange,
   donchianPosition,
@@ -27,6 +28,7 @@ import {
   featuresQuery,
   garmanKlassVolatility,
   materializeFeatures,
+  profileColumns,
   marketBeta,
   momentum,
   movingAverageGap,
@@ -218,32 +220,16 @@ export default defineStage({
   params,
   checks: (p, ctx) => planChecks(p, ctx.needs),
   outputs: ["features"],
+  incremental: { by: "date" },
   async run(ctx) {
     const prices = ctx.input("data", "prices");
     const { available, absent } = await priceInputs(ctx, prices);
     const p = plan(ctx.params, available);
     if (p.leftOut.length) ctx.warn(leftOutWarning(p, absent));
-    const q = featuresQuery(prices, p.factors, { rank: p.rank, zscore: p.zscore });
-    const features = await materializeFeatures(ctx.db, q, "__features");
-    let rows: number, nulls: Record<string, number | null>, dropped: string[];
-    try {
-      ctx.progress(0.5, "computed");
-      // Nothing all-NULL or constant reaches a model: such columns are dropped, each named.
-      const profile = await features.profile();
-      dropped = await degenerateColumns(ctx, q, features, profile);
-      // features.select is already in (date, symbol) order: the COPY needs no ORDER BY (a
-      // projection keeps the order).
-      const select = dropped.length
-        ? `SELECT * EXCLUDE (${dropped.map(sqlIdent).join(", ")}) FROM (${features.select})`
-        : features.select;
-      ({ rows } = await ctx.writeTable("features", select));
-      ctx.progress(0.9, "written");
-      nulls = Object.fromEntries(
-        q.columns.filter((c) => !dropped.includes(c.name)).map((c) => [c.name, profile[c.name].nullAfterWarmup]),
-      );
-    } finally {
-      await features.drop();
-    }
+    const ext = await appendedDates(ctx, "data", "prices");
+    const done = (ext.kind === "append" && (await appendFeatures(ctx, p, prices, ext))) || null;
+    if (!done && ext.kind === "full" && ctx.previous) ctx.log(`in full: ${ext.reason}`);
+    const { q, rows, nulls, dropped } = done ?? (await computeFeatures(ctx, p, prices));
     const kept = q.columns.length - dropped.length;
     ctx.metric("rows", rows);
     ctx.metric("columns", kept);
@@ -256,6 +242,82 @@ export default defineStage({
     );
   },
 });
+
+interface Computed {
+  q: Query;
+  rows: number;
+  /** null_after_warmup per kept column. */
+  nulls: Record<string, number | null>;
+  dropped: string[];
+}
+
+/** Every row from the prices: the factors, their cross-sectional columns, the degenerate ones dropped. */
+async function computeFeatures(ctx: StageContext<Params>, p: FeaturePlan, prices: string): Promise<Computed> {
+  const q = featuresQuery(prices, p.factors, { rank: p.rank, zscore: p.zscore });
+  const features = await materializeFeatures(ctx.db, q, "__features");
+  try {
+    ctx.progress(0.5, "computed");
+    // Nothing all-NULL or constant reaches a model: such columns are dropped, each named.
+    const profile = await features.profile();
+    const dropped = await degenerateColumns(ctx, q, features, profile);
+    // features.select is already in (date, symbol) order: the COPY needs no ORDER BY (a
+    // projection keeps the order).
+    const select = dropped.length
+      ? `SELECT * EXCLUDE (${dropped.map(sqlIdent).join(", ")}) FROM (${features.select})`
+      : features.select;
+    const { rows } = await ctx.writeTable("features", select);
+    ctx.progress(0.9, "written");
+    const nulls = Object.fromEntries(
+      q.columns.filter((c) => !dropped.includes(c.name)).map((c) => [c.name, profile[c.name].nullAfterWarmup]),
+    );
+    return { q, rows, nulls, dropped };
+  } finally {
+    await features.drop();
+  }
+}
+
+/**
+ * The previous features plus the rows of the new dates (incremental: by date). The new rows are
+ * computed from each symbol's last `q.lookback` bars before them (every value is the full
+ * computation's: see FeaturesQueryOptions.after); the metrics are over the whole table, as a
+ * full run's. Null (run in full, reason logged) when the previous table's columns are not
+ * exactly this plan's: it dropped a degenerate column, or was written by other params.
+ */
+async function appendFeatures(
+  ctx: StageContext<Params>,
+  p: FeaturePlan,
+  prices: string,
+  ext: Extract<Extension, { kind: "append" }>,
+): Promise<Computed | null> {
+  const q = featuresQuery(prices, p.factors, { rank: p.rank, zscore: p.zscore, after: ext.last });
+  const previous = ctx.previous!.output("features");
+  const want = ["date", "symbol", ...q.columns.map((c) => c.name)];
+  const have = (await ctx.db.runAndReadAll(`SELECT * FROM ${previous} LIMIT 0`)).columnNames();
+  if (have.join("\u0000") !== want.join("\u0000")) {
+    ctx.log("in full: the previous features do not have every column of this plan (a degenerate one was dropped)");
+    return null;
+  }
+  ctx.log(`appending ${ext.dates} date(s) ${ext.first} … to the features up to ${ext.last}`);
+  const fresh = await materializeFeatures(ctx.db, q, "__features");
+  try {
+    ctx.progress(0.5, "computed");
+    await ctx.db.run(
+      `CREATE TEMP TABLE __all AS SELECT *, row_number() OVER (PARTITION BY symbol ORDER BY date) AS __n
+       FROM (SELECT * FROM ${previous} UNION ALL ${fresh.select})`,
+    );
+    // Rows only add: a column with values, not constant, before stays so (nothing to drop).
+    const profile = await profileColumns(ctx.db, "__all", q.columns, "__n");
+    const { rows } = await ctx.writeTable("features", "SELECT * EXCLUDE (__n) FROM __all", {
+      orderBy: ["date", "symbol"],
+    });
+    ctx.progress(0.9, "written");
+    const nulls = Object.fromEntries(q.columns.map((c) => [c.name, profile[c.name].nullAfterWarmup]));
+    return { q, rows, nulls, dropped: [] };
+  } finally {
+    await fresh.drop();
+    await ctx.db.run("DROP TABLE IF EXISTS __all");
+  }
+}
 
 /**
  * Which price columns the data has: a column with no value at all is absent (a wide table or a

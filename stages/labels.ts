@@ -38,7 +38,8 @@
  * symbol has gaps and cross-validation must purge `window_bars − lag` bars, not `horizon`
  * (a warning, ctx.warn).
  */
-import { defineStage, StrataError, z } from "../src/index.ts";
+import { defineStage, StrataError, z, type StageContext } from "../src/index.ts";
+import { appendedDates } from "./lib/appended-dates.ts";
 import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 
 const params = z
@@ -118,10 +119,43 @@ function windowBarsSql(prices: string, p: Params): string {
     SELECT count(*)::BIGINT AS rows, count(exit_pos)::BIGINT AS labeled, coalesce(max(exit_pos - pos), 0)::BIGINT AS window_bars FROM x`;
 }
 
+/**
+ * The rows to write: every label from the prices, or (incremental: by date) the previous labels
+ * before the first date a new day can change, and the rest recomputed. A label at t reads the
+ * symbol's rows t … t + lag + horizon and, for `delisted: last`, whether its last row is the
+ * panel's last date; a transform reads the whole date. So the dates from the earliest of the
+ * last lag + horizon + 1 rows (up to the previous last date) of any symbol trading on or after
+ * that date are recomputed — over the prices from that date on, which hold every row those
+ * labels read — and the older rows are kept byte for byte.
+ */
+async function labelsQuery(ctx: StageContext<Params>, prices: string): Promise<string> {
+  const p = ctx.params;
+  const ext = await appendedDates(ctx, "data", "prices");
+  if (ext.kind === "full") {
+    if (ctx.previous) ctx.log(`in full: ${ext.reason}`);
+    return labelsSql(prices, p);
+  }
+  const exit = p.lag + p.horizon;
+  const [[from]] = (
+    await ctx.db.runAndReadAll(
+      `WITH r AS (SELECT symbol, date, row_number() OVER (PARTITION BY symbol ORDER BY date DESC) AS k
+                    FROM ${prices} WHERE date <= DATE '${ext.last}'),
+            live AS (SELECT DISTINCT symbol FROM ${prices} WHERE date >= DATE '${ext.last}')
+       SELECT min(date)::VARCHAR FROM r JOIN live USING (symbol) WHERE k <= ${exit + 1}`,
+    )
+  ).getRows();
+  const cut = String(from ?? ext.first);
+  ctx.log(`appending ${ext.dates} date(s) ${ext.first} …: labels from ${cut} recomputed, earlier ones kept`);
+  const recent = `(SELECT * FROM ${prices} WHERE date >= DATE '${cut}')`;
+  return `SELECT * FROM ${ctx.previous!.output("labels")} WHERE date < DATE '${cut}'
+    UNION ALL SELECT * FROM (${labelsSql(recent, p)})`;
+}
+
 export default defineStage({
   description: "Forward returns after the execution lag, transformed per date",
   params,
   outputs: ["labels"],
+  incremental: { by: "date" },
   async run(ctx) {
     const p = ctx.params;
     if (p.lag === 0)
@@ -129,7 +163,7 @@ export default defineStage({
         "lag 0 enters at the close the signal is computed from (no execution lag): the labels reward trades no one could make; set labels.params.lag to 1 or more",
       );
     const prices = ctx.input("data", "prices");
-    const { rows } = await ctx.writeTable("labels", labelsSql(prices, p), { orderBy: ["date", "symbol"] });
+    const { rows } = await ctx.writeTable("labels", await labelsQuery(ctx, prices), { orderBy: ["date", "symbol"] });
     ctx.progress(0.7, "written");
     const reader = await ctx.db.runAndReadAll(windowBarsSql(prices, p));
     const [total, labeled, bars] = reader.getRows()[0].map(Number);

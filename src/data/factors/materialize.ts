@@ -37,10 +37,15 @@ export interface MaterializedFeatures {
  *    loaded back as a narrow staging table in the same row order;
  * 3. `select` glues the two with a POSITIONAL JOIN, so writing needs no join and no sort.
  *
- * The result does not depend on the thread count: rolling frames are evaluated over a segment
- * tree laid out by row position within the symbol, the per-date market mean is an ordered
- * aggregate, and the per-date moments run in symbol order (checked: identical bytes at 1 and 2
- * threads on 2.5 M rows, see bench/features.bench.ts).
+ * The result depends neither on the thread count nor on where a symbol's history starts: each
+ * rolling frame is aggregated on its own, in row order (DuckDB's `debug_window_mode =
+ * 'SEPARATE'`, set here on the cell's private instance), the per-date market mean is an
+ * ordered aggregate, and the per-date moments run in symbol order. DuckDB's default combines
+ * frames from a segment tree laid out by row position within the partition, so a frame's last
+ * bits depended on how many rows came before it (measured: 20–95 % of the values of
+ * 20–252-row sums, averages and deviations differ between a full history and a truncated one);
+ * with it, a features table updated by new dates (FeaturesQueryOptions.after) is the full
+ * computation's bytes (tests/data/features-incremental.test.ts). Cost: ~1.3× the window pass.
  */
 export async function materializeFeatures(
   conn: DuckDBConnection,
@@ -48,6 +53,7 @@ export async function materializeFeatures(
   table: string,
 ): Promise<MaterializedFeatures> {
   const t = sqlIdent(table);
+  await conn.run(`SET debug_window_mode = 'SEPARATE'`);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${t} AS ${q.sqlWithRowNumber} ORDER BY date, symbol`);
   const xsNames = [...q.rank.map((c) => `${c}_rank`), ...q.zscore.map((c) => `${c}_z`)];
   const factorColumns = q.columns.slice(0, q.columns.length - xsNames.length);

@@ -17,6 +17,13 @@ export interface FeaturesQueryOptions {
   rank?: readonly string[];
   /** Factor columns that also get a cross-sectional z-score `<c>_z` (default none). */
   zscore?: readonly string[];
+  /**
+   * Only the rows dated after this day ("YYYY-MM-DD"), computed from each symbol's last
+   * `lookback` rows up to it (see FeaturesQuery.lookback) and everything after: an update of
+   * a features table by new dates. Every value equals the full query's (the window frames see
+   * the same rows, and materializeFeatures evaluates each frame on its own; tested).
+   */
+  after?: string;
 }
 
 export interface FeaturesQuery {
@@ -29,6 +36,8 @@ export interface FeaturesQuery {
   /** Factor columns that get `<c>_rank`, and `<c>_z`, in output order. */
   rank: string[];
   zscore: string[];
+  /** Rows of a symbol's history any factor reads at a date (its own row included): max warm-up + 1. */
+  lookback: number;
 }
 
 /** Name of the row-number column of `FeaturesQuery.sqlWithRowNumber`. */
@@ -77,10 +86,15 @@ export function featuresQuery(
 
   const uses = new Set<BarColumn>(factors.flatMap((f) => f.uses));
   const factorSelect = factors.map((f) => `(${f.sql})::DOUBLE AS ${sqlIdent(f.name)}`).join(",\n      ");
-  const perSymbol = (rowNumber: string) => `SELECT date, symbol,${rowNumber}
+  const lookback = Math.max(...factors.map((f) => f.warmup)) + 1;
+  const bars = barsQuery(prices, uses);
+  const perSymbol = (rowNumber: string) => {
+    const all = `SELECT date, symbol,${rowNumber}
       ${factorSelect}
-    FROM (${barsQuery(prices, uses)})
+    FROM (${opts.after === undefined ? bars : recentBars(bars, opts.after, lookback)})
     WINDOW w AS (PARTITION BY symbol ORDER BY date)`;
+    return opts.after === undefined ? all : `SELECT * FROM (${all}) WHERE date > ${dateLiteral(opts.after)}`;
+  };
 
   const columns: FeatureColumn[] = [
     ...factors.map((f) => ({ name: f.name, family: f.family, warmup: f.warmup })),
@@ -93,5 +107,26 @@ export function featuresQuery(
     columns,
     rank: ranked.map((f) => f.name),
     zscore: scored.map((f) => f.name),
+    lookback,
   };
+}
+
+/**
+ * The bars of every date after `after`, plus each symbol's last `lookback` bars up to it. The
+ * per-bar columns (row number n, previous close, returns, the market mean) are computed on the
+ * full history first, so they are the full query's; only the factor windows see fewer rows,
+ * and never fewer than they read.
+ */
+function recentBars(bars: string, after: string, lookback: number): string {
+  return `SELECT * EXCLUDE (__from) FROM (
+      SELECT *, max(CASE WHEN date <= ${dateLiteral(after)} THEN n END) OVER (PARTITION BY symbol) - ${lookback} AS __from
+      FROM (${bars})
+    ) WHERE __from IS NULL OR n > __from`;
+}
+
+function dateLiteral(day: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    throw new StrataError("ARGUMENT", `featuresQuery: after must be a date "YYYY-MM-DD", got ${JSON.stringify(day)}`);
+  }
+  return `DATE '${day}'`;
 }

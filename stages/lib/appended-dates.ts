@@ -1,0 +1,52 @@
+/**
+ * For a stage that is incremental by date: did its input only gain new dates since the previous
+ * run? The previous run's input (a cache object, see ctx.previous) must equal the current input
+ * restricted to the dates it covered — the same rows, compared as multisets of whole rows — and
+ * the current input must have later dates. Anything else (a restated price, a removed row, a
+ * previous input no longer cached) means a full run, with the reason.
+ */
+import type { PreviousRun, StageContext } from "../../src/index.ts";
+import { sqlIdent } from "../../src/store/sql.ts";
+
+export type Extension =
+  /** The input gained `dates` new dates after `last`, the previous input's last date; older rows are unchanged. */
+  { kind: "append"; last: string; dates: number; first: string } | { kind: "full"; reason: string };
+
+export async function appendedDates(
+  ctx: StageContext<unknown>,
+  stage: string,
+  output: string,
+  by = "date",
+): Promise<Extension> {
+  const prev: PreviousRun | null = ctx.previous;
+  if (!prev) return { kind: "full", reason: "no previous run to extend" };
+  if (!Object.keys(prev.inputs).some((k) => k === `${stage}/${output}` || k.startsWith(`${stage}[`)))
+    return { kind: "full", reason: `the previous ${stage}/${output} is no longer in the cache` };
+  const old = prev.input(stage, output);
+  const cur = ctx.input(stage, output);
+  const d = sqlIdent(by);
+  const [[last, first, dates]] = (
+    await ctx.db.runAndReadAll(
+      `WITH l AS (SELECT max(${d}) AS last FROM ${old})
+       SELECT (SELECT last FROM l)::VARCHAR, min(${d})::VARCHAR, count(DISTINCT ${d})::DOUBLE
+       FROM ${cur} WHERE ${d} > (SELECT last FROM l)`,
+    )
+  ).getRows();
+  if (last === null) return { kind: "full", reason: `the previous ${stage}/${output} was empty` };
+  // The same rows up to `last`, both ways (EXCEPT ALL compares whole rows, NULLs equal).
+  const [[gone, added]] = (
+    await ctx.db.runAndReadAll(
+      `WITH c AS (SELECT * FROM ${cur} WHERE ${d} <= DATE '${last}')
+       SELECT (SELECT count(*) FROM (SELECT * FROM ${old} EXCEPT ALL SELECT * FROM c))::DOUBLE,
+              (SELECT count(*) FROM (SELECT * FROM c EXCEPT ALL SELECT * FROM ${old}))::DOUBLE`,
+    )
+  ).getRows();
+  if (Number(gone) > 0 || Number(added) > 0) {
+    return {
+      kind: "full",
+      reason: `${stage}/${output} changed on or before ${last} (${Number(gone)} rows gone, ${Number(added)} new or different)`,
+    };
+  }
+  if (Number(dates) === 0) return { kind: "full", reason: `${stage}/${output} has no date after ${last}` };
+  return { kind: "append", last: String(last), first: String(first), dates: Number(dates) };
+}
