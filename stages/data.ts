@@ -68,6 +68,12 @@ const params = z
     sectors: z.number().int().positive().default(10),
     /** Synthetic: strength κ of the planted signal (default from generateMarket; 0 disables). */
     signalStrength: z.number().min(0).optional(),
+    /**
+     * Synthetic: the last date of the calendar listing and delisting days are drawn over
+     * (default: end). `pipeline data update` pins it to the end it extends, so the new `end`
+     * only appends days and every earlier row stays the same.
+     */
+    universeEnd: isoDate.optional(),
     /** Files: project-relative path, also listed under the stage's `files:`. */
     path: z.string().optional(),
     /** Files: canonical column → the file's header, e.g. { symbol: Ticker, close: "Adj Close" }. */
@@ -99,11 +105,23 @@ const params = z
           ctx.addIssue({ code: "custom", path: [key], message: `${key} is only used with source csv or parquet` });
       }
     }
+    if (p.source !== "synthetic" && p.universeEnd !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["universeEnd"],
+        message: "universeEnd is only used with source synthetic",
+      });
     // start ≤ end, with the synthetic defaults filled in (files have no default bounds). The
     // issue sits on the date that was written, so the error points at its line.
     const start = p.start ?? (p.source === "synthetic" ? DEFAULT_START : undefined);
     const end = p.end ?? (p.source === "synthetic" ? DEFAULT_END : undefined);
     if (start === undefined || end === undefined || parseIsoDate(start) === null || parseIsoDate(end) === null) return;
+    if (p.universeEnd !== undefined && (p.universeEnd < start || p.universeEnd > end))
+      ctx.addIssue({
+        code: "custom",
+        path: ["universeEnd"],
+        message: `universeEnd ${p.universeEnd} is outside start ${start} … end ${end}; expected a date in that range`,
+      });
     if (end >= start) return; // ISO dates with 4-digit years order as text
     if (p.end !== undefined) {
       const dflt = p.start === undefined ? " (the default)" : "";
@@ -143,6 +161,7 @@ async function writeSynthetic(ctx: StageContext<Params>): Promise<void> {
     seed: ctx.seed,
     sectors: p.sectors,
     signalStrength: p.signalStrength,
+    universeEnd: p.universeEnd,
   });
   ctx.progress(0.5, "generated");
   await ctx.writeTable(

@@ -220,6 +220,20 @@ data
   .addOption(jsonOpt())
   .action(async (file: string, o) => (await import("./commands/data-validate.ts")).dataValidateCommand(file, o));
 
+data
+  .command("update")
+  .description(
+    "add new trading days to the study's data: extend a synthetic market (--days N) or append a drop to the prices file (--from FILE)",
+  )
+  .option("--from <file>", "CSV or Parquet with the new rows, same columns as the prices file")
+  .option("--days <n>", "synthetic source: weekdays to add (default 1)", (v) => parseNumber(v, "--days"))
+  .option("--restate", "correct recorded days the drop differs on (the stages reading them rerun in full)")
+  .option("--stage <name>", "the data stage to update (default: the one stage using stages/data.ts)")
+  .addOption(jsonOpt())
+  .action(async (o) =>
+    (await import("./commands/data-update.ts")).dataUpdateCommand({ ...o, file: program.opts().file }),
+  );
+
 const audit = program.command("audit").description("audits of the project's outputs");
 audit
   .command("leakage")
@@ -293,6 +307,11 @@ paperOpts(
     .option("--reports <dir>", "report folder (default reports/paper)")
     .option("--capital <n>", "starting cash of a new ledger", (v) => parseNumber(v, "--capital"))
     .addOption(new Option("--fill <price>", "fill at the trade day's open or close").choices(["open", "close"]))
+    .option(
+      "--broker <kind>",
+      "who fills the orders, overriding broker.kind: sim (simulated, on the trade day's bar; the default) or " +
+        "alpaca (Alpaca's paper API, keys from APCA_API_KEY_ID / APCA_API_SECRET_KEY; docs/brokers.md)",
+    )
     .addOption(
       new Option(
         "--scores <source>",

@@ -14,8 +14,9 @@
  * Point in time: S at t uses closes ≤ t only, and α at t uses S up to t−1. Streams are drawn
  * day by day, so with no late listings or delistings a later `end` only appends days; the
  * listing and delisting days are drawn as fractions of the whole calendar, so with them a
- * later `end` changes the universe (not the information) on earlier dates. Both properties
- * are tested in tests/data/synthetic.test.ts.
+ * later `end` changes the universe (not the information) on earlier dates — unless
+ * `universeEnd` pins that calendar, as `pipeline data update` does: then a later `end` only
+ * appends days. These properties are tested in tests/data/synthetic.test.ts.
  *
  * Everything is typed arrays; randomness comes only from `createRng(seed)` and its forks (one
  * stream for the market, one for sectors, one per symbol, so the idiosyncratic path of a
@@ -62,6 +63,13 @@ export interface MarketOptions {
   lateListingFraction?: number;
   /** Fraction of symbols delisted before the end. Default 0.05. */
   delistingFraction?: number;
+  /**
+   * Last date of the calendar the listing and delisting days are drawn over, between start and
+   * end (default: end). Those days are fractions of that calendar, so a later `end` alone
+   * would move them; with this pinned to an earlier end, extending `end` only appends days
+   * (`pipeline data update` pins it). Symbols not delisted by then trade to `end`.
+   */
+  universeEnd?: string;
   /**
    * Degrees of freedom of the Student-t innovations. Default 4: daily stock returns fit a t
    * with about 4–5 d.o.f. (Blattberg & Gonedes 1974).
@@ -153,6 +161,8 @@ function checkOptions(opts: MarketOptions): void {
   }
   if (opts.tailDf !== undefined && !(opts.tailDf >= 3))
     bad("tailDf", opts.tailDf, "≥ 3 (finite variance and kurtosis)");
+  if (opts.universeEnd !== undefined && !(opts.universeEnd >= opts.start && opts.universeEnd <= opts.end))
+    bad("universeEnd", opts.universeEnd, `a date from start ${opts.start} to end ${opts.end}`);
 }
 
 function symbolNames(n: number): string[] {
@@ -205,7 +215,8 @@ interface Universe {
  * Sectors (shuffled round-robin, so none is empty), loadings, levels, then listing spans, all
  * from the one `uni` stream in this order.
  */
-function drawUniverse(opts: MarketOptions, N: number, K: number, T: number, uni: Rng): Universe {
+/** The universe: sectors, loadings, starting levels, and listing/delisting days drawn over Tu ≤ T days. */
+function drawUniverse(opts: MarketOptions, N: number, K: number, T: number, Tu: number, uni: Rng): Universe {
   const perm = Int32Array.from({ length: N }, (_, i) => i);
   shuffle(perm, uni);
   const sectorOf = new Int32Array(N);
@@ -225,10 +236,10 @@ function drawUniverse(opts: MarketOptions, N: number, K: number, T: number, uni:
   const first = new Int32Array(N),
     last = new Int32Array(N).fill(T - 1);
   shuffle(perm, uni);
-  const nLate = T > 120 ? Math.round(N * (opts.lateListingFraction ?? 0.08)) : 0;
-  const nGone = T > 120 ? Math.round(N * (opts.delistingFraction ?? 0.05)) : 0;
-  for (let p = 0; p < nLate; p++) first[perm[p]] = 20 + uni.int(Math.floor(0.6 * T) - 20);
-  for (let p = nLate; p < nLate + nGone; p++) last[perm[p]] = Math.floor(0.3 * T) + uni.int(Math.floor(0.7 * T) - 20);
+  const nLate = Tu > 120 ? Math.round(N * (opts.lateListingFraction ?? 0.08)) : 0;
+  const nGone = Tu > 120 ? Math.round(N * (opts.delistingFraction ?? 0.05)) : 0;
+  for (let p = 0; p < nLate; p++) first[perm[p]] = 20 + uni.int(Math.floor(0.6 * Tu) - 20);
+  for (let p = nLate; p < nLate + nGone; p++) last[perm[p]] = Math.floor(0.3 * Tu) + uni.int(Math.floor(0.7 * Tu) - 20);
   return { sectorOf, beta, gamma, idio, logP0, logV0, first, last };
 }
 
@@ -301,7 +312,8 @@ export function generateMarket(opts: MarketOptions): MarketData {
   const root = createRng(opts.seed);
   const names = symbolNames(N);
   const sectorNames = Array.from({ length: K }, (_, k) => `SEC${String(k + 1).padStart(2, "0")}`);
-  const u = drawUniverse(opts, N, K, T, root.fork("universe"));
+  const Tu = opts.universeEnd === undefined ? T : businessDays(opts.start, opts.universeEnd).days.length;
+  const u = drawUniverse(opts, N, K, T, Tu, root.fork("universe"));
 
   const sqrtD = Math.sqrt(TRADING_DAYS);
   const sigM = MARKET_VOL / sqrtD,

@@ -143,6 +143,26 @@ describe("generateMarket", () => {
     expect(long.score.subarray(short.rows).some((v) => Number.isFinite(v))).toBe(true);
   });
 
+  it("with universeEnd pinned, a later end only appends days, listings and delistings included", () => {
+    // What `pipeline data update` relies on: the listing and delisting days are drawn over the
+    // calendar up to universeEnd, so extending `end` past it keeps every earlier row.
+    const opts = { symbols: 60, start: "2015-01-01", seed: 9, universeEnd: "2018-12-31" };
+    const short = generateMarket({ ...opts, end: "2018-12-31" });
+    const long = generateMarket({ ...opts, end: "2019-03-29" });
+    const D = short.days[short.days.length - 1];
+    expect(samePrefix(short, long, D)).toEqual([]);
+    expect(
+      short.universe.some((u) => u.firstIndex > 0) && short.universe.some((u) => u.lastIndex < short.days.length - 1),
+    ).toBe(true);
+    // Without the pin, the same extension moves the universe (the reason for the option).
+    const unpinned = generateMarket({ ...opts, universeEnd: undefined, end: "2019-03-29" });
+    expect(samePrefix(short, unpinned, D).length).toBeGreaterThan(0);
+    // Pinned to its own end it is the default universe, and it must lie within [start, end].
+    const same = generateMarket({ ...opts, universeEnd: "2018-12-31", end: "2018-12-31" });
+    expect(Buffer.from(same.close.buffer).equals(Buffer.from(short.close.buffer))).toBe(true);
+    expect(() => generateMarket({ ...opts, end: "2018-06-29" })).toThrow(/universeEnd/);
+  });
+
   it("no look-ahead with listings and delistings: score at t depends on closes ≤ t only", () => {
     // The closest honest equivalent for the default universe (see the previous test): replace
     // every close after a cut day by noise, recompute the score with the independent formula,
