@@ -3,7 +3,7 @@
  * repository, stage files written by the test) driven through the real `pipeline` CLI.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,9 +12,15 @@ import { DuckDBInstance } from "@duckdb/node-api";
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = join(REPO, "bin/pipeline.js");
 
-/** The repository's own stage files as createTempProject entries: ("data.ts") → { "stages/data.ts": its text }. */
+/**
+ * The repository's own stage files as createTempProject entries: ("data.ts") → { "stages/data.ts":
+ * its text }, plus every file of stages/lib/ (the helpers stages import relatively).
+ */
 export function repoStages(...names: string[]): Record<string, string> {
-  return Object.fromEntries(names.map((n) => [`stages/${n}`, readFileSync(join(REPO, "stages", n), "utf8")]));
+  const lib = readdirSync(join(REPO, "stages/lib")).map((f) => `lib/${f}`);
+  return Object.fromEntries(
+    [...new Set([...lib, ...names])].map((n) => [`stages/${n}`, readFileSync(join(REPO, "stages", n), "utf8")]),
+  );
 }
 
 export interface TempProject {
