@@ -1,5 +1,5 @@
 /**
- * Paper-trading settings: the simulated broker, the trade generator, the safety checks and the
+ * Paper-trading settings: the broker (simulated or Alpaca), the trade generator, the safety checks and the
  * kill switch. Every field has a default; fractions are decimals of equity (0.10 = 10 %),
  * costs in basis points per side on traded notional, ADV in shares (20-day mean volume).
  */
@@ -11,6 +11,11 @@ export const paperConfigSchema = z
     capital: z.number().positive().default(1_000_000),
     broker: z
       .object({
+        /**
+         * Who fills the orders: "sim" (the simulated broker, on the trade day's bar) or "alpaca"
+         * (Alpaca's paper-trading API, src/paper/alpaca-broker.ts; see docs/brokers.md).
+         */
+        kind: z.enum(["sim", "alpaca"]).default("sim"),
         /** Which price of the trade day's bar fills an order: its open or its close. */
         fill: z.enum(["open", "close"]).default("close"),
         /** Slippage, bps per side: buys fill at price × (1 + s), sells at price × (1 − s). */
@@ -22,9 +27,38 @@ export const paperConfigSchema = z
         /** At most this share of the 20-day average daily volume fills per order; the rest is cancelled. null = no cap. */
         max_participation: z.number().positive().max(1).nullable().default(0.1),
         adv_window: z.number().int().min(1).default(20),
+        /**
+         * The Alpaca adapter's settings (kind "alpaca" only). Credentials are never read from the
+         * config: they come from APCA_API_KEY_ID / APCA_API_SECRET_KEY in the environment.
+         * fill, slippage_bps, commission_bps, commission_per_share and max_participation are the
+         * simulated broker's; Alpaca fills at its own prices (the slippage and commission rates
+         * still price the trade list's estimates and the cost check).
+         */
+        alpaca: z
+          .object({
+            /** Trading API root (default https://paper-api.alpaca.markets; the live host is refused). */
+            base_url: z.url({ protocol: /^https?$/ }).optional(),
+            /** How long one order may stay open before its remainder is cancelled, ms (default 60 000). */
+            fill_timeout_ms: z.number().int().min(0).optional(),
+            /** Interval between two status polls of an open order, ms (default 1 000). */
+            poll_ms: z.number().int().positive().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
-      .default({ fill: "close", commission_per_share: 0, max_participation: 0.1, adv_window: 20 }),
+      .superRefine((b, ctx) => {
+        if (b.alpaca !== undefined && b.kind !== "alpaca")
+          ctx.addIssue({
+            code: "custom",
+            path: ["alpaca"],
+            message:
+              `an alpaca block is set but broker.kind is '${b.kind}', so the simulated broker would fill ` +
+              "and the block would be ignored; set broker.kind: alpaca (or pass --broker alpaca) to trade " +
+              "on Alpaca, or remove broker.alpaca",
+          });
+      })
+      .default({ kind: "sim", fill: "close", commission_per_share: 0, max_participation: 0.1, adv_window: 20 }),
     trades: z
       .object({
         /** Trades below this notional (currency) are skipped (closing a position is always allowed). */

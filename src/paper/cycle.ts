@@ -8,14 +8,16 @@
  *   decide       P decides iff it closes a rebalance period of the champion's schedule:
  *                scores of P → the champion's portfolio (targets.ts) → whole-share trades
  *   check        portfolio and trade checks (safety.ts); a violation blocks the day's orders
- *   execute      unless dry-run or halted: the simulated broker fills on D's bar; when it
- *                rejects every order the day is not recorded: a critical event and alert,
- *                and a DATA error (exit 1) naming the reasons
+ *   execute      unless dry-run or halted: the simulated broker fills on D's bar, or (broker.kind
+ *                "alpaca") Alpaca's paper API fills at its prices, slippage measured against
+ *                P's close; when the broker rejects every order the day is not recorded: a
+ *                critical event and alert, and a DATA error (exit 1) naming the reasons
  *   close        positions at D's close, cash, equity, daily return; the kill switch
  *   record       reports (via `beforeCommit`), then the whole day in one ledger transaction
  *
  * Point in time: everything that shapes the orders reads prices and scores dated ≤ P; D's
- * bar is read only to fill and to value the book at D's close.
+ * bar is read only to fill and to value the book at D's close (simulated broker only: Alpaca
+ * fills and values the book at its own prices, so it runs without D's bar).
  *
  * Idempotent: a day already in the ledger is not executed again ("already recorded; nothing
  * changed"). A run killed before its commit left nothing: the rerun starts from the same state.
@@ -27,7 +29,8 @@ import { createDatabase, formatIsoDate, parseIsoDate } from "../store/index.ts";
 import { isBusinessDay } from "../data/calendar.ts";
 import { closedReason, previousTradingDay } from "../data/exchange-calendar.ts";
 import type { Regime } from "../quant/regime/market-regimes.ts";
-import type { Fill } from "./broker.ts";
+import { createAlpacaBroker } from "./alpaca-broker.ts";
+import type { Broker, Fill } from "./broker.ts";
 import { loadChampion, type Champion, type ChampionParams } from "./champion.ts";
 import type { OrderCostModel } from "../quant/backtest/costs.ts";
 import type { PaperConfig } from "./config.ts";
@@ -465,16 +468,20 @@ async function decisionPrices(ctx: DayContext, start: DayStart, champion: Champi
   return { orderCosts, market, col, closeP, badHeld };
 }
 
-/** Loads D's bars unless a dry run, adds the held names without a usable bar, and aborts on any bad held price. */
+/**
+ * Loads D's bars (the simulated broker fills on them; a dry run and Alpaca do without), adds the
+ * held names without a usable bar, and aborts on any bad held price.
+ */
 async function tradeDayBars(
   ctx: DayContext,
   held: Map<string, number>,
   badHeld: HeldPriceProblem[],
 ): Promise<Map<string, Bar> | null> {
   const { date: D, cfg, opts } = ctx;
-  // The trade day's bar (fills and the close valuation); a dry run does without it.
+  // The trade day's bar (fills and the close valuation); a dry run does without it, and so does
+  // Alpaca, which fills and values the book at its own prices.
   let bars: Map<string, Bar> | null = null;
-  if (!ctx.dryRun) {
+  if (!ctx.dryRun && cfg.broker.kind === "sim") {
     bars = await fillBars(ctx.conn, opts.paths.prices, D);
     if (bars.size === 0) {
       const err = new StrataError(
@@ -710,7 +717,7 @@ async function checkedTrades(
   return [];
 }
 
-/** Unless a dry run: fills the trades on D's bar, values the book at D's close, runs the kill switch. */
+/** Unless a dry run: fills the trades (on D's bar, or at Alpaca), values the book, runs the kill switch. */
 async function executeAndValue(
   ctx: DayContext,
   start: DayStart,
@@ -720,16 +727,10 @@ async function executeAndValue(
   bars: Map<string, Bar> | null,
 ): Promise<Fill[]> {
   if (ctx.dryRun) return [];
-  const { date: D, cfg, res } = ctx;
+  const { res } = ctx;
   const { trades } = decision;
-  // Execute and value at D's close.
-  const broker = new SimBroker({ cash: start.cash0, positions: start.held }, bars!, {
-    ...prices.orderCosts,
-    fill: cfg.broker.fill,
-    maxParticipation: cfg.broker.max_participation,
-    adv: prices.market.adv,
-    date: D,
-  });
+  // Execute and value at D's close (Alpaca: at its prices when the orders have settled).
+  const broker = openBroker(ctx, start, prices, bars);
   const fills = trades.length
     ? await broker.submit(trades.map((t) => ({ key: t.key, symbol: t.symbol, side: t.side, shares: t.shares })))
     : [];
@@ -765,15 +766,54 @@ async function executeAndValue(
   return fills;
 }
 
+/**
+ * The day's broker: the simulated one over D's bars, or (broker.kind "alpaca") Alpaca's paper API,
+ * which measures each fill's slippage against the decision close P the trade list was built at.
+ */
+function openBroker(ctx: DayContext, start: DayStart, prices: DecisionPrices, bars: Map<string, Bar> | null): Broker {
+  const { cfg } = ctx;
+  if (cfg.broker.kind === "alpaca") {
+    const a = cfg.broker.alpaca ?? {};
+    return createAlpacaBroker({
+      baseUrl: a.base_url,
+      fillWait: { timeoutMs: a.fill_timeout_ms, pollMs: a.poll_ms },
+      referencePrice: (o) => prices.closeP.get(o.symbol),
+    });
+  }
+  return new SimBroker({ cash: start.cash0, positions: start.held }, bars!, {
+    ...prices.orderCosts,
+    fill: cfg.broker.fill,
+    maxParticipation: cfg.broker.max_participation,
+    adv: prices.market.adv,
+    date: ctx.date,
+  });
+}
+
+/** The likely fix for a day whose orders were all rejected, from the rejection reasons. */
+function rejectionFix(reasons: string[]): string {
+  const any = (re: RegExp) => reasons.some((r) => re.test(r));
+  if (any(/volume history/))
+    return "add volume to the prices, or set broker.max_participation: null in the paper config";
+  if (any(/no valid open/)) return "fill at the close (--fill close) or add open prices to the data";
+  // Alpaca's reasons (alpaca-broker.ts): a 403 on buying power, or the market clock closed.
+  if (any(/insufficient buying power/i))
+    return (
+      "check the Alpaca account's buying power, or lower paper.capital (capital in the paper config, " +
+      "for a new ledger): the orders are sized from the ledger's equity, not the account's"
+    );
+  if (any(/market (is )?closed/i))
+    return (
+      "rerun during market hours (regular session 9:30–16:00 ET; the reason names the next open): " +
+      "the Alpaca broker sends nothing while Alpaca's clock says the market is closed (docs/brokers.md)"
+    );
+  return "fix the prices of the trade day or the broker settings";
+}
+
 /** Aborts the day when the broker rejected every order, naming the reasons and the likely fix. */
 async function abortRejected(ctx: DayContext, fills: Fill[]): Promise<never> {
   const D = ctx.date;
   const reasons = [...new Set(fills.map((f) => (f.reason ?? "rejected").replace(f.symbol, "<symbol>")))];
-  const fix = reasons.some((r) => r.includes("volume history"))
-    ? "add volume to the prices, or set broker.max_participation: null in the paper config"
-    : reasons.some((r) => r.includes("no valid open"))
-      ? "fill at the close (--fill close) or add open prices to the data"
-      : "fix the prices of the trade day or the broker settings";
+  const fix = rejectionFix(reasons);
   const msg =
     `paper run ${D}: the broker rejected every order (${fills.length} of ${fills.length}): ` +
     `${reasons.slice(0, 3).join("; ")}. The day was not recorded`;
@@ -929,6 +969,14 @@ export async function runPaperPeriod(ledger: Ledger, opts: RunPeriodOptions): Pr
     throw new StrataError("ARGUMENT", `paper run: --to ${opts.to} is before --from ${opts.from}`, {
       hint: "swap the two dates",
     });
+  if (opts.config.broker.kind === "alpaca" && b !== a)
+    throw new StrataError(
+      "ARGUMENT",
+      `paper run: --from ${opts.from} --to ${opts.to} with broker.kind alpaca would send every day's orders to Alpaca now, at today's prices`,
+      {
+        hint: "backfill a period with the simulated broker (broker.kind: sim, or --broker sim); run Alpaca one day at a time",
+      },
+    );
   const out: DayResult[] = [];
   let own: Awaited<ReturnType<typeof createDatabase>> | null = null;
   let db = opts.db;

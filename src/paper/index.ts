@@ -1,6 +1,16 @@
-/** Paper trading: broker interface, simulated broker, ledger, trade generator, safety checks, the daily cycle. */
+/** Paper trading: broker interface, simulated and Alpaca brokers, ledger, trade generator, safety checks, the daily cycle. */
 export type { Account, Broker, Fill, FillStatus, OrderRequest, Position, Side } from "./broker.ts";
 export { SimBroker, type Bar, type SimBrokerOptions, type SimBrokerState } from "./sim-broker.ts";
+export {
+  ALPACA_PAPER_URL,
+  createAlpacaBroker,
+  type AlpacaBroker,
+  type AlpacaBrokerOptions,
+  type AlpacaClock,
+  type AlpacaFillWait,
+  type AlpacaOrder,
+  type AlpacaRetryPolicy,
+} from "./alpaca-broker.ts";
 export { paperConfig, paperConfigSchema, type PaperConfig, type PaperConfigInput } from "./config.ts";
 export {
   Ledger,

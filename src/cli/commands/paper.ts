@@ -5,7 +5,8 @@
  * Paths (relative to the project root, i.e. the folder of pipeline.yaml): prices
  * data/data/prices.parquet, features data/features/features.parquet, champion data/champion/,
  * ledger data/paper/ledger.duckdb, reports reports/paper/. Settings: --config (YAML or JSON,
- * src/paper/config.ts) and a few flags.
+ * src/paper/config.ts) and a few flags; `paper run --broker sim|alpaca` picks who fills the
+ * orders (docs/brokers.md).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -13,6 +14,7 @@ import { parse as parseYaml } from "yaml";
 import type { Alert } from "../../monitor/alert.ts";
 import { PAPER_ALERTS_DIR, PAPER_LEDGER, PAPER_REPORTS_DIR } from "../../paper/paths.ts";
 import { StrataError } from "../../core/errors.ts";
+import { suggestionHint } from "../../core/suggest.ts";
 import {
   Ledger,
   checkPaperDates,
@@ -51,6 +53,19 @@ export interface PaperRunFlags extends PaperFlags {
   from?: string;
   to?: string;
   dryRun?: boolean;
+  /** Overrides broker.kind of the config: "sim" or "alpaca" (checked here, with a suggestion). */
+  broker?: string;
+}
+
+const BROKER_KINDS = ["sim", "alpaca"] as const;
+
+/** --broker's value as a broker kind; anything else is an ARGUMENT error (exit 2) suggesting the closest. */
+function brokerKind(v: string): (typeof BROKER_KINDS)[number] {
+  const kind = BROKER_KINDS.find((k) => k === v);
+  if (kind) return kind;
+  throw new StrataError("ARGUMENT", `paper run: --broker '${v}' is not a broker`, {
+    hint: suggestionHint(v, BROKER_KINDS, "brokers"),
+  });
 }
 
 function rootOf(flags: PaperFlags): string {
@@ -73,7 +88,7 @@ function paths(flags: PaperFlags): PaperPaths {
   };
 }
 
-function loadConfig(flags: PaperFlags): PaperConfig {
+function loadConfig(flags: PaperFlags & { broker?: string }): PaperConfig {
   let input: Record<string, unknown> = {};
   if (flags.config) {
     const file = at(rootOf(flags), flags.config);
@@ -91,6 +106,14 @@ function loadConfig(flags: PaperFlags): PaperConfig {
   }
   if (flags.capital !== undefined) input.capital = flags.capital;
   if (flags.fill) input.broker = { ...((input.broker as object) ?? {}), fill: flags.fill };
+  if (flags.broker !== undefined) {
+    const kind = brokerKind(flags.broker);
+    const broker: Record<string, unknown> = { ...((input.broker as object) ?? {}), kind };
+    // --broker sim on a config set up for Alpaca: the flag chose the simulated broker on purpose,
+    // so the config's alpaca block is left out rather than refused.
+    if (kind === "sim") delete broker.alpaca;
+    input.broker = broker;
+  }
   if (flags.scores) input.scores = flags.scores;
   const parsed = (() => {
     try {
