@@ -284,6 +284,49 @@ function parsePort(v: string): number {
   return n;
 }
 
+const models = program
+  .command("models")
+  .description("the model registry: champion versions, their lineage and aliases (pipeline.models.jsonl)");
+models
+  .command("list")
+  .description("registered versions with their aliases, when and by whom, cell and key metrics")
+  .addOption(jsonOpt())
+  .action(async (o) => (await import("./commands/models.ts")).modelsListCommand({ ...o, file: program.opts().file }));
+models
+  .command("show")
+  .description("a version's full lineage: lock digest, git commit, data range, params, metrics, artifact, history")
+  .argument("<ref>", "version (3 or v3) or alias (champion, challenger, …)")
+  .addOption(jsonOpt())
+  .action(async (ref: string, o) =>
+    (await import("./commands/models.ts")).modelsShowCommand(ref, { ...o, file: program.opts().file }),
+  );
+models
+  .command("register")
+  .description("register the current champion output (the first model is champion, a later new one challenger)")
+  .addOption(jsonOpt())
+  .action(async (o) =>
+    (await import("./commands/models.ts")).modelsRegisterCommand({ ...o, file: program.opts().file }),
+  );
+models
+  .command("promote")
+  .description("point an alias at a version (recorded with who and why)")
+  .argument("<ref>", "version (3 or v3) or alias")
+  .requiredOption("--as <alias>", "alias to set: champion, challenger or a name [a-z][a-z0-9_-]*")
+  .option("--why <text>", "the reason, recorded with the event")
+  .addOption(jsonOpt())
+  .action(async (ref: string, o) =>
+    (await import("./commands/models.ts")).modelsPromoteCommand(ref, { ...o, file: program.opts().file }),
+  );
+models
+  .command("rollback")
+  .description("return an alias to the version it pointed at before (recorded with who and why)")
+  .argument("[alias]", "alias to roll back", "champion")
+  .option("--why <text>", "the reason, recorded with the event")
+  .addOption(jsonOpt())
+  .action(async (alias: string, o) =>
+    (await import("./commands/models.ts")).modelsRollbackCommand(alias, { ...o, file: program.opts().file }),
+  );
+
 const paper = program
   .command("paper")
   .description("paper trading: the daily cycle against the champion, its ledger and reports");

@@ -57,6 +57,8 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
       cells: summary.results,
     });
   } else printSummary(project, summary, warnings);
+  // A new champion output joins the model registry (as challenger once a champion exists).
+  if (summary.ok && !summary.cancelled) await (await import("./models.ts")).registerAfterRun(project.specFile);
   process.exitCode = summary.cancelled ? 130 : summary.ok ? 0 : 1;
 }
 
