@@ -91,7 +91,7 @@ export function featuresQuery(
   const perSymbol = (rowNumber: string) => {
     const all = `SELECT date, symbol,${rowNumber}
       ${factorSelect}
-    FROM (${opts.after === undefined ? bars : recentBars(bars, opts.after, lookback)})
+    FROM (${opts.after === undefined ? bars : recentBars(bars, prices, opts.after, lookback)})
     WINDOW w AS (PARTITION BY symbol ORDER BY date)`;
     return opts.after === undefined ? all : `SELECT * FROM (${all}) WHERE date > ${dateLiteral(opts.after)}`;
   };
@@ -115,13 +115,15 @@ export function featuresQuery(
  * The bars of every date after `after`, plus each symbol's last `lookback` bars up to it. The
  * per-bar columns (row number n, previous close, returns, the market mean) are computed on the
  * full history first, so they are the full query's; only the factor windows see fewer rows,
- * and never fewer than they read.
+ * and never fewer than they read. A symbol's n at its last bar up to `after` is its count of
+ * rows up to then (a grouped count: a window aggregate over the whole partition would be
+ * evaluated frame by frame, quadratically, under the SEPARATE window mode).
  */
-function recentBars(bars: string, after: string, lookback: number): string {
-  return `SELECT * EXCLUDE (__from) FROM (
-      SELECT *, max(CASE WHEN date <= ${dateLiteral(after)} THEN n END) OVER (PARTITION BY symbol) - ${lookback} AS __from
-      FROM (${bars})
-    ) WHERE __from IS NULL OR n > __from`;
+function recentBars(bars: string, prices: string, after: string, lookback: number): string {
+  return `SELECT b.* FROM (${bars}) b
+    LEFT JOIN (SELECT symbol, count(*) - ${lookback} AS __from FROM ${prices}
+               WHERE date <= ${dateLiteral(after)} GROUP BY symbol) h ON h.symbol = b.symbol
+    WHERE h.__from IS NULL OR b.n > h.__from`;
 }
 
 function dateLiteral(day: string): string {
