@@ -36,6 +36,8 @@ const GOALS: Goal[] = [
   // One paper-trading cycle for 500 symbols with cached features (CLI, process start included; median of 3).
   { metric: "paper_cycle_s", max: 10, unit: "s" },
   { metric: "paper_cycle_peak_mb", max: 1024, unit: "MB" },
+  // One new day on the default data: data update + run of data, features, labels (CLI; median of 3).
+  { metric: "incremental_update_s", max: 5, unit: "s" },
 ];
 
 async function main(): Promise<void> {
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     ["report", async () => (await import("./report.bench.ts")).benchReport()],
     ["notebook", async () => (await import("./notebook.bench.ts")).benchNotebook()],
     ["paper", async () => (await import("./paper.bench.ts")).benchPaper()],
+    ["incremental", async () => (await import("./incremental.bench.ts")).benchIncremental()],
   ];
 
   // A run of some suites (`npm run bench -- gbdt`) updates their figures and keeps the others.

@@ -234,8 +234,9 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
   /** Short description for `pipeline dag` and reports. */
   description?: string;
   /**
-   * Each cell is a trial for the registry (src/pipeline/trials.ts): the metrics holding its
-   * annualized Sharpe ratio and observation count, and the output with its returns.
+   * Each cell is a trial for the registry (src/pipeline/trials.ts): the metrics and outputs
+   * recorded with it, which the engine stores without interpreting (the backtest names its
+   * Sharpe ratio, observation count and returns; the stats stage reads them).
    */
   trial?: TrialSpec;
   /** The stage reads the trial registry (ctx.trials()); its digest is one of its inputs. */
