@@ -126,6 +126,27 @@ export const paperConfigSchema = z
      * "weekdays" when it has bars on NYSE holidays (the synthetic market), else "nyse".
      */
     calendar: z.enum(["auto", "nyse", "weekdays"]).default("auto"),
+    /**
+     * Run every registry alias other than `champion` that points at another model in its own
+     * shadow ledger, on the same days (simulated broker, same capital and checks; src/paper/shadow.ts).
+     */
+    shadow: z.boolean().default(true),
+    /**
+     * When a challenger in shadow is proposed (or, `auto`, promoted to champion in the registry):
+     * after `min_days` days both books recorded, when the paired stationary-bootstrap test gives
+     * at least `confidence` that its mean daily active return is positive, and its drawdown over
+     * those days stays above `max_drawdown` (a negative decimal).
+     */
+    promotion: z
+      .object({
+        min_days: z.number().int().min(10).default(40),
+        confidence: z.number().gt(0.5).lt(1).default(0.95),
+        max_drawdown: z.number().gt(-1).max(0).default(-0.2),
+        resamples: z.number().int().min(100).default(2000),
+        auto: z.boolean().default(false),
+      })
+      .strict()
+      .default({ min_days: 40, confidence: 0.95, max_drawdown: -0.2, resamples: 2000, auto: false }),
   })
   .strict();
 

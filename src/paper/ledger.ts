@@ -25,20 +25,28 @@ export const LEDGER_SCHEMA_VERSION = 1;
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS days (date DATE PRIMARY KEY, champion VARCHAR, fingerprint VARCHAR, status VARCHAR NOT NULL,
+  `CREATE TABLE IF NOT EXISTS days (date DATE PRIMARY KEY, champion VARCHAR, fingerprint VARCHAR, status VARCHAR NOT
+    NULL,
      orders INTEGER NOT NULL, fills INTEGER NOT NULL, equity DOUBLE NOT NULL, finished_at TIMESTAMP NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS orders (key VARCHAR PRIMARY KEY, date DATE NOT NULL, symbol VARCHAR NOT NULL, side VARCHAR NOT NULL,
-     shares DOUBLE NOT NULL, ref_price DOUBLE NOT NULL, notional DOUBLE NOT NULL, est_commission DOUBLE NOT NULL, est_slippage DOUBLE NOT NULL,
+  `CREATE TABLE IF NOT EXISTS orders (key VARCHAR PRIMARY KEY, date DATE NOT NULL, symbol VARCHAR NOT NULL, side VARCHAR
+    NOT NULL,
+     shares DOUBLE NOT NULL, ref_price DOUBLE NOT NULL, notional DOUBLE NOT NULL, est_commission DOUBLE NOT NULL,
+     est_slippage DOUBLE NOT NULL,
      adv_share DOUBLE, liquidity_flag BOOLEAN NOT NULL, note VARCHAR)`,
-  `CREATE TABLE IF NOT EXISTS fills (order_key VARCHAR PRIMARY KEY, date DATE NOT NULL, symbol VARCHAR NOT NULL, side VARCHAR NOT NULL,
+  `CREATE TABLE IF NOT EXISTS fills (order_key VARCHAR PRIMARY KEY, date DATE NOT NULL, symbol VARCHAR NOT NULL, side
+    VARCHAR NOT NULL,
      requested DOUBLE NOT NULL, shares DOUBLE NOT NULL, reference DOUBLE, price DOUBLE, notional DOUBLE NOT NULL,
      commission DOUBLE NOT NULL, slippage DOUBLE NOT NULL, status VARCHAR NOT NULL, reason VARCHAR)`,
-  `CREATE TABLE IF NOT EXISTS positions (date DATE NOT NULL, symbol VARCHAR NOT NULL, shares DOUBLE NOT NULL, price DOUBLE NOT NULL,
+  `CREATE TABLE IF NOT EXISTS positions (date DATE NOT NULL, symbol VARCHAR NOT NULL, shares DOUBLE NOT NULL, price
+    DOUBLE NOT NULL,
      value DOUBLE NOT NULL, weight DOUBLE NOT NULL, PRIMARY KEY (date, symbol))`,
-  `CREATE TABLE IF NOT EXISTS equity (date DATE PRIMARY KEY, cash DOUBLE NOT NULL, positions_value DOUBLE NOT NULL, equity DOUBLE NOT NULL,
+  `CREATE TABLE IF NOT EXISTS equity (date DATE PRIMARY KEY, cash DOUBLE NOT NULL, positions_value DOUBLE NOT NULL,
+    equity DOUBLE NOT NULL,
      daily_return DOUBLE, costs DOUBLE NOT NULL, turnover DOUBLE NOT NULL, regime VARCHAR)`,
-  `CREATE TABLE IF NOT EXISTS signals (date DATE NOT NULL, decision_date DATE NOT NULL, symbol VARCHAR NOT NULL, score DOUBLE NOT NULL, PRIMARY KEY (date, symbol))`,
-  `CREATE TABLE IF NOT EXISTS events (seq BIGINT PRIMARY KEY, date DATE, kind VARCHAR NOT NULL, severity VARCHAR NOT NULL,
+  `CREATE TABLE IF NOT EXISTS signals (date DATE NOT NULL, decision_date DATE NOT NULL, symbol VARCHAR NOT NULL, ` +
+    `score DOUBLE NOT NULL, PRIMARY KEY (date, symbol))`,
+  `CREATE TABLE IF NOT EXISTS events (seq BIGINT PRIMARY KEY, date DATE, kind VARCHAR NOT NULL, severity VARCHAR NOT
+    NULL,
      message VARCHAR NOT NULL, details VARCHAR, recorded_at TIMESTAMP NOT NULL)`,
 ];
 
@@ -88,7 +96,9 @@ export type EventKind =
   | "preflight"
   | "gap"
   | "order"
-  | "rejected";
+  | "rejected"
+  /** A challenger in shadow passed the promotion rule: proposed, or promoted in the registry. */
+  | "promotion";
 
 export interface EventRecord {
   date: string | null;
@@ -169,7 +179,8 @@ export class Ledger {
       throw new StrataError("DATA", `cannot open the paper ledger ${path}: ${(cause as Error).message}`, {
         cause,
         hint: opts.readOnly
-          ? "run `pipeline paper run` first, or wait for the running paper run to finish (the file is locked while it writes)"
+          ? "run `pipeline paper run` first, or wait for the running paper run to finish (the file is locked while " +
+            "it writes)"
           : "check the path is writable and no other paper run is using it",
       });
     }
@@ -208,7 +219,8 @@ export class Ledger {
   async day(date: string): Promise<DaySummary | null> {
     const r = await queryRows<DaySummary>(
       this.conn,
-      `SELECT date::VARCHAR AS date, champion, fingerprint, status, orders, fills, equity, finished_at::VARCHAR AS finished_at FROM days WHERE date = '${date}'::DATE`,
+      `SELECT date::VARCHAR AS date, champion, fingerprint, status, orders, fills, equity, finished_at::VARCHAR AS ` +
+        `finished_at FROM days WHERE date = '${date}'::DATE`,
     );
     return r[0] ?? null;
   }
@@ -252,7 +264,8 @@ export class Ledger {
       regime: string | null;
     }>(
       this.conn,
-      `SELECT date::VARCHAR AS date, cash, positions_value, equity, daily_return, costs, turnover, regime FROM equity ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date`,
+      `SELECT date::VARCHAR AS date, cash, positions_value, equity, daily_return, costs, turnover, regime FROM ` +
+        `equity ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date`,
     );
     return rows.map((r) => ({
       date: r.date,
@@ -270,7 +283,8 @@ export class Ledger {
   async haltState(until?: string): Promise<{ halted: boolean; reason: string | null; date: string | null }> {
     const r = await queryRows<{ kind: string; message: string; date: string | null }>(
       this.conn,
-      `SELECT kind, message, date::VARCHAR AS date FROM events WHERE kind IN ('kill_switch', 'resume') ${until ? `AND (date IS NULL OR date <= '${until}'::DATE)` : ""} ORDER BY seq DESC LIMIT 1`,
+      `SELECT kind, message, date::VARCHAR AS date FROM events WHERE kind IN ('kill_switch', ` +
+        `'resume') ${until ? `AND (date IS NULL OR date <= '${until}'::DATE)` : ""} ORDER BY seq DESC LIMIT 1`,
     );
     if (!r.length || r[0].kind === "resume") return { halted: false, reason: null, date: null };
     return { halted: true, reason: r[0].message, date: r[0].date };
@@ -279,7 +293,8 @@ export class Ledger {
   async events(limit = 20): Promise<LoggedEvent[]> {
     const rows = await queryRows<Omit<LoggedEvent, "seq"> & { seq: number | string }>(
       this.conn,
-      `SELECT seq, date::VARCHAR AS date, kind, severity, message, details, recorded_at::VARCHAR AS recorded_at FROM events ORDER BY seq DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
+      `SELECT seq, date::VARCHAR AS date, kind, severity, message, details, recorded_at::VARCHAR AS recorded_at FROM ` +
+        `events ORDER BY seq DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
     );
     return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
   }
@@ -290,7 +305,8 @@ export class Ledger {
   ): Promise<Array<{ date: string; decision_date: string; symbol: string; score: number }>> {
     return queryRows(
       this.conn,
-      `SELECT date::VARCHAR AS date, decision_date::VARCHAR AS decision_date, symbol, score FROM signals ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date, symbol`,
+      `SELECT date::VARCHAR AS date, decision_date::VARCHAR AS decision_date, symbol, score FROM ` +
+        `signals ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date, symbol`,
     );
   }
 
@@ -298,14 +314,16 @@ export class Ledger {
   async weights(until?: string): Promise<Array<{ date: string; symbol: string; weight: number }>> {
     return queryRows(
       this.conn,
-      `SELECT date::VARCHAR AS date, symbol, weight FROM positions ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date, symbol`,
+      `SELECT date::VARCHAR AS date, symbol, weight FROM positions ${until ? `WHERE date <= '${until}'::DATE` : ""} ` +
+        `ORDER BY date, symbol`,
     );
   }
 
   async ordersOn(date: string): Promise<Array<Record<string, unknown>>> {
     return queryRows(
       this.conn,
-      `SELECT key, symbol, side, shares, ref_price, notional, est_commission, est_slippage, adv_share, liquidity_flag, note FROM orders WHERE date = '${date}'::DATE ORDER BY symbol, side`,
+      `SELECT key, symbol, side, shares, ref_price, notional, est_commission, est_slippage, adv_share, ` +
+        `liquidity_flag, note FROM orders WHERE date = '${date}'::DATE ORDER BY symbol, side`,
     );
   }
 
@@ -325,7 +343,8 @@ export class Ledger {
       reason: string | null;
     }>(
       this.conn,
-      `SELECT order_key, symbol, side, requested, shares, reference, price, notional, commission, slippage, status, reason FROM fills WHERE date = '${date}'::DATE ORDER BY symbol, side`,
+      `SELECT order_key, symbol, side, requested, shares, reference, price, notional, commission, slippage, status, ` +
+        `reason FROM fills WHERE date = '${date}'::DATE ORDER BY symbol, side`,
     );
     return rows.map((r) => ({
       key: r.order_key,

@@ -31,6 +31,8 @@ import { createDatabase } from "../../store/index.ts";
 import { readCloses } from "../../data/closes.ts";
 import type { MonitoringReport } from "../../monitor/index.ts";
 import { color, printJson } from "../output.ts";
+import type { PromotionVerdict } from "../../paper/shadow.ts";
+import { judgeShadows, paperBooks, printShadows, runShadowDays, shadowJson, type ShadowDay } from "./paper-shadow.ts";
 
 export interface PaperFlags {
   file?: string;
@@ -122,7 +124,8 @@ function loadConfig(flags: PaperFlags & { broker?: string }): PaperConfig {
       const issues = (cause as { issues?: Array<{ path: (string | number)[]; message: string }> }).issues;
       throw new StrataError(
         "ARGUMENT",
-        `paper: invalid settings${flags.config ? ` in ${flags.config}` : ""}: ${issues ? issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ") : (cause as Error).message}`,
+        `paper: invalid ` +
+          `settings${flags.config ? ` in ${flags.config}` : ""}: ${issues ? issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ") : (cause as Error).message}`,
         { cause },
       );
     }
@@ -199,6 +202,14 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
     throw new StrataError("ARGUMENT", "paper run: --from and --to go together");
   const cfg = loadConfig(flags);
   const p = paths(flags);
+  // The registry's champion trades (unless --champion names a folder); its challengers run in shadow.
+  const books = paperBooks(
+    resolve(flags.file ?? "pipeline.yaml"),
+    ledgerPath(flags),
+    flags.champion !== undefined,
+    cfg,
+  );
+  if (books.champion) p.championDir = books.champion.dir;
   const reportsDir = at(rootOf(flags), flags.reports ?? PAPER_REPORTS_DIR);
   const hooks = crashHooks();
   const today = new Date().toISOString().slice(0, 10);
@@ -213,6 +224,8 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
   const alerter = await alertSink(flags);
   const ledger = await Ledger.open(ledgerPath(flags), { capital: cfg.capital });
   const results: DayResult[] = [];
+  const shadowDays: ShadowDay[] = [];
+  let verdicts: PromotionVerdict[] = [];
   const print = (r: DayResult) => {
     if (!flags.json) printDay(r);
   };
@@ -242,16 +255,29 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
       results.push(r);
       print(r);
     }
+    if (!flags.dryRun) {
+      for (const r of results)
+        if (r.status !== "not_trading_day") shadowDays.push(...(await runShadowDays(books, r.date, cfg, p)));
+      verdicts = await judgeShadows(books, ledger, cfg);
+    }
   } finally {
     await alerter.flush();
     ledger.close();
   }
-  if (flags.json) printJson({ ok: true, ledger: ledgerPath(flags), days: results.map(dayJson) });
-  else if (results.length > 1) {
+  if (flags.json)
+    printJson({
+      ok: true,
+      ledger: ledgerPath(flags),
+      days: results.map(dayJson),
+      ...shadowJson(books, shadowDays, verdicts),
+    });
+  else printShadows(shadowDays, verdicts, cfg.promotion.auto);
+  if (!flags.json && results.length > 1) {
     const done = results.filter((r) => r.changed).length;
     const last = [...results].reverse().find((r) => r.account);
     process.stdout.write(
-      `${results.length} day(s), ${done} recorded${last?.account ? `; equity ${last.account.equity.toFixed(2)} on ${last.date}` : ""}\n`,
+      `${results.length} day(s), ${done} ` +
+        `recorded${last?.account ? `; equity ${last.account.equity.toFixed(2)} on ${last.date}` : ""}\n`,
     );
   }
 }
@@ -341,7 +367,8 @@ export async function paperStatusCommand(flags: PaperFlags & { events?: number }
     );
     if (last)
       process.stdout.write(
-        `equity ${last.equity.toFixed(2)}  cash ${last.cash.toFixed(2)}  on ${last.date}  (${state.equity.length} days)\n`,
+        `equity ${last.equity.toFixed(2)}  cash ${last.cash.toFixed(2)}  on ${last.date}  (${state.equity.length} ` +
+          `days)\n`,
       );
     process.stdout.write(
       state.killSwitch.halted
@@ -353,7 +380,8 @@ export async function paperStatusCommand(flags: PaperFlags & { events?: number }
     );
     for (const p of state.positions)
       process.stdout.write(
-        `  ${p.symbol.padEnd(10)} ${String(p.shares).padStart(10)} @ ${p.price.toFixed(2).padStart(10)}  ${p.value.toFixed(2).padStart(14)}  ${(p.weight * 100).toFixed(2).padStart(6)}%\n`,
+        `  ${p.symbol.padEnd(10)} ${String(p.shares).padStart(10)} @ ${p.price.toFixed(2).padStart(10)} ` +
+          ` ${p.value.toFixed(2).padStart(14)}  ${(p.weight * 100).toFixed(2).padStart(6)}%\n`,
       );
     process.stdout.write(`\nlast events\n`);
     for (const e of events)

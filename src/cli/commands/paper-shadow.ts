@@ -1,0 +1,176 @@
+/**
+ * The model registry's part in `pipeline paper run` (src/paper/shadow.ts): which model trades
+ * (the registry's `champion`, unless --champion names a folder), the challengers run in shadow
+ * ledgers on each day the champion ran, and the promotion rule applied once the days are done.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { StrataError } from "../../core/errors.ts";
+import { runPaperDay, type DayResult, type PaperPaths } from "../../paper/cycle.ts";
+import type { PaperConfig } from "../../paper/config.ts";
+import { Ledger } from "../../paper/ledger.ts";
+import { promoteModel } from "../../paper/model-registry.ts";
+import {
+  promotionVerdict,
+  registryBooks,
+  verdictText,
+  type Book,
+  type PromotionVerdict,
+  type ShadowBook,
+} from "../../paper/shadow.ts";
+import { color } from "../output.ts";
+
+export interface Books {
+  specFile: string;
+  /** The registry's champion (null: no registry, no champion alias, or --champion given). */
+  champion: Book | null;
+  shadows: ShadowBook[];
+}
+
+/** The books of a paper run: none from the registry when `championDir` was given explicitly. */
+export function paperBooks(specFile: string, ledgerFile: string, explicitChampion: boolean, cfg: PaperConfig): Books {
+  if (explicitChampion) return { specFile, champion: null, shadows: [] };
+  const { champion, shadows } = registryBooks(specFile, dirname(ledgerFile));
+  for (const b of [champion, ...shadows]) {
+    if (b && !existsSync(join(b.dir, "champion.json"))) {
+      throw new StrataError(
+        "DATA",
+        `paper run: the registry's ${b.alias} v${b.version} has no stored copy in ${b.dir}`,
+        {
+          hint: "restore the models/ folder (it is tracked: git checkout models/), or pass --champion data/champion",
+        },
+      );
+    }
+  }
+  return { specFile, champion, shadows: champion && cfg.shadow ? shadows : [] };
+}
+
+export interface ShadowDay {
+  alias: string;
+  version: number;
+  date: string;
+  status: DayResult["status"] | "error";
+  equity: number | null;
+  message: string;
+}
+
+/** Each challenger's day `date`, in its own ledger, on the simulated broker; a failure is reported, not thrown. */
+export async function runShadowDays(
+  books: Books,
+  date: string,
+  cfg: PaperConfig,
+  paths: PaperPaths,
+): Promise<ShadowDay[]> {
+  const out: ShadowDay[] = [];
+  for (const s of books.shadows) {
+    const ledger = await Ledger.open(s.ledger, { capital: cfg.capital });
+    try {
+      const r = await runPaperDay(ledger, {
+        date,
+        config: { ...cfg, broker: { ...cfg.broker, kind: "sim" } },
+        paths: { ...paths, championDir: s.dir },
+      });
+      out.push({
+        alias: s.alias,
+        version: s.version,
+        date,
+        status: r.status,
+        equity: r.account?.equity ?? null,
+        message: r.message,
+      });
+    } catch (e) {
+      out.push({
+        alias: s.alias,
+        version: s.version,
+        date,
+        status: "error",
+        equity: null,
+        message: (e as Error).message,
+      });
+    } finally {
+      ledger.close();
+    }
+  }
+  return out;
+}
+
+/**
+ * The promotion rule for every shadowed challenger, on the champion's and its recorded days. A
+ * challenger that passes is promoted to champion in the registry (`auto`), or proposed; either
+ * is recorded as a `promotion` event in the champion's ledger.
+ */
+export async function judgeShadows(books: Books, ledger: Ledger, cfg: PaperConfig): Promise<PromotionVerdict[]> {
+  if (!books.champion || !books.shadows.length) return [];
+  const mine = await ledger.equityHistory();
+  const verdicts: PromotionVerdict[] = [];
+  for (const s of books.shadows) {
+    const shadow = await Ledger.open(s.ledger, { readOnly: true });
+    let v: PromotionVerdict;
+    try {
+      v = promotionVerdict(s, books.champion.sha256, mine, await shadow.equityHistory(), cfg.promotion);
+    } finally {
+      shadow.close();
+    }
+    verdicts.push(v);
+    if (!v.passes) continue;
+    const promoted = cfg.promotion.auto
+      ? (
+          await promoteModel(books.specFile, String(s.version), "champion", {
+            who: "pipeline paper run",
+            why: verdictText(v),
+          })
+        ).changed
+      : false;
+    await ledger.appendEvents([
+      {
+        date: mine.at(-1)?.date ?? null,
+        kind: "promotion",
+        severity: "info",
+        message: `${promoted ? "promoted" : "proposed for promotion"}: ${verdictText(v)}`,
+        details: {
+          alias: s.alias,
+          version: s.version,
+          sha256: s.sha256,
+          promoted,
+          days: v.days,
+          confidence: v.test?.confidence,
+        },
+      },
+    ]);
+  }
+  return verdicts;
+}
+
+/** Human lines for the shadows and verdicts (stdout). */
+export function printShadows(days: ShadowDay[], verdicts: PromotionVerdict[], auto: boolean): void {
+  const w = (s: string) => process.stdout.write(`${s}\n`);
+  const last = new Map(days.map((d) => [`${d.alias}`, d]));
+  for (const d of last.values()) {
+    const eq = d.equity === null ? "" : `, equity ${d.equity.toFixed(2)}`;
+    w(`  shadow ${d.alias} v${d.version}: ${d.status}${eq}${d.status === "error" ? ` (${d.message})` : ""}`);
+  }
+  for (const v of verdicts) {
+    if (!v.passes) w(`  ${color.dim(`promotion: ${verdictText(v)}`)}`);
+    else if (auto) w(`  ${color.green("promoted")} to champion: ${verdictText(v)}`);
+    else
+      w(
+        `  ${color.yellow("proposed")}: ${verdictText(v)} — ` +
+          `pipeline models promote ${v.version} --as champion --why "shadow test passed"`,
+      );
+  }
+}
+
+/** The JSON of the books for `paper run --json`. */
+export function shadowJson(books: Books, days: ShadowDay[], verdicts: PromotionVerdict[]) {
+  return {
+    champion: books.champion ? { alias: books.champion.alias, version: books.champion.version } : null,
+    shadows: books.shadows.map((s) => ({
+      alias: s.alias,
+      version: s.version,
+      ledger: s.ledger,
+      recorded: days.filter((d) => d.alias === s.alias && d.status !== "error" && d.status !== "already_done").length,
+      days: days.filter((d) => d.alias === s.alias),
+    })),
+    promotion: verdicts,
+  };
+}

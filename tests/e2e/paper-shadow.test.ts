@@ -1,0 +1,89 @@
+/**
+ * Champion–challenger in shadow through the real CLI, on the small paper study: the registry's
+ * champion (v1) trades, a later champion output registered as challenger (v2) runs beside it in
+ * its own ledger on the same days, and the promotion rule judges it after the period — proposing
+ * or, with `auto`, promoting it in the registry with the test's figures as the reason.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createTempProject, type TempProject } from "./helpers.ts";
+import { ledgerRows, SPEC, STAGES } from "../paper/study.ts";
+
+const ENV = { USER: "tester", GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
+const FROM = "2021-09-01",
+  TO = "2021-10-29";
+
+describe("paper run with a challenger in shadow", () => {
+  let p: TempProject;
+  const cli = (args: string[]) => p.cli(args, { env: ENV });
+  const json = (args: string[]) => {
+    const r = cli([...args, "--json"]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    return JSON.parse(r.stdout);
+  };
+  let first: Record<string, unknown>;
+  const champion = () =>
+    (json(["models", "list"]).aliases as { alias: string; version: number }[]).find((a) => a.alias === "champion")!
+      .version;
+
+  beforeAll(() => {
+    p = createTempProject({
+      "pipeline.yaml": SPEC,
+      ...STAGES,
+      // A loose rule so that a 40-day period can decide: more than half the resamples, any drawdown.
+      "paper.yaml": "promotion: { min_days: 20, confidence: 0.51, max_drawdown: -0.99, resamples: 300, auto: true }\n",
+    });
+    const first = cli(["run"]);
+    if (first.code !== 0) throw new Error(first.stderr);
+    // Another selection gives another champion output: registered as challenger.
+    p.write("pipeline.yaml", SPEC.replace("top: 8", "top: 5"));
+    const second = cli(["run"]);
+    if (second.code !== 0) throw new Error(second.stderr);
+  }, 600_000);
+  afterAll(() => p?.dispose());
+
+  it("the registry's champion trades; the challenger runs in its own ledger on the same days", async () => {
+    expect(champion()).toBe(1);
+    const out = json(["paper", "run", "--config", "paper.yaml", "--from", FROM, "--to", TO]);
+    first = out;
+    expect(out.champion).toMatchObject({ alias: "champion", version: 1 });
+    const [shadow] = out.shadows as { alias: string; version: number; ledger: string; recorded: number }[];
+    expect(shadow).toMatchObject({ alias: "challenger", version: 2 });
+    expect(existsSync(shadow.ledger)).toBe(true);
+    const days = (l: string) => ledgerRows(l, "SELECT date::VARCHAR AS d FROM days ORDER BY d");
+    const mine = await days(join(p.root, "data/paper/ledger.duckdb"));
+    expect(mine.length).toBeGreaterThan(30);
+    expect(await days(shadow.ledger)).toEqual(mine);
+    // The shadow traded the challenger's model: its trades are not the champion's.
+    const fp = (l: string) => ledgerRows(l, "SELECT DISTINCT fingerprint FROM days WHERE fingerprint IS NOT NULL");
+    expect(await fp(shadow.ledger)).not.toEqual(await fp(join(p.root, "data/paper/ledger.duckdb")));
+  }, 600_000);
+
+  it("the promotion rule judged the challenger after the period, and the registry followed its verdict", () => {
+    const [v] = first.promotion as {
+      version: number;
+      days: number;
+      passes: boolean;
+      test: { confidence: number } | null;
+    }[];
+    expect(v.version).toBe(2);
+    expect(v.days).toBeGreaterThan(30);
+    expect(v.test).not.toBeNull();
+    expect(v.passes).toBe(v.test!.confidence >= 0.51);
+    expect(champion()).toBe(v.passes ? 2 : 1);
+    if (v.passes) {
+      const last = p.read("pipeline.models.jsonl").trim().split("\n").at(-1)!;
+      expect(JSON.parse(last)).toMatchObject({
+        event: "alias",
+        alias: "champion",
+        version: 2,
+        who: "pipeline paper run",
+      });
+      expect(JSON.parse(last).why).toMatch(/^v2 \(challenger\) over \d+ shadow days/);
+    }
+    // A rerun of the period records nothing new.
+    const again = json(["paper", "run", "--config", "paper.yaml", "--from", FROM, "--to", TO]);
+    expect(again.days.every((d: { changed: boolean }) => !d.changed)).toBe(true);
+  }, 600_000);
+});
