@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createTempProject, REPO, type TempProject } from "../e2e/helpers.ts";
+import { createTempProject, REPO, repoStages, type TempProject } from "../e2e/helpers.ts";
 import { SIM_STAGE, SUMMARY_STAGE } from "../e2e/trial-stages.ts";
 
 const GOLDEN = join(REPO, "tests/golden/json-shapes.json");
@@ -44,7 +44,8 @@ describe("--json shapes", () => {
   beforeAll(() => {
     p = createTempProject({
       "pipeline.yaml":
-        "version: 1\nseed: 1\nstages:\n  sim:\n    uses: stages/sim.ts\n    matrix: { variant: [v1, v2] }\n    params: { edge: 1 }\n  summary:\n    uses: stages/summary.ts\n    needs: [sim]\n",
+        "version: 1\nseed: 1\nstages:\n  sim:\n    uses: stages/sim.ts\n    matrix: { variant: [v1, v2] }\n    " +
+        "params: { edge: 1 }\n  summary:\n    uses: stages/summary.ts\n    needs: [sim]\n",
       "stages/sim.ts": SIM_STAGE,
       "stages/summary.ts": SUMMARY_STAGE,
       "returns.csv":
@@ -89,6 +90,24 @@ describe("--json shapes", () => {
     ]);
     json("data validate", ["data", "validate", join(REPO, "tests/fixtures/data/pypfopt_long.csv"), "--json"]);
     json("run (an unknown target: exit 2)", ["run", "--json", "smmary"], 2);
+
+    // A second, tiny project with the repository's data stage: data update and models.
+    const q = createTempProject({
+      "pipeline.yaml":
+        "version: 1\nseed: 1\nstages:\n  data:\n    uses: stages/data.ts\n" +
+        '    params: { source: synthetic, symbols: 3, start: "2024-01-01", end: "2024-02-29" }\n',
+      ...repoStages("data.ts"),
+    });
+    try {
+      const other = p;
+      p = q;
+      json("run (data)", ["run", "--json"]);
+      json("data update", ["data", "update", "--days", "1", "--json"]);
+      json("models list (no registry)", ["models", "list", "--json"]);
+      p = other;
+    } finally {
+      q.dispose();
+    }
 
     const got = JSON.stringify(shapes, null, 2) + "\n";
     // Written only on request: a missing golden file is a failure, never a silent pass.

@@ -181,7 +181,7 @@ async function appendFile(
 
 function report(o: UpdateOutcome, json: boolean): void {
   if (json) {
-    printJson(o);
+    printJson({ ok: true, ...o });
     return;
   }
   const w = (s: string) => process.stdout.write(`${s}\n`);
@@ -199,7 +199,8 @@ function report(o: UpdateOutcome, json: boolean): void {
       const shown = a.missingDates.slice(0, 10).join(", ");
       const more = a.missingDates.length > 10 ? ` and ${a.missingDates.length - 10} more` : "";
       process.stderr.write(
-        `${color.yellow("warning")}: no prices on ${a.missingDates.length} trading day(s) of the ${a.calendar} calendar after ${a.previousLast}: ${shown}${more}\n`,
+        `${color.yellow("warning")}: no prices on ${a.missingDates.length} trading day(s) of the ${a.calendar} ` +
+          `calendar after ${a.previousLast}: ${shown}${more}\n`,
       );
     }
   }
