@@ -82,6 +82,13 @@ describe("paper run with a challenger in shadow", () => {
       });
       expect(JSON.parse(last).why).toMatch(/^v2 \(challenger\) over \d+ shadow days/);
     }
+    // The report's paper page shows both books and the test over the same shared days.
+    const rep = cli(["report"]);
+    expect(rep.code, rep.stderr).toBe(0);
+    const page = p.read("reports/paper.html");
+    expect(page).toContain("Challengers in shadow");
+    expect(page).toContain("Champion and challenger");
+    expect(page).toMatch(new RegExp(`shared_days[\\s\\S]*?>${v.days}<`));
     // A rerun of the period records nothing new.
     const again = json(["paper", "run", "--config", "paper.yaml", "--from", FROM, "--to", TO]);
     expect(again.days.every((d: { changed: boolean }) => !d.changed)).toBe(true);

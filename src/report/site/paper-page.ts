@@ -18,6 +18,7 @@ import { cellById } from "../catalog.ts";
 import { cellsWith, declared, pathOf, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { utcDate } from "./dates.ts";
 import { LEDGER_ALIAS, LEDGER_FILE, attachLedger, detachLedger, ledgerPath, readJson } from "./live.ts";
+import { shadowSection } from "./paper-shadow.ts";
 import { queryRows } from "../../store/index.ts";
 import { roundDecimals } from "../../core/round.ts";
 import { num, parquet } from "./sql.ts";
@@ -142,7 +143,8 @@ async function equitySeries(
     : `select null::DATE as date, null::DOUBLE as net where false`;
   const daily = `with p as (select date, equity, cash, positions_value from (${src.equity})),
       b as (select date, exp(sum(ln(1 + net)) over (order by date rows unbounded preceding)) as g from (${btReturns})),
-      j as (select p.date, p.equity, p.cash, p.positions_value, p.equity / ${src.capital} as pg, b.g as bg from p left join b using (date))
+      j as (select p.date, p.equity, p.cash, p.positions_value, p.equity / ${src.capital} as pg, b.g as bg from p left
+      join b using (date))
     select *, pg / greatest(1, max(pg) over (order by date rows unbounded preceding)) - 1 as pdd,
               bg / greatest(1, max(bg) over (order by date rows unbounded preceding)) - 1 as bdd from j`;
   const bucket = period === "D" ? "date" : `date_trunc('${period === "W" ? "week" : "month"}', date)`;
@@ -152,7 +154,8 @@ async function equitySeries(
       `select max(date)::VARCHAR as date, round(arg_max(equity, date), 2) as equity,
         round(arg_max(pg, date), 8) as paper_growth, round(arg_max(bg, date), 8) as backtest_growth,
         round(min(pdd), 8) as paper_drawdown, round(min(bdd), 8) as backtest_drawdown,
-        round(arg_max(cash / equity, date), 8) as cash_share, round(arg_max(positions_value / equity, date), 8) as invested_share
+        round(arg_max(cash / equity, date), 8) as cash_share, round(arg_max(positions_value / equity, date), 8) as
+        invested_share
       from (${daily}) group by ${bucket} order by date`,
     )
   ).map((r) => ({
@@ -223,7 +226,8 @@ async function killDates(ctx: SiteContext, src: PaperSource): Promise<Array<{ da
   return (
     await queryRows<{ date: string }>(
       ctx.conn,
-      `select distinct date::VARCHAR as date from (${src.events}) where kind = 'kill_switch' and date is not null order by date`,
+      `select distinct date::VARCHAR as date from (${src.events}) where kind = 'kill_switch' and date is not null ` +
+        `order by date`,
     )
   ).map((r) => ({ date: utcDate(r.date) }));
 }
@@ -262,7 +266,9 @@ function equityFigure(
   return figure({
     id: `${src.key}-equity`,
     title: "Equity against the backtest",
-    subtitle: `Growth of 1 from the starting capital (${money(src.capital)}), ${per} points (the last value of each period)${bt ? "; the champion's backtest compounded over the same dates" : ""}${kills.length ? "; dashed red: kill switch" : ""}. The table gives the paper equity in currency.`,
+    subtitle:
+      `Growth of 1 from the starting capital (${money(src.capital)}), ${per} points (the last value of each ` +
+      `period)${bt ? "; the champion's backtest compounded over the same dates" : ""}${kills.length ? "; dashed red: kill switch" : ""}. The table gives the paper equity in currency.`,
     data: tableRows,
     table: { maxRows: 400, digits: 6, format: CURVE_FORMAT },
     plot: {
@@ -284,7 +290,9 @@ function drawdownFigure(src: PaperSource, { bt, long, color, killMarks, tableRow
   return figure({
     id: `${src.key}-drawdown`,
     title: "Drawdown",
-    subtitle: `Decline from the running peak of equity (the starting capital counts as a peak), ${per} (the deepest point of each period), in percent.`,
+    subtitle:
+      `Decline from the running peak of equity (the starting capital counts as a peak), ${per} (the deepest ` +
+      `point of each period), in percent.`,
     data: tableRows,
     table: {
       columns: ["date", "paper_drawdown", ...(bt ? ["backtest_drawdown"] : [])],
@@ -317,7 +325,9 @@ async function returnsFigure(ctx: SiteContext, src: PaperSource): Promise<SafeHt
   return figure({
     id: `${src.key}-returns`,
     title: "Daily return distribution",
-    subtitle: `Days per bin of ${formatPercent(RETURN_BIN, 2)} of the daily return of equity (after costs); the rule marks 0.`,
+    subtitle:
+      `Days per bin of ${formatPercent(RETURN_BIN, 2)} of the daily return of equity (after costs); the rule ` +
+      `marks 0.`,
     data: hist,
     table: { columns: ["from", "to", "days"], format: { from: pct, to: pct } },
     plot: {
@@ -360,7 +370,8 @@ async function dayStatusFigure(ctx: SiteContext, key: string, days: string): Pro
   const statuses = (
     await queryRows(
       ctx.conn,
-      `select date::VARCHAR as date, status, orders::INTEGER as orders, fills::INTEGER as fills from (${days}) order by date`,
+      `select date::VARCHAR as date, status, orders::INTEGER as orders, fills::INTEGER as fills from (${days}) order ` +
+        `by date`,
     )
   ).map((r) => ({ date: String(r.date), status: String(r.status), orders: num(r.orders), fills: num(r.fills) }));
   const kindsOf = [...new Set(statuses.map((s) => s.status))].sort();
@@ -368,7 +379,8 @@ async function dayStatusFigure(ctx: SiteContext, key: string, days: string): Pro
     id: `${key}-days`,
     title: "Status of each day",
     subtitle:
-      "What the cycle did on each trade day: executed (orders filled), no_trade (no rebalance, or nothing to trade), halted (kill switch), no champion.",
+      "What the cycle did on each trade day: executed (orders filled), no_trade (no rebalance, or nothing to trade), " +
+      "halted (kill switch), no champion.",
     data: statuses,
     table: { maxRows: 400 },
     plot: {
@@ -397,7 +409,8 @@ async function positionsTable(ctx: SiteContext, positions: string, last: unknown
   const book = (
     await queryRows(
       ctx.conn,
-      `select symbol, shares, round(price, 4) as price, round(value, 2) as value, round(weight, 8) as weight from (${positions}) where shares <> 0 order by weight desc, symbol`,
+      `select symbol, shares, round(price, 4) as price, round(value, 2) as value, round(weight, 8) as weight from ` +
+        `(${positions}) where shares <> 0 order by weight desc, symbol`,
     )
   ).map((r) => ({
     symbol: String(r.symbol),
@@ -414,8 +427,10 @@ async function fillsBook(ctx: SiteContext, fills: string): Promise<SafeHtml> {
   const book = (
     await queryRows(
       ctx.conn,
-      `select symbol, sum(case when side = 'buy' then shares else -shares end) as shares, round(arg_max(price, date), 4) as last_fill_price, max(date)::VARCHAR as last_fill
-      from (${fills}) where shares > 0 group by symbol having sum(case when side = 'buy' then shares else -shares end) <> 0 order by symbol`,
+      `select symbol, sum(case when side = 'buy' then shares else -shares end) as shares, round(arg_max(price, date), 4)
+        as last_fill_price, max(date)::VARCHAR as last_fill
+      from (${fills}) where shares > 0 group by symbol having sum(case when side = 'buy' then shares else -shares end)
+      <> 0 order by symbol`,
     )
   ).map((r) => ({
     symbol: String(r.symbol),
@@ -430,8 +445,11 @@ async function fillsBook(ctx: SiteContext, fills: string): Promise<SafeHtml> {
 async function recentFills(ctx: SiteContext, fillsSql: string): Promise<SafeHtml> {
   const fills = await queryRows(
     ctx.conn,
-    `with f as (select * from (${fillsSql})), d as (select distinct date from f order by date desc limit ${RECENT_FILL_DAYS})
-      select date::VARCHAR as date, symbol, side, requested, shares, round(price, 4) as price, round(notional, 2) as notional, round(commission, 2) as commission, round(slippage, 2) as slippage, status, coalesce(reason, '') as reason
+    `with f as (select * from (${fillsSql})), d as (select distinct date from f order by date desc
+      limit ${RECENT_FILL_DAYS})
+      select date::VARCHAR as date, symbol, side, requested, shares, round(price, 4) as price, round(notional, 2) as
+      notional, round(commission, 2) as commission, round(slippage, 2) as slippage, status, coalesce(reason, '') as
+      reason
       from f where date in (select date from d) order by date desc, symbol, side`,
   );
   const fillDays = new Set(fills.map((f) => f.date)).size;
@@ -462,15 +480,22 @@ async function ledgerSection(ctx: SiteContext): Promise<SafeHtml> {
     );
     const [halt] = await queryRows<{ kind: string; date: string | null; message: string }>(
       ctx.conn,
-      `select kind, date::VARCHAR as date, message from ${L}.events where kind in ('kill_switch', 'resume') order by seq desc limit 1`,
+      `select kind, date::VARCHAR as date, message from ${L}.events where kind in ('kill_switch', 'resume') order by ` +
+        `seq desc limit 1`,
     );
     return await section(ctx, {
       key: "ledger",
       heading,
       equity: `select date, cash, positions_value, equity, daily_return, costs, turnover from ${L}.equity`,
-      fills: `select date, symbol, side, requested, shares, price, notional, commission, slippage, status, reason from ${L}.fills`,
-      events: `select seq::INTEGER as seq, date::VARCHAR as date, kind, severity, message, recorded_at::VARCHAR as recorded_at from ${L}.events where kind <> 'day'`,
-      positions: `select symbol, shares, price, value, weight from ${L}.positions where date = (select max(date) from ${L}.positions)`,
+      fills:
+        `select date, symbol, side, requested, shares, price, notional, commission, slippage, status, reason ` +
+        `from ${L}.fills`,
+      events:
+        `select seq::INTEGER as seq, date::VARCHAR as date, kind, severity, message, recorded_at::VARCHAR as ` +
+        `recorded_at from ${L}.events where kind <> 'day'`,
+      positions:
+        `select symbol, shares, price, value, weight from ${L}.positions where date = (select max(date) ` +
+        `from ${L}.positions)`,
       days: `select date, status, orders, fills from ${L}.days`,
       capital: cap ? Number(cap.value) : 1_000_000,
       champion: champ?.champion ?? null,
@@ -494,8 +519,12 @@ async function stageSection(ctx: SiteContext, cell: CatalogCell): Promise<SafeHt
     key: slug(cell.id),
     heading: html`<h2>Stage <code>${cell.id}</code></h2><p class="note">A backfill from ${String(summary.from ?? "?")} to ${String(summary.to ?? "?")} on the stage's private ledger: ${String(summary.executed_days ?? "?")} days executed, ${String(summary.halted_days ?? "?")} halted, ${String(summary.orders ?? "?")} orders.</p>`,
     equity: `select date, cash, positions_value, equity, daily_return, costs, turnover from ${parquet(cell, "equity")}`,
-    fills: `select date, symbol, side, requested, shares, price, notional, commission, slippage, status, null::VARCHAR as reason from ${parquet(cell, "fills")}`,
-    events: `select seq::INTEGER as seq, nullif(date, DATE '1970-01-01')::VARCHAR as date, kind, severity, message from ${parquet(cell, "events")}`,
+    fills:
+      `select date, symbol, side, requested, shares, price, notional, commission, slippage, status, ` +
+      `null::VARCHAR as reason from ${parquet(cell, "fills")}`,
+    events:
+      `select seq::INTEGER as seq, nullif(date, DATE '1970-01-01')::VARCHAR as date, kind, severity, message ` +
+      `from ${parquet(cell, "events")}`,
     positions: null,
     days: null,
     capital,
@@ -514,7 +543,11 @@ export const paperPage: PageBuilder = {
     const { catalog } = ctx;
     const sources = stagesOf(cellsWith(catalog, [...NEEDS]));
     const parts: SafeHtml[] = [];
-    if (ctx.provenance === "lock" && existsSync(ledgerPath(catalog))) parts.push(await ledgerSection(ctx));
+    if (ctx.provenance === "lock" && existsSync(ledgerPath(catalog))) {
+      parts.push(await ledgerSection(ctx));
+      const shadows = await shadowSection(ctx);
+      if (shadows) parts.push(shadows);
+    }
     for (const cell of readableCells(catalog, [...NEEDS])) parts.push(await stageSection(ctx, cell));
     return html`<h1>Paper trading</h1><p class="lead">The champion traded day by day on the simulated broker: equity against its backtest, drawdown, returns, exposure, the book, fills and events.</p>${sourceStatus(catalog, sources)}${parts}`;
   },
