@@ -150,9 +150,13 @@ export async function checkPaperDates(
     const first = range.second ?? range.last;
     throw new StrataError(
       "ARGUMENT",
-      `paper run ${flag}: ${asked} is ${asked === range.first ? "the first date of" : "before"} the prices in ${pricesPath} (${range.first} … ${range.last}); a trade day needs the previous trading day's close in the data, so the first date that can run is ${first}`,
+      `paper run ${flag}: ${asked} is ${asked === range.first ? "the first date of" : "before"} the prices ` +
+        `in ${pricesPath} (${range.first} … ${range.last}); a trade day needs the previous trading day's close in ` +
+        `the data, so the first date that can run is ${first}`,
       {
-        hint: `pass a date from ${first} to ${range.last}${dates.from !== undefined ? " as --from" : ""}; nothing was recorded`,
+        hint:
+          `pass a date from ${first} to ${range.last}${dates.from !== undefined ? " as --from" : ""}; nothing ` +
+          `was recorded`,
       },
     );
   }
@@ -731,6 +735,7 @@ async function executeAndValue(
   const { trades } = decision;
   // Execute and value at D's close (Alpaca: at its prices when the orders have settled).
   const broker = openBroker(ctx, start, prices, bars);
+  if (ctx.cfg.broker.kind === "alpaca") await reconcileAccount(ctx, broker, equityP);
   const fills = trades.length
     ? await broker.submit(trades.map((t) => ({ key: t.key, symbol: t.symbol, side: t.side, shares: t.shares })))
     : [];
@@ -787,6 +792,31 @@ function openBroker(ctx: DayContext, start: DayStart, prices: DecisionPrices, ba
     adv: prices.market.adv,
     date: ctx.date,
   });
+}
+
+/**
+ * Before anything is sent to a real account: the ledger's equity (at the decision close) and
+ * the account's must agree within 5 %. Orders are sized from the ledger, so a new ledger's
+ * `capital` far from the account's cash — or trades made in the account outside Strata — would
+ * size the book wrongly and record a return that did not happen (a 1,000,000 ledger on a
+ * 100,000 account: −90 % on day one). 5 % leaves room for a day's price moves and for a rerun
+ * after a crash, when the account already holds the day's fills.
+ */
+async function reconcileAccount(ctx: DayContext, broker: Broker, equityP: number): Promise<void> {
+  const acct = await broker.account();
+  const gap = Math.abs(acct.equity - equityP) / equityP;
+  if (!(gap > 0.05)) return;
+  const money = (x: number) => x.toFixed(2);
+  throw new StrataError(
+    "DATA",
+    `paper run ${ctx.date}: the ledger's equity ${money(equityP)} (at the decision close) differs from the ` +
+      `Alpaca account's ${money(acct.equity)} by ${(gap * 100).toFixed(1)} %; nothing was sent or recorded`,
+    {
+      hint:
+        "a new ledger starts from the paper config's capital: set it to the account's cash (or reset the " +
+        "paper account); for an existing ledger, look for trades made in the account outside Strata",
+    },
+  );
 }
 
 /** The likely fix for a day whose orders were all rejected, from the rejection reasons. */
@@ -972,9 +1002,12 @@ export async function runPaperPeriod(ledger: Ledger, opts: RunPeriodOptions): Pr
   if (opts.config.broker.kind === "alpaca" && b !== a)
     throw new StrataError(
       "ARGUMENT",
-      `paper run: --from ${opts.from} --to ${opts.to} with broker.kind alpaca would send every day's orders to Alpaca now, at today's prices`,
+      `paper run: --from ${opts.from} --to ${opts.to} with broker.kind alpaca would send every day's orders to ` +
+        `Alpaca now, at today's prices`,
       {
-        hint: "backfill a period with the simulated broker (broker.kind: sim, or --broker sim); run Alpaca one day at a time",
+        hint:
+          "backfill a period with the simulated broker (broker.kind: sim, or --broker sim); run Alpaca one day " +
+          "at a time",
       },
     );
   const out: DayResult[] = [];

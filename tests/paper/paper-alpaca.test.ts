@@ -127,7 +127,8 @@ describe("paper trading on Alpaca (loopback stand-in)", () => {
   beforeAll(async () => {
     p = paperStudy();
     const rows = await queryDuck(
-      `SELECT symbol, close FROM read_parquet('${join(p.root, "data/data/prices.parquet")}') WHERE date = DATE '${FRIDAY}'`,
+      `SELECT symbol, close FROM read_parquet('${join(p.root, "data/data/prices.parquet")}') WHERE date = DATE ` +
+        `'${FRIDAY}'`,
     );
     for (const r of rows) {
       const c = Number(r.close);
@@ -148,7 +149,8 @@ describe("paper trading on Alpaca (loopback stand-in)", () => {
     p?.dispose();
   });
 
-  it("orders reach Alpaca keyed by the order keys, the ledger records the fills, and a rerun after a crash between submit and record sends no order twice", async () => {
+  it("orders reach Alpaca keyed by the order keys, the ledger records the fills, and a rerun after a crash between " +
+    "submit and record sends no order twice", async () => {
     const s = await server();
     const cfg = config("alpaca.yaml", s);
     const L = join(p.root, "ledgers/alpaca.duckdb");
@@ -221,8 +223,9 @@ describe("paper trading on Alpaca (loopback stand-in)", () => {
     expect(tuePositions).toEqual(positions);
   }, 300_000);
 
-  it("every order rejected by Alpaca (market closed; buying power): exit 1, the day not recorded, a fix hint", async () => {
-    const s = await server({ marketOpen: false, cash: 1_000 });
+  it("market closed, or an account that does not match the ledger: exit 1, nothing sent or recorded, a fix " +
+    "hint", async () => {
+    const s = await server({ marketOpen: false });
     const cfg = config("alpaca-rejects.yaml", s);
     const run = (ledger: string) =>
       cli(["run", "--date", MONDAY, "--prices", pricesFri, "--broker", "alpaca", "--config", cfg, "--ledger", ledger]);
@@ -233,17 +236,33 @@ describe("paper trading on Alpaca (loopback stand-in)", () => {
     expect(closed.stderr).toMatch(/→ rerun during market hours/);
     expect(s.count("POST", "/v2/orders")).toBe(0);
 
-    s.marketOpen = true;
-    const poor = await run(join(p.root, "ledgers/poor.duckdb"));
+    // An account far smaller than the ledger's capital: refused before any order is sent.
+    const small = await server({ cash: 1_000 });
+    const poor = await cli([
+      "run",
+      "--date",
+      MONDAY,
+      "--prices",
+      pricesFri,
+      "--broker",
+      "alpaca",
+      "--config",
+      config("alpaca-small.yaml", small),
+      "--ledger",
+      join(p.root, "ledgers/poor.duckdb"),
+    ]);
     expect(poor.code, poor.stderr).toBe(1);
-    expect(poor.stderr).toMatch(/insufficient buying power/);
-    expect(poor.stderr).toMatch(/→ check the Alpaca account's buying power, or lower paper\.capital/);
-    expect(s.orders.size).toBe(0);
+    expect(poor.stderr).toMatch(
+      /differs from the Alpaca account's 1000\.00 by \d+\.\d %; nothing was sent or recorded/,
+    );
+    expect(poor.stderr).toMatch(/→ a new ledger starts from the paper config's capital: set it to the account's cash/);
+    expect(small.count("POST", "/v2/orders")).toBe(0);
     const days = await ledgerRows(join(p.root, "ledgers/poor.duckdb"), `SELECT count(*)::INTEGER AS n FROM days`);
     expect(days[0].n).toBe(0);
   }, 300_000);
 
-  it("--broker: a bad value suggests the closest (exit 2); an alpaca block without kind alpaca is named; --help lists it", async () => {
+  it("--broker: a bad value suggests the closest (exit 2); an alpaca block without kind alpaca is named; --help " +
+    "lists it", async () => {
     const bad = await cli(["run", "--date", MONDAY, "--broker", "alpca", "--dry-run"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--broker 'alpca' is not a broker\n.*did you mean 'alpaca'\? brokers: 'sim', 'alpaca'/);
