@@ -34,7 +34,7 @@ import type { Broker, Fill } from "./broker.ts";
 import { loadChampion, type Champion, type ChampionParams } from "./champion.ts";
 import type { OrderCostModel } from "../quant/backtest/costs.ts";
 import type { PaperConfig } from "./config.ts";
-import type { Ledger, CommitHooks, EventRecord, LedgerSnapshot, PositionRecord } from "./ledger.ts";
+import type { Ledger, CommitHooks, EquityRow, EventRecord, LedgerSnapshot, PositionRecord } from "./ledger.ts";
 import {
   calendarOfData,
   fillBars,
@@ -109,14 +109,8 @@ export interface DayResult {
   fills: Fill[];
   safety: { violations: string[]; turnover: number; estimated_cost: number };
   killSwitch: KillSwitchResult | null;
-  account: {
-    cash: number;
-    positions_value: number;
-    equity: number;
-    daily_return: number | null;
-    costs: number;
-    turnover: number;
-  } | null;
+  /** The book at D's close, as the equity row records it (less its date and regime). */
+  account: Omit<EquityRow, "date" | "regime"> | null;
   positions: PositionRecord[];
   /** Reasons nothing (or less) traded, and other notes of the day. */
   notes: string[];

@@ -84,6 +84,18 @@ export interface EquityRecord {
   regime: string | null;
 }
 
+/** A row of the `equity` table as stored (snake case; `EquityRecord` is its camel-case reading). */
+export interface EquityRow {
+  date: string;
+  cash: number;
+  positions_value: number;
+  equity: number;
+  daily_return: number | null;
+  costs: number;
+  turnover: number;
+  regime: string | null;
+}
+
 export type EventKind =
   | "day"
   | "no_trade"
@@ -253,16 +265,7 @@ export class Ledger {
   }
 
   async equityHistory(until?: string): Promise<EquityRecord[]> {
-    const rows = await queryRows<{
-      date: string;
-      cash: number;
-      positions_value: number;
-      equity: number;
-      daily_return: number | null;
-      costs: number;
-      turnover: number;
-      regime: string | null;
-    }>(
+    const rows = await queryRows<EquityRow>(
       this.conn,
       `SELECT date::VARCHAR AS date, cash, positions_value, equity, daily_return, costs, turnover, regime FROM ` +
         `equity ${until ? `WHERE date <= '${until}'::DATE` : ""} ORDER BY date`,
