@@ -192,7 +192,8 @@ export async function benchBacktest(
         worst = Math.max(worst, rel);
         if (!(rel <= 1e-9))
           throw new Error(
-            `backtest bench${tag}: ${key} differs from NumPy: ours ${ours.checks[key]}, numpy ${np[key]} (relative ${rel})`,
+            `backtest bench${tag}: ${key} differs from NumPy: ours ${ours.checks[key]}, numpy ${np[key]} ` +
+              `(relative ${rel})`,
           );
       }
       out.numpy_version = np.numpy_version;

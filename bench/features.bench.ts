@@ -87,7 +87,8 @@ export async function benchFeatures(): Promise<Record<string, number | string>> 
     hashes.add(sha256(out));
     if (hashes.size !== 1) {
       throw new Error(
-        `features.parquet is not deterministic: ${hashes.size} different sha256 over 3 runs at the default threads and 1 run at 1 thread`,
+        `features.parquet is not deterministic: ${hashes.size} different sha256 over 3 runs at the default threads ` +
+          `and 1 run at 1 thread`,
       );
     }
     const r3 = (x: number) => Math.round(x * 1000) / 1000;

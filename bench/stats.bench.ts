@@ -34,7 +34,8 @@ const CALENDAR_SRC = `export function businessDays(n: number): Int32Array {
 }
 `;
 
-const BACKTEST_SRC = `import { defineStage, z } from "../src/index.ts";
+const BACKTEST_SRC =
+  `import { defineStage, z } from "../src/index.ts";
 import { businessDays } from "./fake-calendar.ts";
 
 const REGIMES = ["risk-off", "normal", "risk-on"];
@@ -53,7 +54,8 @@ export default defineStage({
     for (let t = 0; t < n; t++) net[t] = mu + sd * ctx.rng.normal();
     // No regime over the first 126 days (a trailing window's warm-up), then 63-day spells.
     const regime = Array.from({ length: n }, (_, t) => (t < 126 ? null : REGIMES[Math.floor((t - 126) / 63) % 3]));
-    await ctx.writeTable("returns", { columns: { date: businessDays(n), net, regime }, types: { date: "DATE", regime: "VARCHAR" } }, { orderBy: ["date"] });
+    await ctx.writeTable("returns", { columns: { date: businessDays(n), net, regime }, types: { date: "DATE", ` +
+  `regime: "VARCHAR" } }, { orderBy: ["date"] });
     let s = 0, ss = 0;
     for (let t = 0; t < n; t++) s += net[t];
     const mean = s / n;
@@ -64,7 +66,8 @@ export default defineStage({
 });
 `;
 
-const BASELINES_SRC = `import { defineStage, z } from "../src/index.ts";
+const BASELINES_SRC =
+  `import { defineStage, z } from "../src/index.ts";
 import { businessDays } from "./fake-calendar.ts";
 
 // Stand-in for the baselines stage: the 1/N benchmark's daily net returns over the same dates.
@@ -77,7 +80,8 @@ export default defineStage({
     const net = new Float64Array(n);
     for (let t = 0; t < n; t++) net[t] = 0.0003 + 0.009 * ctx.rng.normal();
     const strategy = new Array<string>(n).fill("equal_weight");
-    await ctx.writeTable("returns", { columns: { strategy, date: businessDays(n), net }, types: { date: "DATE" } }, { orderBy: ["strategy", "date"] });
+    await ctx.writeTable("returns", { columns: { strategy, date: businessDays(n), net }, types: { date: "DATE" } }, ` +
+  `{ orderBy: ["strategy", "date"] });
   },
 });
 `;

@@ -186,7 +186,8 @@ function dataCellsOf(closure: readonly Cell[], stage: string, dataStage: string)
   if (stage === dataStage || dataCells.length === 0) {
     throw new StrataError(
       "TARGET",
-      `audit leakage: stage '${stage}' does not read from '${dataStage}'${stage === dataStage ? " (it is the data stage)" : ""}`,
+      `audit leakage: stage '${stage}' does not read from ` +
+        `'${dataStage}'${stage === dataStage ? " (it is the data stage)" : ""}`,
       {
         hint: `audit a stage downstream of '${dataStage}', e.g. \`pipeline audit leakage features\``,
       },
@@ -205,7 +206,8 @@ async function freshProbes(project: Project, stage: string, targets: readonly Ce
   if (stale.length > 0) {
     throw new StrataError(
       "STAGE",
-      `audit leakage: '${stage}' or its upstream is not up to date: ${stale.map((s) => `${s.cell.id} (${s.cause})`).join(", ")}`,
+      `audit leakage: '${stage}' or its upstream is not up to ` +
+        `date: ${stale.map((s) => `${s.cell.id} (${s.cause})`).join(", ")}`,
       {
         hint: `run \`pipeline run ${stage}\` first, then audit again`,
         details: { stale: stale.map((s) => ({ cell: s.cell.id, cause: s.cause })) },
@@ -220,7 +222,9 @@ function pricesPath(project: Project, id: string, pricesOutput: string): string 
   const o = project.lock.cells[id]?.outputs[pricesOutput];
   if (!o || kindOf(pricesOutput, o.path) !== "table") {
     throw new StrataError("TARGET", `audit leakage: cell '${id}' has no table output '${pricesOutput}'`, {
-      hint: `its outputs: ${Object.keys(project.lock.cells[id]?.outputs ?? {}).join(", ") || "none"}; pass the prices table's name`,
+      hint:
+        `its outputs: ${Object.keys(project.lock.cells[id]?.outputs ?? {}).join(", ") || "none"}; pass the ` +
+        `prices table's name`,
     });
   }
   return join(project.root, o.path);
@@ -362,7 +366,8 @@ async function checkCutoffInRange(conn: DuckDBConnection, pricesPath: string, cu
   if (!(cutoff >= r.lo && cutoff < r.hi)) {
     throw new StrataError(
       "ARGUMENT",
-      `audit leakage: cutoff ${cutoff} is outside the prices' dates ${r.lo} … ${r.hi} (it must be ≥ the first and before the last)`,
+      `audit leakage: cutoff ${cutoff} is outside the prices' dates ${r.lo} … ${r.hi} (it must be ≥ the first and ` +
+        `before the last)`,
       {
         hint: "pick a date inside the range, or leave --cutoff out for the default (70 % of the range)",
       },

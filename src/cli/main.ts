@@ -174,7 +174,8 @@ program
 program
   .command("dsr")
   .description(
-    "probabilistic and deflated Sharpe ratio, expected max Sharpe of N trials, min track record length (annualized inputs)",
+    "probabilistic and deflated Sharpe ratio, expected max Sharpe of N trials, min track record length (annualized " +
+      "inputs)",
   )
   .requiredOption("--sharpe <S>", "annualized Sharpe ratio of the selected strategy", (v) => parseNumber(v, "--sharpe"))
   .requiredOption("--observations <T>", "number of return observations", (v) => parsePositive(v, "--observations"))
@@ -223,7 +224,8 @@ data
 data
   .command("update")
   .description(
-    "add new trading days to the study's data: extend a synthetic market (--days N) or append a drop to the prices file (--from FILE)",
+    "add new trading days to the study's data: extend a synthetic market (--days N) or append a drop to the prices " +
+      "file (--from FILE)",
   )
   .option("--from <file>", "CSV or Parquet with the new rows, same columns as the prices file")
   .option("--days <n>", "synthetic source: weekdays to add (default 1)", (v) => parseNumber(v, "--days"))

@@ -106,7 +106,9 @@ async function loadBoth(conn: DuckDBConnection, opts: AppendPricesOptions): Prom
     for (const need of [date, symbol]) {
       if (!columns[t].includes(need)) {
         throw new StrataError("DATA", `${p}: no column '${need}' (columns: ${columns[t].join(", ")})`, {
-          hint: "data update reads long files (a date and a symbol column); map other headers with the data stage's columns param",
+          hint:
+            "data update reads long files (a date and a symbol column); map other headers with the data stage's " +
+            "columns param",
         });
       }
     }
@@ -168,7 +170,8 @@ async function conflictCount(
   if (r.n === 0) return { count: 0, first: null };
   const [first] = await queryRows<{ date: string; symbol: string; column: string | null }>(
     conn,
-    `SELECT __day::VARCHAR AS date, CAST(sym AS VARCHAR) AS symbol, col AS column FROM conflicts ORDER BY __day, sym LIMIT 1`,
+    `SELECT __day::VARCHAR AS date, CAST(sym AS VARCHAR) AS symbol, col AS column FROM conflicts ORDER BY __day, sym ` +
+      `LIMIT 1`,
   );
   return { count: r.n, first };
 }
@@ -194,9 +197,12 @@ function conflictError(
   const what = first.column ? `a different ${first.column}` : "a row the file does not have";
   return new StrataError(
     "DATA",
-    `${opts.drop}: ${count} row(s) on recorded days differ from ${opts.file}; the first: ${first.symbol} on ${first.date} (${what})`,
+    `${opts.drop}: ${count} row(s) on recorded days differ from ${opts.file}; the first: ${first.symbol} ` +
+      `on ${first.date} (${what})`,
     {
-      hint: "drop those rows from the drop, or pass --restate to correct the recorded days (every stage reading them reruns in full)",
+      hint:
+        "drop those rows from the drop, or pass --restate to correct the recorded days (every stage reading them " +
+        "reruns in full)",
     },
   );
 }

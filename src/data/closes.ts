@@ -38,7 +38,8 @@ export async function readCloses(
   const cols = await readColumns(
     conn,
     `SELECT date, symbol, CAST(close AS DOUBLE) AS close FROM ${src}
-        WHERE date >= ${sqlString(range.from)}::DATE AND date <= ${sqlString(range.to)}::DATE AND close > 0 AND isfinite(close) ORDER BY date, symbol`,
+        WHERE date >= ${sqlString(range.from)}::DATE AND date <= ${sqlString(range.to)}::DATE AND close > 0 AND
+        isfinite(close) ORDER BY date, symbol`,
   );
   const d = i32Column(cols, "date"),
     sy = stringColumn(cols, "symbol"),

@@ -263,7 +263,10 @@ function wideMappingProblem(file: string, layout: "auto" | "wide", extra: string
   return {
     kind: "read",
     file,
-    message: `${file}: read as a wide table (${layout === "wide" ? "format: wide" : "a date column and no symbol column"}), where only columns.date applies, but the mapping also names ${extra.map((k) => `columns.${k}`).join(", ")}`,
+    message:
+      `${file}: read as a wide table ` +
+      `(${layout === "wide" ? "format: wide" : "a date column and no symbol column"}), where only columns.date ` +
+      `applies, but the mapping also names ${extra.map((k) => `columns.${k}`).join(", ")}`,
     hint:
       layout === "wide"
         ? "drop those entries, or set format: long if the file has a symbol column"
@@ -429,23 +432,29 @@ async function checkTyped(
     maxPrice = opts.maxPrice ?? DEFAULT_MAX_PRICE;
   // ---- errors: one UNION ALL of every check, listed in file order
   const checks: string[] = [
-    `SELECT __loc, 'missing-value' AS kind, 'symbol' AS col, NULL AS val, NULL AS sym, date_raw AS dt, NULL AS other FROM ${typed} WHERE symbol IS NULL`,
-    `SELECT __loc, 'missing-value', 'date', NULL, symbol, NULL, NULL FROM ${typed} WHERE date_raw IS NULL OR trim(date_raw) = ''`,
-    `SELECT __loc, 'bad-date', 'date', date_raw, symbol, NULL, NULL FROM ${typed} WHERE trim(date_raw) <> '' AND date IS NULL`,
-    `SELECT __loc, 'missing-value', 'close', NULL, symbol, date_raw, NULL FROM ${typed} WHERE close_raw IS NULL OR trim(close_raw) = ''`,
+    `SELECT __loc, 'missing-value' AS kind, 'symbol' AS col, NULL AS val, NULL AS sym, date_raw AS dt, NULL AS other ` +
+      `FROM ${typed} WHERE symbol IS NULL`,
+    `SELECT __loc, 'missing-value', 'date', NULL, symbol, NULL, NULL FROM ${typed} WHERE date_raw IS NULL OR ` +
+      `trim(date_raw) = ''`,
+    `SELECT __loc, 'bad-date', 'date', date_raw, symbol, NULL, NULL FROM ${typed} WHERE trim(date_raw) <> '' AND ` +
+      `date IS NULL`,
+    `SELECT __loc, 'missing-value', 'close', NULL, symbol, date_raw, NULL FROM ${typed} WHERE close_raw IS NULL OR ` +
+      `trim(close_raw) = ''`,
   ];
   for (const c of NUMERIC_COLUMNS) {
     if (!cols.present.has(c)) continue;
     const v = sqlIdent(c),
       r = sqlIdent(c + "_raw");
     checks.push(
-      `SELECT __loc, 'bad-number', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE trim(${r}) <> '' AND (${v} IS NULL OR isnan(${v}) OR isinf(${v}))`,
+      `SELECT __loc, 'bad-number', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE trim(${r}) <> '' AND ` +
+        `(${v} IS NULL OR isnan(${v}) OR isinf(${v}))`,
     );
     const bad = c === "volume" ? `${v} < 0` : `${v} <= 0`;
     checks.push(`SELECT __loc, 'non-positive', '${c}', ${r}, symbol, date_raw, NULL FROM ${typed} WHERE ${bad}`);
     const limit = c === "volume" ? MAX_VOLUME : maxPrice;
     checks.push(
-      `SELECT __loc, 'out-of-range', '${c}', ${r}, symbol, date_raw, '${formatLimit(limit)}' FROM ${typed} WHERE ${v} > ${limit} AND NOT isinf(${v}) AND NOT isnan(${v})`,
+      `SELECT __loc, 'out-of-range', '${c}', ${r}, symbol, date_raw, ` +
+        `'${formatLimit(limit)}' FROM ${typed} WHERE ${v} > ${limit} AND NOT isinf(${v}) AND NOT isnan(${v})`,
     );
   }
   if (cols.present.has("high") && cols.present.has("low")) {
@@ -470,7 +479,8 @@ async function checkTyped(
     end: string | null;
   }>(
     conn,
-    `SELECT count(*) AS rows, count(DISTINCT symbol) AS symbols, min(date)::VARCHAR AS start, max(date)::VARCHAR AS "end" FROM ${typed}`,
+    `SELECT count(*) AS rows, count(DISTINCT symbol) AS symbols, min(date)::VARCHAR AS start, max(date)::VARCHAR AS ` +
+      `"end" FROM ${typed}`,
   );
   report.rows = Number(sum.rows);
   report.symbols = Number(sum.symbols);
@@ -504,29 +514,38 @@ function errorProblem(
       break;
     case "bad-date":
     case "bad-number":
-      message = `${at}: ${e.kind === "bad-date" ? "unparsable date" : "unparsable number"} ${JSON.stringify(e.val)} in column "${column}"${tail}; expected ${e.kind === "bad-date" ? expectDate : "a finite decimal number"}`;
+      message =
+        `${at}: ${e.kind === "bad-date" ? "unparsable date" : "unparsable number"} ${JSON.stringify(e.val)} ` +
+        `in column "${column}"${tail}; expected ${e.kind === "bad-date" ? expectDate : "a finite decimal number"}`;
       hint =
         e.kind === "bad-date"
           ? 'write dates as "YYYY-MM-DD" or pass dateFormat (strptime, e.g. "%d/%m/%Y")'
           : "use a plain decimal number with a dot, no thousands separators";
       break;
     case "non-positive":
-      message = `${at}: ${e.col === "volume" ? "negative" : "non-positive"} ${e.col} ${e.val} in column "${column}"${tail}`;
+      message =
+        `${at}: ${e.col === "volume" ? "negative" : "non-positive"} ${e.col} ${e.val} in column ` +
+        `"${column}"${tail}`;
       hint = e.col === "volume" ? "volume must be ≥ 0" : "prices must be > 0; use adjusted prices, not returns";
       break;
     case "out-of-range":
-      message = `${at}: ${e.col} ${e.val} in column "${column}"${tail} is above ${e.other}, not a plausible ${e.col === "volume" ? "volume" : "price"}`;
+      message =
+        `${at}: ${e.col} ${e.val} in column "${column}"${tail} is above ${e.other}, not a ` +
+        `plausible ${e.col === "volume" ? "volume" : "price"}`;
       hint =
         e.col === "volume"
           ? "a corrupt cell or the wrong units: fix or drop the row"
-          : `a corrupt cell or the wrong units: fix or drop the row, or raise the data stage's max_price (now ${e.other}; --max-price for pipeline data validate) if prices really are this large`;
+          : `a corrupt cell or the wrong units: fix or drop the row, or raise the data stage's max_price ` +
+            `(now ${e.other}; --max-price for pipeline data validate) if prices really are this large`;
       break;
     case "high-low":
       message = `${at}: high ${e.val} is below low ${e.other}${tail}`;
       hint = "check the column mapping for high and low";
       break;
     case "duplicate":
-      message = `${at}: duplicate (symbol, date) = (${e.sym}, ${e.dt}), first seen at ${format === "csv" ? "line" : "row"} ${e.other}`;
+      message =
+        `${at}: duplicate (symbol, date) = (${e.sym}, ${e.dt}), first seen ` +
+        `at ${format === "csv" ? "line" : "row"} ${e.other}`;
       hint = "keep one row per symbol and date";
       break;
     default:
@@ -587,18 +606,22 @@ function warningsSql(typed: string, lim: WarningLimits, max: number): string {
   return `
     WITH v AS (
       SELECT DISTINCT ON (symbol, date) symbol, date, close, open, high, low, __loc FROM ${typed}
-      WHERE symbol IS NOT NULL AND date IS NOT NULL AND close > 0 AND close <= ${lim.maxPrice} ORDER BY symbol, date, __loc),
+      WHERE symbol IS NOT NULL AND date IS NOT NULL AND close > 0 AND close <= ${lim.maxPrice} ORDER BY symbol, date,
+      __loc),
     cal AS (SELECT date, dense_rank() OVER (ORDER BY date) AS di FROM (SELECT DISTINCT date FROM v)),
     x AS (
-      SELECT v.*, cal.di, lag(v.date) OVER w AS prev_date, lag(cal.di) OVER w AS prev_di, lag(close) OVER w AS prev_close,
+      SELECT v.*, cal.di, lag(v.date) OVER w AS prev_date, lag(cal.di) OVER w AS prev_di, lag(close) OVER w AS
+      prev_close,
              CASE WHEN close = lag(close) OVER w THEN 0 ELSE 1 END AS brk
       FROM v JOIN cal USING (date) WINDOW w AS (PARTITION BY symbol ORDER BY v.date)),
     runs AS (SELECT *, sum(brk) OVER (PARTITION BY symbol ORDER BY date ROWS UNBOUNDED PRECEDING) AS run FROM x),
     w AS (
-      SELECT 'gap' AS kind, symbol, prev_date::VARCHAR AS d1, date::VARCHAR AS d2, (di - prev_di - 1)::BIGINT AS k, NULL::DOUBLE AS val, NULL::DOUBLE AS prev, NULL::BIGINT AS loc
+      SELECT 'gap' AS kind, symbol, prev_date::VARCHAR AS d1, date::VARCHAR AS d2, (di - prev_di - 1)::BIGINT AS k,
+      NULL::DOUBLE AS val, NULL::DOUBLE AS prev, NULL::BIGINT AS loc
         FROM x WHERE di - prev_di - 1 > ${lim.gapDays}
       UNION ALL
-      SELECT 'stale', symbol, max(date)::VARCHAR, (SELECT max(date) FROM cal)::VARCHAR, ((SELECT max(di) FROM cal) - max(di))::BIGINT, NULL, NULL, NULL
+      SELECT 'stale', symbol, max(date)::VARCHAR, (SELECT max(date) FROM cal)::VARCHAR, ((SELECT max(di) FROM cal) -
+      max(di))::BIGINT, NULL, NULL, NULL
         FROM x GROUP BY symbol HAVING (SELECT max(di) FROM cal) - max(di) > ${lim.staleDays}
       UNION ALL
       SELECT 'constant', symbol, min(date)::VARCHAR, max(date)::VARCHAR, count(*)::BIGINT, any_value(close), NULL, NULL
@@ -648,7 +671,9 @@ function warningProblem(w: WarningRow, f: string, format: "csv" | "parquet", lim
         file: f,
         symbol: w.symbol,
         date: w.d1,
-        message: `${f}: ${w.symbol} stops at ${w.d1}, ${k} trading days before the data's end ${w.d2} (delisted or stale feed?)`,
+        message:
+          `${f}: ${w.symbol} stops at ${w.d1}, ${k} trading days before the data's end ${w.d2} (delisted or ` +
+          `stale feed?)`,
       };
     case "constant":
       return {
@@ -668,8 +693,13 @@ function warningProblem(w: WarningRow, f: string, format: "csv" | "parquet", lim
         symbol: w.symbol,
         date: w.d1,
         value: String(w.val),
-        message: `${at(w.loc)}: ${w.symbol} moved ${r > 0 ? "+" : ""}${(r * 100).toFixed(1)} % in one bar on ${w.d1} (close ${w.prev} on ${w.d2} → ${w.val}), beyond max_daily_move ${maxMove} (${(maxMove * 100).toFixed(0)} %)`,
-        hint: "a split, a bad tick or a change of units? use split-adjusted prices or fix the row; raise the data stage's max_daily_move (--max-daily-move for pipeline data validate) if the move is real",
+        message:
+          `${at(w.loc)}: ${w.symbol} moved ${r > 0 ? "+" : ""}${(r * 100).toFixed(1)} % in one bar ` +
+          `on ${w.d1} (close ${w.prev} on ${w.d2} → ${w.val}), beyond ` +
+          `max_daily_move ${maxMove} (${(maxMove * 100).toFixed(0)} %)`,
+        hint:
+          "a split, a bad tick or a change of units? use split-adjusted prices or fix the row; raise the data " +
+          "stage's max_daily_move (--max-daily-move for pipeline data validate) if the move is real",
       };
     }
     default:
@@ -707,14 +737,20 @@ export async function validatePricesFile(path: string, opts: ValidateOptions = {
  */
 export function describeLayout(r: ValidationReport): string {
   if (r.layout === "wide") {
-    return `wide table: ${r.assets?.length ?? r.symbols} symbols (one column each, dates in "${r.columns.date ?? "date"}"), close only`;
+    return (
+      `wide table: ${r.assets?.length ?? r.symbols} symbols (one column each, dates in ` +
+      `"${r.columns.date ?? "date"}"), close only`
+    );
   }
   const named = PRICE_COLUMNS.filter((c) => r.columns[c] !== undefined).map((c) =>
     r.columns[c] === c ? c : `${c}=${r.columns[c]}`,
   );
   const lacks = NUMERIC_COLUMNS.filter((c) => r.columns[c] === undefined);
   const closeOnly = lacks.length === NUMERIC_COLUMNS.length - 1;
-  return `long table: ${r.symbols} symbols, columns ${named.join(", ")}${lacks.length ? `; no ${lacks.join(", ")}${closeOnly ? " (close only)" : ""}` : ""}`;
+  return (
+    `long table: ${r.symbols} symbols, ` +
+    `columns ${named.join(", ")}${lacks.length ? `; no ${lacks.join(", ")}${closeOnly ? " (close only)" : ""}` : ""}`
+  );
 }
 
 /** Human-readable report: errors, then warnings, each with its hint, then totals. */
@@ -778,7 +814,9 @@ export async function loadPrices(
     ].filter(Boolean);
     const where = bounds.length ? ` WHERE ${bounds.join(" AND ")}` : "";
     await conn.run(
-      `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${PRICE_COLUMNS.map(sqlIdent).join(", ")} FROM ${insp.typed}${where} ORDER BY date, symbol`,
+      `CREATE OR REPLACE TEMP ` +
+        `TABLE ${table} AS SELECT ${PRICE_COLUMNS.map(sqlIdent).join(", ")} FROM ${insp.typed}${where} ORDER BY ` +
+        `date, symbol`,
     );
     return { table, report: insp.report };
   } finally {

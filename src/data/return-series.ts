@@ -149,7 +149,8 @@ function parseRows(
     if (v === "" || /^[+-]?(nan|inf(inity)?)$/i.test(v)) {
       throw new StrataError(
         "DATA",
-        `${rows.at(i + 1)}, column "${col}": ${v === "" ? "missing value" : `"${v}"`} (NaN/missing returns are not allowed)`,
+        `${rows.at(i + 1)}, column "${col}": ${v === "" ? "missing value" : `"${v}"`} (NaN/missing returns are not ` +
+          `allowed)`,
         {
           hint: "fill the gap (0 for a flat period) or drop the row",
         },
@@ -174,7 +175,8 @@ function dateOrder(days: Int32Array, dateCol: string, rows: RowNamer): number[] 
     if (days[order[k]] === days[order[k - 1]]) {
       throw new StrataError(
         "DATA",
-        `${rows.at(order[k] + 1)}, column "${dateCol}": duplicate date ${formatIsoDate(days[order[k]])} (also at ${rows.rowWord} ${rows.number(order[k - 1] + 1)})`,
+        `${rows.at(order[k] + 1)}, column "${dateCol}": duplicate date ${formatIsoDate(days[order[k]])} (also ` +
+          `at ${rows.rowWord} ${rows.number(order[k - 1] + 1)})`,
         {
           hint: "keep one return per date",
         },

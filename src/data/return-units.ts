@@ -38,7 +38,8 @@ export function checkReturnUnits(returns: ArrayLike<number>, periodsPerYear = 25
     reasons.push(`the smallest return is ${fmt(min)}, a loss of more than 100 % (a simple return cannot be below −1)`);
   if (medianAbs > bound)
     reasons.push(
-      `the median |return| is ${fmt(medianAbs)} per period, above ${fmt(bound)} (decimal returns at ${periodsPerYear} periods a year are typically near 0.01)`,
+      `the median |return| is ${fmt(medianAbs)} per period, above ${fmt(bound)} (decimal returns ` +
+        `at ${periodsPerYear} periods a year are typically near 0.01)`,
     );
   return { percent: reasons.length > 0, medianAbs, min, bound, reasons };
 }

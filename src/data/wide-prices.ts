@@ -156,7 +156,9 @@ function tableShapeProblem(
       kind: "missing-column",
       file,
       column: opts.dateColumn ?? "date",
-      message: `${file}: no date column${opts.dateColumn ? ` "${opts.dateColumn}"` : ""} (columns: ${names.join(", ") || "none"})`,
+      message:
+        `${file}: no date column${opts.dateColumn ? ` "${opts.dateColumn}"` : ""} ` +
+        `(columns: ${names.join(", ") || "none"})`,
       hint: "name the first column 'date' (YYYY-MM-DD), one further column per asset with its prices",
     };
   }
@@ -182,7 +184,9 @@ function tableShapeProblem(
     return {
       kind: "too-few-rows",
       file,
-      message: `${file}: ${rowCount} row(s) of prices; at least ${minRows} are needed${minRows === 2 ? " for one return" : ""}`,
+      message:
+        `${file}: ${rowCount} row(s) of prices; at least ${minRows} are ` +
+        `needed${minRows === 2 ? " for one return" : ""}`,
       hint: "pass a longer price history",
     };
   }
@@ -229,7 +233,9 @@ function sortedDateRows(
         column: dateCol,
         date: d,
         value: d,
-        message: `${file} ${rowName(format, rows[k].i)}, column ${dateCol}: date ${d} repeats ${rowName(format, rows[k - 1].i)}`,
+        message:
+          `${file} ${rowName(format, rows[k].i)}, column ${dateCol}: date ${d} ` +
+          `repeats ${rowName(format, rows[k - 1].i)}`,
         hint: "keep one row per date",
       });
     }
@@ -270,7 +276,9 @@ function assetPrices(
           kind: "missing-value",
           ...where,
           message: message("empty cell after the asset's first price"),
-          hint: "fill the gap (e.g. carry the last price forward) or drop the row; only leading gaps (not yet listed) are allowed",
+          hint:
+            "fill the gap (e.g. carry the last price forward) or drop the row; only leading gaps (not yet " +
+            "listed) are allowed",
         });
       }
       return;
@@ -307,7 +315,9 @@ function priceFault(
     return {
       kind: "bad-number",
       says: `'${text}' is not a number`,
-      hint: "prices must be plain decimal numbers; remove NaN/text cells or leave a not-yet-listed asset's leading cells empty",
+      hint:
+        "prices must be plain decimal numbers; remove NaN/text cells or leave a not-yet-listed asset's leading " +
+        "cells empty",
     };
   }
   if (!(v > 0)) {
@@ -317,7 +327,9 @@ function priceFault(
     return {
       kind: "out-of-range",
       says: `price ${text} is above ${formatLimit(maxPrice)}, not a plausible price`,
-      hint: `a corrupt cell or the wrong units: fix the cell, or raise the data stage's max_price (now ${formatLimit(maxPrice)}; --max-price for pipeline data validate) if prices really are this large`,
+      hint:
+        `a corrupt cell or the wrong units: fix the cell, or raise the data stage's max_price ` +
+        `(now ${formatLimit(maxPrice)}; --max-price for pipeline data validate) if prices really are this large`,
     };
   }
   return undefined;
@@ -361,7 +373,10 @@ export async function readTextColumns(
     .map((d) => {
       const c = sqlIdent(d.column_name);
       if (opts.dateFormat && d.column_name === opts.dateColumn) {
-        return `coalesce(strftime(TRY_STRPTIME(trim(CAST(${c} AS VARCHAR)), ${sqlString(opts.dateFormat)}), '%Y-%m-%d'), CAST(${c} AS VARCHAR)) AS ${c}`;
+        return (
+          `coalesce(strftime(TRY_STRPTIME(trim(CAST(${c} AS VARCHAR)), ${sqlString(opts.dateFormat)}), ` +
+          `'%Y-%m-%d'), CAST(${c} AS VARCHAR)) AS ${c}`
+        );
       }
       return `CAST(${c} AS VARCHAR) AS ${c}`;
     })

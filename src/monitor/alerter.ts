@@ -129,7 +129,8 @@ function configure(opts: AlerterOptions): AlerterConfig {
     // The value is not echoed: a caller who passed the URL itself would see it printed.
     throw new StrataError(
       "ARGUMENT",
-      `createAlerter: webhookEnv must be the NAME of an environment variable (letters, digits, _), got a value of ${envName.length} characters that is not one (not shown)`,
+      `createAlerter: webhookEnv must be the NAME of an environment variable (letters, digits, _), got a value ` +
+        `of ${envName.length} characters that is not one (not shown)`,
       {
         hint: `pass the variable's name (e.g. ${DEFAULT_WEBHOOK_ENV}), never the URL itself`,
       },

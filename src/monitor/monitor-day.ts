@@ -85,8 +85,12 @@ function modelDriftAlert(drift: ModelDrift, ic: IcSummary, date: string): Alert 
     key: "monitor:model-drift",
     severity: "warning",
     date,
-    title: `Model drift: rolling rank IC below ${drift.threshold} on ${drift.weakDays} of the last ${drift.inspected} days`,
-    message: `The live scores have lost their edge (mean rank IC ${fix(ic.meanRankIc)} over ${ic.days} days). Review the champion: retrain, or select another model.`,
+    title:
+      `Model drift: rolling rank IC below ${drift.threshold} on ${drift.weakDays} of the ` +
+      `last ${drift.inspected} days`,
+    message:
+      `The live scores have lost their edge (mean rank IC ${fix(ic.meanRankIc)} over ${ic.days} days). Review ` +
+      `the champion: retrain, or select another model.`,
     details: {
       weakDays: drift.weakDays,
       inspected: drift.inspected,
@@ -104,8 +108,12 @@ function performanceDriftAlert(perf: PerformanceDrift, date: string): Alert | nu
     key: "monitor:performance-drift",
     severity: worse ? "warning" : "info",
     date,
-    title: `Performance drift: live Sharpe ${fix(perf.liveSharpe, 2)} vs backtest ${fix(perf.backtestSharpe, 2)} (${perf.sharpeChange >= 0 ? "+" : ""}${pct(perf.sharpeChange)}, limit ±${pct(perf.threshold)})`,
-    message: `Paper trading ${worse ? "lags" : "beats"} the backtest beyond the limit over ${perf.observations} daily returns. Check costs, fills and data against the backtest's assumptions.`,
+    title:
+      `Performance drift: live Sharpe ${fix(perf.liveSharpe, 2)} vs backtest ${fix(perf.backtestSharpe, 2)} ` +
+      `(${perf.sharpeChange >= 0 ? "+" : ""}${pct(perf.sharpeChange)}, limit ±${pct(perf.threshold)})`,
+    message:
+      `Paper trading ${worse ? "lags" : "beats"} the backtest beyond the limit over ${perf.observations} ` +
+      `daily returns. Check costs, fills and data against the backtest's assumptions.`,
     details: {
       liveSharpe: perf.liveSharpe,
       backtestSharpe: perf.backtestSharpe,
@@ -126,7 +134,9 @@ function freshnessAlert(fresh: DataFreshness, date: string): Alert | null {
       fresh.status === "missing"
         ? "Data missing: no prices at all"
         : `Stale data: last prices ${fresh.lastDataDate}, ${fresh.tradingDaysBehind} trading days behind ${date}`,
-    message: `Signals would be computed on old prices (allowed: ${fresh.threshold} trading day behind). Update the data stage (pipeline run data) before trading.`,
+    message:
+      `Signals would be computed on old prices (allowed: ${fresh.threshold} trading day behind). Update the ` +
+      `data stage (pipeline run data) before trading.`,
     details: {
       lastDataDate: fresh.lastDataDate,
       tradingDaysBehind: fresh.tradingDaysBehind,
@@ -141,8 +151,12 @@ function correlationAlert(corr: CorrelationMonitor, date: string): Alert | null 
     key: "monitor:correlation",
     severity: "warning",
     date,
-    title: `Concentration: average pairwise correlation ${fix(corr.averageCorrelation, 2)} of ${corr.symbols.length} held names above ${corr.threshold}`,
-    message: `The book behaves like ${fix(corr.effectiveBets, 1)} independent names over ${corr.observations} days. Review the optimizer's risk controls or the sector caps.`,
+    title:
+      `Concentration: average pairwise correlation ${fix(corr.averageCorrelation, 2)} of ${corr.symbols.length} ` +
+      `held names above ${corr.threshold}`,
+    message:
+      `The book behaves like ${fix(corr.effectiveBets, 1)} independent names over ${corr.observations} days. ` +
+      `Review the optimizer's risk controls or the sector caps.`,
     details: {
       averageCorrelation: corr.averageCorrelation,
       diversificationScore: corr.diversificationScore,

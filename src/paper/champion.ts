@@ -91,7 +91,8 @@ export function loadChampion(dir: string): ChampionLookup {
   if (!parsed.success) {
     throw new StrataError(
       "DATA",
-      `${cPath}: backtest.params do not describe a backtest cell: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      `${cPath}: backtest.params do not describe a backtest ` +
+        `cell: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
       {
         hint: "rerun the champion stage with this version of Strata",
       },

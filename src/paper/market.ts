@@ -104,7 +104,8 @@ export async function calendarOfData(
   if (holidays.length === 0) return "nyse";
   const r = await readColumns(
     conn,
-    `SELECT count(*)::DOUBLE AS n FROM ${src(pricesPath)} WHERE date IN (${holidays.map((h) => `${sqlString(h)}::DATE`).join(", ")})`,
+    `SELECT count(*)::DOUBLE AS n FROM ${src(pricesPath)} WHERE date IN ` +
+      `(${holidays.map((h) => `${sqlString(h)}::DATE`).join(", ")})`,
   );
   const n = r.n;
   return n instanceof Float64Array && n[0] > 0 ? "weekdays" : "nyse";
@@ -134,7 +135,8 @@ export async function loadDecisionMarket(
     `
     WITH d AS (SELECT DISTINCT date FROM ${src(pricesPath)} WHERE date <= ${P} ORDER BY date DESC LIMIT ${rowsNeeded})
     SELECT p.date, p.symbol, CAST(p.close AS DOUBLE) AS close,
-           ${hasVolume ? "CAST(p.volume AS DOUBLE)" : "NULL::DOUBLE"} AS volume, ${hasSector ? "p.sector" : "NULL::VARCHAR"} AS sector
+           ${hasVolume ? "CAST(p.volume AS DOUBLE)" : "NULL::DOUBLE"} AS
+           volume, ${hasSector ? "p.sector" : "NULL::VARCHAR"} AS sector
       FROM ${src(pricesPath)} p WHERE p.date >= (SELECT min(date) FROM d) AND p.date <= ${P}
      ORDER BY p.date, p.symbol`,
   );
@@ -202,7 +204,8 @@ async function regimeAt(
   const r = await readColumns(
     conn,
     `SELECT date, symbol, CAST(close AS DOUBLE) AS close FROM ${src(pricesPath)}
-      WHERE date IS NOT NULL AND date <= ${sqlString(decisionDate)}::DATE AND close > 0 AND isfinite(close) AND symbol IS NOT NULL AND symbol <> ''
+      WHERE date IS NOT NULL AND date <= ${sqlString(decisionDate)}::DATE AND close > 0 AND isfinite(close) AND symbol
+      IS NOT NULL AND symbol <> ''
       ORDER BY date, symbol`,
   );
   const dates = i32Column(r, "date");

@@ -314,7 +314,9 @@ export function resolveAlias(state: RegistryState, alias: string): AliasState {
 export function checkAliasName(alias: string): void {
   if (!ALIAS_PATTERN.test(alias))
     throw new StrataError("ARGUMENT", `'${alias}' is not an alias name`, {
-      hint: `an alias is lower case letters, digits, '-' and '_', starting with a letter (${CHAMPION}, ${CHALLENGER}, staging…)`,
+      hint:
+        `an alias is lower case letters, digits, '-' and '_', starting with a letter ` +
+        `(${CHAMPION}, ${CHALLENGER}, staging…)`,
     });
 }
 

@@ -65,7 +65,8 @@ export function checkTrades(
     cost += t.estCommission + t.estSlippage;
     if (cfg.on_large_trade === "block" && t.notional > cfg.max_trade * equity)
       out.push(
-        `trade ${t.side} ${t.shares} ${t.symbol} is ${pct(t.notional / equity)} of equity, above the ${pct(cfg.max_trade)} limit`,
+        `trade ${t.side} ${t.shares} ${t.symbol} is ${pct(t.notional / equity)} of equity, above ` +
+          `the ${pct(cfg.max_trade)} limit`,
       );
   }
   const turnover = equity > 0 ? notional / equity : Infinity;

@@ -66,7 +66,8 @@ export async function scoreFromPredictions(
 ): Promise<Scores> {
   const r = await readColumns(
     conn,
-    `SELECT symbol, CAST(score AS DOUBLE) AS score FROM ${src(predictionsPath)} WHERE date = ${sqlString(date)}::DATE ORDER BY symbol`,
+    `SELECT symbol, CAST(score AS DOUBLE) AS score FROM ${src(predictionsPath)} WHERE date ` +
+      `= ${sqlString(date)}::DATE ORDER BY symbol`,
   );
   const symbols = stringColumn(r, "symbol"),
     score = f64Column(r, "score");

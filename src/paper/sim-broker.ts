@@ -145,7 +145,9 @@ export class SimBroker implements Broker {
           `${o.symbol}: ${this.opts.maxParticipation * 100}% of ADV ${adv.toFixed(0)} is less than one share`,
         );
       if (shares > cap) {
-        reason = `partial: ${shares} shares > ${this.opts.maxParticipation * 100}% of ADV (${cap}); ${shares - cap} cancelled`;
+        reason =
+          `partial: ${shares} shares > ${this.opts.maxParticipation * 100}% of ADV (${cap}); ${shares - cap} ` +
+          `cancelled`;
         shares = cap;
       }
     }

@@ -119,7 +119,8 @@ function explainNoMatch(graph: CellGraph, target: Target): { message: string; hi
     }
   }
   return {
-    message: `target '${text}': no cell of '${stage}' has all of ${target.where.map(([a, v]) => `${a}=${v}`).join(", ")}`,
+    message:
+      `target '${text}': no cell of '${stage}' ` + `has all of ${target.where.map(([a, v]) => `${a}=${v}`).join(", ")}`,
     hint: `cells of ${stage}: ${cells.map((c) => c.id).join(", ")}`,
   };
 }

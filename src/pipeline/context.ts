@@ -138,7 +138,9 @@ function pickUpstream(
         "STAGE",
         `${cellLabel(cell)} asked for input '${stage}/${output}', but '${stage}' is not among its needs`,
         {
-          hint: `add '${stage}' to stages.${cell.stage}.needs in pipeline.yaml (needs now: ${stages.join(", ") || "none"})`,
+          hint:
+            `add '${stage}' to stages.${cell.stage}.needs in pipeline.yaml (needs ` +
+            `now: ${stages.join(", ") || "none"})`,
         },
       );
     }

@@ -83,7 +83,8 @@ export function closureDigest(code: Record<string, string>): string {
 
 const HEADER = " Written by `pipeline run`. Commit it; do not edit by hand.";
 const recover = (name: string) =>
-  `restore the committed version with \`git checkout ${name}\`, or delete it (the next \`pipeline run\` rebuilds it, restoring cached results)`;
+  `restore the committed version with \`git checkout ${name}\`, or delete it (the next \`pipeline run\` rebuilds it, ` +
+  `restoring cached results)`;
 const recoverCell = (name: string) =>
   `restore the committed version with \`git checkout ${name}\`, or delete the entry`;
 
@@ -522,7 +523,8 @@ function expandCode(
       file,
       text,
       keyOffset(pair?.value, ["code"]) ?? offset,
-      `cell '${id}': the hashes of code closure ${digest as string} do not match its digest (the \`code\` table was edited)`,
+      `cell '${id}': the hashes of code closure ${digest as string} do not match its digest (the \`code\` table was ` +
+        `edited)`,
       id,
     );
   }

@@ -87,7 +87,8 @@ function makeRun(
     if (keys.length !== 1) {
       throw new StrataError(
         "STAGE",
-        `${cellId}: the previous run has ${keys.length === 0 ? "no cached input" : "several inputs"} '${stage}/${output}'`,
+        `${cellId}: the previous run has ${keys.length === 0 ? "no cached input" : "several inputs"} ` +
+          `'${stage}/${output}'`,
         { hint: "check ctx.previous.inputs before reading it, and run in full when it is absent" },
       );
     }

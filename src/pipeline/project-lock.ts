@@ -98,7 +98,8 @@ function lockedError(path: string, holder: ProjectLockInfo, why: "alive" | "remo
   const where = why === "remote" ? `, on host ${holder.host}` : "";
   return new StrataError(
     "LOCKED",
-    `another pipeline process (pid ${holder.pid}${where}, started ${holder.started}${ago(holder.started)}, \`${holder.command}\`) holds ${path}`,
+    `another pipeline process (pid ${holder.pid}${where}, started ${holder.started}${ago(holder.started)}, ` +
+      `\`${holder.command}\`) holds ${path}`,
     {
       hint:
         why === "remote"
@@ -196,7 +197,8 @@ export async function acquireProjectLock(
     if (holder.host !== host) throw lockedError(path, holder, "remote");
     if (isPidAlive(holder.pid)) throw lockedError(path, holder, "alive");
     note(
-      `taking over ${path} from pid ${holder.pid} (\`${holder.command}\`, started ${holder.started}), which is no longer running`,
+      `taking over ${path} from pid ${holder.pid} (\`${holder.command}\`, started ${holder.started}), which is no ` +
+        `longer running`,
     );
     await removeStale(path, text);
     await sleep(attempt === 0 ? 0 : 10);

@@ -146,9 +146,12 @@ export function validateParams(
     const pos = project.spec.positionOf?.(["stages", stage.name, "params"]) ?? stage.pos;
     throw new StrataError(
       "PARAMS",
-      `${rel}:${pos.line}:${pos.col}: stage '${stage.name}' is given params, but ${stage.uses} declares no params schema`,
+      `${rel}:${pos.line}:${pos.col}: stage '${stage.name}' is given params, but ${stage.uses} declares no params ` +
+        `schema`,
       {
-        hint: `add \`params: z.object({ ... })\` to its defineStage({...}), or remove stages.${stage.name}.params from ${rel}`,
+        hint:
+          `add \`params: z.object({ ... })\` to its defineStage({...}), or remove stages.${stage.name}.params ` +
+          `from ${rel}`,
       },
     );
   }
@@ -225,7 +228,8 @@ function checkMatrixValues(project: Project, stage: StageSpec, def: StageDefinit
         ) ?? stage.pos;
       const options = enumOptions(shape[axis]);
       problems.push(
-        `  ${rel}:${pos.line}:${pos.col}: matrix.${axis}: ${JSON.stringify(value)} is not a value of param '${axis}' (${issue.message})`,
+        `  ${rel}:${pos.line}:${pos.col}: matrix.${axis}: ${JSON.stringify(value)} is not a value of param '${axis}' ` +
+          `(${issue.message})`,
       );
       hint ??= options ? suggestionHint(String(value), options, `values of ${axis}`) : undefined;
     }
@@ -398,10 +402,12 @@ function inheritParams(
     const upStage = project.spec.stages.find((x) => x.name === from)!;
     if (upStage.matrix.some(([axis]) => axis === param)) {
       problems.push(
-        `  ${paramWhere(project, stage, undefined)}: stage '${stage.name}' takes '${param}' from stage '${from}', whose matrix varies '${param}': there is no single value to take`,
+        `  ${paramWhere(project, stage, undefined)}: stage '${stage.name}' takes '${param}' from stage '${from}', ` +
+          `whose matrix varies '${param}': there is no single value to take`,
       );
       hints.push(
-        `give '${from}' one ${param} (run one study per value), or take the axis with matrix: { ${param}: { from: ${from} } }`,
+        `give '${from}' one ${param} (run one study per value), or take the axis with matrix: { ${param}: { ` +
+          `from: ${from} } }`,
       );
       continue;
     }
@@ -410,10 +416,12 @@ function inheritParams(
       const upRaw = (upStage.params ?? {}) as Record<string, unknown>;
       const upWhere = param in upRaw ? `${paramWhere(project, upStage, param)}` : `its default; ${upStage.uses}`;
       problems.push(
-        `  ${paramWhere(project, stage, param)}: ${stage.name}.params.${param} is ${show(own[param])}, but stage '${from}' has ${param} ${show(up[param])} (${upWhere}); '${stage.name}' takes ${param} from '${from}'`,
+        `  ${paramWhere(project, stage, param)}: ${stage.name}.params.${param} is ${show(own[param])}, but stage ` +
+          `'${from}' has ${param} ${show(up[param])} (${upWhere}); '${stage.name}' takes ${param} from '${from}'`,
       );
       hints.push(
-        `remove ${param} from stages.${stage.name}.params in ${rel} (it is taken from '${from}'), or set both to the same value`,
+        `remove ${param} from stages.${stage.name}.params in ${rel} (it is taken from '${from}'), or set both to the ` +
+          `same value`,
       );
     } else {
       raw[param] = up[param];

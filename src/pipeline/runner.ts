@@ -447,7 +447,8 @@ function assertPreparable(cells: readonly Cell[], probes: Map<string, CellProbe>
   const usage = list.every((p) => p.code === "PARAMS" || p.code === "SPEC");
   throw new StrataError(
     usage ? "PARAMS" : "STAGE",
-    `nothing was run: ${problems.size === 1 ? "a stage cannot be prepared" : `${problems.size} stages cannot be prepared`}\n${list.map((p) => p.error).join("\n")}`,
+    `nothing was ` +
+      `run: ${problems.size === 1 ? "a stage cannot be prepared" : `${problems.size} stages cannot be prepared`}\n${list.map((p) => p.error).join("\n")}`,
   );
 }
 
@@ -699,7 +700,8 @@ async function checkOutputFolder(
     if (!claimed.has(f) || !st.isFile()) {
       throw new StrataError(
         "OUTPUT",
-        `stage '${cell.stage}' (cell ${cell.id}) left '${f}' in its output folder outside ctx${st.isSymbolicLink() ? " (a symlink)" : ""}`,
+        `stage '${cell.stage}' (cell ${cell.id}) left '${f}' in its output folder outside ` +
+          `ctx${st.isSymbolicLink() ? " (a symlink)" : ""}`,
         {
           hint: "write outputs only with ctx.writeTable / ctx.writeJson / ctx.writeFile",
         },

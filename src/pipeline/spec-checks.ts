@@ -114,7 +114,8 @@ function checkCaseCollisions(names: readonly string[], r: Reporter): void {
     const line = r.posOf(["stages", prev], "key").line;
     r.add(
       ["stages", name],
-      `duplicate output folder data/${prev}: stage '${name}' differs from stage '${prev}' (line ${line}) only in letter case`,
+      `duplicate output folder data/${prev}: stage '${name}' differs from stage '${prev}' (line ${line}) only in ` +
+        `letter case`,
       "rename one of them; on macOS and Windows both would write to the same folder",
       "key",
     );
@@ -203,7 +204,8 @@ function checkAxisValues(name: string, axis: string, values: readonly AxisValue[
     const first = ctx.r.posOf(["stages", name, "matrix", axis, j]);
     ctx.r.add(
       path,
-      `duplicate value '${text}' in matrix axis '${axis}' of stage '${name}' (first at line ${first.line}, column ${first.col})`,
+      `duplicate value '${text}' in matrix axis '${axis}' of stage '${name}' (first at line ${first.line}, ` +
+        `column ${first.col})`,
       "each value makes one cell (and one folder); remove the repeat",
     );
   });

@@ -38,7 +38,9 @@ export function resolveModule(uses: string, where: ProjectRoot): { abs: string }
         : "point uses at the module whose default export is defineStage({...})",
     };
   }
-  const notFoundHint = `create ${lexical.rel} with \`export default defineStage({...})\`, or fix the path (relative to the project root)`;
+  const notFoundHint =
+    `create ${lexical.rel} with \`export default defineStage({...})\`, or fix the path (relative ` +
+    `to the project root)`;
   return checkOnDisk(lexical.abs, uses, "uses", where, notFoundHint) ?? { abs: lexical.abs };
 }
 
@@ -58,11 +60,14 @@ export function resolveInputFile(
   const owner = outputOwner(lexical.rel, stageNames);
   if (owner !== undefined) {
     return {
-      message: `stage '${name}' lists '${file}' under files, but it is inside data/${owner}/, the output folder of stage '${owner}'`,
+      message:
+        `stage '${name}' lists '${file}' under files, but it is inside data/${owner}/, the output folder of ` +
+        `stage '${owner}'`,
       hint:
         owner === name
           ? "a stage cannot read its own outputs; keep inputs under data/raw/"
-          : `read it through needs: add '${owner}' to ${name}.needs and use ctx.input('${owner}', ...) or ctx.inputPath(...)`,
+          : `read it through needs: add '${owner}' to ${name}.needs and use ctx.input('${owner}', ...) or ` +
+            `ctx.inputPath(...)`,
     };
   }
   const notFoundHint = "check the path: it is relative to the project root (the folder holding pipeline.yaml)";

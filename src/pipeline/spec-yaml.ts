@@ -150,7 +150,10 @@ function checkDuplicateKeys(node: unknown, path: Array<string | number>, r: Repo
 function yamlErrorHint(code: string, message: string): string {
   const unclosed = /end with an? ([\]}])/.exec(message)?.[1];
   if (unclosed)
-    return `a '${unclosed === "]" ? "[" : "{"}' opened above is not closed: add the missing '${unclosed}' (or indent its continuation lines)`;
+    return (
+      `a '${unclosed === "]" ? "[" : "{"}' opened above is not closed: add the missing '${unclosed}' (or indent ` +
+      `its continuation lines)`
+    );
   switch (code) {
     case "TAB_AS_INDENT":
       return "indent with spaces; YAML does not allow tabs for indentation";

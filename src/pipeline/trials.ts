@@ -271,7 +271,8 @@ export async function recordTrials(
         const s = t.spec;
         const rows = await sql.queryRows<{ k: unknown; p: string; m: number | null }>(
           conn,
-          `SELECT ${sql.sqlIdent(s.key)} AS k, CAST(min(${sql.sqlIdent(s.params)}) AS VARCHAR) AS p, avg(${sql.sqlIdent(s.metric)}) AS m
+          `SELECT ${sql.sqlIdent(s.key)} AS k, CAST(min(${sql.sqlIdent(s.params)}) AS VARCHAR) AS p,
+            avg(${sql.sqlIdent(s.metric)}) AS m
              FROM ${sql.readParquetSql(t.path)} GROUP BY ${sql.sqlIdent(s.key)} ORDER BY ${sql.sqlIdent(s.key)}`,
         );
         for (const r of rows) {

@@ -30,5 +30,8 @@ export function page(opts: PageOptions): string {
   const stamp = opts.stamp
     ? html`<footer class="stamp">Built from <code>${opts.stamp.source ?? "pipeline.lock"}</code> sha256 <code class="lock-hash">${opts.stamp.lockHash}</code>${(opts.stamp.lines ?? []).map((l) => html`<br>${l}`)}</footer>`
     : null;
-  return `<!doctype html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${opts.title}</title><style>${raw(CSS)}</style>${opts.head ?? null}</head><body><header class="site"><a class="brand" href="${opts.home ?? "index.html"}">Strata</a>${nav}</header><main>${opts.body}</main>${stamp}${opts.tail ?? null}</body></html>`.value}\n`;
+  return (
+    `<!doctype ` +
+    `html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${opts.title}</title><style>${raw(CSS)}</style>${opts.head ?? null}</head><body><header class="site"><a class="brand" href="${opts.home ?? "index.html"}">Strata</a>${nav}</header><main>${opts.body}</main>${stamp}${opts.tail ?? null}</body></html>`.value}\n`
+  );
 }

@@ -29,11 +29,14 @@ export interface TearsheetPageInput {
 export function tearsheetPage(t: TearsheetPageInput): string {
   const title = `Tearsheet — ${t.series}`;
   const what =
-    `${t.start} … ${t.end}, ${t.periods} periods, ${t.periodsPerYear} per year, risk-free ${(t.riskFree * 100).toFixed(2)}%/yr` +
+    `${t.start} … ${t.end}, ${t.periods} periods, ${t.periodsPerYear} per year, ` +
+    `risk-free ${(t.riskFree * 100).toFixed(2)}%/yr` +
     `${t.percent ? ", read as percentages (÷ 100)" : ""}${t.benchmark ? `, benchmark ${t.benchmark}` : ""}`;
-  return `<!doctype html>
+  return (
+    `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:4px 12px;border-bottom:1px solid #ddd;text-align:left}td.v{text-align:right;font-variant-numeric:tabular-nums}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:4px ` +
+    `12px;border-bottom:1px solid #ddd;text-align:left}td.v{text-align:right;font-variant-numeric:tabular-nums}</style>
 </head><body>
 <h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(what)}</p>
@@ -43,5 +46,6 @@ ${t.rows.map(([l, v]) => `<tr><td>${escapeHtml(l)}</td><td class="v">${escapeHtm
 <tr><td>Max drawdown period</td><td class="v">${escapeHtml(t.drawdownPeriod)}</td></tr>
 </table>
 </body></html>
-`;
+`
+  );
 }

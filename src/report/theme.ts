@@ -23,19 +23,25 @@ export const DIVERGING = "RdBu";
 
 export const FONT = `system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif`;
 
-export const CSS = `
-:root { --fg: #1d232b; --muted: #5c6773; --bg: #ffffff; --panel: #f6f8fa; --line: #d8dee4; --accent: #2f6fae; --good: #1a7f37; --bad: #c0392b; --warn: #9a6700; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9aa5b1; --bg: #0f1419; --panel: #161b22; --line: #30363d; --accent: #6cb6ff; --good: #3fb950; --bad: #f85149; --warn: #d29922; } figure svg { background: #fff; border-radius: 4px; } }
+export const CSS =
+  `
+:root { --fg: #1d232b; --muted: #5c6773; --bg: #ffffff; --panel: #f6f8fa; --line: #d8dee4; --accent: #2f6fae; ` +
+  `--good: #1a7f37; --bad: #c0392b; --warn: #9a6700; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9aa5b1; --bg: #0f1419; --panel: #161b22; ` +
+  `--line: #30363d; --accent: #6cb6ff; --good: #3fb950; --bad: #f85149; --warn: #d29922; } figure svg { background: ` +
+  `#fff; border-radius: 4px; } }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; font: 15px/1.5 ${FONT}; color: var(--fg); background: var(--bg); }
-header.site { display: flex; flex-wrap: wrap; align-items: baseline; gap: .25rem 1rem; padding: .6rem 1rem; border-bottom: 1px solid var(--line); background: var(--panel); }
+header.site { display: flex; flex-wrap: wrap; align-items: baseline; gap: .25rem 1rem; padding: .6rem 1rem; ` +
+  `border-bottom: 1px solid var(--line); background: var(--panel); }
 header.site .brand { font-weight: 700; color: var(--fg); text-decoration: none; }
 nav.pages { display: flex; flex-wrap: wrap; gap: .2rem .8rem; }
 nav.pages a { color: var(--accent); text-decoration: none; }
 nav.pages a[aria-current="page"] { color: var(--fg); font-weight: 600; border-bottom: 2px solid var(--accent); }
 main { max-width: 1100px; margin: 0 auto; padding: 1rem; }
-footer.stamp { max-width: 1100px; margin: 2rem auto 1rem; padding: .6rem 1rem; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
+footer.stamp { max-width: 1100px; margin: 2rem auto 1rem; padding: .6rem 1rem; border-top: 1px solid var(--line); ` +
+  `color: var(--muted); font-size: 12px; overflow-wrap: anywhere; }
 h1 { font-size: 1.6rem; margin: .4rem 0 .8rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .6rem; padding-bottom: .2rem; border-bottom: 1px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
@@ -43,7 +49,8 @@ p.lead { color: var(--muted); margin-top: -.4rem; }
 p.note, .muted { color: var(--muted); font-size: 13px; }
 a { color: var(--accent); }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
-pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; overflow-x: auto; }
+pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; overflow-x: ` +
+  `auto; }
 .table-wrap { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 13px; margin: .4rem 0; }
 th, td { padding: .25rem .6rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
@@ -61,8 +68,10 @@ details > summary { cursor: pointer; color: var(--accent); font-size: 13px; }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem; }
 .card .k { color: var(--muted); font-size: 12px; }
 .card .v { font-size: 1.25rem; font-weight: 600; font-variant-numeric: tabular-nums; }
-.badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: 12px; font-weight: 600; border: 1px solid currentColor; }
-.badge.ok { color: var(--good); } .badge.bad { color: var(--bad); } .badge.warn { color: var(--warn); } .badge.muted { color: var(--muted); }
+.badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: 12px; font-weight: 600; border: ` +
+  `1px solid currentColor; }
+.badge.ok { color: var(--good); } .badge.bad { color: var(--bad); } .badge.warn { color: var(--warn); } .badge.muted ` +
+  `{ color: var(--muted); }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 0 1.2rem; }
 .cell-error { border-left: 4px solid var(--bad); background: var(--panel); padding: .5rem .8rem; margin: .6rem 0; }
 .cell-error pre { background: transparent; border: 0; padding: 0; margin: .3rem 0 0; white-space: pre-wrap; }

@@ -43,5 +43,8 @@ export function orderByClause(columns: readonly string[] | undefined): string {
  * `model` column of every file below. `fileRowNumber` adds the `file_row_number` column.
  */
 export function readParquetSql(path: string, opts: { fileRowNumber?: boolean } = {}): string {
-  return `read_parquet(${sqlString(path)}, hive_partitioning = false${opts.fileRowNumber ? ", file_row_number = true" : ""})`;
+  return (
+    `read_parquet(${sqlString(path)}, hive_partitioning = ` +
+    `false${opts.fileRowNumber ? ", file_row_number = true" : ""})`
+  );
 }

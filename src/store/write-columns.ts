@@ -66,5 +66,8 @@ export async function createTableFromColumns(
 // without orderBy it pins the input order whatever the thread count.
 function orderedSelect(table: string, selectList: string, orderBy: string[] | undefined): string {
   const keys = [...(orderBy ?? []).map(sqlIdent), "__strata_row"].join(", ");
-  return `SELECT * EXCLUDE (__strata_row) FROM (SELECT ${selectList}, rowid AS __strata_row FROM ${table}) ORDER BY ${keys}`;
+  return (
+    `SELECT * EXCLUDE (__strata_row) FROM (SELECT ${selectList}, rowid AS __strata_row FROM ${table}) ORDER ` +
+    `BY ${keys}`
+  );
 }

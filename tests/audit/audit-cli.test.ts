@@ -6,10 +6,12 @@ let p: TempProject;
 beforeAll(() => {
   p = createTempProject({
     ...repoStages("data.ts", "features.ts"),
-    "stages/peek.ts": `import { defineStage, z } from "../src/index.ts";
+    "stages/peek.ts":
+      `import { defineStage, z } from "../src/index.ts";
 export default defineStage({ params: z.object({}), outputs: ["out"], async run(ctx) {
   const p = ctx.input("data", "prices");
-  await ctx.writeTable("out", \`SELECT date, symbol, lead(close, 2) OVER (PARTITION BY symbol ORDER BY date) AS ahead FROM \${p}\`, { orderBy: ["date", "symbol"] });
+  await ctx.writeTable("out", \`SELECT date, symbol, lead(close, 2) OVER (PARTITION BY symbol ORDER BY date) AS ` +
+      `ahead FROM \${p}\`, { orderBy: ["date", "symbol"] });
 } });
 `,
     "pipeline.yaml": `version: 1

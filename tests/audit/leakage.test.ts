@@ -50,6 +50,7 @@ beforeAll(async () => {
   cpSync(join(REPO, "src"), join(root, "src"), { recursive: true });
   mkdirSync(join(root, "stages"));
   for (const s of ["data.ts", "features.ts"]) cpSync(join(REPO, "stages", s), join(root, "stages", s));
+  cpSync(join(REPO, "stages/lib"), join(root, "stages/lib"), { recursive: true });
   writeFileSync(join(root, "stages", "leaky.ts"), LEAKY);
   symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"), "dir");
   writeFileSync(join(root, "package.json"), JSON.stringify({ name: "audit-test", type: "module", private: true }));
@@ -127,11 +128,15 @@ describe("perturbPricesAfter", () => {
       const [c] = await queryRows<Record<string, number>>(
         conn,
         `
-        WITH a AS (SELECT *, row_number() OVER () AS i FROM '${src}'), b AS (SELECT *, row_number() OVER () AS i FROM '${dest}')
-        SELECT count(*) FILTER (WHERE a.date <= '2022-09-12' AND (a.open <> b.open OR a.high <> b.high OR a.low <> b.low OR a.close <> b.close OR a.volume <> b.volume OR a.symbol <> b.symbol))::INT AS before_changed,
-               count(*) FILTER (WHERE a.date > '2022-09-12' AND (a.open = b.open OR a.close = b.close OR a.volume = b.volume))::INT AS after_same,
+        WITH a AS (SELECT *, row_number() OVER () AS i FROM '${src}'), b AS (SELECT *, row_number() OVER () AS i FROM
+        '${dest}')
+        SELECT count(*) FILTER (WHERE a.date <= '2022-09-12' AND (a.open <> b.open OR a.high <> b.high OR a.low <> b.low
+        OR a.close <> b.close OR a.volume <> b.volume OR a.symbol <> b.symbol))::INT AS before_changed,
+               count(*) FILTER (WHERE a.date > '2022-09-12' AND (a.open = b.open OR a.close = b.close OR a.volume =
+               b.volume))::INT AS after_same,
                count(*) FILTER (WHERE a.date > '2022-09-12')::INT AS after,
-               count(*) FILTER (WHERE NOT (b.low <= least(b.open, b.close) AND b.high >= greatest(b.open, b.close)))::INT AS inconsistent
+               count(*) FILTER (WHERE NOT (b.low <= least(b.open, b.close) AND b.high >= greatest(b.open,
+               b.close)))::INT AS inconsistent
         FROM a JOIN b USING (i)`,
       );
       expect(c).toEqual({ before_changed: 0, after_same: 0, after: r.perturbedRows, inconsistent: 0 });

@@ -17,7 +17,8 @@ export function chromiumPath(): string {
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     throw new Error(
-      `no chromium found (looked at ${candidates.join(", ")}): install it with \`apt-get install -y chromium\` or set STRATA_CHROMIUM`,
+      `no chromium found (looked at ${candidates.join(", ")}): install it with \`apt-get install -y chromium\` or ` +
+        `set STRATA_CHROMIUM`,
     );
   }
   return found;

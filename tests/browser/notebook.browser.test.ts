@@ -20,17 +20,20 @@ stages:
     params: { source: synthetic, symbols: 12, start: "2020-01-02", end: "2021-06-30" }
 `;
 
-const notebook = (marker: string) => `# Browser check
+const notebook = (marker: string) =>
+  `# Browser check
 
 Prices of the synthetic market.
 
 \`\`\`ts
-const rows = await sql\`SELECT symbol, count(*) AS days, avg(close) AS mean_close FROM prices GROUP BY symbol ORDER BY symbol\`;
+const rows = await sql\`SELECT symbol, count(*) AS days, avg(close) AS mean_close FROM prices GROUP BY symbol ORDER ` +
+  `BY symbol\`;
 display(rows);
 \`\`\`
 
 \`\`\`ts
-display(Plot.plot({ x: { label: "Symbol" }, y: { label: "Mean close ($)" }, marks: [Plot.barY(rows, { x: "symbol", y: "mean_close" })] }));
+display(Plot.plot({ x: { label: "Symbol" }, y: { label: "Mean close ($)" }, marks: [Plot.barY(rows, { x: "symbol", ` +
+  `y: "mean_close" })] }));
 display("Marker: **${marker}**");
 \`\`\`
 `;

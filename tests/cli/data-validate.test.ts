@@ -54,16 +54,19 @@ describe("pipeline data validate", () => {
     expect(process.exitCode).toBe(0);
   });
 
-  it("a wide table is recognized (exit 0) and says what it inferred; --format long gives the column errors", async () => {
-    await dataValidateCommand(WIDE, {});
-    expect(process.exitCode).toBe(0);
-    expect(out).toContain('wide table: 20 symbols (one column each, dates in "date"), close only');
-    expect(out).toMatch(/ok: .*stock_prices\.csv: 106931 rows, 20 symbols, 1989-12-29 \.\. 2018-04-11/);
-    out = "";
-    await dataValidateCommand(WIDE, { format: "long" });
-    expect(process.exitCode).toBe(1);
-    expect(out).toMatch(/required column "symbol" not found/);
-  });
+  it(
+    "a wide table is recognized (exit 0) and says what it inferred; " + "--format long gives the column errors",
+    async () => {
+      await dataValidateCommand(WIDE, {});
+      expect(process.exitCode).toBe(0);
+      expect(out).toContain('wide table: 20 symbols (one column each, dates in "date"), close only');
+      expect(out).toMatch(/ok: .*stock_prices\.csv: 106931 rows, 20 symbols, 1989-12-29 \.\. 2018-04-11/);
+      out = "";
+      await dataValidateCommand(WIDE, { format: "long" });
+      expect(process.exitCode).toBe(1);
+      expect(out).toMatch(/required column "symbol" not found/);
+    },
+  );
 
   it("--max-daily-move 0.5 warns on the three days beyond ±50 % (still exit 0); --json carries them", async () => {
     await dataValidateCommand(WIDE, { maxDailyMove: 0.5, json: true });

@@ -41,29 +41,38 @@ const PAPER = {
 };
 
 describe("dsrCommand", () => {
-  it("--json prints exactly psr, dsr, expected_max_sharpe, min_track_record_length; the paper's DSR ≈ 0.9004", async () => {
-    await dsrCommand({ ...PAPER, json: true });
-    const got = JSON.parse(out);
-    expect(Object.keys(got)).toEqual(["psr", "dsr", "expected_max_sharpe", "min_track_record_length"]);
-    expect(got.dsr).toBeCloseTo(0.9004, 4);
-    // Annualized SR0: 0.1131720 · √250 = 1.789406 (the paper's 0.1132 per day).
-    expect(got.expected_max_sharpe).toBeCloseTo(1.7894064662732077, 9);
-    // PSR vs 0, by hand: z = 0.1581139·√1249 / √(1 + 3·0.1581139 + 9/4·0.025) = 4.516766 ⇒ Φ(z) = 0.9999968595.
-    expect(got.psr).toBeCloseTo(0.9999968595078976, 9);
-    // MinTRL, by hand: 1 + 1.5305917·(1.6448536/0.1581139)² = 166.6433 observations.
-    expect(got.min_track_record_length).toBeCloseTo(166.6432886765355, 6);
-  });
-  it("defaults to 252 periods a year, normal returns and no DSR; JSON null for an unreachable track record", async () => {
-    await dsrCommand({ sharpe: 1, observations: 500, json: true });
-    const got = JSON.parse(out);
-    // By hand: SR = 1/√252 = 0.0629941; z = 0.0629941·√499/√(1 + 0.0629941²/2) = 1.405787 ⇒ Φ(z) = 0.9201063
-    expect(got.psr).toBeCloseTo(0.9201064, 6);
-    expect(got).toMatchObject({ dsr: null, expected_max_sharpe: null });
-    expect(got.min_track_record_length).toBeCloseTo(1 + (1 + 1 / 504) * (1.6448536269514722 * Math.sqrt(252)) ** 2, 6);
-    out = "";
-    await dsrCommand({ sharpe: -0.5, observations: 500, json: true });
-    expect(JSON.parse(out).min_track_record_length).toBeNull();
-  });
+  it(
+    "--json prints exactly psr, dsr, expected_max_sharpe, min_track_record_length; " + "the paper's DSR ≈ 0.9004",
+    async () => {
+      await dsrCommand({ ...PAPER, json: true });
+      const got = JSON.parse(out);
+      expect(Object.keys(got)).toEqual(["psr", "dsr", "expected_max_sharpe", "min_track_record_length"]);
+      expect(got.dsr).toBeCloseTo(0.9004, 4);
+      // Annualized SR0: 0.1131720 · √250 = 1.789406 (the paper's 0.1132 per day).
+      expect(got.expected_max_sharpe).toBeCloseTo(1.7894064662732077, 9);
+      // PSR vs 0, by hand: z = 0.1581139·√1249 / √(1 + 3·0.1581139 + 9/4·0.025) = 4.516766 ⇒ Φ(z) = 0.9999968595.
+      expect(got.psr).toBeCloseTo(0.9999968595078976, 9);
+      // MinTRL, by hand: 1 + 1.5305917·(1.6448536/0.1581139)² = 166.6433 observations.
+      expect(got.min_track_record_length).toBeCloseTo(166.6432886765355, 6);
+    },
+  );
+  it(
+    "defaults to 252 periods a year, normal returns and no DSR; " + "JSON null for an unreachable track record",
+    async () => {
+      await dsrCommand({ sharpe: 1, observations: 500, json: true });
+      const got = JSON.parse(out);
+      // By hand: SR = 1/√252 = 0.0629941; z = 0.0629941·√499/√(1 + 0.0629941²/2) = 1.405787 ⇒ Φ(z) = 0.9201063
+      expect(got.psr).toBeCloseTo(0.9201064, 6);
+      expect(got).toMatchObject({ dsr: null, expected_max_sharpe: null });
+      expect(got.min_track_record_length).toBeCloseTo(
+        1 + (1 + 1 / 504) * (1.6448536269514722 * Math.sqrt(252)) ** 2,
+        6,
+      );
+      out = "";
+      await dsrCommand({ sharpe: -0.5, observations: 500, json: true });
+      expect(JSON.parse(out).min_track_record_length).toBeNull();
+    },
+  );
   it("text output gives every figure and says how to get the DSR", async () => {
     await dsrCommand({ sharpe: 1, observations: 500 });
     expect(out).toMatch(/PSR \(vs Sharpe 0\)\s+0\.920106/);

@@ -76,7 +76,8 @@ describe("tearsheetCommand", () => {
     const db = await createDatabase({ threads: 1 });
     const conn = await db.connect();
     await conn.run(
-      `COPY (SELECT date::DATE AS date, SPY::DOUBLE AS ret FROM read_csv(${sqlString(FIXTURE)}, header = true)) TO ${sqlString(pq)} (FORMAT parquet)`,
+      `COPY (SELECT date::DATE AS date, SPY::DOUBLE AS ret FROM read_csv(${sqlString(FIXTURE)}, header = true)) ` +
+        `TO ${sqlString(pq)} (FORMAT parquet)`,
     );
     conn.closeSync();
     db.closeSync();

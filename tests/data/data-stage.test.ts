@@ -181,79 +181,85 @@ describe("stages/data", () => {
     expect(syms.map((s) => s.symbol)).toEqual(["AAPL", "AMZN", "BABA", "GE", "JPM"]);
   });
 
-  it("csv: a shuffled file comes out in (date, symbol) order, filtered, with symbols and metrics that match it", async () => {
-    // 100 symbols × 8 years ≈ 200k rows in, more than one DuckDB row group, written in a
-    // scrambled order; expected values come from the generator's own arrays, not from DuckDB.
-    const m = generateMarket({ symbols: 100, start: "2012-01-02", end: "2019-12-31", seed: 3 });
-    const order = Array.from({ length: m.rows }, (_, r) => r);
-    const rng = createRng(1);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    const isoOf = new Map(Array.from(m.days, (d, k) => [d, m.dates[k]]));
-    const lines = [
-      "date,symbol,close,sector",
-      ...order.map((r) => `${isoOf.get(m.date[r])},${m.symbol[r]},${m.close[r]},${m.sector[r]}`),
-    ];
-    writeFileSync(join(root, "data", "raw", "shuffled.csv"), lines.join("\n") + "\n");
-    const start = "2013-03-01",
-      end = "2018-10-31";
-    const h = harness(
-      { source: "csv", path: "data/raw/shuffled.csv", start, end },
-      { out: join(root, "out-shuffled"), files: ["data/raw/shuffled.csv"] },
-    );
-    await stage.run(h.ctx as never);
-
-    const want = Array.from({ length: m.rows }, (_, r) => r).filter(
-      (r) => isoOf.get(m.date[r])! >= start && isoOf.get(m.date[r])! <= end,
-    );
-    const got = await readColumns(
-      conn,
-      `SELECT date, symbol, close FROM read_parquet('${join(h.out, "prices.parquet")}', file_row_number = true) ORDER BY file_row_number`,
-      { dates: "iso" },
-    );
-    expect(got.date.length).toBe(want.length);
-    const wrong: string[] = [];
-    want.forEach((r, k) => {
-      if (
-        got.date[k] !== isoOf.get(m.date[r]) ||
-        got.symbol[k] !== m.symbol[r] ||
-        (got.close as Float64Array)[k] !== m.close[r]
-      ) {
-        if (wrong.length < 3)
-          wrong.push(
-            `row ${k}: ${got.date[k]} ${got.symbol[k]} ${got.close[k]}, expected ${isoOf.get(m.date[r])} ${m.symbol[r]} ${m.close[r]}`,
-          );
+  it(
+    "csv: a shuffled file comes out in (date, symbol) order, " + "filtered, with symbols and metrics that match it",
+    async () => {
+      // 100 symbols × 8 years ≈ 200k rows in, more than one DuckDB row group, written in a
+      // scrambled order; expected values come from the generator's own arrays, not from DuckDB.
+      const m = generateMarket({ symbols: 100, start: "2012-01-02", end: "2019-12-31", seed: 3 });
+      const order = Array.from({ length: m.rows }, (_, r) => r);
+      const rng = createRng(1);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
       }
-    });
-    expect(wrong).toEqual([]);
+      const isoOf = new Map(Array.from(m.days, (d, k) => [d, m.dates[k]]));
+      const lines = [
+        "date,symbol,close,sector",
+        ...order.map((r) => `${isoOf.get(m.date[r])},${m.symbol[r]},${m.close[r]},${m.sector[r]}`),
+      ];
+      writeFileSync(join(root, "data", "raw", "shuffled.csv"), lines.join("\n") + "\n");
+      const start = "2013-03-01",
+        end = "2018-10-31";
+      const h = harness(
+        { source: "csv", path: "data/raw/shuffled.csv", start, end },
+        { out: join(root, "out-shuffled"), files: ["data/raw/shuffled.csv"] },
+      );
+      await stage.run(h.ctx as never);
 
-    // symbols: per symbol first/last date, row count and sector, from the generator's rows in range
-    const per = new Map<string, { first: string; last: string; rows: number; sector: string }>();
-    for (const r of want) {
-      const d = isoOf.get(m.date[r])!,
-        e = per.get(m.symbol[r]);
-      if (!e) per.set(m.symbol[r], { first: d, last: d, rows: 1, sector: m.sector[r] });
-      else {
-        e.last = d;
-        e.rows++;
+      const want = Array.from({ length: m.rows }, (_, r) => r).filter(
+        (r) => isoOf.get(m.date[r])! >= start && isoOf.get(m.date[r])! <= end,
+      );
+      const got = await readColumns(
+        conn,
+        `SELECT date, symbol, close FROM read_parquet('${join(h.out, "prices.parquet")}', file_row_number = true) ` +
+          `ORDER BY file_row_number`,
+        { dates: "iso" },
+      );
+      expect(got.date.length).toBe(want.length);
+      const wrong: string[] = [];
+      want.forEach((r, k) => {
+        if (
+          got.date[k] !== isoOf.get(m.date[r]) ||
+          got.symbol[k] !== m.symbol[r] ||
+          (got.close as Float64Array)[k] !== m.close[r]
+        ) {
+          if (wrong.length < 3)
+            wrong.push(
+              `row ${k}: ${got.date[k]} ${got.symbol[k]} ${got.close[k]}, ` +
+                `expected ${isoOf.get(m.date[r])} ${m.symbol[r]} ${m.close[r]}`,
+            );
+        }
+      });
+      expect(wrong).toEqual([]);
+
+      // symbols: per symbol first/last date, row count and sector, from the generator's rows in range
+      const per = new Map<string, { first: string; last: string; rows: number; sector: string }>();
+      for (const r of want) {
+        const d = isoOf.get(m.date[r])!,
+          e = per.get(m.symbol[r]);
+        if (!e) per.set(m.symbol[r], { first: d, last: d, rows: 1, sector: m.sector[r] });
+        else {
+          e.last = d;
+          e.rows++;
+        }
       }
-    }
-    const syms = await queryRows<{ symbol: string; sector: string; first: string; last: string; rows: number }>(
-      conn,
-      `SELECT symbol, sector, first_date::VARCHAR AS first, last_date::VARCHAR AS last, rows::INTEGER AS rows FROM read_parquet('${join(h.out, "symbols.parquet")}', file_row_number = true) ORDER BY file_row_number`,
-    );
-    const expected = [...per].sort(([a], [b]) => (a < b ? -1 : 1)).map(([symbol, e]) => ({ symbol, ...e }));
-    expect(syms).toEqual(expected);
-    const days = [...new Set(want.map((r) => m.date[r]))].sort((a, b) => a - b);
-    expect(h.metrics).toMatchObject({
-      rows: want.length,
-      symbols: per.size,
-      start: isoOf.get(days[0]),
-      end: isoOf.get(days[days.length - 1]),
-    });
-  });
+      const syms = await queryRows<{ symbol: string; sector: string; first: string; last: string; rows: number }>(
+        conn,
+        `SELECT symbol, sector, first_date::VARCHAR AS first, last_date::VARCHAR AS last, rows::INTEGER AS rows FROM ` +
+          `read_parquet('${join(h.out, "symbols.parquet")}', file_row_number = true) ORDER BY file_row_number`,
+      );
+      const expected = [...per].sort(([a], [b]) => (a < b ? -1 : 1)).map(([symbol, e]) => ({ symbol, ...e }));
+      expect(syms).toEqual(expected);
+      const days = [...new Set(want.map((r) => m.date[r]))].sort((a, b) => a - b);
+      expect(h.metrics).toMatchObject({
+        rows: want.length,
+        symbols: per.size,
+        start: isoOf.get(days[0]),
+        end: isoOf.get(days[days.length - 1]),
+      });
+    },
+  );
 
   it("params: start and end must be real calendar dates, reported at the param", () => {
     for (const [key, bad] of [
@@ -315,14 +321,17 @@ describe("stages/data", () => {
     );
     await stage.run(h.ctx as never);
     expect(h.logs).toContain(
-      'data/raw/wide.csv: wide table: 20 symbols (one column each, dates in "date"), close only — inferred from the header (set format: long or wide to override)',
+      'data/raw/wide.csv: wide table: 20 symbols (one column each, dates in "date"), close only — inferred from the ' +
+        "header (set format: long or wide to override)",
     );
     // 2018-01-02 .. 2018-04-11 is 69 rows of the file (grep -c ^2018), every one of the 20 stocks listed by then
     const [c] = await queryRows<{ n: number; days: number; syms: number; open: number; first: string }>(
       conn,
       `
-      SELECT count(*)::INT AS n, count(DISTINCT date)::INT AS days, count(DISTINCT symbol)::INT AS syms, count(open)::INT AS open,
-             (SELECT symbol || ' ' || close FROM '${join(h.out, "prices.parquet")}' ORDER BY date, symbol LIMIT 1) AS first
+      SELECT count(*)::INT AS n, count(DISTINCT date)::INT AS days, count(DISTINCT symbol)::INT AS syms,
+      count(open)::INT AS open,
+             (SELECT symbol || ' ' || close FROM '${join(h.out, "prices.parquet")}' ORDER BY date, symbol LIMIT 1) AS
+             first
       FROM '${join(h.out, "prices.parquet")}'`,
     );
     expect(c).toEqual({ n: 69 * 20, days: 69, syms: 20, open: 0, first: "AAPL 171.560516" }); // line 7059 of the file, column AAPL

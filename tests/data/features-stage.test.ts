@@ -108,40 +108,45 @@ async function degenerate(path: string, columns: string[]): Promise<string[]> {
 }
 
 describe("features on close-only prices", () => {
-  it("leaves out the OHLCV factors with one warning naming each, and writes no all-NULL or constant column", async () => {
-    const r = await run({}, "wide_prices", "close-only");
-    expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]).toBe(
-      `left out ${OHLCV.join(", ")}: data/prices has no open, high, low, volume (close-only prices); to say so in pipeline.yaml and silence this, ` +
-        "set rangeVolatility: [], atr: [], donchian: [], volumeZ: [], dollarVolume: [], zscore: [mom_60, vol_60, beta_60] in the features params",
-    );
-    for (const c of OHLCV) expect(r.columns).not.toContain(c);
-    expect(r.columns).toEqual([
-      "mom_5",
-      "mom_20",
-      "mom_60",
-      "mom_120",
-      "mom_252_21",
-      "rev_5",
-      "vol_20",
-      "vol_60",
-      "rsi_14",
-      "ma_gap_20",
-      "ma_gap_50",
-      "beta_60",
-      "mom_20_rank",
-      "mom_252_21_rank",
-      "rev_5_rank",
-      "vol_20_rank",
-      "rsi_14_rank",
-      "ma_gap_50_rank",
-      "mom_60_z",
-      "vol_60_z",
-      "beta_60_z",
-    ]);
-    expect(await degenerate(join(r.out, "features.parquet"), r.columns)).toEqual([]);
-    expect(r.metrics).toMatchObject({ columns: 21, left_out: OHLCV.join(",") });
-  });
+  it(
+    "leaves out the OHLCV factors with one warning naming each, " + "and writes no all-NULL or constant column",
+    async () => {
+      const r = await run({}, "wide_prices", "close-only");
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings[0]).toBe(
+        `left out ${OHLCV.join(", ")}: data/prices has no open, high, low, volume (close-only prices); to say so in ` +
+          `pipeline.yaml and silence this, ` +
+          "set rangeVolatility: [], atr: [], donchian: [], volumeZ: [], dollarVolume: [], zscore: [mom_60, vol_60, " +
+          "beta_60] in the features params",
+      );
+      for (const c of OHLCV) expect(r.columns).not.toContain(c);
+      expect(r.columns).toEqual([
+        "mom_5",
+        "mom_20",
+        "mom_60",
+        "mom_120",
+        "mom_252_21",
+        "rev_5",
+        "vol_20",
+        "vol_60",
+        "rsi_14",
+        "ma_gap_20",
+        "ma_gap_50",
+        "beta_60",
+        "mom_20_rank",
+        "mom_252_21_rank",
+        "rev_5_rank",
+        "vol_20_rank",
+        "rsi_14_rank",
+        "ma_gap_50_rank",
+        "mom_60_z",
+        "vol_60_z",
+        "beta_60_z",
+      ]);
+      expect(await degenerate(join(r.out, "features.parquet"), r.columns)).toEqual([]);
+      expect(r.metrics).toMatchObject({ columns: 21, left_out: OHLCV.join(",") });
+    },
+  );
 
   it("the silencing params from the warning give the same columns and no warning", async () => {
     const r = await run(
@@ -216,8 +221,10 @@ describe("degenerate columns are dropped, each named", () => {
       "short",
     );
     expect(r.warnings).toEqual([
-      `dropped feature mom_252_21: NULL on every row — its warm-up of 253 rows is longer than any symbol's history (at most ${n} rows)`,
-      `dropped feature mom_252_21_rank: NULL on every row — its warm-up of 253 rows is longer than any symbol's history (at most ${n} rows)`,
+      `dropped feature mom_252_21: NULL on every row — its warm-up of 253 rows is longer than any symbol's history ` +
+        `(at most ${n} rows)`,
+      `dropped feature mom_252_21_rank: NULL on every row — its warm-up of 253 rows is longer than any symbol's ` +
+        `history (at most ${n} rows)`,
     ]);
     expect(r.columns).not.toContain("mom_252_21");
     expect(r.metrics.dropped).toBe("mom_252_21,mom_252_21_rank");

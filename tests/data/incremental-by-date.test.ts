@@ -62,7 +62,8 @@ describe("incremental features and labels", () => {
     const r = market.runJson();
     if (!r.ok) throw new Error(r.stderr);
     const rows = await queryDuck(
-      `SELECT DISTINCT date::VARCHAR AS d FROM read_parquet('${join(market.root, "data/data/prices.parquet")}') ORDER BY d`,
+      `SELECT DISTINCT date::VARCHAR AS d FROM read_parquet('${join(market.root, "data/data/prices.parquet")}') ` +
+        `ORDER BY d`,
     );
     dates = rows.map((x) => String(x.d));
     const files = { ...repoStages("data.ts", "features.ts", "labels.ts"), "stages/lib/appended-dates.ts": "" };

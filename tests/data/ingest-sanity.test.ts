@@ -121,7 +121,8 @@ describe("one-bar moves", () => {
     expect(r.ok).toBe(true);
     expect(r.warnings.map((w) => [w.kind, w.symbol, w.date, w.line])).toEqual([["jump", "AAA", "2024-01-04", 4]]);
     expect(r.warnings[0].message).toBe(
-      `${join(dir, "jump.csv")} line 4: AAA moved +138.1 % in one bar on 2024-01-04 (close 10.5 on 2024-01-03 → 25), beyond max_daily_move 1 (100 %)`,
+      `${join(dir, "jump.csv")} line 4: AAA moved +138.1 % in one bar on 2024-01-04 (close 10.5 on 2024-01-03 → 25), ` +
+        `beyond max_daily_move 1 (100 %)`,
     );
   });
 
@@ -183,7 +184,8 @@ describe("wide tables", () => {
     const { table } = await loadPrices(conn, WIDE, { table: "wide_prices" });
     const [s] = await queryRows<{ n: number; open: number; vol: number; goog: string }>(
       conn,
-      `SELECT count(*)::INT AS n, count(open)::INT AS open, count(volume)::INT AS vol, min(date) FILTER (WHERE symbol = 'GOOG')::VARCHAR AS goog FROM ${table}`,
+      `SELECT count(*)::INT AS n, count(open)::INT AS open, count(volume)::INT AS vol, min(date) FILTER (WHERE ` +
+        `symbol = 'GOOG')::VARCHAR AS goog FROM ${table}`,
     );
     expect(s).toEqual({ n: cells, open: 0, vol: 0, goog: "2004-08-19" });
     const k = rows.findIndex((x) => x.date === "2016-04-22");
@@ -227,7 +229,8 @@ describe("wide tables", () => {
   it("refuse a mapping of other columns (they would be silently ignored)", async () => {
     const r = await validatePricesFile(WIDE, { layout: "wide", columns: { date: "date", volume: "Vol" } });
     expect(r.errors.map((e) => e.message)).toEqual([
-      `${WIDE}: read as a wide table (format: wide), where only columns.date applies, but the mapping also names columns.volume`,
+      `${WIDE}: read as a wide table (format: wide), where only columns.date applies, but the mapping also names ` +
+        `columns.volume`,
     ]);
   });
 

@@ -158,27 +158,33 @@ describe("loadPrices", () => {
     expect((cols.close as Float64Array)[0]).toBe(83.88562);
   });
 
-  it("loadPrices(…, { start, end }) keeps that inclusive range, sorted, and still validates the whole file", async () => {
-    const { table, report } = await loadPrices(conn, fx("pypfopt_long.csv"), {
-      columns: PYPFOPT,
-      start: "2015-01-02",
-      end: "2015-01-05",
-      table: "ranged",
-    });
-    expect(report).toMatchObject({ rows: 1288, start: "2014-06-02", end: "2015-06-30" });
-    // the fixture's rows for 2015-01-02 and 2015-01-05 (a Friday and a Monday), 5 symbols each
-    const rows = await queryRows<{ d: string; s: string }>(
-      conn,
-      `SELECT date::VARCHAR AS d, symbol AS s FROM ${table}`,
-    );
-    const syms = ["AAPL", "AMZN", "BABA", "GE", "JPM"];
-    expect(rows).toEqual([...syms.map((s) => ({ d: "2015-01-02", s })), ...syms.map((s) => ({ d: "2015-01-05", s }))]);
-    const err = await loadPrices(conn, fx("pypfopt_long.csv"), { columns: PYPFOPT, start: "2015-02-30" }).catch(
-      (e) => e,
-    );
-    expect(err).toBeInstanceOf(StrataError);
-    expect(err.message).toMatch(/start "2015-02-30" is not a calendar date/);
-  });
+  it(
+    "loadPrices(…, { start, end }) keeps that inclusive range, " + "sorted, and still validates the whole file",
+    async () => {
+      const { table, report } = await loadPrices(conn, fx("pypfopt_long.csv"), {
+        columns: PYPFOPT,
+        start: "2015-01-02",
+        end: "2015-01-05",
+        table: "ranged",
+      });
+      expect(report).toMatchObject({ rows: 1288, start: "2014-06-02", end: "2015-06-30" });
+      // the fixture's rows for 2015-01-02 and 2015-01-05 (a Friday and a Monday), 5 symbols each
+      const rows = await queryRows<{ d: string; s: string }>(
+        conn,
+        `SELECT date::VARCHAR AS d, symbol AS s FROM ${table}`,
+      );
+      const syms = ["AAPL", "AMZN", "BABA", "GE", "JPM"];
+      expect(rows).toEqual([
+        ...syms.map((s) => ({ d: "2015-01-02", s })),
+        ...syms.map((s) => ({ d: "2015-01-05", s })),
+      ]);
+      const err = await loadPrices(conn, fx("pypfopt_long.csv"), { columns: PYPFOPT, start: "2015-02-30" }).catch(
+        (e) => e,
+      );
+      expect(err).toBeInstanceOf(StrataError);
+      expect(err.message).toMatch(/start "2015-02-30" is not a calendar date/);
+    },
+  );
 
   it("throws a DATA StrataError listing the problems", async () => {
     const err = await loadPrices(conn, fx("bad-duplicate.csv")).catch((e) => e);

@@ -46,32 +46,38 @@ describe("backtest and baselines end to end", () => {
     expect(p.read("pipeline.lock")).toMatch(/sharpe_stress_20:/);
   });
 
-  it("gross return of the day after each trade = Σ traded weight × the name's price return (independent SQL)", async () => {
-    for (const o of OPTIMIZERS) {
-      const dir = cellDir(p, o);
-      // Held names untouched by a trade would be missing from `trades`; with no band every held
-      // name is re-targeted, so after-weights are the whole book. Prices: each name's own rows.
-      const [r] = await query(`
+  it(
+    "gross return of the day after each trade = Σ traded " + "weight × the name's price return (independent SQL)",
+    async () => {
+      for (const o of OPTIMIZERS) {
+        const dir = cellDir(p, o);
+        // Held names untouched by a trade would be missing from `trades`; with no band every held
+        // name is re-targeted, so after-weights are the whole book. Prices: each name's own rows.
+        const [r] = await query(`
         WITH px AS (
           SELECT date, symbol, close / lag(close) OVER (PARTITION BY symbol ORDER BY date) - 1 AS ret,
                  lag(date) OVER (PARTITION BY symbol ORDER BY date) AS prev
             FROM '${p.root}/data/data/prices.parquet'),
         d AS (SELECT date, lead(date) OVER (ORDER BY date) AS next FROM '${dir}/returns.parquet'),
-        book AS (SELECT d.next AS date, t.symbol, t.after FROM '${dir}/trades.parquet' t JOIN d ON d.date = t.date WHERE d.next IS NOT NULL),
-        implied AS (SELECT b.date, sum(b.after * coalesce(px.ret, 0)) AS g FROM book b LEFT JOIN px ON px.date = b.date AND px.symbol = b.symbol GROUP BY b.date)
+        book AS (SELECT d.next AS date, t.symbol, t.after FROM '${dir}/trades.parquet' t JOIN d ON d.date = t.date WHERE
+        d.next IS NOT NULL),
+        implied AS (SELECT b.date, sum(b.after * coalesce(px.ret, 0)) AS g FROM book b LEFT JOIN px ON px.date = b.date
+        AND px.symbol = b.symbol GROUP BY b.date)
         SELECT count(*) AS n, max(abs(i.g - r.gross)) AS err
           FROM implied i JOIN '${dir}/returns.parquet' r ON r.date = i.date`);
-      expect(Number(r.n), o).toBeGreaterThan(100);
-      expect(Number(r.err), o).toBeLessThan(1e-12);
-    }
-  });
+        expect(Number(r.n), o).toBeGreaterThan(100);
+        expect(Number(r.err), o).toBeLessThan(1e-12);
+      }
+    },
+  );
 
   it("net = gross − costs, costs = (commission + slippage) × turnover, trades sum to the turnover", async () => {
     for (const o of OPTIMIZERS) {
       const dir = cellDir(p, o);
       const [r] = await query(`
         SELECT max(abs(net - (gross - costs))) AS e1, max(abs(costs - 5e-4 * turnover)) AS e2,
-               (SELECT max(abs(s.tau - r.turnover)) FROM (SELECT date, sum(abs(traded)) AS tau, sum(cost) AS c FROM '${dir}/trades.parquet' GROUP BY date) s
+               (SELECT max(abs(s.tau - r.turnover)) FROM (SELECT date, sum(abs(traded)) AS tau, sum(cost) AS c FROM
+               '${dir}/trades.parquet' GROUP BY date) s
                   JOIN '${dir}/returns.parquet' r USING (date)) AS e3,
                sum(costs) AS costs
           FROM '${dir}/returns.parquet'`);
@@ -205,7 +211,8 @@ describe("backtest and baselines end to end", () => {
       "pipeline.yaml",
       SPEC.replace(
         "    needs: [stats, backtest, train, data]\n",
-        "    needs: [stats, backtest, train, data]\n    params: { thresholds: { min_dsr: 0, max_drawdown: -0.99, max_turnover: 1000, beat_benchmark: false } }\n",
+        "    needs: [stats, backtest, train, data]\n    params: { thresholds: { min_dsr: 0, max_drawdown: -0.99, " +
+          "max_turnover: 1000, beat_benchmark: false } }\n",
       ),
     );
     const r = p.runJson(["champion"]);
@@ -273,7 +280,8 @@ describe("backtest and baselines end to end", () => {
 });
 
 describe("backtest on a degenerate signal", () => {
-  it("max_sharpe with every expected return negative falls back to min_variance, with the reason in metrics.json; selection calls it what it was", async () => {
+  it("max_sharpe with every expected return negative falls back to min_variance, with the reason in metrics.json; " +
+    "selection calls it what it was", async () => {
     const negative = `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({}),
@@ -321,7 +329,8 @@ stages:
       const dir = join(p.root, "data/backtest/model=bearish,optimizer=max_sharpe");
       const [c] =
         await query(`SELECT count(*) AS n, max(abs(t.c - r.costs)) AS err, max(r.costs - 3e-4 * r.turnover) AS impact
-          FROM (SELECT date, sum(cost) AS c FROM '${dir}/trades.parquet' GROUP BY date) t JOIN '${dir}/returns.parquet' r USING (date)`);
+          FROM (SELECT date, sum(cost) AS c FROM '${dir}/trades.parquet' GROUP BY date) t JOIN '${dir}/returns.parquet'
+          r USING (date)`);
       expect(Number(c.n)).toBeGreaterThan(10);
       expect(Number(c.err)).toBeLessThan(1e-15);
       expect(Number(c.impact)).toBeGreaterThan(0); // impact charged beyond the 3 bps

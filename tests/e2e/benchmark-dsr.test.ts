@@ -21,18 +21,21 @@ export function noise(seed: number): Float64Array {
 }
 `;
 
-const BASELINES = `import { defineStage, z } from "../src/index.ts";
+const BASELINES =
+  `import { defineStage, z } from "../src/index.ts";
 import { dates, market, DAYS } from "./market.ts";
 export default defineStage({
   params: z.object({}),
   outputs: ["returns"],
   async run(ctx) {
-    await ctx.writeTable("returns", { columns: { strategy: new Array(DAYS).fill("equal_weight"), date: dates, net: market }, types: { date: "DATE" } }, { orderBy: ["strategy", "date"] });
+    await ctx.writeTable("returns", { columns: { strategy: new Array(DAYS).fill("equal_weight"), date: dates, net: ` +
+  `market }, types: { date: "DATE" } }, { orderBy: ["strategy", "date"] });
   },
 });
 `;
 
-const BACKTEST = `import { defineStage, z } from "../src/index.ts";
+const BACKTEST =
+  `import { defineStage, z } from "../src/index.ts";
 import { dates, market, noise, DAYS } from "./market.ts";
 export default defineStage({
   params: z.object({}),
@@ -40,11 +43,15 @@ export default defineStage({
   async run(ctx) {
     const model = String(ctx.cell.model);
     const e = noise(model.length);
-    const net = Float64Array.from(market, (b, i) => (model === "loser" ? 0.7 * b : model === "winner" ? b + 0.0004 : b) + e[i]);
-    await ctx.writeTable("returns", { columns: { date: dates, net, regime: new Array(DAYS).fill(null) }, types: { date: "DATE", regime: "VARCHAR" } }, { orderBy: ["date"] });
+    const net = Float64Array.from(market, (b, i) => (model === "loser" ? 0.7 * b : model === "winner" ? b + 0.0004 : ` +
+  `b) + e[i]);
+    await ctx.writeTable("returns", { columns: { date: dates, net, regime: new Array(DAYS).fill(null) }, types: { ` +
+  `date: "DATE", regime: "VARCHAR" } }, { orderBy: ["date"] });
     const w = model === "shorty" ? [0.6, 0.6, -0.2] : [0.4, 0.3, 0.3];
-    await ctx.writeTable("weights", { columns: { date: Int32Array.from([dates[0], dates[0], dates[0]]), symbol: ["A", "B", "C"], weight: Float64Array.from(w) }, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
-    await ctx.writeJson("metrics", { metrics: { calmar: 1 }, turnover_annual: 0.1, benchmark: { sharpe: 0.9 }, params: {}, seed: ctx.seed });
+    await ctx.writeTable("weights", { columns: { date: Int32Array.from([dates[0], dates[0], dates[0]]), symbol: ` +
+  `["A", "B", "C"], weight: Float64Array.from(w) }, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
+    await ctx.writeJson("metrics", { metrics: { calmar: 1 }, turnover_annual: 0.1, benchmark: { sharpe: 0.9 }, ` +
+  `params: {}, seed: ctx.seed });
   },
 });
 `;
@@ -84,7 +91,8 @@ describe("DSR against the benchmark", () => {
   let p: TempProject;
   const rows = async () =>
     (await queryDuck(
-      `SELECT cell, benchmark, dsr, dsr_active, psr, psr_active, information_ratio, information_ratio_lo, information_ratio_hi FROM '${p.root}/data/stats/cells.parquet' ORDER BY cell`,
+      `SELECT cell, benchmark, dsr, dsr_active, psr, psr_active, information_ratio, information_ratio_lo, ` +
+        `information_ratio_hi FROM '${p.root}/data/stats/cells.parquet' ORDER BY cell`,
     )) as Row[];
   const byModel = async () => Object.fromEntries((await rows()).map((r) => [r.cell.match(/model=(\w+)/)![1], r]));
 
@@ -101,27 +109,33 @@ describe("DSR against the benchmark", () => {
   }, 180_000);
   afterAll(() => p?.dispose());
 
-  it("a long-only cell losing to 1/N: DSR ≈ 1 against 0, below 0.5 on its active returns; it fails min_dsr", async () => {
-    const m = await byModel();
-    expect(m.loser.benchmark).toBe("one_over_n");
-    expect(m.loser.dsr).toBeGreaterThan(0.95); // the old question: does it beat 0? Trivially.
-    expect(m.loser.information_ratio).toBeLessThan(0);
-    expect(m.loser.information_ratio_hi).toBeLessThan(0);
-    expect(m.loser.dsr_active).toBeLessThan(0.05);
-    const sel = JSON.parse(p.read("data/champion/selection.json"));
-    const loser = sel.candidates.find((c: { cell: string }) => c.cell.includes("loser"));
-    expect(loser.passed).toBe(false);
-    expect(loser.reasons.join(" ")).toMatch(/DSR against one_over_n 0\.0\d\d < 0\.95/);
-  });
+  it(
+    "a long-only cell losing to 1/N: " + "DSR ≈ 1 against 0, below 0.5 on its active returns; it fails min_dsr",
+    async () => {
+      const m = await byModel();
+      expect(m.loser.benchmark).toBe("one_over_n");
+      expect(m.loser.dsr).toBeGreaterThan(0.95); // the old question: does it beat 0? Trivially.
+      expect(m.loser.information_ratio).toBeLessThan(0);
+      expect(m.loser.information_ratio_hi).toBeLessThan(0);
+      expect(m.loser.dsr_active).toBeLessThan(0.05);
+      const sel = JSON.parse(p.read("data/champion/selection.json"));
+      const loser = sel.candidates.find((c: { cell: string }) => c.cell.includes("loser"));
+      expect(loser.passed).toBe(false);
+      expect(loser.reasons.join(" ")).toMatch(/DSR against one_over_n 0\.0\d\d < 0\.95/);
+    },
+  );
 
-  it("a cell beating 1/N passes on active returns, and is the champion; its information ratio is the planted one", async () => {
-    const m = await byModel();
-    // IR = 0.0004/0.002·√252 = 3.17 planted; the estimate's 95 % interval must cover it.
-    expect(m.winner.information_ratio_lo).toBeLessThan(3.17);
-    expect(m.winner.information_ratio_hi).toBeGreaterThan(3.17);
-    expect(m.winner.dsr_active).toBeGreaterThan(0.95);
-    expect(JSON.parse(p.read("data/champion/selection.json")).champion).toMatch(/model=winner/);
-  });
+  it(
+    "a cell beating 1/N passes on active returns, and is the champion; " + "its information ratio is the planted one",
+    async () => {
+      const m = await byModel();
+      // IR = 0.0004/0.002·√252 = 3.17 planted; the estimate's 95 % interval must cover it.
+      expect(m.winner.information_ratio_lo).toBeLessThan(3.17);
+      expect(m.winner.information_ratio_hi).toBeGreaterThan(3.17);
+      expect(m.winner.dsr_active).toBeGreaterThan(0.95);
+      expect(JSON.parse(p.read("data/champion/selection.json")).champion).toMatch(/model=winner/);
+    },
+  );
 
   it("a cell holding a short is tested against zero under auto; the matrix's tests then run against zero", async () => {
     const m = await byModel();
@@ -135,24 +149,32 @@ describe("DSR against the benchmark", () => {
     expect(mx.trials.active.raw).toBe(3);
   });
 
-  it("benchmark: zero asks the old question, and the loser then passes min_dsr — the benchmark is what makes it fail", async () => {
-    p.write("pipeline.yaml", spec(", benchmark: zero"));
-    const r = p.runJson();
-    expect(r.ok, r.stderr + JSON.stringify(r.raw)).toBe(true);
-    const m = await byModel();
-    expect(m.loser.benchmark).toBe("zero");
-    expect(m.loser.dsr_active, JSON.stringify(m)).toBeGreaterThan(0.95);
-    const sel = JSON.parse(p.read("data/champion/selection.json"));
-    expect(sel.candidates.find((c: { cell: string }) => c.cell.includes("loser")).passed).toBe(true);
-  });
+  it(
+    "benchmark: zero asks the old question, and the loser then passes min_dsr — the benchmark is what makes it " +
+      "fail",
+    async () => {
+      p.write("pipeline.yaml", spec(", benchmark: zero"));
+      const r = p.runJson();
+      expect(r.ok, r.stderr + JSON.stringify(r.raw)).toBe(true);
+      const m = await byModel();
+      expect(m.loser.benchmark).toBe("zero");
+      expect(m.loser.dsr_active, JSON.stringify(m)).toBeGreaterThan(0.95);
+      const sel = JSON.parse(p.read("data/champion/selection.json"));
+      expect(sel.candidates.find((c: { cell: string }) => c.cell.includes("loser")).passed).toBe(true);
+    },
+  );
 
-  it("a benchmark the baselines stage lacks is an error naming it, with a suggestion; the lock keeps the last good run", () => {
-    const before = p.read("pipeline.lock");
-    p.write("pipeline.yaml", spec(", benchmark: equal_wieght"));
-    const r = p.cli(["run"]);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr + r.stdout).toMatch(/benchmark 'equal_wieght'.*no strategy 'equal_wieght'/);
-    expect(r.stderr + r.stdout).toMatch(/did you mean 'equal_weight'/i);
-    expect(p.read("pipeline.lock")).toBe(before);
-  });
+  it(
+    "a benchmark the baselines stage lacks is an error naming it, with a suggestion; the lock keeps the last good " +
+      "run",
+    () => {
+      const before = p.read("pipeline.lock");
+      p.write("pipeline.yaml", spec(", benchmark: equal_wieght"));
+      const r = p.cli(["run"]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr + r.stdout).toMatch(/benchmark 'equal_wieght'.*no strategy 'equal_wieght'/);
+      expect(r.stderr + r.stdout).toMatch(/did you mean 'equal_weight'/i);
+      expect(p.read("pipeline.lock")).toBe(before);
+    },
+  );
 });

@@ -45,7 +45,8 @@ describe("data stage end to end", () => {
     const [m] = await query(
       market,
       `select count(distinct symbol) as symbols, min(date)::VARCHAR as first, max(date)::VARCHAR as last,
-              sum(case when high < low or close <= 0 or low > least(open, close) or high < greatest(open, close) then 1 else 0 end) as bad
+              sum(case when high < low or close <= 0 or low > least(open, close) or high < greatest(open, close) then 1
+              else 0 end) as bad
          from $T`,
     );
     expect(m).toEqual({ symbols: "12", first: "2020-01-02", last: "2020-12-31", bad: "0" });

@@ -46,7 +46,8 @@ describe("determinism: cold runs under different scheduling give the same lock",
     for (const p of projects) p.dispose();
   });
 
-  it("-j 1 with one DuckDB thread and -j 2 with default threads under CPU load: every output hash and metric equal", () => {
+  it("-j 1 with one DuckDB thread and -j 2 with default threads under CPU load: every output hash and metric " +
+    "equal", () => {
     const make = () => {
       const p = createTempProject({ "pipeline.yaml": SPEC, ...studyStages() });
       projects.push(p);
@@ -76,7 +77,8 @@ describe("determinism: cold runs under different scheduling give the same lock",
 describe("determinism: per-date label moments do not depend on DuckDB's threads", () => {
   // 50 symbols × 400 dates of random-walk closes. `avg/stddev_samp OVER (PARTITION BY date)`
   // gave z-scores whose bytes changed at 4 threads, run to run (3 runs: 3 different hashes).
-  const PRICES = `CREATE TABLE prices AS SELECT DATE '2010-01-01' + d::INTEGER AS date, 'S' || lpad(s::VARCHAR, 3, '0') AS symbol,
+  const PRICES = `CREATE TABLE prices AS SELECT DATE '2010-01-01' + d::INTEGER AS date, 'S' || lpad(s::VARCHAR, 3, '0')
+    AS symbol,
       100 * exp(0.01 * sum((hash(s * 100003 + d) % 2001)::DOUBLE / 1000 - 1) OVER (PARTITION BY s ORDER BY d)) AS close
     FROM range(50) t(s), range(400) u(d)`;
 

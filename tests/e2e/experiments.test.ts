@@ -84,17 +84,20 @@ describe("experiments", () => {
     expect(text).toMatch(/^edge3\s+ok\s+3\s+—/m);
   });
 
-  it("exp apply writes the params into pipeline.yaml, keeps comments, and the next run restores instead of running", () => {
-    const r = p.cli(["exp", "apply", "edge3"]);
-    expect(r.code, r.stderr).toBe(0);
-    const yaml = p.read("pipeline.yaml");
-    expect(yaml).toContain("# the edge of the simulated strategies");
-    expect(yaml).toMatch(/edge: 3/);
-    const run = p.runJson();
-    expect(run.ok, run.stderr).toBe(true);
-    expect(run.statuses["sim[variant=v1]"]).toBe("restored");
-    expect(run.statuses["sim[variant=v2]"]).toBe("restored");
-  });
+  it(
+    "exp apply writes the params into pipeline.yaml, " + "keeps comments, and the next run restores instead of running",
+    () => {
+      const r = p.cli(["exp", "apply", "edge3"]);
+      expect(r.code, r.stderr).toBe(0);
+      const yaml = p.read("pipeline.yaml");
+      expect(yaml).toContain("# the edge of the simulated strategies");
+      expect(yaml).toMatch(/edge: 3/);
+      const run = p.runJson();
+      expect(run.ok, run.stderr).toBe(true);
+      expect(run.statuses["sim[variant=v1]"]).toBe("restored");
+      expect(run.statuses["sim[variant=v2]"]).toBe("restored");
+    },
+  );
 
   it("bad overrides and names are usage errors that say how to fix them", () => {
     const a = p.cli(["exp", "run", "-S", "nosuch.params.x=1"]);

@@ -102,18 +102,21 @@ describe("the purge comes from the labels", () => {
     expect(await stageParams(project, "train")).toMatchObject({ horizon: 20, lag: 1 });
   });
 
-  it("horizon 20: no training row's label window overlaps a test row's (walk-forward, the default, and k-fold)", async () => {
-    const project = await openProject({ cwd: p.root });
-    const params = (await stageParams(project, "train")) as Parameters<typeof makeFolds>[1];
-    const rows = await labelRows(p.root, 1, 20);
-    expect(rows.dates.length).toBeGreaterThan(5000);
-    const wf = makeFolds(rows.dates, params);
-    expect(wf.length).toBeGreaterThanOrEqual(2);
-    expect(overlappingPairs(rows, wf)).toBe(0);
-    expect(overlappingPairs(rows, makeFolds(rows.dates, { ...params, cv: "kfold" }))).toBe(0);
-    // What a train horizon of 5 (the old default, not tied to the labels) did on the same rows.
-    expect(overlappingPairs(rows, makeFolds(rows.dates, { ...params, horizon: 5 }))).toBeGreaterThan(1000);
-  });
+  it(
+    "horizon 20: no training row's label window overlaps a test row's (walk-forward, " + "the default, and k-fold)",
+    async () => {
+      const project = await openProject({ cwd: p.root });
+      const params = (await stageParams(project, "train")) as Parameters<typeof makeFolds>[1];
+      const rows = await labelRows(p.root, 1, 20);
+      expect(rows.dates.length).toBeGreaterThan(5000);
+      const wf = makeFolds(rows.dates, params);
+      expect(wf.length).toBeGreaterThanOrEqual(2);
+      expect(overlappingPairs(rows, wf)).toBe(0);
+      expect(overlappingPairs(rows, makeFolds(rows.dates, { ...params, cv: "kfold" }))).toBe(0);
+      // What a train horizon of 5 (the old default, not tied to the labels) did on the same rows.
+      expect(overlappingPairs(rows, makeFolds(rows.dates, { ...params, horizon: 5 }))).toBeGreaterThan(1000);
+    },
+  );
 
   it("the default CV settings with the default labels (horizon 5, lag 1): no overlap", async () => {
     p.write("pipeline.yaml", labelsSpec("transform: raw"));
@@ -149,7 +152,8 @@ describe("the purge comes from the labels", () => {
       /pipeline\.yaml:18:\d+: train\.params\.horizon is 5, but stage 'labels' has horizon 20 \(pipeline\.yaml:13:\d+\); 'train' takes horizon from 'labels'/,
     );
     expect(r.stderr).toContain(
-      "remove horizon from stages.train.params in pipeline.yaml (it is taken from 'labels'), or set both to the same value",
+      "remove horizon from stages.train.params in pipeline.yaml (it is taken from 'labels'), or set both to the same " +
+        "value",
     );
     expect(p.read("pipeline.lock")).toBe(lock);
     p.write("pipeline.yaml", labelsSpec("horizon: 20, lag: 1"));
@@ -237,32 +241,35 @@ describe("config sanity: contradictions stop the run, everything else is said", 
     );
   });
 
-  it("a max_sharpe cell that fell back on every rebalance says what it was: metrics, metrics.json, lock warning", () => {
-    const lock = parseLock(p.read("pipeline.lock"), "pipeline.lock");
-    expect(lock.cells[MS].metrics).toMatchObject({
-      optimizer_effective: "min_variance",
-      fallback_share: 1,
-      forced_cash_share: 0.25,
-    });
-    expect(lock.cells[EW].metrics).toMatchObject({ optimizer_effective: "equal_weight", fallback_share: 0 });
-    const doc = JSON.parse(p.read("data/backtest/model=ridge,optimizer=max_sharpe/metrics.json"));
-    expect(doc).toMatchObject({
-      optimizer: "max_sharpe",
-      optimizer_effective: "min_variance",
-      optimizer_label: "max_sharpe → min_variance on 100 % of rebalances",
-      fallback_share: 1,
-    });
-    expect(lock.cells[MS].warnings).toEqual([
-      expect.stringMatching(
-        /^max_sharpe → min_variance on 100 % of rebalances: the cell's weights are mostly min_variance's, not max_sharpe's \(optimizer_effective = min_variance, fallback_share = 1/,
-      ),
-      expect.stringMatching(/^the weight caps left 25 % of the book in cash on average \(on 100 % of rebalances\)/),
-    ]);
-    expect(JSON.parse(p.read("data/backtest/model=ridge,optimizer=equal_weight/metrics.json")).optimizer_label).toBe(
-      "equal_weight",
-    );
-    expect(run.stderr).toContain(`warning ${MS}: max_sharpe → min_variance on 100 % of rebalances`);
-  });
+  it(
+    "a max_sharpe cell that fell back on every rebalance says what it was: " + "metrics, metrics.json, lock warning",
+    () => {
+      const lock = parseLock(p.read("pipeline.lock"), "pipeline.lock");
+      expect(lock.cells[MS].metrics).toMatchObject({
+        optimizer_effective: "min_variance",
+        fallback_share: 1,
+        forced_cash_share: 0.25,
+      });
+      expect(lock.cells[EW].metrics).toMatchObject({ optimizer_effective: "equal_weight", fallback_share: 0 });
+      const doc = JSON.parse(p.read("data/backtest/model=ridge,optimizer=max_sharpe/metrics.json"));
+      expect(doc).toMatchObject({
+        optimizer: "max_sharpe",
+        optimizer_effective: "min_variance",
+        optimizer_label: "max_sharpe → min_variance on 100 % of rebalances",
+        fallback_share: 1,
+      });
+      expect(lock.cells[MS].warnings).toEqual([
+        expect.stringMatching(
+          /^max_sharpe → min_variance on 100 % of rebalances: the cell's weights are mostly min_variance's, not max_sharpe's \(optimizer_effective = min_variance, fallback_share = 1/,
+        ),
+        expect.stringMatching(/^the weight caps left 25 % of the book in cash on average \(on 100 % of rebalances\)/),
+      ]);
+      expect(JSON.parse(p.read("data/backtest/model=ridge,optimizer=equal_weight/metrics.json")).optimizer_label).toBe(
+        "equal_weight",
+      );
+      expect(run.stderr).toContain(`warning ${MS}: max_sharpe → min_variance on 100 % of rebalances`);
+    },
+  );
 
   it("the forced cash is real: the book holds 75 % of its equity in the names", async () => {
     const [r] = await queryDuck(

@@ -8,7 +8,8 @@ import { createTempProject, type TempProject } from "./helpers.ts";
 let project: TempProject | undefined;
 afterEach(() => project?.dispose());
 
-const DRAW = `import { defineStage, z } from "../src/index.ts";
+const DRAW =
+  `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({ w: z.array(z.number()).default([1]) }),
   outputs: ["out"],
@@ -18,7 +19,8 @@ export default defineStage({
     await ctx.db.run("create table scratch as select '" + String(ctx.cell.x ?? "none") + "' as v");
     const r = await ctx.db.runAndReadAll("select v from scratch");
     await new Promise((res) => setTimeout(res, 200));
-    await ctx.writeJson("out", { draw: ctx.rng.next(), seed: ctx.seed, cell: ctx.cell, w: ctx.params.w, v: r.getRows()[0][0] });
+    await ctx.writeJson("out", { draw: ctx.rng.next(), seed: ctx.seed, cell: ctx.cell, w: ctx.params.w, v: ` +
+  `r.getRows()[0][0] });
   },
 });
 `;
@@ -51,7 +53,9 @@ describe("cell isolation", () => {
 
   it("a stage mutating ctx.params changes neither other cells, the lock, nor the next run's plan", () => {
     project = createTempProject({
-      "pipeline.yaml": `version: 1\nstages:\n  m:\n    uses: stages/draw.ts\n    params: { w: [1, 7] }\n    matrix: { x: [p, q] }\n`,
+      "pipeline.yaml":
+        `version: 1\nstages:\n  m:\n    uses: stages/draw.ts\n    params: { w: [1, 7] }\n    matrix: ` +
+        `{ x: [p, q] }\n`,
       "stages/draw.ts": DRAW,
     });
     expect(project.runJson(["--jobs", "1"]).ok).toBe(true);
@@ -65,7 +69,9 @@ describe("cell isolation", () => {
 
   it("verify of a target re-executes that target only, not its upstream", () => {
     project = createTempProject({
-      "pipeline.yaml": `version: 1\nstages:\n  up:\n    uses: stages/draw.ts\n  down:\n    uses: stages/draw.ts\n    needs: [up]\n`,
+      "pipeline.yaml":
+        `version: 1\nstages:\n  up:\n    uses: stages/draw.ts\n  down:\n    uses: stages/draw.ts\n    ` +
+        `needs: [up]\n`,
       "stages/draw.ts": DRAW,
     });
     expect(project.runJson().ok).toBe(true);

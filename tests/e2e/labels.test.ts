@@ -100,7 +100,8 @@ describe("labels stage on a hand-built market", () => {
   let runStderr = "";
   const read = async (stage: string): Promise<Row[]> =>
     (await query(
-      `select date::VARCHAR as date, symbol, label, fwd_ret from read_parquet('${join(p.root, "data", stage, "labels.parquet")}')`,
+      `select date::VARCHAR as date, symbol, label, fwd_ret from ` +
+        `read_parquet('${join(p.root, "data", stage, "labels.parquet")}')`,
     )) as Row[];
 
   beforeAll(() => {
@@ -202,31 +203,37 @@ describe("labels stage on a hand-built market", () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 
-  it("invalid params stop the run at plan time, exit 2, each problem at its pipeline.yaml position with a did-you-mean", () => {
-    const lock = p.read("pipeline.lock");
-    p.write(
-      "pipeline.yaml",
-      SPEC.replace("params: { horizon: 2, lag: 1 }", "params: { horizon: 0, lag: 1, transfrom: rank }"),
-    );
-    const r = p.cli(["run", "labels"]);
-    expect(r.code).toBe(2);
-    const out = r.stdout + r.stderr;
-    expect(out).toMatch(/nothing was run/);
-    expect(out).toMatch(/pipeline\.yaml:11:\d+: params\.horizon: Too small/);
-    expect(out).toMatch(/Unrecognized key: "transfrom" — did you mean 'transform'\?/);
-    expect(p.read("pipeline.lock")).toBe(lock);
-    p.write("pipeline.yaml", SPEC);
-  });
+  it(
+    "invalid params stop the run at plan time, exit 2, each problem at its pipeline.yaml position with a " +
+      "did-you-mean",
+    () => {
+      const lock = p.read("pipeline.lock");
+      p.write(
+        "pipeline.yaml",
+        SPEC.replace("params: { horizon: 2, lag: 1 }", "params: { horizon: 0, lag: 1, transfrom: rank }"),
+      );
+      const r = p.cli(["run", "labels"]);
+      expect(r.code).toBe(2);
+      const out = r.stdout + r.stderr;
+      expect(out).toMatch(/nothing was run/);
+      expect(out).toMatch(/pipeline\.yaml:11:\d+: params\.horizon: Too small/);
+      expect(out).toMatch(/Unrecognized key: "transfrom" — did you mean 'transform'\?/);
+      expect(p.read("pipeline.lock")).toBe(lock);
+      p.write("pipeline.yaml", SPEC);
+    },
+  );
 });
 
 // ------------------------------------------------------------------ planted signal
 
-const MARKET = (signalStrength: number) => `version: 1
+const MARKET = (signalStrength: number) =>
+  `version: 1
 seed: 42
 stages:
   data:
     uses: stages/data.ts
-    params: { source: synthetic, symbols: 100, start: "2016-01-04", end: "2018-12-31", signalStrength: ${signalStrength} }
+    params: { source: synthetic, symbols: 100, start: "2016-01-04", end: "2018-12-31", ` +
+  `signalStrength: ${signalStrength} }
   labels:
     uses: stages/labels.ts
     needs: [data]
@@ -244,7 +251,8 @@ async function plantedIc(root: string): Promise<ReturnType<typeof icSummary> & {
         from read_parquet('${join(root, "data/data/prices.parquet")}') window s as (partition by symbol order by date)
     ), z as (
       select date, symbol,
-             (mom - avg(mom) over d) / stddev_samp(mom) over d + (rev - avg(rev) over d) / stddev_samp(rev) over d as score
+             (mom - avg(mom) over d) / stddev_samp(mom) over d + (rev - avg(rev) over d) / stddev_samp(rev) over d as
+             score
         from p where mom is not null window d as (partition by date)
     )
     select (l.date - DATE '1970-01-01')::INTEGER as day, z.score, l.label

@@ -79,7 +79,8 @@ describe("the planted signal of the embedded market", () => {
     expect(all.t).toBeGreaterThan(3);
     expect(every5th.t).toBeGreaterThan(3);
     console.log(
-      `rank IC ${all.mean.toFixed(4)}, t ${all.t.toFixed(1)} over ${all.n} dates; non-overlapping t ${every5th.t.toFixed(1)}`,
+      `rank IC ${all.mean.toFixed(4)}, t ${all.t.toFixed(1)} over ${all.n} dates; non-overlapping ` +
+        `t ${every5th.t.toFixed(1)}`,
     );
     // The stage's own metric agrees with the independent computation.
     const lock = p.read("pipeline.lock");

@@ -80,7 +80,8 @@ describe("examples/real-stocks end to end", () => {
     expect(out).toMatch(new RegExp(`${CELLS.length} ran, 0 restored, 0 fresh`));
     expect(out).not.toMatch(/✗|error/i);
     expect(out).toContain(
-      'data: data/raw/stock_prices.csv: wide table: 20 symbols (one column each, dates in "date"), close only — inferred from the header',
+      'data: data/raw/stock_prices.csv: wide table: 20 symbols (one column each, dates in "date"), close only — ' +
+        "inferred from the header",
     );
     expect(again.cells.map((c) => c.id).sort()).toEqual([...CELLS].sort());
     expect(again.code).toBe(0);
@@ -100,15 +101,18 @@ describe("examples/real-stocks end to end", () => {
         ),
     ).toEqual(["AAPL -51.9 % 2000-09-29", "AMD +52.3 % 2016-04-22", "RRC +53.4 % 1998-10-19"]);
     expect(msgs.filter((m) => m.startsWith("features: "))).toEqual([
-      `features: left out ${OHLCV.join(", ")}: data/prices has no open, high, low, volume (close-only prices); to say so in pipeline.yaml and silence this, ` +
-        "set rangeVolatility: [], atr: [], donchian: [], volumeZ: [], dollarVolume: [], zscore: [mom_60, vol_60, beta_60] in the features params",
+      `features: left out ${OHLCV.join(", ")}: data/prices has no open, high, low, volume (close-only prices); to ` +
+        `say so in pipeline.yaml and silence this, ` +
+        "set rangeVolatility: [], atr: [], donchian: [], volumeZ: [], dollarVolume: [], zscore: [mom_60, vol_60, " +
+        "beta_60] in the features params",
     ]);
     expect(first.stderr + first.stdout).toMatch(/\d+ warnings:\n/);
   });
 
   it("the prices are the file's 20 stocks from 2012, close only", async () => {
     const [p] =
-      await queryDuck(`SELECT count(DISTINCT symbol)::INT AS syms, min(date)::VARCHAR AS first, max(date)::VARCHAR AS last,
+      await queryDuck(`SELECT count(DISTINCT symbol)::INT AS syms, min(date)::VARCHAR AS first, max(date)::VARCHAR AS
+        last,
         count(open)::INT AS open, count(volume)::INT AS volume FROM '${root}/data/data/prices.parquet'`);
     expect(p).toEqual({ syms: 20, first: "2012-01-03", last: "2018-04-11", open: 0, volume: 0 });
   });
@@ -120,7 +124,8 @@ describe("examples/real-stocks end to end", () => {
       .filter((c) => c !== "date" && c !== "symbol");
     for (const c of OHLCV) expect(cols).not.toContain(c);
     const [r] = await queryDuck(
-      `SELECT ${cols.map((c, i) => `count("${c}")::INT AS n${i}, (min("${c}") < max("${c}")) AS v${i}`).join(", ")} FROM '${path}'`,
+      `SELECT ${cols.map((c, i) => `count("${c}")::INT AS n${i}, (min("${c}") < max("${c}")) AS v${i}`).join(", ")} ` +
+        `FROM '${path}'`,
     );
     expect(cols.filter((_, i) => !(Number(r[`n${i}`]) > 0 && r[`v${i}`] === true))).toEqual([]);
     const model = JSON.parse(readFileSync(join(root, "data/train/model=gbdt/model.json"), "utf8")) as {

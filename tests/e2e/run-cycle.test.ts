@@ -8,27 +8,31 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { createTempProject, type TempProject } from "./helpers.ts";
 
-const SOURCE = `import { defineStage, z } from "../src/index.ts";
+const SOURCE =
+  `import { defineStage, z } from "../src/index.ts";
 // Source stage: n integers scaled.
 export default defineStage({
   params: z.object({ n: z.number().int().positive(), scale: z.number().default(1) }),
   outputs: ["values"],
   async run(ctx) {
     const { n, scale } = ctx.params;
-    const r = await ctx.writeTable("values", \`select range::INTEGER as i, range * \${scale} as v from range(\${n})\`, { orderBy: ["i"] });
+    const r = await ctx.writeTable("values", \`select range::INTEGER as i, range * \${scale} as v from ` +
+  `range(\${n})\`, { orderBy: ["i"] });
     ctx.metric("rows", r.rows);
   },
 });
 `;
 
-const POWER = `import { defineStage, z } from "../src/index.ts";
+const POWER =
+  `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({ offset: z.number().default(0) }),
   outputs: ["powered"],
   async run(ctx) {
     const p = Number(ctx.cell.power);
     const src = ctx.input("source", "values");
-    await ctx.writeTable("powered", \`select i, pow(v, \${p}) + \${ctx.params.offset} as v from \${src}\`, { orderBy: ["i"] });
+    await ctx.writeTable("powered", \`select i, pow(v, \${p}) + \${ctx.params.offset} as v from \${src}\`, { ` +
+  `orderBy: ["i"] });
   },
 });
 `;

@@ -24,7 +24,8 @@ describe("DuckDB threads per cell", () => {
   beforeAll(() => {
     p = createTempProject({
       "pipeline.yaml":
-        "version: 1\nstages:\n  source:\n    uses: stages/source.ts\n  reader:\n    uses: stages/reader.ts\n    needs: [source]\n",
+        "version: 1\nstages:\n  source:\n    uses: stages/source.ts\n  reader:\n    uses: stages/reader.ts\n    " +
+        "needs: [source]\n",
       "stages/source.ts": STAGE(false),
       "stages/reader.ts": STAGE(true),
     });

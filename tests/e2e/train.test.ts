@@ -74,7 +74,8 @@ describe("train stage end to end", () => {
       const [c] = await query(`select
           (select count(*) from ${preds}) as n,
           (select sum(test_rows) from ${folds}) as test_rows,
-          (select count(*) from ${preds} p where not exists (select 1 from ${folds} f where p.date between f.test_start and f.test_end)) as outside,
+          (select count(*) from ${preds} p where not exists (select 1 from ${folds} f where p.date between f.test_start
+          and f.test_end)) as outside,
           (select count(*) from ${preds} where not isfinite(score)) as bad,
           (select min(date)::VARCHAR from ${preds}) as first,
           (select min(test_start)::VARCHAR from ${folds}) as first_test`);
@@ -83,7 +84,8 @@ describe("train stage end to end", () => {
       expect(c.n).toBe(String(c.test_rows));
       expect(c.first).toBe(c.first_test);
       const [o] = await query(`select count(*) as n from (
-          select date, symbol, lag(date) over w as pd, lag(symbol) over w as ps from ${preds} window w as (order by file_row_number))
+          select date, symbol, lag(date) over w as pd, lag(symbol) over w as ps from ${preds} window w as (order by
+          file_row_number))
          where date < pd or (date = pd and symbol <= ps)`);
       expect(o.n).toBe("0");
       // Every test row is a labelled (date, symbol) of the panel, and no label-less date was predicted.

@@ -65,28 +65,31 @@ describe("trial registry end to end", () => {
     expect(p.cli(["status"]).stdout).toMatch(/up to date/);
   });
 
-  it("the registry is a tracked file beside the lock; a clone of the repository files reproduces the lock exactly", () => {
-    const reg = p.read("pipeline.trials.jsonl");
-    expect(reg.trimEnd().split("\n").length).toBe(4);
-    expect(reg).not.toMatch(/recorded_at|T\d\d:\d\d/); // nothing time-dependent
-    const clone = createTempProject({
-      "pipeline.yaml": p.read("pipeline.yaml"),
-      "pipeline.lock": p.read("pipeline.lock"),
-      "pipeline.trials.jsonl": reg,
-      "stages/sim.ts": SIM_STAGE,
-      "stages/summary.ts": SUMMARY_STAGE,
-    });
-    try {
-      const r = clone.runJson();
-      expect(r.ok, r.stderr).toBe(true);
-      expect(r.statuses["summary"]).toBe("ran"); // no cache here: everything executes
-      expect(clone.read("pipeline.lock")).toBe(p.read("pipeline.lock"));
-      expect(clone.read("pipeline.trials.jsonl")).toBe(reg);
-      expect(JSON.parse(clone.read("data/summary/summary.json")).n).toBe(4);
-    } finally {
-      clone.dispose();
-    }
-  });
+  it(
+    "the registry is a tracked file beside the lock; " + "a clone of the repository files reproduces the lock exactly",
+    () => {
+      const reg = p.read("pipeline.trials.jsonl");
+      expect(reg.trimEnd().split("\n").length).toBe(4);
+      expect(reg).not.toMatch(/recorded_at|T\d\d:\d\d/); // nothing time-dependent
+      const clone = createTempProject({
+        "pipeline.yaml": p.read("pipeline.yaml"),
+        "pipeline.lock": p.read("pipeline.lock"),
+        "pipeline.trials.jsonl": reg,
+        "stages/sim.ts": SIM_STAGE,
+        "stages/summary.ts": SUMMARY_STAGE,
+      });
+      try {
+        const r = clone.runJson();
+        expect(r.ok, r.stderr).toBe(true);
+        expect(r.statuses["summary"]).toBe("ran"); // no cache here: everything executes
+        expect(clone.read("pipeline.lock")).toBe(p.read("pipeline.lock"));
+        expect(clone.read("pipeline.trials.jsonl")).toBe(reg);
+        expect(JSON.parse(clone.read("data/summary/summary.json")).n).toBe(4);
+      } finally {
+        clone.dispose();
+      }
+    },
+  );
 
   it("an experiment's trials count toward N and status says so; another pipeline file never counts", () => {
     const r = p.cli(["exp", "run", "--name", "edge5", "-S", "sim.params.edge=5"]);

@@ -12,13 +12,16 @@ import { spawnSync } from "node:child_process";
 import { createTempProject, REPO, type TempProject } from "./helpers.ts";
 
 /** A tiny two-stage study: `make` writes a JSON and a table, `use` reads the table. */
-const MAKE = `import { defineStage, z } from "../src/index.ts";
+const MAKE =
+  `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({ n: z.number().int().positive().default(5), kind: z.enum(["sum", "max"]).default("sum") }),
   outputs: ["summary", "rows"],
   async run(ctx) {
-    await ctx.writeTable("rows", \`SELECT range AS i, range * \${ctx.params.n} AS v FROM range(\${ctx.params.n})\`, { orderBy: ["i"] });
-    await ctx.writeJson("summary", { n: ctx.params.n, kind: ctx.cell.kind ?? ctx.params.kind, note: "a value long enough to flip a byte in" });
+    await ctx.writeTable("rows", \`SELECT range AS i, range * \${ctx.params.n} AS v FROM range(\${ctx.params.n})\`, ` +
+  `{ orderBy: ["i"] });
+    await ctx.writeJson("summary", { n: ctx.params.n, kind: ctx.cell.kind ?? ctx.params.kind, note: "a value long ` +
+  `enough to flip a byte in" });
     ctx.metric("n", ctx.params.n);
   },
 });

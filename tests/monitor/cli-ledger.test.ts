@@ -184,7 +184,8 @@ describe("pipeline monitor over a paper ledger", () => {
     });
     // Prices through Wednesday 2024-07-03 (the day after the last run): healthy on that day.
     mkdirSync(join(root, "data/data"), { recursive: true });
-    await queryDuck(`COPY (SELECT d::DATE AS date, 'AAA' AS symbol, 100.0 AS close FROM (VALUES ('2024-06-28'), ('2024-07-01'), ('2024-07-02'), ('2024-07-03')) t(d))
+    await queryDuck(`COPY (SELECT d::DATE AS date, 'AAA' AS symbol, 100.0 AS close FROM (VALUES ('2024-06-28'),
+      ('2024-07-01'), ('2024-07-02'), ('2024-07-03')) t(d))
       TO '${join(root, "data/data/prices.parquet")}' (FORMAT parquet)`);
     const ok = run("--json");
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);

@@ -47,39 +47,42 @@ const run = (args: string[], env: Record<string, string> = {}) =>
   });
 
 describe("pipeline monitor", () => {
-  it("serve prints the URL, answers /metrics (no ledger yet: no values) and 404 elsewhere, stops on SIGTERM", async () => {
-    const child = spawn(
-      process.execPath,
-      [BIN, "-f", join(root, "pipeline.yaml"), "monitor", "serve", "--port", "0", "--json"],
-      { env: { ...process.env, NO_COLOR: "1" } },
-    );
-    try {
-      let out = "";
-      const first = await new Promise<{ ok: boolean; url: string; ledger: string }>((res, rej) => {
-        child.stdout.on("data", (c: Buffer) => {
-          out += c.toString();
-          try {
-            res(JSON.parse(out));
-          } catch {
-            /* not complete yet */
-          }
+  it(
+    "serve prints the URL, answers /metrics (no ledger yet: " + "no values) and 404 elsewhere, stops on SIGTERM",
+    async () => {
+      const child = spawn(
+        process.execPath,
+        [BIN, "-f", join(root, "pipeline.yaml"), "monitor", "serve", "--port", "0", "--json"],
+        { env: { ...process.env, NO_COLOR: "1" } },
+      );
+      try {
+        let out = "";
+        const first = await new Promise<{ ok: boolean; url: string; ledger: string }>((res, rej) => {
+          child.stdout.on("data", (c: Buffer) => {
+            out += c.toString();
+            try {
+              res(JSON.parse(out));
+            } catch {
+              /* not complete yet */
+            }
+          });
+          child.on("exit", (code) => rej(new Error(`serve exited with ${code}: ${out}`)));
         });
-        child.on("exit", (code) => rej(new Error(`serve exited with ${code}: ${out}`)));
-      });
-      expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-      expect(first.ledger).toBe(join(root, "data/paper/ledger.duckdb"));
-      const res = await fetch(first.url);
-      expect(res.status).toBe(200);
-      const body = await res.text();
-      expect(body).toContain("# TYPE strata_paper_symbol_weight gauge");
-      expect(body).not.toMatch(/^strata_paper_equity /m);
-      expect((await fetch(first.url.replace("/metrics", "/"))).status).toBe(404);
-    } finally {
-      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-    }
-  });
+        expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+        expect(first.ledger).toBe(join(root, "data/paper/ledger.duckdb"));
+        const res = await fetch(first.url);
+        expect(res.status).toBe(200);
+        const body = await res.text();
+        expect(body).toContain("# TYPE strata_paper_symbol_weight gauge");
+        expect(body).not.toMatch(/^strata_paper_equity /m);
+        expect((await fetch(first.url.replace("/metrics", "/"))).status).toBe(404);
+      } finally {
+        const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+        child.kill("SIGTERM");
+        expect(await exited).toBe(0);
+      }
+    },
+  );
 
   it("alerts flush delivers what the webhook missed, once, and never prints the URL", async () => {
     const port = await closedPort();

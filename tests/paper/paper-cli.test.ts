@@ -31,7 +31,8 @@ async function ledgerFingerprint(path: string) {
   })) {
     const [r] = await ledgerRows(
       path,
-      `SELECT count(*)::INTEGER AS n, md5(coalesce(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY CAST(t AS VARCHAR)), '')) AS h FROM (SELECT ${cols} FROM ${t}) t`,
+      `SELECT count(*)::INTEGER AS n, md5(coalesce(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY CAST(t AS VARCHAR)), ` +
+        `'')) AS h FROM (SELECT ${cols} FROM ${t}) t`,
     );
     out[t] = r;
   }
@@ -44,11 +45,13 @@ async function checkConsistent(path: string, capital = 1_000_000) {
     path,
     `
     WITH pv AS (SELECT date, sum(value) AS v FROM positions GROUP BY date),
-    flows AS (SELECT date, sum(CASE WHEN side = 'buy' THEN -notional ELSE notional END - commission) AS f FROM fills GROUP BY date),
+    flows AS (SELECT date, sum(CASE WHEN side = 'buy' THEN -notional ELSE notional END - commission) AS f FROM fills
+    GROUP BY date),
     run AS (SELECT e.date, e.cash, e.equity, e.positions_value, coalesce(pv.v, 0) AS v,
                    ${capital} + sum(coalesce(flows.f, 0)) OVER (ORDER BY e.date) AS cash_from_fills
               FROM equity e LEFT JOIN pv USING (date) LEFT JOIN flows USING (date))
-    SELECT count(*)::INTEGER AS n, max(abs(cash + v - equity)) AS e1, max(abs(positions_value - v)) AS e2, max(abs(cash - cash_from_fills)) AS e3 FROM run`,
+    SELECT count(*)::INTEGER AS n, max(abs(cash + v - equity)) AS e1, max(abs(positions_value - v)) AS e2, max(abs(cash
+    - cash_from_fills)) AS e3 FROM run`,
   );
   expect(Number(r.n)).toBeGreaterThan(0);
   expect(Number(r.e1)).toBeLessThan(1e-6);
@@ -60,7 +63,8 @@ async function checkConsistent(path: string, capital = 1_000_000) {
 async function pricesVariant(p: TempProject, name: string, select: string): Promise<string> {
   const out = join(p.root, "data", `${name}.parquet`);
   await queryDuck(
-    `COPY (${select.replaceAll("{p}", `read_parquet('${join(p.root, "data/data/prices.parquet")}')`)}) TO '${out}' (FORMAT parquet)`,
+    `COPY (${select.replaceAll("{p}", `read_parquet('${join(p.root, "data/data/prices.parquet")}')`)}) TO '${out}' ` +
+      `(FORMAT parquet)`,
   );
   return out;
 }
@@ -91,7 +95,8 @@ describe("paper trading end to end", () => {
     // Reconciliation settings: the champion's own backtested scores, and no overlay the backtest lacks.
     p.write(
       "recon.yaml",
-      "scores: predictions\nbroker: { max_participation: null }\nsafety: { max_trade: 1 }\nkill_switch: { enabled: false }\n",
+      "scores: predictions\nbroker: { max_participation: null }\nsafety: { max_trade: 1 }\nkill_switch: { enabled: " +
+        "false }\n",
     );
   }, 300_000);
   afterAll(() => p?.dispose());
@@ -153,65 +158,68 @@ describe("paper trading end to end", () => {
     expect(st.out.positions.length).toBeGreaterThan(0);
   }, 120_000);
 
-  it("trading days follow the exchange calendar: the data's own (auto), or NYSE's with its holidays named", async () => {
-    // 2021-04-02 is Good Friday (NYSE closed). The synthetic market has a bar that day, so
-    // "auto" follows its weekday calendar; prices without NYSE holidays make "auto" the NYSE's.
-    const GOOD_FRIDAY = "2021-04-02",
-      EASTER_MONDAY = "2021-04-05";
-    const L = (n: string) => join(p.root, `ledgers/cal-${n}.duckdb`),
-      R = join(p.root, "reports/cal");
-    const synthetic = json(["run", "--date", GOOD_FRIDAY, "--dry-run", "--ledger", L("a"), "--reports", R]);
-    expect(synthetic.code, synthetic.stderr).toBe(0);
-    expect(synthetic.out.days[0].status).not.toBe("not_trading_day");
-    writeFileSync(join(p.root, "nyse.yaml"), "calendar: nyse\n");
-    const nyse = json([
-      "run",
-      "--date",
-      GOOD_FRIDAY,
-      "--dry-run",
-      "--config",
-      "nyse.yaml",
-      "--ledger",
-      L("b"),
-      "--reports",
-      R,
-    ]);
-    expect(nyse.code, nyse.stderr).toBe(0);
-    expect(nyse.out.days[0]).toMatchObject({ status: "not_trading_day" });
-    expect(nyse.out.days[0].message).toContain("NYSE holiday: Good Friday");
-    // Real-market prices (no bars on NYSE holidays): auto → NYSE; Monday's cycle decides at Thursday's close.
-    const holidays = nyseHolidayDates("2018-01-01", "2021-12-31")
-      .map((h) => `DATE '${h}'`)
-      .join(", ");
-    const real = await pricesVariant(p, "prices-nyse", `SELECT * FROM {p} WHERE date NOT IN (${holidays})`);
-    const closed = json([
-      "run",
-      "--date",
-      GOOD_FRIDAY,
-      "--dry-run",
-      "--prices",
-      real,
-      "--ledger",
-      L("c"),
-      "--reports",
-      R,
-    ]);
-    expect(closed.out.days[0].message).toContain("NYSE holiday: Good Friday");
-    const monday = json([
-      "run",
-      "--date",
-      EASTER_MONDAY,
-      "--dry-run",
-      "--prices",
-      real,
-      "--ledger",
-      L("d"),
-      "--reports",
-      R,
-    ]);
-    expect(monday.code, monday.stderr).toBe(0);
-    expect(monday.out.days[0].decision_date).toBe("2021-04-01");
-  });
+  it(
+    "trading days follow the exchange calendar: " + "the data's own (auto), or NYSE's with its holidays named",
+    async () => {
+      // 2021-04-02 is Good Friday (NYSE closed). The synthetic market has a bar that day, so
+      // "auto" follows its weekday calendar; prices without NYSE holidays make "auto" the NYSE's.
+      const GOOD_FRIDAY = "2021-04-02",
+        EASTER_MONDAY = "2021-04-05";
+      const L = (n: string) => join(p.root, `ledgers/cal-${n}.duckdb`),
+        R = join(p.root, "reports/cal");
+      const synthetic = json(["run", "--date", GOOD_FRIDAY, "--dry-run", "--ledger", L("a"), "--reports", R]);
+      expect(synthetic.code, synthetic.stderr).toBe(0);
+      expect(synthetic.out.days[0].status).not.toBe("not_trading_day");
+      writeFileSync(join(p.root, "nyse.yaml"), "calendar: nyse\n");
+      const nyse = json([
+        "run",
+        "--date",
+        GOOD_FRIDAY,
+        "--dry-run",
+        "--config",
+        "nyse.yaml",
+        "--ledger",
+        L("b"),
+        "--reports",
+        R,
+      ]);
+      expect(nyse.code, nyse.stderr).toBe(0);
+      expect(nyse.out.days[0]).toMatchObject({ status: "not_trading_day" });
+      expect(nyse.out.days[0].message).toContain("NYSE holiday: Good Friday");
+      // Real-market prices (no bars on NYSE holidays): auto → NYSE; Monday's cycle decides at Thursday's close.
+      const holidays = nyseHolidayDates("2018-01-01", "2021-12-31")
+        .map((h) => `DATE '${h}'`)
+        .join(", ");
+      const real = await pricesVariant(p, "prices-nyse", `SELECT * FROM {p} WHERE date NOT IN (${holidays})`);
+      const closed = json([
+        "run",
+        "--date",
+        GOOD_FRIDAY,
+        "--dry-run",
+        "--prices",
+        real,
+        "--ledger",
+        L("c"),
+        "--reports",
+        R,
+      ]);
+      expect(closed.out.days[0].message).toContain("NYSE holiday: Good Friday");
+      const monday = json([
+        "run",
+        "--date",
+        EASTER_MONDAY,
+        "--dry-run",
+        "--prices",
+        real,
+        "--ledger",
+        L("d"),
+        "--reports",
+        R,
+      ]);
+      expect(monday.code, monday.stderr).toBe(0);
+      expect(monday.out.days[0].decision_date).toBe("2021-04-01");
+    },
+  );
 
   it("kill -9 after some fills, then a rerun: no duplicate order, ledger consistent", async () => {
     const L = join(p.root, "ledgers/crash.duckdb");
@@ -232,7 +240,8 @@ describe("paper trading end to end", () => {
     expect(r.out.days[0].status).toBe("executed");
     const [o] = await ledgerRows(
       L,
-      `SELECT count(*)::INTEGER AS n, count(DISTINCT key)::INTEGER AS k, count(DISTINCT (symbol, side))::INTEGER AS s FROM orders`,
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT key)::INTEGER AS k, count(DISTINCT (symbol, side))::INTEGER AS ` +
+        `s FROM orders`,
     );
     expect(o.n).toBe(r.out.days[0].orders);
     expect(o.k).toBe(o.n);
@@ -303,29 +312,35 @@ describe("paper trading end to end", () => {
     ).toBe(0);
   }, 120_000);
 
-  it("a date before the prices start: a clear error (exit 2) that records nothing — no ledger, no event, no alert", () => {
-    const L = join(p.root, "ledgers/early.duckdb"),
-      A = join(p.root, "alerts/early");
-    for (const args of [
-      ["--date", "2017-06-01"],
-      ["--date", "2018-01-02"],
-      ["--from", "2017-12-01", "--to", "2018-01-10"],
-    ]) {
-      const r = run(["run", ...args, "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/early")]);
-      expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(
-        new RegExp(
-          `paper run ${args[0]} ${args[1]}: ${args[1]} is (before|the first date of) the prices in .*data/data/prices\\.parquet \\(2018-01-02 … 2021-12-31\\); a trade day needs the previous trading day's close in the data, so the first date that can run is 2018-01-03`,
-        ),
-      );
-      expect(r.stderr).toContain("nothing was recorded");
-      expect(r.stderr).not.toMatch(/update the data/);
-    }
-    expect(existsSync(L)).toBe(false);
-    expect(alertsOf(A)).toEqual([]);
-  });
+  it(
+    "a date before the prices start: " + "a clear error (exit 2) that records nothing — no ledger, no event, no alert",
+    () => {
+      const L = join(p.root, "ledgers/early.duckdb"),
+        A = join(p.root, "alerts/early");
+      for (const args of [
+        ["--date", "2017-06-01"],
+        ["--date", "2018-01-02"],
+        ["--from", "2017-12-01", "--to", "2018-01-10"],
+      ]) {
+        const r = run(["run", ...args, "--ledger", L, "--alerts", A, "--reports", join(p.root, "reports/early")]);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(
+          new RegExp(
+            `paper run ${args[0]} ${args[1]}: ${args[1]} is (before|the first date of) the prices in ` +
+              `.*data/data/prices\\.parquet \\(2018-01-02 … 2021-12-31\\); a trade day needs the previous trading ` +
+              `day's close in the data, so the first date that can run is 2018-01-03`,
+          ),
+        );
+        expect(r.stderr).toContain("nothing was recorded");
+        expect(r.stderr).not.toMatch(/update the data/);
+      }
+      expect(existsSync(L)).toBe(false);
+      expect(alertsOf(A)).toEqual([]);
+    },
+  );
 
-  it("every order rejected (close-only prices, so no volume for the participation cap): exit 1, an alert, the day not recorded", async () => {
+  it("every order rejected (close-only prices, so no volume for the participation cap): exit 1, an alert, the day " +
+    "not recorded", async () => {
     const L = join(p.root, "ledgers/rejected.duckdb"),
       A = join(p.root, "alerts/rejected");
     const closeOnly = await pricesVariant(p, "prices-close-only", `SELECT date, symbol, close, sector FROM {p}`);
@@ -457,7 +472,8 @@ describe("paper trading end to end", () => {
       "prices-crash",
       `SELECT * REPLACE (
         CASE WHEN symbol IN (${held}) AND date >= DATE '2021-03-02' THEN open * 0.88 ELSE open END AS open,
-        CASE WHEN symbol IN (${held}) AND date >= DATE '2021-03-02' THEN close * 0.88 ELSE close END AS close) FROM {p}`,
+        CASE WHEN symbol IN (${held}) AND date >= DATE '2021-03-02' THEN close * 0.88 ELSE close END AS close) FROM
+        {p}`,
     );
     const r = json([
       "run",
@@ -506,13 +522,16 @@ describe("paper trading end to end", () => {
     await checkConsistent(L);
   }, 180_000);
 
-  it("no look-ahead: perturbing every price from the trade day on leaves the orders, weights and signals unchanged", async () => {
+  it("no look-ahead: perturbing every price from the trade day on leaves the orders, weights and signals " +
+    "unchanged", async () => {
     const noisy = await pricesVariant(
       p,
       "prices-noisy",
       `SELECT * REPLACE (
-        CASE WHEN date >= DATE '${MONDAY}' THEN open * (1 + 0.05 * sin(hash(symbol, date) % 1000)) ELSE open END AS open,
-        CASE WHEN date >= DATE '${MONDAY}' THEN close * (1 + 0.05 * cos(hash(symbol, date) % 1000)) ELSE close END AS close,
+        CASE WHEN date >= DATE '${MONDAY}' THEN open * (1 + 0.05 * sin(hash(symbol, date) % 1000)) ELSE open END AS
+        open,
+        CASE WHEN date >= DATE '${MONDAY}' THEN close * (1 + 0.05 * cos(hash(symbol, date) % 1000)) ELSE close END AS
+        close,
         CASE WHEN date >= DATE '${MONDAY}' THEN volume * 3 ELSE volume END AS volume) FROM {p}`,
     );
     const go = (name: string, prices?: string) => {
@@ -571,10 +590,14 @@ describe("paper trading end to end", () => {
       L,
       `
       WITH f AS (SELECT min(date) AS d FROM days WHERE status = 'executed'),
-      j AS (SELECT e.date, e.daily_return AS pr, b.net AS br FROM equity e JOIN read_parquet('${returns}') b USING (date) WHERE e.date > (SELECT d FROM f)),
-      c AS (SELECT date, pr, br, exp(sum(ln(1 + pr)) OVER (ORDER BY date)) AS pe, exp(sum(ln(1 + br)) OVER (ORDER BY date)) AS be FROM j)
-      SELECT (SELECT d FROM f)::VARCHAR AS first, count(*)::INTEGER AS n, corr(pr, br) AS corr, stddev(pr - br) * sqrt(252) AS te,
-             max(abs(pe / be - 1)) AS max_gap, last(pe ORDER BY date) AS paper, last(be ORDER BY date) AS backtest FROM c`,
+      j AS (SELECT e.date, e.daily_return AS pr, b.net AS br FROM equity e JOIN read_parquet('${returns}') b USING
+      (date) WHERE e.date > (SELECT d FROM f)),
+      c AS (SELECT date, pr, br, exp(sum(ln(1 + pr)) OVER (ORDER BY date)) AS pe, exp(sum(ln(1 + br)) OVER (ORDER BY
+      date)) AS be FROM j)
+      SELECT (SELECT d FROM f)::VARCHAR AS first, count(*)::INTEGER AS n, corr(pr, br) AS corr, stddev(pr - br) *
+      sqrt(252) AS te,
+             max(abs(pe / be - 1)) AS max_gap, last(pe ORDER BY date) AS paper, last(be ORDER BY date) AS backtest FROM
+             c`,
     );
     expect(m.first).toBe("2021-01-04");
     expect(m.n).toBeGreaterThan(240);

@@ -18,40 +18,43 @@ const base = {
 };
 
 describe("generateTrades", () => {
-  it("sizes whole shares toward zero from the decision close, sells first, flags illiquid trades, skips tiny ones", () => {
-    const { trades, skipped } = generateTrades({
-      ...base,
-      targets: new Map([
-        ["AAA", 0.05],
-        ["BBB", 0.0009],
-        ["CCC", 0],
-      ]),
-      held: new Map([["CCC", 10]]),
-      prices: new Map([
-        ["AAA", 33],
-        ["BBB", 10],
-        ["CCC", 5],
-      ]),
-      adv: new Map([
-        ["AAA", 2_000],
-        ["BBB", 1e6],
-        ["CCC", 1e6],
-      ]),
-    });
-    // AAA: trunc(0.05 × 100 000 / 33) = 151 shares, 151 / 2 000 = 7.55 % of ADV > 5 % → flagged
-    // BBB: trunc(90 / 10) = 9 shares = 90 < 100 → skipped; CCC: close the 10 shares (allowed below the minimum)
-    expect(trades.map((t) => [t.symbol, t.side, t.shares])).toEqual([
-      ["CCC", "sell", 10],
-      ["AAA", "buy", 151],
-    ]);
-    const aaa = trades[1];
-    expect(aaa.notional).toBe(151 * 33);
-    expect(aaa.estCommission).toBeCloseTo(4_983 * 1e-4, 12);
-    expect(aaa.estSlippage).toBeCloseTo(4_983 * 2e-4, 12);
-    expect(aaa.liquidityFlag).toBe(true);
-    expect(aaa.key).toBe(`2021-03-01:AAA:buy:${"f".repeat(16)}`);
-    expect(skipped.map((s) => s.symbol)).toEqual(["BBB"]);
-  });
+  it(
+    "sizes whole shares toward zero from the decision close, " + "sells first, flags illiquid trades, skips tiny ones",
+    () => {
+      const { trades, skipped } = generateTrades({
+        ...base,
+        targets: new Map([
+          ["AAA", 0.05],
+          ["BBB", 0.0009],
+          ["CCC", 0],
+        ]),
+        held: new Map([["CCC", 10]]),
+        prices: new Map([
+          ["AAA", 33],
+          ["BBB", 10],
+          ["CCC", 5],
+        ]),
+        adv: new Map([
+          ["AAA", 2_000],
+          ["BBB", 1e6],
+          ["CCC", 1e6],
+        ]),
+      });
+      // AAA: trunc(0.05 × 100 000 / 33) = 151 shares, 151 / 2 000 = 7.55 % of ADV > 5 % → flagged
+      // BBB: trunc(90 / 10) = 9 shares = 90 < 100 → skipped; CCC: close the 10 shares (allowed below the minimum)
+      expect(trades.map((t) => [t.symbol, t.side, t.shares])).toEqual([
+        ["CCC", "sell", 10],
+        ["AAA", "buy", 151],
+      ]);
+      const aaa = trades[1];
+      expect(aaa.notional).toBe(151 * 33);
+      expect(aaa.estCommission).toBeCloseTo(4_983 * 1e-4, 12);
+      expect(aaa.estSlippage).toBeCloseTo(4_983 * 2e-4, 12);
+      expect(aaa.liquidityFlag).toBe(true);
+      expect(aaa.key).toBe(`2021-03-01:AAA:buy:${"f".repeat(16)}`);
+      expect(skipped.map((s) => s.symbol)).toEqual(["BBB"]);
+    },
+  );
 
   it("clips a trade above 10 % of equity to the cap", () => {
     const { trades } = generateTrades({

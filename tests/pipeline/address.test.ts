@@ -115,21 +115,24 @@ describe("selectCells", () => {
   it("names an unknown stage and suggests the closest", () => {
     const err = targetError(() => selectCells(study(), ["bactest"]));
     expect(err.message).toBe(
-      "target 'bactest': no stage 'bactest' in pipeline.yaml\n  → did you mean 'backtest'? stages: 'data', 'train', 'backtest', 'stats', 'report'",
+      "target 'bactest': no stage 'bactest' in pipeline.yaml\n  → did you mean 'backtest'? stages: 'data', 'train', " +
+        "'backtest', 'stats', 'report'",
     );
   });
 
   it("names an unknown axis and lists the stage's axes", () => {
     const err = targetError(() => selectCells(study(), ["backtest[modle=gbdt]"]));
     expect(err.message).toBe(
-      "target 'backtest[modle=gbdt]': stage 'backtest' has no axis 'modle'\n  → did you mean 'model'? axes of backtest: 'model', 'optimizer'",
+      "target 'backtest[modle=gbdt]': stage 'backtest' has no axis 'modle'\n  → did you mean 'model'? axes of " +
+        "backtest: 'model', 'optimizer'",
     );
   });
 
   it("names an unknown value and lists the axis values", () => {
     const err = targetError(() => selectCells(study(), ["backtest[model=gbd]"]));
     expect(err.message).toBe(
-      "target 'backtest[model=gbd]': no cell of 'backtest' has model=gbd\n  → did you mean 'gbdt'? values of model: 'ridge', 'gbdt'",
+      "target 'backtest[model=gbd]': no cell of 'backtest' has model=gbd\n  → did you mean 'gbdt'? values of model: " +
+        "'ridge', 'gbdt'",
     );
   });
 

@@ -95,7 +95,8 @@ describe("codeGraph", () => {
   it("a new import adds a file to the graph; a package import is listed with its version", async () => {
     await put(
       "src/lib/extra.ts",
-      `import { thing } from "@scope/lib/sub/path";\nimport { readFileSync } from "node:fs";\nimport path from "path";\nexport const extra = [thing, readFileSync, path];\n`,
+      `import { thing } from "@scope/lib/sub/path";\nimport { readFileSync } from "node:fs";\nimport path from ` +
+        `"path";\nexport const extra = [thing, readFileSync, path];\n`,
     );
     await put("stages/features.ts", `import { extra } from "../src/lib/extra.ts";\nconsole.log(extra);\n` + STAGE);
     const g = await graphOf();

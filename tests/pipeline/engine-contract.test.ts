@@ -69,11 +69,13 @@ describe("engine contract", () => {
     const key = `${ENGINE_CONTRACT}/duckdb@${duckVersion}`;
     expect(
       GOLDEN[key],
-      `no pinned hashes for ${key}: after a DuckDB upgrade, record the probe's hashes under the new key; otherwise bump ENGINE_CONTRACT`,
+      `no pinned hashes for ${key}: after a DuckDB upgrade, record the probe's hashes under the new key; otherwise ` +
+        `bump ENGINE_CONTRACT`,
     ).toBeDefined();
     expect(
       got,
-      `the engine writes other bytes for the same stage calls: bump ENGINE_CONTRACT in src/pipeline/version.ts (every cell must rerun) and pin the new hashes under "${ENGINE_CONTRACT + 1}/duckdb@${duckVersion}"`,
+      `the engine writes other bytes for the same stage calls: bump ENGINE_CONTRACT in src/pipeline/version.ts ` +
+        `(every cell must rerun) and pin the new hashes under "${ENGINE_CONTRACT + 1}/duckdb@${duckVersion}"`,
     ).toEqual(GOLDEN[key]);
   });
 

@@ -9,18 +9,21 @@ import { join } from "node:path";
 import { createTempProject, type TempProject } from "../e2e/helpers.ts";
 import { parseLock } from "../../src/pipeline/lock.ts";
 
-const SOURCE = `import { defineStage, z } from "../src/index.ts";
+const SOURCE =
+  `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({ n: z.number().int() }),
   outputs: ["rows"],
   async run(ctx) {
-    await ctx.writeTable("rows", \`SELECT i AS day, i * i AS v FROM range(0, \${ctx.params.n}) t(i)\`, { orderBy: ["day"] });
+    await ctx.writeTable("rows", \`SELECT i AS day, i * i AS v FROM range(0, \${ctx.params.n}) t(i)\`, { orderBy: ` +
+  `["day"] });
   },
 });
 `;
 
 /** Appends the new days' rows to its previous output when the old days are unchanged. */
-const ACCUMULATE = `import { defineStage, z } from "../src/index.ts";
+const ACCUMULATE =
+  `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({}),
   outputs: ["total"],
@@ -31,11 +34,14 @@ export default defineStage({
     let mode = "full";
     let sql = \`SELECT day, v, 2 * v AS w FROM \${rows}\`;
     if (prev && prev.inputs["source/rows"]) {
-      const [[last, same]] = (await ctx.db.runAndReadAll(\`SELECT (SELECT max(day) FROM \${prev.input("source", "rows")}),
-        (SELECT count(*) FROM (SELECT * FROM \${prev.input("source", "rows")} EXCEPT ALL SELECT * FROM \${rows} WHERE day <= (SELECT max(day) FROM \${prev.input("source", "rows")})))\`)).getRows();
+      const [[last, same]] = (await ctx.db.runAndReadAll(\`SELECT (SELECT max(day) FROM \${prev.input("source", ` +
+  `"rows")}),
+        (SELECT count(*) FROM (SELECT * FROM \${prev.input("source", "rows")} EXCEPT ALL SELECT * FROM \${rows} ` +
+  `WHERE day <= (SELECT max(day) FROM \${prev.input("source", "rows")})))\`)).getRows();
       if (Number(same) === 0) {
         mode = "incremental:" + prev.changed.join(",");
-        sql = \`SELECT * FROM \${prev.output("total")} UNION ALL SELECT day, v, 2 * v AS w FROM \${rows} WHERE day > \${last}\`;
+        sql = \`SELECT * FROM \${prev.output("total")} UNION ALL SELECT day, v, 2 * v AS w FROM \${rows} WHERE day > ` +
+  `\${last}\`;
       }
     }
     ctx.metric("mode", mode);
@@ -45,7 +51,8 @@ export default defineStage({
 `;
 
 const yaml = (n: number) =>
-  `version: 1\nstages:\n  source:\n    uses: stages/source.ts\n    params: { n: ${n} }\n  total:\n    uses: stages/total.ts\n    needs: [source]\n`;
+  `version: 1\nstages:\n  source:\n    uses: stages/source.ts\n    params: { n: ${n} }\n  total:\n    uses: ` +
+  `stages/total.ts\n    needs: [source]\n`;
 
 describe("incremental stages", () => {
   let p: TempProject;

@@ -142,35 +142,42 @@ describe("lock version 2: one code table, closures by digest", () => {
     expect(serializeLock(back)).toBe(text);
   });
 
-  it("a one-file code change rewrites that file's table line, the closure line and the digest line of each cell using it", () => {
-    const before = serializeLock(bigLock()).split("\n");
-    const lock = bigLock();
-    for (const e of Object.values(lock.cells)) e.code["src/quant/f03.ts"] = H("e");
-    const after = serializeLock(lock).split("\n");
-    const changed = after.filter((l, i) => l !== before[i]);
-    expect(changed.filter((l) => l.includes("src/quant/f03.ts: "))).toEqual([`  src/quant/f03.ts: ${H("e")}`]);
-    expect(changed.filter((l) => /^ {4}code: /.test(l)).length).toBe(1); // the stage's shared closure
-  });
+  it(
+    "a one-file code change rewrites that file's table line, the closure line and the digest line of each cell " +
+      "using it",
+    () => {
+      const before = serializeLock(bigLock()).split("\n");
+      const lock = bigLock();
+      for (const e of Object.values(lock.cells)) e.code["src/quant/f03.ts"] = H("e");
+      const after = serializeLock(lock).split("\n");
+      const changed = after.filter((l, i) => l !== before[i]);
+      expect(changed.filter((l) => l.includes("src/quant/f03.ts: "))).toEqual([`  src/quant/f03.ts: ${H("e")}`]);
+      expect(changed.filter((l) => /^ {4}code: /.test(l)).length).toBe(1); // the stage's shared closure
+    },
+  );
 
-  it("params, inputs and packages every cell of a stage shares are written once; a shared param change is one line", () => {
-    const lock = bigLock();
-    const text = serializeLock(lock);
-    expect(text.match(/^ {6}top_n: 30$/gm)?.length).toBe(1);
-    expect(text).toMatch(/\nstages:\n {2}backtest:\n[\s\S]*\n {4}params:\n[\s\S]*top_n: 30/);
-    const back = parseLock(text, "pipeline.lock");
-    expect(back).toEqual(parseLock(serializeLock(back), "x"));
-    expect(back.cells["backtest[model=m3]"].params).toEqual(lock.cells["backtest[model=m3]"].params);
-    expect(back.cells["backtest[model=m3]"].inputs).toEqual(lock.cells["backtest[model=m3]"].inputs);
-    for (const e of Object.values(lock.cells)) (e.params as { top_n: number }).top_n = 40;
-    const after = serializeLock(lock).split("\n");
-    const changed = after.filter((l, i) => l !== text.split("\n")[i]);
-    expect(changed.filter((l) => l.includes("top_n"))).toEqual(["      top_n: 40"]);
-    // A param only some cells have stays with those cells.
-    (lock.cells["backtest[model=m2]"].params as Record<string, unknown>).extra = 1;
-    const t2 = serializeLock(lock);
-    expect(parseLock(t2, "x").cells["backtest[model=m2]"].params).toMatchObject({ extra: 1, top_n: 40 });
-    expect(parseLock(t2, "x").cells["backtest[model=m1]"].params).not.toHaveProperty("extra");
-  });
+  it(
+    "params, inputs and packages every cell of a stage shares are written once; " + "a shared param change is one line",
+    () => {
+      const lock = bigLock();
+      const text = serializeLock(lock);
+      expect(text.match(/^ {6}top_n: 30$/gm)?.length).toBe(1);
+      expect(text).toMatch(/\nstages:\n {2}backtest:\n[\s\S]*\n {4}params:\n[\s\S]*top_n: 30/);
+      const back = parseLock(text, "pipeline.lock");
+      expect(back).toEqual(parseLock(serializeLock(back), "x"));
+      expect(back.cells["backtest[model=m3]"].params).toEqual(lock.cells["backtest[model=m3]"].params);
+      expect(back.cells["backtest[model=m3]"].inputs).toEqual(lock.cells["backtest[model=m3]"].inputs);
+      for (const e of Object.values(lock.cells)) (e.params as { top_n: number }).top_n = 40;
+      const after = serializeLock(lock).split("\n");
+      const changed = after.filter((l, i) => l !== text.split("\n")[i]);
+      expect(changed.filter((l) => l.includes("top_n"))).toEqual(["      top_n: 40"]);
+      // A param only some cells have stays with those cells.
+      (lock.cells["backtest[model=m2]"].params as Record<string, unknown>).extra = 1;
+      const t2 = serializeLock(lock);
+      expect(parseLock(t2, "x").cells["backtest[model=m2]"].params).toMatchObject({ extra: 1, top_n: 40 });
+      expect(parseLock(t2, "x").cells["backtest[model=m1]"].params).not.toHaveProperty("extra");
+    },
+  );
 
   it("cells on different versions of a file keep their own hash (code_own) and round-trip exactly", () => {
     const lock = bigLock();
@@ -192,7 +199,10 @@ describe("lock version 2: one code table, closures by digest", () => {
   });
 
   it("parseLock still reads a version 1 lock (inline code maps, duration_s), so an old lock is not lost", () => {
-    const v1 = `version: 1\ncells:\n  data:\n    code:\n      stages/data.ts: ${H("a")}\n    duration_s: 1.5\n    engine: strata 0.1.0\n    fingerprint: ${H("f")}\n    files: {}\n    inputs: {}\n    matrix: {}\n    metrics: {}\n    outputs: {}\n    packages: {}\n    params: {}\n    seed: 1\n    stage: data\n    uses: stages/data.ts\n`;
+    const v1 =
+      `version: 1\ncells:\n  data:\n    code:\n      stages/data.ts: ${H("a")}\n    duration_s: 1.5\n    ` +
+      `engine: strata 0.1.0\n    fingerprint: ${H("f")}\n    files: {}\n    inputs: {}\n    matrix: {}\n    metrics: ` +
+      `{}\n    outputs: {}\n    packages: {}\n    params: {}\n    seed: 1\n    stage: data\n    uses: stages/data.ts\n`;
     const lock = parseLock(v1, "pipeline.lock");
     expect(lock.version).toBe(2);
     expect(lock.cells.data.code).toEqual({ "stages/data.ts": H("a") });
@@ -277,7 +287,8 @@ describe("parseLock output paths and hashes", () => {
     expect(e.code).toBe("CACHE");
     expect(e.message).toMatch(
       new RegExp(
-        `^pipeline\\.lock:${line}:\\d+: cell 'backtest\\[model=gbdt,optimizer=hrp\\]' has an unsafe \`outputs\\.weights\\.path\``,
+        `^pipeline\\.lock:${line}:\\d+: cell 'backtest\\[model=gbdt,optimizer=hrp\\]' has an unsafe ` +
+          `\`outputs\\.weights\\.path\``,
       ),
     );
     expect(e.message).toMatch(why);
@@ -342,32 +353,35 @@ describe("writeLockIfChanged", () => {
     expect((await readLock(p)).cells.data.seed).toBe(7);
   });
 
-  it("writeLockIfChanged compares with the bytes it last read or wrote, not the file, while stat is unchanged", async () => {
-    const p = join(dir, "pipeline.lock");
-    const t = Math.floor(Date.now() / 1000) - 60; // whole seconds: utimes restores them exactly
-    await writeFile(p, serializeLock(lockA()));
-    await utimes(p, t, t);
-    await readLock(p); // remembers these bytes with (size, mtime, inode, ctime)
-    const text = serializeLock(lockA());
-    expect(await writeLockIfChanged(p, lockA())).toBe(false); // answered from memory
-    // Other bytes of the same size with the mtime put back: the ctime moved, so the file is
-    // read again, the difference seen and the lock rewritten.
-    const forged = text.replace("seed: 42", "seed: 43");
-    expect(forged.length).toBe(text.length);
-    await new Promise((r) => setTimeout(r, 20));
-    await writeFile(p, forged);
-    await utimes(p, t, t);
-    expect(await writeLockIfChanged(p, lockA())).toBe(true);
-    expect(await readFile(p, "utf8")).toBe(text);
-    // After its own write it knows the bytes again; an atomic replacement by someone else
-    // (a new inode, e.g. `git checkout`) is noticed.
-    expect(await writeLockIfChanged(p, lockA())).toBe(false);
-    await writeFile(join(dir, "other"), forged);
-    await rename(join(dir, "other"), p);
-    expect(await writeLockIfChanged(p, lockA())).toBe(true);
-    expect(await readFile(p, "utf8")).toBe(text);
-    // A deleted lock is written again.
-    await rm(p);
-    expect(await writeLockIfChanged(p, lockA())).toBe(true);
-  });
+  it(
+    "writeLockIfChanged compares with the bytes it last read or wrote, " + "not the file, while stat is unchanged",
+    async () => {
+      const p = join(dir, "pipeline.lock");
+      const t = Math.floor(Date.now() / 1000) - 60; // whole seconds: utimes restores them exactly
+      await writeFile(p, serializeLock(lockA()));
+      await utimes(p, t, t);
+      await readLock(p); // remembers these bytes with (size, mtime, inode, ctime)
+      const text = serializeLock(lockA());
+      expect(await writeLockIfChanged(p, lockA())).toBe(false); // answered from memory
+      // Other bytes of the same size with the mtime put back: the ctime moved, so the file is
+      // read again, the difference seen and the lock rewritten.
+      const forged = text.replace("seed: 42", "seed: 43");
+      expect(forged.length).toBe(text.length);
+      await new Promise((r) => setTimeout(r, 20));
+      await writeFile(p, forged);
+      await utimes(p, t, t);
+      expect(await writeLockIfChanged(p, lockA())).toBe(true);
+      expect(await readFile(p, "utf8")).toBe(text);
+      // After its own write it knows the bytes again; an atomic replacement by someone else
+      // (a new inode, e.g. `git checkout`) is noticed.
+      expect(await writeLockIfChanged(p, lockA())).toBe(false);
+      await writeFile(join(dir, "other"), forged);
+      await rename(join(dir, "other"), p);
+      expect(await writeLockIfChanged(p, lockA())).toBe(true);
+      expect(await readFile(p, "utf8")).toBe(text);
+      // A deleted lock is written again.
+      await rm(p);
+      expect(await writeLockIfChanged(p, lockA())).toBe(true);
+    },
+  );
 });

@@ -51,19 +51,22 @@ function deadPid(): number {
 }
 
 describe("acquireProjectLock", () => {
-  it("acquireProjectLock(root) writes .pipeline/run.lock with pid/host/started/command; release() removes it", async () => {
-    const h = await acquireProjectLock(root, { command: "pipeline run" });
-    const info = JSON.parse(await readFile(projectLockPath(root), "utf8"));
-    expect(info).toMatchObject({ pid: process.pid, host: hostname(), command: "pipeline run" });
-    expect(Date.parse(info.started)).toBeGreaterThan(Date.now() - 60_000);
-    expect(readProjectLock(root)).toEqual(info);
-    await h.release();
-    await h.release(); // idempotent
-    expect(existsSync(projectLockPath(root))).toBe(false);
-    const again = await acquireProjectLock(root);
-    again.releaseSync();
-    expect(existsSync(projectLockPath(root))).toBe(false);
-  });
+  it(
+    "acquireProjectLock(root) writes .pipeline/run.lock " + "with pid/host/started/command; release() removes it",
+    async () => {
+      const h = await acquireProjectLock(root, { command: "pipeline run" });
+      const info = JSON.parse(await readFile(projectLockPath(root), "utf8"));
+      expect(info).toMatchObject({ pid: process.pid, host: hostname(), command: "pipeline run" });
+      expect(Date.parse(info.started)).toBeGreaterThan(Date.now() - 60_000);
+      expect(readProjectLock(root)).toEqual(info);
+      await h.release();
+      await h.release(); // idempotent
+      expect(existsSync(projectLockPath(root))).toBe(false);
+      const again = await acquireProjectLock(root);
+      again.releaseSync();
+      expect(existsSync(projectLockPath(root))).toBe(false);
+    },
+  );
 
   it("refuses while a live child process holds the lock, naming it; takes over once it is killed", async () => {
     child = await spawnHolder();

@@ -237,7 +237,8 @@ describe("parsePipelineText: stage shape", () => {
       "4:11 stages.data.uses: expected a module path relative to the project root, found the number 3",
       "5:12 stages.data.needs: expected a list of stage names, found the string 'features'",
       "6:13 stages.data.params: expected a map of parameters, found a list",
-      "7:12 stages.data.files: expected a list of file paths relative to the project root, found the string 'data/raw/prices.csv'",
+      "7:12 stages.data.files: expected a list of file paths relative to the project root, found the string " +
+        "'data/raw/prices.csv'",
       "10:19 stages.features.needs[1]: expected a stage name, found the number 7",
       "11:18 stages.features.description: expected a string, found the number 12",
     ]);
@@ -290,7 +291,8 @@ describe("parsePipelineText: uses", () => {
   it("says how to create a missing module when nothing is close", () => {
     const problems = problemsOf(one("stages/portfolio.ts"));
     expect(problems[0].hint).toBe(
-      "create stages/portfolio.ts with `export default defineStage({...})`, or fix the path (relative to the project root)",
+      "create stages/portfolio.ts with `export default defineStage({...})`, or fix the path (relative to the project " +
+        "root)",
     );
   });
 
@@ -316,7 +318,8 @@ describe("parsePipelineText: uses", () => {
     symlinkSync(join(outside, "shared"), join(root, "linked"));
     const problems = problemsOf(one("linked/stage.ts"), root);
     expect(brief(problems)).toEqual([
-      `4:11 uses 'linked/stage.ts' is a symlink that resolves to ${join(outside, "shared/stage.ts")}, outside the project root`,
+      `4:11 uses 'linked/stage.ts' is a symlink that resolves to ${join(outside, "shared/stage.ts")}, outside the ` +
+        `project root`,
     ]);
     expect(problems[0].hint).toMatch(/^copy the file into the project/);
   });
@@ -539,15 +542,18 @@ describe("parsePipelineText: files", () => {
     symlinkSync(join(outside, "secret.csv"), join(root, "data/raw/secret.csv"));
     const problems = problemsOf(filesOf("data/raw/secret.csv"), root);
     expect(brief(problems)).toEqual([
-      `7:9 file 'data/raw/secret.csv' is a symlink that resolves to ${join(outside, "secret.csv")}, outside the project root`,
+      `7:9 file 'data/raw/secret.csv' is a symlink that resolves to ${join(outside, "secret.csv")}, outside the ` +
+        `project root`,
     ]);
   });
 
   it("rejects another stage's outputs, pointing to needs", () => {
     const problems = problemsOf(filesOf("data/train/model.json", "data/data/x.json"));
     expect(brief(problems)).toEqual([
-      "7:9 stage 'data' lists 'data/train/model.json' under files, but it is inside data/train/, the output folder of stage 'train'",
-      "8:9 stage 'data' lists 'data/data/x.json' under files, but it is inside data/data/, the output folder of stage 'data'",
+      "7:9 stage 'data' lists 'data/train/model.json' under files, but it is inside data/train/, the output folder " +
+        "of stage 'train'",
+      "8:9 stage 'data' lists 'data/data/x.json' under files, but it is inside data/data/, the output folder of " +
+        "stage 'data'",
     ]);
     expect(problems[0].hint).toBe(
       "read it through needs: add 'train' to data.needs and use ctx.input('train', ...) or ctx.inputPath(...)",

@@ -15,9 +15,11 @@ import { join } from "node:path";
 import { parseLock } from "../../src/pipeline/lock.ts";
 import { createTempProject, type TempProject } from "../e2e/helpers.ts";
 
-const SOURCE = `import { defineStage, z } from "../src/index.ts";
+const SOURCE =
+  `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
-  params: z.object({ window: z.number().int().positive().default(5), shift: z.number().int().min(0).default(1) }).strict(),
+  params: z.object({ window: z.number().int().positive().default(5), shift: z.number().int().min(0).default(1) ` +
+  `}).strict(),
   outputs: ["rows"],
   async run(ctx) {
     await ctx.writeTable("rows", \`SELECT range AS i FROM range(\${ctx.params.window})\`, { orderBy: ["i"] });
@@ -25,7 +27,8 @@ export default defineStage({
 });
 `;
 
-const SINK = `import { defineStage, z } from "../src/index.ts";
+const SINK =
+  `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({
     window: z.number().int().positive().default(5),
@@ -38,16 +41,19 @@ export default defineStage({
   checks(p, ctx) {
     const issues = [];
     for (let k = 1; k < p.levels.length; k++) {
-      if (!(p.levels[k] > p.levels[k - 1])) issues.push({ level: "error" as const, param: "levels", message: \`levels must increase, got [\${p.levels.join(", ")}]\`, hint: "sort them" });
+      if (!(p.levels[k] > p.levels[k - 1])) issues.push({ level: "error" as const, param: "levels", message: ` +
+  `\`levels must increase, got [\${p.levels.join(", ")}]\`, hint: "sort them" });
     }
     const upWindow = (ctx.needs.source as { window: number }).window;
-    if (p.keep >= upWindow) issues.push({ level: "warning" as const, param: "keep", message: \`keep \${p.keep} ≥ window \${upWindow}: keeps everything\`, hint: "lower keep" });
+    if (p.keep >= upWindow) issues.push({ level: "warning" as const, param: "keep", message: \`keep \${p.keep} ≥ ` +
+  `window \${upWindow}: keeps everything\`, hint: "lower keep" });
     return issues;
   },
   async run(ctx) {
     const r = await ctx.db.runAndReadAll(\`SELECT count(*)::DOUBLE FROM \${ctx.input("source", "rows")}\`);
     const n = Number(r.getRows()[0][0]);
-    for (let k = 0; k < 2; k++) if (n < 10) ctx.warn(\`only \${n} rows: the total means little\`); // a repeat is dropped
+    for (let k = 0; k < 2; k++) if (n < 10) ctx.warn(\`only \${n} rows: the total means little\`); // a repeat is ` +
+  `dropped
     await ctx.writeJson("total", { n, window: ctx.params.window, shift: ctx.params.shift });
   },
 });
@@ -98,25 +104,28 @@ describe("inherit: params taken from a needed stage", () => {
     expect(r.statuses.sink).toBe("fresh");
   });
 
-  it("a contradicting value: exit 2 before anything runs, naming both stages, values and places; lock untouched", () => {
-    const before = p.read("pipeline.lock");
-    p.write("pipeline.yaml", spec("window: 6, shift: 2", "keep: 2, window: 20, shift: 2"));
-    const r = p.cli(["run"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("nothing was run");
-    expect(r.stderr).toMatch(
-      /pipeline\.yaml:10:\d+: sink\.params\.window is 20, but stage 'source' has window 6 \(pipeline\.yaml:6:\d+\); 'sink' takes window from 'source'/,
-    );
-    expect(r.stderr).toMatch(
-      /remove window from stages\.sink\.params in pipeline\.yaml \(it is taken from 'source'\), or set both to the same value/,
-    );
-    expect(p.read("pipeline.lock")).toBe(before);
-    // status shows the stage blocked with the same reason
-    const st = JSON.parse(p.cli(["status", "--json"]).stdout);
-    const sink = st.cells.find((c: { cell: string }) => c.cell === "sink");
-    expect(sink.action).toBe("blocked");
-    expect(sink.cause).toContain("sink.params.window is 20");
-  });
+  it(
+    "a contradicting value: " + "exit 2 before anything runs, naming both stages, values and places; lock untouched",
+    () => {
+      const before = p.read("pipeline.lock");
+      p.write("pipeline.yaml", spec("window: 6, shift: 2", "keep: 2, window: 20, shift: 2"));
+      const r = p.cli(["run"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("nothing was run");
+      expect(r.stderr).toMatch(
+        /pipeline\.yaml:10:\d+: sink\.params\.window is 20, but stage 'source' has window 6 \(pipeline\.yaml:6:\d+\); 'sink' takes window from 'source'/,
+      );
+      expect(r.stderr).toMatch(
+        /remove window from stages\.sink\.params in pipeline\.yaml \(it is taken from 'source'\), or set both to the same value/,
+      );
+      expect(p.read("pipeline.lock")).toBe(before);
+      // status shows the stage blocked with the same reason
+      const st = JSON.parse(p.cli(["status", "--json"]).stdout);
+      const sink = st.cells.find((c: { cell: string }) => c.cell === "sink");
+      expect(sink.action).toBe("blocked");
+      expect(sink.cause).toContain("sink.params.window is 20");
+    },
+  );
 
   it("the default of the needed stage counts too, and is named as its default", () => {
     p.write("pipeline.yaml", spec("window: 6", "keep: 2, shift: 3"));

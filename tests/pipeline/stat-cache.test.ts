@@ -115,38 +115,42 @@ describe("StatCache", () => {
     await expect(c.hashFile(f)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
-  it("a warm check trusts (size, mtime, inode, ctime) and never reads unchanged files; an in-place edit with mtime put back re-hashes", async () => {
-    // Speed goals live in bench/; this proves the mechanism: a warm check of unchanged files
-    // rewrites no entry (every read re-records one), and a same-size in-place edit whose mtime
-    // is restored is seen (the inode change time moved).
-    const t = Math.floor(Date.now() / 1000) - 60; // whole seconds: utimes restores them exactly
-    const files: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const p = join(root, "data", `f${i}.bin`);
-      await mkdir(join(root, "data"), { recursive: true });
-      await writeFile(p, `old-${i}`);
-      await utimes(p, t, t);
-      files.push(p);
-    }
-    const cold = await StatCache.load(root);
-    for (const [i, p] of files.entries()) expect(await cold.hashFile(p)).toBe(sha256(`old-${i}`));
-    await cold.save();
+  it(
+    "a warm check trusts (size, mtime, inode, ctime) and never reads unchanged files; an in-place edit with mtime " +
+      "put back re-hashes",
+    async () => {
+      // Speed goals live in bench/; this proves the mechanism: a warm check of unchanged files
+      // rewrites no entry (every read re-records one), and a same-size in-place edit whose mtime
+      // is restored is seen (the inode change time moved).
+      const t = Math.floor(Date.now() / 1000) - 60; // whole seconds: utimes restores them exactly
+      const files: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const p = join(root, "data", `f${i}.bin`);
+        await mkdir(join(root, "data"), { recursive: true });
+        await writeFile(p, `old-${i}`);
+        await utimes(p, t, t);
+        files.push(p);
+      }
+      const cold = await StatCache.load(root);
+      for (const [i, p] of files.entries()) expect(await cold.hashFile(p)).toBe(sha256(`old-${i}`));
+      await cold.save();
 
-    const warm = await StatCache.load(root);
-    const hashes = await Promise.all(files.map((p) => warm.hashFile(p)));
-    expect(hashes).toEqual(files.map((_, i) => sha256(`old-${i}`)));
-    expect(warm.dirty).toBe(false); // no entry re-recorded: no file was read
+      const warm = await StatCache.load(root);
+      const hashes = await Promise.all(files.map((p) => warm.hashFile(p)));
+      expect(hashes).toEqual(files.map((_, i) => sha256(`old-${i}`)));
+      expect(warm.dirty).toBe(false); // no entry re-recorded: no file was read
 
-    const inodes = files.map((p) => statSync(p).ino);
-    await new Promise((r) => setTimeout(r, 20));
-    for (const [i, p] of files.entries()) {
-      await writeFile(p, `new-${i}`); // same size, written in place: same inode
-      await utimes(p, t, t); // and the mtime put back
-    }
-    expect(files.map((p) => statSync(p).ino)).toEqual(inodes);
-    expect(files.map((p) => statSync(p).mtimeMs)).toEqual(files.map(() => t * 1000));
-    const after = await StatCache.load(root);
-    expect(await Promise.all(files.map((p) => after.hashFile(p)))).toEqual(files.map((_, i) => sha256(`new-${i}`)));
-    expect(existsSync(statCachePath(root))).toBe(true);
-  });
+      const inodes = files.map((p) => statSync(p).ino);
+      await new Promise((r) => setTimeout(r, 20));
+      for (const [i, p] of files.entries()) {
+        await writeFile(p, `new-${i}`); // same size, written in place: same inode
+        await utimes(p, t, t); // and the mtime put back
+      }
+      expect(files.map((p) => statSync(p).ino)).toEqual(inodes);
+      expect(files.map((p) => statSync(p).mtimeMs)).toEqual(files.map(() => t * 1000));
+      const after = await StatCache.load(root);
+      expect(await Promise.all(files.map((p) => after.hashFile(p)))).toEqual(files.map((_, i) => sha256(`new-${i}`)));
+      expect(existsSync(statCachePath(root))).toBe(true);
+    },
+  );
 });

@@ -141,26 +141,29 @@ describe("trial registry", () => {
     expect(r.outputs).toEqual({});
   });
 
-  it("reads lines of the earlier fixed-field format, and rewrites them in the current one on the next write", async () => {
-    const f = temp();
-    writeFileSync(
-      f,
-      [
-        '{"config_hash":"h1","stage":"backtest","cell":"c1","source":"main","kind":"cell","params":"{}","returns_hash":"r1","sharpe":1.5,"observations":2822,"metric":null}',
-        '{"config_hash":"h2:0","stage":"train","cell":"t","source":"main","kind":"tuning","params":"{\\"d\\":3}","returns_hash":null,"sharpe":null,"observations":null,"metric":0.03}',
-      ].join("\n") + "\n",
-    );
-    const rows = await readTrials(f);
-    expect(rows.map((r) => [r.kind, r.outputs, r.metrics])).toEqual([
-      ["cell", { returns: "r1" }, { observations: 2822, sharpe: 1.5 }],
-      ["tuning", {}, { metric: 0.03 }],
-    ]);
-    const digest = trialsDigest(f);
-    await recordTrials(f, [trial(3)]);
-    const lines = readFileSync(f, "utf8").trimEnd().split("\n");
-    expect(lines.every((l) => !("sharpe" in JSON.parse(l)) && "metrics" in JSON.parse(l))).toBe(true);
-    expect(trialsDigest(f)).not.toBe(digest);
-  });
+  it(
+    "reads lines of the earlier fixed-field format, " + "and rewrites them in the current one on the next write",
+    async () => {
+      const f = temp();
+      writeFileSync(
+        f,
+        [
+          '{"config_hash":"h1","stage":"backtest","cell":"c1","source":"main","kind":"cell","params":"{}","returns_hash":"r1","sharpe":1.5,"observations":2822,"metric":null}',
+          '{"config_hash":"h2:0","stage":"train","cell":"t","source":"main","kind":"tuning","params":"{\\"d\\":3}","returns_hash":null,"sharpe":null,"observations":null,"metric":0.03}',
+        ].join("\n") + "\n",
+      );
+      const rows = await readTrials(f);
+      expect(rows.map((r) => [r.kind, r.outputs, r.metrics])).toEqual([
+        ["cell", { returns: "r1" }, { observations: 2822, sharpe: 1.5 }],
+        ["tuning", {}, { metric: 0.03 }],
+      ]);
+      const digest = trialsDigest(f);
+      await recordTrials(f, [trial(3)]);
+      const lines = readFileSync(f, "utf8").trimEnd().split("\n");
+      expect(lines.every((l) => !("sharpe" in JSON.parse(l)) && "metrics" in JSON.parse(l))).toBe(true);
+      expect(trialsDigest(f)).not.toBe(digest);
+    },
+  );
 });
 
 describe("trial registry: table trials", () => {
@@ -172,7 +175,8 @@ describe("trial registry: table trials", () => {
     const path = join(dirname(dir), "trials.parquet");
     // Trial 0 on two folds (rank IC 0.02, 0.04), trial 1 on one fold (0.01).
     await conn.run(
-      `COPY (SELECT * FROM (VALUES (0, '{"d":3}', 0, 0.02), (0, '{"d":3}', 1, 0.04), (1, '{"d":5}', 0, 0.01)) t(trial, params, fold, metric)) TO '${path}' (FORMAT parquet)`,
+      `COPY (SELECT * FROM (VALUES (0, '{"d":3}', 0, 0.02), (0, '{"d":3}', 1, 0.04), (1, '{"d":5}', 0, 0.01)) ` +
+        `t(trial, params, fold, metric)) TO '${path}' (FORMAT parquet)`,
     );
     conn.closeSync();
     db.closeSync();

@@ -132,7 +132,8 @@ describe("pipeline notebook serve", () => {
       md(
         "# From the lock",
         cell(
-          "const [r] = await sql`SELECT close FROM prices WHERE symbol = 'AAA' AND date = DATE '2024-01-02'`;\ndisplay(`close: ${r.close}`)",
+          "const [r] = await sql`SELECT close FROM prices WHERE symbol = 'AAA' AND date = DATE " +
+            "'2024-01-02'`;\ndisplay(`close: ${r.close}`)",
         ),
       ),
     );

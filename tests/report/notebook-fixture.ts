@@ -24,14 +24,16 @@ export default defineStage({
 });
 `;
 
-const BT = `import { defineStage, z } from "../src/index.ts";
+const BT =
+  `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
   params: z.object({}),
   outputs: ["returns", "metrics"],
   async run(ctx) {
     const prices = ctx.input("src", "prices");
     const k = ctx.cell.model === "a" ? 1 : 2;
-    await ctx.writeTable("returns", \`select date, sum(close) * \${k} as net, count(*)::BIGINT as n from \${prices} group by date\`, { orderBy: ["date"] });
+    await ctx.writeTable("returns", \`select date, sum(close) * \${k} as net, count(*)::BIGINT as n from \${prices} ` +
+  `group by date\`, { orderBy: ["date"] });
     await ctx.writeJson("metrics", { model: ctx.cell.model, k });
   },
 });

@@ -49,7 +49,9 @@ describe("parseNotebook", () => {
 describe("compileCell", () => {
   it("finds top-level declarations, rewrites imports and the last expression", () => {
     const r = compileCell(
-      `import { readFileSync as rf } from "node:fs";\nimport * as path from "node:path";\ntype T = { a: number };\nconst { a, b: [c] }: any = { a: 1, b: [2] };\nlet d = 1;\nfunction f(x: T) { return x; }\nclass K {}\na + c`,
+      `import { readFileSync as rf } from "node:fs";\nimport * as path from "node:path";\ntype T = { a: number ` +
+        `};\nconst { a, b: [c] }: any = { a: 1, b: [2] };\nlet d = 1;\nfunction f(x: T) { return x; }\nclass K {}\na ` +
+        `+ c`,
     );
     expect(r.ok).toBe(true);
     if (!r.ok) return;

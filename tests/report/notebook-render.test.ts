@@ -122,7 +122,8 @@ describe("renderNotebook", () => {
           "display(await sql`SELECT count(*) AS n FROM prices WHERE symbol IN ${['AAA', 'ZZZ']} AND close > ${0.5}`)",
         ),
         cell(
-          'const info = await artifact("src", "info");\ndisplay(`v=${info.v}`);\nconst rows = await artifact("bt[model=a]", "returns");\ndisplay(rows)',
+          'const info = await artifact("src", "info");\ndisplay(`v=${info.v}`);\nconst rows = await ' +
+            'artifact("bt[model=a]", "returns");\ndisplay(rows)',
         ),
         cell('await artifact("bt[model=c]", "returns")'),
         cell('await artifact("src", "price")'),
@@ -165,7 +166,8 @@ describe("renderNotebook", () => {
         cell("display(await sql`SELECT DISTINCT symbol FROM prices ORDER BY symbol`)"),
         cell('display((await artifact("src", "info")).note)'),
         cell(
-          "display(Plot.plot({ marks: [Plot.barY(await sql`SELECT symbol, sum(close) AS c FROM prices GROUP BY 1`, { x: 'symbol', y: 'c' })] }))",
+          "display(Plot.plot({ marks: [Plot.barY(await sql`SELECT symbol, sum(close) AS c FROM prices GROUP BY 1`, { " +
+            "x: 'symbol', y: 'c' })] }))",
         ),
       ),
     );
@@ -180,7 +182,8 @@ describe("renderNotebook", () => {
     const text = md(
       "# Same",
       cell(
-        "const rows = await sql`SELECT * FROM bt_returns ORDER BY model, date`;\ndisplay(rows);\nPlot.plot({ marks: [Plot.line(rows, { x: 'n', y: 'net', stroke: 'model' })] })",
+        "const rows = await sql`SELECT * FROM bt_returns ORDER BY model, date`;\ndisplay(rows);\nPlot.plot({ marks: " +
+          "[Plot.line(rows, { x: 'n', y: 'net', stroke: 'model' })] })",
       ),
     );
     const first = await render("same", text);
@@ -190,46 +193,50 @@ describe("renderNotebook", () => {
     expect(second.html).toBe(first.html);
   });
 
-  it("re-renders an unchanged notebook from the cache without running it, and runs it again once an artifact changes", async () => {
-    const counter = join(p.root, "counter.txt");
-    const text = md(
-      "# Cache",
-      cell(`import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(counter)}, "x");`),
-      cell("display(await sql`SELECT sum(close) AS s FROM prices`)"),
-    );
-    const first = await render("cache", text);
-    expect(first.cached).toBe(false);
-    expect(readFileSync(counter, "utf8")).toBe("x");
-    const second = await render("cache", text);
-    expect(second.cached).toBe(true);
-    expect(second.cells.every((c) => c.status === "cached")).toBe(true);
-    expect(second.html).toBe(first.html);
-    expect(readFileSync(counter, "utf8")).toBe("x"); // not executed
+  it(
+    "re-renders an unchanged notebook from the cache without running it, and runs it again once an artifact " +
+      "changes",
+    async () => {
+      const counter = join(p.root, "counter.txt");
+      const text = md(
+        "# Cache",
+        cell(`import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(counter)}, "x");`),
+        cell("display(await sql`SELECT sum(close) AS s FROM prices`)"),
+      );
+      const first = await render("cache", text);
+      expect(first.cached).toBe(false);
+      expect(readFileSync(counter, "utf8")).toBe("x");
+      const second = await render("cache", text);
+      expect(second.cached).toBe(true);
+      expect(second.cells.every((c) => c.status === "cached")).toBe(true);
+      expect(second.html).toBe(first.html);
+      expect(readFileSync(counter, "utf8")).toBe("x"); // not executed
 
-    // An edit of cell 2 re-runs the notebook from the top.
-    const third = await render("cache", text.replace("AS s", "AS total"));
-    expect(third.cached).toBe(false);
-    expect(readFileSync(counter, "utf8")).toBe("xx");
+      // An edit of cell 2 re-runs the notebook from the top.
+      const third = await render("cache", text.replace("AS s", "AS total"));
+      expect(third.cached).toBe(false);
+      expect(readFileSync(counter, "utf8")).toBe("xx");
 
-    // Upstream change: new prices → new hash → the page that read them is stale, then re-runs.
-    p.write("pipeline.yaml", SPEC(5));
-    expect(p.runJson().ok).toBe(true);
-    const changed = await catalogOf(p);
-    const status = markStale(changed, join(p.root, "reports"));
-    const cachePage = status.find((s) => s.name === "cache")!;
-    expect(cachePage.stale).toBe(true);
-    expect(cachePage.changed).toEqual([expect.objectContaining({ cell: "src", output: "prices" })]);
-    const page = readFileSync(join(p.root, "reports/notebooks/cache.html"), "utf8");
-    expect(page).toMatch(/<span class="badge warn">stale<\/span>/);
-    expect(page).toContain("<code>src/prices</code> changed");
-    // a page that read nothing upstream is not stale
-    expect(status.find((s) => s.name === "scope")!.stale).toBe(false);
+      // Upstream change: new prices → new hash → the page that read them is stale, then re-runs.
+      p.write("pipeline.yaml", SPEC(5));
+      expect(p.runJson().ok).toBe(true);
+      const changed = await catalogOf(p);
+      const status = markStale(changed, join(p.root, "reports"));
+      const cachePage = status.find((s) => s.name === "cache")!;
+      expect(cachePage.stale).toBe(true);
+      expect(cachePage.changed).toEqual([expect.objectContaining({ cell: "src", output: "prices" })]);
+      const page = readFileSync(join(p.root, "reports/notebooks/cache.html"), "utf8");
+      expect(page).toMatch(/<span class="badge warn">stale<\/span>/);
+      expect(page).toContain("<code>src/prices</code> changed");
+      // a page that read nothing upstream is not stale
+      expect(status.find((s) => s.name === "scope")!.stale).toBe(false);
 
-    const fourth = await render("cache", text.replace("AS s", "AS total"), changed);
-    expect(fourth.cached).toBe(false);
-    expect(readFileSync(counter, "utf8")).toBe("xxx");
-    expect(outputs(fourth.html)[1]).toContain(">10.50<"); // 5 + 2.5 + 3
-    expect(fourth.html).not.toContain('class="badge warn">stale');
-    expect(markStale(changed, join(p.root, "reports")).find((s) => s.name === "cache")!.stale).toBe(false);
-  });
+      const fourth = await render("cache", text.replace("AS s", "AS total"), changed);
+      expect(fourth.cached).toBe(false);
+      expect(readFileSync(counter, "utf8")).toBe("xxx");
+      expect(outputs(fourth.html)[1]).toContain(">10.50<"); // 5 + 2.5 + 3
+      expect(fourth.html).not.toContain('class="badge warn">stale');
+      expect(markStale(changed, join(p.root, "reports")).find((s) => s.name === "cache")!.stale).toBe(false);
+    },
+  );
 });

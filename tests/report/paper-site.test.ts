@@ -191,7 +191,9 @@ describe("paper trading and monitoring pages", () => {
       [
         "--input-type=module",
         "-e",
-        `import { DuckDBInstance } from "@duckdb/node-api"; const db = await DuckDBInstance.create(${JSON.stringify(ledger())}); await (await db.connect()).run("SELECT 1"); console.log("holding"); setInterval(() => {}, 1000);`,
+        `import { DuckDBInstance } from "@duckdb/node-api"; const db = await ` +
+          `DuckDBInstance.create(${JSON.stringify(ledger())}); await (await db.connect()).run("SELECT 1"); ` +
+          `console.log("holding"); setInterval(() => {}, 1000);`,
       ],
       { cwd: p.root, stdio: ["ignore", "pipe", "pipe"] },
     );

@@ -77,16 +77,20 @@ describe("report site on a small study", () => {
     return pg.html;
   };
 
-  it("every page keeps its golden skeleton (headings, figures and their SVG marks, tables; numbers to 4 digits)", () => {
-    // tests/golden/report-pages.json; after an intended change: UPDATE_GOLDEN=1 npx vitest run
-    // tests/report/site.test.ts, then review the golden file's diff in the commit.
-    const golden = join(REPO, "tests/golden/report-pages.json");
-    const got = JSON.stringify(Object.fromEntries(pages.map((pg) => [pg.file, pageSkeleton(pg.html)])), null, 1) + "\n";
-    // Written only on request: a missing golden file is a failure, never a silent pass.
-    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(golden, got);
-    expect(existsSync(golden), `${golden} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
-    expect(got).toBe(readFileSync(golden, "utf8"));
-  });
+  it(
+    "every page keeps its golden skeleton (headings, " + "figures and their SVG marks, tables; numbers to 4 digits)",
+    () => {
+      // tests/golden/report-pages.json; after an intended change: UPDATE_GOLDEN=1 npx vitest run
+      // tests/report/site.test.ts, then review the golden file's diff in the commit.
+      const golden = join(REPO, "tests/golden/report-pages.json");
+      const got =
+        JSON.stringify(Object.fromEntries(pages.map((pg) => [pg.file, pageSkeleton(pg.html)])), null, 1) + "\n";
+      // Written only on request: a missing golden file is a failure, never a silent pass.
+      if (process.env.UPDATE_GOLDEN === "1") writeFileSync(golden, got);
+      expect(existsSync(golden), `${golden} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
+      expect(got).toBe(readFileSync(golden, "utf8"));
+    },
+  );
 
   it("builds a page for every kind of output the study has", () => {
     expect(pages.map((x) => x.file)).toEqual([
@@ -124,16 +128,19 @@ describe("report site on a small study", () => {
     expect(get("backtest.html")).toContain("Sharpe ratio under cost stress");
   });
 
-  it("stamps every page with the lock hash and git commit line, links only relatively, requests nothing external", () => {
-    for (const pg of pages) {
-      expect(pg.html, pg.file).toContain(`<code class="lock-hash">${lockHash}</code>`);
-      expect(pg.html, pg.file).toContain("git commit");
-      expect(pg.html).not.toMatch(/\b(src|href)="(https?:)?\/\//);
-      expect(pg.html).not.toMatch(/<script|<link\b|@import|url\(http/);
-      for (const [, href] of pg.html.matchAll(/href="([^"#]+)"/g)) expect(pages.map((x) => x.file)).toContain(href);
-      expect(pg.bytes, pg.file).toBeLessThan(MB2);
-    }
-  });
+  it(
+    "stamps every page with the lock hash and git commit line, " + "links only relatively, requests nothing external",
+    () => {
+      for (const pg of pages) {
+        expect(pg.html, pg.file).toContain(`<code class="lock-hash">${lockHash}</code>`);
+        expect(pg.html, pg.file).toContain("git commit");
+        expect(pg.html).not.toMatch(/\b(src|href)="(https?:)?\/\//);
+        expect(pg.html).not.toMatch(/<script|<link\b|@import|url\(http/);
+        for (const [, href] of pg.html.matchAll(/href="([^"#]+)"/g)) expect(pages.map((x) => x.file)).toContain(href);
+        expect(pg.bytes, pg.file).toBeLessThan(MB2);
+      }
+    },
+  );
 
   it("renders a hostile symbol as text", () => {
     const data = get("data.html");
@@ -201,7 +208,8 @@ describe("report site on a small study", () => {
   it("says to run the pipeline first when there is no lock", () => {
     const q = createTempProject({
       "pipeline.yaml":
-        'version: 1\nseed: 1\nstages:\n  ingest:\n    uses: stages/data.ts\n    params: { source: synthetic, symbols: 3, start: "2020-01-02", end: "2020-02-28" }\n',
+        "version: 1\nseed: 1\nstages:\n  ingest:\n    uses: stages/data.ts\n    params: { source: synthetic, " +
+        'symbols: 3, start: "2020-01-02", end: "2020-02-28" }\n',
       ...repoStages("data.ts"),
     });
     try {

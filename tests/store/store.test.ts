@@ -103,11 +103,14 @@ describe("parseIsoDate / formatIsoDate", () => {
 describe("copyQueryToParquet", () => {
   it("writes the same query twice to byte-identical files (threads=2, float aggregates, ties)", async () => {
     await conn.run(
-      `CREATE OR REPLACE TABLE t AS SELECT (i % 97)::INT AS g, (i % 5)::INT AS k, sin(i) * 1e6 AS x FROM range(400000) r(i)`,
+      `CREATE OR REPLACE TABLE t AS SELECT (i % 97)::INT AS g, (i % 5)::INT AS k, sin(i) * 1e6 AS x FROM ` +
+        `range(400000) r(i)`,
     );
     // A parallel float sum combines partial states in scheduling order; ties in k are arbitrary
     // in a parallel sort. Both must still give identical bytes.
-    const sql = `SELECT g, sum(x) AS s, avg(x) AS m, count(*) AS n FROM t GROUP BY g UNION ALL SELECT k, x, x, 1 FROM t WHERE g = 3`;
+    const sql =
+      `SELECT g, sum(x) AS s, avg(x) AS m, count(*) AS n FROM t GROUP BY g UNION ALL SELECT k, x, x, 1 ` +
+      `FROM t WHERE g = 3`;
     const hashes = new Set<string>();
     for (let r = 0; r < 4; r++) {
       const path = join(dir, `copy-${r}.parquet`);

@@ -39,7 +39,8 @@ export async function auditLeakageCommand(stage: string | undefined, flags: Audi
 function formatReport(r: LeakageReport): string {
   const lines = [
     `audit leakage: ${r.stage}, cutoff ${r.cutoff}${r.defaultCutoff ? " (default: 70% of the date range)" : ""}, ` +
-      `${r.perturbedRows} price rows perturbed after it (seed ${r.seed}); re-executed ${r.cells.join(", ")} in ${fmtSeconds(r.duration_s)}`,
+      `${r.perturbedRows} price rows perturbed after it (seed ${r.seed}); re-executed ${r.cells.join(", ")} ` +
+      `in ${fmtSeconds(r.duration_s)}`,
   ];
   for (const t of r.tables) {
     const mark = t.status === "identical" ? color.green("✓") : t.status === "leak" ? color.red("✗") : color.dim("-");
@@ -50,12 +51,14 @@ function formatReport(r: LeakageReport): string {
     const l = r.leak;
     lines.push(
       color.red(
-        `LEAK: ${l.cell}/${l.output} column '${l.column}' on ${l.date ?? "?"}${l.symbol ? ` symbol ${l.symbol}` : ""} (row ${l.row}): ` +
+        `LEAK: ${l.cell}/${l.output} column '${l.column}' ` +
+          `on ${l.date ?? "?"}${l.symbol ? ` symbol ${l.symbol}` : ""} (row ${l.row}): ` +
           `${l.original ?? "NULL"} originally, ${l.perturbed ?? "NULL"} with prices after ${r.cutoff} perturbed`,
       ),
     );
     lines.push(
-      `  → a value dated ${l.date} reads data from after ${r.cutoff}: find the lead(), forward window or future join behind '${l.column}'`,
+      `  → a value dated ${l.date} reads data from after ${r.cutoff}: find the lead(), forward window or future join ` +
+        `behind '${l.column}'`,
     );
   } else {
     lines.push(color.green(`PASS: no output dated ≤ ${r.cutoff} changed when the prices after it were perturbed.`));

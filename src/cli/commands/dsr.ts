@@ -59,7 +59,8 @@ export async function dsrCommand(flags: DsrFlags): Promise<void> {
   } else {
     rows.push([
       "DSR",
-      "n/a: pass --trials N --sharpe-variance V (the number of trials and the variance of their annualized Sharpe ratios)",
+      "n/a: pass --trials N --sharpe-variance V (the number of trials and the variance of their annualized Sharpe " +
+        "ratios)",
     ]);
   }
   rows.push([
@@ -70,7 +71,8 @@ export async function dsrCommand(flags: DsrFlags): Promise<void> {
   ]);
   const width = Math.max(...rows.map(([l]) => l.length));
   const lines = [
-    `Sharpe ${sharpe} a year over ${observations} observations (${years(observations)} years at ${a}/yr), skew ${skew}, kurtosis ${kurtosis} (raw)`,
+    `Sharpe ${sharpe} a year over ${observations} observations (${years(observations)} years at ${a}/yr), ` +
+      `skew ${skew}, kurtosis ${kurtosis} (raw)`,
     "",
     ...rows.map(([l, v]) => `  ${l.padEnd(width)}  ${v}`),
   ];
@@ -88,7 +90,8 @@ function checkDsrFlags(flags: DsrFlags): { skew: number; kurtosis: number } {
   if ((flags.trials === undefined) !== (flags.sharpeVariance === undefined)) {
     throw new StrataError(
       "ARGUMENT",
-      `the DSR needs both --trials and --sharpe-variance, got only ${flags.trials === undefined ? "--sharpe-variance" : "--trials"}`,
+      `the DSR needs both --trials and --sharpe-variance, got ` +
+        `only ${flags.trials === undefined ? "--sharpe-variance" : "--trials"}`,
       {
         hint: "add the missing flag, or drop both to get the PSR alone",
       },
@@ -109,7 +112,8 @@ function checkDsrFlags(flags: DsrFlags): { skew: number; kurtosis: number } {
   if (kurtosis < 1 + skew * skew) {
     throw new StrataError(
       "ARGUMENT",
-      `--kurtosis ${kurtosis} is impossible with --skew ${skew}: raw kurtosis is at least 1 + skew² = ${1 + skew * skew}`,
+      `--kurtosis ${kurtosis} is impossible with --skew ${skew}: raw kurtosis is at least 1 + skew² ` +
+        `= ${1 + skew * skew}`,
       {
         hint: "pass RAW kurtosis (3 for a normal distribution), i.e. excess kurtosis + 3",
       },

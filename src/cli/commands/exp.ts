@@ -143,7 +143,8 @@ export async function expRunCommand(
   const reporter = createReporter({ live: !flags.json && !!process.stderr.isTTY && !process.env.CI });
   if (!flags.json)
     process.stderr.write(
-      `experiment ${color.bold(name)} in ${relative(process.cwd(), ws) || "."}${overrides.length ? ": " + overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ") : ""}\n`,
+      `experiment ${color.bold(name)} ` +
+        `in ${relative(process.cwd(), ws) || "."}${overrides.length ? ": " + overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ") : ""}\n`,
     );
   let summary;
   try {
@@ -243,7 +244,8 @@ async function finishRecord(record: ExperimentRecord, summary: RunSummary, lockF
 /** The finished experiment for humans: counts, key metrics, what to do next. */
 function printOutcome(record: ExperimentRecord): void {
   process.stderr.write(
-    `${record.counts.ran} ran, ${record.counts.restored} restored, ${record.counts.fresh} fresh${record.counts.failed ? color.red(`, ${record.counts.failed} failed`) : ""}\n`,
+    `${record.counts.ran} ran, ${record.counts.restored} restored, ${record.counts.fresh} ` +
+      `fresh${record.counts.failed ? color.red(`, ${record.counts.failed} failed`) : ""}\n`,
   );
   for (const [k, v] of Object.entries(record.metrics)) process.stdout.write(`${k}: ${JSON.stringify(v)}\n`);
   process.stdout.write(`compare with \`pipeline exp show\`; adopt with \`pipeline exp apply ${record.name}\`\n`);
@@ -417,7 +419,8 @@ export async function expApplyCommand(name: string, flags: { file?: string; json
   else {
     for (const [k, v] of Object.entries(record.overrides)) process.stdout.write(`${k} = ${JSON.stringify(v)}\n`);
     process.stdout.write(
-      `applied to ${relative(process.cwd(), specFile) || specFile}; \`pipeline run\` restores the experiment's results from the cache\n`,
+      `applied to ${relative(process.cwd(), specFile) || specFile}; \`pipeline run\` restores the experiment's ` +
+        `results from the cache\n`,
     );
   }
 }

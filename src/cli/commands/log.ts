@@ -36,7 +36,8 @@ export async function logCommand(flags: {
       .join(", ");
     const mark = r.ok ? color.green("ok") : color.red("failed");
     process.stdout.write(
-      `${r.started_at.replace("T", " ").slice(0, 19)}  ${mark}  ${fmtSeconds(r.wall_s)}  ${summary}  ${color.dim(`${r.source === "main" ? "" : `exp ${r.source}, `}${r.runtime}, ${r.host}, -j ${r.jobs}`)}\n`,
+      `${r.started_at.replace("T", " ").slice(0, 19)}  ${mark}  ${fmtSeconds(r.wall_s)}  ${summary} ` +
+        ` ${color.dim(`${r.source === "main" ? "" : `exp ${r.source}, `}${r.runtime}, ${r.host}, -j ${r.jobs}`)}\n`,
     );
     const shown = r.cells.filter(
       (c) => c.status === "ran" || c.status === "failed" || (flags.cells && c.status !== "fresh"),

@@ -198,7 +198,9 @@ async function bookHealth(
       key: "monitor:kill-switch",
       severity: "critical",
       date,
-      title: `Kill switch engaged since ${state.killSwitch.date ?? "?"}: ${state.killSwitch.reason ?? "no reason recorded"}`,
+      title:
+        `Kill switch engaged ` +
+        `since ${state.killSwitch.date ?? "?"}: ${state.killSwitch.reason ?? "no reason recorded"}`,
       message: "Trading is halted. Investigate, then lift it with `pipeline paper resume --reason …`.",
       details: { since: state.killSwitch.date, reason: state.killSwitch.reason },
     });
@@ -213,7 +215,9 @@ async function bookHealth(
         lastRunDate === null
           ? "The paper ledger records no run"
           : `Last paper run ${lastRunDate}, ${age} trading days before ${date}`,
-      message: `The daily cycle should run every trading day (allowed: ${maxRunAge} day behind). Check the scheduler and the last run's output.`,
+      message:
+        `The daily cycle should run every trading day (allowed: ${maxRunAge} day behind). Check the scheduler ` +
+        `and the last run's output.`,
       details: { lastRunDate, tradingDaysBehind: age, threshold: maxRunAge },
     });
   }
@@ -224,7 +228,8 @@ async function bookHealth(
 function printHealth(date: string, snapshot: MetricsSnapshot, lastRunDate: string | null, alerts: Alert[]): void {
   if (snapshot.equity !== null) {
     process.stdout.write(
-      `equity ${snapshot.equity.toFixed(2)}  drawdown ${((snapshot.drawdown ?? 0) * 100).toFixed(2)}%  utilization ${((snapshot.capitalUtilization ?? 0) * 100).toFixed(1)}%  last run ${lastRunDate ?? "never"}\n`,
+      `equity ${snapshot.equity.toFixed(2)}  drawdown ${((snapshot.drawdown ?? 0) * 100).toFixed(2)}%  ` +
+        `utilization ${((snapshot.capitalUtilization ?? 0) * 100).toFixed(1)}%  last run ${lastRunDate ?? "never"}\n`,
     );
   }
   for (const a of alerts)

@@ -74,7 +74,8 @@ export async function notebookRenderCommand(files: string[], flags: Flags): Prom
       for (const c of r.cells) {
         if (c.error)
           process.stdout.write(
-            `  ${color.red("error")} cell ${c.index} at ${r.file}:${c.error.line ?? c.line}: ${c.error.message.split("\n")[0]}\n`,
+            `  ${color.red("error")} cell ${c.index} ` +
+              `at ${r.file}:${c.error.line ?? c.line}: ${c.error.message.split("\n")[0]}\n`,
           );
       }
     }
@@ -100,7 +101,8 @@ export async function notebookRenderCommand(files: string[], flags: Flags): Prom
   } else {
     for (const s of stale)
       process.stdout.write(
-        `${color.yellow("stale")}    reports/notebooks/${s.name}.html: ${s.changed.length} artifact(s) changed since it was rendered\n`,
+        `${color.yellow("stale")}    reports/notebooks/${s.name}.html: ${s.changed.length} artifact(s) changed since ` +
+          `it was rendered\n`,
       );
   }
   if (errors) process.exitCode = 1;
@@ -120,7 +122,8 @@ export async function notebookNewCommand(name: string, flags: Flags): Promise<vo
   if (flags.json) printJson({ ok: true, file: relative(catalog.root, path) });
   else
     process.stdout.write(
-      `Created ${rel}. Render it with \`pipeline notebook render ${rel}\`, or watch it with \`pipeline notebook serve\`.\n`,
+      `Created ${rel}. Render it with \`pipeline notebook render ${rel}\`, or watch it with \`pipeline notebook ` +
+        `serve\`.\n`,
     );
 }
 

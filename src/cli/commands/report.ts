@@ -46,13 +46,16 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
     const w = Math.max(...site.pages.map((p) => p.file.length));
     for (const p of site.pages) {
       process.stdout.write(
-        `${p.file.padEnd(w)}  ${formatBytes(p.bytes).padStart(9)}  ${String(p.figures).padStart(2)} figure${p.figures === 1 ? " " : "s"}\n`,
+        `${p.file.padEnd(w)}  ${formatBytes(p.bytes).padStart(9)}  ${String(p.figures).padStart(2)} ` +
+          `figure${p.figures === 1 ? " " : "s"}\n`,
       );
     }
     const total = site.pages.reduce((s, p) => s + p.bytes, 0);
     const stale = catalog.cells.filter((c) => c.state !== "fresh").length;
     process.stdout.write(
-      `${color.green("wrote")} ${site.pages.length} pages (${formatBytes(total)}) to ${relative(process.cwd(), outDir) || "."}/ in ${fmtSeconds(seconds)}${stale ? color.yellow(` — ${stale} cell${stale === 1 ? " is" : "s are"} not fresh (shown as such; run \`pipeline status\`)`) : ""}\n`,
+      `${color.green("wrote")} ${site.pages.length} pages (${formatBytes(total)}) ` +
+        `to ${relative(process.cwd(), outDir) || "."}/ ` +
+        `in ${fmtSeconds(seconds)}${stale ? color.yellow(` — ${stale} cell${stale === 1 ? " is" : "s are"} not fresh (shown as such; run \`pipeline status\`)`) : ""}\n`,
     );
     process.stdout.write(`open ${relative(process.cwd(), resolve(outDir, "index.html"))}\n`);
   } finally {

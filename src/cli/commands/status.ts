@@ -82,7 +82,8 @@ export async function statusCommand(
   process.stdout.write(
     color.dim(
       `\n${stale.length} of ${steps.length} cells stale: ${n("run")} to run, ${n("restore")} to restore from cache, ` +
-        `${n("wait")} downstream (decided once upstream outputs are known)${n("blocked") ? `, ${n("blocked")} blocked` : ""}.\n`,
+        `${n("wait")} downstream (decided once upstream outputs are ` +
+        `known)${n("blocked") ? `, ${n("blocked")} blocked` : ""}.\n`,
     ),
   );
   printWarnings();

@@ -105,7 +105,8 @@ export async function tearsheetCommand(file: string, flags: TearsheetFlags): Pro
     if (common < 2) {
       throw new StrataError(
         "DATA",
-        `benchmark ${spec.file} shares ${common} date${common === 1 ? "" : "s"} with ${file}; alpha and beta need at least 2`,
+        `benchmark ${spec.file} shares ${common} date${common === 1 ? "" : "s"} with ${file}; alpha and beta need at ` +
+          `least 2`,
         {
           hint: "pass a benchmark covering the same dates (joined on the date column)",
         },
@@ -118,7 +119,9 @@ export async function tearsheetCommand(file: string, flags: TearsheetFlags): Pro
   const start = formatIsoDate(series.dates[0]),
     end = formatIsoDate(series.dates[series.dates.length - 1]);
   const dd = maxDrawdownPeriod(series.returns, { dates: series.dates });
-  const ddText = `${dd.peakDate == null ? "start" : formatIsoDate(dd.peakDate)} → ${formatIsoDate(dd.troughDate!)} → ${dd.recoveryDate == null ? "not recovered" : formatIsoDate(dd.recoveryDate)}`;
+  const ddText =
+    `${dd.peakDate == null ? "start" : formatIsoDate(dd.peakDate)} → ${formatIsoDate(dd.troughDate!)} ` +
+    `→ ${dd.recoveryDate == null ? "not recovered" : formatIsoDate(dd.recoveryDate)}`;
   const rows = (Object.keys(metrics) as (keyof Tearsheet)[]).map((k) => [LABELS[k], fmt(k, metrics[k]!)] as const);
 
   if (flags.html) {
@@ -143,7 +146,8 @@ export async function tearsheetCommand(file: string, flags: TearsheetFlags): Pro
   }
   const width = Math.max(...rows.map(([l]) => l.length), "Max drawdown period".length);
   const lines = [
-    `${series.file}:${series.column}  ${start} … ${end}  (${series.returns.length} periods, ${periodsPerYear}/yr, rf ${(rf * 100).toFixed(2)}%/yr${flags.percent ? ", percentages ÷ 100" : ""})`,
+    `${series.file}:${series.column}  ${start} … ${end}  (${series.returns.length} periods, ${periodsPerYear}/yr, ` +
+      `rf ${(rf * 100).toFixed(2)}%/yr${flags.percent ? ", percentages ÷ 100" : ""})`,
     ...(benchLabel ? [`benchmark ${benchLabel}`] : []),
     "",
     ...rows.map(([l, v]) => `  ${l.padEnd(width)}  ${v.padStart(10)}`),

@@ -36,7 +36,8 @@ export async function trialsCommand(flags: { file?: string; stage?: string; json
   process.stdout.write(`study ${study}, registry ${registry}\n`);
   if (rows.length === 0) {
     process.stdout.write(
-      `No trials recorded yet${flags.stage ? ` for stage ${flags.stage}` : ""}. Cells of trial stages (the backtest) are recorded when they run.\n`,
+      `No trials recorded yet${flags.stage ? ` for stage ${flags.stage}` : ""}. Cells of trial stages (the backtest) ` +
+        `are recorded when they run.\n`,
     );
     return;
   }
@@ -44,7 +45,8 @@ export async function trialsCommand(flags: { file?: string; stage?: string; json
   const kinds = Math.max(4, ...rows.map((r) => r.kind.length));
   const fmt = (v: number | null) => (v === null ? "—" : Number.isInteger(v) ? String(v) : v.toFixed(4));
   process.stdout.write(
-    `${"cell".padEnd(width)}  ${"kind".padEnd(kinds)}  ${"source".padEnd(10)}  ${"config".padEnd(12)}  recorded values\n`,
+    `${"cell".padEnd(width)}  ${"kind".padEnd(kinds)}  ${"source".padEnd(10)}  ${"config".padEnd(12)}  recorded ` +
+      `values\n`,
   );
   const order = (r: (typeof rows)[number]) => (r.kind === "cell" ? 0 : 1);
   for (const r of [...rows].sort(
@@ -55,7 +57,8 @@ export async function trialsCommand(flags: { file?: string; stage?: string; json
       .map(([k, v]) => `${k} ${fmt(v)}`)
       .join(", ");
     process.stdout.write(
-      `${r.cell.padEnd(width)}  ${r.kind.padEnd(kinds)}  ${r.source.padEnd(10)}  ${color.dim(r.config_hash.slice(0, 12))}  ${values}\n`,
+      `${r.cell.padEnd(width)}  ${r.kind.padEnd(kinds)}  ${r.source.padEnd(10)} ` +
+        ` ${color.dim(r.config_hash.slice(0, 12))}  ${values}\n`,
     );
   }
   const byKind: Record<string, number> = {};
@@ -76,9 +79,13 @@ export async function trialsCommand(flags: { file?: string; stage?: string; json
   for (const u of used) {
     const t = u.trials;
     process.stdout.write(
-      `${u.cell}${u.current ? "" : color.dim(" (output changed since the lock; rerun)")}: deflates by N = ${t.count} effective trials ` +
-        `(${t.raw ?? t.count} raw: ${t.return_series} return series, ${t.tuning} hyper-parameter trials; the matrix's ${t.matrix_series ?? "?"} series in ${t.matrix_clusters ?? "?"} clusters at correlation ≥ ${t.min_correlation ?? "?"}); ` +
-        `annualized Sharpe variance ${typeof t.sharpe_variance === "number" ? t.sharpe_variance.toFixed(4) : "—"}, E[max Sharpe] ${typeof t.expected_max_sharpe === "number" ? t.expected_max_sharpe.toFixed(3) : "—"}\n`,
+      `${u.cell}${u.current ? "" : color.dim(" (output changed since the lock; rerun)")}: deflates by N = ${t.count} ` +
+        `effective trials ` +
+        `(${t.raw ?? t.count} raw: ${t.return_series} return series, ${t.tuning} hyper-parameter trials; the ` +
+        `matrix's ${t.matrix_series ?? "?"} series in ${t.matrix_clusters ?? "?"} clusters at correlation ` +
+        `≥ ${t.min_correlation ?? "?"}); ` +
+        `annualized Sharpe variance ${typeof t.sharpe_variance === "number" ? t.sharpe_variance.toFixed(4) : "—"}, ` +
+        `E[max Sharpe] ${typeof t.expected_max_sharpe === "number" ? t.expected_max_sharpe.toFixed(3) : "—"}\n`,
     );
   }
 }

@@ -18,7 +18,8 @@ export function marketBeta(n: number): Factor {
     warmup: n + 1,
     sql: afterWarmup(
       n + 1,
-      `CASE WHEN ${v} > 0 THEN covar_samp(ret, mkt) OVER (w ROWS BETWEEN ${n - 1} PRECEDING AND CURRENT ROW) / ${v} END`,
+      `CASE WHEN ${v} > 0 THEN covar_samp(ret, mkt) OVER (w ROWS BETWEEN ${n - 1} PRECEDING AND CURRENT ROW) / ${v} ` +
+        `END`,
     ),
     uses: ["n", "ret", "mkt"],
   };

@@ -42,7 +42,8 @@ export async function crossSectionalColumns(
   // NaN would be read as NULL (readColumns maps NULL to NaN). Validated prices (> 0, finite)
   // never give one — the factors turn degenerate inputs into NULL — but say so if they do.
   const nan = await conn.runAndReadAll(
-    `SELECT ${needed.map((c) => `count(*) FILTER (WHERE isnan(${sqlIdent(c)}))::DOUBLE`).join(", ")} FROM ${sqlIdent(table)}`,
+    `SELECT ${needed.map((c) => `count(*) FILTER (WHERE isnan(${sqlIdent(c)}))::DOUBLE`).join(", ")} ` +
+      `FROM ${sqlIdent(table)}`,
   );
   const nanCounts = (nan.getRows()[0] ?? []).map(Number);
   const bad = needed.filter((_, i) => nanCounts[i] > 0);

@@ -22,7 +22,10 @@ export async function nullShareAfterWarmup(
   const n = rowNumber === undefined ? "n" : sqlIdent(rowNumber);
   const parts = columns.map((c, i) => {
     const past = `${n} >= ${c.warmup}`;
-    return `(count(*) FILTER (WHERE ${past} AND ${sqlIdent(c.name)} IS NULL))::DOUBLE / nullif(count(*) FILTER (WHERE ${past}), 0) AS c${i}`;
+    return (
+      `(count(*) FILTER (WHERE ${past} AND ${sqlIdent(c.name)} IS NULL))::DOUBLE / nullif(count(*) FILTER ` +
+      `(WHERE ${past}), 0) AS c${i}`
+    );
   });
   const from =
     rowNumber === undefined
@@ -84,7 +87,8 @@ export async function profileColumns(
     const col = sqlIdent(c.name),
       past = `${n} >= ${c.warmup}`;
     return [
-      `(count(*) FILTER (WHERE ${past} AND ${col} IS NULL))::DOUBLE / nullif(count(*) FILTER (WHERE ${past}), 0) AS s${i}`,
+      `(count(*) FILTER (WHERE ${past} AND ${col} IS NULL))::DOUBLE / nullif(count(*) FILTER (WHERE ${past}), 0) AS ` +
+        `s${i}`,
       `count(${col})::DOUBLE AS v${i}`,
       `min(${col})::DOUBLE AS lo${i}`,
       `max(${col})::DOUBLE AS hi${i}`,

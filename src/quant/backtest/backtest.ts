@@ -249,7 +249,8 @@ export function backtest(
   if (!(commission >= 0) || !(slippage >= 0)) {
     throw new StrataError(
       "ARGUMENT",
-      `backtest: commissionBps = ${commission}, slippageBps = ${slippage}; expected numbers ≥ 0 (basis points per side)`,
+      `backtest: commissionBps = ${commission}, slippageBps = ${slippage}; expected numbers ≥ 0 (basis points per ` +
+        `side)`,
     );
   }
   const kappa = linearCostRate(commission, slippage);
@@ -279,7 +280,8 @@ export function backtest(
       if (lag < 1) {
         throw new StrataError(
           "ARGUMENT",
-          "backtest: a target rule needs lag ≥ 1 (it decides after a close, so it can trade at the next close at the earliest)",
+          "backtest: a target rule needs lag ≥ 1 (it decides after a close, so it can trade at the next close at the " +
+            "earliest)",
           {
             hint: "use lag 1 (the default), or pass precomputed targets for lag 0",
           },
@@ -409,9 +411,12 @@ export function backtest(
         validateReturns(returns, N, o + N);
         throw new StrataError(
           "ARGUMENT",
-          `backtest: impact needs sigma ≥ 0 and adv > 0 for asset ${bad} traded at row ${t}; got sigma = ${sg}, adv = ${v}`,
+          `backtest: impact needs sigma ≥ 0 and adv > 0 for asset ${bad} traded at row ${t}; got sigma = ${sg}, adv ` +
+            `= ${v}`,
           {
-            hint: "fill the volatility and ADV estimates of every asset that can trade (point in time), or drop the impact model",
+            hint:
+              "fill the volatility and ADV estimates of every asset that can trade (point in time), or drop the " +
+              "impact model",
           },
         );
       }
@@ -718,7 +723,8 @@ function decide(
     validateReturns(returns, N, (t + 1) * N);
     throw new StrataError(
       "ARGUMENT",
-      `backtest: the target rule returned ${x instanceof Float64Array ? `${x.length} weights` : String(x)} at row ${t}, expected a Float64Array of N = ${N} weights or null`,
+      `backtest: the target rule returned ${x instanceof Float64Array ? `${x.length} weights` : String(x)} at ` +
+        `row ${t}, expected a Float64Array of N = ${N} weights or null`,
     );
   }
   for (let i = 0; i < N; i++) {

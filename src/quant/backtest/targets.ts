@@ -35,7 +35,9 @@ export function tradeSchedule(
         "ARGUMENT",
         `backtest: targets has ${targets.length} values, expected T × N = ${nRows} × ${nAssets} = ${nRows * nAssets}`,
         {
-          hint: "pass targets with the same shape as returns (all-NaN rows = no rebalance), or a list of { t, weights }",
+          hint:
+            "pass targets with the same shape as returns (all-NaN rows = no rebalance), or a list of { t, " +
+            "weights }",
         },
       );
     }

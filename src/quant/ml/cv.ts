@@ -122,7 +122,8 @@ export function purgedWalkForward(dates: Int32Array, opts: WalkForwardOptions): 
   if (testSize < 1) {
     throw new StrataError(
       "ARGUMENT",
-      `${fn}: ${T} distinct dates cannot make ${nFolds} test blocks plus a training block; expected at least nFolds + 1 = ${nFolds + 1} dates`,
+      `${fn}: ${T} distinct dates cannot make ${nFolds} test blocks plus a training block; expected at least nFolds ` +
+        `+ 1 = ${nFolds + 1} dates`,
       {
         hint: "use fewer folds or more dates",
       },
@@ -147,7 +148,8 @@ export function purgedWalkForward(dates: Int32Array, opts: WalkForwardOptions): 
   if (folds.length === 0) {
     throw new StrataError(
       "ARGUMENT",
-      `${fn}: every fold has fewer than minTrainDates = ${minTrain} training dates (at most ${mostTrain}: ${T} dates, test blocks of ${testSize}, ${gap} dates purged before each)`,
+      `${fn}: every fold has fewer than minTrainDates = ${minTrain} training dates (at most ${mostTrain}: ${T} ` +
+        `dates, test blocks of ${testSize}, ${gap} dates purged before each)`,
       {
         hint: "use fewer folds, a smaller minTrainDates or labelHorizon, or more dates",
         details: { dates: T, testSize, gap, minTrainDates: minTrain },
@@ -310,7 +312,8 @@ function requireTraining(
   if (trainDateCount(mask) > 0) return;
   throw new StrataError(
     "ARGUMENT",
-    `${fn}: fold ${fold} (test ${iso(days[a])} … ${iso(days[b])}) has no training dates left after purging ${w.labelHorizon} and embargoing ${w.embargo} dates around its test dates (${days.length} dates in all)`,
+    `${fn}: fold ${fold} (test ${iso(days[a])} … ${iso(days[b])}) has no training dates left after ` +
+      `purging ${w.labelHorizon} and embargoing ${w.embargo} dates around its test dates (${days.length} dates in all)`,
     {
       hint: "use fewer folds/test groups, a smaller labelHorizon or embargo, or more dates",
     },

@@ -189,7 +189,8 @@ export function combineEnsemble(
     if (m.features.length !== features.length || m.features.some((f, j) => f !== features[j])) {
       throw new StrataError(
         "ARGUMENT",
-        `combineEnsemble: member ${m.kind} has features [${m.features.join(", ")}], the first member [${features.join(", ")}]`,
+        `combineEnsemble: member ${m.kind} has features [${m.features.join(", ")}], the first member ` +
+          `[${features.join(", ")}]`,
         {
           hint: "fit every member on the same feature matrix",
         },
@@ -236,7 +237,8 @@ export async function fitEnsemble(
       if (!opts.folds?.length) {
         throw new StrataError(
           "ARGUMENT",
-          "fitEnsemble: stacking needs out-of-fold predictions: pass opts.folds (purged folds over X's rows) or opts.oof",
+          "fitEnsemble: stacking needs out-of-fold predictions: pass opts.folds (purged folds over X's rows) or " +
+            "opts.oof",
           {
             hint: 'use purgedKFold(dates, …) from src/quant/ml/cv.ts, or method: "mean"',
           },
@@ -279,7 +281,8 @@ export function ensembleFromJson(value: unknown): EnsembleModel {
   const bad = (field: string, want: string): never => {
     throw new StrataError(
       "ARGUMENT",
-      `ensemble model: field '${field}' is ${JSON.stringify((m as Record<string, unknown> | null)?.[field])?.slice(0, 80)}, expected ${want}`,
+      `ensemble model: field '${field}' ` +
+        `is ${JSON.stringify((m as Record<string, unknown> | null)?.[field])?.slice(0, 80)}, expected ${want}`,
       {
         hint: "the model file is corrupt or from another tool; refit the model",
       },

@@ -240,7 +240,8 @@ function checkFeatures(model: { kind: string; features: string[] }, X: FeatureMa
     const j = X.names.findIndex((nm, i) => nm !== want[i]);
     throw new StrataError(
       "ARGUMENT",
-      `predict (${model.kind}): X has features [${X.names.join(", ")}], the model was fit on [${want.join(", ")}]${j >= 0 ? ` (first difference at column ${j})` : ""}`,
+      `predict (${model.kind}): X has features [${X.names.join(", ")}], the model was fit on ` +
+        `[${want.join(", ")}]${j >= 0 ? ` (first difference at column ${j})` : ""}`,
       {
         hint: "build X with the model's features, in the same order",
       },
@@ -271,7 +272,8 @@ export function ridgeFromJson(value: unknown): RidgeModel {
   const bad = (field: string, want: string): never => {
     throw new StrataError(
       "ARGUMENT",
-      `ridge model: field '${field}' is ${JSON.stringify((m as Record<string, unknown> | null)?.[field])?.slice(0, 80)}, expected ${want}`,
+      `ridge model: field '${field}' ` +
+        `is ${JSON.stringify((m as Record<string, unknown> | null)?.[field])?.slice(0, 80)}, expected ${want}`,
       {
         hint: "the model file is corrupt or from another tool; refit the model",
       },

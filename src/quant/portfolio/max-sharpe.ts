@@ -32,7 +32,9 @@ export function maxSharpeAttempt(
   if (!anyPositive)
     return {
       ok: false,
-      reason: `no asset's expected return exceeds the risk-free rate ${riskFreeRate}; the tangency portfolio does not exist`,
+      reason:
+        `no asset's expected return exceeds the risk-free rate ${riskFreeRate}; the tangency portfolio does ` +
+        `not exist`,
     };
   if (r.net === 0) return { ok: false, reason: "max Sharpe needs a non-zero net exposure" };
   const problem = covarianceProblem(cov, n);
@@ -68,7 +70,9 @@ export function maxSharpeAttempt(
   if (res.status !== "optimal")
     return {
       ok: false,
-      reason: `max-Sharpe quadratic program ${res.status.replace("_", " ")} (the constraints may leave no portfolio with positive excess return)`,
+      reason:
+        `max-Sharpe quadratic program ${res.status.replace("_", " ")} (the constraints may leave no portfolio ` +
+        `with positive excess return)`,
     };
   const y = weightsOf(r, res.x);
   let k = 0;

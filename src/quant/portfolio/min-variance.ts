@@ -39,7 +39,10 @@ export function covarianceProblem(cov: ArrayLike<number>, n: number): string | n
   if (!isFiniteSymmetric(cov, n)) return "covariance has non-finite or asymmetric entries";
   const { failedAt } = invertSpd(cov, n);
   if (failedAt >= 0)
-    return `covariance is not positive definite (Cholesky pivot ${failedAt} ≤ 0; singular, e.g. more assets than observations)`;
+    return (
+      `covariance is not positive definite (Cholesky pivot ${failedAt} ≤ 0; singular, e.g. more assets than ` +
+      `observations)`
+    );
   return null;
 }
 

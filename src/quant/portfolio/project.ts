@@ -30,7 +30,8 @@ export function solveBudgeted(
     if (!Number.isFinite(m)) return { ok: false, reason: "the constraints admit no portfolio" };
     const net = Math.sign(r.net) * m;
     notes.push(
-      `net exposure lowered from ${r.net} to ${roundDecimals(net, EXACT_DECIMALS)}: the caps cannot reach the target (the rest is cash)`,
+      `net exposure lowered from ${r.net} to ${roundDecimals(net, EXACT_DECIMALS)}: the caps cannot reach the target ` +
+        `(the rest is cash)`,
     );
     res = solveQp(Q, c, [...rows, ...extra, netRow(r, net)]);
   }

@@ -55,7 +55,8 @@ export function sharpeSignificance(
   if ((opts.trials === undefined) !== (opts.sharpeVariance === undefined)) {
     throw new StrataError(
       "ARGUMENT",
-      `sharpeSignificance: the DSR needs both trials and sharpeVariance, got only ${opts.trials === undefined ? "sharpeVariance" : "trials"}`,
+      `sharpeSignificance: the DSR needs both trials and sharpeVariance, got ` +
+        `only ${opts.trials === undefined ? "sharpeVariance" : "trials"}`,
       {
         hint: "pass the number of trials AND the variance of their annualized Sharpe ratios, or neither",
       },

@@ -233,7 +233,8 @@ export class NotebookData {
       throw new StrataError(
         "TARGET",
         cell.outputs.length
-          ? `artifact: cell '${cellId}' has no output '${output}'.${suggest(output, names)} Its outputs: ${names.join(", ")}`
+          ? `artifact: cell '${cellId}' has no output '${output}'.${suggest(output, names)} Its ` +
+              `outputs: ${names.join(", ")}`
           : `artifact: cell '${cellId}' has no outputs yet (state: ${cell.state})`,
         { hint: cell.outputs.length ? undefined : `run \`pipeline run '${cellId}'\`` },
       );

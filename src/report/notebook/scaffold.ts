@@ -10,7 +10,8 @@ export function validateNotebookName(name: string): string {
   if (!NAME.test(n)) {
     throw new StrataError(
       "ARGUMENT",
-      `notebook name '${name}' is not valid: use letters, digits, '-' and '_' (starting with a letter or digit, at most 64 characters)`,
+      `notebook name '${name}' is not valid: use letters, digits, '-' and '_' (starting with a letter or digit, at ` +
+        `most 64 characters)`,
       {
         hint: "e.g. `pipeline notebook new factor-ideas`",
       },

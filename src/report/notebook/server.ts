@@ -49,7 +49,8 @@ const LIVE_JS = `(() => {
 const LIVE_TAG = `<script src="/__live.js"></script>`;
 const ICON_TAG = `<link rel="icon" href="data:,">`;
 const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'";
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'none'";
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** The live-reload script before </body>, and an empty icon so the browser asks for no favicon. */

@@ -43,12 +43,15 @@ async function curves(
     ? "equity"
     : `exp(sum(ln(1 + net)) over (partition by ${series} order by date rows unbounded preceding))`;
   const daily = `select ${series} as series, date, ${equity} as equity from (${source})`;
-  const dd = `select series, date, equity, equity / max(equity) over (partition by series order by date rows unbounded preceding) - 1 as drawdown from (${daily})`;
+  const dd =
+    `select series, date, equity, equity / max(equity) over (partition by series order by date rows ` +
+    `unbounded preceding) - 1 as drawdown from (${daily})`;
   const bucket = period === "D" ? "date" : `date_trunc('${period === "W" ? "week" : "month"}', date)`;
   return (
     await queryRows(
       ctx.conn,
-      `select series, max(date)::VARCHAR as date, round(arg_max(equity, date), 8) as equity, round(min(drawdown), 8) as drawdown
+      `select series, max(date)::VARCHAR as date, round(arg_max(equity, date), 8) as equity, round(min(drawdown), 8) as
+        drawdown
       from (${dd}) group by series, ${bucket} order by series, date`,
     )
   ).map((r) => ({ ...r, date: utcDate(r.date), equity: num(r.equity), drawdown: num(r.drawdown) }));
@@ -97,13 +100,17 @@ async function placedRows<K extends string>(
 
 /** Every cell's `stress` rows (performance under each extra cost), by cell and level. */
 function stressRows(ctx: SiteContext, cells: CatalogCell[]): Promise<StressRow[]> {
-  const sql = `select cell, stress_bps, sharpe, cagr, max_drawdown, total_costs from (${fanIn(cells, "stress")}) order by cell, stress_bps`;
+  const sql =
+    `select cell, stress_bps, sharpe, cagr, max_drawdown, total_costs from (${fanIn(cells, "stress")}) ` +
+    `order by cell, stress_bps`;
   return placedRows(ctx, cells, sql, ["stress_bps", "sharpe", "cagr", "max_drawdown", "total_costs"]);
 }
 
 /** Every cell's annual turnover and mean number of names, from its daily `returns`. */
 function turnoverRows(ctx: SiteContext, cells: CatalogCell[]): Promise<TurnoverRow[]> {
-  const sql = `select cell, round(sum(turnover) / count(*) * ${PERIODS_PER_YEAR}, 10) as turnover_annual, round(avg(n_names), 8) as mean_names from (${fanIn(cells, "returns")}) group by cell order by cell`;
+  const sql =
+    `select cell, round(sum(turnover) / count(*) * ${PERIODS_PER_YEAR}, 10) as turnover_annual, ` +
+    `round(avg(n_names), 8) as mean_names from (${fanIn(cells, "returns")}) group by cell order by cell`;
   return placedRows(ctx, cells, sql, ["turnover_annual", "mean_names"]);
 }
 
@@ -128,7 +135,9 @@ function matrixOf(cells: CatalogCell[], stress: StressRow[]): Matrix {
 function sharpeMatrix({ base, levels, xLabel, yLabel, xDomain, yDomain, lim }: Matrix): SafeHtml {
   return heatmap({
     title: "Sharpe ratio matrix",
-    subtitle: `Annualized Sharpe ratio of daily net returns (√${PERIODS_PER_YEAR} × mean / sd) at the base costs${levels[0] ? ` plus ${levels[0]} bps` : ""}, each ${yLabel} × ${xLabel}.`,
+    subtitle:
+      `Annualized Sharpe ratio of daily net returns (√${PERIODS_PER_YEAR} × mean / sd) at the base ` +
+      `costs${levels[0] ? ` plus ${levels[0]} bps` : ""}, each ${yLabel} × ${xLabel}.`,
     rows: base,
     x: "x",
     y: "y",
@@ -148,7 +157,9 @@ function sharpeMatrix({ base, levels, xLabel, yLabel, xDomain, yDomain, lim }: M
 function stressMatrix({ stress, levels, xLabel, yLabel, xDomain, yDomain, lim }: Matrix): SafeHtml {
   return heatmap({
     title: "Sharpe ratio under cost stress",
-    subtitle: `The matrix again with ${levels.join(", ")} bps per side added to every trade's costs (one panel per level).`,
+    subtitle:
+      `The matrix again with ${levels.join(", ")} bps per side added to every trade's costs (one panel per ` +
+      `level).`,
     rows: stress,
     x: "x",
     y: "y",
@@ -172,7 +183,9 @@ function stressMatrix({ stress, levels, xLabel, yLabel, xDomain, yDomain, lim }:
 function turnoverMatrix({ xLabel, yLabel, xDomain, yDomain }: Matrix, turn: TurnoverRow[]): SafeHtml {
   return heatmap({
     title: "Annual turnover",
-    subtitle: `Traded notional per year as a multiple of the book, buys and sells counted (Σ|Δw| per day × ${PERIODS_PER_YEAR} / days); the one-sided convention of the selection stage is half of it.`,
+    subtitle:
+      `Traded notional per year as a multiple of the book, buys and sells counted (Σ|Δw| per day ` +
+      `× ${PERIODS_PER_YEAR} / days); the one-sided convention of the selection stage is half of it.`,
     rows: turn,
     x: "x",
     y: "y",

@@ -37,7 +37,8 @@ export function pageAvailable(catalog: Catalog, p: PageBuilder, provenance: Prov
 function placeholder(p: PageBuilder): SafeHtml {
   const needs = p.needs.length ? `no input declares ${p.needs.map((s) => s.join(" + ")).join(" or ")}` : null;
   const live = p.live
-    ? `${p.live.describe} ${p.live.describe.includes(" and ") ? "are" : "is"} read by \`pipeline report\` only, never by the report stage`
+    ? `${p.live.describe} ${p.live.describe.includes(" and ") ? "are" : "is"} read by \`pipeline report\` only, ` +
+      `never by the report stage`
     : null;
   return html`<h1>${p.title}</h1><p class="note">Not part of this report: ${[needs, live].filter(Boolean).join("; ")}.</p>`;
 }

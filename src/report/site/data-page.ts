@@ -19,13 +19,15 @@ async function pricesSection({ conn }: SiteContext, cell: CatalogCell): Promise<
   const cols = await columnsOf(conn, src);
   const [s] = await queryRows(
     conn,
-    `select count(*)::DOUBLE as n, count(distinct symbol)::DOUBLE as symbols, count(distinct date)::DOUBLE as dates, min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date from ${src}`,
+    `select count(*)::DOUBLE as n, count(distinct symbol)::DOUBLE as symbols, count(distinct date)::DOUBLE as dates, ` +
+      `min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date from ${src}`,
   );
   const coverage = (
     await queryRows(
       conn,
       `with d as (select date, count(distinct symbol) n from ${src} group by date)
-    select date_trunc('month', date)::VARCHAR as month, min(n)::INTEGER as min_symbols, round(avg(n), 2)::DOUBLE as mean_symbols, max(n)::INTEGER as max_symbols, count(*)::INTEGER as dates
+    select date_trunc('month', date)::VARCHAR as month, min(n)::INTEGER as min_symbols, round(avg(n), 2)::DOUBLE as
+    mean_symbols, max(n)::INTEGER as max_symbols, count(*)::INTEGER as dates
       from d group by 1 order by 1`,
     )
   ).map((r) => ({ ...r, month: utcDate(r.month) }));
@@ -33,7 +35,8 @@ async function pricesSection({ conn }: SiteContext, cell: CatalogCell): Promise<
   const [m] = counted.length
     ? await queryRows(
         conn,
-        `select ${counted.map((c, i) => `(count(*) - count(${sqlIdent(c.name)}))::DOUBLE as m${i}`).join(", ")} from ${src}`,
+        `select ${counted.map((c, i) => `(count(*) - count(${sqlIdent(c.name)}))::DOUBLE as m${i}`).join(", ")} ` +
+          `from ${src}`,
       )
     : [{}];
   const total = num(s.n);
@@ -46,7 +49,8 @@ async function pricesSection({ conn }: SiteContext, cell: CatalogCell): Promise<
   const hasSector = cols.some((c) => c.name === "sector");
   const symbols = await queryRows(
     conn,
-    `select symbol, ${hasSector ? "min(sector) sector," : ""} min(date)::VARCHAR as first_date, max(date)::VARCHAR as last_date, count(*)::INTEGER as rows from ${src} group by symbol order by symbol`,
+    `select symbol, ${hasSector ? "min(sector) sector," : ""} min(date)::VARCHAR as first_date, max(date)::VARCHAR ` +
+      `as last_date, count(*)::INTEGER as rows from ${src} group by symbol order by symbol`,
   );
   const card = (k: string, v: unknown) =>
     html`<div class="card"><div class="k">${k}</div><div class="v">${String(v)}</div></div>`;
@@ -62,7 +66,8 @@ function coverageFigure(cellId: string, coverage: Array<Record<string, unknown>>
   return figure({
     title: `Universe over time — ${cellId}`,
     subtitle:
-      "Symbols with a price on each date, per month: the band spans the month's minimum to maximum, the line is its mean.",
+      "Symbols with a price on each date, per month: the band spans the month's minimum to maximum, the line is its " +
+      "mean.",
     data: coverage,
     table: { columns: ["month", "min_symbols", "mean_symbols", "max_symbols", "dates"] },
     plot: {

@@ -109,7 +109,9 @@ export async function featureIc(
   const step = Math.max(5, Math.ceil(n / IC_DATES));
   const joined = `select f.*, l.${sqlIdent(y)} as __y from ${featuresSrc} f join ${labelsSrc} l using (date, symbol)
      where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
-  const long = `select date, feature, x, __y as y from (unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} into name feature value x)`;
+  const long =
+    `select date, feature, x, __y as y from (unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} ` +
+    `into name feature value x)`;
   const ic = (await rankIcByGroup(conn, long, ["feature"])).map(
     (r) => ({ ...r, mean_ic: num(r.mean_ic), sd_ic: num(r.sd_ic), t_stat: num(r.t_stat) }) as FeatureIc,
   );
@@ -126,8 +128,11 @@ async function icDecay(
   const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
   const leads = [0, ...HORIZONS].map((h) => `lead(close, ${h + 1}) over w as c${h}`).join(", ");
   const fwd = `select date, symbol, ${leads} from ${pricesSrc} window w as (partition by symbol order by date)`;
-  const joined = `select f.date, f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, ${HORIZONS.map((h) => `p.c${h} / p.c0 - 1 as r${h}`).join(", ")}
-     from ${featuresSrc} f join (${fwd}) p using (date, symbol) where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
+  const joined =
+    `select f.date, ` +
+    `f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, ${HORIZONS.map((h) => `p.c${h} / p.c0 - 1 as r${h}`).join(", ")}
+     from ${featuresSrc} f join (${fwd}) p using (date, symbol) where f.date in ` +
+    `(${sampledDates(dates, n, IC_DATES, 5)})`;
   const unp = `unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} into name feature value x`;
   const long = HORIZONS.map((h) => `select date, feature, ${h} as horizon, x, r${h} as y from (${unp})`).join(
     " union all ",
@@ -169,7 +174,10 @@ async function correlations(
 function icFigure(ic: FeatureIc[], order: string[], labelsCell: string, y: string, step: number): SafeHtml {
   return figure({
     title: "Rank IC by factor",
-    subtitle: `Spearman rank correlation of each feature with ${labelsCell}'s ${y} across symbols, per date, averaged over ${ic[0]?.dates ?? 0} dates (every ${step}th date, so forward returns do not overlap). Bars: mean IC; table: t-statistic = mean / (sd / √dates).`,
+    subtitle:
+      `Spearman rank correlation of each feature with ${labelsCell}'s ${y} across symbols, per date, ` +
+      `averaged over ${ic[0]?.dates ?? 0} dates (every ${step}th date, so forward returns do not overlap). Bars: ` +
+      `mean IC; table: t-statistic = mean / (sd / √dates).`,
     data: ic,
     table: { columns: ["feature", "mean_ic", "sd_ic", "t_stat", "dates"] },
     plot: {
@@ -204,7 +212,9 @@ async function icDecayFigure(
   const decay = await icDecay(conn, fsrc, parquet(pcell, "prices"), top);
   return figure({
     title: "IC decay",
-    subtitle: `Mean rank IC of the ${top.length} features with the largest |t| against forward returns over ${HORIZONS.join(", ")} trading days (from ${pcell.id}'s closes, entered one bar after the signal).`,
+    subtitle:
+      `Mean rank IC of the ${top.length} features with the largest |t| against forward returns ` +
+      `over ${HORIZONS.join(", ")} trading days (from ${pcell.id}'s closes, entered one bar after the signal).`,
     data: decay,
     table: { columns: ["feature", "horizon", "mean_ic", "t_stat", "dates"] },
     plot: {
@@ -225,7 +235,9 @@ async function icDecayFigure(
 function correlationHeatmap(corr: Array<Record<string, unknown>>, order: string[], nFeatures: number): SafeHtml {
   return heatmap({
     title: "Feature correlation",
-    subtitle: `Cross-sectional rank correlation between features, pooled over ${CORR_DATES} sampled dates; features in IC order.`,
+    subtitle:
+      `Cross-sectional rank correlation between features, pooled over ${CORR_DATES} sampled dates; features ` +
+      `in IC order.`,
     rows: corr,
     x: "feature_b",
     y: "feature_a",

@@ -45,7 +45,8 @@ async function foldSections(conn: DuckDBConnection, foldCells: CatalogCell[]): P
   const folds = (
     await queryRows(
       conn,
-      `select cell, fold::INTEGER as fold, ${have.has("test_start") ? "test_start::VARCHAR as test_start, test_end::VARCHAR as test_end," : ""} ${metrics.join(", ")} from (${src}) order by cell, fold`,
+      `select cell, fold::INTEGER as ` +
+        `fold, ${have.has("test_start") ? "test_start::VARCHAR as test_start, test_end::VARCHAR as test_end," : ""} ${metrics.join(", ")} from (${src}) order by cell, fold`,
     )
   ).map((r) => ({ ...r, fold: num(r.fold), ...Object.fromEntries(metrics.map((m) => [m, num(r[m])])) }));
   const y = metrics.includes("rank_ic") ? "rank_ic" : metrics[0];
@@ -55,7 +56,8 @@ async function foldSections(conn: DuckDBConnection, foldCells: CatalogCell[]): P
       figure({
         title: `Out-of-sample ${y === "rank_ic" ? "rank IC" : y} by fold`,
         subtitle:
-          "Walk-forward folds in time order; each point is one model's score on that fold's test dates (mean daily Spearman correlation of predictions with forward returns).",
+          "Walk-forward folds in time order; each point is one model's score on that fold's test dates (mean daily " +
+          "Spearman correlation of predictions with forward returns).",
         data: folds,
         table: {
           columns: ["cell", "fold", ...(have.has("test_start") ? ["test_start", "test_end"] : []), ...metrics],
@@ -80,7 +82,8 @@ async function foldSections(conn: DuckDBConnection, foldCells: CatalogCell[]): P
   }
   const means = await queryRows(
     conn,
-    `select cell, count(*)::INTEGER as folds, ${metrics.map((m) => `round(avg(${m}), 12) as mean_${m}`).join(", ")} from (${src}) group by cell order by ${y ? `mean_${y} desc, ` : ""}cell`,
+    `select cell, count(*)::INTEGER as folds, ${metrics.map((m) => `round(avg(${m}), 12) as mean_${m}`).join(", ")} ` +
+      `from (${src}) group by cell order by ${y ? `mean_${y} desc, ` : ""}cell`,
   );
   parts.push(
     html`<h3>Mean over folds</h3>${dataTable(means.map((r) => ({ ...r, ...Object.fromEntries(metrics.map((m) => [`mean_${m}`, num(r[`mean_${m}`])])) })))}`,
@@ -104,7 +107,8 @@ async function importanceSection(conn: DuckDBConnection, impCells: CatalogCell[]
   return heatmap({
     title: "Feature importance",
     subtitle:
-      "Each model's share of total importance per feature (gain for trees, |coefficient| for linear models; shares sum to 1 per model). Features by mean share.",
+      "Each model's share of total importance per feature (gain for trees, |coefficient| for linear models; shares " +
+      "sum to 1 per model). Features by mean share.",
     rows: imp,
     x: "cell",
     y: "feature",
@@ -125,7 +129,8 @@ async function trialsSection(conn: DuckDBConnection, trialCells: CatalogCell[]):
   const t = await queryRows(
     conn,
     `select cell, count(distinct trial)::INTEGER as trials, max(m) best_mean_metric, min(m) worst_mean_metric from (
-        select cell, trial, round(avg(metric), 12) m from (${fanIn(trialCells, "trials", label)}) group by cell, trial) group by cell order by cell`,
+        select cell, trial, round(avg(metric), 12) m from (${fanIn(trialCells, "trials", label)}) group by cell, trial)
+        group by cell order by cell`,
   );
   return html`<h3>Tuning trials</h3><p class="note">Hyper-parameter configurations evaluated per model; metric = mean over folds of the validation score (rank IC). Every trial counts toward the deflated Sharpe ratio's number of trials.</p>${dataTable(t.map((r) => ({ ...r, best_mean_metric: num(r.best_mean_metric), worst_mean_metric: num(r.worst_mean_metric) })))}`;
 }

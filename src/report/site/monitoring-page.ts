@@ -179,7 +179,11 @@ function rankIcFigure(daily: IcDay[], L: Json): SafeHtml {
   const pts = dated(daily);
   return figure({
     title: "Rank IC and its rolling mean",
-    subtitle: `Spearman rank IC of each score date's scores against the realized ${horizon ?? "?"}-day forward return (dots), and its trailing mean over ${s(th.icRollingWindow)} IC dates (line). A rolling value below ${minIc ?? "?"} (dashed) is a weak day; model drift is flagged when at least ${formatPercent(n(th.driftShare) ?? NaN, 0)} of the last ${s(th.driftLookbackDays)} are weak.`,
+    subtitle:
+      `Spearman rank IC of each score date's scores against the realized ${horizon ?? "?"}-day forward ` +
+      `return (dots), and its trailing mean over ${s(th.icRollingWindow)} IC dates (line). A rolling value ` +
+      `below ${minIc ?? "?"} (dashed) is a weak day; model drift is flagged when at ` +
+      `least ${formatPercent(n(th.driftShare) ?? NaN, 0)} of the last ${s(th.driftLookbackDays)} are weak.`,
     data: daily,
     table: { maxRows: 400 },
     plot: {
@@ -210,7 +214,9 @@ function spreadFigure(daily: IcDay[], L: Json): SafeHtml {
   const pts = dated(daily);
   return figure({
     title: "Top − bottom quantile spread",
-    subtitle: `Mean ${horizon ?? "?"}-day forward return of the top ${s(th.quantiles)}-quantile of scores minus that of the bottom one, per score date, in percent (not annualized).`,
+    subtitle:
+      `Mean ${horizon ?? "?"}-day forward return of the top ${s(th.quantiles)}-quantile of scores minus that ` +
+      `of the bottom one, per score date, in percent (not annualized).`,
     data: daily.map((d) => ({ date: d.date, n: d.n, spread: d.spread })),
     table: { maxRows: 400, format: { spread: pct } },
     plot: {
@@ -245,7 +251,9 @@ function quantileFigure(L: Json): SafeHtml | null {
   if (!qm.length) return null;
   return figure({
     title: "Mean forward return by quantile",
-    subtitle: `Each quantile's mean ${horizon ?? "?"}-day forward return over the score dates of the latest report (${s(ic.days)} dates to ${s(ic.lastRealizedDate) || "—"}); a working signal rises from bottom to top.`,
+    subtitle:
+      `Each quantile's mean ${horizon ?? "?"}-day forward return over the score dates of the latest report ` +
+      `(${s(ic.days)} dates to ${s(ic.lastRealizedDate) || "—"}); a working signal rises from bottom to top.`,
     data: qm,
     table: { format: { mean_forward_return: pct } },
     plot: {
@@ -327,7 +335,10 @@ function sharpeFigure(hist: History[], L: Json): SafeHtml {
     }));
   return figure({
     title: "Live Sharpe ratio against the backtest",
-    subtitle: `Annualized Sharpe ratio of the paper book's daily returns so far (line) against the champion's backtest Sharpe ratio (dashed); the band is the backtest ± ${formatPercent(n(pd.threshold) ?? NaN, 0)} of it — outside it, performance drift is flagged (after ${s(th.minSharpeObservations)} daily returns).`,
+    subtitle:
+      `Annualized Sharpe ratio of the paper book's daily returns so far (line) against the champion's ` +
+      `backtest Sharpe ratio (dashed); the band is the backtest ± ${formatPercent(n(pd.threshold) ?? NaN, 0)} of it ` +
+      `— outside it, performance drift is flagged (after ${s(th.minSharpeObservations)} daily returns).`,
     data: hist.map((h) => ({
       date: h.date,
       returns: h.returns,
@@ -360,7 +371,9 @@ function freshnessFigure(hist: History[], L: Json): SafeHtml {
   const hp = dated(hist);
   return figure({
     title: "Data freshness",
-    subtitle: `Trading days (Mon–Fri) between the last price date and each report's date; above ${s(df.threshold)} (dashed) the data is stale and a critical alert is raised.`,
+    subtitle:
+      `Trading days (Mon–Fri) between the last price date and each report's date; above ${s(df.threshold)} ` +
+      `(dashed) the data is stale and a critical alert is raised.`,
     data: hist.map((h) => ({
       date: h.date,
       last_data_date: h.last_data_date,
@@ -409,7 +422,10 @@ function correlationFigure(hist: History[], L: Json): SafeHtml {
   const hp = dated(hist);
   return figure({
     title: "Average pairwise correlation of the book",
-    subtitle: `Mean Pearson correlation ρ̄ between the daily returns of the names held, over the last ${s(th.correlationWindow)} price dates; above ${s(co.threshold)} (dashed) the book is flagged as concentrated.`,
+    subtitle:
+      `Mean Pearson correlation ρ̄ between the daily returns of the names held, over the ` +
+      `last ${s(th.correlationWindow)} price dates; above ${s(co.threshold)} (dashed) the book is flagged as ` +
+      `concentrated.`,
     data: hist.map((h) => ({
       date: h.date,
       held: h.held,
@@ -447,7 +463,8 @@ function diversificationFigure(hist: History[]): SafeHtml {
   return figure({
     title: "Diversification",
     subtitle:
-      "Names held and effective bets N / (1 + (N − 1)·ρ̄): how many independent names of equal volatility the book behaves like. The diversification score in the table is effective bets per name.",
+      "Names held and effective bets N / (1 + (N − 1)·ρ̄): how many independent names of equal volatility the book " +
+      "behaves like. The diversification score in the table is effective bets per name.",
     data: hist.map((h) => ({
       date: h.date,
       held: h.held,
@@ -553,7 +570,8 @@ export const monitoringPage: PageBuilder = {
   title: "Monitoring",
   needs: [],
   live: {
-    describe: `the daily monitoring reports ${PAPER_REPORTS_DIR}/<date>/monitoring.json and the alert log ${ALERTS_FILE}`,
+    describe:
+      `the daily monitoring reports ${PAPER_REPORTS_DIR}/<date>/monitoring.json ` + `and the alert log ${ALERTS_FILE}`,
     exists: (catalog) => monitoringFiles(catalog).length > 0 || existsSync(alertsPath(catalog)),
   },
   async build({ catalog }: SiteContext): Promise<SafeHtml> {

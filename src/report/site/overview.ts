@@ -58,7 +58,8 @@ function cellTable(catalog: Catalog, withDurations: boolean): SafeHtml {
   return dataTable(rows, {
     maxRows: 2000,
     caption:
-      "Fingerprint: the first 16 hex digits of the sha256 recorded in pipeline.lock; seed: the cell's own seed, derived from the pipeline seed and the cell id.",
+      "Fingerprint: the first 16 hex digits of the sha256 recorded in pipeline.lock; seed: the cell's own seed, " +
+      "derived from the pipeline seed and the cell id.",
   });
 }
 

@@ -71,7 +71,8 @@ export const selectionPage: PageBuilder = {
           figure({
             title: "Candidate scores",
             subtitle:
-              "Weighted score of the normalized metrics (1 = best on every one) for the candidates that passed the thresholds.",
+              "Weighted score of the normalized metrics (1 = best on every one) for the candidates that passed the " +
+              "thresholds.",
             data: scored,
             table: { columns: ["rank", "cell", "status", "score"] },
             plot: {

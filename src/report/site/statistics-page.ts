@@ -124,7 +124,11 @@ function probabilityFigure(cells: CellRow[], order: string[], have: Set<string>)
   if (!probs.length) return null;
   return figure({
     title: "Probabilistic and deflated Sharpe ratio",
-    subtitle: `PSR: probability that the true Sharpe ratio exceeds 0 given skew, kurtosis and length; DSR: the same against the Sharpe ratio expected from the best of N skill-less trials. "vs 0": the cell's own returns; "of active returns": its returns minus the benchmark's (${benchNames.join(", ") || "—"}), the figure selection's min_dsr reads. The rule marks 0.95.`,
+    subtitle:
+      `PSR: probability that the true Sharpe ratio exceeds 0 given skew, kurtosis and length; DSR: the same ` +
+      `against the Sharpe ratio expected from the best of N skill-less trials. "vs 0": the cell's own returns; "of ` +
+      `active returns": its returns minus the benchmark's (${benchNames.join(", ") || "—"}), the figure selection's ` +
+      `min_dsr reads. The rule marks 0.95.`,
     data: probs,
     table: { columns: ["cell", "measure", "probability"], digits: 6 },
     plot: {
@@ -154,7 +158,8 @@ async function yearlyHeatmap(conn: SiteContext["conn"], sc: CatalogCell, order: 
   const win = (
     await queryRows(
       conn,
-      `select cell, year::INTEGER as year, sharpe, total_return, days::INTEGER as days from ${parquet(sc, "windows")} order by cell, year`,
+      `select cell, year::INTEGER as year, sharpe, total_return, days::INTEGER as days ` +
+        `from ${parquet(sc, "windows")} order by cell, year`,
     )
   ).map((r) => ({
     cell: shortCell(String(r.cell)),

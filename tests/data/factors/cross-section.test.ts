@@ -42,7 +42,8 @@ describe("cross-sectional transforms", () => {
     // Day 2 one-day returns: A 0.1, B 0.2, C 0.1, D lists on day 2 (NULL).
     await conn.run(`CREATE OR REPLACE TABLE xs AS SELECT * FROM (VALUES
       ('2024-01-01'::DATE, 'A', 10.0), ('2024-01-01'::DATE, 'B', 10.0), ('2024-01-01'::DATE, 'C', 20.0),
-      ('2024-01-02'::DATE, 'A', 11.0), ('2024-01-02'::DATE, 'B', 12.0), ('2024-01-02'::DATE, 'C', 22.0), ('2024-01-02'::DATE, 'D', 5.0)
+      ('2024-01-02'::DATE, 'A', 11.0), ('2024-01-02'::DATE, 'B', 12.0), ('2024-01-02'::DATE, 'C', 22.0),
+      ('2024-01-02'::DATE, 'D', 5.0)
     ) t(date, symbol, close)`);
     await conn.run(`CREATE OR REPLACE VIEW xsp AS SELECT date, symbol, close::DOUBLE AS open, close::DOUBLE AS high,
       close::DOUBLE AS low, close::DOUBLE AS close, 1.0::DOUBLE AS volume FROM xs`);
@@ -74,7 +75,8 @@ describe("cross-sectional transforms", () => {
     // Day 1: every mom_1 is NULL (warm-up) → rank and z NULL too
     const d1 = await queryRows<{ n: number }>(
       conn,
-      `SELECT count(*)::INT AS n FROM (${f.select}) WHERE date = '2024-01-01' AND (mom_1_rank IS NOT NULL OR mom_1_z IS NOT NULL)`,
+      `SELECT count(*)::INT AS n FROM (${f.select}) WHERE date = '2024-01-01' AND (mom_1_rank IS NOT NULL OR mom_1_z ` +
+        `IS NOT NULL)`,
     );
     expect(d1[0].n).toBe(0);
     // Metrics: past the warm-up (row 2) D's day-2 row is NULL (D's row 1); A, B, C are set.
@@ -145,63 +147,66 @@ describe("warm-up", () => {
 });
 
 describe("determinism", () => {
-  it("the features file is byte-identical at 1 and 2 DuckDB threads and across runs, rows shuffled or not", async () => {
-    const m = generateMarket({ symbols: 60, start: "2020-01-02", end: "2021-12-31", seed: 11 });
-    await createTableFromColumns(
-      conn,
-      "dp",
-      {
-        columns: {
-          date: m.date,
-          symbol: m.symbol,
-          open: m.open,
-          high: m.high,
-          low: m.low,
-          close: m.close,
-          volume: m.volume,
+  it(
+    "the features file is byte-identical at 1 and 2 DuckDB threads and across runs, " + "rows shuffled or not",
+    async () => {
+      const m = generateMarket({ symbols: 60, start: "2020-01-02", end: "2021-12-31", seed: 11 });
+      await createTableFromColumns(
+        conn,
+        "dp",
+        {
+          columns: {
+            date: m.date,
+            symbol: m.symbol,
+            open: m.open,
+            high: m.high,
+            low: m.low,
+            close: m.close,
+            volume: m.volume,
+          },
+          types: { date: "DATE" },
         },
-        types: { date: "DATE" },
-      },
-      { replace: true },
-    );
-    // the same prices in another row order
-    await conn.run("CREATE OR REPLACE TABLE dps AS SELECT * FROM dp ORDER BY hash(symbol, date)");
-    const factors = [
-      momentum(20),
-      momentum(60),
-      reversal(5),
-      realizedVolatility(20),
-      rsi(14),
-      dollarVolume(20),
-      marketBeta(60),
-    ];
-    const opts = {
-      rank: ["mom_20", "rev_5", "vol_20", "rsi_14"],
-      zscore: ["mom_60", "vol_20", "dollar_vol_20", "beta_60"],
-    };
-    const dir = mkdtempSync(join(tmpdir(), "strata-features-det-"));
-    try {
-      const hashes: string[] = [];
-      for (const [threads, prices] of [
-        [2, "dp"],
-        [1, "dp"],
-        [2, "dps"],
-        [1, "dps"],
-        [2, "dp"],
-      ] as const) {
-        await conn.run(`SET threads = ${threads}`);
-        const f = await materializeFeatures(conn, featuresQuery(prices, factors, opts), "detf");
-        const path = join(dir, `f${hashes.length}.parquet`);
-        await copyQueryToParquet(conn, f.select, path);
-        await f.drop();
-        hashes.push(createHash("sha256").update(readFileSync(path)).digest("hex"));
+        { replace: true },
+      );
+      // the same prices in another row order
+      await conn.run("CREATE OR REPLACE TABLE dps AS SELECT * FROM dp ORDER BY hash(symbol, date)");
+      const factors = [
+        momentum(20),
+        momentum(60),
+        reversal(5),
+        realizedVolatility(20),
+        rsi(14),
+        dollarVolume(20),
+        marketBeta(60),
+      ];
+      const opts = {
+        rank: ["mom_20", "rev_5", "vol_20", "rsi_14"],
+        zscore: ["mom_60", "vol_20", "dollar_vol_20", "beta_60"],
+      };
+      const dir = mkdtempSync(join(tmpdir(), "strata-features-det-"));
+      try {
+        const hashes: string[] = [];
+        for (const [threads, prices] of [
+          [2, "dp"],
+          [1, "dp"],
+          [2, "dps"],
+          [1, "dps"],
+          [2, "dp"],
+        ] as const) {
+          await conn.run(`SET threads = ${threads}`);
+          const f = await materializeFeatures(conn, featuresQuery(prices, factors, opts), "detf");
+          const path = join(dir, `f${hashes.length}.parquet`);
+          await copyQueryToParquet(conn, f.select, path);
+          await f.drop();
+          hashes.push(createHash("sha256").update(readFileSync(path)).digest("hex"));
+        }
+        expect(new Set(hashes).size).toBe(1);
+      } finally {
+        await conn.run("SET threads = 2");
+        rmSync(dir, { recursive: true, force: true });
       }
-      expect(new Set(hashes).size).toBe(1);
-    } finally {
-      await conn.run("SET threads = 2");
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 describe("NaN factor values", () => {
@@ -212,7 +217,8 @@ describe("NaN factor values", () => {
       ('2024-01-01'::DATE, 'B', 1.0::DOUBLE), ('2024-01-02'::DATE, 'B', 2.0::DOUBLE)
     ) t(date, symbol, close)`);
     await conn.run(
-      `CREATE OR REPLACE VIEW nanq AS SELECT date, symbol, close AS open, close AS high, close AS low, close, 1.0::DOUBLE AS volume FROM nanp`,
+      `CREATE OR REPLACE VIEW nanq AS SELECT date, symbol, close AS open, close AS high, close AS low, close, ` +
+        `1.0::DOUBLE AS volume FROM nanp`,
     );
     await expect(
       materializeFeatures(conn, featuresQuery("nanq", [momentum(1)], { rank: ["mom_1"] }), "nanf"),

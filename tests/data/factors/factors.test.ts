@@ -63,7 +63,8 @@ beforeAll(async () => {
     `CREATE TABLE p AS SELECT * FROM (VALUES ${rows.join(", ")}) t(date, symbol, open, high, low, close, volume)`,
   );
   await conn.run(
-    `CREATE TABLE prices AS SELECT date, symbol, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, close::DOUBLE AS close, volume::DOUBLE AS volume FROM p`,
+    `CREATE TABLE prices AS SELECT date, symbol, open::DOUBLE AS open, high::DOUBLE AS high, low::DOUBLE AS low, ` +
+      `close::DOUBLE AS close, volume::DOUBLE AS volume FROM p`,
   );
 });
 afterAll(() => {
@@ -182,8 +183,10 @@ describe("ATR and RSI (simple-average variants, see docs/features.md)", () => {
     expectSeries((await series(rsi(3))).B, [null, null, null, 75]);
   });
   it("rsi is 50 on a flat window (no gains, no losses)", async () => {
-    await conn.run(`CREATE OR REPLACE TEMP TABLE flat AS SELECT ('2024-01-01'::DATE + i::INTEGER) AS date, 'F' AS symbol,
-      10.0::DOUBLE AS open, 10.0::DOUBLE AS high, 10.0::DOUBLE AS low, 10.0::DOUBLE AS close, 5.0::DOUBLE AS volume FROM range(4) t(i)`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE flat AS SELECT ('2024-01-01'::DATE + i::INTEGER) AS date, 'F' AS
+      symbol,
+      10.0::DOUBLE AS open, 10.0::DOUBLE AS high, 10.0::DOUBLE AS low, 10.0::DOUBLE AS close, 5.0::DOUBLE AS volume FROM
+      range(4) t(i)`);
     const q = featuresQuery("flat", [rsi(2), donchianPosition(2), volumeZScore(2)]);
     const r = await queryRows<Record<string, number | null>>(
       conn,
@@ -228,23 +231,26 @@ describe("moving-average gap, Donchian, volume", () => {
 });
 
 describe("market beta", () => {
-  it("marketBeta(2) is cov(r, m)/var(m) with m the equal-weight mean return of the symbols trading that day", async () => {
-    const rA = A.close.map((c, i) => (i === 0 ? null : c / A.close[i - 1] - 1));
-    const rB: (number | null)[] = DAYS.map((_, i) => (i <= B0 ? null : B.close[i - B0] / B.close[i - B0 - 1] - 1));
-    const m = DAYS.map((_, i) => {
-      const v = [rA[i], rB[i]].filter((x): x is number => x !== null);
-      return v.length ? mean(v) : NaN;
-    });
-    const beta = (r: (number | null)[], t: number) => {
-      const x = [r[t - 1]!, r[t]!],
-        y = [m[t - 1], m[t]];
-      const cov = (x[0] - mean(x)) * (y[0] - mean(y)) + (x[1] - mean(x)) * (y[1] - mean(y));
-      const v = (y[0] - mean(y)) ** 2 + (y[1] - mean(y)) ** 2;
-      return cov / v;
-    };
-    const s = await series(marketBeta(2));
-    expectSeries(s.A, [null, null, beta(rA, 2), beta(rA, 3), beta(rA, 4), beta(rA, 5)]);
-    // B has returns from its 2nd row; beta_2 needs 3 rows of its own: its 3rd and 4th rows
-    expectSeries(s.B, [null, null, beta(rB, 4), beta(rB, 5)]);
-  });
+  it(
+    "marketBeta(2) is cov(r, " + "m)/var(m) with m the equal-weight mean return of the symbols trading that day",
+    async () => {
+      const rA = A.close.map((c, i) => (i === 0 ? null : c / A.close[i - 1] - 1));
+      const rB: (number | null)[] = DAYS.map((_, i) => (i <= B0 ? null : B.close[i - B0] / B.close[i - B0 - 1] - 1));
+      const m = DAYS.map((_, i) => {
+        const v = [rA[i], rB[i]].filter((x): x is number => x !== null);
+        return v.length ? mean(v) : NaN;
+      });
+      const beta = (r: (number | null)[], t: number) => {
+        const x = [r[t - 1]!, r[t]!],
+          y = [m[t - 1], m[t]];
+        const cov = (x[0] - mean(x)) * (y[0] - mean(y)) + (x[1] - mean(x)) * (y[1] - mean(y));
+        const v = (y[0] - mean(y)) ** 2 + (y[1] - mean(y)) ** 2;
+        return cov / v;
+      };
+      const s = await series(marketBeta(2));
+      expectSeries(s.A, [null, null, beta(rA, 2), beta(rA, 3), beta(rA, 4), beta(rA, 5)]);
+      // B has returns from its 2nd row; beta_2 needs 3 rows of its own: its 3rd and 4th rows
+      expectSeries(s.B, [null, null, beta(rB, 4), beta(rB, 5)]);
+    },
+  );
 });

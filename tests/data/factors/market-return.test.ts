@@ -31,7 +31,8 @@ describe("equal-weight market return", () => {
       1.0::DOUBLE AS volume FROM (VALUES ${values}) t(date, symbol, close)`);
     const sql = await queryRows<{ d: number; mkt: number | null }>(
       conn,
-      `SELECT DISTINCT (date - DATE '2024-01-01')::INTEGER + 1 AS d, mkt FROM (${barsQuery("mp", new Set(["mkt"]))}) ORDER BY d`,
+      `SELECT DISTINCT (date - DATE '2024-01-01')::INTEGER + 1 AS d, mkt FROM (${barsQuery("mp", new Set(["mkt"]))}) ` +
+        `ORDER BY d`,
     );
     const js = equalWeightMarketReturns(
       pricePanel(

@@ -59,24 +59,28 @@ describe("summarizeDecisions(decisions, { method })", () => {
     expect(optimizerLabel(s, 0.7)).toBe("max_sharpe");
   });
 
-  it("long-short legs are measured against their leg exposure; Kelly legs size themselves and are left out of the cash", () => {
-    const ls = decision({
-      weights: [0.5, -0.4, 0, 0],
-      long: [0],
-      short: [1],
-      methods: ["equal_weight", "equal_weight"],
-      eligible: 4,
-    });
-    const s = summarizeDecisions([ls], { method: "equal_weight", legExposure: 0.5 });
-    expect(s.forcedCashShare).toBeCloseTo(0.1, 15); // legs: 0 and 0.2 short of 0.5 → mean 0.1
-    expect(s.selectionNoopShare).toBe(0);
-    const kelly = summarizeDecisions([decision({ weights: [0.2, 0, 0, 0], long: [0], methods: ["kelly"] })], {
-      method: "kelly",
-    });
-    expect(kelly.forcedCashShare).toBeNull();
-    expect(kelly.fallbackShare).toBe(0);
-    expect(optimizerLabel(kelly, 0)).toBe("kelly");
-  });
+  it(
+    "long-short legs are measured against their leg exposure; Kelly legs size themselves and are left out of the " +
+      "cash",
+    () => {
+      const ls = decision({
+        weights: [0.5, -0.4, 0, 0],
+        long: [0],
+        short: [1],
+        methods: ["equal_weight", "equal_weight"],
+        eligible: 4,
+      });
+      const s = summarizeDecisions([ls], { method: "equal_weight", legExposure: 0.5 });
+      expect(s.forcedCashShare).toBeCloseTo(0.1, 15); // legs: 0 and 0.2 short of 0.5 → mean 0.1
+      expect(s.selectionNoopShare).toBe(0);
+      const kelly = summarizeDecisions([decision({ weights: [0.2, 0, 0, 0], long: [0], methods: ["kelly"] })], {
+        method: "kelly",
+      });
+      expect(kelly.forcedCashShare).toBeNull();
+      expect(kelly.fallbackShare).toBe(0);
+      expect(optimizerLabel(kelly, 0)).toBe("kelly");
+    },
+  );
 
   it("a vol-target scale or a portfolio budget is intended exposure, not forced cash", () => {
     const d = decision({ weights: [0.3, 0.3, 0, 0], long: [0, 1], scale: 0.75, methods: ["equal_weight"] });

@@ -83,26 +83,29 @@ describe("out-of-fold predictions", () => {
     }
   });
 
-  it("an OOF prediction does not depend on its own fold's labels, nor on purged neighbours' (property: no leakage)", async () => {
-    const d = panel(40, 6, 3);
-    const folds = purgedKFold(d.dates, { lag: 1, labelHorizon: 3, embargo: 1, k: 4 });
-    const [base] = await outOfFoldPredictions(ridge, d.X, d.y, folds);
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: folds.length - 1 }),
-        fc.double({ min: -50, max: 50, noNaN: true }),
-        async (k, shift) => {
-          // Change every label that fold k does not train on (its test block, purge and embargo).
-          const inTrain = new Uint8Array(d.y.length);
-          folds[k].train.forEach((r) => (inTrain[r] = 1));
-          const y2 = d.y.map((v, i) => (inTrain[i] ? v : v + shift));
-          const [oof] = await outOfFoldPredictions(ridge, d.X, y2, folds);
-          folds[k].test.forEach((r) => expect(oof[r]).toBe(base[r]));
-        },
-      ),
-      { numRuns: 10 },
-    );
-  });
+  it(
+    "an OOF prediction does not depend on its own fold's labels, " + "nor on purged neighbours' (property: no leakage)",
+    async () => {
+      const d = panel(40, 6, 3);
+      const folds = purgedKFold(d.dates, { lag: 1, labelHorizon: 3, embargo: 1, k: 4 });
+      const [base] = await outOfFoldPredictions(ridge, d.X, d.y, folds);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: folds.length - 1 }),
+          fc.double({ min: -50, max: 50, noNaN: true }),
+          async (k, shift) => {
+            // Change every label that fold k does not train on (its test block, purge and embargo).
+            const inTrain = new Uint8Array(d.y.length);
+            folds[k].train.forEach((r) => (inTrain[r] = 1));
+            const y2 = d.y.map((v, i) => (inTrain[i] ? v : v + shift));
+            const [oof] = await outOfFoldPredictions(ridge, d.X, y2, folds);
+            folds[k].test.forEach((r) => expect(oof[r]).toBe(base[r]));
+          },
+        ),
+        { numRuns: 10 },
+      );
+    },
+  );
 });
 
 describe("fitEnsemble / predictEnsemble", () => {

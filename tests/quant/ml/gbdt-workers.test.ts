@@ -50,16 +50,20 @@ async function fitHere() {
     { rng: createRng(1), threads: 2 },
   );
 }
-const SCRIPT = `
+const SCRIPT =
+  `
 import { createHash } from "node:crypto";
 import { fitGbdt, gbdtPoolInfo } from ${JSON.stringify(gbdtUrl)};
 import { createRng } from ${JSON.stringify(rngUrl)};
 import { featureMatrix } from ${JSON.stringify(typesUrl)};
 const rng = createRng(42);
 const cols = Array.from({ length: 6 }, () => Float32Array.from({ length: 3000 }, () => rng.normal()));
-const y = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(cols[0][i]) + cols[1][i] * cols[2][i] + 0.1 * rng.normal());
-const m = await fitGbdt(featureMatrix(cols.map((_, j) => "x" + j), cols), y, { nTrees: 10, maxDepth: 4, subsample: 0.9 }, { rng: createRng(1), threads: 2 });
-console.log(JSON.stringify({ hash: createHash("sha256").update(JSON.stringify(m)).digest("hex"), workers: gbdtPoolInfo().idleWorkers }));
+const y = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(cols[0][i]) + cols[1][i] * cols[2][i] + 0.1 * ` +
+  `rng.normal());
+const m = await fitGbdt(featureMatrix(cols.map((_, j) => "x" + j), cols), y, { nTrees: 10, maxDepth: 4, subsample: ` +
+  `0.9 }, { rng: createRng(1), threads: 2 });
+console.log(JSON.stringify({ hash: createHash("sha256").update(JSON.stringify(m)).digest("hex"), workers: ` +
+  `gbdtPoolInfo().idleWorkers }));
 `;
 const script = join(dir, "fit.ts");
 writeFileSync(script, SCRIPT);
@@ -96,7 +100,9 @@ describe("gbdt worker pool across runtimes", async () => {
     const entry = join(dir, "register.mjs");
     writeFileSync(
       entry,
-      `import { register } from ${JSON.stringify(pathToFileURL(join(TSX, "dist/esm/api/index.mjs")).href)};\nregister();\nawait import(${JSON.stringify(pathToFileURL(script).href)});\n`,
+      `import { register } ` +
+        `from ${JSON.stringify(pathToFileURL(join(TSX, "dist/esm/api/index.mjs")).href)};\nregister();\nawait ` +
+        `import(${JSON.stringify(pathToFileURL(script).href)});\n`,
     );
     expect(run(process.execPath, [entry])).toEqual({ hash, workers: 1 });
   });

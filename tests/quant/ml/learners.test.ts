@@ -67,27 +67,30 @@ describe("learner table", () => {
   });
 
   for (const kind of ["ridge", "gbdt", "random_forest"] as const) {
-    it(`${kind}: fit through the table equals fitMember, and a save → load round trip predicts the same bits`, async () => {
-      const m = await learnerOf(kind, "test").fit(X, y, small[kind], { rng: createRng(1), threads: 1 });
-      const viaMember = await fitMember({ kind, params: small[kind] } as never, X, y, {
-        rng: createRng(1),
-        threads: 1,
-      });
-      expect(saveModel(viaMember)).toBe(saveModel(m));
-      const back = loadModel(saveModel(m));
-      expect(Array.from(predict(back, X))).toEqual(Array.from(predictMember(m, X)));
-      // It learned something: in-sample error below the variance of y.
-      const p = predict(back, X);
-      let se = 0,
-        vy = 0,
-        my = 0;
-      for (let i = 0; i < n; i++) my += y[i] / n;
-      for (let i = 0; i < n; i++) {
-        se += (p[i] - y[i]) ** 2;
-        vy += (y[i] - my) ** 2;
-      }
-      expect(se).toBeLessThan(vy);
-    });
+    it(
+      `${kind}: fit through the table equals fitMember, ` + `and a save → load round trip predicts the same bits`,
+      async () => {
+        const m = await learnerOf(kind, "test").fit(X, y, small[kind], { rng: createRng(1), threads: 1 });
+        const viaMember = await fitMember({ kind, params: small[kind] } as never, X, y, {
+          rng: createRng(1),
+          threads: 1,
+        });
+        expect(saveModel(viaMember)).toBe(saveModel(m));
+        const back = loadModel(saveModel(m));
+        expect(Array.from(predict(back, X))).toEqual(Array.from(predictMember(m, X)));
+        // It learned something: in-sample error below the variance of y.
+        const p = predict(back, X);
+        let se = 0,
+          vy = 0,
+          my = 0;
+        for (let i = 0; i < n; i++) my += y[i] / n;
+        for (let i = 0; i < n; i++) {
+          se += (p[i] - y[i]) ** 2;
+          vy += (y[i] - my) ** 2;
+        }
+        expect(se).toBeLessThan(vy);
+      },
+    );
   }
 
   it("an unknown kind is an error listing the kinds, with the nearest", async () => {

@@ -142,22 +142,25 @@ describe("median pruning", () => {
     expect(runningMean([1, 2, 6], 1)).toBe(1.5);
   });
 
-  it("shouldPrune prunes a running mean below the completed trials' median, never a warm-up trial or the last fold", () => {
-    const completed = [
-      [0.05, 0.04, 0.06],
-      [0.03, 0.03, 0.03],
-      [0.02, 0.06, 0.01],
-    ];
-    // Running means at fold 0: 0.05, 0.03, 0.02 → median 0.03.
-    expect(shouldPrune({ trial: 7, values: [0.01], completed, nFolds: 3 })).toBe(true);
-    expect(shouldPrune({ trial: 7, values: [0.04], completed, nFolds: 3 })).toBe(false);
-    expect(shouldPrune({ trial: 2, values: [-1], completed, nFolds: 3 })).toBe(false); // warm-up (default 5)
-    expect(shouldPrune({ trial: 7, values: [-1, -1, -1], completed, nFolds: 3 })).toBe(false); // last fold
-    expect(shouldPrune({ trial: 7, values: [NaN], completed, nFolds: 3 })).toBe(true);
-    expect(shouldPrune({ trial: 7, values: [-1], completed, nFolds: 3 }, { nWarmupFolds: 1 })).toBe(false);
-    expect(shouldPrune({ trial: 7, values: [0.01], completed: [], nFolds: 3 })).toBe(false); // no reference yet
-    expect(shouldPrune({ trial: 7, values: [0.01], completed, nFolds: 3, direction: "minimize" })).toBe(false);
-  });
+  it(
+    "shouldPrune prunes a running mean below the completed trials' median, " + "never a warm-up trial or the last fold",
+    () => {
+      const completed = [
+        [0.05, 0.04, 0.06],
+        [0.03, 0.03, 0.03],
+        [0.02, 0.06, 0.01],
+      ];
+      // Running means at fold 0: 0.05, 0.03, 0.02 → median 0.03.
+      expect(shouldPrune({ trial: 7, values: [0.01], completed, nFolds: 3 })).toBe(true);
+      expect(shouldPrune({ trial: 7, values: [0.04], completed, nFolds: 3 })).toBe(false);
+      expect(shouldPrune({ trial: 2, values: [-1], completed, nFolds: 3 })).toBe(false); // warm-up (default 5)
+      expect(shouldPrune({ trial: 7, values: [-1, -1, -1], completed, nFolds: 3 })).toBe(false); // last fold
+      expect(shouldPrune({ trial: 7, values: [NaN], completed, nFolds: 3 })).toBe(true);
+      expect(shouldPrune({ trial: 7, values: [-1], completed, nFolds: 3 }, { nWarmupFolds: 1 })).toBe(false);
+      expect(shouldPrune({ trial: 7, values: [0.01], completed: [], nFolds: 3 })).toBe(false); // no reference yet
+      expect(shouldPrune({ trial: 7, values: [0.01], completed, nFolds: 3, direction: "minimize" })).toBe(false);
+    },
+  );
 
   it("runStudy prunes a clearly bad trial after its first fold and never a warm-up trial", async () => {
     // Objective = the trial's param x on every fold. Trials 0–4 are warm-up; trial 1 is the

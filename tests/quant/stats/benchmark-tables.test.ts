@@ -44,26 +44,32 @@ describe("alphaBeta", () => {
     expect(alphaBeta([0.01], [0.01])).toEqual({ alpha: NaN, beta: NaN });
     expect(alphaBeta(mixed, S9.columns.flat_line_1).beta).toBeNaN(); // constant benchmark
   });
-  it("beta of 2·x on x is 2; shifting returns by c moves the per-period alpha by c (test_alpha_beta_translation, property)", () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.double({ min: -0.05, max: 0.05, noNaN: true }), { minLength: 5, maxLength: 50 }),
-        fc.double({ min: -0.002, max: 0.002, noNaN: true }),
-        (b, c) => {
-          const r = b.map((x, i) => 2 * x + 0.001 * Math.sin(i));
-          // Well-conditioned benchmarks only: with Var(b) near rounding level beta is noise.
-          if (!(deviation(b) > 1e-4)) return true;
-          const base = alphaBeta(r, b),
-            moved = alphaBeta(
-              r.map((x) => x + c),
-              b,
+  it(
+    "beta of 2·x on x is 2; shifting returns by c moves the per-period alpha by c (test_alpha_beta_translation, " +
+      "property)",
+    () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.double({ min: -0.05, max: 0.05, noNaN: true }), { minLength: 5, maxLength: 50 }),
+          fc.double({ min: -0.002, max: 0.002, noNaN: true }),
+          (b, c) => {
+            const r = b.map((x, i) => 2 * x + 0.001 * Math.sin(i));
+            // Well-conditioned benchmarks only: with Var(b) near rounding level beta is noise.
+            if (!(deviation(b) > 1e-4)) return true;
+            const base = alphaBeta(r, b),
+              moved = alphaBeta(
+                r.map((x) => x + c),
+                b,
+              );
+            const daily = (a: number) => Math.pow(1 + a, 1 / 252) - 1;
+            return (
+              Math.abs(moved.beta - base.beta) < 1e-9 && Math.abs(daily(moved.alpha) - daily(base.alpha) - c) < 1e-9
             );
-          const daily = (a: number) => Math.pow(1 + a, 1 / 252) - 1;
-          return Math.abs(moved.beta - base.beta) < 1e-9 && Math.abs(daily(moved.alpha) - daily(base.alpha) - c) < 1e-9;
-        },
-      ),
-    );
-  });
+          },
+        ),
+      );
+    },
+  );
   it("throws on misaligned lengths, naming both", () => {
     expect(() => alphaBeta([0.1, 0.2], [0.1])).toThrow(/returns has 2 values but benchmark has 1/);
   });
@@ -79,16 +85,20 @@ describe("monthlyReturns", () => {
     expect(rows[0].months[2]).toBeNaN();
     expect(rows[0].total).toBeCloseTo(0.040604010000000024, 12);
   });
-  it("weekly_returns (Sundays from 2000-01-30) by month: [0, 0.0878912, −0.0450046], year 0.0389310917 (test_aggregate_returns)", () => {
-    const dates = Array.from({ length: 9 }, (_, i) => epochDay("2000-01-30") + 7 * i);
-    const rows = monthlyReturns(S9.columns.mixed_returns_zero_first, dates);
-    expect(Array.from(rows[0].months.slice(0, 3))).toEqual([
-      expect.closeTo(0, 12),
-      expect.closeTo(0.087891200000000058, 12),
-      expect.closeTo(-0.04500459999999995, 12),
-    ]);
-    expect(rows[0].total).toBeCloseTo(0.038931091700480147, 12);
-  });
+  it(
+    "weekly_returns (Sundays from 2000-01-30) by month: [0, 0.0878912, −0.0450046], year 0.0389310917 " +
+      "(test_aggregate_returns)",
+    () => {
+      const dates = Array.from({ length: 9 }, (_, i) => epochDay("2000-01-30") + 7 * i);
+      const rows = monthlyReturns(S9.columns.mixed_returns_zero_first, dates);
+      expect(Array.from(rows[0].months.slice(0, 3))).toEqual([
+        expect.closeTo(0, 12),
+        expect.closeTo(0.087891200000000058, 12),
+        expect.closeTo(-0.04500459999999995, 12),
+      ]);
+      expect(rows[0].total).toBeCloseTo(0.038931091700480147, 12);
+    },
+  );
   it("splits years and sorts them", () => {
     const rows = monthlyReturns(
       [0.1, 0.2, -0.5],

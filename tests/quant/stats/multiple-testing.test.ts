@@ -22,20 +22,23 @@ function noise(rng: Rng, T: number, means: number[]): Float64Array[] {
 }
 
 describe("realityCheck and spaTest with a planted edge", () => {
-  it("give p ≈ 0 when one of 50 strategies beats a noisy benchmark by 0.3% a day (t ≈ 0.003/0.0141·√1000 ≈ 6.7)", () => {
-    const rng = createRng(101);
-    const T = 1000;
-    const strategies = noise(rng, T, [...new Array(49).fill(0), 0.003]);
-    const benchmark = Float64Array.from({ length: T }, () => 0.01 * rng.normal());
-    const d = performanceDifferentials(strategies, benchmark);
-    const rc = realityCheck(d, { rng: createRng(1), resamples: 500 });
-    const spa = spaTest(d, { rng: createRng(1), resamples: 500 });
-    expect(rc.best).toBe(49);
-    expect(spa.best).toBe(49);
-    expect(rc.pValue).toBeLessThan(0.01);
-    expect(spa.pValues.upper).toBeLessThan(0.01);
-    expect(spa.pValues.consistent).toBeLessThan(0.01);
-  });
+  it(
+    "give p ≈ 0 when one of 50 strategies beats a noisy " + "benchmark by 0.3% a day (t ≈ 0.003/0.0141·√1000 ≈ 6.7)",
+    () => {
+      const rng = createRng(101);
+      const T = 1000;
+      const strategies = noise(rng, T, [...new Array(49).fill(0), 0.003]);
+      const benchmark = Float64Array.from({ length: T }, () => 0.01 * rng.normal());
+      const d = performanceDifferentials(strategies, benchmark);
+      const rc = realityCheck(d, { rng: createRng(1), resamples: 500 });
+      const spa = spaTest(d, { rng: createRng(1), resamples: 500 });
+      expect(rc.best).toBe(49);
+      expect(spa.best).toBe(49);
+      expect(rc.pValue).toBeLessThan(0.01);
+      expect(spa.pValues.upper).toBeLessThan(0.01);
+      expect(spa.pValues.consistent).toBeLessThan(0.01);
+    },
+  );
   it("the SPA test keeps its power when many poor strategies are added; the Reality Check loses it", () => {
     // Hansen (2005)'s point: RC recentres every strategy at zero, so 200 clearly bad ones
     // (−0.3% a day) inflate its null distribution; the SPA (consistent) leaves them out.

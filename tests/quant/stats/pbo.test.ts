@@ -61,15 +61,18 @@ describe("probabilityOfBacktestOverfitting", () => {
     expect(Math.min(...all)).toBeLessThan(0.5);
     expect(Math.max(...all)).toBeGreaterThan(0.5);
   });
-  it("shows the degradation of noise: the in-sample winner's out-of-sample mean falls as its in-sample mean rises", () => {
-    // With the mean metric, R(J̄) = 2·R(all) − R(J) for a given strategy: slope < 0.
-    const r = probabilityOfBacktestOverfitting(noise(createRng(32), 600, new Array(12).fill(0)), {
-      splits: 10,
-      metric: "mean",
-    });
-    expect(r.combinations).toBe(252);
-    expect(r.degradation.slope).toBeLessThan(0);
-  });
+  it(
+    "shows the degradation of noise: " + "the in-sample winner's out-of-sample mean falls as its in-sample mean rises",
+    () => {
+      // With the mean metric, R(J̄) = 2·R(all) − R(J) for a given strategy: slope < 0.
+      const r = probabilityOfBacktestOverfitting(noise(createRng(32), 600, new Array(12).fill(0)), {
+        splits: 10,
+        metric: "mean",
+      });
+      expect(r.combinations).toBe(252);
+      expect(r.degradation.slope).toBeLessThan(0);
+    },
+  );
   it("is 0 when one strategy truly dominates (0.3% a day over 19 noise strategies)", () => {
     const cols = noise(createRng(33), 1000, [...new Array(19).fill(0), 0.003]);
     const r = probabilityOfBacktestOverfitting(cols); // S = 16: 12,870 combinations

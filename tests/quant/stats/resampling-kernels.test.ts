@@ -132,18 +132,21 @@ describe("bootstrapConfidenceIntervals: the fused kernel against index resamplin
     expect(close(got.sharpe.lower, quantile(sh, lo), SHARPE_RTOL)).toBe(true);
     expect(close(got.sharpe.upper, quantile(sh, hi), SHARPE_RTOL)).toBe(true);
   });
-  it("leaves a constant resample's Sharpe ratio out of the interval, even when its rounded mean is not the value", () => {
-    // Nine times 0.1 sums to 0.8999999999999999, so a two-pass deviation about that mean is a
-    // spurious ~1e-17 and the Sharpe ratio a finite ~1e17: every resample of this series is
-    // constant, so there is no Sharpe interval at all; the CAGR interval is exact.
-    const flat = new Float64Array(9).fill(0.1);
-    const ci = bootstrapConfidenceIntervals(flat, { rng: createRng(1), blockLength: 2, resamples: 50 });
-    expect(ci.sharpe.lower).toBeNaN();
-    expect(ci.sharpe.upper).toBeNaN();
-    expect(ci.cagr.lower).toBe(cagr(flat));
-    expect(ci.cagr.upper).toBe(cagr(flat));
-    expect(ci.maxDrawdown.lower).toBe(0);
-  });
+  it(
+    "leaves a constant resample's Sharpe ratio out of the interval, " + "even when its rounded mean is not the value",
+    () => {
+      // Nine times 0.1 sums to 0.8999999999999999, so a two-pass deviation about that mean is a
+      // spurious ~1e-17 and the Sharpe ratio a finite ~1e17: every resample of this series is
+      // constant, so there is no Sharpe interval at all; the CAGR interval is exact.
+      const flat = new Float64Array(9).fill(0.1);
+      const ci = bootstrapConfidenceIntervals(flat, { rng: createRng(1), blockLength: 2, resamples: 50 });
+      expect(ci.sharpe.lower).toBeNaN();
+      expect(ci.sharpe.upper).toBeNaN();
+      expect(ci.cagr.lower).toBe(cagr(flat));
+      expect(ci.cagr.upper).toBe(cagr(flat));
+      expect(ci.maxDrawdown.lower).toBe(0);
+    },
+  );
   it("a series with long flat runs: constant resamples drop out, the rest match the reference", () => {
     // Values exact in binary (multiples of 2⁻¹²), so the reference's constant resamples have an
     // exact mean, zero deviation and an infinite Sharpe ratio that `quantile` skips as well.
@@ -188,19 +191,23 @@ describe("monteCarloReturns: the fused path kernel against index resampling", ()
     ["circular", 20, 37],
     ["circular", 500, 1100],
   ] as const) {
-    it(`${method}, block length ${blockLength}, horizon ${horizon}: every path's final equity and drawdown bit for bit`, () => {
-      const got = monteCarloReturns(x, { rng: createRng(6), method, blockLength, horizon, paths: 300 });
-      const ref = referenceMonteCarlo(
-        x,
-        method,
-        method === "circular" ? Math.round(blockLength) : blockLength,
-        300,
-        horizon,
-        6,
-      );
-      expect(got.finalEquity).toEqual(ref.finalEquity);
-      expect(got.maxDrawdown).toEqual(ref.maxDrawdown);
-    });
+    it(
+      `${method}, block length ${blockLength}, horizon ${horizon}: every path's final equity and drawdown bit for ` +
+        `bit`,
+      () => {
+        const got = monteCarloReturns(x, { rng: createRng(6), method, blockLength, horizon, paths: 300 });
+        const ref = referenceMonteCarlo(
+          x,
+          method,
+          method === "circular" ? Math.round(blockLength) : blockLength,
+          300,
+          horizon,
+          6,
+        );
+        expect(got.finalEquity).toEqual(ref.finalEquity);
+        expect(got.maxDrawdown).toEqual(ref.maxDrawdown);
+      },
+    );
   }
   it("finds the same drawdown as dividing every day on paths that revisit the same levels (property)", () => {
     // The kernel divides only below peak·(1 + low + slack). Returns drawn from a few values
@@ -233,24 +240,33 @@ describe("monteCarloReturns: the fused path kernel against index resampling", ()
       { numRuns: 300 },
     );
   });
-  it("bootstrapConfidenceIntervals' drawdown and CAGR bounds agree with the reference on the same adversarial paths (property)", () => {
-    const values = [-0.1, 1 / 9, 0.05, -0.05, 1 / 19, 1, -0.5, 1e-17, -1e-17];
-    fc.assert(
-      fc.property(
-        fc.array(fc.constantFrom(...values), { minLength: 2, maxLength: 40 }),
-        fc.integer({ min: 1, max: 1e6 }),
-        fc.constantFrom<Method>("stationary", "circular"),
-        (r, seed, method) => {
-          const y = Float64Array.from(r);
-          const got = bootstrapConfidenceIntervals(y, { rng: createRng(seed), method, blockLength: 2, resamples: 30 });
-          const ref = referenceIntervals(y, method, 2, 30, seed);
-          expect(got.maxDrawdown).toMatchObject(ref.maxDrawdown);
-          expect(got.cagr).toMatchObject(ref.cagr);
-        },
-      ),
-      { numRuns: 200 },
-    );
-  });
+  it(
+    "bootstrapConfidenceIntervals' drawdown and CAGR bounds agree with the reference on the same adversarial paths " +
+      "(property)",
+    () => {
+      const values = [-0.1, 1 / 9, 0.05, -0.05, 1 / 19, 1, -0.5, 1e-17, -1e-17];
+      fc.assert(
+        fc.property(
+          fc.array(fc.constantFrom(...values), { minLength: 2, maxLength: 40 }),
+          fc.integer({ min: 1, max: 1e6 }),
+          fc.constantFrom<Method>("stationary", "circular"),
+          (r, seed, method) => {
+            const y = Float64Array.from(r);
+            const got = bootstrapConfidenceIntervals(y, {
+              rng: createRng(seed),
+              method,
+              blockLength: 2,
+              resamples: 30,
+            });
+            const ref = referenceIntervals(y, method, 2, 30, seed);
+            expect(got.maxDrawdown).toMatchObject(ref.maxDrawdown);
+            expect(got.cagr).toMatchObject(ref.cagr);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    },
+  );
 });
 
 describe("forEachBootstrapMeans: column sums over a column-major copy", () => {

@@ -34,10 +34,14 @@ describe("quantile / valueAtRisk (historical)", () => {
     expect(valueAtRisk(r, { cutoff: 0.2 })).toBeCloseTo(81, 12);
     expect(valueAtRisk(r, { cutoff: 0.3 })).toBeCloseTo(81.5, 12);
   });
-  it("valueAtRisk(one) at 5%: by hand h = 7·0.05 = 0.35 ⇒ −0.03357711 + 0.35·(−0.01422057 + 0.03357711) = −0.026802321", () => {
-    expect(valueAtRisk(OT.one)).toBeCloseTo(-0.026802321, 12);
-    expect(quantile(OT.one, 0.05)).toBe(valueAtRisk(OT.one));
-  });
+  it(
+    "valueAtRisk(one) at 5%: by hand h = 7·0.05 = 0.35 ⇒ −0.03357711 + 0.35·(−0.01422057 + 0.03357711) = " +
+      "−0.026802321",
+    () => {
+      expect(valueAtRisk(OT.one)).toBeCloseTo(-0.026802321, 12);
+      expect(quantile(OT.one, 0.05)).toBe(valueAtRisk(OT.one));
+    },
+  );
   it("rejects a cutoff outside [0, 1] naming it", () => {
     expect(() => valueAtRisk([1, 2], { cutoff: 5 })).toThrow(/cutoff must be a probability in \[0, 1\], got 5/);
   });
@@ -85,10 +89,14 @@ describe("parametric VaR / CVaR and normalQuantile", () => {
     expect(normalQuantile(0)).toBe(-Infinity);
     expect(normalQuantile(2)).toBeNaN();
   });
-  it("parametric VaR/CVaR on Bacon's returns: μ + σ·Φ⁻¹(0.05) and μ − σ·φ(z)/0.05 (σ ddof 1; scipy: −0.0560516, −0.0725773)", () => {
-    expect(valueAtRisk(bacon, { method: "parametric" })).toBeCloseTo(-0.05605155822002584, 12);
-    expect(conditionalValueAtRisk(bacon, { method: "parametric" })).toBeCloseTo(-0.0725772784216993, 12);
-  });
+  it(
+    "parametric VaR/CVaR on Bacon's returns: μ + σ·Φ⁻¹(0.05) and μ − σ·φ(z)/0.05 (σ ddof 1; scipy: −0.0560516, " +
+      "−0.0725773)",
+    () => {
+      expect(valueAtRisk(bacon, { method: "parametric" })).toBeCloseTo(-0.05605155822002584, 12);
+      expect(conditionalValueAtRisk(bacon, { method: "parametric" })).toBeCloseTo(-0.0725772784216993, 12);
+    },
+  );
 });
 
 describe("tailRatio", () => {

@@ -78,7 +78,8 @@ export function checkHistMemory(nSlots: number, nFeatures: number, what: string)
   if (bytes > MAX_HIST_BYTES) {
     throw new StrataError(
       "ARGUMENT",
-      `${what}: histograms for ${nSlots} nodes × ${nFeatures} features need ${(bytes / 2 ** 30).toFixed(1)} GiB (limit 1 GiB)`,
+      `${what}: histograms for ${nSlots} nodes × ${nFeatures} features need ${(bytes / 2 ** 30).toFixed(1)} GiB ` +
+        `(limit 1 GiB)`,
       {
         hint: 'lower maxDepth (each extra level doubles the node count), or use growth: "leafwise" with maxLeaves',
       },

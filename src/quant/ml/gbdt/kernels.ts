@@ -405,20 +405,27 @@ export function gbdtKernels() {
     let body = "";
     for (let j = wa; j < wFull; j++) {
       const o = 4 * j * FS;
-      body += `{ const w = rowCodes[rb + ${j}];
-        const o0 = o + ${o} + ((w & 255) << 1), o1 = o + ${o + FS} + (((w >>> 8) & 255) << 1), o2 = o + ${o + 2 * FS} + (((w >>> 16) & 255) << 1), o3 = o + ${o + 3 * FS} + ((w >>> 24) << 1);
-        hist[o0] += g; hist[o0 + 1] += h; hist[o1] += g; hist[o1 + 1] += h; hist[o2] += g; hist[o2 + 1] += h; hist[o3] += g; hist[o3 + 1] += h; }\n`;
+      body +=
+        `{ const w = rowCodes[rb + ${j}];
+        const o0 = o + ${o} + ((w & 255) << 1), o1 = o + ${o + FS} + (((w >>> 8) & 255) << 1), o2 = o ` +
+        `+ ${o + 2 * FS} + (((w >>> 16) & 255) << 1), o3 = o + ${o + 3 * FS} + ((w >>> 24) << 1);
+        hist[o0] += g; hist[o0 + 1] += h; hist[o1] += g; hist[o1 + 1] += h; hist[o2] += g; hist[o2 + 1] += h; ` +
+        `hist[o3] += g; hist[o3 + 1] += h; }\n`;
     }
     if (tail > 0) {
       body += `{ const w = rowCodes[rb + ${wFull}];\n`;
       for (let t = 0; t < tail; t++)
-        body += `  { const ot = o + ${(4 * wFull + t) * FS} + (((w >>> ${8 * t}) & 255) << 1); hist[ot] += g; hist[ot + 1] += h; }\n`;
+        body +=
+          `  { const ot = o + ${(4 * wFull + t) * FS} + (((w >>> ${8 * t}) & 255) << 1); hist[ot] += g; ` +
+          `hist[ot + 1] += h; }\n`;
       body += "}\n";
     }
     let copy = "";
     for (let j = wa; j < Math.min(W, wFull + (tail > 0 ? 1 : 0)); j++) copy += `buf[kb + ${j}] = rowCodes[rb + ${j}]; `;
-    const src = `"use strict";
-const grad = S.grad, hess = S.hess, rows = S.rows, hist = ${target ? "S.scratch" : "S.hist"}, buf = new Uint32Array(${CHUNK * W}), lg = S.lg, lh = S.lh;
+    const src =
+      `"use strict";
+const grad = S.grad, hess = S.hess, rows = S.rows, hist = ${target ? "S.scratch" : "S.hist"}, buf = new ` +
+      `Uint32Array(${CHUNK * W}), lg = S.lg, lh = S.lh;
 const rowCodes = S.rowCodes, gradF = S.gradF;
 function direct(o, start, end, identity, constHess) {
   for (let i = start; i < end; i++) {

@@ -44,7 +44,9 @@ export function validateSpace(space: SearchSpace): void {
   }
   if (problems.length) {
     throw new StrataError("ARGUMENT", `invalid search space:\n  - ${problems.join("\n  - ")}`, {
-      hint: "numeric params: { type: 'float' | 'int', low, high, log? }; categorical: { type: 'categorical', choices: [...] }",
+      hint:
+        "numeric params: { type: 'float' | 'int', low, high, log? }; categorical: { type: 'categorical', " +
+        "choices: [...] }",
     });
   }
 }
