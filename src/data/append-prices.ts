@@ -260,11 +260,21 @@ async function writeMerged(
 ): Promise<void> {
   const s = sqlIdent(symbol);
   const list = cols.map(sqlIdent).join(", ");
+  // The drop's cells take the file's column types (a CSV drop into a Parquet file stays typed).
+  const types = new Map(
+    (
+      await queryRows<{ name: string; type: string }>(
+        conn,
+        "SELECT column_name AS name, column_type AS type FROM (DESCRIBE f)",
+      )
+    ).map((r) => [r.name, r.type]),
+  );
+  const typed = cols.map((c) => `CAST(${sqlIdent(c)} AS ${types.get(c)}) AS ${sqlIdent(c)}`).join(", ");
   const keep = restate ? `WHERE NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.__day = f.__day AND c.sym = f.${s})` : "";
   const fromDrop = restate
-    ? `SELECT ${list}, __day FROM d WHERE __day > (SELECT max(__day) FROM f)
+    ? `SELECT ${typed}, __day FROM d WHERE __day > (SELECT max(__day) FROM f)
          OR EXISTS (SELECT 1 FROM conflicts c WHERE c.__day = d.__day AND c.sym = d.${s})`
-    : `SELECT ${list}, __day FROM d WHERE __day > (SELECT max(__day) FROM f)`;
+    : `SELECT ${typed}, __day FROM d WHERE __day > (SELECT max(__day) FROM f)`;
   const tmp = `${file}.tmp-${process.pid}`;
   const format = isParquet(file) ? "FORMAT parquet" : "HEADER, DELIMITER ','";
   try {
@@ -275,6 +285,10 @@ async function writeMerged(
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    const msg = (e as Error).message.split("\n")[0];
+    throw new StrataError("DATA", `${file}: the drop's rows could not be written into it (${msg})`, {
+      cause: e,
+      hint: "check that the drop's cells convert to the prices file's column types (numbers where it has numbers)",
+    });
   }
 }
