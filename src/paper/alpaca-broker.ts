@@ -155,6 +155,13 @@ function messageOf(body: unknown): string {
   return "no message";
 }
 
+/**
+ * The Alpaca broker (see the file comment). Long on purpose (~460 lines): the credentials live
+ * only in this closure — never on an object that inspect(), JSON or an error could print (tested
+ * against a server that echoes them) — and every request, retry, error and fill helper below
+ * needs them, directly or through `redact`; split into module functions, each would take the
+ * secret as a parameter and the guarantee would rest on every caller.
+ */
 export function createAlpacaBroker(options: AlpacaBrokerOptions = {}): AlpacaBroker {
   const env = options.env ?? process.env;
   // The credentials live only in this closure: not on the returned object, not in any message.

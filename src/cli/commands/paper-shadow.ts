@@ -141,6 +141,23 @@ export async function judgeShadows(books: Books, ledger: Ledger, cfg: PaperConfi
   return verdicts;
 }
 
+/**
+ * The shadows of a run: each challenger's day for every day the champion's run reached (in
+ * order, into `days`), then the promotion rule over the ledgers.
+ */
+export async function shadowPeriod(
+  books: Books,
+  results: readonly DayResult[],
+  cfg: PaperConfig,
+  paths: PaperPaths,
+  ledger: Ledger,
+  days: ShadowDay[],
+): Promise<PromotionVerdict[]> {
+  for (const r of results)
+    if (r.status !== "not_trading_day") days.push(...(await runShadowDays(books, r.date, cfg, paths)));
+  return judgeShadows(books, ledger, cfg);
+}
+
 /** Human lines for the shadows and verdicts (stdout). */
 export function printShadows(days: ShadowDay[], verdicts: PromotionVerdict[], auto: boolean): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);

@@ -32,7 +32,7 @@ import { readCloses } from "../../data/closes.ts";
 import type { MonitoringReport } from "../../monitor/index.ts";
 import { color, printJson } from "../output.ts";
 import type { PromotionVerdict } from "../../paper/shadow.ts";
-import { judgeShadows, paperBooks, printShadows, runShadowDays, shadowJson, type ShadowDay } from "./paper-shadow.ts";
+import { paperBooks, printShadows, shadowJson, shadowPeriod, type ShadowDay } from "./paper-shadow.ts";
 
 export interface PaperFlags {
   file?: string;
@@ -255,11 +255,7 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
       results.push(r);
       print(r);
     }
-    if (!flags.dryRun) {
-      for (const r of results)
-        if (r.status !== "not_trading_day") shadowDays.push(...(await runShadowDays(books, r.date, cfg, p)));
-      verdicts = await judgeShadows(books, ledger, cfg);
-    }
+    if (!flags.dryRun) verdicts = await shadowPeriod(books, results, cfg, p, ledger, shadowDays);
   } finally {
     await alerter.flush();
     ledger.close();
@@ -272,14 +268,17 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
       ...shadowJson(books, shadowDays, verdicts),
     });
   else printShadows(shadowDays, verdicts, cfg.promotion.auto);
-  if (!flags.json && results.length > 1) {
-    const done = results.filter((r) => r.changed).length;
-    const last = [...results].reverse().find((r) => r.account);
-    process.stdout.write(
-      `${results.length} day(s), ${done} ` +
-        `recorded${last?.account ? `; equity ${last.account.equity.toFixed(2)} on ${last.date}` : ""}\n`,
-    );
-  }
+  if (!flags.json && results.length > 1) printPeriod(results);
+}
+
+/** The closing line of a period: days run, days recorded, the last equity. */
+function printPeriod(results: readonly DayResult[]): void {
+  const done = results.filter((r) => r.changed).length;
+  const last = [...results].reverse().find((r) => r.account);
+  process.stdout.write(
+    `${results.length} day(s), ${done} ` +
+      `recorded${last?.account ? `; equity ${last.account.equity.toFixed(2)} on ${last.date}` : ""}\n`,
+  );
 }
 
 /** Fault injection for the crash test: with STRATA_PAPER_CRASH_AFTER_FILLS=n, die mid-transaction after n fills. */
