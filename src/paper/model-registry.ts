@@ -80,11 +80,8 @@ export interface Lineage {
   model_file_sha256: string | null;
 }
 
-export interface RegisterEvent {
-  at: string;
-  id: string;
-  event: "register";
-  version: number;
+/** What a registration records of a model (the register event and the folded version share it). */
+export interface ModelRecord {
   sha256: string;
   /** Folder of the stored artifact, relative to the pipeline file's folder: models/<sha256>. */
   artifact: string;
@@ -94,6 +91,13 @@ export interface RegisterEvent {
   params: unknown;
   metrics: Record<string, number | null>;
   lineage: Lineage;
+}
+
+export interface RegisterEvent extends ModelRecord {
+  at: string;
+  id: string;
+  event: "register";
+  version: number;
   who: string;
 }
 
@@ -134,20 +138,12 @@ const FIELDS: Record<ModelEvent["event"], readonly string[]> = {
   rollback: ["at", "id", "event", "alias", "version", "sha256", "from_version", "from_sha256", "who", "why"],
 };
 
-export interface ModelVersion {
+export interface ModelVersion extends ModelRecord {
   version: number;
   /** The version its writer recorded (differs from `version` only after a merge renumbered it). */
   recorded_version: number;
-  sha256: string;
   registered_at: string;
   registered_by: string;
-  artifact: string;
-  cell: string;
-  model: string;
-  optimizer: string;
-  params: unknown;
-  metrics: Record<string, number | null>;
-  lineage: Lineage;
   /** Aliases pointing at it now, sorted. */
   aliases: string[];
 }
