@@ -104,12 +104,14 @@ export async function judgeShadows(books: Books, ledger: Ledger, cfg: PaperConfi
   const mine = await ledger.equityHistory();
   const verdicts: PromotionVerdict[] = [];
   for (const s of books.shadows) {
-    const shadow = await Ledger.open(s.ledger, { readOnly: true });
+    // No shadow day has run yet (every day of the run was a holiday): an empty history.
+    const shadow = existsSync(s.ledger) ? await Ledger.open(s.ledger, { readOnly: true }) : null;
     let v: PromotionVerdict;
     try {
-      v = promotionVerdict(s, books.champion.sha256, mine, await shadow.equityHistory(), cfg.promotion);
+      const theirs = shadow ? await shadow.equityHistory() : [];
+      v = promotionVerdict(s, books.champion.sha256, mine, theirs, cfg.promotion);
     } finally {
-      shadow.close();
+      shadow?.close();
     }
     verdicts.push(v);
     if (!v.passes) continue;
