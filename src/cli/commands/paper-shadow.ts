@@ -54,42 +54,34 @@ export interface ShadowDay {
   message: string;
 }
 
-/** Each challenger's day `date`, in its own ledger, on the simulated broker; a failure is reported, not thrown. */
-export async function runShadowDays(
-  books: Books,
-  date: string,
-  cfg: PaperConfig,
-  paths: PaperPaths,
-): Promise<ShadowDay[]> {
+/**
+ * One challenger brought up to the champion's ledger: every day the champion recorded after the
+ * shadow's last day, in order, in the shadow's own ledger on the simulated broker. The simulated
+ * broker fills on the trade day's bar, so when the champion trades live (Alpaca) before that bar
+ * exists, the shadow stops at the first such day and catches up on a later run. A failure is
+ * reported, not thrown: a shadow never fails the champion's day.
+ */
+async function catchUp(s: ShadowBook, championDays: readonly string[], cfg: PaperConfig, paths: PaperPaths) {
   const out: ShadowDay[] = [];
-  for (const s of books.shadows) {
-    const ledger = await Ledger.open(s.ledger, { capital: cfg.capital });
-    try {
-      const r = await runPaperDay(ledger, {
-        date,
-        config: { ...cfg, broker: { ...cfg.broker, kind: "sim" } },
-        paths: { ...paths, championDir: s.dir },
-      });
-      out.push({
-        alias: s.alias,
-        version: s.version,
-        date,
-        status: r.status,
-        equity: r.account?.equity ?? null,
-        message: r.message,
-      });
-    } catch (e) {
-      out.push({
-        alias: s.alias,
-        version: s.version,
-        date,
-        status: "error",
-        equity: null,
-        message: (e as Error).message,
-      });
-    } finally {
-      ledger.close();
+  const ledger = await Ledger.open(s.ledger, { capital: cfg.capital });
+  try {
+    const last = (await ledger.lastDay())?.date ?? "";
+    for (const date of championDays.filter((d) => d > last)) {
+      const day = { alias: s.alias, version: s.version, date };
+      try {
+        const r = await runPaperDay(ledger, {
+          date,
+          config: { ...cfg, broker: { ...cfg.broker, kind: "sim" } },
+          paths: { ...paths, championDir: s.dir },
+        });
+        out.push({ ...day, status: r.status, equity: r.account?.equity ?? null, message: r.message });
+      } catch (e) {
+        out.push({ ...day, status: "error", equity: null, message: (e as Error).message });
+        break;
+      }
     }
+  } finally {
+    ledger.close();
   }
   return out;
 }
@@ -144,19 +136,19 @@ export async function judgeShadows(books: Books, ledger: Ledger, cfg: PaperConfi
 }
 
 /**
- * The shadows of a run: each challenger's day for every day the champion's run reached (in
- * order, into `days`), then the promotion rule over the ledgers.
+ * The shadows of a run: each challenger caught up with the champion's recorded days (into
+ * `days`), then the promotion rule over the ledgers.
  */
 export async function shadowPeriod(
   books: Books,
-  results: readonly DayResult[],
   cfg: PaperConfig,
   paths: PaperPaths,
   ledger: Ledger,
   days: ShadowDay[],
 ): Promise<PromotionVerdict[]> {
-  for (const r of results)
-    if (r.status !== "not_trading_day") days.push(...(await runShadowDays(books, r.date, cfg, paths)));
+  if (!books.shadows.length) return [];
+  const recorded = (await ledger.equityHistory()).map((e) => e.date);
+  for (const s of books.shadows) days.push(...(await catchUp(s, recorded, cfg, paths)));
   return judgeShadows(books, ledger, cfg);
 }
 

@@ -255,7 +255,7 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
       results.push(r);
       print(r);
     }
-    if (!flags.dryRun) verdicts = await shadowPeriod(books, results, cfg, p, ledger, shadowDays);
+    if (!flags.dryRun) verdicts = await shadowPeriod(books, cfg, p, ledger, shadowDays);
   } finally {
     await alerter.flush();
     ledger.close();
