@@ -161,7 +161,8 @@ async function readScores(ctx: StageContext<Params>, panel: PricePanel, model: s
     N = panel.nAssets;
   const pred = await readColumns(
     ctx.db,
-    `SELECT date, symbol, CAST(score AS DOUBLE) AS score FROM ${ctx.input("train", "predictions")} WHERE score IS NOT NULL`,
+    `SELECT date, symbol, CAST(score AS DOUBLE) AS score FROM ${ctx.input("train", "predictions")} WHERE score IS ` +
+      `NOT NULL`,
   );
   const scores = panelMatrix(panel, i32Column(pred, "date"), stringColumn(pred, "symbol"), f64Column(pred, "score"));
   if (scores.outside)
@@ -207,7 +208,9 @@ function decideBook(
       "DATA",
       `backtest: no rebalance date has an eligible name (${skipped[0]?.reason ?? "no rebalance date"})`,
       {
-        hint: `predictions start ${isoDate(panel.days[scores.first])}; names need ${p.covariance.window} rows of return history (covariance.window)`,
+        hint:
+          `predictions start ${isoDate(panel.days[scores.first])}; names need ${p.covariance.window} rows of ` +
+          `return history (covariance.window)`,
       },
     );
   }
@@ -404,8 +407,12 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
       issues.push({
         level: "warning",
         param: "constraints.max_weight",
-        message: `selection.top ${top} × ${capName} = ${Number(reach.toFixed(6))} < 1: ${formatShare(cash)} of ${book} sits in cash at every rebalance${fallsBack}`,
-        hint: `raise constraints.max_weight to at least ${Math.ceil((1 / top) * 1000) / 1000} or selection.top to at least ${Math.ceil(1 / cap - 1e-9)}`,
+        message:
+          `selection.top ${top} × ${capName} = ${Number(reach.toFixed(6))} < 1: ${formatShare(cash)} ` +
+          `of ${book} sits in cash at every rebalance${fallsBack}`,
+        hint:
+          `raise constraints.max_weight to at least ${Math.ceil((1 / top) * 1000) / 1000} or selection.top to at ` +
+          `least ${Math.ceil(1 / cap - 1e-9)}`,
       });
     }
   } else if (sel.side === "long" && sel.quantile === 1) {
@@ -421,7 +428,9 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
     issues.push({
       level: "warning",
       param: "lag",
-      message: `the cells trade ${p.lag} bar(s) after the signal, but the models learned labels entered ${train.lag} bar(s) after it (labels.params.lag, via train): they trade a different return than the one predicted`,
+      message:
+        `the cells trade ${p.lag} bar(s) after the signal, but the models learned labels entered ${train.lag} ` +
+        `bar(s) after it (labels.params.lag, via train): they trade a different return than the one predicted`,
       hint: `set backtest.params.lag to ${train.lag}, or labels.params.lag to ${p.lag}`,
     });
   }
@@ -431,7 +440,9 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
       issues.push({
         level: "warning",
         param: "costs",
-        message: `the baselines pay other costs (${JSON.stringify(base.costs)}) than the backtest cells (${JSON.stringify(p.costs)}): the cells are compared with benchmarks run under other costs`,
+        message:
+          `the baselines pay other costs (${JSON.stringify(base.costs)}) than the backtest cells ` +
+          `(${JSON.stringify(p.costs)}): the cells are compared with benchmarks run under other costs`,
         hint: "give both stages one costs block (a YAML anchor, as in the default pipeline.yaml)",
       });
     }
@@ -447,7 +458,9 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
       issues.push({
         level: "warning",
         param: "rebalance",
-        message: `the baselines rebalance ${base.rebalance}, the backtest cells ${p.rebalance}: the benchmark trades on another schedule`,
+        message:
+          `the baselines rebalance ${base.rebalance}, the backtest cells ${p.rebalance}: the benchmark trades ` +
+          `on another schedule`,
         hint: "give both stages the same rebalance",
       });
     }
@@ -460,19 +473,24 @@ function runWarnings(s: DecisionSummary, p: Params, universe: number, label: str
   const out: string[] = [];
   if (s.fallbackShare > p.warn.fallback_share && s.fallbackTo) {
     out.push(
-      `${label}: the cell's weights are mostly ${s.effective}'s, not ${s.requested}'s (optimizer_effective = ${s.effective}, fallback_share = ${roundOrNull(s.fallbackShare)}; reasons in metrics.json fallbacks)`,
+      `${label}: the cell's weights are mostly ${s.effective}'s, not ${s.requested}'s (optimizer_effective ` +
+        `= ${s.effective}, fallback_share = ${roundOrNull(s.fallbackShare)}; reasons in metrics.json fallbacks)`,
     );
   }
   if (s.forcedCashShare !== null && s.forcedCashShare > p.warn.cash_share) {
     out.push(
-      `the weight caps left ${formatShare(s.forcedCashShare)} of the book in cash on average (on ${formatShare(s.forcedCashRebalances)} of rebalances): raise constraints.max_weight (or sector_cap), or hold more names`,
+      `the weight caps left ${formatShare(s.forcedCashShare)} of the book in cash on average ` +
+        `(on ${formatShare(s.forcedCashRebalances)} of rebalances): raise constraints.max_weight (or sector_cap), or ` +
+        `hold more names`,
     );
   }
   if (s.selectionNoopShare >= p.warn.selection_noop_share && s.selectionNoopShare > 0) {
     const sel = p.selection;
     const what = sel.quantile !== undefined ? `selection.quantile ${sel.quantile}` : `selection.top ${sel.top ?? 20}`;
     out.push(
-      `${what} kept every eligible name on ${formatShare(s.selectionNoopShare)} of rebalances (${Number(s.meanEligible.toFixed(1))} eligible on average, ${universe} symbols in the prices): the cell is the optimizer over the whole universe, not a selection; choose fewer names than the universe`,
+      `${what} kept every eligible name on ${formatShare(s.selectionNoopShare)} of rebalances ` +
+        `(${Number(s.meanEligible.toFixed(1))} eligible on average, ${universe} symbols in the prices): the cell is ` +
+        `the optimizer over the whole universe, not a selection; choose fewer names than the universe`,
     );
   }
   return out;

@@ -199,7 +199,8 @@ async function writeSynthetic(ctx: StageContext<Params>): Promise<void> {
   const late = u.filter((s) => s.firstIndex > 0).length,
     gone = u.filter((s) => s.lastIndex < m.days.length - 1).length;
   ctx.log(
-    `synthetic market: ${u.length} symbols (${late} listed late, ${gone} delisted), ${m.days.length} days, seed ${ctx.seed}`,
+    `synthetic market: ${u.length} symbols (${late} listed late, ${gone} delisted), ${m.days.length} days, ` +
+      `seed ${ctx.seed}`,
   );
   ctx.metric("rows", m.rows);
   ctx.metric("symbols", u.length);
@@ -233,7 +234,8 @@ async function writeFromFile(ctx: StageContext<Params>): Promise<void> {
   for (const w of report.warnings) ctx.warn(`${w.message}${w.hint ? ` — ${w.hint}` : ""}`);
   if (report.warningCount > report.warnings.length) {
     ctx.warn(
-      `${p.path}: ${report.warningCount - report.warnings.length} more data warnings not listed; see pipeline data validate ${p.path}`,
+      `${p.path}: ${report.warningCount - report.warnings.length} more data warnings not listed; see pipeline data ` +
+        `validate ${p.path}`,
     );
   }
   // loadPrices keeps only start..end and sorts by (date, symbol) once; a plain scan of its
@@ -242,7 +244,8 @@ async function writeFromFile(ctx: StageContext<Params>): Promise<void> {
   if (rows === 0) {
     throw new StrataError(
       "DATA",
-      `${p.path}: no rows between ${p.start ?? "the start"} and ${p.end ?? "the end"} (file covers ${report.start} .. ${report.end})`,
+      `${p.path}: no rows between ${p.start ?? "the start"} and ${p.end ?? "the end"} (file covers ${report.start} ` +
+        `.. ${report.end})`,
       {
         hint: "widen start/end or remove them",
       },
@@ -252,7 +255,8 @@ async function writeFromFile(ctx: StageContext<Params>): Promise<void> {
   // from that (one row per symbol), not from further scans of the prices.
   const symbols = "__data_symbols";
   await ctx.db.run(`CREATE OR REPLACE TEMP TABLE ${symbols} AS
-       SELECT symbol, any_value(sector ORDER BY date DESC) AS sector, min(date) AS first_date, max(date) AS last_date, count(*) AS rows
+       SELECT symbol, any_value(sector ORDER BY date DESC) AS sector, min(date) AS first_date, max(date) AS last_date,
+       count(*) AS rows
        FROM ${table} GROUP BY symbol`);
   await ctx.writeTable("symbols", `SELECT * FROM ${symbols}`, { orderBy: ["symbol"] });
   const [s] = await ctx.db

@@ -171,7 +171,9 @@ export function plan(p: Params, available: ReadonlySet<PriceInput> = ALL_INPUTS)
       "PARAMS",
       `features: the prices have no ${lacks.join(", ")} (close-only data), but params ask for ${asked.join(", ")}`,
       {
-        hint: "remove those entries from the features params (or set the family to []), or give the data stage a file with those columns",
+        hint:
+          "remove those entries from the features params (or set the family to []), or give the data stage a " +
+          "file with those columns",
       },
     );
   }
@@ -206,7 +208,10 @@ export function leftOutWarning(p: FeaturePlan, lacks: readonly string[]): string
   const settings = [...new Set(names.map((n) => OHLCV_PARAM[n.split("_")[0]]))].map((k) => `${k}: []`);
   if (names.some((n) => n.endsWith("_rank"))) settings.push(`rank: [${p.rank.join(", ")}]`);
   if (names.some((n) => n.endsWith("_z"))) settings.push(`zscore: [${p.zscore.join(", ")}]`);
-  return `left out ${names.join(", ")}: data/prices has no ${lacks.join(", ")} (close-only prices); to say so in pipeline.yaml and silence this, set ${settings.join(", ")} in the features params`;
+  return (
+    `left out ${names.join(", ")}: data/prices has no ${lacks.join(", ")} (close-only prices); to say so in ` +
+    `pipeline.yaml and silence this, set ${settings.join(", ")} in the features params`
+  );
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.01 ? 2 : 1)} %`;
@@ -216,7 +221,8 @@ type Features = Awaited<ReturnType<typeof materializeFeatures>>;
 
 export default defineStage({
   description:
-    "Momentum, reversal, volatility, ATR, RSI, MA gap, Donchian, volume and beta factors, with cross-sectional ranks and z-scores",
+    "Momentum, reversal, volatility, ATR, RSI, MA gap, Donchian, volume and beta factors, with cross-sectional ranks " +
+    "and z-scores",
   params,
   checks: (p, ctx) => planChecks(p, ctx.needs),
   outputs: ["features"],
@@ -238,7 +244,8 @@ export default defineStage({
     for (const [name, share] of Object.entries(nulls))
       ctx.metric(`null_after_warmup.${name}`, roundOrNull(share, SHARE_DECIMALS));
     ctx.log(
-      `${kept} feature columns over ${rows} rows${p.leftOut.length + dropped.length ? ` (${p.leftOut.length} left out, ${dropped.length} dropped)` : ""}`,
+      `${kept} feature columns over ${rows} ` +
+        `rows${p.leftOut.length + dropped.length ? ` (${p.leftOut.length} left out, ${dropped.length} dropped)` : ""}`,
     );
   },
 });
@@ -329,7 +336,8 @@ async function priceInputs(
 ): Promise<{ available: Set<PriceInput>; absent: PriceInput[] }> {
   const [cov] = (
     await ctx.db.runAndReadAll(
-      `SELECT count(*)::DOUBLE, count(open)::DOUBLE, count(high)::DOUBLE, count(low)::DOUBLE, count(close)::DOUBLE, count(volume)::DOUBLE FROM ${prices}`,
+      `SELECT count(*)::DOUBLE, count(open)::DOUBLE, count(high)::DOUBLE, count(low)::DOUBLE, count(close)::DOUBLE, ` +
+        `count(volume)::DOUBLE FROM ${prices}`,
     )
   )
     .getRows()
@@ -340,7 +348,8 @@ async function priceInputs(
   inputs.forEach((c, i) => {
     if (counts[i] > 0 && counts[i] < total) {
       ctx.warn(
-        `data/prices has ${c} on ${pct(counts[i] / total)} of its rows (${counts[i]} of ${total}): the features that use it are NULL on the others`,
+        `data/prices has ${c} on ${pct(counts[i] / total)} of its rows (${counts[i]} of ${total}): the features that ` +
+          `use it are NULL on the others`,
       );
     }
   });

@@ -79,7 +79,8 @@ export function labelsSql(prices: string, p: Params): string {
       SELECT date, symbol,
              lead(close, ${p.lag}) OVER s AS c_in,
              lead(close, ${exit}) OVER s AS c_out,
-             last_value(close) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS c_last,
+             last_value(close) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED
+             FOLLOWING) AS c_last,
              max(date) OVER (PARTITION BY symbol) AS sym_last,
              (SELECT max(date) FROM px) AS panel_last
         FROM px
@@ -106,17 +107,21 @@ function windowBarsSql(prices: string, p: Params): string {
   const exit = p.lag + p.horizon;
   const last =
     p.delisted === "last"
-      ? `WHEN lead(pos, ${p.lag}) OVER s IS NOT NULL AND max(date) OVER (PARTITION BY symbol) < (SELECT max(date) FROM ${prices})
-         THEN last_value(pos) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)`
+      ? `WHEN lead(pos, ${p.lag}) OVER s IS NOT NULL AND max(date) OVER (PARTITION BY symbol) < (SELECT max(date)
+        FROM ${prices})
+         THEN last_value(pos) OVER (PARTITION BY symbol ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED
+         FOLLOWING)`
       : "";
   return `
     WITH pos AS (SELECT date, dense_rank() OVER (ORDER BY date) AS pos FROM (SELECT DISTINCT date FROM ${prices})),
     x AS (
-      SELECT pos.pos, CASE WHEN lead(pos.pos, ${exit}) OVER s IS NOT NULL THEN lead(pos.pos, ${exit}) OVER s ${last} END AS exit_pos
+      SELECT pos.pos, CASE WHEN lead(pos.pos, ${exit}) OVER s IS NOT NULL THEN lead(pos.pos, ${exit}) OVER s ${last} END
+      AS exit_pos
         FROM ${prices} p JOIN pos USING (date)
       WINDOW s AS (PARTITION BY p.symbol ORDER BY p.date)
     )
-    SELECT count(*)::BIGINT AS rows, count(exit_pos)::BIGINT AS labeled, coalesce(max(exit_pos - pos), 0)::BIGINT AS window_bars FROM x`;
+    SELECT count(*)::BIGINT AS rows, count(exit_pos)::BIGINT AS labeled, coalesce(max(exit_pos - pos), 0)::BIGINT AS
+    window_bars FROM x`;
 }
 
 /**
@@ -160,7 +165,8 @@ export default defineStage({
     const p = ctx.params;
     if (p.lag === 0)
       ctx.warn(
-        "lag 0 enters at the close the signal is computed from (no execution lag): the labels reward trades no one could make; set labels.params.lag to 1 or more",
+        "lag 0 enters at the close the signal is computed from (no execution lag): the labels reward trades no one " +
+          "could make; set labels.params.lag to 1 or more",
       );
     const prices = ctx.input("data", "prices");
     const { rows } = await ctx.writeTable("labels", await labelsQuery(ctx, prices), { orderBy: ["date", "symbol"] });
@@ -178,7 +184,9 @@ export default defineStage({
     }
     if (bars > p.lag + p.horizon) {
       ctx.warn(
-        `some labels span ${bars} panel dates, more than lag ${p.lag} + horizon ${p.horizon} = ${p.lag + p.horizon}: symbols skip dates, so a purge of ${p.horizon} bars (what train takes from labels) is too short there; fill the gaps in the prices, or purge ${bars - p.lag} bars`,
+        `some labels span ${bars} panel dates, more than lag ${p.lag} + horizon ${p.horizon} = ${p.lag + p.horizon}: ` +
+          `symbols skip dates, so a purge of ${p.horizon} bars (what train takes from labels) is too short there; ` +
+          `fill the gaps in the prices, or purge ${bars - p.lag} bars`,
       );
     }
     ctx.metric("rows", rows);

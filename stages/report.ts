@@ -19,7 +19,8 @@ import { SITE_PAGES, catalogFromInputs, renderSite } from "../src/report/site/in
 
 export default defineStage({
   description:
-    "Static HTML report of the stages it needs (overview, data, features, models, backtests, statistics, selection, paper trading)",
+    "Static HTML report of the stages it needs (overview, data, features, models, backtests, statistics, selection, " +
+    "paper trading)",
   params: z.object({}).strict(),
   outputs: SITE_PAGES.map((p) => p.file),
   async run(ctx) {

@@ -202,8 +202,11 @@ function selectionDoc(p: Params, champion: Candidate | null, passing: readonly C
         : null,
     })),
     summary: champion
-      ? `${champion.cell}${champion.optimizerLabel !== champion.optimizer ? ` (${champion.optimizerLabel})` : ""} passed every threshold and scored ${roundOrNull(champion.score!)} (${passing.length} of ${candidates.length} candidates passed)`
-      : `no champion: none of ${candidates.length} candidates passed every threshold; downstream stages keep their previous champion or stay flat`,
+      ? `${champion.cell}${champion.optimizerLabel !== champion.optimizer ? ` (${champion.optimizerLabel})` : ""} ` +
+        `passed every threshold and scored ${roundOrNull(champion.score!)} (${passing.length} ` +
+        `of ${candidates.length} candidates passed)`
+      : `no champion: none of ${candidates.length} candidates passed every threshold; downstream stages keep their ` +
+        `previous champion or stay flat`,
   };
 }
 
@@ -213,7 +216,8 @@ const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : St
 async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
   const stats = await readColumns(
     ctx.db,
-    `SELECT cell, model, optimizer, sharpe, dsr, dsr_active, benchmark, max_drawdown, regime_consistency FROM ${ctx.input("stats", "cells")} ORDER BY cell`,
+    `SELECT cell, model, optimizer, sharpe, dsr, dsr_active, benchmark, max_drawdown, regime_consistency ` +
+      `FROM ${ctx.input("stats", "cells")} ORDER BY cell`,
   );
   const cells = stringColumn(stats, "cell");
   type BacktestMetrics = {

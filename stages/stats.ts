@@ -233,7 +233,8 @@ async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[])
   ctx.log(
     `deflating by N = ${nTrials} effective trials (${count.raw} raw): ` +
       `${count.returnSeries} distinct return series of stage ${p.trials_stage} ` +
-      `(${configurations} configurations in ${recorded.length} records; this matrix's ${series.length} in ${clusters.count} clusters ` +
+      `(${configurations} configurations in ${recorded.length} records; this matrix's ${series.length} ` +
+      `in ${clusters.count} clusters ` +
       `at correlation ≥ ${p.trial_correlation}) ` +
       `+ ${nTuning} hyper-parameter trials; Sharpe variance ${sharpeVar.toFixed(4)} over ${count.units} series units`,
   );
@@ -664,9 +665,12 @@ async function resolveBenchmarks(ctx: StageContext<Params>, series: CellSeries[]
     if (!b) {
       throw new StrataError(
         "PARAMS",
-        `stats: benchmark '${name}'${p.benchmark === "auto" ? " (auto: the cells are long-only)" : ""} needs the baselines stage among the needs of stats`,
+        `stats: benchmark '${name}'${p.benchmark === "auto" ? " (auto: the cells are long-only)" : ""} needs the ` +
+          `baselines stage among the needs of stats`,
         {
-          hint: "add baselines to the needs of stats, or set stats.params.benchmark: zero to test against 0 (a long-only book beats 0 trivially in a rising market)",
+          hint:
+            "add baselines to the needs of stats, or set stats.params.benchmark: zero to test against 0 (a " +
+            "long-only book beats 0 trivially in a rising market)",
         },
       );
     }

@@ -289,7 +289,9 @@ async function tune(
     },
   );
   ctx.log(
-    `tuning: best trial ${result.best.index} (rank IC ${result.best.value.toFixed(4)}), ${result.trials.filter((t) => t.status === "pruned").length} of ${result.trials.length} pruned`,
+    `tuning: best trial ${result.best.index} (rank ` +
+      `IC ${result.best.value.toFixed(4)}), ${result.trials.filter((t) => t.status === "pruned").length} ` +
+      `of ${result.trials.length} pruned`,
   );
   return { best: { ...base, ...result.best.params }, trials: result.trials };
 }
@@ -571,7 +573,10 @@ const stage = defineStage({
     if (p.cv === "walk_forward" && folds.length < p.folds) {
       // The out-of-sample period is shorter than asked: the first test blocks had too little history.
       ctx.warn(
-        `${folds.length} of the ${p.folds} walk-forward folds asked for were evaluated: the first ${p.folds - folds.length} had fewer than minTrainDates ${p.minTrainDates} training dates after the purge (horizon ${p.horizon} + lag ${p.lag}), so the predictions start at ${isoDay(folds[0].testStart)}; lower minTrainDates or folds, or use more dates`,
+        `${folds.length} of the ${p.folds} walk-forward folds asked for were evaluated: the ` +
+          `first ${p.folds - folds.length} had fewer than minTrainDates ${p.minTrainDates} training dates after the ` +
+          `purge (horizon ${p.horizon} + lag ${p.lag}), so the predictions start at ${isoDay(folds[0].testStart)}; ` +
+          `lower minTrainDates or folds, or use more dates`,
       );
     }
     const fitOpts: FitOptions = { threads: p.threads, signal: ctx.signal };
@@ -616,7 +621,8 @@ const stage = defineStage({
         { ...fitOpts, rng: ctx.rng.fork("final"), oof: oof.memberOof() },
       );
       ctx.log(
-        `ensemble weights (${LEARNER_KINDS.join(", ")}): ${final.weights.map((w) => w.toPrecision(4)).join(", ")}${final.fallback ? " (no positive stacking weight: mean)" : ""}`,
+        `ensemble weights ` +
+          `(${LEARNER_KINDS.join(", ")}): ${final.weights.map((w) => w.toPrecision(4)).join(", ")}${final.fallback ? " (no positive stacking weight: mean)" : ""}`,
       );
     } else {
       final = await fitOne(data, ctx.rng.fork("final"));

@@ -47,7 +47,9 @@ export async function appendedDates(
     const [a, b] = [String(before).split(":")[0], String(now).split(":")[0]];
     return {
       kind: "full",
-      reason: `${stage}/${output} changed on or before ${last} (${a === b ? `${a} rows, some different` : `${a} rows then, ${b} now`})`,
+      reason:
+        `${stage}/${output} changed on or before ${last} ` +
+        `(${a === b ? `${a} rows, some different` : `${a} rows then, ${b} now`})`,
     };
   }
   if (Number(dates) === 0) return { kind: "full", reason: `${stage}/${output} has no date after ${last}` };
