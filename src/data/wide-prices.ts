@@ -404,7 +404,9 @@ export async function readWidePrices(file: string, opts: ParseWideOptions = {}):
   }
 }
 
-/** Long rows (date, symbol, close) of a wide table, date-major, assets in file order; cells without a price are skipped. */
+/**
+ * Long rows (date, symbol, close) of a wide table, date-major, assets in file order; cells without a price are skipped.
+ */
 export function wideToLong(w: WidePrices): { loc: Int32Array; date: string[]; symbol: string[]; close: Float64Array } {
   let n = 0;
   for (const col of w.prices) for (let k = 0; k < col.length; k++) if (col[k] === col[k]) n++;

@@ -13,7 +13,9 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import { join } from "node:path";
 import type { Alert } from "./alert.ts";
 
-/** The file channel's log inside an alerts folder (the report's monitoring page reads it too: src/report/site/live.ts). */
+/**
+ * The file channel's log inside an alerts folder (the report's monitoring page reads it too: src/report/site/live.ts).
+ */
 export const ALERTS_FILE = "alerts.jsonl";
 export const STATE_FILE = "alert-state.json";
 

@@ -37,13 +37,19 @@ export const DEFAULT_WEBHOOK_ENV = "STRATA_ALERT_WEBHOOK";
 export interface AlerterOptions {
   /** Folder of alerts.jsonl and alert-state.json (created if missing). */
   dir: string;
-  /** Name of the environment variable holding the webhook URL. Default STRATA_ALERT_WEBHOOK; unset or empty → file channel only. */
+  /**
+   * Name of the environment variable holding the webhook URL. Default STRATA_ALERT_WEBHOOK; unset or empty → file
+   * channel only.
+   */
   webhookEnv?: string;
   /** Seconds during which an alert key is sent once. Default 3600. */
   cooldownSeconds?: number;
   /** Time limit of one webhook POST, in ms. Default 5000. */
   timeoutMs?: number;
-  /** Attempts after which a pending alert is dropped from the queue (it stays in alerts.jsonl, marked "gave-up"). Default 20. */
+  /**
+   * Attempts after which a pending alert is dropped from the queue (it stays in alerts.jsonl, marked "gave-up").
+   * Default 20.
+   */
   maxAttempts?: number;
   /** Clock in unix ms (for tests). Default Date.now. */
   now?: () => number;

@@ -40,7 +40,9 @@ export interface MonitorThresholds {
   quantiles: number;
   /** Fewest scored names with a realized return for a date's IC and spread. Default 5. */
   minNamesPerDate: number;
-  /** Performance drift: |live Sharpe − backtest Sharpe| / |backtest Sharpe| strictly above this alerts. Default 0.30. */
+  /**
+   * Performance drift: |live Sharpe − backtest Sharpe| / |backtest Sharpe| strictly above this alerts. Default 0.30.
+   */
   maxSharpeChange: number;
   /** Fewest daily equity returns before the live Sharpe is compared. Default 20. */
   minSharpeObservations: number;

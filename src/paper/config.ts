@@ -24,7 +24,9 @@ export const paperConfigSchema = z
         commission_bps: z.number().min(0).optional(),
         /** Commission per share filled, on top (currency units). */
         commission_per_share: z.number().min(0).default(0),
-        /** At most this share of the 20-day average daily volume fills per order; the rest is cancelled. null = no cap. */
+        /**
+         * At most this share of the 20-day average daily volume fills per order; the rest is cancelled. null = no cap.
+         */
         max_participation: z.number().positive().max(1).nullable().default(0.1),
         adv_window: z.number().int().min(1).default(20),
         /**
@@ -107,7 +109,9 @@ export const paperConfigSchema = z
         enabled: z.boolean().default(true),
         /** Halt when one day's return is below −max_daily_loss. */
         max_daily_loss: z.number().positive().default(0.03),
-        /** Halt when the annualized Sharpe ratio of the last `sharpe_window` daily returns is below this (null: off). */
+        /**
+         * Halt when the annualized Sharpe ratio of the last `sharpe_window` daily returns is below this (null: off).
+         */
         min_sharpe: z.number().nullable().default(-3),
         /** Six weeks of trading days. */
         sharpe_window: z.number().int().min(5).default(30),

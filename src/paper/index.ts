@@ -1,4 +1,7 @@
-/** Paper trading: broker interface, simulated and Alpaca brokers, ledger, trade generator, safety checks, the daily cycle. */
+/**
+ * Paper trading: broker interface, simulated and Alpaca brokers, ledger, trade generator, safety checks, the daily
+ * cycle.
+ */
 export type { Account, Broker, Fill, FillStatus, OrderRequest, Position, Side } from "./broker.ts";
 export { SimBroker, type Bar, type SimBrokerOptions, type SimBrokerState } from "./sim-broker.ts";
 export {

@@ -37,7 +37,9 @@ export interface RunEntry {
 export interface CacheOptions {
   /** Folder holding cache/ and runs/ (default <root>/.pipeline). */
   stateDir?: string;
-  /** Speeds up hashing of files being cached, and records restored files and objects written or verified; recommended. */
+  /**
+   * Speeds up hashing of files being cached, and records restored files and objects written or verified; recommended.
+   */
   statCache?: StatCache;
   /** Where warnings about corrupt entries go; default console.warn. */
   onWarning?: (message: string) => void;

@@ -52,7 +52,10 @@ export interface TrialRecord {
   params: string;
   /** Content hashes of the outputs the stage named in `trial.outputs`. */
   outputs: Record<string, string>;
-  /** Values of the metrics the stage named in `trial.metrics` (a table row: the mean of its metric); null when absent or not finite. */
+  /**
+   * Values of the metrics the stage named in `trial.metrics` (a table row: the mean of its metric); null when absent or
+   * not finite.
+   */
   metrics: Record<string, number | null>;
 }
 

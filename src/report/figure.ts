@@ -6,7 +6,7 @@
 import * as Plot from "@observablehq/plot";
 import { JSDOM } from "jsdom";
 import { dataTable, type TableOptions } from "./table.ts";
-import { html, raw, slug, type SafeHtml } from "./html.ts";
+import { html, join, raw, slug, type SafeHtml } from "./html.ts";
 import { FONT, PALETTE } from "./theme.ts";
 
 let dom: JSDOM | undefined;
@@ -55,7 +55,12 @@ export function renderPlot(opts: Plot.PlotOptions): SafeHtml {
 export function figure(opts: FigureOptions): SafeHtml {
   if (!opts.title) throw new Error("figure: every figure needs a title");
   const svg = opts.data.length ? renderPlot(opts.plot) : html`<p class="note">No data.</p>`;
-  return html`<figure id="${opts.id ?? slug(opts.title)}" class="figure"><h3>${opts.title}</h3>${opts.subtitle ? html`<p class="subtitle">${opts.subtitle}</p>` : null}${svg}<details><summary>Data (${opts.data.length.toLocaleString("en-US")} rows)</summary>${dataTable(opts.data, { maxRows: 500, ...opts.table })}</details></figure>`;
+  return join([
+    html`<figure id="${opts.id ?? slug(opts.title)}" class="figure"><h3>${opts.title}</h3>`,
+    html`${opts.subtitle ? html`<p class="subtitle">${opts.subtitle}</p>` : null}${svg}<details><summary>`,
+    html`Data (${opts.data.length.toLocaleString("en-US")} rows)</summary>`,
+    html`${dataTable(opts.data, { maxRows: 500, ...opts.table })}</details></figure>`,
+  ]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { CSS } from "./theme.ts";
-import { html, raw, type SafeHtml } from "./html.ts";
+import { html, join, raw, type SafeHtml } from "./html.ts";
 
 export interface NavLink {
   href: string;
@@ -25,13 +25,38 @@ export interface PageOptions {
 /** A complete, self-contained HTML document: inline CSS, no external request. */
 export function page(opts: PageOptions): string {
   const nav = opts.nav?.length
-    ? html`<nav class="pages" aria-label="Report pages">${opts.nav.map((l) => html`<a href="${l.href}"${l.href === opts.current ? raw(' aria-current="page"') : null}>${l.label}</a>`)}</nav>`
+    ? join([
+        html`<nav class="pages" aria-label="Report pages">`,
+        opts.nav.map(
+          (l) =>
+            html`<a href="${l.href}"${l.href === opts.current ? raw(' aria-current="page"') : null}>${l.label}</a>`,
+        ),
+        html`</nav>`,
+      ])
     : null;
   const stamp = opts.stamp
-    ? html`<footer class="stamp">Built from <code>${opts.stamp.source ?? "pipeline.lock"}</code> sha256 <code class="lock-hash">${opts.stamp.lockHash}</code>${(opts.stamp.lines ?? []).map((l) => html`<br>${l}`)}</footer>`
+    ? join([
+        html`<footer class="stamp">Built from <code>${opts.stamp.source ?? "pipeline.lock"}</code> sha256 `,
+        join([
+          html`<code class="lock-hash">${opts.stamp.lockHash}</code>`,
+          (opts.stamp.lines ?? []).map((l) => html`<br>${l}`),
+        ]),
+        html`</footer>`,
+      ])
     : null;
   return (
     `<!doctype ` +
-    `html>\n${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>${opts.title}</title><style>${raw(CSS)}</style>${opts.head ?? null}</head><body><header class="site"><a class="brand" href="${opts.home ?? "index.html"}">Strata</a>${nav}</header><main>${opts.body}</main>${stamp}${opts.tail ?? null}</body></html>`.value}\n`
+    `html>\n${
+      join([
+        html`<html lang="en"><head><meta charset="utf-8">`,
+        html`<meta name="viewport" content="width=device-width, initial-scale=1">`,
+        html`<meta name="color-scheme" content="light dark"><title>${opts.title}</title><style>${raw(CSS)}</style>`,
+        join([
+          html`${opts.head ?? null}</head><body><header class="site">`,
+          html`<a class="brand" href="${opts.home ?? "index.html"}">`,
+        ]),
+        html`Strata</a>${nav}</header><main>${opts.body}</main>${stamp}${opts.tail ?? null}</body></html>`,
+      ]).value
+    }\n`
   );
 }

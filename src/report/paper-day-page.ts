@@ -8,7 +8,7 @@
  * which imports both, passes a DayResult, so tsc checks at that call that the two agree.
  */
 import { roundDecimals } from "../core/round.ts";
-import { html } from "./html.ts";
+import { html, join } from "./html.ts";
 import { page } from "./page.ts";
 import { dataTable, keyValueTable } from "./table.ts";
 
@@ -105,25 +105,30 @@ export function paperDayPage(r: PaperDayView): string {
     value: Math.round(p.value * 100) / 100,
     weight: pct(p.weight),
   }));
-  const body = html`
-    <h1>Paper trading — ${r.date}</h1>
-    <p>${r.message}</p>
-    ${summary}
-    ${r.notes.length ? html`<h2>Notes</h2><ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul>` : null}
-    ${r.safety.violations.length ? html`<h2>Safety violations</h2><ul>${r.safety.violations.map((v) => html`<li>${v}</li>`)}</ul>` : null}
-    ${r.alerts.length ? html`<h2>Alerts</h2><ul>${r.alerts.map((a) => html`<li><strong>${a.severity}</strong> ${a.title}</li>`)}</ul>` : null}
-    <h2>Orders (${r.trades.length})</h2>
-    ${trades.length ? dataTable(trades, { maxRows: 1000 }) : html`<p>No orders.</p>`}
-    <h2>Positions at the close (${positions.length})</h2>
-    ${positions.length ? dataTable(positions, { maxRows: 1000 }) : html`<p>No positions${r.dryRun ? " (dry run: the book is not valued)" : ""}.</p>`}
-    <h2>Top signals</h2>
-    ${
-      r.signals.length
-        ? dataTable(
-            r.signals.slice(0, 25).map((s) => ({ rank: s.rank, symbol: s.symbol, score: s.score })),
-            { digits: 4 },
-          )
-        : html`<p>No scores.</p>`
-    }`;
+  const body = join([
+    html`\n    <h1>Paper trading — ${r.date}</h1>\n    <p>${r.message}</p>`,
+    html`\n    ${summary}\n    `,
+    html`${r.notes.length ? html`<h2>Notes</h2><ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul>` : null}\n    `,
+    r.safety.violations.length
+      ? html`<h2>Safety violations</h2><ul>${r.safety.violations.map((v) => html`<li>${v}</li>`)}</ul>`
+      : null,
+    html`\n    `,
+    r.alerts.length
+      ? html`<h2>Alerts</h2><ul>${r.alerts.map((a) => html`<li><strong>${a.severity}</strong> ${a.title}</li>`)}</ul>`
+      : null,
+    html`\n    <h2>Orders (${r.trades.length})</h2>\n    `,
+    html`${trades.length ? dataTable(trades, { maxRows: 1000 }) : html`<p>No orders.</p>`}\n    <h2>`,
+    html`Positions at the close (${positions.length})</h2>\n    `,
+    positions.length
+      ? dataTable(positions, { maxRows: 1000 })
+      : html`<p>No positions${r.dryRun ? " (dry run: the book is not valued)" : ""}.</p>`,
+    html`\n    <h2>Top signals</h2>\n    `,
+    r.signals.length
+      ? dataTable(
+          r.signals.slice(0, 25).map((s) => ({ rank: s.rank, symbol: s.symbol, score: s.score })),
+          { digits: 4 },
+        )
+      : html`<p>No scores.</p>`,
+  ]);
   return page({ title: `Paper trading ${r.date}`, body });
 }

@@ -1,5 +1,5 @@
 import { formatValue } from "./format.ts";
-import { html, type SafeHtml } from "./html.ts";
+import { html, join, type SafeHtml } from "./html.ts";
 
 export interface TableOptions {
   /** Columns to show, in order (default: the keys of the first row, then any new keys). */
@@ -34,7 +34,11 @@ export function dataTable(rows: readonly Record<string, unknown>[], opts: TableO
     rows.length > shown.length
       ? html`<p class="note">${shown.length} of ${rows.length.toLocaleString("en-US")} rows shown.</p>`
       : null;
-  return html`<div class="table-wrap"><table>${opts.caption ? html`<caption>${opts.caption}</caption>` : null}<thead><tr>${cols.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${shown.map((r) => html`<tr>${cols.map((c) => cell(c, r[c]))}</tr>`)}</tbody></table></div>${more}`;
+  return join([
+    html`<div class="table-wrap"><table>${opts.caption ? html`<caption>${opts.caption}</caption>` : null}<thead><tr>`,
+    html`${cols.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>`,
+    html`${shown.map((r) => html`<tr>${cols.map((c) => cell(c, r[c]))}</tr>`)}</tbody></table></div>${more}`,
+  ]);
 }
 
 /** A two-column key/value table (params, provenance). */
@@ -42,5 +46,14 @@ export function keyValueTable(
   entries: ReadonlyArray<readonly [string, unknown]>,
   opts: { digits?: number } = {},
 ): SafeHtml {
-  return html`<div class="table-wrap"><table class="kv"><tbody>${entries.map(([k, v]) => html`<tr><th>${k}</th><td${typeof v === "number" ? html` class="num"` : null}>${formatValue(v, opts.digits ?? 6)}</td></tr>`)}</tbody></table></div>`;
+  return join([
+    html`<div class="table-wrap"><table class="kv"><tbody>`,
+    entries.map(([k, v]) =>
+      join([
+        html`<tr><th>${k}</th><td${typeof v === "number" ? html` class="num"` : null}>`,
+        html`${formatValue(v, opts.digits ?? 6)}</td></tr>`,
+      ]),
+    ),
+    html`</tbody></table></div>`,
+  ]);
 }

@@ -334,7 +334,8 @@ describe("stages/data", () => {
              first
       FROM '${join(h.out, "prices.parquet")}'`,
     );
-    expect(c).toEqual({ n: 69 * 20, days: 69, syms: 20, open: 0, first: "AAPL 171.560516" }); // line 7059 of the file, column AAPL
+    // line 7059 of the file, column AAPL
+    expect(c).toEqual({ n: 69 * 20, days: 69, syms: 20, open: 0, first: "AAPL 171.560516" });
     expect(h.metrics).toMatchObject({ symbols: 20, start: "2018-01-02", end: "2018-04-11", warnings: 0 });
     expect(h.warnings).toEqual([]);
     const declared = harness(

@@ -94,7 +94,8 @@ describe("NYSE calendar", () => {
     expect(closedReason(d("2024-03-29"), "weekdays")).toBeNull();
     expect(closedReason(d("2024-03-30"), "weekdays")).toBe("Saturday");
     expect(closedReason(d("2024-03-31"), "nyse")).toBe("Sunday");
-    expect(isTradingDay(d("2024-11-29"), "nyse")).toBe(true); // the day after Thanksgiving closes early, it is a trading day
+    // the day after Thanksgiving closes early, it is a trading day
+    expect(isTradingDay(d("2024-11-29"), "nyse")).toBe(true);
   });
 
   it("the previous trading day skips weekends and holidays", () => {

@@ -106,7 +106,9 @@ describe("monitorDay: model drift alert at 10 of the last 20 days", () => {
   const realized = [...fwd.keys()].sort();
   const last20 = realized.slice(-20);
 
-  /** Scores equal to the realized return (rank IC +1), negated on `weak` of the last 20 days and on every earlier day. */
+  /**
+   * Scores equal to the realized return (rank IC +1), negated on `weak` of the last 20 days and on every earlier day.
+   */
   function withWeakDays(weak: number): MonitorInput {
     const negate = new Set([...realized.slice(0, -20), ...last20.slice(0, weak)]);
     const scores = [...fwd].flatMap(([date, bySymbol]) =>

@@ -1,4 +1,7 @@
-/** The trial registry: a tracked JSON-lines file beside the lock — recorded once per configuration, digest, reads, merges. */
+/**
+ * The trial registry: a tracked JSON-lines file beside the lock — recorded once per configuration, digest, reads,
+ * merges.
+ */
 import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -27,7 +27,9 @@ export interface TearsheetFlags {
   periodsPerYear?: number;
   /** ANNUAL risk-free rate, decimal (0.02 = 2%/yr), converted per period as (1 + rf)^(1/P) − 1; default 0. */
   riskFree?: number;
-  /** The files hold percentages (1.5 = 1.5 %): divide by 100. Default: decimals, and percent-looking values are refused. */
+  /**
+   * The files hold percentages (1.5 = 1.5 %): divide by 100. Default: decimals, and percent-looking values are refused.
+   */
   percent?: boolean;
   json?: boolean;
   /** Also write a minimal static HTML table to this path. */

@@ -39,9 +39,14 @@ export type TargetRule = (t: number, holdings: Float64Array, equity: number) => 
 export interface ImpactModel {
   /** Dimensionless prefactor k (order 1 in the studies above; default 1). */
   k?: number;
-  /** Daily volatility of each asset (decimal, not annualized): length N, or T × N (row t used for trades at close t). */
+  /**
+   * Daily volatility of each asset (decimal, not annualized): length N, or T × N (row t used for trades at close t).
+   */
   sigma: Float64Array;
-  /** Average daily traded value of each asset, in the currency of `capital`: length N or T × N. Must be > 0 where traded. */
+  /**
+   * Average daily traded value of each asset, in the currency of `capital`: length N or T × N. Must be > 0 where
+   * traded.
+   */
   adv: Float64Array;
   /** Exponent of the participation rate (default 0.5; Almgren et al. 2005 estimate 0.6). */
   exponent?: number;
@@ -50,7 +55,10 @@ export interface ImpactModel {
 }
 
 export interface BacktestOptions {
-  /** Bars between decision and trade: weights decided at close t trade at close t + lag (default 1; 0 trades at the same close). */
+  /**
+   * Bars between decision and trade: weights decided at close t trade at close t + lag (default 1; 0 trades at the same
+   * close).
+   */
   lag?: number;
   /** Commission in basis points per side on traded notional (default 0). */
   commissionBps?: number;
@@ -58,7 +66,9 @@ export interface BacktestOptions {
   slippageBps?: number;
   /** Optional square-root market impact on top of the bps costs. */
   impact?: ImpactModel;
-  /** Simple return per bar earned on cash (negative cash, i.e. borrowing, pays it): a number or one per row (default 0). */
+  /**
+   * Simple return per bar earned on cash (negative cash, i.e. borrowing, pays it): a number or one per row (default 0).
+   */
   cashRate?: number | Float64Array;
   /**
    * Fill the T × N outputs `holdings` and `contribution` (default true). false leaves both
@@ -108,7 +118,9 @@ export interface BacktestResult {
    * (length 0) with `matrices: false`.
    */
   holdings: Float64Array;
-  /** Gross P&L contribution of asset i on row t: h_i[t−1]·r_i[t] (0 when r is NaN). T × N; empty with `matrices: false`. */
+  /**
+   * Gross P&L contribution of asset i on row t: h_i[t−1]·r_i[t] (0 when r is NaN). T × N; empty with `matrices: false`.
+   */
   contribution: Float64Array;
   /** Σ_t contribution and Σ_t cost charged per asset (length N, fractions of equity, not compounded). */
   contributionTotal: Float64Array;

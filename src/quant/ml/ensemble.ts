@@ -68,7 +68,9 @@ export interface EnsembleFitOptions extends FitOptions {
   oof?: Float64Array[];
 }
 
-/** Fit one member (any learner of learners.ts). Each member gets its own rng stream, forked from opts.rng by `label`. */
+/**
+ * Fit one member (any learner of learners.ts). Each member gets its own rng stream, forked from opts.rng by `label`.
+ */
 export async function fitMember(
   spec: MemberSpec,
   X: FeatureMatrix,

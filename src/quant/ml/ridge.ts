@@ -1,7 +1,8 @@
 /**
  * Ridge regression in closed form over standardized features.
  *
- * Objective (scikit-learn's `Ridge` convention, https://scikit-learn.org/stable/modules/linear_model.html#ridge-regression):
+ * Objective (scikit-learn's `Ridge` convention,
+ * https://scikit-learn.org/stable/modules/linear_model.html#ridge-regression):
  *   minimize  Σᵢ wᵢ (yᵢ − b − zᵢᵀβ)² + α‖β‖²
  * where z are the standardized features (zᵢⱼ = (xᵢⱼ − μⱼ)/σⱼ, weighted mean μ and population
  * standard deviation σ, ddof 0, as sklearn's StandardScaler) and the intercept b is not

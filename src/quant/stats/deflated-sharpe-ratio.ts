@@ -4,7 +4,9 @@ import { probabilisticSharpeRatio, type ReturnShapeOptions } from "./probabilist
 export interface DeflatedSharpeRatioOptions extends ReturnShapeOptions {
   /** Number N of independent trials (configurations tried), ≥ 1. Required. */
   trials: number;
-  /** Variance V[{SR_n}] of the trials' Sharpe ratios, PER PERIOD (an annualized variance / periodsPerYear). Required. */
+  /**
+   * Variance V[{SR_n}] of the trials' Sharpe ratios, PER PERIOD (an annualized variance / periodsPerYear). Required.
+   */
   sharpeVariance: number;
 }
 

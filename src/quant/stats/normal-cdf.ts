@@ -35,7 +35,9 @@ export function normalCdf(x: number): number {
   return x > 0 ? 1 - upper : upper;
 }
 
-/** Depth of the Mills-ratio continued fraction; converged (to 1e-16) from depth 200 at x = 1.5, the slowest case used. */
+/**
+ * Depth of the Mills-ratio continued fraction; converged (to 1e-16) from depth 200 at x = 1.5, the slowest case used.
+ */
 const CF_DEPTH = 300;
 
 /** Standard normal density φ(x) = exp(−x²/2) / √(2π). */

@@ -14,7 +14,7 @@
  * | anything else                                 | JSON                                     |
  */
 import { formatNumber } from "../format.ts";
-import { html, raw, SafeHtml } from "../html.ts";
+import { html, join, raw, SafeHtml } from "../html.ts";
 import { markdown } from "../markdown.ts";
 import { dataTable } from "../table.ts";
 
@@ -77,7 +77,10 @@ function safeElement(el: ElementLike): SafeHtml {
 }
 
 function rowsTable(rows: Record<string, unknown>[], total = rows.length): SafeHtml {
-  const note = html`<p class="note">${total.toLocaleString("en-US")} row${total === 1 ? "" : "s"}${total > DISPLAY_MAX_ROWS ? `, first ${DISPLAY_MAX_ROWS} shown` : ""}</p>`;
+  const note = join([
+    html`<p class="note">${total.toLocaleString("en-US")} row${total === 1 ? "" : "s"}`,
+    html`${total > DISPLAY_MAX_ROWS ? `, first ${DISPLAY_MAX_ROWS} shown` : ""}</p>`,
+  ]);
   return html`${dataTable(rows.slice(0, DISPLAY_MAX_ROWS), { maxRows: DISPLAY_MAX_ROWS })}${note}`;
 }
 

@@ -1,5 +1,5 @@
 /** The list of notebooks: title, source, stale badge. Written as `reports/notebooks/index.html`. */
-import { html, raw } from "../html.ts";
+import { html, join, raw } from "../html.ts";
 import { page } from "../page.ts";
 import type { ChangedArtifact } from "./stale.ts";
 import { NOTEBOOK_CSS } from "./style.ts";
@@ -25,15 +25,27 @@ export function notebookIndexPage(
     const badge = e.unrendered
       ? html`<span class="badge muted">not rendered</span>`
       : e.changed.length
-        ? html`<span class="badge warn" title="${e.changed.map((c) => `${c.cell}/${c.output}`).join(", ")}">stale</span>`
+        ? join([
+            html`<span class="badge warn" title="${e.changed.map((c) => `${c.cell}/${c.output}`).join(", ")}">stale`,
+            html`</span>`,
+          ])
         : e.errors
           ? html`<span class="badge bad">${e.errors} failed</span>`
           : html`<span class="badge ok">current</span>`;
-    return html`<tr><td><a href="${`${encodeURIComponent(e.name)}.html`}">${e.title}</a></td><td><code>${e.file}</code></td><td>${badge}</td></tr>`;
+    return join([
+      html`<tr><td><a href="${`${encodeURIComponent(e.name)}.html`}">${e.title}</a></td><td><code>${e.file}</code>`,
+      html`</td><td>${badge}</td></tr>`,
+    ]);
   });
   const body = entries.length
-    ? html`<h1>Notebooks</h1><div class="table-wrap"><table class="nb-list"><thead><tr><th>Notebook</th><th>Source</th><th>State</th></tr></thead><tbody>${rows}</tbody></table></div>`
-    : html`<h1>Notebooks</h1><p>No notebooks yet: <code>pipeline notebook new NAME</code> creates <code>notebooks/NAME.md</code>.</p>`;
+    ? join([
+        html`<h1>Notebooks</h1><div class="table-wrap"><table class="nb-list"><thead><tr><th>Notebook</th><th>Source`,
+        html`</th><th>State</th></tr></thead><tbody>${rows}</tbody></table></div>`,
+      ])
+    : join([
+        html`<h1>Notebooks</h1><p>No notebooks yet: <code>pipeline notebook new NAME</code> creates <code>`,
+        html`notebooks/NAME.md</code>.</p>`,
+      ]);
   return page({
     title: "Notebooks",
     body,

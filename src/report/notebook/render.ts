@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { html, raw, type SafeHtml } from "../html.ts";
+import { html, join as joinHtml, raw, type SafeHtml } from "../html.ts";
 import { markdown } from "../markdown.ts";
 import { page } from "../page.ts";
 import type { Catalog } from "../catalog.ts";
@@ -64,12 +64,20 @@ export function notebookName(file: string): string {
 
 function errorBox(cell: CodeCell, error: CellError, relFile: string): SafeHtml {
   const where = error.line !== undefined ? `${relFile}:${error.line}` : `${relFile} (cell at line ${cell.line})`;
-  return html`<div class="cell-error" role="alert"><strong>Error in cell ${cell.index}</strong> <span class="muted">at <code>${where}</code></span><pre>${error.message}</pre></div>`;
+  return joinHtml([
+    html`<div class="cell-error" role="alert"><strong>Error in cell ${cell.index}</strong> <span class="muted">at `,
+    html`<code>${where}</code></span><pre>${error.message}</pre></div>`,
+  ]);
 }
 
 function cellSection(cell: CodeCell, entry: CachedCell, relFile: string): SafeHtml {
   const lines = cell.code.split("\n").length;
-  return html`<section class="nb-cell${entry.error ? " nb-failed" : ""}" id="cell-${cell.index}"><details class="nb-code"><summary>cell ${cell.index} · <code>${relFile}:${cell.line}</code> · ${lines} line${lines === 1 ? "" : "s"}</summary><pre><code>${cell.code}</code></pre></details><div class="nb-out">${entry.outputs.map(raw)}${entry.error ? errorBox(cell, entry.error, relFile) : null}</div></section>`;
+  return joinHtml([
+    html`<section class="nb-cell${entry.error ? " nb-failed" : ""}" id="cell-${cell.index}"><details class="nb-code">`,
+    html`<summary>cell ${cell.index} · <code>${relFile}:${cell.line}</code> · ${lines} line${lines === 1 ? "" : "s"}`,
+    html`</summary><pre><code>${cell.code}</code></pre></details><div class="nb-out">`,
+    html`${entry.outputs.map(raw)}${entry.error ? errorBox(cell, entry.error, relFile) : null}</div></section>`,
+  ]);
 }
 
 function uniqueReads(entries: readonly CachedCell[]): ArtifactRead[] {
@@ -198,7 +206,17 @@ function notebookPage(
   const { relFile, reads, errors } = info;
   const byCell = new Map(nb.cells.map((c, i) => [c, entries[i]]));
   const artifactReads = reads.filter((r) => !r.cell.startsWith("file:"));
-  const body = html`<div class="nb-meta"><code>${relFile}</code> · ${nb.cells.length} cell${nb.cells.length === 1 ? "" : "s"} · reads ${artifactReads.length} artifact${artifactReads.length === 1 ? "" : "s"}${errors ? html` · <span class="badge bad">${errors} failed</span>` : null} ${raw(staleSlot([]))}</div>${nb.blocks.map((b) => (b.kind === "markdown" ? html`<div class="nb-md">${markdown(b.text)}</div>` : cellSection(b, byCell.get(b)!, relFile)))}${metaBlock({ file: relFile, reads })}`;
+  const body = joinHtml([
+    html`<div class="nb-meta"><code>${relFile}</code> · ${nb.cells.length} cell${nb.cells.length === 1 ? "" : "s"} · `,
+    html`reads ${artifactReads.length} artifact${artifactReads.length === 1 ? "" : "s"}`,
+    html`${errors ? html` · <span class="badge bad">${errors} failed</span>` : null} ${raw(staleSlot([]))}</div>`,
+    nb.blocks.map((b) =>
+      b.kind === "markdown"
+        ? html`<div class="nb-md">${markdown(b.text)}</div>`
+        : cellSection(b, byCell.get(b)!, relFile),
+    ),
+    metaBlock({ file: relFile, reads }),
+  ]);
   return page({
     title: info.title,
     body,

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { html, raw, type SafeHtml } from "../html.ts";
+import { html, join as joinHtml, raw, type SafeHtml } from "../html.ts";
 import type { Catalog } from "../catalog.ts";
 import { currentHash } from "./cache.ts";
 import type { ArtifactRead } from "./data.ts";
@@ -63,11 +63,22 @@ export function changedArtifacts(catalog: Catalog, meta: PageMeta): ChangedArtif
 /** The badge slot's content for a list of changed artifacts (empty when none). */
 export function staleSlot(changed: readonly ChangedArtifact[]): string {
   if (!changed.length) return "<!--nb-stale--><!--/nb-stale-->";
-  const items = changed.map(
-    (c) =>
-      html`<li><code>${c.output ? `${c.cell}/${c.output}` : c.cell.slice(5)}</code> ${c.now ? "changed" : "is gone"}</li>`,
+  const items = changed.map((c) =>
+    joinHtml([
+      html`<li><code>${c.output ? `${c.cell}/${c.output}` : c.cell.slice(5)}</code> ${c.now ? "changed" : "is gone"}`,
+      html`</li>`,
+    ]),
   );
-  return `<!--nb-stale-->${html`<details class="nb-stale"><summary><span class="badge warn">stale</span> ${changed.length} artifact${changed.length === 1 ? "" : "s"} changed since this page was rendered</summary><ul>${items}</ul></details>`.value}<!--/nb-stale-->`;
+  return `<!--nb-stale-->${
+    joinHtml([
+      html`<details class="nb-stale"><summary><span class="badge warn">stale</span>`,
+      joinHtml([
+        html` ${changed.length} artifact${changed.length === 1 ? "" : "s"} changed since this page was rendered`,
+        html`</summary>`,
+      ]),
+      html`<ul>${items}</ul></details>`,
+    ]).value
+  }<!--/nb-stale-->`;
 }
 
 /** Rewrite the badge of one page's HTML for the catalog; returns the page and its status. */

@@ -8,7 +8,7 @@ import type { CatalogCell } from "../catalog.ts";
 import { periodFor } from "../aggregate.ts";
 import { figure, type FigureOptions } from "../figure.ts";
 import { formatPercent } from "../format.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { PALETTE } from "../theme.ts";
 import { cellLabel, cellsWith, declared, markStale, readableCells, sourceStatus, stagesOf } from "./cells.ts";
@@ -326,7 +326,13 @@ function cellTable({ base, levels, stress }: Matrix, turn: TurnoverRow[]): SafeH
       return row;
     })
     .sort((a, b) => (b.sharpe as number) - (a.sharpe as number) || (String(a.cell) < String(b.cell) ? -1 : 1));
-  return html`<h2>Every cell</h2>${dataTable(table, { maxRows: 1000, format: { cagr: (v) => formatPercent(v as number), max_drawdown: (v) => formatPercent(v as number) } })}`;
+  return join([
+    html`<h2>Every cell</h2>`,
+    dataTable(table, {
+      maxRows: 1000,
+      format: { cagr: (v) => formatPercent(v as number), max_drawdown: (v) => formatPercent(v as number) },
+    }),
+  ]);
 }
 
 export const backtestPage: PageBuilder = {
@@ -339,7 +345,10 @@ export const backtestPage: PageBuilder = {
     const cells = readableCells(catalog, ["returns", "stress", "weights"]);
     const baseCells = readableCells(catalog, ["returns", "stress"]).filter((c) => !declared(c, "weights"));
     const sources = stagesOf([...cellsWith(catalog, ["returns", "stress", "weights"]), ...baseCells]);
-    const head = html`<h1>Backtest matrix</h1><p class="lead">Net-of-cost performance of every backtest cell, its sensitivity to costs, and the best cells against the baselines.</p>${sourceStatus(catalog, sources)}`;
+    const head = join([
+      html`<h1>Backtest matrix</h1><p class="lead">Net-of-cost performance of every backtest cell, its sensitivity to `,
+      html`costs, and the best cells against the baselines.</p>${sourceStatus(catalog, sources)}`,
+    ]);
     if (!cells.length) return head;
     const matrix = matrixOf(cells, await stressRows(ctx, cells));
     const parts: SafeHtml[] = [sharpeMatrix(matrix)];

@@ -19,7 +19,10 @@ export interface RenderSiteOptions {
   provenance?: Provenance;
   /** Page builders (default SITE_PAGES). */
   pages?: readonly PageBuilder[];
-  /** Also render a short placeholder for every page whose needs are not met (the report stage declares every page as an output). */
+  /**
+   * Also render a short placeholder for every page whose needs are not met (the report stage declares every page as an
+   * output).
+   */
   placeholders?: boolean;
 }
 
@@ -40,7 +43,8 @@ function placeholder(p: PageBuilder): SafeHtml {
     ? `${p.live.describe} ${p.live.describe.includes(" and ") ? "are" : "is"} read by \`pipeline report\` only, ` +
       `never by the report stage`
     : null;
-  return html`<h1>${p.title}</h1><p class="note">Not part of this report: ${[needs, live].filter(Boolean).join("; ")}.</p>`;
+  const why = [needs, live].filter(Boolean).join("; ");
+  return html`<h1>${p.title}</h1><p class="note">Not part of this report: ${why}.</p>`;
 }
 
 /** Plot numbers its clip paths, markers and patterns process-wide; renumber them per page. */

@@ -3,7 +3,7 @@
  * disk and says so for every stale or missing cell it depends on (never reads one silently).
  */
 import type { Catalog, CatalogCell, CatalogOutput } from "../catalog.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join, type SafeHtml } from "../html.ts";
 
 /** The output of a cell with that name (the lock names JSON outputs without ".json"). */
 export function declared(cell: CatalogCell, name: string): CatalogOutput | undefined {
@@ -47,15 +47,24 @@ export function sourceStatus(catalog: Catalog, stages: readonly string[]): SafeH
   if (!cells.length) return html``;
   const count = (s: CatalogCell["state"]) => cells.filter((c) => c.state === s).length;
   const problems = cells.filter((c) => c.state !== "fresh" || c.outputs.some((o) => !o.present));
-  const summary = html`<p class="note">Sources: ${stages.join(", ")} — ${cells.length} cell${cells.length === 1 ? "" : "s"}: ${count("fresh")} fresh, ${count("stale")} stale, ${count("missing")} missing.</p>`;
+  const summary = join([
+    html`<p class="note">Sources: ${stages.join(", ")} — ${cells.length} cell${cells.length === 1 ? "" : "s"}: `,
+    html`${count("fresh")} fresh, ${count("stale")} stale, ${count("missing")} missing.</p>`,
+  ]);
   if (!problems.length) return summary;
-  return html`${summary}<div class="cell-error" role="status"><strong>Not up to date:</strong> figures below use what is on disk; stale cells are marked.<ul>${problems.map(
-    (c) => {
+  return join([
+    html`${summary}<div class="cell-error" role="status"><strong>Not up to date:</strong>`,
+    html` figures below use what is on disk; stale cells are marked.<ul>`,
+    problems.map((c) => {
       const absent = c.outputs.filter((o) => !o.present).map((o) => `${o.relPath} missing or modified`);
       const reasons = [...c.reasons, ...absent];
-      return html`<li><code>${c.id}</code> ${stateBadge(c.state)}${reasons.length ? html` — ${reasons.join("; ")}` : null}</li>`;
-    },
-  )}</ul></div>`;
+      return join([
+        html`<li><code>${c.id}</code> ${stateBadge(c.state)}${reasons.length ? html` — ${reasons.join("; ")}` : null}`,
+        html`</li>`,
+      ]);
+    }),
+    html`</ul></div>`,
+  ]);
 }
 
 /** A cell's label with its axis values ("gbdt / hrp"), or its id when it has no axes. */

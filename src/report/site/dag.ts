@@ -4,7 +4,7 @@
  * is escaped; the drawing fits 760 px and scales down with its viewBox.
  */
 import type { Catalog, CatalogCell } from "../catalog.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join, type SafeHtml } from "../html.ts";
 
 export interface DagNode {
   name: string;
@@ -66,7 +66,10 @@ export function dagSvg(catalog: Catalog): SafeHtml {
         x2 = b.x + boxW / 2,
         y2 = b.y - 2;
       const my = (y1 + y2) / 2;
-      return html`<path d="M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}" fill="none" stroke="#8b949e" stroke-width="1.3" marker-end="url(#dag-arrow)"><title>${from} → ${n.name}</title></path>`;
+      return join([
+        html`<path d="M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}" fill="none" stroke="#8b949e" stroke-width="1.3" marker-end="url(#dag-arrow)">`,
+        html`<title>${from} → ${n.name}</title></path>`,
+      ]);
     }),
   );
   const boxes = nodes.map((n) => {
@@ -78,9 +81,22 @@ export function dagSvg(catalog: Catalog): SafeHtml {
     const worst = states.find(([s]) => s === "missing")?.[0] ?? states.find(([s]) => s === "stale")?.[0] ?? "fresh";
     const detail = states.map(([s, k]) => `${k} ${s}`).join(", ");
     const tip = `${n.name}: ${cells.length} cell${cells.length === 1 ? "" : "s"} (${detail})`;
-    return html`<g class="dag-node"><title>${tip}</title><rect x="${p.x}" y="${p.y}" width="${boxW}" height="${BOX_H}" rx="6" fill="#f6f8fa" stroke="${STATE_COLOR[worst]}" stroke-width="2"></rect><text x="${p.x + boxW / 2}" y="${p.y + 19}" text-anchor="middle" font-weight="600" font-size="13">${clip(n.name, boxW / 7.5)}</text><text x="${p.x + boxW / 2}" y="${p.y + 36}" text-anchor="middle" font-size="11" fill="${STATE_COLOR[worst]}">${clip(`${cells.length} cell${cells.length === 1 ? "" : "s"} · ${detail || "none"}`, boxW / 6)}</text></g>`;
+    return join([
+      html`<g class="dag-node"><title>${tip}</title>`,
+      html`<rect x="${p.x}" y="${p.y}" width="${boxW}" height="${BOX_H}" rx="6" fill="#f6f8fa" stroke="${STATE_COLOR[worst]}" stroke-width="2">`,
+      html`</rect><text x="${p.x + boxW / 2}" y="${p.y + 19}" text-anchor="middle" font-weight="600" font-size="13">`,
+      html`${clip(n.name, boxW / 7.5)}</text>`,
+      html`<text x="${p.x + boxW / 2}" y="${p.y + 36}" text-anchor="middle" font-size="11" fill="${STATE_COLOR[worst]}">`,
+      html`${clip(`${cells.length} cell${cells.length === 1 ? "" : "s"} · ${detail || "none"}`, boxW / 6)}</text></g>`,
+    ]);
   });
-  return html`<svg xmlns="http://www.w3.org/2000/svg" class="dag" role="img" aria-label="Stage graph" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="system-ui, sans-serif"><defs><marker id="dag-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="#8b949e"></path></marker></defs><g aria-label="edges">${edges}</g><g aria-label="stages">${boxes}</g></svg>`;
+  return join([
+    html`<svg xmlns="http://www.w3.org/2000/svg" class="dag" role="img" aria-label="Stage graph" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="system-ui, sans-serif">`,
+    html`<defs>`,
+    html`<marker id="dag-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">`,
+    html`<path d="M0,0L10,5L0,10z" fill="#8b949e"></path></marker></defs><g aria-label="edges">${edges}</g>`,
+    html`<g aria-label="stages">${boxes}</g></svg>`,
+  ]);
 }
 
 function clip(text: string, chars: number): string {

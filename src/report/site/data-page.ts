@@ -7,7 +7,7 @@ import { queryRows, sqlIdent } from "../../store/index.ts";
 import type { CatalogCell } from "../catalog.ts";
 import { figure } from "../figure.ts";
 import { formatPercent } from "../format.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { readableCells, sourceStatus, stagesOf, cellsWith } from "./cells.ts";
 import { utcDate } from "./dates.ts";
@@ -54,11 +54,16 @@ async function pricesSection({ conn }: SiteContext, cell: CatalogCell): Promise<
   );
   const card = (k: string, v: unknown) =>
     html`<div class="card"><div class="k">${k}</div><div class="v">${String(v)}</div></div>`;
-  return html`<h2><code>${cell.id}</code></h2>
-<div class="cards">${card("rows", total.toLocaleString("en-US"))}${card("symbols", num(s.symbols))}${card("dates", num(s.dates).toLocaleString("en-US"))}${card("first date", s.first_date)}${card("last date", s.last_date)}</div>
-${coverageFigure(cell.id, coverage)}
-${missingFigure(cell.id, missing)}
-<h3>Symbols</h3>${dataTable(symbols, { maxRows: 1000 })}`;
+  return join([
+    html`<h2><code>${cell.id}</code></h2>\n<div class="cards">`,
+    join([
+      html`${card("rows", total.toLocaleString("en-US"))}${card("symbols", num(s.symbols))}`,
+      card("dates", num(s.dates).toLocaleString("en-US")),
+      html`${card("first date", s.first_date)}${card("last date", s.last_date)}`,
+    ]),
+    html`</div>\n${coverageFigure(cell.id, coverage)}\n${missingFigure(cell.id, missing)}\n<h3>Symbols</h3>`,
+    dataTable(symbols, { maxRows: 1000 }),
+  ]);
 }
 
 /** Symbols per date, by month: the min–max band and the mean line. */
@@ -128,6 +133,9 @@ export const dataPage: PageBuilder = {
     const cells = readableCells(ctx.catalog, ["prices"]);
     const sections: SafeHtml[] = [];
     for (const c of cells) sections.push(await pricesSection(ctx, c));
-    return html`<h1>Data</h1><p class="lead">Price tables: coverage, universe over time, missing values.</p>${sourceStatus(ctx.catalog, stagesOf(all))}${sections}`;
+    return join([
+      html`<h1>Data</h1><p class="lead">Price tables: coverage, universe over time, missing values.</p>`,
+      html`${sourceStatus(ctx.catalog, stagesOf(all))}${sections}`,
+    ]);
   },
 };

@@ -13,7 +13,7 @@ import { roundDecimals } from "../../core/round.ts";
 import { dailyIc, icSummary } from "../../quant/stats/information-coefficient.ts";
 import type { CatalogCell } from "../catalog.ts";
 import { figure, labelMargin } from "../figure.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join, type SafeHtml } from "../html.ts";
 import { cellsWith, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { heatmap } from "./heatmap.ts";
 import { columnsOf, num, parquet } from "./sql.ts";
@@ -297,6 +297,9 @@ export const featuresPage: PageBuilder = {
     const sources = stagesOf([...cellsWith(ctx.catalog, ["features"]), ...cellsWith(ctx.catalog, ["labels"])]);
     const sections: SafeHtml[] = [];
     for (const f of fcells) sections.push(await section(ctx, f, lcell, pcell));
-    return html`<h1>Features</h1><p class="lead">Predictive power (rank IC), its decay with the horizon, and redundancy between features.</p>${sourceStatus(ctx.catalog, sources)}${sections}`;
+    return join([
+      html`<h1>Features</h1><p class="lead">Predictive power (rank IC), its decay with the horizon, and redundancy `,
+      html`between features.</p>${sourceStatus(ctx.catalog, sources)}${sections}`,
+    ]);
   },
 };

@@ -6,7 +6,7 @@ import * as Plot from "@observablehq/plot";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CatalogCell } from "../catalog.ts";
 import { figure, labelMargin } from "../figure.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { cellLabel, cellsWith, markStale, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { heatmap } from "./heatmap.ts";
@@ -32,7 +32,11 @@ export const modelsPage: PageBuilder = {
       ...(trialCells.length ? [await trialsSection(conn, trialCells)] : []),
     ];
     const sources = stagesOf([...cellsWith(catalog, ["folds"]), ...cellsWith(catalog, ["importance"])]);
-    return html`<h1>Models</h1><p class="lead">Cross-validated scores of every model candidate and what they rely on.</p>${sourceStatus(catalog, sources)}${parts}`;
+    return join([
+      html`<h1>Models</h1><p class="lead">Cross-validated scores of every model candidate and what they rely on.</p>`,
+      sourceStatus(catalog, sources),
+      parts,
+    ]);
   },
 };
 
@@ -86,7 +90,12 @@ async function foldSections(conn: DuckDBConnection, foldCells: CatalogCell[]): P
       `from (${src}) group by cell order by ${y ? `mean_${y} desc, ` : ""}cell`,
   );
   parts.push(
-    html`<h3>Mean over folds</h3>${dataTable(means.map((r) => ({ ...r, ...Object.fromEntries(metrics.map((m) => [`mean_${m}`, num(r[`mean_${m}`])])) })))}`,
+    join([
+      html`<h3>Mean over folds</h3>`,
+      dataTable(
+        means.map((r) => ({ ...r, ...Object.fromEntries(metrics.map((m) => [`mean_${m}`, num(r[`mean_${m}`])])) })),
+      ),
+    ]),
   );
   return parts;
 }
@@ -132,5 +141,12 @@ async function trialsSection(conn: DuckDBConnection, trialCells: CatalogCell[]):
         select cell, trial, round(avg(metric), 12) m from (${fanIn(trialCells, "trials", label)}) group by cell, trial)
         group by cell order by cell`,
   );
-  return html`<h3>Tuning trials</h3><p class="note">Hyper-parameter configurations evaluated per model; metric = mean over folds of the validation score (rank IC). Every trial counts toward the deflated Sharpe ratio's number of trials.</p>${dataTable(t.map((r) => ({ ...r, best_mean_metric: num(r.best_mean_metric), worst_mean_metric: num(r.worst_mean_metric) })))}`;
+  return join([
+    html`<h3>Tuning trials</h3><p class="note">`,
+    html`Hyper-parameter configurations evaluated per model; metric = mean over folds of the validation `,
+    html`score (rank IC). Every trial counts toward the deflated Sharpe ratio's number of trials.</p>`,
+    dataTable(
+      t.map((r) => ({ ...r, best_mean_metric: num(r.best_mean_metric), worst_mean_metric: num(r.worst_mean_metric) })),
+    ),
+  ]);
 }

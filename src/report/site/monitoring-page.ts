@@ -12,7 +12,7 @@ import { periodOf } from "../aggregate.ts";
 import type { Catalog } from "../catalog.ts";
 import { figure } from "../figure.ts";
 import { formatNumber, formatPercent } from "../format.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { PALETTE } from "../theme.ts";
 import { utcDate } from "./dates.ts";
@@ -55,7 +55,10 @@ function statusBadge(status: string): SafeHtml {
 }
 
 function card(k: string, v: SafeHtml | string, note?: string): SafeHtml {
-  return html`<div class="card"><div class="k">${k}</div><div class="v">${v}</div>${note ? html`<div class="k">${note}</div>` : null}</div>`;
+  return join([
+    html`<div class="card"><div class="k">${k}</div><div class="v">${v}</div>`,
+    html`${note ? html`<div class="k">${note}</div>` : null}</div>`,
+  ]);
 }
 
 /** Alert events of alerts.jsonl: each alert with the last delivery state of its id, file order. */
@@ -104,7 +107,15 @@ function readReports(catalog: Catalog): Report[] {
 
 /** The title, the lead and the sources: how many reports, over which dates, and the alert log. */
 function pageHead(reports: Report[]): SafeHtml {
-  return html`<h1>Monitoring</h1><p class="lead">Is the signal still predictive, does the paper book behave like its backtest, is the data fresh, is the book diversified — and what was raised.</p><p class="note">Sources: ${reports.length} daily monitoring report${reports.length === 1 ? "" : "s"} in <code>${PAPER_REPORTS_DIR}/</code>${reports.length ? ` (${reports[0].date} – ${reports[reports.length - 1].date})` : ""}, written by <code>pipeline paper run</code>; alerts from <code>${ALERTS_FILE}</code>. Thresholds as each report recorded them (docs/monitoring.md).</p>`;
+  return join([
+    html`<h1>Monitoring</h1><p class="lead">Is the signal still predictive, does the paper book behave like its `,
+    html`backtest, is the data fresh, is the book diversified — and what was raised.</p><p class="note">`,
+    html`Sources: ${reports.length} daily monitoring report${reports.length === 1 ? "" : "s"} in <code>`,
+    html`${PAPER_REPORTS_DIR}/</code>`,
+    html`${reports.length ? ` (${reports[0].date} – ${reports[reports.length - 1].date})` : ""}, written by <code>`,
+    html`pipeline paper run</code>; alerts from <code>${ALERTS_FILE}</code>`,
+    html`. Thresholds as each report recorded them (docs/monitoring.md).</p>`,
+  ]);
 }
 
 /** The latest report's checks as cards: model and performance drift, freshness, correlation, rank IC, alerts. */
@@ -316,7 +327,10 @@ function historySection(reports: Report[], L: Json): SafeHtml[] {
     freshnessFigure(hist, L),
     correlationFigure(hist, L),
     diversificationFigure(hist),
-    html`<details><summary>Every monitoring report (${hist.length})</summary>${dataTable(hist, { maxRows: 1000, format: { sharpe_change: pct } })}</details>`,
+    join([
+      html`<details><summary>Every monitoring report (${hist.length})</summary>`,
+      html`${dataTable(hist, { maxRows: 1000, format: { sharpe_change: pct } })}</details>`,
+    ]),
   ];
 }
 
@@ -555,7 +569,20 @@ function alertSection(reports: Report[], logged: Json[]): SafeHtml[] {
   // Alerts: the log when present, else what the monitoring reports raised.
   const raised = logged.length ? logged : reportedAlerts(reports);
   const parts = [
-    html`<h2>Alerts</h2><p class="note">${logged.length ? html`Every alert accepted by the alert channels (<code>${ALERTS_FILE}</code>: paper-trading and monitoring alerts, after the cooldown), with its webhook delivery state. Links are not shown.` : html`No alert log; the alerts of the monitoring reports.`}</p>`,
+    join([
+      html`<h2>Alerts</h2><p class="note">`,
+      logged.length
+        ? join([
+            html`Every alert accepted by the alert channels (<code>${ALERTS_FILE}</code>`,
+            join([
+              html`: paper-trading and monitoring alerts, after the cooldown), with its webhook delivery state. Links `,
+              html`are `,
+            ]),
+            html`not shown.`,
+          ])
+        : html`No alert log; the alerts of the monitoring reports.`,
+      html`</p>`,
+    ]),
   ];
   if (!raised.length) return [...parts, html`<p class="note">No alert raised.</p>`];
   const perDay = alertsPerDay(raised);

@@ -11,7 +11,7 @@ import type { Catalog, CatalogCell } from "../catalog.ts";
 import { periodFor } from "../aggregate.ts";
 import { figure, labelMargin } from "../figure.ts";
 import { formatNumber, formatPercent } from "../format.ts";
-import { html, slug, type SafeHtml } from "../html.ts";
+import { html, join, slug, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { PALETTE } from "../theme.ts";
 import { cellById } from "../catalog.ts";
@@ -60,7 +60,10 @@ const money = (v: unknown) =>
 const pct = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? formatPercent(v, 2) : "");
 
 function card(k: string, v: string, note?: string): SafeHtml {
-  return html`<div class="card"><div class="k">${k}</div><div class="v">${v}</div>${note ? html`<div class="k">${note}</div>` : null}</div>`;
+  return join([
+    html`<div class="card"><div class="k">${k}</div><div class="v">${v}</div>`,
+    html`${note ? html`<div class="k">${note}</div>` : null}</div>`,
+  ]);
 }
 
 /** The champion's backtest cell, when its returns are readable. */
@@ -213,10 +216,25 @@ function championNotes(src: PaperSource, bt: CatalogCell | null): SafeHtml[] {
   const parts: SafeHtml[] = [];
   if (src.halt?.halted ?? false)
     parts.push(
-      html`<div class="cell-error" role="status"><strong>Trading halted</strong> since ${src.halt?.date ?? "?"}: ${src.halt?.reason ?? ""}. Positions are held; no order until <code>pipeline paper resume</code>.</div>`,
+      join([
+        html`<div class="cell-error" role="status"><strong>Trading halted</strong>`,
+        html` since ${src.halt?.date ?? "?"}: ${src.halt?.reason ?? ""}. Positions are held; no order until <code>`,
+        html`pipeline paper resume</code>.</div>`,
+      ]),
     );
   parts.push(
-    html`<p class="note">Champion: ${src.champion ? html`<code>${src.champion}</code>` : "none recorded"}. ${bt ? html`Its backtest (<code>${bt.id}</code>, daily net returns) is compounded over the same dates for comparison.` : src.champion ? "Its backtest returns are not among the outputs read here, so the figure shows the paper book alone." : null}</p>`,
+    join([
+      html`<p class="note">Champion: ${src.champion ? html`<code>${src.champion}</code>` : "none recorded"}. `,
+      bt
+        ? join([
+            html`Its backtest (<code>${bt.id}</code>, daily net returns) is compounded over the same dates for `,
+            html`comparison.`,
+          ])
+        : src.champion
+          ? "Its backtest returns are not among the outputs read here, so the figure shows the paper book alone."
+          : null,
+      html`</p>`,
+    ]),
   );
   return parts;
 }
@@ -419,7 +437,12 @@ async function positionsTable(ctx: SiteContext, positions: string, last: unknown
     value: num(r.value),
     weight: num(r.weight),
   }));
-  return html`<h3>Positions at the close of ${String(last)} (${book.length})</h3>${book.length ? dataTable(book, { maxRows: 1000, format: { value: money, weight: pct } }) : html`<p class="note">No position: the book is all cash.</p>`}`;
+  return join([
+    html`<h3>Positions at the close of ${String(last)} (${book.length})</h3>`,
+    book.length
+      ? dataTable(book, { maxRows: 1000, format: { value: money, weight: pct } })
+      : html`<p class="note">No position: the book is all cash.</p>`,
+  ]);
 }
 
 /** The book at the end derived from the fills (net filled shares per symbol), for sources without positions. */
@@ -438,7 +461,11 @@ async function fillsBook(ctx: SiteContext, fills: string): Promise<SafeHtml> {
     last_fill_price: num(r.last_fill_price),
     last_fill: String(r.last_fill),
   }));
-  return html`<h3>Book at the end (${book.length})</h3><p class="note">Net filled shares per symbol (buys − sells) from the fills; the stage writes no positions table.</p>${book.length ? dataTable(book, { maxRows: 1000 }) : html`<p class="note">No position: the book is all cash.</p>`}`;
+  return join([
+    html`<h3>Book at the end (${book.length})</h3><p class="note">`,
+    html`Net filled shares per symbol (buys − sells) from the fills; the stage writes no positions table.</p>`,
+    book.length ? dataTable(book, { maxRows: 1000 }) : html`<p class="note">No position: the book is all cash.</p>`,
+  ]);
 }
 
 /** Every order of the last `RECENT_FILL_DAYS` days with orders, newest first. */
@@ -453,23 +480,48 @@ async function recentFills(ctx: SiteContext, fillsSql: string): Promise<SafeHtml
       from f where date in (select date from d) order by date desc, symbol, side`,
   );
   const fillDays = new Set(fills.map((f) => f.date)).size;
-  return html`<h3>Recent orders and fills</h3><p class="note">Every order of the last ${fillDays} day${fillDays === 1 ? "" : "s"} with orders, newest first: requested and filled shares (partial fills are cancelled, not carried), fill price, costs in currency.</p>${fills.length ? dataTable(fills, { maxRows: 1000, format: { notional: money, commission: money, slippage: money } }) : html`<p class="note">No order yet.</p>`}`;
+  return join([
+    html`<h3>Recent orders and fills</h3><p class="note">Every order of the last ${fillDays} `,
+    html`day${fillDays === 1 ? "" : "s"} with orders, newest first: requested and filled shares (partial fills are `,
+    html`cancelled, not carried), fill price, costs in currency.</p>`,
+    fills.length
+      ? dataTable(fills, { maxRows: 1000, format: { notional: money, commission: money, slippage: money } })
+      : html`<p class="note">No order yet.</p>`,
+  ]);
 }
 
 /** The last `MAX_EVENTS` events, newest first, with the count of each kind. */
 async function eventsTable(ctx: SiteContext, eventsSql: string, kinds: KindCount[]): Promise<SafeHtml> {
   const events = await queryRows(ctx.conn, `select * from (${eventsSql}) order by seq desc limit ${MAX_EVENTS}`);
   const total = kinds.reduce((a, k) => a + num(k.n), 0);
-  return html`<h3>Events</h3><p class="note">Kill switch, halts, safety violations, bad data, gaps and no-champion days, newest first${total > MAX_EVENTS ? html` (the last ${MAX_EVENTS} of ${formatNumber(total)})` : null}. ${kinds.length ? kinds.map((k) => `${k.kind} ${num(k.n)}`).join(", ") : "None recorded."}</p>${events.length ? dataTable(events, { maxRows: MAX_EVENTS }) : null}`;
+  return join([
+    html`<h3>Events</h3><p class="note">Kill switch, halts, safety violations, bad data, gaps and no-champion days, `,
+    html`newest first${total > MAX_EVENTS ? html` (the last ${MAX_EVENTS} of ${formatNumber(total)})` : null}. `,
+    html`${kinds.length ? kinds.map((k) => `${k.kind} ${num(k.n)}`).join(", ") : "None recorded."}</p>`,
+    events.length ? dataTable(events, { maxRows: MAX_EVENTS }) : null,
+  ]);
 }
 
 /** The ledger of `pipeline paper run`, attached read-only for the duration of the section. */
 async function ledgerSection(ctx: SiteContext): Promise<SafeHtml> {
   const path = ledgerPath(ctx.catalog);
-  const heading = html`<h2>Ledger <code>${LEDGER_FILE}</code></h2><p class="note">Written by <code>pipeline paper run</code>, one transaction per trade day; read here without locking it.</p>`;
+  const heading = join([
+    html`<h2>Ledger <code>${LEDGER_FILE}</code></h2><p class="note">Written by <code>pipeline paper run</code>`,
+    html`, one transaction per trade day; read here without locking it.</p>`,
+  ]);
   const a = await attachLedger(ctx.conn, path);
   if (!a.ok) {
-    return html`${heading}<div class="cell-error" role="status"><strong>The ledger could not be read:</strong> ${a.locked ? html`it is locked by a running <code>pipeline paper run</code> (it holds the file while it writes). Build the report again when the run has finished.` : a.reason}</div>`;
+    return join([
+      html`${heading}<div class="cell-error" role="status"><strong>The ledger could not be read:</strong>`,
+      html` `,
+      a.locked
+        ? join([
+            html`it is locked by a running <code>pipeline paper run</code>`,
+            html` (it holds the file while it writes). Build the report again when the run has finished.`,
+          ])
+        : a.reason,
+      html`</div>`,
+    ]);
   }
   try {
     const L = LEDGER_ALIAS;
@@ -517,7 +569,12 @@ async function stageSection(ctx: SiteContext, cell: CatalogCell): Promise<SafeHt
   const capital = typeof summary.capital === "number" ? summary.capital : 1_000_000;
   return section(ctx, {
     key: slug(cell.id),
-    heading: html`<h2>Stage <code>${cell.id}</code></h2><p class="note">A backfill from ${String(summary.from ?? "?")} to ${String(summary.to ?? "?")} on the stage's private ledger: ${String(summary.executed_days ?? "?")} days executed, ${String(summary.halted_days ?? "?")} halted, ${String(summary.orders ?? "?")} orders.</p>`,
+    heading: join([
+      html`<h2>Stage <code>${cell.id}</code></h2><p class="note">`,
+      html`A backfill from ${String(summary.from ?? "?")} to ${String(summary.to ?? "?")} on the stage's private `,
+      html`ledger: ${String(summary.executed_days ?? "?")} days executed, ${String(summary.halted_days ?? "?")} `,
+      html`halted, ${String(summary.orders ?? "?")} orders.</p>`,
+    ]),
     equity: `select date, cash, positions_value, equity, daily_return, costs, turnover from ${parquet(cell, "equity")}`,
     fills:
       `select date, symbol, side, requested, shares, price, notional, commission, slippage, status, ` +
@@ -549,6 +606,10 @@ export const paperPage: PageBuilder = {
       if (shadows) parts.push(shadows);
     }
     for (const cell of readableCells(catalog, [...NEEDS])) parts.push(await stageSection(ctx, cell));
-    return html`<h1>Paper trading</h1><p class="lead">The champion traded day by day on the simulated broker: equity against its backtest, drawdown, returns, exposure, the book, fills and events.</p>${sourceStatus(catalog, sources)}${parts}`;
+    return join([
+      html`<h1>Paper trading</h1><p class="lead">The champion traded day by day on the simulated broker: equity `,
+      html`against its backtest, drawdown, returns, exposure, the book, fills and events.</p>`,
+      html`${sourceStatus(catalog, sources)}${parts}`,
+    ]);
   },
 };

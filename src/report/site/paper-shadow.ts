@@ -15,7 +15,7 @@ import { activeReturnTest } from "../../quant/stats/active-return-test.ts";
 import { maxDrawdown } from "../../quant/stats/max-drawdown.ts";
 import { queryRows, sqlString } from "../../store/index.ts";
 import { figure } from "../figure.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join as joinHtml, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { utcDate } from "./dates.ts";
 import { LEDGER_FILE } from "./live.ts";
@@ -44,7 +44,11 @@ export async function shadowSection(ctx: SiteContext): Promise<SafeHtml | null> 
   } finally {
     await ctx.conn.run(`DETACH ${CHAMP}`);
   }
-  return html`<h2>Challengers in shadow</h2><p class="note">Each challenger of the model registry runs in its own ledger beside the champion: same days, prices, checks and capital, on the simulated broker. Compared on the days both recorded a return.</p>${parts}`;
+  return joinHtml([
+    html`<h2>Challengers in shadow</h2><p class="note">Each challenger of the model registry runs in its own ledger `,
+    html`beside the champion: same days, prices, checks and capital, on the simulated broker. Compared on the days `,
+    html`both recorded a return.</p>${parts}`,
+  ]);
 }
 
 interface Pair {
@@ -71,7 +75,10 @@ async function oneShadow(conn: DuckDBConnection, path: string, file: string): Pr
        where c.daily_return is not null and s.daily_return is not null order by c.date`,
     );
     const label = `${who?.champion ?? "?"} (${file.replace(/\.duckdb$/, "")})`;
-    return html`<h3>${label}</h3>${pairs.length ? curves(pairs, label) : null}${testTable(pairs, mine?.fingerprint ?? "", who?.fingerprint ?? "")}`;
+    return joinHtml([
+      html`<h3>${label}</h3>${pairs.length ? curves(pairs, label) : null}`,
+      testTable(pairs, mine?.fingerprint ?? "", who?.fingerprint ?? ""),
+    ]);
   } finally {
     await conn.run(`DETACH ${SHADOW}`);
   }
@@ -112,17 +119,21 @@ function testTable(pairs: Pair[], champSha: string, chalSha: string): SafeHtml {
   const t = activeReturnTest(chal, champ, { rng: createRng(seed), resamples: 2000 });
   const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
   const growth = (r: Float64Array) => r.reduce((w, x) => w * (1 + x), 1) - 1;
-  return html`${dataTable([
-    {
-      shared_days: t.n,
-      champion_return: pct(growth(champ)),
-      challenger_return: pct(growth(chal)),
-      active_per_year: pct(t.annualActive),
-      confidence: t.confidence.toFixed(3),
-      challenger_drawdown: pct(maxDrawdown(chal)),
-      block_length: t.blockLength.toFixed(2),
-    },
-  ])}<p class="note">Confidence: 1 − p of the one-sided paired stationary-bootstrap test that the mean daily active return is positive (2,000 resamples).</p>`;
+  return joinHtml([
+    dataTable([
+      {
+        shared_days: t.n,
+        champion_return: pct(growth(champ)),
+        challenger_return: pct(growth(chal)),
+        active_per_year: pct(t.annualActive),
+        confidence: t.confidence.toFixed(3),
+        challenger_drawdown: pct(maxDrawdown(chal)),
+        block_length: t.blockLength.toFixed(2),
+      },
+    ]),
+    html`<p class="note">Confidence: 1 − p of the one-sided paired stationary-bootstrap test that the mean daily `,
+    html`active return is positive (2,000 resamples).</p>`,
+  ]);
 }
 
 async function promotionEvents(conn: DuckDBConnection): Promise<SafeHtml> {

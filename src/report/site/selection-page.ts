@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import * as Plot from "@observablehq/plot";
 import { figure, labelMargin } from "../figure.ts";
 import { formatValue } from "../format.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable, keyValueTable } from "../table.ts";
 import { cellsWith, declared, pathOf, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { shortCell } from "./statistics-page.ts";
@@ -61,10 +61,23 @@ export const selectionPage: PageBuilder = {
       let champ: Json = {};
       const cj = declared(cell, "champion");
       if (cj?.present) champ = JSON.parse(await readFile(cj.path, "utf8")) as Json;
-      parts.push(html`<h2><code>${cell.id}</code></h2>
-<div class="cards"><div class="card"><div class="k">champion</div><div class="v">${champion ? shortCell(champion) : "none"}</div></div><div class="card"><div class="k">passed</div><div class="v">${rowsOut.filter((r) => r.passed).length} / ${rowsOut.length}</div></div></div>
-<p>${champion ? html`<span class="badge ok">champion</span> ` : html`<span class="badge bad">no champion</span> `}${String(sel.summary ?? "")}</p>
-<div class="grid2"><div><h3>Thresholds</h3>${keyValueTable(flatten(sel.thresholds))}</div><div><h3>Score weights</h3>${keyValueTable(flatten(sel.weights))}${sel.normalization ? html`<p class="note">Normalization: ${String(sel.normalization)}</p>` : null}</div></div>`);
+      parts.push(
+        join([
+          html`<h2><code>${cell.id}</code></h2>\n<div class="cards"><div class="card"><div class="k">champion</div>`,
+          html`<div class="v">${champion ? shortCell(champion) : "none"}</div></div><div class="card"><div class="k">`,
+          html`passed</div><div class="v">${rowsOut.filter((r) => r.passed).length} / ${rowsOut.length}</div></div>`,
+          html`</div>\n<p>`,
+          champion ? html`<span class="badge ok">champion</span> ` : html`<span class="badge bad">no champion</span> `,
+          html`${String(sel.summary ?? "")}</p>\n<div class="grid2"><div><h3>Thresholds</h3>`,
+          html`${keyValueTable(flatten(sel.thresholds))}</div><div><h3>Score weights</h3>`,
+          keyValueTable(flatten(sel.weights)),
+          join([
+            sel.normalization ? html`<p class="note">Normalization: ${String(sel.normalization)}</p>` : null,
+            html`</div>`,
+          ]),
+          html`</div>`,
+        ]),
+      );
       if (scored.length) {
         const order = scored.map((r) => r.cell);
         parts.push(
@@ -93,9 +106,15 @@ export const selectionPage: PageBuilder = {
       parts.push(html`<h3>Every candidate and why</h3>${dataTable(rowsOut, { maxRows: 1000, digits: 5 })}`);
       if (Object.keys(champ).length)
         parts.push(
-          html`<h3>Champion provenance</h3>${keyValueTable(flatten(champ).map(([k, v]) => [k, formatValue(v, 8)] as [string, unknown]))}`,
+          join([
+            html`<h3>Champion provenance</h3>`,
+            keyValueTable(flatten(champ).map(([k, v]) => [k, formatValue(v, 8)] as [string, unknown])),
+          ]),
         );
     }
-    return html`<h1>Champion selection</h1><p class="lead">Thresholds first, then a weighted score; the champion and why.</p>${sourceStatus(catalog, sources)}${parts}`;
+    return join([
+      html`<h1>Champion selection</h1><p class="lead">Thresholds first, then a weighted score; the champion and why.`,
+      html`</p>${sourceStatus(catalog, sources)}${parts}`,
+    ]);
   },
 };

@@ -8,7 +8,7 @@ import * as Plot from "@observablehq/plot";
 import type { CatalogCell } from "../catalog.ts";
 import { figure, labelMargin } from "../figure.ts";
 import { formatNumber } from "../format.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable, keyValueTable } from "../table.ts";
 import { cellsWith, pathOf, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { heatmap } from "./heatmap.ts";
@@ -72,13 +72,30 @@ async function cellRows(conn: SiteContext["conn"], src: string, have: Set<string
 
 /** A summary card: a label, a value (numbers to 3 digits, "—" when missing), an optional note. */
 function card(k: string, v: unknown, note?: string): SafeHtml {
-  return html`<div class="card"><div class="k">${k}</div><div class="v">${typeof v === "number" ? formatNumber(v, 3) : String(v ?? "—")}</div>${note ? html`<div class="k">${note}</div>` : null}</div>`;
+  return join([
+    html`<div class="card"><div class="k">${k}</div><div class="v">`,
+    html`${typeof v === "number" ? formatNumber(v, 3) : String(v ?? "—")}</div>`,
+    html`${note ? html`<div class="k">${note}</div>` : null}</div>`,
+  ]);
 }
 
 /** The heading of a statistics cell: cards of Reality Check, SPA, PBO and the trials, and a note reading them. */
 function testCards(id: string, matrix: Json, { pbo, rc, spa, trials }: Tests, count: number): SafeHtml {
-  return html`<h2><code>${id}</code></h2><div class="cards">${card("Reality Check p-value", rc.p_value, `best: ${shortCell(String(rc.best ?? ""))}`)}${card("SPA p-value (consistent)", spa.p_consistent, `best: ${shortCell(String(spa.best ?? ""))}`)}${card("PBO", pbo.pbo, `${pbo.splits ?? "?"} splits, ${pbo.combinations ?? "?"} combinations`)}${card("trials (N, effective)", trials.count, `${typeof trials.raw === "number" ? `${trials.raw} raw; ` : ""}Sharpe variance ${typeof trials.sharpe_variance === "number" ? formatNumber(trials.sharpe_variance, 4) : "—"}; E[max Sharpe] ${typeof trials.expected_max_sharpe === "number" ? formatNumber(trials.expected_max_sharpe, 3) : "—"}`)}</div>
-<p class="note">Reality Check (White 2000) and SPA (Hansen 2005) test whether the best cell beats the benchmark (${String(matrix.benchmark ?? "the baseline")}) after searching ${String(matrix.cells ?? count)} cells; small p-values reject "no cell beats it". PBO (Bailey et al. 2017) is the probability that the in-sample best cell ranks below the median out of sample.</p>`;
+  return join([
+    html`<h2><code>${id}</code></h2><div class="cards">`,
+    card("Reality Check p-value", rc.p_value, `best: ${shortCell(String(rc.best ?? ""))}`),
+    card("SPA p-value (consistent)", spa.p_consistent, `best: ${shortCell(String(spa.best ?? ""))}`),
+    card("PBO", pbo.pbo, `${pbo.splits ?? "?"} splits, ${pbo.combinations ?? "?"} combinations`),
+    card(
+      "trials (N, effective)",
+      trials.count,
+      `${typeof trials.raw === "number" ? `${trials.raw} raw; ` : ""}Sharpe variance ${typeof trials.sharpe_variance === "number" ? formatNumber(trials.sharpe_variance, 4) : "—"}; E[max Sharpe] ${typeof trials.expected_max_sharpe === "number" ? formatNumber(trials.expected_max_sharpe, 3) : "—"}`,
+    ),
+    html`</div>\n<p class="note">Reality Check (White 2000) and SPA (Hansen 2005) test whether the best cell beats `,
+    html`the benchmark (${String(matrix.benchmark ?? "the baseline")}) after searching `,
+    html`${String(matrix.cells ?? count)} cells; small p-values reject "no cell beats it". PBO (Bailey et al. 2017) `,
+    html`is the probability that the in-sample best cell ranks below the median out of sample.</p>`,
+  ]);
 }
 
 /** The Sharpe ratio of each cell (dot) with its stationary-bootstrap interval (bar), best first. */
@@ -222,7 +239,10 @@ export const statisticsPage: PageBuilder = {
   async build(ctx: SiteContext): Promise<SafeHtml> {
     const { catalog } = ctx;
     const sources = stagesOf(cellsWith(catalog, ["cells", "matrix"]));
-    const head = html`<h1>Statistics</h1><p class="lead">Is the best result more than luck? Intervals, deflation by the number of trials, data-snooping tests and overfitting.</p>${sourceStatus(catalog, sources)}`;
+    const head = join([
+      html`<h1>Statistics</h1><p class="lead">Is the best result more than luck? Intervals, deflation by the number `,
+      html`of trials, data-snooping tests and overfitting.</p>${sourceStatus(catalog, sources)}`,
+    ]);
     const parts: SafeHtml[] = [];
     for (const sc of readableCells(catalog, ["cells", "matrix"])) parts.push(await cellSection(ctx, sc));
     return html`${head}${parts}`;

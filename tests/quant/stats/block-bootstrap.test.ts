@@ -158,7 +158,8 @@ describe("stationaryBootstrapVariance", () => {
     });
     const mm = means.reduce((a, b) => a + b, 0) / means.length;
     const mcVar = (n * means.reduce((a, b) => a + (b - mm) ** 2, 0)) / (means.length - 1);
-    expect(mcVar / stationaryBootstrapVariance(x, 6)).toBeGreaterThan(0.95); // sampling error of a variance from 20,000 draws ≈ 1%
+    // sampling error of a variance from 20,000 draws ≈ 1%
+    expect(mcVar / stationaryBootstrapVariance(x, 6)).toBeGreaterThan(0.95);
     expect(mcVar / stationaryBootstrapVariance(x, 6)).toBeLessThan(1.05);
   });
 });

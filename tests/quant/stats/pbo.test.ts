@@ -14,7 +14,8 @@ describe("probabilityOfBacktestOverfitting", () => {
   it("matches a hand computation: S = 4 blocks, 4 strategies, metric mean", () => {
     // Block means (2 rows each, v + 1 and v − 1), strategies A B C D:
     //   g1:  2  0  4  3      g2:  0  6  4 −2      g3: −3  0 −1 −2      g4: −2  2 −1  2
-    // Training blocks → in-sample sums (A B C D) → n* → test sums → rank of n* (1 = worst) → λ = ln(ω/(1 − ω)), ω = rank/5
+    // Training blocks → in-sample sums (A B C D) → n* → test sums → rank of n* (1 = worst)
+    // → λ = ln(ω/(1 − ω)), ω = rank/5
     //   {1,2}: 2 6 8 1  → C;  −5 2 −2 0  → C is 2nd → ln(2/3)
     //   {1,3}: −1 0 3 1 → C;  −2 8 3 0   → 3rd     → ln(3/2)
     //   {1,4}: 0 2 3 5  → D;  −3 6 3 −4  → 1st     → ln(1/4)
@@ -56,7 +57,8 @@ describe("probabilityOfBacktestOverfitting", () => {
       all.push(r.pbo);
       sum += r.pbo;
     }
-    expect(sum / 20).toBeGreaterThan(0.38); // one PBO has sd ≈ 0.24 here (combinations share data); the mean of 20, ≈ 0.055
+    // one PBO has sd ≈ 0.24 here (combinations share data); the mean of 20, ≈ 0.055
+    expect(sum / 20).toBeGreaterThan(0.38);
     expect(sum / 20).toBeLessThan(0.62);
     expect(Math.min(...all)).toBeLessThan(0.5);
     expect(Math.max(...all)).toBeGreaterThan(0.5);

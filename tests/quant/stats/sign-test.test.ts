@@ -20,7 +20,8 @@ describe("signTest", () => {
     expect(r).toMatchObject({ positives: 7, negatives: 3, zeros: 0, n: 10 });
     expect(r.pValue).toBeCloseTo(176 / 1024, 15);
     expect(signTest(series(7, 3)).pValue).toBeCloseTo(352 / 1024, 14);
-    expect(signTest(series(7, 3), { alternative: "less" }).pValue).toBeCloseTo(968 / 1024, 15); // P(X ≤ 7) = 1 − 56/1024
+    // P(X ≤ 7) = 1 − 56/1024
+    expect(signTest(series(7, 3), { alternative: "less" }).pValue).toBeCloseTo(968 / 1024, 15);
   });
   it("15 positives of 20: P(X ≥ 15) = (15504 + 4845 + 1140 + 190 + 20 + 1)/2²⁰ = 21700/1048576", () => {
     expect(signTest(series(15, 5), { alternative: "greater" }).pValue).toBeCloseTo(21700 / 1048576, 16);
@@ -38,7 +39,8 @@ describe("signTest", () => {
       0,
       13,
     );
-    expect(signTest(series(30, 70), { alternative: "greater" }).pValue).toBeCloseTo(0.9999839199923521, 14); // binom.sf(29, 100, 0.5)
+    // binom.sf(29, 100, 0.5)
+    expect(signTest(series(30, 70), { alternative: "greater" }).pValue).toBeCloseTo(0.9999839199923521, 14);
     expect(signTest(series(30, 70), { alternative: "less" }).pValue / 3.925069822796835e-5 - 1).toBeCloseTo(0, 13);
     expect(binomialUpperTail(1000, 600) / 1.3642320780329735e-10 - 1).toBeCloseTo(0, 13);
   });

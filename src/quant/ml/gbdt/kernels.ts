@@ -45,7 +45,10 @@ export interface KernelStateInit {
   /** Partition scratch: left rows by piece (nRows), left count per (record, thread) (nSlots·threads). */
   rowsTmp: Int32Array;
   pieceLeft: Int32Array;
-  /** Binning input/output for OP_BIN: the float32 columns (n × F, column-major), cuts (256 per feature) and their counts. */
+  /**
+   * Binning input/output for OP_BIN: the float32 columns (n × F, column-major), cuts (256 per feature) and their
+   * counts.
+   */
   cols: Float32Array;
   cutsOut: Float64Array;
   nCuts: Int32Array;
