@@ -382,8 +382,13 @@ function sortKeys(v: unknown): unknown {
  * something other than its name are warnings. `needs` holds train's and baselines' params.
  */
 function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Record<string, unknown>>): StageIssue[] {
-  const issues: StageIssue[] = [...costsIssues(p.costs)];
   const optimizers = [...new Set(cells.map((c) => String(c.optimizer ?? p.optimizer)))];
+  return [...costsIssues(p.costs), ...selectionIssues(p, optimizers), ...neighbourIssues(p, needs)];
+}
+
+/** Whether the selection can fill the book under the weight caps. */
+function selectionIssues(p: Params, optimizers: string[]): StageIssue[] {
+  const issues: StageIssue[] = [];
   const sel = p.selection;
   const budgets = p.constraints.budgets;
   const position =
@@ -423,6 +428,12 @@ function planChecks(p: Params, needs: Record<string, unknown>, cells: Array<Reco
       hint: "use a quantile below 1, e.g. 0.1",
     });
   }
+  return issues;
+}
+
+/** Whether train's lag and the baselines' costs, lag and schedule are the cells' own. */
+function neighbourIssues(p: Params, needs: Record<string, unknown>): StageIssue[] {
+  const issues: StageIssue[] = [];
   const train = needs.train as { lag?: number } | undefined;
   if (train && typeof train.lag === "number" && train.lag !== p.lag) {
     issues.push({
