@@ -15,8 +15,9 @@
  * promoted to `champion` in the registry, with the test's figures as the reason.
  */
 import { join } from "node:path";
-import { createRng, hashString32 } from "../core/rng.ts";
-import { activeReturnTest, type ActiveReturnTest } from "../quant/stats/active-return-test.ts";
+import { createRng } from "../core/rng.ts";
+import { activeReturnSeed, activeReturnTest, type ActiveReturnTest } from "../quant/stats/active-return-test.ts";
+import { totalReturn } from "../quant/stats/total-return.ts";
 import { maxDrawdown } from "../quant/stats/max-drawdown.ts";
 import type { EquityRecord } from "./ledger.ts";
 import { CHAMPION, readRegistry, type RegistryState } from "./model-registry.ts";
@@ -118,7 +119,7 @@ export function promotionVerdict(
       reasons: [`${pairs.length} of ${rule.min_days} shadow days`],
     };
   }
-  const seed = hashString32(`${championSha}:${shadow.sha256}:${pairs.at(-1)!.date}`);
+  const seed = activeReturnSeed(championSha, shadow.sha256, pairs.at(-1)!.date);
   const test = activeReturnTest(chal, champ, { rng: createRng(seed), resamples: rule.resamples });
   const dd = maxDrawdown(chal);
   const reasons: string[] = [];
@@ -129,18 +130,12 @@ export function promotionVerdict(
   return {
     ...base,
     test,
-    challengerReturn: compound(chal),
-    championReturn: compound(champ),
+    challengerReturn: totalReturn(chal),
+    championReturn: totalReturn(champ),
     challengerDrawdown: dd,
     passes: reasons.length === 0,
     reasons,
   };
-}
-
-function compound(r: Float64Array): number {
-  let w = 1;
-  for (let i = 0; i < r.length; i++) w *= 1 + r[i];
-  return w - 1;
 }
 
 /** The sentence the registry records as the reason of an automatic promotion (and the CLI prints). */

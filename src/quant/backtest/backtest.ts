@@ -76,20 +76,7 @@ function validateReturns(returns: Float64Array, N: number, from: number): void {
 /** The output buffers: fresh, or those of `reuse` (same shape), zeroed where the loop does not write every value. */
 type Outputs = Pick<
   BacktestResult,
-  | "gross"
-  | "net"
-  | "equity"
-  | "turnover"
-  | "costs"
-  | "grossExposure"
-  | "netExposure"
-  | "cash"
-  | "nNames"
-  | "traded"
-  | "holdings"
-  | "contribution"
-  | "contributionTotal"
-  | "costTotal"
+  (typeof ROW_SERIES)[number] | "holdings" | "contribution" | "contributionTotal" | "costTotal"
 > & {
   /** The buffers come from `reuse`: the T × N rows the loop does not reach (after a ruin) must be cleared. */
   reused: boolean;

@@ -17,7 +17,7 @@
  * Davison & Hinkley 1997, §4.4). `confidence` = 1 − p. Deterministic given `rng`.
  */
 import { StrataError } from "../../core/errors.ts";
-import type { Rng } from "../../core/rng.ts";
+import { hashString32, type Rng } from "../../core/rng.ts";
 import { stationaryBootstrapIndices } from "./block-bootstrap.ts";
 import { optimalBlockLength } from "./optimal-block-length.ts";
 
@@ -43,6 +43,15 @@ export interface ActiveReturnTest {
   confidence: number;
   blockLength: number;
   resamples: number;
+}
+
+/**
+ * The seed of one champion–challenger comparison: both models' fingerprints and the last shared
+ * day. The promotion rule (src/paper/shadow.ts) and the report page that shows its test
+ * (src/report/site/paper-shadow.ts) both draw from it, so they resample the same way.
+ */
+export function activeReturnSeed(champion: string, challenger: string, lastDay: string): number {
+  return hashString32(`${champion}:${challenger}:${lastDay}`);
 }
 
 export function activeReturnTest(

@@ -10,8 +10,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import * as Plot from "@observablehq/plot";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { createRng, hashString32 } from "../../core/rng.ts";
-import { activeReturnTest } from "../../quant/stats/active-return-test.ts";
+import { createRng } from "../../core/rng.ts";
+import { activeReturnSeed, activeReturnTest } from "../../quant/stats/active-return-test.ts";
+import { totalReturn } from "../../quant/stats/total-return.ts";
 import { maxDrawdown } from "../../quant/stats/max-drawdown.ts";
 import { queryRows, sqlString } from "../../store/index.ts";
 import { figure } from "../figure.ts";
@@ -115,16 +116,15 @@ function testTable(pairs: Pair[], champSha: string, chalSha: string): SafeHtml {
   if (pairs.length < 10) return html`<p class="note">${pairs.length} shared day(s): the test needs at least 10.</p>`;
   const chal = Float64Array.from(pairs, (p) => Number(p.chal));
   const champ = Float64Array.from(pairs, (p) => Number(p.champ));
-  const seed = hashString32(`${champSha}:${chalSha}:${pairs.at(-1)!.date}`);
+  const seed = activeReturnSeed(champSha, chalSha, pairs.at(-1)!.date);
   const t = activeReturnTest(chal, champ, { rng: createRng(seed), resamples: 2000 });
   const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
-  const growth = (r: Float64Array) => r.reduce((w, x) => w * (1 + x), 1) - 1;
   return joinHtml([
     dataTable([
       {
         shared_days: t.n,
-        champion_return: pct(growth(champ)),
-        challenger_return: pct(growth(chal)),
+        champion_return: pct(totalReturn(champ)),
+        challenger_return: pct(totalReturn(chal)),
         active_per_year: pct(t.annualActive),
         confidence: t.confidence.toFixed(3),
         challenger_drawdown: pct(maxDrawdown(chal)),
