@@ -69,9 +69,10 @@ const params = z
     /** Synthetic: strength κ of the planted signal (default from generateMarket; 0 disables). */
     signalStrength: z.number().min(0).optional(),
     /**
-     * Synthetic: the last date of the calendar listing and delisting days are drawn over
-     * (default: end). `pipeline data update` pins it to the end it extends, so the new `end`
-     * only appends days and every earlier row stays the same.
+     * Synthetic: the last date of the calendar listing and delisting days are drawn over, on or
+     * after start (default: end). `pipeline data update` pins it to the end it extends, so the
+     * new `end` only appends days and every earlier row stays the same. Later than `end`, it
+     * cuts that market at `end` (a retrain as of a past day sees exactly the rows it had then).
      */
     universeEnd: isoDate.optional(),
     /** Files: project-relative path, also listed under the stage's `files:`. */
@@ -116,11 +117,11 @@ const params = z
     const start = p.start ?? (p.source === "synthetic" ? DEFAULT_START : undefined);
     const end = p.end ?? (p.source === "synthetic" ? DEFAULT_END : undefined);
     if (start === undefined || end === undefined || parseIsoDate(start) === null || parseIsoDate(end) === null) return;
-    if (p.universeEnd !== undefined && (p.universeEnd < start || p.universeEnd > end))
+    if (p.universeEnd !== undefined && p.universeEnd < start)
       ctx.addIssue({
         code: "custom",
         path: ["universeEnd"],
-        message: `universeEnd ${p.universeEnd} is outside start ${start} … end ${end}; expected a date in that range`,
+        message: `universeEnd ${p.universeEnd} is before start ${start}; expected a date on or after start`,
       });
     if (end >= start) return; // ISO dates with 4-digit years order as text
     if (p.end !== undefined) {
@@ -181,7 +182,8 @@ async function writeSynthetic(ctx: StageContext<Params>): Promise<void> {
     },
     { orderBy: ["date", "symbol"] },
   );
-  const u = m.universe;
+  // With universeEnd after end, symbols listing after end have no rows: left out, as a file's are.
+  const u = m.universe.filter((s) => s.firstIndex <= s.lastIndex);
   await ctx.writeTable(
     "symbols",
     {

@@ -16,7 +16,10 @@
  * listing and delisting days are drawn as fractions of the whole calendar, so with them a
  * later `end` changes the universe (not the information) on earlier dates — unless
  * `universeEnd` pins that calendar, as `pipeline data update` does: then a later `end` only
- * appends days. These properties are tested in tests/data/synthetic.test.ts.
+ * appends days. `universeEnd` may also lie after `end`: the market is then the one ending at
+ * `universeEnd` cut at `end` (the same rows dated ≤ end, value for value), which is how a retrain
+ * "as of" a past day D sees exactly the bars the study had on those dates and nothing later.
+ * These properties are tested in tests/data/synthetic.test.ts.
  *
  * Everything is typed arrays; randomness comes only from `createRng(seed)` and its forks (one
  * stream for the market, one for sectors, one per symbol, so the idiosyncratic path of a
@@ -64,10 +67,12 @@ export interface MarketOptions {
   /** Fraction of symbols delisted before the end. Default 0.05. */
   delistingFraction?: number;
   /**
-   * Last date of the calendar the listing and delisting days are drawn over, between start and
-   * end (default: end). Those days are fractions of that calendar, so a later `end` alone
-   * would move them; with this pinned to an earlier end, extending `end` only appends days
-   * (`pipeline data update` pins it). Symbols not delisted by then trade to `end`.
+   * Last date of the calendar the listing and delisting days are drawn over, on or after start
+   * (default: end). Those days are fractions of that calendar, so a later `end` alone would
+   * move them; with this pinned to an earlier end, extending `end` only appends days (`pipeline
+   * data update` pins it), and symbols not delisted by then trade to `end`. After `end` it cuts
+   * the market ending at `universeEnd` at `end`: the rows dated ≤ end are identical, symbols
+   * listing later have no rows, and those delisting later trade to `end`.
    */
   universeEnd?: string;
   /**
@@ -87,7 +92,10 @@ export interface SymbolInfo {
   sectorLoading: number;
   /** Idiosyncratic volatility σ_i, annualized (×√252). */
   idioVol: number;
-  /** Index into `days` of the first and last trading day. */
+  /**
+   * Index into `days` of the first and last trading day. lastIndex ≤ days.length − 1; a symbol
+   * listing after `end` (possible when `universeEnd` is later) has firstIndex > lastIndex and no rows.
+   */
   firstIndex: number;
   lastIndex: number;
 }
@@ -161,8 +169,8 @@ function checkOptions(opts: MarketOptions): void {
   }
   if (opts.tailDf !== undefined && !(opts.tailDf >= 3))
     bad("tailDf", opts.tailDf, "≥ 3 (finite variance and kurtosis)");
-  if (opts.universeEnd !== undefined && !(opts.universeEnd >= opts.start && opts.universeEnd <= opts.end))
-    bad("universeEnd", opts.universeEnd, `a date from start ${opts.start} to end ${opts.end}`);
+  if (opts.universeEnd !== undefined && !(opts.universeEnd >= opts.start))
+    bad("universeEnd", opts.universeEnd, `a date on or after start ${opts.start}`);
 }
 
 function symbolNames(n: number): string[] {
@@ -212,10 +220,12 @@ interface Universe {
 }
 
 /**
- * Sectors (shuffled round-robin, so none is empty), loadings, levels, then listing spans, all
- * from the one `uni` stream in this order.
+ * The universe: sectors (shuffled round-robin, so none is empty), loadings, levels, then listing
+ * spans, all from the one `uni` stream in this order. Listing and delisting days are drawn over
+ * the Tu days up to `universeEnd`; when Tu > T, a listing day ≥ T leaves the symbol without rows
+ * and a delisting day ≥ T is clamped to T − 1 after its draw, so the draws, and every day before
+ * T, are those of the market with T = Tu.
  */
-/** The universe: sectors, loadings, starting levels, and listing/delisting days drawn over Tu ≤ T days. */
 function drawUniverse(opts: MarketOptions, N: number, K: number, T: number, Tu: number, uni: Rng): Universe {
   const perm = Int32Array.from({ length: N }, (_, i) => i);
   shuffle(perm, uni);
@@ -239,7 +249,8 @@ function drawUniverse(opts: MarketOptions, N: number, K: number, T: number, Tu: 
   const nLate = Tu > 120 ? Math.round(N * (opts.lateListingFraction ?? 0.08)) : 0;
   const nGone = Tu > 120 ? Math.round(N * (opts.delistingFraction ?? 0.05)) : 0;
   for (let p = 0; p < nLate; p++) first[perm[p]] = 20 + uni.int(Math.floor(0.6 * Tu) - 20);
-  for (let p = nLate; p < nLate + nGone; p++) last[perm[p]] = Math.floor(0.3 * Tu) + uni.int(Math.floor(0.7 * Tu) - 20);
+  for (let p = nLate; p < nLate + nGone; p++)
+    last[perm[p]] = Math.min(T - 1, Math.floor(0.3 * Tu) + uni.int(Math.floor(0.7 * Tu) - 20));
   return { sectorOf, beta, gamma, idio, logP0, logV0, first, last };
 }
 

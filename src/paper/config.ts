@@ -4,6 +4,7 @@
  * costs in basis points per side on traded notional, ADV in shares (20-day mean volume).
  */
 import { z } from "zod";
+import { checkRolloutSteps } from "./rollout.ts";
 
 export const paperConfigSchema = z
   .object({
@@ -151,6 +152,54 @@ export const paperConfigSchema = z
       })
       .strict()
       .default({ min_days: 40, confidence: 0.95, max_drawdown: -0.2, resamples: 2000, auto: false }),
+    /**
+     * How a new champion takes the book (src/paper/rollout.ts): `steps` of the book, each held
+     * `days_per_step` trading days, the rest staying with the previous champion; rolled back when
+     * the new model's drawdown since the rollout began falls below `max_drawdown`, or when the
+     * live book's annualized tracking error against the blend of the two models' shadows exceeds
+     * `max_tracking` (judged after `min_days` days). `steps: [1]` switches at once.
+     */
+    rollout: z
+      .object({
+        steps: z
+          .array(z.number())
+          .default([0.25, 0.5, 1])
+          .superRefine((steps, ctx) => {
+            const problem = checkRolloutSteps(steps);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          }),
+        days_per_step: z.number().int().min(1).default(5),
+        max_drawdown: z.number().gt(-1).lt(0).default(-0.1),
+        max_tracking: z.number().positive().default(0.05),
+        min_days: z.number().int().min(2).default(5),
+        auto_rollback: z.boolean().default(true),
+      })
+      .strict()
+      .default({
+        steps: [0.25, 0.5, 1],
+        days_per_step: 5,
+        max_drawdown: -0.1,
+        max_tracking: 0.05,
+        min_days: 5,
+        auto_rollback: true,
+      }),
+    /**
+     * When paper trading retrains the study (src/paper/retrain.ts): after a day's close, every
+     * `every_days` trading days since the last retrain, and (`on_drift`) when the day's monitoring
+     * raises model or performance drift — at most once per `min_gap_days`. A retrain runs the
+     * study as an experiment with its data cut at that day (point in time) and registers the
+     * champion it selects as `challenger`. Off by default.
+     */
+    retrain: z
+      .object({
+        every_days: z.number().int().min(5).nullable().default(null),
+        on_drift: z.boolean().default(false),
+        min_gap_days: z.number().int().min(1).default(21),
+        /** Stages to run (default: every stage of the study). */
+        targets: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ every_days: null, on_drift: false, min_gap_days: 21, targets: [] }),
   })
   .strict();
 

@@ -46,7 +46,7 @@ import {
 import { checkPortfolio, checkTrades, killSwitch, type KillSwitchResult } from "./safety.ts";
 import { SimBroker, type Bar } from "./sim-broker.ts";
 import { scoreFromPredictions, scoreWithModel, type Scores } from "./signals.ts";
-import { isRebalanceDecision, targetWeights, type TargetResult } from "./targets.ts";
+import { blendTargets, isRebalanceDecision, targetWeights, type TargetResult } from "./targets.ts";
 import { generateTrades, type SkippedTrade, type Trade } from "./trades.ts";
 
 export interface PaperPaths {
@@ -71,6 +71,21 @@ export interface RunDayOptions {
   beforeCommit?: (result: DayResult) => Promise<void>;
   /** DuckDB connection for reading the Parquet inputs (default: a private in-memory one). */
   db?: DuckDBConnection;
+  /** A gradual rollout's share of the day (src/paper/rollout.ts `planDay`); none: the champion holds the book. */
+  rollout?: DayRollout;
+}
+
+/**
+ * The rollout's part in one day: the previous champion's folder trades 1 − `weight` of the book
+ * beside the champion (null, or weight 1: the champion alone); `trade` rebalances today whatever
+ * the schedules say (the share changed); `event` and `note` are recorded with the day.
+ */
+export interface DayRollout {
+  previousDir: string | null;
+  weight: number;
+  trade: boolean;
+  event: EventRecord | null;
+  note: string | null;
 }
 
 export type DayStatus =
@@ -100,6 +115,8 @@ export interface DayResult {
   } | null;
   /** The champion's label horizon in bars (monitoring judges scores over it), or null. */
   championHorizon: number | null;
+  /** During a rollout: the champion's share of the book and the previous champion trading the rest. */
+  rollout: { weight: number; previous: string } | null;
   regime: Regime | null;
   scoreSource: "model" | "predictions" | null;
   signals: Array<{ symbol: string; score: number; rank: number }>;
@@ -167,6 +184,7 @@ function emptyResult(date: string, dryRun: boolean): DayResult {
     rebalance: false,
     champion: null,
     championHorizon: null,
+    rollout: null,
     regime: null,
     scoreSource: null,
     signals: [],
@@ -262,10 +280,11 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
     const start = await preflight(ctx);
     if (start === null) return res;
     const champion = await lookupChampion(ctx, start.held);
-    const prices = await decisionPrices(ctx, start, champion);
+    const previous = champion ? rolloutPrevious(ctx) : null;
+    const prices = await decisionPrices(ctx, start, champion, previous);
     const bars = await tradeDayBars(ctx, start.held, prices.badHeld);
     const equity = equityAtDecision(start, prices);
-    const decision = await decide(ctx, start, champion, prices, equity);
+    const decision = await decide(ctx, start, { champion, previous }, prices, equity);
     const fills = await executeAndValue(ctx, start, prices, equity.equityP, decision, bars);
     await commit(ctx, start.P, champion, prices.market, decision, fills);
     return res;
@@ -419,8 +438,44 @@ async function lookupChampion(ctx: DayContext, held: Map<string, number>): Promi
   return champion;
 }
 
+/**
+ * A rollout day: notes and records its event, and loads the previous champion that trades the
+ * rest of the book (null when the champion holds it all).
+ */
+function rolloutPrevious(ctx: DayContext): Champion | null {
+  const r = ctx.opts.rollout;
+  if (!r) return null;
+  if (r.note) ctx.res.notes.push(r.note);
+  if (r.event) ctx.events.push(r.event);
+  if (r.previousDir === null || !(r.weight < 1)) return null;
+  const found = loadChampion(r.previousDir);
+  if (!found.ok)
+    throw new StrataError(
+      "DATA",
+      `paper run ${ctx.date}: the rollout's previous champion cannot be read: ${found.reason}`,
+      {
+        hint: "restore the models/ folder (git checkout models/), or finish the rollout by hand (pipeline models rollback)",
+      },
+    );
+  if (found.champion.params.lag !== 1)
+    throw new StrataError(
+      "DATA",
+      `paper run ${ctx.date}: the rollout's previous champion trades with lag ${found.champion.params.lag}`,
+      {
+        hint: "paper trading fills on the next bar (lag 1)",
+      },
+    );
+  ctx.res.rollout = { weight: r.weight, previous: found.champion.cell };
+  return found.champion;
+}
+
 /** Loads the market at the decision close P and the closes there; lists the held names without a usable close. */
-async function decisionPrices(ctx: DayContext, start: DayStart, champion: Champion | null): Promise<DecisionPrices> {
+async function decisionPrices(
+  ctx: DayContext,
+  start: DayStart,
+  champion: Champion | null,
+  previous: Champion | null,
+): Promise<DecisionPrices> {
   const { cfg, res } = ctx;
   const { P, held } = start;
   // Market at the decision close (≤ P), and the held names' prices there.
@@ -431,7 +486,8 @@ async function decisionPrices(ctx: DayContext, start: DayStart, champion: Champi
     commissionPerShare: cfg.broker.commission_per_share,
     slippageBps: cfg.broker.slippage_bps ?? champion?.params.costs.slippage_bps ?? 0,
   };
-  const window = champion?.params.covariance.window ?? 126;
+  // A rollout day decides for two models: the panel covers the longer of their covariance windows.
+  const window = Math.max(champion?.params.covariance.window ?? 126, previous?.params.covariance.window ?? 0);
   const market: DecisionMarket = await loadDecisionMarket(ctx.conn, ctx.opts.paths.prices, P, {
     window,
     advWindow: cfg.broker.adv_window,
@@ -547,18 +603,33 @@ function equityAtDecision(start: DayStart, prices: DecisionPrices): EquityAtP {
   return { equityP, current };
 }
 
-/** Decides the day: the halt state, the champion's scores at P, and the trades (none unless a rebalance is due). */
+/** The models of a day: the champion, and during a rollout the previous champion trading the rest. */
+interface DayModels {
+  champion: Champion | null;
+  previous: Champion | null;
+}
+
+/**
+ * Decides the day: the halt state, the champion's scores at P, and the trades (none unless a
+ * rebalance is due: the champion's schedule, the previous champion's during a rollout, or a
+ * rollout step that moves capital today).
+ */
 async function decide(
   ctx: DayContext,
   start: DayStart,
-  champion: Champion | null,
+  models: DayModels,
   prices: DecisionPrices,
   equity: EquityAtP,
 ): Promise<DayDecision> {
   const { date: D, res } = ctx;
   const { P } = start;
+  const { champion, previous } = models;
   const halt = await ctx.ledger.haltState();
-  const rebalance = champion ? isRebalanceDecision(P, D, champion.params.rebalance) : false;
+  const rebalance = champion
+    ? isRebalanceDecision(P, D, champion.params.rebalance) ||
+      (previous !== null && isRebalanceDecision(P, D, previous.params.rebalance)) ||
+      ctx.opts.rollout?.trade === true
+    : false;
   res.rebalance = rebalance;
   const scores = champion ? await championScores(ctx, champion, P) : null;
 
@@ -579,7 +650,10 @@ async function decide(
     res.notes.push(note);
     ctx.events.push({ date: D, kind: "no_trade", severity: "warning", message: note });
   } else {
-    trades = await rebalanceTrades(ctx, champion, scores!, start, prices, equity);
+    const rest = previous
+      ? { champion: previous, scores: await modelScores(ctx, previous, P), share: 1 - ctx.opts.rollout!.weight }
+      : null;
+    trades = await rebalanceTrades(ctx, champion, scores!, start, prices, equity, rest);
   }
   res.trades = trades;
   return { halt, scores, trades };
@@ -587,11 +661,8 @@ async function decide(
 
 /** The champion's scores at P (the model on P's features, or its train predictions), ranked into the result. */
 async function championScores(ctx: DayContext, champion: Champion, P: string): Promise<Scores> {
-  const { conn, opts, res } = ctx;
-  const scores =
-    ctx.cfg.scores === "predictions"
-      ? await scoreFromPredictions(conn, predictionsPath(opts.paths, champion), P)
-      : await scoreWithModel(conn, opts.paths.features, P, champion.fitted);
+  const { res } = ctx;
+  const scores = await modelScores(ctx, champion, P);
   res.scoreSource = scores.source;
   const ranked = [...scores.bySymbol.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   res.signals = ranked.map(([symbol, score], k) => ({ symbol, score, rank: k + 1 }));
@@ -599,6 +670,20 @@ async function championScores(ctx: DayContext, champion: Champion, P: string): P
 }
 
 /** A due rebalance: the champion's target weights, the whole-share trades to them, and the safety checks. */
+function modelScores(ctx: DayContext, model: Champion, P: string): Promise<Scores> {
+  const { conn, opts } = ctx;
+  return ctx.cfg.scores === "predictions"
+    ? scoreFromPredictions(conn, predictionsPath(opts.paths, model), P)
+    : scoreWithModel(conn, opts.paths.features, P, model.fitted);
+}
+
+/** During a rollout: the previous champion, its scores at P and its share of the book. */
+interface RestOfBook {
+  champion: Champion;
+  scores: Scores;
+  share: number;
+}
+
 async function rebalanceTrades(
   ctx: DayContext,
   champion: Champion,
@@ -606,12 +691,22 @@ async function rebalanceTrades(
   start: DayStart,
   prices: DecisionPrices,
   equity: EquityAtP,
+  rest: RestOfBook | null,
 ): Promise<Trade[]> {
   const { date: D, cfg, res } = ctx;
   const { market } = prices;
   const { panel } = market;
   const { current, equityP } = equity;
-  const tw = targetWeights(market, scores, champion.params, current);
+  const tw = rest
+    ? blendTargets(
+        market,
+        [
+          { scores, params: champion.params, share: 1 - rest.share },
+          { scores: rest.scores, params: rest.champion.params, share: rest.share },
+        ],
+        current,
+      )
+    : targetWeights(market, scores, champion.params, current);
   if (!tw.decision) {
     const note = `no rebalance at ${start.P}: ${tw.skipped}`;
     res.notes.push(note);
@@ -631,7 +726,8 @@ async function rebalanceTrades(
       weight_target: tw.weights[i] === tw.weights[i] ? tw.weights[i] : null,
     }))
     .filter((r) => r.weight_before !== 0 || (r.weight_target ?? 0) !== 0);
-  const violations = portfolioViolations(cfg, champion.params, market, tw, current);
+  const params = rest ? [champion.params, rest.champion.params] : [champion.params];
+  const violations = portfolioViolations(cfg, params, market, tw, current);
   const gen = generateTrades({
     date: D,
     fingerprint: champion.fingerprint,
@@ -650,32 +746,45 @@ async function rebalanceTrades(
   return checkedTrades(ctx, gen.trades, equityP, violations);
 }
 
-/** The portfolio checks on the target weights (kept weights where the no-trade band holds a name). */
+/**
+ * The portfolio checks on the target weights (kept weights where the no-trade band holds a
+ * name). During a rollout the caps are the looser of the two models' (a blend of two books
+ * within their caps is within the larger one) and the expected net exposure the blend's.
+ */
 function portfolioViolations(
   cfg: PaperConfig,
-  p: ChampionParams,
+  models: readonly ChampionParams[],
   market: DecisionMarket,
   tw: TargetResult,
   current: Float64Array,
 ): string[] {
   const decision = tw.decision!;
   const effective = Float64Array.from(tw.weights, (w, i) => (w === w ? w : current[i]));
-  const legExp = p.selection.side === "long" ? 1 : p.selection.leg_exposure;
   const lev = Math.max(1, decision.scale);
+  const caps = models.map((p) => {
+    const legExp = p.selection.side === "long" ? 1 : p.selection.leg_exposure;
+    return {
+      position: p.constraints.max_weight * legExp * lev + 1e-6,
+      sector:
+        p.constraints.sector_cap !== undefined
+          ? p.constraints.sector_cap * legExp * (p.selection.side === "long" ? 1 : 2) * lev + 1e-6
+          : null,
+      leverage: Math.max(1, p.vol_target?.max_leverage ?? 1),
+    };
+  });
+  const p = models[0];
+  const sectorCaps = caps.map((c) => c.sector);
   return checkPortfolio(
     {
       symbols: market.panel.symbols,
       weights: effective,
       sectors: market.sectors,
-      expectedNet: p.selection.side === "long" ? decision.scale : 0,
-      maxPosition: cfg.safety.max_position ?? p.constraints.max_weight * legExp * lev + 1e-6,
+      expectedNet: tw.expectedNet ?? (p.selection.side === "long" ? decision.scale : 0),
+      maxPosition: cfg.safety.max_position ?? Math.max(...caps.map((c) => c.position)),
       maxSector:
-        cfg.safety.max_sector ??
-        (p.constraints.sector_cap !== undefined
-          ? p.constraints.sector_cap * legExp * (p.selection.side === "long" ? 1 : 2) * lev + 1e-6
-          : null),
+        cfg.safety.max_sector ?? (sectorCaps.every((c) => c !== null) ? Math.max(...(sectorCaps as number[])) : null),
     },
-    { ...cfg.safety, max_gross: cfg.safety.max_gross * Math.max(1, p.vol_target?.max_leverage ?? 1) },
+    { ...cfg.safety, max_gross: cfg.safety.max_gross * Math.max(...caps.map((c) => c.leverage)) },
   );
 }
 
@@ -921,7 +1030,12 @@ async function commit(
     kind: "day",
     severity: "info",
     message: res.message,
-    details: { status: res.status, orders: trades.length, filled },
+    details: {
+      status: res.status,
+      orders: trades.length,
+      filled,
+      ...(ctx.opts.rollout ? { rollout_weight: res.rollout?.weight ?? 1 } : {}),
+    },
   });
   await ctx.ledger.commitDay(
     {
@@ -983,20 +1097,23 @@ export interface RunPeriodOptions extends Omit<RunDayOptions, "date" | "beforeCo
   onDay?: (result: DayResult) => void;
 }
 
-/** Every business day from `from` to `to` (inclusive), in order; stops at the first error. */
-export async function runPaperPeriod(ledger: Ledger, opts: RunPeriodOptions): Promise<DayResult[]> {
-  const a = parseIsoDate(opts.from),
-    b = parseIsoDate(opts.to);
+/**
+ * The business days from `from` to `to` (inclusive), in order, after the period's checks: real
+ * dates, in order, and one day at a time on a real broker.
+ */
+export function periodDays(from: string, to: string, config: PaperConfig): string[] {
+  const a = parseIsoDate(from),
+    b = parseIsoDate(to);
   if (a === null || b === null)
-    throw new StrataError("ARGUMENT", `paper run: --from ${opts.from} / --to ${opts.to} must be dates YYYY-MM-DD`);
+    throw new StrataError("ARGUMENT", `paper run: --from ${from} / --to ${to} must be dates YYYY-MM-DD`);
   if (b < a)
-    throw new StrataError("ARGUMENT", `paper run: --to ${opts.to} is before --from ${opts.from}`, {
+    throw new StrataError("ARGUMENT", `paper run: --to ${to} is before --from ${from}`, {
       hint: "swap the two dates",
     });
-  if (opts.config.broker.kind === "alpaca" && b !== a)
+  if (config.broker.kind === "alpaca" && b !== a)
     throw new StrataError(
       "ARGUMENT",
-      `paper run: --from ${opts.from} --to ${opts.to} with broker.kind alpaca would send every day's orders to ` +
+      `paper run: --from ${from} --to ${to} with broker.kind alpaca would send every day's orders to ` +
         `Alpaca now, at today's prices`,
       {
         hint:
@@ -1004,6 +1121,14 @@ export async function runPaperPeriod(ledger: Ledger, opts: RunPeriodOptions): Pr
           "at a time",
       },
     );
+  const out: string[] = [];
+  for (let d = a; d <= b; d++) if (isBusinessDay(d)) out.push(formatIsoDate(d));
+  return out;
+}
+
+/** Every business day from `from` to `to` (inclusive), in order; stops at the first error. */
+export async function runPaperPeriod(ledger: Ledger, opts: RunPeriodOptions): Promise<DayResult[]> {
+  const dates = periodDays(opts.from, opts.to, opts.config);
   const out: DayResult[] = [];
   let own: Awaited<ReturnType<typeof createDatabase>> | null = null;
   let db = opts.db;
@@ -1012,9 +1137,8 @@ export async function runPaperPeriod(ledger: Ledger, opts: RunPeriodOptions): Pr
     db = await own.connect();
   }
   try {
-    for (let d = a; d <= b; d++) {
-      if (!isBusinessDay(d)) continue;
-      const r = await runPaperDay(ledger, { ...opts, db, date: formatIsoDate(d) });
+    for (const date of dates) {
+      const r = await runPaperDay(ledger, { ...opts, db, date });
       out.push(r);
       opts.onDay?.(r);
     }

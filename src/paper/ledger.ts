@@ -110,7 +110,11 @@ export type EventKind =
   | "order"
   | "rejected"
   /** A challenger in shadow passed the promotion rule: proposed, or promoted in the registry. */
-  | "promotion";
+  | "promotion"
+  /** A gradual rollout's start, step, end or rollback (src/paper/rollout.ts). */
+  | "rollout"
+  /** A retrain the `retrain` policy ran after a day, and the version it registered (src/paper/retrain.ts). */
+  | "retrain";
 
 export interface EventRecord {
   date: string | null;
@@ -300,6 +304,47 @@ export class Ledger {
         `events ORDER BY seq DESC LIMIT ${Math.max(0, Math.floor(limit))}`,
     );
     return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+  }
+
+  /** Every event of the given kinds, oldest first (the rollout and retrain state is folded from them). */
+  async eventsOf(kinds: readonly EventKind[]): Promise<LoggedEvent[]> {
+    const list = kinds.map((k) => `'${k.replace(/'/g, "''")}'`).join(", ");
+    const rows = await queryRows<Omit<LoggedEvent, "seq"> & { seq: number | string }>(
+      this.conn,
+      `SELECT seq, date::VARCHAR AS date, kind, severity, message, details, recorded_at::VARCHAR AS recorded_at FROM ` +
+        `events WHERE kind IN (${list}) ORDER BY seq`,
+    );
+    return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+  }
+
+  /**
+   * Starts an empty ledger from another book's end-of-day state (a rollout's shadow starts from
+   * the live book): one `seed` day at the snapshot's date with its cash and positions, no order.
+   */
+  async seed(from: LedgerSnapshot, message: string): Promise<void> {
+    const last = await this.lastDay();
+    if (last)
+      throw new StrataError("DATA", `paper ledger: cannot seed a ledger that already records days (last ${last.date})`);
+    await this.commitDay({
+      date: from.date,
+      champion: null,
+      fingerprint: null,
+      status: "seed",
+      orders: [],
+      positions: from.positions,
+      signals: null,
+      equity: {
+        date: from.date,
+        cash: from.cash,
+        positionsValue: from.equity - from.cash,
+        equity: from.equity,
+        dailyReturn: null,
+        costs: 0,
+        turnover: 0,
+        regime: null,
+      },
+      events: [{ date: from.date, kind: "day", severity: "info", message }],
+    });
   }
 
   /** Scores by trade day (date, symbol, score) up to `until`. */

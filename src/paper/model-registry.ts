@@ -30,7 +30,10 @@
  * current champion output is registered when it names a champion and its sha256 is new. With
  * no `champion` alias yet it becomes the champion; otherwise it becomes the `challenger` — a
  * new model never silently replaces the champion: promotion is explicit (`promote`).
- * Registering a model already registered changes nothing and returns its version.
+ * Registering a model already registered changes nothing and returns its version. The champion
+ * may come from another study folder (`studyFile`, e.g. an experiment workspace retrained point
+ * in time): its lock and folder give the champion and the lineage, while the registry, the
+ * stored artifact and the versions stay the main study's.
  *
  * Layering: src/paper may not import src/pipeline, so the lock is read here with the yaml
  * package (only the cells' outputs and metrics) and the lock's path rule is restated.
@@ -474,7 +477,9 @@ function commitOf(dir: string): string | null {
 // ---------------------------------------------------------------------------------------------
 
 export interface ActOptions {
+  /** Who records the event (default: git's user.name, else $USER). */
   who?: string;
+  /** Why, recorded on the alias event (default: a sentence naming the move). */
   why?: string;
   /** The clock (tests). */
   now?: Date;
@@ -697,7 +702,7 @@ export type RegisterResult =
   | { status: "registered" | "known"; version: number; aliases: string[]; cell: string; sha256: string }
   | { status: "none"; reason: string };
 
-/** The champion folder's two files as bytes, or why there is nothing to register. */
+/** The champion folder's two files as bytes, or why there is nothing to register (paths relative to `root`). */
 function championFiles(
   root: string,
   dir: string,
@@ -722,19 +727,30 @@ const knownResult = (v: ModelVersion): RegisterResult => ({
   sha256: v.sha256,
 });
 
+export interface RegisterOptions extends ActOptions {
+  /** The champion folder, absolute (default: the study's champion cell's, else data/champion). */
+  championDir?: string;
+  /**
+   * The pipeline file of the study the champion comes from (default: `specFile`), e.g. an
+   * experiment workspace's `.pipeline/exp/<name>/pipeline.yaml`: its lock and folder give the
+   * champion folder, its lock entry and the lineage; the registry, the stored artifact
+   * (models/<sha256>/ beside `specFile`) and the versions stay `specFile`'s.
+   */
+  studyFile?: string;
+}
+
 /**
  * Register the current champion output (see the policy in the module comment): a new model
  * becomes `champion` when no version holds that alias, else `challenger`; a known one is
  * returned as it is ("known"); no champion (none promoted, no champion stage) is "none".
  * A known model returns before anything is parsed: a no-op `pipeline run` stays cheap.
  */
-export async function registerChampion(
-  specFile: string,
-  o: ActOptions & { championDir?: string } = {},
-): Promise<RegisterResult> {
+export async function registerChampion(specFile: string, o: RegisterOptions = {}): Promise<RegisterResult> {
   const root = dirname(specFile);
-  const lock = readLockFacts(lockPathOf(specFile));
-  const src = championSource(root, lock.cells, o.championDir);
+  const study = o.studyFile ?? specFile;
+  const studyRoot = dirname(study);
+  const lock = readLockFacts(lockPathOf(study));
+  const src = championSource(studyRoot, lock.cells, o.championDir);
   const files = championFiles(root, src.dir, src.entry);
   if ("reason" in files) return { status: "none", reason: files.reason };
   const { cText, mText } = files;
@@ -757,12 +773,14 @@ export async function registerChampion(
     const who = o.who ?? whoAmI(root);
     const champion = state.aliases.find((a) => a.alias === CHAMPION);
     const alias = champion ? CHALLENGER : CHAMPION;
-    const why = champion
-      ? `new champion output while v${champion.version} is champion: promote explicitly`
-      : "first registered model";
+    const why =
+      o.why ??
+      (champion
+        ? `new champion output while v${champion.version} is champion: promote explicitly`
+        : "first registered model");
     const events = stampEvents<ModelEvent>(
       [
-        registerDraft(doc, sha, version, artifact, lineageOf(doc, lock, src.entry, root), who),
+        registerDraft(doc, sha, version, artifact, lineageOf(doc, lock, src.entry, studyRoot), who),
         aliasDraft(
           "alias",
           alias,

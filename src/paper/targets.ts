@@ -35,6 +35,8 @@ export interface TargetResult {
   decision: Decision | null;
   /** Why there is no decision (no eligible name…), or null. */
   skipped: string | null;
+  /** A blend's expected net exposure (Σ share × each long-only part's scale); single models derive it from params. */
+  expectedNet?: number;
 }
 
 export function targetWeights(
@@ -43,12 +45,61 @@ export function targetWeights(
   params: ChampionParams,
   current: Float64Array,
 ): TargetResult {
+  const raw = rawTargets(market, scores, params);
+  if (!raw.decision) return raw;
+  return withTradingRules(raw.decision, raw.decision.weights, params, current);
+}
+
+/** One model of a blend: its scores at P, its params, and its share of the book. */
+export interface BlendPart {
+  scores: Scores;
+  params: ChampionParams;
+  share: number;
+}
+
+/**
+ * A rollout's targets (src/paper/rollout.ts): each model's own decision at P, its weights scaled
+ * by its share of the book and summed, then the first part's trading rules (no-trade band,
+ * turnover cap) against the book held. A part without a decision (no eligible name) keeps its
+ * share in cash rather than handing it to the other model. The blend's `scale` is the
+ * share-weighted scale of the parts, its notes and fallbacks theirs, prefixed by the share.
+ */
+export function blendTargets(market: DecisionMarket, parts: readonly BlendPart[], current: Float64Array): TargetResult {
+  const N = market.panel.nAssets;
+  const weights = new Float64Array(N);
+  const skipped: string[] = [];
+  let blended = null as Decision | null;
+  let net = 0;
+  for (const part of parts) {
+    const r = rawTargets(market, part.scores, part.params);
+    const tag = `${Math.round(part.share * 100)} % share`;
+    if (!r.decision) {
+      skipped.push(`${tag}: ${r.skipped}`);
+      continue;
+    }
+    const d = r.decision;
+    for (let i = 0; i < N; i++) weights[i] += part.share * d.weights[i];
+    if (part.params.selection.side === "long") net += part.share * d.scale;
+    const prev: Decision | null = blended;
+    blended = {
+      ...(prev ?? d),
+      weights,
+      scale: (prev?.scale ?? 0) + part.share * d.scale,
+      fallbacks: [...(prev?.fallbacks ?? []), ...d.fallbacks.map((f) => `${tag}: ${f}`)],
+      notes: [...(prev?.notes ?? []), ...d.notes],
+    };
+  }
+  if (!blended) return { weights: new Float64Array(N).fill(NaN), decision: null, skipped: skipped.join("; ") };
+  const out = withTradingRules(blended, weights, parts[0].params, current);
+  return { ...out, skipped: skipped.length ? skipped.join("; ") : null, expectedNet: net };
+}
+
+/** The optimizer's decision at the panel's last row, before the trading rules. */
+function rawTargets(market: DecisionMarket, scores: Scores, params: ChampionParams): TargetResult {
   const { panel } = market;
   const N = panel.nAssets,
     T = panel.nRows,
     t = T - 1;
-  if (current.length !== N)
-    throw new StrataError("ARGUMENT", `targetWeights: current has ${current.length} weights for ${N} symbols`);
   const matrix = new Float64Array(T * N).fill(NaN);
   panel.symbols.forEach((s, i) => {
     const v = scores.bySymbol.get(s);
@@ -63,11 +114,25 @@ export function targetWeights(
   );
   if (!decisions.length)
     return { weights: new Float64Array(N).fill(NaN), decision: null, skipped: skipped[0]?.reason ?? "no decision" };
-  const d = decisions[0];
+  return { weights: decisions[0].weights, decision: decisions[0], skipped: null };
+}
+
+/** The no-trade band and turnover cap of `params` applied to `target` against the book held. */
+function withTradingRules(
+  d: Decision,
+  target: Float64Array,
+  params: ChampionParams,
+  current: Float64Array,
+): TargetResult {
+  if (current.length !== target.length)
+    throw new StrataError(
+      "ARGUMENT",
+      `targetWeights: current has ${current.length} weights for ${target.length} symbols`,
+    );
   const band = params.trading.band,
     maxTurnover = params.trading.max_turnover ?? Infinity;
-  if (band === 0 && maxTurnover === Infinity) return { weights: d.weights, decision: d, skipped: null };
-  const r = rebalance(d.weights, current, { band, maxTurnover });
+  if (band === 0 && maxTurnover === Infinity) return { weights: target, decision: d, skipped: null };
+  const r = rebalance(target, current, { band, maxTurnover });
   for (const i of r.held) r.weights[i] = NaN;
   return { weights: r.weights, decision: d, skipped: null };
 }

@@ -157,10 +157,51 @@ describe("generateMarket", () => {
     // Without the pin, the same extension moves the universe (the reason for the option).
     const unpinned = generateMarket({ ...opts, universeEnd: undefined, end: "2019-03-29" });
     expect(samePrefix(short, unpinned, D).length).toBeGreaterThan(0);
-    // Pinned to its own end it is the default universe, and it must lie within [start, end].
+    // Pinned to its own end it is the default universe.
     const same = generateMarket({ ...opts, universeEnd: "2018-12-31", end: "2018-12-31" });
     expect(Buffer.from(same.close.buffer).equals(Buffer.from(short.close.buffer))).toBe(true);
-    expect(() => generateMarket({ ...opts, end: "2018-06-29" })).toThrow(/universeEnd/);
+  });
+
+  it("with universeEnd after end, the market is the one ending at universeEnd cut at end, row for row", () => {
+    // What a point-in-time retrain relies on: generating to D with the live study's universeEnd U
+    // gives exactly the rows the study (end U) has dated ≤ D, although listings and delistings
+    // drawn over the calendar to U fall after D (listed later: no rows; delisted later: trade to D).
+    const opts = {
+      symbols: 60,
+      start: "2015-01-01",
+      seed: 9,
+      universeEnd: "2018-12-31",
+      lateListingFraction: 0.3,
+      delistingFraction: 0.3,
+    };
+    const full = generateMarket({ ...opts, end: "2018-12-31" });
+    const T = full.days.length;
+    const listedAfter = (t: number) => full.universe.filter((s) => s.firstIndex > t);
+    const delisted = (from: number, to: number) =>
+      full.universe.filter((s) => s.lastIndex >= from && s.lastIndex < to && s.lastIndex < T - 1);
+    // the first cut falls before any delisting and some late listings, the second between
+    // delistings (some before it, some after) and before the last listing
+    const lastListing = Math.max(...full.universe.map((s) => s.firstIndex));
+    const firstDelisting = Math.min(...full.universe.map((s) => s.lastIndex));
+    const cuts = [firstDelisting - 1, Math.floor((firstDelisting + lastListing) / 2)];
+    expect(delisted(0, cuts[1]).length).toBeGreaterThan(0);
+    for (const t of cuts) {
+      // not vacuous: listings and delistings drawn over the calendar to U really fall after D
+      expect(listedAfter(t).length).toBeGreaterThan(0);
+      expect(delisted(t + 1, T).length).toBeGreaterThan(0);
+      const end = full.dates[t];
+      const cut = generateMarket({ ...opts, end });
+      const D = full.days[t];
+      expect(cut.days.length).toBe(t + 1);
+      expect(cut.dates[t]).toBe(end);
+      expect(cut.rows).toBe(full.date.findIndex((d) => d > D));
+      expect(samePrefix(cut, full, D)).toEqual([]);
+      expect(Array.from(cut.regime)).toEqual(Array.from(full.regime.subarray(0, t + 1)));
+      for (const s of listedAfter(t)) expect(cut.symbol.includes(s.symbol)).toBe(false);
+      for (const s of cut.universe) expect(s.lastIndex).toBeLessThanOrEqual(t);
+    }
+    // universeEnd may follow end but not precede start
+    expect(() => generateMarket({ ...opts, end: "2016-06-30", universeEnd: "2014-12-31" })).toThrow(/universeEnd/);
   });
 
   it("no look-ahead with listings and delistings: score at t depends on closes ≤ t only", () => {

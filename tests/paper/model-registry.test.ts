@@ -5,16 +5,22 @@
  * writes and their errors (unknown version or alias: exit-2 errors listing what exists).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isStrataError, type StrataError } from "../../src/core/errors.ts";
+import { sha256 } from "../../src/core/hash.ts";
+import { fitRidge } from "../../src/quant/ml/ridge.ts";
+import { saveModel } from "../../src/quant/ml/model-io.ts";
+import { featureMatrix } from "../../src/quant/ml/types.ts";
 import {
+  artifactState,
   eventLine,
   foldEvents,
   parseEvents,
   promoteModel,
   readRegistry,
+  registerChampion,
   resolveAlias,
   resolveModel,
   rollbackAlias,
@@ -82,6 +88,44 @@ const move = (kind: "alias" | "rollback", alias: string, version: number, model:
 
 const aliasMap = (s: RegistryState) => Object.fromEntries(s.aliases.map((a) => [a.alias, a.version]));
 const versionMap = (s: RegistryState) => Object.fromEntries(s.versions.map((v) => [v.version, v.sha256]));
+
+/**
+ * A study folder's champion output (data/champion/, a ridge fitted on `slope`) and its lock: a
+ * champion cell locking both files and a data cell whose output hash is the prices hash
+ * champion.json records, with its date range. Returns the lock's text.
+ */
+function writeStudy(root: string, slope: number, range: [string, string]): string {
+  const X = featureMatrix(["a"], [Float32Array.from([0, 1, 2, 3])]);
+  const model = saveModel(
+    fitRidge(
+      X,
+      [0, 1, 2, 3].map((x) => slope * x),
+    ),
+  );
+  const prices = sha256(`prices ${range.join(" ")}`);
+  const cell = "backtest[model=ridge,optimizer=equal_weight]";
+  const champion = JSON.stringify({
+    champion: cell,
+    cell,
+    model: "ridge",
+    optimizer: "equal_weight",
+    backtest: { params: {}, seed: 7 },
+    metrics: { sharpe: slope },
+    data: { prices_sha256: prices },
+  });
+  mkdirSync(join(root, "data/champion"), { recursive: true });
+  writeFileSync(join(root, "data/champion/champion.json"), champion);
+  writeFileSync(join(root, "data/champion/model.json"), model);
+  const lock =
+    `version: 1\ncells:\n` +
+    `  champion:\n    fingerprint: fp-${slope}\n    outputs:\n` +
+    `      champion: { path: data/champion/champion.json, hash: ${sha256(champion)} }\n` +
+    `      model.json: { path: data/champion/model.json, hash: ${sha256(model)} }\n` +
+    `  data:\n    outputs:\n      prices: { path: data/data/prices.parquet, hash: ${prices} }\n` +
+    `    metrics: { start: "${range[0]}", end: "${range[1]}" }\n`;
+  writeFileSync(join(root, "study.lock"), lock);
+  return lock;
+}
 
 function thrown(fn: () => unknown): StrataError {
   try {
@@ -231,5 +275,42 @@ describe("model registry file", () => {
     await expect(promoteModel(spec, "9", "champion")).rejects.toMatchObject({ code: "ARGUMENT" });
     await expect(promoteModel(spec, "1", "Bad Name")).rejects.toThrow(/not an alias name/);
     expect(readFileSync(file, "utf8")).toBe(text);
+  });
+
+  it("registers a champion from another study folder: its lock's lineage, the main registry and artifact", async () => {
+    // A point-in-time retrain runs in an experiment workspace with its own lock and champion
+    // output; registering it must record that study's lineage while the model lands in the main
+    // study's registry and models/ folder, as the challenger of the main study's champion.
+    dir = mkdtempSync(join(tmpdir(), "strata-models-"));
+    const spec = join(dir, "study.yaml");
+    const mainLock = writeStudy(dir, 1, ["2018-01-02", "2021-12-31"]);
+    const first = await registerChampion(spec, { who: "ann", now: T0 });
+    expect(first).toMatchObject({ status: "registered", version: 1, aliases: ["champion"] });
+
+    const ws = join(dir, ".pipeline/exp/retrain-2020-06-30");
+    const wsSpec = join(ws, "study.yaml");
+    const wsLock = writeStudy(ws, 2, ["2018-01-02", "2020-06-30"]);
+    const why = "point-in-time retrain as of 2020-06-30";
+    const r = await registerChampion(spec, { studyFile: wsSpec, who: "ann", why, now: minutes(1) });
+    expect(r).toMatchObject({ status: "registered", version: 2, aliases: ["challenger"] });
+    const { state, root } = readRegistry(spec);
+    const v2 = resolveModel(state, "challenger");
+    expect(v2.version).toBe(2);
+    expect(v2.lineage).toMatchObject({
+      lock_sha256: sha256(wsLock),
+      data: { start: "2018-01-02", end: "2020-06-30" },
+      cell_fingerprint: "fp-2",
+      seed: 7,
+    });
+    expect(v2.lineage.lock_sha256).not.toBe(sha256(mainLock));
+    expect(root).toBe(dir);
+    expect(artifactState(dir, v2.artifact, v2.sha256)).toBe("ok");
+    expect(existsSync(join(ws, "models"))).toBe(false);
+    expect(existsSync(join(ws, "study.models.jsonl"))).toBe(false);
+    expect(state.events.at(-1)).toMatchObject({ event: "alias", alias: "challenger", version: 2, who: "ann", why });
+    expect(aliasMap(state)).toEqual({ champion: 1, challenger: 2 });
+    // the main study's own champion is still the one it registers, and the same model again is known
+    expect(resolveModel(state, "champion").lineage.lock_sha256).toBe(sha256(mainLock));
+    expect(await registerChampion(spec, { studyFile: wsSpec })).toMatchObject({ status: "known", version: 2 });
   });
 });

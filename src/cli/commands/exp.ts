@@ -36,7 +36,7 @@ import { roundDecimals } from "../../core/round.ts";
 import { findSpecFile, openProject, type Project } from "../../pipeline/project.ts";
 import { loadPipeline } from "../../pipeline/spec.ts";
 import { readLock } from "../../pipeline/lock.ts";
-import { planProject, runProject, type RunSummary } from "../../pipeline/runner.ts";
+import { planProject, runProject, type Reporter, type RunSummary } from "../../pipeline/runner.ts";
 import { createReporter } from "../reporter.ts";
 import { color, printJson } from "../output.ts";
 
@@ -49,7 +49,8 @@ export interface Override {
   key: string;
 }
 
-interface ExperimentRecord {
+/** `experiment.json` in a workspace: what `exp show` lists. */
+export interface ExperimentRecord {
   name: string;
   /** The pipeline file it varies, relative to the project root. */
   pipeline?: string;
@@ -110,15 +111,51 @@ export function applyOverrides(text: string, overrides: readonly Override[], fil
   return doc.toString();
 }
 
-export async function expRunCommand(
-  targets: string[],
-  flags: { file?: string; set?: string[]; name?: string; json?: boolean; jobs?: number },
-): Promise<void> {
-  const specFile = findSpecFile({ file: flags.file });
-  const main = await openProject({ file: flags.file });
-  const overrides = (flags.set ?? []).map(parseOverride);
+export interface RunExperimentOptions {
+  /** The main study's pipeline file; default `file`, else pipeline.yaml in the working folder. */
+  specFile?: string;
+  /** As `--file`: the pipeline file, relative to the working folder (used when specFile is absent). */
+  file?: string;
+  overrides: Override[];
+  /** The workspace's name (default the next free `exp-N`); letters, digits, _ . -, at most 64. */
+  name?: string;
+  /** Cells or stages to bring up to date (default: all). */
+  targets?: string[];
+  /** Cells run in parallel (default: the runner's). */
+  jobs?: number;
+  /** No opening line on stderr and no live progress block (the reporter prints plain lines). */
+  quiet?: boolean;
+  /** Progress of the cells (default: the CLI reporter, live on a TTY unless quiet); not closed here. */
+  reporter?: Reporter;
+}
+
+export interface ExperimentOutcome {
+  name: string;
+  /** `.pipeline/exp/<name>/` of the main study. */
+  workspace: string;
+  /** The workspace's pipeline file (the main one with the overrides applied). */
+  specFile: string;
+  /** The workspace's lock, holding the cells the experiment brought up to date. */
+  lockFile: string;
+  ok: boolean;
+  /** As written to the workspace's experiment.json. */
+  record: ExperimentRecord;
+  summary: RunSummary;
+}
+
+/**
+ * Run the pipeline with overrides in an experiment workspace (see the module comment) and record
+ * the outcome in its experiment.json; nothing is printed but the reporter's lines (and the opening
+ * line unless quiet), and the exit code is left alone. Bad names and params throw a StrataError.
+ */
+export async function runExperiment(opts: RunExperimentOptions): Promise<ExperimentOutcome> {
+  const file = opts.specFile ?? opts.file;
+  const specFile = findSpecFile({ file });
+  const main = await openProject({ file });
+  const overrides = opts.overrides;
+  const targets = opts.targets ?? [];
   const dir = join(main.stateDir, "exp");
-  const name = flags.name ?? nextName(dir);
+  const name = opts.name ?? nextName(dir);
   if (!NAME.test(name))
     throw new StrataError(
       "ARGUMENT",
@@ -140,27 +177,45 @@ export async function expRunCommand(
   writeRecord(ws, record);
   const project = await openProject({ file: wsSpec, sharedStateDir: main.stateDir, registryFile: main.registryFile });
   await assertParamsValid(project, targets, ws, record);
-  const reporter = createReporter({ live: !flags.json && !!process.stderr.isTTY && !process.env.CI });
-  if (!flags.json)
+  const own = opts.reporter ? null : createReporter({ live: !opts.quiet && !!process.stderr.isTTY && !process.env.CI });
+  const reporter = opts.reporter ?? own!;
+  if (!opts.quiet) {
+    const set = overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ");
     process.stderr.write(
-      `experiment ${color.bold(name)} ` +
-        `in ${relative(process.cwd(), ws) || "."}${overrides.length ? ": " + overrides.map((o) => `${o.key}=${JSON.stringify(o.value)}`).join(", ") : ""}\n`,
+      `experiment ${color.bold(name)} in ${relative(process.cwd(), ws) || "."}${set ? `: ${set}` : ""}\n`,
     );
+  }
   let summary;
   try {
     summary = await runProject(project, {
       targets: targets.length ? targets : undefined,
-      jobs: flags.jobs,
+      jobs: opts.jobs,
       reporter,
       source: name,
       command: `pipeline exp run --name ${name}`,
       runLogDir: main.stateDir, // the study's run log shows its experiments too
     });
   } finally {
-    reporter.close();
+    own?.close();
   }
   await finishRecord(record, summary, project.lockFile);
   writeRecord(ws, record);
+  return { name, workspace: ws, specFile: wsSpec, lockFile: project.lockFile, ok: summary.ok, record, summary };
+}
+
+/** `pipeline exp run`: runExperiment, then the outcome (or JSON) on stdout and the exit code. */
+export async function expRunCommand(
+  targets: string[],
+  flags: { file?: string; set?: string[]; name?: string; json?: boolean; jobs?: number },
+): Promise<void> {
+  const { record, summary } = await runExperiment({
+    file: flags.file,
+    overrides: (flags.set ?? []).map(parseOverride),
+    name: flags.name,
+    targets,
+    jobs: flags.jobs,
+    quiet: flags.json,
+  });
   if (flags.json) printJson({ ok: summary.ok, experiment: record, cells: summary.results });
   else printOutcome(record);
   process.exitCode = summary.ok ? 0 : 1;

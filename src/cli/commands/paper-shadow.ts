@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { StrataError } from "../../core/errors.ts";
 import { runPaperDay, type DayResult, type PaperPaths } from "../../paper/cycle.ts";
 import type { PaperConfig } from "../../paper/config.ts";
-import { Ledger } from "../../paper/ledger.ts";
+import { Ledger, type LedgerSnapshot } from "../../paper/ledger.ts";
 import { promoteModel } from "../../paper/model-registry.ts";
 import {
   promotionVerdict,
@@ -54,26 +54,51 @@ export interface ShadowDay {
   message: string;
 }
 
+/** One book brought up to the live ledger's days (see catchUp). */
+export interface CatchUpOptions {
+  alias: string;
+  version: number;
+  /** Its ledger file and the folder of its model. */
+  ledger: string;
+  dir: string;
+  /** The live ledger's recorded days to bring it to (it runs those after its own last day). */
+  days: readonly string[];
+  /** An empty ledger starts from this book (a rollout's shadows start from the live book). */
+  seed?: LedgerSnapshot | null;
+  /** Rebalance on the first day it runs, whatever the schedule (a seeded book holds another model's book). */
+  tradeFirst?: boolean;
+}
+
 /**
- * One challenger brought up to the champion's ledger: every day the champion recorded after the
+ * A shadow book brought up to the live ledger: every day the champion recorded after the
  * shadow's last day, in order, in the shadow's own ledger on the simulated broker. The simulated
  * broker fills on the trade day's bar, so when the champion trades live (Alpaca) before that bar
  * exists, the shadow stops at the first such day and catches up on a later run. A failure is
  * reported, not thrown: a shadow never fails the champion's day.
  */
-async function catchUp(s: ShadowBook, championDays: readonly string[], cfg: PaperConfig, paths: PaperPaths) {
+export async function catchUpBook(o: CatchUpOptions, cfg: PaperConfig, paths: PaperPaths): Promise<ShadowDay[]> {
   const out: ShadowDay[] = [];
-  const ledger = await Ledger.open(s.ledger, { capital: cfg.capital });
+  const ledger = await Ledger.open(o.ledger, { capital: cfg.capital });
   try {
-    const last = (await ledger.lastDay())?.date ?? "";
-    for (const date of championDays.filter((d) => d > last)) {
-      const day = { alias: s.alias, version: s.version, date };
+    let last = (await ledger.lastDay())?.date ?? "";
+    if (!last && o.seed) {
+      await ledger.seed(o.seed, `seeded from the live book of ${o.seed.date}`);
+      last = o.seed.date;
+    }
+    let first = true;
+    for (const date of o.days.filter((d) => d > last)) {
+      const day = { alias: o.alias, version: o.version, date };
       try {
         const r = await runPaperDay(ledger, {
           date,
           config: { ...cfg, broker: { ...cfg.broker, kind: "sim" } },
-          paths: { ...paths, championDir: s.dir },
+          paths: { ...paths, championDir: o.dir },
+          rollout:
+            first && o.tradeFirst && last === o.seed?.date
+              ? { previousDir: null, weight: 1, trade: true, event: null, note: "first day of a rollout shadow" }
+              : undefined,
         });
+        first = false;
         out.push({ ...day, status: r.status, equity: r.account?.equity ?? null, message: r.message });
       } catch (e) {
         out.push({ ...day, status: "error", equity: null, message: (e as Error).message });
@@ -86,12 +111,27 @@ async function catchUp(s: ShadowBook, championDays: readonly string[], cfg: Pape
   return out;
 }
 
+/** One challenger brought up to the champion's recorded days, in its own shadow ledger. */
+function catchUp(s: ShadowBook, championDays: readonly string[], cfg: PaperConfig, paths: PaperPaths) {
+  return catchUpBook(
+    { alias: s.alias, version: s.version, ledger: s.ledger, dir: s.dir, days: championDays },
+    cfg,
+    paths,
+  );
+}
+
 /**
  * The promotion rule for every shadowed challenger, on the champion's and its recorded days. A
  * challenger that passes is promoted to champion in the registry (`auto`), or proposed; either
  * is recorded as a `promotion` event in the champion's ledger.
  */
-export async function judgeShadows(books: Books, ledger: Ledger, cfg: PaperConfig): Promise<PromotionVerdict[]> {
+export async function judgeShadows(
+  books: Books,
+  ledger: Ledger,
+  cfg: PaperConfig,
+  /** Models a rollout rolled back: proposed, never promoted automatically again. */
+  rolledBack: ReadonlySet<string> = new Set(),
+): Promise<PromotionVerdict[]> {
   if (!books.champion || !books.shadows.length) return [];
   const mine = await ledger.equityHistory();
   const verdicts: PromotionVerdict[] = [];
@@ -106,21 +146,24 @@ export async function judgeShadows(books: Books, ledger: Ledger, cfg: PaperConfi
       shadow?.close();
     }
     verdicts.push(v);
-    if (!v.passes) continue;
-    const promoted = cfg.promotion.auto
-      ? (
-          await promoteModel(books.specFile, String(s.version), "champion", {
-            who: "pipeline paper run",
-            why: verdictText(v),
-          })
-        ).changed
-      : false;
+    if (!v.passes || (!cfg.promotion.auto && (await proposedAlready(ledger, s.sha256, v.days)))) continue;
+    const promoted =
+      cfg.promotion.auto && !rolledBack.has(s.sha256)
+        ? (
+            await promoteModel(books.specFile, String(s.version), "champion", {
+              who: "pipeline paper run",
+              why: verdictText(v),
+            })
+          ).changed
+        : false;
     await ledger.appendEvents([
       {
         date: mine.at(-1)?.date ?? null,
         kind: "promotion",
         severity: "info",
-        message: `${promoted ? "promoted" : "proposed for promotion"}: ${verdictText(v)}`,
+        message:
+          `${promoted ? "promoted" : "proposed for promotion"}: ${verdictText(v)}` +
+          (cfg.promotion.auto && !promoted ? " (rolled back once: promote it by hand)" : ""),
         details: {
           alias: s.alias,
           version: s.version,
@@ -135,6 +178,14 @@ export async function judgeShadows(books: Books, ledger: Ledger, cfg: PaperConfi
   return verdicts;
 }
 
+/** Whether the ledger already records this proposal (same model, same shared days): a rerun adds none. */
+async function proposedAlready(ledger: Ledger, sha256: string, days: number): Promise<boolean> {
+  return (await ledger.eventsOf(["promotion"])).some((e) => {
+    const d = e.details ? (JSON.parse(e.details) as { sha256?: string; days?: number }) : {};
+    return d.sha256 === sha256 && d.days === days;
+  });
+}
+
 /**
  * The shadows of a run: each challenger caught up with the champion's recorded days (into
  * `days`), then the promotion rule over the ledgers.
@@ -145,11 +196,12 @@ export async function shadowPeriod(
   paths: PaperPaths,
   ledger: Ledger,
   days: ShadowDay[],
+  rolledBack: ReadonlySet<string> = new Set(),
 ): Promise<PromotionVerdict[]> {
   if (!books.shadows.length) return [];
   const recorded = (await ledger.equityHistory()).map((e) => e.date);
   for (const s of books.shadows) days.push(...(await catchUp(s, recorded, cfg, paths)));
-  return judgeShadows(books, ledger, cfg);
+  return judgeShadows(books, ledger, cfg, rolledBack);
 }
 
 /** Human lines for the shadows and verdicts (stdout). */

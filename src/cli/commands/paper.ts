@@ -20,8 +20,6 @@ import {
   checkPaperDates,
   paperConfig,
   readState,
-  runPaperDay,
-  runPaperPeriod,
   type DayResult,
   type PaperConfig,
   type PaperPaths,
@@ -32,7 +30,9 @@ import { readCloses } from "../../data/closes.ts";
 import type { MonitoringReport } from "../../monitor/index.ts";
 import { color, printJson } from "../output.ts";
 import type { PromotionVerdict } from "../../paper/shadow.ts";
-import { paperBooks, printShadows, shadowJson, shadowPeriod, type ShadowDay } from "./paper-shadow.ts";
+import { paperBooks, printShadows, shadowJson, shadowPeriod } from "./paper-shadow.ts";
+import { emptyLoopLog, rolledBackModels, runLoopDay, type LoopOptions } from "./paper-loop.ts";
+import { periodDays } from "../../paper/cycle.ts";
 
 export interface PaperFlags {
   file?: string;
@@ -202,14 +202,10 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
     throw new StrataError("ARGUMENT", "paper run: --from and --to go together");
   const cfg = loadConfig(flags);
   const p = paths(flags);
-  // The registry's champion trades (unless --champion names a folder); its challengers run in shadow.
-  const books = paperBooks(
-    resolve(flags.file ?? "pipeline.yaml"),
-    ledgerPath(flags),
-    flags.champion !== undefined,
-    cfg,
-  );
-  if (books.champion) p.championDir = books.champion.dir;
+  // The registry's champion trades (unless --champion names a folder); its challengers run in
+  // shadow; a new champion rolls out in steps (paper-loop.ts).
+  const specFile = resolve(flags.file ?? "pipeline.yaml");
+  paperBooks(specFile, ledgerPath(flags), flags.champion !== undefined, cfg); // stored copies present
   const reportsDir = at(rootOf(flags), flags.reports ?? PAPER_REPORTS_DIR);
   const hooks = crashHooks();
   const today = new Date().toISOString().slice(0, 10);
@@ -223,51 +219,72 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
   );
   const alerter = await alertSink(flags);
   const ledger = await Ledger.open(ledgerPath(flags), { capital: cfg.capital });
+  const dates = flags.from ? periodDays(flags.from, flags.to!, cfg) : [flags.date ?? today];
   const results: DayResult[] = [];
-  const shadowDays: ShadowDay[] = [];
+  const log = emptyLoopLog();
   let verdicts: PromotionVerdict[] = [];
-  const print = (r: DayResult) => {
-    if (!flags.json) printDay(r);
-  };
+  let monitorAlerts: string[] = [];
+  const db = await createDatabase();
+  const conn = await db.connect();
   try {
-    const common = {
-      dryRun: flags.dryRun,
-      config: cfg,
+    const loop: LoopOptions = {
+      specFile,
+      ledgerFile: ledgerPath(flags),
+      ledger,
+      cfg,
       paths: p,
-      alert: alerter.send,
-      hooks,
-      beforeCommit: async (r: DayResult) => {
-        writePaperReport(reportsDir, r, await monitoring(ledger, r, p, alerter.send));
+      explicitChampion: flags.champion !== undefined,
+      dryRun: flags.dryRun === true,
+      day: {
+        alert: alerter.send,
+        hooks,
+        db: conn,
+        beforeCommit: async (r: DayResult) => {
+          const report = await monitoring(ledger, r, p, alerter.send);
+          monitorAlerts = report.alerts.map((a) => a.key);
+          writePaperReport(reportsDir, r, report);
+        },
+      },
+      monitorAlerts: () => monitorAlerts,
+      say: (line) => {
+        if (!flags.json) process.stderr.write(`${line}\n`);
       },
     };
-    if (flags.from) {
-      await runPaperPeriod(ledger, {
-        ...common,
-        from: flags.from,
-        to: flags.to!,
-        onDay: (r) => {
-          results.push(r);
-          print(r);
-        },
-      });
-    } else {
-      const r = await runPaperDay(ledger, { ...common, date: flags.date ?? today });
+    for (const date of dates) {
+      monitorAlerts = [];
+      const r = await runLoopDay(loop, date, log);
       results.push(r);
-      print(r);
+      if (!flags.json) printDay(r);
     }
-    if (!flags.dryRun) verdicts = await shadowPeriod(books, cfg, p, ledger, shadowDays);
+    // The rule over the whole period (proposals are recorded once, here; `auto` promoted day by day).
+    if (!flags.dryRun) {
+      const books = paperBooks(specFile, ledgerPath(flags), flags.champion !== undefined, cfg);
+      const paths = { ...p, championDir: books.champion?.dir ?? p.championDir };
+      verdicts = await shadowPeriod(books, cfg, paths, ledger, log.shadowDays, await rolledBackModels(ledger));
+      log.promotions.push(...verdicts.filter((v) => v.passes && cfg.promotion.auto));
+    }
   } finally {
+    conn.closeSync();
+    db.closeSync();
     await alerter.flush();
     ledger.close();
   }
+  const books = paperBooks(specFile, ledgerPath(flags), flags.champion !== undefined, cfg);
   if (flags.json)
     printJson({
       ok: true,
       ledger: ledgerPath(flags),
       days: results.map(dayJson),
-      ...shadowJson(books, shadowDays, verdicts),
+      ...shadowJson(books, log.shadowDays, verdicts),
+      promoted: log.promotions.map((v) => ({
+        version: v.version,
+        days: v.days,
+        confidence: v.test?.confidence ?? null,
+      })),
+      rollouts: log.rollouts,
+      retrains: log.retrains.map((r) => ({ ...r, registered: r.registered })),
     });
-  else printShadows(shadowDays, verdicts, cfg.promotion.auto);
+  else printShadows(log.shadowDays, verdicts, cfg.promotion.auto);
   if (!flags.json && results.length > 1) printPeriod(results);
 }
 
