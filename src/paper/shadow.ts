@@ -4,7 +4,8 @@
  * name of the user's) runs beside it in its own shadow ledger: the same days, the same prices
  * and features, the same schedule, sizing and safety checks, always on the simulated broker and
  * with the same starting capital — so nothing is sent anywhere and the two books differ only by
- * their model. A shadow ledger belongs to one model (its file is named by the model's sha256):
+ * their model. A challenger is shadowed only on days after the last date of its training data
+ * (its lineage's data end): earlier days would judge it on data it was fit to. A shadow ledger belongs to one model (its file is named by the model's sha256):
  * when an alias moves to another model, that model's shadow starts afresh.
  *
  * After each day the promotion rule (the paper config's `promotion`) judges each challenger on
@@ -34,6 +35,11 @@ export interface Book {
 export interface ShadowBook extends Book {
   /** Its own ledger, named by the model. */
   ledger: string;
+  /**
+   * The last date of the data it was built from (its lineage), or null when unknown: it is
+   * shadowed only on later days — a day its training data covers would judge it in sample.
+   */
+  dataEnd: string | null;
 }
 
 /** The registry's champion (null without a registry or a champion alias) and the models to shadow beside it. */
@@ -55,7 +61,11 @@ export function booksOf(
   const champion = c ? book(CHAMPION, c.sha256, c.version) : null;
   const shadows = state.aliases
     .filter((a) => a.alias !== CHAMPION && a.sha256 !== c?.sha256)
-    .map((a) => ({ ...book(a.alias, a.sha256, a.version), ledger: shadowLedgerPath(ledgerDir, a.sha256) }));
+    .map((a) => ({
+      ...book(a.alias, a.sha256, a.version),
+      ledger: shadowLedgerPath(ledgerDir, a.sha256),
+      dataEnd: state.versions.find((m) => m.sha256 === a.sha256)?.lineage?.data?.end ?? null,
+    }));
   return { champion, shadows };
 }
 

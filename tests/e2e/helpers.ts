@@ -27,7 +27,7 @@ export interface TempProject {
   root: string;
   write(rel: string, text: string): void;
   read(rel: string): string;
-  cli(args: string[], opts?: { env?: Record<string, string> }): CliResult;
+  cli(args: string[], opts?: { env?: Record<string, string>; timeoutMs?: number }): CliResult;
   spawnCli(args: string[]): ChildProcess;
   runJson(args?: string[]): RunJson;
   dispose(): void;
@@ -58,12 +58,13 @@ export function createTempProject(files: Record<string, string>): TempProject {
   };
   for (const [rel, text] of Object.entries(files)) write(rel, text);
   const env = (extra?: Record<string, string>) => ({ ...process.env, CI: "true", NO_COLOR: "1", TZ: "UTC", ...extra });
-  const cli = (args: string[], opts: { env?: Record<string, string> } = {}): CliResult => {
+  const cli = (args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): CliResult => {
     const r = spawnSync(process.execPath, [BIN, ...args], {
       cwd: root,
       env: env(opts.env),
       encoding: "utf8",
-      timeout: 120_000,
+      timeout: opts.timeoutMs ?? 120_000,
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };

@@ -44,7 +44,7 @@ import {
 } from "../../paper/rollout.ts";
 import type { PromotionVerdict } from "../../paper/shadow.ts";
 import { Ledger as LedgerClass } from "../../paper/ledger.ts";
-import { catchUpBook, judgeShadows, paperBooks, type Books, type ShadowDay } from "./paper-shadow.ts";
+import { catchUp, catchUpBook, judgeShadows, paperBooks, type Books, type ShadowDay } from "./paper-shadow.ts";
 import { color } from "../output.ts";
 
 export interface LoopOptions {
@@ -147,14 +147,7 @@ export async function runLoopDay(o: LoopOptions, D: string, log: LoopLog): Promi
   if (o.dryRun || !r.changed || o.explicitChampion) return r;
   if (books.shadows.length) {
     const days = await recordedDates(o.ledger);
-    for (const s of books.shadows)
-      log.shadowDays.push(
-        ...(await catchUpBook(
-          { alias: s.alias, version: s.version, ledger: s.ledger, dir: s.dir, days },
-          o.cfg,
-          paths,
-        )),
-      );
+    for (const s of books.shadows) log.shadowDays.push(...(await catchUp(s, days, o.cfg, paths)));
   }
   await afterRolloutDay(o, paths, D, log);
   if (o.cfg.promotion.auto && books.shadows.length) {
@@ -188,6 +181,8 @@ export async function rolledBackModels(ledger: Ledger): Promise<Set<string>> {
 async function afterRolloutDay(o: LoopOptions, paths: PaperPaths, D: string, log: LoopLog): Promise<void> {
   const active = rolloutState(await o.ledger.eventsOf(["rollout"]), null).active;
   if (!active?.from) return;
+  // A halted book does not trade, so it cannot track its shadows: the kill switch already acts.
+  if ((await o.ledger.haltState()).halted) return;
   const find = bookFinder(o.specFile);
   const from = find(active.from.sha256),
     to = find(active.to.sha256);
@@ -196,14 +191,15 @@ async function afterRolloutDay(o: LoopOptions, paths: PaperPaths, D: string, log
   const files = rolloutLedgerPaths(dirname(o.ledgerFile), active);
   const days = await recordedDates(o.ledger, active.started);
   const seed = await o.ledger.stateBefore(active.started);
-  const common = { days, seed };
+  // Both shadows rebalance on their first day, as the live book does when the rollout starts.
+  const common = { days, seed, tradeFirst: true };
   await catchUpBook(
     { ...common, alias: "rollout-from", version: from.version, ledger: files.from, dir: from.dir },
     o.cfg,
     paths,
   );
   await catchUpBook(
-    { ...common, alias: "rollout-to", version: to.version, ledger: files.to, dir: to.dir, tradeFirst: true },
+    { ...common, alias: "rollout-to", version: to.version, ledger: files.to, dir: to.dir },
     o.cfg,
     paths,
   );

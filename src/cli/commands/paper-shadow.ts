@@ -111,13 +111,13 @@ export async function catchUpBook(o: CatchUpOptions, cfg: PaperConfig, paths: Pa
   return out;
 }
 
-/** One challenger brought up to the champion's recorded days, in its own shadow ledger. */
-function catchUp(s: ShadowBook, championDays: readonly string[], cfg: PaperConfig, paths: PaperPaths) {
-  return catchUpBook(
-    { alias: s.alias, version: s.version, ledger: s.ledger, dir: s.dir, days: championDays },
-    cfg,
-    paths,
-  );
+/**
+ * One challenger brought up to the champion's recorded days after its training data ends, in
+ * its own shadow ledger.
+ */
+export function catchUp(s: ShadowBook, championDays: readonly string[], cfg: PaperConfig, paths: PaperPaths) {
+  const days = s.dataEnd === null ? championDays : championDays.filter((d) => d > s.dataEnd!);
+  return catchUpBook({ alias: s.alias, version: s.version, ledger: s.ledger, dir: s.dir, days }, cfg, paths);
 }
 
 /**
