@@ -305,6 +305,8 @@ models
 models
   .command("register")
   .description("register the current champion output (the first model is champion, a later new one challenger)")
+  .option("--exp <name>", "register an experiment's champion output instead (pipeline exp run --name NAME)")
+  .option("--why <text>", "the reason, recorded with the alias event")
   .addOption(jsonOpt())
   .action(async (o) =>
     (await import("./commands/models.ts")).modelsRegisterCommand({ ...o, file: program.opts().file }),

@@ -37,10 +37,24 @@ describe("paper run with a challenger in shadow", () => {
     });
     const first = cli(["run"]);
     if (first.code !== 0) throw new Error(first.stderr);
-    // Another selection gives another champion output: registered as challenger.
-    p.write("pipeline.yaml", SPEC.replace("top: 8", "top: 5"));
-    const second = cli(["run"]);
-    if (second.code !== 0) throw new Error(second.stderr);
+    // Another selection, built on the data up to the end of August (the same market cut there),
+    // gives another champion output: an experiment, registered as challenger. A challenger is
+    // shadowed only after its data ends, so it is judged on September and October out of sample.
+    const exp = cli([
+      "exp",
+      "run",
+      "--name",
+      "top5",
+      "-S",
+      "backtest.params.selection.top=5",
+      "-S",
+      'data.params.end="2021-08-31"',
+      "-S",
+      'data.params.universeEnd="2021-12-31"',
+    ]);
+    if (exp.code !== 0) throw new Error(exp.stderr);
+    const reg = cli(["models", "register", "--exp", "top5", "--why", "top 5 names, data to August"]);
+    if (reg.code !== 0) throw new Error(reg.stderr);
   }, 600_000);
   afterAll(() => p?.dispose());
 
@@ -56,6 +70,9 @@ describe("paper run with a challenger in shadow", () => {
     const mine = await days(join(p.root, "data/paper/ledger.duckdb"));
     expect(mine.length).toBeGreaterThan(30);
     expect(await days(shadow.ledger)).toEqual(mine);
+    // Registered from the experiment: its lineage is the cut study's, its data ends before the period.
+    const v2 = json(["models", "show", "2"]);
+    expect(v2.model.lineage.data.end).toBe("2021-08-31");
     // The shadow traded the challenger's model: its trades are not the champion's.
     const fp = (l: string) => ledgerRows(l, "SELECT DISTINCT fingerprint FROM days WHERE fingerprint IS NOT NULL");
     expect(await fp(shadow.ledger)).not.toEqual(await fp(join(p.root, "data/paper/ledger.duckdb")));

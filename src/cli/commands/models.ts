@@ -5,8 +5,10 @@
  * command that changes something appends events to `pipeline.models.jsonl`; none rewrites it.
  * `pipeline run` calls registerAfterRun after a successful run.
  */
-import { relative } from "node:path";
-import { errorMessage } from "../../core/errors.ts";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { errorMessage, StrataError } from "../../core/errors.ts";
+import { suggestionHint } from "../../core/suggest.ts";
 import { findSpecFile } from "../../pipeline/project.ts";
 import {
   artifactState,
@@ -142,8 +144,31 @@ function registerLine(r: RegisterResult): string {
     : `the champion output is already registered as v${r.version}${aliases}: ${r.cell}`;
 }
 
-export async function modelsRegisterCommand(flags: Flags): Promise<void> {
-  const r = await registerChampion(findSpecFile({ file: flags.file }));
+/**
+ * `models register [--exp NAME]`: the study's champion output, or an experiment's (its workspace
+ * .pipeline/exp/NAME/, with that workspace's lock as its lineage: data range, lock digest).
+ */
+export async function modelsRegisterCommand(flags: Flags & { exp?: string; why?: string }): Promise<void> {
+  const specFile = findSpecFile({ file: flags.file });
+  let studyFile: string | undefined;
+  if (flags.exp !== undefined) {
+    const ws = join(dirname(specFile), ".pipeline", "exp", flags.exp);
+    studyFile = join(ws, relative(dirname(specFile), specFile));
+    if (!existsSync(studyFile)) {
+      const dir = join(dirname(specFile), ".pipeline", "exp");
+      const names = existsSync(dir) ? readdirSync(dir).sort() : [];
+      throw new StrataError(
+        "ARGUMENT",
+        `--exp ${flags.exp}: no experiment of that name in ${relative(process.cwd(), dir) || "."}`,
+        {
+          hint: names.length
+            ? suggestionHint(flags.exp, names, "experiments")
+            : "run one with `pipeline exp run --name NAME`",
+        },
+      );
+    }
+  }
+  const r = await registerChampion(specFile, { studyFile, why: flags.why });
   if (flags.json) printJson({ ok: true, ...r });
   else process.stdout.write(registerLine(r) + "\n");
 }
