@@ -11,53 +11,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO, queryDuck, type TempProject } from "../e2e/helpers.ts";
-import { CHAMPION_CELL, ledgerRows, paperStudy } from "./study.ts";
+import { CHAMPION_CELL, checkConsistent, ledgerFingerprint, ledgerRows, paperStudy } from "./study.ts";
 import { nyseHolidayDates } from "../../src/data/exchange-calendar.ts";
 
 const BIN = join(REPO, "bin/pipeline.js");
 const MONDAY = "2021-03-01";
-
-/** Every table's row count and a content hash (excluding the events' wall-clock column). */
-async function ledgerFingerprint(path: string) {
-  const out: Record<string, unknown> = {};
-  for (const [t, cols] of Object.entries({
-    days: "date, champion, fingerprint, status, orders, fills, equity",
-    orders: "*",
-    fills: "*",
-    positions: "*",
-    equity: "*",
-    signals: "*",
-    events: "seq, date, kind, severity, message, details",
-  })) {
-    const [r] = await ledgerRows(
-      path,
-      `SELECT count(*)::INTEGER AS n, md5(coalesce(string_agg(CAST(t AS VARCHAR), '\n' ORDER BY CAST(t AS VARCHAR)), ` +
-        `'')) AS h FROM (SELECT ${cols} FROM ${t}) t`,
-    );
-    out[t] = r;
-  }
-  return out;
-}
-
-/** Ledger consistency: each day's equity = cash + Σ position values, and cash = capital − Σ buys + Σ sells − costs. */
-async function checkConsistent(path: string, capital = 1_000_000) {
-  const [r] = await ledgerRows(
-    path,
-    `
-    WITH pv AS (SELECT date, sum(value) AS v FROM positions GROUP BY date),
-    flows AS (SELECT date, sum(CASE WHEN side = 'buy' THEN -notional ELSE notional END - commission) AS f FROM fills
-    GROUP BY date),
-    run AS (SELECT e.date, e.cash, e.equity, e.positions_value, coalesce(pv.v, 0) AS v,
-                   ${capital} + sum(coalesce(flows.f, 0)) OVER (ORDER BY e.date) AS cash_from_fills
-              FROM equity e LEFT JOIN pv USING (date) LEFT JOIN flows USING (date))
-    SELECT count(*)::INTEGER AS n, max(abs(cash + v - equity)) AS e1, max(abs(positions_value - v)) AS e2, max(abs(cash
-    - cash_from_fills)) AS e3 FROM run`,
-  );
-  expect(Number(r.n)).toBeGreaterThan(0);
-  expect(Number(r.e1)).toBeLessThan(1e-6);
-  expect(Number(r.e2)).toBeLessThan(1e-6);
-  expect(Number(r.e3)).toBeLessThan(1e-6);
-}
 
 /** A copy of the prices with `sql` as the SELECT over `p` (the original). */
 async function pricesVariant(p: TempProject, name: string, select: string): Promise<string> {
