@@ -1,11 +1,14 @@
 /**
  * The paper book as monitoring reads it (`pipeline monitor serve`, `pipeline paper status`):
- * equity history, current positions, the kill-switch state, the last run and how many risk
- * budget (safety) violations the ledger has recorded. Opens the ledger read-only.
+ * equity history, current positions, the kill-switch state, the last run, how many risk
+ * budget (safety) violations the ledger has recorded, the rollout in force and the last
+ * retrain. Opens the ledger read-only.
  */
 import { existsSync } from "node:fs";
 import { StrataError } from "../core/errors.ts";
 import { Ledger } from "./ledger.ts";
+import { lastRetrain } from "./retrain.ts";
+import { rolloutState, type RolloutDetails } from "./rollout.ts";
 
 export interface PaperState {
   equity: Array<{ date: string; equity: number; cash: number }>;
@@ -13,6 +16,10 @@ export interface PaperState {
   killSwitch: { halted: boolean; reason: string | null; date: string | null };
   lastRun: { date: string; finishedAt: string } | null;
   riskBudgetViolations: number;
+  /** The rollout in force (src/paper/rollout.ts), or null. */
+  rollout: RolloutDetails | null;
+  /** The day of the last retrain the retrain policy ran, or null. */
+  lastRetrain: string | null;
 }
 
 export async function readPaperState(ledgerPath: string): Promise<PaperState> {
@@ -42,5 +49,7 @@ export async function readState(ledger: Ledger): Promise<PaperState> {
     killSwitch,
     lastRun: last ? { date: last.date, finishedAt: last.finished_at } : null,
     riskBudgetViolations: Number(v.getRows()[0]?.[0] ?? 0),
+    rollout: rolloutState(await ledger.eventsOf(["rollout"]), null).active,
+    lastRetrain: lastRetrain(await ledger.eventsOf(["retrain"])),
   };
 }

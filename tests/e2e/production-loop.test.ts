@@ -135,6 +135,18 @@ describe("a year of paper trading walks the whole production loop", () => {
     expect(promotedAgain).toEqual([]);
   });
 
+  it("the paper page lists the retrains and rollout events; paper status names the last retrain", () => {
+    const rep = cli(["report"]);
+    expect(rep.code, rep.stderr).toBe(0);
+    const page = p.read("reports/paper.html");
+    expect(page).toContain("Retrains and rollouts");
+    for (const word of [">retrain<", ">start<", ">done<", ">rollback<"]) expect(page).toContain(word);
+    const status = cli(["paper", "status", "--json"]);
+    expect(status.code, status.stderr).toBe(0);
+    const last = events.filter((e) => e.kind === "retrain").at(-1)!;
+    expect(JSON.parse(status.stdout).lastRetrain).toBe(last.date);
+  });
+
   it("a rerun of the year records nothing new and retrains nothing", async () => {
     const r = cli(["paper", "run", "--config", "paper.yaml", "--from", FROM, "--to", TO, "--json"]);
     expect(r.code, r.stderr).toBe(0);

@@ -391,6 +391,13 @@ export async function paperStatusCommand(flags: PaperFlags & { events?: number }
         ? color.red(`HALTED since ${state.killSwitch.date}: ${state.killSwitch.reason}\n`)
         : "trading: active\n",
     );
+    const r = state.rollout;
+    if (r)
+      process.stdout.write(
+        `rollout: v${r.from?.version ?? "?"} → v${r.to.version}, ${Math.round(r.weight * 100)} % of the book ` +
+          `(step ${r.step + 1}, started ${r.started})\n`,
+      );
+    if (state.lastRetrain) process.stdout.write(`last retrain: after ${state.lastRetrain}\n`);
     process.stdout.write(
       `safety violations recorded: ${state.riskBudgetViolations}\n\npositions (${state.positions.length})\n`,
     );

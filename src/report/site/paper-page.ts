@@ -19,6 +19,7 @@ import { cellsWith, declared, pathOf, readableCells, sourceStatus, stagesOf } fr
 import { utcDate } from "./dates.ts";
 import { LEDGER_ALIAS, LEDGER_FILE, attachLedger, detachLedger, ledgerPath, readJson } from "./live.ts";
 import { shadowSection } from "./paper-shadow.ts";
+import { rolloutSection } from "./paper-rollout.ts";
 import { queryRows } from "../../store/index.ts";
 import { roundDecimals } from "../../core/round.ts";
 import { num, parquet } from "./sql.ts";
@@ -604,6 +605,8 @@ export const paperPage: PageBuilder = {
       parts.push(await ledgerSection(ctx));
       const shadows = await shadowSection(ctx);
       if (shadows) parts.push(shadows);
+      const rollouts = await rolloutSection(ctx.conn, ledgerPath(catalog));
+      if (rollouts) parts.push(rollouts);
     }
     for (const cell of readableCells(catalog, [...NEEDS])) parts.push(await stageSection(ctx, cell));
     return join([
