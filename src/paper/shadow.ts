@@ -9,8 +9,8 @@
  * when an alias moves to another model, that model's shadow starts afresh.
  *
  * After each day the promotion rule (the paper config's `promotion`) judges each challenger on
- * the days both books recorded: at least `min_days` of them, the paired stationary-bootstrap
- * test of the mean daily active return (activeReturnTest) at `confidence`, and the challenger's
+ * the days both books recorded: at least `min_days` of them, a positive mean daily active return
+ * and the paired stationary-bootstrap test of it (activeReturnTest) at `confidence`, and the challenger's
  * drawdown over those days no worse than `max_drawdown`. A challenger that passes is proposed
  * (printed, and recorded as an event in the champion's ledger) — or, with `auto: true`,
  * promoted to `champion` in the registry, with the test's figures as the reason.
@@ -133,6 +133,10 @@ export function promotionVerdict(
   const test = activeReturnTest(chal, champ, { rng: createRng(seed), resamples: rule.resamples });
   const dd = maxDrawdown(chal);
   const reasons: string[] = [];
+  // The bootstrap's confidence can exceed ½ with a negative mean when the resampled means are
+  // skewed and the mean is near 0: a challenger that trailed the champion never passes.
+  if (!(test.meanActive > 0))
+    reasons.push(`its mean active return ${(test.annualActive * 100).toFixed(2)} % a year is not positive`);
   if (test.confidence < rule.confidence)
     reasons.push(`confidence ${test.confidence.toFixed(3)} < ${rule.confidence} that it beats the champion`);
   if (!(dd > rule.max_drawdown))

@@ -66,7 +66,21 @@ describe("promotionVerdict", () => {
     expect(v.challengerReturn).toBeCloseTo(better.reduce((w, r) => w * (1 + r), 1) - 1, 12);
     const same = promotionVerdict(shadow, "a".repeat(64), champ, history(market), RULE);
     expect(same.passes).toBe(false);
-    expect(same.reasons[0]).toMatch(/^confidence 0\.000 < 0\.95/);
+    expect(same.reasons).toEqual([
+      "its mean active return 0.00 % a year is not positive",
+      expect.stringMatching(/^confidence 0\.000 < 0\.95/),
+    ]);
+  });
+
+  it("never passes a challenger whose mean active return is negative, whatever the confidence asked", () => {
+    // 0.4 bp a day behind the champion plus noise (30 bp a day): the point estimate is below 0, and a loose
+    // confidence (barely above ½) must not let it through on the bootstrap's skew.
+    const r2 = createRng(5);
+    const worse = market.map((m) => m - 0.00004 + 0.003 * r2.normal());
+    const v = promotionVerdict(shadow, "a".repeat(64), champ, history(worse), { ...RULE, confidence: 0.501 });
+    expect(v.test!.meanActive).toBeLessThan(0);
+    expect(v.passes).toBe(false);
+    expect(v.reasons[0]).toMatch(/^its mean active return -\d+\.\d\d % a year is not positive$/);
   });
 
   it("a better but deeper-falling challenger fails on drawdown", () => {

@@ -206,6 +206,11 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
   // shadow; a new champion rolls out in steps (paper-loop.ts).
   const specFile = resolve(flags.file ?? "pipeline.yaml");
   paperBooks(specFile, ledgerPath(flags), flags.champion !== undefined, cfg); // stored copies present
+  if (flags.champion !== undefined && (cfg.retrain.every_days !== null || cfg.retrain.on_drift) && !flags.json)
+    process.stderr.write(
+      `${color.yellow("warning")}: --champion ${flags.champion} trades that folder outside the model registry: ` +
+        "the retrain policy, shadows and rollouts are off for this run\n",
+    );
   const reportsDir = at(rootOf(flags), flags.reports ?? PAPER_REPORTS_DIR);
   const hooks = crashHooks();
   const today = new Date().toISOString().slice(0, 10);
