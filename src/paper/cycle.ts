@@ -29,7 +29,7 @@ import { createDatabase, formatIsoDate, parseIsoDate } from "../store/index.ts";
 import { isBusinessDay } from "../data/calendar.ts";
 import { closedReason, previousTradingDay } from "../data/exchange-calendar.ts";
 import type { Regime } from "../quant/regime/market-regimes.ts";
-import { createAlpacaBroker } from "./alpaca-broker.ts";
+import { createAlpacaBroker, type AlpacaBroker } from "./alpaca-broker.ts";
 import type { Broker, Fill } from "./broker.ts";
 import { loadChampion, type Champion, type ChampionParams } from "./champion.ts";
 import type { OrderCostModel } from "../quant/backtest/costs.ts";
@@ -838,7 +838,10 @@ async function executeAndValue(
   const { trades } = decision;
   // Execute and value at D's close (Alpaca: at its prices when the orders have settled).
   const broker = openBroker(ctx, start, prices, bars);
-  if (ctx.cfg.broker.kind === "alpaca") await reconcileAccount(ctx, broker, equityP);
+  if (ctx.cfg.broker.kind === "alpaca") {
+    await checkAlpacaToday(ctx, broker as AlpacaBroker);
+    await reconcileAccount(ctx, broker, equityP);
+  }
   const fills = trades.length
     ? await broker.submit(trades.map((t) => ({ key: t.key, symbol: t.symbol, side: t.side, shares: t.shares })))
     : [];
@@ -918,6 +921,27 @@ async function reconcileAccount(ctx: DayContext, broker: Broker, equityP: number
       hint:
         "a new ledger starts from the paper config's capital: set it to the account's cash (or reset the " +
         "paper account); for an existing ledger, look for trades made in the account outside Strata",
+    },
+  );
+}
+
+/**
+ * Alpaca fills now, at today's prices: the day run must be the exchange's today (the date of
+ * Alpaca's clock, New York time), or the ledger would record another day's trades at today's
+ * fills — a backfill or a late rerun is refused before anything is sent.
+ */
+async function checkAlpacaToday(ctx: DayContext, broker: AlpacaBroker): Promise<void> {
+  const c = await broker.clock();
+  const today = c.timestamp.slice(0, 10);
+  if (today === ctx.date) return;
+  throw new StrataError(
+    "DATA",
+    `paper run ${ctx.date}: Alpaca's clock says the exchange's date is ${today} (${c.timestamp}); orders sent ` +
+      `now would fill at ${today}'s prices but be recorded for ${ctx.date}. Nothing was sent or recorded`,
+    {
+      hint:
+        `run today's cycle (--date ${today}, or no --date), or backfill ${ctx.date} on the simulated broker ` +
+        "(--broker sim)",
     },
   );
 }

@@ -62,6 +62,8 @@ export interface FakeAlpacaOptions {
   /** Initial positions, signed shares by symbol. */
   positions?: Record<string, number>;
   marketOpen?: boolean;
+  /** The exchange's date the clock reports (New York time; default 2024-06-03). */
+  today?: string;
 }
 
 /** Statuses after which an order changes no more. */
@@ -73,6 +75,8 @@ export class FakeAlpaca {
   readonly prices: Map<string, number>;
   readonly held = new Map<string, number>();
   marketOpen: boolean;
+  /** The exchange's date GET /v2/clock reports (YYYY-MM-DD, New York time). */
+  today: string;
   /** When true every error message ends with the credentials the request carried. */
   echoSecretInErrors = false;
   readonly behaviours = new Map<string, SymbolBehaviour>();
@@ -95,6 +99,7 @@ export class FakeAlpaca {
     this.prices = new Map(Object.entries(opts.prices ?? {}));
     for (const [s, q] of Object.entries(opts.positions ?? {})) if (q !== 0) this.held.set(s, q);
     this.marketOpen = opts.marketOpen ?? true;
+    this.today = opts.today ?? "2024-06-03";
   }
 
   /** The next `count` requests matching `match` (default: any) get `answer` instead of being served. */
@@ -344,10 +349,18 @@ export class FakeAlpaca {
 
   private clock(): Record<string, unknown> {
     return {
-      timestamp: "2024-06-03T10:00:00-04:00",
+      timestamp: `${this.today}T10:00:00-04:00`,
       is_open: this.marketOpen,
-      next_open: "2024-06-04T09:30:00-04:00",
-      next_close: "2024-06-03T16:00:00-04:00",
+      next_open: `${nextWeekday(this.today)}T09:30:00-04:00`,
+      next_close: `${this.today}T16:00:00-04:00`,
     };
   }
+}
+
+/** The weekday after `day` (YYYY-MM-DD): the next open of the stand-in's clock. */
+function nextWeekday(day: string): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  do d.setUTCDate(d.getUTCDate() + 1);
+  while (d.getUTCDay() === 0 || d.getUTCDay() === 6);
+  return d.toISOString().slice(0, 10);
 }

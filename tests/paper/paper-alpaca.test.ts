@@ -101,8 +101,8 @@ describe("paper trading on Alpaca (loopback stand-in)", () => {
     });
 
   /** A stand-in Alpaca account with the capital in cash and the decision closes less 0.1 % as prices. */
-  const server = async (opts: { cash?: number; marketOpen?: boolean } = {}) => {
-    const s = new FakeAlpaca({ keyId: KEY, secret: SECRET, cash: CAPITAL, prices: fakePrices, ...opts });
+  const server = async (opts: { cash?: number; marketOpen?: boolean; today?: string } = {}) => {
+    const s = new FakeAlpaca({ keyId: KEY, secret: SECRET, cash: CAPITAL, prices: fakePrices, today: MONDAY, ...opts });
     await s.start();
     servers.push(s);
     return s;
@@ -212,6 +212,7 @@ describe("paper trading on Alpaca (loopback stand-in)", () => {
     expect(Object.fromEntries(positions.map((q) => [q.symbol, q.shares]))).toEqual(Object.fromEntries(s.held));
 
     // The next day (not a rebalance day): no order, the Alpaca book carried into the ledger.
+    s.today = TUESDAY;
     const tue = await cli(["run", "--date", TUESDAY, "--prices", pricesMon, ...common, "--json"]);
     expect(tue.code, tue.stderr).toBe(0);
     expect(JSON.parse(tue.stdout).days[0]).toMatchObject({ date: TUESDAY, status: "no_trade", orders: 0 });
@@ -259,6 +260,29 @@ describe("paper trading on Alpaca (loopback stand-in)", () => {
     expect(small.count("POST", "/v2/orders")).toBe(0);
     const days = await ledgerRows(join(p.root, "ledgers/poor.duckdb"), `SELECT count(*)::INTEGER AS n FROM days`);
     expect(days[0].n).toBe(0);
+
+    // A day that is not the exchange's today by Alpaca's clock (a backfill, a late rerun): the
+    // orders would fill at today's prices under another day's date, so nothing is sent.
+    const later = await server({ today: TUESDAY });
+    const late = await cli([
+      "run",
+      "--date",
+      MONDAY,
+      "--prices",
+      pricesFri,
+      "--broker",
+      "alpaca",
+      "--config",
+      config("alpaca-late.yaml", later),
+      "--ledger",
+      join(p.root, "ledgers/late.duckdb"),
+    ]);
+    expect(late.code, late.stderr).toBe(1);
+    expect(late.stderr).toMatch(
+      /Alpaca's clock says the exchange's date is 2021-03-02 .*recorded for 2021-03-01\. Nothing was sent or recorded/,
+    );
+    expect(late.stderr).toMatch(/→ run today's cycle \(--date 2021-03-02, or no --date\), or backfill 2021-03-01/);
+    expect(later.count("POST", "/v2/orders")).toBe(0);
   }, 300_000);
 
   it("--broker: a bad value suggests the closest (exit 2); an alpaca block without kind alpaca is named; --help " +

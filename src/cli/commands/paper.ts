@@ -213,7 +213,9 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
     );
   const reportsDir = at(rootOf(flags), flags.reports ?? PAPER_REPORTS_DIR);
   const hooks = crashHooks();
-  const today = new Date().toISOString().slice(0, 10);
+  // Today: the exchange's date by Alpaca's clock when trading there (New York time: after 20:00
+  // ET the UTC date is already tomorrow), else the UTC date.
+  const today = flags.date || flags.from ? "" : await todayFor(cfg);
   // Dates off the data's calendar are refused before the ledger is opened (or created): nothing is recorded.
   if (!existsSync(p.prices))
     throw new StrataError("DATA", `paper run: no prices at ${p.prices}`, {
@@ -291,6 +293,13 @@ export async function paperRunCommand(flags: PaperRunFlags): Promise<void> {
     });
   else printShadows(log.shadowDays, verdicts, cfg.promotion.auto);
   if (!flags.json && results.length > 1) printPeriod(results);
+}
+
+async function todayFor(cfg: PaperConfig): Promise<string> {
+  if (cfg.broker.kind !== "alpaca") return new Date().toISOString().slice(0, 10);
+  const { createAlpacaBroker } = await import("../../paper/alpaca-broker.ts");
+  const a = cfg.broker.alpaca ?? {};
+  return (await createAlpacaBroker({ baseUrl: a.base_url }).clock()).timestamp.slice(0, 10);
 }
 
 /** The closing line of a period: days run, days recorded, the last equity. */
