@@ -121,6 +121,11 @@ export interface AlpacaBroker extends Broker {
  * (https://docs.alpaca.markets/docs/orders-at-alpaca, "Order Lifecycle").
  */
 const FINAL = new Set(["filled", "canceled", "expired", "rejected", "replaced", "done_for_day", "calculated"]);
+/** Final statuses an order can end in with nothing filled: its key is spent for a rerun of the day. */
+const UNFILLED_END = new Set(["canceled", "expired", "rejected"]);
+/** Attempt keys `<key>~1` … `<key>~9` after the first. */
+const MAX_ATTEMPT_KEYS = 9;
+const SPENT = Symbol("spent");
 
 interface HttpResult {
   status: number;
@@ -488,7 +493,29 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions = {}): AlpacaBro
     return a;
   };
 
+  /**
+   * One order, under the ledger's key as client_order_id. A key can hold one order at Alpaca for
+   * ever, so a day rerun after an attempt whose orders all ended unfilled (rejected after being
+   * accepted, cancelled, expired: the day was not recorded) would find every key spent. Such a
+   * key passes to the next attempt key, `<key>~1` … `<key>~9`, looked up the same way: an order
+   * that filled or still works under one of them is adopted, never sent twice.
+   */
   const submitOne = async (o: OrderRequest): Promise<Fill> => {
+    for (let attempt = 0; ; attempt++) {
+      const key = attempt === 0 ? o.key : `${o.key}~${attempt}`;
+      const out = await submitUnder(o, key);
+      if (out !== SPENT) return out;
+      const next = `${o.key}~${attempt + 1}`;
+      if (attempt + 1 > MAX_ATTEMPT_KEYS || next.length > MAX_CLIENT_ORDER_ID)
+        return rejected(
+          o,
+          `every client_order_id for ${o.key} (up to ${key}) holds an order that ended unfilled at Alpaca; nothing sent`,
+        );
+      log(`alpaca: order ${key} ended unfilled in an earlier attempt of the day; sending it as ${next}`);
+    }
+  };
+
+  const submitUnder = async (o: OrderRequest, key: string): Promise<Fill | typeof SPENT> => {
     const path = "/v2/orders";
     const body = {
       symbol: o.symbol,
@@ -496,15 +523,15 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions = {}): AlpacaBro
       side: o.side,
       type: "market",
       time_in_force: "day",
-      client_order_id: o.key,
+      client_order_id: key,
     };
     const r = await call("POST", path, {
       body,
       beforeRetry: async () => {
         // The failed POST may have created the order: find it by its key before sending again.
-        const found = await orderByKey(o.key);
+        const found = await orderByKey(key);
         if (found) {
-          log(`alpaca: order ${o.key} was created despite the failed response; continuing with ${found.id}`);
+          log(`alpaca: order ${key} was created despite the failed response; continuing with ${found.id}`);
           return { status: 200, body: found, headers: new Headers() };
         }
         return null;
@@ -519,9 +546,11 @@ export function createAlpacaBroker(options: AlpacaBrokerOptions = {}): AlpacaBro
     if (r.status === 422) {
       // Either invalid, or the key exists already (a rerun after a crash between submit and
       // record): look the key up; an order under it is this order, never a second one.
-      const existing = await orderByKey(o.key);
+      const existing = await orderByKey(key);
       if (!existing) return rejected(o, `Alpaca refused the order as invalid (422): ${messageOf(r.body)}`);
-      log(`alpaca: order ${o.key} exists already (${existing.id}, ${existing.status}); not sent again`);
+      const spent = UNFILLED_END.has(existing.status) && !(num(existing.filled_qty) > 0);
+      if (spent && adopt(o, existing) === existing) return SPENT;
+      log(`alpaca: order ${key} exists already (${existing.id}, ${existing.status}); not sent again`);
       const a = adopt(o, existing);
       if (typeof a === "string") return rejected(o, a);
       order = a;

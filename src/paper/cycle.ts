@@ -889,6 +889,8 @@ function openBroker(ctx: DayContext, start: DayStart, prices: DecisionPrices, ba
       baseUrl: a.base_url,
       fillWait: { timeoutMs: a.fill_timeout_ms, pollMs: a.poll_ms },
       referencePrice: (o) => prices.closeP.get(o.symbol),
+      // Retries, waits, lookups and cancels are notes of the day (reports, --json), credentials redacted.
+      log: (line) => ctx.res.notes.push(line),
     });
   }
   return new SimBroker({ cash: start.cash0, positions: start.held }, bars!, {

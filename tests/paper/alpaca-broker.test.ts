@@ -211,6 +211,28 @@ describe("Alpaca broker: errors", () => {
     expect(f).toMatchObject({ status: "rejected", reason: "Alpaca rejected the order (status rejected)" });
   });
 
+  it("a rerun of the day sends an order whose key ended unfilled under the next attempt key, once", async () => {
+    // First attempt: accepted, then rejected (the day is not recorded: every order failed).
+    server.behaviours.set("AAA", { rejectAfterAccept: true });
+    const [first] = await open().broker.submit([order("d1:AAA:buy", "AAA", "buy", 5)]);
+    expect(first.status).toBe("rejected");
+    // The cause is fixed; the rerun's key is spent, so the order goes as d1:AAA:buy~1 and fills.
+    server.behaviours.delete("AAA");
+    const { broker, logs } = open();
+    const [again] = await broker.submit([order("d1:AAA:buy", "AAA", "buy", 5)]);
+    expect(again).toMatchObject({ key: "d1:AAA:buy", status: "filled", shares: 5 });
+    expect(server.ordersWithKey("d1:AAA:buy~1")).toHaveLength(1);
+    expect(logs.join("\n")).toMatch(
+      /order d1:AAA:buy ended unfilled in an earlier attempt of the day; sending it as d1:AAA:buy~1/,
+    );
+    // A third run (a crash after the fill, before the ledger recorded it) adopts ~1: nothing new is sent.
+    const posts = server.count("POST", "/v2/orders");
+    const [third] = await open().broker.submit([order("d1:AAA:buy", "AAA", "buy", 5)]);
+    expect(third).toMatchObject({ status: "filled", shares: 5 });
+    expect(server.count("POST", "/v2/orders") - posts).toBe(2); // d1:AAA:buy (422) and ~1 (422), both looked up
+    expect(server.ordersWithKey("d1:AAA:buy~2")).toHaveLength(0);
+  });
+
   it("429: waits as long as Retry-After says (through the injected sleep), then succeeds", async () => {
     server.failNext(2, { status: 429, headers: { "Retry-After": "3" } }, isGet("/v2/account"));
     const { broker, sleeps, logs } = open();

@@ -173,6 +173,10 @@ describe("paper trading on Alpaca (loopback stand-in)", () => {
     expect(day).toMatchObject({ date: MONDAY, status: "executed", decision_date: FRIDAY, rebalance: true });
     expect(day.orders).toBe(sent.length);
     expect(day.filled).toBe(sent.length);
+    // The adapter's lookups are the day's notes (and its report's).
+    expect(
+      day.notes.filter((n: string) => /^alpaca: order .* exists already .*; not sent again$/.test(n)),
+    ).toHaveLength(sent.length);
     expect(s.orders.size).toBe(sent.length);
     expect(s.cash).toBe(cashAfterFirst);
     const posts = s.requests.filter((q) => q.method === "POST" && q.path === "/v2/orders");
