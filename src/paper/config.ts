@@ -132,6 +132,13 @@ export const paperConfigSchema = z
      */
     calendar: z.enum(["auto", "nyse", "weekdays"]).default("auto"),
     /**
+     * A held symbol with no price at the decision close for this many of the market's trading
+     * days is taken as delisted (simulated broker): its position is closed at its last close —
+     * the backtest's "exit at the last traded close" — and the day goes on. Before that the day
+     * stops with a critical alert, as for any bad price of a held name (a data gap). null: never.
+     */
+    delisted_after: z.number().int().min(1).nullable().default(5),
+    /**
      * Run every registry alias other than `champion` that points at another model in its own
      * shadow ledger, on the same days (simulated broker, same capital and checks; src/paper/shadow.ts).
      */

@@ -34,14 +34,24 @@ import type { Broker, Fill } from "./broker.ts";
 import { loadChampion, type Champion, type ChampionParams } from "./champion.ts";
 import type { OrderCostModel } from "../quant/backtest/costs.ts";
 import type { PaperConfig } from "./config.ts";
-import type { Ledger, CommitHooks, EquityRow, EventRecord, LedgerSnapshot, PositionRecord } from "./ledger.ts";
+import type {
+  Ledger,
+  CommitHooks,
+  EquityRow,
+  EventRecord,
+  LedgerSnapshot,
+  OrderRecord,
+  PositionRecord,
+} from "./ledger.ts";
 import {
   calendarOfData,
   fillBars,
+  lastListings,
   lastPriceDateBefore,
   loadDecisionMarket,
   priceDates,
   type DecisionMarket,
+  type LastListing,
 } from "./market.ts";
 import { checkPortfolio, checkTrades, killSwitch, type KillSwitchResult } from "./safety.ts";
 import { SimBroker, type Bar } from "./sim-broker.ts";
@@ -243,6 +253,8 @@ interface DecisionPrices {
   col: Map<string, number>;
   closeP: Map<string, number>;
   badHeld: HeldPriceProblem[];
+  /** Held symbols the prices stopped listing `delisted_after` market days ago: closed at their last close. */
+  delisted: LastListing[];
 }
 
 /** The book at the decision close: its equity and each panel symbol's current weight. */
@@ -282,11 +294,12 @@ export async function runPaperDay(ledger: Ledger, opts: RunDayOptions): Promise<
     const champion = await lookupChampion(ctx, start.held);
     const previous = champion ? rolloutPrevious(ctx) : null;
     const prices = await decisionPrices(ctx, start, champion, previous);
+    const delistings = closeDelisted(ctx, start, prices.delisted);
     const bars = await tradeDayBars(ctx, start.held, prices.badHeld);
     const equity = equityAtDecision(start, prices);
     const decision = await decide(ctx, start, { champion, previous }, prices, equity);
     const fills = await executeAndValue(ctx, start, prices, equity.equityP, decision, bars);
-    await commit(ctx, start.P, champion, prices.market, decision, fills);
+    await commit(ctx, start.P, champion, prices.market, decision, fills, delistings);
     return res;
   } catch (e) {
     if (isStrataError(e)) throw e;
@@ -511,6 +524,7 @@ async function decisionPrices(
       const problem = b ? `corrupt close ${b.close ?? "NaN/NULL"}` : "missing close";
       return { symbol: s, date: P, close: b ? b.close : null, problem };
     });
+  const delisted = await delistedHeld(ctx, P, badHeld);
   if (market.bad.length) {
     const list = market.bad
       .slice(0, 10)
@@ -519,7 +533,75 @@ async function decisionPrices(
     const more = market.bad.length > 10 ? ", …" : "";
     res.notes.push(`${market.bad.length} price row(s) with an unusable close left out before ${P}: ${list}${more}`);
   }
-  return { orderCosts, market, col, closeP, badHeld };
+  const gone = new Set(delisted.map((d) => d.symbol));
+  return { orderCosts, market, col, closeP, badHeld: badHeld.filter((b) => !gone.has(b.symbol)), delisted };
+}
+
+/**
+ * The held symbols without a close at P that the prices stopped listing at least
+ * `delisted_after` market days ago (simulated broker only: a real broker books the delisting).
+ */
+async function delistedHeld(ctx: DayContext, P: string, badHeld: HeldPriceProblem[]): Promise<LastListing[]> {
+  const after = ctx.cfg.delisted_after;
+  if (after === null || ctx.cfg.broker.kind !== "sim") return [];
+  const missing = badHeld.filter((b) => b.problem === "missing close").map((b) => b.symbol);
+  const listed = await lastListings(ctx.conn, ctx.opts.paths.prices, missing, P);
+  return listed.filter((l) => l.marketDays >= after);
+}
+
+/**
+ * Closes each delisted position at its last close before anything else happens: out of the
+ * held book, its value into cash, an order and a fill for the ledger (so cash still follows
+ * from the fills), a note and a warning event naming the symbol and its last date.
+ */
+function closeDelisted(ctx: DayContext, start: DayStart, delisted: readonly LastListing[]): DayOrder[] {
+  const out: DayOrder[] = [];
+  for (const d of delisted) {
+    const q = start.held.get(d.symbol);
+    if (q === undefined) continue;
+    start.held.delete(d.symbol);
+    start.cash0 += q * d.close;
+    const side = q > 0 ? "sell" : "buy";
+    const shares = Math.abs(q),
+      notional = shares * d.close;
+    const why =
+      `${d.symbol} delisted: no price since ${d.last} (${d.marketDays} market days); ` +
+      `${shares} shares closed at its last close ${d.close}`;
+    const key = `${ctx.date}:${d.symbol}:${side}:delisted`;
+    out.push({
+      order: {
+        key,
+        date: ctx.date,
+        symbol: d.symbol,
+        side,
+        shares,
+        refPrice: d.close,
+        notional,
+        estCommission: 0,
+        estSlippage: 0,
+        advShare: null,
+        liquidityFlag: false,
+        note: why,
+      },
+      fill: {
+        key,
+        symbol: d.symbol,
+        side,
+        requested: shares,
+        shares,
+        reference: d.close,
+        price: d.close,
+        notional,
+        commission: 0,
+        slippage: 0,
+        status: "filled",
+        reason: why,
+      },
+    });
+    ctx.res.notes.push(why);
+    ctx.events.push({ date: ctx.date, kind: "delisted", severity: "warning", message: why, details: { ...d } });
+  }
+  return out;
 }
 
 /**
@@ -574,8 +656,14 @@ async function abortOnBadHeld(ctx: DayContext, badHeld: HeldPriceProblem[]): Pro
   const list = badHeld.map((b) => `${b.symbol} on ${b.date}: ${b.problem}`).join("; ");
   const msg =
     `paper run ${D}: bad price for held symbol(s) — ${list}. ` + "No order was placed and the day was not recorded";
+  const after = ctx.cfg.delisted_after;
+  const delisting =
+    after !== null && ctx.cfg.broker.kind === "sim" && badHeld.some((b) => /^missing/.test(b.problem))
+      ? `; a symbol the prices no longer list is taken as delisted once ${after} market days have passed without ` +
+        "a price, and closed at its last close (delisted_after in the paper config)"
+      : "";
   const err = new StrataError("DATA", msg, {
-    hint: `fix the prices in ${ctx.opts.paths.prices} (pipeline data validate lists bad rows) and rerun ${D}`,
+    hint: `fix the prices in ${ctx.opts.paths.prices} (pipeline data validate lists bad rows) and rerun ${D}${delisting}`,
     details: { bad: badHeld },
   });
   return ctx.abort("bad_data", err, {
@@ -602,6 +690,9 @@ function equityAtDecision(start: DayStart, prices: DecisionPrices): EquityAtP {
   }
   return { equityP, current };
 }
+
+/** An order of the day with its fill, as the ledger records them. */
+type DayOrder = { order: OrderRecord; fill: Fill };
 
 /** The models of a day: the champion, and during a rollout the previous champion trading the rest. */
 interface DayModels {
@@ -1029,9 +1120,11 @@ async function commit(
   market: DecisionMarket,
   decision: DayDecision,
   fills: Fill[],
+  delistings: readonly DayOrder[] = [],
 ): Promise<void> {
   const { date: D, dryRun, res } = ctx;
   const { halt, scores, trades } = decision;
+  res.fills = [...delistings.map((d) => d.fill), ...res.fills];
   res.status = dryRun
     ? "dry_run"
     : !champion
@@ -1069,23 +1162,26 @@ async function commit(
       champion: champion?.cell ?? null,
       fingerprint: champion?.fingerprint ?? null,
       status: res.status,
-      orders: trades.map((t) => ({
-        order: {
-          key: t.key,
-          date: D,
-          symbol: t.symbol,
-          side: t.side,
-          shares: t.shares,
-          refPrice: t.refPrice,
-          notional: t.notional,
-          estCommission: t.estCommission,
-          estSlippage: t.estSlippage,
-          advShare: t.advShare,
-          liquidityFlag: t.liquidityFlag,
-          note: t.note,
-        },
-        fill: byKey.get(t.key) ?? null,
-      })),
+      orders: [
+        ...delistings,
+        ...trades.map((t) => ({
+          order: {
+            key: t.key,
+            date: D,
+            symbol: t.symbol,
+            side: t.side,
+            shares: t.shares,
+            refPrice: t.refPrice,
+            notional: t.notional,
+            estCommission: t.estCommission,
+            estSlippage: t.estSlippage,
+            advShare: t.advShare,
+            liquidityFlag: t.liquidityFlag,
+            note: t.note,
+          },
+          fill: byKey.get(t.key) ?? null,
+        })),
+      ],
       positions: res.positions,
       signals: scores ? { decisionDate: P, scores: scores.bySymbol } : null,
       equity: {

@@ -111,6 +111,8 @@ export type EventKind =
   | "rejected"
   /** A challenger in shadow passed the promotion rule: proposed, or promoted in the registry. */
   | "promotion"
+  /** A held symbol the prices stopped listing, closed at its last close. */
+  | "delisted"
   /** A gradual rollout's start, step, end or rollback (src/paper/rollout.ts). */
   | "rollout"
   /** A retrain the `retrain` policy ran after a day, and the version it registered (src/paper/retrain.ts). */

@@ -238,3 +238,43 @@ export async function fillBars(conn: DuckDBConnection, pricesPath: string, day: 
   for (let k = 0; k < s.length; k++) out.set(s[k]!, { open: o[k], close: c[k], volume: v[k] });
   return out;
 }
+
+/** A held symbol the prices stopped listing: its last usable close and the market's dates since. */
+export interface LastListing {
+  symbol: string;
+  /** Its last date with a usable close (≤ P), and that close. */
+  last: string;
+  close: number;
+  /** The market's trading dates after `last` up to P (dates any symbol has a row). */
+  marketDays: number;
+}
+
+/**
+ * For held symbols without a close at the decision close P: where each one's prices end. A
+ * symbol with no usable close at all up to P is left out (nothing to value it at).
+ */
+export async function lastListings(
+  conn: DuckDBConnection,
+  pricesPath: string,
+  symbols: readonly string[],
+  P: string,
+): Promise<LastListing[]> {
+  if (!symbols.length) return [];
+  const list = symbols.map(sqlString).join(", ");
+  const r = await readColumns(
+    conn,
+    `WITH s AS (SELECT symbol, max(date) AS last, arg_max(CAST(close AS DOUBLE), date) AS close
+                FROM ${src(pricesPath)}
+                WHERE symbol IN (${list}) AND date <= ${sqlString(P)}::DATE AND close > 0 AND isfinite(close)
+                GROUP BY symbol),
+          d AS (SELECT DISTINCT date FROM ${src(pricesPath)} WHERE date <= ${sqlString(P)}::DATE)
+     SELECT s.symbol, s.last::VARCHAR AS last, s.close,
+            (SELECT count(*) FROM d WHERE d.date > s.last)::DOUBLE AS n
+     FROM s ORDER BY s.symbol`,
+  );
+  const sym = stringColumn(r, "symbol"),
+    last = stringColumn(r, "last"),
+    close = f64Column(r, "close"),
+    n = f64Column(r, "n");
+  return sym.map((s, k) => ({ symbol: s!, last: last[k]!, close: close[k], marketDays: n[k] }));
+}

@@ -114,7 +114,14 @@ export function promotionVerdict(
   rule: PromotionRule,
 ): PromotionVerdict {
   const mine = new Map(challenger.filter((e) => e.dailyReturn !== null).map((e) => [e.date, e.dailyReturn!]));
-  const pairs = champion.filter((e) => e.dailyReturn !== null && mine.has(e.date));
+  // A day counts when both books recorded it and the day before it: after a day one of them
+  // skipped (a failed shadow day), its return spans two days and would not pair with the other's.
+  const before = (h: readonly EquityRecord[]) => new Map(h.map((e, i) => [e.date, i ? h[i - 1].date : null]));
+  const prevChampion = before(champion),
+    prevChallenger = before(challenger);
+  const pairs = champion.filter(
+    (e) => e.dailyReturn !== null && mine.has(e.date) && prevChampion.get(e.date) === prevChallenger.get(e.date),
+  );
   const chal = Float64Array.from(pairs, (e) => mine.get(e.date)!);
   const champ = Float64Array.from(pairs, (e) => e.dailyReturn!);
   const base = { alias: shadow.alias, version: shadow.version, days: pairs.length };

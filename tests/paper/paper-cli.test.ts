@@ -270,6 +270,70 @@ describe("paper trading end to end", () => {
     ).toBe(0);
   }, 120_000);
 
+  it("a held symbol the prices stop listing: the day stops, then after delisted_after market days it is closed at its last close", async () => {
+    const L = join(p.root, "ledgers/delist.duckdb"),
+      A = join(p.root, "alerts/delist"),
+      R = join(p.root, "reports/delist");
+    const day = (date: string, prices?: string) =>
+      run([
+        "run",
+        "--date",
+        date,
+        "--ledger",
+        L,
+        "--alerts",
+        A,
+        "--reports",
+        R,
+        ...(prices ? ["--prices", prices] : []),
+      ]);
+    expect(day(MONDAY).code).toBe(0);
+    const [gone] = (await ledgerRows(L, `SELECT symbol, shares FROM positions ORDER BY symbol LIMIT 1`)) as {
+      symbol: string;
+      shares: number;
+    }[];
+    // Its prices end on Monday 2021-03-01: no row from Tuesday on (a delisting, or a gap).
+    const cut = await pricesVariant(
+      p,
+      "prices-delisted",
+      `SELECT * FROM {p} WHERE NOT (symbol = '${gone.symbol}' AND date > DATE '2021-03-01')`,
+    );
+    const [last] = await queryDuck(
+      `SELECT CAST(close AS DOUBLE) AS c FROM read_parquet('${cut}') WHERE symbol = '${gone.symbol}' AND date = DATE '2021-03-01'`,
+    );
+    // Tuesday has no bar for it to value or fill at, Wednesday decides at Tuesday's close without
+    // it (1 market day): a bad price each time, nothing recorded.
+    const tue = day("2021-03-02", cut);
+    expect(tue.code).toBe(1);
+    expect(tue.stderr).toContain(`${gone.symbol} on 2021-03-02: missing bar`);
+    const early = day("2021-03-03", cut);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain(`${gone.symbol} on 2021-03-02: missing close`);
+    expect(early.stderr).toMatch(/delisted_after/);
+    // With the default of 5, the day deciding at the 5th market day without a price closes it:
+    // Tuesday 3-02 … Monday 3-08 are 5 market days, so the trade day is Tuesday 2021-03-09.
+    for (const d of ["2021-03-04", "2021-03-05", "2021-03-08"]) expect(day(d, cut).code, d).toBe(1);
+    const r = day("2021-03-09", cut);
+    expect(r.code, r.stderr).toBe(0);
+    const [o] = await ledgerRows(
+      L,
+      `SELECT key, side, shares, ref_price, note FROM orders WHERE date = '2021-03-09' AND key LIKE '%delisted'`,
+    );
+    expect(o).toMatchObject({ key: `2021-03-09:${gone.symbol}:sell:delisted`, side: "sell", shares: gone.shares });
+    expect(o.ref_price).toBe(last.c);
+    expect(String(o.note)).toBe(
+      `${gone.symbol} delisted: no price since 2021-03-01 (5 market days); ${gone.shares} shares closed at its last close ${last.c}`,
+    );
+    const held = await ledgerRows(
+      L,
+      `SELECT symbol FROM positions WHERE date = '2021-03-09' AND symbol = '${gone.symbol}'`,
+    );
+    expect(held).toEqual([]);
+    const ev = await ledgerRows(L, `SELECT severity FROM events WHERE kind = 'delisted'`);
+    expect(ev).toEqual([{ severity: "warning" }]);
+    await checkConsistent(L);
+  }, 180_000);
+
   it(
     "a date before the prices start: " + "a clear error (exit 2) that records nothing — no ledger, no event, no alert",
     () => {

@@ -83,6 +83,14 @@ describe("promotionVerdict", () => {
     expect(v.reasons[0]).toMatch(/^its mean active return -\d+\.\d\d % a year is not positive$/);
   });
 
+  it("a day after one the shadow skipped is not paired: its return spans two days", () => {
+    const full = history(market);
+    const gap = full.filter((_, i) => i !== 50);
+    const v = promotionVerdict(shadow, "a".repeat(64), champ, gap, { ...RULE, min_days: 10 });
+    // 120 returns; the skipped day and the one after it leave the pairs.
+    expect(v.days).toBe(118);
+  });
+
   it("a better but deeper-falling challenger fails on drawdown", () => {
     const crash = market.map((m, i) => m + 0.002 + (i === 60 ? -0.3 : 0) + (i === 61 ? 0.35 : 0));
     const v = promotionVerdict(shadow, "a".repeat(64), champ, history(crash), RULE);

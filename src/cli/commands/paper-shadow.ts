@@ -73,8 +73,8 @@ export interface CatchUpOptions {
  * A shadow book brought up to the live ledger: every day the champion recorded after the
  * shadow's last day, in order, in the shadow's own ledger on the simulated broker. The simulated
  * broker fills on the trade day's bar, so when the champion trades live (Alpaca) before that bar
- * exists, the shadow stops at the first such day and catches up on a later run. A failure is
- * reported, not thrown: a shadow never fails the champion's day.
+ * exists, the shadow fails that day and runs it on a later run (it is the last day). A failure
+ * is reported, not thrown — a shadow never fails the champion's day — and the later days run.
  */
 export async function catchUpBook(o: CatchUpOptions, cfg: PaperConfig, paths: PaperPaths): Promise<ShadowDay[]> {
   const out: ShadowDay[] = [];
@@ -101,8 +101,10 @@ export async function catchUpBook(o: CatchUpOptions, cfg: PaperConfig, paths: Pa
         first = false;
         out.push({ ...day, status: r.status, equity: r.account?.equity ?? null, message: r.message });
       } catch (e) {
+        // The day is left out (a gap in the shadow, as in a live ledger) and the next one runs:
+        // a day that can never pass (a held name without a price at its decision close) must not
+        // stop the shadow for good. The promotion rule skips the day after a gap.
         out.push({ ...day, status: "error", equity: null, message: (e as Error).message });
-        break;
       }
     }
   } finally {

@@ -69,11 +69,15 @@ async function oneShadow(conn: DuckDBConnection, path: string, file: string): Pr
       conn,
       `select fingerprint from ${CHAMP}.days where fingerprint is not null order by date desc limit 1`,
     );
+    // The promotion rule's pairs (src/paper/shadow.ts): days both books recorded, after the same previous day.
     const pairs = await queryRows<Pair>(
       conn,
-      `select c.date::VARCHAR as date, c.daily_return as champ, s.daily_return as chal
-       from ${CHAMP}.equity c join ${SHADOW}.equity s using (date)
-       where c.daily_return is not null and s.daily_return is not null order by c.date`,
+      `with c as (select date, daily_return, lag(date) over (order by date) as prev from ${CHAMP}.equity),
+            s as (select date, daily_return, lag(date) over (order by date) as prev from ${SHADOW}.equity)
+       select c.date::VARCHAR as date, c.daily_return as champ, s.daily_return as chal
+       from c join s using (date)
+       where c.daily_return is not null and s.daily_return is not null and c.prev is not distinct from s.prev
+       order by c.date`,
     );
     const label = `${who?.champion ?? "?"} (${file.replace(/\.duckdb$/, "")})`;
     return joinHtml([
