@@ -18,9 +18,16 @@ interface Row {
   details: string | null;
 }
 
-/** The section, or null when the ledger records no retrain and no rollout. */
+/**
+ * The section, or null when the ledger records no retrain and no rollout — or cannot be read
+ * (a writer holds it: the ledger's own section says so on the page).
+ */
 export async function rolloutSection(conn: DuckDBConnection, ledger: string): Promise<SafeHtml | null> {
-  await conn.run(`ATTACH ${sqlString(ledger)} AS ${LIVE} (READ_ONLY)`);
+  try {
+    await conn.run(`ATTACH ${sqlString(ledger)} AS ${LIVE} (READ_ONLY)`);
+  } catch {
+    return null;
+  }
   let rows: Row[];
   try {
     rows = await queryRows<Row>(
