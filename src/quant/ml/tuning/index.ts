@@ -1,10 +1,16 @@
-/** Hyper-parameter tuning: search spaces, random search, TPE, median pruning, studies. */
+/**
+ * Hyper-parameter tuning: search spaces, random search, TPE, median pruning, studies; grid and
+ * genetic search with batch objectives, and multi-objective (Pareto / NSGA-II) selection.
+ */
 export {
   validateSpace,
   samplePrior,
   internalBounds,
   fromInternal,
   toInternal,
+  snapToStep,
+  stepCount,
+  latticeValue,
   type ParamSpec,
   type SearchSpace,
   type ParamValues,
@@ -28,3 +34,38 @@ export {
   type TrialStatus,
   type StudyObjective,
 } from "./study.ts";
+export {
+  gridPoints,
+  gridAxes,
+  gridSearch,
+  evaluateBatch,
+  paramKey,
+  type BatchObjective,
+  type Evaluation,
+  type GridAxis,
+  type GridOptions,
+  type GridSearchOptions,
+  type GridSearchResult,
+} from "./grid.ts";
+export {
+  geneticSearch,
+  mutateGene,
+  resolveGeneticOptions,
+  type GeneticOptions,
+  type GeneticEvaluation,
+  type GeneticResult,
+  type GenerationStats,
+} from "./genetic.ts";
+export {
+  dominates,
+  nonDominatedSort,
+  paretoFront,
+  crowdingDistance,
+  rankAndCrowding,
+  crowdedCompare,
+  nsga2Select,
+  pickFromFront,
+  checkWeights,
+  frontAndBest,
+  type PickOptions,
+} from "./pareto.ts";

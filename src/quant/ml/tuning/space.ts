@@ -3,6 +3,12 @@
  * categorical parameters. Samplers work in an "internal" continuous coordinate per numeric
  * parameter — log(x) for log-scaled ones, and integers widened by ±0.5 so that every integer
  * gets the same mass — then map back with `fromInternal` (round + clamp for integers).
+ *
+ * An optional `step` puts a numeric parameter on the lattice low, low + step, low + 2·step, …
+ * (≤ high, in the parameter's own units even when it is log-scaled): `fromInternal` snaps to
+ * the nearest lattice value, so every sampler and the grid and genetic searchers see the same
+ * values. Without a step nothing changes. (With a step, the two end values of an int lattice
+ * get a little less prior mass than the inner ones: the ±0.5 widening is per integer.)
  */
 import { StrataError } from "../../../core/errors.ts";
 import type { Rng } from "../../../core/rng.ts";
@@ -11,8 +17,8 @@ import { exp, log } from "../../../core/math/index.ts";
 export type Categorical = string | number | boolean;
 
 export type ParamSpec =
-  | { type: "float"; low: number; high: number; log?: boolean }
-  | { type: "int"; low: number; high: number; log?: boolean }
+  | { type: "float"; low: number; high: number; log?: boolean; step?: number }
+  | { type: "int"; low: number; high: number; log?: boolean; step?: number }
   | { type: "categorical"; choices: Categorical[] };
 
 export type SearchSpace = Record<string, ParamSpec>;
@@ -41,12 +47,17 @@ export function validateSpace(space: SearchSpace): void {
     if (s.type === "int" && (!Number.isInteger(s.low) || !Number.isInteger(s.high)))
       problems.push(`${name}: int bounds ${s.low}..${s.high} must be integers`);
     if (s.log && !(s.low > 0)) problems.push(`${name}: log scale needs low > 0, got ${s.low}`);
+    if (
+      s.step !== undefined &&
+      !(Number.isFinite(s.step) && s.step > 0 && (s.type === "float" || Number.isInteger(s.step)))
+    )
+      problems.push(`${name}: step ${s.step}, expected ${s.type === "int" ? "an integer ≥ 1" : "a finite number > 0"}`);
   }
   if (problems.length) {
     throw new StrataError("ARGUMENT", `invalid search space:\n  - ${problems.join("\n  - ")}`, {
       hint:
-        "numeric params: { type: 'float' | 'int', low, high, log? }; categorical: { type: 'categorical', " +
-        "choices: [...] }",
+        "numeric params: { type: 'float' | 'int', low, high, log?, step? }; " +
+        "categorical: { type: 'categorical', choices: [...] }",
     });
   }
 }
@@ -59,11 +70,38 @@ export function internalBounds(s: Exclude<ParamSpec, { type: "categorical" }>): 
   return s.log ? [log(lo), log(hi)] : [lo, hi];
 }
 
-/** Internal coordinate → parameter value (integers rounded and clamped to [low, high]). */
+/**
+ * Internal coordinate → parameter value (integers rounded and clamped to [low, high]; with a
+ * `step`, snapped to the nearest lattice value).
+ */
 export function fromInternal(s: Exclude<ParamSpec, { type: "categorical" }>, u: number): number {
   let x = s.log ? exp(u) : u;
+  if (s.step !== undefined) return snapToStep(s, x);
   if (s.type === "int") x = Math.round(x);
   return Math.min(s.high, Math.max(s.low, x));
+}
+
+/** Number of lattice values of a parameter with a step: ⌊(high − low)/step⌋ + 1 (1e-9 slack for binary noise). */
+export function stepCount(s: Exclude<ParamSpec, { type: "categorical" }>, step: number): number {
+  return Math.floor((s.high - s.low) / step + 1e-9) + 1;
+}
+
+/**
+ * The k-th lattice value low + k·step. Floats are rounded to 12 significant digits so that
+ * 0 + 3 × 0.1 is 0.3 and not 0.30000000000000004 (toPrecision is exactly specified, so this
+ * is the same on every engine), then clamped to [low, high]; k = 0 is low itself.
+ */
+export function latticeValue(s: Exclude<ParamSpec, { type: "categorical" }>, step: number, k: number): number {
+  if (k === 0) return s.low;
+  const x = s.low + k * step;
+  return Math.min(s.high, Math.max(s.low, s.type === "int" ? x : Number(x.toPrecision(12))));
+}
+
+/** The lattice value nearest to x (a parameter with a `step`; without one, x clamped to [low, high]). */
+export function snapToStep(s: Exclude<ParamSpec, { type: "categorical" }>, x: number): number {
+  if (s.step === undefined) return Math.min(s.high, Math.max(s.low, x));
+  const k = Math.round((x - s.low) / s.step);
+  return latticeValue(s, s.step, Math.min(stepCount(s, s.step) - 1, Math.max(0, k)));
 }
 
 /** Parameter value → internal coordinate. */
