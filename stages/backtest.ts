@@ -22,6 +22,8 @@
  *   stress(stress_bps, bps_per_side, total_costs, total_return, cagr, annual_volatility, sharpe, max_drawdown)
  *   metrics.json   tearsheet of net returns (+ alpha/beta vs 1/N), turnover, costs, per-regime
  *                  metrics, cost stress, and every optimizer fallback with its reason and dates
+ *   attribution.json  the return by symbol, sector (Brinson–Fachler vs 1/N), year, month and
+ *                  regime, and factor exposures with the alpha left (stages/lib/attribution.ts)
  *
  * What the cell really is (metrics.json and the lock's metrics; docs/backtest-matrix.md):
  *   optimizer_effective  the method that produced most legs' weights (max_sharpe falling back
@@ -75,6 +77,7 @@ import {
   type Market,
 } from "./lib/portfolio.ts";
 import { alignTo, readBaseline } from "./lib/baseline.ts";
+import { attributionDoc } from "./lib/attribution.ts";
 
 const params = z
   .object({
@@ -100,7 +103,7 @@ type Params = z.output<typeof params>;
 export default defineStage({
   description: "Model × optimizer backtests with costs, cost stress and per-regime metrics",
   params,
-  outputs: ["returns", "weights", "trades", "stress", "metrics"],
+  outputs: ["returns", "weights", "trades", "stress", "metrics", "attribution"],
   // The lock records the cell's own model and optimizer (the axes), not the unused defaults.
   cellParams: (p, cell) => ownParams(p, cell),
   // Every cell is a trial: the statistics stage deflates Sharpe ratios by all trials recorded.
@@ -125,6 +128,7 @@ export default defineStage({
     const behaviour = summarizeBook(ctx, optimizer, book.decisions, market.panel);
     const cell: CellResult = { model, optimizer, market, ...book, ev, act: activity(ev), ...perf, ...behaviour };
     await ctx.writeJson("metrics", metricsDoc(ctx, cell));
+    await ctx.writeJson("attribution", attributionDoc(market, ev));
     recordMetrics(ctx, cell);
     // A duration is not a result: it goes to the log, never into the lock's metrics (which must
     // be the same bytes on every run).

@@ -294,6 +294,14 @@ models
   .description("registered versions with their aliases, when and by whom, cell and key metrics")
   .addOption(jsonOpt())
   .action(async (o) => (await import("./commands/models.ts")).modelsListCommand({ ...o, file: program.opts().file }));
+program
+  .command("attribution")
+  .description("a backtest cell's return by symbol, sector (Brinson vs 1/N), year, regime, and its factor exposures")
+  .argument("<cell>", "the cell id (backtest[model=ridge,optimizer=hrp]) or its axes (model=ridge,optimizer=hrp)")
+  .addOption(jsonOpt())
+  .action(async (cell: string, o) =>
+    (await import("./commands/attribution.ts")).attributionCommand(cell, { ...o, file: program.opts().file }),
+  );
 models
   .command("show")
   .description("a version's full lineage: lock digest, git commit, data range, params, metrics, artifact, history")

@@ -66,6 +66,7 @@ describe("paper trading and monitoring pages", () => {
       "features.html",
       "models.html",
       "backtest.html",
+      "attribution.html",
       "statistics.html",
       "selection.html",
       "paper.html",

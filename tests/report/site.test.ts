@@ -99,6 +99,7 @@ describe("report site on a small study", () => {
       "features.html",
       "models.html",
       "backtest.html",
+      "attribution.html",
       "statistics.html",
       "selection.html",
     ]);
@@ -171,6 +172,7 @@ describe("report site on a small study", () => {
   it("the report stage writes the same pages, stamped with its inputs' digest, byte-identical under verify", () => {
     const dir = join(p.root, "data/report");
     expect(readdirSync(dir).sort()).toEqual([
+      "attribution.html",
       "backtest.html",
       "data.html",
       "features.html",
@@ -180,6 +182,7 @@ describe("report site on a small study", () => {
       "paper.html",
       "selection.html",
       "statistics.html",
+      "strategies.html",
     ]);
     for (const f of ["paper.html", "monitoring.html"])
       expect(readFileSync(join(dir, f), "utf8"), f).toContain("Not part of this report");

@@ -7,6 +7,7 @@
  * the alert log — for `pipeline report` only. The navigation, the stamp, the command and the
  * report stage's outputs all follow this list.
  */
+import { attributionPage } from "./attribution-page.ts";
 import { backtestPage } from "./backtest-page.ts";
 import { dataPage } from "./data-page.ts";
 import { featuresPage } from "./features-page.ts";
@@ -16,6 +17,7 @@ import { overviewPage } from "./overview.ts";
 import { paperPage } from "./paper-page.ts";
 import { selectionPage } from "./selection-page.ts";
 import { statisticsPage } from "./statistics-page.ts";
+import { strategiesPage } from "./strategies-page.ts";
 import type { PageBuilder } from "./types.ts";
 
 export const SITE_PAGES: readonly PageBuilder[] = [
@@ -24,6 +26,8 @@ export const SITE_PAGES: readonly PageBuilder[] = [
   featuresPage,
   modelsPage,
   backtestPage,
+  attributionPage,
+  strategiesPage,
   statisticsPage,
   selectionPage,
   paperPage,
