@@ -24,6 +24,8 @@ const GOALS: Goal[] = [
   { metric: "gbdt_mse_rel_diff_pct", max: 0.5, unit: "%" },
   // Backtest engine vs a vectorized NumPy per-day loop doing the same work, same run.
   { metric: "backtest_speedup_vs_numpy", min: 3, unit: "×" },
+  // Rule strategies: 1,000 MA-crossover sets × 500 symbols × 5,000 days vs NumPy per set, same run.
+  { metric: "strategies_speedup_vs_numpy", min: 3, unit: "×" },
   // The default matrix: 5 models × 6 optimizers + baselines, 3 cost levels, 2 cores.
   { metric: "matrix_s", max: 60, unit: "s" },
   // The stats stage: 30 cells × 3,000 days, 2,000 bootstrap resamples and Monte Carlo paths, 2 cores.
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
     ["sha256", async () => (await import("./pipeline.bench.ts")).benchSha256()],
     ["gbdt", async () => (await import("./gbdt.bench.ts")).benchGbdt()],
     ["backtest", async () => (await import("./backtest.bench.ts")).benchBacktest()],
+    ["strategies", async () => (await import("./strategies.bench.ts")).benchStrategies()],
+    ["search", async () => (await import("./search.bench.ts")).benchSearch()],
     ["data", async () => (await import("./data.bench.ts")).benchData()],
     ["features", async () => (await import("./features.bench.ts")).benchFeatures()],
     ["pipeline", async () => (await import("./pipeline.bench.ts")).benchPipeline()],

@@ -1,0 +1,327 @@
+/**
+ * The equal-sleeve book of evaluateStrategies (the formula and its conventions are in
+ * evaluate.ts): for every parameter set, P[t] = Σ_i pos[t−1,i]·r[t,i] and U[t] = Σ_i |Δpos[t,i]|,
+ * and the integer counts behind the metrics.
+ *
+ * Exact sums. Each return is split into two integers (exact-sums.ts) and P is kept as the two
+ * integer sums Σ pos·h and Σ pos·l, exact in doubles: P does not depend on the order of its terms,
+ * and is converted once per bar. That is what lets sets share work without changing a bit: set k
+ * is booked as its difference from set k − 1 (pos_k − pos_{k−1} is zero on most bars when the two
+ * are nearby parameters: chain-order.ts), P_k = P_{k−1} + ΔP_k, and the integers are the ones
+ * booking it alone gives.
+ *
+ * Work is per change, not per bar. A position changes when a decision (events.ts) falls due, lag
+ * bars after it was made, and when a symbol's close goes missing (flat) or comes back (the
+ * decision due). At a change of set k on symbol i at row s: the trade is counted (U, trades); the
+ * run of bars earning on the old position (rows up to s: row t earns pos[t−1]) is closed — its
+ * exposure and wins from prefix counts of up and down returns; and the runs of constant
+ * pos_k − pos_{k−1} and pos_{k+1} − pos_k are closed, adding their rows to ΔP_k and ΔP_{k+1} when
+ * the difference is not 0. Sets that do not change cost nothing.
+ */
+import type { EventSink } from "./events.ts";
+import { type ReturnLimbs, returnLimbs } from "./exact-sums.ts";
+import type { SymbolColumns } from "./panel.ts";
+
+export class Book implements EventSink {
+  /** R per set and bar at [k·T + t], filled tile by tile by `resolve`. */
+  readonly returns: Float64Array;
+  /**
+   * The current tile's P limbs (of ΔP_k until `resolve`) and U, at [(t − t0)·K + k]: row-major,
+   * so the changes, which come in row order, touch a few neighbouring rows of K values.
+   */
+  private readonly tileHi: Float64Array;
+  private readonly tileLo: Float64Array;
+  private readonly tileUnits: Int32Array;
+  /**
+   * The symbol and tile being booked, row shift of its changes, whether the close is missing
+   * anywhere near, the next row whose gap boundary is due, in a gap, pending changes kept.
+   */
+  private i = 0;
+  private t0 = 0;
+  private shift = 0;
+  private gaps = false;
+  private t1 = 0;
+  private gapRow = 0;
+  private inGap = false;
+  private later = 0;
+  /**
+   * Per set: position changes, Σ|Δpos|, bars held, bars held whose return is missing (the first
+   * bar of a gap), and wins (held bars whose return had the position's sign).
+   */
+  readonly trades: Float64Array;
+  readonly traded: Float64Array;
+  readonly exposed: Float64Array;
+  readonly missing: Float64Array;
+  readonly wins: Float64Array;
+  /** Traded positions per set, T × N row-major (keepPositions). */
+  readonly positions: Int8Array[] | null;
+  readonly limbs: ReturnLimbs;
+  /**
+   * Per (symbol, set), symbol-major: position, decision due, first row of the run earning on the
+   * position, and the count of up (long) or down (short) returns before that row.
+   */
+  private readonly held: Int8Array;
+  private readonly due: Int8Array;
+  private readonly earnFrom: Int32Array;
+  private readonly winsFrom: Int32Array;
+  /** Per (symbol, set): c = pos_k − pos_{k−1} (pos_{−1} = 0) and the row its run started. */
+  private readonly diff: Int8Array;
+  private readonly diffFrom: Int32Array;
+  /** Per (symbol, set), keepPositions: first row not yet written. */
+  private readonly written: Int32Array;
+  /** Per symbol: decision changes due after the tile (lag), as (row, set, value), up to lag·K. */
+  private readonly pendingRows: Int32Array;
+  private readonly pendingSets: Int32Array;
+  private readonly pendingVals: Int8Array;
+  private readonly pendingCount: Int32Array;
+  /** Per symbol, rows [0, t): how many returns were > 0 and < 0, at [i·(T + 1) + t]. */
+  private readonly ups: Int32Array;
+  private readonly downs: Int32Array;
+
+  constructor(
+    readonly cols: SymbolColumns,
+    readonly K: number,
+    readonly lag: number,
+    readonly kappa: number,
+    L: number,
+    keepPositions: boolean,
+  ) {
+    const { T, N, returns } = cols;
+    this.returns = new Float64Array(K * T);
+    this.tileHi = new Float64Array(L * K);
+    this.tileLo = new Float64Array(L * K);
+    this.tileUnits = new Int32Array(L * K);
+    this.trades = new Float64Array(K);
+    this.traded = new Float64Array(K);
+    this.exposed = new Float64Array(K);
+    this.missing = new Float64Array(K);
+    this.wins = new Float64Array(K);
+    this.positions = keepPositions ? Array.from({ length: K }, () => new Int8Array(T * N)) : null;
+    this.limbs = returnLimbs(returns, N);
+    this.held = new Int8Array(N * K);
+    this.due = new Int8Array(N * K);
+    this.earnFrom = new Int32Array(N * K);
+    this.winsFrom = new Int32Array(N * K);
+    this.diff = new Int8Array(N * K);
+    this.diffFrom = new Int32Array(N * K);
+    this.written = new Int32Array(keepPositions ? N * K : 0);
+    this.pendingRows = new Int32Array(N * K * lag);
+    this.pendingSets = new Int32Array(N * K * lag);
+    this.pendingVals = new Int8Array(N * K * lag);
+    this.pendingCount = new Int32Array(N);
+    this.ups = new Int32Array(N * (T + 1));
+    this.downs = new Int32Array(N * (T + 1));
+    for (let i = 0; i < N; i++) {
+      const b = i * (T + 1);
+      for (let t = 0; t < T; t++) {
+        const r = returns[i * T + t];
+        this.ups[b + t + 1] = this.ups[b + t] + (r > 0 ? 1 : 0);
+        this.downs[b + t + 1] = this.downs[b + t] + (r < 0 ? 1 : 0);
+      }
+    }
+  }
+
+  /**
+   * Starts booking symbol i over rows t0 … t1 − 1: the changes pending from before t0 first, then
+   * this tile's decision changes as the kernel finds them (`push`, in row order), then `end`. A
+   * change falls due lag rows after its row; at a row where the close goes missing that comes
+   * first, where it comes back, last.
+   */
+  begin(i: number, t0: number, t1: number): void {
+    this.i = i;
+    this.t0 = t0;
+    this.t1 = t1;
+    this.shift = t0 + this.lag;
+    const { T, close } = this.cols,
+      cb = i * T;
+    // Does the close go missing in the tile (or is it missing before it)? Else no gap checks.
+    const before = t0 > 0 && close[cb + t0 - 1] !== close[cb + t0 - 1];
+    let gaps = before;
+    for (let t = t0; t < t1 && !gaps; t++) gaps = close[cb + t] !== close[cb + t];
+    this.gaps = gaps;
+    this.inGap = before;
+    this.gapRow = t0;
+    const pBase = i * this.K * this.lag,
+      pr = this.pendingRows,
+      ps = this.pendingSets,
+      pv = this.pendingVals;
+    this.later = 0;
+    for (let u = 0, c = this.pendingCount[i]; u < c; u++) this.take(i, pr[pBase + u], ps[pBase + u], pv[pBase + u]);
+  }
+
+  /** Set k's decision is v from row t0 + j on (EventSink). */
+  push(j: number, k: number, v: number): void {
+    this.take(this.i, j + this.shift, k, v);
+  }
+
+  /** Ends the tile of symbol i. */
+  end(): void {
+    const i = this.i,
+      t1 = this.t1,
+      K = this.K,
+      cb = i * this.cols.T;
+    this.pendingCount[i] = this.later;
+    if (this.gaps) this.gapsTo(i, t1, false);
+    // The runs of differences still open add their rows in this tile now: `resolve` needs them.
+    for (let k = 0, sk = i * K; k < K; k++, sk++) {
+      const c = this.diff[sk];
+      if (c === 0) continue;
+      this.addDiff(k, cb, this.diffFrom[sk], t1, c);
+      this.diffFrom[sk] = t1;
+    }
+  }
+
+  /** Set k's decision v falls due at row s: its position, unless the close is missing there. */
+  private take(i: number, s: number, k: number, v: number): void {
+    if (s >= this.t1) {
+      if (s < this.cols.T) {
+        const at = i * this.K * this.lag + this.later++;
+        this.pendingRows[at] = s;
+        this.pendingSets[at] = k;
+        this.pendingVals[at] = v;
+      }
+      return;
+    }
+    const sk = i * this.K + k;
+    if (this.gaps) {
+      this.gapsTo(i, s, true); // boundaries before s, and a gap starting at s, come first
+      this.due[sk] = v;
+      const c = this.cols.close[i * this.cols.T + s];
+      if (c !== c) return;
+    } else this.due[sk] = v;
+    if (v !== this.held[sk]) this.change(i, k, s, v);
+  }
+
+  /** Gap boundaries of rows before s; with `atS` also row s, unless the close comes back there. */
+  private gapsTo(i: number, s: number, atS: boolean): void {
+    const close = this.cols.close,
+      cb = i * this.cols.T;
+    while (this.gapRow < s || (atS && this.gapRow === s)) {
+      const g = this.gapRow,
+        missing = close[cb + g] !== close[cb + g];
+      if (g === s && !missing && this.inGap) return;
+      if (missing && !this.inGap) this.gapStart(i, g);
+      else if (!missing && this.inGap) this.gapEnd(i, g);
+      this.inGap = missing;
+      this.gapRow = g + 1;
+    }
+  }
+
+  /** The close of symbol i goes missing at row s: every set goes flat (row s earns, its return is missing). */
+  private gapStart(i: number, s: number): void {
+    for (let k = 0, sk = i * this.K; k < this.K; k++, sk++) {
+      if (this.held[sk] === 0) continue;
+      this.missing[k]++;
+      this.change(i, k, s, 0);
+    }
+  }
+
+  /** The close comes back at row s: every set takes the decision due. */
+  private gapEnd(i: number, s: number): void {
+    for (let k = 0, sk = i * this.K; k < this.K; k++, sk++) {
+      if (this.due[sk] !== this.held[sk]) this.change(i, k, s, this.due[sk]);
+    }
+  }
+
+  /** Set k's position on symbol i becomes q at row s (q ≠ the position held). */
+  private change(i: number, k: number, s: number, q: number): void {
+    const { T, N } = this.cols,
+      K = this.K,
+      sk = i * K + k,
+      p = this.held[sk],
+      d = q > p ? q - p : p - q;
+    this.tileUnits[(s - this.t0) * K + k] += d;
+    this.trades[k]++;
+    this.traded[k] += d;
+    // Rows earnFrom … s earned on p; the next run starts at s + 1.
+    const at = i * (T + 1) + s + 1,
+      up = this.ups[at],
+      down = this.downs[at];
+    if (p !== 0) {
+      this.exposed[k] += s + 1 - this.earnFrom[sk];
+      this.wins[k] += (p > 0 ? up : down) - this.winsFrom[sk];
+    }
+    this.winsFrom[sk] = q > 0 ? up : down;
+    if (this.positions !== null) {
+      const pos = this.positions[k];
+      for (let t = this.written[sk]; t < s; t++) pos[t * N + i] = p;
+      this.written[sk] = s;
+    }
+    this.held[sk] = q;
+    this.earnFrom[sk] = s + 1;
+    // The differences with the neighbouring sets change from row s + 1.
+    const cb = i * T;
+    const c = this.diff[sk];
+    if (c !== 0) this.addDiff(k, cb, this.diffFrom[sk], s + 1, c);
+    this.diff[sk] = q - (k > 0 ? this.held[sk - 1] : 0);
+    this.diffFrom[sk] = s + 1;
+    if (k + 1 < K) {
+      const c1 = this.diff[sk + 1];
+      if (c1 !== 0) this.addDiff(k + 1, cb, this.diffFrom[sk + 1], s + 1, c1);
+      this.diff[sk + 1] = this.held[sk + 1] - q;
+      this.diffFrom[sk + 1] = s + 1;
+    }
+  }
+
+  /** ΔP_k += c·r over rows [from, to) of the tile, from the symbol's returns at `cb`. */
+  private addDiff(k: number, cb: number, from: number, to: number, c: number): void {
+    const K = this.K,
+      hi = this.tileHi,
+      lo = this.tileLo,
+      rHi = this.limbs.hi,
+      rLo = this.limbs.lo;
+    for (let t = from, j = (from - this.t0) * K + k; t < to; t++, j += K) {
+      hi[j] += c * rHi[cb + t];
+      lo[j] += c * rLo[cb + t];
+    }
+  }
+
+  /**
+   * After every symbol of the tile [t0, t1): P_k = P_{k−1} + ΔP_k in set order (exact), then
+   * R[t] = (P[t] − κ·U[t]) / N, P converted once.
+   */
+  resolve(t0: number, t1: number): void {
+    const { T, N } = this.cols,
+      K = this.K,
+      { hiScale, loScale } = this.limbs,
+      kappa = this.kappa,
+      hi = this.tileHi,
+      lo = this.tileLo,
+      units = this.tileUnits,
+      R = this.returns;
+    for (let j = 0, row = 0; j < t1 - t0; j++, row += K) {
+      for (let k = 1; k < K; k++) {
+        hi[row + k] += hi[row + k - 1];
+        lo[row + k] += lo[row + k - 1];
+      }
+      for (let k = 0; k < K; k++) {
+        R[k * T + t0 + j] = (hi[row + k] * hiScale + lo[row + k] * loScale - kappa * units[row + k]) / N;
+      }
+    }
+    const used = (t1 - t0) * K;
+    hi.fill(0, 0, used);
+    lo.fill(0, 0, used);
+    units.fill(0, 0, used);
+  }
+
+  /** After the last tile: closes the runs still open; returns R (set k's series at [k·T, (k + 1)·T)). */
+  finish(): Float64Array {
+    const { T, N } = this.cols,
+      K = this.K;
+    for (let i = 0; i < N; i++) {
+      const ub = i * (T + 1);
+      for (let k = 0, sk = i * K; k < K; k++, sk++) {
+        const p = this.held[sk];
+        if (p !== 0) {
+          this.exposed[k] += T - this.earnFrom[sk];
+          this.wins[k] += (p > 0 ? this.ups[ub + T] : this.downs[ub + T]) - this.winsFrom[sk];
+        }
+        if (this.positions !== null) {
+          const pos = this.positions[k];
+          for (let t = this.written[sk]; t < T; t++) pos[t * N + i] = p;
+        }
+      }
+    }
+    return this.returns;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Returns as exact integers, so that sums of positions × returns are exact whatever their order
+ * (book.ts). Each return r is split into two integers at fixed binary scales,
+ *
+ *   r ≈ h·2^−a + l·2^−b,   h = round(r·2^a),   l = round((r − h·2^−a)·2^b),
+ *
+ * the rounding being to a multiple of 2^−b (below 10⁻²⁰ for daily data, where b ≈ 80). A double
+ * holds every integer up to 2^53 exactly, so as long as a sum of such terms stays below that
+ * bound, adding them in any order — or a difference of two sums to a third — gives the same
+ * integers: the exact sum, converted to a double once (h_sum·2^−a + l_sum·2^−b, one rounding).
+ * The two-limb split is the idea of double-double arithmetic (Dekker 1971) on a fixed grid instead
+ * of a floating one.
+ */
+
+/** Smallest e with 2^e ≥ x (x > 0), by doubling and halving: exact on every engine. */
+function ceilLog2(x: number): number {
+  let e = 0,
+    p = 1;
+  while (p < x) {
+    p *= 2;
+    e++;
+  }
+  while (p / 2 >= x) {
+    p /= 2;
+    e--;
+  }
+  return e;
+}
+
+export interface ReturnLimbs {
+  /** h and l per symbol-major return (0 where the return is missing). */
+  hi: Float64Array;
+  lo: Float64Array;
+  /** 2^−a and 2^−b. */
+  hiScale: number;
+  loScale: number;
+}
+
+/**
+ * Splits every return into h = round(r·2^a) and l = round((r − h·2^−a)·2^b), a and b chosen from
+ * N and max|r| so that sums of up to 3N terms c·h or c·l with |c| ≤ 2 stay below 2^52 (exact).
+ * Typical daily data (N = 500, |r| < 1): a = 41, b = 80.
+ */
+export function returnLimbs(returns: Float64Array, N: number): ReturnLimbs {
+  let g = 2 ** -20;
+  for (let j = 0; j < returns.length; j++) {
+    const r = Math.abs(returns[j]);
+    if (r > g) g = r; // NaN compares false
+  }
+  const n2 = ceilLog2(4 * N) + 1;
+  const a = 52 - n2 - ceilLog2(g),
+    b = a + 51 - n2;
+  const hiUp = 2 ** a,
+    loUp = 2 ** b,
+    hiScale = 2 ** -a,
+    loScale = 2 ** -b;
+  const hi = new Float64Array(returns.length),
+    lo = new Float64Array(returns.length);
+  for (let j = 0; j < returns.length; j++) {
+    const r = returns[j];
+    if (r !== r) continue;
+    const h = Math.round(r * hiUp);
+    hi[j] = h;
+    lo[j] = Math.round((r - h * hiScale) * loUp);
+  }
+  return { hi, lo, hiScale, loScale };
+}

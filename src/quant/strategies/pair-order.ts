@@ -1,0 +1,205 @@
+/**
+ * Crossover decisions of many (fast, slow) pairs at once, from the order of the moving averages.
+ *
+ * A grid of K pairs over W distinct windows (K up to W²/2) asks K comparisons per bar, but a
+ * pair's decision changes only when its two averages cross, i.e. when they swap places in the
+ * sorted order of all W averages. So per symbol the W averages are kept sorted from bar to bar by
+ * insertion sort (Knuth, TAOCP vol. 3, §5.2.1): from one bar to the next the order barely moves,
+ * the sort costs about W comparisons plus one swap per crossing, and every swap names the pair
+ * that crossed — whose decision is then recomputed from its two values (the same comparison as the
+ * per-set kernel in ma-cross.ts, so the decisions are identical). Averages that are not defined
+ * (warm-up, a missing bar) are out of the order; their pairs are flat.
+ *
+ * Order: by value, ties by window length (shorter first). For a pair fast < slow, fast above slow
+ * then means SMA(fast) > SMA(slow) exactly, ties included (a tie is "not above", as the rule).
+ */
+import type { EventKernel, EventSink } from "./events.ts";
+
+export class PairOrderEvents implements EventKernel {
+  /** Per symbol: the defined slots in increasing order at [i·W, i·W + size[i]). */
+  readonly order: Int32Array;
+  readonly size: Int32Array;
+  /** Per symbol: the other slots at [i·W, i·W + outside[i]) of `out`. */
+  readonly out: Int32Array;
+  readonly outside: Int32Array;
+  /** Per (symbol, set), symbol-major: the current decision. */
+  readonly decision: Int8Array;
+  /** Sets of each unordered slot pair {a, b}: a linked list from head[a·W + b] (a < b) through next. */
+  readonly head: Int32Array;
+  readonly next: Int32Array;
+  /** Sets reading each slot: bySlot[slotStart[s] … slotStart[s + 1]). */
+  readonly slotStart: Int32Array;
+  readonly bySlot: Int32Array;
+  /** The current row: values in order (aligned with `order`), and per slot (when the order changes). */
+  private readonly sorted: Float64Array;
+  private readonly values: Float64Array;
+  /** Per slot, while the order changes: 1 if in the order. */
+  private readonly member: Uint8Array;
+  private sink: EventSink | null = null;
+
+  constructor(
+    readonly K: number,
+    N: number,
+    readonly W: number,
+    readonly L: number,
+    /** Window length per slot (the tie-break). */
+    readonly lengths: Int32Array,
+    readonly fast: Int32Array,
+    readonly slow: Int32Array,
+    readonly below: Int8Array,
+  ) {
+    this.order = new Int32Array(N * W);
+    this.size = new Int32Array(N);
+    this.out = new Int32Array(N * W);
+    this.outside = new Int32Array(N).fill(W);
+    for (let i = 0; i < N; i++) for (let s = 0; s < W; s++) this.out[i * W + s] = s;
+    this.decision = new Int8Array(N * K);
+    this.head = new Int32Array(W * W).fill(-1);
+    this.next = new Int32Array(K).fill(-1);
+    const count = new Int32Array(W + 1);
+    for (let k = K - 1; k >= 0; k--) {
+      const a = Math.min(fast[k], slow[k]),
+        b = Math.max(fast[k], slow[k]);
+      this.next[k] = this.head[a * W + b];
+      this.head[a * W + b] = k;
+      count[fast[k] + 1]++;
+      count[slow[k] + 1]++;
+    }
+    for (let s = 0; s < W; s++) count[s + 1] += count[s];
+    this.slotStart = count.slice();
+    this.bySlot = new Int32Array(2 * K);
+    for (let k = 0; k < K; k++) {
+      this.bySlot[count[fast[k]]++] = k;
+      this.bySlot[count[slow[k]]++] = k;
+    }
+    this.sorted = new Float64Array(W);
+    this.values = new Float64Array(W);
+    this.member = new Uint8Array(W);
+  }
+
+  events(i: number, _t0: number, n: number, feat: Float64Array, sink: EventSink): void {
+    const { W, L, order, out, sorted, lengths } = this;
+    const ob = i * W;
+    this.sink = sink;
+    for (let j = 0; j < n; j++) {
+      // 1. The row's values in the current order; is a slot leaving or entering it?
+      const size = this.size[i];
+      let changes = 0;
+      for (let p = 0; p < size; p++) {
+        const v = feat[order[ob + p] * L + j];
+        sorted[p] = v;
+        if (v !== v) changes++;
+      }
+      for (let u = 0, o = this.outside[i]; u < o; u++) {
+        const v = feat[out[ob + u] * L + j];
+        if (v === v) changes++;
+      }
+      if (changes > 0) this.reorder(i, j, feat);
+      // 2. Insertion sort; each swap is a crossing.
+      for (let p = 1, m = this.size[i]; p < m; p++) {
+        const vx = sorted[p];
+        let vy = sorted[p - 1];
+        if (vy < vx) continue; // in place: the usual case
+        const x = order[ob + p];
+        let y = order[ob + p - 1];
+        if (vy === vx && lengths[y] < lengths[x]) continue;
+        let q = p;
+        for (;;) {
+          order[ob + q] = y;
+          sorted[q] = vy;
+          q--;
+          this.crossed(i, j, x, vx, y, vy);
+          if (q === 0) break;
+          y = order[ob + q - 1];
+          vy = sorted[q - 1];
+          if (vy < vx || (vy === vx && lengths[y] < lengths[x])) break;
+        }
+        order[ob + q] = x;
+        sorted[q] = vx;
+      }
+    }
+    this.sink = null;
+  }
+
+  /**
+   * Slots leave the order (no value) or enter it (a value again) at row j: the leaving ones go
+   * first and their pairs flat once all are out (no pair is decided against a stale partner);
+   * the entering ones are inserted in place, and their pairs decided.
+   */
+  private reorder(i: number, j: number, feat: Float64Array): void {
+    const { W, L, order, out, sorted, values, member, lengths } = this,
+      ob = i * W;
+    for (let s = 0; s < W; s++) values[s] = feat[s * L + j];
+    let size = this.size[i],
+      outside = this.outside[i];
+    const left = outside;
+    let kept = 0;
+    member.fill(0);
+    for (let p = 0; p < size; p++) {
+      const s = order[ob + p];
+      if (values[s] === values[s]) {
+        order[ob + kept] = s;
+        sorted[kept++] = values[s];
+        member[s] = 1;
+      } else out[ob + outside++] = s;
+    }
+    size = kept;
+    this.size[i] = size;
+    for (let u = left; u < outside; u++) this.slotChanged(i, j, out[ob + u]);
+    // Entering slots, inserted by key (the sort that follows finds no swap among them).
+    for (let u = 0; u < outside; ) {
+      const s = out[ob + u],
+        vs = values[s];
+      if (vs !== vs) {
+        u++;
+        continue;
+      }
+      out[ob + u] = out[ob + --outside];
+      const ls = lengths[s];
+      let q = size;
+      while (q > 0) {
+        const y = order[ob + q - 1],
+          vy = sorted[q - 1];
+        if (vy < vs || (vy === vs && lengths[y] < ls)) break;
+        order[ob + q] = y;
+        sorted[q] = vy;
+        q--;
+      }
+      order[ob + q] = s;
+      sorted[q] = vs;
+      member[s] = 1;
+      this.size[i] = ++size;
+      this.slotChanged(i, j, s);
+    }
+    this.outside[i] = outside;
+  }
+
+  /** Slots x (value vx) and y (vy) swapped: the sets of the pair {x, y} may change. */
+  private crossed(i: number, j: number, x: number, vx: number, y: number, vy: number): void {
+    const a = Math.min(x, y),
+      b = Math.max(x, y);
+    for (let k = this.head[a * this.W + b]; k >= 0; k = this.next[k]) {
+      const up = this.fast[k] === x ? vx > vy : vy > vx;
+      this.set(i, j, k, up ? 1 : this.below[k]);
+    }
+  }
+
+  /** Slot s entered or left the order: its sets are decided again (0 unless both slots are in). */
+  private slotChanged(i: number, j: number, s: number): void {
+    const { member, values } = this;
+    for (let e = this.slotStart[s], end = this.slotStart[s + 1]; e < end; e++) {
+      const k = this.bySlot[e],
+        a = this.fast[k],
+        b = this.slow[k];
+      this.set(i, j, k, member[a] === 1 && member[b] === 1 ? (values[a] > values[b] ? 1 : this.below[k]) : 0);
+    }
+  }
+
+  private set(i: number, j: number, k: number, d: number): void {
+    const sk = i * this.K + k;
+    if (d !== this.decision[sk]) {
+      this.decision[sk] = d;
+      this.sink!.push(j, k, d);
+    }
+  }
+}

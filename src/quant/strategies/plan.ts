@@ -1,0 +1,41 @@
+/**
+ * The work of one evaluation, planned once: the distinct features of all parameter sets, a fill
+ * for each, the kernels, and the tile length.
+ *
+ * Loop order (evaluate.ts, signals.ts): tiles of L rows, then symbols. For one tile and symbol
+ * every distinct feature is computed once into a buffer of F × L values that every set then reads
+ * from cache, and the sets' decision changes go to the book, which keeps the tile's per-set sums
+ * (about 20 bytes × K × L) until every symbol has been booked. The tile length never changes a
+ * value (fills, kernels and the book carry their state from tile to tile); it is chosen for the
+ * cache: K·L ≈ 2¹⁶.
+ */
+import { type FeatureFill, featureFill, featureTable, type FeatureSpec } from "./features.ts";
+import { DenseEvents, type EventKernel } from "./events.ts";
+import type { DecideKernel, StrategyKind } from "./kind.ts";
+import type { SymbolColumns } from "./panel.ts";
+
+export interface Plan {
+  /** Rows per tile. */
+  L: number;
+  specs: FeatureSpec[];
+  fills: FeatureFill[];
+  kernel: DecideKernel;
+  /** Every set's decision changes per (symbol, tile). */
+  events: EventKernel;
+}
+
+/** Rows per tile for K parameter sets: a power of two with K·L ≈ 2¹⁶, within [32, 512]. */
+export function tileRows(K: number): number {
+  let L = 512;
+  while (L > 32 && K * L > 65536) L >>= 1;
+  return L;
+}
+
+export function plan<P>(kind: StrategyKind<P, unknown>, sets: P[], cols: SymbolColumns): Plan {
+  const L = tileRows(sets.length);
+  const { specs, slots } = featureTable(sets.map((p) => kind.features(p)));
+  const fills = specs.map((f) => featureFill(f, cols, L));
+  const kernel = kind.kernel(sets, slots, L, cols);
+  const events = kind.eventKernel?.(sets, slots, L, cols, specs) ?? new DenseEvents(kernel, sets.length, cols.N, L);
+  return { L, specs, fills, kernel, events };
+}
