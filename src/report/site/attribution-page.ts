@@ -5,7 +5,9 @@
  * they leave. `pipeline attribution CELL` prints the same for one cell.
  */
 import { readFile } from "node:fs/promises";
+import * as Plot from "@observablehq/plot";
 import type { CatalogCell } from "../catalog.ts";
+import { figure } from "../figure.ts";
 import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { cellLabel, cellsWith, pathOf, readableCells, sourceStatus, stagesOf } from "./cells.ts";
@@ -47,7 +49,9 @@ async function section(cell: CatalogCell): Promise<SafeHtml> {
     card("factor alpha a year", fit ? pct(fit.alpha_annualized) : "—"),
     card("alpha t-stat", fit ? num(fit.alpha_t) : "—"),
     card("R² on the factors", fit ? num(fit.r_squared) : "—"),
-    html`</div>\n<div class="grid2"><div>`,
+    html`</div>\n`,
+    yearly(cellLabel(cell), (d.by_year ?? []) as Json[]),
+    html`<div class="grid2"><div>`,
     b
       ? join([
           html`<h3>Sectors against 1/N</h3>`,
@@ -92,6 +96,29 @@ async function section(cell: CatalogCell): Promise<SafeHtml> {
       : null,
     html`</div></div>`,
   ]);
+}
+
+/** Each year's contribution to the compounded total, as bars. */
+function yearly(label: string, years: Json[]): SafeHtml | null {
+  const data = years
+    .filter((y) => typeof y.contribution === "number")
+    .map((y) => ({ year: String(y.period), contribution: y.contribution as number }));
+  if (!data.length) return null;
+  return figure({
+    title: `Contribution by year — ${label}`,
+    subtitle: "Each year's share of the compounded total return (the bars add up to it).",
+    data,
+    table: { maxRows: 60, digits: 6 },
+    plot: {
+      height: 200,
+      x: { label: "Year", type: "band" },
+      y: { label: "Contribution", grid: true, tickFormat: "%" },
+      marks: [
+        Plot.ruleY([0], { stroke: "#8c959f" }),
+        Plot.barY(data, { x: "year", y: "contribution", fill: "#4e79a7" }),
+      ],
+    },
+  });
 }
 
 function card(k: string, v: string): SafeHtml {
