@@ -297,7 +297,12 @@ models
 program
   .command("attribution")
   .description("a backtest cell's return by symbol, sector (Brinson vs 1/N), year, regime, and its factor exposures")
-  .argument("<cell>", "the cell id (backtest[model=ridge,optimizer=hrp]) or its axes (model=ridge,optimizer=hrp)")
+  .argument(
+    "<cell>",
+    "the cell id (backtest[model=ridge,optimizer=hrp]), its axes (model=ridge,optimizer=hrp), or paper (the ledger)",
+  )
+  .option("--ledger <path>", "paper: the ledger (default data/paper/ledger.duckdb)")
+  .option("--prices <path>", "paper: the prices (default data/data/prices.parquet)")
   .addOption(jsonOpt())
   .action(async (cell: string, o) =>
     (await import("./commands/attribution.ts")).attributionCommand(cell, { ...o, file: program.opts().file }),

@@ -52,6 +52,24 @@ describe("attribution of the backtest cells", () => {
     expect(bad.stderr).toContain("optimizer=hrp");
   });
 
+  it("pipeline attribution paper: the ledger's return by symbol and year, explained by its positions and costs", () => {
+    const run = p.cli(["paper", "run", "--from", "2021-09-01", "--to", "2021-10-29", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const r = p.cli(["attribution", "paper", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const d = JSON.parse(r.stdout);
+    const sum = (xs: { contribution: number }[]) => xs.reduce((a, x) => a + x.contribution, 0);
+    expect(d.cell).toBe("paper");
+    expect(Math.abs(sum(d.by_symbol) + d.cost + d.other - d.total_return)).toBeLessThan(1e-6);
+    // The positions (at the previous close) and the recorded costs explain the ledger's returns:
+    // nothing is left over but rounding.
+    expect(Math.abs(d.other)).toBeLessThan(1e-6);
+    expect(d.by_symbol.length).toBeGreaterThan(3);
+    expect(d.by_month.map((m: { period: string }) => m.period)).toEqual(["2021-09", "2021-10"]);
+    const text = p.cli(["attribution", "paper"]);
+    expect(text.stdout).toMatch(/^paper book: -?\d+\.\d\d % from 2021-09-01 to 2021-10-29/);
+  });
+
   it("the report's attribution page has a section per cell", () => {
     const r = p.cli(["report"]);
     expect(r.code, r.stderr).toBe(0);

@@ -12,12 +12,17 @@ import { suggestionHint } from "../../core/suggest.ts";
 import { findSpecFile } from "../../pipeline/project.ts";
 import { lockPathFor, readLock } from "../../pipeline/lock.ts";
 import { printJson } from "../output.ts";
+import { PAPER_LEDGER } from "../../paper/paths.ts";
 
 type Json = Record<string, unknown>;
 
-export async function attributionCommand(cell: string, flags: { file?: string; json?: boolean }): Promise<void> {
+export async function attributionCommand(
+  cell: string,
+  flags: { file?: string; json?: boolean; ledger?: string; prices?: string },
+): Promise<void> {
   const spec = findSpecFile({ file: flags.file });
   const root = dirname(spec);
+  if (cell === "paper") return paperCommand(root, flags);
   const lock = await readLock(lockPathFor(spec));
   const cells = Object.entries(lock.cells).filter(([, c]) => c.outputs?.attribution?.path);
   const ids = cells.map(([id]) => id).sort();
@@ -42,6 +47,39 @@ export async function attributionCommand(cell: string, flags: { file?: string; j
     return;
   }
   process.stdout.write(render(found[0], doc));
+}
+
+/** `pipeline attribution paper`: the paper ledger's book (src/paper/attribution.ts). */
+async function paperCommand(root: string, flags: { json?: boolean; ledger?: string; prices?: string }) {
+  const ledgerFile = join(root, flags.ledger ?? PAPER_LEDGER);
+  const prices = join(root, flags.prices ?? "data/data/prices.parquet");
+  for (const [what, f] of [
+    ["ledger", ledgerFile],
+    ["prices", prices],
+  ] as const)
+    if (!existsSync(f))
+      throw new StrataError("DATA", `attribution paper: no ${what} at ${f}`, {
+        hint: what === "ledger" ? "run `pipeline paper run` first, or pass --ledger PATH" : "pass --prices PATH",
+      });
+  const { Ledger } = await import("../../paper/ledger.ts");
+  const { paperAttribution } = await import("../../paper/attribution.ts");
+  const { createDatabase } = await import("../../store/index.ts");
+  const ledger = await Ledger.open(ledgerFile, { readOnly: true });
+  const db = await createDatabase();
+  const conn = await db.connect();
+  try {
+    const doc = await paperAttribution(ledger, conn, prices);
+    if (!doc)
+      throw new StrataError("DATA", `attribution paper: ${ledgerFile} records fewer than two days`, {
+        hint: "run more paper days first",
+      });
+    if (flags.json) printJson({ ok: true, cell: "paper", ...doc });
+    else process.stdout.write(render("paper book", doc));
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+    ledger.close();
+  }
 }
 
 const pct = (v: unknown) => (typeof v === "number" ? `${(v * 100).toFixed(2)} %` : "—");
