@@ -316,13 +316,7 @@ async function retrainIfDue(o: LoopOptions, D: string, log: LoopLog): Promise<vo
       who: "pipeline paper run",
       why: `retrained on data up to ${D}: ${reason}`,
     });
-  const outcome = !run.ok
-    ? `the experiment failed (pipeline exp show; .pipeline/exp/${name}/)`
-    : registered!.status === "registered"
-      ? `registered v${registered!.version} as ${registered!.aliases.join(", ")}`
-      : registered!.status === "known"
-        ? `it selected v${registered!.version} again (no new model)`
-        : `no model registered: ${(registered as { reason: string }).reason}`;
+  const outcome = retrainOutcome(name, registered);
   log.retrains.push({ date: D, reason, experiment: name, ok: run.ok, registered });
   o.say(`  retrain ${name}: ${outcome}`);
   await o.ledger.appendEvents([
@@ -339,6 +333,15 @@ async function retrainIfDue(o: LoopOptions, D: string, log: LoopLog): Promise<vo
       },
     },
   ]);
+}
+
+/** What a retrain came to, in words: the experiment failed (null), or what the registry made of its champion. */
+function retrainOutcome(name: string, r: RegisterResult | null): string {
+  if (r === null) return `the experiment failed (pipeline exp show; .pipeline/exp/${name}/)`;
+  if (r.status === "none") return `no model registered: ${r.reason}`;
+  return r.status === "registered"
+    ? `registered v${r.version} as ${r.aliases.join(", ")}`
+    : `it selected v${r.version} again (no new model)`;
 }
 
 /**
