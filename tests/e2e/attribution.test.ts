@@ -2,7 +2,8 @@
  * Performance attribution through the pipeline on the small study: every backtest cell writes
  * attribution.json whose contributions add up to its total return (rounded figures: to 1e-6;
  * the exact identities are tests/quant/attribution's), `pipeline attribution CELL` prints and
- * --json's it, an unknown cell lists the closest, and the report has the attribution page.
+ * --json's it, an unknown cell lists the closest, the paper book reads like a cell (sectors,
+ * Brinson, regimes, factors), and the report has the attribution page.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTempProject, type TempProject } from "./helpers.ts";
@@ -66,6 +67,20 @@ describe("attribution of the backtest cells", () => {
     expect(Math.abs(d.other)).toBeLessThan(1e-6);
     expect(d.by_symbol.length).toBeGreaterThan(3);
     expect(d.by_month.map((m: { period: string }) => m.period)).toEqual(["2021-09", "2021-10"]);
+    // Read like a cell: sectors add up to the total too, Brinson's terms to the active return
+    // against 1/N, the days' regimes cover them all, and the factors have their history (the
+    // panel starts with the prices file, so only value's five years are missing).
+    expect(Math.abs(sum(d.by_sector) + d.cost + d.other - d.total_return)).toBeLessThan(1e-6);
+    const b = d.brinson;
+    const terms = b.sectors.reduce(
+      (a: number, x: { allocation: number; selection: number }) => a + x.allocation + x.selection,
+      b.cash_allocation,
+    );
+    expect(b.sectors.length).toBe(3);
+    expect(Math.abs(terms - b.active_linked)).toBeLessThan(1e-6);
+    expect(d.by_regime.reduce((a: number, x: { days: number }) => a + x.days, 0)).toBe(d.period.days);
+    expect(d.factors.fit.observations).toBe(d.period.days);
+    expect(d.factors.left_out.map((x: { factor: string }) => x.factor)).toEqual(["value"]);
     const text = p.cli(["attribution", "paper"]);
     expect(text.stdout).toMatch(/^paper book: -?\d+\.\d\d % from 2021-09-01 to 2021-10-29/);
   });

@@ -35,3 +35,4 @@ export {
 export { ols, PIVOT_MIN, type OlsFit } from "./ols.ts";
 export { heldWeights } from "./held-weights.ts";
 export { growthPath } from "./inputs.ts";
+export { attributionDocument, type AttributionDocumentInputs } from "./document.ts";
