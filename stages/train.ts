@@ -33,7 +33,6 @@ import { StrataError } from "../src/core/errors.ts";
 import { suggestionHint } from "../src/core/suggest.ts";
 import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 import type { Rng } from "../src/core/rng.ts";
-import { queryRows, readColumns, f64Column, i32Column, sqlIdent, stringColumn } from "../src/store/index.ts";
 import { combinatorialPurgedCv, purgedKFold, purgedWalkForward, type Fold } from "../src/quant/ml/cv.ts";
 import { hitRate, mse } from "../src/quant/ml/metrics.ts";
 import { dailyIc, icSummary } from "../src/quant/stats/information-coefficient.ts";
@@ -57,7 +56,8 @@ import {
 } from "../src/quant/ml/ensemble.ts";
 import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
 import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
-import { takeRows, type FeatureMatrix, type FitOptions } from "../src/quant/ml/types.ts";
+import type { FitOptions } from "../src/quant/ml/types.ts";
+import { loadData, sub, type Data } from "./lib/model-data.ts";
 
 const TUNED = "_tuned";
 /** Every learner, each tunable learner tuned (`<kind>_tuned`), and the ensemble of the learners. */
@@ -116,8 +116,6 @@ const params = z
 type Params = z.output<typeof params>;
 type Ctx = StageContext<Params>;
 
-const NUMERIC =
-  /^(DOUBLE|FLOAT|REAL|DECIMAL.*|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U?(BIG|SMALL|TINY)?INT|UINTEGER)$/i;
 
 /** Sorted-key compact JSON (for the params column of trials). */
 const compactJson = (v: unknown): string =>
@@ -131,65 +129,7 @@ const compactJson = (v: unknown): string =>
       : x,
   );
 
-interface Data {
-  X: FeatureMatrix;
-  y: Float64Array;
-  dates: Int32Array;
-  symbols: (string | null)[];
-}
 
-async function loadData(ctx: Ctx): Promise<Data> {
-  const f = ctx.input("features", "features"),
-    l = ctx.input("labels", "labels");
-  const cols = await queryRows<{ column_name: string; column_type: string }>(ctx.db, `DESCRIBE SELECT * FROM ${f}`);
-  const numeric = cols
-    .filter((c) => c.column_name !== "date" && c.column_name !== "symbol" && NUMERIC.test(c.column_type))
-    .map((c) => c.column_name);
-  let names = numeric;
-  if (ctx.params.features) {
-    for (const name of ctx.params.features) {
-      if (!numeric.includes(name)) {
-        throw new StrataError("PARAMS", `train: feature '${name}' is not a numeric column of features/features`, {
-          hint: suggestionHint(name, numeric, "numeric feature columns"),
-        });
-      }
-    }
-    names = ctx.params.features;
-  } else {
-    const skipped = cols.filter(
-      (c) => c.column_name !== "date" && c.column_name !== "symbol" && !NUMERIC.test(c.column_type),
-    );
-    if (skipped.length)
-      ctx.log(
-        `skipping non-numeric feature columns: ${skipped.map((c) => `${c.column_name} ${c.column_type}`).join(", ")}`,
-      );
-  }
-  if (names.length === 0) {
-    throw new StrataError("DATA", "train: features/features has no numeric feature columns", {
-      hint: "the features stage must write DOUBLE columns besides date and symbol",
-    });
-  }
-  const sel = names.map((n, j) => `CAST(f.${sqlIdent(n)} AS DOUBLE) AS x${j}`).join(", ");
-  const data = await readColumns(
-    ctx.db,
-    `SELECT f.date, f.symbol, CAST(l.label AS DOUBLE) AS label, ${sel}
-      FROM ${f} f JOIN ${l} l ON f.date = l.date AND f.symbol = l.symbol
-     WHERE l.label IS NOT NULL AND isfinite(l.label) ORDER BY f.date, f.symbol`,
-  );
-  const y = f64Column(data, "label");
-  if (y.length === 0) {
-    throw new StrataError("DATA", "train: the join of features and labels on (date, symbol) has no row with a label", {
-      hint: "check that both stages cover the same dates and symbols",
-    });
-  }
-  const columns = names.map((_, j) => Float32Array.from(f64Column(data, `x${j}`)));
-  return {
-    X: { nRows: y.length, nFeatures: names.length, columns, names: [...names] },
-    y,
-    dates: i32Column(data, "date"),
-    symbols: stringColumn(data, "symbol"),
-  };
-}
 
 /** The CV folds over the rows' dates (exported for tests: the purge must cover the label windows). */
 export function makeFolds(
@@ -213,12 +153,6 @@ export function makeFolds(
   });
 }
 
-const sub = (d: Data, rows: Int32Array): Data => ({
-  X: takeRows(d.X, rows),
-  y: Float64Array.from(rows, (r) => d.y[r]),
-  dates: Int32Array.from(rows, (r) => d.dates[r]),
-  symbols: Array.from(rows, (r) => d.symbols[r]),
-});
 
 function evaluate(pred: Float64Array, d: Pick<Data, "y" | "dates">) {
   const ic = icSummary(dailyIc(pred, d.y, d.dates).ic);

@@ -7,6 +7,7 @@
  * the alert log — for `pipeline report` only. The navigation, the stamp, the command and the
  * report stage's outputs all follow this list.
  */
+import { ablationPage } from "./ablation-page.ts";
 import { attributionPage } from "./attribution-page.ts";
 import { backtestPage } from "./backtest-page.ts";
 import { dataPage } from "./data-page.ts";
@@ -25,6 +26,7 @@ export const SITE_PAGES: readonly PageBuilder[] = [
   dataPage,
   featuresPage,
   modelsPage,
+  ablationPage,
   backtestPage,
   attributionPage,
   strategiesPage,

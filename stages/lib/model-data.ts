@@ -1,0 +1,88 @@
+/**
+ * The labelled rows a model stage fits on (train, ablation): features inner-joined with labels
+ * on (date, symbol) where the label is set, ordered by (date, symbol); the feature columns as
+ * float32 (NULL → NaN: ridge imputes the training mean, trees route missing values).
+ */
+import { StrataError, type StageContext } from "../../src/index.ts";
+import { suggestionHint } from "../../src/core/suggest.ts";
+import { queryRows, readColumns, f64Column, i32Column, sqlIdent, stringColumn } from "../../src/store/index.ts";
+import { takeRows, type FeatureMatrix } from "../../src/quant/ml/types.ts";
+
+const NUMERIC =
+  /^(DOUBLE|FLOAT|REAL|DECIMAL.*|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U?(BIG|SMALL|TINY)?INT|UINTEGER)$/i;
+
+export interface Data {
+  X: FeatureMatrix;
+  y: Float64Array;
+  dates: Int32Array;
+  symbols: (string | null)[];
+}
+
+/**
+ * Reads features/features and labels/labels: the `features` param's columns, or every numeric
+ * column besides date and symbol (non-numeric ones are logged as skipped). An unknown feature,
+ * no feature column or no labelled row is an error naming the stage.
+ */
+export async function loadData(ctx: StageContext<{ features?: string[] }>): Promise<Data> {
+  const f = ctx.input("features", "features"),
+    l = ctx.input("labels", "labels");
+  const cols = await queryRows<{ column_name: string; column_type: string }>(ctx.db, `DESCRIBE SELECT * FROM ${f}`);
+  const numeric = cols
+    .filter((c) => c.column_name !== "date" && c.column_name !== "symbol" && NUMERIC.test(c.column_type))
+    .map((c) => c.column_name);
+  const wanted = ctx.params.features;
+  let names = numeric;
+  if (wanted) {
+    for (const name of wanted) {
+      if (!numeric.includes(name)) {
+        throw new StrataError("PARAMS", `${ctx.stage}: feature '${name}' is not a numeric column of features/features`, {
+          hint: suggestionHint(name, numeric, "numeric feature columns"),
+        });
+      }
+    }
+    names = wanted;
+  } else {
+    const skipped = cols.filter(
+      (c) => c.column_name !== "date" && c.column_name !== "symbol" && !NUMERIC.test(c.column_type),
+    );
+    if (skipped.length)
+      ctx.log(
+        `skipping non-numeric feature columns: ${skipped.map((c) => `${c.column_name} ${c.column_type}`).join(", ")}`,
+      );
+  }
+  if (names.length === 0) {
+    throw new StrataError("DATA", `${ctx.stage}: features/features has no numeric feature columns`, {
+      hint: "the features stage must write DOUBLE columns besides date and symbol",
+    });
+  }
+  const sel = names.map((n, j) => `CAST(f.${sqlIdent(n)} AS DOUBLE) AS x${j}`).join(", ");
+  const data = await readColumns(
+    ctx.db,
+    `SELECT f.date, f.symbol, CAST(l.label AS DOUBLE) AS label, ${sel}
+      FROM ${f} f JOIN ${l} l ON f.date = l.date AND f.symbol = l.symbol
+     WHERE l.label IS NOT NULL AND isfinite(l.label) ORDER BY f.date, f.symbol`,
+  );
+  const y = f64Column(data, "label");
+  if (y.length === 0) {
+    throw new StrataError(
+      "DATA",
+      `${ctx.stage}: the join of features and labels on (date, symbol) has no row with a label`,
+      { hint: "check that both stages cover the same dates and symbols" },
+    );
+  }
+  const columns = names.map((_, j) => Float32Array.from(f64Column(data, `x${j}`)));
+  return {
+    X: { nRows: y.length, nFeatures: names.length, columns, names: [...names] },
+    y,
+    dates: i32Column(data, "date"),
+    symbols: stringColumn(data, "symbol"),
+  };
+}
+
+/** The rows `rows` of the data, in that order. */
+export const sub = (d: Data, rows: Int32Array): Data => ({
+  X: takeRows(d.X, rows),
+  y: Float64Array.from(rows, (r) => d.y[r]),
+  dates: Int32Array.from(rows, (r) => d.dates[r]),
+  symbols: Array.from(rows, (r) => d.symbols[r]),
+});
