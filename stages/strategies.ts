@@ -14,15 +14,28 @@
  * Outputs
  *   windows(window, train_start, test_start, test_end, params, train_sharpe, train_return,
  *           test_sharpe, test_return, test_drawdown, test_trades, searched)
- *   returns(date, net)                 the stitched out-of-sample returns
+ *   returns(date, net, regime)         the stitched out-of-sample returns; regime: the market
+ *                                      state of the date (stages/lib/portfolio.ts loadMarket, the
+ *                                      backtest's classification), so the statistics stage reads a
+ *                                      strategy cell like a backtest cell
+ *   positions(date, symbol, weight)    the stitched target weights (pos / N) decided at the close of
+ *                                      `date` and traded `lag` bars later (backtest `weights`'
+ *                                      meaning), non-zero rows only. The strategy decides on every
+ *                                      bar: every price date from summary.json's
+ *                                      decisions.first to decisions.last is a decision, and one
+ *                                      without rows is a flat book
  *   trials(trial, params, sharpe)      every distinct parameter set, full-sample Sharpe
- *   summary.json                       efficiency, stability, robustness verdict, front, last choice
+ *   summary.json                       efficiency, stability, robustness verdict, front, last choice,
+ *                                      turnover_annual (two-sided Σ|Δw| per year, what the costs were
+ *                                      charged on), calmar, and the decisions' first and last dates
  */
 import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
 import { roundOrNull } from "../src/core/round.ts";
 import { suggestionHint } from "../src/core/suggest.ts";
-import { readColumns, stringColumn, f64Column } from "../src/store/index.ts";
-import { costsParams } from "../src/quant/backtest/book-params.ts";
+import { readColumns, stringColumn, f64Column, formatIsoDate } from "../src/store/index.ts";
+import { costsParams, scheduleParams } from "../src/quant/backtest/book-params.ts";
+import { calmarRatio } from "../src/quant/stats/calmar-ratio.ts";
+import { loadMarket } from "./lib/portfolio.ts";
 import type { SearchSpace, ParamValues } from "../src/quant/ml/tuning/space.ts";
 import { STRATEGY_KIND_NAMES, type StrategyKindName, type StrategyPanel } from "../src/quant/strategies/index.ts";
 import { OBJECTIVES, walkForwardSearch } from "../src/quant/validation/walk-forward-search.ts";
@@ -114,6 +127,8 @@ const params = z
       .default({ min_windows: 3, min_mean_sharpe: 0, max_sharpe_std: 2, max_mean_drawdown: -0.3, min_trades: 10 }),
     lag: z.number().int().min(1).default(1),
     costs: costsParams,
+    /** The market-regime classification of the returns' `regime` column (the backtest's params). */
+    regimes: scheduleParams.regimes,
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -130,12 +145,12 @@ type Params = z.output<typeof params>;
 export default defineStage({
   description: "Rule strategies (MA cross, momentum, Donchian, mean reversion, ATR trend) optimized walk-forward",
   params,
-  outputs: ["windows", "returns", "trials", "summary"],
+  outputs: ["windows", "returns", "positions", "trials", "summary"],
   trial: { table: { output: "trials", key: "trial", params: "params", metric: "sharpe", kind: "tuning" } },
   async run(ctx) {
     const p = ctx.params;
     const kind = cellKind(p, ctx.cell);
-    const { panel, days } = await readPanel(ctx, ctx.input("data", "prices"));
+    const { panel, days, symbols } = await readPanel(ctx, ctx.input("data", "prices"));
     const defaults = SPACES[kind];
     ctx.log(
       `${kind}: ${panel.nAssets} symbols × ${panel.nRows} bars, ${p.search.method} search on ${p.objectives.join(", ")}`,
@@ -167,7 +182,8 @@ export default defineStage({
       throw new StrataError("DATA", `strategies[${kind}]: no walk-forward window fits the data`, {
         hint: `the data must span train_months + test_months (${p.walk_forward.train_months} + ${p.walk_forward.test_months})`,
       });
-    await writeOutputs(ctx, kind, r, days);
+    const regimes = await regimeOf(ctx, days);
+    await writeOutputs(ctx, kind, r, { days, symbols, regimes });
   },
 });
 
@@ -183,8 +199,22 @@ function cellKind(p: Params, cell: Record<string, unknown>): StrategyKindName {
 
 type Result = Awaited<ReturnType<typeof walkForwardSearch>>;
 
-async function writeOutputs(ctx: StageContext<Params>, kind: StrategyKindName, r: Result, days: Int32Array) {
+/** The market state of each panel date, by the backtest's rule (loadMarket's states), null in the warm-up. */
+async function regimeOf(ctx: StageContext<Params>, days: Int32Array): Promise<(string | null)[]> {
+  const market = await loadMarket(ctx, ctx.input("data", "prices"));
+  const at = new Map<number, string | null>();
+  market.panel.days.forEach((d, t) => at.set(d, market.states[t]));
+  return Array.from(days, (d) => at.get(d) ?? null);
+}
+
+async function writeOutputs(
+  ctx: StageContext<Params>,
+  kind: StrategyKindName,
+  r: Result,
+  axes: { days: Int32Array; symbols: string[]; regimes: (string | null)[] },
+) {
   const p = ctx.params;
+  const { days, regimes } = axes;
   const w = r.windows;
   const json = (o: unknown) => JSON.stringify(o);
   await ctx.writeTable("windows", {
@@ -204,9 +234,15 @@ async function writeOutputs(ctx: StageContext<Params>, kind: StrategyKindName, r
     },
   });
   await ctx.writeTable("returns", {
-    columns: { date: Int32Array.from(r.oos, (o) => days[o.row]), net: Float64Array.from(r.oos, (o) => o.ret) },
+    columns: {
+      date: Int32Array.from(r.oos, (o) => days[o.row]),
+      net: Float64Array.from(r.oos, (o) => o.ret),
+      regime: r.oos.map((o) => regimes[o.row]),
+    },
     types: { date: "DATE" },
   });
+  const held = heldColumns(r, days, axes.symbols, p.lag);
+  await ctx.writeTable("positions", { columns: held.columns, types: { date: "DATE" } });
   await ctx.writeTable("trials", {
     columns: {
       trial: Int32Array.from(r.evaluated, (e) => e.index),
@@ -231,6 +267,9 @@ async function writeOutputs(ctx: StageContext<Params>, kind: StrategyKindName, r
     reasons: s.reasons,
     last_choice: w.at(-1)!.params,
     front: r.front.map((f) => ({ params: f.params, objectives: f.objectives.map((x) => roundOrNull(x)) })),
+    turnover_annual: roundOrNull((r.oos.reduce((a, o) => a + o.turnover, 0) / r.oos.length) * 252),
+    calmar: roundOrNull(calmarRatio(Float64Array.from(r.oos, (o) => o.ret))),
+    decisions: held.decisions,
   });
   ctx.metric("windows", s.windows);
   ctx.metric("evaluated", r.evaluated.length);
@@ -244,11 +283,45 @@ async function writeOutputs(ctx: StageContext<Params>, kind: StrategyKindName, r
   );
 }
 
+/**
+ * The `positions` table: each stitched position carried out of the close of row t (weight
+ * pos / N), dated by its decision, row t − lag; non-zero rows only, by date then symbol. With
+ * the first and last decision dates (every bar between them is a decision; no row = flat).
+ */
+function heldColumns(r: Result, days: Int32Array, symbols: string[], lag: number) {
+  const { first, rows, positions } = r.held;
+  const N = symbols.length;
+  const date: number[] = [],
+    symbol: string[] = [],
+    weight: number[] = [];
+  let from = -1;
+  for (let k = 0; k < rows; k++) {
+    const d = first + k - lag;
+    if (d < 0) continue; // traded before any decision could be made: never (the first test bar is after training)
+    if (from < 0) from = d;
+    for (let i = 0; i < N; i++) {
+      const v = positions[k * N + i];
+      if (v === 0) continue;
+      date.push(days[d]);
+      symbol.push(symbols[i]);
+      weight.push(v / N);
+    }
+  }
+  const last = first + rows - 1 - lag;
+  return {
+    columns: { date: Int32Array.from(date), symbol, weight: Float64Array.from(weight) },
+    decisions:
+      from < 0 || last < from
+        ? null
+        : { first: formatIsoDate(days[from]), last: formatIsoDate(days[last]), lag, every: "bar" },
+  };
+}
+
 /** The prices as the strategies read them: T × N close, high and low (NaN where a symbol has no bar). */
 async function readPanel(
   ctx: StageContext<Params>,
   prices: string,
-): Promise<{ panel: StrategyPanel; days: Int32Array }> {
+): Promise<{ panel: StrategyPanel; days: Int32Array; symbols: string[] }> {
   const names = stringColumn(await readColumns(ctx.db, `DESCRIBE SELECT * FROM ${prices}`), "column_name");
   const hl = names.includes("high") && names.includes("low");
   const cols = await readColumns(
@@ -283,5 +356,5 @@ async function readPanel(
       low[idx] = c[k];
     }
   }
-  return { panel: { nRows: T, nAssets: N, close, high, low }, days };
+  return { panel: { nRows: T, nAssets: N, close, high, low }, days, symbols };
 }

@@ -19,6 +19,13 @@
  * Stitching: the test bars' R of each window's choice, plus at each window's first test bar the
  * cost of moving the book from the previous choice's positions to this one's (from flat for the
  * first window): κ·(1/N)·Σ_i |pos_new[t₀−1,i] − pos_old[t₀−1,i]|.
+ *
+ * The stitched book (`held`): the position carried out of the close of row t is the one of the
+ * choice whose test window holds row t + 1 — at a window's last bar the next window's choice is
+ * already in place (the switch above) — and at the last test bar, the last choice's. It starts
+ * at the row before the first test bar (the book built from flat) and its weight is pos / N (the
+ * equal sleeves). Each row's `turnover` in `oos` is what its cost was charged on, (1/N)·Σ|Δpos|
+ * plus the switch at a window's first bar, so Σ cost = κ · Σ turnover.
  */
 import { StrataError } from "../../core/errors.ts";
 import { hashString32 } from "../../core/rng.ts";
@@ -89,8 +96,17 @@ export interface WindowChoice extends WindowOutcome {
 
 export interface WalkForwardSearchResult {
   windows: WindowChoice[];
-  /** The stitched out-of-sample returns: bar index and return, in order. */
-  oos: { row: number; ret: number }[];
+  /**
+   * The stitched out-of-sample returns: bar index, return, and the turnover its cost was charged
+   * on ((1/N)·Σ_i |Δpos|, with the switch between choices at a window's first bar), in order.
+   */
+  oos: { row: number; ret: number; turnover: number }[];
+  /**
+   * The stitched positions carried out of each close (−1, 0, +1; the book's weight is pos / N):
+   * rows `first` … `first + rows − 1` (the row before the first test bar to the last test bar),
+   * row-major (rows × N). Traded at that close, so decided `lag` rows earlier.
+   */
+  held: { first: number; rows: number; positions: Int8Array };
   summary: WalkForwardSummary;
   /** Every distinct set evaluated, in evaluation order. */
   evaluated: EvaluatedSet[];
@@ -253,7 +269,7 @@ export async function walkForwardSearch(o: WalkForwardSearchOptions): Promise<Wa
   const order: Cached[] = [];
   const kappa = linearCostRate(o.commissionBps, o.slippageBps);
   const choices: WindowChoice[] = [];
-  const oos: { row: number; ret: number }[] = [];
+  const oos: { row: number; ret: number; turnover: number }[] = [];
   let previous: Cached | null = null;
   let lastFront: Cached[] = [];
   for (const w of windows) {
@@ -273,13 +289,20 @@ export async function walkForwardSearch(o: WalkForwardSearchOptions): Promise<Wa
       testDrawdown: maxDrawdown(test),
       testTrades: sum(chosen.trades, a, b),
     });
-    const switchCost = kappa * switchTurnover(o, chosen, previous, a);
-    for (let t = a; t < b; t++) oos.push({ row: t, ret: chosen.returns[t] - (t === a ? switchCost : 0) });
+    const switched = switchTurnover(o, chosen, previous, a);
+    const switchCost = kappa * switched;
+    for (let t = a; t < b; t++)
+      oos.push({
+        row: t,
+        ret: chosen.returns[t] - (t === a ? switchCost : 0),
+        turnover: chosen.turnover[t] + (t === a ? switched : 0),
+      });
     previous = chosen;
   }
   return {
     windows: choices,
     oos,
+    held: stitchedPositions(o, choices),
     summary: walkForwardSummary(choices, o.filters),
     evaluated: order.map((c) => ({ index: c.index, params: c.params, sharpe: sharpeRatio(c.returns) })),
     front: lastFront.map((c) => ({
@@ -305,4 +328,39 @@ function switchTurnover(o: WalkForwardSearchOptions, next: Cached, prev: Cached 
   let a = 0;
   for (let i = 0; i < N; i++) a += Math.abs(ev[0].positions![row + i] - (prev ? ev[1].positions![row + i] : 0));
   return a / N;
+}
+
+/**
+ * The stitched positions (WalkForwardSearchResult.held): row t carries the position of the
+ * choice whose test window holds row t + 1, from the row before the first test bar to the last
+ * test bar (which carries the last choice's). Each distinct choice is evaluated once more, with
+ * its positions kept (the cache keeps returns only).
+ */
+function stitchedPositions(o: WalkForwardSearchOptions, choices: readonly WindowChoice[]) {
+  const N = o.panel.nAssets;
+  if (!choices.length) return { first: 0, rows: 0, positions: new Int8Array(0) };
+  const keys = choices.map((c) => paramKey(c.params as ParamValues));
+  const distinct = [...new Set(keys)];
+  const sets = distinct.map((k) => choices[keys.indexOf(k)].params);
+  const ev = evaluateStrategies(o.kind, o.panel, sets as never[], {
+    lag: o.lag,
+    commissionBps: o.commissionBps,
+    slippageBps: o.slippageBps,
+    keepPositions: true,
+  });
+  const first = Math.max(0, choices[0].window.test[0] - 1);
+  const last = choices.at(-1)!.window.test[1] - 1;
+  const rows = last - first + 1;
+  const positions = new Int8Array(rows * N);
+  let w = 0;
+  for (let t = first; t <= last; t++) {
+    // The window whose test holds t + 1 (the last bar: its own); in a gap between test windows
+    // (step_months > test_months), the previous choice, as the switch cost assumes.
+    const u = Math.min(t + 1, last);
+    while (w < choices.length - 1 && choices[w].window.test[1] <= u) w++;
+    const k = choices[w].window.test[0] > u && w > 0 ? w - 1 : w;
+    const pos = ev[distinct.indexOf(keys[k])].positions!;
+    positions.set(pos.subarray(t * N, (t + 1) * N), (t - first) * N);
+  }
+  return { first, rows, positions };
 }
