@@ -22,7 +22,16 @@
  *    an empty model.json ({"champion": null}), every candidate's reasons in selection.json; the
  *    stage succeeds (downstream stages keep their previous champion or stay flat).
  * `selection.json` lists every candidate: pass/fail, each threshold's value, normalized
- * metrics, score and rank. The git commit at promotion goes to the lock's metrics (not into the
+ * metrics, score and rank.
+ *
+ * Candidates are the cells the stats stage analysed (its `candidates` stages): backtest cells,
+ * and rule strategies walked forward (stages/strategies.ts) beside them. A rule strategy is
+ * judged on its stitched out-of-sample returns by the same thresholds and score, plus its
+ * walk-forward robustness filters (a failed filter fails the candidate); its turnover comes from
+ * its summary, its Calmar ratio from the statistics' CAGR and drawdown. A rule champion's
+ * champion.json names the kind and the parameters of its last window (`source: "strategy"`).
+ * With `book: { sleeves }`, selection.json also lists the book stages/book.ts trades: the best
+ * passing candidates, one per model or kind (`distinct`). The git commit at promotion goes to the lock's metrics (not into the
  * artifacts, which stay a pure function of the inputs).
  */
 import { readFileSync } from "node:fs";
@@ -54,6 +63,18 @@ const params = z
       .strict()
       .default({ sharpe: 0.3, max_drawdown: 0.25, calmar: 0.2, turnover: 0.15, regime_consistency: 0.1 })
       .refine((w) => Object.values(w).some((v) => v > 0), { message: "at least one score weight must be > 0" }),
+    /**
+     * A book of several strategies (stages/book.ts trades it): the `sleeves` best passing
+     * candidates by score, at most one per model or rule kind when `distinct` (three optimizers
+     * of one model's scores are one idea, not three). Absent: no book, the champion alone.
+     */
+    book: z
+      .object({
+        sleeves: z.number().int().min(2).default(3),
+        distinct: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -70,6 +91,11 @@ const DIRECTION: Record<Metric, 1 | -1> = {
 
 interface Candidate {
   cell: string;
+  /** The stage whose cell this is, and its matrix values. */
+  stage: string;
+  coords: Record<string, string | number | boolean>;
+  /** A backtest cell (a model's scores traded by an optimizer) or a rule strategy walked forward. */
+  source: "backtest" | "strategy";
   model: string;
   optimizer: string;
   /**
@@ -82,6 +108,8 @@ interface Candidate {
   values: Record<Metric, number> & { dsr: number; dsr_vs_zero: number; benchmark_sharpe: number | null };
   /** What the DSR was tested against (stats' benchmark column). */
   dsrBenchmark: string;
+  /** A rule strategy's walk-forward robustness verdict (its summary.json): a failure fails the candidate. */
+  robustness?: { passes: boolean; reasons: string[] };
   failures: string[];
   normalized?: Record<Metric, number>;
   score?: number;
@@ -101,22 +129,33 @@ export default defineStage({
       p.weights,
     );
     const champion = passing[0] ?? null;
-    const selection = selectionDoc(p, champion, passing, candidates);
+    const selection: Record<string, unknown> = selectionDoc(p, champion, passing, candidates);
+    if (p.book) {
+      const book = chooseBook(passing, p.book);
+      selection.book = book.map(bookEntry);
+      if (book.length < p.book.sleeves)
+        ctx.warn(
+          `the book has ${book.length} of the ${p.book.sleeves} sleeves asked for: only ${passing.length} ` +
+            `candidates passed every threshold${p.book.distinct ? ` (${book.length} distinct models or kinds)` : ""}; ` +
+            "loosen the thresholds or ask for fewer sleeves",
+        );
+      ctx.metric("book", book.map((c) => c.cell).join(", "));
+    }
     await ctx.writeJson("selection", selection);
 
     if (!champion) {
-      ctx.log(selection.summary);
+      ctx.log(String(selection.summary));
       const top = [...candidates].sort(
         (a, b) => a.failures.length - b.failures.length || b.values.sharpe - a.values.sharpe,
       )[0];
       if (top) ctx.log(`closest: ${top.cell} — ${top.failures.join("; ")}`);
-      await ctx.writeJson("champion", { champion: null, reason: selection.summary });
+      await ctx.writeJson("champion", { champion: null, reason: String(selection.summary) });
       await ctx.writeFile("model.json", JSON.stringify({ champion: null }) + "\n");
     } else {
       const doc = await provenance(ctx, champion);
       await ctx.writeJson("champion", doc.champion);
       await ctx.writeFile("model.json", doc.model);
-      ctx.log(selection.summary);
+      ctx.log(String(selection.summary));
     }
     ctx.metric("champion", champion?.cell ?? null);
     ctx.metric("passed", passing.length);
@@ -128,6 +167,8 @@ export default defineStage({
 /** Step 1: each threshold the candidate misses, with its value and the bound, onto `c.failures`. */
 function recordFailures(c: Candidate, t: Params["thresholds"]): void {
   const v = c.values;
+  if (c.robustness && !c.robustness.passes)
+    c.failures.push(`walk-forward robustness filters: ${c.robustness.reasons.join("; ")}`);
   if (!(v.dsr >= t.min_dsr))
     c.failures.push(`DSR against ${c.dsrBenchmark === "zero" ? "0" : c.dsrBenchmark} ${fmt(v.dsr)} < ${t.min_dsr}`);
   if (!(v.max_drawdown > t.max_drawdown))
@@ -188,6 +229,8 @@ function selectionDoc(p: Params, champion: Candidate | null, passing: readonly C
       ...candidates.filter((c) => c.failures.length > 0).sort((a, b) => (a.cell < b.cell ? -1 : 1)),
     ].map((c) => ({
       cell: c.cell,
+      // Rule strategies say so (and where they come from); a backtest cell has no source field.
+      ...(c.source === "strategy" ? { source: c.source, stage: c.stage } : {}),
       model: c.model,
       optimizer: c.optimizer,
       optimizer_effective: c.optimizerEffective,
@@ -213,53 +256,90 @@ function selectionDoc(p: Params, champion: Candidate | null, passing: readonly C
 const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : String(v));
 
+/** What a backtest cell's metrics.json tells the selection. */
+type BacktestMetrics = {
+  metrics: { calmar: number };
+  turnover_annual: number;
+  benchmark: { sharpe: number } | null;
+  optimizer_effective?: string;
+  optimizer_label?: string;
+};
+
+/** What a rule strategy's summary.json tells the selection (stages/strategies.ts). */
+type StrategySummary = {
+  kind: string;
+  passes: boolean;
+  reasons: string[];
+  turnover_annual?: number;
+  last_choice: Record<string, unknown>;
+};
+
 async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
   const stats = await readColumns(
     ctx.db,
-    `SELECT cell, model, optimizer, sharpe, dsr, dsr_active, benchmark, max_drawdown, regime_consistency ` +
-      `FROM ${ctx.input("stats", "cells")} ORDER BY cell`,
+    `SELECT cell, model, optimizer, sharpe, dsr, dsr_active, benchmark, max_drawdown, regime_consistency, cagr, ` +
+      `excess_sharpe FROM ${ctx.input("stats", "cells")} ORDER BY cell`,
   );
   const cells = stringColumn(stats, "cell");
-  type BacktestMetrics = {
-    metrics: { calmar: number };
-    turnover_annual: number;
-    benchmark: { sharpe: number } | null;
-    optimizer_effective?: string;
-    optimizer_label?: string;
-  };
   if (cells.length === 0)
     throw new StrataError("DATA", "select: the stats stage has no cell", {
       hint: "run the backtest matrix and the stats stage first",
     });
+  // Which stage each analysed cell belongs to, and its matrix values: from this stage's inputs.
+  const upstream = new Map<string, { stage: string; cell: Candidate["coords"]; outputs: Set<string> }>();
+  for (const u of ctx.upstream()) {
+    const e = upstream.get(u.cellId) ?? { stage: u.stage, cell: { ...u.cell }, outputs: new Set<string>() };
+    e.outputs.add(u.output);
+    upstream.set(u.cellId, e);
+  }
   const models = stringColumn(stats, "model"),
     optimizers = stringColumn(stats, "optimizer");
   const out: Candidate[] = [];
   for (const [k, cell] of cells.entries()) {
+    const col = (name: string) => f64Column(stats, name)[k];
+    const from = upstream.get(cell!);
+    const common = {
+      cell: cell!,
+      dsrBenchmark: String(stringColumn(stats, "benchmark")[k]),
+      failures: [],
+      sharpe: col("sharpe"),
+      dsr: col("dsr_active"),
+      dsr_vs_zero: col("dsr"),
+      max_drawdown: col("max_drawdown"),
+      regime_consistency: col("regime_consistency"),
+    };
+    if (from?.outputs.has("summary") && !from.outputs.has("metrics")) {
+      out.push(await strategyCandidate(ctx, from, common, col("cagr"), col("excess_sharpe")));
+      continue;
+    }
     let m: BacktestMetrics;
     try {
       m = await ctx.readJson<BacktestMetrics>("backtest", "metrics", { model: models[k]!, optimizer: optimizers[k]! });
     } catch (e) {
       throw new StrataError("DATA", `select: stats has cell ${cell} but its backtest metrics cannot be read`, {
         cause: e,
-        hint: "add backtest to the needs of select",
+        hint: `add ${from?.stage ?? "backtest"} to the needs of select`,
       });
     }
     out.push({
       cell: cell!,
+      stage: from?.stage ?? "backtest",
+      coords: from?.cell ?? { model: models[k]!, optimizer: optimizers[k]! },
+      source: "backtest",
       model: models[k]!,
       optimizer: optimizers[k]!,
       values: {
-        sharpe: f64Column(stats, "sharpe")[k],
-        dsr: f64Column(stats, "dsr_active")[k],
-        dsr_vs_zero: f64Column(stats, "dsr")[k],
-        max_drawdown: f64Column(stats, "max_drawdown")[k],
-        regime_consistency: f64Column(stats, "regime_consistency")[k],
+        sharpe: common.sharpe,
+        dsr: common.dsr,
+        dsr_vs_zero: common.dsr_vs_zero,
+        max_drawdown: common.max_drawdown,
+        regime_consistency: common.regime_consistency,
         calmar: m.metrics.calmar ?? NaN,
         // One-sided annual turnover: half of Σ|Δw| per year (buys and sells both counted there).
         turnover: m.turnover_annual / 2,
         benchmark_sharpe: m.benchmark?.sharpe ?? null,
       },
-      dsrBenchmark: String(stringColumn(stats, "benchmark")[k]),
+      dsrBenchmark: common.dsrBenchmark,
       optimizerEffective: m.optimizer_effective ?? optimizers[k]!,
       optimizerLabel: m.optimizer_label ?? optimizers[k]!,
       failures: [],
@@ -269,11 +349,87 @@ async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
 }
 
 /**
+ * A rule strategy's cell as a candidate: the statistics of its stitched out-of-sample returns
+ * (the same tests as a backtest cell's), its turnover from its summary, its Calmar ratio from the
+ * statistics' CAGR and drawdown (the backtest's definition), the benchmark's Sharpe from the
+ * statistics' excess Sharpe, and its walk-forward robustness verdict as one more threshold.
+ */
+async function strategyCandidate(
+  ctx: StageContext<Params>,
+  from: { stage: string; cell: Candidate["coords"] },
+  c: {
+    cell: string;
+    dsrBenchmark: string;
+    sharpe: number;
+    dsr: number;
+    dsr_vs_zero: number;
+    max_drawdown: number;
+    regime_consistency: number;
+  },
+  cagr: number,
+  excessSharpe: number,
+): Promise<Candidate> {
+  const s = await ctx.readJson<StrategySummary>(from.stage, "summary", from.cell);
+  if (typeof s.turnover_annual !== "number")
+    throw new StrataError("DATA", `select: ${c.cell}'s summary.json has no turnover_annual`, {
+      hint: `rerun the strategies stage with this version of Strata: pipeline run ${from.stage} --force`,
+    });
+  return {
+    cell: c.cell,
+    stage: from.stage,
+    coords: from.cell,
+    source: "strategy",
+    model: s.kind,
+    optimizer: "rule",
+    values: {
+      sharpe: c.sharpe,
+      dsr: c.dsr,
+      dsr_vs_zero: c.dsr_vs_zero,
+      max_drawdown: c.max_drawdown,
+      regime_consistency: c.regime_consistency,
+      calmar: c.max_drawdown < 0 ? cagr / Math.abs(c.max_drawdown) : NaN,
+      turnover: s.turnover_annual / 2,
+      benchmark_sharpe: c.dsrBenchmark === "zero" ? 0 : c.sharpe - excessSharpe,
+    },
+    dsrBenchmark: c.dsrBenchmark,
+    optimizerEffective: "rule",
+    optimizerLabel: `rule: ${JSON.stringify(s.last_choice)}`,
+    robustness: { passes: s.passes, reasons: s.reasons },
+    failures: [],
+  };
+}
+
+/** The book's sleeves: the best passing candidates by score, one per model or kind when `distinct`. */
+function chooseBook(passing: readonly Candidate[], b: NonNullable<Params["book"]>): Candidate[] {
+  const out: Candidate[] = [];
+  const seen = new Set<string>();
+  for (const c of passing) {
+    if (out.length === b.sleeves) break;
+    const idea = `${c.source}:${c.model}`;
+    if (b.distinct && seen.has(idea)) continue;
+    seen.add(idea);
+    out.push(c);
+  }
+  return out;
+}
+
+/** A sleeve of selection.json's `book`: where its targets and returns are (stages/book.ts reads it). */
+const bookEntry = (c: Candidate) => ({
+  id: c.cell,
+  stage: c.stage,
+  cell: c.coords,
+  source: c.source,
+  score: roundOrNull(c.score!),
+  rank: c.rank ?? null,
+});
+
+/**
  * The champion's record, from this stage's inputs only (so a restored or re-run champion always
  * matches them): the backtest cell's params, seed and returns hash, the model file's and the
  * prices' hashes. The cells' fingerprints are in pipeline.lock under the cell ids named here.
  */
 async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ champion: unknown; model: string }> {
+  if (c.source === "strategy") return strategyProvenance(ctx, c);
   const where = { model: c.model, optimizer: c.optimizer };
   const bt = await ctx.readJson<{ params: unknown; seed: number }>("backtest", "metrics", where);
   const returnsHash = await sha256File(ctx.inputPath("backtest", "returns", where));
@@ -308,6 +464,42 @@ async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ ch
       data: { prices_sha256: prices },
       backtest: { cell: c.cell, seed: bt.seed ?? null, params: bt.params ?? null, returns_sha256: returnsHash },
       train: { cell: `train[model=${c.model}]`, model_sha256: modelHash },
+    },
+  };
+}
+
+/**
+ * A rule strategy's champion record: its kind and the parameters its last walk-forward window
+ * chose (what it would trade next), the hashes of its returns and summary, and the prices'. Its
+ * model.json names the rule instead of a fitted model; the paper loop trades model champions
+ * only and says so (src/paper/champion.ts).
+ */
+async function strategyProvenance(ctx: StageContext<Params>, c: Candidate): Promise<{ champion: unknown; model: string }> {
+  const s = await ctx.readJson<StrategySummary>(c.stage, "summary", c.coords);
+  const hash = async (output: string) => sha256File(ctx.inputPath(c.stage, output, c.coords));
+  let prices: string | null = null;
+  try {
+    prices = await sha256File(ctx.inputPath("data", "prices"));
+  } catch {
+    ctx.log("warning: data/prices is not among the inputs; champion.json has no data hash (add data to the needs)");
+  }
+  const strategy = { kind: s.kind, params: s.last_choice };
+  return {
+    model: JSON.stringify({ champion: c.cell, model: null, strategy }) + "\n",
+    champion: {
+      cell: c.cell,
+      source: "strategy",
+      stage: c.stage,
+      model: c.model,
+      optimizer: c.optimizer,
+      score: roundOrNull(c.score!),
+      metrics: Object.fromEntries(Object.entries(c.values).map(([k, v]) => [k, v === null ? null : roundOrNull(v)])),
+      strategy: {
+        ...strategy,
+        returns_sha256: await hash("returns"),
+        summary_sha256: await hash("summary"),
+      },
+      data: { prices_sha256: prices },
     },
   };
 }

@@ -89,6 +89,13 @@ const params = z
     /** Stage whose recorded trials deflate the Sharpe ratios. */
     trials_stage: z.string().default("backtest"),
     /**
+     * Stages whose cells are analysed: each cell's `returns(date, net, regime)` (and `weights` or
+     * `positions`, to tell a long-only book). Rule-strategy stages (stages/strategies.ts) go here
+     * beside the backtest, so their stitched out-of-sample returns face the same tests and the
+     * selection sees them as candidates.
+     */
+    candidates: z.array(z.string()).min(1).default(["backtest"]),
+    /**
      * Also count every recorded hyper-parameter trial (kind "tuning", e.g. gbdt_tuned's TPE
      * trials) in N: each was a configuration tried before the one traded. Conservative (a larger
      * penalty); their Sharpe ratios are unknown, so V comes from the backtest trials alone.
@@ -232,7 +239,7 @@ async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[])
   const emax = annualExpectedMax(nTrials, sharpeVar);
   ctx.log(
     `deflating by N = ${nTrials} effective trials (${count.raw} raw): ` +
-      `${count.returnSeries} distinct return series of stage ${p.trials_stage} ` +
+      `${count.returnSeries} distinct return series of stage ${p.trials_stage} and the candidates ` +
       `(${configurations} configurations in ${recorded.length} records; this matrix's ${series.length} ` +
       `in ${clusters.count} clusters ` +
       `at correlation ≥ ${p.trial_correlation}) ` +
@@ -337,7 +344,8 @@ function cellRow(
   const sharpe = sharpeRatio(s.net);
   const row: Record<string, unknown> = {
     cell: s.id,
-    model: String(s.cell.model ?? ""),
+    // A rule strategy's cell has a kind, not a model: the kind stands in its place.
+    model: String(s.cell.model ?? s.cell.kind ?? ""),
     optimizer: String(s.cell.optimizer ?? ""),
     observations: m.observations,
     sharpe,
@@ -610,17 +618,30 @@ function reportMetrics(
 }
 
 async function loadCells(ctx: StageContext<Params>): Promise<CellSeries[]> {
-  const refs = ctx.inputs("backtest", "returns");
+  const out: CellSeries[] = [];
+  for (const stage of ctx.params.candidates) out.push(...(await loadStageCells(ctx, stage)));
+  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** The cells of one candidate stage: returns, regimes, and whether the book ever held a short. */
+async function loadStageCells(ctx: StageContext<Params>, stage: string): Promise<CellSeries[]> {
+  const refs = ctx.inputs(stage, "returns");
+  // Targets: the backtest's `weights`, a rule strategy's `positions`; neither → taken as long-only.
   let weightRefs: { cellId: string; view: string }[] = [];
-  try {
-    weightRefs = ctx.inputs("backtest", "weights");
-  } catch {
-    // no weights output: every cell is taken as long-only
+  for (const name of ["weights", "positions"]) {
+    try {
+      weightRefs = ctx.inputs(stage, name);
+      break;
+    } catch {
+      // this stage has no such output
+    }
   }
   const refsWeights = new Map(weightRefs.map((x) => [x.cellId, x.view]));
   const out: CellSeries[] = [];
   for (const r of refs) {
-    const c = await readColumns(ctx.db, `SELECT date, net, regime FROM ${r.view} ORDER BY date`);
+    const names = stringColumn(await readColumns(ctx.db, `DESCRIBE SELECT * FROM ${r.view}`), "column_name");
+    const regime = names.includes("regime") ? "regime" : "CAST(NULL AS VARCHAR) AS regime";
+    const c = await readColumns(ctx.db, `SELECT date, net, ${regime} FROM ${r.view} ORDER BY date`);
     // Long-only: no short position ever held. Weights within 1e-9 of 0 are an optimizer's
     // rounding (QP solutions carry −1e-15), not shorts. No weights table: taken as long-only.
     let longOnly = true;
@@ -639,7 +660,7 @@ async function loadCells(ctx: StageContext<Params>): Promise<CellSeries[]> {
       longOnly,
     });
   }
-  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return out;
 }
 
 /** Annualized Sharpe ratio, NaN for a constant series (a cell equal to its benchmark). */

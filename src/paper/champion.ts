@@ -61,6 +61,8 @@ export function loadChampion(dir: string): ChampionLookup {
     backtest?: { params?: unknown };
     metrics?: { sharpe?: number };
     reason?: string;
+    source?: string;
+    strategy?: { kind?: string };
   };
   try {
     doc = JSON.parse(cText);
@@ -74,6 +76,13 @@ export function loadChampion(dir: string): ChampionLookup {
     return {
       ok: false,
       reason: `no champion promoted: ${doc.reason ?? "the champion stage selected none"} (${cPath})`,
+    };
+  if (doc.source === "strategy")
+    return {
+      ok: false,
+      reason:
+        `the champion ${doc.cell} is a rule strategy (${doc.strategy?.kind ?? "?"}): the paper book trades a model's ` +
+        `scores only and stays flat; leave the strategies stages out of the stats' candidates to promote a model (${cPath})`,
     };
   if (!existsSync(mPath))
     return { ok: false, reason: `no champion model: ${mPath} does not exist (run the champion stage)` };

@@ -1,13 +1,16 @@
 /**
  * examples/strategies/pipeline.yaml end to end: five rule strategies optimized walk-forward by
  * grid, two by the genetic algorithm on three objectives; every parameter set in the trial
- * registry; the strategies page with windows, growth and fronts; verify recomputes the cells
- * byte for byte.
+ * registry; the rule strategies tested beside the backtest cells and selected among them (their
+ * robustness verdict one more threshold); a book of three sleeves, models and rules, traded as
+ * one; the feature ablation; the strategies, ablation, book and attribution pages; verify
+ * recomputes the cells byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createTempProject, REPO, repoStages, type TempProject } from "./helpers.ts";
+import { createTempProject, REPO, type TempProject } from "./helpers.ts";
+import { studyStages } from "./small-study.ts";
 
 const SPEC = readFileSync(join(REPO, "examples/strategies/pipeline.yaml"), "utf8");
 const KINDS = ["ma_cross", "ts_momentum", "donchian", "mean_reversion", "trend_atr"];
@@ -16,7 +19,7 @@ describe("examples/strategies", () => {
   let p: TempProject;
   let run: ReturnType<TempProject["runJson"]>;
   beforeAll(() => {
-    p = createTempProject({ "pipeline.yaml": SPEC, ...repoStages("data.ts", "strategies.ts") });
+    p = createTempProject({ "pipeline.yaml": SPEC, ...studyStages("strategies.ts", "ablation.ts", "book.ts") });
     run = p.runJson();
   }, 600_000);
   afterAll(() => p?.dispose());
@@ -55,14 +58,64 @@ describe("examples/strategies", () => {
     }
   });
 
-  it("the report has the strategies page; verify recomputes every strategies cell byte for byte", () => {
+  it("the rule strategies are tested beside the backtest cells and selected among them", () => {
+    const sel = JSON.parse(p.read("data/champion/selection.json"));
+    const ids = sel.candidates.map((c: { cell: string }) => c.cell).sort();
+    // 4 backtest cells + 5 grid-searched kinds + 2 GA kinds, each a candidate once.
+    expect(ids.length).toBe(11);
+    for (const k of KINDS) expect(ids).toContain(`strategies[kind=${k}]`);
+    for (const c of sel.candidates) {
+      const rule = c.cell.startsWith("strategies");
+      expect(c.source, c.cell).toBe(rule ? "strategy" : undefined);
+      if (rule) {
+        // Its robustness verdict is a threshold: a failed filter fails the candidate, in words.
+        const stage = c.cell.split("[")[0];
+        const s = JSON.parse(p.read(`data/${stage}/kind=${c.model}/summary.json`));
+        expect(c.reasons.some((r: string) => r.startsWith("walk-forward robustness filters")), c.cell).toBe(!s.passes);
+        expect(c.values.turnover).toBeCloseTo(s.turnover_annual / 2, 6);
+      }
+    }
+    // Every candidate beat 1/N or says it did not; the passing ones are ranked.
+    for (const c of sel.candidates) expect(c.passed).toBe(c.reasons.length === 0);
+    const champion = JSON.parse(p.read("data/champion/champion.json"));
+    expect(champion.cell).toBe(sel.champion);
+  });
+
+  it("the book: three distinct sleeves, models and rules, traded as one within every budget", () => {
+    const sel = JSON.parse(p.read("data/champion/selection.json"));
+    expect(sel.book.length).toBe(3);
+    const ideas = sel.book.map((b: { source: string; cell: Record<string, string> }) => b.cell.kind ?? b.cell.model);
+    expect(new Set(ideas).size).toBe(3);
+    expect(new Set(sel.book.map((b: { source: string }) => b.source))).toEqual(new Set(["strategy", "backtest"]));
+    const m = JSON.parse(p.read("data/book/metrics.json"));
+    expect(m.sleeves.map((s: { id: string }) => s.id)).toEqual(sel.book.map((b: { id: string }) => b.id));
+    expect(m.levels.strategy.max_utilization).toBeLessThanOrEqual(1 + 1e-12);
+    expect(m.levels.position.max_utilization).toBeLessThanOrEqual(1 + 1e-12);
+    // Netting never costs more than the sleeves trading apart at their budgets.
+    expect(m.netting.book_costs).toBeLessThanOrEqual(m.netting.scaled_sleeve_costs + 1e-12);
+  });
+
+  it("the ablation cells: one per feature family, each a trial of the registry", () => {
+    const trials = p.read("pipeline.trials.jsonl");
+    for (const g of ["momentum", "volatility", "rsi", "volume"]) {
+      expect(run.statuses[`ablation[group=${g}]`]).toBe("ran");
+      expect(trials).toContain(`"cell":"ablation[group=${g}]"`);
+    }
+  });
+
+  it("the report has the strategies, ablation, book and attribution pages; verify recomputes them byte for byte", () => {
     const rep = p.cli(["report"]);
     expect(rep.code, rep.stderr).toBe(0);
     const page = p.read("reports/strategies.html");
     expect(page).toContain("Rule strategies, walk-forward");
     expect(page.match(/Out-of-sample growth/g)?.length).toBe(7);
     expect(page).toContain("Pareto front of the last window");
-    const v = p.cli(["verify", "strategies", "strategies_ga", "--json"], { timeoutMs: 600_000 });
+    for (const name of ["ablation", "book", "attribution", "selection"])
+      expect(p.read(`reports/${name}.html`).length, name).toBeGreaterThan(1000);
+    for (const g of ["momentum", "volatility", "rsi", "volume"]) expect(p.read("reports/ablation.html")).toContain(g);
+    const v = p.cli(["verify", "strategies", "strategies_ga", "ablation", "book", "champion", "--json"], {
+      timeoutMs: 600_000,
+    });
     expect(v.code, v.stderr + v.stdout).toBe(0);
   });
 });

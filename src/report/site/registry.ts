@@ -10,6 +10,7 @@
 import { ablationPage } from "./ablation-page.ts";
 import { attributionPage } from "./attribution-page.ts";
 import { backtestPage } from "./backtest-page.ts";
+import { bookPage } from "./book-page.ts";
 import { dataPage } from "./data-page.ts";
 import { featuresPage } from "./features-page.ts";
 import { modelsPage } from "./models-page.ts";
@@ -32,6 +33,7 @@ export const SITE_PAGES: readonly PageBuilder[] = [
   strategiesPage,
   statisticsPage,
   selectionPage,
+  bookPage,
   paperPage,
   monitoringPage,
 ];
