@@ -44,7 +44,7 @@ import type { Fold } from "../src/quant/ml/cv.ts";
 import { learnerFitParams, learnerStageParams, type LearnerKind } from "../src/quant/ml/learners.ts";
 import { fitMember, predictMember, type MemberSpec } from "../src/quant/ml/ensemble.ts";
 import type { FitOptions } from "../src/quant/ml/types.ts";
-import { loadData, sub, type Data } from "./lib/model-data.ts";
+import { cvParamsShape, loadData, sub, type Data } from "./lib/model-data.ts";
 import {
   dropColumns,
   featureGroups,
@@ -83,16 +83,7 @@ const params = z
     /** Feature columns of the full model (default: every numeric column, as train). */
     features: z.array(z.string()).min(1).optional(),
     // Cross-validation: train's names and defaults (docs/labels-and-cv.md).
-    cv: z.enum(["walk_forward", "kfold", "cpcv"]).default("walk_forward"),
-    folds: int(2).default(5),
-    mode: z.enum(["expanding", "rolling"]).default("expanding"),
-    trainDates: int(1).optional(),
-    minTrainDates: int(1).default(252),
-    embargo: int(0).default(5),
-    horizon: int(1).default(5),
-    lag: int(0).default(1),
-    groups: int(2).default(6),
-    testGroups: int(1).default(2),
+    ...cvParamsShape,
     /** Each learner's hyper-parameters under train's keys (alpha, gbdt, forest). */
     ...learnerStageParams(),
     threads: int(1).optional(),

@@ -71,6 +71,7 @@ import {
   returnColumns,
   tradeColumns,
   stressColumns,
+  stressSummary,
   activity,
   isoDate,
   type Evaluation,
@@ -343,12 +344,7 @@ function metricsDoc(ctx: StageContext<Params>, r: CellResult) {
     fallbacks: r.fallbacks,
     benchmark: r.benchmark,
     regimes: regimeSummary(r.market, ev.base.net, ev.start),
-    stress: ev.stress.map((s) => ({
-      stress_bps: s.bps,
-      sharpe: roundOrNull(s.metrics.sharpe),
-      cagr: roundOrNull(s.metrics.cagr),
-      max_drawdown: roundOrNull(s.metrics.max_drawdown),
-    })),
+    stress: stressSummary(ev),
     ruined_at: ev.base.ruinedAt >= 0 ? isoDate(panel.days[ev.base.ruinedAt]) : null,
   };
 }

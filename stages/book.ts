@@ -51,6 +51,7 @@ import {
   regimeSummary,
   returnColumns,
   roundMetrics,
+  stressSummary,
   type Evaluation,
   type Market,
 } from "./lib/portfolio.ts";
@@ -624,12 +625,7 @@ function metricsDoc(
     },
     sleeves: sleeveDocs,
     regimes: regimeSummary(market, ev.base.net, s0),
-    stress: ev.stress.map((s) => ({
-      stress_bps: s.bps,
-      sharpe: roundOrNull(s.metrics.sharpe),
-      cagr: roundOrNull(s.metrics.cagr),
-      max_drawdown: roundOrNull(s.metrics.max_drawdown),
-    })),
+    stress: stressSummary(ev),
     ruined_at: ev.base.ruinedAt >= 0 ? isoDate(panel.days[ev.base.ruinedAt]) : null,
   };
 }

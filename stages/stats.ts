@@ -20,7 +20,7 @@
  * Table `windows(cell, year, days, total_return, sharpe)`.
  * Definitions, sources and conventions: docs/statistics.md.
  */
-import { defineStage, z, StrataError, type StageContext } from "../src/index.ts";
+import { defineStage, z, StrataError, type StageContext, type StageIssue } from "../src/index.ts";
 import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
 import { createRng, type Rng } from "../src/core/rng.ts";
 import { sha256File } from "../src/core/hash.ts";
@@ -175,6 +175,7 @@ export default defineStage({
   params,
   outputs: ["cells", "windows", "matrix"],
   readsTrials: true,
+  checks: (p, ctx) => candidateIssues(p, Object.keys(ctx.needs)),
   async run(ctx) {
     const t0 = performance.now();
     const series = await loadCells(ctx);
@@ -198,6 +199,18 @@ export default defineStage({
     ctx.progress(1, "done");
   },
 });
+
+/** Plan-time: every candidate stage must be among the needs (else its cells would be silently absent). */
+function candidateIssues(p: Params, needs: string[]): StageIssue[] {
+  return p.candidates
+    .filter((c) => !needs.includes(c))
+    .map((c) => ({
+      level: "error" as const,
+      param: "candidates",
+      message: `candidate stage '${c}' is not among the needs of this stage (${needs.join(", ") || "none"})`,
+      hint: `add ${c} to needs, or remove it from candidates${needs.length ? ` (${suggestionHint(c, needs, "needs")})` : ""}`,
+    }));
+}
 
 /** Counts the trials of the registry and of this matrix (clustered by correlation) and logs N. */
 async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[]): Promise<Trials> {

@@ -57,7 +57,7 @@ import {
 import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
 import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
 import type { FitOptions } from "../src/quant/ml/types.ts";
-import { loadData, sub, type Data } from "./lib/model-data.ts";
+import { cvParamsShape, loadData, sub, type Data } from "./lib/model-data.ts";
 
 const TUNED = "_tuned";
 /** Every learner, each tunable learner tuned (`<kind>_tuned`), and the ensemble of the learners. */
@@ -81,23 +81,7 @@ const params = z
     model: z.enum(MODELS).default("ridge"),
     /** Feature columns to use (default: every numeric column of features except date and symbol). */
     features: z.array(z.string()).min(1).optional(),
-    /** Cross-validation scheme. */
-    cv: z.enum(["walk_forward", "kfold", "cpcv"]).default("walk_forward"),
-    /** walk_forward: number of test blocks; kfold: k. */
-    folds: int(2).default(5),
-    mode: z.enum(["expanding", "rolling"]).default("expanding"),
-    /** Rolling window in dates (mode rolling). */
-    trainDates: int(1).optional(),
-    /** Walk-forward folds with fewer training dates are skipped. */
-    minTrainDates: int(1).default(252),
-    /** Bars dropped after each test block's last label (kfold, cpcv). */
-    embargo: int(0).default(5),
-    /** Label horizon and execution lag in bars: taken from the labels stage (see `inherit`). */
-    horizon: int(1).default(5),
-    lag: int(0).default(1),
-    /** CPCV: groups and test groups per fold. */
-    groups: int(2).default(6),
-    testGroups: int(1).default(2),
+    ...cvParamsShape,
     /** Each learner's hyper-parameters under its key (alpha, gbdt, forest): src/quant/ml/learners.ts. */
     ...learnerStageParams(),
     /** Ensemble combiner: NNLS stacking on out-of-fold predictions, or the mean. */

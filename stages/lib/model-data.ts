@@ -3,10 +3,36 @@
  * on (date, symbol) where the label is set, ordered by (date, symbol); the feature columns as
  * float32 (NULL → NaN: ridge imputes the training mean, trees route missing values).
  */
-import { StrataError, type StageContext } from "../../src/index.ts";
+import { StrataError, z, type StageContext } from "../../src/index.ts";
 import { suggestionHint } from "../../src/core/suggest.ts";
 import { queryRows, readColumns, f64Column, i32Column, sqlIdent, stringColumn } from "../../src/store/index.ts";
 import { takeRows, type FeatureMatrix } from "../../src/quant/ml/types.ts";
+
+const int = (min: number) => z.number().int().min(min);
+
+/**
+ * The cross-validation params a model stage shares with train (same names, defaults and
+ * meaning, so settings copy across): docs/labels-and-cv.md.
+ */
+export const cvParamsShape = {
+  /** Cross-validation scheme. */
+  cv: z.enum(["walk_forward", "kfold", "cpcv"]).default("walk_forward"),
+  /** walk_forward: number of test blocks; kfold: k. */
+  folds: int(2).default(5),
+  mode: z.enum(["expanding", "rolling"]).default("expanding"),
+  /** Rolling window in dates (mode rolling). */
+  trainDates: int(1).optional(),
+  /** Walk-forward folds with fewer training dates are skipped. */
+  minTrainDates: int(1).default(252),
+  /** Bars dropped after each test block's last label (kfold, cpcv). */
+  embargo: int(0).default(5),
+  /** Label horizon and execution lag in bars: taken from the labels stage (`inherit`). */
+  horizon: int(1).default(5),
+  lag: int(0).default(1),
+  /** CPCV: groups and test groups per fold. */
+  groups: int(2).default(6),
+  testGroups: int(1).default(2),
+};
 
 const NUMERIC =
   /^(DOUBLE|FLOAT|REAL|DECIMAL.*|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|U?(BIG|SMALL|TINY)?INT|UINTEGER)$/i;

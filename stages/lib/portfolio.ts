@@ -279,6 +279,16 @@ export function tradeColumns(market: Market, ev: Evaluation, lag: number, costs:
   };
 }
 
+/** metrics.json's `stress`: the Sharpe ratio, CAGR and max drawdown at each cost stress level. */
+export function stressSummary(ev: Evaluation) {
+  return ev.stress.map((s) => ({
+    stress_bps: s.bps,
+    sharpe: roundOrNull(s.metrics.sharpe),
+    cagr: roundOrNull(s.metrics.cagr),
+    max_drawdown: roundOrNull(s.metrics.max_drawdown),
+  }));
+}
+
 export function stressColumns(ev: Evaluation, costs: Costs) {
   const s = ev.start;
   const sum = (a: Float64Array) => {

@@ -71,7 +71,10 @@ describe("examples/strategies", () => {
         // Its robustness verdict is a threshold: a failed filter fails the candidate, in words.
         const stage = c.cell.split("[")[0];
         const s = JSON.parse(p.read(`data/${stage}/kind=${c.model}/summary.json`));
-        expect(c.reasons.some((r: string) => r.startsWith("walk-forward robustness filters")), c.cell).toBe(!s.passes);
+        expect(
+          c.reasons.some((r: string) => r.startsWith("walk-forward robustness filters")),
+          c.cell,
+        ).toBe(!s.passes);
         expect(c.values.turnover).toBeCloseTo(s.turnover_annual / 2, 6);
       }
     }
@@ -117,5 +120,19 @@ describe("examples/strategies", () => {
       timeoutMs: 600_000,
     });
     expect(v.code, v.stderr + v.stdout).toBe(0);
+  });
+
+  it("a candidate stage left out of the needs of stats stops the plan, naming it", () => {
+    p.write(
+      "pipeline.yaml",
+      SPEC.replace(
+        "needs: [backtest, baselines, strategies, strategies_ga]",
+        "needs: [backtest, baselines, strategies]",
+      ),
+    );
+    const r = p.cli(["status"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr + r.stdout).toContain("candidate stage 'strategies_ga' is not among the needs");
+    p.write("pipeline.yaml", SPEC);
   });
 });
