@@ -30,21 +30,47 @@ import {
 } from "../store/index.ts";
 import type { Ledger } from "./ledger.ts";
 
+/** What the attribution reads of a paper book: its capital, daily equity and costs, and positions. */
+export interface PaperBookRecord {
+  capital: number;
+  /** Recorded days in order: YYYY-MM-DD, equity at the close, the day's costs. */
+  equity: { date: string; equity: number; costs: number }[];
+  /** Shares held at each day's close, in date order. */
+  positions: { date: string; symbol: string; shares: number }[];
+}
+
 /** The ledger's attribution document (the fields of a backtest cell's attribution.json). */
 export async function paperAttribution(
   ledger: Ledger,
   conn: DuckDBConnection,
   pricesPath: string,
 ): Promise<Record<string, unknown> | null> {
-  const eq = await ledger.equityHistory();
+  return bookAttribution(
+    {
+      capital: await ledger.capital(),
+      equity: await ledger.equityHistory(),
+      positions: await queryRows<{ date: string; symbol: string; shares: number }>(
+        ledger.conn,
+        `SELECT date::VARCHAR AS date, symbol, shares FROM positions ORDER BY date, symbol`,
+      ),
+    },
+    conn,
+    pricesPath,
+  );
+}
+
+/** A paper book's attribution document, from its record (null with fewer than two days). */
+export async function bookAttribution(
+  book: PaperBookRecord,
+  conn: DuckDBConnection,
+  pricesPath: string,
+): Promise<Record<string, unknown> | null> {
+  const eq = book.equity;
   if (eq.length < 2) return null;
-  const capital = await ledger.capital();
+  const capital = book.capital;
   const days = eq.map((e) => e.date);
   const T = days.length;
-  const pos = await queryRows<{ date: string; symbol: string; shares: number }>(
-    ledger.conn,
-    `SELECT date::VARCHAR AS date, symbol, shares FROM positions ORDER BY date, symbol`,
-  );
+  const pos = book.positions;
   const m = await readMarket(conn, pricesPath, days[T - 1]);
   const { panel } = m;
   const N = panel.nAssets;

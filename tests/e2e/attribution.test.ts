@@ -92,5 +92,10 @@ describe("attribution of the backtest cells", () => {
     expect(page).toContain("Performance attribution");
     expect(page.match(/<h2><code>ridge \/ /g)?.length).toBe(3);
     expect(page).toContain("Sectors against 1/N");
+    // The paper book (its ledger written by the test above) gets the same section on its page.
+    const paper = p.read("reports/paper.html");
+    expect(paper).toContain("Attribution of the paper book");
+    expect(paper).toContain("Contribution by year — paper book");
+    expect(paper).toContain("Sectors against 1/N");
   });
 });

@@ -172,8 +172,10 @@ describe("report site on a small study", () => {
   it("the report stage writes the same pages, stamped with its inputs' digest, byte-identical under verify", () => {
     const dir = join(p.root, "data/report");
     expect(readdirSync(dir).sort()).toEqual([
+      "ablation.html",
       "attribution.html",
       "backtest.html",
+      "book.html",
       "data.html",
       "features.html",
       "index.html",

@@ -32,7 +32,13 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
   const db = await createDatabase();
   const conn = await db.connect();
   try {
-    const site = await buildSite(catalog, { outDir, conn, provenance: "lock" });
+    const { bookAttribution } = await import("../../paper/attribution.ts");
+    const site = await buildSite(catalog, {
+      outDir,
+      conn,
+      provenance: "lock",
+      attributeBook: (book, prices) => bookAttribution(book, conn, prices),
+    });
     const seconds = Math.round(((performance.now() - t0) / 1000) * 1000) / 1000;
     if (flags.json) {
       printJson({

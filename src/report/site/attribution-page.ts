@@ -6,7 +6,6 @@
  */
 import { readFile } from "node:fs/promises";
 import * as Plot from "@observablehq/plot";
-import type { CatalogCell } from "../catalog.ts";
 import { figure } from "../figure.ts";
 import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
@@ -23,7 +22,14 @@ export const attributionPage: PageBuilder = {
   async build({ catalog }: SiteContext): Promise<SafeHtml> {
     const sources = stagesOf(cellsWith(catalog, ["attribution"]));
     const parts: SafeHtml[] = [];
-    for (const cell of readableCells(catalog, ["attribution"])) parts.push(await section(cell));
+    for (const cell of readableCells(catalog, ["attribution"]))
+      parts.push(
+        attributionSection(
+          html`<h2><code>${cellLabel(cell)}</code></h2>`,
+          cellLabel(cell),
+          JSON.parse(await readFile(pathOf(cell, "attribution"), "utf8")) as Json,
+        ),
+      );
     return join([
       html`<h1>Performance attribution</h1><p class="lead">Each backtest cell's compounded return split by sector `,
       html`(allocation and selection against the 1/N universe), symbol, year and regime, and its exposures to five `,
@@ -36,21 +42,26 @@ export const attributionPage: PageBuilder = {
 const pct = (v: unknown) => (typeof v === "number" ? `${(v * 100).toFixed(2)} %` : "—");
 const num = (v: unknown, d = 2) => (typeof v === "number" ? v.toFixed(d) : "—");
 
-async function section(cell: CatalogCell): Promise<SafeHtml> {
-  const d = JSON.parse(await readFile(pathOf(cell, "attribution"), "utf8")) as Json;
+/**
+ * One book's attribution document (a cell's attribution.json, or the paper book's): cards, the
+ * yearly contributions drawn, sectors against 1/N, best and worst symbols, years, regimes and
+ * factor exposures. `label` names the book in the figure's title.
+ */
+export function attributionSection(heading: SafeHtml, label: string, d: Json): SafeHtml {
   const fit = ((d.factors ?? {}) as Json).fit as Json | null;
   const b = d.brinson as Json | null;
   const syms = (d.by_symbol ?? []) as Json[];
   const ends = syms.length > 10 ? [...syms.slice(0, 5), ...syms.slice(-5)] : syms;
   return join([
-    html`<h2><code>${cellLabel(cell)}</code></h2>\n<div class="cards">`,
+    heading,
+    html`\n<div class="cards">`,
     card("total return", pct(d.total_return)),
     card("costs", pct(d.cost)),
     card("factor alpha a year", fit ? pct(fit.alpha_annualized) : "—"),
     card("alpha t-stat", fit ? num(fit.alpha_t) : "—"),
     card("R² on the factors", fit ? num(fit.r_squared) : "—"),
     html`</div>\n`,
-    yearly(cellLabel(cell), (d.by_year ?? []) as Json[]),
+    yearly(label, (d.by_year ?? []) as Json[]),
     html`<div class="grid2"><div>`,
     b
       ? join([

@@ -11,7 +11,7 @@ import { html, type SafeHtml } from "../html.ts";
 import { page } from "../page.ts";
 import { cellsWith } from "./cells.ts";
 import { SITE_PAGES } from "./registry.ts";
-import type { BuiltPage, PageBuilder, Provenance, SiteContext } from "./types.ts";
+import type { AttributeBook, BuiltPage, PageBuilder, Provenance, SiteContext } from "./types.ts";
 
 export interface RenderSiteOptions {
   conn: DuckDBConnection;
@@ -24,6 +24,8 @@ export interface RenderSiteOptions {
    * output).
    */
   placeholders?: boolean;
+  /** `pipeline report`: attribution of the paper ledger's book (SiteContext.attributeBook). */
+  attributeBook?: AttributeBook;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Pro
   const builders = opts.pages ?? SITE_PAGES;
   const available = builders.filter((p) => pageAvailable(catalog, p, provenance));
   const nav = available.map((p) => ({ href: p.file, label: p.label }));
-  const ctx: SiteContext = { catalog, conn: opts.conn, provenance };
+  const ctx: SiteContext = { catalog, conn: opts.conn, provenance, attributeBook: opts.attributeBook };
   const stamp = {
     lockHash: catalog.lockHash,
     source: provenance === "lock" ? "pipeline.lock" : "the report stage's inputs",

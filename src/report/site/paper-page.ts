@@ -25,6 +25,7 @@ import { roundDecimals } from "../../core/round.ts";
 import { num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 import { existsSync } from "node:fs";
+import { attributionSection } from "./attribution-page.ts";
 
 const NEEDS = ["equity", "fills", "events", "summary"] as const;
 const PERIODS_PER_YEAR = 252;
@@ -536,7 +537,7 @@ async function ledgerSection(ctx: SiteContext): Promise<SafeHtml> {
       `select kind, date::VARCHAR as date, message from ${L}.events where kind in ('kill_switch', 'resume') order by ` +
         `seq desc limit 1`,
     );
-    return await section(ctx, {
+    const body = await section(ctx, {
       key: "ledger",
       heading,
       equity: `select date, cash, positions_value, equity, daily_return, costs, turnover from ${L}.equity`,
@@ -557,9 +558,48 @@ async function ledgerSection(ctx: SiteContext): Promise<SafeHtml> {
           ? { halted: true, date: halt.date, reason: halt.message }
           : { halted: false, date: null, reason: null },
     });
+    return join([body, await ledgerAttribution(ctx, cap ? Number(cap.value) : NaN)]);
   } finally {
     await detachLedger(ctx.conn);
   }
+}
+
+/**
+ * Where the paper book's return came from, read like a backtest cell's (src/paper/attribution.ts
+ * from the attached ledger, the study's prices for the universe, regimes and factors); nothing
+ * without a prices output or with fewer than two recorded days.
+ */
+async function ledgerAttribution(ctx: SiteContext, capital: number): Promise<SafeHtml | null> {
+  const prices = readableCells(ctx.catalog, ["prices"])[0];
+  if (!ctx.attributeBook || !prices || !Number.isFinite(capital)) return null;
+  const L = LEDGER_ALIAS;
+  const equity = await queryRows<{ date: string; equity: number; costs: number }>(
+    ctx.conn,
+    `select date::VARCHAR as date, equity, costs from ${L}.equity order by date`,
+  );
+  const positions = await queryRows<{ date: string; symbol: string; shares: number }>(
+    ctx.conn,
+    `select date::VARCHAR as date, symbol, shares from ${L}.positions order by date, symbol`,
+  );
+  const heading = html`<h2>Attribution of the paper book</h2>`;
+  let doc: Record<string, unknown> | null;
+  try {
+    doc = await ctx.attributeBook({ capital, equity, positions }, pathOf(prices, "prices"));
+  } catch (e) {
+    // The ledger traded on other prices than the study's (a day or a symbol they lack): say so.
+    return html`${heading}<p class="note">Not computed: ${(e as Error).message}</p>`;
+  }
+  if (!doc) return null;
+  return attributionSection(
+    join([
+      heading,
+      html`<p class="note">The ledger's compounded return split as a `,
+      html`backtest cell's is (<code>pipeline attribution paper</code> prints it): the positions at each `,
+      html`previous close, the study's prices from <code>${prices.id}</code>.</p>`,
+    ]),
+    "paper book",
+    doc,
+  );
 }
 
 type Json = Record<string, unknown>;

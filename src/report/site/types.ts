@@ -15,10 +15,25 @@ import type { SafeHtml } from "../html.ts";
  */
 export type Provenance = "lock" | "inputs";
 
+/** A paper book as the attribution reads it: capital, each recorded day's equity and costs, positions. */
+export interface PaperBookRecord {
+  capital: number;
+  equity: { date: string; equity: number; costs: number }[];
+  positions: { date: string; symbol: string; shares: number }[];
+}
+
+/**
+ * Attribution of a paper book against a prices file, supplied by `pipeline report` (the paper
+ * layer computes it; the report layer only renders): null with fewer than two days.
+ */
+export type AttributeBook = (book: PaperBookRecord, pricesPath: string) => Promise<Record<string, unknown> | null>;
+
 export interface SiteContext {
   catalog: Catalog;
   conn: DuckDBConnection;
   provenance: Provenance;
+  /** `pipeline report` only: the paper page's attribution of the ledger's book. */
+  attributeBook?: AttributeBook;
 }
 
 export interface PageBuilder {
