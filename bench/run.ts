@@ -70,10 +70,17 @@ async function main(): Promise<void> {
   const prior = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
   const previous = only.length ? ((prior.figures as Record<string, unknown> | undefined) ?? {}) : {};
   const figures: Record<string, unknown> = { ...previous };
+  // Which figures each suite wrote: a suite run again replaces all of its own (a figure it no
+  // longer writes — a reason the anchor was missing last time — does not linger).
+  const suiteKeys: Record<string, string[]> = only.length
+    ? { ...((prior.suite_figures as Record<string, string[]> | undefined) ?? {}) }
+    : {};
   for (const [name, fn] of suites) {
     if (only.length && !only.includes(name)) continue;
     process.stderr.write(`bench ${name}…\n`);
     const r = await fn();
+    for (const k of suiteKeys[name] ?? []) delete figures[k];
+    suiteKeys[name] = Object.keys(r);
     Object.assign(figures, r);
     process.stderr.write(`  ${JSON.stringify(r)}\n`);
   }
@@ -87,7 +94,9 @@ async function main(): Promise<void> {
   }));
   const results = {
     // Sections written by other scripts (bench/determinism.ts) are kept.
-    ...Object.fromEntries(Object.entries(prior).filter(([k]) => !["machine", "node", "figures", "goals"].includes(k))),
+    ...Object.fromEntries(
+      Object.entries(prior).filter(([k]) => !["machine", "node", "figures", "goals", "suite_figures"].includes(k)),
+    ),
     machine: {
       cpus: cpus().length,
       cpu_model: cpus()[0]?.model ?? "unknown",
@@ -97,6 +106,7 @@ async function main(): Promise<void> {
     node: process.version,
     figures,
     goals,
+    suite_figures: suiteKeys,
   };
   writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
   for (const g of goals) {
