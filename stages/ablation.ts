@@ -114,10 +114,6 @@ const params = z
 type Params = z.output<typeof params>;
 type Ctx = StageContext<Params>;
 
-
-
-
-
 /** The cell's group among those of the columns; unknown, empty or every column is a PARAMS error. */
 function cellGroup(ctx: Ctx, names: string[]): FeatureGroup {
   const p = ctx.params;

@@ -474,7 +474,10 @@ async function provenance(ctx: StageContext<Params>, c: Candidate): Promise<{ ch
  * model.json names the rule instead of a fitted model; the paper loop trades model champions
  * only and says so (src/paper/champion.ts).
  */
-async function strategyProvenance(ctx: StageContext<Params>, c: Candidate): Promise<{ champion: unknown; model: string }> {
+async function strategyProvenance(
+  ctx: StageContext<Params>,
+  c: Candidate,
+): Promise<{ champion: unknown; model: string }> {
   const s = await ctx.readJson<StrategySummary>(c.stage, "summary", c.coords);
   const hash = async (output: string) => sha256File(ctx.inputPath(c.stage, output, c.coords));
   let prices: string | null = null;

@@ -100,7 +100,6 @@ const params = z
 type Params = z.output<typeof params>;
 type Ctx = StageContext<Params>;
 
-
 /** Sorted-key compact JSON (for the params column of trials). */
 const compactJson = (v: unknown): string =>
   JSON.stringify(v, (_k, x) =>
@@ -112,8 +111,6 @@ const compactJson = (v: unknown): string =>
         )
       : x,
   );
-
-
 
 /** The CV folds over the rows' dates (exported for tests: the purge must cover the label windows). */
 export function makeFolds(
@@ -136,7 +133,6 @@ export function makeFolds(
     minTrainDates: p.minTrainDates,
   });
 }
-
 
 function evaluate(pred: Float64Array, d: Pick<Data, "y" | "dates">) {
   const ic = icSummary(dailyIc(pred, d.y, d.dates).ic);

@@ -90,9 +90,13 @@ export async function bookAttribution(
   for (const p of pos) {
     const i = col.get(p.symbol);
     if (i === undefined)
-      throw new StrataError("DATA", `attribution paper: the ledger holds ${p.symbol}, which ${pricesPath} never lists`, {
-        hint: "pass the prices the book was traded on: --prices PATH",
-      });
+      throw new StrataError(
+        "DATA",
+        `attribution paper: the ledger holds ${p.symbol}, which ${pricesPath} never lists`,
+        {
+          hint: "pass the prices the book was traded on: --prices PATH",
+        },
+      );
     shares[dayOf.get(p.date)! * N + i] = p.shares;
   }
   const close = panel.close;

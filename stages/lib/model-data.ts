@@ -61,9 +61,13 @@ export async function loadData(ctx: StageContext<{ features?: string[] }>): Prom
   if (wanted) {
     for (const name of wanted) {
       if (!numeric.includes(name)) {
-        throw new StrataError("PARAMS", `${ctx.stage}: feature '${name}' is not a numeric column of features/features`, {
-          hint: suggestionHint(name, numeric, "numeric feature columns"),
-        });
+        throw new StrataError(
+          "PARAMS",
+          `${ctx.stage}: feature '${name}' is not a numeric column of features/features`,
+          {
+            hint: suggestionHint(name, numeric, "numeric feature columns"),
+          },
+        );
       }
     }
     names = wanted;
