@@ -130,9 +130,13 @@ describe("examples/strategies", () => {
         "needs: [backtest, baselines, strategies]",
       ),
     );
-    const r = p.cli(["status"]);
+    // status shows the cells blocked (exit 0: it reports); run refuses before running anything.
+    const s = p.cli(["status"]);
+    expect(s.stdout + s.stderr).toContain("candidate stage 'strategies_ga' is not among the needs");
+    const r = p.cli(["run"]);
     expect(r.code).toBe(2);
-    expect(r.stderr + r.stdout).toContain("candidate stage 'strategies_ga' is not among the needs");
+    expect(r.stderr).toContain("nothing was run");
+    expect(r.stderr).toContain("did you mean 'strategies'?");
     p.write("pipeline.yaml", SPEC);
   });
 });
