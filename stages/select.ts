@@ -318,7 +318,8 @@ async function loadCandidates(ctx: StageContext<Params>): Promise<Candidate[]> {
     } catch (e) {
       throw new StrataError("DATA", `select: stats has cell ${cell} but its backtest metrics cannot be read`, {
         cause: e,
-        hint: `add ${from?.stage ?? "backtest"} to the needs of select`,
+        // Not among the inputs: the stage is the cell id's prefix ("strategies[kind=…]").
+        hint: `add ${from?.stage ?? String(cell).split("[")[0]} to the needs of select`,
       });
     }
     out.push({

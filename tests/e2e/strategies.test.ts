@@ -137,6 +137,17 @@ describe("examples/strategies", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("nothing was run");
     expect(r.stderr).toContain("did you mean 'strategies'?");
+    // A rule cell stats analysed but select cannot read: the selection fails naming the stage to add.
+    p.write(
+      "pipeline.yaml",
+      SPEC.replace(
+        "needs: [stats, backtest, train, data, strategies, strategies_ga]",
+        "needs: [stats, backtest, train, data, strategies]",
+      ),
+    );
+    const sel = p.cli(["run", "champion"]);
+    expect(sel.code).not.toBe(0);
+    expect(sel.stdout + sel.stderr).toContain("add strategies_ga to the needs of select");
     p.write("pipeline.yaml", SPEC);
   });
 });
