@@ -44,7 +44,7 @@ import type { Fold } from "../src/quant/ml/cv.ts";
 import { learnerFitParams, learnerStageParams, type LearnerKind } from "../src/quant/ml/learners.ts";
 import { fitMember, predictMember, type MemberSpec } from "../src/quant/ml/ensemble.ts";
 import type { FitOptions } from "../src/quant/ml/types.ts";
-import { cvParamsShape, loadData, sub, type Data } from "./lib/model-data.ts";
+import { cvParamsShape, loadData, Stitch, sub, writeFoldTrials, type Data } from "./lib/model-data.ts";
 import {
   dropColumns,
   featureGroups,
@@ -146,26 +146,6 @@ function cellGroup(ctx: Ctx, names: string[]): FeatureGroup {
     );
   }
   return g;
-}
-
-/** Per-row sums of out-of-sample scores and the folds that tested each row. */
-class Stitch {
-  readonly sum: Float64Array;
-  readonly cnt: Uint16Array;
-  constructor(n: number) {
-    this.sum = new Float64Array(n);
-    this.cnt = new Uint16Array(n);
-  }
-  add(rows: Int32Array, pred: Float64Array): void {
-    for (let i = 0; i < rows.length; i++) {
-      this.sum[rows[i]] += pred[i];
-      this.cnt[rows[i]]++;
-    }
-  }
-  /** Mean score of each tested row, in `rows` order. */
-  scores(rows: Int32Array): Float64Array {
-    return Float64Array.from(rows, (r) => this.sum[r] / this.cnt[r]);
-  }
 }
 
 interface FoldIc {
@@ -552,20 +532,10 @@ async function writeTrials(ctx: Ctx, all: string[], kept: string[], group: Featu
     { params: canonicalJson({ ...base, features: all }), metric: (f: FoldIc) => f.full },
     { params: canonicalJson({ ...base, features: kept, dropped: group.name }), metric: (f: FoldIc) => f.drop },
   ];
-  const tr = trials.flatMap((t, k) =>
-    foldIc.map((f, fold) => ({ trial: k, params: t.params, fold, metric: t.metric(f) })),
-  );
-  await ctx.writeTable(
-    "trials",
-    {
-      columns: {
-        trial: Int32Array.from(tr, (r) => r.trial),
-        params: tr.map((r) => r.params),
-        fold: Int32Array.from(tr, (r) => r.fold),
-        metric: Float64Array.from(tr, (r) => r.metric),
-        status: tr.map(() => "complete"),
-      },
-    },
-    { orderBy: ["trial", "fold"] },
+  await writeFoldTrials(
+    ctx,
+    trials.flatMap((t, k) =>
+      foldIc.map((f, fold) => ({ trial: k, params: t.params, fold, metric: t.metric(f), status: "complete" })),
+    ),
   );
 }

@@ -30,6 +30,7 @@
  */
 import { defineStage, z, type StageContext } from "../src/index.ts";
 import { StrataError } from "../src/core/errors.ts";
+import { canonicalJson } from "../src/core/json.ts";
 import { suggestionHint } from "../src/core/suggest.ts";
 import { roundOrNull, SHARE_DECIMALS } from "../src/core/round.ts";
 import type { Rng } from "../src/core/rng.ts";
@@ -57,7 +58,7 @@ import {
 import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
 import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
 import type { FitOptions } from "../src/quant/ml/types.ts";
-import { cvParamsShape, loadData, sub, type Data } from "./lib/model-data.ts";
+import { cvParamsShape, loadData, Stitch, sub, writeFoldTrials, type Data } from "./lib/model-data.ts";
 
 const TUNED = "_tuned";
 /** Every learner, each tunable learner tuned (`<kind>_tuned`), and the ensemble of the learners. */
@@ -99,18 +100,6 @@ const params = z
 
 type Params = z.output<typeof params>;
 type Ctx = StageContext<Params>;
-
-/** Sorted-key compact JSON (for the params column of trials). */
-const compactJson = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(
-          Object.keys(x)
-            .sort()
-            .map((k) => [k, x[k]]),
-        )
-      : x,
-  );
 
 /** The CV folds over the rows' dates (exported for tests: the purge must cover the label windows). */
 export function makeFolds(
@@ -249,8 +238,7 @@ type FoldRow = ReturnType<typeof evaluate> & { fold: Fold };
 
 interface OutOfSample {
   /** Per row: the sum of its out-of-sample scores and how many folds tested it. */
-  sum: Float64Array;
-  cnt: Uint16Array;
+  stitch: Stitch;
   foldRows: FoldRow[];
   /** The ensemble members' out-of-fold predictions (NaN where untested), for the final stacking. */
   memberOof: () => Float64Array[];
@@ -270,8 +258,8 @@ interface OosPlan {
 async function outOfSample(ctx: Ctx, data: Data, folds: Fold[], plan: OosPlan): Promise<OutOfSample> {
   const p = ctx.params;
   const n = data.X.nRows;
-  const sum = new Float64Array(n),
-    cnt = new Uint16Array(n);
+  const stitch = new Stitch(n);
+  const { cnt } = stitch;
   const memberSum = plan.specs.map(() => new Float64Array(n));
   const memberOof = () => memberSum.map((s) => s.map((v, i) => (cnt[i] ? v / cnt[i] : NaN)));
   const foldRows: FoldRow[] = [];
@@ -303,13 +291,10 @@ async function outOfSample(ctx: Ctx, data: Data, folds: Fold[], plan: OosPlan): 
     } else {
       pred = predictMember(await plan.fitOne(tr, ctx.rng.fork(`fold-${f.index}`)), te.X);
     }
-    for (let i = 0; i < f.test.length; i++) {
-      sum[f.test[i]] += pred[i];
-      cnt[f.test[i]]++;
-    }
+    stitch.add(f.test, pred);
     foldRows.push({ ...evaluate(pred, te), fold: f });
   }
-  return { sum, cnt, foldRows, memberOof };
+  return { stitch, foldRows, memberOof };
 }
 
 interface StackingInputs {
@@ -371,11 +356,11 @@ async function writeResults(
   final: Model,
   trialRows: TrialRow[],
 ): Promise<ReturnType<typeof evaluate>> {
-  const { sum, cnt, foldRows } = oof;
+  const { stitch, foldRows } = oof;
   const n = data.X.nRows;
   // Stitched out-of-sample predictions (rows tested at least once).
-  const oosRows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => cnt[i] > 0);
-  const score = Float64Array.from(oosRows, (i) => sum[i] / cnt[i]);
+  const oosRows = Int32Array.from({ length: n }, (_, i) => i).filter((i) => stitch.cnt[i] > 0);
+  const score = stitch.scores(oosRows);
   const oos = sub(data, oosRows);
   await ctx.writeTable(
     "predictions",
@@ -420,21 +405,17 @@ async function writeResults(
     },
   });
 
-  const tr = trialRows.flatMap((t) =>
-    t.values.map((v, k) => ({ trial: t.index, params: compactJson(t.params), fold: k, metric: v, status: t.status })),
-  );
-  await ctx.writeTable(
-    "trials",
-    {
-      columns: {
-        trial: Int32Array.from(tr, (r) => r.trial),
-        params: tr.map((r) => r.params),
-        fold: Int32Array.from(tr, (r) => r.fold),
-        metric: Float64Array.from(tr, (r) => r.metric),
-        status: tr.map((r) => r.status),
-      },
-    },
-    { orderBy: ["trial", "fold"] },
+  await writeFoldTrials(
+    ctx,
+    trialRows.flatMap((t) =>
+      t.values.map((v, k) => ({
+        trial: t.index,
+        params: canonicalJson(t.params),
+        fold: k,
+        metric: v,
+        status: t.status,
+      })),
+    ),
   );
 
   return evaluate(score, oos);

@@ -116,3 +116,51 @@ export const sub = (d: Data, rows: Int32Array): Data => ({
   dates: Int32Array.from(rows, (r) => d.dates[r]),
   symbols: Array.from(rows, (r) => d.symbols[r]),
 });
+
+/** Per-row sums of out-of-sample scores and how many folds tested each row (CPCV tests a row more than once). */
+export class Stitch {
+  readonly sum: Float64Array;
+  readonly cnt: Uint16Array;
+  constructor(n: number) {
+    this.sum = new Float64Array(n);
+    this.cnt = new Uint16Array(n);
+  }
+  /** A fold's predictions `pred` of the rows `rows`. */
+  add(rows: Int32Array, pred: Float64Array): void {
+    for (let i = 0; i < rows.length; i++) {
+      this.sum[rows[i]] += pred[i];
+      this.cnt[rows[i]]++;
+    }
+  }
+  /** Mean score of each tested row, in `rows` order. */
+  scores(rows: Int32Array): Float64Array {
+    return Float64Array.from(rows, (r) => this.sum[r] / this.cnt[r]);
+  }
+}
+
+/** One row of a model stage's `trials` table: a parameter set's metric on one fold. */
+export interface FoldTrial {
+  trial: number;
+  /** The parameter set as canonical JSON. */
+  params: string;
+  fold: number;
+  metric: number;
+  status: string;
+}
+
+/** Writes the `trials(trial, params, fold, metric, status)` table the trial registry reads. */
+export async function writeFoldTrials(ctx: StageContext<unknown>, rows: readonly FoldTrial[]): Promise<void> {
+  await ctx.writeTable(
+    "trials",
+    {
+      columns: {
+        trial: Int32Array.from(rows, (r) => r.trial),
+        params: rows.map((r) => r.params),
+        fold: Int32Array.from(rows, (r) => r.fold),
+        metric: Float64Array.from(rows, (r) => r.metric),
+        status: rows.map((r) => r.status),
+      },
+    },
+    { orderBy: ["trial", "fold"] },
+  );
+}
