@@ -150,4 +150,26 @@ describe("examples/strategies", () => {
     expect(sel.stdout + sel.stderr).toContain("add strategies_ga to the needs of select");
     p.write("pipeline.yaml", SPEC);
   });
+
+  it("a rule strategy failing its robustness filters fails as a candidate, in the filters' words", () => {
+    // The example's strategies all pass their filters: ask the GA stage for a mean test Sharpe
+    // no strategy reaches, so both of its cells fail them.
+    p.write(
+      "pipeline.yaml",
+      SPEC.replace(
+        "      objectives: [sharpe, max_drawdown, turnover]",
+        "      filters: { min_mean_sharpe: 5 }\n      objectives: [sharpe, max_drawdown, turnover]",
+      ),
+    );
+    const r = p.runJson();
+    expect(r.ok, r.stderr).toBe(true);
+    const sel = JSON.parse(p.read("data/champion/selection.json"));
+    for (const k of ["ma_cross", "donchian"]) {
+      const c = sel.candidates.find((x: { cell: string }) => x.cell === `strategies_ga[kind=${k}]`);
+      expect(c.passed, k).toBe(false);
+      expect(c.reasons.join("; "), k).toMatch(/^walk-forward robustness filters: .*mean test Sharpe/);
+      expect(sel.book.map((b: { id: string }) => b.id)).not.toContain(c.cell);
+    }
+    p.write("pipeline.yaml", SPEC);
+  });
 });
