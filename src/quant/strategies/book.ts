@@ -26,12 +26,12 @@ export class Book implements EventSink {
   /** R per set and bar at [k·T + t], filled tile by tile by `resolve`. */
   readonly returns: Float64Array;
   /**
-   * The current tile's P limbs (of ΔP_k until `resolve`) and U, at [(t − t0)·K + k]: row-major,
-   * so the changes, which come in row order, touch a few neighbouring rows of K values.
+   * The current tile's P limbs (of ΔP_k until `resolve`), h and l at [2((k·L) + t − t0)] and the
+   * next index, and U at [k·L + t − t0]: set-major, so a run of rows is a run of memory.
    */
-  private readonly tileHi: Float64Array;
-  private readonly tileLo: Float64Array;
+  private readonly tileP: Float64Array;
   private readonly tileUnits: Int32Array;
+  private readonly L: number;
   /**
    * The symbol and tile being booked, row shift of its changes, whether the close is missing
    * anywhere near, the next row whose gap boundary is due, in a gap, pending changes kept.
@@ -57,13 +57,13 @@ export class Book implements EventSink {
   readonly positions: Int8Array[] | null;
   readonly limbs: ReturnLimbs;
   /**
-   * Per (symbol, set), symbol-major: position, decision due, first row of the run earning on the
-   * position, and the count of up (long) or down (short) returns before that row.
+   * Per set, at [4k…4k + 3] while booking: trades, bars held, wins, bars held whose return is
+   * missing (copied into the fields above by `finish`).
    */
+  private readonly stats: Float64Array;
+  /** Per (symbol, set), symbol-major: position and decision due. */
   private readonly held: Int8Array;
   private readonly due: Int8Array;
-  private readonly earnFrom: Int32Array;
-  private readonly winsFrom: Int32Array;
   /** Per (symbol, set): c = pos_k − pos_{k−1} (pos_{−1} = 0) and the row its run started. */
   private readonly diff: Int8Array;
   private readonly diffFrom: Int32Array;
@@ -74,9 +74,12 @@ export class Book implements EventSink {
   private readonly pendingSets: Int32Array;
   private readonly pendingVals: Int8Array;
   private readonly pendingCount: Int32Array;
-  /** Per symbol, rows [0, t): how many returns were > 0 and < 0, at [i·(T + 1) + t]. */
-  private readonly ups: Int32Array;
-  private readonly downs: Int32Array;
+  /**
+   * Per symbol and t ≤ T, rows [0, t): how many returns were < 0, 0 (always), and > 0, at
+   * [3(i·(T + 1) + t) + p + 1] for p = −1, 0, 1 — the bars a position p held over rows [0, t)
+   * would have won. A run of p over rows [a, b) wins wonBy(p, b) − wonBy(p, a).
+   */
+  private readonly wonBy: Int32Array;
 
   constructor(
     readonly cols: SymbolColumns,
@@ -88,8 +91,8 @@ export class Book implements EventSink {
   ) {
     const { T, N, returns } = cols;
     this.returns = new Float64Array(K * T);
-    this.tileHi = new Float64Array(L * K);
-    this.tileLo = new Float64Array(L * K);
+    this.L = L;
+    this.tileP = new Float64Array(2 * L * K);
     this.tileUnits = new Int32Array(L * K);
     this.trades = new Float64Array(K);
     this.traded = new Float64Array(K);
@@ -100,8 +103,7 @@ export class Book implements EventSink {
     this.limbs = returnLimbs(returns, N);
     this.held = new Int8Array(N * K);
     this.due = new Int8Array(N * K);
-    this.earnFrom = new Int32Array(N * K);
-    this.winsFrom = new Int32Array(N * K);
+    this.stats = new Float64Array(4 * K);
     this.diff = new Int8Array(N * K);
     this.diffFrom = new Int32Array(N * K);
     this.written = new Int32Array(keepPositions ? N * K : 0);
@@ -109,14 +111,17 @@ export class Book implements EventSink {
     this.pendingSets = new Int32Array(N * K * lag);
     this.pendingVals = new Int8Array(N * K * lag);
     this.pendingCount = new Int32Array(N);
-    this.ups = new Int32Array(N * (T + 1));
-    this.downs = new Int32Array(N * (T + 1));
+    this.wonBy = new Int32Array(3 * N * (T + 1));
     for (let i = 0; i < N; i++) {
-      const b = i * (T + 1);
-      for (let t = 0; t < T; t++) {
+      let down = 0,
+        up = 0;
+      for (let t = 0, at = 3 * i * (T + 1); t < T; t++) {
         const r = returns[i * T + t];
-        this.ups[b + t + 1] = this.ups[b + t] + (r > 0 ? 1 : 0);
-        this.downs[b + t + 1] = this.downs[b + t] + (r < 0 ? 1 : 0);
+        if (r > 0) up++;
+        else if (r < 0) down++;
+        at += 3;
+        this.wonBy[at] = down;
+        this.wonBy[at + 2] = up;
       }
     }
   }
@@ -211,7 +216,7 @@ export class Book implements EventSink {
   private gapStart(i: number, s: number): void {
     for (let k = 0, sk = i * this.K; k < this.K; k++, sk++) {
       if (this.held[sk] === 0) continue;
-      this.missing[k]++;
+      this.stats[4 * k + 3]++;
       this.change(i, k, s, 0);
     }
   }
@@ -223,32 +228,30 @@ export class Book implements EventSink {
     }
   }
 
-  /** Set k's position on symbol i becomes q at row s (q ≠ the position held). */
+  /**
+   * Set k's position on symbol i becomes q at row s (q ≠ the position held p). Row s earned on p,
+   * row s + 1 earns on q: the run of p ends at s + 1 and the run of q starts there, so bars held
+   * and wins add their end values and subtract their start values (`finish` adds the last ends).
+   */
   private change(i: number, k: number, s: number, q: number): void {
-    const { T, N } = this.cols,
-      K = this.K,
+    const K = this.K,
+      T = this.cols.T,
       sk = i * K + k,
       p = this.held[sk],
-      d = q > p ? q - p : p - q;
-    this.tileUnits[(s - this.t0) * K + k] += d;
-    this.trades[k]++;
-    this.traded[k] += d;
-    // Rows earnFrom … s earned on p; the next run starts at s + 1.
-    const at = i * (T + 1) + s + 1,
-      up = this.ups[at],
-      down = this.downs[at];
-    if (p !== 0) {
-      this.exposed[k] += s + 1 - this.earnFrom[sk];
-      this.wins[k] += (p > 0 ? up : down) - this.winsFrom[sk];
-    }
-    this.winsFrom[sk] = q > 0 ? up : down;
+      d = q > p ? q - p : p - q,
+      at = 3 * (i * (T + 1) + s + 1),
+      st = this.stats;
+    this.tileUnits[k * this.L + s - this.t0] += d;
+    st[4 * k]++;
+    st[4 * k + 1] += (p * p - q * q) * (s + 1);
+    st[4 * k + 2] += this.wonBy[at + p + 1] - this.wonBy[at + q + 1];
     if (this.positions !== null) {
-      const pos = this.positions[k];
+      const pos = this.positions[k],
+        N = this.cols.N;
       for (let t = this.written[sk]; t < s; t++) pos[t * N + i] = p;
       this.written[sk] = s;
     }
     this.held[sk] = q;
-    this.earnFrom[sk] = s + 1;
     // The differences with the neighbouring sets change from row s + 1.
     const cb = i * T;
     const c = this.diff[sk];
@@ -265,14 +268,11 @@ export class Book implements EventSink {
 
   /** ΔP_k += c·r over rows [from, to) of the tile, from the symbol's returns at `cb`. */
   private addDiff(k: number, cb: number, from: number, to: number, c: number): void {
-    const K = this.K,
-      hi = this.tileHi,
-      lo = this.tileLo,
-      rHi = this.limbs.hi,
-      rLo = this.limbs.lo;
-    for (let t = from, j = (from - this.t0) * K + k; t < to; t++, j += K) {
-      hi[j] += c * rHi[cb + t];
-      lo[j] += c * rLo[cb + t];
+    const P = this.tileP,
+      r = this.limbs.limbs;
+    for (let t = from, j = 2 * (k * this.L + from - this.t0), u = 2 * (cb + from); t < to; t++, j += 2, u += 2) {
+      P[j] += c * r[u];
+      P[j + 1] += c * r[u + 1];
     }
   }
 
@@ -282,45 +282,48 @@ export class Book implements EventSink {
    */
   resolve(t0: number, t1: number): void {
     const { T, N } = this.cols,
-      K = this.K,
+      { K, L, kappa } = this,
       { hiScale, loScale } = this.limbs,
-      kappa = this.kappa,
-      hi = this.tileHi,
-      lo = this.tileLo,
+      P = this.tileP,
       units = this.tileUnits,
-      R = this.returns;
-    for (let j = 0, row = 0; j < t1 - t0; j++, row += K) {
-      for (let k = 1; k < K; k++) {
-        hi[row + k] += hi[row + k - 1];
-        lo[row + k] += lo[row + k - 1];
-      }
-      for (let k = 0; k < K; k++) {
-        R[k * T + t0 + j] = (hi[row + k] * hiScale + lo[row + k] * loScale - kappa * units[row + k]) / N;
+      R = this.returns,
+      traded = this.traded,
+      n = t1 - t0;
+    for (let k = 1; k < K; k++) {
+      for (let a = 2 * k * L, b = a - 2 * L, e = a + 2 * n; a < e; a++, b++) P[a] += P[b];
+    }
+    for (let k = 0; k < K; k++) {
+      for (let j = 0, a = 2 * k * L, u = k * L, at = k * T + t0; j < n; j++, a += 2, u++, at++) {
+        R[at] = (P[a] * hiScale + P[a + 1] * loScale - kappa * units[u]) / N;
+        traded[k] += units[u];
       }
     }
-    const used = (t1 - t0) * K;
-    hi.fill(0, 0, used);
-    lo.fill(0, 0, used);
-    units.fill(0, 0, used);
+    P.fill(0);
+    units.fill(0);
   }
 
   /** After the last tile: closes the runs still open; returns R (set k's series at [k·T, (k + 1)·T)). */
   finish(): Float64Array {
     const { T, N } = this.cols,
-      K = this.K;
+      K = this.K,
+      st = this.stats;
     for (let i = 0; i < N; i++) {
-      const ub = i * (T + 1);
+      const at = 3 * (i * (T + 1) + T);
       for (let k = 0, sk = i * K; k < K; k++, sk++) {
         const p = this.held[sk];
-        if (p !== 0) {
-          this.exposed[k] += T - this.earnFrom[sk];
-          this.wins[k] += (p > 0 ? this.ups[ub + T] : this.downs[ub + T]) - this.winsFrom[sk];
-        }
+        st[4 * k + 1] += p * p * T;
+        st[4 * k + 2] += this.wonBy[at + p + 1];
         if (this.positions !== null) {
           const pos = this.positions[k];
           for (let t = this.written[sk]; t < T; t++) pos[t * N + i] = p;
         }
       }
+    }
+    for (let k = 0; k < K; k++) {
+      this.trades[k] = st[4 * k];
+      this.exposed[k] = st[4 * k + 1];
+      this.wins[k] = st[4 * k + 2];
+      this.missing[k] = st[4 * k + 3];
     }
     return this.returns;
   }

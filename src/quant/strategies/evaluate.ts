@@ -171,13 +171,13 @@ function run<P>(
   keepPositions: boolean,
 ): Book {
   const { T, N } = cols;
-  const { L, fills, events } = plan(spec, sets, cols);
+  const { L, specs, fill, events } = plan(spec, sets, cols);
   const book = new Book(cols, sets.length, lag, kappa, L, keepPositions);
-  const feat = new Float64Array(fills.length * L);
+  const feat = new Float64Array(specs.length * L);
   for (let t0 = 0; t0 < T; t0 += L) {
     const t1 = Math.min(T, t0 + L);
     for (let i = 0; i < N; i++) {
-      for (let f = 0; f < fills.length; f++) fills[f](i, t0, t1 - t0, feat, f * L);
+      fill(i, t0, t1 - t0, feat);
       book.begin(i, t0, t1);
       events.events(i, t0, t1 - t0, feat, book);
       book.end();

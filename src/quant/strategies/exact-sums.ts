@@ -28,9 +28,8 @@ function ceilLog2(x: number): number {
 }
 
 export interface ReturnLimbs {
-  /** h and l per symbol-major return (0 where the return is missing). */
-  hi: Float64Array;
-  lo: Float64Array;
+  /** h and l of the symbol-major return j at [2j] and [2j + 1] (0 where the return is missing). */
+  limbs: Float64Array;
   /** 2^−a and 2^−b. */
   hiScale: number;
   loScale: number;
@@ -54,14 +53,13 @@ export function returnLimbs(returns: Float64Array, N: number): ReturnLimbs {
     loUp = 2 ** b,
     hiScale = 2 ** -a,
     loScale = 2 ** -b;
-  const hi = new Float64Array(returns.length),
-    lo = new Float64Array(returns.length);
+  const limbs = new Float64Array(2 * returns.length);
   for (let j = 0; j < returns.length; j++) {
     const r = returns[j];
     if (r !== r) continue;
     const h = Math.round(r * hiUp);
-    hi[j] = h;
-    lo[j] = Math.round((r - h * hiScale) * loUp);
+    limbs[2 * j] = h;
+    limbs[2 * j + 1] = Math.round((r - h * hiScale) * loUp);
   }
-  return { hi, lo, hiScale, loScale };
+  return { limbs, hiScale, loScale };
 }

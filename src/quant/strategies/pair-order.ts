@@ -24,9 +24,15 @@ export class PairOrderEvents implements EventKernel {
   readonly outside: Int32Array;
   /** Per (symbol, set), symbol-major: the current decision. */
   readonly decision: Int8Array;
-  /** Sets of each unordered slot pair {a, b}: a linked list from head[a·W + b] (a < b) through next. */
+  /**
+   * Sets of each unordered slot pair {a, b}: a linked list from head[a·W + b] (= head[b·W + a])
+   * through next; paired[a·W + b] is 1 when the list is not empty.
+   */
   readonly head: Int32Array;
   readonly next: Int32Array;
+  readonly paired: Uint8Array;
+  /** The current row's crossings of pairs that sets read, as a·W + b (at most W(W − 1)/2). */
+  private readonly codes: Int32Array;
   /** Sets reading each slot: bySlot[slotStart[s] … slotStart[s + 1]). */
   readonly slotStart: Int32Array;
   readonly bySlot: Int32Array;
@@ -65,6 +71,13 @@ export class PairOrderEvents implements EventKernel {
       count[fast[k] + 1]++;
       count[slow[k] + 1]++;
     }
+    this.paired = new Uint8Array(W * W);
+    for (let a = 0; a < W; a++)
+      for (let b = a + 1; b < W; b++) {
+        this.head[b * W + a] = this.head[a * W + b];
+        this.paired[a * W + b] = this.paired[b * W + a] = this.head[a * W + b] >= 0 ? 1 : 0;
+      }
+    this.codes = new Int32Array((W * (W - 1)) / 2 + 1);
     for (let s = 0; s < W; s++) count[s + 1] += count[s];
     this.slotStart = count.slice();
     this.bySlot = new Int32Array(2 * K);
@@ -78,7 +91,7 @@ export class PairOrderEvents implements EventKernel {
   }
 
   events(i: number, _t0: number, n: number, feat: Float64Array, sink: EventSink): void {
-    const { W, L, order, out, sorted, lengths } = this;
+    const { W, L, order, out, sorted, lengths, codes, paired } = this;
     const ob = i * W;
     this.sink = sink;
     for (let j = 0; j < n; j++) {
@@ -95,7 +108,8 @@ export class PairOrderEvents implements EventKernel {
         if (v === v) changes++;
       }
       if (changes > 0) this.reorder(i, j, feat);
-      // 2. Insertion sort; each swap is a crossing.
+      // 2. Insertion sort; each swap is a crossing, noted (without a branch) when a set reads the pair.
+      let crossings = 0;
       for (let p = 1, m = this.size[i]; p < m; p++) {
         const vx = sorted[p];
         let vy = sorted[p - 1];
@@ -108,7 +122,9 @@ export class PairOrderEvents implements EventKernel {
           order[ob + q] = y;
           sorted[q] = vy;
           q--;
-          this.crossed(i, j, x, vx, y, vy);
+          const xy = x * W + y;
+          codes[crossings] = xy;
+          crossings += paired[xy];
           if (q === 0) break;
           y = order[ob + q - 1];
           vy = sorted[q - 1];
@@ -116,6 +132,14 @@ export class PairOrderEvents implements EventKernel {
         }
         order[ob + q] = x;
         sorted[q] = vx;
+      }
+      // 3. The sets of the pairs that crossed are decided again.
+      for (let c = 0; c < crossings; c++) {
+        const xy = codes[c];
+        for (let k = this.head[xy]; k >= 0; k = this.next[k]) {
+          const d = feat[this.fast[k] * L + j] > feat[this.slow[k] * L + j] ? 1 : this.below[k];
+          this.set(i, j, k, d);
+        }
       }
     }
     this.sink = null;
@@ -172,16 +196,6 @@ export class PairOrderEvents implements EventKernel {
       this.slotChanged(i, j, s);
     }
     this.outside[i] = outside;
-  }
-
-  /** Slots x (value vx) and y (vy) swapped: the sets of the pair {x, y} may change. */
-  private crossed(i: number, j: number, x: number, vx: number, y: number, vy: number): void {
-    const a = Math.min(x, y),
-      b = Math.max(x, y);
-    for (let k = this.head[a * this.W + b]; k >= 0; k = this.next[k]) {
-      const up = this.fast[k] === x ? vx > vy : vy > vx;
-      this.set(i, j, k, up ? 1 : this.below[k]);
-    }
   }
 
   /** Slot s entered or left the order: its sets are decided again (0 unless both slots are in). */

@@ -96,6 +96,24 @@ export interface SymbolColumns {
   low: Float64Array;
   /** Symbol-major close-to-close returns (see closeReturns). */
   returns: Float64Array;
+  /** Symbol-major: the last row ≤ t whose close is missing, −1 if none (lastMissing). */
+  closeGaps: Int32Array;
+}
+
+/**
+ * For symbol-major columns x (N columns of T rows): at [i·T + t], the last row u ≤ t with x[i·T + u]
+ * missing (NaN), −1 if none — so rows a … b of symbol i are all present iff the value at b is < a.
+ */
+export function lastMissing(x: Float64Array, T: number, N: number): Int32Array {
+  const out = new Int32Array(T * N);
+  for (let i = 0; i < N; i++) {
+    let last = -1;
+    for (let t = 0, j = i * T; t < T; t++, j++) {
+      if (x[j] !== x[j]) last = t;
+      out[j] = last;
+    }
+  }
+  return out;
 }
 
 export function symbolColumns(panel: StrategyPanel): SymbolColumns {
@@ -108,5 +126,5 @@ export function symbolColumns(panel: StrategyPanel): SymbolColumns {
     const b = i * T;
     for (let t = 1; t < T; t++) returns[b + t] = close[b + t] / close[b + t - 1] - 1;
   }
-  return { T, N, close, high, low, returns };
+  return { T, N, close, high, low, returns, closeGaps: lastMissing(close, T, N) };
 }

@@ -9,7 +9,8 @@
  * value (fills, kernels and the book carry their state from tile to tile); it is chosen for the
  * cache: K·L ≈ 2¹⁶.
  */
-import { type FeatureFill, featureFill, featureTable, type FeatureSpec } from "./features.ts";
+import { featureFill, featureTable, type FeatureSpec } from "./features.ts";
+import { smaBankFill } from "./rolling-sums.ts";
 import { DenseEvents, type EventKernel } from "./events.ts";
 import type { DecideKernel, StrategyKind } from "./kind.ts";
 import type { SymbolColumns } from "./panel.ts";
@@ -18,7 +19,8 @@ export interface Plan {
   /** Rows per tile. */
   L: number;
   specs: FeatureSpec[];
-  fills: FeatureFill[];
+  /** Writes every feature f of symbol i at rows t0 … t0 + n − 1 into feat[f·L …]. */
+  fill: (i: number, t0: number, n: number, feat: Float64Array) => void;
   kernel: DecideKernel;
   /** Every set's decision changes per (symbol, tile). */
   events: EventKernel;
@@ -34,8 +36,22 @@ export function tileRows(K: number): number {
 export function plan<P>(kind: StrategyKind<P, unknown>, sets: P[], cols: SymbolColumns): Plan {
   const L = tileRows(sets.length);
   const { specs, slots } = featureTable(sets.map((p) => kind.features(p)));
-  const fills = specs.map((f) => featureFill(f, cols, L));
+  // The moving averages go together (smaBankFill: several windows side by side), the rest alone.
+  const sma = specs.flatMap((f, k) => (f.type === "sma" ? [k] : []));
+  const bank = smaBankFill(
+    cols.close,
+    cols.T,
+    cols.N,
+    sma.map((k) => specs[k].window),
+    sma.map((k) => k * L),
+    cols.closeGaps,
+  );
+  const others = specs.flatMap((f, k) => (f.type === "sma" ? [] : [{ at: k * L, fill: featureFill(f, cols, L) }]));
+  const fill = (i: number, t0: number, n: number, feat: Float64Array) => {
+    if (sma.length > 0) bank(i, t0, n, feat);
+    for (const o of others) o.fill(i, t0, n, feat, o.at);
+  };
   const kernel = kind.kernel(sets, slots, L, cols);
   const events = kind.eventKernel?.(sets, slots, L, cols, specs) ?? new DenseEvents(kernel, sets.length, cols.N, L);
-  return { L, specs, fills, kernel, events };
+  return { L, specs, fill, kernel, events };
 }

@@ -19,14 +19,14 @@ export function strategySignals<K extends StrategyKindName>(
   const p = parseParams(spec, params);
   const cols = symbolColumns(panel);
   const { T, N } = cols;
-  const { L, fills, kernel } = plan(spec, [p], cols);
+  const { L, specs, fill, kernel } = plan(spec, [p], cols);
   const out = new Int8Array(T * N),
-    feat = new Float64Array(fills.length * L),
+    feat = new Float64Array(specs.length * L),
     decided = new Int8Array(L);
   for (let t0 = 0; t0 < T; t0 += L) {
     const n = Math.min(L, T - t0);
     for (let i = 0; i < N; i++) {
-      for (let f = 0; f < fills.length; f++) fills[f](i, t0, n, feat, f * L);
+      fill(i, t0, n, feat);
       kernel.decide(i, 0, t0, n, feat, decided, 0);
       for (let j = 0; j < n; j++) out[(t0 + j) * N + i] = decided[j];
     }

@@ -11,7 +11,8 @@ import {
   tsMomentumSignals,
 } from "../../../src/quant/strategies/index.ts";
 import { channelFill } from "../../../src/quant/strategies/channels.ts";
-import { RESTART_EVERY, smaFill, zscoreFill } from "../../../src/quant/strategies/rolling-sums.ts";
+import { lastMissing } from "../../../src/quant/strategies/panel.ts";
+import { RESTART_EVERY, smaBankFill, smaFill, zscoreFill } from "../../../src/quant/strategies/rolling-sums.ts";
 import { atrFill, rsiFill } from "../../../src/quant/strategies/wilder.ts";
 import type { FeatureFill } from "../../../src/quant/strategies/features.ts";
 import { panelOf } from "./helpers.ts";
@@ -151,6 +152,34 @@ describe("rolling quantities", () => {
       const a = values(make(), T, 512),
         b = values(make(), T, 37);
       for (let t = 0; t < T; t++) expect(Object.is(a[t], b[t])).toBe(true);
+    }
+  });
+
+  it("the banked SMA fill gives each window exactly its values alone (gaps, restarts, tilings)", () => {
+    // Seven windows: one group of four advanced side by side, three alone, w = 1 copied; the
+    // missing closes at 300, 301 and 700 send the groups through the checked path near them.
+    const windows = [1, 2, 5, 9, 30, 64, 120, 3];
+    const gaps = lastMissing(x, T, 1);
+    for (const tile of [64, 37, 512]) {
+      const bank = smaBankFill(
+        x,
+        T,
+        1,
+        windows,
+        windows.map((_, g) => g * tile),
+        gaps,
+      );
+      const buf = new Float64Array(windows.length * tile),
+        out = new Float64Array(windows.length * T);
+      for (let t0 = 0; t0 < T; t0 += tile) {
+        const n = Math.min(tile, T - t0);
+        bank(0, t0, n, buf);
+        for (let g = 0; g < windows.length; g++) out.set(buf.subarray(g * tile, g * tile + n), g * T + t0);
+      }
+      windows.forEach((w, g) => {
+        const alone = values(smaFill(x, T, 1, w), T, tile);
+        for (let t = 0; t < T; t++) expect(Object.is(out[g * T + t], alone[t])).toBe(true);
+      });
     }
   });
 
