@@ -70,6 +70,23 @@ program
     (await import("./commands/verify.ts")).verifyCommand(targets, { ...o, file: program.opts().file }),
   );
 
+for (const direction of ["push", "pull"] as const) {
+  program
+    .command(direction)
+    .description(
+      direction === "push"
+        ? "send the selected cells' outputs and run records to the remote cache (default: every cell of the lock)"
+        : "fetch the selected cells' outputs and run records from the remote cache, each checked before use",
+    )
+    .argument("[targets...]", "stages or cells (default: every cell of the lock)")
+    .option("--remote <url>", "file:///folder or s3://bucket/prefix (default: pipeline.yaml's remote)")
+    .option("-q, --quiet", "print nothing but errors")
+    .addOption(jsonOpt())
+    .action(async (targets: string[], o) =>
+      (await import("./commands/sync.ts")).syncCommand(direction, targets, { ...o, file: program.opts().file }),
+    );
+}
+
 program
   .command("gc")
   .description("delete cache objects and run records the lock does not reference")

@@ -197,7 +197,8 @@ export class Cache {
 
   // ------------------------------------------------------------ run-cache
 
-  private runPath(fp: string): string {
+  /** Absolute path of the run-cache entry for `fp` (whether or not it exists). */
+  runPath(fp: string): string {
     checkHash(fp, "fingerprint");
     return join(this.runsDir, `${fp}.json`);
   }

@@ -10,7 +10,7 @@ import { closest, quoteList } from "../core/suggest.ts";
 import { STARTER_HINT, reportExpected, reportZodIssues } from "./spec-issues.ts";
 import { formatPath, type Path, type Reporter } from "./spec-yaml.ts";
 
-export const TOP_LEVEL_KEYS = ["version", "seed", "stages"] as const;
+export const TOP_LEVEL_KEYS = ["version", "seed", "remote", "stages"] as const;
 export const STAGE_KEYS = ["uses", "needs", "params", "matrix", "files", "description"] as const;
 const AXIS_FROM_KEYS = ["from"] as const;
 
@@ -34,6 +34,14 @@ const axisSchema = z.union([z.array(axisValueSchema).min(1), z.object({ from: z.
 const topSchema = z.object({
   version: z.literal(1),
   seed: z.number().int().default(DEFAULT_SEED),
+  // Where cache objects are shared (remote.ts); not part of any fingerprint.
+  remote: z
+    .string()
+    .regex(
+      /^(file|s3):\/\/[^@\s]+$/i,
+      "must be file:///absolute/folder or s3://bucket/prefix (credentials come from the environment, never the URL)",
+    )
+    .optional(),
   stages: z.record(z.string(), z.unknown()),
 });
 
@@ -62,7 +70,10 @@ export type StageFields = Partial<StageData>;
  * Check the top level. `seed` is set only when the top level is valid; `stages` is the raw
  * stages map whenever there is one, so its stages are checked even if `version` is wrong.
  */
-export function parseTopLevel(raw: unknown, r: Reporter): { seed?: number; stages?: Record<string, unknown> } {
+export function parseTopLevel(
+  raw: unknown,
+  r: Reporter,
+): { seed?: number; remote?: string; stages?: Record<string, unknown> } {
   if (raw === null || raw === undefined) {
     r.add([], "the pipeline file is empty", STARTER_HINT);
     return {};
@@ -78,7 +89,7 @@ export function parseTopLevel(raw: unknown, r: Reporter): { seed?: number; stage
   if (stages && Object.keys(stages).length === 0) {
     r.add(["stages"], "no stages declared", "add at least one stage, e.g.  data: { uses: stages/data.ts }");
   }
-  return { ...(top.success ? { seed: top.data.seed } : {}), stages };
+  return { ...(top.success ? { seed: top.data.seed, remote: top.data.remote } : {}), stages };
 }
 
 /**

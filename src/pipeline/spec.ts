@@ -87,7 +87,15 @@ function validate(raw: unknown, file: string, root: string, r: Reporter): Pipeli
   const stages = top.stages ? validateStages(top.stages, root, r) : undefined;
   if (top.seed === undefined || !stages) return undefined;
   // Later checks (a stage's own params schema) report positions through the same locator.
-  return { file, root, version: 1, seed: top.seed, stages, positionOf: (path) => r.posOf(path) };
+  return {
+    file,
+    root,
+    version: 1,
+    seed: top.seed,
+    ...(top.remote !== undefined ? { remote: top.remote } : {}),
+    stages,
+    positionOf: (path) => r.posOf(path),
+  };
 }
 
 function displayPath(file: string): string {

@@ -58,6 +58,8 @@ export interface PipelineSpec {
   root: string;
   version: 1;
   seed: number;
+  /** The shared cache (`remote:`, remote.ts): file:///folder or s3://bucket/prefix. */
+  remote?: string;
   /** Stages in declaration order. */
   stages: StageSpec[];
   /** Position of a document path, e.g. ["stages", "train", "params", "depth"] (nearest existing node). */

@@ -159,7 +159,20 @@ describe("parsePipelineText: top level", () => {
   it("reports an unknown top-level key with did-you-mean", () => {
     const problems = problemsOf(yaml("version: 1", "stages:", "  data: { uses: stages/data.ts }", "sede: 3"));
     expect(brief(problems)).toEqual(["4:1 unknown key 'sede' at the top level"]);
-    expect(problems[0].hint).toBe("did you mean 'seed'? allowed: 'version', 'seed', 'stages'");
+    expect(problems[0].hint).toBe("did you mean 'seed'? allowed: 'version', 'seed', 'remote', 'stages'");
+  });
+
+  it("checks the remote's form at parse time, with the line", () => {
+    const problems = problemsOf(
+      yaml("version: 1", "remote: https://example.com/cache", "stages:", "  data: { uses: stages/data.ts }"),
+    );
+    expect(brief(problems)[0]).toMatch(/^2:9 remote: must be file:\/\/\/absolute\/folder or s3:\/\/bucket\/prefix/);
+    const ok = parseIn(
+      standardProject(),
+      yaml("version: 1", "remote: s3://b/p", "stages:", "  data: { uses: stages/data.ts }"),
+    );
+    expect(ok.problems).toEqual([]);
+    expect(ok.spec?.remote).toBe("s3://b/p");
   });
 
   it("reports an empty stages map", () => {

@@ -1,0 +1,148 @@
+/**
+ * Moving cache objects and run-cache entries between the local cache and a remote (remote.ts):
+ * `pipeline push` and `pipeline pull`.
+ *
+ * What moves is named by lock entries: each selected cell's output objects and the run-cache
+ * entry of its fingerprint. Push sends what the remote lacks; pull fetches what the local cache
+ * lacks. Nothing fetched is trusted: an object is hashed (and its size checked) before it enters
+ * the local cache, a run entry is parsed and checked like a local one; a corrupt or missing
+ * remote copy is reported and counted as missing, never used. Both are idempotent: a second push
+ * or pull moves nothing.
+ */
+import { mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { sha256File } from "../core/hash.ts";
+import type { Cache } from "./cache.ts";
+import { tempSibling } from "./fs-atomic.ts";
+import type { RemoteStore } from "./remote.ts";
+
+/** One cell to move: its fingerprint and outputs (from the lock). */
+export interface SyncItem {
+  id: string;
+  fingerprint: string;
+  outputs: Record<string, { hash: string; bytes: number }>;
+}
+
+export interface SyncResult {
+  /** Objects sent (push) or fetched (pull). */
+  moved: number;
+  /** Bytes of those objects. */
+  bytes: number;
+  /** Objects already on the other side. */
+  present: number;
+  /** Run-cache entries moved, and already there. */
+  runsMoved: number;
+  runsPresent: number;
+  /** Objects found on neither side (push: not in the local cache; pull: not on the remote or corrupt there). */
+  missing: Array<{ cell: string; output: string; hash: string; why: string }>;
+}
+
+export interface SyncOptions {
+  /** Called after each object or entry moved (for progress). */
+  onMoved?: (what: string, bytes: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+export const objectKey = (hash: string) => `cache/${hash.slice(0, 2)}/${hash.slice(2)}`;
+export const runKey = (fp: string) => `runs/${fp}.json`;
+
+const empty = (): SyncResult => ({ moved: 0, bytes: 0, present: 0, runsMoved: 0, runsPresent: 0, missing: [] });
+
+/** Sends the items' objects and run entries the remote lacks. */
+export async function push(
+  cache: Cache,
+  remote: RemoteStore,
+  items: readonly SyncItem[],
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const res = empty();
+  const [objects, runs] = await Promise.all([remote.list("cache/"), remote.list("runs/")]);
+  for (const item of items) {
+    for (const [name, o] of Object.entries(item.outputs).sort(([a], [b]) => a.localeCompare(b))) {
+      const key = objectKey(o.hash);
+      if (objects.has(key)) {
+        res.present++;
+        continue;
+      }
+      if (!cache.has(o.hash)) {
+        res.missing.push({ cell: item.id, output: name, hash: o.hash, why: "not in the local cache" });
+        continue;
+      }
+      await remote.upload(cache.pathOf(o.hash), key);
+      objects.add(key);
+      res.moved++;
+      res.bytes += o.bytes;
+      options.onMoved?.(key, o.bytes);
+    }
+    const rk = runKey(item.fingerprint);
+    if (runs.has(rk)) res.runsPresent++;
+    else if (cache.getRun(item.fingerprint)) {
+      await remote.upload(cache.runPath(item.fingerprint), rk);
+      runs.add(rk);
+      res.runsMoved++;
+      options.onMoved?.(rk, 0);
+    }
+  }
+  return res;
+}
+
+/**
+ * Fetches the items' objects and run entries the local cache lacks, each checked before it is
+ * kept. `tmpDir` holds downloads until they are checked (inside the state folder, so the final
+ * rename into the cache stays on one file system).
+ */
+export async function pull(
+  cache: Cache,
+  remote: RemoteStore,
+  items: readonly SyncItem[],
+  tmpDir: string,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const res = empty();
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  await mkdir(tmpDir, { recursive: true });
+  for (const item of items) {
+    for (const [name, o] of Object.entries(item.outputs).sort(([a], [b]) => a.localeCompare(b))) {
+      if (cache.has(o.hash)) {
+        res.present++;
+        continue;
+      }
+      const key = objectKey(o.hash);
+      const tmp = tempSibling(join(tmpDir, o.hash));
+      try {
+        if (!(await remote.download(key, tmp))) {
+          res.missing.push({ cell: item.id, output: name, hash: o.hash, why: `not on ${remote.describe}` });
+          continue;
+        }
+        const size = (await stat(tmp)).size;
+        const actual = size === o.bytes ? await sha256File(tmp) : null;
+        if (actual !== o.hash) {
+          const problem =
+            actual === null ? `${size} bytes instead of ${o.bytes}` : `it hashes to ${actual.slice(0, 12)}`;
+          warn(`remote object ${o.hash.slice(0, 12)} on ${remote.describe} is corrupt (${problem}); not used`);
+          res.missing.push({ cell: item.id, output: name, hash: o.hash, why: `corrupt on ${remote.describe}` });
+          continue;
+        }
+        await cache.put(tmp, { move: true });
+        res.moved++;
+        res.bytes += o.bytes;
+        options.onMoved?.(key, o.bytes);
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    }
+    if (cache.getRun(item.fingerprint)) {
+      res.runsPresent++;
+      continue;
+    }
+    const dest = cache.runPath(item.fingerprint);
+    if (await remote.download(runKey(item.fingerprint), dest)) {
+      // Checked like a local entry: a corrupt one is deleted with a warning.
+      if (cache.getRun(item.fingerprint)) {
+        res.runsMoved++;
+        options.onMoved?.(runKey(item.fingerprint), 0);
+      }
+    }
+  }
+  return res;
+}
