@@ -22,13 +22,13 @@
  * key only.
  */
 import { createWriteStream } from "node:fs";
-import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { StrataError } from "../core/errors.ts";
-import { tempSibling } from "./fs-atomic.ts";
+import { copyFileAtomic, tempSibling } from "./fs-atomic.ts";
 
 export interface RemoteStore {
   /** The URL for messages: no credentials in it. */
@@ -104,34 +104,17 @@ export class FolderRemote implements RemoteStore {
   }
 
   async download(key: string, destAbs: string): Promise<boolean> {
-    const src = join(this.root, key);
-    const s = await stat(src).catch(() => null);
-    if (!s?.isFile()) return false;
-    await mkdir(dirname(destAbs), { recursive: true });
-    const tmp = tempSibling(destAbs);
     try {
-      await copyFile(src, tmp);
-      await rename(tmp, destAbs);
+      return await copyFileAtomic(join(this.root, key), destAbs);
     } catch (e) {
-      await rm(tmp, { force: true });
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return false; // removed meanwhile
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return false; // absent, or removed meanwhile
       throw e;
     }
-    return true;
   }
 
+  /** Through a temp sibling whose name starts with '.', so `list` never shows a half-written object. */
   async upload(srcAbs: string, key: string): Promise<void> {
-    const dest = join(this.root, key);
-    await mkdir(dirname(dest), { recursive: true });
-    // Temp names start with '.', so `list` never shows a half-written object.
-    const tmp = tempSibling(dest);
-    try {
-      await copyFile(srcAbs, tmp);
-      await rename(tmp, dest);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    await copyFileAtomic(srcAbs, join(this.root, key));
   }
 
   close(): void {}
