@@ -38,10 +38,29 @@ program
   .option("--dry-run", "print the plan and exit")
   .option("-j, --jobs <n>", "cells run at once (default: CPU count)", (v) => parsePositive(v, "--jobs"))
   .option("--keep-going", "after a failure, finish every independent cell (default: start nothing new)")
+  .option("--remote <url>", "remote cache: file:///folder or s3://bucket/prefix (default: pipeline.yaml's remote)")
+  .option("--no-pull", "with a remote: never fetch a cell's run from it (compute instead)")
+  .option("--no-push", "with a remote: do not send computed cells to it")
+  .option("--executor <url>", "local, or redis://host:port/db[?queue=name]: run cells on `pipeline worker`s")
   .addOption(jsonOpt())
   .action(async (targets: string[], o) =>
     (await import("./commands/run.ts")).runCommand(targets, { ...o, file: program.opts().file }),
   );
+
+program
+  .command("worker")
+  .description("execute the cells a `pipeline run --executor redis://…` enqueues (same checkout as the coordinator)")
+  .option("--executor <url>", "redis://host:port/db[?queue=name] (default: pipeline.yaml's executor)")
+  .option("--remote <url>", "this machine's URL of the shared remote cache (default: the coordinator's)")
+  .option("-c, --concurrency <n>", "cells executed at once (default 1)", (v) => parsePositive(v, "--concurrency"))
+  .addOption(jsonOpt())
+  .action(async (o) => (await import("./commands/worker.ts")).workerCommand({ ...o, file: program.opts().file }));
+
+program
+  .command("worker-child", { hidden: true })
+  .requiredOption("--name <name>")
+  .option("--remote <url>")
+  .action(async (o) => (await import("../pipeline/worker.ts")).workerChildMain({ ...o, file: program.opts().file }));
 
 program
   .command("status")

@@ -11,6 +11,7 @@ export type StrataErrorCode =
   | "DATA" // input data failed validation
   | "TARGET" // a target address matched nothing
   | "CACHE" // cache corruption or I/O
+  | "QUEUE" // the work queue (Redis) is unreachable, or a job failed on a worker
   | "VERIFY" // verify found differing outputs
   | "ABORTED" // run cancelled
   | "ARGUMENT" // a function was called with an invalid argument

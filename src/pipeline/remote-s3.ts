@@ -11,6 +11,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -108,6 +109,14 @@ export class S3Remote implements RemoteStore {
       );
     } catch (e) {
       this.fail("uploading", rel, e);
+    }
+  }
+
+  async remove(rel: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }));
+    } catch (e) {
+      this.fail("deleting", rel, e);
     }
   }
 

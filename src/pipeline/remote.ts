@@ -39,6 +39,8 @@ export interface RemoteStore {
   download(key: string, destAbs: string): Promise<boolean>;
   /** Copies `srcAbs` to key, replacing it whole. */
   upload(srcAbs: string, key: string): Promise<void>;
+  /** Deletes key (absent is fine): a corrupt object is removed so the next push sends it whole. */
+  remove(key: string): Promise<void>;
   /** Releases connections. */
   close(): void;
 }
@@ -115,6 +117,10 @@ export class FolderRemote implements RemoteStore {
   /** Through a temp sibling whose name starts with '.', so `list` never shows a half-written object. */
   async upload(srcAbs: string, key: string): Promise<void> {
     await copyFileAtomic(srcAbs, join(this.root, key));
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(join(this.root, key), { force: true });
   }
 
   close(): void {}

@@ -38,6 +38,10 @@ import { previousRun } from "./previous-run.ts";
 import { readTrials, trialsDigest, trialsSummary, TRIALS_INPUT } from "./trials.ts";
 import { createTrialQueue } from "./trial-queue.ts";
 import { runScheduled } from "./scheduler.ts";
+import { openRemote, type RemoteStore } from "./remote.ts";
+import { pullRun, push } from "./sync.ts";
+import { parseExecutor } from "./queue-target.ts";
+import type { Dispatcher } from "./queue-dispatch.ts";
 
 export type CellStatus = "fresh" | "restored" | "ran" | "failed" | "skipped" | "cancelled";
 
@@ -52,6 +56,8 @@ export interface CellResult {
   /** Where a failing stage threw: stack frames inside the project, `stages/x.ts:42:11 (fn)`. */
   where?: string[];
   metrics?: Record<string, unknown>;
+  /** The queue worker (host:pid#slot) that executed it. */
+  worker?: string;
   /** The stage's ctx.warn() sentences for these outputs (also for a fresh or restored cell: from the lock). */
   warnings?: string[];
 }
@@ -87,6 +93,13 @@ export interface RunOptions {
   source?: string;
   /** Folder of the run log (default the project's .pipeline/; an experiment logs in the main study's). */
   runLogDir?: string;
+  /** The remote cache URL (default pipeline.yaml's `remote:`). */
+  remote?: string;
+  /** With a remote: fetch a cell's run from it before computing (default true), send computed cells to it (default true). */
+  pull?: boolean;
+  push?: boolean;
+  /** `local` or redis://… (default pipeline.yaml's `executor:`): where executing cells run. */
+  executor?: string;
 }
 
 export interface RunSummary {
@@ -128,8 +141,19 @@ export async function planProject(
 export async function runProject(project: Project, opts: RunOptions = {}): Promise<RunSummary> {
   const t0 = performance.now();
   const reporter = opts.reporter ?? silentReporter;
-  const jobs = Math.max(1, opts.jobs ?? availableParallelism());
   const { cells, targeted } = selection(project, opts.targets);
+  const target = parseExecutor(
+    opts.executor ?? project.spec.executor,
+    opts.executor !== undefined ? "--executor" : `${relative(project.root, project.specFile)}: executor`,
+  );
+  const remoteUrl = opts.remote ?? project.spec.remote;
+  if (target && !remoteUrl) {
+    throw new StrataError("ARGUMENT", `a run on the queue ${target.describe} needs a remote cache its workers share`, {
+      hint: "add `remote: s3://bucket/prefix` (or file:///shared/folder) to pipeline.yaml, or pass --remote URL",
+    });
+  }
+  // On a queue, the workers bound the work in flight: every ready cell is enqueued.
+  const jobs = Math.max(1, opts.jobs ?? (target ? 1024 : availableParallelism()));
   const held = await acquireProjectLock(project.root, { command: opts.command ?? "pipeline run" });
   const startedAt = new Date();
   const runId = `${process.pid}-${startedAt.getTime().toString(36)}`;
@@ -137,8 +161,19 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
   let warnings: PlanWarning[] = [];
   const lock: LockFile = { version: 2, cells: {} };
   const writer = lockWriter(project, lock);
+  let remote: RemoteStore | undefined;
+  let dispatch: Dispatcher | undefined;
 
   try {
+    if (remoteUrl)
+      remote = await openRemote(
+        remoteUrl,
+        opts.remote !== undefined ? "--remote" : `${relative(project.root, project.specFile)}: remote`,
+      );
+    if (target && remote) {
+      const { openDispatcher } = await import("./queue-dispatch.ts");
+      dispatch = await openDispatcher(project, target, remote, remoteUrl!, opts.command ?? "pipeline run");
+    }
     // Another run may have finished between opening the project and taking the lock.
     project.lock = await readLock(project.lockFile);
     // Every entry is kept, also those of cells the spec no longer has (a matrix value taken
@@ -160,6 +195,10 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       stopping: false,
       trials: createTrialQueue(project.registryFile, project.root, opts.source ?? "main"),
       tmpRoot: join(project.stateDir, "tmp", runId),
+      remote,
+      pull: !!remote && opts.pull !== false,
+      push: !!remote && !dispatch && opts.push !== false,
+      dispatch,
     };
     await scheduleCells(project, opts, st, cells, jobs);
     await writer.persist();
@@ -167,6 +206,8 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     await rm(st.tmpRoot, { recursive: true, force: true });
   } finally {
     try {
+      await dispatch?.close(!!opts.signal?.aborted);
+      remote?.close();
       await writer.settled();
       await project.stat.save().catch(() => {});
     } finally {
@@ -283,6 +324,12 @@ interface RunState {
   reporter: Reporter;
   /** Set when a cell failed without --keep-going: cells not yet started are cancelled. */
   stopping: boolean;
+  /** The remote cache, and whether to fetch runs from it before computing and send computed ones to it. */
+  remote?: RemoteStore;
+  pull: boolean;
+  push: boolean;
+  /** Set on a queue run: executing cells go to workers. */
+  dispatch?: Dispatcher;
 }
 
 /** A cell decided to be restored or run, with what its lock entry and result are made of. */
@@ -341,6 +388,27 @@ async function processCell(project: Project, opts: RunOptions, st: RunState, cel
     if (entry) return commitEntry(st, d, entry, "restored");
     st.reporter.warn(`${cell.id}: cache entry unusable, executing instead`);
   }
+  const forced = !!opts.force && st.targeted.has(cell.id);
+  if (st.remote && st.pull && !forced) {
+    const remote = st.remote;
+    const fetched = await pullRun(project.cache, remote, fp, join(st.tmpRoot, "pull"), (m) =>
+      st.reporter.warn(`${cell.id}: ${m}`),
+    ).catch((e) => {
+      // Computing here is always correct: an unreachable remote costs time, never a result.
+      if (st.pull)
+        st.reporter.warn(
+          `cannot fetch from ${remote.describe} (${errorMessage(e)}); computing here for the rest of this run`,
+        );
+      st.pull = false;
+      return false;
+    });
+    if (fetched) {
+      const cause = `${decision.cause} (from ${st.remote.describe})`;
+      st.reporter.start(cell, "restore", cause);
+      const entry = await restoreCell(project, cell, parts, inputs, fp, st.lock.cells[cell.id], st.reporter);
+      if (entry) return commitEntry(st, { ...d, cause }, entry, "restored");
+    }
+  }
   return runDecided(project, opts, st, d);
 }
 
@@ -387,14 +455,48 @@ async function runDecided(project: Project, opts: RunOptions, st: RunState, d: D
   const elapsed = () => (performance.now() - d.started) / 1000;
   const base = { id: cell.id, stage: cell.stage };
   st.reporter.start(cell, "run", d.cause);
+  const signal = opts.signal ?? new AbortController().signal;
   try {
+    if (st.dispatch) {
+      const { worker } = await st.dispatch.execute({
+        cell,
+        parts: { ...d.parts, inputs: d.inputs },
+        fp: d.fp,
+        lock: st.lock,
+        onProgress: (p) => {
+          if (p.log) st.reporter.log(cell, `${p.worker}: ${p.log}`);
+          else if (p.note === "started") st.reporter.log(cell, `running on ${p.worker}`);
+          else if (p.fraction !== undefined) st.reporter.progress(cell, p.fraction, p.note);
+        },
+        warn: (m) => st.reporter.warn(m),
+        signal,
+      });
+      const entry = await restoreCell(project, cell, d.parts, d.inputs, d.fp, st.lock.cells[cell.id], st.reporter);
+      if (!entry) throw new StrataError("CACHE", `${cell.id}: the outputs of worker ${worker} could not be restored`);
+      return { ...(await commitEntry(st, d, entry, "ran")), worker };
+    }
     const entry = await executeCell(project, cell, d.parts, d.inputs, d.fp, {
       tmpDir: join(st.tmpRoot, cell.dir),
       upstream: upstreamOf(project, cell, st.lock),
       previous: st.lock.cells[cell.id],
-      signal: opts.signal ?? new AbortController().signal,
+      signal,
       reporter: st.reporter,
     });
+    if (st.remote && st.push) {
+      // Shared for the next machine; a failed send is a warning (the result here is whole).
+      const remote = st.remote;
+      const sent = await push(project.cache, remote, [
+        { id: cell.id, fingerprint: d.fp, outputs: entry.outputs },
+      ]).catch((e) => {
+        if (st.push)
+          st.reporter.warn(
+            `cannot send to ${remote.describe} (${errorMessage(e)}); not sending for the rest of this run`,
+          );
+        st.push = false;
+        return { missing: [] };
+      });
+      if (sent.missing.length) st.reporter.warn(`${cell.id}: not sent to ${remote.describe}: ${sent.missing[0].why}`);
+    }
     return await commitEntry(st, d, entry, "ran");
   } catch (e) {
     if (opts.signal?.aborted) return { ...base, status: "cancelled", cause: "run interrupted", duration_s: elapsed() };

@@ -10,7 +10,7 @@ import { closest, quoteList } from "../core/suggest.ts";
 import { STARTER_HINT, reportExpected, reportZodIssues } from "./spec-issues.ts";
 import { formatPath, type Path, type Reporter } from "./spec-yaml.ts";
 
-export const TOP_LEVEL_KEYS = ["version", "seed", "remote", "stages"] as const;
+export const TOP_LEVEL_KEYS = ["version", "seed", "remote", "executor", "stages"] as const;
 export const STAGE_KEYS = ["uses", "needs", "params", "matrix", "files", "description"] as const;
 const AXIS_FROM_KEYS = ["from"] as const;
 
@@ -41,6 +41,15 @@ const topSchema = z.object({
       /^(file|s3):\/\/[^@\s]+$/i,
       "must be file:///absolute/folder or s3://bucket/prefix (credentials come from the environment, never the URL)",
     )
+    .optional(),
+  // Where executing cells run (executor.ts): here, or on a Redis work queue; not part of any fingerprint.
+  executor: z
+    .string()
+    .regex(
+      /^(local|rediss?:\/\/[^\s]+)$/i,
+      "must be local or redis://host:port/db (a password comes from STRATA_REDIS_PASSWORD, never the file)",
+    )
+    .refine((v) => !/^rediss?:\/\/[^/]*@/i.test(v), "must not hold credentials (set STRATA_REDIS_PASSWORD instead)")
     .optional(),
   stages: z.record(z.string(), z.unknown()),
 });
@@ -73,7 +82,7 @@ export type StageFields = Partial<StageData>;
 export function parseTopLevel(
   raw: unknown,
   r: Reporter,
-): { seed?: number; remote?: string; stages?: Record<string, unknown> } {
+): { seed?: number; remote?: string; executor?: string; stages?: Record<string, unknown> } {
   if (raw === null || raw === undefined) {
     r.add([], "the pipeline file is empty", STARTER_HINT);
     return {};
@@ -89,7 +98,10 @@ export function parseTopLevel(
   if (stages && Object.keys(stages).length === 0) {
     r.add(["stages"], "no stages declared", "add at least one stage, e.g.  data: { uses: stages/data.ts }");
   }
-  return { ...(top.success ? { seed: top.data.seed, remote: top.data.remote } : {}), stages };
+  return {
+    ...(top.success ? { seed: top.data.seed, remote: top.data.remote, executor: top.data.executor } : {}),
+    stages,
+  };
 }
 
 /**

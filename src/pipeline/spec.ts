@@ -93,6 +93,7 @@ function validate(raw: unknown, file: string, root: string, r: Reporter): Pipeli
     version: 1,
     seed: top.seed,
     ...(top.remote !== undefined ? { remote: top.remote } : {}),
+    ...(top.executor !== undefined ? { executor: top.executor } : {}),
     stages,
     positionOf: (path) => r.posOf(path),
   };

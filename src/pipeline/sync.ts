@@ -107,42 +107,78 @@ export async function pull(
         res.present++;
         continue;
       }
-      const key = objectKey(o.hash);
-      const tmp = tempSibling(join(tmpDir, o.hash));
-      try {
-        if (!(await remote.download(key, tmp))) {
-          res.missing.push({ cell: item.id, output: name, hash: o.hash, why: `not on ${remote.describe}` });
-          continue;
-        }
-        const size = (await stat(tmp)).size;
-        const actual = size === o.bytes ? await sha256File(tmp) : null;
-        if (actual !== o.hash) {
-          const problem =
-            actual === null ? `${size} bytes instead of ${o.bytes}` : `it hashes to ${actual.slice(0, 12)}`;
-          warn(`remote object ${o.hash.slice(0, 12)} on ${remote.describe} is corrupt (${problem}); not used`);
-          res.missing.push({ cell: item.id, output: name, hash: o.hash, why: `corrupt on ${remote.describe}` });
-          continue;
-        }
-        await cache.put(tmp, { move: true });
-        res.moved++;
-        res.bytes += o.bytes;
-        options.onMoved?.(key, o.bytes);
-      } finally {
-        await rm(tmp, { force: true });
+      const got = await pullObject(cache, remote, o, tmpDir, warn);
+      if (got !== "fetched") {
+        res.missing.push({ cell: item.id, output: name, hash: o.hash, why: `${got} on ${remote.describe}` });
+        continue;
       }
+      res.moved++;
+      res.bytes += o.bytes;
+      options.onMoved?.(objectKey(o.hash), o.bytes);
     }
-    if (cache.getRun(item.fingerprint)) {
-      res.runsPresent++;
-      continue;
-    }
-    const dest = cache.runPath(item.fingerprint);
-    if (await remote.download(runKey(item.fingerprint), dest)) {
-      // Checked like a local entry: a corrupt one is deleted with a warning.
-      if (cache.getRun(item.fingerprint)) {
-        res.runsMoved++;
-        options.onMoved?.(runKey(item.fingerprint), 0);
-      }
+    if (cache.getRun(item.fingerprint)) res.runsPresent++;
+    else if (await pullRunRecord(cache, remote, item.fingerprint)) {
+      res.runsMoved++;
+      options.onMoved?.(runKey(item.fingerprint), 0);
     }
   }
   return res;
+}
+
+/**
+ * Fetches one object into the local cache, checked first (size, then sha256): "fetched", or
+ * why not ("missing" or "corrupt"; a corrupt copy is warned about and never used).
+ */
+export async function pullObject(
+  cache: Cache,
+  remote: RemoteStore,
+  o: { hash: string; bytes: number },
+  tmpDir: string,
+  warn: (message: string) => void,
+): Promise<"fetched" | "missing" | "corrupt"> {
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = tempSibling(join(tmpDir, o.hash));
+  try {
+    if (!(await remote.download(objectKey(o.hash), tmp))) return "missing";
+    const size = (await stat(tmp)).size;
+    const actual = size === o.bytes ? await sha256File(tmp) : null;
+    if (actual !== o.hash) {
+      const problem = actual === null ? `${size} bytes instead of ${o.bytes}` : `it hashes to ${actual.slice(0, 12)}`;
+      warn(`remote object ${o.hash.slice(0, 12)} on ${remote.describe} is corrupt (${problem}); not used, removed`);
+      // Content-addressed: bytes that do not hash to their name are of no use to anyone, and
+      // removing them lets the next push (or the run that recomputes them) send them whole.
+      await remote.remove(objectKey(o.hash)).catch(() => {});
+      return "corrupt";
+    }
+    await cache.put(tmp, { move: true });
+    return "fetched";
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** Fetches the run record of `fp` into the local run-cache; true when it arrived and checks out like a local one. */
+export async function pullRunRecord(cache: Cache, remote: RemoteStore, fp: string): Promise<boolean> {
+  // Checked like a local entry on read: a corrupt one is deleted with a warning.
+  return (await remote.download(runKey(fp), cache.runPath(fp))) && cache.getRun(fp) !== undefined;
+}
+
+/**
+ * A whole run from the remote: its record, then every object it names. True when the local
+ * cache now holds all of it (already, or fetched and checked); false on any miss.
+ */
+export async function pullRun(
+  cache: Cache,
+  remote: RemoteStore,
+  fp: string,
+  tmpDir: string,
+  warn: (message: string) => void,
+): Promise<boolean> {
+  const run = cache.getRun(fp) ?? ((await pullRunRecord(cache, remote, fp)) ? cache.getRun(fp) : undefined);
+  if (!run) return false;
+  for (const o of Object.values(run.outputs)) {
+    if (cache.has(o.hash)) continue;
+    if ((await pullObject(cache, remote, o, tmpDir, warn)) !== "fetched") return false;
+  }
+  return true;
 }

@@ -60,6 +60,8 @@ export interface PipelineSpec {
   seed: number;
   /** The shared cache (`remote:`, remote.ts): file:///folder or s3://bucket/prefix. */
   remote?: string;
+  /** Where executing cells run (`executor:`, executor.ts): `local` or redis://host:port/db. */
+  executor?: string;
   /** Stages in declaration order. */
   stages: StageSpec[];
   /** Position of a document path, e.g. ["stages", "train", "params", "depth"] (nearest existing node). */

@@ -28,7 +28,7 @@ export interface TempProject {
   write(rel: string, text: string): void;
   read(rel: string): string;
   cli(args: string[], opts?: { env?: Record<string, string>; timeoutMs?: number }): CliResult;
-  spawnCli(args: string[]): ChildProcess;
+  spawnCli(args: string[], opts?: { env?: Record<string, string> }): ChildProcess;
   runJson(args?: string[]): RunJson;
   dispose(): void;
 }
@@ -73,8 +73,8 @@ export function createTempProject(files: Record<string, string>): TempProject {
     write,
     read: (rel) => readFileSync(join(root, rel), "utf8"),
     cli,
-    spawnCli: (args) =>
-      spawn(process.execPath, [BIN, ...args], { cwd: root, env: env(), stdio: ["ignore", "pipe", "pipe"] }),
+    spawnCli: (args, opts = {}) =>
+      spawn(process.execPath, [BIN, ...args], { cwd: root, env: env(opts.env), stdio: ["ignore", "pipe", "pipe"] }),
     runJson(args = []) {
       const r = cli(["run", "--json", ...args]);
       let raw: RunJson["raw"];

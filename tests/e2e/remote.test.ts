@@ -61,7 +61,8 @@ describe("remote cache in a shared folder", () => {
     remoteDir = mkdtempSync(join(tmpdir(), "strata-remote-"));
     url = pathToFileURL(remoteDir).href;
     a = createTempProject({ "pipeline.yaml": SPEC(url), "stages/s.ts": STAGE });
-    expect(a.runJson().ok).toBe(true);
+    // --no-push: the push tests below send everything themselves.
+    expect(a.runJson(["--no-push"]).ok).toBe(true);
   });
   afterAll(() => {
     a.dispose();
@@ -109,12 +110,52 @@ describe("remote cache in a shared folder", () => {
       expect(res.missing).toEqual([
         expect.objectContaining({ cell: "fit[model=ridge]", why: expect.stringMatching(/corrupt/) }),
       ]);
-      expect(r.stderr).toMatch(/is corrupt \(it hashes to [0-9a-f]{12}\); not used/);
+      expect(r.stderr).toMatch(/is corrupt \(it hashes to [0-9a-f]{12}\); not used, removed/);
       const st = actions(c);
       expect(st["fit[model=ridge]"]).toBe("run");
       expect(st["fit[model=gbdt]"]).toBe("restore");
     } finally {
       writeFileSync(obj, good);
+    }
+  });
+
+  it("run sends what it computes; a fresh checkout's run fetches instead of computing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "strata-remote-"));
+    const remote = pathToFileURL(dir).href;
+    try {
+      const first = createTempProject({ "pipeline.yaml": SPEC(remote), "stages/s.ts": STAGE });
+      others.push(first);
+      expect(Object.values(first.runJson().statuses)).toEqual(["ran", "ran", "ran"]);
+      expect(readdirSync(join(dir, "runs"))).toHaveLength(3);
+
+      // No lock, no cache: every cell comes from the remote, byte for byte.
+      const fresh = createTempProject({ "pipeline.yaml": SPEC(remote), "stages/s.ts": STAGE });
+      others.push(fresh);
+      const r = fresh.runJson();
+      expect(r.ok).toBe(true);
+      expect(Object.values(r.statuses)).toEqual(["restored", "restored", "restored"]);
+      expect(r.raw.cells[0].cause).toMatch(/\(from file:\/\/.*\)$/);
+      expect(fresh.read("pipeline.lock")).toBe(first.read("pipeline.lock"));
+
+      // A corrupt object there is a miss: that cell is computed, the others still fetched.
+      const hash = /fit\[model=ridge\][\s\S]*?hash: ([0-9a-f]{64})/.exec(first.read("pipeline.lock"))![1];
+      const obj = join(dir, "cache", hash.slice(0, 2), hash.slice(2));
+      writeFileSync(obj, Buffer.from(readFileSync(obj).toString().replace("ridge", "ridgE")));
+      const third = createTempProject({ "pipeline.yaml": SPEC(remote), "stages/s.ts": STAGE });
+      others.push(third);
+      const t = third.runJson();
+      expect(t.statuses).toEqual({ src: "restored", "fit[model=ridge]": "ran", "fit[model=gbdt]": "restored" });
+      expect(t.stderr).toMatch(/is corrupt \(it hashes to [0-9a-f]{12}\); not used/);
+      expect(third.read("pipeline.lock")).toBe(first.read("pipeline.lock"));
+      // The corrupt object was removed, and the run that recomputed it sent it again, whole.
+      expect(readFileSync(obj).toString()).toContain('"ridge"');
+
+      // --no-pull computes everything.
+      const own = createTempProject({ "pipeline.yaml": SPEC(remote), "stages/s.ts": STAGE });
+      others.push(own);
+      expect(Object.values(own.runJson(["--no-pull", "--no-push"]).statuses)).toEqual(["ran", "ran", "ran"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -148,7 +189,7 @@ describe("remote cache on an S3-compatible server", () => {
       AWS_REGION: "us-east-1",
     };
     a = createTempProject({ "pipeline.yaml": SPEC("s3://study/team/strata"), "stages/s.ts": STAGE });
-    expect(a.runJson().ok).toBe(true);
+    expect(a.runJson(["--no-pull", "--no-push"]).ok).toBe(true);
   }, 60_000);
   afterAll(() => {
     a?.dispose();

@@ -159,7 +159,7 @@ describe("parsePipelineText: top level", () => {
   it("reports an unknown top-level key with did-you-mean", () => {
     const problems = problemsOf(yaml("version: 1", "stages:", "  data: { uses: stages/data.ts }", "sede: 3"));
     expect(brief(problems)).toEqual(["4:1 unknown key 'sede' at the top level"]);
-    expect(problems[0].hint).toBe("did you mean 'seed'? allowed: 'version', 'seed', 'remote', 'stages'");
+    expect(problems[0].hint).toBe("did you mean 'seed'? allowed: 'version', 'seed', 'remote', 'executor', 'stages'");
   });
 
   it("checks the remote's form at parse time, with the line", () => {
@@ -173,6 +173,21 @@ describe("parsePipelineText: top level", () => {
     );
     expect(ok.problems).toEqual([]);
     expect(ok.spec?.remote).toBe("s3://b/p");
+  });
+
+  it("checks the executor's form at parse time, and keeps passwords out of the file", () => {
+    const bad = problemsOf(yaml("version: 1", "executor: amqp://q", "stages:", "  data: { uses: stages/data.ts }"));
+    expect(brief(bad)[0]).toMatch(/^2:11 executor: must be local or redis:\/\/host:port\/db/);
+    const secret = problemsOf(
+      yaml("version: 1", "executor: redis://u:pw@h:6379/0", "stages:", "  data: { uses: stages/data.ts }"),
+    );
+    expect(brief(secret)[0]).toMatch(/^2:11 executor: must not hold credentials \(set STRATA_REDIS_PASSWORD instead\)/);
+    const ok = parseIn(
+      standardProject(),
+      yaml("version: 1", "executor: redis://h:6379/0?queue=a", "stages:", "  data: { uses: stages/data.ts }"),
+    );
+    expect(ok.problems).toEqual([]);
+    expect(ok.spec?.executor).toBe("redis://h:6379/0?queue=a");
   });
 
   it("reports an empty stages map", () => {

@@ -13,6 +13,10 @@ export interface RunFlags {
   jobs?: number;
   keepGoing?: boolean;
   json?: boolean;
+  remote?: string;
+  pull?: boolean;
+  push?: boolean;
+  executor?: string;
 }
 
 export async function runCommand(targets: string[], flags: RunFlags): Promise<void> {
@@ -31,6 +35,10 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
       force: flags.force,
       jobs: flags.jobs,
       keepGoing: flags.keepGoing,
+      remote: flags.remote,
+      pull: flags.pull,
+      push: flags.push,
+      executor: flags.executor,
       reporter,
       signal: controller.signal,
       command: ["pipeline", "run", ...process.argv.slice(3)].join(" "),

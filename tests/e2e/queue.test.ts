@@ -1,0 +1,235 @@
+/**
+ * Cells on a work queue: a real redis-server (loopback, random port, own folder), real
+ * `pipeline worker` processes (each in its own checkout, as on another machine), a shared
+ * folder as the remote cache, and the coordinator `pipeline run --executor redis://…`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ChildProcess } from "node:child_process";
+import { createTempProject, exitOf, type TempProject, waitForOutput } from "./helpers.ts";
+import { startRedis, type RedisServer } from "./redis-server.ts";
+
+// A stage that sleeps `ms` (to be caught mid-cell), then writes a JSON and a table that depend
+// on its params, its cell and its upstream hashes.
+const STAGE = `import { defineStage, z } from "../src/index.ts";
+export default defineStage({
+  params: z.object({ v: z.number().default(1), ms: z.number().default(0) }),
+  outputs: ["out", "table"],
+  async run(ctx) {
+    if (ctx.params.ms) await new Promise((r) => setTimeout(r, ctx.params.ms));
+    const up = ctx.upstream().map((u) => u.cellId + ":" + u.hash.slice(0, 8));
+    await ctx.writeJson("out", { v: ctx.params.v, cell: ctx.cell, up });
+    await ctx.writeTable("table", { columns: { k: [1, 2, 3], x: [ctx.params.v, 2 * ctx.params.v, up.length] } });
+  },
+});
+`;
+
+const SPEC = (o: { remote?: string; executor?: string; slowMs?: number } = {}) => `version: 1
+${o.remote ? `remote: ${o.remote}\n` : ""}${o.executor ? `executor: ${o.executor}\n` : ""}stages:
+  src:
+    uses: stages/s.ts
+    params: { ms: ${o.slowMs ?? 0} }
+  fit:
+    uses: stages/s.ts
+    needs: [src]
+    matrix: { model: [ridge, gbdt, lasso, tree, knn, svm] }
+    params: { ms: 300 }
+  agg:
+    uses: stages/s.ts
+    needs: [fit]
+`;
+
+interface Cell {
+  id: string;
+  status: string;
+  cause: string;
+  error?: string;
+  worker?: string;
+}
+
+/** Outputs with equal bytes (the fit cells' tables) are one object. */
+const distinctHashes = (lock: string) => new Set([...lock.matchAll(/hash: ([0-9a-f]{64})/g)].map((m) => m[1])).size;
+
+const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+/** Every object in the remote folder hashes to its key; no temp file is left. */
+function checkRemote(dir: string): number {
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
+    );
+  const files = walk(join(dir, "cache"));
+  for (const f of files) {
+    expect(f.split("/").pop()!.startsWith(".")).toBe(false);
+    const key = f.slice(join(dir, "cache").length + 1).replace("/", "");
+    expect(sha(f)).toBe(key);
+  }
+  return files.length;
+}
+
+describe("cells on a Redis work queue", () => {
+  let redis: RedisServer;
+  const cleanup: Array<() => unknown> = [];
+  const children: ChildProcess[] = [];
+  const remoteDir = () => {
+    const d = mkdtempSync(join(tmpdir(), "strata-qremote-"));
+    cleanup.push(() => rmSync(d, { recursive: true, force: true }));
+    return d;
+  };
+  const project = (spec: string, stage = STAGE): TempProject => {
+    const p = createTempProject({ "pipeline.yaml": spec, "stages/s.ts": stage });
+    cleanup.push(() => p.dispose());
+    return p;
+  };
+  /** A worker in a checkout of its own; resolves once it says it is ready. */
+  const worker = async (spec: string, env: Record<string, string> = {}, stage = STAGE) => {
+    const p = project(spec, stage);
+    const child = p.spawnCli(["worker"], { env });
+    children.push(child);
+    await waitForOutput(child, /Worker ready/, 30_000);
+    return child;
+  };
+  const runAsync = (p: TempProject, env: Record<string, string> = {}) => {
+    const child = p.spawnCli(["run", "--json"], { env });
+    children.push(child);
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (err += d));
+    return {
+      child,
+      done: exitOf(child).then((code) => ({ code, out, err, cells: parseCells(out) })),
+    };
+  };
+  const parseCells = (out: string): Record<string, Cell> => {
+    try {
+      return Object.fromEntries((JSON.parse(out).cells as Cell[]).map((c) => [c.id, c]));
+    } catch {
+      return {};
+    }
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    for (const f of cleanup) f();
+    await redis?.dispose();
+  });
+
+  it("four workers give the lock and the bytes of a local run", async () => {
+    const local = project(SPEC());
+    expect(local.runJson().ok).toBe(true);
+
+    const remote = pathToFileURL(remoteDir()).href;
+    const spec = SPEC({ remote, executor: `${redis.url}?queue=eq` });
+    const workers = await Promise.all([1, 2, 3, 4].map(() => worker(spec)));
+    const coord = project(spec);
+    const r = await runAsync(coord).done;
+    expect(r.code, r.err).toBe(0);
+    const cells = Object.values(r.cells);
+    expect(cells).toHaveLength(8);
+    expect(cells.every((c) => c.status === "ran" && /#\d+$/.test(c.worker ?? ""))).toBe(true);
+    // The six fit cells were ready together: more than one worker took them.
+    expect(new Set(cells.map((c) => c.worker!.replace(/#\d+$/, ""))).size).toBeGreaterThan(1);
+
+    expect(coord.read("pipeline.lock")).toBe(local.read("pipeline.lock"));
+    const lock = readFileSync(join(coord.root, "pipeline.lock"), "utf8");
+    const paths = [...lock.matchAll(/path: ([^\s,}]+)/g)].map((m) => m[1]);
+    expect(paths.length).toBe(16);
+    for (const p of paths) expect(sha(join(coord.root, p))).toBe(sha(join(local.root, p)));
+    expect(checkRemote(new URL(remote).pathname)).toBe(distinctHashes(lock));
+
+    // Nothing left to do: a second coordinator run restores nothing, runs nothing.
+    const again = await runAsync(coord).done;
+    expect(Object.values(again.cells).every((c) => c.status === "fresh")).toBe(true);
+    for (const w of workers) w.kill("SIGTERM");
+  }, 120_000);
+
+  it("a worker whose checkout differs refuses, naming what differs", async () => {
+    const remote = pathToFileURL(remoteDir()).href;
+    const spec = SPEC({ remote, executor: `${redis.url}?queue=refuse` });
+    await worker(spec, {}, STAGE.replace("v: z.number().default(1)", "v: z.number().default(2)"));
+    const r = await runAsync(project(spec)).done;
+    expect(r.code).toBe(1);
+    expect(r.cells.src.status).toBe("failed");
+    expect(r.cells.src.error).toMatch(
+      /refuses src: its checkout differs from the coordinator's \(params\.v: 1 → 2; code: stages\/s\.ts changed\)/,
+    );
+    expect(r.cells.src.error).toMatch(/same commit/);
+  }, 90_000);
+
+  it("a worker killed mid-cell: another worker runs it, nothing partial is cached", async () => {
+    const dir = remoteDir();
+    const spec = SPEC({ remote: pathToFileURL(dir).href, executor: `${redis.url}?queue=kill`, slowMs: 4000 });
+    const fast = { STRATA_QUEUE_LOCK_MS: "1000" };
+    const w1 = await worker(spec, fast);
+    const coord = project(spec);
+    const run = runAsync(coord);
+    await waitForOutput(w1, /▶ src/, 30_000);
+    w1.kill("SIGKILL");
+    await worker(spec, fast);
+    const r = await run.done;
+    expect(r.code, r.err).toBe(0);
+    expect(r.cells.src.status).toBe("ran");
+    expect(r.cells.src.worker).not.toMatch(new RegExp(`:${w1.pid}#`));
+    expect(checkRemote(dir)).toBe(distinctHashes(coord.read("pipeline.lock")));
+    // The same lock as a local run: the retried cell's outputs are the ones it always had.
+    const local = project(SPEC({ slowMs: 4000 }));
+    expect(local.runJson().ok).toBe(true);
+    expect(coord.read("pipeline.lock")).toBe(local.read("pipeline.lock"));
+  }, 120_000);
+
+  it("Redis restarted mid-run: coordinator and worker reconnect and finish", async () => {
+    const spec = SPEC({
+      remote: pathToFileURL(remoteDir()).href,
+      executor: `${redis.url}?queue=restart`,
+      slowMs: 3000,
+    });
+    const w = await worker(spec);
+    const run = runAsync(project(spec));
+    await waitForOutput(w, /▶ src/, 30_000);
+    await redis.restart(1000);
+    const r = await run.done;
+    expect(r.code, r.err).toBe(0);
+    expect(Object.values(r.cells).every((c) => c.status === "ran")).toBe(true);
+  }, 120_000);
+
+  it("a second coordinator on the queue refuses, naming the first", async () => {
+    const spec = SPEC({ remote: pathToFileURL(remoteDir()).href, executor: `${redis.url}?queue=two` });
+    const first = runAsync(project(spec)); // no worker: it waits for one
+    await waitForOutput(first.child, /run src/, 30_000).catch(() => {});
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = project(spec).cli(["run"]);
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toMatch(
+      /the queue 'two' on redis:\/\/127\.0\.0\.1:\d+\/0\?queue=two is held by .*:\d+ \(pipeline run/,
+    );
+    first.child.kill("SIGTERM");
+    await first.done;
+  }, 90_000);
+
+  it("Redis gone for good: the coordinator fails cleanly and keeps the lock", async () => {
+    const own = await startRedis();
+    cleanup.push(() => own.dispose());
+    const spec = SPEC({ remote: pathToFileURL(remoteDir()).href, executor: own.url, slowMs: 3000 });
+    const coord = project(spec);
+    expect(coord.cli(["run", "--executor", "local", "src"]).code).toBe(0);
+    const before = coord.read("pipeline.lock");
+    const run = runAsync(coord, { STRATA_QUEUE_TIMEOUT_S: "4" }); // no worker: the fit cells wait
+    await waitForOutput(run.child, /run fit/, 30_000).catch(() => {});
+    await new Promise((r) => setTimeout(r, 1000));
+    await own.stop();
+    const r = await run.done;
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.cells.src.status).toBe("fresh");
+    expect(r.cells["fit[model=ridge]"].status).toBe("failed");
+    expect(r.cells["fit[model=ridge]"].error).toMatch(/lost Redis at redis:\/\/127\.0\.0\.1:\d+\/0 for 4 s/);
+    expect(coord.read("pipeline.lock")).toBe(before);
+  }, 90_000);
+});
