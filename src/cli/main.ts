@@ -67,6 +67,8 @@ program
   .description("what is stale and why, what would be restored from the run-cache")
   .argument("[targets...]")
   .option("--checksum", "re-hash every output and source file (trust no file-system timestamp)")
+  .option("--remote <url>", "also consult this remote cache (default: pipeline.yaml's remote)")
+  .option("--no-remote", "consult the local cache only")
   .addOption(jsonOpt())
   .action(async (targets: string[], o) =>
     (await import("./commands/status.ts")).statusCommand(targets, { ...o, file: program.opts().file }),

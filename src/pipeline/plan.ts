@@ -120,6 +120,8 @@ export function decideCell(a: DecideArgs): Decision {
 
 export interface PlanStep extends Decision {
   cell: Cell;
+  /** A restore whose run is on the remote cache, not (yet) in the local one. */
+  remote?: boolean;
   /** For cascaded cells: the upstream cell ids that make them wait or block. */
   upstream: string[];
 }
@@ -235,5 +237,5 @@ export function describeStep(step: PlanStep): string {
     wait: "then",
     blocked: "blocked",
   }[step.action];
-  return `${verb.padEnd(8)}${step.cell.id}  ${step.cause}`;
+  return `${verb.padEnd(8)}${step.cell.id}  ${step.cause}${step.remote ? " (from the remote cache)" : ""}`;
 }

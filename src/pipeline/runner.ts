@@ -28,6 +28,7 @@ import {
   planRun,
   planWarnings,
   type CellProbe,
+  type OutputHashes,
   type PlanStep,
   type PlanWarning,
   type StaticParts,
@@ -39,7 +40,7 @@ import { readTrials, trialsDigest, trialsSummary, TRIALS_INPUT } from "./trials.
 import { createTrialQueue } from "./trial-queue.ts";
 import { runScheduled } from "./scheduler.ts";
 import { openRemote, type RemoteStore } from "./remote.ts";
-import { pullRun, push } from "./sync.ts";
+import { objectKey, pullRun, push, readRemoteRun, runKey } from "./sync.ts";
 import { parseExecutor } from "./queue-target.ts";
 import type { Dispatcher } from "./queue-dispatch.ts";
 
@@ -121,20 +122,63 @@ export function selection(project: Project, targets: string[] | undefined): { ce
   return { cells: withUpstream(project.graph, chosen), targeted: new Set(chosen.map((c) => c.id)) };
 }
 
-/** The plan `run` would follow, without running anything. */
+/**
+ * The plan `run` would follow, without running anything. With a remote, a cell that would run
+ * is planned as a restore when the remote holds its run and every object of it (`remote: true`
+ * on the step): the run records are fetched (small JSON) so the cells below know their inputs.
+ */
 export async function planProject(
   project: Project,
-  opts: { targets?: string[]; force?: boolean } = {},
+  opts: { targets?: string[]; force?: boolean; remote?: RemoteStore; warn?: (message: string) => void } = {},
 ): Promise<{ steps: PlanStep[]; probes: Map<string, CellProbe>; warnings: PlanWarning[] }> {
   const { cells, targeted } = selection(project, opts.targets);
   const probes = await probeCells(project, cells);
-  const steps = planRun(project.graph, {
-    cells,
-    lock: project.lock,
-    probes,
-    force: opts.force ? targeted : new Set(),
-    runCache: (fp) => runHashes(project, fp),
-  });
+  const remoteRuns = new Map<string, OutputHashes | undefined>();
+  const plan = () =>
+    planRun(project.graph, {
+      cells,
+      lock: project.lock,
+      probes,
+      force: opts.force ? targeted : new Set(),
+      runCache: (fp) => runHashes(project, fp) ?? remoteRuns.get(fp),
+    });
+  let steps = plan();
+  const wanted = () =>
+    steps.filter((s) => s.action === "run" && s.fingerprint !== undefined && !remoteRuns.has(s.fingerprint));
+  const remote = opts.remote;
+  const listed =
+    remote && wanted().length > 0
+      ? await Promise.all([remote.list("runs/"), remote.list("cache/")]).catch((e) => {
+          opts.warn?.(`remote cache not consulted: ${errorMessage(e)}`);
+          return undefined;
+        })
+      : undefined;
+  if (remote && listed) {
+    const [runs, objects] = listed;
+    const tmp = join(project.stateDir, "tmp", `${process.pid}-plan`);
+    try {
+      // Each round may make the cells below a remote restore known: plan again until nothing new.
+      for (let want = wanted(); want.length > 0; want = wanted()) {
+        for (const s of want) {
+          const fp = s.fingerprint!;
+          const run = runs.has(runKey(fp)) ? await readRemoteRun(remote, fp, tmp) : undefined;
+          const whole = run && Object.values(run.outputs).every((o) => objects.has(objectKey(o.hash)));
+          remoteRuns.set(fp, whole ? lockHashes(run) : undefined);
+        }
+        steps = plan();
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    for (const s of steps)
+      if (
+        s.action === "restore" &&
+        s.fingerprint &&
+        !runHashes(project, s.fingerprint) &&
+        remoteRuns.get(s.fingerprint)
+      )
+        s.remote = true;
+  }
   return { steps, probes, warnings: planWarnings(cells, probes) };
 }
 

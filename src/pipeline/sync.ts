@@ -9,10 +9,10 @@
  * remote copy is reported and counted as missing, never used. Both are idempotent: a second push
  * or pull moves nothing.
  */
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256File } from "../core/hash.ts";
-import type { Cache } from "./cache.ts";
+import type { Cache, RunEntry } from "./cache.ts";
 import { tempSibling } from "./fs-atomic.ts";
 import type { RemoteStore } from "./remote.ts";
 
@@ -181,4 +181,23 @@ export async function pullRun(
     if ((await pullObject(cache, remote, o, tmpDir, warn)) !== "fetched") return false;
   }
   return true;
+}
+
+/** The run record of `fp` on the remote, read without keeping it (for planning); undefined when absent or unreadable. */
+export async function readRemoteRun(remote: RemoteStore, fp: string, tmpDir: string): Promise<RunEntry | undefined> {
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = tempSibling(join(tmpDir, fp));
+  try {
+    if (!(await remote.download(runKey(fp), tmp))) return undefined;
+    const run = JSON.parse(await readFile(tmp, "utf8")) as RunEntry;
+    const ok =
+      typeof run?.outputs === "object" &&
+      run.outputs !== null &&
+      Object.values(run.outputs).every((o) => /^[0-9a-f]{64}$/.test(o?.hash) && typeof o?.bytes === "number");
+    return ok ? run : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }

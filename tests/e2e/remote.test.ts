@@ -131,6 +131,13 @@ describe("remote cache in a shared folder", () => {
       // No lock, no cache: every cell comes from the remote, byte for byte.
       const fresh = createTempProject({ "pipeline.yaml": SPEC(remote), "stages/s.ts": STAGE });
       others.push(fresh);
+      // status and --dry-run say so first: downstream cells too (their inputs come from the remote's records).
+      const st = JSON.parse(fresh.cli(["status", "--json"]).stdout) as {
+        cells: Array<{ action: string; from?: string }>;
+      };
+      expect(st.cells.map((c) => `${c.action} ${c.from}`)).toEqual(Array(3).fill("restore remote"));
+      expect(fresh.cli(["status"]).stdout).toMatch(/^restore \(remote\) +fit\[model=gbdt\] +never run$/m);
+      expect(fresh.cli(["status", "--no-remote"]).stdout).toMatch(/1 to run, 0 to restore/);
       const r = fresh.runJson();
       expect(r.ok).toBe(true);
       expect(Object.values(r.statuses)).toEqual(["restored", "restored", "restored"]);

@@ -4,6 +4,7 @@ import { planProject, round3, runProject, type CellResult, type RunSummary } fro
 import { describeStep, formatPlanWarning } from "../../pipeline/plan.ts";
 import { collectWarnings, type WarningRecord } from "../warnings.ts";
 import { createReporter } from "../reporter.ts";
+import { planRemote } from "../plan-remote.ts";
 import { color, fmtSeconds, printJson } from "../output.ts";
 
 export interface RunFlags {
@@ -72,7 +73,11 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
 
 /** `--dry-run`: the plan, what would change, nothing run. */
 async function dryRun(project: Project, targets: string[], flags: RunFlags): Promise<void> {
-  const { steps, warnings } = await planProject(project, { targets, force: flags.force });
+  const remote = flags.pull === false ? undefined : await planRemote(project, flags.remote);
+  const warn = (m: string) => process.stderr.write(`${color.yellow("warning")}: ${m}\n`);
+  const { steps, warnings } = await planProject(project, { targets, force: flags.force, remote, warn }).finally(() =>
+    remote?.close(),
+  );
   if (flags.json) {
     printJson({
       ok: true,
@@ -81,6 +86,7 @@ async function dryRun(project: Project, targets: string[], flags: RunFlags): Pro
       steps: steps.map((s) => ({
         cell: s.cell.id,
         action: s.action,
+        ...(s.remote ? { from: "remote" } : {}),
         cause: s.cause,
         reasons: s.reasons,
         upstream: s.upstream,

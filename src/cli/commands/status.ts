@@ -1,5 +1,6 @@
 import { openProject } from "../../pipeline/project.ts";
 import { planProject } from "../../pipeline/runner.ts";
+import { planRemote } from "../plan-remote.ts";
 import type { PlanStep } from "../../pipeline/plan.ts";
 import { color, printJson } from "../output.ts";
 import { collectWarnings } from "../warnings.ts";
@@ -14,12 +15,16 @@ const WORD: Record<PlanStep["action"], string> = {
 
 export async function statusCommand(
   targets: string[],
-  flags: { file?: string; json?: boolean; checksum?: boolean },
+  flags: { file?: string; json?: boolean; checksum?: boolean; remote?: string | false },
 ): Promise<void> {
   const project = await openProject({ file: flags.file });
   // --checksum: re-hash every output and source file instead of trusting the stat cache.
   if (flags.checksum) project.stat.checksum = true;
-  const { steps, warnings: planWarnings } = await planProject(project, { targets });
+  const remote = await planRemote(project, flags.remote);
+  const warn = (m: string) => process.stderr.write(`${color.yellow("warning")}: ${m}\n`);
+  const { steps, warnings: planWarnings } = await planProject(project, { targets, remote, warn }).finally(() =>
+    remote?.close(),
+  );
   await project.stat.save();
   const stale = steps.filter((s) => s.action !== "skip");
   // Run-time warnings as the lock records them for each cell's current outputs.
@@ -37,6 +42,7 @@ export async function statusCommand(
         cell: s.cell.id,
         stage: s.cell.stage,
         action: s.action,
+        ...(s.remote ? { from: "remote" } : {}),
         stale: s.action !== "skip",
         cause: s.cause,
         reasons: s.reasons,
@@ -60,8 +66,10 @@ export async function statusCommand(
     return;
   }
   const width = Math.max(...stale.map((s) => s.cell.id.length));
+  const wordOf = (s: PlanStep) => (s.remote ? "restore (remote)" : WORD[s.action]);
+  const wordWidth = Math.max(8, ...stale.map((s) => wordOf(s).length + 1));
   for (const s of stale) {
-    const word = WORD[s.action].padEnd(8);
+    const word = wordOf(s).padEnd(wordWidth);
     const painted =
       s.action === "run"
         ? color.yellow(word)
@@ -81,7 +89,8 @@ export async function statusCommand(
   const n = (a: PlanStep["action"]) => stale.filter((s) => s.action === a).length;
   process.stdout.write(
     color.dim(
-      `\n${stale.length} of ${steps.length} cells stale: ${n("run")} to run, ${n("restore")} to restore from cache, ` +
+      `\n${stale.length} of ${steps.length} cells stale: ${n("run")} to run, ${n("restore")} to restore from cache` +
+        `${stale.some((s) => s.remote) ? ` (${stale.filter((s) => s.remote).length} from the remote)` : ""}, ` +
         `${n("wait")} downstream (decided once upstream outputs are ` +
         `known)${n("blocked") ? `, ${n("blocked")} blocked` : ""}.\n`,
     ),
