@@ -40,6 +40,14 @@ const GOALS: Goal[] = [
   { metric: "paper_cycle_peak_mb", max: 1024, unit: "MB" },
   // One new day on the default data: data update + run of data, features, labels (CLI; median of 3).
   { metric: "incremental_update_s", max: 5, unit: "s" },
+  // The work queue on a loopback redis-server: enqueue → done of an empty job (median of 200);
+  // 64 cells of ~1 s on k worker processes, efficiency T1 / (Tk · min(k, cores)); the default
+  // study cold on 2 workers against a local -j 2 run.
+  { metric: "queue_job_overhead_ms_median", max: 20, unit: "ms" },
+  { metric: "queue_efficiency_2", min: 0.9, unit: "" },
+  { metric: "queue_efficiency_4", min: 0.9, unit: "" },
+  { metric: "queue_efficiency_8", min: 0.9, unit: "" },
+  { metric: "queue_study_ratio", max: 1.1, unit: "×" },
 ];
 
 async function main(): Promise<void> {
@@ -63,6 +71,8 @@ async function main(): Promise<void> {
     ["notebook", async () => (await import("./notebook.bench.ts")).benchNotebook()],
     ["paper", async () => (await import("./paper.bench.ts")).benchPaper()],
     ["incremental", async () => (await import("./incremental.bench.ts")).benchIncremental()],
+    ["queue", async () => (await import("./queue.bench.ts")).benchQueue()],
+    ["queue-study", async () => (await import("./queue.bench.ts")).benchQueueStudy()],
   ];
 
   // A run of some suites (`npm run bench -- gbdt`) updates their figures and keeps the others.

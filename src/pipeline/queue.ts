@@ -282,7 +282,7 @@ function jobFailure(reason: string | undefined): StrataError {
 /** How a worker handles one job (executes it, or refuses with `refuse`). */
 export type JobHandler = (data: CellJob, report: (p: JobProgress) => void) => Promise<CellJobResult>;
 
-/** A refusal is final: no other try would pass (the checkout differs, the cell is unknown). */
+/** A final failure: no other try would pass (the checkout differs, the stage itself failed). */
 export function refuse(message: string): Error {
   return new UnrecoverableError(message);
 }
@@ -306,8 +306,8 @@ export async function startQueueWorker(
       concurrency,
       lockDuration: lock,
       stalledInterval: lock,
-      // A job whose worker vanished twice is failed rather than handed around forever.
-      maxStalledCount: 2,
+      // A job whose worker vanished a second time is failed rather than handed around forever.
+      maxStalledCount: 1,
     },
   );
   worker.on("error", () => {});

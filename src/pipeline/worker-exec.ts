@@ -24,6 +24,14 @@ import { executeStage, round3, silentReporter, upstreamOf, type Reporter } from 
 import { objectKey, pullObject, runKey } from "./sync.ts";
 import { TRIALS_INPUT, trialsDigest } from "./trials.ts";
 
+/** The stage itself failed: deterministic, so not retried on another worker. */
+export class StageFailed extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "StageFailed";
+  }
+}
+
 /** The worker cannot take this cell, and no retry would change that. */
 export class JobRefused extends StrataError {
   constructor(message: string, hint: string) {
@@ -119,6 +127,8 @@ export async function executeJob(
     upstream,
     signal: hooks.signal,
     reporter,
+  }).catch((e) => {
+    throw new StageFailed(e);
   });
   const outputs: LockEntry["outputs"] = {};
   for (const f of run.files) {

@@ -13,7 +13,7 @@ import { openProject } from "./project.ts";
 import { refuse, startQueueWorker } from "./queue.ts";
 import type { CellJob, CellJobResult, JobProgress, QueueTarget } from "./queue-target.ts";
 import { openRemote, type RemoteStore } from "./remote.ts";
-import { executeJob, JobRefused } from "./worker-exec.ts";
+import { executeJob, JobRefused, StageFailed } from "./worker-exec.ts";
 
 /** Parent → child. */
 type ToChild = { type: "job"; id: number; data: CellJob };
@@ -22,7 +22,7 @@ type FromChild =
   | { type: "ready" }
   | { type: "progress"; id: number; fraction?: number; note?: string; log?: string }
   | { type: "done"; id: number; result: Omit<CellJobResult, "worker"> }
-  | { type: "error"; id: number; message: string; refused: boolean };
+  | { type: "error"; id: number; message: string; final: boolean };
 
 export interface WorkerEvent {
   kind: "start" | "done" | "failed" | "refused";
@@ -103,7 +103,8 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
           else {
             done();
             if (m.type === "done") resolve(m.result);
-            else reject(m.refused ? refuse(m.message) : new Error(m.message));
+            // A refusal or a stage's own error is final; a fetch or send that failed may pass elsewhere.
+            else reject(m.final ? refuse(m.message) : new Error(m.message));
           }
         };
         const onExit = (code: number | null, sig: string | null) => {
@@ -171,7 +172,7 @@ export async function workerChildMain(opts: { file?: string; name: string; remot
         type: "error",
         id: m.id,
         message: errorMessage(e),
-        refused: e instanceof JobRefused,
+        final: e instanceof JobRefused || e instanceof StageFailed,
       });
     }
   });

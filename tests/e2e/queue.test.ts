@@ -17,9 +17,10 @@ import { startRedis, type RedisServer } from "./redis-server.ts";
 // on its params, its cell and its upstream hashes.
 const STAGE = `import { defineStage, z } from "../src/index.ts";
 export default defineStage({
-  params: z.object({ v: z.number().default(1), ms: z.number().default(0) }),
+  params: z.object({ v: z.number().default(1), ms: z.number().default(0), fail: z.boolean().default(false) }),
   outputs: ["out", "table"],
   async run(ctx) {
+    if (ctx.params.fail) throw new Error("planted failure in " + JSON.stringify(ctx.cell));
     if (ctx.params.ms) await new Promise((r) => setTimeout(r, ctx.params.ms));
     const up = ctx.upstream().map((u) => u.cellId + ":" + u.hash.slice(0, 8));
     await ctx.writeJson("out", { v: ctx.params.v, cell: ctx.cell, up });
@@ -28,11 +29,11 @@ export default defineStage({
 });
 `;
 
-const SPEC = (o: { remote?: string; executor?: string; slowMs?: number } = {}) => `version: 1
+const SPEC = (o: { remote?: string; executor?: string; slowMs?: number; fail?: boolean } = {}) => `version: 1
 ${o.remote ? `remote: ${o.remote}\n` : ""}${o.executor ? `executor: ${o.executor}\n` : ""}stages:
   src:
     uses: stages/s.ts
-    params: { ms: ${o.slowMs ?? 0} }
+    params: { ms: ${o.slowMs ?? 0}${o.fail ? ", fail: true" : ""} }
   fit:
     uses: stages/s.ts
     needs: [src]
@@ -162,6 +163,39 @@ describe("cells on a Redis work queue", () => {
       /refuses src: its checkout differs from the coordinator's \(params\.v: 1 → 2; code: stages\/s\.ts changed\)/,
     );
     expect(r.cells.src.error).toMatch(/same commit/);
+  }, 90_000);
+
+  it("a stage that fails on a worker fails its cell once, with the stage's error", async () => {
+    const spec = SPEC({ remote: pathToFileURL(remoteDir()).href, executor: `${redis.url}?queue=fail`, fail: true });
+    const w = await worker(spec);
+    let seen = "";
+    w.stdout!.on("data", (d) => (seen += d));
+    const r = await runAsync(project(spec)).done;
+    expect(r.code).toBe(1);
+    expect(r.cells.src.status).toBe("failed");
+    expect(r.cells.src.error).toMatch(/planted failure in \{\}/);
+    expect(r.cells.agg.status).toBe("skipped");
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(seen.match(/▶ src/g)).toHaveLength(1); // deterministic: not retried
+  }, 90_000);
+
+  it("Ctrl-C on the coordinator takes its waiting cells off the queue", async () => {
+    const spec = SPEC({ remote: pathToFileURL(remoteDir()).href, executor: `${redis.url}?queue=cancel` });
+    const run = runAsync(project(spec)); // no worker: src waits on the queue
+    await waitForOutput(run.child, /run src/, 30_000);
+    await new Promise((res) => setTimeout(res, 1000));
+    const { Redis } = await import("ioredis");
+    const client = new Redis({ port: redis.port, host: "127.0.0.1" });
+    try {
+      expect(await client.llen("strata:cancel:wait")).toBe(1);
+      run.child.kill("SIGINT");
+      const r = await run.done;
+      expect(r.code).toBe(130);
+      expect(await client.llen("strata:cancel:wait")).toBe(0);
+      expect(await client.exists("strata:cancel:coordinator")).toBe(0);
+    } finally {
+      client.disconnect();
+    }
   }, 90_000);
 
   it("a worker killed mid-cell: another worker runs it, nothing partial is cached", async () => {
