@@ -56,7 +56,15 @@ import {
   type StackingWeights,
 } from "../src/quant/ml/ensemble.ts";
 import { predict, saveModel, type Model } from "../src/quant/ml/model-io.ts";
-import { runStudy, type SearchSpace, type Trial } from "../src/quant/ml/tuning/index.ts";
+import {
+  evaluateTrial,
+  runStudy,
+  type SearchSpace,
+  type StudyObjective,
+  type Trial,
+  type TrialOutcome,
+  type TrialTask,
+} from "../src/quant/ml/tuning/index.ts";
 import type { FitOptions } from "../src/quant/ml/types.ts";
 import { cvParamsShape, loadData, Stitch, sub, writeFoldTrials, type Data } from "./lib/model-data.ts";
 
@@ -93,6 +101,13 @@ const params = z
     tuneFolds: int(2).default(3),
     sampler: z.enum(["tpe", "random"]).default("tpe"),
     pruning: z.boolean().default(true),
+    /**
+     * gbdt_tuned: trials per batch. 1 (default): each trial is sampled knowing every earlier one.
+     * k > 1: the k trials of a batch are sampled from the earlier batches only and evaluated as
+     * the stage's `tuneTrial` tasks — at once on the workers of a queue run, one after the other
+     * here, with the same result.
+     */
+    tuneBatch: int(1).default(1),
     /** Worker threads per fit (default: the learner's own default). */
     threads: int(1).optional(),
   })
@@ -144,6 +159,51 @@ function memberSpecs(p: Params, tuned: { kind: LearnerKind; params: Record<strin
   );
 }
 
+/** What a tuning trial is evaluated on: the inner folds over the tuning rows, and the untuned params. */
+interface TuningSetup {
+  parts: Array<{ train: Data; test: Data }>;
+  base: Record<string, unknown>;
+  fitOpts: FitOptions;
+}
+
+/**
+ * The tuning rows (walk-forward → the first fold's training rows, all before any test block;
+ * kfold/cpcv → also fold 0's training rows, as other folds' test rows overlap them) cut into
+ * inner folds of the same scheme, so tuning never sees an outer test label.
+ */
+function tuningSetup(d: Data, p: Params, base: Record<string, unknown>, fitOpts: FitOptions): TuningSetup {
+  const inner = makeFolds(
+    d.dates,
+    { ...p, minTrainDates: Math.min(p.minTrainDates, 63) },
+    p.tuneFolds,
+    p.cv === "walk_forward" ? "walk_forward" : "kfold",
+  );
+  return { parts: inner.map((f) => ({ train: sub(d, f.train), test: sub(d, f.test) })), base, fitOpts };
+}
+
+/** A trial's objective: the rank IC of a fit on an inner fold's training rows, on its test rows. */
+function tuningObjective(ctx: Ctx, kind: LearnerKind, t: TuningSetup, p: Params): StudyObjective {
+  return async (params, fold, trial) => {
+    ctx.progress(
+      0.05 + (0.45 * (trial + (fold + 1) / t.parts.length)) / p.trials,
+      `tuning trial ${trial + 1}/${p.trials}`,
+    );
+    const { train, test } = t.parts[fold];
+    const m = await LEARNERS[kind].fit(
+      train.X,
+      train.y,
+      { ...t.base, ...params },
+      { ...t.fitOpts, rng: ctx.rng.fork(`tune-${trial}-${fold}`) },
+    );
+    return icSummary(dailyIc(predictMember(m, test.X), test.y, test.dates, { rank: true }).ic).mean;
+  };
+}
+
+const tuningOptions = (p: Params) => ({
+  nFolds: p.tuneFolds,
+  pruner: p.pruning ? { nWarmupTrials: Math.min(p.startupTrials, 5) } : (false as const),
+});
+
 /** `<kind>_tuned`: TPE over the tuning rows with inner purged folds; returns the best params. */
 async function tune(
   ctx: Ctx,
@@ -154,49 +214,46 @@ async function tune(
   fitOpts: FitOptions,
 ): Promise<{ best: Record<string, unknown>; trials: Trial[] }> {
   const TUNE_SPACE: SearchSpace = LEARNERS[kind].tuneSpace!;
-  // Inner folds of the same scheme over the tuning rows (walk-forward: the dates before the
-  // first outer test block, so tuning never sees an outer test label).
-  const inner = makeFolds(
-    d.dates,
-    { ...p, minTrainDates: Math.min(p.minTrainDates, 63) },
-    p.tuneFolds,
-    p.cv === "walk_forward" ? "walk_forward" : "kfold",
-  );
-  const parts = inner.map((f) => ({ train: sub(d, f.train), test: sub(d, f.test) }));
+  const setup = tuningSetup(d, p, base, fitOpts);
   const initial = Object.fromEntries(Object.keys(TUNE_SPACE).map((k) => [k, base[k]])) as Record<string, number>;
-  const result = await runStudy(
-    async (params, fold, trial) => {
-      ctx.progress(
-        0.05 + (0.45 * (trial + (fold + 1) / inner.length)) / p.trials,
-        `tuning trial ${trial + 1}/${p.trials}`,
-      );
-      const { train, test } = parts[fold];
-      const m = await LEARNERS[kind].fit(
-        train.X,
-        train.y,
-        { ...base, ...params },
-        { ...fitOpts, rng: ctx.rng.fork(`tune-${trial}-${fold}`) },
-      );
-      return icSummary(dailyIc(predictMember(m, test.X), test.y, test.dates, { rank: true }).ic).mean;
-    },
-    {
-      space: TUNE_SPACE,
-      nTrials: p.trials,
-      nFolds: inner.length,
-      rng: ctx.rng.fork("tuning"),
-      sampler: p.sampler,
-      tpe: { nStartupTrials: p.startupTrials },
-      pruner: p.pruning ? { nWarmupTrials: Math.min(p.startupTrials, 5) } : false,
-      initialParams: initial,
-      signal: ctx.signal,
-    },
-  );
+  const result = await runStudy(tuningObjective(ctx, kind, setup, p), {
+    space: TUNE_SPACE,
+    nTrials: p.trials,
+    ...tuningOptions(p),
+    nFolds: setup.parts.length,
+    rng: ctx.rng.fork("tuning"),
+    sampler: p.sampler,
+    tpe: { nStartupTrials: p.startupTrials },
+    initialParams: initial,
+    signal: ctx.signal,
+    batch: p.tuneBatch,
+    // Batches of several trials are the stage's tasks: on a queue run they fan out to workers.
+    ...(p.tuneBatch > 1 ? { evaluateBatch: (tasks: TrialTask[]) => ctx.map<TrialOutcome>("tuneTrial", tasks) } : {}),
+  });
   ctx.log(
     `tuning: best trial ${result.best.index} (rank ` +
       `IC ${result.best.value.toFixed(4)}), ${result.trials.filter((t) => t.status === "pruned").length} ` +
       `of ${result.trials.length} pruned`,
   );
   return { best: { ...base, ...result.best.params }, trials: result.trials };
+}
+
+/** The tuning rows of a cell, prepared once per process (a worker evaluates many trials of one cell). */
+const setups = new Map<string, Promise<TuningSetup>>();
+function tuningSetupOf(ctx: Ctx, kind: LearnerKind): Promise<TuningSetup> {
+  const p = ctx.params;
+  const key = JSON.stringify([ctx.cellId, ctx.upstream().map((u) => u.hash), p]);
+  let s = setups.get(key);
+  if (!s) {
+    s = (async () => {
+      const data = await loadData(ctx);
+      const folds = makeFolds(data.dates, p);
+      const fitOpts: FitOptions = { threads: p.threads, signal: ctx.signal };
+      return tuningSetup(sub(data, folds[0].train), p, learnerFitParams(kind, p), fitOpts);
+    })();
+    setups.set(key, s);
+  }
+  return s;
 }
 
 /**
@@ -227,6 +284,8 @@ function cellParams(p: Params, cell: Record<string, unknown>): Record<string, un
     tuneFolds: p.tuneFolds,
     sampler: p.sampler,
     pruning: p.pruning,
+    // Recorded only when not 1: batch 1 is the sequential study every earlier lock holds.
+    ...(p.tuneBatch > 1 ? { tuneBatch: p.tuneBatch } : {}),
   };
   const own = (k: LearnerKind) => ({ [LEARNERS[k].stage.key]: (p as Record<string, unknown>)[LEARNERS[k].stage.key] });
   const { kind, tuned } = modelKind(m);
@@ -451,6 +510,18 @@ const stage = defineStage({
   // Every hyper-parameter set tried (gbdt_tuned's TPE trials, or the one fixed set) enters the
   // trial registry, so the statistics stage can count it.
   trial: { table: { output: "trials", key: "trial", params: "params", metric: "metric", kind: "tuning" } },
+  tasks: {
+    /** One tuning trial of a `<kind>_tuned` cell (tuneBatch > 1): the same evaluation as in run. */
+    async tuneTrial(ctx, input) {
+      const { kind } = modelKind(String(ctx.cell.model ?? ctx.params.model) as ModelName);
+      if (kind === null) throw new StrataError("PARAMS", `train: ${ctx.cellId} has nothing to tune`);
+      const setup = await tuningSetupOf(ctx, kind);
+      return evaluateTrial(tuningObjective(ctx, kind, setup, ctx.params), input as TrialTask, {
+        ...tuningOptions(ctx.params),
+        nFolds: setup.parts.length,
+      });
+    },
+  },
   async run(ctx) {
     const t0 = performance.now();
     const p = ctx.params;

@@ -71,7 +71,7 @@ export interface ContextInit {
 }
 
 /** The context as created here; the runner adds `upstream()`, `warn()` and `previous` (see executeStage). */
-export type BaseStageContext = Omit<StageContext<unknown>, "upstream" | "warn" | "previous">;
+export type BaseStageContext = Omit<StageContext<unknown>, "upstream" | "warn" | "previous" | "map">;
 
 export interface CellRecorder {
   ctx: BaseStageContext;

@@ -15,6 +15,7 @@ export function defineStage<S extends z.ZodType>(def: {
   cellParams?(params: z.output<S>, cell: Record<string, AxisValue>): unknown;
   trial?: TrialSpec;
   readsTrials?: boolean;
+  tasks?: Record<string, (ctx: StageContext<z.output<S>>, input: unknown) => Promise<unknown> | unknown>;
   incremental?: { by: string };
   inherit?: Record<string, string>;
   checks?(params: z.output<S>, ctx: StageCheckContext): StageIssue[];

@@ -90,6 +90,17 @@ export interface CellJob {
   coordinator: string;
 }
 
+/** One task of a cell's stage (ctx.map on a worker): the cell's job plus the task's name and input. */
+export interface TaskJob extends CellJob {
+  task: string;
+  input: unknown;
+}
+
+/** The queue of a study's tasks, beside its cells' (a cell waiting for its tasks never holds the slots they need). */
+export function tasksTarget(t: QueueTarget): QueueTarget {
+  return { ...t, queue: `${t.queue}-tasks`, describe: `${t.describe} (tasks)` };
+}
+
 /** A job's result: what the worker executed and pushed. */
 export interface CellJobResult {
   outputs: LockEntry["outputs"];

@@ -43,10 +43,11 @@ const REACH_HINT =
   "start redis-server there, check host, port and firewall, and set STRATA_REDIS_PASSWORD if it needs one";
 
 interface Waiter {
-  resolve(r: CellJobResult): void;
+  resolve(r: unknown): void;
   reject(e: Error): void;
   onProgress(p: JobProgress): void;
-  job: CellJob;
+  id: string;
+  data: object;
 }
 
 /** The coordinator's side: submit cells, hear their progress, get their results. */
@@ -134,26 +135,31 @@ export class CellQueue {
 
   /** Enqueues a cell (once per fingerprint) and resolves with the worker's result. */
   submit(job: CellJob, onProgress: (p: JobProgress) => void): Promise<CellJobResult> {
-    return new Promise<CellJobResult>((resolve, reject) => {
-      this.waiters.set(job.fingerprint, { resolve, reject, onProgress, job });
-      this.enqueue(job).catch((e) => this.settle(job.fingerprint, undefined, e as Error));
+    return this.submitAs(job.fingerprint, job, onProgress) as Promise<CellJobResult>;
+  }
+
+  /** Enqueues `data` under the job id `id` (once per id) and resolves with the worker's return value. */
+  submitAs(id: string, data: object, onProgress: (p: JobProgress) => void = () => {}): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      this.waiters.set(id, { resolve, reject, onProgress, id, data });
+      this.enqueue(id, data).catch((e) => this.settle(id, undefined, e as Error));
     });
   }
 
   /** Adds the job unless one with its id exists; a failed one from an earlier try is removed first. */
-  private async enqueue(job: CellJob): Promise<void> {
-    const existing = await this.queue.getJob(job.fingerprint);
+  private async enqueue(id: string, data: object): Promise<void> {
+    const existing = await this.queue.getJob(id);
     if (existing) {
       const state = await existing.getState();
       if (state === "completed") {
-        this.settle(job.fingerprint, parseResult(existing.returnvalue));
+        this.settle(id, parseResult(existing.returnvalue));
         return;
       }
       if (state === "failed") await existing.remove();
       else return; // waiting or active: the running job's result is ours too
     }
-    await this.queue.add(JOB_NAME, job, {
-      jobId: job.fingerprint,
+    await this.queue.add(JOB_NAME, data, {
+      jobId: id,
       // A worker dying mid-job (kill -9, lost machine) is retried elsewhere; a stage's own error is not retried.
       attempts: 3,
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
@@ -167,7 +173,7 @@ export class CellQueue {
     if (job) await job.remove().catch(() => {});
   }
 
-  private settle(fp: string, result: CellJobResult | undefined, error?: Error): void {
+  private settle(fp: string, result: unknown, error?: Error): void {
     const w = this.waiters.get(fp);
     if (!w) return;
     this.waiters.delete(fp);
@@ -219,7 +225,7 @@ export class CellQueue {
       for (const [fp, w] of [...this.waiters]) {
         const job = await this.queue.getJob(fp);
         if (!job) {
-          await this.enqueue(w.job);
+          await this.enqueue(w.id, w.data);
           continue;
         }
         const state = await job.getState();
@@ -271,8 +277,8 @@ export class CellQueue {
   }
 }
 
-function parseResult(v: unknown): CellJobResult {
-  return (typeof v === "string" ? JSON.parse(v) : v) as CellJobResult;
+function parseResult(v: unknown): unknown {
+  return typeof v === "string" ? JSON.parse(v) : v;
 }
 
 function jobFailure(reason: string | undefined): StrataError {
@@ -280,7 +286,7 @@ function jobFailure(reason: string | undefined): StrataError {
 }
 
 /** How a worker handles one job (executes it, or refuses with `refuse`). */
-export type JobHandler = (data: CellJob, report: (p: JobProgress) => void) => Promise<CellJobResult>;
+export type JobHandler<D = CellJob, R = CellJobResult> = (data: D, report: (p: JobProgress) => void) => Promise<R>;
 
 /** A final failure: no other try would pass (the checkout differs, the stage itself failed). */
 export function refuse(message: string): Error {
@@ -288,15 +294,15 @@ export function refuse(message: string): Error {
 }
 
 /** The worker's side: takes jobs from the queue, `concurrency` at a time. */
-export async function startQueueWorker(
+export async function startQueueWorker<D = CellJob, R = CellJobResult>(
   target: QueueTarget,
   concurrency: number,
-  handle: JobHandler,
+  handle: JobHandler<D, R>,
 ): Promise<{ close(): Promise<void> }> {
   const lock = lockMs();
-  const worker = new Worker<CellJob, CellJobResult>(
+  const worker = new Worker<D, R>(
     target.queue,
-    (job: Job<CellJob, CellJobResult>) =>
+    (job: Job<D, R>) =>
       handle(job.data, (p) => {
         job.updateProgress(p).catch(() => {});
       }),

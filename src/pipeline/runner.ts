@@ -34,7 +34,7 @@ import {
   type StaticParts,
 } from "./plan.ts";
 import { loadStageModule, probeCells, stageParams, stageSpec, type Project } from "./project.ts";
-import type { Cell, PreviousRun, StageContext, UpstreamInfo } from "./types.ts";
+import type { Cell, PreviousRun, StageContext, StageDefinition, UpstreamInfo } from "./types.ts";
 import { previousRun } from "./previous-run.ts";
 import { readTrials, trialsDigest, trialsSummary, TRIALS_INPUT } from "./trials.ts";
 import { createTrialQueue } from "./trial-queue.ts";
@@ -666,6 +666,8 @@ interface ExecEnv {
   previous: LockEntry | undefined;
   signal: AbortSignal;
   reporter: Reporter;
+  /** Set on a worker of a queue run: ctx.map's tasks go to the queue instead of running here. */
+  tasks?: (name: string, inputs: readonly unknown[]) => Promise<unknown[]>;
 }
 
 /** What a stage's run left in its temp folder, and what it said. */
@@ -677,12 +679,73 @@ interface StageRun {
 }
 
 /** Run a stage into a temp folder and return the written files (not yet cached). */
-export async function executeStage(
+export function executeStage(
   project: Project,
   cell: Cell,
   parts: StaticParts,
   env: Omit<ExecEnv, "previous"> & { previous?: LockEntry },
 ): Promise<StageRun> {
+  return withStageContext(project, cell, parts, env, async ({ ctx, def, stage, rec, warnings, t0 }) => {
+    await def.run(ctx);
+    if (env.signal.aborted) throw new StrataError("ABORTED", `${cell.id}: interrupted`);
+    await checkOutputFolder(cell, stage.uses, def.outputs, rec.written, env.tmpDir);
+    const files = [...rec.written.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((w) => ({ name: w.name, file: w.file, abs: join(env.tmpDir, w.file), rows: w.rows }));
+    return {
+      files,
+      metrics: { ...rec.metrics },
+      warnings: warnings.list(),
+      duration_s: (performance.now() - t0) / 1000,
+    };
+  });
+}
+
+/** Run one of a stage's tasks (ctx.map) for a cell, with a context of that cell; returns its JSON result. */
+export function executeTask(
+  project: Project,
+  cell: Cell,
+  parts: StaticParts,
+  env: Omit<ExecEnv, "previous">,
+  name: string,
+  input: unknown,
+): Promise<unknown> {
+  return withStageContext(project, cell, parts, env, ({ ctx, def }) => runTask(def, cell, ctx, name, input));
+}
+
+/** A task through JSON both ways, with a context that writes no outputs: the same result here as on any worker. */
+async function runTask(def: StageDefinition, cell: Cell, ctx: StageContext<unknown>, name: string, input: unknown) {
+  const task = def.tasks?.[name];
+  if (!task) {
+    throw new StrataError("STAGE", `stage '${cell.stage}' has no task '${name}' (ctx.map)`, {
+      hint: `declare it under tasks in defineStage; it has: ${Object.keys(def.tasks ?? {}).join(", ") || "none"}`,
+    });
+  }
+  const noWrite = (): never => {
+    throw new StrataError("STAGE", `${cell.id}: task '${name}' may not write outputs or metrics; return its result`);
+  };
+  const taskCtx = { ...ctx, writeTable: noWrite, writeJson: noWrite, writeFile: noWrite, metric: noWrite };
+  const json = JSON.stringify((await task(taskCtx, JSON.parse(JSON.stringify(input ?? null)))) ?? null);
+  return JSON.parse(json);
+}
+
+interface StageScope {
+  ctx: StageContext<unknown>;
+  def: StageDefinition;
+  stage: ReturnType<typeof stageSpec>;
+  rec: CellRecorder;
+  warnings: ReturnType<typeof warningCollector>;
+  t0: number;
+}
+
+/** Loads the stage, opens the cell's DuckDB and context (views over its upstream), runs `use`, closes. */
+async function withStageContext<T>(
+  project: Project,
+  cell: Cell,
+  parts: StaticParts,
+  env: Omit<ExecEnv, "previous"> & { previous?: LockEntry },
+  use: (scope: StageScope) => Promise<T>,
+): Promise<T> {
   const stage = stageSpec(project, cell.stage);
   const def = await loadStageModule(stage);
   const previous = def.incremental ? offerPrevious(project, cell, parts, env) : null;
@@ -720,7 +783,7 @@ export async function executeStage(
       trials: def.readsTrials ? (s) => readTrials(project.registryFile, s) : undefined,
     });
     await rec.registerViews();
-    // upstream() and warn() are added to the context here, beside the other run-time wiring.
+    // upstream(), warn() and map() are added to the context here, beside the other run-time wiring.
     const upstream = upstreamInfo(env.upstream);
     const warnings = warningCollector(cell, env.reporter);
     const ctx: StageContext<unknown> = {
@@ -728,19 +791,15 @@ export async function executeStage(
       upstream: () => upstream.map((u) => ({ ...u, cell: { ...u.cell } })),
       warn: warnings.warn,
       previous,
+      map: async <R>(name: string, inputs: readonly unknown[]): Promise<R[]> => {
+        if (!def.tasks?.[name]) await runTask(def, cell, ctx, name, null); // the error naming the tasks
+        if (env.tasks) return (await env.tasks(name, inputs)) as R[];
+        const out: R[] = [];
+        for (const input of inputs) out.push((await runTask(def, cell, ctx, name, input)) as R);
+        return out;
+      },
     };
-    await def.run(ctx);
-    if (env.signal.aborted) throw new StrataError("ABORTED", `${cell.id}: interrupted`);
-    await checkOutputFolder(cell, stage.uses, def.outputs, rec.written, env.tmpDir);
-    const files = [...rec.written.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((w) => ({ name: w.name, file: w.file, abs: join(env.tmpDir, w.file), rows: w.rows }));
-    return {
-      files,
-      metrics: { ...rec.metrics },
-      warnings: warnings.list(),
-      duration_s: (performance.now() - t0) / 1000,
-    };
+    return await use({ ctx, def, stage, rec, warnings, t0 });
   } finally {
     env.signal.removeEventListener("abort", onAbort);
     conn.closeSync();

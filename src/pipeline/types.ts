@@ -195,6 +195,12 @@ export interface StageContext<P = unknown> {
   log(message: string): void;
   /** Report progress in [0, 1] with an optional short note. */
   progress(fraction: number, note?: string): void;
+  /**
+   * Runs the stage's task `name` (StageDefinition.tasks) on each input and returns the results
+   * in input order, each through JSON. Here: one after the other. On a queue run: on the
+   * workers, at once. Same results either way.
+   */
+  map<R = unknown>(name: string, inputs: readonly unknown[]): Promise<R[]>;
 }
 
 /** What a stage's plan-time `checks` see besides its own validated params. */
@@ -245,6 +251,13 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType> {
   trial?: TrialSpec;
   /** The stage reads the trial registry (ctx.trials()); its digest is one of its inputs. */
   readsTrials?: boolean;
+  /**
+   * Named pieces of the stage's work that `ctx.map(name, inputs)` runs, e.g. one tuning trial.
+   * A task gets a context of the same cell (params, seed, upstream; it writes no outputs) and
+   * a JSON input, and returns JSON; it must be a pure function of them. Locally they run one
+   * after the other; on a queue run (`--executor`) they fan out to the workers.
+   */
+  tasks?: Record<string, (ctx: StageContext<z.output<S>>, input: unknown) => Promise<unknown> | unknown>;
   /**
    * The stage can bring its previous result up to date instead of recomputing it, e.g.
    * `{ by: "date" }` for a point-in-time stage that appends the rows of new dates. It then gets

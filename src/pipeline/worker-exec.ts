@@ -13,14 +13,18 @@
  *    atomic: a worker killed midway leaves no partial object, and an object is named by its hash,
  *    so a second execution writes the same bytes).
  */
+import { rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { StrataError } from "../core/errors.ts";
 import { cellFingerprint, diffFingerprintParts } from "./fingerprint.ts";
 import type { LockEntry, LockFile } from "./lock.ts";
 import { probeCells, type Project } from "./project.ts";
-import type { CellJob, CellJobResult } from "./queue-target.ts";
+import type { CellJob, CellJobResult, TaskJob } from "./queue-target.ts";
 import type { RemoteStore } from "./remote.ts";
-import { executeStage, round3, silentReporter, upstreamOf, type Reporter } from "./runner.ts";
+import { executeStage, executeTask, round3, silentReporter, upstreamOf, type Reporter } from "./runner.ts";
+import type { UpstreamArtifact } from "./context.ts";
+import type { StaticParts } from "./plan.ts";
+import type { Cell } from "./types.ts";
 import { objectKey, pullObject, runKey } from "./sync.ts";
 import { TRIALS_INPUT, trialsDigest } from "./trials.ts";
 
@@ -46,17 +50,24 @@ export interface JobHooks {
   log(message: string): void;
   warn(message: string): void;
   signal: AbortSignal;
+  /** Where ctx.map's tasks go (the queue's task side); default: they run here. */
+  tasks?: (name: string, inputs: readonly unknown[]) => Promise<unknown[]>;
 }
 
 const SAME_CHECKOUT =
   "run every worker from the same commit as the coordinator (git pull), then restart the worker (`pipeline worker`)";
 
-export async function executeJob(
-  project: Project,
-  remote: RemoteStore,
-  job: CellJob,
-  hooks: JobHooks,
-): Promise<Omit<CellJobResult, "worker">> {
+/** What a job's cell needs before its stage runs: identity checked, inputs in place. */
+interface Prepared {
+  cell: Cell;
+  parts: StaticParts;
+  upstream: UpstreamArtifact[];
+  registryFile: string;
+  tmpRoot: string;
+  reporter: Reporter;
+}
+
+async function prepare(project: Project, remote: RemoteStore, job: CellJob, hooks: JobHooks): Promise<Prepared> {
   const spec = relative(process.cwd(), project.specFile) || project.specFile;
   const cell = project.graph.byId.get(job.cell);
   if (!cell) {
@@ -122,11 +133,51 @@ export async function executeJob(
     progress: (_c, f, note) => hooks.progress(f, note),
     warn: (m) => hooks.warn(m),
   };
+  return { cell, parts, upstream, registryFile, tmpRoot, reporter };
+}
+
+/** A task of the job's cell (ctx.map fanned out): its JSON result. */
+export async function executeTaskJob(
+  project: Project,
+  remote: RemoteStore,
+  job: TaskJob,
+  hooks: JobHooks,
+): Promise<unknown> {
+  const { cell, parts, upstream, registryFile, tmpRoot, reporter } = await prepare(project, remote, job, hooks);
+  const tmpDir = join(
+    tmpRoot,
+    "tasks",
+    `${cell.dir}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+  );
+  try {
+    return await executeTask(
+      { ...project, registryFile },
+      cell,
+      parts,
+      { tmpDir, upstream, signal: hooks.signal, reporter },
+      job.task,
+      job.input,
+    ).catch((e) => {
+      throw new StageFailed(e);
+    });
+  } finally {
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+export async function executeJob(
+  project: Project,
+  remote: RemoteStore,
+  job: CellJob,
+  hooks: JobHooks,
+): Promise<Omit<CellJobResult, "worker">> {
+  const { cell, parts, upstream, registryFile, tmpRoot, reporter } = await prepare(project, remote, job, hooks);
   const run = await executeStage({ ...project, registryFile }, cell, parts, {
     tmpDir: join(tmpRoot, cell.dir),
     upstream,
     signal: hooks.signal,
     reporter,
+    ...(hooks.tasks ? { tasks: hooks.tasks } : {}),
   }).catch((e) => {
     throw new StageFailed(e);
   });

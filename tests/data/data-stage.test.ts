@@ -67,6 +67,7 @@ function harness(rawParams: Record<string, unknown>, opts: { seed?: number; file
     cell: {},
     cellId: "data",
     previous: null,
+    map: unsupported,
     stage: "data",
     seed,
     rng: createRng(seed),

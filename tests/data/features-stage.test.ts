@@ -55,6 +55,7 @@ async function run(rawParams: Record<string, unknown>, prices: string, name: str
     cell: {},
     cellId: "features",
     previous: null,
+    map: unsupported,
     stage: "features",
     seed: 1,
     rng: createRng(1),

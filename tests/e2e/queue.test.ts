@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ChildProcess } from "node:child_process";
-import { createTempProject, exitOf, type TempProject, waitForOutput } from "./helpers.ts";
+import { createTempProject, exitOf, repoStages, type TempProject, waitForOutput } from "./helpers.ts";
 import { startRedis, type RedisServer } from "./redis-server.ts";
 
 // A stage that sleeps `ms` (to be caught mid-cell), then writes a JSON and a table that depend
@@ -42,6 +42,65 @@ ${o.remote ? `remote: ${o.remote}\n` : ""}${o.executor ? `executor: ${o.executor
   agg:
     uses: stages/s.ts
     needs: [fit]
+`;
+
+// A tuning study in batches of 4 whose trials are the stage's tasks (ctx.map).
+const TUNE_STAGE = `import { defineStage, z } from "../src/index.ts";
+import { evaluateTrial, runStudy } from "../src/quant/ml/tuning/index.ts";
+const space = { x: { type: "float", low: -3, high: 3 } };
+const objective = (ctx) => (p, fold, trial) => -((p.x - 1) ** 2) + 0.01 * ctx.rng.fork("t" + trial + "-" + fold).next();
+const opts = { nFolds: 2, pruner: { nWarmupTrials: 2 } };
+export default defineStage({
+  params: z.object({ trials: z.number().default(12), batch: z.number().default(4) }),
+  outputs: ["best"],
+  tasks: {
+    async trial(ctx, task) {
+      await new Promise((r) => setTimeout(r, 150));
+      return evaluateTrial(objective(ctx), task, opts);
+    },
+  },
+  async run(ctx) {
+    const r = await runStudy(objective(ctx), {
+      space, nTrials: ctx.params.trials, ...opts, rng: ctx.rng.fork("study"), batch: ctx.params.batch,
+      evaluateBatch: (tasks) => ctx.map("trial", tasks),
+    });
+    await ctx.writeJson("best", { best: r.best, trials: r.trials });
+  },
+});
+`;
+const TUNE_SPEC = (o: { remote?: string; executor?: string } = {}) => `version: 1
+${o.remote ? `remote: ${o.remote}\n` : ""}${o.executor ? `executor: ${o.executor}\n` : ""}stages:
+  tune:
+    uses: stages/s.ts
+`;
+
+// The train stage's tuned model on a small synthetic study, trials in batches of 2.
+const STUDY = (o: { remote?: string; executor?: string } = {}) => `version: 1
+${o.remote ? `remote: ${o.remote}\n` : ""}${o.executor ? `executor: ${o.executor}\n` : ""}stages:
+  data:
+    uses: stages/data.ts
+    params: { source: synthetic, symbols: 16, start: "2019-01-02", end: "2020-12-31", sectors: 2 }
+  features:
+    uses: stages/features.ts
+    needs: [data]
+  labels:
+    uses: stages/labels.ts
+    needs: [data]
+    params: { horizon: 5, lag: 1 }
+  train:
+    uses: stages/train.ts
+    needs: [features, labels]
+    matrix: { model: [gbdt_tuned] }
+    params:
+      folds: 2
+      minTrainDates: 60
+      horizon: 5
+      lag: 1
+      gbdt: { nTrees: 10, maxDepth: 3, minChildWeight: 20, maxBins: 32 }
+      trials: 4
+      startupTrials: 2
+      tuneFolds: 2
+      tuneBatch: 2
 `;
 
 interface Cell {
@@ -151,6 +210,51 @@ describe("cells on a Redis work queue", () => {
     expect(Object.values(again.cells).every((c) => c.status === "fresh")).toBe(true);
     for (const w of workers) w.kill("SIGTERM");
   }, 120_000);
+
+  it("a stage's tasks (a batched tuning study) fan out to the workers, with the local run's result", async () => {
+    const local = project(TUNE_SPEC(), TUNE_STAGE);
+    expect(local.runJson().ok).toBe(true);
+    const spec = TUNE_SPEC({ remote: pathToFileURL(remoteDir()).href, executor: `${redis.url}?queue=tasks` });
+    const ws = await Promise.all([1, 2].map(() => worker(spec, {}, TUNE_STAGE)));
+    let seen = "";
+    for (const w of ws) w.stdout!.on("data", (d) => (seen += d));
+    const coord = project(spec, TUNE_STAGE);
+    const r = await runAsync(coord).done;
+    expect(r.code, r.err).toBe(0);
+    expect(coord.read("pipeline.lock")).toBe(local.read("pipeline.lock"));
+    expect(coord.read("data/tune/best.json")).toBe(local.read("data/tune/best.json"));
+    // Every trial was evaluated by a task slot (#t…), not inside the cell.
+    expect(seen.match(/✓ tune task trial [\d.]+ s on \S+#t\d/g)).toHaveLength(12);
+    for (const w of ws) w.kill("SIGTERM");
+  }, 120_000);
+
+  it("train[model=gbdt_tuned] with tuneBatch 2: its trials fan out, its outputs are the local run's", async () => {
+    const stages = repoStages("data.ts", "features.ts", "labels.ts", "train.ts");
+    const local = createTempProject({ "pipeline.yaml": STUDY(), ...stages });
+    cleanup.push(() => local.dispose());
+    expect(local.runJson().ok).toBe(true);
+    const spec = STUDY({ remote: pathToFileURL(remoteDir()).href, executor: `${redis.url}?queue=train` });
+    const files = { "pipeline.yaml": spec, ...stages };
+    const ws: ChildProcess[] = [];
+    for (let i = 0; i < 2; i++) {
+      const w = createTempProject(files);
+      cleanup.push(() => w.dispose());
+      const child = w.spawnCli(["worker"]);
+      children.push(child);
+      await waitForOutput(child, /Worker ready/, 30_000);
+      ws.push(child);
+    }
+    let seen = "";
+    for (const w of ws) w.stdout!.on("data", (d) => (seen += d));
+    const coord = createTempProject(files);
+    cleanup.push(() => coord.dispose());
+    const r = await runAsync(coord).done;
+    expect(r.code, r.err).toBe(0);
+    expect(coord.read("pipeline.lock")).toBe(local.read("pipeline.lock"));
+    // 4 trials in 2 batches of 2, each one a task on a task slot.
+    expect(seen.match(/✓ train\[model=gbdt_tuned\] task tuneTrial [\d.]+ s on \S+#t\d/g)).toHaveLength(4);
+    for (const w of ws) w.kill("SIGTERM");
+  }, 180_000);
 
   it("a worker whose checkout differs refuses, naming what differs", async () => {
     const remote = pathToFileURL(remoteDir()).href;

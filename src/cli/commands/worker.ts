@@ -43,17 +43,19 @@ export async function workerCommand(flags: WorkerFlags): Promise<void> {
       process.stdout.write(`${JSON.stringify({ ...e, at: new Date().toISOString() })}\n`);
       return;
     }
+    const what = e.task ? `${e.cell} task ${e.task}` : e.cell;
     const line =
       e.kind === "start"
-        ? `${color.dim("▶")} ${e.cell} ${color.dim(`on ${e.slot}`)}`
+        ? `${color.dim("▶")} ${what} ${color.dim(`on ${e.slot}`)}`
         : e.kind === "done"
-          ? `${color.green("✓")} ${e.cell} ${color.dim(`${e.seconds!.toFixed(1)} s on ${e.slot}`)}`
-          : `${color.red(e.kind === "refused" ? "refused" : "✗")} ${e.cell}: ${e.message}`;
+          ? `${color.green("✓")} ${what} ${color.dim(`${e.seconds!.toFixed(1)} s on ${e.slot}`)}`
+          : `${color.red(e.kind === "refused" ? "refused" : "✗")} ${what}: ${e.message}`;
     process.stdout.write(`${line}\n`);
   };
   await runWorker({
     file: flags.file,
     target,
+    executorUrl: (flags.executor ?? spec.executor)!,
     remote: flags.remote,
     concurrency,
     onEvent: say,

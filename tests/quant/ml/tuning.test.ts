@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { createRng } from "../../../src/core/rng.ts";
 import {
+  evaluateTrial,
   median,
   runStudy,
   runningMean,
@@ -220,5 +222,56 @@ describe("median pruning", () => {
       initialParams: { x: 0.5 },
     });
     expect(r.trials[0].params).toEqual({ x: 0.5 });
+  });
+
+  describe("batches (trials evaluated elsewhere)", () => {
+    const space: SearchSpace = { x: { type: "float", low: -3, high: 3 }, n: { type: "int", low: 1, high: 9 } };
+    const obj = (p: ParamValues, fold: number, trial: number) =>
+      -(((p.x as number) - 1) ** 2) - 0.1 * Math.abs((p.n as number) - 4) + 0.05 * fold - (trial === 7 ? 5 : 0);
+    const opts = { space, nTrials: 24, nFolds: 3, tpe: { nStartupTrials: 6 }, pruner: { nWarmupTrials: 4 } };
+    const digest = (r: unknown) => createHash("sha256").update(JSON.stringify(r)).digest("hex");
+
+    it("batch 1 is the sequential study, trial for trial", async () => {
+      // Pinned from the implementation before batches existed (same space, objective, seed 31):
+      // 24 trials, 9 pruned, best trial 11.
+      const r = await runStudy(obj, { ...opts, rng: createRng(31) });
+      expect(r.trials.filter((t) => t.status === "pruned")).toHaveLength(9);
+      expect(r.best.index).toBe(11);
+      expect(digest(r)).toBe("fb2a1974a4d951753dbf7015183aa64e464c36629ceb5e92d769f8a4277c2276");
+    });
+
+    it("a batch evaluated anywhere, in any order, through JSON, gives the same study", async () => {
+      const here = await runStudy(obj, { ...opts, batch: 4, rng: createRng(31) });
+      const sizes: number[] = [];
+      const away = await runStudy(obj, {
+        ...opts,
+        batch: 4,
+        rng: createRng(31),
+        // Backwards and through JSON, as a queue returns them (NaN arrives as null).
+        evaluateBatch: async (tasks) => {
+          sizes.push(tasks.length);
+          const out = [];
+          for (const task of [...tasks].reverse())
+            out.unshift(JSON.parse(JSON.stringify(await evaluateTrial(obj, JSON.parse(JSON.stringify(task)), opts))));
+          return out;
+        },
+      });
+      expect(sizes).toEqual([4, 4, 4, 4, 4, 4]);
+      expect(digest(away)).toBe(digest(here));
+      // Trials of one batch do not see each other: batch 4 is a different study from batch 1.
+      expect(digest(here)).not.toBe(digest(await runStudy(obj, { ...opts, rng: createRng(31) })));
+    });
+
+    it("NaN values survive the trip as null and come back as NaN", async () => {
+      const r = await runStudy(() => NaN, {
+        space: { x: { type: "float", low: 0, high: 1 } },
+        nTrials: 2,
+        nFolds: 2,
+        rng: createRng(1),
+        batch: 2,
+        evaluateBatch: async (tasks) => tasks.map(() => ({ values: [null, null], status: "complete" as const })),
+      });
+      expect(r.trials[0].values.every(Number.isNaN)).toBe(true);
+    });
   });
 });

@@ -28,6 +28,9 @@ export {
 } from "./pruning.ts";
 export {
   runStudy,
+  evaluateTrial,
+  type TrialTask,
+  type TrialOutcome,
   type StudyOptions,
   type StudyResult,
   type Trial,

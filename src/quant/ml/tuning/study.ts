@@ -45,6 +45,29 @@ export interface StudyOptions {
   initialParams?: ParamValues;
   onTrial?: (trial: Trial) => void;
   signal?: AbortSignal;
+  /**
+   * Trials per batch (default 1: each trial is sampled and pruned knowing every earlier one).
+   * With k > 1 the k trials of a batch are sampled from, and pruned against, the batches before
+   * it only: they can be evaluated in any order or on any machine with the same result, and a
+   * study gives the same trials for the same k wherever its batches run.
+   */
+  batch?: number;
+  /** Evaluates one batch (e.g. on other machines); default: one trial after the other, here. */
+  evaluateBatch?: (tasks: TrialTask[]) => Promise<TrialOutcome[]>;
+}
+
+/** One trial to evaluate: its params and what pruning compares it with. */
+export interface TrialTask {
+  trial: number;
+  params: ParamValues;
+  /** Per-fold values of the completed trials of earlier batches. */
+  completed: number[][];
+}
+
+/** A trial's per-fold values (null stands for NaN after a trip through JSON) and status. */
+export interface TrialOutcome {
+  values: Array<number | null>;
+  status: TrialStatus;
 }
 
 export interface StudyResult {
@@ -70,33 +93,42 @@ export async function runStudy(objective: StudyObjective, opts: StudyOptions): P
   const sign = dir === "maximize" ? 1 : -1;
   const trials: Trial[] = [];
   const observations: TpeObservation[] = [];
-  for (let t = 0; t < opts.nTrials; t++) {
-    if (opts.signal?.aborted) throw new StrataError("ABORTED", `runStudy: aborted after ${t} trials`);
-    const rng = opts.rng.fork(`trial-${t}`);
-    const params =
-      t === 0 && opts.initialParams
-        ? { ...opts.initialParams }
-        : opts.sampler === "random"
-          ? sampleRandom(opts.space, rng)
-          : sampleTpe(opts.space, observations, rng, opts.tpe);
-    const values: number[] = [];
-    let status: TrialStatus = "complete";
+  const batch = opts.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new StrataError("ARGUMENT", `runStudy: batch is ${batch}, expected an integer ≥ 1`);
+  const evalOpts = { nFolds: opts.nFolds, direction: dir, pruner: opts.pruner };
+  for (let start = 0; start < opts.nTrials; start += batch) {
+    if (opts.signal?.aborted) throw new StrataError("ABORTED", `runStudy: aborted after ${start} trials`);
+    // Sampled and pruned from the earlier batches only (with batch 1: every earlier trial).
+    const seen = observations.slice();
     const completed = trials.filter((x) => x.status === "complete").map((x) => x.values);
-    for (let k = 0; k < opts.nFolds; k++) {
-      const v = await objective(params, k, t);
-      values.push(typeof v === "number" ? v : NaN);
-      if (
-        opts.pruner !== false &&
-        shouldPrune({ trial: t, values, completed, nFolds: opts.nFolds, direction: dir }, opts.pruner ?? {})
-      ) {
-        status = "pruned";
-        break;
-      }
+    const tasks: TrialTask[] = [];
+    for (let t = start; t < Math.min(start + batch, opts.nTrials); t++) {
+      const rng = opts.rng.fork(`trial-${t}`);
+      const params =
+        t === 0 && opts.initialParams
+          ? { ...opts.initialParams }
+          : opts.sampler === "random"
+            ? sampleRandom(opts.space, rng)
+            : sampleTpe(opts.space, seen, rng, opts.tpe);
+      tasks.push({ trial: t, params, completed });
     }
-    const trial: Trial = { index: t, params, values, value: mean(values), status };
-    trials.push(trial);
-    observations.push({ params, value: sign * trial.value, pruned: status === "pruned", folds: values.length });
-    opts.onTrial?.(trial);
+    const outcomes = opts.evaluateBatch
+      ? await opts.evaluateBatch(tasks)
+      : await sequential(tasks, (task) => evaluateTrial(objective, task, evalOpts));
+    tasks.forEach((task, i) => {
+      const values = outcomes[i].values.map((v) => (typeof v === "number" ? v : NaN));
+      const status = outcomes[i].status;
+      const trial: Trial = { index: task.trial, params: task.params, values, value: mean(values), status };
+      trials.push(trial);
+      observations.push({
+        params: task.params,
+        value: sign * trial.value,
+        pruned: status === "pruned",
+        folds: values.length,
+      });
+      opts.onTrial?.(trial);
+    });
   }
   let best: Trial | undefined;
   for (const x of trials) {
@@ -107,4 +139,44 @@ export async function runStudy(objective: StudyObjective, opts: StudyOptions): P
   // unless nWarmupTrials is 0; then it may be the only candidate left).
   best ??= trials.find((x) => x.status === "complete") ?? trials[0];
   return { trials, best };
+}
+
+/**
+ * One trial, fold after fold, stopped by the median pruner against `task.completed`: a pure
+ * function of the objective and the task, so it gives the same outcome wherever it runs.
+ */
+export async function evaluateTrial(
+  objective: StudyObjective,
+  task: TrialTask,
+  opts: { nFolds: number; direction?: "maximize" | "minimize"; pruner?: Partial<MedianPrunerOptions> | false },
+): Promise<TrialOutcome> {
+  const values: number[] = [];
+  let status: TrialStatus = "complete";
+  for (let k = 0; k < opts.nFolds; k++) {
+    const v = await objective(task.params, k, task.trial);
+    values.push(typeof v === "number" ? v : NaN);
+    if (
+      opts.pruner !== false &&
+      shouldPrune(
+        {
+          trial: task.trial,
+          values,
+          completed: task.completed,
+          nFolds: opts.nFolds,
+          direction: opts.direction ?? "maximize",
+        },
+        opts.pruner ?? {},
+      )
+    ) {
+      status = "pruned";
+      break;
+    }
+  }
+  return { values, status };
+}
+
+async function sequential<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await fn(item));
+  return out;
 }
