@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ENGINE_VERSION } from "../pipeline/version.ts";
-import { fail } from "./output.ts";
+import { beQuiet, fail } from "./output.ts";
 
 // `pipeline status | head`: when the reader closes the pipe, stop quietly as other Unix tools do.
 for (const stream of [process.stdout, process.stderr]) {
@@ -24,9 +24,15 @@ program
   .description("Strata: reproducible research pipelines for systematic trading")
   .version(ENGINE_VERSION)
   .option("-f, --file <path>", "pipeline file", "pipeline.yaml")
+  .option("-q, --quiet", "print nothing but errors (the exit code says the rest)")
   .showHelpAfterError("(run with --help for usage)")
   // Usage errors (unknown option, bad argument) exit 2; --help and --version exit 0.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+program.hook("preAction", (_program, action) => {
+  const o = action.opts() as { quiet?: boolean; json?: boolean };
+  if (program.opts().quiet || o.quiet) beQuiet(!!o.json);
+});
 
 const jsonOpt = () => new Option("--json", "machine-readable output on stdout");
 
@@ -69,6 +75,7 @@ program
   .option("--checksum", "re-hash every output and source file (trust no file-system timestamp)")
   .option("--remote <url>", "also consult this remote cache (default: pipeline.yaml's remote)")
   .option("--no-remote", "consult the local cache only")
+  .option("--exit-code", "exit 1 when any cell is stale (for scripts: is the study fresh?)")
   .addOption(jsonOpt())
   .action(async (targets: string[], o) =>
     (await import("./commands/status.ts")).statusCommand(targets, { ...o, file: program.opts().file }),
@@ -142,6 +149,46 @@ exp
   .addOption(jsonOpt())
   .action(async (name: string, o) =>
     (await import("./commands/exp.ts")).expApplyCommand(name, { ...o, file: program.opts().file }),
+  );
+
+exp
+  .command("diff")
+  .description("params and metrics that differ between two experiments (`main`: the study itself)")
+  .argument("<a>")
+  .argument("<b>")
+  .option("--all", "list unchanged metrics too")
+  .addOption(jsonOpt())
+  .action(async (a: string, b: string, o) =>
+    (await import("./commands/metrics.ts")).expDiffCommand(a, b, { ...o, file: program.opts().file }),
+  );
+
+const metrics = program.command("metrics").description("recorded metrics: show them, or diff two revisions");
+metrics
+  .command("show")
+  .description("every recorded metric of the selected cells (default: all)")
+  .argument("[targets...]")
+  .addOption(jsonOpt())
+  .action(async (targets: string[], o) =>
+    (await import("./commands/metrics.ts")).metricsShowCommand(targets, { ...o, file: program.opts().file }),
+  );
+metrics
+  .command("diff")
+  .description("metrics that differ between two git revisions (default: HEAD vs the working tree, `workspace`)")
+  .argument("[revs...]", "REV_A [REV_B]")
+  .option("--all", "list unchanged metrics too")
+  .addOption(jsonOpt())
+  .action(async (revs: string[], o) =>
+    (await import("./commands/metrics.ts")).lockDiffCommand("metrics", revs, { ...o, file: program.opts().file }),
+  );
+program
+  .command("params")
+  .description("recorded params")
+  .command("diff")
+  .description("params that differ between two git revisions (default: HEAD vs the working tree), by stage")
+  .argument("[revs...]", "REV_A [REV_B]")
+  .addOption(jsonOpt())
+  .action(async (revs: string[], o) =>
+    (await import("./commands/metrics.ts")).lockDiffCommand("params", revs, { ...o, file: program.opts().file }),
   );
 
 program
@@ -476,5 +523,15 @@ function parsePositive(v: string, flag: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got '${v}'`);
   return n;
 }
+
+program
+  .command("completion")
+  .description(
+    "print a shell completion script: pipeline completion bash > ~/.local/share/bash-completion/completions/pipeline",
+  )
+  .argument("<shell>", "bash, zsh or fish")
+  .action(async (shell: string) => {
+    process.stdout.write((await import("./completion.ts")).completionScript(program, shell));
+  });
 
 program.parseAsync(process.argv).catch(fail);

@@ -52,3 +52,19 @@ export function untilSignal(close: () => Promise<void>): Promise<void> {
     process.on("SIGTERM", stop);
   });
 }
+
+/** `--quiet` (any command): print nothing but errors; the exit code says the rest. */
+export function isQuiet(): boolean {
+  return process.env.STRATA_QUIET === "1";
+}
+
+/** Turns `--quiet` on for this process: stdout muted unless it carries --json output, progress off. */
+export function beQuiet(json: boolean): void {
+  process.env.STRATA_QUIET = "1";
+  if (json) return;
+  process.stdout.write = ((_chunk: unknown, enc?: unknown, cb?: unknown) => {
+    const done = typeof enc === "function" ? enc : cb;
+    if (typeof done === "function") done();
+    return true;
+  }) as typeof process.stdout.write;
+}

@@ -4,7 +4,7 @@
  */
 import type { Cell } from "../pipeline/types.ts";
 import type { CellResult, Reporter } from "../pipeline/runner.ts";
-import { color, fmtSeconds } from "./output.ts";
+import { color, fmtSeconds, isQuiet } from "./output.ts";
 
 interface Running {
   action: string;
@@ -66,8 +66,10 @@ export function createReporter(opts: {
     if (lines.length) out.write(lines.join("\n") + "\n");
     drawn = lines.length;
   };
-  const line = (s: string) => {
-    if (opts.quiet) return;
+  const quiet = opts.quiet ?? isQuiet();
+  /** `important`: a failure, shown even with --quiet. */
+  const line = (s: string, important = false) => {
+    if (quiet && !important) return;
     clear();
     out.write(s + "\n");
     draw();
@@ -99,9 +101,10 @@ export function createReporter(opts: {
         draw();
         return;
       }
-      line(finishLine(cell, r));
-      if (r.error) line(color.red(r.error.replace(/^/gm, "    ")));
-      for (const at of r.where ?? []) line(color.dim(`      at ${at}`));
+      const failed = r.status === "failed";
+      line(finishLine(cell, r), failed);
+      if (r.error) line(color.red(r.error.replace(/^/gm, "    ")), failed);
+      for (const at of r.where ?? []) line(color.dim(`      at ${at}`), failed);
     },
     warn(message) {
       line(`${color.yellow("warning")}: ${message}`);

@@ -23,6 +23,7 @@ import {
   type RegisterResult,
 } from "../../paper/model-registry.ts";
 import { color, printJson } from "../output.ts";
+import { table } from "../table.ts";
 
 interface Flags {
   file?: string;
@@ -35,17 +36,6 @@ const num = (v: number | null | undefined, digits = 3) =>
   typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "—";
 const pct = (v: number | null | undefined) =>
   typeof v === "number" && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : "—";
-
-/** Rows as a table: columns padded to their widest cell; `right` columns are right-aligned (numbers). */
-function table(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n") + "\n";
-}
 
 export async function modelsListCommand(flags: Flags): Promise<void> {
   const specFile = findSpecFile({ file: flags.file });

@@ -5,7 +5,7 @@ import { describeStep, formatPlanWarning } from "../../pipeline/plan.ts";
 import { collectWarnings, type WarningRecord } from "../warnings.ts";
 import { createReporter } from "../reporter.ts";
 import { planRemote } from "../plan-remote.ts";
-import { color, fmtSeconds, printJson } from "../output.ts";
+import { color, fmtSeconds, isQuiet, printJson } from "../output.ts";
 
 export interface RunFlags {
   file?: string;
@@ -117,8 +117,13 @@ function stopOnSignals(): AbortController {
   return controller;
 }
 
-/** The run for humans: counts and time, every warning, and a recap of each failure. */
+/** The run for humans: counts and time, every warning, and a recap of each failure (only that with --quiet). */
 function printSummary(project: Project, summary: RunSummary, warnings: WarningRecord[]): void {
+  if (isQuiet()) {
+    for (const r of summary.results.filter((x) => x.status === "failed"))
+      process.stderr.write(`${color.red("failed")} ${r.id}: ${(r.error ?? "").split("\n")[0]}\n`);
+    return;
+  }
   const count = (s: CellResult["status"]) => summary.results.filter((r) => r.status === s).length;
   const parts = [
     `${count("ran")} ran`,

@@ -15,7 +15,7 @@ const WORD: Record<PlanStep["action"], string> = {
 
 export async function statusCommand(
   targets: string[],
-  flags: { file?: string; json?: boolean; checksum?: boolean; remote?: string | false },
+  flags: { file?: string; json?: boolean; checksum?: boolean; remote?: string | false; exitCode?: boolean },
 ): Promise<void> {
   const project = await openProject({ file: flags.file });
   // --checksum: re-hash every output and source file instead of trusting the stat cache.
@@ -27,6 +27,8 @@ export async function statusCommand(
   );
   await project.stat.save();
   const stale = steps.filter((s) => s.action !== "skip");
+  // --exit-code: scripts ask "is it fresh?" (1 when anything would change, like `git diff --exit-code`).
+  if (flags.exitCode && stale.length > 0) process.exitCode = 1;
   // Run-time warnings as the lock records them for each cell's current outputs.
   const cellWarnings = (id: string): string[] => project.lock.cells[id]?.warnings ?? [];
   const warnings = collectWarnings(
