@@ -30,6 +30,11 @@ export interface FigureOptions {
   table?: TableOptions;
   /** Element id (default: slug of the title). */
   id?: string;
+  /**
+   * Said instead of the chart when set (e.g. "No column has a missing value"): a chart of
+   * nothing but zeros reads as broken. The data table is still there.
+   */
+  empty?: string;
 }
 
 /** Plot options with the theme applied (font, palette, sizes), `opts` taking precedence. */
@@ -54,7 +59,11 @@ export function renderPlot(opts: Plot.PlotOptions): SafeHtml {
 /** A complete figure: title, optional subtitle, the SVG, and a collapsible table of its data. */
 export function figure(opts: FigureOptions): SafeHtml {
   if (!opts.title) throw new Error("figure: every figure needs a title");
-  const svg = opts.data.length ? renderPlot(opts.plot) : html`<p class="note">No data.</p>`;
+  const svg = opts.empty
+    ? html`<p class="note">${opts.empty}</p>`
+    : opts.data.length
+      ? renderPlot(opts.plot)
+      : html`<p class="note">No data.</p>`;
   return join([
     html`<figure id="${opts.id ?? slug(opts.title)}" class="figure"><h3>${opts.title}</h3>`,
     html`${opts.subtitle ? html`<p class="subtitle">${opts.subtitle}</p>` : null}${svg}<details><summary>`,

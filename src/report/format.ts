@@ -16,6 +16,20 @@ export function formatNumber(x: number, digits = 4): string {
   ).replace(/^-/, "−");
 }
 
+/**
+ * A bootstrap p-value: with B resamples the smallest positive value is 1/B, so 0 means "below
+ * 1/B", never "impossible" — shown as "< 1/2000 (0.0005)". Others to `digits` places.
+ */
+export function formatPValue(p: unknown, resamples: unknown, digits = 3): string {
+  if (typeof p !== "number") return p === null || p === undefined ? "—" : String(p);
+  if (p === 0 && typeof resamples === "number" && resamples > 0)
+    return `< 1/${resamples} (${Number((1 / resamples).toPrecision(2))})`;
+  return formatNumber(p, digits);
+}
+
+/** Identifiers that are integers (seeds, years, ids): digits only, never grouped ("2024", not "2,024"). */
+export const PLAIN_INTEGER_KEY = /(^|[._ ])(seed|year|id|pid)$/i;
+
 /** Share as percent, e.g. 0.1234 → "12.3%". */
 export function formatPercent(x: number, digits = 1): string {
   if (!Number.isFinite(x)) return formatNumber(x);

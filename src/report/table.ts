@@ -1,4 +1,11 @@
-import { formatValue } from "./format.ts";
+import { formatValue, PLAIN_INTEGER_KEY } from "./format.ts";
+
+/** A value under `key`: identifier integers (seeds, years, ids) ungrouped, the rest by formatValue. */
+function formatUnder(key: string, v: unknown, digits: number): string {
+  if ((typeof v === "number" && Number.isInteger(v)) || typeof v === "bigint")
+    if (PLAIN_INTEGER_KEY.test(key)) return String(v).replace(/^-/, "−");
+  return formatValue(v, digits);
+}
 import { html, join, type SafeHtml } from "./html.ts";
 
 export interface TableOptions {
@@ -27,7 +34,7 @@ export function dataTable(rows: readonly Record<string, unknown>[], opts: TableO
   const max = opts.maxRows ?? 200;
   const shown = rows.slice(0, max);
   const cell = (c: string, v: unknown) => {
-    const text = opts.format?.[c] ? opts.format[c](v) : formatValue(v, opts.digits ?? 4);
+    const text = opts.format?.[c] ? opts.format[c](v) : formatUnder(c, v, opts.digits ?? 4);
     return typeof v === "number" || typeof v === "bigint" ? html`<td class="num">${text}</td>` : html`<td>${text}</td>`;
   };
   const more =
@@ -44,14 +51,14 @@ export function dataTable(rows: readonly Record<string, unknown>[], opts: TableO
 /** A two-column key/value table (params, provenance). */
 export function keyValueTable(
   entries: ReadonlyArray<readonly [string, unknown]>,
-  opts: { digits?: number } = {},
+  opts: { digits?: number; format?: Record<string, (v: unknown) => string> } = {},
 ): SafeHtml {
   return join([
     html`<div class="table-wrap"><table class="kv"><tbody>`,
     entries.map(([k, v]) =>
       join([
         html`<tr><th>${k}</th><td${typeof v === "number" ? html` class="num"` : null}>`,
-        html`${formatValue(v, opts.digits ?? 6)}</td></tr>`,
+        html`${opts.format?.[k] ? opts.format[k](v) : formatUnder(k, v, opts.digits ?? 6)}</td></tr>`,
       ]),
     ),
     html`</tbody></table></div>`,

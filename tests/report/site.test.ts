@@ -115,6 +115,12 @@ describe("report site on a small study", () => {
       expect(blocks.length, pg.file).toBe(pg.figures);
       for (const b of blocks) {
         const title = /<h3>(.*?)<\/h3>/.exec(b)?.[1];
+        // A chart of nothing (no missing value anywhere) is said in words instead.
+        if (/<\/p><p class="note">No column has a missing value/.test(b)) {
+          expect(b).not.toMatch(/<svg/);
+          figures++;
+          continue;
+        }
         expect(b, `${pg.file}: ${title}`).toMatch(/<svg[^>]*viewBox/);
         expect(b, `${pg.file}: ${title}`).toMatch(/<(rect|path|circle|line|text)\b/);
         expect(b, `${pg.file}: ${title}`).toMatch(
@@ -142,6 +148,22 @@ describe("report site on a small study", () => {
       }
     },
   );
+
+  it("reads: p-values of 0 as < 1/B, seeds without separators, PSR/DSR on a nines axis", () => {
+    const stats = get("statistics.html");
+    // The bootstrap p-values: a number, or "< 1/B (1/B)" — never a bare 0 (2000 resamples here).
+    for (const label of ["Reality Check p-value", "SPA p-value (consistent)"]) {
+      const v = new RegExp(`${label.replace(/[()]/g, "\\$&")}</div><div class="v">([^<]*)<`).exec(stats)?.[1];
+      expect(v, label).toMatch(/^(&lt; 1\/2000 \(0\.0005\)|0\.\d+|1)$/);
+    }
+    expect(stats).not.toMatch(/<th>reality_check\.p_value<\/th><td[^>]*>0</);
+    expect(stats).toContain("Probability (nines scale: 0.9, 0.99, 0.999 evenly spaced)");
+    // Every cell's seed in the overview: digits only (a seed is a name, not a quantity).
+    const seeds = [...get("index.html").matchAll(/[0-9a-f]{16}<\/td><td class="num">([^<]+)<\/td>/g)].map((m) => m[1]);
+    expect(seeds.length).toBeGreaterThan(5);
+    for (const s of seeds) expect(s).toMatch(/^\d+$/);
+    expect(get("selection.html")).toMatch(/<th>backtest\.seed<\/th><td class="num">\d+<\/td>/);
+  });
 
   it("renders a hostile symbol as text", () => {
     const data = get("data.html");

@@ -107,6 +107,9 @@ function missingFigure(cellId: string, missing: Array<{ column: string; share: n
     title: `Missing values by column — ${cellId}`,
     subtitle: "Share of rows where the column is NULL, in percent.",
     data: missing,
+    ...(missing.every((r) => r.share === 0)
+      ? { empty: `No column has a missing value (${missing.length} columns checked).` }
+      : {}),
     table: { columns: ["column", "type", "missing", "share"], format: { share: (v) => formatPercent(v as number, 2) } },
     plot: {
       height: Math.max(120, 40 + missing.length * 22),

@@ -6,7 +6,6 @@ import { readFile } from "node:fs/promises";
 import * as Plot from "@observablehq/plot";
 import type { CatalogCell } from "../catalog.ts";
 import { figure, labelMargin } from "../figure.ts";
-import { formatValue } from "../format.ts";
 import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable, keyValueTable } from "../table.ts";
 import { cellsWith, declared, pathOf, readableCells, sourceStatus, stagesOf } from "./cells.ts";
@@ -102,12 +101,7 @@ async function cellSection(cell: CatalogCell): Promise<SafeHtml[]> {
   }
   parts.push(html`<h3>Every candidate and why</h3>${dataTable(rowsOut, { maxRows: 1000, digits: 5 })}`);
   if (Object.keys(champ).length)
-    parts.push(
-      join([
-        html`<h3>Champion provenance</h3>`,
-        keyValueTable(flatten(champ).map(([k, v]) => [k, formatValue(v, 8)] as [string, unknown])),
-      ]),
-    );
+    parts.push(join([html`<h3>Champion provenance</h3>`, keyValueTable(flatten(champ), { digits: 8 })]));
   return parts;
 }
 

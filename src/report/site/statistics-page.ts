@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import * as Plot from "@observablehq/plot";
 import type { CatalogCell } from "../catalog.ts";
 import { figure, labelMargin } from "../figure.ts";
-import { formatNumber } from "../format.ts";
+import { formatNumber, formatPValue } from "../format.ts";
 import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable, keyValueTable } from "../table.ts";
 import { cellsWith, pathOf, readableCells, sourceStatus, stagesOf } from "./cells.ts";
@@ -83,8 +83,12 @@ function card(k: string, v: unknown, note?: string): SafeHtml {
 function testCards(id: string, matrix: Json, { pbo, rc, spa, trials }: Tests, count: number): SafeHtml {
   return join([
     html`<h2><code>${id}</code></h2><div class="cards">`,
-    card("Reality Check p-value", rc.p_value, `best: ${shortCell(String(rc.best ?? ""))}`),
-    card("SPA p-value (consistent)", spa.p_consistent, `best: ${shortCell(String(spa.best ?? ""))}`),
+    card("Reality Check p-value", formatPValue(rc.p_value, rc.resamples), `best: ${shortCell(String(rc.best ?? ""))}`),
+    card(
+      "SPA p-value (consistent)",
+      formatPValue(spa.p_consistent, spa.resamples ?? rc.resamples),
+      `best: ${shortCell(String(spa.best ?? ""))}`,
+    ),
     card("PBO", pbo.pbo, `${pbo.splits ?? "?"} splits, ${pbo.combinations ?? "?"} combinations`),
     card(
       "trials (N, effective)",
@@ -139,6 +143,7 @@ function probabilityFigure(cells: CellRow[], order: string[], have: Set<string>)
   );
   const benchNames = [...new Set(cells.map((c) => String(c.benchmark ?? "")).filter(Boolean))];
   if (!probs.length) return null;
+  const top = Math.max(3, Math.ceil(Math.max(...probs.map((p) => nines(p.probability)).filter(Number.isFinite))));
   return figure({
     title: "Probabilistic and deflated Sharpe ratio",
     subtitle:
@@ -151,10 +156,14 @@ function probabilityFigure(cells: CellRow[], order: string[], have: Set<string>)
     plot: {
       height: Math.max(160, 50 + cells.length * 16),
       marginLeft: labelMargin(order),
+      // A "nines" axis, −log10(1 − p): 0.9, 0.99 and 0.999 are evenly apart, so a DSR of 0.999
+      // no longer sits on top of one of 0.9 at the right edge of a linear 0–1 axis.
       x: {
-        label: "Probability (0–1)",
+        label: "Probability (nines scale: 0.9, 0.99, 0.999 evenly spaced)",
         grid: true,
-        domain: [Math.min(0.9, ...probs.map((p) => p.probability).filter(Number.isFinite)), 1],
+        domain: [0, top],
+        ticks: [0, nines(0.5), ...Array.from({ length: top }, (_, i) => i + 1)],
+        tickFormat: (n: number) => (n === 0 ? "0" : n < 1 ? "0.5" : (1 - 10 ** -n).toFixed(n)),
       },
       y: { label: null, domain: order },
       color: {
@@ -163,11 +172,26 @@ function probabilityFigure(cells: CellRow[], order: string[], have: Set<string>)
         range: ["#76b7b2", "#e15759", "#59a14f", "#9c6ade"],
       },
       marks: [
-        Plot.ruleX([0.95], { stroke: "#9a6700", strokeDasharray: "3,3" }),
-        Plot.dot(probs, { y: "cell", x: "probability", fill: "measure", r: 3.5 }),
+        Plot.ruleX([nines(0.95)], { stroke: "#9a6700", strokeDasharray: "3,3" }),
+        Plot.dot(probs, {
+          y: "cell",
+          x: (d: { probability: number }) => nines(d.probability),
+          fill: "measure",
+          r: 3.5,
+        }),
       ],
     },
   });
+}
+
+/** At most this many nines are told apart (p ≥ 0.999999 is drawn at 6). */
+const NINES_CAP = 6;
+
+/** −log10(1 − p), capped at NINES_CAP: the position of a probability on the nines axis. */
+export function nines(p: number): number {
+  if (!Number.isFinite(p)) return NaN;
+  // + 0: p = 0 gives −0, which would print as "−0" on an axis.
+  return Math.min(NINES_CAP, -Math.log10(Math.max(1 - p, 10 ** -NINES_CAP))) + 0;
 }
 
 /** Consistency: each cell's Sharpe ratio within each calendar year, from the `windows` output. */
@@ -206,12 +230,21 @@ async function yearlyHeatmap(conn: SiteContext["conn"], sc: CatalogCell, order: 
 
 /** The table of every cell and the table of every test's numbers, by dotted key. */
 function cellTables(cells: CellRow[], { pbo, rc, spa, trials }: Tests): SafeHtml {
-  return html`<h3>Every cell</h3>${dataTable(cells, { maxRows: 1000, digits: 5 })}<h3>Tests</h3>${keyValueTable([
-    ...Object.entries(rc).map(([k, v]) => [`reality_check.${k}`, v] as const),
-    ...Object.entries(spa).map(([k, v]) => [`spa.${k}`, v] as const),
-    ...Object.entries(pbo).map(([k, v]) => [`pbo.${k}`, v] as const),
-    ...Object.entries(trials).map(([k, v]) => [`trials.${k}`, v] as const),
-  ])}`;
+  // The bootstrap p-values read "< 1/B" at 0 (the same resamples drive both tests).
+  const b = rc.resamples ?? spa.resamples;
+  const pv = (v: unknown) => formatPValue(v, b, 6);
+  const format = Object.fromEntries(
+    ["reality_check.p_value", "spa.p_consistent", "spa.p_lower", "spa.p_upper"].map((k) => [k, pv]),
+  );
+  return html`<h3>Every cell</h3>${dataTable(cells, { maxRows: 1000, digits: 5 })}<h3>Tests</h3>${keyValueTable(
+    [
+      ...Object.entries(rc).map(([k, v]) => [`reality_check.${k}`, v] as const),
+      ...Object.entries(spa).map(([k, v]) => [`spa.${k}`, v] as const),
+      ...Object.entries(pbo).map(([k, v]) => [`pbo.${k}`, v] as const),
+      ...Object.entries(trials).map(([k, v]) => [`trials.${k}`, v] as const),
+    ],
+    { format },
+  )}`;
 }
 
 /** One statistics cell's section: the test cards, the figures its outputs allow, and the tables. */
