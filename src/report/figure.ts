@@ -53,14 +53,24 @@ export function themed(opts: Plot.PlotOptions): Plot.PlotOptions {
 /** Render Plot options to SVG markup (no title, no caption: `figure` adds those). */
 export function renderPlot(opts: Plot.PlotOptions): SafeHtml {
   const el = Plot.plot(themed(opts)) as unknown as Element;
+  markGroups(el);
   return raw(el.outerHTML);
+}
+
+/**
+ * Plot names each mark's <g> with aria-label ("bar", "rule"); ARIA permits a label only on an
+ * element with a role, so each such group gets role="group" (what it is). Screen readers then
+ * announce the marks instead of skipping a prohibited attribute (axe: aria-prohibited-attr).
+ */
+export function markGroups(el: Pick<Element, "querySelectorAll">): void {
+  for (const g of Array.from(el.querySelectorAll("g[aria-label]:not([role])"))) g.setAttribute("role", "group");
 }
 
 /** A complete figure: title, optional subtitle, the SVG, and a collapsible table of its data. */
 export function figure(opts: FigureOptions): SafeHtml {
   if (!opts.title) throw new Error("figure: every figure needs a title");
   const svg = opts.empty
-    ? html`<p class="note">${opts.empty}</p>`
+    ? html`<p class="note said">${opts.empty}</p>`
     : opts.data.length
       ? renderPlot(opts.plot)
       : html`<p class="note">No data.</p>`;

@@ -42,7 +42,7 @@ export function dataTable(rows: readonly Record<string, unknown>[], opts: TableO
       ? html`<p class="note">${shown.length} of ${rows.length.toLocaleString("en-US")} rows shown.</p>`
       : null;
   return join([
-    html`<div class="table-wrap"><table>${opts.caption ? html`<caption>${opts.caption}</caption>` : null}<thead><tr>`,
+    html`<div class="table-wrap" tabindex="0"><table>${opts.caption ? html`<caption>${opts.caption}</caption>` : null}<thead><tr>`,
     html`${cols.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>`,
     html`${shown.map((r) => html`<tr>${cols.map((c) => cell(c, r[c]))}</tr>`)}</tbody></table></div>${more}`,
   ]);
@@ -54,7 +54,7 @@ export function keyValueTable(
   opts: { digits?: number; format?: Record<string, (v: unknown) => string> } = {},
 ): SafeHtml {
   return join([
-    html`<div class="table-wrap"><table class="kv"><tbody>`,
+    html`<div class="table-wrap" tabindex="0"><table class="kv"><tbody>`,
     entries.map(([k, v]) =>
       join([
         html`<tr><th>${k}</th><td${typeof v === "number" ? html` class="num"` : null}>`,

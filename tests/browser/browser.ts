@@ -73,6 +73,8 @@ export async function figureStats(page: Page): Promise<{ figures: number; withSv
       const svg = f.querySelector("svg");
       const marks = svg ? svg.querySelectorAll("path, rect, circle, line, text, polyline").length : 0;
       if (svg && marks > 0) withSvg++;
+      // A chart of nothing said in words instead (figure's `empty`): not an empty figure.
+      else if (!svg && f.querySelector("p.said")) continue;
       else empty.push(f.id || f.querySelector("h3")?.textContent || "(figure)");
     }
     return { figures: figs.length, withSvg, empty };

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser } from "playwright-core";
@@ -95,4 +96,39 @@ describe("report site in chromium", () => {
     expect(w.errors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it("every page passes axe-core's checks with no serious or critical violation", async () => {
+    const axe = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+    const found: string[] = [];
+    for (const { file } of pages) {
+      const page = await browser.newPage();
+      await page.goto(pathToFileURL(join(outDir, file)).href, { waitUntil: "load" });
+      await page.addScriptTag({ path: axe });
+      const violations = await page.evaluate(async () => {
+        const r = await (
+          window as unknown as {
+            axe: {
+              run(
+                ctx: Document,
+                o: object,
+              ): Promise<{
+                violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
+              }>;
+            };
+          }
+        ).axe.run(document, { resultTypes: ["violations"] });
+        return r.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          help: v.help,
+          at: v.nodes.slice(0, 2).map((n) => n.target.join(" ")),
+        }));
+      });
+      for (const v of violations)
+        if (v.impact === "serious" || v.impact === "critical")
+          found.push(`${file}: ${v.id} (${v.impact}) ${v.help} at ${v.at.join(" | ")}`);
+      await page.close();
+    }
+    expect(found).toEqual([]);
+  }, 180_000);
 });

@@ -97,7 +97,7 @@ describe("paper trading and monitoring pages", () => {
         expect(b, `${file}: ${title}`).toMatch(/<svg[^>]*viewBox/);
         expect(b, `${file}: ${title}`).toMatch(/<(rect|path|circle|line)\b/);
         expect(b, `${file}: ${title}`).toMatch(
-          /<details><summary>Data \([\d,]+ rows\)<\/summary><div class="table-wrap"><table>/,
+          /<details><summary>Data \([\d,]+ rows\)<\/summary><div class="table-wrap" tabindex="0"><table>/,
         );
         expect(b, `${file}: ${title}`).toMatch(/aria-label="[^"]*axis/);
       }

@@ -116,7 +116,7 @@ describe("report site on a small study", () => {
       for (const b of blocks) {
         const title = /<h3>(.*?)<\/h3>/.exec(b)?.[1];
         // A chart of nothing (no missing value anywhere) is said in words instead.
-        if (/<\/p><p class="note">No column has a missing value/.test(b)) {
+        if (/<\/p><p class="note said">No column has a missing value/.test(b)) {
           expect(b).not.toMatch(/<svg/);
           figures++;
           continue;
@@ -124,7 +124,7 @@ describe("report site on a small study", () => {
         expect(b, `${pg.file}: ${title}`).toMatch(/<svg[^>]*viewBox/);
         expect(b, `${pg.file}: ${title}`).toMatch(/<(rect|path|circle|line|text)\b/);
         expect(b, `${pg.file}: ${title}`).toMatch(
-          /<details><summary>Data \([\d,]+ (rows|edges)\)<\/summary><div class="table-wrap"><table>/,
+          /<details><summary>Data \([\d,]+ (rows|edges)\)<\/summary><div class="table-wrap" tabindex="0"><table>/,
         );
         figures++;
       }

@@ -17,6 +17,7 @@ import { formatNumber } from "../format.ts";
 import { html, join, raw, SafeHtml } from "../html.ts";
 import { markdown } from "../markdown.ts";
 import { dataTable } from "../table.ts";
+import { markGroups } from "../figure.ts";
 
 /** Rows a displayed table shows at most. */
 export const DISPLAY_MAX_ROWS = 200;
@@ -73,6 +74,7 @@ function safeElement(el: ElementLike): SafeHtml {
         node.removeAttribute(a.name);
     }
   }
+  markGroups(copy as unknown as Pick<Element, "querySelectorAll">);
   return raw(`<div class="nb-figure">${copy.outerHTML}</div>`);
 }
 

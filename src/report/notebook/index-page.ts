@@ -39,7 +39,7 @@ export function notebookIndexPage(
   });
   const body = entries.length
     ? join([
-        html`<h1>Notebooks</h1><div class="table-wrap"><table class="nb-list"><thead><tr><th>Notebook</th><th>Source`,
+        html`<h1>Notebooks</h1><div class="table-wrap" tabindex="0"><table class="nb-list"><thead><tr><th>Notebook</th><th>Source`,
         html`</th><th>State</th></tr></thead><tbody>${rows}</tbody></table></div>`,
       ])
     : join([

@@ -105,7 +105,7 @@ function warningsBlock(catalog: Catalog): SafeHtml | null {
     plan.length
       ? join([
           join([
-            html`<div class="table-wrap"><table><thead><tr><th>stage</th><th>where</th><th>warning</th><th>what to do`,
+            html`<div class="table-wrap" tabindex="0"><table><thead><tr><th>stage</th><th>where</th><th>warning</th><th>what to do`,
             html`</th>`,
           ]),
           html`</tr></thead><tbody>`,
@@ -121,7 +121,7 @@ function warningsBlock(catalog: Catalog): SafeHtml | null {
       : null,
     cells.length
       ? join([
-          html`<div class="table-wrap"><table><thead><tr><th>cell</th><th>warning</th></tr></thead><tbody>`,
+          html`<div class="table-wrap" tabindex="0"><table><thead><tr><th>cell</th><th>warning</th></tr></thead><tbody>`,
           join([
             html`${cells.map((w) => html`<tr><td><code>${w.cell}</code></td><td>${w.message}</td></tr>`)}</tbody>`,
             html`</table>`,
@@ -150,7 +150,7 @@ export const overviewPage: PageBuilder = {
     ]);
     const status = problems.length
       ? join([
-          html`<div class="table-wrap"><table><thead><tr><th>cell</th><th>state</th><th>why</th></tr></thead><tbody>`,
+          html`<div class="table-wrap" tabindex="0"><table><thead><tr><th>cell</th><th>state</th><th>why</th></tr></thead><tbody>`,
           problems.map((c) =>
             join([
               html`<tr><td><code>${c.id}</code></td><td>${stateBadge(c.state)}</td><td>`,
