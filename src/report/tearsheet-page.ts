@@ -1,9 +1,14 @@
 /**
- * `pipeline tearsheet FILE --html OUT`: a minimal static page of one series' metrics — a title,
- * one line saying what was measured, and the metric table as the command prints it. Its own
- * small inline style (not the site's theme), no script, no external request.
+ * `pipeline tearsheet FILE --html OUT`: the full tearsheet page of one return series — what was
+ * measured, the metric table as the command prints it, then the charts quants expect
+ * (tearsheet/index.ts): cumulative return vs the benchmark, underwater curve, monthly returns,
+ * rolling Sharpe and volatility, worst drawdowns, the distribution with VaR/CVaR. The report's
+ * theme, inline CSS and SVG, no script, no external request.
  */
-import { escapeHtml } from "./html.ts";
+import { html, join } from "./html.ts";
+import { page } from "./page.ts";
+import { keyValueTable } from "./table.ts";
+import { tearsheetFigures, type ReturnSeries } from "./tearsheet/index.ts";
 
 export interface TearsheetPageInput {
   /** "FILE:COLUMN" of the series. */
@@ -24,6 +29,8 @@ export interface TearsheetPageInput {
   rows: ReadonlyArray<readonly [string, string]>;
   /** "peak → trough → recovery" dates of the maximum drawdown. */
   drawdownPeriod: string;
+  /** The series itself, for the charts. */
+  data: ReturnSeries;
 }
 
 export function tearsheetPage(t: TearsheetPageInput): string {
@@ -32,20 +39,13 @@ export function tearsheetPage(t: TearsheetPageInput): string {
     `${t.start} … ${t.end}, ${t.periods} periods, ${t.periodsPerYear} per year, ` +
     `risk-free ${(t.riskFree * 100).toFixed(2)}%/yr` +
     `${t.percent ? ", read as percentages (÷ 100)" : ""}${t.benchmark ? `, benchmark ${t.benchmark}` : ""}`;
-  return (
-    `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:4px ` +
-    `12px;border-bottom:1px solid #ddd;text-align:left}td.v{text-align:right;font-variant-numeric:tabular-nums}</style>
-</head><body>
-<h1>${escapeHtml(title)}</h1>
-<p>${escapeHtml(what)}</p>
-<table>
-<tr><th>Metric</th><th>Value</th></tr>
-${t.rows.map(([l, v]) => `<tr><td>${escapeHtml(l)}</td><td class="v">${escapeHtml(v)}</td></tr>`).join("\n")}
-<tr><td>Max drawdown period</td><td class="v">${escapeHtml(t.drawdownPeriod)}</td></tr>
-</table>
-</body></html>
-`
-  );
+  return page({
+    title,
+    body: join([
+      html`<h1>${title}</h1><p class="lead">${what}</p><h2>Metrics</h2>`,
+      keyValueTable([...t.rows, ["Max drawdown period", t.drawdownPeriod]]),
+      html`<h2>Charts</h2>`,
+      tearsheetFigures(t.data),
+    ]),
+  });
 }

@@ -69,7 +69,13 @@ describe("tearsheetCommand", () => {
     expect(out).toContain("2017-01-03 … 2018-04-11");
     const page = readFileSync(html, "utf8");
     expect(page).toMatch(/^<!doctype html>/);
-    expect(page).toContain("<td>Sharpe</td>");
+    expect(page).toContain("<th>Sharpe</th>");
+    // The full page: the charts quants expect, each an SVG, plus the worst drawdowns table.
+    for (const title of ["Cumulative return", "Underwater (drawdown)", "Monthly returns", "Distribution of returns"])
+      expect(page, title).toContain(`<h3>${title}</h3>`);
+    expect(page).toContain("<h3>Worst drawdowns</h3>");
+    expect(page.match(/<figure id="[^"]*" class="figure">/g)?.length).toBeGreaterThanOrEqual(6);
+    expect(page).not.toMatch(/<script|https?:\/\//);
   });
   it("reads Parquet through DuckDB the same way", async () => {
     const pq = join(dir, "r.parquet");

@@ -99,10 +99,42 @@ describe("report site on a small study", () => {
       "features.html",
       "models.html",
       "backtest.html",
+      "tearsheets.html",
+      // Both cells (fewer than the five best), then every baseline of the baselines stage.
+      "tearsheets-backtest-model-ridge-optimizer-inverse-vol.html",
+      "tearsheets-backtest-model-ridge-optimizer-equal-weight.html",
+      "tearsheets-buy-and-hold.html",
+      "tearsheets-equal-weight.html",
+      "tearsheets-momentum.html",
+      "tearsheets-reversal.html",
       "attribution.html",
       "statistics.html",
       "selection.html",
     ]);
+  });
+
+  it("a tearsheet holds the charts quants expect, and the worst drawdowns table", () => {
+    const t = get("tearsheets-backtest-model-ridge-optimizer-equal-weight.html");
+    for (const title of [
+      "Cumulative return vs benchmark",
+      "Cumulative return vs benchmark (log scale)",
+      "Underwater (drawdown)",
+      "Monthly returns",
+      "Rolling Sharpe ratio (126 periods)",
+      "Rolling volatility (126 periods)",
+      "Worst drawdowns",
+      "Distribution of returns",
+      "Exposure",
+      "Turnover",
+    ])
+      expect(t, title).toContain(`<h3>${title}</h3>`);
+    // The worst drawdown's depth is the cell's max_drawdown metric (−22.78 % in this study's lock).
+    const shown = JSON.parse(
+      p.cli(["metrics", "show", "backtest[model=ridge,optimizer=equal_weight]", "--json"]).stdout,
+    );
+    const md = shown.metrics.find((m: { metric: string }) => m.metric === "max_drawdown").value as number;
+    expect(t).toContain(`<td class="num">${(md * 100).toFixed(2).replace("-", "−")}%</td>`);
+    expect(get("tearsheets.html")).toContain('<a href="tearsheets-equal-weight.html">equal_weight</a>');
   });
 
   it("every figure has an SVG with marks and a collapsible data table", () => {
@@ -207,6 +239,7 @@ describe("report site on a small study", () => {
       "selection.html",
       "statistics.html",
       "strategies.html",
+      "tearsheets.html",
     ]);
     for (const f of ["paper.html", "monitoring.html"])
       expect(readFileSync(join(dir, f), "utf8"), f).toContain("Not part of this report");

@@ -32,7 +32,7 @@ export interface TearsheetFlags {
    */
   percent?: boolean;
   json?: boolean;
-  /** Also write a minimal static HTML table to this path. */
+  /** Also write the full tearsheet page (metrics and charts) to this path. */
   html?: string;
 }
 
@@ -138,6 +138,13 @@ export async function tearsheetCommand(file: string, flags: TearsheetFlags): Pro
       benchmark: benchLabel,
       rows,
       drawdownPeriod: ddText,
+      data: {
+        label: `${series.file}:${series.column}`,
+        dates: Array.from(series.dates, (d) => formatIsoDate(d)),
+        returns: Array.from(series.returns),
+        ...(benchmark ? { benchmark: { label: benchLabel!.replace(/ \(.*\)$/, ""), returns: Array.from(benchmark) } } : {}),
+        periodsPerYear,
+      },
     });
     await writeFile(resolve(flags.html), html);
   }

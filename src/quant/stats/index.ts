@@ -32,6 +32,7 @@ export { downsideRisk, type DownsideRiskOptions } from "./downside-risk.ts";
 export { sortinoRatio, type SortinoRatioOptions } from "./sortino-ratio.ts";
 export { drawdownSeries, type DrawdownOptions } from "./drawdown-series.ts";
 export { maxDrawdown } from "./max-drawdown.ts";
+export { drawdownPeriods, type DrawdownPeriod } from "./drawdown-periods.ts";
 export { maxDrawdownPeriod, type MaxDrawdownPeriod, type MaxDrawdownPeriodOptions } from "./max-drawdown-period.ts";
 export { calmarRatio, type CalmarRatioOptions } from "./calmar-ratio.ts";
 export { omegaRatio, type OmegaRatioOptions } from "./omega-ratio.ts";

@@ -3,7 +3,7 @@
  * navigation, each stamped with its provenance. Output is deterministic: no timestamps, every
  * query ordered, Plot's generated ids renumbered per page.
  */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Catalog } from "../catalog.ts";
@@ -85,6 +85,16 @@ export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Pro
     const body = on ? await p.build(ctx) : placeholder(p);
     const text = renumberPlotIds(page({ title: `${p.title} · Strata report`, body, nav, current: p.file, stamp }));
     out.push({ file: p.file, title: p.title, html: text, bytes: Buffer.byteLength(text), figures: countFigures(text) });
+    // Subpages are for `pipeline report`: the report stage's outputs are declared up front.
+    if (!on || !p.subpages || provenance !== "lock") continue;
+    const stem = `${p.file.replace(/\.html$/, "")}-`;
+    for (const sp of await p.subpages(ctx)) {
+      if (!sp.file.startsWith(stem)) throw new Error(`report: subpage ${sp.file} of ${p.file} must start with ${stem}`);
+      const t = renumberPlotIds(
+        page({ title: `${sp.title} · Strata report`, body: sp.body, nav, current: p.file, stamp }),
+      );
+      out.push({ file: sp.file, title: sp.title, html: t, bytes: Buffer.byteLength(t), figures: countFigures(t) });
+    }
   }
   return out;
 }
@@ -111,8 +121,15 @@ export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promi
     await rename(tmp, join(opts.outDir, p.file));
   }
   const built = new Set(pages.map((p) => p.file));
-  for (const p of opts.pages ?? SITE_PAGES)
+  for (const p of opts.pages ?? SITE_PAGES) {
     if (!built.has(p.file)) await rm(join(opts.outDir, p.file), { force: true });
+    // Subpages no longer made (a cell that left the top five): same stem, not built this time.
+    if (p.subpages) {
+      const stem = `${p.file.replace(/\.html$/, "")}-`;
+      for (const f of await readdir(opts.outDir))
+        if (f.startsWith(stem) && f.endsWith(".html") && !built.has(f)) await rm(join(opts.outDir, f), { force: true });
+    }
+  }
   return {
     pages: pages.map(({ file, bytes, figures }) => ({ file, bytes, figures })),
     seconds: (performance.now() - t0) / 1000,

@@ -20,6 +20,7 @@ import { paperPage } from "./paper-page.ts";
 import { selectionPage } from "./selection-page.ts";
 import { statisticsPage } from "./statistics-page.ts";
 import { strategiesPage } from "./strategies-page.ts";
+import { tearsheetsPage } from "./tearsheets-page.ts";
 import type { PageBuilder } from "./types.ts";
 
 export const SITE_PAGES: readonly PageBuilder[] = [
@@ -29,6 +30,7 @@ export const SITE_PAGES: readonly PageBuilder[] = [
   modelsPage,
   ablationPage,
   backtestPage,
+  tearsheetsPage,
   attributionPage,
   strategiesPage,
   statisticsPage,

@@ -62,6 +62,13 @@ export interface PageBuilder {
   };
   /** The page body. */
   build(ctx: SiteContext): Promise<SafeHtml>;
+  /**
+   * More pages of the builder (one per series, say), linked from its body and not in the
+   * navigation. Their files start with the builder's file stem and "-" (`tearsheets-x.html`),
+   * so a rebuild removes the ones no longer made. Only `pipeline report` ("lock" provenance)
+   * writes them: the report stage's outputs are declared up front.
+   */
+  subpages?(ctx: SiteContext): Promise<Array<{ file: string; title: string; body: SafeHtml }>>;
 }
 
 export interface BuiltPage {

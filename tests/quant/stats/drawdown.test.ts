@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { drawdownSeries, maxDrawdown, maxDrawdownPeriod } from "../../../src/quant/stats/index.ts";
+import { drawdownPeriods, drawdownSeries, maxDrawdown, maxDrawdownPeriod } from "../../../src/quant/stats/index.ts";
+import { createRng } from "../../../src/core/rng.ts";
 import { epochDay, readFixture } from "../../fixtures/stats/read-csv.ts";
 
 const S9 = readFixture("empyrical_series9.csv");
@@ -68,5 +69,37 @@ describe("maxDrawdownPeriod", () => {
     expect(p.maxDrawdown).toBeCloseTo(0.963 * 0.939 * 1.017 * 0.951 * 0.978 - 1, 12);
     expect(p.maxDrawdown).toBeCloseTo(-0.144672955739218, 12);
     expect(p).toMatchObject({ peak: 12, trough: 17, recovery: null, duration: 11, declineDuration: 5 });
+  });
+});
+
+describe("drawdownPeriods", () => {
+  // Hand computation: wealth 1.1, 0.99, 0.891, 1.11375, 1.1694375, 0.93555, 1.216215; running
+  // peak 1.1, 1.1, 1.1, 1.11375, 1.1694375, 1.1694375, 1.216215; drawdown 0, −0.1, −0.19, 0, 0,
+  // −0.2, 0. Two spells: peak 0 → trough 2 (−19 %) → recovery 3; peak 4 → trough 5 (−20 %) → 6.
+  const r = [0.1, -0.1, -0.1, 0.25, 0.05, -0.2, 0.3];
+
+  it("finds each spell under water, deepest first, with peak, trough, recovery and length", () => {
+    const p = drawdownPeriods(r);
+    expect(p).toHaveLength(2);
+    expect(p[0]).toMatchObject({ peak: 4, trough: 5, recovery: 6, length: 2 });
+    expect(p[0].depth).toBeCloseTo(-0.2, 14);
+    expect(p[1]).toMatchObject({ peak: 0, trough: 2, recovery: 3, length: 3 });
+    expect(p[1].depth).toBeCloseTo(-0.19, 14);
+    expect(drawdownPeriods(r, 1)).toHaveLength(1);
+  });
+
+  it("a loss on the first period starts at the start (peak −1); an open spell has no recovery", () => {
+    const p = drawdownPeriods([-0.05, 0.02, -0.1]);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatchObject({ peak: -1, trough: 2, recovery: null, length: 3 });
+    // 0.95 · 1.02 · 0.9 − 1
+    expect(p[0].depth).toBeCloseTo(0.95 * 1.02 * 0.9 - 1, 14);
+    expect(drawdownPeriods([0.01, 0.02])).toEqual([]);
+  });
+
+  it("its deepest spell is the maximum drawdown", () => {
+    const rng = createRng(5);
+    const x = Array.from({ length: 500 }, () => 0.01 * rng.normal());
+    expect(drawdownPeriods(x, 1)[0].depth).toBeCloseTo(maxDrawdown(x), 14);
   });
 });
