@@ -34,7 +34,7 @@ const GOALS: Goal[] = [
   { metric: "notebook_rerender_s", max: 0.5, unit: "s" },
   // pipeline report on the default study (CLI, process start included; median of 3) and its largest page.
   { metric: "report_s", max: 5, unit: "s" },
-  { metric: "report_max_page_mb", max: 2, unit: "MB" },
+  { metric: "report_max_page_mb", max: 1, unit: "MB" },
   // One paper-trading cycle for 500 symbols with cached features (CLI, process start included; median of 3).
   { metric: "paper_cycle_s", max: 10, unit: "s" },
   { metric: "paper_cycle_peak_mb", max: 1024, unit: "MB" },

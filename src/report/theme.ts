@@ -29,7 +29,8 @@ export const CSS =
   `--good: #1a7f37; --bad: #c0392b; --warn: #9a6700; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9aa5b1; --bg: #0f1419; --panel: #161b22; ` +
   `--line: #30363d; --accent: #6cb6ff; --good: #3fb950; --bad: #f85149; --warn: #d29922; } figure svg { background: ` +
-  `#fff; border-radius: 4px; } }
+  // Charts keep their light background, so their text (currentColor: axes, legends) stays dark.
+  `#fff; border-radius: 4px; color: #1d232b; } }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; font: 15px/1.5 ${FONT}; color: var(--fg); background: var(--bg); }
@@ -76,4 +77,8 @@ details > summary { cursor: pointer; color: var(--accent); font-size: 13px; }
 .cell-error { border-left: 4px solid var(--bad); background: var(--panel); padding: .5rem .8rem; margin: .6rem 0; }
 .cell-error pre { background: transparent; border: 0; padding: 0; margin: .3rem 0 0; white-space: pre-wrap; }
 @media (max-width: 600px) { body { font-size: 14px; } main { padding: .6rem; } h1 { font-size: 1.3rem; } }
+@media print { header.site, nav.pages { display: none; } body { font-size: 10pt; color: #000; background: #fff; } ` +
+  `main, footer.stamp { max-width: none; padding: 0; } figure, table, .cards { break-inside: avoid; } ` +
+  `.table-wrap { overflow: visible; } thead th { position: static; } a { color: inherit; text-decoration: none; } ` +
+  `details > summary { display: none; } figure svg { background: #fff; color: #000; } }
 `;

@@ -133,4 +133,23 @@ describe("report site in chromium", () => {
     }
     expect(found).toEqual([]);
   }, 180_000);
+
+  it("dark mode keeps chart text readable; print hides the navigation", async () => {
+    const page = await browser.newPage();
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(pathToFileURL(join(outDir, "backtest.html")).href, { waitUntil: "load" });
+    // The page turns dark, the charts keep a light background with dark text (legends included).
+    const bodyBg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bodyBg).toBe("rgb(15, 20, 25)");
+    const colors = await page.evaluate(() =>
+      [...document.querySelectorAll("figure svg")].map((s) => getComputedStyle(s).color),
+    );
+    expect(colors.length).toBeGreaterThan(0);
+    for (const c of colors) expect(c).toBe("rgb(29, 35, 43)");
+    await page.emulateMedia({ media: "print", colorScheme: "light" });
+    await expect(page.evaluate(() => getComputedStyle(document.querySelector("nav.pages")!).display)).resolves.toBe(
+      "none",
+    );
+    await page.close();
+  });
 });
