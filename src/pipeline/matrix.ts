@@ -23,14 +23,20 @@ export function cellId(stage: string, values: Readonly<Record<string, AxisValue>
   return axes.length === 0 ? stage : `${stage}[${axisPairs(values, axes)}]`;
 }
 
-/** "data/stage" or "data/stage/a=1,b=x", relative to the project root. */
+/**
+ * "data/stage" or "data/stage/a=1/b=x", relative to the project root: one folder level per
+ * axis, Hive-style, so DuckDB (`hive_partitioning`), Polars, pandas/pyarrow and Spark read a
+ * stage's outputs as one table with the axes as columns.
+ */
 export function cellDir(
   stage: string,
   values: Readonly<Record<string, AxisValue>>,
   axes: readonly string[],
   outputRoot = "data",
 ): string {
-  return axes.length === 0 ? `${outputRoot}/${stage}` : `${outputRoot}/${stage}/${axisPairs(values, axes)}`;
+  return axes.length === 0
+    ? `${outputRoot}/${stage}`
+    : `${outputRoot}/${stage}/${axes.map((a) => `${a}=${String(values[a])}`).join("/")}`;
 }
 
 /**

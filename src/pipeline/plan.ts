@@ -33,7 +33,7 @@ export interface CellProbe {
   /** Static parts, or why they could not be computed (invalid params, module error). */
   parts: StaticParts | { error: string; code?: string };
   /** State of each output recorded in the lock, as found in data/. */
-  outputs: Record<string, "ok" | "missing" | "modified">;
+  outputs: Record<string, OutputState>;
   /** Inputs that are not upstream outputs (the trial registry's digest), keyed like inputs. */
   extraInputs?: Record<string, string>;
   /** The stage's trial declaration (its cells are recorded in the trial registry). */
@@ -46,6 +46,12 @@ export interface CellProbe {
 
 /** Output hashes of an upstream cell as they will be when this cell runs. */
 export type OutputHashes = Record<string, string>;
+
+/**
+ * An output as found for its lock entry: in place and intact, missing, modified, or recorded in
+ * an older folder layout (a matrix cell's `a=1,b=x` folder, now `a=1/b=x`): restored into place.
+ */
+export type OutputState = "ok" | "missing" | "modified" | "moved";
 
 export type Action =
   | "skip" //      fresh: fingerprint and outputs match the lock
@@ -70,7 +76,7 @@ export interface DecideArgs {
   /** Upstream output hashes keyed "<depCellId>/<output>". */
   inputs: Record<string, string>;
   entry: LockEntry | undefined;
-  outputs: Record<string, "ok" | "missing" | "modified">;
+  outputs: Record<string, OutputState>;
   force: boolean;
   /** Whether the run-cache holds a result for a fingerprint. */
   runCached: (fingerprint: string) => boolean;
@@ -108,7 +114,11 @@ export function decideCell(a: DecideArgs): Decision {
   }
   const broken = Object.entries(a.outputs)
     .filter(([, s]) => s !== "ok")
+    .filter(([, s]) => s !== "moved")
     .map(([name, s]) => `output ${a.entry!.outputs[name]?.path ?? name} ${s}`);
+  // An older folder layout (`a=1,b=x/`): one reason for the cell, not one per output.
+  if (Object.values(a.outputs).includes("moved"))
+    broken.unshift(`outputs move to ${a.cell.dir}/ (one folder per matrix axis, Hive-style)`);
   if (broken.length > 0) {
     // Same fingerprint: the lock's own output hashes are the result; restore them from the
     // cache when this machine has it (a fresh clone has the lock but no cache: run).

@@ -573,10 +573,19 @@ function engineSourceDigest(project: Project): Promise<string> {
 }
 
 /** State of the outputs recorded in the lock for a cell, as found under data/. */
-export async function outputStates(project: Project, entry: LockEntry | undefined): Promise<CellProbe["outputs"]> {
+export async function outputStates(
+  project: Project,
+  entry: LockEntry | undefined,
+  cellDir?: string,
+): Promise<CellProbe["outputs"]> {
   const out: CellProbe["outputs"] = {};
   if (!entry) return out;
   for (const [name, o] of Object.entries(entry.outputs)) {
+    // Recorded in another folder than the cell's (an older layout): restored into its folder.
+    if (cellDir !== undefined && o.path.slice(0, o.path.lastIndexOf("/")) !== cellDir) {
+      out[name] = "moved";
+      continue;
+    }
     const abs = join(project.root, o.path);
     let size: number;
     try {
@@ -603,7 +612,7 @@ export async function probeCells(project: Project, cells: Cell[]): Promise<Map<s
     cells.map(async (cell) => {
       const st = await staticOf(cell.stage);
       const parts = "error" in st ? st : cellParts(project, st, cell, engine);
-      const probe: CellProbe = { parts, outputs: await outputStates(project, project.lock.cells[cell.id]) };
+      const probe: CellProbe = { parts, outputs: await outputStates(project, project.lock.cells[cell.id], cell.dir) };
       if (!("error" in st)) {
         if (st.warnings.length) probe.warnings = st.warnings;
         if (st.trial) probe.trial = st.trial;

@@ -9,7 +9,7 @@
  * leaves data/ ahead of the lock for that cell, which the next status reports as "modified" and
  * the next run repairs from the cache without executing.
  */
-import { lstat, mkdir, readdir, rm } from "node:fs/promises";
+import { lstat, mkdir, readdir, rm, rmdir } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { availableParallelism } from "node:os";
 import { StrataError, errorMessage } from "../core/errors.ts";
@@ -1012,7 +1012,11 @@ async function materialize(
   if (previous) {
     const keep = new Set(Object.values(outputs).map((o) => o.path));
     for (const o of Object.values(previous.outputs)) {
-      if (!keep.has(o.path)) await rm(join(project.root, o.path), { force: true });
+      if (keep.has(o.path)) continue;
+      await rm(join(project.root, o.path), { force: true });
+      // A folder of an older layout (`a=1,b=x/`) left empty goes too; a folder still holding
+      // anything (another cell's outputs, a user's file) stays.
+      await rmdir(dirname(join(project.root, o.path))).catch(() => {});
     }
   }
 }

@@ -87,7 +87,7 @@ describe("ablation stage end to end", () => {
     expect(daily.map((r) => Number(r.d))).toEqual(Array.from(ic.dates));
     expect(daily.map((r) => Number(r.ic_full))).toEqual(Array.from(ic.ic));
 
-    const bt = JSON.parse(p.read("data/backtest/model=ridge,optimizer=equal_weight/metrics.json"));
+    const bt = JSON.parse(p.read("data/backtest/model=ridge/optimizer=equal_weight/metrics.json"));
     const [e] = await q(`SELECT sharpe_full FROM '${path("momentum", "effects")}'`);
     expect(typeof bt.metrics.sharpe).toBe("number");
     expect(Number.isFinite(Number(e.sharpe_full))).toBe(true);

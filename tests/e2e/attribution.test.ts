@@ -22,8 +22,8 @@ describe("attribution of the backtest cells", () => {
 
   it("each cell's symbols, costs and cash interest add up to its total return; years and sectors too", () => {
     for (const opt of ["equal_weight", "max_sharpe", "hrp"]) {
-      const d = JSON.parse(p.read(`data/backtest/model=ridge,optimizer=${opt}/attribution.json`));
-      const m = JSON.parse(p.read(`data/backtest/model=ridge,optimizer=${opt}/metrics.json`));
+      const d = JSON.parse(p.read(`data/backtest/model=ridge/optimizer=${opt}/attribution.json`));
+      const m = JSON.parse(p.read(`data/backtest/model=ridge/optimizer=${opt}/metrics.json`));
       const sum = (xs: { contribution: number }[]) => xs.reduce((a, x) => a + x.contribution, 0);
       expect(Math.abs(sum(d.by_symbol) + d.cost + d.other - d.total_return), opt).toBeLessThan(1e-6);
       expect(Math.abs(sum(d.by_sector) + d.cost + d.other - d.total_return), opt).toBeLessThan(1e-6);

@@ -24,7 +24,7 @@ const SPEC = studySpec({
   thresholds: "default",
 });
 
-const cellDir = (p: TempProject, opt: string) => join(p.root, `data/backtest/model=ridge,optimizer=${opt}`);
+const cellDir = (p: TempProject, opt: string) => join(p.root, `data/backtest/model=ridge/optimizer=${opt}`);
 
 describe("backtest and baselines end to end", () => {
   let p: TempProject;
@@ -239,7 +239,7 @@ describe("backtest and baselines end to end", () => {
     expect(p.read("data/champion/model.json")).toBe(p.read("data/train/model=ridge/model.json"));
     expect(champ.data.prices_sha256).toBe(sha("data/data/prices.parquet"));
     expect(champ.backtest.returns_sha256).toBe(
-      sha(`data/backtest/model=ridge,optimizer=${champ.optimizer}/returns.parquet`),
+      sha(`data/backtest/model=ridge/optimizer=${champ.optimizer}/returns.parquet`),
     );
     expect(champ.backtest.params.optimizer).toBe(champ.optimizer);
     // Seed and params are the ones the lock records for that cell.
@@ -318,7 +318,7 @@ stages:
     try {
       const r = p.runJson();
       expect(r.ok, r.stderr + JSON.stringify(r.raw.cells)).toBe(true);
-      const m = JSON.parse(p.read("data/backtest/model=bearish,optimizer=max_sharpe/metrics.json"));
+      const m = JSON.parse(p.read("data/backtest/model=bearish/optimizer=max_sharpe/metrics.json"));
       expect(m.fallbacks.count).toBe(m.rebalances);
       expect(m.fallbacks.methods_used).toEqual({ min_variance: m.rebalances });
       expect(m.fallbacks.reasons[0].reason).toMatch(/^long leg: max_sharpe: /);
@@ -326,7 +326,7 @@ stages:
       expect(m.benchmark).toBeNull(); // no baselines stage among the needs
       // With square-root impact on, each trade's cost in trades.parquet (recomputed by the stage)
       // adds up to what the engine charged that day.
-      const dir = join(p.root, "data/backtest/model=bearish,optimizer=max_sharpe");
+      const dir = join(p.root, "data/backtest/model=bearish/optimizer=max_sharpe");
       const [c] =
         await query(`SELECT count(*) AS n, max(abs(t.c - r.costs)) AS err, max(r.costs - 3e-4 * r.turnover) AS impact
           FROM (SELECT date, sum(cost) AS c FROM '${dir}/trades.parquet' GROUP BY date) t JOIN '${dir}/returns.parquet'

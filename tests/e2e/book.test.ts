@@ -142,7 +142,7 @@ describe("stages/book.ts", () => {
 
   it("a book of one backtest cell, no cap binding, same schedule, lag and costs, is that cell (1e-12)", async () => {
     const bt = await queryDuck(
-      `SELECT date::VARCHAR AS date, net, costs, regime FROM read_parquet('${p.root}/data/backtest/model=ridge,optimizer=equal_weight/returns.parquet') ORDER BY date`,
+      `SELECT date::VARCHAR AS date, net, costs, regime FROM read_parquet('${p.root}/data/backtest/model=ridge/optimizer=equal_weight/returns.parquet') ORDER BY date`,
     );
     const bk = await queryDuck(
       `SELECT date::VARCHAR AS date, net, costs, regime FROM read_parquet('${p.root}/data/book_one/returns.parquet') ORDER BY date`,

@@ -251,7 +251,7 @@ describe("config sanity: contradictions stop the run, everything else is said", 
         forced_cash_share: 0.25,
       });
       expect(lock.cells[EW].metrics).toMatchObject({ optimizer_effective: "equal_weight", fallback_share: 0 });
-      const doc = JSON.parse(p.read("data/backtest/model=ridge,optimizer=max_sharpe/metrics.json"));
+      const doc = JSON.parse(p.read("data/backtest/model=ridge/optimizer=max_sharpe/metrics.json"));
       expect(doc).toMatchObject({
         optimizer: "max_sharpe",
         optimizer_effective: "min_variance",
@@ -264,7 +264,7 @@ describe("config sanity: contradictions stop the run, everything else is said", 
         ),
         expect.stringMatching(/^the weight caps left 25 % of the book in cash on average \(on 100 % of rebalances\)/),
       ]);
-      expect(JSON.parse(p.read("data/backtest/model=ridge,optimizer=equal_weight/metrics.json")).optimizer_label).toBe(
+      expect(JSON.parse(p.read("data/backtest/model=ridge/optimizer=equal_weight/metrics.json")).optimizer_label).toBe(
         "equal_weight",
       );
       expect(run.stderr).toContain(`warning ${MS}: max_sharpe → min_variance on 100 % of rebalances`);
@@ -273,7 +273,7 @@ describe("config sanity: contradictions stop the run, everything else is said", 
 
   it("the forced cash is real: the book holds 75 % of its equity in the names", async () => {
     const [r] = await queryDuck(
-      `SELECT avg(cash) AS cash FROM '${p.root}/data/backtest/model=ridge,optimizer=equal_weight/returns.parquet'`,
+      `SELECT avg(cash) AS cash FROM '${p.root}/data/backtest/model=ridge/optimizer=equal_weight/returns.parquet'`,
     );
     expect(Number(r.cash)).toBeGreaterThan(0.2);
   });
@@ -285,7 +285,7 @@ describe("config sanity: contradictions stop the run, everything else is said", 
         /^selection\.top 12 kept every eligible name on 100 % of rebalances \(1?\d(\.\d)? eligible on average, 12 symbols in the prices\): the cell is the optimizer over the whole universe/,
       ),
     ]);
-    expect(JSON.parse(p.read("data/wide/model=ridge,optimizer=equal_weight/metrics.json")).selection).toMatchObject({
+    expect(JSON.parse(p.read("data/wide/model=ridge/optimizer=equal_weight/metrics.json")).selection).toMatchObject({
       universe: 12,
       noop_share: 1,
     });

@@ -607,7 +607,7 @@ describe("paper trading end to end", () => {
       join(p.root, "reports/year"),
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const returns = join(p.root, "data/backtest/model=ridge,optimizer=max_sharpe/returns.parquet");
+    const returns = join(p.root, "data/backtest/model=ridge/optimizer=max_sharpe/returns.parquet");
     const [m] = await ledgerRows(
       L,
       `

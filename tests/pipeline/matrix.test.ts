@@ -34,7 +34,7 @@ describe("cellId and cellDir", () => {
   it("list axes in the given order, with numbers and booleans as text", () => {
     const values = { lr: 0.1, deep: true, model: "gbdt" };
     expect(cellId("train", values, ["model", "lr", "deep"])).toBe("train[model=gbdt,lr=0.1,deep=true]");
-    expect(cellDir("train", values, ["model", "lr", "deep"])).toBe("data/train/model=gbdt,lr=0.1,deep=true");
+    expect(cellDir("train", values, ["model", "lr", "deep"])).toBe("data/train/model=gbdt/lr=0.1/deep=true");
   });
 });
 
@@ -58,7 +58,7 @@ describe("expandCells", () => {
       stage: "grid",
       values: { a: 2, b: "y" },
       deps: [],
-      dir: "data/grid/a=2,b=y",
+      dir: "data/grid/a=2/b=y",
     });
   });
 
