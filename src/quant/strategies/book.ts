@@ -26,12 +26,13 @@ export class Book implements EventSink {
   /** R per set and bar at [k·T + t], filled tile by tile by `resolve`. */
   readonly returns: Float64Array;
   /**
-   * The current tile's P limbs (of ΔP_k until `resolve`), h and l at [2((k·L) + t − t0)] and the
-   * next index, and U at [k·L + t − t0]: set-major, so a run of rows is a run of memory.
+   * The current tile's P limbs (of ΔP_k until `resolve`), h and l at [2((t − t0)·K + k)] and the
+   * next index, and U at [(t − t0)·K + k]: row-major, so a change of set k at row t and the
+   * difference run it closes for set k + 1 share cache lines. Changes land all over the tile, for
+   * every symbol in turn: the tile is sized to stay in the core's cache (plan.ts, tileRows).
    */
   private readonly tileP: Float64Array;
   private readonly tileUnits: Int32Array;
-  private readonly L: number;
   /**
    * The symbol and tile being booked, row shift of its changes, whether the close is missing
    * anywhere near, the next row whose gap boundary is due, in a gap, pending changes kept.
@@ -64,9 +65,15 @@ export class Book implements EventSink {
   /** Per (symbol, set), symbol-major: position and decision due. */
   private readonly held: Int8Array;
   private readonly due: Int8Array;
-  /** Per (symbol, set): c = pos_k − pos_{k−1} (pos_{−1} = 0) and the row its run started. */
+  /**
+   * Per (symbol, set) at [i·stride + k]: c = pos_k − pos_{k−1} (pos_{−1} = 0) and the row its run
+   * started. stride is K rounded up to 4, so `end` finds the few runs open four sets at a time
+   * (diffWords: the same bytes as 32-bit words).
+   */
   private readonly diff: Int8Array;
+  private readonly diffWords: Int32Array;
   private readonly diffFrom: Int32Array;
+  private readonly stride: number;
   /** Per (symbol, set), keepPositions: first row not yet written. */
   private readonly written: Int32Array;
   /** Per symbol: decision changes due after the tile (lag), as (row, set, value), up to lag·K. */
@@ -91,7 +98,6 @@ export class Book implements EventSink {
   ) {
     const { T, N, returns } = cols;
     this.returns = new Float64Array(K * T);
-    this.L = L;
     this.tileP = new Float64Array(2 * L * K);
     this.tileUnits = new Int32Array(L * K);
     this.trades = new Float64Array(K);
@@ -104,8 +110,10 @@ export class Book implements EventSink {
     this.held = new Int8Array(N * K);
     this.due = new Int8Array(N * K);
     this.stats = new Float64Array(4 * K);
-    this.diff = new Int8Array(N * K);
-    this.diffFrom = new Int32Array(N * K);
+    this.stride = (K + 3) & ~3;
+    this.diff = new Int8Array(N * this.stride);
+    this.diffWords = new Int32Array(this.diff.buffer);
+    this.diffFrom = new Int32Array(N * this.stride);
     this.written = new Int32Array(keepPositions ? N * K : 0);
     this.pendingRows = new Int32Array(N * K * lag);
     this.pendingSets = new Int32Array(N * K * lag);
@@ -163,16 +171,20 @@ export class Book implements EventSink {
   end(): void {
     const i = this.i,
       t1 = this.t1,
-      K = this.K,
       cb = i * this.cols.T;
     this.pendingCount[i] = this.later;
     if (this.gaps) this.gapsTo(i, t1, false);
     // The runs of differences still open add their rows in this tile now: `resolve` needs them.
-    for (let k = 0, sk = i * K; k < K; k++, sk++) {
-      const c = this.diff[sk];
-      if (c === 0) continue;
-      this.addDiff(k, cb, this.diffFrom[sk], t1, c);
-      this.diffFrom[sk] = t1;
+    const words = this.diffWords,
+      db = i * this.stride;
+    for (let w = db >> 2, e = (db + this.stride) >> 2; w < e; w++) {
+      if (words[w] === 0) continue;
+      for (let d = 4 * w; d < 4 * w + 4; d++) {
+        const c = this.diff[d];
+        if (c === 0) continue;
+        this.addDiff(d - db, cb, this.diffFrom[d], t1, c);
+        this.diffFrom[d] = t1;
+      }
     }
   }
 
@@ -241,7 +253,7 @@ export class Book implements EventSink {
       d = q > p ? q - p : p - q,
       at = 3 * (i * (T + 1) + s + 1),
       st = this.stats;
-    this.tileUnits[k * this.L + s - this.t0] += d;
+    this.tileUnits[(s - this.t0) * K + k] += d;
     st[4 * k]++;
     st[4 * k + 1] += (p * p - q * q) * (s + 1);
     st[4 * k + 2] += this.wonBy[at + p + 1] - this.wonBy[at + q + 1];
@@ -254,23 +266,25 @@ export class Book implements EventSink {
     this.held[sk] = q;
     // The differences with the neighbouring sets change from row s + 1.
     const cb = i * T;
-    const c = this.diff[sk];
-    if (c !== 0) this.addDiff(k, cb, this.diffFrom[sk], s + 1, c);
-    this.diff[sk] = q - (k > 0 ? this.held[sk - 1] : 0);
-    this.diffFrom[sk] = s + 1;
+    const sd = i * this.stride + k;
+    const c = this.diff[sd];
+    if (c !== 0) this.addDiff(k, cb, this.diffFrom[sd], s + 1, c);
+    this.diff[sd] = q - (k > 0 ? this.held[sk - 1] : 0);
+    this.diffFrom[sd] = s + 1;
     if (k + 1 < K) {
-      const c1 = this.diff[sk + 1];
-      if (c1 !== 0) this.addDiff(k + 1, cb, this.diffFrom[sk + 1], s + 1, c1);
-      this.diff[sk + 1] = this.held[sk + 1] - q;
-      this.diffFrom[sk + 1] = s + 1;
+      const c1 = this.diff[sd + 1];
+      if (c1 !== 0) this.addDiff(k + 1, cb, this.diffFrom[sd + 1], s + 1, c1);
+      this.diff[sd + 1] = this.held[sk + 1] - q;
+      this.diffFrom[sd + 1] = s + 1;
     }
   }
 
   /** ΔP_k += c·r over rows [from, to) of the tile, from the symbol's returns at `cb`. */
   private addDiff(k: number, cb: number, from: number, to: number, c: number): void {
     const P = this.tileP,
-      r = this.limbs.limbs;
-    for (let t = from, j = 2 * (k * this.L + from - this.t0), u = 2 * (cb + from); t < to; t++, j += 2, u += 2) {
+      r = this.limbs.limbs,
+      step = 2 * this.K;
+    for (let t = from, j = 2 * ((from - this.t0) * this.K + k), u = 2 * (cb + from); t < to; t++, j += step, u += 2) {
       P[j] += c * r[u];
       P[j + 1] += c * r[u + 1];
     }
@@ -282,21 +296,26 @@ export class Book implements EventSink {
    */
   resolve(t0: number, t1: number): void {
     const { T, N } = this.cols,
-      { K, L, kappa } = this,
+      { K, kappa } = this,
       { hiScale, loScale } = this.limbs,
       P = this.tileP,
       units = this.tileUnits,
       R = this.returns,
       traded = this.traded,
       n = t1 - t0;
-    for (let k = 1; k < K; k++) {
-      for (let a = 2 * k * L, b = a - 2 * L, e = a + 2 * n; a < e; a++, b++) P[a] += P[b];
+    for (let j = 0; j < n; j++) {
+      for (let a = 2 * (j * K + 1), e = 2 * (j + 1) * K; a < e; a += 2) {
+        P[a] += P[a - 2];
+        P[a + 1] += P[a - 1];
+      }
     }
     for (let k = 0; k < K; k++) {
-      for (let j = 0, a = 2 * k * L, u = k * L, at = k * T + t0; j < n; j++, a += 2, u++, at++) {
+      let sum = traded[k];
+      for (let j = 0, a = 2 * k, u = k, at = k * T + t0; j < n; j++, a += 2 * K, u += K, at++) {
         R[at] = (P[a] * hiScale + P[a + 1] * loScale - kappa * units[u]) / N;
-        traded[k] += units[u];
+        sum += units[u];
       }
+      traded[k] = sum;
     }
     P.fill(0);
     units.fill(0);

@@ -6,9 +6,9 @@
  * sorted order of all W averages. So per symbol the W averages are kept sorted from bar to bar by
  * insertion sort (Knuth, TAOCP vol. 3, §5.2.1): from one bar to the next the order barely moves,
  * the sort costs about W comparisons plus one swap per crossing, and every swap names the pair
- * that crossed — whose decision is then recomputed from its two values (the same comparison as the
- * per-set kernel in ma-cross.ts, so the decisions are identical). Averages that are not defined
- * (warm-up, a missing bar) are out of the order; their pairs are flat.
+ * that crossed — whose decision then follows from which of the two is now above (below). Averages
+ * that are not defined (warm-up, a missing bar) are out of the order; their pairs are flat, and
+ * decided from their two values (the per-set kernel's comparison, ma-cross.ts) when they return.
  *
  * Order: by value, ties by window length (shorter first). For a pair fast < slow, fast above slow
  * then means SMA(fast) > SMA(slow) exactly, ties included (a tie is "not above", as the rule).
@@ -33,6 +33,8 @@ export class PairOrderEvents implements EventKernel {
   readonly paired: Uint8Array;
   /** The current row's crossings of pairs that sets read, as a·W + b (at most W(W − 1)/2). */
   private readonly codes: Int32Array;
+  /** Per crossing x·W + y (x moved below y): y, the slot now above. */
+  private readonly above: Int32Array;
   /** Sets reading each slot: bySlot[slotStart[s] … slotStart[s + 1]). */
   readonly slotStart: Int32Array;
   readonly bySlot: Int32Array;
@@ -72,6 +74,7 @@ export class PairOrderEvents implements EventKernel {
       count[slow[k] + 1]++;
     }
     this.paired = new Uint8Array(W * W);
+    this.above = Int32Array.from({ length: W * W }, (_, xy) => xy % W);
     for (let a = 0; a < W; a++)
       for (let b = a + 1; b < W; b++) {
         this.head[b * W + a] = this.head[a * W + b];
@@ -133,13 +136,12 @@ export class PairOrderEvents implements EventKernel {
         order[ob + q] = x;
         sorted[q] = vx;
       }
-      // 3. The sets of the pairs that crossed are decided again.
+      // 3. The sets of the pairs that crossed are decided again: long where the fast average is
+      // now the one above, i.e. SMA(fast) > SMA(slow) (the order's ties are "not above", as the rule).
       for (let c = 0; c < crossings; c++) {
-        const xy = codes[c];
-        for (let k = this.head[xy]; k >= 0; k = this.next[k]) {
-          const d = feat[this.fast[k] * L + j] > feat[this.slow[k] * L + j] ? 1 : this.below[k];
-          this.set(i, j, k, d);
-        }
+        const xy = codes[c],
+          y = this.above[xy];
+        for (let k = this.head[xy]; k >= 0; k = this.next[k]) this.set(i, j, k, this.fast[k] === y ? 1 : this.below[k]);
       }
     }
     this.sink = null;
