@@ -100,7 +100,7 @@ describe("report site on a small study", () => {
       "models.html",
       "backtest.html",
       "tearsheets.html",
-      // Both cells (fewer than the five best), then every baseline of the baselines stage.
+      // Both cells (fewer than the three best), then every baseline of the baselines stage.
       "tearsheets-backtest-model-ridge-optimizer-inverse-vol.html",
       "tearsheets-backtest-model-ridge-optimizer-equal-weight.html",
       "tearsheets-buy-and-hold.html",
@@ -117,7 +117,6 @@ describe("report site on a small study", () => {
     const t = get("tearsheets-backtest-model-ridge-optimizer-equal-weight.html");
     for (const title of [
       "Cumulative return vs benchmark",
-      "Cumulative return vs benchmark (log scale)",
       "Underwater (drawdown)",
       "Monthly returns",
       "Rolling Sharpe ratio (126 periods)",

@@ -3,11 +3,11 @@
  * every baseline, one page each (`tearsheets-<series>.html`), listed on `tearsheets.html`.
  *
  * Which series: every table output named `returns` with a `net` column — one series per cell,
- * or one per `strategy` when the table holds several (the baselines). The five with the best
+ * or one per `strategy` when the table holds several (the baselines). The three with the best
  * Sharpe ratio of the non-baseline series get a page, and every baseline does; the benchmark
- * line is the equal-weight baseline when there is one. A page is ~0.3 MB and ~0.2 s to draw, so
- * a page for each of 30 cells would triple the report's size and time; the list names the
- * command that writes any other cell's tearsheet.
+ * line is the equal-weight baseline when there is one. A page is ~0.2 MB and ~0.1 s to draw, so
+ * a page for each of 30 cells would double the report's size and time (its goal: < 5 s); the
+ * list names the command that writes any other cell's tearsheet.
  */
 import { sharpeRatio } from "../../quant/stats/index.ts";
 import { queryRows } from "../../store/index.ts";
@@ -19,8 +19,8 @@ import { readableCells } from "./cells.ts";
 import { columnsOf, num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
-/** Best non-baseline series given a page of their own. */
-export const TOP_SERIES = 5;
+/** Best non-baseline series given a page of their own (with every baseline: ~1 s of the report's time). */
+export const TOP_SERIES = 3;
 const BENCHMARK = "equal_weight";
 
 interface Chosen {
@@ -123,7 +123,7 @@ export const tearsheetsPage: PageBuilder = {
           ])
         : html`<p class="note">Each series' page is written by <code>pipeline report</code>.</p>`,
       skipped > 0
-        ? html`<p class="note">${String(skipped)} more cells have no page here (each is ~0.3 MB); write any cell's with `
+        ? html`<p class="note">${String(skipped)} more cells have no page here (each is ~0.2 MB); write any cell's with `
         : null,
       skipped > 0
         ? html`<code>pipeline tearsheet data/backtest/&lt;cell&gt;/returns.parquet --column net --html out.html</code>.</p>`

@@ -1,6 +1,6 @@
 /**
  * The charts quants expect of a return series, in reading order: cumulative return against the
- * benchmark (linear and log), underwater curve, monthly returns with yearly totals, rolling
+ * benchmark (log scale once growth spans more than 4×), underwater curve, monthly returns with yearly totals, rolling
  * Sharpe ratio and volatility, the five worst drawdowns, the distribution with VaR and CVaR,
  * and turnover and exposure when the series carries them.
  */
@@ -19,7 +19,6 @@ export type { ReturnSeries } from "./series.ts";
 export function tearsheetFigures(s: ReturnSeries): SafeHtml {
   return join([
     cumulativeFigure(s),
-    cumulativeFigure(s, { log: true }),
     underwaterFigure(s),
     monthlyFigure(s),
     ...rollingFigures(s),
