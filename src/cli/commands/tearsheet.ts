@@ -142,7 +142,9 @@ export async function tearsheetCommand(file: string, flags: TearsheetFlags): Pro
         label: `${series.file}:${series.column}`,
         dates: Array.from(series.dates, (d) => formatIsoDate(d)),
         returns: Array.from(series.returns),
-        ...(benchmark ? { benchmark: { label: benchLabel!.replace(/ \(.*\)$/, ""), returns: Array.from(benchmark) } } : {}),
+        ...(benchmark
+          ? { benchmark: { label: benchLabel!.replace(/ \(.*\)$/, ""), returns: Array.from(benchmark) } }
+          : {}),
         periodsPerYear,
       },
     });
