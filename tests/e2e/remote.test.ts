@@ -45,11 +45,11 @@ function checkout(from: TempProject, spec: string): TempProject {
   return p;
 }
 
-const actions = (p: TempProject, env?: Record<string, string>) =>
+const actions = (p: TempProject, env?: Record<string, string>, extra: string[] = []) =>
   Object.fromEntries(
-    (JSON.parse(p.cli(["status", "--json"], { env }).stdout).cells as Array<{ cell: string; action: string }>).map(
-      (c) => [c.cell, c.action],
-    ),
+    (
+      JSON.parse(p.cli(["status", "--json", ...extra], { env }).stdout).cells as Array<{ cell: string; action: string }>
+    ).map((c) => [c.cell, c.action]),
   );
 
 describe("remote cache in a shared folder", () => {
@@ -82,7 +82,9 @@ describe("remote cache in a shared folder", () => {
   it("a fresh checkout pulls, then restores every cell without running one", () => {
     const b = checkout(a, SPEC(url));
     others.push(b);
-    expect(Object.values(actions(b))).not.toContain("restore");
+    // Before the pull: status already sees the runs on the remote (and not with --no-remote).
+    expect(Object.values(actions(b))).toEqual(["restore", "restore", "restore"]);
+    expect(Object.values(actions(b, undefined, ["--no-remote"]))).not.toContain("restore");
     const pulled = JSON.parse(b.cli(["pull", "--json"]).stdout) as Sync;
     expect(pulled).toMatchObject({ ok: true, moved: 3, runsMoved: 3 });
     expect(Object.values(actions(b))).toEqual(["restore", "restore", "restore"]);

@@ -60,12 +60,15 @@ describe("paper trading and monitoring pages", () => {
 
   it("pipeline report includes the paper and monitoring pages, linked from every page", () => {
     const files = out.pages.map((x) => x.file);
-    expect(files).toEqual([
+    // One tearsheet page per chosen series, listed on tearsheets.html.
+    expect(files.filter((f) => f.startsWith("tearsheets-")).length).toBeGreaterThan(0);
+    expect(files.filter((f) => !f.startsWith("tearsheets-"))).toEqual([
       "index.html",
       "data.html",
       "features.html",
       "models.html",
       "backtest.html",
+      "tearsheets.html",
       "attribution.html",
       "statistics.html",
       "selection.html",
