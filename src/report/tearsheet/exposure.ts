@@ -2,7 +2,7 @@
 import * as Plot from "@observablehq/plot";
 import { figure } from "../figure.ts";
 import type { SafeHtml } from "../html.ts";
-import { thinned, type ReturnSeries } from "./series.ts";
+import { overStretches, thinned, type ReturnSeries } from "./series.ts";
 
 export function exposureFigures(s: ReturnSeries): SafeHtml[] {
   const out: SafeHtml[] = [];
@@ -30,11 +30,8 @@ export function exposureFigures(s: ReturnSeries): SafeHtml[] {
   }
   if (s.turnover) {
     // Summed over each drawn stretch: the turnover of the period the point stands for.
-    const rows = idx.map((i, j) => {
-      let sum = 0;
-      for (let t = j > 0 ? idx[j - 1] + 1 : 0; t <= i; t++) sum += Number.isFinite(s.turnover![t]) ? s.turnover![t] : 0;
-      return { date: new Date(s.dates[i]), turnover: sum };
-    });
+    const sums = overStretches(idx, s.turnover, (acc, x) => acc + (Number.isFinite(x) ? x : 0), 0);
+    const rows = idx.map((i, j) => ({ date: new Date(s.dates[i]), turnover: sums[j] }));
     out.push(
       figure({
         title: "Turnover",

@@ -32,6 +32,24 @@ export function thinned(n: number): number[] {
   return idx;
 }
 
+/**
+ * Each drawn point's stretch reduced: `fold(acc, x)` over the values from just after the previous
+ * drawn index up to this one, so a thinned curve keeps what happened between its points (the
+ * deepest drawdown, the summed turnover).
+ */
+export function overStretches(
+  idx: readonly number[],
+  values: ArrayLike<number>,
+  fold: (acc: number, x: number) => number,
+  init: number,
+): number[] {
+  return idx.map((i, j) => {
+    let acc = init;
+    for (let t = j > 0 ? idx[j - 1] + 1 : 0; t <= i; t++) acc = fold(acc, values[t]);
+    return acc;
+  });
+}
+
 /** Growth of 1: Π(1 + r) up to each period (NaN returns flat). */
 export function wealth(returns: readonly number[]): number[] {
   let w = 1;

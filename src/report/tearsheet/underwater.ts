@@ -3,17 +3,14 @@ import * as Plot from "@observablehq/plot";
 import { drawdownSeries } from "../../quant/stats/index.ts";
 import { figure } from "../figure.ts";
 import type { SafeHtml } from "../html.ts";
-import { thinned, type ReturnSeries } from "./series.ts";
+import { overStretches, thinned, type ReturnSeries } from "./series.ts";
 
 export function underwaterFigure(s: ReturnSeries): SafeHtml {
   const dd = drawdownSeries(s.returns);
   // Thinning keeps the deepest point of each stretch, so no trough is lost between drawn days.
   const idx = thinned(dd.length);
-  const rows = idx.map((i, j) => {
-    let low = dd[i];
-    for (let t = j > 0 ? idx[j - 1] + 1 : 0; t <= i; t++) low = Math.min(low, dd[t]);
-    return { date: new Date(s.dates[i]), drawdown: low };
-  });
+  const lows = overStretches(idx, dd, Math.min, 0);
+  const rows = idx.map((i, j) => ({ date: new Date(s.dates[i]), drawdown: lows[j] }));
   return figure({
     title: "Underwater (drawdown)",
     subtitle: "Decline of wealth from its running peak, in percent (the deepest point of each drawn stretch).",
