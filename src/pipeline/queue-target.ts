@@ -3,6 +3,7 @@
  * carries. Kept apart from queue.ts so a local run never loads the Redis client.
  */
 import { StrataError } from "../core/errors.ts";
+import { redactUrl } from "./remote.ts";
 import type { FingerprintParts } from "./fingerprint.ts";
 import type { LockEntry } from "./lock.ts";
 
@@ -35,10 +36,10 @@ export function parseExecutor(value: string | undefined, where: string): QueueTa
   try {
     url = new URL(value);
   } catch {
-    throw new StrataError("ARGUMENT", `${where}: '${redactRedis(value)}' is not a URL`, { hint: EXECUTOR_HINT });
+    throw new StrataError("ARGUMENT", `${where}: '${redactUrl(value)}' is not a URL`, { hint: EXECUTOR_HINT });
   }
   if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw new StrataError("ARGUMENT", `${where}: unsupported executor '${redactRedis(value)}'`, {
+    throw new StrataError("ARGUMENT", `${where}: unsupported executor '${redactUrl(value)}'`, {
       hint: EXECUTOR_HINT,
     });
   }
@@ -66,11 +67,6 @@ export function parseExecutor(value: string | undefined, where: string): QueueTa
       maxRetriesPerRequest: null,
     },
   };
-}
-
-/** A Redis URL with any user:password part removed. */
-export function redactRedis(url: string): string {
-  return url.replace(/^([a-z0-9+.-]+:\/\/)[^@/]*@/i, "$1");
 }
 
 /** One cell to execute, as a job's data. */

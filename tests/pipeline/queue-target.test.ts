@@ -1,6 +1,7 @@
 /** The executor setting: local, or a Redis queue; credentials never reach a message. */
 import { describe, expect, it } from "vitest";
-import { parseExecutor, redactRedis } from "../../src/pipeline/queue-target.ts";
+import { parseExecutor } from "../../src/pipeline/queue-target.ts";
+import { redactUrl } from "../../src/pipeline/remote.ts";
 
 describe("parseExecutor", () => {
   it("local (or nothing) runs cells here", () => {
@@ -23,7 +24,7 @@ describe("parseExecutor", () => {
     const t = parseExecutor("redis://ops:s3cret-pw@h:6379/0", "--executor")!;
     expect(t.connection).toMatchObject({ username: "ops", password: "s3cret-pw" });
     expect(t.describe).not.toContain("s3cret");
-    expect(redactRedis("redis://ops:s3cret-pw@h:6379/0")).toBe("redis://h:6379/0");
+    expect(redactUrl("redis://ops:s3cret-pw@h:6379/0")).toBe("redis://h:6379/0");
     process.env.STRATA_REDIS_PASSWORD = "from-env";
     try {
       expect(parseExecutor("redis://h/0", "x")!.connection.password).toBe("from-env");
