@@ -467,19 +467,45 @@ const REAL = [
   "perm_delta_ic_std",
 ] as const;
 
+/** What each column of table `effects` means (definitions: docs/ablation.md). */
+const EFFECTS_COLUMNS: Record<string, string> = {
+  group: "Feature group dropped or permuted.",
+  columns: "The group's feature columns, comma-separated.",
+  n_columns: "Number of feature columns in the group.",
+  ic_full: "Mean daily rank IC of the full model (out of sample).",
+  ic_drop: "Mean daily rank IC of the model refitted without the group.",
+  delta_ic: "Mean over the paired dates of IC_drop − IC_full (negative: the group helps).",
+  delta_ic_lo: "Lower bound of the paired stationary-bootstrap interval of delta_ic.",
+  delta_ic_hi: "Upper bound of the paired stationary-bootstrap interval of delta_ic.",
+  sharpe_full: "Annualized Sharpe ratio of the full model's book (NULL without prices).",
+  sharpe_drop: "Annualized Sharpe ratio of the book of the model without the group.",
+  delta_sharpe: "Sharpe ratio of the book without the group minus the full book's, on the paired days.",
+  delta_sharpe_lo: "Lower bound of the paired bootstrap interval of delta_sharpe.",
+  delta_sharpe_hi: "Upper bound of the paired bootstrap interval of delta_sharpe.",
+  perm_delta_ic:
+    "Permutation importance: mean IC change (permuted − full) when the group's columns are shuffled within each date.",
+  perm_delta_ic_std: "Standard deviation of that change over the permutation repeats (NULL with one repeat).",
+  n_dates: "Number of paired dates of the IC comparison.",
+  n_days: "Number of paired days of the books' returns (0 without prices).",
+};
+
 /** One row; a non-finite value (no Sharpe without data, no sd of one repeat) is NULL. */
 async function writeEffects(ctx: Ctx, e: Effects): Promise<void> {
   const real = Object.fromEntries(REAL.map((k) => [k, [Number.isFinite(e[k]) ? e[k] : null]]));
-  await ctx.writeTable("effects", {
-    columns: {
-      group: [e.group],
-      columns: [e.columns],
-      n_columns: Int32Array.of(e.n_columns),
-      ...real,
-      n_dates: Int32Array.of(e.n_dates),
-      n_days: Int32Array.of(e.n_days),
+  await ctx.writeTable(
+    "effects",
+    {
+      columns: {
+        group: [e.group],
+        columns: [e.columns],
+        n_columns: Int32Array.of(e.n_columns),
+        ...real,
+        n_dates: Int32Array.of(e.n_dates),
+        n_days: Int32Array.of(e.n_days),
+      },
     },
-  });
+    { describe: EFFECTS_COLUMNS },
+  );
 }
 
 /** The per-date series on the union of the IC dates and the books' days. */
@@ -499,7 +525,18 @@ async function writeDaily(ctx: Ctx, ic: IcEffect, sh: SharpeEffect | null): Prom
       },
       types: { date: "DATE" },
     },
-    { orderBy: ["date"] },
+    {
+      orderBy: ["date"],
+      describe: {
+        date: "Trading day (union of the IC dates and the books' days).",
+        ic_full: "Daily rank IC of the full model's scores (NULL where there is none).",
+        ic_drop: "Daily rank IC of the model refitted without the group.",
+        ic_perm:
+          "Daily rank IC of the full model with the group's columns permuted within the date (mean over repeats).",
+        ret_full: "Daily net return of the full model's book (NULL without prices or trades).",
+        ret_drop: "Daily net return of the book of the model without the group.",
+      },
+    },
   );
 }
 

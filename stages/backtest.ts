@@ -78,6 +78,7 @@ import {
   type Market,
 } from "./lib/portfolio.ts";
 import { alignTo, readBaseline } from "./lib/baseline.ts";
+import { describeReturnsColumn, STRESS_COLUMNS, TRADES_COLUMNS, WEIGHTS_COLUMNS } from "./lib/portfolio-columns.ts";
 import { attributionDoc } from "./lib/attribution.ts";
 
 const params = z
@@ -262,12 +263,28 @@ async function writeTables(
   const p = ctx.params;
   const { panel } = market;
   const ret = returnColumns(market, ev);
-  await ctx.writeTable("returns", { columns: ret, types: { date: "DATE" } }, { orderBy: ["date"] });
+  await ctx.writeTable(
+    "returns",
+    { columns: ret, types: { date: "DATE" } },
+    { orderBy: ["date"], describe: describeReturnsColumn },
+  );
   const w = weightColumns(decisions, panel.days, panel.symbols);
-  await ctx.writeTable("weights", { columns: w, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
+  await ctx.writeTable(
+    "weights",
+    { columns: w, types: { date: "DATE" } },
+    { orderBy: ["date", "symbol"], describe: WEIGHTS_COLUMNS },
+  );
   const tr = tradeColumns(market, ev, p.lag, p.costs);
-  await ctx.writeTable("trades", { columns: tr, types: { date: "DATE" } }, { orderBy: ["date", "symbol"] });
-  await ctx.writeTable("stress", { columns: stressColumns(ev, p.costs) }, { orderBy: ["stress_bps"] });
+  await ctx.writeTable(
+    "trades",
+    { columns: tr, types: { date: "DATE" } },
+    { orderBy: ["date", "symbol"], describe: TRADES_COLUMNS },
+  );
+  await ctx.writeTable(
+    "stress",
+    { columns: stressColumns(ev, p.costs) },
+    { orderBy: ["stress_bps"], describe: STRESS_COLUMNS },
+  );
 }
 
 /** What the decisions did (fallbacks, summary) and the optimizer's label; raises the run-time warnings. */

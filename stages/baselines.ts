@@ -42,6 +42,7 @@ import {
   type Market,
 } from "./lib/portfolio.ts";
 import { costsParams, scheduleParams } from "../src/quant/backtest/book-params.ts";
+import { describeReturnsColumn, STRESS_COLUMNS } from "./lib/portfolio-columns.ts";
 
 const STRATEGIES = ["buy_and_hold", "equal_weight", "momentum", "reversal"] as const;
 
@@ -128,9 +129,13 @@ export default defineStage({
     await ctx.writeTable(
       "returns",
       { columns: concat(tables), types: { date: "DATE" } },
-      { orderBy: ["strategy", "date"] },
+      { orderBy: ["strategy", "date"], describe: describeReturnsColumn },
     );
-    await ctx.writeTable("stress", { columns: concat(stressTables) }, { orderBy: ["strategy", "stress_bps"] });
+    await ctx.writeTable(
+      "stress",
+      { columns: concat(stressTables) },
+      { orderBy: ["strategy", "stress_bps"], describe: STRESS_COLUMNS },
+    );
     await ctx.writeJson("metrics", doc);
     ctx.metric("start", isoDate(panel.days[rows[0]]));
     ctx.progress(1, "done");

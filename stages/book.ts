@@ -56,6 +56,7 @@ import {
   type Market,
 } from "./lib/portfolio.ts";
 import { attributionDoc } from "./lib/attribution.ts";
+import { describeReturnsColumn, WEIGHTS_COLUMNS } from "./lib/portfolio-columns.ts";
 
 const budgetsParams = z
   .object({
@@ -470,7 +471,7 @@ async function writeTables(
   await ctx.writeTable(
     "returns",
     { columns: returnColumns(market, ev), types: { date: "DATE" } },
-    { orderBy: ["date"] },
+    { orderBy: ["date"], describe: describeReturnsColumn },
   );
   const date: number[] = [],
     symbol: string[] = [],
@@ -487,7 +488,7 @@ async function writeTables(
   await ctx.writeTable(
     "weights",
     { columns: { date: Int32Array.from(date), symbol, weight: Float64Array.from(weight) }, types: { date: "DATE" } },
-    { orderBy: ["date", "symbol"] },
+    { orderBy: ["date", "symbol"], describe: WEIGHTS_COLUMNS },
   );
   const bd: number[] = [],
     bs: string[] = [],
@@ -516,9 +517,18 @@ async function writeTables(
       },
       types: { date: "DATE" },
     },
-    { orderBy: ["date", "sleeve"] },
+    { orderBy: ["date", "sleeve"], describe: BUDGETS_COLUMNS },
   );
 }
+
+/** What each column of table `budgets` means. */
+const BUDGETS_COLUMNS: Record<string, string> = {
+  date: "Book decision day.",
+  sleeve: "Sleeve id (a backtest or strategy cell in the book).",
+  budget: "The sleeve's risk budget: its fraction of the book's capital.",
+  vol: "Annualized trailing volatility of the sleeve's daily net returns (NaN: too little history).",
+  capped: "True when the sleeve's budget is at the strategy cap.",
+};
 
 /** Mean and max utilization, share of decisions where the level bound, mean capital moved. */
 function levelSummary(reports: LevelReport[]) {

@@ -23,6 +23,27 @@ import { generateMarket } from "../src/data/synthetic.ts";
 import { describeLayout, loadPrices } from "../src/data/ingest.ts";
 import { formatIsoDate, parseIsoDate } from "../src/store/dates.ts";
 
+/** What each column of table `prices` means. */
+const PRICES_COLUMNS: Record<string, string> = {
+  date: "Trading day.",
+  symbol: "Asset identifier.",
+  open: "Opening price (NULL when the source has none).",
+  high: "Highest price of the day (NULL when the source has none).",
+  low: "Lowest price of the day (NULL when the source has none).",
+  close: "Closing price; returns are computed from it.",
+  volume: "Traded volume in shares (DOUBLE for every source; NULL when the source has none).",
+  sector: "Sector of the asset (NULL when the source has none).",
+};
+
+/** What each column of table `symbols` means. */
+const SYMBOLS_COLUMNS: Record<string, string> = {
+  symbol: "Asset identifier (one row per symbol of the prices).",
+  sector: "Sector of the asset (its latest, when a file gives several).",
+  first_date: "First trading day of the symbol in the prices.",
+  last_date: "Last trading day of the symbol in the prices.",
+  rows: "Number of price rows of the symbol.",
+};
+
 const DEFAULT_START = "2012-01-03",
   DEFAULT_END = "2024-12-31";
 
@@ -180,7 +201,7 @@ async function writeSynthetic(ctx: StageContext<Params>): Promise<void> {
       },
       types: { date: "DATE" },
     },
-    { orderBy: ["date", "symbol"] },
+    { orderBy: ["date", "symbol"], describe: PRICES_COLUMNS },
   );
   // With universeEnd after end, symbols listing after end have no rows: left out, as a file's are.
   const u = m.universe.filter((s) => s.firstIndex <= s.lastIndex);
@@ -196,7 +217,7 @@ async function writeSynthetic(ctx: StageContext<Params>): Promise<void> {
       },
       types: { first_date: "DATE", last_date: "DATE" },
     },
-    { orderBy: ["symbol"] },
+    { orderBy: ["symbol"], describe: SYMBOLS_COLUMNS },
   );
   const late = u.filter((s) => s.firstIndex > 0).length,
     gone = u.filter((s) => s.lastIndex < m.days.length - 1).length;
@@ -242,7 +263,7 @@ async function writeFromFile(ctx: StageContext<Params>): Promise<void> {
   }
   // loadPrices keeps only start..end and sorts by (date, symbol) once; a plain scan of its
   // table returns that order (see loadPrices), so the write does not sort again.
-  const { rows } = await ctx.writeTable("prices", `SELECT * FROM ${table}`);
+  const { rows } = await ctx.writeTable("prices", `SELECT * FROM ${table}`, { describe: PRICES_COLUMNS });
   if (rows === 0) {
     throw new StrataError(
       "DATA",
@@ -260,7 +281,7 @@ async function writeFromFile(ctx: StageContext<Params>): Promise<void> {
        SELECT symbol, any_value(sector ORDER BY date DESC) AS sector, min(date) AS first_date, max(date) AS last_date,
        count(*) AS rows
        FROM ${table} GROUP BY symbol`);
-  await ctx.writeTable("symbols", `SELECT * FROM ${symbols}`, { orderBy: ["symbol"] });
+  await ctx.writeTable("symbols", `SELECT * FROM ${symbols}`, { orderBy: ["symbol"], describe: SYMBOLS_COLUMNS });
   const [s] = await ctx.db
     .runAndReadAll(`SELECT count(*)::INTEGER, min(first_date)::VARCHAR, max(last_date)::VARCHAR FROM ${symbols}`)
     .then((r) => r.getRows());

@@ -41,6 +41,48 @@ import {
   type PriceInput,
 } from "../src/data/factors/index.ts";
 
+/** A factor column's meaning by its name's pattern (docs/features.md); n, k: window in days. */
+const FACTOR_COLUMNS: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+  [
+    /^mom_(\d+)_(\d+)$/,
+    (m) => `Momentum: return from ${m[1]} to ${m[2]} days ago, C[t−${m[2]}] / C[t−${m[1]}] − 1 (decimal).`,
+  ],
+  [/^mom_(\d+)$/, (m) => `Momentum: ${m[1]}-day return C[t] / C[t−${m[1]}] − 1 (decimal).`],
+  [/^rev_(\d+)$/, (m) => `Reversal: minus the ${m[1]}-day return (decimal).`],
+  [/^vol_(\d+)$/, (m) => `Realized volatility of the last ${m[1]} daily log returns, annualized (√252 · sd, ddof 1).`],
+  [/^pk_(\d+)$/, (m) => `Parkinson high-low volatility over ${m[1]} days, annualized.`],
+  [/^gk_(\d+)$/, (m) => `Garman–Klass OHLC volatility over ${m[1]} days, annualized.`],
+  [/^atr_(\d+)$/, (m) => `Average true range over ${m[1]} days as a fraction of the close (daily).`],
+  [/^rsi_(\d+)$/, (m) => `Relative strength index over ${m[1]} days, simple averages (0–100).`],
+  [/^ma_gap_(\d+)$/, (m) => `Close over its ${m[1]}-day moving average, minus 1 (decimal).`],
+  [/^donch_(\d+)$/, (m) => `Position of the close in its ${m[1]}-day Donchian channel (0 = bottom, 1 = top).`],
+  [/^vlm_z_(\d+)$/, (m) => `Z-score of today's volume against the last ${m[1]} days' volumes.`],
+  [/^dollar_vol_(\d+)$/, (m) => `Log of the mean daily dollar volume (close × volume) over ${m[1]} days.`],
+  [/^beta_(\d+)$/, (m) => `Beta of the symbol's daily returns to the equal-weight market over ${m[1]} days.`],
+];
+
+/** What a column of table `features` means; every value at t uses prices up to the close of t. */
+function describeFeatureColumn(column: string): string | undefined {
+  if (column === "date") return "Trading day; each value uses prices up to this day's close only.";
+  if (column === "symbol") return "Asset identifier.";
+  const derived = /^(.+)_(rank|z)$/.exec(column);
+  const base = (name: string) => {
+    for (const [re, text] of FACTOR_COLUMNS) {
+      const m = re.exec(name);
+      if (m) return text(m);
+    }
+    return undefined;
+  };
+  if (derived && base(derived[1])) {
+    const of = `${derived[1]} (${base(derived[1])!.replace(/\.$/, "")})`;
+    return derived[2] === "rank"
+      ? `Cross-sectional rank of ${of} on the date, scaled to 0–1.`
+      : `Cross-sectional z-score of ${of} on the date.`;
+  }
+  const text = base(column);
+  return text && `${text} NULL during the symbol's warm-up.`;
+}
+
 const day = z.number().int().positive();
 const windows = (d: number[]) => z.array(day).default(d);
 /** Column names, or "all" for every factor column. */
@@ -272,7 +314,7 @@ async function computeFeatures(ctx: StageContext<Params>, p: FeaturePlan, prices
     const select = dropped.length
       ? `SELECT * EXCLUDE (${dropped.map(sqlIdent).join(", ")}) FROM (${features.select})`
       : features.select;
-    const { rows } = await ctx.writeTable("features", select);
+    const { rows } = await ctx.writeTable("features", select, { describe: describeFeatureColumn });
     ctx.progress(0.9, "written");
     const nulls = Object.fromEntries(
       q.columns.filter((c) => !dropped.includes(c.name)).map((c) => [c.name, profile[c.name].nullAfterWarmup]),
@@ -316,6 +358,7 @@ async function appendFeatures(
     const profile = await profileColumns(ctx.db, "__all", q.columns, "__n");
     const { rows } = await ctx.writeTable("features", "SELECT * EXCLUDE (__n) FROM __all", {
       orderBy: ["date", "symbol"],
+      describe: describeFeatureColumn,
     });
     ctx.progress(0.9, "written");
     const nulls = Object.fromEntries(q.columns.map((c) => [c.name, profile[c.name].nullAfterWarmup]));

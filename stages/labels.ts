@@ -169,7 +169,17 @@ export default defineStage({
           "could make; set labels.params.lag to 1 or more",
       );
     const prices = ctx.input("data", "prices");
-    const { rows } = await ctx.writeTable("labels", await labelsQuery(ctx, prices), { orderBy: ["date", "symbol"] });
+    const { rows } = await ctx.writeTable("labels", await labelsQuery(ctx, prices), {
+      orderBy: ["date", "symbol"],
+      describe: {
+        date: "Signal day t: the label is what a position formed at this close earns.",
+        symbol: "Asset identifier.",
+        label: `fwd_ret transformed across the symbols of the date (transform: ${p.transform}); NULL where fwd_ret is.`,
+        fwd_ret:
+          `Forward return close[t + ${p.lag + p.horizon}] / close[t + ${p.lag}] − 1 (lag ${p.lag}, horizon ${p.horizon} ` +
+          "bars of the symbol); NULL when the window is incomplete.",
+      },
+    });
     ctx.progress(0.7, "written");
     const reader = await ctx.db.runAndReadAll(windowBarsSql(prices, p));
     const [total, labeled, bars] = reader.getRows()[0].map(Number);

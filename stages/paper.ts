@@ -64,13 +64,16 @@ export default defineStage({
           ),
       });
       const eq = await ledger.equityHistory();
-      await ctx.writeTable("equity", equityTable(eq), { orderBy: ["date"] });
+      await ctx.writeTable("equity", equityTable(eq), { orderBy: ["date"], describe: EQUITY_COLUMNS });
       const fills = (
         await Promise.all(eq.map(async (e) => (await ledger.fillsOn(e.date)).map((f) => ({ ...f, date: e.date }))))
       ).flat();
-      await ctx.writeTable("fills", fillsTable(fills), { orderBy: ["date", "symbol", "side"] });
+      await ctx.writeTable("fills", fillsTable(fills), {
+        orderBy: ["date", "symbol", "side"],
+        describe: FILLS_COLUMNS,
+      });
       const events = (await ledger.events(1_000_000)).filter((e) => e.kind !== "day").reverse();
-      await ctx.writeTable("events", eventsTable(events), { orderBy: ["seq"] });
+      await ctx.writeTable("events", eventsTable(events), { orderBy: ["seq"], describe: EVENTS_COLUMNS });
       const summary = backfillSummary({ from, to, capital: config.capital }, days, eq, fills, events);
       await ctx.writeJson("summary", summary);
       ctx.metric("total_return", summary.total_return);
@@ -82,6 +85,41 @@ export default defineStage({
     }
   },
 });
+
+/** What each column of table `equity` means: one row per recorded day of the paper book. */
+const EQUITY_COLUMNS: Record<string, string> = {
+  date: "Trading day.",
+  cash: "Cash at the day's close (currency units).",
+  positions_value: "Market value of the positions at the day's close (currency units).",
+  equity: "cash + positions_value (currency units).",
+  daily_return: "Return of the equity over the previous recorded day (decimal; NaN on the first day).",
+  costs: "Commission and slippage paid on the day (currency units).",
+  turnover: "Traded notional of the day as a fraction of equity.",
+  regime: "Market state of the day (risk-off, normal, risk-on).",
+};
+
+/** What each column of table `fills` means: one row per order of a recorded day. */
+const FILLS_COLUMNS: Record<string, string> = {
+  date: "Trading day of the order.",
+  symbol: "Asset.",
+  side: "buy or sell.",
+  requested: "Shares the order asked for.",
+  shares: "Shares filled (0 when the order was not filled).",
+  price: "Fill price (currency units).",
+  notional: "shares × price (currency units).",
+  commission: "Commission paid (currency units).",
+  slippage: "Slippage cost against the reference price (currency units).",
+  status: "The fill's status as the broker reported it.",
+};
+
+/** What each column of table `events` means: the ledger's events other than the daily ones. */
+const EVENTS_COLUMNS: Record<string, string> = {
+  seq: "Event number in the ledger (increasing).",
+  date: "Trading day the event belongs to.",
+  kind: "Kind of event (e.g. kill_switch, safety).",
+  severity: "info, warning or critical.",
+  message: "What happened, in words.",
+};
 
 /** The `equity` output: one row per recorded day. */
 function equityTable(eq: readonly EquityRow[]): ColumnTable {

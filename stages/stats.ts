@@ -20,7 +20,7 @@
  * Table `windows(cell, year, days, total_return, sharpe)`.
  * Definitions, sources and conventions: docs/statistics.md.
  */
-import { defineStage, z, StrataError, type StageContext, type StageIssue } from "../src/index.ts";
+import { defineStage, z, StrataError, type ColumnTable, type StageContext, type StageIssue } from "../src/index.ts";
 import { readColumns, f64Column, i32Column, stringColumn } from "../src/store/index.ts";
 import { createRng, type Rng } from "../src/core/rng.ts";
 import { sha256File } from "../src/core/hash.ts";
@@ -590,7 +590,7 @@ async function writeOutputs(
   windows: YearWindow[],
   doc: Record<string, unknown>,
 ): Promise<void> {
-  await ctx.writeTable("cells", { columns: toColumns(rows) }, { orderBy: ["cell"] });
+  await ctx.writeTable("cells", cellsTable(rows), { orderBy: ["cell"], describe: describeCellsColumn });
   await ctx.writeTable(
     "windows",
     {
@@ -602,7 +602,7 @@ async function writeOutputs(
         sharpe: Float64Array.from(windows, (w) => w.sharpe),
       },
     },
-    { orderBy: ["cell", "year"] },
+    { orderBy: ["cell", "year"], describe: WINDOWS_COLUMNS },
   );
   await ctx.writeJson("matrix", doc);
 }
@@ -772,12 +772,89 @@ function regimeConsistency(reg: ReturnType<typeof regimeMetrics>): number {
   return seen.filter((g) => (reg[g].metrics!.sharpe ?? -1) > 0).length / seen.length;
 }
 
-function toColumns(rows: Record<string, unknown>[]) {
+/** Columns of table `cells` that count something (or label a cluster): INTEGER, the other numbers DOUBLE. */
+const CELL_COUNTS = ["observations", "trial_cluster", "active_trial_cluster", "up_days", "down_days", "years"];
+
+/** The rows of table `cells` as typed columns: strings, INTEGER counts (a non-integer is NULL), DOUBLE. */
+function cellsTable(rows: Record<string, unknown>[]): ColumnTable {
   const keys = Object.keys(rows[0]);
-  return Object.fromEntries(
+  const counts = CELL_COUNTS.filter((k) => keys.includes(k));
+  const columns = Object.fromEntries(
     keys.map((k) => {
       const v = rows.map((r) => r[k]);
-      return [k, typeof v[0] === "string" ? (v as string[]) : Float64Array.from(v as number[])];
+      if (typeof v[0] === "string") return [k, v as string[]];
+      if (!counts.includes(k)) return [k, Float64Array.from(v as number[])];
+      const n = v as number[];
+      return [k, n.every(Number.isInteger) ? Int32Array.from(n) : n.map((x) => (Number.isInteger(x) ? x : null))];
     }),
   );
+  return { columns, types: Object.fromEntries(counts.map((k) => [k, "INTEGER"])) };
 }
+
+/** What each column of table `cells` means (definitions and sources: docs/statistics.md). */
+const CELLS_COLUMNS: Record<string, string> = {
+  cell: "Id of the analysed cell, e.g. backtest[model=gbdt,optimizer=hrp] (one row per cell).",
+  model: "The cell's model (a rule strategy's kind for a strategies cell).",
+  optimizer: "The cell's portfolio optimizer (empty when the cell has none).",
+  observations: "Number of daily net returns analysed.",
+  sharpe: "Annualized Sharpe ratio of the daily net returns (mean / sd with ddof 1, × √252; risk-free 0).",
+  sharpe_lo:
+    "Lower bound of the block-bootstrap confidence interval of the Sharpe ratio (level: params bootstrap.level).",
+  sharpe_hi: "Upper bound of the block-bootstrap confidence interval of the Sharpe ratio.",
+  cagr: "Compound annual growth rate of the net returns (decimal).",
+  cagr_lo: "Lower bound of the block-bootstrap confidence interval of the CAGR.",
+  cagr_hi: "Upper bound of the block-bootstrap confidence interval of the CAGR.",
+  max_drawdown: "Maximum drawdown of the net equity curve (a negative decimal).",
+  max_drawdown_lo: "Lower bound (deeper drawdown) of the block-bootstrap confidence interval of the max drawdown.",
+  max_drawdown_hi: "Upper bound of the block-bootstrap confidence interval of the max drawdown.",
+  block_length: "Mean block length in days of the bootstrap (automatic choice from the returns).",
+  skew: "Skewness γ3 of the daily net returns.",
+  kurtosis: "Raw (Pearson) kurtosis γ4 of the daily net returns: 3 for a normal, not excess.",
+  psr: "Probabilistic Sharpe ratio against 0: P(true Sharpe > 0) given the length, skew and kurtosis.",
+  dsr: "Deflated Sharpe ratio: the PSR against the Sharpe the best of N skill-less trials would show (N: effective trials).",
+  benchmark: "What the cell is tested against: a baseline strategy (1/N for a long-only cell) or zero.",
+  benchmark_sharpe: "Annualized Sharpe ratio of the benchmark on the cell's dates (0 for the zero benchmark).",
+  psr_active: "PSR of the active returns over the benchmark (their Sharpe is the information ratio) against 0.",
+  dsr_active: "DSR of the active returns, deflated by the effective number of active trials.",
+  active_return: "Annualized mean of the active returns over the benchmark (decimal; mean × 252).",
+  tracking_error: "Annualized standard deviation of the active returns (NaN for the zero benchmark).",
+  information_ratio: "Information ratio: annualized Sharpe ratio of the active returns.",
+  information_ratio_lo: "Lower bound of the block-bootstrap confidence interval of the information ratio.",
+  information_ratio_hi: "Upper bound of the block-bootstrap confidence interval of the information ratio.",
+  trial_cluster: "Cluster of correlated return series this cell belongs to (0-based label; clusters count as trials).",
+  active_trial_cluster: "Cluster of correlated active-return series this cell belongs to (0-based label).",
+  sign_p: "One-sided sign-test p-value of the daily net returns (H1: more up days than down days).",
+  up_days: "Number of days with a positive net return.",
+  down_days: "Number of days with a negative net return.",
+  mc_final_p05: "Monte Carlo (block resampling): 5 % quantile of the final equity (start = 1).",
+  mc_final_p50: "Monte Carlo: median final equity (start = 1).",
+  mc_final_p95: "Monte Carlo: 95 % quantile of the final equity (start = 1).",
+  mc_drawdown_p05: "Monte Carlo: 5 % quantile of the max drawdown (a deep, bad case; negative decimal).",
+  mc_drawdown_p50: "Monte Carlo: median max drawdown (negative decimal).",
+  mc_probability_of_loss: "Monte Carlo: share of the paths that end below the starting equity.",
+  regime_consistency:
+    "Share of the market states (risk-off, normal, risk-on; each with at least 20 days) in which the Sharpe ratio is positive.",
+  years: "Number of calendar years the returns span (table windows has one row for each).",
+  years_profitable: "Share of those calendar years with a positive total return (0–1).",
+  yearly_sharpe_sd: "Standard deviation of the yearly Sharpe ratios.",
+  first_to_second_half: "Mean yearly Sharpe of the second half of the years minus that of the first half.",
+  excess_sharpe: "Sharpe ratio minus the benchmark's Sharpe ratio on the same dates.",
+};
+
+/** Descriptions of table `cells`, with the columns named after params: mc_loss_<pct>, sharpe_<regime>. */
+function describeCellsColumn(column: string): string | undefined {
+  const loss = /^mc_loss_(\d+)$/.exec(column);
+  if (loss) return `Monte Carlo: probability that the final equity ends more than ${loss[1]} % below the start.`;
+  const regime = /^sharpe_(risk_off|normal|risk_on)$/.exec(column);
+  if (regime) return `Annualized Sharpe ratio of the net returns on the ${regime[1].replace("_", "-")} days only.`;
+  return CELLS_COLUMNS[column];
+}
+
+/** What each column of table `windows` means. */
+const WINDOWS_COLUMNS: Record<string, string> = {
+  cell: "Id of the analysed cell (as in table cells).",
+  year: "Calendar year (UTC).",
+  days: "Number of daily net returns of the cell in that year.",
+  total_return: "Compounded net return over the year's days (decimal).",
+  sharpe: "Annualized Sharpe ratio of the year's daily net returns (NaN with fewer than 3 days).",
+};

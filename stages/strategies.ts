@@ -207,6 +207,40 @@ async function regimeOf(ctx: StageContext<Params>, days: Int32Array): Promise<(s
   return Array.from(days, (d) => at.get(d) ?? null);
 }
 
+/** What each column of table `windows` means: one row per walk-forward window. */
+const WINDOWS_COLUMNS: Record<string, string> = {
+  window: "Walk-forward window (0-based).",
+  train_start: "First day of the training bars (ISO date; training is [train_start, test_start)).",
+  test_start: "First day of the test bars (ISO date).",
+  test_end: "End of the test bars (ISO date, exclusive).",
+  params: "The parameter set chosen on the training bars, as JSON.",
+  train_sharpe: "Annualized Sharpe ratio of the chosen set on the training bars.",
+  train_return: "Total return of the chosen set on the training bars (decimal).",
+  test_sharpe: "Annualized Sharpe ratio of the chosen set on the test bars (out of sample).",
+  test_return: "Total return of the chosen set on the test bars (decimal).",
+  test_drawdown: "Maximum drawdown on the test bars (negative decimal).",
+  test_trades: "Number of trades on the test bars.",
+  searched: "Number of parameter sets evaluated on the training bars.",
+};
+
+const RETURNS_COLUMNS: Record<string, string> = {
+  date: "Trading day of the out-of-sample test bars, stitched across windows.",
+  net: "Daily net return of the strategy's book after costs (decimal).",
+  regime: "Market state of the day (risk-off, normal, risk-on) by the backtest's rule; NULL in its warm-up.",
+};
+
+const POSITIONS_COLUMNS: Record<string, string> = {
+  date: "Decision day: the weights are decided at this close and traded lag bars later.",
+  symbol: "Asset.",
+  weight: "Target weight (position / number of symbols; negative = short). Rows with weight 0 are left out.",
+};
+
+const TRIALS_COLUMNS: Record<string, string> = {
+  trial: "Parameter set number (0-based), one row per distinct set evaluated.",
+  params: "The parameter set as JSON.",
+  sharpe: "Annualized Sharpe ratio of the set over the full sample (NaN when undefined).",
+};
+
 async function writeOutputs(
   ctx: StageContext<Params>,
   kind: StrategyKindName,
@@ -217,39 +251,55 @@ async function writeOutputs(
   const { days, regimes } = axes;
   const w = r.windows;
   const json = (o: unknown) => JSON.stringify(o);
-  await ctx.writeTable("windows", {
-    columns: {
-      window: Int32Array.from(w, (x) => x.window.index),
-      train_start: w.map((x) => x.window.trainStart),
-      test_start: w.map((x) => x.window.testStart),
-      test_end: w.map((x) => x.window.testEnd),
-      params: w.map((x) => json(x.params)),
-      train_sharpe: Float64Array.from(w, (x) => x.trainSharpe),
-      train_return: Float64Array.from(w, (x) => x.trainReturn),
-      test_sharpe: Float64Array.from(w, (x) => x.testSharpe),
-      test_return: Float64Array.from(w, (x) => x.testReturn),
-      test_drawdown: Float64Array.from(w, (x) => x.testDrawdown),
-      test_trades: Int32Array.from(w, (x) => x.testTrades),
-      searched: Int32Array.from(w, (x) => x.searched),
+  await ctx.writeTable(
+    "windows",
+    {
+      columns: {
+        window: Int32Array.from(w, (x) => x.window.index),
+        train_start: w.map((x) => x.window.trainStart),
+        test_start: w.map((x) => x.window.testStart),
+        test_end: w.map((x) => x.window.testEnd),
+        params: w.map((x) => json(x.params)),
+        train_sharpe: Float64Array.from(w, (x) => x.trainSharpe),
+        train_return: Float64Array.from(w, (x) => x.trainReturn),
+        test_sharpe: Float64Array.from(w, (x) => x.testSharpe),
+        test_return: Float64Array.from(w, (x) => x.testReturn),
+        test_drawdown: Float64Array.from(w, (x) => x.testDrawdown),
+        test_trades: Int32Array.from(w, (x) => x.testTrades),
+        searched: Int32Array.from(w, (x) => x.searched),
+      },
     },
-  });
-  await ctx.writeTable("returns", {
-    columns: {
-      date: Int32Array.from(r.oos, (o) => days[o.row]),
-      net: Float64Array.from(r.oos, (o) => o.ret),
-      regime: r.oos.map((o) => regimes[o.row]),
+    { describe: WINDOWS_COLUMNS },
+  );
+  await ctx.writeTable(
+    "returns",
+    {
+      columns: {
+        date: Int32Array.from(r.oos, (o) => days[o.row]),
+        net: Float64Array.from(r.oos, (o) => o.ret),
+        regime: r.oos.map((o) => regimes[o.row]),
+      },
+      types: { date: "DATE" },
     },
-    types: { date: "DATE" },
-  });
+    { describe: RETURNS_COLUMNS },
+  );
   const held = heldColumns(r, days, axes.symbols, p.lag);
-  await ctx.writeTable("positions", { columns: held.columns, types: { date: "DATE" } });
-  await ctx.writeTable("trials", {
-    columns: {
-      trial: Int32Array.from(r.evaluated, (e) => e.index),
-      params: r.evaluated.map((e) => json(e.params)),
-      sharpe: Float64Array.from(r.evaluated, (e) => (Number.isFinite(e.sharpe) ? e.sharpe : NaN)),
+  await ctx.writeTable(
+    "positions",
+    { columns: held.columns, types: { date: "DATE" } },
+    { describe: POSITIONS_COLUMNS },
+  );
+  await ctx.writeTable(
+    "trials",
+    {
+      columns: {
+        trial: Int32Array.from(r.evaluated, (e) => e.index),
+        params: r.evaluated.map((e) => json(e.params)),
+        sharpe: Float64Array.from(r.evaluated, (e) => (Number.isFinite(e.sharpe) ? e.sharpe : NaN)),
+      },
     },
-  });
+    { describe: TRIALS_COLUMNS },
+  );
   const s = r.summary;
   await ctx.writeJson("summary", {
     kind,

@@ -407,6 +407,35 @@ function fixedTrial(params: Record<string, unknown>, foldRows: FoldRow[]): Trial
   return { index: 0, params, values: foldRows.map((r) => r.rankIc), status: "complete" };
 }
 
+/** What each column of table `predictions` means. */
+const PREDICTIONS_COLUMNS: Record<string, string> = {
+  date: "Signal day (a features row's date).",
+  symbol: "Asset identifier.",
+  score: "Out-of-sample model score: from the fold that tested the row (the mean when several did).",
+};
+
+/** What each column of table `folds` means (metric definitions: docs/models.md). */
+const FOLDS_COLUMNS: Record<string, string> = {
+  fold: "Cross-validation fold (0-based).",
+  train_rows: "Number of training rows of the fold (after purge and embargo).",
+  test_rows: "Number of test rows of the fold.",
+  test_start: "First date of the fold's test rows.",
+  test_end: "Last date of the fold's test rows.",
+  test_dates: "Number of test dates with a daily IC.",
+  ic: "Mean daily Pearson information coefficient of score vs label on the test rows.",
+  rank_ic: "Mean daily Spearman (rank) information coefficient on the test rows.",
+  icir: "Mean / standard deviation of the daily rank IC (per day, not annualized).",
+  hit_rate: "Share of test rows whose score has the label's sign.",
+  mse: "Mean squared error of score vs label on the test rows.",
+};
+
+/** What each column of table `importance` means. */
+const IMPORTANCE_COLUMNS: Record<string, string> = {
+  feature: "Feature (a column of the features table), most important first.",
+  gain: "The final model's importance: total split gain (trees) or |standardized coefficient| (ridge).",
+  share: "gain as a share of the total (sums to 1).",
+};
+
 /** Writes predictions, folds, importance and trials; returns the evaluation of the stitched predictions. */
 async function writeResults(
   ctx: Ctx,
@@ -427,7 +456,7 @@ async function writeResults(
       columns: { date: oos.dates, symbol: oos.symbols as string[], score },
       types: { date: "DATE" },
     },
-    { orderBy: ["date", "symbol"] },
+    { orderBy: ["date", "symbol"], describe: PREDICTIONS_COLUMNS },
   );
 
   await ctx.writeTable(
@@ -448,7 +477,7 @@ async function writeResults(
       },
       types: { test_start: "DATE", test_end: "DATE" },
     },
-    { orderBy: ["fold"] },
+    { orderBy: ["fold"], describe: FOLDS_COLUMNS },
   );
 
   const gains = final.importance;
@@ -456,13 +485,17 @@ async function writeResults(
   const order = final.features
     .map((_, j) => j)
     .sort((a, b) => gains[b] - gains[a] || (final.features[a] < final.features[b] ? -1 : 1));
-  await ctx.writeTable("importance", {
-    columns: {
-      feature: order.map((j) => final.features[j]),
-      gain: Float64Array.from(order, (j) => gains[j]),
-      share: Float64Array.from(order, (j) => (total > 0 ? gains[j] / total : 0)),
+  await ctx.writeTable(
+    "importance",
+    {
+      columns: {
+        feature: order.map((j) => final.features[j]),
+        gain: Float64Array.from(order, (j) => gains[j]),
+        share: Float64Array.from(order, (j) => (total > 0 ? gains[j] / total : 0)),
+      },
     },
-  });
+    { describe: IMPORTANCE_COLUMNS },
+  );
 
   await writeFoldTrials(
     ctx,

@@ -235,10 +235,15 @@ function writeMethods(s: CellState): WriteMethods {
   return {
     async writeTable(name: string, source: string | ColumnTable, options?: WriteTableOptions) {
       const path = claimOutput(s, name, `${name}.parquet`, "table");
+      // Every column gets a description; the default names only the stage and the table (no
+      // cell: the cells of a matrix carry the same metadata).
+      const describeDefault = (column: string) =>
+        `Column ${column} of table ${name} of stage ${init.cell.stage} (the stage gives no description).`;
+      const opts = { orderBy: options?.orderBy, describe: options?.describe, describeDefault };
       const { rows } =
         typeof source === "string"
-          ? await copyQueryToParquet(db, source, path, options)
-          : await writeColumnsToParquet(db, source, path, options);
+          ? await copyQueryToParquet(db, source, path, opts)
+          : await writeColumnsToParquet(db, source, path, opts);
       written.get(name)!.rows = rows;
       return { rows };
     },

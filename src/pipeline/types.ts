@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Rng } from "../core/rng.ts";
 import type { ColumnTable } from "../store/types.ts";
+import type { ColumnDescriptions } from "../store/column-descriptions.ts";
 import type { TrialRecord, TrialSpec } from "./trials.ts";
 
 export type { ColumnData, ColumnTable } from "../store/types.ts";
@@ -95,6 +96,12 @@ export type MetricValue = number | string | boolean | null;
 export interface WriteTableOptions {
   /** Sort the rows by these columns before writing (deterministic row order). */
   orderBy?: string[];
+  /**
+   * What each column means (name → text, or a function of the name), kept in the Parquet
+   * file's key-value metadata (key `strata.columns`, a JSON object). A column left out gets a default that
+   * names the stage and the table, so every column of every output has a description.
+   */
+  describe?: ColumnDescriptions;
 }
 
 export interface UpstreamRef {

@@ -10,5 +10,6 @@ export const ENGINE = `strata@${ENGINE_VERSION}`;
  * a refactor, a new command or a fix of the planner leaves every cell fresh. Bump this when a
  * change of the engine changes what a stage's outputs would be; tests/pipeline/contract.test.ts
  * fails (naming this constant) when the bytes of its probe stage change without a bump.
+ * 2: every table carries its column descriptions (key-value metadata `strata.columns`).
  */
-export const ENGINE_CONTRACT = 1;
+export const ENGINE_CONTRACT = 2;

@@ -10,6 +10,12 @@ export {
 export { sqlString, sqlIdent, orderByClause, readParquetSql } from "./sql.ts";
 export { copyQueryToParquet, parquetRowCount, type CopyToParquetOptions } from "./parquet.ts";
 export {
+  COLUMN_DESCRIPTIONS_KEY,
+  readColumnDescriptions,
+  describeColumn,
+  type ColumnDescriptions,
+} from "./column-descriptions.ts";
+export {
   writeColumnsToParquet,
   createTableFromColumns,
   type WriteColumnsOptions,

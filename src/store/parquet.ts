@@ -8,6 +8,12 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { StrataError } from "../core/errors.ts";
 import { withSingleThread } from "./database.ts";
 import { orderByClause, sqlString } from "./sql.ts";
+import {
+  columnDescriptionMap,
+  kvMetadataOption,
+  queryColumnNames,
+  type ColumnDescriptions,
+} from "./column-descriptions.ts";
 
 export interface CopyToParquetOptions {
   /** Sort rows by these columns (identifiers, quoted here) before writing. */
@@ -21,11 +27,22 @@ export interface CopyToParquetOptions {
   deterministic?: boolean;
   /** Rows per Parquet row group; default DuckDB's (122,880). */
   rowGroupSize?: number;
+  /**
+   * What each column means, stored in the file's key-value metadata under `strata.columns` (a
+   * JSON object; see column-descriptions.ts). Default: none.
+   */
+  describe?: ColumnDescriptions;
+  /**
+   * The description of a column `describe` leaves out; with it, every column of the file has
+   * one. Default: none (such a column gets no entry).
+   */
+  describeDefault?: (column: string) => string;
 }
 
 /**
- * `COPY (sql [ORDER BY …]) TO path (FORMAT parquet, COMPRESSION zstd)`. Creates the parent
- * folder. The file holds no timestamps; DuckDB records only its version in `created_by`.
+ * `COPY (sql [ORDER BY …]) TO path (FORMAT parquet, COMPRESSION zstd[, KV_METADATA {…}])`.
+ * Creates the parent folder. The file holds no timestamps; DuckDB records only its version in
+ * `created_by`, and the column descriptions (when asked for) are the only key-value metadata.
  */
 export async function copyQueryToParquet(
   conn: DuckDBConnection,
@@ -37,9 +54,16 @@ export async function copyQueryToParquet(
   const query = opts.orderBy?.length ? `SELECT * FROM (${sql}) AS q${orderByClause(opts.orderBy)}` : sql;
   const options = ["FORMAT parquet", "COMPRESSION zstd"];
   if (opts.rowGroupSize !== undefined) options.push(`ROW_GROUP_SIZE ${Math.floor(opts.rowGroupSize)}`);
-  const copy = `COPY (${query}) TO ${sqlString(path)} (${options.join(", ")})`;
+  const described = opts.describe !== undefined || opts.describeDefault !== undefined;
   const exec = async (): Promise<{ rows: number }> => {
     try {
+      // The descriptions need the query's column names: DESCRIBE binds the query, runs nothing.
+      const kv = described
+        ? kvMetadataOption(
+            columnDescriptionMap(await queryColumnNames(conn, query), opts.describe, opts.describeDefault),
+          )
+        : "";
+      const copy = `COPY (${query}) TO ${sqlString(path)} (${[...options, kv].filter(Boolean).join(", ")})`;
       const result = await conn.run(copy);
       return { rows: result.rowsChanged };
     } catch (cause) {

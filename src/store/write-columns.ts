@@ -6,12 +6,17 @@ import { copyQueryToParquet, type CopyToParquetOptions } from "./parquet.ts";
 import { stageColumns } from "./encode-columns.ts";
 import { sqlIdent } from "./sql.ts";
 import type { ColumnTable } from "./types.ts";
+import type { ColumnDescriptions } from "./column-descriptions.ts";
 
 export interface WriteColumnsOptions {
   /** Sort rows by these columns before writing; ties keep their input order. */
   orderBy?: string[];
   /** See `CopyToParquetOptions.rowGroupSize`. */
   rowGroupSize?: number;
+  /** See `CopyToParquetOptions.describe`: what each column means, kept in the file's metadata. */
+  describe?: ColumnDescriptions;
+  /** See `CopyToParquetOptions.describeDefault`. */
+  describeDefault?: (column: string) => string;
 }
 
 /**
@@ -30,7 +35,11 @@ export async function writeColumnsToParquet(
 ): Promise<{ rows: number }> {
   const staged = await stageColumns(conn, table);
   try {
-    const copyOpts: CopyToParquetOptions = { rowGroupSize: opts.rowGroupSize };
+    const copyOpts: CopyToParquetOptions = {
+      rowGroupSize: opts.rowGroupSize,
+      describe: opts.describe,
+      describeDefault: opts.describeDefault,
+    };
     return await copyQueryToParquet(conn, orderedSelect(staged.table, staged.selectList, opts.orderBy), path, copyOpts);
   } finally {
     await staged.drop();

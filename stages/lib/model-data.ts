@@ -161,6 +161,15 @@ export async function writeFoldTrials(ctx: StageContext<unknown>, rows: readonly
         status: rows.map((r) => r.status),
       },
     },
-    { orderBy: ["trial", "fold"] },
+    {
+      orderBy: ["trial", "fold"],
+      describe: {
+        trial: "Trial number: one parameter set the stage evaluated (0-based).",
+        params: "The trial's parameters as canonical (sorted-key) JSON.",
+        fold: "Fold the metric was measured on (0-based).",
+        metric: "The trial's metric on that fold: rank IC of its out-of-sample scores.",
+        status: "complete, or pruned when the search stopped the trial early.",
+      },
+    },
   );
 }

@@ -49,6 +49,12 @@ const GOLDEN: Record<string, Record<string, string>> = {
     doc: "8cad7e4dd53ecbe7884e2ffb88b6e047ab24060c8f2d248e9e9a5cd392a428e4",
     "blob.txt": "93144379fbfd260e15573cf858f2d698afaaf2b4bd860e614fe317cfbbf03c77",
   },
+  // Contract 2: every table carries its column descriptions (here the engine's defaults).
+  "2/duckdb@1.5.5-r.5": {
+    table: "da33e4638bb4faa1109dcab9f8d3528bbc50a68657670de56d95ea3511159b20",
+    doc: "8cad7e4dd53ecbe7884e2ffb88b6e047ab24060c8f2d248e9e9a5cd392a428e4",
+    "blob.txt": "93144379fbfd260e15573cf858f2d698afaaf2b4bd860e614fe317cfbbf03c77",
+  },
 };
 
 describe("engine contract", () => {
