@@ -52,9 +52,33 @@ export function themed(opts: Plot.PlotOptions): Plot.PlotOptions {
 
 /** Render Plot options to SVG markup (no title, no caption: `figure` adds those). */
 export function renderPlot(opts: Plot.PlotOptions): SafeHtml {
-  const el = Plot.plot(themed(opts)) as unknown as Element;
+  return renderChart(opts).markup;
+}
+
+type ScaleOf = (name: string) => Record<string, unknown> | undefined;
+
+/**
+ * Render Plot options to SVG markup and the chart's scales as JSON (`data-chart`): what the page
+ * script needs to read values back from the SVG (tooltips) and to zoom. Faceted charts give no
+ * x/y (their scales are per facet); only a categorical colour scale is kept, trimmed to its domain.
+ */
+export function renderChart(opts: Plot.PlotOptions): { markup: SafeHtml; scales: string } {
+  const el = Plot.plot(themed(opts)) as unknown as Element & { scale: ScaleOf };
   markGroups(el);
-  return raw(el.outerHTML);
+  const spec: Record<string, unknown> = {};
+  if (!el.scale("fx") && !el.scale("fy"))
+    for (const name of ["x", "y"]) {
+      const s = el.scale(name);
+      if (!s) continue;
+      const keep = ["type", "domain", "range", "step", "bandwidth", "align", "paddingInner"];
+      spec[name] = Object.fromEntries(keep.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+    }
+  const color = el.scale("color");
+  if (color && (color.type === "ordinal" || color.type === "categorical") && Array.isArray(color.domain)) {
+    const domain = (color.domain as unknown[]).map(String);
+    spec.color = { domain, range: (color.range as string[]).slice(0, domain.length) };
+  }
+  return { markup: raw(el.outerHTML), scales: JSON.stringify(spec) };
 }
 
 /**
@@ -66,16 +90,21 @@ export function markGroups(el: Pick<Element, "querySelectorAll">): void {
   for (const g of Array.from(el.querySelectorAll("g[aria-label]:not([role])"))) g.setAttribute("role", "group");
 }
 
+/** `data-chart='…'`: JSON in single quotes, so its many double quotes need no escaping. */
+function chartAttribute(json: string): SafeHtml {
+  return raw(` data-chart='${json.replace(/&/g, "&amp;").replace(/'/g, "&#39;").replace(/</g, "&lt;")}'`);
+}
+
 /** A complete figure: title, optional subtitle, the SVG, and a collapsible table of its data. */
 export function figure(opts: FigureOptions): SafeHtml {
   if (!opts.title) throw new Error("figure: every figure needs a title");
+  const chart = !opts.empty && opts.data.length ? renderChart(opts.plot) : null;
   const svg = opts.empty
     ? html`<p class="note said">${opts.empty}</p>`
-    : opts.data.length
-      ? renderPlot(opts.plot)
-      : html`<p class="note">No data.</p>`;
+    : (chart?.markup ?? html`<p class="note">No data.</p>`);
   return join([
-    html`<figure id="${opts.id ?? slug(opts.title)}" class="figure"><h3>${opts.title}</h3>`,
+    html`<figure id="${opts.id ?? slug(opts.title)}" class="figure"${chart ? chartAttribute(chart.scales) : null}>`,
+    html`<h3>${opts.title}</h3>`,
     html`${opts.subtitle ? html`<p class="subtitle">${opts.subtitle}</p>` : null}${svg}<details><summary>`,
     html`Data (${opts.data.length.toLocaleString("en-US")} rows)</summary>`,
     html`${dataTable(opts.data, { maxRows: 500, ...opts.table })}</details></figure>`,

@@ -1,5 +1,6 @@
 import { CSS } from "./theme.ts";
 import { html, join, raw, type SafeHtml } from "./html.ts";
+import { pageScript } from "./script.ts";
 
 export interface NavLink {
   href: string;
@@ -20,6 +21,11 @@ export interface PageOptions {
   head?: SafeHtml;
   /** Extra markup at the end of <body> (our own only). */
   tail?: SafeHtml;
+  /**
+   * The page script (tooltips, zoom, legend toggles, sortable and filterable tables, search):
+   * default true. The page is complete without it.
+   */
+  script?: boolean;
 }
 
 /** A complete, self-contained HTML document: inline CSS, no external request. */
@@ -49,13 +55,15 @@ export function page(opts: PageOptions): string {
     `html>\n${
       join([
         html`<html lang="en"><head><meta charset="utf-8">`,
-        html`<meta name="viewport" content="width=device-width, initial-scale=1">`,
+        // No favicon: a served site would otherwise get a 404 (and a console error) for /favicon.ico.
+        html`<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">`,
         html`<meta name="color-scheme" content="light dark"><title>${opts.title}</title><style>${raw(CSS)}</style>`,
         join([
           html`${opts.head ?? null}</head><body><header class="site">`,
           html`<a class="brand" href="${opts.home ?? "index.html"}">`,
         ]),
-        html`Strata</a>${nav}</header><main>${opts.body}</main>${stamp}${opts.tail ?? null}</body></html>`,
+        html`Strata</a>${nav}</header><main>${opts.body}</main>${stamp}${opts.tail ?? null}`,
+        html`${opts.script === false ? null : pageScript()}</body></html>`,
       ]).value
     }\n`
   );

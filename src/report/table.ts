@@ -6,6 +6,7 @@ function formatUnder(key: string, v: unknown, digits: number): string {
     if (PLAIN_INTEGER_KEY.test(key)) return String(v).replace(/^-/, "−");
   return formatValue(v, digits);
 }
+import { downloadSink } from "./downloads.ts";
 import { html, join, type SafeHtml } from "./html.ts";
 
 export interface TableOptions {
@@ -41,10 +42,14 @@ export function dataTable(rows: readonly Record<string, unknown>[], opts: TableO
     rows.length > shown.length
       ? html`<p class="note">${shown.length} of ${rows.length.toLocaleString("en-US")} rows shown.</p>`
       : null;
+  const file = rows.length ? downloadSink()?.add(rows, cols) : undefined;
+  const downloads = file
+    ? html`<p class="downloads">All ${rows.length.toLocaleString("en-US")} rows: <a href="${file}.csv" download>CSV</a> · <a href="${file}.parquet" download>Parquet</a></p>`
+    : null;
   return join([
     html`<div class="table-wrap" tabindex="0"><table>${opts.caption ? html`<caption>${opts.caption}</caption>` : null}<thead><tr>`,
     html`${cols.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>`,
-    html`${shown.map((r) => html`<tr>${cols.map((c) => cell(c, r[c]))}</tr>`)}</tbody></table></div>${more}`,
+    html`${shown.map((r) => html`<tr>${cols.map((c) => cell(c, r[c]))}</tr>`)}</tbody></table></div>${more}${downloads}`,
   ]);
 }
 

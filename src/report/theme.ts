@@ -76,9 +76,33 @@ details > summary { cursor: pointer; color: var(--accent); font-size: 13px; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 0 1.2rem; }
 .cell-error { border-left: 4px solid var(--bad); background: var(--panel); padding: .5rem .8rem; margin: .6rem 0; }
 .cell-error pre { background: transparent; border: 0; padding: 0; margin: .3rem 0 0; white-space: pre-wrap; }
+figure.figure { position: relative; } figure svg g[aria-label="text"] { pointer-events: none; }
+.tip { position: absolute; z-index: 5; pointer-events: none; background: var(--bg); color: var(--fg); border: 1px ` +
+  `solid var(--line); border-radius: 4px; padding: .2rem .45rem; font-size: 12px; white-space: nowrap; ` +
+  `font-variant-numeric: tabular-nums; box-shadow: 0 2px 6px rgba(0,0,0,.18); }
+.tip .tip-head { font-weight: 600; }
+.tip-dot { fill: none; stroke-width: 2; pointer-events: none; }
+.brush { fill: #2f6fae; fill-opacity: .15; stroke: #2f6fae; pointer-events: none; }
+figure.can-zoom svg { cursor: crosshair; touch-action: pan-y; }
+.zoomed .zoom-layer path, .zoomed .zoom-layer line, .zoomed .zoom-layer rect { vector-effect: non-scaling-stroke; }
+.zoomed .zoom-layer g[aria-label="text"], .zoomed .zoom-layer circle { display: none; }
+button.zoom-reset { float: right; font-size: 12px; }
+.toggle { cursor: pointer; } .toggle[aria-pressed="false"] { opacity: .4; text-decoration: line-through; }
+th button.sort { all: unset; cursor: pointer; } th button.sort:focus-visible { outline: 2px solid var(--accent); }
+th[aria-sort="ascending"] button.sort::after { content: " \\25B2"; } th[aria-sort="descending"] button.sort::after ` +
+  `{ content: " \\25BC"; }
+.table-tools { display: flex; gap: .6rem; align-items: baseline; margin: .3rem 0; }
+.table-tools input, .search input { font: inherit; font-size: 13px; padding: .15rem .4rem; border: 1px solid ` +
+  `var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); }
+p.downloads { font-size: 12px; margin: .2rem 0; }
+.search { position: relative; margin-left: auto; }
+.search-results { position: absolute; right: 0; z-index: 10; list-style: none; margin: .2rem 0 0; padding: .3rem .6rem; ` +
+  `min-width: 18rem; max-height: 60vh; overflow: auto; background: var(--bg); border: 1px solid var(--line); ` +
+  `border-radius: 6px; font-size: 13px; }
 @media (max-width: 600px) { body { font-size: 14px; } main { padding: .6rem; } h1 { font-size: 1.3rem; } }
 @media print { header.site, nav.pages { display: none; } body { font-size: 10pt; color: #000; background: #fff; } ` +
   `main, footer.stamp { max-width: none; padding: 0; } figure, table, .cards { break-inside: avoid; } ` +
   `.table-wrap { overflow: visible; } thead th { position: static; } a { color: inherit; text-decoration: none; } ` +
-  `details > summary { display: none; } figure svg { background: #fff; color: #000; } }
+  `details > summary { display: none; } figure svg { background: #fff; color: #000; } ` +
+  `.tip, .zoom-reset, .table-tools, .search, p.downloads { display: none; } }
 `;

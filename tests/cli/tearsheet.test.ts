@@ -11,6 +11,7 @@ import { tearsheetCommand } from "../../src/cli/commands/tearsheet.ts";
 import { alphaBeta, tearsheet } from "../../src/quant/stats/index.ts";
 import { createDatabase, sqlString } from "../../src/store/index.ts";
 import { fixturePath, readFixture } from "../fixtures/stats/read-csv.ts";
+import { pageScriptCount, withoutOwnMarkup } from "../report/page-text.ts";
 
 const FIXTURE = fixturePath("strategy_aapl_spy.csv");
 const { AAPL, SPY } = readFixture("strategy_aapl_spy.csv").columns;
@@ -74,8 +75,9 @@ describe("tearsheetCommand", () => {
     for (const title of ["Cumulative return", "Underwater (drawdown)", "Monthly returns", "Distribution of returns"])
       expect(page, title).toContain(`<h3>${title}</h3>`);
     expect(page).toContain("<h3>Worst drawdowns</h3>");
-    expect(page.match(/<figure id="[^"]*" class="figure">/g)?.length).toBeGreaterThanOrEqual(6);
-    expect(page).not.toMatch(/<script|https?:\/\//);
+    expect(page.match(/<figure id="[^"]*" class="figure"[ >]/g)?.length).toBeGreaterThanOrEqual(6);
+    expect(pageScriptCount(page)).toBe(1);
+    expect(withoutOwnMarkup(page)).not.toMatch(/<script|https?:\/\//);
   });
   it("reads Parquet through DuckDB the same way", async () => {
     const pq = join(dir, "r.parquet");

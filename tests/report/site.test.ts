@@ -16,6 +16,7 @@ import { createDatabase } from "../../src/store/index.ts";
 import { renderSite } from "../../src/report/site/index.ts";
 import type { BuiltPage } from "../../src/report/site/index.ts";
 import { pageSkeleton } from "./page-skeleton.ts";
+import { pageScriptCount, withoutOwnMarkup } from "./page-text.ts";
 
 const EVIL = "<img src=x onerror=alert(1)>";
 const STAGES = studyStages("report.ts");
@@ -140,7 +141,7 @@ describe("report site on a small study", () => {
     let figures = 0;
     for (const pg of pages) {
       const blocks = pg.html
-        .split('class="figure">')
+        .split(/class="figure"(?: data-chart='[^']*')?>/)
         .slice(1)
         .map((b) => b.slice(0, b.indexOf("</figure></")));
       expect(blocks.length, pg.file).toBe(pg.figures);
@@ -173,8 +174,15 @@ describe("report site on a small study", () => {
         expect(pg.html, pg.file).toContain(`<code class="lock-hash">${lockHash}</code>`);
         expect(pg.html, pg.file).toContain("git commit");
         expect(pg.html).not.toMatch(/\b(src|href)="(https?:)?\/\//);
-        expect(pg.html).not.toMatch(/<script|<link\b|@import|url\(http/);
-        for (const [, href] of pg.html.matchAll(/href="([^"#]+)"/g)) expect(pages.map((x) => x.file)).toContain(href);
+        expect(pageScriptCount(pg.html)).toBe(1);
+        expect(withoutOwnMarkup(pg.html)).not.toMatch(/<script|<link\b|@import|url\(http/);
+        // Links lead to pages of the site or to the tables' downloads (data/<page>-<n>.csv|parquet).
+        const targets = new Set([
+          ...pages.map((x) => x.file),
+          ...pages.flatMap((x) => (x.downloads ?? []).flatMap((t) => [`${t.name}.csv`, `${t.name}.parquet`])),
+          "data:,",
+        ]);
+        for (const [, href] of pg.html.matchAll(/href="([^"#]+)"/g)) expect(targets, pg.file).toContain(href);
         expect(pg.bytes, pg.file).toBeLessThan(MB2);
       }
     },

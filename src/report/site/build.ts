@@ -4,10 +4,12 @@
  * query ordered, Plot's generated ids renumbered per page.
  */
 import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Catalog } from "../catalog.ts";
-import { html, type SafeHtml } from "../html.ts";
+import { collectDownloads, DownloadSink, tableColumns, tableCsv } from "../downloads.ts";
+import { writeColumnsToParquet } from "../../store/write-columns.ts";
+import { html, raw, type SafeHtml } from "../html.ts";
 import { page } from "../page.ts";
 import { cellsWith } from "./cells.ts";
 import { SITE_PAGES } from "./registry.ts";
@@ -60,7 +62,7 @@ export function renumberPlotIds(text: string): string {
 }
 
 function countFigures(text: string): number {
-  return text.match(/<figure id="[^"]*" class="figure">/g)?.length ?? 0;
+  return text.match(/<figure id="[^"]*" class="figure"[ >]/g)?.length ?? 0;
 }
 
 /** Every page as HTML text, in navigation order. */
@@ -78,25 +80,76 @@ export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Pro
         ? [html`git commit <code>${catalog.gitCommit ?? "none"}</code>`]
         : [html`digest of every input artifact's sha256 (cell, output, hash), sorted`],
   };
+  // `pipeline report` writes downloads and the search index beside the pages; the report
+  // stage's outputs are its declared pages only.
+  const site = provenance === "lock";
+  const head = site ? raw(`<script src="${SEARCH_INDEX}"></script>`) : undefined;
   const out: BuiltPage[] = [];
   for (const p of builders) {
     const on = available.includes(p);
     if (!on && !opts.placeholders) continue;
-    const body = on ? await p.build(ctx) : placeholder(p);
-    const text = renumberPlotIds(page({ title: `${p.title} · Strata report`, body, nav, current: p.file, stamp }));
-    out.push({ file: p.file, title: p.title, html: text, bytes: Buffer.byteLength(text), figures: countFigures(text) });
+    const stem = p.file.replace(/\.html$/, "");
+    const sink = new DownloadSink(stem);
+    const collect = <T>(build: () => Promise<T>): Promise<T> => (site ? collectDownloads(sink, build) : build());
+    const body = on ? await collect(() => p.build(ctx)) : placeholder(p);
+    const text = renumberPlotIds(
+      page({ title: `${p.title} · Strata report`, body, nav, current: p.file, stamp, head }),
+    );
+    const built: BuiltPage = {
+      file: p.file,
+      title: p.title,
+      html: text,
+      bytes: Buffer.byteLength(text),
+      figures: countFigures(text),
+    };
+    out.push(built);
     // Subpages are for `pipeline report`: the report stage's outputs are declared up front.
-    if (!on || !p.subpages || provenance !== "lock") continue;
-    const stem = `${p.file.replace(/\.html$/, "")}-`;
-    for (const sp of await p.subpages(ctx)) {
-      if (!sp.file.startsWith(stem)) throw new Error(`report: subpage ${sp.file} of ${p.file} must start with ${stem}`);
-      const t = renumberPlotIds(
-        page({ title: `${sp.title} · Strata report`, body: sp.body, nav, current: p.file, stamp }),
-      );
-      out.push({ file: sp.file, title: sp.title, html: t, bytes: Buffer.byteLength(t), figures: countFigures(t) });
+    if (on && p.subpages && site) {
+      for (const sp of await collect(() => (p.subpages as NonNullable<PageBuilder["subpages"]>)(ctx))) {
+        if (!sp.file.startsWith(`${stem}-`))
+          throw new Error(`report: subpage ${sp.file} of ${p.file} must start with ${stem}-`);
+        const t = renumberPlotIds(
+          page({ title: `${sp.title} · Strata report`, body: sp.body, nav, current: p.file, stamp, head }),
+        );
+        out.push({ file: sp.file, title: sp.title, html: t, bytes: Buffer.byteLength(t), figures: countFigures(t) });
+      }
+    }
+    if (sink.tables.length) built.downloads = sink.tables;
+  }
+  return out;
+}
+
+/** The search index's file: a script setting `window.strataSearch` (a script, so it loads from file://). */
+export const SEARCH_INDEX = "search-index.js";
+
+const ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
+const plainText = (markup: string): string =>
+  markup
+    .replace(/<[^>]*>/g, "")
+    .replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e])
+    .trim();
+
+/** What search finds on each page: its title, its sections (h2) and its figures (by id). */
+export function searchIndex(pages: readonly BuiltPage[]): Array<{ href: string; text: string; page: string }> {
+  const out: Array<{ href: string; text: string; page: string }> = [];
+  for (const p of pages) {
+    out.push({ href: p.file, text: p.title, page: p.title });
+    for (const m of p.html.matchAll(
+      /<h2(?: id="([^"]*)")?[^>]*>(.*?)<\/h2>|<figure id="([^"]*)"[^>]*><h3>(.*?)<\/h3>/g,
+    )) {
+      const id = m[1] ?? m[3];
+      const text = plainText(m[2] ?? m[4] ?? "");
+      if (text) out.push({ href: id ? `${p.file}#${id}` : p.file, text, page: p.title });
     }
   }
   return out;
+}
+
+/** Write a file through a temp file and a rename, so a reader never sees half of it. */
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp`);
+  await writeFile(tmp, data);
+  await rename(tmp, path);
 }
 
 export interface BuildSiteOptions extends RenderSiteOptions {
@@ -110,15 +163,30 @@ export interface SiteResult {
   seconds: number;
 }
 
+/** Each page's tables as CSV and Parquet under data/; files of tables no longer made are removed. */
+async function writeDownloads(conn: DuckDBConnection, outDir: string, pages: readonly BuiltPage[]): Promise<void> {
+  const written = new Set<string>();
+  for (const t of pages.flatMap((p) => p.downloads ?? [])) {
+    await writeAtomic(join(outDir, `${t.name}.csv`), tableCsv(t));
+    const parquet = join(outDir, `${t.name}.parquet`);
+    const tmp = join(dirname(parquet), `.${basename(parquet)}.tmp`);
+    await writeColumnsToParquet(conn, tableColumns(t), tmp);
+    await rename(tmp, parquet);
+    written.add(`${t.name}.csv`).add(`${t.name}.parquet`);
+  }
+  for (const f of await readdir(join(outDir, "data")))
+    if (!written.has(`data/${f}`)) await rm(join(outDir, "data", f), { force: true });
+}
+
 /** Render the site and write it into `outDir` (each file via a temp file and rename); removes pages no longer built. */
 export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promise<SiteResult> {
   const t0 = performance.now();
   const pages = await renderSite(catalog, opts);
-  await mkdir(opts.outDir, { recursive: true });
-  for (const p of pages) {
-    const tmp = join(opts.outDir, `.${p.file}.tmp`);
-    await writeFile(tmp, p.html);
-    await rename(tmp, join(opts.outDir, p.file));
+  await mkdir(join(opts.outDir, "data"), { recursive: true });
+  for (const p of pages) await writeAtomic(join(opts.outDir, p.file), p.html);
+  if ((opts.provenance ?? "lock") === "lock") {
+    await writeAtomic(join(opts.outDir, SEARCH_INDEX), `window.strataSearch=${JSON.stringify(searchIndex(pages))};\n`);
+    await writeDownloads(opts.conn, opts.outDir, pages);
   }
   const built = new Set(pages.map((p) => p.file));
   for (const p of opts.pages ?? SITE_PAGES) {

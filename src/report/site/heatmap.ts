@@ -48,7 +48,21 @@ export function heatmap(o: HeatmapOptions): SafeHtml {
   const height = o.height ?? Math.max(160, Math.min(620, 60 + ny * 26 + (o.rotateX ? 60 : 0)));
   const labels = o.labels ?? true;
   const marks: Plot.Markish[] = [
-    Plot.cell(o.rows, { x: o.x, y: o.y, fill: o.value, inset: 0.5, ...(o.fx ? { fx: o.fx } : {}) }),
+    Plot.cell(o.rows, {
+      x: o.x,
+      y: o.y,
+      fill: o.value,
+      inset: 0.5,
+      ...(o.fx ? { fx: o.fx } : {}),
+      // Each square's <title>: the page script's tooltip (and the browser's own, without script).
+      title: (d: Record<string, unknown>) =>
+        [
+          ...(o.fx ? [`${o.fxLabel ?? o.fx}: ${String(d[o.fx])}`] : []),
+          `${o.yLabel}: ${String(d[o.y])}`,
+          `${o.xLabel}: ${String(d[o.x])}`,
+          `${o.valueLabel}: ${Number.isFinite(val(d)) ? formatNumber(val(d), 4) : "—"}`,
+        ].join("\n"),
+    }),
   ];
   if (labels) {
     marks.push(

@@ -5,6 +5,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Catalog } from "../catalog.ts";
+import type { TableData } from "../downloads.ts";
 import type { SafeHtml } from "../html.ts";
 
 /**
@@ -78,4 +79,6 @@ export interface BuiltPage {
   bytes: number;
   /** Number of <figure class="figure"> on the page. */
   figures: number;
+  /** `pipeline report`: the full data of the tables of this page (and its subpages), for downloads. */
+  downloads?: TableData[];
 }

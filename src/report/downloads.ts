@@ -1,0 +1,99 @@
+/**
+ * Table downloads: while a page of `pipeline report` is built, every data table hands its full
+ * rows (no row cap) to the page's download sink and links to `data/<page>-<n>.csv` and
+ * `.parquet`; the site writes those files beside the pages. Outside a build with a sink (the
+ * report stage, whose outputs are declared up front; notebooks) tables render without links.
+ */
+import type { ColumnData, ColumnTable } from "../store/types.ts";
+
+export interface TableData {
+  /** File name without extension, relative to the site folder ("data/backtest-3"). */
+  name: string;
+  columns: string[];
+  rows: readonly Record<string, unknown>[];
+}
+
+export class DownloadSink {
+  readonly tables: TableData[] = [];
+  constructor(private readonly stem: string) {}
+  /** Register a table's full data; returns its file name without extension. */
+  add(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
+    const name = `data/${this.stem}-${this.tables.length + 1}`;
+    this.tables.push({ name, columns: [...columns], rows });
+    return name;
+  }
+}
+
+let current: DownloadSink | null = null;
+
+/** Run `build` with `sink` collecting the tables it renders (pages build one at a time). */
+export async function collectDownloads<T>(sink: DownloadSink, build: () => Promise<T>): Promise<T> {
+  const outer = current;
+  current = sink;
+  try {
+    return await build();
+  } finally {
+    current = outer;
+  }
+}
+
+/** The sink of the page being built, if any. */
+export function downloadSink(): DownloadSink | null {
+  return current;
+}
+
+/** A value as CSV text: numbers in full precision (round-trip), dates as ISO, null empty. */
+function csvText(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
+  if (v instanceof Date) return isoOf(v);
+  return typeof v === "string" ? v : JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+}
+
+function isoOf(d: Date): string {
+  const iso = d.toISOString();
+  return d.getUTCHours() || d.getUTCMinutes() || d.getUTCSeconds() || d.getUTCMilliseconds() ? iso : iso.slice(0, 10);
+}
+
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** RFC 4180 CSV of the table: a header row, then one line per row, "\n" line ends. */
+export function tableCsv(t: Pick<TableData, "columns" | "rows">): string {
+  const lines = [t.columns.map(csvField).join(",")];
+  for (const r of t.rows) lines.push(t.columns.map((c) => csvField(csvText(r[c]))).join(","));
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The table as typed columns for Parquet: numbers → BIGINT when every value is an integer, else
+ * DOUBLE; bigints → BIGINT; booleans → BOOLEAN; dates → DATE (TIMESTAMP with a time of day);
+ * strings → VARCHAR; a column mixing kinds → VARCHAR of the CSV text.
+ */
+export function tableColumns(t: Pick<TableData, "columns" | "rows">): ColumnTable {
+  const columns: Record<string, ColumnData> = {};
+  const types: Record<string, string> = {};
+  for (const c of t.columns) {
+    const values = t.rows.map((r) => r[c] ?? null);
+    const kinds = new Set(values.filter((v) => v !== null).map((v) => (v instanceof Date ? "date" : typeof v)));
+    const kind = kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? "string" : "mixed";
+    if (kind === "number") {
+      columns[c] = values as (number | null)[];
+      if (values.every((v) => v === null || (Number.isInteger(v) && Math.abs(v as number) <= Number.MAX_SAFE_INTEGER)))
+        types[c] = "BIGINT";
+    } else if (kind === "bigint") {
+      columns[c] = values.map((v) => (v === null ? null : String(v)));
+      types[c] = "BIGINT";
+    } else if (kind === "boolean") {
+      columns[c] = values as (boolean | null)[];
+    } else if (kind === "date") {
+      const texts = values.map((v) => (v === null ? null : isoOf(v as Date)));
+      columns[c] = texts;
+      types[c] = texts.some((x) => x !== null && x.length > 10) ? "TIMESTAMP" : "DATE";
+    } else {
+      columns[c] = values.map((v) => (v === null ? null : csvText(v)));
+    }
+  }
+  return { columns, types };
+}
