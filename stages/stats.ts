@@ -212,6 +212,54 @@ function candidateIssues(p: Params, needs: string[]): StageIssue[] {
     }));
 }
 
+export type TrialRecord = Awaited<ReturnType<StageContext<Params>["trials"]>>[number];
+
+/**
+ * The registry's records grouped into trials: two records are one trial when they recorded the
+ * same returns file (same hash), or the same cell with the same result — the same Sharpe ratio
+ * over the same number of observations. A rerun that changed no number (new code, a params key
+ * that changes nothing, or a new file format changing the returns file's bytes and so its hash)
+ * is the same trial, not a new one; counting it again would deflate every Sharpe ratio further
+ * and could change the champion on a refactor. Groups come out in a fixed order.
+ */
+export function sameResults(recorded: readonly TrialRecord[]): TrialRecord[][] {
+  const parent = recorded.map((_r, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  const firstBy = new Map<string, number>();
+  const link = (key: string, i: number) => {
+    const j = firstBy.get(key);
+    if (j === undefined) firstBy.set(key, i);
+    else parent[find(i)] = find(j);
+  };
+  recorded.forEach((r, i) => {
+    if (r.outputs.returns) link(`hash\u0000${r.outputs.returns}`, i);
+    if (typeof r.metrics.sharpe === "number")
+      link(`result\u0000${r.cell}\u0000${r.metrics.sharpe}\u0000${r.metrics.observations}`, i);
+  });
+  const groups = new Map<number, TrialRecord[]>();
+  recorded.forEach((r, i) => {
+    const root = find(i);
+    const g = groups.get(root);
+    if (g) g.push(r);
+    else groups.set(root, [r]);
+  });
+  // Order by each group's smallest record hash: independent of the registry's line order.
+  const first = (g: TrialRecord[]) => g.reduce((m, r) => (r.config_hash < m ? r.config_hash : m), g[0].config_hash);
+  return [...groups.values()].sort((a, b) => (first(a) < first(b) ? -1 : first(a) > first(b) ? 1 : 0));
+}
+
+/**
+ * A trial's key among the return series: the returns hash of this run's cell when the group
+ * holds it (so the matrix's own series is not counted twice), else the smallest hash recorded.
+ */
+export function trialKey(group: readonly TrialRecord[], current: ReadonlySet<string>): string {
+  const hashes = group.map((r) => r.outputs.returns ?? r.config_hash);
+  return hashes.find((h) => current.has(h)) ?? hashes.reduce((m, h) => (h < m ? h : m));
+}
+
 /** Counts the trials of the registry and of this matrix (clustered by correlation) and logs N. */
 async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[]): Promise<Trials> {
   const p = ctx.params;
@@ -227,9 +275,11 @@ async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[])
   const trialSeries: TrialSeries[] = [];
   // The registry stores what the backtest declared (trial: metrics sharpe, observations;
   // output returns) without knowing what it means: this stage interprets it.
-  for (const r of recorded) {
-    const sharpe = r.metrics.sharpe;
-    if (typeof sharpe === "number") trialSeries.push({ key: r.outputs.returns ?? r.config_hash, sharpe });
+  const current = new Set(series.map((s) => s.returnsHash));
+  const groups = sameResults(recorded);
+  for (const g of groups) {
+    const sharpe = g[0].metrics.sharpe;
+    if (typeof sharpe === "number") trialSeries.push({ key: trialKey(g, current), sharpe });
   }
   series.forEach((s, k) => {
     trialSeries.push({ key: s.returnsHash, sharpe: sharpeRatio(s.net), cluster: clusters.labels[k] });
@@ -243,9 +293,7 @@ async function countStageTrials(ctx: StageContext<Params>, series: CellSeries[])
   // Configurations: distinct (cell, params, return series). A rerun of the same cell under new
   // code that changed no return is the same configuration (its registry record is new, since
   // the fingerprint hashes code): counting records would make this output grow with refactors.
-  const configurations = new Set(
-    recorded.map((r) => `${r.cell}\u0000${r.params}\u0000${r.outputs.returns ?? r.config_hash}`),
-  ).size;
+  const configurations = groups.length;
   const count = countTrials(trialSeries, nTuning);
   const nTrials = count.effective;
   const sharpeVar = count.sharpeVariance;
