@@ -4,6 +4,7 @@
  * `.parquet`; the site writes those files beside the pages. Outside a build with a sink (the
  * report stage, whose outputs are declared up front; notebooks) tables render without links.
  */
+import { sqlIdent, sqlString } from "../store/sql.ts";
 import type { ColumnData, ColumnTable } from "../store/types.ts";
 
 export interface TableData {
@@ -96,4 +97,34 @@ export function tableColumns(t: Pick<TableData, "columns" | "rows">): ColumnTabl
     }
   }
   return { columns, types };
+}
+
+/** The DuckDB type a column of `tableColumns` is written as. */
+function columnType(data: ColumnData, type: string | undefined): string {
+  if (type) return type;
+  const first = (data as ArrayLike<unknown>)[Array.prototype.findIndex.call(data, (v: unknown) => v !== null)];
+  return typeof first === "boolean" ? "BOOLEAN" : typeof first === "string" ? "VARCHAR" : "DOUBLE";
+}
+
+/** A value as a SQL literal; numbers in exponent form, which DuckDB reads as an exact DOUBLE. */
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "number") return Number.isFinite(v) ? v.toExponential() : `'${v}'`;
+  if (typeof v === "boolean") return v ? "true" : "false";
+  return sqlString(String(v));
+}
+
+/**
+ * The table as one SELECT over a VALUES list, typed as `tableColumns` types it: a small table
+ * goes to Parquet in one statement (no staging table), the same values and types either way.
+ */
+export function tableValuesQuery(t: Pick<TableData, "columns" | "rows">): string {
+  const { columns, types = {} } = tableColumns(t);
+  const names = t.columns;
+  const rows = t.rows.map(
+    (_r, i) => `(${names.map((c) => literal((columns[c] as ArrayLike<unknown>)[i])).join(", ")})`,
+  );
+  const select = names.map((c, j) => `CAST(c${j} AS ${columnType(columns[c], types[c])}) AS ${sqlIdent(c)}`);
+  const aliases = names.map((_c, j) => `c${j}`).join(", ");
+  return `SELECT ${select.join(", ")} FROM (VALUES ${rows.join(", ")}) AS v(${aliases})`;
 }

@@ -63,6 +63,10 @@ describe("paper trading and monitoring pages", () => {
     const files = out.pages.map((x) => x.file);
     // One tearsheet page per chosen series, listed on tearsheets.html.
     expect(files.filter((f) => f.startsWith("tearsheets-")).length).toBeGreaterThan(0);
+    // The paper book has its tearsheet too: its daily return after costs, from the ledger.
+    expect(files).toContain("tearsheets-paper-book.html");
+    expect(page("tearsheets-paper-book.html")).toContain("Paper book (data/paper/ledger.duckdb)");
+    expect(page("tearsheets-paper-book.html")).toMatch(/<figure id="underwater[^"]*" class="figure"/);
     expect(files.filter((f) => !f.startsWith("tearsheets-"))).toEqual([
       "index.html",
       "data.html",

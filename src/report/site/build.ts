@@ -7,7 +7,16 @@ import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Catalog } from "../catalog.ts";
-import { collectDownloads, DownloadSink, tableColumns, tableCsv } from "../downloads.ts";
+import {
+  collectDownloads,
+  DownloadSink,
+  type TableData,
+  tableColumns,
+  tableCsv,
+  tableValuesQuery,
+} from "../downloads.ts";
+import { withSingleThread } from "../../store/database.ts";
+import { copyQueryToParquet } from "../../store/parquet.ts";
 import { writeColumnsToParquet } from "../../store/write-columns.ts";
 import { html, raw, type SafeHtml } from "../html.ts";
 import { page } from "../page.ts";
@@ -163,17 +172,26 @@ export interface SiteResult {
   seconds: number;
 }
 
+/** Tables up to this many cells go to Parquet as one VALUES statement; larger ones through staged columns. */
+const VALUES_CELLS = 20_000;
+
 /** Each page's tables as CSV and Parquet under data/; files of tables no longer made are removed. */
 async function writeDownloads(conn: DuckDBConnection, outDir: string, pages: readonly BuiltPage[]): Promise<void> {
-  const written = new Set<string>();
-  for (const t of pages.flatMap((p) => p.downloads ?? [])) {
-    await writeAtomic(join(outDir, `${t.name}.csv`), tableCsv(t));
-    const parquet = join(outDir, `${t.name}.parquet`);
-    const tmp = join(dirname(parquet), `.${basename(parquet)}.tmp`);
-    await writeColumnsToParquet(conn, tableColumns(t), tmp);
-    await rename(tmp, parquet);
-    written.add(`${t.name}.csv`).add(`${t.name}.parquet`);
-  }
+  const tables = pages.flatMap((p) => p.downloads ?? []);
+  const small = tables.filter((t) => t.rows.length * t.columns.length <= VALUES_CELLS);
+  const parquetOf = (t: TableData) => join(outDir, `${t.name}.parquet`);
+  const tmpOf = (path: string) => join(dirname(path), `.${basename(path)}.tmp`);
+  for (const t of tables) await writeAtomic(join(outDir, `${t.name}.csv`), tableCsv(t));
+  // Small tables: one statement each, under one single-thread setting for the whole batch.
+  await withSingleThread(conn, async () => {
+    for (const t of small)
+      await copyQueryToParquet(conn, tableValuesQuery(t), tmpOf(parquetOf(t)), { deterministic: false });
+  });
+  // Large ones through staged typed columns (single-threaded per file by the writer itself).
+  for (const t of tables)
+    if (!small.includes(t)) await writeColumnsToParquet(conn, tableColumns(t), tmpOf(parquetOf(t)));
+  for (const t of tables) await rename(tmpOf(parquetOf(t)), parquetOf(t));
+  const written = new Set(tables.flatMap((t) => [`${t.name}.csv`, `${t.name}.parquet`]));
   for (const f of await readdir(join(outDir, "data")))
     if (!written.has(`data/${f}`)) await rm(join(outDir, "data", f), { force: true });
 }

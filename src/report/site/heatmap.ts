@@ -4,7 +4,7 @@
  * stress, turnover, feature correlations and feature importance.
  */
 import * as Plot from "@observablehq/plot";
-import { figure } from "../figure.ts";
+import { figure, labelMargin } from "../figure.ts";
 import { formatNumber } from "../format.ts";
 import type { SafeHtml } from "../html.ts";
 import { DIVERGING } from "../theme.ts";
@@ -95,8 +95,10 @@ export function heatmap(o: HeatmapOptions): SafeHtml {
     domain: values.length ? domain : [0, 1],
     legend: true,
     label: o.valueLabel,
-    tickFormat: (d: number) => formatNumber(d, 2),
-    width: 400,
+    // Two significant digits without trailing zeros ("−0.8", not "−0.80"), on a legend wide enough
+    // for a label per threshold: at 400 px the ten-step diverging legend's labels overlapped.
+    tickFormat: (d: number) => String(Number(d.toPrecision(2))).replace("-", "\u2212"),
+    width: 560,
     // themed() sets the categorical palette as the range; a scheme needs it unset.
     range: undefined,
   } as Plot.ScaleOptions;
@@ -107,7 +109,11 @@ export function heatmap(o: HeatmapOptions): SafeHtml {
     table: { columns: [...(o.fx ? [o.fx] : []), o.y, o.x, o.value] },
     plot: {
       height,
-      marginLeft: o.marginLeft ?? 110,
+      // Wide enough for the longest y label (a stale cell's "(stale)" included), never narrower than asked.
+      marginLeft: Math.max(
+        o.marginLeft ?? 110,
+        labelMargin(o.yDomain ? [...o.yDomain] : o.rows.map((r) => String(r[o.y]))),
+      ),
       marginBottom: o.marginBottom ?? (o.rotateX ? 90 : 40),
       padding: 0,
       x: {

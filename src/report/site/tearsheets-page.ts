@@ -1,6 +1,7 @@
 /**
- * Tearsheets: the charts quants expect (tearsheet/index.ts) for the best backtest cells and
- * every baseline, one page each (`tearsheets-<series>.html`), listed on `tearsheets.html`.
+ * Tearsheets: the charts quants expect (tearsheet/index.ts) for the best backtest cells, every
+ * baseline and every paper book, one page each (`tearsheets-<series>.html`), listed on
+ * `tearsheets.html`.
  *
  * Which series: every table output named `returns` with a `net` column — one series per cell,
  * or one per `strategy` when the table holds several (the baselines). The three with the best
@@ -9,6 +10,7 @@
  * a page for each of 30 cells would double the report's size and time (its goal: < 5 s); the
  * list names the command that writes any other cell's tearsheet.
  */
+import { existsSync } from "node:fs";
 import { sharpeRatio } from "../../quant/stats/index.ts";
 import { queryRows } from "../../store/index.ts";
 import { formatNumber } from "../format.ts";
@@ -16,6 +18,7 @@ import { html, join, slug, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { tearsheetFigures, type ReturnSeries } from "../tearsheet/index.ts";
 import { readableCells } from "./cells.ts";
+import { attachLedger, detachLedger, LEDGER_ALIAS, LEDGER_FILE, ledgerPath } from "./live.ts";
 import { columnsOf, num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
@@ -26,7 +29,7 @@ const BENCHMARK = "equal_weight";
 interface Chosen {
   series: ReturnSeries;
   file: string;
-  kind: "cell" | "baseline";
+  kind: "cell" | "baseline" | "paper";
   sharpe: number;
   source: string;
 }
@@ -76,10 +79,11 @@ async function load(ctx: SiteContext): Promise<{ chosen: Chosen[]; skipped: numb
       });
     }
   }
+  all.push(...(await paperBooks(ctx)));
   const bench = all.find((a) => a.kind === "baseline" && a.series.label === BENCHMARK);
   const byDate = bench ? new Map(bench.series.dates.map((d, i) => [d, bench.series.returns[i]])) : undefined;
   const cells = all.filter((a) => a.kind === "cell").sort((a, b) => (b.sharpe || -Infinity) - (a.sharpe || -Infinity));
-  const picked = [...cells.slice(0, TOP_SERIES), ...all.filter((a) => a.kind === "baseline")];
+  const picked = [...cells.slice(0, TOP_SERIES), ...all.filter((a) => a.kind !== "cell")];
   const chosen = picked.map((a) => ({
     ...a,
     file: `tearsheets-${slug(a.series.label)}.html`,
@@ -93,6 +97,53 @@ async function load(ctx: SiteContext): Promise<{ chosen: Chosen[]; skipped: numb
         : a.series,
   }));
   return { chosen, skipped: cells.length - Math.min(cells.length, TOP_SERIES) };
+}
+
+/** A paper book's daily series: return of equity after costs and the invested share of equity. */
+async function bookSeries(ctx: SiteContext, equitySql: string, label: string, source: string) {
+  const rows = await queryRows(
+    ctx.conn,
+    `select date::VARCHAR as date, daily_return as net, positions_value / equity as gross_exposure from ` +
+      `(${equitySql}) where daily_return is not null and isfinite(daily_return) order by date`,
+  );
+  if (rows.length < 2) return [];
+  const returns = rows.map((r) => num(r.net));
+  const exposure = rows.map((r) => num(r.gross_exposure));
+  return [
+    {
+      kind: "paper" as const,
+      source,
+      sharpe: sharpeRatio(returns, { periodsPerYear: 252 }),
+      series: {
+        label,
+        dates: rows.map((r) => String(r.date)),
+        returns,
+        periodsPerYear: 252,
+        // Long only: the invested share is both the gross and the net exposure.
+        grossExposure: exposure,
+        netExposure: exposure,
+      },
+    },
+  ];
+}
+
+/**
+ * The paper books: the ledger of `pipeline paper run` (for `pipeline report` only, like the paper
+ * page) and every `paper` stage cell's equity, each as a series of daily returns after costs.
+ */
+async function paperBooks(ctx: SiteContext) {
+  const out: Awaited<ReturnType<typeof bookSeries>> = [];
+  const path = ledgerPath(ctx.catalog);
+  if (ctx.provenance === "lock" && existsSync(path) && (await attachLedger(ctx.conn, path)).ok) {
+    try {
+      out.push(...(await bookSeries(ctx, `select * from ${LEDGER_ALIAS}.equity`, "paper book", LEDGER_FILE)));
+    } finally {
+      await detachLedger(ctx.conn);
+    }
+  }
+  for (const cell of readableCells(ctx.catalog, ["equity", "fills"]))
+    out.push(...(await bookSeries(ctx, `select * from ${parquet(cell, "equity")}`, `paper ${cell.id}`, cell.id)));
+  return out;
 }
 
 export const tearsheetsPage: PageBuilder = {
@@ -112,7 +163,8 @@ export const tearsheetsPage: PageBuilder = {
     return join([
       html`<h1>Tearsheets</h1><p class="lead">Cumulative return against ${BENCHMARK}, underwater curve, monthly `,
       html`returns, rolling Sharpe ratio and volatility, worst drawdowns, the distribution with VaR and CVaR, `,
-      html`turnover and exposure — for the ${TOP_SERIES} cells with the best Sharpe ratio and every baseline.</p>`,
+      html`turnover and exposure — for the ${TOP_SERIES} cells with the best Sharpe ratio, every baseline and every `,
+      html`paper book.</p>`,
       dataTable(rows, { format: { sharpe: (v) => formatNumber(v as number, 3) } }),
       // The report stage writes no subpages (its outputs are declared up front): no links then.
       ctx.provenance === "lock"
@@ -137,7 +189,7 @@ export const tearsheetsPage: PageBuilder = {
       title: `Tearsheet — ${c.series.label}`,
       body: join([
         html`<h1>Tearsheet — <code>${c.series.label}</code></h1><p class="lead">`,
-        html`${c.kind === "baseline" ? `Baseline of ${c.source}` : "Backtest cell"}; `,
+        html`${c.kind === "baseline" ? `Baseline of ${c.source}` : c.kind === "paper" ? `Paper book (${c.source})` : "Backtest cell"}; `,
         html`${String(c.series.returns.length)} periods, ${c.series.dates[0]} … ${c.series.dates.at(-1) ?? ""}; `,
         html`Sharpe ratio ${formatNumber(c.sharpe, 3)}. <a href="tearsheets.html">All tearsheets</a>.</p>`,
         tearsheetFigures(c.series) as SafeHtml,
