@@ -57,6 +57,12 @@ export function renderPlot(opts: Plot.PlotOptions): SafeHtml {
 
 type ScaleOf = (name: string) => Record<string, unknown> | undefined;
 
+/** Numbers to 12 significant digits: a tooltip needs 6, and the page's bytes then do not hang on last bits. */
+function steady(v: unknown): unknown {
+  if (typeof v === "number") return Number.isFinite(v) ? Number(v.toPrecision(12)) : v;
+  return Array.isArray(v) ? v.map(steady) : v;
+}
+
 /**
  * Render Plot options to SVG markup and the chart's scales as JSON (`data-chart`): what the page
  * script needs to read values back from the SVG (tooltips) and to zoom. Faceted charts give no
@@ -71,7 +77,7 @@ export function renderChart(opts: Plot.PlotOptions): { markup: SafeHtml; scales:
       const s = el.scale(name);
       if (!s) continue;
       const keep = ["type", "domain", "range", "step", "bandwidth", "align", "paddingInner"];
-      spec[name] = Object.fromEntries(keep.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+      spec[name] = Object.fromEntries(keep.filter((k) => s[k] !== undefined).map((k) => [k, steady(s[k])]));
     }
   const color = el.scale("color");
   if (color && (color.type === "ordinal" || color.type === "categorical") && Array.isArray(color.domain)) {

@@ -46,6 +46,9 @@ describe("page script", () => {
       paddingInner: 0.1,
     };
     expect([79 + 99, 299 + 99, 519 + 99].map((x) => bandAt(band, x))).toEqual(["a", "b", "c"]);
+    // Point (Plot's descriptor of dots at y = 65, 155, 245 on [20, 290], padding 0.5).
+    const point = { type: "point", domain: ["a", "b", "c"], range: [20, 290], step: 90, bandwidth: 0, align: 0.5 };
+    expect([65, 155, 245, 100].map((y) => bandAt(point, y))).toEqual(["a", "b", "c", "a"]);
   });
 
   it("reads path vertices as Plot writes them (M, L, H, V, C)", () => {

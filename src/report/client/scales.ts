@@ -73,9 +73,10 @@ export function bandAt(s: ScaleSpec, px: number): string | number | undefined {
   if (!n) return undefined;
   const [r0, r1] = [s.range[0], s.range[s.range.length - 1]];
   const step = s.step ?? (r1 - r0) / Math.max(1, n);
-  const inner = s.type === "band" ? (s.paddingInner ?? 0) : 0;
+  // A band scale spans n steps less its inner padding; a point scale n − 1 steps between points.
+  const span = s.type === "band" ? n - (s.paddingInner ?? 0) : n - 1;
   const bw = s.bandwidth ?? 0;
-  const start = r0 + (r1 - r0 - step * (n - inner)) * (s.align ?? 0.5);
+  const start = r0 + (r1 - r0 - step * span) * (s.align ?? 0.5);
   const i = Math.round((px - start - bw / 2) / step);
   return s.domain[Math.max(0, Math.min(n - 1, i))];
 }

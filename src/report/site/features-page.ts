@@ -33,45 +33,39 @@ const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL|INTEGER|BIGINT|SMALLINT|HUGEINT)/;
 const MIN_PAIRS = 3;
 
 /**
- * Per group of `keys` (e.g. feature, or feature × horizon) of `long` (the key columns, `date`,
- * `x`, `y`): the rank IC of x with y on each date, then mean_ic, sd_ic (null below two dates),
- * the number of dates with an IC and t_stat = mean / (sd / √dates), in key order. Rounded to
- * 12 (mean, sd) and 10 (t) decimals so the page's order and text do not hang on last bits.
+ * Rank IC of each pair (x column, y column) of `wide` (one row per date and symbol): the rank IC
+ * of x with y on each date, then mean_ic, sd_ic (null below two dates), the number of dates with
+ * an IC and t_stat = mean / (sd / √dates). Read once, wide, in (date, symbol) order, so each
+ * day's sums run in the same order whatever DuckDB's threads do; rounded to 12 (mean, sd) and
+ * 10 (t) decimals so the page's order and text do not hang on last bits.
  */
-async function rankIcByGroup(
+async function rankIcWide(
   conn: DuckDBConnection,
-  long: string,
-  keys: readonly string[],
+  wide: string,
+  pairs: ReadonlyArray<{ x: string; y: string; keys: Record<string, unknown> }>,
 ): Promise<Record<string, unknown>[]> {
-  const k = keys.map(sqlIdent).join(", ");
-  // Within a date the rows come sorted by value, so the sums run in one order whatever DuckDB's.
+  const names = [...new Set(pairs.flatMap((p) => [p.x, p.y]))];
   const cols = await readColumns(
     conn,
-    `select ${k}, date, x::DOUBLE as x, y::DOUBLE as y from (${long})
-      where x is not null and y is not null and isfinite(x) and isfinite(y) order by ${k}, date, x, y`,
+    `select date, ${names.map((c) => `${sqlIdent(c)}::DOUBLE as ${sqlIdent(c)}`).join(", ")} from (${wide}) ` +
+      `order by date, symbol`,
   );
-  const keyCols = keys.map((c) => cols[c] as ArrayLike<unknown>);
-  const dates = i32Column(cols, "date"),
-    x = f64Column(cols, "x"),
-    y = f64Column(cols, "y");
-  const sameKey = (a: number, b: number) => keyCols.every((c) => c[a] === c[b]);
+  const dates = i32Column(cols, "date");
   const out: Record<string, unknown>[] = [];
-  for (let lo = 0; lo < dates.length; ) {
-    let hi = lo + 1;
-    while (hi < dates.length && sameKey(lo, hi)) hi++;
+  for (const p of pairs) {
+    // NULL reads as NaN, which dailyIc leaves out with the other non-finite values.
     const s = icSummary(
-      dailyIc(x.subarray(lo, hi), y.subarray(lo, hi), dates.subarray(lo, hi), { rank: true, minNames: MIN_PAIRS }).ic,
+      dailyIc(f64Column(cols, p.x), f64Column(cols, p.y), dates, { rank: true, minNames: MIN_PAIRS }).ic,
     );
     if (s.n > 0) {
       out.push({
-        ...Object.fromEntries(keys.map((c, j) => [c, keyCols[j][lo]])),
+        ...p.keys,
         mean_ic: roundDecimals(s.mean, 12),
         sd_ic: s.n >= 2 ? roundDecimals(s.std, 12) : null,
         dates: s.n,
         t_stat: Number.isFinite(s.tStat) ? roundDecimals(s.tStat, 10) : NaN,
       });
     }
-    lo = hi;
   }
   return out;
 }
@@ -107,12 +101,12 @@ export async function featureIc(
   const dates = `select distinct date from ${labelsSrc} where ${sqlIdent(y)} is not null`;
   const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
   const step = Math.max(5, Math.ceil(n / IC_DATES));
-  const joined = `select f.*, l.${sqlIdent(y)} as __y from ${featuresSrc} f join ${labelsSrc} l using (date, symbol)
-     where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
-  const long =
-    `select date, feature, x, __y as y from (unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} ` +
-    `into name feature value x)`;
-  const ic = (await rankIcByGroup(conn, long, ["feature"])).map(
+  const joined =
+    `select f.date, f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, l.${sqlIdent(y)} as __y ` +
+    `from ${featuresSrc} f join ${labelsSrc} l using (date, symbol) ` +
+    `where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
+  const pairs = [...feats].sort().map((feature) => ({ x: feature, y: "__y", keys: { feature } }));
+  const ic = (await rankIcWide(conn, joined, pairs)).map(
     (r) => ({ ...r, mean_ic: num(r.mean_ic), sd_ic: num(r.sd_ic), t_stat: num(r.t_stat) }) as FeatureIc,
   );
   return { ic, step };
@@ -130,14 +124,13 @@ async function icDecay(
   const fwd = `select date, symbol, ${leads} from ${pricesSrc} window w as (partition by symbol order by date)`;
   const joined =
     `select f.date, ` +
-    `f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, ${HORIZONS.map((h) => `p.c${h} / p.c0 - 1 as r${h}`).join(", ")}
+    `f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, ${HORIZONS.map((h) => `p.c${h} / p.c0 - 1 as __r${h}`).join(", ")}
      from ${featuresSrc} f join (${fwd}) p using (date, symbol) where f.date in ` +
     `(${sampledDates(dates, n, IC_DATES, 5)})`;
-  const unp = `unpivot (${joined}) on ${feats.map(sqlIdent).join(", ")} into name feature value x`;
-  const long = HORIZONS.map((h) => `select date, feature, ${h} as horizon, x, r${h} as y from (${unp})`).join(
-    " union all ",
-  );
-  return (await rankIcByGroup(conn, long, ["feature", "horizon"])).map((r) => ({
+  const pairs = [...feats]
+    .sort()
+    .flatMap((feature) => HORIZONS.map((h) => ({ x: feature, y: `__r${h}`, keys: { feature, horizon: h } })));
+  return (await rankIcWide(conn, joined, pairs)).map((r) => ({
     ...r,
     horizon: num(r.horizon),
     mean_ic: num(r.mean_ic),
