@@ -3,7 +3,7 @@
  * dates and nulls typed — written either as one VALUES statement (small tables) or through staged
  * columns (large ones), the same values and types either way.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,5 +65,28 @@ describe("table downloads", () => {
     expect(va.values.map((r) => r.n)).toEqual([3n, -7n, 12n]);
     expect(va.values.map((r) => r.note)).toEqual(['say "hi"', null, " padded "]);
     expect(vb.values).toEqual(va.values);
+  });
+
+  it("a VALUES table's Parquet bytes do not depend on DuckDB's thread count", async () => {
+    // 4,000 rows × 5 columns = 20,000 cells: the largest table written this way.
+    const big = {
+      columns: ["i", "x", "name", "day", "flag"],
+      rows: Array.from({ length: 4000 }, (_v, i) => ({
+        i,
+        x: Math.sin(i) * 1e3,
+        name: `s${i % 97}`,
+        day: new Date(Date.UTC(2020, 0, 1 + (i % 900))),
+        flag: i % 3 === 0,
+      })),
+    };
+    const bytes: string[] = [];
+    for (const threads of [1, 4, 2, 4]) {
+      await conn.run(`SET threads = ${threads}`);
+      const f = join(dir, `t${threads}-${bytes.length}.parquet`);
+      await copyQueryToParquet(conn, tableValuesQuery(big), f, { deterministic: false });
+      bytes.push(readFileSync(f).toString("base64"));
+    }
+    await conn.run("RESET threads");
+    expect(new Set(bytes).size).toBe(1);
   });
 });

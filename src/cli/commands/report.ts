@@ -31,11 +31,14 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
   const catalog = await buildCatalog(project);
   const db = await createDatabase();
   const conn = await db.connect();
+  // The tables' downloads are written on their own connection while later pages render.
+  const downloadConn = await db.connect();
   try {
     const { bookAttribution } = await import("../../paper/attribution.ts");
     const site = await buildSite(catalog, {
       outDir,
       conn,
+      downloadConn,
       provenance: "lock",
       attributeBook: (book, prices) => bookAttribution(book, conn, prices),
     });
@@ -65,6 +68,7 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
     );
     process.stdout.write(`open ${relative(process.cwd(), resolve(outDir, "index.html"))}\n`);
   } finally {
+    downloadConn.closeSync();
     conn.closeSync();
     db.closeSync();
   }

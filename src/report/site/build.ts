@@ -15,7 +15,6 @@ import {
   tableCsv,
   tableValuesQuery,
 } from "../downloads.ts";
-import { withSingleThread } from "../../store/database.ts";
 import { copyQueryToParquet } from "../../store/parquet.ts";
 import { writeColumnsToParquet } from "../../store/write-columns.ts";
 import { html, raw, type SafeHtml } from "../html.ts";
@@ -37,6 +36,8 @@ export interface RenderSiteOptions {
   placeholders?: boolean;
   /** `pipeline report`: attribution of the paper ledger's book (SiteContext.attributeBook). */
   attributeBook?: AttributeBook;
+  /** Called with each builder's main page once it and its subpages are rendered (downloads attached). */
+  onPage?: (page: BuiltPage) => void;
 }
 
 /**
@@ -124,6 +125,7 @@ export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Pro
       }
     }
     if (sink.tables.length) built.downloads = sink.tables;
+    opts.onPage?.(built);
   }
   return out;
 }
@@ -164,6 +166,11 @@ async function writeAtomic(path: string, data: string): Promise<void> {
 export interface BuildSiteOptions extends RenderSiteOptions {
   /** Folder to write the pages into (created if needed). */
   outDir: string;
+  /**
+   * A second connection for the tables' downloads: given, they are written while the next pages
+   * render (DuckDB's threads beside the page rendering's JavaScript); else after the pages.
+   */
+  downloadConn?: DuckDBConnection;
 }
 
 export interface SiteResult {
@@ -175,36 +182,63 @@ export interface SiteResult {
 /** Tables up to this many cells go to Parquet as one VALUES statement; larger ones through staged columns. */
 const VALUES_CELLS = 20_000;
 
-/** Each page's tables as CSV and Parquet under data/; files of tables no longer made are removed. */
-async function writeDownloads(conn: DuckDBConnection, outDir: string, pages: readonly BuiltPage[]): Promise<void> {
-  const tables = pages.flatMap((p) => p.downloads ?? []);
-  const small = tables.filter((t) => t.rows.length * t.columns.length <= VALUES_CELLS);
-  const parquetOf = (t: TableData) => join(outDir, `${t.name}.parquet`);
-  const tmpOf = (path: string) => join(dirname(path), `.${basename(path)}.tmp`);
-  for (const t of tables) await writeAtomic(join(outDir, `${t.name}.csv`), tableCsv(t));
-  // Small tables: one statement each, under one single-thread setting for the whole batch.
-  await withSingleThread(conn, async () => {
-    for (const t of small)
-      await copyQueryToParquet(conn, tableValuesQuery(t), tmpOf(parquetOf(t)), { deterministic: false });
-  });
-  // Large ones through staged typed columns (single-threaded per file by the writer itself).
-  for (const t of tables)
-    if (!small.includes(t)) await writeColumnsToParquet(conn, tableColumns(t), tmpOf(parquetOf(t)));
-  for (const t of tables) await rename(tmpOf(parquetOf(t)), parquetOf(t));
-  const written = new Set(tables.flatMap((t) => [`${t.name}.csv`, `${t.name}.parquet`]));
-  for (const f of await readdir(join(outDir, "data")))
-    if (!written.has(`data/${f}`)) await rm(join(outDir, "data", f), { force: true });
+/**
+ * Writes tables' CSV and Parquet under data/ as pages come, one table at a time on its own
+ * connection; `finish` waits for the last and removes files of tables no longer made. A small
+ * table goes to Parquet as one SELECT over VALUES (one chunk, written in row order whatever the
+ * thread count), a large one through staged typed columns.
+ */
+class DownloadWriter {
+  private queue: Promise<void> = Promise.resolve();
+  private readonly written = new Set<string>();
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly outDir: string,
+  ) {}
+
+  add(tables: readonly TableData[]): void {
+    for (const t of tables) this.queue = this.queue.then(() => this.write(t));
+    // Marked as handled here; `finish` rethrows the first failure.
+    this.queue.catch(() => undefined);
+  }
+
+  private async write(t: TableData): Promise<void> {
+    await writeAtomic(join(this.outDir, `${t.name}.csv`), tableCsv(t));
+    const path = join(this.outDir, `${t.name}.parquet`);
+    const tmp = join(dirname(path), `.${basename(path)}.tmp`);
+    if (t.rows.length * t.columns.length <= VALUES_CELLS)
+      await copyQueryToParquet(this.conn, tableValuesQuery(t), tmp, { deterministic: false });
+    else await writeColumnsToParquet(this.conn, tableColumns(t), tmp);
+    await rename(tmp, path);
+    this.written.add(`${t.name}.csv`).add(`${t.name}.parquet`);
+  }
+
+  async finish(): Promise<void> {
+    await this.queue;
+    for (const f of await readdir(join(this.outDir, "data")))
+      if (!this.written.has(`data/${f}`)) await rm(join(this.outDir, "data", f), { force: true });
+  }
 }
 
 /** Render the site and write it into `outDir` (each file via a temp file and rename); removes pages no longer built. */
 export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promise<SiteResult> {
   const t0 = performance.now();
-  const pages = await renderSite(catalog, opts);
   await mkdir(join(opts.outDir, "data"), { recursive: true });
+  const site = (opts.provenance ?? "lock") === "lock";
+  const downloads = new DownloadWriter(opts.downloadConn ?? opts.conn, opts.outDir);
+  const early = site && opts.downloadConn !== undefined;
+  const pages = await renderSite(catalog, {
+    ...opts,
+    onPage: (p) => {
+      if (early && p.downloads) downloads.add(p.downloads);
+      opts.onPage?.(p);
+    },
+  });
+  if (site && !early) downloads.add(pages.flatMap((p) => p.downloads ?? []));
   for (const p of pages) await writeAtomic(join(opts.outDir, p.file), p.html);
-  if ((opts.provenance ?? "lock") === "lock") {
+  if (site) {
     await writeAtomic(join(opts.outDir, SEARCH_INDEX), `window.strataSearch=${JSON.stringify(searchIndex(pages))};\n`);
-    await writeDownloads(opts.conn, opts.outDir, pages);
+    await downloads.finish();
   }
   const built = new Set(pages.map((p) => p.file));
   for (const p of opts.pages ?? SITE_PAGES) {
