@@ -19,12 +19,17 @@
  * the difference is not 0. Sets that do not change cost nothing.
  */
 import type { EventSink } from "./events.ts";
-import { type ReturnLimbs, returnLimbs } from "./exact-sums.ts";
-import type { SymbolColumns } from "./panel.ts";
+import { type LimbScales, limbScales, splitReturns } from "./exact-sums.ts";
+import { type SymbolColumns, symbolReturns } from "./panel.ts";
+import { SeriesMetrics } from "./series-metrics.ts";
 
 export class Book implements EventSink {
-  /** R per set and bar at [k·T + t], filled tile by tile by `resolve`. */
-  readonly returns: Float64Array;
+  /** R per set and bar at [k·T + t], filled tile by tile by `resolve` (keepReturns, else null). */
+  readonly returns: Float64Array | null;
+  /** Total return, Sharpe and drawdown per set, fed R tile by tile (series-metrics.ts). */
+  readonly metrics: SeriesMetrics;
+  /** One set's R over the current tile, when the series are not kept. */
+  private readonly tileR: Float64Array;
   /**
    * The current tile's P limbs (of ΔP_k until `resolve`), h and l at [2((t − t0)·K + k)] and the
    * next index, and U at [(t − t0)·K + k]: row-major, so a change of set k at row t and the
@@ -56,7 +61,14 @@ export class Book implements EventSink {
   readonly wins: Float64Array;
   /** Traded positions per set, T × N row-major (keepPositions). */
   readonly positions: Int8Array[] | null;
-  readonly limbs: ReturnLimbs;
+  readonly scales: LimbScales;
+  /**
+   * The current symbol's returns over the tile, split (exact-sums.ts): h and l of row t0 + j at
+   * [2j] and [2j + 1]. Changes only read rows of the tile they are booked in.
+   */
+  private readonly tileLimbs: Float64Array;
+  /** The current symbol's returns over the tile (row t0 + j at [j]). */
+  private readonly tileRet: Float64Array;
   /**
    * Per set, at [4k…4k + 3] while booking: trades, bars held, wins, bars held whose return is
    * missing (copied into the fields above by `finish`).
@@ -82,11 +94,14 @@ export class Book implements EventSink {
   private readonly pendingVals: Int8Array;
   private readonly pendingCount: Int32Array;
   /**
-   * Per symbol and t ≤ T, rows [0, t): how many returns were < 0, 0 (always), and > 0, at
-   * [3(i·(T + 1) + t) + p + 1] for p = −1, 0, 1 — the bars a position p held over rows [0, t)
-   * would have won. A run of p over rows [a, b) wins wonBy(p, b) − wonBy(p, a).
+   * The current symbol, for t0 ≤ t ≤ t1, rows [0, t): how many returns were < 0, 0 (always), and
+   * > 0, at [3(t − t0) + p + 1] for p = −1, 0, 1 — the bars a position p held over rows [0, t)
+   * would have won. A run of p over rows [a, b) wins wonBy(p, b) − wonBy(p, a). Per symbol, the
+   * counts of the rows before the tile carry over (downTo, upTo).
    */
   private readonly wonBy: Int32Array;
+  private readonly downTo: Int32Array;
+  private readonly upTo: Int32Array;
 
   constructor(
     readonly cols: SymbolColumns,
@@ -95,9 +110,12 @@ export class Book implements EventSink {
     readonly kappa: number,
     L: number,
     keepPositions: boolean,
+    keepReturns: boolean,
   ) {
-    const { T, N, returns } = cols;
-    this.returns = new Float64Array(K * T);
+    const { T, N, close } = cols;
+    this.returns = keepReturns ? new Float64Array(K * T) : null;
+    this.metrics = new SeriesMetrics(K);
+    this.tileR = new Float64Array(L);
     this.tileP = new Float64Array(2 * L * K);
     this.tileUnits = new Int32Array(L * K);
     this.trades = new Float64Array(K);
@@ -106,7 +124,9 @@ export class Book implements EventSink {
     this.missing = new Float64Array(K);
     this.wins = new Float64Array(K);
     this.positions = keepPositions ? Array.from({ length: K }, () => new Int8Array(T * N)) : null;
-    this.limbs = returnLimbs(returns, N);
+    this.scales = limbScales(close, T, N);
+    this.tileLimbs = new Float64Array(2 * L);
+    this.tileRet = new Float64Array(L);
     this.held = new Int8Array(N * K);
     this.due = new Int8Array(N * K);
     this.stats = new Float64Array(4 * K);
@@ -119,19 +139,30 @@ export class Book implements EventSink {
     this.pendingSets = new Int32Array(N * K * lag);
     this.pendingVals = new Int8Array(N * K * lag);
     this.pendingCount = new Int32Array(N);
-    this.wonBy = new Int32Array(3 * N * (T + 1));
-    for (let i = 0; i < N; i++) {
-      let down = 0,
-        up = 0;
-      for (let t = 0, at = 3 * i * (T + 1); t < T; t++) {
-        const r = returns[i * T + t];
-        if (r > 0) up++;
-        else if (r < 0) down++;
-        at += 3;
-        this.wonBy[at] = down;
-        this.wonBy[at + 2] = up;
-      }
+    this.wonBy = new Int32Array(3 * (L + 1));
+    this.downTo = new Int32Array(N);
+    this.upTo = new Int32Array(N);
+  }
+
+  /** The tile's split returns and win counts of symbol i, rows t0 … t1 − 1 (see the fields). */
+  private tileReturns(i: number, t0: number, t1: number): void {
+    const returns = this.tileRet,
+      won = this.wonBy;
+    symbolReturns(this.cols.close, i * this.cols.T, t0, t1 - t0, returns);
+    splitReturns(returns, 0, t1 - t0, this.scales, this.tileLimbs);
+    let down = this.downTo[i],
+      up = this.upTo[i];
+    won[0] = down;
+    won[2] = up;
+    for (let j = 0, at = 3; j < t1 - t0; j++, at += 3) {
+      const r = returns[j];
+      if (r > 0) up++;
+      else if (r < 0) down++;
+      won[at] = down;
+      won[at + 2] = up;
     }
+    this.downTo[i] = down;
+    this.upTo[i] = up;
   }
 
   /**
@@ -148,12 +179,11 @@ export class Book implements EventSink {
     const { T, close } = this.cols,
       cb = i * T;
     // Does the close go missing in the tile (or is it missing before it)? Else no gap checks.
-    const before = t0 > 0 && close[cb + t0 - 1] !== close[cb + t0 - 1];
-    let gaps = before;
-    for (let t = t0; t < t1 && !gaps; t++) gaps = close[cb + t] !== close[cb + t];
-    this.gaps = gaps;
-    this.inGap = before;
+    // closeGaps: the last row ≤ t1 − 1 whose close is missing (panel.ts, lastMissing).
+    this.gaps = this.cols.closeGaps[cb + t1 - 1] >= Math.max(0, t0 - 1);
+    this.inGap = t0 > 0 && close[cb + t0 - 1] !== close[cb + t0 - 1];
     this.gapRow = t0;
+    this.tileReturns(i, t0, t1);
     const pBase = i * this.K * this.lag,
       pr = this.pendingRows,
       ps = this.pendingSets,
@@ -170,8 +200,7 @@ export class Book implements EventSink {
   /** Ends the tile of symbol i. */
   end(): void {
     const i = this.i,
-      t1 = this.t1,
-      cb = i * this.cols.T;
+      t1 = this.t1;
     this.pendingCount[i] = this.later;
     if (this.gaps) this.gapsTo(i, t1, false);
     // The runs of differences still open add their rows in this tile now: `resolve` needs them.
@@ -182,7 +211,7 @@ export class Book implements EventSink {
       for (let d = 4 * w; d < 4 * w + 4; d++) {
         const c = this.diff[d];
         if (c === 0) continue;
-        this.addDiff(d - db, cb, this.diffFrom[d], t1, c);
+        this.addDiff(d - db, this.diffFrom[d], t1, c);
         this.diffFrom[d] = t1;
       }
     }
@@ -247,11 +276,10 @@ export class Book implements EventSink {
    */
   private change(i: number, k: number, s: number, q: number): void {
     const K = this.K,
-      T = this.cols.T,
       sk = i * K + k,
       p = this.held[sk],
       d = q > p ? q - p : p - q,
-      at = 3 * (i * (T + 1) + s + 1),
+      at = 3 * (s + 1 - this.t0),
       st = this.stats;
     this.tileUnits[(s - this.t0) * K + k] += d;
     st[4 * k]++;
@@ -265,26 +293,29 @@ export class Book implements EventSink {
     }
     this.held[sk] = q;
     // The differences with the neighbouring sets change from row s + 1.
-    const cb = i * T;
     const sd = i * this.stride + k;
     const c = this.diff[sd];
-    if (c !== 0) this.addDiff(k, cb, this.diffFrom[sd], s + 1, c);
+    if (c !== 0) this.addDiff(k, this.diffFrom[sd], s + 1, c);
     this.diff[sd] = q - (k > 0 ? this.held[sk - 1] : 0);
     this.diffFrom[sd] = s + 1;
     if (k + 1 < K) {
       const c1 = this.diff[sd + 1];
-      if (c1 !== 0) this.addDiff(k + 1, cb, this.diffFrom[sd + 1], s + 1, c1);
+      if (c1 !== 0) this.addDiff(k + 1, this.diffFrom[sd + 1], s + 1, c1);
       this.diff[sd + 1] = this.held[sk + 1] - q;
       this.diffFrom[sd + 1] = s + 1;
     }
   }
 
-  /** ΔP_k += c·r over rows [from, to) of the tile, from the symbol's returns at `cb`. */
-  private addDiff(k: number, cb: number, from: number, to: number, c: number): void {
+  /** ΔP_k += c·r over rows [from, to) of the tile, of the symbol being booked. */
+  private addDiff(k: number, from: number, to: number, c: number): void {
     const P = this.tileP,
-      r = this.limbs.limbs,
+      r = this.tileLimbs,
       step = 2 * this.K;
-    for (let t = from, j = 2 * ((from - this.t0) * this.K + k), u = 2 * (cb + from); t < to; t++, j += step, u += 2) {
+    for (
+      let t = from, j = 2 * ((from - this.t0) * this.K + k), u = 2 * (from - this.t0);
+      t < to;
+      t++, j += step, u += 2
+    ) {
       P[j] += c * r[u];
       P[j + 1] += c * r[u + 1];
     }
@@ -292,15 +323,14 @@ export class Book implements EventSink {
 
   /**
    * After every symbol of the tile [t0, t1): P_k = P_{k−1} + ΔP_k in set order (exact), then
-   * R[t] = (P[t] − κ·U[t]) / N, P converted once.
+   * R[t] = (P[t] − κ·U[t]) / N, P converted once, and R goes to the metrics (and is kept).
    */
   resolve(t0: number, t1: number): void {
     const { T, N } = this.cols,
       { K, kappa } = this,
-      { hiScale, loScale } = this.limbs,
+      { hiScale, loScale } = this.scales,
       P = this.tileP,
       units = this.tileUnits,
-      R = this.returns,
       traded = this.traded,
       n = t1 - t0;
     for (let j = 0; j < n; j++) {
@@ -310,28 +340,32 @@ export class Book implements EventSink {
       }
     }
     for (let k = 0; k < K; k++) {
+      const R = this.returns ?? this.tileR,
+        from = this.returns ? k * T + t0 : 0;
       let sum = traded[k];
-      for (let j = 0, a = 2 * k, u = k, at = k * T + t0; j < n; j++, a += 2 * K, u += K, at++) {
+      for (let j = 0, a = 2 * k, u = k, at = from; j < n; j++, a += 2 * K, u += K, at++) {
         R[at] = (P[a] * hiScale + P[a + 1] * loScale - kappa * units[u]) / N;
         sum += units[u];
       }
       traded[k] = sum;
+      this.metrics.add(k, R, from, from + n);
     }
     P.fill(0);
     units.fill(0);
   }
 
-  /** After the last tile: closes the runs still open; returns R (set k's series at [k·T, (k + 1)·T)). */
-  finish(): Float64Array {
+  /** After the last tile: closes the runs still open; returns R (set k's series at [k·T, (k + 1)·T)) if kept. */
+  finish(): Float64Array | null {
     const { T, N } = this.cols,
       K = this.K,
       st = this.stats;
     for (let i = 0; i < N; i++) {
-      const at = 3 * (i * (T + 1) + T);
+      // Bars won over all T rows by each position: down, none, up (the counts carried to T).
+      const won = [this.downTo[i], 0, this.upTo[i]];
       for (let k = 0, sk = i * K; k < K; k++, sk++) {
         const p = this.held[sk];
         st[4 * k + 1] += p * p * T;
-        st[4 * k + 2] += this.wonBy[at + p + 1];
+        st[4 * k + 2] += won[p + 1];
         if (this.positions !== null) {
           const pos = this.positions[k];
           for (let t = this.written[sk]; t < T; t++) pos[t * N + i] = p;

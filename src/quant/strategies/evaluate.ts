@@ -33,9 +33,6 @@
  */
 import { StrataError } from "../../core/errors.ts";
 import { linearCostRate } from "../backtest/costs.ts";
-import { maxDrawdown } from "../stats/max-drawdown.ts";
-import { sharpeRatio } from "../stats/sharpe-ratio.ts";
-import { totalReturn } from "../stats/total-return.ts";
 import { type PeriodsOption, periodsPerYearOf } from "../stats/conventions.ts";
 import { chainOrder } from "./chain-order.ts";
 import { parseParams, type StrategyKind } from "./kind.ts";
@@ -130,17 +127,17 @@ export function evaluateStrategies<Kind extends StrategyKindName>(
   // Booked in chain order (neighbouring parameters next to each other): faster, same numbers.
   const order = chainOrder(sets);
   const chain = Array.from(order, (k) => sets[k]);
-  const book = run(spec, chain, cols, lag, kappa, options.keepPositions === true);
+  const book = run(spec, chain, cols, lag, kappa, options.keepPositions === true, options.keepReturns === true);
   const series = book.finish();
   const { T, N } = cols,
-    { trades, traded, exposed, missing, wins, positions } = book;
+    { trades, traded, exposed, missing, wins, positions, metrics: m } = book;
   const out = new Array<StrategyEvaluation<StrategyParamsByKind[Kind]>>(sets.length);
   order.forEach((k, c) => {
-    const R = series.subarray(c * T, (c + 1) * T);
+    // The same numbers as totalReturn, sharpeRatio and maxDrawdown (src/quant/stats) of R.
     const metrics: StrategyMetrics = {
-      totalReturn: totalReturn(R),
-      sharpe: sharpeRatio(R, { periodsPerYear: periods }),
-      maxDrawdown: maxDrawdown(R),
+      totalReturn: m.totalReturn(c),
+      sharpe: m.sharpe(c, periods),
+      maxDrawdown: m.maxDrawdown(c),
       trades: trades[c],
       meanTurnover: traded[c] / (N * T),
       // Bars held with a return: all held bars but the first of each gap (its close is missing).
@@ -151,7 +148,7 @@ export function evaluateStrategies<Kind extends StrategyKindName>(
       params: sets[k] as StrategyParamsByKind[Kind],
       metrics,
     };
-    if (options.keepReturns) e.returns = R;
+    if (series) e.returns = series.subarray(c * T, (c + 1) * T);
     if (positions) e.positions = positions[c];
     out[k] = e;
   });
@@ -169,10 +166,11 @@ function run<P>(
   lag: number,
   kappa: number,
   keepPositions: boolean,
+  keepReturns: boolean,
 ): Book {
   const { T, N } = cols;
   const { L, specs, fill, events } = plan(spec, sets, cols);
-  const book = new Book(cols, sets.length, lag, kappa, L, keepPositions);
+  const book = new Book(cols, sets.length, lag, kappa, L, keepPositions, keepReturns);
   const feat = new Float64Array(specs.length * L);
   for (let t0 = 0; t0 < T; t0 += L) {
     const t1 = Math.min(T, t0 + L);

@@ -27,39 +27,54 @@ function ceilLog2(x: number): number {
   return e;
 }
 
-export interface ReturnLimbs {
-  /** h and l of the symbol-major return j at [2j] and [2j + 1] (0 where the return is missing). */
-  limbs: Float64Array;
-  /** 2^−a and 2^−b. */
+export interface LimbScales {
+  /** 2^a and 2^b, and their inverses 2^−a and 2^−b. */
+  hiUp: number;
+  loUp: number;
   hiScale: number;
   loScale: number;
 }
 
 /**
- * Splits every return into h = round(r·2^a) and l = round((r − h·2^−a)·2^b), a and b chosen from
- * N and max|r| so that sums of up to 3N terms c·h or c·l with |c| ≤ 2 stay below 2^52 (exact).
- * Typical daily data (N = 500, |r| < 1): a = 41, b = 80.
+ * The scales of the split h = round(r·2^a), l = round((r − h·2^−a)·2^b), a and b chosen from N and
+ * max|r| so that sums of up to 3N terms c·h or c·l with |c| ≤ 2 stay below 2^52 (exact). Typical
+ * daily data (N = 500, |r| < 1): a = 41, b = 80.
  */
-export function returnLimbs(returns: Float64Array, N: number): ReturnLimbs {
+export function limbScales(close: Float64Array, T: number, N: number): LimbScales {
+  // max|r| over the close-to-close returns of the symbol-major closes (panel.ts, closeReturns).
   let g = 2 ** -20;
-  for (let j = 0; j < returns.length; j++) {
-    const r = Math.abs(returns[j]);
-    if (r > g) g = r; // NaN compares false
+  for (let b = 0; b < T * N; b += T) {
+    for (let t = b + 1; t < b + T; t++) {
+      const r = Math.abs(close[t] / close[t - 1] - 1);
+      if (r > g) g = r; // NaN compares false
+    }
   }
   const n2 = ceilLog2(4 * N) + 1;
   const a = 52 - n2 - ceilLog2(g),
     b = a + 51 - n2;
-  const hiUp = 2 ** a,
-    loUp = 2 ** b,
-    hiScale = 2 ** -a,
-    loScale = 2 ** -b;
-  const limbs = new Float64Array(2 * returns.length);
-  for (let j = 0; j < returns.length; j++) {
-    const r = returns[j];
-    if (r !== r) continue;
+  return { hiUp: 2 ** a, loUp: 2 ** b, hiScale: 2 ** -a, loScale: 2 ** -b };
+}
+
+/**
+ * h and l of returns[from + j] at out[2j] and out[2j + 1] for j < n (0 where the return is
+ * missing): the book splits one tile of one symbol at a time, so no split of the whole panel is kept.
+ */
+export function splitReturns(
+  returns: Float64Array,
+  from: number,
+  n: number,
+  { hiUp, loUp, hiScale }: LimbScales,
+  out: Float64Array,
+): void {
+  for (let j = 0; j < n; j++) {
+    const r = returns[from + j];
+    if (r !== r) {
+      out[2 * j] = 0;
+      out[2 * j + 1] = 0;
+      continue;
+    }
     const h = Math.round(r * hiUp);
-    limbs[2 * j] = h;
-    limbs[2 * j + 1] = Math.round((r - h * hiScale) * loUp);
+    out[2 * j] = h;
+    out[2 * j + 1] = Math.round((r - h * hiScale) * loUp);
   }
-  return { limbs, hiScale, loScale };
 }

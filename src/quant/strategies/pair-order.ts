@@ -94,47 +94,38 @@ export class PairOrderEvents implements EventKernel {
   }
 
   events(i: number, _t0: number, n: number, feat: Float64Array, sink: EventSink): void {
-    const { W, L, order, out, sorted, lengths, codes, paired } = this;
+    const { W, L, order, out, sorted, codes } = this;
     const ob = i * W;
     this.sink = sink;
     for (let j = 0; j < n; j++) {
-      // 1. The row's values in the current order; is a slot leaving or entering it?
-      const size = this.size[i];
-      let changes = 0;
-      for (let p = 0; p < size; p++) {
-        const v = feat[order[ob + p] * L + j];
-        sorted[p] = v;
-        if (v !== v) changes++;
-      }
+      // 1. A slot entering the order (a value again) is placed first (reorder).
+      let entering = false;
       for (let u = 0, o = this.outside[i]; u < o; u++) {
         const v = feat[out[ob + u] * L + j];
-        if (v === v) changes++;
+        if (v === v) entering = true;
       }
-      if (changes > 0) this.reorder(i, j, feat);
-      // 2. Insertion sort; each swap is a crossing, noted (without a branch) when a set reads the pair.
-      let crossings = 0;
-      for (let p = 1, m = this.size[i]; p < m; p++) {
-        const vx = sorted[p];
-        let vy = sorted[p - 1];
-        if (vy < vx) continue; // in place: the usual case
-        const x = order[ob + p];
-        let y = order[ob + p - 1];
-        if (vy === vx && lengths[y] < lengths[x]) continue;
-        let q = p;
-        for (;;) {
-          order[ob + q] = y;
-          sorted[q] = vy;
-          q--;
-          const xy = x * W + y;
-          codes[crossings] = xy;
-          crossings += paired[xy];
-          if (q === 0) break;
-          y = order[ob + q - 1];
-          vy = sorted[q - 1];
-          if (vy < vx || (vy === vx && lengths[y] < lengths[x])) break;
+      if (entering) this.reorder(i, j, feat);
+      // 2. Insertion sort, each value read in its turn, the ones before it sorted by then (one pass
+      // over the values, not a copy and then a sort). Each swap is a crossing, noted (without a
+      // branch) when a set reads the pair. A slot without a value stops the pass: it leaves the
+      // order first (reorder), then the sort goes on over the rest.
+      let crossings = 0,
+        p = 0;
+      const m = this.size[i];
+      for (; p < m; p++) {
+        const x = order[ob + p],
+          vx = feat[x * L + j];
+        if (vx !== vx) break;
+        if (p > 0 && this.outOfPlace(ob, p, x, vx)) crossings = this.insert(ob, p, x, vx, crossings);
+        else sorted[p] = vx;
+      }
+      if (p < m) {
+        this.reorder(i, j, feat);
+        for (let q = 1, e = this.size[i]; q < e; q++) {
+          const x = order[ob + q],
+            vx = sorted[q];
+          if (this.outOfPlace(ob, q, x, vx)) crossings = this.insert(ob, q, x, vx, crossings);
         }
-        order[ob + q] = x;
-        sorted[q] = vx;
       }
       // 3. The sets of the pairs that crossed are decided again: long where the fast average is
       // now the one above, i.e. SMA(fast) > SMA(slow) (the order's ties are "not above", as the rule).
@@ -145,6 +136,39 @@ export class PairOrderEvents implements EventKernel {
       }
     }
     this.sink = null;
+  }
+
+  /** Is slot x (value vx) below the slot before it, at position p − 1 of the order (key: value, then length)? */
+  private outOfPlace(ob: number, p: number, x: number, vx: number): boolean {
+    const vy = this.sorted[p - 1];
+    return !(vy < vx || (vy === vx && this.lengths[this.order[ob + p - 1]] < this.lengths[x]));
+  }
+
+  /**
+   * Moves slot x (value vx), out of place at position p, down to its place among positions 0 … p − 1
+   * (sorted): each slot it passes is a crossing, noted at codes[crossings] (kept when a set reads
+   * the pair). Returns the new count of crossings.
+   */
+  private insert(ob: number, p: number, x: number, vx: number, crossings: number): number {
+    const { W, order, sorted, lengths, codes, paired } = this;
+    let q = p,
+      y = order[ob + p - 1],
+      vy = sorted[p - 1];
+    for (;;) {
+      order[ob + q] = y;
+      sorted[q] = vy;
+      q--;
+      const xy = x * W + y;
+      codes[crossings] = xy;
+      crossings += paired[xy];
+      if (q === 0) break;
+      y = order[ob + q - 1];
+      vy = sorted[q - 1];
+      if (vy < vx || (vy === vx && lengths[y] < lengths[x])) break;
+    }
+    order[ob + q] = x;
+    sorted[q] = vx;
+    return crossings;
   }
 
   /**

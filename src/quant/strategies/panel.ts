@@ -94,8 +94,6 @@ export interface SymbolColumns {
   close: Float64Array;
   high: Float64Array;
   low: Float64Array;
-  /** Symbol-major close-to-close returns (see closeReturns). */
-  returns: Float64Array;
   /** Symbol-major: the last row ≤ t whose close is missing, −1 if none (lastMissing). */
   closeGaps: Int32Array;
 }
@@ -121,10 +119,13 @@ export function symbolColumns(panel: StrategyPanel): SymbolColumns {
   const close = symbolMajor(panel.close, T, N);
   const high = panel.high ? symbolMajor(panel.high, T, N) : close;
   const low = panel.low ? symbolMajor(panel.low, T, N) : close;
-  const returns = new Float64Array(T * N).fill(NaN);
-  for (let i = 0; i < N; i++) {
-    const b = i * T;
-    for (let t = 1; t < T; t++) returns[b + t] = close[b + t] / close[b + t - 1] - 1;
-  }
-  return { T, N, close, high, low, returns, closeGaps: lastMissing(close, T, N) };
+  return { T, N, close, high, low, closeGaps: lastMissing(close, T, N) };
+}
+
+/**
+ * Close-to-close returns (closeReturns) of one symbol's rows t0 … t0 + n − 1 into out[0 … n − 1],
+ * from the symbol-major closes of that symbol at `b`: computed where needed, not kept for the panel.
+ */
+export function symbolReturns(close: Float64Array, b: number, t0: number, n: number, out: Float64Array): void {
+  for (let j = 0, t = t0; j < n; j++, t++) out[j] = t === 0 ? NaN : close[b + t] / close[b + t - 1] - 1;
 }
