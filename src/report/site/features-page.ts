@@ -143,24 +143,79 @@ async function correlations(
   featuresSrc: string,
   feats: readonly string[],
 ): Promise<Record<string, unknown>[]> {
+  if (feats.length < 2) return [];
   const dates = `select distinct date from ${featuresSrc}`;
   const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
+  const cols = await readColumns(
+    conn,
+    `select date, ${feats.map((f) => `${sqlIdent(f)}::DOUBLE as ${sqlIdent(f)}`).join(", ")} from ${featuresSrc} ` +
+      `where date in (${sampledDates(dates, n, CORR_DATES, 1)}) order by date, symbol`,
+  );
   // Cross-sectional ranks scaled to (0, 1] per date, then pooled Pearson = mean rank correlation.
-  const ranked = `select ${feats.map((f, i) => `case when ${sqlIdent(f)} is null or not isfinite(${sqlIdent(f)}) then null else (rank() over (partition by date order by ${sqlIdent(f)}))::DOUBLE / count(${sqlIdent(f)}) over (partition by date) end as r${i}`).join(", ")}
-     from ${featuresSrc} where date in (${sampledDates(dates, n, CORR_DATES, 1)})`;
-  const pairs: string[] = [];
-  for (let i = 0; i < feats.length; i++)
-    for (let j = i + 1; j < feats.length; j++) pairs.push(`round(corr(r${i}, r${j}), 6) as p${i}_${j}`);
-  if (!pairs.length) return [];
-  const [r] = await queryRows(conn, `select ${pairs.join(", ")} from (${ranked})`);
+  const ranks = scaledRanks(
+    i32Column(cols, "date"),
+    feats.map((f) => f64Column(cols, f)),
+  );
   const out: Record<string, unknown>[] = [];
-  for (let i = 0; i < feats.length; i++) {
-    for (let j = 0; j < feats.length; j++) {
-      const v = i === j ? 1 : num(r[`p${Math.min(i, j)}_${Math.max(i, j)}`]);
-      out.push({ feature_a: feats[i], feature_b: feats[j], correlation: v });
-    }
-  }
+  for (let i = 0; i < feats.length; i++)
+    for (let j = 0; j < feats.length; j++)
+      out.push({
+        feature_a: feats[i],
+        feature_b: feats[j],
+        correlation: i === j ? 1 : pooledCorrelation(ranks[i], ranks[j]),
+      });
   return out;
+}
+
+/**
+ * Each column's rank within its date among its finite values (ties share the lowest rank, as
+ * SQL's rank()), divided by that date's count of finite values; NaN where the value is not
+ * finite. Rows come grouped by date.
+ */
+export function scaledRanks(dates: Int32Array, columns: readonly Float64Array[]): Float64Array[] {
+  return columns.map((v) => {
+    const out = new Float64Array(v.length).fill(Number.NaN);
+    for (let lo = 0; lo < v.length; ) {
+      let hi = lo + 1;
+      while (hi < v.length && dates[hi] === dates[lo]) hi++;
+      const idx: number[] = [];
+      for (let r = lo; r < hi; r++) if (Number.isFinite(v[r])) idx.push(r);
+      idx.sort((a, b) => v[a] - v[b] || a - b);
+      let rank = 0;
+      idx.forEach((r, k) => {
+        if (k === 0 || v[r] !== v[idx[k - 1]]) rank = k + 1;
+        out[r] = rank / idx.length;
+      });
+      lo = hi;
+    }
+    return out;
+  });
+}
+
+/** Pearson correlation over the rows where both are finite (two passes), to 6 decimals; NaN below two rows. */
+export function pooledCorrelation(a: Float64Array, b: Float64Array): number {
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let r = 0; r < a.length; r++)
+    if (Number.isFinite(a[r]) && Number.isFinite(b[r])) {
+      n++;
+      sa += a[r];
+      sb += b[r];
+    }
+  if (n < 2) return Number.NaN;
+  const ma = sa / n;
+  const mb = sb / n;
+  let cov = 0;
+  let va = 0;
+  let vb = 0;
+  for (let r = 0; r < a.length; r++)
+    if (Number.isFinite(a[r]) && Number.isFinite(b[r])) {
+      cov += (a[r] - ma) * (b[r] - mb);
+      va += (a[r] - ma) ** 2;
+      vb += (b[r] - mb) ** 2;
+    }
+  return va > 0 && vb > 0 ? roundDecimals(cov / Math.sqrt(va * vb), 6) : Number.NaN;
 }
 
 /** Mean rank IC per feature against the labels (bars, by IC), with t-statistics in the table. */
