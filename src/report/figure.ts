@@ -4,17 +4,21 @@
  * nothing is only a picture.
  */
 import * as Plot from "@observablehq/plot";
-import { JSDOM } from "jsdom";
+import { parseHTML } from "linkedom";
 import { dataTable, type TableOptions } from "./table.ts";
 import { html, join, raw, slug, type SafeHtml } from "./html.ts";
 import { FONT, PALETTE } from "./theme.ts";
 
-let dom: JSDOM | undefined;
+let doc: Document | undefined;
 
-/** The shared server-side document (created on first use, ~50 ms). */
+/**
+ * The shared server-side document Plot draws into: linkedom's, a light DOM that loads in about a
+ * quarter of jsdom's time (0.18 s against 0.69 s, most of a report's start-up) and builds
+ * elements faster; Plot needs only element creation, attributes, styles and serialization.
+ */
 export function serverDocument(): Document {
-  dom ??= new JSDOM("<!doctype html><html><body></body></html>");
-  return dom.window.document;
+  doc ??= (parseHTML("<!doctype html><html><body></body></html>") as unknown as { document: Document }).document;
+  return doc;
 }
 
 export interface FigureOptions {

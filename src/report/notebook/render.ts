@@ -2,7 +2,7 @@
  * `renderNotebook(file, catalog)` → a self-contained HTML page under `reports/notebooks/`.
  *
  * Cells come from the cache when every cell's entry is valid (same code, same chain before it,
- * same artifact hashes): no cell runs, and neither DuckDB nor jsdom starts. Otherwise the whole
+ * same artifact hashes): no cell runs, and neither DuckDB nor the server-side DOM starts. Otherwise the whole
  * notebook runs from the top (cells share a scope, so a later cell needs the earlier ones'
  * values), and every cell's output is stored again. The page holds no timestamp: the same
  * notebook over the same artifacts gives the same bytes.

@@ -106,7 +106,7 @@ export async function executeCells(cells: readonly CodeCell[], opts: ExecuteOpti
   return runs;
 }
 
-/** The notebook API: sql, artifact and html, plus Plot (jsdom) and arquero only if some cell mentions them. */
+/** The notebook API: sql, artifact and html, plus Plot (drawn into linkedom's DOM) and arquero only if some cell mentions them. */
 async function notebookApi(data: NotebookData, compiled: readonly CompileResult[]): Promise<Record<string, unknown>> {
   const mentions = (name: string) => compiled.some((c) => c.ok && c.cell.names.has(name));
   const api: Record<string, unknown> = {

@@ -19,6 +19,8 @@ import type { Catalog } from "../catalog.ts";
 import { notebookIndexPage, type NotebookIndexEntry } from "./index-page.ts";
 import { notebookName, renderNotebook, type NotebookRender } from "./render.ts";
 import { changedArtifacts, readPageMeta } from "./stale.ts";
+import { createHash } from "node:crypto";
+import { PAGE_SCRIPT } from "../page-script.generated.ts";
 
 export interface ServeOptions {
   root: string;
@@ -48,15 +50,17 @@ const LIVE_JS = `(() => {
 `;
 const LIVE_TAG = `<script src="/__live.js"></script>`;
 const ICON_TAG = `<link rel="icon" href="data:,">`;
+/** Scripts: the server's own (live reload) and the page script inlined in every page, by its hash. */
 const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; script-src 'self'; connect-src 'self'; " +
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; " +
+  `script-src 'self' 'sha256-${createHash("sha256").update(PAGE_SCRIPT).digest("base64")}'; connect-src 'self'; ` +
   "base-uri 'none'; form-action 'none'";
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** The live-reload script before </body>, and an empty icon so the browser asks for no favicon. */
 function withLiveReload(page: string): string {
   const head = page.indexOf("</head>");
-  const withIcon = head < 0 ? page : `${page.slice(0, head)}${ICON_TAG}${page.slice(head)}`;
+  const withIcon = head < 0 || page.includes(ICON_TAG) ? page : `${page.slice(0, head)}${ICON_TAG}${page.slice(head)}`;
   const at = withIcon.lastIndexOf("</body>");
   return at < 0 ? withIcon + LIVE_TAG : withIcon.slice(0, at) + LIVE_TAG + withIcon.slice(at);
 }
