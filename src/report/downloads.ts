@@ -4,6 +4,10 @@
  * `.parquet`; the site writes those files beside the pages. Outside a build with a sink (the
  * report stage, whose outputs are declared up front; notebooks) tables render without links.
  */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { StrataError } from "../core/errors.ts";
 import { sqlIdent, sqlString } from "../store/sql.ts";
 import type { ColumnData, ColumnTable } from "../store/types.ts";
 
@@ -127,4 +131,29 @@ export function tableValuesQuery(t: Pick<TableData, "columns" | "rows">): string
   const select = names.map((c, j) => `CAST(c${j} AS ${columnType(columns[c], types[c])}) AS ${sqlIdent(c)}`);
   const aliases = names.map((_c, j) => `c${j}`).join(", ");
   return `SELECT ${select.join(", ")} FROM (VALUES ${rows.join(", ")}) AS v(${aliases})`;
+}
+
+/**
+ * Several tables' `COPY (SELECT … VALUES …) TO path (FORMAT parquet, COMPRESSION zstd)` as one
+ * batch: one call into DuckDB, which writes them in order on its own threads while the pages go
+ * on rendering. A VALUES list is one chunk, written in row order whatever the thread count.
+ */
+export async function copyTablesToParquet(
+  conn: DuckDBConnection,
+  copies: ReadonlyArray<{ table: Pick<TableData, "columns" | "rows">; path: string }>,
+): Promise<void> {
+  if (!copies.length) return;
+  for (const c of copies) mkdirSync(dirname(c.path), { recursive: true });
+  const batch = copies.map(
+    (c) => `COPY (${tableValuesQuery(c.table)}) TO ${sqlString(c.path)} (FORMAT parquet, COMPRESSION zstd)`,
+  );
+  try {
+    await conn.run(batch.join(";\n"));
+  } catch (cause) {
+    throw new StrataError(
+      "OUTPUT",
+      `could not write ${copies.length} Parquet files (${copies[0].path}, …): ${(cause as Error).message}`,
+      { cause, hint: "check that the report folder is writable" },
+    );
+  }
 }

@@ -13,9 +13,8 @@ import {
   type TableData,
   tableColumns,
   tableCsv,
-  tableValuesQuery,
+  copyTablesToParquet,
 } from "../downloads.ts";
-import { copyQueryToParquet } from "../../store/parquet.ts";
 import { writeColumnsToParquet } from "../../store/write-columns.ts";
 import { html, raw, type SafeHtml } from "../html.ts";
 import { page } from "../page.ts";
@@ -196,21 +195,26 @@ class DownloadWriter {
     private readonly outDir: string,
   ) {}
 
+  /** Queue one page's tables: their CSVs, then their Parquet files in one batch. */
   add(tables: readonly TableData[]): void {
-    for (const t of tables) this.queue = this.queue.then(() => this.write(t));
+    this.queue = this.queue.then(() => this.write(tables));
     // Marked as handled here; `finish` rethrows the first failure.
     this.queue.catch(() => undefined);
   }
 
-  private async write(t: TableData): Promise<void> {
-    await writeAtomic(join(this.outDir, `${t.name}.csv`), tableCsv(t));
-    const path = join(this.outDir, `${t.name}.parquet`);
-    const tmp = join(dirname(path), `.${basename(path)}.tmp`);
-    if (t.rows.length * t.columns.length <= VALUES_CELLS)
-      await copyQueryToParquet(this.conn, tableValuesQuery(t), tmp, { deterministic: false });
-    else await writeColumnsToParquet(this.conn, tableColumns(t), tmp);
-    await rename(tmp, path);
-    this.written.add(`${t.name}.csv`).add(`${t.name}.parquet`);
+  private async write(tables: readonly TableData[]): Promise<void> {
+    const tmpOf = (t: TableData) => join(this.outDir, "data", `.${basename(t.name)}.parquet.tmp`);
+    for (const t of tables) await writeAtomic(join(this.outDir, `${t.name}.csv`), tableCsv(t));
+    const small = tables.filter((t) => t.rows.length * t.columns.length <= VALUES_CELLS);
+    await copyTablesToParquet(
+      this.conn,
+      small.map((t) => ({ table: t, path: tmpOf(t) })),
+    );
+    for (const t of tables) if (!small.includes(t)) await writeColumnsToParquet(this.conn, tableColumns(t), tmpOf(t));
+    for (const t of tables) {
+      await rename(tmpOf(t), join(this.outDir, `${t.name}.parquet`));
+      this.written.add(`${t.name}.csv`).add(`${t.name}.parquet`);
+    }
   }
 
   async finish(): Promise<void> {
