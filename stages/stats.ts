@@ -247,7 +247,7 @@ export function sameResults(recorded: readonly TrialRecord[]): TrialRecord[][] {
     else groups.set(root, [r]);
   });
   // Order by each group's smallest record hash: independent of the registry's line order.
-  const first = (g: TrialRecord[]) => g.reduce((m, r) => (r.config_hash < m ? r.config_hash : m), g[0].config_hash);
+  const first = (g: TrialRecord[]) => g.map((r) => r.config_hash).sort()[0];
   return [...groups.values()].sort((a, b) => (first(a) < first(b) ? -1 : first(a) > first(b) ? 1 : 0));
 }
 
@@ -257,7 +257,7 @@ export function sameResults(recorded: readonly TrialRecord[]): TrialRecord[][] {
  */
 export function trialKey(group: readonly TrialRecord[], current: ReadonlySet<string>): string {
   const hashes = group.map((r) => r.outputs.returns ?? r.config_hash);
-  return hashes.find((h) => current.has(h)) ?? hashes.reduce((m, h) => (h < m ? h : m));
+  return hashes.find((h) => current.has(h)) ?? [...hashes].sort()[0];
 }
 
 /** Counts the trials of the registry and of this matrix (clustered by correlation) and logs N. */

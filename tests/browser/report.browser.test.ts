@@ -162,7 +162,7 @@ describe("report site in chromium", () => {
     await page.mouse.move(vertex.x, vertex.y);
     const tip = equity.locator(".tip");
     await expect(tip.isVisible()).resolves.toBe(true);
-    const tipText = await tip.innerText();
+    const tipText = (await tip.textContent()) ?? "";
     expect(tipText).toMatch(/\d{4}-\d{2}-\d{2}/);
     expect(tipText).toMatch(/: −?[\d.,]+/);
 

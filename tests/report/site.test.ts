@@ -204,7 +204,7 @@ describe("report site on a small study", () => {
     expect(get("selection.html")).toMatch(/<th>backtest\.seed<\/th><td class="num">\d+<\/td>/);
     // Heatmap legends: wide enough for a label per threshold (at 400 px "−0.80−0.60" overlapped),
     // labels without trailing zeros.
-    const ramp = /<figure id="sharpe-ratio-matrix"[^]*?(<svg[^>]*class="plot-[^"]*-ramp"[^>]*>)[^]*?<\/svg>/.exec(
+    const ramp = /<figure id="sharpe-ratio-matrix"[\s\S]*?(<svg[^>]*class="plot-[^"]*-ramp"[^>]*>)[\s\S]*?<\/svg>/.exec(
       get("backtest.html"),
     );
     expect(Number(/ width="(\d+)"/.exec(ramp?.[1] ?? "")?.[1])).toBe(560);
