@@ -237,6 +237,18 @@ describe("report site on a small study", () => {
       expect(text === get(pg.file), `${pg.file} differs between the CLI and an in-process build`).toBe(true);
     }
     expect(out.seconds).toBeGreaterThan(0);
+    // Every table's download is beside the pages; a rebuild removes only its own stale files.
+    const data = join(out.outDir, "data");
+    const links = new Set(
+      out.pages.flatMap((pg) => [...get(pg.file).matchAll(/href="(data\/[^"]+)"/g)].map((m) => m[1])),
+    );
+    expect(links.size).toBeGreaterThan(10);
+    for (const l of links) expect(existsSync(join(out.outDir, l)), l).toBe(true);
+    writeFileSync(join(data, "backtest-999.csv"), "stale\n");
+    writeFileSync(join(data, "notes-1.csv"), "a file of the user's\n");
+    expect(p.cli(["report", "--json"]).code).toBe(0);
+    expect(existsSync(join(data, "backtest-999.csv"))).toBe(false);
+    expect(readFileSync(join(data, "notes-1.csv"), "utf8")).toBe("a file of the user's\n");
   });
 
   it("the report stage writes the same pages, stamped with its inputs' digest, byte-identical under verify", () => {

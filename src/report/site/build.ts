@@ -193,6 +193,8 @@ class DownloadWriter {
   constructor(
     private readonly conn: DuckDBConnection,
     private readonly outDir: string,
+    /** File stems of the site's pages: only `<stem>-<n>.csv|parquet` files are ever removed. */
+    private readonly stems: readonly string[],
   ) {}
 
   /** Queue one page's tables: their CSVs, then their Parquet files in one batch. */
@@ -219,8 +221,13 @@ class DownloadWriter {
 
   async finish(): Promise<void> {
     await this.queue;
+    // Only files this writer makes (`--out` may point at a folder holding other things).
+    const ours = (f: string) => {
+      const m = /^(.+)-\d+\.(csv|parquet)$/.exec(f);
+      return m !== null && this.stems.includes(m[1]);
+    };
     for (const f of await readdir(join(this.outDir, "data")))
-      if (!this.written.has(`data/${f}`)) await rm(join(this.outDir, "data", f), { force: true });
+      if (ours(f) && !this.written.has(`data/${f}`)) await rm(join(this.outDir, "data", f), { force: true });
   }
 }
 
@@ -229,7 +236,8 @@ export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promi
   const t0 = performance.now();
   await mkdir(join(opts.outDir, "data"), { recursive: true });
   const site = (opts.provenance ?? "lock") === "lock";
-  const downloads = new DownloadWriter(opts.downloadConn ?? opts.conn, opts.outDir);
+  const stems = (opts.pages ?? SITE_PAGES).map((p) => p.file.replace(/\.html$/, ""));
+  const downloads = new DownloadWriter(opts.downloadConn ?? opts.conn, opts.outDir, stems);
   const early = site && opts.downloadConn !== undefined;
   const pages = await renderSite(catalog, {
     ...opts,
