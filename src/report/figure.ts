@@ -1,5 +1,5 @@
 /**
- * Figures: Observable Plot rendered on the server to SVG (jsdom's document), in one theme,
+ * Figures: Observable Plot rendered on the server to SVG (linkedom's document), in one theme,
  * each with a title, axis labels with units, and its numbers in a collapsible table, so
  * nothing is only a picture.
  */
