@@ -74,7 +74,8 @@ export function tableCsv(t: Pick<TableData, "columns" | "rows">): string {
 /**
  * The table as typed columns for Parquet: numbers → BIGINT when every value is an integer, else
  * DOUBLE; bigints → BIGINT; booleans → BOOLEAN; dates → DATE (TIMESTAMP with a time of day);
- * strings → VARCHAR; a column mixing kinds → VARCHAR of the CSV text.
+ * strings (and a column of nothing but nulls) → VARCHAR; a column mixing kinds → VARCHAR of the
+ * CSV text.
  */
 export function tableColumns(t: Pick<TableData, "columns" | "rows">): ColumnTable {
   const columns: Record<string, ColumnData> = {};
@@ -85,29 +86,28 @@ export function tableColumns(t: Pick<TableData, "columns" | "rows">): ColumnTabl
     const kind = kinds.size === 1 ? [...kinds][0] : kinds.size === 0 ? "string" : "mixed";
     if (kind === "number") {
       columns[c] = values as (number | null)[];
-      if (values.every((v) => v === null || (Number.isInteger(v) && Math.abs(v as number) <= Number.MAX_SAFE_INTEGER)))
-        types[c] = "BIGINT";
+      types[c] = values.every(
+        (v) => v === null || (Number.isInteger(v) && Math.abs(v as number) <= Number.MAX_SAFE_INTEGER),
+      )
+        ? "BIGINT"
+        : "DOUBLE";
     } else if (kind === "bigint") {
       columns[c] = values.map((v) => (v === null ? null : String(v)));
       types[c] = "BIGINT";
     } else if (kind === "boolean") {
       columns[c] = values as (boolean | null)[];
+      types[c] = "BOOLEAN";
     } else if (kind === "date") {
       const texts = values.map((v) => (v === null ? null : isoOf(v as Date)));
       columns[c] = texts;
       types[c] = texts.some((x) => x !== null && x.length > 10) ? "TIMESTAMP" : "DATE";
     } else {
       columns[c] = values.map((v) => (v === null ? null : csvText(v)));
+      types[c] = "VARCHAR";
     }
   }
+  // Every column is typed here, so the VALUES query and the staged columns agree by construction.
   return { columns, types };
-}
-
-/** The DuckDB type a column of `tableColumns` is written as. */
-function columnType(data: ColumnData, type: string | undefined): string {
-  if (type) return type;
-  const first = (data as ArrayLike<unknown>)[Array.prototype.findIndex.call(data, (v: unknown) => v !== null)];
-  return typeof first === "boolean" ? "BOOLEAN" : typeof first === "string" ? "VARCHAR" : "DOUBLE";
 }
 
 /** A value as a SQL literal; numbers in exponent form, which DuckDB reads as an exact DOUBLE. */
@@ -128,7 +128,7 @@ export function tableValuesQuery(t: Pick<TableData, "columns" | "rows">): string
   const rows = t.rows.map(
     (_r, i) => `(${names.map((c) => literal((columns[c] as ArrayLike<unknown>)[i])).join(", ")})`,
   );
-  const select = names.map((c, j) => `CAST(c${j} AS ${columnType(columns[c], types[c])}) AS ${sqlIdent(c)}`);
+  const select = names.map((c, j) => `CAST(c${j} AS ${(types as Record<string, string>)[c]}) AS ${sqlIdent(c)}`);
   const aliases = names.map((_c, j) => `c${j}`).join(", ");
   return `SELECT ${select.join(", ")} FROM (VALUES ${rows.join(", ")}) AS v(${aliases})`;
 }
