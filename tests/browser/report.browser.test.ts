@@ -188,21 +188,21 @@ describe("report site in chromium", () => {
 
     // Legend toggle: the first swatch hides the marks of its colour and shows them again.
     const swatch = page.locator(".toggle").first();
-    if ((await swatch.count()) > 0) {
-      const color = await swatch.evaluate((s) => s.querySelector("svg")?.getAttribute("fill") ?? "");
-      const shown = () =>
-        swatch.evaluate((s, c) => {
-          const fig = s.closest("figure.figure")!;
-          return [...fig.querySelectorAll(`svg[viewBox] [stroke="${c}"], svg[viewBox] [fill="${c}"]`)].filter(
-            (e) => getComputedStyle(e).display !== "none",
-          ).length;
-        }, color);
-      expect(await shown()).toBeGreaterThan(0);
-      await swatch.click();
-      expect(await shown()).toBe(0);
-      await swatch.click();
-      expect(await shown()).toBeGreaterThan(0);
-    }
+    // The equity chart draws one line per series with a colour legend: there is a swatch to press.
+    expect(await swatch.count()).toBe(1);
+    const color = await swatch.evaluate((s) => s.querySelector("svg")?.getAttribute("fill") ?? "");
+    const shown = () =>
+      swatch.evaluate((s, c) => {
+        const fig = s.closest("figure.figure")!;
+        return [...fig.querySelectorAll(`svg[viewBox] [stroke="${c}"], svg[viewBox] [fill="${c}"]`)].filter(
+          (e) => getComputedStyle(e).display !== "none",
+        ).length;
+      }, color);
+    expect(await shown()).toBeGreaterThan(0);
+    await swatch.click();
+    expect(await shown()).toBe(0);
+    await swatch.click();
+    expect(await shown()).toBeGreaterThan(0);
 
     // Sort: a numeric column of the first table with a filter box sorts ascending, then descending.
     const table = page.locator(".table-tools + .table-wrap table").first();

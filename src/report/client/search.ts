@@ -3,6 +3,7 @@
  * figure headings, with links); this adds a search box to the header that lists matches as you
  * type. Enter opens the first. Without the index (a single page, the report stage) no box is shown.
  */
+import { searchBox } from "./search-box.ts";
 
 export interface SearchEntry {
   /** Link, relative to the site folder ("backtest.html#equity-curves"). */
@@ -34,10 +35,7 @@ export function attachSearch(): void {
   const wrap = document.createElement("div");
   wrap.className = "search";
   wrap.setAttribute("role", "search");
-  const input = document.createElement("input");
-  input.type = "search";
-  input.placeholder = "Search the report";
-  input.setAttribute("aria-label", "Search the report's pages, sections and figures");
+  const input = searchBox("Search the report", "Search the report's pages, sections and figures");
   const list = document.createElement("ul");
   list.className = "search-results";
   list.hidden = true;

@@ -4,6 +4,7 @@
  * keeps the rows containing every word typed. Key/value tables (params, provenance) are left as
  * they are.
  */
+import { searchBox } from "./search-box.ts";
 
 /** A cell's text as a number ("1,234.5", "−0.12", "12.3%", "< 1/2000 (0.0005)"), or null. */
 export function numericValue(text: string): number | null {
@@ -69,10 +70,7 @@ function makeFilterable(table: HTMLTableElement, wrap: HTMLElement): void {
   if (!body || body.rows.length <= 10) return;
   const box = document.createElement("div");
   box.className = "table-tools";
-  const input = document.createElement("input");
-  input.type = "search";
-  input.placeholder = "Filter rows";
-  input.setAttribute("aria-label", "Filter the rows of the table below");
+  const input = searchBox("Filter rows", "Filter the rows of the table below");
   const count = document.createElement("span");
   count.className = "note";
   box.append(input, count);
