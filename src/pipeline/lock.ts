@@ -18,13 +18,15 @@
  * the table holds the hash most cells use (ties: the smaller hash) and each other cell lists
  * its own in `code_own:`.
  */
-import type { Stats } from "node:fs";
+import { readFileSync, type Stats } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { isMap, isScalar, isSeq, parseDocument, Document, type Node as YamlNode, type Pair } from "yaml";
 import { StrataError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import { writeFileAtomic } from "./fs-atomic.ts";
+import { readLockIndex, writeLockIndex } from "./lock-index.ts";
 import type { AxisValue, MetricValue } from "./types.ts";
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -643,9 +645,28 @@ async function readAndRemember(path: string): Promise<string> {
   }
 }
 
+let reader: string | null | undefined;
+
+/**
+ * Who parses locks, for the lock index (lock-index.ts): the digest of the code this module
+ * runs from — the CLI bundle's chunk holding it, or this source file — so a changed parser
+ * never reads an index an older one wrote. null (no index) when that file cannot be read.
+ */
+function readerIdentity(): string | null {
+  if (reader === undefined) {
+    try {
+      reader = sha256(readFileSync(fileURLToPath(import.meta.url))).slice(0, 32);
+    } catch {
+      reader = null;
+    }
+  }
+  return reader;
+}
+
 /**
  * Read pipeline.lock. Missing file → an empty lock. Corrupt → StrataError("CACHE") naming
- * file:line:col and how to recover.
+ * file:line:col and how to recover. An unchanged lock is read from its index (lock-index.ts)
+ * instead of being parsed again.
  */
 export async function readLock(path: string): Promise<LockFile> {
   let text: string;
@@ -658,7 +679,14 @@ export async function readLock(path: string): Promise<LockFile> {
       hint: "check the file's permissions",
     });
   }
-  return parseLock(text, path);
+  const id = readerIdentity();
+  if (id !== null) {
+    const indexed = await readLockIndex(path, text, id);
+    if (indexed !== null) return indexed;
+  }
+  const lock = parseLock(text, path);
+  if (id !== null) await writeLockIndex(path, text, lock, id);
+  return lock;
 }
 
 /**
