@@ -3,7 +3,7 @@
  * Node version, each figure, and the goals it is measured against.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 
 interface Goal {
@@ -17,11 +17,18 @@ interface Goal {
 const GOALS: Goal[] = [
   { metric: "noop_status_s", max: 0.5, unit: "s" },
   { metric: "noop_run_s", max: 0.5, unit: "s" },
+  // The same on the default study (41 cells, a 105 kB lock), issue 19.
+  { metric: "noop_status_default_s", max: 0.15, unit: "s" },
+  { metric: "noop_run_default_s", max: 0.15, unit: "s" },
   { metric: "generate_s", max: 3, unit: "s" },
   { metric: "features_s", max: 10, unit: "s" },
   // GBDT vs XGBoost 1.7 hist (2 threads) on the same bytes, same run: time ratio and MSE gap.
   { metric: "gbdt_train_time_ratio", max: 1.5, unit: "×" },
   { metric: "gbdt_mse_rel_diff_pct", max: 0.5, unit: "%" },
+  // The anchors (../shared/anchors), run unmodified on their own bytes beside ours, equal threads.
+  { metric: "anchor_backtest_speedup", min: 3, unit: "×" },
+  { metric: "anchor_gbdt_time_ratio", max: 1.15, unit: "×" },
+  { metric: "anchor_gbdt_mse_rel_diff_pct", max: 0.2, unit: "%" },
   // Backtest engine vs a vectorized NumPy per-day loop doing the same work, same run.
   { metric: "backtest_speedup_vs_numpy", min: 3, unit: "×" },
   // Rule strategies: 1,000 MA-crossover sets × 500 symbols × 5,000 days vs NumPy per set, same run.
@@ -59,6 +66,8 @@ async function main(): Promise<void> {
   const suites: Array<[string, () => Promise<Record<string, unknown>>]> = [
     ["sha256", async () => (await import("./pipeline.bench.ts")).benchSha256()],
     ["gbdt", async () => (await import("./gbdt.bench.ts")).benchGbdt()],
+    ["anchor-backtest", async () => (await import("./anchor-backtest.bench.ts")).benchAnchorBacktest()],
+    ["anchor-gbdt", async () => (await import("./anchor-gbdt.bench.ts")).benchAnchorGbdt()],
     ["backtest", async () => (await import("./backtest.bench.ts")).benchBacktest()],
     ["strategies", async () => (await import("./strategies.bench.ts")).benchStrategies()],
     ["search", async () => (await import("./search.bench.ts")).benchSearch()],
@@ -85,10 +94,23 @@ async function main(): Promise<void> {
   const suiteKeys: Record<string, string[]> = only.length
     ? { ...((prior.suite_figures as Record<string, string[]> | undefined) ?? {}) }
     : {};
+  // When and under what load each suite ran: a figure from a busy machine shows as such.
+  const conditions: Record<string, unknown> = only.length
+    ? { ...((prior.suite_conditions as Record<string, unknown> | undefined) ?? {}) }
+    : {};
   for (const [name, fn] of suites) {
     if (only.length && !only.includes(name)) continue;
     process.stderr.write(`bench ${name}…\n`);
+    const started = new Date().toISOString(),
+      load = loadavg()[0],
+      t0 = performance.now();
     const r = await fn();
+    conditions[name] = {
+      started,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      load_avg_1m_before: Math.round(load * 100) / 100,
+      load_avg_1m_after: Math.round(loadavg()[0] * 100) / 100,
+    };
     for (const k of suiteKeys[name] ?? []) delete figures[k];
     suiteKeys[name] = Object.keys(r);
     Object.assign(figures, r);
@@ -105,7 +127,9 @@ async function main(): Promise<void> {
   const results = {
     // Sections written by other scripts (bench/determinism.ts) are kept.
     ...Object.fromEntries(
-      Object.entries(prior).filter(([k]) => !["machine", "node", "figures", "goals", "suite_figures"].includes(k)),
+      Object.entries(prior).filter(
+        ([k]) => !["machine", "node", "figures", "goals", "suite_figures", "suite_conditions"].includes(k),
+      ),
     ),
     machine: {
       cpus: cpus().length,
@@ -117,6 +141,7 @@ async function main(): Promise<void> {
     figures,
     goals,
     suite_figures: suiteKeys,
+    suite_conditions: conditions,
   };
   writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
   for (const g of goals) {
