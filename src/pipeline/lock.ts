@@ -18,15 +18,15 @@
  * the table holds the hash most cells use (ties: the smaller hash) and each other cell lists
  * its own in `code_own:`.
  */
-import { readFileSync, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { isMap, isScalar, isSeq, parseDocument, Document, type Node as YamlNode, type Pair } from "yaml";
+import type { Document, Node as YamlNode, Pair } from "yaml";
 import { StrataError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
 import { writeFileAtomic } from "./fs-atomic.ts";
-import { readLockIndex, writeLockIndex } from "./lock-index.ts";
+import { codeIdentity, readParseIndex, writeParseIndex } from "./parse-index.ts";
+import { yamlLib } from "./yaml-lib.ts";
 import type { AxisValue, MetricValue } from "./types.ts";
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -235,6 +235,7 @@ export function serializeLock(lock: LockFile): string {
   const stages = shareByStage(cells);
   const sortedClosures: Record<string, string[]> = {};
   for (const d of Object.keys(closures).sort(cmp)) sortedClosures[d] = closures[d];
+  const { Document, isMap, isScalar, isSeq } = yamlLib();
   const doc = new Document({ version: 2, code: table, closures: sortedClosures, stages, cells });
   doc.commentBefore = HEADER;
   // One line per closure, per matrix and per output: the lines a review reads stay few.
@@ -384,6 +385,7 @@ function badField(e: Record<string, unknown>): BadField | null {
 
 /** Offset of the deepest key along `keys` below `node` that exists (undefined if none). */
 function keyOffset(node: unknown, keys: string[]): number | undefined {
+  const { isMap, isScalar } = yamlLib();
   let at: number | undefined;
   let cur = node;
   for (const k of keys) {
@@ -400,7 +402,7 @@ function keyOffset(node: unknown, keys: string[]): number | undefined {
 interface LockSource {
   file: string;
   text: string;
-  doc: ReturnType<typeof parseDocument>;
+  doc: Document;
 }
 
 /** Version 2's tables that cells refer to: the stages' shared fields, the code table, the closures. */
@@ -411,12 +413,12 @@ interface SharedTables {
 }
 
 /** The YAML document of a lock text; merge conflict markers and syntax errors are refused, located. */
-function parseLockYaml(text: string, file: string): ReturnType<typeof parseDocument> {
+function parseLockYaml(text: string, file: string): Document {
   const conflict = /^(<{7}|={7}|>{7})( |$)/m.exec(text);
   if (conflict) {
     throw lockError(file, text, conflict.index, "unresolved git merge conflict markers");
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = yamlLib().parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     throw lockError(file, text, err.pos[0], `not valid YAML (${err.message.split("\n")[0]})`);
@@ -479,6 +481,7 @@ function sharedTables(src: LockSource, obj: Record<string, unknown>): SharedTabl
 
 /** The `cells:` entry of cell `id` in the document (for positions in messages). */
 function cellPair(doc: LockSource["doc"], id: string): Pair | undefined {
+  const { isMap, isScalar } = yamlLib();
   const cellsNode = doc.get("cells", true);
   return isMap(cellsNode) ? cellsNode.items.find((p) => isScalar(p.key) && String(p.key.value) === id) : undefined;
 }
@@ -536,6 +539,7 @@ function expandCode(
 
 /** One cell entry brought (mutated) to its in-memory form and checked; `tables` is null in a version 1 lock. */
 function normalizeCell(src: LockSource, tables: SharedTables | null, id: string, entry: unknown): void {
+  const { isScalar } = yamlLib();
   const pair = cellPair(src.doc, id);
   const offset = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
   if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
@@ -558,6 +562,7 @@ function normalizeCell(src: LockSource, tables: SharedTables | null, id: string,
 
 /** `upstream: [ids]`: the inputs are those cells' recorded outputs (entries mutated). */
 function expandUpstream(src: LockSource, cells: Record<string, unknown>): void {
+  const { isScalar } = yamlLib();
   for (const [id, entry] of Object.entries(cells as Record<string, Record<string, unknown>>)) {
     const ups = entry.upstream;
     if (ups === undefined) continue;
@@ -647,26 +652,16 @@ async function readAndRemember(path: string): Promise<string> {
 
 let reader: string | null | undefined;
 
-/**
- * Who parses locks, for the lock index (lock-index.ts): the digest of the code this module
- * runs from — the CLI bundle's chunk holding it, or this source file — so a changed parser
- * never reads an index an older one wrote. null (no index) when that file cannot be read.
- */
+/** Who parses locks, for the lock's index (parse-index.ts): this module's code. */
 function readerIdentity(): string | null {
-  if (reader === undefined) {
-    try {
-      reader = sha256(readFileSync(fileURLToPath(import.meta.url))).slice(0, 32);
-    } catch {
-      reader = null;
-    }
-  }
+  if (reader === undefined) reader = codeIdentity(import.meta.url, /^(lock|yaml-lib|parse-index)\.ts$/);
   return reader;
 }
 
 /**
  * Read pipeline.lock. Missing file → an empty lock. Corrupt → StrataError("CACHE") naming
  * file:line:col and how to recover. An unchanged lock is read from its index (lock-index.ts)
- * instead of being parsed again.
+ * instead of being parsed again (the code that reads it: parse-index.ts).
  */
 export async function readLock(path: string): Promise<LockFile> {
   let text: string;
@@ -681,11 +676,11 @@ export async function readLock(path: string): Promise<LockFile> {
   }
   const id = readerIdentity();
   if (id !== null) {
-    const indexed = await readLockIndex(path, text, id);
-    if (indexed !== null) return indexed;
+    const indexed = (await readParseIndex(path, text, id)) as LockFile | null;
+    if (indexed !== null && indexed.version === 2 && typeof indexed.cells === "object") return indexed;
   }
   const lock = parseLock(text, path);
-  if (id !== null) await writeLockIndex(path, text, lock, id);
+  if (id !== null) await writeParseIndex(path, text, lock, id);
   return lock;
 }
 

@@ -10,7 +10,7 @@ import { StrataError, errorMessage, isStrataError, type StrataErrorCode } from "
 import { ensureTypeScriptLoader } from "../core/ts-loader.ts";
 import { sha256 } from "../core/hash.ts";
 import { deriveSeed } from "../core/rng.ts";
-import { loadPipeline } from "./spec.ts";
+import { loadPipeline } from "./spec-load.ts";
 import { expandCells } from "./matrix.ts";
 import { lockPathFor, readLock, type LockEntry, type LockFile } from "./lock.ts";
 import { StatCache } from "./stat-cache.ts";

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import * as nodePath from "node:path";
 import { closest } from "../core/suggest.ts";
-import { STAGE_MODULE_EXTENSIONS, isReservedStageName } from "./spec-schema.ts";
+import { STAGE_MODULE_EXTENSIONS, isReservedStageName } from "./spec-names.ts";
 
 export type PathProblem = { message: string; hint?: string };
 

@@ -10,22 +10,28 @@ import { closest, quoteList } from "../core/suggest.ts";
 import { STARTER_HINT, reportExpected, reportZodIssues } from "./spec-issues.ts";
 import { formatPath, type Path, type Reporter } from "./spec-yaml.ts";
 
-export const TOP_LEVEL_KEYS = ["version", "seed", "remote", "executor", "stages"] as const;
-export const STAGE_KEYS = ["uses", "needs", "params", "matrix", "files", "description"] as const;
+import {
+  AXIS_NAME_RE,
+  AXIS_VALUE_RE,
+  DEFAULT_SEED,
+  STAGE_KEYS,
+  STAGE_MODULE_EXTENSIONS,
+  STAGE_NAME_RE,
+  TOP_LEVEL_KEYS,
+  isReservedStageName,
+} from "./spec-names.ts";
+
+export {
+  AXIS_NAME_RE,
+  AXIS_VALUE_RE,
+  DEFAULT_SEED,
+  STAGE_KEYS,
+  STAGE_MODULE_EXTENSIONS,
+  STAGE_NAME_RE,
+  TOP_LEVEL_KEYS,
+  isReservedStageName,
+};
 const AXIS_FROM_KEYS = ["from"] as const;
-
-export const DEFAULT_SEED = 42;
-export const STAGE_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
-export const AXIS_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const AXIS_VALUE_RE = /^[A-Za-z0-9_.+-]+$/;
-export const STAGE_MODULE_EXTENSIONS = [".ts", ".js", ".mjs"] as const;
-/** data/raw holds the pipeline's inputs, so no stage may write there. */
-const RESERVED_STAGE_NAMES = ["raw"];
-
-/** Whether `name` (compared ignoring case, like the folders it becomes) is reserved. */
-export function isReservedStageName(name: string): boolean {
-  return RESERVED_STAGE_NAMES.includes(name.toLowerCase());
-}
 
 const axisValueSchema = z.union([z.string(), z.number(), z.boolean()]);
 const axisSchema = z.union([z.array(axisValueSchema).min(1), z.object({ from: z.string() })]);

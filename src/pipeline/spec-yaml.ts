@@ -6,16 +6,8 @@
  * found by walking the YAML node tree along that path, through a `LineCounter` filled while
  * parsing.
  */
-import {
-  LineCounter,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  parseDocument,
-  type Document,
-  type Node as YamlNode,
-} from "yaml";
+import type { Document, LineCounter, Node as YamlNode } from "yaml";
+import { yamlLib } from "./yaml-lib.ts";
 import type { SourcePos, SpecProblem } from "./types.ts";
 
 /** A path into the document: map keys and list indexes. */
@@ -40,6 +32,7 @@ export function sortProblems(problems: readonly SpecProblem[]): SpecProblem[] {
  * collects the later passes' problems too. `file` must be absolute.
  */
 export function parseYaml(text: string, file: string): { doc: Document; r: Reporter } {
+  const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const r = new Reporter(doc, lineCounter, file);
@@ -70,6 +63,7 @@ export class Reporter {
   }
 
   posOf(path: Path, at: "value" | "key" = "value"): SourcePos {
+    const { isScalar } = yamlLib();
     const { node, key, complete } = locate(this.doc, path);
     const hasValue = node?.range && !(isScalar(node) && node.value === null && !node.source);
     const useKey = key?.range && (at === "key" || !complete || !hasValue);
@@ -98,6 +92,7 @@ export class Reporter {
  * nearest existing parent is returned, so "missing 'uses'" points at the stage's name.
  */
 function locate(doc: Document, path: Path): { node?: YamlNode; key?: YamlNode; complete: boolean } {
+  const { isAlias, isMap, isSeq } = yamlLib();
   let node = doc.contents as YamlNode | null | undefined;
   let key: YamlNode | undefined;
   for (const seg of path) {
@@ -118,11 +113,13 @@ function locate(doc: Document, path: Path): { node?: YamlNode; key?: YamlNode; c
 }
 
 function keyText(key: unknown): string {
+  const { isScalar } = yamlLib();
   return isScalar(key) ? String(key.value) : String(key);
 }
 
 /** Duplicate keys are walked here rather than left to the parser, so both lines can be named. */
 function checkDuplicateKeys(node: unknown, path: Array<string | number>, r: Reporter): void {
+  const { isMap, isSeq } = yamlLib();
   if (isMap(node)) {
     const seen = new Map<string, YamlNode>();
     for (const pair of node.items) {

@@ -9,7 +9,6 @@
  *   3. meaning (spec-checks.ts): names, `uses` and `files` paths (spec-paths.ts), `needs`
  *      references and cycles, matrix axes.
  */
-import { readFile } from "node:fs/promises";
 import * as nodePath from "node:path";
 import { StrataError } from "../core/errors.ts";
 import { validateStages } from "./spec-checks.ts";
@@ -28,6 +27,7 @@ export {
   TOP_LEVEL_KEYS,
 } from "./spec-schema.ts";
 export { formatPath, sortProblems } from "./spec-yaml.ts";
+export { loadPipeline } from "./spec-load.ts";
 
 /**
  * Parse and validate the text of a pipeline.yaml. `file` is where the text came from (used in
@@ -49,23 +49,11 @@ export function parsePipelineText(
   return problems.length === 0 && spec ? { spec, problems } : { problems };
 }
 
-/**
- * Read, parse and validate a pipeline.yaml; the project root is the folder holding it.
- * Throws StrataError("SPEC") listing every problem, with `details.problems`.
- */
-export async function loadPipeline(file: string): Promise<PipelineSpec> {
-  const absFile = nodePath.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(absFile, "utf8");
-  } catch (e) {
-    throw missingFileError(absFile, e);
-  }
-  const { spec, problems } = parsePipelineText(text, absFile, nodePath.dirname(absFile));
-  if (spec) return spec;
+/** The error for a pipeline.yaml with problems: every problem listed, then a count (`details.problems`). */
+export function specError(absFile: string, problems: readonly SpecProblem[]): StrataError {
   const n = problems.length;
   const summary = `${n} problem${n === 1 ? "" : "s"} in ${nodePath.basename(absFile)}`;
-  throw new StrataError("SPEC", `${formatProblems(problems)}\n\n${summary}`, { details: { problems } });
+  return new StrataError("SPEC", `${formatProblems(problems)}\n\n${summary}`, { details: { problems } });
 }
 
 /**
@@ -104,7 +92,7 @@ function displayPath(file: string): string {
   return rel === "" || rel.startsWith("..") ? file : rel;
 }
 
-function missingFileError(absFile: string, e: unknown): StrataError {
+export function missingFileError(absFile: string, e: unknown): StrataError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "ENOENT") {
     return new StrataError("SPEC", `no pipeline file at ${displayPath(absFile)}`, {

@@ -34,7 +34,7 @@ import { isMap, parseDocument, parse as parseYaml } from "yaml";
 import { StrataError } from "../../core/errors.ts";
 import { roundDecimals } from "../../core/round.ts";
 import { findSpecFile, openProject, type Project } from "../../pipeline/project.ts";
-import { loadPipeline } from "../../pipeline/spec.ts";
+import { loadPipeline } from "../../pipeline/spec-load.ts";
 import { readLock } from "../../pipeline/lock.ts";
 import { planProject, runProject, type Reporter, type RunSummary } from "../../pipeline/runner.ts";
 import { createReporter } from "../reporter.ts";

@@ -4,7 +4,7 @@
  * of this: it records only what a rerun reproduces.
  */
 import { findSpecFile } from "../../pipeline/project.ts";
-import { loadPipeline } from "../../pipeline/spec.ts";
+import { loadPipeline } from "../../pipeline/spec-load.ts";
 import { readRunLog } from "../../pipeline/run-log.ts";
 import { color, fmtSeconds, printJson } from "../output.ts";
 import { join, relative } from "node:path";

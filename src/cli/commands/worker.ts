@@ -6,7 +6,7 @@
 import { relative } from "node:path";
 import { StrataError } from "../../core/errors.ts";
 import { findSpecFile } from "../../pipeline/project.ts";
-import { loadPipeline } from "../../pipeline/spec.ts";
+import { loadPipeline } from "../../pipeline/spec-load.ts";
 import { parseExecutor } from "../../pipeline/queue-target.ts";
 import { runWorker, type WorkerEvent } from "../../pipeline/worker.ts";
 import { color } from "../output.ts";
