@@ -16,7 +16,7 @@
  * parsed (Object.is on every leaf, same keys), so nothing the encoding cannot carry (a function,
  * an undefined field) is ever served.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,6 +100,21 @@ export async function readParseIndex(path: string, text: string, reader: string)
   } catch {
     return null;
   }
+  return indexed(raw, text, reader);
+}
+
+/** readParseIndex, for synchronous callers. */
+export function readParseIndexSync(path: string, text: string, reader: string): unknown | null {
+  let raw: string;
+  try {
+    raw = readFileSync(indexPath(path), "utf8");
+  } catch {
+    return null;
+  }
+  return indexed(raw, text, reader);
+}
+
+function indexed(raw: string, text: string, reader: string): unknown | null {
   try {
     const index = JSON.parse(raw, decode) as Index;
     if (index.format !== FORMAT || index.reader !== reader || index.digest !== sha256(text)) return null;
@@ -116,8 +131,8 @@ export async function readParseIndex(path: string, text: string, reader: string)
  * trusted).
  */
 export async function writeParseIndex(path: string, text: string, value: unknown, reader: string): Promise<void> {
-  const json = JSON.stringify({ format: FORMAT, reader, digest: sha256(text), value }, encode);
-  if (!same((JSON.parse(json, decode) as Index).value, value)) return;
+  const json = indexJson(text, value, reader);
+  if (json === null) return;
   const dest = indexPath(path);
   const tmp = `${dest}.${process.pid}.tmp`;
   try {
@@ -127,4 +142,25 @@ export async function writeParseIndex(path: string, text: string, value: unknown
   } catch {
     /* derived data: the file itself stays the source of truth */
   }
+}
+
+/** writeParseIndex, for synchronous callers. */
+export function writeParseIndexSync(path: string, text: string, value: unknown, reader: string): void {
+  const json = indexJson(text, value, reader);
+  if (json === null) return;
+  const dest = indexPath(path);
+  const tmp = `${dest}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(tmp, json);
+    renameSync(tmp, dest);
+  } catch {
+    /* derived data: the file itself stays the source of truth */
+  }
+}
+
+/** The index's JSON, or null when decoding it would not give back exactly `value`. */
+function indexJson(text: string, value: unknown, reader: string): string | null {
+  const json = JSON.stringify({ format: FORMAT, reader, digest: sha256(text), value }, encode);
+  return same((JSON.parse(json, decode) as Index).value, value) ? json : null;
 }

@@ -32,6 +32,7 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { StrataError } from "../core/errors.ts";
 import { sha256 } from "../core/hash.ts";
+import { codeIdentity, readParseIndexSync, writeParseIndexSync } from "./parse-index.ts";
 import { acquireProjectLock } from "./project-lock.ts";
 import { writeFileAtomic } from "./fs-atomic.ts";
 
@@ -163,7 +164,13 @@ function load(file: string): TrialRecord[] {
   }
   const c = parsedCache.get(file);
   if (c && c.mtimeMs === st.mtimeMs && c.size === st.size) return c.rows;
-  const text = readFileSync(file, "utf8");
+  const unique = parseRows(readFileSync(file, "utf8"), file);
+  parsedCache.set(file, { rows: unique, mtimeMs: st.mtimeMs, size: st.size });
+  return unique;
+}
+
+/** The rows of a registry's text, in config-hash order, each hash once; `file` names it in errors. */
+function parseRows(text: string, file: string): TrialRecord[] {
   const rows: TrialRecord[] = [];
   text.split("\n").forEach((line, i) => {
     if (!line.trim()) return;
@@ -186,9 +193,7 @@ function load(file: string): TrialRecord[] {
   });
   // Merged branches may leave lines out of order or twice: the first of a hash wins.
   rows.sort((a, b) => (a.config_hash < b.config_hash ? -1 : a.config_hash > b.config_hash ? 1 : 0));
-  const unique = rows.filter((r, i) => i === 0 || rows[i - 1].config_hash !== r.config_hash);
-  parsedCache.set(file, { rows: unique, mtimeMs: st.mtimeMs, size: st.size });
-  return unique;
+  return rows.filter((r, i) => i === 0 || rows[i - 1].config_hash !== r.config_hash);
 }
 
 function digestOf(rows: readonly TrialRecord[]): string {
@@ -202,9 +207,28 @@ function digestOf(rows: readonly TrialRecord[]): string {
   );
 }
 
-/** The registry digest (that of no bytes when nothing was ever recorded). */
+let reader: string | null | undefined;
+
+/**
+ * The registry digest (that of no bytes when nothing was ever recorded). Kept in the file's
+ * index (parse-index.ts) by the digest of its bytes: an unchanged registry is not parsed again.
+ */
 export function trialsDigest(file: string): string {
-  return digestOf(load(file));
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return digestOf([]);
+    throw e;
+  }
+  if (reader === undefined) reader = codeIdentity(import.meta.url, /^(trials|parse-index)\.ts$/);
+  if (reader !== null) {
+    const d = readParseIndexSync(file, text, reader);
+    if (typeof d === "string" && /^[0-9a-f]{64}$/.test(d)) return d;
+  }
+  const d = digestOf(parseRows(text, file));
+  if (reader !== null) writeParseIndexSync(file, text, d, reader);
+  return d;
 }
 
 /** How many trials the registry holds, by source: what `status` shows when it grows. */

@@ -211,3 +211,23 @@ describe("trial registry: table trials", () => {
     );
   });
 });
+
+describe("trial registry digest index", () => {
+  it("an unchanged registry's digest comes from its index; any change of bytes recomputes it", async () => {
+    const file = temp();
+    await recordTrials(file, [trial(1), trial(2)]);
+    const d = trialsDigest(file);
+    const index = join(dirname(file), ".pipeline", "index", "pipeline.trials.jsonl.json");
+    const raw = JSON.parse(readFileSync(index, "utf8")) as { value: string };
+    expect(raw.value).toBe(d);
+    // Served from the index: an index edited under the same bytes' digest is what is read.
+    writeFileSync(index, JSON.stringify({ ...raw, value: "f".repeat(64) }));
+    expect(trialsDigest(file)).toBe("f".repeat(64));
+    // Any change of the registry's bytes (here, one more trial) is parsed again.
+    await recordTrials(file, [trial(3)]);
+    const d3 = trialsDigest(file);
+    expect(d3).not.toBe(d);
+    expect(d3).not.toBe("f".repeat(64));
+    expect(JSON.parse(readFileSync(index, "utf8")).value).toBe(d3);
+  });
+});
