@@ -55,6 +55,16 @@ const GOALS: Goal[] = [
   { metric: "queue_efficiency_4", min: 0.9, unit: "" },
   { metric: "queue_efficiency_8", min: 0.9, unit: "" },
   { metric: "queue_study_ratio", max: 1.1, unit: "×" },
+  // The default study cold on 2 cores, a fresh clone and one with the run log's durations (issue 19).
+  { metric: "study_cold_s", max: 90, unit: "s" },
+  { metric: "study_cold_peak_mb", max: 1024, unit: "MB" },
+  { metric: "study_cold_known_durations_s", max: 90, unit: "s" },
+  // Scaling curves (bench/scaling.bench.ts): features on 500 symbols × 20 years, one cold run in
+  // a fresh process; the growth exponents of wall time (log–log slope, 1 = linear).
+  { metric: "scaling_features_500x20y_s", max: 10, unit: "s" },
+  { metric: "scaling_symbols_exponent", max: 1.15, unit: "" },
+  { metric: "scaling_years_exponent", max: 1.15, unit: "" },
+  { metric: "scaling_cells_exponent", max: 1.15, unit: "" },
 ];
 
 async function main(): Promise<void> {
@@ -82,6 +92,8 @@ async function main(): Promise<void> {
     ["incremental", async () => (await import("./incremental.bench.ts")).benchIncremental()],
     ["queue", async () => (await import("./queue.bench.ts")).benchQueue()],
     ["queue-study", async () => (await import("./queue.bench.ts")).benchQueueStudy()],
+    ["study", async () => (await import("./study.bench.ts")).benchStudy()],
+    ["scaling", async () => (await import("./scaling.bench.ts")).benchScaling()],
   ];
 
   // A run of some suites (`npm run bench -- gbdt`) updates their figures and keeps the others.
@@ -124,10 +136,12 @@ async function main(): Promise<void> {
         ? (figures[g.metric] as number) <= g.max
         : (figures[g.metric] as number) >= (g.min ?? -Infinity),
   }));
+  // Read again: a suite may have written its own section during this run (bench/scaling.bench.ts).
+  const current = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
   const results = {
-    // Sections written by other scripts (bench/determinism.ts) are kept.
+    // Sections written by other scripts (bench/determinism.ts) or suites are kept.
     ...Object.fromEntries(
-      Object.entries(prior).filter(
+      Object.entries(current).filter(
         ([k]) => !["machine", "node", "figures", "goals", "suite_figures", "suite_conditions"].includes(k),
       ),
     ),

@@ -17,7 +17,8 @@ import { projectFrames } from "./stack-frames.ts";
 import { selectCells, withUpstream } from "./address.ts";
 import { readLock, writeLockIfChanged, type LockEntry, type LockFile } from "./lock.ts";
 import { acquireProjectLock, isPidAlive } from "./project-lock.ts";
-import { appendRunLog, hostName } from "./run-log.ts";
+import { lastDurations, pathPriorities } from "./critical-path.ts";
+import { appendRunLog, hostName, readRunLog } from "./run-log.ts";
 import { runtimeIdentity } from "../core/runtime.ts";
 import { copyFileAtomic } from "./fs-atomic.ts";
 import type { CellRecorder, UpstreamArtifact } from "./context.ts";
@@ -323,6 +324,12 @@ async function scheduleCells(
     },
     (c) => st.results.set(c.id, { id: c.id, stage: c.stage, status: "skipped", cause: "unreachable", duration_s: 0 }),
     (id) => st.results.has(id),
+    pathPriorities(
+      cells,
+      lastDurations(
+        await readRunLog(project.stateDir, { pipeline: relative(project.root, project.specFile) }).catch(() => []),
+      ),
+    ),
   );
 }
 

@@ -2,6 +2,8 @@
  * Runs a set of cells in dependency order: a cell starts when every upstream cell in the set
  * has a result; at most `jobs` at once. A cell whose upstream is outside the set never starts
  * and is handed to `unreachable` (cannot happen with a closed selection, but never hang).
+ * Among ready cells, the one with the highest `priority` starts first (critical-path.ts), ties
+ * in the order of `cells`.
  */
 import type { Cell } from "./types.ts";
 
@@ -12,9 +14,12 @@ export function runScheduled<R>(
   onResult: (cell: Cell, result: R) => void,
   unreachable: (cell: Cell) => void,
   done: (id: string) => boolean,
+  priority?: ReadonlyMap<string, number>,
 ): Promise<void> {
   return new Promise<void>((resolveAll) => {
-    const waiting = [...cells];
+    const rank = (c: Cell) => priority?.get(c.id) ?? 0;
+    // Stable: equal priorities keep the order of `cells`.
+    const waiting = priority ? [...cells].sort((a, b) => rank(b) - rank(a)) : [...cells];
     let running = 0;
     const pump = () => {
       for (let i = 0; i < waiting.length && running < jobs; ) {
