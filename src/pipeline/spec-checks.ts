@@ -7,15 +7,8 @@
  */
 import { findCycles, formatCycle } from "./dag.ts";
 import { suggestionHint } from "../core/suggest.ts";
-import {
-  AXIS_NAME_RE,
-  AXIS_VALUE_RE,
-  STAGE_NAME_RE,
-  isReservedStageName,
-  parseStage,
-  type StageData,
-  type StageFields,
-} from "./spec-schema.ts";
+import { AXIS_NAME_RE, AXIS_VALUE_RE, STAGE_NAME_RE, isReservedStageName } from "./spec-names.ts";
+import { parseStage, type StageData, type StageFields } from "./spec-schema.ts";
 import { projectRoot, resolveInputFile, resolveModule, type ProjectRoot } from "./spec-paths.ts";
 import type { Reporter } from "./spec-yaml.ts";
 import type { AxisValue, MatrixAxis, StageSpec } from "./types.ts";

@@ -10,27 +10,8 @@ import { closest, quoteList } from "../core/suggest.ts";
 import { STARTER_HINT, reportExpected, reportZodIssues } from "./spec-issues.ts";
 import { formatPath, type Path, type Reporter } from "./spec-yaml.ts";
 
-import {
-  AXIS_NAME_RE,
-  AXIS_VALUE_RE,
-  DEFAULT_SEED,
-  STAGE_KEYS,
-  STAGE_MODULE_EXTENSIONS,
-  STAGE_NAME_RE,
-  TOP_LEVEL_KEYS,
-  isReservedStageName,
-} from "./spec-names.ts";
+import { DEFAULT_SEED, STAGE_KEYS, TOP_LEVEL_KEYS } from "./spec-names.ts";
 
-export {
-  AXIS_NAME_RE,
-  AXIS_VALUE_RE,
-  DEFAULT_SEED,
-  STAGE_KEYS,
-  STAGE_MODULE_EXTENSIONS,
-  STAGE_NAME_RE,
-  TOP_LEVEL_KEYS,
-  isReservedStageName,
-};
 const AXIS_FROM_KEYS = ["from"] as const;
 
 const axisValueSchema = z.union([z.string(), z.number(), z.boolean()]);

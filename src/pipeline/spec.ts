@@ -25,7 +25,7 @@ export {
   STAGE_MODULE_EXTENSIONS,
   STAGE_NAME_RE,
   TOP_LEVEL_KEYS,
-} from "./spec-schema.ts";
+} from "./spec-names.ts";
 export { formatPath, sortProblems } from "./spec-yaml.ts";
 export { loadPipeline } from "./spec-load.ts";
 
