@@ -28,12 +28,19 @@ type Ctx = "block" | "flow";
 const memo: Record<Ctx, Map<string, string | null>> = { block: new Map(), flow: new Map() };
 /** Lowercase hex with a letter no number can hold (not e): always plain, in either context. */
 const HEX = /^(?=[0-9a-f]*[a-df])[0-9a-f]+$/;
+/**
+ * Names and paths (a letter or _ first, then letters, digits, _ . / = -): no indicator, no
+ * flow character, and no value of YAML's core schema can look like that but these words,
+ * which go to the library (with YAML 1.1's booleans, in case it quotes them too).
+ */
+const NAME = /^[A-Za-z_][A-Za-z0-9_./=-]*$/;
+const WORDS = /^(true|True|TRUE|false|False|FALSE|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
 class Unsupported extends Error {}
 
 /** A string as the library writes it in `ctx`, or null when it would span lines. */
 function scalarText(s: string, ctx: Ctx): string | null {
-  if (HEX.test(s)) return s;
+  if (HEX.test(s) || (NAME.test(s) && !WORDS.test(s))) return s;
   const m = memo[ctx];
   let t = m.get(s);
   if (t === undefined) {

@@ -19,6 +19,7 @@ import {
   resolveModel,
   rollbackAlias,
   type AliasResult,
+  type LockCell,
   type ModelVersion,
   type RegisterResult,
 } from "../../paper/model-registry.ts";
@@ -186,9 +187,9 @@ export async function modelsRollbackCommand(alias: string | undefined, flags: Fl
  * on stderr (stdout may be --json). The run already succeeded, so a registry problem is a
  * warning, not a failed run.
  */
-export async function registerAfterRun(specFile: string): Promise<void> {
+export async function registerAfterRun(specFile: string, lockCells?: Record<string, LockCell>): Promise<void> {
   try {
-    const r = await registerChampion(specFile);
+    const r = await registerChampion(specFile, { lockCells });
     if (r.status === "registered") process.stderr.write(registerLine(r) + "\n");
   } catch (e) {
     process.stderr.write(`${color.yellow("warning")}: model registry: ${errorMessage(e)}\n`);

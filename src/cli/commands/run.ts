@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { readLock } from "../../pipeline/lock.ts";
 import { openProject, type Project } from "../../pipeline/project.ts";
 import { planProject, round3, runProject, type CellResult, type RunSummary } from "../../pipeline/runner.ts";
 import { describeStep, formatPlanWarning } from "../../pipeline/plan.ts";
@@ -67,7 +68,11 @@ export async function runCommand(targets: string[], flags: RunFlags): Promise<vo
     });
   } else printSummary(project, summary, warnings);
   // A new champion output joins the model registry (as challenger once a champion exists).
-  if (summary.ok && !summary.cancelled) await (await import("./models.ts")).registerAfterRun(project.specFile);
+  if (summary.ok && !summary.cancelled) {
+    // The lock as the engine reads it (from its index when unchanged): the registry need not parse it again.
+    const { cells } = await readLock(project.lockFile);
+    await (await import("./models.ts")).registerAfterRun(project.specFile, cells);
+  }
   process.exitCode = summary.cancelled ? 130 : summary.ok ? 0 : 1;
 }
 
