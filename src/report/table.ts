@@ -7,7 +7,7 @@ function formatUnder(key: string, v: unknown, digits: number): string {
   return formatValue(v, digits);
 }
 import { downloadSink } from "./downloads.ts";
-import { html, join, type SafeHtml } from "./html.ts";
+import { html, join, safeHref, type SafeHtml } from "./html.ts";
 
 export interface TableOptions {
   /** Columns to show, in order (default: the keys of the first row, then any new keys). */
@@ -20,6 +20,11 @@ export interface TableOptions {
   format?: Record<string, (v: unknown) => string>;
   /** Caption above the table. */
   caption?: string;
+  /**
+   * Per-column links: the cell's text links to the href given for its row (undefined: plain
+   * text). The table sorts and filters by the text; the download holds the value.
+   */
+  links?: Record<string, (row: Record<string, unknown>) => string | undefined>;
 }
 
 /** Column names of row objects: first-seen order over all rows. */
@@ -34,9 +39,14 @@ export function dataTable(rows: readonly Record<string, unknown>[], opts: TableO
   const cols = opts.columns ? [...opts.columns] : columnsOf(rows);
   const max = opts.maxRows ?? 200;
   const shown = rows.slice(0, max);
-  const cell = (c: string, v: unknown) => {
+  const cell = (c: string, r: Record<string, unknown>) => {
+    const v = r[c];
     const text = opts.format?.[c] ? opts.format[c](v) : formatUnder(c, v, opts.digits ?? 4);
-    return typeof v === "number" || typeof v === "bigint" ? html`<td class="num">${text}</td>` : html`<td>${text}</td>`;
+    const href = opts.links?.[c]?.(r);
+    const content = href === undefined ? text : html`<a href="${safeHref(href)}">${text}</a>`;
+    return typeof v === "number" || typeof v === "bigint"
+      ? html`<td class="num">${content}</td>`
+      : html`<td>${content}</td>`;
   };
   const more =
     rows.length > shown.length
@@ -49,7 +59,7 @@ export function dataTable(rows: readonly Record<string, unknown>[], opts: TableO
   return join([
     html`<div class="table-wrap" tabindex="0"><table>${opts.caption ? html`<caption>${opts.caption}</caption>` : null}<thead><tr>`,
     html`${cols.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>`,
-    html`${shown.map((r) => html`<tr>${cols.map((c) => cell(c, r[c]))}</tr>`)}</tbody></table></div>${more}${downloads}`,
+    html`${shown.map((r) => html`<tr>${cols.map((c) => cell(c, r))}</tr>`)}</tbody></table></div>${more}${downloads}`,
   ]);
 }
 

@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { createTempProject, REPO, repoStages, type TempProject } from "../e2e/helpers.ts";
 import { studySpec, studyStages } from "../e2e/small-study.ts";
 import { loadCatalog } from "../../src/cli/catalog.ts";
-import { createDatabase } from "../../src/store/index.ts";
+import { createDatabase, queryRows } from "../../src/store/index.ts";
+import { outputOf } from "../../src/report/catalog.ts";
+import { slug } from "../../src/report/html.ts";
 import { renderSite } from "../../src/report/site/index.ts";
 import type { BuiltPage } from "../../src/report/site/index.ts";
 import { pageSkeleton } from "./page-skeleton.ts";
@@ -53,6 +55,8 @@ describe("report site on a small study", () => {
   let p: TempProject;
   let pages: BuiltPage[];
   let lockHash: string;
+  /** Every return series of the study: [label, kind], from each `returns` table (one per strategy of the baselines'). */
+  let series: Array<[string, "cell" | "baseline"]>;
   beforeAll(async () => {
     p = createTempProject({ "pipeline.yaml": SPEC, ...STAGES, "data/raw/prices.csv": csv() });
     const r = p.runJson();
@@ -65,6 +69,20 @@ describe("report site on a small study", () => {
     const conn = await db.connect();
     try {
       pages = await renderSite(catalog, { conn });
+      series = [];
+      for (const cell of catalog.cells) {
+        const returns = outputOf(cell, "returns");
+        if (!returns) continue;
+        const src = `read_parquet('${returns.path}')`;
+        const cols = (await queryRows(conn, `select column_name from (describe select * from ${src})`)).map((r) =>
+          String(r.column_name),
+        );
+        if (!cols.includes("net")) continue;
+        if (!cols.includes("strategy")) series.push([cell.id, "cell"]);
+        else
+          for (const r of await queryRows(conn, `select distinct strategy from ${src} order by strategy`))
+            series.push([String(r.strategy), "baseline"]);
+      }
     } finally {
       conn.closeSync();
       db.closeSync();
@@ -101,7 +119,7 @@ describe("report site on a small study", () => {
       "models.html",
       "backtest.html",
       "tearsheets.html",
-      // Both cells (fewer than the three best), then every baseline of the baselines stage.
+      // Every cell (best Sharpe ratio first), then every baseline of the baselines stage.
       "tearsheets-backtest-model-ridge-optimizer-inverse-vol.html",
       "tearsheets-backtest-model-ridge-optimizer-equal-weight.html",
       "tearsheets-buy-and-hold.html",
@@ -135,6 +153,49 @@ describe("report site on a small study", () => {
     const md = shown.metrics.find((m: { metric: string }) => m.metric === "max_drawdown").value as number;
     expect(t).toContain(`<td class="num">${(md * 100).toFixed(2).replace("-", "−")}%</td>`);
     expect(get("tearsheets.html")).toContain('<a href="tearsheets-equal-weight.html">equal_weight</a>');
+  });
+
+  it("every return series of the study has its tearsheet page with the charts quants expect, linked from a sortable list", () => {
+    expect(series.filter(([, kind]) => kind === "cell")).toHaveLength(2);
+    expect(series.filter(([, kind]) => kind === "baseline").map(([label]) => label)).toEqual([
+      "buy_and_hold",
+      "equal_weight",
+      "momentum",
+      "reversal",
+    ]);
+    const list = get("tearsheets.html");
+    // One table, every series a link in it (the page script sorts and filters every table).
+    expect(list.match(/<table>/g)).toHaveLength(1);
+    expect(list).toContain("<th>series</th><th>kind</th><th>sharpe</th><th>max_drawdown</th>");
+    for (const [label, kind] of series) {
+      const file = `tearsheets-${slug(label)}.html`;
+      expect(list, label).toContain(`<td><a href="${file}">${label.replace(/&/g, "&amp;")}</a></td><td>${kind}</td>`);
+      const t = get(file);
+      // Cumulative return against the equal-weight baseline (the benchmark itself has none).
+      const cumulative = label === "equal_weight" ? "Cumulative return" : "Cumulative return vs benchmark";
+      expect(t, label).toMatch(new RegExp(`<h3>${cumulative}( \\(log scale\\))?</h3>`));
+      for (const title of [
+        "Underwater (drawdown)",
+        "Monthly returns",
+        "Rolling Sharpe ratio (126 periods)",
+        "Rolling volatility (126 periods)",
+        "Worst drawdowns",
+        "Distribution of returns",
+      ])
+        expect(t, `${label}: ${title}`).toContain(`<h3>${title}</h3>`);
+      // Monthly returns with each year's total; the five worst drawdowns with their dates, depth and length.
+      expect(t, label).toMatch(/<td>\d{4}<\/td><td>Year<\/td>/);
+      expect(t, label).toContain(
+        "<th>rank</th><th>start</th><th>trough</th><th>recovery</th><th>depth</th><th>periods</th>",
+      );
+      // The distribution marks the 95 % VaR and CVaR.
+      expect(t, label).toMatch(/95 % VaR −?[\d.]+% \(dashed\) and CVaR −?[\d.]+% \(solid\)/);
+      // Turnover and exposure of the book, where the series has them (every backtest cell does).
+      if (kind === "cell")
+        for (const title of ["Exposure", "Turnover"]) expect(t, `${label}: ${title}`).toContain(`<h3>${title}</h3>`);
+      // Its tables' downloads are named after the page.
+      expect(t, label).toContain(`href="data/tearsheets-${slug(label)}-1.csv"`);
+    }
   });
 
   it("every figure has an SVG with marks and a collapsible data table", () => {

@@ -1,26 +1,30 @@
 /**
  * Render and write the report site: the pages whose needs the catalog meets, linked by one
  * navigation, each stamped with its provenance. Output is deterministic: no timestamps, every
- * query ordered, Plot's generated ids renumbered per page.
+ * query ordered, Plot's generated ids renumbered per page, each subpage's bytes and download
+ * names a function of its job alone (subpages.ts).
  */
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { renameSync } from "node:fs";
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Catalog } from "../catalog.ts";
-import {
-  collectDownloads,
-  DownloadSink,
-  type TableData,
-  tableColumns,
-  tableCsv,
-  copyTablesToParquet,
-} from "../downloads.ts";
-import { writeColumnsToParquet } from "../../store/write-columns.ts";
-import { html, raw, type SafeHtml } from "../html.ts";
-import { page } from "../page.ts";
+import { collectDownloads, copyTablesToParquet, csvTable, DownloadSink, type TableData } from "../downloads.ts";
+import { html, type SafeHtml } from "../html.ts";
 import { cellsWith } from "./cells.ts";
 import { SITE_PAGES } from "./registry.ts";
+import {
+  framePage,
+  type PageFrame,
+  type SearchEntry,
+  searchEntries,
+  writeAtomic,
+  writeAtomicSync,
+} from "./site-page.ts";
+import { renderSubpage } from "./subpages.ts";
 import type { AttributeBook, BuiltPage, PageBuilder, Provenance, SiteContext } from "./types.ts";
+
+export { renumberPlotIds } from "./site-page.ts";
 
 export interface RenderSiteOptions {
   conn: DuckDBConnection;
@@ -35,7 +39,7 @@ export interface RenderSiteOptions {
   placeholders?: boolean;
   /** `pipeline report`: attribution of the paper ledger's book (SiteContext.attributeBook). */
   attributeBook?: AttributeBook;
-  /** Called with each builder's main page once it and its subpages are rendered (downloads attached). */
+  /** Called with each page (subpages included) once it is rendered, downloads attached. */
   onPage?: (page: BuiltPage) => void;
 }
 
@@ -60,71 +64,56 @@ function placeholder(p: PageBuilder): SafeHtml {
   return html`<h1>${p.title}</h1><p class="note">Not part of this report: ${why}.</p>`;
 }
 
-/** Plot numbers its clip paths, markers and patterns process-wide; renumber them per page. */
-export function renumberPlotIds(text: string): string {
-  const ids = new Map<string, string>();
-  return text.replace(/plot-(clip|marker|pattern)-\d+/g, (m, kind: string) => {
-    let v = ids.get(m);
-    if (!v) ids.set(m, (v = `plot-${kind}-p${ids.size + 1}`));
-    return v;
-  });
-}
+/** One turn of the event loop: between two subpages, the downloads' Parquet batches go on. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function countFigures(text: string): number {
-  return text.match(/<figure id="[^"]*" class="figure"[ >]/g)?.length ?? 0;
-}
-
-/** Every page as HTML text, in navigation order. */
+/**
+ * Every page as HTML text, in navigation order. Under `pipeline report` each builder's
+ * subpages follow its page, drawn one at a time (a turn of the event loop between two).
+ */
 export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Promise<BuiltPage[]> {
   const provenance = opts.provenance ?? "lock";
   const builders = opts.pages ?? SITE_PAGES;
   const available = builders.filter((p) => pageAvailable(catalog, p, provenance));
-  const nav = available.map((p) => ({ href: p.file, label: p.label }));
   const ctx: SiteContext = { catalog, conn: opts.conn, provenance, attributeBook: opts.attributeBook };
-  const stamp = {
-    lockHash: catalog.lockHash,
-    source: provenance === "lock" ? "pipeline.lock" : "the report stage's inputs",
-    lines:
-      provenance === "lock"
-        ? [html`git commit <code>${catalog.gitCommit ?? "none"}</code>`]
-        : [html`digest of every input artifact's sha256 (cell, output, hash), sorted`],
-  };
-  // `pipeline report` writes downloads and the search index beside the pages; the report
-  // stage's outputs are its declared pages only.
+  // `pipeline report` writes downloads, subpages and the search index beside the pages; the
+  // report stage's outputs are its declared pages only.
   const site = provenance === "lock";
-  const head = site ? raw(`<script src="${SEARCH_INDEX}"></script>`) : undefined;
+  const frame: PageFrame = {
+    nav: available.map((p) => ({ href: p.file, label: p.label })),
+    stamp: {
+      lockHash: catalog.lockHash,
+      source: site ? "pipeline.lock" : "the report stage's inputs",
+      lines: [
+        site
+          ? html`git commit <code>${catalog.gitCommit ?? "none"}</code>`.value
+          : "digest of every input artifact's sha256 (cell, output, hash), sorted",
+      ],
+    },
+    ...(site ? { head: `<script src="${SEARCH_INDEX}"></script>` } : {}),
+  };
   const out: BuiltPage[] = [];
+  const emit = (built: BuiltPage) => {
+    out.push(built);
+    opts.onPage?.(built);
+  };
   for (const p of builders) {
     const on = available.includes(p);
     if (!on && !opts.placeholders) continue;
     const stem = p.file.replace(/\.html$/, "");
     const sink = new DownloadSink(stem);
-    const collect = <T>(build: () => Promise<T>): Promise<T> => (site ? collectDownloads(sink, build) : build());
-    const body = on ? await collect(() => p.build(ctx)) : placeholder(p);
-    const text = renumberPlotIds(
-      page({ title: `${p.title} · Strata report`, body, nav, current: p.file, stamp, head }),
-    );
-    const built: BuiltPage = {
-      file: p.file,
-      title: p.title,
-      html: text,
-      bytes: Buffer.byteLength(text),
-      figures: countFigures(text),
-    };
-    out.push(built);
-    // Subpages are for `pipeline report`: the report stage's outputs are declared up front.
-    if (on && p.subpages && site) {
-      for (const sp of await collect(() => (p.subpages as NonNullable<PageBuilder["subpages"]>)(ctx))) {
-        if (!sp.file.startsWith(`${stem}-`))
-          throw new Error(`report: subpage ${sp.file} of ${p.file} must start with ${stem}-`);
-        const t = renumberPlotIds(
-          page({ title: `${sp.title} · Strata report`, body: sp.body, nav, current: p.file, stamp, head }),
-        );
-        out.push({ file: sp.file, title: sp.title, html: t, bytes: Buffer.byteLength(t), figures: countFigures(t) });
-      }
-    }
+    const body = on ? await (site ? collectDownloads(sink, () => p.build(ctx)) : p.build(ctx)) : placeholder(p);
+    const built = framePage(frame, p.file, p.title, body);
     if (sink.tables.length) built.downloads = sink.tables;
-    opts.onPage?.(built);
+    emit(built);
+    // Subpages are for `pipeline report`: the report stage's outputs are declared up front.
+    if (on && p.subpages && site)
+      for (const job of await p.subpages(ctx)) {
+        if (!job.file.startsWith(`${stem}-`))
+          throw new Error(`report: subpage ${job.file} of ${p.file} must start with ${stem}-`);
+        await turn();
+        emit(renderSubpage(job, frame, p.file));
+      }
   }
   return out;
 }
@@ -132,34 +121,9 @@ export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Pro
 /** The search index's file: a script setting `window.strataSearch` (a script, so it loads from file://). */
 export const SEARCH_INDEX = "search-index.js";
 
-const ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
-const plainText = (markup: string): string =>
-  markup
-    .replace(/<[^>]*>/g, "")
-    .replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e])
-    .trim();
-
 /** What search finds on each page: its title, its sections (h2) and its figures (by id). */
-export function searchIndex(pages: readonly BuiltPage[]): Array<{ href: string; text: string; page: string }> {
-  const out: Array<{ href: string; text: string; page: string }> = [];
-  for (const p of pages) {
-    out.push({ href: p.file, text: p.title, page: p.title });
-    for (const m of p.html.matchAll(
-      /<h2(?: id="([^"]*)")?[^>]*>(.*?)<\/h2>|<figure id="([^"]*)"[^>]*><h3>(.*?)<\/h3>/g,
-    )) {
-      const id = m[1] ?? m[3];
-      const text = plainText(m[2] ?? m[4] ?? "");
-      if (text) out.push({ href: id ? `${p.file}#${id}` : p.file, text, page: p.title });
-    }
-  }
-  return out;
-}
-
-/** Write a file through a temp file and a rename, so a reader never sees half of it. */
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp`);
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+export function searchIndex(pages: readonly BuiltPage[]): SearchEntry[] {
+  return pages.flatMap(searchEntries);
 }
 
 export interface BuildSiteOptions extends RenderSiteOptions {
@@ -178,14 +142,10 @@ export interface SiteResult {
   seconds: number;
 }
 
-/** Tables up to this many cells go to Parquet as one VALUES statement; larger ones through staged columns. */
-const VALUES_CELLS = 20_000;
-
 /**
- * Writes tables' CSV and Parquet under data/ as pages come, one table at a time on its own
- * connection; `finish` waits for the last and removes files of tables no longer made. A small
- * table goes to Parquet as one SELECT over VALUES (one chunk, written in row order whatever the
- * thread count), a large one through staged typed columns.
+ * Writes tables' CSV and Parquet under data/ as pages come, one page's tables at a time on its
+ * own connection; `finish` waits for the last and removes files of tables no longer made. Each
+ * Parquet file is DuckDB's reading of the CSV just written, typed as `tableColumns` types it.
  */
 class DownloadWriter {
   private queue: Promise<void> = Promise.resolve();
@@ -193,8 +153,12 @@ class DownloadWriter {
   constructor(
     private readonly conn: DuckDBConnection,
     private readonly outDir: string,
-    /** File stems of the site's pages: only `<stem>-<n>.csv|parquet` files are ever removed. */
+    /**
+     * File stems of the site's pages: only `<stem>-<n>.csv|parquet` files are ever removed, and
+     * `<stem>-<name>-<n>.csv|parquet` of the builders with subpages (`subpageStems`).
+     */
     private readonly stems: readonly string[],
+    private readonly subpageStems: readonly string[] = [],
   ) {}
 
   /** Queue one page's tables: their CSVs, then their Parquet files in one batch. */
@@ -204,17 +168,25 @@ class DownloadWriter {
     this.queue.catch(() => undefined);
   }
 
+  /**
+   * The files blocking, the Parquet batch not: one turn of the event loop per page, so the
+   * batches keep up while the pages render (each awaited write took a turn of its own, and
+   * the renderer gives few: 0.9 s of Parquet writes were left after the last page).
+   */
   private async write(tables: readonly TableData[]): Promise<void> {
-    const tmpOf = (t: TableData) => join(this.outDir, "data", `.${basename(t.name)}.parquet.tmp`);
-    for (const t of tables) await writeAtomic(join(this.outDir, `${t.name}.csv`), tableCsv(t));
-    const small = tables.filter((t) => t.rows.length * t.columns.length <= VALUES_CELLS);
+    const csvOf = (t: { name: string }) => join(this.outDir, `${t.name}.csv`);
+    const tmpOf = (t: { name: string }) => join(this.outDir, "data", `.${basename(t.name)}.parquet.tmp`);
+    const typed = tables.map((t) => {
+      const { csv, table } = csvTable(t);
+      writeAtomicSync(csvOf(t), csv);
+      return table;
+    });
     await copyTablesToParquet(
       this.conn,
-      small.map((t) => ({ table: t, path: tmpOf(t) })),
+      typed.map((t) => ({ table: t, csv: csvOf(t), path: tmpOf(t) })),
     );
-    for (const t of tables) if (!small.includes(t)) await writeColumnsToParquet(this.conn, tableColumns(t), tmpOf(t));
-    for (const t of tables) {
-      await rename(tmpOf(t), join(this.outDir, `${t.name}.parquet`));
+    for (const t of typed) {
+      renameSync(tmpOf(t), join(this.outDir, `${t.name}.parquet`));
       this.written.add(`${t.name}.csv`).add(`${t.name}.parquet`);
     }
   }
@@ -224,7 +196,7 @@ class DownloadWriter {
     // Only files this writer makes (`--out` may point at a folder holding other things).
     const ours = (f: string) => {
       const m = /^(.+)-\d+\.(csv|parquet)$/.exec(f);
-      return m !== null && this.stems.includes(m[1]);
+      return m !== null && (this.stems.includes(m[1]) || this.subpageStems.some((s) => m[1].startsWith(`${s}-`)));
     };
     for (const f of await readdir(join(this.outDir, "data")))
       if (ours(f) && !this.written.has(`data/${f}`)) await rm(join(this.outDir, "data", f), { force: true });
@@ -236,8 +208,14 @@ export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promi
   const t0 = performance.now();
   await mkdir(join(opts.outDir, "data"), { recursive: true });
   const site = (opts.provenance ?? "lock") === "lock";
-  const stems = (opts.pages ?? SITE_PAGES).map((p) => p.file.replace(/\.html$/, ""));
-  const downloads = new DownloadWriter(opts.downloadConn ?? opts.conn, opts.outDir, stems);
+  const stemOf = (p: PageBuilder) => p.file.replace(/\.html$/, "");
+  const builders = opts.pages ?? SITE_PAGES;
+  const downloads = new DownloadWriter(
+    opts.downloadConn ?? opts.conn,
+    opts.outDir,
+    builders.map(stemOf),
+    builders.filter((p) => p.subpages).map(stemOf),
+  );
   const early = site && opts.downloadConn !== undefined;
   const pages = await renderSite(catalog, {
     ...opts,
@@ -253,11 +231,11 @@ export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promi
     await downloads.finish();
   }
   const built = new Set(pages.map((p) => p.file));
-  for (const p of opts.pages ?? SITE_PAGES) {
+  for (const p of builders) {
     if (!built.has(p.file)) await rm(join(opts.outDir, p.file), { force: true });
-    // Subpages no longer made (a cell that left the top five): same stem, not built this time.
+    // Subpages no longer made (a series no longer in the study): same stem, not built this time.
     if (p.subpages) {
-      const stem = `${p.file.replace(/\.html$/, "")}-`;
+      const stem = `${stemOf(p)}-`;
       for (const f of await readdir(opts.outDir))
         if (f.startsWith(stem) && f.endsWith(".html") && !built.has(f)) await rm(join(opts.outDir, f), { force: true });
     }

@@ -1,92 +1,72 @@
 /**
- * Tearsheets: the charts quants expect (tearsheet/index.ts) for the best backtest cells, every
- * baseline and every paper book, one page each (`tearsheets-<series>.html`), listed on
- * `tearsheets.html`.
+ * Tearsheets: the charts quants expect (tearsheet/index.ts) for every backtest cell, every
+ * baseline and every paper book, one page each (`tearsheets-<series>.html`), listed with their
+ * Sharpe ratio and maximum drawdown in a sortable table on `tearsheets.html`.
  *
  * Which series: every table output named `returns` with a `net` column — one series per cell,
- * or one per `strategy` when the table holds several (the baselines). The three with the best
- * Sharpe ratio of the non-baseline series get a page, and every baseline does; the benchmark
- * line is the equal-weight baseline when there is one. A page is ~0.2 MB and ~0.1 s to draw, so
- * a page for each of 30 cells would double the report's size and time (its goal: < 5 s); the
- * list names the command that writes any other cell's tearsheet.
+ * or one per `strategy` when the table holds several (the baselines) — and the paper books. The
+ * benchmark line is the equal-weight baseline when there is one. Cells come best Sharpe ratio
+ * first, then the baselines, then the paper books.
+ *
+ * Cost, measured on the default study (34 series: 30 cells, 4 baselines): a page is ~0.29 MB
+ * and ~0.06 s to draw in a warm process — nine Plot charts into linkedom, mostly Plot's fixed
+ * work per chart (scales, axes, a DOM node per tick and heatmap square) and the garbage it leaves;
+ * thinning the curves below 300 points (tearsheet/series.ts) changes nothing measurable — plus
+ * ~0.02 s for its tables' CSV and Parquet files. The three best cells and the baselines cost the
+ * report ~0.5 s; all 34 cost ~2.3 s, so `pipeline report` takes ~1.1 s longer (docs/reports.md,
+ * "Tearsheets", has the figures, what was done to pay for it, and a second process tried and
+ * dropped).
  */
 import { existsSync } from "node:fs";
-import { sharpeRatio } from "../../quant/stats/index.ts";
+import { maxDrawdown, sharpeRatio } from "../../quant/stats/index.ts";
 import { queryRows } from "../../store/index.ts";
-import { formatNumber } from "../format.ts";
-import { html, join, slug, type SafeHtml } from "../html.ts";
+import { formatNumber, formatPercent } from "../format.ts";
+import { html, join, slug } from "../html.ts";
 import { dataTable } from "../table.ts";
-import { tearsheetFigures, type ReturnSeries } from "../tearsheet/index.ts";
 import { readableCells } from "./cells.ts";
 import { attachLedger, detachLedger, LEDGER_ALIAS, LEDGER_FILE, ledgerPath } from "./live.ts";
-import { columnsOf, num, parquet } from "./sql.ts";
+import { returnsTables } from "./returns-tables.ts";
+import { num, parquet } from "./sql.ts";
+import type { SubpageJob } from "./subpages.ts";
+import type { TearsheetInput } from "./tearsheet-body.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
-/** Best non-baseline series given a page of their own (with every baseline: ~1 s of the report's time). */
-export const TOP_SERIES = 3;
 const BENCHMARK = "equal_weight";
 
-interface Chosen {
-  series: ReturnSeries;
-  file: string;
-  kind: "cell" | "baseline" | "paper";
-  sharpe: number;
-  source: string;
-}
+type Chosen = TearsheetInput & { file: string };
 
-const memo = new WeakMap<SiteContext, Promise<{ chosen: Chosen[]; skipped: number }>>();
+const memo = new WeakMap<SiteContext, Promise<Chosen[]>>();
 
-function choose(ctx: SiteContext): Promise<{ chosen: Chosen[]; skipped: number }> {
+function choose(ctx: SiteContext): Promise<Chosen[]> {
   let p = memo.get(ctx);
   if (!p) memo.set(ctx, (p = load(ctx)));
   return p;
 }
 
-async function load(ctx: SiteContext): Promise<{ chosen: Chosen[]; skipped: number }> {
-  const all: Array<Omit<Chosen, "file" | "sharpe"> & { sharpe: number }> = [];
-  for (const cell of readableCells(ctx.catalog, ["returns"])) {
-    const src = parquet(cell, "returns");
-    const cols = new Set((await columnsOf(ctx.conn, src)).map((c) => c.name));
-    if (!cols.has("net") || !cols.has("date")) continue;
-    const pick = ["turnover", "gross_exposure", "net_exposure"].filter((c) => cols.has(c));
-    const by = cols.has("strategy") ? "strategy" : null;
-    const rows = await queryRows(
-      ctx.conn,
-      `select ${by ? "strategy, " : ""}date::VARCHAR as date, net${pick.map((c) => `, ${c}`).join("")} from ${src} ` +
-        `order by ${by ? "strategy, " : ""}date`,
-    );
-    const groups = new Map<string, Record<string, unknown>[]>();
-    for (const r of rows) {
-      const key = by ? String(r.strategy) : cell.id;
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key)!.push(r);
-    }
-    for (const [label, rs] of groups) {
-      const returns = rs.map((r) => num(r.net));
-      all.push({
-        kind: by ? "baseline" : "cell",
-        source: cell.id,
-        sharpe: sharpeRatio(returns.filter(Number.isFinite), { periodsPerYear: 252 }),
-        series: {
-          label,
-          dates: rs.map((r) => String(r.date)),
-          returns,
-          periodsPerYear: 252,
-          ...(pick.includes("turnover") ? { turnover: rs.map((r) => num(r.turnover)) } : {}),
-          ...(pick.includes("gross_exposure") ? { grossExposure: rs.map((r) => num(r.gross_exposure)) } : {}),
-          ...(pick.includes("net_exposure") ? { netExposure: rs.map((r) => num(r.net_exposure)) } : {}),
-        },
-      });
-    }
-  }
+async function load(ctx: SiteContext): Promise<Chosen[]> {
+  const all: TearsheetInput[] = (await returnsTables(ctx.conn, readableCells(ctx.catalog, ["returns"]))).map((t) => ({
+    kind: t.strategies ? "baseline" : "cell",
+    source: t.cell.id,
+    sharpe: sharpeRatio(t.returns.filter(Number.isFinite), { periodsPerYear: 252 }),
+    series: {
+      label: t.label,
+      dates: t.dates,
+      returns: t.returns,
+      periodsPerYear: 252,
+      ...(t.turnover ? { turnover: t.turnover } : {}),
+      ...(t.grossExposure ? { grossExposure: t.grossExposure } : {}),
+      ...(t.netExposure ? { netExposure: t.netExposure } : {}),
+    },
+  }));
   all.push(...(await paperBooks(ctx)));
   const bench = all.find((a) => a.kind === "baseline" && a.series.label === BENCHMARK);
   const byDate = bench ? new Map(bench.series.dates.map((d, i) => [d, bench.series.returns[i]])) : undefined;
+  // Best Sharpe first; a stable sort, so ties (and NaN, last) keep the catalog's order.
   const cells = all.filter((a) => a.kind === "cell").sort((a, b) => (b.sharpe || -Infinity) - (a.sharpe || -Infinity));
-  const picked = [...cells.slice(0, TOP_SERIES), ...all.filter((a) => a.kind !== "cell")];
-  const chosen = picked.map((a) => ({
+  const used = new Set<string>();
+  return [...cells, ...all.filter((a) => a.kind !== "cell")].map((a) => ({
     ...a,
-    file: `tearsheets-${slug(a.series.label)}.html`,
+    file: uniqueFile(a.series.label, used),
     series:
       byDate && a !== bench
         ? {
@@ -96,7 +76,15 @@ async function load(ctx: SiteContext): Promise<{ chosen: Chosen[]; skipped: numb
           }
         : a.series,
   }));
-  return { chosen, skipped: cells.length - Math.min(cells.length, TOP_SERIES) };
+}
+
+/** `tearsheets-<slug>.html`; a slug already taken (two labels alike but for punctuation) gets -2, -3, … */
+function uniqueFile(label: string, used: Set<string>): string {
+  const base = `tearsheets-${slug(label)}`;
+  let file = base;
+  for (let k = 2; used.has(file); k++) file = `${base}-${k}`;
+  used.add(file);
+  return `${file}.html`;
 }
 
 /** A paper book's daily series: return of equity after costs and the invested share of equity. */
@@ -152,48 +140,41 @@ export const tearsheetsPage: PageBuilder = {
   title: "Tearsheets",
   needs: [["returns"]],
   async build(ctx) {
-    const { chosen, skipped } = await choose(ctx);
+    const chosen = await choose(ctx);
+    // The report stage writes no subpages (its outputs are declared up front): no links then.
+    const linked = ctx.provenance === "lock";
     const rows = chosen.map((c) => ({
       series: c.series.label,
       kind: c.kind,
       sharpe: c.sharpe,
+      max_drawdown: maxDrawdown(c.series.returns),
       periods: c.series.returns.length,
-      page: c.file,
+      first: c.series.dates[0],
+      last: c.series.dates.at(-1),
     }));
+    // By row, not by label: two series may share one.
+    const files = new Map<Record<string, unknown>, string>(rows.map((r, i) => [r, chosen[i].file]));
     return join([
       html`<h1>Tearsheets</h1><p class="lead">Cumulative return against ${BENCHMARK}, underwater curve, monthly `,
-      html`returns, rolling Sharpe ratio and volatility, worst drawdowns, the distribution with VaR and CVaR, `,
-      html`turnover and exposure — for the ${TOP_SERIES} cells with the best Sharpe ratio, every baseline and every `,
-      html`paper book.</p>`,
-      dataTable(rows, { format: { sharpe: (v) => formatNumber(v as number, 3) } }),
-      // The report stage writes no subpages (its outputs are declared up front): no links then.
-      ctx.provenance === "lock"
-        ? join([
-            html`<ul class="links">`,
-            chosen.map((c) => html`<li><a href="${c.file}">${c.series.label}</a></li>`),
-            html`</ul>`,
-          ])
-        : html`<p class="note">Each series' page is written by <code>pipeline report</code>.</p>`,
-      skipped > 0
-        ? html`<p class="note">${String(skipped)} more cells have no page here (each is ~0.2 MB); write any cell's with `
-        : null,
-      skipped > 0
-        ? html`<code>pipeline tearsheet data/backtest/&lt;cell&gt;/returns.parquet --column net --html out.html</code>.</p>`
-        : null,
+      html`returns with yearly totals, rolling Sharpe ratio and volatility, the five worst drawdowns, the `,
+      html`distribution with VaR and CVaR, turnover and exposure — for every backtest cell (best Sharpe ratio `,
+      html`first), every baseline and every paper book. Sort by any column.</p>`,
+      dataTable(rows, {
+        format: {
+          sharpe: (v) => formatNumber(v as number, 3),
+          max_drawdown: (v) => formatPercent(v as number, 2),
+        },
+        ...(linked ? { links: { series: (r) => files.get(r) } } : {}),
+      }),
+      linked ? null : html`<p class="note">Each series' page is written by <code>pipeline report</code>.</p>`,
     ]);
   },
-  async subpages(ctx) {
-    const { chosen } = await choose(ctx);
-    return chosen.map((c) => ({
-      file: c.file,
-      title: `Tearsheet — ${c.series.label}`,
-      body: join([
-        html`<h1>Tearsheet — <code>${c.series.label}</code></h1><p class="lead">`,
-        html`${c.kind === "baseline" ? `Baseline of ${c.source}` : c.kind === "paper" ? `Paper book (${c.source})` : "Backtest cell"}; `,
-        html`${String(c.series.returns.length)} periods, ${c.series.dates[0]} … ${c.series.dates.at(-1) ?? ""}; `,
-        html`Sharpe ratio ${formatNumber(c.sharpe, 3)}. <a href="tearsheets.html">All tearsheets</a>.</p>`,
-        tearsheetFigures(c.series) as SafeHtml,
-      ]),
+  async subpages(ctx): Promise<SubpageJob[]> {
+    return (await choose(ctx)).map(({ file, ...input }) => ({
+      file,
+      title: `Tearsheet — ${input.series.label}`,
+      kind: "tearsheet",
+      input,
     }));
   },
 };

@@ -7,6 +7,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Catalog } from "../catalog.ts";
 import type { TableData } from "../downloads.ts";
 import type { SafeHtml } from "../html.ts";
+import type { SubpageJob } from "./subpages.ts";
 
 /**
  * Where the page stamp comes from.
@@ -65,11 +66,13 @@ export interface PageBuilder {
   build(ctx: SiteContext): Promise<SafeHtml>;
   /**
    * More pages of the builder (one per series, say), linked from its body and not in the
-   * navigation. Their files start with the builder's file stem and "-" (`tearsheets-x.html`),
-   * so a rebuild removes the ones no longer made. Only `pipeline report` ("lock" provenance)
-   * writes them: the report stage's outputs are declared up front.
+   * navigation, as jobs of plain data (subpages.ts), each drawn after the builder's page. Their
+   * files start with the builder's file stem and "-" (`tearsheets-x.html`), so a rebuild
+   * removes the ones no longer made; their tables' downloads are `data/<subpage stem>-<n>`.
+   * Only `pipeline report` ("lock" provenance) writes them: the report stage's outputs are
+   * declared up front.
    */
-  subpages?(ctx: SiteContext): Promise<Array<{ file: string; title: string; body: SafeHtml }>>;
+  subpages?(ctx: SiteContext): Promise<SubpageJob[]>;
 }
 
 export interface BuiltPage {
@@ -79,6 +82,6 @@ export interface BuiltPage {
   bytes: number;
   /** Number of <figure class="figure"> on the page. */
   figures: number;
-  /** `pipeline report`: the full data of the tables of this page (and its subpages), for downloads. */
+  /** `pipeline report`: the full data of the tables of this page, for downloads. */
   downloads?: TableData[];
 }
