@@ -72,6 +72,12 @@ function scalar(v: unknown, ctx: Ctx): string {
   throw new Unsupported();
 }
 
+/** A map key: as a value would be written, but YAML writes keys of over 1,024 characters as `? key`: not handled. */
+function key(k: string, ctx: Ctx): string {
+  if (k.length > 1000) throw new Unsupported();
+  return scalar(k, ctx);
+}
+
 const isMap = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 
@@ -79,7 +85,7 @@ function flow(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map((x) => flowItem(x)).join(", ")}]`;
   if (isMap(v)) {
     return `{${Object.entries(v)
-      .map(([k, x]) => `${scalar(k, "flow")}: ${flowItem(x)}`)
+      .map(([k, x]) => `${key(k, "flow")}: ${flowItem(x)}`)
       .join(", ")}}`;
   }
   throw new Unsupported();
@@ -133,7 +139,7 @@ function blockMap(
   for (const [k, v] of Object.entries(map)) {
     if (!first && blankBetween) out += "\n";
     first = false;
-    out += `${pad}${scalar(k, "block")}:${blockValue(v, indent, isFlow, [...path, k])}`;
+    out += `${pad}${key(k, "block")}:${blockValue(v, indent, isFlow, [...path, k])}`;
   }
   return out;
 }
@@ -150,12 +156,12 @@ export function writeLockText(
 ): string | null {
   try {
     let out = `#${layout.header}\n\n`;
-    layout.sections.forEach(([key, value], i) => {
+    layout.sections.forEach(([name, value], i) => {
       if (i > 1) out += "\n";
-      const k = scalar(key, "block");
-      if (isMap(value) && Object.keys(value).length > 0 && !isFlow([key]))
-        out += `${k}:\n${blockMap(value, 2, isFlow, [key], key === blankCells)}`;
-      else out += `${k}:${blockValue(value, 0, isFlow, [key])}`;
+      const k = key(name, "block");
+      if (isMap(value) && Object.keys(value).length > 0 && !isFlow([name]))
+        out += `${k}:\n${blockMap(value, 2, isFlow, [name], name === blankCells)}`;
+      else out += `${k}:${blockValue(value, 0, isFlow, [name])}`;
     });
     return out;
   } catch (e) {

@@ -131,6 +131,8 @@ function randomLock(seed: number, exotic: boolean): LockFile {
     const stage = c < 4 ? "backtest" : "train";
     const params: Record<string, unknown> = { top_n: 10 + c, note: exotic ? value(rng, 0) : "fine" };
     if (exotic) for (let k = 0; k < 4; k++) params[String(value(rng, 3))] = value(rng, 0);
+    // A key YAML writes as `? key` (over 1,024 characters): handed to the library.
+    if (seed % 7 === 0 && c === 0) params["k".repeat(1500)] = 1;
     cells[id] = {
       stage,
       matrix: { model: `${c}${model}` },
