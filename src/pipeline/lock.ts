@@ -693,13 +693,8 @@ async function readAndRemember(path: string): Promise<string> {
   }
 }
 
-let reader: string | null | undefined;
-
 /** Who parses locks, for the lock's index (parse-index.ts): this module's code. */
-function readerIdentity(): string | null {
-  if (reader === undefined) reader = codeIdentity(import.meta.url, /^(lock|yaml-lib|parse-index)\.ts$/);
-  return reader;
-}
+const readerIdentity = () => codeIdentity(import.meta.url, /^(lock|yaml-lib|parse-index)\.ts$/);
 
 /**
  * Read pipeline.lock. Missing file → an empty lock. Corrupt → StrataError("CACHE") naming

@@ -43,9 +43,16 @@ export function indexPath(path: string): string {
  * name when it runs from one (`cli-<key>`, the key covering every source file and the
  * runtime: bin/pipeline.js), else the digest of the source files beside the module whose
  * names match `sources` (tests and tsx, where the module is its own source). null (no index)
- * when neither can be read.
+ * when neither can be read. Computed once per process for each module and pattern.
  */
 export function codeIdentity(moduleUrl: string, sources: RegExp): string | null {
+  const key = `${moduleUrl}\0${sources.source}`;
+  if (!identities.has(key)) identities.set(key, identityOf(moduleUrl, sources));
+  return identities.get(key) ?? null;
+}
+const identities = new Map<string, string | null>();
+
+function identityOf(moduleUrl: string, sources: RegExp): string | null {
   try {
     const here = fileURLToPath(moduleUrl);
     const dir = dirname(here);

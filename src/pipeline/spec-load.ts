@@ -18,14 +18,8 @@ import { projectRoot, resolveInputFile, resolveModule } from "./spec-paths.ts";
 import { parseYaml, type Reporter } from "./spec-yaml.ts";
 import type { PipelineSpec } from "./types.ts";
 
-let reader: string | null | undefined;
-
 /** Who parses pipeline files, for their index: the spec modules' code. */
-function readerIdentity(): string | null {
-  if (reader === undefined)
-    reader = codeIdentity(import.meta.url, /^(spec(-[a-z]+)?|dag|types|yaml-lib|parse-index)\.ts$/);
-  return reader;
-}
+const readerIdentity = () => codeIdentity(import.meta.url, /^(spec(-[a-z]+)?|dag|types|yaml-lib|parse-index)\.ts$/);
 
 /**
  * Read, parse and validate a pipeline.yaml; the project root is the folder holding it.

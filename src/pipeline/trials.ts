@@ -207,8 +207,6 @@ function digestOf(rows: readonly TrialRecord[]): string {
   );
 }
 
-let reader: string | null | undefined;
-
 /**
  * The registry digest (that of no bytes when nothing was ever recorded). Kept in the file's
  * index (parse-index.ts) by the digest of its bytes: an unchanged registry is not parsed again.
@@ -221,7 +219,7 @@ export function trialsDigest(file: string): string {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return digestOf([]);
     throw e;
   }
-  if (reader === undefined) reader = codeIdentity(import.meta.url, /^(trials|parse-index)\.ts$/);
+  const reader = codeIdentity(import.meta.url, /^(trials|parse-index)\.ts$/);
   if (reader !== null) {
     const d = readParseIndexSync(file, text, reader);
     if (typeof d === "string" && /^[0-9a-f]{64}$/.test(d)) return d;
