@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTempProject, REPO, repoStages, type TempProject } from "../e2e/helpers.ts";
 import { studySpec, studyStages } from "../e2e/small-study.ts";
@@ -296,11 +296,28 @@ describe("report site on a small study", () => {
     );
     expect(links.size).toBeGreaterThan(10);
     for (const l of links) expect(existsSync(join(out.outDir, l)), l).toBe(true);
+    for (const pg of (out as unknown as { pages: Array<{ seconds: number }> }).pages)
+      expect(pg.seconds).toBeGreaterThanOrEqual(0);
+    const files = readdirSync(data).filter((f) => !f.startsWith("."));
+    const before = new Map(
+      files.map((f) => [f, [statSync(join(data, f)).mtimeMs, readFileSync(join(data, f))] as const]),
+    );
     writeFileSync(join(data, "backtest-999.csv"), "stale\n");
     writeFileSync(join(data, "notes-1.csv"), "a file of the user's\n");
     expect(p.cli(["report", "--json"]).code).toBe(0);
     expect(existsSync(join(data, "backtest-999.csv"))).toBe(false);
     expect(readFileSync(join(data, "notes-1.csv"), "utf8")).toBe("a file of the user's\n");
+    // Nothing changed, so no download was written again: every file keeps its mtime.
+    for (const [f, [mtime]] of before) expect(statSync(join(data, f)).mtimeMs, f).toBe(mtime);
+    // A download changed since (same size or not) is written anew, with the same bytes as before.
+    const csv = files.find((f) => f.endsWith(".csv")) as string;
+    const parquet = files.find((f) => f.endsWith(".parquet")) as string;
+    const original = before.get(csv)?.[1] as Buffer;
+    writeFileSync(join(data, csv), Buffer.alloc(original.length, 0x41));
+    writeFileSync(join(data, parquet), "not parquet");
+    expect(p.cli(["report", "--json"]).code).toBe(0);
+    expect(readFileSync(join(data, csv)).equals(original), csv).toBe(true);
+    expect(readFileSync(join(data, parquet)).equals(before.get(parquet)?.[1] as Buffer), parquet).toBe(true);
   });
 
   it("the report stage writes the same pages, stamped with its inputs' digest, byte-identical under verify", () => {

@@ -2,6 +2,7 @@
  * Data page: for every cell with a `prices` table — rows, date range, the universe over time
  * (symbols per date, monthly min/mean/max), missing values per column, and the symbols.
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
 import * as Plot from "@observablehq/plot";
 import { queryRows, sqlIdent } from "../../store/index.ts";
 import type { CatalogCell } from "../catalog.ts";
@@ -11,10 +12,16 @@ import { html, join, type SafeHtml } from "../html.ts";
 import { dataTable } from "../table.ts";
 import { readableCells, sourceStatus, stagesOf, cellsWith } from "./cells.ts";
 import { utcDate } from "./dates.ts";
+import { sharedRead } from "./shared-reads.ts";
 import { columnsOf, num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
-async function pricesSection({ conn }: SiteContext, cell: CatalogCell): Promise<SafeHtml> {
+/** What a prices cell's section reads (prefetched at the start of `pipeline report`). */
+function pricesData(ctx: SiteContext, cell: CatalogCell) {
+  return sharedRead(ctx, `data:${cell.id}`, (conn) => readPrices(conn, cell));
+}
+
+async function readPrices(conn: DuckDBConnection, cell: CatalogCell) {
   const src = parquet(cell, "prices");
   const cols = await columnsOf(conn, src);
   const [s] = await queryRows(
@@ -52,6 +59,11 @@ async function pricesSection({ conn }: SiteContext, cell: CatalogCell): Promise<
     `select symbol, ${hasSector ? "min(sector) sector," : ""} min(date)::VARCHAR as first_date, max(date)::VARCHAR ` +
       `as last_date, count(*)::INTEGER as rows from ${src} group by symbol order by symbol`,
   );
+  return { s, total, coverage, missing, symbols };
+}
+
+async function pricesSection(ctx: SiteContext, cell: CatalogCell): Promise<SafeHtml> {
+  const { s, total, coverage, missing, symbols } = await pricesData(ctx, cell);
   const card = (k: string, v: unknown) =>
     html`<div class="card"><div class="k">${k}</div><div class="v">${String(v)}</div></div>`;
   return join([
@@ -131,6 +143,9 @@ export const dataPage: PageBuilder = {
   label: "Data",
   title: "Data",
   needs: [["prices"]],
+  async prefetch(ctx: SiteContext): Promise<void> {
+    for (const c of readableCells(ctx.catalog, ["prices"])) await pricesData(ctx, c);
+  },
   async build(ctx: SiteContext): Promise<SafeHtml> {
     const all = cellsWith(ctx.catalog, ["prices"]);
     const cells = readableCells(ctx.catalog, ["prices"]);

@@ -1,21 +1,23 @@
 /**
  * Features page: rank IC of every feature against the labels' forward returns (mean and
  * t-statistic over sampled dates), IC decay over horizons computed from the prices, and the
- * cross-sectional rank correlation between features. The joins run in DuckDB on sampled dates
- * (every k-th date), so the page builds in about a second on 650 k rows; the rank IC itself is
- * the shared one (src/quant/stats/information-coefficient.ts: Spearman with average ranks
- * for ties, per date, then mean, sd and t over the dates).
+ * cross-sectional rank correlation between features. The rows of the sampled dates (every k-th
+ * date) are read in one pass (readSampled); the rank IC itself is the shared one
+ * (src/quant/stats/information-coefficient.ts: Spearman with average ranks for ties, per date,
+ * then mean, sd and t over the dates), each date's ranks shared by the pairs (daily-ic-pairs.ts).
  */
 import * as Plot from "@observablehq/plot";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { f64Column, i32Column, queryRows, readColumns, sqlIdent } from "../../store/index.ts";
 import { roundDecimals } from "../../core/round.ts";
-import { dailyIc, icSummary } from "../../quant/stats/information-coefficient.ts";
+import { dailyIcPairs } from "../../quant/stats/daily-ic-pairs.ts";
+import { icSummary } from "../../quant/stats/information-coefficient.ts";
 import type { CatalogCell } from "../catalog.ts";
 import { figure, labelMargin } from "../figure.ts";
 import { html, join, type SafeHtml } from "../html.ts";
 import { cellsWith, readableCells, sourceStatus, stagesOf } from "./cells.ts";
 import { heatmap } from "./heatmap.ts";
+import { sharedRead } from "./shared-reads.ts";
 import { columnsOf, num, parquet } from "./sql.ts";
 import type { PageBuilder, SiteContext } from "./types.ts";
 
@@ -32,31 +34,113 @@ const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL|INTEGER|BIGINT|SMALLINT|HUGEINT)/;
 /** A date's rank IC needs at least this many (x, y) pairs. */
 const MIN_PAIRS = 3;
 
+/** Which sample a row's date is in: a bit each (a date may be in several). */
+const IC_SAMPLE = 1,
+  DECAY_SAMPLE = 2,
+  CORR_SAMPLE = 4;
+
 /**
- * Rank IC of each pair (x column, y column) of `wide` (one row per date and symbol): the rank IC
- * of x with y on each date, then mean_ic, sd_ic (null below two dates), the number of dates with
- * an IC and t_stat = mean / (sd / √dates). Read once, wide, in (date, symbol) order, so each
- * day's sums run in the same order whatever DuckDB's threads do; rounded to 12 (mean, sd) and
- * 10 (t) decimals so the page's order and text do not hang on last bits.
+ * One features cell's rows on every sampled date, read in one pass over its Parquet file (the
+ * file is the page's largest read: 28 columns × 650 k rows): the features as DOUBLE, the labels'
+ * `y` as `__y` and the forward returns of each horizon as `__r<h>` (NULL, read as NaN, where the
+ * labels or prices have no row), in (date, symbol) order, each row flagged with the samples its
+ * date belongs to. A sample's rows are then the flagged rows, in the order the per-sample
+ * queries this replaces returned them; rows without a label or a price are left out pairwise by
+ * the IC, as the inner joins left them out.
  */
-async function rankIcWide(
+interface SampledRows {
+  columns: Map<string, Float64Array>;
+  dates: Int32Array;
+  samples: Uint8Array;
+  /** Every `icStep`th labelled date is in the IC sample. */
+  icStep: number;
+}
+
+async function readSampled(
   conn: DuckDBConnection,
-  wide: string,
-  pairs: ReadonlyArray<{ x: string; y: string; keys: Record<string, unknown> }>,
-): Promise<Record<string, unknown>[]> {
-  const names = [...new Set(pairs.flatMap((p) => [p.x, p.y]))];
+  featuresSrc: string,
+  feats: readonly string[],
+  labels: { src: string; y: string } | undefined,
+  pricesSrc: string | undefined,
+): Promise<SampledRows> {
+  const featureDates = `select distinct date from ${featuresSrc}`;
+  const labelDates = labels && `select distinct date from ${labels.src} where ${sqlIdent(labels.y)} is not null`;
+  const [{ nf, nl }] = await queryRows<{ nf: number; nl: number }>(
+    conn,
+    `select (select count(*) from (${featureDates}))::INTEGER as nf, ` +
+      `${labelDates ? `(select count(*) from (${labelDates}))::INTEGER` : "0"} as nl`,
+  );
+  const icStep = Math.max(5, Math.ceil(nl / IC_DATES));
+  const picks = [
+    labelDates && `select date, ${IC_SAMPLE} as s from (${sampledDates(labelDates, nl, IC_DATES, 5)})`,
+    pricesSrc &&
+      labelDates &&
+      `select date, ${DECAY_SAMPLE} as s from (${sampledDates(featureDates, nf, IC_DATES, 5)})`,
+    `select date, ${CORR_SAMPLE} as s from (${sampledDates(featureDates, nf, CORR_DATES, 1)})`,
+  ].filter(Boolean);
+  const leads = [0, ...HORIZONS].map((h) => `lead(close, ${h + 1}) over w as c${h}`).join(", ");
+  const fwd = `select date, symbol, ${leads} from ${pricesSrc} window w as (partition by symbol order by date)`;
+  const select = [
+    "f.date",
+    "pick.s::UTINYINT as __s",
+    ...feats.map((c) => `f.${sqlIdent(c)}::DOUBLE as ${sqlIdent(c)}`),
+    ...(labels ? [`l.${sqlIdent(labels.y)}::DOUBLE as __y`] : []),
+    ...(pricesSrc && labels ? HORIZONS.map((h) => `(p.c${h} / p.c0 - 1)::DOUBLE as __r${h}`) : []),
+  ];
   const cols = await readColumns(
     conn,
-    `select date, ${names.map((c) => `${sqlIdent(c)}::DOUBLE as ${sqlIdent(c)}`).join(", ")} from (${wide}) ` +
-      `order by date, symbol`,
+    `with pick as (select date, bit_or(s) as s from (${picks.join(" union all ")}) group by date) ` +
+      `select ${select.join(", ")} from ${featuresSrc} f join pick using (date)` +
+      (labels ? ` left join ${labels.src} l using (date, symbol)` : "") +
+      (pricesSrc && labels ? ` left join (${fwd}) p using (date, symbol)` : "") +
+      " order by f.date, f.symbol",
   );
-  const dates = i32Column(cols, "date");
+  const names = [...feats, ...(labels ? ["__y"] : []), ...(pricesSrc && labels ? HORIZONS.map((h) => `__r${h}`) : [])];
+  return {
+    columns: new Map(names.map((c) => [c, f64Column(cols, c)])),
+    dates: i32Column(cols, "date"),
+    samples: Uint8Array.from(f64Column(cols, "__s")),
+    icStep,
+  };
+}
+
+/** The rows of one sample: their dates and the named columns, in read order. */
+function sampleOf(rows: SampledRows, bit: number, names: readonly string[]) {
+  const keep: number[] = [];
+  for (let r = 0; r < rows.samples.length; r++) if (rows.samples[r] & bit) keep.push(r);
+  const pick = <T extends Int32Array | Float64Array>(v: T): T => {
+    const out = new (v.constructor as new (n: number) => T)(keep.length);
+    for (let i = 0; i < keep.length; i++) out[i] = v[keep[i]];
+    return out;
+  };
+  return { dates: pick(rows.dates), columns: names.map((c) => pick(rows.columns.get(c) as Float64Array)) };
+}
+
+/**
+ * Rank IC of each pair (x column, y column) over one sample's rows: the rank IC of x with y on
+ * each date, then mean_ic, sd_ic (null below two dates), the number of dates with an IC and
+ * t_stat = mean / (sd / √dates). Rows in (date, symbol) order, so each day's sums run in the
+ * same order whatever DuckDB's threads do; rounded to 12 (mean, sd) and 10 (t) decimals so the
+ * page's order and text do not hang on last bits.
+ */
+function rankIcRows(
+  rows: SampledRows,
+  bit: number,
+  pairs: ReadonlyArray<{ x: string; y: string; keys: Record<string, unknown> }>,
+): Record<string, unknown>[] {
+  const names = [...new Set(pairs.flatMap((p) => [p.x, p.y]))];
+  const { dates, columns } = sampleOf(rows, bit, names);
+  const at = (c: string) => names.indexOf(c);
+  const daily = dailyIcPairs(
+    columns,
+    pairs.map((p) => [at(p.x), at(p.y)] as const),
+    dates,
+    { rank: true, minNames: MIN_PAIRS },
+  );
   const out: Record<string, unknown>[] = [];
-  for (const p of pairs) {
-    // NULL reads as NaN, which dailyIc leaves out with the other non-finite values.
-    const s = icSummary(
-      dailyIc(f64Column(cols, p.x), f64Column(cols, p.y), dates, { rank: true, minNames: MIN_PAIRS }).ic,
-    );
+  pairs.forEach((p, i) => {
+    // NaN (NULL) is left out by the IC with the other non-finite values.
+    const s = icSummary(daily[i].ic);
     if (s.n > 0) {
       out.push({
         ...p.keys,
@@ -66,7 +150,7 @@ async function rankIcWide(
         t_stat: Number.isFinite(s.tStat) ? roundDecimals(s.tStat, 10) : NaN,
       });
     }
-  }
+  });
   return out;
 }
 
@@ -90,47 +174,20 @@ export type FeatureIc = {
   t_stat: number;
 };
 
-/** Rank IC of each feature column of `featuresSrc` vs `y` of `labelsSrc` on sampled dates. */
-export async function featureIc(
-  conn: DuckDBConnection,
-  featuresSrc: string,
-  labelsSrc: string,
-  y: string,
-  feats: readonly string[],
-): Promise<{ ic: FeatureIc[]; step: number }> {
-  const dates = `select distinct date from ${labelsSrc} where ${sqlIdent(y)} is not null`;
-  const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
-  const step = Math.max(5, Math.ceil(n / IC_DATES));
-  const joined =
-    `select f.date, f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, l.${sqlIdent(y)} as __y ` +
-    `from ${featuresSrc} f join ${labelsSrc} l using (date, symbol) ` +
-    `where f.date in (${sampledDates(dates, n, IC_DATES, 5)})`;
+/** Rank IC of each feature vs the labels' `y` (`__y`) on the IC sample's dates. */
+function featureIc(rows: SampledRows, feats: readonly string[]): FeatureIc[] {
   const pairs = [...feats].sort().map((feature) => ({ x: feature, y: "__y", keys: { feature } }));
-  const ic = (await rankIcWide(conn, joined, pairs)).map(
+  return rankIcRows(rows, IC_SAMPLE, pairs).map(
     (r) => ({ ...r, mean_ic: num(r.mean_ic), sd_ic: num(r.sd_ic), t_stat: num(r.t_stat) }) as FeatureIc,
   );
-  return { ic, step };
 }
 
-async function icDecay(
-  conn: DuckDBConnection,
-  featuresSrc: string,
-  pricesSrc: string,
-  feats: readonly string[],
-): Promise<Record<string, unknown>[]> {
-  const dates = `select distinct date from ${featuresSrc}`;
-  const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
-  const leads = [0, ...HORIZONS].map((h) => `lead(close, ${h + 1}) over w as c${h}`).join(", ");
-  const fwd = `select date, symbol, ${leads} from ${pricesSrc} window w as (partition by symbol order by date)`;
-  const joined =
-    `select f.date, ` +
-    `f.symbol, ${feats.map((c) => `f.${sqlIdent(c)}`).join(", ")}, ${HORIZONS.map((h) => `p.c${h} / p.c0 - 1 as __r${h}`).join(", ")}
-     from ${featuresSrc} f join (${fwd}) p using (date, symbol) where f.date in ` +
-    `(${sampledDates(dates, n, IC_DATES, 5)})`;
+/** Rank IC of each of `feats` vs the forward returns of each horizon, on the decay sample's dates. */
+function icDecay(rows: SampledRows, feats: readonly string[]): Record<string, unknown>[] {
   const pairs = [...feats]
     .sort()
     .flatMap((feature) => HORIZONS.map((h) => ({ x: feature, y: `__r${h}`, keys: { feature, horizon: h } })));
-  return (await rankIcWide(conn, joined, pairs)).map((r) => ({
+  return rankIcRows(rows, DECAY_SAMPLE, pairs).map((r) => ({
     ...r,
     horizon: num(r.horizon),
     mean_ic: num(r.mean_ic),
@@ -138,24 +195,12 @@ async function icDecay(
   }));
 }
 
-async function correlations(
-  conn: DuckDBConnection,
-  featuresSrc: string,
-  feats: readonly string[],
-): Promise<Record<string, unknown>[]> {
+/** Cross-sectional rank correlation of every pair of features, on the correlation sample's dates. */
+function correlations(rows: SampledRows, feats: readonly string[]): Record<string, unknown>[] {
   if (feats.length < 2) return [];
-  const dates = `select distinct date from ${featuresSrc}`;
-  const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::INTEGER as n from (${dates})`);
-  const cols = await readColumns(
-    conn,
-    `select date, ${feats.map((f) => `${sqlIdent(f)}::DOUBLE as ${sqlIdent(f)}`).join(", ")} from ${featuresSrc} ` +
-      `where date in (${sampledDates(dates, n, CORR_DATES, 1)}) order by date, symbol`,
-  );
+  const { dates, columns } = sampleOf(rows, CORR_SAMPLE, feats);
   // Cross-sectional ranks scaled to (0, 1] per date, then pooled Pearson = mean rank correlation.
-  const ranks = scaledRanks(
-    i32Column(cols, "date"),
-    feats.map((f) => f64Column(cols, f)),
-  );
+  const ranks = scaledRanks(dates, columns);
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < feats.length; i++)
     for (let j = 0; j < feats.length; j++)
@@ -247,17 +292,12 @@ function icFigure(ic: FeatureIc[], order: string[], labelsCell: string, y: strin
 }
 
 /** IC decay of the features with the largest |t| over the forward horizons, from the closes. */
-async function icDecayFigure(
-  conn: DuckDBConnection,
-  fsrc: string,
-  pcell: CatalogCell,
-  ic: FeatureIc[],
-): Promise<SafeHtml> {
+function icDecayFigure(rows: SampledRows, pcell: CatalogCell, ic: FeatureIc[]): SafeHtml {
   const top = [...ic]
     .sort((a, b) => Math.abs(b.t_stat) - Math.abs(a.t_stat) || (a.feature < b.feature ? -1 : 1))
     .slice(0, DECAY_FEATURES)
     .map((r) => r.feature);
-  const decay = await icDecay(conn, fsrc, parquet(pcell, "prices"), top);
+  const decay = icDecay(rows, top);
   return figure({
     title: "IC decay",
     subtitle:
@@ -303,32 +343,59 @@ function correlationHeatmap(corr: Array<Record<string, unknown>>, order: string[
   });
 }
 
+/** The labels cell's table and its target column. */
+async function labelsOf(conn: DuckDBConnection, lcell: CatalogCell): Promise<{ src: string; y: string }> {
+  const src = parquet(lcell, "labels");
+  const lcols = (await columnsOf(conn, src)).map((c) => c.name);
+  return { src, y: lcols.includes("fwd_ret") ? "fwd_ret" : "label" };
+}
+
+/** What a features cell's section reads, once (prefetched at the start of `pipeline report`). */
+function sectionData(
+  ctx: SiteContext,
+  fcell: CatalogCell,
+  lcell: CatalogCell | undefined,
+  pcell: CatalogCell | undefined,
+) {
+  return sharedRead(ctx, `features:${fcell.id}`, async (conn) => {
+    const fsrc = parquet(fcell, "features");
+    const feats = await featureColumns(conn, fsrc);
+    const labels = lcell && (await labelsOf(conn, lcell));
+    const rows = await readSampled(conn, fsrc, feats, labels, pcell && parquet(pcell, "prices"));
+    return { feats, labels, rows };
+  });
+}
+
+/** The cells the page draws from: every readable features cell, the first labels and prices cells. */
+function pageCells(ctx: SiteContext) {
+  return {
+    fcells: readableCells(ctx.catalog, ["features"]),
+    lcell: readableCells(ctx.catalog, ["labels"])[0],
+    pcell: readableCells(ctx.catalog, ["prices"])[0],
+  };
+}
+
 async function section(
   ctx: SiteContext,
   fcell: CatalogCell,
   lcell: CatalogCell | undefined,
   pcell: CatalogCell | undefined,
 ): Promise<SafeHtml> {
-  const { conn } = ctx;
-  const fsrc = parquet(fcell, "features");
-  const feats = await featureColumns(conn, fsrc);
+  const { feats, labels, rows } = await sectionData(ctx, fcell, lcell, pcell);
   const parts: SafeHtml[] = [];
   let order = [...feats];
-  if (lcell) {
-    const lsrc = parquet(lcell, "labels");
-    const lcols = (await columnsOf(conn, lsrc)).map((c) => c.name);
-    const y = lcols.includes("fwd_ret") ? "fwd_ret" : "label";
-    const { ic, step } = await featureIc(conn, fsrc, lsrc, y, feats);
+  if (lcell && labels) {
+    const ic = featureIc(rows, feats);
     ic.sort((a, b) => b.mean_ic - a.mean_ic || (a.feature < b.feature ? -1 : 1));
     order = ic.map((r) => r.feature);
-    parts.push(icFigure(ic, order, lcell.id, y, step));
-    if (pcell && ic.length) parts.push(await icDecayFigure(conn, fsrc, pcell, ic));
+    parts.push(icFigure(ic, order, lcell.id, labels.y, rows.icStep));
+    if (pcell && ic.length) parts.push(icDecayFigure(rows, pcell, ic));
   } else {
     parts.push(
       html`<p class="note">No labels among the sources: the IC needs a cell with a <code>labels</code> table.</p>`,
     );
   }
-  const corr = await correlations(conn, fsrc, feats);
+  const corr = correlations(rows, feats);
   parts.push(correlationHeatmap(corr, order, feats.length));
   return html`<h2><code>${fcell.id}</code></h2><p class="note">${feats.length} numeric features.</p>${parts}`;
 }
@@ -338,10 +405,12 @@ export const featuresPage: PageBuilder = {
   label: "Features",
   title: "Features",
   needs: [["features"]],
+  async prefetch(ctx: SiteContext): Promise<void> {
+    const { fcells, lcell, pcell } = pageCells(ctx);
+    for (const f of fcells) await sectionData(ctx, f, lcell, pcell);
+  },
   async build(ctx: SiteContext): Promise<SafeHtml> {
-    const fcells = readableCells(ctx.catalog, ["features"]);
-    const lcell = readableCells(ctx.catalog, ["labels"])[0];
-    const pcell = readableCells(ctx.catalog, ["prices"])[0];
+    const { fcells, lcell, pcell } = pageCells(ctx);
     const sources = stagesOf([...cellsWith(ctx.catalog, ["features"]), ...cellsWith(ctx.catalog, ["labels"])]);
     const sections: SafeHtml[] = [];
     for (const f of fcells) sections.push(await section(ctx, f, lcell, pcell));

@@ -36,6 +36,11 @@ export interface SiteContext {
   provenance: Provenance;
   /** `pipeline report` only: the paper page's attribution of the ledger's book. */
   attributeBook?: AttributeBook;
+  /**
+   * Reads started ahead of their page (`prefetch`), by key, shared with the page's own `build`
+   * (shared-reads.ts). Absent: every read runs when its page asks.
+   */
+  reads?: Map<string, Promise<unknown>>;
 }
 
 export interface PageBuilder {
@@ -73,6 +78,13 @@ export interface PageBuilder {
    * declared up front.
    */
   subpages?(ctx: SiteContext): Promise<SubpageJob[]>;
+  /**
+   * The page's slow reads, through `sharedRead` on `ctx.conn` (a connection of their own),
+   * one after the other: `pipeline report` starts them at the start, one page's after the
+   * other's, and builds these pages last, so the reads run in DuckDB's threads while the other
+   * pages draw; `build` then finds them done or in flight.
+   */
+  prefetch?(ctx: SiteContext): Promise<void>;
 }
 
 export interface BuiltPage {
@@ -84,4 +96,6 @@ export interface BuiltPage {
   figures: number;
   /** `pipeline report`: the full data of the tables of this page, for downloads. */
   downloads?: TableData[];
+  /** Wall time of building it (queries and drawing), in seconds: `pipeline report --json` shows it. */
+  seconds?: number;
 }
