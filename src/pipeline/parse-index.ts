@@ -20,6 +20,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleFolder } from "../core/bundle.ts";
 import { sha256 } from "../core/hash.ts";
 
 /** Bump when the index's layout changes. */
@@ -54,9 +55,9 @@ const identities = new Map<string, string | null>();
 
 function identityOf(moduleUrl: string, sources: RegExp): string | null {
   try {
-    const here = fileURLToPath(moduleUrl);
-    const dir = dirname(here);
-    if (/^cli-[0-9a-f]{16}$/.test(basename(dir))) return basename(dir);
+    const bundle = bundleFolder(moduleUrl);
+    if (bundle) return bundle;
+    const dir = dirname(fileURLToPath(moduleUrl));
     const files = readdirSync(dir)
       .filter((f) => sources.test(f))
       .sort();

@@ -304,7 +304,20 @@ describe("report site on a small study", () => {
     );
     writeFileSync(join(data, "backtest-999.csv"), "stale\n");
     writeFileSync(join(data, "notes-1.csv"), "a file of the user's\n");
-    expect(p.cli(["report", "--json"]).code).toBe(0);
+    // Corrupt one kept drawing: it is drawn again, never served torn.
+    const cache = join(p.root, ".pipeline", "report-cache");
+    const entries = readdirSync(cache);
+    expect(entries.length).toBe(out.pages.filter((pg) => pg.file.startsWith("tearsheets-")).length);
+    writeFileSync(join(cache, entries[0]), "{torn");
+    const again = p.cli(["report", "--json"]);
+    expect(again.code, again.stderr).toBe(0);
+    // The subpages drawn by the first build are read back: the same bytes as an in-process build.
+    const second = JSON.parse(again.stdout) as { pages: Array<{ file: string; reused?: boolean }> };
+    expect(second.pages.filter((pg) => pg.reused).length).toBe(entries.length - 1);
+    for (const pg of second.pages)
+      expect(readFileSync(join(out.outDir, pg.file), "utf8") === get(pg.file), `${pg.file} differs once kept`).toBe(
+        true,
+      );
     expect(existsSync(join(data, "backtest-999.csv"))).toBe(false);
     expect(readFileSync(join(data, "notes-1.csv"), "utf8")).toBe("a file of the user's\n");
     // Nothing changed, so no download was written again: every file keeps its mtime.

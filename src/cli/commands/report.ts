@@ -24,7 +24,7 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
     );
   }
   const outDir = resolve(process.cwd(), flags.out ?? resolve(project.root, "reports"));
-  const [{ buildSite }, { createDatabase }] = await Promise.all([
+  const [{ buildSite, SubpageCache }, { createDatabase }] = await Promise.all([
     import("../../report/site/index.ts"),
     import("../../store/database.ts"),
   ]);
@@ -45,6 +45,7 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
       conn,
       downloadConn,
       prefetchConn,
+      subpageCache: SubpageCache.open(project.root),
       provenance: "lock",
       attributeBook: (book, prices) => bookAttribution(book, conn, prices),
     });
@@ -58,6 +59,7 @@ export async function reportCommand(flags: { file?: string; out?: string; json?:
           bytes: p.bytes,
           figures: p.figures,
           seconds: Math.round(p.seconds * 1000) / 1000,
+          ...(p.reused ? { reused: true } : {}),
         })),
         seconds,
       });

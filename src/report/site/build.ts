@@ -17,6 +17,7 @@ import {
   type CsvTable,
   csvTable,
   DownloadSink,
+  type PreparedTable,
   type TableData,
 } from "../downloads.ts";
 import { html, type SafeHtml } from "../html.ts";
@@ -30,6 +31,7 @@ import {
   writeAtomic,
   writeAtomicSync,
 } from "./site-page.ts";
+import type { SubpageCache } from "./subpage-cache.ts";
 import { renderSubpage } from "./subpages.ts";
 import type { AttributeBook, BuiltPage, PageBuilder, Provenance, SiteContext } from "./types.ts";
 
@@ -55,6 +57,8 @@ export interface RenderSiteOptions {
    * reads on it at the start, to run while the pages before it draw.
    */
   prefetchConn?: DuckDBConnection;
+  /** Subpages drawn by an earlier build of the same code, read back (subpage-cache.ts). */
+  subpageCache?: SubpageCache | null;
 }
 
 /**
@@ -155,7 +159,7 @@ export async function renderSite(catalog: Catalog, opts: RenderSiteOptions): Pro
           throw new Error(`report: subpage ${job.file} of ${p.file} must start with ${stem}-`);
         await turn();
         const drawn = performance.now();
-        const sub = renderSubpage(job, frame, p.file);
+        const sub = renderSubpage(job, frame, p.file, opts.subpageCache);
         sub.seconds = (performance.now() - drawn) / 1000;
         emit(sub);
       }
@@ -184,7 +188,7 @@ export interface BuildSiteOptions extends RenderSiteOptions {
 
 export interface SiteResult {
   /** `seconds`: the page's build (with reading its subpages' data); a subpage's, its drawing. */
-  pages: Array<{ file: string; bytes: number; figures: number; seconds: number }>;
+  pages: Array<{ file: string; bytes: number; figures: number; seconds: number; reused?: boolean }>;
   /** Wall time of the build in seconds. */
   seconds: number;
 }
@@ -231,7 +235,7 @@ class DownloadWriter {
   }
 
   /** Queue one page's tables: their CSVs, then their Parquet files in one batch. */
-  add(tables: readonly TableData[]): void {
+  add(tables: ReadonlyArray<TableData | PreparedTable>): void {
     this.queue = this.queue.then(() => this.write(tables));
     // Marked as handled here; `finish` rethrows the first failure.
     this.queue.catch(() => undefined);
@@ -253,13 +257,13 @@ class DownloadWriter {
    * batches keep up while the pages render (each awaited write took a turn of its own, and
    * the renderer gives few: 0.9 s of Parquet writes were left after the last page).
    */
-  private async write(tables: readonly TableData[]): Promise<void> {
+  private async write(tables: ReadonlyArray<TableData | PreparedTable>): Promise<void> {
     const version = await this.version;
     const csvOf = (t: { name: string }) => join(this.outDir, `${t.name}.csv`);
     const tmpOf = (t: { name: string }) => join(this.outDir, "data", `.${basename(t.name)}.parquet.tmp`);
     const typed: Array<CsvTable & { key: string }> = [];
     for (const t of tables) {
-      const { csv, table } = csvTable(t);
+      const { csv, table } = "csv" in t ? { csv: t.csv, table: t } : csvTable(t);
       const key = createHash("sha256")
         .update(`${version}\n${JSON.stringify(table.types)}\n`)
         .update(csv)
@@ -270,7 +274,7 @@ class DownloadWriter {
         continue;
       }
       writeAtomicSync(csvOf(t), csv);
-      typed.push({ ...table, key });
+      typed.push({ name: table.name, columns: table.columns, types: table.types, key });
     }
     await copyTablesToParquet(
       this.conn,
@@ -336,6 +340,7 @@ export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promi
   });
   if (site && !early) downloads.add(pages.flatMap((p) => p.downloads ?? []));
   for (const p of pages) await writeAtomic(join(opts.outDir, p.file), p.html);
+  opts.subpageCache?.prune();
   if (site) {
     await writeAtomic(join(opts.outDir, SEARCH_INDEX), `window.strataSearch=${JSON.stringify(searchIndex(pages))};\n`);
     await downloads.finish();
@@ -351,7 +356,13 @@ export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promi
     }
   }
   return {
-    pages: pages.map(({ file, bytes, figures, seconds }) => ({ file, bytes, figures, seconds: seconds ?? 0 })),
+    pages: pages.map(({ file, bytes, figures, seconds, reused }) => ({
+      file,
+      bytes,
+      figures,
+      seconds: seconds ?? 0,
+      ...(reused ? { reused } : {}),
+    })),
     seconds: (performance.now() - t0) / 1000,
   };
 }

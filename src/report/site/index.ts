@@ -8,6 +8,7 @@ export {
   type RenderSiteOptions,
   type SiteResult,
 } from "./build.ts";
+export { SubpageCache } from "./subpage-cache.ts";
 export { SITE_PAGES } from "./registry.ts";
 export { dagLayers, dagSvg } from "./dag.ts";
 export { catalogFromInputs, inputsDigest, type InputArtifact } from "./inputs-catalog.ts";

@@ -5,7 +5,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Catalog } from "../catalog.ts";
-import type { TableData } from "../downloads.ts";
+import type { PreparedTable, TableData } from "../downloads.ts";
 import type { SafeHtml } from "../html.ts";
 import type { SubpageJob } from "./subpages.ts";
 
@@ -94,8 +94,10 @@ export interface BuiltPage {
   bytes: number;
   /** Number of <figure class="figure"> on the page. */
   figures: number;
-  /** `pipeline report`: the full data of the tables of this page, for downloads. */
-  downloads?: TableData[];
+  /** `pipeline report`: the full data of the tables of this page, for downloads (a subpage's as CSV). */
+  downloads?: Array<TableData | PreparedTable>;
+  /** A subpage taken from the subpage cache instead of drawn. */
+  reused?: boolean;
   /** Wall time of building it (queries and drawing), in seconds: `pipeline report --json` shows it. */
   seconds?: number;
 }
