@@ -339,7 +339,7 @@ export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promi
     },
   });
   if (site && !early) downloads.add(pages.flatMap((p) => p.downloads ?? []));
-  for (const p of pages) await writeAtomic(join(opts.outDir, p.file), p.html);
+  await Promise.all(pages.map((p) => writeAtomic(join(opts.outDir, p.file), p.html)));
   await opts.subpageCache?.finish();
   if (site) {
     await writeAtomic(join(opts.outDir, SEARCH_INDEX), `window.strataSearch=${JSON.stringify(searchIndex(pages))};\n`);

@@ -6,6 +6,7 @@
  * DuckDB's cost per query), 0.05–0.09 s so.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { isoDays } from "./dates.ts";
 import { readColumns, sqlIdent, sqlString } from "../../store/index.ts";
 import type { CatalogCell } from "../catalog.ts";
 import { pathOf } from "./cells.ts";
@@ -78,12 +79,10 @@ export async function returnsTables(conn: DuckDBConnection, cells: readonly Cata
     const strategy = cols.has("strategy") ? "strategy::VARCHAR" : "NULL::VARCHAR";
     return `select ${i} as t, ${strategy} as strategy, date::DATE as date, net::DOUBLE as net, ${optional.join(", ")} from ${parquet(cell, "returns")}`;
   });
-  const c = await readColumns(conn, `select * from (${selects.join(" union all ")}) order by t, strategy, date`, {
-    dates: "iso",
-  });
+  const c = await readColumns(conn, `select * from (${selects.join(" union all ")}) order by t, strategy, date`);
   const t = c.t as Int32Array;
   const strategy = c.strategy as (string | null)[];
-  const date = c.date as (string | null)[];
+  const date = isoDays(c.date as Int32Array | Float64Array);
   const out: TableSeries[] = [];
   for (let a = 0; a < t.length; ) {
     let b = a + 1;
