@@ -1,6 +1,6 @@
 /**
  * Data-layer benchmark: synthetic generation (500 symbols × 20 years ≈ 2.5 M rows) and the
- * typed-column → Parquet write of the same table. Seconds are best of 3.
+ * typed-column → Parquet write of the same table. Seconds are the median of 3 runs.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,19 +10,20 @@ import { createDatabase, readColumns, writeColumnsToParquet } from "../src/store
 
 const OPTS = { symbols: 500, start: "2005-01-03", end: "2024-12-31", seed: 1 };
 
-async function best<T>(n: number, fn: () => Promise<T> | T): Promise<{ secs: number; value: T }> {
-  let secs = Infinity,
-    value!: T;
+/** The median of `n` timed runs of `fn`, and the last run's value. */
+async function timed<T>(n: number, fn: () => Promise<T> | T): Promise<{ secs: number; value: T }> {
+  const runs: number[] = [];
+  let value!: T;
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     value = await fn();
-    secs = Math.min(secs, (performance.now() - t0) / 1000);
+    runs.push((performance.now() - t0) / 1000);
   }
-  return { secs, value };
+  return { secs: runs.sort((a, b) => a - b)[Math.floor(n / 2)], value };
 }
 
 export async function benchData(): Promise<Record<string, number>> {
-  const gen = await best(3, () => generateMarket(OPTS));
+  const gen = await timed(3, () => generateMarket(OPTS));
   const m: MarketData = gen.value;
   const dir = mkdtempSync(join(tmpdir(), "strata-bench-data-"));
   const db = await createDatabase();
@@ -42,8 +43,8 @@ export async function benchData(): Promise<Record<string, number>> {
       },
       types: { date: "DATE" },
     };
-    const write = await best(3, () => writeColumnsToParquet(conn, table, path, { orderBy: ["date", "symbol"] }));
-    const read = await best(3, () => readColumns(conn, `SELECT * FROM '${path}'`));
+    const write = await timed(3, () => writeColumnsToParquet(conn, table, path, { orderBy: ["date", "symbol"] }));
+    const read = await timed(3, () => readColumns(conn, `SELECT * FROM '${path}'`));
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     return {
       rows: m.rows,
