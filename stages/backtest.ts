@@ -102,6 +102,33 @@ const params = z
 
 type Params = z.output<typeof params>;
 
+/**
+ * The markets this process's earlier cells read, by the prices artifact's sha256 and the
+ * regime params: the matrix's cells all read the same prices (~0.3 s each to read and shape
+ * into a panel). Each cell gets its own copy (structuredClone), so nothing a cell does to its
+ * market reaches another; only the last market is kept.
+ */
+const markets = new Map<string, Promise<Market>>();
+
+async function sharedMarket(ctx: StageContext<Params>): Promise<Market> {
+  const load = () => loadMarket(ctx, ctx.input("data", "prices"));
+  const sources = ctx.upstream().filter((u) => u.stage === "data" && u.output === "prices");
+  if (sources.length !== 1) return load();
+  const key = `${sources[0].hash}:${JSON.stringify(ctx.params.regimes)}`;
+  let market = markets.get(key);
+  if (!market) {
+    markets.clear();
+    markets.set(key, (market = load()));
+  }
+  try {
+    return structuredClone(await market);
+  } catch {
+    // The cell that started the read failed (or was stopped): read it here, where an error is this cell's.
+    markets.delete(key);
+    return load();
+  }
+}
+
 export default defineStage({
   description: "Model × optimizer backtests with costs, cost stress and per-regime metrics",
   params,
@@ -118,7 +145,7 @@ export default defineStage({
     const t0 = performance.now();
     const model = String(ctx.cell.model ?? p.model ?? "");
     const optimizer = cellOptimizer(p, ctx.cell);
-    const market = await loadMarket(ctx, ctx.input("data", "prices"));
+    const market = await sharedMarket(ctx);
     ctx.progress(0.1, "prices loaded");
     const scores = await readScores(ctx, market.panel, model);
     const book = decideBook(p, optimizer, market, scores);
