@@ -8,6 +8,16 @@ import { attributionDocument, heldWeights } from "../../src/quant/attribution/in
 import type { Evaluation, Market } from "./portfolio.ts";
 import { isoDate } from "./portfolio.ts";
 
+/**
+ * Shares traded per cell of the panel, dollar volume over close (a loop: `Float64Array.from`
+ * with a map function walks the iterator protocol, ~0.1 s for a 200 × 3,300 panel).
+ */
+function volumes(dollarVolume: Float64Array, close: Float64Array): Float64Array {
+  const v = new Float64Array(close.length);
+  for (let k = 0; k < v.length; k++) v[k] = dollarVolume[k] / close[k];
+  return v;
+}
+
 /** The attribution document of a cell's base evaluation, from its first trade on. */
 export function attributionDoc(market: Market, ev: Evaluation): Record<string, unknown> {
   const { panel } = market;
@@ -23,9 +33,6 @@ export function attributionDoc(market: Market, ev: Evaluation): Record<string, u
     sectors: market.sectors,
     regimes: market.states.slice(s).map((x) => x ?? "unknown"),
     // The factors read every row up to the cell's last: their history starts with the data.
-    factorPanel: {
-      close: panel.close,
-      volume: Float64Array.from(market.dollarVolume, (dv, k) => dv / panel.close[k]),
-    },
+    factorPanel: { close: panel.close, volume: volumes(market.dollarVolume, panel.close) },
   });
 }
