@@ -216,7 +216,8 @@ class DownloadWriter {
   private readonly written = new Set<string>();
   private readonly manifest: Manifest;
   private readonly next: Manifest = {};
-  private version: Promise<string>;
+  /** DuckDB's version, asked by the first write (on the writer's connection, in its queue, never beside a page's query). */
+  private version: string | undefined;
   constructor(
     private readonly conn: DuckDBConnection,
     private readonly outDir: string,
@@ -228,10 +229,6 @@ class DownloadWriter {
     private readonly subpageStems: readonly string[] = [],
   ) {
     this.manifest = readManifest(join(outDir, "data", DOWNLOADS_MANIFEST));
-    this.version = queryRows<{ v: string }>(conn, "select library_version as v from pragma_version()").then(
-      ([r]) => r.v,
-    );
-    this.version.catch(() => undefined);
   }
 
   /** Queue one page's tables: their CSVs, then their Parquet files in one batch. */
@@ -258,7 +255,10 @@ class DownloadWriter {
    * the renderer gives few: 0.9 s of Parquet writes were left after the last page).
    */
   private async write(tables: ReadonlyArray<TableData | PreparedTable>): Promise<void> {
-    const version = await this.version;
+    this.version ??= (
+      await queryRows<{ v: string }>(this.conn, "select library_version as v from pragma_version()")
+    )[0].v;
+    const version = this.version;
     const csvOf = (t: { name: string }) => join(this.outDir, `${t.name}.csv`);
     const tmpOf = (t: { name: string }) => join(this.outDir, "data", `.${basename(t.name)}.parquet.tmp`);
     const typed: Array<CsvTable & { key: string }> = [];
