@@ -78,9 +78,9 @@ export async function benchAnchorBacktest(
   const anchor = join(ANCHORS, "backtest_numpy.py");
   if (!existsSync(anchor)) return { anchor_backtest_reason: `no anchor at ${anchor} (set STRATA_ANCHORS)` };
   const dir = mkdtempSync(join(tmpdir(), "strata-bench-anchor-backtest-"));
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+  const py = spawn(PYTHON, ["-c", WRAPPER, anchor, dir, String(N), String(T)], { env });
   try {
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-    const py = spawn(PYTHON, ["-c", WRAPPER, anchor, dir, String(N), String(T)], { env });
     let stderr = "";
     py.stderr.on("data", (d) => {
       stderr += d;
@@ -164,6 +164,8 @@ export async function benchAnchorBacktest(
       anchor_backtest_speedup: r(theirs / ours),
     };
   } finally {
+    // A failure on our side leaves the anchor waiting on its stdin: end it, or the bench hangs.
+    if (py.exitCode === null) py.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }

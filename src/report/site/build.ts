@@ -197,7 +197,7 @@ export interface SiteResult {
 type Manifest = Record<string, { key: string; csv: [number, number]; parquet: [number, number] }>;
 
 /** The manifest's file in data/: a dot file, never a download. */
-export const DOWNLOADS_MANIFEST = ".downloads.json";
+const DOWNLOADS_MANIFEST = ".downloads.json";
 
 /**
  * Writes tables' CSV and Parquet under data/ as pages come, one page's tables at a time on its
@@ -340,7 +340,7 @@ export async function buildSite(catalog: Catalog, opts: BuildSiteOptions): Promi
   });
   if (site && !early) downloads.add(pages.flatMap((p) => p.downloads ?? []));
   await Promise.all(pages.map((p) => writeAtomic(join(opts.outDir, p.file), p.html)));
-  await opts.subpageCache?.finish();
+  opts.subpageCache?.prune();
   if (site) {
     await writeAtomic(join(opts.outDir, SEARCH_INDEX), `window.strataSearch=${JSON.stringify(searchIndex(pages))};\n`);
     await downloads.finish();

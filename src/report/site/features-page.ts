@@ -71,31 +71,34 @@ async function readSampled(
       `${labelDates ? `(select count(*) from (${labelDates}))::INTEGER` : "0"} as nl`,
   );
   const icStep = Math.max(5, Math.ceil(nl / IC_DATES));
+  // The IC decay needs the labels (its features are the IC's strongest) and the closes.
+  const decay = labelDates !== undefined && pricesSrc !== undefined;
   const picks = [
     labelDates && `select date, ${IC_SAMPLE} as s from (${sampledDates(labelDates, nl, IC_DATES, 5)})`,
-    pricesSrc &&
-      labelDates &&
-      `select date, ${DECAY_SAMPLE} as s from (${sampledDates(featureDates, nf, IC_DATES, 5)})`,
+    decay && `select date, ${DECAY_SAMPLE} as s from (${sampledDates(featureDates, nf, IC_DATES, 5)})`,
     `select date, ${CORR_SAMPLE} as s from (${sampledDates(featureDates, nf, CORR_DATES, 1)})`,
   ].filter(Boolean);
-  const leads = [0, ...HORIZONS].map((h) => `lead(close, ${h + 1}) over w as c${h}`).join(", ");
-  const fwd = `select date, symbol, ${leads} from ${pricesSrc} window w as (partition by symbol order by date)`;
+  const names = [...feats, ...(labels ? ["__y"] : []), ...(decay ? HORIZONS.map((h) => `__r${h}`) : [])];
   const select = [
     "f.date",
     "pick.s::UTINYINT as __s",
     ...feats.map((c) => `f.${sqlIdent(c)}::DOUBLE as ${sqlIdent(c)}`),
     ...(labels ? [`l.${sqlIdent(labels.y)}::DOUBLE as __y`] : []),
-    ...(pricesSrc && labels ? HORIZONS.map((h) => `(p.c${h} / p.c0 - 1)::DOUBLE as __r${h}`) : []),
+    ...(decay ? HORIZONS.map((h) => `(p.c${h} / p.c0 - 1)::DOUBLE as __r${h}`) : []),
   ];
+  let from = `${featuresSrc} f join pick using (date)`;
+  if (labels) from += ` left join ${labels.src} l using (date, symbol)`;
+  if (decay) {
+    const leads = [0, ...HORIZONS].map((h) => `lead(close, ${h + 1}) over w as c${h}`).join(", ");
+    from +=
+      ` left join (select date, symbol, ${leads} from ${pricesSrc} ` +
+      `window w as (partition by symbol order by date)) p using (date, symbol)`;
+  }
   const cols = await readColumns(
     conn,
     `with pick as (select date, bit_or(s) as s from (${picks.join(" union all ")}) group by date) ` +
-      `select ${select.join(", ")} from ${featuresSrc} f join pick using (date)` +
-      (labels ? ` left join ${labels.src} l using (date, symbol)` : "") +
-      (pricesSrc && labels ? ` left join (${fwd}) p using (date, symbol)` : "") +
-      " order by f.date, f.symbol",
+      `select ${select.join(", ")} from ${from} order by f.date, f.symbol`,
   );
-  const names = [...feats, ...(labels ? ["__y"] : []), ...(pricesSrc && labels ? HORIZONS.map((h) => `__r${h}`) : [])];
   return {
     columns: new Map(names.map((c) => [c, f64Column(cols, c)])),
     dates: i32Column(cols, "date"),

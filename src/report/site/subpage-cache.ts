@@ -95,9 +95,6 @@ function parseEntry(text: string): DrawnSubpage | null {
 
 export class SubpageCache {
   private readonly used = new Set<string>();
-  /** Subpages read back and drawn in this build. */
-  hits = 0;
-  misses = 0;
 
   private constructor(
     private readonly dir: string,
@@ -123,15 +120,11 @@ export class SubpageCache {
     const file = this.fileOf(job);
     try {
       const e = parseEntry(readFileSync(file, "utf8"));
-      if (e) {
-        this.hits++;
-        return { ...e, reused: true };
-      }
+      if (e) return { ...e, reused: true };
     } catch {
       // not there yet, or torn: draw it
     }
     const d = draw();
-    this.misses++;
     try {
       mkdirSync(this.dir, { recursive: true });
       writeAtomicSync(file, entryText(d));
@@ -142,7 +135,7 @@ export class SubpageCache {
   }
 
   /** Remove the entries this build did not use. */
-  async finish(): Promise<void> {
+  prune(): void {
     let files: string[];
     try {
       files = readdirSync(this.dir);
